@@ -1,0 +1,143 @@
+/**
+ * The msgs that travel along the natural wiring hls-watch → r2-upload → manifest → signaling → payout.
+ * Each node documents these in its help text; this file is the single typed source for them.
+ *
+ * Topics: 'segment' (a finished media segment), 'gap' (a segment that exists in the encoder's
+ * playlist but could not be delivered), 'lifecycle' (stream started / restarted / ended),
+ * 'playlist' (a new playlist version rendered by manifest).
+ */
+
+/** Rendition attributes taken from the encoder's master playlist, when it has one. */
+export interface VariantInfo {
+  bandwidth?: number;
+  averageBandwidth?: number;
+  codecs?: string;
+  resolution?: { width: number; height: number };
+  frameRate?: number;
+}
+
+/** An fMP4 media initialization section (EXT-X-MAP). */
+export interface InitSection {
+  /** URI as written in the encoder's playlist. */
+  uri: string;
+  /** Absolute source path it was read from. */
+  path: string;
+  bytes: Buffer;
+  byteLength: number;
+  sha256: string;
+  contentType: string;
+  /** Set by r2-upload once stored. */
+  key?: string;
+  url?: string;
+}
+
+export interface SegmentInfo {
+  /** Stream id configured on hls-watch. */
+  stream: string;
+  /** Rendition id: the variant folder/playlist name ("0", "720p", …); "main" for a single-variant stream. */
+  rendition: string;
+  /**
+   * Streaming session id: new for every encoder start or restart, so object keys derived from it
+   * are never reused (players and CDNs may cache an object forever).
+   */
+  session: string;
+  /** The encoder's own media sequence number (restarts from 0 with the encoder). */
+  encoderSequence: number;
+  /** Relaycast's sequence for this stream and rendition: strictly increasing, across restarts. */
+  sequence: number;
+  /** Seconds, from the encoder playlist's EXTINF (never guessed). */
+  duration: number;
+  byteLength: number;
+  /** Lower-case hex SHA-256 of the segment bytes. */
+  sha256: string;
+  /** URI as written in the encoder's playlist. */
+  uri: string;
+  /** Absolute path the bytes were read from. */
+  path: string;
+  contentType: string;
+  /** True on the first segment after an encoder restart, an EXT-X-DISCONTINUITY, or a gap. */
+  discontinuity: boolean;
+  /** ISO 8601 with milliseconds, from EXT-X-PROGRAM-DATE-TIME when the encoder writes it. */
+  programDateTime?: string;
+  variant?: VariantInfo;
+  /** Set by r2-upload once the object is durably stored. */
+  key?: string;
+  url?: string;
+}
+
+/** msg.topic === 'segment': msg.payload is the segment bytes (Buffer). */
+export interface SegmentMsg {
+  topic: 'segment';
+  payload: Buffer;
+  segment: SegmentInfo;
+  /** Present for fMP4 segments. */
+  init?: InitSection;
+  _msgid?: string;
+}
+
+export type GapReason = 'segment-lost' | 'upload-failed';
+
+/**
+ * msg.topic === 'gap': a segment the encoder listed that cannot be delivered. Downstream marks it
+ * (manifest: EXT-X-GAP or a discontinuity) instead of silently skipping it.
+ */
+export interface GapMsg {
+  topic: 'gap';
+  payload: { reason: GapReason; code: string; message: string };
+  segment: Omit<SegmentInfo, 'byteLength' | 'sha256'> & { byteLength?: number; sha256?: string };
+}
+
+export type LifecycleEvent = 'started' | 'restarted' | 'ended';
+
+/** msg.topic === 'lifecycle'. */
+export interface LifecycleMsg {
+  topic: 'lifecycle';
+  payload: {
+    event: LifecycleEvent;
+    stream: string;
+    rendition: string;
+    session: string;
+    /** Relaycast sequence of the next segment expected (started/restarted) or of the last one (ended). */
+    sequence: number;
+    variant?: VariantInfo;
+  };
+}
+
+/** msg.topic === 'playlist': a new playlist version rendered by manifest. */
+export interface PlaylistMsg {
+  topic: 'playlist';
+  payload: string;
+  /** Object key (relative to the bucket's prefix) a flow may publish it under through r2-upload. */
+  key: string;
+  contentType: 'application/vnd.apple.mpegurl';
+  cacheControl: string;
+  playlist: {
+    stream: string;
+    /** Rendition id, or null for the master playlist. */
+    rendition: string | null;
+    mediaSequence?: number;
+    discontinuitySequence?: number;
+    ended: boolean;
+  };
+  /** The segment whose arrival produced this version (absent for master-only changes). */
+  segment?: SegmentInfo;
+}
+
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.ts': 'video/mp2t',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.m4a': 'audio/mp4',
+  '.m4v': 'video/mp4',
+  '.aac': 'audio/aac',
+  '.mp3': 'audio/mpeg',
+  '.vtt': 'text/vtt',
+  '.m3u8': 'application/vnd.apple.mpegurl',
+};
+
+/** Content-Type for a file name, by its extension; application/octet-stream when unknown. */
+export function contentTypeFor(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const ext = dot >= 0 ? fileName.slice(dot).toLowerCase() : '';
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream';
+}

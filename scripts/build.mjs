@@ -1,0 +1,86 @@
+// Build: transpile every TypeScript file of the core (lib/) and the node shells (nodes/) to
+// CommonJS in dist/, one output file per input (no bundling, so a stack trace names the real file),
+// then copy each node's editor .html, locales and icons beside its compiled .js, bundle the viewer,
+// and publish flows/ as examples/ (Node-RED's Import ▸ Examples reads examples/ at the package root).
+// Type checking is `npm run typecheck`; transpiling per file keeps one broken file from blocking the rest.
+import { build } from 'esbuild';
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+async function listFiles(dir, accept) {
+  const out = [];
+  let entries;
+  try { entries = await readdir(dir, { withFileTypes: true }); } catch { return out; }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...await listFiles(full, accept));
+    else if (accept(full)) out.push(full);
+  }
+  return out;
+}
+
+const isTs = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
+
+async function transpileServerCode() {
+  const entryPoints = [
+    ...await listFiles(path.join(root, 'lib'), isTs),
+    ...await listFiles(path.join(root, 'nodes'), isTs),
+  ];
+  await build({
+    entryPoints,
+    outdir: dist,
+    outbase: root,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+}
+
+async function copyNodeAssets() {
+  const assets = await listFiles(path.join(root, 'nodes'), (f) => !isTs(f) && !f.endsWith('.d.ts'));
+  for (const file of assets) {
+    const target = path.join(dist, path.relative(root, file));
+    await mkdir(path.dirname(target), { recursive: true });
+    await cp(file, target);
+  }
+}
+
+async function bundleViewer() {
+  const entries = await listFiles(path.join(root, 'viewer'), (f) => /[\\/]entries[\\/][^\\/]+\.ts$/.test(f));
+  if (entries.length > 0) {
+    await build({
+      entryPoints: entries,
+      outdir: path.join(dist, 'viewer'),
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2020',
+      sourcemap: true,
+      logLevel: 'warning',
+    });
+  }
+  const statics = await listFiles(path.join(root, 'viewer', 'public'), () => true);
+  for (const file of statics) {
+    const target = path.join(dist, 'viewer', path.relative(path.join(root, 'viewer', 'public'), file));
+    await mkdir(path.dirname(target), { recursive: true });
+    await cp(file, target);
+  }
+}
+
+async function publishExamples() {
+  const examples = path.join(root, 'examples');
+  await rm(examples, { recursive: true, force: true });
+  try { await stat(path.join(root, 'flows')); } catch { return; }
+  await cp(path.join(root, 'flows'), examples, { recursive: true });
+}
+
+await transpileServerCode();
+await copyNodeAssets();
+await bundleViewer();
+await publishExamples();
