@@ -1,0 +1,106 @@
+/**
+ * Segment announcements: built from the node's input msgs (manifest's `playlist` msgs that carry the
+ * segment which produced them, or plain `segment` msgs once r2-upload has set the public URL) and
+ * kept per swarm in a bounded window, which is both what a joining peer is sent and what receipts
+ * are checked against.
+ */
+import type { SegmentInfo } from '../contracts';
+import { RelaycastError } from '../errors';
+import { BOUNDS, type SegmentAnnouncement } from './protocol';
+import { swarmKeyOf } from './registry';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Turns an input msg into an announcement; null for msgs that carry no segment (master playlists). */
+export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown }): SegmentAnnouncement | null {
+  const segment = msg.segment as Partial<SegmentInfo> | undefined;
+  if (segment === undefined || segment === null) {
+    if (msg.topic === 'playlist') return null;
+    throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload');
+  }
+  if (typeof segment !== 'object') throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment must be an object');
+  const fail = (what: string): never => { throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${what}`); };
+  if (typeof segment.url !== 'string' || !/^https?:\/\//.test(segment.url) || segment.url.length > 2048) {
+    fail('url must be an http(s) URL (set by relaycast-r2-upload once the segment is stored)');
+  }
+  if (typeof segment.stream !== 'string' || segment.stream.length === 0 || segment.stream.length > BOUNDS.streamMaxChars || !BOUNDS.idChars.test(segment.stream)) {
+    fail('stream must be an id of 1–64 characters from [A-Za-z0-9._~-]');
+  }
+  if (typeof segment.rendition !== 'string' || segment.rendition.length === 0 || segment.rendition.length > BOUNDS.renditionMaxChars || !BOUNDS.idChars.test(segment.rendition)) {
+    fail('rendition must be an id of 1–32 characters from [A-Za-z0-9._~-]');
+  }
+  if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('sequence must be a non-negative integer');
+  if (!Number.isSafeInteger(segment.byteLength) || (segment.byteLength as number) <= 0) fail('byteLength must be a positive integer');
+  if (typeof segment.sha256 !== 'string' || !SHA256_HEX.test(segment.sha256)) fail('sha256 must be 64 lower-case hex digits');
+  if (typeof segment.duration !== 'number' || !Number.isFinite(segment.duration) || segment.duration <= 0) fail('duration must be a positive number of seconds');
+  return {
+    stream: segment.stream as string,
+    rendition: segment.rendition as string,
+    sequence: segment.sequence as number,
+    url: segment.url as string,
+    size: segment.byteLength as number,
+    sha256: segment.sha256 as string,
+    duration: segment.duration as number,
+  };
+}
+
+/** The last `capacity` announcements per swarm, in sequence order, for at most `maxSwarms` swarms. */
+export class AnnouncementStore {
+  private readonly windows = new Map<string, SegmentAnnouncement[]>();
+
+  constructor(private readonly capacity: number, private readonly maxSwarms: number) {}
+
+  /**
+   * Records an announcement. Returns false when it is not newer than the latest one (a replay of a
+   * playlist msg), so it is neither stored twice nor pushed twice.
+   */
+  add(a: SegmentAnnouncement): boolean {
+    const key = swarmKeyOf(a.stream, a.rendition);
+    let window = this.windows.get(key);
+    if (!window) {
+      if (this.windows.size >= this.maxSwarms) {
+        // Forget the swarm announced longest ago: operator input, so this only happens when
+        // streams come and go, never under client control.
+        const oldest = this.windows.keys().next().value as string;
+        this.windows.delete(oldest);
+      }
+      window = [];
+      this.windows.set(key, window);
+    } else {
+      // Keep Map order = least recently announced first.
+      this.windows.delete(key);
+      this.windows.set(key, window);
+    }
+    const last = window[window.length - 1];
+    if (last && a.sequence <= last.sequence) return false;
+    window.push(a);
+    if (window.length > this.capacity) window.splice(0, window.length - this.capacity);
+    return true;
+  }
+
+  has(swarmKey: string): boolean {
+    return this.windows.has(swarmKey);
+  }
+
+  find(swarmKey: string, sequence: number): SegmentAnnouncement | undefined {
+    const window = this.windows.get(swarmKey);
+    if (!window) return undefined;
+    for (let i = window.length - 1; i >= 0; i--) if (window[i].sequence === sequence) return window[i];
+    return undefined;
+  }
+
+  latest(swarmKey: string, count: number): SegmentAnnouncement[] {
+    const window = this.windows.get(swarmKey);
+    return window ? window.slice(Math.max(0, window.length - count)) : [];
+  }
+
+  latestSequence(swarmKey: string): number {
+    const window = this.windows.get(swarmKey);
+    return window && window.length > 0 ? window[window.length - 1].sequence : -1;
+  }
+
+  oldestSequence(swarmKey: string): number {
+    const window = this.windows.get(swarmKey);
+    return window && window.length > 0 ? window[0].sequence : -1;
+  }
+}

@@ -1,0 +1,578 @@
+/**
+ * The swarm coordinator: everything the signaling node does, minus WebSockets and Node-RED.
+ * A transport (the node's ws server, or a test double) hands it connections and frames; it answers
+ * through the Transport interface and reports swarm events, receipts and audit records through
+ * callbacks. Time is injected so that unit tests drive expiry and eviction without waiting.
+ */
+import { randomBytes } from 'node:crypto';
+import { AnnouncementStore } from './announcements';
+import { DEFAULT_LIMITS, type SignalingLimits } from './limits';
+import { selectPeers, summarize } from './peer-selection';
+import {
+  CLOSE_CODES, NOT_A_VIOLATION, PROTOCOL_VERSION,
+  type AnswerMessage, type ClientMessage, type IceMessage, type IceServer, type JoinMessage,
+  type OfferMessage, type ReceiptMessage, type ReceiptPayload, type Role, type SegmentAnnouncement,
+  type SignalErrorCode, type WelcomeMessage,
+} from './protocol';
+import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
+import { ReceiptValidator } from './receipts';
+import { InMemorySwarmRegistry, swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
+import type { SupporterVerifier } from './supporters';
+import { parseClientMessage, ProtocolViolation } from './validate';
+
+/** One client connection as the coordinator sees it. */
+export interface Transport {
+  send(text: string): void;
+  close(code: number, reason: string): void;
+  /** Liveness probe (a ws ping); the transport reports the answer through coordinator.touch(). */
+  ping?(): void;
+  /** Bytes queued for this connection and not yet written. */
+  bufferedAmount(): number;
+}
+
+export interface SwarmEvent {
+  event: 'join' | 'leave';
+  stream: string;
+  rendition: string;
+  peer: string;
+  role: Role;
+  supporter?: string;
+  /** For leave: 'leave' | 'disconnect' | a close reason. */
+  reason?: string;
+  swarmPeers: number;
+  totalPeers: number;
+  swarms: number;
+}
+
+export interface AuditEvent {
+  kind: 'violation' | 'receipt' | 'closed';
+  code: string;
+  message: string;
+  ip: string;
+  peer?: string;
+  stream?: string;
+  rendition?: string;
+  receipt?: ReceiptMessage;
+}
+
+export interface CoordinatorStats {
+  connections: number;
+  peers: number;
+  swarms: number;
+  /** Client frames per second since the previous stats() call. */
+  messagesPerSecond: number;
+  messages: number;
+  relayed: number;
+  announcements: number;
+  receipts: number;
+  invalidReceipts: number;
+  violations: number;
+}
+
+export interface CoordinatorOptions {
+  limits?: Partial<SignalingLimits>;
+  iceServers?: IceServer[];
+  verifySupporter?: SupporterVerifier;
+  registry?: SwarmRegistry;
+  onSwarmEvent?: (event: SwarmEvent) => void;
+  onReceipt?: (receipt: ReceiptPayload) => void;
+  onAudit?: (event: AuditEvent) => void;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface Session {
+  readonly transport: Transport;
+  readonly ip: string;
+  readonly connectedAt: number;
+  lastSeen: number;
+  bucket: TokenBucketState;
+  violations: number;
+  joining: boolean;
+  closed: boolean;
+  peer?: PeerRecord;
+  stream?: string;
+  rendition?: string;
+  /** Offers relayed TO this peer awaiting its answer: `${offerer}\n${offerId}` → expiry. Lazy. */
+  pendingOffers?: Map<string, number>;
+  /** Peers this one may exchange ICE with (an offer or answer passed between them) → expiry. Lazy. */
+  partners?: Map<string, number>;
+  /** Peers that were given this one in a list: told when it leaves. Lazy, bounded. */
+  knownBy?: Set<string>;
+}
+
+const MAX_PARTNERS = 64;
+const MAX_KNOWN_BY = 64;
+
+export class SignalingCoordinator {
+  readonly limits: SignalingLimits;
+  private readonly registry: SwarmRegistry;
+  private readonly announcements: AnnouncementStore;
+  private readonly receipts: ReceiptValidator;
+  private readonly sessions = new Set<Session>();
+  private readonly byPeer = new Map<string, Session>();
+  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private closing = false;
+  private counters = { messages: 0, relayed: 0, announcements: 0, receipts: 0, invalidReceipts: 0, violations: 0 };
+  private lastStats: { at: number; messages: number };
+
+  constructor(private readonly options: CoordinatorOptions = {}) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.registry = options.registry ?? new InMemorySwarmRegistry(this.limits);
+    this.announcements = new AnnouncementStore(this.limits.receiptWindow, this.limits.maxSwarms);
+    this.receipts = new ReceiptValidator(this.registry, this.announcements);
+    this.lastStats = { at: this.now(), messages: 0 };
+  }
+
+  // ---- connections ------------------------------------------------------------------------------
+
+  /** Upgrade-time admission: origin allow-list and connections per IP. */
+  admit(ip: string, origin: string | undefined): { ok: true } | { ok: false; status: 403 | 429 | 503; reason: string } {
+    if (this.closing) return { ok: false, status: 503, reason: 'closing' };
+    const allowed = this.limits.allowedOrigins;
+    if (allowed.length > 0 && (origin === undefined || !allowed.includes(origin))) {
+      return { ok: false, status: 403, reason: 'origin not allowed' };
+    }
+    const max = this.limits.maxConnectionsPerIp;
+    if (max > 0 && (this.connectionsPerIp.get(ip) ?? 0) >= max) {
+      return { ok: false, status: 429, reason: 'too many connections from this address' };
+    }
+    return { ok: true };
+  }
+
+  connect(transport: Transport, ip: string): Session {
+    const now = this.now();
+    const session: Session = {
+      transport, ip, connectedAt: now, lastSeen: now,
+      bucket: newBucket(this.limits, now), violations: 0, joining: false, closed: false,
+    };
+    this.sessions.add(session);
+    const count = (this.connectionsPerIp.get(ip) ?? 0) + 1;
+    this.connectionsPerIp.set(ip, count);
+    const max = this.limits.maxConnectionsPerIp;
+    // admit() and connect() are separated by the asynchronous upgrade, so concurrent upgrades from
+    // one address can pass admit() together; the count is settled here.
+    if (max > 0 && count > max) this.closeSession(session, CLOSE_CODES.POLICY_VIOLATION, 'too many connections from this address');
+    return session;
+  }
+
+  /** The transport closed (either side): forget the session. Idempotent. */
+  disconnect(session: Session, reason = 'disconnect'): void {
+    if (!this.sessions.delete(session)) return;
+    session.closed = true;
+    this.leaveSwarm(session, reason);
+    const count = (this.connectionsPerIp.get(session.ip) ?? 1) - 1;
+    if (count <= 0) this.connectionsPerIp.delete(session.ip);
+    else this.connectionsPerIp.set(session.ip, count);
+  }
+
+  /** Any sign of life (a pong) from the client. */
+  touch(session: Session): void {
+    session.lastSeen = this.now();
+  }
+
+  // ---- frames -----------------------------------------------------------------------------------
+
+  message(session: Session, data: string | Buffer, isBinary: boolean): void {
+    if (session.closed) return;
+    const now = this.now();
+    session.lastSeen = now;
+    this.counters.messages++;
+    if (!takeToken(session.bucket, this.limits, now)) {
+      this.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${this.limits.ratePerSecond} messages/s (burst ${this.limits.burst}); message dropped`, true);
+      return;
+    }
+    if (isBinary) {
+      this.violation(session, 'E_SIGNAL_BINARY', 'binary frames are not part of the protocol');
+      return;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = parseClientMessage(typeof data === 'string' ? data : data.toString('utf8'));
+    } catch (err) {
+      if (err instanceof ProtocolViolation) {
+        this.violation(session, err.code, err.message);
+        return;
+      }
+      throw err;
+    }
+    if (msg.type === 'join') {
+      this.join(session, msg);
+      return;
+    }
+    if (msg.type === 'heartbeat') return;
+    const peer = session.peer;
+    if (!peer) {
+      this.violation(session, 'E_SIGNAL_NOT_JOINED', `'${msg.type}' before a successful join`);
+      return;
+    }
+    switch (msg.type) {
+      case 'offer': this.relayOffer(session, peer, msg); break;
+      case 'answer': this.relayAnswer(session, peer, msg); break;
+      case 'ice': this.relayIce(session, peer, msg); break;
+      case 'have': peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1; break;
+      case 'receipt': this.receipt(session, peer, msg); break;
+      case 'peers': this.sendPeers(session, peer, new Set(msg.exclude ?? [])); break;
+      case 'leave': this.leaveSwarm(session, 'leave'); break;
+    }
+  }
+
+  // ---- join / leave -----------------------------------------------------------------------------
+
+  private join(session: Session, msg: JoinMessage): void {
+    if (session.peer || session.joining) {
+      this.violation(session, 'E_SIGNAL_ALREADY_JOINED', 'already in a swarm: send leave first');
+      return;
+    }
+    const key = swarmKeyOf(msg.stream, msg.rendition);
+    if (!this.limits.openSwarms && !this.announcements.has(key)) {
+      this.error(session, 'E_SIGNAL_UNKNOWN_SWARM', 'no segment has been announced for this stream and rendition yet; retry later');
+      return;
+    }
+    if (msg.role === 'viewer') {
+      this.completeJoin(session, msg, key, undefined);
+      return;
+    }
+    const verify = this.options.verifySupporter;
+    if (!verify) {
+      this.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'this server accepts no supporters');
+      return;
+    }
+    session.joining = true;
+    Promise.resolve()
+      .then(() => verify(msg.token as string, { stream: msg.stream, rendition: msg.rendition }))
+      .then(
+        (supporter) => {
+          session.joining = false;
+          if (session.closed) return;
+          if (typeof supporter !== 'string' || supporter === '') {
+            this.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token not accepted');
+            return;
+          }
+          this.completeJoin(session, msg, key, supporter);
+        },
+        () => {
+          session.joining = false;
+          if (!session.closed) this.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token could not be verified');
+        },
+      );
+  }
+
+  private completeJoin(session: Session, msg: JoinMessage, key: string, supporter: string | undefined): void {
+    if (!this.registry.ensureSwarm({ key, stream: msg.stream, rendition: msg.rendition })) {
+      this.error(session, 'E_SIGNAL_TOO_MANY_SWARMS', `the server is coordinating its maximum of ${this.limits.maxSwarms} swarms`);
+      return;
+    }
+    let id = newPeerId();
+    while (this.byPeer.has(id)) id = newPeerId();
+    const peer: PeerRecord = {
+      id, role: msg.role, swarmKey: key, introductions: 0, joinedAt: this.now(),
+      latest: msg.have && msg.have.length > 0 ? Math.max(...msg.have) : -1,
+    };
+    if (supporter !== undefined) peer.supporter = supporter;
+    if (!this.registry.addPeer(peer)) {
+      this.error(session, 'E_SIGNAL_SWARM_FULL', `this swarm has its maximum of ${this.limits.maxPeersPerSwarm} peers`);
+      return;
+    }
+    session.peer = peer;
+    session.stream = msg.stream;
+    session.rendition = msg.rendition;
+    this.byPeer.set(id, session);
+
+    const welcome: WelcomeMessage = {
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      peer: id,
+      stream: msg.stream,
+      rendition: msg.rendition,
+      role: msg.role,
+      peers: this.introduce(session, peer, new Set()),
+      iceServers: this.options.iceServers ?? [],
+      segments: this.announcements.latest(key, this.limits.segmentsInWelcome).map(withoutStream),
+      heartbeatMs: this.limits.heartbeatMs,
+      limits: { maxMessageBytes: this.limits.maxMessageBytes, ratePerSecond: this.limits.ratePerSecond, burst: this.limits.burst },
+    };
+    this.send(session, JSON.stringify(welcome));
+    this.emitSwarm('join', session, peer, undefined);
+  }
+
+  /** Picks peers for `peer`, records who now knows whom, and returns their summaries. */
+  private introduce(session: Session, peer: PeerRecord, exclude: ReadonlySet<string>) {
+    const chosen = selectPeers(this.registry, peer.swarmKey, peer.id, exclude, {
+      max: this.limits.peersPerList,
+      sampleSize: this.limits.selectionSample,
+      latestSequence: this.announcements.latestSequence(peer.swarmKey),
+      random: this.random,
+    });
+    for (const other of chosen) {
+      other.introductions++;
+      const otherSession = this.byPeer.get(other.id);
+      if (otherSession) {
+        const knownBy = otherSession.knownBy ?? (otherSession.knownBy = new Set());
+        if (knownBy.size < MAX_KNOWN_BY) knownBy.add(peer.id);
+      }
+    }
+    void session;
+    return chosen.map(summarize);
+  }
+
+  private sendPeers(session: Session, peer: PeerRecord, exclude: Set<string>): void {
+    this.send(session, JSON.stringify({ type: 'peers', peers: this.introduce(session, peer, exclude) }));
+  }
+
+  private leaveSwarm(session: Session, reason: string): void {
+    const peer = session.peer;
+    if (!peer) return;
+    session.peer = undefined;
+    session.pendingOffers = undefined;
+    session.partners = undefined;
+    const remaining = this.registry.removePeer(peer);
+    this.byPeer.delete(peer.id);
+    if (session.knownBy) {
+      // Tell the peers that were pointed at this one, so they can ask for a replacement at once
+      // instead of waiting for their WebRTC connection to time out.
+      const frame = JSON.stringify({ type: 'peer-left', peer: peer.id });
+      for (const otherId of session.knownBy) {
+        const other = this.byPeer.get(otherId);
+        if (other && other.peer && other.peer.swarmKey === peer.swarmKey) this.send(other, frame);
+      }
+      session.knownBy = undefined;
+    }
+    this.emitSwarm('leave', session, peer, reason, remaining);
+  }
+
+  // ---- relay ------------------------------------------------------------------------------------
+
+  /** The addressee, only if it is in the sender's own swarm (a peer elsewhere looks unknown). */
+  private addressee(session: Session, peer: PeerRecord, to: string): Session | undefined {
+    if (to === peer.id) {
+      this.violation(session, 'E_SIGNAL_BAD_FIELD', 'to must be another peer');
+      return undefined;
+    }
+    const target = this.byPeer.get(to);
+    if (!target || !target.peer || target.peer.swarmKey !== peer.swarmKey) {
+      this.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
+      return undefined;
+    }
+    return target;
+  }
+
+  private relayOffer(session: Session, peer: PeerRecord, msg: OfferMessage): void {
+    const target = this.addressee(session, peer, msg.to);
+    if (!target) return;
+    const expires = this.now() + this.limits.offerTtlMs;
+    const pending = target.pendingOffers ?? (target.pendingOffers = new Map());
+    const key = `${peer.id}\n${msg.offerId}`;
+    pending.delete(key);
+    pending.set(key, expires);
+    if (pending.size > this.limits.maxPendingOffers) pending.delete(pending.keys().next().value as string);
+    allowPartner(session, msg.to, expires);
+    allowPartner(target, peer.id, expires);
+    this.relay(target, JSON.stringify({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
+  }
+
+  private relayAnswer(session: Session, peer: PeerRecord, msg: AnswerMessage): void {
+    const target = this.addressee(session, peer, msg.to);
+    if (!target) return;
+    const now = this.now();
+    const key = `${msg.to}\n${msg.offerId}`;
+    const expires = session.pendingOffers?.get(key);
+    if (expires === undefined || expires < now) {
+      session.pendingOffers?.delete(key);
+      this.violation(session, 'E_SIGNAL_NO_OFFER', 'no pending offer from that peer with that offerId (answers are relayed only for relayed offers)');
+      return;
+    }
+    session.pendingOffers!.delete(key);
+    const until = now + this.limits.offerTtlMs;
+    allowPartner(session, msg.to, until);
+    allowPartner(target, peer.id, until);
+    this.relay(target, JSON.stringify({ type: 'answer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
+  }
+
+  private relayIce(session: Session, peer: PeerRecord, msg: IceMessage): void {
+    const target = this.addressee(session, peer, msg.to);
+    if (!target) return;
+    const until = session.partners?.get(msg.to);
+    if (until === undefined || until < this.now()) {
+      this.violation(session, 'E_SIGNAL_NO_SESSION', 'ICE candidates flow only between peers with an offer or answer in progress');
+      return;
+    }
+    this.relay(target, JSON.stringify({ type: 'ice', from: peer.id, offerId: msg.offerId, candidate: msg.candidate }));
+  }
+
+  private relay(target: Session, frame: string): void {
+    this.counters.relayed++;
+    this.send(target, frame);
+  }
+
+  // ---- receipts and announcements -----------------------------------------------------------------
+
+  private receipt(session: Session, peer: PeerRecord, msg: ReceiptMessage): void {
+    const verdict = this.receipts.check(peer, session.stream!, session.rendition!, msg, new Date(this.now()));
+    if (verdict.ok) {
+      this.counters.receipts++;
+      this.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
+      this.options.onReceipt?.(verdict.receipt);
+      return;
+    }
+    this.counters.invalidReceipts++;
+    this.options.onAudit?.({
+      kind: 'receipt', code: verdict.code, message: verdict.message, ip: session.ip,
+      peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
+    });
+    this.error(session, verdict.code, verdict.message);
+  }
+
+  /** Pushes a new segment to its swarm. Returns the number of peers told (0 for a replay). */
+  announce(a: SegmentAnnouncement): number {
+    if (!this.announcements.add(a)) return 0;
+    this.counters.announcements++;
+    const key = swarmKeyOf(a.stream, a.rendition);
+    this.receipts.prune(key);
+    const frame = JSON.stringify({
+      type: 'segment', sequence: a.sequence, rendition: a.rendition, url: a.url, size: a.size, sha256: a.sha256, duration: a.duration,
+    });
+    let told = 0;
+    // Copy: a send can close a slow consumer, which removes it from the member array mid-loop.
+    for (const member of this.registry.members(key).slice()) {
+      const target = this.byPeer.get(member.id);
+      if (target) {
+        this.send(target, frame);
+        told++;
+      }
+    }
+    return told;
+  }
+
+  // ---- liveness, stats, shutdown --------------------------------------------------------------------
+
+  /** Evicts silent peers and connections that never joined, pings the rest. Call every heartbeatMs. */
+  sweep(): void {
+    const now = this.now();
+    for (const session of [...this.sessions]) {
+      if (session.closed) continue;
+      if (now - session.lastSeen > this.limits.peerTimeoutMs) {
+        this.closeSession(session, CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
+      } else if (!session.peer && !session.joining && now - session.connectedAt > this.limits.joinTimeoutMs) {
+        this.closeSession(session, CLOSE_CODES.JOIN_TIMEOUT, 'no join');
+      } else {
+        session.transport.ping?.();
+        if (session.pendingOffers) for (const [key, exp] of session.pendingOffers) if (exp < now) session.pendingOffers.delete(key);
+        if (session.partners) for (const [key, exp] of session.partners) if (exp < now) session.partners.delete(key);
+      }
+    }
+  }
+
+  stats(): CoordinatorStats {
+    const now = this.now();
+    const elapsed = Math.max(1, now - this.lastStats.at);
+    const rate = ((this.counters.messages - this.lastStats.messages) * 1000) / elapsed;
+    this.lastStats = { at: now, messages: this.counters.messages };
+    return {
+      connections: this.sessions.size,
+      peers: this.registry.totalPeers(),
+      swarms: this.registry.swarmCount(),
+      messagesPerSecond: Math.round(rate * 10) / 10,
+      ...this.counters,
+    };
+  }
+
+  peerCount(): number {
+    return this.registry.totalPeers();
+  }
+
+  /** Closes every connection with `code` (4000 when the node stops). Emits no leave events. */
+  closeAll(code: number = CLOSE_CODES.NODE_CLOSED, reason = 'node closed'): void {
+    this.closing = true;
+    for (const session of [...this.sessions]) {
+      session.closed = true;
+      try { session.transport.close(code, reason); } catch { /* already gone */ }
+    }
+    this.sessions.clear();
+    this.byPeer.clear();
+    this.connectionsPerIp.clear();
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  private send(session: Session, frame: string): void {
+    if (session.closed) return;
+    if (session.transport.bufferedAmount() > this.limits.maxBufferedBytes) {
+      this.closeSession(session, CLOSE_CODES.SLOW_CONSUMER, 'not reading');
+      return;
+    }
+    session.transport.send(frame);
+  }
+
+  private error(session: Session, code: SignalErrorCode, message: string): void {
+    this.send(session, JSON.stringify({ type: 'error', code, message }));
+  }
+
+  private violation(session: Session, code: SignalErrorCode, message: string, rate = false): void {
+    if (NOT_A_VIOLATION.has(code)) {
+      this.error(session, code, message);
+      return;
+    }
+    this.counters.violations++;
+    session.violations++;
+    this.options.onAudit?.({
+      kind: 'violation', code, message, ip: session.ip,
+      peer: session.peer?.id, stream: session.stream, rendition: session.rendition,
+    });
+    if (session.violations > this.limits.maxViolations) {
+      const closeCode = rate ? CLOSE_CODES.RATE_LIMITED : CLOSE_CODES.POLICY_VIOLATION;
+      this.options.onAudit?.({
+        kind: 'closed', code: String(closeCode), message: `closed after ${session.violations} violations (last: ${code})`,
+        ip: session.ip, peer: session.peer?.id, stream: session.stream, rendition: session.rendition,
+      });
+      this.closeSession(session, closeCode, rate ? 'rate limit' : 'policy violation');
+      return;
+    }
+    this.error(session, code, message);
+  }
+
+  /** Closes from the server side: out of the swarm at once, so nobody relays to a closing peer. */
+  private closeSession(session: Session, code: number, reason: string): void {
+    if (session.closed) return;
+    session.closed = true;
+    this.leaveSwarm(session, reason);
+    try { session.transport.close(code, reason); } catch { /* already gone */ }
+    this.disconnect(session, reason);
+  }
+
+  private emitSwarm(event: 'join' | 'leave', session: Session, peer: PeerRecord, reason: string | undefined, remaining?: number): void {
+    if (this.closing || !this.options.onSwarmEvent) return;
+    const e: SwarmEvent = {
+      event,
+      stream: session.stream!,
+      rendition: session.rendition!,
+      peer: peer.id,
+      role: peer.role,
+      swarmPeers: remaining ?? this.registry.peerCount(peer.swarmKey),
+      totalPeers: this.registry.totalPeers(),
+      swarms: this.registry.swarmCount(),
+    };
+    if (peer.supporter !== undefined) e.supporter = peer.supporter;
+    if (reason !== undefined) e.reason = reason;
+    this.options.onSwarmEvent(e);
+  }
+}
+
+function newPeerId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+function allowPartner(session: Session, other: string, until: number): void {
+  const partners = session.partners ?? (session.partners = new Map());
+  partners.delete(other);
+  partners.set(other, until);
+  if (partners.size > MAX_PARTNERS) partners.delete(partners.keys().next().value as string);
+}
+
+function withoutStream(a: SegmentAnnouncement): Omit<SegmentAnnouncement, 'stream'> {
+  return { sequence: a.sequence, rendition: a.rendition, url: a.url, size: a.size, sha256: a.sha256, duration: a.duration };
+}

@@ -1,0 +1,60 @@
+/** Every limit the coordinator enforces, with the defaults the node ships. */
+export interface SignalingLimits {
+  /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. */
+  maxMessageBytes: number;
+  /** Sustained messages per second per connection … */
+  ratePerSecond: number;
+  /** … and the burst above it (token-bucket capacity). */
+  burst: number;
+  maxPeersPerSwarm: number;
+  maxSwarms: number;
+  /** 0 = unlimited. */
+  maxConnectionsPerIp: number;
+  /** Exact Origin header values; empty = any origin (and none) accepted. */
+  allowedOrigins: string[];
+  /** Violations tolerated per connection before it is closed (4001, or 4002 for floods). */
+  maxViolations: number;
+  /** Most peers in a welcome or peers reply. */
+  peersPerList: number;
+  /** Members sampled before scoring when choosing peers (bounds join cost in large swarms). */
+  selectionSample: number;
+  /** Latest announcements sent in a welcome. */
+  segmentsInWelcome: number;
+  /** Announcements kept per swarm (receipts are accepted for these). */
+  receiptWindow: number;
+  /** Server ping interval; a peer silent for peerTimeoutMs is evicted. */
+  heartbeatMs: number;
+  peerTimeoutMs: number;
+  /** A connection must join within this time. */
+  joinTimeoutMs: number;
+  /** How long an offer waits for its answer (and how long ICE may flow after it). */
+  offerTtlMs: number;
+  /** Pending offers kept per receiving peer (oldest dropped first). */
+  maxPendingOffers: number;
+  /** Server→client bytes queued on one connection before it is closed as a slow consumer. */
+  maxBufferedBytes: number;
+  /** false: peers may only join swarms that have had a segment announced (no swarm squatting). */
+  openSwarms: boolean;
+}
+
+export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
+  maxMessageBytes: 16 * 1024,
+  ratePerSecond: 20,
+  burst: 100,
+  maxPeersPerSwarm: 5000,
+  maxSwarms: 200,
+  maxConnectionsPerIp: 20,
+  allowedOrigins: [],
+  maxViolations: 10,
+  peersPerList: 20,
+  selectionSample: 64,
+  segmentsInWelcome: 5,
+  receiptWindow: 64,
+  heartbeatMs: 15_000,
+  peerTimeoutMs: 45_000,
+  joinTimeoutMs: 10_000,
+  offerTtlMs: 30_000,
+  maxPendingOffers: 32,
+  maxBufferedBytes: 1024 * 1024,
+  openSwarms: false,
+});

@@ -1,0 +1,179 @@
+/**
+ * Relaycast signaling protocol, version 1: the wire vocabulary shared by the coordinator (server),
+ * the viewer loader (browser) and the tests. docs/signaling-protocol.md is the prose version of this
+ * file; keep the two in step.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * WebSocket close codes. 4000–4999 is the range RFC 6455 leaves to applications. 1009 (message too
+ * big) is sent by ws itself when a frame exceeds the size limit, before any byte of it is buffered.
+ */
+export const CLOSE_CODES = {
+  /** The node was stopped or redeployed: reconnect with backoff. */
+  NODE_CLOSED: 4000,
+  /** Too many protocol violations on this connection (malformed, spoofed or out-of-order messages). */
+  POLICY_VIOLATION: 4001,
+  /** The connection kept sending faster than its rate budget. */
+  RATE_LIMITED: 4002,
+  /** No message or pong within the heartbeat timeout: the peer is considered dead. */
+  HEARTBEAT_TIMEOUT: 4004,
+  /** Connected but sent no valid join within the join timeout. */
+  JOIN_TIMEOUT: 4005,
+  /** The server's send buffer for this connection grew past its bound (the client stopped reading). */
+  SLOW_CONSUMER: 4007,
+  /** ws's own code for a frame larger than maxMessageBytes. */
+  MESSAGE_TOO_BIG: 1009,
+} as const;
+
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/** Codes carried by `{type:'error'}` frames (and by audit msgs). */
+export const ERROR_CODES = [
+  'E_SIGNAL_BINARY',
+  'E_SIGNAL_BAD_JSON',
+  'E_SIGNAL_BAD_MESSAGE',
+  'E_SIGNAL_UNKNOWN_TYPE',
+  'E_SIGNAL_BAD_FIELD',
+  'E_SIGNAL_SPOOFED_SENDER',
+  'E_SIGNAL_VERSION',
+  'E_SIGNAL_NOT_JOINED',
+  'E_SIGNAL_ALREADY_JOINED',
+  'E_SIGNAL_UNKNOWN_SWARM',
+  'E_SIGNAL_SWARM_FULL',
+  'E_SIGNAL_TOO_MANY_SWARMS',
+  'E_SIGNAL_UNAUTHORIZED',
+  'E_SIGNAL_UNKNOWN_PEER',
+  'E_SIGNAL_NO_OFFER',
+  'E_SIGNAL_NO_SESSION',
+  'E_SIGNAL_RATE_LIMITED',
+  'E_RECEIPT_UNKNOWN_SEGMENT',
+  'E_RECEIPT_UNKNOWN_UPLOADER',
+  'E_RECEIPT_SELF',
+  'E_RECEIPT_TOO_MANY_BYTES',
+  'E_RECEIPT_DUPLICATE',
+] as const;
+
+export type SignalErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * Errors that count toward the violation limit. Races an honest client can hit (the peer it
+ * addressed just left) and receipt rejections (audited separately) do not.
+ */
+export const NOT_A_VIOLATION: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
+  'E_SIGNAL_UNKNOWN_PEER',
+  'E_RECEIPT_UNKNOWN_SEGMENT',
+  'E_RECEIPT_UNKNOWN_UPLOADER',
+  'E_RECEIPT_SELF',
+  'E_RECEIPT_TOO_MANY_BYTES',
+  'E_RECEIPT_DUPLICATE',
+]);
+
+export type Role = 'viewer' | 'supporter';
+
+/** Field bounds. Every string and array a client sends is checked against one of these. */
+export const BOUNDS = {
+  idChars: /^[A-Za-z0-9._~-]+$/,
+  streamMaxChars: 64,
+  renditionMaxChars: 32,
+  tokenMaxChars: 256,
+  /** Server-assigned peer ids: 12 base64url characters (72 random bits). */
+  peerId: /^[A-Za-z0-9_-]{12}$/,
+  offerId: /^[A-Za-z0-9_-]{1,64}$/,
+  sdpMaxChars: 15_000,
+  candidateMaxChars: 1_024,
+  sdpMidMaxChars: 64,
+  ufragMaxChars: 256,
+  maxSdpMLineIndex: 255,
+  /** have lists, join's have list and peers' exclude list. */
+  maxListItems: 64,
+} as const;
+
+export interface SegmentAnnouncement {
+  stream: string;
+  rendition: string;
+  sequence: number;
+  url: string;
+  /** Byte length. */
+  size: number;
+  sha256: string;
+  /** Seconds. */
+  duration: number;
+}
+
+export interface IceCandidateInit {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+// ---- client → server ---------------------------------------------------------------------------
+
+export interface JoinMessage {
+  type: 'join';
+  v: number;
+  stream: string;
+  rendition: string;
+  role: Role;
+  token?: string;
+  have?: number[];
+}
+export interface OfferMessage { type: 'offer'; to: string; offerId: string; sdp: string }
+export interface AnswerMessage { type: 'answer'; to: string; offerId: string; sdp: string }
+export interface IceMessage { type: 'ice'; to: string; offerId: string; candidate: IceCandidateInit | null }
+export interface HaveMessage { type: 'have'; sequences: number[] }
+export interface ReceiptMessage { type: 'receipt'; sequence: number; from: string; bytes: number }
+export interface PeersRequestMessage { type: 'peers'; exclude?: string[] }
+export interface LeaveMessage { type: 'leave' }
+export interface HeartbeatMessage { type: 'heartbeat' }
+
+export type ClientMessage =
+  | JoinMessage | OfferMessage | AnswerMessage | IceMessage | HaveMessage
+  | ReceiptMessage | PeersRequestMessage | LeaveMessage | HeartbeatMessage;
+
+export type ClientMessageType = ClientMessage['type'];
+
+// ---- server → client ---------------------------------------------------------------------------
+
+export interface PeerSummary {
+  peer: string;
+  role: Role;
+  /** Highest segment sequence the peer said it holds, or -1. */
+  latest: number;
+}
+
+export interface IceServer { urls: string | string[]; username?: string; credential?: string }
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  v: number;
+  peer: string;
+  stream: string;
+  rendition: string;
+  role: Role;
+  peers: PeerSummary[];
+  iceServers: IceServer[];
+  segments: Array<Omit<SegmentAnnouncement, 'stream'>>;
+  heartbeatMs: number;
+  limits: { maxMessageBytes: number; ratePerSecond: number; burst: number };
+}
+
+// ---- msgs the node emits ------------------------------------------------------------------------
+
+/** Output 2: one msg per valid receipt, the input of relaycast-payout. */
+export interface ReceiptPayload {
+  /** Stable id for idempotent ledgers: stream/rendition/sequence/downloader peer. */
+  id: string;
+  stream: string;
+  rendition: string;
+  sequence: number;
+  sha256: string;
+  segmentSize: number;
+  bytes: number;
+  uploader: { peer: string; role: Role; supporter?: string };
+  downloader: { peer: string; role: Role; supporter?: string };
+  /** ISO 8601, server clock. */
+  receivedAt: string;
+}

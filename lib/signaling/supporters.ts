@@ -1,0 +1,50 @@
+/**
+ * Supporter identities. The operator issues each supporter a token (never the publish key) and
+ * lists them in the node's credentials as `supporterId:token` lines, or supplies a verify hook.
+ * Tokens are compared by their SHA-256 digest, so lookup time does not depend on how many leading
+ * characters of a guess are right.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { RelaycastError } from '../errors';
+import { BOUNDS } from './protocol';
+
+export type SupporterVerifier = (token: string, swarm: { stream: string; rendition: string }) =>
+  string | null | undefined | Promise<string | null | undefined>;
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** Parses `supporterId:token` lines (blank lines and `#` comments ignored). */
+export function parseSupporterTokens(text: string | undefined): Map<string, string> {
+  const byDigest = new Map<string, string>();
+  if (!text) return byDigest;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const colon = line.indexOf(':');
+    const id = colon > 0 ? line.slice(0, colon).trim() : '';
+    const token = colon > 0 ? line.slice(colon + 1).trim() : '';
+    if (!id || id.length > 64 || !BOUNDS.idChars.test(id)) {
+      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: expected 'supporterId:token' with an id from [A-Za-z0-9._~-]`);
+    }
+    if (token.length < 16 || token.length > BOUNDS.tokenMaxChars) {
+      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: the token must be 16–${BOUNDS.tokenMaxChars} characters`);
+    }
+    byDigest.set(digest(token).toString('hex'), id);
+  });
+  return byDigest;
+}
+
+/** A verifier over a parsed token list. */
+export function tokenListVerifier(byDigest: Map<string, string>): SupporterVerifier {
+  const entries = [...byDigest.entries()].map(([hex, id]) => ({ key: Buffer.from(hex, 'hex'), id }));
+  return (token) => {
+    const probe = digest(token);
+    let found: string | null = null;
+    // Compare against every entry, so the time taken does not reveal which one matched.
+    for (const entry of entries) if (timingSafeEqual(entry.key, probe)) found = entry.id;
+    return found;
+  };
+}
