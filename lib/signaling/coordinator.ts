@@ -97,12 +97,15 @@ export interface Session {
   pendingOffers?: Map<string, number>;
   /** Peers this one may exchange ICE with (an offer or answer passed between them) → expiry. Lazy. */
   partners?: Map<string, number>;
-  /** Peers that were given this one in a list: told when it leaves. Lazy, bounded. */
-  knownBy?: Set<string>;
+  /**
+   * Peers introduced to or by this one (either side got the other in a list): its likely WebRTC
+   * neighbours, told when it leaves and bridged to each other. Lazy, bounded.
+   */
+  neighbours?: Set<string>;
 }
 
 const MAX_PARTNERS = 64;
-const MAX_KNOWN_BY = 64;
+const MAX_NEIGHBOURS = 64;
 
 export class SignalingCoordinator {
   readonly limits: SignalingLimits;
@@ -123,7 +126,9 @@ export class SignalingCoordinator {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.registry = options.registry ?? new InMemorySwarmRegistry(this.limits);
-    this.announcements = new AnnouncementStore(this.limits.receiptWindow, this.limits.maxSwarms);
+    // Announcements come from the operator's flow, not from clients; their bound only guards against
+    // a flow that cycles through stream names forever.
+    this.announcements = new AnnouncementStore(this.limits.receiptWindow, Math.max(this.limits.maxSwarms, 1024));
     this.receipts = new ReceiptValidator(this.registry, this.announcements);
     this.lastStats = { at: this.now(), messages: 0 };
   }
@@ -311,12 +316,8 @@ export class SignalingCoordinator {
     for (const other of chosen) {
       other.introductions++;
       const otherSession = this.byPeer.get(other.id);
-      if (otherSession) {
-        const knownBy = otherSession.knownBy ?? (otherSession.knownBy = new Set());
-        if (knownBy.size < MAX_KNOWN_BY) knownBy.add(peer.id);
-      }
+      if (otherSession) linkNeighbours(session, peer.id, otherSession, other.id);
     }
-    void session;
     return chosen.map(summarize);
   }
 
@@ -332,17 +333,36 @@ export class SignalingCoordinator {
     session.partners = undefined;
     const remaining = this.registry.removePeer(peer);
     this.byPeer.delete(peer.id);
-    if (session.knownBy) {
-      // Tell the peers that were pointed at this one, so they can ask for a replacement at once
-      // instead of waiting for their WebRTC connection to time out.
-      const frame = JSON.stringify({ type: 'peer-left', peer: peer.id });
-      for (const otherId of session.knownBy) {
-        const other = this.byPeer.get(otherId);
-        if (other && other.peer && other.peer.swarmKey === peer.swarmKey) this.send(other, frame);
-      }
-      session.knownBy = undefined;
-    }
+    if (session.neighbours) this.bridgeNeighbours(session, peer);
     this.emitSwarm('leave', session, peer, reason, remaining);
+  }
+
+  /**
+   * Tells the departed peer's neighbours that it left, and links them to each other in a ring
+   * (each gets the next one as `replacement`). The departed peer may have been the only path
+   * between parts of the swarm; the ring keeps those parts connected without waiting for anyone
+   * to notice a dead WebRTC connection.
+   */
+  private bridgeNeighbours(session: Session, peer: PeerRecord): void {
+    const alive: Session[] = [];
+    for (const otherId of session.neighbours!) {
+      const other = this.byPeer.get(otherId);
+      if (other && other.peer && other.peer.swarmKey === peer.swarmKey) {
+        other.neighbours?.delete(peer.id);
+        alive.push(other);
+      }
+    }
+    session.neighbours = undefined;
+    for (let i = 0; i < alive.length; i++) {
+      const other = alive[i];
+      const next = alive.length > 1 ? alive[(i + 1) % alive.length] : undefined;
+      const frame: Record<string, unknown> = { type: 'peer-left', peer: peer.id };
+      if (next && next.peer) {
+        frame.replacement = summarize(next.peer);
+        linkNeighbours(other, other.peer!.id, next, next.peer.id);
+      }
+      this.send(other, JSON.stringify(frame));
+    }
   }
 
   // ---- relay ------------------------------------------------------------------------------------
@@ -564,6 +584,13 @@ export class SignalingCoordinator {
 
 function newPeerId(): string {
   return randomBytes(9).toString('base64url');
+}
+
+function linkNeighbours(a: Session, aId: string, b: Session, bId: string): void {
+  const an = a.neighbours ?? (a.neighbours = new Set());
+  const bn = b.neighbours ?? (b.neighbours = new Set());
+  if (an.size < MAX_NEIGHBOURS) an.add(bId);
+  if (bn.size < MAX_NEIGHBOURS) bn.add(aId);
 }
 
 function allowPartner(session: Session, other: string, until: number): void {

@@ -1,0 +1,71 @@
+// A coordinator with a fake clock and in-memory transports, for driving the core without sockets.
+import { SignalingCoordinator, type AuditEvent, type CoordinatorOptions, type Session, type SwarmEvent, type Transport } from '../../../lib/signaling/coordinator';
+import type { ReceiptPayload, SegmentAnnouncement } from '../../../lib/signaling/protocol';
+
+export class FakeTransport implements Transport {
+  readonly frames: Array<Record<string, unknown>> = [];
+  closed: { code: number; reason: string } | undefined;
+  pings = 0;
+  buffered = 0;
+  send(text: string): void { this.frames.push(JSON.parse(text)); }
+  close(code: number, reason: string): void { this.closed ??= { code, reason }; }
+  ping(): void { this.pings++; }
+  bufferedAmount(): number { return this.buffered; }
+  last(): Record<string, unknown> { return this.frames[this.frames.length - 1]; }
+  take(): Array<Record<string, unknown>> { return this.frames.splice(0); }
+}
+
+/** Deterministic PRNG (mulberry32) so selection tests repeat exactly. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Client { t: FakeTransport; s: Session; id: string }
+
+export function harness(options: Partial<CoordinatorOptions> = {}) {
+  let clock = 1_000_000;
+  const swarm: SwarmEvent[] = [];
+  const receipts: ReceiptPayload[] = [];
+  const audit: AuditEvent[] = [];
+  const c = new SignalingCoordinator({
+    now: () => clock,
+    random: seeded(42),
+    onSwarmEvent: (e) => swarm.push(e),
+    onReceipt: (r) => receipts.push(r),
+    onAudit: (a) => audit.push(a),
+    ...options,
+  });
+  const connect = (ip = '10.0.0.1'): { t: FakeTransport; s: Session } => {
+    const t = new FakeTransport();
+    return { t, s: c.connect(t, ip) };
+  };
+  const send = (client: { s: Session }, msg: unknown): void => c.message(client.s, JSON.stringify(msg), false);
+  const join = (stream = 'live', rendition = '720p', ip = '10.0.0.1'): Client => {
+    const { t, s } = connect(ip);
+    send({ s }, { type: 'join', v: 1, stream, rendition, role: 'viewer' });
+    const welcome = t.frames.find((f) => f.type === 'welcome');
+    if (!welcome) throw new Error(`join failed: ${JSON.stringify(t.frames)}`);
+    t.take();
+    return { t, s, id: welcome.peer as string };
+  };
+  const announce = (sequence: number, stream = 'live', rendition = '720p', size = 1000): SegmentAnnouncement => {
+    const a: SegmentAnnouncement = {
+      stream, rendition, sequence, url: `https://cdn.example/${stream}/${rendition}/${sequence}.ts`,
+      size, sha256: sequence.toString(16).padStart(64, '0'), duration: 2,
+    };
+    c.announce(a);
+    return a;
+  };
+  return {
+    c, swarm, receipts, audit, connect, send, join, announce,
+    advance: (ms: number) => { clock += ms; },
+    now: () => clock,
+  };
+}
