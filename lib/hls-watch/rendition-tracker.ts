@@ -1,0 +1,328 @@
+/**
+ * Follows one rendition's media playlist and turns each newly listed segment into exactly one msg:
+ * in the encoder's order, never twice, never skipped in silence (a segment that cannot be read
+ * becomes an error plus a `gap` msg). Detects encoder restarts and EXT-X-ENDLIST.
+ */
+import path from 'node:path';
+import { contentTypeFor, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { RelaycastError, toRelaycastError } from '../errors';
+import type { MediaFiles } from './media-files';
+import { parsePlaylist, readPlaylistText, type MediaEntry, type MediaPlaylistInfo } from './playlist';
+import { currentIdentity, isInside, sameIdentity, type FileBytes } from './segment-file';
+import type { RenditionState } from './state-store';
+
+/** A bad playlist is re-read after this long before it is reported (it may have been caught mid-write). */
+const MALFORMED_RECHECK_MS = 100;
+
+export type WatchMsg = SegmentMsg | GapMsg | LifecycleMsg;
+
+export interface TrackerContext {
+  stream: string;
+  rendition: string;
+  /** Absolute path of the media playlist; URIs are relative to its folder. */
+  playlistPath: string;
+  maxPlaylistBytes: number;
+  /** The watched folder (lexical): listed files outside it are refused before any fs access. */
+  root: string;
+  files: MediaFiles;
+  variant?: VariantInfo;
+  /** The stream's current session, creating one if there is none yet. */
+  currentSession(): string;
+  /** A new session after `previous`, unless another rendition already rotated past it. */
+  sessionAfter(previous: string): string;
+  emit(msg: WatchMsg): void;
+  /** A failure worth a Catch node: with the gap msg when a listed segment is lost. */
+  error(err: RelaycastError, msg?: WatchMsg): void;
+  /** The problem reported last for this rendition is gone (a good playlist or segment followed). */
+  recovered(): void;
+  /** State changed (persist it). */
+  changed(): void;
+  isClosed(): boolean;
+}
+
+export function freshRenditionState(session: string): RenditionState {
+  return {
+    session,
+    nextSequence: 0,
+    lastEncoderSequence: null,
+    lastUri: null,
+    lastFile: null,
+    pendingDiscontinuity: false,
+    started: false,
+    ended: false,
+  };
+}
+
+/** Why a playlist means the encoder started over, or null when it continues the current session. */
+export async function restartReason(state: RenditionState, playlist: MediaPlaylistInfo, playlistDir: string): Promise<string | null> {
+  if (state.lastEncoderSequence === null) return state.ended && !playlist.ended ? 'a new playlist after EXT-X-ENDLIST' : null;
+  const last = state.lastEncoderSequence;
+  if (state.ended && !playlist.ended) return 'a new playlist after EXT-X-ENDLIST';
+  if (playlist.entries.length === 0) return null;
+  const newest = playlist.entries[playlist.entries.length - 1].sequence;
+  if (newest < last) return `media sequence went back from ${last} to ${newest}`;
+  const same = playlist.entries.find((e) => e.sequence === last);
+  if (!same) return null;
+  if (same.uri !== state.lastUri) return `sequence ${last} now lists ${same.uri} instead of ${state.lastUri}`;
+  if (state.lastFile) {
+    // Same number, same name (ffmpeg's seg_%05d after a restart): the bytes on disk tell.
+    const now = await currentIdentity(path.resolve(playlistDir, same.uri));
+    if (now && !sameIdentity(now, state.lastFile)) return `segment ${same.uri} was rewritten`;
+  }
+  return null;
+}
+
+export class RenditionTracker {
+  private running = false;
+  private dirty = false;
+  private idle: Promise<void> = Promise.resolve();
+  private suspectText: string | null = null;
+  private reported: string | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly playlistDir: string;
+  /** Relaycast sequence of the last segment msg (for `ended`). */
+  emittedSegments = 0;
+
+  constructor(private readonly ctx: TrackerContext, readonly state: RenditionState) {
+    this.playlistDir = path.dirname(ctx.playlistPath);
+  }
+
+  get rendition(): string {
+    return this.ctx.rendition;
+  }
+
+  setVariant(variant: VariantInfo | undefined): void {
+    this.ctx.variant = variant;
+  }
+
+  /**
+   * Applies one parsed version of the playlist. Serialised: a call while one runs is folded into
+   * a re-run by the caller (see HlsWatcher), so the order of msgs never depends on timing.
+   */
+  async apply(playlist: MediaPlaylistInfo): Promise<void> {
+    const { state, ctx } = this;
+    const reason = await restartReason(state, playlist, this.playlistDir);
+    if (reason) {
+      const hadStarted = state.started;
+      state.session = ctx.sessionAfter(state.session);
+      state.lastEncoderSequence = null;
+      state.lastUri = null;
+      state.lastFile = null;
+      state.ended = false;
+      state.started = false;
+      // `restarted` goes out with the new session's first segment (below), like `started`.
+      state.pendingDiscontinuity = hadStarted || state.pendingDiscontinuity;
+      ctx.changed();
+    }
+    if (state.ended) return;
+    const fresh = playlist.entries.filter((e) => state.lastEncoderSequence === null || e.sequence > state.lastEncoderSequence);
+    if (fresh.length > 0 && state.lastEncoderSequence !== null && fresh[0].sequence > state.lastEncoderSequence + 1) {
+      // They left the playlist before we saw them (the node was stopped or Node-RED was down):
+      // their names and durations are unknown, so there is nothing to put in a gap msg.
+      state.pendingDiscontinuity = true;
+      ctx.error(new RelaycastError(
+        'E_SEGMENTS_MISSED',
+        `${ctx.stream}/${ctx.rendition}: encoder segments ${state.lastEncoderSequence + 1}–${fresh[0].sequence - 1} left the playlist before they could be read`,
+      ));
+    }
+    for (const entry of fresh) {
+      if (ctx.isClosed()) return;
+      if (!state.started) {
+        state.session = state.session || ctx.currentSession();
+        state.started = true;
+        this.lifecycle(state.pendingDiscontinuity ? 'restarted' : 'started');
+      }
+      const delivered = await this.deliver(entry);
+      if (delivered === 'closed') return;
+      ctx.changed();
+    }
+    if (playlist.ended && state.started && !ctx.isClosed()) {
+      state.ended = true;
+      this.lifecycle('ended');
+      ctx.changed();
+    }
+  }
+
+  private lifecycle(event: LifecycleEvent): void {
+    const { state, ctx } = this;
+    const msg: LifecycleMsg = {
+      topic: 'lifecycle',
+      payload: {
+        event,
+        stream: ctx.stream,
+        rendition: ctx.rendition,
+        session: state.session,
+        sequence: event === 'ended' ? Math.max(state.nextSequence - 1, 0) : state.nextSequence,
+      },
+    };
+    if (ctx.variant) msg.payload.variant = ctx.variant;
+    ctx.emit(msg);
+  }
+
+  private resolveListed(uri: string): string {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(uri)) {
+      throw new RelaycastError('E_SEGMENT_URI_UNSUPPORTED', `${uri} is a URL, not a file the encoder wrote`);
+    }
+    const resolved = path.resolve(this.playlistDir, uri);
+    if (!isInside(this.ctx.root, resolved)) {
+      throw new RelaycastError('E_PATH_OUTSIDE', `${uri} points outside the watched folder ${this.ctx.root}`);
+    }
+    return resolved;
+  }
+
+  private async readInit(entry: MediaEntry): Promise<InitSection | undefined> {
+    if (!entry.initUri) return undefined;
+    const initPath = this.resolveListed(entry.initUri);
+    const file = await this.ctx.files.take(initPath, () => this.ctx.isClosed());
+    return {
+      uri: entry.initUri,
+      path: file.path,
+      bytes: file.bytes,
+      byteLength: file.bytes.length,
+      sha256: file.sha256,
+      contentType: contentTypeFor(entry.initUri),
+    };
+  }
+
+  private async deliver(entry: MediaEntry): Promise<'sent' | 'gap' | 'closed'> {
+    const { state, ctx } = this;
+    const base = {
+      stream: ctx.stream,
+      rendition: ctx.rendition,
+      session: state.session,
+      encoderSequence: entry.sequence,
+      duration: entry.duration,
+      uri: entry.uri,
+      path: path.resolve(this.playlistDir, entry.uri),
+      contentType: contentTypeFor(entry.uri),
+    };
+    let file: FileBytes;
+    let init: InitSection | undefined;
+    try {
+      const segmentPath = this.resolveListed(entry.uri);
+      file = await ctx.files.take(segmentPath, () => ctx.isClosed());
+      init = await this.readInit(entry);
+    } catch (err) {
+      const error = toRelaycastError(err, 'E_SEGMENT_LOST');
+      if (error.code === 'E_CLOSED') return 'closed';
+      const discontinuity = entry.discontinuity || state.pendingDiscontinuity;
+      const gap: GapMsg = {
+        topic: 'gap',
+        payload: { reason: 'segment-lost', code: error.code, message: error.message },
+        segment: { ...base, sequence: state.nextSequence, discontinuity },
+      };
+      this.decorate(gap.segment, entry);
+      state.nextSequence += 1;
+      state.lastEncoderSequence = entry.sequence;
+      state.lastUri = entry.uri;
+      state.lastFile = null;
+      // Whatever follows a hole must not be played as if it continued the one before.
+      state.pendingDiscontinuity = true;
+      ctx.error(error, gap);
+      ctx.emit(gap);
+      return 'gap';
+    }
+    const segment: SegmentInfo = {
+      ...base,
+      sequence: state.nextSequence,
+      byteLength: file.bytes.length,
+      sha256: file.sha256,
+      discontinuity: entry.discontinuity || state.pendingDiscontinuity,
+    };
+    this.decorate(segment, entry);
+    state.nextSequence += 1;
+    state.lastEncoderSequence = entry.sequence;
+    state.lastUri = entry.uri;
+    state.lastFile = file.identity;
+    state.pendingDiscontinuity = false;
+    const msg: SegmentMsg = { topic: 'segment', payload: file.bytes, segment };
+    if (init) msg.init = init;
+    this.emittedSegments += 1;
+    ctx.emit(msg);
+    return 'sent';
+  }
+
+  private decorate(segment: Partial<SegmentInfo>, entry: MediaEntry): void {
+    if (entry.programDateTime) segment.programDateTime = entry.programDateTime;
+    if (this.ctx.variant) segment.variant = this.ctx.variant;
+  }
+
+  /**
+   * Something happened to the playlist (file event, timer, rescan): read it and apply it.
+   * Calls while a pass runs fold into one more pass, so msgs never interleave or reorder.
+   */
+  trigger(): Promise<void> {
+    if (this.running) {
+      this.dirty = true;
+      return this.idle;
+    }
+    this.running = true;
+    this.idle = (async () => {
+      try {
+        do {
+          this.dirty = false;
+          await this.syncOnce();
+        } while (this.dirty && !this.ctx.isClosed());
+      } finally {
+        this.running = false;
+      }
+    })();
+    return this.idle;
+  }
+
+  /** Resolves when no pass is running (close waits for it). */
+  whenIdle(): Promise<void> {
+    return this.idle.catch(() => undefined);
+  }
+
+  cancelTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private async syncOnce(): Promise<void> {
+    const { ctx } = this;
+    let text: string;
+    try {
+      text = await readPlaylistText(ctx.playlistPath, ctx.maxPlaylistBytes);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // not written yet, or cleaned up
+      this.reportOnce(toRelaycastError(err, 'E_PLAYLIST_UNREADABLE'));
+      return;
+    }
+    let playlist;
+    try {
+      playlist = parsePlaylist(text);
+      if (playlist.kind !== 'media') throw new RelaycastError('E_PLAYLIST_MALFORMED', `${ctx.playlistPath} is a master playlist where a media playlist was expected`);
+    } catch (err) {
+      // A writer that does not rename (Owncast's own playlist writer) can be caught mid-write:
+      // only the same bad text seen twice, a moment apart, is reported.
+      if (text !== this.suspectText) {
+        this.suspectText = text;
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          void this.trigger();
+        }, MALFORMED_RECHECK_MS);
+        return;
+      }
+      const error = toRelaycastError(err, 'E_PLAYLIST_MALFORMED');
+      this.reportOnce(new RelaycastError(error.code, `${ctx.playlistPath}: ${error.message}`, { cause: err }));
+      return;
+    }
+    this.suspectText = null;
+    if (this.reported !== null) {
+      this.reported = null;
+      ctx.recovered();
+    }
+    await this.apply(playlist);
+  }
+
+  /** One report per distinct problem, not one per file event or timer tick. */
+  private reportOnce(err: RelaycastError): void {
+    const key = `${err.code} ${err.message}`;
+    if (this.reported === key) return;
+    this.reported = key;
+    this.ctx.error(err);
+  }
+}

@@ -1,0 +1,416 @@
+/**
+ * HlsWatcher: one encoder output (folder or master playlist) → ordered msgs per rendition.
+ *
+ * File events only say "look now"; what is finished is decided by the encoder's playlist (see
+ * RenditionTracker). chokidar's normal `change` events are throttled to one per 50 ms per file, so
+ * playlist rewrites are also taken from its unthrottled `raw` events, and a slow safety tick
+ * re-checks every playlist's identity so no final rewrite (EXT-X-ENDLIST) is ever missed.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
+import { CONTENT_TYPES } from '../contracts';
+import { RelaycastError, toRelaycastError } from '../errors';
+import { discoverLayout, type RenditionSource } from './layout';
+import { MediaFiles } from './media-files';
+import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
+import { freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
+import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
+import { MemoryStateStore, StateSaver, type StateStore, type WatchState } from './state-store';
+
+export interface HlsWatcherOptions {
+  /** The encoder's output folder, or its master (or only media) playlist. */
+  path: string;
+  /** Stream id put on every msg. */
+  stream: string;
+  /** Rendition ids to follow; empty or undefined = all. */
+  renditions?: string[];
+  /** Poll the filesystem instead of inotify (network filesystems). */
+  usePolling?: boolean;
+  /** Poll interval in ms when usePolling (default 250). */
+  pollInterval?: number;
+  maxSegmentBytes?: number;
+  maxPlaylistBytes?: number;
+  /** How long a listed segment may stay missing before it is a gap (default 3000 ms). */
+  segmentWaitMs?: number;
+  /** Safety re-check of folder and playlists (default 1000 ms). */
+  checkIntervalMs?: number;
+  stateStore?: StateStore;
+}
+
+export type WatcherState = 'waiting' | 'watching' | 'error' | 'stopped';
+
+export interface WatcherStatus {
+  state: WatcherState;
+  /** Segments emitted since start. */
+  segments: number;
+  renditions: number;
+  /** Code of the newest unresolved error (state 'error'). */
+  code?: string;
+}
+
+export interface WatcherHandlers {
+  onMessage(msg: WatchMsg): void;
+  /** A catchable failure; `msg` is the gap msg when a listed segment was lost. */
+  onError(err: RelaycastError, msg?: WatchMsg): void;
+  onStatus?(status: WatcherStatus): void;
+}
+
+const MEDIA_EXTENSIONS = new Set(Object.keys(CONTENT_TYPES).filter((ext) => ext !== '.m3u8'));
+
+/** Key-safe, roughly time-ordered, unique: `<ms base36>-<random hex>`. */
+export function newSessionId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+interface Tracked {
+  tracker: RenditionTracker;
+  source: RenditionSource;
+  seen: FileIdentity | null;
+}
+
+export class HlsWatcher {
+  private readonly target: string;
+  private readonly root: string;
+  private readonly options: Required<Omit<HlsWatcherOptions, 'renditions' | 'stateStore'>> & { renditions: string[] };
+  private readonly store: StateStore;
+  private saver: StateSaver | null = null;
+  private state!: WatchState;
+  private closed = true;
+  private chokidarWatcher: FSWatcher | null = null;
+  private files: MediaFiles | null = null;
+  private realRoot = '';
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly byPlaylist = new Map<string, Tracked>();
+  private masterPath: string | null = null;
+  private masterSeen: FileIdentity | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private attaching: Promise<void> | null = null;
+  private discovering = false;
+  private discoverAgain = false;
+  private discovery: Promise<void> = Promise.resolve();
+  private readonly activeErrors = new Map<string, string>();
+  private readonly reportedKeys = new Map<string, string>();
+  private segments = 0;
+  private lastStatus = '';
+
+  constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
+    if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
+    if (!options.stream) throw new RelaycastError('E_CONFIG', 'hls-watch needs a stream id');
+    this.target = path.resolve(options.path);
+    this.root = /\.m3u8$/i.test(this.target) ? path.dirname(this.target) : this.target;
+    this.options = {
+      path: this.target,
+      stream: options.stream,
+      renditions: (options.renditions ?? []).map((r) => r.trim()).filter((r) => r !== ''),
+      usePolling: options.usePolling ?? false,
+      pollInterval: options.pollInterval ?? 250,
+      maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES,
+      maxPlaylistBytes: options.maxPlaylistBytes ?? DEFAULT_MAX_PLAYLIST_BYTES,
+      segmentWaitMs: options.segmentWaitMs ?? 3000,
+      checkIntervalMs: options.checkIntervalMs ?? 1000,
+    };
+    this.store = options.stateStore ?? new MemoryStateStore();
+  }
+
+  get status(): WatcherStatus {
+    const renditions = this.tracked.size;
+    if (this.closed) return { state: 'stopped', segments: this.segments, renditions };
+    const codes = [...this.activeErrors.values()];
+    if (codes.length > 0) return { state: 'error', segments: this.segments, renditions, code: codes[codes.length - 1] };
+    if (!this.chokidarWatcher || renditions === 0) return { state: 'waiting', segments: this.segments, renditions };
+    return { state: 'watching', segments: this.segments, renditions };
+  }
+
+  async start(): Promise<void> {
+    if (!this.closed) return;
+    this.closed = false;
+    const source = `${this.target}|${this.options.stream}`;
+    let loaded: WatchState | null = null;
+    try {
+      loaded = await this.store.load();
+    } catch (err) {
+      this.report('state', toRelaycastError(err, 'E_STATE_UNREADABLE'));
+    }
+    this.state = loaded && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
+    this.saver = new StateSaver(this.store, (err) => this.report('state', toRelaycastError(err, 'E_STATE_UNWRITABLE')));
+    this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs);
+    this.timer.unref?.();
+    await this.attach();
+    this.publishStatus();
+  }
+
+  /** Re-reads the layout and every playlist now (input msg `rescan`). */
+  async rescan(): Promise<void> {
+    if (this.closed) return;
+    if (!this.chokidarWatcher) await this.attach();
+    await this.discover();
+    await Promise.all([...this.tracked.values()].map((t) => t.tracker.trigger()));
+  }
+
+  /** Releases every watcher and timer; waits for the pass in progress and the last state write. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.attaching?.catch(() => undefined);
+    await this.detach();
+    await this.discovery.catch(() => undefined);
+    this.saver?.request(this.state);
+    await this.saver?.flush();
+    this.publishStatus();
+  }
+
+  // --- folder ---------------------------------------------------------------------------------
+
+  private attach(): Promise<void> {
+    if (this.chokidarWatcher || this.closed) return Promise.resolve();
+    this.attaching ??= this.attachOnce().finally(() => {
+      this.attaching = null;
+    });
+    return this.attaching;
+  }
+
+  private async attachOnce(): Promise<void> {
+    try {
+      const stats = await stat(this.root);
+      if (!stats.isDirectory()) throw new RelaycastError('E_FOLDER_UNREADABLE', `${this.root} is not a folder`);
+      await readdir(this.root); // EACCES shows here, not in chokidar (which swallows it)
+      this.realRoot = await realpath(this.root);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT') {
+        // The encoder creates its folder when it starts: wait (yellow), the check tick retries.
+        this.resolve('folder');
+        this.publishStatus();
+        return;
+      }
+      this.report('folder', err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    if (this.closed) return;
+    this.resolve('folder');
+    this.files = new MediaFiles({ realRoot: this.realRoot, maxSegmentBytes: this.options.maxSegmentBytes, segmentWaitMs: this.options.segmentWaitMs });
+    const watcher = chokidar.watch(this.root, {
+      ignoreInitial: true,
+      awaitWriteFinish: false,
+      depth: 3,
+      usePolling: this.options.usePolling,
+      interval: this.options.pollInterval,
+      binaryInterval: this.options.pollInterval,
+      ignored: (p: string) => isTemporaryName(p),
+    });
+    this.chokidarWatcher = watcher;
+    watcher.on('raw', (_event, p, details) => this.onRaw(p, (details as { watchedPath?: string } | undefined)?.watchedPath));
+    watcher.on('all', (event: string, p: string) => this.onEvent(event, path.resolve(p)));
+    watcher.on('error', (err: unknown) => this.report('watch', toRelaycastError(err, 'E_WATCH_FAILED')));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    if (this.closed) return;
+    await this.discover();
+  }
+
+  private async detach(): Promise<void> {
+    const watcher = this.chokidarWatcher;
+    this.chokidarWatcher = null;
+    this.files?.close();
+    for (const t of this.tracked.values()) t.tracker.cancelTimers();
+    await Promise.all([...this.tracked.values()].map((t) => t.tracker.whenIdle()));
+    await watcher?.close();
+    this.tracked.clear();
+    this.byPlaylist.clear();
+    this.masterPath = null;
+  }
+
+  /** The safety tick: folder appeared/vanished/recovered, missed playlist rewrites, a changed master. */
+  private async check(): Promise<void> {
+    if (this.closed) return;
+    if (!this.chokidarWatcher) {
+      await this.attach();
+      return;
+    }
+    const rootNow = await currentIdentity(this.root);
+    if (!rootNow) {
+      // The folder went away (SRS hls_dispose, a cleaned-up encoder): wait for it again.
+      await this.detach();
+      this.publishStatus();
+      return;
+    }
+    if (this.tracked.size === 0 || (this.masterPath && !sameIdentity(await currentIdentity(this.masterPath), this.masterSeen))) {
+      void this.discover();
+    }
+    for (const t of this.tracked.values()) {
+      const now = await currentIdentity(t.source.playlistPath);
+      if (now && !sameIdentity(now, t.seen)) {
+        t.seen = now;
+        void t.tracker.trigger();
+      }
+    }
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  private onRaw(p: string, watchedPath: string | undefined): void {
+    if (this.closed) return;
+    const full = watchedPath ? path.resolve(watchedPath, p) : path.resolve(p);
+    const t = this.byPlaylist.get(full) ?? (watchedPath ? this.byPlaylist.get(path.resolve(watchedPath)) : undefined);
+    if (t) {
+      void t.tracker.trigger();
+      return;
+    }
+    if (full === this.masterPath) {
+      void this.discover();
+      return;
+    }
+    if (!isTemporaryName(full)) this.files?.notify(full);
+  }
+
+  private onEvent(event: string, full: string): void {
+    if (this.closed) return;
+    if (event === 'addDir' || event === 'unlinkDir') {
+      if (full !== this.root) void this.discover();
+      return;
+    }
+    const ext = path.extname(full).toLowerCase();
+    if (ext === '.m3u8') {
+      const t = this.byPlaylist.get(full);
+      if (t && event !== 'unlink') void t.tracker.trigger();
+      if (!t || full === this.masterPath || event !== 'change') void this.discover();
+      return;
+    }
+    if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change')) {
+      // Read at once: the encoder may delete it before the playlist listing it is processed.
+      this.files?.prefetch(full);
+    }
+  }
+
+  // --- renditions -----------------------------------------------------------------------------
+
+  private discover(): Promise<void> {
+    if (this.discovering) {
+      this.discoverAgain = true;
+      return this.discovery;
+    }
+    this.discovering = true;
+    this.discovery = (async () => {
+      try {
+        do {
+          this.discoverAgain = false;
+          await this.discoverOnce();
+        } while (this.discoverAgain && !this.closed);
+      } finally {
+        this.discovering = false;
+      }
+    })();
+    return this.discovery;
+  }
+
+  private async discoverOnce(): Promise<void> {
+    if (this.closed || !this.chokidarWatcher) return;
+    let layout;
+    try {
+      layout = await discoverLayout(this.root, this.target, this.options.maxPlaylistBytes);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      this.report('layout', err instanceof RelaycastError ? err : new RelaycastError(code === 'ENOENT' ? 'E_FOLDER_MISSING' : 'E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    if (this.closed || !this.chokidarWatcher) return;
+    this.resolve('layout');
+    this.masterPath = layout.masterPath;
+    this.masterSeen = layout.masterPath ? await currentIdentity(layout.masterPath) : null;
+    const wanted = this.options.renditions;
+    for (const source of layout.renditions) {
+      if (wanted.length > 0 && !wanted.includes(source.id)) continue;
+      const existing = this.tracked.get(source.id);
+      if (existing && existing.source.playlistPath === source.playlistPath) {
+        existing.tracker.setVariant(source.variant);
+        existing.source = source;
+        continue;
+      }
+      if (existing) this.byPlaylist.delete(existing.source.playlistPath);
+      this.track(source);
+    }
+    this.publishStatus();
+  }
+
+  private track(source: RenditionSource): void {
+    const files = this.files!;
+    const state = (this.state.renditions[source.id] ??= freshRenditionState(this.currentSession()));
+    const key = `rendition:${source.id}`;
+    const tracker = new RenditionTracker(
+      {
+        stream: this.options.stream,
+        rendition: source.id,
+        playlistPath: source.playlistPath,
+        maxPlaylistBytes: this.options.maxPlaylistBytes,
+        root: this.root,
+        files,
+        variant: source.variant,
+        currentSession: () => this.currentSession(),
+        sessionAfter: (previous) => this.sessionAfter(previous),
+        emit: (msg) => {
+          if (msg.topic === 'segment') {
+            this.segments += 1;
+            this.resolve(key);
+          }
+          this.handlers.onMessage(msg);
+          if (msg.topic === 'segment') this.publishStatus();
+        },
+        error: (err, msg) => {
+          this.activeErrors.set(key, err.code);
+          this.handlers.onError(err, msg);
+          this.publishStatus();
+        },
+        recovered: () => {
+          if (this.activeErrors.delete(key)) this.publishStatus();
+        },
+        changed: () => this.saver?.request(this.state),
+        isClosed: () => this.closed || this.files !== files,
+      },
+      state,
+    );
+    const tracked: Tracked = { tracker, source, seen: null };
+    this.tracked.set(source.id, tracked);
+    this.byPlaylist.set(source.playlistPath, tracked);
+    void tracker.trigger();
+  }
+
+  private currentSession(): string {
+    this.state.session ??= newSessionId();
+    return this.state.session;
+  }
+
+  private sessionAfter(previous: string): string {
+    if (this.state.session && this.state.session !== previous) return this.state.session;
+    this.state.session = newSessionId();
+    return this.state.session;
+  }
+
+  // --- errors and status ----------------------------------------------------------------------
+
+  /** Reports a problem once until it is resolved (a tick every second must not repeat it). */
+  private report(key: string, err: RelaycastError): void {
+    this.activeErrors.set(key, err.code);
+    const fingerprint = `${err.code} ${err.message}`;
+    if (this.reportedKeys.get(key) !== fingerprint) {
+      this.reportedKeys.set(key, fingerprint);
+      this.handlers.onError(err);
+    }
+    this.publishStatus();
+  }
+
+  private resolve(key: string): void {
+    this.reportedKeys.delete(key);
+    if (this.activeErrors.delete(key)) this.publishStatus();
+  }
+
+  private publishStatus(): void {
+    const status = this.status;
+    const fingerprint = JSON.stringify(status);
+    if (fingerprint === this.lastStatus) return;
+    this.lastStatus = fingerprint;
+    this.handlers.onStatus?.(status);
+  }
+}
