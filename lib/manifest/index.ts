@@ -1,0 +1,4 @@
+export { ManifestCore, type ManifestUpdate, type RenderedPlaylist } from './manifest-core';
+export { DEFAULT_OPTIONS, resolveOptions, type ManifestOptions, type GapMode } from './options';
+export type { ManifestSnapshot } from './snapshot';
+export type { PlaylistEntry, RenditionState } from './rendition';

@@ -1,0 +1,169 @@
+/**
+ * Turns the msgs of lib/contracts.ts into checked values. Anything that would put a wrong line into
+ * a playlist (a relative or multi-line URL, a NaN duration, an id unusable in a path) is refused
+ * here with a RelaycastError whose code a Catch node can branch on.
+ */
+import { RelaycastError } from '../errors';
+import type { GapReason, LifecycleEvent, VariantInfo } from '../contracts';
+
+export interface SegmentInput {
+  stream: string;
+  rendition: string;
+  session: string;
+  sequence: number;
+  duration: number;
+  byteLength: number;
+  url: string;
+  discontinuity: boolean;
+  programDateTime?: string;
+  initUrl?: string;
+  variant?: VariantInfo;
+  key?: string;
+}
+
+export interface GapInput {
+  stream: string;
+  rendition: string;
+  session: string;
+  sequence: number;
+  duration: number;
+  /** Where the segment would have been (absolute), when it can be known. */
+  url?: string;
+  uri: string;
+  discontinuity: boolean;
+  programDateTime?: string;
+  reason: GapReason | string;
+  initUrl?: string;
+}
+
+export interface LifecycleInput {
+  event: LifecycleEvent;
+  stream: string;
+  rendition: string;
+  session: string;
+  sequence: number;
+  variant?: VariantInfo;
+}
+
+/** Ids become path segments of playlist URLs and object keys. */
+const ID = /^[A-Za-z0-9._~-]{1,64}$/;
+/** No whitespace, quotes or control characters: a URL must stay one playlist line / one quoted attribute. */
+const SAFE_URL = /^https?:\/\/[^\s"<>\\^`{|}\x00-\x1f\x7f]+$/i;
+
+function bad(message: string, code = 'E_MANIFEST_BAD_MSG'): never {
+  throw new RelaycastError(code, message);
+}
+
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) bad(`${what} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function id(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !ID.test(value)) bad(`${what} must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(value)}`, 'E_MANIFEST_BAD_ID');
+  return value;
+}
+
+function session(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) bad(`${what} must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function wholeNumber(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) bad(`${what} must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function duration(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 3600) bad(`segment.duration must be seconds > 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function url(value: unknown, what: string, missingCode: string): string {
+  if (value === undefined || value === null || value === '') bad(`${what} is missing: manifest lists only stored objects (wire it after r2-upload)`, missingCode);
+  if (typeof value !== 'string' || !SAFE_URL.test(value)) bad(`${what} must be an absolute http(s) URL without spaces or quotes, got ${JSON.stringify(value)}`, 'E_MANIFEST_BAD_URL');
+  return value;
+}
+
+function optionalUrl(value: unknown, what: string): string | undefined {
+  return value === undefined || value === null || value === '' ? undefined : url(value, what, 'E_MANIFEST_BAD_URL');
+}
+
+function programDateTime(value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) bad(`segment.programDateTime must be an ISO 8601 date-time, got ${JSON.stringify(value)}`);
+  return new Date(Date.parse(value)).toISOString();
+}
+
+function variant(value: unknown): VariantInfo | undefined {
+  if (value === undefined || value === null) return undefined;
+  const v = record(value, 'segment.variant');
+  const out: VariantInfo = {};
+  if (typeof v.bandwidth === 'number' && v.bandwidth > 0) out.bandwidth = Math.round(v.bandwidth);
+  if (typeof v.averageBandwidth === 'number' && v.averageBandwidth > 0) out.averageBandwidth = Math.round(v.averageBandwidth);
+  // CODECS is written inside a quoted-string: RFC 6381 strings never need quotes or line breaks.
+  if (typeof v.codecs === 'string' && /^[A-Za-z0-9.,+_ -]{1,200}$/.test(v.codecs)) out.codecs = v.codecs;
+  const r = v.resolution as { width?: unknown; height?: unknown } | undefined;
+  if (r && Number.isInteger(r.width) && Number.isInteger(r.height) && (r.width as number) > 0 && (r.height as number) > 0) {
+    out.resolution = { width: r.width as number, height: r.height as number };
+  }
+  if (typeof v.frameRate === 'number' && v.frameRate > 0 && v.frameRate < 1000) out.frameRate = v.frameRate;
+  return out;
+}
+
+function initUrl(msg: Record<string, unknown>): string | undefined {
+  if (msg.init === undefined || msg.init === null) return undefined;
+  const init = record(msg.init, 'msg.init');
+  return url(init.url, 'msg.init.url', 'E_MANIFEST_NO_INIT_URL');
+}
+
+export function readSegmentMsg(msg: Record<string, unknown>): SegmentInput {
+  const s = record(msg.segment, 'msg.segment');
+  return {
+    stream: id(s.stream, 'segment.stream'),
+    rendition: id(s.rendition, 'segment.rendition'),
+    session: session(s.session, 'segment.session'),
+    sequence: wholeNumber(s.sequence, 'segment.sequence'),
+    duration: duration(s.duration),
+    byteLength: wholeNumber(s.byteLength, 'segment.byteLength'),
+    url: url(s.url, 'segment.url', 'E_MANIFEST_NO_URL'),
+    discontinuity: s.discontinuity === true,
+    programDateTime: programDateTime(s.programDateTime),
+    initUrl: initUrl(msg),
+    variant: variant(s.variant),
+    key: typeof s.key === 'string' ? s.key : undefined,
+  };
+}
+
+export function readGapMsg(msg: Record<string, unknown>): GapInput {
+  const s = record(msg.segment, 'msg.segment');
+  const payload = msg.payload && typeof msg.payload === 'object' ? (msg.payload as Record<string, unknown>) : {};
+  return {
+    stream: id(s.stream, 'segment.stream'),
+    rendition: id(s.rendition, 'segment.rendition'),
+    session: session(s.session, 'segment.session'),
+    sequence: wholeNumber(s.sequence, 'segment.sequence'),
+    duration: duration(s.duration),
+    url: optionalUrl(s.url, 'segment.url'),
+    uri: typeof s.uri === 'string' ? s.uri : '',
+    discontinuity: s.discontinuity === true,
+    programDateTime: programDateTime(s.programDateTime),
+    reason: typeof payload.reason === 'string' ? payload.reason : 'segment-lost',
+    initUrl: msg.init && typeof msg.init === 'object' ? optionalUrl((msg.init as Record<string, unknown>).url, 'msg.init.url') : undefined,
+  };
+}
+
+const EVENTS: readonly string[] = ['started', 'restarted', 'ended'];
+
+export function readLifecycleMsg(msg: Record<string, unknown>): LifecycleInput {
+  const p = record(msg.payload, 'msg.payload');
+  if (typeof p.event !== 'string' || !EVENTS.includes(p.event)) bad(`lifecycle event must be one of ${EVENTS.join(', ')}, got ${JSON.stringify(p.event)}`);
+  return {
+    event: p.event as LifecycleEvent,
+    stream: id(p.stream, 'payload.stream'),
+    rendition: id(p.rendition, 'payload.rendition'),
+    session: session(p.session, 'payload.session'),
+    sequence: typeof p.sequence === 'number' && Number.isSafeInteger(p.sequence) ? p.sequence : 0,
+    variant: variant(p.variant),
+  };
+}

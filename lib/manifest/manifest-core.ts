@@ -1,0 +1,293 @@
+/**
+ * The playlist engine: takes segment / gap / lifecycle msgs (lib/contracts.ts), keeps one sliding
+ * window per stream and rendition, and renders Media and Master Playlists. Knows nothing of
+ * Node-RED or HTTP; the node shell serves what `mediaPlaylist()` / `masterPlaylist()` return.
+ */
+import { createHash } from 'node:crypto';
+import { RelaycastError } from '../errors';
+import { readGapMsg, readLifecycleMsg, readSegmentMsg, type GapInput, type SegmentInput } from './input';
+import { renderMasterPlaylist } from './master-renderer';
+import { renderMediaPlaylist, requiredVersion, formatDuration } from './media-renderer';
+import { resolveOptions, type ManifestOptions } from './options';
+import { chooseProgramDateTime } from './program-date-time';
+import {
+  appendEntry, checkOrder, enterSession, hasHistory, lastEntry, newRendition, slideWindow, windowDuration,
+  type PlaylistEntry, type RenditionState,
+} from './rendition';
+import { measureBandwidth } from './bandwidth';
+import { SNAPSHOT_FORMAT, readSnapshot, type ManifestSnapshot } from './snapshot';
+
+export interface RenderedPlaylist {
+  text: string;
+  /** Strong validator for If-None-Match. */
+  etag: string;
+  stream: string;
+  /** null for the master playlist. */
+  rendition: string | null;
+  targetDuration: number;
+  mediaSequence?: number;
+  discontinuitySequence?: number;
+  /** MSN of the last listed entry (media playlists). */
+  lastMsn?: number;
+  ended: boolean;
+}
+
+/** What one msg changed: the playlists that now have a new version. */
+export interface ManifestUpdate {
+  stream: string;
+  media: RenderedPlaylist[];
+  master?: RenderedPlaylist;
+}
+
+interface StreamState {
+  stream: string;
+  /** Chosen once per stream (first segment or configuration) and never changed. */
+  targetDuration?: number;
+  renditions: Map<string, RenditionState>;
+  mediaCache: Map<string, RenderedPlaylist>;
+  masterCache?: RenderedPlaylist;
+}
+
+function etagOf(text: string): string {
+  return `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
+}
+
+export class ManifestCore {
+  readonly options: ManifestOptions;
+  private readonly streams = new Map<string, StreamState>();
+
+  constructor(options: Partial<ManifestOptions> = {}) {
+    this.options = resolveOptions(options);
+  }
+
+  /** Dispatches on msg.topic ('segment' | 'gap' | 'lifecycle'). */
+  apply(msg: unknown): ManifestUpdate {
+    if (msg === null || typeof msg !== 'object') throw new RelaycastError('E_MANIFEST_BAD_MSG', 'msg must be an object');
+    const m = msg as Record<string, unknown>;
+    switch (m.topic) {
+      case 'segment': return this.applySegment(readSegmentMsg(m));
+      case 'gap': return this.applyGap(readGapMsg(m));
+      case 'lifecycle': return this.applyLifecycle(readLifecycleMsg(m));
+      default:
+        throw new RelaycastError('E_MANIFEST_BAD_TOPIC', `msg.topic must be 'segment', 'gap' or 'lifecycle', got ${JSON.stringify(m.topic)}`);
+    }
+  }
+
+  applySegment(s: SegmentInput): ManifestUpdate {
+    const { stream, r } = this.renditionFor(s.stream, s.rendition);
+    if (s.variant) r.variant = s.variant;
+    const targetDuration = this.targetDurationFor(stream, s.duration);
+    this.prepareForItem(r, s.session, s.sequence, s.url);
+    const skipped = checkOrder(r, s.sequence, s.url);
+    if (Math.round(Number(formatDuration(s.duration))) > targetDuration) {
+      // RFC 8216 §4.3.3.1: listing it would make the playlist invalid, and the target duration may
+      // not change. Leave it out, mark the break in the timeline, and say so.
+      r.lastSourceSequence = s.sequence;
+      r.pendingDiscontinuity = hasHistory(r);
+      throw new RelaycastError('E_MANIFEST_SEGMENT_TOO_LONG',
+        `${s.stream}/${s.rendition}: segment ${s.sequence} lasts ${s.duration} s, above the stream's target duration of ${targetDuration} s; left out (configure a larger target duration)`);
+    }
+    const previous = lastEntry(r);
+    const initChanged = s.initUrl !== undefined && previous?.initUrl !== undefined && previous.initUrl !== s.initUrl;
+    const discontinuity = hasHistory(r) && (r.pendingDiscontinuity || s.discontinuity || skipped || initChanged);
+    appendEntry(r, {
+      url: s.url, duration: s.duration, discontinuity, gap: false,
+      programDateTime: chooseProgramDateTime(previous, s.programDateTime, discontinuity, this.options.clock()),
+      initUrl: s.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
+      byteLength: s.byteLength, session: s.session, sourceSequence: s.sequence,
+    }, this.options.clock());
+    return this.afterAppend(stream, r, targetDuration);
+  }
+
+  applyGap(g: GapInput): ManifestUpdate {
+    const { stream, r } = this.renditionFor(g.stream, g.rendition);
+    const targetDuration = this.targetDurationFor(stream, g.duration);
+    this.prepareForItem(r, g.session, g.sequence, undefined);
+    const skipped = checkOrder(r, g.sequence, undefined);
+    const previous = lastEntry(r);
+    const url = g.url ?? (previous ? siblingUrl(previous.url, g.uri) : undefined);
+    const fits = Math.round(Number(formatDuration(g.duration))) <= targetDuration;
+    if (this.options.gapMode === 'discontinuity' || url === undefined || !fits) {
+      r.lastSourceSequence = g.sequence;
+      r.pendingDiscontinuity = hasHistory(r);
+      return { stream: g.stream, media: [] };
+    }
+    const discontinuity = hasHistory(r) && (r.pendingDiscontinuity || g.discontinuity || skipped);
+    appendEntry(r, {
+      url, duration: g.duration, discontinuity, gap: true,
+      programDateTime: chooseProgramDateTime(previous, g.programDateTime, discontinuity, this.options.clock()),
+      initUrl: g.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
+      session: g.session, sourceSequence: g.sequence,
+    }, this.options.clock());
+    return this.afterAppend(stream, r, targetDuration);
+  }
+
+  applyLifecycle(event: ReturnType<typeof readLifecycleMsg>): ManifestUpdate {
+    const { stream, r } = this.renditionFor(event.stream, event.rendition);
+    if (event.variant) r.variant = event.variant;
+    if (event.event === 'ended') {
+      if (r.ended || r.entries.length === 0) return { stream: event.stream, media: [] };
+      r.ended = true;
+      return { stream: event.stream, media: this.rerenderMedia(stream, r) };
+    }
+    const reopened = r.ended;
+    r.ended = false;
+    if (r.currentSession !== event.session) {
+      enterSession(r, event.session);
+    } else if (event.event === 'restarted') {
+      r.lastSourceSequence = undefined;
+    }
+    if (hasHistory(r) && (event.event === 'restarted' || reopened)) r.pendingDiscontinuity = true;
+    // Re-opening a finished playlist is the one change RFC 8216 has no word for: a new presentation
+    // on the same URL. Sequences keep rising, so no player can confuse it with the old one.
+    return { stream: event.stream, media: reopened ? this.rerenderMedia(stream, r) : [] };
+  }
+
+  mediaPlaylist(stream: string, rendition: string): RenderedPlaylist | undefined {
+    return this.streams.get(stream)?.mediaCache.get(rendition);
+  }
+
+  masterPlaylist(stream: string): RenderedPlaylist | undefined {
+    return this.streams.get(stream)?.masterCache;
+  }
+
+  streamIds(): string[] {
+    return [...this.streams.keys()];
+  }
+
+  renditionIds(stream: string): string[] {
+    const s = this.streams.get(stream);
+    return s ? [...s.renditions.values()].sort((a, b) => a.order - b.order).map((r) => r.rendition) : [];
+  }
+
+  targetDuration(stream: string): number | undefined {
+    return this.streams.get(stream)?.targetDuration;
+  }
+
+  snapshot(): ManifestSnapshot {
+    return {
+      format: SNAPSHOT_FORMAT,
+      streams: [...this.streams.values()].map((s) => ({
+        stream: s.stream,
+        targetDuration: s.targetDuration,
+        renditions: [...s.renditions.values()].map((r) => structuredClone(r)),
+      })),
+    };
+  }
+
+  /** Replaces all state with a snapshot (after a redeploy or restart) and re-renders every playlist. */
+  restore(snapshot: unknown): void {
+    const parsed = readSnapshot(snapshot);
+    this.streams.clear();
+    for (const s of parsed.streams) {
+      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map() };
+      for (const r of s.renditions) state.renditions.set(r.rendition, r);
+      this.streams.set(s.stream, state);
+      for (const r of state.renditions.values()) if (state.targetDuration !== undefined) this.rerenderMedia(state, r);
+      this.rerenderMaster(state);
+    }
+  }
+
+  health(now = this.options.clock()): object {
+    const streams: Record<string, object> = {};
+    for (const s of this.streams.values()) {
+      const renditions: Record<string, object> = {};
+      for (const r of [...s.renditions.values()].sort((a, b) => a.order - b.order)) {
+        const measured = measureBandwidth(r.entries);
+        renditions[r.rendition] = {
+          segments: r.entries.length,
+          windowSeconds: Number(windowDuration(r.entries).toFixed(3)),
+          mediaSequence: r.entries[0]?.msn ?? r.nextMsn,
+          lastMediaSequence: r.entries.length > 0 ? r.entries[r.entries.length - 1].msn : null,
+          discontinuitySequence: r.discontinuitySequence,
+          gaps: r.entries.filter((e) => e.gap).length,
+          ended: r.ended,
+          session: r.currentSession ?? null,
+          lastSegmentAgeMs: r.lastEntryAt === undefined ? null : Math.max(0, now - r.lastEntryAt),
+          bandwidth: measured?.peak ?? null,
+          averageBandwidth: measured?.average ?? null,
+        };
+      }
+      streams[s.stream] = { targetDuration: s.targetDuration ?? null, dvr: this.options.dvr, windowSegments: this.options.windowSegments, renditions };
+    }
+    return streams;
+  }
+
+  private renditionFor(streamId: string, renditionId: string): { stream: StreamState; r: RenditionState } {
+    if (this.options.streams.length > 0 && !this.options.streams.includes(streamId)) {
+      throw new RelaycastError('E_MANIFEST_WRONG_STREAM', `stream ${streamId} is not served by this manifest node (serves ${this.options.streams.join(', ')})`);
+    }
+    if (this.options.renditions.length > 0 && !this.options.renditions.includes(renditionId)) {
+      throw new RelaycastError('E_MANIFEST_WRONG_RENDITION', `rendition ${renditionId} is not one of ${this.options.renditions.join(', ')}`);
+    }
+    let stream = this.streams.get(streamId);
+    if (!stream) {
+      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map() };
+      this.streams.set(streamId, stream);
+    }
+    let r = stream.renditions.get(renditionId);
+    if (!r) {
+      r = newRendition(streamId, renditionId, stream.renditions.size);
+      stream.renditions.set(renditionId, r);
+    }
+    return { stream, r };
+  }
+
+  /** Fixed once per stream, identical for every rendition (rfc8216bis §6.2.1, §6.2.4). */
+  private targetDurationFor(stream: StreamState, firstDuration: number): number {
+    stream.targetDuration ??= this.options.targetDuration > 0
+      ? this.options.targetDuration
+      : Math.max(1, Math.ceil(Number(formatDuration(firstDuration))));
+    return stream.targetDuration;
+  }
+
+  private prepareForItem(r: RenditionState, session: string, sequence: number, url: string | undefined): void {
+    if (r.ended) {
+      if (r.currentSession === session) {
+        throw new RelaycastError('E_MANIFEST_ENDED', `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`);
+      }
+      r.ended = false;
+      if (hasHistory(r)) r.pendingDiscontinuity = true;
+    }
+    enterSession(r, session);
+  }
+
+  private afterAppend(stream: StreamState, r: RenditionState, targetDuration: number): ManifestUpdate {
+    if (!this.options.dvr) slideWindow(r, this.options.windowSegments, targetDuration);
+    const media = this.rerenderMedia(stream, r);
+    const master = this.rerenderMaster(stream);
+    return { stream: stream.stream, media, master };
+  }
+
+  private rerenderMedia(stream: StreamState, r: RenditionState): RenderedPlaylist[] {
+    if (r.entries.length === 0 || stream.targetDuration === undefined) return [];
+    r.version = Math.max(r.version, requiredVersion(r.entries));
+    const text = renderMediaPlaylist(r, stream.targetDuration);
+    const cached = stream.mediaCache.get(r.rendition);
+    if (cached?.text === text) return [];
+    const last: PlaylistEntry = r.entries[r.entries.length - 1];
+    const rendered: RenderedPlaylist = {
+      text, etag: etagOf(text), stream: stream.stream, rendition: r.rendition, targetDuration: stream.targetDuration,
+      mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn, ended: r.ended,
+    };
+    stream.mediaCache.set(r.rendition, rendered);
+    return [rendered];
+  }
+
+  private rerenderMaster(stream: StreamState): RenderedPlaylist | undefined {
+    const text = renderMasterPlaylist([...stream.renditions.values()], (rendition) => this.options.variantUri(stream.stream, rendition));
+    if (text === undefined || stream.masterCache?.text === text || stream.targetDuration === undefined) return undefined;
+    stream.masterCache = {
+      text, etag: etagOf(text), stream: stream.stream, rendition: null, targetDuration: stream.targetDuration,
+      ended: [...stream.renditions.values()].every((r) => r.ended),
+    };
+    return stream.masterCache;
+  }
+}
+
+/** The URL a missing segment would have had: its playlist URI beside the previous segment's URL. */
+function siblingUrl(previousUrl: string, uri: string): string | undefined {
+  const name = uri.split(/[\\/]/).pop();
+  if (!name || !/^[A-Za-z0-9._~-]+$/.test(name)) return undefined;
+  return new URL(name, previousUrl).toString();
+}

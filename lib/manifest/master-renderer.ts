@@ -1,0 +1,25 @@
+/**
+ * Renders a stream's Master Playlist from the renditions that have listed at least one segment.
+ * BANDWIDTH / AVERAGE-BANDWIDTH are measured; CODECS, RESOLUTION and FRAME-RATE come from the
+ * encoder's master playlist (segment.variant). When nothing was measured yet the encoder's nominal
+ * BANDWIDTH stands in, since BANDWIDTH is REQUIRED.
+ */
+import { measureBandwidth } from './bandwidth';
+import type { RenditionState } from './rendition';
+
+export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (rendition: string) => string): string | undefined {
+  const listed = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
+  if (listed.length === 0) return undefined;
+  const lines = ['#EXTM3U'];
+  for (const r of listed) {
+    const measured = measureBandwidth(r.entries);
+    const peak = measured?.peak ?? r.variant?.bandwidth ?? 1;
+    const attributes = [`BANDWIDTH=${peak}`];
+    if (measured) attributes.push(`AVERAGE-BANDWIDTH=${Math.min(measured.average, peak)}`);
+    if (r.variant?.codecs) attributes.push(`CODECS="${r.variant.codecs}"`);
+    if (r.variant?.resolution) attributes.push(`RESOLUTION=${r.variant.resolution.width}x${r.variant.resolution.height}`);
+    if (r.variant?.frameRate) attributes.push(`FRAME-RATE=${r.variant.frameRate.toFixed(3)}`);
+    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variantUri(r.rendition));
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,45 @@
+/**
+ * Renders one rendition's Media Playlist (RFC 8216 §4.3; rfc8216bis §6.2). Correct by construction:
+ * the version is the lowest the tags need (never lowered between versions), EXT-X-MAP is written
+ * whenever the init section changes or a discontinuity starts, and no EXT-X-PLAYLIST-TYPE is ever
+ * written (a sliding live playlist may not carry one; an ended DVR playlist is a complete VOD by ENDLIST).
+ */
+import type { PlaylistEntry, RenditionState } from './rendition';
+
+/** EXTINF precision: milliseconds, what encoders can actually cut on. */
+export function formatDuration(seconds: number): string {
+  return seconds.toFixed(3);
+}
+
+/** The lowest EXT-X-VERSION the entries need: decimal EXTINF → 3, EXT-X-MAP → 6, EXT-X-GAP → 8. */
+export function requiredVersion(entries: readonly PlaylistEntry[]): number {
+  let version = 3;
+  for (const e of entries) {
+    if (e.initUrl) version = Math.max(version, 6);
+    if (e.gap) version = Math.max(version, 8);
+  }
+  return version;
+}
+
+export function renderMediaPlaylist(r: RenditionState, targetDuration: number): string {
+  const lines = [
+    '#EXTM3U',
+    `#EXT-X-VERSION:${r.version}`,
+    `#EXT-X-TARGETDURATION:${targetDuration}`,
+    `#EXT-X-MEDIA-SEQUENCE:${r.entries.length > 0 ? r.entries[0].msn : r.nextMsn}`,
+    `#EXT-X-DISCONTINUITY-SEQUENCE:${r.discontinuitySequence}`,
+  ];
+  let mapInForce: string | undefined;
+  for (const e of r.entries) {
+    if (e.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+    if (e.initUrl && (e.initUrl !== mapInForce || e.discontinuity)) {
+      lines.push(`#EXT-X-MAP:URI="${e.initUrl}"`);
+      mapInForce = e.initUrl;
+    }
+    lines.push(`#EXTINF:${formatDuration(e.duration)},`);
+    if (e.gap) lines.push('#EXT-X-GAP');
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${e.programDateTime}`, e.url);
+  }
+  if (r.ended) lines.push('#EXT-X-ENDLIST');
+  return lines.join('\n') + '\n';
+}

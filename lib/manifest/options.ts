@@ -1,0 +1,55 @@
+/** Configuration of the playlist core, with the defaults the node editor offers. */
+import { RelaycastError } from '../errors';
+
+export type GapMode = 'gap' | 'discontinuity';
+
+export interface ManifestOptions {
+  /** Minimum number of segments a live window keeps (it also never drops under 3 × target duration). */
+  windowSegments: number;
+  /** Keep every segment (DVR); on stream end the playlist is then a complete VOD. */
+  dvr: boolean;
+  /**
+   * Target duration in whole seconds, fixed for the stream. 0 = choose it from the first segment of
+   * the stream: ceil of its duration. Set it to the encoder's EXT-X-TARGETDURATION when the encoder
+   * cuts segments of varying length, so later longer segments still fit.
+   */
+  targetDuration: number;
+  /**
+   * How a segment that could not be delivered is marked: 'gap' = EXT-X-GAP entry (needs version 8,
+   * keeps media sequence numbers aligned across renditions); 'discontinuity' = leave it out and put
+   * EXT-X-DISCONTINUITY on the next segment (widest player support; single-rendition streams).
+   */
+  gapMode: GapMode;
+  /** Accept only these streams / renditions (empty = any). */
+  streams: string[];
+  renditions: string[];
+  /** URI of a rendition's playlist as written in the master playlist (relative to the master). */
+  variantUri: (stream: string, rendition: string) => string;
+  /** Wall clock in ms; injectable so tests are deterministic. */
+  clock: () => number;
+}
+
+export const DEFAULT_OPTIONS: ManifestOptions = {
+  windowSegments: 6,
+  dvr: false,
+  targetDuration: 0,
+  gapMode: 'gap',
+  streams: [],
+  renditions: [],
+  variantUri: (_stream, rendition) => `${rendition}.m3u8`,
+  clock: () => Date.now(),
+};
+
+export function resolveOptions(partial: Partial<ManifestOptions> = {}): ManifestOptions {
+  const options = { ...DEFAULT_OPTIONS, ...partial };
+  if (!Number.isInteger(options.windowSegments) || options.windowSegments < 3 || options.windowSegments > 10000) {
+    throw new RelaycastError('E_MANIFEST_CONFIG', `window must be a whole number of segments between 3 and 10000, got ${options.windowSegments}`);
+  }
+  if (!Number.isInteger(options.targetDuration) || options.targetDuration < 0 || options.targetDuration > 60) {
+    throw new RelaycastError('E_MANIFEST_CONFIG', `target duration must be 0 (auto) or whole seconds up to 60, got ${options.targetDuration}`);
+  }
+  if (options.gapMode !== 'gap' && options.gapMode !== 'discontinuity') {
+    throw new RelaycastError('E_MANIFEST_CONFIG', `gap mode must be 'gap' or 'discontinuity', got ${String(options.gapMode)}`);
+  }
+  return options;
+}

@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { ManifestCore, type ManifestOptions, type ManifestUpdate } from '../../../lib/manifest';
+import { RelaycastError } from '../../../lib/errors';
+import { PlaylistHistory, errorsOf, formatViolations, parseMediaPlaylist, validateMasterPlaylist } from '../../../devtools/hls-validator';
+import { PUBLIC_BASE, gapMsg, lifecycleMsg, segmentMsg } from '../../support/manifest-msgs';
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+/** Drives a core and validates every media playlist version it produces, per rendition. */
+class Harness {
+  now = T0;
+  readonly core: ManifestCore;
+  readonly histories = new Map<string, PlaylistHistory>();
+  readonly masters: string[] = [];
+
+  constructor(options: Partial<ManifestOptions> = {}) {
+    this.core = new ManifestCore({ clock: () => this.now, ...options });
+  }
+
+  apply(msg: unknown): ManifestUpdate {
+    const update = this.core.apply(msg);
+    this.record(update);
+    return update;
+  }
+
+  record(update: ManifestUpdate): void {
+    for (const media of update.media) {
+      const id = `${media.stream}/${media.rendition}`;
+      if (!this.histories.has(id)) this.histories.set(id, new PlaylistHistory({ requireAbsoluteUris: true }));
+      const violations = this.histories.get(id)!.push(media.text);
+      assert.deepEqual(errorsOf(violations), [], `${id} version:\n${media.text}\n${formatViolations(violations)}`);
+    }
+    if (update.master) this.masters.push(update.master.text);
+  }
+
+  text(rendition = 'main', stream = 'demo'): string {
+    return this.core.mediaPlaylist(stream, rendition)!.text;
+  }
+
+  versions(rendition = 'main', stream = 'demo'): number {
+    return this.histories.get(`${stream}/${rendition}`)?.versions.length ?? 0;
+  }
+}
+
+function expectCode(fn: () => unknown, code: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof RelaycastError && err.code === code);
+}
+
+const url = (session: string, seq: number, rendition = 'main', ext = 'ts') =>
+  `${PUBLIC_BASE}/demo/${session}/${rendition}/seg_${String(seq).padStart(5, '0')}.${ext}`;
+
+describe('manifest core: media playlists', () => {
+  it('renders the exact bytes of a young live playlist (no removal yet, computed PDT, own sequences)', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, duration: 2 }));
+    h.now += 2000;
+    h.apply(segmentMsg({ sequence: 1, duration: 1.96 }));
+    assert.equal(h.text(), [
+      '#EXTM3U',
+      '#EXT-X-VERSION:3',
+      '#EXT-X-TARGETDURATION:2',
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-DISCONTINUITY-SEQUENCE:0',
+      '#EXTINF:2.000,',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+      url('s1', 0),
+      '#EXTINF:1.960,',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z',
+      url('s1', 1),
+      '',
+    ].join('\n'));
+    assert.equal(h.versions(), 2);
+  });
+
+  it('slides a window of 6 segments: media sequence rises by one per removed segment', () => {
+    const h = new Harness();
+    for (let i = 0; i < 10; i++) h.apply(segmentMsg({ sequence: i }));
+    const p = parseMediaPlaylist(h.text());
+    assert.equal(p.mediaSequence, 4);
+    assert.deepEqual(p.segments.map((s) => s.uri), [4, 5, 6, 7, 8, 9].map((i) => url('s1', i)));
+    assert.equal(h.versions(), 10);
+  });
+
+  it('never slides under 3 × target duration, even with a small segment count', () => {
+    const h = new Harness({ windowSegments: 3, targetDuration: 4 });
+    for (let i = 0; i < 20; i++) h.apply(segmentMsg({ sequence: i, duration: 2 }));
+    const p = parseMediaPlaylist(h.text());
+    assert.equal(p.targetDuration, 4);
+    assert.equal(p.segments.length, 6, '6 × 2 s = 12 s = 3 × TD');
+    assert.equal(p.mediaSequence, 14);
+  });
+
+  it('chooses the target duration once per stream from the first segment, the same for every rendition', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, duration: 2.002, rendition: 'hi' }));
+    h.apply(segmentMsg({ sequence: 0, duration: 1.5, rendition: 'lo' }));
+    assert.equal(h.core.targetDuration('demo'), 3);
+    assert.match(h.text('lo'), /#EXT-X-TARGETDURATION:3\n/);
+    assert.match(h.text('hi'), /#EXT-X-TARGETDURATION:3\n/);
+  });
+
+  it('refuses a segment longer than the target duration with a code, and marks the hole with a discontinuity', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, duration: 2 }));
+    const before = h.text();
+    expectCode(() => h.apply(segmentMsg({ sequence: 1, duration: 2.6 })), 'E_MANIFEST_SEGMENT_TOO_LONG');
+    assert.equal(h.text(), before, 'nothing listed');
+    h.apply(segmentMsg({ sequence: 2, duration: 2.4 }));
+    const p = parseMediaPlaylist(h.text());
+    assert.deepEqual(p.segments.map((s) => [s.uri, s.discontinuity]), [[url('s1', 0), false], [url('s1', 2), true]]);
+  });
+
+  it('continues both sequences through encoder restarts: DISCONTINUITY, then DISCONTINUITY-SEQUENCE as it slides out', () => {
+    const h = new Harness();
+    for (let i = 0; i < 6; i++) h.apply(segmentMsg({ sequence: i }));
+    h.apply(lifecycleMsg('restarted', { session: 's2' }));
+    for (let i = 0; i < 3; i++) h.apply(segmentMsg({ session: 's2', sequence: i }));
+    let p = parseMediaPlaylist(h.text());
+    assert.equal(p.mediaSequence, 3);
+    assert.equal(p.discontinuitySequence, 0);
+    assert.deepEqual(p.segments.map((s) => s.discontinuity), [false, false, false, true, false, false]);
+    // A restart announced only by a new session id in the segment itself works the same way.
+    for (let i = 0; i < 4; i++) h.apply(segmentMsg({ session: 's3', sequence: i }));
+    for (let i = 0; i < 6; i++) h.apply(segmentMsg({ session: 's3', sequence: 4 + i }));
+    p = parseMediaPlaylist(h.text());
+    assert.equal(p.mediaSequence, 13);
+    assert.equal(p.discontinuitySequence, 2);
+    assert.equal(p.segments[0].msn, 13);
+    assert.equal(h.versions(), 19);
+  });
+
+  it('marks a hole in the encoder numbering (segments never announced) with a discontinuity', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.apply(segmentMsg({ sequence: 3 }));
+    assert.deepEqual(parseMediaPlaylist(h.text()).segments.map((s) => s.discontinuity), [false, true]);
+  });
+
+  it('lists a failed upload as EXT-X-GAP (version 8) at the URL it would have had, keeping numbering aligned', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.apply(gapMsg({ sequence: 1 }));
+    h.apply(segmentMsg({ sequence: 2 }));
+    const text = h.text();
+    assert.match(text, /#EXT-X-VERSION:8\n/);
+    assert.ok(text.includes(`#EXTINF:2.000,\n#EXT-X-GAP\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z\n${url('s1', 1)}\n`), text);
+    assert.deepEqual(parseMediaPlaylist(text).segments.map((s) => [s.msn, s.gap, s.discontinuity]), [[0, false, false], [1, true, false], [2, false, false]]);
+  });
+
+  it("in 'discontinuity' gap mode leaves the failed segment out and puts EXT-X-DISCONTINUITY on the next", () => {
+    const h = new Harness({ gapMode: 'discontinuity' });
+    h.apply(segmentMsg({ sequence: 0 }));
+    assert.deepEqual(h.apply(gapMsg({ sequence: 1 })).media, []);
+    h.apply(segmentMsg({ sequence: 2 }));
+    const p = parseMediaPlaylist(h.text());
+    assert.equal(p.version, 3);
+    assert.deepEqual(p.segments.map((s) => [s.msn, s.uri, s.discontinuity]), [[0, url('s1', 0), false], [1, url('s1', 2), true]]);
+  });
+
+  it('keeps every segment with DVR and ends with EXT-X-ENDLIST as a complete VOD (no PLAYLIST-TYPE)', () => {
+    const h = new Harness({ dvr: true });
+    for (let i = 0; i < 30; i++) h.apply(segmentMsg({ sequence: i }));
+    const update = h.apply(lifecycleMsg('ended', { sequence: 29 }));
+    assert.equal(update.media.length, 1);
+    assert.equal(update.media[0].ended, true);
+    const p = parseMediaPlaylist(h.text());
+    assert.equal(p.segments.length, 30);
+    assert.equal(p.mediaSequence, 0);
+    assert.equal(p.endList, true);
+    assert.equal(p.playlistType, undefined);
+    assert.ok(h.text().endsWith(`${url('s1', 29)}\n#EXT-X-ENDLIST\n`));
+    expectCode(() => h.apply(segmentMsg({ sequence: 30 })), 'E_MANIFEST_ENDED');
+    assert.deepEqual(h.apply(lifecycleMsg('ended')).media, [], 'a second end changes nothing');
+  });
+
+  it('re-opens an ended playlist for a new session with sequences still rising', () => {
+    const h = new Harness();
+    for (let i = 0; i < 8; i++) h.apply(segmentMsg({ sequence: i }));
+    h.apply(lifecycleMsg('ended'));
+    const update = h.core.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    const p = parseMediaPlaylist(update.media[0].text);
+    assert.equal(p.endList, false);
+    assert.equal(p.segments[p.segments.length - 1].msn, 8);
+    assert.equal(p.segments[p.segments.length - 1].discontinuity, true);
+  });
+
+  it('writes EXT-X-MAP (absolute, version 6) for fMP4 and a new MAP after a restart with a new init section', () => {
+    const h = new Harness();
+    for (let i = 0; i < 2; i++) h.apply(segmentMsg({ sequence: i, fmp4: true }));
+    h.apply(lifecycleMsg('restarted', { session: 's2' }));
+    h.apply(segmentMsg({ session: 's2', sequence: 0, fmp4: true }));
+    h.apply(segmentMsg({ session: 's2', sequence: 1, fmp4: true }));
+    assert.equal(h.text(), [
+      '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-DISCONTINUITY-SEQUENCE:0',
+      `#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s1/main/init.mp4"`,
+      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z', url('s1', 0, 'main', 'm4s'),
+      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z', url('s1', 1, 'main', 'm4s'),
+      '#EXT-X-DISCONTINUITY',
+      `#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s2/main/init.mp4"`,
+      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:04.000Z', url('s2', 0, 'main', 'm4s'),
+      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:06.000Z', url('s2', 1, 'main', 'm4s'),
+      '',
+    ].join('\n'));
+  });
+
+  it("uses the encoder's PROGRAM-DATE-TIME, but never one that would map a date to two segments", () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, programDateTime: '2026-11-23T09:37:27.950+0000' }));
+    h.apply(segmentMsg({ sequence: 1, programDateTime: '2026-11-23T09:37:29.950+0000' }));
+    h.apply(segmentMsg({ sequence: 2, programDateTime: '2026-11-23T09:37:20.000+0000' }));
+    assert.deepEqual(parseMediaPlaylist(h.text()).segments.map((s) => s.programDateTime),
+      ['2026-11-23T09:37:27.950Z', '2026-11-23T09:37:29.950Z', '2026-11-23T09:37:31.950Z']);
+  });
+});
+
+describe('manifest core: bad input is refused with a code and changes nothing', () => {
+  const cases: Array<[string, unknown, string]> = [
+    ['no topic', { payload: 1 }, 'E_MANIFEST_BAD_TOPIC'],
+    ['not an object', 'segment', 'E_MANIFEST_BAD_MSG'],
+    ['no segment', { topic: 'segment' }, 'E_MANIFEST_BAD_MSG'],
+    ['no url (not uploaded)', segmentMsg({ sequence: 5, url: null }), 'E_MANIFEST_NO_URL'],
+    ['a relative url', segmentMsg({ sequence: 5, url: 'seg_5.ts' }), 'E_MANIFEST_BAD_URL'],
+    ['a url with a line break', segmentMsg({ sequence: 5, url: 'https://x.test/a\n#EXT-X-ENDLIST' }), 'E_MANIFEST_BAD_URL'],
+    ['a NaN duration', segmentMsg({ sequence: 5, duration: Number.NaN }), 'E_MANIFEST_BAD_MSG'],
+    ['a rendition id unusable in a path', segmentMsg({ sequence: 5, rendition: '../x' }), 'E_MANIFEST_BAD_ID'],
+    ['an fMP4 init without url', (() => { const m = segmentMsg({ sequence: 5, fmp4: true }); delete m.init!.url; return m; })(), 'E_MANIFEST_NO_INIT_URL'],
+    ['an unknown lifecycle event', { topic: 'lifecycle', payload: { event: 'paused', stream: 'demo', rendition: 'main', session: 's1' } }, 'E_MANIFEST_BAD_MSG'],
+    ['a duplicate', segmentMsg({ sequence: 4 }), 'E_MANIFEST_DUPLICATE'],
+    ['an out-of-order segment', segmentMsg({ sequence: 2 }), 'E_MANIFEST_OUT_OF_ORDER'],
+  ];
+  for (const [what, msg, code] of cases) {
+    it(`${what} → ${code}`, () => {
+      const h = new Harness();
+      for (let i = 0; i < 5; i++) h.apply(segmentMsg({ sequence: i }));
+      const before = h.text();
+      expectCode(() => h.apply(msg), code);
+      assert.equal(h.text(), before);
+      h.apply(segmentMsg({ sequence: 5 }));
+      assert.equal(parseMediaPlaylist(h.text()).segments.at(-1)!.uri, url('s1', 5), 'the next good segment is listed');
+    });
+  }
+
+  it('refuses a late segment of an older session, a same-URL segment, and streams/renditions it does not serve', () => {
+    const h = new Harness({ streams: ['demo'], renditions: ['main', 'hi'] });
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    expectCode(() => h.apply(segmentMsg({ session: 's1', sequence: 1 })), 'E_MANIFEST_STALE_SESSION');
+    expectCode(() => h.apply(segmentMsg({ session: 's2', sequence: 1, url: url('s1', 0) })), 'E_MANIFEST_DUPLICATE');
+    expectCode(() => h.apply(segmentMsg({ sequence: 0, stream: 'other' })), 'E_MANIFEST_WRONG_STREAM');
+    expectCode(() => h.apply(segmentMsg({ sequence: 0, rendition: 'lo' })), 'E_MANIFEST_WRONG_RENDITION');
+    expectCode(() => new ManifestCore({ windowSegments: 2 }), 'E_MANIFEST_CONFIG');
+  });
+});
+
+describe('manifest core: snapshot and restore', () => {
+  it('restores window, sequences and target duration so the next version continues without reset or duplicate', () => {
+    const h = new Harness();
+    for (let i = 0; i < 9; i++) h.apply(segmentMsg({ sequence: i }));
+    h.apply(lifecycleMsg('restarted', { session: 's2' }));
+    h.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    const before = h.text();
+    const saved = JSON.parse(JSON.stringify(h.core.snapshot()));
+
+    const restored = new ManifestCore({ clock: () => h.now, targetDuration: 5 });
+    restored.restore(saved);
+    assert.equal(restored.mediaPlaylist('demo', 'main')!.text, before, 'the same bytes are served after a restart');
+    assert.equal(restored.targetDuration('demo'), 2, 'the stream keeps its target duration even if the configuration changed');
+    expectCode(() => restored.apply(segmentMsg({ session: 's2', sequence: 0 })), 'E_MANIFEST_DUPLICATE');
+    expectCode(() => restored.apply(segmentMsg({ session: 's1', sequence: 9 })), 'E_MANIFEST_STALE_SESSION');
+    h.record(restored.apply(segmentMsg({ session: 's2', sequence: 1 })));
+    const p = parseMediaPlaylist(restored.mediaPlaylist('demo', 'main')!.text);
+    assert.equal(p.segments.at(-1)!.msn, 10);
+    assert.equal(p.mediaSequence, 5);
+  });
+
+  it('refuses a damaged snapshot with E_MANIFEST_STATE', () => {
+    const h = new Harness();
+    for (let i = 0; i < 3; i++) h.apply(segmentMsg({ sequence: i }));
+    const saved = JSON.parse(JSON.stringify(h.core.snapshot()));
+    saved.streams[0].renditions[0].entries.splice(1, 1);
+    expectCode(() => new ManifestCore().restore(saved), 'E_MANIFEST_STATE');
+    expectCode(() => new ManifestCore().restore({ format: 99 }), 'E_MANIFEST_STATE');
+  });
+});
+
+describe('manifest core: master playlist from the ts-multi fixture', () => {
+  const fixture = path.resolve(__dirname, '../../fixtures/hls/ts-multi');
+  const masterText = readFileSync(path.join(fixture, 'master.m3u8'), 'utf8');
+
+  function variantOf(rendition: string) {
+    const lines = masterText.split('\n');
+    const at = lines.indexOf(`${rendition}/index.m3u8`);
+    const attrs = lines[at - 1];
+    const [w, hgt] = /RESOLUTION=(\d+)x(\d+)/.exec(attrs)!.slice(1).map(Number);
+    return { bandwidth: Number(/BANDWIDTH=(\d+)/.exec(attrs)![1]), codecs: /CODECS="([^"]+)"/.exec(attrs)![1], resolution: { width: w, height: hgt } };
+  }
+
+  it('measures BANDWIDTH / AVERAGE-BANDWIDTH from the real segment sizes and copies CODECS and RESOLUTION', () => {
+    const h = new Harness();
+    const expected: Record<string, { peak: number; bits: number; seconds: number }> = {};
+    for (const rendition of ['0', '1', '2']) {
+      const playlist = parseMediaPlaylist(readFileSync(path.join(fixture, rendition, 'index.m3u8'), 'utf8'));
+      expected[rendition] = { peak: 0, bits: 0, seconds: 0 };
+      for (const s of playlist.segments) {
+        const byteLength = statSync(path.join(fixture, rendition, s.uri)).size;
+        h.apply(segmentMsg({ rendition, sequence: s.msn, duration: s.duration, byteLength, variant: variantOf(rendition) }));
+        expected[rendition].peak = Math.max(expected[rendition].peak, (byteLength * 8) / s.duration);
+        expected[rendition].bits += byteLength * 8;
+        expected[rendition].seconds += s.duration;
+      }
+    }
+    const master = h.core.masterPlaylist('demo')!.text;
+    const medias = Object.fromEntries(['0', '1', '2'].map((r) => [`${r}.m3u8`, h.text(r)]));
+    assert.deepEqual(validateMasterPlaylist(master, medias), []);
+    for (const text of h.masters) assert.deepEqual(errorsOf(validateMasterPlaylist(text)), []);
+    const lines = master.split('\n');
+    assert.equal(lines[0], '#EXTM3U');
+    for (const [i, rendition] of ['0', '1', '2'].entries()) {
+      const attrs = lines[1 + i * 2];
+      assert.equal(lines[2 + i * 2], `${rendition}.m3u8`);
+      const peak = Number(/BANDWIDTH=(\d+)/.exec(attrs)![1]);
+      const average = Number(/AVERAGE-BANDWIDTH=(\d+)/.exec(attrs)![1]);
+      const measuredPeak = expected[rendition].peak;
+      const measuredAverage = expected[rendition].bits / expected[rendition].seconds;
+      assert.ok(peak >= measuredPeak && peak < measuredPeak * 1.01, `${rendition}: ${peak} vs measured ${measuredPeak}`);
+      assert.ok(average >= measuredAverage && average < measuredAverage * 1.01, `${rendition}: ${average} vs measured ${measuredAverage}`);
+      const v = variantOf(rendition);
+      assert.ok(attrs.endsWith(`,CODECS="${v.codecs}",RESOLUTION=${v.resolution.width}x${v.resolution.height}`), attrs);
+    }
+  });
+});
