@@ -1,0 +1,25 @@
+/** What the uploader did, for the cost view (R2 bills PUTs as Class A; DeleteObject is free). */
+export interface UploadCounters {
+  /** PUT requests sent, including failed attempts and retries (each is billed). */
+  puts: number;
+  /** DeleteObject requests that succeeded. */
+  deletes: number;
+  /** Bytes durably stored (successful PUTs only). */
+  bytes: number;
+  /** Objects stored (segments, init sections, files). */
+  stored: number;
+  /** Attempts that failed (timeouts, 5xx, 429, resets, verification mismatches …). */
+  failedAttempts: number;
+  /** Attempts made again after a retryable failure. */
+  retries: number;
+  /** Uploads given up (after the retry budget, or at once when not retryable). */
+  failures: number;
+  /** Deletions that failed (tried again on the next sweep). */
+  deleteFailures: number;
+  /** Uploads currently being attempted or waiting for a slot or a retry. */
+  inFlight: number;
+}
+
+export function emptyCounters(): UploadCounters {
+  return { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, failures: 0, deleteFailures: 0, inFlight: 0 };
+}

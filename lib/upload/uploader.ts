@@ -1,0 +1,391 @@
+/**
+ * The upload pipeline behind relaycast-r2-upload, free of Node-RED:
+ * - bounded concurrency (PrioritySlots), a per-attempt deadline that really aborts the request,
+ *   retries with exponential backoff and jitter for retryable failures only;
+ * - Content-MD5 on every PUT and an ETag check of what was stored (for a single PUT the ETag is the
+ *   MD5 of the body, on S3, R2 and s3rver alike); a mismatch counts as a failed attempt;
+ * - per-rendition ordered release: results leave in input order, a slow upload holds back later
+ *   ones and is never overtaken; a failed segment is released as a failure in its place, so the
+ *   caller emits a gap there instead of a URL to a missing object;
+ * - init sections uploaded once per session and rendition, before the first segment that needs them;
+ * - files with a key (playlists …) are uploaded one at a time per key, in order, because a late
+ *   older version must never overwrite a newer one;
+ * - cleanup from its own index (RetentionIndex), never by listing the bucket;
+ * - close(): lets in-flight uploads finish within a deadline, then aborts them; an aborted upload is
+ *   released as a failure, never as stored.
+ */
+import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { contentTypeFor } from '../contracts';
+import { RelaycastError } from '../errors';
+import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff';
+import { emptyCounters, type UploadCounters } from './counters';
+import { classifyStoreError, type Failure } from './failure';
+import type { ObjectJob, SegmentJob, UploadJob } from './input';
+import { initKey, normalizeKeyPrefix, objectKey, publicUrl, segmentKey } from './keys';
+import type { ObjectStore, PutRequest } from './object-store';
+import { RetentionIndex, systemClock, type Clock, type RetentionOptions } from './retention';
+import { PrioritySlots } from './slots';
+
+export const DEFAULT_SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+export const DEFAULT_OBJECT_CACHE_CONTROL = 'no-cache';
+
+export interface UploaderOptions {
+  store: ObjectStore;
+  publicBaseUrl: string;
+  keyPrefix?: string;
+  /** Parallel PUT attempts; default 4. */
+  concurrency?: number;
+  /** Attempts per object, first one included; default 5. */
+  maxAttempts?: number;
+  /** Deadline of one attempt, ms; default 10000. */
+  attemptTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** Cache-Control of media segments and init sections (immutable keys). */
+  segmentCacheControl?: string;
+  /** Cache-Control of files with a key (playlists …) unless the msg sets msg.cacheControl. */
+  objectCacheControl?: string;
+  /** Check the stored object's ETag against the body's MD5; default true. */
+  verifyEtag?: boolean;
+  retention?: RetentionOptions;
+  clock?: Clock;
+  random?: () => number;
+  /** Scrubs secrets from any text the uploader produces (error messages). */
+  redact?: (text: string) => string;
+}
+
+export interface StoredObjectInfo {
+  key: string;
+  url: string;
+  /** Attempts used for this object (1 = stored at the first try). */
+  attempts: number;
+}
+
+export interface UploadReport {
+  /** Attempts for the msg's main object (segment or file); 0 for pass-through msgs. */
+  attempts: number;
+  retries: number;
+  /** ms from submit to release, including time held back behind earlier segments. */
+  elapsedMs: number;
+  /** The init section: uploaded by this msg (true) or already stored earlier (false). */
+  initUploaded?: boolean;
+  counters: UploadCounters;
+}
+
+export type UploadOutcome =
+  | { status: 'stored'; kind: 'segment'; object: StoredObjectInfo; init?: StoredObjectInfo; report: UploadReport }
+  | { status: 'stored'; kind: 'object'; object: StoredObjectInfo; report: UploadReport }
+  | { status: 'passed'; report: UploadReport }
+  | { status: 'failed'; error: RelaycastError; report: UploadReport };
+
+interface Lane {
+  releaseTail: Promise<void>;
+  workTail: Promise<void>;
+  pending: number;
+}
+
+interface PutSuccess { attempts: number }
+
+/** An outcome before its report is attached (Omit over each member of the union). */
+type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, 'report'> : never) : never)
+  & { attempts: number; retries: number; initUploaded?: boolean };
+
+const noop = (): void => undefined;
+
+export class Uploader {
+  readonly counters: UploadCounters = emptyCounters();
+  private readonly store: ObjectStore;
+  private readonly prefix: string;
+  private readonly publicBaseUrl: string;
+  private readonly slots: PrioritySlots;
+  private readonly maxAttempts: number;
+  private readonly attemptTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly segmentCacheControl: string;
+  private readonly objectCacheControl: string;
+  private readonly verifyEtag: boolean;
+  private readonly random: () => number;
+  private readonly redact: (text: string) => string;
+  private readonly retention: RetentionIndex;
+  private readonly lanes = new Map<string, Lane>();
+  /** init key → upload in progress or done; a failed one is removed so the next segment retries it. */
+  private readonly inits = new Map<string, Promise<PutSuccess>>();
+  private readonly closeController = new AbortController();
+  private readonly inFlightJobs = new Set<Promise<unknown>>();
+  private nextPriority = 0;
+  private closing = false;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(options: UploaderOptions) {
+    this.store = options.store;
+    this.prefix = normalizeKeyPrefix(options.keyPrefix);
+    if (!/^https?:\/\/[^/]/.test(options.publicBaseUrl ?? '')) throw new RelaycastError('E_UPLOAD_CONFIG', 'public base URL must be an http(s) URL');
+    this.publicBaseUrl = options.publicBaseUrl.replace(/\/+$/, '');
+    this.slots = new PrioritySlots(options.concurrency ?? 4);
+    this.maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 5));
+    this.attemptTimeoutMs = Math.max(1, options.attemptTimeoutMs ?? 10_000);
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.segmentCacheControl = options.segmentCacheControl || DEFAULT_SEGMENT_CACHE_CONTROL;
+    this.objectCacheControl = options.objectCacheControl || DEFAULT_OBJECT_CACHE_CONTROL;
+    this.verifyEtag = options.verifyEtag ?? true;
+    this.random = options.random ?? Math.random;
+    this.redact = options.redact ?? ((text) => text);
+    this.retention = new RetentionIndex(options.retention ?? {}, options.clock ?? systemClock);
+    // Every attempt, backoff wait and slot waiter listens to this one signal (each removes its
+    // listener when done), so the count legitimately exceeds Node's default warning threshold.
+    setMaxListeners(0, this.closeController.signal);
+  }
+
+  /** Objects this uploader knows to be in the store (for tests and status). */
+  get indexedObjects(): number { return this.retention.size; }
+
+  /**
+   * Uploads what the job carries and calls `release` with the outcome, in input order per lane
+   * (synchronously, so a caller that sends inside it keeps that order). Never rejects.
+   */
+  submit(job: UploadJob, release: (outcome: UploadOutcome) => void): Promise<UploadOutcome> {
+    const started = performance.now();
+    const lane = this.laneFor(job);
+    lane.pending += 1;
+    const priority = this.nextPriority++;
+    const serial = job.kind === 'object';
+    const work: Promise<RunResult> =
+      serial ? lane.workTail.then(() => this.run(job, priority)) : this.run(job, priority);
+    if (serial) lane.workTail = work.then(noop, noop);
+    const previousRelease = lane.releaseTail;
+    const released = Promise.all([work, previousRelease]).then(([result]) => {
+      const report: UploadReport = {
+        attempts: result.attempts,
+        retries: result.retries,
+        elapsedMs: performance.now() - started,
+        ...(result.initUploaded === undefined ? {} : { initUploaded: result.initUploaded }),
+        counters: { ...this.counters },
+      };
+      const outcome = { ...result, report } as UploadOutcome;
+      if (outcome.status === 'stored' && outcome.kind === 'segment' && job.kind === 'segment') {
+        this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
+      }
+      lane.pending -= 1;
+      if (lane.pending === 0) this.lanes.delete(job.lane);
+      try { release(outcome); } catch { /* the caller's problem must not break the lane */ }
+      return outcome;
+    });
+    lane.releaseTail = released.then(noop, noop);
+    this.inFlightJobs.add(released);
+    void released.finally(() => this.inFlightJobs.delete(released));
+    return released;
+  }
+
+  private laneFor(job: UploadJob): Lane {
+    let lane = this.lanes.get(job.lane);
+    if (!lane) {
+      lane = { releaseTail: Promise.resolve(), workTail: Promise.resolve(), pending: 0 };
+      this.lanes.set(job.lane, lane);
+    }
+    return lane;
+  }
+
+  private async run(job: UploadJob, priority: number): Promise<RunResult> {
+    if (job.kind === 'pass') return { status: 'passed', attempts: 0, retries: 0 };
+    if (this.closing) {
+      return { status: 'failed', error: new RelaycastError('E_UPLOAD_CLOSED', 'the uploader is closing; nothing was uploaded'), attempts: 0, retries: 0 };
+    }
+    this.counters.inFlight += 1;
+    try {
+      return job.kind === 'segment' ? await this.runSegment(job, priority) : await this.runObject(job, priority);
+    } finally {
+      this.counters.inFlight -= 1;
+    }
+  }
+
+  private async runSegment(job: SegmentJob, priority: number): Promise<RunResult> {
+    const segment = job.segment;
+    let init: StoredObjectInfo | undefined;
+    let initUploaded: boolean | undefined;
+    let key: string;
+    try {
+      key = segmentKey(this.prefix, segment);
+      if (job.init) {
+        const iKey = initKey(this.prefix, segment, job.init);
+        let pending = this.inits.get(iKey);
+        initUploaded = pending === undefined;
+        if (!pending) {
+          pending = this.putWithRetry({
+            key: iKey,
+            body: job.init.bytes,
+            contentType: job.init.contentType || contentTypeFor(job.init.uri),
+            cacheControl: this.segmentCacheControl,
+          }, priority - 0.5);
+          this.inits.set(iKey, pending);
+          pending.catch(() => this.inits.delete(iKey));
+        }
+        const stored = await pending;
+        init = { key: iKey, url: publicUrl(this.publicBaseUrl, iKey), attempts: stored.attempts };
+      }
+    } catch (err) {
+      const error = err instanceof RelaycastError ? err : new RelaycastError('E_UPLOAD', 'init section upload failed', { cause: err });
+      return { status: 'failed' as const, error: this.wrapInitError(error), attempts: 0, retries: 0, initUploaded };
+    }
+    try {
+      const stored = await this.putWithRetry({
+        key,
+        body: job.body,
+        contentType: segment.contentType || contentTypeFor(segment.uri),
+        cacheControl: this.segmentCacheControl,
+      }, priority);
+      return {
+        status: 'stored' as const,
+        kind: 'segment' as const,
+        object: { key, url: publicUrl(this.publicBaseUrl, key), attempts: stored.attempts },
+        init,
+        attempts: stored.attempts,
+        retries: stored.attempts - 1,
+        initUploaded,
+      };
+    } catch (err) {
+      const failure = err as RelaycastError & { attempts?: number };
+      return { status: 'failed' as const, error: failure, attempts: failure.attempts ?? 0, retries: Math.max(0, (failure.attempts ?? 1) - 1), initUploaded };
+    }
+  }
+
+  private wrapInitError(error: RelaycastError): RelaycastError {
+    return new RelaycastError(error.code, this.redact(`init section not stored, segment skipped: ${error.message}`), { cause: error });
+  }
+
+  private async runObject(job: ObjectJob, priority: number): Promise<RunResult> {
+    try {
+      const key = objectKey(this.prefix, job.key);
+      const stored = await this.putWithRetry({
+        key,
+        body: job.body,
+        contentType: job.contentType || contentTypeFor(key),
+        cacheControl: job.cacheControl || this.objectCacheControl,
+      }, priority);
+      return {
+        status: 'stored' as const,
+        kind: 'object' as const,
+        object: { key, url: publicUrl(this.publicBaseUrl, key), attempts: stored.attempts },
+        attempts: stored.attempts,
+        retries: stored.attempts - 1,
+      };
+    } catch (err) {
+      const failure = err as RelaycastError & { attempts?: number };
+      return { status: 'failed' as const, error: failure, attempts: failure.attempts ?? 0, retries: Math.max(0, (failure.attempts ?? 1) - 1) };
+    }
+  }
+
+  /** Stores one object, retrying retryable failures; throws a RelaycastError carrying `attempts`. */
+  private async putWithRetry(request: Omit<PutRequest, 'contentMd5'>, priority: number): Promise<PutSuccess> {
+    const md5 = createHash('md5').update(request.body).digest();
+    const put: PutRequest = { ...request, contentMd5: md5.toString('base64') };
+    const expectedEtag = md5.toString('hex');
+    let lastFailure: Failure | undefined;
+    let attemptsUsed = 0;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
+      if (attempt > 1) {
+        this.counters.retries += 1;
+        const waited = await this.sleep(backoffDelayMs(attempt - 1, this.backoff, this.random));
+        if (!waited) { lastFailure = classifyStoreError(undefined, { timedOut: false, closing: true }); break; }
+      }
+      try {
+        await this.slots.acquire(priority, this.closeController.signal);
+      } catch {
+        lastFailure = classifyStoreError(undefined, { timedOut: false, closing: true });
+        break;
+      }
+      const attemptController = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; attemptController.abort(); }, this.attemptTimeoutMs);
+      const onClose = (): void => attemptController.abort();
+      this.closeController.signal.addEventListener('abort', onClose, { once: true });
+      attemptsUsed = attempt;
+      try {
+        this.counters.puts += 1;
+        const result = await this.store.put(put, attemptController.signal);
+        if (this.verifyEtag && result.etag !== expectedEtag) {
+          throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body`), { code: 'E_UPLOAD_VERIFY' });
+        }
+        this.counters.bytes += put.body.length;
+        this.counters.stored += 1;
+        return { attempts: attempt };
+      } catch (err) {
+        this.counters.failedAttempts += 1;
+        lastFailure = classifyStoreError(err, { timedOut, closing: this.closeController.signal.aborted });
+        if (!lastFailure.retryable) break;
+      } finally {
+        clearTimeout(timer);
+        this.closeController.signal.removeEventListener('abort', onClose);
+        this.slots.release();
+      }
+    }
+    this.counters.failures += 1;
+    const failure = lastFailure ?? classifyStoreError(undefined, { timedOut: false, closing: true });
+    const code = failure.retryable ? 'E_UPLOAD' : failure.code;
+    const message = failure.retryable
+      ? `could not store ${put.key} after ${attemptsUsed} attempts (last: ${failure.reason})`
+      : `could not store ${put.key}: ${failure.reason}`;
+    const error = new RelaycastError(code, this.redact(message)) as RelaycastError & { attempts?: number; reason?: string };
+    error.attempts = attemptsUsed;
+    error.reason = failure.code;
+    throw error;
+  }
+
+  /** Waits ms unless the uploader is aborted; resolves false when aborted. */
+  private sleep(ms: number): Promise<boolean> {
+    const signal = this.closeController.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
+      const onAbort = (): void => { clearTimeout(timer); resolve(false); };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Deletes the objects whose availability period has passed. Cheap when nothing is due; never
+   * lists the bucket. Concurrent calls share one sweep.
+   */
+  sweep(): Promise<void> {
+    this.sweeping ??= this.runSweep().finally(() => { this.sweeping = undefined; });
+    return this.sweeping;
+  }
+
+  private async runSweep(): Promise<void> {
+    const tried = new Set<string>();
+    // Loop: deleting a segment may release its init section, which is then due at once.
+    for (let keys = this.retention.due(); keys.length > 0; keys = this.retention.due(tried)) {
+      for (const key of keys) {
+        tried.add(key);
+        if (this.closeController.signal.aborted) { this.retention.deleteFailed(key); continue; }
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), this.attemptTimeoutMs);
+        try {
+          await this.store.delete(key, controller.signal);
+          this.counters.deletes += 1;
+          this.retention.deleted(key);
+        } catch {
+          this.counters.deleteFailures += 1;
+          this.retention.deleteFailed(key);
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops taking work, waits up to `timeoutMs` for uploads in flight, then aborts the rest (they are
+   * released as E_UPLOAD_ABORTED failures, never as stored).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    const pending = Promise.all([...this.inFlightJobs]).then(noop);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, timeoutMs)); });
+    await Promise.race([pending, timedOut]);
+    clearTimeout(timer);
+    this.closeController.abort();
+    await pending;
+    await this.sweeping;
+  }
+}
