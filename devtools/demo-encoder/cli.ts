@@ -22,6 +22,7 @@ const USAGE = `Usage: tsx devtools/demo-encoder/cli.ts --fixture <folder> --out 
   --list-size <n>           segments in the live playlist (default 5)
   --delete-threshold <n>    unreferenced segments kept before deletion (default 1)
   --no-endlist              do not append EXT-X-ENDLIST on stop
+  --master-at <when>        start (default) | first-segment (as ffmpeg 5.1 does)
   --quiet                   print only start and stop
 `;
 
@@ -45,6 +46,7 @@ function parseOptions(argv: string[]): { options: DemoEncoderOptions; quiet: boo
       'list-size': { type: 'string' },
       'delete-threshold': { type: 'string' },
       'no-endlist': { type: 'boolean' },
+      'master-at': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -68,6 +70,7 @@ function parseOptions(argv: string[]): { options: DemoEncoderOptions; quiet: boo
       listSize: integer('list-size', values['list-size']),
       deleteThreshold: integer('delete-threshold', values['delete-threshold']),
       endList: values['no-endlist'] !== true,
+      masterWrittenAt: (values['master-at'] ?? 'start') as DemoEncoderOptions['masterWrittenAt'],
     },
   };
 }

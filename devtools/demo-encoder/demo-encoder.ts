@@ -42,6 +42,12 @@ export interface DemoEncoderOptions {
   loop?: boolean;
   /** Write EXT-X-ENDLIST on stop (default true). */
   endList?: boolean;
+  /**
+   * When the master playlist (multi-variant fixtures) appears. 'start' (default): before the first
+   * segment. 'first-segment': right after the first tick's media playlists, which is what ffmpeg
+   * 5.1 with -master_pl_name was observed to do (a watcher must not require the master at start).
+   */
+  masterWrittenAt?: 'start' | 'first-segment';
 }
 
 export interface WrittenSegment {
@@ -129,6 +135,8 @@ function checkOptions(options: DemoEncoderOptions): Required<Omit<DemoEncoderOpt
   const writeOrder = options.writeOrder ?? 'ffmpeg';
   if (!['ffmpeg', 'srs', 'playlist-first'].includes(writeOrder)) throw new RelaycastError('E_DEMO_OPTIONS', `unknown writeOrder ${writeOrder}`);
   if (!options.fixture || !options.outDir) throw new RelaycastError('E_DEMO_OPTIONS', 'fixture and outDir are required');
+  const masterWrittenAt = options.masterWrittenAt ?? 'start';
+  if (masterWrittenAt !== 'start' && masterWrittenAt !== 'first-segment') throw new RelaycastError('E_DEMO_OPTIONS', `unknown masterWrittenAt ${masterWrittenAt}`);
   return {
     fixture: options.fixture,
     outDir: path.resolve(options.outDir),
@@ -139,6 +147,7 @@ function checkOptions(options: DemoEncoderOptions): Required<Omit<DemoEncoderOpt
     segments: options.segments,
     loop: options.loop ?? false,
     endList: options.endList ?? true,
+    masterWrittenAt,
   };
 }
 
@@ -185,11 +194,7 @@ export class DemoEncoder extends EventEmitter {
         onDisk: [],
       };
     });
-    if (fixture.master) {
-      const masterPath = path.join(this.options.outDir, fixture.master.path);
-      await mkdir(path.dirname(masterPath), { recursive: true });
-      await writeFile(masterPath, fixture.master.text);
-    }
+    if (this.options.masterWrittenAt === 'start') await this.writeMaster();
     for (const run of renditions) {
       // ffmpeg opens (and so truncates) the init file at start and only fills it when the first
       // segment ends: a watcher can find init.mp4 empty.
@@ -315,7 +320,17 @@ export class DemoEncoder extends EventEmitter {
     const programDateTime = session.segmentStartedAt;
     session.segmentStartedAt = new Date();
     for (const run of session.renditions) await this.writeNext(session, run, programDateTime);
+    if (session.count === 0 && this.options.masterWrittenAt === 'first-segment') await this.writeMaster();
     session.count += 1;
+  }
+
+  /** ffmpeg writes the master in place (no temp file unless temp_file or master_pl_publish_rate). */
+  private async writeMaster(): Promise<void> {
+    const master = this.fixture?.master;
+    if (!master) return;
+    const masterPath = path.join(this.options.outDir, master.path);
+    await mkdir(path.dirname(masterPath), { recursive: true });
+    await writeFile(masterPath, master.text);
   }
 
   private async writeNext(session: Session, run: RenditionRun, programDateTime: Date): Promise<void> {

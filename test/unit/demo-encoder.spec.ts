@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
@@ -184,6 +184,27 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     assert.equal(ts.version, 6);
   });
 
+  it('takes every EXTINF from the fixture playlist (never a nominal 2 s), and the target duration too', async () => {
+    // The committed fixtures are all exactly 2.000000 s, which cannot tell a copied duration from
+    // an invented one: replay a copy of ts-single whose playlist states other (NTSC-like) values.
+    const fixtureCopy = path.join(outDir, 'fixture');
+    await cp(path.join(FIXTURES_ROOT, 'ts-single'), fixtureCopy, { recursive: true });
+    const durations = ['2.002000', '1.968667', '2.035367', '2.002000', '0.033333', '2.500000'];
+    let index = 0;
+    const original = readFileSync(path.join(fixtureCopy, 'index.m3u8'), 'utf8');
+    const rewritten = original
+      .replace(/#EXTINF:[\d.]+,/g, () => `#EXTINF:${durations[index++]},`)
+      .replace('#EXT-X-TARGETDURATION:2', '#EXT-X-TARGETDURATION:3');
+    await writeFile(path.join(fixtureCopy, 'index.m3u8'), rewritten);
+    const enc = (encoder = new DemoEncoder({ fixture: fixtureCopy, outDir: path.join(outDir, 'out'), speed: Infinity, listSize: 0 }));
+    await enc.start();
+    await enc.finished();
+    assert.deepEqual(enc.written.map((s) => s.duration), durations.map(Number));
+    const text = readFileSync(path.join(outDir, 'out', 'index.m3u8'), 'utf8');
+    assert.deepEqual(text.match(/#EXTINF:[^\n]*/g), durations.map((d) => `#EXTINF:${d},`));
+    assert.match(text, /^#EXT-X-TARGETDURATION:3$/m);
+  });
+
   it('deletes a segment once it is listSize + deleteThreshold behind, like ffmpeg delete_segments', async () => {
     const listSize = 2;
     const deleteThreshold = 1;
@@ -332,6 +353,19 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     assert.equal(existsSync(path.join(outDir, 'hls/0')), false);
     assert.equal(existsSync(path.join(outDir, 'hls/1')), false);
     await enc.stop();
+  });
+
+  it('masterWrittenAt first-segment: the master appears only after the first media playlists, as ffmpeg does', async () => {
+    const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-multi'), outDir, speed: Infinity, segments: 2, masterWrittenAt: 'first-segment' }));
+    const masterPath = path.join(outDir, 'master.m3u8');
+    const masterSeenAtPlaylist: boolean[] = [];
+    enc.on('playlist', (p: PlaylistWritten) => masterSeenAtPlaylist.push(existsSync(masterPath)));
+    await enc.start();
+    assert.equal(existsSync(masterPath), false);
+    await enc.finished();
+    // First tick: three media playlists without a master; from the second tick on it is there.
+    assert.deepEqual(masterSeenAtPlaylist.slice(0, 6), [false, false, false, true, true, true]);
+    assert.ok(readFileSync(masterPath).equals(readFileSync(path.join(FIXTURES_ROOT, 'ts-multi', 'master.m3u8'))));
   });
 
   it('rejects bad options and fixtures with coded errors', async () => {
