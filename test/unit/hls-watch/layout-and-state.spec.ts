@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { discoverLayout, renditionIdFor } from '../../../lib/hls-watch/layout';
+import { JsonFileStateStore, StateSaver, type StateStore, type WatchState } from '../../../lib/hls-watch/state-store';
+import { mediaPlaylist, tempDir } from './helpers';
+
+const MEDIA = mediaPlaylist({ sequence: 0, entries: [{ uri: 'a.ts', duration: 2 }] });
+const master = (uris: string[]): string =>
+  ['#EXTM3U', ...uris.flatMap((u, i) => [`#EXT-X-STREAM-INF:BANDWIDTH=${(i + 1) * 100000},RESOLUTION=640x360,CODECS="avc1.42c01e"`, u])].join('\n') + '\n';
+
+describe('hls-watch layout discovery', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  const write = (rel: string, text: string): void => {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), text);
+  };
+
+  it('names renditions after their folder or playlist file', () => {
+    assert.deepEqual(['0/stream.m3u8', 'hls/720p/index.m3u8', '720p.m3u8', 'out_1.m3u8?x=1'].map(renditionIdFor), ['0', '720p', '720p', 'out_1']);
+  });
+
+  it('single variant folder → one rendition "main"', async () => {
+    write('index.m3u8', MEDIA);
+    const layout = await discoverLayout(dir, dir, 1 << 20);
+    assert.deepEqual(layout, { masterPath: null, renditions: [{ id: 'main', playlistPath: path.join(dir, 'index.m3u8') }] });
+  });
+
+  it('master playlist (ffmpeg var_stream_map) → one rendition per variant with its attributes', async () => {
+    write('master.m3u8', master(['0/index.m3u8', '1/index.m3u8']));
+    const layout = await discoverLayout(dir, dir, 1 << 20);
+    assert.equal(layout.masterPath, path.join(dir, 'master.m3u8'));
+    assert.deepEqual(layout.renditions.map((r) => [r.id, r.playlistPath, r.variant?.bandwidth]), [
+      ['0', path.join(dir, '0/index.m3u8'), 100000],
+      ['1', path.join(dir, '1/index.m3u8'), 200000],
+    ]);
+  });
+
+  it('Owncast tree pointed at its parent folder → the master one level down', async () => {
+    write('hls/stream.m3u8', master(['0/stream.m3u8', '1/stream.m3u8']));
+    const layout = await discoverLayout(dir, dir, 1 << 20);
+    assert.deepEqual(layout.renditions.map((r) => [r.id, r.playlistPath]), [
+      ['0', path.join(dir, 'hls/0/stream.m3u8')],
+      ['1', path.join(dir, 'hls/1/stream.m3u8')],
+    ]);
+  });
+
+  it('per-rendition folders without a master → folder names', async () => {
+    write('0/index.m3u8', MEDIA);
+    write('1/index.m3u8', MEDIA);
+    const layout = await discoverLayout(dir, dir, 1 << 20);
+    assert.deepEqual(layout.renditions.map((r) => r.id), ['0', '1']);
+  });
+
+  it('a master playlist given as the path; a variant outside the folder is E_PATH_OUTSIDE', async () => {
+    write('master.m3u8', master(['0/index.m3u8']));
+    assert.deepEqual((await discoverLayout(dir, path.join(dir, 'master.m3u8'), 1 << 20)).renditions.map((r) => r.id), ['0']);
+    write('evil.m3u8', master(['../../etc/index.m3u8']));
+    await assert.rejects(discoverLayout(dir, path.join(dir, 'evil.m3u8'), 1 << 20), { code: 'E_PATH_OUTSIDE' });
+  });
+
+  it('nothing there yet → no renditions (waiting), temp playlists ignored', async () => {
+    write('index.m3u8.tmp', MEDIA);
+    assert.deepEqual(await discoverLayout(dir, dir, 1 << 20), { masterPath: null, renditions: [] });
+    assert.deepEqual(await discoverLayout(dir, path.join(dir, 'master.m3u8'), 1 << 20), { masterPath: null, renditions: [] });
+  });
+});
+
+describe('hls-watch state store', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  const state = (n: number): WatchState => ({
+    version: 1,
+    source: '/x|cam',
+    session: 's1',
+    renditions: { main: { session: 's1', nextSequence: n, lastEncoderSequence: n - 1, lastUri: `s${n - 1}.ts`, lastFile: null, pendingDiscontinuity: false, started: true, ended: false } },
+  });
+
+  it('JSON file store round-trips and leaves no temp file behind', async () => {
+    const store = new JsonFileStateStore(path.join(dir, 'sub', 'node.json'));
+    assert.equal(await store.load(), null);
+    await store.save(state(3));
+    assert.deepEqual(await store.load(), state(3));
+    assert.deepEqual(readdirSync(path.join(dir, 'sub')), ['node.json']);
+  });
+
+  it('a corrupt state file means starting afresh, not failing', async () => {
+    writeFileSync(path.join(dir, 'node.json'), '{"version":1,"sour');
+    assert.equal(await new JsonFileStateStore(path.join(dir, 'node.json')).load(), null);
+  });
+
+  it('StateSaver coalesces: one write in flight, the newest state written last', async () => {
+    const writes: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const store: StateStore = {
+      load: async () => null,
+      save: async (s) => {
+        writes.push(s.renditions.main.nextSequence);
+        if (writes.length === 1) await gate;
+      },
+    };
+    const saver = new StateSaver(store, () => undefined);
+    for (let n = 1; n <= 5; n++) saver.request(state(n));
+    release();
+    await saver.flush();
+    assert.deepEqual(writes, [1, 5]);
+  });
+});

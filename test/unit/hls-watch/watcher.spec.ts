@@ -1,0 +1,91 @@
+// The watcher alone (no Node-RED) against the demo encoder: the wiring of chokidar events, layout
+// discovery and the trackers. The full matrix of fixtures × write orders runs in test/nodes/.
+import assert from 'node:assert/strict';
+import { mkdirSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import type { SegmentMsg } from '../../../lib/contracts';
+import { HlsWatcher, type WatcherStatus } from '../../../lib/hls-watch/watcher';
+import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
+import { MemoryStateStore } from '../../../lib/hls-watch/state-store';
+import { DemoEncoder } from '../../../devtools/demo-encoder';
+import { tempDir } from './helpers';
+
+const FIXTURES = path.resolve(__dirname, '../../fixtures/hls');
+
+function until(predicate: () => boolean, what: string, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      if (predicate()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(poll, 5);
+    };
+    poll();
+  });
+}
+
+describe('hls-watch watcher (core, demo encoder)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const open: HlsWatcher[] = [];
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((w) => w.close()));
+    cleanup();
+  });
+
+  function watch(target: string, store = new MemoryStateStore()): { watcher: HlsWatcher; msgs: WatchMsg[]; errors: string[]; statuses: WatcherStatus[] } {
+    const msgs: WatchMsg[] = [];
+    const errors: string[] = [];
+    const statuses: WatcherStatus[] = [];
+    const watcher = new HlsWatcher(
+      { path: target, stream: 'cam', stateStore: store, checkIntervalMs: 100 },
+      { onMessage: (m) => msgs.push(m), onError: (err) => errors.push(err.code), onStatus: (s) => statuses.push(s) },
+    );
+    open.push(watcher);
+    return { watcher, msgs, errors, statuses };
+  }
+
+  it('waits for a missing folder (waiting status), then follows the encoder that creates it to ENDLIST', async () => {
+    const out = path.join(dir, 'out');
+    const w = watch(out);
+    await w.watcher.start();
+    assert.equal(w.watcher.status.state, 'waiting');
+    const encoder = new DemoEncoder({ fixture: path.join(FIXTURES, 'ts-single'), outDir: out, speed: 40 });
+    await encoder.start();
+    await encoder.finished();
+    await until(() => w.msgs.some((m) => m.topic === 'lifecycle' && m.payload.event === 'ended'), 'ended');
+    const segs = w.msgs.filter((m): m is SegmentMsg => m.topic === 'segment');
+    assert.deepEqual(segs.map((s) => s.segment.sha256), encoder.written.map((s) => s.sha256));
+    assert.deepEqual(segs.map((s) => s.segment.sequence), encoder.written.map((_, i) => i));
+    assert.deepEqual(w.errors, []);
+    assert.equal(w.watcher.status.state, 'watching');
+    assert.ok(w.statuses.some((s) => s.state === 'waiting'));
+  });
+
+  it('a second watcher with the first one\'s saved state resumes mid-stream: no duplicates, no losses', async () => {
+    const out = path.join(dir, 'out');
+    mkdirSync(out);
+    const store = new MemoryStateStore();
+    const encoder = new DemoEncoder({ fixture: path.join(FIXTURES, 'ts-single'), outDir: out, speed: 10, segments: 12, listSize: 6 });
+    const first = watch(out, store);
+    await first.watcher.start();
+    await encoder.start();
+    await until(() => first.msgs.filter((m) => m.topic === 'segment').length >= 3, '3 segments');
+    await first.watcher.close();
+    const second = watch(out, store);
+    await second.watcher.start();
+    await encoder.finished();
+    await until(() => second.msgs.some((m) => m.topic === 'lifecycle' && m.payload.event === 'ended'), 'ended');
+    const all = [...first.msgs, ...second.msgs].filter((m): m is SegmentMsg => m.topic === 'segment');
+    assert.deepEqual(all.map((s) => s.segment.encoderSequence), encoder.written.map((s) => s.sequence));
+    assert.deepEqual(all.map((s) => s.segment.sequence), encoder.written.map((_, i) => i));
+    assert.deepEqual(all.map((s) => s.segment.sha256), encoder.written.map((s) => s.sha256));
+    assert.equal(new Set(all.map((s) => s.segment.session)).size, 1);
+    assert.deepEqual(second.msgs.filter((m) => m.topic === 'lifecycle').map((m) => m.topic === 'lifecycle' && m.payload.event), ['ended']);
+  });
+});
