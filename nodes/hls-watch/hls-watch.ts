@@ -1,0 +1,126 @@
+/**
+ * relaycast-hls-watch: the source node of a Relaycast flow. Maps its config onto lib/hls-watch's
+ * HlsWatcher and forwards what it emits: one msg per finished segment, gap and lifecycle msgs,
+ * errors through node.error(err, msg) so Catch nodes see `code`. Input msgs only control it
+ * (topic start / stop / rescan). Per-rendition progress is kept in a JSON file under the userDir,
+ * so a redeploy or restart resumes exactly where it stopped.
+ */
+import path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { RelaycastError } from '../../lib/errors';
+import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
+import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+
+interface HlsWatchDef extends NodeDef {
+  path: string;
+  stream: string;
+  renditions: string;
+  usePolling: boolean;
+  pollInterval: number | string;
+  maxSegmentMB: number | string;
+}
+
+/** Without a userDir (embedded runtimes, tests) progress survives redeploys only, in this map. */
+const memoryStores = new Map<string, MemoryStateStore>();
+
+function stateStoreFor(userDir: string | undefined, nodeId: string): StateStore {
+  if (userDir) return new JsonFileStateStore(path.join(userDir, 'relaycast', 'hls-watch', `${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`));
+  let store = memoryStores.get(nodeId);
+  if (!store) memoryStores.set(nodeId, (store = new MemoryStateStore()));
+  return store;
+}
+
+function positiveNumber(value: number | string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export = function (RED: NodeAPI) {
+  function HlsWatchNode(this: Node, config: HlsWatchDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+    let watcher: HlsWatcher | null = null;
+
+    const showStatus = (status: WatcherStatus): void => {
+      switch (status.state) {
+        case 'watching':
+          node.status({ fill: 'green', shape: 'dot', text: RED._('hls-watch.status.watching', { segments: status.segments, renditions: status.renditions }) });
+          break;
+        case 'waiting':
+          node.status({ fill: 'yellow', shape: 'ring', text: RED._('hls-watch.status.waiting') });
+          break;
+        case 'error':
+          node.status({ fill: 'red', shape: 'ring', text: status.code ?? RED._('hls-watch.status.error') });
+          break;
+        default:
+          node.status({ fill: 'grey', shape: 'ring', text: RED._('hls-watch.status.stopped') });
+      }
+    };
+
+    const create = (): HlsWatcher =>
+      new HlsWatcher(
+        {
+          path: config.path,
+          stream: config.stream,
+          renditions: config.renditions && config.renditions.trim() !== 'all' ? config.renditions.split(',') : [],
+          usePolling: config.usePolling === true,
+          pollInterval: positiveNumber(config.pollInterval, 250),
+          maxSegmentBytes: Math.round(positiveNumber(config.maxSegmentMB, 64) * 1024 * 1024),
+          stateStore: stateStoreFor(userDir, node.id),
+        },
+        {
+          onMessage: (msg) => node.send(msg as unknown as NodeMessage),
+          // With a msg (the gap, or one carrying the code) so a Catch node gets msg.error.code.
+          onError: (err, msg) => node.error(err, (msg ?? { topic: 'error', payload: { code: err.code, message: err.message } }) as unknown as NodeMessage),
+          onStatus: showStatus,
+        },
+      );
+
+    const start = async (): Promise<void> => {
+      if (watcher) return;
+      watcher = create();
+      await watcher.start();
+    };
+
+    const stop = async (): Promise<void> => {
+      const current = watcher;
+      watcher = null;
+      await current?.close();
+    };
+
+    if (!config.path || !config.stream) {
+      const err = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
+      node.status({ fill: 'red', shape: 'ring', text: err.code });
+      node.error(err, { topic: 'error', payload: { code: err.code, message: err.message } } as unknown as NodeMessage);
+    } else {
+      start().catch((err: unknown) => node.error(err, { topic: 'error', payload: { code: 'E_INTERNAL', message: String(err) } } as unknown as NodeMessage));
+    }
+
+    onInputAsync(node, async (msg) => {
+      switch (msg.topic) {
+        case 'start':
+          await start();
+          return;
+        case 'stop':
+          await stop();
+          showStatus({ state: 'stopped', segments: 0, renditions: 0 });
+          return;
+        case 'rescan':
+          if (!watcher) throw new RelaycastError('E_STOPPED', RED._('hls-watch.errors.stopped'));
+          await watcher.rescan();
+          return;
+        default:
+          throw new RelaycastError('E_BAD_COMMAND', RED._('hls-watch.errors.command', { topic: String(msg.topic) }));
+      }
+    });
+
+    onCloseAsync(node, async () => {
+      await stop();
+      node.status({});
+    });
+  }
+
+  RED.nodes.registerType('relaycast-hls-watch', HlsWatchNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+};
