@@ -262,7 +262,7 @@ export class ManifestCore {
   private rerenderMedia(stream: StreamState, r: RenditionState): RenderedPlaylist[] {
     if (r.entries.length === 0 || stream.targetDuration === undefined) return [];
     r.version = Math.max(r.version, requiredVersion(r.entries));
-    const text = renderMediaPlaylist(r, stream.targetDuration);
+    const text = renderMediaPlaylist(r, stream.targetDuration, this.options.blockingReload);
     const cached = stream.mediaCache.get(r.rendition);
     if (cached?.text === text) return [];
     const last: PlaylistEntry = r.entries[r.entries.length - 1];

@@ -21,11 +21,12 @@ export function requiredVersion(entries: readonly PlaylistEntry[]): number {
   return version;
 }
 
-export function renderMediaPlaylist(r: RenditionState, targetDuration: number): string {
+export function renderMediaPlaylist(r: RenditionState, targetDuration: number, blockingReload = false): string {
   const lines = [
     '#EXTM3U',
     `#EXT-X-VERSION:${r.version}`,
     `#EXT-X-TARGETDURATION:${targetDuration}`,
+    ...(blockingReload ? ['#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES'] : []),
     `#EXT-X-MEDIA-SEQUENCE:${r.entries.length > 0 ? r.entries[0].msn : r.nextMsn}`,
     `#EXT-X-DISCONTINUITY-SEQUENCE:${r.discontinuitySequence}`,
   ];

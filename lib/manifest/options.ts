@@ -20,6 +20,11 @@ export interface ManifestOptions {
    * EXT-X-DISCONTINUITY on the next segment (widest player support; single-rendition streams).
    */
   gapMode: GapMode;
+  /**
+   * Advertise blocking playlist reload (EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES); the HTTP layer
+   * must then hold `_HLS_msn` requests (rfc8216bis §6.2.5.2).
+   */
+  blockingReload: boolean;
   /** Accept only these streams / renditions (empty = any). */
   streams: string[];
   renditions: string[];
@@ -34,6 +39,7 @@ export const DEFAULT_OPTIONS: ManifestOptions = {
   dvr: false,
   targetDuration: 0,
   gapMode: 'gap',
+  blockingReload: false,
   streams: [],
   renditions: [],
   variantUri: (_stream, rendition) => `${rendition}.m3u8`,

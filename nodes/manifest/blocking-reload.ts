@@ -1,0 +1,91 @@
+/**
+ * Blocking playlist reload (rfc8216bis §6.2.5.2): a request carrying `_HLS_msn=M` is held until
+ * segment M is listed, then answered with the full playlist. `_HLS_part` without `_HLS_msn` → 400;
+ * M more than two beyond the last listed segment → 400 at once; a wait longer than 3 × target
+ * duration → 503; once ENDLIST is present the directives are ignored. This playlist has no parts,
+ * so `_HLS_part` with `_HLS_msn` waits for the whole segment M.
+ */
+import type { ServerResponse } from 'node:http';
+import type { RenderedPlaylist } from '../../lib/manifest';
+import { sendText } from './playlist-response';
+
+interface Waiter {
+  stream: string;
+  rendition: string;
+  msn: number;
+  res: ServerResponse;
+  timer: NodeJS.Timeout;
+  deliver: (p: RenderedPlaylist) => void;
+}
+
+export class BlockingReloads {
+  private readonly waiters = new Set<Waiter>();
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  answer(
+    directive: { msn?: string; part?: string },
+    current: RenderedPlaylist,
+    _latest: () => RenderedPlaylist | undefined,
+    res: ServerResponse,
+    deliver: (p: RenderedPlaylist) => void,
+    onBlock: () => void,
+  ): void {
+    if (current.ended) {
+      deliver(current);
+      return;
+    }
+    if (directive.msn === undefined) {
+      sendText(res, 400, '_HLS_part requires _HLS_msn\n');
+      return;
+    }
+    if (!/^\d{1,15}$/.test(directive.msn) || (directive.part !== undefined && !/^\d{1,6}$/.test(directive.part))) {
+      sendText(res, 400, '_HLS_msn and _HLS_part must be decimal integers\n');
+      return;
+    }
+    const msn = Number(directive.msn);
+    const last = current.lastMsn ?? -1;
+    if (msn <= last) {
+      deliver(current);
+      return;
+    }
+    if (msn > last + 2) {
+      sendText(res, 400, `_HLS_msn ${msn} is more than two segments beyond the last one (${last})\n`);
+      return;
+    }
+    onBlock();
+    const waiter: Waiter = {
+      stream: current.stream, rendition: current.rendition!, msn, res, deliver,
+      timer: setTimeout(() => {
+        this.waiters.delete(waiter);
+        sendText(res, 503, `segment ${msn} did not appear within 3 × target duration\n`);
+      }, current.targetDuration * 3000),
+    };
+    this.waiters.add(waiter);
+    res.on('close', () => {
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+    });
+  }
+
+  /** A new version of a media playlist: answer every request it satisfies. */
+  published(p: RenderedPlaylist): void {
+    for (const w of this.waiters) {
+      if (w.stream !== p.stream || w.rendition !== p.rendition) continue;
+      if (!p.ended && (p.lastMsn ?? -1) < w.msn) continue;
+      clearTimeout(w.timer);
+      this.waiters.delete(w);
+      w.deliver(p);
+    }
+  }
+
+  closeAll(): void {
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      if (!w.res.headersSent) sendText(w.res, 503, 'playlist endpoint closed\n');
+    }
+    this.waiters.clear();
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * relaycast-manifest: the Node-RED shell around lib/manifest. Maps the node's configuration onto
+ * ManifestCore, feeds it segment / gap / lifecycle msgs, serves the playlists on RED.httpNode,
+ * outputs every new playlist version as a `playlist` msg, and keeps the state in a file under
+ * userDir so a redeploy or restart continues the sequences.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { PlaylistMsg, SegmentInfo } from '../../lib/contracts';
+import { RelaycastError } from '../../lib/errors';
+import {
+  ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri,
+  type GapMode, type ManifestUpdate, type PathTemplate, type RenderedPlaylist,
+} from '../../lib/manifest';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { registerRoutes, type Middleware } from './http-dispatcher';
+import { BlockingReloads } from './blocking-reload';
+import { sendJson, sendPlaylist, sendText, PLAYLIST_CONTENT_TYPE } from './playlist-response';
+import { StateFile } from './state-file';
+import type { CorsSettings } from './cors';
+
+interface ManifestNodeDef extends NodeDef {
+  stream?: string;
+  renditions?: string;
+  masterPath?: string;
+  mediaPath?: string;
+  healthPath?: string;
+  windowSegments?: number | string;
+  targetDuration?: number | string;
+  dvr?: boolean;
+  gapMode?: GapMode;
+  blockingReload?: boolean;
+}
+
+const DEFAULT_PATHS = {
+  master: '/live/{stream}/master.m3u8',
+  media: '/live/{stream}/{rendition}.m3u8',
+  health: '/live/{stream}/health.json',
+};
+
+interface Counters {
+  master: number;
+  media: number;
+  health: number;
+  notModified: number;
+  notFound: number;
+  blocked: number;
+}
+
+const splitList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const numberOr = (value: unknown, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
+
+export = function (RED: NodeAPI) {
+  const settings = RED.settings as unknown as {
+    httpNodeRoot?: string | false;
+    httpNodeCors?: CorsSettings;
+    httpNodeMiddleware?: Middleware | Middleware[];
+    userDir?: string;
+  };
+
+  function ManifestNode(this: Node, config: ManifestNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const counters: Counters = { master: 0, media: 0, health: 0, notModified: 0, notFound: 0, blocked: 0 };
+    const fixedStream = (config.stream ?? '').trim();
+    const streamValues = (stream: string) => (fixedStream ? { stream: fixedStream } : { stream });
+
+    let core: ManifestCore;
+    let paths: { master: PathTemplate; media: PathTemplate; health: PathTemplate };
+    try {
+      const needStream = fixedStream ? [] : (['stream'] as const);
+      paths = {
+        master: compilePathTemplate(config.masterPath || DEFAULT_PATHS.master, 'master', [...needStream]),
+        media: compilePathTemplate(config.mediaPath || DEFAULT_PATHS.media, 'media', [...needStream, 'rendition']),
+        health: compilePathTemplate(config.healthPath || DEFAULT_PATHS.health, 'health', []),
+      };
+      core = new ManifestCore({
+        windowSegments: numberOr(config.windowSegments, 6),
+        targetDuration: numberOr(config.targetDuration, 0),
+        dvr: config.dvr === true,
+        gapMode: config.gapMode === 'discontinuity' ? 'discontinuity' : 'gap',
+        blockingReload: config.blockingReload === true,
+        streams: fixedStream ? [fixedStream] : [],
+        renditions: splitList(config.renditions),
+        variantUri: (stream, rendition) =>
+          relativeUri(paths.master.fill(streamValues(stream)), paths.media.fill({ ...streamValues(stream), rendition })),
+      });
+    } catch (err) {
+      node.error(err instanceof Error ? err.message : String(err));
+      node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.config' });
+      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
+        done(new RelaycastError('E_MANIFEST_CONFIG', 'manifest node is not configured correctly'));
+      });
+      return;
+    }
+
+    // ---- state: restore before serving anything, so no client ever sees a reset ----
+    const stateFile = settings.userDir
+      ? StateFile.forNode(settings.userDir, node.id, (err) => node.warn(err.message))
+      : undefined;
+    if (stateFile) {
+      try {
+        const saved = stateFile.load();
+        if (saved !== undefined) core.restore(saved);
+      } catch (err) {
+        // Starting empty resets the sequences players saw; say so loudly and keep the bad file.
+        if (err instanceof RelaycastError && err.code === 'E_MANIFEST_STATE') stateFile.quarantine();
+        node.error(RED._('manifest.errors.state-lost', { message: (err as Error).message }));
+      }
+    } else {
+      node.warn(RED._('manifest.errors.no-userdir'));
+    }
+
+    const blocking = new BlockingReloads();
+
+    // ---- HTTP ----
+    const keyOf = (p: RenderedPlaylist) => (p.rendition === null
+      ? paths.master.fill(streamValues(p.stream))
+      : paths.media.fill({ ...streamValues(p.stream), rendition: p.rendition })).slice(1);
+    const cacheControlOf = (p: RenderedPlaylist) => playlistCacheControl(p.targetDuration, p.ended);
+    const acceptsStream = (stream: string | undefined) => stream === undefined || !fixedStream || stream === fixedStream;
+
+    function serve(pathname: string, req: IncomingMessage, res: ServerResponse): boolean {
+      const media = paths.media.match(pathname);
+      if (media && acceptsStream(media.stream)) {
+        counters.media += 1;
+        const stream = media.stream ?? fixedStream;
+        const rendition = media.rendition!;
+        const playlist = core.mediaPlaylist(stream, rendition);
+        if (!playlist) return notFound(res);
+        const directive = blockingReloadDirective(req);
+        if (config.blockingReload && directive) {
+          blocking.answer(directive, playlist, () => core.mediaPlaylist(stream, rendition), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
+          return true;
+        }
+        respond(req, res, playlist);
+        return true;
+      }
+      const master = paths.master.match(pathname);
+      if (master && acceptsStream(master.stream)) {
+        counters.master += 1;
+        const playlist = core.masterPlaylist(master.stream ?? fixedStream);
+        if (!playlist) return notFound(res);
+        respond(req, res, playlist);
+        return true;
+      }
+      const health = paths.health.match(pathname);
+      if (health && acceptsStream(health.stream)) {
+        counters.health += 1;
+        const all = core.health() as Record<string, unknown>;
+        const streams = health.stream !== undefined ? (health.stream in all ? { [health.stream]: all[health.stream] } : undefined) : all;
+        if (!streams) return notFound(res);
+        sendJson(req, res, 200, { node: node.id, streams, requests: { ...counters } });
+        return true;
+      }
+      return false;
+    }
+
+    function respond(req: IncomingMessage, res: ServerResponse, playlist: RenderedPlaylist): void {
+      if (sendPlaylist(req, res, playlist, cacheControlOf(playlist)) === 'not-modified') counters.notModified += 1;
+    }
+
+    function notFound(res: ServerResponse): boolean {
+      counters.notFound += 1;
+      sendText(res, 404, 'no segments listed yet\n');
+      return true;
+    }
+
+    let unregister: (() => void) | undefined;
+    if (settings.httpNodeRoot === false) {
+      node.warn(RED._('manifest.errors.not-created'));
+    } else {
+      try {
+        unregister = registerRoutes(RED.httpNode as never, settings, {
+          id: node.id,
+          templates: [paths.master.template, paths.media.template, paths.health.template],
+          streams: fixedStream ? [fixedStream] : [],
+          matches: (pathname) => [paths.media, paths.master, paths.health].some((t) => {
+            const m = t.match(pathname);
+            return m !== undefined && acceptsStream(m.stream);
+          }),
+          handle: serve,
+        });
+      } catch (err) {
+        node.error(err instanceof Error ? err.message : String(err));
+        node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' });
+      }
+    }
+
+    // ---- msgs ----
+    function playlistMsg(p: RenderedPlaylist, segment: SegmentInfo | undefined): PlaylistMsg {
+      return {
+        topic: 'playlist',
+        payload: p.text,
+        key: keyOf(p),
+        contentType: PLAYLIST_CONTENT_TYPE,
+        cacheControl: cacheControlOf(p),
+        playlist: {
+          stream: p.stream, rendition: p.rendition,
+          ...(p.rendition !== null ? { mediaSequence: p.mediaSequence, discontinuitySequence: p.discontinuitySequence } : {}),
+          ended: p.ended,
+        },
+        ...(segment ? { segment } : {}),
+      };
+    }
+
+    function showStatus(): void {
+      const streams = core.streamIds();
+      if (streams.length === 0) {
+        if (unregister) node.status({ fill: 'yellow', shape: 'ring', text: 'manifest.status.waiting' });
+        return;
+      }
+      const renditions = streams.reduce((n, s) => n + core.renditionIds(s).length, 0);
+      const ended = streams.every((s) => core.renditionIds(s).every((r) => core.mediaPlaylist(s, r)?.ended));
+      node.status(ended
+        ? { fill: 'grey', shape: 'dot', text: 'manifest.status.ended' }
+        : { fill: 'green', shape: 'dot', text: RED._('manifest.status.live', { renditions }) });
+    }
+
+    onInputAsync(node, async (msg, send) => {
+      let update: ManifestUpdate;
+      try {
+        update = core.apply(msg);
+      } finally {
+        // Even a refused msg can move state (a refused over-long segment marks a discontinuity).
+        stateFile?.save(core.snapshot());
+      }
+      const incoming = msg as unknown as { topic?: string; segment?: SegmentInfo };
+      const segment = incoming.topic === 'segment' ? incoming.segment : undefined;
+      const out: NodeMessage[] = update.media.map((p) => playlistMsg(p, segment) as unknown as NodeMessage);
+      if (update.master) out.push(playlistMsg(update.master, segment) as unknown as NodeMessage);
+      for (const p of update.media) blocking.published(p);
+      if (out.length > 0) send([out]);
+      showStatus();
+    }, (err) => {
+      node.status({ fill: 'red', shape: 'ring', text: err.code });
+    });
+
+    showStatus();
+
+    onCloseAsync(node, async () => {
+      unregister?.();
+      blocking.closeAll();
+      await stateFile?.flush();
+      node.status({});
+    });
+  }
+
+  RED.nodes.registerType('relaycast-manifest', ManifestNode);
+};
+
+/** `_HLS_msn` / `_HLS_part` query directives (rfc8216bis §6.2.5.2), or undefined when absent. */
+function blockingReloadDirective(req: IncomingMessage): { msn?: string; part?: string } | undefined {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  if (q < 0) return undefined;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const msn = params.get('_HLS_msn') ?? undefined;
+  const part = params.get('_HLS_part') ?? undefined;
+  return msn === undefined && part === undefined ? undefined : { msn, part };
+}

@@ -1,0 +1,80 @@
+/**
+ * Persists the manifest state as one JSON file per node, written atomically (temp file + rename,
+ * so a crash leaves either the old or the new state, never half of one). Writes are coalesced:
+ * while one is in flight only the newest pending state is kept, so a burst of segments costs at
+ * most two writes.
+ */
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { RelaycastError } from '../../lib/errors';
+
+export class StateFile {
+  private pending?: string;
+  private writing?: Promise<void>;
+  private failed?: (err: Error) => void;
+
+  constructor(readonly file: string, onError?: (err: Error) => void) {
+    this.failed = onError;
+  }
+
+  static forNode(userDir: string, nodeId: string, onError?: (err: Error) => void): StateFile {
+    const safeId = nodeId.replace(/[^A-Za-z0-9._-]/g, '_');
+    return new StateFile(path.join(userDir, 'relaycast', 'manifest', `${safeId}.json`), onError);
+  }
+
+  /** The saved value, or undefined when there is none. A damaged file is moved aside and reported. */
+  load(): unknown {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new RelaycastError('E_MANIFEST_STATE', `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      this.quarantine();
+      throw new RelaycastError('E_MANIFEST_STATE', `${this.file} is not JSON; moved aside`, { cause: err });
+    }
+  }
+
+  /** Keeps a copy of an unusable file for inspection instead of silently overwriting it. */
+  quarantine(): void {
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      renameSync(this.file, `${this.file}.bad-${Date.now()}`);
+    } catch { /* nothing to keep */ }
+  }
+
+  save(value: unknown): void {
+    this.pending = JSON.stringify(value);
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves once everything saved so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending !== undefined) {
+        const text = this.pending;
+        this.pending = undefined;
+        const temp = `${this.file}.tmp-${process.pid}`;
+        try {
+          await mkdir(path.dirname(this.file), { recursive: true });
+          await writeFile(temp, text);
+          await rename(temp, this.file);
+        } catch (err) {
+          await rm(temp, { force: true }).catch(() => undefined);
+          this.failed?.(new RelaycastError('E_MANIFEST_STATE_WRITE', `cannot save manifest state to ${this.file}: ${(err as Error).message}`, { cause: err }));
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}
