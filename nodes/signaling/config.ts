@@ -1,0 +1,95 @@
+/**
+ * Maps the node's editor config and credentials onto the coordinator's limits and ICE servers.
+ * Empty fields fall back to the defaults; anything unparsable is a configuration error (with a code)
+ * rather than a silently different limit.
+ */
+import { RelaycastError } from '../../lib/errors';
+import { DEFAULT_LIMITS, type SignalingLimits } from '../../lib/signaling/limits';
+import type { IceServer } from '../../lib/signaling/protocol';
+
+export interface SignalingConfig {
+  path?: string;
+  iceServers?: string;
+  maxMessageBytes?: string | number;
+  ratePerSecond?: string | number;
+  burst?: string | number;
+  maxPeersPerSwarm?: string | number;
+  maxSwarms?: string | number;
+  maxConnectionsPerIp?: string | number;
+  allowedOrigins?: string;
+  openSwarms?: boolean;
+  statsInterval?: string | number;
+}
+
+export interface SignalingCredentials {
+  supporterTokens?: string;
+  turnUsername?: string;
+  turnCredential?: string;
+}
+
+export const DEFAULT_PATH = '/relaycast/signal';
+export const DEFAULT_STATS_SECONDS = 10;
+
+function integer(value: string | number | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new RelaycastError('E_SIGNAL_CONFIG', `${name} must be an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function normalizePath(path: string | undefined): string {
+  const p = (path ?? '').trim() || DEFAULT_PATH;
+  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(p) || p.includes('//') || p.split('/').includes('..')) {
+    throw new RelaycastError('E_SIGNAL_CONFIG', 'path must be a URL path made of [A-Za-z0-9._~-/]');
+  }
+  const withSlash = p.startsWith('/') ? p : `/${p}`;
+  return withSlash.length > 1 && withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
+}
+
+export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimits> {
+  const origins = (config.allowedOrigins ?? '').split(/[\s,]+/).filter((o) => o !== '');
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new RelaycastError('E_SIGNAL_CONFIG', `allowed origin '${origin}' must look like https://host[:port]`);
+  }
+  return {
+    maxMessageBytes: integer(config.maxMessageBytes, 'message size', DEFAULT_LIMITS.maxMessageBytes, 1024, 1024 * 1024),
+    ratePerSecond: integer(config.ratePerSecond, 'rate', DEFAULT_LIMITS.ratePerSecond, 1, 1_000_000),
+    burst: integer(config.burst, 'burst', DEFAULT_LIMITS.burst, 1, 1_000_000),
+    maxPeersPerSwarm: integer(config.maxPeersPerSwarm, 'peers per swarm', DEFAULT_LIMITS.maxPeersPerSwarm, 2, 1_000_000),
+    maxSwarms: integer(config.maxSwarms, 'swarms', DEFAULT_LIMITS.maxSwarms, 1, 100_000),
+    maxConnectionsPerIp: integer(config.maxConnectionsPerIp, 'connections per IP', DEFAULT_LIMITS.maxConnectionsPerIp, 0, 1_000_000),
+    allowedOrigins: origins,
+    openSwarms: config.openSwarms === true,
+  };
+}
+
+export function statsIntervalMs(config: SignalingConfig): number {
+  return integer(config.statsInterval, 'stats interval', DEFAULT_STATS_SECONDS, 0, 86_400) * 1000;
+}
+
+/** ICE servers: JSON from the editor; TURN username/credential come from credentials only. */
+export function iceServersFromConfig(config: SignalingConfig, credentials: SignalingCredentials): IceServer[] {
+  const text = (config.iceServers ?? '').trim();
+  if (text === '') return [];
+  let parsed: unknown;
+  try { parsed = JSON.parse(text); } catch {
+    throw new RelaycastError('E_SIGNAL_CONFIG', 'ICE servers must be a JSON array like [{"urls":"stun:stun.example.org:3478"}]');
+  }
+  if (!Array.isArray(parsed) || parsed.length > 8) throw new RelaycastError('E_SIGNAL_CONFIG', 'ICE servers must be a JSON array of at most 8 entries');
+  return parsed.map((entry, i) => {
+    const urls = (entry as { urls?: unknown })?.urls;
+    const list = Array.isArray(urls) ? urls : [urls];
+    if (list.length === 0 || !list.every((u) => typeof u === 'string' && /^(stun|stuns|turn|turns):/.test(u))) {
+      throw new RelaycastError('E_SIGNAL_CONFIG', `ICE server ${i + 1}: urls must be stun:/turn: URLs`);
+    }
+    const server: IceServer = { urls: urls as string | string[] };
+    const isTurn = list.some((u) => /^turns?:/.test(u as string));
+    if (isTurn && credentials.turnUsername && credentials.turnCredential) {
+      server.username = credentials.turnUsername;
+      server.credential = credentials.turnCredential;
+    }
+    return server;
+  });
+}

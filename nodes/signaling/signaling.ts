@@ -1,0 +1,200 @@
+/**
+ * relaycast-signaling: the WebRTC swarm coordinator on Node-RED's own HTTP port.
+ * A thin shell: it owns the WebSocket upgrade for its path and the timers, and maps frames, input
+ * msgs and coordinator callbacks onto lib/signaling. The protocol is docs/signaling-protocol.md.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { announcementFromMsg } from '../../lib/signaling/announcements';
+import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
+import { CLOSE_CODES } from '../../lib/signaling/protocol';
+import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
+import { toRelaycastError } from '../../lib/errors';
+import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import {
+  iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs,
+  type SignalingConfig, type SignalingCredentials,
+} from './config';
+
+type SignalingNodeDef = NodeDef & SignalingConfig;
+
+/** Same shape as Node-RED's webSocketNodeVerifyClient (ws's verifyClient). */
+type VerifyClient =
+  | ((info: { origin?: string; req: IncomingMessage; secure: boolean }) => boolean)
+  | ((info: { origin?: string; req: IncomingMessage; secure: boolean },
+      cb: (ok: boolean, code?: number, message?: string, headers?: Record<string, string>) => void) => void);
+
+interface RelaycastSettings {
+  httpNodeRoot?: string | false;
+  relaycastSignalingVerifyClient?: VerifyClient;
+  relaycastSignalingVerifySupporter?: SupporterVerifier;
+}
+
+const STATUS_REFRESH_MS = 1000;
+
+/** One ws connection as the coordinator sees it; methods on the prototype keep it small. */
+class WsTransport implements Transport {
+  constructor(private readonly ws: WebSocket) {}
+  send(text: string): void { this.ws.send(text); }
+  close(code: number, reason: string): void {
+    // A peer evicted for silence is presumed dead: no point waiting for its close handshake.
+    if (code === CLOSE_CODES.HEARTBEAT_TIMEOUT) this.ws.terminate();
+    else this.ws.close(code, reason);
+  }
+  ping(): void { this.ws.ping(); }
+  bufferedAmount(): number { return this.ws.bufferedAmount; }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${message.replace(/[\r\n]/g, ' ')}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
+  socket.destroy();
+}
+
+export = function (RED: NodeAPI) {
+  /** Full paths in use by signaling nodes of this runtime (duplicate paths are a config error). */
+  const pathsInUse = new Map<string, string>();
+
+  function SignalingNode(this: Node<SignalingCredentials>, config: SignalingNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const settings = RED.settings as unknown as RelaycastSettings;
+    const server = (RED as unknown as { server?: Server | null }).server;
+
+    let fullPath: string;
+    let coordinator: SignalingCoordinator;
+    let statsEvery: number;
+    try {
+      fullPath = httpNodeRoot(settings) + normalizePath(config.path);
+      const verifySupporter = typeof settings.relaycastSignalingVerifySupporter === 'function'
+        ? settings.relaycastSignalingVerifySupporter
+        : tokenListVerifier(parseSupporterTokens(node.credentials?.supporterTokens));
+      statsEvery = statsIntervalMs(config);
+      coordinator = new SignalingCoordinator({
+        limits: limitsFromConfig(config),
+        iceServers: iceServersFromConfig(config, node.credentials ?? {}),
+        verifySupporter,
+        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); dirty = true; },
+        onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
+        onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
+      });
+    } catch (err) {
+      const error = toRelaycastError(err, 'E_SIGNAL_CONFIG');
+      node.error(RED._('signaling.errors.config', { message: error.message }));
+      node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.config' });
+      return;
+    }
+
+    if (!server) {
+      node.error(RED._('signaling.errors.noServer'));
+      node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.noServer' });
+      return;
+    }
+    if (pathsInUse.has(fullPath)) {
+      node.error(RED._('signaling.errors.duplicatePath', { path: fullPath }));
+      node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.duplicate' });
+      return;
+    }
+    pathsInUse.set(fullPath, node.id);
+
+    const limits = coordinator.limits;
+    // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
+    const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    let dirty = true;
+
+    function emit(port: 0 | 1 | 2, msg: NodeMessage): void {
+      const out: Array<NodeMessage | null> = [null, null, null];
+      out[port] = msg;
+      node.send(out);
+    }
+
+    function accept(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const session: Session = coordinator.connect(new WsTransport(ws), ip);
+        ws.on('message', (data, isBinary) => coordinator.message(session, data as Buffer, isBinary));
+        ws.on('pong', () => coordinator.touch(session));
+        ws.on('close', () => { coordinator.disconnect(session); dirty = true; });
+        // ws reports protocol errors (an oversized frame, a bad opcode) here and closes the socket
+        // itself with the matching code; the listener keeps the error from crashing Node-RED.
+        ws.on('error', () => { /* the close event follows */ });
+      });
+    }
+
+    function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      const url = req.url ?? '';
+      const query = url.indexOf('?');
+      if ((query >= 0 ? url.slice(0, query) : url) !== fullPath) return; // another listener's socket: leave it alone
+      const ip = req.socket.remoteAddress ?? 'unknown';
+      const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      const admission = coordinator.admit(ip, origin);
+      if (!admission.ok) {
+        emit(2, { topic: 'audit', payload: { kind: 'violation', code: `HTTP_${admission.status}`, message: admission.reason, ip } });
+        refuseUpgrade(socket, admission.status, admission.reason);
+        return;
+      }
+      const hook = settings.relaycastSignalingVerifyClient;
+      if (typeof hook !== 'function') {
+        accept(req, socket, head, ip);
+        return;
+      }
+      const info = { origin, req, secure: (req.socket as TLSSocket).encrypted === true };
+      const decide = (ok: boolean, code = 401, message = 'Unauthorized', headers?: Record<string, string>): void => {
+        if (socket.destroyed) return;
+        if (ok) accept(req, socket, head, ip);
+        else refuseUpgrade(socket, code, message, headers);
+      };
+      try {
+        if (hook.length >= 2) (hook as (i: typeof info, cb: typeof decide) => void)(info, decide);
+        else decide((hook as (i: typeof info) => boolean)(info) === true);
+      } catch (err) {
+        node.warn(`relaycastSignalingVerifyClient threw: ${err instanceof Error ? err.message : String(err)}`);
+        decide(false, 500, 'Internal Server Error');
+      }
+    }
+
+    server.on('upgrade', onUpgrade);
+
+    const sweepTimer = setInterval(() => coordinator.sweep(), limits.heartbeatMs);
+    const statusTimer = setInterval(() => {
+      if (!dirty) return;
+      dirty = false;
+      node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
+    }, STATUS_REFRESH_MS);
+    const statsTimer = statsEvery > 0 ? setInterval(() => emit(0, { topic: 'stats', payload: coordinator.stats() }), statsEvery) : undefined;
+    node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: 0 }) });
+
+    onInputAsync(node, async (msg) => {
+      const announcement = announcementFromMsg(msg as { topic?: unknown; segment?: unknown });
+      if (announcement) coordinator.announce(announcement);
+    }, () => {
+      node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.badInput' });
+      dirty = true; // the peer count returns at the next refresh
+    });
+
+    onCloseAsync(node, () => {
+      clearInterval(sweepTimer);
+      clearInterval(statusTimer);
+      if (statsTimer) clearInterval(statsTimer);
+      server.removeListener('upgrade', onUpgrade);
+      coordinator.closeAll(CLOSE_CODES.NODE_CLOSED, 'node closed');
+      wss.close();
+      if (pathsInUse.get(fullPath) === node.id) pathsInUse.delete(fullPath);
+      node.status({});
+    });
+  }
+
+  RED.nodes.registerType('relaycast-signaling', SignalingNode, {
+    credentials: {
+      supporterTokens: { type: 'password' },
+      turnUsername: { type: 'text' },
+      turnCredential: { type: 'password' },
+    },
+    settings: {
+      relaycastSignalingVerifyClient: { value: null, exportable: false },
+      relaycastSignalingVerifySupporter: { value: null, exportable: false },
+    },
+  } as never);
+};
