@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   console.log(`demo encoder: ${options.fixture} → ${outDir} (speed ${options.speed}, order ${options.writeOrder}${options.loop ? ', loop' : ''})`);
   try {
     await encoder.finished();
-    console.log(`stopped after ${encoder.written.length} segments`);
+    console.log(`stopped after writing ${encoder.written.length} segment files`);
   } catch {
     process.exitCode = 1;
   }

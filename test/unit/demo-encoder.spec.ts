@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -366,6 +366,25 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     // First tick: three media playlists without a master; from the second tick on it is there.
     assert.deepEqual(masterSeenAtPlaylist.slice(0, 6), [false, false, false, true, true, true]);
     assert.ok(readFileSync(masterPath).equals(readFileSync(path.join(FIXTURES_ROOT, 'ts-multi', 'master.m3u8'))));
+  });
+
+  it('fails like an encoder whose output folder vanished: error event, finished() rejects, timers gone', async () => {
+    const target = path.join(outDir, 'vanishing');
+    const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir: target, speed: Infinity, loop: true }));
+    const errors: Error[] = [];
+    enc.on('error', (err: Error) => errors.push(err));
+    await enc.start();
+    const finished = enc.finished();
+    // Removed synchronously inside the listener, so the encoder's very next write finds no folder.
+    enc.on('playlist', (p: PlaylistWritten) => {
+      if (p.lastSequence === 1) rmSync(target, { recursive: true, force: true });
+    });
+    await assert.rejects(finished, { code: 'ENOENT' });
+    assert.equal(errors.length, 1);
+    assert.equal((errors[0] as NodeJS.ErrnoException).code, 'ENOENT');
+    await enc.stop();
+    const timers = process.getActiveResourcesInfo().filter((r) => r === 'Immediate').length;
+    assert.equal(timers, 0);
   });
 
   it('rejects bad options and fixtures with coded errors', async () => {
