@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { distNode, helper } from '../support/node-red';
 import { SignalClient, type Frame } from './signaling-client';
@@ -7,6 +9,10 @@ import { SignalClient, type Frame } from './signaling-client';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const websocketNodes = require(require.resolve('@node-red/nodes/core/network/22-websocket.js', { paths: [require.resolve('node-red')] }));
 const signalingNode = distNode('signaling');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const injectNode = require(require.resolve('@node-red/nodes/core/common/20-inject.js', { paths: [require.resolve('node-red')] }));
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const commentNode = require(require.resolve('@node-red/nodes/core/common/90-comment.js', { paths: [require.resolve('node-red')] }));
 
 const SHA = 'c'.repeat(64);
 function segmentMsg(sequence: number, rendition = '720p', byteLength = 4000) {
@@ -38,7 +44,7 @@ function flow(config: Record<string, unknown> = {}) {
 function collect(): Outputs {
   const out: Outputs = { events: [], receipts: [], audit: [] };
   for (const key of ['events', 'receipts', 'audit'] as const) {
-    helper.getNode(key).on('input', (msg: { payload: Frame }) => out[key].push(msg.payload));
+    helper.getNode(key).on('input', (msg: unknown) => { out[key].push((msg as { payload: Frame }).payload); });
   }
   return out;
 }
@@ -257,7 +263,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
   });
 
   it('applies the relaycastSignalingVerifyClient setting to upgrades', async () => {
-    helper.settings({
+    helper.settings(<Record<string, unknown>>{
       relaycastSignalingVerifyClient: (info: { req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) =>
         cb(info.req.headers['x-relaycast-key'] === 'k1', 401),
     });
@@ -300,5 +306,20 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     helper.getNode('sig').receive({ ...msg, topic: 'segment' });
     const { error } = await caught;
     assert.deepEqual([error.code, error.source.id], ['E_SIGNAL_INPUT', 'sig']);
+  });
+
+  it('runs the example flow: an injected segment is in the welcome of a viewer', async () => {
+    const example = JSON.parse(readFileSync(path.join(__dirname, '../../flows/04 - Coordinate the viewer swarm.json'), 'utf8')) as Array<Record<string, unknown>>;
+    // Imported examples get a tab from the editor; debug nodes become helpers to observe the outputs.
+    const testFlow = [{ id: 'f1', type: 'tab' }, ...example.map((n) => (n.type === 'debug' ? { id: n.id, z: 'f1', type: 'helper', wires: [] } : { ...n, z: 'f1' }))];
+    await helper.load([injectNode, commentNode, signalingNode] as never, testFlow);
+    const events = new Promise<{ payload: Frame }>((resolve) => helper.getNode('rc04debug1').once('input', resolve));
+    helper.getNode('rc04inject1').receive({});
+    await tick();
+    const viewer = client('/relaycast/signal');
+    const welcome = await viewer.join('demo', 'main');
+    assert.deepEqual(welcome.segments, [{ sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 }]);
+    assert.deepEqual(welcome.iceServers, [{ urls: 'stun:stun.l.google.com:19302' }]);
+    assert.equal((await events).payload.event, 'join');
   });
 });
