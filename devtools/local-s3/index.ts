@@ -17,6 +17,11 @@ export interface LocalS3Options {
   port?: number;
   /** Where objects are stored; a temp dir (removed on stop) when omitted. */
   dataDir?: string;
+  /** Configure the public-read CORS rule (default true); false gives a bucket browsers cannot read. */
+  cors?: boolean;
+  /** Access key pair to accept (default: s3rver's fixed S3RVER / S3RVER). */
+  accessKeyId?: string;
+  secretAccessKey?: string;
 }
 
 export interface LocalS3 {
@@ -53,7 +58,14 @@ const STARTUP_TIMEOUT_MS = 20_000;
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const ownsDataDir = !options.dataDir;
   const directory = options.dataDir ?? await mkdtemp(path.join(os.tmpdir(), 'relaycast-s3-'));
-  const childOptions = { bucket: options.bucket, port: options.port ?? 0, directory, corsXml: PUBLIC_READ_CORS_XML };
+  const childOptions = {
+    bucket: options.bucket,
+    port: options.port ?? 0,
+    directory,
+    corsXml: options.cors === false ? null : PUBLIC_READ_CORS_XML,
+    accessKeyId: options.accessKeyId,
+    secretAccessKey: options.secretAccessKey,
+  };
   const child = fork(path.join(__dirname, 'server-process.ts'), [JSON.stringify(childOptions)], {
     execArgv: ['--require', require.resolve('tsx/cjs')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -73,8 +85,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     bucket: options.bucket,
     publicBaseUrl: `${endpoint}/${options.bucket}`,
     region: 'auto',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
+    accessKeyId: options.accessKeyId ?? 'S3RVER',
+    secretAccessKey: options.secretAccessKey ?? 'S3RVER',
     port,
     pid: child.pid ?? -1,
     stop() {

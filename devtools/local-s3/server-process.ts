@@ -14,11 +14,19 @@ interface ChildOptions {
   bucket: string;
   port: number;
   directory: string;
-  corsXml: string;
+  corsXml: string | null;
+  /** An extra access key pair the server accepts besides S3RVER/S3RVER. */
+  accessKeyId?: string;
+  secretAccessKey?: string;
 }
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
+  if (options.accessKeyId && options.secretAccessKey) {
+    // s3rver knows one fixed account; adding a key pair to it makes unknown ids still fail with 403.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('s3rver/lib/models/account').DUMMY_ACCOUNT.createKeyPair(options.accessKeyId, options.secretAccessKey);
+  }
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port,
@@ -26,7 +34,7 @@ async function main(): Promise<void> {
     silent: true,
     // Path-style only: the harness hands out http://127.0.0.1:<port>/<bucket> URLs.
     vhostBuckets: false,
-    configureBuckets: [{ name: options.bucket, configs: [options.corsXml] }],
+    configureBuckets: [{ name: options.bucket, configs: options.corsXml ? [options.corsXml] : [] }],
   });
   const address = await server.run();
   let stopping = false;

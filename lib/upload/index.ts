@@ -10,3 +10,4 @@ export * from './redact';
 export * from './retention';
 export * from './slots';
 export * from './uploader';
+export * from './bucket-settings';

@@ -1,0 +1,120 @@
+/**
+ * relaycast-r2-bucket: the configuration node for one R2 (or S3-compatible) bucket. It owns ONE
+ * S3 client shared by every node that uses it, created on the first register() and destroyed when
+ * the last user deregisters (the pattern of core's MQTT broker node). Credentials live only in
+ * Node-RED's credential store; every text this node or its users report passes through redact().
+ *
+ * Also serves the editor's "test connection" button: POST <httpAdminRoot>/relaycast-r2-bucket/test,
+ * guarded by the relaycast-r2-bucket.write permission.
+ */
+import type { NodeAPI, NodeDef, Node } from 'node-red';
+import type { Request, Response } from 'express';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { createS3Client, expandEnv, makeRedactor, probeBucket, resolveBucketSettings, S3ObjectStore, type BucketConfigInput, type BucketSettings } from '../../lib/upload';
+import type { R2BucketConfigNode } from './bucket-api';
+
+interface R2BucketDef extends NodeDef, BucketConfigInput {}
+
+interface R2Credentials {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** What the editor sends for an unchanged password field. */
+const PASSWORD_PLACEHOLDER = '__PWRD__';
+
+export = function (RED: NodeAPI) {
+  function R2BucketNode(this: R2BucketConfigNode, config: R2BucketDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const credentials = (node.credentials ?? {}) as R2Credentials;
+    const users = new Set<Node>();
+    let client: S3Client | undefined;
+    let store: S3ObjectStore | undefined;
+
+    node.redact = makeRedactor([credentials.accessKeyId, credentials.secretAccessKey]);
+    try {
+      node.settings = resolveBucketSettings(config);
+    } catch (err) {
+      node.settingsError = toRelaycastError(err, 'E_R2_CONFIG');
+    }
+
+    const releaseClient = (): void => {
+      client?.destroy();
+      client = undefined;
+      store = undefined;
+    };
+
+    node.register = (user: Node) => {
+      if (!node.settings) throw node.settingsError ?? new RelaycastError('E_R2_CONFIG', 'invalid bucket configuration');
+      if (!credentials.accessKeyId || !credentials.secretAccessKey) {
+        throw new RelaycastError('E_R2_CREDENTIALS', RED._('r2-bucket.errors.missing-credentials'));
+      }
+      users.add(user);
+      if (!store) {
+        client = createS3Client({ ...node.settings, accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey });
+        store = new S3ObjectStore(client, node.settings.bucket);
+      }
+      return store;
+    };
+
+    node.deregister = (user: Node) => {
+      users.delete(user);
+      if (users.size === 0) releaseClient();
+    };
+
+    Object.defineProperty(node, 'userCount', { get: () => users.size });
+    Object.defineProperty(node, 'hasClient', { get: () => client !== undefined });
+
+    node.on('close', function (done: () => void) {
+      // Users deregister in their own close handlers; this covers a config node closed on its own.
+      users.clear();
+      releaseClient();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('relaycast-r2-bucket', R2BucketNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+    credentials: {
+      accessKeyId: { type: 'text' },
+      secretAccessKey: { type: 'password' },
+    },
+  });
+
+  async function testConnection(req: Request, res: Response): Promise<void> {
+    const body = (req.body ?? {}) as BucketConfigInput & { id?: string; credentials?: R2Credentials };
+    const deployed = (typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined) as R2Credentials | undefined;
+    const pick = (typed: string | undefined, fallback: string | undefined): string | undefined =>
+      (typed === undefined || typed === '' || typed === PASSWORD_PLACEHOLDER ? fallback : expandEnv(typed));
+    const accessKeyId = pick(body.credentials?.accessKeyId, expandEnv(deployed?.accessKeyId));
+    const secretAccessKey = pick(body.credentials?.secretAccessKey, expandEnv(deployed?.secretAccessKey));
+    const redact = makeRedactor([accessKeyId, secretAccessKey, deployed?.accessKeyId, deployed?.secretAccessKey]);
+    let settings: BucketSettings;
+    try {
+      settings = resolveBucketSettings(body);
+      if (!accessKeyId || !secretAccessKey) throw new RelaycastError('E_R2_CREDENTIALS', 'access key id and secret access key are required');
+    } catch (err) {
+      const error = toRelaycastError(err, 'E_R2_CONFIG');
+      res.status(400).json({ ok: false, error: { code: error.code, message: redact(error.message) } });
+      return;
+    }
+    const client = createS3Client({ ...settings, accessKeyId, secretAccessKey, maxSockets: 2 });
+    try {
+      const report = await probeBucket({ store: new S3ObjectStore(client, settings.bucket), publicBaseUrl: settings.publicBaseUrl, keyPrefix: settings.keyPrefix });
+      res.json({
+        ok: report.ok,
+        url: redact(report.url),
+        steps: report.steps.map((step) => ({ ...step, detail: step.detail === undefined ? undefined : redact(step.detail) })),
+      });
+    } catch (err) {
+      res.status(500).json({ ok: false, error: { code: 'E_R2_PROBE', message: redact(err instanceof Error ? err.message : String(err)) } });
+    } finally {
+      client.destroy();
+    }
+  }
+
+  RED.httpAdmin.post('/relaycast-r2-bucket/test', RED.auth.needsPermission('relaycast-r2-bucket.write'), (req: Request, res: Response) => {
+    void testConnection(req, res);
+  });
+};

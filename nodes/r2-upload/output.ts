@@ -1,0 +1,39 @@
+/**
+ * Shapes what leaves relaycast-r2-upload for each outcome (lib/contracts.ts):
+ * - a stored segment: the input msg, with msg.segment.key/url, msg.init.key/url and msg.upload;
+ * - a stored file: the input msg with msg.upload (key, url, …);
+ * - a gap or lifecycle msg: passed on unchanged, in its rendition's order;
+ * - a failed segment: a gap msg in its place (reason 'upload-failed'), never a URL;
+ * - a failed file: nothing (the error goes to Catch).
+ */
+import type { GapMsg, SegmentInfo } from '../../lib/contracts';
+import type { UploadOutcome } from '../../lib/upload';
+
+type Msg = Record<string, unknown>;
+
+export function outputFor(msg: Msg, outcome: UploadOutcome): Msg | null {
+  if (outcome.status === 'passed') return msg;
+  const report = { ...outcome.report };
+  if (outcome.status === 'stored') {
+    msg.upload = { key: outcome.object.key, url: outcome.object.url, ...report };
+    if (outcome.kind === 'segment') {
+      const segment = msg.segment as SegmentInfo;
+      segment.key = outcome.object.key;
+      segment.url = outcome.object.url;
+      if (outcome.init && msg.init && typeof msg.init === 'object') {
+        Object.assign(msg.init as object, { key: outcome.init.key, url: outcome.init.url });
+      }
+    }
+    return msg;
+  }
+  if (!msg.segment || typeof msg.segment !== 'object' || msg.topic === 'playlist' || typeof msg.key === 'string') return null;
+  // Key and URL are left out on purpose: the object does not exist.
+  const { key: _key, url: _url, ...segment } = msg.segment as SegmentInfo;
+  const gap: GapMsg & { upload: typeof report } = {
+    topic: 'gap',
+    payload: { reason: 'upload-failed', code: outcome.error.code, message: outcome.error.message },
+    segment,
+    upload: report,
+  };
+  return gap as unknown as Msg;
+}

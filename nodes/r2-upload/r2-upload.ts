@@ -1,0 +1,102 @@
+/**
+ * relaycast-r2-upload: publishes segments (and any file msg with a key) to the bucket of a
+ * relaycast-r2-bucket config node, and passes each msg on with its public URL only once the object
+ * is durably stored, in input order per rendition. All the logic is in lib/upload (Uploader); this
+ * shell maps config and msgs onto it.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { parseUploadInput, Uploader } from '../../lib/upload';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
+import { outputFor } from './output';
+import { StatusReporter } from './status-reporter';
+
+interface R2UploadDef extends NodeDef {
+  bucket: string;
+  concurrency?: number | string;
+  maxAttempts?: number | string;
+  attemptTimeout?: number | string;
+  segmentCacheControl?: string;
+  objectCacheControl?: string;
+  keepAll?: boolean;
+  keepSegments?: number | string;
+}
+
+/** How often due deletions are looked for (cheap: an in-memory scan, no request unless one is due). */
+const SWEEP_INTERVAL_MS = 1000;
+
+function positiveNumber(value: unknown, fallback: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export = function (RED: NodeAPI) {
+  function R2UploadNode(this: Node, config: R2UploadDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const bucketNode = RED.nodes.getNode(config.bucket) as R2BucketConfigNode | null;
+    const redact = (text: string): string => (bucketNode ? bucketNode.redact(text) : text);
+    let uploader: Uploader | undefined;
+    let setupError: RelaycastError | undefined;
+    const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, failures: 0, deleteFailures: 0, inFlight: 0 });
+
+    try {
+      if (!bucketNode) throw new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
+      const store = bucketNode.register(node);
+      const settings = bucketNode.settings!;
+      uploader = new Uploader({
+        store,
+        publicBaseUrl: settings.publicBaseUrl,
+        keyPrefix: settings.keyPrefix,
+        concurrency: Math.floor(positiveNumber(config.concurrency, 4)),
+        maxAttempts: Math.floor(positiveNumber(config.maxAttempts, 5)),
+        attemptTimeoutMs: positiveNumber(config.attemptTimeout, 10) * 1000,
+        segmentCacheControl: config.segmentCacheControl || undefined,
+        objectCacheControl: config.objectCacheControl || undefined,
+        retention: { keepAll: config.keepAll === true, keepSegments: Math.floor(positiveNumber(config.keepSegments, 12)) },
+        redact,
+      });
+      status.render();
+    } catch (err) {
+      const error = toRelaycastError(err, 'E_UPLOAD_CONFIG');
+      setupError = new RelaycastError(error.code, redact(error.message));
+      node.error(setupError.message);
+      status.failed(setupError.code);
+    }
+
+    const sweepTimer = setInterval(() => {
+      uploader?.sweep().then(() => status.changed(), () => undefined);
+    }, SWEEP_INTERVAL_MS);
+    sweepTimer.unref?.();
+
+    onInputAsync(node, async (msg, send) => {
+      if (!uploader) throw setupError ?? new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
+      const job = parseUploadInput(msg as unknown as Record<string, unknown>);
+      status.changed();
+      const outcome = await uploader.submit(job, (result) => {
+        // Called in rendition order: sending here is what keeps the output ordered.
+        const out = outputFor(msg as unknown as Record<string, unknown>, result);
+        if (out) send(out as never);
+        if (result.status === 'failed') status.failed(result.error.code);
+        else status.succeeded();
+      });
+      if (outcome.status === 'failed') throw outcome.error;
+    }, (err) => status.failed(err.code));
+
+    onCloseAsync(node, async () => {
+      clearInterval(sweepTimer);
+      // Leave a margin inside Node-RED's own close timeout (15 s unless configured).
+      let nodeCloseTimeout = 15_000;
+      try { nodeCloseTimeout = positiveNumber((RED.settings as unknown as { nodeCloseTimeout?: number }).nodeCloseTimeout, 15_000); } catch { /* unset */ }
+      try {
+        await uploader?.close(Math.max(1000, nodeCloseTimeout - 3000));
+      } finally {
+        bucketNode?.deregister(node);
+        status.close();
+      }
+    });
+  }
+
+  RED.nodes.registerType('relaycast-r2-upload', R2UploadNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+};

@@ -1,0 +1,222 @@
+// relaycast-r2-upload and relaycast-r2-bucket in a real Node-RED runtime (node-red-node-test-helper,
+// compiled nodes from dist/), against a real local S3 server process.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Node } from 'node-red';
+import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
+import type { SegmentMsg } from '../../lib/contracts';
+import { distNode, helper } from '../support/node-red';
+import { fixtureSegmentMsgs, syntheticSegmentMsg } from '../unit/upload/support/fixture-segments';
+import { fetchBytes, sha256 } from '../unit/upload/support/harness';
+
+const bucketNode = distNode('r2-bucket');
+const uploadNode = distNode('r2-upload');
+const ACCESS_KEY_ID = 'AKIDRELAYCASTLEAKCHECK';
+const SECRET = 'Relaycast-Secret/Leak+Check=9f3a61';
+
+interface BucketTestNode extends Node { userCount: number; hasClient: boolean }
+
+function flow(s3: LocalS3, overrides: Record<string, unknown> = {}, uploadOverrides: Record<string, unknown> = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'r2' },
+    { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true, ...overrides },
+    { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 3, attemptTimeout: 5, wires: [['out']], ...uploadOverrides },
+    { id: 'out', type: 'helper', z: 'tab' },
+    { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ];
+}
+
+const credentials = { b1: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET } };
+
+function collect(nodeId: string, count: number): Promise<Array<Record<string, unknown>>> {
+  const seen: Array<Record<string, unknown>> = [];
+  return new Promise((resolve) => {
+    helper.getNode(nodeId).on('input', (msg: Record<string, unknown>) => {
+      seen.push(msg);
+      if (seen.length === count) resolve(seen);
+    });
+  });
+}
+
+describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', function () {
+  this.timeout(30_000);
+  let s3: LocalS3;
+
+  before(async () => {
+    s3 = await startLocalS3({ bucket: 'relaycast', accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET });
+  });
+  after(async () => { await s3.stop(); });
+  afterEach(async () => { await helper.unload(); });
+
+  it('publishes fMP4 segments and their init, and passes each msg on with public URLs, in order', async () => {
+    await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
+    const msgs = fixtureSegmentMsgs('fmp4-single', { session: 'node-fmp4' });
+    const outputs = collect('out', msgs.length);
+    for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+    const received = await outputs;
+    assert.deepEqual(received.map((m) => (m.segment as SegmentMsg['segment']).sequence), msgs.map((m) => m.segment.sequence));
+    for (const [i, out] of received.entries()) {
+      const segment = out.segment as SegmentMsg['segment'];
+      assert.equal(segment.url, `${s3.publicBaseUrl}/${segment.key}`);
+      assert.match(segment.key!, /^live\/fmp4-single\/node-fmp4\/main\/seg-0000000\d\.m4s$/);
+      const got = await fetchBytes(segment.url!);
+      assert.equal(got.status, 200);
+      assert.equal(sha256(got.bytes), msgs[i].segment.sha256);
+      const init = out.init as { key: string; url: string };
+      assert.equal(sha256((await fetchBytes(init.url)).bytes), msgs[i].init!.sha256);
+      const upload = out.upload as { attempts: number; counters: { puts: number } };
+      assert.equal(upload.attempts, 1);
+    }
+    assert.equal((received[0].upload as { initUploaded: boolean }).initUploaded, true);
+    assert.equal((received[1].upload as { initUploaded: boolean }).initUploaded, false);
+    assert.equal((received.at(-1)!.upload as { counters: { puts: number } }).counters.puts, msgs.length + 1);
+  });
+
+  it('publishes a file msg (playlist) under msg.key with its content type', async () => {
+    await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
+    const outputs = collect('out', 1);
+    helper.getNode('u1').receive({ topic: 'playlist', key: 'cam/index.m3u8', payload: '#EXTM3U\n', contentType: 'application/vnd.apple.mpegurl', cacheControl: 'max-age=1' } as never);
+    const [out] = await outputs;
+    const upload = out.upload as { url: string; key: string };
+    assert.equal(upload.key, 'live/cam/index.m3u8');
+    const got = await fetchBytes(upload.url);
+    assert.equal(got.bytes.toString(), '#EXTM3U\n');
+    assert.equal(got.headers.get('cache-control'), 'max-age=1');
+  });
+
+  it('a missing bucket fails at once: E_UPLOAD_NO_BUCKET to Catch, a gap msg downstream, red status', async () => {
+    await helper.load([bucketNode, uploadNode] as never, flow(s3, { bucket: 'missing-bucket' }), credentials);
+    const gaps = collect('out', 1);
+    const caught = collect('caught', 1);
+    const msg = syntheticSegmentMsg(3, 1000, { session: 'nobucket' });
+    helper.getNode('u1').receive(msg as never);
+    const [[gap], [error]] = await Promise.all([gaps, caught]);
+    assert.equal(gap.topic, 'gap');
+    assert.deepEqual((gap.payload as { reason: string; code: string }).reason, 'upload-failed');
+    assert.equal((gap.payload as { code: string }).code, 'E_UPLOAD_NO_BUCKET');
+    assert.equal((gap.segment as { sequence: number }).sequence, 3);
+    assert.equal((gap.segment as { url?: string }).url, undefined, 'a gap never carries a URL');
+    assert.equal((error.error as { code: string }).code, 'E_UPLOAD_NO_BUCKET');
+    const statuses = (helper.getNode('u1').status as unknown as { args: Array<[{ fill?: string; text?: string }]> }).args.map((a) => a[0]);
+    assert.ok(statuses.some((s) => s.fill === 'red' && s.text === 'r2-upload.status.failed'), 'red status on failure');
+  });
+
+  it('rejects a msg that is neither a segment nor a file with E_UPLOAD_INPUT', async () => {
+    await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
+    const caught = collect('caught', 2);
+    helper.getNode('u1').receive({ payload: 'no key, no segment' } as never);
+    const bad = syntheticSegmentMsg(0, 100);
+    bad.segment.sha256 = '0'.repeat(64);
+    helper.getNode('u1').receive(bad as never);
+    const errors = await caught;
+    assert.deepEqual(errors.map((m) => (m.error as { code: string }).code), ['E_UPLOAD_INPUT', 'E_UPLOAD_INPUT']);
+  });
+
+  it('reads credentials given as ${ENV} references', async () => {
+    process.env.RELAYCAST_TEST_R2_KEY = ACCESS_KEY_ID;
+    process.env.RELAYCAST_TEST_R2_SECRET = SECRET;
+    try {
+      await helper.load([bucketNode, uploadNode] as never, flow(s3), { b1: { accessKeyId: '${RELAYCAST_TEST_R2_KEY}', secretAccessKey: '${RELAYCAST_TEST_R2_SECRET}' } });
+      const outputs = collect('out', 1);
+      helper.getNode('u1').receive(syntheticSegmentMsg(0, 500, { session: 'env' }) as never);
+      const [out] = await outputs;
+      // s3rver answers an unknown key id (e.g. the literal '${…}') with 403: a stored object proves the expansion.
+      assert.equal((await fetchBytes((out.segment as { url: string }).url)).status, 200);
+    } finally {
+      delete process.env.RELAYCAST_TEST_R2_KEY;
+      delete process.env.RELAYCAST_TEST_R2_SECRET;
+    }
+  });
+
+  it('shares one S3 client between upload nodes and releases it when the last one stops', async () => {
+    const twoUploaders = [...flow(s3), { id: 'u2', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', wires: [['out']] }];
+    await helper.load([bucketNode, uploadNode] as never, twoUploaders, credentials);
+    const bucket = helper.getNode('b1') as unknown as BucketTestNode;
+    assert.equal(bucket.userCount, 2);
+    assert.equal(bucket.hasClient, true);
+    await helper.setFlows(flow(s3) as never, 'nodes');
+    assert.equal((helper.getNode('b1') as unknown as BucketTestNode).userCount, 1);
+    const bucketOnly = flow(s3).filter((n) => n.id === 'tab' || n.id === 'b1');
+    await helper.setFlows(bucketOnly as never, 'nodes');
+    const after = helper.getNode('b1') as unknown as BucketTestNode;
+    assert.equal(after.userCount, 0);
+    assert.equal(after.hasClient, false);
+  });
+
+  it('never puts credentials in a msg, a log line, an error or the exported flow', async () => {
+    // A failing store too, so the error paths are exercised (bad bucket → errors, status, gap).
+    const both = [...flow(s3), ...flow(s3, { bucket: 'missing-bucket' }).filter((n) => n.id === 'b1').map((n) => ({ ...n, id: 'b2' })),
+      { id: 'u2', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b2', wires: [['out']] }];
+    await helper.load([bucketNode, uploadNode] as never, both, { ...credentials, b2: credentials.b1 });
+    const outputs = collect('out', 2);
+    const caught = collect('caught', 1);
+    helper.getNode('u1').receive(syntheticSegmentMsg(0, 500, { session: 'leak' }) as never);
+    helper.getNode('u2').receive(syntheticSegmentMsg(0, 500, { session: 'leak' }) as never);
+    const texts = [...await outputs, ...await caught].map((m) => JSON.stringify(m));
+    const spies = ['log', 'warn', 'error', 'debug', 'trace', 'status'] as const;
+    for (const id of ['u1', 'u2', 'b1', 'b2']) {
+      const node = helper.getNode(id) as unknown as Record<string, { args: unknown[][] }>;
+      for (const spy of spies) for (const args of node[spy]?.args ?? []) texts.push(JSON.stringify(args, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v)));
+    }
+    for (const args of (helper.log() as unknown as { args: unknown[][] }).args) texts.push(JSON.stringify(args));
+    const exported = JSON.stringify((helper as unknown as { _redNodes: { getFlows(): unknown } })._redNodes.getFlows());
+    texts.push(exported);
+    const example = readFileSync(path.resolve(__dirname, '../../flows/02 - Publish segments to R2.json'), 'utf8');
+    texts.push(example);
+    assert.ok(texts.length > 8);
+    for (const text of texts) {
+      assert.ok(!text.includes(SECRET), `secret leaked: ${text.slice(0, 200)}`);
+      assert.ok(!text.includes(ACCESS_KEY_ID), `access key id leaked: ${text.slice(0, 200)}`);
+    }
+    assert.ok(!/"credentials"\s*:\s*\{\s*"[^}]/.test(example), 'the example flow carries no credentials');
+  });
+
+  describe('test-connection admin route', () => {
+    const body = (s3x: LocalS3, extra: Record<string, unknown> = {}) => ({
+      id: 'b1', provider: 's3', endpoint: s3x.endpoint, region: 'auto', bucket: s3x.bucket, publicBaseUrl: s3x.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true,
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET }, ...extra,
+    });
+
+    beforeEach(async () => {
+      await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
+    });
+
+    it('writes, reads back (S3 API and public URL), checks CORS and deletes the probe', async () => {
+      const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3)).expect(200);
+      assert.equal(res.body.ok, true, JSON.stringify(res.body));
+      assert.deepEqual(res.body.steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`), ['put:true', 'get:true', 'public-get:true', 'cors:true', 'delete:true']);
+      assert.equal((await fetchBytes(res.body.url)).status, 404, 'the probe object was deleted');
+      assert.ok(!JSON.stringify(res.body).includes(SECRET));
+    });
+
+    it('uses the deployed credentials when the editor sends the password placeholder', async () => {
+      const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: '', secretAccessKey: '__PWRD__' } })).expect(200);
+      assert.equal(res.body.ok, true, JSON.stringify(res.body));
+    });
+
+    it('names the failure: credentials, bucket, public URL, CORS', async () => {
+      const wrongKey = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: SECRET } })).expect(200);
+      assert.deepEqual(wrongKey.body.steps.map((s: { problem?: string }) => s.problem), ['credentials']);
+      assert.ok(!JSON.stringify(wrongKey.body).includes(SECRET));
+      const noBucket = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { bucket: 'missing-bucket' })).expect(200);
+      assert.deepEqual(noBucket.body.steps.map((s: { problem?: string }) => s.problem), ['bucket']);
+      const badPublic = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { publicBaseUrl: `${s3.endpoint}/not-the-bucket` })).expect(200);
+      assert.equal(badPublic.body.ok, false);
+      assert.deepEqual(badPublic.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem), ['public-url']);
+      const noCors = await startLocalS3({ bucket: 'nocors', cors: false });
+      try {
+        const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(noCors, { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })).expect(200);
+        assert.deepEqual(res.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem), ['cors']);
+      } finally {
+        await noCors.stop();
+      }
+    });
+
+    it('answers 400 with a code for an invalid configuration', async () => {
+      const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { publicBaseUrl: 'not a url' })).expect(400);
+      assert.equal(res.body.error.code, 'E_R2_CONFIG');
+    });
+  });
+});
