@@ -312,7 +312,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const example = JSON.parse(readFileSync(path.join(__dirname, '../../flows/04 - Coordinate the viewer swarm.json'), 'utf8')) as Array<Record<string, unknown>>;
     // Imported examples get a tab from the editor; debug nodes become helpers to observe the outputs.
     const testFlow = [{ id: 'f1', type: 'tab' }, ...example.map((n) => (n.type === 'debug' ? { id: n.id, z: 'f1', type: 'helper', wires: [] } : { ...n, z: 'f1' }))];
-    await helper.load([injectNode, commentNode, signalingNode] as never, testFlow);
+    await helper.load([injectNode, commentNode, signalingNode] as never, testFlow as never);
     const events = new Promise<{ payload: Frame }>((resolve) => helper.getNode('rc04debug1').once('input', resolve));
     helper.getNode('rc04inject1').receive({});
     await tick();
