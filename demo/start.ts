@@ -1,0 +1,130 @@
+/**
+ * `npm start`: the whole system on embedded defaults, no camera, ffmpeg or cloud account needed.
+ *
+ * - a demo encoder replays a real HLS fixture into demo/.run/hls exactly as a live encoder writes it;
+ * - a local S3-compatible server process stands in for R2 (unless R2_* variables are set, see README);
+ * - Node-RED (the real CLI, red.js) starts on port 1880 with this package loaded through `nodesDir`,
+ *   a throwaway userDir, no telemetry prompt, and the demo flow from demo/flows.json.
+ *
+ * Ctrl-C stops everything it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DemoEncoder } from '../devtools/demo-encoder';
+import { startLocalS3 } from '../devtools/local-s3';
+import { demoSettingsFile } from './settings';
+
+const repoRoot = path.resolve(__dirname, '..');
+const runDir = path.join(__dirname, '.run');
+const userDir = path.join(runDir, 'userdir');
+const hlsDir = path.join(runDir, 'hls');
+const port = Number(process.env.PORT ?? 1880);
+const fixture = path.join(repoRoot, 'test', 'fixtures', 'hls', process.env.RELAYCAST_DEMO_FIXTURE ?? 'ts-multi');
+
+interface BucketEnv {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  publicBaseUrl: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+function r2FromEnvironment(): BucketEnv | undefined {
+  const { R2_ENDPOINT, R2_BUCKET, R2_PUBLIC_BASE_URL, R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY } = process.env;
+  if (!R2_ENDPOINT || !R2_BUCKET || !R2_PUBLIC_BASE_URL || !R2_ACCESS_KEY_ID || !R2_SECRET_ACCESS_KEY) return undefined;
+  return {
+    endpoint: R2_ENDPOINT,
+    bucket: R2_BUCKET,
+    region: process.env.R2_REGION ?? 'auto',
+    publicBaseUrl: R2_PUBLIC_BASE_URL,
+    accessKeyId: R2_ACCESS_KEY_ID,
+    secretAccessKey: R2_SECRET_ACCESS_KEY,
+  };
+}
+
+async function main(): Promise<void> {
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(userDir, { recursive: true });
+  mkdirSync(hlsDir, { recursive: true });
+
+  const stoppers: Array<() => Promise<void> | void> = [];
+  let stopping = false;
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const stop of stoppers.reverse()) {
+      try { await stop(); } catch (err) { console.error('stop:', err instanceof Error ? err.message : err); }
+    }
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  let bucket = r2FromEnvironment();
+  if (bucket) {
+    console.log(`relaycast demo: publishing to R2 bucket ${bucket.bucket} (${bucket.endpoint})`);
+  } else {
+    const local = await startLocalS3({ bucket: 'relaycast', dataDir: path.join(runDir, 's3') });
+    stoppers.push(() => local.stop());
+    bucket = local;
+    console.log(`relaycast demo: local S3 server at ${local.endpoint} (bucket ${local.bucket})`);
+  }
+
+  const encoder = new DemoEncoder({ fixture, outDir: hlsDir, speed: 1, writeOrder: 'ffmpeg', loop: true });
+  encoder.on('error', (err: Error) => console.error('demo encoder:', err.message));
+  await encoder.start();
+  stoppers.push(() => encoder.stop());
+  console.log(`relaycast demo: encoder writing ${path.basename(fixture)} into ${hlsDir}`);
+
+  // The flow references these through ${…} so no secret is ever written into a flow file.
+  const nodeRedEnv = {
+    ...process.env,
+    RELAYCAST_DEMO_HLS_DIR: hlsDir,
+    RELAYCAST_S3_ENDPOINT: bucket.endpoint,
+    RELAYCAST_S3_BUCKET: bucket.bucket,
+    RELAYCAST_S3_REGION: bucket.region,
+    RELAYCAST_S3_PUBLIC_BASE_URL: bucket.publicBaseUrl,
+    RELAYCAST_S3_FORCE_PATH_STYLE: r2FromEnvironment() ? 'false' : 'true',
+    RELAYCAST_S3_ACCESS_KEY_ID: bucket.accessKeyId,
+    RELAYCAST_S3_SECRET_ACCESS_KEY: bucket.secretAccessKey,
+  };
+  cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
+  cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
+  const settingsFile = path.join(userDir, 'settings.js');
+  writeFileSync(settingsFile, demoSettingsFile({ repoRoot, port }));
+
+  const nodeRed: ChildProcess = spawn(
+    process.execPath,
+    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile],
+    { env: nodeRedEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  stoppers.push(() => new Promise<void>((resolve) => {
+    if (nodeRed.exitCode !== null) return resolve();
+    nodeRed.once('exit', () => resolve());
+    nodeRed.kill('SIGINT');
+  }));
+  nodeRed.on('exit', (code) => { if (!stopping) void stopAll(code ?? 1); });
+
+  let announced = false;
+  nodeRed.stdout?.setEncoding('utf8');
+  nodeRed.stdout?.on('data', (chunk: string) => {
+    process.stdout.write(chunk);
+    if (!announced && chunk.includes('Started flows')) {
+      announced = true;
+      const base = `http://127.0.0.1:${port}`;
+      console.log('');
+      console.log(`  Node-RED editor : ${base}/`);
+      console.log(`  Live playlist   : ${base}/live/demo/master.m3u8`);
+      console.log(`  Viewer          : ${base}/live/`);
+      console.log('  Press Ctrl-C to stop everything.');
+      console.log('');
+    }
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error('relaycast demo failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
