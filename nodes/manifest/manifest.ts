@@ -121,6 +121,14 @@ export = function (RED: NodeAPI) {
     const acceptsStream = (stream: string | undefined) => stream === undefined || !fixedStream || stream === fixedStream;
 
     function serve(pathname: string, req: IncomingMessage, res: ServerResponse): boolean {
+      const master = paths.master.match(pathname);
+      if (master && acceptsStream(master.stream)) {
+        counters.master += 1;
+        const playlist = core.masterPlaylist(master.stream ?? fixedStream);
+        if (!playlist) return notFound(res);
+        respond(req, res, playlist);
+        return true;
+      }
       const media = paths.media.match(pathname);
       if (media && acceptsStream(media.stream)) {
         counters.media += 1;
@@ -133,14 +141,6 @@ export = function (RED: NodeAPI) {
           blocking.answer(directive, playlist, () => core.mediaPlaylist(stream, rendition), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
           return true;
         }
-        respond(req, res, playlist);
-        return true;
-      }
-      const master = paths.master.match(pathname);
-      if (master && acceptsStream(master.stream)) {
-        counters.master += 1;
-        const playlist = core.masterPlaylist(master.stream ?? fixedStream);
-        if (!playlist) return notFound(res);
         respond(req, res, playlist);
         return true;
       }
@@ -175,7 +175,7 @@ export = function (RED: NodeAPI) {
           id: node.id,
           templates: [paths.master.template, paths.media.template, paths.health.template],
           streams: fixedStream ? [fixedStream] : [],
-          matches: (pathname) => [paths.media, paths.master, paths.health].some((t) => {
+          matches: (pathname) => [paths.master, paths.media, paths.health].some((t) => {
             const m = t.match(pathname);
             return m !== undefined && acceptsStream(m.stream);
           }),
@@ -204,6 +204,16 @@ export = function (RED: NodeAPI) {
       };
     }
 
+    /** A rendition named like the master or health path (e.g. "master") could never be fetched. */
+    function refuseShadowedRendition(msg: { segment?: { stream?: unknown; rendition?: unknown } }): void {
+      const { stream, rendition } = msg.segment ?? {};
+      if (typeof stream !== 'string' || typeof rendition !== 'string' || !/^[A-Za-z0-9._~-]{1,64}$/.test(stream + rendition)) return;
+      const mediaPath = paths.media.fill({ ...streamValues(stream), rendition });
+      if (paths.master.match(mediaPath) || paths.health.match(mediaPath)) {
+        throw new RelaycastError('E_MANIFEST_BAD_ID', `rendition ${rendition} would be served at ${mediaPath}, which is the master or health path`);
+      }
+    }
+
     function showStatus(): void {
       const streams = core.streamIds();
       if (streams.length === 0) {
@@ -218,6 +228,7 @@ export = function (RED: NodeAPI) {
     }
 
     onInputAsync(node, async (msg, send) => {
+      refuseShadowedRendition(msg as unknown as { segment?: { stream?: unknown; rendition?: unknown } });
       let update: ManifestUpdate;
       try {
         update = core.apply(msg);
