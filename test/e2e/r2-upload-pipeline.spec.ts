@@ -64,9 +64,9 @@ describe('e2e: demo encoder → hls-watch → r2-upload → public URLs', functi
       ];
       await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload')] as never, flow, { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
       // hls-watch starts watching asynchronously; the encoder starts once it reports a status.
-      const watchStatuses: Array<{ fill?: string }> = [];
-      helper.getNode('w1').on('call:status', (call: { args: Array<{ fill?: string }> }) => watchStatuses.push(call.args[0]));
-      await until(() => watchStatuses.length > 0, 'hls-watch watching');
+      // (status is a sinon spy on Node.prototype, shared by all nodes: look for a call made by w1)
+      const statusSpy = helper.getNode('w1').status as unknown as { getCalls(): Array<{ thisValue: { id: string } }> };
+      await until(() => statusSpy.getCalls().some((call) => call.thisValue.id === 'w1'), 'hls-watch status');
       const received: Array<Record<string, unknown>> = [];
       helper.getNode('out').on('input', (msg: Record<string, unknown>) => received.push(msg));
       const encoder = new DemoEncoder({ fixture: path.join(FIXTURES, fixture), outDir: out, speed: 20 });
