@@ -73,14 +73,15 @@ export = function (RED: NodeAPI) {
     onInputAsync(node, async (msg, send) => {
       if (!uploader) throw setupError ?? new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
       const job = parseUploadInput(msg as unknown as Record<string, unknown>);
-      status.changed();
-      const outcome = await uploader.submit(job, (result) => {
+      const pending = uploader.submit(job, (result) => {
         // Called in rendition order: sending here is what keeps the output ordered.
         const out = outputFor(msg as unknown as Record<string, unknown>, result);
         if (out) send(out as never);
         if (result.status === 'failed') status.failed(result.error.code);
         else status.succeeded();
       });
+      status.changed(); // after submit, so the upload already counts as in flight
+      const outcome = await pending;
       if (outcome.status === 'failed') throw outcome.error;
     }, (err) => status.failed(err.code));
 

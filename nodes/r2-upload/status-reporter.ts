@@ -12,12 +12,16 @@ export class StatusReporter {
   private timer: NodeJS.Timeout | undefined;
   private failedCode: string | undefined;
   private closed = false;
+  private lastFill: string | undefined;
 
   constructor(private readonly node: Node, private readonly translate: Translate, private readonly counters: () => UploadCounters, private readonly intervalMs = 250) {}
 
   /** Something changed; refresh soon. */
   changed(): void {
-    if (this.closed || this.timer) return;
+    if (this.closed) return;
+    // Going busy shows at once (blue); everything else is throttled.
+    if (this.counters().inFlight > 0 && this.lastFill !== 'blue' && !this.failedCode) { this.render(); return; }
+    if (this.timer) return;
     this.timer = setTimeout(() => { this.timer = undefined; this.render(); }, this.intervalMs);
   }
 
@@ -34,6 +38,7 @@ export class StatusReporter {
   render(): void {
     if (this.closed) return;
     const c = this.counters();
+    this.lastFill = this.failedCode ? 'red' : c.inFlight > 0 ? 'blue' : 'green';
     if (this.failedCode) {
       this.node.status({ fill: 'red', shape: 'ring', text: this.translate('r2-upload.status.failed', { code: this.failedCode }) });
     } else if (c.inFlight > 0) {

@@ -72,6 +72,12 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     assert.equal((received[0].upload as { initUploaded: boolean }).initUploaded, true);
     assert.equal((received[1].upload as { initUploaded: boolean }).initUploaded, false);
     assert.equal((received.at(-1)!.upload as { counters: { puts: number } }).counters.puts, msgs.length + 1);
+    // Status: blue dot while uploading, then green with the totals (throttled, so wait for it).
+    const statusSpy = helper.getNode('u1').status as unknown as { getCalls(): Array<{ thisValue: { id: string }; args: Array<{ fill?: string; text?: string }> }> };
+    const own = () => statusSpy.getCalls().filter((c) => c.thisValue.id === 'u1').map((c) => c.args[0]);
+    for (let i = 0; i < 50 && own().at(-1)?.fill !== 'green'; i += 1) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(own().some((st) => st.fill === 'blue' && st.text === 'r2-upload.status.uploading'), JSON.stringify(own()));
+    assert.deepEqual(own().at(-1), { fill: 'green', shape: 'dot', text: 'r2-upload.status.stored' });
   });
 
   it('publishes a file msg (playlist) under msg.key with its content type', async () => {
