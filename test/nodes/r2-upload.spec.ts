@@ -179,6 +179,19 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     assert.ok(!/"credentials"\s*:\s*\{\s*"[^}]/.test(example), 'the example flow carries no credentials');
   });
 
+  it('loads the example flow; an unconfigured bucket is a clear E_R2_CONFIG, not a crash', async () => {
+    // Comment nodes are left out (core node not loaded by the helper); debug becomes helper.
+    const example = (JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/02 - Publish segments to R2.json'), 'utf8')) as Array<Record<string, unknown>>).filter((n) => n.type !== 'comment');
+    const nodes = [{ id: 'tab', type: 'tab', label: 'example' }, ...example.map((n) => ({ ...n, z: 'tab', type: n.type === 'debug' ? 'helper' : n.type }))];
+    await helper.load([distNode('hls-watch'), bucketNode, uploadNode] as never, nodes as never);
+    for (const n of example) assert.ok(helper.getNode(n.id as string), `${String(n.type)} ${String(n.id)} not created`);
+    const upload = example.find((n) => n.type === 'relaycast-r2-upload')!;
+    const caught = collect('c0a1e5f0d2b3a406', 1);
+    helper.getNode(upload.id as string).receive(syntheticSegmentMsg(0, 10) as never);
+    const [error] = await caught;
+    assert.equal((error.error as { code: string }).code, 'E_R2_CONFIG');
+  });
+
   describe('test-connection admin route', () => {
     const body = (s3x: LocalS3, extra: Record<string, unknown> = {}) => ({
       id: 'b1', provider: 's3', endpoint: s3x.endpoint, region: 'auto', bucket: s3x.bucket, publicBaseUrl: s3x.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true,
