@@ -116,8 +116,9 @@ async function main(): Promise<void> {
       const base = `http://127.0.0.1:${port}`;
       console.log('');
       console.log(`  Node-RED editor : ${base}/`);
-      console.log(`  Live playlist   : ${base}/live/demo/master.m3u8`);
-      console.log(`  Viewer          : ${base}/live/`);
+      console.log(`  Live playlist   : ${base}/live/demo/master.m3u8  (open it in any HLS player)`);
+      console.log(`  Playlist health : ${base}/live/demo/health.json`);
+      console.log(`  Swarm signaling : ws://127.0.0.1:${port}/relaycast/signal`);
       console.log('  Press Ctrl-C to stop everything.');
       console.log('');
     }
