@@ -12,7 +12,7 @@ import { announcementFromMsg } from '../../lib/signaling/announcements';
 import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
 import { CLOSE_CODES } from '../../lib/signaling/protocol';
 import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
-import { toRelaycastError } from '../../lib/errors';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import {
   iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs,
@@ -64,6 +64,11 @@ export = function (RED: NodeAPI) {
     const settings = RED.settings as unknown as RelaycastSettings;
     const server = (RED as unknown as { server?: Server | null }).server;
 
+    /** A node that could not start still answers every input msg, with the reason as its error. */
+    const refuseInput = (code: string, message: string): void => {
+      onInputAsync(node, async () => { throw new RelaycastError(code, message); });
+    };
+
     let fullPath: string;
     let coordinator: SignalingCoordinator;
     let statsEvery: number;
@@ -85,17 +90,20 @@ export = function (RED: NodeAPI) {
       const error = toRelaycastError(err, 'E_SIGNAL_CONFIG');
       node.error(RED._('signaling.errors.config', { message: error.message }));
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.config' });
+      refuseInput(error.code, error.message);
       return;
     }
 
     if (!server) {
       node.error(RED._('signaling.errors.noServer'));
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.noServer' });
+      refuseInput('E_SIGNAL_NO_SERVER', 'Node-RED has no HTTP server to share');
       return;
     }
     if (pathsInUse.has(fullPath)) {
       node.error(RED._('signaling.errors.duplicatePath', { path: fullPath }));
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.duplicate' });
+      refuseInput('E_SIGNAL_DUPLICATE_PATH', `another relaycast-signaling node already listens on ${fullPath}`);
       return;
     }
     pathsInUse.set(fullPath, node.id);

@@ -274,13 +274,17 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
   });
 
   it('rejects a duplicate path and leaves the first node serving', async () => {
-    const twice = [...flow(), { id: 'sig2', z: 'f1', type: 'relaycast-signaling', path: '/signal', wires: [[], [], []] }];
+    const twice = [...flow(), { id: 'sig2', z: 'f1', type: 'relaycast-signaling', path: 'signal/', wires: [[], [], []] }];
     await helper.load(signalingNode as never, twice);
     helper.getNode('sig').receive(segmentMsg(1));
     await tick();
     const errors = helper.log().args.filter((args: unknown[]) => (args[0] as { level?: number; msg?: unknown })?.level === 20)
       .map((args: unknown[]) => String((args[0] as { msg: unknown }).msg));
     assert.ok(errors.some((m: string) => m.includes('signaling.errors.duplicatePath')), JSON.stringify(errors));
+    const caught = new Promise<{ error: { code: string; source: { id: string } } }>((resolve) => helper.getNode('caught').once('input', resolve));
+    helper.getNode('sig2').receive(segmentMsg(2));
+    const { error } = await caught;
+    assert.deepEqual([error.code, error.source.id], ['E_SIGNAL_DUPLICATE_PATH', 'sig2']);
     const a = client(); const b = client();
     await a.join(); await b.join();
     await assertRelayWorks(a, b, 'first-node');
