@@ -16,7 +16,7 @@ import { startLocalS3 } from '../devtools/local-s3';
 import { demoSettingsFile } from './settings';
 
 const repoRoot = path.resolve(__dirname, '..');
-const runDir = path.join(__dirname, '.run');
+const runDir = process.env.RELAYCAST_DEMO_RUN_DIR ?? path.join(__dirname, '.run');
 const userDir = path.join(runDir, 'userdir');
 const hlsDir = path.join(runDir, 'hls');
 const port = Number(process.env.PORT ?? 1880);
@@ -32,7 +32,8 @@ interface BucketEnv {
 }
 
 function r2FromEnvironment(): BucketEnv | undefined {
-  const { R2_ENDPOINT, R2_BUCKET, R2_PUBLIC_BASE_URL, R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY } = process.env;
+  const { R2_ACCOUNT_ID, R2_BUCKET, R2_PUBLIC_BASE_URL, R2_ACCESS_KEY_ID, R2_SECRET_ACCESS_KEY } = process.env;
+  const R2_ENDPOINT = process.env.R2_ENDPOINT ?? (R2_ACCOUNT_ID ? `https://${R2_ACCOUNT_ID}.r2.cloudflarestorage.com` : undefined);
   if (!R2_ENDPOINT || !R2_BUCKET || !R2_PUBLIC_BASE_URL || !R2_ACCESS_KEY_ID || !R2_SECRET_ACCESS_KEY) return undefined;
   return {
     endpoint: R2_ENDPOINT,

@@ -1,0 +1,139 @@
+/**
+ * What a new user sees after `npm install && npm start`: the demo launcher starts Node-RED with the
+ * Relaycast palette, the demo encoder and a local S3 server; segments reach the debug sidebar,
+ * the live playlist points at objects that hold exactly the encoder's bytes, and Ctrl-C stops it all.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** SHA-256 of every media segment of the fixture the demo replays. */
+function fixtureSegmentHashes(): Set<string> {
+  const hashes = new Set<string>();
+  for (const rendition of readdirSync(fixtureDir, { withFileTypes: true })) {
+    if (!rendition.isDirectory()) continue;
+    for (const file of readdirSync(path.join(fixtureDir, rendition.name))) {
+      if (file.endsWith('.ts')) hashes.add(sha256(readFileSync(path.join(fixtureDir, rendition.name, file))));
+    }
+  }
+  return hashes;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, attempts = 120): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('npm start (demo)', function () {
+  this.timeout(120_000);
+  let demo: ChildProcess;
+  let output = '';
+  let base: string;
+  let runDir: string;
+  let browser: Browser | undefined;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    runDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-demo-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir };
+    for (const name of Object.keys(env)) if (name.startsWith('R2_')) delete env[name];
+    demo = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
+      cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    demo.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    demo.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    await waitFor('the editor URL to be printed', async () => (output.includes('Node-RED editor') ? true : undefined));
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (demo.exitCode === null) {
+      demo.kill('SIGKILL');
+    }
+    rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('prints the editor and playlist URLs', () => {
+    assert.match(output, new RegExp(`Node-RED editor : ${base}/`));
+    assert.match(output, new RegExp(`Live playlist   : ${base}/live/demo/master.m3u8`));
+  });
+
+  it('loads the package as a Node-RED module with every node and its examples', async () => {
+    const nodes = await (await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).json() as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
+    const ours = nodes.filter((set) => set.module === '@relaycast/node-red-relaycast');
+    assert.equal(ours.length, 5, 'five node sets');
+    assert.deepEqual(ours.filter((set) => !set.enabled || set.err).map((set) => set.err), []);
+    const types = ours.flatMap((set) => set.types).sort();
+    for (const type of ['relaycast-hls-watch', 'relaycast-manifest', 'relaycast-r2-bucket', 'relaycast-r2-upload', 'relaycast-signaling']) {
+      assert.ok(types.includes(type), `${type} registered`);
+    }
+    const modules = await (await fetch(`${base}/library/examples/flows/`)).json() as string[];
+    assert.ok(modules.includes('@relaycast/node-red-relaycast'), 'Import ▸ Examples lists the package');
+    const example = await (await fetch(`${base}/library/examples/flows/@relaycast/node-red-relaycast/${encodeURIComponent('01 - Watch an encoder folder')}`)).json() as Array<{ type: string }>;
+    assert.ok(example.some((node) => node.type === 'relaycast-hls-watch'), 'the example flow imports with its hls-watch node');
+  });
+
+  it('serves a live playlist whose segment URLs return exactly the encoder bytes', async () => {
+    const media = await waitFor('a media playlist with segments', async () => {
+      const text = await (await fetch(`${base}/live/demo/0.m3u8`)).text();
+      return /^http.*\.ts$/m.test(text) ? text : undefined;
+    });
+    const urls = media.split('\n').filter((line) => line.startsWith('http'));
+    const known = fixtureSegmentHashes();
+    for (const url of urls) {
+      const response = await fetch(url);
+      assert.equal(response.status, 200, url);
+      assert.ok(known.has(sha256(Buffer.from(await response.arrayBuffer()))), `${url} holds a fixture segment's bytes`);
+    }
+  });
+
+  it('shows the Relaycast palette and segment msgs in the editor debug sidebar', async () => {
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    await page.goto(`${base}/`);
+    for (const type of ['relaycast-hls-watch', 'relaycast-r2-upload', 'relaycast-manifest', 'relaycast-signaling']) {
+      await page.waitForSelector(`.red-ui-palette-node[data-palette-type="${type}"]`, { timeout: 30_000 });
+    }
+    await page.waitForSelector('#red-ui-tab-debug-link-button', { timeout: 30_000 });
+    await page.click('#red-ui-tab-debug-link-button');
+    const message = await page.waitForSelector('.red-ui-debug-msg', { timeout: 30_000 });
+    const text = (await message.textContent()) ?? '';
+    assert.match(text, /finished segment/);
+  });
+
+  it('stops everything it started on Ctrl-C', async () => {
+    const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+    demo.kill('SIGINT');
+    assert.equal(await exited, 0);
+    await assert.rejects(fetch(`${base}/`), 'Node-RED no longer listens');
+  });
+});
