@@ -76,7 +76,7 @@ function seedState(userDir: string): void {
   writeFileSync(path.join(dir, `${NODE_ID}.json`), JSON.stringify(core.snapshot()));
 }
 
-async function startNodeRed(userDir: string, port: number, httpAdminRoot: string): Promise<ChildProcess> {
+async function startNodeRed(userDir: string, port: number, extraSettings: Record<string, unknown>): Promise<ChildProcess> {
   const flows = [
     { id: 'benchtab01', type: 'tab', label: 'bench' },
     {
@@ -87,7 +87,7 @@ async function startNodeRed(userDir: string, port: number, httpAdminRoot: string
   ];
   writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const settings = {
-    uiPort: port, uiHost: '127.0.0.1', httpAdminRoot, flowFile: 'flows.json', credentialSecret: false, nodesDir: [repoRoot],
+    uiPort: port, uiHost: '127.0.0.1', ...extraSettings, flowFile: 'flows.json', credentialSecret: false, nodesDir: [repoRoot],
     telemetry: { enabled: false }, diagnostics: { enabled: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     logging: { console: { level: 'warn', metrics: false, audit: false } },
@@ -133,23 +133,31 @@ async function main(): Promise<void> {
   let bare: http.Server | undefined;
   try {
     seedState(userDir);
-    // Two runtimes, same flow and state: Node-RED's default settings (editor at '/', so every
-    // request first crosses the editor's static-file middleware, which stats the disk), and the
-    // editor moved to /admin, a common production setting. Both are real red.js processes.
-    const configs: Array<[string, string]> = [['node-red', '/'], ['node-red /admin', '/admin']];
+    // Three runtimes, same flow and state, all real red.js processes:
+    //  - 'node-red': default settings; the manifest answers from its fast path ahead of Express;
+    //  - 'express': relaycastManifestFastPath false, editor at '/': every request crosses the
+    //    editor's static-file middleware (a disk stat per request) and two Express apps;
+    //  - 'express /admin': the same with the editor moved to /admin (a common production setting).
+    const configs: Array<[string, Record<string, unknown>]> = [
+      ['node-red', {}],
+      ['express', { relaycastManifestFastPath: false }],
+      ['express /admin', { relaycastManifestFastPath: false, httpAdminRoot: '/admin' }],
+    ];
     const nodeRedUrls: Record<string, string> = {};
-    for (const [name, adminRoot] of configs) {
+    for (const [name, extra] of configs) {
       const dir = path.join(userDir, name.replace(/[^a-z]/g, '_'));
       mkdirSync(dir, { recursive: true });
       seedState(dir);
       const port = await freePort();
-      const child = await startNodeRed(dir, port, adminRoot);
+      const child = await startNodeRed(dir, port, extra);
       nodeReds.push(child);
       nodeRedUrls[name] = `http://127.0.0.1:${port}/live/bench/720p.m3u8`;
     }
     const reference = await get(nodeRedUrls['node-red']);
-    const other = await get(nodeRedUrls['node-red /admin']);
-    if (!other.body.equals(reference.body)) throw new Error('the two runtimes serve different bytes');
+    for (const [name] of configs) {
+      const other = await get(nodeRedUrls[name]);
+      if (!other.body.equals(reference.body) || other.headers.etag !== reference.headers.etag) throw new Error(`${name} serves different bytes`);
+    }
     bare = await startBareServer(reference.body, reference.headers);
     const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/live/bench/720p.m3u8`;
     const etag = String(reference.headers.etag);
@@ -158,10 +166,11 @@ async function main(): Promise<void> {
 
     console.log(`relaycast-manifest playlist serving — loopback, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, ${ROUNDS} rounds`);
     console.log(`playlist: ${reference.body.length} bytes, ETag ${etag}; Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}`);
-    console.log('servers: bare node:http (this process); node-red = red.js with default settings (editor at /); node-red /admin = red.js with httpAdminRoot /admin');
+    console.log('servers: bare = node:http in this process; node-red = red.js, default settings (manifest fast path);');
+    console.log('         express = red.js with relaycastManifestFastPath:false (editor at /); express /admin = same with httpAdminRoot /admin');
     console.log('load generator: bench/support/keepalive-load.ts in a separate process\n');
 
-    const targets: Array<[string, string]> = [['bare', bareUrl], ['node-red', nodeRedUrls['node-red']], ['node-red /admin', nodeRedUrls['node-red /admin']]];
+    const targets: Array<[string, string]> = [['bare', bareUrl], ...configs.map(([name]): [string, string] => [name, nodeRedUrls[name]])];
     const best: Record<string, LoadResult> = {};
     for (let round = 1; round <= ROUNDS; round++) {
       for (const path304 of [false, true]) {
@@ -176,7 +185,7 @@ async function main(): Promise<void> {
       }
     }
     console.log('\nbest of rounds:');
-    for (const name of ['node-red', 'node-red /admin']) {
+    for (const [name] of configs) {
       const r200 = best[`${name} 200`].rps;
       const r304 = best[`${name} 304`].rps;
       const ratio200 = r200 / best['bare 200'].rps;

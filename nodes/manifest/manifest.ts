@@ -55,6 +55,8 @@ export = function (RED: NodeAPI) {
     httpNodeRoot?: string | false;
     httpNodeCors?: CorsSettings;
     httpNodeMiddleware?: Middleware | Middleware[];
+    httpNodeAuth?: unknown;
+    relaycastManifestFastPath?: boolean;
     userDir?: string;
   };
 
@@ -180,7 +182,7 @@ export = function (RED: NodeAPI) {
             return m !== undefined && acceptsStream(m.stream);
           }),
           handle: serve,
-        });
+        }, RED.server);
       } catch (err) {
         node.error(err instanceof Error ? err.message : String(err));
         node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' });

@@ -74,7 +74,7 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
 
   /** Loads the flow and wires the output/catch collectors; validates every playlist version sent. */
   async function load(config: Record<string, unknown> = {}, extra: object[] = []): Promise<AnyNode> {
-    await helper.load([manifestWithRed], flow(config, extra));
+    await helper.load([manifestWithRed as never], flow(config, extra) as never);
     return wire();
   }
 
@@ -353,5 +353,44 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.deepEqual(validateMasterPlaylist(master, { 'main/index.m3u8': media }), []);
     const health = JSON.parse((await request(base, '/hls/health.json')).body.toString());
     assert.deepEqual(Object.keys(health.streams), ['demo']);
+  });
+
+  it('answers from its fast path on Node-RED\'s own server ahead of Express, and leaves every other request to Express', async () => {
+    await helper.startServer();
+    try {
+      const node = await load();
+      await feed(node, segs(0, 2));
+      const direct = await request(helper.url(), '/live/demo/main.m3u8');
+      assert.equal(direct.status, 200);
+      assert.equal(direct.headers['content-type'], 'application/vnd.apple.mpegurl');
+      assert.equal(direct.body.toString(), (await request(base, '/live/demo/main.m3u8')).body.toString());
+      const cached = await request(helper.url(), '/live/demo/main.m3u8', { headers: { 'If-None-Match': String(direct.headers.etag) } });
+      assert.equal(cached.status, 304);
+      const other = await request(helper.url(), '/not-a-manifest-path');
+      assert.equal(other.status, 404);
+      assert.match(other.body.toString(), /Cannot GET \/not-a-manifest-path/, 'Express (the admin app) still answers everything else');
+      await helper.clearFlows();
+      const closed = await request(helper.url(), '/live/demo/main.m3u8');
+      assert.equal(closed.status, 404);
+      assert.match(closed.body.toString(), /Cannot GET \/live\/demo\/main.m3u8/, 'after close the path falls through to Express');
+    } finally {
+      await helper.unload();
+      await helper.stopServer();
+    }
+  });
+
+  it('keeps to Express (no fast path) when httpNodeMiddleware is set, so Express-style middleware still works', async () => {
+    helper.settings({ userDir, httpNodeMiddleware: (_req: unknown, res: any, next: () => void) => { res.set('X-Through', 'express'); next(); } });
+    await helper.startServer();
+    try {
+      const node = await load();
+      await feed(node, segs(0, 1));
+      assert.equal((await request(helper.url(), '/live/demo/main.m3u8')).status, 404, 'the test helper does not mount httpNode on its server');
+      const viaApp = await request(base, '/live/demo/main.m3u8');
+      assert.equal(viaApp.headers['x-through'], 'express');
+    } finally {
+      await helper.unload();
+      await helper.stopServer();
+    }
   });
 });
