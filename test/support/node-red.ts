@@ -6,6 +6,12 @@ const nodeRedPrefix = process.env.RELAYCAST_NODE_RED;
 const nodeRedMain = nodeRedPrefix ? require.resolve('node-red', { paths: [nodeRedPrefix] }) : require.resolve('node-red');
 helper.init(nodeRedMain);
 
+if (nodeRedPrefix) {
+  // Say which runtime ran, so a CI log shows the second pass really was node-red 5 on Node 22.
+  const nodeRedVersion = (require(require.resolve('node-red/package.json', { paths: [nodeRedPrefix] })) as { version: string }).version;
+  console.log(`node-red ${nodeRedVersion} on Node ${process.version}`);
+}
+
 export { helper };
 
 /** Loads a compiled node module from dist/, the code the package ships. */
