@@ -39,13 +39,14 @@ function uniqueIds(renditions: RenditionSource[], uris: string[]): RenditionSour
   return renditions.map((r, i) => (counts.get(r.id)! > 1 ? { ...r, id: uris[i].replace(/\.m3u8$/i, '').replace(/\//g, '_') } : r));
 }
 
-async function tryRead(filePath: string, maxBytes: number): Promise<PlaylistInfo | null> {
+/** null: gone; 'unreadable': there but malformed or too large (its tracker will say why). */
+async function tryRead(filePath: string, maxBytes: number): Promise<PlaylistInfo | 'unreadable' | null> {
   try {
     return parsePlaylist(await readPlaylistText(filePath, maxBytes));
   } catch (err) {
     const code = (err as { code?: string }).code;
-    // Missing, or caught mid-write: the next file event brings it back here.
-    if (code === 'ENOENT' || code === 'E_PLAYLIST_MALFORMED') return null;
+    if (code === 'ENOENT') return null;
+    if (code === 'E_PLAYLIST_MALFORMED' || code === 'E_PLAYLIST_TOO_LARGE') return 'unreadable';
     throw err;
   }
 }
@@ -90,25 +91,34 @@ async function subfolders(folder: string): Promise<string[]> {
 export async function discoverLayout(root: string, target: string, maxPlaylistBytes: number): Promise<Layout> {
   if (/\.m3u8$/i.test(target)) {
     const info = await tryRead(target, maxPlaylistBytes);
+    if (info === 'unreadable') return { masterPath: null, renditions: [{ id: 'main', playlistPath: target }] };
     return info ? fromMaster(target, info, root) : { masterPath: null, renditions: [] };
   }
-  const classify = async (files: string[]): Promise<{ masters: string[]; media: string[]; infos: Map<string, PlaylistInfo> }> => {
+  const classify = async (files: string[]): Promise<{ masters: string[]; media: string[]; unreadable: string[]; infos: Map<string, PlaylistInfo> }> => {
     const infos = new Map<string, PlaylistInfo>();
     const masters: string[] = [];
     const media: string[] = [];
+    const unreadable: string[] = [];
     for (const file of files) {
       const info = await tryRead(file, maxPlaylistBytes);
       if (!info) continue;
+      if (info === 'unreadable') {
+        unreadable.push(file);
+        continue;
+      }
       infos.set(file, info);
       (info.kind === 'master' ? masters : media).push(file);
     }
-    return { masters, media, infos };
+    return { masters, media, unreadable, infos };
   };
   const top = await classify(await playlistsIn(root));
   if (top.masters.length > 0) return fromMaster(top.masters[0], top.infos.get(top.masters[0])!, root);
-  if (top.media.length === 1) return { masterPath: null, renditions: [{ id: 'main', playlistPath: top.media[0] }] };
-  if (top.media.length > 1) {
-    return { masterPath: null, renditions: top.media.map((p) => ({ id: path.basename(p).replace(/\.m3u8$/i, ''), playlistPath: p })) };
+  // A playlist that does not parse is still followed as a rendition: its tracker reports the
+  // problem (a silent "waiting" would hide it) and picks it up once the encoder rewrites it.
+  const topMedia = top.media.length > 0 ? top.media : top.unreadable;
+  if (topMedia.length === 1) return { masterPath: null, renditions: [{ id: 'main', playlistPath: topMedia[0] }] };
+  if (topMedia.length > 1) {
+    return { masterPath: null, renditions: topMedia.map((p) => ({ id: path.basename(p).replace(/\.m3u8$/i, ''), playlistPath: p })) };
   }
   // Nothing at the top: the encoder's tree may start one level down (Owncast's hls/), or use one
   // folder per rendition without a master.

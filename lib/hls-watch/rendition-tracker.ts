@@ -37,6 +37,8 @@ export interface TrackerContext {
   recovered(): void;
   /** State changed (persist it). */
   changed(): void;
+  /** The playlist turned out to be a master playlist: the renditions must be discovered again. */
+  layoutChanged(): void;
   isClosed(): boolean;
 }
 
@@ -293,7 +295,6 @@ export class RenditionTracker {
     let playlist;
     try {
       playlist = parsePlaylist(text);
-      if (playlist.kind !== 'media') throw new RelaycastError('E_PLAYLIST_MALFORMED', `${ctx.playlistPath} is a master playlist where a media playlist was expected`);
     } catch (err) {
       // A writer that does not rename (Owncast's own playlist writer) can be caught mid-write:
       // only the same bad text seen twice, a moment apart, is reported.
@@ -311,6 +312,11 @@ export class RenditionTracker {
       return;
     }
     this.suspectText = null;
+    if (playlist.kind !== 'media') {
+      // Followed while it did not parse, and it turned out to be a master: the layout changed.
+      ctx.layoutChanged();
+      return;
+    }
     if (this.reported !== null) {
       this.reported = null;
       ctx.recovered();

@@ -7,6 +7,7 @@
  * re-checks every playlist's identity so no final rewrite (EXT-X-ENDLIST) is ever missed.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, watch, type FSWatcher as FSWatcher_ } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
@@ -86,6 +87,7 @@ export class HlsWatcher {
   private masterPath: string | null = null;
   private masterSeen: FileIdentity | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private rootWatcher: FSWatcher_ | null = null;
   private attaching: Promise<void> | null = null;
   private discovering = false;
   private discoverAgain = false;
@@ -156,6 +158,7 @@ export class HlsWatcher {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.attaching?.catch(() => undefined);
+    this.stopWatchingForRoot();
     await this.detach();
     await this.discovery.catch(() => undefined);
     this.saver?.request(this.state);
@@ -182,12 +185,16 @@ export class HlsWatcher {
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ENOENT') {
-        // The encoder creates its folder when it starts: wait (yellow), the check tick retries.
+        // The encoder creates its folder when it starts: wait (yellow) and look again as soon as
+        // anything changes in the nearest folder that exists (the check tick is the fallback).
         this.resolve('folder');
         this.publishStatus();
+        this.watchForRoot();
         return;
       }
       this.report('folder', err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
+      // Recover as soon as the folder is fixed (replaced, chmod-ed): that shows in its parent.
+      this.watchForRoot();
       return;
     }
     if (this.closed) return;
@@ -211,7 +218,32 @@ export class HlsWatcher {
     await this.discover();
   }
 
+  /** Watches the nearest existing ancestor of the missing folder, so its creation is seen at once. */
+  private watchForRoot(): void {
+    this.stopWatchingForRoot();
+    if (this.options.usePolling || this.closed) return;
+    let ancestor = path.dirname(this.root);
+    while (!existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
+    try {
+      const rootWatcher = watch(ancestor, { persistent: false }, () => {
+        if (this.rootWatcher !== rootWatcher) return;
+        this.stopWatchingForRoot();
+        void this.attach();
+      });
+      rootWatcher.on('error', () => this.stopWatchingForRoot());
+      this.rootWatcher = rootWatcher;
+    } catch {
+      // Not watchable (permissions, odd filesystem): the check tick still finds the folder.
+    }
+  }
+
+  private stopWatchingForRoot(): void {
+    this.rootWatcher?.close();
+    this.rootWatcher = null;
+  }
+
   private async detach(): Promise<void> {
+    this.stopWatchingForRoot();
     const watcher = this.chokidarWatcher;
     this.chokidarWatcher = null;
     this.files?.close();
@@ -321,6 +353,17 @@ export class HlsWatcher {
     this.masterPath = layout.masterPath;
     this.masterSeen = layout.masterPath ? await currentIdentity(layout.masterPath) : null;
     const wanted = this.options.renditions;
+    const present = new Set(layout.renditions.map((r) => r.id));
+    if (present.size > 0) {
+      // A rendition that is no longer part of the layout stops being followed (its state stays saved).
+      for (const [id, t] of this.tracked) {
+        if (present.has(id)) continue;
+        t.tracker.cancelTimers();
+        this.tracked.delete(id);
+        this.byPlaylist.delete(t.source.playlistPath);
+        this.activeErrors.delete(`rendition:${id}`);
+      }
+    }
     for (const source of layout.renditions) {
       if (wanted.length > 0 && !wanted.includes(source.id)) continue;
       const existing = this.tracked.get(source.id);
@@ -339,7 +382,7 @@ export class HlsWatcher {
     const files = this.files!;
     const state = (this.state.renditions[source.id] ??= freshRenditionState(this.currentSession()));
     const key = `rendition:${source.id}`;
-    const tracker = new RenditionTracker(
+    const tracker: RenditionTracker = new RenditionTracker(
       {
         stream: this.options.stream,
         rendition: source.id,
@@ -367,7 +410,8 @@ export class HlsWatcher {
           if (this.activeErrors.delete(key)) this.publishStatus();
         },
         changed: () => this.saver?.request(this.state),
-        isClosed: () => this.closed || this.files !== files,
+        layoutChanged: () => void this.discover(),
+        isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
       },
       state,
     );

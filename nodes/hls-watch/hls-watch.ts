@@ -19,6 +19,7 @@ interface HlsWatchDef extends NodeDef {
   usePolling: boolean;
   pollInterval: number | string;
   maxSegmentMB: number | string;
+  segmentWait: number | string;
 }
 
 /** Without a userDir (embedded runtimes, tests) progress survives redeploys only, in this map. */
@@ -68,6 +69,7 @@ export = function (RED: NodeAPI) {
           usePolling: config.usePolling === true,
           pollInterval: positiveNumber(config.pollInterval, 250),
           maxSegmentBytes: Math.round(positiveNumber(config.maxSegmentMB, 64) * 1024 * 1024),
+          segmentWaitMs: positiveNumber(config.segmentWait, 3000),
           stateStore: stateStoreFor(userDir, node.id),
         },
         {

@@ -39,6 +39,7 @@ class Harness {
         error: (err, msg) => this.errors.push({ err, msg }),
         recovered: () => undefined,
         changed: () => undefined,
+        layoutChanged: () => undefined,
         isClosed: () => this.closed,
       },
       state ?? freshRenditionState('s1'),
