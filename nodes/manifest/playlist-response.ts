@@ -44,31 +44,32 @@ export function notModified(req: IncomingMessage, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
-function addVary(res: ServerResponse, value: string): void {
+/** Vary for this response: Accept-Encoding, after any Vary a CORS handler already set (Origin). */
+function varyOf(res: ServerResponse): string {
   const existing = res.getHeader('Vary');
-  res.setHeader('Vary', existing ? `${String(existing)}, ${value}` : value);
+  return existing ? `${String(existing)}, Accept-Encoding` : 'Accept-Encoding';
 }
 
-/** Returns 'ok' | 'not-modified' for the request counters. */
+/**
+ * Returns 'ok' | 'not-modified' for the request counters. Headers go out in one writeHead call:
+ * this is the hot path of a live audience re-polling every few seconds.
+ */
 export function sendPlaylist(req: IncomingMessage, res: ServerResponse, playlist: RenderedPlaylist, cacheControl: string): 'ok' | 'not-modified' {
-  res.setHeader('Cache-Control', cacheControl);
-  res.setHeader('ETag', playlist.etag);
-  addVary(res, 'Accept-Encoding');
-  if (notModified(req, playlist.etag)) {
-    res.statusCode = 304;
+  const vary = varyOf(res);
+  if (req.headers['if-none-match'] === playlist.etag || notModified(req, playlist.etag)) {
+    res.writeHead(304, { 'Cache-Control': cacheControl, ETag: playlist.etag, Vary: vary });
     res.end();
     return 'not-modified';
   }
   const b = bodiesOf(playlist);
-  let body = b.plain;
-  if (acceptsGzip(req)) {
-    b.gzip ??= gzipSync(b.plain);
-    body = b.gzip;
-    res.setHeader('Content-Encoding', 'gzip');
-  }
-  res.statusCode = 200;
-  res.setHeader('Content-Type', PLAYLIST_CONTENT_TYPE);
-  res.setHeader('Content-Length', body.length);
+  const gzip = acceptsGzip(req);
+  if (gzip) b.gzip ??= gzipSync(b.plain);
+  const body = gzip ? b.gzip! : b.plain;
+  const headers: Record<string, string | number> = {
+    'Content-Type': PLAYLIST_CONTENT_TYPE, 'Content-Length': body.length, 'Cache-Control': cacheControl, ETag: playlist.etag, Vary: vary,
+  };
+  if (gzip) headers['Content-Encoding'] = 'gzip';
+  res.writeHead(200, headers);
   res.end(req.method === 'HEAD' ? undefined : body);
   return 'ok';
 }
