@@ -102,9 +102,9 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     for (const msg of msgs) await handled(node, msg);
   }
 
-  async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
     const start = Date.now();
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -392,5 +392,22 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
       await helper.unload();
       await helper.stopServer();
     }
+  });
+
+  it('loads example flow 03 (hls-watch → r2-upload → manifest) and serves its health endpoint', async () => {
+    const example = (JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/03 - Serve live playlists.json'), 'utf8')) as Array<Record<string, unknown>>)
+      .filter((n) => n.type !== 'comment' && n.type !== 'tab')
+      .map((n): Record<string, unknown> => ({ ...n, ...(n.z ? { z: 'tab' } : {}), type: n.type === 'debug' ? 'helper' : n.type }));
+    // The watched folder of the example does not exist here; hls-watch reports that on its own.
+    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never,
+      [{ id: 'tab', type: 'tab', label: 'example' }, ...example] as never);
+    for (const n of example) assert.ok(helper.getNode(n.id as string), `${String(n.type)} ${String(n.id)} not created`);
+    const manifest = example.find((n) => n.type === 'relaycast-manifest')!;
+    assert.equal((await request(base, '/live/live/master.m3u8')).status, 404, 'nothing listed yet');
+    (helper.getNode(manifest.id as string) as unknown as AnyNode).receive(segmentMsg({ stream: 'live', sequence: 0 }));
+    await until(async () => (await request(base, '/live/live/health.json')).status === 200);
+    const health = JSON.parse((await request(base, '/live/live/health.json')).body.toString());
+    assert.equal(health.node, manifest.id);
+    assert.equal(health.streams.live.renditions.main.segments, 1);
   });
 });
