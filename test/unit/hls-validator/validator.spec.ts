@@ -186,3 +186,16 @@ describe('hls-validator: master playlist rules', () => {
     assert.deepEqual(rules(validateMasterPlaylist(master, { '0.m3u8': media(2, 0, true) })), ['error:variants.missing-playlist']);
   });
 });
+
+describe('hls-validator: coverage of its own rules', () => {
+  it('shows every rule id the validator can report failing somewhere in this spec', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const dir = require('node:path').resolve(__dirname, '../../../devtools/hls-validator');
+    const source = fs.readdirSync(dir).filter((f: string) => f.endsWith('.ts')).map((f: string) => fs.readFileSync(`${dir}/${f}`, 'utf8')).join('\n');
+    const ruleIds = [...new Set([...source.matchAll(/out\.(?:error|warning)\('([a-z0-9.-]+)'/g)].map((m) => m[1]))];
+    const spec = fs.readFileSync(__filename, 'utf8');
+    assert.ok(ruleIds.length >= 40, `found only ${ruleIds.length} rule ids`);
+    const untested = ruleIds.filter((id) => !spec.includes(`'${id}'`) && !spec.includes(`:${id}'`));
+    assert.deepEqual(untested, []);
+  });
+});
