@@ -339,6 +339,15 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.ok(res.body.toString().includes('seg_00002.ts'));
   });
 
+  it('answers a held blocking reload with 503 when the node closes (nothing left hanging)', async () => {
+    const node = await load({ blockingReload: true });
+    await feed(node, segs(0, 2));
+    const held = request(base, '/live/demo/main.m3u8?_HLS_msn=2');
+    await until(async () => JSON.parse((await request(base, '/live/demo/health.json')).body.toString()).requests.blocked === 1);
+    await helper.clearFlows();
+    assert.equal((await held).status, 503);
+  });
+
   it('serves fMP4 from the fixture with EXT-X-MAP and the master with the encoder CODECS/RESOLUTION', async () => {
     const node = await load({ mediaPath: '/hls/{stream}/{rendition}/index.m3u8', masterPath: '/hls/{stream}/master.m3u8', healthPath: '/hls/health.json' });
     const fixture = path.resolve(__dirname, '../fixtures/hls/fmp4-single');
