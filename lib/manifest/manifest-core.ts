@@ -143,6 +143,24 @@ export class ManifestCore {
     return { stream: event.stream, media: reopened ? this.rerenderMedia(stream, r) : [] };
   }
 
+  /**
+   * Ends (EXT-X-ENDLIST) every live rendition that has listed nothing for `idleMs`: an encoder that
+   * crashed never writes ENDLIST, and players would otherwise poll a dead playlist forever.
+   */
+  endIdle(idleMs: number, now = this.options.clock()): ManifestUpdate[] {
+    const updates: ManifestUpdate[] = [];
+    for (const stream of this.streams.values()) {
+      const media: RenderedPlaylist[] = [];
+      for (const r of stream.renditions.values()) {
+        if (r.ended || r.entries.length === 0 || r.lastEntryAt === undefined || now - r.lastEntryAt < idleMs) continue;
+        r.ended = true;
+        media.push(...this.rerenderMedia(stream, r));
+      }
+      if (media.length > 0) updates.push({ stream: stream.stream, media });
+    }
+    return updates;
+  }
+
   mediaPlaylist(stream: string, rendition: string): RenderedPlaylist | undefined {
     return this.streams.get(stream)?.mediaCache.get(rendition);
   }

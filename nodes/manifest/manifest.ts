@@ -30,6 +30,7 @@ interface ManifestNodeDef extends NodeDef {
   dvr?: boolean;
   gapMode?: GapMode;
   blockingReload?: boolean;
+  idleEndSeconds?: number | string;
 }
 
 const DEFAULT_PATHS = {
@@ -251,7 +252,26 @@ export = function (RED: NodeAPI) {
 
     showStatus();
 
+    // Idle end: checked once per second; only when configured (0 = off).
+    const idleEndMs = numberOr(config.idleEndSeconds, 0) * 1000;
+    const idleTimer = idleEndMs > 0 ? setInterval(() => {
+      const updates = core.endIdle(idleEndMs);
+      if (updates.length === 0) return;
+      const out: NodeMessage[] = [];
+      for (const update of updates) {
+        for (const p of update.media) {
+          blocking.published(p);
+          out.push(playlistMsg(p, undefined) as unknown as NodeMessage);
+        }
+      }
+      stateFile?.save(core.snapshot());
+      node.send([out]);
+      showStatus();
+    }, 1000) : undefined;
+    idleTimer?.unref();
+
     onCloseAsync(node, async () => {
+      if (idleTimer) clearInterval(idleTimer);
       unregister?.();
       blocking.closeAll();
       await stateFile?.flush();

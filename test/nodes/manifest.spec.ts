@@ -348,6 +348,17 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal((await held).status, 503);
   });
 
+  it('ends the playlists of a stream that went silent (idle end) and outputs that version', async () => {
+    const node = await load({ idleEndSeconds: 1 });
+    await feed(node, segs(0, 2));
+    await until(() => outputs.some((m) => m.playlist.ended), 5000);
+    const ended = outputs.filter((m) => m.playlist.ended);
+    assert.equal(ended.length, 1);
+    assert.ok(ended[0].payload.endsWith('seg_00001.ts\n#EXT-X-ENDLIST\n'));
+    assert.equal(ended[0].segment, undefined);
+    assert.equal((await request(base, '/live/demo/main.m3u8')).headers['cache-control'], 'public, max-age=60');
+  });
+
   it('serves fMP4 from the fixture with EXT-X-MAP and the master with the encoder CODECS/RESOLUTION', async () => {
     const node = await load({ mediaPath: '/hls/{stream}/{rendition}/index.m3u8', masterPath: '/hls/{stream}/master.m3u8', healthPath: '/hls/health.json' });
     const fixture = path.resolve(__dirname, '../fixtures/hls/fmp4-single');

@@ -175,6 +175,19 @@ describe('manifest core: media playlists', () => {
     assert.deepEqual(h.apply(lifecycleMsg('ended')).media, [], 'a second end changes nothing');
   });
 
+  it('ends a rendition that listed nothing for the idle time (a crashed encoder writes no ENDLIST)', () => {
+    const h = new Harness();
+    for (let i = 0; i < 3; i++) { h.apply(segmentMsg({ sequence: i })); h.apply(segmentMsg({ sequence: i, rendition: 'lo' })); h.now += 2000; }
+    h.apply(segmentMsg({ sequence: 3 }));
+    h.now += 9000;
+    const updates = h.core.endIdle(10_000);
+    assert.deepEqual(updates.map((u) => u.media.map((m) => [m.rendition, m.ended])), [[['lo', true]]]);
+    for (const u of updates) h.record(u);
+    assert.ok(h.text('lo').endsWith('#EXT-X-ENDLIST\n'));
+    assert.ok(!h.text('main').includes('ENDLIST'));
+    assert.deepEqual(h.core.endIdle(10_000), [], 'nothing twice');
+  });
+
   it('re-opens an ended playlist for a new session with sequences still rising', () => {
     const h = new Harness();
     for (let i = 0; i < 8; i++) h.apply(segmentMsg({ sequence: i }));
