@@ -4,7 +4,7 @@
  * here with a RelaycastError whose code a Catch node can branch on.
  */
 import { RelaycastError } from '../errors';
-import type { GapReason, LifecycleEvent, VariantInfo } from '../contracts';
+import type { GapReason, LifecycleEvent, LifecycleMsg, VariantInfo } from '../contracts';
 
 export interface SegmentInput {
   stream: string;
@@ -36,14 +36,7 @@ export interface GapInput {
   initUrl?: string;
 }
 
-export interface LifecycleInput {
-  event: LifecycleEvent;
-  stream: string;
-  rendition: string;
-  session: string;
-  sequence: number;
-  variant?: VariantInfo;
-}
+export type LifecycleInput = LifecycleMsg['payload'];
 
 /** Ids become path segments of playlist URLs and object keys. */
 const ID = /^[A-Za-z0-9._~-]{1,64}$/;

@@ -10,11 +10,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { startFaultProxy, type FaultProxy } from '../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { PlaylistHistory, errorsOf, formatViolations, validateMasterPlaylist } from '../../devtools/hls-validator';
+import { launchChromium } from '../support/chromium';
 import { distNode, helper } from '../support/node-red';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/hls');
@@ -79,11 +80,7 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
   before(async () => {
     s3 = await startLocalS3({ bucket: 'relaycast' });
     proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0.1, seed: 777, stallMs: 3000 });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
     server = http.createServer((req, res) => {
       if (req.url === '/') { res.setHeader('Content-Type', 'text/html'); res.end(PAGE); return; }
       if (req.url === '/hls.min.js') { res.setHeader('Content-Type', 'text/javascript'); res.end(HLS_JS); return; }
