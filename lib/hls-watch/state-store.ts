@@ -2,7 +2,7 @@
  * Where hls-watch remembers, per rendition, what it already emitted, so a redeploy or a Node-RED
  * restart resumes without emitting a segment twice and without skipping one still on disk.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileIdentity } from './segment-file';
 
@@ -35,6 +35,8 @@ export interface WatchState {
 export interface StateStore {
   load(): Promise<WatchState | null>;
   save(state: WatchState): Promise<void>;
+  /** Forget everything (the node was deleted from the flow). */
+  clear(): Promise<void>;
 }
 
 /** Keeps state in memory (tests; or a runtime without a userDir, where it survives redeploys only). */
@@ -45,6 +47,9 @@ export class MemoryStateStore implements StateStore {
   }
   async save(state: WatchState): Promise<void> {
     this.saved = JSON.stringify(state);
+  }
+  async clear(): Promise<void> {
+    this.saved = null;
   }
 }
 
@@ -79,6 +84,10 @@ export class JsonFileStateStore implements StateStore {
     const temporary = `${this.filePath}.${process.pid}.tmp`;
     await writeFile(temporary, JSON.stringify(state));
     await rename(temporary, this.filePath);
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.filePath, { force: true });
   }
 }
 

@@ -17,7 +17,7 @@ import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
 import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
 import { freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
-import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
+import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isInside, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
 import { MemoryStateStore, StateSaver, type StateStore, type WatchState } from './state-store';
 
 export interface HlsWatcherOptions {
@@ -58,6 +58,9 @@ export interface WatcherHandlers {
   onStatus?(status: WatcherStatus): void;
 }
 
+/** Extra looks at a new rendition folder's playlist while chokidar starts watching the folder. */
+const NEW_FOLDER_RECHECKS_MS = [2, 10, 30, 100];
+
 const MEDIA_EXTENSIONS = new Set(Object.keys(CONTENT_TYPES).filter((ext) => ext !== '.m3u8'));
 
 /** Key-safe, roughly time-ordered, unique: `<ms base36>-<random hex>`. */
@@ -87,6 +90,7 @@ export class HlsWatcher {
   private masterPath: string | null = null;
   private masterSeen: FileIdentity | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private rootWatcher: FSWatcher_ | null = null;
   private attaching: Promise<void> | null = null;
   private discovering = false;
@@ -157,6 +161,8 @@ export class HlsWatcher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
     await this.attaching?.catch(() => undefined);
     this.stopWatchingForRoot();
     await this.detach();
@@ -216,6 +222,15 @@ export class HlsWatcher {
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     if (this.closed) return;
     await this.discover();
+  }
+
+  /** A one-off timer that close() cancels. */
+  private later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(timer);
   }
 
   /** Watches the nearest existing ancestor of the missing folder, so its creation is seen at once. */
@@ -301,7 +316,17 @@ export class HlsWatcher {
   private onEvent(event: string, full: string): void {
     if (this.closed) return;
     if (event === 'addDir' || event === 'unlinkDir') {
-      if (full !== this.root) void this.discover();
+      if (full === this.root) return;
+      void this.discover();
+      // A playlist renamed into a new folder before chokidar's watch on that folder is in place
+      // sends no event: look a few times while that watch is being set up.
+      if (event === 'addDir') {
+        for (const t of this.tracked.values()) {
+          if (!isInside(full, path.dirname(t.source.playlistPath))) continue;
+          void t.tracker.trigger();
+          for (const ms of NEW_FOLDER_RECHECKS_MS) this.later(ms, () => void t.tracker.trigger());
+        }
+      }
       return;
     }
     const ext = path.extname(full).toLowerCase();

@@ -43,6 +43,7 @@ export = function (RED: NodeAPI) {
     const node = this;
     const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
     let watcher: HlsWatcher | null = null;
+    const store = stateStoreFor(userDir, node.id);
 
     const showStatus = (status: WatcherStatus): void => {
       switch (status.state) {
@@ -70,7 +71,7 @@ export = function (RED: NodeAPI) {
           pollInterval: positiveNumber(config.pollInterval, 250),
           maxSegmentBytes: Math.round(positiveNumber(config.maxSegmentMB, 64) * 1024 * 1024),
           segmentWaitMs: positiveNumber(config.segmentWait, 3000),
-          stateStore: stateStoreFor(userDir, node.id),
+          stateStore: store,
         },
         {
           onMessage: (msg) => node.send(msg as unknown as NodeMessage),
@@ -118,8 +119,13 @@ export = function (RED: NodeAPI) {
       }
     });
 
-    onCloseAsync(node, async () => {
+    onCloseAsync(node, async (removed) => {
       await stop();
+      // Deleted from the flow (not just redeployed): its progress means nothing any more.
+      if (removed) {
+        await store.clear();
+        memoryStores.delete(node.id);
+      }
       node.status({});
     });
   }

@@ -415,6 +415,7 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     const statusCount = sinks.statuses.length;
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(fsHandles(), before, 'fs watchers released');
+    assert.equal(existsSync(path.join(userDir, 'relaycast', 'hls-watch', 'w1.json')), false, 'a deleted node forgets its progress');
     assert.equal(sinks.out.length, count, 'no msgs after close');
     assert.ok(sinks.statuses.length <= statusCount + 1);
     assert.ok(enc.written.length > segmentsOf().length, 'the encoder kept writing');

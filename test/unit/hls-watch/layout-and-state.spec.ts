@@ -89,6 +89,9 @@ describe('hls-watch state store', () => {
     await store.save(state(3));
     assert.deepEqual(await store.load(), state(3));
     assert.deepEqual(readdirSync(path.join(dir, 'sub')), ['node.json']);
+    await store.clear();
+    assert.deepEqual(readdirSync(path.join(dir, 'sub')), []);
+    assert.equal(await store.load(), null);
   });
 
   it('a corrupt state file means starting afresh, not failing', async () => {
@@ -102,6 +105,7 @@ describe('hls-watch state store', () => {
     const gate = new Promise<void>((r) => (release = r));
     const store: StateStore = {
       load: async () => null,
+      clear: async () => undefined,
       save: async (s) => {
         writes.push(s.renditions.main.nextSequence);
         if (writes.length === 1) await gate;
