@@ -195,12 +195,12 @@ export class HlsWatcher {
         // anything changes in the nearest folder that exists (the check tick is the fallback).
         this.resolve('folder');
         this.publishStatus();
-        this.watchForRoot();
+        this.watchForRoot(true);
         return;
       }
       this.report('folder', err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
       // Recover as soon as the folder is fixed (replaced, chmod-ed): that shows in its parent.
-      this.watchForRoot();
+      this.watchForRoot(false);
       return;
     }
     if (this.closed) return;
@@ -234,7 +234,7 @@ export class HlsWatcher {
   }
 
   /** Watches the nearest existing ancestor of the missing folder, so its creation is seen at once. */
-  private watchForRoot(): void {
+  private watchForRoot(lookAgain: boolean): void {
     this.stopWatchingForRoot();
     if (this.options.usePolling || this.closed) return;
     let ancestor = path.dirname(this.root);
@@ -249,7 +249,11 @@ export class HlsWatcher {
       this.rootWatcher = rootWatcher;
     } catch {
       // Not watchable (permissions, odd filesystem): the check tick still finds the folder.
+      return;
     }
+    // `mkdir -p` may have created the next level between our look and the watch: look again.
+    const next = path.join(ancestor, path.relative(ancestor, this.root).split(path.sep)[0]);
+    if (lookAgain && existsSync(next)) this.later(0, () => void this.attach());
   }
 
   private stopWatchingForRoot(): void {

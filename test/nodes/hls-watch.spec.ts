@@ -136,7 +136,7 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
           // Watch before the encoder exists (as after a reboot): the folder appears later.
           await load({ path: description.master ? path.join(out, description.master) : out });
           // 8 segments from a 6-segment fixture: the wrap writes an EXT-X-DISCONTINUITY too.
-          const enc = encoder({ fixture: path.join(FIXTURES, fixture), outDir: out, speed: 40, writeOrder: order, segments: 8 });
+          const enc = encoder({ fixture: path.join(FIXTURES, fixture), outDir: out, speed: 25, writeOrder: order, segments: 8 });
           await enc.start();
           await enc.finished();
           const ids = description.renditions.map((r) => r.id);
@@ -185,6 +185,19 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
         assert.deepEqual(segmentsOf(id).map((m) => m.segment.sha256), enc.written.filter((w) => w.rendition === id).map((w) => w.sha256));
       }
     });
+  });
+
+  it('polling fallback (network filesystems) delivers the same exact stream', async () => {
+    const out = path.join(work, 'polling');
+    mkdirSync(out);
+    await load({ path: out, usePolling: true, pollInterval: 50 });
+    const enc = encoder({ fixture: path.join(FIXTURES, 'fmp4-single'), outDir: out, speed: 10, writeOrder: 'srs' });
+    await enc.start();
+    await enc.finished();
+    await until(() => lifecycles('main').includes('ended'), 'ended');
+    assert.deepEqual(segmentsOf().map((m) => m.segment.sha256), enc.written.map((w) => w.sha256));
+    assert.deepEqual(segmentsOf().map((m) => m.segment.duration), enc.written.map((w) => w.duration));
+    assert.deepEqual(errorCodes(), []);
   });
 
   it('encoder restart → restarted, a new session, discontinuity on the first segment after, sequence keeps rising', async () => {
