@@ -173,6 +173,19 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       }
     }
 
+    it('ffmpeg 5.1 writes the master only after the first media playlists: nothing before it is lost', async () => {
+      const out = path.join(work, 'master-late');
+      await load({ path: path.join(out, 'master.m3u8') });
+      const enc = encoder({ fixture: path.join(FIXTURES, 'ts-multi'), outDir: out, speed: 25, masterWrittenAt: 'first-segment' });
+      await enc.start();
+      await enc.finished();
+      await until(() => ['0', '1', '2'].every((id) => lifecycles(id).includes('ended')), 'ended');
+      for (const id of ['0', '1', '2']) {
+        assert.deepEqual(segmentsOf(id).map((m) => m.segment.sha256), enc.written.filter((w) => w.rendition === id).map((w) => w.sha256));
+      }
+      assert.deepEqual(errorCodes(), []);
+    });
+
     it('owncast tree watched from its parent folder finds the master one level down', async () => {
       const out = path.join(work, 'owncast-parent');
       mkdirSync(out);
