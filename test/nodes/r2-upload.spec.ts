@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Node } from 'node-red';
+import { startFaultProxy } from '../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import type { SegmentMsg } from '../../lib/contracts';
 import { distNode, helper } from '../support/node-red';
@@ -37,6 +38,18 @@ function collect(nodeId: string, count: number): Promise<Array<Record<string, un
       seen.push(msg);
       if (seen.length === count) resolve(seen);
     });
+  });
+}
+
+function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (condition()) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error('timed out'));
+      else setTimeout(check, 10);
+    };
+    check();
   });
 }
 
@@ -149,6 +162,77 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     const after = helper.getNode('b1') as unknown as BucketTestNode;
     assert.equal(after.userCount, 0);
     assert.equal(after.hasClient, false);
+  });
+
+  it('redeploy and clearFlows with uploads held in flight: what finishes leaves with its exact bytes, what is aborted is never reported stored, close completes', async () => {
+    // Segments 6 and 13 stall at the proxy (held 20 s, far past the close deadline); every other PUT
+    // is slowed by 300–600 ms, so several are still in flight when the node is stopped.
+    const STALLED = [6, 13];
+    const proxy = await startFaultProxy({
+      target: s3.endpoint, faultRate: 0, stallMs: 20_000, latency: { minMs: 300, maxMs: 600 },
+      rule: (method, url) => {
+        const sequence = /\/seg-0*(\d+)\.ts(?:\?|$)/.exec(url)?.[1];
+        return method === 'PUT' && sequence !== undefined && STALLED.includes(Number(sequence)) ? 'stall' : null;
+      },
+    });
+    // Node-RED's close timeout of 4 s gives the uploads 1 s to finish (r2-upload keeps a 3 s margin).
+    helper.settings({ nodeCloseTimeout: 4000 } as never);
+    try {
+      // Attempts may take 30 s: only close, never the attempt deadline, ends a stalled PUT here.
+      const deployed = flow(s3, { endpoint: proxy.endpoint }, { attemptTimeout: 30 });
+      await helper.load([bucketNode, uploadNode] as never, deployed, credentials);
+      let phase = 'running' as 'running' | 'closing' | 'closed' | 'running again' | 'clearing' | 'cleared';
+      const received: Array<{ phase: typeof phase; msg: Record<string, unknown> }> = [];
+      // A 'nodes' deploy that changes only r2-upload keeps this helper node, and this listener, running.
+      helper.getNode('out').on('input', (msg: Record<string, unknown>) => received.push({ phase, msg }));
+      const sent = Array.from({ length: 16 }, (_, i) => syntheticSegmentMsg(i, 4000 + i, { session: 'close' }));
+      const sha256Of = new Map(sent.map((m) => [m.segment.sequence, m.segment.sha256]));
+      const segmentOf = (msg: Record<string, unknown>) => msg.segment as SegmentMsg['segment'];
+      const sequencesIn = (...phases: Array<typeof phase>) => received.filter((r) => phases.includes(r.phase)).map((r) => `${segmentOf(r.msg).sequence}:${segmentOf(r.msg).url ? 'stored' : r.msg.topic}`);
+
+      // 1. Redeploy (only r2-upload changed, so 'out' keeps running and sees what the closing node sends).
+      for (const msg of sent.slice(0, 8)) helper.getNode('u1').receive(msg as never);
+      await until(() => proxy.counts.injected.stall === 1);
+      phase = 'closing';
+      await helper.setFlows(flow(s3, { endpoint: proxy.endpoint }, { attemptTimeout: 30, name: 'redeployed' }) as never, 'nodes', credentials as never);
+      phase = 'running again';
+      // 0–5 finish inside the close deadline and leave in order; 6 is aborted and leaves as a gap in its
+      // place (never with a URL); 7, stored meanwhile, follows it. Nothing comes later from the old node.
+      assert.deepEqual(sequencesIn('running', 'closing'), ['0:stored', '1:stored', '2:stored', '3:stored', '4:stored', '5:stored', '6:gap', '7:stored']);
+      assert.ok(sequencesIn('closing').length >= 3, `only ${sequencesIn('closing').join(' ')} left during the close`);
+      const abortedGap = received.find((r) => segmentOf(r.msg).sequence === 6)!.msg;
+      assert.equal((abortedGap.payload as { code: string }).code, 'E_UPLOAD_ABORTED');
+
+      // 2. clearFlows with the redeployed node busy: the whole flow stops, and Node-RED drops what is
+      // sent during the close (its receivers are gone already); close must still complete, and nothing
+      // may leave afterwards.
+      for (const msg of sent.slice(8)) helper.getNode('u1').receive(msg as never);
+      await until(() => proxy.counts.injected.stall === 2 && received.length >= 8 + 1);
+      phase = 'clearing';
+      await helper.clearFlows();
+      phase = 'cleared';
+      await new Promise((r) => setTimeout(r, 1500)); // room for a late msg to show up
+      assert.deepEqual(received.filter((r) => r.phase === 'cleared'), [], 'nothing leaves once close has completed');
+
+      for (const { msg } of received) {
+        const segment = segmentOf(msg);
+        if (segment.url === undefined) continue;
+        assert.ok(!STALLED.includes(segment.sequence), `aborted segment ${segment.sequence} reported as stored`);
+        const got = await fetchBytes(segment.url);
+        assert.equal(got.status, 200, segment.url);
+        assert.equal(sha256(got.bytes), sha256Of.get(segment.sequence), `bytes of segment ${segment.sequence}`);
+      }
+      const sequences = received.map((r) => segmentOf(r.msg).sequence);
+      assert.deepEqual(sequences, [...sequences].sort((a, b) => a - b), `in input order, each at most once: ${sequences.join(' ')}`);
+      assert.equal(new Set(sequences).size, sequences.length);
+      for (const sequence of STALLED) {
+        const key = `live/synthetic/close/main/seg-${String(sequence).padStart(8, '0')}.ts`;
+        assert.equal((await fetchBytes(`${s3.publicBaseUrl}/${key}`)).status, 404, `${key} must not exist`);
+      }
+    } finally {
+      helper.settings({});
+      await proxy.stop();
+    }
   });
 
   it('never puts credentials in a msg, a log line, an error or the exported flow', async () => {
