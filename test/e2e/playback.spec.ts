@@ -1,7 +1,8 @@
 // End to end playback: the demo encoder writes a live multi-rendition HLS stream, relaycast-hls-watch
 // reads it, relaycast-r2-upload stores it in a real local S3 server through a fault-injecting proxy,
 // relaycast-manifest serves the playlists from Node-RED's HTTP app, and hls.js in headless Chromium
-// plays it in real time for more than 60 s of media, through an encoder restart and a level switch.
+// plays it in real time for more than 60 s of media, through an encoder restart, a level switch and
+// a full redeploy of the flow (every node closes and restores its state from its state file).
 // ffmpeg reads the same stream from the playlist URL through to EXT-X-ENDLIST.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import type { Browser } from 'playwright-core';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { startFaultProxy, type FaultProxy } from '../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
-import { PlaylistHistory, errorsOf, formatViolations, validateMasterPlaylist } from '../../devtools/hls-validator';
+import { PlaylistHistory, errorsOf, formatViolations, parseMediaPlaylist, validateMasterPlaylist } from '../../devtools/hls-validator';
 import { launchChromium } from '../support/chromium';
 import { distNode, helper } from '../support/node-red';
 
@@ -106,7 +107,7 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('plays ts-multi for > 60 s of media through an encoder restart and a level switch, no fatal error; ffmpeg reads it to ENDLIST', async () => {
+  it('plays ts-multi for > 60 s of media through an encoder restart, a level switch and a redeploy, no fatal error; ffmpeg reads it to ENDLIST', async () => {
     const out = path.join(dir, 'hls');
     mkdirSync(out);
     const flow = [
@@ -119,26 +120,31 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
       { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'tab' },
     ];
-    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never, flow as never,
-      { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } as never);
+    const credentials = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never, flow as never, credentials as never);
 
-    // Every playlist version the manifest produces is validated as it appears.
+    // Every playlist version the manifest produces is validated as it appears, by one history per
+    // rendition that spans the redeploy: a reset or a re-listed segment after it is a violation.
     const histories = new Map<string, PlaylistHistory>();
     const violations: string[] = [];
     const errors: unknown[] = [];
     let ended = 0;
-    helper.getNode('pl').on('input', (msg: any) => {
-      if (msg.playlist.rendition === null) {
-        const found = errorsOf(validateMasterPlaylist(msg.payload));
-        if (found.length) violations.push(formatViolations(found));
-        return;
-      }
-      if (!histories.has(msg.playlist.rendition)) histories.set(msg.playlist.rendition, new PlaylistHistory({ requireAbsoluteUris: true }));
-      const found = errorsOf(histories.get(msg.playlist.rendition)!.push(msg.payload));
-      if (found.length) violations.push(`${msg.payload}\n${formatViolations(found)}`);
-      if (msg.playlist.ended) ended += 1;
-    });
-    helper.getNode('caught').on('input', (msg: any) => errors.push(msg.error));
+    // A full redeploy replaces the helper nodes too, so the listeners are attached again after it.
+    const listen = (): void => {
+      helper.getNode('pl').on('input', (msg: any) => {
+        if (msg.playlist.rendition === null) {
+          const found = errorsOf(validateMasterPlaylist(msg.payload));
+          if (found.length) violations.push(formatViolations(found));
+          return;
+        }
+        if (!histories.has(msg.playlist.rendition)) histories.set(msg.playlist.rendition, new PlaylistHistory({ requireAbsoluteUris: true }));
+        const found = errorsOf(histories.get(msg.playlist.rendition)!.push(msg.payload));
+        if (found.length) violations.push(`${msg.payload}\n${formatViolations(found)}`);
+        if (msg.playlist.ended) ended += 1;
+      });
+      helper.getNode('caught').on('input', (msg: any) => errors.push(msg.error));
+    };
+    listen();
 
     const statusSpy = helper.getNode('w1').status as unknown as { getCalls(): Array<{ thisValue: { id: string } }> };
     await until(() => statusSpy.getCalls().some((call) => call.thisValue.id === 'w1'), 'hls-watch status');
@@ -154,6 +160,8 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
     ffmpeg.stderr.on('data', (c: string) => ffmpegLog.push(c));
     const ffmpegExit = new Promise<number | null>((resolve) => ffmpeg.on('exit', (code) => resolve(code)));
 
+    let versionsAtRedeploy: Record<string, number> | undefined;
+    let playedAtRedeploy = 0;
     const page = await browser.newPage();
     try {
       await page.goto(base + '/');
@@ -185,7 +193,17 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
             return target;
           });
         }
+        if (!versionsAtRedeploy && played >= 45) {
+          // The same flow deployed again in 'full' mode: every node closes (uploads in flight finish,
+          // playlist routes go away) and starts again from its state file, while hls.js keeps playing.
+          versionsAtRedeploy = Object.fromEntries(['0', '1', '2'].map((r) => [r, histories.get(r)!.versions.length]));
+          playedAtRedeploy = played;
+          await helper.setFlows(flow as never, 'full', credentials as never);
+          listen();
+        }
       }
+      assert.ok(versionsAtRedeploy, 'the flow was redeployed');
+      assert.ok(played - playedAtRedeploy >= 10, `only ${played - playedAtRedeploy} s played after the redeploy`);
       const report = await page.evaluate(() => (window as any).report);
       assert.equal(report.levels, 3);
       assert.deepEqual(report.errors.filter((e: { fatal: boolean }) => e.fatal), [], JSON.stringify(report.errors));
@@ -204,6 +222,29 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
 
     assert.deepEqual(violations, []);
     assert.deepEqual(errors, []);
+    // Versions from both sides of the redeploy went through the same history, and every segment kept
+    // one media sequence number for good (no segment listed twice, no number reused).
+    const listedUrls = new Set<string>();
+    for (const r of ['0', '1', '2']) {
+      const versions = histories.get(r)!.versions;
+      assert.ok(versions.length > versionsAtRedeploy![r] + 3, `rendition ${r}: ${versions.length - versionsAtRedeploy![r]} versions after the redeploy`);
+      const uriOfMsn = new Map<number, string>();
+      const msnOfUri = new Map<string, number>();
+      for (const text of versions) {
+        for (const segment of parseMediaPlaylist(text).segments) {
+          assert.equal(uriOfMsn.get(segment.msn) ?? segment.uri, segment.uri, `rendition ${r}: msn ${segment.msn} names two segments`);
+          assert.equal(msnOfUri.get(segment.uri) ?? segment.msn, segment.msn, `rendition ${r}: ${segment.uri} listed under two sequence numbers`);
+          uriOfMsn.set(segment.msn, segment.uri);
+          msnOfUri.set(segment.uri, segment.msn);
+          if (!segment.gap) listedUrls.add(segment.uri);
+          if (segment.mapUri) listedUrls.add(segment.mapUri);
+        }
+      }
+    }
+    // Every object any playlist version ever listed (except EXT-X-GAP entries) is really there.
+    const missing: string[] = [];
+    for (const url of listedUrls) if ((await get(url)).status !== 200) missing.push(url);
+    assert.deepEqual(missing, [], `${missing.length} of ${listedUrls.size} listed URLs are not served`);
     const master = await get(`${base}/live/e2e/master.m3u8`);
     const medias: Record<string, string> = {};
     for (const r of ['0', '1', '2']) medias[`${r}.m3u8`] = (await get(`${base}/live/e2e/${r}.m3u8`)).body;
