@@ -286,7 +286,9 @@ describe('hls-watch rendition tracking', () => {
     const h = new Harness(dir, undefined, 5000);
     h.segment('a.ts');
     const pass = h.publish(0, [e('a.ts'), e('late.ts')]);
-    await new Promise((r) => setTimeout(r, 30));
+    // Close only once a.ts is out, i.e. while the tracker waits for late.ts (a fixed delay raced
+    // against a loaded machine reading a.ts).
+    for (let i = 0; i < 200 && !h.topics().includes('segment'); i++) await new Promise((r) => setTimeout(r, 10));
     h.closed = true;
     h.files.close();
     await pass;
