@@ -35,9 +35,12 @@ export class MediaFiles {
 
   constructor(private readonly options: MediaFilesOptions) {}
 
-  /** Read a media file now and keep it until it is listed; failures are silent (it is not listed yet). */
-  prefetch(filePath: string): void {
-    if (this.closed) return;
+  /**
+   * Read a media file now and keep it until it is listed; failures are silent (it is not listed yet).
+   * Resolves (never rejects) once the read has settled, for callers that must know the bytes are held.
+   */
+  prefetch(filePath: string): Promise<void> {
+    if (this.closed) return Promise.resolve();
     const result = readMediaFile(this.options.realRoot, filePath, this.options.maxSegmentBytes).then(
       (file) => (file.bytes.length > 0 ? file : null),
       () => null,
@@ -47,6 +50,7 @@ export class MediaFiles {
     const max = this.options.maxHeld ?? 24;
     while (this.held.size > max) this.held.delete(this.held.keys().next().value as string);
     this.notify(filePath);
+    return result.then(() => undefined);
   }
 
   /** A file event for this path: wakes whoever waits for it. */

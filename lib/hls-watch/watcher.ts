@@ -342,7 +342,7 @@ export class HlsWatcher {
     }
     if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change')) {
       // Read at once: the encoder may delete it before the playlist listing it is processed.
-      this.files?.prefetch(full);
+      void this.files?.prefetch(full);
     }
   }
 

@@ -88,8 +88,7 @@ describe('hls-watch media file reads', () => {
       const target = path.join(dir, 'early.ts');
       const bytes = segmentBytes('early', 50_000);
       writeFileSync(target, bytes);
-      files.prefetch(target);
-      await new Promise((r) => setTimeout(r, 20));
+      await files.prefetch(target);
       unlinkSync(target);
       const file = await files.take(target, never);
       assert.ok(file.bytes.equals(bytes));
@@ -100,8 +99,7 @@ describe('hls-watch media file reads', () => {
       const files = new MediaFiles({ realRoot: dir, maxSegmentBytes: 1 << 20, segmentWaitMs: 50, pollMs: 5 });
       const target = path.join(dir, 'growing.ts');
       writeFileSync(target, segmentBytes('part', 1000));
-      files.prefetch(target);
-      await new Promise((r) => setTimeout(r, 20));
+      await files.prefetch(target);
       const whole = segmentBytes('whole', 80_000);
       writeFileSync(target, whole);
       const file = await files.take(target, never);
