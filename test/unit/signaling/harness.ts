@@ -1,6 +1,7 @@
 // A coordinator with a fake clock and in-memory transports, for driving the core without sockets.
 import { SignalingCoordinator, type AuditEvent, type CoordinatorOptions, type Session, type SwarmEvent, type Transport } from '../../../lib/signaling/coordinator';
 import type { ReceiptPayload, SegmentAnnouncement } from '../../../lib/signaling/protocol';
+import { seededRandom } from '../../../devtools/fault-proxy/seeded-random';
 
 export class FakeTransport implements Transport {
   readonly frames: Array<Record<string, unknown>> = [];
@@ -15,17 +16,8 @@ export class FakeTransport implements Transport {
   take(): Array<Record<string, unknown>> { return this.frames.splice(0); }
 }
 
-/** Deterministic PRNG (mulberry32) so selection tests repeat exactly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so selection tests repeat exactly (the fault proxy's own). */
+export const seeded = seededRandom;
 
 export interface Client { t: FakeTransport; s: Session; id: string }
 
