@@ -243,8 +243,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.match(after, /#EXT-X-DISCONTINUITY-SEQUENCE:0\n/);
     assert.ok(after.includes(`${PUBLIC_BASE}/demo/s2/main/seg_00003.ts\n`));
     assert.equal(histories.get('demo/main')!.versions.length, 13, 'every version across the redeploy validated as one history');
-    const saved = JSON.parse(readFileSync(statePath, 'utf8'));
-    assert.equal(saved.streams[0].renditions[0].nextMsn, 13);
+    // The state file is written behind the playlist (coalesced writes): wait for the last one.
+    const savedNextMsn = () => JSON.parse(readFileSync(statePath, 'utf8')).streams[0].renditions[0].nextMsn as number;
+    await until(() => savedNextMsn() === 13).catch(() => undefined);
+    assert.equal(savedNextMsn(), 13);
   });
 
   it('continues the sequences across a Node-RED restart (new runtime, same userDir)', async () => {
