@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { contentTypeFor, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import type { MediaFiles } from './media-files';
 import { parsePlaylist, readPlaylistText, type MediaEntry, type MediaPlaylistInfo } from './playlist';
@@ -75,9 +76,7 @@ export async function restartReason(state: RenditionState, playlist: MediaPlayli
 }
 
 export class RenditionTracker {
-  private running = false;
-  private dirty = false;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly syncs = new CoalescedRunner(() => this.syncOnce(), () => this.ctx.isClosed());
   private suspectText: string | null = null;
   private reported: string | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -254,27 +253,12 @@ export class RenditionTracker {
    * Calls while a pass runs fold into one more pass, so msgs never interleave or reorder.
    */
   trigger(): Promise<void> {
-    if (this.running) {
-      this.dirty = true;
-      return this.idle;
-    }
-    this.running = true;
-    this.idle = (async () => {
-      try {
-        do {
-          this.dirty = false;
-          await this.syncOnce();
-        } while (this.dirty && !this.ctx.isClosed());
-      } finally {
-        this.running = false;
-      }
-    })();
-    return this.idle;
+    return this.syncs.run();
   }
 
   /** Resolves when no pass is running (close waits for it). */
   whenIdle(): Promise<void> {
-    return this.idle.catch(() => undefined);
+    return this.syncs.whenIdle();
   }
 
   cancelTimers(): void {

@@ -12,6 +12,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { CONTENT_TYPES } from '../contracts';
+import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
@@ -93,9 +94,7 @@ export class HlsWatcher {
   private readonly timers = new Set<NodeJS.Timeout>();
   private rootWatcher: FSWatcher_ | null = null;
   private attaching: Promise<void> | null = null;
-  private discovering = false;
-  private discoverAgain = false;
-  private discovery: Promise<void> = Promise.resolve();
+  private readonly discovery = new CoalescedRunner(() => this.discoverOnce(), () => this.closed);
   private readonly activeErrors = new Map<string, string>();
   private readonly reportedKeys = new Map<string, string>();
   private segments = 0;
@@ -166,7 +165,7 @@ export class HlsWatcher {
     await this.attaching?.catch(() => undefined);
     this.stopWatchingForRoot();
     await this.detach();
-    await this.discovery.catch(() => undefined);
+    await this.discovery.whenIdle();
     this.saver?.request(this.state);
     await this.saver?.flush();
     this.publishStatus();
@@ -349,22 +348,7 @@ export class HlsWatcher {
   // --- renditions -----------------------------------------------------------------------------
 
   private discover(): Promise<void> {
-    if (this.discovering) {
-      this.discoverAgain = true;
-      return this.discovery;
-    }
-    this.discovering = true;
-    this.discovery = (async () => {
-      try {
-        do {
-          this.discoverAgain = false;
-          await this.discoverOnce();
-        } while (this.discoverAgain && !this.closed);
-      } finally {
-        this.discovering = false;
-      }
-    })();
-    return this.discovery;
+    return this.discovery.run();
   }
 
   private async discoverOnce(): Promise<void> {

@@ -6,31 +6,29 @@
 import { RelaycastError } from '../errors';
 import type { GapReason, LifecycleEvent, LifecycleMsg, VariantInfo } from '../contracts';
 
-export interface SegmentInput {
+/** Where a segment or gap sits in the stream's timeline: the fields segment and gap msgs share. */
+interface TimelinePosition {
   stream: string;
   rendition: string;
   session: string;
   sequence: number;
   duration: number;
+  discontinuity: boolean;
+}
+
+export interface SegmentInput extends TimelinePosition {
   byteLength: number;
   url: string;
-  discontinuity: boolean;
   programDateTime?: string;
   initUrl?: string;
   variant?: VariantInfo;
   key?: string;
 }
 
-export interface GapInput {
-  stream: string;
-  rendition: string;
-  session: string;
-  sequence: number;
-  duration: number;
+export interface GapInput extends TimelinePosition {
   /** Where the segment would have been (absolute), when it can be known. */
   url?: string;
   uri: string;
-  discontinuity: boolean;
   programDateTime?: string;
   reason: GapReason | string;
   initUrl?: string;
@@ -110,17 +108,23 @@ function initUrl(msg: Record<string, unknown>): string | undefined {
   return url(init.url, 'msg.init.url', 'E_MANIFEST_NO_INIT_URL');
 }
 
-export function readSegmentMsg(msg: Record<string, unknown>): SegmentInput {
-  const s = record(msg.segment, 'msg.segment');
+function readPosition(s: Record<string, unknown>): TimelinePosition {
   return {
     stream: id(s.stream, 'segment.stream'),
     rendition: id(s.rendition, 'segment.rendition'),
     session: session(s.session, 'segment.session'),
     sequence: wholeNumber(s.sequence, 'segment.sequence'),
     duration: duration(s.duration),
+    discontinuity: s.discontinuity === true,
+  };
+}
+
+export function readSegmentMsg(msg: Record<string, unknown>): SegmentInput {
+  const s = record(msg.segment, 'msg.segment');
+  return {
+    ...readPosition(s),
     byteLength: wholeNumber(s.byteLength, 'segment.byteLength'),
     url: url(s.url, 'segment.url', 'E_MANIFEST_NO_URL'),
-    discontinuity: s.discontinuity === true,
     programDateTime: programDateTime(s.programDateTime),
     initUrl: initUrl(msg),
     variant: variant(s.variant),
@@ -132,14 +136,9 @@ export function readGapMsg(msg: Record<string, unknown>): GapInput {
   const s = record(msg.segment, 'msg.segment');
   const payload = msg.payload && typeof msg.payload === 'object' ? (msg.payload as Record<string, unknown>) : {};
   return {
-    stream: id(s.stream, 'segment.stream'),
-    rendition: id(s.rendition, 'segment.rendition'),
-    session: session(s.session, 'segment.session'),
-    sequence: wholeNumber(s.sequence, 'segment.sequence'),
-    duration: duration(s.duration),
+    ...readPosition(s),
     url: optionalUrl(s.url, 'segment.url'),
     uri: typeof s.uri === 'string' ? s.uri : '',
-    discontinuity: s.discontinuity === true,
     programDateTime: programDateTime(s.programDateTime),
     reason: typeof payload.reason === 'string' ? payload.reason : 'segment-lost',
     initUrl: msg.init && typeof msg.init === 'object' ? optionalUrl((msg.init as Record<string, unknown>).url, 'msg.init.url') : undefined,

@@ -10,7 +10,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { RelaycastError } from '../../lib/errors';
 import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
-import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
 
 interface HlsWatchDef extends NodeDef {
   path: string;
@@ -30,11 +30,6 @@ function stateStoreFor(userDir: string | undefined, nodeId: string): StateStore 
   let store = memoryStores.get(nodeId);
   if (!store) memoryStores.set(nodeId, (store = new MemoryStateStore()));
   return store;
-}
-
-function positiveNumber(value: number | string | undefined, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 export = function (RED: NodeAPI) {

@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { parseUploadInput, Uploader } from '../../lib/upload';
-import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
 import { StatusReporter } from './status-reporter';
@@ -25,11 +25,6 @@ interface R2UploadDef extends NodeDef {
 
 /** How often due deletions are looked for (cheap: an in-memory scan, no request unless one is due). */
 const SWEEP_INTERVAL_MS = 1000;
-
-function positiveNumber(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
 
 export = function (RED: NodeAPI) {
   function R2UploadNode(this: Node, config: R2UploadDef) {
