@@ -6,13 +6,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AnnouncementStore } from './announcements';
+import { AudienceStats, type SwarmAudience } from './audience-stats';
+import { FetcherRotation } from './fetchers';
+import { PlaylistStore, playlistFrame, type PlaylistVersion } from './playlists';
 import { DEFAULT_LIMITS, type SignalingLimits } from './limits';
 import { selectPeers, summarize } from './peer-selection';
 import {
   CLOSE_CODES, NOT_A_VIOLATION, PROTOCOL_VERSION,
   type AnswerMessage, type ClientMessage, type IceMessage, type IceServer, type JoinMessage,
-  type OfferMessage, type ReceiptMessage, type ReceiptPayload, type Role, type SegmentAnnouncement,
-  type SignalErrorCode, type WelcomeMessage,
+  type OfferMessage, type ReceiptMessage, type ReceiptPayload, type ReportMessage, type Role,
+  type SegmentAnnouncement, type SegmentFrame, type ServedMessage, type SignalErrorCode, type StatsMessage,
+  type WelcomeMessage,
 } from './protocol';
 import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
 import { ReceiptValidator } from './receipts';
@@ -45,7 +49,7 @@ export interface SwarmEvent {
 }
 
 export interface AuditEvent {
-  kind: 'violation' | 'receipt' | 'closed';
+  kind: 'violation' | 'receipt' | 'closed' | 'report';
   code: string;
   message: string;
   ip: string;
@@ -53,6 +57,9 @@ export interface AuditEvent {
   stream?: string;
   rendition?: string;
   receipt?: ReceiptMessage;
+  /** kind 'report': the peer accused of sending bad data, and the segment. */
+  accused?: string;
+  sequence?: number;
 }
 
 export interface CoordinatorStats {
@@ -67,6 +74,8 @@ export interface CoordinatorStats {
   receipts: number;
   invalidReceipts: number;
   violations: number;
+  /** Per swarm, what its viewers measured (their stats reports added up). */
+  audience: SwarmAudience[];
 }
 
 export interface CoordinatorOptions {
@@ -102,16 +111,29 @@ export interface Session {
    * neighbours, told when it leaves and bridged to each other. Lazy, bounded.
    */
   neighbours?: Set<string>;
+  /** When this peer's last stats report was accepted. */
+  lastStatsAt?: number;
+  /**
+   * Uploader claims (`served`) of this peer, `${sequence}\n${downloader}` → bytes: the other side
+   * of a receipt, so a receipt is credited no more than the uploader says it sent. Lazy, bounded.
+   */
+  served?: Map<string, number>;
 }
 
 const MAX_PARTNERS = 64;
 const MAX_NEIGHBOURS = 64;
+const MAX_SERVED_CLAIMS = 512;
 
 export class SignalingCoordinator {
   readonly limits: SignalingLimits;
   private readonly registry: SwarmRegistry;
   private readonly announcements: AnnouncementStore;
   private readonly receipts: ReceiptValidator;
+  private readonly playlists: PlaylistStore;
+  private readonly fetchers = new FetcherRotation();
+  private readonly audience = new AudienceStats();
+  /** stream → renditions announced for it: where a new master playlist is pushed. Operator input. */
+  private readonly renditionsByStream = new Map<string, Set<string>>();
   private readonly sessions = new Set<Session>();
   private readonly byPeer = new Map<string, Session>();
   private readonly connectionsPerIp = new Map<string, number>();
@@ -130,6 +152,7 @@ export class SignalingCoordinator {
     // a flow that cycles through stream names forever.
     this.announcements = new AnnouncementStore(this.limits.receiptWindow, Math.max(this.limits.maxSwarms, 1024));
     this.receipts = new ReceiptValidator(this.registry, this.announcements);
+    this.playlists = new PlaylistStore(2 * Math.max(this.limits.maxSwarms, 1024));
     this.lastStats = { at: this.now(), messages: 0 };
   }
 
@@ -223,6 +246,9 @@ export class SignalingCoordinator {
       case 'receipt': this.receipt(session, peer, msg); break;
       case 'peers': this.sendPeers(session, peer, new Set(msg.exclude ?? [])); break;
       case 'leave': this.leaveSwarm(session, 'leave'); break;
+      case 'served': this.served(session, msg); break;
+      case 'stats': this.viewerStats(session, peer, msg); break;
+      case 'report': this.report(session, peer, msg); break;
     }
   }
 
@@ -279,6 +305,7 @@ export class SignalingCoordinator {
       latest: msg.have && msg.have.length > 0 ? Math.max(...msg.have) : -1,
     };
     if (supporter !== undefined) peer.supporter = supporter;
+    if (msg.upload === false) peer.uploads = false;
     if (!this.registry.addPeer(peer)) {
       this.error(session, 'E_SIGNAL_SWARM_FULL', `this swarm has its maximum of ${this.limits.maxPeersPerSwarm} peers`);
       return;
@@ -298,8 +325,12 @@ export class SignalingCoordinator {
       peers: this.introduce(session, peer, new Set()),
       iceServers: this.options.iceServers ?? [],
       segments: this.announcements.latest(key, this.limits.segmentsInWelcome).map(withoutStream),
+      playlists: this.playlists.forJoin(msg.stream, msg.rendition),
       heartbeatMs: this.limits.heartbeatMs,
-      limits: { maxMessageBytes: this.limits.maxMessageBytes, ratePerSecond: this.limits.ratePerSecond, burst: this.limits.burst },
+      limits: {
+        maxMessageBytes: this.limits.maxMessageBytes, ratePerSecond: this.limits.ratePerSecond, burst: this.limits.burst,
+        statsIntervalMs: this.limits.statsIntervalMs,
+      },
     };
     this.send(session, JSON.stringify(welcome));
     this.emitSwarm('join', session, peer, undefined);
@@ -331,8 +362,15 @@ export class SignalingCoordinator {
     session.peer = undefined;
     session.pendingOffers = undefined;
     session.partners = undefined;
+    session.served = undefined;
+    session.lastStatsAt = undefined;
     const remaining = this.registry.removePeer(peer);
     this.byPeer.delete(peer.id);
+    this.audience.peerLeft(peer.swarmKey, peer.id);
+    if (remaining === 0) {
+      this.audience.swarmEmptied(peer.swarmKey);
+      this.fetchers.forget(peer.swarmKey);
+    }
     if (session.neighbours) this.bridgeNeighbours(session, peer);
     this.emitSwarm('leave', session, peer, reason, remaining);
   }
@@ -432,7 +470,8 @@ export class SignalingCoordinator {
   // ---- receipts and announcements -----------------------------------------------------------------
 
   private receipt(session: Session, peer: PeerRecord, msg: ReceiptMessage): void {
-    const verdict = this.receipts.check(peer, session.stream!, session.rendition!, msg, new Date(this.now()));
+    const uploaderClaim = this.byPeer.get(msg.from)?.served?.get(`${msg.sequence}\n${peer.id}`);
+    const verdict = this.receipts.check(peer, session.stream!, session.rendition!, msg, new Date(this.now()), uploaderClaim);
     if (verdict.ok) {
       this.counters.receipts++;
       this.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
@@ -447,18 +486,66 @@ export class SignalingCoordinator {
     this.error(session, verdict.code, verdict.message);
   }
 
-  /** Pushes a new segment to its swarm. Returns the number of peers told (0 for a replay). */
+  /** The uploader's claim for one delivery; kept until the downloader's receipt is checked against it. */
+  private served(session: Session, msg: ServedMessage): void {
+    const claims = session.served ?? (session.served = new Map());
+    const key = `${msg.sequence}\n${msg.to}`;
+    claims.delete(key);
+    claims.set(key, msg.bytes);
+    if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
+  }
+
+  private viewerStats(session: Session, peer: PeerRecord, msg: StatsMessage): void {
+    const now = this.now();
+    if (session.lastStatsAt !== undefined && now - session.lastStatsAt < this.limits.statsIntervalMs / 2) {
+      this.violation(session, 'E_SIGNAL_RATE_LIMITED', `stats reports at most once per ${this.limits.statsIntervalMs} ms`, true);
+      return;
+    }
+    session.lastStatsAt = now;
+    this.audience.record(peer.swarmKey, session.stream!, session.rendition!, peer.id, msg);
+  }
+
+  private report(session: Session, peer: PeerRecord, msg: ReportMessage): void {
+    this.options.onAudit?.({
+      kind: 'report', code: `PEER_BAD_${msg.reason.toUpperCase()}`,
+      message: `peer ${msg.peer} sent data for segment ${msg.sequence} that failed the ${msg.reason} check`,
+      ip: session.ip, peer: peer.id, stream: session.stream, rendition: session.rendition,
+      accused: msg.peer, sequence: msg.sequence,
+    });
+  }
+
+  /** Pushes a new segment to its swarm, naming who fetches it first. Returns the peers told (0 for a replay). */
   announce(a: SegmentAnnouncement): number {
     if (!this.announcements.add(a)) return 0;
     this.counters.announcements++;
+    this.rememberRendition(a.stream, a.rendition);
     const key = swarmKeyOf(a.stream, a.rendition);
     this.receipts.prune(key);
-    const frame = JSON.stringify({
+    const members = this.registry.members(key);
+    const frame: SegmentFrame = {
       type: 'segment', sequence: a.sequence, rendition: a.rendition, url: a.url, size: a.size, sha256: a.sha256, duration: a.duration,
-    });
+      fetchers: this.fetchers.choose(key, this.registry.supporters(key), members),
+    };
+    return this.broadcast(key, JSON.stringify(frame));
+  }
+
+  /**
+   * Pushes a playlist version to the peers that play it: a media playlist to its swarm, a master
+   * playlist to every swarm of its stream. Returns the peers told (0 when it did not change).
+   */
+  pushPlaylist(version: PlaylistVersion): number {
+    if (!this.playlists.set(version)) return 0;
+    const frame = playlistFrame(version);
+    if (version.rendition !== null) return this.broadcast(swarmKeyOf(version.stream, version.rendition), frame);
+    let told = 0;
+    for (const rendition of this.renditionsByStream.get(version.stream) ?? []) told += this.broadcast(swarmKeyOf(version.stream, rendition), frame);
+    return told;
+  }
+
+  private broadcast(swarmKey: string, frame: string): number {
     let told = 0;
     // Copy: a send can close a slow consumer, which removes it from the member array mid-loop.
-    for (const member of this.registry.members(key).slice()) {
+    for (const member of this.registry.members(swarmKey).slice()) {
       const target = this.byPeer.get(member.id);
       if (target) {
         this.send(target, frame);
@@ -466,6 +553,19 @@ export class SignalingCoordinator {
       }
     }
     return told;
+  }
+
+  private rememberRendition(stream: string, rendition: string): void {
+    let renditions = this.renditionsByStream.get(stream);
+    if (!renditions) {
+      // Operator input; the bound only guards against a flow cycling through stream names.
+      if (this.renditionsByStream.size >= Math.max(this.limits.maxSwarms, 1024)) {
+        this.renditionsByStream.delete(this.renditionsByStream.keys().next().value as string);
+      }
+      renditions = new Set();
+      this.renditionsByStream.set(stream, renditions);
+    }
+    if (renditions.size < 64) renditions.add(rendition);
   }
 
   // ---- liveness, stats, shutdown --------------------------------------------------------------------
@@ -498,6 +598,7 @@ export class SignalingCoordinator {
       swarms: this.registry.swarmCount(),
       messagesPerSecond: Math.round(rate * 10) / 10,
       ...this.counters,
+      audience: this.audience.summary(),
     };
   }
 

@@ -33,6 +33,8 @@ export interface SignalingLimits {
   maxPendingOffers: number;
   /** Server→client bytes queued on one connection before it is closed as a slow consumer. */
   maxBufferedBytes: number;
+  /** A viewer's stats report is accepted at most once per this interval (half of it, for timer jitter). */
+  statsIntervalMs: number;
   /** false: peers may only join swarms that have had a segment announced (no swarm squatting). */
   openSwarms: boolean;
 }
@@ -56,5 +58,6 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   offerTtlMs: 30_000,
   maxPendingOffers: 32,
   maxBufferedBytes: 1024 * 1024,
+  statsIntervalMs: 5_000,
   openSwarms: false,
 });

@@ -1,10 +1,10 @@
 /**
- * Relaycast signaling protocol, version 1: the wire vocabulary shared by the coordinator (server),
+ * Relaycast signaling protocol, version 2: the wire vocabulary shared by the coordinator (server),
  * the viewer loader (browser) and the tests. docs/signaling-protocol.md is the prose version of this
  * file; keep the two in step.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /**
  * WebSocket close codes. 4000–4999 is the range RFC 6455 leaves to applications. 1009 (message too
@@ -88,6 +88,13 @@ export const BOUNDS = {
   maxSdpMLineIndex: 255,
   /** have lists, join's have list and peers' exclude list. */
   maxListItems: 64,
+  /** Largest counter a stats report may carry (2^53 − 1 is the safe-integer bound). */
+  maxCounter: Number.MAX_SAFE_INTEGER,
+  /** Largest latency a stats report may carry, in ms (an hour: anything more is a broken clock). */
+  maxLatencyMs: 3_600_000,
+  maxStalls: 1_000_000,
+  maxPeersReported: 1024,
+  reportReasons: ['hash', 'size', 'protocol'] as readonly string[],
 } as const;
 
 export interface SegmentAnnouncement {
@@ -119,6 +126,8 @@ export interface JoinMessage {
   role: Role;
   token?: string;
   have?: number[];
+  /** false: this peer uploads nothing (metered link), so the server never names it a fetcher. */
+  upload?: boolean;
 }
 export interface OfferMessage { type: 'offer'; to: string; offerId: string; sdp: string }
 export interface AnswerMessage { type: 'answer'; to: string; offerId: string; sdp: string }
@@ -126,12 +135,27 @@ export interface IceMessage { type: 'ice'; to: string; offerId: string; candidat
 export interface HaveMessage { type: 'have'; sequences: number[] }
 export interface ReceiptMessage { type: 'receipt'; sequence: number; from: string; bytes: number }
 export interface PeersRequestMessage { type: 'peers'; exclude?: string[] }
+/** The uploader's side of a delivery: "I sent `bytes` of segment `sequence` to peer `to`". */
+export interface ServedMessage { type: 'served'; sequence: number; to: string; bytes: number }
+/** A viewer's running totals since it joined this swarm (bounded, at most one per statsIntervalMs). */
+export interface StatsMessage {
+  type: 'stats';
+  httpBytes: number;
+  p2pBytes: number;
+  uploadedBytes: number;
+  stalls: number;
+  peers: number;
+  latencyMs?: number;
+}
+/** "Peer `peer` sent me bytes that failed verification": the reporter has already dropped it. */
+export interface ReportMessage { type: 'report'; peer: string; sequence: number; reason: 'hash' | 'size' | 'protocol' }
 export interface LeaveMessage { type: 'leave' }
 export interface HeartbeatMessage { type: 'heartbeat' }
 
 export type ClientMessage =
   | JoinMessage | OfferMessage | AnswerMessage | IceMessage | HaveMessage
-  | ReceiptMessage | PeersRequestMessage | LeaveMessage | HeartbeatMessage;
+  | ReceiptMessage | PeersRequestMessage | LeaveMessage | HeartbeatMessage
+  | ServedMessage | StatsMessage | ReportMessage;
 
 export type ClientMessageType = ClientMessage['type'];
 
@@ -146,6 +170,20 @@ export interface PeerSummary {
 
 export interface IceServer { urls: string | string[]; username?: string; credential?: string }
 
+/** A playlist version as manifest rendered it, byte for byte; rendition null = the master playlist. */
+export interface PlaylistFrame {
+  type: 'playlist';
+  rendition: string | null;
+  text: string;
+  ended: boolean;
+}
+
+/** Server → client `segment`: an announcement plus the peers asked to fetch it first over HTTP. */
+export interface SegmentFrame extends Omit<SegmentAnnouncement, 'stream'> {
+  type: 'segment';
+  fetchers: string[];
+}
+
 export interface WelcomeMessage {
   type: 'welcome';
   v: number;
@@ -156,8 +194,10 @@ export interface WelcomeMessage {
   peers: PeerSummary[];
   iceServers: IceServer[];
   segments: Array<Omit<SegmentAnnouncement, 'stream'>>;
+  /** The latest master playlist of the stream and media playlist of this swarm, when known. */
+  playlists: Array<Omit<PlaylistFrame, 'type'>>;
   heartbeatMs: number;
-  limits: { maxMessageBytes: number; ratePerSecond: number; burst: number };
+  limits: { maxMessageBytes: number; ratePerSecond: number; burst: number; statsIntervalMs: number };
 }
 
 // ---- msgs the node emits ------------------------------------------------------------------------
@@ -171,7 +211,10 @@ export interface ReceiptPayload {
   sequence: number;
   sha256: string;
   segmentSize: number;
+  /** Credited bytes: the downloader's figure, or the uploader's `served` figure when that is smaller. */
   bytes: number;
+  /** What the uploader said it sent, when its `served` claim reached the server before the receipt. */
+  uploaderClaimed?: number;
   uploader: { peer: string; role: Role; supporter?: string };
   downloader: { peer: string; role: Role; supporter?: string };
   /** ISO 8601, server clock. */

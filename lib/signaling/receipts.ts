@@ -26,7 +26,11 @@ export class ReceiptValidator {
     private readonly announcements: AnnouncementStore,
   ) {}
 
-  check(downloader: PeerRecord, stream: string, rendition: string, receipt: ReceiptMessage, now: Date): ReceiptVerdict {
+  /**
+   * `uploaderClaim`: the bytes the uploader said (`served`) it sent this downloader for this segment,
+   * when it said so; the credited bytes are then the smaller of the two claims.
+   */
+  check(downloader: PeerRecord, stream: string, rendition: string, receipt: ReceiptMessage, now: Date, uploaderClaim?: number): ReceiptVerdict {
     const swarmKey = downloader.swarmKey;
     const segment = this.announcements.find(swarmKey, receipt.sequence);
     if (!segment) {
@@ -61,7 +65,8 @@ export class ReceiptValidator {
         sequence: receipt.sequence,
         sha256: segment.sha256,
         segmentSize: segment.size,
-        bytes: receipt.bytes,
+        bytes: uploaderClaim === undefined ? receipt.bytes : Math.min(receipt.bytes, uploaderClaim),
+        ...(uploaderClaim === undefined ? {} : { uploaderClaimed: uploaderClaim }),
         uploader: party(uploader),
         downloader: party(downloader),
         receivedAt: now.toISOString(),

@@ -17,6 +17,8 @@ export interface PeerRecord {
   /** How many peers have been given this peer in a list (load spreading for peer selection). */
   introductions: number;
   joinedAt: number;
+  /** false when the peer said it uploads nothing (join `upload: false`): never named a fetcher. */
+  uploads?: boolean;
 }
 
 export interface SwarmInfo {

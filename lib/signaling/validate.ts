@@ -19,7 +19,7 @@ export class ProtocolViolation extends Error {
 type Obj = Record<string, unknown>;
 
 const ALLOWED_KEYS: Record<ClientMessage['type'], ReadonlySet<string>> = {
-  join: new Set(['type', 'v', 'stream', 'rendition', 'role', 'token', 'have']),
+  join: new Set(['type', 'v', 'stream', 'rendition', 'role', 'token', 'have', 'upload']),
   offer: new Set(['type', 'to', 'offerId', 'sdp']),
   answer: new Set(['type', 'to', 'offerId', 'sdp']),
   ice: new Set(['type', 'to', 'offerId', 'candidate']),
@@ -28,6 +28,9 @@ const ALLOWED_KEYS: Record<ClientMessage['type'], ReadonlySet<string>> = {
   peers: new Set(['type', 'exclude']),
   leave: new Set(['type']),
   heartbeat: new Set(['type']),
+  served: new Set(['type', 'sequence', 'to', 'bytes']),
+  stats: new Set(['type', 'httpBytes', 'p2pBytes', 'uploadedBytes', 'stalls', 'peers', 'latencyMs']),
+  report: new Set(['type', 'peer', 'sequence', 'reason']),
 };
 
 function bad(field: string, expectation: string): ProtocolViolation {
@@ -76,6 +79,15 @@ function boundedString(obj: Obj, field: string, maxChars: number): string {
 function sequenceNumber(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw bad(field, 'a non-negative integer');
   return value;
+}
+
+function boundedInteger(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) throw bad(field, `an integer from ${min} to ${max}`);
+  return value;
+}
+
+function positiveBytes(value: unknown): number {
+  return boundedInteger(value, 'bytes', 1, BOUNDS.maxCounter);
 }
 
 function sequenceList(value: unknown, field: string): number[] {
@@ -147,6 +159,7 @@ export function parseClientMessage(text: string): ClientMessage {
       if (obj.role === 'supporter') boundedString(obj, 'token', BOUNDS.tokenMaxChars);
       else if (obj.token !== undefined) throw bad('token', "absent when role is 'viewer'");
       if (obj.have !== undefined) sequenceList(obj.have, 'have');
+      if (obj.upload !== undefined && typeof obj.upload !== 'boolean') throw bad('upload', 'a boolean');
       break;
     }
     case 'offer':
@@ -167,10 +180,25 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'receipt': {
       sequenceNumber(obj.sequence, 'sequence');
       peerId(obj, 'from');
-      const bytes = obj.bytes;
-      if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes <= 0) throw bad('bytes', 'a positive integer');
+      positiveBytes(obj.bytes);
       break;
     }
+    case 'served':
+      sequenceNumber(obj.sequence, 'sequence');
+      peerId(obj, 'to');
+      positiveBytes(obj.bytes);
+      break;
+    case 'stats':
+      for (const field of ['httpBytes', 'p2pBytes', 'uploadedBytes'] as const) boundedInteger(obj[field], field, 0, BOUNDS.maxCounter);
+      boundedInteger(obj.stalls, 'stalls', 0, BOUNDS.maxStalls);
+      boundedInteger(obj.peers, 'peers', 0, BOUNDS.maxPeersReported);
+      if (obj.latencyMs !== undefined) boundedInteger(obj.latencyMs, 'latencyMs', 0, BOUNDS.maxLatencyMs);
+      break;
+    case 'report':
+      peerId(obj, 'peer');
+      sequenceNumber(obj.sequence, 'sequence');
+      if (typeof obj.reason !== 'string' || !BOUNDS.reportReasons.includes(obj.reason)) throw bad('reason', `one of ${BOUNDS.reportReasons.join(', ')}`);
+      break;
     case 'peers':
       if (obj.exclude !== undefined) {
         if (!Array.isArray(obj.exclude) || obj.exclude.length > BOUNDS.maxListItems) {

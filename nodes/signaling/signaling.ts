@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { announcementFromMsg } from '../../lib/signaling/announcements';
+import { playlistFromMsg } from '../../lib/signaling/playlists';
 import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
 import { CLOSE_CODES } from '../../lib/signaling/protocol';
 import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
@@ -176,7 +177,10 @@ export = function (RED: NodeAPI) {
 
     onInputAsync(node, async (msg) => {
       const announcement = announcementFromMsg(msg as { topic?: unknown; segment?: unknown });
+      // The segment first: a peer must know a segment's hash before any playlist lists it.
       if (announcement) coordinator.announce(announcement);
+      const playlist = playlistFromMsg(msg as { topic?: unknown; payload?: unknown; playlist?: unknown });
+      if (playlist) coordinator.pushPlaylist(playlist);
     }, () => {
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.badInput' });
       dirty = true; // the peer count returns at the next refresh

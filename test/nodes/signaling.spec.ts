@@ -18,7 +18,8 @@ const SHA = 'c'.repeat(64);
 function segmentMsg(sequence: number, rendition = '720p', byteLength = 4000) {
   return {
     topic: 'playlist',
-    payload: '#EXTM3U',
+    payload: '#EXTM3U\n',
+    playlist: { stream: 'live', rendition, ended: false },
     segment: {
       stream: 'live', rendition, session: 's1', encoderSequence: sequence, sequence, duration: 2,
       byteLength, sha256: SHA, uri: `seg${sequence}.ts`, path: `/tmp/seg${sequence}.ts`, contentType: 'video/mp2t',
@@ -93,6 +94,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(wa.peers, []);
     assert.deepEqual(wa.iceServers, [{ urls: 'stun:stun.example.org:3478' }]);
     assert.deepEqual(wa.segments, [{ sequence: 1, rendition: '720p', url: 'https://media.example/live/720p/1.ts', size: 4000, sha256: SHA, duration: 2 }]);
+    assert.deepEqual(wa.playlists, [{ rendition: '720p', text: '#EXTM3U\n', ended: false }], 'the media playlist from the input, byte for byte');
     const wb = await b.join();
     assert.deepEqual(wb.peers, [{ peer: a.id, role: 'viewer', latest: -1 }]);
 
@@ -106,8 +108,12 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     // A plain segment msg from r2-upload announces too.
     helper.getNode('sig').receive({ ...segmentMsg(2), topic: 'segment', payload: Buffer.from('x') });
     const expected = { type: 'segment', sequence: 2, rendition: '720p', url: 'https://media.example/live/720p/2.ts', size: 4000, sha256: SHA, duration: 2 };
-    assert.deepEqual(await a.next(), expected);
-    assert.deepEqual(await b.next(), expected);
+    const [toA, toB] = [await a.next(), await b.next()];
+    assert.deepEqual(toA, toB);
+    // One of the two is named to fetch it first over HTTP (protocol v2).
+    assert.equal((toA.fetchers as string[]).length, 1);
+    assert.ok([a.id, b.id].includes((toA.fetchers as string[])[0]));
+    assert.deepEqual({ ...toA, fetchers: undefined }, { ...expected, fetchers: undefined });
 
     b.send({ type: 'receipt', sequence: 2, from: a.id, bytes: 4000 });
     assert.deepEqual(await b.next(), { type: 'receipt-ack', sequence: 2, from: a.id });
@@ -173,7 +179,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
       [{ type: 'answer', to: a.id, offerId: 'never-offered', sdp: 'v=0' }, 'E_SIGNAL_NO_OFFER'],
       [{ type: 'offer', to: other.id, offerId: 'cross', sdp: 'v=0' }, 'E_SIGNAL_UNKNOWN_PEER'],
       [{ type: 'ice', to: a.id, offerId: 'o', candidate: null }, 'E_SIGNAL_NO_SESSION'],
-      [{ type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer' }, 'E_SIGNAL_ALREADY_JOINED'],
+      [{ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' }, 'E_SIGNAL_ALREADY_JOINED'],
     ];
     for (const [msg, code] of cases) {
       bad.send(msg);
@@ -221,9 +227,9 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await a.join(); await b.join();
     const c = client('/signal', origin);
     await c.opened;
-    c.send({ type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer' });
+    c.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((await c.next()).code, 'E_SIGNAL_SWARM_FULL');
-    c.send({ type: 'join', v: 1, stream: 'live', rendition: '360p', role: 'viewer' });
+    c.send({ type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'viewer' });
     assert.equal((await c.next()).code, 'E_SIGNAL_TOO_MANY_SWARMS');
     const d = client('/signal', origin);
     await d.opened;
@@ -244,7 +250,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const out = await start({}, { supporterTokens: 'alice:alice-token-0123456789\nbob:bob-token-0123456789' });
     const s = client(); const v = client(); const intruder = client();
     await s.opened; await intruder.opened;
-    intruder.send({ type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
+    intruder.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
     assert.equal((await intruder.next()).code, 'E_SIGNAL_UNAUTHORIZED');
     const ws = await s.join('live', '720p', { role: 'supporter', token: 'alice-token-0123456789' });
     assert.equal(ws.role, 'supporter');

@@ -6,22 +6,22 @@ describe('signaling coordinator: join and welcome', () => {
   it('refuses a swarm nobody announced, then welcomes with id, peers, ICE servers and latest segments', () => {
     const h = harness({ iceServers: [{ urls: 'stun:stun.example:3478' }], limits: { segmentsInWelcome: 2 } });
     const early = h.connect();
-    h.send(early, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(early, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(early.t.take().map((f) => f.code), ['E_SIGNAL_UNKNOWN_SWARM']);
     h.announce(1); h.announce(2); const a3 = h.announce(3);
     const first = h.join();
     const second = h.connect();
-    h.send(second, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer', have: [2, 3] });
+    h.send(second, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer', have: [2, 3] });
     const welcome = second.t.take()[0];
     assert.equal(welcome.type, 'welcome');
-    assert.equal(welcome.v, 1);
+    assert.equal(welcome.v, 2);
     assert.match(welcome.peer as string, /^[A-Za-z0-9_-]{12}$/);
     assert.notEqual(welcome.peer, first.id);
     assert.deepEqual(welcome.peers, [{ peer: first.id, role: 'viewer', latest: -1 }]);
     assert.deepEqual(welcome.iceServers, [{ urls: 'stun:stun.example:3478' }]);
     assert.deepEqual((welcome.segments as unknown[]).map((s) => (s as { sequence: number }).sequence), [2, 3]);
     assert.deepEqual((welcome.segments as unknown[])[1], { sequence: 3, rendition: '720p', url: a3.url, size: 1000, sha256: a3.sha256, duration: 2 });
-    assert.deepEqual(welcome.limits, { maxMessageBytes: 16384, ratePerSecond: 20, burst: 100 });
+    assert.deepEqual(welcome.limits, { maxMessageBytes: 16384, ratePerSecond: 20, burst: 100, statsIntervalMs: 5000 });
     assert.deepEqual(h.swarm.map((e) => [e.event, e.swarmPeers, e.totalPeers, e.swarms]), [['join', 1, 1, 1], ['join', 2, 2, 1]]);
   });
 
@@ -30,9 +30,9 @@ describe('signaling coordinator: join and welcome', () => {
     h.announce(1); h.announce(1, 'other');
     h.join(); h.join();
     const third = h.connect();
-    h.send(third, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(third, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal(third.t.take()[0].code, 'E_SIGNAL_SWARM_FULL');
-    h.send(third, { type: 'join', v: 1, stream: 'other', rendition: '720p', role: 'viewer' });
+    h.send(third, { type: 'join', v: 2, stream: 'other', rendition: '720p', role: 'viewer' });
     assert.equal(third.t.take()[0].code, 'E_SIGNAL_TOO_MANY_SWARMS');
     assert.equal(third.t.closed, undefined);
   });
@@ -41,11 +41,11 @@ describe('signaling coordinator: join and welcome', () => {
     const h = harness({ verifySupporter: async (token) => (token === 'good-token-0123456789' ? 'alice' : null) });
     h.announce(1);
     const bad = h.connect();
-    h.send(bad, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'supporter', token: 'guess' });
+    h.send(bad, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'guess' });
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(bad.t.take().map((f) => f.code), ['E_SIGNAL_UNAUTHORIZED']);
     const good = h.connect();
-    h.send(good, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(good, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((r) => setImmediate(r));
     assert.equal(good.t.last().type, 'welcome');
     assert.equal(good.t.last().role, 'supporter');
@@ -53,7 +53,7 @@ describe('signaling coordinator: join and welcome', () => {
     // A viewer joining now is pointed at the supporter first.
     h.join(); h.join();
     const v = h.connect();
-    h.send(v, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(v, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((v.t.last().peers as Array<{ role: string }>)[0].role, 'supporter');
   });
 });
@@ -160,7 +160,7 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     const a = h.join(); const other = h.join('live', '360p');
     const seg = h.announce(2);
     h.announce(2); // a replayed playlist msg
-    assert.deepEqual(a.t.take(), [{ type: 'segment', sequence: 2, rendition: '720p', url: seg.url, size: 1000, sha256: seg.sha256, duration: 2 }]);
+    assert.deepEqual(a.t.take(), [{ type: 'segment', sequence: 2, rendition: '720p', url: seg.url, size: 1000, sha256: seg.sha256, duration: 2, fetchers: [a.id] }]);
     assert.deepEqual(other.t.take(), []);
   });
 

@@ -41,7 +41,7 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
   const send = (client: { s: Session }, msg: unknown): void => c.message(client.s, JSON.stringify(msg), false);
   const join = (stream = 'live', rendition = '720p', ip = '10.0.0.1'): Client => {
     const { t, s } = connect(ip);
-    send({ s }, { type: 'join', v: 1, stream, rendition, role: 'viewer' });
+    send({ s }, { type: 'join', v: 2, stream, rendition, role: 'viewer' });
     const welcome = t.frames.find((f) => f.type === 'welcome');
     if (!welcome) throw new Error(`join failed: ${JSON.stringify(t.frames)}`);
     t.take();

@@ -62,7 +62,7 @@ describe('signaling registry and peer selection', () => {
     };
     const add = () => {
       const { t, s } = h.connect();
-      h.send({ s }, { type: 'join', v: 1, stream: 'live', rendition: '720p', role: 'viewer' });
+      h.send({ s }, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
       const id = t.frames[0].peer as string;
       const c = { t, s, id };
       clients.set(id, c); edges.set(id, new Set());

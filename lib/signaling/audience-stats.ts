@@ -1,0 +1,93 @@
+/**
+ * What the audience itself measured: each viewer reports its running totals (bytes by source, bytes
+ * uploaded, stalls, latency) and this adds them up per swarm, so the operator sees the real offload
+ * and stalls rather than a model of them. Reports are cumulative per join, so a lost report loses
+ * nothing; totals of peers that left are kept until the swarm empties.
+ */
+import type { StatsMessage } from './protocol';
+
+export interface AudienceTotals {
+  httpBytes: number;
+  p2pBytes: number;
+  uploadedBytes: number;
+  stalls: number;
+}
+
+export interface SwarmAudience extends AudienceTotals {
+  stream: string;
+  rendition: string;
+  /** Peers whose latest report is counted. */
+  reporting: number;
+  /** Share of segment bytes that came from peers, 0–1 (null before any byte). */
+  p2pShare: number | null;
+  /** Mean of the reporting peers' latest latency figures, ms (null when none reported one). */
+  latencyMs: number | null;
+}
+
+interface SwarmEntry {
+  stream: string;
+  rendition: string;
+  departed: AudienceTotals;
+  reports: Map<string, StatsMessage>;
+}
+
+const ZERO: AudienceTotals = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 };
+
+export class AudienceStats {
+  private readonly swarms = new Map<string, SwarmEntry>();
+
+  record(swarmKey: string, stream: string, rendition: string, peer: string, report: StatsMessage): void {
+    let entry = this.swarms.get(swarmKey);
+    if (!entry) {
+      entry = { stream, rendition, departed: { ...ZERO }, reports: new Map() };
+      this.swarms.set(swarmKey, entry);
+    }
+    entry.reports.set(peer, report);
+  }
+
+  /** The peer left: its last figures stay in the swarm's totals. */
+  peerLeft(swarmKey: string, peer: string): void {
+    const entry = this.swarms.get(swarmKey);
+    const last = entry?.reports.get(peer);
+    if (!entry || !last) return;
+    entry.reports.delete(peer);
+    add(entry.departed, last);
+  }
+
+  swarmEmptied(swarmKey: string): void {
+    this.swarms.delete(swarmKey);
+  }
+
+  summary(): SwarmAudience[] {
+    const out: SwarmAudience[] = [];
+    for (const entry of this.swarms.values()) {
+      const totals = { ...entry.departed };
+      let latencySum = 0;
+      let latencyCount = 0;
+      for (const report of entry.reports.values()) {
+        add(totals, report);
+        if (report.latencyMs !== undefined) {
+          latencySum += report.latencyMs;
+          latencyCount++;
+        }
+      }
+      const segmentBytes = totals.httpBytes + totals.p2pBytes;
+      out.push({
+        stream: entry.stream,
+        rendition: entry.rendition,
+        reporting: entry.reports.size,
+        ...totals,
+        p2pShare: segmentBytes > 0 ? totals.p2pBytes / segmentBytes : null,
+        latencyMs: latencyCount > 0 ? Math.round(latencySum / latencyCount) : null,
+      });
+    }
+    return out;
+  }
+}
+
+function add(into: AudienceTotals, from: AudienceTotals): void {
+  into.httpBytes += from.httpBytes;
+  into.p2pBytes += from.p2pBytes;
+  into.uploadedBytes += from.uploadedBytes;
+  into.stalls += from.stalls;
+}

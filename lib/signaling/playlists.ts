@@ -1,0 +1,83 @@
+/**
+ * The latest playlist versions the swarm is told about: the master playlist of each stream and the
+ * media playlist of each swarm, exactly as manifest rendered them. A joining peer gets both in its
+ * welcome, and every new version is pushed to the swarm, so viewers in a swarm need not poll the
+ * origin for playlists. Playlists come from the operator's flow (manifest's output), never from
+ * clients; the bounds only guard against a flow that cycles through stream names forever.
+ */
+import { RelaycastError } from '../errors';
+import { BOUNDS, type PlaylistFrame } from './protocol';
+import { swarmKeyOf } from './registry';
+
+/** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. */
+export const MAX_PUSHED_PLAYLIST_CHARS = 256 * 1024;
+
+export interface PlaylistVersion {
+  stream: string;
+  /** null for the master playlist. */
+  rendition: string | null;
+  text: string;
+  ended: boolean;
+}
+
+export class PlaylistStore {
+  /** `stream` (master) or `stream/rendition` (media) → latest version, least recently updated first. */
+  private readonly latest = new Map<string, PlaylistVersion>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** Records a version; false when it is too large to push or repeats the current one. */
+  set(version: PlaylistVersion): boolean {
+    if (version.text.length > MAX_PUSHED_PLAYLIST_CHARS) {
+      this.latest.delete(keyOf(version.stream, version.rendition));
+      return false;
+    }
+    const key = keyOf(version.stream, version.rendition);
+    const current = this.latest.get(key);
+    if (current && current.text === version.text && current.ended === version.ended) return false;
+    this.latest.delete(key);
+    this.latest.set(key, version);
+    if (this.latest.size > this.maxEntries) this.latest.delete(this.latest.keys().next().value as string);
+    return true;
+  }
+
+  /** What a peer joining stream/rendition is given: the master first, then its media playlist. */
+  forJoin(stream: string, rendition: string): Array<Omit<PlaylistFrame, 'type'>> {
+    const out: Array<Omit<PlaylistFrame, 'type'>> = [];
+    for (const version of [this.latest.get(keyOf(stream, null)), this.latest.get(keyOf(stream, rendition))]) {
+      if (version) out.push(frameBody(version));
+    }
+    return out;
+  }
+}
+
+export function playlistFrame(version: PlaylistVersion): string {
+  const frame: PlaylistFrame = { type: 'playlist', ...frameBody(version) };
+  return JSON.stringify(frame);
+}
+
+function frameBody(version: PlaylistVersion): Omit<PlaylistFrame, 'type'> {
+  return { rendition: version.rendition, text: version.text, ended: version.ended };
+}
+
+function keyOf(stream: string, rendition: string | null): string {
+  return rendition === null ? stream : swarmKeyOf(stream, rendition);
+}
+
+/**
+ * The playlist version carried by one of manifest's `playlist` msgs; null for any other msg.
+ * A playlist msg that is not manifest's shape is an input error (Catch sees it).
+ */
+export function playlistFromMsg(msg: { topic?: unknown; payload?: unknown; playlist?: unknown }): PlaylistVersion | null {
+  if (msg.topic !== 'playlist') return null;
+  const info = msg.playlist as { stream?: unknown; rendition?: unknown; ended?: unknown } | undefined;
+  const fail = (what: string): never => { throw new RelaycastError('E_SIGNAL_INPUT', `playlist msg: ${what}`); };
+  if (typeof msg.payload !== 'string' || !msg.payload.startsWith('#EXTM3U')) fail('msg.payload must be the playlist text (#EXTM3U…)');
+  if (!info || typeof info !== 'object') fail('msg.playlist is missing (expected a msg from relaycast-manifest)');
+  const { stream, rendition, ended } = info as { stream?: unknown; rendition?: unknown; ended?: unknown };
+  if (typeof stream !== 'string' || stream.length === 0 || stream.length > BOUNDS.streamMaxChars || !BOUNDS.idChars.test(stream)) fail('msg.playlist.stream must be a stream id');
+  if (rendition !== null && (typeof rendition !== 'string' || rendition.length === 0 || rendition.length > BOUNDS.renditionMaxChars || !BOUNDS.idChars.test(rendition))) {
+    fail('msg.playlist.rendition must be a rendition id or null (master)');
+  }
+  return { stream: stream as string, rendition: rendition as string | null, text: msg.payload as string, ended: ended === true };
+}

@@ -1,0 +1,159 @@
+// Protocol v2's swarm feed: playlists over the socket, named fetchers, audience stats, uploader claims
+// and bad-peer reports, driven through the coordinator with fake transports and clock.
+import assert from 'node:assert/strict';
+import { fetcherCount } from '../../../lib/signaling/fetchers';
+import { MAX_PUSHED_PLAYLIST_CHARS, playlistFromMsg } from '../../../lib/signaling/playlists';
+import { parseClientMessage } from '../../../lib/signaling/validate';
+import { harness } from './harness';
+
+const media = (n: number): string => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${n}\n#EXTINF:2,\nseg${n}.ts\n`;
+const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000\n720p.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=400000\n360p.m3u8\n';
+
+describe('signaling coordinator: playlists over the swarm socket', () => {
+  it('welcomes with the latest master and media playlist, byte for byte, and pushes each new version once', () => {
+    const h = harness();
+    h.announce(1); h.announce(1, 'live', '360p');
+    h.c.pushPlaylist({ stream: 'live', rendition: null, text: master, ended: false });
+    h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
+    const a = h.connect();
+    h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    const welcome = a.t.take()[0];
+    assert.deepEqual(welcome.playlists, [
+      { rendition: null, text: master, ended: false },
+      { rendition: '720p', text: media(1), ended: false },
+    ]);
+    const low = h.join('live', '360p');
+    assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false }), 1);
+    assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false }), 0, 'an unchanged version is not pushed again');
+    assert.deepEqual(a.t.take(), [{ type: 'playlist', rendition: '720p', text: media(2), ended: false }]);
+    assert.deepEqual(low.t.take(), [], 'a media playlist reaches only its own swarm');
+    // A new master reaches every swarm of the stream.
+    const master2 = master.replace('900000', '950000');
+    assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: null, text: master2, ended: false }), 2);
+    assert.equal(low.t.take()[0].text, master2);
+    assert.equal(a.t.take()[0].text, master2);
+  });
+
+  it('does not push a playlist too large for the socket, and forgets the older copy so nobody serves it stale', () => {
+    const h = harness();
+    h.announce(1);
+    h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
+    const huge = media(2) + '#'.repeat(MAX_PUSHED_PLAYLIST_CHARS);
+    assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: huge, ended: false }), 0);
+    const a = h.connect();
+    h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(a.t.take()[0].playlists, []);
+  });
+
+  it('reads manifest playlist msgs and refuses malformed ones with E_SIGNAL_INPUT', () => {
+    assert.deepEqual(
+      playlistFromMsg({ topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: null, ended: false } }),
+      { stream: 'live', rendition: null, text: master, ended: false });
+    assert.equal(playlistFromMsg({ topic: 'segment', payload: 'x' }), null);
+    for (const bad of [
+      { topic: 'playlist', payload: 'not a playlist', playlist: { stream: 'live', rendition: null } },
+      { topic: 'playlist', payload: master },
+      { topic: 'playlist', payload: master, playlist: { stream: 'li ve', rendition: null } },
+      { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 7 } },
+    ]) {
+      assert.throws(() => playlistFromMsg(bad), (err: Error & { code?: string }) => err.code === 'E_SIGNAL_INPUT', JSON.stringify(bad));
+    }
+  });
+});
+
+describe('signaling coordinator: fetchers named in announcements', () => {
+  it('rotates the first fetch through uploading viewers, prefers supporters, and never names a peer that uploads nothing', async () => {
+    const h = harness({ verifySupporter: (token) => (token === 'good-token-0123456789' ? 'friend' : null) });
+    h.announce(1);
+    const viewers = [h.join(), h.join(), h.join()];
+    const metered = h.connect();
+    h.send(metered, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
+    const meteredId = metered.t.take()[0].peer as string;
+    const named: string[] = [];
+    for (let seq = 2; seq <= 7; seq++) {
+      h.announce(seq);
+      const frame = viewers[0].t.take().find((f) => f.type === 'segment')!;
+      assert.equal((frame.fetchers as string[]).length, 1);
+      named.push((frame.fetchers as string[])[0]);
+    }
+    assert.ok(!named.includes(meteredId));
+    assert.deepEqual(new Set(named), new Set(viewers.map((v) => v.id)), 'every uploading viewer takes a turn');
+    assert.deepEqual(named.slice(0, 3), named.slice(3, 6), 'in rotation');
+    const supporter = h.connect();
+    h.send(supporter, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
+    const supporterId = supporter.t.take().find((f) => f.type === 'welcome')!.peer;
+    viewers[1].t.take();
+    h.announce(8);
+    assert.deepEqual(viewers[1].t.take().find((f) => f.type === 'segment')!.fetchers, [supporterId]);
+  });
+
+  it('names more fetchers as a swarm grows, within bounds', () => {
+    assert.deepEqual([1, 31, 32, 64, 1000, 50_000].map(fetcherCount), [1, 1, 2, 3, 4, 4]);
+  });
+});
+
+describe('signaling coordinator: audience stats, uploader claims, reports', () => {
+  it('adds up viewers\' running totals per swarm, keeps a departed viewer\'s figures, and rate-limits reports', () => {
+    const h = harness();
+    h.announce(1);
+    const a = h.join(); const b = h.join();
+    h.send(a, { type: 'stats', httpBytes: 100, p2pBytes: 300, uploadedBytes: 50, stalls: 0, peers: 1, latencyMs: 6000 });
+    h.send(b, { type: 'stats', httpBytes: 0, p2pBytes: 400, uploadedBytes: 0, stalls: 1, peers: 1, latencyMs: 8000 });
+    h.advance(5000);
+    h.send(a, { type: 'stats', httpBytes: 200, p2pBytes: 600, uploadedBytes: 80, stalls: 0, peers: 1, latencyMs: 6000 });
+    h.send(a, { type: 'stats', httpBytes: 999, p2pBytes: 999, uploadedBytes: 999, stalls: 9, peers: 1 });
+    assert.equal(a.t.take()[0].code, 'E_SIGNAL_RATE_LIMITED', 'a second report inside the interval is refused');
+    let [swarm] = h.c.stats().audience;
+    assert.deepEqual(swarm, {
+      stream: 'live', rendition: '720p', reporting: 2, httpBytes: 200, p2pBytes: 1000, uploadedBytes: 80, stalls: 1,
+      p2pShare: 1000 / 1200, latencyMs: 7000,
+    });
+    h.send(b, { type: 'leave' });
+    [swarm] = h.c.stats().audience;
+    assert.deepEqual([swarm.reporting, swarm.p2pBytes, swarm.stalls, swarm.latencyMs], [1, 1000, 1, 6000]);
+    h.send(a, { type: 'leave' });
+    assert.deepEqual(h.c.stats().audience, [], 'an emptied swarm is forgotten');
+  });
+
+  it('credits the smaller of the downloader\'s and the uploader\'s claims', () => {
+    const h = harness();
+    h.announce(1, 'live', '720p', 5000); h.announce(2, 'live', '720p', 5000);
+    const up = h.join(); const down = h.join();
+    h.send(up, { type: 'served', sequence: 1, to: down.id, bytes: 3000 });
+    h.send(down, { type: 'receipt', sequence: 1, from: up.id, bytes: 5000 });
+    h.send(down, { type: 'receipt', sequence: 2, from: up.id, bytes: 4000 });
+    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes, r.uploaderClaimed]), [[1, 3000, 3000], [2, 4000, undefined]]);
+  });
+
+  it('audits a report of a peer that sent bad data, naming both', () => {
+    const h = harness();
+    h.announce(1);
+    const honest = h.join(); const liar = h.join();
+    h.send(honest, { type: 'report', peer: liar.id, sequence: 1, reason: 'hash' });
+    assert.deepEqual(h.audit.map((a) => [a.kind, a.code, a.peer, a.accused, a.sequence]), [['report', 'PEER_BAD_HASH', honest.id, liar.id, 1]]);
+  });
+
+  it('validates the v2 frames field by field', () => {
+    const ok = [
+      { type: 'served', sequence: 1, to: 'AAAAAAAAAAAA', bytes: 10 },
+      { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0 },
+      { type: 'report', peer: 'AAAAAAAAAAAA', sequence: 0, reason: 'size' },
+      { type: 'join', v: 2, stream: 'live', rendition: '0', role: 'viewer', upload: false },
+    ];
+    for (const msg of ok) assert.doesNotThrow(() => parseClientMessage(JSON.stringify(msg)), JSON.stringify(msg));
+    const bad = [
+      { type: 'served', sequence: 1, to: 'AAAAAAAAAAAA', bytes: 0 },
+      { type: 'served', sequence: -1, to: 'AAAAAAAAAAAA', bytes: 1 },
+      { type: 'stats', httpBytes: -1, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0 },
+      { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 5000 },
+      { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0, latencyMs: 1e12 },
+      { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 },
+      { type: 'report', peer: 'AAAAAAAAAAAA', sequence: 0, reason: 'boredom' },
+      { type: 'join', v: 2, stream: 'live', rendition: '0', role: 'viewer', upload: 'no' },
+    ];
+    for (const msg of bad) {
+      assert.throws(() => parseClientMessage(JSON.stringify(msg)), (err: Error & { code?: string }) => err.code === 'E_SIGNAL_BAD_FIELD', JSON.stringify(msg));
+    }
+  });
+});
