@@ -1,0 +1,556 @@
+/**
+ * The peer engine: one viewer's (or supporter's) place in a swarm. It joins through signaling,
+ * keeps up to `maxPeers` WebRTC links, learns of each segment from the server's announcement the
+ * moment it is stored, and gets it before the player asks: at once over HTTP when the server named
+ * this peer a fetcher, otherwise from whichever linked peer has it. The player's requests then
+ * mostly find the bytes already here; a request that does not is given a deadline, and whatever
+ * peers have not delivered by then is fetched over HTTP (resuming a partial transfer with Range).
+ * Every byte is verified against the announced SHA-256 before it is stored, shared or played.
+ */
+import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
+import { Emitter } from './emitter';
+import { fetchWhole } from './http-fetch';
+import { PeerLink, type CloseReason } from './peer-link';
+import type { PeerPlatform } from './platform';
+import { PlaylistCopies } from './playlist-copies';
+import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits } from './segment-store';
+import { SignalingClient, type ServerFrame, type Welcome } from './signaling-client';
+import { Uploads } from './uploads';
+import type { WireFrame } from './wire';
+
+export interface EngineOptions {
+  signalingUrl: string;
+  stream: string;
+  /** The swarm (rendition) to join first. */
+  rendition: string;
+  role?: 'viewer' | 'supporter';
+  /** Supporter token (role 'supporter' only). */
+  token?: string;
+  /** false: never upload (metered or mobile links). Default true. */
+  upload?: boolean;
+  /** Upload cap in bytes per second (0 = uncapped). */
+  uploadBytesPerSecond?: number;
+  /** Most WebRTC links kept at once. */
+  maxPeers?: number;
+  store?: Partial<StoreLimits>;
+  /** Keeps only ICE candidates this accepts (tests confine WebRTC to loopback). */
+  candidateFilter?: (candidate: string) => boolean;
+  /** How long a playlist request waits for the socket's copy before using HTTP. */
+  playlistWaitMs?: number;
+}
+
+export interface EngineStats {
+  /** Verified segment bytes by where they came from. */
+  httpBytes: number;
+  p2pBytes: number;
+  uploadedBytes: number;
+  httpSegments: number;
+  p2pSegments: number;
+  /** Open peer links. */
+  peers: number;
+  /** Peer transfers that missed their playback deadline (the rest came over HTTP). */
+  deadlineMisses: number;
+  /** Peers dropped for sending bad data. */
+  droppedPeers: number;
+  playlistsFromSwarm: number;
+  playlistsFromHttp: number;
+  /** Set by the player integration. */
+  stalls: number;
+  latencyMs?: number;
+  joined: boolean;
+  rendition: string;
+  peerId?: string;
+}
+
+export interface LoadedSegment {
+  /** A copy: the caller may hand it to a worker (transfer) without touching the store. */
+  bytes: ArrayBuffer;
+  source: 'peer' | 'http' | 'mixed' | 'store';
+  startedAt: number;
+  firstByteAt: number;
+  finishedAt: number;
+}
+
+export interface LoadOptions {
+  /** ms the player can wait before peers' bytes are too late (0 = fetch over HTTP at once if not held). */
+  budgetMs: number;
+  onProgress?(loaded: number, total: number): void;
+  signal?: { aborted: boolean; addEventListener(type: 'abort', fn: () => void): void };
+}
+
+type Events = {
+  /** A peer was dropped for bad data (the server was told). */
+  'peer-dropped': (peer: string, reason: string) => void;
+  /** A segment was verified and stored. */
+  segment: (sequence: number, source: LoadedSegment['source']) => void;
+  welcome: (welcome: Welcome) => void;
+};
+
+const DEFAULT_MAX_PEERS = 10;
+const PEERS_REQUEST_EVERY_MS = 5000;
+const STALE_LINK_MS = 15_000;
+
+export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
+  readonly store: SegmentStore;
+  readonly playlists = new PlaylistCopies();
+  private readonly signaling: SignalingClient;
+  private readonly links = new Map<string, PeerLink>();
+  /**
+   * Links from before a signaling reconnect: their peers now have new ids, but the DataChannels
+   * still work, so they keep serving until the new links are up, then close.
+   */
+  private readonly staleLinks = new Set<PeerLink>();
+  private readonly remoteHave = new Map<PeerLink, Set<number>>();
+  private readonly acquisitions = new Map<number, Acquisition>();
+  private readonly uploads: Uploads;
+  private readonly maxPeers: number;
+  private requestId = 0;
+  private iceServers: Welcome['iceServers'] = [];
+  private statsTimer: unknown;
+  private statsIntervalMs = 5000;
+  private lastPeersRequest = 0;
+  private closed = false;
+  private readonly counters = {
+    httpBytes: 0, p2pBytes: 0, httpSegments: 0, p2pSegments: 0, deadlineMisses: 0, droppedPeers: 0,
+    playlistsFromSwarm: 0, playlistsFromHttp: 0, stalls: 0,
+  };
+  private latencyMs: number | undefined;
+  /** Counters at the last welcome: stats reports carry totals since joining the swarm. */
+  private baseline = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 };
+
+  constructor(readonly platform: PeerPlatform, private readonly options: EngineOptions) {
+    super();
+    this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
+    this.uploads = new Uploads(platform, this.store, {
+      enabled: options.upload !== false,
+      bytesPerSecond: options.uploadBytesPerSecond ?? 0,
+    }, (link, sequence, bytes) => this.signaling.send({ type: 'served', sequence, to: link.remoteId, bytes }));
+    this.signaling = new SignalingClient(platform, {
+      url: options.signalingUrl, stream: options.stream, rendition: options.rendition,
+      role: options.role, token: options.token, upload: options.upload,
+    });
+    this.signaling.on('welcome', (w) => this.onWelcome(w));
+    this.signaling.on('frame', (f) => this.onServerFrame(f));
+    this.signaling.on('disconnected', () => this.onSignalingLost());
+  }
+
+  start(): void {
+    this.signaling.start();
+    this.scheduleStats();
+  }
+
+  get rendition(): string {
+    return this.signaling.currentRendition;
+  }
+
+  get joined(): boolean {
+    return this.signaling.isJoined();
+  }
+
+  /** Moves to another rendition's swarm: links and held segments of the old one are dropped. */
+  setRendition(rendition: string): void {
+    if (rendition === this.signaling.currentRendition) return;
+    this.leaveSwarmState();
+    this.signaling.switchRendition(rendition);
+  }
+
+  /** The player's figures (stalls so far, latency behind live), included in stats reports. */
+  reportPlayback(figures: { stalls?: number; latencyMs?: number }): void {
+    if (figures.stalls !== undefined) this.counters.stalls = figures.stalls;
+    if (figures.latencyMs !== undefined) this.latencyMs = Math.max(0, Math.round(figures.latencyMs));
+  }
+
+  stats(): EngineStats {
+    let open = 0;
+    for (const link of this.links.values()) if (link.open) open++;
+    for (const link of this.staleLinks) if (link.open) open++;
+    const out: EngineStats = {
+      ...this.counters, uploadedBytes: this.uploads.uploadedBytes, peers: open,
+      joined: this.signaling.isJoined(), rendition: this.signaling.currentRendition,
+    };
+    if (this.latencyMs !== undefined) out.latencyMs = this.latencyMs;
+    if (this.signaling.peerId) out.peerId = this.signaling.peerId;
+    return out;
+  }
+
+  /**
+   * A media segment for the player. Held bytes answer at once; otherwise peers get `budgetMs` and
+   * HTTP takes over after that. Segments the server never announced (init segments, a swarm not
+   * joined yet) come over HTTP.
+   */
+  async loadSegment(url: string, options: LoadOptions): Promise<LoadedSegment> {
+    const startedAt = this.platform.now();
+    const sequence = this.store.sequenceOf(url);
+    if (sequence === undefined) {
+      const bytes = await fetchWhole(this.platform.fetch, url, options.signal as AbortSignal | undefined);
+      this.counters.httpBytes += bytes.byteLength;
+      this.counters.httpSegments++;
+      const end = this.platform.now();
+      return { bytes, source: 'http', startedAt, firstByteAt: end, finishedAt: end };
+    }
+    const held = this.store.bytes(sequence);
+    if (held) {
+      // The bytes arrived before the player asked: report the time their transfer took, so that ABR
+      // sees the throughput the swarm delivered rather than a memory copy.
+      const now = this.platform.now();
+      const took = this.store.transferMs(sequence) ?? 0;
+      return { bytes: copyOf(held), source: 'store', startedAt: now - took, firstByteAt: now - took * 0.9, finishedAt: now };
+    }
+    const acquisition = this.acquire(sequence);
+    if (!acquisition) throw new AcquisitionError('E_UNKNOWN_SEGMENT', `segment ${sequence} is no longer in the window`);
+    const stop = options.onProgress ? acquisition.onProgress((filled) => options.onProgress!(filled, acquisition.meta.size)) : undefined;
+    options.signal?.addEventListener('abort', () => stop?.());
+    acquisition.setDeadline(startedAt + Math.max(0, options.budgetMs));
+    let completed: Completed;
+    try {
+      completed = await acquisition.done;
+    } finally {
+      stop?.();
+    }
+    const peerBytes = [...completed.fromPeers.values()].reduce((a, b) => a + b, 0);
+    return {
+      bytes: copyOf(completed.bytes),
+      source: peerBytes === 0 ? 'http' : completed.httpBytes === 0 ? 'peer' : 'mixed',
+      startedAt: Math.max(startedAt, completed.startedAt),
+      firstByteAt: Math.max(startedAt, completed.firstByteAt),
+      finishedAt: completed.finishedAt,
+    };
+  }
+
+  /**
+   * A playlist for the player: the socket's copy when there is a fresh one (waiting briefly for
+   * the welcome that brings it), else HTTP. `msn` asks for a version that lists that media
+   * sequence number (a blocking reload): the engine waits for the push that brings it.
+   */
+  async loadPlaylist(request: { url: string; rendition: string | null; msn?: number; signal?: AbortSignal }): Promise<{ text: string; source: 'swarm' | 'http' }> {
+    const wait = this.options.playlistWaitMs ?? 800;
+    if (request.rendition !== null) this.setRendition(request.rendition);
+    const deadline = this.platform.now() + wait;
+    for (;;) {
+      const copy = this.usableCopy(request.rendition, request.msn);
+      if (copy !== undefined) {
+        this.counters.playlistsFromSwarm++;
+        return { text: copy, source: 'swarm' };
+      }
+      const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
+      // A blocking reload may wait up to three target durations for the version it asks for.
+      const waitUntil = request.msn !== undefined && media?.targetDuration && this.signaling.isJoined()
+        ? media.receivedAt + 3 * media.targetDuration * 1000
+        : deadline;
+      const left = waitUntil - this.platform.now();
+      if (left <= 0 || this.closed) break;
+      await this.playlists.nextChange(left, (fn, ms) => this.platform.setTimeout(fn, ms), (h) => this.platform.clearTimeout(h));
+    }
+    const text = new TextDecoder().decode(await fetchWhole(this.platform.fetch, request.url, request.signal));
+    this.counters.playlistsFromHttp++;
+    return { text, source: 'http' };
+  }
+
+  /** The socket's copy, if the player may be given it now (joined, fresh, listing `msn`). */
+  private usableCopy(rendition: string | null, msn: number | undefined): string | undefined {
+    if (!this.signaling.isJoined()) return undefined;
+    if (rendition === null) return this.playlists.master()?.text;
+    if (rendition !== this.signaling.currentRendition) return undefined;
+    const copy = this.playlists.freshMedia(rendition, this.platform.now());
+    if (!copy) return undefined;
+    if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
+    return copy.text;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.platform.clearTimeout(this.statsTimer);
+    this.leaveSwarmState();
+    this.uploads.close();
+    this.signaling.close();
+    this.removeAllListeners();
+  }
+
+  // ---- AcquisitionHost ----------------------------------------------------------------------------
+
+  nextRequestId(): number {
+    this.requestId = (this.requestId + 1) >>> 0;
+    return this.requestId;
+  }
+
+  countBytes(source: Source, bytes: number): void {
+    if (source === 'peer') this.counters.p2pBytes += bytes;
+    else this.counters.httpBytes += bytes;
+  }
+
+  peerMisbehaved(link: PeerLink, reason: 'hash' | 'size' | 'protocol'): void {
+    const sequence = [...this.acquisitions.values()].find((a) => a.currentPeer() === link)?.meta.sequence ?? this.store.latest()?.sequence ?? 0;
+    this.signaling.send({ type: 'report', peer: link.remoteId, sequence, reason });
+    this.counters.droppedPeers++;
+    this.emit('peer-dropped', link.remoteId, reason);
+    link.close('protocol');
+  }
+
+  sourceLost(acquisition: Acquisition): void {
+    this.tryPeers(acquisition);
+  }
+
+  deadlineMissed(): void {
+    this.counters.deadlineMisses++;
+  }
+
+  // ---- signaling ----------------------------------------------------------------------------------
+
+  private onWelcome(welcome: Welcome): void {
+    this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
+    if (welcome.limits && Number.isFinite(welcome.limits.statsIntervalMs)) this.statsIntervalMs = Math.max(1000, welcome.limits.statsIntervalMs);
+    const now = this.platform.now();
+    for (const p of welcome.playlists ?? []) this.playlists.set(p.rendition, p.text, p.ended, now);
+    for (const s of welcome.segments ?? []) this.store.announce(metaOf(s));
+    this.baseline = { httpBytes: this.counters.httpBytes, p2pBytes: this.counters.p2pBytes, uploadedBytes: this.uploads.uploadedBytes, stalls: this.counters.stalls };
+    this.retireLinks();
+    for (const p of welcome.peers ?? []) this.connect(p.peer);
+    this.emit('welcome', welcome);
+  }
+
+  private onServerFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'segment': this.onAnnouncement(frame); break;
+      case 'playlist':
+        if (typeof frame.text === 'string') this.playlists.set(frame.rendition as string | null, frame.text, frame.ended === true, this.platform.now());
+        break;
+      case 'peers':
+        for (const p of (frame.peers as Array<{ peer: string }>) ?? []) this.connect(p.peer);
+        break;
+      case 'peer-left': {
+        this.links.get(String(frame.peer))?.close('remote');
+        const replacement = frame.replacement as { peer: string } | undefined;
+        // Both neighbours are told about each other; the one whose id sorts first offers.
+        if (replacement && (this.signaling.peerId ?? '') < replacement.peer) this.connect(replacement.peer);
+        break;
+      }
+      case 'offer': this.onOffer(String(frame.from), String(frame.offerId), String(frame.sdp)); break;
+      case 'answer': {
+        const link = this.links.get(String(frame.from));
+        if (link && link.offerId === frame.offerId) link.handleAnswer(String(frame.sdp));
+        break;
+      }
+      case 'ice': {
+        const link = this.links.get(String(frame.from));
+        if (link && link.offerId === frame.offerId) link.handleIce(frame.candidate as never);
+        break;
+      }
+      default: break;
+    }
+  }
+
+  private onAnnouncement(frame: ServerFrame): void {
+    if (frame.rendition !== this.signaling.currentRendition) return;
+    const meta = metaOf(frame as never);
+    if (!this.store.announce(meta)) return;
+    const acquisition = this.acquire(meta.sequence);
+    if (!acquisition) return;
+    const fetchers = Array.isArray(frame.fetchers) ? frame.fetchers : [];
+    if (this.signaling.peerId !== undefined && fetchers.includes(this.signaling.peerId)) acquisition.fromHttp();
+  }
+
+  private onSignalingLost(): void {
+    // Open DataChannels keep working without the server; only new links need it. Links still
+    // negotiating cannot finish and are dropped. On the new welcome the engine reconnects.
+    for (const link of [...this.links.values()]) if (!link.open) link.close('failed');
+  }
+
+  // ---- links --------------------------------------------------------------------------------------
+
+  /** After a rejoin: keep the old links as sources for a while, but make room for the new ones. */
+  private retireLinks(): void {
+    if (this.links.size === 0) return;
+    for (const link of this.links.values()) {
+      if (!link.open) { link.close('closed'); continue; }
+      this.staleLinks.add(link);
+      this.platform.setTimeout(() => link.close('closed'), STALE_LINK_MS);
+    }
+    this.links.clear();
+  }
+
+  private connect(peer: string): void {
+    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId || this.links.size >= this.maxPeers) return;
+    this.addLink(peer, randomId(this.platform), true);
+  }
+
+  private onOffer(from: string, offerId: string, sdp: string): void {
+    const existing = this.links.get(from);
+    if (existing) {
+      if (existing.open) return;
+      // Both offered at once: the peer whose id sorts first keeps its offer.
+      if ((this.signaling.peerId ?? '') < from) return;
+      existing.close('closed');
+    }
+    if (this.links.size >= this.maxPeers + 2) return; // full: the offerer's link times out
+    this.addLink(from, offerId, false).handleOffer(sdp);
+  }
+
+  private addLink(peer: string, offerId: string, initiator: boolean): PeerLink {
+    const link = new PeerLink(this.platform, {
+      remoteId: peer, offerId, initiator, iceServers: this.iceServers, uploads: this.options.upload !== false,
+      candidateFilter: this.options.candidateFilter,
+      signal: (frame) => { this.signaling.send(frame); },
+    });
+    this.links.set(peer, link);
+    this.remoteHave.set(link, new Set());
+    link.on('open', () => link.send({ type: 'have', sequences: this.store.held() }));
+    link.on('frame', (frame) => this.onPeerFrame(link, frame));
+    link.on('drain', () => this.uploads.pump(link));
+    link.on('close', (reason) => this.onLinkClosed(link, reason));
+    return link;
+  }
+
+  private onLinkClosed(link: PeerLink, _reason: CloseReason): void {
+    if (this.links.get(link.remoteId) === link) this.links.delete(link.remoteId);
+    this.staleLinks.delete(link);
+    this.remoteHave.delete(link);
+    this.uploads.linkClosed(link);
+    for (const acquisition of this.acquisitions.values()) acquisition.onLinkClosed(link);
+  }
+
+  private onPeerFrame(link: PeerLink, frame: WireFrame): void {
+    switch (frame.type) {
+      case 'have': {
+        const set = new Set(frame.sequences);
+        this.remoteHave.set(link, set);
+        if (!link.remoteUploads) return;
+        for (const sequence of set) {
+          const acquisition = this.acquisitions.get(sequence);
+          if (acquisition && acquisition.state === 'idle' && !acquisition.avoided.has(link.remoteId)) acquisition.fromPeer(link);
+        }
+        break;
+      }
+      case 'request': this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end); break;
+      case 'cancel': this.uploads.cancel(link, frame.id); break;
+      case 'data':
+        for (const acquisition of this.acquisitions.values()) acquisition.onData(link, frame.id, frame.offset, frame.payload);
+        break;
+      case 'absent':
+        for (const acquisition of this.acquisitions.values()) acquisition.onAbsent(link, frame.id);
+        break;
+      case 'hello': break;
+    }
+  }
+
+  // ---- acquisitions -------------------------------------------------------------------------------
+
+  /** The running acquisition of a known segment, started (from peers) if there is none. */
+  private acquire(sequence: number): Acquisition | undefined {
+    const existing = this.acquisitions.get(sequence);
+    if (existing) return existing;
+    const meta = this.store.meta(sequence);
+    if (!meta || this.store.has(sequence)) return undefined;
+    const acquisition = new Acquisition(meta, this);
+    this.acquisitions.set(sequence, acquisition);
+    acquisition.done.then(
+      (completed) => this.onAcquired(acquisition, completed),
+      () => { if (this.acquisitions.get(sequence) === acquisition) this.acquisitions.delete(sequence); },
+    );
+    this.tryPeers(acquisition);
+    this.pruneAcquisitions();
+    return acquisition;
+  }
+
+  /** Asks the best linked peer that holds the segment; leaves it idle (waiting) when none does. */
+  private tryPeers(acquisition: Acquisition): void {
+    if (acquisition.state !== 'idle') return;
+    let best: PeerLink | undefined;
+    let bestLoad = Infinity;
+    for (const [link, have] of this.remoteHave) {
+      if (!link.open || !link.remoteUploads || !have.has(acquisition.meta.sequence) || acquisition.avoided.has(link.remoteId)) continue;
+      let load = 0;
+      for (const other of this.acquisitions.values()) if (other.currentPeer() === link) load++;
+      // Prefer the least busy; break ties at random so a swarm does not pile onto one uploader.
+      const score = load + this.platform.random() * 0.5;
+      if (score < bestLoad) { best = link; bestLoad = score; }
+    }
+    if (best) acquisition.fromPeer(best);
+  }
+
+  private onAcquired(acquisition: Acquisition, completed: Completed): void {
+    const sequence = acquisition.meta.sequence;
+    if (this.acquisitions.get(sequence) === acquisition) this.acquisitions.delete(sequence);
+    const peerBytes = [...completed.fromPeers.values()].reduce((a, b) => a + b, 0);
+    if (peerBytes === acquisition.meta.size) this.counters.p2pSegments++;
+    else this.counters.httpSegments++;
+    // Receipts only for current links: a stale link's peer id died with the old signaling session.
+    for (const [from, bytes] of completed.fromPeers) if (this.links.has(from)) this.signaling.send({ type: 'receipt', sequence, from, bytes });
+    if (!this.store.put(sequence, completed.bytes, completed.finishedAt - completed.startedAt)) return;
+    const have: WireFrame = { type: 'have', sequences: this.store.held() };
+    for (const link of this.links.values()) if (link.open) link.send(have);
+    for (const link of this.staleLinks) if (link.open) link.send(have);
+    this.emit('segment', sequence, peerBytes === 0 ? 'http' : completed.httpBytes === 0 ? 'peer' : 'mixed');
+  }
+
+  /** Acquisitions of segments that left the window are abandoned (their bytes could not be stored). */
+  private pruneAcquisitions(): void {
+    for (const [sequence, acquisition] of this.acquisitions) {
+      if (!this.store.meta(sequence)) {
+        acquisition.abort();
+        this.acquisitions.delete(sequence);
+      }
+    }
+  }
+
+  private leaveSwarmState(): void {
+    for (const acquisition of this.acquisitions.values()) acquisition.abort();
+    this.acquisitions.clear();
+    for (const link of [...this.links.values(), ...this.staleLinks]) link.close('closed');
+    this.links.clear();
+    this.staleLinks.clear();
+    this.remoteHave.clear();
+    this.store.clear();
+    this.playlists.clearMedia();
+  }
+
+  // ---- periodic -------------------------------------------------------------------------------------
+
+  private scheduleStats(): void {
+    if (this.closed) return;
+    this.statsTimer = this.platform.setTimeout(() => {
+      this.reportStats();
+      this.askForPeers();
+      this.scheduleStats();
+    }, this.statsIntervalMs);
+  }
+
+  private reportStats(): void {
+    if (!this.signaling.isJoined()) return;
+    const report: Record<string, unknown> = {
+      type: 'stats',
+      httpBytes: this.counters.httpBytes - this.baseline.httpBytes,
+      p2pBytes: this.counters.p2pBytes - this.baseline.p2pBytes,
+      uploadedBytes: this.uploads.uploadedBytes - this.baseline.uploadedBytes,
+      stalls: Math.max(0, this.counters.stalls - this.baseline.stalls),
+      peers: Math.min(1024, this.stats().peers),
+    };
+    if (this.latencyMs !== undefined) report.latencyMs = Math.min(3_600_000, this.latencyMs);
+    this.signaling.send(report);
+  }
+
+  private askForPeers(): void {
+    const now = this.platform.now();
+    if (!this.signaling.isJoined() || this.links.size >= Math.min(this.maxPeers, 6) || now - this.lastPeersRequest < PEERS_REQUEST_EVERY_MS) return;
+    this.lastPeersRequest = now;
+    this.signaling.send({ type: 'peers', exclude: [...this.links.keys()].slice(0, 64) });
+  }
+}
+
+function metaOf(s: { sequence: number; url: string; size: number; sha256: string; duration: number }): SegmentMeta {
+  return { sequence: s.sequence, url: s.url, size: s.size, sha256: s.sha256, duration: s.duration };
+}
+
+function copyOf(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer;
+}
+
+function randomId(platform: PeerPlatform): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+  let id = '';
+  for (let i = 0; i < 16; i++) id += alphabet[Math.floor(platform.random() * alphabet.length)];
+  return id;
+}
+
+export { AcquisitionError };

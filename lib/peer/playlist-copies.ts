@@ -1,0 +1,81 @@
+/**
+ * The playlists pushed over the signaling socket, as the server sent them, so the player's playlist
+ * loader can answer from memory instead of polling the origin. A media playlist copy is trusted
+ * while it is younger than 1.5 target durations (RFC 8216 lets a server take that long to add a
+ * segment) or once it has ended; past that, or with the socket down, the loader uses HTTP.
+ */
+
+export interface PlaylistCopy {
+  text: string;
+  receivedAt: number;
+  ended: boolean;
+  /** EXT-X-TARGETDURATION in seconds (media playlists). */
+  targetDuration?: number;
+  /** Media sequence number of the last listed segment (media playlists). */
+  lastSequence?: number;
+}
+
+const MASTER = '\u0000master';
+
+export class PlaylistCopies {
+  private readonly copies = new Map<string, PlaylistCopy>();
+  private readonly waiters = new Set<() => void>();
+
+  set(rendition: string | null, text: string, ended: boolean, receivedAt: number): void {
+    const copy: PlaylistCopy = { text, receivedAt, ended };
+    if (rendition !== null) Object.assign(copy, describeMedia(text));
+    this.copies.set(rendition ?? MASTER, copy);
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  master(): PlaylistCopy | undefined {
+    return this.copies.get(MASTER);
+  }
+
+  media(rendition: string): PlaylistCopy | undefined {
+    return this.copies.get(rendition);
+  }
+
+  /** A media copy the loader may serve at `now`. */
+  freshMedia(rendition: string, now: number): PlaylistCopy | undefined {
+    const copy = this.copies.get(rendition);
+    if (!copy) return undefined;
+    if (copy.ended) return copy;
+    const maxAgeMs = 1.5 * (copy.targetDuration ?? 6) * 1000;
+    return now - copy.receivedAt <= maxAgeMs ? copy : undefined;
+  }
+
+  /** Forgets media copies (the peer left their swarm); the master stays. */
+  clearMedia(): void {
+    for (const key of [...this.copies.keys()]) if (key !== MASTER) this.copies.delete(key);
+  }
+
+  /** Resolves on the next set() (or after `timeoutMs`): used to answer a blocking playlist reload. */
+  nextChange(timeoutMs: number, setTimer: (fn: () => void, ms: number) => unknown, clearTimer: (h: unknown) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.waiters.delete(wake);
+        clearTimer(timer);
+        resolve();
+      };
+      const timer = setTimer(wake, timeoutMs);
+      this.waiters.add(wake);
+    });
+  }
+}
+
+/** Target duration and the last media sequence number, read from the tags the loader needs. */
+export function describeMedia(text: string): { targetDuration?: number; lastSequence?: number } {
+  let targetDuration: number | undefined;
+  let mediaSequence = 0;
+  let segments = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#EXT-X-TARGETDURATION:')) targetDuration = Number(line.slice(22));
+    else if (line.startsWith('#EXT-X-MEDIA-SEQUENCE:')) mediaSequence = Number(line.slice(22));
+    else if (line.startsWith('#EXTINF:')) segments++;
+  }
+  const out: { targetDuration?: number; lastSequence?: number } = {};
+  if (targetDuration !== undefined && Number.isFinite(targetDuration) && targetDuration > 0) out.targetDuration = targetDuration;
+  if (segments > 0 && Number.isFinite(mediaSequence)) out.lastSequence = mediaSequence + segments - 1;
+  return out;
+}

@@ -1,0 +1,179 @@
+// Two (and more) real peer engines wired through a real in-process signaling coordinator, fake
+// RTCPeerConnections, a counting HTTP origin and webcrypto: the swarm behaviour of the core.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { PeerEngine, type EngineOptions } from '../../../lib/peer/engine';
+import { FRAME } from '../../../lib/peer/wire';
+import { FakePlatform, FakeSignalingServer, Origin, until } from './fakes';
+
+const STREAM = 'live';
+const RENDITION = 'main';
+
+function segment(origin: Origin, sequence: number, size = 200_000) {
+  const bytes = randomBytes(size);
+  const url = `https://r2.example/live/main/${sequence}.ts`;
+  origin.objects.set(url, new Uint8Array(bytes));
+  return { stream: STREAM, rendition: RENDITION, sequence, url, size, sha256: createHash('sha256').update(bytes).digest('hex'), duration: 2, bytes };
+}
+
+describe('peer engine: a swarm in one process', function () {
+  this.timeout(10_000);
+  let server: FakeSignalingServer;
+  let origin: Origin;
+  const engines: PeerEngine[] = [];
+  const loopbackOnly = (c: string) => / 127\.0\.0\.1 /.test(c);
+
+  function engine(options: Partial<EngineOptions> = {}, platform = new FakePlatform(server, origin)) {
+    const e = new PeerEngine(platform, { signalingUrl: 'ws://test/signal', stream: STREAM, rendition: RENDITION, candidateFilter: loopbackOnly, ...options });
+    engines.push(e);
+    e.start();
+    return { e, platform };
+  }
+
+  beforeEach(() => {
+    server = new FakeSignalingServer();
+    origin = new Origin();
+  });
+  afterEach(() => { for (const e of engines.splice(0)) e.close(); });
+
+  async function twoPeers() {
+    server.coordinator.announce(segment(origin, 0));
+    const a = engine(); const b = engine();
+    await until(() => a.e.joined && b.e.joined && a.e.stats().peers === 1 && b.e.stats().peers === 1, 'a link between two peers');
+    return { a, b };
+  }
+
+  it('fetches a new segment over HTTP once (the named fetcher) and spreads it peer to peer, byte for byte, with a receipt', async () => {
+    const { a, b } = await twoPeers();
+    const s1 = segment(origin, 1);
+    server.coordinator.announce(s1);
+    await until(() => a.e.store.has(1) && b.e.store.has(1), 'both peers to hold segment 1');
+    assert.equal(origin.segmentRequests(s1.url), 1, 'one HTTP fetch for the swarm');
+    const [loadedA, loadedB] = await Promise.all([a.e.loadSegment(s1.url, { budgetMs: 0 }), b.e.loadSegment(s1.url, { budgetMs: 0 })]);
+    assert.deepEqual(Buffer.from(loadedA.bytes), s1.bytes);
+    assert.deepEqual(Buffer.from(loadedB.bytes), s1.bytes);
+    const stats = [a.e.stats(), b.e.stats()];
+    assert.equal(stats[0].p2pBytes + stats[1].p2pBytes, s1.size, 'the other peer got every byte from its neighbour');
+    assert.equal(stats[0].uploadedBytes + stats[1].uploadedBytes, s1.size);
+    await until(() => server.receipts.length === 1, 'the receipt');
+    const receipt = server.receipts[0] as { bytes: number; sequence: number; uploaderClaimed?: number };
+    assert.equal(receipt.sequence, 1);
+    assert.equal(receipt.bytes, s1.size);
+    assert.equal(receipt.uploaderClaimed, s1.size, 'the uploader filed its served claim first');
+    // The player gets its own copy: detaching (transferring) it leaves the stored bytes intact.
+    structuredClone(loadedB.bytes, { transfer: [loadedB.bytes] });
+    assert.equal(b.e.store.bytes(1)!.byteLength, s1.size);
+  });
+
+  it('confines ICE to the candidates the filter accepts', async () => {
+    const { a } = await twoPeers();
+    const added = a.platform.connections.flatMap((c) => c.candidatesAdded);
+    assert.ok(added.length > 0);
+    assert.ok(added.every(loopbackOnly), `only loopback candidates reach the agent: ${added.join(', ')}`);
+  });
+
+  it('drops a peer that sends corrupt bytes, reports it, and hands the player only verified bytes', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const liarPlatform = new FakePlatform(server, origin);
+    // The liar flips one byte in the middle of every DATA frame it sends.
+    liarPlatform.faults.outgoing = (data) => {
+      if (data[0] === FRAME.DATA && data.byteLength > 100) data[data.byteLength >> 1] ^= 0xff;
+      return data;
+    };
+    const liar = engine({}, liarPlatform);
+    await until(() => liar.e.joined, 'the liar to join');
+    const s1 = segment(origin, 1);
+    server.coordinator.announce(s1); // the liar is the only member: the fetcher
+    await until(() => liar.e.store.has(1), 'the liar to hold the true segment 1');
+    const honest = engine();
+    const dropped: string[] = [];
+    honest.e.on('peer-dropped', (peer, reason) => dropped.push(`${peer}:${reason}`));
+    await until(() => honest.e.stats().peers === 1 && honest.e.store.meta(1) !== undefined, 'a link to the liar');
+    const loaded = await honest.e.loadSegment(s1.url, { budgetMs: 3000 });
+    assert.deepEqual(Buffer.from(loaded.bytes), s1.bytes, 'the player gets the true bytes');
+    assert.deepEqual(dropped, [`${liar.e.stats().peerId}:hash`], 'the liar, and only it, is dropped');
+    assert.equal(honest.e.stats().peers, 0);
+    await until(() => server.audit.some((a) => a.kind === 'report'), 'the report to reach the server');
+    const report = server.audit.find((a) => a.kind === 'report')!;
+    assert.deepEqual([report.code, report.accused, report.sequence], ['PEER_BAD_HASH', liar.e.stats().peerId, 1]);
+    assert.equal(honest.e.stats().p2pBytes, 0, 'corrupt bytes are never counted as delivered');
+    assert.equal(server.receipts.length, 0, 'and never receipted');
+    const held = Buffer.from(honest.e.store.bytes(1)!);
+    assert.equal(createHash('sha256').update(held).digest('hex'), s1.sha256, 'nothing unverified is stored');
+  });
+
+  it('falls back to an HTTP Range request for the rest when a peer stalls mid-transfer, at the deadline', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const stallerPlatform = new FakePlatform(server, origin);
+    let dataFrames = 0;
+    // After two chunks the staller's DATA frames vanish (a peer that stops sending).
+    stallerPlatform.faults.outgoing = (data) => (data[0] === FRAME.DATA && ++dataFrames > 2 ? null : data);
+    const staller = engine({}, stallerPlatform);
+    await until(() => staller.e.joined, 'the staller to join');
+    const s1 = segment(origin, 1);
+    server.coordinator.announce(s1); // the staller is the only member: it is the fetcher
+    await until(() => staller.e.store.has(1), 'the staller to hold segment 1');
+    const viewer = engine();
+    await until(() => viewer.e.stats().peers === 1, 'a link to the staller');
+    // The viewer learnt of segment 1 from its welcome; the staller has it.
+    await until(() => viewer.e.store.meta(1) !== undefined, 'segment 1 to be known');
+    const loaded = await viewer.e.loadSegment(s1.url, { budgetMs: 300 });
+    assert.deepEqual(Buffer.from(loaded.bytes), s1.bytes);
+    assert.equal(loaded.source, 'mixed', 'part from the peer, the rest over HTTP');
+    const range = origin.requests.filter((r) => r.url === s1.url).map((r) => r.range);
+    assert.equal(range.length, 2, 'the staller fetched once, the viewer resumed once');
+    assert.match(String(range[1]), /^bytes=65536-199999$/, 'the resume starts where the peer stopped');
+    assert.equal(viewer.e.stats().deadlineMisses, 1);
+  });
+
+  it('serves playlists from the pushed copy, and uses HTTP once the copy is older than 1.5 target durations', async () => {
+    const playlist = (n: number) => `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:${n}\n#EXTINF:1,\nhttps://r2.example/${n}.ts\n`;
+    server.coordinator.announce(segment(origin, 0));
+    server.coordinator.pushPlaylist({ stream: STREAM, rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\nmain.m3u8\n', ended: false });
+    server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: playlist(0), ended: false });
+    origin.objects.set('https://origin.example/live/main.m3u8', new TextEncoder().encode(playlist(0)));
+    const { e } = engine();
+    const master = await e.loadPlaylist({ url: 'https://origin.example/live/master.m3u8', rendition: null });
+    assert.equal(master.source, 'swarm');
+    const media = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION });
+    assert.deepEqual(media, { text: playlist(0), source: 'swarm' });
+    // A blocking reload for the next version waits for the push that brings it.
+    const blocked = e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION, msn: 1 });
+    setTimeout(() => server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: playlist(1), ended: false }), 50);
+    assert.deepEqual(await blocked, { text: playlist(1), source: 'swarm' });
+    assert.equal(origin.requests.length, 0, 'no playlist request reached the origin');
+    // No push for longer than 1.5 × 1 s: the copy is stale and HTTP takes over.
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const stale = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION });
+    assert.equal(stale.source, 'http');
+    assert.equal(origin.requests.length, 1);
+  });
+
+  it('never uploads with upload:false: it is never named a fetcher and answers requests with ABSENT', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const metered = engine({ upload: false });
+    const viewer = engine();
+    await until(() => metered.e.stats().peers === 1 && viewer.e.stats().peers === 1, 'a link');
+    for (let seq = 1; seq <= 3; seq++) {
+      const s = segment(origin, seq);
+      server.coordinator.announce(s);
+      await until(() => viewer.e.store.has(seq), `the uploading viewer to fetch ${seq}`);
+      const loaded = await metered.e.loadSegment(s.url, { budgetMs: 1000 });
+      assert.deepEqual(Buffer.from(loaded.bytes), s.bytes);
+    }
+    assert.equal(metered.e.stats().uploadedBytes, 0);
+    assert.equal(metered.e.stats().p2pBytes, 3 * 200_000, 'it still downloads from peers');
+  });
+
+  it('keeps playing through a signaling restart: open links keep serving, the engine rejoins', async () => {
+    const { a, b } = await twoPeers();
+    const before = [a.e.stats().peerId, b.e.stats().peerId];
+    server.restart();
+    server.coordinator.announce(segment(origin, 5));
+    await until(() => a.e.joined && b.e.joined && a.e.stats().peerId !== before[0] && b.e.stats().peerId !== before[1], 'both to rejoin after the restart', 8000);
+    const s6 = segment(origin, 6);
+    server.coordinator.announce(s6);
+    await until(() => a.e.store.has(6) && b.e.store.has(6), 'segment 6 everywhere after the restart');
+    assert.equal(origin.segmentRequests(s6.url), 1);
+  });
+});
