@@ -117,6 +117,7 @@ async function main(): Promise<void> {
       const base = `http://127.0.0.1:${port}`;
       console.log('');
       console.log(`  Node-RED editor : ${base}/`);
+      console.log(`  Viewer page     : ${base}/live/demo/  (open it in two tabs: they share the stream peer to peer)`);
       console.log(`  Live playlist   : ${base}/live/demo/master.m3u8  (open it in any HLS player)`);
       console.log(`  Playlist health : ${base}/live/demo/health.json`);
       console.log(`  Swarm signaling : ws://127.0.0.1:${port}/relaycast/signal`);

@@ -53,17 +53,13 @@ async function copyNodeAssets() {
 
 async function bundleViewer() {
   const entries = await listFiles(path.join(root, 'viewer'), (f) => /[\\/]entries[\\/][^\\/]+\.ts$/.test(f));
+  const common = { bundle: true, platform: 'browser', target: 'es2020', sourcemap: true, logLevel: 'warning', minify: true };
   if (entries.length > 0) {
-    await build({
-      entryPoints: entries,
-      outdir: path.join(dist, 'viewer'),
-      bundle: true,
-      format: 'iife',
-      platform: 'browser',
-      target: 'es2020',
-      sourcemap: true,
-      logLevel: 'warning',
-    });
+    // Classic scripts: the viewer page (hls.js + uPlot + loader; its imported CSS lands beside it)
+    // and the loader alone (window.Relaycast) for any hls.js page.
+    await build({ ...common, entryPoints: entries, outdir: path.join(dist, 'viewer'), format: 'iife' });
+    // The loader as an ES module for bundlers and <script type=module>; hls.js stays the page's own.
+    await build({ ...common, entryPoints: [path.join(root, 'viewer', 'loader', 'index.ts')], outfile: path.join(dist, 'viewer', 'relaycast-hls.mjs'), format: 'esm' });
   }
   const statics = await listFiles(path.join(root, 'viewer', 'public'), () => true);
   for (const file of statics) {

@@ -155,6 +155,28 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.signaling.switchRendition(rendition);
   }
 
+  /** How many linked peers say they hold the segment at `url` (0 when it is unknown). */
+  peersHolding(url: string): number {
+    const sequence = this.store.sequenceOf(url);
+    if (sequence === undefined) return 0;
+    let count = 0;
+    for (const [link, have] of this.remoteHave) if (link.open && link.remoteUploads && have.has(sequence)) count++;
+    return count;
+  }
+
+  /** Links still negotiating: peers that may hold the segment within a few hundred ms. */
+  linking(): number {
+    let count = 0;
+    for (const link of this.links.values()) if (!link.open && !link.closed) count++;
+    return count;
+  }
+
+  /** Whether the bytes are already here (or being fetched over HTTP right now by this peer). */
+  holds(url: string): boolean {
+    const sequence = this.store.sequenceOf(url);
+    return sequence !== undefined && (this.store.has(sequence) || this.acquisitions.get(sequence)?.state === 'http');
+  }
+
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
   reportPlayback(figures: { stalls?: number; latencyMs?: number }): void {
     if (figures.stalls !== undefined) this.counters.stalls = figures.stalls;
@@ -383,7 +405,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       if ((this.signaling.peerId ?? '') < from) return;
       existing.close('closed');
     }
-    if (this.links.size >= this.maxPeers + 2) return; // full: the offerer's link times out
+    // Full (or P2P off): the offerer's link times out and it tries someone else.
+    if (this.maxPeers === 0 || this.links.size >= this.maxPeers + 2) return;
     this.addLink(from, offerId, false).handleOffer(sdp);
   }
 

@@ -555,6 +555,11 @@ export class SignalingCoordinator {
     return told;
   }
 
+  /** Renditions announced for a stream, first announced first. */
+  renditionsOf(stream: string): string[] {
+    return [...(this.renditionsByStream.get(stream) ?? [])];
+  }
+
   private rememberRendition(stream: string, rendition: string): void {
     let renditions = this.renditionsByStream.get(stream);
     if (!renditions) {

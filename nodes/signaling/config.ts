@@ -19,6 +19,10 @@ export interface SignalingConfig {
   allowedOrigins?: string;
   openSwarms?: boolean;
   statsInterval?: string | number;
+  /** Where the viewer page is served (relative to httpNodeRoot): <viewerPath>/<stream>/; empty = no page. */
+  viewerPath?: string;
+  /** The master playlist the page plays, relative to the page or absolute. */
+  viewerMaster?: string;
 }
 
 export interface SignalingCredentials {

@@ -15,6 +15,7 @@ import { CLOSE_CODES } from '../../lib/signaling/protocol';
 import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import {
   iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs,
   type SignalingConfig, type SignalingCredentials,
@@ -166,6 +167,21 @@ export = function (RED: NodeAPI) {
 
     server.on('upgrade', onUpgrade);
 
+    let removeViewerPage: (() => void) | undefined;
+    try {
+      const viewerPath = normalizeViewerPath(config.viewerPath);
+      const master = (config.viewerMaster ?? '').trim() || 'master.m3u8';
+      if (viewerPath !== '' && settings.httpNodeRoot !== false) {
+        removeViewerPage = serveViewerPage(RED.httpNode, settings as Record<string, unknown>, {
+          nodeId: node.id, viewerPath, signalingPath: fullPath, root: httpNodeRoot(settings), master,
+          firstRendition: (stream) => coordinator.renditionsOf(stream)[0],
+        });
+      }
+    } catch (err) {
+      // The swarm works without the page; say why there is none.
+      node.warn(RED._('signaling.errors.viewer', { message: err instanceof Error ? err.message : String(err) }));
+    }
+
     const sweepTimer = setInterval(() => coordinator.sweep(), limits.heartbeatMs);
     const statusTimer = setInterval(() => {
       if (!dirty) return;
@@ -191,6 +207,7 @@ export = function (RED: NodeAPI) {
       clearInterval(statusTimer);
       if (statsTimer) clearInterval(statsTimer);
       server.removeListener('upgrade', onUpgrade);
+      removeViewerPage?.();
       coordinator.closeAll(CLOSE_CODES.NODE_CLOSED, 'node closed');
       wss.close();
       if (pathsInUse.get(fullPath) === node.id) pathsInUse.delete(fullPath);

@@ -10,8 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
@@ -85,6 +85,7 @@ describe('npm start (demo)', function () {
   it('prints the editor and playlist URLs', () => {
     assert.match(output, new RegExp(`Node-RED editor : ${base}/`));
     assert.match(output, new RegExp(`Live playlist   : ${base}/live/demo/master.m3u8`));
+    assert.match(output, new RegExp(`Viewer page     : ${base}/live/demo/ `));
   });
 
   it('loads the package as a Node-RED module with every node and its examples', async () => {
@@ -128,6 +129,33 @@ describe('npm start (demo)', function () {
     const message = await page.waitForSelector('.red-ui-debug-msg', { timeout: 30_000 });
     const text = (await message.textContent()) ?? '';
     assert.match(text, /finished segment/);
+  });
+
+  it('two tabs on the printed viewer URL share the stream peer to peer within a minute', async () => {
+    const viewerBrowser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
+    try {
+      const pages: Page[] = [];
+      for (let i = 0; i < 2; i++) {
+        const context = await viewerBrowser.newContext();
+        await context.grantPermissions(['camera', 'microphone']);
+        const page = await context.newPage();
+        await page.goto(viewerUrl(base, 'demo'));
+        pages.push(page);
+      }
+      const shares = async () => Promise.all(pages.map((page) => page.evaluate(() => ({
+        p2p: (window as any).relaycastViewer?.stats()?.p2pBytes ?? 0,
+        shown: document.getElementById('share')?.textContent ?? '',
+      }))));
+      const started = Date.now();
+      let last = await shares();
+      while (!last.every((s) => s.p2p > 0 && s.shown !== '0%')) {
+        assert.ok(Date.now() - started < 60_000, `both tabs to show peer bytes within a minute: ${JSON.stringify(last)}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        last = await shares();
+      }
+    } finally {
+      await viewerBrowser.close();
+    }
   });
 
   it('stops everything it started on Ctrl-C', async () => {

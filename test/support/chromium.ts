@@ -4,13 +4,22 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
+}
+
+/** Chromium flags for WebRTC on loopback (reference/p2p.md): loopback candidates, no real capture. */
+export const WEBRTC_LOOPBACK_ARGS = ['--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+/** The viewer page URL with ICE confined to 127.0.0.1 candidates. */
+export function viewerUrl(base: string, stream: string): string {
+  return `${base}/live/${stream}/?candidates=${encodeURIComponent(' 127\\.0\\.0\\.1 ')}`;
 }

@@ -176,4 +176,20 @@ describe('peer engine: a swarm in one process', function () {
     await until(() => a.e.store.has(6) && b.e.store.has(6), 'segment 6 everywhere after the restart');
     assert.equal(origin.segmentRequests(s6.url), 1);
   });
+
+  it('follows the player to another rendition: leaves the old swarm, joins the new one, keeps nothing of the old', async () => {
+    const { a, b } = await twoPeers();
+    const low = { ...segment(origin, 1), rendition: 'low', url: 'https://r2.example/live/low/1.ts' };
+    origin.objects.set(low.url, new Uint8Array(low.bytes));
+    server.coordinator.announce(low);
+    server.coordinator.announce(segment(origin, 1));
+    await until(() => a.e.store.has(1), 'segment 1 of main');
+    a.e.setRendition('low');
+    await until(() => a.e.joined && a.e.rendition === 'low', 'a to join the low swarm');
+    assert.equal(a.e.store.has(1), false, 'the old swarm\'s segments are gone');
+    assert.equal(a.e.store.meta(1)?.url, low.url, 'the new swarm\'s announcements came with the welcome');
+    await until(() => b.e.stats().peers === 0, 'the old neighbour to see the link close');
+    const loaded = await a.e.loadSegment(low.url, { budgetMs: 0 });
+    assert.deepEqual(Buffer.from(loaded.bytes), low.bytes);
+  });
 });

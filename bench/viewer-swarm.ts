@@ -1,0 +1,158 @@
+/**
+ * Swarm benchmark: N viewers of the bundled viewer page in one headless Chromium, loopback only,
+ * against a real pipeline (live encoder → hls-watch → r2-upload → local S3 → manifest → signaling).
+ * For each N it runs plain hls.js over HTTP and the Relaycast P2P loader in the same run, and prints
+ * per mode: P2P share of segment bytes (whole run and steady state), origin segment and playlist
+ * requests per viewer-minute, stalls, time to first frame, hls.js latency and wall-clock latency
+ * (from PROGRAM-DATE-TIME), and machine CPU.
+ *
+ *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p]
+ *
+ * The encoder is a real ffmpeg (640x360, ~0.9 Mb/s, 2 s segments) when ffmpeg is installed, else
+ * the demo encoder replaying the ts-single fixture (~0.4 Mb/s).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DemoEncoder } from '../devtools/demo-encoder';
+import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
+import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const VIEWERS = (args.get('viewers') ?? '4,8').split(',').map(Number);
+const SECONDS = Number(args.get('seconds') ?? 120);
+const REPEATS = Number(args.get('repeats') ?? 1);
+const MODES = (args.get('modes') ?? 'http,p2p').split(',') as Array<'http' | 'p2p'>;
+const STEADY_AFTER_S = 30;
+const STREAM = 'bench';
+
+interface ViewerFigures {
+  http: number; p2p: number; stalls: number; firstFrameMs?: number; latency?: number; wallLatencyMs?: number; playing: boolean;
+}
+
+function cpuTimes(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + (line[4] ?? 0);
+  const total = line.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function startEncoder(dir: string): { stop(): Promise<void>; kind: string } {
+  if (spawnSync('ffmpeg', ['-version']).status === 0) {
+    const ffmpeg: ChildProcess = spawn('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-re',
+      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '850k', '-maxrate', '900k', '-bufsize', '1800k',
+      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k',
+      '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6', '-hls_flags', 'delete_segments+program_date_time+independent_segments',
+      '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8'),
+    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return { kind: 'ffmpeg 640x360 ~0.9 Mb/s', stop: () => new Promise((resolve) => { ffmpeg.once('exit', () => resolve()); ffmpeg.kill('SIGINT'); }) };
+  }
+  const encoder = new DemoEncoder({ fixture: path.resolve(__dirname, '../test/fixtures/hls/ts-single'), outDir: dir, speed: 1, loop: true });
+  void encoder.start();
+  return { kind: 'demo encoder ts-single ~0.4 Mb/s', stop: () => encoder.stop() };
+}
+
+async function read(page: Page): Promise<ViewerFigures> {
+  return page.evaluate(() => {
+    const v = (window as any).relaycastViewer;
+    const s = v?.stats?.();
+    const video = document.getElementById('video') as HTMLVideoElement;
+    return {
+      http: s?.httpBytes ?? 0, p2p: s?.p2pBytes ?? 0, stalls: v?.playback.stalls ?? 0, firstFrameMs: v?.playback.firstFrameMs,
+      latency: v?.playback.latencySeconds(), wallLatencyMs: v?.playback.wallLatencyMs(), playing: !video.paused && video.currentTime > 0,
+    };
+  });
+}
+
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** One browser context per viewer: its own HTTP cache and storage, as distinct viewers have. */
+async function newViewer(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  await context.grantPermissions(['camera', 'microphone']);
+  return { context, page: await context.newPage() };
+}
+
+async function run(pipeline: SwarmPipeline, browser: Browser, mode: 'http' | 'p2p', n: number) {
+  const pages: Page[] = [];
+  const contexts: BrowserContext[] = [];
+  const segmentsBefore = pipeline.segmentRequests();
+  const playlistsBefore = pipeline.counts.playlists;
+  const startedAt = Date.now();
+  for (let i = 0; i < n; i++) {
+    const { context, page } = await newViewer(browser);
+    contexts.push(context);
+    await page.goto(viewerUrl(pipeline.base, STREAM) + (mode === 'http' ? '&relaycast=0' : ''));
+    pages.push(page);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const cpu0 = cpuTimes();
+  await new Promise((r) => setTimeout(r, STEADY_AFTER_S * 1000));
+  const mid = await Promise.all(pages.map(read));
+  await new Promise((r) => setTimeout(r, (SECONDS - STEADY_AFTER_S) * 1000));
+  const end = await Promise.all(pages.map(read));
+  const cpu1 = cpuTimes();
+  const minutes = (Date.now() - startedAt) / 60_000;
+  const sum = (xs: ViewerFigures[], k: 'http' | 'p2p') => xs.reduce((a, f) => a + f[k], 0);
+  const whole = sum(end, 'p2p') / Math.max(1, sum(end, 'p2p') + sum(end, 'http'));
+  const steadyP2p = sum(end, 'p2p') - sum(mid, 'p2p');
+  const steadyHttp = sum(end, 'http') - sum(mid, 'http');
+  const result = {
+    mode, viewers: n,
+    p2pShareWhole: whole, p2pShareSteady: steadyP2p / Math.max(1, steadyP2p + steadyHttp),
+    minViewerShare: Math.min(...end.map((f) => f.p2p / Math.max(1, f.p2p + f.http))),
+    segmentRequestsPerViewerMinute: (pipeline.segmentRequests() - segmentsBefore) / (n * minutes),
+    playlistRequestsPerViewerMinute: (pipeline.counts.playlists - playlistsBefore) / (n * minutes),
+    stalls: end.reduce((a, f) => a + f.stalls, 0),
+    notPlaying: end.filter((f) => !f.playing).length,
+    firstFrameMsMedian: median(end.map((f) => f.firstFrameMs ?? NaN).filter(Number.isFinite)),
+    latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
+    wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
+    cpuBusy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+  };
+  for (const context of contexts) await context.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const pipeline = await startSwarmPipeline({ stream: STREAM });
+  const encoder = startEncoder(pipeline.hlsDir);
+  // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
+  for (let i = 0; i < 120; i++) {
+    const res = await fetch(`${pipeline.base}/live/${STREAM}/master.m3u8`).catch(() => undefined);
+    if (res?.ok) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  pipeline.counts.playlists = 0;
+  await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
+  const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
+  console.log(`viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`);
+  const rows: Array<Record<string, unknown>> = [];
+  try {
+    for (const n of VIEWERS) {
+      for (let repeat = 0; repeat < REPEATS; repeat++) {
+        for (const mode of MODES) {
+          const r = await run(pipeline, browser, mode, n);
+          rows.push(r);
+          console.log(JSON.stringify({ ...r, repeat }));
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+    await encoder.stop();
+    await pipeline.stop();
+  }
+  console.log('\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | CPU |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows as any[]) {
+    console.log(`| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${pct(r.cpuBusy)} |`);
+  }
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

@@ -1,0 +1,241 @@
+// The viewer end to end: the bundled viewer page (hls.js + the Relaycast P2P loader) in headless
+// Chromium, several viewers each in its own browser context, against a live pipeline (demo encoder →
+// hls-watch → r2-upload → local S3 → manifest → signaling) in a real Node-RED runtime. WebRTC runs on
+// loopback only: Chromium gathers 127.0.0.1 candidates (--allow-loopback-in-peer-connection, camera
+// permission granted) and the page keeps only those.
+import assert from 'node:assert/strict';
+import { mkdtempSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DemoEncoder } from '../../devtools/demo-encoder';
+import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
+import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
+
+const STREAM = 'e2e';
+const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
+
+interface Viewer { context: BrowserContext; page: Page; name: string }
+interface PageFigures {
+  http: number; p2p: number; uploaded: number; peers: number; stalls: number; currentTime: number; peerId?: string;
+  webrtc: boolean; joined: boolean; fromSwarm: number; fromHttp: number; checked: number; bad: number; fatal: string[]; dropped: string[];
+}
+
+function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = async (): Promise<void> => {
+      try {
+        if (await condition()) { resolve(); return; }
+      } catch (err) { reject(err); return; }
+      if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(() => void check(), 250);
+    };
+    void check();
+  });
+}
+
+/** Every fragment hls.js receives is hashed in the page and compared with the server's announcement. */
+async function watchIntegrity(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as any).relaycastViewer !== undefined);
+  // A string, not a function: the test runner's transpiler would add helpers the page lacks.
+  await page.evaluate(`(() => {
+    const v = window.relaycastViewer;
+    const w = window;
+    w.integrity = { checked: 0, bad: 0, fatal: [], dropped: [] };
+    v.hls.on('hlsError', (_e, d) => { if (d.fatal) w.integrity.fatal.push(d.type + ':' + d.details); });
+    (function hookEngine() {
+      const engine = v.session && v.session.engine;
+      if (!engine) { setTimeout(hookEngine, 50); return; }
+      engine.on('peer-dropped', (peer, reason) => w.integrity.dropped.push(peer + ':' + reason));
+    })();
+    v.hls.on('hlsFragLoaded', (_e, d) => {
+      const engine = v.session && v.session.engine;
+      const sequence = engine && engine.store.sequenceOf(d.frag.url);
+      if (sequence === undefined) return;
+      const expected = engine.store.meta(sequence).sha256;
+      crypto.subtle.digest('SHA-256', d.payload.slice(0)).then((digest) => {
+        const hex = Array.from(new Uint8Array(digest)).map((b) => b.toString(16).padStart(2, '0')).join('');
+        w.integrity.checked++;
+        if (hex !== expected) w.integrity.bad++;
+      });
+    });
+  })()`);
+}
+
+async function figures(page: Page): Promise<PageFigures> {
+  return page.evaluate(() => {
+    const w = window as any;
+    const s = w.relaycastViewer.stats() ?? {};
+    return {
+      http: s.httpBytes ?? 0, p2p: s.p2pBytes ?? 0, uploaded: s.uploadedBytes ?? 0, peers: s.peers ?? 0, peerId: s.peerId,
+      stalls: w.relaycastViewer.playback.stalls, currentTime: (document.getElementById('video') as HTMLVideoElement).currentTime,
+      webrtc: s.webrtc ?? false, joined: s.joined ?? false, fromSwarm: s.playlistsFromSwarm ?? 0, fromHttp: s.playlistsFromHttp ?? 0,
+      checked: w.integrity.checked, bad: w.integrity.bad, fatal: w.integrity.fatal, dropped: w.integrity.dropped,
+    };
+  });
+}
+
+describe('e2e: the viewer page and its P2P swarm in headless Chromium', function () {
+  this.timeout(600_000);
+  let pipeline: SwarmPipeline;
+  let encoder: DemoEncoder;
+  let browser: Browser;
+  const viewers: Viewer[] = [];
+
+  async function openViewer(name: string, initScript?: string): Promise<Viewer> {
+    const context = await browser.newContext();
+    await context.grantPermissions(['camera', 'microphone']);
+    if (initScript) await context.addInitScript({ content: initScript });
+    const page = await context.newPage();
+    await page.goto(viewerUrl(pipeline.base, STREAM));
+    await watchIntegrity(page);
+    const viewer = { context, page, name };
+    viewers.push(viewer);
+    return viewer;
+  }
+
+  before(async () => {
+    pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2 });
+    encoder = new DemoEncoder({ fixture: FIXTURE, outDir: pipeline.hlsDir, speed: 1, loop: true });
+    await encoder.start();
+    browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
+    // A few segments in the window before anyone watches.
+    await until(() => pipeline.segmentRequests() >= 0 && pipeline.stats.some((s) => (s.announcements as number) >= 3), 'three announced segments');
+  });
+
+  after(async () => {
+    for (const v of viewers.splice(0)) await v.context.close().catch(() => undefined);
+    await browser?.close();
+    await encoder?.stop().catch(() => undefined);
+    await pipeline?.stop();
+  });
+
+  it('six viewers for 90 s: continuous playback, peer bytes for every viewer, almost no origin playlist requests, receipts, nothing corrupt', async () => {
+    const playlistsBefore = pipeline.counts.playlists;
+    const startedAt = Date.now();
+    for (let i = 0; i < 6; i++) await openViewer(`viewer${i}`);
+    await until(async () => (await Promise.all(viewers.map((v) => figures(v.page)))).every((f) => f.currentTime > 0), 'every viewer to start playing');
+    const startTimes = await Promise.all(viewers.map(async (v) => (await figures(v.page)).currentTime));
+    // Play on for 90 s of media on every viewer: the condition is media time, not a sleep.
+    await until(async () => (await Promise.all(viewers.map((v) => figures(v.page)))).every((f, i) => f.currentTime - startTimes[i] >= 90), '90 s of playback on every viewer', 180_000);
+    const all = await Promise.all(viewers.map((v) => figures(v.page)));
+    const viewerMinutes = (6 * (Date.now() - startedAt)) / 60_000;
+    for (const [i, f] of all.entries()) {
+      assert.equal(f.stalls, 0, `viewer${i} stalled`);
+      assert.deepEqual(f.fatal, [], `viewer${i} had a fatal hls.js error`);
+      assert.ok(f.p2p > 0, `viewer${i} received peer bytes (${JSON.stringify(f)})`);
+      assert.ok(f.checked > 40, `viewer${i}: every fragment hls.js got was hashed (${f.checked})`);
+      assert.equal(f.bad, 0, `viewer${i}: a fragment reached hls.js that does not match its SHA-256`);
+    }
+    const p2p = all.reduce((a, f) => a + f.p2p, 0);
+    const http = all.reduce((a, f) => a + f.http, 0);
+    // With one HTTP fetch per segment per swarm the share approaches 1 − 1/6 ≈ 83 %; start-up costs some.
+    assert.ok(p2p / (p2p + http) > 0.5, `P2P share ${(p2p / (p2p + http)).toFixed(3)}`);
+    const playlistRate = (pipeline.counts.playlists - playlistsBefore) / viewerMinutes;
+    assert.ok(playlistRate <= 0.5, `origin playlist requests per viewer-minute: ${playlistRate.toFixed(2)} (plain hls.js polls ~30)`);
+    assert.ok(all.every((f) => f.fromSwarm > 30), 'playlists were served from the swarm socket');
+    assert.ok(pipeline.receipts.length > 0, 'receipts reached the signaling node\'s receipt output');
+    for (const r of pipeline.receipts) {
+      assert.ok((r.bytes as number) > 0 && (r.bytes as number) <= (r.segmentSize as number));
+      assert.notEqual((r.uploader as { peer: string }).peer, (r.downloader as { peer: string }).peer);
+    }
+    // The signaling node adds up what the audience reported.
+    const audience = (pipeline.stats[pipeline.stats.length - 1].audience as Array<Record<string, number>>)[0];
+    assert.ok(audience.reporting >= 5 && audience.p2pBytes > 0, JSON.stringify(audience));
+  });
+
+  it('shows the stats panel and chart: share from peers, peers, uploads, money saved (screenshot)', async () => {
+    const page = viewers[0].page;
+    const panel = await page.evaluate(() => ({
+      share: document.getElementById('share')!.textContent,
+      peers: document.getElementById('peers')!.textContent,
+      fromPeers: document.getElementById('from-peers')!.textContent,
+      saved: document.getElementById('saved')!.textContent,
+      stalls: document.getElementById('stalls')!.textContent,
+      latency: document.getElementById('latency')!.textContent,
+      chartPoints: (window as any).relaycastViewer.chart.points(),
+      canvas: document.querySelector('#chart canvas') !== null,
+      legend: document.querySelector('#chart .u-legend')?.textContent ?? '',
+    }));
+    assert.match(panel.share!, /^[1-9]\d?%$|^100%$/, `share from peers shown: ${panel.share}`);
+    assert.ok(Number(panel.peers) >= 1, `peers connected shown: ${panel.peers}`);
+    assert.match(panel.fromPeers!, /\d+(\.\d)? (KB|MB)/);
+    assert.match(panel.saved!, /^\$\d/);
+    assert.equal(panel.stalls, '0');
+    assert.match(panel.latency!, /^\d+\.\d s$/);
+    assert.ok(panel.canvas && panel.chartPoints >= 30, `chart drawn with ${panel.chartPoints} points`);
+    assert.match(panel.legend, /peers/);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'relaycast-viewer-')), 'viewer.png');
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.screenshot({ path: file });
+    assert.ok(statSync(file).size > 20_000, 'a screenshot with content');
+    // Phone width: the panel moves below the player and stays readable.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const layout = await page.evaluate(() => {
+      const video = document.getElementById('video')!.getBoundingClientRect();
+      const stats = document.getElementById('stats')!.getBoundingClientRect();
+      return { below: stats.top >= video.bottom - 1, fits: stats.right <= window.innerWidth + 1 && video.right <= window.innerWidth + 1 };
+    });
+    assert.deepEqual(layout, { below: true, fits: true });
+    console.log(`      screenshot: ${file}`);
+  });
+
+  it('a peer that leaves mid-transfer and a signaling redeploy mid-stream cause no stall', async () => {
+    const before = await Promise.all(viewers.map((v) => figures(v.page)));
+    // Two viewers vanish at once (their links close mid-transfer), then the whole flow is redeployed.
+    for (const v of viewers.splice(4, 2)) await v.context.close();
+    await pipeline.redeploy();
+    const remaining = viewers.slice(0, 4);
+    await until(async () => (await Promise.all(remaining.map((v) => figures(v.page)))).every((f, i) => f.joined && f.peerId !== before[i].peerId), 'every viewer to rejoin the new signaling node', 60_000);
+    const rejoined = await Promise.all(remaining.map((v) => figures(v.page)));
+    await until(async () => (await Promise.all(remaining.map((v) => figures(v.page)))).every((f, i) => f.currentTime - rejoined[i].currentTime >= 20), '20 s more playback', 90_000);
+    const after = await Promise.all(remaining.map((v) => figures(v.page)));
+    for (const [i, f] of after.entries()) {
+      assert.equal(f.stalls, 0, `viewer${i} stalled`);
+      assert.deepEqual(f.fatal, []);
+      assert.equal(f.bad, 0);
+    }
+    assert.ok(after.reduce((a, f) => a + f.p2p, 0) > rejoined.reduce((a, f) => a + f.p2p, 0), 'peers keep sharing after the redeploy');
+  });
+
+  it('detects and drops a corrupting peer; no corrupt segment reaches hls.js', async () => {
+    // The liar's page flips one byte in the middle of every DATA frame (type 3) it sends.
+    const liar = await openViewer('liar', `
+      const send = RTCDataChannel.prototype.send;
+      RTCDataChannel.prototype.send = function (data) {
+        if (data instanceof Uint8Array && data[0] === 3 && data.byteLength > 100) { data = data.slice(); data[data.byteLength >> 1] ^= 0xff; }
+        return send.call(this, data);
+      };`);
+    await until(async () => (await figures(liar.page)).joined, 'the liar to join');
+    const liarId = (await figures(liar.page)).peerId!;
+    await until(() => pipeline.audit.some((a) => a.kind === 'report' && a.accused === liarId), 'an honest viewer to report the liar', 120_000);
+    const report = pipeline.audit.find((a) => a.kind === 'report' && a.accused === liarId)!;
+    assert.equal(report.code, 'PEER_BAD_HASH');
+    const honest = await Promise.all(viewers.filter((v) => v !== liar).map((v) => figures(v.page)));
+    assert.ok(honest.some((f) => f.dropped.includes(`${liarId}:hash`)), 'the receiving viewer dropped the liar');
+    for (const f of honest) {
+      assert.equal(f.bad, 0, 'no fragment that fails its SHA-256 reached hls.js');
+      assert.equal(f.stalls, 0);
+    }
+    const liarReceipts = pipeline.receipts.filter((r) => (r.uploader as { peer: string }).peer === liarId);
+    assert.equal(liarReceipts.length, 0, 'corrupt deliveries are never receipted');
+    await liar.context.close();
+    viewers.splice(viewers.indexOf(liar), 1);
+  });
+
+  it('plays over HTTP on a page without RTCPeerConnection', async () => {
+    const plain = await openViewer('no-webrtc', 'delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;');
+    await until(async () => (await figures(plain.page)).currentTime > 12, '12 s of playback without WebRTC', 90_000);
+    const f = await figures(plain.page);
+    assert.equal(f.webrtc, false);
+    assert.equal(f.p2p, 0);
+    assert.equal(f.uploaded, 0);
+    assert.ok(f.http > 0);
+    assert.equal(f.stalls, 0);
+    assert.equal(f.bad, 0);
+    assert.ok(f.fromSwarm > 0, 'it still takes playlists from the socket');
+    const mode = await plain.page.evaluate(() => document.getElementById('mode')!.textContent);
+    assert.equal(mode, 'HTTP only (no WebRTC)');
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * Relaycast for any hls.js page:
+ *
+ *   const relaycast = relaycastHlsConfig({ signalingUrl: 'wss://example.org/relaycast/signal' });
+ *   const hls = new Hls(relaycast.config);
+ *   relaycast.session.attach(hls);   // optional: buffer-aware deadlines, stalls and latency in stats
+ *
+ * The returned config holds the loaders and the live sync distance, set before hls.js picks its
+ * start position; keys the page sets itself win.
+ */
+import { fragmentLoaderClass } from './fragment-loader';
+import type { RelaycastOptions } from './options';
+import { playlistLoaderClass } from './playlist-loader';
+import { RelaycastSession } from './session';
+
+export type { RelaycastOptions } from './options';
+export type { RelaycastStats } from './session';
+export { RelaycastSession };
+
+export function relaycastHlsConfig(options: RelaycastOptions, hlsConfig: Record<string, unknown> = {}): {
+  config: Record<string, unknown>;
+  session: RelaycastSession;
+} {
+  const session = new RelaycastSession(options);
+  if (typeof location !== 'undefined') session.startEarly(location.href);
+  const config: Record<string, unknown> = {
+    liveSyncDurationCount: options.liveSyncDurationCount ?? 3,
+    // A viewer that fell behind (a slow start, a tab in the background) drifts back to the target
+    // latency at up to 5 % speed instead of staying behind for the whole session.
+    maxLiveSyncPlaybackRate: 1.05,
+    ...hlsConfig,
+    fLoader: fragmentLoaderClass(session),
+    pLoader: playlistLoaderClass(session),
+  };
+  return { config, session };
+}

@@ -1,0 +1,73 @@
+/**
+ * hls.js playlist loader (pLoader): master and media playlists from the copies signaling pushes
+ * over the swarm socket, so a viewer in a swarm almost never polls the origin. A blocking reload
+ * (`_HLS_msn`) is answered when the push that lists that segment arrives. Anything the socket
+ * cannot answer in time (down, stale copy, other playlist types) goes over HTTP unchanged.
+ */
+import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats, PlaylistLoaderContext } from 'hls.js';
+import { fetchWhole } from '../../lib/peer/http-fetch';
+import { newLoaderStats } from './loader-stats';
+import type { RelaycastSession } from './session';
+
+export function playlistLoaderClass(session: RelaycastSession): new (config: unknown) => Loader<PlaylistLoaderContext> {
+  return class RelaycastPlaylistLoader implements Loader<PlaylistLoaderContext> {
+    context: PlaylistLoaderContext | null = null;
+    stats: LoaderStats = newLoaderStats();
+    private callbacks: LoaderCallbacks<PlaylistLoaderContext> | null = null;
+    private controller: AbortController | undefined;
+
+    load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
+      this.context = context;
+      this.callbacks = callbacks;
+      this.stats = newLoaderStats();
+      const stats = this.stats;
+      stats.loading.start = performance.now();
+      const controller = new AbortController();
+      this.controller = controller;
+      const isMaster = context.type === 'manifest';
+      const isMedia = context.type === 'level';
+      const rendition = isMedia ? session.renditionFromUrl(context.url) : null;
+      const engine = isMaster || isMedia ? session.engineFor(context.url, rendition) : undefined;
+      const work = engine
+        ? engine.loadPlaylist({ url: context.url, rendition, msn: context.deliveryDirectives?.msn, signal: controller.signal }).then((r) => r.text)
+        : fetchWhole((url, init) => fetch(url, init) as never, context.url, controller.signal).then((b) => new TextDecoder().decode(b));
+      const timeout = setTimeout(() => {
+        if (this.callbacks !== callbacks || stats.loading.end) return;
+        controller.abort();
+        this.callbacks = null;
+        callbacks.onTimeout(stats, context, null);
+      }, config.loadPolicy?.maxLoadTimeMs ?? 20_000);
+      work.then(
+        (text) => {
+          clearTimeout(timeout);
+          if (this.callbacks !== callbacks) return;
+          const now = performance.now();
+          stats.loading.first = stats.loading.end = now;
+          stats.loaded = stats.total = text.length;
+          callbacks.onSuccess({ url: context.url, data: text }, stats, context, null);
+        },
+        (err: unknown) => {
+          clearTimeout(timeout);
+          if (this.callbacks !== callbacks || controller.signal.aborted) return;
+          this.callbacks = null;
+          callbacks.onError({ code: (err as { status?: number }).status ?? 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
+        },
+      );
+    }
+
+    abort(): void {
+      if (this.stats.loading.end) return;
+      this.stats.aborted = true;
+      this.controller?.abort();
+      const callbacks = this.callbacks;
+      this.callbacks = null;
+      if (callbacks?.onAbort && this.context) callbacks.onAbort(this.stats, this.context, null);
+    }
+
+    destroy(): void {
+      if (!this.stats.loading.end) this.controller?.abort();
+      this.callbacks = null;
+      this.context = null;
+    }
+  };
+}

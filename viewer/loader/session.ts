@@ -1,0 +1,143 @@
+/**
+ * One player's Relaycast session: the peer engine behind the hls.js loaders, started by the first
+ * playlist request (that is when the stream is known), plus what the loaders need from playback:
+ * how much buffer is left (the deadline for peers), stalls and latency (for the stats report).
+ */
+import { PeerEngine, type EngineStats } from '../../lib/peer/engine';
+import type { PeerPlatform } from '../../lib/peer/platform';
+import { browserPlatform, hasWebRtc } from './browser-platform';
+import { defaultRenditionFromUrl, defaultStreamFromUrl, resolveSignalingUrl, type RelaycastOptions } from './options';
+
+/** What the stats panel and any page can read (documented in docs/viewer.md). */
+export interface RelaycastStats extends EngineStats {
+  /** Share of segment bytes that came from peers, 0–1 (0 before any byte). */
+  p2pShare: number;
+  /** Whether this page can do WebRTC at all. */
+  webrtc: boolean;
+}
+
+/** Seconds of buffer kept in reserve: peers get what is left beyond it. */
+const SAFETY_SECONDS = 1.5;
+/** With no buffer yet, a peer that holds the segment gets this long (loopback/LAN peers answer in ms). */
+const STARTUP_PEER_BUDGET_MS = 200;
+
+interface HlsLike {
+  media: HTMLMediaElement | null;
+  latency?: number;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+}
+
+export class RelaycastSession {
+  engine: PeerEngine | undefined;
+  private readonly platform: PeerPlatform | null;
+  private readonly p2p: boolean;
+  private media: HTMLMediaElement | null = null;
+  private hls: HlsLike | undefined;
+  private stalls = 0;
+  private playing = false;
+  private figuresTimer: ReturnType<typeof setInterval> | undefined;
+  readonly renditionFromUrl: (url: string) => string;
+
+  constructor(readonly options: RelaycastOptions, platform: PeerPlatform | null = browserPlatform()) {
+    this.platform = platform;
+    this.p2p = options.p2p !== false && hasWebRtc();
+    this.renditionFromUrl = options.renditionFromUrl ?? defaultRenditionFromUrl;
+  }
+
+  /**
+   * Joins the swarm now, before hls.js asks for its first playlist, when the page already knows the
+   * stream and the first rendition (the bundled page does): the welcome, with both playlists, is
+   * then usually here by the time hls.js wants them.
+   */
+  startEarly(pageUrl: string): void {
+    if (this.options.stream !== undefined && this.options.startRendition !== undefined) this.engineFor(pageUrl, null);
+  }
+
+  /** The engine, started on first use; undefined when the page cannot reach the swarm at all. */
+  engineFor(playlistUrl: string, rendition: string | null): PeerEngine | undefined {
+    if (this.engine || !this.platform) return this.engine;
+    const start = rendition ?? this.options.startRendition;
+    if (start === undefined) return undefined;
+    const base = typeof location !== 'undefined' ? location.href : playlistUrl;
+    this.engine = new PeerEngine(this.platform, {
+      signalingUrl: resolveSignalingUrl(this.options.signalingUrl, base),
+      stream: this.options.stream ?? defaultStreamFromUrl(new URL(playlistUrl, base).pathname),
+      rendition: start,
+      upload: this.p2p && this.options.upload !== false,
+      uploadBytesPerSecond: this.options.uploadBytesPerSecond,
+      maxPeers: this.p2p ? this.options.maxPeers : 0,
+      store: this.options.maxStoreBytes ? { maxBytes: this.options.maxStoreBytes } : undefined,
+      candidateFilter: this.options.candidateFilter,
+    });
+    this.engine.start();
+    this.figuresTimer = setInterval(() => this.reportFigures(), 1000);
+    return this.engine;
+  }
+
+  /**
+   * Lets the session read the player: buffer left (deadlines), stalls and latency. The viewer page
+   * calls it; without it the loader assumes one segment duration of slack.
+   */
+  attach(hls: HlsLike): void {
+    this.hls = hls;
+    hls.on('hlsMediaAttached', () => this.watchMedia(hls.media));
+    if (hls.media) this.watchMedia(hls.media);
+  }
+
+  /** ms the peers may take for a fragment of `durationSeconds` before HTTP must take over. */
+  budgetMs(url: string, durationSeconds: number, maxMs: number): number {
+    const engine = this.engine;
+    if (!engine || !this.p2p) return 0;
+    const ahead = this.bufferAhead();
+    if (ahead === undefined) return Math.min(maxMs, engine.peersHolding(url) > 0 ? durationSeconds * 1000 : 0);
+    // Little buffer (start-up, or after a seek): a peer that holds the segment gets a short chance;
+    // while links are still being set up, only once the first frame is out (time to first frame
+    // must not wait for WebRTC); otherwise HTTP at once.
+    if (ahead < SAFETY_SECONDS) {
+      const soon = engine.peersHolding(url) > 0 || (this.playing && engine.linking() > 0);
+      return soon ? STARTUP_PEER_BUDGET_MS : 0;
+    }
+    return Math.min(maxMs, (ahead - SAFETY_SECONDS) * 1000);
+  }
+
+  stats(): RelaycastStats | undefined {
+    const engine = this.engine;
+    if (!engine) return undefined;
+    const s = engine.stats();
+    const total = s.httpBytes + s.p2pBytes;
+    return { ...s, p2pShare: total > 0 ? s.p2pBytes / total : 0, webrtc: this.p2p };
+  }
+
+  destroy(): void {
+    if (this.figuresTimer) clearInterval(this.figuresTimer);
+    this.engine?.close();
+    this.engine = undefined;
+  }
+
+  private bufferAhead(): number | undefined {
+    const media = this.media;
+    if (!media) return undefined;
+    const t = media.currentTime;
+    const ranges = media.buffered;
+    for (let i = 0; i < ranges.length; i++) {
+      if (ranges.start(i) <= t + 0.2 && ranges.end(i) > t) return ranges.end(i) - t;
+    }
+    return 0;
+  }
+
+  private watchMedia(media: HTMLMediaElement | null): void {
+    if (!media || media === this.media) return;
+    this.media = media;
+    media.addEventListener('playing', () => { this.playing = true; });
+    // A 'waiting' after playback began is a stall (the first one, at start, is not).
+    media.addEventListener('waiting', () => { if (this.playing && !media.seeking) this.stalls++; });
+  }
+
+  private reportFigures(): void {
+    const latency = this.hls?.latency;
+    this.engine?.reportPlayback({
+      stalls: this.stalls,
+      latencyMs: typeof latency === 'number' && Number.isFinite(latency) && latency > 0 ? latency * 1000 : undefined,
+    });
+  }
+}

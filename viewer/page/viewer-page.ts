@@ -1,0 +1,110 @@
+/**
+ * The viewer page served by relaycast-signaling at <httpNodeRoot>/live/<stream>/. Its config comes
+ * inline from the node (stream, signaling path, master playlist, first rendition), so a viewer only
+ * opens the URL. Where WebRTC or WebSocket is missing it is plain hls.js over HTTP.
+ */
+import Hls from 'hls.js';
+import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
+import { TrafficChart } from './chart';
+import { formatBytes, formatUsd, savedUsd } from './costs';
+
+export interface PageConfig {
+  stream: string;
+  signalingPath: string;
+  master: string;
+  startRendition?: string;
+  /** Test and bench hook: keep only ICE candidates matching this regular expression. */
+  candidatePattern?: string;
+}
+
+function readConfig(): PageConfig {
+  const element = document.getElementById('relaycast-config');
+  const parsed = JSON.parse(element?.textContent ?? '{}') as PageConfig;
+  const query = new URLSearchParams(location.search);
+  if (query.get('candidates')) parsed.candidatePattern = query.get('candidates')!;
+  return parsed;
+}
+
+function text(id: string, value: string): void {
+  const element = document.getElementById(id);
+  if (element && element.textContent !== value) element.textContent = value;
+}
+
+export function startViewer(): void {
+  const config = readConfig();
+  const video = document.getElementById('video') as HTMLVideoElement;
+  text('stream-name', config.stream);
+  const masterUrl = new URL(config.master, location.href).toString();
+
+  if (!Hls.isSupported()) {
+    if (video.canPlayType('application/vnd.apple.mpegurl')) video.src = masterUrl;
+    text('mode', 'native HLS');
+    return;
+  }
+  const pattern = config.candidatePattern ? new RegExp(config.candidatePattern) : undefined;
+  // ?relaycast=0 plays with plain hls.js over HTTP (the baseline the swarm benchmark compares with).
+  const plain = new URLSearchParams(location.search).get('relaycast') === '0';
+  const relaycast = plain ? undefined : relaycastHlsConfig({
+    signalingUrl: config.signalingPath,
+    stream: config.stream,
+    startRendition: config.startRendition,
+    candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
+  });
+  const session = relaycast?.session;
+  const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });
+  session?.attach(hls as never);
+  const playback = watchPlayback(video, hls);
+  hls.loadSource(masterUrl);
+  hls.attachMedia(video);
+  video.muted = true;
+  hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => { /* autoplay refused: the controls remain */ }); });
+  // Opened before the stream started (no playlist yet), or the origin was briefly away: try again.
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+      text('mode', 'waiting for the stream…');
+      setTimeout(() => hls.loadSource(masterUrl), 2000);
+    } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+      hls.recoverMediaError();
+    }
+  });
+
+  const chart = new TrafficChart(document.getElementById('chart')!);
+  const render = (): void => {
+    const s: RelaycastStats | undefined = session?.stats();
+    text('mode', s ? (s.webrtc ? (s.joined ? 'P2P' : 'connecting…') : 'HTTP only (no WebRTC)') : 'HTTP');
+    if (!s) return;
+    text('share', `${Math.round(s.p2pShare * 100)}%`);
+    (document.getElementById('share-bar') as HTMLElement).style.width = `${Math.round(s.p2pShare * 100)}%`;
+    text('from-peers', formatBytes(s.p2pBytes));
+    text('from-http', formatBytes(s.httpBytes));
+    text('peers', String(s.peers));
+    text('uploaded', formatBytes(s.uploadedBytes));
+    text('stalls', String(s.stalls));
+    text('latency', s.latencyMs !== undefined ? `${(s.latencyMs / 1000).toFixed(1)} s` : '–');
+    const saved = savedUsd(s.p2pBytes, s.p2pSegments);
+    text('saved', formatUsd(saved.egress + saved.reads));
+    chart.add(performance.now(), s.p2pBytes, s.httpBytes);
+  };
+  setInterval(render, 1000);
+  render();
+  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, session, chart, playback, stats: () => session?.stats() };
+}
+
+/** What a viewer experiences, whatever the loader: time to first frame, stalls, latency behind live. */
+function watchPlayback(video: HTMLVideoElement, hls: Hls) {
+  const figures = {
+    firstFrameMs: undefined as number | undefined,
+    stalls: 0,
+    latencySeconds: () => hls.latency,
+    /** Wall-clock latency from EXT-X-PROGRAM-DATE-TIME: now minus the date of the frame on screen. */
+    wallLatencyMs: () => (hls.playingDate ? Date.now() - hls.playingDate.getTime() : undefined),
+  };
+  let playing = false;
+  video.addEventListener('playing', () => {
+    if (figures.firstFrameMs === undefined) figures.firstFrameMs = performance.now();
+    playing = true;
+  });
+  video.addEventListener('waiting', () => { if (playing && !video.seeking) figures.stalls++; });
+  return figures;
+}
