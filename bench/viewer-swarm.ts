@@ -29,6 +29,7 @@ const STEADY_AFTER_S = 30;
 const STREAM = 'bench';
 
 interface ViewerFigures {
+  timeline: Record<string, number>;
   http: number; p2p: number; stalls: number; firstFrameMs?: number; latency?: number; wallLatencyMs?: number; playing: boolean;
 }
 
@@ -62,6 +63,7 @@ async function read(page: Page): Promise<ViewerFigures> {
     const s = v?.stats?.();
     const video = document.getElementById('video') as HTMLVideoElement;
     return {
+      timeline: v?.playback.timeline ?? {},
       http: s?.httpBytes ?? 0, p2p: s?.p2pBytes ?? 0, stalls: v?.playback.stalls ?? 0, firstFrameMs: v?.playback.firstFrameMs,
       latency: v?.playback.latencySeconds(), wallLatencyMs: v?.playback.wallLatencyMs(), playing: !video.paused && video.currentTime > 0,
     };
@@ -114,6 +116,9 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: 'http' | 'p2
     latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
     wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
     cpuBusy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+    /** Median ms since navigation of each start-up step: where time to first frame goes. */
+    startup: Object.fromEntries(['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing']
+      .map((step) => [step, median(end.map((f) => f.timeline[step] ?? NaN).filter(Number.isFinite))])),
   };
   for (const context of contexts) await context.close();
   return result;

@@ -84,10 +84,14 @@ type Events = {
   /** A segment was verified and stored. */
   segment: (sequence: number, source: LoadedSegment['source']) => void;
   welcome: (welcome: Welcome) => void;
+  /** An unexpected failure inside the engine (a bug): reported, never thrown into the host. */
+  error: (err: unknown) => void;
 };
 
 const DEFAULT_MAX_PEERS = 10;
 const PEERS_REQUEST_EVERY_MS = 5000;
+/** A master playlist handed over with the page (before the socket joined) is used this long. */
+const SEEDED_MASTER_MAX_AGE_MS = 10_000;
 const STALE_LINK_MS = 15_000;
 
 export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
@@ -175,6 +179,15 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   holds(url: string): boolean {
     const sequence = this.store.sequenceOf(url);
     return sequence !== undefined && (this.store.has(sequence) || this.acquisitions.get(sequence)?.state === 'http');
+  }
+
+  /**
+   * Playlists the page was served with (the viewer page inlines the latest ones): the player's
+   * first playlist requests are answered from them before the socket has even joined.
+   */
+  seedPlaylists(playlists: ReadonlyArray<{ rendition: string | null; text: string; ended?: boolean }>): void {
+    const now = this.platform.now();
+    for (const p of playlists) if (typeof p.text === 'string') this.playlists.set(p.rendition, p.text, p.ended === true, now);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -271,10 +284,15 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   /** The socket's copy, if the player may be given it now (joined, fresh, listing `msn`). */
   private usableCopy(rendition: string | null, msn: number | undefined): string | undefined {
-    if (!this.signaling.isJoined()) return undefined;
-    if (rendition === null) return this.playlists.master()?.text;
+    const now = this.platform.now();
+    if (rendition === null) {
+      // The master changes rarely and every change is pushed while joined; before the join, only a
+      // copy the page was just given (seeded) is trusted.
+      const master = this.playlists.master();
+      return master && (this.signaling.isJoined() || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master.text : undefined;
+    }
     if (rendition !== this.signaling.currentRendition) return undefined;
-    const copy = this.playlists.freshMedia(rendition, this.platform.now());
+    const copy = this.playlists.freshMedia(rendition, now);
     if (!copy) return undefined;
     if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
     return copy.text;
@@ -470,7 +488,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     acquisition.done.then(
       (completed) => this.onAcquired(acquisition, completed),
       () => { if (this.acquisitions.get(sequence) === acquisition) this.acquisitions.delete(sequence); },
-    );
+    ).catch((err: unknown) => this.emit('error', err));
     this.tryPeers(acquisition);
     this.pruneAcquisitions();
     return acquisition;

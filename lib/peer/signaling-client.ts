@@ -138,7 +138,11 @@ export class SignalingClient extends Emitter<Events> {
     };
     if (this.options.role === 'supporter') join.token = this.options.token;
     if (this.options.upload === false) join.upload = false;
-    this.ws?.send(JSON.stringify(join));
+    try {
+      this.ws?.send(JSON.stringify(join));
+    } catch {
+      // The socket is closing: its close handler reconnects and joins again.
+    }
   }
 
   private receive(data: unknown): void {

@@ -555,6 +555,11 @@ export class SignalingCoordinator {
     return told;
   }
 
+  /** The latest master and media playlist a peer joining stream/rendition would be welcomed with. */
+  playlistsFor(stream: string, rendition: string) {
+    return this.playlists.forJoin(stream, rendition);
+  }
+
   /** Renditions announced for a stream, first announced first. */
   renditionsOf(stream: string): string[] {
     return [...(this.renditionsByStream.get(stream) ?? [])];

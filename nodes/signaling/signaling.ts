@@ -175,6 +175,7 @@ export = function (RED: NodeAPI) {
         removeViewerPage = serveViewerPage(RED.httpNode, settings as Record<string, unknown>, {
           nodeId: node.id, viewerPath, signalingPath: fullPath, root: httpNodeRoot(settings), master,
           firstRendition: (stream) => coordinator.renditionsOf(stream)[0],
+          playlists: (stream, rendition) => coordinator.playlistsFor(stream, rendition),
         });
       }
     } catch (err) {

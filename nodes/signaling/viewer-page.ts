@@ -35,6 +35,8 @@ export interface ViewerPageOptions {
   master: string;
   /** First rendition announced for a stream (the swarm the page joins before hls.js picks). */
   firstRendition(stream: string): string | undefined;
+  /** The latest master and media playlists of that swarm, inlined so the player starts without a request. */
+  playlists(stream: string, rendition: string): Array<{ rendition: string | null; text: string; ended: boolean }>;
 }
 
 interface Assets {
@@ -86,9 +88,10 @@ export function serveViewerPage(app: unknown, settings: Record<string, unknown>,
     pathname.startsWith(`${ASSETS_PATH}/`) && bundle.files.has(pathname.slice(ASSETS_PATH.length + 1)) ? pathname.slice(ASSETS_PATH.length + 1) : undefined;
 
   function page(res: ServerResponse, req: IncomingMessage, stream: string): void {
+    const startRendition = options.firstRendition(stream);
     const config = {
       stream, signalingPath: options.signalingPath, master: options.master.replace(/\{stream\}/g, stream),
-      ...(options.firstRendition(stream) ? { startRendition: options.firstRendition(stream) } : {}),
+      ...(startRendition ? { startRendition, playlists: options.playlists(stream, startRendition) } : {}),
     };
     // `<` escaped so no value can close the script element that carries the config.
     const json = JSON.stringify(config).replace(/</g, '\\u003c');

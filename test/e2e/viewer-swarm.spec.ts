@@ -140,6 +140,22 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
       assert.ok((r.bytes as number) > 0 && (r.bytes as number) <= (r.segmentSize as number));
       assert.notEqual((r.uploader as { peer: string }).peer, (r.downloader as { peer: string }).peer);
     }
+    // WebRTC stayed on loopback: every connected candidate pair of every viewer is 127.0.0.1 ↔ 127.0.0.1.
+    for (const v of viewers) {
+      const pairs = await v.page.evaluate(`(async () => {
+        const engine = window.relaycastViewer.session.engine;
+        const out = [];
+        for (const link of engine.links.values()) {
+          const stats = await link.pc.getStats();
+          stats.forEach((r) => {
+            if (r.type === 'candidate-pair' && r.state === 'succeeded') out.push([stats.get(r.localCandidateId).address, stats.get(r.remoteCandidateId).address]);
+          });
+        }
+        return out;
+      })()`) as Array<[string, string]>;
+      assert.ok(pairs.length > 0, `${v.name} has connected candidate pairs`);
+      for (const [local, remote] of pairs) assert.deepEqual([local, remote], ['127.0.0.1', '127.0.0.1'], `${v.name}: a pair off loopback`);
+    }
     // The signaling node adds up what the audience reported.
     const audience = (pipeline.stats[pipeline.stats.length - 1].audience as Array<Record<string, number>>)[0];
     assert.ok(audience.reporting >= 5 && audience.p2pBytes > 0, JSON.stringify(audience));

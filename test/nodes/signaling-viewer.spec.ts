@@ -55,12 +55,16 @@ describe('relaycast-signaling: the viewer page', function () {
       topic: 'segment', payload: Buffer.from('x'),
       segment: { stream: 'show', rendition: '720p', sequence: 1, byteLength: 10, sha256: 'a'.repeat(64), duration: 2, url: 'https://r2.example/1.ts' },
     });
+    helper.getNode('sig').receive({ topic: 'playlist', payload: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', playlist: { stream: 'show', rendition: null, ended: false } });
     const page = await get(base, '/live/show/');
     assert.equal(page.status, 200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
     const json = /<script id="relaycast-config" type="application\/json">([^<]*)<\/script>/.exec(page.body)?.[1];
-    assert.deepEqual(JSON.parse(json!), { stream: 'show', signalingPath: '/signal', master: 'master.m3u8', startRendition: '720p' });
+    assert.deepEqual(JSON.parse(json!), {
+      stream: 'show', signalingPath: '/signal', master: 'master.m3u8', startRendition: '720p',
+      playlists: [{ rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false }],
+    }, 'the latest playlists ride along, so the player starts without a playlist request');
     assert.match(page.body, /<script src="\/relaycast\/viewer\/viewer\.js" defer>/);
     const script = await get(base, '/relaycast/viewer/viewer.js');
     assert.equal(script.status, 200);

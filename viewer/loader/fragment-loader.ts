@@ -39,17 +39,22 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
       const engine = session.engine;
       // hls.js always sets rangeStart/rangeEnd; a byte range is meant only when rangeEnd is non-zero.
       const plainHttp = !engine || context.frag.sn === 'initSegment' || !!context.rangeEnd;
-      const work = plainHttp
-        ? this.loadOverHttp(context, controller)
-        : engine.loadSegment(context.url, {
-          budgetMs: session.budgetMs(context.url, context.frag.duration, (policy?.maxTimeToFirstByteMs ?? 10_000) - 500),
-          signal: controller.signal,
-          onProgress: (loaded, total) => {
-            if (stats.loading.first === 0) stats.loading.first = performance.now();
-            stats.loaded = loaded;
-            stats.total = total;
-          },
-        });
+      const viaEngine = (e: NonNullable<typeof engine>) => e.loadSegment(context.url, {
+        budgetMs: session.budgetMs(context.url, context.frag.duration, (policy?.maxTimeToFirstByteMs ?? 10_000) - 500),
+        signal: controller.signal,
+        onProgress: (loaded, total) => {
+          if (stats.loading.first === 0) stats.loading.first = performance.now();
+          stats.loaded = loaded;
+          stats.total = total;
+        },
+      }).catch((err: unknown) => {
+        // The engine left this segment's swarm (the player switched rendition) or dropped it from
+        // its window: the player still wants the bytes, so fetch them directly rather than fail.
+        const code = (err as { code?: string }).code;
+        if (!controller.signal.aborted && (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT')) return this.loadOverHttp(context, controller);
+        throw err;
+      });
+      const work = plainHttp ? this.loadOverHttp(context, controller) : viaEngine(engine);
       work.then(
         (result) => {
           if (this.callbacks !== callbacks) return;

@@ -24,6 +24,8 @@ export interface RelaycastOptions {
   maxStoreBytes?: number;
   /** Target distance behind live in target durations, set before hls.js picks its start (default 3). */
   liveSyncDurationCount?: number;
+  /** Playlists the page was served with (the viewer page inlines them): the first loads need no request. */
+  initialPlaylists?: Array<{ rendition: string | null; text: string; ended?: boolean }>;
   /** Keep only ICE candidates this accepts (for example loopback only in tests). */
   candidateFilter?: (candidate: string) => boolean;
 }

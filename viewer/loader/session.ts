@@ -35,6 +35,7 @@ export class RelaycastSession {
   private hls: HlsLike | undefined;
   private stalls = 0;
   private playing = false;
+  private firstFragmentRequested = false;
   private figuresTimer: ReturnType<typeof setInterval> | undefined;
   readonly renditionFromUrl: (url: string) => string;
 
@@ -69,6 +70,7 @@ export class RelaycastSession {
       store: this.options.maxStoreBytes ? { maxBytes: this.options.maxStoreBytes } : undefined,
       candidateFilter: this.options.candidateFilter,
     });
+    if (this.options.initialPlaylists) this.engine.seedPlaylists(this.options.initialPlaylists);
     this.engine.start();
     this.figuresTimer = setInterval(() => this.reportFigures(), 1000);
     return this.engine;
@@ -94,6 +96,11 @@ export class RelaycastSession {
     // while links are still being set up, only once the first frame is out (time to first frame
     // must not wait for WebRTC); otherwise HTTP at once.
     if (ahead < SAFETY_SECONDS) {
+      if (!this.firstFragmentRequested) {
+        // The first fragment decides the time to first frame: never make it wait for a peer.
+        this.firstFragmentRequested = true;
+        return 0;
+      }
       const soon = engine.peersHolding(url) > 0 || (this.playing && engine.linking() > 0);
       return soon ? STARTUP_PEER_BUDGET_MS : 0;
     }

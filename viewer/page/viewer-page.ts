@@ -13,6 +13,8 @@ export interface PageConfig {
   signalingPath: string;
   master: string;
   startRendition?: string;
+  /** The latest master and start-rendition playlists, inlined by the node. */
+  playlists?: Array<{ rendition: string | null; text: string; ended: boolean }>;
   /** Test and bench hook: keep only ICE candidates matching this regular expression. */
   candidatePattern?: string;
 }
@@ -48,6 +50,7 @@ export function startViewer(): void {
     signalingUrl: config.signalingPath,
     stream: config.stream,
     startRendition: config.startRendition,
+    initialPlaylists: config.playlists,
     candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
   });
   const session = relaycast?.session;
@@ -93,7 +96,17 @@ export function startViewer(): void {
 
 /** What a viewer experiences, whatever the loader: time to first frame, stalls, latency behind live. */
 function watchPlayback(video: HTMLVideoElement, hls: Hls) {
+  /** When each start-up step first happened (ms since navigation): where time to first frame goes. */
+  const timeline: Record<string, number> = {};
+  const mark = (name: string) => () => { timeline[name] ??= Math.round(performance.now()); };
+  hls.on(Hls.Events.MANIFEST_LOADED, mark('master'));
+  hls.on(Hls.Events.LEVEL_LOADED, mark('media'));
+  hls.on(Hls.Events.FRAG_LOADING, mark('fragRequested'));
+  hls.on(Hls.Events.FRAG_LOADED, mark('fragLoaded'));
+  hls.on(Hls.Events.FRAG_BUFFERED, mark('fragBuffered'));
+  video.addEventListener('playing', mark('playing'));
   const figures = {
+    timeline,
     firstFrameMs: undefined as number | undefined,
     stalls: 0,
     latencySeconds: () => hls.latency,
