@@ -44,9 +44,17 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   };
 }
 
+/** An announcement as stored: with its place in the order of every announcement this server made. */
+export interface StoredAnnouncement extends SegmentAnnouncement {
+  /** Counter value when it was announced (see `mark()`). */
+  ordinal: number;
+}
+
 /** The last `capacity` announcements per swarm, in sequence order, for at most `maxSwarms` swarms. */
 export class AnnouncementStore {
-  private readonly windows = new Map<string, SegmentAnnouncement[]>();
+  private readonly windows = new Map<string, StoredAnnouncement[]>();
+  /** Announcements made so far; a peer's join records it, so receipts can tell what came after. */
+  private announced = 0;
 
   constructor(private readonly capacity: number, private readonly maxSwarms: number) {}
 
@@ -73,16 +81,21 @@ export class AnnouncementStore {
     }
     const last = window[window.length - 1];
     if (last && a.sequence <= last.sequence) return false;
-    window.push(a);
+    window.push({ ...a, ordinal: ++this.announced });
     if (window.length > this.capacity) window.splice(0, window.length - this.capacity);
     return true;
+  }
+
+  /** The announcement counter now: a segment with a greater ordinal was announced after this call. */
+  mark(): number {
+    return this.announced;
   }
 
   has(swarmKey: string): boolean {
     return this.windows.has(swarmKey);
   }
 
-  find(swarmKey: string, sequence: number): SegmentAnnouncement | undefined {
+  find(swarmKey: string, sequence: number): StoredAnnouncement | undefined {
     const window = this.windows.get(swarmKey);
     if (!window) return undefined;
     for (let i = window.length - 1; i >= 0; i--) if (window[i].sequence === sequence) return window[i];

@@ -19,7 +19,10 @@ import {
   type WelcomeMessage,
 } from './protocol';
 import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
-import { ReceiptValidator } from './receipts';
+import { addressPrefix, SOURCE_BITS_DEFAULT } from './addresses';
+import { NetworkTagger } from './network-tags';
+import { ReceiptBudget } from './receipt-budget';
+import { receiptPayload, ReceiptValidator } from './receipts';
 import { InMemorySwarmRegistry, swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
 import type { SupporterVerifier } from './supporters';
 import { parseClientMessage, ProtocolViolation } from './validate';
@@ -86,6 +89,8 @@ export interface CoordinatorOptions {
   onSwarmEvent?: (event: SwarmEvent) => void;
   onReceipt?: (receipt: ReceiptPayload) => void;
   onAudit?: (event: AuditEvent) => void;
+  /** Key of the receipts' network tags; random per process when absent (tags then change on restart). */
+  networkTagKey?: string | Buffer;
   now?: () => number;
   random?: () => number;
 }
@@ -93,6 +98,12 @@ export interface CoordinatorOptions {
 export interface Session {
   readonly transport: Transport;
   readonly ip: string;
+  /** The client's source prefix (IPv4 /32, IPv6 /64): what receipts are deduplicated by. */
+  readonly source: string;
+  /** Keyed hash of the client's network prefix, carried on its receipts. */
+  readonly network: string;
+  /** Rejected receipts so far; beyond receiptRejectsAllowed each one is a violation. */
+  receiptRejects: number;
   readonly connectedAt: number;
   lastSeen: number;
   bucket: TokenBucketState;
@@ -118,17 +129,24 @@ export interface Session {
    * of a receipt, so a receipt is credited no more than the uploader says it sent. Lazy, bounded.
    */
   served?: Map<string, number>;
+  /** Peers this one had an offer relayed to or from AND answered: receipts between them may be credited. Lazy, bounded. */
+  negotiated?: Set<string>;
+  /** Receipts waiting for the uploader's served claim: `${uploader}\n${sequence}` → receipt and deadline. Lazy, bounded. */
+  heldReceipts?: Map<string, { receipt: ReceiptMessage; until: number }>;
 }
 
 const MAX_PARTNERS = 64;
 const MAX_NEIGHBOURS = 64;
 const MAX_SERVED_CLAIMS = 512;
+const MAX_NEGOTIATED = 128;
 
 export class SignalingCoordinator {
   readonly limits: SignalingLimits;
   private readonly registry: SwarmRegistry;
   private readonly announcements: AnnouncementStore;
   private readonly receipts: ReceiptValidator;
+  private readonly receiptBudget: ReceiptBudget;
+  private readonly tagger: NetworkTagger;
   private readonly playlists: PlaylistStore;
   private readonly fetchers = new FetcherRotation();
   private readonly audience = new AudienceStats();
@@ -151,7 +169,9 @@ export class SignalingCoordinator {
     // Announcements come from the operator's flow, not from clients; their bound only guards against
     // a flow that cycles through stream names forever.
     this.announcements = new AnnouncementStore(this.limits.receiptWindow, Math.max(this.limits.maxSwarms, 1024));
-    this.receipts = new ReceiptValidator(this.registry, this.announcements);
+    this.receipts = new ReceiptValidator(this.announcements);
+    this.receiptBudget = new ReceiptBudget(this.limits.receiptBytesPerPeriod, this.limits.receiptPeriodMs);
+    this.tagger = new NetworkTagger(options.networkTagKey, { v4: this.limits.networkPrefixV4, v6: this.limits.networkPrefixV6 });
     this.playlists = new PlaylistStore(2 * Math.max(this.limits.maxSwarms, 1024));
     this.lastStats = { at: this.now(), messages: 0 };
   }
@@ -176,6 +196,7 @@ export class SignalingCoordinator {
     const now = this.now();
     const session: Session = {
       transport, ip, connectedAt: now, lastSeen: now,
+      source: addressPrefix(ip, SOURCE_BITS_DEFAULT), network: this.tagger.network(ip), receiptRejects: 0,
       bucket: newBucket(this.limits, now), violations: 0, joining: false, closed: false,
     };
     this.sessions.add(session);
@@ -246,7 +267,7 @@ export class SignalingCoordinator {
       case 'receipt': this.receipt(session, peer, msg); break;
       case 'peers': this.sendPeers(session, peer, new Set(msg.exclude ?? [])); break;
       case 'leave': this.leaveSwarm(session, 'leave'); break;
-      case 'served': this.served(session, msg); break;
+      case 'served': this.served(session, peer, msg); break;
       case 'stats': this.viewerStats(session, peer, msg); break;
       case 'report': this.report(session, peer, msg); break;
     }
@@ -301,7 +322,7 @@ export class SignalingCoordinator {
     let id = newPeerId();
     while (this.byPeer.has(id)) id = newPeerId();
     const peer: PeerRecord = {
-      id, role: msg.role, swarmKey: key, introductions: 0, joinedAt: this.now(),
+      id, role: msg.role, swarmKey: key, introductions: 0, joinedAt: this.now(), joinMark: this.announcements.mark(),
       latest: msg.have && msg.have.length > 0 ? Math.max(...msg.have) : -1,
     };
     if (supporter !== undefined) peer.supporter = supporter;
@@ -363,6 +384,9 @@ export class SignalingCoordinator {
     session.pendingOffers = undefined;
     session.partners = undefined;
     session.served = undefined;
+    session.negotiated = undefined;
+    // Receipts still waiting for a claim are dropped: the downloader is gone, nobody awaits an ack.
+    session.heldReceipts = undefined;
     session.lastStatsAt = undefined;
     const remaining = this.registry.removePeer(peer);
     this.byPeer.delete(peer.id);
@@ -370,6 +394,7 @@ export class SignalingCoordinator {
     if (remaining === 0) {
       this.audience.swarmEmptied(peer.swarmKey);
       this.fetchers.forget(peer.swarmKey);
+      this.receipts.forget(peer.swarmKey);
     }
     if (session.neighbours) this.bridgeNeighbours(session, peer);
     this.emitSwarm('leave', session, peer, reason, remaining);
@@ -448,6 +473,8 @@ export class SignalingCoordinator {
     const until = now + this.limits.offerTtlMs;
     allowPartner(session, msg.to, until);
     allowPartner(target, peer.id, until);
+    markNegotiated(session, msg.to);
+    markNegotiated(target, peer.id);
     this.relay(target, JSON.stringify({ type: 'answer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
   }
 
@@ -470,29 +497,78 @@ export class SignalingCoordinator {
   // ---- receipts and announcements -----------------------------------------------------------------
 
   private receipt(session: Session, peer: PeerRecord, msg: ReceiptMessage): void {
-    const uploaderClaim = this.byPeer.get(msg.from)?.served?.get(`${msg.sequence}\n${peer.id}`);
-    const verdict = this.receipts.check(peer, session.stream!, session.rendition!, msg, new Date(this.now()), uploaderClaim);
-    if (verdict.ok) {
-      this.counters.receipts++;
-      this.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
-      this.options.onReceipt?.(verdict.receipt);
-      return;
+    const uploaderSession = this.byPeer.get(msg.from);
+    const uploader = uploaderSession?.peer?.swarmKey === peer.swarmKey ? uploaderSession.peer : undefined;
+    const check = this.receipts.check(peer, uploader, session.negotiated?.has(msg.from) === true, msg);
+    if (!check.ok) return this.rejectReceipt(session, peer, msg, check.code, check.message);
+    if (!this.receipts.firstFromSource(peer.swarmKey, msg.sequence, session.source)) {
+      return this.rejectReceipt(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
     }
-    this.counters.invalidReceipts++;
-    this.options.onAudit?.({
-      kind: 'receipt', code: verdict.code, message: verdict.message, ip: session.ip,
-      peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
-    });
-    this.error(session, verdict.code, verdict.message);
+    const claim = uploaderSession!.served?.get(`${msg.sequence}\n${peer.id}`);
+    if (claim !== undefined) return this.credit(session, peer, uploaderSession!, msg, claim);
+    const held = session.heldReceipts ?? (session.heldReceipts = new Map());
+    if (held.size >= this.limits.maxHeldReceipts) {
+      return this.rejectReceipt(session, peer, msg, 'E_RECEIPT_UNCONFIRMED', `more than ${this.limits.maxHeldReceipts} receipts are waiting for their uploader's served claim`);
+    }
+    held.set(`${msg.from}\n${msg.sequence}`, { receipt: { ...msg }, until: this.now() + this.limits.receiptHoldMs });
   }
 
-  /** The uploader's claim for one delivery; kept until the downloader's receipt is checked against it. */
-  private served(session: Session, msg: ServedMessage): void {
+  /** Both claims are in: credits the smaller one, within the downloader source's budget. */
+  private credit(session: Session, peer: PeerRecord, uploaderSession: Session, msg: ReceiptMessage, claim: number): void {
+    const segment = this.announcements.find(peer.swarmKey, msg.sequence);
+    if (!segment) return this.rejectReceipt(session, peer, msg, 'E_RECEIPT_UNKNOWN_SEGMENT', `segment ${msg.sequence} left the receipt window`);
+    const credited = this.receiptBudget.take(session.source, Math.min(msg.bytes, claim), this.now());
+    if (credited === 0) {
+      return this.rejectReceipt(session, peer, msg, 'E_RECEIPT_OVER_BUDGET', `this address was credited its ${this.limits.receiptBytesPerPeriod} bytes for the period`);
+    }
+    const receipt = receiptPayload(
+      segment, msg, claim, credited,
+      { peer: uploaderSession.peer!, source: uploaderSession.source, network: uploaderSession.network },
+      { peer, source: session.source, network: session.network, sourceTag: this.tagger.tag(`src:${session.source}`) },
+      new Date(this.now()),
+    );
+    this.counters.receipts++;
+    this.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
+    this.options.onReceipt?.(receipt);
+  }
+
+  private rejectReceipt(session: Session, peer: PeerRecord, msg: ReceiptMessage, code: SignalErrorCode, message: string): void {
+    this.counters.invalidReceipts++;
+    this.options.onAudit?.({
+      kind: 'receipt', code, message, ip: session.ip,
+      peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
+    });
+    // A few rejections are honest (an uploader that just left, a claim that got lost); a stream of them is probing.
+    session.receiptRejects++;
+    if (session.receiptRejects > this.limits.receiptRejectsAllowed) this.violation(session, code, message);
+    else this.error(session, code, message);
+  }
+
+  /** The uploader's claim for one delivery; credits a receipt that was waiting for it, else waits for the receipt. */
+  private served(session: Session, peer: PeerRecord, msg: ServedMessage): void {
     const claims = session.served ?? (session.served = new Map());
     const key = `${msg.sequence}\n${msg.to}`;
     claims.delete(key);
     claims.set(key, msg.bytes);
     if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
+    const downloader = this.byPeer.get(msg.to);
+    const heldKey = `${peer.id}\n${msg.sequence}`;
+    const held = downloader?.heldReceipts?.get(heldKey);
+    if (!downloader || !held || downloader.peer?.swarmKey !== peer.swarmKey) return;
+    downloader.heldReceipts!.delete(heldKey);
+    this.credit(downloader, downloader.peer, session, held.receipt, msg.bytes);
+  }
+
+  /** Refuses receipts whose uploader never sent its served claim in time. */
+  private expireHeldReceipts(session: Session, now: number): void {
+    const held = session.heldReceipts;
+    if (!held || !session.peer) return;
+    for (const [key, entry] of held) {
+      if (entry.until > now) continue;
+      held.delete(key);
+      this.rejectReceipt(session, session.peer, entry.receipt, 'E_RECEIPT_UNCONFIRMED', `the uploader did not confirm serving segment ${entry.receipt.sequence} within ${this.limits.receiptHoldMs} ms`);
+      if (session.closed) return;
+    }
   }
 
   private viewerStats(session: Session, peer: PeerRecord, msg: StatsMessage): void {
@@ -581,6 +657,8 @@ export class SignalingCoordinator {
         this.closeSession(session, CLOSE_CODES.JOIN_TIMEOUT, 'no join');
       } else {
         session.transport.ping?.();
+        this.expireHeldReceipts(session, now);
+        if (session.closed) continue;
         if (session.pendingOffers) for (const [key, exp] of session.pendingOffers) if (exp < now) session.pendingOffers.delete(key);
         if (session.partners) for (const [key, exp] of session.partners) if (exp < now) session.partners.delete(key);
       }
@@ -692,6 +770,13 @@ function linkNeighbours(a: Session, aId: string, b: Session, bId: string): void 
   const bn = b.neighbours ?? (b.neighbours = new Set());
   if (an.size < MAX_NEIGHBOURS) an.add(bId);
   if (bn.size < MAX_NEIGHBOURS) bn.add(aId);
+}
+
+function markNegotiated(session: Session, other: string): void {
+  const negotiated = session.negotiated ?? (session.negotiated = new Set());
+  negotiated.delete(other);
+  negotiated.add(other);
+  if (negotiated.size > MAX_NEGOTIATED) negotiated.delete(negotiated.values().next().value as string);
 }
 
 function allowPartner(session: Session, other: string, until: number): void {

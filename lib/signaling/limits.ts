@@ -37,6 +37,19 @@ export interface SignalingLimits {
   statsIntervalMs: number;
   /** false: peers may only join swarms that have had a segment announced (no swarm squatting). */
   openSwarms: boolean;
+  /** How long a receipt waits for the uploader's `served` claim before it is refused as unconfirmed. */
+  receiptHoldMs: number;
+  /** Receipts one connection may have waiting for their served claim (more are refused at once). */
+  maxHeldReceipts: number;
+  /** Bytes credited per downloader source (see sourcePrefixV4/V6) per receipt period. */
+  receiptBytesPerPeriod: number;
+  /** Length of a receipt period, aligned to the epoch (1 h: periods start on the hour, UTC). */
+  receiptPeriodMs: number;
+  /** Rejected receipts a connection may file before each further one counts as a violation. */
+  receiptRejectsAllowed: number;
+  /** Prefix lengths a network tag covers (a household or an office, roughly). */
+  networkPrefixV4: number;
+  networkPrefixV6: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
@@ -60,4 +73,11 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   maxBufferedBytes: 1024 * 1024,
   statsIntervalMs: 5_000,
   openSwarms: false,
+  receiptHoldMs: 10_000,
+  maxHeldReceipts: 32,
+  receiptBytesPerPeriod: 4 * 1024 ** 3,
+  receiptPeriodMs: 3_600_000,
+  receiptRejectsAllowed: 16,
+  networkPrefixV4: 24,
+  networkPrefixV6: 48,
 });

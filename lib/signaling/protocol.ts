@@ -53,21 +53,21 @@ export const ERROR_CODES = [
   'E_RECEIPT_SELF',
   'E_RECEIPT_TOO_MANY_BYTES',
   'E_RECEIPT_DUPLICATE',
+  'E_RECEIPT_BEFORE_JOIN',
+  'E_RECEIPT_NOT_NEGOTIATED',
+  'E_RECEIPT_UNCONFIRMED',
+  'E_RECEIPT_OVER_BUDGET',
 ] as const;
 
 export type SignalErrorCode = (typeof ERROR_CODES)[number];
 
 /**
- * Errors that count toward the violation limit. Races an honest client can hit (the peer it
- * addressed just left) and receipt rejections (audited separately) do not.
+ * Errors that do not count toward the violation limit: races an honest client can hit (the peer it
+ * addressed just left). Receipt rejections are audited separately and count only beyond
+ * `receiptRejectsAllowed` per connection (an honest uploader may just have left; a prober keeps going).
  */
 export const NOT_A_VIOLATION: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
   'E_SIGNAL_UNKNOWN_PEER',
-  'E_RECEIPT_UNKNOWN_SEGMENT',
-  'E_RECEIPT_UNKNOWN_UPLOADER',
-  'E_RECEIPT_SELF',
-  'E_RECEIPT_TOO_MANY_BYTES',
-  'E_RECEIPT_DUPLICATE',
 ]);
 
 export type Role = 'viewer' | 'supporter';
@@ -202,21 +202,35 @@ export interface WelcomeMessage {
 
 // ---- msgs the node emits ------------------------------------------------------------------------
 
-/** Output 2: one msg per valid receipt, the input of relaycast-payout. */
+/** One end of a credited delivery. */
+export interface ReceiptParty {
+  peer: string;
+  role: Role;
+  /** Operator-issued supporter id (never the token). */
+  supporter?: string;
+  /** Keyed hash of the end's network prefix (IPv4 /24, IPv6 /48 by default): equal ends, same network. */
+  network: string;
+}
+
+/** Output 2: one msg per credited receipt, the input of relaycast-payout. */
 export interface ReceiptPayload {
-  /** Stable id for idempotent ledgers: stream/rendition/sequence/downloader peer. */
+  /**
+   * Stable id for idempotent ledgers: stream/rendition/sequence/first 12 hex of the sha256/downloader
+   * source tag. One per segment per downloader source, whatever connection or peer id it came from.
+   */
   id: string;
   stream: string;
   rendition: string;
   sequence: number;
   sha256: string;
   segmentSize: number;
-  /** Credited bytes: the downloader's figure, or the uploader's `served` figure when that is smaller. */
+  /** Credited bytes: the smaller of both claims, within the downloader source's budget for the period. */
   bytes: number;
-  /** What the uploader said it sent, when its `served` claim reached the server before the receipt. */
-  uploaderClaimed?: number;
-  uploader: { peer: string; role: Role; supporter?: string };
-  downloader: { peer: string; role: Role; supporter?: string };
+  downloaderClaimed: number;
+  uploaderClaimed: number;
+  uploader: ReceiptParty;
+  /** `source`: keyed hash of the downloader's source prefix (IPv4 /32, IPv6 /64), the dedupe key. */
+  downloader: ReceiptParty & { source: string };
   /** ISO 8601, server clock. */
   receivedAt: string;
 }

@@ -19,12 +19,16 @@ export interface SignalingConfig {
   allowedOrigins?: string;
   openSwarms?: boolean;
   statsInterval?: string | number;
+  networkPrefixV4?: string | number;
+  networkPrefixV6?: string | number;
 }
 
 export interface SignalingCredentials {
   supporterTokens?: string;
   turnUsername?: string;
   turnCredential?: string;
+  /** Key of the receipts' network tags; empty = random per start (tags then differ across restarts). */
+  networkTagKey?: string;
 }
 
 export const DEFAULT_PATH = '/relaycast/signal';
@@ -62,6 +66,8 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     maxConnectionsPerIp: integer(config.maxConnectionsPerIp, 'connections per IP', DEFAULT_LIMITS.maxConnectionsPerIp, 0, 1_000_000),
     allowedOrigins: origins,
     openSwarms: config.openSwarms === true,
+    networkPrefixV4: integer(config.networkPrefixV4, 'IPv4 network prefix', DEFAULT_LIMITS.networkPrefixV4, 8, 32),
+    networkPrefixV6: integer(config.networkPrefixV6, 'IPv6 network prefix', DEFAULT_LIMITS.networkPrefixV6, 16, 128),
   };
 }
 

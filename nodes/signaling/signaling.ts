@@ -83,6 +83,7 @@ export = function (RED: NodeAPI) {
         limits: limitsFromConfig(config),
         iceServers: iceServersFromConfig(config, node.credentials ?? {}),
         verifySupporter,
+        networkTagKey: node.credentials?.networkTagKey || undefined,
         onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); dirty = true; },
         onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
         onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
@@ -203,6 +204,7 @@ export = function (RED: NodeAPI) {
       supporterTokens: { type: 'password' },
       turnUsername: { type: 'text' },
       turnCredential: { type: 'password' },
+      networkTagKey: { type: 'password' },
     },
     settings: {
       relaycastSignalingVerifyClient: { value: null, exportable: false },

@@ -28,7 +28,11 @@ function segmentMsg(sequence: number, rendition = '720p', byteLength = 4000) {
   };
 }
 
-interface Outputs { events: Frame[]; receipts: Frame[]; audit: Frame[] }
+type Port = 'events' | 'receipts' | 'audit';
+interface Outputs extends Record<Port, Frame[]> {
+  /** Resolves once the port's msgs so far satisfy `ready` (the node sends asynchronously). */
+  until(port: Port, ready: (msgs: Frame[]) => boolean): Promise<Frame[]>;
+}
 
 function flow(config: Record<string, unknown> = {}) {
   return [
@@ -43,16 +47,26 @@ function flow(config: Record<string, unknown> = {}) {
 }
 
 function collect(): Outputs {
-  const out: Outputs = { events: [], receipts: [], audit: [] };
+  const waiters: Array<() => boolean> = [];
+  const out: Outputs = {
+    events: [], receipts: [], audit: [],
+    until: (port, ready) => new Promise((resolve) => {
+      const check = () => (ready(out[port]) ? (resolve(out[port]), true) : false);
+      if (!check()) waiters.push(check);
+    }),
+  };
   for (const key of ['events', 'receipts', 'audit'] as const) {
-    helper.getNode(key).on('input', (msg: unknown) => { out[key].push((msg as { payload: Frame }).payload); });
+    helper.getNode(key).on('input', (msg: unknown) => {
+      out[key].push((msg as { payload: Frame }).payload);
+      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]()) waiters.splice(i, 1);
+    });
   }
   return out;
 }
+const atLeast = (n: number) => (msgs: Frame[]) => msgs.length >= n;
 
 const wsUrl = (path = '/signal') => `${helper.url().replace(/^http/, 'ws')}${path}`;
 const server = (): Server => (helper as unknown as { _server: Server })._server;
-const tick = () => new Promise((r) => setTimeout(r, 20));
 
 describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', function () {
   const clients: SignalClient[] = [];
@@ -115,20 +129,24 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.ok([a.id, b.id].includes((toA.fetchers as string[])[0]));
     assert.deepEqual({ ...toA, fetchers: undefined }, { ...expected, fetchers: undefined });
 
+    // Both sides of the delivery: a's served claim and b's receipt (either may reach the server first).
+    a.send({ type: 'served', sequence: 2, to: b.id, bytes: 3900 });
     b.send({ type: 'receipt', sequence: 2, from: a.id, bytes: 4000 });
     assert.deepEqual(await b.next(), { type: 'receipt-ack', sequence: 2, from: a.id });
-    await tick();
+    await out.until('receipts', atLeast(1));
     assert.equal(out.receipts.length, 1);
     const r = out.receipts[0];
     assert.deepEqual(
       [r.id, r.stream, r.rendition, r.sequence, r.bytes, r.segmentSize, r.sha256, r.uploader, r.downloader],
-      [`live/720p/2/${b.id}`, 'live', '720p', 2, 4000, 4000, SHA, { peer: a.id, role: 'viewer' }, { peer: b.id, role: 'viewer' }],
+      [`live/720p/2/${SHA.slice(0, 12)}/${(r.downloader as Frame).source}`, 'live', '720p', 2, 3900, 4000, SHA,
+        { peer: a.id, role: 'viewer', network: (r.uploader as Frame).network }, { peer: b.id, role: 'viewer', network: (r.uploader as Frame).network, source: (r.downloader as Frame).source }],
     );
+    assert.match((r.uploader as Frame).network as string, /^[0-9a-f]{16}$/, 'both ends on 127.0.0.1: one network tag');
     assert.deepEqual(out.events.map((e) => [e.event, e.peer, e.swarmPeers, e.totalPeers]), [['join', a.id, 1, 1], ['join', b.id, 2, 2]]);
 
     a.send({ type: 'leave' });
     assert.deepEqual(await b.next(), { type: 'peer-left', peer: a.id });
-    await tick();
+    await out.until('events', atLeast(3));
     assert.deepEqual(out.events.slice(-1).map((e) => [e.event, e.peer, e.reason, e.swarmPeers]), [['leave', a.id, 'leave', 1]]);
   });
 
@@ -193,7 +211,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(await b.sync(), []);
     assert.deepEqual(await other.sync(), []);
     await assertRelayWorks(a, b, 'after-malformed');
-    await tick();
+    await out.until('audit', atLeast(10));
     assert.deepEqual(out.audit.map((e) => e.code), [
       'E_SIGNAL_BAD_JSON', 'E_SIGNAL_BAD_MESSAGE', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_UNKNOWN_TYPE',
       'E_SIGNAL_SPOOFED_SENDER', 'E_SIGNAL_NO_OFFER', 'E_SIGNAL_NO_SESSION', 'E_SIGNAL_ALREADY_JOINED', 'E_SIGNAL_BINARY',
@@ -215,7 +233,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await assertRelayWorks(a, b, 'after-flood');
     // All a heard in the meantime is that the two abusers left.
     assert.deepEqual((await a.sync()).map((f) => [f.type, f.peer]).sort(), [['peer-left', big.id], ['peer-left', flood.id]].sort());
-    await tick();
+    await out.until('audit', (msgs) => msgs.some((e) => e.kind === 'closed'));
     assert.deepEqual(out.audit.filter((e) => e.kind === 'closed').map((e) => e.code), ['4002']);
     assert.equal(out.audit.filter((e) => e.code === 'E_SIGNAL_RATE_LIMITED').length, 11);
   });
@@ -236,13 +254,13 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     // A fifth connection from 127.0.0.1 is refused at the upgrade.
     await assert.rejects(client('/signal', origin).opened, { status: 429 });
     d.close();
-    await tick();
+    // The origin is checked before the per-address count, so these are 403 whatever the count.
     await assert.rejects(client('/signal', { origin: 'https://evil.example' }).opened, { status: 403 });
     await assert.rejects(client('/signal').opened, { status: 403 });
     c.send({ type: 'heartbeat', pad: 'x'.repeat(3000) });
     assert.equal((await c.closed).code, 1009);
     await assertRelayWorks(a, b, 'after-limits');
-    await tick();
+    await out.until('audit', atLeast(3));
     assert.deepEqual(out.audit.map((e) => e.code), ['HTTP_429', 'HTTP_403', 'HTTP_403']);
   });
 
@@ -256,15 +274,27 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.equal(ws.role, 'supporter');
     const wv = await v.join();
     assert.deepEqual(wv.peers, [{ peer: s.id, role: 'supporter', latest: -1 }]);
+    // Segment 1 was announced before both joined: no credit for it.
     v.send({ type: 'receipt', sequence: 1, from: s.id, bytes: 1200 });
+    assert.equal((await v.next()).code, 'E_RECEIPT_BEFORE_JOIN');
+    v.send({ type: 'offer', to: s.id, offerId: 'v-s', sdp: 'v=0' });
+    assert.equal((await s.next()).type, 'offer');
+    s.send({ type: 'answer', to: v.id, offerId: 'v-s', sdp: 'v=0' });
+    assert.equal((await v.next()).type, 'answer');
+    helper.getNode('sig').receive(segmentMsg(2));
+    assert.equal((await v.next()).type, 'segment');
+    assert.equal((await s.next()).type, 'segment');
+    s.send({ type: 'served', sequence: 2, to: v.id, bytes: 1200 });
+    v.send({ type: 'receipt', sequence: 2, from: s.id, bytes: 1200 });
     assert.equal((await v.next()).type, 'receipt-ack');
-    v.send({ type: 'receipt', sequence: 1, from: s.id, bytes: 1200 });
+    v.send({ type: 'receipt', sequence: 2, from: s.id, bytes: 1200 });
     assert.equal((await v.next()).code, 'E_RECEIPT_DUPLICATE');
-    s.send({ type: 'receipt', sequence: 1, from: v.id, bytes: 5000 });
+    s.send({ type: 'receipt', sequence: 2, from: v.id, bytes: 5000 });
     assert.equal((await s.next()).code, 'E_RECEIPT_TOO_MANY_BYTES');
-    await tick();
-    assert.deepEqual(out.receipts.map((r) => [r.bytes, r.uploader]), [[1200, { peer: s.id, role: 'supporter', supporter: 'alice' }]]);
-    assert.deepEqual(out.audit.filter((e) => e.kind === 'receipt').map((e) => e.code), ['E_RECEIPT_DUPLICATE', 'E_RECEIPT_TOO_MANY_BYTES']);
+    await out.until('audit', (msgs) => msgs.filter((e) => e.kind === 'receipt').length >= 3);
+    await out.until('receipts', atLeast(1));
+    assert.deepEqual(out.receipts.map((r) => [r.bytes, (r.uploader as Frame).supporter, (r.uploader as Frame).role]), [[1200, 'alice', 'supporter']]);
+    assert.deepEqual(out.audit.filter((e) => e.kind === 'receipt').map((e) => e.code), ['E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_DUPLICATE', 'E_RECEIPT_TOO_MANY_BYTES']);
     assert.equal(out.events[0].supporter, 'alice');
   });
 
@@ -283,7 +313,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const twice = [...flow(), { id: 'sig2', z: 'f1', type: 'relaycast-signaling', path: 'signal/', wires: [[], [], []] }];
     await helper.load(signalingNode as never, twice);
     helper.getNode('sig').receive(segmentMsg(1));
-    await tick();
+    // The second node logs the clash while it is created, inside load().
     const errors = helper.log().args.filter((args: unknown[]) => (args[0] as { level?: number; msg?: unknown })?.level === 20)
       .map((args: unknown[]) => String((args[0] as { msg: unknown }).msg));
     assert.ok(errors.some((m: string) => m.includes('signaling.errors.duplicatePath')), JSON.stringify(errors));
@@ -324,8 +354,10 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const testFlow = [{ id: 'f1', type: 'tab' }, ...example.map((n) => (n.type === 'debug' ? { id: n.id, z: 'f1', type: 'helper', wires: [] } : { ...n, z: 'f1' }))];
     await helper.load([injectNode, commentNode, signalingNode] as never, testFlow as never);
     const events = new Promise<{ payload: Frame }>((resolve) => helper.getNode('rc04debug1').once('input', resolve));
+    // The node announces synchronously in its own input listener, registered before this one.
+    const announced = new Promise((resolve) => helper.getNode('rc04signal1').once('input', resolve));
     helper.getNode('rc04inject1').receive({});
-    await tick();
+    await announced;
     const viewer = client('/relaycast/signal');
     const welcome = await viewer.join('demo', 'main');
     assert.deepEqual(welcome.segments, [{ sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 }]);

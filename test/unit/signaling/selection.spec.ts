@@ -4,7 +4,7 @@ import { InMemorySwarmRegistry, type PeerRecord } from '../../../lib/signaling/r
 import { harness, seeded, type Client } from './harness';
 
 function peer(id: string, extra: Partial<PeerRecord> = {}): PeerRecord {
-  return { id, role: 'viewer', swarmKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, ...extra };
+  return { id, role: 'viewer', swarmKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, joinMark: 0, ...extra };
 }
 
 describe('signaling registry and peer selection', () => {
