@@ -33,9 +33,11 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   if (!Number.isSafeInteger(segment.byteLength) || (segment.byteLength as number) <= 0) fail('byteLength must be a positive integer');
   if (typeof segment.sha256 !== 'string' || !SHA256_HEX.test(segment.sha256)) fail('sha256 must be 64 lower-case hex digits');
   if (typeof segment.duration !== 'number' || !Number.isFinite(segment.duration) || segment.duration <= 0) fail('duration must be a positive number of seconds');
+  const session = (segment as { session?: unknown }).session;
   return {
     stream: segment.stream as string,
     rendition: segment.rendition as string,
+    ...(typeof session === 'string' && session.length > 0 && session.length <= 128 ? { session } : {}),
     sequence: segment.sequence as number,
     url: segment.url as string,
     size: segment.byteLength as number,
@@ -50,19 +52,40 @@ export interface StoredAnnouncement extends SegmentAnnouncement {
   ordinal: number;
 }
 
+/** What add() did with an announcement. */
+export type AddResult =
+  /** a newer segment of the current session (or the first one) */
+  | 'added'
+  /** the first segment of a new hls-watch session, numbered on from the old one */
+  | 'session-changed'
+  /** the first segment of a new session that starts over at a lower sequence: the old window is dropped */
+  | 'session-restarted'
+  /** a replay, an older sequence, or a late segment of an earlier session */
+  | 'ignored';
+
+interface SwarmWindow {
+  segments: StoredAnnouncement[];
+  session?: string;
+  /** Sessions this swarm left behind (bounded): a late segment of one is not announced. */
+  earlier: string[];
+}
+
+const EARLIER_SESSIONS_KEPT = 8;
+
 /** The last `capacity` announcements per swarm, in sequence order, for at most `maxSwarms` swarms. */
 export class AnnouncementStore {
-  private readonly windows = new Map<string, StoredAnnouncement[]>();
+  private readonly windows = new Map<string, SwarmWindow>();
   /** Announcements made so far; a peer's join records it, so receipts can tell what came after. */
   private announced = 0;
 
   constructor(private readonly capacity: number, private readonly maxSwarms: number) {}
 
   /**
-   * Records an announcement. Returns false when it is not newer than the latest one (a replay of a
-   * playlist msg), so it is neither stored twice nor pushed twice.
+   * Records an announcement. A replay of a playlist msg (not newer than the latest) is ignored, so
+   * it is neither stored twice nor pushed twice. A new hls-watch session (a re-created node starts
+   * again at sequence 0) is followed, as manifest does: its segments replace the old window.
    */
-  add(a: SegmentAnnouncement): boolean {
+  add(a: SegmentAnnouncement): AddResult {
     const key = swarmKeyOf(a.stream, a.rendition);
     let window = this.windows.get(key);
     if (!window) {
@@ -72,18 +95,33 @@ export class AnnouncementStore {
         const oldest = this.windows.keys().next().value as string;
         this.windows.delete(oldest);
       }
-      window = [];
+      window = { segments: [], session: a.session, earlier: [] };
       this.windows.set(key, window);
     } else {
       // Keep Map order = least recently announced first.
       this.windows.delete(key);
       this.windows.set(key, window);
     }
-    const last = window[window.length - 1];
-    if (last && a.sequence <= last.sequence) return false;
-    window.push({ ...a, ordinal: ++this.announced });
-    if (window.length > this.capacity) window.splice(0, window.length - this.capacity);
-    return true;
+    let result: AddResult = 'added';
+    if (a.session !== undefined && window.session !== undefined && a.session !== window.session) {
+      if (window.earlier.includes(a.session)) return 'ignored';
+      window.earlier.push(window.session);
+      if (window.earlier.length > EARLIER_SESSIONS_KEPT) window.earlier.shift();
+      window.session = a.session;
+      const last = window.segments[window.segments.length - 1];
+      if (last && a.sequence <= last.sequence) {
+        window.segments = [];
+        result = 'session-restarted';
+      } else {
+        result = 'session-changed';
+      }
+    }
+    window.session ??= a.session;
+    const last = window.segments[window.segments.length - 1];
+    if (last && a.sequence <= last.sequence) return 'ignored';
+    window.segments.push({ ...a, ordinal: ++this.announced });
+    if (window.segments.length > this.capacity) window.segments.splice(0, window.segments.length - this.capacity);
+    return result;
   }
 
   /** The announcement counter now: a segment with a greater ordinal was announced after this call. */
@@ -96,24 +134,24 @@ export class AnnouncementStore {
   }
 
   find(swarmKey: string, sequence: number): StoredAnnouncement | undefined {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     if (!window) return undefined;
     for (let i = window.length - 1; i >= 0; i--) if (window[i].sequence === sequence) return window[i];
     return undefined;
   }
 
   latest(swarmKey: string, count: number): SegmentAnnouncement[] {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     return window ? window.slice(Math.max(0, window.length - count)) : [];
   }
 
   latestSequence(swarmKey: string): number {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     return window && window.length > 0 ? window[window.length - 1].sequence : -1;
   }
 
   oldestSequence(swarmKey: string): number {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     return window && window.length > 0 ? window[0].sequence : -1;
   }
 }

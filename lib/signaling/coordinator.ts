@@ -19,7 +19,9 @@ import {
   type WelcomeMessage,
 } from './protocol';
 import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
-import { addressPrefix, SOURCE_BITS_DEFAULT } from './addresses';
+import { addressPrefix } from './addresses';
+import { IceAllowance, PendingOffers } from './relay-policy';
+import { SourceBudgets, type SourceEntry } from './source-budgets';
 import { NetworkTagger } from './network-tags';
 import { ReceiptBudget } from './receipt-budget';
 import { receiptPayload, ReceiptValidator } from './receipts';
@@ -52,10 +54,11 @@ export interface SwarmEvent {
 }
 
 export interface AuditEvent {
-  kind: 'violation' | 'receipt' | 'closed' | 'report';
+  kind: 'violation' | 'receipt' | 'closed' | 'report' | 'session';
   code: string;
   message: string;
-  ip: string;
+  /** The client's address; absent for events of the operator's own input (kind 'session'). */
+  ip?: string;
   peer?: string;
   stream?: string;
   rendition?: string;
@@ -113,10 +116,12 @@ export interface Session {
   peer?: PeerRecord;
   stream?: string;
   rendition?: string;
-  /** Offers relayed TO this peer awaiting its answer: `${offerer}\n${offerId}` → expiry. Lazy. */
-  pendingOffers?: Map<string, number>;
-  /** Peers this one may exchange ICE with (an offer or answer passed between them) → expiry. Lazy. */
-  partners?: Map<string, number>;
+  /** What the client's source (address prefix) may still do, over all its connections. */
+  readonly budget: SourceEntry;
+  /** Offers relayed TO this peer awaiting its answer. Lazy. */
+  pendingOffers?: PendingOffers;
+  /** Peers this one may exchange ICE with (an offer or answer passed between them lately). Lazy. */
+  iceAllowed?: IceAllowance;
   /**
    * Peers introduced to or by this one (either side got the other in a list): its likely WebRTC
    * neighbours, told when it leaves and bridged to each other. Lazy, bounded.
@@ -135,7 +140,7 @@ export interface Session {
   heldReceipts?: Map<string, { receipt: ReceiptMessage; until: number }>;
 }
 
-const MAX_PARTNERS = 64;
+const MAX_ICE_PEERS = 64;
 const MAX_NEIGHBOURS = 64;
 const MAX_SERVED_CLAIMS = 512;
 const MAX_NEGOTIATED = 128;
@@ -154,7 +159,7 @@ export class SignalingCoordinator {
   private readonly renditionsByStream = new Map<string, Set<string>>();
   private readonly sessions = new Set<Session>();
   private readonly byPeer = new Map<string, Session>();
-  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly sources: SourceBudgets;
   private readonly now: () => number;
   private readonly random: () => number;
   private closing = false;
@@ -169,6 +174,7 @@ export class SignalingCoordinator {
     // Announcements come from the operator's flow, not from clients; their bound only guards against
     // a flow that cycles through stream names forever.
     this.announcements = new AnnouncementStore(this.limits.receiptWindow, Math.max(this.limits.maxSwarms, 1024));
+    this.sources = new SourceBudgets(this.limits);
     this.receipts = new ReceiptValidator(this.announcements);
     this.receiptBudget = new ReceiptBudget(this.limits.receiptBytesPerPeriod, this.limits.receiptPeriodMs);
     this.tagger = new NetworkTagger(options.networkTagKey, { v4: this.limits.networkPrefixV4, v6: this.limits.networkPrefixV6 });
@@ -178,15 +184,30 @@ export class SignalingCoordinator {
 
   // ---- connections ------------------------------------------------------------------------------
 
-  /** Upgrade-time admission: origin allow-list and connections per IP. */
+  /** A client's source: its address by the configured prefix (IPv4 /32, IPv6 /64 by default). */
+  sourceOf(ip: string): string {
+    return addressPrefix(ip, { v4: this.limits.sourcePrefixV4, v6: this.limits.sourcePrefixV6 });
+  }
+
+  /**
+   * Upgrade-time admission: origin allow-list, then the source's budgets (attempts, violation debt,
+   * connections). Every attempt past the origin check is charged to the source.
+   */
   admit(ip: string, origin: string | undefined): { ok: true } | { ok: false; status: 403 | 429 | 503; reason: string } {
     if (this.closing) return { ok: false, status: 503, reason: 'closing' };
     const allowed = this.limits.allowedOrigins;
     if (allowed.length > 0 && (origin === undefined || !allowed.includes(origin))) {
       return { ok: false, status: 403, reason: 'origin not allowed' };
     }
+    const source = this.sourceOf(ip);
+    switch (this.sources.attemptUpgrade(source, this.now())) {
+      case 'too-many-attempts': return { ok: false, status: 429, reason: 'too many connection attempts from this address' };
+      case 'too-many-violations': return { ok: false, status: 429, reason: 'too many violations from this address' };
+      case 'table-full': return { ok: false, status: 503, reason: 'too many client addresses' };
+      case 'ok': break;
+    }
     const max = this.limits.maxConnectionsPerIp;
-    if (max > 0 && (this.connectionsPerIp.get(ip) ?? 0) >= max) {
+    if (max > 0 && (this.sources.get(source)?.connections ?? 0) >= max) {
       return { ok: false, status: 429, reason: 'too many connections from this address' };
     }
     return { ok: true };
@@ -194,18 +215,17 @@ export class SignalingCoordinator {
 
   connect(transport: Transport, ip: string): Session {
     const now = this.now();
+    const source = this.sourceOf(ip);
     const session: Session = {
       transport, ip, connectedAt: now, lastSeen: now,
-      source: addressPrefix(ip, SOURCE_BITS_DEFAULT), network: this.tagger.network(ip), receiptRejects: 0,
+      source, network: this.tagger.network(ip), receiptRejects: 0, budget: this.sources.open(source, now),
       bucket: newBucket(this.limits, now), violations: 0, joining: false, closed: false,
     };
     this.sessions.add(session);
-    const count = (this.connectionsPerIp.get(ip) ?? 0) + 1;
-    this.connectionsPerIp.set(ip, count);
     const max = this.limits.maxConnectionsPerIp;
     // admit() and connect() are separated by the asynchronous upgrade, so concurrent upgrades from
     // one address can pass admit() together; the count is settled here.
-    if (max > 0 && count > max) this.closeSession(session, CLOSE_CODES.POLICY_VIOLATION, 'too many connections from this address');
+    if (max > 0 && session.budget.connections > max) this.closeSession(session, CLOSE_CODES.POLICY_VIOLATION, 'too many connections from this address');
     return session;
   }
 
@@ -214,9 +234,7 @@ export class SignalingCoordinator {
     if (!this.sessions.delete(session)) return;
     session.closed = true;
     this.leaveSwarm(session, reason);
-    const count = (this.connectionsPerIp.get(session.ip) ?? 1) - 1;
-    if (count <= 0) this.connectionsPerIp.delete(session.ip);
-    else this.connectionsPerIp.set(session.ip, count);
+    this.sources.close(session.budget);
   }
 
   /** Any sign of life (a pong) from the client. */
@@ -233,6 +251,10 @@ export class SignalingCoordinator {
     this.counters.messages++;
     if (!takeToken(session.bucket, this.limits, now)) {
       this.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${this.limits.ratePerSecond} messages/s (burst ${this.limits.burst}); message dropped`, true);
+      return;
+    }
+    if (!this.sources.takeMessage(session.budget, now)) {
+      this.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${this.limits.sourceRatePerSecond} messages/s from this address (burst ${this.limits.sourceBurst}); message dropped`, true);
       return;
     }
     if (isBinary) {
@@ -368,7 +390,7 @@ export class SignalingCoordinator {
     for (const other of chosen) {
       other.introductions++;
       const otherSession = this.byPeer.get(other.id);
-      if (otherSession) linkNeighbours(session, peer.id, otherSession, other.id);
+      if (otherSession) linkNeighbours(session, peer.id, otherSession, other.id, this.byPeer);
     }
     return chosen.map(summarize);
   }
@@ -382,7 +404,7 @@ export class SignalingCoordinator {
     if (!peer) return;
     session.peer = undefined;
     session.pendingOffers = undefined;
-    session.partners = undefined;
+    session.iceAllowed = undefined;
     session.served = undefined;
     session.negotiated = undefined;
     // Receipts still waiting for a claim are dropped: the downloader is gone, nobody awaits an ack.
@@ -422,7 +444,7 @@ export class SignalingCoordinator {
       const frame: Record<string, unknown> = { type: 'peer-left', peer: peer.id };
       if (next && next.peer) {
         frame.replacement = summarize(next.peer);
-        linkNeighbours(other, other.peer!.id, next, next.peer.id);
+        linkNeighbours(other, other.peer!.id, next, next.peer.id, this.byPeer);
       }
       this.send(other, JSON.stringify(frame));
     }
@@ -448,13 +470,13 @@ export class SignalingCoordinator {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
     const expires = this.now() + this.limits.offerTtlMs;
-    const pending = target.pendingOffers ?? (target.pendingOffers = new Map());
-    const key = `${peer.id}\n${msg.offerId}`;
-    pending.delete(key);
-    pending.set(key, expires);
-    if (pending.size > this.limits.maxPendingOffers) pending.delete(pending.keys().next().value as string);
-    allowPartner(session, msg.to, expires);
-    allowPartner(target, peer.id, expires);
+    const pending = target.pendingOffers ?? (target.pendingOffers = new PendingOffers(this.limits.maxPendingOffersPerPair, this.limits.maxPendingOffers));
+    if (pending.add(peer.id, msg.offerId, expires) === 'busy') {
+      this.error(session, 'E_SIGNAL_BUSY', 'that peer has too many offers pending; try another peer or later');
+      return;
+    }
+    this.allowIce(session, msg.to, expires);
+    this.allowIce(target, peer.id, expires);
     this.relay(target, JSON.stringify({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
   }
 
@@ -462,17 +484,18 @@ export class SignalingCoordinator {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
     const now = this.now();
-    const key = `${msg.to}\n${msg.offerId}`;
-    const expires = session.pendingOffers?.get(key);
-    if (expires === undefined || expires < now) {
-      session.pendingOffers?.delete(key);
+    const found = session.pendingOffers?.take(msg.to, msg.offerId, now) ?? 'none';
+    if (found === 'expired') {
+      this.error(session, 'E_SIGNAL_OFFER_EXPIRED', 'that offer expired or was replaced by a newer one from the same peer');
+      return;
+    }
+    if (found === 'none') {
       this.violation(session, 'E_SIGNAL_NO_OFFER', 'no pending offer from that peer with that offerId (answers are relayed only for relayed offers)');
       return;
     }
-    session.pendingOffers!.delete(key);
     const until = now + this.limits.offerTtlMs;
-    allowPartner(session, msg.to, until);
-    allowPartner(target, peer.id, until);
+    this.allowIce(session, msg.to, until);
+    this.allowIce(target, peer.id, until);
     markNegotiated(session, msg.to);
     markNegotiated(target, peer.id);
     this.relay(target, JSON.stringify({ type: 'answer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
@@ -481,12 +504,21 @@ export class SignalingCoordinator {
   private relayIce(session: Session, peer: PeerRecord, msg: IceMessage): void {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
-    const until = session.partners?.get(msg.to);
-    if (until === undefined || until < this.now()) {
+    const allowed = session.iceAllowed?.check(msg.to, this.now()) ?? 'none';
+    if (allowed === 'expired') {
+      this.error(session, 'E_SIGNAL_SESSION_EXPIRED', 'the offer/answer exchange with that peer is over; late candidates are dropped');
+      return;
+    }
+    if (allowed === 'none') {
       this.violation(session, 'E_SIGNAL_NO_SESSION', 'ICE candidates flow only between peers with an offer or answer in progress');
       return;
     }
     this.relay(target, JSON.stringify({ type: 'ice', from: peer.id, offerId: msg.offerId, candidate: msg.candidate }));
+  }
+
+  private allowIce(session: Session, other: string, until: number): void {
+    const allowance = session.iceAllowed ?? (session.iceAllowed = new IceAllowance(MAX_ICE_PEERS, this.limits.offerTtlMs));
+    allowance.allow(other, until);
   }
 
   private relay(target: Session, frame: string): void {
@@ -592,10 +624,24 @@ export class SignalingCoordinator {
 
   /** Pushes a new segment to its swarm, naming who fetches it first. Returns the peers told (0 for a replay). */
   announce(a: SegmentAnnouncement): number {
-    if (!this.announcements.add(a)) return 0;
+    const added = this.announcements.add(a);
+    if (added === 'ignored') return 0;
     this.counters.announcements++;
     this.rememberRendition(a.stream, a.rendition);
     const key = swarmKeyOf(a.stream, a.rendition);
+    if (added === 'session-restarted') {
+      // Sequence numbers start over: receipts for the old numbers must not be taken for the new ones.
+      this.receipts.forget(key);
+      this.options.onAudit?.({
+        kind: 'session', code: 'SESSION_RESTARTED', stream: a.stream, rendition: a.rendition,
+        message: `hls-watch session ${a.session} restarted the sequence at ${a.sequence}; the previous window was dropped`,
+      });
+    } else if (added === 'session-changed') {
+      this.options.onAudit?.({
+        kind: 'session', code: 'SESSION_CHANGED', stream: a.stream, rendition: a.rendition,
+        message: `hls-watch session ${a.session} continues at sequence ${a.sequence}`,
+      });
+    }
     this.receipts.prune(key);
     const members = this.registry.members(key);
     const frame: SegmentFrame = {
@@ -659,10 +705,24 @@ export class SignalingCoordinator {
         session.transport.ping?.();
         this.expireHeldReceipts(session, now);
         if (session.closed) continue;
-        if (session.pendingOffers) for (const [key, exp] of session.pendingOffers) if (exp < now) session.pendingOffers.delete(key);
-        if (session.partners) for (const [key, exp] of session.partners) if (exp < now) session.partners.delete(key);
+        session.pendingOffers?.expire(now);
+        session.iceAllowed?.expire(now);
       }
     }
+    this.sources.prune(now);
+  }
+
+  /** How much state the coordinator holds, by structure (what the bounds specs watch). */
+  footprint() {
+    return {
+      sessions: this.sessions.size,
+      peers: this.registry.totalPeers(),
+      swarms: this.registry.swarmCount(),
+      sources: this.sources.size(),
+      receiptSwarms: this.receipts.trackedSwarms(),
+      fetcherSwarms: this.fetchers.trackedSwarms(),
+      audienceSwarms: this.audience.trackedSwarms(),
+    };
   }
 
   stats(): CoordinatorStats {
@@ -693,7 +753,7 @@ export class SignalingCoordinator {
     }
     this.sessions.clear();
     this.byPeer.clear();
-    this.connectionsPerIp.clear();
+    this.sources.clear();
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
@@ -718,6 +778,7 @@ export class SignalingCoordinator {
     }
     this.counters.violations++;
     session.violations++;
+    this.sources.violation(session.budget, this.now());
     this.options.onAudit?.({
       kind: 'violation', code, message, ip: session.ip,
       peer: session.peer?.id, stream: session.stream, rendition: session.rendition,
@@ -765,11 +826,23 @@ function newPeerId(): string {
   return randomBytes(9).toString('base64url');
 }
 
-function linkNeighbours(a: Session, aId: string, b: Session, bId: string): void {
+/**
+ * Makes two sessions neighbours of each other. A full set drops its oldest neighbour, and that
+ * neighbour forgets it too, so every link stays two-way: a one-way link would leave the other side
+ * out of the bridging when this peer leaves.
+ */
+function linkNeighbours(a: Session, aId: string, b: Session, bId: string, byPeer: ReadonlyMap<string, Session>): void {
   const an = a.neighbours ?? (a.neighbours = new Set());
   const bn = b.neighbours ?? (b.neighbours = new Set());
-  if (an.size < MAX_NEIGHBOURS) an.add(bId);
-  if (bn.size < MAX_NEIGHBOURS) bn.add(aId);
+  an.delete(bId); an.add(bId);
+  bn.delete(aId); bn.add(aId);
+  for (const [set, selfId] of [[an, aId], [bn, bId]] as const) {
+    while (set.size > MAX_NEIGHBOURS) {
+      const oldest = set.values().next().value as string;
+      set.delete(oldest);
+      byPeer.get(oldest)?.neighbours?.delete(selfId);
+    }
+  }
 }
 
 function markNegotiated(session: Session, other: string): void {
@@ -779,12 +852,6 @@ function markNegotiated(session: Session, other: string): void {
   if (negotiated.size > MAX_NEGOTIATED) negotiated.delete(negotiated.values().next().value as string);
 }
 
-function allowPartner(session: Session, other: string, until: number): void {
-  const partners = session.partners ?? (session.partners = new Map());
-  partners.delete(other);
-  partners.set(other, until);
-  if (partners.size > MAX_PARTNERS) partners.delete(partners.keys().next().value as string);
-}
 
 function withoutStream(a: SegmentAnnouncement): Omit<SegmentAnnouncement, 'stream'> {
   return { sequence: a.sequence, rendition: a.rendition, url: a.url, size: a.size, sha256: a.sha256, duration: a.duration };

@@ -29,8 +29,10 @@ export interface SignalingLimits {
   joinTimeoutMs: number;
   /** How long an offer waits for its answer (and how long ICE may flow after it). */
   offerTtlMs: number;
-  /** Pending offers kept per receiving peer (oldest dropped first). */
+  /** Pending offers per receiving peer; beyond it new offers get E_SIGNAL_BUSY (none is evicted). */
   maxPendingOffers: number;
+  /** Pending offers per sender→receiver pair (the sender's oldest is replaced). */
+  maxPendingOffersPerPair: number;
   /** Server→client bytes queued on one connection before it is closed as a slow consumer. */
   maxBufferedBytes: number;
   /** A viewer's stats report is accepted at most once per this interval (half of it, for timer jitter). */
@@ -50,6 +52,20 @@ export interface SignalingLimits {
   /** Prefix lengths a network tag covers (a household or an office, roughly). */
   networkPrefixV4: number;
   networkPrefixV6: number;
+  /** Prefix lengths that make one client source for every per-address limit (IPv6 /64: one home's block). */
+  sourcePrefixV4: number;
+  sourcePrefixV6: number;
+  /** Connection attempts per source: sustained rate and burst (a reconnect storm is refused with 429). */
+  upgradesPerSecond: number;
+  upgradeBurst: number;
+  /** Messages per source over all its connections: reconnecting buys no fresh burst. */
+  sourceRatePerSecond: number;
+  sourceBurst: number;
+  /** Violations per source before its upgrades are refused, refilled at violationRefillPerMinute. */
+  maxSourceViolations: number;
+  violationRefillPerMinute: number;
+  /** Sources tracked at once (idle ones are dropped first; beyond it upgrades get 503). */
+  maxSources: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
@@ -69,7 +85,8 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   peerTimeoutMs: 45_000,
   joinTimeoutMs: 10_000,
   offerTtlMs: 30_000,
-  maxPendingOffers: 32,
+  maxPendingOffers: 64,
+  maxPendingOffersPerPair: 4,
   maxBufferedBytes: 1024 * 1024,
   statsIntervalMs: 5_000,
   openSwarms: false,
@@ -80,4 +97,13 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   receiptRejectsAllowed: 16,
   networkPrefixV4: 24,
   networkPrefixV6: 48,
+  sourcePrefixV4: 32,
+  sourcePrefixV6: 64,
+  upgradesPerSecond: 5,
+  upgradeBurst: 30,
+  sourceRatePerSecond: 100,
+  sourceBurst: 500,
+  maxSourceViolations: 30,
+  violationRefillPerMinute: 6,
+  maxSources: 200_000,
 });

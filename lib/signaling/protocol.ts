@@ -48,6 +48,9 @@ export const ERROR_CODES = [
   'E_SIGNAL_NO_OFFER',
   'E_SIGNAL_NO_SESSION',
   'E_SIGNAL_RATE_LIMITED',
+  'E_SIGNAL_OFFER_EXPIRED',
+  'E_SIGNAL_SESSION_EXPIRED',
+  'E_SIGNAL_BUSY',
   'E_RECEIPT_UNKNOWN_SEGMENT',
   'E_RECEIPT_UNKNOWN_UPLOADER',
   'E_RECEIPT_SELF',
@@ -68,6 +71,9 @@ export type SignalErrorCode = (typeof ERROR_CODES)[number];
  */
 export const NOT_A_VIOLATION: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
   'E_SIGNAL_UNKNOWN_PEER',
+  'E_SIGNAL_OFFER_EXPIRED',
+  'E_SIGNAL_SESSION_EXPIRED',
+  'E_SIGNAL_BUSY',
 ]);
 
 export type Role = 'viewer' | 'supporter';
@@ -100,6 +106,8 @@ export const BOUNDS = {
 export interface SegmentAnnouncement {
   stream: string;
   rendition: string;
+  /** hls-watch's session id (new at every encoder start): a lower sequence in a new session is a restart. */
+  session?: string;
   sequence: number;
   url: string;
   /** Byte length. */

@@ -21,6 +21,9 @@ export interface SignalingConfig {
   statsInterval?: string | number;
   networkPrefixV4?: string | number;
   networkPrefixV6?: string | number;
+  sourcePrefixV6?: string | number;
+  /** Addresses or CIDR ranges of reverse proxies whose Forwarded / X-Forwarded-For headers are believed. */
+  trustedProxies?: string;
 }
 
 export interface SignalingCredentials {
@@ -68,6 +71,7 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     openSwarms: config.openSwarms === true,
     networkPrefixV4: integer(config.networkPrefixV4, 'IPv4 network prefix', DEFAULT_LIMITS.networkPrefixV4, 8, 32),
     networkPrefixV6: integer(config.networkPrefixV6, 'IPv6 network prefix', DEFAULT_LIMITS.networkPrefixV6, 16, 128),
+    sourcePrefixV6: integer(config.sourcePrefixV6, 'IPv6 client prefix', DEFAULT_LIMITS.sourcePrefixV6, 32, 128),
   };
 }
 

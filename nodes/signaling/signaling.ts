@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { announcementFromMsg } from '../../lib/signaling/announcements';
+import { clientAddress, parseTrustedProxies, type TrustedProxies } from '../../lib/signaling/client-address';
 import { playlistFromMsg } from '../../lib/signaling/playlists';
 import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
 import { CLOSE_CODES } from '../../lib/signaling/protocol';
@@ -73,7 +74,9 @@ export = function (RED: NodeAPI) {
     let fullPath: string;
     let coordinator: SignalingCoordinator;
     let statsEvery: number;
+    let trustedProxies: TrustedProxies;
     try {
+      trustedProxies = parseTrustedProxies(config.trustedProxies);
       fullPath = httpNodeRoot(settings) + normalizePath(config.path);
       const verifySupporter = typeof settings.relaycastSignalingVerifySupporter === 'function'
         ? settings.relaycastSignalingVerifySupporter
@@ -137,7 +140,8 @@ export = function (RED: NodeAPI) {
       const url = req.url ?? '';
       const query = url.indexOf('?');
       if ((query >= 0 ? url.slice(0, query) : url) !== fullPath) return; // another listener's socket: leave it alone
-      const ip = req.socket.remoteAddress ?? 'unknown';
+      // Behind a listed reverse proxy, the client is who the proxy says it is; otherwise the TCP peer.
+      const ip = clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers, trustedProxies);
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       const admission = coordinator.admit(ip, origin);
       if (!admission.ok) {

@@ -264,6 +264,20 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(out.audit.map((e) => e.code), ['HTTP_429', 'HTTP_403', 'HTTP_403']);
   });
 
+  it('reads the client address from Forwarded / X-Forwarded-For only when the connection comes from a trusted proxy', async () => {
+    const xff = (address: string) => ({ headers: { 'x-forwarded-for': `6.6.6.6, ${address}` } });
+    await start({ maxConnectionsPerIp: 1, trustedProxies: '127.0.0.1, ::1' });
+    await client('/signal', xff('198.51.100.1')).opened;
+    await client('/signal', { headers: { forwarded: 'for="[2001:db8:1:2::7]:443"' } }).opened;
+    await client('/signal', xff('198.51.100.2')).opened;
+    await assert.rejects(client('/signal', xff('198.51.100.1')).opened, { status: 429 }, 'one per forwarded address');
+    await assert.rejects(client('/signal', { headers: { forwarded: 'for="[2001:db8:1:2::8]"' } }).opened, { status: 429 }, 'IPv6 counted by /64');
+    await helper.unload();
+    await start({ maxConnectionsPerIp: 1 });
+    await client('/signal', xff('198.51.100.1')).opened;
+    await assert.rejects(client('/signal', xff('198.51.100.2')).opened, { status: 429 }, 'no trusted proxy: the header is ignored');
+  });
+
   it('admits supporters by operator-issued token only and credits them by identity', async () => {
     const out = await start({}, { supporterTokens: 'alice:alice-token-0123456789\nbob:bob-token-0123456789' });
     const s = client(); const v = client(); const intruder = client();

@@ -91,7 +91,9 @@ describe('signaling coordinator: relay rules', () => {
     h.send(a, { type: 'offer', to: b.id, offerId: 'o2', sdp: 'v=0' });
     h.advance(30_001);
     h.send(b, { type: 'answer', to: a.id, offerId: 'o2', sdp: 'v=0' });
-    assert.equal(b.t.last().code, 'E_SIGNAL_NO_OFFER');
+    // Too late is an honest race, not a forgery: refused, but not a violation.
+    assert.equal(b.t.last().code, 'E_SIGNAL_OFFER_EXPIRED');
+    assert.equal(b.s.violations, 2);
     assert.deepEqual(a.t.take(), []);
   });
 
