@@ -44,6 +44,12 @@ function ipv6Bytes(address: string): Uint8Array {
   return bytes;
 }
 
+/** The address as one canonical text for IPv4 (an IPv4-mapped IPv6 address becomes dotted); others unchanged. */
+export function normalizeAddress(text: string): string {
+  const parsed = parseAddress(text);
+  return parsed?.family === 4 ? parsed.bytes.join('.') : text;
+}
+
 export interface PrefixBits {
   /** Bits kept of an IPv4 address (0–32). */
   v4: number;

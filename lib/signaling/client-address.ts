@@ -8,7 +8,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { RelaycastError } from '../errors';
-import { parseAddress } from './addresses';
+import { normalizeAddress, parseAddress } from './addresses';
 
 export interface TrustedProxies {
   readonly list: BlockList;
@@ -60,6 +60,10 @@ function headerText(value: string | string[] | undefined): string | undefined {
 }
 
 export function clientAddress(remote: string, headers: Record<string, string | string[] | undefined>, trusted: TrustedProxies): string {
+  return normalizeAddress(forwardedClient(remote, headers, trusted));
+}
+
+function forwardedClient(remote: string, headers: Record<string, string | string[] | undefined>, trusted: TrustedProxies): string {
   if (trusted.empty || !isTrusted(remote, trusted)) return remote;
   const forwarded = headerText(headers.forwarded);
   const xff = headerText(headers['x-forwarded-for']);

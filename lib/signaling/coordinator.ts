@@ -141,6 +141,8 @@ export interface Session {
 }
 
 const MAX_ICE_PEERS = 64;
+/** Deadlines are checked once a second: the join timeout then holds to 10–11 s, not 10–25 s. */
+const SWEEP_MS = 1000;
 const MAX_NEIGHBOURS = 64;
 const MAX_SERVED_CLAIMS = 512;
 const MAX_NEGOTIATED = 128;
@@ -163,6 +165,9 @@ export class SignalingCoordinator {
   private readonly now: () => number;
   private readonly random: () => number;
   private closing = false;
+  /** The sweep period: the bound by which each deadline may be overshot. */
+  readonly sweepMs = SWEEP_MS;
+  private lastHeartbeatAt: number;
   private counters = { messages: 0, relayed: 0, announcements: 0, receipts: 0, invalidReceipts: 0, violations: 0 };
   private lastStats: { at: number; messages: number };
 
@@ -180,6 +185,7 @@ export class SignalingCoordinator {
     this.tagger = new NetworkTagger(options.networkTagKey, { v4: this.limits.networkPrefixV4, v6: this.limits.networkPrefixV6 });
     this.playlists = new PlaylistStore(2 * Math.max(this.limits.maxSwarms, 1024));
     this.lastStats = { at: this.now(), messages: 0 };
+    this.lastHeartbeatAt = this.now();
   }
 
   // ---- connections ------------------------------------------------------------------------------
@@ -692,9 +698,15 @@ export class SignalingCoordinator {
 
   // ---- liveness, stats, shutdown --------------------------------------------------------------------
 
-  /** Evicts silent peers and connections that never joined, pings the rest. Call every heartbeatMs. */
+  /**
+   * Call every `sweepMs`. Closes connections past their deadlines (no join within joinTimeoutMs,
+   * silent for peerTimeoutMs) and refuses receipts whose served claim did not come — so each deadline
+   * holds to within one sweep — and once per heartbeat pings everyone and drops expired relay state.
+   */
   sweep(): void {
     const now = this.now();
+    const heartbeat = now - this.lastHeartbeatAt >= this.limits.heartbeatMs;
+    if (heartbeat) this.lastHeartbeatAt = now;
     for (const session of [...this.sessions]) {
       if (session.closed) continue;
       if (now - session.lastSeen > this.limits.peerTimeoutMs) {
@@ -702,14 +714,14 @@ export class SignalingCoordinator {
       } else if (!session.peer && !session.joining && now - session.connectedAt > this.limits.joinTimeoutMs) {
         this.closeSession(session, CLOSE_CODES.JOIN_TIMEOUT, 'no join');
       } else {
+        if (session.heldReceipts?.size) this.expireHeldReceipts(session, now);
+        if (!heartbeat || session.closed) continue;
         session.transport.ping?.();
-        this.expireHeldReceipts(session, now);
-        if (session.closed) continue;
         session.pendingOffers?.expire(now);
         session.iceAllowed?.expire(now);
       }
     }
-    this.sources.prune(now);
+    if (heartbeat) this.sources.prune(now);
   }
 
   /** How much state the coordinator holds, by structure (what the bounds specs watch). */

@@ -143,10 +143,14 @@ export = function (RED: NodeAPI) {
       // Behind a listed reverse proxy, the client is who the proxy says it is; otherwise the TCP peer.
       const ip = clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers, trustedProxies);
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      // Every refusal is audited, whichever check made it (the protocol document promises it).
+      const refuse = (status: number, message: string, headers?: Record<string, string>): void => {
+        emit(2, { topic: 'audit', payload: { kind: 'violation', code: `HTTP_${status}`, message, ip } });
+        refuseUpgrade(socket, status, message, headers);
+      };
       const admission = coordinator.admit(ip, origin);
       if (!admission.ok) {
-        emit(2, { topic: 'audit', payload: { kind: 'violation', code: `HTTP_${admission.status}`, message: admission.reason, ip } });
-        refuseUpgrade(socket, admission.status, admission.reason);
+        refuse(admission.status, admission.reason);
         return;
       }
       const hook = settings.relaycastSignalingVerifyClient;
@@ -158,7 +162,7 @@ export = function (RED: NodeAPI) {
       const decide = (ok: boolean, code = 401, message = 'Unauthorized', headers?: Record<string, string>): void => {
         if (socket.destroyed) return;
         if (ok) accept(req, socket, head, ip);
-        else refuseUpgrade(socket, code, message, headers);
+        else refuse(code, message, headers);
       };
       try {
         if (hook.length >= 2) (hook as (i: typeof info, cb: typeof decide) => void)(info, decide);
@@ -171,7 +175,7 @@ export = function (RED: NodeAPI) {
 
     server.on('upgrade', onUpgrade);
 
-    const sweepTimer = setInterval(() => coordinator.sweep(), limits.heartbeatMs);
+    const sweepTimer = setInterval(() => coordinator.sweep(), coordinator.sweepMs);
     const statusTimer = setInterval(() => {
       if (!dirty) return;
       dirty = false;

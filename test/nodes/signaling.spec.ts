@@ -312,15 +312,25 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.equal(out.events[0].supporter, 'alice');
   });
 
-  it('applies the relaycastSignalingVerifyClient setting to upgrades', async () => {
+  it('applies the relaycastSignalingVerifyClient setting to upgrades and audits every refusal', async () => {
     helper.settings(<Record<string, unknown>>{
-      relaycastSignalingVerifyClient: (info: { req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) =>
-        cb(info.req.headers['x-relaycast-key'] === 'k1', 401),
+      relaycastSignalingVerifyClient: (info: { req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) => {
+        const key = info.req.headers['x-relaycast-key'];
+        if (key === 'boom') throw new Error('hook failed');
+        if (key === 'blocked') return cb(false, 451);
+        cb(key === 'k1', 401);
+      },
     });
-    await start();
+    const out = await start();
     await assert.rejects(client().opened, { status: 401 });
+    await assert.rejects(client('/signal', { headers: { 'x-relaycast-key': 'blocked' } }).opened, { status: 451 });
+    await assert.rejects(client('/signal', { headers: { 'x-relaycast-key': 'boom' } }).opened, { status: 500 });
     const ok = client('/signal', { headers: { 'x-relaycast-key': 'k1' } });
     await ok.join();
+    await out.until('audit', atLeast(3));
+    assert.deepEqual(out.audit.map((e) => [e.kind, e.code, e.ip]), [
+      ['violation', 'HTTP_401', '127.0.0.1'], ['violation', 'HTTP_451', '127.0.0.1'], ['violation', 'HTTP_500', '127.0.0.1'],
+    ]);
   });
 
   it('rejects a duplicate path and leaves the first node serving', async () => {

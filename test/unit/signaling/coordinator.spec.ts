@@ -214,8 +214,11 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     h.advance(11_000);
     h.c.sweep();
     assert.equal(idle.t.closed?.code, 4005);
+    assert.equal(a.t.pings, 0, 'pings go out once per heartbeat (15 s), deadlines are checked every sweep');
+    h.advance(4_000);
+    h.c.sweep();
     assert.equal(a.t.pings, 1);
-    h.advance(20_000);
+    h.advance(16_000);
     h.c.touch(b.s); // b answers pings, a does not
     h.advance(25_000);
     h.c.sweep();
