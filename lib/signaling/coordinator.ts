@@ -22,6 +22,7 @@ import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
 import { addressPrefix } from './addresses';
 import { IceAllowance, PendingOffers } from './relay-policy';
 import { SourceBudgets, type SourceEntry } from './source-budgets';
+import type { IceServerProvider } from './ice-servers';
 import { NetworkTagger } from './network-tags';
 import { ReceiptBudget } from './receipt-budget';
 import { receiptPayload, ReceiptValidator } from './receipts';
@@ -86,7 +87,8 @@ export interface CoordinatorStats {
 
 export interface CoordinatorOptions {
   limits?: Partial<SignalingLimits>;
-  iceServers?: IceServer[];
+  /** A fixed list, or a provider called at each join (ephemeral TURN credentials: ice-servers.ts). */
+  iceServers?: IceServer[] | IceServerProvider;
   verifySupporter?: SupporterVerifier;
   registry?: SwarmRegistry;
   onSwarmEvent?: (event: SwarmEvent) => void;
@@ -372,7 +374,7 @@ export class SignalingCoordinator {
       rendition: msg.rendition,
       role: msg.role,
       peers: this.introduce(session, peer, new Set()),
-      iceServers: this.options.iceServers ?? [],
+      iceServers: this.iceServersFor(id, msg, supporter),
       segments: this.announcements.latest(key, this.limits.segmentsInWelcome).map(withoutStream),
       playlists: this.playlists.forJoin(msg.stream, msg.rendition),
       heartbeatMs: this.limits.heartbeatMs,
@@ -383,6 +385,12 @@ export class SignalingCoordinator {
     };
     this.send(session, JSON.stringify(welcome));
     this.emitSwarm('join', session, peer, undefined);
+  }
+
+  private iceServersFor(peer: string, msg: JoinMessage, supporter: string | undefined): IceServer[] {
+    const configured = this.options.iceServers ?? [];
+    if (typeof configured !== 'function') return configured;
+    return configured({ peer, stream: msg.stream, rendition: msg.rendition, role: msg.role, ...(supporter === undefined ? {} : { supporter }) });
   }
 
   /** Picks peers for `peer`, records who now knows whom, and returns their summaries. */

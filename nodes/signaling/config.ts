@@ -24,18 +24,28 @@ export interface SignalingConfig {
   sourcePrefixV6?: string | number;
   /** Addresses or CIDR ranges of reverse proxies whose Forwarded / X-Forwarded-For headers are believed. */
   trustedProxies?: string;
+  /** Lifetime of the ephemeral TURN credentials, seconds. */
+  turnTtl?: string | number;
 }
 
 export interface SignalingCredentials {
   supporterTokens?: string;
   turnUsername?: string;
   turnCredential?: string;
+  /** coturn's static-auth-secret (use-auth-secret): each viewer gets its own expiring credential. */
+  turnSecret?: string;
   /** Key of the receipts' network tags; empty = random per start (tags then differ across restarts). */
   networkTagKey?: string;
 }
 
 export const DEFAULT_PATH = '/relaycast/signal';
 export const DEFAULT_STATS_SECONDS = 10;
+/** Long enough for a viewing session: a TURN allocation refreshes with the credential it was made with. */
+export const DEFAULT_TURN_TTL_SECONDS = 6 * 3600;
+
+export function turnTtlSeconds(config: SignalingConfig): number {
+  return integer(config.turnTtl, 'TURN credential lifetime', DEFAULT_TURN_TTL_SECONDS, 60, 7 * 86_400);
+}
 
 function integer(value: string | number | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined || value === null || value === '') return fallback;
@@ -79,7 +89,11 @@ export function statsIntervalMs(config: SignalingConfig): number {
   return integer(config.statsInterval, 'stats interval', DEFAULT_STATS_SECONDS, 0, 86_400) * 1000;
 }
 
-/** ICE servers: JSON from the editor; TURN username/credential come from credentials only. */
+/**
+ * ICE servers: JSON from the editor. With a TURN secret, TURN entries get per-peer REST credentials at
+ * join (ice-servers.ts); otherwise a static TURN username/credential from the credentials is attached,
+ * which every viewer then sees (see the help: that makes the TURN server an open relay).
+ */
 export function iceServersFromConfig(config: SignalingConfig, credentials: SignalingCredentials): IceServer[] {
   const text = (config.iceServers ?? '').trim();
   if (text === '') return [];
@@ -96,7 +110,7 @@ export function iceServersFromConfig(config: SignalingConfig, credentials: Signa
     }
     const server: IceServer = { urls: urls as string | string[] };
     const isTurn = list.some((u) => /^turns?:/.test(u as string));
-    if (isTurn && credentials.turnUsername && credentials.turnCredential) {
+    if (isTurn && !credentials.turnSecret && credentials.turnUsername && credentials.turnCredential) {
       server.username = credentials.turnUsername;
       server.credential = credentials.turnCredential;
     }

@@ -10,6 +10,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { announcementFromMsg } from '../../lib/signaling/announcements';
 import { clientAddress, parseTrustedProxies, type TrustedProxies } from '../../lib/signaling/client-address';
+import { iceServersForPeer, validIceServers, type IcePeer, type IceServerProvider } from '../../lib/signaling/ice-servers';
 import { playlistFromMsg } from '../../lib/signaling/playlists';
 import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
 import { CLOSE_CODES } from '../../lib/signaling/protocol';
@@ -17,7 +18,7 @@ import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from 
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import {
-  iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs,
+  iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds,
   type SignalingConfig, type SignalingCredentials,
 } from './config';
 
@@ -33,6 +34,8 @@ interface RelaycastSettings {
   httpNodeRoot?: string | false;
   relaycastSignalingVerifyClient?: VerifyClient;
   relaycastSignalingVerifySupporter?: SupporterVerifier;
+  /** Another credential scheme: the ICE servers for one joining peer (sync). */
+  relaycastSignalingIceServers?: (peer: IcePeer) => unknown;
 }
 
 const STATUS_REFRESH_MS = 1000;
@@ -66,6 +69,30 @@ export = function (RED: NodeAPI) {
     const settings = RED.settings as unknown as RelaycastSettings;
     const server = (RED as unknown as { server?: Server | null }).server;
 
+    /** The settings hook when present (falling back to the configured list if it fails), else the list with per-peer TURN credentials. */
+    function iceServerProvider(cfg: SignalingNodeDef, credentials: SignalingCredentials): IceServerProvider | ReturnType<typeof iceServersFromConfig> {
+      const configured = iceServersFromConfig(cfg, credentials);
+      const secret = credentials.turnSecret;
+      const turn = secret ? { turnSecret: secret, ttlSeconds: turnTtlSeconds(cfg) } : undefined;
+      if (!turn && configured.some((server) => server.credential !== undefined)) {
+        node.warn(RED._('signaling.errors.staticTurn'));
+      }
+      const hook = settings.relaycastSignalingIceServers;
+      if (typeof hook !== 'function' && !turn) return configured;
+      return (peer) => {
+        if (typeof hook === 'function') {
+          try {
+            const servers = hook(peer);
+            if (validIceServers(servers)) return servers;
+            node.warn('relaycastSignalingIceServers returned something other than an array of at most 8 {urls, username?, credential?}');
+          } catch (err) {
+            node.warn(`relaycastSignalingIceServers threw: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+        return iceServersForPeer(configured, turn, peer.peer, Date.now());
+      };
+    }
+
     /** A node that could not start still answers every input msg, with the reason as its error. */
     const refuseInput = (code: string, message: string): void => {
       onInputAsync(node, async () => { throw new RelaycastError(code, message); });
@@ -84,7 +111,7 @@ export = function (RED: NodeAPI) {
       statsEvery = statsIntervalMs(config);
       coordinator = new SignalingCoordinator({
         limits: limitsFromConfig(config),
-        iceServers: iceServersFromConfig(config, node.credentials ?? {}),
+        iceServers: iceServerProvider(config, node.credentials ?? {}),
         verifySupporter,
         networkTagKey: node.credentials?.networkTagKey || undefined,
         onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); dirty = true; },
@@ -212,11 +239,13 @@ export = function (RED: NodeAPI) {
       supporterTokens: { type: 'password' },
       turnUsername: { type: 'text' },
       turnCredential: { type: 'password' },
+      turnSecret: { type: 'password' },
       networkTagKey: { type: 'password' },
     },
     settings: {
       relaycastSignalingVerifyClient: { value: null, exportable: false },
       relaycastSignalingVerifySupporter: { value: null, exportable: false },
+      relaycastSignalingIceServers: { value: null, exportable: false },
     },
   } as never);
 };

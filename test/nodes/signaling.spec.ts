@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -333,6 +334,29 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     ]);
   });
 
+  it('hands each viewer its own expiring TURN REST credential from the secret in credentials, never a static one', async () => {
+    await start({ iceServers: '[{"urls":"turn:turn.example.org:3478"}]', turnTtl: 600 },
+      { turnSecret: 'coturn-static-auth-secret', turnUsername: 'static', turnCredential: 'static-password' });
+    const before = Math.floor(Date.now() / 1000);
+    const a = client(); const b = client();
+    const [wa, wb] = [await a.join(), await b.join()];
+    const after = Math.floor(Date.now() / 1000);
+    for (const w of [wa, wb]) {
+      const [turn] = w.iceServers as Array<{ urls: string; username: string; credential: string }>;
+      const [expiry, user] = turn.username.split(':');
+      assert.equal(user, w.peer);
+      assert.ok(Number(expiry) >= before + 600 && Number(expiry) <= after + 600, turn.username);
+      assert.equal(turn.credential, createHmac('sha1', 'coturn-static-auth-secret').update(turn.username).digest('base64'));
+    }
+    assert.ok(!JSON.stringify([wa, wb]).includes('static-password'));
+  });
+
+  it('offers no ICE server by default, in the editor as in the runtime', () => {
+    const html = readFileSync(path.join(__dirname, '../../nodes/signaling/signaling.html'), 'utf8');
+    assert.match(html, /iceServers: \{ value: '' \}/);
+    assert.ok(!html.includes('stun.l.google.com'));
+  });
+
   it('rejects a duplicate path and leaves the first node serving', async () => {
     const twice = [...flow(), { id: 'sig2', z: 'f1', type: 'relaycast-signaling', path: 'signal/', wires: [[], [], []] }];
     await helper.load(signalingNode as never, twice);
@@ -385,7 +409,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const viewer = client('/relaycast/signal');
     const welcome = await viewer.join('demo', 'main');
     assert.deepEqual(welcome.segments, [{ sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 }]);
-    assert.deepEqual(welcome.iceServers, [{ urls: 'stun:stun.l.google.com:19302' }]);
+    assert.deepEqual(welcome.iceServers, [], 'no public STUN server sees the viewers by default');
     assert.equal((await events).payload.event, 'join');
   });
 });
