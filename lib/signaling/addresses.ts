@@ -76,8 +76,3 @@ export function addressPrefix(text: string, bits: PrefixBits): string {
   for (let i = 0; i < 16; i += 2) groups.push(((masked[i] << 8) | masked[i + 1]).toString(16));
   return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${keep}`;
 }
-
-/** How the limits count a client: whole IPv4 addresses, IPv6 by /64 unless configured otherwise. */
-export const SOURCE_BITS_DEFAULT: Readonly<PrefixBits> = Object.freeze({ v4: 32, v6: 64 });
-/** What a network tag covers by default: the IPv4 /24 and the IPv6 /48 (one household or office, roughly). */
-export const NETWORK_BITS_DEFAULT: Readonly<PrefixBits> = Object.freeze({ v4: 24, v6: 48 });

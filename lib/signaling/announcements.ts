@@ -85,8 +85,8 @@ export class AnnouncementStore {
    * it is neither stored twice nor pushed twice. A new hls-watch session (a re-created node starts
    * again at sequence 0) is followed, as manifest does: its segments replace the old window.
    */
-  add(a: SegmentAnnouncement): AddResult {
-    const key = swarmKeyOf(a.stream, a.rendition);
+  add(segment: SegmentAnnouncement): AddResult {
+    const key = swarmKeyOf(segment.stream, segment.rendition);
     let window = this.windows.get(key);
     if (!window) {
       if (this.windows.size >= this.maxSwarms) {
@@ -95,7 +95,7 @@ export class AnnouncementStore {
         const oldest = this.windows.keys().next().value as string;
         this.windows.delete(oldest);
       }
-      window = { segments: [], session: a.session, earlier: [] };
+      window = { segments: [], session: segment.session, earlier: [] };
       this.windows.set(key, window);
     } else {
       // Keep Map order = least recently announced first.
@@ -103,23 +103,23 @@ export class AnnouncementStore {
       this.windows.set(key, window);
     }
     let result: AddResult = 'added';
-    if (a.session !== undefined && window.session !== undefined && a.session !== window.session) {
-      if (window.earlier.includes(a.session)) return 'ignored';
+    if (segment.session !== undefined && window.session !== undefined && segment.session !== window.session) {
+      if (window.earlier.includes(segment.session)) return 'ignored';
       window.earlier.push(window.session);
       if (window.earlier.length > EARLIER_SESSIONS_KEPT) window.earlier.shift();
-      window.session = a.session;
+      window.session = segment.session;
       const last = window.segments[window.segments.length - 1];
-      if (last && a.sequence <= last.sequence) {
+      if (last && segment.sequence <= last.sequence) {
         window.segments = [];
         result = 'session-restarted';
       } else {
         result = 'session-changed';
       }
     }
-    window.session ??= a.session;
+    window.session ??= segment.session;
     const last = window.segments[window.segments.length - 1];
-    if (last && a.sequence <= last.sequence) return 'ignored';
-    window.segments.push({ ...a, ordinal: ++this.announced });
+    if (last && segment.sequence <= last.sequence) return 'ignored';
+    window.segments.push({ ...segment, ordinal: ++this.announced });
     if (window.segments.length > this.capacity) window.segments.splice(0, window.segments.length - this.capacity);
     return result;
   }

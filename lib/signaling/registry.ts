@@ -111,8 +111,8 @@ export class InMemorySwarmRegistry implements SwarmRegistry {
     }
     swarm.index.delete(peer.id);
     if (peer.role === 'supporter') {
-      const s = swarm.supporters.indexOf(peer);
-      if (s >= 0) swarm.supporters.splice(s, 1);
+      const position = swarm.supporters.indexOf(peer);
+      if (position >= 0) swarm.supporters.splice(position, 1);
     }
     this.total--;
     if (swarm.members.length === 0) this.swarms.delete(peer.swarmKey);

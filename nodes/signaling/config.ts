@@ -49,19 +49,19 @@ export function turnTtlSeconds(config: SignalingConfig): number {
 
 function integer(value: string | number | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < min || n > max) {
+  const parsed = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
     throw new RelaycastError('E_SIGNAL_CONFIG', `${name} must be an integer from ${min} to ${max}`);
   }
-  return n;
+  return parsed;
 }
 
 export function normalizePath(path: string | undefined): string {
-  const p = (path ?? '').trim() || DEFAULT_PATH;
-  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(p) || p.includes('//') || p.split('/').includes('..')) {
+  const trimmed = (path ?? '').trim() || DEFAULT_PATH;
+  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(trimmed) || trimmed.includes('//') || trimmed.split('/').includes('..')) {
     throw new RelaycastError('E_SIGNAL_CONFIG', 'path must be a URL path made of [A-Za-z0-9._~-/]');
   }
-  const withSlash = p.startsWith('/') ? p : `/${p}`;
+  const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
   return withSlash.length > 1 && withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
 }
 

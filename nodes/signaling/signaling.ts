@@ -114,7 +114,7 @@ export = function (RED: NodeAPI) {
         iceServers: iceServerProvider(config, node.credentials ?? {}),
         verifySupporter,
         networkTagKey: node.credentials?.networkTagKey || undefined,
-        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); dirty = true; },
+        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
         onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
         onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
       });
@@ -143,7 +143,7 @@ export = function (RED: NodeAPI) {
     const limits = coordinator.limits;
     // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
     const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    let dirty = true;
+    let statusStale = true;
 
     function emit(port: 0 | 1 | 2, msg: NodeMessage): void {
       const out: Array<NodeMessage | null> = [null, null, null];
@@ -156,7 +156,7 @@ export = function (RED: NodeAPI) {
         const session: Session = coordinator.connect(new WsTransport(ws), ip);
         ws.on('message', (data, isBinary) => coordinator.message(session, data as Buffer, isBinary));
         ws.on('pong', () => coordinator.touch(session));
-        ws.on('close', () => { coordinator.disconnect(session); dirty = true; });
+        ws.on('close', () => { coordinator.disconnect(session); statusStale = true; });
         // ws reports protocol errors (an oversized frame, a bad opcode) here and closes the socket
         // itself with the matching code; the listener keeps the error from crashing Node-RED.
         ws.on('error', () => { /* the close event follows */ });
@@ -204,8 +204,8 @@ export = function (RED: NodeAPI) {
 
     const sweepTimer = setInterval(() => coordinator.sweep(), coordinator.sweepMs);
     const statusTimer = setInterval(() => {
-      if (!dirty) return;
-      dirty = false;
+      if (!statusStale) return;
+      statusStale = false;
       node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
     }, STATUS_REFRESH_MS);
     const statsTimer = statsEvery > 0 ? setInterval(() => emit(0, { topic: 'stats', payload: coordinator.stats() }), statsEvery) : undefined;
@@ -219,7 +219,7 @@ export = function (RED: NodeAPI) {
       if (playlist) coordinator.pushPlaylist(playlist);
     }, () => {
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.badInput' });
-      dirty = true; // the peer count returns at the next refresh
+      statusStale = true; // the peer count returns at the next refresh
     });
 
     onCloseAsync(node, () => {
