@@ -46,7 +46,7 @@ async function main() {
   const workers = [forkWorker(), forkWorker()];
   deadline(120, () => workers);
   const bare = await bareRelay();
-  const node = await startSignalingNode({ ratePerSecond: 1_000_000, burst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
+  const node = await startSignalingNode({ ratePerSecond: 1_000_000, burst: 1_000_000, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000, upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
   announce('relay', 'main', 1);
   console.log(`relay benchmark: ${PAIRS} offer/answer pairs, window ${WINDOW}, ${SDP_BYTES}-byte SDP, ${SECONDS} s per run, ${WORKERS} load processes`);
   const rounds: Array<{ bare: number; node: number }> = [];

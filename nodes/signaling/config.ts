@@ -22,6 +22,10 @@ export interface SignalingConfig {
   networkPrefixV4?: string | number;
   networkPrefixV6?: string | number;
   sourcePrefixV6?: string | number;
+  sourceRatePerSecond?: string | number;
+  sourceBurst?: string | number;
+  upgradesPerSecond?: string | number;
+  upgradeBurst?: string | number;
   /** Addresses or CIDR ranges of reverse proxies whose Forwarded / X-Forwarded-For headers are believed. */
   trustedProxies?: string;
   /** Lifetime of the ephemeral TURN credentials, seconds. */
@@ -82,6 +86,10 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     networkPrefixV4: integer(config.networkPrefixV4, 'IPv4 network prefix', DEFAULT_LIMITS.networkPrefixV4, 8, 32),
     networkPrefixV6: integer(config.networkPrefixV6, 'IPv6 network prefix', DEFAULT_LIMITS.networkPrefixV6, 16, 128),
     sourcePrefixV6: integer(config.sourcePrefixV6, 'IPv6 client prefix', DEFAULT_LIMITS.sourcePrefixV6, 32, 128),
+    sourceRatePerSecond: integer(config.sourceRatePerSecond, 'rate per address', DEFAULT_LIMITS.sourceRatePerSecond, 1, 10_000_000),
+    sourceBurst: integer(config.sourceBurst, 'burst per address', DEFAULT_LIMITS.sourceBurst, 1, 10_000_000),
+    upgradesPerSecond: integer(config.upgradesPerSecond, 'connection attempts per address', DEFAULT_LIMITS.upgradesPerSecond, 1, 1_000_000),
+    upgradeBurst: integer(config.upgradeBurst, 'connection attempt burst per address', DEFAULT_LIMITS.upgradeBurst, 1, 1_000_000),
   };
 }
 
