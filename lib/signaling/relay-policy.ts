@@ -11,30 +11,59 @@ export class PendingOffers {
   /** offerer → offerId → expiry. Per pair, so one offerer can crowd out only its own offers. */
   private readonly byOfferer = new Map<string, Map<string, number>>();
   private total = 0;
-  /** `${offerer}\n${offerId}` of offers that expired or were replaced lately: answering one is a race. */
+  /** `${offerer}\n${offerId}` of offers that expired or were displaced lately: answering one is a race, not a forgery. */
   private readonly stale = new Set<string>();
 
   constructor(private readonly perPair: number, private readonly perReceiver: number) {}
 
-  /** Records an offer; 'busy' when the receiver already has its maximum pending (nothing is evicted). */
+  /**
+   * Records an offer; 'busy' when the pair already has perPair pending, or the receiver is full and
+   * no sender holds more than this one. A refused offer is not relayed, so no sender can push the
+   * receiver more than perPair unanswered offers.
+   */
   add(offerer: string, offerId: string, expires: number): 'ok' | 'busy' {
     let offers = this.byOfferer.get(offerer);
-    const replacing = offers?.has(offerId) === true;
-    if (!replacing && this.total >= this.perReceiver && (offers?.size ?? 0) < this.perPair) return 'busy';
+    if (offers?.has(offerId)) {
+      offers.set(offerId, expires);
+      return 'ok';
+    }
+    const mine = offers?.size ?? 0;
+    if (mine >= this.perPair) return 'busy';
+    // Full: the sender with the most pending gives up its oldest, if it has more than this one — so
+    // a flooder cannot keep a newcomer out, while equal shares are kept (then the newcomer waits).
+    if (this.total >= this.perReceiver && !this.evictFromHeaviest(mine)) return 'busy';
     if (!offers) {
       offers = new Map();
       this.byOfferer.set(offerer, offers);
     }
-    if (replacing) offers.delete(offerId);
-    else this.total++;
     offers.set(offerId, expires);
-    if (offers.size > this.perPair) {
-      const oldest = offers.keys().next().value as string;
-      offers.delete(oldest);
-      this.total--;
-      this.markStale(offerer, oldest);
-    }
+    this.total++;
     return 'ok';
+  }
+
+  private evictFromHeaviest(than: number): boolean {
+    let heaviest: string | undefined;
+    let most = than;
+    for (const [offerer, offers] of this.byOfferer) {
+      if (offers.size > most) {
+        most = offers.size;
+        heaviest = offerer;
+      }
+    }
+    if (heaviest === undefined) return false;
+    const offers = this.byOfferer.get(heaviest)!;
+    const oldest = offers.keys().next().value as string;
+    this.remove(heaviest, offers, oldest);
+    this.markStale(heaviest, oldest);
+    return true;
+  }
+
+  /** The offerer left: its offers can no longer be answered, and must not hold the receiver's slots. */
+  dropOfferer(offerer: string): void {
+    const offers = this.byOfferer.get(offerer);
+    if (!offers) return;
+    this.total -= offers.size;
+    this.byOfferer.delete(offerer);
   }
 
   /** Consumes the pending offer an answer refers to. */
@@ -78,26 +107,37 @@ export class PendingOffers {
   }
 }
 
+/** Candidates each relayed offer or answer allows (a browser gathers a handful to a few dozen). */
+export const ICE_PER_EXCHANGE = 64;
+
 /** Peers one peer may exchange ICE with: an offer or answer passed between them lately. */
 export class IceAllowance {
-  /** peer → until when ICE may flow. Expired entries are kept for one more TTL to recognise late trickle. */
-  private readonly until = new Map<string, number>();
+  /**
+   * peer → until when ICE may flow, and how many candidates are left. Expired entries are kept for
+   * one more TTL to recognise late trickle.
+   */
+  private readonly entries = new Map<string, { until: number; candidates: number }>();
 
   constructor(private readonly max: number, private readonly graceMs: number) {}
 
   allow(peer: string, until: number): void {
-    this.until.delete(peer);
-    this.until.set(peer, until);
-    if (this.until.size > this.max) this.until.delete(this.until.keys().next().value as string);
+    const left = this.entries.get(peer)?.candidates ?? 0;
+    this.entries.delete(peer);
+    this.entries.set(peer, { until, candidates: Math.min(left + ICE_PER_EXCHANGE, 4 * ICE_PER_EXCHANGE) });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
   }
 
-  check(peer: string, now: number): 'ok' | 'expired' | 'none' {
-    const until = this.until.get(peer);
-    if (until === undefined) return 'none';
-    return until >= now ? 'ok' : 'expired';
+  /** Takes one candidate: 'spent' when the exchange's candidates are used up. */
+  take(peer: string, now: number): 'ok' | 'expired' | 'none' | 'spent' {
+    const entry = this.entries.get(peer);
+    if (!entry) return 'none';
+    if (entry.until < now) return 'expired';
+    if (entry.candidates <= 0) return 'spent';
+    entry.candidates--;
+    return 'ok';
   }
 
   expire(now: number): void {
-    for (const [peer, until] of this.until) if (until + this.graceMs < now) this.until.delete(peer);
+    for (const [peer, entry] of this.entries) if (entry.until + this.graceMs < now) this.entries.delete(peer);
   }
 }

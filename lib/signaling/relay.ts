@@ -5,11 +5,13 @@
  */
 import type { AnswerMessage, IceMessage, OfferMessage } from './protocol';
 import type { PeerRecord } from './registry';
-import { IceAllowance, PendingOffers } from './relay-policy';
+import { ICE_PER_EXCHANGE, IceAllowance, PendingOffers } from './relay-policy';
 import type { Session, SignalingContext } from './session';
 
 const MAX_ICE_PEERS = 64;
 const MAX_NEGOTIATED = 128;
+/** Receivers a sender's pending offers are remembered at (freed when it leaves); bounded like its rate. */
+const MAX_OFFER_TARGETS = 256;
 
 export class Relay {
   /** Frames relayed since start (the stats output). */
@@ -24,9 +26,12 @@ export class Relay {
     const expires = this.ctx.now() + limits.offerTtlMs;
     const pending = target.pendingOffers ?? (target.pendingOffers = new PendingOffers(limits.maxPendingOffersPerPair, limits.maxPendingOffers));
     if (pending.add(peer.id, msg.offerId, expires) === 'busy') {
-      this.ctx.error(session, 'E_SIGNAL_BUSY', 'that peer has too many offers pending; try another peer or later');
+      this.ctx.error(session, 'E_SIGNAL_BUSY', 'that peer has too many offers pending (from you, or in all); try another peer or later');
       return;
     }
+    const sentTo = session.offersSentTo ?? (session.offersSentTo = new Set());
+    sentTo.add(msg.to);
+    if (sentTo.size > MAX_OFFER_TARGETS) sentTo.delete(sentTo.values().next().value as string);
     this.allowIce(session, msg.to, expires);
     this.allowIce(target, peer.id, expires);
     this.forward(target, { type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
@@ -56,13 +61,17 @@ export class Relay {
   ice(session: Session, peer: PeerRecord, msg: IceMessage): void {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
-    const allowed = session.iceAllowed?.check(msg.to, this.ctx.now()) ?? 'none';
+    const allowed = session.iceAllowed?.take(msg.to, this.ctx.now()) ?? 'none';
     if (allowed === 'expired') {
       this.ctx.error(session, 'E_SIGNAL_SESSION_EXPIRED', 'the offer/answer exchange with that peer is over; late candidates are dropped');
       return;
     }
     if (allowed === 'none') {
       this.ctx.violation(session, 'E_SIGNAL_NO_SESSION', 'ICE candidates flow only between peers with an offer or answer in progress');
+      return;
+    }
+    if (allowed === 'spent') {
+      this.ctx.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${ICE_PER_EXCHANGE} ICE candidates for one offer or answer`, true);
       return;
     }
     this.forward(target, { type: 'ice', from: peer.id, offerId: msg.offerId, candidate: msg.candidate });
@@ -74,8 +83,10 @@ export class Relay {
     session.iceAllowed?.expire(now);
   }
 
-  /** Forgets everything relayed to or for a session that left its swarm. */
-  forget(session: Session): void {
+  /** Forgets everything relayed to or for a session that left its swarm, and frees the slots its offers held. */
+  forget(session: Session, peerId: string): void {
+    for (const receiver of session.offersSentTo ?? []) this.ctx.sessionOf(receiver)?.pendingOffers?.dropOfferer(peerId);
+    session.offersSentTo = undefined;
     session.pendingOffers = undefined;
     session.iceAllowed = undefined;
     session.negotiated = undefined;

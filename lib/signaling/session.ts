@@ -71,6 +71,8 @@ export interface Session {
   rendition?: string;
   /** Offers relayed TO this peer awaiting its answer. Lazy. */
   pendingOffers?: PendingOffers;
+  /** Peers this one has offers pending at: freed when it leaves. Lazy, bounded. */
+  offersSentTo?: Set<string>;
   /** Peers this one may exchange ICE with (an offer or answer passed between them lately). Lazy. */
   iceAllowed?: IceAllowance;
   /** Peers this one had an offer relayed with AND answered: receipts between them may be credited. Lazy, bounded. */

@@ -75,47 +75,79 @@ describe('signaling limits: client address behind proxies', () => {
 });
 
 describe('signaling limits: offers cannot be used against an honest peer', () => {
-  it('caps pending offers per sender→receiver pair, so a flooder evicts only its own offers', () => {
+  it('caps pending offers per sender→receiver pair: a flooder\'s extra offers are refused, not relayed', () => {
     const h = harness({ limits: { maxPendingOffersPerPair: 4, burst: 1000, sourceBurst: 1000 } });
     h.announce(1);
     const victim = h.join(); const honest = h.join(); const flooder = h.join();
     h.send(honest, { type: 'offer', to: victim.id, offerId: 'real', sdp: 'v=0' });
     for (let i = 0; i < 200; i++) h.send(flooder, { type: 'offer', to: victim.id, offerId: `f${i}`, sdp: 'v=0' });
-    victim.t.take();
+    assert.equal(victim.t.take().filter((f) => f.type === 'offer' && f.from === flooder.id).length, 4, 'the victim hears 4, not 200');
+    assert.equal(flooder.t.take().filter((f) => f.code === 'E_SIGNAL_BUSY').length, 196);
+    assert.equal(flooder.s.violations, 0, 'busy is not a violation: an honest peer may retry too early');
     h.send(victim, { type: 'answer', to: honest.id, offerId: 'real', sdp: 'v=0' });
     assert.deepEqual(honest.t.take().map((f) => f.type), ['answer']);
     assert.equal(victim.t.take().length, 0, 'no error for the victim');
     assert.equal(victim.s.violations, 0);
   });
 
-  it('never counts an honest race as a violation: an answer to an offer that expired or was replaced', () => {
-    const h = harness({ limits: { maxPendingOffersPerPair: 2 } });
+  it('never counts an honest race as a violation: an answer to an offer that expired, late ICE', () => {
+    const h = harness();
     h.announce(1);
     const a = h.join(); const b = h.join();
     h.send(a, { type: 'offer', to: b.id, offerId: 'slow', sdp: 'v=0' });
-    h.advance(31_000);
+    h.advance(20_000);
     h.c.sweep();
+    h.advance(11_000);
     h.send(b, { type: 'answer', to: a.id, offerId: 'slow', sdp: 'v=0' });
-    for (const id of ['r1', 'r2', 'r3']) h.send(a, { type: 'offer', to: b.id, offerId: id, sdp: 'v=0' });
-    h.send(b, { type: 'answer', to: a.id, offerId: 'r1', sdp: 'v=0' });
+    h.send(b, { type: 'ice', to: a.id, offerId: 'slow', candidate: null });
     const errors = b.t.take().filter((f) => f.type === 'error').map((f) => f.code);
-    assert.deepEqual(errors, ['E_SIGNAL_OFFER_EXPIRED', 'E_SIGNAL_OFFER_EXPIRED']);
+    assert.deepEqual(errors, ['E_SIGNAL_OFFER_EXPIRED', 'E_SIGNAL_SESSION_EXPIRED']);
     assert.equal(b.s.violations, 0);
     // An answer to an offer never made is still a violation.
     h.send(b, { type: 'answer', to: a.id, offerId: 'never', sdp: 'v=0' });
     assert.equal(b.s.violations, 1);
   });
 
-  it('refuses new offers to a peer with too many pending without evicting the ones it has', () => {
-    const h = harness({ limits: { maxPendingOffers: 3, maxPendingOffersPerPair: 4 } });
+  it('forgets a departed sender\'s pending offers, so sybils that leave free the victim at once', () => {
+    const h = harness({ limits: { maxPendingOffers: 2 } });
     h.announce(1);
-    const victim = h.join(); const first = h.join(); const sybils = [h.join(), h.join(), h.join()];
-    h.send(first, { type: 'offer', to: victim.id, offerId: 'keep', sdp: 'v=0' });
+    const victim = h.join(); const sybils = [h.join(), h.join()]; const honest = h.join();
     for (const s of sybils) h.send(s, { type: 'offer', to: victim.id, offerId: 'x', sdp: 'v=0' });
-    assert.deepEqual(sybils.map((s) => s.t.take().map((f) => f.code)), [[], [], ['E_SIGNAL_BUSY']]);
-    assert.equal(sybils[2].s.violations, 0);
-    h.send(victim, { type: 'answer', to: first.id, offerId: 'keep', sdp: 'v=0' });
-    assert.equal(first.t.take().filter((f) => f.type === 'answer').length, 1);
+    h.send(honest, { type: 'offer', to: victim.id, offerId: 'first', sdp: 'v=0' });
+    h.send(honest, { type: 'offer', to: victim.id, offerId: 'second', sdp: 'v=0' });
+    assert.deepEqual(honest.t.take().map((f) => f.code), ['E_SIGNAL_BUSY'], 'equal shares: the second waits');
+    for (const s of sybils) h.c.disconnect(s.s);
+    h.send(honest, { type: 'offer', to: victim.id, offerId: 'second', sdp: 'v=0' });
+    assert.deepEqual(victim.t.take().filter((f) => f.type === 'offer' && f.from === honest.id).map((f) => f.offerId), ['first', 'second']);
+  });
+
+  it('bounds the ICE candidates one offer/answer exchange may carry', () => {
+    const h = harness({ limits: { burst: 1000, sourceBurst: 1000 } });
+    h.announce(1);
+    const a = h.join(); const b = h.join();
+    h.negotiate(a, b);
+    for (let i = 0; i < 300; i++) h.send(a, { type: 'ice', to: b.id, offerId: 'o', candidate: { candidate: `c${i}` } });
+    assert.equal(b.t.take().filter((f) => f.type === 'ice').length, 2 * 64, 'the offer and the answer each allow 64 candidates');
+  });
+
+  it('keeps room for a newcomer when a victim is full of one sender\'s offers, and refuses when all are equal', () => {
+    const h = harness({ limits: { maxPendingOffers: 4, maxPendingOffersPerPair: 4 } });
+    h.announce(1);
+    const victim = h.join(); const flooder = h.join(); const honest = h.join(); const others = [h.join(), h.join(), h.join()];
+    for (let i = 0; i < 4; i++) h.send(flooder, { type: 'offer', to: victim.id, offerId: `f${i}`, sdp: 'v=0' });
+    h.send(honest, { type: 'offer', to: victim.id, offerId: 'real', sdp: 'v=0' });
+    assert.deepEqual(honest.t.take().map((f) => f.code), [], 'the heaviest sender gives up its oldest offer');
+    for (const other of others) h.send(other, { type: 'offer', to: victim.id, offerId: 'x', sdp: 'v=0' });
+    assert.deepEqual(others.map((o) => o.t.take().map((f) => f.code)), [[], [], []], 'each newcomer displaces the flooder');
+    // Now one offer each from honest and the three others: a second one from anybody is refused.
+    h.send(others[0], { type: 'offer', to: victim.id, offerId: 'y', sdp: 'v=0' });
+    assert.deepEqual(others[0].t.take().map((f) => f.code), ['E_SIGNAL_BUSY']);
+    assert.equal(others[0].s.violations, 0);
+    h.send(victim, { type: 'answer', to: honest.id, offerId: 'real', sdp: 'v=0' });
+    assert.equal(honest.t.take().filter((f) => f.type === 'answer').length, 1);
+    h.send(victim, { type: 'answer', to: flooder.id, offerId: 'f0', sdp: 'v=0' });
+    assert.equal(victim.t.take().filter((f) => f.code === 'E_SIGNAL_OFFER_EXPIRED').length, 1, 'answering an evicted offer is a race, not a violation');
+    assert.equal(victim.s.violations, 0);
   });
 });
 
