@@ -23,7 +23,7 @@ function percentile(sorted: number[], p: number): number {
 async function main() {
   const honest = forkWorker('abuse-worker.ts');
   const attacker = forkWorker('abuse-worker.ts');
-  deadline(150, () => [honest, attacker]);
+  deadline(115, () => [honest, attacker]);
   const node = await startSignalingNode({ trustedProxies: '127.0.0.1', statsInterval: 0 });
   const port = Number(new URL(node.url.replace(/^ws/, 'http')).port);
   announce('abuse', 'main', 1);

@@ -84,7 +84,7 @@ export class Connections {
     const session: Session = {
       transport, ip, source, budget: this.sources.open(source, now), network: this.tagger.network(ip),
       connectedAt: now, lastSeen: now, bucket: newBucket(this.limits, now),
-      violations: 0, receiptRejects: 0, joining: false, closed: false,
+      violations: 0, joining: false, closed: false,
     };
     this.sessions.add(session);
     const max = this.limits.maxConnectionsPerIp;

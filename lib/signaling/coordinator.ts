@@ -101,7 +101,7 @@ export class SignalingCoordinator {
     const playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024));
     this.relay = new Relay(ctx);
     this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
-    this.receipts = new ReceiptDesk(ctx, announcements, tagger, (receipt) => options.onReceipt?.(receipt));
+    this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
     this.feed = new SwarmFeed(ctx, registry, announcements, playlists, this.fetchers, this.receipts);
     this.membership = new Membership(ctx, {
       registry, announcements, playlists, relay: this.relay, receipts: this.receipts, fetchers: this.fetchers, audience: this.audience,

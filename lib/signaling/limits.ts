@@ -47,7 +47,7 @@ export interface SignalingLimits {
   receiptBytesPerPeriod: number;
   /** Length of a receipt period, aligned to the epoch (1 h: periods start on the hour, UTC). */
   receiptPeriodMs: number;
-  /** Rejected receipts a connection may file before each further one counts as a violation. */
+  /** Rejected receipts a source may file (refilled over 10 minutes) before each further one counts as a violation. */
   receiptRejectsAllowed: number;
   /** Prefix lengths a network tag covers (a household or an office, roughly). */
   networkPrefixV4: number;

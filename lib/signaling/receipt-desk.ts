@@ -11,6 +11,7 @@ import { ReceiptBudget } from './receipt-budget';
 import { receiptPayload, ReceiptValidator } from './receipts';
 import type { PeerRecord } from './registry';
 import type { Session, SignalingContext } from './session';
+import type { SourceBudgets } from './source-budgets';
 
 const MAX_SERVED_CLAIMS = 512;
 
@@ -24,6 +25,7 @@ export class ReceiptDesk {
     private readonly ctx: SignalingContext,
     private readonly announcements: AnnouncementStore,
     private readonly tagger: NetworkTagger,
+    private readonly sources: SourceBudgets,
     private readonly onReceipt: (receipt: ReceiptPayload) => void,
   ) {
     this.validator = new ReceiptValidator(announcements);
@@ -119,9 +121,9 @@ export class ReceiptDesk {
       kind: 'receipt', code, message, ip: session.ip,
       peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
     });
-    // A few rejections are honest (an uploader that just left, a claim that got lost); a stream of them is probing.
-    session.receiptRejects++;
-    if (session.receiptRejects > this.ctx.limits.receiptRejectsAllowed) this.ctx.violation(session, code, message);
-    else this.ctx.error(session, code, message);
+    // A few rejections are honest (an uploader that just left, a claim that got lost); a stream of
+    // them is probing. Counted per source, so reconnecting buys no fresh allowance.
+    if (this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
+    else this.ctx.violation(session, code, message);
   }
 }

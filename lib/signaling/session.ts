@@ -61,8 +61,6 @@ export interface Session {
   lastSeen: number;
   bucket: TokenBucketState;
   violations: number;
-  /** Rejected receipts so far; beyond receiptRejectsAllowed each one is a violation. */
-  receiptRejects: number;
   /** A supporter token is being verified (the join is in flight). */
   joining: boolean;
   closed: boolean;

@@ -16,6 +16,8 @@ export interface SourceBudgetLimits {
   /** Violations a source may commit before its upgrades are refused; refilled at violationRefillPerMinute. */
   maxSourceViolations: number;
   violationRefillPerMinute: number;
+  /** Rejected receipts a source may file before each further one is a violation; refilled over 10 minutes. */
+  receiptRejectsAllowed: number;
   maxSources: number;
 }
 
@@ -25,6 +27,8 @@ export interface SourceEntry {
   messages: TokenBucketState;
   /** Tokens may go below zero (down to −maxSourceViolations): debt that takes time to repay. */
   violations: TokenBucketState;
+  /** Rejected receipts still free of violation. */
+  receiptRejects: TokenBucketState;
 }
 
 export type UpgradeVerdict = 'ok' | 'too-many-attempts' | 'too-many-violations' | 'table-full';
@@ -37,6 +41,7 @@ export class SourceBudgets {
   private upgradeConfig() { return { ratePerSecond: this.limits.upgradesPerSecond, burst: this.limits.upgradeBurst }; }
   private messageConfig() { return { ratePerSecond: this.limits.sourceRatePerSecond, burst: this.limits.sourceBurst }; }
   private violationConfig() { return { ratePerSecond: this.limits.violationRefillPerMinute / 60, burst: this.limits.maxSourceViolations }; }
+  private rejectConfig() { return { ratePerSecond: this.limits.receiptRejectsAllowed / 600, burst: this.limits.receiptRejectsAllowed }; }
 
   get(source: string): SourceEntry | undefined {
     return this.entries.get(source);
@@ -68,6 +73,7 @@ export class SourceBudgets {
       upgrades: newBucket(this.upgradeConfig(), now),
       messages: newBucket(this.messageConfig(), now),
       violations: newBucket(this.violationConfig(), now),
+      receiptRejects: newBucket(this.rejectConfig(), now),
     };
     this.entries.set(source, entry);
     return entry;
@@ -86,12 +92,17 @@ export class SourceBudgets {
     entry.violations.tokens = Math.max(-this.limits.maxSourceViolations, entry.violations.tokens - 1);
   }
 
+  /** One rejected receipt: false once the source has used up its free ones (it is then a violation). */
+  receiptRejected(entry: SourceEntry, now: number): boolean {
+    return takeToken(entry.receiptRejects, this.rejectConfig(), now);
+  }
+
   /** Drops entries with no connection whose buckets have refilled: they hold nothing worth remembering. */
   prune(now: number): void {
     for (const [source, entry] of this.entries) {
       if (entry.connections > 0) continue;
       if (isFull(entry.upgrades, this.upgradeConfig(), now) && isFull(entry.messages, this.messageConfig(), now) &&
-          isFull(entry.violations, this.violationConfig(), now)) {
+          isFull(entry.violations, this.violationConfig(), now) && isFull(entry.receiptRejects, this.rejectConfig(), now)) {
         this.entries.delete(source);
       }
     }

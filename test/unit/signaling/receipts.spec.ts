@@ -127,6 +127,16 @@ describe('signaling receipts: only real deliveries are credited', () => {
     assert.equal(b.downloader.network, tagOf('net:192.0.2.11/32'));
   });
 
+  it('keeps counting rejected receipts across reconnects from one address', () => {
+    const { h, up, down } = deliveryReady({ limits: { receiptRejectsAllowed: 5 } });
+    for (let i = 0; i < 5; i++) h.send(down, { type: 'receipt', sequence: 100 + i, from: up.id, bytes: 1 });
+    assert.equal(h.audit.filter((a) => a.kind === 'violation').length, 0);
+    h.c.disconnect(down.s);
+    const again = h.join('live', '720p', '198.51.100.20');
+    h.send(again, { type: 'receipt', sequence: 200, from: up.id, bytes: 1 });
+    assert.deepEqual(h.audit.filter((a) => a.kind === 'violation').map((a) => [a.code, a.peer]), [['E_RECEIPT_UNKNOWN_SEGMENT', again.id]]);
+  });
+
   it('counts repeated rejected receipts as violations after a threshold, then closes the prober', () => {
     const { h, up, down } = deliveryReady({ limits: { receiptRejectsAllowed: 5 } });
     for (let i = 0; i < 5 + 11; i++) h.send(down, { type: 'receipt', sequence: 100 + i, from: up.id, bytes: 1 });
