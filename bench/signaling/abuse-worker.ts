@@ -126,6 +126,15 @@ async function attack(req: Req): Promise<{ opened: number }> {
     }
   };
   switch (kind) {
+    case 'control: attacker burns CPU only': {
+      // No traffic at all: what the attacker process costs the honest peers just by sharing the CPU.
+      let spins = 0;
+      while (Date.now() < until) {
+        for (let i = 0; i < 1e6; i++) spins += i & 1;
+        await new Promise((r) => setImmediate(r));
+      }
+      return { opened: spins > 0 ? 0 : 0 };
+    }
     case 'message flood':
       return { opened: await swarmOf(url, 20, () => '203.0.113.1', until, (ws) => flood(ws, () => '{"type":"heartbeat"}')) };
     case 'malformed and spoofed frames':

@@ -31,8 +31,14 @@ export interface SignalingLimits {
   offerTtlMs: number;
   /** Pending offers per receiving peer; beyond it new offers get E_SIGNAL_BUSY (none is evicted). */
   maxPendingOffers: number;
-  /** Pending offers per sender→receiver pair (the sender's oldest is replaced). */
+  /** Pending offers per sender→receiver pair (more are refused with E_SIGNAL_BUSY). */
   maxPendingOffersPerPair: number;
+  /**
+   * Offers relayed to one peer per second, and burst, from all peers it has not negotiated with: what
+   * many attackers can make a victim receive is bounded however many identities they hold.
+   */
+  offersPerSecondToPeer: number;
+  offerBurstToPeer: number;
   /** Server→client bytes queued on one connection before it is closed as a slow consumer. */
   maxBufferedBytes: number;
   /** A viewer's stats report is accepted at most once per this interval (half of it, for timer jitter). */
@@ -87,6 +93,8 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   offerTtlMs: 30_000,
   maxPendingOffers: 64,
   maxPendingOffersPerPair: 4,
+  offersPerSecondToPeer: 10,
+  offerBurstToPeer: 40,
   maxBufferedBytes: 1024 * 1024,
   statsIntervalMs: 5_000,
   openSwarms: false,

@@ -83,6 +83,7 @@ export class Membership {
     if (!peer) return;
     session.peer = undefined;
     session.lastStatsAt = undefined;
+    session.offerIntake = undefined;
     this.parts.relay.forget(session, peer.id);
     this.parts.receipts.forget(session);
     const remaining = this.parts.registry.removePeer(peer);

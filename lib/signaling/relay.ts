@@ -4,6 +4,7 @@
  * recorded as negotiated, which is what makes receipts between the two creditable.
  */
 import type { AnswerMessage, IceMessage, OfferMessage } from './protocol';
+import { newBucket, takeToken } from './rate-limiter';
 import type { PeerRecord } from './registry';
 import { ICE_PER_EXCHANGE, IceAllowance, PendingOffers } from './relay-policy';
 import type { Session, SignalingContext } from './session';
@@ -24,7 +25,15 @@ export class Relay {
     if (!target) return;
     const limits = this.ctx.limits;
     const expires = this.ctx.now() + limits.offerTtlMs;
+    const now = this.ctx.now();
+    const intakeConfig = { ratePerSecond: limits.offersPerSecondToPeer, burst: limits.offerBurstToPeer };
+    const intake = target.offerIntake ?? (target.offerIntake = newBucket(intakeConfig, now));
     const pending = target.pendingOffers ?? (target.pendingOffers = new PendingOffers(limits.maxPendingOffersPerPair, limits.maxPendingOffers));
+    // Renegotiation with a peer it already connected to is not a stranger's offer: not counted.
+    if (!target.negotiated?.has(peer.id) && !takeToken(intake, intakeConfig, now)) {
+      this.ctx.error(session, 'E_SIGNAL_BUSY', 'that peer is receiving offers faster than it may; try another peer or later');
+      return;
+    }
     if (pending.add(peer.id, msg.offerId, expires) === 'busy') {
       this.ctx.error(session, 'E_SIGNAL_BUSY', 'that peer has too many offers pending (from you, or in all); try another peer or later');
       return;

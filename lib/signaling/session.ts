@@ -67,6 +67,8 @@ export interface Session {
   peer?: PeerRecord;
   stream?: string;
   rendition?: string;
+  /** Offers this peer may still receive (limits.offersPerSecondToPeer). Lazy. */
+  offerIntake?: TokenBucketState;
   /** Offers relayed TO this peer awaiting its answer. Lazy. */
   pendingOffers?: PendingOffers;
   /** Peers this one has offers pending at: freed when it leaves. Lazy, bounded. */

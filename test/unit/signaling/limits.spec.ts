@@ -121,6 +121,23 @@ describe('signaling limits: offers cannot be used against an honest peer', () =>
     assert.deepEqual(victim.t.take().filter((f) => f.type === 'offer' && f.from === honest.id).map((f) => f.offerId), ['first', 'second']);
   });
 
+  it('bounds the offers relayed to one peer per second, however many senders there are', () => {
+    const h = harness({ limits: { offersPerSecondToPeer: 5, offerBurstToPeer: 10, maxPendingOffers: 1000 } });
+    h.announce(1);
+    const victim = h.join(); const partner = h.join();
+    h.negotiate(partner, victim);
+    const senders = Array.from({ length: 30 }, () => h.join());
+    for (const sender of senders) h.send(sender, { type: 'offer', to: victim.id, offerId: 'x', sdp: 'v=0' });
+    assert.equal(victim.t.take().filter((f) => f.type === 'offer').length, 9, 'the burst, less the partner\'s first offer');
+    h.send(partner, { type: 'offer', to: victim.id, offerId: 'renegotiate', sdp: 'v=0' });
+    assert.deepEqual(victim.t.take().map((f) => f.from), [partner.id], 'a negotiated partner is not a stranger');
+    assert.equal(senders.filter((s) => s.t.take().some((f) => f.code === 'E_SIGNAL_BUSY')).length, 21);
+    assert.ok(senders.every((s) => s.s.violations === 0));
+    h.advance(1000);
+    for (const sender of senders.slice(10)) h.send(sender, { type: 'offer', to: victim.id, offerId: 'x', sdp: 'v=0' });
+    assert.equal(victim.t.take().filter((f) => f.type === 'offer').length, 5, 'the rate refills');
+  });
+
   it('bounds the ICE candidates one offer/answer exchange may carry', () => {
     const h = harness({ limits: { burst: 1000, sourceBurst: 1000 } });
     h.announce(1);
