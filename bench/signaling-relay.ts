@@ -9,7 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { announce, deadline, forkWorker, startSignalingNode, type WorkerHandle } from './signaling/server';
 
 const PAIRS = Number(process.env.PAIRS ?? 100);
-const WINDOW = Number(process.env.WINDOW ?? 8);
+// 4 in flight per pair: the most unanswered offers one peer may have pending at another (the rest would be refused).
+const WINDOW = Number(process.env.WINDOW ?? 4);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const SDP_BYTES = Number(process.env.SDP_BYTES ?? 400);
 const WORKERS = 2;

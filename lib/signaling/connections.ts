@@ -8,6 +8,7 @@ import type { SignalingLimits } from './limits';
 import type { NetworkTagger } from './network-tags';
 import { CLOSE_CODES, type SignalErrorCode } from './protocol';
 import { newBucket, takeToken } from './rate-limiter';
+import { RefusalAudit } from './refusal-audit';
 import type { AuditEvent, Session, Transport } from './session';
 import { SourceBudgets } from './source-budgets';
 import { ViolationPolicy } from './violations';
@@ -32,13 +33,14 @@ export class Connections {
   readonly violations: ViolationPolicy;
   private closing = false;
   private lastHeartbeatAt: number;
+  private readonly refusals = new RefusalAudit();
   hooks: ConnectionHooks = { leave: () => {}, deadlines: () => {}, heartbeat: () => {} };
 
   constructor(
     private readonly limits: SignalingLimits,
     private readonly tagger: NetworkTagger,
     private readonly now: () => number,
-    audit: (event: AuditEvent) => void,
+    private readonly audit: (event: AuditEvent) => void,
   ) {
     this.sources = new SourceBudgets(limits);
     this.violations = new ViolationPolicy(limits, this.sources, {
@@ -76,6 +78,15 @@ export class Connections {
       return { ok: false, status: 429, reason: 'too many connections from this address' };
     }
     return { ok: true };
+  }
+
+  /** Audits a refused upgrade (any check's: origin, budgets, the verify hook), throttled per source and status. */
+  auditRefusal(ip: string, status: number, message: string): void {
+    const verdict = this.refusals.note(this.sourceOf(ip), status, this.now());
+    if (!verdict.record) return;
+    const event: AuditEvent = { kind: 'violation', code: `HTTP_${status}`, message, ip };
+    if (verdict.repeated > 1) event.repeated = verdict.repeated;
+    this.audit(event);
   }
 
   connect(transport: Transport, ip: string): Session {

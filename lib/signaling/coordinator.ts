@@ -118,6 +118,7 @@ export class SignalingCoordinator {
   }
 
   admit(ip: string, origin: string | undefined): Admission { return this.connections.admit(ip, origin); }
+  auditRefusal(ip: string, status: number, message: string): void { this.connections.auditRefusal(ip, status, message); }
   connect(transport: Transport, ip: string): Session { return this.connections.connect(transport, ip); }
   /** The transport closed (either side): forget the session. Idempotent. */
   disconnect(session: Session, reason = 'disconnect'): void { this.connections.disconnect(session, reason); }

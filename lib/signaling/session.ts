@@ -43,6 +43,8 @@ export interface AuditEvent {
   stream?: string;
   rendition?: string;
   receipt?: ReceiptMessage;
+  /** A throttled refused-upgrade record: how many refusals it stands for (the ones of the last second). */
+  repeated?: number;
   /** kind 'report': the peer accused of sending bad data, and the segment. */
   accused?: string;
   sequence?: number;

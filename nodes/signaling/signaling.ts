@@ -172,7 +172,7 @@ export = function (RED: NodeAPI) {
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       // Every refusal is audited, whichever check made it (the protocol document promises it).
       const refuse = (status: number, message: string, headers?: Record<string, string>): void => {
-        emit(2, { topic: 'audit', payload: { kind: 'violation', code: `HTTP_${status}`, message, ip } });
+        coordinator.auditRefusal(ip, status, message);
         refuseUpgrade(socket, status, message, headers);
       };
       const admission = coordinator.admit(ip, origin);

@@ -257,7 +257,8 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     d.close();
     // The origin is checked before the per-address count, so these are 403 whatever the count.
     await assert.rejects(client('/signal', { origin: 'https://evil.example' }).opened, { status: 403 });
-    await assert.rejects(client('/signal').opened, { status: 403 });
+    // From another address: refusals from one address within a second are audited as one record.
+    await assert.rejects(client('/signal', { localAddress: '127.0.0.2' }).opened, { status: 403 });
     c.send({ type: 'heartbeat', pad: 'x'.repeat(3000) });
     assert.equal((await c.closed).code, 1009);
     await assertRelayWorks(a, b, 'after-limits');

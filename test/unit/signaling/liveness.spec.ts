@@ -34,3 +34,16 @@ describe('signaling liveness: documented deadlines hold', () => {
     assert.equal(silent.t.pings, Math.floor(h.c.limits.peerTimeoutMs / h.c.limits.heartbeatMs), 'one ping per heartbeat, not per sweep');
   });
 });
+
+describe('signaling audit of refused upgrades', () => {
+  it('audits every refusal, but a storm from one address as one record per second with the count', () => {
+    const h = harness();
+    for (let i = 0; i < 100; i++) h.c.auditRefusal('192.0.2.1', 429, 'too many connection attempts from this address');
+    h.c.auditRefusal('192.0.2.2', 403, 'origin not allowed');
+    h.advance(1000);
+    h.c.auditRefusal('192.0.2.1', 429, 'too many connection attempts from this address');
+    assert.deepEqual(h.audit.map((a) => [a.code, a.ip, a.repeated]), [
+      ['HTTP_429', '192.0.2.1', undefined], ['HTTP_403', '192.0.2.2', undefined], ['HTTP_429', '192.0.2.1', 100],
+    ]);
+  });
+});
