@@ -83,6 +83,7 @@ export const BOUNDS = {
   idChars: /^[A-Za-z0-9._~-]+$/,
   streamMaxChars: 64,
   renditionMaxChars: 32,
+  supporterIdMaxChars: 64,
   tokenMaxChars: 256,
   /** Server-assigned peer ids: 12 base64url characters (72 random bits). */
   peerId: /^[A-Za-z0-9_-]{12}$/,
@@ -102,6 +103,15 @@ export const BOUNDS = {
   maxPeersReported: 1024,
   reportReasons: ['hash', 'size', 'protocol'] as readonly string[],
 } as const;
+
+/**
+ * The id rule of the signaling side, in one place: 1–`maxChars` characters from [A-Za-z0-9._~-]
+ * (stream ids up to 64, rendition ids up to 32, supporter ids up to 64). Operator input (announcements,
+ * playlists, supporter lists) and client frames are checked by this same function.
+ */
+export function isId(value: unknown, maxChars: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxChars && BOUNDS.idChars.test(value);
+}
 
 export interface SegmentAnnouncement {
   stream: string;
