@@ -279,6 +279,30 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     await assertHonestUnaffected(a, b, 'after-slow');
   });
 
+  it('token guessing, swarm squatting and oversized frames: refused, and a guesser is shut out across reconnects', async () => {
+    await start({ maxMessageBytes: 4096 });
+    const { a, b } = await honestPair();
+    const squatter = client(from('203.0.113.20'));
+    await squatter.opened;
+    squatter.send({ type: 'join', v: 2, stream: 'not-announced', rendition: 'x', role: 'viewer' });
+    assert.equal((await squatter.next()).code, 'E_SIGNAL_UNKNOWN_SWARM');
+    const big = client(from('203.0.113.21'));
+    await big.opened;
+    big.send('x'.repeat(5000));
+    assert.equal((await big.closed).code, 1009);
+    // A guesser closed after 11 refused tokens per connection; the address's violation budget (30)
+    // runs out on the third connection, and the fourth attempt is refused at the upgrade.
+    let refusedAt = -1;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const guesser = client(from('203.0.113.22'));
+      try { await guesser.opened; } catch (err) { refusedAt = attempt; assert.equal((err as { status: number }).status, 429); break; }
+      for (let i = 0; i < 11; i++) guesser.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
+      assert.equal((await guesser.closed).code, 4001);
+    }
+    assert.equal(refusedAt, 3);
+    await assertHonestUnaffected(a, b, 'after-guessing');
+  });
+
   it('half-open upgrades: sockets that never finish their upgrade, and upgraded ones that never join, starve nobody', async () => {
     await start();
     const { a, b } = await honestPair();
