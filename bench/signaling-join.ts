@@ -16,7 +16,7 @@ function percentile(sorted: number[], p: number): number {
 async function main() {
   const workers: WorkerHandle[] = [forkWorker(), forkWorker(), forkWorker()];
   deadline(240, () => workers);
-  const node = await startSignalingNode({ ratePerSecond: 100, burst: 200, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
+  const node = await startSignalingNode({ ratePerSecond: 100, burst: 200, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000, upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
   announce('bench', 'main', 1);
   const background = await Promise.all(workers.slice(0, 2).map((w) => w.request<{ joined: number; failed: number }>({
     op: 'connect', url: node.url, count: BACKGROUND / 2, sources: SOURCES, stream: 'bench', rendition: 'main',

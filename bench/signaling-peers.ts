@@ -25,7 +25,7 @@ async function main() {
   }
   const workers: WorkerHandle[] = [];
   deadline(300, () => workers);
-  const node = await startSignalingNode({ ratePerSecond: 100, burst: 200, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000, maxSwarms: 10 });
+  const node = await startSignalingNode({ ratePerSecond: 100, burst: 200, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000, upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000, maxSwarms: 10 });
   announce('bench', 'main', 1);
   const baseline = rssMiB();
   console.log(`server RSS before load: ${baseline} MiB (Node-RED runtime + node)`);

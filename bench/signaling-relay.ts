@@ -9,7 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { announce, deadline, forkWorker, startSignalingNode, type WorkerHandle } from './signaling/server';
 
 const PAIRS = Number(process.env.PAIRS ?? 100);
-const WINDOW = Number(process.env.WINDOW ?? 8);
+// 4 in flight per pair: the most unanswered offers one peer may have pending at another (the rest would be refused).
+const WINDOW = Number(process.env.WINDOW ?? 4);
 const SECONDS = Number(process.env.SECONDS ?? 5);
 const SDP_BYTES = Number(process.env.SDP_BYTES ?? 400);
 const WORKERS = 2;
@@ -46,7 +47,7 @@ async function main() {
   const workers = [forkWorker(), forkWorker()];
   deadline(120, () => workers);
   const bare = await bareRelay();
-  const node = await startSignalingNode({ ratePerSecond: 1_000_000, burst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
+  const node = await startSignalingNode({ ratePerSecond: 1_000_000, burst: 1_000_000, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000, upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
   announce('relay', 'main', 1);
   console.log(`relay benchmark: ${PAIRS} offer/answer pairs, window ${WINDOW}, ${SDP_BYTES}-byte SDP, ${SECONDS} s per run, ${WORKERS} load processes`);
   const rounds: Array<{ bare: number; node: number }> = [];

@@ -27,7 +27,7 @@ function joinOn(ws: WebSocket, stream: string, rendition: string): Promise<strin
       if (f.type === 'welcome') resolve(f.peer);
       else reject(new Error(JSON.stringify(f)));
     });
-    ws.send(JSON.stringify({ type: 'join', v: 1, stream, rendition, role: 'viewer' }));
+    ws.send(JSON.stringify({ type: 'join', v: 2, stream, rendition, role: 'viewer' }));
   });
 }
 

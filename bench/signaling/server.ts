@@ -60,8 +60,8 @@ export interface WorkerHandle {
 }
 
 /** Forks a load worker (a separate process) with its own raised file limit. */
-export function forkWorker(): WorkerHandle {
-  const child = fork(path.join(__dirname, 'load-worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export function forkWorker(script = 'load-worker.ts'): WorkerHandle {
+  const child = fork(path.join(__dirname, script), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   raiseFileLimit(child.pid!);
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();

@@ -6,7 +6,7 @@
  */
 import type { SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
-import { BOUNDS, type SegmentAnnouncement } from './protocol';
+import { BOUNDS, isId, type SegmentAnnouncement } from './protocol';
 import { swarmKeyOf } from './registry';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -23,19 +23,21 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   if (typeof segment.url !== 'string' || !/^https?:\/\//.test(segment.url) || segment.url.length > 2048) {
     fail('url must be an http(s) URL (set by relaycast-r2-upload once the segment is stored)');
   }
-  if (typeof segment.stream !== 'string' || segment.stream.length === 0 || segment.stream.length > BOUNDS.streamMaxChars || !BOUNDS.idChars.test(segment.stream)) {
+  if (!isId(segment.stream, BOUNDS.streamMaxChars)) {
     fail('stream must be an id of 1–64 characters from [A-Za-z0-9._~-]');
   }
-  if (typeof segment.rendition !== 'string' || segment.rendition.length === 0 || segment.rendition.length > BOUNDS.renditionMaxChars || !BOUNDS.idChars.test(segment.rendition)) {
+  if (!isId(segment.rendition, BOUNDS.renditionMaxChars)) {
     fail('rendition must be an id of 1–32 characters from [A-Za-z0-9._~-]');
   }
   if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('sequence must be a non-negative integer');
   if (!Number.isSafeInteger(segment.byteLength) || (segment.byteLength as number) <= 0) fail('byteLength must be a positive integer');
   if (typeof segment.sha256 !== 'string' || !SHA256_HEX.test(segment.sha256)) fail('sha256 must be 64 lower-case hex digits');
   if (typeof segment.duration !== 'number' || !Number.isFinite(segment.duration) || segment.duration <= 0) fail('duration must be a positive number of seconds');
+  const session = (segment as { session?: unknown }).session;
   return {
     stream: segment.stream as string,
     rendition: segment.rendition as string,
+    ...(typeof session === 'string' && session.length > 0 && session.length <= 128 ? { session } : {}),
     sequence: segment.sequence as number,
     url: segment.url as string,
     size: segment.byteLength as number,
@@ -44,18 +46,47 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   };
 }
 
+/** An announcement as stored: with its place in the order of every announcement this server made. */
+export interface StoredAnnouncement extends SegmentAnnouncement {
+  /** Counter value when it was announced (see `mark()`). */
+  ordinal: number;
+}
+
+/** What add() did with an announcement. */
+export type AddResult =
+  /** a newer segment of the current session (or the first one) */
+  | 'added'
+  /** the first segment of a new hls-watch session, numbered on from the old one */
+  | 'session-changed'
+  /** the first segment of a new session that starts over at a lower sequence: the old window is dropped */
+  | 'session-restarted'
+  /** a replay, an older sequence, or a late segment of an earlier session */
+  | 'ignored';
+
+interface SwarmWindow {
+  segments: StoredAnnouncement[];
+  session?: string;
+  /** Sessions this swarm left behind (bounded): a late segment of one is not announced. */
+  earlier: string[];
+}
+
+const EARLIER_SESSIONS_KEPT = 8;
+
 /** The last `capacity` announcements per swarm, in sequence order, for at most `maxSwarms` swarms. */
 export class AnnouncementStore {
-  private readonly windows = new Map<string, SegmentAnnouncement[]>();
+  private readonly windows = new Map<string, SwarmWindow>();
+  /** Announcements made so far; a peer's join records it, so receipts can tell what came after. */
+  private announced = 0;
 
   constructor(private readonly capacity: number, private readonly maxSwarms: number) {}
 
   /**
-   * Records an announcement. Returns false when it is not newer than the latest one (a replay of a
-   * playlist msg), so it is neither stored twice nor pushed twice.
+   * Records an announcement. A replay of a playlist msg (not newer than the latest) is ignored, so
+   * it is neither stored twice nor pushed twice. A new hls-watch session (a re-created node starts
+   * again at sequence 0) is followed, as manifest does: its segments replace the old window.
    */
-  add(a: SegmentAnnouncement): boolean {
-    const key = swarmKeyOf(a.stream, a.rendition);
+  add(segment: SegmentAnnouncement): AddResult {
+    const key = swarmKeyOf(segment.stream, segment.rendition);
     let window = this.windows.get(key);
     if (!window) {
       if (this.windows.size >= this.maxSwarms) {
@@ -64,43 +95,63 @@ export class AnnouncementStore {
         const oldest = this.windows.keys().next().value as string;
         this.windows.delete(oldest);
       }
-      window = [];
+      window = { segments: [], session: segment.session, earlier: [] };
       this.windows.set(key, window);
     } else {
       // Keep Map order = least recently announced first.
       this.windows.delete(key);
       this.windows.set(key, window);
     }
-    const last = window[window.length - 1];
-    if (last && a.sequence <= last.sequence) return false;
-    window.push(a);
-    if (window.length > this.capacity) window.splice(0, window.length - this.capacity);
-    return true;
+    let result: AddResult = 'added';
+    if (segment.session !== undefined && window.session !== undefined && segment.session !== window.session) {
+      if (window.earlier.includes(segment.session)) return 'ignored';
+      window.earlier.push(window.session);
+      if (window.earlier.length > EARLIER_SESSIONS_KEPT) window.earlier.shift();
+      window.session = segment.session;
+      const last = window.segments[window.segments.length - 1];
+      if (last && segment.sequence <= last.sequence) {
+        window.segments = [];
+        result = 'session-restarted';
+      } else {
+        result = 'session-changed';
+      }
+    }
+    window.session ??= segment.session;
+    const last = window.segments[window.segments.length - 1];
+    if (last && segment.sequence <= last.sequence) return 'ignored';
+    window.segments.push({ ...segment, ordinal: ++this.announced });
+    if (window.segments.length > this.capacity) window.segments.splice(0, window.segments.length - this.capacity);
+    return result;
+  }
+
+  /** The announcement counter now: a segment with a greater ordinal was announced after this call. */
+  mark(): number {
+    return this.announced;
   }
 
   has(swarmKey: string): boolean {
     return this.windows.has(swarmKey);
   }
 
-  find(swarmKey: string, sequence: number): SegmentAnnouncement | undefined {
-    const window = this.windows.get(swarmKey);
+  find(swarmKey: string, sequence: number): StoredAnnouncement | undefined {
+    const window = this.windows.get(swarmKey)?.segments;
     if (!window) return undefined;
     for (let i = window.length - 1; i >= 0; i--) if (window[i].sequence === sequence) return window[i];
     return undefined;
   }
 
   latest(swarmKey: string, count: number): SegmentAnnouncement[] {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     return window ? window.slice(Math.max(0, window.length - count)) : [];
   }
 
   latestSequence(swarmKey: string): number {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     return window && window.length > 0 ? window[window.length - 1].sequence : -1;
   }
 
   oldestSequence(swarmKey: string): number {
-    const window = this.windows.get(swarmKey);
+    const window = this.windows.get(swarmKey)?.segments;
     return window && window.length > 0 ? window[0].sequence : -1;
   }
 }

@@ -58,6 +58,10 @@ export class AudienceStats {
     this.swarms.delete(swarmKey);
   }
 
+  trackedSwarms(): number {
+    return this.swarms.size;
+  }
+
   summary(): SwarmAudience[] {
     const out: SwarmAudience[] = [];
     for (const entry of this.swarms.values()) {

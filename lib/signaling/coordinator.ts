@@ -3,64 +3,34 @@
  * A transport (the node's ws server, or a test double) hands it connections and frames; it answers
  * through the Transport interface and reports swarm events, receipts and audit records through
  * callbacks. Time is injected so that unit tests drive expiry and eviction without waiting.
+ *
+ * This file wires the parts together and dispatches frames; each part owns one concern:
+ * connections.ts (admission, budgets, liveness), violations.ts, membership.ts (join/leave),
+ * relay.ts (offers, answers, ICE), neighbourhood.ts (introductions, bridging), receipt-desk.ts,
+ * swarm-feed.ts (announcements, playlists).
  */
-import { randomBytes } from 'node:crypto';
 import { AnnouncementStore } from './announcements';
 import { AudienceStats, type SwarmAudience } from './audience-stats';
+import { Connections, SWEEP_MS, type Admission } from './connections';
 import { FetcherRotation } from './fetchers';
-import { PlaylistStore, playlistFrame, type PlaylistVersion } from './playlists';
+import type { IceServerProvider } from './ice-servers';
 import { DEFAULT_LIMITS, type SignalingLimits } from './limits';
-import { selectPeers, summarize } from './peer-selection';
+import { Membership } from './membership';
+import { Neighbourhood } from './neighbourhood';
+import { NetworkTagger } from './network-tags';
+import { PlaylistStore, type PlaylistVersion } from './playlists';
 import {
-  CLOSE_CODES, NOT_A_VIOLATION, PROTOCOL_VERSION,
-  type AnswerMessage, type ClientMessage, type IceMessage, type IceServer, type JoinMessage,
-  type OfferMessage, type ReceiptMessage, type ReceiptPayload, type ReportMessage, type Role,
-  type SegmentAnnouncement, type SegmentFrame, type ServedMessage, type SignalErrorCode, type StatsMessage,
-  type WelcomeMessage,
+  CLOSE_CODES, type ClientMessage, type IceServer, type ReceiptPayload, type ReportMessage, type SegmentAnnouncement, type StatsMessage,
 } from './protocol';
-import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
-import { ReceiptValidator } from './receipts';
-import { InMemorySwarmRegistry, swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
+import { ReceiptDesk } from './receipt-desk';
+import { InMemorySwarmRegistry, type PeerRecord, type SwarmRegistry } from './registry';
+import { Relay } from './relay';
+import type { AuditEvent, Session, SignalingContext, SwarmEvent, Transport } from './session';
 import type { SupporterVerifier } from './supporters';
+import { SwarmFeed } from './swarm-feed';
 import { parseClientMessage, ProtocolViolation } from './validate';
 
-/** One client connection as the coordinator sees it. */
-export interface Transport {
-  send(text: string): void;
-  close(code: number, reason: string): void;
-  /** Liveness probe (a ws ping); the transport reports the answer through coordinator.touch(). */
-  ping?(): void;
-  /** Bytes queued for this connection and not yet written. */
-  bufferedAmount(): number;
-}
-
-export interface SwarmEvent {
-  event: 'join' | 'leave';
-  stream: string;
-  rendition: string;
-  peer: string;
-  role: Role;
-  supporter?: string;
-  /** For leave: 'leave' | 'disconnect' | a close reason. */
-  reason?: string;
-  swarmPeers: number;
-  totalPeers: number;
-  swarms: number;
-}
-
-export interface AuditEvent {
-  kind: 'violation' | 'receipt' | 'closed' | 'report';
-  code: string;
-  message: string;
-  ip: string;
-  peer?: string;
-  stream?: string;
-  rendition?: string;
-  receipt?: ReceiptMessage;
-  /** kind 'report': the peer accused of sending bad data, and the segment. */
-  accused?: string;
-  sequence?: number;
-}
+export type { AuditEvent, Session, SwarmEvent, Transport } from './session';
 
 export interface CoordinatorStats {
   connections: number;
@@ -80,425 +50,129 @@ export interface CoordinatorStats {
 
 export interface CoordinatorOptions {
   limits?: Partial<SignalingLimits>;
-  iceServers?: IceServer[];
+  /** A fixed list, or a provider called at each join (ephemeral TURN credentials: ice-servers.ts). */
+  iceServers?: IceServer[] | IceServerProvider;
   verifySupporter?: SupporterVerifier;
   registry?: SwarmRegistry;
   onSwarmEvent?: (event: SwarmEvent) => void;
   onReceipt?: (receipt: ReceiptPayload) => void;
   onAudit?: (event: AuditEvent) => void;
+  /** Key of the receipts' network tags; random per process when absent (tags then change on restart). */
+  networkTagKey?: string | Buffer;
   now?: () => number;
   random?: () => number;
 }
 
-export interface Session {
-  readonly transport: Transport;
-  readonly ip: string;
-  readonly connectedAt: number;
-  lastSeen: number;
-  bucket: TokenBucketState;
-  violations: number;
-  joining: boolean;
-  closed: boolean;
-  peer?: PeerRecord;
-  stream?: string;
-  rendition?: string;
-  /** Offers relayed TO this peer awaiting its answer: `${offerer}\n${offerId}` → expiry. Lazy. */
-  pendingOffers?: Map<string, number>;
-  /** Peers this one may exchange ICE with (an offer or answer passed between them) → expiry. Lazy. */
-  partners?: Map<string, number>;
-  /**
-   * Peers introduced to or by this one (either side got the other in a list): its likely WebRTC
-   * neighbours, told when it leaves and bridged to each other. Lazy, bounded.
-   */
-  neighbours?: Set<string>;
-  /** When this peer's last stats report was accepted. */
-  lastStatsAt?: number;
-  /**
-   * Uploader claims (`served`) of this peer, `${sequence}\n${downloader}` → bytes: the other side
-   * of a receipt, so a receipt is credited no more than the uploader says it sent. Lazy, bounded.
-   */
-  served?: Map<string, number>;
-}
-
-const MAX_PARTNERS = 64;
-const MAX_NEIGHBOURS = 64;
-const MAX_SERVED_CLAIMS = 512;
-
 export class SignalingCoordinator {
   readonly limits: SignalingLimits;
+  /** The sweep period: the bound by which each deadline may be overshot. */
+  readonly sweepMs = SWEEP_MS;
   private readonly registry: SwarmRegistry;
-  private readonly announcements: AnnouncementStore;
-  private readonly receipts: ReceiptValidator;
+  private readonly connections: Connections;
+  private readonly membership: Membership;
+  private readonly relay: Relay;
+  private readonly neighbourhood: Neighbourhood;
+  private readonly audit: (event: AuditEvent) => void;
+  private readonly receipts: ReceiptDesk;
+  private readonly feed: SwarmFeed;
   private readonly playlists: PlaylistStore;
   private readonly fetchers = new FetcherRotation();
   private readonly audience = new AudienceStats();
-  /** stream → renditions announced for it: where a new master playlist is pushed. Operator input. */
-  private readonly renditionsByStream = new Map<string, Set<string>>();
-  private readonly sessions = new Set<Session>();
-  private readonly byPeer = new Map<string, Session>();
-  private readonly connectionsPerIp = new Map<string, number>();
   private readonly now: () => number;
-  private readonly random: () => number;
-  private closing = false;
-  private counters = { messages: 0, relayed: 0, announcements: 0, receipts: 0, invalidReceipts: 0, violations: 0 };
+  private messages = 0;
   private lastStats: { at: number; messages: number };
 
-  constructor(private readonly options: CoordinatorOptions = {}) {
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.now = options.now ?? Date.now;
-    this.random = options.random ?? Math.random;
-    this.registry = options.registry ?? new InMemorySwarmRegistry(this.limits);
-    // Announcements come from the operator's flow, not from clients; their bound only guards against
-    // a flow that cycles through stream names forever.
-    this.announcements = new AnnouncementStore(this.limits.receiptWindow, Math.max(this.limits.maxSwarms, 1024));
-    this.receipts = new ReceiptValidator(this.registry, this.announcements);
-    this.playlists = new PlaylistStore(2 * Math.max(this.limits.maxSwarms, 1024));
-    this.lastStats = { at: this.now(), messages: 0 };
-  }
-
-  // ---- connections ------------------------------------------------------------------------------
-
-  /** Upgrade-time admission: origin allow-list and connections per IP. */
-  admit(ip: string, origin: string | undefined): { ok: true } | { ok: false; status: 403 | 429 | 503; reason: string } {
-    if (this.closing) return { ok: false, status: 503, reason: 'closing' };
-    const allowed = this.limits.allowedOrigins;
-    if (allowed.length > 0 && (origin === undefined || !allowed.includes(origin))) {
-      return { ok: false, status: 403, reason: 'origin not allowed' };
-    }
-    const max = this.limits.maxConnectionsPerIp;
-    if (max > 0 && (this.connectionsPerIp.get(ip) ?? 0) >= max) {
-      return { ok: false, status: 429, reason: 'too many connections from this address' };
-    }
-    return { ok: true };
-  }
-
-  connect(transport: Transport, ip: string): Session {
-    const now = this.now();
-    const session: Session = {
-      transport, ip, connectedAt: now, lastSeen: now,
-      bucket: newBucket(this.limits, now), violations: 0, joining: false, closed: false,
+  constructor(options: CoordinatorOptions = {}) {
+    const limits = this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const now = this.now = options.now ?? Date.now;
+    const audit = this.audit = (event: AuditEvent) => options.onAudit?.(event);
+    const registry = this.registry = options.registry ?? new InMemorySwarmRegistry(limits);
+    const tagger = new NetworkTagger(options.networkTagKey, { v4: limits.networkPrefixV4, v6: limits.networkPrefixV6 });
+    const connections = this.connections = new Connections(limits, tagger, now, audit);
+    const ctx: SignalingContext = {
+      limits, now, audit,
+      sessionOf: (peerId) => this.membership.byPeer.get(peerId),
+      send: (session, frame) => connections.send(session, frame),
+      error: (session, code, message) => connections.error(session, code, message),
+      violation: (session, code, message, flood) => connections.violations.violation(session, code, message, flood),
     };
-    this.sessions.add(session);
-    const count = (this.connectionsPerIp.get(ip) ?? 0) + 1;
-    this.connectionsPerIp.set(ip, count);
-    const max = this.limits.maxConnectionsPerIp;
-    // admit() and connect() are separated by the asynchronous upgrade, so concurrent upgrades from
-    // one address can pass admit() together; the count is settled here.
-    if (max > 0 && count > max) this.closeSession(session, CLOSE_CODES.POLICY_VIOLATION, 'too many connections from this address');
-    return session;
+    // Announcements come from the operator's flow, not from clients; the bounds only guard against a
+    // flow that cycles through stream names forever.
+    const announcements = new AnnouncementStore(limits.receiptWindow, Math.max(limits.maxSwarms, 1024));
+    const playlists = this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024));
+    this.relay = new Relay(ctx);
+    this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
+    this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
+    this.feed = new SwarmFeed(ctx, registry, announcements, playlists, this.fetchers, this.receipts);
+    this.membership = new Membership(ctx, {
+      registry, announcements, playlists, relay: this.relay, receipts: this.receipts, fetchers: this.fetchers, audience: this.audience,
+      neighbourhood: this.neighbourhood,
+      iceServers: options.iceServers, verifySupporter: options.verifySupporter, onSwarmEvent: options.onSwarmEvent,
+      closing: () => connections.isClosing,
+    });
+    connections.hooks = {
+      leave: (session, reason) => this.membership.leave(session, reason),
+      deadlines: (session, at) => this.receipts.expireHeld(session, at),
+      heartbeat: (session, at) => this.relay.expire(session, at),
+    };
+    this.lastStats = { at: now(), messages: 0 };
   }
 
+  admit(ip: string, origin: string | undefined): Admission { return this.connections.admit(ip, origin); }
+  auditRefusal(ip: string, status: number, message: string): void { this.connections.auditRefusal(ip, status, message); }
+  connect(transport: Transport, ip: string): Session { return this.connections.connect(transport, ip); }
   /** The transport closed (either side): forget the session. Idempotent. */
-  disconnect(session: Session, reason = 'disconnect'): void {
-    if (!this.sessions.delete(session)) return;
-    session.closed = true;
-    this.leaveSwarm(session, reason);
-    const count = (this.connectionsPerIp.get(session.ip) ?? 1) - 1;
-    if (count <= 0) this.connectionsPerIp.delete(session.ip);
-    else this.connectionsPerIp.set(session.ip, count);
-  }
-
+  disconnect(session: Session, reason = 'disconnect'): void { this.connections.disconnect(session, reason); }
   /** Any sign of life (a pong) from the client. */
-  touch(session: Session): void {
-    session.lastSeen = this.now();
-  }
+  touch(session: Session): void { session.lastSeen = this.now(); }
+  /** Call every `sweepMs`: deadlines, and once per heartbeat pings and expiry. */
+  sweep(): void { this.connections.sweep(); }
+  announce(segment: SegmentAnnouncement): number { return this.feed.announce(segment); }
+  pushPlaylist(version: PlaylistVersion): number { return this.feed.pushPlaylist(version); }
+  /** Renditions announced for a stream, first announced first (the viewer page joins the first). */
+  renditionsOf(stream: string): string[] { return this.feed.renditionsOf(stream); }
+  /** The latest master and media playlist a peer joining stream/rendition would be welcomed with. */
+  playlistsFor(stream: string, rendition: string) { return this.playlists.forJoin(stream, rendition); }
+  peerCount(): number { return this.registry.totalPeers(); }
 
-  // ---- frames -----------------------------------------------------------------------------------
-
+  /** One frame from a client: budgets, validation, then the part that handles its type. */
   message(session: Session, data: string | Buffer, isBinary: boolean): void {
     if (session.closed) return;
     const now = this.now();
     session.lastSeen = now;
-    this.counters.messages++;
-    if (!takeToken(session.bucket, this.limits, now)) {
-      this.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${this.limits.ratePerSecond} messages/s (burst ${this.limits.burst}); message dropped`, true);
-      return;
-    }
-    if (isBinary) {
-      this.violation(session, 'E_SIGNAL_BINARY', 'binary frames are not part of the protocol');
-      return;
-    }
+    this.messages++;
+    if (!this.connections.takeFrame(session, now)) return;
+    const violation = this.connections.violations;
+    if (isBinary) return violation.violation(session, 'E_SIGNAL_BINARY', 'binary frames are not part of the protocol');
     let msg: ClientMessage;
     try {
       msg = parseClientMessage(typeof data === 'string' ? data : data.toString('utf8'));
     } catch (err) {
-      if (err instanceof ProtocolViolation) {
-        this.violation(session, err.code, err.message);
-        return;
-      }
+      if (err instanceof ProtocolViolation) return violation.violation(session, err.code, err.message);
       throw err;
     }
-    if (msg.type === 'join') {
-      this.join(session, msg);
-      return;
-    }
+    if (msg.type === 'join') return this.membership.join(session, msg);
     if (msg.type === 'heartbeat') return;
     const peer = session.peer;
-    if (!peer) {
-      this.violation(session, 'E_SIGNAL_NOT_JOINED', `'${msg.type}' before a successful join`);
-      return;
-    }
+    if (!peer) return violation.violation(session, 'E_SIGNAL_NOT_JOINED', `'${msg.type}' before a successful join`);
     switch (msg.type) {
-      case 'offer': this.relayOffer(session, peer, msg); break;
-      case 'answer': this.relayAnswer(session, peer, msg); break;
-      case 'ice': this.relayIce(session, peer, msg); break;
-      case 'have': peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1; break;
-      case 'receipt': this.receipt(session, peer, msg); break;
-      case 'peers': this.sendPeers(session, peer, new Set(msg.exclude ?? [])); break;
-      case 'leave': this.leaveSwarm(session, 'leave'); break;
-      case 'served': this.served(session, msg); break;
-      case 'stats': this.viewerStats(session, peer, msg); break;
-      case 'report': this.report(session, peer, msg); break;
+      case 'offer': return this.relay.offer(session, peer, msg);
+      case 'answer': return this.relay.answer(session, peer, msg);
+      case 'ice': return this.relay.ice(session, peer, msg);
+      case 'have': peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1; return;
+      case 'peers': return this.connections.send(session, JSON.stringify({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
+      case 'leave': return this.membership.leave(session, 'leave');
+      case 'receipt': return this.receipts.receipt(session, peer, msg);
+      case 'served': return this.receipts.served(session, peer, msg);
+      case 'stats': return this.viewerStats(session, peer, msg);
+      case 'report': return this.report(session, peer, msg);
     }
-  }
-
-  // ---- join / leave -----------------------------------------------------------------------------
-
-  private join(session: Session, msg: JoinMessage): void {
-    if (session.peer || session.joining) {
-      this.violation(session, 'E_SIGNAL_ALREADY_JOINED', 'already in a swarm: send leave first');
-      return;
-    }
-    const key = swarmKeyOf(msg.stream, msg.rendition);
-    if (!this.limits.openSwarms && !this.announcements.has(key)) {
-      this.error(session, 'E_SIGNAL_UNKNOWN_SWARM', 'no segment has been announced for this stream and rendition yet; retry later');
-      return;
-    }
-    if (msg.role === 'viewer') {
-      this.completeJoin(session, msg, key, undefined);
-      return;
-    }
-    const verify = this.options.verifySupporter;
-    if (!verify) {
-      this.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'this server accepts no supporters');
-      return;
-    }
-    session.joining = true;
-    Promise.resolve()
-      .then(() => verify(msg.token as string, { stream: msg.stream, rendition: msg.rendition }))
-      .then(
-        (supporter) => {
-          session.joining = false;
-          if (session.closed) return;
-          if (typeof supporter !== 'string' || supporter === '') {
-            this.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token not accepted');
-            return;
-          }
-          this.completeJoin(session, msg, key, supporter);
-        },
-        () => {
-          session.joining = false;
-          if (!session.closed) this.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token could not be verified');
-        },
-      );
-  }
-
-  private completeJoin(session: Session, msg: JoinMessage, key: string, supporter: string | undefined): void {
-    if (!this.registry.ensureSwarm({ key, stream: msg.stream, rendition: msg.rendition })) {
-      this.error(session, 'E_SIGNAL_TOO_MANY_SWARMS', `the server is coordinating its maximum of ${this.limits.maxSwarms} swarms`);
-      return;
-    }
-    let id = newPeerId();
-    while (this.byPeer.has(id)) id = newPeerId();
-    const peer: PeerRecord = {
-      id, role: msg.role, swarmKey: key, introductions: 0, joinedAt: this.now(),
-      latest: msg.have && msg.have.length > 0 ? Math.max(...msg.have) : -1,
-    };
-    if (supporter !== undefined) peer.supporter = supporter;
-    if (msg.upload === false) peer.uploads = false;
-    if (!this.registry.addPeer(peer)) {
-      this.error(session, 'E_SIGNAL_SWARM_FULL', `this swarm has its maximum of ${this.limits.maxPeersPerSwarm} peers`);
-      return;
-    }
-    session.peer = peer;
-    session.stream = msg.stream;
-    session.rendition = msg.rendition;
-    this.byPeer.set(id, session);
-
-    const welcome: WelcomeMessage = {
-      type: 'welcome',
-      v: PROTOCOL_VERSION,
-      peer: id,
-      stream: msg.stream,
-      rendition: msg.rendition,
-      role: msg.role,
-      peers: this.introduce(session, peer, new Set()),
-      iceServers: this.options.iceServers ?? [],
-      segments: this.announcements.latest(key, this.limits.segmentsInWelcome).map(withoutStream),
-      playlists: this.playlists.forJoin(msg.stream, msg.rendition),
-      heartbeatMs: this.limits.heartbeatMs,
-      limits: {
-        maxMessageBytes: this.limits.maxMessageBytes, ratePerSecond: this.limits.ratePerSecond, burst: this.limits.burst,
-        statsIntervalMs: this.limits.statsIntervalMs,
-      },
-    };
-    this.send(session, JSON.stringify(welcome));
-    this.emitSwarm('join', session, peer, undefined);
-  }
-
-  /** Picks peers for `peer`, records who now knows whom, and returns their summaries. */
-  private introduce(session: Session, peer: PeerRecord, exclude: ReadonlySet<string>) {
-    const chosen = selectPeers(this.registry, peer.swarmKey, peer.id, exclude, {
-      max: this.limits.peersPerList,
-      sampleSize: this.limits.selectionSample,
-      latestSequence: this.announcements.latestSequence(peer.swarmKey),
-      random: this.random,
-    });
-    for (const other of chosen) {
-      other.introductions++;
-      const otherSession = this.byPeer.get(other.id);
-      if (otherSession) linkNeighbours(session, peer.id, otherSession, other.id);
-    }
-    return chosen.map(summarize);
-  }
-
-  private sendPeers(session: Session, peer: PeerRecord, exclude: Set<string>): void {
-    this.send(session, JSON.stringify({ type: 'peers', peers: this.introduce(session, peer, exclude) }));
-  }
-
-  private leaveSwarm(session: Session, reason: string): void {
-    const peer = session.peer;
-    if (!peer) return;
-    session.peer = undefined;
-    session.pendingOffers = undefined;
-    session.partners = undefined;
-    session.served = undefined;
-    session.lastStatsAt = undefined;
-    const remaining = this.registry.removePeer(peer);
-    this.byPeer.delete(peer.id);
-    this.audience.peerLeft(peer.swarmKey, peer.id);
-    if (remaining === 0) {
-      this.audience.swarmEmptied(peer.swarmKey);
-      this.fetchers.forget(peer.swarmKey);
-    }
-    if (session.neighbours) this.bridgeNeighbours(session, peer);
-    this.emitSwarm('leave', session, peer, reason, remaining);
-  }
-
-  /**
-   * Tells the departed peer's neighbours that it left, and links them to each other in a ring
-   * (each gets the next one as `replacement`). The departed peer may have been the only path
-   * between parts of the swarm; the ring keeps those parts connected without waiting for anyone
-   * to notice a dead WebRTC connection.
-   */
-  private bridgeNeighbours(session: Session, peer: PeerRecord): void {
-    const alive: Session[] = [];
-    for (const otherId of session.neighbours!) {
-      const other = this.byPeer.get(otherId);
-      if (other && other.peer && other.peer.swarmKey === peer.swarmKey) {
-        other.neighbours?.delete(peer.id);
-        alive.push(other);
-      }
-    }
-    session.neighbours = undefined;
-    for (let i = 0; i < alive.length; i++) {
-      const other = alive[i];
-      const next = alive.length > 1 ? alive[(i + 1) % alive.length] : undefined;
-      const frame: Record<string, unknown> = { type: 'peer-left', peer: peer.id };
-      if (next && next.peer) {
-        frame.replacement = summarize(next.peer);
-        linkNeighbours(other, other.peer!.id, next, next.peer.id);
-      }
-      this.send(other, JSON.stringify(frame));
-    }
-  }
-
-  // ---- relay ------------------------------------------------------------------------------------
-
-  /** The addressee, only if it is in the sender's own swarm (a peer elsewhere looks unknown). */
-  private addressee(session: Session, peer: PeerRecord, to: string): Session | undefined {
-    if (to === peer.id) {
-      this.violation(session, 'E_SIGNAL_BAD_FIELD', 'to must be another peer');
-      return undefined;
-    }
-    const target = this.byPeer.get(to);
-    if (!target || !target.peer || target.peer.swarmKey !== peer.swarmKey) {
-      this.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
-      return undefined;
-    }
-    return target;
-  }
-
-  private relayOffer(session: Session, peer: PeerRecord, msg: OfferMessage): void {
-    const target = this.addressee(session, peer, msg.to);
-    if (!target) return;
-    const expires = this.now() + this.limits.offerTtlMs;
-    const pending = target.pendingOffers ?? (target.pendingOffers = new Map());
-    const key = `${peer.id}\n${msg.offerId}`;
-    pending.delete(key);
-    pending.set(key, expires);
-    if (pending.size > this.limits.maxPendingOffers) pending.delete(pending.keys().next().value as string);
-    allowPartner(session, msg.to, expires);
-    allowPartner(target, peer.id, expires);
-    this.relay(target, JSON.stringify({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
-  }
-
-  private relayAnswer(session: Session, peer: PeerRecord, msg: AnswerMessage): void {
-    const target = this.addressee(session, peer, msg.to);
-    if (!target) return;
-    const now = this.now();
-    const key = `${msg.to}\n${msg.offerId}`;
-    const expires = session.pendingOffers?.get(key);
-    if (expires === undefined || expires < now) {
-      session.pendingOffers?.delete(key);
-      this.violation(session, 'E_SIGNAL_NO_OFFER', 'no pending offer from that peer with that offerId (answers are relayed only for relayed offers)');
-      return;
-    }
-    session.pendingOffers!.delete(key);
-    const until = now + this.limits.offerTtlMs;
-    allowPartner(session, msg.to, until);
-    allowPartner(target, peer.id, until);
-    this.relay(target, JSON.stringify({ type: 'answer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp }));
-  }
-
-  private relayIce(session: Session, peer: PeerRecord, msg: IceMessage): void {
-    const target = this.addressee(session, peer, msg.to);
-    if (!target) return;
-    const until = session.partners?.get(msg.to);
-    if (until === undefined || until < this.now()) {
-      this.violation(session, 'E_SIGNAL_NO_SESSION', 'ICE candidates flow only between peers with an offer or answer in progress');
-      return;
-    }
-    this.relay(target, JSON.stringify({ type: 'ice', from: peer.id, offerId: msg.offerId, candidate: msg.candidate }));
-  }
-
-  private relay(target: Session, frame: string): void {
-    this.counters.relayed++;
-    this.send(target, frame);
-  }
-
-  // ---- receipts and announcements -----------------------------------------------------------------
-
-  private receipt(session: Session, peer: PeerRecord, msg: ReceiptMessage): void {
-    const uploaderClaim = this.byPeer.get(msg.from)?.served?.get(`${msg.sequence}\n${peer.id}`);
-    const verdict = this.receipts.check(peer, session.stream!, session.rendition!, msg, new Date(this.now()), uploaderClaim);
-    if (verdict.ok) {
-      this.counters.receipts++;
-      this.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
-      this.options.onReceipt?.(verdict.receipt);
-      return;
-    }
-    this.counters.invalidReceipts++;
-    this.options.onAudit?.({
-      kind: 'receipt', code: verdict.code, message: verdict.message, ip: session.ip,
-      peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
-    });
-    this.error(session, verdict.code, verdict.message);
-  }
-
-  /** The uploader's claim for one delivery; kept until the downloader's receipt is checked against it. */
-  private served(session: Session, msg: ServedMessage): void {
-    const claims = session.served ?? (session.served = new Map());
-    const key = `${msg.sequence}\n${msg.to}`;
-    claims.delete(key);
-    claims.set(key, msg.bytes);
-    if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
   }
 
   private viewerStats(session: Session, peer: PeerRecord, msg: StatsMessage): void {
     const now = this.now();
     if (session.lastStatsAt !== undefined && now - session.lastStatsAt < this.limits.statsIntervalMs / 2) {
-      this.violation(session, 'E_SIGNAL_RATE_LIMITED', `stats reports at most once per ${this.limits.statsIntervalMs} ms`, true);
+      this.connections.violations.violation(session, 'E_SIGNAL_RATE_LIMITED', `stats reports at most once per ${this.limits.statsIntervalMs} ms`, true);
       return;
     }
     session.lastStatsAt = now;
@@ -506,7 +180,7 @@ export class SignalingCoordinator {
   }
 
   private report(session: Session, peer: PeerRecord, msg: ReportMessage): void {
-    this.options.onAudit?.({
+    this.audit({
       kind: 'report', code: `PEER_BAD_${msg.reason.toUpperCase()}`,
       message: `peer ${msg.peer} sent data for segment ${msg.sequence} that failed the ${msg.reason} check`,
       ip: session.ip, peer: peer.id, stream: session.stream, rendition: session.rendition,
@@ -514,203 +188,42 @@ export class SignalingCoordinator {
     });
   }
 
-  /** Pushes a new segment to its swarm, naming who fetches it first. Returns the peers told (0 for a replay). */
-  announce(a: SegmentAnnouncement): number {
-    if (!this.announcements.add(a)) return 0;
-    this.counters.announcements++;
-    this.rememberRendition(a.stream, a.rendition);
-    const key = swarmKeyOf(a.stream, a.rendition);
-    this.receipts.prune(key);
-    const members = this.registry.members(key);
-    const frame: SegmentFrame = {
-      type: 'segment', sequence: a.sequence, rendition: a.rendition, url: a.url, size: a.size, sha256: a.sha256, duration: a.duration,
-      fetchers: this.fetchers.choose(key, this.registry.supporters(key), members),
-    };
-    return this.broadcast(key, JSON.stringify(frame));
-  }
-
-  /**
-   * Pushes a playlist version to the peers that play it: a media playlist to its swarm, a master
-   * playlist to every swarm of its stream. Returns the peers told (0 when it did not change).
-   */
-  pushPlaylist(version: PlaylistVersion): number {
-    if (!this.playlists.set(version)) return 0;
-    const frame = playlistFrame(version);
-    if (version.rendition !== null) return this.broadcast(swarmKeyOf(version.stream, version.rendition), frame);
-    let told = 0;
-    for (const rendition of this.renditionsByStream.get(version.stream) ?? []) told += this.broadcast(swarmKeyOf(version.stream, rendition), frame);
-    return told;
-  }
-
-  private broadcast(swarmKey: string, frame: string): number {
-    let told = 0;
-    // Copy: a send can close a slow consumer, which removes it from the member array mid-loop.
-    for (const member of this.registry.members(swarmKey).slice()) {
-      const target = this.byPeer.get(member.id);
-      if (target) {
-        this.send(target, frame);
-        told++;
-      }
-    }
-    return told;
-  }
-
-  /** The latest master and media playlist a peer joining stream/rendition would be welcomed with. */
-  playlistsFor(stream: string, rendition: string) {
-    return this.playlists.forJoin(stream, rendition);
-  }
-
-  /** Renditions announced for a stream, first announced first. */
-  renditionsOf(stream: string): string[] {
-    return [...(this.renditionsByStream.get(stream) ?? [])];
-  }
-
-  private rememberRendition(stream: string, rendition: string): void {
-    let renditions = this.renditionsByStream.get(stream);
-    if (!renditions) {
-      // Operator input; the bound only guards against a flow cycling through stream names.
-      if (this.renditionsByStream.size >= Math.max(this.limits.maxSwarms, 1024)) {
-        this.renditionsByStream.delete(this.renditionsByStream.keys().next().value as string);
-      }
-      renditions = new Set();
-      this.renditionsByStream.set(stream, renditions);
-    }
-    if (renditions.size < 64) renditions.add(rendition);
-  }
-
-  // ---- liveness, stats, shutdown --------------------------------------------------------------------
-
-  /** Evicts silent peers and connections that never joined, pings the rest. Call every heartbeatMs. */
-  sweep(): void {
-    const now = this.now();
-    for (const session of [...this.sessions]) {
-      if (session.closed) continue;
-      if (now - session.lastSeen > this.limits.peerTimeoutMs) {
-        this.closeSession(session, CLOSE_CODES.HEARTBEAT_TIMEOUT, 'heartbeat timeout');
-      } else if (!session.peer && !session.joining && now - session.connectedAt > this.limits.joinTimeoutMs) {
-        this.closeSession(session, CLOSE_CODES.JOIN_TIMEOUT, 'no join');
-      } else {
-        session.transport.ping?.();
-        if (session.pendingOffers) for (const [key, exp] of session.pendingOffers) if (exp < now) session.pendingOffers.delete(key);
-        if (session.partners) for (const [key, exp] of session.partners) if (exp < now) session.partners.delete(key);
-      }
-    }
-  }
-
   stats(): CoordinatorStats {
     const now = this.now();
     const elapsed = Math.max(1, now - this.lastStats.at);
-    const rate = ((this.counters.messages - this.lastStats.messages) * 1000) / elapsed;
-    this.lastStats = { at: now, messages: this.counters.messages };
+    const rate = ((this.messages - this.lastStats.messages) * 1000) / elapsed;
+    this.lastStats = { at: now, messages: this.messages };
     return {
-      connections: this.sessions.size,
+      connections: this.connections.sessions.size,
       peers: this.registry.totalPeers(),
       swarms: this.registry.swarmCount(),
       messagesPerSecond: Math.round(rate * 10) / 10,
-      ...this.counters,
+      messages: this.messages,
+      relayed: this.relay.relayed,
+      announcements: this.feed.announced,
+      receipts: this.receipts.credited,
+      invalidReceipts: this.receipts.rejected,
+      violations: this.connections.violations.total,
       audience: this.audience.summary(),
     };
   }
 
-  peerCount(): number {
-    return this.registry.totalPeers();
+  /** How much state the coordinator holds, by structure (what the bounds specs watch). */
+  footprint() {
+    return {
+      sessions: this.connections.sessions.size,
+      peers: this.registry.totalPeers(),
+      swarms: this.registry.swarmCount(),
+      sources: this.connections.sources.size(),
+      receiptSwarms: this.receipts.trackedSwarms(),
+      fetcherSwarms: this.fetchers.trackedSwarms(),
+      audienceSwarms: this.audience.trackedSwarms(),
+    };
   }
 
   /** Closes every connection with `code` (4000 when the node stops). Emits no leave events. */
   closeAll(code: number = CLOSE_CODES.NODE_CLOSED, reason = 'node closed'): void {
-    this.closing = true;
-    for (const session of [...this.sessions]) {
-      session.closed = true;
-      try { session.transport.close(code, reason); } catch { /* already gone */ }
-    }
-    this.sessions.clear();
-    this.byPeer.clear();
-    this.connectionsPerIp.clear();
+    this.connections.closeAll(code, reason);
+    this.membership.byPeer.clear();
   }
-
-  // ---- helpers ------------------------------------------------------------------------------------
-
-  private send(session: Session, frame: string): void {
-    if (session.closed) return;
-    if (session.transport.bufferedAmount() > this.limits.maxBufferedBytes) {
-      this.closeSession(session, CLOSE_CODES.SLOW_CONSUMER, 'not reading');
-      return;
-    }
-    session.transport.send(frame);
-  }
-
-  private error(session: Session, code: SignalErrorCode, message: string): void {
-    this.send(session, JSON.stringify({ type: 'error', code, message }));
-  }
-
-  private violation(session: Session, code: SignalErrorCode, message: string, rate = false): void {
-    if (NOT_A_VIOLATION.has(code)) {
-      this.error(session, code, message);
-      return;
-    }
-    this.counters.violations++;
-    session.violations++;
-    this.options.onAudit?.({
-      kind: 'violation', code, message, ip: session.ip,
-      peer: session.peer?.id, stream: session.stream, rendition: session.rendition,
-    });
-    if (session.violations > this.limits.maxViolations) {
-      const closeCode = rate ? CLOSE_CODES.RATE_LIMITED : CLOSE_CODES.POLICY_VIOLATION;
-      this.options.onAudit?.({
-        kind: 'closed', code: String(closeCode), message: `closed after ${session.violations} violations (last: ${code})`,
-        ip: session.ip, peer: session.peer?.id, stream: session.stream, rendition: session.rendition,
-      });
-      this.closeSession(session, closeCode, rate ? 'rate limit' : 'policy violation');
-      return;
-    }
-    this.error(session, code, message);
-  }
-
-  /** Closes from the server side: out of the swarm at once, so nobody relays to a closing peer. */
-  private closeSession(session: Session, code: number, reason: string): void {
-    if (session.closed) return;
-    session.closed = true;
-    this.leaveSwarm(session, reason);
-    try { session.transport.close(code, reason); } catch { /* already gone */ }
-    this.disconnect(session, reason);
-  }
-
-  private emitSwarm(event: 'join' | 'leave', session: Session, peer: PeerRecord, reason: string | undefined, remaining?: number): void {
-    if (this.closing || !this.options.onSwarmEvent) return;
-    const e: SwarmEvent = {
-      event,
-      stream: session.stream!,
-      rendition: session.rendition!,
-      peer: peer.id,
-      role: peer.role,
-      swarmPeers: remaining ?? this.registry.peerCount(peer.swarmKey),
-      totalPeers: this.registry.totalPeers(),
-      swarms: this.registry.swarmCount(),
-    };
-    if (peer.supporter !== undefined) e.supporter = peer.supporter;
-    if (reason !== undefined) e.reason = reason;
-    this.options.onSwarmEvent(e);
-  }
-}
-
-function newPeerId(): string {
-  return randomBytes(9).toString('base64url');
-}
-
-function linkNeighbours(a: Session, aId: string, b: Session, bId: string): void {
-  const an = a.neighbours ?? (a.neighbours = new Set());
-  const bn = b.neighbours ?? (b.neighbours = new Set());
-  if (an.size < MAX_NEIGHBOURS) an.add(bId);
-  if (bn.size < MAX_NEIGHBOURS) bn.add(aId);
-}
-
-function allowPartner(session: Session, other: string, until: number): void {
-  const partners = session.partners ?? (session.partners = new Map());
-  partners.delete(other);
-  partners.set(other, until);
-  if (partners.size > MAX_PARTNERS) partners.delete(partners.keys().next().value as string);
-}
-
-function withoutStream(a: SegmentAnnouncement): Omit<SegmentAnnouncement, 'stream'> {
-  return { sequence: a.sequence, rendition: a.rendition, url: a.url, size: a.size, sha256: a.sha256, duration: a.duration };
 }

@@ -38,4 +38,8 @@ export class FetcherRotation {
   forget(swarmKey: string): void {
     this.cursor.delete(swarmKey);
   }
+
+  trackedSwarms(): number {
+    return this.cursor.size;
+  }
 }

@@ -29,14 +29,49 @@ export interface SignalingLimits {
   joinTimeoutMs: number;
   /** How long an offer waits for its answer (and how long ICE may flow after it). */
   offerTtlMs: number;
-  /** Pending offers kept per receiving peer (oldest dropped first). */
+  /** Pending offers per receiving peer; beyond it new offers get E_SIGNAL_BUSY (none is evicted). */
   maxPendingOffers: number;
+  /** Pending offers per sender→receiver pair (more are refused with E_SIGNAL_BUSY). */
+  maxPendingOffersPerPair: number;
+  /**
+   * Offers relayed to one peer per second, and burst, from all peers it has not negotiated with: what
+   * many attackers can make a victim receive is bounded however many identities they hold.
+   */
+  offersPerSecondToPeer: number;
+  offerBurstToPeer: number;
   /** Server→client bytes queued on one connection before it is closed as a slow consumer. */
   maxBufferedBytes: number;
   /** A viewer's stats report is accepted at most once per this interval (half of it, for timer jitter). */
   statsIntervalMs: number;
   /** false: peers may only join swarms that have had a segment announced (no swarm squatting). */
   openSwarms: boolean;
+  /** How long a receipt waits for the uploader's `served` claim before it is refused as unconfirmed. */
+  receiptHoldMs: number;
+  /** Receipts one connection may have waiting for their served claim (more are refused at once). */
+  maxHeldReceipts: number;
+  /** Bytes credited per downloader source (see sourcePrefixV4/V6) per receipt period. */
+  receiptBytesPerPeriod: number;
+  /** Length of a receipt period, aligned to the epoch (1 h: periods start on the hour, UTC). */
+  receiptPeriodMs: number;
+  /** Rejected receipts a source may file (refilled over 10 minutes) before each further one counts as a violation. */
+  receiptRejectsAllowed: number;
+  /** Prefix lengths a network tag covers (a household or an office, roughly). */
+  networkPrefixV4: number;
+  networkPrefixV6: number;
+  /** Prefix lengths that make one client source for every per-address limit (IPv6 /64: one home's block). */
+  sourcePrefixV4: number;
+  sourcePrefixV6: number;
+  /** Connection attempts per source: sustained rate and burst (a reconnect storm is refused with 429). */
+  upgradesPerSecond: number;
+  upgradeBurst: number;
+  /** Messages per source over all its connections: reconnecting buys no fresh burst. */
+  sourceRatePerSecond: number;
+  sourceBurst: number;
+  /** Violations per source before its upgrades are refused, refilled at violationRefillPerMinute. */
+  maxSourceViolations: number;
+  violationRefillPerMinute: number;
+  /** Sources tracked at once (idle ones are dropped first; beyond it upgrades get 503). */
+  maxSources: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
@@ -56,8 +91,27 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   peerTimeoutMs: 45_000,
   joinTimeoutMs: 10_000,
   offerTtlMs: 30_000,
-  maxPendingOffers: 32,
+  maxPendingOffers: 64,
+  maxPendingOffersPerPair: 4,
+  offersPerSecondToPeer: 10,
+  offerBurstToPeer: 40,
   maxBufferedBytes: 1024 * 1024,
   statsIntervalMs: 5_000,
   openSwarms: false,
+  receiptHoldMs: 10_000,
+  maxHeldReceipts: 32,
+  receiptBytesPerPeriod: 4 * 1024 ** 3,
+  receiptPeriodMs: 3_600_000,
+  receiptRejectsAllowed: 16,
+  networkPrefixV4: 24,
+  networkPrefixV6: 48,
+  sourcePrefixV4: 32,
+  sourcePrefixV6: 64,
+  upgradesPerSecond: 5,
+  upgradeBurst: 30,
+  sourceRatePerSecond: 100,
+  sourceBurst: 500,
+  maxSourceViolations: 30,
+  violationRefillPerMinute: 6,
+  maxSources: 200_000,
 });

@@ -6,7 +6,7 @@
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
 import { RelaycastError } from '../errors';
-import { BOUNDS, type PlaylistFrame } from './protocol';
+import { BOUNDS, isId, type PlaylistFrame } from './protocol';
 import { swarmKeyOf } from './registry';
 
 /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. */
@@ -75,8 +75,8 @@ export function playlistFromMsg(msg: { topic?: unknown; payload?: unknown; playl
   if (typeof msg.payload !== 'string' || !msg.payload.startsWith('#EXTM3U')) fail('msg.payload must be the playlist text (#EXTM3U…)');
   if (!info || typeof info !== 'object') fail('msg.playlist is missing (expected a msg from relaycast-manifest)');
   const { stream, rendition, ended } = info as { stream?: unknown; rendition?: unknown; ended?: unknown };
-  if (typeof stream !== 'string' || stream.length === 0 || stream.length > BOUNDS.streamMaxChars || !BOUNDS.idChars.test(stream)) fail('msg.playlist.stream must be a stream id');
-  if (rendition !== null && (typeof rendition !== 'string' || rendition.length === 0 || rendition.length > BOUNDS.renditionMaxChars || !BOUNDS.idChars.test(rendition))) {
+  if (!isId(stream, BOUNDS.streamMaxChars)) fail('msg.playlist.stream must be a stream id');
+  if (rendition !== null && !isId(rendition, BOUNDS.renditionMaxChars)) {
     fail('msg.playlist.rendition must be a rendition id or null (master)');
   }
   return { stream: stream as string, rendition: rendition as string | null, text: msg.payload as string, ended: ended === true };

@@ -48,26 +48,32 @@ export const ERROR_CODES = [
   'E_SIGNAL_NO_OFFER',
   'E_SIGNAL_NO_SESSION',
   'E_SIGNAL_RATE_LIMITED',
+  'E_SIGNAL_OFFER_EXPIRED',
+  'E_SIGNAL_SESSION_EXPIRED',
+  'E_SIGNAL_BUSY',
   'E_RECEIPT_UNKNOWN_SEGMENT',
   'E_RECEIPT_UNKNOWN_UPLOADER',
   'E_RECEIPT_SELF',
   'E_RECEIPT_TOO_MANY_BYTES',
   'E_RECEIPT_DUPLICATE',
+  'E_RECEIPT_BEFORE_JOIN',
+  'E_RECEIPT_NOT_NEGOTIATED',
+  'E_RECEIPT_UNCONFIRMED',
+  'E_RECEIPT_OVER_BUDGET',
 ] as const;
 
 export type SignalErrorCode = (typeof ERROR_CODES)[number];
 
 /**
- * Errors that count toward the violation limit. Races an honest client can hit (the peer it
- * addressed just left) and receipt rejections (audited separately) do not.
+ * Errors that do not count toward the violation limit: races an honest client can hit (the peer it
+ * addressed just left). Receipt rejections are audited separately and count only beyond
+ * `receiptRejectsAllowed` per connection (an honest uploader may just have left; a prober keeps going).
  */
 export const NOT_A_VIOLATION: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
   'E_SIGNAL_UNKNOWN_PEER',
-  'E_RECEIPT_UNKNOWN_SEGMENT',
-  'E_RECEIPT_UNKNOWN_UPLOADER',
-  'E_RECEIPT_SELF',
-  'E_RECEIPT_TOO_MANY_BYTES',
-  'E_RECEIPT_DUPLICATE',
+  'E_SIGNAL_OFFER_EXPIRED',
+  'E_SIGNAL_SESSION_EXPIRED',
+  'E_SIGNAL_BUSY',
 ]);
 
 export type Role = 'viewer' | 'supporter';
@@ -77,6 +83,7 @@ export const BOUNDS = {
   idChars: /^[A-Za-z0-9._~-]+$/,
   streamMaxChars: 64,
   renditionMaxChars: 32,
+  supporterIdMaxChars: 64,
   tokenMaxChars: 256,
   /** Server-assigned peer ids: 12 base64url characters (72 random bits). */
   peerId: /^[A-Za-z0-9_-]{12}$/,
@@ -97,9 +104,20 @@ export const BOUNDS = {
   reportReasons: ['hash', 'size', 'protocol'] as readonly string[],
 } as const;
 
+/**
+ * The id rule of the signaling side, in one place: 1–`maxChars` characters from [A-Za-z0-9._~-]
+ * (stream ids up to 64, rendition ids up to 32, supporter ids up to 64). Operator input (announcements,
+ * playlists, supporter lists) and client frames are checked by this same function.
+ */
+export function isId(value: unknown, maxChars: number): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxChars && BOUNDS.idChars.test(value);
+}
+
 export interface SegmentAnnouncement {
   stream: string;
   rendition: string;
+  /** hls-watch's session id (new at every encoder start): a lower sequence in a new session is a restart. */
+  session?: string;
   sequence: number;
   url: string;
   /** Byte length. */
@@ -202,21 +220,35 @@ export interface WelcomeMessage {
 
 // ---- msgs the node emits ------------------------------------------------------------------------
 
-/** Output 2: one msg per valid receipt, the input of relaycast-payout. */
+/** One end of a credited delivery. */
+export interface ReceiptParty {
+  peer: string;
+  role: Role;
+  /** Operator-issued supporter id (never the token). */
+  supporter?: string;
+  /** Keyed hash of the end's network prefix (IPv4 /24, IPv6 /48 by default): equal ends, same network. */
+  network: string;
+}
+
+/** Output 2: one msg per credited receipt, the input of relaycast-payout. */
 export interface ReceiptPayload {
-  /** Stable id for idempotent ledgers: stream/rendition/sequence/downloader peer. */
+  /**
+   * Stable id for idempotent ledgers: stream/rendition/sequence/first 12 hex of the sha256/downloader
+   * source tag. One per segment per downloader source, whatever connection or peer id it came from.
+   */
   id: string;
   stream: string;
   rendition: string;
   sequence: number;
   sha256: string;
   segmentSize: number;
-  /** Credited bytes: the downloader's figure, or the uploader's `served` figure when that is smaller. */
+  /** Credited bytes: the smaller of both claims, within the downloader source's budget for the period. */
   bytes: number;
-  /** What the uploader said it sent, when its `served` claim reached the server before the receipt. */
-  uploaderClaimed?: number;
-  uploader: { peer: string; role: Role; supporter?: string };
-  downloader: { peer: string; role: Role; supporter?: string };
+  downloaderClaimed: number;
+  uploaderClaimed: number;
+  uploader: ReceiptParty;
+  /** `source`: keyed hash of the downloader's source prefix (IPv4 /32, IPv6 /64), the dedupe key. */
+  downloader: ReceiptParty & { source: string };
   /** ISO 8601, server clock. */
   receivedAt: string;
 }

@@ -1,77 +1,81 @@
 /**
- * Receipt validation. A receipt is the downloader's statement "peer X sent me N bytes of segment S";
- * the downloader is whoever sent it (the server knows the connection), never a field. It is credited
- * only when it is consistent with what the server itself knows:
- *   - the segment was announced in the downloader's swarm and is still in the receipt window;
- *   - the uploader is a member of that same swarm;
- *   - downloader ≠ uploader;
- *   - bytes ≤ the announced size;
- *   - one receipt per downloader per segment (the first one wins; later ones are duplicates).
- * Everything else is rejected with a code and reported for audit.
+ * Receipt rules. A receipt is the downloader's statement "peer X sent me N bytes of segment S"; the
+ * downloader is whoever sent it (the server knows the connection), never a field. A credited receipt
+ * means "this connection received these bytes from that peer over a DataChannel they negotiated
+ * through this server", as far as a server that never sees the DataChannel can establish it:
+ *   1. the segment was announced in the downloader's swarm and is still in the receipt window;
+ *   2. downloader ≠ uploader, and the uploader is a member of that swarm now;
+ *   3. bytes ≤ the announced size;
+ *   4. the segment was announced after both peers joined (a fresh join earns nothing old);
+ *   5. the two peers had an offer relayed and answered through this server;
+ *   6. it is the first receipt for that segment from the downloader's source (address prefix), so
+ *      several connections, leave/join and reconnects from one place earn one receipt;
+ *   7. the uploader's `served` claim for it arrives (before, or within receiptHoldMs after), and the
+ *      smaller claim is credited, within the source's byte budget for the period (receipt-budget.ts).
+ * This module holds rules 1–6; the coordinator pairs receipts with claims.
  */
-import type { AnnouncementStore } from './announcements';
-import type { PeerRecord, SwarmRegistry } from './registry';
-import type { ReceiptMessage, ReceiptPayload, SignalErrorCode } from './protocol';
+import type { AnnouncementStore, StoredAnnouncement } from './announcements';
+import type { PeerRecord } from './registry';
+import type { ReceiptMessage, ReceiptParty, ReceiptPayload, SignalErrorCode } from './protocol';
 
-export type ReceiptVerdict =
-  | { ok: true; receipt: ReceiptPayload }
+export type ReceiptCheck =
+  | { ok: true; segment: StoredAnnouncement }
   | { ok: false; code: SignalErrorCode; message: string };
 
+/** What the coordinator knows of one end of a delivery. */
+export interface DeliveryEnd {
+  peer: PeerRecord;
+  /** Client source prefix (addresses.ts), the dedupe key of the downloader. */
+  source: string;
+  /** Network tag (network-tags.ts). */
+  network: string;
+}
+
 export class ReceiptValidator {
-  /** swarmKey → sequence → downloader peer ids that already filed a receipt. */
+  /** swarmKey → sequence → downloader sources that already filed a receipt. Freed with the window and the swarm. */
   private readonly seen = new Map<string, Map<number, Set<string>>>();
 
-  constructor(
-    private readonly registry: SwarmRegistry,
-    private readonly announcements: AnnouncementStore,
-  ) {}
+  constructor(private readonly announcements: AnnouncementStore) {}
 
-  /**
-   * `uploaderClaim`: the bytes the uploader said (`served`) it sent this downloader for this segment,
-   * when it said so; the credited bytes are then the smaller of the two claims.
-   */
-  check(downloader: PeerRecord, stream: string, rendition: string, receipt: ReceiptMessage, now: Date, uploaderClaim?: number): ReceiptVerdict {
-    const swarmKey = downloader.swarmKey;
-    const segment = this.announcements.find(swarmKey, receipt.sequence);
+  /** Rules 1–5. `uploader` is undefined when `receipt.from` is not in the downloader's swarm. */
+  check(downloader: PeerRecord, uploader: PeerRecord | undefined, negotiated: boolean, receipt: ReceiptMessage): ReceiptCheck {
+    const segment = this.announcements.find(downloader.swarmKey, receipt.sequence);
     if (!segment) {
       return { ok: false, code: 'E_RECEIPT_UNKNOWN_SEGMENT', message: `segment ${receipt.sequence} was not announced in this swarm (or left the receipt window)` };
     }
     if (receipt.from === downloader.id) {
       return { ok: false, code: 'E_RECEIPT_SELF', message: 'a peer cannot file a receipt for bytes it sent itself' };
     }
-    const uploader = this.registry.getPeer(swarmKey, receipt.from);
     if (!uploader) {
       return { ok: false, code: 'E_RECEIPT_UNKNOWN_UPLOADER', message: 'the uploader is not a member of this swarm' };
     }
     if (receipt.bytes > segment.size) {
       return { ok: false, code: 'E_RECEIPT_TOO_MANY_BYTES', message: `bytes ${receipt.bytes} exceed the segment size ${segment.size}` };
     }
-    const bySequence = this.bucketFor(swarmKey);
-    let downloaders = bySequence.get(receipt.sequence);
-    if (!downloaders) {
-      downloaders = new Set();
-      bySequence.set(receipt.sequence, downloaders);
+    if (segment.ordinal <= downloader.joinMark || segment.ordinal <= uploader.joinMark) {
+      return { ok: false, code: 'E_RECEIPT_BEFORE_JOIN', message: `segment ${receipt.sequence} was announced before both peers had joined` };
     }
-    if (downloaders.has(downloader.id)) {
-      return { ok: false, code: 'E_RECEIPT_DUPLICATE', message: `a receipt for segment ${receipt.sequence} was already filed by this peer` };
+    if (!negotiated) {
+      return { ok: false, code: 'E_RECEIPT_NOT_NEGOTIATED', message: 'no offer and answer were relayed between these peers' };
     }
-    downloaders.add(downloader.id);
-    return {
-      ok: true,
-      receipt: {
-        id: `${stream}/${rendition}/${receipt.sequence}/${downloader.id}`,
-        stream,
-        rendition,
-        sequence: receipt.sequence,
-        sha256: segment.sha256,
-        segmentSize: segment.size,
-        bytes: uploaderClaim === undefined ? receipt.bytes : Math.min(receipt.bytes, uploaderClaim),
-        ...(uploaderClaim === undefined ? {} : { uploaderClaimed: uploaderClaim }),
-        uploader: party(uploader),
-        downloader: party(downloader),
-        receivedAt: now.toISOString(),
-      },
-    };
+    return { ok: true, segment };
+  }
+
+  /** Rule 6: records the source's receipt for the segment; false when it already filed one. */
+  firstFromSource(swarmKey: string, sequence: number, source: string): boolean {
+    let bySequence = this.seen.get(swarmKey);
+    if (!bySequence) {
+      bySequence = new Map();
+      this.seen.set(swarmKey, bySequence);
+    }
+    let sources = bySequence.get(sequence);
+    if (!sources) {
+      sources = new Set();
+      bySequence.set(sequence, sources);
+    }
+    if (sources.has(source)) return false;
+    sources.add(source);
+    return true;
   }
 
   /** Drops dedupe state for segments that left the announcement window (they can no longer be receipted). */
@@ -83,16 +87,42 @@ export class ReceiptValidator {
     if (bySequence.size === 0) this.seen.delete(swarmKey);
   }
 
-  private bucketFor(swarmKey: string): Map<number, Set<string>> {
-    let bySequence = this.seen.get(swarmKey);
-    if (!bySequence) {
-      bySequence = new Map();
-      this.seen.set(swarmKey, bySequence);
-    }
-    return bySequence;
+  /**
+   * Frees a swarm's state: when it empties (its segments are then receiptable by nobody, since every
+   * later joiner joined after them) or when its stream restarts at a lower sequence.
+   */
+  forget(swarmKey: string): void {
+    this.seen.delete(swarmKey);
+  }
+
+  /** Swarms with dedupe state (for the bounds specs). */
+  trackedSwarms(): number {
+    return this.seen.size;
   }
 }
 
-function party(peer: PeerRecord): ReceiptPayload['uploader'] {
-  return peer.supporter === undefined ? { peer: peer.id, role: peer.role } : { peer: peer.id, role: peer.role, supporter: peer.supporter };
+export function receiptPayload(
+  segment: StoredAnnouncement, receipt: ReceiptMessage, uploaderClaimed: number, credited: number,
+  uploader: DeliveryEnd, downloader: DeliveryEnd & { sourceTag: string }, now: Date,
+): ReceiptPayload {
+  return {
+    id: `${segment.stream}/${segment.rendition}/${segment.sequence}/${segment.sha256.slice(0, 12)}/${downloader.sourceTag}`,
+    stream: segment.stream,
+    rendition: segment.rendition,
+    sequence: segment.sequence,
+    sha256: segment.sha256,
+    segmentSize: segment.size,
+    bytes: credited,
+    downloaderClaimed: receipt.bytes,
+    uploaderClaimed,
+    uploader: party(uploader),
+    downloader: { ...party(downloader), source: downloader.sourceTag },
+    receivedAt: now.toISOString(),
+  };
+}
+
+function party(end: DeliveryEnd): ReceiptParty {
+  const out: ReceiptParty = { peer: end.peer.id, role: end.peer.role, network: end.network };
+  if (end.peer.supporter !== undefined) out.supporter = end.peer.supporter;
+  return out;
 }

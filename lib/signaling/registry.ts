@@ -17,6 +17,11 @@ export interface PeerRecord {
   /** How many peers have been given this peer in a list (load spreading for peer selection). */
   introductions: number;
   joinedAt: number;
+  /**
+   * The announcement counter when the peer joined: only segments announced later can be receipted
+   * by or for it (a fresh join earns nothing for segments it could not have helped spread).
+   */
+  joinMark: number;
   /** false when the peer said it uploads nothing (join `upload: false`): never named a fetcher. */
   uploads?: boolean;
 }
@@ -106,8 +111,8 @@ export class InMemorySwarmRegistry implements SwarmRegistry {
     }
     swarm.index.delete(peer.id);
     if (peer.role === 'supporter') {
-      const s = swarm.supporters.indexOf(peer);
-      if (s >= 0) swarm.supporters.splice(s, 1);
+      const position = swarm.supporters.indexOf(peer);
+      if (position >= 0) swarm.supporters.splice(position, 1);
     }
     this.total--;
     if (swarm.members.length === 0) this.swarms.delete(peer.swarmKey);

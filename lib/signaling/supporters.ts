@@ -6,7 +6,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RelaycastError } from '../errors';
-import { BOUNDS } from './protocol';
+import { BOUNDS, isId } from './protocol';
 
 export type SupporterVerifier = (token: string, swarm: { stream: string; rendition: string }) =>
   string | null | undefined | Promise<string | null | undefined>;
@@ -26,7 +26,7 @@ export function parseSupporterTokens(text: string | undefined): Map<string, stri
     const colon = line.indexOf(':');
     const id = colon > 0 ? line.slice(0, colon).trim() : '';
     const token = colon > 0 ? line.slice(colon + 1).trim() : '';
-    if (!id || id.length > 64 || !BOUNDS.idChars.test(id)) {
+    if (!isId(id, BOUNDS.supporterIdMaxChars)) {
       throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: expected 'supporterId:token' with an id from [A-Za-z0-9._~-]`);
     }
     if (token.length < 16 || token.length > BOUNDS.tokenMaxChars) {

@@ -5,7 +5,7 @@
  * Hand-written rather than schema-driven because this runs for every frame on the relay hot path.
  */
 import {
-  BOUNDS, PROTOCOL_VERSION,
+  BOUNDS, isId, PROTOCOL_VERSION,
   type ClientMessage, type IceCandidateInit, type SignalErrorCode,
 } from './protocol';
 
@@ -50,7 +50,7 @@ function checkKeys(obj: Obj, type: ClientMessage['type']): void {
 
 function idString(obj: Obj, field: string, maxChars: number): string {
   const value = obj[field];
-  if (typeof value !== 'string' || value.length === 0 || value.length > maxChars || !BOUNDS.idChars.test(value)) {
+  if (!isId(value, maxChars)) {
     throw bad(field, `a string of 1–${maxChars} characters from [A-Za-z0-9._~-]`);
   }
   return value;

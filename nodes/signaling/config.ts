@@ -23,32 +23,53 @@ export interface SignalingConfig {
   viewerPath?: string;
   /** The master playlist the page plays, relative to the page or absolute. */
   viewerMaster?: string;
+  networkPrefixV4?: string | number;
+  networkPrefixV6?: string | number;
+  sourcePrefixV6?: string | number;
+  sourceRatePerSecond?: string | number;
+  sourceBurst?: string | number;
+  upgradesPerSecond?: string | number;
+  upgradeBurst?: string | number;
+  /** Addresses or CIDR ranges of reverse proxies whose Forwarded / X-Forwarded-For headers are believed. */
+  trustedProxies?: string;
+  /** Lifetime of the ephemeral TURN credentials, seconds. */
+  turnTtl?: string | number;
 }
 
 export interface SignalingCredentials {
   supporterTokens?: string;
   turnUsername?: string;
   turnCredential?: string;
+  /** coturn's static-auth-secret (use-auth-secret): each viewer gets its own expiring credential. */
+  turnSecret?: string;
+  /** Key of the receipts' network tags; empty = random per start (tags then differ across restarts). */
+  networkTagKey?: string;
 }
 
 export const DEFAULT_PATH = '/relaycast/signal';
 export const DEFAULT_STATS_SECONDS = 10;
+/** Long enough for a viewing session: a TURN allocation refreshes with the credential it was made with. */
+export const DEFAULT_TURN_TTL_SECONDS = 6 * 3600;
+
+export function turnTtlSeconds(config: SignalingConfig): number {
+  return integer(config.turnTtl, 'TURN credential lifetime', DEFAULT_TURN_TTL_SECONDS, 60, 7 * 86_400);
+}
 
 function integer(value: string | number | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < min || n > max) {
+  const parsed = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
     throw new RelaycastError('E_SIGNAL_CONFIG', `${name} must be an integer from ${min} to ${max}`);
   }
-  return n;
+  return parsed;
 }
 
 export function normalizePath(path: string | undefined): string {
-  const p = (path ?? '').trim() || DEFAULT_PATH;
-  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(p) || p.includes('//') || p.split('/').includes('..')) {
+  const trimmed = (path ?? '').trim() || DEFAULT_PATH;
+  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(trimmed) || trimmed.includes('//') || trimmed.split('/').includes('..')) {
     throw new RelaycastError('E_SIGNAL_CONFIG', 'path must be a URL path made of [A-Za-z0-9._~-/]');
   }
-  const withSlash = p.startsWith('/') ? p : `/${p}`;
+  const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
   return withSlash.length > 1 && withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
 }
 
@@ -66,6 +87,13 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     maxConnectionsPerIp: integer(config.maxConnectionsPerIp, 'connections per IP', DEFAULT_LIMITS.maxConnectionsPerIp, 0, 1_000_000),
     allowedOrigins: origins,
     openSwarms: config.openSwarms === true,
+    networkPrefixV4: integer(config.networkPrefixV4, 'IPv4 network prefix', DEFAULT_LIMITS.networkPrefixV4, 8, 32),
+    networkPrefixV6: integer(config.networkPrefixV6, 'IPv6 network prefix', DEFAULT_LIMITS.networkPrefixV6, 16, 128),
+    sourcePrefixV6: integer(config.sourcePrefixV6, 'IPv6 client prefix', DEFAULT_LIMITS.sourcePrefixV6, 32, 128),
+    sourceRatePerSecond: integer(config.sourceRatePerSecond, 'rate per address', DEFAULT_LIMITS.sourceRatePerSecond, 1, 10_000_000),
+    sourceBurst: integer(config.sourceBurst, 'burst per address', DEFAULT_LIMITS.sourceBurst, 1, 10_000_000),
+    upgradesPerSecond: integer(config.upgradesPerSecond, 'connection attempts per address', DEFAULT_LIMITS.upgradesPerSecond, 1, 1_000_000),
+    upgradeBurst: integer(config.upgradeBurst, 'connection attempt burst per address', DEFAULT_LIMITS.upgradeBurst, 1, 1_000_000),
   };
 }
 
@@ -73,7 +101,11 @@ export function statsIntervalMs(config: SignalingConfig): number {
   return integer(config.statsInterval, 'stats interval', DEFAULT_STATS_SECONDS, 0, 86_400) * 1000;
 }
 
-/** ICE servers: JSON from the editor; TURN username/credential come from credentials only. */
+/**
+ * ICE servers: JSON from the editor. With a TURN secret, TURN entries get per-peer REST credentials at
+ * join (ice-servers.ts); otherwise a static TURN username/credential from the credentials is attached,
+ * which every viewer then sees (see the help: that makes the TURN server an open relay).
+ */
 export function iceServersFromConfig(config: SignalingConfig, credentials: SignalingCredentials): IceServer[] {
   const text = (config.iceServers ?? '').trim();
   if (text === '') return [];
@@ -90,7 +122,7 @@ export function iceServersFromConfig(config: SignalingConfig, credentials: Signa
     }
     const server: IceServer = { urls: urls as string | string[] };
     const isTurn = list.some((u) => /^turns?:/.test(u as string));
-    if (isTurn && credentials.turnUsername && credentials.turnCredential) {
+    if (isTurn && !credentials.turnSecret && credentials.turnUsername && credentials.turnCredential) {
       server.username = credentials.turnUsername;
       server.credential = credentials.turnCredential;
     }

@@ -9,6 +9,8 @@ import type { TLSSocket } from 'node:tls';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { announcementFromMsg } from '../../lib/signaling/announcements';
+import { clientAddress, parseTrustedProxies, type TrustedProxies } from '../../lib/signaling/client-address';
+import { iceServersForPeer, validIceServers, type IcePeer, type IceServerProvider } from '../../lib/signaling/ice-servers';
 import { playlistFromMsg } from '../../lib/signaling/playlists';
 import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
 import { CLOSE_CODES } from '../../lib/signaling/protocol';
@@ -17,7 +19,7 @@ import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import {
-  iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs,
+  iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds,
   type SignalingConfig, type SignalingCredentials,
 } from './config';
 
@@ -33,6 +35,8 @@ interface RelaycastSettings {
   httpNodeRoot?: string | false;
   relaycastSignalingVerifyClient?: VerifyClient;
   relaycastSignalingVerifySupporter?: SupporterVerifier;
+  /** Another credential scheme: the ICE servers for one joining peer (sync). */
+  relaycastSignalingIceServers?: (peer: IcePeer) => unknown;
 }
 
 const STATUS_REFRESH_MS = 1000;
@@ -66,6 +70,30 @@ export = function (RED: NodeAPI) {
     const settings = RED.settings as unknown as RelaycastSettings;
     const server = (RED as unknown as { server?: Server | null }).server;
 
+    /** The settings hook when present (falling back to the configured list if it fails), else the list with per-peer TURN credentials. */
+    function iceServerProvider(cfg: SignalingNodeDef, credentials: SignalingCredentials): IceServerProvider | ReturnType<typeof iceServersFromConfig> {
+      const configured = iceServersFromConfig(cfg, credentials);
+      const secret = credentials.turnSecret;
+      const turn = secret ? { turnSecret: secret, ttlSeconds: turnTtlSeconds(cfg) } : undefined;
+      if (!turn && configured.some((server) => server.credential !== undefined)) {
+        node.warn(RED._('signaling.errors.staticTurn'));
+      }
+      const hook = settings.relaycastSignalingIceServers;
+      if (typeof hook !== 'function' && !turn) return configured;
+      return (peer) => {
+        if (typeof hook === 'function') {
+          try {
+            const servers = hook(peer);
+            if (validIceServers(servers)) return servers;
+            node.warn('relaycastSignalingIceServers returned something other than an array of at most 8 {urls, username?, credential?}');
+          } catch (err) {
+            node.warn(`relaycastSignalingIceServers threw: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+        return iceServersForPeer(configured, turn, peer.peer, Date.now());
+      };
+    }
+
     /** A node that could not start still answers every input msg, with the reason as its error. */
     const refuseInput = (code: string, message: string): void => {
       onInputAsync(node, async () => { throw new RelaycastError(code, message); });
@@ -74,7 +102,9 @@ export = function (RED: NodeAPI) {
     let fullPath: string;
     let coordinator: SignalingCoordinator;
     let statsEvery: number;
+    let trustedProxies: TrustedProxies;
     try {
+      trustedProxies = parseTrustedProxies(config.trustedProxies);
       fullPath = httpNodeRoot(settings) + normalizePath(config.path);
       const verifySupporter = typeof settings.relaycastSignalingVerifySupporter === 'function'
         ? settings.relaycastSignalingVerifySupporter
@@ -82,9 +112,10 @@ export = function (RED: NodeAPI) {
       statsEvery = statsIntervalMs(config);
       coordinator = new SignalingCoordinator({
         limits: limitsFromConfig(config),
-        iceServers: iceServersFromConfig(config, node.credentials ?? {}),
+        iceServers: iceServerProvider(config, node.credentials ?? {}),
         verifySupporter,
-        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); dirty = true; },
+        networkTagKey: node.credentials?.networkTagKey || undefined,
+        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
         onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
         onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
       });
@@ -113,7 +144,7 @@ export = function (RED: NodeAPI) {
     const limits = coordinator.limits;
     // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
     const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    let dirty = true;
+    let statusStale = true;
 
     function emit(port: 0 | 1 | 2, msg: NodeMessage): void {
       const out: Array<NodeMessage | null> = [null, null, null];
@@ -126,7 +157,7 @@ export = function (RED: NodeAPI) {
         const session: Session = coordinator.connect(new WsTransport(ws), ip);
         ws.on('message', (data, isBinary) => coordinator.message(session, data as Buffer, isBinary));
         ws.on('pong', () => coordinator.touch(session));
-        ws.on('close', () => { coordinator.disconnect(session); dirty = true; });
+        ws.on('close', () => { coordinator.disconnect(session); statusStale = true; });
         // ws reports protocol errors (an oversized frame, a bad opcode) here and closes the socket
         // itself with the matching code; the listener keeps the error from crashing Node-RED.
         ws.on('error', () => { /* the close event follows */ });
@@ -137,12 +168,17 @@ export = function (RED: NodeAPI) {
       const url = req.url ?? '';
       const query = url.indexOf('?');
       if ((query >= 0 ? url.slice(0, query) : url) !== fullPath) return; // another listener's socket: leave it alone
-      const ip = req.socket.remoteAddress ?? 'unknown';
+      // Behind a listed reverse proxy, the client is who the proxy says it is; otherwise the TCP peer.
+      const ip = clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers, trustedProxies);
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      // Every refusal is audited, whichever check made it (the protocol document promises it).
+      const refuse = (status: number, message: string, headers?: Record<string, string>): void => {
+        coordinator.auditRefusal(ip, status, message);
+        refuseUpgrade(socket, status, message, headers);
+      };
       const admission = coordinator.admit(ip, origin);
       if (!admission.ok) {
-        emit(2, { topic: 'audit', payload: { kind: 'violation', code: `HTTP_${admission.status}`, message: admission.reason, ip } });
-        refuseUpgrade(socket, admission.status, admission.reason);
+        refuse(admission.status, admission.reason);
         return;
       }
       const hook = settings.relaycastSignalingVerifyClient;
@@ -154,7 +190,7 @@ export = function (RED: NodeAPI) {
       const decide = (ok: boolean, code = 401, message = 'Unauthorized', headers?: Record<string, string>): void => {
         if (socket.destroyed) return;
         if (ok) accept(req, socket, head, ip);
-        else refuseUpgrade(socket, code, message, headers);
+        else refuse(code, message, headers);
       };
       try {
         if (hook.length >= 2) (hook as (i: typeof info, cb: typeof decide) => void)(info, decide);
@@ -183,10 +219,10 @@ export = function (RED: NodeAPI) {
       node.warn(RED._('signaling.errors.viewer', { message: err instanceof Error ? err.message : String(err) }));
     }
 
-    const sweepTimer = setInterval(() => coordinator.sweep(), limits.heartbeatMs);
+    const sweepTimer = setInterval(() => coordinator.sweep(), coordinator.sweepMs);
     const statusTimer = setInterval(() => {
-      if (!dirty) return;
-      dirty = false;
+      if (!statusStale) return;
+      statusStale = false;
       node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
     }, STATUS_REFRESH_MS);
     const statsTimer = statsEvery > 0 ? setInterval(() => emit(0, { topic: 'stats', payload: coordinator.stats() }), statsEvery) : undefined;
@@ -200,7 +236,7 @@ export = function (RED: NodeAPI) {
       if (playlist) coordinator.pushPlaylist(playlist);
     }, () => {
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.badInput' });
-      dirty = true; // the peer count returns at the next refresh
+      statusStale = true; // the peer count returns at the next refresh
     });
 
     onCloseAsync(node, () => {
@@ -221,10 +257,13 @@ export = function (RED: NodeAPI) {
       supporterTokens: { type: 'password' },
       turnUsername: { type: 'text' },
       turnCredential: { type: 'password' },
+      turnSecret: { type: 'password' },
+      networkTagKey: { type: 'password' },
     },
     settings: {
       relaycastSignalingVerifyClient: { value: null, exportable: false },
       relaycastSignalingVerifySupporter: { value: null, exportable: false },
+      relaycastSignalingIceServers: { value: null, exportable: false },
     },
   } as never);
 };

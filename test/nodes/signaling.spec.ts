@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -28,7 +29,11 @@ function segmentMsg(sequence: number, rendition = '720p', byteLength = 4000) {
   };
 }
 
-interface Outputs { events: Frame[]; receipts: Frame[]; audit: Frame[] }
+type Port = 'events' | 'receipts' | 'audit';
+interface Outputs extends Record<Port, Frame[]> {
+  /** Resolves once the port's msgs so far satisfy `ready` (the node sends asynchronously). */
+  until(port: Port, ready: (msgs: Frame[]) => boolean): Promise<Frame[]>;
+}
 
 function flow(config: Record<string, unknown> = {}) {
   return [
@@ -43,16 +48,26 @@ function flow(config: Record<string, unknown> = {}) {
 }
 
 function collect(): Outputs {
-  const out: Outputs = { events: [], receipts: [], audit: [] };
+  const waiters: Array<() => boolean> = [];
+  const out: Outputs = {
+    events: [], receipts: [], audit: [],
+    until: (port, ready) => new Promise((resolve) => {
+      const check = () => (ready(out[port]) ? (resolve(out[port]), true) : false);
+      if (!check()) waiters.push(check);
+    }),
+  };
   for (const key of ['events', 'receipts', 'audit'] as const) {
-    helper.getNode(key).on('input', (msg: unknown) => { out[key].push((msg as { payload: Frame }).payload); });
+    helper.getNode(key).on('input', (msg: unknown) => {
+      out[key].push((msg as { payload: Frame }).payload);
+      for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]()) waiters.splice(i, 1);
+    });
   }
   return out;
 }
+const atLeast = (n: number) => (msgs: Frame[]) => msgs.length >= n;
 
 const wsUrl = (path = '/signal') => `${helper.url().replace(/^http/, 'ws')}${path}`;
 const server = (): Server => (helper as unknown as { _server: Server })._server;
-const tick = () => new Promise((r) => setTimeout(r, 20));
 
 describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', function () {
   const clients: SignalClient[] = [];
@@ -115,20 +130,24 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.ok([a.id, b.id].includes((toA.fetchers as string[])[0]));
     assert.deepEqual({ ...toA, fetchers: undefined }, { ...expected, fetchers: undefined });
 
+    // Both sides of the delivery: a's served claim and b's receipt (either may reach the server first).
+    a.send({ type: 'served', sequence: 2, to: b.id, bytes: 3900 });
     b.send({ type: 'receipt', sequence: 2, from: a.id, bytes: 4000 });
     assert.deepEqual(await b.next(), { type: 'receipt-ack', sequence: 2, from: a.id });
-    await tick();
+    await out.until('receipts', atLeast(1));
     assert.equal(out.receipts.length, 1);
     const r = out.receipts[0];
     assert.deepEqual(
       [r.id, r.stream, r.rendition, r.sequence, r.bytes, r.segmentSize, r.sha256, r.uploader, r.downloader],
-      [`live/720p/2/${b.id}`, 'live', '720p', 2, 4000, 4000, SHA, { peer: a.id, role: 'viewer' }, { peer: b.id, role: 'viewer' }],
+      [`live/720p/2/${SHA.slice(0, 12)}/${(r.downloader as Frame).source}`, 'live', '720p', 2, 3900, 4000, SHA,
+        { peer: a.id, role: 'viewer', network: (r.uploader as Frame).network }, { peer: b.id, role: 'viewer', network: (r.uploader as Frame).network, source: (r.downloader as Frame).source }],
     );
+    assert.match((r.uploader as Frame).network as string, /^[0-9a-f]{16}$/, 'both ends on 127.0.0.1: one network tag');
     assert.deepEqual(out.events.map((e) => [e.event, e.peer, e.swarmPeers, e.totalPeers]), [['join', a.id, 1, 1], ['join', b.id, 2, 2]]);
 
     a.send({ type: 'leave' });
     assert.deepEqual(await b.next(), { type: 'peer-left', peer: a.id });
-    await tick();
+    await out.until('events', atLeast(3));
     assert.deepEqual(out.events.slice(-1).map((e) => [e.event, e.peer, e.reason, e.swarmPeers]), [['leave', a.id, 'leave', 1]]);
   });
 
@@ -193,7 +212,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(await b.sync(), []);
     assert.deepEqual(await other.sync(), []);
     await assertRelayWorks(a, b, 'after-malformed');
-    await tick();
+    await out.until('audit', atLeast(10));
     assert.deepEqual(out.audit.map((e) => e.code), [
       'E_SIGNAL_BAD_JSON', 'E_SIGNAL_BAD_MESSAGE', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_UNKNOWN_TYPE',
       'E_SIGNAL_SPOOFED_SENDER', 'E_SIGNAL_NO_OFFER', 'E_SIGNAL_NO_SESSION', 'E_SIGNAL_ALREADY_JOINED', 'E_SIGNAL_BINARY',
@@ -215,7 +234,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await assertRelayWorks(a, b, 'after-flood');
     // All a heard in the meantime is that the two abusers left.
     assert.deepEqual((await a.sync()).map((f) => [f.type, f.peer]).sort(), [['peer-left', big.id], ['peer-left', flood.id]].sort());
-    await tick();
+    await out.until('audit', (msgs) => msgs.some((e) => e.kind === 'closed'));
     assert.deepEqual(out.audit.filter((e) => e.kind === 'closed').map((e) => e.code), ['4002']);
     assert.equal(out.audit.filter((e) => e.code === 'E_SIGNAL_RATE_LIMITED').length, 11);
   });
@@ -236,14 +255,29 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     // A fifth connection from 127.0.0.1 is refused at the upgrade.
     await assert.rejects(client('/signal', origin).opened, { status: 429 });
     d.close();
-    await tick();
+    // The origin is checked before the per-address count, so these are 403 whatever the count.
     await assert.rejects(client('/signal', { origin: 'https://evil.example' }).opened, { status: 403 });
-    await assert.rejects(client('/signal').opened, { status: 403 });
+    // From another address: refusals from one address within a second are audited as one record.
+    await assert.rejects(client('/signal', { localAddress: '127.0.0.2' }).opened, { status: 403 });
     c.send({ type: 'heartbeat', pad: 'x'.repeat(3000) });
     assert.equal((await c.closed).code, 1009);
     await assertRelayWorks(a, b, 'after-limits');
-    await tick();
+    await out.until('audit', atLeast(3));
     assert.deepEqual(out.audit.map((e) => e.code), ['HTTP_429', 'HTTP_403', 'HTTP_403']);
+  });
+
+  it('reads the client address from Forwarded / X-Forwarded-For only when the connection comes from a trusted proxy', async () => {
+    const xff = (address: string) => ({ headers: { 'x-forwarded-for': `6.6.6.6, ${address}` } });
+    await start({ maxConnectionsPerIp: 1, trustedProxies: '127.0.0.1, ::1' });
+    await client('/signal', xff('198.51.100.1')).opened;
+    await client('/signal', { headers: { forwarded: 'for="[2001:db8:1:2::7]:443"' } }).opened;
+    await client('/signal', xff('198.51.100.2')).opened;
+    await assert.rejects(client('/signal', xff('198.51.100.1')).opened, { status: 429 }, 'one per forwarded address');
+    await assert.rejects(client('/signal', { headers: { forwarded: 'for="[2001:db8:1:2::8]"' } }).opened, { status: 429 }, 'IPv6 counted by /64');
+    await helper.unload();
+    await start({ maxConnectionsPerIp: 1 });
+    await client('/signal', xff('198.51.100.1')).opened;
+    await assert.rejects(client('/signal', xff('198.51.100.2')).opened, { status: 429 }, 'no trusted proxy: the header is ignored');
   });
 
   it('admits supporters by operator-issued token only and credits them by identity', async () => {
@@ -256,34 +290,79 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.equal(ws.role, 'supporter');
     const wv = await v.join();
     assert.deepEqual(wv.peers, [{ peer: s.id, role: 'supporter', latest: -1 }]);
+    // Segment 1 was announced before both joined: no credit for it.
     v.send({ type: 'receipt', sequence: 1, from: s.id, bytes: 1200 });
+    assert.equal((await v.next()).code, 'E_RECEIPT_BEFORE_JOIN');
+    v.send({ type: 'offer', to: s.id, offerId: 'v-s', sdp: 'v=0' });
+    assert.equal((await s.next()).type, 'offer');
+    s.send({ type: 'answer', to: v.id, offerId: 'v-s', sdp: 'v=0' });
+    assert.equal((await v.next()).type, 'answer');
+    helper.getNode('sig').receive(segmentMsg(2));
+    assert.equal((await v.next()).type, 'segment');
+    assert.equal((await s.next()).type, 'segment');
+    s.send({ type: 'served', sequence: 2, to: v.id, bytes: 1200 });
+    v.send({ type: 'receipt', sequence: 2, from: s.id, bytes: 1200 });
     assert.equal((await v.next()).type, 'receipt-ack');
-    v.send({ type: 'receipt', sequence: 1, from: s.id, bytes: 1200 });
+    v.send({ type: 'receipt', sequence: 2, from: s.id, bytes: 1200 });
     assert.equal((await v.next()).code, 'E_RECEIPT_DUPLICATE');
-    s.send({ type: 'receipt', sequence: 1, from: v.id, bytes: 5000 });
+    s.send({ type: 'receipt', sequence: 2, from: v.id, bytes: 5000 });
     assert.equal((await s.next()).code, 'E_RECEIPT_TOO_MANY_BYTES');
-    await tick();
-    assert.deepEqual(out.receipts.map((r) => [r.bytes, r.uploader]), [[1200, { peer: s.id, role: 'supporter', supporter: 'alice' }]]);
-    assert.deepEqual(out.audit.filter((e) => e.kind === 'receipt').map((e) => e.code), ['E_RECEIPT_DUPLICATE', 'E_RECEIPT_TOO_MANY_BYTES']);
+    await out.until('audit', (msgs) => msgs.filter((e) => e.kind === 'receipt').length >= 3);
+    await out.until('receipts', atLeast(1));
+    assert.deepEqual(out.receipts.map((r) => [r.bytes, (r.uploader as Frame).supporter, (r.uploader as Frame).role]), [[1200, 'alice', 'supporter']]);
+    assert.deepEqual(out.audit.filter((e) => e.kind === 'receipt').map((e) => e.code), ['E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_DUPLICATE', 'E_RECEIPT_TOO_MANY_BYTES']);
     assert.equal(out.events[0].supporter, 'alice');
   });
 
-  it('applies the relaycastSignalingVerifyClient setting to upgrades', async () => {
+  it('applies the relaycastSignalingVerifyClient setting to upgrades and audits every refusal', async () => {
     helper.settings(<Record<string, unknown>>{
-      relaycastSignalingVerifyClient: (info: { req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) =>
-        cb(info.req.headers['x-relaycast-key'] === 'k1', 401),
+      relaycastSignalingVerifyClient: (info: { req: { headers: Record<string, string> } }, cb: (ok: boolean, code?: number) => void) => {
+        const key = info.req.headers['x-relaycast-key'];
+        if (key === 'boom') throw new Error('hook failed');
+        if (key === 'blocked') return cb(false, 451);
+        cb(key === 'k1', 401);
+      },
     });
-    await start();
+    const out = await start();
     await assert.rejects(client().opened, { status: 401 });
+    await assert.rejects(client('/signal', { headers: { 'x-relaycast-key': 'blocked' } }).opened, { status: 451 });
+    await assert.rejects(client('/signal', { headers: { 'x-relaycast-key': 'boom' } }).opened, { status: 500 });
     const ok = client('/signal', { headers: { 'x-relaycast-key': 'k1' } });
     await ok.join();
+    await out.until('audit', atLeast(3));
+    assert.deepEqual(out.audit.map((e) => [e.kind, e.code, e.ip]), [
+      ['violation', 'HTTP_401', '127.0.0.1'], ['violation', 'HTTP_451', '127.0.0.1'], ['violation', 'HTTP_500', '127.0.0.1'],
+    ]);
+  });
+
+  it('hands each viewer its own expiring TURN REST credential from the secret in credentials, never a static one', async () => {
+    await start({ iceServers: '[{"urls":"turn:turn.example.org:3478"}]', turnTtl: 600 },
+      { turnSecret: 'coturn-static-auth-secret', turnUsername: 'static', turnCredential: 'static-password' });
+    const before = Math.floor(Date.now() / 1000);
+    const a = client(); const b = client();
+    const [wa, wb] = [await a.join(), await b.join()];
+    const after = Math.floor(Date.now() / 1000);
+    for (const w of [wa, wb]) {
+      const [turn] = w.iceServers as Array<{ urls: string; username: string; credential: string }>;
+      const [expiry, user] = turn.username.split(':');
+      assert.equal(user, w.peer);
+      assert.ok(Number(expiry) >= before + 600 && Number(expiry) <= after + 600, turn.username);
+      assert.equal(turn.credential, createHmac('sha1', 'coturn-static-auth-secret').update(turn.username).digest('base64'));
+    }
+    assert.ok(!JSON.stringify([wa, wb]).includes('static-password'));
+  });
+
+  it('offers no ICE server by default, in the editor as in the runtime', () => {
+    const html = readFileSync(path.join(__dirname, '../../nodes/signaling/signaling.html'), 'utf8');
+    assert.match(html, /iceServers: \{ value: '' \}/);
+    assert.ok(!html.includes('stun.l.google.com'));
   });
 
   it('rejects a duplicate path and leaves the first node serving', async () => {
     const twice = [...flow(), { id: 'sig2', z: 'f1', type: 'relaycast-signaling', path: 'signal/', wires: [[], [], []] }];
     await helper.load(signalingNode as never, twice);
     helper.getNode('sig').receive(segmentMsg(1));
-    await tick();
+    // The second node logs the clash while it is created, inside load().
     const errors = helper.log().args.filter((args: unknown[]) => (args[0] as { level?: number; msg?: unknown })?.level === 20)
       .map((args: unknown[]) => String((args[0] as { msg: unknown }).msg));
     assert.ok(errors.some((m: string) => m.includes('signaling.errors.duplicatePath')), JSON.stringify(errors));
@@ -324,12 +403,14 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const testFlow = [{ id: 'f1', type: 'tab' }, ...example.map((n) => (n.type === 'debug' ? { id: n.id, z: 'f1', type: 'helper', wires: [] } : { ...n, z: 'f1' }))];
     await helper.load([injectNode, commentNode, signalingNode] as never, testFlow as never);
     const events = new Promise<{ payload: Frame }>((resolve) => helper.getNode('rc04debug1').once('input', resolve));
+    // The node announces synchronously in its own input listener, registered before this one.
+    const announced = new Promise((resolve) => helper.getNode('rc04signal1').once('input', resolve));
     helper.getNode('rc04inject1').receive({});
-    await tick();
+    await announced;
     const viewer = client('/relaycast/signal');
     const welcome = await viewer.join('demo', 'main');
     assert.deepEqual(welcome.segments, [{ sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 }]);
-    assert.deepEqual(welcome.iceServers, [{ urls: 'stun:stun.l.google.com:19302' }]);
+    assert.deepEqual(welcome.iceServers, [], 'no public STUN server sees the viewers by default');
     assert.equal((await events).payload.event, 'join');
   });
 });

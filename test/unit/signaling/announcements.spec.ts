@@ -10,7 +10,7 @@ const segment = {
 
 describe('signaling announcements from input msgs', () => {
   it('takes a manifest playlist msg that carries its segment, and a plain segment msg', () => {
-    const expected = { stream: 'live', rendition: '720p', sequence: 104, url: segment.url, size: 123456, sha256: 'a'.repeat(64), duration: 2.002 };
+    const expected = { stream: 'live', rendition: '720p', session: 's1', sequence: 104, url: segment.url, size: 123456, sha256: 'a'.repeat(64), duration: 2.002 };
     assert.deepEqual(announcementFromMsg({ topic: 'playlist', segment }), expected);
     assert.deepEqual(announcementFromMsg({ topic: 'segment', segment }), expected);
   });

@@ -34,12 +34,16 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     onAudit: (a) => audit.push(a),
     ...options,
   });
-  const connect = (ip = '10.0.0.1'): { t: FakeTransport; s: Session } => {
+  // Each connection comes from its own address unless a test names one: one source per client is
+  // what a real swarm looks like, and receipts are deduplicated per source.
+  let connections = 0;
+  const nextIp = (): string => { connections++; return `10.0.${connections >> 8}.${connections & 255}`; };
+  const connect = (ip = nextIp()): { t: FakeTransport; s: Session } => {
     const t = new FakeTransport();
     return { t, s: c.connect(t, ip) };
   };
   const send = (client: { s: Session }, msg: unknown): void => c.message(client.s, JSON.stringify(msg), false);
-  const join = (stream = 'live', rendition = '720p', ip = '10.0.0.1'): Client => {
+  const join = (stream = 'live', rendition = '720p', ip = nextIp()): Client => {
     const { t, s } = connect(ip);
     send({ s }, { type: 'join', v: 2, stream, rendition, role: 'viewer' });
     const welcome = t.frames.find((f) => f.type === 'welcome');
@@ -55,8 +59,19 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     c.announce(a);
     return a;
   };
+  /** A relayed offer from `offerer` and its answer: the two may now file receipts for each other. */
+  const negotiate = (offerer: Client, answerer: Client, offerId = `o-${offerer.id}-${answerer.id}`): void => {
+    send(offerer, { type: 'offer', to: answerer.id, offerId, sdp: 'v=0 offer' });
+    send(answerer, { type: 'answer', to: offerer.id, offerId, sdp: 'v=0 answer' });
+    offerer.t.take(); answerer.t.take();
+  };
+  /** Both sides of one delivery: the uploader's served claim, then the downloader's receipt. */
+  const deliver = (uploader: Client, downloader: Client, sequence: number, bytes: number, served = bytes): void => {
+    send(uploader, { type: 'served', sequence, to: downloader.id, bytes: served });
+    send(downloader, { type: 'receipt', sequence, from: uploader.id, bytes });
+  };
   return {
-    c, swarm, receipts, audit, connect, send, join, announce,
+    c, swarm, receipts, audit, connect, send, join, announce, negotiate, deliver,
     advance: (ms: number) => { clock += ms; },
     now: () => clock,
   };

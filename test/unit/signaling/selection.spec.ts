@@ -4,7 +4,7 @@ import { InMemorySwarmRegistry, type PeerRecord } from '../../../lib/signaling/r
 import { harness, seeded, type Client } from './harness';
 
 function peer(id: string, extra: Partial<PeerRecord> = {}): PeerRecord {
-  return { id, role: 'viewer', swarmKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, ...extra };
+  return { id, role: 'viewer', swarmKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, joinMark: 0, ...extra };
 }
 
 describe('signaling registry and peer selection', () => {
@@ -42,52 +42,79 @@ describe('signaling registry and peer selection', () => {
     assert.equal(new Set(sample.map((p) => p.id)).size, 50);
   });
 
-  it('keeps the swarm connected under churn when peers replace those that left', () => {
-    // Every peer connects to the peers it was given; when told a neighbour left it asks for more.
-    const h = harness({ limits: { peersPerList: 4, maxConnectionsPerIp: 0 } });
+  /**
+   * A mesh model of honest clients: each offers to the peers it is given while it has fewer than
+   * TARGET connections, accepts (an offer, or a bridging `replacement`) while it has fewer than CAP,
+   * and asks for more peers only when it has none left (otherwise it waits for its periodic
+   * re-announce, longer than one round). One peer leaves and one joins per round; connectivity is
+   * checked after every round. Returns the rounds in which the mesh was split.
+   */
+  function churn(seed: number, bridging: boolean): { splitRounds: number[]; maxDegree: number } {
+    const TARGET = 4; const CAP = 6; const PEERS = 40; const ROUNDS = 300;
+    const h = harness({ limits: { peersPerList: 8, maxConnectionsPerIp: 0 }, random: seeded(seed) });
     h.announce(1);
-    const rnd = seeded(7);
+    const rnd = seeded(seed + 1);
     const clients = new Map<string, Client>();
     const edges = new Map<string, Set<string>>();
-    const link = (a: string, b: string) => { edges.get(a)?.add(b); edges.get(b)?.add(a); };
+    const link = (a: string, b: string, offering: boolean) => {
+      const ea = edges.get(a); const eb = edges.get(b);
+      if (!ea || !eb || a === b || ea.has(b)) return;
+      if ((offering && ea.size >= TARGET) || ea.size >= CAP || eb.size >= CAP) return;
+      ea.add(b); eb.add(a);
+    };
     const absorb = (c: Client) => {
       for (const f of c.t.take()) {
-        if (f.type === 'peers' || f.type === 'welcome') for (const p of f.peers as Array<{ peer: string }>) if (clients.has(p.peer)) link(c.id, p.peer);
+        if (f.type === 'peers' || f.type === 'welcome') for (const p of f.peers as Array<{ peer: string }>) link(c.id, p.peer, true);
         if (f.type === 'peer-left') {
           edges.get(c.id)?.delete(f.peer as string);
           const replacement = f.replacement as { peer: string } | undefined;
-          if (replacement && clients.has(replacement.peer)) link(c.id, replacement.peer);
+          if (bridging && replacement) link(c.id, replacement.peer, false);
         }
       }
     };
     const add = () => {
       const { t, s } = h.connect();
       h.send({ s }, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
-      const id = t.frames[0].peer as string;
-      const c = { t, s, id };
-      clients.set(id, c); edges.set(id, new Set());
+      const c = { t, s, id: t.frames[0].peer as string };
+      clients.set(c.id, c); edges.set(c.id, new Set());
       absorb(c);
     };
-    for (let i = 0; i < 40; i++) add();
-    for (let round = 0; round < 300; round++) {
+    const connected = () => {
+      const start = clients.keys().next().value as string;
+      const seen = new Set([start]);
+      const queue = [start];
+      while (queue.length) for (const n of edges.get(queue.shift()!)!) if (!seen.has(n)) { seen.add(n); queue.push(n); }
+      return seen.size === clients.size;
+    };
+    for (let i = 0; i < PEERS; i++) add();
+    const splitRounds: number[] = [];
+    let maxDegree = 0;
+    for (let round = 0; round < ROUNDS; round++) {
       const ids = [...clients.keys()];
       const leaving = ids[Math.floor(rnd() * ids.length)];
       h.send(clients.get(leaving)!, { type: 'leave' });
       clients.delete(leaving);
       for (const n of edges.get(leaving) ?? []) edges.get(n)?.delete(leaving);
       edges.delete(leaving);
+      for (const c of clients.values()) absorb(c);
       add();
       for (const c of clients.values()) {
-        absorb(c);
-        if ((edges.get(c.id)?.size ?? 0) < 2) { h.send(c, { type: 'peers', exclude: [...edges.get(c.id)!] }); absorb(c); }
+        if (edges.get(c.id)!.size === 0) { h.send(c, { type: 'peers', exclude: [] }); absorb(c); }
       }
+      assert.equal(clients.size, PEERS);
+      for (const e of edges.values()) maxDegree = Math.max(maxDegree, e.size);
+      if (!connected()) splitRounds.push(round);
     }
-    // BFS from any peer reaches all of them.
-    const start = clients.keys().next().value as string;
-    const seen = new Set([start]);
-    const queue = [start];
-    while (queue.length) for (const n of edges.get(queue.shift()!)!) if (!seen.has(n)) { seen.add(n); queue.push(n); }
-    assert.equal(clients.size, 40);
-    assert.equal(seen.size, 40);
+    return { splitRounds, maxDegree };
+  }
+
+  it('keeps a degree-capped mesh connected in every round of churn, and splits without bridging', () => {
+    for (const seed of [7, 11, 13]) {
+      const bridged = churn(seed, true);
+      const control = churn(seed, false);
+      assert.ok(bridged.maxDegree <= 6 && bridged.maxDegree >= 4, `degree ${bridged.maxDegree}`);
+      assert.deepEqual(bridged.splitRounds, [], `seed ${seed}: split with bridging`);
+      assert.ok(control.splitRounds.length > 0, `seed ${seed}: the control never split, so this spec could not tell bridging from none`);
+    }
   });
 });

@@ -116,14 +116,18 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
     assert.deepEqual(h.c.stats().audience, [], 'an emptied swarm is forgotten');
   });
 
-  it('credits the smaller of the downloader\'s and the uploader\'s claims', () => {
+  it('credits the smaller of the downloader\'s and the uploader\'s claims, whichever arrives first', () => {
     const h = harness();
-    h.announce(1, 'live', '720p', 5000); h.announce(2, 'live', '720p', 5000);
+    h.announce(1, 'live', '720p', 5000);
     const up = h.join(); const down = h.join();
-    h.send(up, { type: 'served', sequence: 1, to: down.id, bytes: 3000 });
-    h.send(down, { type: 'receipt', sequence: 1, from: up.id, bytes: 5000 });
-    h.send(down, { type: 'receipt', sequence: 2, from: up.id, bytes: 4000 });
-    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes, r.uploaderClaimed]), [[1, 3000, 3000], [2, 4000, undefined]]);
+    h.negotiate(down, up);
+    h.announce(2, 'live', '720p', 5000); h.announce(3, 'live', '720p', 5000);
+    h.send(up, { type: 'served', sequence: 2, to: down.id, bytes: 3000 });
+    h.send(down, { type: 'receipt', sequence: 2, from: up.id, bytes: 5000 });
+    h.send(down, { type: 'receipt', sequence: 3, from: up.id, bytes: 4000 });
+    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes]), [[2, 3000]], 'segment 3 waits for its served claim');
+    h.send(up, { type: 'served', sequence: 3, to: down.id, bytes: 4500 });
+    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes, r.downloaderClaimed, r.uploaderClaimed]), [[2, 3000, 5000, 3000], [3, 4000, 4000, 4500]]);
   });
 
   it('audits a report of a peer that sent bad data, naming both', () => {

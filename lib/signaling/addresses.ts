@@ -1,0 +1,78 @@
+/**
+ * Client addresses as the limits and receipts see them. One person rarely holds one IPv6 address:
+ * a home or a phone gets a whole /64 and may pick any of its 2^64 addresses, so counting /128s would
+ * give an abuser unlimited "addresses". Everything keyed on a client (connections, budgets, receipt
+ * dedupe) therefore uses a prefix: the full IPv4 address, the IPv6 /64 by default.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export interface ParsedAddress {
+  family: 4 | 6;
+  /** 4 or 16 bytes, network order. */
+  bytes: Uint8Array;
+}
+
+/** Parses a textual address (IPv4, IPv6, IPv4-mapped IPv6 → IPv4, zone ids dropped); undefined if it is none. */
+export function parseAddress(text: string): ParsedAddress | undefined {
+  let address = text.trim();
+  if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
+  const zone = address.indexOf('%');
+  if (zone >= 0) address = address.slice(0, zone);
+  if (isIPv4(address)) return { family: 4, bytes: Uint8Array.from(address.split('.').map(Number)) };
+  if (!isIPv6(address)) return undefined;
+  const bytes = ipv6Bytes(address);
+  const mapped = bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  return mapped ? { family: 4, bytes: bytes.slice(12) } : { family: 6, bytes };
+}
+
+function ipv6Bytes(address: string): Uint8Array {
+  let text = address;
+  const lastColon = text.lastIndexOf(':');
+  const last = text.slice(lastColon + 1);
+  if (last.includes('.')) {
+    // An embedded IPv4 tail (::ffff:1.2.3.4) stands for the last two groups.
+    const [a, b, c, d] = last.split('.').map(Number);
+    text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((g) => parseInt(g, 16)));
+  const gap = text.indexOf('::');
+  const front = parse(gap >= 0 ? text.slice(0, gap) : text);
+  const back = gap >= 0 ? parse(text.slice(gap + 2)) : [];
+  const groups = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
+  const bytes = new Uint8Array(16);
+  groups.forEach((g, i) => { bytes[2 * i] = g >> 8; bytes[2 * i + 1] = g & 0xff; });
+  return bytes;
+}
+
+/** The address as one canonical text for IPv4 (an IPv4-mapped IPv6 address becomes dotted); others unchanged. */
+export function normalizeAddress(text: string): string {
+  const parsed = parseAddress(text);
+  return parsed?.family === 4 ? parsed.bytes.join('.') : text;
+}
+
+export interface PrefixBits {
+  /** Bits kept of an IPv4 address (0–32). */
+  v4: number;
+  /** Bits kept of an IPv6 address (0–128). */
+  v6: number;
+}
+
+/**
+ * The prefix an address belongs to, as text (`10.1.2.0/24`, `2001:db8:1:2::/64`); the address itself
+ * (or `unknown`) when it does not parse, so that an odd transport never merges unrelated clients.
+ */
+export function addressPrefix(text: string, bits: PrefixBits): string {
+  const parsed = parseAddress(text);
+  if (!parsed) return text === '' ? 'unknown' : text;
+  const keep = parsed.family === 4 ? bits.v4 : bits.v6;
+  const masked = parsed.bytes.map((b, i) => {
+    const from = i * 8;
+    if (keep >= from + 8) return b;
+    if (keep <= from) return 0;
+    return b & (0xff << (8 - (keep - from)));
+  });
+  if (parsed.family === 4) return `${masked.join('.')}/${keep}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((masked[i] << 8) | masked[i + 1]).toString(16));
+  return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${keep}`;
+}

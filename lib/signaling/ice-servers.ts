@@ -1,0 +1,52 @@
+/**
+ * The ICE servers a joining peer is given. A TURN server relays media for whoever holds its
+ * credentials, so a static username/password handed to every anonymous viewer makes it an open relay
+ * for anyone who reads the welcome. Instead each peer gets an ephemeral credential in the TURN REST
+ * scheme that coturn implements as `use-auth-secret`: username `<expiry unix seconds>:<user>`,
+ * password base64(HMAC-SHA1(shared secret, username)); the server checks the HMAC and the expiry, so a
+ * leaked credential is worth one user until it expires. Other schemes plug in as a provider function.
+ */
+import { createHmac } from 'node:crypto';
+import type { IceServer, Role } from './protocol';
+
+/** Who the servers are for (what a provider may key its credentials on). */
+export interface IcePeer {
+  peer: string;
+  stream: string;
+  rendition: string;
+  role: Role;
+  supporter?: string;
+}
+
+export type IceServerProvider = (peer: IcePeer) => IceServer[];
+
+export function turnRestCredential(secret: string, user: string, ttlSeconds: number, now: number): { username: string; credential: string } {
+  const username = `${Math.floor(now / 1000) + ttlSeconds}:${user}`;
+  return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
+}
+
+export interface TurnRestOptions {
+  turnSecret: string;
+  ttlSeconds: number;
+}
+
+/** The configured list with a fresh REST credential on every TURN entry (STUN entries need none). */
+export function iceServersForPeer(servers: readonly IceServer[], turn: TurnRestOptions | undefined, user: string, now: number): IceServer[] {
+  return servers.map((server) => {
+    const urls = Array.isArray(server.urls) ? server.urls : [server.urls];
+    if (!turn || !urls.some((u) => /^turns?:/.test(u))) return { ...server };
+    return { ...server, ...turnRestCredential(turn.turnSecret, user, turn.ttlSeconds, now) };
+  });
+}
+
+/** Checks what a settings hook returned: the shape RTCPeerConnection accepts, bounded. */
+export function validIceServers(value: unknown): value is IceServer[] {
+  if (!Array.isArray(value) || value.length > 8) return false;
+  return value.every((entry) => {
+    if (typeof entry !== 'object' || entry === null) return false;
+    const { urls, username, credential } = entry as Record<string, unknown>;
+    const list = Array.isArray(urls) ? urls : [urls];
+    return list.length > 0 && list.every((u) => typeof u === 'string' && /^(stun|stuns|turn|turns):/.test(u)) &&
+      (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+  });
+}

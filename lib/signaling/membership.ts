@@ -1,0 +1,163 @@
+/**
+ * Membership: joining a swarm (supporter tokens verified first), the welcome, and leaving — after
+ * which nothing of the peer's relay, receipt or neighbour state survives, and an emptied swarm's
+ * per-swarm state is freed. Peer ids are the server's, 72 random bits, new for every join.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AnnouncementStore } from './announcements';
+import type { AudienceStats } from './audience-stats';
+import type { FetcherRotation } from './fetchers';
+import type { IceServerProvider } from './ice-servers';
+import type { Neighbourhood } from './neighbourhood';
+import type { PlaylistStore } from './playlists';
+import { PROTOCOL_VERSION, type IceServer, type JoinMessage, type SegmentAnnouncement, type WelcomeMessage } from './protocol';
+import type { ReceiptDesk } from './receipt-desk';
+import { swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
+import type { Relay } from './relay';
+import type { Session, SignalingContext, SwarmEvent } from './session';
+import type { SupporterVerifier } from './supporters';
+
+export interface MembershipParts {
+  registry: SwarmRegistry;
+  announcements: AnnouncementStore;
+  playlists: PlaylistStore;
+  neighbourhood: Neighbourhood;
+  relay: Relay;
+  receipts: ReceiptDesk;
+  fetchers: FetcherRotation;
+  audience: AudienceStats;
+  iceServers?: IceServer[] | IceServerProvider;
+  verifySupporter?: SupporterVerifier;
+  onSwarmEvent?: (event: SwarmEvent) => void;
+  /** True once the node is closing: no more swarm events. */
+  closing: () => boolean;
+}
+
+export class Membership {
+  /** Joined peers by id. */
+  readonly byPeer = new Map<string, Session>();
+
+  constructor(private readonly ctx: SignalingContext, private readonly parts: MembershipParts) {}
+
+  join(session: Session, msg: JoinMessage): void {
+    if (session.peer || session.joining) {
+      this.ctx.violation(session, 'E_SIGNAL_ALREADY_JOINED', 'already in a swarm: send leave first');
+      return;
+    }
+    const key = swarmKeyOf(msg.stream, msg.rendition);
+    if (!this.ctx.limits.openSwarms && !this.parts.announcements.has(key)) {
+      this.ctx.error(session, 'E_SIGNAL_UNKNOWN_SWARM', 'no segment has been announced for this stream and rendition yet; retry later');
+      return;
+    }
+    if (msg.role === 'viewer') {
+      this.admit(session, msg, key, undefined);
+      return;
+    }
+    const verify = this.parts.verifySupporter;
+    if (!verify) {
+      this.ctx.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'this server accepts no supporters');
+      return;
+    }
+    session.joining = true;
+    Promise.resolve()
+      .then(() => verify(msg.token as string, { stream: msg.stream, rendition: msg.rendition }))
+      .then(
+        (supporter) => {
+          session.joining = false;
+          if (session.closed) return;
+          if (typeof supporter !== 'string' || supporter === '') {
+            this.ctx.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token not accepted');
+            return;
+          }
+          this.admit(session, msg, key, supporter);
+        },
+        () => {
+          session.joining = false;
+          if (!session.closed) this.ctx.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token could not be verified');
+        },
+      );
+  }
+
+  leave(session: Session, reason: string): void {
+    const peer = session.peer;
+    if (!peer) return;
+    session.peer = undefined;
+    session.lastStatsAt = undefined;
+    session.offerIntake = undefined;
+    this.parts.relay.forget(session, peer.id);
+    this.parts.receipts.forget(session);
+    const remaining = this.parts.registry.removePeer(peer);
+    this.byPeer.delete(peer.id);
+    this.parts.audience.peerLeft(peer.swarmKey, peer.id);
+    if (remaining === 0) {
+      // Nothing of an empty swarm is worth keeping: every later joiner joins after its segments.
+      this.parts.audience.swarmEmptied(peer.swarmKey);
+      this.parts.fetchers.forget(peer.swarmKey);
+      this.parts.receipts.forgetSwarm(peer.swarmKey);
+    }
+    this.parts.neighbourhood.bridge(session, peer);
+    this.emit('leave', session, peer, reason, remaining);
+  }
+
+  private admit(session: Session, msg: JoinMessage, key: string, supporter: string | undefined): void {
+    const { registry, announcements } = this.parts;
+    const limits = this.ctx.limits;
+    if (!registry.ensureSwarm({ key, stream: msg.stream, rendition: msg.rendition })) {
+      this.ctx.error(session, 'E_SIGNAL_TOO_MANY_SWARMS', `the server is coordinating its maximum of ${limits.maxSwarms} swarms`);
+      return;
+    }
+    let id = newPeerId();
+    while (this.byPeer.has(id)) id = newPeerId();
+    const peer: PeerRecord = {
+      id, role: msg.role, swarmKey: key, introductions: 0, joinedAt: this.ctx.now(), joinMark: announcements.mark(),
+      latest: msg.have && msg.have.length > 0 ? Math.max(...msg.have) : -1,
+    };
+    if (supporter !== undefined) peer.supporter = supporter;
+    if (msg.upload === false) peer.uploads = false;
+    if (!registry.addPeer(peer)) {
+      this.ctx.error(session, 'E_SIGNAL_SWARM_FULL', `this swarm has its maximum of ${limits.maxPeersPerSwarm} peers`);
+      return;
+    }
+    session.peer = peer;
+    session.stream = msg.stream;
+    session.rendition = msg.rendition;
+    this.byPeer.set(id, session);
+    const welcome: WelcomeMessage = {
+      type: 'welcome', v: PROTOCOL_VERSION, peer: id, stream: msg.stream, rendition: msg.rendition, role: msg.role,
+      peers: this.parts.neighbourhood.introduce(session, peer, new Set()),
+      iceServers: this.iceServersFor(id, msg, supporter),
+      segments: announcements.latest(key, limits.segmentsInWelcome).map(withoutStream),
+      playlists: this.parts.playlists.forJoin(msg.stream, msg.rendition),
+      heartbeatMs: limits.heartbeatMs,
+      limits: { maxMessageBytes: limits.maxMessageBytes, ratePerSecond: limits.ratePerSecond, burst: limits.burst, statsIntervalMs: limits.statsIntervalMs },
+    };
+    this.ctx.send(session, JSON.stringify(welcome));
+    this.emit('join', session, peer, undefined);
+  }
+
+  private iceServersFor(peer: string, msg: JoinMessage, supporter: string | undefined): IceServer[] {
+    const configured = this.parts.iceServers ?? [];
+    if (typeof configured !== 'function') return configured;
+    return configured({ peer, stream: msg.stream, rendition: msg.rendition, role: msg.role, ...(supporter === undefined ? {} : { supporter }) });
+  }
+
+  private emit(event: 'join' | 'leave', session: Session, peer: PeerRecord, reason: string | undefined, remaining?: number): void {
+    if (this.parts.closing() || !this.parts.onSwarmEvent) return;
+    const { registry } = this.parts;
+    const swarmEvent: SwarmEvent = {
+      event, stream: session.stream!, rendition: session.rendition!, peer: peer.id, role: peer.role,
+      swarmPeers: remaining ?? registry.peerCount(peer.swarmKey), totalPeers: registry.totalPeers(), swarms: registry.swarmCount(),
+    };
+    if (peer.supporter !== undefined) swarmEvent.supporter = peer.supporter;
+    if (reason !== undefined) swarmEvent.reason = reason;
+    this.parts.onSwarmEvent(swarmEvent);
+  }
+}
+
+function newPeerId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+function withoutStream(segment: SegmentAnnouncement): Omit<SegmentAnnouncement, 'stream'> {
+  return { sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.size, sha256: segment.sha256, duration: segment.duration };
+}

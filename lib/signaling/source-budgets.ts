@@ -1,0 +1,129 @@
+/**
+ * Budgets per client source (IPv4 /32, IPv6 /64 by default: addresses.ts). Per-connection limits
+ * alone are reset by reconnecting — a fresh token bucket, a fresh violation count — so what an address
+ * may do is also counted here, where a reconnect changes nothing: connection attempts, messages over
+ * all its connections, and violations (which refill slowly; a source in debt is refused at the
+ * upgrade until it has paid it off). Idle entries are dropped once their buckets would be full again,
+ * so the table holds only sources that are connected or recently active.
+ */
+import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
+
+export interface SourceBudgetLimits {
+  upgradesPerSecond: number;
+  upgradeBurst: number;
+  sourceRatePerSecond: number;
+  sourceBurst: number;
+  /** Violations a source may commit before its upgrades are refused; refilled at violationRefillPerMinute. */
+  maxSourceViolations: number;
+  violationRefillPerMinute: number;
+  /** Rejected receipts a source may file before each further one is a violation; refilled over 10 minutes. */
+  receiptRejectsAllowed: number;
+  maxSources: number;
+}
+
+export interface SourceEntry {
+  connections: number;
+  upgrades: TokenBucketState;
+  messages: TokenBucketState;
+  /** Tokens may go below zero (down to −maxSourceViolations): debt that takes time to repay. */
+  violations: TokenBucketState;
+  /** Rejected receipts still free of violation. */
+  receiptRejects: TokenBucketState;
+}
+
+export type UpgradeVerdict = 'ok' | 'too-many-attempts' | 'too-many-violations' | 'table-full';
+
+export class SourceBudgets {
+  private readonly entries = new Map<string, SourceEntry>();
+
+  constructor(private readonly limits: SourceBudgetLimits) {}
+
+  private upgradeConfig() { return { ratePerSecond: this.limits.upgradesPerSecond, burst: this.limits.upgradeBurst }; }
+  private messageConfig() { return { ratePerSecond: this.limits.sourceRatePerSecond, burst: this.limits.sourceBurst }; }
+  private violationConfig() { return { ratePerSecond: this.limits.violationRefillPerMinute / 60, burst: this.limits.maxSourceViolations }; }
+  private rejectConfig() { return { ratePerSecond: this.limits.receiptRejectsAllowed / 600, burst: this.limits.receiptRejectsAllowed }; }
+
+  get(source: string): SourceEntry | undefined {
+    return this.entries.get(source);
+  }
+
+  /** Charges one connection attempt to the source (creating its entry). */
+  attemptUpgrade(source: string, now: number): UpgradeVerdict {
+    let entry = this.entries.get(source);
+    if (!entry) {
+      if (this.entries.size >= this.limits.maxSources) this.prune(now);
+      if (this.entries.size >= this.limits.maxSources) return 'table-full';
+      entry = this.create(source, now);
+    }
+    refill(entry.violations, this.violationConfig(), now);
+    if (entry.violations.tokens < 1) return 'too-many-violations';
+    return takeToken(entry.upgrades, this.upgradeConfig(), now) ? 'ok' : 'too-many-attempts';
+  }
+
+  /** The entry a new connection counts against (created when the upgrade path skipped attemptUpgrade). */
+  open(source: string, now: number): SourceEntry {
+    const entry = this.entries.get(source) ?? this.create(source, now);
+    entry.connections++;
+    return entry;
+  }
+
+  private create(source: string, now: number): SourceEntry {
+    const entry: SourceEntry = {
+      connections: 0,
+      upgrades: newBucket(this.upgradeConfig(), now),
+      messages: newBucket(this.messageConfig(), now),
+      violations: newBucket(this.violationConfig(), now),
+      receiptRejects: newBucket(this.rejectConfig(), now),
+    };
+    this.entries.set(source, entry);
+    return entry;
+  }
+
+  close(entry: SourceEntry): void {
+    entry.connections = Math.max(0, entry.connections - 1);
+  }
+
+  takeMessage(entry: SourceEntry, now: number): boolean {
+    return takeToken(entry.messages, this.messageConfig(), now);
+  }
+
+  violation(entry: SourceEntry, now: number): void {
+    refill(entry.violations, this.violationConfig(), now);
+    entry.violations.tokens = Math.max(-this.limits.maxSourceViolations, entry.violations.tokens - 1);
+  }
+
+  /** One rejected receipt: false once the source has used up its free ones (it is then a violation). */
+  receiptRejected(entry: SourceEntry, now: number): boolean {
+    return takeToken(entry.receiptRejects, this.rejectConfig(), now);
+  }
+
+  /** Drops entries with no connection whose buckets have refilled: they hold nothing worth remembering. */
+  prune(now: number): void {
+    for (const [source, entry] of this.entries) {
+      if (entry.connections > 0) continue;
+      if (isFull(entry.upgrades, this.upgradeConfig(), now) && isFull(entry.messages, this.messageConfig(), now) &&
+          isFull(entry.violations, this.violationConfig(), now) && isFull(entry.receiptRejects, this.rejectConfig(), now)) {
+        this.entries.delete(source);
+      }
+    }
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+function refill(bucket: TokenBucketState, config: { ratePerSecond: number; burst: number }, now: number): void {
+  const elapsed = now - bucket.refilledAt;
+  if (elapsed <= 0) return;
+  bucket.tokens = Math.min(config.burst, bucket.tokens + (elapsed * config.ratePerSecond) / 1000);
+  bucket.refilledAt = now;
+}
+
+function isFull(bucket: TokenBucketState, config: { ratePerSecond: number; burst: number }, now: number): boolean {
+  return bucket.tokens + (Math.max(0, now - bucket.refilledAt) * config.ratePerSecond) / 1000 >= config.burst;
+}

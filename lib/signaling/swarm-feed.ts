@@ -1,0 +1,96 @@
+/**
+ * The swarm feed: what the operator's flow pushes to the viewers — each new segment (naming who
+ * fetches it first) and each new playlist version. Follows hls-watch session changes, auditing them.
+ */
+import type { AnnouncementStore } from './announcements';
+import type { FetcherRotation } from './fetchers';
+import { playlistFrame, type PlaylistStore, type PlaylistVersion } from './playlists';
+import type { SegmentAnnouncement, SegmentFrame } from './protocol';
+import type { ReceiptDesk } from './receipt-desk';
+import { swarmKeyOf, type SwarmRegistry } from './registry';
+import type { SignalingContext } from './session';
+
+const MAX_RENDITIONS_PER_STREAM = 64;
+
+export class SwarmFeed {
+  /** Segments announced since start (the stats output). */
+  announced = 0;
+  /** stream → renditions announced for it: where a new master playlist is pushed. Operator input. */
+  private readonly renditionsByStream = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly ctx: SignalingContext,
+    private readonly registry: SwarmRegistry,
+    private readonly announcements: AnnouncementStore,
+    private readonly playlists: PlaylistStore,
+    private readonly fetchers: FetcherRotation,
+    private readonly receipts: ReceiptDesk,
+  ) {}
+
+  /** Pushes a new segment to its swarm, naming who fetches it first. Returns the peers told (0 for a replay). */
+  announce(segment: SegmentAnnouncement): number {
+    const added = this.announcements.add(segment);
+    if (added === 'ignored') return 0;
+    this.announced++;
+    this.rememberRendition(segment.stream, segment.rendition);
+    const key = swarmKeyOf(segment.stream, segment.rendition);
+    const where = { stream: segment.stream, rendition: segment.rendition };
+    if (added === 'session-restarted') {
+      // Sequence numbers start over: receipts for the old numbers must not be taken for the new ones.
+      this.receipts.forgetSwarm(key);
+      this.ctx.audit({ kind: 'session', code: 'SESSION_RESTARTED', ...where, message: `hls-watch session ${segment.session} restarted the sequence at ${segment.sequence}; the previous window was dropped` });
+    } else if (added === 'session-changed') {
+      this.ctx.audit({ kind: 'session', code: 'SESSION_CHANGED', ...where, message: `hls-watch session ${segment.session} continues at sequence ${segment.sequence}` });
+    }
+    this.receipts.prune(key);
+    const frame: SegmentFrame = {
+      type: 'segment', sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.size,
+      sha256: segment.sha256, duration: segment.duration,
+      fetchers: this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key)),
+    };
+    return this.broadcast(key, JSON.stringify(frame));
+  }
+
+  /**
+   * Pushes a playlist version to the peers that play it: a media playlist to its swarm, a master
+   * playlist to every swarm of its stream. Returns the peers told (0 when it did not change).
+   */
+  pushPlaylist(version: PlaylistVersion): number {
+    if (!this.playlists.set(version)) return 0;
+    const frame = playlistFrame(version);
+    if (version.rendition !== null) return this.broadcast(swarmKeyOf(version.stream, version.rendition), frame);
+    let told = 0;
+    for (const rendition of this.renditionsByStream.get(version.stream) ?? []) told += this.broadcast(swarmKeyOf(version.stream, rendition), frame);
+    return told;
+  }
+
+  private broadcast(swarmKey: string, frame: string): number {
+    let told = 0;
+    // Copy: a send can close a slow consumer, which removes it from the member array mid-loop.
+    for (const member of this.registry.members(swarmKey).slice()) {
+      const target = this.ctx.sessionOf(member.id);
+      if (target) {
+        this.ctx.send(target, frame);
+        told++;
+      }
+    }
+    return told;
+  }
+
+  renditionsOf(stream: string): string[] {
+    return [...(this.renditionsByStream.get(stream) ?? [])];
+  }
+
+  private rememberRendition(stream: string, rendition: string): void {
+    let renditions = this.renditionsByStream.get(stream);
+    if (!renditions) {
+      // Operator input; the bound only guards against a flow cycling through stream names.
+      if (this.renditionsByStream.size >= Math.max(this.ctx.limits.maxSwarms, 1024)) {
+        this.renditionsByStream.delete(this.renditionsByStream.keys().next().value as string);
+      }
+      renditions = new Set();
+      this.renditionsByStream.set(stream, renditions);
+    }
+    if (renditions.size < MAX_RENDITIONS_PER_STREAM) renditions.add(rendition);
+  }
+}
