@@ -125,6 +125,12 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: 'http' | 'p2
 }
 
 async function main(): Promise<void> {
+  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
+    // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
+    const child = spawn('bash', [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    child.on('exit', (code) => process.exit(code ?? 1));
+    return;
+  }
   const pipeline = await startSwarmPipeline({ stream: STREAM });
   const encoder = startEncoder(pipeline.hlsDir);
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.

@@ -106,6 +106,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private readonly staleLinks = new Set<PeerLink>();
   private readonly remoteHave = new Map<PeerLink, Set<number>>();
   private readonly acquisitions = new Map<number, Acquisition>();
+  /** Segments announced while this peer was joined (receipts are filed for these only). */
+  private readonly announcedLive = new Set<number>();
   private readonly uploads: Uploads;
   private readonly maxPeers: number;
   private requestId = 0;
@@ -385,6 +387,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     if (frame.rendition !== this.signaling.currentRendition) return;
     const meta = metaOf(frame as never);
     if (!this.store.announce(meta)) return;
+    this.announcedLive.add(meta.sequence);
+    if (this.announcedLive.size > 64) this.announcedLive.delete(this.announcedLive.values().next().value as number);
     const acquisition = this.acquire(meta.sequence);
     if (!acquisition) return;
     const fetchers = Array.isArray(frame.fetchers) ? frame.fetchers : [];
@@ -516,8 +520,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const peerBytes = [...completed.fromPeers.values()].reduce((a, b) => a + b, 0);
     if (peerBytes === acquisition.meta.size) this.counters.p2pSegments++;
     else this.counters.httpSegments++;
-    // Receipts only for current links: a stale link's peer id died with the old signaling session.
-    for (const [from, bytes] of completed.fromPeers) if (this.links.has(from)) this.signaling.send({ type: 'receipt', sequence, from, bytes });
+    // Receipts only for current links (a stale link's peer id died with the old signaling session)
+    // and for segments announced after this peer joined (the server credits no others).
+    if (this.announcedLive.has(sequence)) {
+      for (const [from, bytes] of completed.fromPeers) if (this.links.has(from)) this.signaling.send({ type: 'receipt', sequence, from, bytes });
+    }
     if (!this.store.put(sequence, completed.bytes, completed.finishedAt - completed.startedAt)) return;
     const have: WireFrame = { type: 'have', sequences: this.store.held() };
     for (const link of this.links.values()) if (link.open) link.send(have);
@@ -543,6 +550,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.staleLinks.clear();
     this.remoteHave.clear();
     this.store.clear();
+    this.announcedLive.clear();
     this.playlists.clearMedia();
   }
 

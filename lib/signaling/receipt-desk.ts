@@ -15,6 +15,18 @@ import type { SourceBudgets } from './source-budgets';
 
 const MAX_SERVED_CLAIMS = 512;
 
+/**
+ * Rejections an honest client cannot avoid: viewers behind one NAT share an address (duplicate,
+ * over budget), an uploader may have joined after the announcement or just left, a segment may have
+ * an uploader's claim may never come. They are audited and refused, never counted
+ * as violations; otherwise every household or office with several viewers would be disconnected.
+ * What only a dishonest client sends (a segment never announced, a self-receipt, more bytes than the
+ * segment has, a receipt for a pair that never negotiated) counts, past a few per source.
+ */
+const HONEST_REJECTIONS: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
+  'E_RECEIPT_DUPLICATE', 'E_RECEIPT_OVER_BUDGET', 'E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_UNKNOWN_UPLOADER', 'E_RECEIPT_UNCONFIRMED',
+]);
+
 export class ReceiptDesk {
   credited = 0;
   rejected = 0;
@@ -121,9 +133,9 @@ export class ReceiptDesk {
       kind: 'receipt', code, message, ip: session.ip,
       peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
     });
-    // A few rejections are honest (an uploader that just left, a claim that got lost); a stream of
-    // them is probing. Counted per source, so reconnecting buys no fresh allowance.
-    if (this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
+    // A few impossible-for-honest rejections may be a bug; a stream of them is probing. Counted per
+    // source, so reconnecting buys no fresh allowance.
+    if (HONEST_REJECTIONS.has(code) || this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
     else this.ctx.violation(session, code, message);
   }
 }

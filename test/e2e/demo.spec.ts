@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
+import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
@@ -132,6 +132,7 @@ describe('npm start (demo)', function () {
   });
 
   it('two tabs on the printed viewer URL share the stream peer to peer within a minute', async () => {
+    requireLoopbackOnlyNetwork('test/e2e/demo.spec.ts');
     const viewerBrowser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
     try {
       const pages: Page[] = [];

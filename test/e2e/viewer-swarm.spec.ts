@@ -1,15 +1,16 @@
 // The viewer end to end: the bundled viewer page (hls.js + the Relaycast P2P loader) in headless
 // Chromium, several viewers each in its own browser context, against a live pipeline (demo encoder →
 // hls-watch → r2-upload → local S3 → manifest → signaling) in a real Node-RED runtime. WebRTC runs on
-// loopback only: Chromium gathers 127.0.0.1 candidates (--allow-loopback-in-peer-connection, camera
-// permission granted) and the page keeps only those.
+// loopback only: the spec runs in a network namespace with only `lo` (npm run test:webrtc), Chromium
+// gathers 127.0.0.1 candidates (--allow-loopback-in-peer-connection, camera permission granted), the
+// page keeps only those, and every connected candidate pair is checked to be 127.0.0.1 ↔ 127.0.0.1.
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DemoEncoder } from '../../devtools/demo-encoder';
-import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
+import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
 
 const STREAM = 'e2e';
@@ -96,6 +97,7 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
   }
 
   before(async () => {
+    requireLoopbackOnlyNetwork('test/e2e/viewer-swarm.spec.ts');
     pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2 });
     encoder = new DemoEncoder({ fixture: FIXTURE, outDir: pipeline.hlsDir, speed: 1, loop: true });
     await encoder.start();

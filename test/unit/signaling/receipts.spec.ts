@@ -145,4 +145,21 @@ describe('signaling receipts: only real deliveries are credited', () => {
     assert.ok(violations.every((a) => a.code === 'E_RECEIPT_UNKNOWN_SEGMENT'));
     assert.equal(down.t.closed?.code, CLOSE_CODES.POLICY_VIOLATION);
   });
+
+  it('never counts the rejections honest viewers behind one NAT get as violations', () => {
+    const { h, up, down } = deliveryReady({ limits: { receiptRejectsAllowed: 2 } });
+    // A second viewer on the downloader's address: each segment it receipts after its housemate is a
+    // duplicate for that address. Honest, so refused and audited, but never a violation.
+    const housemate = h.join('live', '720p', '198.51.100.20');
+    h.negotiate(housemate, up);
+    for (let sequence = 3; sequence < 23; sequence++) {
+      h.announce(sequence, 'live', '720p', 5000);
+      h.deliver(up, down, sequence, 5000, 5000);
+      h.deliver(up, housemate, sequence, 5000, 5000);
+    }
+    assert.equal(h.receipts.length, 20, 'one credit per segment for the address');
+    assert.ok(codes(housemate.t.take()).includes('E_RECEIPT_DUPLICATE'));
+    assert.deepEqual(h.audit.filter((a) => a.kind === 'violation'), []);
+    assert.equal(housemate.t.closed, undefined, 'the housemate stays connected');
+  });
 });
