@@ -91,10 +91,10 @@ describe('npm start (demo)', function () {
   it('loads the package as a Node-RED module with every node and its examples', async () => {
     const nodes = await (await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).json() as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
     const ours = nodes.filter((set) => set.module === '@relaycast/node-red-relaycast');
-    assert.equal(ours.length, 5, 'five node sets');
+    assert.equal(ours.length, 6, 'six node sets');
     assert.deepEqual(ours.filter((set) => !set.enabled || set.err).map((set) => set.err), []);
     const types = ours.flatMap((set) => set.types).sort();
-    for (const type of ['relaycast-hls-watch', 'relaycast-manifest', 'relaycast-r2-bucket', 'relaycast-r2-upload', 'relaycast-signaling']) {
+    for (const type of ['relaycast-hls-watch', 'relaycast-manifest', 'relaycast-r2-bucket', 'relaycast-r2-upload', 'relaycast-signaling', 'relaycast-payout']) {
       assert.ok(types.includes(type), `${type} registered`);
     }
     const modules = await (await fetch(`${base}/library/examples/flows/`)).json() as string[];

@@ -1,0 +1,62 @@
+/**
+ * The ledger's storage boundary. SQLite (sqlite-store.ts) is the embedded default; a PostgreSQL
+ * store shared by several Node-RED instances implements the same interface. Every method is async
+ * and every write method is one transaction, so a networked store fits without changing callers.
+ * Contract for implementers:
+ *   - ingest: judge the batch with rules.decideBatch against committed facts (under a lock that
+ *     keeps concurrent writers from judging the same cap keys at once: SQLite's BEGIN IMMEDIATE;
+ *     in PostgreSQL, SELECT … FOR UPDATE on the cap rows or an advisory lock per stream), write the
+ *     decisions, commit, and only then resolve;
+ *   - settle: at most one statement per period, ever (a unique key on the period), computed with
+ *     settlement.settle over the accounts in the same transaction that records it.
+ */
+import type { PayoutReceipt, PublishedSegment, SettleRequest, SupporterRecord } from './contract';
+import type { Decision, RuleSettings } from './rules';
+import type { Statement } from './settlement';
+
+export interface AccountView {
+  supporter: string;
+  name: string;
+  address: string;
+  /** Every verified byte ever credited. */
+  verifiedBytes: number;
+  /** Verified bytes not yet settled. */
+  unsettledBytes: number;
+  /** Distinct downloader networks (or connections, for untagged receipts) credited, all time. */
+  viewersHelped: number;
+  receipts: number;
+  /** Minor units carried forward, owed at a later settlement. */
+  pending: number;
+}
+
+export interface SupporterSummary {
+  supporter: string;
+  name: string;
+  currency: string | null;
+  verifiedBytes: number;
+  unsettledBytes: number;
+  viewersHelped: number;
+  pending: number;
+  /** This supporter's own lines of every statement, without the payout address. */
+  statements: Array<{ period: string; bytes: number; viewers: number; earned: number; paid: number; carriedOut: number; held?: string }>;
+}
+
+export interface SettleResult {
+  statement: Statement;
+  /** True when this period had been settled before: the stored statement, nothing paid again. */
+  replayed: boolean;
+}
+
+export interface LedgerStore {
+  readonly kind: string;
+  ingest(receipts: PayoutReceipt[], rules: RuleSettings): Promise<Decision[]>;
+  publish(segments: PublishedSegment[]): Promise<void>;
+  putSupporter(record: SupporterRecord): Promise<void>;
+  settle(request: SettleRequest, defaultThreshold: number): Promise<SettleResult>;
+  statement(period: string): Promise<Statement | undefined>;
+  /** Statements in settlement order. */
+  statements(): Promise<Statement[]>;
+  accounts(): Promise<AccountView[]>;
+  summary(supporter: string): Promise<SupporterSummary | undefined>;
+  close(): Promise<void>;
+}
