@@ -58,6 +58,7 @@ export = function (RED: NodeAPI) {
     httpNodeMiddleware?: Middleware | Middleware[];
     httpNodeAuth?: unknown;
     relaycastManifestFastPath?: boolean;
+    requireHttps?: boolean;
     userDir?: string;
   };
 
@@ -174,7 +175,7 @@ export = function (RED: NodeAPI) {
       node.warn(RED._('manifest.errors.not-created'));
     } else {
       try {
-        unregister = registerRoutes(RED.httpNode as never, settings, {
+        const registration = registerRoutes(RED.httpNode as never, settings, {
           id: node.id,
           templates: [paths.master.template, paths.media.template, paths.health.template],
           streams: fixedStream ? [fixedStream] : [],
@@ -183,7 +184,10 @@ export = function (RED: NodeAPI) {
             return m !== undefined && acceptsStream(m.stream);
           }),
           handle: serve,
+          failed: (err) => node.error(RED._('manifest.errors.request-failed', { message: err instanceof Error ? err.message : String(err) })),
         }, RED.server);
+        unregister = registration.unregister;
+        if (registration.fastPathRefused) node.warn(RED._('manifest.errors.fast-path-refused', { setting: registration.fastPathRefused }));
       } catch (err) {
         node.error(err instanceof Error ? err.message : String(err));
         node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' });

@@ -377,7 +377,8 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.deepEqual(Object.keys(health.streams), ['demo']);
   });
 
-  it('answers from its fast path on Node-RED\'s own server ahead of Express, and leaves every other request to Express', async () => {
+  it('answers from its fast path (opted in) on Node-RED\'s own server ahead of Express, and leaves every other request to Express', async () => {
+    helper.settings({ userDir, relaycastManifestFastPath: true } as Record<string, unknown>);
     await helper.startServer();
     try {
       const node = await load();
