@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { contentTypeFor, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import type { MediaFiles } from './media-files';
@@ -287,7 +288,8 @@ export class RenditionTracker {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
-          void this.trigger();
+          // Nothing awaits this re-read: its failure goes to the error path, never unhandled.
+          inBackground(() => this.trigger(), (failure) => this.ctx.error(toRelaycastError(failure, 'E_WATCH_INTERNAL')));
         }, MALFORMED_RECHECK_MS);
         return;
       }

@@ -12,6 +12,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { CONTENT_TYPES } from '../contracts';
+import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { discoverLayout, type RenditionSource } from './layout';
@@ -140,7 +141,7 @@ export class HlsWatcher {
     }
     this.state = loaded && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
     this.saver = new StateSaver(this.store, (err) => this.report('state', toRelaycastError(err, 'E_STATE_UNWRITABLE')));
-    this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs);
+    this.timer = setInterval(() => this.background(() => this.check()), this.options.checkIntervalMs);
     this.timer.unref?.();
     await this.attach();
     this.publishStatus();
@@ -242,7 +243,7 @@ export class HlsWatcher {
       const rootWatcher = watch(ancestor, { persistent: false }, () => {
         if (this.rootWatcher !== rootWatcher) return;
         this.stopWatchingForRoot();
-        void this.attach();
+        this.background(() => this.attach());
       });
       rootWatcher.on('error', () => this.stopWatchingForRoot());
       this.rootWatcher = rootWatcher;
@@ -252,7 +253,7 @@ export class HlsWatcher {
     }
     // `mkdir -p` may have created the next level between our look and the watch: look again.
     const next = path.join(ancestor, path.relative(ancestor, this.root).split(path.sep)[0]);
-    if (lookAgain && existsSync(next)) this.later(0, () => void this.attach());
+    if (lookAgain && existsSync(next)) this.later(0, () => this.background(() => this.attach()));
   }
 
   private stopWatchingForRoot(): void {
@@ -288,13 +289,13 @@ export class HlsWatcher {
       return;
     }
     if (this.tracked.size === 0 || (this.masterPath && !sameIdentity(await currentIdentity(this.masterPath), this.masterSeen))) {
-      void this.discover();
+      this.background(() => this.discover());
     }
     for (const t of this.tracked.values()) {
       const now = await currentIdentity(t.source.playlistPath);
       if (now && !sameIdentity(now, t.seen)) {
         t.seen = now;
-        void t.tracker.trigger();
+        this.background(() => t.tracker.trigger());
       }
     }
   }
@@ -306,11 +307,11 @@ export class HlsWatcher {
     const full = watchedPath ? path.resolve(watchedPath, p) : path.resolve(p);
     const t = this.byPlaylist.get(full) ?? (watchedPath ? this.byPlaylist.get(path.resolve(watchedPath)) : undefined);
     if (t) {
-      void t.tracker.trigger();
+      this.background(() => t.tracker.trigger());
       return;
     }
     if (full === this.masterPath) {
-      void this.discover();
+      this.background(() => this.discover());
       return;
     }
     if (!isTemporaryName(full)) this.files?.notify(full);
@@ -320,14 +321,14 @@ export class HlsWatcher {
     if (this.closed) return;
     if (event === 'addDir' || event === 'unlinkDir') {
       if (full === this.root) return;
-      void this.discover();
+      this.background(() => this.discover());
       // A playlist renamed into a new folder before chokidar's watch on that folder is in place
       // sends no event: look a few times while that watch is being set up.
       if (event === 'addDir') {
         for (const t of this.tracked.values()) {
           if (!isInside(full, path.dirname(t.source.playlistPath))) continue;
-          void t.tracker.trigger();
-          for (const ms of NEW_FOLDER_RECHECKS_MS) this.later(ms, () => void t.tracker.trigger());
+          this.background(() => t.tracker.trigger());
+          for (const ms of NEW_FOLDER_RECHECKS_MS) this.later(ms, () => this.background(() => t.tracker.trigger()));
         }
       }
       return;
@@ -335,13 +336,13 @@ export class HlsWatcher {
     const ext = path.extname(full).toLowerCase();
     if (ext === '.m3u8') {
       const t = this.byPlaylist.get(full);
-      if (t && event !== 'unlink') void t.tracker.trigger();
-      if (!t || full === this.masterPath || event !== 'change') void this.discover();
+      if (t && event !== 'unlink') this.background(() => t.tracker.trigger());
+      if (!t || full === this.masterPath || event !== 'change') this.background(() => this.discover());
       return;
     }
     if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change')) {
       // Read at once: the encoder may delete it before the playlist listing it is processed.
-      void this.files?.prefetch(full);
+      this.background(() => this.files?.prefetch(full));
     }
   }
 
@@ -423,7 +424,7 @@ export class HlsWatcher {
           if (this.activeErrors.delete(key)) this.publishStatus();
         },
         changed: () => this.saver?.request(this.state),
-        layoutChanged: () => void this.discover(),
+        layoutChanged: () => this.background(() => this.discover()),
         isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
       },
       state,
@@ -431,7 +432,7 @@ export class HlsWatcher {
     const tracked: Tracked = { tracker, source, seen: null };
     this.tracked.set(source.id, tracked);
     this.byPlaylist.set(source.playlistPath, tracked);
-    void tracker.trigger();
+    this.background(() => tracker.trigger());
   }
 
   private currentSession(): string {
@@ -446,6 +447,13 @@ export class HlsWatcher {
   }
 
   // --- errors and status ----------------------------------------------------------------------
+
+  /** Runs work nothing awaits (event and timer triggers): a failure is reported, never left unhandled. */
+  private background(work: () => unknown): void {
+    inBackground(work, (err) => this.handlers.onError(err instanceof RelaycastError
+      ? err
+      : new RelaycastError('E_WATCH_INTERNAL', err instanceof Error ? err.message : String(err), { cause: err })));
+  }
 
   /** Reports a problem once until it is resolved (a tick every second must not repeat it). */
   private report(key: string, err: RelaycastError): void {

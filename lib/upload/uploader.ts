@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { contentTypeFor } from '../contracts';
-import { RelaycastError } from '../errors';
+import { RelaycastError, toRelaycastError } from '../errors';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff';
 import { emptyCounters, type UploadCounters } from './counters';
 import { classifyStoreError, type Failure } from './failure';
@@ -52,6 +52,8 @@ export interface UploaderOptions {
   random?: () => number;
   /** Scrubs secrets from any text the uploader produces (error messages). */
   redact?: (text: string) => string;
+  /** Told of an unexpected failure in work no caller awaits (bookkeeping after a PUT). */
+  reportError?: (err: RelaycastError) => void;
 }
 
 export interface StoredObjectInfo {
@@ -106,6 +108,7 @@ export class Uploader {
   private readonly verifyEtag: boolean;
   private readonly random: () => number;
   private readonly redact: (text: string) => string;
+  private readonly reportError: (err: RelaycastError) => void;
   private readonly retention: RetentionIndex;
   private readonly lanes = new Map<string, Lane>();
   /** init key → upload in progress or done; a failed one is removed so the next segment retries it. */
@@ -130,6 +133,7 @@ export class Uploader {
     this.verifyEtag = options.verifyEtag ?? true;
     this.random = options.random ?? Math.random;
     this.redact = options.redact ?? ((text) => text);
+    this.reportError = options.reportError ?? (() => undefined);
     this.retention = new RetentionIndex(options.retention ?? {}, options.clock ?? systemClock);
     // Every attempt, backoff wait and slot waiter listens to this one signal (each removes its
     // listener when done), so the count legitimately exceeds Node's default warning threshold.
@@ -163,7 +167,12 @@ export class Uploader {
       };
       const outcome = { ...result, report } as UploadOutcome;
       if (outcome.status === 'stored' && outcome.kind === 'segment' && job.kind === 'segment') {
-        this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
+        // The object is stored whatever happens here; a bookkeeping bug must not hold the release.
+        try {
+          this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
+        } catch (err) {
+          this.reportError(toRelaycastError(err, 'E_UPLOAD_INTERNAL'));
+        }
       }
       lane.pending -= 1;
       if (lane.pending === 0) this.lanes.delete(job.lane);
@@ -172,7 +181,9 @@ export class Uploader {
     });
     lane.releaseTail = released.then(noop, noop);
     this.inFlightJobs.add(released);
-    void released.finally(() => this.inFlightJobs.delete(released));
+    // then(f, f), not finally(): finally() would pass a rejection on to a promise nobody handles.
+    const forget = (): void => { this.inFlightJobs.delete(released); };
+    released.then(forget, forget);
     return released;
   }
 

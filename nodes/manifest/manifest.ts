@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { PlaylistMsg, SegmentInfo } from '../../lib/contracts';
-import { RelaycastError } from '../../lib/errors';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import {
   ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri,
   type GapMode, type ManifestUpdate, type PathTemplate, type RenderedPlaylist,
@@ -259,6 +259,12 @@ export = function (RED: NodeAPI) {
     // Idle end: checked once per second; only when configured (0 = off).
     const idleEndMs = numberOr(config.idleEndSeconds, 0) * 1000;
     const idleTimer = idleEndMs > 0 ? setInterval(() => {
+      // A throw in a timer would exit Node-RED: report it through the node instead.
+      try { endIdleStreams(); } catch (err) { node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')); }
+    }, 1000) : undefined;
+    idleTimer?.unref();
+
+    function endIdleStreams(): void {
       const updates = core.endIdle(idleEndMs);
       if (updates.length === 0) return;
       const out: NodeMessage[] = [];
@@ -271,8 +277,7 @@ export = function (RED: NodeAPI) {
       stateFile?.save(core.snapshot());
       node.send([out]);
       showStatus();
-    }, 1000) : undefined;
-    idleTimer?.unref();
+    }
 
     onCloseAsync(node, async () => {
       if (idleTimer) clearInterval(idleTimer);

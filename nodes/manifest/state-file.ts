@@ -70,7 +70,10 @@ export class StateFile {
           await rename(temp, this.file);
         } catch (err) {
           await rm(temp, { force: true }).catch(() => undefined);
-          this.failed?.(new RelaycastError('E_MANIFEST_STATE_WRITE', `cannot save manifest state to ${this.file}: ${(err as Error).message}`, { cause: err }));
+          // save() does not await this drain: a reporter that throws must not reject it.
+          try {
+            this.failed?.(new RelaycastError('E_MANIFEST_STATE_WRITE', `cannot save manifest state to ${this.file}: ${(err as Error).message}`, { cause: err }));
+          } catch { /* nothing left to report to */ }
         }
       }
     } finally {

@@ -51,6 +51,7 @@ export = function (RED: NodeAPI) {
         objectCacheControl: config.objectCacheControl || undefined,
         retention: { keepAll: config.keepAll === true, keepSegments: Math.floor(positiveNumber(config.keepSegments, 12)) },
         redact,
+        reportError: (err) => node.error(err),
       });
       status.render();
     } catch (err) {
@@ -61,7 +62,8 @@ export = function (RED: NodeAPI) {
     }
 
     const sweepTimer = setInterval(() => {
-      uploader?.sweep().then(() => status.changed(), () => undefined);
+      // A failed sweep is retried on the next tick; it is reported, never left unhandled.
+      uploader?.sweep().then(() => status.changed(), (err: unknown) => node.error(toRelaycastError(err, 'E_UPLOAD_INTERNAL')));
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref?.();
 

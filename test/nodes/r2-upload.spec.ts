@@ -317,6 +317,22 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
       }
     });
 
+    it('answers a malformed request (credentials that are not text) with a code instead of hanging or crashing', async () => {
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown): void => { rejections.push(reason); };
+      process.on('unhandledRejection', onRejection);
+      try {
+        const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: 12345, secretAccessKey: SECRET } })).timeout(5000);
+        assert.equal(res.status, 400);
+        assert.equal(res.body.ok, false);
+        assert.equal(res.body.error.code, 'E_R2_CREDENTIALS');
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(rejections, []);
+      } finally {
+        process.removeListener('unhandledRejection', onRejection);
+      }
+    });
+
     it('answers 400 with a code for an invalid configuration', async () => {
       const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { publicBaseUrl: 'not a url' })).expect(400);
       assert.equal(res.body.error.code, 'E_R2_CONFIG');

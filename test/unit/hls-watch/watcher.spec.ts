@@ -1,14 +1,14 @@
 // The watcher alone (no Node-RED) against the demo encoder: the wiring of chokidar events, layout
 // discovery and the trackers. The full matrix of fixtures × write orders runs in test/nodes/.
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SegmentMsg } from '../../../lib/contracts';
 import { HlsWatcher, type WatcherStatus } from '../../../lib/hls-watch/watcher';
 import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { MemoryStateStore } from '../../../lib/hls-watch/state-store';
 import { DemoEncoder } from '../../../devtools/demo-encoder';
-import { tempDir } from './helpers';
+import { mediaPlaylist, segmentBytes, tempDir, writeAtomically } from './helpers';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/hls');
 
@@ -87,5 +87,52 @@ describe('hls-watch watcher (core, demo encoder)', () => {
     assert.deepEqual(all.map((s) => s.segment.sha256), encoder.written.map((s) => s.sha256));
     assert.equal(new Set(all.map((s) => s.segment.session)).size, 1);
     assert.deepEqual(second.msgs.filter((m) => m.topic === 'lifecycle').map((m) => m.topic === 'lifecycle' && m.payload.event), ['ended']);
+  });
+});
+
+describe('hls-watch watcher: background passes never leave an unhandled rejection', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => { rejections.push(reason); };
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+    rejections.length = 0;
+    process.on('unhandledRejection', onRejection);
+  });
+  afterEach(() => {
+    process.removeListener('unhandledRejection', onRejection);
+    cleanup();
+  });
+
+  it('a pass that throws (here: the msg handler) is reported through onError with a code, and the watcher keeps going', async () => {
+    writeFileSync(path.join(dir, 'seg_00000.ts'), segmentBytes('seg_00000.ts'));
+    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    const errors: Array<{ code: string; message: string }> = [];
+    const msgs: WatchMsg[] = [];
+    let throwOnce = true;
+    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 50 }, {
+      onMessage: (m) => {
+        if (m.topic === 'segment' && throwOnce) { throwOnce = false; throw new Error('downstream handler bug'); }
+        msgs.push(m);
+      },
+      onError: (err) => errors.push({ code: err.code, message: err.message }),
+    });
+    try {
+      await watcher.start();
+      await until(() => errors.length > 0, 'the failure to be reported');
+      assert.deepEqual(errors, [{ code: 'E_WATCH_INTERNAL', message: 'downstream handler bug' }]);
+      // The next segment still flows: one failed pass does not stop the watcher.
+      writeFileSync(path.join(dir, 'seg_00001.ts'), segmentBytes('seg_00001.ts'));
+      writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.uri === 'seg_00001.ts'), 'the next segment');
+    } finally {
+      await watcher.close();
+    }
+    // A rejection is reported on a later turn: wait for the turn after close, then check.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(rejections, []);
   });
 });

@@ -327,4 +327,27 @@ describe('upload core against a real local S3 server', function () {
     assert.equal(late.status === 'failed' && late.error.code, 'E_UPLOAD_CLOSED');
     assert.equal((await fetchBytes(`${s3.publicBaseUrl}/live/synthetic/close-abort/main/seg-00000000.ts`)).status, 404);
   });
+
+  it('a throw in the release bookkeeping is reported, the outcome is still released in order, and nothing is left unhandled', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => { rejections.push(reason); };
+    process.on('unhandledRejection', onRejection);
+    try {
+      const reported: string[] = [];
+      // A clock that throws stands in for any unexpected bug in what runs after the PUT.
+      const uploader = uploaderFor(s3.endpoint, {
+        clock: { now: () => { throw new Error('clock broke'); } },
+        reportError: (err) => reported.push(err.message),
+      });
+      const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'bookkeeping' }));
+      const released = await submitAll(uploader, msgs);
+      assert.deepEqual(released.map((r) => r.outcome.status), ['stored', 'stored']);
+      assert.deepEqual(reported, ['clock broke', 'clock broke']);
+      await uploader.close(1000);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(rejections, []);
+    } finally {
+      process.removeListener('unhandledRejection', onRejection);
+    }
+  });
 });
