@@ -3,7 +3,8 @@
  * - bounded concurrency (PrioritySlots), a per-attempt deadline that really aborts the request,
  *   retries with exponential backoff and jitter for retryable failures only;
  * - Content-MD5 on every PUT and an ETag check of what was stored (for a single PUT the ETag is the
- *   MD5 of the body, on S3, R2 and s3rver alike); a mismatch counts as a failed attempt;
+ *   MD5 of the body on R2, plain S3 and s3rver, but not with SSE-KMS or an encrypted MinIO, hence
+ *   `verifyEtag: false`); a mismatch fails the object at once, without retries;
  * - per-rendition ordered release: results leave in input order, a slow upload holds back later
  *   ones and is never overtaken; a failed segment is released as a failure in its place, so the
  *   caller emits a gap there instead of a URL to a missing object;
@@ -314,7 +315,8 @@ export class Uploader {
         this.counters.puts += 1;
         const result = await this.store.put(put, attemptController.signal);
         if (this.verifyEtag && result.etag !== expectedEtag) {
-          throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body`), { code: 'E_UPLOAD_VERIFY' });
+          throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body `
+            + '(an encrypted store, e.g. SSE-KMS, does this: turn off "Verify ETag"; Content-MD5 still guards the body)'), { code: 'E_UPLOAD_VERIFY' });
         }
         this.counters.bytes += put.body.length;
         this.counters.stored += 1;

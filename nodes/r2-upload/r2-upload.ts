@@ -19,6 +19,7 @@ interface R2UploadDef extends NodeDef {
   attemptTimeout?: number | string;
   segmentCacheControl?: string;
   objectCacheControl?: string;
+  verifyEtag?: boolean;
   keepAll?: boolean;
   keepSegments?: number | string;
 }
@@ -49,6 +50,8 @@ export = function (RED: NodeAPI) {
         attemptTimeoutMs: positiveNumber(config.attemptTimeout, 10) * 1000,
         segmentCacheControl: config.segmentCacheControl || undefined,
         objectCacheControl: config.objectCacheControl || undefined,
+        // Absent in flows saved before the option existed: keep checking, as they did.
+        verifyEtag: config.verifyEtag !== false,
         retention: { keepAll: config.keepAll === true, keepSegments: Math.floor(positiveNumber(config.keepSegments, 12)) },
         redact,
         reportError: (err) => node.error(err),

@@ -105,6 +105,33 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     assert.equal(got.headers.get('cache-control'), 'max-age=1');
   });
 
+  it('an encrypted store (ETag is not the MD5): E_UPLOAD_VERIFY after one PUT by default, every segment stored with "Verify ETag" off', async () => {
+    const encrypted = await startFaultProxy({ target: s3.endpoint, faultRate: 0, opaqueEtags: true, record: true });
+    try {
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: encrypted.endpoint }), credentials);
+      const gaps = collect('out', 1);
+      const caught = collect('caught', 1);
+      helper.getNode('u1').receive(syntheticSegmentMsg(0, 1000, { session: 'sse-node' }) as never);
+      const [[gap], [error]] = await Promise.all([gaps, caught]);
+      assert.equal(gap.topic, 'gap');
+      assert.equal((error.error as { code: string }).code, 'E_UPLOAD_VERIFY');
+      assert.equal(encrypted.requests.filter((r) => r.method === 'PUT').length, 1, 'not retried');
+      await helper.unload();
+
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: encrypted.endpoint }, { verifyEtag: false }), credentials);
+      const msgs = [1, 2].map((i) => syntheticSegmentMsg(i, 1000, { session: 'sse-node' }));
+      const outputs = collect('out', msgs.length);
+      for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+      const received = await outputs;
+      for (const [i, out] of received.entries()) {
+        const segment = out.segment as SegmentMsg['segment'];
+        assert.equal(sha256((await fetchBytes(segment.url!)).bytes), msgs[i].segment.sha256);
+      }
+    } finally {
+      await encrypted.stop();
+    }
+  });
+
   it('a missing bucket fails at once: E_UPLOAD_NO_BUCKET to Catch, a gap msg downstream, red status', async () => {
     await helper.load([bucketNode, uploadNode] as never, flow(s3, { bucket: 'missing-bucket' }), credentials);
     const gaps = collect('out', 1);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startFaultProxy, type FaultProxy } from '../../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../../devtools/local-s3';
 import type { SegmentMsg } from '../../../lib/contracts';
-import { Uploader, type UploadOutcome } from '../../../lib/upload';
+import { Uploader, probeBucket, type UploadOutcome } from '../../../lib/upload';
 import { parseUploadInput } from '../../../lib/upload/input';
 import { fixtureNames, fixtureSegmentMsgs, syntheticSegmentMsg } from './support/fixture-segments';
 import { startForbiddenS3 } from './support/forbidden-s3';
@@ -232,6 +232,49 @@ describe('upload core against a real local S3 server', function () {
     } finally {
       await forbidden.stop();
     }
+  });
+
+  it('fails at once, without retrying, when the stored ETag is not the MD5 (SSE-KMS, encrypted MinIO): E_UPLOAD_VERIFY, one PUT', async () => {
+    const encrypted = await proxy({ faultRate: 0, opaqueEtags: true });
+    const uploader = uploaderFor(encrypted.endpoint, { maxAttempts: 5 });
+    const released = await submitAll(uploader, [syntheticSegmentMsg(0, 1000, { session: 'sse' })]);
+    const outcome = released[0].outcome as Extract<UploadOutcome, { status: 'failed' }>;
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.error.code, 'E_UPLOAD_VERIFY');
+    assert.match(outcome.error.message, /not the MD5/);
+    assert.equal(outcome.report.attempts, 1);
+    assert.equal(uploader.counters.puts, 1, 'a mismatch is not retried (each retry is a billed PUT that cannot help)');
+    assert.equal(uploader.counters.retries, 0);
+    await uploader.close(1000);
+  });
+
+  it('stores every segment on such a store with the ETag check off, still sending Content-MD5', async () => {
+    const encrypted = await proxy({ faultRate: 0, opaqueEtags: true, record: true });
+    const uploader = uploaderFor(encrypted.endpoint, { verifyEtag: false });
+    const msgs = [0, 1, 2].map((i) => syntheticSegmentMsg(i, 1000, { session: 'sse-off' }));
+    const released = await submitAll(uploader, msgs);
+    for (const [i, r] of released.entries()) {
+      const { status, bytes } = await fetchBytes(storedUrl(r.outcome));
+      assert.equal(status, 200);
+      assert.equal(sha256(bytes), (msgs[i] as SegmentMsg).segment.sha256);
+    }
+    const puts = encrypted.requests.filter((r) => r.method === 'PUT');
+    assert.equal(puts.length, 3);
+    assert.ok(puts.every((r) => typeof r.headers['content-md5'] === 'string'), 'Content-MD5 still guards the body in transit');
+    await uploader.close(1000);
+  });
+
+  it('the connection probe detects a store whose ETag is not the MD5, and names the setting to change', async () => {
+    const plain = await probeBucket({ store: stores.make(s3.endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live/' });
+    assert.equal(plain.etagIsMd5, true);
+    assert.ok(plain.steps.every((st) => st.step !== 'etag'), 'no etag step when the ETag is the MD5');
+    const encrypted = await proxy({ faultRate: 0, opaqueEtags: true });
+    const report = await probeBucket({ store: stores.make(encrypted.endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live/' });
+    assert.equal(report.etagIsMd5, false);
+    assert.deepEqual(report.steps.map((st) => `${st.step}:${st.ok}`), ['put:true', 'etag:false', 'get:true', 'public-get:true', 'cors:true', 'delete:true']);
+    const etag = report.steps.find((st) => st.step === 'etag')!;
+    assert.equal(etag.problem, 'etag');
+    assert.match(etag.detail ?? '', /Verify ETag/);
   });
 
   it('fails at once on an unknown access key id (s3rver: 403 InvalidAccessKeyId) and on a missing bucket (NoSuchBucket)', async () => {
