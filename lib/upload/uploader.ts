@@ -12,6 +12,9 @@
  * - files with a key (playlists …) are uploaded one at a time per key, in order, because a late
  *   older version must never overwrite a newer one;
  * - cleanup from its own index (RetentionIndex), never by listing the bucket;
+ * - backpressure: the backlog (taken, not yet released) is bounded by count and bytes; past either
+ *   bound a new upload is shed at once (E_UPLOAD_OVERLOADED, released in its place like any
+ *   failure, its bytes dropped), so a slow store costs segments, never all of the memory;
  * - close(): lets in-flight uploads finish within a deadline, then aborts them; an aborted upload is
  *   released as a failure, never as stored.
  */
@@ -30,6 +33,8 @@ import { PrioritySlots } from './slots';
 
 export const DEFAULT_SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export const DEFAULT_OBJECT_CACHE_CONTROL = 'no-cache';
+export const DEFAULT_MAX_QUEUED_JOBS = 256;
+export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 
 export interface UploaderOptions {
   store: ObjectStore;
@@ -46,6 +51,10 @@ export interface UploaderOptions {
   segmentCacheControl?: string;
   /** Cache-Control of files with a key (playlists …) unless the msg sets msg.cacheControl. */
   objectCacheControl?: string;
+  /** Backlog bound by count (uploads taken and not yet released); default 256 (the byte bound is the one that protects memory). */
+  maxQueuedJobs?: number;
+  /** Backlog bound by the bytes those uploads hold; default 256 MiB. */
+  maxQueuedBytes?: number;
   /** Check the stored object's ETag against the body's MD5; default true. */
   verifyEtag?: boolean;
   retention?: RetentionOptions;
@@ -94,6 +103,19 @@ type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, '
   & { attempts: number; retries: number; initUploaded?: boolean };
 
 const noop = (): void => undefined;
+const NO_BYTES = Buffer.alloc(0);
+
+/** Bytes a job keeps in memory until it is released: its body and its init section. */
+function bytesHeldBy(job: UploadJob): number {
+  if (job.kind === 'pass') return 0;
+  return job.body.length + (job.kind === 'segment' && job.init ? job.init.bytes.length : 0);
+}
+
+function withoutBytes(job: UploadJob): UploadJob {
+  if (job.kind === 'pass') return job;
+  if (job.kind === 'object') return { ...job, body: NO_BYTES };
+  return { ...job, body: NO_BYTES, init: undefined };
+}
 
 export class Uploader {
   readonly counters: UploadCounters = emptyCounters();
@@ -107,6 +129,8 @@ export class Uploader {
   private readonly segmentCacheControl: string;
   private readonly objectCacheControl: string;
   private readonly verifyEtag: boolean;
+  private readonly maxQueuedJobs: number;
+  private readonly maxQueuedBytes: number;
   private readonly random: () => number;
   private readonly redact: (text: string) => string;
   private readonly reportError: (err: RelaycastError) => void;
@@ -132,6 +156,8 @@ export class Uploader {
     this.segmentCacheControl = options.segmentCacheControl || DEFAULT_SEGMENT_CACHE_CONTROL;
     this.objectCacheControl = options.objectCacheControl || DEFAULT_OBJECT_CACHE_CONTROL;
     this.verifyEtag = options.verifyEtag ?? true;
+    this.maxQueuedJobs = Math.max(1, Math.floor(options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS));
+    this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
     this.random = options.random ?? Math.random;
     this.redact = options.redact ?? ((text) => text);
     this.reportError = options.reportError ?? (() => undefined);
@@ -146,19 +172,39 @@ export class Uploader {
 
   /**
    * Uploads what the job carries and calls `release` with the outcome, in input order per lane
-   * (synchronously, so a caller that sends inside it keeps that order). Never rejects.
+   * (synchronously, so a caller that sends inside it keeps that order). Never rejects. When the
+   * backlog is full the job is shed: `onShed` is called at once (so the caller can drop the bytes
+   * it holds too) and the job is released, in its place, as an E_UPLOAD_OVERLOADED failure.
    */
-  submit(job: UploadJob, release: (outcome: UploadOutcome) => void): Promise<UploadOutcome> {
+  submit(submitted: UploadJob, release: (outcome: UploadOutcome) => void, onShed?: () => void): Promise<UploadOutcome> {
     const started = performance.now();
-    const lane = this.laneFor(job);
+    const lane = this.laneFor(submitted);
     lane.pending += 1;
     const priority = this.nextPriority++;
+    const bytes = bytesHeldBy(submitted);
+    const shed = this.mustShed(submitted, bytes);
+    // A shed job keeps its place in the lane but not its bytes.
+    const job: UploadJob = shed ? withoutBytes(submitted) : submitted;
     const serial = job.kind === 'object';
-    const work: Promise<RunResult> =
-      serial ? lane.workTail.then(() => this.run(job, priority)) : this.run(job, priority);
-    if (serial) lane.workTail = work.then(noop, noop);
+    let work: Promise<RunResult>;
+    if (shed) {
+      this.counters.shed += 1;
+      work = Promise.resolve({ status: 'failed' as const, error: this.overloaded(), attempts: 0, retries: 0 });
+      try { onShed?.(); } catch { /* the caller's problem must not break the lane */ }
+    } else {
+      if (job.kind !== 'pass') {
+        this.counters.queued += 1;
+        this.counters.queuedBytes += bytes;
+      }
+      work = serial ? lane.workTail.then(() => this.run(job, priority)) : this.run(job, priority);
+      if (serial) lane.workTail = work.then(noop, noop);
+    }
     const previousRelease = lane.releaseTail;
     const released = Promise.all([work, previousRelease]).then(([result]) => {
+      if (!shed && job.kind !== 'pass') {
+        this.counters.queued -= 1;
+        this.counters.queuedBytes -= bytes;
+      }
       const report: UploadReport = {
         attempts: result.attempts,
         retries: result.retries,
@@ -186,6 +232,17 @@ export class Uploader {
     const forget = (): void => { this.inFlightJobs.delete(released); };
     released.then(forget, forget);
     return released;
+  }
+
+  /** Past either backlog bound, except that an empty backlog always takes one (however large). */
+  private mustShed(job: UploadJob, bytes: number): boolean {
+    if (job.kind === 'pass' || this.closing || this.counters.queued === 0) return false;
+    return this.counters.queued + 1 > this.maxQueuedJobs || this.counters.queuedBytes + bytes > this.maxQueuedBytes;
+  }
+
+  private overloaded(): RelaycastError {
+    return new RelaycastError('E_UPLOAD_OVERLOADED', `the store is not keeping up: ${this.counters.queued} uploads `
+      + `(${(this.counters.queuedBytes / 1e6).toFixed(1)} MB) already wait, so this one was dropped`);
   }
 
   private laneFor(job: UploadJob): Lane {

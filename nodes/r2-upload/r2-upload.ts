@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { parseUploadInput, Uploader } from '../../lib/upload';
+import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
 import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
@@ -20,6 +20,8 @@ interface R2UploadDef extends NodeDef {
   segmentCacheControl?: string;
   objectCacheControl?: string;
   verifyEtag?: boolean;
+  maxQueue?: number | string;
+  maxQueueMB?: number | string;
   keepAll?: boolean;
   keepSegments?: number | string;
 }
@@ -35,7 +37,7 @@ export = function (RED: NodeAPI) {
     const redact = (text: string): string => (bucketNode ? bucketNode.redact(text) : text);
     let uploader: Uploader | undefined;
     let setupError: RelaycastError | undefined;
-    const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, failures: 0, deleteFailures: 0, inFlight: 0 });
+    const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? emptyCounters());
 
     try {
       if (!bucketNode) throw new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
@@ -52,6 +54,8 @@ export = function (RED: NodeAPI) {
         objectCacheControl: config.objectCacheControl || undefined,
         // Absent in flows saved before the option existed: keep checking, as they did.
         verifyEtag: config.verifyEtag !== false,
+        maxQueuedJobs: Math.floor(positiveNumber(config.maxQueue, 256)),
+        maxQueuedBytes: positiveNumber(config.maxQueueMB, 256) * 1024 * 1024,
         retention: { keepAll: config.keepAll === true, keepSegments: Math.floor(positiveNumber(config.keepSegments, 12)) },
         redact,
         reportError: (err) => node.error(err),
@@ -79,6 +83,11 @@ export = function (RED: NodeAPI) {
         if (out) send(out as never);
         if (result.status === 'failed') status.failed(result.error.code);
         else status.succeeded();
+      }, () => {
+        // Shed: only a gap leaves for it, so its bytes need not wait in memory for their turn.
+        const held = msg as unknown as { payload?: unknown; init?: { bytes?: unknown } };
+        held.payload = undefined;
+        if (held.init && typeof held.init === 'object') held.init.bytes = undefined;
       });
       status.changed(); // after submit, so the upload already counts as in flight
       const outcome = await pending;

@@ -132,6 +132,26 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     }
   });
 
+  it('sheds what exceeds its backlog: a gap and E_UPLOAD_OVERLOADED in the segment\'s place, in order, without a PUT', async () => {
+    const slow = await startFaultProxy({ target: s3.endpoint, faultRate: 0, latency: { minMs: 300, maxMs: 300 }, record: true });
+    try {
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: slow.endpoint }, { concurrency: 1, maxQueue: 2, maxQueueMB: 64 }), credentials);
+      const msgs = [0, 1, 2, 3, 4].map((i) => syntheticSegmentMsg(i, 1000, { session: 'shed-node' }));
+      const outputs = collect('out', msgs.length);
+      const caught = collect('caught', 3);
+      for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+      const [received, errors] = await Promise.all([outputs, caught]);
+      assert.deepEqual(received.map((m) => `${m.topic}:${(m.segment as { sequence: number }).sequence}`), ['segment:0', 'segment:1', 'gap:2', 'gap:3', 'gap:4']);
+      assert.deepEqual(received.filter((m) => m.topic === 'gap').map((m) => (m.payload as { code: string }).code), ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED']);
+      assert.deepEqual(errors.map((m) => (m.error as { code: string }).code), ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED']);
+      assert.equal(slow.requests.filter((r) => r.method === 'PUT').length, 2, 'a shed segment costs no PUT');
+      const counters = (received[1].upload as { counters: { shed: number } }).counters;
+      assert.equal(counters.shed, 3);
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('a missing bucket fails at once: E_UPLOAD_NO_BUCKET to Catch, a gap msg downstream, red status', async () => {
     await helper.load([bucketNode, uploadNode] as never, flow(s3, { bucket: 'missing-bucket' }), credentials);
     const gaps = collect('out', 1);

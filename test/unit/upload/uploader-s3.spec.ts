@@ -393,4 +393,53 @@ describe('upload core against a real local S3 server', function () {
       process.removeListener('unhandledRejection', onRejection);
     }
   });
+
+  it('holds its queue within the byte and count bounds against a store 10× slower than real time, shedding the rest as E_UPLOAD_OVERLOADED in order', async () => {
+    // Segments of 20 ms fed in real time (one per 20 ms), each PUT taking 200 ms with one slot: the
+    // store keeps up with a tenth of the stream. Without a bound the queue would only grow.
+    const SEGMENT_MS = 20;
+    const SIZE = 100_000;
+    const MAX_BYTES = 5 * SIZE + SIZE / 2;
+    const slow = await proxy({ faultRate: 0, latency: { minMs: SEGMENT_MS * 10, maxMs: SEGMENT_MS * 10 } });
+    const uploader = uploaderFor(slow.endpoint, { concurrency: 1, maxQueuedBytes: MAX_BYTES, maxQueuedJobs: 8 });
+    const total = 60;
+    const released: UploadOutcome[] = [];
+    const order: number[] = [];
+    const pending: Array<Promise<UploadOutcome>> = [];
+    let peakBytes = 0;
+    let peakJobs = 0;
+    const sample = (): void => {
+      peakBytes = Math.max(peakBytes, uploader.counters.queuedBytes);
+      peakJobs = Math.max(peakJobs, uploader.counters.queued);
+    };
+    await new Promise<void>((resolve) => {
+      let next = 0;
+      const feed = setInterval(() => {
+        const msg = syntheticSegmentMsg(next, SIZE, { session: 'slow-store', duration: SEGMENT_MS / 1000 });
+        const sequence = next;
+        pending.push(uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), (o) => { released.push(o); order.push(sequence); sample(); }));
+        sample();
+        next += 1;
+        if (next === total) { clearInterval(feed); resolve(); }
+      }, SEGMENT_MS);
+    });
+    await Promise.all(pending);
+    assert.equal(released.length, total, 'every segment is released: stored or shed, none lost in silence');
+    assert.deepEqual(order, Array.from({ length: total }, (_, i) => i), 'released in input order, shed ones in their place');
+    assert.ok(peakBytes <= MAX_BYTES, `queued bytes peaked at ${peakBytes} > ${MAX_BYTES}`);
+    assert.ok(peakBytes >= 5 * SIZE, `the queue really filled (peak ${peakBytes})`);
+    assert.ok(peakJobs <= 8, `queued jobs peaked at ${peakJobs}`);
+    const shed = released.filter((o) => o.status === 'failed');
+    assert.ok(shed.length > total / 2, `most of a stream 10× too fast is shed (${shed.length} of ${total})`);
+    assert.ok(shed.every((o) => o.status === 'failed' && o.error.code === 'E_UPLOAD_OVERLOADED'));
+    assert.equal(uploader.counters.shed, shed.length);
+    assert.equal(uploader.counters.puts, total - shed.length, 'a shed segment costs no PUT');
+    for (const o of released.filter((r) => r.status === 'stored')) assert.equal((await fetchBytes(storedUrl(o))).status, 200);
+    assert.equal(uploader.counters.queuedBytes, 0, 'nothing left queued once everything is released');
+    assert.equal(uploader.counters.queued, 0);
+    // Once the backlog has drained, segments are taken again.
+    const after = await uploader.submit(parseUploadInput(syntheticSegmentMsg(total, SIZE, { session: 'slow-store' }) as unknown as Record<string, unknown>), () => undefined);
+    assert.equal(after.status, 'stored');
+    await uploader.close(1000);
+  });
 });
