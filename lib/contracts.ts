@@ -47,6 +47,12 @@ export interface SegmentInfo {
   sequence: number;
   /** Seconds, from the encoder playlist's EXTINF (never guessed). */
   duration: number;
+  /**
+   * Whole seconds: the EXT-X-TARGETDURATION of the encoder playlist that listed this segment, the
+   * encoder's own bound on its segment lengths (manifest fixes its target from it). Optional, so
+   * msgs built by other flows stay valid.
+   */
+  targetDuration?: number;
   byteLength: number;
   /** Lower-case hex SHA-256 of the segment bytes. */
   sha256: string;

@@ -134,7 +134,7 @@ export class RenditionTracker {
         state.started = true;
         this.lifecycle(state.pendingDiscontinuity ? 'restarted' : 'started');
       }
-      const delivered = await this.deliver(entry);
+      const delivered = await this.deliver(entry, playlist.targetDuration);
       if (delivered === 'closed') return;
       ctx.changed();
     }
@@ -186,7 +186,7 @@ export class RenditionTracker {
     };
   }
 
-  private async deliver(entry: MediaEntry): Promise<'sent' | 'gap' | 'closed'> {
+  private async deliver(entry: MediaEntry, targetDuration: number): Promise<'sent' | 'gap' | 'closed'> {
     const { state, ctx } = this;
     const base = {
       stream: ctx.stream,
@@ -194,6 +194,8 @@ export class RenditionTracker {
       session: state.session,
       encoderSequence: entry.sequence,
       duration: entry.duration,
+      // Carried so manifest can fix a target that later, longer segments still fit.
+      ...(Number.isInteger(targetDuration) && targetDuration > 0 ? { targetDuration } : {}),
       uri: entry.uri,
       path: path.resolve(this.playlistDir, entry.uri),
       contentType: contentTypeFor(entry.uri),

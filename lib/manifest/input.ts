@@ -13,6 +13,8 @@ interface TimelinePosition {
   session: string;
   sequence: number;
   duration: number;
+  /** The encoder's EXT-X-TARGETDURATION, when the msg carries it. */
+  targetDuration?: number;
   discontinuity: boolean;
 }
 
@@ -62,6 +64,11 @@ function session(value: unknown, what: string): string {
 
 function wholeNumber(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) bad(`${what} must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function encoderTarget(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 3600) bad(`segment.targetDuration must be whole seconds > 0, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -115,6 +122,7 @@ function readPosition(s: Record<string, unknown>): TimelinePosition {
     session: session(s.session, 'segment.session'),
     sequence: wholeNumber(s.sequence, 'segment.sequence'),
     duration: duration(s.duration),
+    ...(s.targetDuration === undefined ? {} : { targetDuration: encoderTarget(s.targetDuration) }),
     discontinuity: s.discontinuity === true,
   };
 }

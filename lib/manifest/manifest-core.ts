@@ -76,7 +76,7 @@ export class ManifestCore {
   applySegment(s: SegmentInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(s.stream, s.rendition);
     if (s.variant) r.variant = s.variant;
-    const targetDuration = this.targetDurationFor(stream, s.duration);
+    const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
     this.prepareForItem(r, s.session, s.sequence, s.url);
     const skipped = checkOrder(r, s.sequence, s.url);
     if (Math.round(Number(formatDuration(s.duration))) > targetDuration) {
@@ -101,7 +101,7 @@ export class ManifestCore {
 
   applyGap(g: GapInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(g.stream, g.rendition);
-    const targetDuration = this.targetDurationFor(stream, g.duration);
+    const targetDuration = this.targetDurationFor(stream, g.duration, g.targetDuration);
     this.prepareForItem(r, g.session, g.sequence, undefined);
     const skipped = checkOrder(r, g.sequence, undefined);
     const previous = lastEntry(r);
@@ -251,11 +251,15 @@ export class ManifestCore {
     return { stream, r };
   }
 
-  /** Fixed once per stream, identical for every rendition (rfc8216bis §6.2.1, §6.2.4). */
-  private targetDurationFor(stream: StreamState, firstDuration: number): number {
+  /**
+   * Fixed once per stream, identical for every rendition (rfc8216bis §6.2.1, §6.2.4): the configured
+   * value, else the larger of the encoder's own EXT-X-TARGETDURATION and the first segment's
+   * ceiling. The first segment alone is not enough: with a varying GOP it may be the shortest.
+   */
+  private targetDurationFor(stream: StreamState, firstDuration: number, encoderTarget: number | undefined): number {
     stream.targetDuration ??= this.options.targetDuration > 0
       ? this.options.targetDuration
-      : Math.max(1, Math.ceil(Number(formatDuration(firstDuration))));
+      : Math.max(1, encoderTarget ?? 0, Math.ceil(Number(formatDuration(firstDuration))));
     return stream.targetDuration;
   }
 

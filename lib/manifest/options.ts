@@ -10,8 +10,9 @@ export interface ManifestOptions {
   dvr: boolean;
   /**
    * Target duration in whole seconds, fixed for the stream. 0 = choose it from the first segment of
-   * the stream: ceil of its duration. Set it to the encoder's EXT-X-TARGETDURATION when the encoder
-   * cuts segments of varying length, so later longer segments still fit.
+   * the stream: the larger of the encoder's EXT-X-TARGETDURATION it carries and the ceil of its
+   * duration. Set it when the encoder only learns its bound as it goes (ffmpeg raises its target as
+   * longer segments appear), so later longer segments still fit.
    */
   targetDuration: number;
   /**

@@ -89,7 +89,7 @@ describe('hls-watch rendition tracking', () => {
     const [s0, s1] = h.segments();
     assert.ok(s0.payload.equals(a) && s1.payload.equals(b));
     assert.deepEqual(s0.segment, {
-      stream: 'cam', rendition: 'main', session: 's1', encoderSequence: 0, sequence: 0, duration: 2.002,
+      stream: 'cam', rendition: 'main', session: 's1', encoderSequence: 0, sequence: 0, duration: 2.002, targetDuration: 2,
       uri: 'seg_00000.ts', path: path.join(dir, 'seg_00000.ts'), contentType: 'video/mp2t',
       byteLength: a.length, sha256: sha(a), discontinuity: false, programDateTime: '2026-11-23T09:37:27.302Z',
     });

@@ -101,6 +101,19 @@ describe('manifest core: media playlists', () => {
     assert.match(h.text('hi'), /#EXT-X-TARGETDURATION:3\n/);
   });
 
+  it('takes the larger of the encoder\'s EXT-X-TARGETDURATION (segment.targetDuration) and the first segment\'s ceiling', () => {
+    const fromEncoder = new Harness();
+    fromEncoder.apply({ ...segmentMsg({ sequence: 0, duration: 1 }), segment: { ...segmentMsg({ sequence: 0, duration: 1 }).segment, targetDuration: 4 } });
+    assert.equal(fromEncoder.core.targetDuration('demo'), 4);
+    fromEncoder.apply(segmentMsg({ sequence: 1, duration: 3.9 }));
+    assert.match(fromEncoder.text(), /#EXTINF:3\.900,/);
+    const fromSegment = new Harness();
+    fromSegment.apply({ ...segmentMsg({ sequence: 0, duration: 2.5 }), segment: { ...segmentMsg({ sequence: 0, duration: 2.5 }).segment, targetDuration: 1 } });
+    assert.equal(fromSegment.core.targetDuration('demo'), 3, 'an encoder target below its own segment does not shrink it');
+    assert.throws(() => new Harness().apply({ ...segmentMsg({ sequence: 0 }), segment: { ...segmentMsg({ sequence: 0 }).segment, targetDuration: 2.5 } }),
+      (err: RelaycastError) => err.code === 'E_MANIFEST_BAD_SEGMENT' || /targetDuration/.test(err.message));
+  });
+
   it('refuses a segment longer than the target duration with a code, and marks the hole with a discontinuity', () => {
     const h = new Harness();
     h.apply(segmentMsg({ sequence: 0, duration: 2 }));
