@@ -124,6 +124,8 @@ export interface PlaylistMsg {
     mediaSequence?: number;
     discontinuitySequence?: number;
     ended: boolean;
+    /** Set from 1 on: a new playlist after an earlier one of this rendition ended (served at ?presentation=N). */
+    presentation?: number;
   };
   /** The segment whose arrival produced this version (absent for master-only changes). */
   segment?: SegmentInfo;

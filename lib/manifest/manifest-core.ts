@@ -8,7 +8,7 @@ import { RelaycastError } from '../errors';
 import { readGapMsg, readLifecycleMsg, readSegmentMsg, type GapInput, type SegmentInput } from './input';
 import { renderMasterPlaylist } from './master-renderer';
 import { renderMediaPlaylist, requiredVersion, formatDuration } from './media-renderer';
-import { resolveOptions, type ManifestOptions } from './options';
+import { DEFAULT_END_GRACE_TARGET_DURATIONS, resolveOptions, type ManifestOptions } from './options';
 import { chooseProgramDateTime } from './program-date-time';
 import {
   appendEntry, checkOrder, enterSession, hasHistory, lastEntry, newRendition, slideWindow, windowDuration,
@@ -29,6 +29,8 @@ export interface RenderedPlaylist {
   discontinuitySequence?: number;
   /** MSN of the last listed entry (media playlists). */
   lastMsn?: number;
+  /** Media playlists: which presentation (0 = the first; a later one is served at ?presentation=N). */
+  presentation?: number;
   ended: boolean;
 }
 
@@ -45,6 +47,8 @@ interface StreamState {
   targetDuration?: number;
   renditions: Map<string, RenditionState>;
   mediaCache: Map<string, RenderedPlaylist>;
+  /** Each rendition's last finished presentation, rendered once from RenditionState.finished. */
+  finishedCache: Map<string, RenderedPlaylist>;
   masterCache?: RenderedPlaylist;
 }
 
@@ -77,7 +81,7 @@ export class ManifestCore {
     const { stream, r } = this.renditionFor(s.stream, s.rendition);
     if (s.variant) r.variant = s.variant;
     const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
-    this.prepareForItem(r, s.session, s.sequence, s.url);
+    this.prepareForItem(stream, r, s.session, s.sequence, s.url);
     const skipped = checkOrder(r, s.sequence, s.url);
     if (Math.round(Number(formatDuration(s.duration))) > targetDuration) {
       // RFC 8216 §4.3.3.1: listing it would make the playlist invalid, and the target duration may
@@ -102,7 +106,7 @@ export class ManifestCore {
   applyGap(g: GapInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(g.stream, g.rendition);
     const targetDuration = this.targetDurationFor(stream, g.duration, g.targetDuration);
-    this.prepareForItem(r, g.session, g.sequence, undefined);
+    this.prepareForItem(stream, r, g.session, g.sequence, undefined);
     const skipped = checkOrder(r, g.sequence, undefined);
     const previous = lastEntry(r);
     const url = g.url ?? (previous ? siblingUrl(previous.url, g.uri) : undefined);
@@ -126,21 +130,42 @@ export class ManifestCore {
     const { stream, r } = this.renditionFor(event.stream, event.rendition);
     if (event.variant) r.variant = event.variant;
     if (event.event === 'ended') {
-      if (r.ended || r.entries.length === 0) return { stream: event.stream, media: [] };
+      if (r.ended || r.entries.length === 0 || r.endRequestedAt !== undefined) return { stream: event.stream, media: [] };
+      r.endedSession = event.session;
+      if (this.endGraceMs(stream) > 0) {
+        // Held: a player that sees ENDLIST stops for good, and encoders restart within seconds.
+        r.endRequestedAt = this.options.clock();
+        return { stream: event.stream, media: [] };
+      }
       r.ended = true;
       return { stream: event.stream, media: this.rerenderMedia(stream, r) };
     }
-    const reopened = r.ended;
-    r.ended = false;
+    // A start inside the grace continues the playlist: the held ENDLIST is never published.
+    r.endRequestedAt = undefined;
     if (r.currentSession !== event.session) {
       enterSession(r, event.session);
     } else if (event.event === 'restarted') {
       r.lastSourceSequence = undefined;
     }
-    if (hasHistory(r) && (event.event === 'restarted' || reopened)) r.pendingDiscontinuity = true;
-    // Re-opening a finished playlist is the one change RFC 8216 has no word for: a new presentation
-    // on the same URL. Sequences keep rising, so no player can confuse it with the old one.
-    return { stream: event.stream, media: reopened ? this.rerenderMedia(stream, r) : [] };
+    if (hasHistory(r) && event.event === 'restarted') r.pendingDiscontinuity = true;
+    // An ended playlist stays as it is: the next segment opens the next presentation.
+    return { stream: event.stream, media: [] };
+  }
+
+  /** Publishes the ENDLIST of every rendition whose grace has passed since the encoder's ENDLIST. */
+  endDue(now = this.options.clock()): ManifestUpdate[] {
+    const updates: ManifestUpdate[] = [];
+    for (const stream of this.streams.values()) {
+      const media: RenderedPlaylist[] = [];
+      for (const r of stream.renditions.values()) {
+        if (r.endRequestedAt === undefined || now - r.endRequestedAt < this.endGraceMs(stream)) continue;
+        r.endRequestedAt = undefined;
+        r.ended = true;
+        media.push(...this.rerenderMedia(stream, r));
+      }
+      if (media.length > 0) updates.push({ stream: stream.stream, media });
+    }
+    return updates;
   }
 
   /**
@@ -154,6 +179,9 @@ export class ManifestCore {
       for (const r of stream.renditions.values()) {
         if (r.ended || r.entries.length === 0 || r.lastEntryAt === undefined || now - r.lastEntryAt < idleMs) continue;
         r.ended = true;
+        r.endRequestedAt = undefined;
+        // Ended by silence, not by the encoder: the same session may resume (in a new presentation).
+        r.endedSession = undefined;
         media.push(...this.rerenderMedia(stream, r));
       }
       if (media.length > 0) updates.push({ stream: stream.stream, media });
@@ -161,8 +189,26 @@ export class ManifestCore {
     return updates;
   }
 
-  mediaPlaylist(stream: string, rendition: string): RenderedPlaylist | undefined {
-    return this.streams.get(stream)?.mediaCache.get(rendition);
+  /**
+   * A media playlist as served: the current presentation, or (with `presentation`) that one, when
+   * it is the current or the last finished one.
+   */
+  mediaPlaylist(stream: string, rendition: string, presentation?: number): RenderedPlaylist | undefined {
+    const s = this.streams.get(stream);
+    const r = s?.renditions.get(rendition);
+    if (!s || !r) return undefined;
+    if (presentation === undefined || presentation === r.presentation) return s.mediaCache.get(rendition);
+    if (r.finished?.presentation !== presentation) return undefined;
+    let finished = s.finishedCache.get(rendition);
+    if (finished?.presentation !== presentation && s.targetDuration !== undefined) {
+      const f = r.finished;
+      finished = {
+        text: f.text, etag: etagOf(f.text), stream, rendition, targetDuration: s.targetDuration, mediaSequence: f.mediaSequence,
+        discontinuitySequence: f.discontinuitySequence, lastMsn: f.lastMsn, presentation: f.presentation, ended: true,
+      };
+      s.finishedCache.set(rendition, finished);
+    }
+    return finished;
   }
 
   masterPlaylist(stream: string): RenderedPlaylist | undefined {
@@ -198,7 +244,7 @@ export class ManifestCore {
     const parsed = readSnapshot(snapshot);
     this.streams.clear();
     for (const s of parsed.streams) {
-      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map() };
+      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
       for (const r of s.renditions) state.renditions.set(r.rendition, r);
       this.streams.set(s.stream, state);
       for (const r of state.renditions.values()) if (state.targetDuration !== undefined) this.rerenderMedia(state, r);
@@ -220,6 +266,8 @@ export class ManifestCore {
           discontinuitySequence: r.discontinuitySequence,
           gaps: r.entries.filter((e) => e.gap).length,
           ended: r.ended,
+          endPending: r.endRequestedAt !== undefined,
+          presentation: r.presentation,
           session: r.currentSession ?? null,
           lastSegmentAgeMs: r.lastEntryAt === undefined ? null : Math.max(0, now - r.lastEntryAt),
           bandwidth: measured?.peak ?? null,
@@ -240,7 +288,7 @@ export class ManifestCore {
     }
     let stream = this.streams.get(streamId);
     if (!stream) {
-      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map() };
+      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
       this.streams.set(streamId, stream);
     }
     let r = stream.renditions.get(renditionId);
@@ -263,15 +311,45 @@ export class ManifestCore {
     return stream.targetDuration;
   }
 
-  private prepareForItem(r: RenditionState, session: string, sequence: number, url: string | undefined): void {
-    if (r.ended) {
-      if (r.currentSession === session) {
-        throw new RelaycastError('E_MANIFEST_ENDED', `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`);
-      }
-      r.ended = false;
-      if (hasHistory(r)) r.pendingDiscontinuity = true;
+  private prepareForItem(stream: StreamState, r: RenditionState, session: string, sequence: number, url: string | undefined): void {
+    if ((r.ended || r.endRequestedAt !== undefined) && r.endedSession === session) {
+      throw new RelaycastError('E_MANIFEST_ENDED', `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`);
     }
+    // Another session inside the grace: a restart, so the playlist goes on (with a discontinuity).
+    r.endRequestedAt = undefined;
+    if (r.ended) this.openNextPresentation(stream, r);
     enterSession(r, session);
+  }
+
+  /**
+   * RFC 8216 §6.2.1: once ENDLIST is served the playlist must not change. The finished playlist is
+   * kept exactly as served at its URL, and the rendition starts over in a new presentation: a new
+   * playlist at its own URL (?presentation=N, which the master playlist points to), numbered from
+   * 0 like any new playlist. No player can mix the two: one that saw ENDLIST has stopped.
+   */
+  private openNextPresentation(stream: StreamState, r: RenditionState): void {
+    const served = stream.mediaCache.get(r.rendition);
+    if (served) {
+      r.finished = {
+        presentation: r.presentation, text: served.text, mediaSequence: served.mediaSequence ?? 0,
+        discontinuitySequence: served.discontinuitySequence ?? 0, lastMsn: served.lastMsn ?? 0,
+      };
+    }
+    stream.mediaCache.delete(r.rendition);
+    stream.finishedCache.delete(r.rendition);
+    r.presentation += 1;
+    r.entries = [];
+    r.nextMsn = 0;
+    r.discontinuitySequence = 0;
+    r.version = 3;
+    r.ended = false;
+    r.endedSession = undefined;
+    r.pendingDiscontinuity = false;
+  }
+
+  private endGraceMs(stream: StreamState): number {
+    const seconds = this.options.endGraceSeconds ?? DEFAULT_END_GRACE_TARGET_DURATIONS * (stream.targetDuration ?? 0);
+    return seconds * 1000;
   }
 
   private afterAppend(stream: StreamState, r: RenditionState, targetDuration: number): ManifestUpdate {
@@ -290,14 +368,18 @@ export class ManifestCore {
     const last: PlaylistEntry = r.entries[r.entries.length - 1];
     const rendered: RenderedPlaylist = {
       text, etag: etagOf(text), stream: stream.stream, rendition: r.rendition, targetDuration: stream.targetDuration,
-      mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn, ended: r.ended,
+      mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn,
+      presentation: r.presentation, ended: r.ended,
     };
     stream.mediaCache.set(r.rendition, rendered);
     return [rendered];
   }
 
   private rerenderMaster(stream: StreamState): RenderedPlaylist | undefined {
-    const text = renderMasterPlaylist([...stream.renditions.values()], (rendition) => this.options.variantUri(stream.stream, rendition));
+    const text = renderMasterPlaylist([...stream.renditions.values()], (r) => {
+      const uri = this.options.variantUri(stream.stream, r.rendition);
+      return r.presentation > 0 ? `${uri}${uri.includes('?') ? '&' : '?'}presentation=${r.presentation}` : uri;
+    });
     if (text === undefined || stream.masterCache?.text === text || stream.targetDuration === undefined) return undefined;
     stream.masterCache = {
       text, etag: etagOf(text), stream: stream.stream, rendition: null, targetDuration: stream.targetDuration,

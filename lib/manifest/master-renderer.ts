@@ -7,7 +7,7 @@
 import { measureBandwidth } from './bandwidth';
 import type { RenditionState } from './rendition';
 
-export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (rendition: string) => string): string | undefined {
+export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (r: RenditionState) => string): string | undefined {
   const listed = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
   if (listed.length === 0) return undefined;
   const lines = ['#EXTM3U'];
@@ -19,7 +19,7 @@ export function renderMasterPlaylist(renditions: readonly RenditionState[], vari
     if (r.variant?.codecs) attributes.push(`CODECS="${r.variant.codecs}"`);
     if (r.variant?.resolution) attributes.push(`RESOLUTION=${r.variant.resolution.width}x${r.variant.resolution.height}`);
     if (r.variant?.frameRate) attributes.push(`FRAME-RATE=${r.variant.frameRate.toFixed(3)}`);
-    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variantUri(r.rendition));
+    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variantUri(r));
   }
   return lines.join('\n') + '\n';
 }

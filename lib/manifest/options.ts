@@ -26,6 +26,13 @@ export interface ManifestOptions {
    * must then hold `_HLS_msn` requests (rfc8216bis §6.2.5.2).
    */
   blockingReload: boolean;
+  /**
+   * How long the encoder's ENDLIST is held before it is published, in seconds; undefined = 3 ×
+   * the target duration. An encoder that reconnects inside it (OBS does, within seconds) continues
+   * the same playlist with a discontinuity, instead of ending the stream for every viewer: a
+   * player that has seen ENDLIST stops for good. 0 = publish at once.
+   */
+  endGraceSeconds?: number;
   /** Accept only these streams / renditions (empty = any). */
   streams: string[];
   renditions: string[];
@@ -34,6 +41,9 @@ export interface ManifestOptions {
   /** Wall clock in ms; injectable so tests are deterministic. */
   clock: () => number;
 }
+
+/** The grace in target durations when none is configured. */
+export const DEFAULT_END_GRACE_TARGET_DURATIONS = 3;
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
   windowSegments: 6,
@@ -54,6 +64,9 @@ export function resolveOptions(partial: Partial<ManifestOptions> = {}): Manifest
   }
   if (!Number.isInteger(options.targetDuration) || options.targetDuration < 0 || options.targetDuration > 60) {
     throw new RelaycastError('E_MANIFEST_CONFIG', `target duration must be 0 (auto) or whole seconds up to 60, got ${options.targetDuration}`);
+  }
+  if (options.endGraceSeconds !== undefined && !(Number.isFinite(options.endGraceSeconds) && options.endGraceSeconds >= 0 && options.endGraceSeconds <= 3600)) {
+    throw new RelaycastError('E_MANIFEST_CONFIG', `end grace must be seconds between 0 and 3600 (or empty for 3 × target duration), got ${options.endGraceSeconds}`);
   }
   if (options.gapMode !== 'gap' && options.gapMode !== 'discontinuity') {
     throw new RelaycastError('E_MANIFEST_CONFIG', `gap mode must be 'gap' or 'discontinuity', got ${String(options.gapMode)}`);

@@ -49,6 +49,25 @@ export interface RenditionState {
   lastEntryAt?: number;
   /** Order in which renditions appeared, for a stable master playlist. */
   order: number;
+  /**
+   * Which presentation of this rendition the entries belong to. A presentation ends with ENDLIST
+   * and is never changed afterwards; a later session starts the next one, served at its own URL.
+   */
+  presentation: number;
+  /** Wall clock (ms) when the encoder's ENDLIST arrived, while it is held for the grace period. */
+  endRequestedAt?: number;
+  /** The session the encoder ended (its later segments are refused); unset for an idle end. */
+  endedSession?: string;
+  /** The last finished presentation, exactly as it was served, so its URL keeps serving it. */
+  finished?: FinishedPresentation;
+}
+
+export interface FinishedPresentation {
+  presentation: number;
+  text: string;
+  mediaSequence: number;
+  discontinuitySequence: number;
+  lastMsn: number;
 }
 
 const PAST_SESSIONS_KEPT = 32;
@@ -56,7 +75,7 @@ const PAST_SESSIONS_KEPT = 32;
 export function newRendition(stream: string, rendition: string, order: number): RenditionState {
   return {
     stream, rendition, entries: [], nextMsn: 0, discontinuitySequence: 0, ended: false, version: 3,
-    pendingDiscontinuity: false, pastSessions: [], order,
+    pendingDiscontinuity: false, pastSessions: [], order, presentation: 0,
   };
 }
 

@@ -12,6 +12,8 @@ import { sendText } from './playlist-response';
 interface Waiter {
   stream: string;
   rendition: string;
+  /** A later presentation is another playlist: its versions never answer this request. */
+  presentation: number;
   msn: number;
   res: ServerResponse;
   timer: NodeJS.Timeout;
@@ -57,7 +59,7 @@ export class BlockingReloads {
     }
     onBlock();
     const waiter: Waiter = {
-      stream: current.stream, rendition: current.rendition!, msn, res, deliver,
+      stream: current.stream, rendition: current.rendition!, presentation: current.presentation ?? 0, msn, res, deliver,
       timer: setTimeout(() => {
         this.waiters.delete(waiter);
         sendText(res, 503, `segment ${msn} did not appear within 3 × target duration\n`);
@@ -73,7 +75,7 @@ export class BlockingReloads {
   /** A new version of a media playlist: answer every request it satisfies. */
   published(p: RenderedPlaylist): void {
     for (const w of this.waiters) {
-      if (w.stream !== p.stream || w.rendition !== p.rendition) continue;
+      if (w.stream !== p.stream || w.rendition !== p.rendition || w.presentation !== (p.presentation ?? 0)) continue;
       if (!p.ended && (p.lastMsn ?? -1) < w.msn) continue;
       clearTimeout(w.timer);
       this.waiters.delete(w);

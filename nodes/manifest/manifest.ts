@@ -31,6 +31,8 @@ interface ManifestNodeDef extends NodeDef {
   gapMode?: GapMode;
   blockingReload?: boolean;
   idleEndSeconds?: number | string;
+  /** Seconds the encoder's ENDLIST is held; empty = 3 × target duration. */
+  endGraceSeconds?: number | string;
 }
 
 const DEFAULT_PATHS = {
@@ -84,6 +86,7 @@ export = function (RED: NodeAPI) {
         dvr: config.dvr === true,
         gapMode: config.gapMode === 'discontinuity' ? 'discontinuity' : 'gap',
         blockingReload: config.blockingReload === true,
+        endGraceSeconds: config.endGraceSeconds === undefined || config.endGraceSeconds === '' ? undefined : Number(config.endGraceSeconds),
         streams: fixedStream ? [fixedStream] : [],
         renditions: splitList(config.renditions),
         variantUri: (stream, rendition) =>
@@ -138,11 +141,12 @@ export = function (RED: NodeAPI) {
         counters.media += 1;
         const stream = media.stream ?? fixedStream;
         const rendition = media.rendition!;
-        const playlist = core.mediaPlaylist(stream, rendition);
+        const presentation = presentationOf(req);
+        const playlist = presentation === undefined ? undefined : core.mediaPlaylist(stream, rendition, presentation);
         if (!playlist) return notFound(res);
         const directive = blockingReloadDirective(req);
         if (config.blockingReload && directive) {
-          blocking.answer(directive, playlist, () => core.mediaPlaylist(stream, rendition), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
+          blocking.answer(directive, playlist, () => core.mediaPlaylist(stream, rendition, presentation), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
           return true;
         }
         respond(req, res, playlist);
@@ -206,6 +210,8 @@ export = function (RED: NodeAPI) {
           stream: p.stream, rendition: p.rendition,
           ...(p.rendition !== null ? { mediaSequence: p.mediaSequence, discontinuitySequence: p.discontinuitySequence } : {}),
           ended: p.ended,
+          // A later presentation (after an ENDLIST was served) is served at ?presentation=N.
+          ...(p.presentation ? { presentation: p.presentation } : {}),
         },
         ...(segment ? { segment } : {}),
       };
@@ -256,16 +262,16 @@ export = function (RED: NodeAPI) {
 
     showStatus();
 
-    // Idle end: checked once per second; only when configured (0 = off).
+    // Once per second: held ENDLISTs whose grace has passed, and idle end when configured (0 = off).
     const idleEndMs = numberOr(config.idleEndSeconds, 0) * 1000;
-    const idleTimer = idleEndMs > 0 ? setInterval(() => {
+    const idleTimer = setInterval(() => {
       // A throw in a timer would exit Node-RED: report it through the node instead.
-      try { endIdleStreams(); } catch (err) { node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')); }
-    }, 1000) : undefined;
-    idleTimer?.unref();
+      try { endStreams(); } catch (err) { node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')); }
+    }, 1000);
+    idleTimer.unref();
 
-    function endIdleStreams(): void {
-      const updates = core.endIdle(idleEndMs);
+    function endStreams(): void {
+      const updates = [...core.endDue(), ...(idleEndMs > 0 ? core.endIdle(idleEndMs) : [])];
       if (updates.length === 0) return;
       const out: NodeMessage[] = [];
       for (const update of updates) {
@@ -280,7 +286,7 @@ export = function (RED: NodeAPI) {
     }
 
     onCloseAsync(node, async () => {
-      if (idleTimer) clearInterval(idleTimer);
+      clearInterval(idleTimer);
       unregister?.();
       blocking.closeAll();
       await stateFile?.flush();
@@ -290,6 +296,18 @@ export = function (RED: NodeAPI) {
 
   RED.nodes.registerType('relaycast-manifest', ManifestNode);
 };
+
+/**
+ * Which presentation a media request asks for: `?presentation=N` (a later one, linked from the
+ * master once an earlier one ended), 0 without it; undefined (404) when it is not a number.
+ */
+function presentationOf(req: IncomingMessage): number | undefined {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  const value = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('presentation');
+  if (value === null) return 0;
+  return /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}
 
 /** `_HLS_msn` / `_HLS_part` query directives (rfc8216bis §6.2.5.2), or undefined when absent. */
 function blockingReloadDirective(req: IncomingMessage): { msn?: string; part?: string } | undefined {

@@ -87,7 +87,8 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
         assert.deepEqual(errorsOf(violations), [], formatViolations(violations));
         return;
       }
-      const id = `${msg.playlist.stream}/${msg.playlist.rendition}`;
+      // One history per URL: a later presentation has its own (?presentation=N).
+      const id = `${msg.playlist.stream}/${msg.playlist.rendition}${msg.playlist.presentation ? `?presentation=${msg.playlist.presentation}` : ''}`;
       if (!histories.has(id)) histories.set(id, new PlaylistHistory({ requireAbsoluteUris: true }));
       const violations = histories.get(id)!.push(msg.payload);
       assert.deepEqual(errorsOf(violations), [], `${msg.payload}\n${formatViolations(violations)}`);
@@ -311,7 +312,8 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
   });
 
   it('lists failed uploads as EXT-X-GAP and ends with ENDLIST (DVR: a complete VOD with a long Cache-Control)', async () => {
-    const node = await load({ dvr: true });
+    // No grace: the encoder's ENDLIST goes out with it (the grace has its own spec).
+    const node = await load({ dvr: true, endGraceSeconds: 0 });
     await feed(node, [...segs(0, 2), gapMsg({ sequence: 2 }), ...segs(3, 10), lifecycleMsg('ended', { sequence: 9 })]);
     const res = await request(base, '/live/demo/main.m3u8');
     const text = res.body.toString();
@@ -321,6 +323,35 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(text.match(/#EXTINF/g)!.length, 10);
     assert.equal(text.match(/#EXT-X-GAP/g)!.length, 1);
     assert.equal(outputs.at(-1).playlist.ended, true);
+  });
+
+  it('holds the encoder\'s ENDLIST for the grace: a restart inside it continues the playlist with no ENDLIST ever served', async () => {
+    const node = await load({ endGraceSeconds: 30 });
+    await feed(node, [...segs(0, 3), lifecycleMsg('ended', { sequence: 2 }), lifecycleMsg('started', { session: 's2' }), segmentMsg({ session: 's2', sequence: 0 })]);
+    const text = (await request(base, '/live/demo/main.m3u8')).body.toString();
+    assert.ok(!text.includes('#EXT-X-ENDLIST'));
+    assert.match(text, /#EXT-X-DISCONTINUITY\n#EXTINF:2\.000,\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n[^\n]+\/s2\/main\/seg_00000\.ts\n$/);
+    assert.ok(outputs.every((m) => !m.playlist.ended), 'no version with ENDLIST was ever output');
+  });
+
+  it('once ENDLIST is served (grace over) that URL never changes; a later session is a new presentation the master points to', async () => {
+    const node = await load({ endGraceSeconds: 0.2 });
+    await feed(node, [...segs(0, 3), lifecycleMsg('ended', { sequence: 2 })]);
+    await until(() => outputs.some((m) => m.playlist.ended));
+    const finished = await request(base, '/live/demo/main.m3u8');
+    assert.ok(finished.body.toString().endsWith('#EXT-X-ENDLIST\n'));
+    await feed(node, [lifecycleMsg('started', { session: 's2' }), segmentMsg({ session: 's2', sequence: 0 }), segmentMsg({ session: 's2', sequence: 1 })]);
+    const again = await request(base, '/live/demo/main.m3u8');
+    assert.deepEqual(again.body, finished.body, 'the finished playlist is served unchanged');
+    assert.equal(again.headers.etag, finished.headers.etag);
+    const master = (await request(base, '/live/demo/master.m3u8')).body.toString();
+    assert.match(master, /\nmain\.m3u8\?presentation=1\n$/);
+    const next = await request(base, '/live/demo/main.m3u8?presentation=1');
+    assert.equal(next.status, 200);
+    assert.match(next.body.toString(), /#EXT-X-MEDIA-SEQUENCE:0\n/);
+    assert.match(next.body.toString(), /\/s2\/main\/seg_00001\.ts\n$/);
+    assert.equal((await request(base, '/live/demo/main.m3u8?presentation=7')).status, 404);
+    assert.equal(outputs.at(-1).playlist.presentation, 1);
   });
 
   it('holds a blocking reload (_HLS_msn) until the segment is listed; 400 for a far-future msn or a part without msn', async () => {

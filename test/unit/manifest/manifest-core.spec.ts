@@ -27,7 +27,8 @@ class Harness {
 
   record(update: ManifestUpdate): void {
     for (const media of update.media) {
-      const id = `${media.stream}/${media.rendition}`;
+      // One history per URL: a later presentation is served at its own URL (?presentation=N).
+      const id = `${media.stream}/${media.rendition}${media.presentation ? `?presentation=${media.presentation}` : ''}`;
       if (!this.histories.has(id)) this.histories.set(id, new PlaylistHistory({ requireAbsoluteUris: true }));
       const violations = this.histories.get(id)!.push(media.text);
       assert.deepEqual(errorsOf(violations), [], `${id} version:\n${media.text}\n${formatViolations(violations)}`);
@@ -173,7 +174,8 @@ describe('manifest core: media playlists', () => {
   });
 
   it('keeps every segment with DVR and ends with EXT-X-ENDLIST as a complete VOD (no PLAYLIST-TYPE)', () => {
-    const h = new Harness({ dvr: true });
+    // No grace here: the ENDLIST goes out with the encoder's (the grace has its own specs below).
+    const h = new Harness({ dvr: true, endGraceSeconds: 0 });
     for (let i = 0; i < 30; i++) h.apply(segmentMsg({ sequence: i }));
     const update = h.apply(lifecycleMsg('ended', { sequence: 29 }));
     assert.equal(update.media.length, 1);
@@ -201,15 +203,17 @@ describe('manifest core: media playlists', () => {
     assert.deepEqual(h.core.endIdle(10_000), [], 'nothing twice');
   });
 
-  it('re-opens an ended playlist for a new session with sequences still rising', () => {
-    const h = new Harness();
+  it('never re-opens an ended playlist: a new session after ENDLIST is a new presentation, the ended one stays as served', () => {
+    // Before #14 (defect 7) the ended playlist itself was re-opened: a change after ENDLIST.
+    const h = new Harness({ endGraceSeconds: 0 });
     for (let i = 0; i < 8; i++) h.apply(segmentMsg({ sequence: i }));
     h.apply(lifecycleMsg('ended'));
+    const ended = h.text();
     const update = h.core.apply(segmentMsg({ session: 's2', sequence: 0 }));
     const p = parseMediaPlaylist(update.media[0].text);
     assert.equal(p.endList, false);
-    assert.equal(p.segments[p.segments.length - 1].msn, 8);
-    assert.equal(p.segments[p.segments.length - 1].discontinuity, true);
+    assert.equal(update.media[0].presentation, 1);
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, ended);
   });
 
   it('writes EXT-X-MAP (absolute, version 6) for fMP4 and a new MAP after a restart with a new init section', () => {
@@ -357,3 +361,85 @@ describe('manifest core: master playlist from the ts-multi fixture', () => {
     }
   });
 });
+
+describe('manifest core: the encoder\'s ENDLIST, held for a grace period', () => {
+  it('holds ENDLIST for the grace (default 3 × target duration): a restart inside it continues the same playlist with a discontinuity, never an ENDLIST', () => {
+    const h = new Harness();
+    for (let i = 0; i < 4; i++) { h.apply(segmentMsg({ sequence: i })); h.now += 2000; }
+    assert.deepEqual(h.apply(lifecycleMsg('ended', { sequence: 3 })).media, [], 'nothing published when the encoder stops');
+    h.now += 5000;
+    assert.deepEqual(h.core.endDue(), [], 'still inside 3 × 2 s');
+    h.apply(lifecycleMsg('started', { session: 's2' }));
+    const update = h.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    assert.equal(update.media[0].presentation, 0, 'the same playlist, at the same URL');
+    const p = parseMediaPlaylist(h.text());
+    assert.equal(p.endList, false);
+    assert.deepEqual(p.segments.slice(-2).map((e) => [e.msn, e.discontinuity]), [[3, false], [4, true]]);
+    h.now += 60_000;
+    assert.deepEqual(h.core.endDue(), [], 'the held end was cancelled by the restart');
+    assert.ok(!h.text().includes('ENDLIST'));
+  });
+
+  it('publishes ENDLIST once the grace has passed; that playlist never changes again, and a later session is a new presentation the master points to', () => {
+    const h = new Harness({ endGraceSeconds: 4 });
+    for (let i = 0; i < 4; i++) { h.apply(segmentMsg({ sequence: i })); h.now += 2000; }
+    h.apply(lifecycleMsg('ended', { sequence: 3 }));
+    h.now += 3999;
+    assert.deepEqual(h.core.endDue(), []);
+    h.now += 1;
+    const ended = h.core.endDue();
+    for (const u of ended) h.record(u);
+    assert.deepEqual(ended.map((u) => u.media.map((m) => [m.rendition, m.ended, m.presentation])), [[['main', true, 0]]]);
+    const finished = h.core.mediaPlaylist('demo', 'main', 0)!;
+    assert.ok(finished.text.endsWith('#EXT-X-ENDLIST\n'));
+
+    h.apply(lifecycleMsg('started', { session: 's2' }));
+    const update = h.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    assert.equal(update.media[0].presentation, 1);
+    assert.equal(update.media[0].ended, false);
+    const next = parseMediaPlaylist(update.media[0].text);
+    assert.deepEqual(next.segments.map((e) => [e.msn, e.uri, e.discontinuity]), [[0, url('s2', 0), false]], 'a new playlist: only the new session, numbered from 0');
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished.text, 'the finished playlist is unchanged');
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.etag, finished.etag);
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 1)!.text, update.media[0].text);
+    assert.match(h.core.masterPlaylist('demo')!.text, /\nmain\.m3u8\?presentation=1\n/, 'a player loading the master anew gets the new session');
+    for (let i = 1; i < 3; i++) h.apply(segmentMsg({ session: 's2', sequence: i }));
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished.text, 'still unchanged');
+  });
+
+  it('an encoder that resumes the same session after an idle end is listed again, in a new presentation (not E_MANIFEST_ENDED forever)', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.now += 20_000;
+    for (const u of h.core.endIdle(10_000)) h.record(u);
+    assert.ok(h.text().endsWith('#EXT-X-ENDLIST\n'));
+    const finished = h.text();
+    const update = h.apply(segmentMsg({ sequence: 1 }));
+    assert.equal(update.media[0].presentation, 1);
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished);
+  });
+
+  it('with a grace of 0 ends at once, as before', () => {
+    const h = new Harness({ endGraceSeconds: 0 });
+    h.apply(segmentMsg({ sequence: 0 }));
+    const update = h.apply(lifecycleMsg('ended'));
+    assert.equal(update.media[0].ended, true);
+  });
+
+  it('keeps the held end and the finished presentation across a snapshot (redeploy)', () => {
+    const h = new Harness({ endGraceSeconds: 4 });
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.apply(lifecycleMsg('ended'));
+    const restored = new ManifestCore({ clock: () => h.now, endGraceSeconds: 4 });
+    restored.restore(JSON.parse(JSON.stringify(h.core.snapshot())));
+    h.now += 4000;
+    assert.equal(restored.endDue().length, 1, 'the held end survives the redeploy');
+    const finished = restored.mediaPlaylist('demo', 'main', 0)!.text;
+    restored.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    const again = new ManifestCore({ clock: () => h.now, endGraceSeconds: 4 });
+    again.restore(JSON.parse(JSON.stringify(restored.snapshot())));
+    assert.equal(again.mediaPlaylist('demo', 'main', 0)!.text, finished);
+    assert.ok(again.mediaPlaylist('demo', 'main', 1));
+  });
+});
+
