@@ -149,3 +149,33 @@ export function contentTypeFor(fileName: string): string {
   const ext = dot >= 0 ? fileName.slice(dot).toLowerCase() : '';
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
+
+/**
+ * The one id rule for stream and rendition ids, which every node applies: they become path
+ * segments of playlist URLs (manifest) and of object keys (r2-upload), so 1–64 URL-safe characters,
+ * and never "." or "..", which a path would resolve away.
+ */
+export const ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value) && value !== '.' && value !== '..';
+}
+
+/** A folder or file name as an id that follows the rule (hls-watch names renditions after them). */
+export function toId(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._~-]/g, '_').slice(0, 64);
+  return isId(cleaned) ? cleaned : '_';
+}
+
+/** Longest segment a msg may carry, in seconds. */
+export const MAX_SEGMENT_SECONDS = 3600;
+
+/**
+ * The one duration rule for segments and gaps: seconds > 0 and at most MAX_SEGMENT_SECONDS. An
+ * EXTINF:0 entry cannot be played or listed (it would make a player spin), so hls-watch refuses it
+ * at the source instead of r2-upload storing what manifest then refuses.
+ */
+export function isSegmentDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_SEGMENT_SECONDS;
+}
+

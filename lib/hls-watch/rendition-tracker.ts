@@ -4,7 +4,7 @@
  * becomes an error plus a `gap` msg). Detects encoder restarts and EXT-X-ENDLIST.
  */
 import path from 'node:path';
-import { contentTypeFor, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { contentTypeFor, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
 import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
@@ -134,6 +134,11 @@ export class RenditionTracker {
         state.started = true;
         this.lifecycle(state.pendingDiscontinuity ? 'restarted' : 'started');
       }
+      if (!isSegmentDuration(entry.duration)) {
+        this.refuseEntry(entry);
+        ctx.changed();
+        continue;
+      }
       const delivered = await this.deliver(entry, playlist.targetDuration);
       if (delivered === 'closed') return;
       ctx.changed();
@@ -244,6 +249,21 @@ export class RenditionTracker {
     this.emittedSegments += 1;
     ctx.emit(msg);
     return 'sent';
+  }
+
+  /**
+   * A listed entry the contract does not allow (EXTINF:0, or longer than an hour): reported and
+   * skipped, never sent on (r2-upload would store what manifest then refuses). It keeps no
+   * Relaycast sequence; what follows is marked as a discontinuity, as after any hole.
+   */
+  private refuseEntry(entry: MediaEntry): void {
+    const { state, ctx } = this;
+    state.lastEncoderSequence = entry.sequence;
+    state.lastUri = entry.uri;
+    state.lastFile = null;
+    state.pendingDiscontinuity = true;
+    ctx.error(new RelaycastError('E_SEGMENT_BAD_DURATION',
+      `${ctx.stream}/${ctx.rendition}: ${entry.uri} is listed with EXTINF ${entry.duration}, outside (0, ${MAX_SEGMENT_SECONDS}] s; not delivered`));
   }
 
   private decorate(segment: Partial<SegmentInfo>, entry: MediaEntry): void {

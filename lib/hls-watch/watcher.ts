@@ -11,7 +11,7 @@ import { existsSync, watch, type FSWatcher as FSWatcher_ } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { CONTENT_TYPES } from '../contracts';
+import { CONTENT_TYPES, isId } from '../contracts';
 import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
@@ -104,6 +104,8 @@ export class HlsWatcher {
   constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
     if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
     if (!options.stream) throw new RelaycastError('E_CONFIG', 'hls-watch needs a stream id');
+    // The contract's id rule: manifest and r2-upload would refuse every msg of this stream.
+    if (!isId(options.stream)) throw new RelaycastError('E_CONFIG', `stream id must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(options.stream)}`);
     this.target = path.resolve(options.path);
     this.root = /\.m3u8$/i.test(this.target) ? path.dirname(this.target) : this.target;
     this.options = {

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { PlaylistMsg, SegmentInfo } from '../../lib/contracts';
+import { isId, type PlaylistMsg, type SegmentInfo } from '../../lib/contracts';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import {
   ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri,
@@ -220,7 +220,8 @@ export = function (RED: NodeAPI) {
     /** A rendition named like the master or health path (e.g. "master") could never be fetched. */
     function refuseShadowedRendition(msg: { segment?: { stream?: unknown; rendition?: unknown } }): void {
       const { stream, rendition } = msg.segment ?? {};
-      if (typeof stream !== 'string' || typeof rendition !== 'string' || !/^[A-Za-z0-9._~-]{1,64}$/.test(stream + rendition)) return;
+      // Ids that break the contract's rule are refused by the core with their own code.
+      if (!isId(stream) || !isId(rendition)) return;
       const mediaPath = paths.media.fill({ ...streamValues(stream), rendition });
       if (paths.master.match(mediaPath) || paths.health.match(mediaPath)) {
         throw new RelaycastError('E_MANIFEST_BAD_ID', `rendition ${rendition} would be served at ${mediaPath}, which is the master or health path`);

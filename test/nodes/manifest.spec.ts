@@ -297,6 +297,17 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(statuses.at(-1).fill, 'green');
   });
 
+  it('refuses a rendition that its master or health path would shadow, whatever the length of the ids', async () => {
+    const node = await load();
+    // Before #14 the check tested stream + rendition as one id, so it was skipped past 64 characters.
+    for (const stream of ['demo', 's'.repeat(60)]) {
+      const before = caught.length;
+      node.receive(segmentMsg({ stream, rendition: 'master', sequence: 0 }));
+      await until(() => caught.length > before);
+      assert.equal(caught.at(-1).error.code, 'E_MANIFEST_BAD_ID', stream);
+    }
+  });
+
   it('refuses a second manifest node on the same path, and still serves the first', async () => {
     const node = await load({}, [{ id: 'm2', type: 'relaycast-manifest', z: 't1', name: '', wires: [[]] }]);
     const errors: string[] = [];

@@ -78,6 +78,16 @@ describe('hls-watch rendition tracking', () => {
   });
   afterEach(() => cleanup());
 
+  it('refuses a listed segment the contract does not allow (EXTINF:0) with a code, and marks the break with a discontinuity', async () => {
+    const h = new Harness(dir);
+    h.segment('seg_00000.ts');
+    h.segment('seg_00001.ts');
+    h.segment('seg_00002.ts');
+    await h.publish(0, [e('seg_00000.ts', 2), e('seg_00001.ts', 0), e('seg_00002.ts', 2)]);
+    assert.deepEqual(h.segments().map((m) => [m.segment.uri, m.segment.sequence, m.segment.discontinuity]), [['seg_00000.ts', 0, false], ['seg_00002.ts', 1, true]]);
+    assert.deepEqual(h.errors.map((x) => x.err.code), ['E_SEGMENT_BAD_DURATION']);
+  });
+
   it('emits started, then each listed segment once, in order, with exact durations, bytes and SHA-256', async () => {
     const h = new Harness(dir);
     const a = h.segment('seg_00000.ts');

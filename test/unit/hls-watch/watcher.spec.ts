@@ -67,6 +67,13 @@ describe('hls-watch watcher (core, demo encoder)', () => {
     assert.ok(w.statuses.some((s) => s.state === 'waiting'));
   });
 
+  it('refuses a stream id outside the contract\'s id rule at once (E_CONFIG), before watching anything', () => {
+    for (const stream of ['has space', 'x'.repeat(65), '..']) {
+      assert.throws(() => new HlsWatcher({ path: dir, stream }, { onMessage: () => undefined, onError: () => undefined }),
+        (err: { code?: string }) => err.code === 'E_CONFIG', stream);
+    }
+  });
+
   it('a second watcher with the first one\'s saved state resumes mid-stream: no duplicates, no losses', async () => {
     const out = path.join(dir, 'out');
     mkdirSync(out);
