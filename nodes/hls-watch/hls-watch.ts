@@ -7,10 +7,11 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { RelaycastError } from '../../lib/errors';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
-import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
+import { configNumber } from '../../lib/config-number';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 
 interface HlsWatchDef extends NodeDef {
   path: string;
@@ -56,6 +57,20 @@ export = function (RED: NodeAPI) {
       }
     };
 
+    // Checked once, at deploy (lib/config-number.ts): a bad number stops the node with E_CONFIG.
+    let numbers: { pollInterval: number; maxSegmentBytes: number; segmentWaitMs: number } | undefined;
+    let configError: RelaycastError | undefined;
+    try {
+      numbers = {
+        pollInterval: configNumber(config.pollInterval, { field: 'Poll interval (ms)', code: 'E_CONFIG', fallback: 250, min: 10, max: 60_000 }),
+        maxSegmentBytes: Math.round(configNumber(config.maxSegmentMB, { field: 'Max segment (MiB)', code: 'E_CONFIG', fallback: 64, min: 0.001, max: 4096 }) * 1024 * 1024),
+        segmentWaitMs: configNumber(config.segmentWait, { field: 'Wait for file (ms)', code: 'E_CONFIG', fallback: 3000, min: 1, max: 600_000 }),
+      };
+    } catch (err) {
+      configError = toRelaycastError(err, 'E_CONFIG');
+    }
+    if (!configError && (!config.path || !config.stream)) configError = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
+
     const create = (): HlsWatcher =>
       new HlsWatcher(
         {
@@ -63,9 +78,7 @@ export = function (RED: NodeAPI) {
           stream: config.stream,
           renditions: config.renditions && config.renditions.trim() !== 'all' ? config.renditions.split(',') : [],
           usePolling: config.usePolling === true,
-          pollInterval: positiveNumber(config.pollInterval, 250),
-          maxSegmentBytes: Math.round(positiveNumber(config.maxSegmentMB, 64) * 1024 * 1024),
-          segmentWaitMs: positiveNumber(config.segmentWait, 3000),
+          ...numbers!,
           stateStore: store,
         },
         {
@@ -77,6 +90,7 @@ export = function (RED: NodeAPI) {
       );
 
     const start = async (): Promise<void> => {
+      if (configError) throw configError;
       if (watcher) return;
       watcher = create();
       await watcher.start();
@@ -88,8 +102,8 @@ export = function (RED: NodeAPI) {
       await current?.close();
     };
 
-    if (!config.path || !config.stream) {
-      const err = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
+    if (configError) {
+      const err = configError;
       node.status({ fill: 'red', shape: 'ring', text: err.code });
       node.error(err, { topic: 'error', payload: { code: err.code, message: err.message } } as unknown as NodeMessage);
     } else {

@@ -12,6 +12,7 @@ import {
   ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri,
   type GapMode, type ManifestUpdate, type PathTemplate, type RenderedPlaylist,
 } from '../../lib/manifest';
+import { configNumber } from '../../lib/config-number';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { registerRoutes, type Middleware } from './http-dispatcher';
 import { BlockingReloads } from './blocking-reload';
@@ -51,7 +52,7 @@ interface Counters {
 }
 
 const splitList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-const numberOr = (value: unknown, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
+const CODE = 'E_MANIFEST_CONFIG';
 
 export = function (RED: NodeAPI) {
   const settings = RED.settings as unknown as {
@@ -72,6 +73,7 @@ export = function (RED: NodeAPI) {
     const streamValues = (stream: string) => (fixedStream ? { stream: fixedStream } : { stream });
 
     let core: ManifestCore;
+    let idleEndMs = 0;
     let paths: { master: PathTemplate; media: PathTemplate; health: PathTemplate };
     try {
       const needStream = fixedStream ? [] : (['stream'] as const);
@@ -80,13 +82,17 @@ export = function (RED: NodeAPI) {
         media: compilePathTemplate(config.mediaPath || DEFAULT_PATHS.media, 'media', [...needStream, 'rendition']),
         health: compilePathTemplate(config.healthPath || DEFAULT_PATHS.health, 'health', []),
       };
+      idleEndMs = configNumber(config.idleEndSeconds, { field: 'End after idle', code: CODE, fallback: 0, min: 0, max: 86_400 }) * 1000;
       core = new ManifestCore({
-        windowSegments: numberOr(config.windowSegments, 6),
-        targetDuration: numberOr(config.targetDuration, 0),
+        windowSegments: configNumber(config.windowSegments, { field: 'Window', code: CODE, fallback: 6, min: 3, max: 10_000, integer: true }),
+        targetDuration: configNumber(config.targetDuration, { field: 'Target duration', code: CODE, fallback: 0, min: 0, max: 60, integer: true }),
         dvr: config.dvr === true,
         gapMode: config.gapMode === 'discontinuity' ? 'discontinuity' : 'gap',
         blockingReload: config.blockingReload === true,
-        endGraceSeconds: config.endGraceSeconds === undefined || config.endGraceSeconds === '' ? undefined : Number(config.endGraceSeconds),
+        // Empty = 3 × target duration (the core's default), so no fallback number here.
+        endGraceSeconds: config.endGraceSeconds === undefined || config.endGraceSeconds === ''
+          ? undefined
+          : configNumber(config.endGraceSeconds, { field: 'End grace', code: CODE, fallback: 0, min: 0, max: 3600 }),
         streams: fixedStream ? [fixedStream] : [],
         renditions: splitList(config.renditions),
         variantUri: (stream, rendition) =>
@@ -264,7 +270,6 @@ export = function (RED: NodeAPI) {
     showStatus();
 
     // Once per second: held ENDLISTs whose grace has passed, and idle end when configured (0 = off).
-    const idleEndMs = numberOr(config.idleEndSeconds, 0) * 1000;
     const idleTimer = setInterval(() => {
       // A throw in a timer would exit Node-RED: report it through the node instead.
       try { endStreams(); } catch (err) { node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')); }

@@ -7,7 +7,8 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
-import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
+import { configNumber } from '../../lib/config-number';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
 import { StatusReporter } from './status-reporter';
@@ -25,6 +26,8 @@ interface R2UploadDef extends NodeDef {
   keepAll?: boolean;
   keepSegments?: number | string;
 }
+
+const CODE = 'E_UPLOAD_CONFIG';
 
 /** How often due deletions are looked for (cheap: an in-memory scan, no request unless one is due). */
 const SWEEP_INTERVAL_MS = 1000;
@@ -47,16 +50,19 @@ export = function (RED: NodeAPI) {
         store,
         publicBaseUrl: settings.publicBaseUrl,
         keyPrefix: settings.keyPrefix,
-        concurrency: Math.floor(positiveNumber(config.concurrency, 4)),
-        maxAttempts: Math.floor(positiveNumber(config.maxAttempts, 5)),
-        attemptTimeoutMs: positiveNumber(config.attemptTimeout, 10) * 1000,
+        concurrency: configNumber(config.concurrency, { field: 'Parallel', code: CODE, fallback: 4, min: 1, max: 64, integer: true }),
+        maxAttempts: configNumber(config.maxAttempts, { field: 'Attempts', code: CODE, fallback: 5, min: 1, max: 20, integer: true }),
+        attemptTimeoutMs: configNumber(config.attemptTimeout, { field: 'Timeout', code: CODE, fallback: 10, min: 0.1, max: 600 }) * 1000,
         segmentCacheControl: config.segmentCacheControl || undefined,
         objectCacheControl: config.objectCacheControl || undefined,
         // Absent in flows saved before the option existed: keep checking, as they did.
         verifyEtag: config.verifyEtag !== false,
-        maxQueuedJobs: Math.floor(positiveNumber(config.maxQueue, 256)),
-        maxQueuedBytes: positiveNumber(config.maxQueueMB, 256) * 1024 * 1024,
-        retention: { keepAll: config.keepAll === true, keepSegments: Math.floor(positiveNumber(config.keepSegments, 12)) },
+        maxQueuedJobs: configNumber(config.maxQueue, { field: 'Backlog', code: CODE, fallback: 256, min: 1, max: 100_000, integer: true }),
+        maxQueuedBytes: configNumber(config.maxQueueMB, { field: 'Backlog MB', code: CODE, fallback: 256, min: 1, max: 65_536 }) * 1024 * 1024,
+        retention: {
+          keepAll: config.keepAll === true,
+          keepSegments: configNumber(config.keepSegments, { field: 'Keep', code: CODE, fallback: 12, min: 1, max: 100_000, integer: true }),
+        },
         redact,
         reportError: (err) => node.error(err),
       });
@@ -98,7 +104,9 @@ export = function (RED: NodeAPI) {
       clearInterval(sweepTimer);
       // Leave a margin inside Node-RED's own close timeout (15 s unless configured).
       let nodeCloseTimeout = 15_000;
-      try { nodeCloseTimeout = positiveNumber((RED.settings as unknown as { nodeCloseTimeout?: number }).nodeCloseTimeout, 15_000); } catch { /* unset */ }
+      try {
+        nodeCloseTimeout = configNumber((RED.settings as unknown as { nodeCloseTimeout?: unknown }).nodeCloseTimeout, { field: 'nodeCloseTimeout', code: CODE, fallback: 15_000, min: 1, max: 3_600_000 });
+      } catch { /* a setting, not this node's field: keep Node-RED's default */ }
       try {
         await uploader?.close(Math.max(1000, nodeCloseTimeout - 3000));
       } finally {

@@ -152,6 +152,18 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     }
   });
 
+  it('refuses a bad number in its config at deploy (E_UPLOAD_CONFIG, red status), instead of running with a default', async () => {
+    // Before #14 a concurrency of -3 silently ran at 4.
+    await helper.load([bucketNode, uploadNode] as never, flow(s3, {}, { concurrency: -3 }), credentials);
+    const caught = collect('caught', 1);
+    helper.getNode('u1').receive(syntheticSegmentMsg(0, 1000, { session: 'bad-config' }) as never);
+    const [error] = await caught;
+    assert.equal((error.error as { code: string }).code, 'E_UPLOAD_CONFIG');
+    assert.match((error.error as { message: string }).message, /Parallel/);
+    const statusSpy = helper.getNode('u1').status as unknown as { getCalls(): Array<{ args: Array<{ fill?: string }> }> };
+    assert.equal(statusSpy.getCalls().at(-1)?.args[0].fill, 'red');
+  });
+
   it('a missing bucket fails at once: E_UPLOAD_NO_BUCKET to Catch, a gap msg downstream, red status', async () => {
     await helper.load([bucketNode, uploadNode] as never, flow(s3, { bucket: 'missing-bucket' }), credentials);
     const gaps = collect('out', 1);
