@@ -99,7 +99,9 @@ export class ManifestCore {
       programDateTime: chooseProgramDateTime(previous, s.programDateTime, discontinuity, this.options.clock()),
       initUrl: s.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
       byteLength: s.byteLength, session: s.session, sourceSequence: s.sequence,
+      ...(s.key !== undefined ? { key: s.key } : {}),
     }, this.options.clock());
+    if (s.key !== undefined) this.options.listings?.list(s.key);
     return this.afterAppend(stream, r, targetDuration);
   }
 
@@ -245,7 +247,12 @@ export class ManifestCore {
     this.streams.clear();
     for (const s of parsed.streams) {
       const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
-      for (const r of s.renditions) state.renditions.set(r.rendition, r);
+      for (const r of s.renditions) {
+        state.renditions.set(r.rendition, r);
+        // What a restored playlist serves is listed again at once, before r2-upload's next sweep.
+        for (const e of r.entries) if (e.key !== undefined) this.options.listings?.list(e.key);
+        for (const key of r.finished?.keys ?? []) this.options.listings?.list(key);
+      }
       this.streams.set(s.stream, state);
       for (const r of state.renditions.values()) if (state.targetDuration !== undefined) this.rerenderMedia(state, r);
       this.rerenderMaster(state);
@@ -329,11 +336,18 @@ export class ManifestCore {
    */
   private openNextPresentation(stream: StreamState, r: RenditionState): void {
     const served = stream.mediaCache.get(r.rendition);
+    const previous = r.finished;
     if (served) {
+      // Its segments stay listed while it is served; the one it replaces lets go of its own.
       r.finished = {
         presentation: r.presentation, text: served.text, mediaSequence: served.mediaSequence ?? 0,
         discontinuitySequence: served.discontinuitySequence ?? 0, lastMsn: served.lastMsn ?? 0,
+        keys: r.entries.flatMap((e) => (e.key !== undefined ? [e.key] : [])), durationSec: windowDuration(r.entries),
       };
+    }
+    if (previous?.keys && previous !== r.finished) {
+      const until = this.options.clock() + 2 * (previous.durationSec ?? 0) * 1000;
+      for (const key of previous.keys) this.options.listings?.unlist(key, until);
     }
     stream.mediaCache.delete(r.rendition);
     stream.finishedCache.delete(r.rendition);
@@ -353,7 +367,13 @@ export class ManifestCore {
   }
 
   private afterAppend(stream: StreamState, r: RenditionState, targetDuration: number): ManifestUpdate {
-    if (!this.options.dvr) slideWindow(r, this.options.windowSegments, targetDuration);
+    if (!this.options.dvr) {
+      const left = slideWindow(r, this.options.windowSegments, targetDuration);
+      // RFC 8216 §6.2.2: available for its duration plus that of the playlist that held it.
+      const heldMs = windowDuration(r.entries) * 1000;
+      const now = this.options.clock();
+      for (const e of left) if (e.key !== undefined) this.options.listings?.unlist(e.key, now + heldMs + 2 * e.duration * 1000);
+    }
     const media = this.rerenderMedia(stream, r);
     const master = this.rerenderMaster(stream);
     return { stream: stream.stream, media, master };

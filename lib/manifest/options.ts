@@ -1,5 +1,6 @@
 /** Configuration of the playlist core, with the defaults the node editor offers. */
 import { RelaycastError } from '../errors';
+import type { ListingReporter } from '../playlist-listings';
 
 export type GapMode = 'gap' | 'discontinuity';
 
@@ -33,6 +34,8 @@ export interface ManifestOptions {
    * player that has seen ENDLIST stops for good. 0 = publish at once.
    */
   endGraceSeconds?: number;
+  /** Told which stored objects the playlists list and when one leaves (r2-upload's cleanup asks). */
+  listings?: ListingReporter;
   /** Accept only these streams / renditions (empty = any). */
   streams: string[];
   renditions: string[];

@@ -24,6 +24,8 @@ export interface PlaylistEntry {
   byteLength?: number;
   session: string;
   sourceSequence: number;
+  /** Object key of the stored segment (r2-upload sets it), reported to PlaylistListings. */
+  key?: string;
 }
 
 export interface RenditionState {
@@ -68,6 +70,9 @@ export interface FinishedPresentation {
   mediaSequence: number;
   discontinuitySequence: number;
   lastMsn: number;
+  /** Object keys it lists (they stay listed while it is served), and how long it lasts. */
+  keys?: string[];
+  durationSec?: number;
 }
 
 const PAST_SESSIONS_KEPT = 32;
@@ -142,14 +147,14 @@ export function windowDuration(entries: readonly PlaylistEntry[]): number {
  * 3 × target duration (RFC 8216 §6.2.2). Each dropped DISCONTINUITY raises the discontinuity
  * sequence so every remaining segment keeps its discontinuity number.
  */
-export function slideWindow(r: RenditionState, minSegments: number, targetDuration: number): number {
+export function slideWindow(r: RenditionState, minSegments: number, targetDuration: number): PlaylistEntry[] {
   let total = windowDuration(r.entries);
-  let removed = 0;
+  const removed: PlaylistEntry[] = [];
   while (r.entries.length > minSegments && total - r.entries[0].duration >= 3 * targetDuration) {
     const dropped = r.entries.shift()!;
     total -= dropped.duration;
     if (dropped.discontinuity) r.discontinuitySequence += 1;
-    removed += 1;
+    removed.push(dropped);
   }
   return removed;
 }

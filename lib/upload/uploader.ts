@@ -11,7 +11,9 @@
  * - init sections uploaded once per session and rendition, before the first segment that needs them;
  * - files with a key (playlists …) are uploaded one at a time per key, in order, because a late
  *   older version must never overwrite a newer one;
- * - cleanup from its own index (RetentionIndex), never by listing the bucket;
+ * - cleanup from its own index (RetentionIndex), never by listing the bucket, never of a key a
+ *   playlist still lists (PlaylistListings); the index is saved through `retentionState`, so a
+ *   restart still deletes what the previous run stored;
  * - backpressure: the backlog (taken, not yet released) is bounded by count and bytes; past either
  *   bound a new upload is shed at once (E_UPLOAD_OVERLOADED, released in its place like any
  *   failure, its bytes dropped), so a slow store costs segments, never all of the memory;
@@ -58,6 +60,8 @@ export interface UploaderOptions {
   /** Check the stored object's ETag against the body's MD5; default true. */
   verifyEtag?: boolean;
   retention?: RetentionOptions;
+  /** Where the retention index is kept between runs (r2-upload: a file in userDir). */
+  retentionState?: { load(): unknown; save(value: unknown): void };
   clock?: Clock;
   random?: () => number;
   /** Scrubs secrets from any text the uploader produces (error messages). */
@@ -135,6 +139,7 @@ export class Uploader {
   private readonly redact: (text: string) => string;
   private readonly reportError: (err: RelaycastError) => void;
   private readonly retention: RetentionIndex;
+  private readonly retentionState: UploaderOptions['retentionState'];
   private readonly lanes = new Map<string, Lane>();
   /** init key → upload in progress or done; a failed one is removed so the next segment retries it. */
   private readonly inits = new Map<string, Promise<PutSuccess>>();
@@ -162,6 +167,14 @@ export class Uploader {
     this.redact = options.redact ?? ((text) => text);
     this.reportError = options.reportError ?? (() => undefined);
     this.retention = new RetentionIndex(options.retention ?? {}, options.clock ?? systemClock);
+    this.retentionState = options.retentionState;
+    // A damaged index costs only cleanup (the bucket's lifecycle rule is the safety net): report, go on.
+    try {
+      const saved = this.retentionState?.load();
+      if (saved !== undefined) this.retention.restore(saved);
+    } catch (err) {
+      this.reportError(toRelaycastError(err, 'E_UPLOAD_STATE'));
+    }
     // Every attempt, backoff wait and slot waiter listens to this one signal (each removes its
     // listener when done), so the count legitimately exceeds Node's default warning threshold.
     setMaxListeners(0, this.closeController.signal);
@@ -217,6 +230,7 @@ export class Uploader {
         // The object is stored whatever happens here; a bookkeeping bug must not hold the release.
         try {
           this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
+          this.saveRetention();
         } catch (err) {
           this.reportError(toRelaycastError(err, 'E_UPLOAD_INTERNAL'));
         }
@@ -420,6 +434,10 @@ export class Uploader {
     return this.sweeping;
   }
 
+  private saveRetention(): void {
+    this.retentionState?.save(this.retention.snapshot());
+  }
+
   private async runSweep(): Promise<void> {
     const tried = new Set<string>();
     // Loop: deleting a segment may release its init section, which is then due at once.
@@ -433,6 +451,7 @@ export class Uploader {
           await this.store.delete(key, controller.signal);
           this.counters.deletes += 1;
           this.retention.deleted(key);
+          this.saveRetention();
         } catch {
           this.counters.deleteFailures += 1;
           this.retention.deleteFailed(key);

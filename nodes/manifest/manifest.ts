@@ -13,11 +13,12 @@ import {
   type GapMode, type ManifestUpdate, type PathTemplate, type RenderedPlaylist,
 } from '../../lib/manifest';
 import { configNumber } from '../../lib/config-number';
+import { sharedListings } from '../../lib/playlist-listings';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { registerRoutes, type Middleware } from './http-dispatcher';
 import { BlockingReloads } from './blocking-reload';
 import { sendJson, sendPlaylist, sendText, PLAYLIST_CONTENT_TYPE } from './playlist-response';
-import { StateFile } from './state-file';
+import { StateFile } from '../../lib/json-state-file';
 import type { CorsSettings } from './cors';
 
 interface ManifestNodeDef extends NodeDef {
@@ -53,6 +54,11 @@ interface Counters {
 
 const splitList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const CODE = 'E_MANIFEST_CONFIG';
+/**
+ * How long the segments of a closed manifest node stay protected from r2-upload's cleanup: far
+ * longer than any window needs, since a redeploy lists them again within a second.
+ */
+const RELEASE_HOLD_MS = 10 * 60_000;
 
 export = function (RED: NodeAPI) {
   const settings = RED.settings as unknown as {
@@ -95,6 +101,7 @@ export = function (RED: NodeAPI) {
           : configNumber(config.endGraceSeconds, { field: 'End grace', code: CODE, fallback: 0, min: 0, max: 3600 }),
         streams: fixedStream ? [fixedStream] : [],
         renditions: splitList(config.renditions),
+        listings: sharedListings.forOwner(node.id),
         variantUri: (stream, rendition) =>
           relativeUri(paths.master.fill(streamValues(stream)), paths.media.fill({ ...streamValues(stream), rendition })),
       });
@@ -109,7 +116,7 @@ export = function (RED: NodeAPI) {
 
     // ---- state: restore before serving anything, so no client ever sees a reset ----
     const stateFile = settings.userDir
-      ? StateFile.forNode(settings.userDir, node.id, (err) => node.warn(err.message))
+      ? StateFile.forNode(settings.userDir, 'manifest', node.id, { code: 'E_MANIFEST_STATE', what: 'manifest state', onError: (err) => node.warn(err.message) })
       : undefined;
     if (stateFile) {
       try {
@@ -291,11 +298,15 @@ export = function (RED: NodeAPI) {
       showStatus();
     }
 
-    onCloseAsync(node, async () => {
+    onCloseAsync(node, async (removed) => {
       clearInterval(idleTimer);
       unregister?.();
       blocking.closeAll();
-      await stateFile?.flush();
+      // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.
+      sharedListings.releaseOwner(node.id, Date.now() + RELEASE_HOLD_MS);
+      // Deleted from the flow (not just redeployed): its state means nothing any more.
+      if (removed) await stateFile?.remove();
+      else await stateFile?.flush();
       node.status({});
     });
   }

@@ -8,6 +8,8 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
 import { configNumber } from '../../lib/config-number';
+import { StateFile } from '../../lib/json-state-file';
+import { sharedListings } from '../../lib/playlist-listings';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
@@ -42,6 +44,12 @@ export = function (RED: NodeAPI) {
     let setupError: RelaycastError | undefined;
     const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? emptyCounters());
 
+    // The index of what this node stored, kept across redeploys and restarts so cleanup goes on.
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+    const retentionFile = userDir
+      ? StateFile.forNode(userDir, 'r2-upload', node.id, { code: 'E_UPLOAD_STATE', what: 'the r2-upload index', onError: (err) => node.warn(err.message) })
+      : undefined;
+
     try {
       if (!bucketNode) throw new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
       const store = bucketNode.register(node);
@@ -59,7 +67,10 @@ export = function (RED: NodeAPI) {
         verifyEtag: config.verifyEtag !== false,
         maxQueuedJobs: configNumber(config.maxQueue, { field: 'Backlog', code: CODE, fallback: 256, min: 1, max: 100_000, integer: true }),
         maxQueuedBytes: configNumber(config.maxQueueMB, { field: 'Backlog MB', code: CODE, fallback: 256, min: 1, max: 65_536 }) * 1024 * 1024,
+        retentionState: retentionFile ? { load: () => retentionFile.load(), save: (value) => retentionFile.save(value) } : undefined,
         retention: {
+          // Never delete what a manifest in this process still lists, whatever Keep says.
+          listings: sharedListings,
           keepAll: config.keepAll === true,
           keepSegments: configNumber(config.keepSegments, { field: 'Keep', code: CODE, fallback: 12, min: 1, max: 100_000, integer: true }),
         },
@@ -100,7 +111,7 @@ export = function (RED: NodeAPI) {
       if (outcome.status === 'failed') throw outcome.error;
     }, (err) => status.failed(err.code));
 
-    onCloseAsync(node, async () => {
+    onCloseAsync(node, async (removed) => {
       clearInterval(sweepTimer);
       // Leave a margin inside Node-RED's own close timeout (15 s unless configured).
       let nodeCloseTimeout = 15_000;
@@ -113,6 +124,9 @@ export = function (RED: NodeAPI) {
         bucketNode?.deregister(node);
         status.close();
       }
+      // Deleted from the flow: nothing will read its index again (the bucket's lifecycle rule cleans up).
+      if (removed) await retentionFile?.remove();
+      else await retentionFile?.flush();
     });
   }
 

@@ -308,6 +308,18 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     }
   });
 
+  it('deleting the node from the flow removes its state file (a redeploy keeps it)', async () => {
+    const node = await load();
+    await feed(node, segs(0, 2));
+    const file = path.join(userDir, 'relaycast', 'manifest', 'm1.json');
+    await until(() => existsSync(file));
+    await helper.setFlows(flow() as never, 'full');
+    assert.equal(existsSync(file), true, 'redeployed: kept');
+    wire();
+    await helper.setFlows(flow().filter((n) => (n as { id: string }).id !== 'm1') as never, 'full');
+    assert.equal(existsSync(file), false, 'deleted: removed');
+  });
+
   it('refuses a second manifest node on the same path, and still serves the first', async () => {
     const node = await load({}, [{ id: 'm2', type: 'relaycast-manifest', z: 't1', name: '', wires: [[]] }]);
     const errors: string[] = [];

@@ -1,7 +1,8 @@
 // relaycast-r2-upload and relaycast-r2-bucket in a real Node-RED runtime (node-red-node-test-helper,
 // compiled nodes from dist/), against a real local S3 server process.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Node } from 'node-red';
 import { startFaultProxy } from '../../devtools/fault-proxy';
@@ -162,6 +163,30 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     assert.match((error.error as { message: string }).message, /Parallel/);
     const statusSpy = helper.getNode('u1').status as unknown as { getCalls(): Array<{ args: Array<{ fill?: string }> }> };
     assert.equal(statusSpy.getCalls().at(-1)?.args[0].fill, 'red');
+  });
+
+  it('keeps its index of stored objects in userDir across a redeploy (so cleanup goes on), and drops it when the node is deleted', async () => {
+    const userDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-r2-index-'));
+    try {
+      helper.settings({ userDir });
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, {}, { keepSegments: 1 }), credentials);
+      const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'index-node' }));
+      const outputs = collect('out', msgs.length);
+      for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+      const received = await outputs;
+      await helper.unload(); // closing flushes the index
+      const file = path.join(userDir, 'relaycast', 'r2-upload', 'u1.json');
+      const index = JSON.parse(readFileSync(file, 'utf8')) as { expiring: Array<{ key: string }>; lanes: Array<[string, Array<{ key: string }>]> };
+      const keys = [...index.expiring.map((e) => e.key), ...index.lanes.flatMap(([, entries]) => entries.map((e) => e.key))];
+      assert.deepEqual(keys.sort(), received.map((m) => (m.segment as { key: string }).key).sort());
+      // Deleted from the flow: a full deploy without it closes it with removed = true.
+      await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
+      await helper.setFlows(flow(s3).filter((n) => n.id !== 'u1') as never, 'full');
+      assert.equal(existsSync(file), false);
+    } finally {
+      helper.settings({});
+      rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('a missing bucket fails at once: E_UPLOAD_NO_BUCKET to Catch, a gap msg downstream, red status', async () => {

@@ -5,6 +5,9 @@ import { startFaultProxy, type FaultProxy } from '../../../devtools/fault-proxy'
 import { startLocalS3, type LocalS3 } from '../../../devtools/local-s3';
 import type { SegmentMsg } from '../../../lib/contracts';
 import { Uploader, probeBucket, type UploadOutcome } from '../../../lib/upload';
+import { ManifestCore } from '../../../lib/manifest';
+import { PlaylistListings } from '../../../lib/playlist-listings';
+import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { parseUploadInput } from '../../../lib/upload/input';
 import { fixtureNames, fixtureSegmentMsgs, syntheticSegmentMsg } from './support/fixture-segments';
 import { startForbiddenS3 } from './support/forbidden-s3';
@@ -442,4 +445,46 @@ describe('upload core against a real local S3 server', function () {
     assert.equal(after.status, 'stored');
     await uploader.close(1000);
   });
+
+  it('never deletes a segment the manifest still lists, whatever its own Keep count; deletes what left the window once available long enough', async () => {
+    // Keep 3, but the manifest's window is 10 segments: before #14 r2-upload deleted listed segments.
+    const clock = new FakeClock();
+    const listings = new PlaylistListings();
+    const uploader = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 3, graceMs: 0, listings } });
+    const core = new ManifestCore({ windowSegments: 10, clock: () => clock.now(), listings: listings.forOwner('m1') });
+    for (let i = 0; i < 15; i++) {
+      const msg = syntheticSegmentMsg(i, 1000, { session: 'listed', duration: 2 });
+      const outcome = await uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), () => undefined);
+      const stored = outcome as Extract<UploadOutcome, { kind: 'segment' }>;
+      core.apply({ ...msg, segment: { ...msg.segment, url: stored.object.url, key: stored.object.key } });
+      clock.advance(2000);
+      await uploader.sweep();
+    }
+    clock.advance(10 * 60_000);
+    await uploader.sweep();
+    const listed = parseMediaPlaylist(core.mediaPlaylist('synthetic', 'main')!.text).segments.map((e) => e.uri);
+    assert.equal(listed.length, 10);
+    for (const url of listed) assert.equal((await fetchBytes(url)).status, 200, `${url} is listed, so it must still be there`);
+    const left = [0, 1, 2, 3, 4].map((i) => `${s3.publicBaseUrl}/live/synthetic/listed/main/seg-${String(i).padStart(8, '0')}.ts`);
+    for (const url of left) assert.equal((await fetchBytes(url)).status, 404, `${url} left the window long ago`);
+    await uploader.close(1000);
+  });
+
+  it('keeps its index of stored objects across a restart, so the next run deletes what the previous one stored', async () => {
+    const clock = new FakeClock();
+    let saved: unknown;
+    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const first = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0 }, retentionState: state });
+    const msgs = [0, 1, 2, 3].map((i) => syntheticSegmentMsg(i, 1000, { session: 'restart-index', duration: 2 }));
+    const released = await submitAll(first, msgs);
+    const urls = released.map((r) => storedUrl(r.outcome));
+    await first.close(1000); // a redeploy or a crash: the first run never got to delete anything
+    for (const url of urls) assert.equal((await fetchBytes(url)).status, 200);
+    const second = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0 }, retentionState: state });
+    clock.advance(60_000);
+    await second.sweep();
+    assert.deepEqual(await Promise.all(urls.map(async (u) => (await fetchBytes(u)).status)), [404, 404, 404, 200], 'the newest (kept) one stays');
+    await second.close(1000);
+  });
 });
+

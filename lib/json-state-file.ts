@@ -1,26 +1,38 @@
 /**
- * Persists the manifest state as one JSON file per node, written atomically (temp file + rename,
- * so a crash leaves either the old or the new state, never half of one). Writes are coalesced:
- * while one is in flight only the newest pending state is kept, so a burst of segments costs at
- * most two writes.
+ * Persists a node's state as one JSON file under userDir (manifest's playlists, r2-upload's index
+ * of stored objects), written atomically (temp file + rename, so a crash leaves either the old or
+ * the new state, never half of one). Writes are coalesced: while one is in flight only the newest
+ * pending state is kept, so a burst of changes costs at most two writes.
  */
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RelaycastError } from '../../lib/errors';
+import { RelaycastError } from './errors';
+
+export interface StateFileOptions {
+  /** Code of a file that cannot be read or parsed (e.g. E_MANIFEST_STATE); a failed write adds _WRITE. */
+  code: string;
+  /** What is kept, for messages ("manifest state"). */
+  what: string;
+  onError?: (err: Error) => void;
+}
 
 export class StateFile {
   private pending?: string;
   private writing?: Promise<void>;
-  private failed?: (err: Error) => void;
 
-  constructor(readonly file: string, onError?: (err: Error) => void) {
-    this.failed = onError;
+  constructor(readonly file: string, private readonly options: StateFileOptions) {}
+
+  /** `<userDir>/relaycast/<area>/<node id>.json` */
+  static forNode(userDir: string, area: string, nodeId: string, options: StateFileOptions): StateFile {
+    const safeId = nodeId.replace(/[^A-Za-z0-9._-]/g, '_');
+    return new StateFile(path.join(userDir, 'relaycast', area, `${safeId}.json`), options);
   }
 
-  static forNode(userDir: string, nodeId: string, onError?: (err: Error) => void): StateFile {
-    const safeId = nodeId.replace(/[^A-Za-z0-9._-]/g, '_');
-    return new StateFile(path.join(userDir, 'relaycast', 'manifest', `${safeId}.json`), onError);
+  /** Removes the file (the node was deleted from the flow: its state means nothing any more). */
+  async remove(): Promise<void> {
+    await this.flush();
+    await rm(this.file, { force: true });
   }
 
   /** The saved value, or undefined when there is none. A damaged file is moved aside and reported. */
@@ -30,13 +42,13 @@ export class StateFile {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new RelaycastError('E_MANIFEST_STATE', `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
+      throw new RelaycastError(this.options.code, `cannot read ${this.file}: ${(err as Error).message}`, { cause: err });
     }
     try {
       return JSON.parse(text);
     } catch (err) {
       this.quarantine();
-      throw new RelaycastError('E_MANIFEST_STATE', `${this.file} is not JSON; moved aside`, { cause: err });
+      throw new RelaycastError(this.options.code, `${this.file} is not JSON; moved aside`, { cause: err });
     }
   }
 
@@ -72,7 +84,7 @@ export class StateFile {
           await rm(temp, { force: true }).catch(() => undefined);
           // save() does not await this drain: a reporter that throws must not reject it.
           try {
-            this.failed?.(new RelaycastError('E_MANIFEST_STATE_WRITE', `cannot save manifest state to ${this.file}: ${(err as Error).message}`, { cause: err }));
+            this.options.onError?.(new RelaycastError(`${this.options.code}_WRITE`, `cannot save ${this.options.what} to ${this.file}: ${(err as Error).message}`, { cause: err }));
           } catch { /* nothing left to report to */ }
         }
       }
