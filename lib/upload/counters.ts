@@ -12,6 +12,8 @@ export interface UploadCounters {
   failedAttempts: number;
   /** Attempts made again after a retryable failure. */
   retries: number;
+  /** Hedged twins started for attempts that ran late (each is one more PUT). */
+  hedges: number;
   /** Uploads given up (after the retry budget, or at once when not retryable). */
   failures: number;
   /** Deletions that failed (tried again on the next sweep). */
@@ -27,5 +29,5 @@ export interface UploadCounters {
 }
 
 export function emptyCounters(): UploadCounters {
-  return { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, failures: 0, deleteFailures: 0, inFlight: 0, queued: 0, queuedBytes: 0, shed: 0 };
+  return { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, hedges: 0, failures: 0, deleteFailures: 0, inFlight: 0, queued: 0, queuedBytes: 0, shed: 0 };
 }

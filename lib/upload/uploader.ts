@@ -29,7 +29,8 @@ import { emptyCounters, type UploadCounters } from './counters';
 import { classifyStoreError, type Failure } from './failure';
 import type { ObjectJob, SegmentJob, UploadJob } from './input';
 import { initKey, normalizeKeyPrefix, objectKey, publicUrl, segmentKey } from './keys';
-import type { ObjectStore, PutRequest } from './object-store';
+import type { ObjectStore, PutRequest, PutResult } from './object-store';
+import { PutTimings } from './put-timings';
 import { RetentionIndex, systemClock, type Clock, type RetentionOptions } from './retention';
 import { PrioritySlots } from './slots';
 
@@ -46,8 +47,14 @@ export interface UploaderOptions {
   concurrency?: number;
   /** Attempts per object, first one included; default 5. */
   maxAttempts?: number;
-  /** Deadline of one attempt, ms; default 10000. */
+  /** Deadline of one attempt, ms; default 10000 (the maximum when deadlineAware). */
   attemptTimeoutMs?: number;
+  /**
+   * Deadline-aware attempts (PutTimings): each attempt's deadline follows the recent PUT times
+   * (4 × p95, at least 2 s, at most attemptTimeoutMs) and a late attempt gets a hedged twin
+   * (after 2 × p95, at least 500 ms); the first answer wins. Default false; the node turns it on.
+   */
+  deadlineAware?: boolean;
   backoff?: BackoffOptions;
   /** Cache-Control of media segments and init sections (immutable keys). */
   segmentCacheControl?: string;
@@ -107,6 +114,8 @@ type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, '
   & { attempts: number; retries: number; initUploaded?: boolean };
 
 const noop = (): void => undefined;
+/** An attempt sends at most its PUT and two hedged twins. */
+const MAX_REQUESTS_PER_ATTEMPT = 3;
 const NO_BYTES = Buffer.alloc(0);
 
 /** Bytes a job keeps in memory until it is released: its body and its init section. */
@@ -133,6 +142,8 @@ export class Uploader {
   private readonly segmentCacheControl: string;
   private readonly objectCacheControl: string;
   private readonly verifyEtag: boolean;
+  private readonly deadlineAware: boolean;
+  private readonly timings = new PutTimings();
   private readonly maxQueuedJobs: number;
   private readonly maxQueuedBytes: number;
   private readonly random: () => number;
@@ -161,6 +172,7 @@ export class Uploader {
     this.segmentCacheControl = options.segmentCacheControl || DEFAULT_SEGMENT_CACHE_CONTROL;
     this.objectCacheControl = options.objectCacheControl || DEFAULT_OBJECT_CACHE_CONTROL;
     this.verifyEtag = options.verifyEtag ?? true;
+    this.deadlineAware = options.deadlineAware ?? false;
     this.maxQueuedJobs = Math.max(1, Math.floor(options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS));
     this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
     this.random = options.random ?? Math.random;
@@ -178,6 +190,16 @@ export class Uploader {
     // Every attempt, backoff wait and slot waiter listens to this one signal (each removes its
     // listener when done), so the count legitimately exceeds Node's default warning threshold.
     setMaxListeners(0, this.closeController.signal);
+  }
+
+  /** The deadline the next attempt gets, ms. */
+  get attemptTimeoutMsNow(): number {
+    return this.deadlineAware ? this.timings.attemptTimeoutMs(this.attemptTimeoutMs) : this.attemptTimeoutMs;
+  }
+
+  /** After how long a running attempt gets a hedged twin, ms; undefined when it will not. */
+  get hedgeAfterMs(): number | undefined {
+    return this.deadlineAware ? this.timings.hedgeAfterMs() : undefined;
   }
 
   /** Objects this uploader knows to be in the store (for tests and status). */
@@ -378,13 +400,13 @@ export class Uploader {
       }
       const attemptController = new AbortController();
       let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; attemptController.abort(); }, this.attemptTimeoutMs);
+      const timer = setTimeout(() => { timedOut = true; attemptController.abort(); }, this.attemptTimeoutMsNow);
       const onClose = (): void => attemptController.abort();
       this.closeController.signal.addEventListener('abort', onClose, { once: true });
       attemptsUsed = attempt;
       try {
         this.counters.puts += 1;
-        const result = await this.store.put(put, attemptController.signal);
+        const result = await this.putHedged(put, attemptController.signal);
         if (this.verifyEtag && result.etag !== expectedEtag) {
           throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body `
             + '(an encrypted store, e.g. SSE-KMS, does this: turn off "Verify ETag"; Content-MD5 still guards the body)'), { code: 'E_UPLOAD_VERIFY' });
@@ -412,6 +434,66 @@ export class Uploader {
     error.attempts = attemptsUsed;
     error.reason = failure.code;
     throw error;
+  }
+
+  /**
+   * One attempt: a PUT, plus a hedged twin of it once it runs later than hedgeAfterMs (an
+   * identical PUT of an immutable key is safe to repeat). The first success wins and aborts the
+   * other; the attempt fails only when every request it started has failed. Times the winner.
+   */
+  private putHedged(put: PutRequest, signal: AbortSignal): Promise<PutResult> {
+    const hedgeAfter = this.hedgeAfterMs;
+    return new Promise<PutResult>((resolve, reject) => {
+      const controllers: AbortController[] = [];
+      let running = 0;
+      let settled = false;
+      let firstError: unknown;
+      let hedgeTimer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        settled = true;
+        clearTimeout(hedgeTimer);
+      };
+      const launch = (): void => {
+        const controller = new AbortController();
+        controllers.push(controller);
+        const onAbort = (): void => controller.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        running += 1;
+        const started = performance.now();
+        this.store.put(put, controller.signal).then((result) => {
+          if (settled) return;
+          finish();
+          this.timings.record(performance.now() - started);
+          for (const other of controllers) if (other !== controller) other.abort();
+          resolve(result);
+        }, (err: unknown) => {
+          running -= 1;
+          firstError ??= err;
+          if (settled) return;
+          // A twin failed while another still runs late (a stall): send the next twin at once,
+          // rather than wait for the stalled one's deadline. A failure before any hedge goes to
+          // the retry path at once.
+          if (running > 0 && controllers.length >= 2 && controllers.length < MAX_REQUESTS_PER_ATTEMPT && !signal.aborted) {
+            this.counters.hedges += 1;
+            this.counters.puts += 1;
+            launch();
+            return;
+          }
+          if (running > 0) return;
+          finish();
+          reject(firstError);
+        }).finally(() => signal.removeEventListener('abort', onAbort));
+      };
+      launch();
+      if (hedgeAfter === undefined) return;
+      hedgeTimer = setTimeout(() => {
+        hedgeTimer = undefined;
+        if (settled || signal.aborted) return;
+        this.counters.hedges += 1;
+        this.counters.puts += 1;
+        launch();
+      }, hedgeAfter);
+    });
   }
 
   /** Waits ms unless the uploader is aborted; resolves false when aborted. */

@@ -23,6 +23,7 @@ interface R2UploadDef extends NodeDef {
   segmentCacheControl?: string;
   objectCacheControl?: string;
   verifyEtag?: boolean;
+  deadlineAware?: boolean;
   maxQueue?: number | string;
   maxQueueMB?: number | string;
   keepAll?: boolean;
@@ -65,6 +66,8 @@ export = function (RED: NodeAPI) {
         objectCacheControl: config.objectCacheControl || undefined,
         // Absent in flows saved before the option existed: keep checking, as they did.
         verifyEtag: config.verifyEtag !== false,
+        // On unless turned off: a stalled PUT must not hold its rendition for the whole timeout.
+        deadlineAware: config.deadlineAware !== false,
         maxQueuedJobs: configNumber(config.maxQueue, { field: 'Backlog', code: CODE, fallback: 256, min: 1, max: 100_000, integer: true }),
         maxQueuedBytes: configNumber(config.maxQueueMB, { field: 'Backlog MB', code: CODE, fallback: 256, min: 1, max: 65_536 }) * 1024 * 1024,
         retentionState: retentionFile ? { load: () => retentionFile.load(), save: (value) => retentionFile.save(value) } : undefined,

@@ -486,5 +486,56 @@ describe('upload core against a real local S3 server', function () {
     assert.deepEqual(await Promise.all(urls.map(async (u) => (await fetchBytes(u)).status)), [404, 404, 404, 200], 'the newest (kept) one stays');
     await second.close(1000);
   });
+
+  describe('deadline-aware attempts (timeouts that follow recent PUT times, hedged attempts)', function () {
+    this.timeout(20_000);
+    const warmUp = async (uploader: Uploader, session: string): Promise<void> => {
+      await submitAll(uploader, Array.from({ length: 12 }, (_, i) => syntheticSegmentMsg(i, 1000, { session })));
+    };
+
+    it('starts a second, hedged attempt when one runs late, and the first answer wins (a stalled PUT no longer holds its rendition for the whole timeout)', async () => {
+      // The first PUT of segment 100 stalls for 60 s; the configured timeout is 30 s: only a hedge
+      // can store it before this spec's own 20 s limit.
+      let stalled = 0;
+      const staller = await proxy({ faultRate: 0, stallMs: 60_000, record: true, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000100') && stalled++ === 0 ? 'stall' : null) });
+      const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true });
+      await warmUp(uploader, 'hedge');
+      assert.ok(uploader.hedgeAfterMs !== undefined && uploader.hedgeAfterMs < 30_000, `a hedge delay is known after the warm-up (${uploader.hedgeAfterMs})`);
+      const [r] = await submitAll(uploader, [syntheticSegmentMsg(100, 1000, { session: 'hedge' })]);
+      assert.equal((await fetchBytes(storedUrl(r.outcome))).status, 200);
+      assert.equal(r.outcome.report.attempts, 1, 'one attempt, answered by its hedge');
+      assert.equal(uploader.counters.hedges, 1);
+      assert.equal(staller.requests.filter((q) => q.method === 'PUT' && q.url.includes('seg-00000100')).length, 2);
+      await uploader.close(1000);
+    });
+
+    it('sends the next twin at once when a hedge fails while the first request is still stalled', async () => {
+      let n = 0;
+      const faults = ['stall', '5xx'] as const;
+      const proxied = await proxy({ faultRate: 0, stallMs: 60_000, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000300') ? faults[n++] ?? null : null) });
+      const uploader = uploaderFor(proxied.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true });
+      await warmUp(uploader, 'rehedge');
+      const [r] = await submitAll(uploader, [syntheticSegmentMsg(300, 1000, { session: 'rehedge' })]);
+      assert.equal((await fetchBytes(storedUrl(r.outcome))).status, 200);
+      assert.equal(r.outcome.report.attempts, 1, 'stored within the first attempt');
+      assert.equal(uploader.counters.hedges, 2);
+      await uploader.close(1000);
+    });
+
+    it('bounds each attempt by a small multiple of the recent PUT times (with a floor), not the configured maximum', async () => {
+      // The first two PUTs of segment 200 (the attempt and its hedge) stall; the retry is stored.
+      let stalled = 0;
+      const staller = await proxy({ faultRate: 0, stallMs: 60_000, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000200') && stalled++ < 2 ? 'stall' : null) });
+      const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true, backoff: { baseMs: 10, maxMs: 20 } });
+      assert.equal(uploader.attemptTimeoutMsNow, 30_000, 'no PUT times yet: the configured maximum');
+      await warmUp(uploader, 'adaptive');
+      const adaptive = uploader.attemptTimeoutMsNow;
+      assert.ok(adaptive >= 2000 && adaptive < 30_000, `attempt timeout follows the PUT times: ${adaptive} ms`);
+      const [r] = await submitAll(uploader, [syntheticSegmentMsg(200, 1000, { session: 'adaptive' })]);
+      assert.equal((await fetchBytes(storedUrl(r.outcome))).status, 200);
+      assert.equal(r.outcome.report.attempts, 2, 'the first attempt timed out at the adaptive deadline, the retry stored it');
+      await uploader.close(1000);
+    });
+  });
 });
 
