@@ -20,6 +20,10 @@ export interface StateFileOptions {
 export class StateFile {
   private pending?: string;
   private writing?: Promise<void>;
+  /** Generation of the newest save() call, and of the newest text that is on disk (or failed). */
+  private requested = 0;
+  private settled = 0;
+  private readonly waiters: Array<{ generation: number; resolve: () => void }> = [];
 
   constructor(readonly file: string, private readonly options: StateFileOptions) {}
 
@@ -62,7 +66,19 @@ export class StateFile {
 
   save(value: unknown): void {
     this.pending = JSON.stringify(value);
+    this.requested += 1;
     this.writing ??= this.drain();
+  }
+
+  /**
+   * Saves and resolves once this value (or a newer one) is on disk, so a caller can hold back
+   * what depends on it (manifest serves a playlist version only then). Also resolves when the
+   * write failed: the failure is reported, and holding back for ever would stop the stream.
+   */
+  saveDurably(value: unknown): Promise<void> {
+    this.save(value);
+    const generation = this.requested;
+    return new Promise((resolve) => this.waiters.push({ generation, resolve }));
   }
 
   /** Resolves once everything saved so far is on disk. */
@@ -74,6 +90,7 @@ export class StateFile {
     try {
       while (this.pending !== undefined) {
         const text = this.pending;
+        const generation = this.requested;
         this.pending = undefined;
         const temp = `${this.file}.tmp-${process.pid}`;
         try {
@@ -87,9 +104,19 @@ export class StateFile {
             this.options.onError?.(new RelaycastError(`${this.options.code}_WRITE`, `cannot save ${this.options.what} to ${this.file}: ${(err as Error).message}`, { cause: err }));
           } catch { /* nothing left to report to */ }
         }
+        this.settled = generation;
+        this.wake();
       }
     } finally {
       this.writing = undefined;
     }
+  }
+
+  /** Resolves the waiters whose value is on disk, oldest first (callers rely on that order). */
+  private wake(): void {
+    const due = this.waiters.filter((w) => w.generation <= this.settled);
+    if (due.length === 0) return;
+    this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((w) => w.generation > this.settled));
+    for (const waiter of due) waiter.resolve();
   }
 }

@@ -52,6 +52,18 @@ interface StreamState {
   masterCache?: RenderedPlaylist;
 }
 
+/** Shortest segment the wall-clock floor allows for, ms (see wallClockMediaSequence). */
+const FLOOR_MIN_SEGMENT_MS = 100;
+
+/**
+ * A first media sequence number above any a lost state can have given out: a stream numbered from
+ * 0 (or from an earlier such floor) gains at most one number per segment, and no segment is
+ * shorter than 100 ms, so numbers derived from the wall clock at that rate are always ahead.
+ */
+export function wallClockMediaSequence(nowMs: number): number {
+  return Math.floor(nowMs / FLOOR_MIN_SEGMENT_MS);
+}
+
 function etagOf(text: string): string {
   return `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
 }
@@ -59,6 +71,7 @@ function etagOf(text: string): string {
 export class ManifestCore {
   readonly options: ManifestOptions;
   private readonly streams = new Map<string, StreamState>();
+  private sequenceFloor = 0;
 
   constructor(options: Partial<ManifestOptions> = {}) {
     this.options = resolveOptions(options);
@@ -226,6 +239,17 @@ export class ManifestCore {
     return s ? [...s.renditions.values()].sort((a, b) => a.order - b.order).map((r) => r.rendition) : [];
   }
 
+  /**
+   * After a lost state: every rendition numbers its segments from at least `floor` (ones that
+   * exist but list nothing yet are raised too), so no MSN a player saw before names another segment.
+   */
+  floorSequences(floor: number): void {
+    this.sequenceFloor = Math.max(this.sequenceFloor, floor);
+    for (const s of this.streams.values()) {
+      for (const r of s.renditions.values()) if (r.entries.length === 0) r.nextMsn = Math.max(r.nextMsn, this.sequenceFloor);
+    }
+  }
+
   targetDuration(stream: string): number | undefined {
     return this.streams.get(stream)?.targetDuration;
   }
@@ -301,6 +325,7 @@ export class ManifestCore {
     let r = stream.renditions.get(renditionId);
     if (!r) {
       r = newRendition(streamId, renditionId, stream.renditions.size);
+      r.nextMsn = this.sequenceFloor;
       stream.renditions.set(renditionId, r);
     }
     return { stream, r };

@@ -9,9 +9,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { isId, type PlaylistMsg, type SegmentInfo } from '../../lib/contracts';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import {
-  ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri,
+  DurableView, ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri, wallClockMediaSequence,
   type GapMode, type ManifestUpdate, type PathTemplate, type RenderedPlaylist,
 } from '../../lib/manifest';
+import { inBackground } from '../../lib/background';
 import { configNumber } from '../../lib/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
@@ -123,13 +124,19 @@ export = function (RED: NodeAPI) {
         const saved = stateFile.load();
         if (saved !== undefined) core.restore(saved);
       } catch (err) {
-        // Starting empty resets the sequences players saw; say so loudly and keep the bad file.
+        // Starting empty: say so loudly, keep the bad file, and number from the wall clock, above
+        // anything the lost state can have given out, so no player sees an MSN name another segment.
         if (err instanceof RelaycastError && err.code === 'E_MANIFEST_STATE') stateFile.quarantine();
+        core.floorSequences(wallClockMediaSequence(Date.now()));
         node.error(RED._('manifest.errors.state-lost', { message: (err as Error).message }));
       }
     } else {
       node.warn(RED._('manifest.errors.no-userdir'));
     }
+    // Only versions whose state is on disk are served and sent (see DurableView).
+    const durable = new DurableView(core);
+    durable.takeAll();
+    const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
 
     const blocking = new BlockingReloads();
 
@@ -144,7 +151,7 @@ export = function (RED: NodeAPI) {
       const master = paths.master.match(pathname);
       if (master && acceptsStream(master.stream)) {
         counters.master += 1;
-        const playlist = core.masterPlaylist(master.stream ?? fixedStream);
+        const playlist = durable.masterPlaylist(master.stream ?? fixedStream);
         if (!playlist) return notFound(res);
         respond(req, res, playlist);
         return true;
@@ -155,11 +162,11 @@ export = function (RED: NodeAPI) {
         const stream = media.stream ?? fixedStream;
         const rendition = media.rendition!;
         const presentation = presentationOf(req);
-        const playlist = presentation === undefined ? undefined : core.mediaPlaylist(stream, rendition, presentation);
+        const playlist = presentation === undefined ? undefined : durable.mediaPlaylist(stream, rendition, presentation);
         if (!playlist) return notFound(res);
         const directive = blockingReloadDirective(req);
         if (config.blockingReload && directive) {
-          blocking.answer(directive, playlist, () => core.mediaPlaylist(stream, rendition, presentation), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
+          blocking.answer(directive, playlist, () => durable.mediaPlaylist(stream, rendition, presentation), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
           return true;
         }
         respond(req, res, playlist);
@@ -248,7 +255,7 @@ export = function (RED: NodeAPI) {
         return;
       }
       const renditions = streams.reduce((n, s) => n + core.renditionIds(s).length, 0);
-      const ended = streams.every((s) => core.renditionIds(s).every((r) => core.mediaPlaylist(s, r)?.ended));
+      const ended = streams.every((s) => core.renditionIds(s).every((r) => durable.mediaPlaylist(s, r)?.ended));
       node.status(ended
         ? { fill: 'grey', shape: 'dot', text: 'manifest.status.ended' }
         : { fill: 'green', shape: 'dot', text: RED._('manifest.status.live', { renditions }) });
@@ -259,10 +266,14 @@ export = function (RED: NodeAPI) {
       let update: ManifestUpdate;
       try {
         update = core.apply(msg);
-      } finally {
+      } catch (err) {
         // Even a refused msg can move state (a refused over-long segment marks a discontinuity).
-        stateFile?.save(core.snapshot());
+        await persist();
+        throw err;
       }
+      // Served and sent only once on disk: a crash can then never hand its MSNs to other segments.
+      await persist();
+      durable.take(update);
       const incoming = msg as unknown as { topic?: string; segment?: SegmentInfo };
       const segment = incoming.topic === 'segment' ? incoming.segment : undefined;
       const out: NodeMessage[] = update.media.map((p) => playlistMsg(p, segment) as unknown as NodeMessage);
@@ -278,22 +289,23 @@ export = function (RED: NodeAPI) {
 
     // Once per second: held ENDLISTs whose grace has passed, and idle end when configured (0 = off).
     const idleTimer = setInterval(() => {
-      // A throw in a timer would exit Node-RED: report it through the node instead.
-      try { endStreams(); } catch (err) { node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')); }
+      // A failure in a timer would exit Node-RED: report it through the node instead.
+      inBackground(endStreams, (err) => node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')));
     }, 1000);
     idleTimer.unref();
 
-    function endStreams(): void {
+    async function endStreams(): Promise<void> {
       const updates = [...core.endDue(), ...(idleEndMs > 0 ? core.endIdle(idleEndMs) : [])];
       if (updates.length === 0) return;
+      await persist();
       const out: NodeMessage[] = [];
       for (const update of updates) {
+        durable.take(update);
         for (const p of update.media) {
           blocking.published(p);
           out.push(playlistMsg(p, undefined) as unknown as NodeMessage);
         }
       }
-      stateFile?.save(core.snapshot());
       node.send([out]);
       showStatus();
     }

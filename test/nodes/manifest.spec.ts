@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -318,6 +318,25 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     wire();
     await helper.setFlows(flow().filter((n) => (n as { id: string }).id !== 'm1') as never, 'full');
     assert.equal(existsSync(file), false, 'deleted: removed');
+  });
+
+  it('after a corrupt state file, numbers from the wall clock instead of 0 (never reusing an MSN a player saw), keeping the bad file', async () => {
+    const dir = path.join(userDir, 'relaycast', 'manifest');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'm1.json'), '{"format": 1, "streams": [tor');
+    const before = Date.now();
+    // Outputs are not validated here: a first version numbered from n reads, to a validator, as
+    // one whose first n segments were removed.
+    await helper.load([manifestWithRed as never], [
+      { id: 't1', type: 'tab', label: 'manifest' },
+      { id: 'm1', type: 'relaycast-manifest', z: 't1', windowSegments: 6, targetDuration: 0, wires: [[]] },
+    ] as never);
+    helper.getNode('m1').receive(segmentMsg({ sequence: 0 }) as never);
+    await until(async () => (await request(base, '/live/demo/main.m3u8')).status === 200);
+    const text = (await request(base, '/live/demo/main.m3u8')).body.toString();
+    const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
+    assert.ok(msn >= Math.floor(before / 100), `MEDIA-SEQUENCE ${msn} starts from the wall clock`);
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('m1.json.bad-')), 'the bad file is kept aside');
   });
 
   it('refuses a second manifest node on the same path, and still serves the first', async () => {
