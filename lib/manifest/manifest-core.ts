@@ -299,7 +299,6 @@ export class ManifestCore {
           ended: r.ended,
           endPending: r.endRequestedAt !== undefined,
           presentation: r.presentation,
-          session: r.currentSession ?? null,
           lastSegmentAgeMs: r.lastEntryAt === undefined ? null : Math.max(0, now - r.lastEntryAt),
           bandwidth: measured?.peak ?? null,
           averageBandwidth: measured?.average ?? null,

@@ -178,7 +178,8 @@ export = function (RED: NodeAPI) {
         const all = core.health() as Record<string, unknown>;
         const streams = health.stream !== undefined ? (health.stream in all ? { [health.stream]: all[health.stream] } : undefined) : all;
         if (!streams) return notFound(res);
-        sendJson(req, res, 200, { node: node.id, streams, requests: { ...counters } });
+        // Public like the playlists: no node or session ids (they name the flow and the encoder's runs).
+        sendJson(req, res, 200, { streams, requests: { ...counters } });
         return true;
       }
       return false;

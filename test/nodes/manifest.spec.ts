@@ -207,12 +207,14 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(res.headers['cache-control'], 'no-store');
     const health = JSON.parse(res.body.toString());
-    assert.equal(health.node, 'm1');
+    // Public, like the playlists: no node id, no session id (before #14 it exposed both).
+    assert.equal(health.node, undefined);
+    assert.ok(!res.body.toString().includes('m1') && !res.body.toString().includes('"s1"'), res.body.toString());
     const main = health.streams.demo.renditions.main;
     assert.equal(health.streams.demo.targetDuration, 2);
     assert.deepEqual(
       [main.segments, main.windowSeconds, main.mediaSequence, main.lastMediaSequence, main.discontinuitySequence, main.ended, main.session],
-      [6, 12, 2, 7, 0, false, 's1'],
+      [6, 12, 2, 7, 0, false, undefined],
     );
     assert.equal(typeof main.lastSegmentAgeMs, 'number');
     assert.deepEqual(health.requests, { master: 1, media: 1, health: 1, notModified: 0, notFound: 0, blocked: 0 });
@@ -503,7 +505,7 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     (helper.getNode(manifest.id as string) as unknown as AnyNode).receive(segmentMsg({ stream: 'live', sequence: 0 }));
     await until(async () => (await request(base, '/live/live/health.json')).status === 200);
     const health = JSON.parse((await request(base, '/live/live/health.json')).body.toString());
-    assert.equal(health.node, manifest.id);
+    assert.equal(health.node, undefined, 'the public health endpoint names no node');
     assert.equal(health.streams.live.renditions.main.segments, 1);
   });
 });
