@@ -3,7 +3,8 @@
  * segment M is listed, then answered with the full playlist. `_HLS_part` without `_HLS_msn` → 400;
  * M more than two beyond the last listed segment → 400 at once; a wait longer than 3 × target
  * duration → 503; once ENDLIST is present the directives are ignored. This playlist has no parts,
- * so `_HLS_part` with `_HLS_msn` waits for the whole segment M.
+ * so `_HLS_part` with `_HLS_msn` waits for the whole segment M. At most `maxHeld` requests are held
+ * (each is an open socket and a timer): past that a request gets 503 with Retry-After at once.
  */
 import type { ServerResponse } from 'node:http';
 import type { RenderedPlaylist } from '../../lib/manifest';
@@ -20,8 +21,13 @@ interface Waiter {
   deliver: (p: RenderedPlaylist) => void;
 }
 
+/** Held requests per manifest node, by default: far above one per viewer and rendition of a live audience on one Node-RED. */
+export const DEFAULT_MAX_HELD = 10_000;
+
 export class BlockingReloads {
   private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly maxHeld = DEFAULT_MAX_HELD) {}
 
   get size(): number {
     return this.waiters.size;
@@ -55,6 +61,11 @@ export class BlockingReloads {
     }
     if (msn > last + 2) {
       sendText(res, 400, `_HLS_msn ${msn} is more than two segments beyond the last one (${last})\n`);
+      return;
+    }
+    if (this.waiters.size >= this.maxHeld) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(current.targetDuration / 2))));
+      sendText(res, 503, 'too many blocking playlist requests are held; retry shortly\n');
       return;
     }
     onBlock();
