@@ -64,6 +64,8 @@ export interface UploaderOptions {
   maxQueuedJobs?: number;
   /** Backlog bound by the bytes those uploads hold; default 256 MiB. */
   maxQueuedBytes?: number;
+  /** Init sections remembered as stored (one per session and rendition); default 256, oldest forgotten first. */
+  maxCachedInits?: number;
   /** Check the stored object's ETag against the body's MD5; default true. */
   verifyEtag?: boolean;
   retention?: RetentionOptions;
@@ -154,6 +156,7 @@ export class Uploader {
   private readonly lanes = new Map<string, Lane>();
   /** init key → upload in progress or done; a failed one is removed so the next segment retries it. */
   private readonly inits = new Map<string, Promise<PutSuccess>>();
+  private readonly maxCachedInits: number;
   private readonly closeController = new AbortController();
   private readonly inFlightJobs = new Set<Promise<unknown>>();
   private nextPriority = 0;
@@ -172,6 +175,7 @@ export class Uploader {
     this.segmentCacheControl = options.segmentCacheControl || DEFAULT_SEGMENT_CACHE_CONTROL;
     this.objectCacheControl = options.objectCacheControl || DEFAULT_OBJECT_CACHE_CONTROL;
     this.verifyEtag = options.verifyEtag ?? true;
+    this.maxCachedInits = Math.max(1, Math.floor(options.maxCachedInits ?? 256));
     this.deadlineAware = options.deadlineAware ?? false;
     this.maxQueuedJobs = Math.max(1, Math.floor(options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS));
     this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
@@ -200,6 +204,11 @@ export class Uploader {
   /** After how long a running attempt gets a hedged twin, ms; undefined when it will not. */
   get hedgeAfterMs(): number | undefined {
     return this.deadlineAware ? this.timings.hedgeAfterMs() : undefined;
+  }
+
+  /** Init sections currently remembered as stored or being stored. */
+  get cachedInits(): number {
+    return this.inits.size;
   }
 
   /** Objects this uploader knows to be in the store (for tests and status). */
@@ -323,6 +332,8 @@ export class Uploader {
           }, priority - 0.5);
           this.inits.set(iKey, pending);
           pending.catch(() => this.inits.delete(iKey));
+          // Sessions come and go; forgetting the oldest only costs a repeat PUT of an immutable key.
+          while (this.inits.size > this.maxCachedInits) this.inits.delete(this.inits.keys().next().value as string);
         }
         const stored = await pending;
         init = { key: iKey, url: publicUrl(this.publicBaseUrl, iKey), attempts: stored.attempts };

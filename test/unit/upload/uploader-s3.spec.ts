@@ -537,5 +537,25 @@ describe('upload core against a real local S3 server', function () {
       await uploader.close(1000);
     });
   });
+
+  it('keeps a bounded cache of stored init sections (one per session and rendition would grow for ever)', async () => {
+    const uploader = uploaderFor(s3.endpoint, { maxCachedInits: 4 });
+    const init = (n: number) => {
+      const bytes = Buffer.from(`init-${n}`.repeat(40));
+      return { uri: 'init.mp4', path: '/x/init.mp4', bytes, byteLength: bytes.length, sha256: sha256(bytes), contentType: 'video/mp4' };
+    };
+    for (let session = 0; session < 10; session++) {
+      const msg = { ...syntheticSegmentMsg(0, 1000, { session: `inits-${session}` }), init: init(session) };
+      const [r] = await submitAll(uploader, [msg]);
+      assert.equal(r.outcome.status, 'stored');
+      assert.ok(uploader.cachedInits <= 4, `${uploader.cachedInits} init sections cached`);
+    }
+    // An init that fell out of the cache is simply stored again (same key, same bytes) when needed.
+    const again = { ...syntheticSegmentMsg(1, 1000, { session: 'inits-0' }), init: init(0) };
+    const [r] = await submitAll(uploader, [again]);
+    assert.equal(r.outcome.report.initUploaded, true);
+    assert.equal(r.outcome.status, 'stored');
+    await uploader.close(1000);
+  });
 });
 
