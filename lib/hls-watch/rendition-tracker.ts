@@ -150,6 +150,17 @@ export class RenditionTracker {
     }
   }
 
+  /**
+   * The rendition left the encoder's layout (its variant is gone from the master playlist): ended
+   * like an EXT-X-ENDLIST. If it comes back, that is a new playlist after an end: a new session.
+   */
+  endLeft(): void {
+    if (!this.state.started || this.state.ended) return;
+    this.state.ended = true;
+    this.lifecycle('ended');
+    this.ctx.changed();
+  }
+
   private lifecycle(event: LifecycleEvent): void {
     const { state, ctx } = this;
     const msg: LifecycleMsg = {

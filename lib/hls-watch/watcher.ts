@@ -371,13 +371,17 @@ export class HlsWatcher {
     const wanted = this.options.renditions;
     const present = new Set(layout.renditions.map((r) => r.id));
     if (present.size > 0) {
-      // A rendition that is no longer part of the layout stops being followed (its state stays saved).
+      // A rendition that is no longer part of the layout stops being followed (its state stays
+      // saved) and is ended, or manifest would list it in the master for ever.
       for (const [id, t] of this.tracked) {
         if (present.has(id)) continue;
         t.tracker.cancelTimers();
         this.tracked.delete(id);
         this.byPlaylist.delete(t.source.playlistPath);
         this.activeErrors.delete(`rendition:${id}`);
+        // After its pass in progress, so 'ended' follows its last segment.
+        await t.tracker.whenIdle();
+        if (!this.closed) t.tracker.endLeft();
       }
     }
     for (const source of layout.renditions) {

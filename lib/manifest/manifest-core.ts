@@ -153,7 +153,7 @@ export class ManifestCore {
         return { stream: event.stream, media: [] };
       }
       r.ended = true;
-      return { stream: event.stream, media: this.rerenderMedia(stream, r) };
+      return { stream: event.stream, media: this.rerenderMedia(stream, r), master: this.rerenderMaster(stream) };
     }
     // A start inside the grace continues the playlist: the held ENDLIST is never published.
     r.endRequestedAt = undefined;
@@ -178,7 +178,7 @@ export class ManifestCore {
         r.ended = true;
         media.push(...this.rerenderMedia(stream, r));
       }
-      if (media.length > 0) updates.push({ stream: stream.stream, media });
+      if (media.length > 0) updates.push({ stream: stream.stream, media, master: this.rerenderMaster(stream) });
     }
     return updates;
   }
@@ -199,7 +199,7 @@ export class ManifestCore {
         r.endedSession = undefined;
         media.push(...this.rerenderMedia(stream, r));
       }
-      if (media.length > 0) updates.push({ stream: stream.stream, media });
+      if (media.length > 0) updates.push({ stream: stream.stream, media, master: this.rerenderMaster(stream) });
     }
     return updates;
   }

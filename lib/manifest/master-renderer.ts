@@ -8,7 +8,11 @@ import { measureBandwidth } from './bandwidth';
 import type { RenditionState } from './rendition';
 
 export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (r: RenditionState) => string): string | undefined {
-  const listed = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
+  const playable = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
+  // A rendition that ended while others go on (it left the encoder) is not offered any more; a
+  // finished stream offers all of them, as a VOD.
+  const live = playable.filter((r) => !r.ended);
+  const listed = live.length > 0 ? live : playable;
   if (listed.length === 0) return undefined;
   const lines = ['#EXTM3U'];
   for (const r of listed) {

@@ -306,6 +306,7 @@ export = function (RED: NodeAPI) {
           blocking.published(p);
           out.push(playlistMsg(p, undefined) as unknown as NodeMessage);
         }
+        if (update.master) out.push(playlistMsg(update.master, undefined) as unknown as NodeMessage);
       }
       node.send([out]);
       showStatus();

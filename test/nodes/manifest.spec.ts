@@ -347,8 +347,9 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     (helper.getNode('m2') as unknown as AnyNode).on('call:error', (call: any) => errors.push(String(call.args[0])));
     await feed(node, segs(0, 1));
     assert.equal((await request(base, '/live/demo/main.m3u8')).status, 200);
+    // The health endpoint no longer names its node (#14); that it is m1's shows in what it lists.
     const health = JSON.parse((await request(base, '/live/demo/health.json')).body.toString());
-    assert.equal(health.node, 'm1');
+    assert.equal(health.streams.demo.renditions.main.segments, 1, 'served by m1, the node that was fed');
     const statuses = (helper as any)._NodePrototype.status.getCalls().filter((c: any) => c.thisValue.id === 'm2').map((c: any) => c.args[0]);
     assert.deepEqual(statuses, [{ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' }]);
     const logged = helper.log().args.filter((a: any[]) => a[0]?.id === 'm2' && a[0]?.level === 20).map((a: any[]) => a[0].msg);

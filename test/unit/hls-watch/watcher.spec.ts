@@ -143,3 +143,41 @@ describe('hls-watch watcher: background passes never leave an unhandled rejectio
     assert.deepEqual(rejections, []);
   });
 });
+
+describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  const master = (ids: string[]) => ['#EXTM3U', ...ids.flatMap((id) => [`#EXT-X-STREAM-INF:BANDWIDTH=${100000 * (Number(id) + 1)}`, `${id}/index.m3u8`]), ''].join('\n');
+
+  it('ends a rendition that left the master playlist (lifecycle ended), so manifest stops listing it; the others go on', async () => {
+    for (const id of ['0', '1']) {
+      mkdirSync(path.join(dir, id));
+      writeFileSync(path.join(dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
+      writeAtomically(path.join(dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    }
+    writeAtomically(path.join(dir, 'master.m3u8'), master(['0', '1']));
+    const msgs: WatchMsg[] = [];
+    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    try {
+      await watcher.start();
+      await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'a segment of each rendition');
+      writeAtomically(path.join(dir, 'master.m3u8'), master(['0']));
+      await until(() => msgs.some((m) => m.topic === 'lifecycle' && m.payload.event === 'ended'), 'rendition 1 ended');
+      const ended = msgs.filter((m) => m.topic === 'lifecycle' && m.payload.event === 'ended').map((m) => m.topic === 'lifecycle' && m.payload.rendition);
+      assert.deepEqual(ended, ['1']);
+      writeFileSync(path.join(dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
+      writeAtomically(path.join(dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.rendition === '0' && m.segment.uri === 'seg_00001.ts'), 'rendition 0 goes on');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+

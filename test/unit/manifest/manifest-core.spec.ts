@@ -459,3 +459,17 @@ describe('manifest core: sequence numbers after a lost state', () => {
   });
 });
 
+describe('manifest core: master playlist and ended renditions', () => {
+  it('drops an ended rendition from the master while others are live; a finished stream lists them all', () => {
+    const h = new Harness({ endGraceSeconds: 0 });
+    for (const rendition of ['hi', 'lo']) h.apply(segmentMsg({ sequence: 0, rendition }));
+    h.apply(lifecycleMsg('ended', { rendition: 'lo' }));
+    h.apply(segmentMsg({ sequence: 1, rendition: 'hi' }));
+    const master = h.core.masterPlaylist('demo')!.text;
+    assert.match(master, /hi\.m3u8/);
+    assert.doesNotMatch(master, /lo\.m3u8/, 'a rendition that left the encoder is not offered any more');
+    h.apply(lifecycleMsg('ended', { rendition: 'hi' }));
+    assert.match(h.core.masterPlaylist('demo')!.text, /hi\.m3u8[\s\S]*lo\.m3u8/, 'the finished stream offers every rendition');
+  });
+});
+
