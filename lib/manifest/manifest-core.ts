@@ -50,7 +50,12 @@ interface StreamState {
   /** Each rendition's last finished presentation, rendered once from RenditionState.finished. */
   finishedCache: Map<string, RenderedPlaylist>;
   masterCache?: RenderedPlaylist;
+  /** Since when a master change waits for a variant's attributes (see rerenderMaster). */
+  masterHeldSince?: number;
 }
+
+/** How long, in target durations, a master waits for a variant's CODECS/RESOLUTION. */
+const MASTER_HOLD_TARGET_DURATIONS = 2;
 
 /** Shortest segment the wall-clock floor allows for, ms (see wallClockMediaSequence). */
 const FLOOR_MIN_SEGMENT_MS = 100;
@@ -167,7 +172,10 @@ export class ManifestCore {
     return { stream: event.stream, media: [] };
   }
 
-  /** Publishes the ENDLIST of every rendition whose grace has passed since the encoder's ENDLIST. */
+  /**
+   * Called about once a second: publishes the ENDLIST of every rendition whose grace has passed
+   * since the encoder's ENDLIST, and a master whose wait for a variant's attributes is over.
+   */
   endDue(now = this.options.clock()): ManifestUpdate[] {
     const updates: ManifestUpdate[] = [];
     for (const stream of this.streams.values()) {
@@ -179,6 +187,11 @@ export class ManifestCore {
         media.push(...this.rerenderMedia(stream, r));
       }
       if (media.length > 0) updates.push({ stream: stream.stream, media, master: this.rerenderMaster(stream) });
+      else if (stream.masterHeldSince !== undefined) {
+        // A held master whose wait is over goes out on this tick.
+        const master = this.rerenderMaster(stream);
+        if (master) updates.push({ stream: stream.stream, media: [], master });
+      }
     }
     return updates;
   }
@@ -419,7 +432,27 @@ export class ManifestCore {
     return [rendered];
   }
 
+  /**
+   * A master that lists a rendition without the CODECS/RESOLUTION its siblings have would make a
+   * player that loads it then pick or refuse variants wrongly for the whole session: ffmpeg can list
+   * a rendition's first segment before it writes master.m3u8. Such a version is held (the previous
+   * one, if any, stays served) until the attributes arrive, at most 2 target durations.
+   */
+  private masterMustWait(stream: StreamState): boolean {
+    const listed = [...stream.renditions.values()].filter((r) => !r.ended && r.entries.some((e) => !e.gap));
+    const described = (r: RenditionState) => Boolean(r.variant?.codecs || r.variant?.resolution);
+    if (!listed.some(described) || listed.every(described)) {
+      stream.masterHeldSince = undefined;
+      return false;
+    }
+    const now = this.options.clock();
+    stream.masterHeldSince ??= now;
+    return now - stream.masterHeldSince < MASTER_HOLD_TARGET_DURATIONS * (stream.targetDuration ?? 0) * 1000;
+  }
+
   private rerenderMaster(stream: StreamState): RenderedPlaylist | undefined {
+    if (this.masterMustWait(stream)) return undefined;
+    stream.masterHeldSince = undefined;
     const text = renderMasterPlaylist([...stream.renditions.values()], (r) => {
       const uri = this.options.variantUri(stream.stream, r.rendition);
       return r.presentation > 0 ? `${uri}${uri.includes('?') ? '&' : '?'}presentation=${r.presentation}` : uri;

@@ -473,3 +473,33 @@ describe('manifest core: master playlist and ended renditions', () => {
   });
 });
 
+describe('manifest core: a master playlist only once every variant is described', () => {
+  const hiVariant = { bandwidth: 2_000_000, codecs: 'avc1.64001f,mp4a.40.2', resolution: { width: 1280, height: 720 } };
+  const loVariant = { bandwidth: 500_000, codecs: 'avc1.42c01e,mp4a.40.2', resolution: { width: 640, height: 360 } };
+
+  it('holds the master while one rendition lacks the CODECS/RESOLUTION the others have, and serves it complete once known', () => {
+    // ffmpeg can list a rendition's first segment before it writes master.m3u8.
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, rendition: 'hi', variant: hiVariant }));
+    h.apply(segmentMsg({ sequence: 0, rendition: 'lo' }));
+    assert.doesNotMatch(h.core.masterPlaylist('demo')?.text ?? '', /lo\.m3u8/, 'no master that lists a variant undescribed (the one before it stays)');
+    h.now += 2000;
+    const update = h.apply(segmentMsg({ sequence: 1, rendition: 'lo', variant: loVariant }));
+    assert.ok(update.master);
+    assert.match(update.master.text, /CODECS="avc1\.64001f,mp4a\.40\.2",RESOLUTION=1280x720\nhi\.m3u8/);
+    assert.match(update.master.text, /CODECS="avc1\.42c01e,mp4a\.40\.2",RESOLUTION=640x360\nlo\.m3u8/);
+  });
+
+  it('serves it anyway after 2 target durations (an encoder that never describes a variant)', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, rendition: 'hi', variant: hiVariant }));
+    h.apply(segmentMsg({ sequence: 0, rendition: 'lo' }));
+    h.now += 3999;
+    assert.deepEqual(h.core.endDue(), []);
+    h.now += 1;
+    const [update] = h.core.endDue();
+    assert.ok(update?.master, 'released by the once-a-second tick');
+    assert.match(update.master.text, /\nlo\.m3u8\n/);
+  });
+});
+
