@@ -62,7 +62,8 @@ describe('encoder target duration: hls-watch carries it, manifest keeps to it (r
     // Mid-stream: the encoder has written its 1 s and its 2.5 s segment.
     await until(() => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2, `two segments from ffmpeg (${stderr.join('')})`);
 
-    const core = new ManifestCore({ dvr: true });
+    // No ENDLIST grace: the encoder's end is published with it (the grace has its own specs).
+    const core = new ManifestCore({ dvr: true, endGraceSeconds: 0 });
     const history = new PlaylistHistory({ requireAbsoluteUris: true });
     const refused: string[] = [];
     const segments: SegmentMsg[] = [];
