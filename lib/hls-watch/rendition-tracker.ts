@@ -83,7 +83,6 @@ export class RenditionTracker {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly playlistDir: string;
   /** Relaycast sequence of the last segment msg (for `ended`). */
-  emittedSegments = 0;
 
   constructor(private readonly ctx: TrackerContext, readonly state: RenditionState) {
     this.playlistDir = path.dirname(ctx.playlistPath);
@@ -257,7 +256,6 @@ export class RenditionTracker {
     state.pendingDiscontinuity = false;
     const msg: SegmentMsg = { topic: 'segment', payload: file.bytes, segment };
     if (init) msg.init = init;
-    this.emittedSegments += 1;
     ctx.emit(msg);
     return 'sent';
   }

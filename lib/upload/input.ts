@@ -7,7 +7,7 @@
  * - gap and lifecycle msgs from hls-watch, which carry nothing to upload but must keep their place
  *   in their rendition's order, so they travel through the same ordered lane.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../hash';
 import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type InitSection, type SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
 
@@ -63,9 +63,6 @@ function requireId(segment: Record<string, unknown>, field: 'stream' | 'renditio
   return isId(value) ? value : fail(`msg.segment.${field} must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(value)}`);
 }
 
-function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 export function parseUploadInput(msg: Record<string, unknown>): UploadJob {
   const topic = msg.topic;

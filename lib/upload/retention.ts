@@ -71,13 +71,6 @@ export class RetentionIndex {
     this.graceMs = Math.max(0, options.graceMs ?? 5000);
   }
 
-  /** Number of objects known to be in the store because of this uploader (kept + awaiting deletion). */
-  get size(): number {
-    let kept = 0;
-    for (const lane of this.lanes.values()) kept += lane.length;
-    return kept + this.expiring.length + this.initUsers.size;
-  }
-
   /** Records a stored segment, in its rendition's playback order. */
   recordSegment(lane: string, entry: LaneEntry): void {
     if (this.keepAll) return;

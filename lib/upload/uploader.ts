@@ -211,8 +211,6 @@ export class Uploader {
     return this.inits.size;
   }
 
-  /** Objects this uploader knows to be in the store (for tests and status). */
-  get indexedObjects(): number { return this.retention.size; }
 
   /**
    * Uploads what the job carries and calls `release` with the outcome, in input order per lane

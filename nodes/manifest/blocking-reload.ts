@@ -36,7 +36,6 @@ export class BlockingReloads {
   answer(
     directive: { msn?: string; part?: string },
     current: RenderedPlaylist,
-    _latest: () => RenderedPlaylist | undefined,
     res: ServerResponse,
     deliver: (p: RenderedPlaylist) => void,
     onBlock: () => void,

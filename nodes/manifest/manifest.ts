@@ -166,7 +166,7 @@ export = function (RED: NodeAPI) {
         if (!playlist) return notFound(res);
         const directive = blockingReloadDirective(req);
         if (config.blockingReload && directive) {
-          blocking.answer(directive, playlist, () => durable.mediaPlaylist(stream, rendition, presentation), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
+          blocking.answer(directive, playlist, res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
           return true;
         }
         respond(req, res, playlist);

@@ -13,7 +13,7 @@ describe('manifest blocking reloads', () => {
     const blocking = new BlockingReloads(3);
     let blocked = 0;
     const server = http.createServer((req, res) => {
-      blocking.answer({ msn: '6' }, live, () => live, res, (p) => { res.end(p.text); }, () => { blocked += 1; });
+      blocking.answer({ msn: '6' }, live, res, (p) => { res.end(p.text); }, () => { blocked += 1; });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
