@@ -12,6 +12,7 @@ import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config-number';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { HLS_WATCH_NUMBERS } from './number-fields';
 
 interface HlsWatchDef extends NodeDef {
   path: string;
@@ -62,9 +63,9 @@ export = function (RED: NodeAPI) {
     let configError: RelaycastError | undefined;
     try {
       numbers = {
-        pollInterval: configNumber(config.pollInterval, { field: 'Poll interval (ms)', code: 'E_CONFIG', fallback: 250, min: 10, max: 60_000 }),
-        maxSegmentBytes: Math.round(configNumber(config.maxSegmentMB, { field: 'Max segment (MiB)', code: 'E_CONFIG', fallback: 64, min: 0.001, max: 4096 }) * 1024 * 1024),
-        segmentWaitMs: configNumber(config.segmentWait, { field: 'Wait for file (ms)', code: 'E_CONFIG', fallback: 3000, min: 1, max: 600_000 }),
+        pollInterval: configNumber(config.pollInterval, { ...HLS_WATCH_NUMBERS.pollInterval, code: 'E_CONFIG' }),
+        maxSegmentBytes: Math.round(configNumber(config.maxSegmentMB, { ...HLS_WATCH_NUMBERS.maxSegmentMB, code: 'E_CONFIG' }) * 1024 * 1024),
+        segmentWaitMs: configNumber(config.segmentWait, { ...HLS_WATCH_NUMBERS.segmentWait, code: 'E_CONFIG' }),
       };
     } catch (err) {
       configError = toRelaycastError(err, 'E_CONFIG');

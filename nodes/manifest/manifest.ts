@@ -18,6 +18,7 @@ import { sharedListings } from '../../lib/playlist-listings';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { registerRoutes, type Middleware } from './http-dispatcher';
 import { BlockingReloads } from './blocking-reload';
+import { MANIFEST_NUMBERS } from './number-fields';
 import { sendJson, sendPlaylist, sendText, PLAYLIST_CONTENT_TYPE } from './playlist-response';
 import { StateFile } from '../../lib/json-state-file';
 import type { CorsSettings } from './cors';
@@ -89,17 +90,17 @@ export = function (RED: NodeAPI) {
         media: compilePathTemplate(config.mediaPath || DEFAULT_PATHS.media, 'media', [...needStream, 'rendition']),
         health: compilePathTemplate(config.healthPath || DEFAULT_PATHS.health, 'health', []),
       };
-      idleEndMs = configNumber(config.idleEndSeconds, { field: 'End after idle', code: CODE, fallback: 0, min: 0, max: 86_400 }) * 1000;
+      idleEndMs = configNumber(config.idleEndSeconds, { ...MANIFEST_NUMBERS.idleEndSeconds, code: CODE }) * 1000;
       core = new ManifestCore({
-        windowSegments: configNumber(config.windowSegments, { field: 'Window', code: CODE, fallback: 6, min: 3, max: 10_000, integer: true }),
-        targetDuration: configNumber(config.targetDuration, { field: 'Target duration', code: CODE, fallback: 0, min: 0, max: 60, integer: true }),
+        windowSegments: configNumber(config.windowSegments, { ...MANIFEST_NUMBERS.windowSegments, code: CODE }),
+        targetDuration: configNumber(config.targetDuration, { ...MANIFEST_NUMBERS.targetDuration, code: CODE }),
         dvr: config.dvr === true,
         gapMode: config.gapMode === 'discontinuity' ? 'discontinuity' : 'gap',
         blockingReload: config.blockingReload === true,
         // Empty = 3 × target duration (the core's default), so no fallback number here.
         endGraceSeconds: config.endGraceSeconds === undefined || config.endGraceSeconds === ''
           ? undefined
-          : configNumber(config.endGraceSeconds, { field: 'End grace', code: CODE, fallback: 0, min: 0, max: 3600 }),
+          : configNumber(config.endGraceSeconds, { ...MANIFEST_NUMBERS.endGraceSeconds, code: CODE }),
         streams: fixedStream ? [fixedStream] : [],
         renditions: splitList(config.renditions),
         listings: sharedListings.forOwner(node.id),

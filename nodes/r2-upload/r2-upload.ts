@@ -13,6 +13,7 @@ import { sharedListings } from '../../lib/playlist-listings';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
+import { R2_UPLOAD_NUMBERS } from './number-fields';
 import { StatusReporter } from './status-reporter';
 
 interface R2UploadDef extends NodeDef {
@@ -59,23 +60,23 @@ export = function (RED: NodeAPI) {
         store,
         publicBaseUrl: settings.publicBaseUrl,
         keyPrefix: settings.keyPrefix,
-        concurrency: configNumber(config.concurrency, { field: 'Parallel', code: CODE, fallback: 4, min: 1, max: 64, integer: true }),
-        maxAttempts: configNumber(config.maxAttempts, { field: 'Attempts', code: CODE, fallback: 5, min: 1, max: 20, integer: true }),
-        attemptTimeoutMs: configNumber(config.attemptTimeout, { field: 'Timeout', code: CODE, fallback: 10, min: 0.1, max: 600 }) * 1000,
+        concurrency: configNumber(config.concurrency, { ...R2_UPLOAD_NUMBERS.concurrency, code: CODE }),
+        maxAttempts: configNumber(config.maxAttempts, { ...R2_UPLOAD_NUMBERS.maxAttempts, code: CODE }),
+        attemptTimeoutMs: configNumber(config.attemptTimeout, { ...R2_UPLOAD_NUMBERS.attemptTimeout, code: CODE }) * 1000,
         segmentCacheControl: config.segmentCacheControl || undefined,
         objectCacheControl: config.objectCacheControl || undefined,
         // Absent in flows saved before the option existed: keep checking, as they did.
         verifyEtag: config.verifyEtag !== false,
         // On unless turned off: a stalled PUT must not hold its rendition for the whole timeout.
         deadlineAware: config.deadlineAware !== false,
-        maxQueuedJobs: configNumber(config.maxQueue, { field: 'Backlog', code: CODE, fallback: 256, min: 1, max: 100_000, integer: true }),
-        maxQueuedBytes: configNumber(config.maxQueueMB, { field: 'Backlog MB', code: CODE, fallback: 256, min: 1, max: 65_536 }) * 1024 * 1024,
+        maxQueuedJobs: configNumber(config.maxQueue, { ...R2_UPLOAD_NUMBERS.maxQueue, code: CODE }),
+        maxQueuedBytes: configNumber(config.maxQueueMB, { ...R2_UPLOAD_NUMBERS.maxQueueMB, code: CODE }) * 1024 * 1024,
         retentionState: retentionFile ? { load: () => retentionFile.load(), save: (value) => retentionFile.save(value) } : undefined,
         retention: {
           // Never delete what a manifest in this process still lists, whatever Keep says.
           listings: sharedListings,
           keepAll: config.keepAll === true,
-          keepSegments: configNumber(config.keepSegments, { field: 'Keep', code: CODE, fallback: 12, min: 1, max: 100_000, integer: true }),
+          keepSegments: configNumber(config.keepSegments, { ...R2_UPLOAD_NUMBERS.keepSegments, code: CODE }),
         },
         redact,
         reportError: (err) => node.error(err),
