@@ -63,6 +63,11 @@ export interface SegmentInfo {
   contentType: string;
   /** True on the first segment after an encoder restart, an EXT-X-DISCONTINUITY, or a gap. */
   discontinuity: boolean;
+  /**
+   * Sent again after a restart or redeploy because no consumer confirmed it (lib/delivery-receipts.ts):
+   * a consumer that already has it ignores it quietly.
+   */
+  redelivered?: boolean;
   /** ISO 8601 with milliseconds, from EXT-X-PROGRAM-DATE-TIME when the encoder writes it. */
   programDateTime?: string;
   variant?: VariantInfo;

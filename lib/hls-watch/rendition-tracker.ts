@@ -42,6 +42,17 @@ export interface TrackerContext {
   /** The playlist turned out to be a master playlist: the renditions must be discovered again. */
   layoutChanged(): void;
   isClosed(): boolean;
+  /** First tracker of this rendition since the watcher started: unconfirmed deliveries go out again. */
+  resuming?: boolean;
+}
+
+/** Most unconfirmed deliveries kept per rendition (a consumer that stopped confirming must not grow it). */
+const MAX_UNCONFIRMED = 64;
+
+/** A consumer confirmed `sequence` of `session`: what it covers need not be delivered again. */
+export function confirmDelivery(state: RenditionState, session: string, sequence: number): void {
+  state.confirming = true;
+  state.unconfirmed = (state.unconfirmed ?? []).filter((d) => d.session !== session || d.sequence > sequence);
 }
 
 export function freshRenditionState(session: string): RenditionState {
@@ -114,6 +125,10 @@ export class RenditionTracker {
       // `restarted` goes out with the new session's first segment (below), like `started`.
       state.pendingDiscontinuity = hadStarted || state.pendingDiscontinuity;
       ctx.changed();
+    }
+    if (this.ctx.resuming && !reason) {
+      this.ctx.resuming = false;
+      await this.deliverUnconfirmed(playlist);
     }
     if (state.ended) return;
     const fresh = playlist.entries.filter((e) => state.lastEncoderSequence === null || e.sequence > state.lastEncoderSequence);
@@ -201,7 +216,23 @@ export class RenditionTracker {
     };
   }
 
-  private async deliver(entry: MediaEntry, targetDuration: number): Promise<'sent' | 'gap' | 'closed'> {
+  /**
+   * After a restart: what was sent but never confirmed (lost in a crash, or dropped by Node-RED
+   * while the flow stopped) goes out again, with its own sequence, if the encoder still lists it.
+   * What already arrived is refused downstream as a duplicate; nothing is listed twice.
+   */
+  private async deliverUnconfirmed(playlist: MediaPlaylistInfo): Promise<void> {
+    const { state, ctx } = this;
+    for (const d of [...(state.unconfirmed ?? [])]) {
+      if (ctx.isClosed()) return;
+      if (d.session !== state.session) continue;
+      const entry = playlist.entries.find((e) => e.sequence === d.encoderSequence && e.uri === d.uri);
+      if (!entry || !isSegmentDuration(entry.duration)) continue;
+      if ((await this.deliver(entry, playlist.targetDuration, { sequence: d.sequence, discontinuity: d.discontinuity })) === 'closed') return;
+    }
+  }
+
+  private async deliver(entry: MediaEntry, targetDuration: number, again?: { sequence: number; discontinuity: boolean }): Promise<'sent' | 'gap' | 'closed'> {
     const { state, ctx } = this;
     const base = {
       stream: ctx.stream,
@@ -211,6 +242,7 @@ export class RenditionTracker {
       duration: entry.duration,
       // Carried so manifest can fix a target that later, longer segments still fit.
       ...(Number.isInteger(targetDuration) && targetDuration > 0 ? { targetDuration } : {}),
+      ...(again ? { redelivered: true } : {}),
       uri: entry.uri,
       path: path.resolve(this.playlistDir, entry.uri),
       contentType: contentTypeFor(entry.uri),
@@ -224,36 +256,42 @@ export class RenditionTracker {
     } catch (err) {
       const error = toRelaycastError(err, 'E_SEGMENT_LOST');
       if (error.code === 'E_CLOSED') return 'closed';
-      const discontinuity = entry.discontinuity || state.pendingDiscontinuity;
+      const discontinuity = again ? again.discontinuity : entry.discontinuity || state.pendingDiscontinuity;
       const gap: GapMsg = {
         topic: 'gap',
         payload: { reason: 'segment-lost', code: error.code, message: error.message },
-        segment: { ...base, sequence: state.nextSequence, discontinuity },
+        segment: { ...base, sequence: again ? again.sequence : state.nextSequence, discontinuity },
       };
       this.decorate(gap.segment, entry);
-      state.nextSequence += 1;
-      state.lastEncoderSequence = entry.sequence;
-      state.lastUri = entry.uri;
-      state.lastFile = null;
-      // Whatever follows a hole must not be played as if it continued the one before.
-      state.pendingDiscontinuity = true;
+      if (!again) {
+        this.recordUnconfirmed(entry, gap.segment.sequence, discontinuity);
+        state.nextSequence += 1;
+        state.lastEncoderSequence = entry.sequence;
+        state.lastUri = entry.uri;
+        state.lastFile = null;
+        // Whatever follows a hole must not be played as if it continued the one before.
+        state.pendingDiscontinuity = true;
+      }
       ctx.error(error, gap);
       ctx.emit(gap);
       return 'gap';
     }
     const segment: SegmentInfo = {
       ...base,
-      sequence: state.nextSequence,
+      sequence: again ? again.sequence : state.nextSequence,
       byteLength: file.bytes.length,
       sha256: file.sha256,
-      discontinuity: entry.discontinuity || state.pendingDiscontinuity,
+      discontinuity: again ? again.discontinuity : entry.discontinuity || state.pendingDiscontinuity,
     };
     this.decorate(segment, entry);
-    state.nextSequence += 1;
-    state.lastEncoderSequence = entry.sequence;
-    state.lastUri = entry.uri;
-    state.lastFile = file.identity;
-    state.pendingDiscontinuity = false;
+    if (!again) {
+      this.recordUnconfirmed(entry, segment.sequence, segment.discontinuity);
+      state.nextSequence += 1;
+      state.lastEncoderSequence = entry.sequence;
+      state.lastUri = entry.uri;
+      state.lastFile = file.identity;
+      state.pendingDiscontinuity = false;
+    }
     const msg: SegmentMsg = { topic: 'segment', payload: file.bytes, segment };
     if (init) msg.init = init;
     ctx.emit(msg);
@@ -273,6 +311,14 @@ export class RenditionTracker {
     state.pendingDiscontinuity = true;
     ctx.error(new RelaycastError('E_SEGMENT_BAD_DURATION',
       `${ctx.stream}/${ctx.rendition}: ${entry.uri} is listed with EXTINF ${entry.duration}, outside (0, ${MAX_SEGMENT_SECONDS}] s; not delivered`));
+  }
+
+  private recordUnconfirmed(entry: MediaEntry, sequence: number, discontinuity: boolean): void {
+    const { state } = this;
+    if (!state.confirming) return;
+    const list = (state.unconfirmed ??= []);
+    list.push({ session: state.session, encoderSequence: entry.sequence, uri: entry.uri, sequence, discontinuity });
+    if (list.length > MAX_UNCONFIRMED) list.splice(0, list.length - MAX_UNCONFIRMED);
   }
 
   private decorate(segment: Partial<SegmentInfo>, entry: MediaEntry): void {

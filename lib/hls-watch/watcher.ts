@@ -18,7 +18,7 @@ import { RelaycastError, toRelaycastError } from '../errors';
 import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
 import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
-import { freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
+import { confirmDelivery, freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
 import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isInside, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
 import { MemoryStateStore, StateSaver, type StateStore, type WatchState } from './state-store';
 
@@ -100,6 +100,8 @@ export class HlsWatcher {
   private readonly reportedKeys = new Map<string, string>();
   private segments = 0;
   private lastStatus = '';
+  /** Renditions tracked since start(): only their first tracker delivers the unconfirmed again. */
+  private readonly resumed = new Set<string>();
 
   constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
     if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
@@ -134,6 +136,7 @@ export class HlsWatcher {
   async start(): Promise<void> {
     if (!this.closed) return;
     this.closed = false;
+    this.resumed.clear();
     const source = `${this.target}|${this.options.stream}`;
     let loaded: WatchState | null = null;
     try {
@@ -147,6 +150,14 @@ export class HlsWatcher {
     this.timer.unref?.();
     await this.attach();
     this.publishStatus();
+  }
+
+  /** A consumer (manifest) has this delivery for good: it and everything before it need not be sent again. */
+  confirm(rendition: string, session: string, sequence: number): void {
+    const state = this.state?.renditions[rendition];
+    if (!state || this.closed) return;
+    confirmDelivery(state, session, sequence);
+    this.saver?.request(this.state);
   }
 
   /** Re-reads the layout and every playlist now (input msg `rescan`). */
@@ -431,10 +442,12 @@ export class HlsWatcher {
         },
         changed: () => this.saver?.request(this.state),
         layoutChanged: () => this.background(() => this.discover()),
+        resuming: !this.resumed.has(source.id),
         isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
       },
       state,
     );
+    this.resumed.add(source.id);
     const tracked: Tracked = { tracker, source, seen: null };
     this.tracked.set(source.id, tracked);
     this.byPlaylist.set(source.playlistPath, tracked);

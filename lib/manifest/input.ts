@@ -16,6 +16,8 @@ interface TimelinePosition {
   /** The encoder's EXT-X-TARGETDURATION, when the msg carries it. */
   targetDuration?: number;
   discontinuity: boolean;
+  /** Sent again after hls-watch restarted; ignored when already handled. */
+  redelivered?: boolean;
 }
 
 export interface SegmentInput extends TimelinePosition {
@@ -122,6 +124,7 @@ function readPosition(s: Record<string, unknown>): TimelinePosition {
     duration: duration(s.duration),
     ...(s.targetDuration === undefined ? {} : { targetDuration: encoderTarget(s.targetDuration) }),
     discontinuity: s.discontinuity === true,
+    ...(s.redelivered === true ? { redelivered: true } : {}),
   };
 }
 

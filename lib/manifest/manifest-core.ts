@@ -97,6 +97,7 @@ export class ManifestCore {
 
   applySegment(s: SegmentInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(s.stream, s.rendition);
+    if (alreadyHandled(r, s)) return { stream: s.stream, media: [] };
     if (s.variant) r.variant = s.variant;
     const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
     this.prepareForItem(stream, r, s.session, s.sequence, s.url);
@@ -125,6 +126,7 @@ export class ManifestCore {
 
   applyGap(g: GapInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(g.stream, g.rendition);
+    if (alreadyHandled(r, g)) return { stream: g.stream, media: [] };
     const targetDuration = this.targetDurationFor(stream, g.duration, g.targetDuration);
     this.prepareForItem(stream, r, g.session, g.sequence, undefined);
     const skipped = checkOrder(r, g.sequence, undefined);
@@ -464,6 +466,17 @@ export class ManifestCore {
     };
     return stream.masterCache;
   }
+}
+
+/**
+ * A segment or gap hls-watch sent again after a restart (it never got our receipt) that this
+ * rendition already handled: of its current session at or before the last one, or of an older
+ * session. Ignored quietly; any other repeat is still refused with its code.
+ */
+function alreadyHandled(r: RenditionState, item: { session: string; sequence: number; redelivered?: boolean }): boolean {
+  if (item.redelivered !== true) return false;
+  if (r.pastSessions.includes(item.session)) return true;
+  return r.currentSession === item.session && r.lastSourceSequence !== undefined && item.sequence <= r.lastSourceSequence;
 }
 
 /** The URL a missing segment would have had: its playlist URI beside the previous segment's URL. */

@@ -11,6 +11,7 @@ import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config-number';
+import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { HLS_WATCH_NUMBERS } from './number-fields';
 
@@ -90,16 +91,22 @@ export = function (RED: NodeAPI) {
         },
       );
 
+    // Manifest's receipts: what it confirmed is not delivered again after a restart or redeploy.
+    let stopReceipts: (() => void) | undefined;
     const start = async (): Promise<void> => {
       if (configError) throw configError;
       if (watcher) return;
-      watcher = create();
-      await watcher.start();
+      const current = create();
+      watcher = current;
+      stopReceipts = sharedReceipts.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
+      await current.start();
     };
 
     const stop = async (): Promise<void> => {
       const current = watcher;
       watcher = null;
+      stopReceipts?.();
+      stopReceipts = undefined;
       await current?.close();
     };
 

@@ -15,6 +15,7 @@ import {
 import { inBackground } from '../../lib/background';
 import { configNumber } from '../../lib/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
+import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { registerRoutes, type Middleware } from './http-dispatcher';
 import { BlockingReloads } from './blocking-reload';
@@ -250,6 +251,16 @@ export = function (RED: NodeAPI) {
       }
     }
 
+    /** Tells hls-watch (lib/delivery-receipts.ts) that a segment or gap msg is handled and saved. */
+    function confirmDelivery(msg: unknown): void {
+      const m = msg as { topic?: unknown; segment?: { stream?: unknown; rendition?: unknown; session?: unknown; sequence?: unknown } };
+      if ((m.topic !== 'segment' && m.topic !== 'gap') || !m.segment) return;
+      const { stream, rendition, session, sequence } = m.segment;
+      if (typeof stream === 'string' && typeof rendition === 'string' && typeof session === 'string' && typeof sequence === 'number') {
+        sharedReceipts.confirm(stream, rendition, session, sequence);
+      }
+    }
+
     function showStatus(): void {
       const streams = core.streamIds();
       if (streams.length === 0) {
@@ -271,11 +282,14 @@ export = function (RED: NodeAPI) {
       } catch (err) {
         // Even a refused msg can move state (a refused over-long segment marks a discontinuity).
         await persist();
+        // Handled for good, if refused: sending it again would not change that.
+        confirmDelivery(msg);
         throw err;
       }
       // Served and sent only once on disk: a crash can then never hand its MSNs to other segments.
       await persist();
       durable.take(update);
+      confirmDelivery(msg);
       const incoming = msg as unknown as { topic?: string; segment?: SegmentInfo };
       const segment = incoming.topic === 'segment' ? incoming.segment : undefined;
       const out: NodeMessage[] = update.media.map((p) => playlistMsg(p, segment) as unknown as NodeMessage);

@@ -7,6 +7,8 @@ import type { SegmentMsg } from '../../../lib/contracts';
 import { HlsWatcher, type WatcherStatus } from '../../../lib/hls-watch/watcher';
 import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { MemoryStateStore } from '../../../lib/hls-watch/state-store';
+import { ManifestCore } from '../../../lib/manifest';
+import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { DemoEncoder } from '../../../devtools/demo-encoder';
 import { mediaPlaylist, segmentBytes, tempDir, writeAtomically } from './helpers';
 
@@ -178,6 +180,63 @@ describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
     } finally {
       await watcher.close();
     }
+  });
+});
+
+describe('hls-watch watcher: deliveries confirmed downstream (exactly once across a restart)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  it('delivers again, after a restart, a segment it sent that never reached manifest, with the same sequence; nothing confirmed twice', async () => {
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
+    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1, 2].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+    const store = new MemoryStateStore();
+    const core = new ManifestCore();
+    const refused: string[] = [];
+    // manifest's side of the loop: list the segment, then confirm it (as the node does once saved).
+    const manifestOf = (watcher: () => HlsWatcher, drop: (m: SegmentMsg) => boolean) => (m: WatchMsg): void => {
+      if (m.topic !== 'segment') return;
+      if (drop(m)) return; // sent by hls-watch, never arrived (a crash, or a redeploy dropping it)
+      try {
+        core.apply({ ...m, segment: { ...m.segment, url: `https://media.example.test/${m.segment.uri}` } });
+      } catch (err) {
+        refused.push((err as { code: string }).code);
+      }
+      watcher().confirm(m.segment.rendition, m.segment.session, m.segment.sequence);
+    };
+    let first: HlsWatcher | undefined;
+    const firstSeen: SegmentMsg[] = [];
+    first = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+      onMessage: (m) => { if (m.topic === 'segment') firstSeen.push(m); manifestOf(() => first!, (s) => s.segment.uri === 'seg_00002.ts')(m); },
+      onError: () => undefined,
+    });
+    await first.start();
+    await until(() => firstSeen.length === 3, 'three segments sent');
+    await first.close();
+    assert.equal((core.mediaPlaylist('demo', 'main')!.text.match(/#EXTINF/g) ?? []).length, 2, 'the third never arrived');
+
+    const secondSeen: SegmentMsg[] = [];
+    let second: HlsWatcher | undefined;
+    second = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+      onMessage: (m) => { if (m.topic === 'segment') secondSeen.push(m); manifestOf(() => second!, () => false)(m); },
+      onError: () => undefined,
+    });
+    try {
+      await second.start();
+      await until(() => secondSeen.length === 1, 'the unconfirmed segment sent again');
+    } finally {
+      await second.close();
+    }
+    assert.deepEqual(secondSeen.map((m) => [m.segment.uri, m.segment.sequence, m.segment.session]), [['seg_00002.ts', 2, firstSeen[2].segment.session]]);
+    const listed = parseMediaPlaylist(core.mediaPlaylist('demo', 'main')!.text).segments.map((e) => e.uri);
+    assert.deepEqual(listed, [0, 1, 2].map((i) => `https://media.example.test/seg_0000${i}.ts`), 'each listed once, none lost');
+    assert.deepEqual(refused, []);
   });
 });
 

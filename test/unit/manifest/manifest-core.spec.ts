@@ -503,3 +503,18 @@ describe('manifest core: a master playlist only once every variant is described'
   });
 });
 
+describe('manifest core: segments hls-watch sends again after a restart', () => {
+  it('ignores quietly a redelivered segment it already handled, lists one it never got, and still refuses other repeats', () => {
+    const h = new Harness();
+    for (let i = 0; i < 3; i++) h.apply(segmentMsg({ sequence: i }));
+    const again = (sequence: number) => { const m = segmentMsg({ sequence }); m.segment.redelivered = true; return m; };
+    const before = h.text();
+    assert.deepEqual(h.apply(again(2)).media, [], 'already listed: no new version, no error');
+    assert.deepEqual(h.apply(again(1)).media, []);
+    assert.equal(h.text(), before);
+    const update = h.apply(again(3));
+    assert.equal(update.media.length, 1, 'never got it: listed');
+    expectCode(() => h.apply(segmentMsg({ sequence: 3 })), 'E_MANIFEST_DUPLICATE');
+  });
+});
+
