@@ -100,6 +100,7 @@ export class HlsWatcher {
   private readonly reportedKeys = new Map<string, string>();
   private segments = 0;
   private lastStatus = '';
+  private readonly readAheadLog: string[] = [];
   /** Renditions tracked since start(): only their first tracker delivers the unconfirmed again. */
   private readonly resumed = new Set<string>();
 
@@ -353,10 +354,33 @@ export class HlsWatcher {
       if (!t || full === this.masterPath || event !== 'change') this.background(() => this.discover());
       return;
     }
-    if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change')) {
+    if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change') && this.mayBeListed(full)) {
       // Read at once: the encoder may delete it before the playlist listing it is processed.
+      this.noteReadAhead(full);
       this.background(() => this.files?.prefetch(full));
     }
+  }
+
+  /**
+   * Whether a media file can belong to a followed rendition: with a rendition filter, only files
+   * in a followed rendition's folder are read ahead (and hashed). Before any rendition is known,
+   * or when renditions share a folder, it cannot be told, so it is read.
+   */
+  private mayBeListed(file: string): boolean {
+    if (this.options.renditions.length === 0 || this.tracked.size === 0) return true;
+    const folder = path.dirname(file);
+    for (const t of this.tracked.values()) if (isInside(path.dirname(t.source.playlistPath), folder)) return true;
+    return false;
+  }
+
+  private noteReadAhead(file: string): void {
+    this.readAheadLog.push(file);
+    if (this.readAheadLog.length > 32) this.readAheadLog.shift();
+  }
+
+  /** The last files read ahead of their playlist (diagnostics). */
+  get readAhead(): readonly string[] {
+    return this.readAheadLog;
   }
 
   // --- renditions -----------------------------------------------------------------------------

@@ -240,3 +240,39 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
   });
 });
 
+describe('hls-watch watcher: renditions left out by its filter', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  it('does not read ahead (and hash) the segments of a rendition it does not follow', async () => {
+    for (const id of ['0', '1']) {
+      mkdirSync(path.join(dir, id));
+      writeFileSync(path.join(dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
+      writeAtomically(path.join(dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    }
+    writeAtomically(path.join(dir, 'master.m3u8'), ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=200000', '0/index.m3u8', '#EXT-X-STREAM-INF:BANDWIDTH=100000', '1/index.m3u8', ''].join('\n'));
+    const msgs: WatchMsg[] = [];
+    const watcher = new HlsWatcher({ path: dir, stream: 'cam', renditions: ['0'], checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    try {
+      await watcher.start();
+      await until(() => msgs.some((m) => m.topic === 'segment'), 'the followed rendition');
+      // The left-out rendition's new segment first, then the followed one's: once the second is
+      // delivered, the first one's file event has been seen too.
+      writeFileSync(path.join(dir, '1', 'seg_00001.ts'), segmentBytes('1-1'));
+      writeFileSync(path.join(dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
+      writeAtomically(path.join(dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'the followed rendition\'s next segment');
+      assert.deepEqual(watcher.readAhead.filter((f) => f.includes(`${path.sep}1${path.sep}`)), [], 'nothing of rendition 1 was read');
+      assert.ok(watcher.readAhead.some((f) => f.endsWith(path.join('0', 'seg_00001.ts'))), 'the followed one was read ahead');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
