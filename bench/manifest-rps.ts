@@ -134,14 +134,14 @@ async function main(): Promise<void> {
   try {
     seedState(userDir);
     // Three runtimes, same flow and state, all real red.js processes:
-    //  - 'node-red': default settings; the manifest answers from its fast path ahead of Express;
-    //  - 'express': relaycastManifestFastPath false, editor at '/': every request crosses the
+    //  - 'fast path': relaycastManifestFastPath true; the manifest answers ahead of Express;
+    //  - 'express': default settings, editor at '/': every request crosses the
     //    editor's static-file middleware (a disk stat per request) and two Express apps;
     //  - 'express /admin': the same with the editor moved to /admin (a common production setting).
     const configs: Array<[string, Record<string, unknown>]> = [
-      ['node-red', {}],
-      ['express', { relaycastManifestFastPath: false }],
-      ['express /admin', { relaycastManifestFastPath: false, httpAdminRoot: '/admin' }],
+      ['fast path', { relaycastManifestFastPath: true }],
+      ['express', {}],
+      ['express /admin', { httpAdminRoot: '/admin' }],
     ];
     const nodeRedUrls: Record<string, string> = {};
     for (const [name, extra] of configs) {
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
       nodeReds.push(child);
       nodeRedUrls[name] = `http://127.0.0.1:${port}/live/bench/720p.m3u8`;
     }
-    const reference = await get(nodeRedUrls['node-red']);
+    const reference = await get(nodeRedUrls['fast path']);
     for (const [name] of configs) {
       const other = await get(nodeRedUrls[name]);
       if (!other.body.equals(reference.body) || other.headers.etag !== reference.headers.etag) throw new Error(`${name} serves different bytes`);
@@ -166,8 +166,8 @@ async function main(): Promise<void> {
 
     console.log(`relaycast-manifest playlist serving — loopback, ${CONNECTIONS} keep-alive connections, ${SECONDS} s per run, ${ROUNDS} rounds`);
     console.log(`playlist: ${reference.body.length} bytes, ETag ${etag}; Node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}`);
-    console.log('servers: bare = node:http in this process; node-red = red.js, default settings (manifest fast path);');
-    console.log('         express = red.js with relaycastManifestFastPath:false (editor at /); express /admin = same with httpAdminRoot /admin');
+    console.log('servers: bare = node:http in this process; fast path = red.js with relaycastManifestFastPath:true;');
+    console.log('         express = red.js, default settings (editor at /); express /admin = same with httpAdminRoot /admin');
     console.log('load generator: bench/support/keepalive-load.ts in a separate process\n');
 
     const targets: Array<[string, string]> = [['bare', bareUrl], ...configs.map(([name]): [string, string] => [name, nodeRedUrls[name]])];

@@ -47,6 +47,12 @@ export interface SegmentInfo {
   sequence: number;
   /** Seconds, from the encoder playlist's EXTINF (never guessed). */
   duration: number;
+  /**
+   * Whole seconds: the EXT-X-TARGETDURATION of the encoder playlist that listed this segment, the
+   * encoder's own bound on its segment lengths (manifest fixes its target from it). Optional, so
+   * msgs built by other flows stay valid.
+   */
+  targetDuration?: number;
   byteLength: number;
   /** Lower-case hex SHA-256 of the segment bytes. */
   sha256: string;
@@ -57,6 +63,11 @@ export interface SegmentInfo {
   contentType: string;
   /** True on the first segment after an encoder restart, an EXT-X-DISCONTINUITY, or a gap. */
   discontinuity: boolean;
+  /**
+   * Sent again after a restart or redeploy because no consumer confirmed it (lib/delivery-receipts.ts):
+   * a consumer that already has it ignores it quietly.
+   */
+  redelivered?: boolean;
   /** ISO 8601 with milliseconds, from EXT-X-PROGRAM-DATE-TIME when the encoder writes it. */
   programDateTime?: string;
   variant?: VariantInfo;
@@ -118,6 +129,8 @@ export interface PlaylistMsg {
     mediaSequence?: number;
     discontinuitySequence?: number;
     ended: boolean;
+    /** Set from 1 on: a new playlist after an earlier one of this rendition ended (served at ?presentation=N). */
+    presentation?: number;
   };
   /** The segment whose arrival produced this version (absent for master-only changes). */
   segment?: SegmentInfo;
@@ -141,3 +154,33 @@ export function contentTypeFor(fileName: string): string {
   const ext = dot >= 0 ? fileName.slice(dot).toLowerCase() : '';
   return CONTENT_TYPES[ext] ?? 'application/octet-stream';
 }
+
+/**
+ * The one id rule for stream and rendition ids, which every node applies: they become path
+ * segments of playlist URLs (manifest) and of object keys (r2-upload), so 1–64 URL-safe characters,
+ * and never "." or "..", which a path would resolve away.
+ */
+export const ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+
+export function isId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value) && value !== '.' && value !== '..';
+}
+
+/** A folder or file name as an id that follows the rule (hls-watch names renditions after them). */
+export function toId(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._~-]/g, '_').slice(0, 64);
+  return isId(cleaned) ? cleaned : '_';
+}
+
+/** Longest segment a msg may carry, in seconds. */
+export const MAX_SEGMENT_SECONDS = 3600;
+
+/**
+ * The one duration rule for segments and gaps: seconds > 0 and at most MAX_SEGMENT_SECONDS. An
+ * EXTINF:0 entry cannot be played or listed (it would make a player spin), so hls-watch refuses it
+ * at the source instead of r2-upload storing what manifest then refuses.
+ */
+export function isSegmentDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_SEGMENT_SECONDS;
+}
+

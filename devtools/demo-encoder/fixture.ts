@@ -3,11 +3,11 @@
  * playlists ffmpeg wrote and every segment's bytes. The demo encoder replays from this copy, so
  * nothing it writes is invented: durations are the fixture's EXTINF values, bytes are the files.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
 import { RelaycastError } from '../../lib/errors';
+import { sha256Hex } from '../../lib/hash';
 
 /** The hand-written fixture.json beside each fixture (see test/fixtures/hls/README.md). */
 export interface FixtureDescription {
@@ -52,9 +52,7 @@ export interface LoadedFixture {
   renditions: FixtureRendition[];
 }
 
-export function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex };
 
 function invalid(folder: string, why: string): RelaycastError {
   return new RelaycastError('E_FIXTURE_INVALID', `Fixture ${folder}: ${why}`);

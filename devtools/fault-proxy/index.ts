@@ -8,6 +8,7 @@
  * The Host header is forwarded unchanged: a SigV4 signature covers it, and real S3/R2 would reject
  * a rewritten one (s3rver does not check, so the proxy must not rely on that).
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { seededRandom } from './seeded-random';
@@ -38,6 +39,11 @@ export interface FaultProxyOptions {
   rule?: (method: string, url: string) => FaultKind | null | undefined;
   /** Keep method, URL and headers of every request (to check what a client really sends). */
   record?: boolean;
+  /**
+   * Answer every PUT with an ETag that is not the body's MD5, as S3 with SSE-KMS and MinIO with
+   * encryption do (the object itself is stored unchanged).
+   */
+  opaqueEtags?: boolean;
 }
 
 export interface RecordedRequest {
@@ -160,7 +166,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           return;
         }
         if (res.destroyed) return;
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        const headers = { ...upRes.headers };
+        if (options.opaqueEtags && req.method === 'PUT' && typeof headers.etag === 'string') {
+          // Deterministic per upstream ETag, 32 hex digits like a real one, never the MD5 itself.
+          headers.etag = `"${createHash('sha256').update(headers.etag).digest('hex').slice(0, 32)}"`;
+        }
+        res.writeHead(upRes.statusCode ?? 502, headers);
         res.end(upBody);
       }, () => req.socket.destroy()));
     });

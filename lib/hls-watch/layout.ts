@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { VariantInfo } from '../contracts';
+import { toId, type VariantInfo } from '../contracts';
 import { RelaycastError } from '../errors';
 import { parsePlaylist, readPlaylistText, type PlaylistInfo } from './playlist';
 import { isInside, isTemporaryName } from './segment-file';
@@ -27,16 +27,17 @@ export interface Layout {
 export function renditionIdFor(uri: string): string {
   const clean = uri.split(/[?#]/)[0];
   const parts = clean.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length >= 2) return parts[parts.length - 2];
+  // Made to follow the contract's id rule here, at the source, so manifest and r2-upload accept it.
+  if (parts.length >= 2) return toId(parts[parts.length - 2]);
   const base = parts[parts.length - 1] ?? clean;
-  return base.replace(/\.m3u8$/i, '');
+  return toId(base.replace(/\.m3u8$/i, ''));
 }
 
 /** Gives every rendition a unique id: a clash falls back to the variant URI without its extension. */
 function uniqueIds(renditions: RenditionSource[], uris: string[]): RenditionSource[] {
   const counts = new Map<string, number>();
   for (const r of renditions) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
-  return renditions.map((r, i) => (counts.get(r.id)! > 1 ? { ...r, id: uris[i].replace(/\.m3u8$/i, '').replace(/\//g, '_') } : r));
+  return renditions.map((r, i) => (counts.get(r.id)! > 1 ? { ...r, id: toId(uris[i].replace(/\.m3u8$/i, '')) } : r));
 }
 
 /** null: gone; 'unreadable': there but malformed or too large (its tracker will say why). */
@@ -118,7 +119,7 @@ export async function discoverLayout(root: string, target: string, maxPlaylistBy
   const topMedia = top.media.length > 0 ? top.media : top.unreadable;
   if (topMedia.length === 1) return { masterPath: null, renditions: [{ id: 'main', playlistPath: topMedia[0] }] };
   if (topMedia.length > 1) {
-    return { masterPath: null, renditions: topMedia.map((p) => ({ id: path.basename(p).replace(/\.m3u8$/i, ''), playlistPath: p })) };
+    return { masterPath: null, renditions: topMedia.map((p) => ({ id: toId(path.basename(p).replace(/\.m3u8$/i, '')), playlistPath: p })) };
   }
   // Nothing at the top: the encoder's tree may start one level down (Owncast's hls/), or use one
   // folder per rendition without a master.
@@ -133,7 +134,7 @@ export async function discoverLayout(root: string, target: string, maxPlaylistBy
     if (found.masters.length > 0) return fromMaster(found.masters[0], found.infos.get(found.masters[0])!, root);
     for (const media of found.media) {
       const name = path.basename(sub);
-      renditions.push({ id: found.media.length === 1 ? name : `${name}_${path.basename(media).replace(/\.m3u8$/i, '')}`, playlistPath: media });
+      renditions.push({ id: toId(found.media.length === 1 ? name : `${name}_${path.basename(media).replace(/\.m3u8$/i, '')}`), playlistPath: media });
     }
   }
   return { masterPath: null, renditions };

@@ -61,10 +61,6 @@ export class MediaFiles {
     for (const wake of set) wake();
   }
 
-  forget(filePath: string): void {
-    this.held.delete(filePath);
-  }
-
   /**
    * The bytes of a listed file. Throws a RelaycastError: E_SEGMENT_LOST when it never became
    * readable in time, or the read's own code (E_PATH_OUTSIDE, E_SEGMENT_TOO_LARGE, …).

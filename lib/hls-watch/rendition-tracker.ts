@@ -4,7 +4,8 @@
  * becomes an error plus a `gap` msg). Detects encoder restarts and EXT-X-ENDLIST.
  */
 import path from 'node:path';
-import { contentTypeFor, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { contentTypeFor, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import type { MediaFiles } from './media-files';
@@ -41,6 +42,17 @@ export interface TrackerContext {
   /** The playlist turned out to be a master playlist: the renditions must be discovered again. */
   layoutChanged(): void;
   isClosed(): boolean;
+  /** First tracker of this rendition since the watcher started: unconfirmed deliveries go out again. */
+  resuming?: boolean;
+}
+
+/** Most unconfirmed deliveries kept per rendition (a consumer that stopped confirming must not grow it). */
+const MAX_UNCONFIRMED = 64;
+
+/** A consumer confirmed `sequence` of `session`: what it covers need not be delivered again. */
+export function confirmDelivery(state: RenditionState, session: string, sequence: number): void {
+  state.confirming = true;
+  state.unconfirmed = (state.unconfirmed ?? []).filter((d) => d.session !== session || d.sequence > sequence);
 }
 
 export function freshRenditionState(session: string): RenditionState {
@@ -82,7 +94,6 @@ export class RenditionTracker {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly playlistDir: string;
   /** Relaycast sequence of the last segment msg (for `ended`). */
-  emittedSegments = 0;
 
   constructor(private readonly ctx: TrackerContext, readonly state: RenditionState) {
     this.playlistDir = path.dirname(ctx.playlistPath);
@@ -115,6 +126,10 @@ export class RenditionTracker {
       state.pendingDiscontinuity = hadStarted || state.pendingDiscontinuity;
       ctx.changed();
     }
+    if (this.ctx.resuming && !reason) {
+      this.ctx.resuming = false;
+      await this.deliverUnconfirmed(playlist);
+    }
     if (state.ended) return;
     const fresh = playlist.entries.filter((e) => state.lastEncoderSequence === null || e.sequence > state.lastEncoderSequence);
     if (fresh.length > 0 && state.lastEncoderSequence !== null && fresh[0].sequence > state.lastEncoderSequence + 1) {
@@ -133,7 +148,12 @@ export class RenditionTracker {
         state.started = true;
         this.lifecycle(state.pendingDiscontinuity ? 'restarted' : 'started');
       }
-      const delivered = await this.deliver(entry);
+      if (!isSegmentDuration(entry.duration)) {
+        this.refuseEntry(entry);
+        ctx.changed();
+        continue;
+      }
+      const delivered = await this.deliver(entry, playlist.targetDuration);
       if (delivered === 'closed') return;
       ctx.changed();
     }
@@ -142,6 +162,17 @@ export class RenditionTracker {
       this.lifecycle('ended');
       ctx.changed();
     }
+  }
+
+  /**
+   * The rendition left the encoder's layout (its variant is gone from the master playlist): ended
+   * like an EXT-X-ENDLIST. If it comes back, that is a new playlist after an end: a new session.
+   */
+  endLeft(): void {
+    if (!this.state.started || this.state.ended) return;
+    this.state.ended = true;
+    this.lifecycle('ended');
+    this.ctx.changed();
   }
 
   private lifecycle(event: LifecycleEvent): void {
@@ -185,7 +216,23 @@ export class RenditionTracker {
     };
   }
 
-  private async deliver(entry: MediaEntry): Promise<'sent' | 'gap' | 'closed'> {
+  /**
+   * After a restart: what was sent but never confirmed (lost in a crash, or dropped by Node-RED
+   * while the flow stopped) goes out again, with its own sequence, if the encoder still lists it.
+   * What already arrived is refused downstream as a duplicate; nothing is listed twice.
+   */
+  private async deliverUnconfirmed(playlist: MediaPlaylistInfo): Promise<void> {
+    const { state, ctx } = this;
+    for (const d of [...(state.unconfirmed ?? [])]) {
+      if (ctx.isClosed()) return;
+      if (d.session !== state.session) continue;
+      const entry = playlist.entries.find((e) => e.sequence === d.encoderSequence && e.uri === d.uri);
+      if (!entry || !isSegmentDuration(entry.duration)) continue;
+      if ((await this.deliver(entry, playlist.targetDuration, { sequence: d.sequence, discontinuity: d.discontinuity })) === 'closed') return;
+    }
+  }
+
+  private async deliver(entry: MediaEntry, targetDuration: number, again?: { sequence: number; discontinuity: boolean }): Promise<'sent' | 'gap' | 'closed'> {
     const { state, ctx } = this;
     const base = {
       stream: ctx.stream,
@@ -193,6 +240,9 @@ export class RenditionTracker {
       session: state.session,
       encoderSequence: entry.sequence,
       duration: entry.duration,
+      // Carried so manifest can fix a target that later, longer segments still fit.
+      ...(Number.isInteger(targetDuration) && targetDuration > 0 ? { targetDuration } : {}),
+      ...(again ? { redelivered: true } : {}),
       uri: entry.uri,
       path: path.resolve(this.playlistDir, entry.uri),
       contentType: contentTypeFor(entry.uri),
@@ -206,41 +256,69 @@ export class RenditionTracker {
     } catch (err) {
       const error = toRelaycastError(err, 'E_SEGMENT_LOST');
       if (error.code === 'E_CLOSED') return 'closed';
-      const discontinuity = entry.discontinuity || state.pendingDiscontinuity;
+      const discontinuity = again ? again.discontinuity : entry.discontinuity || state.pendingDiscontinuity;
       const gap: GapMsg = {
         topic: 'gap',
         payload: { reason: 'segment-lost', code: error.code, message: error.message },
-        segment: { ...base, sequence: state.nextSequence, discontinuity },
+        segment: { ...base, sequence: again ? again.sequence : state.nextSequence, discontinuity },
       };
       this.decorate(gap.segment, entry);
-      state.nextSequence += 1;
-      state.lastEncoderSequence = entry.sequence;
-      state.lastUri = entry.uri;
-      state.lastFile = null;
-      // Whatever follows a hole must not be played as if it continued the one before.
-      state.pendingDiscontinuity = true;
+      if (!again) {
+        this.recordUnconfirmed(entry, gap.segment.sequence, discontinuity);
+        state.nextSequence += 1;
+        state.lastEncoderSequence = entry.sequence;
+        state.lastUri = entry.uri;
+        state.lastFile = null;
+        // Whatever follows a hole must not be played as if it continued the one before.
+        state.pendingDiscontinuity = true;
+      }
       ctx.error(error, gap);
       ctx.emit(gap);
       return 'gap';
     }
     const segment: SegmentInfo = {
       ...base,
-      sequence: state.nextSequence,
+      sequence: again ? again.sequence : state.nextSequence,
       byteLength: file.bytes.length,
       sha256: file.sha256,
-      discontinuity: entry.discontinuity || state.pendingDiscontinuity,
+      discontinuity: again ? again.discontinuity : entry.discontinuity || state.pendingDiscontinuity,
     };
     this.decorate(segment, entry);
-    state.nextSequence += 1;
-    state.lastEncoderSequence = entry.sequence;
-    state.lastUri = entry.uri;
-    state.lastFile = file.identity;
-    state.pendingDiscontinuity = false;
+    if (!again) {
+      this.recordUnconfirmed(entry, segment.sequence, segment.discontinuity);
+      state.nextSequence += 1;
+      state.lastEncoderSequence = entry.sequence;
+      state.lastUri = entry.uri;
+      state.lastFile = file.identity;
+      state.pendingDiscontinuity = false;
+    }
     const msg: SegmentMsg = { topic: 'segment', payload: file.bytes, segment };
     if (init) msg.init = init;
-    this.emittedSegments += 1;
     ctx.emit(msg);
     return 'sent';
+  }
+
+  /**
+   * A listed entry the contract does not allow (EXTINF:0, or longer than an hour): reported and
+   * skipped, never sent on (r2-upload would store what manifest then refuses). It keeps no
+   * Relaycast sequence; what follows is marked as a discontinuity, as after any hole.
+   */
+  private refuseEntry(entry: MediaEntry): void {
+    const { state, ctx } = this;
+    state.lastEncoderSequence = entry.sequence;
+    state.lastUri = entry.uri;
+    state.lastFile = null;
+    state.pendingDiscontinuity = true;
+    ctx.error(new RelaycastError('E_SEGMENT_BAD_DURATION',
+      `${ctx.stream}/${ctx.rendition}: ${entry.uri} is listed with EXTINF ${entry.duration}, outside (0, ${MAX_SEGMENT_SECONDS}] s; not delivered`));
+  }
+
+  private recordUnconfirmed(entry: MediaEntry, sequence: number, discontinuity: boolean): void {
+    const { state } = this;
+    if (!state.confirming) return;
+    const list = (state.unconfirmed ??= []);
+    list.push({ session: state.session, encoderSequence: entry.sequence, uri: entry.uri, sequence, discontinuity });
+    if (list.length > MAX_UNCONFIRMED) list.splice(0, list.length - MAX_UNCONFIRMED);
   }
 
   private decorate(segment: Partial<SegmentInfo>, entry: MediaEntry): void {
@@ -287,7 +365,8 @@ export class RenditionTracker {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
-          void this.trigger();
+          // Nothing awaits this re-read: its failure goes to the error path, never unhandled.
+          inBackground(() => this.trigger(), (failure) => this.ctx.error(toRelaycastError(failure, 'E_WATCH_INTERNAL')));
         }, MALFORMED_RECHECK_MS);
         return;
       }

@@ -2,10 +2,10 @@
  * Reading one media file (segment or fMP4 init) out of the encoder's folder, safely: never outside
  * the folder (symlinks are resolved first), never more than the size cap, always hashed.
  */
-import { createHash } from 'node:crypto';
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RelaycastError } from '../errors';
+import { sha256Hex } from '../hash';
 
 /** Enough for a 10 s segment at 50 Mbit/s; a bigger "segment" is a mistake or junk. */
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -29,9 +29,6 @@ export function sameIdentity(a: FileIdentity | null | undefined, b: FileIdentity
   return !!a && !!b && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
-export function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** True when `candidate` is `folder` itself or lies below it (both absolute and normalised). */
 export function isInside(folder: string, candidate: string): boolean {

@@ -21,6 +21,19 @@ export interface RenditionState {
   started: boolean;
   /** `ended` was emitted: the encoder's playlist carried EXT-X-ENDLIST. */
   ended: boolean;
+  /** A consumer confirms deliveries (manifest's receipts): only then is `unconfirmed` kept. */
+  confirming?: boolean;
+  /** Segments and gaps sent but not yet confirmed, oldest first: delivered again after a restart. */
+  unconfirmed?: UnconfirmedDelivery[];
+}
+
+export interface UnconfirmedDelivery {
+  session: string;
+  encoderSequence: number;
+  uri: string;
+  /** Relaycast sequence it went out with (it goes out again with the same one). */
+  sequence: number;
+  discontinuity: boolean;
 }
 
 export interface WatchState {

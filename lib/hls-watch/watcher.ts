@@ -11,13 +11,14 @@ import { existsSync, watch, type FSWatcher as FSWatcher_ } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import { CONTENT_TYPES } from '../contracts';
+import { CONTENT_TYPES, isId } from '../contracts';
+import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
 import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
-import { freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
+import { confirmDelivery, freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
 import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isInside, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
 import { MemoryStateStore, StateSaver, type StateStore, type WatchState } from './state-store';
 
@@ -99,10 +100,15 @@ export class HlsWatcher {
   private readonly reportedKeys = new Map<string, string>();
   private segments = 0;
   private lastStatus = '';
+  private readonly readAheadLog: string[] = [];
+  /** Renditions tracked since start(): only their first tracker delivers the unconfirmed again. */
+  private readonly resumed = new Set<string>();
 
   constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
     if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
     if (!options.stream) throw new RelaycastError('E_CONFIG', 'hls-watch needs a stream id');
+    // The contract's id rule: manifest and r2-upload would refuse every msg of this stream.
+    if (!isId(options.stream)) throw new RelaycastError('E_CONFIG', `stream id must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(options.stream)}`);
     this.target = path.resolve(options.path);
     this.root = /\.m3u8$/i.test(this.target) ? path.dirname(this.target) : this.target;
     this.options = {
@@ -131,6 +137,7 @@ export class HlsWatcher {
   async start(): Promise<void> {
     if (!this.closed) return;
     this.closed = false;
+    this.resumed.clear();
     const source = `${this.target}|${this.options.stream}`;
     let loaded: WatchState | null = null;
     try {
@@ -140,10 +147,18 @@ export class HlsWatcher {
     }
     this.state = loaded && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
     this.saver = new StateSaver(this.store, (err) => this.report('state', toRelaycastError(err, 'E_STATE_UNWRITABLE')));
-    this.timer = setInterval(() => void this.check(), this.options.checkIntervalMs);
+    this.timer = setInterval(() => this.background(() => this.check()), this.options.checkIntervalMs);
     this.timer.unref?.();
     await this.attach();
     this.publishStatus();
+  }
+
+  /** A consumer (manifest) has this delivery for good: it and everything before it need not be sent again. */
+  confirm(rendition: string, session: string, sequence: number): void {
+    const state = this.state?.renditions[rendition];
+    if (!state || this.closed) return;
+    confirmDelivery(state, session, sequence);
+    this.saver?.request(this.state);
   }
 
   /** Re-reads the layout and every playlist now (input msg `rescan`). */
@@ -242,7 +257,7 @@ export class HlsWatcher {
       const rootWatcher = watch(ancestor, { persistent: false }, () => {
         if (this.rootWatcher !== rootWatcher) return;
         this.stopWatchingForRoot();
-        void this.attach();
+        this.background(() => this.attach());
       });
       rootWatcher.on('error', () => this.stopWatchingForRoot());
       this.rootWatcher = rootWatcher;
@@ -252,7 +267,7 @@ export class HlsWatcher {
     }
     // `mkdir -p` may have created the next level between our look and the watch: look again.
     const next = path.join(ancestor, path.relative(ancestor, this.root).split(path.sep)[0]);
-    if (lookAgain && existsSync(next)) this.later(0, () => void this.attach());
+    if (lookAgain && existsSync(next)) this.later(0, () => this.background(() => this.attach()));
   }
 
   private stopWatchingForRoot(): void {
@@ -288,13 +303,13 @@ export class HlsWatcher {
       return;
     }
     if (this.tracked.size === 0 || (this.masterPath && !sameIdentity(await currentIdentity(this.masterPath), this.masterSeen))) {
-      void this.discover();
+      this.background(() => this.discover());
     }
     for (const t of this.tracked.values()) {
       const now = await currentIdentity(t.source.playlistPath);
       if (now && !sameIdentity(now, t.seen)) {
         t.seen = now;
-        void t.tracker.trigger();
+        this.background(() => t.tracker.trigger());
       }
     }
   }
@@ -306,11 +321,11 @@ export class HlsWatcher {
     const full = watchedPath ? path.resolve(watchedPath, p) : path.resolve(p);
     const t = this.byPlaylist.get(full) ?? (watchedPath ? this.byPlaylist.get(path.resolve(watchedPath)) : undefined);
     if (t) {
-      void t.tracker.trigger();
+      this.background(() => t.tracker.trigger());
       return;
     }
     if (full === this.masterPath) {
-      void this.discover();
+      this.background(() => this.discover());
       return;
     }
     if (!isTemporaryName(full)) this.files?.notify(full);
@@ -320,14 +335,14 @@ export class HlsWatcher {
     if (this.closed) return;
     if (event === 'addDir' || event === 'unlinkDir') {
       if (full === this.root) return;
-      void this.discover();
+      this.background(() => this.discover());
       // A playlist renamed into a new folder before chokidar's watch on that folder is in place
       // sends no event: look a few times while that watch is being set up.
       if (event === 'addDir') {
         for (const t of this.tracked.values()) {
           if (!isInside(full, path.dirname(t.source.playlistPath))) continue;
-          void t.tracker.trigger();
-          for (const ms of NEW_FOLDER_RECHECKS_MS) this.later(ms, () => void t.tracker.trigger());
+          this.background(() => t.tracker.trigger());
+          for (const ms of NEW_FOLDER_RECHECKS_MS) this.later(ms, () => this.background(() => t.tracker.trigger()));
         }
       }
       return;
@@ -335,14 +350,37 @@ export class HlsWatcher {
     const ext = path.extname(full).toLowerCase();
     if (ext === '.m3u8') {
       const t = this.byPlaylist.get(full);
-      if (t && event !== 'unlink') void t.tracker.trigger();
-      if (!t || full === this.masterPath || event !== 'change') void this.discover();
+      if (t && event !== 'unlink') this.background(() => t.tracker.trigger());
+      if (!t || full === this.masterPath || event !== 'change') this.background(() => this.discover());
       return;
     }
-    if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change')) {
+    if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change') && this.mayBeListed(full)) {
       // Read at once: the encoder may delete it before the playlist listing it is processed.
-      void this.files?.prefetch(full);
+      this.noteReadAhead(full);
+      this.background(() => this.files?.prefetch(full));
     }
+  }
+
+  /**
+   * Whether a media file can belong to a followed rendition: with a rendition filter, only files
+   * in a followed rendition's folder are read ahead (and hashed). Before any rendition is known,
+   * or when renditions share a folder, it cannot be told, so it is read.
+   */
+  private mayBeListed(file: string): boolean {
+    if (this.options.renditions.length === 0 || this.tracked.size === 0) return true;
+    const folder = path.dirname(file);
+    for (const t of this.tracked.values()) if (isInside(path.dirname(t.source.playlistPath), folder)) return true;
+    return false;
+  }
+
+  private noteReadAhead(file: string): void {
+    this.readAheadLog.push(file);
+    if (this.readAheadLog.length > 32) this.readAheadLog.shift();
+  }
+
+  /** The last files read ahead of their playlist (diagnostics). */
+  get readAhead(): readonly string[] {
+    return this.readAheadLog;
   }
 
   // --- renditions -----------------------------------------------------------------------------
@@ -368,13 +406,17 @@ export class HlsWatcher {
     const wanted = this.options.renditions;
     const present = new Set(layout.renditions.map((r) => r.id));
     if (present.size > 0) {
-      // A rendition that is no longer part of the layout stops being followed (its state stays saved).
+      // A rendition that is no longer part of the layout stops being followed (its state stays
+      // saved) and is ended, or manifest would list it in the master for ever.
       for (const [id, t] of this.tracked) {
         if (present.has(id)) continue;
         t.tracker.cancelTimers();
         this.tracked.delete(id);
         this.byPlaylist.delete(t.source.playlistPath);
         this.activeErrors.delete(`rendition:${id}`);
+        // After its pass in progress, so 'ended' follows its last segment.
+        await t.tracker.whenIdle();
+        if (!this.closed) t.tracker.endLeft();
       }
     }
     for (const source of layout.renditions) {
@@ -423,15 +465,17 @@ export class HlsWatcher {
           if (this.activeErrors.delete(key)) this.publishStatus();
         },
         changed: () => this.saver?.request(this.state),
-        layoutChanged: () => void this.discover(),
+        layoutChanged: () => this.background(() => this.discover()),
+        resuming: !this.resumed.has(source.id),
         isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
       },
       state,
     );
+    this.resumed.add(source.id);
     const tracked: Tracked = { tracker, source, seen: null };
     this.tracked.set(source.id, tracked);
     this.byPlaylist.set(source.playlistPath, tracked);
-    void tracker.trigger();
+    this.background(() => tracker.trigger());
   }
 
   private currentSession(): string {
@@ -446,6 +490,13 @@ export class HlsWatcher {
   }
 
   // --- errors and status ----------------------------------------------------------------------
+
+  /** Runs work nothing awaits (event and timer triggers): a failure is reported, never left unhandled. */
+  private background(work: () => unknown): void {
+    inBackground(work, (err) => this.handlers.onError(err instanceof RelaycastError
+      ? err
+      : new RelaycastError('E_WATCH_INTERNAL', err instanceof Error ? err.message : String(err), { cause: err })));
+  }
 
   /** Reports a problem once until it is resolved (a tick every second must not repeat it). */
   private report(key: string, err: RelaycastError): void {

@@ -4,7 +4,7 @@
  * here with a RelaycastError whose code a Catch node can branch on.
  */
 import { RelaycastError } from '../errors';
-import type { GapReason, LifecycleEvent, LifecycleMsg, VariantInfo } from '../contracts';
+import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapReason, type LifecycleEvent, type LifecycleMsg, type VariantInfo } from '../contracts';
 
 /** Where a segment or gap sits in the stream's timeline: the fields segment and gap msgs share. */
 interface TimelinePosition {
@@ -13,7 +13,11 @@ interface TimelinePosition {
   session: string;
   sequence: number;
   duration: number;
+  /** The encoder's EXT-X-TARGETDURATION, when the msg carries it. */
+  targetDuration?: number;
   discontinuity: boolean;
+  /** Sent again after hls-watch restarted; ignored when already handled. */
+  redelivered?: boolean;
 }
 
 export interface SegmentInput extends TimelinePosition {
@@ -36,8 +40,6 @@ export interface GapInput extends TimelinePosition {
 
 export type LifecycleInput = LifecycleMsg['payload'];
 
-/** Ids become path segments of playlist URLs and object keys. */
-const ID = /^[A-Za-z0-9._~-]{1,64}$/;
 /** No whitespace, quotes or control characters: a URL must stay one playlist line / one quoted attribute. */
 const SAFE_URL = /^https?:\/\/[^\s"<>\\^`{|}\x00-\x1f\x7f]+$/i;
 
@@ -51,7 +53,7 @@ function record(value: unknown, what: string): Record<string, unknown> {
 }
 
 function id(value: unknown, what: string): string {
-  if (typeof value !== 'string' || !ID.test(value)) bad(`${what} must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(value)}`, 'E_MANIFEST_BAD_ID');
+  if (!isId(value)) bad(`${what} must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(value)}`, 'E_MANIFEST_BAD_ID');
   return value;
 }
 
@@ -65,8 +67,13 @@ function wholeNumber(value: unknown, what: string): number {
   return value;
 }
 
+function encoderTarget(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > 3600) bad(`segment.targetDuration must be whole seconds > 0, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function duration(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 3600) bad(`segment.duration must be seconds > 0, got ${JSON.stringify(value)}`);
+  if (!isSegmentDuration(value)) bad(`segment.duration must be seconds > 0 and ≤ ${MAX_SEGMENT_SECONDS}, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -115,7 +122,9 @@ function readPosition(s: Record<string, unknown>): TimelinePosition {
     session: session(s.session, 'segment.session'),
     sequence: wholeNumber(s.sequence, 'segment.sequence'),
     duration: duration(s.duration),
+    ...(s.targetDuration === undefined ? {} : { targetDuration: encoderTarget(s.targetDuration) }),
     discontinuity: s.discontinuity === true,
+    ...(s.redelivered === true ? { redelivered: true } : {}),
   };
 }
 

@@ -8,7 +8,7 @@ import { RelaycastError } from '../errors';
 import { readGapMsg, readLifecycleMsg, readSegmentMsg, type GapInput, type SegmentInput } from './input';
 import { renderMasterPlaylist } from './master-renderer';
 import { renderMediaPlaylist, requiredVersion, formatDuration } from './media-renderer';
-import { resolveOptions, type ManifestOptions } from './options';
+import { DEFAULT_END_GRACE_TARGET_DURATIONS, resolveOptions, type ManifestOptions } from './options';
 import { chooseProgramDateTime } from './program-date-time';
 import {
   appendEntry, checkOrder, enterSession, hasHistory, lastEntry, newRendition, slideWindow, windowDuration,
@@ -29,6 +29,8 @@ export interface RenderedPlaylist {
   discontinuitySequence?: number;
   /** MSN of the last listed entry (media playlists). */
   lastMsn?: number;
+  /** Media playlists: which presentation (0 = the first; a later one is served at ?presentation=N). */
+  presentation?: number;
   ended: boolean;
 }
 
@@ -45,7 +47,26 @@ interface StreamState {
   targetDuration?: number;
   renditions: Map<string, RenditionState>;
   mediaCache: Map<string, RenderedPlaylist>;
+  /** Each rendition's last finished presentation, rendered once from RenditionState.finished. */
+  finishedCache: Map<string, RenderedPlaylist>;
   masterCache?: RenderedPlaylist;
+  /** Since when a master change waits for a variant's attributes (see rerenderMaster). */
+  masterHeldSince?: number;
+}
+
+/** How long, in target durations, a master waits for a variant's CODECS/RESOLUTION. */
+const MASTER_HOLD_TARGET_DURATIONS = 2;
+
+/** Shortest segment the wall-clock floor allows for, ms (see wallClockMediaSequence). */
+const FLOOR_MIN_SEGMENT_MS = 100;
+
+/**
+ * A first media sequence number above any a lost state can have given out: a stream numbered from
+ * 0 (or from an earlier such floor) gains at most one number per segment, and no segment is
+ * shorter than 100 ms, so numbers derived from the wall clock at that rate are always ahead.
+ */
+export function wallClockMediaSequence(nowMs: number): number {
+  return Math.floor(nowMs / FLOOR_MIN_SEGMENT_MS);
 }
 
 function etagOf(text: string): string {
@@ -55,6 +76,7 @@ function etagOf(text: string): string {
 export class ManifestCore {
   readonly options: ManifestOptions;
   private readonly streams = new Map<string, StreamState>();
+  private sequenceFloor = 0;
 
   constructor(options: Partial<ManifestOptions> = {}) {
     this.options = resolveOptions(options);
@@ -75,9 +97,10 @@ export class ManifestCore {
 
   applySegment(s: SegmentInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(s.stream, s.rendition);
+    if (alreadyHandled(r, s)) return { stream: s.stream, media: [] };
     if (s.variant) r.variant = s.variant;
-    const targetDuration = this.targetDurationFor(stream, s.duration);
-    this.prepareForItem(r, s.session, s.sequence, s.url);
+    const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
+    this.prepareForItem(stream, r, s.session, s.sequence, s.url);
     const skipped = checkOrder(r, s.sequence, s.url);
     if (Math.round(Number(formatDuration(s.duration))) > targetDuration) {
       // RFC 8216 §4.3.3.1: listing it would make the playlist invalid, and the target duration may
@@ -95,14 +118,17 @@ export class ManifestCore {
       programDateTime: chooseProgramDateTime(previous, s.programDateTime, discontinuity, this.options.clock()),
       initUrl: s.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
       byteLength: s.byteLength, session: s.session, sourceSequence: s.sequence,
+      ...(s.key !== undefined ? { key: s.key } : {}),
     }, this.options.clock());
+    if (s.key !== undefined) this.options.listings?.list(s.key);
     return this.afterAppend(stream, r, targetDuration);
   }
 
   applyGap(g: GapInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(g.stream, g.rendition);
-    const targetDuration = this.targetDurationFor(stream, g.duration);
-    this.prepareForItem(r, g.session, g.sequence, undefined);
+    if (alreadyHandled(r, g)) return { stream: g.stream, media: [] };
+    const targetDuration = this.targetDurationFor(stream, g.duration, g.targetDuration);
+    this.prepareForItem(stream, r, g.session, g.sequence, undefined);
     const skipped = checkOrder(r, g.sequence, undefined);
     const previous = lastEntry(r);
     const url = g.url ?? (previous ? siblingUrl(previous.url, g.uri) : undefined);
@@ -126,21 +152,50 @@ export class ManifestCore {
     const { stream, r } = this.renditionFor(event.stream, event.rendition);
     if (event.variant) r.variant = event.variant;
     if (event.event === 'ended') {
-      if (r.ended || r.entries.length === 0) return { stream: event.stream, media: [] };
+      if (r.ended || r.entries.length === 0 || r.endRequestedAt !== undefined) return { stream: event.stream, media: [] };
+      r.endedSession = event.session;
+      if (this.endGraceMs(stream) > 0) {
+        // Held: a player that sees ENDLIST stops for good, and encoders restart within seconds.
+        r.endRequestedAt = this.options.clock();
+        return { stream: event.stream, media: [] };
+      }
       r.ended = true;
-      return { stream: event.stream, media: this.rerenderMedia(stream, r) };
+      return { stream: event.stream, media: this.rerenderMedia(stream, r), master: this.rerenderMaster(stream) };
     }
-    const reopened = r.ended;
-    r.ended = false;
+    // A start inside the grace continues the playlist: the held ENDLIST is never published.
+    r.endRequestedAt = undefined;
     if (r.currentSession !== event.session) {
       enterSession(r, event.session);
     } else if (event.event === 'restarted') {
       r.lastSourceSequence = undefined;
     }
-    if (hasHistory(r) && (event.event === 'restarted' || reopened)) r.pendingDiscontinuity = true;
-    // Re-opening a finished playlist is the one change RFC 8216 has no word for: a new presentation
-    // on the same URL. Sequences keep rising, so no player can confuse it with the old one.
-    return { stream: event.stream, media: reopened ? this.rerenderMedia(stream, r) : [] };
+    if (hasHistory(r) && event.event === 'restarted') r.pendingDiscontinuity = true;
+    // An ended playlist stays as it is: the next segment opens the next presentation.
+    return { stream: event.stream, media: [] };
+  }
+
+  /**
+   * Called about once a second: publishes the ENDLIST of every rendition whose grace has passed
+   * since the encoder's ENDLIST, and a master whose wait for a variant's attributes is over.
+   */
+  endDue(now = this.options.clock()): ManifestUpdate[] {
+    const updates: ManifestUpdate[] = [];
+    for (const stream of this.streams.values()) {
+      const media: RenderedPlaylist[] = [];
+      for (const r of stream.renditions.values()) {
+        if (r.endRequestedAt === undefined || now - r.endRequestedAt < this.endGraceMs(stream)) continue;
+        r.endRequestedAt = undefined;
+        r.ended = true;
+        media.push(...this.rerenderMedia(stream, r));
+      }
+      if (media.length > 0) updates.push({ stream: stream.stream, media, master: this.rerenderMaster(stream) });
+      else if (stream.masterHeldSince !== undefined) {
+        // A held master whose wait is over goes out on this tick.
+        const master = this.rerenderMaster(stream);
+        if (master) updates.push({ stream: stream.stream, media: [], master });
+      }
+    }
+    return updates;
   }
 
   /**
@@ -154,15 +209,36 @@ export class ManifestCore {
       for (const r of stream.renditions.values()) {
         if (r.ended || r.entries.length === 0 || r.lastEntryAt === undefined || now - r.lastEntryAt < idleMs) continue;
         r.ended = true;
+        r.endRequestedAt = undefined;
+        // Ended by silence, not by the encoder: the same session may resume (in a new presentation).
+        r.endedSession = undefined;
         media.push(...this.rerenderMedia(stream, r));
       }
-      if (media.length > 0) updates.push({ stream: stream.stream, media });
+      if (media.length > 0) updates.push({ stream: stream.stream, media, master: this.rerenderMaster(stream) });
     }
     return updates;
   }
 
-  mediaPlaylist(stream: string, rendition: string): RenderedPlaylist | undefined {
-    return this.streams.get(stream)?.mediaCache.get(rendition);
+  /**
+   * A media playlist as served: the current presentation, or (with `presentation`) that one, when
+   * it is the current or the last finished one.
+   */
+  mediaPlaylist(stream: string, rendition: string, presentation?: number): RenderedPlaylist | undefined {
+    const s = this.streams.get(stream);
+    const r = s?.renditions.get(rendition);
+    if (!s || !r) return undefined;
+    if (presentation === undefined || presentation === r.presentation) return s.mediaCache.get(rendition);
+    if (r.finished?.presentation !== presentation) return undefined;
+    let finished = s.finishedCache.get(rendition);
+    if (finished?.presentation !== presentation && s.targetDuration !== undefined) {
+      const f = r.finished;
+      finished = {
+        text: f.text, etag: etagOf(f.text), stream, rendition, targetDuration: s.targetDuration, mediaSequence: f.mediaSequence,
+        discontinuitySequence: f.discontinuitySequence, lastMsn: f.lastMsn, presentation: f.presentation, ended: true,
+      };
+      s.finishedCache.set(rendition, finished);
+    }
+    return finished;
   }
 
   masterPlaylist(stream: string): RenderedPlaylist | undefined {
@@ -176,6 +252,17 @@ export class ManifestCore {
   renditionIds(stream: string): string[] {
     const s = this.streams.get(stream);
     return s ? [...s.renditions.values()].sort((a, b) => a.order - b.order).map((r) => r.rendition) : [];
+  }
+
+  /**
+   * After a lost state: every rendition numbers its segments from at least `floor` (ones that
+   * exist but list nothing yet are raised too), so no MSN a player saw before names another segment.
+   */
+  floorSequences(floor: number): void {
+    this.sequenceFloor = Math.max(this.sequenceFloor, floor);
+    for (const s of this.streams.values()) {
+      for (const r of s.renditions.values()) if (r.entries.length === 0) r.nextMsn = Math.max(r.nextMsn, this.sequenceFloor);
+    }
   }
 
   targetDuration(stream: string): number | undefined {
@@ -198,8 +285,13 @@ export class ManifestCore {
     const parsed = readSnapshot(snapshot);
     this.streams.clear();
     for (const s of parsed.streams) {
-      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map() };
-      for (const r of s.renditions) state.renditions.set(r.rendition, r);
+      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
+      for (const r of s.renditions) {
+        state.renditions.set(r.rendition, r);
+        // What a restored playlist serves is listed again at once, before r2-upload's next sweep.
+        for (const e of r.entries) if (e.key !== undefined) this.options.listings?.list(e.key);
+        for (const key of r.finished?.keys ?? []) this.options.listings?.list(key);
+      }
       this.streams.set(s.stream, state);
       for (const r of state.renditions.values()) if (state.targetDuration !== undefined) this.rerenderMedia(state, r);
       this.rerenderMaster(state);
@@ -220,7 +312,8 @@ export class ManifestCore {
           discontinuitySequence: r.discontinuitySequence,
           gaps: r.entries.filter((e) => e.gap).length,
           ended: r.ended,
-          session: r.currentSession ?? null,
+          endPending: r.endRequestedAt !== undefined,
+          presentation: r.presentation,
           lastSegmentAgeMs: r.lastEntryAt === undefined ? null : Math.max(0, now - r.lastEntryAt),
           bandwidth: measured?.peak ?? null,
           averageBandwidth: measured?.average ?? null,
@@ -240,38 +333,86 @@ export class ManifestCore {
     }
     let stream = this.streams.get(streamId);
     if (!stream) {
-      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map() };
+      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
       this.streams.set(streamId, stream);
     }
     let r = stream.renditions.get(renditionId);
     if (!r) {
       r = newRendition(streamId, renditionId, stream.renditions.size);
+      r.nextMsn = this.sequenceFloor;
       stream.renditions.set(renditionId, r);
     }
     return { stream, r };
   }
 
-  /** Fixed once per stream, identical for every rendition (rfc8216bis §6.2.1, §6.2.4). */
-  private targetDurationFor(stream: StreamState, firstDuration: number): number {
+  /**
+   * Fixed once per stream, identical for every rendition (rfc8216bis §6.2.1, §6.2.4): the configured
+   * value, else the larger of the encoder's own EXT-X-TARGETDURATION and the first segment's
+   * ceiling. The first segment alone is not enough: with a varying GOP it may be the shortest.
+   */
+  private targetDurationFor(stream: StreamState, firstDuration: number, encoderTarget: number | undefined): number {
     stream.targetDuration ??= this.options.targetDuration > 0
       ? this.options.targetDuration
-      : Math.max(1, Math.ceil(Number(formatDuration(firstDuration))));
+      : Math.max(1, encoderTarget ?? 0, Math.ceil(Number(formatDuration(firstDuration))));
     return stream.targetDuration;
   }
 
-  private prepareForItem(r: RenditionState, session: string, sequence: number, url: string | undefined): void {
-    if (r.ended) {
-      if (r.currentSession === session) {
-        throw new RelaycastError('E_MANIFEST_ENDED', `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`);
-      }
-      r.ended = false;
-      if (hasHistory(r)) r.pendingDiscontinuity = true;
+  private prepareForItem(stream: StreamState, r: RenditionState, session: string, sequence: number, url: string | undefined): void {
+    if ((r.ended || r.endRequestedAt !== undefined) && r.endedSession === session) {
+      throw new RelaycastError('E_MANIFEST_ENDED', `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`);
     }
+    // Another session inside the grace: a restart, so the playlist goes on (with a discontinuity).
+    r.endRequestedAt = undefined;
+    if (r.ended) this.openNextPresentation(stream, r);
     enterSession(r, session);
   }
 
+  /**
+   * RFC 8216 §6.2.1: once ENDLIST is served the playlist must not change. The finished playlist is
+   * kept exactly as served at its URL, and the rendition starts over in a new presentation: a new
+   * playlist at its own URL (?presentation=N, which the master playlist points to), numbered from
+   * 0 like any new playlist. No player can mix the two: one that saw ENDLIST has stopped.
+   */
+  private openNextPresentation(stream: StreamState, r: RenditionState): void {
+    const served = stream.mediaCache.get(r.rendition);
+    const previous = r.finished;
+    if (served) {
+      // Its segments stay listed while it is served; the one it replaces lets go of its own.
+      r.finished = {
+        presentation: r.presentation, text: served.text, mediaSequence: served.mediaSequence ?? 0,
+        discontinuitySequence: served.discontinuitySequence ?? 0, lastMsn: served.lastMsn ?? 0,
+        keys: r.entries.flatMap((e) => (e.key !== undefined ? [e.key] : [])), durationSec: windowDuration(r.entries),
+      };
+    }
+    if (previous?.keys && previous !== r.finished) {
+      const until = this.options.clock() + 2 * (previous.durationSec ?? 0) * 1000;
+      for (const key of previous.keys) this.options.listings?.unlist(key, until);
+    }
+    stream.mediaCache.delete(r.rendition);
+    stream.finishedCache.delete(r.rendition);
+    r.presentation += 1;
+    r.entries = [];
+    r.nextMsn = 0;
+    r.discontinuitySequence = 0;
+    r.version = 3;
+    r.ended = false;
+    r.endedSession = undefined;
+    r.pendingDiscontinuity = false;
+  }
+
+  private endGraceMs(stream: StreamState): number {
+    const seconds = this.options.endGraceSeconds ?? DEFAULT_END_GRACE_TARGET_DURATIONS * (stream.targetDuration ?? 0);
+    return seconds * 1000;
+  }
+
   private afterAppend(stream: StreamState, r: RenditionState, targetDuration: number): ManifestUpdate {
-    if (!this.options.dvr) slideWindow(r, this.options.windowSegments, targetDuration);
+    if (!this.options.dvr) {
+      const left = slideWindow(r, this.options.windowSegments, targetDuration);
+      // RFC 8216 §6.2.2: available for its duration plus that of the playlist that held it.
+      const heldMs = windowDuration(r.entries) * 1000;
+      const now = this.options.clock();
+      for (const e of left) if (e.key !== undefined) this.options.listings?.unlist(e.key, now + heldMs + 2 * e.duration * 1000);
+    }
     const media = this.rerenderMedia(stream, r);
     const master = this.rerenderMaster(stream);
     return { stream: stream.stream, media, master };
@@ -286,14 +427,38 @@ export class ManifestCore {
     const last: PlaylistEntry = r.entries[r.entries.length - 1];
     const rendered: RenderedPlaylist = {
       text, etag: etagOf(text), stream: stream.stream, rendition: r.rendition, targetDuration: stream.targetDuration,
-      mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn, ended: r.ended,
+      mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn,
+      presentation: r.presentation, ended: r.ended,
     };
     stream.mediaCache.set(r.rendition, rendered);
     return [rendered];
   }
 
+  /**
+   * A master that lists a rendition without the CODECS/RESOLUTION its siblings have would make a
+   * player that loads it then pick or refuse variants wrongly for the whole session: ffmpeg can list
+   * a rendition's first segment before it writes master.m3u8. Such a version is held (the previous
+   * one, if any, stays served) until the attributes arrive, at most 2 target durations.
+   */
+  private masterMustWait(stream: StreamState): boolean {
+    const listed = [...stream.renditions.values()].filter((r) => !r.ended && r.entries.some((e) => !e.gap));
+    const described = (r: RenditionState) => Boolean(r.variant?.codecs || r.variant?.resolution);
+    if (!listed.some(described) || listed.every(described)) {
+      stream.masterHeldSince = undefined;
+      return false;
+    }
+    const now = this.options.clock();
+    stream.masterHeldSince ??= now;
+    return now - stream.masterHeldSince < MASTER_HOLD_TARGET_DURATIONS * (stream.targetDuration ?? 0) * 1000;
+  }
+
   private rerenderMaster(stream: StreamState): RenderedPlaylist | undefined {
-    const text = renderMasterPlaylist([...stream.renditions.values()], (rendition) => this.options.variantUri(stream.stream, rendition));
+    if (this.masterMustWait(stream)) return undefined;
+    stream.masterHeldSince = undefined;
+    const text = renderMasterPlaylist([...stream.renditions.values()], (r) => {
+      const uri = this.options.variantUri(stream.stream, r.rendition);
+      return r.presentation > 0 ? `${uri}${uri.includes('?') ? '&' : '?'}presentation=${r.presentation}` : uri;
+    });
     if (text === undefined || stream.masterCache?.text === text || stream.targetDuration === undefined) return undefined;
     stream.masterCache = {
       text, etag: etagOf(text), stream: stream.stream, rendition: null, targetDuration: stream.targetDuration,
@@ -301,6 +466,17 @@ export class ManifestCore {
     };
     return stream.masterCache;
   }
+}
+
+/**
+ * A segment or gap hls-watch sent again after a restart (it never got our receipt) that this
+ * rendition already handled: of its current session at or before the last one, or of an older
+ * session. Ignored quietly; any other repeat is still refused with its code.
+ */
+function alreadyHandled(r: RenditionState, item: { session: string; sequence: number; redelivered?: boolean }): boolean {
+  if (item.redelivered !== true) return false;
+  if (r.pastSessions.includes(item.session)) return true;
+  return r.currentSession === item.session && r.lastSourceSequence !== undefined && item.sequence <= r.lastSourceSequence;
 }
 
 /** The URL a missing segment would have had: its playlist URI beside the previous segment's URL. */

@@ -7,8 +7,12 @@
 import { measureBandwidth } from './bandwidth';
 import type { RenditionState } from './rendition';
 
-export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (rendition: string) => string): string | undefined {
-  const listed = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
+export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (r: RenditionState) => string): string | undefined {
+  const playable = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
+  // A rendition that ended while others go on (it left the encoder) is not offered any more; a
+  // finished stream offers all of them, as a VOD.
+  const live = playable.filter((r) => !r.ended);
+  const listed = live.length > 0 ? live : playable;
   if (listed.length === 0) return undefined;
   const lines = ['#EXTM3U'];
   for (const r of listed) {
@@ -19,7 +23,7 @@ export function renderMasterPlaylist(renditions: readonly RenditionState[], vari
     if (r.variant?.codecs) attributes.push(`CODECS="${r.variant.codecs}"`);
     if (r.variant?.resolution) attributes.push(`RESOLUTION=${r.variant.resolution.width}x${r.variant.resolution.height}`);
     if (r.variant?.frameRate) attributes.push(`FRAME-RATE=${r.variant.frameRate.toFixed(3)}`);
-    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variantUri(r.rendition));
+    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variantUri(r));
   }
   return lines.join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
 /** Configuration of the playlist core, with the defaults the node editor offers. */
 import { RelaycastError } from '../errors';
+import type { ListingReporter } from '../playlist-listings';
 
 export type GapMode = 'gap' | 'discontinuity';
 
@@ -10,8 +11,9 @@ export interface ManifestOptions {
   dvr: boolean;
   /**
    * Target duration in whole seconds, fixed for the stream. 0 = choose it from the first segment of
-   * the stream: ceil of its duration. Set it to the encoder's EXT-X-TARGETDURATION when the encoder
-   * cuts segments of varying length, so later longer segments still fit.
+   * the stream: the larger of the encoder's EXT-X-TARGETDURATION it carries and the ceil of its
+   * duration. Set it when the encoder only learns its bound as it goes (ffmpeg raises its target as
+   * longer segments appear), so later longer segments still fit.
    */
   targetDuration: number;
   /**
@@ -25,6 +27,15 @@ export interface ManifestOptions {
    * must then hold `_HLS_msn` requests (rfc8216bis §6.2.5.2).
    */
   blockingReload: boolean;
+  /**
+   * How long the encoder's ENDLIST is held before it is published, in seconds; undefined = 3 ×
+   * the target duration. An encoder that reconnects inside it (OBS does, within seconds) continues
+   * the same playlist with a discontinuity, instead of ending the stream for every viewer: a
+   * player that has seen ENDLIST stops for good. 0 = publish at once.
+   */
+  endGraceSeconds?: number;
+  /** Told which stored objects the playlists list and when one leaves (r2-upload's cleanup asks). */
+  listings?: ListingReporter;
   /** Accept only these streams / renditions (empty = any). */
   streams: string[];
   renditions: string[];
@@ -33,6 +44,9 @@ export interface ManifestOptions {
   /** Wall clock in ms; injectable so tests are deterministic. */
   clock: () => number;
 }
+
+/** The grace in target durations when none is configured. */
+export const DEFAULT_END_GRACE_TARGET_DURATIONS = 3;
 
 export const DEFAULT_OPTIONS: ManifestOptions = {
   windowSegments: 6,
@@ -53,6 +67,9 @@ export function resolveOptions(partial: Partial<ManifestOptions> = {}): Manifest
   }
   if (!Number.isInteger(options.targetDuration) || options.targetDuration < 0 || options.targetDuration > 60) {
     throw new RelaycastError('E_MANIFEST_CONFIG', `target duration must be 0 (auto) or whole seconds up to 60, got ${options.targetDuration}`);
+  }
+  if (options.endGraceSeconds !== undefined && !(Number.isFinite(options.endGraceSeconds) && options.endGraceSeconds >= 0 && options.endGraceSeconds <= 3600)) {
+    throw new RelaycastError('E_MANIFEST_CONFIG', `end grace must be seconds between 0 and 3600 (or empty for 3 × target duration), got ${options.endGraceSeconds}`);
   }
   if (options.gapMode !== 'gap' && options.gapMode !== 'discontinuity') {
     throw new RelaycastError('E_MANIFEST_CONFIG', `gap mode must be 'gap' or 'discontinuity', got ${String(options.gapMode)}`);

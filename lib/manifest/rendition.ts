@@ -24,6 +24,8 @@ export interface PlaylistEntry {
   byteLength?: number;
   session: string;
   sourceSequence: number;
+  /** Object key of the stored segment (r2-upload sets it), reported to PlaylistListings. */
+  key?: string;
 }
 
 export interface RenditionState {
@@ -49,6 +51,28 @@ export interface RenditionState {
   lastEntryAt?: number;
   /** Order in which renditions appeared, for a stable master playlist. */
   order: number;
+  /**
+   * Which presentation of this rendition the entries belong to. A presentation ends with ENDLIST
+   * and is never changed afterwards; a later session starts the next one, served at its own URL.
+   */
+  presentation: number;
+  /** Wall clock (ms) when the encoder's ENDLIST arrived, while it is held for the grace period. */
+  endRequestedAt?: number;
+  /** The session the encoder ended (its later segments are refused); unset for an idle end. */
+  endedSession?: string;
+  /** The last finished presentation, exactly as it was served, so its URL keeps serving it. */
+  finished?: FinishedPresentation;
+}
+
+export interface FinishedPresentation {
+  presentation: number;
+  text: string;
+  mediaSequence: number;
+  discontinuitySequence: number;
+  lastMsn: number;
+  /** Object keys it lists (they stay listed while it is served), and how long it lasts. */
+  keys?: string[];
+  durationSec?: number;
 }
 
 const PAST_SESSIONS_KEPT = 32;
@@ -56,7 +80,7 @@ const PAST_SESSIONS_KEPT = 32;
 export function newRendition(stream: string, rendition: string, order: number): RenditionState {
   return {
     stream, rendition, entries: [], nextMsn: 0, discontinuitySequence: 0, ended: false, version: 3,
-    pendingDiscontinuity: false, pastSessions: [], order,
+    pendingDiscontinuity: false, pastSessions: [], order, presentation: 0,
   };
 }
 
@@ -123,14 +147,14 @@ export function windowDuration(entries: readonly PlaylistEntry[]): number {
  * 3 × target duration (RFC 8216 §6.2.2). Each dropped DISCONTINUITY raises the discontinuity
  * sequence so every remaining segment keeps its discontinuity number.
  */
-export function slideWindow(r: RenditionState, minSegments: number, targetDuration: number): number {
+export function slideWindow(r: RenditionState, minSegments: number, targetDuration: number): PlaylistEntry[] {
   let total = windowDuration(r.entries);
-  let removed = 0;
+  const removed: PlaylistEntry[] = [];
   while (r.entries.length > minSegments && total - r.entries[0].duration >= 3 * targetDuration) {
     const dropped = r.entries.shift()!;
     total -= dropped.duration;
     if (dropped.discontinuity) r.discontinuitySequence += 1;
-    removed += 1;
+    removed.push(dropped);
   }
   return removed;
 }

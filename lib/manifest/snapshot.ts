@@ -30,7 +30,20 @@ function readRendition(value: unknown, stream: string): RenditionState {
     expected += 1;
   }
   if (expected !== r.nextMsn) fail(`${stream}/${r.rendition}: next media sequence ${r.nextMsn} does not follow the last entry`);
-  return { ...r, pastSessions: Array.isArray(r.pastSessions) ? r.pastSessions : [], ended: r.ended === true, pendingDiscontinuity: r.pendingDiscontinuity === true };
+  if (r.presentation !== undefined && !isCount(r.presentation)) fail(`${stream}/${r.rendition}: bad presentation`);
+  const f = r.finished;
+  if (f !== undefined && (!f || typeof f.text !== 'string' || !isCount(f.presentation) || !isCount(f.mediaSequence) || !isCount(f.lastMsn))) {
+    fail(`${stream}/${r.rendition}: bad finished presentation`);
+  }
+  return {
+    ...r,
+    pastSessions: Array.isArray(r.pastSessions) ? r.pastSessions : [],
+    ended: r.ended === true,
+    pendingDiscontinuity: r.pendingDiscontinuity === true,
+    // Saved before presentations existed: the one and only presentation.
+    presentation: r.presentation ?? 0,
+    endRequestedAt: typeof r.endRequestedAt === 'number' && Number.isFinite(r.endRequestedAt) ? r.endRequestedAt : undefined,
+  };
 }
 
 export function readSnapshot(value: unknown): ManifestSnapshot {

@@ -1,7 +1,8 @@
 /**
  * Decides whether a failed store request is worth retrying. Retryable: what a later attempt can fix
  * (5xx, 429/SlowDown, timeouts, dropped connections, a body corrupted in transit). Not retryable:
- * what only the operator can fix (bad credentials, a missing bucket, a refused request), which must
+ * what only the operator can fix (bad credentials, a missing bucket, a refused request, an ETag
+ * that is not the MD5), which must
  * surface at once instead of burning the retry budget while the live window moves on.
  */
 export interface Failure {
@@ -31,7 +32,10 @@ export function classifyStoreError(err: unknown, context: { timedOut: boolean; c
   if (context.closing) return { retryable: false, code: 'E_UPLOAD_ABORTED', reason: 'aborted because the node is closing' };
   if (context.timedOut) return { retryable: true, code: 'E_UPLOAD_TIMEOUT', reason: 'attempt timed out' };
   const e = (err ?? {}) as StoreErrorShape;
-  if (e.code === 'E_UPLOAD_VERIFY') return { retryable: true, code: 'E_UPLOAD_VERIFY', reason: e.message ?? 'stored object does not match' };
+  // Not retryable: a store whose ETag is not the MD5 (SSE-KMS, encrypted MinIO) answers the same
+  // way every time, so a retry is only another billed PUT. A body damaged in transit is refused by
+  // the store through Content-MD5 (BadDigest, retryable) before any ETag exists.
+  if (e.code === 'E_UPLOAD_VERIFY') return { retryable: false, code: 'E_UPLOAD_VERIFY', reason: e.message ?? 'stored object does not match' };
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const name = e.Code ?? e.name ?? '';
   const reason = status ? `${name || 'HTTP error'} (HTTP ${status})` : (name && name !== 'Error' ? name : e.code ?? 'network error');

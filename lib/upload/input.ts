@@ -7,8 +7,8 @@
  * - gap and lifecycle msgs from hls-watch, which carry nothing to upload but must keep their place
  *   in their rendition's order, so they travel through the same ordered lane.
  */
-import { createHash } from 'node:crypto';
-import type { InitSection, SegmentInfo } from '../contracts';
+import { sha256Hex } from '../hash';
+import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type InitSection, type SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
 
 export interface SegmentJob {
@@ -57,9 +57,12 @@ function requireString(owner: Record<string, unknown>, field: string, where: str
   return value;
 }
 
-function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** Stream and rendition follow the contract's id rule, checked here before anything is stored. */
+function requireId(segment: Record<string, unknown>, field: 'stream' | 'rendition'): string {
+  const value = segment[field];
+  return isId(value) ? value : fail(`msg.segment.${field} must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(value)}`);
 }
+
 
 export function parseUploadInput(msg: Record<string, unknown>): UploadJob {
   const topic = msg.topic;
@@ -92,12 +95,12 @@ function parseSegmentMsg(msg: Record<string, unknown>): SegmentJob {
   const segment = msg.segment as Record<string, unknown>;
   if (!Buffer.isBuffer(msg.payload)) fail('a segment msg needs the segment bytes as a Buffer in msg.payload');
   const body = msg.payload;
-  const stream = requireString(segment, 'stream', 'msg.segment');
-  const rendition = requireString(segment, 'rendition', 'msg.segment');
+  const stream = requireId(segment, 'stream');
+  const rendition = requireId(segment, 'rendition');
   requireString(segment, 'session', 'msg.segment');
   requireString(segment, 'uri', 'msg.segment');
   if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('msg.segment.sequence must be an integer ≥ 0');
-  if (typeof segment.duration !== 'number' || !Number.isFinite(segment.duration) || segment.duration < 0) fail('msg.segment.duration must be a number ≥ 0');
+  if (!isSegmentDuration(segment.duration)) fail(`msg.segment.duration must be seconds > 0 and ≤ ${MAX_SEGMENT_SECONDS}`);
   if (body.length > MAX_BODY_BYTES) fail(`segment larger than ${MAX_BODY_BYTES} bytes`);
   if (segment.byteLength !== undefined && segment.byteLength !== body.length) fail(`msg.segment.byteLength (${String(segment.byteLength)}) differs from the payload length (${body.length})`);
   // The SHA-256 travels on to viewers, who reject peer data that does not match it: check it here,

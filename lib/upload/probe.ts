@@ -8,10 +8,10 @@ import { classifyStoreError } from './failure';
 import { publicUrl } from './keys';
 import type { ObjectStore } from './object-store';
 
-export type ProbeProblem = 'credentials' | 'bucket' | 'endpoint' | 'write' | 'read' | 'public-url' | 'cors' | 'delete';
+export type ProbeProblem = 'credentials' | 'bucket' | 'endpoint' | 'write' | 'etag' | 'read' | 'public-url' | 'cors' | 'delete';
 
 export interface ProbeStep {
-  step: 'put' | 'get' | 'public-get' | 'cors' | 'delete';
+  step: 'put' | 'etag' | 'get' | 'public-get' | 'cors' | 'delete';
   ok: boolean;
   /** What the failure means for the operator, when not ok. */
   problem?: ProbeProblem;
@@ -23,6 +23,8 @@ export interface ProbeReport {
   key: string;
   url: string;
   steps: ProbeStep[];
+  /** Whether the store's ETag of a single PUT is the body's MD5 (r2-upload's "Verify ETag" needs it); unknown when the PUT failed. */
+  etagIsMd5?: boolean;
 }
 
 export interface ProbeOptions {
@@ -51,7 +53,8 @@ export async function probeBucket(options: ProbeOptions): Promise<ProbeReport> {
   const key = `${options.keyPrefix}relaycast-probe/${Date.now()}-${randomBytes(4).toString('hex')}.bin`;
   const url = publicUrl(options.publicBaseUrl, key);
   const steps: ProbeStep[] = [];
-  const report = (): ProbeReport => ({ ok: steps.every((s) => s.ok), key, url, steps });
+  let etagIsMd5: boolean | undefined;
+  const report = (): ProbeReport => ({ ok: steps.every((s) => s.ok), key, url, steps, ...(etagIsMd5 === undefined ? {} : { etagIsMd5 }) });
 
   try {
     const result = await options.store.put({
@@ -62,7 +65,12 @@ export async function probeBucket(options: ProbeOptions): Promise<ProbeReport> {
       contentMd5: createHash('md5').update(body).digest('base64'),
     }, AbortSignal.timeout(timeoutMs));
     const expected = createHash('md5').update(body).digest('hex');
-    steps.push(result.etag === expected ? { step: 'put', ok: true } : { step: 'put', ok: false, problem: 'write', detail: 'stored ETag is not the MD5 of the probe' });
+    steps.push({ step: 'put', ok: true });
+    // Detected once here, so the operator learns it before every segment fails its check.
+    etagIsMd5 = result.etag === expected;
+    if (!etagIsMd5) {
+      steps.push({ step: 'etag', ok: false, problem: 'etag', detail: 'the store\'s ETag is not the MD5 of the body (SSE-KMS or an encrypted MinIO): turn off "Verify ETag" in relaycast-r2-upload; Content-MD5 still guards the body' });
+    }
   } catch (err) {
     steps.push({ step: 'put', ok: false, ...problemForPut(err) });
     return report(); // nothing to read back or delete

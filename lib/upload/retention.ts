@@ -8,7 +8,14 @@
  * segment has long left every playlist before it even becomes a candidate); once it falls out of
  * that set, it is deleted after its own duration plus the duration of the kept set, plus a grace.
  * Init sections are deleted once no kept segment uses them any more.
+ *
+ * The Keep count knows nothing of the playlists, so when a manifest reports what it lists
+ * (PlaylistListings), a key it still lists, or that is still inside its availability period after
+ * leaving the window, is never deleted, whatever Keep says. The index can be saved (snapshot) and
+ * restored, so a restart still deletes what the previous run stored.
  */
+import { RelaycastError } from '../errors';
+import type { PlaylistListings } from '../playlist-listings';
 export interface Clock {
   now(): number;
 }
@@ -22,6 +29,15 @@ export interface RetentionOptions {
   keepSegments?: number;
   /** Extra wait after the availability period, ms; default 5000. */
   graceMs?: number;
+  /** What the served playlists still list (manifest reports it); a listed key is never deleted. */
+  listings?: PlaylistListings;
+}
+
+export interface RetentionSnapshot {
+  format: 1;
+  lanes: Array<[string, LaneEntry[]]>;
+  initUsers: Array<[string, number]>;
+  expiring: Expiry[];
 }
 
 interface LaneEntry {
@@ -46,17 +62,13 @@ export class RetentionIndex {
   private expiring: Expiry[] = [];
   private readonly pendingDeletes = new Set<string>();
 
+  private readonly listings: PlaylistListings | undefined;
+
   constructor(options: RetentionOptions, private readonly clock: Clock) {
+    this.listings = options.listings;
     this.keepAll = options.keepAll ?? false;
     this.keepSegments = Math.max(1, Math.floor(options.keepSegments ?? 12));
     this.graceMs = Math.max(0, options.graceMs ?? 5000);
-  }
-
-  /** Number of objects known to be in the store because of this uploader (kept + awaiting deletion). */
-  get size(): number {
-    let kept = 0;
-    for (const lane of this.lanes.values()) kept += lane.length;
-    return kept + this.expiring.length + this.initUsers.size;
   }
 
   /** Records a stored segment, in its rendition's playback order. */
@@ -81,7 +93,8 @@ export class RetentionIndex {
     const now = this.clock.now();
     const keys: string[] = [];
     for (const expiry of this.expiring) {
-      if (expiry.deleteAt <= now && !this.pendingDeletes.has(expiry.key) && !skip?.has(expiry.key)) {
+      if (expiry.deleteAt <= now && !this.pendingDeletes.has(expiry.key) && !skip?.has(expiry.key)
+        && !this.listings?.holds(expiry.key, now - this.graceMs)) {
         this.pendingDeletes.add(expiry.key);
         keys.push(expiry.key);
       }
@@ -109,5 +122,29 @@ export class RetentionIndex {
     this.initUsers.delete(initKey);
     // Its last segment has just served out its availability period, so the init has too.
     this.expiring.push({ key: initKey, deleteAt: this.clock.now(), isInit: true });
+  }
+
+  /** Everything needed to go on deleting after a restart (what is being deleted right now is not: it is retried). */
+  snapshot(): RetentionSnapshot {
+    return {
+      format: 1,
+      lanes: [...this.lanes].map(([lane, entries]) => [lane, entries.map((e) => ({ ...e }))]),
+      initUsers: [...this.initUsers],
+      expiring: this.expiring.map((e) => ({ ...e })),
+    };
+  }
+
+  /** Takes over a saved index (merged with what this run already recorded). Throws E_UPLOAD_STATE when unusable. */
+  restore(value: unknown): void {
+    const s = value as RetentionSnapshot;
+    const isKey = (k: unknown): k is string => typeof k === 'string' && k.length > 0 && k.length <= 1024;
+    const ok = s && typeof s === 'object' && s.format === 1 && Array.isArray(s.lanes) && Array.isArray(s.initUsers) && Array.isArray(s.expiring)
+      && s.lanes.every((l) => Array.isArray(l) && typeof l[0] === 'string' && Array.isArray(l[1]) && l[1].every((e) => e && isKey(e.key) && Number.isFinite(e.durationSec)))
+      && s.initUsers.every((u) => Array.isArray(u) && isKey(u[0]) && Number.isSafeInteger(u[1]))
+      && s.expiring.every((e) => e && isKey(e.key) && Number.isFinite(e.deleteAt));
+    if (!ok) throw new RelaycastError('E_UPLOAD_STATE', 'saved r2-upload index is unusable');
+    for (const [lane, entries] of s.lanes) this.lanes.set(lane, [...entries, ...(this.lanes.get(lane) ?? [])]);
+    for (const [key, users] of s.initUsers) this.initUsers.set(key, (this.initUsers.get(key) ?? 0) + users);
+    this.expiring.push(...s.expiring);
   }
 }

@@ -3,32 +3,41 @@
  * - bounded concurrency (PrioritySlots), a per-attempt deadline that really aborts the request,
  *   retries with exponential backoff and jitter for retryable failures only;
  * - Content-MD5 on every PUT and an ETag check of what was stored (for a single PUT the ETag is the
- *   MD5 of the body, on S3, R2 and s3rver alike); a mismatch counts as a failed attempt;
+ *   MD5 of the body on R2, plain S3 and s3rver, but not with SSE-KMS or an encrypted MinIO, hence
+ *   `verifyEtag: false`); a mismatch fails the object at once, without retries;
  * - per-rendition ordered release: results leave in input order, a slow upload holds back later
  *   ones and is never overtaken; a failed segment is released as a failure in its place, so the
  *   caller emits a gap there instead of a URL to a missing object;
  * - init sections uploaded once per session and rendition, before the first segment that needs them;
  * - files with a key (playlists …) are uploaded one at a time per key, in order, because a late
  *   older version must never overwrite a newer one;
- * - cleanup from its own index (RetentionIndex), never by listing the bucket;
+ * - cleanup from its own index (RetentionIndex), never by listing the bucket, never of a key a
+ *   playlist still lists (PlaylistListings); the index is saved through `retentionState`, so a
+ *   restart still deletes what the previous run stored;
+ * - backpressure: the backlog (taken, not yet released) is bounded by count and bytes; past either
+ *   bound a new upload is shed at once (E_UPLOAD_OVERLOADED, released in its place like any
+ *   failure, its bytes dropped), so a slow store costs segments, never all of the memory;
  * - close(): lets in-flight uploads finish within a deadline, then aborts them; an aborted upload is
  *   released as a failure, never as stored.
  */
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { contentTypeFor } from '../contracts';
-import { RelaycastError } from '../errors';
+import { RelaycastError, toRelaycastError } from '../errors';
 import { DEFAULT_BACKOFF, backoffDelayMs, type BackoffOptions } from './backoff';
 import { emptyCounters, type UploadCounters } from './counters';
 import { classifyStoreError, type Failure } from './failure';
 import type { ObjectJob, SegmentJob, UploadJob } from './input';
 import { initKey, normalizeKeyPrefix, objectKey, publicUrl, segmentKey } from './keys';
-import type { ObjectStore, PutRequest } from './object-store';
+import type { ObjectStore, PutRequest, PutResult } from './object-store';
+import { PutTimings } from './put-timings';
 import { RetentionIndex, systemClock, type Clock, type RetentionOptions } from './retention';
 import { PrioritySlots } from './slots';
 
 export const DEFAULT_SEGMENT_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 export const DEFAULT_OBJECT_CACHE_CONTROL = 'no-cache';
+export const DEFAULT_MAX_QUEUED_JOBS = 256;
+export const DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024;
 
 export interface UploaderOptions {
   store: ObjectStore;
@@ -38,20 +47,36 @@ export interface UploaderOptions {
   concurrency?: number;
   /** Attempts per object, first one included; default 5. */
   maxAttempts?: number;
-  /** Deadline of one attempt, ms; default 10000. */
+  /** Deadline of one attempt, ms; default 10000 (the maximum when deadlineAware). */
   attemptTimeoutMs?: number;
+  /**
+   * Deadline-aware attempts (PutTimings): each attempt's deadline follows the recent PUT times
+   * (4 × p95, at least 2 s, at most attemptTimeoutMs) and a late attempt gets a hedged twin
+   * (after 2 × p95, at least 500 ms); the first answer wins. Default false; the node turns it on.
+   */
+  deadlineAware?: boolean;
   backoff?: BackoffOptions;
   /** Cache-Control of media segments and init sections (immutable keys). */
   segmentCacheControl?: string;
   /** Cache-Control of files with a key (playlists …) unless the msg sets msg.cacheControl. */
   objectCacheControl?: string;
+  /** Backlog bound by count (uploads taken and not yet released); default 256 (the byte bound is the one that protects memory). */
+  maxQueuedJobs?: number;
+  /** Backlog bound by the bytes those uploads hold; default 256 MiB. */
+  maxQueuedBytes?: number;
+  /** Init sections remembered as stored (one per session and rendition); default 256, oldest forgotten first. */
+  maxCachedInits?: number;
   /** Check the stored object's ETag against the body's MD5; default true. */
   verifyEtag?: boolean;
   retention?: RetentionOptions;
+  /** Where the retention index is kept between runs (r2-upload: a file in userDir). */
+  retentionState?: { load(): unknown; save(value: unknown): void };
   clock?: Clock;
   random?: () => number;
   /** Scrubs secrets from any text the uploader produces (error messages). */
   redact?: (text: string) => string;
+  /** Told of an unexpected failure in work no caller awaits (bookkeeping after a PUT). */
+  reportError?: (err: RelaycastError) => void;
 }
 
 export interface StoredObjectInfo {
@@ -91,6 +116,21 @@ type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, '
   & { attempts: number; retries: number; initUploaded?: boolean };
 
 const noop = (): void => undefined;
+/** An attempt sends at most its PUT and two hedged twins. */
+const MAX_REQUESTS_PER_ATTEMPT = 3;
+const NO_BYTES = Buffer.alloc(0);
+
+/** Bytes a job keeps in memory until it is released: its body and its init section. */
+function bytesHeldBy(job: UploadJob): number {
+  if (job.kind === 'pass') return 0;
+  return job.body.length + (job.kind === 'segment' && job.init ? job.init.bytes.length : 0);
+}
+
+function withoutBytes(job: UploadJob): UploadJob {
+  if (job.kind === 'pass') return job;
+  if (job.kind === 'object') return { ...job, body: NO_BYTES };
+  return { ...job, body: NO_BYTES, init: undefined };
+}
 
 export class Uploader {
   readonly counters: UploadCounters = emptyCounters();
@@ -104,12 +144,19 @@ export class Uploader {
   private readonly segmentCacheControl: string;
   private readonly objectCacheControl: string;
   private readonly verifyEtag: boolean;
+  private readonly deadlineAware: boolean;
+  private readonly timings = new PutTimings();
+  private readonly maxQueuedJobs: number;
+  private readonly maxQueuedBytes: number;
   private readonly random: () => number;
   private readonly redact: (text: string) => string;
+  private readonly reportError: (err: RelaycastError) => void;
   private readonly retention: RetentionIndex;
+  private readonly retentionState: UploaderOptions['retentionState'];
   private readonly lanes = new Map<string, Lane>();
   /** init key → upload in progress or done; a failed one is removed so the next segment retries it. */
   private readonly inits = new Map<string, Promise<PutSuccess>>();
+  private readonly maxCachedInits: number;
   private readonly closeController = new AbortController();
   private readonly inFlightJobs = new Set<Promise<unknown>>();
   private nextPriority = 0;
@@ -128,32 +175,78 @@ export class Uploader {
     this.segmentCacheControl = options.segmentCacheControl || DEFAULT_SEGMENT_CACHE_CONTROL;
     this.objectCacheControl = options.objectCacheControl || DEFAULT_OBJECT_CACHE_CONTROL;
     this.verifyEtag = options.verifyEtag ?? true;
+    this.maxCachedInits = Math.max(1, Math.floor(options.maxCachedInits ?? 256));
+    this.deadlineAware = options.deadlineAware ?? false;
+    this.maxQueuedJobs = Math.max(1, Math.floor(options.maxQueuedJobs ?? DEFAULT_MAX_QUEUED_JOBS));
+    this.maxQueuedBytes = Math.max(1, options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES);
     this.random = options.random ?? Math.random;
     this.redact = options.redact ?? ((text) => text);
+    this.reportError = options.reportError ?? (() => undefined);
     this.retention = new RetentionIndex(options.retention ?? {}, options.clock ?? systemClock);
+    this.retentionState = options.retentionState;
+    // A damaged index costs only cleanup (the bucket's lifecycle rule is the safety net): report, go on.
+    try {
+      const saved = this.retentionState?.load();
+      if (saved !== undefined) this.retention.restore(saved);
+    } catch (err) {
+      this.reportError(toRelaycastError(err, 'E_UPLOAD_STATE'));
+    }
     // Every attempt, backoff wait and slot waiter listens to this one signal (each removes its
     // listener when done), so the count legitimately exceeds Node's default warning threshold.
     setMaxListeners(0, this.closeController.signal);
   }
 
-  /** Objects this uploader knows to be in the store (for tests and status). */
-  get indexedObjects(): number { return this.retention.size; }
+  /** The deadline the next attempt gets, ms. */
+  get attemptTimeoutMsNow(): number {
+    return this.deadlineAware ? this.timings.attemptTimeoutMs(this.attemptTimeoutMs) : this.attemptTimeoutMs;
+  }
+
+  /** After how long a running attempt gets a hedged twin, ms; undefined when it will not. */
+  get hedgeAfterMs(): number | undefined {
+    return this.deadlineAware ? this.timings.hedgeAfterMs() : undefined;
+  }
+
+  /** Init sections currently remembered as stored or being stored. */
+  get cachedInits(): number {
+    return this.inits.size;
+  }
+
 
   /**
    * Uploads what the job carries and calls `release` with the outcome, in input order per lane
-   * (synchronously, so a caller that sends inside it keeps that order). Never rejects.
+   * (synchronously, so a caller that sends inside it keeps that order). Never rejects. When the
+   * backlog is full the job is shed: `onShed` is called at once (so the caller can drop the bytes
+   * it holds too) and the job is released, in its place, as an E_UPLOAD_OVERLOADED failure.
    */
-  submit(job: UploadJob, release: (outcome: UploadOutcome) => void): Promise<UploadOutcome> {
+  submit(submitted: UploadJob, release: (outcome: UploadOutcome) => void, onShed?: () => void): Promise<UploadOutcome> {
     const started = performance.now();
-    const lane = this.laneFor(job);
+    const lane = this.laneFor(submitted);
     lane.pending += 1;
     const priority = this.nextPriority++;
+    const bytes = bytesHeldBy(submitted);
+    const shed = this.mustShed(submitted, bytes);
+    // A shed job keeps its place in the lane but not its bytes.
+    const job: UploadJob = shed ? withoutBytes(submitted) : submitted;
     const serial = job.kind === 'object';
-    const work: Promise<RunResult> =
-      serial ? lane.workTail.then(() => this.run(job, priority)) : this.run(job, priority);
-    if (serial) lane.workTail = work.then(noop, noop);
+    let work: Promise<RunResult>;
+    if (shed) {
+      this.counters.shed += 1;
+      work = Promise.resolve({ status: 'failed' as const, error: this.overloaded(), attempts: 0, retries: 0 });
+      try { onShed?.(); } catch { /* the caller's problem must not break the lane */ }
+    } else {
+      if (job.kind !== 'pass') {
+        this.counters.queued += 1;
+        this.counters.queuedBytes += bytes;
+      }
+      work = serial ? lane.workTail.then(() => this.run(job, priority)) : this.run(job, priority);
+      if (serial) lane.workTail = work.then(noop, noop);
+    }
     const previousRelease = lane.releaseTail;
     const released = Promise.all([work, previousRelease]).then(([result]) => {
+      if (!shed && job.kind !== 'pass') {
+        this.counters.queued -= 1;
+        this.counters.queuedBytes -= bytes;
+      }
       const report: UploadReport = {
         attempts: result.attempts,
         retries: result.retries,
@@ -163,7 +256,13 @@ export class Uploader {
       };
       const outcome = { ...result, report } as UploadOutcome;
       if (outcome.status === 'stored' && outcome.kind === 'segment' && job.kind === 'segment') {
-        this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
+        // The object is stored whatever happens here; a bookkeeping bug must not hold the release.
+        try {
+          this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
+          this.saveRetention();
+        } catch (err) {
+          this.reportError(toRelaycastError(err, 'E_UPLOAD_INTERNAL'));
+        }
       }
       lane.pending -= 1;
       if (lane.pending === 0) this.lanes.delete(job.lane);
@@ -172,8 +271,21 @@ export class Uploader {
     });
     lane.releaseTail = released.then(noop, noop);
     this.inFlightJobs.add(released);
-    void released.finally(() => this.inFlightJobs.delete(released));
+    // then(f, f), not finally(): finally() would pass a rejection on to a promise nobody handles.
+    const forget = (): void => { this.inFlightJobs.delete(released); };
+    released.then(forget, forget);
     return released;
+  }
+
+  /** Past either backlog bound, except that an empty backlog always takes one (however large). */
+  private mustShed(job: UploadJob, bytes: number): boolean {
+    if (job.kind === 'pass' || this.closing || this.counters.queued === 0) return false;
+    return this.counters.queued + 1 > this.maxQueuedJobs || this.counters.queuedBytes + bytes > this.maxQueuedBytes;
+  }
+
+  private overloaded(): RelaycastError {
+    return new RelaycastError('E_UPLOAD_OVERLOADED', `the store is not keeping up: ${this.counters.queued} uploads `
+      + `(${(this.counters.queuedBytes / 1e6).toFixed(1)} MB) already wait, so this one was dropped`);
   }
 
   private laneFor(job: UploadJob): Lane {
@@ -218,6 +330,8 @@ export class Uploader {
           }, priority - 0.5);
           this.inits.set(iKey, pending);
           pending.catch(() => this.inits.delete(iKey));
+          // Sessions come and go; forgetting the oldest only costs a repeat PUT of an immutable key.
+          while (this.inits.size > this.maxCachedInits) this.inits.delete(this.inits.keys().next().value as string);
         }
         const stored = await pending;
         init = { key: iKey, url: publicUrl(this.publicBaseUrl, iKey), attempts: stored.attempts };
@@ -295,15 +409,16 @@ export class Uploader {
       }
       const attemptController = new AbortController();
       let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; attemptController.abort(); }, this.attemptTimeoutMs);
+      const timer = setTimeout(() => { timedOut = true; attemptController.abort(); }, this.attemptTimeoutMsNow);
       const onClose = (): void => attemptController.abort();
       this.closeController.signal.addEventListener('abort', onClose, { once: true });
       attemptsUsed = attempt;
       try {
         this.counters.puts += 1;
-        const result = await this.store.put(put, attemptController.signal);
+        const result = await this.putHedged(put, attemptController.signal);
         if (this.verifyEtag && result.etag !== expectedEtag) {
-          throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body`), { code: 'E_UPLOAD_VERIFY' });
+          throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body `
+            + '(an encrypted store, e.g. SSE-KMS, does this: turn off "Verify ETag"; Content-MD5 still guards the body)'), { code: 'E_UPLOAD_VERIFY' });
         }
         this.counters.bytes += put.body.length;
         this.counters.stored += 1;
@@ -330,6 +445,66 @@ export class Uploader {
     throw error;
   }
 
+  /**
+   * One attempt: a PUT, plus a hedged twin of it once it runs later than hedgeAfterMs (an
+   * identical PUT of an immutable key is safe to repeat). The first success wins and aborts the
+   * other; the attempt fails only when every request it started has failed. Times the winner.
+   */
+  private putHedged(put: PutRequest, signal: AbortSignal): Promise<PutResult> {
+    const hedgeAfter = this.hedgeAfterMs;
+    return new Promise<PutResult>((resolve, reject) => {
+      const controllers: AbortController[] = [];
+      let running = 0;
+      let settled = false;
+      let firstError: unknown;
+      let hedgeTimer: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        settled = true;
+        clearTimeout(hedgeTimer);
+      };
+      const launch = (): void => {
+        const controller = new AbortController();
+        controllers.push(controller);
+        const onAbort = (): void => controller.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        running += 1;
+        const started = performance.now();
+        this.store.put(put, controller.signal).then((result) => {
+          if (settled) return;
+          finish();
+          this.timings.record(performance.now() - started);
+          for (const other of controllers) if (other !== controller) other.abort();
+          resolve(result);
+        }, (err: unknown) => {
+          running -= 1;
+          firstError ??= err;
+          if (settled) return;
+          // A twin failed while another still runs late (a stall): send the next twin at once,
+          // rather than wait for the stalled one's deadline. A failure before any hedge goes to
+          // the retry path at once.
+          if (running > 0 && controllers.length >= 2 && controllers.length < MAX_REQUESTS_PER_ATTEMPT && !signal.aborted) {
+            this.counters.hedges += 1;
+            this.counters.puts += 1;
+            launch();
+            return;
+          }
+          if (running > 0) return;
+          finish();
+          reject(firstError);
+        }).finally(() => signal.removeEventListener('abort', onAbort));
+      };
+      launch();
+      if (hedgeAfter === undefined) return;
+      hedgeTimer = setTimeout(() => {
+        hedgeTimer = undefined;
+        if (settled || signal.aborted) return;
+        this.counters.hedges += 1;
+        this.counters.puts += 1;
+        launch();
+      }, hedgeAfter);
+    });
+  }
+
   /** Waits ms unless the uploader is aborted; resolves false when aborted. */
   private sleep(ms: number): Promise<boolean> {
     const signal = this.closeController.signal;
@@ -350,6 +525,10 @@ export class Uploader {
     return this.sweeping;
   }
 
+  private saveRetention(): void {
+    this.retentionState?.save(this.retention.snapshot());
+  }
+
   private async runSweep(): Promise<void> {
     const tried = new Set<string>();
     // Loop: deleting a segment may release its init section, which is then due at once.
@@ -363,6 +542,7 @@ export class Uploader {
           await this.store.delete(key, controller.signal);
           this.counters.deletes += 1;
           this.retention.deleted(key);
+          this.saveRetention();
         } catch {
           this.counters.deleteFailures += 1;
           this.retention.deleteFailed(key);

@@ -7,10 +7,13 @@
  */
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { RelaycastError } from '../../lib/errors';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
-import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
+import { configNumber } from '../../lib/config-number';
+import { sharedReceipts } from '../../lib/delivery-receipts';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { HLS_WATCH_NUMBERS } from './number-fields';
 
 interface HlsWatchDef extends NodeDef {
   path: string;
@@ -56,6 +59,20 @@ export = function (RED: NodeAPI) {
       }
     };
 
+    // Checked once, at deploy (lib/config-number.ts): a bad number stops the node with E_CONFIG.
+    let numbers: { pollInterval: number; maxSegmentBytes: number; segmentWaitMs: number } | undefined;
+    let configError: RelaycastError | undefined;
+    try {
+      numbers = {
+        pollInterval: configNumber(config.pollInterval, { ...HLS_WATCH_NUMBERS.pollInterval, code: 'E_CONFIG' }),
+        maxSegmentBytes: Math.round(configNumber(config.maxSegmentMB, { ...HLS_WATCH_NUMBERS.maxSegmentMB, code: 'E_CONFIG' }) * 1024 * 1024),
+        segmentWaitMs: configNumber(config.segmentWait, { ...HLS_WATCH_NUMBERS.segmentWait, code: 'E_CONFIG' }),
+      };
+    } catch (err) {
+      configError = toRelaycastError(err, 'E_CONFIG');
+    }
+    if (!configError && (!config.path || !config.stream)) configError = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
+
     const create = (): HlsWatcher =>
       new HlsWatcher(
         {
@@ -63,9 +80,7 @@ export = function (RED: NodeAPI) {
           stream: config.stream,
           renditions: config.renditions && config.renditions.trim() !== 'all' ? config.renditions.split(',') : [],
           usePolling: config.usePolling === true,
-          pollInterval: positiveNumber(config.pollInterval, 250),
-          maxSegmentBytes: Math.round(positiveNumber(config.maxSegmentMB, 64) * 1024 * 1024),
-          segmentWaitMs: positiveNumber(config.segmentWait, 3000),
+          ...numbers!,
           stateStore: store,
         },
         {
@@ -76,20 +91,27 @@ export = function (RED: NodeAPI) {
         },
       );
 
+    // Manifest's receipts: what it confirmed is not delivered again after a restart or redeploy.
+    let stopReceipts: (() => void) | undefined;
     const start = async (): Promise<void> => {
+      if (configError) throw configError;
       if (watcher) return;
-      watcher = create();
-      await watcher.start();
+      const current = create();
+      watcher = current;
+      stopReceipts = sharedReceipts.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
+      await current.start();
     };
 
     const stop = async (): Promise<void> => {
       const current = watcher;
       watcher = null;
+      stopReceipts?.();
+      stopReceipts = undefined;
       await current?.close();
     };
 
-    if (!config.path || !config.stream) {
-      const err = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
+    if (configError) {
+      const err = configError;
       node.status({ fill: 'red', shape: 'ring', text: err.code });
       node.error(err, { topic: 'error', payload: { code: err.code, message: err.message } } as unknown as NodeMessage);
     } else {

@@ -3,7 +3,8 @@
  * segment M is listed, then answered with the full playlist. `_HLS_part` without `_HLS_msn` → 400;
  * M more than two beyond the last listed segment → 400 at once; a wait longer than 3 × target
  * duration → 503; once ENDLIST is present the directives are ignored. This playlist has no parts,
- * so `_HLS_part` with `_HLS_msn` waits for the whole segment M.
+ * so `_HLS_part` with `_HLS_msn` waits for the whole segment M. At most `maxHeld` requests are held
+ * (each is an open socket and a timer): past that a request gets 503 with Retry-After at once.
  */
 import type { ServerResponse } from 'node:http';
 import type { RenderedPlaylist } from '../../lib/manifest';
@@ -12,14 +13,21 @@ import { sendText } from './playlist-response';
 interface Waiter {
   stream: string;
   rendition: string;
+  /** A later presentation is another playlist: its versions never answer this request. */
+  presentation: number;
   msn: number;
   res: ServerResponse;
   timer: NodeJS.Timeout;
   deliver: (p: RenderedPlaylist) => void;
 }
 
+/** Held requests per manifest node, by default: far above one per viewer and rendition of a live audience on one Node-RED. */
+export const DEFAULT_MAX_HELD = 10_000;
+
 export class BlockingReloads {
   private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly maxHeld = DEFAULT_MAX_HELD) {}
 
   get size(): number {
     return this.waiters.size;
@@ -28,7 +36,6 @@ export class BlockingReloads {
   answer(
     directive: { msn?: string; part?: string },
     current: RenderedPlaylist,
-    _latest: () => RenderedPlaylist | undefined,
     res: ServerResponse,
     deliver: (p: RenderedPlaylist) => void,
     onBlock: () => void,
@@ -55,9 +62,14 @@ export class BlockingReloads {
       sendText(res, 400, `_HLS_msn ${msn} is more than two segments beyond the last one (${last})\n`);
       return;
     }
+    if (this.waiters.size >= this.maxHeld) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(current.targetDuration / 2))));
+      sendText(res, 503, 'too many blocking playlist requests are held; retry shortly\n');
+      return;
+    }
     onBlock();
     const waiter: Waiter = {
-      stream: current.stream, rendition: current.rendition!, msn, res, deliver,
+      stream: current.stream, rendition: current.rendition!, presentation: current.presentation ?? 0, msn, res, deliver,
       timer: setTimeout(() => {
         this.waiters.delete(waiter);
         sendText(res, 503, `segment ${msn} did not appear within 3 × target duration\n`);
@@ -73,7 +85,7 @@ export class BlockingReloads {
   /** A new version of a media playlist: answer every request it satisfies. */
   published(p: RenderedPlaylist): void {
     for (const w of this.waiters) {
-      if (w.stream !== p.stream || w.rendition !== p.rendition) continue;
+      if (w.stream !== p.stream || w.rendition !== p.rendition || w.presentation !== (p.presentation ?? 0)) continue;
       if (!p.ended && (p.lastMsn ?? -1) < w.msn) continue;
       clearTimeout(w.timer);
       this.waiters.delete(w);

@@ -3,7 +3,8 @@
  * nodes kept in a Map: a node registers its routes when it starts and unregisters on close, so no
  * Express internals are spliced (the core HTTP In node edits `_router.stack`, which Express 5
  * renamed). `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core
- * HTTP In applies them to its routes.
+ * HTTP In applies them to its routes. Every step of a request runs inside an error boundary: a
+ * throw (from a setting's callback or from the route) is a 500 and a report, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RelaycastError } from '../../lib/errors';
@@ -21,6 +22,8 @@ export interface RouteOwner {
   handle(pathname: string, req: IncomingMessage, res: ServerResponse): boolean;
   /** Whether it would handle this path (checked before the shared middleware runs). */
   matches(pathname: string): boolean;
+  /** Told of a request that failed (answered 500), so the node can report it. */
+  failed(err: unknown): void;
 }
 
 interface ExpressLike {
@@ -32,14 +35,17 @@ interface HttpSettings {
   httpNodeCors?: CorsSettings;
   httpNodeMiddleware?: Middleware | Middleware[];
   httpNodeAuth?: unknown;
-  /** Set to false to always go through Express (see installFastPath). */
+  /** Set to true to answer playlist requests ahead of Express (see installFastPath). */
   relaycastManifestFastPath?: boolean;
+  requireHttps?: boolean;
 }
+
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 interface ServerLike {
   listeners(event: 'request'): Function[];
-  removeListener(event: 'request', listener: Function): unknown;
-  on(event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
+  removeAllListeners(event: 'request'): unknown;
+  on(event: 'request', listener: RequestListener): unknown;
 }
 
 class Dispatcher {
@@ -73,7 +79,8 @@ class Dispatcher {
       return;
     }
     const target = owner;
-    this.runChain(req, res, next, 0, () => {
+    const fail = (err: unknown) => answerFailure(target, res, err);
+    guarded(fail, () => this.runChain(req, res, fail, 0, () => {
       if (req.method === 'OPTIONS') {
         // Preflight without CORS configured: answer it rather than let it fall through to a 404.
         res.statusCode = 204;
@@ -82,19 +89,45 @@ class Dispatcher {
         return;
       }
       if (!target.handle(pathname, req, res)) next();
-    });
+    }));
   }
 
-  private runChain(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void, index: number, last: () => void): void {
+  /**
+   * Runs the shared middleware, then `last`. A middleware's next(err) is answered here like a throw,
+   * so a failing setting gives the same 500 on the Express path and on the fast path.
+   */
+  private runChain(req: IncomingMessage, res: ServerResponse, fail: (err: unknown) => void, index: number, last: () => void): void {
     if (index >= this.chain.length) {
       last();
       return;
     }
     this.chain[index](req, res, (err?: unknown) => {
-      if (err) next(err);
-      else this.runChain(req, res, next, index + 1, last);
+      // A middleware may call back later (an async origin check): guard that continuation too.
+      if (err) fail(err);
+      else guarded(fail, () => this.runChain(req, res, fail, index + 1, last));
     });
   }
+}
+
+function guarded(fail: (err: unknown) => void, step: () => void): void {
+  try {
+    step();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** Reports a failed request to its owner and answers 500 (or drops the socket if a reply was under way). */
+function answerFailure(owner: RouteOwner, res: ServerResponse, err: unknown): void {
+  try { owner.failed(err); } catch { /* reporting must not turn into a second failure */ }
+  if (res.writableEnded) return;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = 500;
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.end('internal error\n');
 }
 
 function pathOf(url: string | undefined): string {
@@ -120,65 +153,93 @@ function dispatcherFor(app: ExpressLike, settings: HttpSettings): Dispatcher {
 }
 
 interface FastPath {
-  dispatcher?: Dispatcher;
+  dispatcher: Dispatcher;
   root: string;
+  listener: RequestListener;
+  /** The server's own request listeners (Express), replaced by `listener` while installed. */
+  downstream: Function[];
 }
 
 const fastPaths = new WeakMap<object, FastPath>();
 
+/** Why the fast path cannot be taken with these settings, or undefined when it can. */
+function fastPathRefusal(settings: HttpSettings): string | undefined {
+  if (settings.httpNodeAuth) return 'httpNodeAuth';
+  if (settings.httpNodeMiddleware) return 'httpNodeMiddleware';
+  if (settings.requireHttps === true) return 'requireHttps';
+  return undefined;
+}
+
 /**
- * Serves the manifest routes straight from Node-RED's HTTP server, ahead of the Express stack.
- * Why: with Node-RED's default settings every request on httpNodeRoot first crosses the editor's
- * app, whose static-file middleware stats the disk for each unknown path, then two Express apps;
- * that caps a playlist endpoint at a small fraction of what Node's http server can do, and a live
- * audience re-polls its playlists every few seconds. The server's existing 'request' listeners
- * (the Express app) are wrapped: a request that no manifest node owns goes to them untouched.
+ * Opt-in (`relaycastManifestFastPath: true`): serves the manifest routes straight from Node-RED's
+ * HTTP server, ahead of the Express stack. Why: with Node-RED's default settings every request on
+ * httpNodeRoot first crosses the editor's app, whose static-file middleware stats the disk for each
+ * unknown path, then two Express apps; that caps a playlist endpoint at a small fraction of what
+ * Node's http server can do. The server's request listeners (the Express app) are swapped for one
+ * that passes every request no manifest node owns to them untouched, and put back when the last
+ * manifest node closes.
  *
- * Only taken when nothing Express-specific must run first: no httpNodeAuth (red.js applies it at
- * the app level) and no httpNodeMiddleware (written against Express's req/res); httpNodeCors is
- * applied by this module either way. `relaycastManifestFastPath: false` in settings turns it off.
+ * Not taken when something Express applies must run first: httpNodeAuth (red.js applies it at the
+ * app level), httpNodeMiddleware (written against Express's req/res) or requireHttps (the editor
+ * app's redirect). httpNodeCors is applied by the dispatcher on both paths.
  */
-function installFastPath(server: ServerLike | undefined, settings: HttpSettings, dispatcher: Dispatcher): void {
-  if (!server || typeof server.listeners !== 'function') return;
-  if (settings.relaycastManifestFastPath === false || settings.httpNodeAuth || settings.httpNodeMiddleware || settings.httpNodeRoot === false) return;
+function installFastPath(server: ServerLike, settings: HttpSettings, dispatcher: Dispatcher): void {
   const root = typeof settings.httpNodeRoot === 'string' ? settings.httpNodeRoot.replace(/\/+$/, '') : '';
-  let fast = fastPaths.get(server);
-  if (fast) {
-    fast.dispatcher = dispatcher;
-    fast.root = root;
+  const existing = fastPaths.get(server);
+  if (existing) {
+    existing.dispatcher = dispatcher;
+    existing.root = root;
     return;
   }
-  fast = { dispatcher, root };
-  fastPaths.set(server, fast);
-  const state = fast;
   const downstream = server.listeners('request');
-  for (const listener of downstream) server.removeListener('request', listener);
-  server.on('request', (req, res) => {
-    const passOn = () => { for (const listener of downstream) listener.call(server, req, res); };
-    const url = req.url ?? '/';
-    if (!state.dispatcher || state.dispatcher.owners.size === 0 || (state.root && !url.startsWith(state.root + '/'))) {
-      passOn();
-      return;
-    }
-    state.dispatcher.dispatch(pathOf(url.slice(state.root.length)), req, res, (err?: unknown) => {
-      if (err) {
-        res.statusCode = 500;
-        res.end();
+  const fast: FastPath = {
+    dispatcher,
+    root,
+    downstream,
+    listener: (req, res) => {
+      const passOn = () => { for (const listener of downstream) listener.call(server, req, res); };
+      const url = req.url ?? '/';
+      if (fast.root && !url.startsWith(fast.root + '/')) {
+        passOn();
         return;
       }
-      passOn();
-    });
-  });
+      fast.dispatcher.dispatch(pathOf(url.slice(fast.root.length)), req, res, passOn);
+    },
+  };
+  fastPaths.set(server, fast);
+  replaceListeners(server, downstream, [fast.listener]);
+}
+
+function uninstallFastPath(server: ServerLike, dispatcher: Dispatcher): void {
+  const fast = fastPaths.get(server);
+  if (!fast || fast.dispatcher !== dispatcher) return;
+  fastPaths.delete(server);
+  replaceListeners(server, [fast.listener], fast.downstream);
+}
+
+/** Swaps `from` for `to` in the server's request listeners, keeping every other listener in its place. */
+function replaceListeners(server: ServerLike, from: Function[], to: Function[]): void {
+  const current = server.listeners('request');
+  const at = current.findIndex((l) => from.includes(l));
+  const kept = current.filter((l) => !from.includes(l));
+  const next = at < 0 ? [...kept, ...to] : [...kept.slice(0, at), ...to, ...kept.slice(at)];
+  server.removeAllListeners('request');
+  for (const listener of next) server.on('request', listener as RequestListener);
 }
 
 function overlaps(a: string[], b: string[]): boolean {
   return a.length === 0 || b.length === 0 || a.some((s) => b.includes(s));
 }
 
+export interface Registration {
+  unregister(): void;
+  /** The setting that kept an opted-in fast path off, if any. */
+  fastPathRefused?: string;
+}
+
 /** Registers an owner's routes; a path already served by another manifest node is an error. */
-export function registerRoutes(app: ExpressLike, settings: HttpSettings, owner: RouteOwner, server?: unknown): () => void {
+export function registerRoutes(app: ExpressLike, settings: HttpSettings, owner: RouteOwner, server?: unknown): Registration {
   const dispatcher = dispatcherFor(app, settings);
-  installFastPath(server as ServerLike | undefined, settings, dispatcher);
   for (const other of dispatcher.owners.values()) {
     if (other.id === owner.id) continue;
     const shared = owner.templates.find((t) => other.templates.includes(t));
@@ -187,7 +248,16 @@ export function registerRoutes(app: ExpressLike, settings: HttpSettings, owner: 
     }
   }
   dispatcher.owners.set(owner.id, owner);
-  return () => {
-    if (dispatcher.owners.get(owner.id) === owner) dispatcher.owners.delete(owner.id);
+  const target = server as ServerLike | undefined;
+  const wanted = settings.relaycastManifestFastPath === true && settings.httpNodeRoot !== false
+    && target !== undefined && typeof target.listeners === 'function';
+  const fastPathRefused = wanted ? fastPathRefusal(settings) : undefined;
+  if (wanted && !fastPathRefused) installFastPath(target, settings, dispatcher);
+  return {
+    fastPathRefused,
+    unregister: () => {
+      if (dispatcher.owners.get(owner.id) === owner) dispatcher.owners.delete(owner.id);
+      if (dispatcher.owners.size === 0 && target && typeof target.listeners === 'function') uninstallFastPath(target, dispatcher);
+    },
   };
 }

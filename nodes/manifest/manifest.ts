@@ -6,17 +6,22 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { PlaylistMsg, SegmentInfo } from '../../lib/contracts';
-import { RelaycastError } from '../../lib/errors';
+import { isId, type PlaylistMsg, type SegmentInfo } from '../../lib/contracts';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import {
-  ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri,
+  DurableView, ManifestCore, compilePathTemplate, playlistCacheControl, relativeUri, wallClockMediaSequence,
   type GapMode, type ManifestUpdate, type PathTemplate, type RenderedPlaylist,
 } from '../../lib/manifest';
+import { inBackground } from '../../lib/background';
+import { configNumber } from '../../lib/config-number';
+import { sharedListings } from '../../lib/playlist-listings';
+import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { registerRoutes, type Middleware } from './http-dispatcher';
 import { BlockingReloads } from './blocking-reload';
+import { MANIFEST_NUMBERS } from './number-fields';
 import { sendJson, sendPlaylist, sendText, PLAYLIST_CONTENT_TYPE } from './playlist-response';
-import { StateFile } from './state-file';
+import { StateFile } from '../../lib/json-state-file';
 import type { CorsSettings } from './cors';
 
 interface ManifestNodeDef extends NodeDef {
@@ -31,6 +36,8 @@ interface ManifestNodeDef extends NodeDef {
   gapMode?: GapMode;
   blockingReload?: boolean;
   idleEndSeconds?: number | string;
+  /** Seconds the encoder's ENDLIST is held; empty = 3 × target duration. */
+  endGraceSeconds?: number | string;
 }
 
 const DEFAULT_PATHS = {
@@ -49,7 +56,12 @@ interface Counters {
 }
 
 const splitList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-const numberOr = (value: unknown, fallback: number) => (value === undefined || value === '' ? fallback : Number(value));
+const CODE = 'E_MANIFEST_CONFIG';
+/**
+ * How long the segments of a closed manifest node stay protected from r2-upload's cleanup: far
+ * longer than any window needs, since a redeploy lists them again within a second.
+ */
+const RELEASE_HOLD_MS = 10 * 60_000;
 
 export = function (RED: NodeAPI) {
   const settings = RED.settings as unknown as {
@@ -58,6 +70,7 @@ export = function (RED: NodeAPI) {
     httpNodeMiddleware?: Middleware | Middleware[];
     httpNodeAuth?: unknown;
     relaycastManifestFastPath?: boolean;
+    requireHttps?: boolean;
     userDir?: string;
   };
 
@@ -69,6 +82,7 @@ export = function (RED: NodeAPI) {
     const streamValues = (stream: string) => (fixedStream ? { stream: fixedStream } : { stream });
 
     let core: ManifestCore;
+    let idleEndMs = 0;
     let paths: { master: PathTemplate; media: PathTemplate; health: PathTemplate };
     try {
       const needStream = fixedStream ? [] : (['stream'] as const);
@@ -77,14 +91,20 @@ export = function (RED: NodeAPI) {
         media: compilePathTemplate(config.mediaPath || DEFAULT_PATHS.media, 'media', [...needStream, 'rendition']),
         health: compilePathTemplate(config.healthPath || DEFAULT_PATHS.health, 'health', []),
       };
+      idleEndMs = configNumber(config.idleEndSeconds, { ...MANIFEST_NUMBERS.idleEndSeconds, code: CODE }) * 1000;
       core = new ManifestCore({
-        windowSegments: numberOr(config.windowSegments, 6),
-        targetDuration: numberOr(config.targetDuration, 0),
+        windowSegments: configNumber(config.windowSegments, { ...MANIFEST_NUMBERS.windowSegments, code: CODE }),
+        targetDuration: configNumber(config.targetDuration, { ...MANIFEST_NUMBERS.targetDuration, code: CODE }),
         dvr: config.dvr === true,
         gapMode: config.gapMode === 'discontinuity' ? 'discontinuity' : 'gap',
         blockingReload: config.blockingReload === true,
+        // Empty = 3 × target duration (the core's default), so no fallback number here.
+        endGraceSeconds: config.endGraceSeconds === undefined || config.endGraceSeconds === ''
+          ? undefined
+          : configNumber(config.endGraceSeconds, { ...MANIFEST_NUMBERS.endGraceSeconds, code: CODE }),
         streams: fixedStream ? [fixedStream] : [],
         renditions: splitList(config.renditions),
+        listings: sharedListings.forOwner(node.id),
         variantUri: (stream, rendition) =>
           relativeUri(paths.master.fill(streamValues(stream)), paths.media.fill({ ...streamValues(stream), rendition })),
       });
@@ -99,20 +119,26 @@ export = function (RED: NodeAPI) {
 
     // ---- state: restore before serving anything, so no client ever sees a reset ----
     const stateFile = settings.userDir
-      ? StateFile.forNode(settings.userDir, node.id, (err) => node.warn(err.message))
+      ? StateFile.forNode(settings.userDir, 'manifest', node.id, { code: 'E_MANIFEST_STATE', what: 'manifest state', onError: (err) => node.warn(err.message) })
       : undefined;
     if (stateFile) {
       try {
         const saved = stateFile.load();
         if (saved !== undefined) core.restore(saved);
       } catch (err) {
-        // Starting empty resets the sequences players saw; say so loudly and keep the bad file.
+        // Starting empty: say so loudly, keep the bad file, and number from the wall clock, above
+        // anything the lost state can have given out, so no player sees an MSN name another segment.
         if (err instanceof RelaycastError && err.code === 'E_MANIFEST_STATE') stateFile.quarantine();
+        core.floorSequences(wallClockMediaSequence(Date.now()));
         node.error(RED._('manifest.errors.state-lost', { message: (err as Error).message }));
       }
     } else {
       node.warn(RED._('manifest.errors.no-userdir'));
     }
+    // Only versions whose state is on disk are served and sent (see DurableView).
+    const durable = new DurableView(core);
+    durable.takeAll();
+    const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
 
     const blocking = new BlockingReloads();
 
@@ -127,7 +153,7 @@ export = function (RED: NodeAPI) {
       const master = paths.master.match(pathname);
       if (master && acceptsStream(master.stream)) {
         counters.master += 1;
-        const playlist = core.masterPlaylist(master.stream ?? fixedStream);
+        const playlist = durable.masterPlaylist(master.stream ?? fixedStream);
         if (!playlist) return notFound(res);
         respond(req, res, playlist);
         return true;
@@ -137,11 +163,12 @@ export = function (RED: NodeAPI) {
         counters.media += 1;
         const stream = media.stream ?? fixedStream;
         const rendition = media.rendition!;
-        const playlist = core.mediaPlaylist(stream, rendition);
+        const presentation = presentationOf(req);
+        const playlist = presentation === undefined ? undefined : durable.mediaPlaylist(stream, rendition, presentation);
         if (!playlist) return notFound(res);
         const directive = blockingReloadDirective(req);
         if (config.blockingReload && directive) {
-          blocking.answer(directive, playlist, () => core.mediaPlaylist(stream, rendition), res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
+          blocking.answer(directive, playlist, res, (p) => respond(req, res, p), () => { counters.blocked += 1; });
           return true;
         }
         respond(req, res, playlist);
@@ -153,7 +180,8 @@ export = function (RED: NodeAPI) {
         const all = core.health() as Record<string, unknown>;
         const streams = health.stream !== undefined ? (health.stream in all ? { [health.stream]: all[health.stream] } : undefined) : all;
         if (!streams) return notFound(res);
-        sendJson(req, res, 200, { node: node.id, streams, requests: { ...counters } });
+        // Public like the playlists: no node or session ids (they name the flow and the encoder's runs).
+        sendJson(req, res, 200, { streams, requests: { ...counters } });
         return true;
       }
       return false;
@@ -174,7 +202,7 @@ export = function (RED: NodeAPI) {
       node.warn(RED._('manifest.errors.not-created'));
     } else {
       try {
-        unregister = registerRoutes(RED.httpNode as never, settings, {
+        const registration = registerRoutes(RED.httpNode as never, settings, {
           id: node.id,
           templates: [paths.master.template, paths.media.template, paths.health.template],
           streams: fixedStream ? [fixedStream] : [],
@@ -183,7 +211,10 @@ export = function (RED: NodeAPI) {
             return m !== undefined && acceptsStream(m.stream);
           }),
           handle: serve,
+          failed: (err) => node.error(RED._('manifest.errors.request-failed', { message: err instanceof Error ? err.message : String(err) })),
         }, RED.server);
+        unregister = registration.unregister;
+        if (registration.fastPathRefused) node.warn(RED._('manifest.errors.fast-path-refused', { setting: registration.fastPathRefused }));
       } catch (err) {
         node.error(err instanceof Error ? err.message : String(err));
         node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' });
@@ -202,6 +233,8 @@ export = function (RED: NodeAPI) {
           stream: p.stream, rendition: p.rendition,
           ...(p.rendition !== null ? { mediaSequence: p.mediaSequence, discontinuitySequence: p.discontinuitySequence } : {}),
           ended: p.ended,
+          // A later presentation (after an ENDLIST was served) is served at ?presentation=N.
+          ...(p.presentation ? { presentation: p.presentation } : {}),
         },
         ...(segment ? { segment } : {}),
       };
@@ -210,10 +243,21 @@ export = function (RED: NodeAPI) {
     /** A rendition named like the master or health path (e.g. "master") could never be fetched. */
     function refuseShadowedRendition(msg: { segment?: { stream?: unknown; rendition?: unknown } }): void {
       const { stream, rendition } = msg.segment ?? {};
-      if (typeof stream !== 'string' || typeof rendition !== 'string' || !/^[A-Za-z0-9._~-]{1,64}$/.test(stream + rendition)) return;
+      // Ids that break the contract's rule are refused by the core with their own code.
+      if (!isId(stream) || !isId(rendition)) return;
       const mediaPath = paths.media.fill({ ...streamValues(stream), rendition });
       if (paths.master.match(mediaPath) || paths.health.match(mediaPath)) {
         throw new RelaycastError('E_MANIFEST_BAD_ID', `rendition ${rendition} would be served at ${mediaPath}, which is the master or health path`);
+      }
+    }
+
+    /** Tells hls-watch (lib/delivery-receipts.ts) that a segment or gap msg is handled and saved. */
+    function confirmDelivery(msg: unknown): void {
+      const m = msg as { topic?: unknown; segment?: { stream?: unknown; rendition?: unknown; session?: unknown; sequence?: unknown } };
+      if ((m.topic !== 'segment' && m.topic !== 'gap') || !m.segment) return;
+      const { stream, rendition, session, sequence } = m.segment;
+      if (typeof stream === 'string' && typeof rendition === 'string' && typeof session === 'string' && typeof sequence === 'number') {
+        sharedReceipts.confirm(stream, rendition, session, sequence);
       }
     }
 
@@ -224,7 +268,7 @@ export = function (RED: NodeAPI) {
         return;
       }
       const renditions = streams.reduce((n, s) => n + core.renditionIds(s).length, 0);
-      const ended = streams.every((s) => core.renditionIds(s).every((r) => core.mediaPlaylist(s, r)?.ended));
+      const ended = streams.every((s) => core.renditionIds(s).every((r) => durable.mediaPlaylist(s, r)?.ended));
       node.status(ended
         ? { fill: 'grey', shape: 'dot', text: 'manifest.status.ended' }
         : { fill: 'green', shape: 'dot', text: RED._('manifest.status.live', { renditions }) });
@@ -235,10 +279,17 @@ export = function (RED: NodeAPI) {
       let update: ManifestUpdate;
       try {
         update = core.apply(msg);
-      } finally {
+      } catch (err) {
         // Even a refused msg can move state (a refused over-long segment marks a discontinuity).
-        stateFile?.save(core.snapshot());
+        await persist();
+        // Handled for good, if refused: sending it again would not change that.
+        confirmDelivery(msg);
+        throw err;
       }
+      // Served and sent only once on disk: a crash can then never hand its MSNs to other segments.
+      await persist();
+      durable.take(update);
+      confirmDelivery(msg);
       const incoming = msg as unknown as { topic?: string; segment?: SegmentInfo };
       const segment = incoming.topic === 'segment' ? incoming.segment : undefined;
       const out: NodeMessage[] = update.media.map((p) => playlistMsg(p, segment) as unknown as NodeMessage);
@@ -252,35 +303,57 @@ export = function (RED: NodeAPI) {
 
     showStatus();
 
-    // Idle end: checked once per second; only when configured (0 = off).
-    const idleEndMs = numberOr(config.idleEndSeconds, 0) * 1000;
-    const idleTimer = idleEndMs > 0 ? setInterval(() => {
-      const updates = core.endIdle(idleEndMs);
+    // Once per second: held ENDLISTs whose grace has passed, and idle end when configured (0 = off).
+    const idleTimer = setInterval(() => {
+      // A failure in a timer would exit Node-RED: report it through the node instead.
+      inBackground(endStreams, (err) => node.error(toRelaycastError(err, 'E_MANIFEST_INTERNAL')));
+    }, 1000);
+    idleTimer.unref();
+
+    async function endStreams(): Promise<void> {
+      const updates = [...core.endDue(), ...(idleEndMs > 0 ? core.endIdle(idleEndMs) : [])];
       if (updates.length === 0) return;
+      await persist();
       const out: NodeMessage[] = [];
       for (const update of updates) {
+        durable.take(update);
         for (const p of update.media) {
           blocking.published(p);
           out.push(playlistMsg(p, undefined) as unknown as NodeMessage);
         }
+        if (update.master) out.push(playlistMsg(update.master, undefined) as unknown as NodeMessage);
       }
-      stateFile?.save(core.snapshot());
       node.send([out]);
       showStatus();
-    }, 1000) : undefined;
-    idleTimer?.unref();
+    }
 
-    onCloseAsync(node, async () => {
-      if (idleTimer) clearInterval(idleTimer);
+    onCloseAsync(node, async (removed) => {
+      clearInterval(idleTimer);
       unregister?.();
       blocking.closeAll();
-      await stateFile?.flush();
+      // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.
+      sharedListings.releaseOwner(node.id, Date.now() + RELEASE_HOLD_MS);
+      // Deleted from the flow (not just redeployed): its state means nothing any more.
+      if (removed) await stateFile?.remove();
+      else await stateFile?.flush();
       node.status({});
     });
   }
 
   RED.nodes.registerType('relaycast-manifest', ManifestNode);
 };
+
+/**
+ * Which presentation a media request asks for: `?presentation=N` (a later one, linked from the
+ * master once an earlier one ended), 0 without it; undefined (404) when it is not a number.
+ */
+function presentationOf(req: IncomingMessage): number | undefined {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  const value = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('presentation');
+  if (value === null) return 0;
+  return /^\d{1,9}$/.test(value) ? Number(value) : undefined;
+}
 
 /** `_HLS_msn` / `_HLS_part` query directives (rfc8216bis §6.2.5.2), or undefined when absent. */
 function blockingReloadDirective(req: IncomingMessage): { msn?: string; part?: string } | undefined {

@@ -174,6 +174,7 @@ export = function (RED: NodeAPI) {
       if (summaryPath !== '' && settings.httpNodeRoot !== false) {
         removeSummary = serveSummary(RED.httpNode, settings as Record<string, unknown>, (RED as unknown as { server?: unknown }).server, {
           nodeId: node.id, path: summaryPath, verify, summary: (supporter) => ledger.read((s) => s.summary(supporter)),
+          failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
         });
         node.log(RED._('payout.log.summary', { path: httpNodeRoot(settings) + summaryPath }));
       }

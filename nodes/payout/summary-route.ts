@@ -17,6 +17,8 @@ export interface SummaryRouteOptions {
   path: string;
   verify: TokenCheck;
   summary(supporter: string): Promise<SupporterSummary | undefined>;
+  /** A request that failed (answered 500 by the dispatcher's error boundary). */
+  failed(err: unknown): void;
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>Relaycast supporter</title>
@@ -84,5 +86,6 @@ export function serveSummary(app: unknown, settings: Record<string, unknown>, se
     streams: [],
     matches: (pathname) => pathname === page || pathname === script || pathname === me,
     handle,
-  }, server);
+    failed: options.failed,
+  }, server).unregister;
 }

@@ -85,8 +85,11 @@ export = function (RED: NodeAPI) {
   async function testConnection(req: Request, res: Response): Promise<void> {
     const body = (req.body ?? {}) as BucketConfigInput & { id?: string; credentials?: R2Credentials };
     const deployed = (typeof body.id === 'string' ? RED.nodes.getCredentials(body.id) : undefined) as R2Credentials | undefined;
-    const pick = (typed: string | undefined, fallback: string | undefined): string | undefined =>
-      (typed === undefined || typed === '' || typed === PASSWORD_PLACEHOLDER ? fallback : expandEnv(typed));
+    // A request is untrusted input: a credential that is not text is refused, never passed on.
+    const pick = (typed: unknown, fallback: string | undefined): string | undefined => {
+      if (typed !== undefined && typeof typed !== 'string') throw new RelaycastError('E_R2_CREDENTIALS', 'credentials must be text');
+      return typed === undefined || typed === '' || typed === PASSWORD_PLACEHOLDER ? fallback : expandEnv(typed);
+    };
     const accessKeyId = pick(body.credentials?.accessKeyId, expandEnv(deployed?.accessKeyId));
     const secretAccessKey = pick(body.credentials?.secretAccessKey, expandEnv(deployed?.secretAccessKey));
     const redact = makeRedactor([accessKeyId, secretAccessKey, deployed?.accessKeyId, deployed?.secretAccessKey]);
@@ -115,6 +118,14 @@ export = function (RED: NodeAPI) {
   }
 
   RED.httpAdmin.post('/relaycast-r2-bucket/test', RED.auth.needsPermission('relaycast-r2-bucket.write'), (req: Request, res: Response) => {
-    void testConnection(req, res);
+    // Express 4 does not catch a rejected handler: answer it here so it never goes unhandled.
+    testConnection(req, res).catch((err: unknown) => {
+      const error = toRelaycastError(err, 'E_R2_PROBE');
+      RED.log.error(`relaycast-r2-bucket test connection: ${error.message}`);
+      if (res.headersSent) return;
+      // Only our own refusal is echoed; anything else may quote input, so it stays in the log.
+      const refused = error.code === 'E_R2_CREDENTIALS';
+      res.status(refused ? 400 : 500).json({ ok: false, error: { code: error.code, message: refused ? error.message : 'the connection test failed: see the Node-RED log' } });
+    });
   });
 };

@@ -6,10 +6,14 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { parseUploadInput, Uploader } from '../../lib/upload';
-import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
+import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
+import { configNumber } from '../../lib/config-number';
+import { StateFile } from '../../lib/json-state-file';
+import { sharedListings } from '../../lib/playlist-listings';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
+import { R2_UPLOAD_NUMBERS } from './number-fields';
 import { StatusReporter } from './status-reporter';
 
 interface R2UploadDef extends NodeDef {
@@ -19,9 +23,15 @@ interface R2UploadDef extends NodeDef {
   attemptTimeout?: number | string;
   segmentCacheControl?: string;
   objectCacheControl?: string;
+  verifyEtag?: boolean;
+  deadlineAware?: boolean;
+  maxQueue?: number | string;
+  maxQueueMB?: number | string;
   keepAll?: boolean;
   keepSegments?: number | string;
 }
+
+const CODE = 'E_UPLOAD_CONFIG';
 
 /** How often due deletions are looked for (cheap: an in-memory scan, no request unless one is due). */
 const SWEEP_INTERVAL_MS = 1000;
@@ -34,7 +44,13 @@ export = function (RED: NodeAPI) {
     const redact = (text: string): string => (bucketNode ? bucketNode.redact(text) : text);
     let uploader: Uploader | undefined;
     let setupError: RelaycastError | undefined;
-    const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, failures: 0, deleteFailures: 0, inFlight: 0 });
+    const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? emptyCounters());
+
+    // The index of what this node stored, kept across redeploys and restarts so cleanup goes on.
+    const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+    const retentionFile = userDir
+      ? StateFile.forNode(userDir, 'r2-upload', node.id, { code: 'E_UPLOAD_STATE', what: 'the r2-upload index', onError: (err) => node.warn(err.message) })
+      : undefined;
 
     try {
       if (!bucketNode) throw new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
@@ -44,13 +60,26 @@ export = function (RED: NodeAPI) {
         store,
         publicBaseUrl: settings.publicBaseUrl,
         keyPrefix: settings.keyPrefix,
-        concurrency: Math.floor(positiveNumber(config.concurrency, 4)),
-        maxAttempts: Math.floor(positiveNumber(config.maxAttempts, 5)),
-        attemptTimeoutMs: positiveNumber(config.attemptTimeout, 10) * 1000,
+        concurrency: configNumber(config.concurrency, { ...R2_UPLOAD_NUMBERS.concurrency, code: CODE }),
+        maxAttempts: configNumber(config.maxAttempts, { ...R2_UPLOAD_NUMBERS.maxAttempts, code: CODE }),
+        attemptTimeoutMs: configNumber(config.attemptTimeout, { ...R2_UPLOAD_NUMBERS.attemptTimeout, code: CODE }) * 1000,
         segmentCacheControl: config.segmentCacheControl || undefined,
         objectCacheControl: config.objectCacheControl || undefined,
-        retention: { keepAll: config.keepAll === true, keepSegments: Math.floor(positiveNumber(config.keepSegments, 12)) },
+        // Absent in flows saved before the option existed: keep checking, as they did.
+        verifyEtag: config.verifyEtag !== false,
+        // On unless turned off: a stalled PUT must not hold its rendition for the whole timeout.
+        deadlineAware: config.deadlineAware !== false,
+        maxQueuedJobs: configNumber(config.maxQueue, { ...R2_UPLOAD_NUMBERS.maxQueue, code: CODE }),
+        maxQueuedBytes: configNumber(config.maxQueueMB, { ...R2_UPLOAD_NUMBERS.maxQueueMB, code: CODE }) * 1024 * 1024,
+        retentionState: retentionFile ? { load: () => retentionFile.load(), save: (value) => retentionFile.save(value) } : undefined,
+        retention: {
+          // Never delete what a manifest in this process still lists, whatever Keep says.
+          listings: sharedListings,
+          keepAll: config.keepAll === true,
+          keepSegments: configNumber(config.keepSegments, { ...R2_UPLOAD_NUMBERS.keepSegments, code: CODE }),
+        },
         redact,
+        reportError: (err) => node.error(err),
       });
       status.render();
     } catch (err) {
@@ -61,7 +90,8 @@ export = function (RED: NodeAPI) {
     }
 
     const sweepTimer = setInterval(() => {
-      uploader?.sweep().then(() => status.changed(), () => undefined);
+      // A failed sweep is retried on the next tick; it is reported, never left unhandled.
+      uploader?.sweep().then(() => status.changed(), (err: unknown) => node.error(toRelaycastError(err, 'E_UPLOAD_INTERNAL')));
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref?.();
 
@@ -74,23 +104,33 @@ export = function (RED: NodeAPI) {
         if (out) send(out as never);
         if (result.status === 'failed') status.failed(result.error.code);
         else status.succeeded();
+      }, () => {
+        // Shed: only a gap leaves for it, so its bytes need not wait in memory for their turn.
+        const held = msg as unknown as { payload?: unknown; init?: { bytes?: unknown } };
+        held.payload = undefined;
+        if (held.init && typeof held.init === 'object') held.init.bytes = undefined;
       });
       status.changed(); // after submit, so the upload already counts as in flight
       const outcome = await pending;
       if (outcome.status === 'failed') throw outcome.error;
     }, (err) => status.failed(err.code));
 
-    onCloseAsync(node, async () => {
+    onCloseAsync(node, async (removed) => {
       clearInterval(sweepTimer);
       // Leave a margin inside Node-RED's own close timeout (15 s unless configured).
       let nodeCloseTimeout = 15_000;
-      try { nodeCloseTimeout = positiveNumber((RED.settings as unknown as { nodeCloseTimeout?: number }).nodeCloseTimeout, 15_000); } catch { /* unset */ }
+      try {
+        nodeCloseTimeout = configNumber((RED.settings as unknown as { nodeCloseTimeout?: unknown }).nodeCloseTimeout, { field: 'nodeCloseTimeout', code: CODE, fallback: 15_000, min: 1, max: 3_600_000 });
+      } catch { /* a setting, not this node's field: keep Node-RED's default */ }
       try {
         await uploader?.close(Math.max(1000, nodeCloseTimeout - 3000));
       } finally {
         bucketNode?.deregister(node);
         status.close();
       }
+      // Deleted from the flow: nothing will read its index again (the bucket's lifecycle rule cleans up).
+      if (removed) await retentionFile?.remove();
+      else await retentionFile?.flush();
     });
   }
 

@@ -48,9 +48,3 @@ export function httpNodeRoot(settings: { httpNodeRoot?: string | false }): strin
   const root = typeof settings.httpNodeRoot === 'string' ? settings.httpNodeRoot : '/';
   return root.endsWith('/') ? root.slice(0, -1) : root;
 }
-
-/** A positive number from an editor field (string or number), or the fallback when empty or invalid. */
-export function positiveNumber(value: unknown, fallback: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}

@@ -212,6 +212,7 @@ export = function (RED: NodeAPI) {
           nodeId: node.id, viewerPath, signalingPath: fullPath, root: httpNodeRoot(settings), master,
           firstRendition: (stream) => coordinator.renditionsOf(stream)[0],
           playlists: (stream, rendition) => coordinator.playlistsFor(stream, rendition),
+          failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
         });
       }
     } catch (err) {

@@ -37,6 +37,8 @@ export interface ViewerPageOptions {
   firstRendition(stream: string): string | undefined;
   /** The latest master and media playlists of that swarm, inlined so the player starts without a request. */
   playlists(stream: string, rendition: string): Array<{ rendition: string | null; text: string; ended: boolean }>;
+  /** A request that failed (answered 500 by the dispatcher's error boundary). */
+  failed(err: unknown): void;
 }
 
 interface Assets {
@@ -124,5 +126,6 @@ export function serveViewerPage(app: unknown, settings: Record<string, unknown>,
       if (name !== undefined) { asset(res, req, name); return true; }
       return false;
     },
-  });
+    failed: options.failed,
+  }).unregister;
 }

@@ -372,6 +372,19 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       assert.equal(lastStatus()?.fill, 'green');
     });
 
+    it('a bad number in its config is an E_CONFIG at deploy (red status, logged), and a start command is refused with it', async () => {
+      // Before #14 a poll interval of -5 silently ran at 250 ms.
+      await load({ path: path.join(work, 'badnum'), pollInterval: -5 });
+      // Raised while the flow starts, before the Catch and Status nodes exist: seen on the node itself.
+      const node = helper.getNode('w1') as unknown as { status: { getCalls(): Array<{ args: Array<{ fill?: string; text?: string }> }> }; error: { getCalls(): Array<{ args: unknown[] }> } };
+      assert.deepEqual(node.status.getCalls().at(-1)?.args[0], { fill: 'red', shape: 'ring', text: 'E_CONFIG' });
+      assert.match(String((node.error.getCalls()[0]?.args[0] as Error | undefined)?.message), /Poll interval/);
+      helper.getNode('w1').receive({ topic: 'start' } as never);
+      await until(() => errorCodes().includes('E_CONFIG'), 'E_CONFIG');
+      assert.match(String(sinks.errors.find((e) => e.error.code === 'E_CONFIG')?.error.message), /Poll interval/);
+      assert.equal(sinks.out.length, 0, 'nothing is watched');
+    });
+
     it('an unknown command topic is a catchable E_BAD_COMMAND', async () => {
       await load({ path: path.join(work, 'cmd') });
       helper.getNode('w1').receive({ topic: 'explode' } as never);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -87,7 +87,8 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
         assert.deepEqual(errorsOf(violations), [], formatViolations(violations));
         return;
       }
-      const id = `${msg.playlist.stream}/${msg.playlist.rendition}`;
+      // One history per URL: a later presentation has its own (?presentation=N).
+      const id = `${msg.playlist.stream}/${msg.playlist.rendition}${msg.playlist.presentation ? `?presentation=${msg.playlist.presentation}` : ''}`;
       if (!histories.has(id)) histories.set(id, new PlaylistHistory({ requireAbsoluteUris: true }));
       const violations = histories.get(id)!.push(msg.payload);
       assert.deepEqual(errorsOf(violations), [], `${msg.payload}\n${formatViolations(violations)}`);
@@ -206,12 +207,14 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
     assert.equal(res.headers['cache-control'], 'no-store');
     const health = JSON.parse(res.body.toString());
-    assert.equal(health.node, 'm1');
+    // Public, like the playlists: no node id, no session id (before #14 it exposed both).
+    assert.equal(health.node, undefined);
+    assert.ok(!res.body.toString().includes('m1') && !res.body.toString().includes('"s1"'), res.body.toString());
     const main = health.streams.demo.renditions.main;
     assert.equal(health.streams.demo.targetDuration, 2);
     assert.deepEqual(
       [main.segments, main.windowSeconds, main.mediaSequence, main.lastMediaSequence, main.discontinuitySequence, main.ended, main.session],
-      [6, 12, 2, 7, 0, false, 's1'],
+      [6, 12, 2, 7, 0, false, undefined],
     );
     assert.equal(typeof main.lastSegmentAgeMs, 'number');
     assert.deepEqual(health.requests, { master: 1, media: 1, health: 1, notModified: 0, notFound: 0, blocked: 0 });
@@ -296,14 +299,57 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(statuses.at(-1).fill, 'green');
   });
 
+  it('refuses a rendition that its master or health path would shadow, whatever the length of the ids', async () => {
+    const node = await load();
+    // Before #14 the check tested stream + rendition as one id, so it was skipped past 64 characters.
+    for (const stream of ['demo', 's'.repeat(60)]) {
+      const before = caught.length;
+      node.receive(segmentMsg({ stream, rendition: 'master', sequence: 0 }));
+      await until(() => caught.length > before);
+      assert.equal(caught.at(-1).error.code, 'E_MANIFEST_BAD_ID', stream);
+    }
+  });
+
+  it('deleting the node from the flow removes its state file (a redeploy keeps it)', async () => {
+    const node = await load();
+    await feed(node, segs(0, 2));
+    const file = path.join(userDir, 'relaycast', 'manifest', 'm1.json');
+    await until(() => existsSync(file));
+    await helper.setFlows(flow() as never, 'full');
+    assert.equal(existsSync(file), true, 'redeployed: kept');
+    wire();
+    await helper.setFlows(flow().filter((n) => (n as { id: string }).id !== 'm1') as never, 'full');
+    assert.equal(existsSync(file), false, 'deleted: removed');
+  });
+
+  it('after a corrupt state file, numbers from the wall clock instead of 0 (never reusing an MSN a player saw), keeping the bad file', async () => {
+    const dir = path.join(userDir, 'relaycast', 'manifest');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'm1.json'), '{"format": 1, "streams": [tor');
+    const before = Date.now();
+    // Outputs are not validated here: a first version numbered from n reads, to a validator, as
+    // one whose first n segments were removed.
+    await helper.load([manifestWithRed as never], [
+      { id: 't1', type: 'tab', label: 'manifest' },
+      { id: 'm1', type: 'relaycast-manifest', z: 't1', windowSegments: 6, targetDuration: 0, wires: [[]] },
+    ] as never);
+    helper.getNode('m1').receive(segmentMsg({ sequence: 0 }) as never);
+    await until(async () => (await request(base, '/live/demo/main.m3u8')).status === 200);
+    const text = (await request(base, '/live/demo/main.m3u8')).body.toString();
+    const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
+    assert.ok(msn >= Math.floor(before / 100), `MEDIA-SEQUENCE ${msn} starts from the wall clock`);
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('m1.json.bad-')), 'the bad file is kept aside');
+  });
+
   it('refuses a second manifest node on the same path, and still serves the first', async () => {
     const node = await load({}, [{ id: 'm2', type: 'relaycast-manifest', z: 't1', name: '', wires: [[]] }]);
     const errors: string[] = [];
     (helper.getNode('m2') as unknown as AnyNode).on('call:error', (call: any) => errors.push(String(call.args[0])));
     await feed(node, segs(0, 1));
     assert.equal((await request(base, '/live/demo/main.m3u8')).status, 200);
+    // The health endpoint no longer names its node (#14); that it is m1's shows in what it lists.
     const health = JSON.parse((await request(base, '/live/demo/health.json')).body.toString());
-    assert.equal(health.node, 'm1');
+    assert.equal(health.streams.demo.renditions.main.segments, 1, 'served by m1, the node that was fed');
     const statuses = (helper as any)._NodePrototype.status.getCalls().filter((c: any) => c.thisValue.id === 'm2').map((c: any) => c.args[0]);
     assert.deepEqual(statuses, [{ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' }]);
     const logged = helper.log().args.filter((a: any[]) => a[0]?.id === 'm2' && a[0]?.level === 20).map((a: any[]) => a[0].msg);
@@ -311,7 +357,8 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
   });
 
   it('lists failed uploads as EXT-X-GAP and ends with ENDLIST (DVR: a complete VOD with a long Cache-Control)', async () => {
-    const node = await load({ dvr: true });
+    // No grace: the encoder's ENDLIST goes out with it (the grace has its own spec).
+    const node = await load({ dvr: true, endGraceSeconds: 0 });
     await feed(node, [...segs(0, 2), gapMsg({ sequence: 2 }), ...segs(3, 10), lifecycleMsg('ended', { sequence: 9 })]);
     const res = await request(base, '/live/demo/main.m3u8');
     const text = res.body.toString();
@@ -321,6 +368,35 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(text.match(/#EXTINF/g)!.length, 10);
     assert.equal(text.match(/#EXT-X-GAP/g)!.length, 1);
     assert.equal(outputs.at(-1).playlist.ended, true);
+  });
+
+  it('holds the encoder\'s ENDLIST for the grace: a restart inside it continues the playlist with no ENDLIST ever served', async () => {
+    const node = await load({ endGraceSeconds: 30 });
+    await feed(node, [...segs(0, 3), lifecycleMsg('ended', { sequence: 2 }), lifecycleMsg('started', { session: 's2' }), segmentMsg({ session: 's2', sequence: 0 })]);
+    const text = (await request(base, '/live/demo/main.m3u8')).body.toString();
+    assert.ok(!text.includes('#EXT-X-ENDLIST'));
+    assert.match(text, /#EXT-X-DISCONTINUITY\n#EXTINF:2\.000,\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n[^\n]+\/s2\/main\/seg_00000\.ts\n$/);
+    assert.ok(outputs.every((m) => !m.playlist.ended), 'no version with ENDLIST was ever output');
+  });
+
+  it('once ENDLIST is served (grace over) that URL never changes; a later session is a new presentation the master points to', async () => {
+    const node = await load({ endGraceSeconds: 0.2 });
+    await feed(node, [...segs(0, 3), lifecycleMsg('ended', { sequence: 2 })]);
+    await until(() => outputs.some((m) => m.playlist.ended));
+    const finished = await request(base, '/live/demo/main.m3u8');
+    assert.ok(finished.body.toString().endsWith('#EXT-X-ENDLIST\n'));
+    await feed(node, [lifecycleMsg('started', { session: 's2' }), segmentMsg({ session: 's2', sequence: 0 }), segmentMsg({ session: 's2', sequence: 1 })]);
+    const again = await request(base, '/live/demo/main.m3u8');
+    assert.deepEqual(again.body, finished.body, 'the finished playlist is served unchanged');
+    assert.equal(again.headers.etag, finished.headers.etag);
+    const master = (await request(base, '/live/demo/master.m3u8')).body.toString();
+    assert.match(master, /\nmain\.m3u8\?presentation=1\n$/);
+    const next = await request(base, '/live/demo/main.m3u8?presentation=1');
+    assert.equal(next.status, 200);
+    assert.match(next.body.toString(), /#EXT-X-MEDIA-SEQUENCE:0\n/);
+    assert.match(next.body.toString(), /\/s2\/main\/seg_00001\.ts\n$/);
+    assert.equal((await request(base, '/live/demo/main.m3u8?presentation=7')).status, 404);
+    assert.equal(outputs.at(-1).playlist.presentation, 1);
   });
 
   it('holds a blocking reload (_HLS_msn) until the segment is listed; 400 for a far-future msn or a part without msn', async () => {
@@ -377,7 +453,8 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.deepEqual(Object.keys(health.streams), ['demo']);
   });
 
-  it('answers from its fast path on Node-RED\'s own server ahead of Express, and leaves every other request to Express', async () => {
+  it('answers from its fast path (opted in) on Node-RED\'s own server ahead of Express, and leaves every other request to Express', async () => {
+    helper.settings({ userDir, relaycastManifestFastPath: true } as Record<string, unknown>);
     await helper.startServer();
     try {
       const node = await load();
@@ -429,7 +506,7 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     (helper.getNode(manifest.id as string) as unknown as AnyNode).receive(segmentMsg({ stream: 'live', sequence: 0 }));
     await until(async () => (await request(base, '/live/live/health.json')).status === 200);
     const health = JSON.parse((await request(base, '/live/live/health.json')).body.toString());
-    assert.equal(health.node, manifest.id);
+    assert.equal(health.node, undefined, 'the public health endpoint names no node');
     assert.equal(health.streams.live.renditions.main.segments, 1);
   });
 });

@@ -1,7 +1,8 @@
 // relaycast-r2-upload and relaycast-r2-bucket in a real Node-RED runtime (node-red-node-test-helper,
 // compiled nodes from dist/), against a real local S3 server process.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Node } from 'node-red';
 import { startFaultProxy } from '../../devtools/fault-proxy';
@@ -103,6 +104,89 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     const got = await fetchBytes(upload.url);
     assert.equal(got.bytes.toString(), '#EXTM3U\n');
     assert.equal(got.headers.get('cache-control'), 'max-age=1');
+  });
+
+  it('an encrypted store (ETag is not the MD5): E_UPLOAD_VERIFY after one PUT by default, every segment stored with "Verify ETag" off', async () => {
+    const encrypted = await startFaultProxy({ target: s3.endpoint, faultRate: 0, opaqueEtags: true, record: true });
+    try {
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: encrypted.endpoint }), credentials);
+      const gaps = collect('out', 1);
+      const caught = collect('caught', 1);
+      helper.getNode('u1').receive(syntheticSegmentMsg(0, 1000, { session: 'sse-node' }) as never);
+      const [[gap], [error]] = await Promise.all([gaps, caught]);
+      assert.equal(gap.topic, 'gap');
+      assert.equal((error.error as { code: string }).code, 'E_UPLOAD_VERIFY');
+      assert.equal(encrypted.requests.filter((r) => r.method === 'PUT').length, 1, 'not retried');
+      await helper.unload();
+
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: encrypted.endpoint }, { verifyEtag: false }), credentials);
+      const msgs = [1, 2].map((i) => syntheticSegmentMsg(i, 1000, { session: 'sse-node' }));
+      const outputs = collect('out', msgs.length);
+      for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+      const received = await outputs;
+      for (const [i, out] of received.entries()) {
+        const segment = out.segment as SegmentMsg['segment'];
+        assert.equal(sha256((await fetchBytes(segment.url!)).bytes), msgs[i].segment.sha256);
+      }
+    } finally {
+      await encrypted.stop();
+    }
+  });
+
+  it('sheds what exceeds its backlog: a gap and E_UPLOAD_OVERLOADED in the segment\'s place, in order, without a PUT', async () => {
+    const slow = await startFaultProxy({ target: s3.endpoint, faultRate: 0, latency: { minMs: 300, maxMs: 300 }, record: true });
+    try {
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: slow.endpoint }, { concurrency: 1, maxQueue: 2, maxQueueMB: 64 }), credentials);
+      const msgs = [0, 1, 2, 3, 4].map((i) => syntheticSegmentMsg(i, 1000, { session: 'shed-node' }));
+      const outputs = collect('out', msgs.length);
+      const caught = collect('caught', 3);
+      for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+      const [received, errors] = await Promise.all([outputs, caught]);
+      assert.deepEqual(received.map((m) => `${m.topic}:${(m.segment as { sequence: number }).sequence}`), ['segment:0', 'segment:1', 'gap:2', 'gap:3', 'gap:4']);
+      assert.deepEqual(received.filter((m) => m.topic === 'gap').map((m) => (m.payload as { code: string }).code), ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED']);
+      assert.deepEqual(errors.map((m) => (m.error as { code: string }).code), ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED']);
+      assert.equal(slow.requests.filter((r) => r.method === 'PUT').length, 2, 'a shed segment costs no PUT');
+      const counters = (received[1].upload as { counters: { shed: number } }).counters;
+      assert.equal(counters.shed, 3);
+    } finally {
+      await slow.stop();
+    }
+  });
+
+  it('refuses a bad number in its config at deploy (E_UPLOAD_CONFIG, red status), instead of running with a default', async () => {
+    // Before #14 a concurrency of -3 silently ran at 4.
+    await helper.load([bucketNode, uploadNode] as never, flow(s3, {}, { concurrency: -3 }), credentials);
+    const caught = collect('caught', 1);
+    helper.getNode('u1').receive(syntheticSegmentMsg(0, 1000, { session: 'bad-config' }) as never);
+    const [error] = await caught;
+    assert.equal((error.error as { code: string }).code, 'E_UPLOAD_CONFIG');
+    assert.match((error.error as { message: string }).message, /Parallel/);
+    const statusSpy = helper.getNode('u1').status as unknown as { getCalls(): Array<{ args: Array<{ fill?: string }> }> };
+    assert.equal(statusSpy.getCalls().at(-1)?.args[0].fill, 'red');
+  });
+
+  it('keeps its index of stored objects in userDir across a redeploy (so cleanup goes on), and drops it when the node is deleted', async () => {
+    const userDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-r2-index-'));
+    try {
+      helper.settings({ userDir });
+      await helper.load([bucketNode, uploadNode] as never, flow(s3, {}, { keepSegments: 1 }), credentials);
+      const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'index-node' }));
+      const outputs = collect('out', msgs.length);
+      for (const msg of msgs) helper.getNode('u1').receive(msg as never);
+      const received = await outputs;
+      await helper.unload(); // closing flushes the index
+      const file = path.join(userDir, 'relaycast', 'r2-upload', 'u1.json');
+      const index = JSON.parse(readFileSync(file, 'utf8')) as { expiring: Array<{ key: string }>; lanes: Array<[string, Array<{ key: string }>]> };
+      const keys = [...index.expiring.map((e) => e.key), ...index.lanes.flatMap(([, entries]) => entries.map((e) => e.key))];
+      assert.deepEqual(keys.sort(), received.map((m) => (m.segment as { key: string }).key).sort());
+      // Deleted from the flow: a full deploy without it closes it with removed = true.
+      await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
+      await helper.setFlows(flow(s3).filter((n) => n.id !== 'u1') as never, 'full');
+      assert.equal(existsSync(file), false);
+    } finally {
+      helper.settings({});
+      rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('a missing bucket fails at once: E_UPLOAD_NO_BUCKET to Catch, a gap msg downstream, red status', async () => {
@@ -314,6 +398,22 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
         assert.deepEqual(res.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem), ['cors']);
       } finally {
         await noCors.stop();
+      }
+    });
+
+    it('answers a malformed request (credentials that are not text) with a code instead of hanging or crashing', async () => {
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown): void => { rejections.push(reason); };
+      process.on('unhandledRejection', onRejection);
+      try {
+        const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: 12345, secretAccessKey: SECRET } })).timeout(5000);
+        assert.equal(res.status, 400);
+        assert.equal(res.body.ok, false);
+        assert.equal(res.body.error.code, 'E_R2_CREDENTIALS');
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(rejections, []);
+      } finally {
+        process.removeListener('unhandledRejection', onRejection);
       }
     });
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { contentTypeFor } from '../../lib/contracts';
+import { contentTypeFor, isId, isSegmentDuration, toId } from '../../lib/contracts';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 
 describe('contracts', () => {
@@ -20,5 +20,20 @@ describe('contracts', () => {
     assert.equal(toRelaycastError('plain').code, 'E_INTERNAL');
     const own = new RelaycastError('E_X', 'x');
     assert.equal(toRelaycastError(own), own);
+  });
+
+  it('has one id rule for stream and rendition ids (1–64 of A–Z a–z 0–9 . _ ~ -, never . or ..) and turns names into such ids', () => {
+    for (const ok of ['main', '720p', 'a.b_c~d-e', 'x'.repeat(64)]) assert.equal(isId(ok), true, ok);
+    for (const bad of ['', 'x'.repeat(65), 'has space', 'a/b', '.', '..', 'é', 42, undefined]) assert.equal(isId(bad), false, String(bad));
+    assert.equal(toId('720p high'), '720p_high');
+    assert.equal(toId('x'.repeat(80)).length, 64);
+    assert.equal(toId('..'), '_');
+    assert.equal(toId(''), '_');
+    for (const name of ['720p high', 'x'.repeat(80), '..', '', 'ünï/cödé']) assert.equal(isId(toId(name)), true, name);
+  });
+
+  it('has one duration rule for segments: seconds > 0 (an EXTINF:0 segment is refused everywhere), at most an hour', () => {
+    for (const ok of [0.001, 2, 3600]) assert.equal(isSegmentDuration(ok), true);
+    for (const bad of [0, -1, 3600.5, Number.NaN, Number.POSITIVE_INFINITY, '2', undefined]) assert.equal(isSegmentDuration(bad), false, String(bad));
   });
 });

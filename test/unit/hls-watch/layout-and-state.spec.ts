@@ -24,6 +24,10 @@ describe('hls-watch layout discovery', () => {
     assert.deepEqual(['0/stream.m3u8', 'hls/720p/index.m3u8', '720p.m3u8', 'out_1.m3u8?x=1'].map(renditionIdFor), ['0', '720p', '720p', 'out_1']);
   });
 
+  it('turns folder and file names into ids that follow the contract\'s id rule (what manifest and r2-upload accept)', () => {
+    assert.deepEqual(['720p high/index.m3u8', `${'v'.repeat(80)}.m3u8`, '../index.m3u8'].map(renditionIdFor), ['720p_high', 'v'.repeat(64), '_']);
+  });
+
   it('single variant folder → one rendition "main"', async () => {
     write('index.m3u8', MEDIA);
     const layout = await discoverLayout(dir, dir, 1 << 20);

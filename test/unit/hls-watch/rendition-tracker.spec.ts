@@ -78,6 +78,16 @@ describe('hls-watch rendition tracking', () => {
   });
   afterEach(() => cleanup());
 
+  it('refuses a listed segment the contract does not allow (EXTINF:0) with a code, and marks the break with a discontinuity', async () => {
+    const h = new Harness(dir);
+    h.segment('seg_00000.ts');
+    h.segment('seg_00001.ts');
+    h.segment('seg_00002.ts');
+    await h.publish(0, [e('seg_00000.ts', 2), e('seg_00001.ts', 0), e('seg_00002.ts', 2)]);
+    assert.deepEqual(h.segments().map((m) => [m.segment.uri, m.segment.sequence, m.segment.discontinuity]), [['seg_00000.ts', 0, false], ['seg_00002.ts', 1, true]]);
+    assert.deepEqual(h.errors.map((x) => x.err.code), ['E_SEGMENT_BAD_DURATION']);
+  });
+
   it('emits started, then each listed segment once, in order, with exact durations, bytes and SHA-256', async () => {
     const h = new Harness(dir);
     const a = h.segment('seg_00000.ts');
@@ -89,7 +99,7 @@ describe('hls-watch rendition tracking', () => {
     const [s0, s1] = h.segments();
     assert.ok(s0.payload.equals(a) && s1.payload.equals(b));
     assert.deepEqual(s0.segment, {
-      stream: 'cam', rendition: 'main', session: 's1', encoderSequence: 0, sequence: 0, duration: 2.002,
+      stream: 'cam', rendition: 'main', session: 's1', encoderSequence: 0, sequence: 0, duration: 2.002, targetDuration: 2,
       uri: 'seg_00000.ts', path: path.join(dir, 'seg_00000.ts'), contentType: 'video/mp2t',
       byteLength: a.length, sha256: sha(a), discontinuity: false, programDateTime: '2026-11-23T09:37:27.302Z',
     });

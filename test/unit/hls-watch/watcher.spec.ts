@@ -1,14 +1,16 @@
 // The watcher alone (no Node-RED) against the demo encoder: the wiring of chokidar events, layout
 // discovery and the trackers. The full matrix of fixtures × write orders runs in test/nodes/.
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SegmentMsg } from '../../../lib/contracts';
 import { HlsWatcher, type WatcherStatus } from '../../../lib/hls-watch/watcher';
 import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { MemoryStateStore } from '../../../lib/hls-watch/state-store';
+import { ManifestCore } from '../../../lib/manifest';
+import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { DemoEncoder } from '../../../devtools/demo-encoder';
-import { tempDir } from './helpers';
+import { mediaPlaylist, segmentBytes, tempDir, writeAtomically } from './helpers';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/hls');
 
@@ -67,6 +69,13 @@ describe('hls-watch watcher (core, demo encoder)', () => {
     assert.ok(w.statuses.some((s) => s.state === 'waiting'));
   });
 
+  it('refuses a stream id outside the contract\'s id rule at once (E_CONFIG), before watching anything', () => {
+    for (const stream of ['has space', 'x'.repeat(65), '..']) {
+      assert.throws(() => new HlsWatcher({ path: dir, stream }, { onMessage: () => undefined, onError: () => undefined }),
+        (err: { code?: string }) => err.code === 'E_CONFIG', stream);
+    }
+  });
+
   it('a second watcher with the first one\'s saved state resumes mid-stream: no duplicates, no losses', async () => {
     const out = path.join(dir, 'out');
     mkdirSync(out);
@@ -89,3 +98,181 @@ describe('hls-watch watcher (core, demo encoder)', () => {
     assert.deepEqual(second.msgs.filter((m) => m.topic === 'lifecycle').map((m) => m.topic === 'lifecycle' && m.payload.event), ['ended']);
   });
 });
+
+describe('hls-watch watcher: background passes never leave an unhandled rejection', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => { rejections.push(reason); };
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+    rejections.length = 0;
+    process.on('unhandledRejection', onRejection);
+  });
+  afterEach(() => {
+    process.removeListener('unhandledRejection', onRejection);
+    cleanup();
+  });
+
+  it('a pass that throws (here: the msg handler) is reported through onError with a code, and the watcher keeps going', async () => {
+    writeFileSync(path.join(dir, 'seg_00000.ts'), segmentBytes('seg_00000.ts'));
+    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    const errors: Array<{ code: string; message: string }> = [];
+    const msgs: WatchMsg[] = [];
+    let throwOnce = true;
+    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 50 }, {
+      onMessage: (m) => {
+        if (m.topic === 'segment' && throwOnce) { throwOnce = false; throw new Error('downstream handler bug'); }
+        msgs.push(m);
+      },
+      onError: (err) => errors.push({ code: err.code, message: err.message }),
+    });
+    try {
+      await watcher.start();
+      await until(() => errors.length > 0, 'the failure to be reported');
+      assert.deepEqual(errors, [{ code: 'E_WATCH_INTERNAL', message: 'downstream handler bug' }]);
+      // The next segment still flows: one failed pass does not stop the watcher.
+      writeFileSync(path.join(dir, 'seg_00001.ts'), segmentBytes('seg_00001.ts'));
+      writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.uri === 'seg_00001.ts'), 'the next segment');
+    } finally {
+      await watcher.close();
+    }
+    // A rejection is reported on a later turn: wait for the turn after close, then check.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(rejections, []);
+  });
+});
+
+describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  const master = (ids: string[]) => ['#EXTM3U', ...ids.flatMap((id) => [`#EXT-X-STREAM-INF:BANDWIDTH=${100000 * (Number(id) + 1)}`, `${id}/index.m3u8`]), ''].join('\n');
+
+  it('ends a rendition that left the master playlist (lifecycle ended), so manifest stops listing it; the others go on', async () => {
+    for (const id of ['0', '1']) {
+      mkdirSync(path.join(dir, id));
+      writeFileSync(path.join(dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
+      writeAtomically(path.join(dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    }
+    writeAtomically(path.join(dir, 'master.m3u8'), master(['0', '1']));
+    const msgs: WatchMsg[] = [];
+    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    try {
+      await watcher.start();
+      await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'a segment of each rendition');
+      writeAtomically(path.join(dir, 'master.m3u8'), master(['0']));
+      await until(() => msgs.some((m) => m.topic === 'lifecycle' && m.payload.event === 'ended'), 'rendition 1 ended');
+      const ended = msgs.filter((m) => m.topic === 'lifecycle' && m.payload.event === 'ended').map((m) => m.topic === 'lifecycle' && m.payload.rendition);
+      assert.deepEqual(ended, ['1']);
+      writeFileSync(path.join(dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
+      writeAtomically(path.join(dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.rendition === '0' && m.segment.uri === 'seg_00001.ts'), 'rendition 0 goes on');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
+describe('hls-watch watcher: deliveries confirmed downstream (exactly once across a restart)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  it('delivers again, after a restart, a segment it sent that never reached manifest, with the same sequence; nothing confirmed twice', async () => {
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
+    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1, 2].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+    const store = new MemoryStateStore();
+    const core = new ManifestCore();
+    const refused: string[] = [];
+    // manifest's side of the loop: list the segment, then confirm it (as the node does once saved).
+    const manifestOf = (watcher: () => HlsWatcher, drop: (m: SegmentMsg) => boolean) => (m: WatchMsg): void => {
+      if (m.topic !== 'segment') return;
+      if (drop(m)) return; // sent by hls-watch, never arrived (a crash, or a redeploy dropping it)
+      try {
+        core.apply({ ...m, segment: { ...m.segment, url: `https://media.example.test/${m.segment.uri}` } });
+      } catch (err) {
+        refused.push((err as { code: string }).code);
+      }
+      watcher().confirm(m.segment.rendition, m.segment.session, m.segment.sequence);
+    };
+    let first: HlsWatcher | undefined;
+    const firstSeen: SegmentMsg[] = [];
+    first = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+      onMessage: (m) => { if (m.topic === 'segment') firstSeen.push(m); manifestOf(() => first!, (s) => s.segment.uri === 'seg_00002.ts')(m); },
+      onError: () => undefined,
+    });
+    await first.start();
+    await until(() => firstSeen.length === 3, 'three segments sent');
+    await first.close();
+    assert.equal((core.mediaPlaylist('demo', 'main')!.text.match(/#EXTINF/g) ?? []).length, 2, 'the third never arrived');
+
+    const secondSeen: SegmentMsg[] = [];
+    let second: HlsWatcher | undefined;
+    second = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+      onMessage: (m) => { if (m.topic === 'segment') secondSeen.push(m); manifestOf(() => second!, () => false)(m); },
+      onError: () => undefined,
+    });
+    try {
+      await second.start();
+      await until(() => secondSeen.length === 1, 'the unconfirmed segment sent again');
+    } finally {
+      await second.close();
+    }
+    assert.deepEqual(secondSeen.map((m) => [m.segment.uri, m.segment.sequence, m.segment.session]), [['seg_00002.ts', 2, firstSeen[2].segment.session]]);
+    const listed = parseMediaPlaylist(core.mediaPlaylist('demo', 'main')!.text).segments.map((e) => e.uri);
+    assert.deepEqual(listed, [0, 1, 2].map((i) => `https://media.example.test/seg_0000${i}.ts`), 'each listed once, none lost');
+    assert.deepEqual(refused, []);
+  });
+});
+
+describe('hls-watch watcher: renditions left out by its filter', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => {
+    const t = tempDir();
+    dir = realpathSync(t.dir);
+    cleanup = t.cleanup;
+  });
+  afterEach(() => cleanup());
+
+  it('does not read ahead (and hash) the segments of a rendition it does not follow', async () => {
+    for (const id of ['0', '1']) {
+      mkdirSync(path.join(dir, id));
+      writeFileSync(path.join(dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
+      writeAtomically(path.join(dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    }
+    writeAtomically(path.join(dir, 'master.m3u8'), ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=200000', '0/index.m3u8', '#EXT-X-STREAM-INF:BANDWIDTH=100000', '1/index.m3u8', ''].join('\n'));
+    const msgs: WatchMsg[] = [];
+    const watcher = new HlsWatcher({ path: dir, stream: 'cam', renditions: ['0'], checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    try {
+      await watcher.start();
+      await until(() => msgs.some((m) => m.topic === 'segment'), 'the followed rendition');
+      // The left-out rendition's new segment first, then the followed one's: once the second is
+      // delivered, the first one's file event has been seen too.
+      writeFileSync(path.join(dir, '1', 'seg_00001.ts'), segmentBytes('1-1'));
+      writeFileSync(path.join(dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
+      writeAtomically(path.join(dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'the followed rendition\'s next segment');
+      assert.deepEqual(watcher.readAhead.filter((f) => f.includes(`${path.sep}1${path.sep}`)), [], 'nothing of rendition 1 was read');
+      assert.ok(watcher.readAhead.some((f) => f.endsWith(path.join('0', 'seg_00001.ts'))), 'the followed one was read ahead');
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ManifestCore, type ManifestOptions, type ManifestUpdate } from '../../../lib/manifest';
+import { ManifestCore, wallClockMediaSequence, type ManifestOptions, type ManifestUpdate } from '../../../lib/manifest';
 import { RelaycastError } from '../../../lib/errors';
 import { PlaylistHistory, errorsOf, formatViolations, parseMediaPlaylist, validateMasterPlaylist } from '../../../devtools/hls-validator';
 import { PUBLIC_BASE, gapMsg, lifecycleMsg, segmentMsg } from '../../support/manifest-msgs';
@@ -27,7 +27,8 @@ class Harness {
 
   record(update: ManifestUpdate): void {
     for (const media of update.media) {
-      const id = `${media.stream}/${media.rendition}`;
+      // One history per URL: a later presentation is served at its own URL (?presentation=N).
+      const id = `${media.stream}/${media.rendition}${media.presentation ? `?presentation=${media.presentation}` : ''}`;
       if (!this.histories.has(id)) this.histories.set(id, new PlaylistHistory({ requireAbsoluteUris: true }));
       const violations = this.histories.get(id)!.push(media.text);
       assert.deepEqual(errorsOf(violations), [], `${id} version:\n${media.text}\n${formatViolations(violations)}`);
@@ -101,6 +102,19 @@ describe('manifest core: media playlists', () => {
     assert.match(h.text('hi'), /#EXT-X-TARGETDURATION:3\n/);
   });
 
+  it('takes the larger of the encoder\'s EXT-X-TARGETDURATION (segment.targetDuration) and the first segment\'s ceiling', () => {
+    const fromEncoder = new Harness();
+    fromEncoder.apply({ ...segmentMsg({ sequence: 0, duration: 1 }), segment: { ...segmentMsg({ sequence: 0, duration: 1 }).segment, targetDuration: 4 } });
+    assert.equal(fromEncoder.core.targetDuration('demo'), 4);
+    fromEncoder.apply(segmentMsg({ sequence: 1, duration: 3.9 }));
+    assert.match(fromEncoder.text(), /#EXTINF:3\.900,/);
+    const fromSegment = new Harness();
+    fromSegment.apply({ ...segmentMsg({ sequence: 0, duration: 2.5 }), segment: { ...segmentMsg({ sequence: 0, duration: 2.5 }).segment, targetDuration: 1 } });
+    assert.equal(fromSegment.core.targetDuration('demo'), 3, 'an encoder target below its own segment does not shrink it');
+    assert.throws(() => new Harness().apply({ ...segmentMsg({ sequence: 0 }), segment: { ...segmentMsg({ sequence: 0 }).segment, targetDuration: 2.5 } }),
+      (err: RelaycastError) => err.code === 'E_MANIFEST_BAD_SEGMENT' || /targetDuration/.test(err.message));
+  });
+
   it('refuses a segment longer than the target duration with a code, and marks the hole with a discontinuity', () => {
     const h = new Harness();
     h.apply(segmentMsg({ sequence: 0, duration: 2 }));
@@ -160,7 +174,8 @@ describe('manifest core: media playlists', () => {
   });
 
   it('keeps every segment with DVR and ends with EXT-X-ENDLIST as a complete VOD (no PLAYLIST-TYPE)', () => {
-    const h = new Harness({ dvr: true });
+    // No grace here: the ENDLIST goes out with the encoder's (the grace has its own specs below).
+    const h = new Harness({ dvr: true, endGraceSeconds: 0 });
     for (let i = 0; i < 30; i++) h.apply(segmentMsg({ sequence: i }));
     const update = h.apply(lifecycleMsg('ended', { sequence: 29 }));
     assert.equal(update.media.length, 1);
@@ -188,15 +203,17 @@ describe('manifest core: media playlists', () => {
     assert.deepEqual(h.core.endIdle(10_000), [], 'nothing twice');
   });
 
-  it('re-opens an ended playlist for a new session with sequences still rising', () => {
-    const h = new Harness();
+  it('never re-opens an ended playlist: a new session after ENDLIST is a new presentation, the ended one stays as served', () => {
+    // Before #14 (defect 7) the ended playlist itself was re-opened: a change after ENDLIST.
+    const h = new Harness({ endGraceSeconds: 0 });
     for (let i = 0; i < 8; i++) h.apply(segmentMsg({ sequence: i }));
     h.apply(lifecycleMsg('ended'));
+    const ended = h.text();
     const update = h.core.apply(segmentMsg({ session: 's2', sequence: 0 }));
     const p = parseMediaPlaylist(update.media[0].text);
     assert.equal(p.endList, false);
-    assert.equal(p.segments[p.segments.length - 1].msn, 8);
-    assert.equal(p.segments[p.segments.length - 1].discontinuity, true);
+    assert.equal(update.media[0].presentation, 1);
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, ended);
   });
 
   it('writes EXT-X-MAP (absolute, version 6) for fMP4 and a new MAP after a restart with a new init section', () => {
@@ -344,3 +361,160 @@ describe('manifest core: master playlist from the ts-multi fixture', () => {
     }
   });
 });
+
+describe('manifest core: the encoder\'s ENDLIST, held for a grace period', () => {
+  it('holds ENDLIST for the grace (default 3 × target duration): a restart inside it continues the same playlist with a discontinuity, never an ENDLIST', () => {
+    const h = new Harness();
+    for (let i = 0; i < 4; i++) { h.apply(segmentMsg({ sequence: i })); h.now += 2000; }
+    assert.deepEqual(h.apply(lifecycleMsg('ended', { sequence: 3 })).media, [], 'nothing published when the encoder stops');
+    h.now += 5000;
+    assert.deepEqual(h.core.endDue(), [], 'still inside 3 × 2 s');
+    h.apply(lifecycleMsg('started', { session: 's2' }));
+    const update = h.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    assert.equal(update.media[0].presentation, 0, 'the same playlist, at the same URL');
+    const p = parseMediaPlaylist(h.text());
+    assert.equal(p.endList, false);
+    assert.deepEqual(p.segments.slice(-2).map((e) => [e.msn, e.discontinuity]), [[3, false], [4, true]]);
+    h.now += 60_000;
+    assert.deepEqual(h.core.endDue(), [], 'the held end was cancelled by the restart');
+    assert.ok(!h.text().includes('ENDLIST'));
+  });
+
+  it('publishes ENDLIST once the grace has passed; that playlist never changes again, and a later session is a new presentation the master points to', () => {
+    const h = new Harness({ endGraceSeconds: 4 });
+    for (let i = 0; i < 4; i++) { h.apply(segmentMsg({ sequence: i })); h.now += 2000; }
+    h.apply(lifecycleMsg('ended', { sequence: 3 }));
+    h.now += 3999;
+    assert.deepEqual(h.core.endDue(), []);
+    h.now += 1;
+    const ended = h.core.endDue();
+    for (const u of ended) h.record(u);
+    assert.deepEqual(ended.map((u) => u.media.map((m) => [m.rendition, m.ended, m.presentation])), [[['main', true, 0]]]);
+    const finished = h.core.mediaPlaylist('demo', 'main', 0)!;
+    assert.ok(finished.text.endsWith('#EXT-X-ENDLIST\n'));
+
+    h.apply(lifecycleMsg('started', { session: 's2' }));
+    const update = h.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    assert.equal(update.media[0].presentation, 1);
+    assert.equal(update.media[0].ended, false);
+    const next = parseMediaPlaylist(update.media[0].text);
+    assert.deepEqual(next.segments.map((e) => [e.msn, e.uri, e.discontinuity]), [[0, url('s2', 0), false]], 'a new playlist: only the new session, numbered from 0');
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished.text, 'the finished playlist is unchanged');
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.etag, finished.etag);
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 1)!.text, update.media[0].text);
+    assert.match(h.core.masterPlaylist('demo')!.text, /\nmain\.m3u8\?presentation=1\n/, 'a player loading the master anew gets the new session');
+    for (let i = 1; i < 3; i++) h.apply(segmentMsg({ session: 's2', sequence: i }));
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished.text, 'still unchanged');
+  });
+
+  it('an encoder that resumes the same session after an idle end is listed again, in a new presentation (not E_MANIFEST_ENDED forever)', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.now += 20_000;
+    for (const u of h.core.endIdle(10_000)) h.record(u);
+    assert.ok(h.text().endsWith('#EXT-X-ENDLIST\n'));
+    const finished = h.text();
+    const update = h.apply(segmentMsg({ sequence: 1 }));
+    assert.equal(update.media[0].presentation, 1);
+    assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished);
+  });
+
+  it('with a grace of 0 ends at once, as before', () => {
+    const h = new Harness({ endGraceSeconds: 0 });
+    h.apply(segmentMsg({ sequence: 0 }));
+    const update = h.apply(lifecycleMsg('ended'));
+    assert.equal(update.media[0].ended, true);
+  });
+
+  it('keeps the held end and the finished presentation across a snapshot (redeploy)', () => {
+    const h = new Harness({ endGraceSeconds: 4 });
+    h.apply(segmentMsg({ sequence: 0 }));
+    h.apply(lifecycleMsg('ended'));
+    const restored = new ManifestCore({ clock: () => h.now, endGraceSeconds: 4 });
+    restored.restore(JSON.parse(JSON.stringify(h.core.snapshot())));
+    h.now += 4000;
+    assert.equal(restored.endDue().length, 1, 'the held end survives the redeploy');
+    const finished = restored.mediaPlaylist('demo', 'main', 0)!.text;
+    restored.apply(segmentMsg({ session: 's2', sequence: 0 }));
+    const again = new ManifestCore({ clock: () => h.now, endGraceSeconds: 4 });
+    again.restore(JSON.parse(JSON.stringify(restored.snapshot())));
+    assert.equal(again.mediaPlaylist('demo', 'main', 0)!.text, finished);
+    assert.ok(again.mediaPlaylist('demo', 'main', 1));
+  });
+});
+
+describe('manifest core: sequence numbers after a lost state', () => {
+  it('numbers from the wall-clock floor, above anything a stream numbered from 0 can have reached', () => {
+    const h = new Harness();
+    const floor = wallClockMediaSequence(h.now);
+    assert.ok(floor > 10 * (h.now / 1000) - 1, 'ahead of one number per 100 ms since the epoch');
+    h.core.floorSequences(floor);
+    // Not through the validating harness: a first version numbered from n looks to a validator
+    // like one whose first n segments were removed, which here is what it stands for.
+    h.core.apply(segmentMsg({ sequence: 0 }));
+    assert.equal(parseMediaPlaylist(h.text()).mediaSequence, floor);
+    const restored = new ManifestCore({ clock: () => h.now });
+    restored.restore(JSON.parse(JSON.stringify(h.core.snapshot())));
+    assert.equal(restored.mediaPlaylist('demo', 'main')!.mediaSequence, floor, 'and the floor survives in the snapshot');
+  });
+});
+
+describe('manifest core: master playlist and ended renditions', () => {
+  it('drops an ended rendition from the master while others are live; a finished stream lists them all', () => {
+    const h = new Harness({ endGraceSeconds: 0 });
+    for (const rendition of ['hi', 'lo']) h.apply(segmentMsg({ sequence: 0, rendition }));
+    h.apply(lifecycleMsg('ended', { rendition: 'lo' }));
+    h.apply(segmentMsg({ sequence: 1, rendition: 'hi' }));
+    const master = h.core.masterPlaylist('demo')!.text;
+    assert.match(master, /hi\.m3u8/);
+    assert.doesNotMatch(master, /lo\.m3u8/, 'a rendition that left the encoder is not offered any more');
+    h.apply(lifecycleMsg('ended', { rendition: 'hi' }));
+    assert.match(h.core.masterPlaylist('demo')!.text, /hi\.m3u8[\s\S]*lo\.m3u8/, 'the finished stream offers every rendition');
+  });
+});
+
+describe('manifest core: a master playlist only once every variant is described', () => {
+  const hiVariant = { bandwidth: 2_000_000, codecs: 'avc1.64001f,mp4a.40.2', resolution: { width: 1280, height: 720 } };
+  const loVariant = { bandwidth: 500_000, codecs: 'avc1.42c01e,mp4a.40.2', resolution: { width: 640, height: 360 } };
+
+  it('holds the master while one rendition lacks the CODECS/RESOLUTION the others have, and serves it complete once known', () => {
+    // ffmpeg can list a rendition's first segment before it writes master.m3u8.
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, rendition: 'hi', variant: hiVariant }));
+    h.apply(segmentMsg({ sequence: 0, rendition: 'lo' }));
+    assert.doesNotMatch(h.core.masterPlaylist('demo')?.text ?? '', /lo\.m3u8/, 'no master that lists a variant undescribed (the one before it stays)');
+    h.now += 2000;
+    const update = h.apply(segmentMsg({ sequence: 1, rendition: 'lo', variant: loVariant }));
+    assert.ok(update.master);
+    assert.match(update.master.text, /CODECS="avc1\.64001f,mp4a\.40\.2",RESOLUTION=1280x720\nhi\.m3u8/);
+    assert.match(update.master.text, /CODECS="avc1\.42c01e,mp4a\.40\.2",RESOLUTION=640x360\nlo\.m3u8/);
+  });
+
+  it('serves it anyway after 2 target durations (an encoder that never describes a variant)', () => {
+    const h = new Harness();
+    h.apply(segmentMsg({ sequence: 0, rendition: 'hi', variant: hiVariant }));
+    h.apply(segmentMsg({ sequence: 0, rendition: 'lo' }));
+    h.now += 3999;
+    assert.deepEqual(h.core.endDue(), []);
+    h.now += 1;
+    const [update] = h.core.endDue();
+    assert.ok(update?.master, 'released by the once-a-second tick');
+    assert.match(update.master.text, /\nlo\.m3u8\n/);
+  });
+});
+
+describe('manifest core: segments hls-watch sends again after a restart', () => {
+  it('ignores quietly a redelivered segment it already handled, lists one it never got, and still refuses other repeats', () => {
+    const h = new Harness();
+    for (let i = 0; i < 3; i++) h.apply(segmentMsg({ sequence: i }));
+    const again = (sequence: number) => { const m = segmentMsg({ sequence }); m.segment.redelivered = true; return m; };
+    const before = h.text();
+    assert.deepEqual(h.apply(again(2)).media, [], 'already listed: no new version, no error');
+    assert.deepEqual(h.apply(again(1)).media, []);
+    assert.equal(h.text(), before);
+    const update = h.apply(again(3));
+    assert.equal(update.media.length, 1, 'never got it: listed');
+    expectCode(() => h.apply(segmentMsg({ sequence: 3 })), 'E_MANIFEST_DUPLICATE');
+  });
+});
+

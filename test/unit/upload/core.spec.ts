@@ -65,6 +65,10 @@ describe('upload core: input validation', () => {
       { ...good, segment: { ...good.segment, byteLength: 99 } },
       { ...good, segment: { ...good.segment, sequence: -1 } },
       { ...good, segment: { ...good.segment, duration: Number.NaN } },
+      // The contract's rules (lib/contracts.ts), the same ones hls-watch and manifest apply:
+      { ...good, segment: { ...good.segment, duration: 0 } },
+      { ...good, segment: { ...good.segment, rendition: 'has space' } },
+      { ...good, segment: { ...good.segment, stream: 'x'.repeat(65) } },
       { ...good, segment: { ...good.segment, session: '' } },
       { ...good, init: { uri: 'init.mp4', bytes: 'x' } },
       { ...good, init: { uri: 'init.mp4', bytes: Buffer.from('x'), sha256: 'f'.repeat(64) } },

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { startFaultProxy, type FaultProxy } from '../../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../../devtools/local-s3';
 import type { SegmentMsg } from '../../../lib/contracts';
-import { Uploader, type UploadOutcome } from '../../../lib/upload';
+import { Uploader, probeBucket, type UploadOutcome } from '../../../lib/upload';
+import { ManifestCore } from '../../../lib/manifest';
+import { PlaylistListings } from '../../../lib/playlist-listings';
+import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { parseUploadInput } from '../../../lib/upload/input';
 import { fixtureNames, fixtureSegmentMsgs, syntheticSegmentMsg } from './support/fixture-segments';
 import { startForbiddenS3 } from './support/forbidden-s3';
@@ -234,6 +237,49 @@ describe('upload core against a real local S3 server', function () {
     }
   });
 
+  it('fails at once, without retrying, when the stored ETag is not the MD5 (SSE-KMS, encrypted MinIO): E_UPLOAD_VERIFY, one PUT', async () => {
+    const encrypted = await proxy({ faultRate: 0, opaqueEtags: true });
+    const uploader = uploaderFor(encrypted.endpoint, { maxAttempts: 5 });
+    const released = await submitAll(uploader, [syntheticSegmentMsg(0, 1000, { session: 'sse' })]);
+    const outcome = released[0].outcome as Extract<UploadOutcome, { status: 'failed' }>;
+    assert.equal(outcome.status, 'failed');
+    assert.equal(outcome.error.code, 'E_UPLOAD_VERIFY');
+    assert.match(outcome.error.message, /not the MD5/);
+    assert.equal(outcome.report.attempts, 1);
+    assert.equal(uploader.counters.puts, 1, 'a mismatch is not retried (each retry is a billed PUT that cannot help)');
+    assert.equal(uploader.counters.retries, 0);
+    await uploader.close(1000);
+  });
+
+  it('stores every segment on such a store with the ETag check off, still sending Content-MD5', async () => {
+    const encrypted = await proxy({ faultRate: 0, opaqueEtags: true, record: true });
+    const uploader = uploaderFor(encrypted.endpoint, { verifyEtag: false });
+    const msgs = [0, 1, 2].map((i) => syntheticSegmentMsg(i, 1000, { session: 'sse-off' }));
+    const released = await submitAll(uploader, msgs);
+    for (const [i, r] of released.entries()) {
+      const { status, bytes } = await fetchBytes(storedUrl(r.outcome));
+      assert.equal(status, 200);
+      assert.equal(sha256(bytes), (msgs[i] as SegmentMsg).segment.sha256);
+    }
+    const puts = encrypted.requests.filter((r) => r.method === 'PUT');
+    assert.equal(puts.length, 3);
+    assert.ok(puts.every((r) => typeof r.headers['content-md5'] === 'string'), 'Content-MD5 still guards the body in transit');
+    await uploader.close(1000);
+  });
+
+  it('the connection probe detects a store whose ETag is not the MD5, and names the setting to change', async () => {
+    const plain = await probeBucket({ store: stores.make(s3.endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live/' });
+    assert.equal(plain.etagIsMd5, true);
+    assert.ok(plain.steps.every((st) => st.step !== 'etag'), 'no etag step when the ETag is the MD5');
+    const encrypted = await proxy({ faultRate: 0, opaqueEtags: true });
+    const report = await probeBucket({ store: stores.make(encrypted.endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live/' });
+    assert.equal(report.etagIsMd5, false);
+    assert.deepEqual(report.steps.map((st) => `${st.step}:${st.ok}`), ['put:true', 'etag:false', 'get:true', 'public-get:true', 'cors:true', 'delete:true']);
+    const etag = report.steps.find((st) => st.step === 'etag')!;
+    assert.equal(etag.problem, 'etag');
+    assert.match(etag.detail ?? '', /Verify ETag/);
+  });
+
   it('fails at once on an unknown access key id (s3rver: 403 InvalidAccessKeyId) and on a missing bucket (NoSuchBucket)', async () => {
     const badKey = new Uploader({ store: stores.make(s3.endpoint, BUCKET, { accessKeyId: 'UNKNOWNKEY', secretAccessKey: 'x-secret' }), publicBaseUrl: s3.publicBaseUrl });
     const [keyResult] = await submitAll(badKey, [syntheticSegmentMsg(0, 1000)]);
@@ -327,4 +373,189 @@ describe('upload core against a real local S3 server', function () {
     assert.equal(late.status === 'failed' && late.error.code, 'E_UPLOAD_CLOSED');
     assert.equal((await fetchBytes(`${s3.publicBaseUrl}/live/synthetic/close-abort/main/seg-00000000.ts`)).status, 404);
   });
+
+  it('a throw in the release bookkeeping is reported, the outcome is still released in order, and nothing is left unhandled', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => { rejections.push(reason); };
+    process.on('unhandledRejection', onRejection);
+    try {
+      const reported: string[] = [];
+      // A clock that throws stands in for any unexpected bug in what runs after the PUT.
+      const uploader = uploaderFor(s3.endpoint, {
+        clock: { now: () => { throw new Error('clock broke'); } },
+        reportError: (err) => reported.push(err.message),
+      });
+      const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'bookkeeping' }));
+      const released = await submitAll(uploader, msgs);
+      assert.deepEqual(released.map((r) => r.outcome.status), ['stored', 'stored']);
+      assert.deepEqual(reported, ['clock broke', 'clock broke']);
+      await uploader.close(1000);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(rejections, []);
+    } finally {
+      process.removeListener('unhandledRejection', onRejection);
+    }
+  });
+
+  it('holds its queue within the byte and count bounds against a store 10× slower than real time, shedding the rest as E_UPLOAD_OVERLOADED in order', async () => {
+    // Segments of 20 ms fed in real time (one per 20 ms), each PUT taking 200 ms with one slot: the
+    // store keeps up with a tenth of the stream. Without a bound the queue would only grow.
+    const SEGMENT_MS = 20;
+    const SIZE = 100_000;
+    const MAX_BYTES = 5 * SIZE + SIZE / 2;
+    const slow = await proxy({ faultRate: 0, latency: { minMs: SEGMENT_MS * 10, maxMs: SEGMENT_MS * 10 } });
+    const uploader = uploaderFor(slow.endpoint, { concurrency: 1, maxQueuedBytes: MAX_BYTES, maxQueuedJobs: 8 });
+    const total = 60;
+    const released: UploadOutcome[] = [];
+    const order: number[] = [];
+    const pending: Array<Promise<UploadOutcome>> = [];
+    let peakBytes = 0;
+    let peakJobs = 0;
+    const sample = (): void => {
+      peakBytes = Math.max(peakBytes, uploader.counters.queuedBytes);
+      peakJobs = Math.max(peakJobs, uploader.counters.queued);
+    };
+    await new Promise<void>((resolve) => {
+      let next = 0;
+      const feed = setInterval(() => {
+        const msg = syntheticSegmentMsg(next, SIZE, { session: 'slow-store', duration: SEGMENT_MS / 1000 });
+        const sequence = next;
+        pending.push(uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), (o) => { released.push(o); order.push(sequence); sample(); }));
+        sample();
+        next += 1;
+        if (next === total) { clearInterval(feed); resolve(); }
+      }, SEGMENT_MS);
+    });
+    await Promise.all(pending);
+    assert.equal(released.length, total, 'every segment is released: stored or shed, none lost in silence');
+    assert.deepEqual(order, Array.from({ length: total }, (_, i) => i), 'released in input order, shed ones in their place');
+    assert.ok(peakBytes <= MAX_BYTES, `queued bytes peaked at ${peakBytes} > ${MAX_BYTES}`);
+    assert.ok(peakBytes >= 5 * SIZE, `the queue really filled (peak ${peakBytes})`);
+    assert.ok(peakJobs <= 8, `queued jobs peaked at ${peakJobs}`);
+    const shed = released.filter((o) => o.status === 'failed');
+    assert.ok(shed.length > total / 2, `most of a stream 10× too fast is shed (${shed.length} of ${total})`);
+    assert.ok(shed.every((o) => o.status === 'failed' && o.error.code === 'E_UPLOAD_OVERLOADED'));
+    assert.equal(uploader.counters.shed, shed.length);
+    assert.equal(uploader.counters.puts, total - shed.length, 'a shed segment costs no PUT');
+    for (const o of released.filter((r) => r.status === 'stored')) assert.equal((await fetchBytes(storedUrl(o))).status, 200);
+    assert.equal(uploader.counters.queuedBytes, 0, 'nothing left queued once everything is released');
+    assert.equal(uploader.counters.queued, 0);
+    // Once the backlog has drained, segments are taken again.
+    const after = await uploader.submit(parseUploadInput(syntheticSegmentMsg(total, SIZE, { session: 'slow-store' }) as unknown as Record<string, unknown>), () => undefined);
+    assert.equal(after.status, 'stored');
+    await uploader.close(1000);
+  });
+
+  it('never deletes a segment the manifest still lists, whatever its own Keep count; deletes what left the window once available long enough', async () => {
+    // Keep 3, but the manifest's window is 10 segments: before #14 r2-upload deleted listed segments.
+    const clock = new FakeClock();
+    const listings = new PlaylistListings();
+    const uploader = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 3, graceMs: 0, listings } });
+    const core = new ManifestCore({ windowSegments: 10, clock: () => clock.now(), listings: listings.forOwner('m1') });
+    for (let i = 0; i < 15; i++) {
+      const msg = syntheticSegmentMsg(i, 1000, { session: 'listed', duration: 2 });
+      const outcome = await uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), () => undefined);
+      const stored = outcome as Extract<UploadOutcome, { kind: 'segment' }>;
+      core.apply({ ...msg, segment: { ...msg.segment, url: stored.object.url, key: stored.object.key } });
+      clock.advance(2000);
+      await uploader.sweep();
+    }
+    clock.advance(10 * 60_000);
+    await uploader.sweep();
+    const listed = parseMediaPlaylist(core.mediaPlaylist('synthetic', 'main')!.text).segments.map((e) => e.uri);
+    assert.equal(listed.length, 10);
+    for (const url of listed) assert.equal((await fetchBytes(url)).status, 200, `${url} is listed, so it must still be there`);
+    const left = [0, 1, 2, 3, 4].map((i) => `${s3.publicBaseUrl}/live/synthetic/listed/main/seg-${String(i).padStart(8, '0')}.ts`);
+    for (const url of left) assert.equal((await fetchBytes(url)).status, 404, `${url} left the window long ago`);
+    await uploader.close(1000);
+  });
+
+  it('keeps its index of stored objects across a restart, so the next run deletes what the previous one stored', async () => {
+    const clock = new FakeClock();
+    let saved: unknown;
+    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const first = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0 }, retentionState: state });
+    const msgs = [0, 1, 2, 3].map((i) => syntheticSegmentMsg(i, 1000, { session: 'restart-index', duration: 2 }));
+    const released = await submitAll(first, msgs);
+    const urls = released.map((r) => storedUrl(r.outcome));
+    await first.close(1000); // a redeploy or a crash: the first run never got to delete anything
+    for (const url of urls) assert.equal((await fetchBytes(url)).status, 200);
+    const second = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0 }, retentionState: state });
+    clock.advance(60_000);
+    await second.sweep();
+    assert.deepEqual(await Promise.all(urls.map(async (u) => (await fetchBytes(u)).status)), [404, 404, 404, 200], 'the newest (kept) one stays');
+    await second.close(1000);
+  });
+
+  describe('deadline-aware attempts (timeouts that follow recent PUT times, hedged attempts)', function () {
+    this.timeout(20_000);
+    const warmUp = async (uploader: Uploader, session: string): Promise<void> => {
+      await submitAll(uploader, Array.from({ length: 12 }, (_, i) => syntheticSegmentMsg(i, 1000, { session })));
+    };
+
+    it('starts a second, hedged attempt when one runs late, and the first answer wins (a stalled PUT no longer holds its rendition for the whole timeout)', async () => {
+      // The first PUT of segment 100 stalls for 60 s; the configured timeout is 30 s: only a hedge
+      // can store it before this spec's own 20 s limit.
+      let stalled = 0;
+      const staller = await proxy({ faultRate: 0, stallMs: 60_000, record: true, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000100') && stalled++ === 0 ? 'stall' : null) });
+      const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true });
+      await warmUp(uploader, 'hedge');
+      assert.ok(uploader.hedgeAfterMs !== undefined && uploader.hedgeAfterMs < 30_000, `a hedge delay is known after the warm-up (${uploader.hedgeAfterMs})`);
+      const [r] = await submitAll(uploader, [syntheticSegmentMsg(100, 1000, { session: 'hedge' })]);
+      assert.equal((await fetchBytes(storedUrl(r.outcome))).status, 200);
+      assert.equal(r.outcome.report.attempts, 1, 'one attempt, answered by its hedge');
+      assert.equal(uploader.counters.hedges, 1);
+      assert.equal(staller.requests.filter((q) => q.method === 'PUT' && q.url.includes('seg-00000100')).length, 2);
+      await uploader.close(1000);
+    });
+
+    it('sends the next twin at once when a hedge fails while the first request is still stalled', async () => {
+      let n = 0;
+      const faults = ['stall', '5xx'] as const;
+      const proxied = await proxy({ faultRate: 0, stallMs: 60_000, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000300') ? faults[n++] ?? null : null) });
+      const uploader = uploaderFor(proxied.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true });
+      await warmUp(uploader, 'rehedge');
+      const [r] = await submitAll(uploader, [syntheticSegmentMsg(300, 1000, { session: 'rehedge' })]);
+      assert.equal((await fetchBytes(storedUrl(r.outcome))).status, 200);
+      assert.equal(r.outcome.report.attempts, 1, 'stored within the first attempt');
+      assert.equal(uploader.counters.hedges, 2);
+      await uploader.close(1000);
+    });
+
+    it('bounds each attempt by a small multiple of the recent PUT times (with a floor), not the configured maximum', async () => {
+      // The first two PUTs of segment 200 (the attempt and its hedge) stall; the retry is stored.
+      let stalled = 0;
+      const staller = await proxy({ faultRate: 0, stallMs: 60_000, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000200') && stalled++ < 2 ? 'stall' : null) });
+      const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true, backoff: { baseMs: 10, maxMs: 20 } });
+      assert.equal(uploader.attemptTimeoutMsNow, 30_000, 'no PUT times yet: the configured maximum');
+      await warmUp(uploader, 'adaptive');
+      const adaptive = uploader.attemptTimeoutMsNow;
+      assert.ok(adaptive >= 2000 && adaptive < 30_000, `attempt timeout follows the PUT times: ${adaptive} ms`);
+      const [r] = await submitAll(uploader, [syntheticSegmentMsg(200, 1000, { session: 'adaptive' })]);
+      assert.equal((await fetchBytes(storedUrl(r.outcome))).status, 200);
+      assert.equal(r.outcome.report.attempts, 2, 'the first attempt timed out at the adaptive deadline, the retry stored it');
+      await uploader.close(1000);
+    });
+  });
+
+  it('keeps a bounded cache of stored init sections (one per session and rendition would grow for ever)', async () => {
+    const uploader = uploaderFor(s3.endpoint, { maxCachedInits: 4 });
+    const init = (n: number) => {
+      const bytes = Buffer.from(`init-${n}`.repeat(40));
+      return { uri: 'init.mp4', path: '/x/init.mp4', bytes, byteLength: bytes.length, sha256: sha256(bytes), contentType: 'video/mp4' };
+    };
+    for (let session = 0; session < 10; session++) {
+      const msg = { ...syntheticSegmentMsg(0, 1000, { session: `inits-${session}` }), init: init(session) };
+      const [r] = await submitAll(uploader, [msg]);
+      assert.equal(r.outcome.status, 'stored');
+      assert.ok(uploader.cachedInits <= 4, `${uploader.cachedInits} init sections cached`);
+    }
+    // An init that fell out of the cache is simply stored again (same key, same bytes) when needed.
+    const again = { ...syntheticSegmentMsg(1, 1000, { session: 'inits-0' }), init: init(0) };
+    const [r] = await submitAll(uploader, [again]);
+    assert.equal(r.outcome.report.initUploaded, true);
+    assert.equal(r.outcome.status, 'stored');
+    await uploader.close(1000);
+  });
 });
+

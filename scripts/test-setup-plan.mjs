@@ -1,0 +1,35 @@
+// What `npm test` must do before it runs: the decision only, free of side effects, so a test can
+// check it for machine states this one is not in (no Chromium, no ffmpeg, not root, no apt).
+// scripts/test-setup.mjs looks at the machine, asks this, and carries the answer out.
+
+/** Debian package that provides each tool the specs need. */
+export const NEEDED = [
+  { tool: 'chromium', package: 'chromium', why: 'the browser specs (headless Chromium through playwright-core)' },
+  { tool: 'ffmpeg', package: 'ffmpeg', why: 'the playback and live-encoder specs' },
+  { tool: 'ip', package: 'iproute2', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
+  { tool: 'unshare', package: 'util-linux', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
+];
+
+/**
+ * @param {{ missing: string[], isRoot: boolean, hasApt: boolean, chromiumPathOverride?: string }} machine
+ *   missing: tools of NEEDED not found; chromiumPathOverride: CHROMIUM_PATH when set (and missing).
+ * @returns {{ action: 'none' } | { action: 'install', packages: string[], commands: string[][] } | { action: 'stop', message: string }}
+ */
+export function planSetup(machine) {
+  const missing = NEEDED.filter((n) => machine.missing.includes(n.tool));
+  if (missing.length === 0) return { action: 'none' };
+  if (machine.chromiumPathOverride && missing.some((n) => n.tool === 'chromium')) {
+    // A package would not put Chromium where the operator said it is: only they can fix that.
+    return { action: 'stop', message: `CHROMIUM_PATH is set to ${machine.chromiumPathOverride}, which does not exist. Point it at a Chromium binary, or unset it to use Debian's /usr/bin/chromium.` };
+  }
+  const packages = missing.map((n) => n.package);
+  const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...packages];
+  const list = missing.map((n) => `  ${n.tool}: ${n.why}`).join('\n');
+  if (machine.hasApt && machine.isRoot) {
+    return { action: 'install', packages, commands: [['apt-get', 'update'], install] };
+  }
+  if (machine.hasApt) {
+    return { action: 'stop', message: `The tests need:\n${list}\nInstall them, then run npm test again:\n\n  sudo apt-get update && sudo ${install.join(' ')}\n` };
+  }
+  return { action: 'stop', message: `The tests need:\n${list}\nThis machine has no apt-get. Install ${packages.join(' and ')} with its package manager (on Debian: apt-get install ${packages.join(' ')}), then run npm test again.\n` };
+}

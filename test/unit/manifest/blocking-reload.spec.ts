@@ -1,0 +1,38 @@
+// Held blocking-reload requests (_HLS_msn) are bounded: past the cap a request is answered at once.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BlockingReloads } from '../../../nodes/manifest/blocking-reload';
+import type { RenderedPlaylist } from '../../../lib/manifest';
+import { request } from '../../support/http-request';
+
+const live: RenderedPlaylist = { text: '#EXTM3U\n', etag: '"x"', stream: 'demo', rendition: 'main', targetDuration: 2, lastMsn: 5, presentation: 0, ended: false };
+
+describe('manifest blocking reloads', () => {
+  it('holds at most its cap of requests; the next one gets 503 with Retry-After at once, and closing answers the held ones', async () => {
+    const blocking = new BlockingReloads(3);
+    let blocked = 0;
+    const server = http.createServer((req, res) => {
+      blocking.answer({ msn: '6' }, live, res, (p) => { res.end(p.text); }, () => { blocked += 1; });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const held = [0, 1, 2].map(() => request(base, '/main.m3u8?_HLS_msn=6'));
+      const start = Date.now();
+      while (blocking.size < 3) {
+        if (Date.now() - start > 5000) throw new Error('requests were not held');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const refused = await request(base, '/main.m3u8?_HLS_msn=6');
+      assert.equal(refused.status, 503);
+      assert.ok(Number(refused.headers['retry-after']) >= 1);
+      assert.equal(blocking.size, 3);
+      assert.equal(blocked, 3);
+      blocking.closeAll();
+      assert.deepEqual((await Promise.all(held)).map((r) => r.status), [503, 503, 503]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

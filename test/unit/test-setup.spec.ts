@@ -1,0 +1,89 @@
+// The first step of `npm test` (scripts/test-setup.mjs): its decision for machine states this one
+// is not in, and the real script's look at a machine without the tools (a bare PATH, --dry-run).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+type Plan = { action: 'none' } | { action: 'install'; packages: string[]; commands: string[][] } | { action: 'stop'; message: string };
+type PlanSetup = (machine: { missing: string[]; isRoot: boolean; hasApt: boolean; chromiumPathOverride?: string }) => Plan;
+
+const root = path.resolve(__dirname, '../..');
+const script = path.join(root, 'scripts/test-setup.mjs');
+
+describe('test set-up (scripts/test-setup.mjs)', () => {
+  let planSetup: PlanSetup;
+  before(async () => {
+    ({ planSetup } = (await import(path.join(root, 'scripts/test-setup-plan.mjs'))) as { planSetup: PlanSetup });
+  });
+
+  it('does nothing when Chromium and ffmpeg are there', () => {
+    assert.deepEqual(planSetup({ missing: [], isRoot: false, hasApt: false }), { action: 'none' });
+  });
+
+  it('installs exactly the missing Debian packages when it is root with apt-get', () => {
+    assert.deepEqual(planSetup({ missing: ['chromium', 'ffmpeg'], isRoot: true, hasApt: true }), {
+      action: 'install', packages: ['chromium', 'ffmpeg'],
+      commands: [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium', 'ffmpeg']],
+    });
+    const onlyFfmpeg = planSetup({ missing: ['ffmpeg'], isRoot: true, hasApt: true });
+    assert.deepEqual(onlyFfmpeg.action === 'install' && onlyFfmpeg.packages, ['ffmpeg']);
+  });
+
+  it('stops at once with the exact command when it cannot install (not root, or no apt-get)', () => {
+    const notRoot = planSetup({ missing: ['ffmpeg'], isRoot: false, hasApt: true });
+    assert.equal(notRoot.action, 'stop');
+    assert.ok(notRoot.action === 'stop' && notRoot.message.includes('sudo apt-get update && sudo apt-get install -y --no-install-recommends ffmpeg'), JSON.stringify(notRoot));
+    const noApt = planSetup({ missing: ['chromium', 'ffmpeg'], isRoot: true, hasApt: false });
+    assert.ok(noApt.action === 'stop' && noApt.message.includes('apt-get install chromium ffmpeg'), JSON.stringify(noApt));
+    const badOverride = planSetup({ missing: ['chromium'], isRoot: true, hasApt: true, chromiumPathOverride: '/opt/nowhere/chrome' });
+    assert.ok(badOverride.action === 'stop' && badOverride.message.includes('CHROMIUM_PATH is set to /opt/nowhere/chrome'), 'a package cannot fix a wrong CHROMIUM_PATH');
+  });
+
+  describe('the real script on a machine without the tools (--dry-run)', () => {
+    let bin: string;
+    beforeEach(() => { bin = mkdtempSync(path.join(os.tmpdir(), 'relaycast-setup-')); });
+    afterEach(() => rmSync(bin, { recursive: true, force: true }));
+    const fakeTool = (name: string) => { writeFileSync(path.join(bin, name), '#!/bin/sh\nexit 0\n'); chmodSync(path.join(bin, name), 0o755); };
+    const run = (env: Record<string, string>) => {
+      const result = spawnSync(process.execPath, [script, '--dry-run'], { env: { PATH: bin, ...env }, encoding: 'utf8' });
+      return { status: result.status, ...(JSON.parse(result.stdout) as { machine: { missing: string[]; hasApt: boolean }; plan: Plan }) };
+    };
+
+    it('sees ffmpeg and apt-get missing from a bare PATH, and stops (exit 1) with the command to run', () => {
+      const out = run({});
+      assert.ok(out.machine.missing.includes('ffmpeg'));
+      assert.equal(out.machine.hasApt, false);
+      assert.equal(out.plan.action, 'stop');
+      assert.equal(out.status, 1);
+    });
+
+    it('with apt-get on the PATH: plans the install as root, else stops with the sudo command', () => {
+      fakeTool('apt-get');
+      const out = run({});
+      if (process.getuid?.() === 0) {
+        assert.equal(out.plan.action, 'install');
+        assert.ok(out.plan.action === 'install' && out.plan.packages.includes('ffmpeg'));
+      } else {
+        assert.ok(out.plan.action === 'stop' && out.plan.message.includes('sudo apt-get'));
+      }
+      fakeTool('ffmpeg');
+      assert.ok(!run({}).machine.missing.includes('ffmpeg'), 'an ffmpeg on the PATH counts as installed');
+    });
+
+    it('refuses a CHROMIUM_PATH that does not exist', () => {
+      fakeTool('ffmpeg');
+      const out = run({ CHROMIUM_PATH: path.join(bin, 'no-chromium') });
+      assert.equal(out.plan.action, 'stop');
+      assert.deepEqual(out.machine.missing, ['chromium']);
+    });
+  });
+
+  it('runs first in npm test, and .ci/run installs ffmpeg as well as chromium', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.test, /^node scripts\/test-setup\.mjs && /);
+    const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
+    assert.match(ci, /command -v ffmpeg .*\|\| need_apt\+=\(ffmpeg\)/);
+  });
+});
