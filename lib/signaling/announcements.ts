@@ -6,7 +6,7 @@
  */
 import type { SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
-import { BOUNDS, isId, type SegmentAnnouncement } from './protocol';
+import { isMediaId, type SegmentAnnouncement } from './protocol';
 import { swarmKeyOf } from './registry';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -23,10 +23,10 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   if (typeof segment.url !== 'string' || !/^https?:\/\//.test(segment.url) || segment.url.length > 2048) {
     fail('url must be an http(s) URL (set by relaycast-r2-upload once the segment is stored)');
   }
-  if (!isId(segment.stream, BOUNDS.streamMaxChars)) {
+  if (!isMediaId(segment.stream)) {
     fail('stream must be an id of 1–64 characters from [A-Za-z0-9._~-]');
   }
-  if (!isId(segment.rendition, BOUNDS.renditionMaxChars)) {
+  if (!isMediaId(segment.rendition)) {
     fail('rendition must be an id of 1–32 characters from [A-Za-z0-9._~-]');
   }
   if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('sequence must be a non-negative integer');

@@ -6,7 +6,7 @@
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
 import { RelaycastError } from '../errors';
-import { BOUNDS, isId, type PlaylistFrame } from './protocol';
+import { isMediaId, type PlaylistFrame } from './protocol';
 import { swarmKeyOf } from './registry';
 
 /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. */
@@ -75,8 +75,8 @@ export function playlistFromMsg(msg: { topic?: unknown; payload?: unknown; playl
   if (typeof msg.payload !== 'string' || !msg.payload.startsWith('#EXTM3U')) fail('msg.payload must be the playlist text (#EXTM3U…)');
   if (!info || typeof info !== 'object') fail('msg.playlist is missing (expected a msg from relaycast-manifest)');
   const { stream, rendition, ended } = info as { stream?: unknown; rendition?: unknown; ended?: unknown };
-  if (!isId(stream, BOUNDS.streamMaxChars)) fail('msg.playlist.stream must be a stream id');
-  if (rendition !== null && !isId(rendition, BOUNDS.renditionMaxChars)) {
+  if (!isMediaId(stream)) fail('msg.playlist.stream must be a stream id');
+  if (rendition !== null && !isMediaId(rendition)) {
     fail('msg.playlist.rendition must be a rendition id or null (master)');
   }
   return { stream: stream as string, rendition: rendition as string | null, text: msg.payload as string, ended: ended === true };

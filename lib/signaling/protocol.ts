@@ -4,6 +4,8 @@
  * file; keep the two in step.
  */
 
+import { isId as isContractId } from '../contracts';
+
 export const PROTOCOL_VERSION = 2;
 
 /**
@@ -82,7 +84,8 @@ export type Role = 'viewer' | 'supporter';
 export const BOUNDS = {
   idChars: /^[A-Za-z0-9._~-]+$/,
   streamMaxChars: 64,
-  renditionMaxChars: 32,
+  /** Stream and rendition ids follow the one id rule of lib/contracts.ts (isMediaId below). */
+  renditionMaxChars: 64,
   supporterIdMaxChars: 64,
   tokenMaxChars: 256,
   /** Server-assigned peer ids: 12 base64url characters (72 random bits). */
@@ -105,9 +108,13 @@ export const BOUNDS = {
 } as const;
 
 /**
- * The id rule of the signaling side, in one place: 1–`maxChars` characters from [A-Za-z0-9._~-]
- * (stream ids up to 64, rendition ids up to 32, supporter ids up to 64). Operator input (announcements,
- * playlists, supporter lists) and client frames are checked by this same function.
+ * Stream and rendition ids: the one id rule every node applies (lib/contracts.ts), so a rendition
+ * hls-watch and manifest accept is one a viewer can join.
+ */
+export const isMediaId = isContractId;
+
+/**
+ * Other ids of the signaling side (supporter ids): 1–`maxChars` characters from [A-Za-z0-9._~-].
  */
 export function isId(value: unknown, maxChars: number): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= maxChars && BOUNDS.idChars.test(value);

@@ -5,7 +5,7 @@
  * Hand-written rather than schema-driven because this runs for every frame on the relay hot path.
  */
 import {
-  BOUNDS, isId, PROTOCOL_VERSION,
+  BOUNDS, isMediaId, PROTOCOL_VERSION,
   type ClientMessage, type IceCandidateInit, type SignalErrorCode,
 } from './protocol';
 
@@ -48,11 +48,9 @@ function checkKeys(obj: Obj, type: ClientMessage['type']): void {
   }
 }
 
-function idString(obj: Obj, field: string, maxChars: number): string {
+function mediaId(obj: Obj, field: string): string {
   const value = obj[field];
-  if (!isId(value, maxChars)) {
-    throw bad(field, `a string of 1–${maxChars} characters from [A-Za-z0-9._~-]`);
-  }
+  if (!isMediaId(value)) throw bad(field, 'an id of 1–64 characters from [A-Za-z0-9._~-] (not . or ..)');
   return value;
 }
 
@@ -153,8 +151,8 @@ export function parseClientMessage(text: string): ClientMessage {
       if (obj.v !== PROTOCOL_VERSION) {
         throw new ProtocolViolation('E_SIGNAL_VERSION', `unsupported protocol version; this server speaks v=${PROTOCOL_VERSION}`);
       }
-      idString(obj, 'stream', BOUNDS.streamMaxChars);
-      idString(obj, 'rendition', BOUNDS.renditionMaxChars);
+      mediaId(obj, 'stream');
+      mediaId(obj, 'rendition');
       if (obj.role !== 'viewer' && obj.role !== 'supporter') throw bad('role', "'viewer' or 'supporter'");
       if (obj.role === 'supporter') boundedString(obj, 'token', BOUNDS.tokenMaxChars);
       else if (obj.token !== undefined) throw bad('token', "absent when role is 'viewer'");

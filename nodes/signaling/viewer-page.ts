@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
-import { BOUNDS } from '../../lib/signaling/protocol';
+import { isMediaId } from '../../lib/signaling/protocol';
 import { registerRoutes } from '../manifest/http-dispatcher';
 
 export const ASSETS_PATH = '/relaycast/viewer';
@@ -84,7 +84,7 @@ export function serveViewerPage(app: unknown, settings: Record<string, unknown>,
   const streamOf = (pathname: string): string | undefined => {
     if (!pathname.startsWith(prefix) || !pathname.endsWith('/')) return undefined;
     const stream = pathname.slice(prefix.length, -1);
-    return stream.length > 0 && stream.length <= BOUNDS.streamMaxChars && BOUNDS.idChars.test(stream) ? stream : undefined;
+    return isMediaId(stream) ? stream : undefined;
   };
   const assetOf = (pathname: string): string | undefined =>
     pathname.startsWith(`${ASSETS_PATH}/`) && bundle.files.has(pathname.slice(ASSETS_PATH.length + 1)) ? pathname.slice(ASSETS_PATH.length + 1) : undefined;

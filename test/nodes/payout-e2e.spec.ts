@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
 import { distNode, helper } from '../support/node-red';
 import { request } from '../support/http-request';
 import { SignalClient, type Frame } from './signaling-client';
@@ -41,8 +42,15 @@ describe('signaling → payout end to end (real Node-RED, real ws clients)', fun
   const clients: SignalClient[] = [];
   const completions: unknown[] = [];
 
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
+  let web: HttpNodeServer;
+  before(async () => {
+    await helper.startServer();
+    web = await startHttpNodeServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await web.stop();
+  });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
     await helper.unload();
@@ -63,7 +71,7 @@ describe('signaling → payout end to end (real Node-RED, real ws clients)', fun
       { id: 'done', z: 'f1', type: 'complete', scope: ['pay'], uncaught: false, wires: [['completed']] },
       { id: 'completed', z: 'f1', type: 'helper' },
     ];
-    await helper.load([signalingNode, payoutNode] as never, flow, { sig: { supporterTokens: `alice:${ALICE}\nbob:${BOB}` } });
+    await helper.load([signalingNode, web.capture(payoutNode)] as never, flow, { sig: { supporterTokens: `alice:${ALICE}\nbob:${BOB}` } });
     const audit: Array<{ code: string }> = [];
     helper.getNode('audit').on('input', (m: unknown) => audit.push((m as { payload: { code: string } }).payload));
     helper.getNode('completed').on('input', (m: unknown) => completions.push(m));
@@ -125,7 +133,7 @@ describe('signaling → payout end to end (real Node-RED, real ws clients)', fun
     assert.equal(payload.totals.paid, 1300);
 
     // Alice reads her own summary with the token signaling knows her by.
-    const me = await request(helper.url(), '/relaycast/payout/me', { headers: { Authorization: `Bearer ${ALICE}` } });
+    const me = await request(web.base, '/relaycast/payout/me', { headers: { Authorization: `Bearer ${ALICE}` } });
     assert.equal(me.status, 200);
     const summary = JSON.parse(me.body.toString()) as { supporter: string; verifiedBytes: number; statements: Array<{ paid: number }> };
     assert.deepEqual([summary.supporter, summary.verifiedBytes, summary.statements[0]?.paid], ['alice', 11000, 1100]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
 import { distNode, helper } from '../support/node-red';
 import { request } from '../support/http-request';
 
@@ -44,8 +45,17 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
   ];
   const next = (id: string) => new Promise<Msg>((resolve) => helper.getNode(id).once('input', resolve));
 
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
+  let web: HttpNodeServer;
+  let payoutWithHttp: unknown;
+  before(async () => {
+    await helper.startServer();
+    web = await startHttpNodeServer();
+    payoutWithHttp = web.capture(payoutNode);
+  });
+  after(async () => {
+    await helper.stopServer();
+    await web.stop();
+  });
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-payout-node-'));
     ledgerFile = path.join(dir, 'ledger.sqlite');
@@ -144,12 +154,12 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
 
   it('serves each supporter their own summary with their token, and the operator everything on the admin route', async () => {
     const creds = { pay: { supporterTokens: `alice:${TOKEN}\nbob:bob-token-0123456789ab` } };
-    await helper.load(payoutNode as never, flow(), creds);
+    await helper.load(payoutWithHttp as never, flow(), creds);
     await send({ topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'IBAN-SECRET-A' } });
     await send({ topic: 'supporter', payload: { id: 'bob', name: 'Bob', address: 'IBAN-SECRET-B' } });
     await send({ topic: 'receipt', payload: receipt() });
     await send({ topic: 'receipt', payload: receipt({ uploader: { peer: 'bobSupporter', role: 'supporter', supporter: 'bob' } }) });
-    const url = `${helper.url()}/relaycast/payout/me`;
+    const url = `${web.base}/relaycast/payout/me`;
 
     const anonymous = await httpRequest(url);
     assert.equal(anonymous.status, 401);
@@ -161,7 +171,7 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
       supporter: 'alice', name: 'Alice', currency: null, verifiedBytes: 4000, unsettledBytes: 4000, viewersHelped: 1, pending: 0, statements: [],
     });
     assert.doesNotMatch(mine.body, /IBAN|bob/i);
-    const page = await httpRequest(`${helper.url()}/relaycast/payout/`);
+    const page = await httpRequest(`${web.base}/relaycast/payout/`);
     assert.equal(page.status, 200);
     assert.match(page.body, /supporter token/);
 

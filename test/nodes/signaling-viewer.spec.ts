@@ -1,15 +1,8 @@
 // relaycast-signaling serves the bundled viewer page and its scripts on Node-RED's httpNode.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
 import { distNode, helper } from '../support/node-red';
-
-const signalingModule = distNode('signaling') as (red: unknown) => unknown;
-let httpNode: http.RequestListener | undefined;
-function signalingWithRed(red: unknown): unknown {
-  httpNode = (red as { httpNode: http.RequestListener }).httpNode;
-  return signalingModule(red);
-}
 
 function get(base: string, path: string, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
@@ -26,20 +19,18 @@ function get(base: string, path: string, method = 'GET'): Promise<{ status: numb
 
 describe('relaycast-signaling: the viewer page', function () {
   this.timeout(20_000);
-  let server: http.Server;
+  let web: HttpNodeServer;
   let base: string;
+  let signalingWithRed: unknown;
 
   before(async () => {
     await helper.startServer();
-    server = http.createServer((req, res) => {
-      if (httpNode) httpNode(req, res);
-      else { res.statusCode = 503; res.end(); }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    web = await startHttpNodeServer();
+    base = web.base;
+    signalingWithRed = web.capture(distNode('signaling'));
   });
   after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await web.stop();
     await helper.stopServer();
   });
   afterEach(() => helper.unload());

@@ -73,7 +73,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     });
 
     it('refuses a CHROMIUM_PATH that does not exist', () => {
-      fakeTool('ffmpeg');
+      fakeTool('ffmpeg'); fakeTool('ip'); fakeTool('unshare');
       const out = run({ CHROMIUM_PATH: path.join(bin, 'no-chromium') });
       assert.equal(out.plan.action, 'stop');
       assert.deepEqual(out.machine.missing, ['chromium']);
