@@ -5,7 +5,7 @@
 // gathers 127.0.0.1 candidates (--allow-loopback-in-peer-connection, camera permission granted), the
 // page keeps only those, and every connected candidate pair is checked to be 127.0.0.1 ↔ 127.0.0.1.
 import assert from 'node:assert/strict';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +15,7 @@ import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
 
 const STREAM = 'e2e';
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
+const HLS_JS = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
 
 interface Viewer { context: BrowserContext; page: Page; name: string }
 interface PageFigures {
@@ -240,6 +241,39 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     assert.equal(liarReceipts.length, 0, 'corrupt deliveries are never receipted');
     await liar.context.close();
     viewers.splice(viewers.indexOf(liar), 1);
+  });
+
+  it('works from any hls.js page: plain hls.js plus the classic relaycast-hls.js script', async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(['camera', 'microphone']);
+    const page = await context.newPage();
+    const html = `<!doctype html><html><body><video id="v" muted playsinline></video>
+      <script src="/vendor/hls.min.js"></script>
+      <script src="/relaycast/viewer/relaycast-hls.js"></script>
+      <script>
+        const { config, session } = Relaycast.relaycastHlsConfig({
+          signalingUrl: '/relaycast/signal',
+          candidateFilter: (c) => / 127\\.0\\.0\\.1 /.test(c),
+        });
+        const hls = new Hls(config);
+        session.attach(hls);
+        hls.loadSource('/live/${STREAM}/master.m3u8');
+        hls.attachMedia(document.getElementById('v'));
+        hls.on(Hls.Events.MANIFEST_PARSED, () => document.getElementById('v').play());
+        window.custom = { session, hls };
+      </script></body></html>`;
+    // The page and hls.js itself are the page author's, on the same host but not from Node-RED.
+    pipeline.serve('/custom.html', 'text/html', html);
+    pipeline.serve('/vendor/hls.min.js', 'text/javascript', HLS_JS);
+    await page.goto(`${pipeline.base}/custom.html`);
+    const read = () => page.evaluate(`(() => {
+      const s = window.custom.session.stats();
+      return { p2p: s ? s.p2pBytes : 0, time: document.getElementById('v').currentTime, fromSwarm: s ? s.playlistsFromSwarm : 0 };
+    })()`) as Promise<{ p2p: number; time: number; fromSwarm: number }>;
+    await until(async () => { const f = await read(); return f.time > 10 && f.p2p > 0; }, 'the custom page to play and take bytes from peers', 90_000);
+    const f = await read();
+    assert.ok(f.fromSwarm > 0, 'its playlists came over the socket too');
+    await context.close();
   });
 
   it('plays over HTTP on a page without RTCPeerConnection', async () => {

@@ -28,6 +28,8 @@ export interface SwarmPipeline {
   audit: Array<Record<string, unknown>>;
   stats: Array<Record<string, unknown>>;
   caught: Array<Record<string, unknown>>;
+  /** Serves a fixed body at `path` from this same loopback server (a page author's own page). */
+  serve(path: string, contentType: string, body: string | Buffer): void;
   /** Redeploys the whole flow (every node closes and starts again). */
   redeploy(): Promise<void>;
   stop(): Promise<void>;
@@ -64,8 +66,15 @@ export async function startSwarmPipeline(options: { stream: string; statsInterva
   await helper.startServer();
   const redServer = (helper as unknown as { _server: http.Server })._server;
   const counts: OriginCounts = { playlists: 0, viewerAssets: 0, other: 0 };
+  const statics = new Map<string, { contentType: string; body: string | Buffer }>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
+    const fixed = statics.get(url);
+    if (fixed) {
+      res.writeHead(200, { 'Content-Type': fixed.contentType });
+      res.end(fixed.body);
+      return;
+    }
     if (url.includes('.m3u8')) counts.playlists++;
     else if (url.startsWith('/relaycast/viewer/') || /\/live\/[^/]+\/(\?|$)/.test(url)) counts.viewerAssets++;
     else counts.other++;
@@ -110,6 +119,7 @@ export async function startSwarmPipeline(options: { stream: string; statsInterva
   return {
     base, hlsDir, s3, counts, receipts, audit, stats, caught,
     segmentRequests: () => segmentGets,
+    serve: (path, contentType, body) => { statics.set(path, { contentType, body }); },
     // A full deploy, as the editor's Deploy button does: every node closes and starts again.
     async redeploy() {
       await helper.setFlows(flow as never, 'full', credentials as never);
