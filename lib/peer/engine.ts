@@ -59,6 +59,7 @@ export interface EngineStats {
   latencyMs?: number;
   joined: boolean;
   rendition: string;
+  role: 'viewer' | 'supporter';
   peerId?: string;
 }
 
@@ -204,7 +205,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     for (const link of this.staleLinks) if (link.open) open++;
     const out: EngineStats = {
       ...this.counters, uploadedBytes: this.uploads.uploadedBytes, peers: open,
-      joined: this.signaling.isJoined(), rendition: this.signaling.currentRendition,
+      joined: this.signaling.isJoined(), rendition: this.signaling.currentRendition, role: this.options.role ?? 'viewer',
     };
     if (this.latencyMs !== undefined) out.latencyMs = this.latencyMs;
     if (this.signaling.peerId) out.peerId = this.signaling.peerId;

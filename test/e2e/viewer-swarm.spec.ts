@@ -15,6 +15,7 @@ import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
 
 const STREAM = 'e2e';
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
+const SUPPORTER_TOKEN = 'alice-supporter-token-0123456789';
 const HLS_JS = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
 
 interface Viewer { context: BrowserContext; page: Page; name: string }
@@ -85,12 +86,12 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
   let browser: Browser;
   const viewers: Viewer[] = [];
 
-  async function openViewer(name: string, initScript?: string): Promise<Viewer> {
+  async function openViewer(name: string, initScript?: string, fragment = ''): Promise<Viewer> {
     const context = await browser.newContext();
     await context.grantPermissions(['camera', 'microphone']);
     if (initScript) await context.addInitScript({ content: initScript });
     const page = await context.newPage();
-    await page.goto(viewerUrl(pipeline.base, STREAM));
+    await page.goto(viewerUrl(pipeline.base, STREAM) + fragment);
     await watchIntegrity(page);
     const viewer = { context, page, name };
     viewers.push(viewer);
@@ -99,7 +100,7 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
 
   before(async () => {
     requireLoopbackOnlyNetwork('test/e2e/viewer-swarm.spec.ts');
-    pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2 });
+    pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2, supporters: { alice: SUPPORTER_TOKEN } });
     encoder = new DemoEncoder({ fixture: FIXTURE, outDir: pipeline.hlsDir, speed: 1, loop: true });
     await encoder.start();
     browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
@@ -241,6 +242,34 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     assert.equal(liarReceipts.length, 0, 'corrupt deliveries are never receipted');
     await liar.context.close();
     viewers.splice(viewers.indexOf(liar), 1);
+  });
+
+  it('a supporter\'s viewer page relays the stream and is paid exactly for the bytes viewers confirmed', async () => {
+    pipeline.receive('pay', { topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'alice@example.org' } });
+    const fromAlice = () => pipeline.receipts.filter((r) => (r.uploader as { supporter?: string }).supporter === 'alice');
+    const alice = await openViewer('alice', undefined, `#supporter=${SUPPORTER_TOKEN}`);
+    await until(async () => (await figures(alice.page)).joined, 'the supporter to join');
+    assert.equal(new URL(alice.page.url()).hash, '', 'the token left the address bar');
+    assert.equal(await alice.page.evaluate(() => document.getElementById('mode')!.textContent), 'P2P · supporter');
+    // Supporters are named first fetchers: the swarm's segments now come from alice.
+    await until(() => fromAlice().length >= 8, 'viewers to confirm eight deliveries from the supporter', 120_000);
+    const credited = (list: Array<Record<string, unknown>>) => list.reduce((n, r) => n + (r.bytes as number), 0);
+    const before = credited(fromAlice());
+    const statement = new Promise<Record<string, unknown>>((resolve) => {
+      const check = () => { if (pipeline.statements.length > 0) resolve(pipeline.statements[0]); else setTimeout(check, 100); };
+      check();
+    });
+    pipeline.receive('pay', { topic: 'settle', payload: { period: 'browsers', pool: { amount: 1000, currency: 'EUR' } } });
+    const { lines, totals } = (await statement) as { lines: Array<Record<string, unknown>>; totals: Record<string, number> };
+    const after = credited(fromAlice());
+    assert.deepEqual(lines.map((l) => [l.supporter, l.paid, l.address]), [['alice', 1000, 'alice@example.org']], 'only the supporter is paid; viewers never are');
+    const paidBytes = lines[0].bytes as number;
+    assert.ok(paidBytes >= before && paidBytes <= after, `paid for ${paidBytes} bytes, signaling credited ${before}–${after}`);
+    assert.equal(totals.paid, 1000);
+    const everything = JSON.stringify([pipeline.receipts, pipeline.audit, pipeline.stats, pipeline.statements, pipeline.payoutAudit]);
+    assert.ok(!everything.includes(SUPPORTER_TOKEN), 'the token is in no msg');
+    await alice.context.close();
+    viewers.splice(viewers.indexOf(alice), 1);
   });
 
   it('works from any hls.js page: plain hls.js plus the classic relaycast-hls.js script', async () => {

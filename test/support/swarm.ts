@@ -28,6 +28,11 @@ export interface SwarmPipeline {
   audit: Array<Record<string, unknown>>;
   stats: Array<Record<string, unknown>>;
   caught: Array<Record<string, unknown>>;
+  /** relaycast-payout's statements (when the pipeline has supporters). */
+  statements: Array<Record<string, unknown>>;
+  payoutAudit: Array<Record<string, unknown>>;
+  /** Hands a msg to a node of the flow (e.g. 'pay', the payout node). */
+  receive(nodeId: string, msg: Record<string, unknown>): void;
   /** Serves a fixed body at `path` from this same loopback server (a page author's own page). */
   serve(path: string, contentType: string, body: string | Buffer): void;
   /** Redeploys the whole flow (every node closes and starts again). */
@@ -42,7 +47,14 @@ function manifestWithRed(red: unknown): unknown {
   return manifestModule(red);
 }
 
-export async function startSwarmPipeline(options: { stream: string; statsInterval?: number } = { stream: 'e2e' }): Promise<SwarmPipeline> {
+export interface SwarmPipelineOptions {
+  stream: string;
+  statsInterval?: number;
+  /** supporter id → token: signaling admits them, and a relaycast-payout node rewards them. */
+  supporters?: Record<string, string>;
+}
+
+export async function startSwarmPipeline(options: SwarmPipelineOptions = { stream: 'e2e' }): Promise<SwarmPipeline> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-swarm-'));
   const hlsDir = path.join(dir, 'hls');
   mkdirSync(hlsDir);
@@ -93,31 +105,45 @@ export async function startSwarmPipeline(options: { stream: string; statsInterva
     { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 0, dvr: false, gapMode: 'gap', blockingReload: true, wires: [['sig']] },
     {
       id: 'sig', type: 'relaycast-signaling', z: 'tab', path: '/relaycast/signal', iceServers: '[]', maxConnectionsPerIp: 0,
-      statsInterval: options.statsInterval ?? 5, viewerPath: '/live', wires: [['sigStats'], ['receipts'], ['audit']],
+      statsInterval: options.statsInterval ?? 5, viewerPath: '/live', wires: [['sigStats'], ['receipts', ...(options.supporters ? ['pay'] : [])], ['audit']],
     },
+    // Every browser is on 127.0.0.1 here: the same-network rule would refuse them all (payout's help).
+    ...(options.supporters ? [
+      { id: 'pay', type: 'relaycast-payout', z: 'tab', ledger: path.join(dir, 'ledger.sqlite'), threshold: 0, sameNetwork: 'allow', untagged: 'credit', segments: 'signaling', batchMs: 2, summaryPath: '', signaling: 'sig', wires: [['statements'], ['payAudit']] },
+      { id: 'statements', type: 'helper', z: 'tab' },
+      { id: 'payAudit', type: 'helper', z: 'tab' },
+    ] : []),
     { id: 'sigStats', type: 'helper', z: 'tab' },
     { id: 'receipts', type: 'helper', z: 'tab' },
     { id: 'audit', type: 'helper', z: 'tab' },
     { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab' },
   ];
-  const credentials = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+  const credentials: Record<string, Record<string, string>> = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+  if (options.supporters) credentials.sig = { supporterTokens: Object.entries(options.supporters).map(([id, token]) => `${id}:${token}`).join('\n') };
   const receipts: Array<Record<string, unknown>> = [];
   const audit: Array<Record<string, unknown>> = [];
   const stats: Array<Record<string, unknown>> = [];
   const caught: Array<Record<string, unknown>> = [];
-  const modules = [distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed, distNode('signaling')];
+  const statements: Array<Record<string, unknown>> = [];
+  const payoutAudit: Array<Record<string, unknown>> = [];
+  const modules = [distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed, distNode('signaling'), distNode('payout')];
   const listen = (): void => {
     const on = (id: string, listener: (msg: any) => void) => (helper.getNode(id) as unknown as { on(e: string, l: (msg: any) => void): void }).on('input', listener);
     on('receipts', (msg) => receipts.push(msg.payload));
     on('audit', (msg) => audit.push(msg.payload));
     on('sigStats', (msg) => { if (msg.topic === 'stats') stats.push(msg.payload); });
     on('caught', (msg) => caught.push(msg.error));
+    if (options.supporters) {
+      on('statements', (msg) => statements.push(msg.payload));
+      on('payAudit', (msg) => payoutAudit.push(msg.payload));
+    }
   };
   await helper.load(modules as never, flow as never, credentials as never);
   listen();
   return {
-    base, hlsDir, s3, counts, receipts, audit, stats, caught,
+    base, hlsDir, s3, counts, receipts, audit, stats, caught, statements, payoutAudit,
+    receive: (nodeId, msg) => (helper.getNode(nodeId) as unknown as { receive(m: unknown): void }).receive(msg),
     segmentRequests: () => segmentGets,
     serve: (path, contentType, body) => { statics.set(path, { contentType, body }); },
     // A full deploy, as the editor's Deploy button does: every node closes and starts again.

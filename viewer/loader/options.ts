@@ -12,6 +12,11 @@ export interface RelaycastOptions {
   startRendition?: string;
   /** Rendition id of a media playlist URL; default: its file name without `.m3u8`. */
   renditionFromUrl?: (url: string) => string;
+  /**
+   * A supporter token issued by the operator: this page then joins as a supporter (fetches new
+   * segments first and serves the others) and is rewarded for what viewers confirm.
+   */
+  supporterToken?: string;
   /** false: play over HTTP only (no WebRTC), still taking playlists from the socket. */
   p2p?: boolean;
   /** false: never upload to other viewers (metered or mobile links). */

@@ -64,6 +64,7 @@ export class RelaycastSession {
       signalingUrl: resolveSignalingUrl(this.options.signalingUrl, base),
       stream: this.options.stream ?? defaultStreamFromUrl(new URL(playlistUrl, base).pathname),
       rendition: start,
+      ...(this.options.supporterToken ? { role: 'supporter' as const, token: this.options.supporterToken } : {}),
       upload: this.p2p && this.options.upload !== false,
       uploadBytesPerSecond: this.options.uploadBytesPerSecond,
       maxPeers: this.p2p ? this.options.maxPeers : 0,

@@ -27,6 +27,19 @@ function readConfig(): PageConfig {
   return parsed;
 }
 
+/**
+ * A supporter's token, given in the link's fragment (`…/live/demo/#supporter=<token>`: a fragment
+ * never reaches a server log or a Referer), kept for this tab only and removed from the address bar.
+ */
+function supporterToken(): string | undefined {
+  const match = /(?:^#|&)supporter=([^&]{16,256})/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem('relaycast.supporterToken', decodeURIComponent(match[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem('relaycast.supporterToken') ?? undefined;
+}
+
 function text(id: string, value: string): void {
   const element = document.getElementById(id);
   if (element && element.textContent !== value) element.textContent = value;
@@ -51,6 +64,7 @@ export function startViewer(): void {
     stream: config.stream,
     startRendition: config.startRendition,
     initialPlaylists: config.playlists,
+    supporterToken: supporterToken(),
     candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
   });
   const session = relaycast?.session;
@@ -75,7 +89,7 @@ export function startViewer(): void {
   const chart = new TrafficChart(document.getElementById('chart')!);
   const render = (): void => {
     const s: RelaycastStats | undefined = session?.stats();
-    text('mode', s ? (s.webrtc ? (s.joined ? 'P2P' : 'connecting…') : 'HTTP only (no WebRTC)') : 'HTTP');
+    text('mode', s ? (s.webrtc ? (s.joined ? (s.role === 'supporter' ? 'P2P · supporter' : 'P2P') : 'connecting…') : 'HTTP only (no WebRTC)') : 'HTTP');
     if (!s) return;
     text('share', `${Math.round(s.p2pShare * 100)}%`);
     (document.getElementById('share-bar') as HTMLElement).style.width = `${Math.round(s.p2pShare * 100)}%`;
