@@ -87,6 +87,8 @@ type Events = {
   welcome: (welcome: Welcome) => void;
   /** An unexpected failure inside the engine (a bug): reported, never thrown into the host. */
   error: (err: unknown) => void;
+  /** The server rejected a frame (a supporter learns here that its token was refused). */
+  'server-error': (code: string, message: string) => void;
 };
 
 const DEFAULT_MAX_PEERS = 10;
@@ -380,6 +382,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         if (link && link.offerId === frame.offerId) link.handleIce(frame.candidate as never);
         break;
       }
+      case 'error': this.emit('server-error', String(frame.code), String(frame.message ?? '')); break;
       default: break;
     }
   }

@@ -1,0 +1,89 @@
+/**
+ * relaycast-supporter: a friend's headless supporter peer inside their own Node-RED. A thin shell
+ * over lib/supporter (the viewer's peer engine on the Node platform): it maps the config and the
+ * token credential onto a Supporter, turns it on and off by msg, shows its figures as a status and
+ * sends them as periodic stats msgs. The token lives only in credentials and in the engine's join
+ * frame: no status, msg, log line or error carries it.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { loadWebRtc, nodePlatform } from '../../lib/peer/node-platform';
+import { checkToken, parseSettings, type RawSettings } from '../../lib/supporter/config';
+import { Supporter, type SupporterStats } from '../../lib/supporter/supporter';
+import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
+import { commandOf, formatBytes } from './command';
+
+interface SupporterConfig extends RawSettings {
+  statsEvery?: unknown;
+  autoStart?: unknown;
+}
+interface SupporterCredentials { token?: string }
+
+const STATUS_REFRESH_MS = 1000;
+
+export = function (RED: NodeAPI) {
+  function SupporterNode(this: Node<SupporterCredentials>, config: NodeDef & SupporterConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let supporter: Supporter | undefined;
+    let statsTimer: NodeJS.Timeout | undefined;
+    let refreshTimer: NodeJS.Timeout | undefined;
+
+    const fail = (err: unknown): void => {
+      const error = toRelaycastError(err);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.error', { code: error.code }) });
+      node.error(error);
+    };
+
+    try {
+      const settings = parseSettings(config);
+      const token = checkToken(node.credentials?.token);
+      loadWebRtc(); // fail at deploy, with E_SUPPORTER_WEBRTC, where the binary is missing
+      supporter = new Supporter({ platform: nodePlatform(), settings, token });
+    } catch (err) {
+      fail(err);
+    }
+
+    const showStatus = (s: SupporterStats): void => {
+      if (!s.running) { node.status({ fill: 'grey', shape: 'ring', text: RED._('supporter.status.off') }); return; }
+      if (s.refused) { node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.refused') }); return; }
+      if (!s.swarms.some((w) => w.joined)) { node.status({ fill: 'yellow', shape: 'ring', text: RED._('supporter.status.connecting') }); return; }
+      const credit = s.verifiedBytes !== undefined ? ` ✔${formatBytes(s.verifiedBytes)}` : '';
+      node.status({ fill: 'green', shape: 'dot', text: `${s.peers}p ↑${formatBytes(s.uploadedBytes)}${credit}` });
+    };
+    const statsMsg = (): NodeMessage => ({ topic: 'stats', payload: supporter!.stats() } as NodeMessage);
+
+    if (supporter) {
+      const sup = supporter;
+      sup.on('refused', (code, swarm) => node.warn(RED._('supporter.log.refused', { code, stream: swarm.stream, rendition: swarm.rendition })));
+      sup.on('joined', (swarm) => node.log(RED._('supporter.log.joined', { stream: swarm.stream, rendition: swarm.rendition })));
+      sup.on('error', (err) => node.debug(`supporter: ${toRelaycastError(err).message}`));
+      refreshTimer = setInterval(() => showStatus(sup.stats()), STATUS_REFRESH_MS);
+      const every = positiveNumber(config.statsEvery, 10) * 1000;
+      statsTimer = setInterval(() => { if (sup.running) node.send(statsMsg()); }, every);
+      if (config.autoStart !== false && config.autoStart !== 'false') sup.start();
+      showStatus(sup.stats());
+    }
+
+    onInputAsync(node, async (msg, send) => {
+      if (!supporter) throw new RelaycastError('E_SUPPORTER_CONFIG', 'the supporter is not configured (see its status)');
+      const command = commandOf(msg);
+      if (command === 'on') supporter.start();
+      else if (command === 'off') supporter.stop();
+      else if (command === 'credit') await supporter.readCredit();
+      showStatus(supporter.stats());
+      if (command === 'stats' || command === 'credit') send(statsMsg());
+    }, (err) => node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.error', { code: err.code }) }));
+
+    onCloseAsync(node, () => {
+      if (statsTimer) clearInterval(statsTimer);
+      if (refreshTimer) clearInterval(refreshTimer);
+      supporter?.close();
+      node.status({});
+    });
+  }
+
+  RED.nodes.registerType('relaycast-supporter', SupporterNode as never, {
+    credentials: { token: { type: 'password' } },
+  });
+};
