@@ -10,7 +10,8 @@ import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { loadWebRtc, nodePlatform } from '../../lib/peer/node-platform';
 import { checkToken, parseSettings, type RawSettings } from '../../lib/supporter/config';
 import { Supporter, type SupporterStats } from '../../lib/supporter/supporter';
-import { onCloseAsync, onInputAsync, positiveNumber } from '../shared/node-runtime';
+import { configNumber } from '../../lib/config-number';
+import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { commandOf, formatBytes } from './command';
 
 interface SupporterConfig extends RawSettings {
@@ -59,7 +60,13 @@ export = function (RED: NodeAPI) {
       sup.on('joined', (swarm) => node.log(RED._('supporter.log.joined', { stream: swarm.stream, rendition: swarm.rendition })));
       sup.on('error', (err) => node.debug(`supporter: ${toRelaycastError(err).message}`));
       refreshTimer = setInterval(() => showStatus(sup.stats()), STATUS_REFRESH_MS);
-      const every = positiveNumber(config.statsEvery, 10) * 1000;
+      let every = 10_000;
+      try {
+        every = configNumber(config.statsEvery, { field: 'stats every', code: 'E_SUPPORTER_CONFIG', fallback: 10, min: 1, max: 3600 }) * 1000;
+      } catch (err) {
+        // The one config-number rule: a bad field is an error at deploy, named; stats keep the default.
+        node.error(toRelaycastError(err).message);
+      }
       statsTimer = setInterval(() => { if (sup.running) node.send(statsMsg()); }, every);
       if (config.autoStart !== false && config.autoStart !== 'false') sup.start();
       showStatus(sup.stats());

@@ -250,7 +250,8 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     const alice = await openViewer('alice', undefined, `#supporter=${SUPPORTER_TOKEN}`);
     await until(async () => (await figures(alice.page)).joined, 'the supporter to join');
     assert.equal(new URL(alice.page.url()).hash, '', 'the token left the address bar');
-    assert.equal(await alice.page.evaluate(() => document.getElementById('mode')!.textContent), 'P2P · supporter');
+    // The panel refreshes once a second.
+    await until(async () => (await alice.page.evaluate(() => document.getElementById('mode')!.textContent)) === 'P2P · supporter', 'the panel to show the supporter role');
     // Supporters are named first fetchers: the swarm's segments now come from alice.
     await until(() => fromAlice().length >= 8, 'viewers to confirm eight deliveries from the supporter', 120_000);
     const credited = (list: Array<Record<string, unknown>>) => list.reduce((n, r) => n + (r.bytes as number), 0);
