@@ -64,10 +64,11 @@ function integer(value: string | number | undefined, name: string, fallback: num
   return parsed;
 }
 
-export function normalizePath(path: string | undefined): string {
-  const trimmed = (path ?? '').trim() || DEFAULT_PATH;
+/** The node's URL paths (signaling path, viewer path): one rule; '' takes `fallback`. */
+export function normalizePath(path: string | undefined, fallback = DEFAULT_PATH, what = 'path'): string {
+  const trimmed = (path ?? '').trim() || fallback;
   if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(trimmed) || trimmed.includes('//') || trimmed.split('/').includes('..')) {
-    throw new RelaycastError('E_SIGNAL_CONFIG', 'path must be a URL path made of [A-Za-z0-9._~-/]');
+    throw new RelaycastError('E_SIGNAL_CONFIG', `${what} must be a URL path made of [A-Za-z0-9._~-/]`);
   }
   const withSlash = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
   return withSlash.length > 1 && withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
 import { isMediaId } from '../../lib/signaling/protocol';
 import { registerRoutes } from '../manifest/http-dispatcher';
+import { normalizePath } from './config';
 
 export const ASSETS_PATH = '/relaycast/viewer';
 const ASSET_NAME = /^[a-z0-9][a-z0-9.-]{0,63}$/;
@@ -67,14 +68,11 @@ function loadAssets(): Assets {
   return assets;
 }
 
+/** The viewer path: '' (or '/') serves no page; otherwise the node's one URL-path rule. */
 export function normalizeViewerPath(value: string | undefined): string {
-  const p = (value ?? '/live').trim();
-  if (p === '') return '';
-  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(p) || p.includes('//') || p.split('/').includes('..')) {
-    throw new RelaycastError('E_SIGNAL_CONFIG', 'viewer path must be a URL path made of [A-Za-z0-9._~-/], or empty to serve no page');
-  }
-  const withSlash = p.startsWith('/') ? p : `/${p}`;
-  return withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash;
+  if (value !== undefined && value.trim() === '') return '';
+  const path = normalizePath(value, '/live', 'viewer path');
+  return path === '/' ? '' : path;
 }
 
 /** Registers the page and asset routes; returns the function that removes them. */
