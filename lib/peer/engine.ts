@@ -96,12 +96,20 @@ const PEERS_REQUEST_EVERY_MS = 5000;
 /** A master playlist handed over with the page (before the socket joined) is used this long. */
 const SEEDED_MASTER_MAX_AGE_MS = 10_000;
 const STALE_LINK_MS = 15_000;
+/**
+ * Outgoing offers negotiated at once. A newcomer learns of up to `maxPeers` peers in its welcome;
+ * setting them all up together (ICE, DTLS handshakes) competes with its first fragment for the
+ * CPU. Two at a time still opens a loopback or LAN swarm's links within a second or so.
+ */
+const MAX_NEGOTIATING_OFFERS = 2;
 
 export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   readonly store: SegmentStore;
   readonly playlists = new PlaylistCopies();
   private readonly signaling: SignalingClient;
   private readonly links = new Map<string, PeerLink>();
+  /** Peers to offer to once fewer than MAX_NEGOTIATING_OFFERS of our offers are in flight. */
+  private readonly offerQueue = new Set<string>();
   /**
    * Links from before a signaling reconnect: their peers now have new ids, but the DataChannels
    * still work, so they keep serving until the new links are up, then close.
@@ -365,6 +373,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         for (const p of (frame.peers as Array<{ peer: string }>) ?? []) this.connect(p.peer);
         break;
       case 'peer-left': {
+        this.offerQueue.delete(String(frame.peer));
         this.links.get(String(frame.peer))?.close('remote');
         const replacement = frame.replacement as { peer: string } | undefined;
         // Both neighbours are told about each other; the one whose id sorts first offers.
@@ -402,6 +411,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private onSignalingLost(): void {
     // Open DataChannels keep working without the server; only new links need it. Links still
     // negotiating cannot finish and are dropped. On the new welcome the engine reconnects.
+    this.offerQueue.clear();
     for (const link of [...this.links.values()]) if (!link.open) link.close('failed');
   }
 
@@ -409,6 +419,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   /** After a rejoin: keep the old links as sources for a while, but make room for the new ones. */
   private retireLinks(): void {
+    this.offerQueue.clear();
     if (this.links.size === 0) return;
     for (const link of this.links.values()) {
       if (!link.open) { link.close('closed'); continue; }
@@ -419,8 +430,23 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   private connect(peer: string): void {
-    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId || this.links.size >= this.maxPeers) return;
-    this.addLink(peer, randomId(this.platform), true);
+    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId) return;
+    if (this.links.size + this.offerQueue.size >= this.maxPeers) return;
+    this.offerQueue.add(peer);
+    this.offerNext();
+  }
+
+  /** Starts queued offers while fewer than MAX_NEGOTIATING_OFFERS of ours are negotiating. */
+  private offerNext(): void {
+    let negotiating = 0;
+    for (const link of this.links.values()) if (link.initiator && !link.open && !link.closed) negotiating++;
+    for (const peer of this.offerQueue) {
+      if (negotiating >= MAX_NEGOTIATING_OFFERS) return;
+      this.offerQueue.delete(peer);
+      if (this.closed || this.links.has(peer) || this.links.size >= this.maxPeers) continue;
+      this.addLink(peer, randomId(this.platform), true);
+      negotiating++;
+    }
   }
 
   private onOffer(from: string, offerId: string, sdp: string): void {
@@ -444,7 +470,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     });
     this.links.set(peer, link);
     this.remoteHave.set(link, new Set());
-    link.on('open', () => link.send({ type: 'have', sequences: this.store.held() }));
+    link.on('open', () => {
+      link.send({ type: 'have', sequences: this.store.held() });
+      if (initiator) this.offerNext();
+    });
     link.on('frame', (frame) => this.onPeerFrame(link, frame));
     link.on('drain', () => this.uploads.pump(link));
     link.on('close', (reason) => this.onLinkClosed(link, reason));
@@ -457,6 +486,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.remoteHave.delete(link);
     this.uploads.linkClosed(link);
     for (const acquisition of this.acquisitions.values()) acquisition.onLinkClosed(link);
+    if (link.initiator) this.offerNext();
   }
 
   private onPeerFrame(link: PeerLink, frame: WireFrame): void {
@@ -547,6 +577,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   private leaveSwarmState(): void {
+    this.offerQueue.clear();
     for (const acquisition of this.acquisitions.values()) acquisition.abort();
     this.acquisitions.clear();
     for (const link of [...this.links.values(), ...this.staleLinks]) link.close('closed');

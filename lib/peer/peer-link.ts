@@ -39,6 +39,8 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export class PeerLink extends Emitter<Events> {
   readonly remoteId: string;
   readonly offerId: string;
+  /** Whether this side made the offer. */
+  readonly initiator: boolean;
   /** Whether the remote side said (hello) that it serves segments. */
   remoteUploads = true;
   private readonly pc: PeerConnectionLike;
@@ -53,6 +55,7 @@ export class PeerLink extends Emitter<Events> {
     super();
     this.remoteId = options.remoteId;
     this.offerId = options.offerId;
+    this.initiator = options.initiator;
     this.pc = platform.createPeerConnection({ iceServers: options.iceServers });
     this.pc.onicecandidate = (event) => {
       const candidate = event.candidate;

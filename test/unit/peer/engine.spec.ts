@@ -65,6 +65,26 @@ describe('peer engine: a swarm in one process', function () {
     assert.equal(b.e.store.bytes(1)!.byteLength, s1.size);
   });
 
+  it('negotiates at most two of its offers at a time, then links every peer of its welcome', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const others = [engine(), engine(), engine(), engine(), engine()];
+    await until(() => others.every((o) => o.e.joined), 'five peers joined');
+    await until(() => others.every((o) => o.e.stats().peers === 4), 'the five linked to each other');
+    const platform = new FakePlatform(server, origin);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    platform.answerGate = () => held;
+    const newcomer = engine({}, platform);
+    await until(() => newcomer.e.joined && platform.connections.length === 2, 'two offers made');
+    // The remaining three wait for these two: nothing else is started while both are in flight.
+    await until(() => others.filter((o) => o.e.linking() > 0).length === 2, 'two answers sent');
+    assert.equal(platform.connections.length, 2);
+    assert.equal(newcomer.e.linking(), 2);
+    release();
+    await until(() => newcomer.e.stats().peers === 5, 'the newcomer linked to all five');
+    assert.equal(platform.connections.length, 5);
+  });
+
   it('confines ICE to the candidates the filter accepts', async () => {
     const { a } = await twoPeers();
     const added = a.platform.connections.flatMap((c) => c.candidatesAdded);

@@ -162,6 +162,7 @@ export class FakePeerConnection implements PeerConnectionLike {
     if (!remote) throw new Error('unknown remote description');
     this.remote = remote;
     if (d.type === 'answer') {
+      if (this.owner.answerGate) await this.owner.answerGate();
       // The offerer learns the answer: connect the channel pair.
       const mine = this.channel!;
       const theirs = new FakeDataChannel();
@@ -215,6 +216,8 @@ export class Origin {
 export class FakePlatform implements PeerPlatform {
   readonly connections: FakePeerConnection[] = [];
   faults: ChannelFaults = {};
+  /** Holds each answer this platform's offers receive until it resolves (negotiations in flight). */
+  answerGate: (() => Promise<void>) | undefined;
   constructor(private readonly server: FakeSignalingServer, private readonly origin: Origin) {}
   createWebSocket(): WebSocketLike { return new FakeSocket(this.server); }
   createPeerConnection(): PeerConnectionLike { return new FakePeerConnection(this); }
