@@ -2,11 +2,12 @@
  * Swarm benchmark: N viewers of the bundled viewer page in one headless Chromium, loopback only,
  * against a real pipeline (live encoder → hls-watch → r2-upload → local S3 → manifest → signaling).
  * For each N it runs plain hls.js over HTTP and the Relaycast P2P loader in the same run, and prints
- * per mode: P2P share of segment bytes (whole run and steady state), origin segment and playlist
+ * per mode (`supporter` is P2P with one headless supporter, the relaycast-supporter command, in
+ * the swarm) per mode: P2P share of segment bytes (whole run and steady state), origin segment and playlist
  * requests per viewer-minute, stalls, time to first frame, hls.js latency and wall-clock latency
  * (from PROGRAM-DATE-TIME), and machine CPU.
  *
- *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p]
+ *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter]
  *
  * The encoder is a real ffmpeg (640x360, ~0.9 Mb/s, 2 s segments) when ffmpeg is installed, else
  * the demo encoder replaying the ts-single fixture (~0.4 Mb/s).
@@ -17,20 +18,23 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DemoEncoder } from '../devtools/demo-encoder';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
-import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
+import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
+import { firstRendition, startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const VIEWERS = (args.get('viewers') ?? '4,8').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 120);
 const REPEATS = Number(args.get('repeats') ?? 1);
-const MODES = (args.get('modes') ?? 'http,p2p').split(',') as Array<'http' | 'p2p'>;
+type Mode = 'http' | 'p2p' | 'supporter';
+const MODES = (args.get('modes') ?? 'http,p2p').split(',') as Mode[];
+const SUPPORTER_TOKEN = 'bench-supporter-token-0123456789abcdef';
 const STEADY_AFTER_S = 30;
 const STREAM = 'bench';
 
 interface ViewerFigures {
   timeline: Record<string, number>;
-  http: number; p2p: number; stalls: number; firstFrameMs?: number; latency?: number; wallLatencyMs?: number; playing: boolean;
+  http: number; p2p: number; httpSegments: number; stalls: number; firstFrameMs?: number; latency?: number; wallLatencyMs?: number; playing: boolean;
 }
 
 function cpuTimes(): { busy: number; total: number } {
@@ -64,7 +68,7 @@ async function read(page: Page): Promise<ViewerFigures> {
     const video = document.getElementById('video') as HTMLVideoElement;
     return {
       timeline: v?.playback.timeline ?? {},
-      http: s?.httpBytes ?? 0, p2p: s?.p2pBytes ?? 0, stalls: v?.playback.stalls ?? 0, firstFrameMs: v?.playback.firstFrameMs,
+      http: s?.httpBytes ?? 0, p2p: s?.p2pBytes ?? 0, httpSegments: s?.httpSegments ?? 0, stalls: v?.playback.stalls ?? 0, firstFrameMs: v?.playback.firstFrameMs,
       latency: v?.playback.latencySeconds(), wallLatencyMs: v?.playback.wallLatencyMs(), playing: !video.paused && video.currentTime > 0,
     };
   });
@@ -80,7 +84,19 @@ async function newViewer(browser: Browser): Promise<{ context: BrowserContext; p
   return { context, page: await context.newPage() };
 }
 
-async function run(pipeline: SwarmPipeline, browser: Browser, mode: 'http' | 'p2p', n: number) {
+const announcements = (pipeline: SwarmPipeline): number => Number(pipeline.stats[pipeline.stats.length - 1]?.announcements ?? 0);
+
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 600 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: number) {
+  let supporter: SupporterProcess | undefined;
+  if (mode === 'supporter') {
+    supporter = startSupporter(pipeline.base, STREAM, await firstRendition(pipeline.base, STREAM), SUPPORTER_TOKEN);
+    await waitFor(() => latest(supporter!)?.swarms?.[0]?.joined === true, 'the supporter to join');
+  }
   const pages: Page[] = [];
   const contexts: BrowserContext[] = [];
   const segmentsBefore = pipeline.segmentRequests();
@@ -96,9 +112,25 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: 'http' | 'p2
   const cpu0 = cpuTimes();
   await new Promise((r) => setTimeout(r, STEADY_AFTER_S * 1000));
   const mid = await Promise.all(pages.map(read));
+  const steadyStart = { at: Date.now(), segmentGets: pipeline.segmentRequests(), announced: announcements(pipeline), supporter: supporter && { usage: processUsage(supporter.child.pid!), uploaded: latest(supporter)!.uploadedBytes as number } };
   await new Promise((r) => setTimeout(r, (SECONDS - STEADY_AFTER_S) * 1000));
   const end = await Promise.all(pages.map(read));
   const cpu1 = cpuTimes();
+  const steadyAnnounced = Math.max(1, announcements(pipeline) - steadyStart.announced);
+  let supporterFigures: Record<string, number> | undefined;
+  if (supporter && steadyStart.supporter) {
+    const usage = processUsage(supporter.child.pid!);
+    const uploadedMB = ((latest(supporter)!.uploadedBytes as number) - steadyStart.supporter.uploaded) / 1e6;
+    const seconds = (Date.now() - steadyStart.at) / 1000;
+    supporterFigures = {
+      uploadMBps: uploadedMB / seconds,
+      cpuMsPerMB: (usage.cpuMs - steadyStart.supporter.usage.cpuMs) / Math.max(1e-9, uploadedMB),
+      rssMB: usage.rssBytes / 1e6,
+      peers: latest(supporter)!.peers as number,
+    };
+    supporter.child.kill('SIGTERM');
+    await supporter.exited;
+  }
   const minutes = (Date.now() - startedAt) / 60_000;
   const sum = (xs: ViewerFigures[], k: 'http' | 'p2p') => xs.reduce((a, f) => a + f[k], 0);
   const whole = sum(end, 'p2p') / Math.max(1, sum(end, 'p2p') + sum(end, 'http'));
@@ -109,6 +141,10 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: 'http' | 'p2
     p2pShareWhole: whole, p2pShareSteady: steadyP2p / Math.max(1, steadyP2p + steadyHttp),
     minViewerShare: Math.min(...end.map((f) => f.p2p / Math.max(1, f.p2p + f.http))),
     segmentRequestsPerViewerMinute: (pipeline.segmentRequests() - segmentsBefore) / (n * minutes),
+    /** Steady state: origin segment GETs per new segment (the swarm has one rendition), and how many of them viewers made. */
+    originRequestsPerSegment: (pipeline.segmentRequests() - steadyStart.segmentGets) / steadyAnnounced,
+    viewerHttpSegmentsPerSegment: (end.reduce((a, f) => a + f.httpSegments, 0) - mid.reduce((a, f) => a + f.httpSegments, 0)) / steadyAnnounced,
+    supporter: supporterFigures,
     playlistRequestsPerViewerMinute: (pipeline.counts.playlists - playlistsBefore) / (n * minutes),
     stalls: end.reduce((a, f) => a + f.stalls, 0),
     notPlaying: end.filter((f) => !f.playing).length,
@@ -131,7 +167,7 @@ async function main(): Promise<void> {
     child.on('exit', (code) => process.exit(code ?? 1));
     return;
   }
-  const pipeline = await startSwarmPipeline({ stream: STREAM });
+  const pipeline = await startSwarmPipeline({ stream: STREAM, ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}) });
   const encoder = startEncoder(pipeline.hlsDir);
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
   for (let i = 0; i < 120; i++) {
@@ -159,10 +195,13 @@ async function main(): Promise<void> {
     await encoder.stop();
     await pipeline.stop();
   }
-  console.log('\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | CPU |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers\' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | CPU |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows as any[]) {
-    console.log(`| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${pct(r.cpuBusy)} |`);
+    console.log(`| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${pct(r.cpuBusy)} |`);
+  }
+  for (const r of (rows as any[]).filter((x) => x.supporter)) {
+    console.log(`supporter, N = ${r.viewers}: upload ${r.supporter.uploadMBps.toFixed(2)} MB/s to ${r.supporter.peers} peers, ${r.supporter.cpuMsPerMB.toFixed(0)} ms CPU per MB relayed, RSS ${r.supporter.rssMB.toFixed(0)} MB`);
   }
 }
 

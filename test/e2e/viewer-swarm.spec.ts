@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
+import { connectedCandidatePairs, figures, until, watchIntegrity } from '../support/viewer-pages';
 
 const STREAM = 'e2e';
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
@@ -19,65 +20,6 @@ const SUPPORTER_TOKEN = 'alice-supporter-token-0123456789';
 const HLS_JS = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
 
 interface Viewer { context: BrowserContext; page: Page; name: string }
-interface PageFigures {
-  http: number; p2p: number; uploaded: number; peers: number; stalls: number; currentTime: number; peerId?: string;
-  webrtc: boolean; joined: boolean; fromSwarm: number; fromHttp: number; checked: number; bad: number; fatal: string[]; dropped: string[];
-}
-
-function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = async (): Promise<void> => {
-      try {
-        if (await condition()) { resolve(); return; }
-      } catch (err) { reject(err); return; }
-      if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(() => void check(), 250);
-    };
-    void check();
-  });
-}
-
-/** Every fragment hls.js receives is hashed in the page and compared with the server's announcement. */
-async function watchIntegrity(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as any).relaycastViewer !== undefined);
-  // A string, not a function: the test runner's transpiler would add helpers the page lacks.
-  await page.evaluate(`(() => {
-    const v = window.relaycastViewer;
-    const w = window;
-    w.integrity = { checked: 0, bad: 0, fatal: [], dropped: [] };
-    v.hls.on('hlsError', (_e, d) => { if (d.fatal) w.integrity.fatal.push(d.type + ':' + d.details); });
-    (function hookEngine() {
-      const engine = v.session && v.session.engine;
-      if (!engine) { setTimeout(hookEngine, 50); return; }
-      engine.on('peer-dropped', (peer, reason) => w.integrity.dropped.push(peer + ':' + reason));
-    })();
-    v.hls.on('hlsFragLoaded', (_e, d) => {
-      const engine = v.session && v.session.engine;
-      const sequence = engine && engine.store.sequenceOf(d.frag.url);
-      if (sequence === undefined) return;
-      const expected = engine.store.meta(sequence).sha256;
-      crypto.subtle.digest('SHA-256', d.payload.slice(0)).then((digest) => {
-        const hex = Array.from(new Uint8Array(digest)).map((b) => b.toString(16).padStart(2, '0')).join('');
-        w.integrity.checked++;
-        if (hex !== expected) w.integrity.bad++;
-      });
-    });
-  })()`);
-}
-
-async function figures(page: Page): Promise<PageFigures> {
-  return page.evaluate(() => {
-    const w = window as any;
-    const s = w.relaycastViewer.stats() ?? {};
-    return {
-      http: s.httpBytes ?? 0, p2p: s.p2pBytes ?? 0, uploaded: s.uploadedBytes ?? 0, peers: s.peers ?? 0, peerId: s.peerId,
-      stalls: w.relaycastViewer.playback.stalls, currentTime: (document.getElementById('video') as HTMLVideoElement).currentTime,
-      webrtc: s.webrtc ?? false, joined: s.joined ?? false, fromSwarm: s.playlistsFromSwarm ?? 0, fromHttp: s.playlistsFromHttp ?? 0,
-      checked: w.integrity.checked, bad: w.integrity.bad, fatal: w.integrity.fatal, dropped: w.integrity.dropped,
-    };
-  });
-}
 
 describe('e2e: the viewer page and its P2P swarm in headless Chromium', function () {
   this.timeout(600_000);
@@ -146,17 +88,7 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     }
     // WebRTC stayed on loopback: every connected candidate pair of every viewer is 127.0.0.1 ↔ 127.0.0.1.
     for (const v of viewers) {
-      const pairs = await v.page.evaluate(`(async () => {
-        const engine = window.relaycastViewer.session.engine;
-        const out = [];
-        for (const link of engine.links.values()) {
-          const stats = await link.pc.getStats();
-          stats.forEach((r) => {
-            if (r.type === 'candidate-pair' && r.state === 'succeeded') out.push([stats.get(r.localCandidateId).address, stats.get(r.remoteCandidateId).address]);
-          });
-        }
-        return out;
-      })()`) as Array<[string, string]>;
+      const pairs = await connectedCandidatePairs(v.page);
       assert.ok(pairs.length > 0, `${v.name} has connected candidate pairs`);
       for (const [local, remote] of pairs) assert.deepEqual([local, remote], ['127.0.0.1', '127.0.0.1'], `${v.name}: a pair off loopback`);
     }

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
+import { defaultRenditionFromUrl } from '../../viewer/loader/options';
 import { distNode, helper } from './node-red';
 
 export interface OriginCounts {
@@ -164,4 +165,12 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The first rendition a stream's master playlist lists, read by the viewer loader's own rule. */
+export async function firstRendition(base: string, stream: string): Promise<string> {
+  const master = await (await fetch(`${base}/live/${stream}/master.m3u8`)).text();
+  const variant = master.split('\n').find((line) => line !== '' && !line.startsWith('#'));
+  if (!variant) throw new Error(`no variant in the master playlist:\n${master}`);
+  return defaultRenditionFromUrl(variant);
 }
