@@ -74,6 +74,22 @@ describe('supporter (lib/supporter) over the peer engine', function () {
     assert.deepEqual([receipt.uploader.role, receipt.uploader.supporter], ['supporter', 'alice']);
   });
 
+  it('keeps only the live window within its memory cap while it fetches every new segment', async () => {
+    const s = supporter(TOKEN, { memoryMB: 8 });
+    s.start();
+    await until(() => s.stats().swarms[0].joined, 'supporter joined');
+    const store = (s as unknown as { engines: Array<{ engine: PeerEngine }> }).engines[0].engine.store;
+    let most = 0;
+    for (let sequence = 1; sequence <= 30; sequence++) {
+      server.coordinator.announce(segment(origin, sequence, 1_000_000));
+      await until(() => s.stats().swarms[0].segments === sequence, `segment ${sequence} fetched`);
+      most = Math.max(most, store.bytesHeld());
+    }
+    assert.equal(s.stats().fetchedBytes, 30 * 1_000_000, 'it fetched all 30 segments');
+    assert.ok(most <= 8 * 1024 * 1024, `held at most ${most} bytes (cap 8 MiB)`);
+    assert.ok(store.has(30) && !store.has(1), 'the newest segment is held, the oldest dropped');
+  });
+
   it('a wrong token is refused (E_SIGNAL_UNAUTHORIZED) and never joins', async () => {
     const s = supporter('not-the-token-at-all-xxxxxxxx');
     const refused: string[] = [];
