@@ -12,6 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sha256Hex } from '../lib/hash';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalS3 } from '../devtools/local-s3';
 import type { SegmentMsg } from '../lib/contracts';
@@ -31,7 +32,7 @@ function segmentMsg(sequence: number, bytes: Buffer, session: string): SegmentMs
     payload: bytes,
     segment: {
       stream: 'bench', rendition: 'main', session, encoderSequence: sequence, sequence, duration: 2,
-      byteLength: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
+      byteLength: bytes.length, sha256: sha256Hex(bytes),
       uri: `seg_${sequence}.ts`, path: `/bench/seg_${sequence}.ts`, contentType: 'video/mp2t', discontinuity: false,
     },
   };

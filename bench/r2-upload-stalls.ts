@@ -8,8 +8,9 @@
  *
  *   npx tsx bench/r2-upload-stalls.ts [--segments 30] [--seed 14]
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { sha256Hex } from '../lib/hash';
 import { startFaultProxy } from '../devtools/fault-proxy';
 import { startLocalS3 } from '../devtools/local-s3';
 import type { SegmentMsg } from '../lib/contracts';
@@ -30,7 +31,7 @@ function segmentMsg(rendition: string, sequence: number, bytes: Buffer, session:
     topic: 'segment', payload: bytes,
     segment: {
       stream: 'bench', rendition, session, encoderSequence: sequence, sequence, duration: SEGMENT_SECONDS,
-      byteLength: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
+      byteLength: bytes.length, sha256: sha256Hex(bytes),
       uri: `seg_${sequence}.ts`, path: `/bench/seg_${sequence}.ts`, contentType: 'video/mp2t', discontinuity: false,
     },
   };

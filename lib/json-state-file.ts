@@ -1,12 +1,14 @@
 /**
  * Persists a node's state as one JSON file under userDir (manifest's playlists, r2-upload's index
- * of stored objects), written atomically (temp file + rename, so a crash leaves either the old or
- * the new state, never half of one). Writes are coalesced: while one is in flight only the newest
- * pending state is kept, so a burst of changes costs at most two writes.
+ * of stored objects), written atomically (lib/atomic-file.ts: a crash leaves either the old or the
+ * new state, never half of one) and coalesced (lib/coalescing-writer.ts: a burst of changes costs
+ * at most two writes, the newest last). hls-watch's file store writes through the same two.
  */
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from './atomic-file';
+import { CoalescingWriter } from './coalescing-writer';
 import { RelaycastError } from './errors';
 
 export interface StateFileOptions {
@@ -18,14 +20,13 @@ export interface StateFileOptions {
 }
 
 export class StateFile {
-  private pending?: string;
-  private writing?: Promise<void>;
-  /** Generation of the newest save() call, and of the newest text that is on disk (or failed). */
-  private requested = 0;
-  private settled = 0;
-  private readonly waiters: Array<{ generation: number; resolve: () => void }> = [];
+  private readonly writer: CoalescingWriter<string>;
 
-  constructor(readonly file: string, private readonly options: StateFileOptions) {}
+  constructor(readonly file: string, private readonly options: StateFileOptions) {
+    this.writer = new CoalescingWriter((text) => writeFileAtomic(file, text), (err) => options.onError?.(
+      new RelaycastError(`${options.code}_WRITE`, `cannot save ${options.what} to ${file}: ${(err as Error).message}`, { cause: err }),
+    ));
+  }
 
   /** `<userDir>/relaycast/<area>/<node id>.json` */
   static forNode(userDir: string, area: string, nodeId: string, options: StateFileOptions): StateFile {
@@ -65,9 +66,8 @@ export class StateFile {
   }
 
   save(value: unknown): void {
-    this.pending = JSON.stringify(value);
-    this.requested += 1;
-    this.writing ??= this.drain();
+    // Never rejects (a failure goes to onError), so nothing is left unhandled.
+    void this.writer.request(JSON.stringify(value));
   }
 
   /**
@@ -76,47 +76,11 @@ export class StateFile {
    * write failed: the failure is reported, and holding back for ever would stop the stream.
    */
   saveDurably(value: unknown): Promise<void> {
-    this.save(value);
-    const generation = this.requested;
-    return new Promise((resolve) => this.waiters.push({ generation, resolve }));
+    return this.writer.request(JSON.stringify(value));
   }
 
   /** Resolves once everything saved so far is on disk. */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.pending !== undefined) {
-        const text = this.pending;
-        const generation = this.requested;
-        this.pending = undefined;
-        const temp = `${this.file}.tmp-${process.pid}`;
-        try {
-          await mkdir(path.dirname(this.file), { recursive: true });
-          await writeFile(temp, text);
-          await rename(temp, this.file);
-        } catch (err) {
-          await rm(temp, { force: true }).catch(() => undefined);
-          // save() does not await this drain: a reporter that throws must not reject it.
-          try {
-            this.options.onError?.(new RelaycastError(`${this.options.code}_WRITE`, `cannot save ${this.options.what} to ${this.file}: ${(err as Error).message}`, { cause: err }));
-          } catch { /* nothing left to report to */ }
-        }
-        this.settled = generation;
-        this.wake();
-      }
-    } finally {
-      this.writing = undefined;
-    }
-  }
-
-  /** Resolves the waiters whose value is on disk, oldest first (callers rely on that order). */
-  private wake(): void {
-    const due = this.waiters.filter((w) => w.generation <= this.settled);
-    if (due.length === 0) return;
-    this.waiters.splice(0, this.waiters.length, ...this.waiters.filter((w) => w.generation > this.settled));
-    for (const waiter of due) waiter.resolve();
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 }

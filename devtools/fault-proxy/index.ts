@@ -8,9 +8,9 @@
  * The Host header is forwarded unchanged: a SigV4 signature covers it, and real S3/R2 would reject
  * a rewritten one (s3rver does not check, so the proxy must not rely on that).
  */
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { sha256Hex } from '../../lib/hash';
 import { seededRandom } from './seeded-random';
 
 export type FaultKind = '5xx' | '429' | 'reset-before' | 'reset-after' | 'stall';
@@ -169,7 +169,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         const headers = { ...upRes.headers };
         if (options.opaqueEtags && req.method === 'PUT' && typeof headers.etag === 'string') {
           // Deterministic per upstream ETag, 32 hex digits like a real one, never the MD5 itself.
-          headers.etag = `"${createHash('sha256').update(headers.etag).digest('hex').slice(0, 32)}"`;
+          headers.etag = `"${sha256Hex(Buffer.from(headers.etag)).slice(0, 32)}"`;
         }
         res.writeHead(upRes.statusCode ?? 502, headers);
         res.end(upBody);

@@ -2,8 +2,9 @@
  * Where hls-watch remembers, per rendition, what it already emitted, so a redeploy or a Node-RED
  * restart resumes without emitting a segment twice and without skipping one still on disk.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file';
+import { CoalescingWriter } from '../coalescing-writer';
 import type { FileIdentity } from './segment-file';
 
 export interface RenditionState {
@@ -71,7 +72,7 @@ function isWatchState(value: unknown): value is WatchState {
   return !!v && v.version === 1 && typeof v.source === 'string' && typeof v.renditions === 'object' && v.renditions !== null;
 }
 
-/** One JSON file, replaced atomically (temp file + rename), so a crash never leaves half a state. */
+/** One JSON file, replaced atomically (lib/atomic-file.ts), so a crash never leaves half a state. */
 export class JsonFileStateStore implements StateStore {
   constructor(readonly filePath: string) {}
 
@@ -93,10 +94,7 @@ export class JsonFileStateStore implements StateStore {
   }
 
   async save(state: WatchState): Promise<void> {
-    await mkdir(path.dirname(this.filePath), { recursive: true });
-    const temporary = `${this.filePath}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(state));
-    await rename(temporary, this.filePath);
+    await writeFileAtomic(this.filePath, JSON.stringify(state));
   }
 
   async clear(): Promise<void> {
@@ -105,34 +103,23 @@ export class JsonFileStateStore implements StateStore {
 }
 
 /**
- * Coalesces saves: at most one write in flight, and the latest state always written last.
- * The watcher calls request() after every msg; flush() on close waits for the final write.
+ * Coalesces saves (lib/coalescing-writer.ts, as manifest's state file does): at most one write in
+ * flight, and the latest state always written last. The watcher calls request() after every msg;
+ * flush() on close waits for the final write.
  */
 export class StateSaver {
-  private inFlight: Promise<void> | null = null;
-  private pending: WatchState | null = null;
+  private readonly writer: CoalescingWriter<WatchState>;
 
-  constructor(private readonly store: StateStore, private readonly onError: (err: unknown) => void) {}
+  constructor(store: StateStore, onError: (err: unknown) => void) {
+    this.writer = new CoalescingWriter((state) => store.save(state), onError);
+  }
 
   request(state: WatchState): void {
-    this.pending = JSON.parse(JSON.stringify(state)) as WatchState;
-    if (!this.inFlight) this.inFlight = this.drain();
+    // A copy: the watcher goes on changing its state while the write waits. Never rejects.
+    void this.writer.request(JSON.parse(JSON.stringify(state)) as WatchState);
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending) {
-      const next = this.pending;
-      this.pending = null;
-      try {
-        await this.store.save(next);
-      } catch (err) {
-        this.onError(err);
-      }
-    }
-    this.inFlight = null;
-  }
-
-  async flush(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 }

@@ -143,10 +143,10 @@ export class HlsWatcher {
     try {
       loaded = await this.store.load();
     } catch (err) {
-      this.report('state', toRelaycastError(err, 'E_STATE_UNREADABLE'));
+      this.raiseProblem('state', toRelaycastError(err, 'E_STATE_UNREADABLE'));
     }
     this.state = loaded && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
-    this.saver = new StateSaver(this.store, (err) => this.report('state', toRelaycastError(err, 'E_STATE_UNWRITABLE')));
+    this.saver = new StateSaver(this.store, (err) => this.raiseProblem('state', toRelaycastError(err, 'E_STATE_UNWRITABLE')));
     this.timer = setInterval(() => this.background(() => this.check()), this.options.checkIntervalMs);
     this.timer.unref?.();
     await this.attach();
@@ -207,18 +207,18 @@ export class HlsWatcher {
       if (code === 'ENOENT') {
         // The encoder creates its folder when it starts: wait (yellow) and look again as soon as
         // anything changes in the nearest folder that exists (the check tick is the fallback).
-        this.resolve('folder');
+        this.clearProblem('folder');
         this.publishStatus();
         this.watchForRoot(true);
         return;
       }
-      this.report('folder', err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
+      this.raiseProblem('folder', err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
       // Recover as soon as the folder is fixed (replaced, chmod-ed): that shows in its parent.
       this.watchForRoot(false);
       return;
     }
     if (this.closed) return;
-    this.resolve('folder');
+    this.clearProblem('folder');
     this.files = new MediaFiles({ realRoot: this.realRoot, maxSegmentBytes: this.options.maxSegmentBytes, segmentWaitMs: this.options.segmentWaitMs });
     const watcher = chokidar.watch(this.root, {
       ignoreInitial: true,
@@ -232,7 +232,7 @@ export class HlsWatcher {
     this.chokidarWatcher = watcher;
     watcher.on('raw', (_event, p, details) => this.onRaw(p, (details as { watchedPath?: string } | undefined)?.watchedPath));
     watcher.on('all', (event: string, p: string) => this.onEvent(event, path.resolve(p)));
-    watcher.on('error', (err: unknown) => this.report('watch', toRelaycastError(err, 'E_WATCH_FAILED')));
+    watcher.on('error', (err: unknown) => this.raiseProblem('watch', toRelaycastError(err, 'E_WATCH_FAILED')));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     if (this.closed) return;
     await this.discover();
@@ -396,11 +396,11 @@ export class HlsWatcher {
       layout = await discoverLayout(this.root, this.target, this.options.maxPlaylistBytes);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      this.report('layout', err instanceof RelaycastError ? err : new RelaycastError(code === 'ENOENT' ? 'E_FOLDER_MISSING' : 'E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
+      this.raiseProblem('layout', err instanceof RelaycastError ? err : new RelaycastError(code === 'ENOENT' ? 'E_FOLDER_MISSING' : 'E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
       return;
     }
     if (this.closed || !this.chokidarWatcher) return;
-    this.resolve('layout');
+    this.clearProblem('layout');
     this.masterPath = layout.masterPath;
     this.masterSeen = layout.masterPath ? await currentIdentity(layout.masterPath) : null;
     const wanted = this.options.renditions;
@@ -451,7 +451,7 @@ export class HlsWatcher {
         emit: (msg) => {
           if (msg.topic === 'segment') {
             this.segments += 1;
-            this.resolve(key);
+            this.clearProblem(key);
           }
           this.handlers.onMessage(msg);
           if (msg.topic === 'segment') this.publishStatus();
@@ -498,8 +498,8 @@ export class HlsWatcher {
       : new RelaycastError('E_WATCH_INTERNAL', err instanceof Error ? err.message : String(err), { cause: err })));
   }
 
-  /** Reports a problem once until it is resolved (a tick every second must not repeat it). */
-  private report(key: string, err: RelaycastError): void {
+  /** Reports a problem (by key: folder, layout, watch, state) once until it clears: a tick every second must not repeat it. */
+  private raiseProblem(key: string, err: RelaycastError): void {
     this.activeErrors.set(key, err.code);
     const fingerprint = `${err.code} ${err.message}`;
     if (this.reportedKeys.get(key) !== fingerprint) {
@@ -509,7 +509,8 @@ export class HlsWatcher {
     this.publishStatus();
   }
 
-  private resolve(key: string): void {
+  /** The problem under this key is over: the status drops it. */
+  private clearProblem(key: string): void {
     this.reportedKeys.delete(key);
     if (this.activeErrors.delete(key)) this.publishStatus();
   }

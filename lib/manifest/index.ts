@@ -5,3 +5,5 @@ export type { PlaylistEntry, RenditionState } from './rendition';
 export { compilePathTemplate, relativeUri, type PathTemplate, type Placeholder } from './path-template';
 export { playlistCacheControl, ENDED_MAX_AGE_SECONDS } from './cache-policy';
 export { DurableView } from './durable-view';
+export { playlistMsg } from './playlist-msg';
+export { restoreManifest } from './restore';

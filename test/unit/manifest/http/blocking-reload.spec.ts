@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BlockingReloads } from '../../../nodes/manifest/blocking-reload';
-import type { RenderedPlaylist } from '../../../lib/manifest';
-import { request } from '../../support/http-request';
+import { BlockingReloads } from '../../../../lib/manifest/http/blocking-reload';
+import type { RenderedPlaylist } from '../../../../lib/manifest';
+import { request } from '../../../support/http-request';
 
 const live: RenderedPlaylist = { text: '#EXTM3U\n', etag: '"x"', stream: 'demo', rendition: 'main', targetDuration: 2, lastMsn: 5, presentation: 0, ended: false };
 

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { RenderedPlaylist } from '../../lib/manifest';
+import type { RenderedPlaylist } from '../manifest-core';
 
 export const PLAYLIST_CONTENT_TYPE = 'application/vnd.apple.mpegurl';
 

@@ -7,7 +7,7 @@
  * (each is an open socket and a timer): past that a request gets 503 with Retry-After at once.
  */
 import type { ServerResponse } from 'node:http';
-import type { RenderedPlaylist } from '../../lib/manifest';
+import type { RenderedPlaylist } from '../manifest-core';
 import { sendText } from './playlist-response';
 
 interface Waiter {

@@ -7,7 +7,7 @@
  * throw (from a setting's callback or from the route) is a 500 and a report, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RelaycastError } from '../../lib/errors';
+import { RelaycastError } from '../../errors';
 import { corsMiddleware, type CorsSettings } from './cors';
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -30,7 +30,7 @@ interface ExpressLike {
   use(handler: Middleware): unknown;
 }
 
-interface HttpSettings {
+export interface HttpSettings {
   httpNodeRoot?: string | false;
   httpNodeCors?: CorsSettings;
   httpNodeMiddleware?: Middleware | Middleware[];
