@@ -162,7 +162,14 @@ export class RetryingPut {
           if (running > 0) return;
           finish();
           reject(firstError);
-        }).finally(() => signal.removeEventListener('abort', onAbort));
+        }).then(() => signal.removeEventListener('abort', onAbort), (err: unknown) => {
+          // A throw inside the handlers above (a bug) still settles this attempt, and never
+          // becomes an unhandled rejection (finally() would pass it on to nobody).
+          signal.removeEventListener('abort', onAbort);
+          if (settled) return;
+          finish();
+          reject(err);
+        });
       };
       launch();
       if (hedgeAfter === undefined) return;
