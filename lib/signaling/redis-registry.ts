@@ -71,6 +71,10 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
   /** True from a completed resync until the pair goes down. */
   private synced = false;
   private resyncing = false;
+  /** Set while the other instances' peers are being read from Redis: ids removed by events meanwhile. */
+  private removedWhileReading?: Set<string>;
+  /** One more full read of the other instances' peers is due (see doResync). */
+  private reloadPending = false;
   /** A local join or leave happened while not synced: the running resync may have missed it. */
   private changedUnsynced = false;
   private closed = false;
@@ -279,7 +283,12 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     if (!frame || frame.i === this.instanceId || this.closed) return;
     switch (frame.op) {
       case 'add': for (const wire of frame.p) this.addRemote(wire); return;
-      case 'remove': for (const id of frame.ids) if (this.remote.get(id)?.instance === frame.i) this.removeRemote(id); return;
+      case 'remove':
+        for (const id of frame.ids) {
+          this.removedWhileReading?.add(id);
+          if (this.remote.get(id)?.instance === frame.i) this.removeRemote(id);
+        }
+        return;
       case 'gone': this.dropInstance(frame.i); return;
       case 'msg': this.deliver(frame.m); return;
     }
@@ -347,7 +356,28 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       }
       await write.exec();
     }
-    // Everyone else's peers, as Redis holds them now, minus those of instances whose key expired.
+    await this.reloadOthers();
+    // An instance that came back at the same moment may have announced its peers before our
+    // subscription was in place: read everything once more at the next heartbeat.
+    this.reloadPending = true;
+  }
+
+  /** Everyone else's peers, as Redis holds them now, minus those of instances whose key expired. */
+  private async reloadOthers(): Promise<void> {
+    if (this.removedWhileReading) return; // one read at a time
+    // Events keep arriving while the read is under way: a peer removed meanwhile must not come back
+    // from the snapshot, and one added meanwhile must not be dropped for missing from it.
+    const removed = this.removedWhileReading = new Set<string>();
+    const known = new Set(this.remote.keys());
+    try {
+      await this.readOthers(known, removed);
+    } finally {
+      this.removedWhileReading = undefined;
+    }
+  }
+
+  private async readOthers(known: ReadonlySet<string>, removed: ReadonlySet<string>): Promise<void> {
+    const redis = this.pair.publisher;
     const swarms = await redis.smembers(this.keys.swarms);
     const read = redis.pipeline();
     for (const swarm of swarms) read.hgetall(this.keys.peers(swarm));
@@ -369,11 +399,11 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     }
     const present = new Set<string>();
     for (const wire of records) {
-      if (!alive.has(wire.i)) continue;
+      if (!alive.has(wire.i) || removed.has(wire.id)) continue;
       present.add(wire.id);
       this.addRemote(wire);
     }
-    for (const id of [...this.remote.keys()]) if (!present.has(id)) this.removeRemote(id);
+    for (const id of known) if (!present.has(id)) this.removeRemote(id);
     this.purge([...stale, ...records.filter((wire) => !alive.has(wire.i))], true);
   }
 
@@ -389,6 +419,10 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       return;
     }
     const redis = this.pair.publisher;
+    if (this.reloadPending) {
+      this.reloadPending = false;
+      this.reloadOthers().catch(() => { /* the pair reports the outage; the next resync reloads */ });
+    }
     // SET … GET: a missing old value means our key expired (a stall, a Redis restart): the others
     // may have dropped our peers, so write them again.
     (redis.call('SET', this.keys.alive(this.instanceId), String(Date.now()), 'PX', String(this.aliveMs()), 'GET') as Promise<string | null>)

@@ -1,15 +1,16 @@
 // One Node-RED instance of a scaled-out deployment, as a child process (forked with IPC) so that a
 // spec can run several and SIGKILL one: a real runtime (test helper's startServer) with a
 // relaycast-redis config node and a relaycast-signaling node using it.
-//   fork('test/support/signaling-instance.ts', [JSON {redisUrl, keyPrefix, livenessTtl}], { execArgv: ['--import', 'tsx'] })
-// Parent → child: {cmd: 'announce', sequence, stream?, rendition?, size?}. Child → parent:
-// {ready: port}, {receipt}, {audit}, {status}.
+// The benches (bench/signaling-redis.ts) run the same instance with their own limits.
+//   fork('test/support/signaling-instance.ts', [JSON {redisUrl, keyPrefix, livenessTtl, signaling?}], { execArgv: ['--import', 'tsx'] })
+// Parent → child: {cmd: 'announce', sequence, stream?, rendition?, size?}, {cmd: 'rss'}. Child → parent:
+// {ready: port}, {receipt}, {audit}, {status}, {rss: MiB, peers}.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { distNode, helper } from './node-red';
 
-interface Options { redisUrl: string; keyPrefix: string; livenessTtl: number }
+interface Options { redisUrl: string; keyPrefix: string; livenessTtl: number; signaling?: Record<string, unknown> }
 
 const options = JSON.parse(process.argv[2]) as Options;
 const report = (msg: Record<string, unknown>): void => { if (process.connected) process.send!(msg); };
@@ -20,17 +21,24 @@ async function main(): Promise<void> {
   const flow = [
     { id: 'f1', type: 'tab' },
     { id: 'redis', type: 'relaycast-redis', url: options.redisUrl, keyPrefix: options.keyPrefix, livenessTtl: options.livenessTtl },
-    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', redis: 'redis', statsInterval: 0, viewerPath: '', wires: [[], ['receipts'], ['audit']] },
+    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', redis: 'redis', statsInterval: 0, viewerPath: '', ...options.signaling, wires: [[], ['receipts'], ['audit']] },
     { id: 'receipts', z: 'f1', type: 'helper' },
     { id: 'audit', z: 'f1', type: 'helper' },
   ];
   await helper.load([distNode('redis'), distNode('signaling')] as never, flow);
+  // The test helper's sinon spies would record every msg and status of a long run: not wanted here.
+  (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
   const sig = helper.getNode('sig') as unknown as { status: (s: unknown) => void; receive: (msg: unknown) => void };
   const status = sig.status.bind(sig);
   sig.status = (s: unknown) => { report({ status: s }); status(s); };
   helper.getNode('receipts').on('input', (msg: unknown) => report({ receipt: (msg as { payload: unknown }).payload }));
   helper.getNode('audit').on('input', (msg: unknown) => report({ audit: (msg as { payload: unknown }).payload }));
   process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number }) => {
+    if (m.cmd === 'rss') {
+      global.gc?.();
+      report({ rss: Math.round(process.memoryUsage().rss / 1024 / 1024) });
+      return;
+    }
     if (m.cmd !== 'announce') return;
     const stream = m.stream ?? 'live';
     const rendition = m.rendition ?? '720p';
