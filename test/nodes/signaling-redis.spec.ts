@@ -7,6 +7,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
+import { deleteKeys } from '../support/redis-keys';
 import { until } from '../support/until';
 import { SignalClient, type Frame } from './signaling-client';
 
@@ -75,7 +76,7 @@ class Peer {
     const before = this.frames.length;
     this.send({ type: 'peers', exclude: [] });
     await until(() => this.frames.slice(before).some((f) => f.type === 'peers'), 'a peers list');
-    return (this.frames.slice(before).find((f) => f.type === 'peers')!.peers as Array<{ id: string }>).map((p) => p.id);
+    return (this.frames.slice(before).find((f) => f.type === 'peers')!.peers as Array<{ peer: string }>).map((p) => p.peer);
   }
   async frame(match: (f: Frame) => boolean, what: string): Promise<Frame> {
     await until(() => this.frames.some(match), what);
@@ -131,13 +132,15 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
   this.timeout(120_000);
   const instances: Instance[] = [];
   const peers: Peer[] = [];
+  let prefix = '';
   afterEach(async () => {
     for (const peer of peers.splice(0)) peer.close();
     await stopAll(instances.splice(0));
+    if (prefix) await deleteKeys(prefix);
   });
 
   it('shares one swarm across three instances: discovery, relays, announcements, one receipt, and a SIGKILLed instance\'s peers vanish', async () => {
-    const prefix = `relaycast-spec-${randomBytes(6).toString('hex')}:`;
+    prefix = `relaycast-spec-${randomBytes(6).toString('hex')}:`;
     const [a, b, c] = await Promise.all([0, 1, 2].map(() => startInstance('redis://127.0.0.1:6379', prefix)));
     instances.push(a, b, c);
     await until(() => [a, b, c].every((i) => i.status.fill === 'green'), 'every instance connected to Redis');
@@ -206,6 +209,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     try {
       await until(() => redisAnswers(port), 'the private redis-server');
       const url = `redis://127.0.0.1:${port}`;
+      prefix = '';
       const [a, b] = await Promise.all([0, 1].map(() => startInstance(url, 'relaycast-restart:')));
       instances.push(a, b);
       await until(() => [a, b].every((i) => i.status.fill === 'green'), 'both instances connected');

@@ -8,6 +8,7 @@ import { SignalingCoordinator, type Session } from '../../../lib/signaling/coord
 import { reconnectDelay, RedisPair, redisSettings } from '../../../lib/signaling/redis-connection';
 import { RedisSwarmRegistry } from '../../../lib/signaling/redis-registry';
 import type { ReceiptPayload, SegmentAnnouncement } from '../../../lib/signaling/protocol';
+import { deleteKeys } from '../../support/redis-keys';
 import { until } from '../../support/until';
 import { FakeTransport } from './harness';
 
@@ -26,6 +27,7 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
       await instance.registry.close();
       await instance.pair.close();
     }
+    await deleteKeys(prefix);
   });
 
   async function instance(ttlMs = 1000): Promise<Instance> {
@@ -65,6 +67,8 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     const pa = await join(a);
     const pb = await join(b);
     await until(() => a.c.peerCount() === 2 && b.c.peerCount() === 2, 'both replicas holding both peers');
+    send(pa, { type: 'peers', exclude: [] });
+    assert.deepEqual((await frame(pa, (f) => f.type === 'peers', 'a peers list')).peers, [{ peer: pb.id, role: 'viewer', latest: -1 }]);
     send(pa, { type: 'offer', to: pb.id, offerId: 'o1', sdp: 'v=0' });
     assert.equal((await frame(pb, (f) => f.type === 'offer', 'the offer')).from, pa.id);
     send(pb, { type: 'answer', to: pa.id, offerId: 'o1', sdp: 'v=0 a' });
