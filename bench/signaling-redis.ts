@@ -27,7 +27,7 @@ const LIMITS = {
   upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 1_000_000, maxSwarms: 10,
 };
 
-interface Instance { child: ChildProcess; url: string; rss: () => Promise<number>; announce: (stream: string, sequence: number) => void }
+interface Instance { child: ChildProcess; url: string; synced: () => boolean; statusText: () => string; rss: () => Promise<number>; announce: (stream: string, sequence: number) => void }
 
 function startInstance(keyPrefix: string): Promise<Instance> {
   const child = fork(INSTANCE, [JSON.stringify({ redisUrl: 'redis://127.0.0.1:6379', keyPrefix, livenessTtl: 15, signaling: LIMITS })], {
@@ -35,12 +35,15 @@ function startInstance(keyPrefix: string): Promise<Instance> {
   });
   raiseFileLimit(child.pid!);
   const waiting: Array<(mib: number) => void> = [];
+  let fill = '';
+  let text = '';
   return new Promise((resolve, reject) => {
-    child.on('message', (m: { ready?: number; rss?: number }) => {
+    child.on('message', (m: { ready?: number; rss?: number; status?: { fill?: string } }) => {
       if (m.rss !== undefined) waiting.shift()?.(m.rss);
+      if (m.status) { fill = m.status.fill ?? ''; text = (m.status as { text?: string }).text ?? ''; }
       if (m.ready) {
         resolve({
-          child, url: `ws://127.0.0.1:${m.ready}/signal`,
+          child, url: `ws://127.0.0.1:${m.ready}/signal`, synced: () => fill === 'green', statusText: () => text,
           rss: () => new Promise((r) => { waiting.push(r); child.send({ cmd: 'rss' }); }),
           announce: (stream, sequence) => child.send({ cmd: 'announce', stream, rendition: 'main', sequence }),
         });
@@ -67,6 +70,8 @@ async function main() {
   const prefix = `relaycast-bench-${randomBytes(4).toString('hex')}:`;
   const instances = await Promise.all(Array.from({ length: INSTANCES }, () => startInstance(prefix)));
   const urls = instances.map((i) => i.url);
+  // An announcement made before an instance is synced with Redis reaches only that instance.
+  while (!instances.every((i) => i.synced())) await new Promise((r) => setTimeout(r, 50));
   const stopAll = () => { for (const w of workers) w.child.kill(); for (const i of instances) i.child.kill(); };
 
   // 1. relay: the same offer/answer traffic, within one instance and across two.
@@ -116,6 +121,8 @@ async function main() {
     for (const r of results) if (r.firstError) console.log(`  first failure: ${r.firstError}`);
     const seconds = (Date.now() - started) / 1000;
     const after = await Promise.all(instances.map((i) => i.rss()));
+    // Each node's status: every peer in its replica, and its own share.
+    console.log(`big: node status per instance: ${instances.map((i) => i.statusText()).join(' | ')}`);
     const total = after.reduce((s, v) => s + v, 0);
     console.log(`big: joined ${bigJoined} (failed ${results.reduce((s, r) => s + r.failed, 0)}) in ${seconds.toFixed(1)} s; RSS before ${before.join(' / ')} MiB`);
     console.log(`RESULT redis peers: ${bigJoined} concurrent joined peers across ${INSTANCES} instances (each holding every peer in its replica), RSS per instance ${after.join(' / ')} MiB, total ${total} MiB (target < 1536 MiB in all)`);

@@ -4,7 +4,7 @@
 // The benches (bench/signaling-redis.ts) run the same instance with their own limits.
 //   fork('test/support/signaling-instance.ts', [JSON {redisUrl, keyPrefix, livenessTtl, signaling?}], { execArgv: ['--import', 'tsx'] })
 // Parent → child: {cmd: 'announce', sequence, stream?, rendition?, size?}, {cmd: 'rss'}. Child → parent:
-// {ready: port}, {receipt}, {audit}, {status}, {rss: MiB, peers}.
+// {ready: port}, {receipt}, {audit}, {status}, {rss: MiB, status}.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,13 +30,14 @@ async function main(): Promise<void> {
   (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
   const sig = helper.getNode('sig') as unknown as { status: (s: unknown) => void; receive: (msg: unknown) => void };
   const status = sig.status.bind(sig);
-  sig.status = (s: unknown) => { report({ status: s }); status(s); };
+  let lastStatus: unknown;
+  sig.status = (s: unknown) => { lastStatus = s; report({ status: s }); status(s); };
   helper.getNode('receipts').on('input', (msg: unknown) => report({ receipt: (msg as { payload: unknown }).payload }));
   helper.getNode('audit').on('input', (msg: unknown) => report({ audit: (msg as { payload: unknown }).payload }));
   process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number }) => {
     if (m.cmd === 'rss') {
       global.gc?.();
-      report({ rss: Math.round(process.memoryUsage().rss / 1024 / 1024) });
+      report({ rss: Math.round(process.memoryUsage().rss / 1024 / 1024), status: lastStatus });
       return;
     }
     if (m.cmd !== 'announce') return;
