@@ -111,11 +111,13 @@ async function main() {
     instances[0].announce('big', 1);
     await new Promise((r) => setTimeout(r, 500));
     const before = await Promise.all(instances.map((i) => i.rss()));
-    const needed = Math.ceil(BIG_PEERS / PER_WORKER);
-    while (workers.length < needed) workers.push(forkWorker());
+    // An equal share per instance (each must stay under its own open-file limit), in workers of at most PER_WORKER.
+    const share = Math.ceil(BIG_PEERS / INSTANCES);
+    const perInstance = Math.ceil(share / PER_WORKER);
+    while (workers.length < perInstance * INSTANCES) workers.push(forkWorker());
     const started = Date.now();
-    const results = await Promise.all(workers.slice(0, needed).map((w, n) => w.request<{ joined: number; failed: number; firstError?: string }>({
-      op: 'connect', url: urls[n % urls.length], count: Math.min(PER_WORKER, BIG_PEERS - n * PER_WORKER), sources: SOURCES, stream: 'big', rendition: 'main',
+    const results = await Promise.all(workers.slice(0, perInstance * INSTANCES).map((w, n) => w.request<{ joined: number; failed: number; firstError?: string }>({
+      op: 'connect', url: urls[n % INSTANCES], count: Math.round(share / perInstance), sources: SOURCES, stream: 'big', rendition: 'main',
     })));
     const bigJoined = results.reduce((s, r) => s + r.joined, 0);
     for (const r of results) if (r.firstError) console.log(`  first failure: ${r.firstError}`);

@@ -70,6 +70,8 @@ function clientOptions(settings: RedisSettings, name: string): RedisOptions {
     maxRetriesPerRequest: 1,
     connectTimeout: 5_000,
     lazyConnect: true,
+    // Relays published in one event-loop tick go out as one write (one syscall, one Redis read).
+    enableAutoPipelining: true,
   };
   if (settings.username) options.username = settings.username;
   else if (parsed.username) options.username = decodeURIComponent(parsed.username);

@@ -8,7 +8,9 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { RedisPair, redisSettings, type RedisSettings } from '../../lib/signaling/redis-connection';
+import { configNumber } from '../../lib/config-number';
 import { DEFAULT_LIVENESS_TTL_MS } from '../../lib/signaling/redis-registry';
+import { REDIS_NUMBERS } from './number-fields';
 import type { RedisConfigNode } from './redis-api';
 
 interface RedisDef extends NodeDef {
@@ -24,16 +26,6 @@ interface RedisCredentials {
   password?: string;
 }
 
-/** The liveness TTL in seconds: 1 s (tests) to 10 min. */
-function livenessTtlMs(value: string | number | undefined): number {
-  if (value === undefined || value === '') return DEFAULT_LIVENESS_TTL_MS;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 600) {
-    throw new RelaycastError('E_REDIS_CONFIG', `the liveness TTL must be 1 to 600 seconds, not '${String(value)}'`);
-  }
-  return Math.round(seconds * 1000);
-}
-
 export = function (RED: NodeAPI) {
   function RedisNode(this: RedisConfigNode, config: RedisDef) {
     RED.nodes.createNode(this, config);
@@ -44,8 +36,9 @@ export = function (RED: NodeAPI) {
     let ttlMs = DEFAULT_LIVENESS_TTL_MS;
     let pair: RedisPair | undefined;
     try {
+      // Both or neither: a bad TTL makes the whole configuration unusable.
+      ttlMs = Math.round(configNumber(config.livenessTtl, { ...REDIS_NUMBERS.livenessTtl, code: 'E_REDIS_CONFIG' }) * 1000);
       settings = redisSettings(config, (node.credentials ?? {}) as RedisCredentials);
-      ttlMs = livenessTtlMs(config.livenessTtl);
     } catch (err) {
       settingsError = toRelaycastError(err, 'E_REDIS_CONFIG');
     }

@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number }) => {
     if (m.cmd === 'rss') {
       global.gc?.();
-      report({ rss: Math.round(process.memoryUsage().rss / 1024 / 1024), status: lastStatus });
+      let rss = -1;
+      try { rss = Math.round(process.memoryUsage.rss() / 1024 / 1024); } catch { /* out of file descriptors: say -1 */ }
+      report({ rss, status: lastStatus });
       return;
     }
     if (m.cmd !== 'announce') return;
