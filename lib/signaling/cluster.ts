@@ -9,11 +9,17 @@ import type { PlaylistVersion } from './playlists';
 import type { SegmentAnnouncement, SignalErrorCode } from './protocol';
 import type { PeerRecord, SwarmInfo, SwarmRegistry } from './registry';
 
-/** A relay frame as the receiving instance delivers it (already validated and `from`-stamped). */
-export type RelayedFrame =
-  | { type: 'offer'; from: string; offerId: string; sdp: string }
-  | { type: 'answer'; from: string; offerId: string; sdp: string }
-  | { type: 'ice'; from: string; offerId: string; candidate: unknown };
+/**
+ * A relay frame for a peer of another instance: already validated and `from`-stamped, and
+ * serialized once (`text`, what the addressee receives); the fields are what the receiving
+ * instance checks before delivering it.
+ */
+export interface RelayedFrame {
+  type: 'offer' | 'answer' | 'ice';
+  from: string;
+  offerId: string;
+  text: string;
+}
 
 /** What one instance tells another (kind relay/error/served) or all (segment/playlist). */
 export type ClusterMessage =

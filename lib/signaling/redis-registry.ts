@@ -181,7 +181,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
 
   sendTo(instance: string, message: ClusterMessage): boolean {
     if (!this.synced) return false;
-    this.pair.publisher.publish(`${this.keys.ns}inst:${instance}`, JSON.stringify(message)).catch(() => { /* the pair reports the outage */ });
+    this.pair.publisher.publish(`${this.keys.ns}inst:${instance}`, encodeDirect(message)).catch(() => { /* the pair reports the outage */ });
     return true;
   }
 
@@ -295,7 +295,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
   }
 
   private direct(text: string): void {
-    const message = parse<ClusterMessage>(text);
+    const message = decodeDirect(text);
     if (message && !this.closed) this.deliver(message);
   }
 
@@ -453,6 +453,32 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       this.scripts.leave(this.keys.swarms, this.keys.peers(swarm), swarm, this.keys.events, '', ...ids).catch(() => { /* the next resync reconciles */ });
     }
   }
+}
+
+/**
+ * Relays — the bulk of what crosses instances — travel as tab-separated fields followed by the
+ * frame text the addressee gets, so the receiving instance neither parses nor re-serializes it (ids
+ * and offer ids cannot contain a tab: protocol BOUNDS). Everything else is JSON.
+ */
+function encodeDirect(message: ClusterMessage): string {
+  if (message.kind !== 'relay') return JSON.stringify(message);
+  const { frame } = message;
+  return `R\t${message.to}\t${message.swarmKey}\t${frame.type}\t${frame.from}\t${frame.offerId}\t${frame.text}`;
+}
+
+function decodeDirect(text: string): ClusterMessage | undefined {
+  if (!text.startsWith('R\t')) return parse<ClusterMessage>(text);
+  const fields: string[] = [];
+  let at = 2;
+  for (let n = 0; n < 5; n++) {
+    const tab = text.indexOf('\t', at);
+    if (tab < 0) return undefined;
+    fields.push(text.slice(at, tab));
+    at = tab + 1;
+  }
+  const [to, swarmKey, type, from, offerId] = fields;
+  if (type !== 'offer' && type !== 'answer' && type !== 'ice') return undefined;
+  return { kind: 'relay', to, swarmKey, frame: { type, from, offerId, text: text.slice(at) } };
 }
 
 function parse<T>(text: string): T | undefined {
