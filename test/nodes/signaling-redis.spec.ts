@@ -85,8 +85,11 @@ class Peer {
   close(): void { this.client.close(); }
 }
 
+/** Polls a peer's list every 200 ms: well inside the per-connection message rate (20/s). */
+const LIST_POLL_MS = 200;
+
 async function sees(peer: Peer, others: Peer[]): Promise<void> {
-  await until(async () => { const listed = await peer.peers(); return others.every((o) => listed.includes(o.id)); }, `${peer.id} listing ${others.map((o) => o.id).join(', ')}`);
+  await until(async () => { const listed = await peer.peers(); return others.every((o) => listed.includes(o.id)); }, `${peer.id} listing ${others.map((o) => o.id).join(', ')}`, 30_000, LIST_POLL_MS);
 }
 
 /** An offer, answer and one ICE candidate each way between two peers (on any instances). */
@@ -157,7 +160,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       await until(() => probe.frames.length > 0, 'an answer to the probe join');
       probe.close();
       return probe.frames[0].type === 'welcome';
-    }, 'the swarm announced on C');
+    }, 'the swarm announced on C', 20_000, LIST_POLL_MS);
     await pb.join();
     await pc.join();
 
@@ -192,7 +195,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     c.child.kill('SIGKILL');
     await c.exited;
     const killedAt = Date.now();
-    await until(async () => !(await pa.peers()).includes(pc.id) && !(await pb.peers()).includes(pc.id), 'C\'s peer gone from A and B', 10 * TTL_SECONDS * 1000);
+    await until(async () => !(await pa.peers()).includes(pc.id) && !(await pb.peers()).includes(pc.id), 'C\'s peer gone from A and B', 10 * TTL_SECONDS * 1000, LIST_POLL_MS);
     console.log(`      C's peer vanished from A and B ${Date.now() - killedAt} ms after the SIGKILL (TTL ${TTL_SECONDS * 1000} ms)`);
     a.announce(3);
     await pa.frame((f) => f.type === 'segment' && f.sequence === 3, 'segment 3');
@@ -224,7 +227,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
         await until(() => probe.frames.length > 0, 'an answer to the probe join');
         probe.close();
         return probe.frames[0].type === 'welcome';
-      }, 'the swarm announced on B');
+      }, 'the swarm announced on B', 20_000, LIST_POLL_MS);
       await pb.join();
       await sees(pb, [pa]);
 
