@@ -24,10 +24,10 @@ const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
 const INSTANCE = path.resolve(__dirname, '../test/support/signaling-instance.ts');
 const LIMITS = {
   ratePerSecond: 1_000_000, burst: 1_000_000, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000,
-  upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 1_000_000, maxSwarms: 10,
+  upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 1_000_000, maxSwarms: 10, statsInterval: 1,
 };
 
-interface Instance { child: ChildProcess; url: string; synced: () => boolean; statusText: () => string; rss: () => Promise<number>; announce: (stream: string, sequence: number) => void }
+interface Instance { child: ChildProcess; url: string; synced: () => boolean; replicaPeers: () => number | undefined; rss: () => Promise<number>; announce: (stream: string, sequence: number) => void }
 
 function startInstance(keyPrefix: string): Promise<Instance> {
   const child = fork(INSTANCE, [JSON.stringify({ redisUrl: 'redis://127.0.0.1:6379', keyPrefix, livenessTtl: 15, signaling: LIMITS })], {
@@ -36,14 +36,17 @@ function startInstance(keyPrefix: string): Promise<Instance> {
   raiseFileLimit(child.pid!);
   const waiting: Array<(mib: number) => void> = [];
   let fill = '';
-  let text = '';
+  let replica: number | undefined;
   return new Promise((resolve, reject) => {
-    child.on('message', (m: { ready?: number; rss?: number; status?: { fill?: string } }) => {
-      if (m.rss !== undefined) waiting.shift()?.(m.rss);
-      if (m.status) { fill = m.status.fill ?? ''; text = (m.status as { text?: string }).text ?? ''; }
+    child.on('message', (m: { ready?: number; rss?: number; status?: { fill?: string }; stats?: { peers?: number } }) => {
+      if (m.rss !== undefined) {
+        replica = m.stats?.peers;
+        waiting.shift()?.(m.rss);
+      }
+      if (m.status) fill = m.status.fill ?? '';
       if (m.ready) {
         resolve({
-          child, url: `ws://127.0.0.1:${m.ready}/signal`, synced: () => fill === 'green', statusText: () => text,
+          child, url: `ws://127.0.0.1:${m.ready}/signal`, synced: () => fill === 'green', replicaPeers: () => replica,
           rss: () => new Promise((r) => { waiting.push(r); child.send({ cmd: 'rss' }); }),
           announce: (stream, sequence) => child.send({ cmd: 'announce', stream, rendition: 'main', sequence }),
         });
@@ -122,9 +125,9 @@ async function main() {
     const bigJoined = results.reduce((s, r) => s + r.joined, 0);
     for (const r of results) if (r.firstError) console.log(`  first failure: ${r.firstError}`);
     const seconds = (Date.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 2500)); // a stats msg (every second) after the last join
     const after = await Promise.all(instances.map((i) => i.rss()));
-    // Each node's status: every peer in its replica, and its own share.
-    console.log(`big: node status per instance: ${instances.map((i) => i.statusText()).join(' | ')}`);
+    console.log(`big: peers in each instance's replica (its stats msg): ${instances.map((i) => i.replicaPeers()).join(' / ')}`);
     const total = after.reduce((s, v) => s + v, 0);
     console.log(`big: joined ${bigJoined} (failed ${results.reduce((s, r) => s + r.failed, 0)}) in ${seconds.toFixed(1)} s; RSS before ${before.join(' / ')} MiB`);
     console.log(`RESULT redis peers: ${bigJoined} concurrent joined peers across ${INSTANCES} instances (each holding every peer in its replica), RSS per instance ${after.join(' / ')} MiB, total ${total} MiB (target < 1536 MiB in all)`);

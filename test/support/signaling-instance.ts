@@ -4,7 +4,7 @@
 // The benches (bench/signaling-redis.ts) run the same instance with their own limits.
 //   fork('test/support/signaling-instance.ts', [JSON {redisUrl, keyPrefix, livenessTtl, signaling?}], { execArgv: ['--import', 'tsx'] })
 // Parent → child: {cmd: 'announce', sequence, stream?, rendition?, size?}, {cmd: 'rss'}. Child → parent:
-// {ready: port}, {receipt}, {audit}, {status}, {rss: MiB, status}.
+// {ready: port}, {receipt}, {audit}, {status}, {rss: MiB, status, stats}.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   const flow = [
     { id: 'f1', type: 'tab' },
     { id: 'redis', type: 'relaycast-redis', url: options.redisUrl, keyPrefix: options.keyPrefix, livenessTtl: options.livenessTtl },
-    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', redis: 'redis', statsInterval: 0, viewerPath: '', ...options.signaling, wires: [[], ['receipts'], ['audit']] },
+    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', redis: 'redis', statsInterval: 0, viewerPath: '', ...options.signaling, wires: [['events'], ['receipts'], ['audit']] },
+    { id: 'events', z: 'f1', type: 'helper' },
     { id: 'receipts', z: 'f1', type: 'helper' },
     { id: 'audit', z: 'f1', type: 'helper' },
   ];
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   const status = sig.status.bind(sig);
   let lastStatus: unknown;
   sig.status = (s: unknown) => { lastStatus = s; report({ status: s }); status(s); };
+  // With statsInterval set (the benches), the last stats msg: peers in this instance's replica.
+  let lastStats: unknown;
+  helper.getNode('events').on('input', (msg: unknown) => { if ((msg as { topic?: string }).topic === 'stats') lastStats = (msg as { payload: unknown }).payload; });
   helper.getNode('receipts').on('input', (msg: unknown) => report({ receipt: (msg as { payload: unknown }).payload }));
   helper.getNode('audit').on('input', (msg: unknown) => report({ audit: (msg as { payload: unknown }).payload }));
   process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number }) => {
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
       global.gc?.();
       let rss = -1;
       try { rss = Math.round(process.memoryUsage.rss() / 1024 / 1024); } catch { /* out of file descriptors: say -1 */ }
-      report({ rss, status: lastStatus });
+      report({ rss, status: lastStatus, stats: lastStats });
       return;
     }
     if (m.cmd !== 'announce') return;
