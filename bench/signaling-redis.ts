@@ -10,6 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { deleteKeys } from '../test/support/redis-keys';
 import { deadline, forkWorker, raiseFileLimit, type WorkerHandle } from './signaling/server';
 
 const PAIRS = Number(process.env.PAIRS ?? 100);
@@ -133,6 +134,7 @@ async function main() {
     console.log(`RESULT redis peers: ${bigJoined} concurrent joined peers across ${INSTANCES} instances (each holding every peer in its replica), RSS per instance ${after.join(' / ')} MiB, total ${total} MiB (target < 1536 MiB in all)`);
   }
   stopAll();
+  await deleteKeys(prefix);
   process.exit(0);
 }
 
