@@ -3,7 +3,8 @@
 //   connect  — open `count` connections (spread over source addresses 127.0.0.x so that the
 //              ephemeral port range is not the limit) and join each; replies with how many joined.
 //   relay    — `pairs` pairs of peers; each offerer keeps `window` offers in flight, each answerer
-//              answers every offer; counts relayed frames received over `seconds`.
+//              answers every offer; counts relayed frames received over `seconds`. With
+//              `answerUrl`, the answerers connect there (another instance sharing the swarm).
 //   probe    — `count` fresh joins, `concurrency` at a time; replies with join→welcome latencies.
 //   close    — closes everything.
 import WebSocket from 'ws';
@@ -54,7 +55,7 @@ async function connect(req: Req): Promise<{ joined: number; failed: number; firs
 }
 
 async function relay(req: Req): Promise<{ received: number; seconds: number }> {
-  const { url, pairs, window, seconds, sdpBytes, bare } = req as unknown as { url: string; pairs: number; window: number; seconds: number; sdpBytes: number; bare: boolean };
+  const { url, pairs, window, seconds, sdpBytes, bare, answerUrl } = req as unknown as { url: string; pairs: number; window: number; seconds: number; sdpBytes: number; bare: boolean; answerUrl?: string };
   const sdp = 'v=0 ' + 'a'.repeat(sdpBytes);
   let received = 0; let counting = false; let stopped = false;
   const peers: Array<{ ws: WebSocket; id: string }> = [];
@@ -67,12 +68,14 @@ async function relay(req: Req): Promise<{ received: number; seconds: number }> {
       const greeted = new Promise<string>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)).peer)));
       id = await greeted;
     } else {
-      ws = await open(url);
+      ws = await open(i % 2 === 1 && answerUrl ? answerUrl : url);
       id = await joinOn(ws, 'relay', 'main');
     }
     sockets.push(ws);
     peers.push({ ws, id });
   }
+  // A peer joined on another instance reaches this one's replica through Redis a moment later.
+  if (answerUrl) await new Promise((r) => setTimeout(r, 1000));
   for (let p = 0; p < pairs; p++) {
     const offerer = peers[2 * p]; const answerer = peers[2 * p + 1];
     let n = 0;

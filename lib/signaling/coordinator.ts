@@ -10,6 +10,7 @@
  * swarm-feed.ts (announcements, playlists).
  */
 import { AnnouncementStore } from './announcements';
+import { isShared, type ClusterMessage } from './cluster';
 import { AudienceStats, type SwarmAudience } from './audience-stats';
 import { Connections, SWEEP_MS, type Admission } from './connections';
 import { FetcherRotation } from './fetchers';
@@ -87,6 +88,7 @@ export class SignalingCoordinator {
     const now = this.now = options.now ?? Date.now;
     const audit = this.audit = (event: AuditEvent) => options.onAudit?.(event);
     const registry = this.registry = options.registry ?? new InMemorySwarmRegistry(limits);
+    const cluster = isShared(registry) ? registry : undefined;
     const tagger = new NetworkTagger(options.networkTagKey, { v4: limits.networkPrefixV4, v6: limits.networkPrefixV6 });
     const connections = this.connections = new Connections(limits, tagger, now, audit);
     const ctx: SignalingContext = {
@@ -95,6 +97,7 @@ export class SignalingCoordinator {
       send: (session, frame) => connections.send(session, frame),
       error: (session, code, message) => connections.error(session, code, message),
       violation: (session, code, message, flood) => connections.violations.violation(session, code, message, flood),
+      cluster,
     };
     // Announcements come from the operator's flow, not from clients; the bounds only guard against a
     // flow that cycles through stream names forever.
@@ -116,6 +119,22 @@ export class SignalingCoordinator {
       heartbeat: (session, at) => this.relay.expire(session, at),
     };
     this.lastStats = { at: now(), messages: 0 };
+    cluster?.attach({ deliver: (message) => this.fromInstance(message), mark: () => announcements.mark() });
+  }
+
+  /** What another instance sent this one (several instances share a registry: cluster.ts). */
+  private fromInstance(message: ClusterMessage): void {
+    switch (message.kind) {
+      case 'relay': return this.relay.fromInstance(message);
+      case 'error': {
+        const session = this.membership.byPeer.get(message.to);
+        if (session) this.connections.error(session, message.code, message.message);
+        return;
+      }
+      case 'served': return this.receipts.servedFromInstance(message);
+      case 'segment': this.feed.announce(message.segment, message.fetchers); return;
+      case 'playlist': this.feed.pushPlaylist(message.version, true); return;
+    }
   }
 
   admit(ip: string, origin: string | undefined): Admission { return this.connections.admit(ip, origin); }

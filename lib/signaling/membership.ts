@@ -101,11 +101,8 @@ export class Membership {
 
   private admit(session: Session, msg: JoinMessage, key: string, supporter: string | undefined): void {
     const { registry, announcements } = this.parts;
-    const limits = this.ctx.limits;
-    if (!registry.ensureSwarm({ key, stream: msg.stream, rendition: msg.rendition })) {
-      this.ctx.error(session, 'E_SIGNAL_TOO_MANY_SWARMS', `the server is coordinating its maximum of ${limits.maxSwarms} swarms`);
-      return;
-    }
+    const info = { key, stream: msg.stream, rendition: msg.rendition };
+    if (!registry.ensureSwarm(info)) return this.tooManySwarms(session);
     let id = newPeerId();
     while (this.byPeer.has(id)) id = newPeerId();
     const peer: PeerRecord = {
@@ -114,10 +111,44 @@ export class Membership {
     };
     if (supporter !== undefined) peer.supporter = supporter;
     if (msg.upload === false) peer.uploads = false;
-    if (!registry.addPeer(peer)) {
-      this.ctx.error(session, 'E_SIGNAL_SWARM_FULL', `this swarm has its maximum of ${limits.maxPeersPerSwarm} peers`);
-      return;
-    }
+    const cluster = this.ctx.cluster;
+    if (!cluster) return this.enter(session, msg, peer);
+    // Several instances: the place is reserved in Redis first (atomic with the limits), then taken here.
+    session.joining = true;
+    cluster.reserve(info, peer).then(
+      (outcome) => {
+        session.joining = false;
+        if (session.closed) return cluster.release(peer);
+        if (outcome === 'too-many-swarms') return this.tooManySwarms(session);
+        if (outcome === 'swarm-full') return this.swarmFull(session);
+        if (!registry.ensureSwarm(info)) {
+          cluster.release(peer);
+          return this.tooManySwarms(session);
+        }
+        this.enter(session, msg, peer);
+      },
+      () => {
+        session.joining = false;
+        if (!session.closed) this.ctx.error(session, 'E_SIGNAL_SWARM_FULL', 'the join could not be recorded; retry');
+      },
+    );
+  }
+
+  private tooManySwarms(session: Session): void {
+    this.ctx.error(session, 'E_SIGNAL_TOO_MANY_SWARMS', `the server is coordinating its maximum of ${this.ctx.limits.maxSwarms} swarms`);
+  }
+
+  private swarmFull(session: Session): void {
+    this.ctx.error(session, 'E_SIGNAL_SWARM_FULL', `this swarm has its maximum of ${this.ctx.limits.maxPeersPerSwarm} peers`);
+  }
+
+  /** Takes the peer's place in the registry and welcomes it. */
+  private enter(session: Session, msg: JoinMessage, peer: PeerRecord): void {
+    const { registry, announcements } = this.parts;
+    const limits = this.ctx.limits;
+    const id = peer.id;
+    const key = peer.swarmKey;
+    if (!registry.addPeer(peer)) return this.swarmFull(session);
     session.peer = peer;
     session.stream = msg.stream;
     session.rendition = msg.rendition;
@@ -125,7 +156,7 @@ export class Membership {
     const welcome: WelcomeMessage = {
       type: 'welcome', v: PROTOCOL_VERSION, peer: id, stream: msg.stream, rendition: msg.rendition, role: msg.role,
       peers: this.parts.neighbourhood.introduce(session, peer, new Set()),
-      iceServers: this.iceServersFor(id, msg, supporter),
+      iceServers: this.iceServersFor(id, msg, peer.supporter),
       segments: announcements.latest(key, limits.segmentsInWelcome).map(withoutStream),
       playlists: this.parts.playlists.forJoin(msg.stream, msg.rendition),
       heartbeatMs: limits.heartbeatMs,

@@ -4,11 +4,11 @@
  * receipts.ts). A receipt without its claim waits, bounded in number and time; rejections are audited
  * and, past a few per connection, count as violations (probing is not free).
  */
-import type { AnnouncementStore } from './announcements';
+import type { AnnouncementStore, StoredAnnouncement } from './announcements';
 import type { NetworkTagger } from './network-tags';
 import type { ReceiptMessage, ReceiptPayload, ServedMessage, SignalErrorCode } from './protocol';
 import { ReceiptBudget } from './receipt-budget';
-import { receiptPayload, ReceiptValidator } from './receipts';
+import { receiptPayload, ReceiptValidator, type DeliveryEnd } from './receipts';
 import type { PeerRecord } from './registry';
 import type { Session, SignalingContext } from './session';
 import type { SourceBudgets } from './source-budgets';
@@ -45,15 +45,14 @@ export class ReceiptDesk {
   }
 
   receipt(session: Session, peer: PeerRecord, msg: ReceiptMessage): void {
-    const uploaderSession = this.ctx.sessionOf(msg.from);
-    const uploader = uploaderSession?.peer?.swarmKey === peer.swarmKey ? uploaderSession.peer : undefined;
-    const check = this.validator.check(peer, uploader, session.negotiated?.has(msg.from) === true, msg);
+    const uploader = this.uploaderOf(peer, msg.from);
+    const check = this.validator.check(peer, uploader?.peer, session.negotiated?.has(msg.from) === true, msg);
     if (!check.ok) return this.reject(session, peer, msg, check.code, check.message);
     if (!this.validator.firstFromSource(peer.swarmKey, msg.sequence, session.source)) {
       return this.reject(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
     }
-    const claim = uploaderSession!.served?.get(`${msg.sequence}\n${peer.id}`);
-    if (claim !== undefined) return this.credit(session, peer, uploaderSession!, msg, claim);
+    const claim = uploader!.claim(msg.sequence, session);
+    if (claim !== undefined) return this.credit(session, peer, claim.end, msg, claim.bytes);
     const held = session.heldReceipts ?? (session.heldReceipts = new Map());
     if (held.size >= this.ctx.limits.maxHeldReceipts) {
       return this.reject(session, peer, msg, 'E_RECEIPT_UNCONFIRMED', `more than ${this.ctx.limits.maxHeldReceipts} receipts are waiting for their uploader's served claim`);
@@ -69,11 +68,31 @@ export class ReceiptDesk {
     claims.set(key, msg.bytes);
     if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
     const downloader = this.ctx.sessionOf(msg.to);
-    const heldKey = `${peer.id}\n${msg.sequence}`;
-    const held = downloader?.heldReceipts?.get(heldKey);
-    if (!downloader?.peer || !held || downloader.peer.swarmKey !== peer.swarmKey) return;
-    downloader.heldReceipts!.delete(heldKey);
-    this.credit(downloader, downloader.peer, session, held.receipt, msg.bytes);
+    if (!downloader) {
+      // The downloader's instance validates its receipts: the claim goes there.
+      const owner = this.ctx.cluster?.remoteOwner(msg.to);
+      if (owner !== undefined && this.ctx.cluster!.getPeer(peer.swarmKey, msg.to)) {
+        this.ctx.cluster!.sendTo(owner, {
+          kind: 'served', to: msg.to, swarmKey: peer.swarmKey, from: peer.id, sequence: msg.sequence, bytes: msg.bytes,
+          source: session.source, network: session.network,
+        });
+      }
+      return;
+    }
+    this.claimArrived(downloader, peer.swarmKey, peer.id, msg.sequence, msg.bytes, { peer, source: session.source, network: session.network });
+  }
+
+  /** A served claim relayed from the uploader's instance, for a downloader of this one. */
+  servedFromInstance(message: { to: string; swarmKey: string; from: string; sequence: number; bytes: number; source: string; network: string }): void {
+    const downloader = this.ctx.sessionOf(message.to);
+    const uploader = this.ctx.cluster?.getPeer(message.swarmKey, message.from);
+    if (!downloader?.peer || downloader.peer.swarmKey !== message.swarmKey || !uploader) return;
+    const claims = downloader.remoteClaims ?? (downloader.remoteClaims = new Map());
+    const key = `${message.from}\n${message.sequence}`;
+    claims.delete(key);
+    claims.set(key, { bytes: message.bytes, source: message.source, network: message.network });
+    if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
+    this.claimArrived(downloader, message.swarmKey, message.from, message.sequence, message.bytes, { peer: uploader, source: message.source, network: message.network });
   }
 
   /** Refuses receipts whose uploader never sent its served claim in time (each sweep). */
@@ -91,6 +110,7 @@ export class ReceiptDesk {
   /** The session left its swarm: its claims and waiting receipts go (nobody awaits an ack any more). */
   forget(session: Session): void {
     session.served = undefined;
+    session.remoteClaims = undefined;
     session.heldReceipts = undefined;
   }
 
@@ -108,17 +128,70 @@ export class ReceiptDesk {
     return this.validator.trackedSwarms();
   }
 
-  /** Both claims are in: credits the smaller one, within the downloader source's budget. */
-  private credit(session: Session, peer: PeerRecord, uploaderSession: Session, msg: ReceiptMessage, claim: number): void {
+  /** Credits a receipt that was waiting for this claim, if one was. */
+  private claimArrived(downloader: Session, swarmKey: string, uploaderId: string, sequence: number, bytes: number, uploader: DeliveryEnd): void {
+    const heldKey = `${uploaderId}\n${sequence}`;
+    const held = downloader.heldReceipts?.get(heldKey);
+    if (!downloader.peer || !held || downloader.peer.swarmKey !== swarmKey) return;
+    downloader.heldReceipts!.delete(heldKey);
+    this.credit(downloader, downloader.peer, uploader, held.receipt, bytes);
+  }
+
+  /**
+   * The uploader of a receipt, if it is a member of the downloader's swarm: a peer of this instance
+   * (its claims are on its session) or of another one (its claims were relayed to the downloader).
+   */
+  private uploaderOf(downloader: PeerRecord, uploaderId: string): { peer: PeerRecord; claim: (sequence: number, session: Session) => { bytes: number; end: DeliveryEnd } | undefined } | undefined {
+    const local = this.ctx.sessionOf(uploaderId);
+    if (local) {
+      const peer = local.peer?.swarmKey === downloader.swarmKey ? local.peer : undefined;
+      if (!peer) return undefined;
+      return {
+        peer,
+        claim: (sequence) => {
+          const bytes = local.served?.get(`${sequence}\n${downloader.id}`);
+          return bytes === undefined ? undefined : { bytes, end: { peer, source: local.source, network: local.network } };
+        },
+      };
+    }
+    const peer = this.ctx.cluster?.remoteOwner(uploaderId) === undefined ? undefined : this.ctx.cluster!.getPeer(downloader.swarmKey, uploaderId);
+    if (!peer) return undefined;
+    return {
+      peer,
+      claim: (sequence, session) => {
+        const claim = session.remoteClaims?.get(`${uploaderId}\n${sequence}`);
+        return claim === undefined ? undefined : { bytes: claim.bytes, end: { peer, source: claim.source, network: claim.network } };
+      },
+    };
+  }
+
+  /**
+   * Both claims are in: credits the smaller one, within the downloader source's budget. With a
+   * shared registry the dedupe and budget are cluster-wide (one source may reach several instances).
+   */
+  private credit(session: Session, peer: PeerRecord, uploader: DeliveryEnd, msg: ReceiptMessage, claim: number): void {
     const segment = this.announcements.find(peer.swarmKey, msg.sequence);
     if (!segment) return this.reject(session, peer, msg, 'E_RECEIPT_UNKNOWN_SEGMENT', `segment ${msg.sequence} left the receipt window`);
-    const credited = this.budget.take(session.source, Math.min(msg.bytes, claim), this.ctx.now());
+    const wanted = Math.min(msg.bytes, claim);
+    const limits = this.ctx.limits;
+    const cluster = this.ctx.cluster;
+    if (!cluster) return this.grant(session, peer, uploader, msg, segment, claim, this.budget.take(session.source, wanted, this.ctx.now()));
+    const now = this.ctx.now();
+    cluster.claimReceipt({ swarmKey: peer.swarmKey, sequence: msg.sequence, sha256: segment.sha256, source: session.source, bytes: wanted, now }, limits.receiptBytesPerPeriod, limits.receiptPeriodMs)
+      .then((granted) => {
+        if (granted === 'duplicate') return this.reject(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
+        if (granted === 'unavailable') return this.reject(session, peer, msg, 'E_RECEIPT_UNCONFIRMED', 'the shared receipt ledger (Redis) cannot be reached; receipts are refused until it is back');
+        this.grant(session, peer, uploader, msg, segment, claim, granted);
+      })
+      .catch((err: unknown) => this.ctx.audit({ kind: 'receipt', code: 'E_RECEIPT_UNCONFIRMED', message: `receipt crediting failed: ${err instanceof Error ? err.message : String(err)}`, peer: peer.id }));
+  }
+
+  private grant(session: Session, peer: PeerRecord, uploader: DeliveryEnd, msg: ReceiptMessage, segment: StoredAnnouncement, claim: number, credited: number): void {
     if (credited === 0) {
       return this.reject(session, peer, msg, 'E_RECEIPT_OVER_BUDGET', `this address was credited its ${this.ctx.limits.receiptBytesPerPeriod} bytes for the period`);
     }
     const receipt = receiptPayload(
-      segment, msg, claim, credited,
-      { peer: uploaderSession.peer!, source: uploaderSession.source, network: uploaderSession.network },
+      segment, msg, claim, credited, uploader,
       { peer, source: session.source, network: session.network, sourceTag: this.tagger.tag(`src:${session.source}`) },
       new Date(this.ctx.now()),
     );

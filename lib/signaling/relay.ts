@@ -3,7 +3,8 @@
  * The policy of what may pass (relay-policy.ts) is applied here; a pair whose offer was answered is
  * recorded as negotiated, which is what makes receipts between the two creditable.
  */
-import type { AnswerMessage, IceMessage, OfferMessage } from './protocol';
+import type { RelayedFrame } from './cluster';
+import type { AnswerMessage, IceMessage, OfferMessage, SignalErrorCode } from './protocol';
 import { newBucket, takeToken } from './rate-limiter';
 import type { PeerRecord } from './registry';
 import { ICE_PER_EXCHANGE, IceAllowance, PendingOffers } from './relay-policy';
@@ -23,33 +24,26 @@ export class Relay {
   offer(session: Session, peer: PeerRecord, msg: OfferMessage): void {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
-    const limits = this.ctx.limits;
-    const expires = this.ctx.now() + limits.offerTtlMs;
-    const now = this.ctx.now();
-    const intakeConfig = { ratePerSecond: limits.offersPerSecondToPeer, burst: limits.offerBurstToPeer };
-    const intake = target.offerIntake ?? (target.offerIntake = newBucket(intakeConfig, now));
-    const pending = target.pendingOffers ?? (target.pendingOffers = new PendingOffers(limits.maxPendingOffersPerPair, limits.maxPendingOffers));
-    // Renegotiation with a peer it already connected to is not a stranger's offer: not counted.
-    if (!target.negotiated?.has(peer.id) && !takeToken(intake, intakeConfig, now)) {
-      this.ctx.error(session, 'E_SIGNAL_BUSY', 'that peer is receiving offers faster than it may; try another peer or later');
-      return;
-    }
-    if (pending.add(peer.id, msg.offerId, expires) === 'busy') {
-      this.ctx.error(session, 'E_SIGNAL_BUSY', 'that peer has too many offers pending (from you, or in all); try another peer or later');
-      return;
+    const expires = this.ctx.now() + this.ctx.limits.offerTtlMs;
+    const frame = relayed('offer', peer.id, msg.offerId, { sdp: msg.sdp });
+    if ('instance' in target) {
+      // The receiver's instance holds its intake and pending offers: it checks them, and answers a refusal.
+      if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame)) return;
+    } else {
+      if (!this.acceptOffer(target.session, peer.id, msg.offerId, (code, message) => this.ctx.error(session, code, message))) return;
+      this.forward(target.session, frame);
     }
     const sentTo = session.offersSentTo ?? (session.offersSentTo = new Set());
     sentTo.add(msg.to);
     if (sentTo.size > MAX_OFFER_TARGETS) sentTo.delete(sentTo.values().next().value as string);
     this.allowIce(session, msg.to, expires);
-    this.allowIce(target, peer.id, expires);
-    this.forward(target, { type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
   }
 
   answer(session: Session, peer: PeerRecord, msg: AnswerMessage): void {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
     const now = this.ctx.now();
+    // The offer was relayed in through this instance, whichever instance its sender is on.
     const found = session.pendingOffers?.take(msg.to, msg.offerId, now) ?? 'none';
     if (found === 'expired') {
       this.ctx.error(session, 'E_SIGNAL_OFFER_EXPIRED', 'that offer expired or was replaced by a newer one from the same peer');
@@ -59,12 +53,14 @@ export class Relay {
       this.ctx.violation(session, 'E_SIGNAL_NO_OFFER', 'no pending offer from that peer with that offerId (answers are relayed only for relayed offers)');
       return;
     }
-    const until = now + this.ctx.limits.offerTtlMs;
-    this.allowIce(session, msg.to, until);
-    this.allowIce(target, peer.id, until);
-    markNegotiated(session, msg.to);
-    markNegotiated(target, peer.id);
-    this.forward(target, { type: 'answer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
+    const frame = relayed('answer', peer.id, msg.offerId, { sdp: msg.sdp });
+    if ('instance' in target) {
+      if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame)) return;
+    } else {
+      this.answered(target.session, peer.id, now);
+      this.forward(target.session, frame);
+    }
+    this.answered(session, msg.to, now);
   }
 
   ice(session: Session, peer: PeerRecord, msg: IceMessage): void {
@@ -83,7 +79,27 @@ export class Relay {
       this.ctx.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${ICE_PER_EXCHANGE} ICE candidates for one offer or answer`, true);
       return;
     }
-    this.forward(target, { type: 'ice', from: peer.id, offerId: msg.offerId, candidate: msg.candidate });
+    const frame = relayed('ice', peer.id, msg.offerId, { candidate: msg.candidate });
+    if ('instance' in target) this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame);
+    else this.forward(target.session, frame);
+  }
+
+  /**
+   * A frame relayed by another instance for one of this instance's peers: validated and stamped
+   * there; here only what this instance holds is checked (the receiver's offer intake and pending
+   * offers), and a refusal goes back to the sender through its instance.
+   */
+  fromInstance(message: { to: string; swarmKey: string; frame: RelayedFrame }): void {
+    const { frame } = message;
+    const refuse = (code: SignalErrorCode, text: string): void => {
+      const owner = this.ctx.cluster?.remoteOwner(frame.from);
+      if (owner) this.ctx.cluster!.sendTo(owner, { kind: 'error', to: frame.from, code, message: text });
+    };
+    const target = this.ctx.sessionOf(message.to);
+    if (!target?.peer || target.peer.swarmKey !== message.swarmKey) return refuse('E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
+    if (frame.type === 'offer' && !this.acceptOffer(target, frame.from, frame.offerId, refuse)) return;
+    if (frame.type === 'answer') this.answered(target, frame.from, this.ctx.now());
+    this.forward(target, frame);
   }
 
   /** Drops expired relay state of one session (each heartbeat). */
@@ -101,18 +117,57 @@ export class Relay {
     session.negotiated = undefined;
   }
 
-  /** The addressee, only if it is in the sender's own swarm (a peer elsewhere looks unknown). */
-  private addressee(session: Session, peer: PeerRecord, to: string): Session | undefined {
+  /**
+   * The addressee, only if it is in the sender's own swarm (a peer elsewhere looks unknown): a local
+   * session, or the instance owning a peer of the shared replica.
+   */
+  private addressee(session: Session, peer: PeerRecord, to: string): { session: Session } | { instance: string } | undefined {
     if (to === peer.id) {
       this.ctx.violation(session, 'E_SIGNAL_BAD_FIELD', 'to must be another peer');
       return undefined;
     }
     const target = this.ctx.sessionOf(to);
-    if (!target || !target.peer || target.peer.swarmKey !== peer.swarmKey) {
-      this.ctx.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
-      return undefined;
+    if (target?.peer && target.peer.swarmKey === peer.swarmKey) return { session: target };
+    const owner = target ? undefined : this.ctx.cluster?.remoteOwner(to);
+    if (owner !== undefined && this.ctx.cluster!.getPeer(peer.swarmKey, to)) return { instance: owner };
+    this.ctx.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
+    return undefined;
+  }
+
+  /** The receiver's bounds on offers (intake rate, pending offers); on success the pair may exchange ICE. */
+  private acceptOffer(target: Session, from: string, offerId: string, refuse: (code: SignalErrorCode, message: string) => void): boolean {
+    const limits = this.ctx.limits;
+    const now = this.ctx.now();
+    const intakeConfig = { ratePerSecond: limits.offersPerSecondToPeer, burst: limits.offerBurstToPeer };
+    const intake = target.offerIntake ?? (target.offerIntake = newBucket(intakeConfig, now));
+    const pending = target.pendingOffers ?? (target.pendingOffers = new PendingOffers(limits.maxPendingOffersPerPair, limits.maxPendingOffers));
+    // Renegotiation with a peer it already connected to is not a stranger's offer: not counted.
+    if (!target.negotiated?.has(from) && !takeToken(intake, intakeConfig, now)) {
+      refuse('E_SIGNAL_BUSY', 'that peer is receiving offers faster than it may; try another peer or later');
+      return false;
     }
-    return target;
+    if (pending.add(from, offerId, now + limits.offerTtlMs) === 'busy') {
+      refuse('E_SIGNAL_BUSY', 'that peer has too many offers pending (from you, or in all); try another peer or later');
+      return false;
+    }
+    this.allowIce(target, from, now + limits.offerTtlMs);
+    return true;
+  }
+
+  /** One side of an answered offer: the pair may exchange ICE, and receipts between them are creditable. */
+  private answered(session: Session, other: string, now: number): void {
+    this.allowIce(session, other, now + this.ctx.limits.offerTtlMs);
+    markNegotiated(session, other);
+  }
+
+  /** Publishes a frame for a peer of another instance; false (and the sender told) when Redis is unreachable. */
+  private toInstance(session: Session, instance: string, to: string, swarmKey: string, frame: RelayedFrame): boolean {
+    if (!this.ctx.cluster!.sendTo(instance, { kind: 'relay', to, swarmKey, frame })) {
+      this.ctx.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'that peer is on another instance, which cannot be reached now');
+      return false;
+    }
+    this.relayed++;
+    return true;
   }
 
   private allowIce(session: Session, other: string, until: number): void {
@@ -120,10 +175,15 @@ export class Relay {
     allowance.allow(other, until);
   }
 
-  private forward(target: Session, frame: Record<string, unknown>): void {
+  private forward(target: Session, frame: RelayedFrame): void {
     this.relayed++;
-    this.ctx.send(target, JSON.stringify(frame));
+    this.ctx.send(target, frame.text);
   }
+}
+
+/** A relayed frame, serialized once whether it is delivered here or published to another instance. */
+function relayed(type: RelayedFrame['type'], from: string, offerId: string, body: { sdp: string } | { candidate: unknown }): RelayedFrame {
+  return { type, from, offerId, text: JSON.stringify({ type, from, offerId, ...body }) };
 }
 
 function markNegotiated(session: Session, other: string): void {

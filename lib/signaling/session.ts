@@ -2,6 +2,7 @@
  * What the coordinator's parts share: one connection's state (Session), the transport it answers
  * through, the events it reports, and the context every part uses to answer, refuse or audit.
  */
+import type { SharedSwarmRegistry } from './cluster';
 import type { ReceiptMessage, Role, SignalErrorCode } from './protocol';
 import type { TokenBucketState } from './rate-limiter';
 import type { SignalingLimits } from './limits';
@@ -88,6 +89,11 @@ export interface Session {
   lastStatsAt?: number;
   /** Uploader claims (`served`) of this peer, `${sequence}\n${downloader}` → bytes. Lazy, bounded. */
   served?: Map<string, number>;
+  /**
+   * Served claims of uploaders on other instances for this downloader (several instances share a
+   * registry): `${uploader}\n${sequence}` → bytes and the uploader's source and network. Lazy, bounded.
+   */
+  remoteClaims?: Map<string, { bytes: number; source: string; network: string }>;
   /** Receipts waiting for the uploader's served claim: `${uploader}\n${sequence}` → receipt and deadline. Lazy, bounded. */
   heldReceipts?: Map<string, { receipt: ReceiptMessage; until: number }>;
 }
@@ -104,4 +110,6 @@ export interface SignalingContext {
   /** Counted (unless the code is an honest race), audited, and closing past the limit. */
   violation(session: Session, code: SignalErrorCode, message: string, flood?: boolean): void;
   audit(event: AuditEvent): void;
+  /** The registry shared with other instances, when there is one (cluster.ts). */
+  readonly cluster?: SharedSwarmRegistry;
 }

@@ -27,8 +27,12 @@ export class SwarmFeed {
     private readonly receipts: ReceiptDesk,
   ) {}
 
-  /** Pushes a new segment to its swarm, naming who fetches it first. Returns the peers told (0 for a replay). */
-  announce(segment: SegmentAnnouncement): number {
+  /**
+   * Pushes a new segment to its swarm, naming who fetches it first. Returns the peers told (0 for a
+   * replay). With a shared registry the announcement also goes to every other instance, with the
+   * fetchers chosen here (`chosen`: this instance received it from the one that chose them).
+   */
+  announce(segment: SegmentAnnouncement, chosen?: string[]): number {
     const added = this.announcements.add(segment);
     if (added === 'ignored') return 0;
     this.announced++;
@@ -43,10 +47,11 @@ export class SwarmFeed {
       this.ctx.audit({ kind: 'session', code: 'SESSION_CHANGED', ...where, message: `hls-watch session ${segment.session} continues at sequence ${segment.sequence}` });
     }
     this.receipts.prune(key);
+    const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key));
+    if (!chosen) this.ctx.cluster?.broadcast({ kind: 'segment', segment, fetchers });
     const frame: SegmentFrame = {
       type: 'segment', sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.size,
-      sha256: segment.sha256, duration: segment.duration,
-      fetchers: this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key)),
+      sha256: segment.sha256, duration: segment.duration, fetchers,
     };
     return this.broadcast(key, JSON.stringify(frame));
   }
@@ -55,8 +60,9 @@ export class SwarmFeed {
    * Pushes a playlist version to the peers that play it: a media playlist to its swarm, a master
    * playlist to every swarm of its stream. Returns the peers told (0 when it did not change).
    */
-  pushPlaylist(version: PlaylistVersion): number {
+  pushPlaylist(version: PlaylistVersion, fromInstance = false): number {
     if (!this.playlists.set(version)) return 0;
+    if (!fromInstance) this.ctx.cluster?.broadcast({ kind: 'playlist', version });
     const frame = playlistFrame(version);
     if (version.rendition !== null) return this.broadcast(swarmKeyOf(version.stream, version.rendition), frame);
     let told = 0;

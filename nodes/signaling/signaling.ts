@@ -16,6 +16,9 @@ import { SignalingCoordinator, type Session, type Transport } from '../../lib/si
 import { CLOSE_CODES } from '../../lib/signaling/protocol';
 import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { DEFAULT_LIMITS } from '../../lib/signaling/limits';
+import { RedisSwarmRegistry } from '../../lib/signaling/redis-registry';
+import type { RedisConfigNode } from '../redis/redis-api';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import {
@@ -23,7 +26,10 @@ import {
   type SignalingConfig, type SignalingCredentials,
 } from './config';
 
-type SignalingNodeDef = NodeDef & SignalingConfig;
+type SignalingNodeDef = NodeDef & SignalingConfig & {
+  /** id of a relaycast-redis config node: share swarms with other instances through it. */
+  redis?: string;
+};
 
 /** Same shape as Node-RED's webSocketNodeVerifyClient (ws's verifyClient). */
 type VerifyClient =
@@ -103,6 +109,16 @@ export = function (RED: NodeAPI) {
     let coordinator: SignalingCoordinator;
     let statsEvery: number;
     let trustedProxies: TrustedProxies;
+    /** With a relaycast-redis config: the registry shared with the other instances. */
+    let registry: RedisSwarmRegistry | undefined;
+    let redisNode: RedisConfigNode | undefined;
+    const dropRegistry = async (): Promise<void> => {
+      const [shared, owner] = [registry, redisNode];
+      registry = undefined;
+      redisNode = undefined;
+      await shared?.close();
+      await owner?.deregister(node);
+    };
     try {
       trustedProxies = parseTrustedProxies(config.trustedProxies);
       fullPath = httpNodeRoot(settings) + normalizePath(config.path);
@@ -110,8 +126,23 @@ export = function (RED: NodeAPI) {
         ? settings.relaycastSignalingVerifySupporter
         : tokenListVerifier(parseSupporterTokens(node.credentials?.supporterTokens));
       statsEvery = statsIntervalMs(config);
+      const limits = limitsFromConfig(config);
+      if (config.redis) {
+        const configNode = RED.nodes.getNode(config.redis) as RedisConfigNode | null;
+        if (!configNode || typeof configNode.register !== 'function') throw new RelaycastError('E_SIGNAL_CONFIG', 'the selected relaycast-redis configuration does not exist');
+        const pair = configNode.register(node);
+        redisNode = configNode;
+        registry = new RedisSwarmRegistry(pair, {
+          namespace: fullPath,
+          limits: { maxSwarms: limits.maxSwarms ?? DEFAULT_LIMITS.maxSwarms, maxPeersPerSwarm: limits.maxPeersPerSwarm ?? DEFAULT_LIMITS.maxPeersPerSwarm },
+          livenessTtlMs: configNode.livenessTtlMs,
+          onState: () => { statusStale = true; },
+          onError: (err) => node.warn(RED._('signaling.errors.redis', { message: err.message })),
+        });
+      }
       coordinator = new SignalingCoordinator({
-        limits: limitsFromConfig(config),
+        limits,
+        registry,
         iceServers: iceServerProvider(config, node.credentials ?? {}),
         verifySupporter,
         networkTagKey: node.credentials?.networkTagKey || undefined,
@@ -124,6 +155,7 @@ export = function (RED: NodeAPI) {
       node.error(RED._('signaling.errors.config', { message: error.message }));
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.config' });
       refuseInput(error.code, error.message);
+      onCloseAsync(node, dropRegistry);
       return;
     }
 
@@ -131,12 +163,14 @@ export = function (RED: NodeAPI) {
       node.error(RED._('signaling.errors.noServer'));
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.noServer' });
       refuseInput('E_SIGNAL_NO_SERVER', 'Node-RED has no HTTP server to share');
+      onCloseAsync(node, dropRegistry);
       return;
     }
     if (pathsInUse.has(fullPath)) {
       node.error(RED._('signaling.errors.duplicatePath', { path: fullPath }));
       node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.duplicate' });
       refuseInput('E_SIGNAL_DUPLICATE_PATH', `another relaycast-signaling node already listens on ${fullPath}`);
+      onCloseAsync(node, dropRegistry);
       return;
     }
     pathsInUse.set(fullPath, node.id);
@@ -221,13 +255,24 @@ export = function (RED: NodeAPI) {
     }
 
     const sweepTimer = setInterval(() => coordinator.sweep(), coordinator.sweepMs);
+    const showStatus = (): void => {
+      if (!registry) {
+        node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
+      } else if (registry.connected) {
+        node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peersHere', { count: coordinator.peerCount(), local: registry.localPeers() }) });
+      } else {
+        // Redis is out: this instance serves its own peers only, and says so.
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._('signaling.status.redisDown', { count: registry.localPeers() }) });
+      }
+    };
     const statusTimer = setInterval(() => {
-      if (!statusStale) return;
+      // Other instances' joins change the count too: with Redis, refresh every time.
+      if (!statusStale && !registry) return;
       statusStale = false;
-      node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
+      showStatus();
     }, STATUS_REFRESH_MS);
     const statsTimer = statsEvery > 0 ? setInterval(() => emit(0, { topic: 'stats', payload: coordinator.stats() }), statsEvery) : undefined;
-    node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: 0 }) });
+    showStatus();
 
     onInputAsync(node, async (msg) => {
       const announcement = announcementFromMsg(msg as { topic?: unknown; segment?: unknown });
@@ -240,7 +285,7 @@ export = function (RED: NodeAPI) {
       statusStale = true; // the peer count returns at the next refresh
     });
 
-    onCloseAsync(node, () => {
+    onCloseAsync(node, async () => {
       clearInterval(sweepTimer);
       clearInterval(statusTimer);
       if (statsTimer) clearInterval(statsTimer);
@@ -250,6 +295,8 @@ export = function (RED: NodeAPI) {
       wss.close();
       if (pathsInUse.get(fullPath) === node.id) pathsInUse.delete(fullPath);
       node.status({});
+      // This instance's peers leave Redis at once (the others drop them without waiting for the TTL).
+      await dropRegistry();
     });
   }
 
