@@ -83,6 +83,8 @@ export class RelaycastSession {
    */
   attach(hls: HlsLike): void {
     this.hls = hls;
+    // hls.js names the element on attaching; the attached event comes only once MSE is open.
+    hls.on('hlsMediaAttaching', (_event, data) => this.watchMedia((data as { media?: HTMLMediaElement } | undefined)?.media ?? hls.media));
     hls.on('hlsMediaAttached', () => this.watchMedia(hls.media));
     if (hls.media) this.watchMedia(hls.media);
   }
@@ -91,17 +93,19 @@ export class RelaycastSession {
   budgetMs(url: string, durationSeconds: number, maxMs: number): number {
     const engine = this.engine;
     if (!engine || !this.p2p) return 0;
+    if (!this.firstFragmentRequested) {
+      // The first fragment decides the time to first frame: never make it wait for a peer, not
+      // even one that holds it (hls.js may ask before the session has seen the media element,
+      // and a DataChannel that has just opened is slower than the origin on its first transfer).
+      this.firstFragmentRequested = true;
+      return 0;
+    }
     const ahead = this.bufferAhead();
     if (ahead === undefined) return Math.min(maxMs, engine.peersHolding(url) > 0 ? durationSeconds * 1000 : 0);
     // Little buffer (start-up, or after a seek): a peer that holds the segment gets a short chance;
     // while links are still being set up, only once the first frame is out (time to first frame
     // must not wait for WebRTC); otherwise HTTP at once.
     if (ahead < SAFETY_SECONDS) {
-      if (!this.firstFragmentRequested) {
-        // The first fragment decides the time to first frame: never make it wait for a peer.
-        this.firstFragmentRequested = true;
-        return 0;
-      }
       const soon = engine.peersHolding(url) > 0 || (this.playing && engine.linking() > 0);
       return soon ? STARTUP_PEER_BUDGET_MS : 0;
     }
