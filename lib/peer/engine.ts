@@ -37,6 +37,12 @@ export interface EngineOptions {
   candidateFilter?: (candidate: string) => boolean;
   /** How long a playlist request waits for the socket's copy before using HTTP. */
   playlistWaitMs?: number;
+  /**
+   * Hold this peer's own offers until startLinking() (or this many ms after start). A player
+   * passes the moment it asks for its first fragment, so that setting up WebRTC links does not
+   * compete with the start of playback; a supporter links at once (undefined).
+   */
+  holdOffersMs?: number;
 }
 
 export interface EngineStats {
@@ -110,6 +116,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private readonly links = new Map<string, PeerLink>();
   /** Peers to offer to once fewer than MAX_NEGOTIATING_OFFERS of our offers are in flight. */
   private readonly offerQueue = new Set<string>();
+  private offersHeld: boolean;
   /**
    * Links from before a signaling reconnect: their peers now have new ids, but the DataChannels
    * still work, so they keep serving until the new links are up, then close.
@@ -138,6 +145,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   constructor(readonly platform: PeerPlatform, private readonly options: EngineOptions) {
     super();
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    this.offersHeld = options.holdOffersMs !== undefined;
     this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
     this.uploads = new Uploads(platform, this.store, {
       enabled: options.upload !== false,
@@ -153,6 +161,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   start(): void {
+    if (this.offersHeld) this.platform.setTimeout(() => this.startLinking(), this.options.holdOffersMs ?? 0);
     this.signaling.start();
     this.scheduleStats();
   }
@@ -436,8 +445,16 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.offerNext();
   }
 
+  /** Lets held offers go (see EngineOptions.holdOffersMs); later calls do nothing. */
+  startLinking(): void {
+    if (!this.offersHeld) return;
+    this.offersHeld = false;
+    this.offerNext();
+  }
+
   /** Starts queued offers while fewer than MAX_NEGOTIATING_OFFERS of ours are negotiating. */
   private offerNext(): void {
+    if (this.offersHeld || this.closed) return;
     let negotiating = 0;
     for (const link of this.links.values()) if (link.initiator && !link.open && !link.closed) negotiating++;
     for (const peer of this.offerQueue) {

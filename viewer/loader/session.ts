@@ -20,6 +20,8 @@ export interface RelaycastStats extends EngineStats {
 const SAFETY_SECONDS = 1.5;
 /** With no buffer yet, a peer that holds the segment gets this long (loopback/LAN peers answer in ms). */
 const STARTUP_PEER_BUDGET_MS = 200;
+/** Offers to peers start with the first fragment request, or this long after joining at the latest. */
+const LINKS_AT_THE_LATEST_MS = 2000;
 
 interface HlsLike {
   media: HTMLMediaElement | null;
@@ -70,6 +72,8 @@ export class RelaycastSession {
       maxPeers: this.p2p ? this.options.maxPeers : 0,
       store: this.options.maxStoreBytes ? { maxBytes: this.options.maxStoreBytes } : undefined,
       candidateFilter: this.options.candidateFilter,
+      // Links wait for the first fragment request (budgetMs), or 2 s: start-up comes first.
+      holdOffersMs: LINKS_AT_THE_LATEST_MS,
     });
     if (this.options.initialPlaylists) this.engine.seedPlaylists(this.options.initialPlaylists);
     this.engine.start();
@@ -94,6 +98,8 @@ export class RelaycastSession {
     const engine = this.engine;
     if (!engine || !this.p2p) return 0;
     if (!this.firstFragmentRequested) {
+      // Its request is on its way to the origin: WebRTC links may now be set up alongside.
+      engine.startLinking();
       // The first fragment decides the time to first frame: never make it wait for a peer, not
       // even one that holds it (hls.js may ask before the session has seen the media element,
       // and a DataChannel that has just opened is slower than the origin on its first transfer).

@@ -85,6 +85,20 @@ describe('peer engine: a swarm in one process', function () {
     assert.equal(platform.connections.length, 5);
   });
 
+  it('with holdOffersMs, makes no offer until startLinking() (a player: its first fragment request)', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const others = [engine(), engine()];
+    await until(() => others.every((o) => o.e.joined && o.e.stats().peers === 1), 'two linked peers');
+    const platform = new FakePlatform(server, origin);
+    const player = engine({ holdOffersMs: 60_000 }, platform);
+    await until(() => player.e.joined, 'the player joined');
+    // Its welcome named two peers; nothing is offered while held (polled across many event-loop turns).
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(platform.connections.length, 0);
+    player.e.startLinking();
+    await until(() => player.e.stats().peers === 2, 'the player linked to both');
+  });
+
   it('confines ICE to the candidates the filter accepts', async () => {
     const { a } = await twoPeers();
     const added = a.platform.connections.flatMap((c) => c.candidatesAdded);

@@ -8,9 +8,10 @@ describe('viewer loader session: peer budgets', () => {
   before(() => { (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class {}; });
   after(() => { (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = saved; });
 
+  let linkingStarted = 0;
   function session(holding: number) {
     const s = new RelaycastSession({ signalingUrl: 'ws://test/signal', stream: 'live' }, null);
-    s.engine = { peersHolding: () => holding, linking: () => 0 } as never;
+    s.engine = { peersHolding: () => holding, linking: () => 0, startLinking: () => { linkingStarted++; } } as never;
     return s;
   }
 
@@ -21,7 +22,9 @@ describe('viewer loader session: peer budgets', () => {
 
   it('gives the first fragment no time for peers, even when a linked peer holds it and no media is known yet', () => {
     const s = session(2);
+    linkingStarted = 0;
     assert.equal(s.budgetMs('a.ts', 2, 10_000), 0, 'the first fragment goes to HTTP at once');
+    assert.equal(linkingStarted, 1, 'and lets the engine start its WebRTC links');
     assert.equal(s.budgetMs('b.ts', 2, 10_000), 2000, 'later ones, with no media to read, get one segment duration');
   });
 
