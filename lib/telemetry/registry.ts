@@ -25,8 +25,13 @@ export class TelemetryRegistry {
   swarm(node: NodeRef, audience: () => AudienceReport[]): SwarmProbe { return this.add(new SwarmProbe(node, audience, this.now)); }
   payout(node: NodeRef): PayoutProbe { return this.add(new PayoutProbe(node)); }
 
-  /** The node closed: its figures leave the view (a redeployed node starts a new probe). */
-  remove(nodeId: string): void { this.probes.delete(nodeId); }
+  /**
+   * The node closed: its figures leave the view (a redeployed node starts a new probe). With the
+   * probe given, only that probe goes, so a late close never takes a successor's figures.
+   */
+  remove(nodeId: string, probe?: Probe): void {
+    if (probe === undefined || this.probes.get(nodeId) === probe) this.probes.delete(nodeId);
+  }
 
   get size(): number { return this.probes.size; }
 
@@ -79,7 +84,7 @@ export class TelemetryRegistry {
           }
           s.origin.playlistRequests += entry.requests;
           s.origin.playlistBytes += entry.bytes;
-          s.origin.nodes.push(node);
+          s.origin.servers.push({ node, requests: entry.requests, bytes: entry.bytes });
         }
       } else if (probe instanceof SwarmProbe) {
         probe.refresh();
@@ -106,7 +111,7 @@ function emptyStream(stream: string): StreamSnapshot {
   return {
     stream, renditions: [], uploads: [], playlists: [], swarms: [],
     audience: { viewers: 0, viewerMinutes: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, p2pShare: null },
-    origin: { nodes: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
+    origin: { servers: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
     cost: { classA: 0, classB: 0, storageGBMonth: 0, r2Dollars: 0, originDollars: 0, relaycastDollars: 0, allFromOriginBytes: 0, allFromOriginDollars: 0 },
   };
 }

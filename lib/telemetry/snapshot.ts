@@ -50,8 +50,8 @@ export interface StreamSnapshot {
   /** The viewers' own stats reports, added up over the stream's swarms. */
   audience: { viewers: number; viewerMinutes: number; httpBytes: number; p2pBytes: number; uploadedBytes: number; stalls: number; p2pShare: number | null };
   origin: {
-    /** The manifest nodes serving this stream's playlists. */
-    nodes: NodeRef[];
+    /** The manifest nodes serving this stream's playlists, with what each answered. */
+    servers: Array<{ node: NodeRef; requests: number; bytes: number }>;
     playlistRequests: number;
     playlistBytes: number;
     /** Segment fetches over HTTP (from the bucket), estimated from the viewers' HTTP bytes. */

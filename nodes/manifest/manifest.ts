@@ -17,6 +17,7 @@ import { configNumber } from '../../lib/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { registerRoutes, type Middleware } from './http-dispatcher';
 import { BlockingReloads } from './blocking-reload';
 import { MANIFEST_NUMBERS } from './number-fields';
@@ -117,6 +118,9 @@ export = function (RED: NodeAPI) {
       return;
     }
 
+    const telemetry = telemetryOf(RED);
+    const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
+
     // ---- state: restore before serving anything, so no client ever sees a reset ----
     const stateFile = settings.userDir
       ? StateFile.forNode(settings.userDir, 'manifest', node.id, { code: 'E_MANIFEST_STATE', what: 'manifest state', onError: (err) => node.warn(err.message) })
@@ -188,7 +192,9 @@ export = function (RED: NodeAPI) {
     }
 
     function respond(req: IncomingMessage, res: ServerResponse, playlist: RenderedPlaylist): void {
-      if (sendPlaylist(req, res, playlist, cacheControlOf(playlist)) === 'not-modified') counters.notModified += 1;
+      const notModified = sendPlaylist(req, res, playlist, cacheControlOf(playlist)) === 'not-modified';
+      if (notModified) counters.notModified += 1;
+      probe.served(playlist.stream, notModified || req.method === 'HEAD' ? 0 : Buffer.byteLength(playlist.text));
     }
 
     function notFound(res: ServerResponse): boolean {
@@ -223,6 +229,7 @@ export = function (RED: NodeAPI) {
 
     // ---- msgs ----
     function playlistMsg(p: RenderedPlaylist, segment: SegmentInfo | undefined): PlaylistMsg {
+      probe.rendered(p.stream, p.rendition, p.rendition !== null ? p.mediaSequence : undefined, p.ended);
       return {
         topic: 'playlist',
         payload: p.text,
@@ -329,6 +336,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, async (removed) => {
       clearInterval(idleTimer);
+      telemetry.remove(node.id, probe);
       unregister?.();
       blocking.closeAll();
       // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.

@@ -17,6 +17,8 @@ import { CLOSE_CODES } from '../../lib/signaling/protocol';
 import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
+import type { SwarmProbe } from '../../lib/telemetry/probes';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import {
   iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds,
@@ -103,6 +105,7 @@ export = function (RED: NodeAPI) {
     let coordinator: SignalingCoordinator;
     let statsEvery: number;
     let trustedProxies: TrustedProxies;
+    let probe: SwarmProbe | undefined;
     try {
       trustedProxies = parseTrustedProxies(config.trustedProxies);
       fullPath = httpNodeRoot(settings) + normalizePath(config.path);
@@ -115,7 +118,7 @@ export = function (RED: NodeAPI) {
         iceServers: iceServerProvider(config, node.credentials ?? {}),
         verifySupporter,
         networkTagKey: node.credentials?.networkTagKey || undefined,
-        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
+        onSwarmEvent: (event) => { probe?.peers(event.stream, event.rendition, event.swarmPeers); emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
         onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
         onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
       });
@@ -140,6 +143,8 @@ export = function (RED: NodeAPI) {
       return;
     }
     pathsInUse.set(fullPath, node.id);
+    const telemetry = telemetryOf(RED);
+    probe = telemetry.swarm(nodeRef(node, 'relaycast-signaling'), () => coordinator.audienceSummary());
 
     const limits = coordinator.limits;
     // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
@@ -242,6 +247,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, () => {
       clearInterval(sweepTimer);
+      telemetry.remove(node.id, probe);
       clearInterval(statusTimer);
       if (statsTimer) clearInterval(statsTimer);
       server.removeListener('upgrade', onUpgrade);

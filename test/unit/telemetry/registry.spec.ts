@@ -96,7 +96,7 @@ describe('telemetry registry', () => {
     assert.equal(s.audience.viewerMinutes, 4);
     assert.equal(s.origin.segmentRequests, 12);
     assert.deepEqual(s.origin.perViewerMinute, { playlist: 2, segment: 3, total: 5 });
-    assert.equal(s.origin.nodes[0].id, 'm1');
+    assert.deepEqual(s.origin.servers.map((x) => [x.node.id, x.requests, x.bytes]), [['m1', 8, 4000]]);
   });
 
   it('prices R2 operations and the origin’s playlists against serving every byte from an origin', () => {
