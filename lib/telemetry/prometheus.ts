@@ -47,7 +47,7 @@ const GAUGES: MetricDef[] = [
   { name: 'relaycast_audience_p2p_ratio', help: 'Share of the segment bytes viewers played that came from peers (their own reports), 0-1', labels: STREAM, pick: (s) => perStream(s, (st) => st.audience.p2pShare) },
   { name: 'relaycast_origin_playlist_requests_per_viewer_minute', help: 'Playlist requests Node-RED answered per viewer-minute', labels: STREAM, pick: (s) => perStream(s, (st) => st.origin.perViewerMinute?.playlist ?? null) },
   { name: 'relaycast_origin_segment_requests_per_viewer_minute', help: 'Segment fetches over HTTP per viewer-minute (estimated from the viewers\' HTTP bytes)', labels: STREAM, pick: (s) => perStream(s, (st) => st.origin.perViewerMinute?.segment ?? null) },
-  { name: 'relaycast_payout_supporters', help: 'Supporter accounts in the ledger', labels: PAYOUT, pick: (s) => s.payouts.map((p) => [{ node_id: p.node.id }, p.supporters]) },
+  { name: 'relaycast_payout_supporters', help: 'Supporters the ledger has credited bytes to', labels: PAYOUT, pick: (s) => s.payouts.map((p) => [{ node_id: p.node.id }, p.supporters]) },
   { name: 'relaycast_payout_pending_minor_units', help: 'Minor currency units owed to supporters, carried forward to a later settlement', labels: PAYOUT, pick: (s) => s.payouts.map((p) => [{ node_id: p.node.id }, p.pendingMinor]) },
   { name: 'relaycast_payout_unsettled_bytes', help: 'Verified relayed bytes not yet settled', labels: PAYOUT, pick: (s) => s.payouts.map((p) => [{ node_id: p.node.id }, p.unsettledBytes]) },
 ];
