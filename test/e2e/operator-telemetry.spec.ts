@@ -5,10 +5,13 @@
  * - the Prometheus endpoint on the admin API refuses a scrape without a token with its permission,
  *   and with one shows every figure, each moving as the flow runs;
  * - the editor's comms socket carries the same figures on relaycast/telemetry to a signed-in
- *   editor connection, and nothing to one that is not.
+ *   editor connection, and nothing to one that is not;
+ * - in the editor (headless Chromium), the Relaycast sidebar shows them moving, with its charts,
+ *   and a click on a figure reveals and selects the node that produced it (screenshot kept in
+ *   .tmp/artifacts/, or $RELAYCAST_ARTIFACTS).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -17,6 +20,7 @@ import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { METRIC_NAMES } from '../../lib/telemetry/prometheus';
 import type { TelemetrySnapshot } from '../../lib/telemetry/snapshot';
 import { SignalClient } from '../nodes/signaling-client';
+import { launchChromium } from '../support/chromium';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -168,11 +172,11 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       const { text } = await scrape(SCRAPE_TOKEN);
       last = text;
       const moved = sample(text, 'relaycast_segments_total', { node_id: ids.watch })! > segments
+        && sample(text, 'relaycast_upload_puts_total', { node_id: ids.upload })! > puts
         && sample(text, 'relaycast_audience_p2p_bytes_total', { node_id: ids.signaling, rendition: 'main' }) === 300_000
         && (sample(text, 'relaycast_origin_playlist_requests_total', { node_id: ids.manifest }) ?? 0) >= 2;
       return moved ? text : undefined;
     }, 30_000, () => last.split('\n').filter((l) => /^relaycast_(segments_total|audience_p2p_bytes|origin_playlist_requests_total|payout_supporters|swarm_peers)/.test(l)).join('\n') + `\n${nodeRed.output().slice(-3000)}`);
-    assert.ok(sample(later, 'relaycast_upload_puts_total', { node_id: ids.upload })! > puts);
     // No receipt was credited (that needs two real WebRTC peers: test/e2e/viewer-swarm.spec.ts), so
     // the ledger owes nothing yet; the series is there, traced to the payout node.
     assert.equal(sample(later, 'relaycast_payout_pending_minor_units', { node_id: ids.payout }), 0);
@@ -206,6 +210,56 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     } finally {
       anonymous.close();
       editor.close();
+    }
+  });
+
+  it('shows the figures moving in the editor\'s Relaycast sidebar; a click on one selects its node (screenshot)', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // Signed in with the operator's API token, as an SSO login hands one to the editor.
+      await page.goto(`${nodeRed.base}/?access_token=${EDITOR_TOKEN}`);
+      // The sidebar's tab bar shows the first few tabs; the rest (Relaycast among them) open from its
+      // menu or by their action, as here.
+      await page.waitForSelector('#red-ui-tab-relaycast-link-button', { state: 'attached', timeout: 30_000 });
+      // Once the flow is drawn: while it loads, the editor itself opens the Info tab.
+      await page.waitForSelector(`.red-ui-flow-node-group[id="${ids.upload}"]`, { timeout: 30_000 });
+      await page.evaluate(() => (window as any).RED.actions.invoke('relaycast:show-sidebar'));
+      await page.waitForSelector('.relaycast-sidebar', { state: 'visible' });
+      const segmentsShown = async () => page.evaluate(() => {
+        const row = document.querySelector('.relaycast-stream[data-stream="live"] tr[data-label="main last segment"]');
+        return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
+      });
+      const first = await until('the live stream in the sidebar', async () => (await segmentsShown()) || undefined);
+      await until('the sidebar\'s segment count to move', async () => ((await segmentsShown())! > first ? true : undefined));
+      const shown = await page.evaluate(() => ({
+        headline: document.querySelector('.relaycast-stream[data-stream="live"] .relaycast-headline')?.textContent ?? '',
+        labels: Array.from(document.querySelectorAll('.relaycast-stream[data-stream="live"] tr[data-label]')).map((r) => (r as HTMLElement).dataset.label),
+        charts: document.querySelectorAll('.relaycast-stream[data-stream="live"] .relaycast-chart canvas').length,
+        payout: document.querySelector('.relaycast-payouts tr')?.getAttribute('data-node'),
+      }));
+      assert.match(shown.headline, /^1 viewers · P2P 75\.0 % · 1 stalls$/);
+      for (const label of ['upload queue', 'upload retries / failures', 'main playlist', 'main swarm', 'main P2P share / stalls', 'origin req / viewer-min', 'R2 operations', 'cost vs all from origin']) {
+        assert.ok(shown.labels.includes(label), `${label} shown (${shown.labels.join(', ')})`);
+      }
+      assert.equal(shown.charts, 2, 'two charts drawn');
+      assert.equal(shown.payout, ids.payout);
+
+      await page.click('.relaycast-stream[data-stream="live"] tr[data-label="upload queue"]');
+      const selected = await until('the upload node to be selected', () => page.evaluate(() => {
+        const ids = ((window as any).RED.view.selection().nodes ?? []).map((n: { id: string }) => n.id);
+        return ids.length > 0 ? ids : undefined;
+      }));
+      assert.deepEqual(selected, [ids.upload]);
+
+      const dir = process.env.RELAYCAST_ARTIFACTS ?? path.join(repoRoot, '.tmp', 'artifacts');
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, 'relaycast-sidebar.png');
+      await page.screenshot({ path: file });
+      assert.ok(statSync(file).size > 30_000, 'a screenshot with content');
+      console.log(`      screenshot: ${file}`);
+    } finally {
+      await browser.close();
     }
   });
 });

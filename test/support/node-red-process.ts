@@ -29,7 +29,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startNodeRed(options: {
+type StartOptions = Parameters<typeof startOnce>[0];
+
+/**
+ * Starts Node-RED on a free port; should another process take that port between the probe and
+ * Node-RED's listen (other specs run on this machine too), tries again on a new one.
+ */
+export async function startNodeRed(options: StartOptions): Promise<NodeRedProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (attempt >= 3 || !/port in use|EADDRINUSE/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function startOnce(options: {
   flows: unknown[];
   credentials?: Record<string, Record<string, string>>;
   /** Extra settings (JSON-serialisable), e.g. adminAuth with static API tokens. */
@@ -67,8 +83,9 @@ export async function startNodeRed(options: {
   try {
     await new Promise<void>((resolve, reject) => {
       const deadline = setTimeout(() => reject(new Error(`Node-RED did not start flows:\n${output}`)), options.timeoutMs ?? 60_000);
+      // Both: the server listens (its port was still free) and the flows run.
       const check = (): void => {
-        if (output.includes('Started flows')) { clearTimeout(deadline); resolve(); }
+        if (output.includes('Started flows') && output.includes('Server now running')) { clearTimeout(deadline); resolve(); }
       };
       child.stdout?.on('data', check);
       child.once('exit', (code) => { clearTimeout(deadline); reject(new Error(`Node-RED exited with ${code}:\n${output}`)); });
