@@ -219,9 +219,9 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       // Signed in with the operator's API token, as an SSO login hands one to the editor.
       await page.goto(`${nodeRed.base}/?access_token=${EDITOR_TOKEN}`);
-      // The sidebar's tab bar shows the first few tabs; the rest (Relaycast among them) open from its
-      // menu or by their action, as here.
-      await page.waitForSelector('#red-ui-tab-relaycast-link-button', { state: 'attached', timeout: 30_000 });
+      // The tab is there once the plugin loaded (Node-RED 4 puts it in the sidebar's tab menu, 5 in
+      // its bottom bar); its action opens it on both, as the View menu entry does.
+      await page.waitForSelector('.relaycast-sidebar', { state: 'attached', timeout: 30_000 });
       // Once the flow is drawn: while it loads, the editor itself opens the Info tab.
       await page.waitForSelector(`.red-ui-flow-node-group[id="${ids.upload}"]`, { timeout: 30_000 });
       await page.evaluate(() => (window as any).RED.actions.invoke('relaycast:show-sidebar'));

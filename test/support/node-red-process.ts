@@ -65,7 +65,10 @@ async function startOnce(options: {
   writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
   writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
   writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(options.credentials ?? {}));
-  const child: ChildProcess = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+  // The same runtime as the helper specs: RELAYCAST_NODE_RED names another install (node-red 5 in CI).
+  const prefix = process.env.RELAYCAST_NODE_RED;
+  const redJs = prefix ? require.resolve('node-red/red.js', { paths: [prefix] }) : require.resolve('node-red/red.js');
+  const child: ChildProcess = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
     cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
