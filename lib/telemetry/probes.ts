@@ -147,6 +147,15 @@ export class SwarmProbe {
     return entry;
   }
 
+  /** Bytes the origin sent peers over the signaling socket, per stream ('' before a join). */
+  readonly sentBytes = new Map<string, number>();
+
+  /** A frame sent to a peer of `stream` (announcements, pushed playlists, relayed offers …). */
+  sent(stream: string | undefined, bytes: number): void {
+    const key = stream ?? '';
+    this.sentBytes.set(key, (this.sentBytes.get(key) ?? 0) + bytes);
+  }
+
   /** A join or leave: the swarm now has `peers` members. */
   peers(stream: string, rendition: string, peers: number): void {
     this.entry(stream, rendition).peers.set(peers, this.now());

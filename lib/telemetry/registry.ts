@@ -88,6 +88,9 @@ export class TelemetryRegistry {
         }
       } else if (probe instanceof SwarmProbe) {
         probe.refresh();
+        for (const [id, bytes] of probe.sentBytes) {
+          if (id !== '') stream(id).origin.signaling.push({ node, bytes });
+        }
         for (const swarm of probe.swarms.values()) {
           const share = swarm.httpBytes + swarm.p2pBytes > 0 ? swarm.p2pBytes / (swarm.httpBytes + swarm.p2pBytes) : null;
           stream(swarm.stream).swarms.push({
@@ -111,7 +114,7 @@ function emptyStream(stream: string): StreamSnapshot {
   return {
     stream, renditions: [], uploads: [], playlists: [], swarms: [],
     audience: { viewers: 0, viewerMinutes: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, p2pShare: null },
-    origin: { servers: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
+    origin: { servers: [], signaling: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
     cost: { classA: 0, classB: 0, storageGBMonth: 0, r2Dollars: 0, originDollars: 0, relaycastDollars: 0, allFromOriginBytes: 0, allFromOriginDollars: 0 },
   };
 }
@@ -142,8 +145,9 @@ function derive(s: StreamSnapshot, segmentBytes: Map<string, { bytes: number; se
   c.classB = o.segmentRequests;
   c.storageGBMonth = s.uploads.reduce((n, u) => n + u.storedByteHours, 0) / BYTES_PER_GB / HOURS_PER_MONTH;
   c.r2Dollars = r2Dollars(c.classA, c.classB, c.storageGBMonth);
-  // What Node-RED itself sends as the origin (playlists), priced as EC2 egress.
-  c.originDollars = originEgressDollars(o.playlistBytes);
+  // What Node-RED itself sends as the origin (playlists served, frames pushed over the signaling socket), priced as EC2 egress.
+  const signalingBytes = o.signaling.reduce((n, x) => n + x.bytes, 0);
+  c.originDollars = originEgressDollars(o.playlistBytes + signalingBytes);
   c.relaycastDollars = c.r2Dollars + c.originDollars;
   // The same bytes, every one from the origin: every segment byte the audience played, plus playlists.
   c.allFromOriginBytes = a.httpBytes + a.p2pBytes + o.playlistBytes;

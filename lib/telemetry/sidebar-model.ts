@@ -58,6 +58,7 @@ export function streamCard(s: StreamSnapshot): StreamCard {
       value: perVm ? `${perVm.total.toFixed(2)} (playlists ${perVm.playlist.toFixed(2)}, segments ${perVm.segment.toFixed(2)})` : `– (${server.requests} playlist requests, no viewers yet)`,
     });
   }
+  for (const x of s.origin.signaling) rows.push({ label: 'signaling sent', node: x.node, value: formatBytes(x.bytes) });
   const uploader = s.uploads[0];
   if (uploader) {
     rows.push({ label: 'R2 operations', node: uploader.node, value: `${Math.round(s.cost.classA)} Class A · ${Math.round(s.cost.classB)} Class B · ${formatBytes(uploader.storedBytes)} stored` });

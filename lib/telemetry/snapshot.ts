@@ -52,6 +52,8 @@ export interface StreamSnapshot {
   origin: {
     /** The manifest nodes serving this stream's playlists, with what each answered. */
     servers: Array<{ node: NodeRef; requests: number; bytes: number }>;
+    /** Bytes each signaling node sent this stream's peers (segment announcements, pushed playlists, relaying). */
+    signaling: Array<{ node: NodeRef; bytes: number }>;
     playlistRequests: number;
     playlistBytes: number;
     /** Segment fetches over HTTP (from the bucket), estimated from the viewers' HTTP bytes. */
@@ -63,7 +65,7 @@ export interface StreamSnapshot {
     classB: number;
     storageGBMonth: number;
     r2Dollars: number;
-    /** Node-RED as the origin: the playlist bytes it sent, at EC2 egress prices. */
+    /** Node-RED as the origin: the playlist and signaling bytes it sent, at EC2 egress prices. */
     originDollars: number;
     relaycastDollars: number;
     /** Every segment byte the audience played and every playlist byte, all from an EC2 origin. */

@@ -45,8 +45,13 @@ const STATUS_REFRESH_MS = 1000;
 
 /** One ws connection as the coordinator sees it; methods on the prototype keep it small. */
 class WsTransport implements Transport {
-  constructor(private readonly ws: WebSocket) {}
-  send(text: string): void { this.ws.send(text); }
+  /** Set once connected: what the peer joined decides which stream the sent bytes count for. */
+  session: Session | undefined;
+  constructor(private readonly ws: WebSocket, private readonly sent?: (session: Session | undefined, bytes: number) => void) {}
+  send(text: string): void {
+    this.ws.send(text);
+    this.sent?.(this.session, Buffer.byteLength(text));
+  }
   close(code: number, reason: string): void {
     // A peer evicted for silence is presumed dead: no point waiting for its close handshake.
     if (code === CLOSE_CODES.HEARTBEAT_TIMEOUT) this.ws.terminate();
@@ -159,7 +164,9 @@ export = function (RED: NodeAPI) {
 
     function accept(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const session: Session = coordinator.connect(new WsTransport(ws), ip);
+        const transport = new WsTransport(ws, (s, bytes) => probe?.sent(s?.stream, bytes));
+        const session: Session = coordinator.connect(transport, ip);
+        transport.session = session;
         ws.on('message', (data, isBinary) => coordinator.message(session, data as Buffer, isBinary));
         ws.on('pong', () => coordinator.touch(session));
         ws.on('close', () => { coordinator.disconnect(session); statusStale = true; });

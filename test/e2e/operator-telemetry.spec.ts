@@ -174,7 +174,9 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       const moved = sample(text, 'relaycast_segments_total', { node_id: ids.watch })! > segments
         && sample(text, 'relaycast_upload_puts_total', { node_id: ids.upload })! > puts
         && sample(text, 'relaycast_audience_p2p_bytes_total', { node_id: ids.signaling, rendition: 'main' }) === 300_000
-        && (sample(text, 'relaycast_origin_playlist_requests_total', { node_id: ids.manifest }) ?? 0) >= 2;
+        && (sample(text, 'relaycast_origin_playlist_requests_total', { node_id: ids.manifest }) ?? 0) >= 2
+        // The viewer's welcome and every later announcement and playlist push leave the origin too.
+        && (sample(text, 'relaycast_origin_signaling_bytes_total', { node_id: ids.signaling, stream: 'live' }) ?? 0) > 0;
       return moved ? text : undefined;
     }, 30_000, () => last.split('\n').filter((l) => /^relaycast_(segments_total|audience_p2p_bytes|origin_playlist_requests_total|payout_supporters|swarm_peers)/.test(l)).join('\n') + `\n${nodeRed.output().slice(-3000)}`);
     // No receipt was credited (that needs two real WebRTC peers: test/e2e/viewer-swarm.spec.ts), so

@@ -106,13 +106,16 @@ describe('telemetry registry', () => {
     registry.upload(ref('u1', 'relaycast-r2-upload'), () => counters).released('live', { attempts: 2, retries: 1, failed: false, bytes: 1_000_000 });
     registry.manifest(ref('m1', 'relaycast-manifest')).served('live', 2000);
     const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 3_000_000, p2pBytes: 7_000_000, uploadedBytes: 0, stalls: 0 }];
-    registry.swarm(ref('s1', 'relaycast-signaling'), () => reports);
-    const { cost } = registry.snapshot().streams[0];
+    const swarm = registry.swarm(ref('s1', 'relaycast-signaling'), () => reports);
+    swarm.sent('live', 1000);
+    swarm.sent(undefined, 50); // before a join: no stream to charge
+    const [{ cost, origin }] = registry.snapshot().streams;
+    assert.deepEqual(origin.signaling.map((x) => [x.node.id, x.bytes]), [['s1', 1000]]);
     assert.equal(cost.classA, 2);
     assert.equal(cost.classB, 3);
     const r2 = (2 * PRICES.r2.classAPerMillion + 3 * PRICES.r2.classBPerMillion) / 1e6;
     assert.ok(Math.abs(cost.r2Dollars - r2) < 1e-12, `${cost.r2Dollars} vs ${r2}`);
-    assert.equal(cost.originDollars, (2000 / BYTES_PER_GB) * PRICES.ec2.egressPerGB);
+    assert.equal(cost.originDollars, (3000 / BYTES_PER_GB) * PRICES.ec2.egressPerGB); // playlists + signaling
     assert.equal(cost.allFromOriginBytes, 10_002_000);
     assert.equal(cost.allFromOriginDollars, (10_002_000 / BYTES_PER_GB) * PRICES.ec2.egressPerGB);
     assert.ok(cost.allFromOriginDollars > cost.relaycastDollars);
