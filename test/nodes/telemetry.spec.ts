@@ -79,7 +79,7 @@ describe('relaycast telemetry from the nodes (runtime)', function () {
     assert.equal(sample(first, 'relaycast_playlist_media_sequence', { node_id: 'm1', playlist: 'main' }), 0);
     await until('the segment count to grow', async () => (sample(await metrics(), 'relaycast_segments_total', { node_id: 'w1' })! > segments ? true : undefined));
 
-    const snapshot = await until('a telemetry snapshot on comms with the stream', () => published.find((s) => s.streams.some((st) => st.stream === 'live' && st.playlists.length > 0)));
+    const snapshot = await until('a telemetry snapshot on comms with the stream', () => published.find((s) => s.streams.some((st) => st.stream === 'live' && st.playlists.length > 0 && st.renditions.length > 0)));
     const stream = snapshot.streams.find((s) => s.stream === 'live')!;
     assert.equal(stream.renditions[0].node.id, 'w1');
     assert.equal(stream.renditions[0].node.type, 'relaycast-hls-watch');
