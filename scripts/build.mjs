@@ -4,7 +4,7 @@
 // and publish flows/ as examples/ (Node-RED's Import ▸ Examples reads examples/ at the package root).
 // Type checking is `npm run typecheck`; transpiling per file keeps one broken file from blocking the rest.
 import { build } from 'esbuild';
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,6 +69,27 @@ async function bundleViewer() {
   }
 }
 
+/**
+ * The editor plugin's sidebar code (editor/sidebar, uPlot included) bundled into its .html, the way
+ * Node-RED loads a plugin's editor side: one <style> and one <script type="text/javascript">.
+ */
+async function bundleEditorSidebar() {
+  const entry = path.join(root, 'editor', 'sidebar', 'index.ts');
+  try { await stat(entry); } catch { return; }
+  const result = await build({
+    entryPoints: [entry], bundle: true, platform: 'browser', target: 'es2020', format: 'iife', minify: true,
+    write: false, outdir: path.join(dist, 'editor'), logLevel: 'warning',
+  });
+  const file = (ext) => result.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
+  // A literal "</script" or "</style" inside the code would end the element early.
+  const js = file('.js').replace(/<\/(script)/gi, '<\\/$1');
+  const css = file('.css').replace(/<\/(style)/gi, '<\\/$1');
+  const html = path.join(dist, 'nodes', 'relaycast-sidebar', 'relaycast-sidebar.html');
+  const template = await readFile(html, 'utf8');
+  // A function replacement: a string one would read "$&", "$'" … in the minified code as patterns.
+  await writeFile(html, template.replace('<!-- relaycast-sidebar-bundle -->', () => `<style>${css}</style>\n<script type="text/javascript">${js}</script>`));
+}
+
 async function publishExamples() {
   const examples = path.join(root, 'examples');
   await rm(examples, { recursive: true, force: true });
@@ -79,4 +100,5 @@ async function publishExamples() {
 await transpileServerCode();
 await copyNodeAssets();
 await bundleViewer();
+await bundleEditorSidebar();
 await publishExamples();

@@ -153,6 +153,8 @@ export class SignalingCoordinator {
   /** The latest master and media playlist a peer joining stream/rendition would be welcomed with. */
   playlistsFor(stream: string, rendition: string) { return this.playlists.forJoin(stream, rendition); }
   peerCount(): number { return this.registry.totalPeers(); }
+  /** Per swarm, its viewers' stats reports added up (the same as stats().audience, without resetting stats()'s rate window). */
+  audienceSummary() { return this.audience.summary(); }
 
   /** One frame from a client: budgets, validation, then the part that handles its type. */
   message(session: Session, data: string | Buffer, isBinary: boolean): void {

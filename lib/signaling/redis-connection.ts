@@ -7,8 +7,22 @@
  * state instead of piling up frames that would arrive stale.
  */
 import { EventEmitter } from 'node:events';
-import Redis, { type RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { RelaycastError } from '../errors';
+
+/**
+ * ioredis is an optional dependency (only a relaycast-redis config node needs it), loaded on first
+ * use so that signaling without Redis never depends on it.
+ */
+function redisClient(): typeof Redis {
+  try {
+    const loaded = require('ioredis') as typeof Redis & { default?: typeof Redis };
+    return loaded.default ?? loaded;
+  } catch {
+    throw new RelaycastError('E_REDIS_CLIENT', 'the Redis client is not installed: npm install ioredis@5 in the Node-RED user directory');
+  }
+}
 
 export interface RedisSettings {
   url: string;
@@ -97,9 +111,10 @@ export class RedisPair extends EventEmitter {
   constructor(settings: RedisSettings) {
     super();
     this.keyPrefix = settings.keyPrefix;
-    this.publisher = new Redis(clientOptions(settings, 'relaycast-pub'));
+    const Client = redisClient();
+    this.publisher = new Client(clientOptions(settings, 'relaycast-pub'));
     // The subscriber may queue its SUBSCRIBE while connecting; it runs nothing else.
-    this.subscriber = new Redis({ ...clientOptions(settings, 'relaycast-sub'), enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.subscriber = new Client({ ...clientOptions(settings, 'relaycast-sub'), enableOfflineQueue: true, maxRetriesPerRequest: null });
     for (const client of [this.publisher, this.subscriber]) {
       client.on('ready', () => this.checkUp());
       client.on('close', () => this.markDown());

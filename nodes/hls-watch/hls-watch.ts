@@ -13,6 +13,7 @@ import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config-number';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { HLS_WATCH_NUMBERS } from './number-fields';
 
 interface HlsWatchDef extends NodeDef {
@@ -42,6 +43,8 @@ export = function (RED: NodeAPI) {
     const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
     let watcher: HlsWatcher | null = null;
     const store = stateStoreFor(userDir, node.id);
+    const telemetry = telemetryOf(RED);
+    const probe = telemetry.watch(nodeRef(node, 'relaycast-hls-watch'));
 
     const showStatus = (status: WatcherStatus): void => {
       switch (status.state) {
@@ -84,7 +87,11 @@ export = function (RED: NodeAPI) {
           stateStore: store,
         },
         {
-          onMessage: (msg) => node.send(msg as unknown as NodeMessage),
+          onMessage: (msg) => {
+            const m = msg as { topic?: string; segment?: { stream: string; rendition: string; duration: number; byteLength: number; redelivered?: boolean } };
+            if (m.topic === 'segment' && m.segment && !m.segment.redelivered) probe.segment(m.segment.stream, m.segment.rendition, m.segment.duration, m.segment.byteLength);
+            node.send(msg as unknown as NodeMessage);
+          },
           // With a msg (the gap, or one carrying the code) so a Catch node gets msg.error.code.
           onError: (err, msg) => node.error(err, (msg ?? { topic: 'error', payload: { code: err.code, message: err.message } }) as unknown as NodeMessage),
           onStatus: showStatus,
@@ -137,6 +144,7 @@ export = function (RED: NodeAPI) {
     });
 
     onCloseAsync(node, async (removed) => {
+      telemetry.remove(node.id, probe);
       await stop();
       // Deleted from the flow (not just redeployed): its progress means nothing any more.
       if (removed) {

@@ -17,6 +17,7 @@ import { configNumber } from '../../lib/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { MANIFEST_NUMBERS } from './number-fields';
 import { StateFile } from '../../lib/json-state-file';
 
@@ -95,6 +96,8 @@ export = function (RED: NodeAPI) {
     // Only versions whose state is on disk are served and sent (see DurableView).
     const durable = new DurableView(core);
     durable.takeAll();
+    const telemetry = telemetryOf(RED);
+    const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
     const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
 
     // ---- HTTP ----
@@ -103,6 +106,7 @@ export = function (RED: NodeAPI) {
       playlists: durable,
       health: () => core.health() as Record<string, unknown>,
       blockingReload: config.blockingReload === true,
+      served: (stream, bytes) => probe.served(stream, bytes),
     });
 
     let unregister: (() => void) | undefined;
@@ -127,7 +131,10 @@ export = function (RED: NodeAPI) {
     }
 
     // ---- msgs ----
-    const outputOf = (p: RenderedPlaylist, segment?: SegmentInfo) => playlistMsg(p, paths.keyOf(p), segment) as unknown as NodeMessage;
+    const outputOf = (p: RenderedPlaylist, segment?: SegmentInfo): NodeMessage => {
+      probe.rendered(p.stream, p.rendition, p.rendition !== null ? p.mediaSequence : undefined, p.ended);
+      return playlistMsg(p, paths.keyOf(p), segment) as unknown as NodeMessage;
+    };
 
     /** Tells hls-watch (lib/delivery-receipts.ts) that a segment or gap msg is handled and saved. */
     function confirmDelivery(msg: unknown): void {
@@ -208,6 +215,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, async (removed) => {
       clearInterval(idleTimer);
+      telemetry.remove(node.id, probe);
       unregister?.();
       endpoints.close();
       // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.

@@ -13,6 +13,7 @@ import { sqliteEngine } from '../../lib/payout/sqlite-driver';
 import { parseSupporterTokens, tokenListVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
 import {
   batchMsFromConfig, ledgerPath, rulesFromConfig, summaryPathFromConfig, thresholdFromConfig,
   type PayoutConfig, type PayoutCredentials,
@@ -82,6 +83,8 @@ export = function (RED: NodeAPI) {
     }
     filesInUse.set(file, node.id);
     ledgers.set(node.id, ledger);
+    const telemetry = telemetryOf(RED);
+    const probe = telemetry.payout(nodeRef(node, 'relaycast-payout'));
     node.log(RED._('payout.log.opened', { file, engine: sqliteEngine() }));
 
     let dirty = true;
@@ -188,6 +191,7 @@ export = function (RED: NodeAPI) {
       dirty = false;
       ledger.read((s) => s.accounts()).then((accounts) => {
         failed = false;
+        probe.accounts(accounts);
         const pending = accounts.reduce((sum, a) => sum + a.pending, 0);
         node.status({ fill: 'green', shape: 'dot', text: RED._('payout.status.counts', { supporters: accounts.length, pending }) });
       }, (err: unknown) => {
@@ -201,6 +205,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, async () => {
       clearInterval(statusTimer);
+      telemetry.remove(node.id, probe);
       removeSummary?.();
       ledgers.delete(node.id);
       try {

@@ -11,6 +11,7 @@ import { configNumber } from '../../lib/config-number';
 import { StateFile } from '../../lib/json-state-file';
 import { sharedListings } from '../../lib/playlist-listings';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
 import { R2_UPLOAD_NUMBERS } from './number-fields';
@@ -45,6 +46,8 @@ export = function (RED: NodeAPI) {
     let uploader: Uploader | undefined;
     let setupError: RelaycastError | undefined;
     const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? emptyCounters());
+    const telemetry = telemetryOf(RED);
+    const probe = telemetry.upload(nodeRef(node, 'relaycast-r2-upload'), () => uploader?.counters ?? emptyCounters());
 
     // The index of what this node stored, kept across redeploys and restarts so cleanup goes on.
     const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
@@ -91,17 +94,24 @@ export = function (RED: NodeAPI) {
 
     const sweepTimer = setInterval(() => {
       // A failed sweep is retried on the next tick; it is reported, never left unhandled.
-      uploader?.sweep().then(() => status.changed(), (err: unknown) => node.error(toRelaycastError(err, 'E_UPLOAD_INTERNAL')));
+      uploader?.sweep().then(() => { status.changed(); probe.refreshHeld(); }, (err: unknown) => node.error(toRelaycastError(err, 'E_UPLOAD_INTERNAL')));
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref?.();
 
     onInputAsync(node, async (msg, send) => {
       if (!uploader) throw setupError ?? new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
       const job = parseUploadInput(msg as unknown as Record<string, unknown>);
+      const stream = streamOf(msg as unknown as Record<string, unknown>);
+      const bodyBytes = job.kind === 'pass' ? 0 : job.body.length;
+      const initBytes = job.kind === 'segment' && job.init ? job.init.bytes.length : 0;
       const pending = uploader.submit(job, (result) => {
         // Called in rendition order: sending here is what keeps the output ordered.
         const out = outputFor(msg as unknown as Record<string, unknown>, result);
         if (out) send(out as never);
+        if (stream !== undefined && result.status !== 'passed') {
+          const puts = result.report.attempts + (result.report.initUploaded ? 1 : 0);
+          probe.released(stream, { attempts: puts, retries: result.report.retries, failed: result.status === 'failed', bytes: result.status === 'stored' ? bodyBytes + (result.report.initUploaded ? initBytes : 0) : 0 });
+        }
         if (result.status === 'failed') status.failed(result.error.code);
         else status.succeeded();
       }, () => {
@@ -117,6 +127,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, async (removed) => {
       clearInterval(sweepTimer);
+      telemetry.remove(node.id, probe);
       // Leave a margin inside Node-RED's own close timeout (15 s unless configured).
       let nodeCloseTimeout = 15_000;
       try {
@@ -132,6 +143,12 @@ export = function (RED: NodeAPI) {
       if (removed) await retentionFile?.remove();
       else await retentionFile?.flush();
     });
+  }
+
+  /** The stream a msg belongs to (segment, gap or playlist msg), for the telemetry of its stream. */
+  function streamOf(msg: Record<string, unknown>): string | undefined {
+    const holder = (msg.segment ?? msg.playlist) as { stream?: unknown } | undefined;
+    return holder && typeof holder.stream === 'string' ? holder.stream : undefined;
   }
 
   RED.nodes.registerType('relaycast-r2-upload', R2UploadNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);

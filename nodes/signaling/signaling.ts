@@ -20,6 +20,8 @@ import { DEFAULT_LIMITS } from '../../lib/signaling/limits';
 import { RedisSwarmRegistry } from '../../lib/signaling/redis-registry';
 import type { RedisConfigNode } from '../redis/redis-api';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { nodeRef, telemetryOf } from '../shared/telemetry';
+import type { SwarmProbe } from '../../lib/telemetry/probes';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import {
   iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds,
@@ -49,8 +51,13 @@ const STATUS_REFRESH_MS = 1000;
 
 /** One ws connection as the coordinator sees it; methods on the prototype keep it small. */
 class WsTransport implements Transport {
-  constructor(private readonly ws: WebSocket) {}
-  send(text: string): void { this.ws.send(text); }
+  /** Set once connected: what the peer joined decides which stream the sent bytes count for. */
+  session: Session | undefined;
+  constructor(private readonly ws: WebSocket, private readonly sent?: (session: Session | undefined, bytes: number) => void) {}
+  send(text: string): void {
+    this.ws.send(text);
+    this.sent?.(this.session, Buffer.byteLength(text));
+  }
   close(code: number, reason: string): void {
     // A peer evicted for silence is presumed dead: no point waiting for its close handshake.
     if (code === CLOSE_CODES.HEARTBEAT_TIMEOUT) this.ws.terminate();
@@ -119,6 +126,7 @@ export = function (RED: NodeAPI) {
       await shared?.close();
       await owner?.deregister(node);
     };
+    let probe: SwarmProbe | undefined;
     try {
       trustedProxies = parseTrustedProxies(config.trustedProxies);
       fullPath = httpNodeRoot(settings) + normalizePath(config.path);
@@ -146,7 +154,7 @@ export = function (RED: NodeAPI) {
         iceServers: iceServerProvider(config, node.credentials ?? {}),
         verifySupporter,
         networkTagKey: node.credentials?.networkTagKey || undefined,
-        onSwarmEvent: (event) => { emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
+        onSwarmEvent: (event) => { probe?.peers(event.stream, event.rendition, event.swarmPeers); emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
         onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
         onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
       });
@@ -174,6 +182,8 @@ export = function (RED: NodeAPI) {
       return;
     }
     pathsInUse.set(fullPath, node.id);
+    const telemetry = telemetryOf(RED);
+    probe = telemetry.swarm(nodeRef(node, 'relaycast-signaling'), () => coordinator.audienceSummary());
 
     const limits = coordinator.limits;
     // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
@@ -188,7 +198,9 @@ export = function (RED: NodeAPI) {
 
     function accept(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const session: Session = coordinator.connect(new WsTransport(ws), ip);
+        const transport = new WsTransport(ws, (s, bytes) => probe?.sent(s?.stream, bytes));
+        const session: Session = coordinator.connect(transport, ip);
+        transport.session = session;
         ws.on('message', (data, isBinary) => coordinator.message(session, data as Buffer, isBinary));
         ws.on('pong', () => coordinator.touch(session));
         ws.on('close', () => { coordinator.disconnect(session); statusStale = true; });
@@ -287,6 +299,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, async () => {
       clearInterval(sweepTimer);
+      telemetry.remove(node.id, probe);
       clearInterval(statusTimer);
       if (statsTimer) clearInterval(statsTimer);
       server.removeListener('upgrade', onUpgrade);

@@ -7,6 +7,7 @@ import Hls from 'hls.js';
 import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { TrafficChart } from './chart';
 import { formatBytes, formatUsd, savedUsd } from './costs';
+import { PRICES } from '../../lib/costs/prices';
 
 export interface PageConfig {
   stream: string;
@@ -86,6 +87,9 @@ export function startViewer(): void {
     }
   });
 
+  // The prices in the note come from the one place that holds them (lib/costs/prices.ts).
+  text('price-egress', `$${PRICES.ec2.egressPerGB}/GB`);
+  text('price-class-b', `$${PRICES.r2.classBPerMillion} per million`);
   const chart = new TrafficChart(document.getElementById('chart')!);
   const render = (): void => {
     const s: RelaycastStats | undefined = session?.stats();

@@ -31,6 +31,8 @@ export interface EndpointOptions {
   blockingReload: boolean;
   /** Cap on held blocking requests (BlockingReloads' default when absent). */
   maxHeld?: number;
+  /** Told of every playlist response: its stream and the body bytes sent (0 for 304 and HEAD). */
+  served?(stream: string, bytes: number): void;
 }
 
 export class PlaylistEndpoints {
@@ -95,7 +97,9 @@ export class PlaylistEndpoints {
   }
 
   private respond(req: IncomingMessage, res: ServerResponse, playlist: RenderedPlaylist): void {
-    if (sendPlaylist(req, res, playlist, playlistCacheControl(playlist.targetDuration, playlist.ended)) === 'not-modified') this.counters.notModified += 1;
+    const notModified = sendPlaylist(req, res, playlist, playlistCacheControl(playlist.targetDuration, playlist.ended)) === 'not-modified';
+    if (notModified) this.counters.notModified += 1;
+    this.options.served?.(playlist.stream, notModified || req.method === 'HEAD' ? 0 : Buffer.byteLength(playlist.text));
   }
 
   private notFound(res: ServerResponse): boolean {

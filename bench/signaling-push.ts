@@ -1,0 +1,75 @@
+/**
+ * What the swarm's signaling socket costs the origin: bytes Node-RED sends each viewer per minute
+ * (segment announcements, pushed playlist versions, relaying), measured with the live telemetry
+ * (relaycast_origin_signaling_bytes_total ÷ relaycast_viewer_seconds_total × 60) on the
+ * full-pipeline example in a real Node-RED, the demo encoder in real time (2 s segments) and N
+ * WebSocket viewers that join and stay. The cost model's estimate (swarmPushBytesPerViewerMinute)
+ * is printed beside it.
+ *
+ *   npx tsx bench/signaling-push.ts [--viewers 4] [--seconds 60]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { DemoEncoder } from '../devtools/demo-encoder';
+import { startLocalS3 } from '../devtools/local-s3';
+import { swarmPushBytesPerViewerMinute } from '../lib/costs/cost-model';
+import { startNodeRed } from '../test/support/node-red-process';
+
+const { values } = parseArgs({ options: { viewers: { type: 'string', default: '4' }, seconds: { type: 'string', default: '60' } } });
+const viewers = Number(values.viewers);
+const seconds = Number(values.seconds);
+const root = path.resolve(__dirname, '..');
+
+function total(text: string, name: string, nodeId: string): number {
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(`node_id="${nodeId}"`))
+    .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'relaycast-push-'));
+  const s3 = await startLocalS3({ bucket: 'relaycast' });
+  const flows = JSON.parse(readFileSync(path.join(root, 'flows', '07 - Full pipeline.json'), 'utf8')) as Array<Record<string, unknown>>;
+  const hlsDir = path.join(work, 'hls');
+  for (const n of flows) {
+    if (n.type === 'relaycast-hls-watch') n.path = hlsDir;
+    if (n.type === 'relaycast-r2-bucket') Object.assign(n, { provider: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl });
+  }
+  const bucket = String(flows.find((n) => n.type === 'relaycast-r2-bucket')!.id);
+  const signaling = String(flows.find((n) => n.type === 'relaycast-signaling')!.id);
+  const nodeRed = await startNodeRed({ flows, credentials: { [bucket]: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } });
+  const encoder = new DemoEncoder({ fixture: path.join(root, 'test', 'fixtures', 'hls', 'ts-single'), outDir: hlsDir, speed: 1, loop: true });
+  const sockets: WebSocket[] = [];
+  try {
+    await encoder.start();
+    await new Promise((r) => setTimeout(r, 8000)); // a window of segments before the viewers come
+    for (let i = 0; i < viewers; i++) {
+      const ws = new WebSocket(`${nodeRed.base.replace(/^http/, 'ws')}/relaycast/signal`);
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      ws.send(JSON.stringify({ type: 'join', v: 2, stream: 'live', rendition: 'main', role: 'viewer', upload: false }));
+      const heartbeat = setInterval(() => ws.send(JSON.stringify({ type: 'heartbeat' })), 5000);
+      ws.once('close', () => clearInterval(heartbeat));
+      sockets.push(ws);
+    }
+    const scrape = async () => (await fetch(`${nodeRed.base}/relaycast/metrics`)).text();
+    const before = await scrape();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const after = await scrape();
+    const bytes = total(after, 'relaycast_origin_signaling_bytes_total', signaling) - total(before, 'relaycast_origin_signaling_bytes_total', signaling);
+    const viewerMinutes = (total(after, 'relaycast_viewer_seconds_total', signaling) - total(before, 'relaycast_viewer_seconds_total', signaling)) / 60;
+    const measured = bytes / viewerMinutes;
+    console.log(`| viewers | seconds | signaling bytes sent | viewer-minutes | bytes per viewer-minute (measured) | model estimate |`);
+    console.log(`|---|---|---|---|---|---|`);
+    console.log(`| ${viewers} | ${seconds} | ${bytes} | ${viewerMinutes.toFixed(2)} | **${Math.round(measured)}** | ${swarmPushBytesPerViewerMinute(2)} |`);
+  } finally {
+    for (const ws of sockets) ws.close();
+    await encoder.stop();
+    await nodeRed.stop();
+    await s3.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => { console.error(err); process.exit(1); });
