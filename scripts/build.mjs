@@ -1,7 +1,7 @@
 // Build: transpile every TypeScript file of the core (lib/) and the node shells (nodes/) to
 // CommonJS in dist/, one output file per input (no bundling, so a stack trace names the real file),
-// then copy each node's editor .html, locales and icons beside its compiled .js, bundle the viewer,
-// and publish flows/ as examples/ (Node-RED's Import ▸ Examples reads examples/ at the package root).
+// then copy each node's editor .html (with shared rules inlined), locales and icons beside its
+// compiled .js, bundle the viewer, and publish flows/ as examples/ (Node-RED's Import ▸ Examples reads examples/ at the package root).
 // Type checking is `npm run typecheck`; transpiling per file keeps one broken file from blocking the rest.
 import { build } from 'esbuild';
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -42,12 +42,34 @@ async function transpileServerCode() {
   });
 }
 
+// In an editor .html, `/* relaycast:inline lib/x.ts as GlobalName */` becomes that module bundled
+// for the browser as `var GlobalName = …`: the editor then validates with the very rule the runtime
+// applies, instead of a copy of it (the editor cannot load the package's own modules).
+const INLINE_MARKER = /\/\* relaycast:inline (\S+\.ts) as ([A-Za-z_$][\w$]*) \*\//g;
+
+async function inlineEditorCode(html) {
+  let out = '';
+  let last = 0;
+  for (const match of html.matchAll(INLINE_MARKER)) {
+    const [marker, source, globalName] = match;
+    const result = await build({
+      entryPoints: [path.join(root, source)], bundle: true, write: false, format: 'iife', globalName,
+      platform: 'browser', target: 'es2017', logLevel: 'warning',
+    });
+    // Without its "use strict": that would turn the rest of the editor's <script> strict too.
+    out += html.slice(last, match.index) + `// ${source}, inlined by scripts/build.mjs\n` + result.outputFiles[0].text.replace(/^"use strict";\n/, '').trim();
+    last = match.index + marker.length;
+  }
+  return out + html.slice(last);
+}
+
 async function copyNodeAssets() {
   const assets = await listFiles(path.join(root, 'nodes'), (f) => !isTs(f) && !f.endsWith('.d.ts'));
   for (const file of assets) {
     const target = path.join(dist, path.relative(root, file));
     await mkdir(path.dirname(target), { recursive: true });
-    await cp(file, target);
+    if (file.endsWith('.html')) await writeFile(target, await inlineEditorCode(await readFile(file, 'utf8')));
+    else await cp(file, target);
   }
 }
 

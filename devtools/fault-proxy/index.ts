@@ -57,6 +57,8 @@ export interface RecordedRequest {
 export interface FaultCounts {
   requests: number;
   forwarded: number;
+  /** Requests received whose exchange has not ended yet (answered, dropped or aborted by the client). */
+  open: number;
   injected: Record<FaultKind, number>;
 }
 
@@ -87,6 +89,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const counts: FaultCounts = {
     requests: 0,
     forwarded: 0,
+    open: 0,
     injected: { '5xx': 0, '429': 0, 'reset-before': 0, 'reset-after': 0, stall: 0 },
   };
   const requests: RecordedRequest[] = [];
@@ -133,6 +136,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const server = http.createServer((req, res) => {
     counts.requests += 1;
+    counts.open += 1;
+    res.on('close', () => { counts.open -= 1; });
     const { fault, delayMs } = decide(req.method ?? 'GET', req.url ?? '/');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

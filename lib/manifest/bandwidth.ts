@@ -2,6 +2,7 @@
  * BANDWIDTH and AVERAGE-BANDWIDTH measured from the segments actually listed (rfc8216bis §4.4.6.2:
  * the peak segment bit rate; the average over the window), in bits per second.
  */
+import { AppendedEntries } from './appended-entries';
 import type { PlaylistEntry } from './rendition';
 
 export interface MeasuredBandwidth {
@@ -10,17 +11,36 @@ export interface MeasuredBandwidth {
 }
 
 export function measureBandwidth(entries: readonly PlaylistEntry[]): MeasuredBandwidth | undefined {
-  let peak = 0;
-  let bits = 0;
-  let seconds = 0;
-  for (const e of entries) {
-    if (e.gap || e.byteLength === undefined || e.duration <= 0) continue;
-    peak = Math.max(peak, (e.byteLength * 8) / e.duration);
-    bits += e.byteLength * 8;
-    seconds += e.duration;
+  return new BandwidthMeter().measure(entries);
+}
+
+/**
+ * measureBandwidth() for one rendition, measured again with every version of its master: it adds
+ * only the entries appended since the last call (see AppendedEntries), so a DVR history is not
+ * summed again for each segment.
+ */
+export class BandwidthMeter {
+  private readonly appended = new AppendedEntries();
+  private peak = 0;
+  private bits = 0;
+  private seconds = 0;
+
+  measure(entries: readonly PlaylistEntry[]): MeasuredBandwidth | undefined {
+    const appended = this.appended.since(entries);
+    if (appended === undefined) {
+      this.peak = 0;
+      this.bits = 0;
+      this.seconds = 0;
+    }
+    for (const e of appended ?? entries) {
+      if (e.gap || e.byteLength === undefined || e.duration <= 0) continue;
+      this.peak = Math.max(this.peak, (e.byteLength * 8) / e.duration);
+      this.bits += e.byteLength * 8;
+      this.seconds += e.duration;
+    }
+    if (this.seconds === 0) return undefined;
+    return { peak: roundUpSignificant(this.peak), average: roundUpSignificant(this.bits / this.seconds) };
   }
-  if (seconds === 0) return undefined;
-  return { peak: roundUpSignificant(peak), average: roundUpSignificant(bits / seconds) };
 }
 
 /**

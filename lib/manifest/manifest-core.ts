@@ -3,18 +3,19 @@
  * window per stream and rendition, and renders Media and Master Playlists. Knows nothing of
  * Node-RED or HTTP; the node shell serves what `mediaPlaylist()` / `masterPlaylist()` return.
  */
-import { createHash } from 'node:crypto';
 import { RelaycastError } from '../errors';
 import { readGapMsg, readLifecycleMsg, readSegmentMsg, type GapInput, type SegmentInput } from './input';
 import { renderMasterPlaylist } from './master-renderer';
-import { renderMediaPlaylist, requiredVersion, formatDuration } from './media-renderer';
+import { etagOf } from './etag';
+import { MediaBody } from './media-body';
+import { formatDuration } from './media-renderer';
 import { DEFAULT_END_GRACE_TARGET_DURATIONS, resolveOptions, type ManifestOptions } from './options';
 import { chooseProgramDateTime } from './program-date-time';
 import {
-  appendEntry, checkOrder, enterSession, hasHistory, lastEntry, newRendition, slideWindow, windowDuration,
+  appendEntry, checkOrder, enterSession, hasHistory, lastEntry, ListedUrls, newRendition, slideWindow, windowDuration,
   type PlaylistEntry, type RenditionState,
 } from './rendition';
-import { measureBandwidth } from './bandwidth';
+import { BandwidthMeter, measureBandwidth } from './bandwidth';
 import { SNAPSHOT_FORMAT, readSnapshot, type ManifestSnapshot } from './snapshot';
 
 export interface RenderedPlaylist {
@@ -47,6 +48,8 @@ interface StreamState {
   targetDuration?: number;
   renditions: Map<string, RenditionState>;
   mediaCache: Map<string, RenderedPlaylist>;
+  /** What each rendition's versions are derived from, extended as entries are appended. */
+  derived: Map<string, Derived>;
   /** Each rendition's last finished presentation, rendered once from RenditionState.finished. */
   finishedCache: Map<string, RenderedPlaylist>;
   masterCache?: RenderedPlaylist;
@@ -67,10 +70,6 @@ const FLOOR_MIN_SEGMENT_MS = 100;
  */
 export function wallClockMediaSequence(nowMs: number): number {
   return Math.floor(nowMs / FLOOR_MIN_SEGMENT_MS);
-}
-
-function etagOf(text: string): string {
-  return `"${createHash('sha1').update(text).digest('base64url').slice(0, 20)}"`;
 }
 
 export class ManifestCore {
@@ -101,7 +100,7 @@ export class ManifestCore {
     if (s.variant) r.variant = s.variant;
     const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
     this.prepareForItem(stream, r, s.session, s.sequence, s.url);
-    const skipped = checkOrder(r, s.sequence, s.url);
+    const skipped = checkOrder(r, s.sequence, s.url, derivedFor(stream, r.rendition).urls);
     if (Math.round(Number(formatDuration(s.duration))) > targetDuration) {
       // RFC 8216 §4.3.3.1: listing it would make the playlist invalid, and the target duration may
       // not change. Leave it out, mark the break in the timeline, and say so.
@@ -285,7 +284,7 @@ export class ManifestCore {
     const parsed = readSnapshot(snapshot);
     this.streams.clear();
     for (const s of parsed.streams) {
-      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
+      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map(), derived: new Map(), finishedCache: new Map() };
       for (const r of s.renditions) {
         state.renditions.set(r.rendition, r);
         // What a restored playlist serves is listed again at once, before r2-upload's next sweep.
@@ -333,7 +332,7 @@ export class ManifestCore {
     }
     let stream = this.streams.get(streamId);
     if (!stream) {
-      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map(), finishedCache: new Map() };
+      stream = { stream: streamId, renditions: new Map(), mediaCache: new Map(), derived: new Map(), finishedCache: new Map() };
       this.streams.set(streamId, stream);
     }
     let r = stream.renditions.get(renditionId);
@@ -420,13 +419,12 @@ export class ManifestCore {
 
   private rerenderMedia(stream: StreamState, r: RenditionState): RenderedPlaylist[] {
     if (r.entries.length === 0 || stream.targetDuration === undefined) return [];
-    r.version = Math.max(r.version, requiredVersion(r.entries));
-    const text = renderMediaPlaylist(r, stream.targetDuration, this.options.blockingReload);
-    const cached = stream.mediaCache.get(r.rendition);
-    if (cached?.text === text) return [];
+    const { text, etag, changed } = derivedFor(stream, r.rendition).body.render(r, stream.targetDuration, this.options.blockingReload);
+    // Every changed version is cached below, so an unchanged one is the cached one.
+    if (stream.mediaCache.has(r.rendition) && !changed) return [];
     const last: PlaylistEntry = r.entries[r.entries.length - 1];
     const rendered: RenderedPlaylist = {
-      text, etag: etagOf(text), stream: stream.stream, rendition: r.rendition, targetDuration: stream.targetDuration,
+      text, etag, stream: stream.stream, rendition: r.rendition, targetDuration: stream.targetDuration,
       mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn,
       presentation: r.presentation, ended: r.ended,
     };
@@ -458,7 +456,7 @@ export class ManifestCore {
     const text = renderMasterPlaylist([...stream.renditions.values()], (r) => {
       const uri = this.options.variantUri(stream.stream, r.rendition);
       return r.presentation > 0 ? `${uri}${uri.includes('?') ? '&' : '?'}presentation=${r.presentation}` : uri;
-    });
+    }, (r) => derivedFor(stream, r.rendition).bandwidth.measure(r.entries));
     if (text === undefined || stream.masterCache?.text === text || stream.targetDuration === undefined) return undefined;
     stream.masterCache = {
       text, etag: etagOf(text), stream: stream.stream, rendition: null, targetDuration: stream.targetDuration,
@@ -466,6 +464,22 @@ export class ManifestCore {
     };
     return stream.masterCache;
   }
+}
+
+/** A rendition's playlist lines, bandwidth and listed URLs, each kept up to date with its entries. */
+interface Derived {
+  body: MediaBody;
+  bandwidth: BandwidthMeter;
+  urls: ListedUrls;
+}
+
+function derivedFor(stream: StreamState, rendition: string): Derived {
+  let derived = stream.derived.get(rendition);
+  if (!derived) {
+    derived = { body: new MediaBody(), bandwidth: new BandwidthMeter(), urls: new ListedUrls() };
+    stream.derived.set(rendition, derived);
+  }
+  return derived;
 }
 
 /**

@@ -4,10 +4,14 @@
  * encoder's master playlist (segment.variant). When nothing was measured yet the encoder's nominal
  * BANDWIDTH stands in, since BANDWIDTH is REQUIRED.
  */
-import { measureBandwidth } from './bandwidth';
+import { measureBandwidth, type MeasuredBandwidth } from './bandwidth';
 import type { RenditionState } from './rendition';
 
-export function renderMasterPlaylist(renditions: readonly RenditionState[], variantUri: (r: RenditionState) => string): string | undefined {
+export function renderMasterPlaylist(
+  renditions: readonly RenditionState[],
+  variantUri: (r: RenditionState) => string,
+  bandwidthOf: (r: RenditionState) => MeasuredBandwidth | undefined = (r) => measureBandwidth(r.entries),
+): string | undefined {
   const playable = renditions.filter((r) => r.entries.some((e) => !e.gap)).sort((a, b) => a.order - b.order);
   // A rendition that ended while others go on (it left the encoder) is not offered any more; a
   // finished stream offers all of them, as a VOD.
@@ -16,7 +20,7 @@ export function renderMasterPlaylist(renditions: readonly RenditionState[], vari
   if (listed.length === 0) return undefined;
   const lines = ['#EXTM3U'];
   for (const r of listed) {
-    const measured = measureBandwidth(r.entries);
+    const measured = bandwidthOf(r);
     const peak = measured?.peak ?? r.variant?.bandwidth ?? 1;
     const attributes = [`BANDWIDTH=${peak}`];
     if (measured) attributes.push(`AVERAGE-BANDWIDTH=${Math.min(measured.average, peak)}`);

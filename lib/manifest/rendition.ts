@@ -5,6 +5,7 @@
  */
 import { RelaycastError } from '../errors';
 import type { VariantInfo } from '../contracts';
+import { AppendedEntries } from './appended-entries';
 
 export interface PlaylistEntry {
   /** Relaycast's media sequence number of this entry in this playlist. */
@@ -113,7 +114,7 @@ export function enterSession(r: RenditionState, session: string): boolean {
  * Refuses a duplicate or out-of-order item of the current session; returns true when items were
  * skipped (a hole in the encoder's numbering, which breaks the timestamp sequence).
  */
-export function checkOrder(r: RenditionState, sourceSequence: number, url: string | undefined): boolean {
+export function checkOrder(r: RenditionState, sourceSequence: number, url: string | undefined, listed: ListedUrls = new ListedUrls()): boolean {
   const last = r.lastSourceSequence;
   if (last !== undefined && sourceSequence === last) {
     throw new RelaycastError('E_MANIFEST_DUPLICATE', `${r.stream}/${r.rendition}: sequence ${sourceSequence} of session ${r.currentSession} is already listed`);
@@ -122,10 +123,26 @@ export function checkOrder(r: RenditionState, sourceSequence: number, url: strin
     throw new RelaycastError('E_MANIFEST_OUT_OF_ORDER',
       `${r.stream}/${r.rendition}: sequence ${sourceSequence} arrived after ${last}; playlists only append`);
   }
-  if (url !== undefined && r.entries.some((e) => e.url === url && !e.gap)) {
+  if (url !== undefined && listed.has(r.entries, url)) {
     throw new RelaycastError('E_MANIFEST_DUPLICATE', `${r.stream}/${r.rendition}: ${url} is already listed`);
   }
   return last !== undefined && sourceSequence > last + 1;
+}
+
+/**
+ * The URLs of a rendition's listed (not gap) entries, for the duplicate check: kept up to date with
+ * the entries appended since the last call, so a DVR history is not searched for each segment.
+ */
+export class ListedUrls {
+  private readonly appended = new AppendedEntries();
+  private readonly urls = new Set<string>();
+
+  has(entries: readonly PlaylistEntry[], url: string): boolean {
+    const appended = this.appended.since(entries);
+    if (appended === undefined) this.urls.clear();
+    for (const e of appended ?? entries) if (!e.gap) this.urls.add(e.url);
+    return this.urls.has(url);
+  }
 }
 
 export function appendEntry(r: RenditionState, entry: Omit<PlaylistEntry, 'msn'>, now: number): PlaylistEntry {

@@ -4,9 +4,12 @@
  * and key prefix. Credentials are handled separately and never appear here.
  */
 import { RelaycastError } from '../errors';
+import { BUCKET_FIELDS, BUCKET_PROVIDERS, bucketFieldProblem, envReference } from './bucket-fields';
+
+export { envReference };
 import { normalizeKeyPrefix } from './keys';
 
-export type BucketProvider = 'r2' | 'r2-eu' | 's3';
+export type BucketProvider = (typeof BUCKET_PROVIDERS)[number];
 
 export interface BucketConfigInput {
   provider?: string;
@@ -38,39 +41,22 @@ export function r2Endpoint(accountId: string, jurisdiction: 'default' | 'eu'): s
   return `https://${accountId}.${jurisdiction === 'eu' ? 'eu.' : ''}r2.cloudflarestorage.com`;
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
-  } catch {
-    return false;
-  }
-}
-
 export function resolveBucketSettings(input: BucketConfigInput): BucketSettings {
-  const provider = (input.provider || 'r2') as BucketProvider;
-  if (!['r2', 'r2-eu', 's3'].includes(provider)) throw configError(`unknown provider '${String(input.provider)}'`);
-  let endpoint: string;
-  if (provider === 's3') {
-    endpoint = (input.endpoint ?? '').trim().replace(/\/+$/, '');
-    if (!isHttpUrl(endpoint)) throw configError('endpoint must be an http(s) URL');
-  } else {
-    const accountId = (input.accountId ?? '').trim();
-    if (!/^[A-Za-z0-9]{1,64}$/.test(accountId)) throw configError('R2 account id must be letters and digits (Cloudflare dashboard ▸ R2 ▸ Account ID)');
-    endpoint = r2Endpoint(accountId, provider === 'r2-eu' ? 'eu' : 'default');
+  for (const field of BUCKET_FIELDS) {
+    const problem = bucketFieldProblem(field, input);
+    if (problem !== undefined) throw configError(problem);
   }
-  const bucket = (input.bucket ?? '').trim();
-  // S3 bucket naming rules (R2 uses the same character set).
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw configError('bucket name must be 3–63 lower-case letters, digits, dots or hyphens');
-  const publicBaseUrl = (input.publicBaseUrl ?? '').trim().replace(/\/+$/, '');
-  if (!isHttpUrl(publicBaseUrl)) throw configError('public base URL must be an http(s) URL (custom domain or r2.dev URL of the bucket)');
+  const provider = (input.provider || 'r2') as BucketProvider;
+  const endpoint = provider === 's3'
+    ? (input.endpoint ?? '').trim().replace(/\/+$/, '')
+    : r2Endpoint((input.accountId ?? '').trim(), provider === 'r2-eu' ? 'eu' : 'default');
   const forcePathStyle = input.forcePathStyle === undefined ? true : input.forcePathStyle === true || input.forcePathStyle === 'true';
   return {
     provider,
     endpoint,
     region: (input.region ?? '').trim() || 'auto',
-    bucket,
-    publicBaseUrl,
+    bucket: (input.bucket ?? '').trim(),
+    publicBaseUrl: (input.publicBaseUrl ?? '').trim().replace(/\/+$/, ''),
     keyPrefix: normalizeKeyPrefix(input.keyPrefix),
     forcePathStyle,
   };
@@ -81,7 +67,6 @@ export function resolveBucketSettings(input: BucketConfigInput): BucketSettings 
  * runtime already does this for deployed nodes).
  */
 export function expandEnv(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (value === undefined) return undefined;
-  const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(value.trim());
-  return match ? env[match[1] as string] : value;
+  const name = envReference(value);
+  return name === undefined ? value : env[name];
 }

@@ -16,7 +16,8 @@ export interface Failure {
 
 const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET']);
 const THROTTLE_NAMES = new Set(['SlowDown', 'TooManyRequests', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
-const AUTH_NAMES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'InvalidToken', 'ExpiredToken', 'Unauthorized']);
+// AuthorizationHeaderMalformed is what S3 answers (400) to a signature scoped to the wrong region.
+const AUTH_NAMES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AuthorizationHeaderMalformed', 'InvalidToken', 'ExpiredToken', 'Unauthorized']);
 const TRANSIENT_4XX_NAMES = new Set(['RequestTimeout', 'BadDigest', 'IncompleteBody', 'RequestTimeTooSkewed']);
 
 interface StoreErrorShape {

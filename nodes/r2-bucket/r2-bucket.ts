@@ -11,7 +11,7 @@ import type { NodeAPI, NodeDef, Node } from 'node-red';
 import type { Request, Response } from 'express';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { createS3Client, expandEnv, makeRedactor, probeBucket, resolveBucketSettings, S3ObjectStore, type BucketConfigInput, type BucketSettings } from '../../lib/upload';
+import { createS3Client, envReference, expandEnv, makeRedactor, probeBucket, resolveBucketSettings, S3ObjectStore, type BucketConfigInput, type BucketSettings } from '../../lib/upload';
 import type { R2BucketConfigNode } from './bucket-api';
 
 interface R2BucketDef extends NodeDef, BucketConfigInput {}
@@ -50,6 +50,14 @@ export = function (RED: NodeAPI) {
       if (!node.settings) throw node.settingsError ?? new RelaycastError('E_R2_CONFIG', 'invalid bucket configuration');
       if (!credentials.accessKeyId || !credentials.secretAccessKey) {
         throw new RelaycastError('E_R2_CREDENTIALS', RED._('r2-bucket.errors.missing-credentials'));
+      }
+      // Still `${NAME}` after Node-RED's expansion: NAME is not set. Signing with the literal text
+      // would only fail later, as a refused signature that names nothing.
+      for (const [field, value] of [['access key ID', credentials.accessKeyId], ['secret key', credentials.secretAccessKey]] as const) {
+        const variable = envReference(value);
+        if (variable !== undefined) {
+          throw new RelaycastError('E_R2_CREDENTIALS', `the bucket's ${field} is \${${variable}}, but the environment variable ${variable} is not set where Node-RED runs`);
+        }
       }
       users.add(user);
       if (!store) {

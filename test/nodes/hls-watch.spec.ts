@@ -20,8 +20,13 @@ interface Collected {
   out: Array<SegmentMsg | GapMsg | LifecycleMsg>;
   errors: Array<{ topic?: string; error: { code?: string; message: string; source: { id: string } } }>;
   statuses: Array<{ fill?: string; shape?: string; text?: string }>;
+  /** Input msgs w1 has finished handling (done(), seen by a Complete node). */
+  handled: Array<{ topic?: string }>;
+  /** What a second watcher of the same folder emits: shows what w1 would have seen. */
+  witness: Array<SegmentMsg | GapMsg | LifecycleMsg>;
 }
-let sinks: Collected = { out: [], errors: [], statuses: [] };
+const noSinks = (): Collected => ({ out: [], errors: [], statuses: [], handled: [], witness: [] });
+let sinks: Collected = noSinks();
 
 /** A node type that appends every msg it receives to `sinks[config.kind]`. */
 function sinkModule(RED: NodeAPI): void {
@@ -51,6 +56,17 @@ function flowFor(config: Record<string, unknown>): Record<string, unknown>[] {
     { id: 'sink-errors', type: 'test-sink', z: 'tab1', kind: 'errors', wires: [] },
     { id: 's1', type: 'status', z: 'tab1', scope: ['w1'], wires: [['sink-statuses']] },
     { id: 'sink-statuses', type: 'test-sink', z: 'tab1', kind: 'statuses', wires: [] },
+    { id: 'd1', type: 'complete', z: 'tab1', scope: ['w1'], uncaught: false, wires: [['sink-handled']] },
+    { id: 'sink-handled', type: 'test-sink', z: 'tab1', kind: 'handled', wires: [] },
+  ];
+}
+
+/** A second hls-watch node (w2) on `watchPath`, on its own tab, whose msgs go to sinks.witness. */
+function witnessFlow(watchPath: string): Record<string, unknown>[] {
+  return [
+    { id: 'tab2', type: 'tab', label: 'witness' },
+    { id: 'w2', type: 'relaycast-hls-watch', z: 'tab2', name: 'witness', stream: 'cam', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, path: watchPath, wires: [['sink-witness']] },
+    { id: 'sink-witness', type: 'test-sink', z: 'tab2', kind: 'witness', wires: [] },
   ];
 }
 
@@ -106,7 +122,7 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
   });
   after(() => rmSync(work, { recursive: true, force: true }));
   beforeEach(() => {
-    sinks = { out: [], errors: [], statuses: [] };
+    sinks = noSinks();
     userDir = mkdtempSync(path.join(work, 'userdir-'));
     helper.settings({ userDir });
   });
@@ -395,21 +411,27 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
   it('stop / start / rescan inputs control the watcher without losing or repeating segments', async () => {
     const out = path.join(work, 'control');
     mkdirSync(out);
-    await load({ path: out });
+    // A second watcher of the same folder keeps running throughout: once it has seen a change, a
+    // running w1 would have seen it too, so w1's silence is checked against a real event, not a delay.
+    await helper.load([hlsWatch as never, sinkModule as never], [...flowFor({ path: out }), ...witnessFlow(out)] as never);
     const w1 = helper.getNode('w1');
+    const handled = (topic: string): number => sinks.handled.filter((m) => m.topic === topic).length;
+    const witnessed = (uri: string): boolean => sinks.witness.some((m) => m.topic === 'segment' && m.segment.uri === uri);
     writeFileSync(path.join(out, 'a.ts'), Buffer.alloc(100, 1));
     writePlaylist(out, mediaPlaylist(0, [['a.ts', 2]]));
     await until(() => segmentsOf().length === 1, 'a');
     w1.receive({ topic: 'stop' } as never);
-    await until(() => lastStatus()?.text === 'hls-watch.status.stopped', 'stopped');
+    await until(() => handled('stop') === 1, 'stop handled');
+    assert.equal(lastStatus()?.text, 'hls-watch.status.stopped');
     writeFileSync(path.join(out, 'b.ts'), Buffer.alloc(100, 2));
     writePlaylist(out, mediaPlaylist(0, [['a.ts', 2], ['b.ts', 2]]));
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => witnessed('b.ts'), 'the witness to see b.ts');
     assert.equal(segmentsOf().length, 1, 'nothing while stopped');
     w1.receive({ topic: 'start' } as never);
     await until(() => segmentsOf().length === 2, 'b after start');
     w1.receive({ topic: 'rescan' } as never);
-    await new Promise((r) => setTimeout(r, 100));
+    // done() of the rescan: every playlist has been read again and applied.
+    await until(() => handled('rescan') === 1, 'rescan handled');
     assert.deepEqual(segmentsOf().map((m) => [m.segment.uri, m.segment.sequence]), [['a.ts', 0], ['b.ts', 1]]);
     assert.deepEqual(errorCodes(), []);
   });
@@ -452,9 +474,16 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     await helper.setFlows([{ id: 'tab1', type: 'tab', label: 'empty' }] as never, 'full');
     const count = sinks.out.length;
     const statusCount = sinks.statuses.length;
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(fsHandles(), before, 'fs watchers released');
+    const writtenAtClose = enc.written.length;
+    // libuv closes a handle on its next turn: wait for that, not for a fixed time.
+    await until(() => fsHandles() === before, 'fs watchers released', 5000);
     assert.equal(existsSync(path.join(userDir, 'relaycast', 'hls-watch', 'w1.json')), false, 'a deleted node forgets its progress');
+    // A new watcher of the same folder sees segments the encoder wrote after the close; the closed
+    // node, had anything of it survived, would have sent those too.
+    await helper.setFlows(witnessFlow(path.join(out, 'master.m3u8')) as never, 'full');
+    const writtenAfterClose = (m: SegmentMsg | GapMsg | LifecycleMsg): boolean => m.topic === 'segment'
+      && enc.written.findIndex((w) => w.rendition === m.segment.rendition && w.sequence === m.segment.encoderSequence) >= writtenAtClose;
+    await until(() => sinks.witness.filter(writtenAfterClose).length >= 3, 'the witness to see segments written after the close');
     assert.equal(sinks.out.length, count, 'no msgs after close');
     assert.ok(sinks.statuses.length <= statusCount + 1);
     assert.ok(enc.written.length > segmentsOf().length, 'the encoder kept writing');

@@ -2,24 +2,16 @@
 // figures, and an integrity watch that hashes every fragment hls.js receives and compares it with
 // the server's announcement. Shared by every spec that opens viewer pages.
 import type { Page } from 'playwright-core';
+import { until as untilHolds } from './until';
 
 export interface PageFigures {
   http: number; p2p: number; uploaded: number; peers: number; stalls: number; currentTime: number; peerId?: string;
   webrtc: boolean; joined: boolean; fromSwarm: number; fromHttp: number; checked: number; bad: number; fatal: string[]; dropped: string[];
 }
 
+/** Browser figures move slowly and cost a page round trip to read: poll every 250 ms, for up to a minute. */
 export function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = async (): Promise<void> => {
-      try {
-        if (await condition()) { resolve(); return; }
-      } catch (err) { reject(err); return; }
-      if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(() => void check(), 250);
-    };
-    void check();
-  });
+  return untilHolds(condition, what, timeoutMs, 250);
 }
 
 /** Every fragment hls.js receives is hashed in the page and compared with the server's announcement. */

@@ -2,10 +2,11 @@
 // (nodes/<name>/number-fields.ts through lib/config-number.ts): a value the editor accepts is
 // never refused at deploy, and one it would refuse at deploy is marked invalid in the editor.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { configNumber } from '../../lib/config-number';
+import { resolveBucketSettings } from '../../lib/upload/bucket-settings';
 import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
 import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
 import { R2_UPLOAD_NUMBERS } from '../../nodes/r2-upload/number-fields';
@@ -13,9 +14,12 @@ import { REDIS_NUMBERS } from '../../nodes/redis/number-fields';
 
 type Validate = (this: unknown, value: unknown) => boolean;
 
-/** Runs an editor .html's scripts against a stand-in RED and returns each type's defaults. */
-function editorDefaults(node: string): Record<string, Record<string, { value?: unknown; validate?: Validate }>> {
-  const html = readFileSync(path.resolve(__dirname, '../../nodes', node, `${node}.html`), 'utf8');
+/**
+ * Runs an editor .html's scripts against a stand-in RED and returns each type's defaults. `built`:
+ * the file as the package ships it (dist/, after the build inlined shared rules into it).
+ */
+function editorDefaults(node: string, built = false): Record<string, Record<string, { value?: unknown; validate?: Validate }>> {
+  const html = readFileSync(path.resolve(__dirname, '../..', built ? 'dist/nodes' : 'nodes', node, `${node}.html`), 'utf8');
   const types: Record<string, Record<string, { value?: unknown; validate?: Validate }>> = {};
   // Node-RED's own validators, as the editor defines them (editor-client/src/js/validators.js).
   const validators = {
@@ -24,7 +28,7 @@ function editorDefaults(node: string): Record<string, Record<string, { value?: u
   };
   const RED = { nodes: { registerType: (type: string, def: { defaults: Record<string, { value?: unknown; validate?: Validate }> }) => { types[type] = def.defaults; } }, validators, settings: {}, _: (k: string) => k };
   for (const [, code] of html.matchAll(/<script[^>]*type=["']text\/javascript["'][^>]*>([\s\S]*?)<\/script>/g)) {
-    vm.runInNewContext(code, { RED, $: () => ({ on: () => undefined, toggle: () => undefined, is: () => false }) });
+    vm.runInNewContext(code, { RED, URL, $: () => ({ on: () => undefined, toggle: () => undefined, is: () => false }) });
   }
   return types;
 }
@@ -54,6 +58,70 @@ describe('editor validators follow the runtime rules for number fields', () => {
         }
         assert.equal(validate!.call({}, defaults[name]!.value), true, `${type}.${name}: its own default is valid`);
       }
+    });
+  }
+});
+
+describe('editor validators follow the runtime rules for r2-bucket fields', () => {
+  const valid = { provider: 's3', accountId: '', endpoint: 'http://127.0.0.1:9000', bucket: 'media', publicBaseUrl: 'https://media.example.com', keyPrefix: 'live' };
+  const samples: Record<string, unknown[]> = {
+    provider: ['r2', 'r2-eu', 's3', 'gcs'],
+    accountId: ['0123456789abcdef0123456789abcdef', '', 'has space', 'a'.repeat(65), 'dash-ed'],
+    endpoint: ['http://127.0.0.1:9000', 'https://s3.example.com/', 'ftp://x', 'not a url', ''],
+    bucket: ['media', 'my.bucket-1', 'ab', 'Upper', '-lead', 'a'.repeat(64), ''],
+    publicBaseUrl: ['https://media.example.com', 'http://127.0.0.1:9000/media/', 'media.example.com', ''],
+    keyPrefix: ['live', '', 'a/b/', 'a/../b', './x'],
+  };
+
+  it('the rules come from lib/upload/bucket-fields.ts, inlined by the build: no copy in the source', () => {
+    const source = readFileSync(path.resolve(__dirname, '../../nodes/r2-bucket/r2-bucket.html'), 'utf8');
+    assert.match(source, /relaycast:inline lib\/upload\/bucket-fields\.ts as RelaycastBucketFields/);
+    assert.doesNotMatch(source, /a-z0-9\]\[a-z0-9\.-\]/, 'the bucket-name pattern lives in one place');
+  });
+
+  /** The node as the editor judges it: each field's validator in turn (the first refusal is shown). */
+  function editorVerdict(config: Record<string, unknown>): string | true {
+    const defaults = editorDefaults('r2-bucket', true)['relaycast-r2-bucket']!;
+    for (const [field, property] of Object.entries(defaults)) {
+      const verdict = property.validate?.call(config, config[field]);
+      if (verdict !== undefined && verdict !== true) return verdict as unknown as string;
+    }
+    return true;
+  }
+
+  it('a ${NAME} field is left to the deploy (Node-RED expands it there); every bucket in flows/ and demo/ is valid in the editor', () => {
+    assert.equal(editorVerdict({ ...valid, endpoint: '${RELAYCAST_S3_ENDPOINT}', bucket: '${BUCKET}' }), true);
+    assert.notEqual(editorVerdict({ ...valid, bucket: 'has ${BUCKET} inside' }), true, 'only a whole-field reference');
+    const root = path.resolve(__dirname, '../..');
+    const files = [...readdirSync(path.join(root, 'flows')).map((f) => path.join(root, 'flows', f)), path.join(root, 'demo', 'flows.json')];
+    let buckets = 0;
+    for (const file of files.filter((f) => f.endsWith('.json'))) {
+      for (const node of JSON.parse(readFileSync(file, 'utf8')) as Array<Record<string, unknown>>) {
+        if (node.type !== 'relaycast-r2-bucket') continue;
+        assert.equal(editorVerdict(node), true, `${path.basename(file)}: ${String(node.id)}`);
+        buckets += 1;
+      }
+    }
+    assert.ok(buckets >= 3, `${buckets} buckets`);
+  });
+
+  for (const provider of ['r2', 's3']) {
+    it(`provider ${provider}: every field accepts exactly what resolveBucketSettings accepts, and says why not`, () => {
+      const defaults = editorDefaults('r2-bucket', true)['relaycast-r2-bucket'];
+      assert.ok(defaults, 'relaycast-r2-bucket not registered');
+      const base = { ...valid, provider, accountId: provider === 's3' ? '' : '0123456789abcdef0123456789abcdef' };
+      let compared = 0;
+      for (const [field, values] of Object.entries(samples)) {
+        assert.equal(typeof defaults[field]?.validate, 'function', `${field} has no validator`);
+        for (const value of values) {
+          const config = { ...base, [field]: value };
+          let runtime: string | true;
+          try { resolveBucketSettings(config); runtime = true; } catch (err) { runtime = (err as Error).message; }
+          assert.equal(editorVerdict(config), runtime, `${field} = ${JSON.stringify(value)} (provider ${provider})`);
+          compared += 1;
+        }
+      }
+      assert.ok(compared > 25);
     });
   }
 });

@@ -7,6 +7,7 @@ import type { RelaycastError } from '../../../lib/errors';
 import { MediaFiles } from '../../../lib/hls-watch/media-files';
 import { freshRenditionState, RenditionTracker, type WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import type { RenditionState } from '../../../lib/hls-watch/state-store';
+import { until } from '../../support/until';
 import { mediaPlaylist, segmentBytes, tempDir, writeAtomically, type Entry } from './helpers';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -274,9 +275,10 @@ describe('hls-watch rendition tracking', () => {
     writeFileSync(h.playlist, 'this is junk\n');
     await h.tracker.trigger();
     assert.equal(h.errors.length, 0, 'not reported on first sight');
-    await new Promise((r) => setTimeout(r, 150));
+    // No further trigger from here: only the tracker's own re-read timer can find the same junk
+    // again and report it, so this times out if that timer never fires.
+    await until(() => h.errors.length > 0, 'the re-read timer to report the malformed playlist');
     await h.tracker.whenIdle();
-    await h.tracker.trigger();
     assert.deepEqual(h.errors.map((x) => x.err.code), ['E_PLAYLIST_MALFORMED']);
     h.segment('a.ts');
     await h.publish(0, [e('a.ts')]);
@@ -298,7 +300,7 @@ describe('hls-watch rendition tracking', () => {
     const pass = h.publish(0, [e('a.ts'), e('late.ts')]);
     // Close only once a.ts is out, i.e. while the tracker waits for late.ts (a fixed delay raced
     // against a loaded machine reading a.ts).
-    for (let i = 0; i < 200 && !h.topics().includes('segment'); i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => h.topics().includes('segment'), 'a.ts to be emitted', 2000);
     h.closed = true;
     h.files.close();
     await pass;

@@ -230,10 +230,4 @@ export class FakePlatform implements PeerPlatform {
 }
 
 /** Polls a condition on the event loop (no fixed sleep decides the outcome). */
-export async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { until } from '../../support/until';

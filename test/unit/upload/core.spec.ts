@@ -91,6 +91,7 @@ describe('upload core: failure classification and backoff', () => {
     assert.equal(classifyStoreError(new Error('aborted'), { timedOut: true, closing: false }).code, 'E_UPLOAD_TIMEOUT');
     assert.deepEqual(classify(status(403, 'SignatureDoesNotMatch')), { retryable: false, code: 'E_UPLOAD_AUTH', reason: 'SignatureDoesNotMatch (HTTP 403)', status: 403 });
     assert.equal(classify(status(404, 'NoSuchBucket')).code, 'E_UPLOAD_NO_BUCKET');
+    assert.deepEqual(classify(status(400, 'AuthorizationHeaderMalformed')), { retryable: false, code: 'E_UPLOAD_AUTH', reason: 'AuthorizationHeaderMalformed (HTTP 400)', status: 400 }, 'signed for the wrong region');
     assert.equal(classify(status(400, 'InvalidArgument')).code, 'E_UPLOAD_REJECTED');
     assert.equal(classify(Object.assign(new Error('dns'), { code: 'ENOTFOUND' })).retryable, false);
     assert.equal(classifyStoreError(status(503), { timedOut: false, closing: true }).code, 'E_UPLOAD_ABORTED', 'closing wins');
