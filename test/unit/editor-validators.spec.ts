@@ -9,6 +9,7 @@ import { configNumber } from '../../lib/config-number';
 import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
 import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
 import { R2_UPLOAD_NUMBERS } from '../../nodes/r2-upload/number-fields';
+import { POSTGRES_NUMBERS } from '../../lib/postgres/settings';
 
 type Validate = (this: unknown, value: unknown) => boolean;
 
@@ -32,6 +33,7 @@ const cases: Array<[string, string, Record<string, { field: string; fallback: nu
   ['r2-upload', 'relaycast-r2-upload', R2_UPLOAD_NUMBERS],
   ['hls-watch', 'relaycast-hls-watch', HLS_WATCH_NUMBERS],
   ['manifest', 'relaycast-manifest', MANIFEST_NUMBERS],
+  ['postgres', 'relaycast-postgres', POSTGRES_NUMBERS],
 ];
 
 describe('editor validators follow the runtime rules for number fields', () => {
