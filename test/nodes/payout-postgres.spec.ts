@@ -131,14 +131,21 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
   describe('two Node-RED processes on one ledger', () => {
     interface Instance { child: ChildProcess; send(topic: string, payload: unknown): Promise<Record<string, unknown>>; stop(): Promise<void> }
 
+    const children: ChildProcess[] = [];
+    // A failed test must not leave a runtime behind: whatever still runs is killed.
+    afterEach(() => { for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
+
     /** Starts a child runtime; send() resolves with the line that answers msg n (done/error, or the statement). */
     function start(): Promise<Instance> {
       const child = spawn(process.execPath, ['--import', 'tsx', CHILD, schema], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PGUSER: TEST_PG.user } });
+      children.push(child);
       const waiting = new Map<number, { want: 'done' | 'statement'; resolve(line: Record<string, unknown>): void }>();
       let seq = 0;
       return new Promise((resolve, reject) => {
         child.once('exit', (code) => reject(new Error(`payout instance exited (${code}) before it was ready`)));
         createInterface({ input: child.stdout! }).on('line', (text) => {
+          // Only the child's JSON lines are answers (under RELAYCAST_NODE_RED the runtime also prints its version).
+          if (!text.startsWith('{')) return;
           const line = JSON.parse(text) as Record<string, unknown>;
           if (line.ready) {
             resolve({
