@@ -37,7 +37,7 @@ import { decodePgText, encodePgText } from './pg-text';
 import { LEDGER_MIGRATIONS } from './postgres-schema';
 import { decideBatch, type Decision, type RuleFacts, type RuleSettings } from './rules';
 import { settle, type Account, type Statement } from './settlement';
-import type { AccountView, LedgerStore, SettleResult, SupporterSummary } from './store';
+import { supporterLines, type AccountView, type LedgerStore, type SettleResult, type SupporterSummary } from './store';
 
 const TABLES = ['meta', 'receipts', 'caps', 'helped', 'accounts', 'supporters', 'periods', 'segments'] as const;
 type Table = (typeof TABLES)[number];
@@ -297,16 +297,7 @@ export class PostgresLedgerStore implements LedgerStore {
        FROM ${t.accounts} a LEFT JOIN ${t.supporters} s ON s.id = a.supporter WHERE a.supporter = $1`, [supporter]);
     const [known] = row ? [row] : await this.query<Record<string, string>>(`SELECT name FROM ${t.supporters} WHERE id = $1`, [supporter]);
     if (!known) return undefined;
-    const statements: SupporterSummary['statements'] = [];
-    for (const s of await this.statements()) {
-      const line = s.lines.find((l) => l.supporter === supporter);
-      if (!line) continue;
-      const entry: SupporterSummary['statements'][number] = {
-        period: s.period, bytes: line.bytes, viewers: line.viewers, earned: line.earned, paid: line.paid, carriedOut: line.carriedOut,
-      };
-      if (line.held) entry.held = line.held;
-      statements.push(entry);
-    }
+    const statements = supporterLines(await this.statements(), supporter);
     const [currency] = await this.query<{ value: string }>(`SELECT value FROM ${t.meta} WHERE key = 'currency'`);
     return {
       supporter, name: decodePgText((known.name as string | undefined) ?? supporter),
