@@ -5,37 +5,18 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PayoutReceipt } from '../lib/payout/contract';
 import { Ledger } from '../lib/payout/ledger';
 import { DEFAULT_RULES } from '../lib/payout/rules';
 import { sqliteEngine } from '../lib/payout/sqlite-driver';
 import { SqliteLedgerStore } from '../lib/payout/sqlite-store';
+import { benchReceipt, submitRange } from './support/payout-receipts';
 
 const INGEST = Number(process.env.INGEST ?? 100_000);
 const RECEIPTS = Number(process.env.RECEIPTS ?? 1_000_000);
 const SUPPORTERS = Number(process.env.SUPPORTERS ?? 1_000);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 2_000);
-const SIZE = 1_200_000;
-
-/** A realistic receipt: ids and peer ids as signaling makes them, every downloader on its own network. */
-function receipt(i: number): PayoutReceipt {
-  const supporter = `supporter-${i % SUPPORTERS}`;
-  const sequence = Math.floor(i / 50);
-  return {
-    id: `live/720p/${sequence}/${(i * 2654435761 >>> 0).toString(36).padStart(12, '0')}`,
-    stream: 'live', rendition: '720p', sequence, sha256: 'f'.repeat(64), segmentSize: SIZE, bytes: SIZE - (i % 1000),
-    receivedAt: 1_700_000_000_000 + i,
-    uploader: { peer: `up${String(i % SUPPORTERS).padStart(10, '0')}`, role: 'supporter', supporter, network: `u${i % SUPPORTERS}` },
-    downloader: { peer: `dn${String(i).padStart(10, '0')}`, role: 'viewer', network: `d${i}` },
-  };
-}
-
-/** Submits [from, to) with IN_FLIGHT outstanding, like msgs arriving while earlier ones commit. */
-async function ingest(ledger: Ledger, from: number, to: number): Promise<void> {
-  let next = from;
-  const worker = async () => { while (next < to) await ledger.submit(receipt(next++)); };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-}
+const receipt = (i: number) => benchReceipt(i, SUPPORTERS);
+const ingest = (ledger: Ledger, from: number, to: number) => submitRange(ledger, from, to, IN_FLIGHT, receipt);
 
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-payout-bench-'));

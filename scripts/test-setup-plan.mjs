@@ -33,3 +33,23 @@ export function planSetup(machine) {
   }
   return { action: 'stop', message: `The tests need:\n${list}\nThis machine has no apt-get. Install ${packages.join(' and ')} with its package manager (on Debian: apt-get install ${packages.join(' ')}), then run npm test again.\n` };
 }
+
+/** The one command that starts the machine's PostgreSQL cluster (what the environment notes give). */
+export const PG_START_COMMAND = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+
+/**
+ * The PostgreSQL ledger specs need the local server on 127.0.0.1:5432.
+ * @param {{ listening: boolean, isRoot: boolean, hasPgCtlcluster: boolean, versions: string[] }} machine
+ *   versions: the entries of /etc/postgresql (one per installed major, e.g. ['15']).
+ * @returns {{ action: 'none' } | { action: 'start', command: string[] } | { action: 'stop', message: string }}
+ */
+export function planPostgres(machine) {
+  if (machine.listening) return { action: 'none' };
+  if (machine.hasPgCtlcluster && machine.isRoot && machine.versions.length === 1) {
+    return { action: 'start', command: ['pg_ctlcluster', '--skip-systemctl-redirect', machine.versions[0], 'main', 'start'] };
+  }
+  const why = !machine.hasPgCtlcluster || machine.versions.length === 0
+    ? 'PostgreSQL does not seem to be installed (no pg_ctlcluster, or nothing in /etc/postgresql): install Debian\'s postgresql package, then'
+    : 'Start it';
+  return { action: 'stop', message: `The PostgreSQL ledger specs need PostgreSQL on 127.0.0.1:5432 (trust auth, database test), and nothing listens there. ${why} run:\n\n  ${PG_START_COMMAND}\n` };
+}

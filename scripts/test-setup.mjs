@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // First step of `npm test`: make sure the tools the specs need are installed. Installs Debian's
 // chromium and ffmpeg when it can (root and apt-get), otherwise stops at once with the exact
-// command to run, instead of letting a spec fail minutes later on a missing binary.
+// command to run, instead of letting a spec fail minutes later on a missing binary. Likewise starts
+// the local PostgreSQL cluster the ledger specs use when it is not running (or prints the command).
 //   node scripts/test-setup.mjs [--dry-run]   (--dry-run: print the plan as JSON, change nothing)
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readdirSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { NEEDED, planSetup } from './test-setup-plan.mjs';
+import { NEEDED, PG_START_COMMAND, planPostgres, planSetup } from './test-setup-plan.mjs';
 
 const isExecutable = (file) => {
   try { accessSync(file, constants.X_OK); return true; } catch { return false; }
@@ -25,11 +27,48 @@ function look() {
   };
 }
 
+const pgListening = () => new Promise((resolve) => {
+  const socket = net.connect({ host: '127.0.0.1', port: 5432 });
+  socket.setTimeout(2000, () => { socket.destroy(); resolve(false); });
+  socket.once('connect', () => { socket.end(); resolve(true); });
+  socket.once('error', () => resolve(false));
+});
+
+async function lookPostgres() {
+  let versions = [];
+  try { versions = readdirSync('/etc/postgresql'); } catch { /* not installed */ }
+  return {
+    listening: await pgListening(),
+    isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
+    hasPgCtlcluster: onPath('pg_ctlcluster'),
+    versions,
+  };
+}
+
 const machine = look();
 const plan = planSetup(machine);
+const pgMachine = await lookPostgres();
+const pgPlan = planPostgres(pgMachine);
 if (process.argv.includes('--dry-run')) {
-  console.log(JSON.stringify({ machine, plan }));
-  process.exit(plan.action === 'stop' ? 1 : 0);
+  console.log(JSON.stringify({ machine, plan, postgres: { machine: pgMachine, plan: pgPlan } }));
+  process.exit(plan.action === 'stop' || pgPlan.action === 'stop' ? 1 : 0);
+}
+if (pgPlan.action === 'stop') {
+  console.error(`test set-up: ${pgPlan.message}`);
+  process.exit(1);
+}
+if (pgPlan.action === 'start') {
+  console.log(`test set-up: starting PostgreSQL (${pgPlan.command.join(' ')})`);
+  const started = spawnSync(pgPlan.command[0], pgPlan.command.slice(1), { stdio: 'inherit' });
+  let up = started.status === 0 && await pgListening();
+  for (let i = 0; i < 60 && started.status === 0 && !up; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    up = await pgListening();
+  }
+  if (!up) {
+    console.error(`test set-up: PostgreSQL did not come up on 127.0.0.1:5432; start it yourself, then npm test again:\n\n  ${PG_START_COMMAND}\n`);
+    process.exit(1);
+  }
 }
 if (plan.action === 'stop') {
   console.error(`test set-up: ${plan.message}`);

@@ -1,6 +1,6 @@
 /**
- * What a receipt earns: the one place the crediting rules live. Every store (SQLite now, a
- * PostgreSQL store later) gathers the committed facts a batch needs, calls decideBatch inside its
+ * What a receipt earns: the one place the crediting rules live. Every store (SQLite and
+ * PostgreSQL) gathers the committed facts a batch needs, calls decideBatch inside its
  * transaction and writes the decisions; the rules never touch a database themselves.
  *
  * Order independence: every refusal depends only on the receipt itself and on whether its id was

@@ -11,7 +11,7 @@ import type { PayoutReceipt, PublishedSegment, SettleRequest, SupporterRecord } 
 import { decideBatch, type Decision, type RuleFacts, type RuleSettings } from './rules';
 import { settle, type Account, type Statement } from './settlement';
 import { openSqlite, type SqlDatabase, type SqlStatement, type SqliteEngine } from './sqlite-driver';
-import type { AccountView, LedgerStore, SettleResult, SupporterSummary } from './store';
+import { supporterLines, type AccountView, type LedgerStore, type SettleResult, type SupporterSummary } from './store';
 
 const SCHEMA_VERSION = '1';
 
@@ -197,16 +197,7 @@ export class SqliteLedgerStore implements LedgerStore {
     const row = this.q.account.get(supporter);
     const known = row ?? this.q.supporter.get(supporter);
     if (!known) return undefined;
-    const statements: SupporterSummary['statements'] = [];
-    for (const s of await this.statements()) {
-      const line = s.lines.find((l) => l.supporter === supporter);
-      if (!line) continue;
-      const entry: SupporterSummary['statements'][number] = {
-        period: s.period, bytes: line.bytes, viewers: line.viewers, earned: line.earned, paid: line.paid, carriedOut: line.carriedOut,
-      };
-      if (line.held) entry.held = line.held;
-      statements.push(entry);
-    }
+    const statements = supporterLines(await this.statements(), supporter);
     return {
       supporter, name: (row?.name ?? known.name ?? supporter) as string,
       currency: (this.q.meta.get('currency')?.value as string | undefined) ?? null,

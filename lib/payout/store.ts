@@ -1,11 +1,12 @@
 /**
- * The ledger's storage boundary. SQLite (sqlite-store.ts) is the embedded default; a PostgreSQL
- * store shared by several Node-RED instances implements the same interface. Every method is async
- * and every write method is one transaction, so a networked store fits without changing callers.
+ * The ledger's storage boundary. SQLite (sqlite-store.ts) is the embedded default; the PostgreSQL
+ * store (postgres-store.ts), shared by several Node-RED instances, implements the same interface.
+ * Every method is async and every write method is one transaction, so a networked store fits
+ * without changing callers.
  * Contract for implementers:
  *   - ingest: judge the batch with rules.decideBatch against committed facts (under a lock that
  *     keeps concurrent writers from judging the same cap keys at once: SQLite's BEGIN IMMEDIATE;
- *     in PostgreSQL, SELECT … FOR UPDATE on the cap rows or an advisory lock per stream), write the
+ *     PostgreSQL: an advisory lock per stream, see postgres-store.ts for why), write the
  *     decisions, commit, and only then resolve;
  *   - settle: at most one statement per period, ever (a unique key on the period), computed with
  *     settlement.settle over the accounts in the same transaction that records it.
@@ -59,4 +60,19 @@ export interface LedgerStore {
   accounts(): Promise<AccountView[]>;
   summary(supporter: string): Promise<SupporterSummary | undefined>;
   close(): Promise<void>;
+}
+
+/** One supporter's own lines of every statement, without the payout address (both stores' summary). */
+export function supporterLines(statements: Statement[], supporter: string): SupporterSummary['statements'] {
+  const out: SupporterSummary['statements'] = [];
+  for (const s of statements) {
+    const line = s.lines.find((l) => l.supporter === supporter);
+    if (!line) continue;
+    const entry: SupporterSummary['statements'][number] = {
+      period: s.period, bytes: line.bytes, viewers: line.viewers, earned: line.earned, paid: line.paid, carriedOut: line.carriedOut,
+    };
+    if (line.held) entry.held = line.held;
+    out.push(entry);
+  }
+  return out;
 }

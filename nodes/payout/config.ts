@@ -15,6 +15,8 @@ export interface PayoutConfig {
   batchMs?: string | number;
   summaryPath?: string;
   signaling?: string;
+  /** A relaycast-postgres config node: the ledger lives there instead of in the SQLite file. */
+  postgres?: string;
 }
 
 export interface PayoutCredentials {

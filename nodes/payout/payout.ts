@@ -8,8 +8,10 @@ import { parseReceipt, parseSettle, parseSupporter, publishedSegmentFromMsg } fr
 import { statementsCsv } from '../../lib/payout/csv';
 import { Ledger } from '../../lib/payout/ledger';
 import { UNTAGGED_NOTE } from '../../lib/payout/rules';
+import { PostgresLedgerStore } from '../../lib/payout/postgres-store';
 import { SqliteLedgerStore } from '../../lib/payout/sqlite-store';
 import { sqliteEngine } from '../../lib/payout/sqlite-driver';
+import type { LedgerStore } from '../../lib/payout/store';
 import { parseSupporterTokens, tokenListVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { httpNodeRoot, onCloseAsync, onInputAsync } from '../shared/node-runtime';
@@ -19,6 +21,7 @@ import {
   type PayoutConfig, type PayoutCredentials,
 } from './config';
 import { serveSummary, type TokenCheck } from './summary-route';
+import type { PostgresConfigNode } from '../postgres/postgres-api';
 
 type PayoutNodeDef = NodeDef & PayoutConfig;
 type Send = (msg: NodeMessage | Array<NodeMessage | null>) => void;
@@ -35,7 +38,7 @@ interface AdminResponse {
 const STATUS_REFRESH_MS = 1000;
 
 export = function (RED: NodeAPI) {
-  /** Ledger files open in this runtime: two nodes writing one file would judge caps apart. */
+  /** Ledgers (files, or PostgreSQL tables) open in this runtime: one node per ledger and runtime. */
   const filesInUse = new Map<string, string>();
   const ledgers = new Map<string, Ledger>();
 
@@ -69,13 +72,28 @@ export = function (RED: NodeAPI) {
     let ledger: Ledger;
     let file: string;
     let rules: ReturnType<typeof rulesFromConfig>;
+    // With a relaycast-postgres config node the ledger is its tables (shared with other instances);
+    // without one, the SQLite file in the userDir, exactly as before.
+    const postgres = config.postgres ? (RED.nodes.getNode(config.postgres) as PostgresConfigNode | null) : undefined;
+    let registered = false;
     try {
       rules = rulesFromConfig(config);
-      file = ledgerPath(config, settings.userDir);
+      let open: () => LedgerStore;
+      if (postgres === null) throw new RelaycastError('E_PAYOUT_CONFIG', RED._('payout.errors.noPostgres'));
+      if (postgres) {
+        const connection = postgres.register(node);
+        registered = true;
+        file = `postgres ${connection.label} ${connection.tables.schema}.${connection.tables.prefix}*`;
+        open = () => new PostgresLedgerStore(connection.pool, connection.tables);
+      } else {
+        file = ledgerPath(config, settings.userDir);
+        open = () => new SqliteLedgerStore(file);
+      }
       if (filesInUse.has(file)) throw new RelaycastError('E_PAYOUT_CONFIG', `another relaycast-payout node already uses the ledger ${file}`);
-      ledger = new Ledger(new SqliteLedgerStore(file), { rules, threshold: thresholdFromConfig(config), batchMs: batchMsFromConfig(config) });
+      ledger = new Ledger(open(), { rules, threshold: thresholdFromConfig(config), batchMs: batchMsFromConfig(config) });
     } catch (err) {
       const error = toRelaycastError(err, 'E_PAYOUT_CONFIG');
+      if (registered) postgres?.deregister(node).catch(() => undefined);
       node.error(RED._('payout.errors.start', { message: error.message }));
       node.status({ fill: 'red', shape: 'ring', text: error.code === 'E_PAYOUT_STORE' ? 'payout.status.storeError' : 'payout.status.config' });
       refuseInput(error.code, error.message);
@@ -85,7 +103,7 @@ export = function (RED: NodeAPI) {
     ledgers.set(node.id, ledger);
     const telemetry = telemetryOf(RED);
     const probe = telemetry.payout(nodeRef(node, 'relaycast-payout'));
-    node.log(RED._('payout.log.opened', { file, engine: sqliteEngine() }));
+    node.log(RED._('payout.log.opened', { file, engine: postgres ? 'pg' : sqliteEngine() }));
 
     let dirty = true;
     let failed = false;
@@ -209,9 +227,10 @@ export = function (RED: NodeAPI) {
       removeSummary?.();
       ledgers.delete(node.id);
       try {
-        await ledger.close(); // flushes queued receipts, checkpoints the WAL and closes the file
+        await ledger.close(); // flushes queued receipts; SQLite: checkpoints the WAL and closes the file
       } finally {
         if (filesInUse.get(file) === node.id) filesInUse.delete(file);
+        if (postgres) await postgres.deregister(node); // the last user ends the shared pool
         node.status({});
       }
     });

@@ -11,6 +11,7 @@ import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
 import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
 import { R2_UPLOAD_NUMBERS } from '../../nodes/r2-upload/number-fields';
 import { REDIS_NUMBERS } from '../../nodes/redis/number-fields';
+import { POSTGRES_NUMBERS } from '../../lib/postgres/settings';
 
 type Validate = (this: unknown, value: unknown) => boolean;
 
@@ -38,6 +39,7 @@ const cases: Array<[string, string, Record<string, { field: string; fallback: nu
   ['hls-watch', 'relaycast-hls-watch', HLS_WATCH_NUMBERS],
   ['manifest', 'relaycast-manifest', MANIFEST_NUMBERS],
   ['redis', 'relaycast-redis', REDIS_NUMBERS],
+  ['postgres', 'relaycast-postgres', POSTGRES_NUMBERS],
 ];
 
 describe('editor validators follow the runtime rules for number fields', () => {

@@ -8,14 +8,17 @@ import path from 'node:path';
 
 type Plan = { action: 'none' } | { action: 'install'; packages: string[]; commands: string[][] } | { action: 'stop'; message: string };
 type PlanSetup = (machine: { missing: string[]; isRoot: boolean; hasApt: boolean; chromiumPathOverride?: string }) => Plan;
+type PgPlan = { action: 'none' } | { action: 'start'; command: string[] } | { action: 'stop'; message: string };
+type PlanPostgres = (machine: { listening: boolean; isRoot: boolean; hasPgCtlcluster: boolean; versions: string[] }) => PgPlan;
 
 const root = path.resolve(__dirname, '../..');
 const script = path.join(root, 'scripts/test-setup.mjs');
 
 describe('test set-up (scripts/test-setup.mjs)', () => {
   let planSetup: PlanSetup;
+  let planPostgres: PlanPostgres;
   before(async () => {
-    ({ planSetup } = (await import(path.join(root, 'scripts/test-setup-plan.mjs'))) as { planSetup: PlanSetup });
+    ({ planSetup, planPostgres } = (await import(path.join(root, 'scripts/test-setup-plan.mjs'))) as { planSetup: PlanSetup; planPostgres: PlanPostgres });
   });
 
   it('does nothing when Chromium and ffmpeg are there', () => {
@@ -41,6 +44,20 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     assert.ok(badOverride.action === 'stop' && badOverride.message.includes('CHROMIUM_PATH is set to /opt/nowhere/chrome'), 'a package cannot fix a wrong CHROMIUM_PATH');
   });
 
+  it('starts the local PostgreSQL cluster when nothing listens on 5432, or stops with the exact command', () => {
+    const command = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+    assert.deepEqual(planPostgres({ listening: true, isRoot: false, hasPgCtlcluster: false, versions: [] }), { action: 'none' });
+    assert.deepEqual(planPostgres({ listening: false, isRoot: true, hasPgCtlcluster: true, versions: ['15'] }),
+      { action: 'start', command: ['pg_ctlcluster', '--skip-systemctl-redirect', '15', 'main', 'start'] });
+    for (const machine of [
+      { listening: false, isRoot: false, hasPgCtlcluster: true, versions: ['15'] },
+      { listening: false, isRoot: true, hasPgCtlcluster: false, versions: [] },
+    ]) {
+      const plan = planPostgres(machine);
+      assert.ok(plan.action === 'stop' && plan.message.includes(command), JSON.stringify(plan));
+    }
+  });
+
   describe('the real script on a machine without the tools (--dry-run)', () => {
     let bin: string;
     beforeEach(() => { bin = mkdtempSync(path.join(os.tmpdir(), 'relaycast-setup-')); });
@@ -48,7 +65,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     const fakeTool = (name: string) => { writeFileSync(path.join(bin, name), '#!/bin/sh\nexit 0\n'); chmodSync(path.join(bin, name), 0o755); };
     const run = (env: Record<string, string>) => {
       const result = spawnSync(process.execPath, [script, '--dry-run'], { env: { PATH: bin, ...env }, encoding: 'utf8' });
-      return { status: result.status, ...(JSON.parse(result.stdout) as { machine: { missing: string[]; hasApt: boolean }; plan: Plan }) };
+      return { status: result.status, ...(JSON.parse(result.stdout) as { machine: { missing: string[]; hasApt: boolean }; plan: Plan; postgres: { plan: PgPlan } }) };
     };
 
     it('sees ffmpeg and apt-get missing from a bare PATH, and stops (exit 1) with the command to run', () => {
@@ -80,10 +97,11 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     });
   });
 
-  it('runs first in npm test, and .ci/run installs ffmpeg as well as chromium', () => {
+  it('runs first in npm test, and .ci/run installs ffmpeg as well as chromium and starts PostgreSQL', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     assert.match(pkg.scripts.test, /^node scripts\/test-setup\.mjs && /);
     const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
     assert.match(ci, /command -v ffmpeg .*\|\| need_apt\+=\(ffmpeg\)/);
+    assert.ok(ci.includes('pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'), 'CI starts the PostgreSQL cluster with the same command');
   });
 });

@@ -1,10 +1,12 @@
-// Every cheat the issue names earns 0, through the real SQLite ledger; each case also shows the
-// honest receipt next to it earning, so a rule that refused everything would fail too.
+// Every cheat the issue names earns 0, through the real ledger on each store (SQLite and PostgreSQL);
+// each case also shows the honest receipt next to it earning, so a rule that refused everything would fail too.
 import assert from 'node:assert/strict';
 import type { Decision } from '../../../lib/payout/rules';
-import { receipt, SIZE, tempLedger, type TempLedger } from './fixtures';
+import { BACKENDS, receipt, SIZE, tempLedgers, type TempLedger } from './fixtures';
 
-describe('payout cheats earn nothing (real SQLite ledger)', () => {
+for (const backend of BACKENDS) describe(`payout cheats earn nothing (real ${backend.name} ledger)`, () => {
+  const tempLedger = tempLedgers(backend);
+  before(() => backend.ready());
   let t: TempLedger;
   afterEach(() => t.dispose());
 

@@ -1,14 +1,17 @@
-// Child process of the crash-loop spec: ingests receipts [start, end) through the real ledger and
-// prints `ack <i>` for each one only after its batch committed, until it is killed or done.
+// Child process of the crash-loop spec: ingests receipts [start, end) through the real ledger on the
+// named store and prints `ack <i>` for each one only after its batch committed, until it is killed
+// or done.   crash-child.ts <SQLite|PostgreSQL> <dir or schema> <start> <end>
 import { Ledger } from '../../../lib/payout/ledger';
 import { DEFAULT_RULES } from '../../../lib/payout/rules';
-import { SqliteLedgerStore } from '../../../lib/payout/sqlite-store';
 import { crashReceipt } from './crash-receipts';
+import { BACKENDS } from './fixtures';
 
-const [file, startArg, endArg] = process.argv.slice(2);
+const [backendName, where, startArg, endArg] = process.argv.slice(2);
 const start = Number(startArg);
 const end = Number(endArg);
-const ledger = new Ledger(new SqliteLedgerStore(file as string), { rules: DEFAULT_RULES, threshold: 0, batchMs: 1 });
+const backend = BACKENDS.find((b) => b.name === backendName);
+if (!backend) throw new Error(`unknown store ${backendName}`);
+const ledger = new Ledger(backend.open(where as string), { rules: DEFAULT_RULES, threshold: 0, batchMs: 1 });
 const IN_FLIGHT = 256;
 
 async function main() {

@@ -1,13 +1,15 @@
-// The SQLite ledger end to end in one process: settlement stored once, carry-forward across
-// periods and restarts, the supporter's own summary, the CSV export.
+// The ledger end to end in one process, on each store (SQLite and PostgreSQL): settlement stored
+// once, carry-forward across periods and restarts, the supporter's own summary, the CSV export.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { statementsCsv } from '../../../lib/payout/csv';
-import { receipt, SIZE, tempLedger, type TempLedger } from './fixtures';
+import { BACKENDS, receipt, SIZE, tempLedgers, type TempLedger } from './fixtures';
 
 const pool = (amount: number, period = 'p1') => ({ period, terms: { mode: 'pool' as const, amount, currency: 'EUR' } });
 
-describe('payout ledger (SQLite, group commit)', () => {
+for (const backend of BACKENDS) describe(`payout ledger (${backend.name}, group commit)`, () => {
+  const tempLedger = tempLedgers(backend);
+  before(() => backend.ready());
   let t: TempLedger;
   afterEach(() => t.dispose());
 
