@@ -1,9 +1,12 @@
 /**
  * Where hls-watch remembers, per rendition, what it already emitted, so a redeploy or a Node-RED
  * restart resumes without emitting a segment twice and without skipping one still on disk.
+ *
+ * The file itself is lib/json-state-file.ts's StateFile (the one JSON state writer manifest and
+ * r2-upload use too: temp file + rename, coalesced writes, saveDurably). Here: the shape of the
+ * state, the check that a loaded value has that shape, and an in-memory store for runtimes
+ * without a userDir.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { FileIdentity } from './segment-file';
 
 export interface RenditionState {
@@ -45,94 +48,41 @@ export interface WatchState {
   renditions: Record<string, RenditionState>;
 }
 
+/** What the watcher needs of its store: StateFile's interface (a file in userDir) or MemoryStateStore. */
 export interface StateStore {
-  load(): Promise<WatchState | null>;
-  save(state: WatchState): Promise<void>;
-  /** Forget everything (the node was deleted from the flow). */
-  clear(): Promise<void>;
+  /** The saved value, undefined when there is none; throws when it cannot be read. */
+  load(): unknown;
+  /** Saves in the background (coalesced). */
+  save(value: unknown): void;
+  /** Saves and resolves once this value (or a newer one) is stored, or its write failed (reported). */
+  saveDurably(value: unknown): Promise<void>;
+  /** Resolves once everything saved so far is stored. */
+  flush(): Promise<void>;
+  /** Forgets everything (the node was deleted from the flow). */
+  remove(): Promise<void>;
 }
 
 /** Keeps state in memory (tests; or a runtime without a userDir, where it survives redeploys only). */
 export class MemoryStateStore implements StateStore {
-  private saved: string | null = null;
-  async load(): Promise<WatchState | null> {
-    return this.saved ? (JSON.parse(this.saved) as WatchState) : null;
+  private saved: string | undefined;
+  load(): unknown {
+    return this.saved === undefined ? undefined : JSON.parse(this.saved);
   }
-  async save(state: WatchState): Promise<void> {
-    this.saved = JSON.stringify(state);
+  save(value: unknown): void {
+    this.saved = JSON.stringify(value);
   }
-  async clear(): Promise<void> {
-    this.saved = null;
+  async saveDurably(value: unknown): Promise<void> {
+    this.save(value);
+  }
+  async flush(): Promise<void> {
+    // Every save is complete when it returns.
+  }
+  async remove(): Promise<void> {
+    this.saved = undefined;
   }
 }
 
-function isWatchState(value: unknown): value is WatchState {
+export function isWatchState(value: unknown): value is WatchState {
   const v = value as Partial<WatchState> | null;
   return !!v && v.version === 1 && typeof v.source === 'string' && typeof v.renditions === 'object' && v.renditions !== null;
-}
-
-/** One JSON file, replaced atomically (temp file + rename), so a crash never leaves half a state. */
-export class JsonFileStateStore implements StateStore {
-  constructor(readonly filePath: string) {}
-
-  async load(): Promise<WatchState | null> {
-    let text: string;
-    try {
-      text = await readFile(this.filePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      return isWatchState(parsed) ? parsed : null;
-    } catch {
-      // A corrupt file (hand-edited, disk full) means starting afresh, not refusing to start.
-      return null;
-    }
-  }
-
-  async save(state: WatchState): Promise<void> {
-    await mkdir(path.dirname(this.filePath), { recursive: true });
-    const temporary = `${this.filePath}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(state));
-    await rename(temporary, this.filePath);
-  }
-
-  async clear(): Promise<void> {
-    await rm(this.filePath, { force: true });
-  }
-}
-
-/**
- * Coalesces saves: at most one write in flight, and the latest state always written last.
- * The watcher calls request() after every msg; flush() on close waits for the final write.
- */
-export class StateSaver {
-  private inFlight: Promise<void> | null = null;
-  private pending: WatchState | null = null;
-
-  constructor(private readonly store: StateStore, private readonly onError: (err: unknown) => void) {}
-
-  request(state: WatchState): void {
-    this.pending = JSON.parse(JSON.stringify(state)) as WatchState;
-    if (!this.inFlight) this.inFlight = this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    while (this.pending) {
-      const next = this.pending;
-      this.pending = null;
-      try {
-        await this.store.save(next);
-      } catch (err) {
-        this.onError(err);
-      }
-    }
-    this.inFlight = null;
-  }
-
-  async flush(): Promise<void> {
-    while (this.inFlight) await this.inFlight;
-  }
 }

@@ -138,6 +138,8 @@ export = function (RED: NodeAPI) {
     // Only versions whose state is on disk are served and sent (see DurableView).
     const durable = new DurableView(core);
     durable.takeAll();
+    // hls-watch journals what it sends to this stream until this node confirms it (lib/delivery-receipts.ts).
+    const withdrawConfirmer = sharedReceipts.willConfirm(fixedStream || undefined);
     const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
 
     const blocking = new BlockingReloads();
@@ -329,6 +331,7 @@ export = function (RED: NodeAPI) {
 
     onCloseAsync(node, async (removed) => {
       clearInterval(idleTimer);
+      withdrawConfirmer();
       unregister?.();
       blocking.closeAll();
       // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.
