@@ -5,15 +5,19 @@
  * - a local S3-compatible server process stands in for R2 (unless R2_* variables are set, see README);
  * - Node-RED (the real CLI, red.js) starts on port 1880 with this package loaded through `nodesDir`,
  *   a throwaway userDir, no telemetry prompt, and the demo flow from demo/flows.json.
+ * - HOST=0.0.0.0 serves other devices on the LAN (a phone): see demo/addresses.ts for which
+ *   address every URL then names, and demo/settings.ts for the editor's login.
  *
  * Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DemoEncoder } from '../devtools/demo-encoder';
 import { startLocalS3 } from '../devtools/local-s3';
-import { demoSettingsFile } from './settings';
+import { demoAddresses, demoUrls } from './addresses';
+import { ADMIN_PASSWORD_ENV, demoSettingsFile } from './settings';
 
 const repoRoot = path.resolve(__dirname, '..');
 const runDir = process.env.RELAYCAST_DEMO_RUN_DIR ?? path.join(__dirname, '.run');
@@ -63,15 +67,21 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
+  const addresses = demoAddresses({ host: process.env.HOST, publicHost: process.env.PUBLIC_HOST, interfaces: os.networkInterfaces() });
   let bucket = r2FromEnvironment();
+  let s3Port = 0;
   if (bucket) {
     console.log(`relaycast demo: publishing to R2 bucket ${bucket.bucket} (${bucket.endpoint})`);
   } else {
-    const local = await startLocalS3({ bucket: 'relaycast', dataDir: path.join(runDir, 's3') });
+    const local = await startLocalS3({ bucket: 'relaycast', dataDir: path.join(runDir, 's3'), host: addresses.bindHost });
     stoppers.push(() => local.stop());
-    bucket = local;
+    s3Port = local.port;
+    // Players fetch segments from the public base URL: on the LAN it must name this machine's LAN address.
+    bucket = { ...local, publicBaseUrl: demoUrls(addresses, { nodeRed: port, s3: local.port }, local.bucket).bucketPublicBase };
     console.log(`relaycast demo: local S3 server at ${local.endpoint} (bucket ${local.bucket})`);
   }
+  const urls = demoUrls(addresses, { nodeRed: port, s3: s3Port }, bucket.bucket);
+  const adminPassword = Boolean(process.env[ADMIN_PASSWORD_ENV]);
 
   const encoder = new DemoEncoder({ fixture, outDir: hlsDir, speed: 1, writeOrder: 'ffmpeg', loop: true });
   encoder.on('error', (err: Error) => console.error('demo encoder:', err.message));
@@ -94,7 +104,7 @@ async function main(): Promise<void> {
   cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
   cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
   const settingsFile = path.join(userDir, 'settings.js');
-  writeFileSync(settingsFile, demoSettingsFile({ repoRoot, port }));
+  writeFileSync(settingsFile, demoSettingsFile({ repoRoot, port, host: addresses.bindHost, loopbackOnly: addresses.loopbackOnly, adminPassword }));
 
   const nodeRed: ChildProcess = spawn(
     process.execPath,
@@ -114,13 +124,14 @@ async function main(): Promise<void> {
     process.stdout.write(chunk);
     if (!announced && chunk.includes('Started flows')) {
       announced = true;
-      const base = `http://127.0.0.1:${port}`;
       console.log('');
-      console.log(`  Node-RED editor : ${base}/`);
-      console.log(`  Viewer page     : ${base}/live/demo/  (open it in two tabs: they share the stream peer to peer)`);
-      console.log(`  Live playlist   : ${base}/live/demo/master.m3u8  (open it in any HLS player)`);
-      console.log(`  Playlist health : ${base}/live/demo/health.json`);
-      console.log(`  Swarm signaling : ws://127.0.0.1:${port}/relaycast/signal`);
+      if (addresses.loopbackOnly) console.log(`  Node-RED editor : ${urls.editor}`);
+      else if (adminPassword) console.log(`  Node-RED editor : ${urls.editor}  (login admin, the password in ${ADMIN_PASSWORD_ENV})`);
+      else console.log(`  Node-RED editor : off, since HOST=${addresses.bindHost} is reachable from other machines (set ${ADMIN_PASSWORD_ENV} to turn it on with a login)`);
+      console.log(`  Viewer page     : ${urls.viewer}  (open it in two tabs: they share the stream peer to peer)`);
+      console.log(`  Live playlist   : ${urls.master}  (open it in any HLS player)`);
+      console.log(`  Playlist health : ${urls.health}`);
+      console.log(`  Swarm signaling : ${urls.signaling}`);
       console.log('  Press Ctrl-C to stop everything.');
       console.log('');
     }

@@ -15,6 +15,8 @@ export interface LocalS3Options {
   bucket: string;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Address to listen on; default 127.0.0.1 (the demo's HOST=0.0.0.0 serves a phone on the LAN). */
+  host?: string;
   /** Where objects are stored; a temp dir (removed on stop) when omitted. */
   dataDir?: string;
   /** Configure the public-read CORS rule (default true); false gives a bucket browsers cannot read. */
@@ -61,6 +63,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const childOptions = {
     bucket: options.bucket,
     port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
     directory,
     corsXml: options.cors === false ? null : PUBLIC_READ_CORS_XML,
     accessKeyId: options.accessKeyId,
@@ -78,7 +81,10 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     if (ownsDataDir) await rm(directory, { recursive: true, force: true });
     throw err;
   }
-  const endpoint = `http://127.0.0.1:${port}`;
+  // On a wildcard address this machine still reaches it over loopback.
+  const listening = options.host ?? '127.0.0.1';
+  const local = listening === '0.0.0.0' || listening === '::' ? '127.0.0.1' : listening;
+  const endpoint = `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
   let stopped: Promise<void> | undefined;
   return {
     endpoint,

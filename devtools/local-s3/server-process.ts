@@ -13,6 +13,7 @@ const S3rver = require('s3rver');
 interface ChildOptions {
   bucket: string;
   port: number;
+  host: string;
   directory: string;
   corsXml: string | null;
   /** An extra access key pair the server accepts besides S3RVER/S3RVER. */
@@ -28,11 +29,11 @@ async function main(): Promise<void> {
     require('s3rver/lib/models/account').DUMMY_ACCOUNT.createKeyPair(options.accessKeyId, options.secretAccessKey);
   }
   const server = new S3rver({
-    address: '127.0.0.1',
+    address: options.host,
     port: options.port,
     directory: options.directory,
     silent: true,
-    // Path-style only: the harness hands out http://127.0.0.1:<port>/<bucket> URLs.
+    // Path-style only: the harness hands out http://<host>:<port>/<bucket> URLs.
     vhostBuckets: false,
     configureBuckets: [{ name: options.bucket, configs: options.corsXml ? [options.corsXml] : [] }],
   });

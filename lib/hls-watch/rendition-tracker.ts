@@ -37,8 +37,12 @@ export interface TrackerContext {
   error(err: RelaycastError, msg?: WatchMsg): void;
   /** The problem reported last for this rendition is gone (a good playlist or segment followed). */
   recovered(): void;
-  /** State changed (persist it). */
+  /** State changed (persist it, in the background). */
   changed(): void;
+  /** Stores the state now; resolves once it is stored (or its write failed and was reported). */
+  journal(): Promise<void>;
+  /** A consumer that confirms deliveries is there (lib/delivery-receipts.ts): journal what is sent. */
+  receiptsExpected?: () => boolean;
   /** The playlist turned out to be a master playlist: the renditions must be discovered again. */
   layoutChanged(): void;
   isClosed(): boolean;
@@ -272,6 +276,7 @@ export class RenditionTracker {
         // Whatever follows a hole must not be played as if it continued the one before.
         state.pendingDiscontinuity = true;
       }
+      await ctx.journal();
       ctx.error(error, gap);
       ctx.emit(gap);
       return 'gap';
@@ -294,6 +299,7 @@ export class RenditionTracker {
     }
     const msg: SegmentMsg = { topic: 'segment', payload: file.bytes, segment };
     if (init) msg.init = init;
+    await ctx.journal();
     ctx.emit(msg);
     return 'sent';
   }
@@ -315,7 +321,8 @@ export class RenditionTracker {
 
   private recordUnconfirmed(entry: MediaEntry, sequence: number, discontinuity: boolean): void {
     const { state } = this;
-    if (!state.confirming) return;
+    if (!state.confirming && !this.ctx.receiptsExpected?.()) return;
+    state.confirming = true;
     const list = (state.unconfirmed ??= []);
     list.push({ session: state.session, encoderSequence: entry.sequence, uri: entry.uri, sequence, discontinuity });
     if (list.length > MAX_UNCONFIRMED) list.splice(0, list.length - MAX_UNCONFIRMED);

@@ -1,10 +1,12 @@
 /**
  * Where hls-watch remembers, per rendition, what it already emitted, so a redeploy or a Node-RED
  * restart resumes without emitting a segment twice and without skipping one still on disk.
+ *
+ * The file itself is lib/json-state-file.ts's StateFile (the one JSON state writer manifest and
+ * r2-upload use too: temp file + rename, coalesced writes, saveDurably). Here: the shape of the
+ * state, the check that a loaded value has that shape, and an in-memory store for runtimes
+ * without a userDir.
  */
-import { readFile, rm } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic-file';
-import { CoalescingWriter } from '../coalescing-writer';
 import type { FileIdentity } from './segment-file';
 
 export interface RenditionState {
@@ -46,80 +48,41 @@ export interface WatchState {
   renditions: Record<string, RenditionState>;
 }
 
+/** What the watcher needs of its store: StateFile's interface (a file in userDir) or MemoryStateStore. */
 export interface StateStore {
-  load(): Promise<WatchState | null>;
-  save(state: WatchState): Promise<void>;
-  /** Forget everything (the node was deleted from the flow). */
-  clear(): Promise<void>;
+  /** The saved value, undefined when there is none; throws when it cannot be read. */
+  load(): unknown;
+  /** Saves in the background (coalesced). */
+  save(value: unknown): void;
+  /** Saves and resolves once this value (or a newer one) is stored, or its write failed (reported). */
+  saveDurably(value: unknown): Promise<void>;
+  /** Resolves once everything saved so far is stored. */
+  flush(): Promise<void>;
+  /** Forgets everything (the node was deleted from the flow). */
+  remove(): Promise<void>;
 }
 
 /** Keeps state in memory (tests; or a runtime without a userDir, where it survives redeploys only). */
 export class MemoryStateStore implements StateStore {
-  private saved: string | null = null;
-  async load(): Promise<WatchState | null> {
-    return this.saved ? (JSON.parse(this.saved) as WatchState) : null;
+  private saved: string | undefined;
+  load(): unknown {
+    return this.saved === undefined ? undefined : JSON.parse(this.saved);
   }
-  async save(state: WatchState): Promise<void> {
-    this.saved = JSON.stringify(state);
+  save(value: unknown): void {
+    this.saved = JSON.stringify(value);
   }
-  async clear(): Promise<void> {
-    this.saved = null;
+  async saveDurably(value: unknown): Promise<void> {
+    this.save(value);
+  }
+  async flush(): Promise<void> {
+    // Every save is complete when it returns.
+  }
+  async remove(): Promise<void> {
+    this.saved = undefined;
   }
 }
 
-function isWatchState(value: unknown): value is WatchState {
+export function isWatchState(value: unknown): value is WatchState {
   const v = value as Partial<WatchState> | null;
   return !!v && v.version === 1 && typeof v.source === 'string' && typeof v.renditions === 'object' && v.renditions !== null;
-}
-
-/** One JSON file, replaced atomically (lib/atomic-file.ts), so a crash never leaves half a state. */
-export class JsonFileStateStore implements StateStore {
-  constructor(readonly filePath: string) {}
-
-  async load(): Promise<WatchState | null> {
-    let text: string;
-    try {
-      text = await readFile(this.filePath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
-    try {
-      const parsed: unknown = JSON.parse(text);
-      return isWatchState(parsed) ? parsed : null;
-    } catch {
-      // A corrupt file (hand-edited, disk full) means starting afresh, not refusing to start.
-      return null;
-    }
-  }
-
-  async save(state: WatchState): Promise<void> {
-    await writeFileAtomic(this.filePath, JSON.stringify(state));
-  }
-
-  async clear(): Promise<void> {
-    await rm(this.filePath, { force: true });
-  }
-}
-
-/**
- * Coalesces saves (lib/coalescing-writer.ts, as manifest's state file does): at most one write in
- * flight, and the latest state always written last. The watcher calls request() after every msg;
- * flush() on close waits for the final write.
- */
-export class StateSaver {
-  private readonly writer: CoalescingWriter<WatchState>;
-
-  constructor(store: StateStore, onError: (err: unknown) => void) {
-    this.writer = new CoalescingWriter((state) => store.save(state), onError);
-  }
-
-  request(state: WatchState): void {
-    // A copy: the watcher goes on changing its state while the write waits. Never rejects.
-    void this.writer.request(JSON.parse(JSON.stringify(state)) as WatchState);
-  }
-
-  flush(): Promise<void> {
-    return this.writer.flush();
-  }
 }

@@ -20,7 +20,7 @@ import { MediaFiles } from './media-files';
 import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
 import { confirmDelivery, freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
 import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isInside, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
-import { MemoryStateStore, StateSaver, type StateStore, type WatchState } from './state-store';
+import { isWatchState, MemoryStateStore, type StateStore, type WatchState } from './state-store';
 
 export interface HlsWatcherOptions {
   /** The encoder's output folder, or its master (or only media) playlist. */
@@ -40,6 +40,12 @@ export interface HlsWatcherOptions {
   /** Safety re-check of folder and playlists (default 1000 ms). */
   checkIntervalMs?: number;
   stateStore?: StateStore;
+  /**
+   * Whether a consumer that confirms deliveries (manifest, through lib/delivery-receipts.ts) is
+   * there for this stream: from then on what is sent is journalled until confirmed, even before
+   * the first confirmation arrives (a crash at the very start must not lose a segment either).
+   */
+  receiptsExpected?: () => boolean;
 }
 
 export type WatcherState = 'waiting' | 'watching' | 'error' | 'stopped';
@@ -79,9 +85,9 @@ interface Tracked {
 export class HlsWatcher {
   private readonly target: string;
   private readonly root: string;
-  private readonly options: Required<Omit<HlsWatcherOptions, 'renditions' | 'stateStore'>> & { renditions: string[] };
+  private readonly options: Required<Omit<HlsWatcherOptions, 'renditions' | 'stateStore' | 'receiptsExpected'>> & { renditions: string[] };
   private readonly store: StateStore;
-  private saver: StateSaver | null = null;
+  private readonly receiptsExpected: () => boolean;
   private state!: WatchState;
   private closed = true;
   private chokidarWatcher: FSWatcher | null = null;
@@ -103,6 +109,8 @@ export class HlsWatcher {
   private readonly readAheadLog: string[] = [];
   /** Renditions tracked since start(): only their first tracker delivers the unconfirmed again. */
   private readonly resumed = new Set<string>();
+  /** Failed state writes so far (a journal write that follows one without failing clears the status). */
+  private stateFailures = 0;
 
   constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
     if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
@@ -123,6 +131,7 @@ export class HlsWatcher {
       checkIntervalMs: options.checkIntervalMs ?? 1000,
     };
     this.store = options.stateStore ?? new MemoryStateStore();
+    this.receiptsExpected = options.receiptsExpected ?? (() => false);
   }
 
   get status(): WatcherStatus {
@@ -139,14 +148,14 @@ export class HlsWatcher {
     this.closed = false;
     this.resumed.clear();
     const source = `${this.target}|${this.options.stream}`;
-    let loaded: WatchState | null = null;
+    let loaded: unknown;
     try {
-      loaded = await this.store.load();
+      loaded = this.store.load();
     } catch (err) {
-      this.raiseProblem('state', toRelaycastError(err, 'E_STATE_UNREADABLE'));
+      // A damaged file (moved aside by StateFile) means starting afresh, reported, not refusing to start.
+      this.raiseProblem('state', toRelaycastError(err, 'E_WATCH_STATE'));
     }
-    this.state = loaded && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
-    this.saver = new StateSaver(this.store, (err) => this.raiseProblem('state', toRelaycastError(err, 'E_STATE_UNWRITABLE')));
+    this.state = isWatchState(loaded) && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
     this.timer = setInterval(() => this.background(() => this.check()), this.options.checkIntervalMs);
     this.timer.unref?.();
     await this.attach();
@@ -158,7 +167,13 @@ export class HlsWatcher {
     const state = this.state?.renditions[rendition];
     if (!state || this.closed) return;
     confirmDelivery(state, session, sequence);
-    this.saver?.request(this.state);
+    this.store.save(this.state);
+  }
+
+  /** The state could not be written (StateFile's onError): red status until a later write works. */
+  stateUnwritable(err: RelaycastError): void {
+    this.stateFailures += 1;
+    this.raiseProblem('state', err);
   }
 
   /** Re-reads the layout and every playlist now (input msg `rescan`). */
@@ -181,8 +196,8 @@ export class HlsWatcher {
     this.stopWatchingForRoot();
     await this.detach();
     await this.discovery.whenIdle();
-    this.saver?.request(this.state);
-    await this.saver?.flush();
+    if (this.state) this.store.save(this.state);
+    await this.store.flush();
     this.publishStatus();
   }
 
@@ -464,7 +479,9 @@ export class HlsWatcher {
         recovered: () => {
           if (this.activeErrors.delete(key)) this.publishStatus();
         },
-        changed: () => this.saver?.request(this.state),
+        changed: () => this.store.save(this.state),
+        journal: () => this.journal(),
+        receiptsExpected: this.receiptsExpected,
         layoutChanged: () => this.background(() => this.discover()),
         resuming: !this.resumed.has(source.id),
         isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
@@ -476,6 +493,18 @@ export class HlsWatcher {
     this.tracked.set(source.id, tracked);
     this.byPlaylist.set(source.playlistPath, tracked);
     this.background(() => tracker.trigger());
+  }
+
+  /**
+   * Write-ahead: the state, with the delivery about to go out already recorded, is stored before
+   * the msg is sent. A crash after the send can then neither hand the same sequence to another
+   * segment nor start a new session for a segment already sent; what is journalled as unconfirmed
+   * goes out again after the restart (see RenditionTracker.deliverUnconfirmed).
+   */
+  private async journal(): Promise<void> {
+    const failuresBefore = this.stateFailures;
+    await this.store.saveDurably(this.state);
+    if (this.stateFailures === failuresBefore) this.clearProblem('state');
   }
 
   private currentSession(): string {

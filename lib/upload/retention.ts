@@ -88,6 +88,13 @@ export class RetentionIndex {
     }
   }
 
+  /** Whether the index holds `key`: stored by this run or a restored one, and not deleted yet. */
+  holds(key: string): boolean {
+    if (this.pendingDeletes.has(key)) return false;
+    for (const entries of this.lanes.values()) if (entries.some((e) => e.key === key)) return true;
+    return this.expiring.some((e) => e.key === key && !e.isInit);
+  }
+
   /** Keys whose deletion is due now (each handed out once until reported back), except `skip`. */
   due(skip?: ReadonlySet<string>): string[] {
     const now = this.clock.now();

@@ -105,7 +105,7 @@ export type UploadOutcome =
 
 /** An outcome before its report is attached (Omit over each member of the union). */
 type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, 'report'> : never) : never)
-  & { attempts: number; retries: number; initUploaded?: boolean };
+  & { attempts: number; retries: number; initUploaded?: boolean; alreadyStored?: boolean };
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -237,7 +237,7 @@ export class Uploader {
         counters: { ...this.counters },
       };
       const outcome = { ...result, report } as UploadOutcome;
-      if (outcome.status === 'stored' && outcome.kind === 'segment' && job.kind === 'segment') {
+      if (outcome.status === 'stored' && outcome.kind === 'segment' && job.kind === 'segment' && !result.alreadyStored) {
         // The object is stored whatever happens here; a bookkeeping bug must not hold the release.
         try {
           this.retention.recordSegment(job.lane, { key: outcome.object.key, durationSec: job.segment.duration, initKey: outcome.init?.key });
@@ -282,6 +282,8 @@ export class Uploader {
     let key: string;
     try {
       key = segmentKey(this.prefix, segment);
+      const stored = segment.redelivered === true ? this.alreadyStored(key, job) : undefined;
+      if (stored) return stored;
       if (job.init) {
         const iKey = initKey(this.prefix, segment, job.init);
         const initBytes = job.init;
@@ -320,6 +322,27 @@ export class Uploader {
       const failure = err as RelaycastError & { attempts?: number };
       return { status: 'failed' as const, error: failure, attempts: failure.attempts ?? 0, retries: Math.max(0, (failure.attempts ?? 1) - 1), initUploaded };
     }
+  }
+
+  /**
+   * hls-watch sent this segment again because manifest never confirmed it (a crash or a redeploy
+   * after the upload; lib/delivery-receipts.ts). If the index, persisted across runs, holds its key,
+   * the object is there: it is released again with its URL, without a second PUT or index entry.
+   * Not in the index (stored but not yet saved, or Keep all): PUT again under the same immutable
+   * key, which stores the same bytes, not a new object.
+   */
+  private alreadyStored(key: string, job: SegmentJob): RunResult | undefined {
+    if (!this.retention.holds(key)) return undefined;
+    const iKey = job.init ? initKey(this.prefix, job.segment, job.init) : undefined;
+    return {
+      status: 'stored',
+      kind: 'segment',
+      object: { key, url: publicUrl(this.publicBaseUrl, key), attempts: 0 },
+      ...(iKey ? { init: { key: iKey, url: publicUrl(this.publicBaseUrl, iKey), attempts: 0 }, initUploaded: false } : {}),
+      attempts: 0,
+      retries: 0,
+      alreadyStored: true,
+    };
   }
 
   private wrapInitError(error: RelaycastError): RelaycastError {

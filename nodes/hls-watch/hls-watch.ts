@@ -5,10 +5,10 @@
  * (topic start / stop / rescan). Per-rendition progress is kept in a JSON file under the userDir,
  * so a redeploy or restart resumes exactly where it stopped.
  */
-import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { JsonFileStateStore, MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
+import { MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
+import { StateFile } from '../../lib/json-state-file';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config-number';
 import { sharedReceipts } from '../../lib/delivery-receipts';
@@ -29,8 +29,8 @@ interface HlsWatchDef extends NodeDef {
 /** Without a userDir (embedded runtimes, tests) progress survives redeploys only, in this map. */
 const memoryStores = new Map<string, MemoryStateStore>();
 
-function stateStoreFor(userDir: string | undefined, nodeId: string): StateStore {
-  if (userDir) return new JsonFileStateStore(path.join(userDir, 'relaycast', 'hls-watch', `${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`));
+function stateStoreFor(userDir: string | undefined, nodeId: string, onError: (err: RelaycastError) => void): StateStore {
+  if (userDir) return StateFile.forNode(userDir, 'hls-watch', nodeId, { code: 'E_WATCH_STATE', what: 'hls-watch progress', onError: (err) => onError(toRelaycastError(err, 'E_WATCH_STATE_WRITE')) });
   let store = memoryStores.get(nodeId);
   if (!store) memoryStores.set(nodeId, (store = new MemoryStateStore()));
   return store;
@@ -42,7 +42,10 @@ export = function (RED: NodeAPI) {
     const node = this;
     const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
     let watcher: HlsWatcher | null = null;
-    const store = stateStoreFor(userDir, node.id);
+    const store = stateStoreFor(userDir, node.id, (err) => {
+      if (watcher) watcher.stateUnwritable(err);
+      else node.error(err, { topic: 'error', payload: { code: err.code, message: err.message } } as unknown as NodeMessage);
+    });
     const telemetry = telemetryOf(RED);
     const probe = telemetry.watch(nodeRef(node, 'relaycast-hls-watch'));
 
@@ -85,6 +88,7 @@ export = function (RED: NodeAPI) {
           usePolling: config.usePolling === true,
           ...numbers!,
           stateStore: store,
+          receiptsExpected: () => sharedReceipts.expected(config.stream),
         },
         {
           onMessage: (msg) => {
@@ -148,7 +152,7 @@ export = function (RED: NodeAPI) {
       await stop();
       // Deleted from the flow (not just redeployed): its progress means nothing any more.
       if (removed) {
-        await store.clear();
+        await store.remove();
         memoryStores.delete(node.id);
       }
       node.status({});

@@ -98,6 +98,8 @@ export = function (RED: NodeAPI) {
     durable.takeAll();
     const telemetry = telemetryOf(RED);
     const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
+    // hls-watch journals what it sends to this stream until this node confirms it (lib/delivery-receipts.ts).
+    const withdrawConfirmer = sharedReceipts.willConfirm(paths.streams[0]);
     const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
 
     // ---- HTTP ----
@@ -216,6 +218,7 @@ export = function (RED: NodeAPI) {
     onCloseAsync(node, async (removed) => {
       clearInterval(idleTimer);
       telemetry.remove(node.id, probe);
+      withdrawConfirmer();
       unregister?.();
       endpoints.close();
       // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { discoverLayout, renditionIdFor } from '../../../lib/hls-watch/layout';
-import { JsonFileStateStore, StateSaver, type StateStore, type WatchState } from '../../../lib/hls-watch/state-store';
+import { isWatchState, type StateStore, type WatchState } from '../../../lib/hls-watch/state-store';
+import { HlsWatcher } from '../../../lib/hls-watch/watcher';
+import { StateFile } from '../../../lib/json-state-file';
 import { mediaPlaylist, tempDir } from './helpers';
 
 const MEDIA = mediaPlaylist({ sequence: 0, entries: [{ uri: 'a.ts', duration: 2 }] });
@@ -74,7 +76,7 @@ describe('hls-watch layout discovery', () => {
   });
 });
 
-describe('hls-watch state store', () => {
+describe('hls-watch state store (StateFile, the one JSON state writer)', () => {
   let dir: string;
   let cleanup: () => void;
   beforeEach(() => ({ dir, cleanup } = tempDir()));
@@ -86,39 +88,40 @@ describe('hls-watch state store', () => {
     session: 's1',
     renditions: { main: { session: 's1', nextSequence: n, lastEncoderSequence: n - 1, lastUri: `s${n - 1}.ts`, lastFile: null, pendingDiscontinuity: false, started: true, ended: false } },
   });
+  const fileStore = (): StateStore => StateFile.forNode(dir, 'hls-watch', 'node 1', { code: 'E_WATCH_STATE', what: 'hls-watch progress' });
 
-  it('JSON file store round-trips and leaves no temp file behind', async () => {
-    const store = new JsonFileStateStore(path.join(dir, 'sub', 'node.json'));
-    assert.equal(await store.load(), null);
-    await store.save(state(3));
-    assert.deepEqual(await store.load(), state(3));
-    assert.deepEqual(readdirSync(path.join(dir, 'sub')), ['node.json']);
-    await store.clear();
-    assert.deepEqual(readdirSync(path.join(dir, 'sub')), []);
-    assert.equal(await store.load(), null);
+  it('round-trips through <userDir>/relaycast/hls-watch/<id>.json and leaves no temp file behind', async () => {
+    const store = fileStore();
+    assert.equal(store.load(), undefined);
+    await store.saveDurably(state(3));
+    assert.ok(isWatchState(store.load()));
+    assert.deepEqual(store.load(), state(3));
+    const folder = path.join(dir, 'relaycast', 'hls-watch');
+    assert.deepEqual(readdirSync(folder), ['node_1.json']);
+    await store.remove();
+    assert.deepEqual(readdirSync(folder), []);
+    assert.equal(store.load(), undefined);
   });
 
-  it('a corrupt state file means starting afresh, not failing', async () => {
-    writeFileSync(path.join(dir, 'node.json'), '{"version":1,"sour');
-    assert.equal(await new JsonFileStateStore(path.join(dir, 'node.json')).load(), null);
+  it('saveDurably resolves only once that state is in the file (what hls-watch sends waits for it)', async () => {
+    const store = fileStore();
+    for (let n = 1; n <= 4; n++) store.save(state(n));
+    await store.saveDurably(state(5));
+    assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'relaycast', 'hls-watch', 'node_1.json'), 'utf8')), state(5));
   });
 
-  it('StateSaver coalesces: one write in flight, the newest state written last', async () => {
-    const writes: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const store: StateStore = {
-      load: async () => null,
-      clear: async () => undefined,
-      save: async (s) => {
-        writes.push(s.renditions.main.nextSequence);
-        if (writes.length === 1) await gate;
-      },
-    };
-    const saver = new StateSaver(store, () => undefined);
-    for (let n = 1; n <= 5; n++) saver.request(state(n));
-    release();
-    await saver.flush();
-    assert.deepEqual(writes, [1, 5]);
+  it('a corrupt state file is refused with E_WATCH_STATE and moved aside: the watcher reports it and starts afresh', async () => {
+    mkdirSync(path.join(dir, 'relaycast', 'hls-watch'), { recursive: true });
+    writeFileSync(path.join(dir, 'relaycast', 'hls-watch', 'node_1.json'), '{"version":1,"sour');
+    const store = fileStore();
+    const media = path.join(dir, 'media');
+    mkdirSync(media);
+    const errors: string[] = [];
+    const watcher = new HlsWatcher({ path: media, stream: 'cam', stateStore: store }, { onMessage: () => undefined, onError: (err) => errors.push(err.code) });
+    await watcher.start();
+    await watcher.close();
+    assert.deepEqual(errors, ['E_WATCH_STATE']);
+    assert.ok(readdirSync(path.join(dir, 'relaycast', 'hls-watch')).some((f) => f.startsWith('node_1.json.bad-')), 'the bad file is kept aside');
+    assert.ok(isWatchState(store.load()), 'a fresh state was saved in its place');
   });
 });

@@ -40,6 +40,7 @@ class Harness {
         error: (err, msg) => this.errors.push({ err, msg }),
         recovered: () => undefined,
         changed: () => undefined,
+        journal: async () => undefined,
         layoutChanged: () => undefined,
         isClosed: () => this.closed,
       },

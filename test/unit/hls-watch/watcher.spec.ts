@@ -238,6 +238,45 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
     assert.deepEqual(listed, [0, 1, 2].map((i) => `https://media.example.test/seg_0000${i}.ts`), 'each listed once, none lost');
     assert.deepEqual(refused, []);
   });
+
+  it('journals a delivery before sending it: killed the moment the very first segment goes out, a restart sends it again with the same session and sequence', async () => {
+    for (let i = 0; i < 2; i++) writeFileSync(path.join(dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
+    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+    const store = new MemoryStateStore();
+    // What a SIGKILL leaves on disk: the store as it is at the instant the first msg is sent.
+    let killed = false;
+    let onDisk: unknown;
+    const first = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50, receiptsExpected: () => true }, {
+      onMessage: (m) => {
+        if (m.topic !== 'segment' || killed) return;
+        killed = true;
+        onDisk = store.load();
+      },
+      onError: () => undefined,
+    });
+    await first.start();
+    await until(() => killed, 'the first segment sent');
+    await first.close();
+
+    assert.ok(onDisk !== undefined, 'nothing was on disk when the first segment went out');
+    const crashed = new MemoryStateStore();
+    crashed.save(onDisk);
+    const firstSession = (onDisk as { session: string | null }).session;
+    const seen: SegmentMsg[] = [];
+    const second = new HlsWatcher({ path: dir, stream: 'demo', stateStore: crashed, checkIntervalMs: 50, receiptsExpected: () => true }, {
+      onMessage: (m) => { if (m.topic === 'segment') seen.push(m); },
+      onError: () => undefined,
+    });
+    try {
+      await second.start();
+      await until(() => seen.length >= 2, 'both segments after the restart');
+    } finally {
+      await second.close();
+    }
+    assert.ok(firstSession, 'the session was on disk before its first segment went out');
+    assert.deepEqual(seen.map((m) => [m.segment.uri, m.segment.sequence, m.segment.session, m.segment.redelivered === true]),
+      [['seg_00000.ts', 0, firstSession, true], ['seg_00001.ts', 1, firstSession, false]]);
+  });
 });
 
 describe('hls-watch watcher: renditions left out by its filter', () => {

@@ -487,6 +487,31 @@ describe('upload core against a real local S3 server', function () {
     await second.close(1000);
   });
 
+  it('releases a redelivered segment its persisted index already holds with its URL and no second PUT; one it does not hold is stored again under the same key', async () => {
+    let saved: unknown;
+    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const first = uploaderFor(s3.endpoint, { retentionState: state });
+    const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'redelivered-index' }));
+    const firstUrls = (await submitAll(first, msgs)).map((r) => storedUrl(r.outcome));
+    await first.close(1000); // manifest never confirmed them (a crash, or msgs dropped by a redeploy)
+
+    const second = uploaderFor(s3.endpoint, { retentionState: state });
+    const again = (m: SegmentMsg): SegmentMsg => ({ ...m, segment: { ...m.segment, redelivered: true } });
+    const stranger = again(syntheticSegmentMsg(2, 1000, { session: 'redelivered-index' }));
+    const released = await submitAll(second, [again(msgs[0] as SegmentMsg), again(msgs[1] as SegmentMsg), stranger]);
+    assert.deepEqual(released.map((r) => storedUrl(r.outcome)).slice(0, 2), firstUrls, 'the same immutable URLs');
+    assert.deepEqual(released.map((r) => r.outcome.report.attempts), [0, 0, 1], 'PUT only for the one the index does not hold');
+    assert.equal(second.counters.puts, 1);
+    const { status, bytes } = await fetchBytes(storedUrl(released[2].outcome));
+    assert.equal(status, 200);
+    assert.equal(sha256(bytes), stranger.segment.sha256);
+    const lanes = (saved as { lanes: Array<[string, Array<{ key: string }>]> }).lanes;
+    const keys = lanes.flatMap(([, entries]) => entries.map((e) => e.key));
+    assert.equal(keys.length, new Set(keys).size, 'no key indexed twice');
+    assert.equal(keys.length, 3);
+    await second.close(1000);
+  });
+
   describe('deadline-aware attempts (timeouts that follow recent PUT times, hedged attempts)', function () {
     this.timeout(20_000);
     const warmUp = async (uploader: Uploader, session: string): Promise<void> => {

@@ -1,0 +1,128 @@
+// #14 defect 12: every example flow (flows/) and the demo flow, imported into the real Node-RED
+// editor in headless Chromium, as an operator would through Import: no node is marked invalid,
+// and no two nodes overlap on the canvas. Validity and the rendered sizes are the editor's own
+// (RED.nodes, after RED.view has drawn the flow's tab).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
+import { startNodeRed, type NodeRedProcess } from '../support/killable-node-red';
+
+const ROOT = path.resolve(__dirname, '../..');
+const FLOW_FILES = [
+  ...readdirSync(path.join(ROOT, 'flows')).filter((f) => f.endsWith('.json')).map((f) => path.join('flows', f)),
+  path.join('demo', 'flows.json'),
+];
+
+interface DrawnNode {
+  id: string;
+  type: string;
+  label: string;
+  valid: boolean;
+  errors: string[];
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+declare const RED: any;
+
+/** Imports a flow the way the Import dialog does, shows its tab, and reads what the editor drew. */
+async function importAndRead(page: Page, flow: object[]): Promise<{ nodes: DrawnNode[]; configs: DrawnNode[] }> {
+  const tab = await page.evaluate((nodes) => {
+    const before = new Set<string>();
+    RED.nodes.eachNode((n: any) => { before.add(n.id); });
+    // A file without its own tab lands on the active one: give it an empty tab first.
+    RED.workspaces.show(RED.workspaces.add().id);
+    RED.view.importNodes(nodes, { generateIds: true });
+    const tabs = new Set<string>();
+    RED.nodes.eachNode((n: any) => { if (!before.has(n.id)) tabs.add(n.z); });
+    if (tabs.size !== 1) throw new Error(`the import put nodes on ${tabs.size} tabs`);
+    const added = [...tabs][0];
+    RED.workspaces.show(added);
+    RED.view.redraw(true);
+    return added;
+  }, flow);
+  // Sizes are set when the view draws a node (its label decides the width).
+  await page.waitForFunction((z) => {
+    let drawn = true;
+    RED.nodes.eachNode((n: any) => { if (n.z === z && !(n.w > 0 && n.h > 0)) drawn = false; });
+    return drawn;
+  }, tab);
+  return page.evaluate((z) => {
+    // No named function in here: tsx would wrap it in a helper (__name) the page does not have.
+    const raw: any[] = [];
+    const configs: any[] = [];
+    RED.nodes.eachNode((n: any) => { if (n.z === z) raw.push(n); });
+    const used = new Set<string>();
+    for (const n of raw) {
+      for (const [key, prop] of Object.entries<any>(RED.nodes.getType(n.type)?.defaults ?? {})) {
+        if (prop.type && n[key]) used.add(n[key]);
+      }
+    }
+    RED.nodes.eachConfig((c: any) => { if (used.has(c.id)) configs.push(c); });
+    return [raw, configs].map((list) => list.map((n: any) => ({
+      id: n.id, type: n.type, label: String(RED.utils.getNodeLabel(n, n.type)),
+      valid: n.valid !== false, errors: Array.isArray(n.validationErrors) ? n.validationErrors.map(String) : [],
+      x: n.x, y: n.y, w: n.w, h: n.h,
+    })));
+  }, tab).then(([nodes, configs]) => ({ nodes, configs }));
+}
+
+/** Pairs of nodes whose drawn boxes (centred on x, y) intersect. */
+function overlaps(nodes: DrawnNode[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    for (let j = i + 1; j < nodes.length; j++) {
+      const a = nodes[i];
+      const b = nodes[j];
+      if (Math.abs(a.x - b.x) * 2 < a.w + b.w && Math.abs(a.y - b.y) * 2 < a.h + b.h) {
+        found.push(`"${a.label}" (${a.x},${a.y} ${a.w}×${a.h}) and "${b.label}" (${b.x},${b.y} ${b.w}×${b.h})`);
+      }
+    }
+  }
+  return found;
+}
+
+describe('example and demo flows in the real editor (Chromium)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let nodeRed: NodeRedProcess;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-editor-'));
+    nodeRed = await startNodeRed({ userDir: dir, flows: [] });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    await page.goto(`${nodeRed.base}/`);
+    // The editor is ready once it has loaded every node definition, Relaycast's among them.
+    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes?.getType?.('relaycast-hls-watch') && RED.nodes.getType('relaycast-supporter') && RED.workspaces?.count?.() > 0, undefined, { timeout: 60_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await nodeRed?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const file of FLOW_FILES) {
+    it(`${file}: no invalid node and no two nodes overlapping`, async () => {
+      const flow = JSON.parse(readFileSync(path.join(ROOT, file), 'utf8')) as object[];
+      const { nodes, configs } = await importAndRead(page, flow);
+      // Nodes drawn on the canvas (config nodes have no position).
+      const flowNodes = flow.filter((n: any) => n.type !== 'tab' && n.x !== undefined).length;
+      assert.equal(nodes.length, flowNodes, 'every node of the file is on the imported tab');
+      const invalid = [...nodes, ...configs].filter((n) => !n.valid).map((n) => `${n.type} "${n.label}": ${n.errors.join(', ') || 'invalid'}`);
+      assert.deepEqual(invalid, []);
+      assert.deepEqual(overlaps(nodes), []);
+      assert.deepEqual(pageErrors, [], 'the editor threw while importing');
+    });
+  }
+});
