@@ -119,6 +119,17 @@ describe('npm start (demo)', function () {
     }
   });
 
+  it('runs payout too: its supporter summary answers, and refuses a request without a token', async () => {
+    const page = await waitFor('the payout summary page', async () => {
+      const res = await fetch(`${base}/relaycast/payout/`);
+      return res.status === 200 ? res.text() : undefined;
+    });
+    assert.match(page, /<title>Relaycast supporter<\/title>/);
+    const me = await fetch(`${base}/relaycast/payout/me`);
+    assert.equal(me.status, 401);
+    assert.equal(me.headers.get('www-authenticate'), 'Bearer');
+  });
+
   it('shows the Relaycast palette and segment msgs in the editor debug sidebar', async () => {
     browser = await launchChromium();
     const page = await browser.newPage();
