@@ -20,6 +20,7 @@ import { DemoEncoder } from '../devtools/demo-encoder';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
 import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
 import { firstRendition, startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
+import { until } from '../test/support/until';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -86,16 +87,11 @@ async function newViewer(browser: Browser): Promise<{ context: BrowserContext; p
 
 const announcements = (pipeline: SwarmPipeline): number => Number(pipeline.stats[pipeline.stats.length - 1]?.announcements ?? 0);
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 600 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
-
 async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: number) {
   let supporter: SupporterProcess | undefined;
   if (mode === 'supporter') {
     supporter = startSupporter(pipeline.base, STREAM, await firstRendition(pipeline.base, STREAM), SUPPORTER_TOKEN);
-    await waitFor(() => latest(supporter!)?.swarms?.[0]?.joined === true, 'the supporter to join');
+    await until(() => latest(supporter!)?.swarms?.[0]?.joined === true, 'the supporter to join', 60_000, 100);
   }
   const pages: Page[] = [];
   const contexts: BrowserContext[] = [];
