@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
+import { untilValue } from '../support/until';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
@@ -43,15 +44,6 @@ function fixtureSegmentHashes(): Set<string> {
   return hashes;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, attempts = 120): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 describe('npm start (demo)', function () {
   this.timeout(120_000);
   let demo: ChildProcess;
@@ -71,7 +63,7 @@ describe('npm start (demo)', function () {
     });
     demo.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     demo.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    await waitFor('the editor URL to be printed', async () => (output.includes('Node-RED editor') ? true : undefined));
+    await untilValue(async () => (output.includes('Node-RED editor') ? true : undefined), 'the editor URL to be printed', 30_000, 250);
   });
 
   after(async () => {
@@ -106,10 +98,11 @@ describe('npm start (demo)', function () {
   });
 
   it('serves a live playlist whose segment URLs return exactly the encoder bytes', async () => {
-    const media = await waitFor('a media playlist with segments', async () => {
-      const text = await (await fetch(`${base}/live/demo/0.m3u8`)).text();
+    const media = await untilValue(async () => {
+      // Until Node-RED listens, fetch fails: keep waiting.
+      const text = await fetch(`${base}/live/demo/0.m3u8`).then((r) => r.text(), () => '');
       return /^http.*\.ts$/m.test(text) ? text : undefined;
-    });
+    }, 'a media playlist with segments', 30_000, 250);
     const urls = media.split('\n').filter((line) => line.startsWith('http'));
     const known = fixtureSegmentHashes();
     for (const url of urls) {
@@ -120,10 +113,10 @@ describe('npm start (demo)', function () {
   });
 
   it('runs payout too: its supporter summary answers, and refuses a request without a token', async () => {
-    const page = await waitFor('the payout summary page', async () => {
-      const res = await fetch(`${base}/relaycast/payout/`);
-      return res.status === 200 ? res.text() : undefined;
-    });
+    const page = await untilValue(async () => {
+      const res = await fetch(`${base}/relaycast/payout/`).catch(() => undefined);
+      return res?.status === 200 ? res.text() : undefined;
+    }, 'the payout summary page', 30_000, 250);
     assert.match(page, /<title>Relaycast supporter<\/title>/);
     const me = await fetch(`${base}/relaycast/payout/me`);
     assert.equal(me.status, 401);

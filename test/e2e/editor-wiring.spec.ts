@@ -15,20 +15,11 @@ import { DemoEncoder } from '../../devtools/demo-encoder';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { launchChromium, viewerUrl } from '../support/chromium';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+import { untilValue } from '../support/until';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = process.env.RELAYCAST_ARTIFACTS ?? path.join(repoRoot, '.tmp', 'artifacts');
 const TYPES = ['relaycast-hls-watch', 'relaycast-r2-upload', 'relaycast-manifest', 'relaycast-signaling', 'relaycast-payout'] as const;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function centre(page: Page, selector: string): Promise<{ x: number; y: number }> {
   const box = await page.locator(selector).first().boundingBox();
@@ -162,24 +153,24 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     assert.deepEqual(invalid, [], 'every node valid before deploy');
 
     await page.click('#red-ui-header-button-deploy');
-    const deployed = await until('the flow on the runtime', async () => {
+    const deployed = await untilValue(async () => {
       const flows = await (await fetch(`${nodeRed.base}/flows`)).json() as Array<Record<string, unknown>>;
       return flows.some((n) => n.type === 'relaycast-payout') ? flows : undefined;
-    });
+    }, 'the flow on the runtime', 30_000, 200);
     // The keys went to the runtime as credentials, never into the flow.
     assert.ok(!JSON.stringify(deployed).includes(s3.secretAccessKey), 'no secret in the flow');
-    await until('r2-upload to show stored segments', async () => {
+    await untilValue(async () => {
       const text = await page.locator(`.red-ui-flow-node-group[id="${ids['relaycast-r2-upload']}"] .red-ui-flow-node-status-label`).textContent().catch(() => '');
       return text && /\d/.test(text) ? true : undefined;
-    });
+    }, 'r2-upload to show stored segments', 30_000, 200);
     await screenshot(page, 'editor-wired.png');
 
     // The viewer page plays the stream.
     const viewer = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await viewer.goto(viewerUrl(nodeRed.base, 'live'));
     const played = async () => viewer.evaluate(() => (document.getElementById('video') as HTMLVideoElement | null)?.currentTime ?? 0);
-    const first = await until('the viewer to play', async () => ((await played()) > 0.5 ? played() : undefined), 60_000);
-    await until('playback to go on', async () => ((await played()) > first + 1 ? true : undefined));
+    const first = await untilValue(async () => ((await played()) > 0.5 ? played() : undefined), 'the viewer to play', 60_000, 200);
+    await untilValue(async () => ((await played()) > first + 1 ? true : undefined), 'playback to go on', 30_000, 200);
     assert.match(await viewer.locator('.note').textContent() ?? '', /\$0\.09\/GB .*\$0\.36 per million/, 'the savings note shows the prices');
     await screenshot(viewer, 'viewer-playing.png');
 
@@ -190,12 +181,12 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
       const row = document.querySelector('.relaycast-stream[data-stream="live"] tr[data-label="main last segment"]');
       return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
     });
-    const shown = await until('segments in the sidebar', async () => (await segments()) || undefined);
-    await until('the sidebar to move', async () => ((await segments())! > shown ? true : undefined));
-    const headline = await until('the viewer in the sidebar', async () => {
+    const shown = await untilValue(async () => (await segments()) || undefined, 'segments in the sidebar', 30_000, 200);
+    await untilValue(async () => ((await segments())! > shown ? true : undefined), 'the sidebar to move', 30_000, 200);
+    const headline = await untilValue(async () => {
       const text = await page.locator('.relaycast-stream[data-stream="live"] .relaycast-headline').textContent();
       return text && /^1 viewers/.test(text) ? text : undefined;
-    });
+    }, 'the viewer in the sidebar', 30_000, 200);
     assert.match(headline, /^1 viewers · P2P/);
     await screenshot(page, 'editor-sidebar.png');
     await viewer.close();

@@ -14,6 +14,7 @@ import WebSocket from 'ws';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+import { until } from '../support/until';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const FLOWS = path.join(repoRoot, 'flows');
@@ -21,16 +22,6 @@ const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-single');
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 interface Status { fill?: string; shape?: string; text?: string }
-
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs: number, seen: () => string): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}; seen: ${seen()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * What Import ▸ Examples does with a flow that has no tab of its own (core's examples are flat
@@ -115,7 +106,7 @@ describe('every example flow loads and runs in Node-RED', function () {
       });
       assert.equal(deployed.status, 204, await deployed.text());
       const log = () => nodeRed.output().slice(logFrom);
-      await until('the flows to start', () => (/Started flows/.test(log()) ? true : undefined), 30_000, log);
+      await until(() => /Started flows/.test(log()), 'the flows to start', 30_000, 100, log);
       assert.doesNotMatch(log(), /Waiting for missing types|unknown type/i);
 
       // Every node of the example is in the running flow, as written.
@@ -125,9 +116,10 @@ describe('every example flow loads and runs in Node-RED', function () {
       const relaycast = example.filter((n) => n.type.startsWith('relaycast-') && n.type !== 'relaycast-r2-bucket');
       const fed = relaycast.filter((n) => n.type === 'relaycast-hls-watch' || n.type === 'relaycast-r2-upload' || n.type === 'relaycast-manifest');
       const seen = () => JSON.stringify(Object.fromEntries(statuses)) + `\n${log()}`;
-      await until('a status from every Relaycast node, green where the encoder feeds it', () => (
-        relaycast.every((n) => statuses.get(n.id)?.fill) && fed.every((n) => statuses.get(n.id)?.fill === 'green') ? true : undefined
-      ), 30_000, seen);
+      await until(
+        () => relaycast.every((n) => statuses.get(n.id)?.fill) && fed.every((n) => statuses.get(n.id)?.fill === 'green'),
+        'a status from every Relaycast node, green where the encoder feeds it', 30_000, 100, seen,
+      );
       for (const node of relaycast) assert.notEqual(statuses.get(node.id)?.fill, 'red', `${node.type} ${node.id}: ${JSON.stringify(statuses.get(node.id))}`);
       assert.doesNotMatch(log(), /\[error\]/, log());
     });

@@ -22,6 +22,7 @@ import type { TelemetrySnapshot } from '../../lib/telemetry/snapshot';
 import { SignalClient } from '../nodes/signaling-client';
 import { launchChromium } from '../support/chromium';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+import { untilValue } from '../support/until';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-single');
@@ -30,16 +31,6 @@ const EDITOR_TOKEN = 'editor-read-token';
 const OTHER_TOKEN = 'flows-only-token';
 /** Not a bcrypt hash of anything: password sign-in always fails for these users. */
 const NO_PASSWORD = `$2b$08$${'x'.repeat(53)}`;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, seen?: () => string): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}${seen ? `; last seen:\n${seen()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The value of the first series of `name` whose labels include `labels`. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -151,11 +142,11 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
   });
 
   it('exports every figure, and they move as the flow runs, each labelled with its node', async () => {
-    const first = await until('segments stored and listed', async () => {
+    const first = await untilValue(async () => {
       const { status, text } = await scrape(SCRAPE_TOKEN);
       assert.equal(status, 200);
       return (sample(text, 'relaycast_playlist_versions_total', { node_id: ids.manifest }) ?? 0) > 0 ? text : undefined;
-    });
+    }, 'segments stored and listed', 30_000, 100);
     const segments = sample(first, 'relaycast_segments_total', { node_id: ids.watch, stream: 'live', rendition: 'main' })!;
     const puts = sample(first, 'relaycast_upload_puts_total', { node_id: ids.upload, stream: 'live' })!;
     assert.ok(segments > 0 && puts >= segments - 1, `${segments} segments, ${puts} PUTs`);
@@ -168,7 +159,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     for (let i = 0; i < 2; i++) assert.equal((await fetch(`${nodeRed.base}/live/live/main.m3u8`)).status, 200);
 
     let last = '';
-    const later = await until('the figures to move', async () => {
+    const later = await untilValue(async () => {
       const { text } = await scrape(SCRAPE_TOKEN);
       last = text;
       const moved = sample(text, 'relaycast_segments_total', { node_id: ids.watch })! > segments
@@ -178,7 +169,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
         // The viewer's welcome and every later announcement and playlist push leave the origin too.
         && (sample(text, 'relaycast_origin_signaling_bytes_total', { node_id: ids.signaling, stream: 'live' }) ?? 0) > 0;
       return moved ? text : undefined;
-    }, 30_000, () => last.split('\n').filter((l) => /^relaycast_(segments_total|audience_p2p_bytes|origin_playlist_requests_total|payout_supporters|swarm_peers)/.test(l)).join('\n') + `\n${nodeRed.output().slice(-3000)}`);
+    }, 'the figures to move', 30_000, 100, () => last.split('\n').filter((l) => /^relaycast_(segments_total|audience_p2p_bytes|origin_playlist_requests_total|payout_supporters|swarm_peers)/.test(l)).join('\n') + `\n${nodeRed.output().slice(-3000)}`);
     // No receipt was credited (that needs two real WebRTC peers: test/e2e/viewer-swarm.spec.ts), so
     // the ledger owes nothing yet; the series is there, traced to the payout node.
     assert.equal(sample(later, 'relaycast_payout_pending_minor_units', { node_id: ids.payout }), 0);
@@ -194,10 +185,10 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     const anonymous = new CommsClient(nodeRed.base);
     const editor = new CommsClient(nodeRed.base, EDITOR_TOKEN);
     try {
-      const snapshots = await until('two telemetry snapshots with the stream', () => {
+      const snapshots = await untilValue(() => {
         const withStream = editor.snapshots.filter((s) => s.streams.some((st) => st.stream === 'live' && st.renditions.length > 0));
         return withStream.length >= 2 ? withStream : undefined;
-      }, 30_000, () => JSON.stringify(editor.frames.slice(-3)).slice(0, 2000));
+      }, 'two telemetry snapshots with the stream', 30_000, 100, () => JSON.stringify(editor.frames.slice(-3)).slice(0, 2000));
       const stream = snapshots.at(-1)!.streams.find((s) => s.stream === 'live')!;
       assert.equal(stream.renditions[0].node.id, ids.watch);
       assert.equal(stream.uploads[0].node.id, ids.upload);
@@ -205,9 +196,9 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       assert.ok(stream.playlists.some((p) => p.node.id === ids.manifest && p.rendition === 'main' && p.mediaSequence !== null));
       assert.equal(snapshots.at(-1)!.payouts[0].node.id, ids.payout);
       const count = (s: TelemetrySnapshot) => s.streams.find((st) => st.stream === 'live')!.renditions[0].segments;
-      await until('segment count to move on the feed', () => (count(editor.snapshots.at(-1)!) > count(snapshots[0]) ? true : undefined));
+      await untilValue(() => (count(editor.snapshots.at(-1)!) > count(snapshots[0]) ? true : undefined), 'segment count to move on the feed', 30_000, 100);
       // The anonymous socket is told auth failed and closed, having seen no figures.
-      await until('the anonymous socket to be refused', () => (anonymous.closed || anonymous.frames.some((f) => (f as { auth?: string }).auth === 'fail') ? true : undefined));
+      await untilValue(() => (anonymous.closed || anonymous.frames.some((f) => (f as { auth?: string }).auth === 'fail') ? true : undefined), 'the anonymous socket to be refused', 30_000, 100);
       assert.equal(anonymous.snapshots.length, 0);
     } finally {
       anonymous.close();
@@ -232,8 +223,8 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
         const row = document.querySelector('.relaycast-stream[data-stream="live"] tr[data-label="main last segment"]');
         return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
       });
-      const first = await until('the live stream in the sidebar', async () => (await segmentsShown()) || undefined);
-      await until('the sidebar\'s segment count to move', async () => ((await segmentsShown())! > first ? true : undefined));
+      const first = await untilValue(async () => (await segmentsShown()) || undefined, 'the live stream in the sidebar', 30_000, 100);
+      await untilValue(async () => ((await segmentsShown())! > first ? true : undefined), 'the sidebar\'s segment count to move', 30_000, 100);
       const shown = await page.evaluate(() => ({
         headline: document.querySelector('.relaycast-stream[data-stream="live"] .relaycast-headline')?.textContent ?? '',
         labels: Array.from(document.querySelectorAll('.relaycast-stream[data-stream="live"] tr[data-label]')).map((r) => (r as HTMLElement).dataset.label),
@@ -248,10 +239,10 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       assert.equal(shown.payout, ids.payout);
 
       await page.click('.relaycast-stream[data-stream="live"] tr[data-label="upload queue"]');
-      const selected = await until('the upload node to be selected', () => page.evaluate(() => {
+      const selected = await untilValue(() => page.evaluate(() => {
         const ids = ((window as any).RED.view.selection().nodes ?? []).map((n: { id: string }) => n.id);
         return ids.length > 0 ? ids : undefined;
-      }));
+      }), 'the upload node to be selected', 30_000, 100);
       assert.deepEqual(selected, [ids.upload]);
 
       const dir = process.env.RELAYCAST_ARTIFACTS ?? path.join(repoRoot, '.tmp', 'artifacts');

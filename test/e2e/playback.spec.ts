@@ -18,6 +18,7 @@ import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { PlaylistHistory, errorsOf, formatViolations, parseMediaPlaylist, validateMasterPlaylist } from '../../devtools/hls-validator';
 import { launchChromium } from '../support/chromium';
 import { distNode, helper } from '../support/node-red';
+import { until } from '../support/until';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/hls');
 const HLS_JS = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
@@ -44,18 +45,6 @@ const PAGE = `<!doctype html><html><body>
   hls.loadSource('/live/e2e/master.m3u8');
   hls.attachMedia(video);
 </script></body></html>`;
-
-function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = async (): Promise<void> => {
-      if (await condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(() => void check(), 100);
-    };
-    void check();
-  });
-}
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -147,11 +136,11 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
     listen();
 
     const statusSpy = helper.getNode('w1').status as unknown as { getCalls(): Array<{ thisValue: { id: string } }> };
-    await until(() => statusSpy.getCalls().some((call) => call.thisValue.id === 'w1'), 'hls-watch status');
+    await until(() => statusSpy.getCalls().some((call) => call.thisValue.id === 'w1'), 'hls-watch status', 30_000, 100);
     encoder = new DemoEncoder({ fixture: path.join(FIXTURES, 'ts-multi'), outDir: out, speed: 1, loop: true });
     await encoder.start();
     // hls.js starts three target durations from the live edge: wait for four segments per rendition.
-    await until(() => ['0', '1', '2'].every((r) => (histories.get(r)?.versions.length ?? 0) >= 4), 'four listed segments per rendition');
+    await until(() => ['0', '1', '2'].every((r) => (histories.get(r)?.versions.length ?? 0) >= 4), 'four listed segments per rendition', 30_000, 100);
 
     // ffmpeg follows the live playlist from here until EXT-X-ENDLIST.
     const ffmpegLog: string[] = [];
@@ -167,7 +156,7 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
       await page.goto(base + '/');
       const supported = await page.evaluate(() => (window as any).MediaSource?.isTypeSupported('video/mp4; codecs="avc1.42c01e,mp4a.40.2"'));
       assert.equal(supported, true, 'this Chromium cannot play H.264/AAC through MSE');
-      await until(async () => (await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime)) > 0, 'playback to start');
+      await until(async () => (await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime)) > 0, 'playback to start', 30_000, 100);
 
       let previous = await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
       let played = 0;
@@ -213,7 +202,7 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
     }
 
     await encoder.stop();
-    await until(() => ended >= 3, 'ENDLIST on every rendition', 30_000);
+    await until(() => ended >= 3, 'ENDLIST on every rendition', 30_000, 100);
     const exitCode = await Promise.race([ffmpegExit, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000))]);
     if (exitCode === 'timeout') ffmpeg.kill('SIGKILL');
     const log = ffmpegLog.join('');

@@ -11,20 +11,9 @@ import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import type { SegmentMsg } from '../../lib/contracts';
 import { distNode, helper } from '../support/node-red';
 import { fetchBytes, sha256 } from '../unit/upload/support/harness';
+import { until } from '../support/until';
 
 const FIXTURES = path.resolve(__dirname, '../fixtures/hls');
-
-function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 20);
-    };
-    check();
-  });
-}
 
 describe('e2e: demo encoder → hls-watch → r2-upload → public URLs', function () {
   this.timeout(60_000);

@@ -11,6 +11,7 @@ import type { NodeAPI } from 'node-red';
 import type { GapMsg, LifecycleMsg, SegmentMsg } from '../../lib/contracts';
 import { DemoEncoder, type WriteOrder } from '../../devtools/demo-encoder';
 import { distNode, helper } from '../support/node-red';
+import { until as untilHolds } from '../support/until';
 
 const hlsWatch = distNode('hls-watch');
 const FIXTURES = path.resolve(__dirname, '../fixtures/hls');
@@ -70,17 +71,7 @@ function witnessFlow(watchPath: string): Record<string, unknown>[] {
   ];
 }
 
-function until(predicate: () => boolean, what: string, ms = 15000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(summary())}`));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
+const until = (predicate: () => boolean, what: string, ms = 15000): Promise<void> => untilHolds(predicate, what, ms, 5, () => JSON.stringify(summary()));
 
 function summary(): unknown {
   return {

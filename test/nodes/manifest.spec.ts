@@ -9,6 +9,7 @@ import { helper, distNode } from '../support/node-red';
 import { request } from '../support/http-request';
 import { PlaylistHistory, errorsOf, formatViolations, validateMasterPlaylist } from '../../devtools/hls-validator';
 import { PUBLIC_BASE, gapMsg, lifecycleMsg, segmentMsg } from '../support/manifest-msgs';
+import { until as untilHolds } from '../support/until';
 
 type AnyNode = { id: string; receive(msg: unknown): void; on(event: string, fn: (arg: any) => void): void };
 type RedApi = { httpNode: http.RequestListener; settings: Record<string, unknown> };
@@ -103,13 +104,7 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     for (const msg of msgs) await handled(node, msg);
   }
 
-  async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-    const start = Date.now();
-    while (!(await check())) {
-      if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+  const until = (check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> => untilHolds(check, 'the condition', timeoutMs, 5);
 
   async function handled(node: AnyNode, msg: unknown): Promise<void> {
     const before = completed + caught.length;

@@ -11,6 +11,7 @@ import type { SegmentMsg } from '../../lib/contracts';
 import { distNode, helper } from '../support/node-red';
 import { fixtureSegmentMsgs, syntheticSegmentMsg } from '../unit/upload/support/fixture-segments';
 import { fetchBytes, sha256 } from '../unit/upload/support/harness';
+import { until } from '../support/until';
 
 const bucketNode = distNode('r2-bucket');
 const uploadNode = distNode('r2-upload');
@@ -39,18 +40,6 @@ function collect(nodeId: string, count: number): Promise<Array<Record<string, un
       seen.push(msg);
       if (seen.length === count) resolve(seen);
     });
-  });
-}
-
-function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error('timed out'));
-      else setTimeout(check, 10);
-    };
-    check();
   });
 }
 
@@ -282,7 +271,7 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
 
       // 1. Redeploy (only r2-upload changed, so 'out' keeps running and sees what the closing node sends).
       for (const msg of sent.slice(0, 8)) helper.getNode('u1').receive(msg as never);
-      await until(() => proxy.counts.injected.stall === 1);
+      await until(() => proxy.counts.injected.stall === 1, 'the first stall', 10_000);
       phase = 'closing';
       await helper.setFlows(flow(s3, { endpoint: proxy.endpoint }, { attemptTimeout: 30, name: 'redeployed' }) as never, 'nodes', credentials as never);
       phase = 'running again';
@@ -301,13 +290,13 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
       // sent during the close (its receivers are gone already); close must still complete, and nothing
       // may leave afterwards.
       for (const msg of sent.slice(8)) helper.getNode('u1').receive(msg as never);
-      await until(() => proxy.counts.injected.stall === 2 && received.length >= 8 + 1);
+      await until(() => proxy.counts.injected.stall === 2 && received.length >= 8 + 1, 'the second stall and nine outcomes', 10_000);
       phase = 'clearing';
       await helper.clearFlows();
       phase = 'cleared';
       // A late msg could only come from an exchange with the store that outlived the close: wait
       // until every one the proxy saw has ended (answered or aborted), then one more turn.
-      await until(() => proxy.counts.open === 0);
+      await until(() => proxy.counts.open === 0, 'every proxied connection to close', 10_000);
       await new Promise((r) => setImmediate(r));
       assert.deepEqual(received.filter((r) => r.phase === 'cleared'), [], 'nothing leaves once close has completed');
 

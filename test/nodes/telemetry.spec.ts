@@ -14,18 +14,9 @@ import { DemoEncoder } from '../../devtools/demo-encoder';
 import type { TelemetrySnapshot } from '../../lib/telemetry/snapshot';
 import { distNode, helper } from '../support/node-red';
 import { segmentMsg } from '../support/manifest-msgs';
+import { untilValue } from '../support/until';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
@@ -70,16 +61,16 @@ describe('relaycast telemetry from the nodes (runtime)', function () {
       assert.equal(res.status, 200);
       return res.text as string;
     };
-    const first = await until('segments and playlist versions', async () => {
+    const first = await untilValue(async () => {
       const text = await metrics();
       return (sample(text, 'relaycast_playlist_versions_total', { node_id: 'm1', stream: 'live', playlist: 'main' }) ?? 0) > 0
         && (sample(text, 'relaycast_segments_total', { node_id: 'w1', stream: 'live', rendition: 'main' }) ?? 0) > 0 ? text : undefined;
-    });
+    }, 'segments and playlist versions', 20_000, 50);
     const segments = sample(first, 'relaycast_segments_total', { node_id: 'w1', stream: 'live', rendition: 'main' })!;
     assert.equal(sample(first, 'relaycast_playlist_media_sequence', { node_id: 'm1', playlist: 'main' }), 0);
-    await until('the segment count to grow', async () => (sample(await metrics(), 'relaycast_segments_total', { node_id: 'w1' })! > segments ? true : undefined));
+    await untilValue(async () => (sample(await metrics(), 'relaycast_segments_total', { node_id: 'w1' })! > segments ? true : undefined), 'the segment count to grow', 20_000, 50);
 
-    const snapshot = await until('a telemetry snapshot on comms with the stream', () => published.find((s) => s.streams.some((st) => st.stream === 'live' && st.playlists.length > 0 && st.renditions.length > 0)));
+    const snapshot = await untilValue(() => published.find((s) => s.streams.some((st) => st.stream === 'live' && st.playlists.length > 0 && st.renditions.length > 0)), 'a telemetry snapshot on comms with the stream', 20_000, 50);
     const stream = snapshot.streams.find((s) => s.stream === 'live')!;
     assert.equal(stream.renditions[0].node.id, 'w1');
     assert.equal(stream.renditions[0].node.type, 'relaycast-hls-watch');

@@ -13,18 +13,7 @@ import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { ManifestCore } from '../../../lib/manifest';
 import { PlaylistHistory, errorsOf, formatViolations } from '../../../devtools/hls-validator';
 import { tempDir } from '../hls-watch/helpers';
-
-function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(poll, 10);
-    };
-    poll();
-  });
-}
+import { until } from '../../support/until';
 
 describe('encoder target duration: hls-watch carries it, manifest keeps to it (real ffmpeg, varying GOP)', function () {
   this.timeout(60_000);
@@ -60,7 +49,7 @@ describe('encoder target duration: hls-watch carries it, manifest keeps to it (r
     encoder.on('error', (err) => stderr.push(String(err)));
     const encoderExit = new Promise<number | null>((resolve) => encoder!.once('exit', resolve));
     // Mid-stream: the encoder has written its 1 s and its 2.5 s segment.
-    await until(() => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2, `two segments from ffmpeg (${stderr.join('')})`);
+    await until(() => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2, `two segments from ffmpeg (${stderr.join('')})`, 30_000);
 
     // No ENDLIST grace: the encoder's end is published with it (the grace has its own specs).
     const core = new ManifestCore({ dvr: true, endGraceSeconds: 0 });
@@ -89,7 +78,7 @@ describe('encoder target duration: hls-watch carries it, manifest keeps to it (r
     try {
       await watcher.start();
       assert.equal(await encoderExit, 0, stderr.join(''));
-      await until(() => ended, 'the encoder\'s ENDLIST');
+      await until(() => ended, 'the encoder\'s ENDLIST', 30_000);
     } finally {
       await watcher.close();
     }
