@@ -8,6 +8,7 @@ export const NEEDED = [
   { tool: 'ffmpeg', package: 'ffmpeg', why: 'the playback and live-encoder specs' },
   { tool: 'ip', package: 'iproute2', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
   { tool: 'unshare', package: 'util-linux', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
+  { tool: 'redis-server', package: 'redis-server', why: 'the multi-instance signaling specs (they start a private redis-server too)' },
 ];
 
 /**
@@ -26,7 +27,9 @@ export function planSetup(machine) {
   const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...packages];
   const list = missing.map((n) => `  ${n.tool}: ${n.why}`).join('\n');
   if (machine.hasApt && machine.isRoot) {
-    return { action: 'install', packages, commands: [['apt-get', 'update'], install] };
+    // Waits for another apt (an unattended upgrade, a second test run) instead of failing at once.
+    const waiting = ['-o', 'DPkg::Lock::Timeout=300'];
+    return { action: 'install', packages, commands: [['apt-get', ...waiting, 'update'], ['apt-get', ...waiting, ...install.slice(1)]] };
   }
   if (machine.hasApt) {
     return { action: 'stop', message: `The tests need:\n${list}\nInstall them, then run npm test again:\n\n  sudo apt-get update && sudo ${install.join(' ')}\n` };
@@ -52,4 +55,21 @@ export function planPostgres(machine) {
     ? 'PostgreSQL does not seem to be installed (no pg_ctlcluster, or nothing in /etc/postgresql): install Debian\'s postgresql package, then'
     : 'Start it';
   return { action: 'stop', message: `The PostgreSQL ledger specs need PostgreSQL on 127.0.0.1:5432 (trust auth, database test), and nothing listens there. ${why} run:\n\n  ${PG_START_COMMAND}\n` };
+}
+
+/** The command that starts the local Redis the specs use (what the environment notes give, minus its log file). */
+export const REDIS_START_COMMAND = 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no';
+
+/**
+ * The Redis registry specs need a Redis on 127.0.0.1:6379. Starting one needs no privilege, only
+ * the binary (which the package step above installs when it can).
+ * @param {{ listening: boolean, hasRedisServer: boolean }} machine
+ * @returns {{ action: 'none' } | { action: 'start', command: string[] } | { action: 'stop', message: string }}
+ */
+export function planRedis(machine) {
+  if (machine.listening) return { action: 'none' };
+  if (machine.hasRedisServer) {
+    return { action: 'start', command: ['redis-server', '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no'] };
+  }
+  return { action: 'stop', message: `The Redis registry specs need Redis on 127.0.0.1:6379, and nothing listens there. Install Debian's redis-server package, then run:\n\n  ${REDIS_START_COMMAND}\n` };
 }

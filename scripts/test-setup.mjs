@@ -2,13 +2,14 @@
 // First step of `npm test`: make sure the tools the specs need are installed. Installs Debian's
 // chromium and ffmpeg when it can (root and apt-get), otherwise stops at once with the exact
 // command to run, instead of letting a spec fail minutes later on a missing binary. Likewise starts
-// the local PostgreSQL cluster the ledger specs use when it is not running (or prints the command).
+// the local PostgreSQL cluster and Redis the ledger and registry specs use when they are not running
+// (or prints the command).
 //   node scripts/test-setup.mjs [--dry-run]   (--dry-run: print the plan as JSON, change nothing)
 import { accessSync, constants, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { NEEDED, PG_START_COMMAND, planPostgres, planSetup } from './test-setup-plan.mjs';
+import { NEEDED, PG_START_COMMAND, REDIS_START_COMMAND, planPostgres, planRedis, planSetup } from './test-setup-plan.mjs';
 
 const isExecutable = (file) => {
   try { accessSync(file, constants.X_OK); return true; } catch { return false; }
@@ -18,7 +19,7 @@ const onPath = (tool) => (process.env.PATH ?? '').split(path.delimiter).filter(B
 function look() {
   // The specs launch CHROMIUM_PATH, else /usr/bin/chromium (test/support/chromium.ts).
   const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  const present = { chromium: isExecutable(chromiumPath), ffmpeg: onPath('ffmpeg'), ip: onPath('ip'), unshare: onPath('unshare') };
+  const present = { chromium: isExecutable(chromiumPath), ffmpeg: onPath('ffmpeg'), ip: onPath('ip'), unshare: onPath('unshare'), 'redis-server': onPath('redis-server') };
   return {
     missing: NEEDED.map((n) => n.tool).filter((tool) => !present[tool]),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
@@ -27,8 +28,8 @@ function look() {
   };
 }
 
-const pgListening = () => new Promise((resolve) => {
-  const socket = net.connect({ host: '127.0.0.1', port: 5432 });
+const listening = (port) => new Promise((resolve) => {
+  const socket = net.connect({ host: '127.0.0.1', port });
   socket.setTimeout(2000, () => { socket.destroy(); resolve(false); });
   socket.once('connect', () => { socket.end(); resolve(true); });
   socket.once('error', () => resolve(false));
@@ -38,40 +39,40 @@ async function lookPostgres() {
   let versions = [];
   try { versions = readdirSync('/etc/postgresql'); } catch { /* not installed */ }
   return {
-    listening: await pgListening(),
+    listening: await listening(5432),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
     hasPgCtlcluster: onPath('pg_ctlcluster'),
     versions,
   };
 }
 
+/** Starts a local service with `command` and waits until it listens on `port` (30 s at most). */
+async function startService(name, command, port, manual) {
+  console.log(`test set-up: starting ${name} (${command.join(' ')})`);
+  const started = spawnSync(command[0], command.slice(1), { stdio: 'inherit' });
+  let up = started.status === 0 && await listening(port);
+  for (let i = 0; i < 60 && started.status === 0 && !up; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    up = await listening(port);
+  }
+  if (!up) {
+    console.error(`test set-up: ${name} did not come up on 127.0.0.1:${port}; start it yourself, then npm test again:\n\n  ${manual}\n`);
+    process.exit(1);
+  }
+}
+
 const machine = look();
 const plan = planSetup(machine);
 const pgMachine = await lookPostgres();
 const pgPlan = planPostgres(pgMachine);
+const redisMachine = { listening: await listening(6379), hasRedisServer: onPath('redis-server') || plan.action === 'install' };
+const redisPlan = planRedis(redisMachine);
 if (process.argv.includes('--dry-run')) {
-  console.log(JSON.stringify({ machine, plan, postgres: { machine: pgMachine, plan: pgPlan } }));
-  process.exit(plan.action === 'stop' || pgPlan.action === 'stop' ? 1 : 0);
+  console.log(JSON.stringify({ machine, plan, postgres: { machine: pgMachine, plan: pgPlan }, redis: { machine: redisMachine, plan: redisPlan } }));
+  process.exit([plan, pgPlan, redisPlan].some((p) => p.action === 'stop') ? 1 : 0);
 }
-if (pgPlan.action === 'stop') {
-  console.error(`test set-up: ${pgPlan.message}`);
-  process.exit(1);
-}
-if (pgPlan.action === 'start') {
-  console.log(`test set-up: starting PostgreSQL (${pgPlan.command.join(' ')})`);
-  const started = spawnSync(pgPlan.command[0], pgPlan.command.slice(1), { stdio: 'inherit' });
-  let up = started.status === 0 && await pgListening();
-  for (let i = 0; i < 60 && started.status === 0 && !up; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    up = await pgListening();
-  }
-  if (!up) {
-    console.error(`test set-up: PostgreSQL did not come up on 127.0.0.1:5432; start it yourself, then npm test again:\n\n  ${PG_START_COMMAND}\n`);
-    process.exit(1);
-  }
-}
-if (plan.action === 'stop') {
-  console.error(`test set-up: ${plan.message}`);
+for (const stop of [plan, pgPlan, redisPlan].filter((p) => p.action === 'stop')) {
+  console.error(`test set-up: ${stop.message}`);
   process.exit(1);
 }
 if (plan.action === 'install') {
@@ -89,3 +90,6 @@ if (plan.action === 'install') {
     process.exit(1);
   }
 }
+// Services after packages: Debian's redis-server package may just have been installed (and started).
+if (pgPlan.action === 'start') await startService('PostgreSQL', pgPlan.command, 5432, PG_START_COMMAND);
+if (redisPlan.action === 'start' && !(await listening(6379))) await startService('Redis', redisPlan.command, 6379, REDIS_START_COMMAND);

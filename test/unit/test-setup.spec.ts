@@ -8,8 +8,9 @@ import path from 'node:path';
 
 type Plan = { action: 'none' } | { action: 'install'; packages: string[]; commands: string[][] } | { action: 'stop'; message: string };
 type PlanSetup = (machine: { missing: string[]; isRoot: boolean; hasApt: boolean; chromiumPathOverride?: string }) => Plan;
-type PgPlan = { action: 'none' } | { action: 'start'; command: string[] } | { action: 'stop'; message: string };
-type PlanPostgres = (machine: { listening: boolean; isRoot: boolean; hasPgCtlcluster: boolean; versions: string[] }) => PgPlan;
+type ServicePlan = { action: 'none' } | { action: 'start'; command: string[] } | { action: 'stop'; message: string };
+type PlanPostgres = (machine: { listening: boolean; isRoot: boolean; hasPgCtlcluster: boolean; versions: string[] }) => ServicePlan;
+type PlanRedis = (machine: { listening: boolean; hasRedisServer: boolean }) => ServicePlan;
 
 const root = path.resolve(__dirname, '../..');
 const script = path.join(root, 'scripts/test-setup.mjs');
@@ -17,8 +18,9 @@ const script = path.join(root, 'scripts/test-setup.mjs');
 describe('test set-up (scripts/test-setup.mjs)', () => {
   let planSetup: PlanSetup;
   let planPostgres: PlanPostgres;
+  let planRedis: PlanRedis;
   before(async () => {
-    ({ planSetup, planPostgres } = (await import(path.join(root, 'scripts/test-setup-plan.mjs'))) as { planSetup: PlanSetup; planPostgres: PlanPostgres });
+    ({ planSetup, planPostgres, planRedis } = (await import(path.join(root, 'scripts/test-setup-plan.mjs'))) as { planSetup: PlanSetup; planPostgres: PlanPostgres; planRedis: PlanRedis });
   });
 
   it('does nothing when Chromium and ffmpeg are there', () => {
@@ -28,7 +30,10 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
   it('installs exactly the missing Debian packages when it is root with apt-get', () => {
     assert.deepEqual(planSetup({ missing: ['chromium', 'ffmpeg'], isRoot: true, hasApt: true }), {
       action: 'install', packages: ['chromium', 'ffmpeg'],
-      commands: [['apt-get', 'update'], ['apt-get', 'install', '-y', '--no-install-recommends', 'chromium', 'ffmpeg']],
+      commands: [
+        ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'update'],
+        ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', 'chromium', 'ffmpeg'],
+      ],
     });
     const onlyFfmpeg = planSetup({ missing: ['ffmpeg'], isRoot: true, hasApt: true });
     assert.deepEqual(onlyFfmpeg.action === 'install' && onlyFfmpeg.packages, ['ffmpeg']);
@@ -58,6 +63,15 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     }
   });
 
+  it('starts a local Redis when nothing listens on 6379 and redis-server is there, or stops with the exact command', () => {
+    assert.deepEqual(planRedis({ listening: true, hasRedisServer: false }), { action: 'none' });
+    const start = planRedis({ listening: false, hasRedisServer: true });
+    assert.ok(start.action === 'start' && start.command[0] === 'redis-server' && start.command.join(' ').includes('--port 6379 --save  --appendonly no'), JSON.stringify(start));
+    assert.ok(start.action === 'start' && start.command.includes('127.0.0.1'), 'bound to loopback only');
+    const stop = planRedis({ listening: false, hasRedisServer: false });
+    assert.ok(stop.action === 'stop' && stop.message.includes('redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379'), JSON.stringify(stop));
+  });
+
   describe('the real script on a machine without the tools (--dry-run)', () => {
     let bin: string;
     beforeEach(() => { bin = mkdtempSync(path.join(os.tmpdir(), 'relaycast-setup-')); });
@@ -65,7 +79,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     const fakeTool = (name: string) => { writeFileSync(path.join(bin, name), '#!/bin/sh\nexit 0\n'); chmodSync(path.join(bin, name), 0o755); };
     const run = (env: Record<string, string>) => {
       const result = spawnSync(process.execPath, [script, '--dry-run'], { env: { PATH: bin, ...env }, encoding: 'utf8' });
-      return { status: result.status, ...(JSON.parse(result.stdout) as { machine: { missing: string[]; hasApt: boolean }; plan: Plan; postgres: { plan: PgPlan } }) };
+      return { status: result.status, ...(JSON.parse(result.stdout) as { machine: { missing: string[]; hasApt: boolean }; plan: Plan; postgres: { plan: ServicePlan } }) };
     };
 
     it('sees ffmpeg and apt-get missing from a bare PATH, and stops (exit 1) with the command to run', () => {
@@ -90,7 +104,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     });
 
     it('refuses a CHROMIUM_PATH that does not exist', () => {
-      fakeTool('ffmpeg'); fakeTool('ip'); fakeTool('unshare');
+      fakeTool('ffmpeg'); fakeTool('ip'); fakeTool('unshare'); fakeTool('redis-server');
       const out = run({ CHROMIUM_PATH: path.join(bin, 'no-chromium') });
       assert.equal(out.plan.action, 'stop');
       assert.deepEqual(out.machine.missing, ['chromium']);
