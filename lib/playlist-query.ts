@@ -1,4 +1,4 @@
-/** The query parameters a playlist request may carry. */
+/** The query parameters a playlist URL may carry: one rule for manifest's server and the viewer's loader. */
 
 function queryOf(url: string | undefined): URLSearchParams | undefined {
   const raw = url ?? '';

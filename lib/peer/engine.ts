@@ -7,6 +7,7 @@
  * peers have not delivered by then is fetched over HTTP (resuming a partial transfer with Range).
  * Every byte is verified against the announced SHA-256 before it is stored, shared or played.
  */
+import { presentationOf } from '../playlist-query';
 import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
 import { Emitter } from './emitter';
 import { fetchWhole } from './http-fetch';
@@ -17,6 +18,9 @@ import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits 
 import { SignalingClient, type ServerFrame, type Welcome } from './signaling-client';
 import { Uploads } from './uploads';
 import type { WireFrame } from './wire';
+
+/** A playlist as the server pushes it; absent presentation = 0. */
+type PushedPlaylist = { rendition: string | null; text: string; ended?: boolean; presentation?: number };
 
 export interface EngineOptions {
   signalingUrl: string;
@@ -207,9 +211,16 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    * Playlists the page was served with (the viewer page inlines the latest ones): the player's
    * first playlist requests are answered from them before the socket has even joined.
    */
-  seedPlaylists(playlists: ReadonlyArray<{ rendition: string | null; text: string; ended?: boolean }>): void {
+  seedPlaylists(playlists: ReadonlyArray<PushedPlaylist>): void {
     const now = this.platform.now();
-    for (const p of playlists) if (typeof p.text === 'string') this.playlists.set(p.rendition, p.text, p.ended === true, now);
+    for (const p of playlists) this.keepCopy(p, now);
+  }
+
+  /** Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). */
+  private keepCopy(p: PushedPlaylist, now: number): void {
+    if (typeof p.text !== 'string') return;
+    const presentation = Number.isSafeInteger(p.presentation) && p.presentation! > 0 ? p.presentation : 0;
+    this.playlists.set(p.rendition, p.text, p.ended === true, now, presentation);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -285,7 +296,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     if (request.rendition !== null) this.setRendition(request.rendition);
     const deadline = this.platform.now() + wait;
     for (;;) {
-      const copy = this.usableCopy(request.rendition, request.msn);
+      const copy = this.usableCopy(request.rendition, request.msn, presentationOf(request.url));
       if (copy !== undefined) {
         this.counters.playlistsFromSwarm++;
         return { text: copy, source: 'swarm' };
@@ -304,8 +315,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return { text, source: 'http' };
   }
 
-  /** The socket's copy, if the player may be given it now (joined, fresh, listing `msn`). */
-  private usableCopy(rendition: string | null, msn: number | undefined): string | undefined {
+  /** The socket's copy, if the player may be given it now (joined, fresh, of that presentation, listing `msn`). */
+  private usableCopy(rendition: string | null, msn: number | undefined, presentation: number | undefined): string | undefined {
     const now = this.platform.now();
     if (rendition === null) {
       // The master changes rarely and every change is pushed while joined; before the join, only a
@@ -313,8 +324,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       const master = this.playlists.master();
       return master && (this.signaling.isJoined() || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master.text : undefined;
     }
-    if (rendition !== this.signaling.currentRendition) return undefined;
-    const copy = this.playlists.freshMedia(rendition, now);
+    if (rendition !== this.signaling.currentRendition || presentation === undefined) return undefined;
+    const copy = this.playlists.freshMedia(rendition, now, presentation);
     if (!copy) return undefined;
     if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
     return copy.text;
@@ -364,7 +375,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
     if (welcome.limits && Number.isFinite(welcome.limits.statsIntervalMs)) this.statsIntervalMs = Math.max(1000, welcome.limits.statsIntervalMs);
     const now = this.platform.now();
-    for (const p of welcome.playlists ?? []) this.playlists.set(p.rendition, p.text, p.ended, now);
+    for (const p of welcome.playlists ?? []) this.keepCopy(p, now);
     for (const s of welcome.segments ?? []) this.store.announce(metaOf(s));
     this.baseline = { httpBytes: this.counters.httpBytes, p2pBytes: this.counters.p2pBytes, uploadedBytes: this.uploads.uploadedBytes, stalls: this.counters.stalls };
     this.retireLinks();
@@ -376,7 +387,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     switch (frame.type) {
       case 'segment': this.onAnnouncement(frame); break;
       case 'playlist':
-        if (typeof frame.text === 'string') this.playlists.set(frame.rendition as string | null, frame.text, frame.ended === true, this.platform.now());
+        this.keepCopy(frame as unknown as PushedPlaylist, this.platform.now());
         break;
       case 'peers':
         for (const p of (frame.peers as Array<{ peer: string }>) ?? []) this.connect(p.peer);

@@ -13,6 +13,8 @@ export interface PlaylistCopy {
   targetDuration?: number;
   /** Media sequence number of the last listed segment (media playlists). */
   lastSequence?: number;
+  /** Media playlists: which presentation of the rendition (0 = the first; see lib/playlist-query.ts). */
+  presentation: number;
 }
 
 const MASTER = '\u0000master';
@@ -21,8 +23,8 @@ export class PlaylistCopies {
   private readonly copies = new Map<string, PlaylistCopy>();
   private readonly waiters = new Set<() => void>();
 
-  set(rendition: string | null, text: string, ended: boolean, receivedAt: number): void {
-    const copy: PlaylistCopy = { text, receivedAt, ended };
+  set(rendition: string | null, text: string, ended: boolean, receivedAt: number, presentation = 0): void {
+    const copy: PlaylistCopy = { text, receivedAt, ended, presentation };
     if (rendition !== null) Object.assign(copy, describeMedia(text));
     this.copies.set(rendition ?? MASTER, copy);
     for (const wake of [...this.waiters]) wake();
@@ -36,10 +38,13 @@ export class PlaylistCopies {
     return this.copies.get(rendition);
   }
 
-  /** A media copy the loader may serve at `now`. */
-  freshMedia(rendition: string, now: number): PlaylistCopy | undefined {
+  /**
+   * A media copy the loader may serve at `now` for that presentation: a copy of another one never
+   * answers (after an ENDLIST the next session is a new playlist at its own URL).
+   */
+  freshMedia(rendition: string, now: number, presentation = 0): PlaylistCopy | undefined {
     const copy = this.copies.get(rendition);
-    if (!copy) return undefined;
+    if (!copy || copy.presentation !== presentation) return undefined;
     if (copy.ended) return copy;
     const maxAgeMs = 1.5 * (copy.targetDuration ?? 6) * 1000;
     return now - copy.receivedAt <= maxAgeMs ? copy : undefined;

@@ -18,7 +18,7 @@ export interface Welcome extends ServerFrame {
   peers: Array<{ peer: string; role: string; latest: number }>;
   iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
   segments: Array<{ sequence: number; url: string; size: number; sha256: string; duration: number }>;
-  playlists: Array<{ rendition: string | null; text: string; ended: boolean }>;
+  playlists: Array<{ rendition: string | null; text: string; ended: boolean; presentation?: number }>;
   limits: { statsIntervalMs: number };
 }
 

@@ -18,6 +18,12 @@ export interface PlaylistVersion {
   rendition: string | null;
   text: string;
   ended: boolean;
+  /**
+   * Media playlists: which presentation this is (0 = the first). After an ENDLIST, manifest serves
+   * the next session as a new playlist at `?presentation=N`; a copy of one must never answer a
+   * player asking for another, whose playlist may not change after its ENDLIST (RFC 8216 §6.2.1).
+   */
+  presentation?: number;
 }
 
 export class PlaylistStore {
@@ -57,7 +63,8 @@ export function playlistFrame(version: PlaylistVersion): string {
 }
 
 function frameBody(version: PlaylistVersion): Omit<PlaylistFrame, 'type'> {
-  return { rendition: version.rendition, text: version.text, ended: version.ended };
+  // Presentation 0 is left out, as in manifest's msgs: the frames of a stream that never ended are unchanged.
+  return { rendition: version.rendition, text: version.text, ended: version.ended, ...(version.presentation ? { presentation: version.presentation } : {}) };
 }
 
 function keyOf(stream: string, rendition: string | null): string {
@@ -70,14 +77,17 @@ function keyOf(stream: string, rendition: string | null): string {
  */
 export function playlistFromMsg(msg: { topic?: unknown; payload?: unknown; playlist?: unknown }): PlaylistVersion | null {
   if (msg.topic !== 'playlist') return null;
-  const info = msg.playlist as { stream?: unknown; rendition?: unknown; ended?: unknown } | undefined;
+  const info = msg.playlist as { stream?: unknown; rendition?: unknown; ended?: unknown; presentation?: unknown } | undefined;
   const fail = (what: string): never => { throw new RelaycastError('E_SIGNAL_INPUT', `playlist msg: ${what}`); };
   if (typeof msg.payload !== 'string' || !msg.payload.startsWith('#EXTM3U')) fail('msg.payload must be the playlist text (#EXTM3U…)');
   if (!info || typeof info !== 'object') fail('msg.playlist is missing (expected a msg from relaycast-manifest)');
-  const { stream, rendition, ended } = info as { stream?: unknown; rendition?: unknown; ended?: unknown };
+  const { stream, rendition, ended, presentation } = info as { stream?: unknown; rendition?: unknown; ended?: unknown; presentation?: unknown };
   if (!isMediaId(stream)) fail('msg.playlist.stream must be a stream id');
   if (rendition !== null && !isMediaId(rendition)) {
     fail('msg.playlist.rendition must be a rendition id or null (master)');
   }
-  return { stream: stream as string, rendition: rendition as string | null, text: msg.payload as string, ended: ended === true };
+  if (presentation !== undefined && !(Number.isSafeInteger(presentation) && (presentation as number) >= 0)) {
+    fail('msg.playlist.presentation must be a whole number ≥ 0 when present');
+  }
+  return { stream: stream as string, rendition: rendition as string | null, text: msg.payload as string, ended: ended === true, ...(presentation ? { presentation: presentation as number } : {}) };
 }

@@ -201,6 +201,8 @@ export interface PlaylistFrame {
   rendition: string | null;
   text: string;
   ended: boolean;
+  /** Media playlists after an earlier one ended: served at `?presentation=N`. Absent = 0. */
+  presentation?: number;
 }
 
 /** Server → client `segment`: an announcement plus the peers asked to fetch it first over HTTP. */

@@ -183,6 +183,24 @@ describe('peer engine: a swarm in one process', function () {
     assert.equal(origin.requests.length, 1);
   });
 
+  it('answers a playlist URL only from a copy of that presentation: after an ENDLIST, the next session\'s copy never stands in for the ended playlist', async () => {
+    const finished = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1,\nhttps://r2.example/0.ts\n#EXT-X-ENDLIST\n';
+    const next = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1,\nhttps://r2.example/s2/0.ts\n';
+    server.coordinator.announce(segment(origin, 0));
+    server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: finished, ended: true });
+    origin.objects.set('https://origin.example/live/main.m3u8', new TextEncoder().encode(finished));
+    const { e } = engine();
+    assert.deepEqual(await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION }), { text: finished, source: 'swarm' });
+    // The encoder came back after the grace: manifest opened presentation 1, at its own URL.
+    server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: next, ended: false, presentation: 1 });
+    // (The loader waits briefly for a push that brings the copy it lacks; the origin has no such URL.)
+    assert.deepEqual(await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8?presentation=1', rendition: RENDITION }), { text: next, source: 'swarm' });
+    const old = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION });
+    assert.deepEqual(old, { text: finished, source: 'http' }, 'the ended playlist comes from the origin, unchanged');
+    const garbled = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8?presentation=x', rendition: RENDITION }).catch((err: Error) => err);
+    assert.ok(garbled instanceof Error || garbled.source === 'http', 'a presentation that is not a number is never answered from a copy');
+  });
+
   it('never uploads with upload:false: it is never named a fetcher and answers requests with ABSENT', async () => {
     server.coordinator.announce(segment(origin, 0));
     const metered = engine({ upload: false });

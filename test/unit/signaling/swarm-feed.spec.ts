@@ -2,7 +2,7 @@
 // and bad-peer reports, driven through the coordinator with fake transports and clock.
 import assert from 'node:assert/strict';
 import { fetcherCount } from '../../../lib/signaling/fetchers';
-import { MAX_PUSHED_PLAYLIST_CHARS, playlistFromMsg } from '../../../lib/signaling/playlists';
+import { MAX_PUSHED_PLAYLIST_CHARS, playlistFrame, playlistFromMsg } from '../../../lib/signaling/playlists';
 import { parseClientMessage } from '../../../lib/signaling/validate';
 import { harness } from './harness';
 
@@ -50,7 +50,15 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
       playlistFromMsg({ topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: null, ended: false } }),
       { stream: 'live', rendition: null, text: master, ended: false });
     assert.equal(playlistFromMsg({ topic: 'segment', payload: 'x' }), null);
+    // A later presentation (the encoder came back after an ENDLIST) is carried to the frame, so a
+    // viewer never answers the ended playlist's URL with the new one.
+    const later = playlistFromMsg({ topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', ended: false, presentation: 2 } })!;
+    assert.deepEqual(later, { stream: 'live', rendition: 'main', text: master, ended: false, presentation: 2 });
+    assert.deepEqual(JSON.parse(playlistFrame(later)), { type: 'playlist', rendition: 'main', text: master, ended: false, presentation: 2 });
     for (const bad of [
+      { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', presentation: -1 } },
+      { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', presentation: 1.5 } },
+      { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', presentation: '1' } },
       { topic: 'playlist', payload: 'not a playlist', playlist: { stream: 'live', rendition: null } },
       { topic: 'playlist', payload: master },
       { topic: 'playlist', payload: master, playlist: { stream: 'li ve', rendition: null } },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { DurableView, ManifestCore } from '../../../../lib/manifest';
 import { ManifestPaths, PlaylistEndpoints, registerRoutes } from '../../../../lib/manifest/http';
-import { blockingReloadDirective, presentationOf } from '../../../../lib/manifest/http/query';
+import { blockingReloadDirective, presentationOf } from '../../../../lib/playlist-query';
 import { RelaycastError } from '../../../../lib/errors';
 import { request } from '../../../support/http-request';
 import { segmentMsg } from '../../../support/manifest-msgs';
