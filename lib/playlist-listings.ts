@@ -20,6 +20,7 @@ export class PlaylistListings {
   private readonly owners = new Map<string, Set<string>>();
   private readonly availableUntil = new Map<string, number>();
   private reports = 0;
+  private anyListed = false;
   /** The time of the last question, so pruning follows the asker's clock (a test's fake one too). */
   private lastNow: number | undefined;
 
@@ -33,6 +34,7 @@ export class PlaylistListings {
   }
 
   list(owner: string, key: string): void {
+    this.anyListed = true;
     let set = this.owners.get(key);
     if (!set) this.owners.set(key, (set = new Set()));
     set.add(owner);
@@ -51,6 +53,15 @@ export class PlaylistListings {
   /** A manifest node stops (redeploy, restart): its keys stay held until `availableUntilMs`. */
   releaseOwner(owner: string, availableUntilMs: number): void {
     for (const [key, set] of [...this.owners]) if (set.has(owner)) this.unlist(owner, key, availableUntilMs);
+  }
+
+  /**
+   * Whether some manifest node of this process has reported a listing since it started. Until one
+   * has, r2-upload's cleanup follows its Keep rule alone (and says so: a manifest in another
+   * Node-RED cannot guard the keys it lists).
+   */
+  get reporting(): boolean {
+    return this.anyListed;
   }
 
   /** Whether `key` must not be deleted at `now`: listed somewhere, or inside its availability period. */

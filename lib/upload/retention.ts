@@ -71,6 +71,11 @@ export class RetentionIndex {
     this.graceMs = Math.max(0, options.graceMs ?? 5000);
   }
 
+  /** Whether what the playlists list guards the deletions (some manifest of this process reports its listings). */
+  get guardedByPlaylists(): boolean {
+    return this.listings?.reporting ?? false;
+  }
+
   /** Records a stored segment, in its rendition's playback order. */
   recordSegment(lane: string, entry: LaneEntry): void {
     if (this.keepAll) return;

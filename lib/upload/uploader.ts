@@ -77,6 +77,12 @@ export interface UploaderOptions {
   redact?: (text: string) => string;
   /** Told of an unexpected failure in work no caller awaits (bookkeeping after a PUT). */
   reportError?: (err: RelaycastError) => void;
+  /**
+   * Told once, before the first deletion that only the Keep rule allowed: no manifest of this
+   * process reports what its playlists list (it may run in another Node-RED, where it cannot
+   * guard its keys), so a window or DVR longer than Keep would get 404s.
+   */
+  warnUnguardedCleanup?: (message: string) => void;
 }
 
 export interface StoredObjectInfo {
@@ -135,6 +141,8 @@ export class Uploader {
   private readonly reportError: (err: RelaycastError) => void;
   private readonly retention: RetentionIndex;
   private readonly retentionState: UploaderOptions['retentionState'];
+  private readonly warnUnguardedCleanup: UploaderOptions['warnUnguardedCleanup'];
+  private warnedUnguarded = false;
   private readonly closeController = new AbortController();
   private readonly putter: RetryingPut;
   private readonly lanes = new ReleaseLanes();
@@ -171,6 +179,7 @@ export class Uploader {
     this.reportError = options.reportError ?? (() => undefined);
     this.retention = new RetentionIndex(options.retention ?? {}, options.clock ?? systemClock);
     this.retentionState = options.retentionState;
+    this.warnUnguardedCleanup = options.warnUnguardedCleanup;
     // A damaged index costs only cleanup (the bucket's lifecycle rule is the safety net): report, go on.
     try {
       const saved = this.retentionState?.load();
@@ -388,6 +397,10 @@ export class Uploader {
     const tried = new Set<string>();
     // Loop: deleting a segment may release its init section, which is then due at once.
     for (let keys = this.retention.due(); keys.length > 0; keys = this.retention.due(tried)) {
+      if (!this.retention.guardedByPlaylists && !this.warnedUnguarded) {
+        this.warnedUnguarded = true;
+        this.warnUnguardedCleanup?.(`cleanup deletes by its Keep count alone: no relaycast-manifest in this Node-RED reports what its playlists list. If a manifest in another Node-RED serves this stream with a window or DVR longer than Keep, its players get 404s: turn on Keep all, or raise Keep above that window.`);
+      }
       for (const key of keys) {
         tried.add(key);
         if (this.closeController.signal.aborted) { this.retention.deleteFailed(key); continue; }

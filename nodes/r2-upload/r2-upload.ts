@@ -83,6 +83,7 @@ export = function (RED: NodeAPI) {
         },
         redact,
         reportError: (err) => node.error(err),
+        warnUnguardedCleanup: (message) => node.warn(message),
       });
       status.render();
     } catch (err) {

@@ -470,6 +470,29 @@ describe('upload core against a real local S3 server', function () {
     await uploader.close(1000);
   });
 
+  it('warns once, before its first deletion, when no manifest of this process guards what it deletes (Keep alone decides)', async () => {
+    const run = async (listings: PlaylistListings, session: string): Promise<string[]> => {
+      const clock = new FakeClock();
+      const warnings: string[] = [];
+      const uploader = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0, listings }, warnUnguardedCleanup: (m) => warnings.push(m) });
+      await submitAll(uploader, [0, 1, 2, 3].map((i) => syntheticSegmentMsg(i, 1000, { session, duration: 2 })));
+      assert.equal(warnings.length, 0, 'nothing deleted yet, nothing to warn about');
+      clock.advance(60_000);
+      await uploader.sweep();
+      clock.advance(60_000);
+      await uploader.sweep();
+      await uploader.close(1000);
+      return warnings;
+    };
+    const alone = await run(new PlaylistListings(), 'unguarded');
+    assert.equal(alone.length, 1, 'once, however many deletions');
+    assert.match(alone[0]!, /Keep all/);
+    // A manifest in this process reports its listings: the deletions are guarded, no warning.
+    const guarded = new PlaylistListings();
+    guarded.forOwner('m1').list('live/other/key.ts');
+    assert.deepEqual(await run(guarded, 'guarded'), []);
+  });
+
   it('keeps its index of stored objects across a restart, so the next run deletes what the previous one stored', async () => {
     const clock = new FakeClock();
     let saved: unknown;
