@@ -127,4 +127,32 @@ describe('upload seams: the retrying put against a real local S3 server', functi
     const unchecked = putterFor(proxy.endpoint, { verifyEtag: false });
     assert.deepEqual(await unchecked.putter.put(request('d/seg.ts', Buffer.from('y')), 0), { attempts: 1 });
   });
+
+  it('settles the attempt when a throw happens inside a hedged request\'s handler, never an unhandled rejection (#14 defect 10)', async () => {
+    // A few fast PUTs give the deadline-aware put its timings (so it hedges); then the first request
+    // stalls, its hedge fails, and relaunching the next twin hits a throw (here: the counters).
+    const WARM = 10; // PutTimings knows a p95 after ten PUTs
+    let puts = 0;
+    proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0, stallMs: 2000, rule: (method) => (method !== 'PUT' ? undefined : ++puts === WARM + 1 ? 'stall' : puts === WARM + 2 ? '5xx' : undefined) });
+    const counters = emptyCounters();
+    let hedges = 0;
+    Object.defineProperty(counters, 'hedges', {
+      get: () => hedges,
+      set: (v: number) => { if (v >= 2) throw new Error('bookkeeping bug'); hedges = v; },
+    });
+    const { putter } = putterFor(proxy.endpoint, { counters, deadlineAware: true, maxAttempts: 1 });
+    for (let i = 0; i < WARM; i++) await putter.put(request(`h/warm-${i}.ts`, Buffer.from('w')), 0);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // The retry path classifies the throw like any failure: the put settles, with a code.
+      await assert.rejects(putter.put(request('h/seg.ts', Buffer.from('z')), 0), (e: unknown) => e instanceof RelaycastError && e.code === 'E_UPLOAD');
+      assert.equal(hedges, 1, 'the hedge started, and the relaunch threw');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
