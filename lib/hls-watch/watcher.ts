@@ -18,6 +18,7 @@ import { RelaycastError, toRelaycastError } from '../errors';
 import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
 import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
+import { ProblemBook } from './problem-book';
 import { confirmDelivery, freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
 import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isInside, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
 import { isWatchState, MemoryStateStore, type StateStore, type WatchState } from './state-store';
@@ -102,8 +103,7 @@ export class HlsWatcher {
   private rootWatcher: FSWatcher_ | null = null;
   private attaching: Promise<void> | null = null;
   private readonly discovery = new CoalescedRunner(() => this.discoverOnce(), () => this.closed);
-  private readonly activeErrors = new Map<string, string>();
-  private readonly reportedKeys = new Map<string, string>();
+  private readonly problems = new ProblemBook();
   private segments = 0;
   private lastStatus = '';
   private readonly readAheadLog: string[] = [];
@@ -137,8 +137,8 @@ export class HlsWatcher {
   get status(): WatcherStatus {
     const renditions = this.tracked.size;
     if (this.closed) return { state: 'stopped', segments: this.segments, renditions };
-    const codes = [...this.activeErrors.values()];
-    if (codes.length > 0) return { state: 'error', segments: this.segments, renditions, code: codes[codes.length - 1] };
+    const code = this.problems.newestCode;
+    if (code !== undefined) return { state: 'error', segments: this.segments, renditions, code };
     if (!this.chokidarWatcher || renditions === 0) return { state: 'waiting', segments: this.segments, renditions };
     return { state: 'watching', segments: this.segments, renditions };
   }
@@ -428,7 +428,7 @@ export class HlsWatcher {
         t.tracker.cancelTimers();
         this.tracked.delete(id);
         this.byPlaylist.delete(t.source.playlistPath);
-        this.activeErrors.delete(`rendition:${id}`);
+        this.problems.clear(`rendition:${id}`);
         // After its pass in progress, so 'ended' follows its last segment.
         await t.tracker.whenIdle();
         if (!this.closed) t.tracker.endLeft();
@@ -472,13 +472,12 @@ export class HlsWatcher {
           if (msg.topic === 'segment') this.publishStatus();
         },
         error: (err, msg) => {
-          this.activeErrors.set(key, err.code);
+          // Each one is news: the tracker already reports a lasting problem only once.
+          this.problems.raise(key, err);
           this.handlers.onError(err, msg);
           this.publishStatus();
         },
-        recovered: () => {
-          if (this.activeErrors.delete(key)) this.publishStatus();
-        },
+        recovered: () => this.clearProblem(key),
         changed: () => this.store.save(this.state),
         journal: () => this.journal(),
         receiptsExpected: this.receiptsExpected,
@@ -529,19 +528,13 @@ export class HlsWatcher {
 
   /** Reports a problem (by key: folder, layout, watch, state) once until it clears: a tick every second must not repeat it. */
   private raiseProblem(key: string, err: RelaycastError): void {
-    this.activeErrors.set(key, err.code);
-    const fingerprint = `${err.code} ${err.message}`;
-    if (this.reportedKeys.get(key) !== fingerprint) {
-      this.reportedKeys.set(key, fingerprint);
-      this.handlers.onError(err);
-    }
+    if (this.problems.raise(key, err)) this.handlers.onError(err);
     this.publishStatus();
   }
 
   /** The problem under this key is over: the status drops it. */
   private clearProblem(key: string): void {
-    this.reportedKeys.delete(key);
-    if (this.activeErrors.delete(key)) this.publishStatus();
+    if (this.problems.clear(key)) this.publishStatus();
   }
 
   private publishStatus(): void {
