@@ -5,48 +5,27 @@
  * RenditionTracker). chokidar's normal `change` events are throttled to one per 50 ms per file, so
  * playlist rewrites are also taken from its unthrottled `raw` events, and a slow safety tick
  * re-checks every playlist's identity so no final rewrite (EXT-X-ENDLIST) is ever missed.
+ *
+ * This file wires the parts together and owns the saved state (sessions, the write-ahead journal):
+ * FolderPresence waits for the folder and watches it, routeEvent says what each file event means,
+ * discoverLayout finds the renditions, one RenditionTracker per rendition turns its playlist into
+ * msgs, MediaFiles gets their bytes, and ProblemBook keeps what is wrong for the status.
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { isId } from '../contracts';
 import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { FolderPresence } from './folder-presence';
 import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
-import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
 import { ProblemBook } from './problem-book';
 import { confirmDelivery, freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
 import { routeEvent, type EventAction, type FileEvent } from './route-event';
-import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, sameIdentity, type FileIdentity } from './segment-file';
-import { isWatchState, MemoryStateStore, type StateStore, type WatchState } from './state-store';
+import { currentIdentity, sameIdentity, type FileIdentity } from './segment-file';
+import { isWatchState, type StateStore, type WatchState } from './state-store';
+import { watcherSettings, type HlsWatcherOptions, type WatcherSettings } from './watcher-options';
 
-export interface HlsWatcherOptions {
-  /** The encoder's output folder, or its master (or only media) playlist. */
-  path: string;
-  /** Stream id put on every msg. */
-  stream: string;
-  /** Rendition ids to follow; empty or undefined = all. */
-  renditions?: string[];
-  /** Poll the filesystem instead of inotify (network filesystems). */
-  usePolling?: boolean;
-  /** Poll interval in ms when usePolling (default 250). */
-  pollInterval?: number;
-  maxSegmentBytes?: number;
-  maxPlaylistBytes?: number;
-  /** How long a listed segment may stay missing before it is a gap (default 3000 ms). */
-  segmentWaitMs?: number;
-  /** Safety re-check of folder and playlists (default 1000 ms). */
-  checkIntervalMs?: number;
-  stateStore?: StateStore;
-  /**
-   * Whether a consumer that confirms deliveries (manifest, through lib/delivery-receipts.ts) is
-   * there for this stream: from then on what is sent is journalled until confirmed, even before
-   * the first confirmation arrives (a crash at the very start must not lose a segment either).
-   */
-  receiptsExpected?: () => boolean;
-}
+export type { HlsWatcherOptions } from './watcher-options';
 
 export type WatcherState = 'waiting' | 'watching' | 'error' | 'stopped';
 
@@ -78,11 +57,10 @@ interface Tracked {
 }
 
 export class HlsWatcher {
+  private readonly options: WatcherSettings;
   private readonly target: string;
   private readonly root: string;
-  private readonly options: Required<Omit<HlsWatcherOptions, 'renditions' | 'stateStore' | 'receiptsExpected'>> & { renditions: string[] };
   private readonly store: StateStore;
-  private readonly receiptsExpected: () => boolean;
   private state!: WatchState;
   private closed = true;
   private readonly folder: FolderPresence;
@@ -104,25 +82,10 @@ export class HlsWatcher {
   private stateFailures = 0;
 
   constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
-    if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
-    if (!options.stream) throw new RelaycastError('E_CONFIG', 'hls-watch needs a stream id');
-    // The contract's id rule: manifest and r2-upload would refuse every msg of this stream.
-    if (!isId(options.stream)) throw new RelaycastError('E_CONFIG', `stream id must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(options.stream)}`);
-    this.target = path.resolve(options.path);
-    this.root = /\.m3u8$/i.test(this.target) ? path.dirname(this.target) : this.target;
-    this.options = {
-      path: this.target,
-      stream: options.stream,
-      renditions: (options.renditions ?? []).map((r) => r.trim()).filter((r) => r !== ''),
-      usePolling: options.usePolling ?? false,
-      pollInterval: options.pollInterval ?? 250,
-      maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES,
-      maxPlaylistBytes: options.maxPlaylistBytes ?? DEFAULT_MAX_PLAYLIST_BYTES,
-      segmentWaitMs: options.segmentWaitMs ?? 3000,
-      checkIntervalMs: options.checkIntervalMs ?? 1000,
-    };
-    this.store = options.stateStore ?? new MemoryStateStore();
-    this.receiptsExpected = options.receiptsExpected ?? (() => false);
+    this.options = watcherSettings(options);
+    this.target = this.options.target;
+    this.root = this.options.root;
+    this.store = this.options.store;
     this.folder = new FolderPresence({ root: this.root, usePolling: this.options.usePolling, pollInterval: this.options.pollInterval }, {
       missing: () => {
         this.clearProblem('folder');
@@ -208,7 +171,7 @@ export class HlsWatcher {
     this.publishStatus();
   }
 
-  // --- folder ---------------------------------------------------------------------------------
+  // --- folder and safety tick ---------------------------------------------------------------
 
   /** A one-off timer that close() cancels. */
   private later(ms: number, fn: () => void): void {
@@ -379,7 +342,7 @@ export class HlsWatcher {
         recovered: () => this.clearProblem(key),
         changed: () => this.store.save(this.state),
         journal: () => this.journal(),
-        receiptsExpected: this.receiptsExpected,
+        receiptsExpected: this.options.receiptsExpected,
         layoutChanged: () => this.background(() => this.discover()),
         resuming: !this.resumed.has(source.id),
         isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
