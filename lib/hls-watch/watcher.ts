@@ -230,6 +230,7 @@ export class HlsWatcher {
   private carryOut(action: EventAction): void {
     switch (action.do) {
       case 'sync': {
+        // routeEvent names only playlists of byPlaylist, and nothing ran in between.
         const { tracker } = this.byPlaylist.get(action.playlist)!;
         this.background(() => tracker.trigger());
         for (const ms of action.againAfterMs ?? []) this.later(ms, () => this.background(() => tracker.trigger()));
