@@ -10,11 +10,15 @@ import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import type { MediaFiles } from './media-files';
 import { parsePlaylist, readPlaylistText, type MediaEntry, type MediaPlaylistInfo } from './playlist';
+import { ProblemBook } from './problem-book';
 import { currentIdentity, isInside, sameIdentity, type FileBytes } from './segment-file';
 import type { RenditionState } from './state-store';
 
 /** A bad playlist is re-read after this long before it is reported (it may have been caught mid-write). */
 const MALFORMED_RECHECK_MS = 100;
+
+/** The one key of a tracker's ProblemBook: its playlist could not be read or parsed. */
+const PLAYLIST_PROBLEM = 'playlist';
 
 export type WatchMsg = SegmentMsg | GapMsg | LifecycleMsg;
 
@@ -94,7 +98,8 @@ export async function restartReason(state: RenditionState, playlist: MediaPlayli
 export class RenditionTracker {
   private readonly syncs = new CoalescedRunner(() => this.syncOnce(), () => this.ctx.isClosed());
   private suspectText: string | null = null;
-  private reported: string | null = null;
+  /** The playlist's read or parse problem, reported once until a good playlist follows. */
+  private readonly problems = new ProblemBook();
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly playlistDir: string;
   /** Relaycast sequence of the last segment msg (for `ended`). */
@@ -387,18 +392,12 @@ export class RenditionTracker {
       ctx.layoutChanged();
       return;
     }
-    if (this.reported !== null) {
-      this.reported = null;
-      ctx.recovered();
-    }
+    if (this.problems.clear(PLAYLIST_PROBLEM)) ctx.recovered();
     await this.apply(playlist);
   }
 
   /** One report per distinct problem, not one per file event or timer tick. */
   private reportOnce(err: RelaycastError): void {
-    const key = `${err.code} ${err.message}`;
-    if (this.reported === key) return;
-    this.reported = key;
-    this.ctx.error(err);
+    if (this.problems.raise(PLAYLIST_PROBLEM, err)) this.ctx.error(err);
   }
 }

@@ -5,48 +5,27 @@
  * RenditionTracker). chokidar's normal `change` events are throttled to one per 50 ms per file, so
  * playlist rewrites are also taken from its unthrottled `raw` events, and a slow safety tick
  * re-checks every playlist's identity so no final rewrite (EXT-X-ENDLIST) is ever missed.
+ *
+ * This file wires the parts together and owns the saved state (sessions, the write-ahead journal):
+ * FolderPresence waits for the folder and watches it, routeEvent says what each file event means,
+ * discoverLayout finds the renditions, one RenditionTracker per rendition turns its playlist into
+ * msgs, MediaFiles gets their bytes, and ProblemBook keeps what is wrong for the status.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, watch, type FSWatcher as FSWatcher_ } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
-import chokidar, { type FSWatcher } from 'chokidar';
-import { CONTENT_TYPES, isId } from '../contracts';
 import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
+import { FolderPresence } from './folder-presence';
 import { discoverLayout, type RenditionSource } from './layout';
 import { MediaFiles } from './media-files';
-import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
+import { ProblemBook } from './problem-book';
 import { confirmDelivery, freshRenditionState, RenditionTracker, type WatchMsg } from './rendition-tracker';
-import { currentIdentity, DEFAULT_MAX_SEGMENT_BYTES, isInside, isTemporaryName, sameIdentity, type FileIdentity } from './segment-file';
-import { isWatchState, MemoryStateStore, type StateStore, type WatchState } from './state-store';
+import { routeEvent, type EventAction, type FileEvent } from './route-event';
+import { currentIdentity, sameIdentity, type FileIdentity } from './segment-file';
+import { isWatchState, type StateStore, type WatchState } from './state-store';
+import { watcherSettings, type HlsWatcherOptions, type WatcherSettings } from './watcher-options';
 
-export interface HlsWatcherOptions {
-  /** The encoder's output folder, or its master (or only media) playlist. */
-  path: string;
-  /** Stream id put on every msg. */
-  stream: string;
-  /** Rendition ids to follow; empty or undefined = all. */
-  renditions?: string[];
-  /** Poll the filesystem instead of inotify (network filesystems). */
-  usePolling?: boolean;
-  /** Poll interval in ms when usePolling (default 250). */
-  pollInterval?: number;
-  maxSegmentBytes?: number;
-  maxPlaylistBytes?: number;
-  /** How long a listed segment may stay missing before it is a gap (default 3000 ms). */
-  segmentWaitMs?: number;
-  /** Safety re-check of folder and playlists (default 1000 ms). */
-  checkIntervalMs?: number;
-  stateStore?: StateStore;
-  /**
-   * Whether a consumer that confirms deliveries (manifest, through lib/delivery-receipts.ts) is
-   * there for this stream: from then on what is sent is journalled until confirmed, even before
-   * the first confirmation arrives (a crash at the very start must not lose a segment either).
-   */
-  receiptsExpected?: () => boolean;
-}
+export type { HlsWatcherOptions } from './watcher-options';
 
 export type WatcherState = 'waiting' | 'watching' | 'error' | 'stopped';
 
@@ -66,11 +45,6 @@ export interface WatcherHandlers {
   onStatus?(status: WatcherStatus): void;
 }
 
-/** Extra looks at a new rendition folder's playlist while chokidar starts watching the folder. */
-const NEW_FOLDER_RECHECKS_MS = [2, 10, 30, 100];
-
-const MEDIA_EXTENSIONS = new Set(Object.keys(CONTENT_TYPES).filter((ext) => ext !== '.m3u8'));
-
 /** Key-safe, roughly time-ordered, unique: `<ms base36>-<random hex>`. */
 export function newSessionId(): string {
   return `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
@@ -83,27 +57,22 @@ interface Tracked {
 }
 
 export class HlsWatcher {
+  private readonly options: WatcherSettings;
   private readonly target: string;
   private readonly root: string;
-  private readonly options: Required<Omit<HlsWatcherOptions, 'renditions' | 'stateStore' | 'receiptsExpected'>> & { renditions: string[] };
   private readonly store: StateStore;
-  private readonly receiptsExpected: () => boolean;
   private state!: WatchState;
   private closed = true;
-  private chokidarWatcher: FSWatcher | null = null;
+  private readonly folder: FolderPresence;
   private files: MediaFiles | null = null;
-  private realRoot = '';
   private readonly tracked = new Map<string, Tracked>();
   private readonly byPlaylist = new Map<string, Tracked>();
   private masterPath: string | null = null;
   private masterSeen: FileIdentity | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private rootWatcher: FSWatcher_ | null = null;
-  private attaching: Promise<void> | null = null;
   private readonly discovery = new CoalescedRunner(() => this.discoverOnce(), () => this.closed);
-  private readonly activeErrors = new Map<string, string>();
-  private readonly reportedKeys = new Map<string, string>();
+  private readonly problems = new ProblemBook();
   private segments = 0;
   private lastStatus = '';
   private readonly readAheadLog: string[] = [];
@@ -113,33 +82,35 @@ export class HlsWatcher {
   private stateFailures = 0;
 
   constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
-    if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
-    if (!options.stream) throw new RelaycastError('E_CONFIG', 'hls-watch needs a stream id');
-    // The contract's id rule: manifest and r2-upload would refuse every msg of this stream.
-    if (!isId(options.stream)) throw new RelaycastError('E_CONFIG', `stream id must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(options.stream)}`);
-    this.target = path.resolve(options.path);
-    this.root = /\.m3u8$/i.test(this.target) ? path.dirname(this.target) : this.target;
-    this.options = {
-      path: this.target,
-      stream: options.stream,
-      renditions: (options.renditions ?? []).map((r) => r.trim()).filter((r) => r !== ''),
-      usePolling: options.usePolling ?? false,
-      pollInterval: options.pollInterval ?? 250,
-      maxSegmentBytes: options.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES,
-      maxPlaylistBytes: options.maxPlaylistBytes ?? DEFAULT_MAX_PLAYLIST_BYTES,
-      segmentWaitMs: options.segmentWaitMs ?? 3000,
-      checkIntervalMs: options.checkIntervalMs ?? 1000,
-    };
-    this.store = options.stateStore ?? new MemoryStateStore();
-    this.receiptsExpected = options.receiptsExpected ?? (() => false);
+    this.options = watcherSettings(options);
+    this.target = this.options.target;
+    this.root = this.options.root;
+    this.store = this.options.store;
+    this.folder = new FolderPresence({ root: this.root, usePolling: this.options.usePolling, pollInterval: this.options.pollInterval }, {
+      missing: () => {
+        this.clearProblem('folder');
+        this.publishStatus();
+      },
+      unusable: (err) => this.raiseProblem('folder', err),
+      found: (realRoot) => {
+        this.clearProblem('folder');
+        this.files = new MediaFiles({ realRoot, maxSegmentBytes: this.options.maxSegmentBytes, segmentWaitMs: this.options.segmentWaitMs });
+      },
+      ready: () => this.discover(),
+      event: (event) => this.onEvent(event),
+      watchFailed: (err) => this.raiseProblem('watch', toRelaycastError(err, 'E_WATCH_FAILED')),
+      background: (work) => this.background(work),
+      later: (ms, fn) => this.later(ms, fn),
+      isClosed: () => this.closed,
+    });
   }
 
   get status(): WatcherStatus {
     const renditions = this.tracked.size;
     if (this.closed) return { state: 'stopped', segments: this.segments, renditions };
-    const codes = [...this.activeErrors.values()];
-    if (codes.length > 0) return { state: 'error', segments: this.segments, renditions, code: codes[codes.length - 1] };
-    if (!this.chokidarWatcher || renditions === 0) return { state: 'waiting', segments: this.segments, renditions };
+    const code = this.problems.newestCode;
+    if (code !== undefined) return { state: 'error', segments: this.segments, renditions, code };
+    if (!this.folder.attached || renditions === 0) return { state: 'waiting', segments: this.segments, renditions };
     return { state: 'watching', segments: this.segments, renditions };
   }
 
@@ -158,7 +129,7 @@ export class HlsWatcher {
     this.state = isWatchState(loaded) && loaded.source === source ? loaded : { version: 1, source, session: null, renditions: {} };
     this.timer = setInterval(() => this.background(() => this.check()), this.options.checkIntervalMs);
     this.timer.unref?.();
-    await this.attach();
+    await this.folder.attach();
     this.publishStatus();
   }
 
@@ -179,7 +150,7 @@ export class HlsWatcher {
   /** Re-reads the layout and every playlist now (input msg `rescan`). */
   async rescan(): Promise<void> {
     if (this.closed) return;
-    if (!this.chokidarWatcher) await this.attach();
+    if (!this.folder.attached) await this.folder.attach();
     await this.discover();
     await Promise.all([...this.tracked.values()].map((t) => t.tracker.trigger()));
   }
@@ -192,8 +163,7 @@ export class HlsWatcher {
     this.timer = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    await this.attaching?.catch(() => undefined);
-    this.stopWatchingForRoot();
+    await this.folder.close();
     await this.detach();
     await this.discovery.whenIdle();
     if (this.state) this.store.save(this.state);
@@ -201,57 +171,7 @@ export class HlsWatcher {
     this.publishStatus();
   }
 
-  // --- folder ---------------------------------------------------------------------------------
-
-  private attach(): Promise<void> {
-    if (this.chokidarWatcher || this.closed) return Promise.resolve();
-    this.attaching ??= this.attachOnce().finally(() => {
-      this.attaching = null;
-    });
-    return this.attaching;
-  }
-
-  private async attachOnce(): Promise<void> {
-    try {
-      const stats = await stat(this.root);
-      if (!stats.isDirectory()) throw new RelaycastError('E_FOLDER_UNREADABLE', `${this.root} is not a folder`);
-      await readdir(this.root); // EACCES shows here, not in chokidar (which swallows it)
-      this.realRoot = await realpath(this.root);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'ENOENT') {
-        // The encoder creates its folder when it starts: wait (yellow) and look again as soon as
-        // anything changes in the nearest folder that exists (the check tick is the fallback).
-        this.clearProblem('folder');
-        this.publishStatus();
-        this.watchForRoot(true);
-        return;
-      }
-      this.raiseProblem('folder', err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
-      // Recover as soon as the folder is fixed (replaced, chmod-ed): that shows in its parent.
-      this.watchForRoot(false);
-      return;
-    }
-    if (this.closed) return;
-    this.clearProblem('folder');
-    this.files = new MediaFiles({ realRoot: this.realRoot, maxSegmentBytes: this.options.maxSegmentBytes, segmentWaitMs: this.options.segmentWaitMs });
-    const watcher = chokidar.watch(this.root, {
-      ignoreInitial: true,
-      awaitWriteFinish: false,
-      depth: 3,
-      usePolling: this.options.usePolling,
-      interval: this.options.pollInterval,
-      binaryInterval: this.options.pollInterval,
-      ignored: (p: string) => isTemporaryName(p),
-    });
-    this.chokidarWatcher = watcher;
-    watcher.on('raw', (_event, p, details) => this.onRaw(p, (details as { watchedPath?: string } | undefined)?.watchedPath));
-    watcher.on('all', (event: string, p: string) => this.onEvent(event, path.resolve(p)));
-    watcher.on('error', (err: unknown) => this.raiseProblem('watch', toRelaycastError(err, 'E_WATCH_FAILED')));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-    if (this.closed) return;
-    await this.discover();
-  }
+  // --- folder and safety tick ---------------------------------------------------------------
 
   /** A one-off timer that close() cancels. */
   private later(ms: number, fn: () => void): void {
@@ -262,42 +182,13 @@ export class HlsWatcher {
     this.timers.add(timer);
   }
 
-  /** Watches the nearest existing ancestor of the missing folder, so its creation is seen at once. */
-  private watchForRoot(lookAgain: boolean): void {
-    this.stopWatchingForRoot();
-    if (this.options.usePolling || this.closed) return;
-    let ancestor = path.dirname(this.root);
-    while (!existsSync(ancestor) && path.dirname(ancestor) !== ancestor) ancestor = path.dirname(ancestor);
-    try {
-      const rootWatcher = watch(ancestor, { persistent: false }, () => {
-        if (this.rootWatcher !== rootWatcher) return;
-        this.stopWatchingForRoot();
-        this.background(() => this.attach());
-      });
-      rootWatcher.on('error', () => this.stopWatchingForRoot());
-      this.rootWatcher = rootWatcher;
-    } catch {
-      // Not watchable (permissions, odd filesystem): the check tick still finds the folder.
-      return;
-    }
-    // `mkdir -p` may have created the next level between our look and the watch: look again.
-    const next = path.join(ancestor, path.relative(ancestor, this.root).split(path.sep)[0]);
-    if (lookAgain && existsSync(next)) this.later(0, () => this.background(() => this.attach()));
-  }
-
-  private stopWatchingForRoot(): void {
-    this.rootWatcher?.close();
-    this.rootWatcher = null;
-  }
-
+  /** Lets go of the folder: its renditions stop being followed (their state stays saved). */
   private async detach(): Promise<void> {
-    this.stopWatchingForRoot();
-    const watcher = this.chokidarWatcher;
-    this.chokidarWatcher = null;
-    this.files?.close();
-    for (const t of this.tracked.values()) t.tracker.cancelTimers();
-    await Promise.all([...this.tracked.values()].map((t) => t.tracker.whenIdle()));
-    await watcher?.close();
+    await this.folder.detach(async () => {
+      this.files?.close();
+      for (const t of this.tracked.values()) t.tracker.cancelTimers();
+      await Promise.all([...this.tracked.values()].map((t) => t.tracker.whenIdle()));
+    });
     this.tracked.clear();
     this.byPlaylist.clear();
     this.masterPath = null;
@@ -306,12 +197,11 @@ export class HlsWatcher {
   /** The safety tick: folder appeared/vanished/recovered, missed playlist rewrites, a changed master. */
   private async check(): Promise<void> {
     if (this.closed) return;
-    if (!this.chokidarWatcher) {
-      await this.attach();
+    if (!this.folder.attached) {
+      await this.folder.attach();
       return;
     }
-    const rootNow = await currentIdentity(this.root);
-    if (!rootNow) {
+    if (!(await this.folder.isPresent())) {
       // The folder went away (SRS hls_dispose, a cleaned-up encoder): wait for it again.
       await this.detach();
       this.publishStatus();
@@ -331,61 +221,34 @@ export class HlsWatcher {
 
   // --- events ---------------------------------------------------------------------------------
 
-  private onRaw(p: string, watchedPath: string | undefined): void {
+  private onEvent(event: FileEvent): void {
     if (this.closed) return;
-    const full = watchedPath ? path.resolve(watchedPath, p) : path.resolve(p);
-    const t = this.byPlaylist.get(full) ?? (watchedPath ? this.byPlaylist.get(path.resolve(watchedPath)) : undefined);
-    if (t) {
-      this.background(() => t.tracker.trigger());
-      return;
-    }
-    if (full === this.masterPath) {
-      this.background(() => this.discover());
-      return;
-    }
-    if (!isTemporaryName(full)) this.files?.notify(full);
+    const actions = routeEvent(event, { root: this.root, masterPath: this.masterPath, playlists: this.byPlaylist, filtered: this.options.renditions.length > 0 });
+    for (const action of actions) this.carryOut(action);
   }
 
-  private onEvent(event: string, full: string): void {
-    if (this.closed) return;
-    if (event === 'addDir' || event === 'unlinkDir') {
-      if (full === this.root) return;
-      this.background(() => this.discover());
-      // A playlist renamed into a new folder before chokidar's watch on that folder is in place
-      // sends no event: look a few times while that watch is being set up.
-      if (event === 'addDir') {
-        for (const t of this.tracked.values()) {
-          if (!isInside(full, path.dirname(t.source.playlistPath))) continue;
-          this.background(() => t.tracker.trigger());
-          for (const ms of NEW_FOLDER_RECHECKS_MS) this.later(ms, () => this.background(() => t.tracker.trigger()));
-        }
+  private carryOut(action: EventAction): void {
+    switch (action.do) {
+      case 'sync': {
+        // routeEvent names only playlists of byPlaylist, and nothing ran in between.
+        const { tracker } = this.byPlaylist.get(action.playlist)!;
+        this.background(() => tracker.trigger());
+        for (const ms of action.againAfterMs ?? []) this.later(ms, () => this.background(() => tracker.trigger()));
+        return;
       }
-      return;
+      case 'discover':
+        this.background(() => this.discover());
+        return;
+      case 'prefetch':
+        this.noteReadAhead(action.file);
+        this.background(() => this.files?.prefetch(action.file));
+        return;
+      case 'notify':
+        this.files?.notify(action.file);
+        return;
+      case 'ignore':
+        return;
     }
-    const ext = path.extname(full).toLowerCase();
-    if (ext === '.m3u8') {
-      const t = this.byPlaylist.get(full);
-      if (t && event !== 'unlink') this.background(() => t.tracker.trigger());
-      if (!t || full === this.masterPath || event !== 'change') this.background(() => this.discover());
-      return;
-    }
-    if (MEDIA_EXTENSIONS.has(ext) && (event === 'add' || event === 'change') && this.mayBeListed(full)) {
-      // Read at once: the encoder may delete it before the playlist listing it is processed.
-      this.noteReadAhead(full);
-      this.background(() => this.files?.prefetch(full));
-    }
-  }
-
-  /**
-   * Whether a media file can belong to a followed rendition: with a rendition filter, only files
-   * in a followed rendition's folder are read ahead (and hashed). Before any rendition is known,
-   * or when renditions share a folder, it cannot be told, so it is read.
-   */
-  private mayBeListed(file: string): boolean {
-    if (this.options.renditions.length === 0 || this.tracked.size === 0) return true;
-    const folder = path.dirname(file);
-    for (const t of this.tracked.values()) if (isInside(path.dirname(t.source.playlistPath), folder)) return true;
-    return false;
   }
 
   private noteReadAhead(file: string): void {
@@ -405,7 +268,7 @@ export class HlsWatcher {
   }
 
   private async discoverOnce(): Promise<void> {
-    if (this.closed || !this.chokidarWatcher) return;
+    if (this.closed || !this.folder.attached) return;
     let layout;
     try {
       layout = await discoverLayout(this.root, this.target, this.options.maxPlaylistBytes);
@@ -414,7 +277,7 @@ export class HlsWatcher {
       this.raiseProblem('layout', err instanceof RelaycastError ? err : new RelaycastError(code === 'ENOENT' ? 'E_FOLDER_MISSING' : 'E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
       return;
     }
-    if (this.closed || !this.chokidarWatcher) return;
+    if (this.closed || !this.folder.attached) return;
     this.clearProblem('layout');
     this.masterPath = layout.masterPath;
     this.masterSeen = layout.masterPath ? await currentIdentity(layout.masterPath) : null;
@@ -428,7 +291,7 @@ export class HlsWatcher {
         t.tracker.cancelTimers();
         this.tracked.delete(id);
         this.byPlaylist.delete(t.source.playlistPath);
-        this.activeErrors.delete(`rendition:${id}`);
+        this.problems.clear(`rendition:${id}`);
         // After its pass in progress, so 'ended' follows its last segment.
         await t.tracker.whenIdle();
         if (!this.closed) t.tracker.endLeft();
@@ -472,16 +335,15 @@ export class HlsWatcher {
           if (msg.topic === 'segment') this.publishStatus();
         },
         error: (err, msg) => {
-          this.activeErrors.set(key, err.code);
+          // Each one is news: the tracker already reports a lasting problem only once.
+          this.problems.raise(key, err);
           this.handlers.onError(err, msg);
           this.publishStatus();
         },
-        recovered: () => {
-          if (this.activeErrors.delete(key)) this.publishStatus();
-        },
+        recovered: () => this.clearProblem(key),
         changed: () => this.store.save(this.state),
         journal: () => this.journal(),
-        receiptsExpected: this.receiptsExpected,
+        receiptsExpected: this.options.receiptsExpected,
         layoutChanged: () => this.background(() => this.discover()),
         resuming: !this.resumed.has(source.id),
         isClosed: (): boolean => this.closed || this.files !== files || this.tracked.get(source.id)?.tracker !== tracker,
@@ -529,19 +391,13 @@ export class HlsWatcher {
 
   /** Reports a problem (by key: folder, layout, watch, state) once until it clears: a tick every second must not repeat it. */
   private raiseProblem(key: string, err: RelaycastError): void {
-    this.activeErrors.set(key, err.code);
-    const fingerprint = `${err.code} ${err.message}`;
-    if (this.reportedKeys.get(key) !== fingerprint) {
-      this.reportedKeys.set(key, fingerprint);
-      this.handlers.onError(err);
-    }
+    if (this.problems.raise(key, err)) this.handlers.onError(err);
     this.publishStatus();
   }
 
   /** The problem under this key is over: the status drops it. */
   private clearProblem(key: string): void {
-    this.reportedKeys.delete(key);
-    if (this.activeErrors.delete(key)) this.publishStatus();
+    if (this.problems.clear(key)) this.publishStatus();
   }
 
   private publishStatus(): void {

@@ -1,5 +1,5 @@
 // Small builders for the hls-watch unit specs: playlists written inline, the way encoders write them.
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -32,6 +32,33 @@ export function writeAtomically(file: string, text: string | Buffer): void {
 export function tempDir(prefix = 'hls-watch-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh temp folder for each test of the describe this is called in, removed after the test.
+ * `dir` is its realpath: the watcher and the trackers name files by it (os.tmpdir() may be a link).
+ * `beforeRemoval` runs first, even when it fails (close what still has files open there).
+ */
+export function tempDirPerTest(options: { prefix?: string; beforeRemoval?: () => unknown } = {}): { readonly dir: string } {
+  let current: { dir: string; cleanup: () => void } | undefined;
+  beforeEach(() => {
+    const t = tempDir(options.prefix);
+    current = { dir: realpathSync(t.dir), cleanup: t.cleanup };
+  });
+  afterEach(async () => {
+    try {
+      await options.beforeRemoval?.();
+    } finally {
+      current?.cleanup();
+      current = undefined;
+    }
+  });
+  return {
+    get dir(): string {
+      if (!current) throw new Error('tempDirPerTest: dir is there only while a test runs');
+      return current.dir;
+    },
+  };
 }
 
 /** Distinct bytes per name so SHA-256 checks can tell segments apart. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { realpathSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GapMsg, LifecycleMsg, SegmentMsg } from '../../../lib/contracts';
 import type { RelaycastError } from '../../../lib/errors';
@@ -8,7 +8,7 @@ import { MediaFiles } from '../../../lib/hls-watch/media-files';
 import { freshRenditionState, RenditionTracker, type WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import type { RenditionState } from '../../../lib/hls-watch/state-store';
 import { until } from '../../support/until';
-import { mediaPlaylist, segmentBytes, tempDir, writeAtomically, type Entry } from './helpers';
+import { mediaPlaylist, segmentBytes, tempDir, tempDirPerTest, writeAtomically, type Entry } from './helpers';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -71,17 +71,10 @@ class Harness {
 const e = (uri: string, duration = 2, extra: Partial<Entry> = {}): Entry => ({ uri, duration, ...extra });
 
 describe('hls-watch rendition tracking', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => {
-    const t = tempDir();
-    dir = realpathSync(t.dir);
-    cleanup = t.cleanup;
-  });
-  afterEach(() => cleanup());
+  const tmp = tempDirPerTest();
 
   it('refuses a listed segment the contract does not allow (EXTINF:0) with a code, and marks the break with a discontinuity', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('seg_00000.ts');
     h.segment('seg_00001.ts');
     h.segment('seg_00002.ts');
@@ -91,7 +84,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('emits started, then each listed segment once, in order, with exact durations, bytes and SHA-256', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     const a = h.segment('seg_00000.ts');
     await h.publish(0, [e('seg_00000.ts', 2.002, { pdt: '2026-11-23T09:37:27.302+0000' })]);
     const b = h.segment('seg_00001.ts');
@@ -102,7 +95,7 @@ describe('hls-watch rendition tracking', () => {
     assert.ok(s0.payload.equals(a) && s1.payload.equals(b));
     assert.deepEqual(s0.segment, {
       stream: 'cam', rendition: 'main', session: 's1', encoderSequence: 0, sequence: 0, duration: 2.002, targetDuration: 2,
-      uri: 'seg_00000.ts', path: path.join(dir, 'seg_00000.ts'), contentType: 'video/mp2t',
+      uri: 'seg_00000.ts', path: path.join(tmp.dir, 'seg_00000.ts'), contentType: 'video/mp2t',
       byteLength: a.length, sha256: sha(a), discontinuity: false, programDateTime: '2026-11-23T09:37:27.302Z',
     });
     assert.equal(s1.segment.sequence, 1);
@@ -112,7 +105,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('catches up on several segments listed at once, in playlist order', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     const names = ['a.ts', 'b.ts', 'c.ts', 'd.ts'];
     names.forEach((n) => h.segment(n));
     await h.publish(7, names.map((n) => e(n)));
@@ -122,7 +115,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('carries EXT-X-DISCONTINUITY onto the segment and the fMP4 init section onto every msg', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     const init = h.segment('init.mp4', 1356);
     h.segment('a.m4s');
     h.segment('b.m4s');
@@ -133,12 +126,12 @@ describe('hls-watch rendition tracking', () => {
     assert.equal(a.segment.contentType, 'video/iso.segment');
     for (const s of [a, b]) {
       assert.ok(s.init && s.init.bytes.equals(init));
-      assert.deepEqual({ ...s.init, bytes: undefined }, { uri: 'init.mp4', path: path.join(dir, 'init.mp4'), bytes: undefined, byteLength: 1356, sha256: sha(init), contentType: 'video/mp4' });
+      assert.deepEqual({ ...s.init, bytes: undefined }, { uri: 'init.mp4', path: path.join(tmp.dir, 'init.mp4'), bytes: undefined, byteLength: 1356, sha256: sha(init), contentType: 'video/mp4' });
     }
   });
 
   it('EXT-X-ENDLIST → ended (once), carrying the last sequence', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('a.ts');
     h.segment('b.ts');
     await h.publish(0, [e('a.ts'), e('b.ts', 0.033)], { ended: true });
@@ -149,7 +142,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('restart (media sequence back to 0, same file names rewritten) → new session, restarted, discontinuity, sequence keeps rising', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('seg_00000.ts');
     h.segment('seg_00001.ts');
     await h.publish(0, [e('seg_00000.ts'), e('seg_00001.ts')]);
@@ -169,7 +162,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('restart detected when the same sequence lists a different URI (Owncast: new random id per session)', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('stream-A-0.ts');
     h.segment('stream-A-1.ts');
     await h.publish(0, [e('stream-A-0.ts'), e('stream-A-1.ts')]);
@@ -184,7 +177,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('restart detected when the sequence is the same but the bytes on disk were rewritten', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('seg_00000.ts');
     h.segment('seg_00001.ts');
     await h.publish(0, [e('seg_00000.ts'), e('seg_00001.ts')]);
@@ -199,7 +192,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('a new playlist after EXT-X-ENDLIST is a restart', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('a.ts');
     await h.publish(0, [e('a.ts')], { ended: true });
     h.segment('b.ts');
@@ -210,7 +203,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('a listed segment that never appears → E_SEGMENT_LOST error with a gap msg, and the next segment is a discontinuity', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('a.ts');
     h.segment('c.ts');
     await h.publish(0, [e('a.ts'), e('b.ts', 1.9), e('c.ts')]);
@@ -230,11 +223,11 @@ describe('hls-watch rendition tracking', () => {
   it('a listed segment that is too large or a symlink outside becomes a gap with its own code', async () => {
     const outside = tempDir('hls-watch-outside-');
     try {
-      const h = new Harness(dir);
-      writeFileSync(path.join(dir, 'huge.ts'), Buffer.alloc(2 << 20));
+      const h = new Harness(tmp.dir);
+      writeFileSync(path.join(tmp.dir, 'huge.ts'), Buffer.alloc(2 << 20));
       writeFileSync(path.join(outside.dir, 'x.ts'), 'x');
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require('node:fs').symlinkSync(path.join(outside.dir, 'x.ts'), path.join(dir, 'link.ts'));
+      require('node:fs').symlinkSync(path.join(outside.dir, 'x.ts'), path.join(tmp.dir, 'link.ts'));
       h.segment('ok.ts');
       await h.publish(0, [e('huge.ts'), e('link.ts'), e('../escape.ts'), e('ok.ts')]);
       assert.deepEqual(h.topics(), ['lifecycle:started', 'gap', 'gap', 'gap', 'segment']);
@@ -246,7 +239,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('segments that left the window unseen → E_SEGMENTS_MISSED and a discontinuity, no invented gap msgs', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     h.segment('s0.ts');
     await h.publish(0, [e('s0.ts')]);
     h.segment('s5.ts');
@@ -257,14 +250,14 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('resumes from saved state: nothing emitted twice, nothing still listed is lost', async () => {
-    const first = new Harness(dir);
+    const first = new Harness(tmp.dir);
     ['a.ts', 'b.ts', 'c.ts'].forEach((n) => first.segment(n));
     await first.publish(0, [e('a.ts'), e('b.ts')]);
     const saved = JSON.parse(JSON.stringify(first.tracker.state)) as RenditionState;
     // "Node-RED restarts"; meanwhile the encoder listed c.ts and deleted a.ts.
-    unlinkSync(path.join(dir, 'a.ts'));
-    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 1, entries: [e('b.ts'), e('c.ts')] }));
-    const second = new Harness(dir, saved);
+    unlinkSync(path.join(tmp.dir, 'a.ts'));
+    writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 1, entries: [e('b.ts'), e('c.ts')] }));
+    const second = new Harness(tmp.dir, saved);
     await second.tracker.trigger();
     assert.deepEqual(second.topics(), ['segment']);
     assert.deepEqual([second.segments()[0].segment.uri, second.segments()[0].segment.sequence, second.segments()[0].segment.session], ['c.ts', 2, 's1']);
@@ -272,7 +265,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('a malformed playlist is re-read once (torn write) and reported once; the good next version recovers', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     writeFileSync(h.playlist, 'this is junk\n');
     await h.tracker.trigger();
     assert.equal(h.errors.length, 0, 'not reported on first sight');
@@ -288,7 +281,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('an enormous junk file in place of the playlist → E_PLAYLIST_TOO_LARGE, reported once', async () => {
-    const h = new Harness(dir);
+    const h = new Harness(tmp.dir);
     writeFileSync(h.playlist, Buffer.alloc(3 << 20, 0x20));
     await h.tracker.trigger();
     await h.tracker.trigger();
@@ -296,7 +289,7 @@ describe('hls-watch rendition tracking', () => {
   });
 
   it('close mid-wait stops without emitting and without advancing state', async () => {
-    const h = new Harness(dir, undefined, 5000);
+    const h = new Harness(tmp.dir, undefined, 5000);
     h.segment('a.ts');
     const pass = h.publish(0, [e('a.ts'), e('late.ts')]);
     // Close only once a.ts is out, i.e. while the tracker waits for late.ts (a fixed delay raced

@@ -1,7 +1,7 @@
 // The watcher alone (no Node-RED) against the demo encoder: the wiring of chokidar events, layout
 // discovery and the trackers. The full matrix of fixtures × write orders runs in test/nodes/.
 import assert from 'node:assert/strict';
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SegmentMsg } from '../../../lib/contracts';
 import { HlsWatcher, type WatcherStatus } from '../../../lib/hls-watch/watcher';
@@ -10,35 +10,14 @@ import { MemoryStateStore } from '../../../lib/hls-watch/state-store';
 import { ManifestCore } from '../../../lib/manifest';
 import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { DemoEncoder } from '../../../devtools/demo-encoder';
-import { mediaPlaylist, segmentBytes, tempDir, writeAtomically } from './helpers';
+import { until } from '../../support/until';
+import { mediaPlaylist, segmentBytes, tempDirPerTest, writeAtomically } from './helpers';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/hls');
 
-function until(predicate: () => boolean, what: string, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
-
 describe('hls-watch watcher (core, demo encoder)', () => {
-  let dir: string;
-  let cleanup: () => void;
   const open: HlsWatcher[] = [];
-  beforeEach(() => {
-    const t = tempDir();
-    dir = realpathSync(t.dir);
-    cleanup = t.cleanup;
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((w) => w.close()));
-    cleanup();
-  });
+  const tmp = tempDirPerTest({ beforeRemoval: () => Promise.all(open.splice(0).map((w) => w.close())) });
 
   function watch(target: string, store = new MemoryStateStore()): { watcher: HlsWatcher; msgs: WatchMsg[]; errors: string[]; statuses: WatcherStatus[] } {
     const msgs: WatchMsg[] = [];
@@ -53,7 +32,7 @@ describe('hls-watch watcher (core, demo encoder)', () => {
   }
 
   it('waits for a missing folder (waiting status), then follows the encoder that creates it to ENDLIST', async () => {
-    const out = path.join(dir, 'out');
+    const out = path.join(tmp.dir, 'out');
     const w = watch(out);
     await w.watcher.start();
     assert.equal(w.watcher.status.state, 'waiting');
@@ -71,13 +50,13 @@ describe('hls-watch watcher (core, demo encoder)', () => {
 
   it('refuses a stream id outside the contract\'s id rule at once (E_CONFIG), before watching anything', () => {
     for (const stream of ['has space', 'x'.repeat(65), '..']) {
-      assert.throws(() => new HlsWatcher({ path: dir, stream }, { onMessage: () => undefined, onError: () => undefined }),
+      assert.throws(() => new HlsWatcher({ path: tmp.dir, stream }, { onMessage: () => undefined, onError: () => undefined }),
         (err: { code?: string }) => err.code === 'E_CONFIG', stream);
     }
   });
 
   it('a second watcher with the first one\'s saved state resumes mid-stream: no duplicates, no losses', async () => {
-    const out = path.join(dir, 'out');
+    const out = path.join(tmp.dir, 'out');
     mkdirSync(out);
     const store = new MemoryStateStore();
     const encoder = new DemoEncoder({ fixture: path.join(FIXTURES, 'ts-single'), outDir: out, speed: 10, segments: 12, listSize: 6 });
@@ -100,29 +79,24 @@ describe('hls-watch watcher (core, demo encoder)', () => {
 });
 
 describe('hls-watch watcher: background passes never leave an unhandled rejection', () => {
-  let dir: string;
-  let cleanup: () => void;
+  const tmp = tempDirPerTest();
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown): void => { rejections.push(reason); };
   beforeEach(() => {
-    const t = tempDir();
-    dir = realpathSync(t.dir);
-    cleanup = t.cleanup;
     rejections.length = 0;
     process.on('unhandledRejection', onRejection);
   });
   afterEach(() => {
     process.removeListener('unhandledRejection', onRejection);
-    cleanup();
   });
 
   it('a pass that throws (here: the msg handler) is reported through onError with a code, and the watcher keeps going', async () => {
-    writeFileSync(path.join(dir, 'seg_00000.ts'), segmentBytes('seg_00000.ts'));
-    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+    writeFileSync(path.join(tmp.dir, 'seg_00000.ts'), segmentBytes('seg_00000.ts'));
+    writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
     const errors: Array<{ code: string; message: string }> = [];
     const msgs: WatchMsg[] = [];
     let throwOnce = true;
-    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 50 }, {
+    const watcher = new HlsWatcher({ path: tmp.dir, stream: 'cam', checkIntervalMs: 50 }, {
       onMessage: (m) => {
         if (m.topic === 'segment' && throwOnce) { throwOnce = false; throw new Error('downstream handler bug'); }
         msgs.push(m);
@@ -134,8 +108,8 @@ describe('hls-watch watcher: background passes never leave an unhandled rejectio
       await until(() => errors.length > 0, 'the failure to be reported');
       assert.deepEqual(errors, [{ code: 'E_WATCH_INTERNAL', message: 'downstream handler bug' }]);
       // The next segment still flows: one failed pass does not stop the watcher.
-      writeFileSync(path.join(dir, 'seg_00001.ts'), segmentBytes('seg_00001.ts'));
-      writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      writeFileSync(path.join(tmp.dir, 'seg_00001.ts'), segmentBytes('seg_00001.ts'));
+      writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
       await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.uri === 'seg_00001.ts'), 'the next segment');
     } finally {
       await watcher.close();
@@ -147,35 +121,28 @@ describe('hls-watch watcher: background passes never leave an unhandled rejectio
 });
 
 describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => {
-    const t = tempDir();
-    dir = realpathSync(t.dir);
-    cleanup = t.cleanup;
-  });
-  afterEach(() => cleanup());
+  const tmp = tempDirPerTest();
 
   const master = (ids: string[]) => ['#EXTM3U', ...ids.flatMap((id) => [`#EXT-X-STREAM-INF:BANDWIDTH=${100000 * (Number(id) + 1)}`, `${id}/index.m3u8`]), ''].join('\n');
 
   it('ends a rendition that left the master playlist (lifecycle ended), so manifest stops listing it; the others go on', async () => {
     for (const id of ['0', '1']) {
-      mkdirSync(path.join(dir, id));
-      writeFileSync(path.join(dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
-      writeAtomically(path.join(dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+      mkdirSync(path.join(tmp.dir, id));
+      writeFileSync(path.join(tmp.dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
+      writeAtomically(path.join(tmp.dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
     }
-    writeAtomically(path.join(dir, 'master.m3u8'), master(['0', '1']));
+    writeAtomically(path.join(tmp.dir, 'master.m3u8'), master(['0', '1']));
     const msgs: WatchMsg[] = [];
-    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    const watcher = new HlsWatcher({ path: tmp.dir, stream: 'cam', checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
     try {
       await watcher.start();
       await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'a segment of each rendition');
-      writeAtomically(path.join(dir, 'master.m3u8'), master(['0']));
+      writeAtomically(path.join(tmp.dir, 'master.m3u8'), master(['0']));
       await until(() => msgs.some((m) => m.topic === 'lifecycle' && m.payload.event === 'ended'), 'rendition 1 ended');
       const ended = msgs.filter((m) => m.topic === 'lifecycle' && m.payload.event === 'ended').map((m) => m.topic === 'lifecycle' && m.payload.rendition);
       assert.deepEqual(ended, ['1']);
-      writeFileSync(path.join(dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
-      writeAtomically(path.join(dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      writeFileSync(path.join(tmp.dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
+      writeAtomically(path.join(tmp.dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
       await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.rendition === '0' && m.segment.uri === 'seg_00001.ts'), 'rendition 0 goes on');
     } finally {
       await watcher.close();
@@ -184,18 +151,11 @@ describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
 });
 
 describe('hls-watch watcher: deliveries confirmed downstream (exactly once across a restart)', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => {
-    const t = tempDir();
-    dir = realpathSync(t.dir);
-    cleanup = t.cleanup;
-  });
-  afterEach(() => cleanup());
+  const tmp = tempDirPerTest();
 
   it('delivers again, after a restart, a segment it sent that never reached manifest, with the same sequence; nothing confirmed twice', async () => {
-    for (let i = 0; i < 3; i++) writeFileSync(path.join(dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
-    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1, 2].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(tmp.dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
+    writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1, 2].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
     const store = new MemoryStateStore();
     const core = new ManifestCore();
     const refused: string[] = [];
@@ -212,7 +172,7 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
     };
     let first: HlsWatcher | undefined;
     const firstSeen: SegmentMsg[] = [];
-    first = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+    first = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
       onMessage: (m) => { if (m.topic === 'segment') firstSeen.push(m); manifestOf(() => first!, (s) => s.segment.uri === 'seg_00002.ts')(m); },
       onError: () => undefined,
     });
@@ -223,7 +183,7 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
 
     const secondSeen: SegmentMsg[] = [];
     let second: HlsWatcher | undefined;
-    second = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+    second = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
       onMessage: (m) => { if (m.topic === 'segment') secondSeen.push(m); manifestOf(() => second!, () => false)(m); },
       onError: () => undefined,
     });
@@ -240,13 +200,13 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
   });
 
   it('journals a delivery before sending it: killed the moment the very first segment goes out, a restart sends it again with the same session and sequence', async () => {
-    for (let i = 0; i < 2; i++) writeFileSync(path.join(dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
-    writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+    for (let i = 0; i < 2; i++) writeFileSync(path.join(tmp.dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
+    writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
     const store = new MemoryStateStore();
     // What a SIGKILL leaves on disk: the store as it is at the instant the first msg is sent.
     let killed = false;
     let onDisk: unknown;
-    const first = new HlsWatcher({ path: dir, stream: 'demo', stateStore: store, checkIntervalMs: 50, receiptsExpected: () => true }, {
+    const first = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50, receiptsExpected: () => true }, {
       onMessage: (m) => {
         if (m.topic !== 'segment' || killed) return;
         killed = true;
@@ -263,7 +223,7 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
     crashed.save(onDisk);
     const firstSession = (onDisk as { session: string | null }).session;
     const seen: SegmentMsg[] = [];
-    const second = new HlsWatcher({ path: dir, stream: 'demo', stateStore: crashed, checkIntervalMs: 50, receiptsExpected: () => true }, {
+    const second = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: crashed, checkIntervalMs: 50, receiptsExpected: () => true }, {
       onMessage: (m) => { if (m.topic === 'segment') seen.push(m); },
       onError: () => undefined,
     });
@@ -280,32 +240,25 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
 });
 
 describe('hls-watch watcher: renditions left out by its filter', () => {
-  let dir: string;
-  let cleanup: () => void;
-  beforeEach(() => {
-    const t = tempDir();
-    dir = realpathSync(t.dir);
-    cleanup = t.cleanup;
-  });
-  afterEach(() => cleanup());
+  const tmp = tempDirPerTest();
 
   it('does not read ahead (and hash) the segments of a rendition it does not follow', async () => {
     for (const id of ['0', '1']) {
-      mkdirSync(path.join(dir, id));
-      writeFileSync(path.join(dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
-      writeAtomically(path.join(dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
+      mkdirSync(path.join(tmp.dir, id));
+      writeFileSync(path.join(tmp.dir, id, 'seg_00000.ts'), segmentBytes(`${id}-0`));
+      writeAtomically(path.join(tmp.dir, id, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }] }));
     }
-    writeAtomically(path.join(dir, 'master.m3u8'), ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=200000', '0/index.m3u8', '#EXT-X-STREAM-INF:BANDWIDTH=100000', '1/index.m3u8', ''].join('\n'));
+    writeAtomically(path.join(tmp.dir, 'master.m3u8'), ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=200000', '0/index.m3u8', '#EXT-X-STREAM-INF:BANDWIDTH=100000', '1/index.m3u8', ''].join('\n'));
     const msgs: WatchMsg[] = [];
-    const watcher = new HlsWatcher({ path: dir, stream: 'cam', renditions: ['0'], checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    const watcher = new HlsWatcher({ path: tmp.dir, stream: 'cam', renditions: ['0'], checkIntervalMs: 50 }, { onMessage: (m) => msgs.push(m), onError: () => undefined });
     try {
       await watcher.start();
       await until(() => msgs.some((m) => m.topic === 'segment'), 'the followed rendition');
       // The left-out rendition's new segment first, then the followed one's: once the second is
       // delivered, the first one's file event has been seen too.
-      writeFileSync(path.join(dir, '1', 'seg_00001.ts'), segmentBytes('1-1'));
-      writeFileSync(path.join(dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
-      writeAtomically(path.join(dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
+      writeFileSync(path.join(tmp.dir, '1', 'seg_00001.ts'), segmentBytes('1-1'));
+      writeFileSync(path.join(tmp.dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
+      writeAtomically(path.join(tmp.dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
       await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'the followed rendition\'s next segment');
       assert.deepEqual(watcher.readAhead.filter((f) => f.includes(`${path.sep}1${path.sep}`)), [], 'nothing of rendition 1 was read');
       assert.ok(watcher.readAhead.some((f) => f.endsWith(path.join('0', 'seg_00001.ts'))), 'the followed one was read ahead');
