@@ -71,6 +71,13 @@ export interface SegmentInfo {
   /** ISO 8601 with milliseconds, from EXT-X-PROGRAM-DATE-TIME when the encoder writes it. */
   programDateTime?: string;
   variant?: VariantInfo;
+  /**
+   * Every rendition of this stream hls-watch follows when it sent this segment (the encoder's
+   * layout, after hls-watch's filter), when there are several. Manifest holds its first master
+   * until each has a segment (at most 2 target durations): a player loads the master once, so one
+   * served before the other renditions' first segments would hide them for the whole session.
+   */
+  renditions?: string[];
   /** Set by r2-upload once the object is durably stored. */
   key?: string;
   url?: string;

@@ -32,6 +32,8 @@ export interface TrackerContext {
   root: string;
   files: MediaFiles;
   variant?: VariantInfo;
+  /** The renditions of the stream followed now (the layout after the filter): carried on each segment. */
+  followed?: () => readonly string[];
   /** The stream's current session, creating one if there is none yet. */
   currentSession(): string;
   /** A new session after `previous`, unless another rendition already rotated past it. */
@@ -336,6 +338,8 @@ export class RenditionTracker {
   private decorate(segment: Partial<SegmentInfo>, entry: MediaEntry): void {
     if (entry.programDateTime) segment.programDateTime = entry.programDateTime;
     if (this.ctx.variant) segment.variant = this.ctx.variant;
+    const followed = this.ctx.followed?.() ?? [];
+    if (followed.length > 1) segment.renditions = [...followed];
   }
 
   /**

@@ -69,6 +69,8 @@ export class HlsWatcher {
   private readonly byPlaylist = new Map<string, Tracked>();
   private masterPath: string | null = null;
   private masterSeen: FileIdentity | null = null;
+  /** Renditions of the layout this watcher follows (see SegmentInfo.renditions). */
+  private followedIds: readonly string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly discovery = new CoalescedRunner(() => this.discoverOnce(), () => this.closed);
@@ -283,6 +285,7 @@ export class HlsWatcher {
     this.masterSeen = layout.masterPath ? await currentIdentity(layout.masterPath) : null;
     const wanted = this.options.renditions;
     const present = new Set(layout.renditions.map((r) => r.id));
+    if (present.size > 0) this.followedIds = layout.renditions.map((r) => r.id).filter((id) => wanted.length === 0 || wanted.includes(id));
     if (present.size > 0) {
       // A rendition that is no longer part of the layout stops being followed (its state stays
       // saved) and is ended, or manifest would list it in the master for ever.
@@ -324,6 +327,7 @@ export class HlsWatcher {
         root: this.root,
         files,
         variant: source.variant,
+        followed: () => this.followedIds,
         currentSession: () => this.currentSession(),
         sessionAfter: (previous) => this.sessionAfter(previous),
         emit: (msg) => {

@@ -26,6 +26,8 @@ export interface SegmentInput extends TimelinePosition {
   programDateTime?: string;
   initUrl?: string;
   variant?: VariantInfo;
+  /** hls-watch's followed renditions of the stream (SegmentInfo.renditions). */
+  renditions?: string[];
   key?: string;
 }
 
@@ -109,6 +111,15 @@ function variant(value: unknown): VariantInfo | undefined {
   return out;
 }
 
+/** Most renditions a stream's layout hint may name (an encoder ladder has a handful). */
+const MAX_LAYOUT_RENDITIONS = 64;
+
+/** hls-watch's layout hint: ignored, not refused, when malformed (it only delays a master). */
+function layoutRenditions(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LAYOUT_RENDITIONS || !value.every(isId)) return undefined;
+  return [...new Set(value as string[])];
+}
+
 function initUrl(msg: Record<string, unknown>): string | undefined {
   if (msg.init === undefined || msg.init === null) return undefined;
   const init = record(msg.init, 'msg.init');
@@ -137,6 +148,7 @@ export function readSegmentMsg(msg: Record<string, unknown>): SegmentInput {
     programDateTime: programDateTime(s.programDateTime),
     initUrl: initUrl(msg),
     variant: variant(s.variant),
+    renditions: layoutRenditions(s.renditions),
     key: typeof s.key === 'string' ? s.key : undefined,
   };
 }

@@ -53,8 +53,10 @@ interface StreamState {
   /** Each rendition's last finished presentation, rendered once from RenditionState.finished. */
   finishedCache: Map<string, RenderedPlaylist>;
   masterCache?: RenderedPlaylist;
-  /** Since when a master change waits for a variant's attributes (see rerenderMaster). */
+  /** Since when a master change waits for a variant's attributes or first segment (see masterMustWait). */
   masterHeldSince?: number;
+  /** The renditions hls-watch follows in this stream (its latest segment's hint), within this node's filter. */
+  expected?: string[];
 }
 
 /** How long, in target durations, a master waits for a variant's CODECS/RESOLUTION. */
@@ -98,6 +100,7 @@ export class ManifestCore {
     const { stream, r } = this.renditionFor(s.stream, s.rendition);
     if (alreadyHandled(r, s)) return { stream: s.stream, media: [] };
     if (s.variant) r.variant = s.variant;
+    if (s.renditions) stream.expected = s.renditions.filter((id) => this.options.renditions.length === 0 || this.options.renditions.includes(id));
     const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
     this.prepareForItem(stream, r, s.session, s.sequence, s.url);
     const skipped = checkOrder(r, s.sequence, s.url, derivedFor(stream, r.rendition).urls);
@@ -433,15 +436,22 @@ export class ManifestCore {
   }
 
   /**
-   * A master that lists a rendition without the CODECS/RESOLUTION its siblings have would make a
-   * player that loads it then pick or refuse variants wrongly for the whole session: ffmpeg can list
-   * a rendition's first segment before it writes master.m3u8. Such a version is held (the previous
-   * one, if any, stays served) until the attributes arrive, at most 2 target durations.
+   * A player loads the master once and keeps its variants for the whole session, so a master that
+   * lists a rendition without the CODECS/RESOLUTION its siblings have (ffmpeg can list a rendition's
+   * first segment before it writes master.m3u8), or that lacks a rendition hls-watch follows but
+   * whose first segment is a few ms behind, would make it pick, refuse or miss variants. Such a
+   * version is held (the previous one, if any, stays served) until the attributes and the first
+   * segments arrive, at most 2 target durations.
    */
   private masterMustWait(stream: StreamState): boolean {
     const listed = [...stream.renditions.values()].filter((r) => !r.ended && r.entries.some((e) => !e.gap));
     const described = (r: RenditionState) => Boolean(r.variant?.codecs || r.variant?.resolution);
-    if (!listed.some(described) || listed.every(described)) {
+    const undescribed = listed.some(described) && !listed.every(described);
+    const missing = (stream.expected ?? []).some((id) => {
+      const r = stream.renditions.get(id);
+      return !r || (!r.ended && !r.entries.some((e) => !e.gap));
+    });
+    if (!undescribed && !missing) {
       stream.masterHeldSince = undefined;
       return false;
     }

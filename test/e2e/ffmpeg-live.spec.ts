@@ -115,4 +115,89 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     assert.ok(history.versions.length >= written.segments.length, 'one version per segment at least');
     assert.deepEqual(errors, []);
   });
+
+  // #14 defects 4 and 11 (the first master lacked CODECS and RESOLUTION for one rendition): three
+  // fMP4 renditions with a master playlist, whose keyframes come at uneven times, so segments run
+  // 0.5–2.5 s. Manifest's target duration is set to the longest GOP, as its help says for ffmpeg.
+  it('three fMP4 renditions with uneven GOPs: every segment and init stored and listed once; every master served names each variant\'s CODECS and RESOLUTION', async () => {
+    const out = path.join(dir, 'hls');
+    const flow = [
+      { id: 'tab', type: 'tab', label: 'ffmpeg ladder' },
+      { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: path.join(out, 'master.m3u8'), stream: 'ladder', renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
+      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'ladder', forcePathStyle: true },
+      { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 3, attemptTimeout: 5, keepAll: true, wires: [['m1']] },
+      { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 3, dvr: true, gapMode: 'gap', endGraceSeconds: 0, wires: [['pl']] },
+      { id: 'pl', type: 'helper', z: 'tab' },
+      { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'caught', type: 'helper', z: 'tab' },
+    ];
+    const credentials = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), httpNode.capture(distNode('manifest'))] as never, flow as never, credentials as never);
+    const renditions = ['0', '1', '2'];
+    const histories = new Map(renditions.map((r) => [r, new PlaylistHistory({ requireAbsoluteUris: true })]));
+    const violations: string[] = [];
+    const masters: string[] = [];
+    const errors: unknown[] = [];
+    const ended = new Set<string>();
+    helper.getNode('pl').on('input', (msg: Msg) => {
+      if (msg.playlist.rendition === null) { masters.push(msg.payload); return; }
+      const found = errorsOf(histories.get(msg.playlist.rendition)!.push(msg.payload));
+      if (found.length > 0) violations.push(`${msg.playlist.rendition}:\n${msg.payload}\n${formatViolations(found)}`);
+      if (msg.playlist.ended) ended.add(msg.playlist.rendition);
+    });
+    helper.getNode('caught').on('input', (msg: Msg) => errors.push(msg.error));
+
+    const stderr: string[] = [];
+    mkdirSync(out);
+    ffmpeg = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-readrate', '4',
+      '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25', '-t', '12',
+      '-filter_complex', '[0:v]split=3[a][b][c];[b]scale=240:136[b1];[c]scale=160:90[c1]',
+      '-map', '[a]', '-map', '[b1]', '-map', '[c1]', '-pix_fmt', 'yuv420p',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v:0', '600k', '-b:v:1', '300k', '-b:v:2', '150k',
+      // Keyframes only where forced: segments of 1, 2, 0.5, 2.5, 1, 2.5, 0.5, 1 and 1 s.
+      '-g', '1000', '-keyint_min', '1', '-sc_threshold', '0', '-force_key_frames', '0,1,3,3.5,6,7,9.5,10,11',
+      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
+      '-var_stream_map', 'v:0 v:1 v:2', '-master_pl_name', 'master.m3u8',
+      '-hls_segment_filename', path.join(out, '%v', 'seg_%03d.m4s'), path.join(out, '%v', 'index.m3u8')],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+    ffmpeg.stderr!.setEncoding('utf8');
+    ffmpeg.stderr!.on('data', (c: string) => stderr.push(c));
+    ffmpeg.on('error', (err) => stderr.push(String(err)));
+    const exitCode = await new Promise<number | null>((resolve) => ffmpeg!.once('exit', resolve));
+    assert.equal(exitCode, 0, stderr.join(''));
+    await until(() => ended.size === renditions.length, 'every served rendition to end (EXT-X-ENDLIST)', 30_000, 10, () => JSON.stringify({ ended: [...ended], errors }));
+
+    for (const rendition of renditions) {
+      const folder = path.join(out, rendition);
+      const written = parseMediaPlaylist(readFileSync(path.join(folder, 'index.m3u8'), 'utf8'));
+      const durations = written.segments.map((s) => s.duration);
+      assert.ok(Math.max(...durations) - Math.min(...durations) >= 1.5, `${rendition}: segment lengths vary (${durations.join(', ')})`);
+      const res = await fetch(`${httpNode.base}/live/ladder/${rendition}.m3u8`);
+      assert.equal(res.status, 200, rendition);
+      const text = await res.text();
+      const served = parseMediaPlaylist(text);
+      assert.ok(served.endList, rendition);
+      assert.deepEqual(served.segments.map((s) => s.duration), durations, `${rendition}: each segment once, in ffmpeg's order, with its EXTINF`);
+      for (const [i, segment] of served.segments.entries()) {
+        const stored = await fetchBytes(segment.uri);
+        assert.equal(stored.status, 200, segment.uri);
+        assert.equal(sha256(stored.bytes), sha256(readFileSync(path.join(folder, written.segments[i]!.uri))), `${rendition}/${written.segments[i]!.uri}: bytes`);
+      }
+      // The init section (EXT-X-MAP), stored byte for byte too.
+      const mapUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
+      assert.ok(mapUri, `${rendition}: EXT-X-MAP`);
+      const writtenInit = /#EXT-X-MAP:URI="([^"]+)"/.exec(readFileSync(path.join(folder, 'index.m3u8'), 'utf8'))![1]!;
+      const init = await fetchBytes(mapUri);
+      assert.equal(init.status, 200, mapUri);
+      assert.equal(sha256(init.bytes), sha256(readFileSync(path.join(folder, writtenInit))), `${rendition}: init bytes`);
+    }
+    assert.ok(masters.length > 0, 'a master playlist was served');
+    for (const master of masters) {
+      const variants = master.split('\n').filter((line) => line.startsWith('#EXT-X-STREAM-INF:'));
+      assert.equal(variants.length, renditions.length, master);
+      for (const variant of variants) assert.match(variant, /RESOLUTION=\d+x\d+.*CODECS="avc1\.[0-9a-f]{6}"|CODECS="avc1\.[0-9a-f]{6}".*RESOLUTION=\d+x\d+/, `every master version names CODECS and RESOLUTION:\n${master}`);
+    }
+    assert.deepEqual(violations, [], 'every playlist version manifest produced is valid RFC 8216');
+    assert.deepEqual(errors, []);
+  });
 });

@@ -137,6 +137,8 @@ describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
     try {
       await watcher.start();
       await until(() => msgs.filter((m) => m.topic === 'segment').length === 2, 'a segment of each rendition');
+      // Each segment names the renditions followed, so manifest can wait for all before its first master.
+      for (const m of msgs) if (m.topic === 'segment') assert.deepEqual(m.segment.renditions, ['0', '1']);
       writeAtomically(path.join(tmp.dir, 'master.m3u8'), master(['0']));
       await until(() => msgs.some((m) => m.topic === 'lifecycle' && m.payload.event === 'ended'), 'rendition 1 ended');
       const ended = msgs.filter((m) => m.topic === 'lifecycle' && m.payload.event === 'ended').map((m) => m.topic === 'lifecycle' && m.payload.rendition);
@@ -144,6 +146,8 @@ describe('hls-watch watcher: renditions leaving the encoder\'s layout', () => {
       writeFileSync(path.join(tmp.dir, '0', 'seg_00001.ts'), segmentBytes('0-1'));
       writeAtomically(path.join(tmp.dir, '0', 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [{ uri: 'seg_00000.ts', duration: 2 }, { uri: 'seg_00001.ts', duration: 2 }] }));
       await until(() => msgs.some((m) => m.topic === 'segment' && m.segment.rendition === '0' && m.segment.uri === 'seg_00001.ts'), 'rendition 0 goes on');
+      const last = msgs.filter((m) => m.topic === 'segment').at(-1)!;
+      assert.equal(last.topic === 'segment' && last.segment.renditions, undefined, 'one rendition left: no hint');
     } finally {
       await watcher.close();
     }

@@ -503,6 +503,43 @@ describe('manifest core: a master playlist only once every variant is described'
   });
 });
 
+describe('manifest core: the first master waits for every rendition hls-watch follows', () => {
+  // Found by a real three-rendition ffmpeg (test/e2e/ffmpeg-live.spec.ts): the first master listed
+  // only the rendition whose first segment came first; players load the master once.
+  const ladder = ['hi', 'mid', 'lo'];
+  const hiVariant = { bandwidth: 2_000_000, codecs: 'avc1.64001f', resolution: { width: 1280, height: 720 } };
+  const loVariant = { bandwidth: 500_000, codecs: 'avc1.42c01e', resolution: { width: 640, height: 360 } };
+  const withLayout = (rendition: string, sequence: number, variant = hiVariant) => {
+    const m = segmentMsg({ sequence, rendition, variant });
+    m.segment.renditions = ladder;
+    return m;
+  };
+
+  it('holds the master until each followed rendition has a segment, then lists them all', () => {
+    const h = new Harness();
+    assert.equal(h.apply(withLayout('hi', 0)).master, undefined, 'mid and lo are followed but have no segment yet');
+    assert.equal(h.apply(withLayout('mid', 0, loVariant)).master, undefined);
+    assert.equal(h.core.masterPlaylist('demo'), undefined, 'no master served meanwhile');
+    const update = h.apply(withLayout('lo', 0, loVariant));
+    assert.ok(update.master);
+    for (const r of ladder) assert.match(update.master.text, new RegExp(`\n${r}\\.m3u8\n`));
+  });
+
+  it('serves what it has after 2 target durations when a followed rendition never delivers; a malformed hint is ignored', () => {
+    const h = new Harness();
+    h.apply(withLayout('hi', 0));
+    h.now += 3999;
+    assert.deepEqual(h.core.endDue(), []);
+    h.now += 1;
+    const [update] = h.core.endDue();
+    assert.match(update!.master!.text, /\nhi\.m3u8\n/);
+    const other = new Harness();
+    const bad = segmentMsg({ sequence: 0, rendition: 'hi', variant: hiVariant });
+    (bad.segment as unknown as { renditions: unknown }).renditions = ['hi', '../x'];
+    assert.ok(other.apply(bad).master, 'a hint that is not a list of ids does not hold the master');
+  });
+});
+
 describe('manifest core: segments hls-watch sends again after a restart', () => {
   it('ignores quietly a redelivered segment it already handled, lists one it never got, and still refuses other repeats', () => {
     const h = new Harness();
