@@ -245,7 +245,8 @@ export class RenditionTracker {
   resendUnconfirmed(wanted?: { session: string; sequence: number }): boolean {
     const list = this.state.unconfirmed ?? [];
     if (list.length === 0 || this.ctx.isClosed()) return false;
-    if (wanted && !list.some((d) => d.session === wanted.session && d.sequence === wanted.sequence)) return false;
+    // Only the current session's go out again (deliverUnconfirmed): an older one is no promise.
+    if (wanted && (wanted.session !== this.state.session || !list.some((d) => d.session === wanted.session && d.sequence === wanted.sequence))) return false;
     this.ctx.resuming = true;
     inBackground(() => this.trigger(), (err) => this.ctx.error(toRelaycastError(err, 'E_WATCH_INTERNAL')));
     return true;

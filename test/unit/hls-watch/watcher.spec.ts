@@ -260,6 +260,7 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
       watcher.confirm('main', session, 1);
       assert.equal(watcher.resendUnconfirmed({ rendition: 'main', session, sequence: 1 }), false, 'confirmed: nothing to send');
       assert.equal(watcher.resendUnconfirmed({ rendition: 'other', session, sequence: 2 }), false, 'not a rendition it follows');
+      assert.equal(watcher.resendUnconfirmed({ rendition: 'main', session: 'an-older-one', sequence: 2 }), false, 'only the current session goes out again');
       assert.equal(watcher.resendUnconfirmed({ rendition: 'main', session, sequence: 2 }), true);
       await until(() => seen.length === 6, 'the one asked for sent again');
       assert.deepEqual(sent()[5], ['seg_00002.ts', 2, true]);
