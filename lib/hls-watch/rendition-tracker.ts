@@ -52,7 +52,7 @@ export interface TrackerContext {
   /** The playlist turned out to be a master playlist: the renditions must be discovered again. */
   layoutChanged(): void;
   isClosed(): boolean;
-  /** First tracker of this rendition since the watcher started: unconfirmed deliveries go out again. */
+  /** The next pass sends the unconfirmed deliveries again first (the first tracker since start, or resendUnconfirmed). */
   resuming?: boolean;
 }
 
@@ -241,6 +241,22 @@ export class RenditionTracker {
       if (!entry || !isSegmentDuration(entry.duration)) continue;
       if ((await this.deliver(entry, playlist.targetDuration, { sequence: d.sequence, discontinuity: d.discontinuity })) === 'closed') return;
     }
+  }
+
+  /**
+   * A stage downstream restarted, or manifest misses what came before one delivery (a partial
+   * deploy; lib/delivery-receipts.ts): the unconfirmed go out again, in order, at the start of the
+   * next pass (in the background: the caller may be a node not wired yet). With `wanted`, only if
+   * that delivery is among them; returns whether they will go out.
+   */
+  resendUnconfirmed(wanted?: { session: string; sequence: number }): boolean {
+    const list = this.state.unconfirmed ?? [];
+    if (list.length === 0 || this.ctx.isClosed()) return false;
+    // Only the current session's go out again (deliverUnconfirmed): an older one is no promise.
+    if (wanted && (wanted.session !== this.state.session || !list.some((d) => d.session === wanted.session && d.sequence === wanted.sequence))) return false;
+    this.ctx.resuming = true;
+    inBackground(() => this.trigger(), (err) => this.ctx.error(toRelaycastError(err, 'E_WATCH_INTERNAL')));
+    return true;
   }
 
   private async deliver(entry: MediaEntry, targetDuration: number, again?: { sequence: number; discontinuity: boolean }): Promise<'sent' | 'gap' | 'closed'> {

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { inBackground } from '../background';
 import { CoalescedRunner } from '../coalesced-runner';
+import type { ResendRequest } from '../delivery-receipts';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { FolderPresence } from './folder-presence';
 import { discoverLayout, type RenditionSource } from './layout';
@@ -141,6 +142,19 @@ export class HlsWatcher {
     if (!state || this.closed) return;
     confirmDelivery(state, session, sequence);
     this.store.save(this.state);
+  }
+
+  /**
+   * lib/delivery-receipts.ts, after a partial deploy: without a request (a stage restarted) every
+   * followed rendition sends its unconfirmed deliveries again on its next pass; with one, only its
+   * rendition, and only if that delivery is among them. Returns whether anything will be sent.
+   */
+  resendUnconfirmed(request?: ResendRequest): boolean {
+    if (this.closed) return false;
+    if (request) return this.tracked.get(request.rendition)?.tracker.resendUnconfirmed(request) ?? false;
+    let any = false;
+    for (const t of this.tracked.values()) any = t.tracker.resendUnconfirmed() || any;
+    return any;
   }
 
   /** The state could not be written (StateFile's onError): red status until a later write works. */

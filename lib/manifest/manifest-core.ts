@@ -40,6 +40,8 @@ export interface ManifestUpdate {
   stream: string;
   media: RenderedPlaylist[];
   master?: RenderedPlaylist;
+  /** Neither listed nor handled: its deliverer sends it again after the sequences it skipped (do not confirm it). */
+  comesAgain?: true;
 }
 
 interface StreamState {
@@ -99,6 +101,7 @@ export class ManifestCore {
   applySegment(s: SegmentInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(s.stream, s.rendition);
     if (alreadyHandled(r, s)) return { stream: s.stream, media: [] };
+    if (this.comesAgain(r, s)) return { stream: s.stream, media: [], comesAgain: true };
     if (s.variant) r.variant = s.variant;
     if (s.renditions) stream.expected = s.renditions.filter((id) => this.options.renditions.length === 0 || this.options.renditions.includes(id));
     const targetDuration = this.targetDurationFor(stream, s.duration, s.targetDuration);
@@ -129,6 +132,7 @@ export class ManifestCore {
   applyGap(g: GapInput): ManifestUpdate {
     const { stream, r } = this.renditionFor(g.stream, g.rendition);
     if (alreadyHandled(r, g)) return { stream: g.stream, media: [] };
+    if (this.comesAgain(r, g)) return { stream: g.stream, media: [], comesAgain: true };
     const targetDuration = this.targetDurationFor(stream, g.duration, g.targetDuration);
     this.prepareForItem(stream, r, g.session, g.sequence, undefined);
     const skipped = checkOrder(r, g.sequence, undefined);
@@ -324,6 +328,17 @@ export class ManifestCore {
       streams[s.stream] = { targetDuration: s.targetDuration ?? null, dvr: this.options.dvr, windowSegments: this.options.windowSegments, renditions };
     }
     return streams;
+  }
+
+  /**
+   * A first copy that skips sequences of the current session (they were dropped while a stage of
+   * the path restarted) and that its deliverer will send again after them: listed now, it would
+   * leave them no place, since playlists only append (lib/delivery-receipts.ts).
+   */
+  private comesAgain(r: RenditionState, item: { stream: string; rendition: string; session: string; sequence: number; redelivered?: boolean }): boolean {
+    if (item.redelivered === true || !this.options.resendRequest) return false;
+    if (r.currentSession !== item.session || r.lastSourceSequence === undefined || item.sequence <= r.lastSourceSequence + 1) return false;
+    return this.options.resendRequest(item.stream, { rendition: item.rendition, session: item.session, sequence: item.sequence });
   }
 
   private renditionFor(streamId: string, renditionId: string): { stream: StreamState; r: RenditionState } {

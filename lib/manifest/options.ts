@@ -1,5 +1,6 @@
 /** Configuration of the playlist core, with the defaults the node editor offers. */
 import { RelaycastError } from '../errors';
+import type { ResendRequest } from '../delivery-receipts';
 import type { ListingReporter } from '../playlist-listings';
 
 export type GapMode = 'gap' | 'discontinuity';
@@ -36,6 +37,12 @@ export interface ManifestOptions {
   endGraceSeconds?: number;
   /** Told which stored objects the playlists list and when one leaves (r2-upload's cleanup asks). */
   listings?: ListingReporter;
+  /**
+   * Asked before listing a first copy (not `redelivered`) that skips sequences of the current
+   * session: whether its deliverer will send the missing ones and it again (lib/delivery-receipts.ts,
+   * after a partial deploy). Absent: such a copy is listed at once, after a discontinuity.
+   */
+  resendRequest?: (stream: string, request: ResendRequest) => boolean;
   /** Accept only these streams / renditions (empty = any). */
   streams: string[];
   renditions: string[];

@@ -76,9 +76,13 @@ export class RetentionIndex {
     return this.listings?.reporting ?? false;
   }
 
-  /** Records a stored segment, in its rendition's playback order. */
+  /**
+   * Records a stored segment, in its rendition's playback order. A key it holds already (a repeat
+   * hls-watch sent while the first copy was still being stored) is not recorded twice: it would
+   * count twice against Keep.
+   */
   recordSegment(lane: string, entry: LaneEntry): void {
-    if (this.keepAll) return;
+    if (this.keepAll || this.holds(entry.key)) return;
     let entries = this.lanes.get(lane);
     if (!entries) { entries = []; this.lanes.set(lane, entries); }
     entries.push(entry);

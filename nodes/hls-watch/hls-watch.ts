@@ -102,14 +102,18 @@ export = function (RED: NodeAPI) {
         },
       );
 
-    // Manifest's receipts: what it confirmed is not delivered again after a restart or redeploy.
+    // Manifest's receipts: what it confirmed is not delivered again after a restart or redeploy;
+    // its and r2-upload's resend requests after a partial deploy.
     let stopReceipts: (() => void) | undefined;
     const start = async (): Promise<void> => {
       if (configError) throw configError;
       if (watcher) return;
       const current = create();
       watcher = current;
-      stopReceipts = sharedReceipts.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
+      const stopConfirms = sharedReceipts.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
+      // A partial deploy restarted manifest or r2-upload alone: what they missed goes out again.
+      const stopResends = sharedReceipts.onResend(config.stream, (request) => current.resendUnconfirmed(request));
+      stopReceipts = () => { stopConfirms(); stopResends(); };
       await current.start();
     };
 

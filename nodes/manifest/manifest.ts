@@ -71,6 +71,8 @@ export = function (RED: NodeAPI) {
         streams: paths.streams,
         renditions: splitList(config.renditions),
         listings: sharedListings.forOwner(node.id),
+        // After a partial deploy: a copy that overtook the resend of the ones before it waits for its own.
+        resendRequest: (stream, request) => sharedReceipts.requestResend(stream, request),
         variantUri: (stream, rendition) => paths.variantUri(stream, rendition),
       });
     } catch (err) {
@@ -100,6 +102,8 @@ export = function (RED: NodeAPI) {
     const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
     // hls-watch journals what it sends to this stream until this node confirms it (lib/delivery-receipts.ts).
     const withdrawConfirmer = sharedReceipts.willConfirm(paths.streams[0]);
+    // Restarted alone (a partial deploy), it missed what r2-upload released meanwhile: hls-watch sends it again.
+    sharedReceipts.restarted(paths.streams[0]);
     const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
 
     // ---- HTTP ----
@@ -174,6 +178,8 @@ export = function (RED: NodeAPI) {
         confirmDelivery(msg);
         throw err;
       }
+      // Not handled, so not confirmed: hls-watch sends it again, after the ones it skipped.
+      if (update.comesAgain) return;
       // Served and sent only once on disk: a crash can then never hand its MSNs to other segments.
       await persist();
       durable.take(update);

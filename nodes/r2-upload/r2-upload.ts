@@ -10,6 +10,7 @@ import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
 import { configNumber } from '../../lib/config-number';
 import { StateFile } from '../../lib/json-state-file';
 import { sharedListings } from '../../lib/playlist-listings';
+import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
@@ -85,6 +86,8 @@ export = function (RED: NodeAPI) {
         reportError: (err) => node.error(err),
         warnUnguardedCleanup: (message) => node.warn(message),
       });
+      // Restarted alone (a partial deploy), it missed what hls-watch sent meanwhile: sent again.
+      sharedReceipts.restarted(undefined);
       status.render();
     } catch (err) {
       const error = toRelaycastError(err, 'E_UPLOAD_CONFIG');

@@ -4,32 +4,17 @@
 // fault proxy), with a demo encoder writing all along in this process. Afterwards every segment
 // the encoder wrote (it keeps all of them listed and on disk) is stored byte for byte and listed
 // exactly once in manifest's DVR playlist, and no media sequence number ever named two URIs.
-import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
-import { startFaultProxy, type FaultProxy } from '../../devtools/fault-proxy';
 import { seededRandom } from '../../devtools/fault-proxy/seeded-random';
-import { parseMediaPlaylist } from '../../devtools/hls-validator';
-import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
+import { assertDeliveredOnce, PlaylistWatch, startSlowStore, type SlowStore } from '../support/delivery-pipeline';
 import { redeployFull, startNodeRed, type NodeRedProcess } from '../support/killable-node-red';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
 const KILLS = 6;
 const REDEPLOYS = 2;
-
-function flows(hlsDir: string, s3Endpoint: string, publicBaseUrl: string): object[] {
-  return [
-    { id: 'tab', type: 'tab', label: 'crash loop' },
-    { id: 'watch', type: 'relaycast-hls-watch', z: 'tab', path: hlsDir, stream: 'demo', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, x: 120, y: 60, wires: [['upload']] },
-    { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', bucket: 'bucket', concurrency: 4, maxAttempts: 5, attemptTimeout: 10, keepAll: false, keepSegments: 12, x: 320, y: 60, wires: [['manifest']] },
-    // DVR: the playlist lists the whole stream, so "listed exactly once" is checked on all of it.
-    { id: 'manifest', type: 'relaycast-manifest', z: 'tab', stream: 'demo', windowSegments: 6, targetDuration: 0, dvr: true, gapMode: 'gap', blockingReload: false, idleEndSeconds: 0, x: 520, y: 60, wires: [[]] },
-    { id: 'bucket', type: 'relaycast-r2-bucket', provider: 's3', endpoint: s3Endpoint, region: 'auto', bucket: 'relaycast', publicBaseUrl, keyPrefix: 'live', forcePathStyle: true },
-  ];
-}
 
 /** Segments hls-watch's state file (<userDir>/relaycast/hls-watch/watch.json) records as sent. */
 function sentOnDisk(userDir: string): number {
@@ -41,26 +26,17 @@ function sentOnDisk(userDir: string): number {
   }
 }
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploys mid-upload (#14 defect 9)', function () {
   this.timeout(300_000);
   let dir: string;
-  let s3: LocalS3;
-  let slow: FaultProxy;
+  let store: SlowStore;
   let encoder: DemoEncoder | undefined;
   let nodeRed: NodeRedProcess | undefined;
 
-  before(async () => {
-    s3 = await startLocalS3({ bucket: 'relaycast' });
-    // A slow store: every PUT takes 150–400 ms, so a kill or a deploy often finds one in flight.
-    slow = await startFaultProxy({ target: s3.endpoint, faultRate: 0, latency: { minMs: 150, maxMs: 400 } });
-  });
-  after(async () => {
-    await slow?.stop();
-    await s3?.stop();
-  });
+  before(async () => { store = await startSlowStore(); });
+  after(async () => { await store?.stop(); });
   beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-delivery-crash-')); });
   afterEach(async () => {
     await nodeRed?.kill();
@@ -78,30 +54,11 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
     encoder.on('playlist', () => { lastListedAt = performance.now(); });
     const start = (withFlows: boolean): Promise<NodeRedProcess> => startNodeRed({
       userDir,
-      ...(withFlows ? { flows: flows(hlsDir, slow.endpoint, s3.publicBaseUrl), credentials: { bucket: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } } : {}),
+      ...(withFlows ? store.nodeRed(hlsDir) : {}),
     });
 
     // A player polling the playlist all along: every MSN → URI it is ever told.
-    const seen = new Map<number, string>();
-    const conflicts: string[] = [];
-    let polling = true;
-    let listed: string[] = [];
-    const poll = (async () => {
-      while (polling) {
-        const base = nodeRed?.base;
-        const res = base ? await fetch(`${base}/live/demo/main.m3u8`).catch(() => undefined) : undefined;
-        if (res?.status === 200) {
-          const playlist = parseMediaPlaylist(await res.text());
-          listed = playlist.segments.map((s) => s.uri);
-          for (const s of playlist.segments) {
-            const before = seen.get(s.msn);
-            if (before === undefined) seen.set(s.msn, s.uri);
-            else if (before !== s.uri) conflicts.push(`MSN ${s.msn}: ${before} then ${s.uri}`);
-          }
-        }
-        await sleep(20);
-      }
-    })();
+    const watch = new PlaylistWatch(() => nodeRed?.base);
 
     try {
       const nextListing = async (): Promise<void> => {
@@ -110,14 +67,7 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
       };
       nodeRed = await start(true);
       await encoder.start();
-      const waitForListed = async (more: number): Promise<void> => {
-        const target = listed.length + more;
-        const deadline = Date.now() + 60_000;
-        while (listed.length < target) {
-          if (Date.now() > deadline) throw new Error(`the playlist stopped growing at ${listed.length}\n${nodeRed?.output().slice(-3000)}`);
-          await sleep(20);
-        }
-      };
+      const waitForListed = (more: number): Promise<void> => watch.grown(more, () => nodeRed?.output().slice(-3000) ?? '');
 
       for (let kill = 0; kill < KILLS; kill++) {
         if (kill === 0) {
@@ -147,30 +97,10 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
       await encoder.stop();
       const written = encoder.written;
       const deadline = Date.now() + 60_000;
-      while (listed.length < written.length && Date.now() < deadline) await sleep(50);
+      while (watch.listed.length < written.length && Date.now() < deadline) await sleep(50);
     } finally {
-      polling = false;
-      await poll;
+      await watch.stop();
     }
-
-    // Keys are live/<stream>/<session>/<rendition>/seg-<Relaycast sequence>.ts; the encoder kept
-    // every segment listed, so its sequence and hls-watch's are the same numbers.
-    const keyed = listed.map((url) => {
-      const match = /\/live\/demo\/([^/]+)\/main\/seg-(\d{8})\.ts$/.exec(url);
-      assert.ok(match, `unexpected URL ${url}`);
-      return { url, session: match[1], sequence: Number(match[2]) };
-    });
-    const written = encoder.written;
-    assert.deepEqual(conflicts.slice(0, 5), [], `${conflicts.length} MSNs named two segments`);
-    assert.equal(new Set(listed).size, listed.length, 'a URL is listed twice');
-    assert.deepEqual(new Set(keyed.map((k) => k.session)).size, 1, 'one hls-watch session across every crash and deploy');
-    assert.deepEqual(keyed.map((k) => k.sequence), written.map((w) => w.sequence),
-      `every segment the encoder wrote, listed once and in order\n${nodeRed?.output().slice(-3000)}`);
-    for (const [i, w] of written.entries()) {
-      const res = await fetch(keyed[i].url);
-      assert.equal(res.status, 200, `${keyed[i].url} is listed but not stored`);
-      assert.equal(sha256(Buffer.from(await res.arrayBuffer())), w.sha256, `${keyed[i].url} is not byte for byte ${w.uri} (encoder sequence ${w.sequence})`);
-    }
-    assert.ok(written.length >= 20 && seen.size >= 20, `too little to prove anything (${written.length} written, ${seen.size} MSNs seen)`);
+    await assertDeliveredOnce(watch, encoder.written, nodeRed?.output() ?? '');
   });
 });

@@ -125,24 +125,36 @@ async function waitForFlows(nodeRed: NodeRedProcess): Promise<void> {
   throw new Error(`Node-RED did not start its flows within ${START_TIMEOUT_MS / 1000} s`);
 }
 
+/** The line Node-RED logs once a deploy of each type has started what it restarts. */
+const STARTED_LINE = { full: /Started flows/g, nodes: /Started modified nodes/g, flows: /Started modified flows/g } as const;
+
+export type DeployType = keyof typeof STARTED_LINE;
+
 /**
- * A full deploy of the flows it runs (every node stopped and started again), through the admin
- * API; resolves once the flows have started again.
+ * A deploy through the admin API of the flows it runs, changed by `edit`; resolves once the
+ * runtime has started again what it stopped. `full` stops and starts every node; `nodes` only the
+ * nodes `edit` changed (x and y do not count, a name does); `flows` those and every node wired to them.
  */
-export async function redeployFull(nodeRed: NodeRedProcess): Promise<void> {
-  const startsBefore = nodeRed.flowStarts();
+export async function redeploy(nodeRed: NodeRedProcess, type: DeployType, edit: (flows: Record<string, unknown>[]) => Record<string, unknown>[] = (f) => f): Promise<void> {
+  const started = (): number => (nodeRed.output().match(STARTED_LINE[type]) ?? []).length;
+  const startsBefore = started();
   const current = await fetch(`${nodeRed.base}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
   if (!current.ok) throw new Error(`GET /flows: ${current.status}`);
-  const { flows, rev } = (await current.json()) as { flows: object[]; rev: string };
+  const { flows, rev } = (await current.json()) as { flows: Record<string, unknown>[]; rev: string };
   const res = await fetch(`${nodeRed.base}/flows`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': 'full' },
-    body: JSON.stringify({ flows, rev }),
+    headers: { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2', 'Node-RED-Deployment-Type': type },
+    body: JSON.stringify({ flows: edit(flows), rev }),
   });
-  if (!res.ok) throw new Error(`POST /flows (full deploy): ${res.status} ${await res.text()}`);
+  if (!res.ok) throw new Error(`POST /flows (${type} deploy): ${res.status} ${await res.text()}`);
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (nodeRed.flowStarts() === startsBefore) {
-    if (Date.now() > deadline) throw new Error('the flows did not start again after the deploy');
+  while (started() === startsBefore) {
+    if (Date.now() > deadline) throw new Error(`the runtime did not start again after the ${type} deploy`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A full deploy of the flows it runs (every node stopped and started again). */
+export function redeployFull(nodeRed: NodeRedProcess): Promise<void> {
+  return redeploy(nodeRed, 'full');
 }

@@ -203,6 +203,39 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
     assert.deepEqual(refused, []);
   });
 
+  it('while running, sends the unconfirmed again when a stage downstream restarted or manifest misses what came before one (a partial deploy)', async () => {
+    for (let i = 0; i < 3; i++) writeFileSync(path.join(tmp.dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
+    writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1, 2].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+    const seen: SegmentMsg[] = [];
+    const watcher = new HlsWatcher({ path: tmp.dir, stream: 'demo', checkIntervalMs: 50, receiptsExpected: () => true }, {
+      onMessage: (m) => { if (m.topic === 'segment') seen.push(m); },
+      onError: () => undefined,
+    });
+    const sent = () => seen.map((m) => [m.segment.uri, m.segment.sequence, m.segment.redelivered === true]);
+    try {
+      await watcher.start();
+      await until(() => seen.length === 3, 'three segments sent');
+      const session = seen[0].segment.session;
+      watcher.confirm('main', session, 0); // 1 and 2 were dropped by a stopped node
+      assert.equal(watcher.resendUnconfirmed(), true);
+      assert.equal(seen.length, 3, 'not from inside the call: the node that asked may not be wired yet');
+      await until(() => seen.length === 5, 'the two unconfirmed sent again');
+      assert.deepEqual(sent().slice(3), [['seg_00001.ts', 1, true], ['seg_00002.ts', 2, true]]);
+      watcher.confirm('main', session, 1);
+      assert.equal(watcher.resendUnconfirmed({ rendition: 'main', session, sequence: 1 }), false, 'confirmed: nothing to send');
+      assert.equal(watcher.resendUnconfirmed({ rendition: 'other', session, sequence: 2 }), false, 'not a rendition it follows');
+      assert.equal(watcher.resendUnconfirmed({ rendition: 'main', session: 'an-older-one', sequence: 2 }), false, 'only the current session goes out again');
+      assert.equal(watcher.resendUnconfirmed({ rendition: 'main', session, sequence: 2 }), true);
+      await until(() => seen.length === 6, 'the one asked for sent again');
+      assert.deepEqual(sent()[5], ['seg_00002.ts', 2, true]);
+      watcher.confirm('main', session, 2);
+      assert.equal(watcher.resendUnconfirmed(), false, 'everything confirmed');
+    } finally {
+      await watcher.close();
+    }
+    assert.equal(watcher.resendUnconfirmed(), false, 'closed');
+  });
+
   it('journals a delivery before sending it: killed the moment the very first segment goes out, a restart sends it again with the same session and sequence', async () => {
     for (let i = 0; i < 2; i++) writeFileSync(path.join(tmp.dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
     writeAtomically(path.join(tmp.dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: [0, 1].map((i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));

@@ -553,5 +553,29 @@ describe('manifest core: segments hls-watch sends again after a restart', () => 
     assert.equal(update.media.length, 1, 'never got it: listed');
     expectCode(() => h.apply(segmentMsg({ sequence: 3 })), 'E_MANIFEST_DUPLICATE');
   });
+
+  it('after a partial deploy, leaves unlisted a first copy that skips sequences its deliverer will send again, and lists it when it comes, in order', () => {
+    const asked: unknown[] = [];
+    let willResend = true;
+    const h = new Harness({ resendRequest: (stream, request) => { asked.push({ stream, ...request }); return willResend; } });
+    for (let i = 0; i < 2; i++) h.apply(segmentMsg({ sequence: i }));
+    const again = (m: ReturnType<typeof segmentMsg>) => { m.segment.redelivered = true; return m; };
+    // 2 was dropped while manifest (or r2-upload) restarted; 3 overtook its resend.
+    const before = h.text();
+    const overtaking = h.apply(segmentMsg({ sequence: 3 }));
+    assert.equal(overtaking.comesAgain, true, 'not handled: must not be confirmed');
+    assert.deepEqual(overtaking.media, []);
+    assert.equal(h.text(), before, 'nothing listed');
+    assert.equal(h.apply(gapMsg({ sequence: 4 })).comesAgain, true, 'a gap that skips is held back the same way');
+    assert.deepEqual(asked, [{ stream: 'demo', rendition: 'main', session: 's1', sequence: 3 }, { stream: 'demo', rendition: 'main', session: 's1', sequence: 4 }]);
+    for (const i of [2, 3]) assert.equal(h.apply(again(segmentMsg({ sequence: i }))).media.length, 1, `resent ${i}: listed`);
+    assert.deepEqual(parseMediaPlaylist(h.text()).segments.map((s) => s.uri), [0, 1, 2, 3].map((i) => segmentMsg({ sequence: i }).segment.url));
+    assert.equal(asked.length, 2, 'a copy in order, or one sent again, is never held back');
+    // Nobody will send 6 again (another producer, or it left the encoder's playlist): listed at once, after a discontinuity.
+    willResend = false;
+    const listed = h.apply(segmentMsg({ sequence: 6 }));
+    assert.equal(listed.comesAgain, undefined);
+    assert.match(h.text(), /#EXT-X-DISCONTINUITY\n(#[^\n]*\n)*#EXTINF[^\n]*\n[^\n]*6/);
+  });
 });
 

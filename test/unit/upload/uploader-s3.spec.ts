@@ -535,6 +535,27 @@ describe('upload core against a real local S3 server', function () {
     await second.close(1000);
   });
 
+  it('a repeat that arrives while the first copy is still in flight (a partial deploy) is PUT again, same key, same bytes, released after it; manifest lists it once', async () => {
+    let saved: unknown;
+    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const uploader = uploaderFor(s3.endpoint, { retentionState: state });
+    const first = syntheticSegmentMsg(0, 1000, { session: 'repeat-in-flight', duration: 2 }) as SegmentMsg;
+    const repeat: SegmentMsg = { ...first, segment: { ...first.segment, redelivered: true } };
+    // Both taken before either is stored: the index cannot vouch for the key yet.
+    const released = await submitAll(uploader, [first, repeat]);
+    assert.deepEqual(released.map((r) => r.msg), [first, repeat], 'in input order');
+    const urls = released.map((r) => storedUrl(r.outcome));
+    assert.equal(urls[0], urls[1], 'one immutable key');
+    assert.equal(uploader.counters.puts, 2, 'a second, identical PUT: accepted, it stores the same object');
+    assert.equal(sha256((await fetchBytes(urls[0])).bytes), first.segment.sha256);
+    const keys = (saved as { lanes: Array<[string, Array<{ key: string }>]> }).lanes.flatMap(([, entries]) => entries.map((e) => e.key));
+    assert.equal(keys.length, 1, 'indexed once');
+    const core = new ManifestCore({ windowSegments: 10 });
+    for (const r of released) core.apply({ ...r.msg, segment: { ...(r.msg as unknown as SegmentMsg).segment, url: storedUrl(r.outcome) } });
+    assert.deepEqual(parseMediaPlaylist(core.mediaPlaylist(first.segment.stream, first.segment.rendition)!.text).segments.map((e) => e.uri), [urls[0]], 'listed once');
+    await uploader.close(1000);
+  });
+
   describe('deadline-aware attempts (timeouts that follow recent PUT times, hedged attempts)', function () {
     this.timeout(20_000);
     const warmUp = async (uploader: Uploader, session: string): Promise<void> => {
