@@ -5,7 +5,6 @@
 // the encoder wrote (it keeps all of them listed and on disk) is stored byte for byte and listed
 // exactly once in manifest's DVR playlist, and no media sequence number ever named two URIs.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { startFaultProxy, type FaultProxy } from '../../devtools/fault-proxy';
 import { seededRandom } from '../../devtools/fault-proxy/seeded-random';
 import { parseMediaPlaylist } from '../../devtools/hls-validator';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
+import { checkDelivery, MsnUris } from '../support/delivery-check';
 import { redeployFull, startNodeRed, type NodeRedProcess } from '../support/killable-node-red';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
@@ -41,7 +41,6 @@ function sentOnDisk(userDir: string): number {
   }
 }
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploys mid-upload (#14 defect 9)', function () {
@@ -82,8 +81,7 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
     });
 
     // A player polling the playlist all along: every MSN → URI it is ever told.
-    const seen = new Map<number, string>();
-    const conflicts: string[] = [];
+    const seen = new MsnUris();
     let polling = true;
     let listed: string[] = [];
     const poll = (async () => {
@@ -93,11 +91,7 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
         if (res?.status === 200) {
           const playlist = parseMediaPlaylist(await res.text());
           listed = playlist.segments.map((s) => s.uri);
-          for (const s of playlist.segments) {
-            const before = seen.get(s.msn);
-            if (before === undefined) seen.set(s.msn, s.uri);
-            else if (before !== s.uri) conflicts.push(`MSN ${s.msn}: ${before} then ${s.uri}`);
-          }
+          seen.observe(playlist.segments);
         }
         await sleep(20);
       }
@@ -161,16 +155,15 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
       return { url, session: match[1], sequence: Number(match[2]) };
     });
     const written = encoder.written;
-    assert.deepEqual(conflicts.slice(0, 5), [], `${conflicts.length} MSNs named two segments`);
+    assert.deepEqual(seen.conflicts.slice(0, 5), [], `${seen.conflicts.length} MSNs named two segments`);
     assert.equal(new Set(listed).size, listed.length, 'a URL is listed twice');
     assert.deepEqual(new Set(keyed.map((k) => k.session)).size, 1, 'one hls-watch session across every crash and deploy');
     assert.deepEqual(keyed.map((k) => k.sequence), written.map((w) => w.sequence),
       `every segment the encoder wrote, listed once and in order\n${nodeRed?.output().slice(-3000)}`);
-    for (const [i, w] of written.entries()) {
-      const res = await fetch(keyed[i].url);
-      assert.equal(res.status, 200, `${keyed[i].url} is listed but not stored`);
-      assert.equal(sha256(Buffer.from(await res.arrayBuffer())), w.sha256, `${keyed[i].url} is not byte for byte ${w.uri} (encoder sequence ${w.sequence})`);
-    }
+    const delivery = await checkDelivery(written.map((w) => ({ name: `${w.uri} (encoder sequence ${w.sequence})`, sha256: w.sha256 })), listed);
+    assert.deepEqual(delivery.problems, [], 'every listed URL serves, byte for byte, a segment the encoder wrote');
+    assert.deepEqual({ stored: delivery.stored, lost: delivery.lost, listedTwice: delivery.listedTwice, notStored: delivery.notStored, inOrder: delivery.inOrder },
+      { stored: written.length, lost: 0, listedTwice: 0, notStored: 0, inOrder: true });
     assert.ok(written.length >= 20 && seen.size >= 20, `too little to prove anything (${written.length} written, ${seen.size} MSNs seen)`);
   });
 });
