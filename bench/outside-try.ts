@@ -61,7 +61,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'fmp4', what: 'single rendition, fMP4 (-hls_segment_type fmp4)', profile: 'fmp4', segmentSeconds: 2 },
   { name: 'abr3', what: 'three renditions, master playlist (-var_stream_map, -master_pl_name)', profile: 'abr3', segmentSeconds: 2 },
   { name: 'vargop', what: 'variable GOP (irregular -force_key_frames): EXTINF varies', profile: 'vargop', segmentSeconds: 2 },
-  // The operator's way out of the row above: a configured target duration above the longest GOP.
+  // The operator's way out of the row above (the node's help): a configured target duration of at
+  // least the longest segment, -hls_time + the longest keyframe interval (2 + 1.8 s), rounded up.
   { name: 'vargop-td4', what: 'variable GOP as above, manifest target duration configured to 4 s', profile: 'vargop', segmentSeconds: 2, manifest: { targetDuration: 4 } },
   { name: 'restarts', what: 'MPEG-TS, encoder stopped gracefully (ENDLIST) every ~12 s and started again 2 s later', profile: 'ts', segmentSeconds: 2, restarts: true },
   { name: 'faults', what: 'three renditions (MPEG-TS), 20 % of store requests faulted (503/429/reset before/after/stall)', profile: 'abr3', segmentSeconds: 2, proxy: { faultRate: 0.2, stallMs: 30_000 } },
