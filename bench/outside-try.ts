@@ -94,7 +94,7 @@ interface Row {
   badInits: number; ended: boolean;
   stallMs: number; rawStallMs: number; targetDuration: number;
   crashes: string[]; kills: number; restarts: number; rssMax: number; rssFirst: number; rssLast: number;
-  extinf: string; injected: string; problems: string[]; versions: number; masterVersions: number; errorLines: string[]; encoderTargets: string;
+  extinf: string; injected: string; problems: string[]; versions: number; masterVersions: number; errorLines: string[]; encoderTargets: string; discontinuities: number;
   missed: string[];
 }
 
@@ -170,7 +170,7 @@ async function run(scenario: Scenario): Promise<Row> {
       scenario, written: 0, stored: 0, listed: 0, lost: 0, gaps: 0, shedLogged: 0, twice: 0, notStored: 0, inOrder: true,
       conflicts: player.conflicts(), violations: [], badInits: 0, ended: endedAll(), stallMs: 0, rawStallMs: 0, targetDuration: 0,
       crashes: supervisor.crashes, kills: supervisor.kills, restarts, rssMax: 0, rssFirst: 0, rssLast: 0, extinf: '', injected: '', problems: [], missed: [],
-      versions: [...player.renditions.values()].reduce((n, v) => n + v.history.versions.length, 0), masterVersions: player.masterVersions, errorLines: [], encoderTargets: encoder.targetDurations.join('→') || '–',
+      versions: [...player.renditions.values()].reduce((n, v) => n + v.history.versions.length, 0), masterVersions: player.masterVersions, errorLines: [], discontinuities: 0, encoderTargets: encoder.targetDurations.join('→') || '–',
     };
     const idle = encoder.idle.map((w) => ({ from: w.from, to: w.to ?? Number.POSITIVE_INFINITY }));
     const inits = encoder.inits();
@@ -180,6 +180,7 @@ async function run(scenario: Scenario): Promise<Row> {
       const segments = served?.segments ?? [];
       row.targetDuration = Math.max(row.targetDuration, served?.targetDuration ?? 0);
       row.gaps += segments.filter((s) => s.gap).length;
+      row.discontinuities += segments.filter((s) => s.discontinuity).length;
       const delivery = await checkDelivery(written, segments.filter((s) => !s.gap).map((s) => s.uri));
       row.written += delivery.written;
       row.stored += delivery.stored;
@@ -259,7 +260,7 @@ function printTable(rows: Row[]): void {
   for (const r of rows) {
     const notes = [
       r.scenario.what, `encoder EXT-X-TARGETDURATION ${r.encoderTargets}`, `${r.versions} media playlist versions and ${r.masterVersions} master versions seen`, `EXTINF ${r.extinf}`, `target duration ${r.targetDuration} s`,
-      r.restarts ? `${r.restarts} encoder restarts` : '', r.injected ? `injected: ${r.injected}` : '',
+      r.restarts ? `${r.restarts} encoder restarts` : '', `${r.discontinuities} EXT-X-DISCONTINUITY in the served playlist(s)`, r.injected ? `injected: ${r.injected}` : '',
       r.scenario.sheds ? `shed (E_UPLOAD_OVERLOADED logged) ${r.shedLogged}; RSS first third ${r.rssFirst.toFixed(0)} → last third ${r.rssLast.toFixed(0)} MiB` : '',
     ].filter(Boolean).join('; ');
     console.log(`\n${r.scenario.name}: ${notes}`);
