@@ -1,11 +1,12 @@
 // The hls-watch → r2-upload → manifest flow of the exactly-once delivery specs (#14 defect 9), the
 // player that polls its playlist all along, and the check made at the end: every segment the
-// encoder wrote is stored byte for byte and listed exactly once, and no MSN ever named two URIs.
+// encoder wrote is stored byte for byte and listed exactly once, and no MSN ever named two URIs
+// (the rules themselves live in delivery-check.ts, shared with bench/outside-try.ts).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../../devtools/fault-proxy';
 import { parseMediaPlaylist } from '../../devtools/hls-validator';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
+import { checkDelivery, MsnUris } from './delivery-check';
 
 export function deliveryFlows(hlsDir: string, s3Endpoint: string, publicBaseUrl: string): object[] {
   return [
@@ -49,8 +50,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** A player polling /live/demo/main.m3u8 of whichever runtime `base()` names: every MSN → URI it is ever told. */
 export class PlaylistWatch {
-  readonly seen = new Map<number, string>();
-  readonly conflicts: string[] = [];
+  readonly seen = new MsnUris();
   /** The URIs of the newest playlist fetched. */
   listed: string[] = [];
   private polling = true;
@@ -64,11 +64,7 @@ export class PlaylistWatch {
         if (res?.status === 200) {
           const playlist = parseMediaPlaylist(await res.text());
           this.listed = playlist.segments.map((s) => s.uri);
-          for (const s of playlist.segments) {
-            const before = this.seen.get(s.msn);
-            if (before === undefined) this.seen.set(s.msn, s.uri);
-            else if (before !== s.uri) this.conflicts.push(`MSN ${s.msn}: ${before} then ${s.uri}`);
-          }
+          this.seen.observe(playlist.segments);
         }
         await sleep(20);
       }
@@ -91,14 +87,13 @@ export class PlaylistWatch {
   }
 }
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
 /**
  * Keys are live/<stream>/<session>/<rendition>/seg-<Relaycast sequence>.ts; the encoder kept every
  * segment listed, so its sequence and hls-watch's are the same numbers.
  */
 export async function assertDeliveredOnce(watch: PlaylistWatch, written: readonly { sequence: number; sha256: string; uri: string }[], output: string): Promise<void> {
-  const { listed, conflicts, seen } = watch;
+  const { listed, seen } = watch;
+  const { conflicts } = seen;
   const keyed = listed.map((url) => {
     const match = /\/live\/demo\/([^/]+)\/main\/seg-(\d{8})\.ts$/.exec(url);
     assert.ok(match, `unexpected URL ${url}`);
@@ -109,10 +104,9 @@ export async function assertDeliveredOnce(watch: PlaylistWatch, written: readonl
   assert.deepEqual(new Set(keyed.map((k) => k.session)).size, 1, 'one hls-watch session across every crash and deploy');
   assert.deepEqual(keyed.map((k) => k.sequence), written.map((w) => w.sequence),
     `every segment the encoder wrote, listed once and in order\n${output.slice(-3000)}`);
-  for (const [i, w] of written.entries()) {
-    const res = await fetch(keyed[i].url);
-    assert.equal(res.status, 200, `${keyed[i].url} is listed but not stored`);
-    assert.equal(sha256(Buffer.from(await res.arrayBuffer())), w.sha256, `${keyed[i].url} is not byte for byte ${w.uri} (encoder sequence ${w.sequence})`);
-  }
+  const delivery = await checkDelivery(written.map((w) => ({ name: `${w.uri} (encoder sequence ${w.sequence})`, sha256: w.sha256 })), listed);
+  assert.deepEqual(delivery.problems, [], 'every listed URL serves, byte for byte, a segment the encoder wrote');
+  assert.deepEqual({ stored: delivery.stored, lost: delivery.lost, listedTwice: delivery.listedTwice, notStored: delivery.notStored, inOrder: delivery.inOrder },
+    { stored: written.length, lost: 0, listedTwice: 0, notStored: 0, inOrder: true });
   assert.ok(written.length >= 20 && seen.size >= 20, `too little to prove anything (${written.length} written, ${seen.size} MSNs seen)`);
 }
