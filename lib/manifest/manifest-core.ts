@@ -113,7 +113,8 @@ export class ManifestCore {
       r.lastSourceSequence = s.sequence;
       r.pendingDiscontinuity = hasHistory(r);
       throw new RelaycastError('E_MANIFEST_SEGMENT_TOO_LONG',
-        `${s.stream}/${s.rendition}: segment ${s.sequence} lasts ${s.duration} s, above the stream's target duration of ${targetDuration} s; left out (configure a larger target duration)`);
+        `${s.stream}/${s.rendition}: segment ${s.sequence} lasts ${s.duration} s, above the stream's target duration of ${targetDuration} s; left out. `
+        + `Set Target duration to at least ${Math.max(Math.round(s.duration), s.targetDuration ?? 0)}, or to the longest segment the encoder can write (see the help): an automatic one is fixed at the stream's start and cannot grow`);
     }
     const previous = lastEntry(r);
     const initChanged = s.initUrl !== undefined && previous?.initUrl !== undefined && previous.initUrl !== s.initUrl;
