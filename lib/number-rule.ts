@@ -28,9 +28,11 @@ export function numberProblem(value: unknown, rule: FieldNumberRule): string | u
 }
 
 /**
- * The editor's validator for the field: true, or the message the deploy would refuse it with
- * (Node-RED shows a returned string beside the invalid field). Blank is left to `required`.
+ * The editor's validator for the field: true, or the message the deploy would refuse it with,
+ * which the editor lists for the invalid node. Blank is left to `required`. It declares two
+ * parameters on purpose: Node-RED takes a returned string as a refusal only from a validator of
+ * two (validate.length === 2, its 3.x form); from one of one it coerces the string to true, valid.
  */
-export function editorNumberValidator(rule: FieldNumberRule): (value: unknown) => true | string {
-  return (value) => (isBlank(value) ? true : numberProblem(value, rule) ?? true);
+export function editorNumberValidator(rule: FieldNumberRule): (value: unknown, options?: unknown) => true | string {
+  return (value: unknown, options?: unknown) => (isBlank(value) ? true : numberProblem(value, rule) ?? true);
 }
