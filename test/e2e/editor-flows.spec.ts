@@ -129,6 +129,16 @@ describe('example and demo flows in the real editor (Chromium)', function () {
     assert.deepEqual(pageErrors, [], 'the editor threw while importing');
   });
 
+  it('a bad r2-bucket field is marked invalid with its reason (the validator of two parameters Node-RED reads a reason from)', async () => {
+    const { configs } = await importAndRead(page, [
+      { id: 'bad-bucket', type: 'relaycast-r2-bucket', provider: 's3', accountId: '', endpoint: 'not a url', region: 'auto', bucket: 'UPPER', publicBaseUrl: 'https://media.example.com', keyPrefix: 'live', forcePathStyle: true },
+      { id: 'bad-bucket-user', type: 'relaycast-r2-upload', x: 200, y: 80, bucket: 'bad-bucket', wires: [[]] },
+    ]);
+    assert.deepEqual(configs.map((c) => [c.type, c.valid, c.errors]), [
+      ['relaycast-r2-bucket', false, ['endpoint must be an http(s) URL', 'bucket name must be 3–63 lower-case letters, digits, dots or hyphens']],
+    ]);
+  });
+
   for (const file of FLOW_FILES) {
     it(`${file}: no invalid node and no two nodes overlapping`, async () => {
       const flow = JSON.parse(readFileSync(path.join(ROOT, file), 'utf8')) as object[];

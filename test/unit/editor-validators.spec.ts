@@ -16,7 +16,19 @@ import { SIGNALING_NUMBERS } from '../../nodes/signaling/number-fields';
 import { SUPPORTER_NUMBERS } from '../../lib/supporter/number-fields';
 import { PAYOUT_NUMBERS } from '../../nodes/payout/number-fields';
 
-type Validate = (this: unknown, value: unknown) => boolean;
+type Validate = (this: unknown, value: unknown, options?: unknown) => unknown;
+
+/**
+ * What the editor makes of a validator's answer (editor-client's validateNodeProperty): a string
+ * is a refusal with its reason only from a validator of two parameters (Node-RED's 3.x form); any
+ * other answer is coerced to a boolean, so a one-parameter validator that returns a reason is
+ * taken as valid.
+ */
+function verdictOf(validate: Validate, node: unknown, value: unknown): boolean | string {
+  const answer = validate.call(node, value, {});
+  if ((validate.length === 2 && typeof answer === 'string') || Array.isArray(answer)) return answer as string;
+  return Boolean(answer);
+}
 
 /**
  * Runs an editor .html's scripts against a stand-in RED and returns each type's defaults. `built`:
@@ -64,14 +76,14 @@ describe('editor validators follow the runtime rules for number fields', () => {
         for (const sample of samples) {
           let runtime: true | string;
           try { configNumber(sample, { ...rule, code: 'E_X' }); runtime = true; } catch (err) { runtime = (err as Error).message; }
-          const verdict = validate!.call({}, sample) as unknown;
+          const verdict = verdictOf(validate!, {}, sample);
           const accepts = runtime === true;
           assert.equal(verdict === true, accepts, `${type}.${name} = ${JSON.stringify(sample)}: editor ${accepts ? 'refuses' : 'accepts'} what the runtime ${accepts ? 'accepts' : 'refuses'}`);
           // A refusal the editor explains is the deploy's own message.
           if (typeof verdict === 'string') assert.equal(verdict, runtime, `${type}.${name} = ${JSON.stringify(sample)}`);
         }
-        assert.equal(validate!.call({}, defaults[name]!.value), true, `${type}.${name}: its own default is valid`);
-        assert.equal(validate!.call({}, String(rule.fallback)), true, `${type}.${name}: the runtime's default is valid`);
+        assert.equal(verdictOf(validate!, {}, defaults[name]!.value), true, `${type}.${name}: its own default is valid`);
+        assert.equal(verdictOf(validate!, {}, String(rule.fallback)), true, `${type}.${name}: the runtime's default is valid`);
       }
     });
     if (inlined === undefined) continue;
@@ -82,7 +94,7 @@ describe('editor validators follow the runtime rules for number fields', () => {
       assert.doesNotMatch(source, /RED\.validators\.number\(/, 'no bare number validator is left');
       const defaults = editorDefaults(node, true)[type]!;
       for (const [name, rule] of Object.entries(rules)) {
-        assert.equal(defaults[name]!.validate!.call({}, -3), `${rule.field} must be ${rule.integer ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}, got -3`);
+        assert.equal(verdictOf(defaults[name]!.validate!, {}, -3), `${rule.field} must be ${rule.integer ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}, got -3`);
       }
     });
   }
@@ -109,8 +121,9 @@ describe('editor validators follow the runtime rules for r2-bucket fields', () =
   function editorVerdict(config: Record<string, unknown>): string | true {
     const defaults = editorDefaults('r2-bucket', true)['relaycast-r2-bucket']!;
     for (const [field, property] of Object.entries(defaults)) {
-      const verdict = property.validate?.call(config, config[field]);
-      if (verdict !== undefined && verdict !== true) return verdict as unknown as string;
+      if (!property.validate) continue;
+      const verdict = verdictOf(property.validate, config, config[field]);
+      if (verdict !== true) return verdict as string;
     }
     return true;
   }
