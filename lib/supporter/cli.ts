@@ -12,7 +12,8 @@
 import { readFileSync } from 'node:fs';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { loadWebRtc, nodePlatform } from '../peer/node-platform';
-import { checkToken, parseSettings, type RawSettings } from './config';
+import { checkToken, parseSettings, supporterNumber, type RawSettings } from './config';
+import { SUPPORTER_NUMBERS } from './number-fields';
 import { Supporter } from './supporter';
 
 export const USAGE = `usage: relaycast-supporter --signaling <ws(s)://…> (--stream <id> --rendition <id> | --carry <stream/rendition,…>)
@@ -31,11 +32,11 @@ export function parseArgs(argv: string[]): CliArgs {
   let stream: string | undefined;
   let rendition: string | undefined;
   let tokenFile: string | undefined;
-  let statsEvery = 10;
+  let statsEvery: string | undefined;
   const carry: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
-    if (flag === '--help' || flag === '-h') return { settings, statsEverySeconds: statsEvery, help: true };
+    if (flag === '--help' || flag === '-h') return { settings, statsEverySeconds: SUPPORTER_NUMBERS.statsEvery.fallback, help: true };
     if (flag === '--token') throw new RelaycastError('E_SUPPORTER_TOKEN', 'never pass the token on the command line: use --token-file or RELAYCAST_SUPPORTER_TOKEN');
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new RelaycastError('E_SUPPORTER_CONFIG', `${flag} needs a value\n${USAGE}`);
@@ -43,15 +44,14 @@ export function parseArgs(argv: string[]): CliArgs {
     if (flag === '--stream') stream = value;
     else if (flag === '--rendition') rendition = value;
     else if (flag === '--token-file') tokenFile = value;
-    else if (flag === '--stats-every') statsEvery = Number(value);
+    else if (flag === '--stats-every') statsEvery = value;
     else if (flag === '--carry') carry.push(value);
     else if (FLAGS[flag]) settings[FLAGS[flag]] = value;
     else throw new RelaycastError('E_SUPPORTER_CONFIG', `unknown option ${flag}\n${USAGE}`);
   }
   if (stream !== undefined || rendition !== undefined) carry.push(`${stream ?? ''}/${rendition ?? ''}`);
   settings.swarms = carry.join(',');
-  if (!Number.isFinite(statsEvery) || statsEvery < 1) throw new RelaycastError('E_SUPPORTER_CONFIG', '--stats-every must be ≥ 1 second');
-  return { settings, tokenFile, statsEverySeconds: statsEvery, help: false };
+  return { settings, tokenFile, statsEverySeconds: supporterNumber(statsEvery, 'statsEvery', '--stats-every'), help: false };
 }
 
 export function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): string {

@@ -5,8 +5,10 @@
  * The token is not here on purpose: it travels separately (credentials, a file or the environment)
  * so that nothing that prints or stores settings can leak it.
  */
+import { configNumber } from '../config-number';
 import { RelaycastError } from '../errors';
 import { BOUNDS, isId } from '../signaling/protocol';
+import { SUPPORTER_NUMBERS } from './number-fields';
 
 export interface Swarm { stream: string; rendition: string }
 
@@ -33,17 +35,15 @@ export interface RawSettings {
 }
 
 export const MAX_SWARMS = 16;
-const MIN_MEMORY_MB = 8;
 
 function fail(message: string): never {
   throw new RelaycastError('E_SUPPORTER_CONFIG', message);
 }
 
-function number(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined || value === '' || value === null) return fallback;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isFinite(n) || n < min || n > max) fail(`${name} must be a number from ${min} to ${max}`);
-  return n;
+/** A number setting by its rule (number-fields.ts, the editor's too): empty takes the default, a bad one is E_SUPPORTER_CONFIG. */
+export function supporterNumber(value: unknown, field: keyof typeof SUPPORTER_NUMBERS, label?: string): number {
+  const rule = SUPPORTER_NUMBERS[field];
+  return configNumber(value, { ...rule, field: label ?? rule.field, code: 'E_SUPPORTER_CONFIG' });
 }
 
 export function parseSwarms(value: unknown): Swarm[] {
@@ -76,13 +76,13 @@ function url(value: unknown, name: string, protocols: string[], optional: boolea
 }
 
 export function parseSettings(raw: RawSettings): SupporterSettings {
-  const memoryMB = number(raw.memoryMB, 'memory cap (MB)', MIN_MEMORY_MB, 4096, 64);
   return {
     signalingUrl: url(raw.signalingUrl, 'signaling URL', ['ws:', 'wss:'], false),
     swarms: parseSwarms(raw.swarms),
-    uploadBytesPerSecond: Math.round(number(raw.uploadKBps, 'upload cap (kB/s)', 0, 1_000_000, 0) * 1000),
-    maxStoreBytes: Math.round(memoryMB * 1024 * 1024),
-    maxPeers: Math.round(number(raw.maxPeers, 'most peers', 1, 64, 16)),
+    uploadBytesPerSecond: Math.round(supporterNumber(raw.uploadKBps, 'uploadKBps') * 1000),
+    maxStoreBytes: Math.round(supporterNumber(raw.memoryMB, 'memoryMB') * 1024 * 1024),
+    // A whole number by its rule: 2.5 is refused, not rounded to 3.
+    maxPeers: supporterNumber(raw.maxPeers, 'maxPeers'),
     creditUrl: url(raw.creditUrl, 'credit URL', ['http:', 'https:'], true),
   };
 }

@@ -3,8 +3,10 @@
  * defaults; anything else unparsable is a configuration error with a code, never a silent default.
  */
 import path from 'node:path';
+import { configNumber } from '../../lib/config-number';
 import { RelaycastError } from '../../lib/errors';
 import { DEFAULT_RULES, type RuleSettings } from '../../lib/payout/rules';
+import { PAYOUT_NUMBERS } from './number-fields';
 
 export interface PayoutConfig {
   ledger?: string;
@@ -26,11 +28,9 @@ export interface PayoutCredentials {
 export const DEFAULT_LEDGER = 'relaycast-payout.sqlite';
 export const DEFAULT_SUMMARY_PATH = '/relaycast/payout';
 
-function integer(value: string | number | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < min || n > max) throw new RelaycastError('E_PAYOUT_CONFIG', `${name} must be an integer from ${min} to ${max}`);
-  return n;
+/** A number field by its rule (number-fields.ts, the editor's too): empty takes the default, a bad one is E_PAYOUT_CONFIG. */
+function number(config: PayoutConfig, field: keyof typeof PAYOUT_NUMBERS): number {
+  return configNumber(config[field], { ...PAYOUT_NUMBERS[field], code: 'E_PAYOUT_CONFIG' });
 }
 
 function choice<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T): T {
@@ -48,11 +48,11 @@ export function rulesFromConfig(config: PayoutConfig): RuleSettings {
 }
 
 export function thresholdFromConfig(config: PayoutConfig): number {
-  return integer(config.threshold, 'payout threshold', 0, 0, Number.MAX_SAFE_INTEGER);
+  return number(config, 'threshold');
 }
 
 export function batchMsFromConfig(config: PayoutConfig): number {
-  return integer(config.batchMs, 'group commit window', 2, 0, 1000);
+  return number(config, 'batchMs');
 }
 
 /** The ledger file: absolute as given, else relative to Node-RED's userDir. */

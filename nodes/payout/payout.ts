@@ -78,6 +78,8 @@ export = function (RED: NodeAPI) {
     let registered = false;
     try {
       rules = rulesFromConfig(config);
+      // Read before the store opens: a bad number must not leave a ledger file or pool connection open.
+      const options = { rules, threshold: thresholdFromConfig(config), batchMs: batchMsFromConfig(config) };
       let open: () => LedgerStore;
       if (postgres === null) throw new RelaycastError('E_PAYOUT_CONFIG', RED._('payout.errors.noPostgres'));
       if (postgres) {
@@ -90,7 +92,7 @@ export = function (RED: NodeAPI) {
         open = () => new SqliteLedgerStore(file);
       }
       if (filesInUse.has(file)) throw new RelaycastError('E_PAYOUT_CONFIG', `another relaycast-payout node already uses the ledger ${file}`);
-      ledger = new Ledger(open(), { rules, threshold: thresholdFromConfig(config), batchMs: batchMsFromConfig(config) });
+      ledger = new Ledger(open(), options);
     } catch (err) {
       const error = toRelaycastError(err, 'E_PAYOUT_CONFIG');
       if (registered) postgres?.deregister(node).catch(() => undefined);

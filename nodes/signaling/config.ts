@@ -3,9 +3,11 @@
  * Empty fields fall back to the defaults; anything unparsable is a configuration error (with a code)
  * rather than a silently different limit.
  */
+import { configNumber } from '../../lib/config-number';
 import { RelaycastError } from '../../lib/errors';
-import { DEFAULT_LIMITS, type SignalingLimits } from '../../lib/signaling/limits';
+import type { SignalingLimits } from '../../lib/signaling/limits';
 import type { IceServer } from '../../lib/signaling/protocol';
+import { SIGNALING_NUMBERS } from './number-fields';
 
 export interface SignalingConfig {
   path?: string;
@@ -47,21 +49,15 @@ export interface SignalingCredentials {
 }
 
 export const DEFAULT_PATH = '/relaycast/signal';
-export const DEFAULT_STATS_SECONDS = 10;
-/** Long enough for a viewing session: a TURN allocation refreshes with the credential it was made with. */
-export const DEFAULT_TURN_TTL_SECONDS = 6 * 3600;
+type NumberField = keyof typeof SIGNALING_NUMBERS;
 
-export function turnTtlSeconds(config: SignalingConfig): number {
-  return integer(config.turnTtl, 'TURN credential lifetime', DEFAULT_TURN_TTL_SECONDS, 60, 7 * 86_400);
+/** A number field by its rule (number-fields.ts, the editor's too): empty takes the default, a bad one is E_SIGNAL_CONFIG. */
+function number(config: SignalingConfig, field: NumberField): number {
+  return configNumber(config[field], { ...SIGNALING_NUMBERS[field], code: 'E_SIGNAL_CONFIG' });
 }
 
-function integer(value: string | number | undefined, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const parsed = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new RelaycastError('E_SIGNAL_CONFIG', `${name} must be an integer from ${min} to ${max}`);
-  }
-  return parsed;
+export function turnTtlSeconds(config: SignalingConfig): number {
+  return number(config, 'turnTtl');
 }
 
 /** The node's URL paths (signaling path, viewer path): one rule; '' takes `fallback`. */
@@ -80,26 +76,26 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new RelaycastError('E_SIGNAL_CONFIG', `allowed origin '${origin}' must look like https://host[:port]`);
   }
   return {
-    maxMessageBytes: integer(config.maxMessageBytes, 'message size', DEFAULT_LIMITS.maxMessageBytes, 1024, 1024 * 1024),
-    ratePerSecond: integer(config.ratePerSecond, 'rate', DEFAULT_LIMITS.ratePerSecond, 1, 1_000_000),
-    burst: integer(config.burst, 'burst', DEFAULT_LIMITS.burst, 1, 1_000_000),
-    maxPeersPerSwarm: integer(config.maxPeersPerSwarm, 'peers per swarm', DEFAULT_LIMITS.maxPeersPerSwarm, 2, 1_000_000),
-    maxSwarms: integer(config.maxSwarms, 'swarms', DEFAULT_LIMITS.maxSwarms, 1, 100_000),
-    maxConnectionsPerIp: integer(config.maxConnectionsPerIp, 'connections per IP', DEFAULT_LIMITS.maxConnectionsPerIp, 0, 1_000_000),
+    maxMessageBytes: number(config, 'maxMessageBytes'),
+    ratePerSecond: number(config, 'ratePerSecond'),
+    burst: number(config, 'burst'),
+    maxPeersPerSwarm: number(config, 'maxPeersPerSwarm'),
+    maxSwarms: number(config, 'maxSwarms'),
+    maxConnectionsPerIp: number(config, 'maxConnectionsPerIp'),
     allowedOrigins: origins,
     openSwarms: config.openSwarms === true,
-    networkPrefixV4: integer(config.networkPrefixV4, 'IPv4 network prefix', DEFAULT_LIMITS.networkPrefixV4, 8, 32),
-    networkPrefixV6: integer(config.networkPrefixV6, 'IPv6 network prefix', DEFAULT_LIMITS.networkPrefixV6, 16, 128),
-    sourcePrefixV6: integer(config.sourcePrefixV6, 'IPv6 client prefix', DEFAULT_LIMITS.sourcePrefixV6, 32, 128),
-    sourceRatePerSecond: integer(config.sourceRatePerSecond, 'rate per address', DEFAULT_LIMITS.sourceRatePerSecond, 1, 10_000_000),
-    sourceBurst: integer(config.sourceBurst, 'burst per address', DEFAULT_LIMITS.sourceBurst, 1, 10_000_000),
-    upgradesPerSecond: integer(config.upgradesPerSecond, 'connection attempts per address', DEFAULT_LIMITS.upgradesPerSecond, 1, 1_000_000),
-    upgradeBurst: integer(config.upgradeBurst, 'connection attempt burst per address', DEFAULT_LIMITS.upgradeBurst, 1, 1_000_000),
+    networkPrefixV4: number(config, 'networkPrefixV4'),
+    networkPrefixV6: number(config, 'networkPrefixV6'),
+    sourcePrefixV6: number(config, 'sourcePrefixV6'),
+    sourceRatePerSecond: number(config, 'sourceRatePerSecond'),
+    sourceBurst: number(config, 'sourceBurst'),
+    upgradesPerSecond: number(config, 'upgradesPerSecond'),
+    upgradeBurst: number(config, 'upgradeBurst'),
   };
 }
 
 export function statsIntervalMs(config: SignalingConfig): number {
-  return integer(config.statsInterval, 'stats interval', DEFAULT_STATS_SECONDS, 0, 86_400) * 1000;
+  return number(config, 'statsInterval') * 1000;
 }
 
 /**

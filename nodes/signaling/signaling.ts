@@ -87,7 +87,9 @@ export = function (RED: NodeAPI) {
     function iceServerProvider(cfg: SignalingNodeDef, credentials: SignalingCredentials): IceServerProvider | ReturnType<typeof iceServersFromConfig> {
       const configured = iceServersFromConfig(cfg, credentials);
       const secret = credentials.turnSecret;
-      const turn = secret ? { turnSecret: secret, ttlSeconds: turnTtlSeconds(cfg) } : undefined;
+      // Checked even without a secret: the editor marks a bad TTL either way, so the deploy refuses it too.
+      const ttlSeconds = turnTtlSeconds(cfg);
+      const turn = secret ? { turnSecret: secret, ttlSeconds } : undefined;
       if (!turn && configured.some((server) => server.credential !== undefined)) {
         node.warn(RED._('signaling.errors.staticTurn'));
       }

@@ -8,9 +8,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { loadWebRtc, nodePlatform } from '../../lib/peer/node-platform';
-import { checkToken, parseSettings, type RawSettings } from '../../lib/supporter/config';
+import { checkToken, parseSettings, supporterNumber, type RawSettings } from '../../lib/supporter/config';
 import { Supporter, type SupporterStats } from '../../lib/supporter/supporter';
-import { configNumber } from '../../lib/config-number';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { commandOf, formatBytes } from './command';
 
@@ -29,6 +28,7 @@ export = function (RED: NodeAPI) {
     let supporter: Supporter | undefined;
     let statsTimer: NodeJS.Timeout | undefined;
     let refreshTimer: NodeJS.Timeout | undefined;
+    let statsEveryMs = 0;
 
     const fail = (err: unknown): void => {
       const error = toRelaycastError(err);
@@ -38,6 +38,7 @@ export = function (RED: NodeAPI) {
 
     try {
       const settings = parseSettings(config);
+      statsEveryMs = supporterNumber(config.statsEvery, 'statsEvery') * 1000;
       const token = checkToken(node.credentials?.token);
       loadWebRtc(); // fail at deploy, with E_SUPPORTER_WEBRTC, where the binary is missing
       supporter = new Supporter({ platform: nodePlatform(), settings, token });
@@ -60,14 +61,7 @@ export = function (RED: NodeAPI) {
       sup.on('joined', (swarm) => node.log(RED._('supporter.log.joined', { stream: swarm.stream, rendition: swarm.rendition })));
       sup.on('error', (err) => node.debug(`supporter: ${toRelaycastError(err).message}`));
       refreshTimer = setInterval(() => showStatus(sup.stats()), STATUS_REFRESH_MS);
-      let every = 10_000;
-      try {
-        every = configNumber(config.statsEvery, { field: 'stats every', code: 'E_SUPPORTER_CONFIG', fallback: 10, min: 1, max: 3600 }) * 1000;
-      } catch (err) {
-        // The one config-number rule: a bad field is an error at deploy, named; stats keep the default.
-        node.error(toRelaycastError(err).message);
-      }
-      statsTimer = setInterval(() => { if (sup.running) node.send(statsMsg()); }, every);
+      statsTimer = setInterval(() => { if (sup.running) node.send(statsMsg()); }, statsEveryMs);
       if (config.autoStart !== false && config.autoStart !== 'false') sup.start();
       showStatus(sup.stats());
     }

@@ -112,6 +112,33 @@ describe('example and demo flows in the real editor (Chromium)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a bad number is marked invalid with the message the deploy would refuse it with (signaling, supporter, payout)', async () => {
+    const { nodes } = await importAndRead(page, [
+      { id: 'bad-sig', type: 'relaycast-signaling', x: 200, y: 80, path: '/bad', maxSwarms: '-3', burst: '2.5', wires: [[], [], []] },
+      { id: 'bad-sup', type: 'relaycast-supporter', x: 200, y: 160, signalingUrl: 'ws://127.0.0.1/s', swarms: 'a/b', creditUrl: '', maxPeers: '2.5', wires: [[]] },
+      { id: 'bad-pay', type: 'relaycast-payout', x: 200, y: 240, threshold: '-3', batchMs: '1001', wires: [[], []] },
+      { id: 'good-sig', type: 'relaycast-signaling', x: 500, y: 80, path: '/good', maxSwarms: '7', burst: ' 25 ', wires: [[], [], []] },
+    ]);
+    const errors = Object.fromEntries(nodes.map((n) => [n.type + (n.valid ? ' (valid)' : ''), n.errors]));
+    assert.deepEqual(errors, {
+      'relaycast-signaling': ['Burst must be a whole number from 1 to 1000000, got "2.5"', 'Swarms must be a whole number from 1 to 100000, got "-3"'],
+      'relaycast-supporter': ['Most peers must be a whole number from 1 to 64, got "2.5"'],
+      'relaycast-payout': ['Threshold must be a whole number from 0 to 9007199254740991, got "-3"', 'Group commit (ms) must be a whole number from 0 to 1000, got "1001"'],
+      'relaycast-signaling (valid)': [],
+    });
+    assert.deepEqual(pageErrors, [], 'the editor threw while importing');
+  });
+
+  it('a bad r2-bucket field is marked invalid with its reason (the validator of two parameters Node-RED reads a reason from)', async () => {
+    const { configs } = await importAndRead(page, [
+      { id: 'bad-bucket', type: 'relaycast-r2-bucket', provider: 's3', accountId: '', endpoint: 'not a url', region: 'auto', bucket: 'UPPER', publicBaseUrl: 'https://media.example.com', keyPrefix: 'live', forcePathStyle: true },
+      { id: 'bad-bucket-user', type: 'relaycast-r2-upload', x: 200, y: 80, bucket: 'bad-bucket', wires: [[]] },
+    ]);
+    assert.deepEqual(configs.map((c) => [c.type, c.valid, c.errors]), [
+      ['relaycast-r2-bucket', false, ['endpoint must be an http(s) URL', 'bucket name must be 3–63 lower-case letters, digits, dots or hyphens']],
+    ]);
+  });
+
   for (const file of FLOW_FILES) {
     it(`${file}: no invalid node and no two nodes overlapping`, async () => {
       const flow = JSON.parse(readFileSync(path.join(ROOT, file), 'utf8')) as object[];

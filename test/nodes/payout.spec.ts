@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
@@ -150,6 +150,27 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     const e = (await caught).error;
     assert.equal(e?.code, 'E_PAYOUT_CONFIG');
     assert.match(e?.message ?? '', /already uses the ledger/);
+  });
+
+  it('refuses a bad number in its config at deploy (E_PAYOUT_CONFIG, red status), as its editor does, before opening the ledger', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ threshold: -3 }, /Threshold must be a whole number from 0 to 9007199254740991, got -3/],
+      [{ batchMs: 2.5 }, /Group commit \(ms\) must be a whole number from 0 to 1000, got 2\.5/],
+      [{ batchMs: '1001' }, /Group commit \(ms\)/],
+    ];
+    for (const [config, message] of cases) {
+      await helper.load(payoutNode as never, flow(config));
+      const pay = helper.getNode('pay') as unknown as { status: { getCalls(): Array<{ args: unknown[] }> } };
+      assert.deepEqual(pay.status.getCalls().at(-1)?.args[0], { fill: 'red', shape: 'ring', text: 'payout.status.config' }, JSON.stringify(config));
+      const caught = next('caught');
+      helper.getNode('pay').receive({ topic: 'balance' });
+      const e = (await caught).error;
+      assert.equal(e?.code, 'E_PAYOUT_CONFIG');
+      assert.match(e?.message ?? '', message);
+      // Before, the ledger file was opened first and left open when the number was refused.
+      assert.equal(existsSync(ledgerFile), false, 'no ledger file');
+      await helper.unload();
+    }
   });
 
   it('serves each supporter their own summary with their token, and the operator everything on the admin route', async () => {

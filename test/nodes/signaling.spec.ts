@@ -358,6 +358,29 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.ok(!html.includes('stun.l.google.com'));
   });
 
+  it('refuses a bad number in its config at deploy (E_SIGNAL_CONFIG, red status), as its editor does, and serves nothing', async () => {
+    const upgradeListeners = server().listeners('upgrade').length;
+    // TURN TTL is checked without a TURN secret too: the editor marks it either way.
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ maxSwarms: -3 }, /Swarms must be a whole number from 1 to 100000, got -3/],
+      [{ burst: 2.5 }, /Burst must be a whole number from 1 to 1000000, got 2\.5/],
+      [{ networkPrefixV4: '2.5' }, /Network tag IPv4 prefix must be a whole number from 8 to 32/],
+      [{ turnTtl: -3 }, /TURN TTL must be a whole number/],
+    ];
+    for (const [config, message] of cases) {
+      await helper.load(signalingNode as never, flow(config));
+      const sig = helper.getNode('sig') as unknown as { status: { getCalls(): Array<{ args: unknown[] }> } };
+      assert.deepEqual(sig.status.getCalls().at(-1)?.args[0], { fill: 'red', shape: 'ring', text: 'signaling.status.config' }, JSON.stringify(config));
+      const caught = new Promise<{ error: { code: string; message: string } }>((resolve) => helper.getNode('caught').once('input', resolve));
+      helper.getNode('sig').receive(segmentMsg(1));
+      const { error } = await caught;
+      assert.equal(error.code, 'E_SIGNAL_CONFIG');
+      assert.match(error.message, message);
+      assert.equal(server().listeners('upgrade').length, upgradeListeners, 'no WebSocket endpoint');
+      await helper.unload();
+    }
+  });
+
   it('rejects a duplicate path and leaves the first node serving', async () => {
     const twice = [...flow(), { id: 'sig2', z: 'f1', type: 'relaycast-signaling', path: 'signal/', wires: [[], [], []] }];
     await helper.load(signalingNode as never, twice);

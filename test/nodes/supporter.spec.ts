@@ -97,6 +97,31 @@ describe('relaycast-supporter node (real Node-RED runtime, real signaling node)'
     assert.equal((err as { code?: string }).code, 'E_SUPPORTER_INPUT');
   });
 
+  it('refuses a bad number at deploy (E_SUPPORTER_CONFIG, red status), instead of rounding it or running with a default', async () => {
+    // Before, a Most peers of 2.5 ran with 3, and a Stats every of -3 was logged and ran with 10 s.
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ maxPeers: 2.5 }, /Most peers must be a whole number from 1 to 64, got 2\.5/],
+      [{ statsEvery: -3 }, /Stats every \(s\) must be a number from 1 to 3600, got -3/],
+      [{ memoryMB: '-3' }, /Memory cap \(MB\) must be a number/],
+    ];
+    for (const [config, message] of cases) {
+      await helper.load([signalingNode, supporterNode] as never, flow({ ...config, autoStart: true }), { sig: { supporterTokens: `alice:${TOKEN}` }, sup: { token: TOKEN } });
+      type Spy = { getCalls(): Array<{ args: unknown[] }> };
+      const sup = helper.getNode('sup') as unknown as { status: Spy; error: Spy; receive(msg: unknown): void; on(event: string, fn: (call: { args: unknown[] }) => void): void };
+      const status = sup.status.getCalls().at(-1)?.args[0] as { fill?: string; text?: string };
+      assert.equal(status.fill, 'red', JSON.stringify(config));
+      // The status names the code (the test runtime leaves RED._ keys untranslated).
+      assert.ok(['error E_SUPPORTER_CONFIG', 'supporter.status.error'].includes(String(status.text)), JSON.stringify(status));
+      const logged = sup.error.getCalls()[0]?.args[0] as { code?: string; message?: string } | undefined;
+      assert.equal(logged?.code, 'E_SUPPORTER_CONFIG');
+      assert.match(String(logged?.message), message);
+      const refused = new Promise<unknown>((resolve) => sup.on('call:error', (call) => resolve(call.args[0])));
+      sup.receive({ payload: 'on' });
+      assert.equal(((await refused) as { code?: string }).code, 'E_SUPPORTER_CONFIG', 'a start command is refused');
+      await helper.unload();
+    }
+  });
+
   it('a config without a token shows E_SUPPORTER_TOKEN instead of running', async () => {
     await helper.load([signalingNode, supporterNode] as never, flow({ autoStart: true }), { sig: { supporterTokens: `alice:${TOKEN}` } });
     const sup = helper.getNode('sup') as unknown as { on(event: string, fn: (call: { args: unknown[] }) => void): void };

@@ -12,8 +12,23 @@ import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
 import { R2_UPLOAD_NUMBERS } from '../../nodes/r2-upload/number-fields';
 import { REDIS_NUMBERS } from '../../nodes/redis/number-fields';
 import { POSTGRES_NUMBERS } from '../../lib/postgres/settings';
+import { SIGNALING_NUMBERS } from '../../nodes/signaling/number-fields';
+import { SUPPORTER_NUMBERS } from '../../lib/supporter/number-fields';
+import { PAYOUT_NUMBERS } from '../../nodes/payout/number-fields';
 
-type Validate = (this: unknown, value: unknown) => boolean;
+type Validate = (this: unknown, value: unknown, options?: unknown) => unknown;
+
+/**
+ * What the editor makes of a validator's answer (editor-client's validateNodeProperty): a string
+ * is a refusal with its reason only from a validator of two parameters (Node-RED's 3.x form); any
+ * other answer is coerced to a boolean, so a one-parameter validator that returns a reason is
+ * taken as valid.
+ */
+function verdictOf(validate: Validate, node: unknown, value: unknown): boolean | string {
+  const answer = validate.call(node, value, {});
+  if ((validate.length === 2 && typeof answer === 'string') || Array.isArray(answer)) return answer as string;
+  return Boolean(answer);
+}
 
 /**
  * Runs an editor .html's scripts against a stand-in RED and returns each type's defaults. `built`:
@@ -34,31 +49,52 @@ function editorDefaults(node: string, built = false): Record<string, Record<stri
   return types;
 }
 
-const cases: Array<[string, string, Record<string, { field: string; fallback: number; min: number; max: number; integer?: boolean }>]> = [
+type Rules = Record<string, { field: string; fallback: number; min: number; max: number; integer?: boolean }>;
+/** [folder, type, the runtime's rules, where the rules file is that the build inlines into the .html (none: a copy in the .html)] */
+const cases: Array<[string, string, Rules, string?]> = [
   ['r2-upload', 'relaycast-r2-upload', R2_UPLOAD_NUMBERS],
   ['hls-watch', 'relaycast-hls-watch', HLS_WATCH_NUMBERS],
   ['manifest', 'relaycast-manifest', MANIFEST_NUMBERS],
   ['redis', 'relaycast-redis', REDIS_NUMBERS],
   ['postgres', 'relaycast-postgres', POSTGRES_NUMBERS],
+  ['signaling', 'relaycast-signaling', SIGNALING_NUMBERS, 'nodes/signaling/number-fields.ts'],
+  ['supporter', 'relaycast-supporter', SUPPORTER_NUMBERS, 'lib/supporter/number-fields.ts'],
+  ['payout', 'relaycast-payout', PAYOUT_NUMBERS, 'nodes/payout/number-fields.ts'],
 ];
 
 describe('editor validators follow the runtime rules for number fields', () => {
-  for (const [node, type, rules] of cases) {
+  for (const [node, type, rules, inlined] of cases) {
     it(`${type}: every number field accepts exactly what the runtime accepts`, () => {
-      const defaults = editorDefaults(node)[type];
+      const defaults = editorDefaults(node, inlined !== undefined)[type];
       assert.ok(defaults, `${type} not registered`);
       for (const [name, rule] of Object.entries(rules)) {
         const validate = defaults[name]?.validate;
         assert.equal(typeof validate, 'function', `${type}.${name} has no validator`);
         const step = rule.integer ? 1 : rule.min > 0 && rule.min < 1 ? rule.min / 2 : 0.5;
         const samples: unknown[] = [rule.min, rule.max, rule.fallback, rule.min - step, rule.max + step, -3, 'abc', '4x', String(rule.max)];
-        if (rule.integer) samples.push(rule.min + 0.5);
+        if (rule.integer) samples.push(rule.min + 0.5, 2.5, '2.5');
         for (const sample of samples) {
-          let runtime: boolean;
-          try { configNumber(sample, { ...rule, code: 'E_X' }); runtime = true; } catch { runtime = false; }
-          assert.equal(validate!.call({}, sample), runtime, `${type}.${name} = ${JSON.stringify(sample)}: editor ${runtime ? 'refuses' : 'accepts'} what the runtime ${runtime ? 'accepts' : 'refuses'}`);
+          let runtime: true | string;
+          try { configNumber(sample, { ...rule, code: 'E_X' }); runtime = true; } catch (err) { runtime = (err as Error).message; }
+          const verdict = verdictOf(validate!, {}, sample);
+          const accepts = runtime === true;
+          assert.equal(verdict === true, accepts, `${type}.${name} = ${JSON.stringify(sample)}: editor ${accepts ? 'refuses' : 'accepts'} what the runtime ${accepts ? 'accepts' : 'refuses'}`);
+          // A refusal the editor explains is the deploy's own message.
+          if (typeof verdict === 'string') assert.equal(verdict, runtime, `${type}.${name} = ${JSON.stringify(sample)}`);
         }
-        assert.equal(validate!.call({}, defaults[name]!.value), true, `${type}.${name}: its own default is valid`);
+        assert.equal(verdictOf(validate!, {}, defaults[name]!.value), true, `${type}.${name}: its own default is valid`);
+        assert.equal(verdictOf(validate!, {}, String(rule.fallback)), true, `${type}.${name}: the runtime's default is valid`);
+      }
+    });
+    if (inlined === undefined) continue;
+    it(`${type}: the rules come from ${inlined}, inlined by the build: no copy in the source, every field says why`, () => {
+      const source = readFileSync(path.resolve(__dirname, '../../nodes', node, `${node}.html`), 'utf8');
+      assert.match(source, /relaycast:inline lib\/number-rule\.ts as RelaycastNumberRule/);
+      assert.ok(source.includes(`relaycast:inline ${inlined} as `), `${node}.html inlines ${inlined}`);
+      assert.doesNotMatch(source, /RED\.validators\.number\(/, 'no bare number validator is left');
+      const defaults = editorDefaults(node, true)[type]!;
+      for (const [name, rule] of Object.entries(rules)) {
+        assert.equal(verdictOf(defaults[name]!.validate!, {}, -3), `${rule.field} must be ${rule.integer ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}, got -3`);
       }
     });
   }
@@ -85,8 +121,9 @@ describe('editor validators follow the runtime rules for r2-bucket fields', () =
   function editorVerdict(config: Record<string, unknown>): string | true {
     const defaults = editorDefaults('r2-bucket', true)['relaycast-r2-bucket']!;
     for (const [field, property] of Object.entries(defaults)) {
-      const verdict = property.validate?.call(config, config[field]);
-      if (verdict !== undefined && verdict !== true) return verdict as unknown as string;
+      if (!property.validate) continue;
+      const verdict = verdictOf(property.validate, config, config[field]);
+      if (verdict !== true) return verdict as string;
     }
     return true;
   }

@@ -18,6 +18,21 @@ describe('supporter settings, commands and command line', () => {
     assert.throws(() => parseSettings({ signalingUrl: 'ws://x/s', swarms: 'a/b', uploadKBps: -1 }), code('E_SUPPORTER_CONFIG'));
     assert.throws(() => parseSettings({ signalingUrl: 'ws://x/s', swarms: 'a/b', memoryMB: 1 }), code('E_SUPPORTER_CONFIG'));
   });
+  it('refuses a fractional peer count instead of rounding it; the caps may be fractional', () => {
+    const named = (field: RegExp) => (err: unknown) => code('E_SUPPORTER_CONFIG')(err) && field.test((err as Error).message);
+    assert.throws(() => parseSettings({ signalingUrl: 'ws://x/s', swarms: 'a/b', maxPeers: 2.5 }), named(/Most peers must be a whole number/));
+    assert.throws(() => parseSettings({ signalingUrl: 'ws://x/s', swarms: 'a/b', maxPeers: '-3' }), named(/Most peers/));
+    const s = parseSettings({ signalingUrl: 'ws://x/s', swarms: 'a/b', uploadKBps: '0.5', memoryMB: 8.5 });
+    assert.deepEqual([s.uploadBytesPerSecond, s.maxStoreBytes], [500, 8.5 * 1024 * 1024]);
+  });
+  it('reads --stats-every by the node\'s rule for Stats every', () => {
+    const base = ['--signaling', 'ws://h/s', '--carry', 'a/b'];
+    assert.equal(parseArgs(base).statsEverySeconds, 10);
+    assert.equal(parseArgs([...base, '--stats-every', '2.5']).statsEverySeconds, 2.5);
+    for (const bad of ['0', '-3', 'often', '3601']) {
+      assert.throws(() => parseArgs([...base, '--stats-every', bad]), (err: unknown) => code('E_SUPPORTER_CONFIG')(err) && /^--stats-every must be a number from 1 to 3600/.test((err as Error).message), bad);
+    }
+  });
   it('turns the caps into bytes', () => {
     const s = parseSettings({ signalingUrl: 'wss://x/s', swarms: 'a/b', uploadKBps: '250', memoryMB: 16 });
     assert.equal(s.uploadBytesPerSecond, 250_000);
