@@ -1,9 +1,9 @@
-// Keeps one real Node-RED process (test/support/killable-node-red.ts) running for the outside try:
+// Keeps one real Node-RED process (test/support/node-red-process.ts) running for the outside try:
 // SIGKILLs it when told and starts it again at once on the flows it saved, samples its RSS, and
 // tells an exit the bench did not cause (a crash) from its own kills, starting it again after one
 // too so the try goes on and the crash is counted.
 import { readFileSync } from 'node:fs';
-import { startNodeRed, type NodeRedProcess, type NodeRedProcessOptions } from '../../test/support/killable-node-red';
+import { startNodeRed, type NodeRedProcess, type NodeRedProcessOptions } from '../../test/support/node-red-process';
 
 export interface RssSample { at: number; mib: number }
 

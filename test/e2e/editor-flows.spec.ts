@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { startNodeRed, type NodeRedProcess } from '../support/killable-node-red';
+import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FLOW_FILES = [

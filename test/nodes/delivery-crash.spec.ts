@@ -10,7 +10,7 @@ import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { seededRandom } from '../../devtools/fault-proxy/seeded-random';
 import { assertDeliveredOnce, PlaylistWatch, startSlowStore, type SlowStore } from '../support/delivery-pipeline';
-import { redeployFull, startNodeRed, type NodeRedProcess } from '../support/killable-node-red';
+import { redeployFull, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
 const KILLS = 6;

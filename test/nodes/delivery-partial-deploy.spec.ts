@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { seededRandom } from '../../devtools/fault-proxy/seeded-random';
 import { assertDeliveredOnce, PlaylistWatch, startSlowStore, type SlowStore } from '../support/delivery-pipeline';
-import { redeploy, startNodeRed, type DeployType, type NodeRedProcess } from '../support/killable-node-red';
+import { redeploy, startNodeRed, type DeployType, type NodeRedProcess } from '../support/node-red-process';
 import { until } from '../support/until';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
