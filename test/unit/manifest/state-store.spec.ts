@@ -132,6 +132,34 @@ describe('manifest state store: state file + DVR history log', () => {
     assert.equal(restoredCore(dir, { dvr: false, windowSegments: 100 }).core.mediaPlaylist('demo', 'main')!.text, core.mediaPlaylist('demo', 'main')!.text);
   });
 
+  it('a failed history append is reported, holds nothing back, and the next save writes the live lines as a new generation', async () => {
+    const errors: Error[] = [];
+    const core = newCore();
+    const store = ManifestStateStore.forNode(dir, 'n1', { onError: (err) => errors.push(err) });
+    await feed(core, store, 0, 100);
+    const first = saved().history.file as string;
+    // The next in-place append (FileHandle.write: the state file is written with writeFile) fails once.
+    const fsp = await import('node:fs/promises');
+    const probe = await fsp.open(__filename, 'r');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const write = proto.write;
+    proto.write = function () {
+      proto.write = write;
+      return Promise.reject(new Error('EIO: injected'));
+    };
+    try {
+      await feed(core, store, 100, 140);
+    } finally {
+      proto.write = write;
+    }
+    assert.equal(errors.length, 1, errors.map((e) => e.message).join('; '));
+    assert.equal((errors[0] as { code?: string }).code, 'E_MANIFEST_STATE_WRITE');
+    assert.notEqual(saved().history.file, first, 'a new generation');
+    assert.deepEqual(readdirSync(folder()).filter((f) => f.includes('.history-')), [saved().history.file], 'the old one is gone');
+    assert.equal(restoredCore().core.mediaPlaylist('demo', 'main')!.text, core.mediaPlaylist('demo', 'main')!.text);
+  });
+
   describe('damage: E_MANIFEST_STATE, the files kept aside, numbering from the wall clock', () => {
     const damages: Array<[string, () => void]> = [
       ['the history file is missing', () => unlinkSync(historyPath())],
