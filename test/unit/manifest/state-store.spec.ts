@@ -160,6 +160,16 @@ describe('manifest state store: state file + DVR history log', () => {
     assert.equal(restoredCore().core.mediaPlaylist('demo', 'main')!.text, core.mediaPlaylist('demo', 'main')!.text);
   });
 
+  it('remove() (the node was deleted from the flow) deletes the state file and every history file', async () => {
+    const core = newCore();
+    const store = storeIn();
+    await feed(core, store, 0, 100);
+    writeFileSync(path.join(folder(), 'n1.history-7.jsonl'), 'an orphan of a crash during a compaction\n');
+    writeFileSync(path.join(folder(), 'n2.json'), '{}');
+    await store.remove();
+    assert.deepEqual(readdirSync(folder()), ['n2.json'], 'another node\'s file stays');
+  });
+
   describe('damage: E_MANIFEST_STATE, the files kept aside, numbering from the wall clock', () => {
     const damages: Array<[string, () => void]> = [
       ['the history file is missing', () => unlinkSync(historyPath())],
