@@ -9,8 +9,8 @@
  * snapshot (snapshot() + JSON.stringify), which the node wrote with each version before the state
  * file's format 2.
  *
- * Then the cost of persisting one version, old and new side by side on the same states (each
- * version is saved both ways, alternately, in one run): old = StateFile.saveDurably(core.snapshot()),
+ * Then the cost of persisting one version, old and new side by side on the same states, in one
+ * run (first the old way, then the new, each over its own copy of the same history): old = StateFile.saveDurably(core.snapshot()),
  * the whole history in one atomically replaced file; new = ManifestStateStore.saveDurably(core)
  * (lib/manifest/state-store.ts), counters + newest entries, older entries appended to the history
  * log every 32 versions. "sync" is the part of the call that runs before it returns (copying and
@@ -107,38 +107,35 @@ interface Persist { history: number; syncUs: number[]; durableMs: number[]; stat
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 const ms = (from: bigint, to: bigint): number => Number(to - from) / 1e6;
 
-/** One version saved the old way and the new way, alternately, PERSISTED times on the same states. */
+/**
+ * PERSISTED versions saved the old way, then PERSISTED saved the new way, each from its own copy of
+ * the same history (so both see the same states). One after the other, not interleaved: on a
+ * throttled disk the two writers would otherwise share (and distort) one budget.
+ */
 async function measurePersist(history: number): Promise<{ old: Persist; neu: Persist }> {
   const folder = mkdtempSync(path.join(DIR, 'relaycast-bench-dvr-'));
   try {
-    const { core, tick } = dvrCore(history);
     const oldFile = new StateFile(path.join(folder, 'old', 'm.json'), { code: 'E_MANIFEST_STATE', what: 'manifest state' });
     const store = new ManifestStateStore(path.join(folder, 'new', 'm.json'));
-    // The first save of a restored old-format state writes the whole history once; not measured.
-    await store.saveDurably(core);
-    await oldFile.saveDurably(core.snapshot());
-    const old: Persist = { history, syncUs: [], durableMs: [], stateKB: 0 };
-    const neu: Persist = { history, syncUs: [], durableMs: [], stateKB: 0 };
-    const timed = async (into: Persist, save: () => Promise<void>) => {
-      const t0 = process.hrtime.bigint();
-      const written = save();
-      const t1 = process.hrtime.bigint();
-      await written;
-      into.syncUs.push(ms(t0, t1) * 1000);
-      into.durableMs.push(ms(t0, process.hrtime.bigint()));
-    };
-    for (let i = 0; i < PERSISTED; i++) {
-      core.apply(msg(history + 1 + i));
-      tick();
-      // Alternate which goes first, so neither always finds the disk just flushed by the other.
-      if (i % 2 === 0) {
-        await timed(old, () => oldFile.saveDurably(core.snapshot()));
-        await timed(neu, () => store.saveDurably(core));
-      } else {
-        await timed(neu, () => store.saveDurably(core));
-        await timed(old, () => oldFile.saveDurably(core.snapshot()));
+    const phase = async (save: (core: ManifestCore) => Promise<void>): Promise<Persist> => {
+      const { core, tick } = dvrCore(history);
+      // The first save of a history not saved before (for the new store: the whole history once) is not measured.
+      await save(core);
+      const into: Persist = { history, syncUs: [], durableMs: [], stateKB: 0 };
+      for (let i = 0; i < PERSISTED; i++) {
+        core.apply(msg(history + 1 + i));
+        tick();
+        const t0 = process.hrtime.bigint();
+        const written = save(core);
+        const t1 = process.hrtime.bigint();
+        await written;
+        into.syncUs.push(ms(t0, t1) * 1000);
+        into.durableMs.push(ms(t0, process.hrtime.bigint()));
       }
-    }
+      return into;
+    };
+    const old = await phase((core) => oldFile.saveDurably(core.snapshot()));
+    const neu = await phase((core) => store.saveDurably(core));
     old.stateKB = statSync(oldFile.file).size / 1024;
     neu.stateKB = statSync(store.file.file).size / 1024;
     return { old, neu };
