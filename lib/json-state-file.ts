@@ -3,6 +3,8 @@
  * of stored objects), written atomically (lib/atomic-file.ts: a crash leaves either the old or the
  * new state, never half of one) and coalesced (lib/coalescing-writer.ts: a burst of changes costs
  * at most two writes, the newest last). hls-watch's file store writes through the same two.
+ * Manifest's state also refers to an append-only history log, written in the same writer turn
+ * through beforeWrite/afterWrite (lib/manifest/state-store.ts).
  */
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -23,7 +25,7 @@ export interface StateFileOptions {
    * that write (reported like any other).
    */
   beforeWrite?: () => Promise<void>;
-  /** Runs after each successful write: what the value on disk no longer refers to may go. */
+  /** Runs after each successful write: what the value on disk no longer refers to may go. Must not throw. */
   afterWrite?: () => Promise<void>;
 }
 
