@@ -3,6 +3,8 @@
  * of stored objects), written atomically (lib/atomic-file.ts: a crash leaves either the old or the
  * new state, never half of one) and coalesced (lib/coalescing-writer.ts: a burst of changes costs
  * at most two writes, the newest last). hls-watch's file store writes through the same two.
+ * Manifest's state also refers to an append-only history log, written in the same writer turn
+ * through beforeWrite/afterWrite (lib/manifest/state-store.ts).
  */
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -17,21 +19,37 @@ export interface StateFileOptions {
   /** What is kept, for messages ("manifest state"). */
   what: string;
   onError?: (err: Error) => void;
+  /**
+   * Runs before each write, in the same turn of the writer: what the saved value refers to and
+   * must be on disk first (manifest's history log, lib/manifest/state-store.ts). A failure fails
+   * that write (reported like any other).
+   */
+  beforeWrite?: () => Promise<void>;
+  /** Runs after each successful write: what the value on disk no longer refers to may go. Must not throw. */
+  afterWrite?: () => Promise<void>;
 }
 
 export class StateFile {
   private readonly writer: CoalescingWriter<string>;
 
   constructor(readonly file: string, private readonly options: StateFileOptions) {
-    this.writer = new CoalescingWriter((text) => writeFileAtomic(file, text), (err) => options.onError?.(
+    this.writer = new CoalescingWriter(async (text) => {
+      await options.beforeWrite?.();
+      await writeFileAtomic(file, text);
+      await options.afterWrite?.();
+    }, (err) => options.onError?.(
       new RelaycastError(`${options.code}_WRITE`, `cannot save ${options.what} to ${file}: ${(err as Error).message}`, { cause: err }),
     ));
   }
 
   /** `<userDir>/relaycast/<area>/<node id>.json` */
   static forNode(userDir: string, area: string, nodeId: string, options: StateFileOptions): StateFile {
+    return new StateFile(StateFile.pathFor(userDir, area, nodeId), options);
+  }
+
+  static pathFor(userDir: string, area: string, nodeId: string): string {
     const safeId = nodeId.replace(/[^A-Za-z0-9._-]/g, '_');
-    return new StateFile(path.join(userDir, 'relaycast', area, `${safeId}.json`), options);
+    return path.join(userDir, 'relaycast', area, `${safeId}.json`);
   }
 
   /** Removes the file (the node was deleted from the flow: its state means nothing any more). */

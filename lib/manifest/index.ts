@@ -6,4 +6,5 @@ export { compilePathTemplate, relativeUri, type PathTemplate, type Placeholder }
 export { playlistCacheControl, ENDED_MAX_AGE_SECONDS } from './cache-policy';
 export { DurableView } from './durable-view';
 export { playlistMsg } from './playlist-msg';
-export { restoreManifest } from './restore';
+export { restoreManifest, type SavedManifestState } from './restore';
+export { ManifestStateStore } from './state-store';

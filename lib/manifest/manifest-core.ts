@@ -276,14 +276,20 @@ export class ManifestCore {
     return this.streams.get(stream)?.targetDuration;
   }
 
+  /**
+   * The state as it is, not copied: for a caller that serialises it at once and neither keeps nor
+   * changes it (the state store, lib/manifest/state-store.ts, which must not pay for the whole DVR
+   * history on every version). snapshot() is the copy.
+   */
+  persistable(): Array<{ stream: string; targetDuration?: number; renditions: readonly RenditionState[] }> {
+    return [...this.streams.values()].map((s) => ({ stream: s.stream, targetDuration: s.targetDuration, renditions: [...s.renditions.values()] }));
+  }
+
+  /** A copy of the whole state (SNAPSHOT_FORMAT 1), which restore() takes back. */
   snapshot(): ManifestSnapshot {
     return {
       format: SNAPSHOT_FORMAT,
-      streams: [...this.streams.values()].map((s) => ({
-        stream: s.stream,
-        targetDuration: s.targetDuration,
-        renditions: [...s.renditions.values()].map((r) => structuredClone(r)),
-      })),
+      streams: this.persistable().map((s) => ({ ...s, renditions: s.renditions.map((r) => structuredClone(r)) })),
     };
   }
 

@@ -4,14 +4,22 @@
  * above anything the lost state can have given out, so no player sees an MSN name another segment.
  */
 import { RelaycastError } from '../errors';
-import type { StateFile } from '../json-state-file';
 import { wallClockMediaSequence, type ManifestCore } from './manifest-core';
 
+/** Where the state comes from: the node's ManifestStateStore, or a plain StateFile of format 1. */
+export interface SavedManifestState {
+  load(): unknown;
+  quarantine(): void;
+  /** Told that what load() gave is now the core's state. */
+  restored?(): void;
+}
+
 /** Returns why the saved state was lost (to be reported loudly), or undefined when it was restored or there was none. */
-export function restoreManifest(core: ManifestCore, file: StateFile, now = Date.now()): Error | undefined {
+export function restoreManifest(core: ManifestCore, file: SavedManifestState, now = Date.now()): Error | undefined {
   try {
     const saved = file.load();
     if (saved !== undefined) core.restore(saved);
+    file.restored?.();
     return undefined;
   } catch (err) {
     // Keep the bad file for inspection (load() already moved a non-JSON one aside).

@@ -8,7 +8,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { SegmentInfo } from '../../lib/contracts';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import {
-  DurableView, ManifestCore, playlistMsg, restoreManifest,
+  DurableView, ManifestCore, ManifestStateStore, playlistMsg, restoreManifest,
   type GapMode, type ManifestUpdate, type RenderedPlaylist,
 } from '../../lib/manifest';
 import { ManifestPaths, PlaylistEndpoints, registerRoutes, type HttpSettings } from '../../lib/manifest/http';
@@ -19,7 +19,6 @@ import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { MANIFEST_NUMBERS } from './number-fields';
-import { StateFile } from '../../lib/json-state-file';
 
 interface ManifestNodeDef extends NodeDef {
   stream?: string;
@@ -85,8 +84,9 @@ export = function (RED: NodeAPI) {
     }
 
     // ---- state: restore before serving anything, so no client ever sees a reset ----
+    // State file and DVR history log (lib/manifest/state-store.ts): a save costs the same at any DVR length.
     const stateFile = settings.userDir
-      ? StateFile.forNode(settings.userDir, 'manifest', node.id, { code: 'E_MANIFEST_STATE', what: 'manifest state', onError: (err) => node.warn(err.message) })
+      ? ManifestStateStore.forNode(settings.userDir, node.id, { onError: (err) => node.warn(err.message) })
       : undefined;
     if (stateFile) {
       // Starting empty (numbered from the wall clock) must be said loudly.
@@ -104,7 +104,7 @@ export = function (RED: NodeAPI) {
     const withdrawConfirmer = sharedReceipts.willConfirm(paths.streams[0]);
     // Restarted alone (a partial deploy), it missed what r2-upload released meanwhile: hls-watch sends it again.
     sharedReceipts.restarted(paths.streams[0]);
-    const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core.snapshot()) : Promise.resolve());
+    const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core) : Promise.resolve());
 
     // ---- HTTP ----
     const endpoints = new PlaylistEndpoints({

@@ -4,7 +4,7 @@
 // restarted on the same userDir after each kill; the kill moments come from a seeded PRNG.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { seededRandom } from '../../devtools/fault-proxy/seeded-random';
@@ -13,8 +13,8 @@ import { request } from '../support/http-request';
 
 const CHILD = path.resolve(__dirname, '../support/manifest-crash-child.ts');
 
-function start(userDir: string, t0: number): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, userDir, String(t0)], { stdio: ['ignore', 'pipe', 'inherit'] });
+function start(userDir: string, t0: number, mode: string): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, userDir, String(t0), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.setEncoding('utf8');
@@ -33,14 +33,15 @@ describe('relaycast-manifest killed at random moments (SIGKILL) while a player p
   beforeEach(() => { userDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-manifest-kill-')); });
   afterEach(() => rmSync(userDir, { recursive: true, force: true }));
 
-  it('never lets one media sequence number name two segments', async () => {
+  // dvr: every segment kept, so each save also appends to (and restores from) the history log.
+  for (const mode of ['window', 'dvr']) it(`never lets one media sequence number name two segments (${mode})`, async () => {
     const random = seededRandom(20261201);
     const t0 = Date.now();
     const seen = new Map<number, string>();
     const conflicts: string[] = [];
     let versions = 0;
     for (let run = 0; run < 15; run++) {
-      const { child, base } = await start(userDir, t0);
+      const { child, base } = await start(userDir, t0, mode);
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // Kill after a random number of answered polls: the moment falls anywhere between a
       // segment's arrival, its playlist being served, and its state reaching disk.
@@ -63,5 +64,10 @@ describe('relaycast-manifest killed at random moments (SIGKILL) while a player p
     }
     assert.ok(versions >= 15 && seen.size > 20, `the player saw too little to prove anything (${versions} versions, ${seen.size} MSNs)`);
     assert.deepEqual(conflicts.slice(0, 5), [], `${conflicts.length} MSNs named two segments`);
+    // Each restart restored the state (a lost one would be moved aside as .bad-): the test is not
+    // passed by wall-clock numbering alone. With DVR the history log was in use.
+    const files = readdirSync(path.join(userDir, 'relaycast', 'manifest'));
+    assert.deepEqual(files.filter((f) => f.includes('.bad-')), [], 'no state was lost');
+    if (mode === 'dvr') assert.ok(files.some((f) => /\.history-\d+\.jsonl$/.test(f)), `a history log is kept (${files.join(', ')})`);
   });
 });
