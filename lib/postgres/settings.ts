@@ -5,10 +5,11 @@
  * carries one is refused, so no password ends up in a flow file.
  */
 import type { PoolConfig } from 'pg';
-import { configNumber, type NumberRule } from '../config-number';
+import { configNumber } from '../config-number';
 import { RelaycastError } from '../errors';
 import { expandEnv } from '../upload/bucket-settings';
 import { checkSchemaName, checkTablePrefix, type TableNames } from './identifiers';
+import { POSTGRES_NUMBERS } from './number-fields';
 
 export interface PostgresConfigInput {
   /** postgres://user@host:port/database (no password); when set, host/port/database/user are not used. */
@@ -43,11 +44,6 @@ export interface PostgresSettings {
 export const DEFAULT_SCHEMA = 'public';
 export const DEFAULT_PREFIX = 'relaycast_';
 
-/** The number fields and their rules; the editor (nodes/postgres/postgres.html) says the same. */
-export const POSTGRES_NUMBERS = {
-  port: { field: 'Port', fallback: 5432, min: 1, max: 65535, integer: true },
-  poolSize: { field: 'Pool size', fallback: 5, min: 1, max: 100, integer: true },
-} satisfies Record<string, Omit<NumberRule, 'code'>>;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 function bad(message: string): never {

@@ -48,22 +48,38 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores every segment ffmpeg wrote byte for byte and lists each once, in order; every playlist version is valid', async () => {
-    const out = path.join(dir, 'hls');
+  /** hls-watch (on `watchPath`) → r2-upload → manifest with DVR, the encoder's ENDLIST published at once. */
+  async function loadPipeline(watchPath: string, stream: string, targetDuration: number): Promise<void> {
     const flow = [
       { id: 'tab', type: 'tab', label: 'ffmpeg' },
       // Deployed first: the watcher waits for a folder ffmpeg has not made yet.
-      { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: out, stream: 'ff', renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
-      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'ff', forcePathStyle: true },
+      { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: watchPath, stream, renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
+      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: stream, forcePathStyle: true },
       { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 3, attemptTimeout: 5, keepAll: true, wires: [['m1']] },
       // DVR keeps every segment listed; the encoder's ENDLIST is published at once (no grace).
-      { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 0, dvr: true, gapMode: 'gap', endGraceSeconds: 0, wires: [['pl']] },
+      { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration, dvr: true, gapMode: 'gap', endGraceSeconds: 0, wires: [['pl']] },
       { id: 'pl', type: 'helper', z: 'tab' },
       { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'tab' },
     ];
     const credentials = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
     await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), httpNode.capture(distNode('manifest'))] as never, flow as never, credentials as never);
+  }
+
+  /** Runs ffmpeg to its end; it must exit 0. */
+  async function runFfmpeg(args: string[]): Promise<void> {
+    const stderr: string[] = [];
+    ffmpeg = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ffmpeg.stderr!.setEncoding('utf8');
+    ffmpeg.stderr!.on('data', (c: string) => stderr.push(c));
+    ffmpeg.on('error', (err) => stderr.push(String(err)));
+    const exitCode = await new Promise<number | null>((resolve) => ffmpeg!.once('exit', resolve));
+    assert.equal(exitCode, 0, stderr.join(''));
+  }
+
+  it('stores every segment ffmpeg wrote byte for byte and lists each once, in order; every playlist version is valid', async () => {
+    const out = path.join(dir, 'hls');
+    await loadPipeline(out, 'ff', 0);
     const history = new PlaylistHistory({ requireAbsoluteUris: true });
     const violations: string[] = [];
     const errors: unknown[] = [];
@@ -79,18 +95,11 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     // 10 s of video at 4× real time, a keyframe every second, one segment per second. ffmpeg does
     // not create the folder: it appears now, while the watcher already waits for it.
     const playlist = path.join(out, 'index.m3u8');
-    const stderr: string[] = [];
     mkdirSync(out);
-    ffmpeg = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-readrate', '4',
+    await runFfmpeg(['-readrate', '4',
       '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25', '-t', '10',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_filename', path.join(out, 'seg_%03d.ts'), playlist],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-    ffmpeg.stderr!.setEncoding('utf8');
-    ffmpeg.stderr!.on('data', (c: string) => stderr.push(c));
-    ffmpeg.on('error', (err) => stderr.push(String(err)));
-    const exitCode = await new Promise<number | null>((resolve) => ffmpeg!.once('exit', resolve));
-    assert.equal(exitCode, 0, stderr.join(''));
+      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_filename', path.join(out, 'seg_%03d.ts'), playlist]);
     await until(() => ended, 'the served playlist to end (EXT-X-ENDLIST)', 30_000);
 
     // What ffmpeg wrote: its final playlist and the files it names.
@@ -121,18 +130,7 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
   // 0.5–2.5 s. Manifest's target duration is set to the longest GOP, as its help says for ffmpeg.
   it('three fMP4 renditions with uneven GOPs: every segment and init stored and listed once; every master served while live lists each variant with its CODECS and RESOLUTION', async () => {
     const out = path.join(dir, 'hls');
-    const flow = [
-      { id: 'tab', type: 'tab', label: 'ffmpeg ladder' },
-      { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: path.join(out, 'master.m3u8'), stream: 'ladder', renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
-      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'ladder', forcePathStyle: true },
-      { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 3, attemptTimeout: 5, keepAll: true, wires: [['m1']] },
-      { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 3, dvr: true, gapMode: 'gap', endGraceSeconds: 0, wires: [['pl']] },
-      { id: 'pl', type: 'helper', z: 'tab' },
-      { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 'tab' },
-    ];
-    const credentials = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
-    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), httpNode.capture(distNode('manifest'))] as never, flow as never, credentials as never);
+    await loadPipeline(path.join(out, 'master.m3u8'), 'ladder', 3);
     const renditions = ['0', '1', '2'];
     const histories = new Map(renditions.map((r) => [r, new PlaylistHistory({ requireAbsoluteUris: true })]));
     const violations: string[] = [];
@@ -148,9 +146,8 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     });
     helper.getNode('caught').on('input', (msg: Msg) => errors.push(msg.error));
 
-    const stderr: string[] = [];
     mkdirSync(out);
-    ffmpeg = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-readrate', '4',
+    await runFfmpeg(['-readrate', '4',
       '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25', '-t', '12',
       '-filter_complex', '[0:v]split=3[a][b][c];[b]scale=240:136[b1];[c]scale=160:90[c1]',
       '-map', '[a]', '-map', '[b1]', '-map', '[c1]', '-pix_fmt', 'yuv420p',
@@ -159,13 +156,7 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
       '-g', '1000', '-keyint_min', '1', '-sc_threshold', '0', '-force_key_frames', '0,1,3,3.5,6,7,9.5,10,11',
       '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
       '-var_stream_map', 'v:0 v:1 v:2', '-master_pl_name', 'master.m3u8',
-      '-hls_segment_filename', path.join(out, '%v', 'seg_%03d.m4s'), path.join(out, '%v', 'index.m3u8')],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-    ffmpeg.stderr!.setEncoding('utf8');
-    ffmpeg.stderr!.on('data', (c: string) => stderr.push(c));
-    ffmpeg.on('error', (err) => stderr.push(String(err)));
-    const exitCode = await new Promise<number | null>((resolve) => ffmpeg!.once('exit', resolve));
-    assert.equal(exitCode, 0, stderr.join(''));
+      '-hls_segment_filename', path.join(out, '%v', 'seg_%03d.m4s'), path.join(out, '%v', 'index.m3u8')]);
     await until(() => ended.size === renditions.length, 'every served rendition to end (EXT-X-ENDLIST)', 30_000, 10, () => JSON.stringify({ ended: [...ended], errors }));
 
     for (const rendition of renditions) {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { seededRandom } from '../../devtools/fault-proxy/seeded-random';
 import { parseMediaPlaylist } from '../../devtools/hls-validator';
+import { MsnUris } from '../support/delivery-check';
 import { request } from '../support/http-request';
 
 const CHILD = path.resolve(__dirname, '../support/manifest-crash-child.ts');
@@ -37,8 +38,7 @@ describe('relaycast-manifest killed at random moments (SIGKILL) while a player p
   for (const mode of ['window', 'dvr']) it(`never lets one media sequence number name two segments (${mode})`, async () => {
     const random = seededRandom(20261201);
     const t0 = Date.now();
-    const seen = new Map<number, string>();
-    const conflicts: string[] = [];
+    const seen = new MsnUris();
     let versions = 0;
     for (let run = 0; run < 15; run++) {
       const { child, base } = await start(userDir, t0, mode);
@@ -53,17 +53,13 @@ describe('relaycast-manifest killed at random moments (SIGKILL) while a player p
         answered += 1;
         versions += 1;
         const playlist = parseMediaPlaylist(res.body.toString());
-        for (const segment of playlist.segments) {
-          const before = seen.get(segment.msn);
-          if (before === undefined) seen.set(segment.msn, segment.uri);
-          else if (before !== segment.uri) conflicts.push(`MSN ${segment.msn}: ${before} then ${segment.uri} (run ${run})`);
-        }
+        seen.observe(playlist.segments);
       }
       child.kill('SIGKILL');
       await exited;
     }
     assert.ok(versions >= 15 && seen.size > 20, `the player saw too little to prove anything (${versions} versions, ${seen.size} MSNs)`);
-    assert.deepEqual(conflicts.slice(0, 5), [], `${conflicts.length} MSNs named two segments`);
+    assert.deepEqual(seen.conflicts.slice(0, 5), [], `${seen.conflicts.length} MSNs named two segments`);
     // Each restart restored the state (a lost one would be moved aside as .bad-): the test is not
     // passed by wall-clock numbering alone. With DVR the history log was in use.
     const files = readdirSync(path.join(userDir, 'relaycast', 'manifest'));

@@ -11,7 +11,7 @@ import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
 import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
 import { R2_UPLOAD_NUMBERS } from '../../nodes/r2-upload/number-fields';
 import { REDIS_NUMBERS } from '../../nodes/redis/number-fields';
-import { POSTGRES_NUMBERS } from '../../lib/postgres/settings';
+import { POSTGRES_NUMBERS } from '../../lib/postgres/number-fields';
 import { SIGNALING_NUMBERS } from '../../nodes/signaling/number-fields';
 import { SUPPORTER_NUMBERS } from '../../lib/supporter/number-fields';
 import { PAYOUT_NUMBERS } from '../../nodes/payout/number-fields';
@@ -52,11 +52,11 @@ function editorDefaults(node: string, built = false): Record<string, Record<stri
 type Rules = Record<string, { field: string; fallback: number; min: number; max: number; integer?: boolean }>;
 /** [folder, type, the runtime's rules, where the rules file is that the build inlines into the .html (none: a copy in the .html)] */
 const cases: Array<[string, string, Rules, string?]> = [
-  ['r2-upload', 'relaycast-r2-upload', R2_UPLOAD_NUMBERS],
-  ['hls-watch', 'relaycast-hls-watch', HLS_WATCH_NUMBERS],
-  ['manifest', 'relaycast-manifest', MANIFEST_NUMBERS],
-  ['redis', 'relaycast-redis', REDIS_NUMBERS],
-  ['postgres', 'relaycast-postgres', POSTGRES_NUMBERS],
+  ['r2-upload', 'relaycast-r2-upload', R2_UPLOAD_NUMBERS, 'nodes/r2-upload/number-fields.ts'],
+  ['hls-watch', 'relaycast-hls-watch', HLS_WATCH_NUMBERS, 'nodes/hls-watch/number-fields.ts'],
+  ['manifest', 'relaycast-manifest', MANIFEST_NUMBERS, 'nodes/manifest/number-fields.ts'],
+  ['redis', 'relaycast-redis', REDIS_NUMBERS, 'nodes/redis/number-fields.ts'],
+  ['postgres', 'relaycast-postgres', POSTGRES_NUMBERS, 'lib/postgres/number-fields.ts'],
   ['signaling', 'relaycast-signaling', SIGNALING_NUMBERS, 'nodes/signaling/number-fields.ts'],
   ['supporter', 'relaycast-supporter', SUPPORTER_NUMBERS, 'lib/supporter/number-fields.ts'],
   ['payout', 'relaycast-payout', PAYOUT_NUMBERS, 'nodes/payout/number-fields.ts'],
