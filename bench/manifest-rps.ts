@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManifestCore } from '../lib/manifest';
 import { segmentMsg } from '../test/support/manifest-msgs';
+import { freePort } from '../test/support/free-port';
 
 const repoRoot = path.resolve(__dirname, '..');
 const arg = (name: string, fallback: number) => {
@@ -31,16 +32,6 @@ const NODE_ID = 'benchmanifest01';
 
 interface LoadResult { requests: number; seconds: number; rps: number; statuses: Record<string, number>; p50Ms: number | null; p99Ms: number | null }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = http.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {

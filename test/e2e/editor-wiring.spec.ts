@@ -7,7 +7,7 @@
  * $RELAYCAST_ARTIFACTS) and what they show is asserted from the same page.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -16,9 +16,9 @@ import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { launchChromium, viewerUrl } from '../support/chromium';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 import { untilValue } from '../support/until';
+import { openRelaycastSidebar, screenshot, sidebarSegments } from '../support/editor-page';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const ARTIFACTS = process.env.RELAYCAST_ARTIFACTS ?? path.join(repoRoot, '.tmp', 'artifacts');
 const TYPES = ['relaycast-hls-watch', 'relaycast-r2-upload', 'relaycast-manifest', 'relaycast-signaling', 'relaycast-payout'] as const;
 
 async function centre(page: Page, selector: string): Promise<{ x: number; y: number }> {
@@ -58,15 +58,6 @@ async function edit(page: Page, id: string, fill: () => Promise<void>): Promise<
   await fill();
   await page.click('#node-dialog-ok');
   await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const file = path.join(ARTIFACTS, name);
-  await page.screenshot({ path: file });
-  assert.ok(statSync(file).size > 20_000, `${name} has content`);
-  console.log(`      screenshot: ${file}`);
-  return file;
 }
 
 describe('editor: an operator wires the pipeline by hand, deploys, watches it play and the figures move', function () {
@@ -163,7 +154,7 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
       const text = await page.locator(`.red-ui-flow-node-group[id="${ids['relaycast-r2-upload']}"] .red-ui-flow-node-status-label`).textContent().catch(() => '');
       return text && /\d/.test(text) ? true : undefined;
     }, 'r2-upload to show stored segments', 30_000, 200);
-    await screenshot(page, 'editor-wired.png');
+    await screenshot(page, 'editor-wired.png', 20_000);
 
     // The viewer page plays the stream.
     const viewer = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -172,15 +163,11 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     const first = await untilValue(async () => ((await played()) > 0.5 ? played() : undefined), 'the viewer to play', 60_000, 200);
     await untilValue(async () => ((await played()) > first + 1 ? true : undefined), 'playback to go on', 30_000, 200);
     assert.match(await viewer.locator('.note').textContent() ?? '', /\$0\.09\/GB .*\$0\.36 per million/, 'the savings note shows the prices');
-    await screenshot(viewer, 'viewer-playing.png');
+    await screenshot(viewer, 'viewer-playing.png', 20_000);
 
     // The sidebar: the viewer counted, the segment count moving.
-    await page.evaluate(() => (window as any).RED.actions.invoke('relaycast:show-sidebar'));
-    await page.waitForSelector('.relaycast-sidebar', { state: 'visible' });
-    const segments = async () => page.evaluate(() => {
-      const row = document.querySelector('.relaycast-stream[data-stream="live"] tr[data-label="main last segment"]');
-      return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
-    });
+    await openRelaycastSidebar(page);
+    const segments = () => sidebarSegments(page, 'live', 'main');
     const shown = await untilValue(async () => (await segments()) || undefined, 'segments in the sidebar', 30_000, 200);
     await untilValue(async () => ((await segments())! > shown ? true : undefined), 'the sidebar to move', 30_000, 200);
     const headline = await untilValue(async () => {
@@ -188,7 +175,7 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
       return text && /^1 viewers/.test(text) ? text : undefined;
     }, 'the viewer in the sidebar', 30_000, 200);
     assert.match(headline, /^1 viewers · P2P/);
-    await screenshot(page, 'editor-sidebar.png');
+    await screenshot(page, 'editor-sidebar.png', 20_000);
     await viewer.close();
   });
 });

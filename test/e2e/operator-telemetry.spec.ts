@@ -11,7 +11,7 @@
  *   .tmp/artifacts/, or $RELAYCAST_ARTIFACTS).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -23,6 +23,7 @@ import { SignalClient } from '../nodes/signaling-client';
 import { launchChromium } from '../support/chromium';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 import { untilValue } from '../support/until';
+import { openRelaycastSidebar, screenshot, sidebarSegments } from '../support/editor-page';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-single');
@@ -217,12 +218,8 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       await page.waitForSelector('.relaycast-sidebar', { state: 'attached', timeout: 30_000 });
       // Once the flow is drawn: while it loads, the editor itself opens the Info tab.
       await page.waitForSelector(`.red-ui-flow-node-group[id="${ids.upload}"]`, { timeout: 30_000 });
-      await page.evaluate(() => (window as any).RED.actions.invoke('relaycast:show-sidebar'));
-      await page.waitForSelector('.relaycast-sidebar', { state: 'visible' });
-      const segmentsShown = async () => page.evaluate(() => {
-        const row = document.querySelector('.relaycast-stream[data-stream="live"] tr[data-label="main last segment"]');
-        return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
-      });
+      await openRelaycastSidebar(page);
+      const segmentsShown = () => sidebarSegments(page, 'live', 'main');
       const first = await untilValue(async () => (await segmentsShown()) || undefined, 'the live stream in the sidebar', 30_000, 100);
       await untilValue(async () => ((await segmentsShown())! > first ? true : undefined), 'the sidebar\'s segment count to move', 30_000, 100);
       const shown = await page.evaluate(() => ({
@@ -245,12 +242,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       }), 'the upload node to be selected', 30_000, 100);
       assert.deepEqual(selected, [ids.upload]);
 
-      const dir = process.env.RELAYCAST_ARTIFACTS ?? path.join(repoRoot, '.tmp', 'artifacts');
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, 'relaycast-sidebar.png');
-      await page.screenshot({ path: file });
-      assert.ok(statSync(file).size > 30_000, 'a screenshot with content');
-      console.log(`      screenshot: ${file}`);
+      await screenshot(page, 'relaycast-sidebar.png', 30_000);
     } finally {
       await browser.close();
     }

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { distNode, helper } from '../support/node-red';
 import { dropSchema, requirePostgres, TEST_PG, testPool, uniqueSchema } from '../support/postgres';
+import { freePort } from '../support/free-port';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Ledger } = require('../../dist/lib/payout/ledger.js') as typeof import('../../lib/payout/ledger');
@@ -41,14 +41,6 @@ function receipt(extra: { supporter?: string; network?: string; sequence?: numbe
   };
 }
 
-/** A port nothing listens on (taken and released). */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function () {
   this.timeout(60_000);
@@ -119,7 +111,7 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
       assert.match(bad?.message ?? '', /schema/);
       await helper.unload();
 
-      await helper.load([postgresNode, payoutNode] as never, flow(pgConfig({ port: await closedPort() })) as never);
+      await helper.load([postgresNode, payoutNode] as never, flow(pgConfig({ port: await freePort() })) as never);
       caught = next('caught');
       helper.getNode('pay').receive({ topic: 'receipt', payload: receipt() });
       assert.equal((await caught).error?.code, 'E_PAYOUT_STORE');

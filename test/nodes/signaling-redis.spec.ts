@@ -10,6 +10,7 @@ import path from 'node:path';
 import { deleteKeys } from '../support/redis-keys';
 import { until } from '../support/until';
 import { SignalClient, type Frame } from './signaling-client';
+import { freePort } from '../support/free-port';
 
 const INSTANCE = path.resolve(__dirname, '../support/signaling-instance.ts');
 const TTL_SECONDS = 2;
@@ -106,16 +107,6 @@ async function negotiate(offerer: Peer, answerer: Peer, offerId: string): Promis
   await offerer.frame((f) => f.type === 'ice' && f.offerId === offerId && f.from === answerer.id, 'the answerer\'s candidate');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startRedis(port: number): { child: ChildProcess; exited: Promise<unknown> } {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });

@@ -5,9 +5,9 @@
 // pass RELAYCAST_NODE_RED points at a node-red 5 install, whose red.js is used instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 60_000;
@@ -55,17 +55,6 @@ function redJs(): string {
   return prefix ? require.resolve('node-red/red.js', { paths: [prefix] }) : require.resolve('node-red/red.js');
 }
 
-/** A port free right now on 127.0.0.1 (Node-RED's uiPort cannot be 0: it prints no port back). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts Node-RED on a free port and resolves once its flows run; should another process take

@@ -1,0 +1,32 @@
+// What the editor specs do in the Node-RED editor page and keep of it: open the Relaycast sidebar,
+// read a stream's segment count off it, and save a screenshot under .tmp/artifacts/ (or
+// $RELAYCAST_ARTIFACTS) that must have content.
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+
+const ARTIFACTS = process.env.RELAYCAST_ARTIFACTS ?? path.resolve(__dirname, '..', '..', '.tmp', 'artifacts');
+
+export async function openRelaycastSidebar(page: Page): Promise<void> {
+  await page.evaluate(() => (window as any).RED.actions.invoke('relaycast:show-sidebar'));
+  await page.waitForSelector('.relaycast-sidebar', { state: 'visible' });
+}
+
+/** The segment count the sidebar shows for a stream's rendition, undefined while it shows none. */
+export function sidebarSegments(page: Page, stream: string, rendition: string): Promise<number | undefined> {
+  return page.evaluate(([s, r]) => {
+    const row = document.querySelector(`.relaycast-stream[data-stream="${s}"] tr[data-label="${r} last segment"]`);
+    return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
+  }, [stream, rendition]);
+}
+
+/** Saves a screenshot of `page` as `name`; asserts it is larger than `minBytes` (not blank). */
+export async function screenshot(page: Page, name: string, minBytes: number): Promise<string> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name);
+  await page.screenshot({ path: file });
+  assert.ok(statSync(file).size > minBytes, `${name} has content`);
+  console.log(`      screenshot: ${file}`);
+  return file;
+}
