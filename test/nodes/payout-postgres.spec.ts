@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { distNode, helper } from '../support/node-red';
+import { nextMsg, payoutFlow, sendToPayout, type PayoutMsg } from '../support/payout-flow';
 import { dropSchema, requirePostgres, TEST_PG, testPool, uniqueSchema } from '../support/postgres';
 import { freePort } from '../support/free-port';
 
@@ -27,7 +28,7 @@ const payoutNode = distNode('payout');
 const CHILD = path.resolve(__dirname, '../support/payout-instance-child.ts');
 const SHA = 'e'.repeat(64);
 
-type Msg = { topic?: string; payload?: unknown; replayed?: boolean; error?: { code?: string; message: string } };
+type Msg = PayoutMsg;
 
 let n = 0;
 function receipt(extra: { supporter?: string; network?: string; sequence?: number; bytes?: number } = {}) {
@@ -57,23 +58,10 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
     const pgConfig = (extra: Record<string, unknown> = {}) => ({
       id: 'pg', type: 'relaycast-postgres', host: TEST_PG.host, port: TEST_PG.port, database: TEST_PG.database, user: TEST_PG.user, schema, prefix: 'ledger_', ...extra,
     });
-    const flow = (pg: Record<string, unknown> | undefined, payout: Record<string, unknown> = {}) => [
-      { id: 'f1', type: 'tab' },
-      ...(pg ? [pg] : []),
-      { id: 'pay', z: 'f1', type: 'relaycast-payout', postgres: 'pg', summaryPath: '', threshold: 0, ...payout, wires: [['out'], ['audit']] },
-      { id: 'out', z: 'f1', type: 'helper' },
-      { id: 'audit', z: 'f1', type: 'helper' },
-      { id: 'catcher', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', z: 'f1', type: 'helper' },
-      { id: 'completer', z: 'f1', type: 'complete', scope: ['pay'], uncaught: false, wires: [['completed']] },
-      { id: 'completed', z: 'f1', type: 'helper' },
-    ];
-    const next = (id: string) => new Promise<Msg>((resolve) => helper.getNode(id).once('input', resolve));
-    async function send(msg: Record<string, unknown>): Promise<void> {
-      const done = next('completed');
-      helper.getNode('pay').receive(msg);
-      await done;
-    }
+    const flow = (pg: Record<string, unknown> | undefined, payout: Record<string, unknown> = {}) =>
+      payoutFlow({ postgres: 'pg', summaryPath: '', threshold: 0, ...payout }, pg ? [pg] : []);
+    const next = nextMsg;
+    const send = sendToPayout;
 
     it('keeps the ledger in the configured schema and prefix, completes a receipt only once committed there, and shares one pool that closes with its last user', async () => {
       await helper.load([postgresNode, payoutNode] as never, flow(pgConfig()) as never);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
 import { distNode, helper } from '../support/node-red';
+import { nextMsg, payoutFlow, sendToPayout, type PayoutMsg } from '../support/payout-flow';
 import { request } from '../support/http-request';
 
 async function httpRequest(url: string, options: { headers?: Record<string, string> } = {}) {
@@ -28,22 +29,13 @@ function receipt(extra: Record<string, unknown> = {}) {
   };
 }
 
-type Msg = { topic?: string; payload?: unknown; replayed?: boolean; filename?: string; error?: { code?: string; message: string } };
+type Msg = PayoutMsg;
 
 describe('relaycast-payout node (real Node-RED runtime)', function () {
   let dir: string;
   let ledgerFile: string;
-  const flow = (config: Record<string, unknown> = {}) => [
-    { id: 'f1', type: 'tab' },
-    { id: 'pay', z: 'f1', type: 'relaycast-payout', ledger: ledgerFile, threshold: 0, ...config, wires: [['out'], ['audit']] },
-    { id: 'out', z: 'f1', type: 'helper' },
-    { id: 'audit', z: 'f1', type: 'helper' },
-    { id: 'catcher', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', z: 'f1', type: 'helper' },
-    { id: 'completer', z: 'f1', type: 'complete', scope: ['pay'], uncaught: false, wires: [['completed']] },
-    { id: 'completed', z: 'f1', type: 'helper' },
-  ];
-  const next = (id: string) => new Promise<Msg>((resolve) => helper.getNode(id).once('input', resolve));
+  const flow = (config: Record<string, unknown> = {}) => payoutFlow({ ledger: ledgerFile, threshold: 0, ...config });
+  const next = nextMsg;
 
   let web: HttpNodeServer;
   let payoutWithHttp: unknown;
@@ -65,11 +57,7 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function send(msg: Record<string, unknown>): Promise<void> {
-    const done = next('completed');
-    helper.getNode('pay').receive(msg);
-    await done;
-  }
+  const send = sendToPayout;
 
   it('completes a receipt msg only once it is in the ledger file, and settles a period exactly, once', async () => {
     await helper.load(payoutNode as never, flow());
