@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { PeerEngine, type EngineOptions } from '../../../lib/peer/engine';
 import { FRAME } from '../../../lib/peer/wire';
-import { FakePlatform, FakeSignalingServer, Origin, until } from './fakes';
+import { swarmKeyOf } from '../../../lib/signaling/registry';
+import { FakePlatform, FakeSignalingServer, FakeSocket, Origin, until } from './fakes';
 
 const STREAM = 'live';
 const RENDITION = 'main';
@@ -243,5 +244,97 @@ describe('peer engine: a swarm in one process', function () {
     await until(() => b.e.stats().peers === 0, 'the old neighbour to see the link close');
     const loaded = await a.e.loadSegment(low.url, { budgetMs: 0 });
     assert.deepEqual(Buffer.from(loaded.bytes), low.bytes);
+  });
+
+  describe('level switches during the join handshake', () => {
+    /** A platform whose sockets report each join they send, so a test can switch while it is in flight. */
+    function joinWatchingPlatform(onJoin: (rendition: string, joins: number) => void) {
+      const platform = new FakePlatform(server, origin);
+      const sockets: FakeSocket[] = [];
+      let joins = 0;
+      platform.createWebSocket = () => {
+        const socket = new FakeSocket(server);
+        sockets.push(socket);
+        const send = socket.send.bind(socket);
+        socket.send = (data: string) => {
+          send(data);
+          const frame = JSON.parse(data) as { type: string; rendition?: string };
+          if (frame.type === 'join') onJoin(String(frame.rendition), ++joins);
+        };
+        return socket;
+      };
+      return { platform, sockets };
+    }
+
+    function announceLadder(sequence: number) {
+      for (const rendition of ['low', 'mid', RENDITION]) {
+        const s = { ...segment(origin, sequence), rendition, url: `https://r2.example/live/${rendition}/${sequence}.ts` };
+        origin.objects.set(s.url, new Uint8Array(s.bytes));
+        server.coordinator.announce(s);
+      }
+    }
+
+    /** The server's view: the engine's one connection is in exactly the swarm of `rendition`. */
+    async function inSwarmOf(e: PeerEngine, sockets: FakeSocket[], rendition: string) {
+      await until(() => e.joined && e.rendition === rendition, `the engine to be joined to ${rendition}`);
+      const session = sockets.at(-1)!.session!;
+      assert.equal(session.peer?.swarmKey, swarmKeyOf(STREAM, rendition), 'the server has the peer in the swarm of the level it plays');
+      assert.equal(server.coordinator.stats().peers, 1, 'one peer on the server, in one swarm');
+      assert.deepEqual(server.audit.filter((a) => a.code === 'E_SIGNAL_ALREADY_JOINED'), [], 'no join was refused');
+      assert.equal(sockets.length, 1, 'no reconnect was needed');
+    }
+
+    it('a switch before the welcome ends in the swarm of the new level', async () => {
+      announceLadder(0);
+      let e!: PeerEngine;
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => { if (joins === 1) e.setRendition('low'); });
+      e = engine({}, platform).e;
+      await inSwarmOf(e, sockets, 'low');
+      assert.equal(e.store.meta(0)?.url, 'https://r2.example/live/low/0.ts', 'the announcements are the new level\'s');
+    });
+
+    it('two switches in a row before the welcome end in the swarm of the last one', async () => {
+      announceLadder(0);
+      let e!: PeerEngine;
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
+        if (joins === 1) { e.setRendition('low'); e.setRendition('mid'); }
+      });
+      e = engine({}, platform).e;
+      await inSwarmOf(e, sockets, 'mid');
+    });
+
+    it('a switch while the join of the previous switch is in flight ends in the swarm of the last one', async () => {
+      // The sequence signaling recorded from real pages: joined, switched (leave + join), switched again before that welcome.
+      announceLadder(0);
+      let e!: PeerEngine;
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => { if (joins === 2) e.setRendition('mid'); });
+      e = engine({}, platform).e;
+      await until(() => e.joined, 'the first join');
+      e.setRendition('low');
+      await inSwarmOf(e, sockets, 'mid');
+      announceLadder(1);
+      await until(() => e.store.meta(1)?.url === 'https://r2.example/live/mid/1.ts', 'the next announcement, of the level it plays');
+    });
+
+    it('a switch back to the level being joined keeps that join', async () => {
+      announceLadder(0);
+      let e!: PeerEngine;
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
+        if (joins === 1) { e.setRendition('low'); e.setRendition(RENDITION); }
+      });
+      e = engine({}, platform).e;
+      await inSwarmOf(e, sockets, RENDITION);
+    });
+
+    it('a join refused for a level the player has left is followed by the join of the level it plays', async () => {
+      announceLadder(0);
+      const only = { ...segment(origin, 0), rendition: 'only-low', url: 'https://r2.example/live/only-low/0.ts' };
+      server.coordinator.announce(only);
+      let e!: PeerEngine;
+      // 'none' has no announcement: the server refuses it with E_SIGNAL_UNKNOWN_SWARM.
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => { if (joins === 1) e.setRendition('only-low'); });
+      e = engine({ rendition: 'none' }, platform).e;
+      await inSwarmOf(e, sockets, 'only-low');
+    });
   });
 });
