@@ -155,6 +155,63 @@ describe('npm start (demo)', function () {
     }
   });
 
+  it('a viewer on the Relaycast loader climbs the ladder to the top rung within one segment of plain hls.js', async () => {
+    // hls.js's ABR reads the loader's stats; with stats it could not see, the loader page stayed on
+    // 320x180 while plain hls.js in the same browser played 640x360.
+    requireLoopbackOnlyNetwork('test/e2e/demo.spec.ts');
+    const viewerBrowser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
+    try {
+      const open = async (query: string) => {
+        const context = await viewerBrowser.newContext();
+        await context.grantPermissions(['camera', 'microphone']);
+        const page = await context.newPage();
+        // Hooked as the page publishes its player, before any fragment loads: the level of every
+        // main fragment buffered, in order.
+        await page.addInitScript(`(() => {
+          let viewer;
+          window.levelsBuffered = [];
+          Object.defineProperty(window, 'relaycastViewer', {
+            configurable: true,
+            get() { return viewer; },
+            set(v) {
+              viewer = v;
+              v.hls.on('hlsFragBuffered', (_e, d) => { if (d.frag.type === 'main' && d.frag.sn !== 'initSegment') window.levelsBuffered.push(d.frag.level); });
+            },
+          });
+        })()`);
+        await page.goto(`${viewerUrl(base, 'demo')}${query}`);
+        return page;
+      };
+      // Two loader pages, so that fragments also wait on peers (the case that pinned the estimate).
+      const loaders = [await open(''), await open('')];
+      const plain = await open('?relaycast=0');
+      const climb = (page: Page) => page.evaluate(`(() => {
+        const hls = window.relaycastViewer.hls;
+        const top = hls.levels.length - 1;
+        return {
+          top, before: window.levelsBuffered.indexOf(top), levels: window.levelsBuffered.slice(0, 12),
+          estimate: hls.bandwidthEstimate, defaultEstimate: hls.config.abrEwmaDefaultEstimate, topBitrate: hls.levels[top].bitrate,
+        };
+      })()`) as Promise<{ top: number; before: number; levels: number[]; estimate: number; defaultEstimate: number; topBitrate: number }>;
+      const climbs = await untilValue(async () => {
+        const all = await Promise.all([...loaders, plain].map(climb));
+        return all.every((c) => c.before >= 0) ? all : undefined;
+      }, 'every viewer to buffer a segment of the top rung', 60_000, 250);
+      const plainClimb = climbs.at(-1)!;
+      assert.equal(plainClimb.top, 2, 'the demo ladder has three rungs');
+      for (const loaderClimb of climbs.slice(0, -1)) {
+        assert.ok(loaderClimb.before <= plainClimb.before + 1,
+          `segments before the top rung: loader ${loaderClimb.before} (${loaderClimb.levels}), plain hls.js ${plainClimb.before} (${plainClimb.levels})`);
+        // The demo's top rung is below hls.js's default estimate, so the climb alone could come from
+        // the default: the estimate must come from samples of the loader's own transfers.
+        assert.notEqual(loaderClimb.estimate, loaderClimb.defaultEstimate, 'the loader\'s estimate moved from its default: hls.js sampled its transfers');
+        assert.ok(loaderClimb.estimate > loaderClimb.topBitrate, `the loader's estimate (${loaderClimb.estimate}) is above the top rung (${loaderClimb.topBitrate})`);
+      }
+    } finally {
+      await viewerBrowser.close();
+    }
+  });
+
   it('stops everything it started on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     demo.kill('SIGINT');

@@ -7,7 +7,7 @@
  */
 import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats } from 'hls.js';
 import { fetchWhole } from '../../lib/peer/http-fetch';
-import { newLoaderStats } from './loader-stats';
+import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
 
 export function fragmentLoaderClass(session: RelaycastSession): new (config: unknown) => Loader<FragmentLoaderContext> {
@@ -21,8 +21,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
     load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
       this.context = context;
       this.callbacks = callbacks;
-      this.stats = newLoaderStats();
-      const stats = this.stats;
+      const stats = resetLoaderStats(this.stats);
       stats.loading.start = performance.now();
       const controller = new AbortController();
       this.controller = controller;

@@ -6,7 +6,7 @@
  */
 import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats, PlaylistLoaderContext } from 'hls.js';
 import { fetchWhole } from '../../lib/peer/http-fetch';
-import { newLoaderStats } from './loader-stats';
+import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
 
 export function playlistLoaderClass(session: RelaycastSession): new (config: unknown) => Loader<PlaylistLoaderContext> {
@@ -19,8 +19,7 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: unk
     load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
       this.context = context;
       this.callbacks = callbacks;
-      this.stats = newLoaderStats();
-      const stats = this.stats;
+      const stats = resetLoaderStats(this.stats);
       stats.loading.start = performance.now();
       const controller = new AbortController();
       this.controller = controller;
