@@ -82,6 +82,14 @@ export interface LoadedSegment {
   finishedAt: number;
 }
 
+export interface PlaylistRequest {
+  url: string;
+  /** null: the master playlist. */
+  rendition: string | null;
+  msn?: number;
+  signal?: AbortSignal;
+}
+
 export interface LoadOptions {
   /** ms the player can wait before peers' bytes are too late (0 = fetch over HTTP at once if not held). */
   budgetMs: number;
@@ -287,11 +295,23 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   /**
-   * A playlist for the player: the socket's copy when there is a fresh one (waiting briefly for
-   * the welcome that brings it), else HTTP. `msn` asks for a version that lists that media
-   * sequence number (a blocking reload): the engine waits for the push that brings it.
+   * A playlist for the player: the socket's copy when there is a fresh one (see playlistCopy), else
+   * HTTP. The browser loader calls playlistCopy itself and leaves HTTP to hls.js's own loader.
    */
-  async loadPlaylist(request: { url: string; rendition: string | null; msn?: number; signal?: AbortSignal }): Promise<{ text: string; source: 'swarm' | 'http' }> {
+  async loadPlaylist(request: PlaylistRequest): Promise<{ text: string; source: 'swarm' | 'http' }> {
+    const copy = await this.playlistCopy(request);
+    if (copy !== undefined) return { text: copy, source: 'swarm' };
+    const text = new TextDecoder().decode(await fetchWhole(this.platform.fetch, request.url, request.signal));
+    this.notePlaylistFromHttp();
+    return { text, source: 'http' };
+  }
+
+  /**
+   * The socket's copy of a playlist, waiting briefly for the welcome that brings it; undefined when
+   * none is usable in time. `msn` asks for a version that lists that media sequence number (a
+   * blocking reload): the engine waits for the push that brings it.
+   */
+  async playlistCopy(request: PlaylistRequest): Promise<string | undefined> {
     const wait = this.options.playlistWaitMs ?? 800;
     if (request.rendition !== null) this.setRendition(request.rendition);
     const deadline = this.platform.now() + wait;
@@ -299,7 +319,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       const copy = this.usableCopy(request.rendition, request.msn, presentationOf(request.url));
       if (copy !== undefined) {
         this.counters.playlistsFromSwarm++;
-        return { text: copy, source: 'swarm' };
+        return copy;
       }
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
@@ -307,12 +327,14 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         ? media.receivedAt + 3 * media.targetDuration * 1000
         : deadline;
       const left = waitUntil - this.platform.now();
-      if (left <= 0 || this.closed) break;
+      if (left <= 0 || this.closed || request.signal?.aborted) return undefined;
       await this.playlists.nextChange(left, (fn, ms) => this.platform.setTimeout(fn, ms), (h) => this.platform.clearTimeout(h));
     }
-    const text = new TextDecoder().decode(await fetchWhole(this.platform.fetch, request.url, request.signal));
+  }
+
+  /** A playlist the player got over HTTP after all (counted in the stats). */
+  notePlaylistFromHttp(): void {
     this.counters.playlistsFromHttp++;
-    return { text, source: 'http' };
   }
 
   /** The socket's copy, if the player may be given it now (joined, fresh, of that presentation, listing `msn`). */

@@ -238,6 +238,40 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     await context.close();
   });
 
+  it('a master playlist that answers 404 is retried exactly as plain hls.js retries it (hls.js\'s own loader and policy)', async () => {
+    // A viewer who opens the page before the stream starts: the master answers 404. The page's
+    // policy retries 4xx twice; the loader's HTTP is hls.js's own loader, so it must do the same.
+    const page = (relaycast: boolean, stream: string) => `<!doctype html><html><body><video id="v" muted></video>
+      <script src="/vendor/hls.min.js"></script>
+      <script src="/relaycast/viewer/relaycast-hls.js"></script>
+      <script>
+        const policy = { manifestLoadPolicy: { default: {
+          maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000, timeoutRetry: null,
+          errorRetry: { maxNumRetry: 2, retryDelayMs: 100, maxRetryDelayMs: 100, shouldRetry: (config, count) => count < config.maxNumRetry },
+        } } };
+        const config = ${relaycast} ? Relaycast.relaycastHlsConfig({ signalingUrl: '/relaycast/signal' }, policy).config : policy;
+        const hls = new Hls(config);
+        window.fatal = [];
+        hls.on(Hls.Events.ERROR, (_e, d) => { if (d.fatal) window.fatal.push(d.details + ':' + (d.response ? d.response.code : '')); });
+        hls.loadSource('/live/${stream}/master.m3u8');
+        hls.attachMedia(document.getElementById('v'));
+      </script></body></html>`;
+    pipeline.serve('/vendor/hls.min.js', 'text/javascript', HLS_JS);
+    const outcomes: Record<string, { fatal: string[]; requests: number }> = {};
+    for (const [name, relaycast] of [['plain', false], ['loader', true]] as const) {
+      const stream = `not-started-${name}`;
+      pipeline.serve(`/${name}-404.html`, 'text/html', page(relaycast, stream));
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      await tab.goto(`${pipeline.base}/${name}-404.html`);
+      await until(async () => ((await tab.evaluate('window.fatal.length')) as number) > 0, `the ${name} page to give up on the master`);
+      outcomes[name] = { fatal: (await tab.evaluate('window.fatal')) as string[], requests: pipeline.requestsFor(`/live/${stream}/master.m3u8`) };
+      await context.close();
+    }
+    assert.deepEqual(outcomes.plain, { fatal: ['manifestLoadError:404'], requests: 3 }, 'plain hls.js: the first request and two retries');
+    assert.deepEqual(outcomes.loader, outcomes.plain, 'the loader retries and fails exactly as plain hls.js');
+  });
+
   it('plays over HTTP on a page without RTCPeerConnection', async () => {
     const plain = await openViewer('no-webrtc', 'delete window.RTCPeerConnection; delete window.webkitRTCPeerConnection;');
     await until(async () => (await figures(plain.page)).currentTime > 12, '12 s of playback without WebRTC', 90_000);

@@ -36,6 +36,8 @@ export interface SwarmPipeline {
   receive(nodeId: string, msg: Record<string, unknown>): void;
   /** Serves a fixed body at `path` from this same loopback server (a page author's own page). */
   serve(path: string, contentType: string, body: string | Buffer): void;
+  /** Requests this server received for `path` (the URL without its query). */
+  requestsFor(path: string): number;
   /** Redeploys the whole flow (every node closes and starts again). */
   redeploy(): Promise<void>;
   stop(): Promise<void>;
@@ -80,8 +82,11 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
   const redServer = (helper as unknown as { _server: http.Server })._server;
   const counts: OriginCounts = { playlists: 0, viewerAssets: 0, other: 0 };
   const statics = new Map<string, { contentType: string; body: string | Buffer }>();
+  const requestsByPath = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '';
+    const path = url.split('?')[0];
+    requestsByPath.set(path, (requestsByPath.get(path) ?? 0) + 1);
     const fixed = statics.get(url);
     if (fixed) {
       res.writeHead(200, { 'Content-Type': fixed.contentType });
@@ -147,6 +152,7 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
     receive: (nodeId, msg) => (helper.getNode(nodeId) as unknown as { receive(m: unknown): void }).receive(msg),
     segmentRequests: () => segmentGets,
     serve: (path, contentType, body) => { statics.set(path, { contentType, body }); },
+    requestsFor: (path) => requestsByPath.get(path) ?? 0,
     // A full deploy, as the editor's Deploy button does: every node closes and starts again.
     async redeploy() {
       await helper.setFlows(flow as never, 'full', credentials as never);

@@ -3,29 +3,43 @@
  * stats so ABR keeps working: real progress while bytes arrive (so hls.js's abandon rule sees a
  * live transfer), and for a segment that was already here, the time its own transfer took. hls.js
  * gets its own copy of the bytes, so a transmux worker that detaches it never touches the store.
- * Init segments, byte ranges and a session without an engine go over HTTP unchanged.
+ * Init segments, byte ranges, a session without an engine and a segment that left the engine's
+ * window go to hls.js's own loader, exactly as plain hls.js would load them. (The engine's own HTTP —
+ * the named fetcher's prefetch and the deadline's Range resume of a partial peer transfer — uses
+ * the platform's fetch: it streams into the segment's buffer, which hls.js's loaders cannot.)
  */
 import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats } from 'hls.js';
-import { fetchWhole } from '../../lib/peer/http-fetch';
+import { loadWithHlsLoader, type HlsLoaderConfig } from './hls-http';
 import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
 
-export function fragmentLoaderClass(session: RelaycastSession): new (config: unknown) => Loader<FragmentLoaderContext> {
+export function fragmentLoaderClass(session: RelaycastSession): new (config: HlsLoaderConfig) => Loader<FragmentLoaderContext> {
   return class RelaycastFragmentLoader implements Loader<FragmentLoaderContext> {
     context: FragmentLoaderContext | null = null;
     stats: LoaderStats = newLoaderStats();
     private callbacks: LoaderCallbacks<FragmentLoaderContext> | null = null;
     private controller: AbortController | undefined;
     private timer: ReturnType<typeof setTimeout> | undefined;
+    /** hls.js's own loader, when the fragment went to HTTP as plain hls.js loads it. */
+    private http: Loader<FragmentLoaderContext> | undefined;
+
+    constructor(private readonly hlsConfig: HlsLoaderConfig) {}
 
     load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
       this.context = context;
       this.callbacks = callbacks;
+      const engine = session.engine;
+      // hls.js always sets rangeStart/rangeEnd; a byte range is meant only when rangeEnd is non-zero.
+      if (!engine || context.frag.sn === 'initSegment' || !!context.rangeEnd) return this.overHttp(context, config, callbacks);
+      const policy = config.loadPolicy;
+      // Asked first: the session learns here that playback wants fragments (it starts linking).
+      const budgetMs = session.budgetMs(context.url, context.frag.duration, (policy?.maxTimeToFirstByteMs ?? 10_000) - 500);
+      // A segment the swarm never announced (not joined yet, or older than its window).
+      if (engine.store.sequenceOf(context.url) === undefined) return this.overHttp(context, config, callbacks);
       const stats = resetLoaderStats(this.stats);
       stats.loading.start = performance.now();
       const controller = new AbortController();
       this.controller = controller;
-      const policy = config.loadPolicy;
       const maxLoadMs = policy?.maxLoadTimeMs ?? 120_000;
       // hls.js leaves the load timeout to the loader: enforce maxLoadTimeMs ourselves.
       this.timer = setTimeout(() => {
@@ -35,26 +49,15 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
         callbacks.onTimeout(stats, context, null);
       }, maxLoadMs);
 
-      const engine = session.engine;
-      // hls.js always sets rangeStart/rangeEnd; a byte range is meant only when rangeEnd is non-zero.
-      const plainHttp = !engine || context.frag.sn === 'initSegment' || !!context.rangeEnd;
-      const viaEngine = (e: NonNullable<typeof engine>) => e.loadSegment(context.url, {
-        budgetMs: session.budgetMs(context.url, context.frag.duration, (policy?.maxTimeToFirstByteMs ?? 10_000) - 500),
+      engine.loadSegment(context.url, {
+        budgetMs,
         signal: controller.signal,
         onProgress: (loaded, total) => {
           if (stats.loading.first === 0) stats.loading.first = performance.now();
           stats.loaded = loaded;
           stats.total = total;
         },
-      }).catch((err: unknown) => {
-        // The engine left this segment's swarm (the player switched rendition) or dropped it from
-        // its window: the player still wants the bytes, so fetch them directly rather than fail.
-        const code = (err as { code?: string }).code;
-        if (!controller.signal.aborted && (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT')) return this.loadOverHttp(context, controller);
-        throw err;
-      });
-      const work = plainHttp ? this.loadOverHttp(context, controller) : viaEngine(engine);
-      work.then(
+      }).then(
         (result) => {
           if (this.callbacks !== callbacks) return;
           clearTimeout(this.timer);
@@ -71,6 +74,10 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
         (err: unknown) => {
           if (this.callbacks !== callbacks || controller.signal.aborted) return;
           clearTimeout(this.timer);
+          // The engine left this segment's swarm (the player switched rendition) or dropped it from
+          // its window: the player still wants the bytes, so load them as plain hls.js would.
+          const code = (err as { code?: string }).code;
+          if (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT') return this.overHttp(context, config, callbacks);
           this.callbacks = null;
           const status = (err as { status?: number }).status;
           callbacks.onError({ code: status ?? 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
@@ -79,6 +86,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
     }
 
     abort(): void {
+      if (this.http) return this.http.abort();
       // Aborting a finished load is a no-op: hls.js aborts loaders it is done with.
       if (this.stats.loading.end) return;
       this.stats.aborted = true;
@@ -90,25 +98,23 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
     }
 
     destroy(): void {
+      this.http?.destroy();
       if (!this.stats.loading.end) this.controller?.abort();
       clearTimeout(this.timer);
       this.callbacks = null;
       this.context = null;
     }
 
-    private async loadOverHttp(context: FragmentLoaderContext, controller: AbortController) {
-      const startedAt = performance.now();
-      const headers: Record<string, string> = {};
-      if (context.rangeEnd) {
-        // hls.js's rangeEnd is exclusive; HTTP's is inclusive.
-        headers.Range = `bytes=${context.rangeStart ?? 0}-${context.rangeEnd - 1}`;
-      }
-      const bytes = Object.keys(headers).length > 0
-        ? await (await fetch(context.url, { headers, signal: controller.signal })).arrayBuffer()
-        : await fetchWhole((url, init) => fetch(url, init) as never, context.url, controller.signal);
-      session.engine?.countBytes('http', bytes.byteLength);
-      const now = performance.now();
-      return { bytes, startedAt, firstByteAt: now, finishedAt: now };
+    /** hls.js's own loader takes the load; its bytes count as HTTP in the page's figures. */
+    private overHttp(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+      this.http = loadWithHlsLoader(this.hlsConfig, this.stats, context, config, {
+        ...callbacks,
+        onSuccess: (response, stats, ctx, details) => {
+          const data = response.data;
+          session.engine?.countBytes('http', typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : 0);
+          callbacks.onSuccess(response, stats, ctx, details);
+        },
+      });
     }
   };
 }

@@ -2,44 +2,55 @@
  * hls.js playlist loader (pLoader): master and media playlists from the copies signaling pushes
  * over the swarm socket, so a viewer in a swarm almost never polls the origin. A blocking reload
  * (`_HLS_msn`) is answered when the push that lists that segment arrives. Anything the socket
- * cannot answer in time (down, stale copy, other playlist types) goes over HTTP unchanged.
+ * cannot answer in time (down, stale copy, other playlist types) goes to hls.js's own loader, so an
+ * origin error is retried and reported exactly as plain hls.js would.
  */
 import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats, PlaylistLoaderContext } from 'hls.js';
-import { fetchWhole } from '../../lib/peer/http-fetch';
+import { loadWithHlsLoader, type HlsLoaderConfig } from './hls-http';
 import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
 
-export function playlistLoaderClass(session: RelaycastSession): new (config: unknown) => Loader<PlaylistLoaderContext> {
+export function playlistLoaderClass(session: RelaycastSession): new (config: HlsLoaderConfig) => Loader<PlaylistLoaderContext> {
   return class RelaycastPlaylistLoader implements Loader<PlaylistLoaderContext> {
     context: PlaylistLoaderContext | null = null;
     stats: LoaderStats = newLoaderStats();
     private callbacks: LoaderCallbacks<PlaylistLoaderContext> | null = null;
     private controller: AbortController | undefined;
+    /** hls.js's own loader, once the request went to HTTP. */
+    private http: Loader<PlaylistLoaderContext> | undefined;
+
+    constructor(private readonly hlsConfig: HlsLoaderConfig) {}
 
     load(context: PlaylistLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<PlaylistLoaderContext>): void {
       this.context = context;
       this.callbacks = callbacks;
-      const stats = resetLoaderStats(this.stats);
-      stats.loading.start = performance.now();
-      const controller = new AbortController();
-      this.controller = controller;
       const isMaster = context.type === 'manifest';
       const isMedia = context.type === 'level';
       const rendition = isMedia ? session.renditionFromUrl(context.url) : null;
       const engine = isMaster || isMedia ? session.engineFor(context.url, rendition) : undefined;
-      const work = engine
-        ? engine.loadPlaylist({ url: context.url, rendition, msn: context.deliveryDirectives?.msn, signal: controller.signal }).then((r) => r.text)
-        : fetchWhole((url, init) => fetch(url, init) as never, context.url, controller.signal).then((b) => new TextDecoder().decode(b));
+      if (!engine) {
+        this.http = loadWithHlsLoader(this.hlsConfig, this.stats, context, config, callbacks);
+        return;
+      }
+      const stats = resetLoaderStats(this.stats);
+      stats.loading.start = performance.now();
+      const controller = new AbortController();
+      this.controller = controller;
       const timeout = setTimeout(() => {
         if (this.callbacks !== callbacks || stats.loading.end) return;
         controller.abort();
         this.callbacks = null;
         callbacks.onTimeout(stats, context, null);
       }, config.loadPolicy?.maxLoadTimeMs ?? 20_000);
-      work.then(
+      engine.playlistCopy({ url: context.url, rendition, msn: context.deliveryDirectives?.msn, signal: controller.signal }).then(
         (text) => {
           clearTimeout(timeout);
           if (this.callbacks !== callbacks) return;
+          if (text === undefined) {
+            engine.notePlaylistFromHttp();
+            this.http = loadWithHlsLoader(this.hlsConfig, stats, context, config, callbacks);
+            return;
+          }
           const now = performance.now();
           stats.loading.first = stats.loading.end = now;
           stats.loaded = stats.total = text.length;
@@ -49,12 +60,13 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: unk
           clearTimeout(timeout);
           if (this.callbacks !== callbacks || controller.signal.aborted) return;
           this.callbacks = null;
-          callbacks.onError({ code: (err as { status?: number }).status ?? 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
+          callbacks.onError({ code: 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
         },
       );
     }
 
     abort(): void {
+      if (this.http) return this.http.abort();
       if (this.stats.loading.end) return;
       this.stats.aborted = true;
       this.controller?.abort();
@@ -64,6 +76,7 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: unk
     }
 
     destroy(): void {
+      this.http?.destroy();
       if (!this.stats.loading.end) this.controller?.abort();
       this.callbacks = null;
       this.context = null;

@@ -3,7 +3,7 @@
 // inside load() left hls.js reading zeros: no bandwidth sample, and an emergency down-switch on the
 // first segment that pinned the estimate to the lowest rendition's bitrate.
 import assert from 'node:assert/strict';
-import type { FragmentLoaderContext, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats, PlaylistLoaderContext } from 'hls.js';
+import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats, PlaylistLoaderContext } from 'hls.js';
 import { fragmentLoaderClass } from '../../../viewer/loader/fragment-loader';
 import { playlistLoaderClass } from '../../../viewer/loader/playlist-loader';
 import { RelaycastSession } from '../../../viewer/loader/session';
@@ -19,6 +19,32 @@ function callbacksInto<C extends LoaderContext>(results: Array<{ stats: LoaderSt
     onError: (error) => { throw new Error(`unexpected error ${error.text}`); },
     onTimeout: () => { throw new Error('unexpected timeout'); },
   };
+}
+
+/** Stands in for hls.js's own loader class (XhrLoader): records each load, answers it, and refuses reuse as hls.js's do. */
+class HlsOwnLoader implements Loader<LoaderContext> {
+  context: LoaderContext | null = null;
+  static loads: Array<{ url: string; retry: number }> = [];
+  static status = 200;
+  stats: LoaderStats = { aborted: false, loaded: 0, retry: 0, total: 0, chunkCount: 0, bwEstimate: 0, loading: { start: 0, first: 0, end: 0 }, parsing: { start: 0, end: 0 }, buffering: { start: 0, first: 0, end: 0 } };
+  constructor(readonly config: unknown) {}
+  load(context: LoaderContext, _config: LoaderConfiguration, callbacks: LoaderCallbacks<LoaderContext>): void {
+    if (this.stats.loading.start) throw new Error('Loader can only be used once.');
+    HlsOwnLoader.loads.push({ url: context.url, retry: this.stats.retry });
+    const stats = this.stats;
+    stats.loading.start = performance.now();
+    setImmediate(() => {
+      stats.loading.first = stats.loading.end = performance.now();
+      if (HlsOwnLoader.status !== 200) return callbacks.onError({ code: HlsOwnLoader.status, text: 'Not Found' }, context, null, stats);
+      const data = context.responseType === 'text' ? '#EXTM3U\n' : new ArrayBuffer(1000);
+      stats.loaded = stats.total = typeof data === 'string' ? data.length : data.byteLength;
+      callbacks.onSuccess({ url: context.url, data }, stats, context, null);
+    });
+  }
+  abort(): void {}
+  destroy(): void {}
+  getCacheAge(): null { return null; }
+  getResponseHeader(): null { return null; }
 }
 
 describe('viewer loaders: the stats object hls.js reads', () => {
@@ -37,13 +63,14 @@ describe('viewer loaders: the stats object hls.js reads', () => {
       const bytes = new ArrayBuffer(300_000);
       const transferMs = 120;
       const s = session({
+        store: { sequenceOf: () => 7 },
         loadSegment: async () => {
           const now = performance.now();
           return { bytes, source, startedAt: now - transferMs, firstByteAt: now - transferMs * 0.9, finishedAt: now };
         },
       });
       // Twice on one loader (hls.js makes one per load, but a reused one must behave the same).
-      const loader = new (fragmentLoaderClass(s))({});
+      const loader = new (fragmentLoaderClass(s))({ loader: HlsOwnLoader });
       const fragStats = loader.stats; // what hls.js does before load()
       for (const sn of [7, 8]) {
         fragStats.retry = 1;
@@ -63,8 +90,8 @@ describe('viewer loaders: the stats object hls.js reads', () => {
 
   it('a playlist from the socket: fills the object hls.js took', async () => {
     const text = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n';
-    const s = session({ loadPlaylist: async () => ({ text, source: 'swarm' }) });
-    const loader = new (playlistLoaderClass(s))({});
+    const s = session({ playlistCopy: async () => text });
+    const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader });
     const held = loader.stats;
     const results: Array<{ stats: LoaderStats; bytes: number }> = [];
     const context = { url: 'https://origin.example/live/live/high.m3u8', type: 'level', responseType: 'text' } as unknown as PlaylistLoaderContext;
@@ -73,5 +100,47 @@ describe('viewer loaders: the stats object hls.js reads', () => {
     assert.equal(results[0].stats, held);
     assert.equal(held.loaded, text.length);
     assert.ok(held.loading.start > 0 && held.loading.end >= held.loading.start);
+  });
+
+  describe('HTTP goes through hls.js\'s own loader', () => {
+    beforeEach(() => { HlsOwnLoader.loads = []; HlsOwnLoader.status = 200; });
+    const until = (results: unknown[]) => new Promise<void>((resolve) => { const poll = () => (results.length ? resolve() : setImmediate(poll)); poll(); });
+
+    it('an init segment, a byte range and an unannounced segment: hls.js\'s loader, writing the stats object hls.js holds', async () => {
+      let httpBytes = 0;
+      const s = session({ store: { sequenceOf: () => undefined }, countBytes: (_: string, n: number) => { httpBytes += n; }, loadSegment: async () => { throw new Error('not the engine'); } });
+      const contexts = [
+        { url: 'https://r2.example/live/high/init.mp4', frag: { sn: 'initSegment', duration: 0 }, rangeStart: 0, rangeEnd: 0 },
+        { url: 'https://r2.example/live/high/all.mp4', frag: { sn: 3, duration: 2 }, rangeStart: 100, rangeEnd: 1100 },
+        { url: 'https://r2.example/live/high/9.ts', frag: { sn: 9, duration: 2 }, rangeStart: 0, rangeEnd: 0 },
+      ];
+      for (const context of contexts) {
+        const loader = new (fragmentLoaderClass(s))({ loader: HlsOwnLoader });
+        const held = loader.stats;
+        held.retry = 2;
+        const results: Array<{ stats: LoaderStats; bytes: number }> = [];
+        loader.load({ ...context, responseType: 'arraybuffer' } as unknown as FragmentLoaderContext, config, callbacksInto(results));
+        await until(results);
+        assert.equal(results[0].stats, held, `${context.url}: the stats hls.js holds`);
+        assert.equal(held.loaded, 1000);
+        assert.equal(HlsOwnLoader.loads.at(-1)?.retry, 2, 'hls.js\'s retry count reaches its loader');
+      }
+      assert.deepEqual(HlsOwnLoader.loads.map((l) => l.url), contexts.map((c) => c.url));
+      assert.equal(httpBytes, 3000, 'counted as HTTP bytes in the page\'s figures');
+    });
+
+    it('a playlist the socket has no copy of: hls.js\'s loader, and its error reaches hls.js as its own', async () => {
+      let fromHttp = 0;
+      const s = session({ playlistCopy: async () => undefined, notePlaylistFromHttp: () => { fromHttp++; } });
+      HlsOwnLoader.status = 404;
+      const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader });
+      const errors: number[] = [];
+      const context = { url: 'https://origin.example/live/live/master.m3u8', type: 'manifest', responseType: 'text' } as unknown as PlaylistLoaderContext;
+      loader.load(context, config, { ...callbacksInto([]), onError: (error) => { errors.push(error.code); } });
+      await until(errors);
+      assert.deepEqual(errors, [404]);
+      assert.deepEqual(HlsOwnLoader.loads.map((l) => l.url), [context.url]);
+      assert.equal(fromHttp, 1);
+    });
   });
 });
