@@ -11,7 +11,8 @@ import {
   DurableView, ManifestCore, ManifestStateStore, playlistMsg, restoreManifest,
   type GapMode, type ManifestUpdate, type RenderedPlaylist,
 } from '../../lib/manifest';
-import { ManifestPaths, PlaylistEndpoints, registerRoutes, type HttpSettings } from '../../lib/manifest/http';
+import { registerRoutes, type HttpSettings } from '../../lib/http';
+import { ManifestPaths, PlaylistEndpoints } from '../../lib/manifest/http';
 import { inBackground } from '../../lib/background';
 import { configNumber } from '../../lib/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
