@@ -7,7 +7,7 @@
 import type { PoolConfig } from 'pg';
 import { configNumber } from '../config-number';
 import { RelaycastError } from '../errors';
-import { expandEnv } from '../upload/bucket-settings';
+import { expandEnv } from '../config/env';
 import { checkSchemaName, checkTablePrefix, type TableNames } from './identifiers';
 import { POSTGRES_NUMBERS } from './number-fields';
 
