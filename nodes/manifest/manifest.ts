@@ -13,8 +13,8 @@ import {
 } from '../../lib/manifest';
 import { registerRoutes, type HttpSettings } from '../../lib/http';
 import { ManifestPaths, PlaylistEndpoints } from '../../lib/manifest/http';
-import { inBackground } from '../../lib/background';
-import { configNumber } from '../../lib/config-number';
+import { inBackground } from '../../lib/async/background';
+import { configNumber } from '../../lib/config/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
