@@ -1,9 +1,8 @@
 /**
  * One request dispatcher per Node-RED HTTP app (RED.httpNode), installed once, with the route
  * owners (manifest's playlists, signaling's viewer page, payout's supporter summary) kept in a Map:
- * a node registers its routes when it starts and unregisters on close, so no
- * Express internals are spliced (the core HTTP In node edits `_router.stack`, which Express 5
- * renamed). `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core
+ * a node registers its routes when it starts and unregisters on close, so no Express internals are
+ * spliced (the core HTTP In node edits `_router.stack`, which Express 5 renamed). `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core
  * HTTP In applies them to its routes. Every step of a request runs inside an error boundary: a
  * throw (from a setting's callback or from the route) is a 500 and a report, never a crash
  * (./error-boundary.ts).
@@ -219,7 +218,11 @@ export interface Registration {
   fastPathRefused?: string;
 }
 
-/** Registers an owner's routes; a path already served by another manifest node is an error. */
+/**
+ * Registers an owner's routes; a path template another owner already serves (for an overlapping
+ * stream) is an error, E_MANIFEST_DUPLICATE_PATH: the code manifest documents, where two nodes can
+ * collide in practice.
+ */
 export function registerRoutes(app: ExpressLike, settings: HttpSettings, owner: RouteOwner, server?: unknown): Registration {
   const dispatcher = dispatcherFor(app, settings);
   for (const other of dispatcher.owners.values()) {
