@@ -2,10 +2,11 @@
  * One request dispatcher per Node-RED HTTP app (RED.httpNode), installed once, with the route
  * owners (manifest's playlists, signaling's viewer page, payout's supporter summary) kept in a Map:
  * a node registers its routes when it starts and unregisters on close, so no Express internals are
- * spliced (the core HTTP In node edits `_router.stack`, which Express 5 renamed). `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core
- * HTTP In applies them to its routes. Every step of a request runs inside an error boundary: a
- * throw (from a setting's callback or from the route) is a 500 and a report, never a crash
- * (./error-boundary.ts).
+ * spliced (the core HTTP In node edits `_router.stack`, which Express 5 renamed).
+ * `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core HTTP In
+ * applies them to its routes. Every step of a request runs inside an error boundary
+ * (./error-boundary.ts): a throw (from a setting's callback or from the route) is a 500 and a
+ * report, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RelaycastError } from '../errors';
