@@ -1,5 +1,5 @@
 /**
- * The cost model on the command line (core: lib/costs/cost-model.ts; prices: lib/costs/prices.ts).
+ * The cost model on the command line (core: bench/support/cost-model.ts; prices: lib/costs/prices.ts).
  * Defaults are the README case: 600 viewers × 40 minutes at the viewer benchmark's bitrate and
  * segment length, with the P2P share and request rates it measured (bench/README.md, viewer swarm,
  * N = 8). Any input can be changed:
@@ -11,7 +11,7 @@
  * every byte from an EC2 origin, and the earlier design's claim with the playlist polling it forgot.
  */
 import { parseArgs } from 'node:util';
-import { compare, costOf, EARLIER_DESIGN, FREE_TIER_NOTE, swarmPushBytesPerViewerMinute, type CostInputs } from '../lib/costs/cost-model';
+import { compare, costOf, EARLIER_DESIGN, FREE_TIER_NOTE, swarmPushBytesPerViewerMinute, type CostInputs } from './support/cost-model';
 import { BYTES_PER_GB, PRICE_SOURCES } from '../lib/costs/prices';
 
 const { values } = parseArgs({

@@ -28,7 +28,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestCore, ManifestStateStore } from '../lib/manifest';
-import { StateFile } from '../lib/json-state-file';
+import { StateFile } from '../lib/fs/json-state-file';
 import { etagOf } from '../lib/manifest/etag';
 import { renderMediaPlaylist } from '../lib/manifest/media-renderer';
 import type { RenditionState } from '../lib/manifest/rendition';

@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../lib/atomic-file';
+import { writeFileAtomic } from '../lib/fs/atomic-file';
 import { ManifestCore, ManifestStateStore } from '../lib/manifest';
 import { helper, distNode } from '../test/support/node-red';
 import { segmentMsg } from '../test/support/manifest-msgs';

@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { sha256Hex } from '../lib/hash';
+import { sha256Hex } from '../lib/hls/hash';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalS3 } from '../devtools/local-s3';
 import type { SegmentMsg } from '../lib/contracts';

@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { sha256Hex } from '../lib/hash';
+import { sha256Hex } from '../lib/hls/hash';
 import { startFaultProxy } from '../devtools/fault-proxy';
 import { startLocalS3 } from '../devtools/local-s3';
 import type { SegmentMsg } from '../lib/contracts';

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { DemoEncoder } from '../devtools/demo-encoder';
 import { startLocalS3 } from '../devtools/local-s3';
-import { swarmPushBytesPerViewerMinute } from '../lib/costs/cost-model';
+import { swarmPushBytesPerViewerMinute } from './support/cost-model';
 import { startNodeRed } from '../test/support/node-red-process';
 
 const { values } = parseArgs({ options: { viewers: { type: 'string', default: '4' }, seconds: { type: 'string', default: '60' } } });

@@ -47,11 +47,15 @@ async function transpileServerCode() {
 // applies, instead of a copy of it (the editor cannot load the package's own modules).
 const INLINE_MARKER = /\/\* relaycast:inline (\S+\.ts) as ([A-Za-z_$][\w$]*) \*\//g;
 
-async function inlineEditorCode(html) {
+async function inlineEditorCode(html, file) {
   let out = '';
   let last = 0;
   for (const match of html.matchAll(INLINE_MARKER)) {
     const [marker, source, globalName] = match;
+    // A marker naming a file that moved (lib/ is organised in area folders) stops the build here, by name.
+    try { await stat(path.join(root, source)); } catch {
+      throw new Error(`${path.relative(root, file)} inlines ${source}, which does not exist (moved? lib/config/number-rule.ts is the number rule)`);
+    }
     const result = await build({
       entryPoints: [path.join(root, source)], bundle: true, write: false, format: 'iife', globalName,
       platform: 'browser', target: 'es2017', logLevel: 'warning',
@@ -68,7 +72,7 @@ async function copyNodeAssets() {
   for (const file of assets) {
     const target = path.join(dist, path.relative(root, file));
     await mkdir(path.dirname(target), { recursive: true });
-    if (file.endsWith('.html')) await writeFile(target, await inlineEditorCode(await readFile(file, 'utf8')));
+    if (file.endsWith('.html')) await writeFile(target, await inlineEditorCode(await readFile(file, 'utf8'), file));
     else await cp(file, target);
   }
 }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
 import { RelaycastError } from '../../lib/errors';
-import { sha256Hex } from '../../lib/hash';
+import { sha256Hex } from '../../lib/hls/hash';
 
 /** The hand-written fixture.json beside each fixture (see test/fixtures/hls/README.md). */
 export interface FixtureDescription {

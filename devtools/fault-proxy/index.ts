@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { sha256Hex } from '../../lib/hash';
+import { sha256Hex } from '../../lib/hls/hash';
 import { seededRandom } from './seeded-random';
 
 export type FaultKind = '5xx' | '429' | 'reset-before' | 'reset-after' | 'stall';

@@ -1,6 +1,6 @@
 /**
  * Every price Relaycast's figures use, in one place (docs/costs.md explains each and its source).
- * The telemetry collector (lib/telemetry) and the cost model (lib/costs/cost-model.ts) both read
+ * The telemetry collector (lib/telemetry) and the cost model (bench/support/cost-model.ts) both read
  * from here, so a price change is one edit. USD; "GB" is what the vendors bill: 2^30 bytes.
  */
 

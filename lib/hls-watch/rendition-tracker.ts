@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { contentTypeFor, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
-import { inBackground } from '../background';
-import { CoalescedRunner } from '../coalesced-runner';
+import { inBackground } from '../async/background';
+import { CoalescedRunner } from '../async/coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import type { MediaFiles } from './media-files';
 import { parsePlaylist, readPlaylistText, type MediaEntry, type MediaPlaylistInfo } from './playlist';

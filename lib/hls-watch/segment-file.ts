@@ -5,7 +5,7 @@
 import { open, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { RelaycastError } from '../errors';
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../hls/hash';
 
 /** Enough for a 10 s segment at 50 Mbit/s; a bigger "segment" is a mistake or junk. */
 export const DEFAULT_MAX_SEGMENT_BYTES = 64 * 1024 * 1024;

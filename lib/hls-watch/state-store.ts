@@ -2,7 +2,7 @@
  * Where hls-watch remembers, per rendition, what it already emitted, so a redeploy or a Node-RED
  * restart resumes without emitting a segment twice and without skipping one still on disk.
  *
- * The file itself is lib/json-state-file.ts's StateFile (the one JSON state writer manifest and
+ * The file itself is lib/fs/json-state-file.ts's StateFile (the one JSON state writer manifest and
  * r2-upload use too: temp file + rename, coalesced writes, saveDurably). Here: the shape of the
  * state, the check that a loaded value has that shape, and an in-memory store for runtimes
  * without a userDir.

@@ -12,8 +12,8 @@
  * msgs, MediaFiles gets their bytes, and ProblemBook keeps what is wrong for the status.
  */
 import { randomBytes } from 'node:crypto';
-import { inBackground } from '../background';
-import { CoalescedRunner } from '../coalesced-runner';
+import { inBackground } from '../async/background';
+import { CoalescedRunner } from '../async/coalesced-runner';
 import type { ResendRequest } from '../delivery-receipts';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { FolderPresence } from './folder-presence';

@@ -1,7 +1,7 @@
 /**
  * Where relaycast-manifest keeps its state: `<id>.json` (StateFile: atomic, coalesced, fsynced)
  * in format 2 (lib/manifest/stored-state.ts), beside an append-only history log
- * `<id>.history-<n>.jsonl` (lib/json-lines-log.ts) holding a DVR playlist's older entries.
+ * `<id>.history-<n>.jsonl` (lib/fs/json-lines-log.ts) holding a DVR playlist's older entries.
  *
  * Why this split: manifest serves a version only once its state is on disk (DurableView), so the
  * save is on the playlist path, and writing the whole DVR history with every version made it grow
@@ -21,8 +21,8 @@
  * only when the dead lines outnumber the live ones and COMPACT_MIN_LINES.
  */
 import path from 'node:path';
-import { JsonLinesLog, type LogRef } from '../json-lines-log';
-import { StateFile } from '../json-state-file';
+import { JsonLinesLog, type LogRef } from '../fs/json-lines-log';
+import { StateFile } from '../fs/json-state-file';
 import { RelaycastError } from '../errors';
 import type { ManifestCore } from './manifest-core';
 import type { RenditionState } from './rendition';

@@ -2,7 +2,7 @@
  * The state file's format 2: the manifest state split so that saving one new version costs the
  * same whatever the DVR length. The state file keeps every counter and, per rendition, only its
  * newest entries; the older ones (`archived`, a count) and the last finished presentation (by its
- * number) are lines of the history log (lib/json-lines-log.ts) the state names with its valid
+ * number) are lines of the history log (lib/fs/json-lines-log.ts) the state names with its valid
  * length. Entries never change once listed and a finished presentation never changes at all, so a
  * line, once written, stays true: the log only grows, and the state file stays small.
  *
@@ -11,7 +11,7 @@
  * or from elsewhere fails that check with E_MANIFEST_STATE instead of shifting any number. A
  * format 1 file (written before the split) passes through unchanged.
  */
-import type { LogRef } from '../json-lines-log';
+import type { LogRef } from '../fs/json-lines-log';
 import type { FinishedPresentation, PlaylistEntry, RenditionState } from './rendition';
 import { SNAPSHOT_FORMAT, isCount, stateUnusable, type ManifestSnapshot } from './snapshot';
 

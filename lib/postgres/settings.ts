@@ -5,9 +5,9 @@
  * carries one is refused, so no password ends up in a flow file.
  */
 import type { PoolConfig } from 'pg';
-import { configNumber } from '../config-number';
+import { configNumber } from '../config/config-number';
 import { RelaycastError } from '../errors';
-import { expandEnv } from '../upload/bucket-settings';
+import { expandEnv } from '../config/env';
 import { checkSchemaName, checkTablePrefix, type TableNames } from './identifiers';
 import { POSTGRES_NUMBERS } from './number-fields';
 

@@ -9,6 +9,7 @@
 import { EventEmitter } from 'node:events';
 import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
+import { envReference, expandEnv } from '../config/env';
 import { RelaycastError } from '../errors';
 
 /**
@@ -45,9 +46,24 @@ export function reconnectDelay(attempt: number, random: () => number = Math.rand
   return Math.round(base / 2 + random() * (base / 2));
 }
 
-/** Checks the config node's fields; throws E_REDIS_CONFIG with the reason. */
-export function redisSettings(input: { url?: unknown; tls?: unknown; tlsVerify?: unknown; keyPrefix?: unknown }, credentials: { username?: string; password?: string } = {}): RedisSettings {
-  const url = typeof input.url === 'string' && input.url.trim() !== '' ? input.url.trim() : 'redis://127.0.0.1:6379';
+/**
+ * Checks the config node's fields; throws E_REDIS_CONFIG with the reason. The URL, user name and
+ * password may each be `${NAME}`, read from the environment (lib/config/env.ts, as postgres's
+ * password and r2-bucket's keys); a URL naming a variable that is not set is refused, not replaced
+ * by the default.
+ */
+export function redisSettings(
+  input: { url?: unknown; tls?: unknown; tlsVerify?: unknown; keyPrefix?: unknown },
+  credentials: { username?: string; password?: string } = {},
+  env: NodeJS.ProcessEnv = process.env,
+): RedisSettings {
+  const typed = typeof input.url === 'string' ? input.url.trim() : '';
+  const variable = envReference(typed);
+  const expanded = expandEnv(typed, env)?.trim() ?? '';
+  if (variable !== undefined && expanded === '') {
+    throw new RelaycastError('E_REDIS_CONFIG', `the Redis URL is \${${variable}}, but the environment variable ${variable} is not set where Node-RED runs`);
+  }
+  const url = expanded !== '' ? expanded : 'redis://127.0.0.1:6379';
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -66,8 +82,10 @@ export function redisSettings(input: { url?: unknown; tls?: unknown; tlsVerify?:
   const keyPrefix = typeof input.keyPrefix === 'string' && input.keyPrefix !== '' ? input.keyPrefix : DEFAULT_KEY_PREFIX;
   if (keyPrefix.length > 64 || /\s/.test(keyPrefix)) throw new RelaycastError('E_REDIS_CONFIG', 'the key prefix must be at most 64 characters without spaces');
   const settings: RedisSettings = { url, keyPrefix, tls: input.tls === true || input.tls === 'true', tlsVerify: input.tlsVerify !== false && input.tlsVerify !== 'false' };
-  if (credentials.username) settings.username = credentials.username;
-  if (credentials.password) settings.password = credentials.password;
+  const username = expandEnv(credentials.username, env);
+  const password = expandEnv(credentials.password, env);
+  if (username) settings.username = username;
+  if (password) settings.password = password;
   return settings;
 }
 

@@ -5,7 +5,7 @@
  * The token is not here on purpose: it travels separately (credentials, a file or the environment)
  * so that nothing that prints or stores settings can leak it.
  */
-import { configNumber } from '../config-number';
+import { configNumber } from '../config/config-number';
 import { RelaycastError } from '../errors';
 import { BOUNDS, isId } from '../signaling/protocol';
 import { SUPPORTER_NUMBERS } from './number-fields';

@@ -1,11 +1,11 @@
 /**
  * The supporter's number settings and the rule for each, shared by its three front ends: the
  * parser (config.ts, used by the node and the command line) applies them through
- * lib/config-number.ts, and the build inlines this table into supporter.html so the editor
+ * lib/config/config-number.ts, and the build inlines this table into supporter.html so the editor
  * validates with the same rules (test/unit/editor-validators.spec.ts checks that it does). It sits
  * in lib/, not nodes/supporter/, because the command line shares it.
  */
-import type { FieldNumberRule } from '../number-rule';
+import type { FieldNumberRule } from '../config/number-rule';
 
 export const SUPPORTER_NUMBERS = {
   // Fractions are fine: caps become bytes (rounded) per second and bytes held.

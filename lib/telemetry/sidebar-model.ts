@@ -4,7 +4,7 @@
  * that node), plus the points of its small charts, kept for the last minutes. Pure, so it is
  * unit-tested here; editor/sidebar/ only draws it.
  */
-import { formatBytes, formatUsd } from '../format';
+import { formatBytes, formatUsd } from '../costs/format';
 import type { NodeRef } from './probes';
 import type { StreamSnapshot, TelemetrySnapshot } from './snapshot';
 

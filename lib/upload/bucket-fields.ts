@@ -2,8 +2,12 @@
  * The rule for each field of a relaycast-r2-bucket config, in one place for both sides: the runtime
  * applies it at deploy (resolveBucketSettings) and the editor marks a field invalid with it. The
  * build inlines this file into the editor's r2-bucket.html (scripts/build.mjs, `relaycast:inline`),
- * so it imports nothing and uses only what a browser has too.
+ * so it uses only what a browser has too and imports nothing but lib/config/env.ts's envReference,
+ * which it hands on to the editor.
  */
+import { envReference } from '../config/env';
+
+export { envReference };
 
 export type BucketField = 'provider' | 'accountId' | 'endpoint' | 'bucket' | 'publicBaseUrl' | 'keyPrefix';
 
@@ -18,15 +22,6 @@ export interface BucketFieldValues {
 }
 
 export const BUCKET_PROVIDERS = ['r2', 'r2-eu', 's3'] as const;
-
-/**
- * NAME when `value` is `${NAME}`: a reference to an environment variable, which Node-RED expands in
- * a node's properties and credentials when it creates the node (and leaves as it is when NAME is
- * not set). The editor cannot know the value, so it leaves such a field to the check at deploy.
- */
-export function envReference(value: unknown): string | undefined {
-  return typeof value === 'string' ? /^\$\{(\S+)\}$/.exec(value.trim())?.[1] : undefined;
-}
 
 function isHttpUrl(value: string): boolean {
   try {

@@ -4,9 +4,7 @@
  * and key prefix. Credentials are handled separately and never appear here.
  */
 import { RelaycastError } from '../errors';
-import { BUCKET_FIELDS, BUCKET_PROVIDERS, bucketFieldProblem, envReference } from './bucket-fields';
-
-export { envReference };
+import { BUCKET_FIELDS, BUCKET_PROVIDERS, bucketFieldProblem } from './bucket-fields';
 import { normalizeKeyPrefix } from './keys';
 
 export type BucketProvider = (typeof BUCKET_PROVIDERS)[number];
@@ -60,13 +58,4 @@ export function resolveBucketSettings(input: BucketConfigInput): BucketSettings 
     keyPrefix: normalizeKeyPrefix(input.keyPrefix),
     forcePathStyle,
   };
-}
-
-/**
- * `${NAME}` → the environment variable, for credentials typed in the editor's test dialog (the
- * runtime already does this for deployed nodes).
- */
-export function expandEnv(value: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const name = envReference(value);
-  return name === undefined ? value : env[name];
 }

@@ -7,7 +7,7 @@
  * - gap and lifecycle msgs from hls-watch, which carry nothing to upload but must keep their place
  *   in their rendition's order, so they travel through the same ordered lane.
  */
-import { sha256Hex } from '../hash';
+import { sha256Hex } from '../hls/hash';
 import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type InitSection, type SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
 

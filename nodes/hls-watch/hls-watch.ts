@@ -8,9 +8,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
-import { StateFile } from '../../lib/json-state-file';
+import { StateFile } from '../../lib/fs/json-state-file';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
-import { configNumber } from '../../lib/config-number';
+import { configNumber } from '../../lib/config/config-number';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
@@ -65,7 +65,7 @@ export = function (RED: NodeAPI) {
       }
     };
 
-    // Checked once, at deploy (lib/config-number.ts): a bad number stops the node with E_CONFIG.
+    // Checked once, at deploy (lib/config/config-number.ts): a bad number stops the node with E_CONFIG.
     let numbers: { pollInterval: number; maxSegmentBytes: number; segmentWaitMs: number } | undefined;
     let configError: RelaycastError | undefined;
     try {

@@ -1,9 +1,9 @@
 /**
  * The number fields of relaycast-hls-watch's editor and the rule for each, as the runtime applies
- * them (lib/config-number.ts). The editor's validators (hls-watch.html) must say the same;
+ * them (lib/config/config-number.ts). The editor's validators (hls-watch.html) must say the same;
  * test/unit/editor-validators.spec.ts checks that they do.
  */
-import type { NumberRule } from '../../lib/config-number';
+import type { NumberRule } from '../../lib/config/config-number';
 
 export const HLS_WATCH_NUMBERS = {
   pollInterval: { field: 'Poll interval (ms)', fallback: 250, min: 10, max: 60_000 },

@@ -11,9 +11,10 @@ import {
   DurableView, ManifestCore, ManifestStateStore, playlistMsg, restoreManifest,
   type GapMode, type ManifestUpdate, type RenderedPlaylist,
 } from '../../lib/manifest';
-import { ManifestPaths, PlaylistEndpoints, registerRoutes, type HttpSettings } from '../../lib/manifest/http';
-import { inBackground } from '../../lib/background';
-import { configNumber } from '../../lib/config-number';
+import { registerRoutes, type HttpSettings } from '../../lib/http';
+import { ManifestPaths, PlaylistEndpoints } from '../../lib/manifest/http';
+import { inBackground } from '../../lib/async/background';
+import { configNumber } from '../../lib/config/config-number';
 import { sharedListings } from '../../lib/playlist-listings';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';

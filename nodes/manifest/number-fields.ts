@@ -1,9 +1,9 @@
 /**
  * The number fields of relaycast-manifest's editor and the rule for each, as the runtime applies
- * them (lib/config-number.ts). The editor's validators (manifest.html) must say the same;
+ * them (lib/config/config-number.ts). The editor's validators (manifest.html) must say the same;
  * test/unit/editor-validators.spec.ts checks that they do.
  */
-import type { NumberRule } from '../../lib/config-number';
+import type { NumberRule } from '../../lib/config/config-number';
 
 export const MANIFEST_NUMBERS = {
   windowSegments: { field: 'Window', fallback: 6, min: 3, max: 10_000, integer: true },

@@ -3,7 +3,7 @@
  * defaults; anything else unparsable is a configuration error with a code, never a silent default.
  */
 import path from 'node:path';
-import { configNumber } from '../../lib/config-number';
+import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import { DEFAULT_RULES, type RuleSettings } from '../../lib/payout/rules';
 import { PAYOUT_NUMBERS } from './number-fields';

@@ -1,10 +1,10 @@
 /**
  * The number fields of relaycast-payout's editor and the rule for each, as the runtime applies them
- * at deploy (nodes/payout/config.ts through lib/config-number.ts). The build inlines this table into
+ * at deploy (nodes/payout/config.ts through lib/config/config-number.ts). The build inlines this table into
  * payout.html, so the editor validates with these very rules; test/unit/editor-validators.spec.ts
  * checks that it does.
  */
-import type { FieldNumberRule } from '../../lib/number-rule';
+import type { FieldNumberRule } from '../../lib/config/number-rule';
 
 export const PAYOUT_NUMBERS = {
   // Minor units (balances are whole units); a balance below it carries forward to the next period.

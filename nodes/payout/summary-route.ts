@@ -7,7 +7,7 @@
  * HTTP In, and removal touches no Express internals).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerRoutes } from '../../lib/manifest/http/dispatcher';
+import { registerRoutes } from '../../lib/http';
 import type { SupporterSummary } from '../../lib/payout/store';
 
 export type TokenCheck = (token: string) => Promise<string | null>;

@@ -11,7 +11,8 @@ import type { NodeAPI, NodeDef, Node } from 'node-red';
 import type { Request, Response } from 'express';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { createS3Client, envReference, expandEnv, makeRedactor, probeBucket, resolveBucketSettings, S3ObjectStore, type BucketConfigInput, type BucketSettings } from '../../lib/upload';
+import { envReference, expandEnv } from '../../lib/config/env';
+import { createS3Client, makeRedactor, probeBucket, resolveBucketSettings, S3ObjectStore, type BucketConfigInput, type BucketSettings } from '../../lib/upload';
 import type { R2BucketConfigNode } from './bucket-api';
 
 interface R2BucketDef extends NodeDef, BucketConfigInput {}

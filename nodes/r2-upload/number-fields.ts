@@ -1,9 +1,9 @@
 /**
  * The number fields of relaycast-r2-upload's editor and the rule for each, as the runtime applies
- * them (lib/config-number.ts). The editor's validators (r2-upload.html) must say the same;
+ * them (lib/config/config-number.ts). The editor's validators (r2-upload.html) must say the same;
  * test/unit/editor-validators.spec.ts checks that they do.
  */
-import type { NumberRule } from '../../lib/config-number';
+import type { NumberRule } from '../../lib/config/config-number';
 
 export const R2_UPLOAD_NUMBERS = {
   concurrency: { field: 'Parallel', fallback: 4, min: 1, max: 64, integer: true },

@@ -7,8 +7,8 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
-import { configNumber } from '../../lib/config-number';
-import { StateFile } from '../../lib/json-state-file';
+import { configNumber } from '../../lib/config/config-number';
+import { StateFile } from '../../lib/fs/json-state-file';
 import { sharedListings } from '../../lib/playlist-listings';
 import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';

@@ -1,9 +1,9 @@
 /**
  * The number fields of relaycast-redis's editor and the rule for each, as the runtime applies them
- * (lib/config-number.ts). The editor's validator (redis.html) must say the same;
+ * (lib/config/config-number.ts). The editor's validator (redis.html) must say the same;
  * test/unit/editor-validators.spec.ts checks that it does.
  */
-import type { NumberRule } from '../../lib/config-number';
+import type { NumberRule } from '../../lib/config/config-number';
 
 export const REDIS_NUMBERS = {
   // Seconds. 1 s is for tests; past 10 min a crashed instance's viewers would linger too long.

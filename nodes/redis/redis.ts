@@ -8,7 +8,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { RedisPair, redisSettings, type RedisSettings } from '../../lib/signaling/redis-connection';
-import { configNumber } from '../../lib/config-number';
+import { configNumber } from '../../lib/config/config-number';
 import { DEFAULT_LIVENESS_TTL_MS } from '../../lib/signaling/redis-registry';
 import { REDIS_NUMBERS } from './number-fields';
 import type { RedisConfigNode } from './redis-api';

@@ -3,7 +3,7 @@
  * Empty fields fall back to the defaults; anything unparsable is a configuration error (with a code)
  * rather than a silently different limit.
  */
-import { configNumber } from '../../lib/config-number';
+import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import type { SignalingLimits } from '../../lib/signaling/limits';
 import type { IceServer } from '../../lib/signaling/protocol';

@@ -1,10 +1,10 @@
 /**
  * The number fields of relaycast-signaling's editor and the rule for each, as the runtime applies
- * them at deploy (nodes/signaling/config.ts through lib/config-number.ts). The build inlines this
+ * them at deploy (nodes/signaling/config.ts through lib/config/config-number.ts). The build inlines this
  * table into signaling.html, so the editor validates with these very rules;
  * test/unit/editor-validators.spec.ts checks that it does.
  */
-import type { FieldNumberRule } from '../../lib/number-rule';
+import type { FieldNumberRule } from '../../lib/config/number-rule';
 import { DEFAULT_LIMITS } from '../../lib/signaling/limits';
 
 /** Long enough for a viewing session: a TURN allocation refreshes with the credential it was made with. */

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
 import { isMediaId } from '../../lib/signaling/protocol';
-import { registerRoutes } from '../../lib/manifest/http/dispatcher';
+import { registerRoutes } from '../../lib/http';
 import { normalizePath } from './config';
 
 export const ASSETS_PATH = '/relaycast/viewer';

@@ -1,6 +1,6 @@
 // Child process for test/unit/state-writer.spec.ts: saves large, self-checking states through
 // StateFile as fast as it can, until the parent SIGKILLs it at a random moment.
-import { StateFile } from '../../lib/json-state-file';
+import { StateFile } from '../../lib/fs/json-state-file';
 
 const file = new StateFile(process.argv[2], { code: 'E_TEST_STATE', what: 'test state', onError: (err) => { process.stderr.write(`${err.message}\n`); } });
 let n = 0;

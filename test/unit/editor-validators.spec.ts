@@ -1,11 +1,11 @@
 // The editor validates number fields with the rules the runtime applies at deploy
-// (nodes/<name>/number-fields.ts through lib/config-number.ts): a value the editor accepts is
+// (nodes/<name>/number-fields.ts through lib/config/config-number.ts): a value the editor accepts is
 // never refused at deploy, and one it would refuse at deploy is marked invalid in the editor.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
-import { configNumber } from '../../lib/config-number';
+import { configNumber } from '../../lib/config/config-number';
 import { resolveBucketSettings } from '../../lib/upload/bucket-settings';
 import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
 import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
@@ -89,7 +89,7 @@ describe('editor validators follow the runtime rules for number fields', () => {
     if (inlined === undefined) continue;
     it(`${type}: the rules come from ${inlined}, inlined by the build: no copy in the source, every field says why`, () => {
       const source = readFileSync(path.resolve(__dirname, '../../nodes', node, `${node}.html`), 'utf8');
-      assert.match(source, /relaycast:inline lib\/number-rule\.ts as RelaycastNumberRule/);
+      assert.match(source, /relaycast:inline lib\/config\/number-rule\.ts as RelaycastNumberRule/);
       assert.ok(source.includes(`relaycast:inline ${inlined} as `), `${node}.html inlines ${inlined}`);
       assert.doesNotMatch(source, /RED\.validators\.number\(/, 'no bare number validator is left');
       const defaults = editorDefaults(node, true)[type]!;

@@ -12,4 +12,4 @@ export function savedUsd(p2pBytes: number, p2pSegments: number): { egress: numbe
   };
 }
 
-export { formatBytes, formatUsd } from '../../lib/format';
+export { formatBytes, formatUsd } from '../../lib/costs/format';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { discoverLayout, renditionIdFor } from '../../../lib/hls-watch/layout';
 import { isWatchState, type StateStore, type WatchState } from '../../../lib/hls-watch/state-store';
 import { HlsWatcher } from '../../../lib/hls-watch/watcher';
-import { StateFile } from '../../../lib/json-state-file';
+import { StateFile } from '../../../lib/fs/json-state-file';
 import { mediaPlaylist, tempDir } from './helpers';
 
 const MEDIA = mediaPlaylist({ sequence: 0, entries: [{ uri: 'a.ts', duration: 2 }] });

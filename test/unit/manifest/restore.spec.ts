@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestCore, restoreManifest, wallClockMediaSequence } from '../../../lib/manifest';
-import { StateFile } from '../../../lib/json-state-file';
+import { StateFile } from '../../../lib/fs/json-state-file';
 import { segmentMsg } from '../../support/manifest-msgs';
 
 describe('manifest state restore', () => {

@@ -8,7 +8,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirS
 import os from 'node:os';
 import path from 'node:path';
 import { ManifestCore, ManifestStateStore, restoreManifest, wallClockMediaSequence } from '../../../lib/manifest';
-import { StateFile } from '../../../lib/json-state-file';
+import { StateFile } from '../../../lib/fs/json-state-file';
 import { TAIL_KEEP } from '../../../lib/manifest/state-store';
 import { seededRandom } from '../../../devtools/fault-proxy/seeded-random';
 import { lifecycleMsg, segmentMsg } from '../../support/manifest-msgs';

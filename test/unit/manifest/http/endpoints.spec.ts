@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { DurableView, ManifestCore } from '../../../../lib/manifest';
-import { ManifestPaths, PlaylistEndpoints, registerRoutes } from '../../../../lib/manifest/http';
+import { registerRoutes } from '../../../../lib/http';
+import { ManifestPaths, PlaylistEndpoints } from '../../../../lib/manifest/http';
 import { blockingReloadDirective, presentationOf } from '../../../../lib/playlist-query';
 import { RelaycastError } from '../../../../lib/errors';
 import { request } from '../../../support/http-request';
 import { segmentMsg } from '../../../support/manifest-msgs';
-import { appServer, type AppServer } from './support';
+import { appServer, type AppServer } from '../../../support/app-server';
 
 describe('manifest playlist endpoints', () => {
   let s: AppServer;

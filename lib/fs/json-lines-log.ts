@@ -20,7 +20,7 @@ import { readFileSync, readdirSync, renameSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-file';
-import { RelaycastError } from './errors';
+import { RelaycastError } from '../errors';
 
 /** What a state records of its log: the file's name (in the state's folder) and its valid length. */
 export interface LogRef {

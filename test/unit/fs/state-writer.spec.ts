@@ -1,15 +1,15 @@
-// The one JSON state writer (lib/json-state-file.ts over lib/atomic-file.ts and
-// lib/coalescing-writer.ts), used by manifest, r2-upload and hls-watch: a reader never sees a
+// The one JSON state writer (lib/fs/json-state-file.ts over lib/fs/atomic-file.ts and
+// lib/fs/coalescing-writer.ts), used by manifest, r2-upload and hls-watch: a reader never sees a
 // partial file, even across a SIGKILL mid-write; rapid writes coalesce; the last write wins.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { StateFile } from '../../lib/json-state-file';
-import { CoalescingWriter } from '../../lib/coalescing-writer';
+import { StateFile } from '../../../lib/fs/json-state-file';
+import { CoalescingWriter } from '../../../lib/fs/coalescing-writer';
 
-const CHILD = path.join(__dirname, '..', 'support', 'state-file-writer-child.ts');
+const CHILD = path.join(__dirname, '..', '..', 'support', 'state-file-writer-child.ts');
 
 /** Parses the file as the child wrote it; throws if it is not one whole state. */
 function readWhole(file: string): { n: number } | undefined {

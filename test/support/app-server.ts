@@ -1,9 +1,10 @@
-// A real HTTP server with a stand-in for Express's app (`use` + next()), so lib/manifest/http runs
-// as on Node-RED's server without loading Node-RED: what no route answers falls through to a 404
-// that says so, and an error passed to next() is a 500 that says it came from "Express".
+// A real HTTP server with a stand-in for Express's app (`use` + next()), so lib/http's dispatcher
+// (and the routes on it) runs as on Node-RED's server without loading Node-RED: what no route
+// answers falls through to a 404 that says so, and an error passed to next() is a 500 that says
+// it came from "Express".
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Middleware } from '../../../../lib/manifest/http';
+import type { Middleware } from '../../lib/http';
 
 export interface AppServer {
   app: { use(handler: Middleware): void };

@@ -1,14 +1,17 @@
 /**
- * One request dispatcher per Node-RED HTTP app (RED.httpNode), installed once, with the manifest
- * nodes kept in a Map: a node registers its routes when it starts and unregisters on close, so no
- * Express internals are spliced (the core HTTP In node edits `_router.stack`, which Express 5
- * renamed). `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core
- * HTTP In applies them to its routes. Every step of a request runs inside an error boundary: a
- * throw (from a setting's callback or from the route) is a 500 and a report, never a crash.
+ * One request dispatcher per Node-RED HTTP app (RED.httpNode), installed once, with the route
+ * owners (manifest's playlists, signaling's viewer page, payout's supporter summary) kept in a Map:
+ * a node registers its routes when it starts and unregisters on close, so no Express internals are
+ * spliced (the core HTTP In node edits `_router.stack`, which Express 5 renamed).
+ * `httpNodeMiddleware` and `httpNodeCors` run in front of each matched route, like core HTTP In
+ * applies them to its routes. Every step of a request runs inside an error boundary
+ * (./error-boundary.ts): a throw (from a setting's callback or from the route) is a 500 and a
+ * report, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RelaycastError } from '../../errors';
+import { RelaycastError } from '../errors';
 import { corsMiddleware, type CorsSettings } from './cors';
+import { answerFailure, guarded } from './error-boundary';
 
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -79,7 +82,7 @@ class Dispatcher {
       return;
     }
     const target = owner;
-    const fail = (err: unknown) => answerFailure(target, res, err);
+    const fail = (err: unknown) => answerFailure((failure) => target.failed(failure), res, err);
     guarded(fail, () => this.runChain(req, res, fail, 0, () => {
       if (req.method === 'OPTIONS') {
         // Preflight without CORS configured: answer it rather than let it fall through to a 404.
@@ -107,27 +110,6 @@ class Dispatcher {
       else guarded(fail, () => this.runChain(req, res, fail, index + 1, last));
     });
   }
-}
-
-function guarded(fail: (err: unknown) => void, step: () => void): void {
-  try {
-    step();
-  } catch (err) {
-    fail(err);
-  }
-}
-
-/** Reports a failed request to its owner and answers 500 (or drops the socket if a reply was under way). */
-function answerFailure(owner: RouteOwner, res: ServerResponse, err: unknown): void {
-  try { owner.failed(err); } catch { /* reporting must not turn into a second failure */ }
-  if (res.writableEnded) return;
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.statusCode = 500;
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-  res.end('internal error\n');
 }
 
 function pathOf(url: string | undefined): string {
@@ -237,7 +219,11 @@ export interface Registration {
   fastPathRefused?: string;
 }
 
-/** Registers an owner's routes; a path already served by another manifest node is an error. */
+/**
+ * Registers an owner's routes; a path template another owner already serves (for an overlapping
+ * stream) is an error, E_MANIFEST_DUPLICATE_PATH: the code manifest documents, where two nodes can
+ * collide in practice.
+ */
 export function registerRoutes(app: ExpressLike, settings: HttpSettings, owner: RouteOwner, server?: unknown): Registration {
   const dispatcher = dispatcherFor(app, settings);
   for (const other of dispatcher.owners.values()) {

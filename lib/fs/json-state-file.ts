@@ -1,7 +1,7 @@
 /**
  * Persists a node's state as one JSON file under userDir (manifest's playlists, r2-upload's index
- * of stored objects), written atomically (lib/atomic-file.ts: a crash leaves either the old or the
- * new state, never half of one) and coalesced (lib/coalescing-writer.ts: a burst of changes costs
+ * of stored objects), written atomically (lib/fs/atomic-file.ts: a crash leaves either the old or the
+ * new state, never half of one) and coalesced (lib/fs/coalescing-writer.ts: a burst of changes costs
  * at most two writes, the newest last). hls-watch's file store writes through the same two.
  * Manifest's state also refers to an append-only history log, written in the same writer turn
  * through beforeWrite/afterWrite (lib/manifest/state-store.ts).
@@ -11,7 +11,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic-file';
 import { CoalescingWriter } from './coalescing-writer';
-import { RelaycastError } from './errors';
+import { RelaycastError } from '../errors';
 
 export interface StateFileOptions {
   /** Code of a file that cannot be read or parsed (e.g. E_MANIFEST_STATE); a failed write adds _WRITE. */

@@ -1,11 +1,11 @@
-// The one request dispatcher per HTTP app (lib/manifest/http/dispatcher.ts), on a real HTTP server:
+// The one request dispatcher per HTTP app (lib/http/dispatcher.ts), on a real HTTP server:
 // routing, the error boundary, httpNodeCors, the duplicate-path check and the opt-in fast path.
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerRoutes, type HttpSettings, type RouteOwner } from '../../../../lib/manifest/http';
-import { RelaycastError } from '../../../../lib/errors';
-import { request } from '../../../support/http-request';
-import { appServer, type AppServer } from './support';
+import { registerRoutes, type HttpSettings, type RouteOwner } from '../../../lib/http';
+import { RelaycastError } from '../../../lib/errors';
+import { request } from '../../support/http-request';
+import { appServer, type AppServer } from '../../support/app-server';
 
 function owner(id: string, over: Partial<RouteOwner> = {}): RouteOwner & { failures: unknown[] } {
   const failures: unknown[] = [];

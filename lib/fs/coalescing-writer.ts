@@ -4,7 +4,7 @@
  * the last value requested is always the last one written. Built on CoalescedRunner, the one rule
  * for passes that never overlap.
  */
-import { CoalescedRunner } from './coalesced-runner';
+import { CoalescedRunner } from '../async/coalesced-runner';
 
 export class CoalescingWriter<T> {
   private pending: { value: T } | undefined;

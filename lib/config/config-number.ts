@@ -1,10 +1,10 @@
 /**
  * The one parser for the numbers in a node's editor fields, with one behaviour: an empty field
- * takes the default; anything else must be a number inside the field's range (lib/number-rule.ts),
+ * takes the default; anything else must be a number inside the field's range (lib/config/number-rule.ts),
  * or the node refuses to start (an error at deploy, with the field named). Running silently with a
  * default, as r2-upload once did with a concurrency of -3, hides the mistake.
  */
-import { RelaycastError } from './errors';
+import { RelaycastError } from '../errors';
 import { isBlank, numberProblem, type FieldNumberRule } from './number-rule';
 
 export interface NumberRule extends FieldNumberRule {

@@ -3,10 +3,10 @@
  * and the bucket, the R2 operations and storage that follow, and the dollars, for Relaycast and for
  * the two designs it is compared with: every byte from an EC2 origin, and the earlier design's
  * claim ($0.10 per 600-viewer, 40-minute stream), which left out the playlist polling of its
- * players. Prices come from ./prices (one place); the earlier design's figures from
+ * players. Prices come from lib/costs/prices.ts (one place); the earlier design's figures from
  * /work/shared/reference/prior-art.md (summarised in docs/costs.md).
  */
-import { BYTES_PER_GB, HOURS_PER_MONTH, PRICES, originEgressDollars, r2Dollars } from './prices';
+import { BYTES_PER_GB, HOURS_PER_MONTH, PRICES, originEgressDollars, r2Dollars } from '../../lib/costs/prices';
 
 export interface CostInputs {
   viewers: number;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CoalescedRunner } from '../../lib/coalesced-runner';
+import { CoalescedRunner } from '../../../lib/async/coalesced-runner';
 
 describe('CoalescedRunner', () => {
   it('folds every call made during a pass into exactly one more pass, never overlapping', async () => {

@@ -1,9 +1,9 @@
 // The one parser every Relaycast node uses for the numbers in its editor fields.
 import assert from 'node:assert/strict';
-import { configNumber } from '../../lib/config-number';
-import { RelaycastError } from '../../lib/errors';
+import { configNumber } from '../../../lib/config/config-number';
+import { RelaycastError } from '../../../lib/errors';
 
-describe('config numbers (lib/config-number.ts)', () => {
+describe('config numbers (lib/config/config-number.ts)', () => {
   const rule = { field: 'Parallel', code: 'E_UPLOAD_CONFIG', fallback: 4, min: 1, max: 64, integer: true };
 
   it('reads numbers and numeric text, and takes the default only for an empty field', () => {

@@ -1,5 +1,5 @@
 /**
- * The rule of one number field in a node's editor, for both sides: lib/config-number.ts applies it
+ * The rule of one number field in a node's editor, for both sides: lib/config/config-number.ts applies it
  * at deploy, and an editor that inlines this file (scripts/build.mjs, `relaycast:inline`) marks the
  * field invalid with it, so the two cannot drift apart. It imports nothing and uses only what a
  * browser has too.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { compare, costOf, EARLIER_DESIGN, swarmPushBytesPerViewerMinute } from '../../../lib/costs/cost-model';
+import { compare, costOf, EARLIER_DESIGN, swarmPushBytesPerViewerMinute } from '../../../bench/support/cost-model';
 import { BYTES_PER_GB, PRICES } from '../../../lib/costs/prices';
 
 const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
