@@ -155,7 +155,7 @@ describe('npm start (demo)', function () {
     }
   });
 
-  it('a viewer on the Relaycast loader climbs the ladder to the top rung within one segment of plain hls.js', async () => {
+  it('loader viewers on the three-rung ladder climb to the top rung within one segment of plain hls.js, and share it peer to peer', async () => {
     // hls.js's ABR reads the loader's stats; with stats it could not see, the loader page stayed on
     // 320x180 while plain hls.js in the same browser played 640x360.
     requireLoopbackOnlyNetwork('test/e2e/demo.spec.ts');
@@ -182,8 +182,8 @@ describe('npm start (demo)', function () {
         await page.goto(`${viewerUrl(base, 'demo')}${query}`);
         return page;
       };
-      // Two loader pages, so that fragments also wait on peers (the case that pinned the estimate).
-      const loaders = [await open(''), await open('')];
+      // Three loader pages, so that fragments also wait on peers (the case that pinned the estimate).
+      const loaders = [await open(''), await open(''), await open('')];
       const plain = await open('?relaycast=0');
       const climb = (page: Page) => page.evaluate(`(() => {
         const hls = window.relaycastViewer.hls;
@@ -207,6 +207,17 @@ describe('npm start (demo)', function () {
         assert.notEqual(loaderClimb.estimate, loaderClimb.defaultEstimate, 'the loader\'s estimate moved from its default: hls.js sampled its transfers');
         assert.ok(loaderClimb.estimate > loaderClimb.topBitrate, `the loader's estimate (${loaderClimb.estimate}) is above the top rung (${loaderClimb.topBitrate})`);
       }
+      // With a ladder, every loader page still gets peer bytes and its playlists from the socket.
+      const swarm = () => Promise.all(loaders.map((page) => page.evaluate(() => {
+        const s = (window as any).relaycastViewer.stats() ?? {};
+        return { p2p: s.p2pBytes ?? 0, fromSwarm: s.playlistsFromSwarm ?? 0, fromHttp: s.playlistsFromHttp ?? 0, rendition: s.rendition };
+      })));
+      let last: Awaited<ReturnType<typeof swarm>> = [];
+      const shared = await untilValue(async () => {
+        last = await swarm();
+        return last.every((f) => f.p2p > 0 && f.fromSwarm > 5) ? last : undefined;
+      }, 'every loader page to get peer bytes and take its playlists from the socket', 60_000, 250, () => JSON.stringify(last));
+      for (const f of shared) assert.ok(f.fromHttp < f.fromSwarm, `playlists mostly from the socket: ${JSON.stringify(f)}`);
     } finally {
       await viewerBrowser.close();
     }
