@@ -4,26 +4,32 @@
  * - a demo encoder replays a real HLS fixture into demo/.run/hls exactly as a live encoder writes it;
  * - a local S3-compatible server process stands in for R2 (unless R2_* variables are set, see README);
  * - Node-RED (the real CLI, red.js) starts on port 1880 with this package loaded through `nodesDir`,
- *   a throwaway userDir, no telemetry prompt, and the demo flow from demo/flows.json.
+ *   no telemetry prompt, and a userDir kept between starts (demo/.run/<port>/userdir): the demo flow
+ *   from demo/flows.json is copied in on the first start, or with `npm start -- --fresh`, and the
+ *   operator's own edits stay otherwise. Each port has its own run folder; a second start on the
+ *   same one refuses before touching anything (demo/run-lock.ts).
  * - HOST=0.0.0.0 serves other devices on the LAN (a phone): see demo/addresses.ts for which
  *   address every URL then names, and demo/settings.ts for the editor's login.
  *
  * Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DemoEncoder } from '../devtools/demo-encoder';
 import { startLocalS3 } from '../devtools/local-s3';
 import { demoAddresses, demoUrls } from './addresses';
+import { DemoRefusal, ensurePortFree, lockRunDir } from './run-lock';
 import { ADMIN_PASSWORD_ENV, demoSettingsFile } from './settings';
 
 const repoRoot = path.resolve(__dirname, '..');
-const runDir = process.env.RELAYCAST_DEMO_RUN_DIR ?? path.join(__dirname, '.run');
+const port = Number(process.env.PORT ?? 1880);
+const runDir = process.env.RELAYCAST_DEMO_RUN_DIR ?? path.join(__dirname, '.run', String(port));
 const userDir = path.join(runDir, 'userdir');
 const hlsDir = path.join(runDir, 'hls');
-const port = Number(process.env.PORT ?? 1880);
+/** `npm start -- --fresh` (or RELAYCAST_DEMO_FRESH=1): the demo flow again, and a new userDir. */
+const fresh = process.argv.includes('--fresh') || process.env.RELAYCAST_DEMO_FRESH === '1';
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'hls', process.env.RELAYCAST_DEMO_FIXTURE ?? 'ts-multi');
 
 interface BucketEnv {
@@ -50,9 +56,20 @@ function r2FromEnvironment(): BucketEnv | undefined {
 }
 
 async function main(): Promise<void> {
-  rmSync(runDir, { recursive: true, force: true });
-  mkdirSync(userDir, { recursive: true });
+  const addresses = demoAddresses({ host: process.env.HOST, publicHost: process.env.PUBLIC_HOST, interfaces: os.networkInterfaces() });
+  // Refuse before touching anything of a demo that already runs here.
+  await ensurePortFree(addresses.bindHost, port);
+  const unlock = lockRunDir(runDir, port);
+  process.on('exit', unlock);
+  // The encoder replays from its first segment, into an empty folder, as an encoder that starts does.
+  rmSync(hlsDir, { recursive: true, force: true });
   mkdirSync(hlsDir, { recursive: true });
+  const keptFlow = !fresh && existsSync(path.join(userDir, 'flows.json'));
+  if (!keptFlow) {
+    rmSync(userDir, { recursive: true, force: true });
+    rmSync(path.join(runDir, 's3'), { recursive: true, force: true });
+  }
+  mkdirSync(userDir, { recursive: true });
 
   const stoppers: Array<() => Promise<void> | void> = [];
   let stopping = false;
@@ -67,7 +84,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 
-  const addresses = demoAddresses({ host: process.env.HOST, publicHost: process.env.PUBLIC_HOST, interfaces: os.networkInterfaces() });
   let bucket = r2FromEnvironment();
   let s3Port = 0;
   if (bucket) {
@@ -101,8 +117,13 @@ async function main(): Promise<void> {
     RELAYCAST_S3_ACCESS_KEY_ID: bucket.accessKeyId,
     RELAYCAST_S3_SECRET_ACCESS_KEY: bucket.secretAccessKey,
   };
-  cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
-  cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
+  if (keptFlow) {
+    console.log(`relaycast demo: keeping your flow and state in ${userDir} (npm start -- --fresh starts over with the demo flow)`);
+  } else {
+    cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
+    cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
+    console.log(`relaycast demo: a new userDir with the demo flow in ${userDir}`);
+  }
   const settingsFile = path.join(userDir, 'settings.js');
   writeFileSync(settingsFile, demoSettingsFile({ repoRoot, port, host: addresses.bindHost, loopbackOnly: addresses.loopbackOnly, adminPassword }));
 
@@ -139,6 +160,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('relaycast demo failed to start:', err instanceof Error ? err.message : err);
+  if (err instanceof DemoRefusal) console.error(`relaycast demo: ${err.message}`);
+  else console.error('relaycast demo failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -102,6 +102,32 @@ describe('npm start (demo)', function () {
     }
   });
 
+  it('a second npm start on the same port refuses at once, names PORT=…, and leaves the first serving', async () => {
+    const port = new URL(base).port;
+    const before = readdirSync(path.join(runDir, 'hls'), { recursive: true }).length;
+    const second = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
+      cwd: repoRoot, env: { ...process.env, PORT: port, RELAYCAST_DEMO_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    second.stdout?.on('data', (chunk: Buffer) => { said += chunk.toString(); });
+    second.stderr?.on('data', (chunk: Buffer) => { said += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    assert.equal(code, 1, said);
+    assert.match(said, /PORT=\d+ npm start/, 'the refusal names what to do instead');
+    assert.match(said, /nothing was changed/);
+    assert.ok(readdirSync(path.join(runDir, 'hls'), { recursive: true }).length >= before, 'the first demo\'s encoder output is still there');
+    // The same run folder but another port: refused by the run folder's lock, before touching it.
+    const third = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
+      cwd: repoRoot, env: { ...process.env, PORT: String(await freePort()), RELAYCAST_DEMO_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let thirdSaid = '';
+    third.stderr?.on('data', (chunk: Buffer) => { thirdSaid += chunk.toString(); });
+    assert.equal(await new Promise<number | null>((resolve) => third.once('exit', resolve)), 1);
+    assert.match(thirdSaid, /another relaycast demo \(pid \d+\) is running/);
+    const master = await fetch(`${base}/live/demo/master.m3u8`);
+    assert.equal(master.status, 200, 'the first demo still serves its playlist');
+  });
+
   it('runs payout too: its supporter summary answers, and refuses a request without a token', async () => {
     const page = await untilValue(async () => {
       const res = await fetch(`${base}/relaycast/payout/`).catch(() => undefined);
