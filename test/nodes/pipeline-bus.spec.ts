@@ -4,14 +4,19 @@
 // id: hls-watch journals what it sends, and sends it again after a restart, only while a manifest of
 // its own pipeline will confirm it; a manifest of the other pipeline must change nothing. Here
 // hls-watch is wired to a sink, not to the manifest, so nothing is ever confirmed: a restart sends
-// every segment again exactly when hls-watch believes a manifest confirms for it.
+// every segment again exactly when hls-watch believes a manifest confirms for it. Likewise for the
+// listings: r2-upload warns that its cleanup follows Keep alone exactly when no manifest of its own
+// pipeline reports what it lists.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import type { SegmentMsg } from '../../lib/contracts';
+import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { distNode, helper } from '../support/node-red';
+import { segmentMsg } from '../support/manifest-msgs';
+import { syntheticSegmentMsg } from '../unit/upload/support/fixture-segments';
 import { until } from '../support/until';
 
 const modules = [distNode('hls-watch'), distNode('manifest'), distNode('pipeline')];
@@ -159,5 +164,62 @@ describe('pipelines: receipts and listings stay within one pipeline', function (
     const refused = (): string[] => [...new Set(errors.map((e) => `${e.error.source.id} ${e.error.code}`))].sort();
     await until(() => refused().length >= 2, 'both nodes refusing a msg', 20_000, 10, () => refused().join());
     assert.deepEqual(refused(), ['manifest E_MANIFEST_CONFIG', 'watch E_CONFIG']);
+  });
+});
+
+describe('pipelines: r2-upload\'s cleanup is guarded only by a manifest of its own pipeline', function () {
+  this.timeout(60_000);
+  let s3: LocalS3;
+  let work: string;
+
+  before(async () => { s3 = await startLocalS3({ bucket: 'relaycast' }); });
+  after(async () => { await s3?.stop(); });
+  beforeEach(() => {
+    work = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'relaycast-pipeline-cleanup-')));
+    helper.settings({ userDir: work });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  /**
+   * manifest lists a segment of stream cam (not one r2-upload stored); r2-upload, keeping 1, stores
+   * three and deletes the oldest once its availability and grace have passed (a few seconds).
+   * Returns whether r2-upload warned, before that deletion, that no manifest guards its cleanup.
+   */
+  async function cleanupWarned(uploadPipeline: string, manifestPipeline: string): Promise<boolean> {
+    await helper.load([distNode('r2-bucket'), distNode('r2-upload'), distNode('manifest'), distNode('pipeline')] as never, [
+      { id: 'tab', type: 'tab', label: 'cleanup' },
+      { id: 'upload-pipeline', type: 'relaycast-pipeline', name: 'upload' },
+      { id: 'manifest-pipeline', type: 'relaycast-pipeline', name: 'playlists' },
+      { id: 'bucket', type: 'relaycast-r2-bucket', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true },
+      { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', bucket: 'bucket', pipeline: uploadPipeline, keepAll: false, keepSegments: 1, x: 100, y: 40, wires: [['stored']] },
+      { id: 'stored', type: 'helper', z: 'tab', x: 300, y: 40 },
+      { id: 'manifest', type: 'relaycast-manifest', z: 'tab', stream: 'cam', pipeline: manifestPipeline, windowSegments: 6, targetDuration: 0, x: 100, y: 100, wires: [['listed']] },
+      { id: 'listed', type: 'helper', z: 'tab', x: 300, y: 100 },
+    ] as never, { bucket: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } as never);
+    const listed: unknown[] = [];
+    helper.getNode('listed').on('input', (msg: unknown) => listed.push(msg));
+    helper.getNode('manifest').receive(segmentMsg({ stream: 'cam', sequence: 0 }) as never);
+    await until(() => listed.length > 0, 'manifest listing its segment');
+
+    const urls: string[] = [];
+    helper.getNode('stored').on('input', (msg: unknown) => urls.push((msg as SegmentMsg).segment.url!));
+    const upload = helper.getNode('upload');
+    for (let i = 0; i < 3; i++) upload.receive(syntheticSegmentMsg(i, 1000, { stream: 'cam', session: 'stored', duration: 0.1 }) as never);
+    await until(() => urls.length === 3, 'three segments stored');
+    await until(async () => (await fetch(urls[0])).status === 404, 'the oldest segment deleted', 30_000, 100);
+    const warnings = (upload as unknown as { warn: { args: unknown[][] } }).warn.args.map((args) => String(args[0]));
+    return warnings.some((text) => text.includes('cleanup deletes by its Keep count alone'));
+  }
+
+  it('a manifest of another pipeline, same stream id: r2-upload warns that Keep alone decides', async () => {
+    assert.equal(await cleanupWarned('upload-pipeline', 'manifest-pipeline'), true);
+  });
+
+  // The control: with the manifest in its pipeline, r2-upload deletes by Keep without the warning.
+  it('a manifest of its own pipeline: no warning', async () => {
+    assert.equal(await cleanupWarned('upload-pipeline', 'upload-pipeline'), false);
   });
 });
