@@ -6,7 +6,8 @@
 // hls-watch is wired to a sink, not to the manifest, so nothing is ever confirmed: a restart sends
 // every segment again exactly when hls-watch believes a manifest confirms for it. Likewise for the
 // listings: r2-upload warns that its cleanup follows Keep alone exactly when no manifest of its own
-// pipeline reports what it lists.
+// pipeline reports what it lists. And a pipeline (config node or tab default) outlives a partial
+// deploy that restarts manifest alone, so the two stay on one bus.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -149,6 +150,26 @@ describe('pipelines: receipts and listings stay within one pipeline', function (
     ] as never);
     assert.deepEqual(await restartWatch(), ['0', '1', '2', '0r', '1r', '2r', '3']);
   });
+
+  // A partial deploy that restarts manifest alone: hls-watch, still running, must hear the new
+  // manifest announce itself on the same bus (the pipeline, or the tab's default, outlives it).
+  for (const withPipeline of [true, false]) {
+    it(`a partial deploy restarting manifest alone keeps it on hls-watch's ${withPipeline ? 'relaycast-pipeline' : 'tab default pipeline'}: the unconfirmed go out again`, async () => {
+      const flow = (manifestName: string) => [
+        { id: 'tab', type: 'tab', label: 'partial deploy' },
+        ...(withPipeline ? [{ id: 'stage-pipeline', type: 'relaycast-pipeline', name: 'stage' }] : []),
+        watchNode('tab', folder, withPipeline ? 'stage-pipeline' : undefined),
+        { ...manifestNode('tab', withPipeline ? 'stage-pipeline' : undefined), name: manifestName },
+        ...sinks('tab'),
+      ];
+      await helper.load([...modules, sinkModule] as never, flow('') as never);
+      writePlaylist(folder, 3);
+      await until(() => received.length === 3, 'the first three segments');
+      await helper.setFlows(flow('restarted') as never, 'nodes');
+      await until(() => received.length === 6, 'the three unconfirmed sent again', 20_000, 10, () => JSON.stringify(received.map((m) => m.segment.sequence)));
+      assert.deepEqual(received.map((m) => `${m.segment.sequence}${m.segment.redelivered ? 'r' : ''}`), ['0', '1', '2', '0r', '1r', '2r']);
+    });
+  }
 
   it('a pipeline that is not deployed stops hls-watch and manifest at deploy with their config codes', async () => {
     await helper.load([...modules, sinkModule] as never, [
