@@ -1,6 +1,6 @@
 /**
- * Receipts for delivered segments, shared by the nodes of one Node-RED process: the confirmation
- * path of hls-watch → r2-upload → manifest (#14 defect 9).
+ * Receipts for delivered segments, shared by the nodes of one pipeline (one instance per
+ * PipelineBus, pipeline-bus.ts): the confirmation path of hls-watch → r2-upload → manifest (#14 defect 9).
  *
  * Why this design: the only durable proof that a segment arrived is manifest's state on disk, so
  * manifest confirms each segment or gap msg once its state is saved. hls-watch journals, in its
@@ -23,7 +23,8 @@
  * missing, again. A copy that then arrives twice is ignored by manifest as already handled; one
  * still in flight in r2-upload when its repeat comes is PUT twice, same key, same bytes.
  *
- * Receipts are in memory: hls-watch and manifest must run in the same Node-RED process.
+ * Receipts are in memory: hls-watch and manifest must run in the same Node-RED process, on the
+ * same pipeline's bus.
  */
 export type ReceiptListener = (rendition: string, session: string, sequence: number) => void;
 
@@ -126,6 +127,3 @@ function addTo<T>(map: Map<string, Set<T>>, key: string, item: T): () => void {
     if (set!.size === 0 && map.get(key) === set) map.delete(key);
   };
 }
-
-/** The one instance the nodes of this Node-RED process share. */
-export const sharedReceipts = new DeliveryReceipts();

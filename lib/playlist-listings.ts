@@ -1,10 +1,10 @@
 /**
  * Which stored objects a served playlist still lists, shared by the manifest and r2-upload nodes
- * of one Node-RED process (one instance, `sharedListings`). Manifest reports each segment key it
+ * of one pipeline (one instance per PipelineBus, pipeline-bus.ts). Manifest reports each segment key it
  * lists and, when the key leaves its window, until when RFC 8216 §6.2.2 wants it available (its
  * duration plus the duration of the playlist that held it). r2-upload's cleanup asks before it
  * deletes: a key still listed, or still inside its availability period, is held. A key no manifest
- * ever reported (no manifest in this flow) is left to r2-upload's own Keep rule.
+ * ever reported (no manifest in this pipeline) is left to r2-upload's own Keep rule.
  */
 
 /** The view one manifest node gets: it reports only its own listings. */
@@ -56,9 +56,9 @@ export class PlaylistListings {
   }
 
   /**
-   * Whether some manifest node of this process has reported a listing since it started. Until one
-   * has, r2-upload's cleanup follows its Keep rule alone (and says so: a manifest in another
-   * Node-RED cannot guard the keys it lists).
+   * Whether some manifest node of this pipeline has reported a listing since the bus was made. Until
+   * one has, r2-upload's cleanup follows its Keep rule alone (and says so: a manifest in another
+   * pipeline or Node-RED cannot guard the keys it lists).
    */
   get reporting(): boolean {
     return this.anyListed;
@@ -78,6 +78,3 @@ export class PlaylistListings {
     for (const [key, until] of this.availableUntil) if (until <= now && !this.owners.has(key)) this.availableUntil.delete(key);
   }
 }
-
-/** The one instance the nodes of this Node-RED process share. */
-export const sharedListings = new PlaylistListings();

@@ -79,8 +79,8 @@ export interface UploaderOptions {
   reportError?: (err: RelaycastError) => void;
   /**
    * Told once, before the first deletion that only the Keep rule allowed: no manifest of this
-   * process reports what its playlists list (it may run in another Node-RED, where it cannot
-   * guard its keys), so a window or DVR longer than Keep would get 404s.
+   * pipeline reports what its playlists list (it may run in another pipeline or Node-RED, where it
+   * cannot guard its keys), so a window or DVR longer than Keep would get 404s.
    */
   warnUnguardedCleanup?: (message: string) => void;
 }
@@ -399,7 +399,7 @@ export class Uploader {
     for (let keys = this.retention.due(); keys.length > 0; keys = this.retention.due(tried)) {
       if (!this.retention.guardedByPlaylists && !this.warnedUnguarded) {
         this.warnedUnguarded = true;
-        this.warnUnguardedCleanup?.(`cleanup deletes by its Keep count alone: no relaycast-manifest in this Node-RED reports what its playlists list. If a manifest in another Node-RED serves this stream with a window or DVR longer than Keep, its players get 404s: turn on Keep all, or raise Keep above that window.`);
+        this.warnUnguardedCleanup?.(`cleanup deletes by its Keep count alone: no relaycast-manifest in this pipeline reports what its playlists list. If a manifest in another pipeline or Node-RED serves this stream with a window or DVR longer than Keep, its players get 404s: turn on Keep all, or raise Keep above that window.`);
       }
       for (const key of keys) {
         tried.add(key);

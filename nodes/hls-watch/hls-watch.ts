@@ -11,8 +11,8 @@ import { MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-sto
 import { StateFile } from '../../lib/fs/json-state-file';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config/config-number';
-import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { joinPipeline, type PipelineLease } from '../shared/pipeline-bus';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { HLS_WATCH_NUMBERS } from './number-fields';
 
@@ -24,6 +24,8 @@ interface HlsWatchDef extends NodeDef {
   pollInterval: number | string;
   maxSegmentMB: number | string;
   segmentWait: number | string;
+  /** The relaycast-pipeline config node; empty: the flow tab's default pipeline. */
+  pipeline?: string;
 }
 
 /** Without a userDir (embedded runtimes, tests) progress survives redeploys only, in this map. */
@@ -78,6 +80,14 @@ export = function (RED: NodeAPI) {
       configError = toRelaycastError(err, 'E_CONFIG');
     }
     if (!configError && (!config.path || !config.stream)) configError = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
+    // Manifest's receipts and resend requests come over the pipeline's bus (lib/delivery-receipts.ts).
+    let pipeline: PipelineLease | undefined;
+    try {
+      pipeline = joinPipeline(RED, node, config.pipeline, 'E_CONFIG');
+    } catch (err) {
+      configError ??= toRelaycastError(err, 'E_CONFIG');
+    }
+    const receipts = pipeline?.bus.receipts;
 
     const create = (): HlsWatcher =>
       new HlsWatcher(
@@ -88,7 +98,7 @@ export = function (RED: NodeAPI) {
           usePolling: config.usePolling === true,
           ...numbers!,
           stateStore: store,
-          receiptsExpected: () => sharedReceipts.expected(config.stream),
+          receiptsExpected: () => receipts!.expected(config.stream),
         },
         {
           onMessage: (msg) => {
@@ -110,9 +120,9 @@ export = function (RED: NodeAPI) {
       if (watcher) return;
       const current = create();
       watcher = current;
-      const stopConfirms = sharedReceipts.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
+      const stopConfirms = receipts!.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
       // A partial deploy restarted manifest or r2-upload alone: what they missed goes out again.
-      const stopResends = sharedReceipts.onResend(config.stream, (request) => current.resendUnconfirmed(request));
+      const stopResends = receipts!.onResend(config.stream, (request) => current.resendUnconfirmed(request));
       stopReceipts = () => { stopConfirms(); stopResends(); };
       await current.start();
     };
@@ -154,6 +164,7 @@ export = function (RED: NodeAPI) {
     onCloseAsync(node, async (removed) => {
       telemetry.remove(node.id, probe);
       await stop();
+      pipeline?.release();
       // Deleted from the flow (not just redeployed): its progress means nothing any more.
       if (removed) {
         await store.remove();

@@ -15,9 +15,8 @@ import { registerRoutes, type HttpSettings } from '../../lib/http';
 import { ManifestPaths, PlaylistEndpoints } from '../../lib/manifest/http';
 import { inBackground } from '../../lib/async/background';
 import { configNumber } from '../../lib/config/config-number';
-import { sharedListings } from '../../lib/playlist-listings';
-import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { joinPipeline, type PipelineLease } from '../shared/pipeline-bus';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { MANIFEST_NUMBERS } from './number-fields';
 
@@ -35,6 +34,8 @@ interface ManifestNodeDef extends NodeDef {
   idleEndSeconds?: number | string;
   /** Seconds the encoder's ENDLIST is held; empty = 3 × target duration. */
   endGraceSeconds?: number | string;
+  /** The relaycast-pipeline config node; empty: the flow tab's default pipeline. */
+  pipeline?: string;
 }
 
 const splitList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -55,7 +56,11 @@ export = function (RED: NodeAPI) {
     let core: ManifestCore;
     let idleEndMs = 0;
     let paths: ManifestPaths;
+    // Receipts to hls-watch and listings to r2-upload go over the pipeline's bus (lib/pipeline-bus.ts).
+    let pipeline: PipelineLease | undefined;
     try {
+      pipeline = joinPipeline(RED, node, config.pipeline, CODE);
+      const { receipts, listings } = pipeline.bus;
       paths = new ManifestPaths({ master: config.masterPath, media: config.mediaPath, health: config.healthPath, stream: config.stream });
       idleEndMs = configNumber(config.idleEndSeconds, { ...MANIFEST_NUMBERS.idleEndSeconds, code: CODE }) * 1000;
       core = new ManifestCore({
@@ -70,12 +75,13 @@ export = function (RED: NodeAPI) {
           : configNumber(config.endGraceSeconds, { ...MANIFEST_NUMBERS.endGraceSeconds, code: CODE }),
         streams: paths.streams,
         renditions: splitList(config.renditions),
-        listings: sharedListings.forOwner(node.id),
+        listings: listings.forOwner(node.id),
         // After a partial deploy: a copy that overtook the resend of the ones before it waits for its own.
-        resendRequest: (stream, request) => sharedReceipts.requestResend(stream, request),
+        resendRequest: (stream, request) => receipts.requestResend(stream, request),
         variantUri: (stream, rendition) => paths.variantUri(stream, rendition),
       });
     } catch (err) {
+      pipeline?.release();
       node.error(err instanceof Error ? err.message : String(err));
       node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.config' });
       node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
@@ -102,9 +108,10 @@ export = function (RED: NodeAPI) {
     const telemetry = telemetryOf(RED);
     const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
     // hls-watch journals what it sends to this stream until this node confirms it (lib/delivery-receipts.ts).
-    const withdrawConfirmer = sharedReceipts.willConfirm(paths.streams[0]);
+    const { receipts, listings } = pipeline.bus;
+    const withdrawConfirmer = receipts.willConfirm(paths.streams[0]);
     // Restarted alone (a partial deploy), it missed what r2-upload released meanwhile: hls-watch sends it again.
-    sharedReceipts.restarted(paths.streams[0]);
+    receipts.restarted(paths.streams[0]);
     const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core) : Promise.resolve());
 
     // ---- HTTP ----
@@ -149,7 +156,7 @@ export = function (RED: NodeAPI) {
       if ((m.topic !== 'segment' && m.topic !== 'gap') || !m.segment) return;
       const { stream, rendition, session, sequence } = m.segment;
       if (typeof stream === 'string' && typeof rendition === 'string' && typeof session === 'string' && typeof sequence === 'number') {
-        sharedReceipts.confirm(stream, rendition, session, sequence);
+        receipts.confirm(stream, rendition, session, sequence);
       }
     }
 
@@ -229,7 +236,8 @@ export = function (RED: NodeAPI) {
       unregister?.();
       endpoints.close();
       // Until a redeployed node lists them again (at once, from its state), r2-upload keeps them.
-      sharedListings.releaseOwner(node.id, Date.now() + RELEASE_HOLD_MS);
+      listings.releaseOwner(node.id, Date.now() + RELEASE_HOLD_MS);
+      pipeline.release();
       // Deleted from the flow (not just redeployed): its state means nothing any more.
       if (removed) await stateFile?.remove();
       else await stateFile?.flush();

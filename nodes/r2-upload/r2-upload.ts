@@ -9,9 +9,8 @@ import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
 import { configNumber } from '../../lib/config/config-number';
 import { StateFile } from '../../lib/fs/json-state-file';
-import { sharedListings } from '../../lib/playlist-listings';
-import { sharedReceipts } from '../../lib/delivery-receipts';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { joinPipeline, type PipelineLease } from '../shared/pipeline-bus';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
 import { outputFor } from './output';
@@ -31,6 +30,8 @@ interface R2UploadDef extends NodeDef {
   maxQueueMB?: number | string;
   keepAll?: boolean;
   keepSegments?: number | string;
+  /** The relaycast-pipeline config node; empty: the flow tab's default pipeline. */
+  pipeline?: string;
 }
 
 const CODE = 'E_UPLOAD_CONFIG';
@@ -56,7 +57,10 @@ export = function (RED: NodeAPI) {
       ? StateFile.forNode(userDir, 'r2-upload', node.id, { code: 'E_UPLOAD_STATE', what: 'the r2-upload index', onError: (err) => node.warn(err.message) })
       : undefined;
 
+    let pipeline: PipelineLease | undefined;
     try {
+      // Before the bucket: a node that stops here holds no S3 client.
+      pipeline = joinPipeline(RED, node, config.pipeline, CODE);
       if (!bucketNode) throw new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
       const store = bucketNode.register(node);
       const settings = bucketNode.settings!;
@@ -77,8 +81,8 @@ export = function (RED: NodeAPI) {
         maxQueuedBytes: configNumber(config.maxQueueMB, { ...R2_UPLOAD_NUMBERS.maxQueueMB, code: CODE }) * 1024 * 1024,
         retentionState: retentionFile ? { load: () => retentionFile.load(), save: (value) => retentionFile.save(value) } : undefined,
         retention: {
-          // Never delete what a manifest in this process still lists, whatever Keep says.
-          listings: sharedListings,
+          // Never delete what a manifest of this pipeline still lists, whatever Keep says.
+          listings: pipeline.bus.listings,
           keepAll: config.keepAll === true,
           keepSegments: configNumber(config.keepSegments, { ...R2_UPLOAD_NUMBERS.keepSegments, code: CODE }),
         },
@@ -87,7 +91,7 @@ export = function (RED: NodeAPI) {
         warnUnguardedCleanup: (message) => node.warn(message),
       });
       // Restarted alone (a partial deploy), it missed what hls-watch sent meanwhile: sent again.
-      sharedReceipts.restarted(undefined);
+      pipeline.bus.receipts.restarted(undefined);
       status.render();
     } catch (err) {
       const error = toRelaycastError(err, 'E_UPLOAD_CONFIG');
@@ -141,6 +145,7 @@ export = function (RED: NodeAPI) {
         await uploader?.close(Math.max(1000, nodeCloseTimeout - 3000));
       } finally {
         bucketNode?.deregister(node);
+        pipeline?.release();
         status.close();
       }
       // Deleted from the flow: nothing will read its index again (the bucket's lifecycle rule cleans up).

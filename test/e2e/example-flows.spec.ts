@@ -113,7 +113,8 @@ describe('every example flow loads and runs in Node-RED', function () {
       const running = await (await fetch(`${nodeRed.base}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } })).json() as FlowNode[];
       assert.deepEqual(running.map((n) => n.id).sort(), flow.map((n) => n.id).sort());
 
-      const relaycast = example.filter((n) => n.type.startsWith('relaycast-') && n.type !== 'relaycast-r2-bucket');
+      // Config nodes (bucket, pipeline) show no status.
+      const relaycast = example.filter((n) => n.type.startsWith('relaycast-') && n.type !== 'relaycast-r2-bucket' && n.type !== 'relaycast-pipeline');
       const fed = relaycast.filter((n) => n.type === 'relaycast-hls-watch' || n.type === 'relaycast-r2-upload' || n.type === 'relaycast-manifest');
       const seen = () => JSON.stringify(Object.fromEntries(statuses)) + `\n${log()}`;
       await until(

@@ -493,7 +493,7 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
       .filter((n) => n.type !== 'comment' && n.type !== 'tab')
       .map((n): Record<string, unknown> => ({ ...n, ...(n.z ? { z: 'tab' } : {}), type: n.type === 'debug' ? 'helper' : n.type }));
     // The watched folder of the example does not exist here; hls-watch reports that on its own.
-    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never,
+    await helper.load([distNode('pipeline'), distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never,
       [{ id: 'tab', type: 'tab', label: 'example' }, ...example] as never);
     for (const n of example) assert.ok(helper.getNode(n.id as string), `${String(n.type)} ${String(n.id)} not created`);
     const manifest = example.find((n) => n.type === 'relaycast-manifest')!;

@@ -354,7 +354,7 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     // Comment nodes are left out (core node not loaded by the helper); debug becomes helper.
     const example = (JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/02 - Publish segments to R2.json'), 'utf8')) as Array<Record<string, unknown>>).filter((n) => n.type !== 'comment');
     const nodes = [{ id: 'tab', type: 'tab', label: 'example' }, ...example.map((n) => ({ ...n, z: 'tab', type: n.type === 'debug' ? 'helper' : n.type }))];
-    await helper.load([distNode('hls-watch'), bucketNode, uploadNode] as never, nodes as never);
+    await helper.load([distNode('pipeline'), distNode('hls-watch'), bucketNode, uploadNode] as never, nodes as never);
     for (const n of example) assert.ok(helper.getNode(n.id as string), `${String(n.type)} ${String(n.id)} not created`);
     const upload = example.find((n) => n.type === 'relaycast-r2-upload')!;
     const caught = collect('c0a1e5f0d2b3a406', 1);

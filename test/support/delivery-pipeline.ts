@@ -11,10 +11,13 @@ import { checkDelivery, MsnUris } from './delivery-check';
 export function deliveryFlows(hlsDir: string, s3Endpoint: string, publicBaseUrl: string): object[] {
   return [
     { id: 'tab', type: 'tab', label: 'delivery' },
-    { id: 'watch', type: 'relaycast-hls-watch', z: 'tab', path: hlsDir, stream: 'demo', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, x: 120, y: 60, wires: [['upload']] },
-    { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', bucket: 'bucket', concurrency: 4, maxAttempts: 5, attemptTimeout: 10, keepAll: false, keepSegments: 12, x: 320, y: 60, wires: [['manifest']] },
+    // One relaycast-pipeline carries the receipts and listings between the three (a partial deploy
+    // leaves it running; a full one restarts it with them).
+    { id: 'pipeline', type: 'relaycast-pipeline', name: 'delivery' },
+    { id: 'watch', type: 'relaycast-hls-watch', z: 'tab', pipeline: 'pipeline', path: hlsDir, stream: 'demo', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, x: 120, y: 60, wires: [['upload']] },
+    { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', pipeline: 'pipeline', bucket: 'bucket', concurrency: 4, maxAttempts: 5, attemptTimeout: 10, keepAll: false, keepSegments: 12, x: 320, y: 60, wires: [['manifest']] },
     // DVR: the playlist lists the whole stream, so "listed exactly once" is checked on all of it.
-    { id: 'manifest', type: 'relaycast-manifest', z: 'tab', stream: 'demo', windowSegments: 6, targetDuration: 0, dvr: true, gapMode: 'gap', blockingReload: false, idleEndSeconds: 0, x: 520, y: 60, wires: [[]] },
+    { id: 'manifest', type: 'relaycast-manifest', z: 'tab', pipeline: 'pipeline', stream: 'demo', windowSegments: 6, targetDuration: 0, dvr: true, gapMode: 'gap', blockingReload: false, idleEndSeconds: 0, x: 520, y: 60, wires: [[]] },
     { id: 'bucket', type: 'relaycast-r2-bucket', provider: 's3', endpoint: s3Endpoint, region: 'auto', bucket: 'relaycast', publicBaseUrl, keyPrefix: 'live', forcePathStyle: true },
   ];
 }
