@@ -54,7 +54,7 @@ export default tseslint.config(
     },
   },
   {
-    files: BROWSER_SAFE_LIB,
+    files: [...BROWSER_SAFE_LIB, 'editor/**/*.ts'],
     rules: {
       // The peer core gets WebSocket, RTCPeerConnection, fetch and crypto through PeerPlatform.
       'import-x/no-nodejs-modules': 'error',
