@@ -36,7 +36,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
         callbacks.onTimeout(stats, context, null);
       }, maxLoadMs);
 
-      const engine = session.engine;
+      const engine = session.peerEngine;
       // hls.js always sets rangeStart/rangeEnd; a byte range is meant only when rangeEnd is non-zero.
       const plainHttp = !engine || context.frag.sn === 'initSegment' || !!context.rangeEnd;
       const viaEngine = (e: NonNullable<typeof engine>) => e.loadSegment(context.url, {
@@ -107,7 +107,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: unk
       const bytes = Object.keys(headers).length > 0
         ? await (await fetch(context.url, { headers, signal: controller.signal })).arrayBuffer()
         : await fetchWhole((url, init) => fetch(url, init) as never, context.url, controller.signal);
-      session.engine?.countBytes('http', bytes.byteLength);
+      session.peerEngine?.countBytes('http', bytes.byteLength);
       const now = performance.now();
       return { bytes, startedAt, firstByteAt: now, finishedAt: now };
     }
