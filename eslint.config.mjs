@@ -1,6 +1,7 @@
 // Lint: correctness rules without type information (so `npm run lint` stays fast enough to run first
 // in `npm test`; tsc does the type checking) plus the layering rules of docs/ARCHITECTURE.md.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
@@ -12,18 +13,18 @@ const nodeRedImports = {
   patterns: [{ regex: '^(node-red|@node-red/)', message: 'lib/ and viewer/ never load Node-RED: it belongs in nodes/.' }],
 };
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['dist/', 'examples/', 'node_modules/', 'test/fixtures/', '.ci/', 'coverage/'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     plugins: { 'import-x': importX },
     settings: {
-      // Relative imports name .ts files without an extension (moduleResolution "node").
       // Without these the cycle check skips .ts files when it follows an import.
       'import-x/extensions': ['.ts', '.mjs', '.js'],
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // Relative imports name .ts files without an extension (moduleResolution "node").
       'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.d.ts', '.mjs', '.js', '.json'] })],
     },
     rules: {
@@ -66,12 +67,15 @@ export default tseslint.config(
       'import-x/no-nodejs-modules': 'error',
       // The viewer is bundled for the browser: from lib/ it may take only the browser-safe files.
       'import-x/no-restricted-paths': ['error', {
-        zones: [{
-          target: './viewer',
-          from: './lib',
-          except: ['./peer', './protocol', './costs/prices.ts', './format.ts'],
-          message: 'viewer/ is browser code: import only lib/peer, lib/protocol and the browser-safe lib/ files.',
-        }],
+        zones: [
+          {
+            target: './viewer',
+            from: './lib',
+            except: ['./peer', './protocol', './costs/prices.ts', './format.ts'],
+            message: 'viewer/ is browser code: import only lib/peer, lib/protocol and the browser-safe lib/ files.',
+          },
+          { target: './viewer', from: ['./nodes', './devtools', './demo'], message: 'viewer/ is browser code: no server code.' },
+        ],
       }],
     },
   },
