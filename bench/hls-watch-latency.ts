@@ -45,6 +45,7 @@ function percentile(sorted: number[], p: number): number {
 const fmt = (ms: number): string => `${ms.toFixed(2)} ms`;
 
 async function run(fixture: string, order: WriteOrder, work: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const description = require(path.join(FIXTURES, fixture, 'fixture.json')) as { master: string | null; renditions: unknown[] };
   const out = path.join(work, `${fixture}-${order}`);
   const perRendition = Math.ceil(SEGMENTS / description.renditions.length);

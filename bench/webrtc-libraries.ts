@@ -54,7 +54,7 @@ function pump(dc: any, total: number): Promise<void> {
   dc.bufferedAmountLowThreshold = LOW;
   return new Promise((resolve, reject) => {
     // @roamhq/wrtc sometimes never fires bufferedamountlow once the buffer has drained (observed:
-    // bufferedAmount 0, no event): a 5 ms poll stands in for it, as in lib/peer/node-platform.ts.
+    // bufferedAmount 0, no event): a 5 ms poll stands in for it, as in lib/supporter/node-platform.ts.
     const poll = setInterval(() => { if (dc.bufferedAmount <= LOW) write(); }, 5);
     const write = (): void => {
       try {

@@ -86,6 +86,9 @@ async function bundleViewer() {
     await build({ ...common, entryPoints: entries, outdir: path.join(dist, 'viewer'), format: 'iife' });
     // The loader as an ES module for bundlers and <script type=module>; hls.js stays the page's own.
     await build({ ...common, entryPoints: [path.join(root, 'viewer', 'loader', 'index.ts')], outfile: path.join(dist, 'viewer', 'relaycast-hls.mjs'), format: 'esm' });
+    // The published declarations (hand-written, checked against the code by viewer/types/check.ts):
+    // .d.mts beside the module build, .d.ts (window.Relaycast) beside the classic one.
+    for (const file of ['relaycast-hls.d.mts', 'relaycast-hls.d.ts']) await cp(path.join(root, 'viewer', 'types', file), path.join(dist, 'viewer', file));
   }
   const statics = await listFiles(path.join(root, 'viewer', 'public'), () => true);
   for (const file of statics) {

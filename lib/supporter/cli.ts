@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RelaycastError, toRelaycastError } from '../errors';
-import { loadWebRtc, nodePlatform } from '../peer/node-platform';
+import { loadWebRtc, nodePlatform } from './node-platform';
 import { checkToken, parseSettings, supporterNumber, type RawSettings } from './config';
 import { SUPPORTER_NUMBERS } from './number-fields';
 import { Supporter } from './supporter';

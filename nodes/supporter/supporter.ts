@@ -7,7 +7,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { loadWebRtc, nodePlatform } from '../../lib/peer/node-platform';
+import { loadWebRtc, nodePlatform } from '../../lib/supporter/node-platform';
 import { checkToken, parseSettings, supporterNumber, type RawSettings } from '../../lib/supporter/config';
 import { Supporter, type SupporterStats } from '../../lib/supporter/supporter';
 import { onCloseAsync, onInputAsync } from '../shared/node-runtime';

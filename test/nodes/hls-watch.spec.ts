@@ -484,6 +484,7 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     const flow = JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/01 - Watch an encoder folder.json'), 'utf8')) as Record<string, unknown>[];
     const watchNode = flow.find((n) => n.type === 'relaycast-hls-watch')!;
     watchNode.path = path.join(work, 'example');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const core = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js'].map((f) => require(require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve('node-red'))] })));
     await helper.load([distNode('pipeline'), hlsWatch, ...core] as never, flow as never);
     assert.ok(helper.getNode(watchNode.id as string));

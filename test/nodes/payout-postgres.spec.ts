@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { distNode, helper } from '../support/node-red';
-import { nextMsg, payoutFlow, sendToPayout, type PayoutMsg } from '../support/payout-flow';
+import { nextMsg, payoutFlow, sendToPayout } from '../support/payout-flow';
 import { dropSchema, requirePostgres, TEST_PG, testPool, uniqueSchema } from '../support/postgres';
 import { freePort } from '../support/free-port';
 
@@ -28,7 +28,6 @@ const payoutNode = distNode('payout');
 const CHILD = path.resolve(__dirname, '../support/payout-instance-child.ts');
 const SHA = 'e'.repeat(64);
 
-type Msg = PayoutMsg;
 
 let n = 0;
 function receipt(extra: { supporter?: string; network?: string; sequence?: number; bytes?: number } = {}) {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
 import { distNode, helper } from '../support/node-red';
-import { nextMsg, payoutFlow, sendToPayout, type PayoutMsg } from '../support/payout-flow';
+import { nextMsg, payoutFlow, sendToPayout } from '../support/payout-flow';
 import { request } from '../support/http-request';
 
 async function httpRequest(url: string, options: { headers?: Record<string, string> } = {}) {
@@ -29,7 +29,6 @@ function receipt(extra: Record<string, unknown> = {}) {
   };
 }
 
-type Msg = PayoutMsg;
 
 describe('relaycast-payout node (real Node-RED runtime)', function () {
   let dir: string;

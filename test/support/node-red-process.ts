@@ -135,7 +135,7 @@ async function startOnce(options: NodeRedProcessOptions): Promise<NodeRedProcess
     await waitForFlows(handle, options.timeoutMs ?? START_TIMEOUT_MS);
   } catch (err) {
     await handle.kill();
-    throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${out.slice(-4000)}`);
+    throw new Error(`${(err as Error).message}\n--- Node-RED output ---\n${out.slice(-4000)}`, { cause: err });
   }
   return handle;
 }

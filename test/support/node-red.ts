@@ -8,6 +8,7 @@ helper.init(nodeRedMain);
 
 if (nodeRedPrefix) {
   // Say which runtime ran, so a CI log shows the second pass really was node-red 5 on Node 22.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodeRedVersion = (require(require.resolve('node-red/package.json', { paths: [nodeRedPrefix] })) as { version: string }).version;
   console.log(`node-red ${nodeRedVersion} on Node ${process.version}`);
 }

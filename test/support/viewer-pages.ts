@@ -29,7 +29,8 @@ export async function watchIntegrity(page: Page): Promise<void> {
       engine.on('peer-dropped', (peer, reason) => w.integrity.dropped.push(peer + ':' + reason));
     })();
     v.hls.on('hlsFragLoaded', (_e, d) => {
-      const engine = v.session && v.session.engine;
+      // The store is internal: the check reads it through the session's internal engine.
+      const engine = v.session && v.session.peerEngine;
       const sequence = engine && engine.store.sequenceOf(d.frag.url);
       if (sequence === undefined) return;
       const expected = engine.store.meta(sequence).sha256;
@@ -58,7 +59,7 @@ export async function figures(page: Page): Promise<PageFigures> {
 /** The local and remote address of every connected ICE candidate pair of the page's peer links. */
 export async function connectedCandidatePairs(page: Page): Promise<Array<[string, string]>> {
   return page.evaluate(`(async () => {
-    const engine = window.relaycastViewer.session.engine;
+    const engine = window.relaycastViewer.session.peerEngine;
     const out = [];
     for (const link of engine.links.values()) {
       const stats = await link.pc.getStats();

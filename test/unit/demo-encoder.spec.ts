@@ -359,7 +359,7 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-multi'), outDir, speed: Infinity, segments: 2, masterWrittenAt: 'first-segment' }));
     const masterPath = path.join(outDir, 'master.m3u8');
     const masterSeenAtPlaylist: boolean[] = [];
-    enc.on('playlist', (p: PlaylistWritten) => masterSeenAtPlaylist.push(existsSync(masterPath)));
+    enc.on('playlist', () => masterSeenAtPlaylist.push(existsSync(masterPath)));
     await enc.start();
     assert.equal(existsSync(masterPath), false);
     await enc.finished();

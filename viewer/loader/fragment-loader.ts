@@ -28,7 +28,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
     load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
       this.context = context;
       this.callbacks = callbacks;
-      const engine = session.engine;
+      const engine = session.peerEngine;
       // hls.js always sets rangeStart/rangeEnd; a byte range is meant only when rangeEnd is non-zero.
       if (!engine || context.frag.sn === 'initSegment' || !!context.rangeEnd) return this.overHttp(context, config, callbacks);
       const policy = config.loadPolicy;
@@ -111,7 +111,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
           const data = response.data;
-          session.engine?.countBytes('http', typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : 0);
+          session.peerEngine?.countBytes('http', typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : 0);
           callbacks.onSuccess(response, stats, ctx, details);
         },
       });

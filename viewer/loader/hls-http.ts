@@ -4,13 +4,11 @@
  * of `manifestLoadPolicy`, `xhrSetup`/`fetchSetup` and the error events are exactly plain hls.js's.
  * hls.js holds our loader's stats object, so the delegate writes into that same object.
  */
-import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats } from 'hls.js';
+import type { HlsConfig, Loader, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats } from 'hls.js';
 import { resetLoaderStats } from './loader-stats';
 
-/** The part of hls.js's config our loaders are constructed with that names its own loader. */
-export interface HlsLoaderConfig {
-  loader?: new (config: HlsLoaderConfig) => Loader<LoaderContext>;
-}
+/** The config hls.js constructs our loaders with; its `loader` is the class plain hls.js uses. */
+export type HlsLoaderConfig = HlsConfig;
 
 export class NoHlsLoaderError extends Error {
   readonly code = 'E_RELAYCAST_NO_HLS_LOADER';
@@ -26,9 +24,9 @@ export function loadWithHlsLoader<C extends LoaderContext>(
   config: LoaderConfiguration,
   callbacks: LoaderCallbacks<C>,
 ): Loader<C> {
-  const Http = hlsConfig.loader;
+  const Http = hlsConfig.loader as (new (config: HlsConfig) => Loader<C>) | undefined;
   if (!Http) throw new NoHlsLoaderError();
-  const loader = new Http(hlsConfig) as unknown as Loader<C>;
+  const loader = new Http(hlsConfig);
   // A fresh start: hls.js's loaders refuse a stats object whose load already started.
   loader.stats = resetLoaderStats(stats);
   loader.load(context, config, callbacks);

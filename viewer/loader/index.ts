@@ -8,22 +8,27 @@
  * The returned config holds the loaders and the live sync distance, set before hls.js picks its
  * start position; keys the page sets itself win.
  */
+import type { HlsConfig } from 'hls.js';
 import { fragmentLoaderClass } from './fragment-loader';
 import type { RelaycastOptions } from './options';
 import { playlistLoaderClass } from './playlist-loader';
 import { RelaycastSession } from './session';
 
 export type { RelaycastOptions } from './options';
-export type { RelaycastStats } from './session';
+export type { RelaycastStats, RelaycastEngine } from './session';
 export { RelaycastSession };
 
-export function relaycastHlsConfig(options: RelaycastOptions, hlsConfig: Record<string, unknown> = {}): {
-  config: Record<string, unknown>;
+/**
+ * hls.js's own config type in and out (type-only: hls.js stays the page's). The published
+ * declarations (viewer/types/) state the same signature; viewer/types/check.ts keeps them in step.
+ */
+export function relaycastHlsConfig(options: RelaycastOptions, hlsConfig: Partial<HlsConfig> = {}): {
+  config: Partial<HlsConfig>;
   session: RelaycastSession;
 } {
   const session = new RelaycastSession(options);
   if (typeof location !== 'undefined') session.startEarly(location.href);
-  const config: Record<string, unknown> = {
+  const config: Partial<HlsConfig> = {
     liveSyncDurationCount: options.liveSyncDurationCount ?? 3,
     // A viewer that fell behind (a slow start, a tab in the background) drifts back to the target
     // latency at up to 5 % speed instead of staying behind for the whole session.

@@ -23,6 +23,16 @@ const STARTUP_PEER_BUDGET_MS = 200;
 /** Offers to peers start with the first fragment request, or this long after joining at the latest. */
 const LINKS_AT_THE_LATEST_MS = 2000;
 
+/**
+ * What a page may do with the engine (docs/viewer.md): listen for verified segments and for peers
+ * dropped for bad data. The engine itself stays internal: its other public members are callbacks
+ * for its own parts (acquisitions, links), not an API.
+ */
+export interface RelaycastEngine {
+  on(event: 'segment', listener: (sequence: number, source: 'peer' | 'http' | 'mixed') => void): () => void;
+  on(event: 'peer-dropped', listener: (peer: string, reason: string) => void): () => void;
+}
+
 interface HlsLike {
   media: HTMLMediaElement | null;
   latency?: number;
@@ -30,7 +40,9 @@ interface HlsLike {
 }
 
 export class RelaycastSession {
-  engine: PeerEngine | undefined;
+  /** @internal The engine behind the loaders; pages get the narrow `engine` view. */
+  peerEngine: PeerEngine | undefined;
+  private publicEngine: RelaycastEngine | undefined;
   private readonly platform: PeerPlatform | null;
   private readonly p2p: boolean;
   private media: HTMLMediaElement | null = null;
@@ -56,13 +68,27 @@ export class RelaycastSession {
     if (this.options.stream !== undefined && this.options.startRendition !== undefined) this.engineFor(pageUrl, null);
   }
 
-  /** The engine, started on first use; undefined when the page cannot reach the swarm at all. */
+  /** The engine's events, once it has started (the first playlist request starts it). */
+  get engine(): RelaycastEngine | undefined {
+    const engine = this.peerEngine;
+    if (!engine) return undefined;
+    if (!this.publicEngine) {
+      const on = (event: 'segment' | 'peer-dropped', listener: (...args: never[]) => void) => {
+        if (event !== 'segment' && event !== 'peer-dropped') throw new TypeError(`relaycast: no engine event ${String(event)}`);
+        return engine.on(event, listener as never);
+      };
+      this.publicEngine = { on } as RelaycastEngine;
+    }
+    return this.publicEngine;
+  }
+
+  /** @internal The engine, started on first use; undefined when the page cannot reach the swarm at all. */
   engineFor(playlistUrl: string, rendition: string | null): PeerEngine | undefined {
-    if (this.engine || !this.platform) return this.engine;
+    if (this.peerEngine || !this.platform) return this.peerEngine;
     const start = rendition ?? this.options.startRendition;
     if (start === undefined) return undefined;
     const base = typeof location !== 'undefined' ? location.href : playlistUrl;
-    this.engine = new PeerEngine(this.platform, {
+    this.peerEngine = new PeerEngine(this.platform, {
       signalingUrl: resolveSignalingUrl(this.options.signalingUrl, base),
       stream: this.options.stream ?? defaultStreamFromUrl(new URL(playlistUrl, base).pathname),
       rendition: start,
@@ -75,10 +101,10 @@ export class RelaycastSession {
       // Links wait for the first fragment request (budgetMs), or 2 s: start-up comes first.
       holdOffersMs: LINKS_AT_THE_LATEST_MS,
     });
-    if (this.options.initialPlaylists) this.engine.seedPlaylists(this.options.initialPlaylists);
-    this.engine.start();
+    if (this.options.initialPlaylists) this.peerEngine.seedPlaylists(this.options.initialPlaylists);
+    this.peerEngine.start();
     this.figuresTimer = setInterval(() => this.reportFigures(), 1000);
-    return this.engine;
+    return this.peerEngine;
   }
 
   /**
@@ -93,9 +119,9 @@ export class RelaycastSession {
     if (hls.media) this.watchMedia(hls.media);
   }
 
-  /** ms the peers may take for a fragment of `durationSeconds` before HTTP must take over. */
+  /** @internal ms the peers may take for a fragment of `durationSeconds` before HTTP must take over. */
   budgetMs(url: string, durationSeconds: number, maxMs: number): number {
-    const engine = this.engine;
+    const engine = this.peerEngine;
     if (!engine || !this.p2p) return 0;
     if (!this.firstFragmentRequested) {
       // Its request is on its way to the origin: WebRTC links may now be set up alongside.
@@ -119,7 +145,7 @@ export class RelaycastSession {
   }
 
   stats(): RelaycastStats | undefined {
-    const engine = this.engine;
+    const engine = this.peerEngine;
     if (!engine) return undefined;
     const s = engine.stats();
     const total = s.httpBytes + s.p2pBytes;
@@ -128,8 +154,9 @@ export class RelaycastSession {
 
   destroy(): void {
     if (this.figuresTimer) clearInterval(this.figuresTimer);
-    this.engine?.close();
-    this.engine = undefined;
+    this.peerEngine?.close();
+    this.peerEngine = undefined;
+    this.publicEngine = undefined;
   }
 
   private bufferAhead(): number | undefined {
@@ -153,7 +180,7 @@ export class RelaycastSession {
 
   private reportFigures(): void {
     const latency = this.hls?.latency;
-    this.engine?.reportPlayback({
+    this.peerEngine?.reportPlayback({
       stalls: this.stalls,
       latencyMs: typeof latency === 'number' && Number.isFinite(latency) && latency > 0 ? latency * 1000 : undefined,
     });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { PlaylistHistory, validateMasterPlaylist, validateMediaPlaylist, type Violation } from '../../../devtools/hls-validator';
 
 const rules = (violations: Violation[]) => violations.map((v) => `${v.severity}:${v.rule}`);
@@ -189,8 +191,7 @@ describe('hls-validator: master playlist rules', () => {
 
 describe('hls-validator: coverage of its own rules', () => {
   it('shows every rule id the validator can report failing somewhere in this spec', () => {
-    const fs = require('node:fs') as typeof import('node:fs');
-    const dir = require('node:path').resolve(__dirname, '../../../devtools/hls-validator');
+    const dir = path.resolve(__dirname, '../../../devtools/hls-validator');
     const source = fs.readdirSync(dir).filter((f: string) => f.endsWith('.ts')).map((f: string) => fs.readFileSync(`${dir}/${f}`, 'utf8')).join('\n');
     const ruleIds = [...new Set([...source.matchAll(/out\.(?:error|warning)\('([a-z0-9.-]+)'/g)].map((m) => m[1]))];
     const spec = fs.readFileSync(__filename, 'utf8');

@@ -174,9 +174,8 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
       }
       watcher().confirm(m.segment.rendition, m.segment.session, m.segment.sequence);
     };
-    let first: HlsWatcher | undefined;
     const firstSeen: SegmentMsg[] = [];
-    first = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+    const first: HlsWatcher = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
       onMessage: (m) => { if (m.topic === 'segment') firstSeen.push(m); manifestOf(() => first!, (s) => s.segment.uri === 'seg_00002.ts')(m); },
       onError: () => undefined,
     });
@@ -186,8 +185,7 @@ describe('hls-watch watcher: deliveries confirmed downstream (exactly once acros
     assert.equal((core.mediaPlaylist('demo', 'main')!.text.match(/#EXTINF/g) ?? []).length, 2, 'the third never arrived');
 
     const secondSeen: SegmentMsg[] = [];
-    let second: HlsWatcher | undefined;
-    second = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
+    const second: HlsWatcher = new HlsWatcher({ path: tmp.dir, stream: 'demo', stateStore: store, checkIntervalMs: 50 }, {
       onMessage: (m) => { if (m.topic === 'segment') secondSeen.push(m); manifestOf(() => second!, () => false)(m); },
       onError: () => undefined,
     });

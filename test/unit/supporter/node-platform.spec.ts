@@ -2,7 +2,7 @@
 // text frames ws hands over as Buffers, and the clear error when the WebRTC binary is missing.
 import assert from 'node:assert/strict';
 import { WebSocketServer } from 'ws';
-import { loadWebRtc, nodePlatform, withDrainWatch } from '../../../lib/peer/node-platform';
+import { loadWebRtc, nodePlatform, withDrainWatch } from '../../../lib/supporter/node-platform';
 import type { DataChannelLike } from '../../../lib/peer/platform';
 import { until } from '../peer/fakes';
 

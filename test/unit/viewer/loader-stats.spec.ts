@@ -3,7 +3,7 @@
 // inside load() left hls.js reading zeros: no bandwidth sample, and an emergency down-switch on the
 // first segment that pinned the estimate to the lowest rendition's bitrate.
 import assert from 'node:assert/strict';
-import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats, PlaylistLoaderContext } from 'hls.js';
+import type { FragmentLoaderContext, HlsConfig, Loader, LoaderCallbacks, LoaderConfiguration, LoaderContext, LoaderStats, PlaylistLoaderContext } from 'hls.js';
 import { fragmentLoaderClass } from '../../../viewer/loader/fragment-loader';
 import { playlistLoaderClass } from '../../../viewer/loader/playlist-loader';
 import { RelaycastSession } from '../../../viewer/loader/session';
@@ -54,7 +54,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
 
   function session(engine: object): RelaycastSession {
     const s = new RelaycastSession({ signalingUrl: 'ws://test/signal', stream: 'live', startRendition: 'high' }, null);
-    s.engine = { peersHolding: () => 0, linking: () => 0, startLinking: () => undefined, ...engine } as never;
+    s.peerEngine = { peersHolding: () => 0, linking: () => 0, startLinking: () => undefined, ...engine } as never;
     return s;
   }
 
@@ -70,7 +70,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
         },
       });
       // Twice on one loader (hls.js makes one per load, but a reused one must behave the same).
-      const loader = new (fragmentLoaderClass(s))({ loader: HlsOwnLoader });
+      const loader = new (fragmentLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
       const fragStats = loader.stats; // what hls.js does before load()
       for (const sn of [7, 8]) {
         fragStats.retry = 1;
@@ -91,7 +91,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
   it('a playlist from the socket: fills the object hls.js took', async () => {
     const text = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n';
     const s = session({ playlistCopy: async () => text });
-    const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader });
+    const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
     const held = loader.stats;
     const results: Array<{ stats: LoaderStats; bytes: number }> = [];
     const context = { url: 'https://origin.example/live/live/high.m3u8', type: 'level', responseType: 'text' } as unknown as PlaylistLoaderContext;
@@ -115,7 +115,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
         { url: 'https://r2.example/live/high/9.ts', frag: { sn: 9, duration: 2 }, rangeStart: 0, rangeEnd: 0 },
       ];
       for (const context of contexts) {
-        const loader = new (fragmentLoaderClass(s))({ loader: HlsOwnLoader });
+        const loader = new (fragmentLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
         const held = loader.stats;
         held.retry = 2;
         const results: Array<{ stats: LoaderStats; bytes: number }> = [];
@@ -133,7 +133,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
       let fromHttp = 0;
       const s = session({ playlistCopy: async () => undefined, notePlaylistFromHttp: () => { fromHttp++; } });
       HlsOwnLoader.status = 404;
-      const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader });
+      const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
       const errors: number[] = [];
       const context = { url: 'https://origin.example/live/live/master.m3u8', type: 'manifest', responseType: 'text' } as unknown as PlaylistLoaderContext;
       loader.load(context, config, { ...callbacksInto([]), onError: (error) => { errors.push(error.code); } });

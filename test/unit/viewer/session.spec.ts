@@ -11,7 +11,7 @@ describe('viewer loader session: peer budgets', () => {
   let linkingStarted = 0;
   function session(holding: number) {
     const s = new RelaycastSession({ signalingUrl: 'ws://test/signal', stream: 'live' }, null);
-    s.engine = { peersHolding: () => holding, linking: () => 0, startLinking: () => { linkingStarted++; } } as never;
+    s.peerEngine = { peersHolding: () => holding, linking: () => 0, startLinking: () => { linkingStarted++; } } as never;
     return s;
   }
 

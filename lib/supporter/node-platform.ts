@@ -12,7 +12,7 @@
 import { webcrypto } from 'node:crypto';
 import WebSocket from 'ws';
 import { RelaycastError } from '../errors';
-import { subtleSha256, type DataChannelLike, type PeerConnectionLike, type PeerPlatform } from './platform';
+import { subtleSha256, type DataChannelLike, type PeerConnectionLike, type PeerPlatform } from '../peer/platform';
 
 export interface RtcModule {
   RTCPeerConnection: new (config: unknown) => PeerConnectionLike;
