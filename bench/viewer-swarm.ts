@@ -7,10 +7,15 @@
  * requests per viewer-minute, stalls, time to first frame, hls.js latency and wall-clock latency
  * (from PROGRAM-DATE-TIME), and machine CPU.
  *
- *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter]
+ *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter] [--ladder 1] [--spread 1]
  *
  * The encoder is a real ffmpeg (640x360, ~0.9 Mb/s, 2 s segments) when ffmpeg is installed, else
- * the demo encoder replaying the ts-single fixture (~0.4 Mb/s).
+ * the demo encoder replaying the ts-single fixture (~0.4 Mb/s). `--ladder 1`: ffmpeg writes a
+ * three-rung ladder (640x360 / 480x270 / 320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s, aligned
+ * keyframes, a master playlist), and every row also prints the played bitrate (time-weighted
+ * bitrate of the level playing, sampled each second of playback) and hls.js's level switches.
+ * `--spread 1` caps viewer i at rung i mod 3 (hls.js autoLevelCapping), so that on loopback the
+ * viewers sit on every rung as capped downlinks would put them; without it every viewer may climb.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -32,11 +37,39 @@ const MODES = (args.get('modes') ?? 'http,p2p').split(',') as Mode[];
 const SUPPORTER_TOKEN = 'bench-supporter-token-0123456789abcdef';
 const STEADY_AFTER_S = 30;
 const STREAM = 'bench';
+const LADDER = args.get('ladder') === '1';
+const SPREAD = args.get('spread') === '1';
 
 interface ViewerFigures {
   timeline: Record<string, number>;
   http: number; p2p: number; httpSegments: number; stalls: number; firstFrameMs?: number; latency?: number; wallLatencyMs?: number; playing: boolean;
+  /** Mean bitrate (bits/s) of the level playing, over the seconds it played; switches: LEVEL_SWITCHED count. */
+  playedBitrate?: number; switches: number;
 }
+
+/**
+ * Installed before the page runs: once the viewer page publishes its player, samples each second
+ * the bitrate of the level playing (while the video plays) and counts level switches.
+ */
+const LEVEL_WATCH = `(() => {
+  let viewer;
+  window.levelWatch = { sum: 0, seconds: 0, switches: 0 };
+  Object.defineProperty(window, 'relaycastViewer', {
+    configurable: true,
+    get() { return viewer; },
+    set(v) {
+      viewer = v;
+      v.hls.on('hlsLevelSwitched', () => { window.levelWatch.switches++; });
+      setInterval(() => {
+        const video = document.getElementById('video');
+        const level = v.hls.levels && v.hls.levels[v.hls.currentLevel];
+        if (!level || !video || video.paused || video.readyState < 3) return;
+        window.levelWatch.sum += level.bitrate;
+        window.levelWatch.seconds++;
+      }, 1000);
+    },
+  });
+})()`;
 
 function cpuTimes(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
@@ -46,7 +79,26 @@ function cpuTimes(): { busy: number; total: number } {
 }
 
 function startEncoder(dir: string): { stop(): Promise<void>; kind: string } {
-  if (spawnSync('ffmpeg', ['-version']).status === 0) {
+  const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+  if (LADDER) {
+    if (!hasFfmpeg) throw new Error('--ladder needs ffmpeg (apt-get install -y ffmpeg)');
+    const ffmpeg: ChildProcess = spawn('ffmpeg', [
+      '-hide_banner', '-loglevel', 'error', '-re',
+      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
+      '-filter_complex', '[0:v]split=3[v0][v1in][v2in];[v1in]scale=480:270[v1];[v2in]scale=320:180[v2]',
+      '-map', '[v0]', '-map', '[v1]', '-map', '[v2]', '-map', '1:a', '-map', '1:a', '-map', '1:a',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+      '-b:v:0', '1400k', '-maxrate:v:0', '1500k', '-bufsize:v:0', '3000k',
+      '-b:v:1', '600k', '-maxrate:v:1', '650k', '-bufsize:v:1', '1300k',
+      '-b:v:2', '270k', '-maxrate:v:2', '300k', '-bufsize:v:2', '600k',
+      '-c:a', 'aac', '-b:a', '64k',
+      '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6', '-hls_flags', 'delete_segments+program_date_time+independent_segments',
+      '-master_pl_name', 'master.m3u8', '-var_stream_map', 'v:0,a:0 v:1,a:1 v:2,a:2',
+      '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', 'index.m3u8'),
+    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return { kind: 'ffmpeg ladder 640x360/480x270/320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s', stop: () => new Promise((resolve) => { ffmpeg.once('exit', () => resolve()); ffmpeg.kill('SIGINT'); }) };
+  }
+  if (hasFfmpeg) {
     const ffmpeg: ChildProcess = spawn('ffmpeg', [
       '-hide_banner', '-loglevel', 'error', '-re',
       '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
@@ -64,13 +116,15 @@ function startEncoder(dir: string): { stop(): Promise<void>; kind: string } {
 
 async function read(page: Page): Promise<ViewerFigures> {
   return page.evaluate(() => {
-    const v = (window as any).relaycastViewer;
+    const w = window as any;
+    const v = w.relaycastViewer;
     const s = v?.stats?.();
     const video = document.getElementById('video') as HTMLVideoElement;
     return {
       timeline: v?.playback.timeline ?? {},
       http: s?.httpBytes ?? 0, p2p: s?.p2pBytes ?? 0, httpSegments: s?.httpSegments ?? 0, stalls: v?.playback.stalls ?? 0, firstFrameMs: v?.playback.firstFrameMs,
       latency: v?.playback.latencySeconds(), wallLatencyMs: v?.playback.wallLatencyMs(), playing: !video.paused && video.currentTime > 0,
+      playedBitrate: w.levelWatch.seconds > 0 ? w.levelWatch.sum / w.levelWatch.seconds : undefined, switches: w.levelWatch.switches,
     };
   });
 }
@@ -82,7 +136,9 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 async function newViewer(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext();
   await context.grantPermissions(['camera', 'microphone']);
-  return { context, page: await context.newPage() };
+  const page = await context.newPage();
+  await page.addInitScript(LEVEL_WATCH);
+  return { context, page };
 }
 
 const announcements = (pipeline: SwarmPipeline): number => Number(pipeline.stats[pipeline.stats.length - 1]?.announcements ?? 0);
@@ -102,6 +158,11 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     const { context, page } = await newViewer(browser);
     contexts.push(context);
     await page.goto(viewerUrl(pipeline.base, STREAM) + (mode === 'http' ? '&relaycast=0' : ''));
+    if (SPREAD) {
+      // hls.js's levels are sorted by bitrate: viewer i may climb no higher than rung i mod 3.
+      await page.waitForFunction(() => (window as any).relaycastViewer?.hls.levels?.length > 0);
+      await page.evaluate((cap) => { (window as any).relaycastViewer.hls.autoLevelCapping = cap; }, i % 3);
+    }
     pages.push(page);
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -137,7 +198,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     p2pShareWhole: whole, p2pShareSteady: steadyP2p / Math.max(1, steadyP2p + steadyHttp),
     minViewerShare: Math.min(...end.map((f) => f.p2p / Math.max(1, f.p2p + f.http))),
     segmentRequestsPerViewerMinute: (pipeline.segmentRequests() - segmentsBefore) / (n * minutes),
-    /** Steady state: origin segment GETs per new segment (the swarm has one rendition), and how many of them viewers made. */
+    /** Steady state: origin segment GETs per new segment (per rendition with a ladder), and how many of them viewers made. */
     originRequestsPerSegment: (pipeline.segmentRequests() - steadyStart.segmentGets) / steadyAnnounced,
     viewerHttpSegmentsPerSegment: (end.reduce((a, f) => a + f.httpSegments, 0) - mid.reduce((a, f) => a + f.httpSegments, 0)) / steadyAnnounced,
     supporter: supporterFigures,
@@ -148,6 +209,8 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
     wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
     cpuBusy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+    playedBitrateMean: end.reduce((a, f) => a + (f.playedBitrate ?? 0), 0) / Math.max(1, end.filter((f) => f.playedBitrate !== undefined).length),
+    switches: end.reduce((a, f) => a + f.switches, 0),
     /** Median ms since navigation of each start-up step: where time to first frame goes. */
     startup: Object.fromEntries(['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing']
       .map((step) => [step, median(end.map((f) => f.timeline[step] ?? NaN).filter(Number.isFinite))])),
@@ -191,10 +254,18 @@ async function main(): Promise<void> {
     await encoder.stop();
     await pipeline.stop();
   }
-  console.log('\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers\' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | CPU |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers\' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows as any[]) {
-    console.log(`| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${pct(r.cpuBusy)} |`);
+    console.log(`| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} |`);
+  }
+  // The loader against plain hls.js, side by side in this run (the ABR issue's targets).
+  for (const n of VIEWERS) {
+    const http = (rows as any[]).filter((r) => r.mode === 'http' && r.viewers === n);
+    const p2p = (rows as any[]).filter((r) => r.mode === 'p2p' && r.viewers === n);
+    if (http.length === 0 || p2p.length === 0) continue;
+    const mean = (xs: any[], k: string) => xs.reduce((a, r) => a + r[k], 0) / xs.length;
+    console.log(`N = ${n}: played bitrate loader ÷ plain hls.js = ${(mean(p2p, 'playedBitrateMean') / mean(http, 'playedBitrateMean')).toFixed(3)}; switches loader ${mean(p2p, 'switches').toFixed(1)} vs plain ${mean(http, 'switches').toFixed(1)}; TTFF p50 loader − plain = ${((mean(p2p, 'firstFrameMsMedian') - mean(http, 'firstFrameMsMedian')) / 1000).toFixed(2)} s`);
   }
   for (const r of (rows as any[]).filter((x) => x.supporter)) {
     console.log(`supporter, N = ${r.viewers}: upload ${r.supporter.uploadMBps.toFixed(2)} MB/s to ${r.supporter.peers} peers, ${r.supporter.cpuMsPerMB.toFixed(0)} ms CPU per MB relayed, RSS ${r.supporter.rssMB.toFixed(0)} MB`);
