@@ -1,0 +1,25 @@
+/**
+ * Typed bridges between lib/'s own types and Node-RED's, so the shells need no `as unknown as`.
+ * Kept to what @types/node-red cannot say by itself.
+ */
+import type { NodeAPI, NodeAPISettingsWithData, NodeMessage } from 'node-red';
+import type { GapMsg, LifecycleMsg, PlaylistMsg, SegmentMsg } from '../../lib/contracts';
+
+/** A msg of lib/contracts.ts. */
+export type ContractMsg = SegmentMsg | GapMsg | LifecycleMsg | PlaylistMsg;
+
+/**
+ * A contract msg as Node-RED's NodeMessage. A shallow copy: TypeScript gives an interface no index
+ * signature, but gives one to the object type of a spread, which is what NodeMessage asks for.
+ */
+export function asNodeMessage(msg: ContractMsg): NodeMessage {
+  return { ...msg };
+}
+
+/** The error msg a source node reports a failure with when no msg of its own carries it (Catch then sees the code). */
+export function errorMsg(err: { code: string; message: string }): NodeMessage {
+  return { topic: 'error', payload: { code: err.code, message: err.message } };
+}
+
+/** The runtime with the settings a node reads beyond Node-RED's own (its settings hooks). */
+export type RelaycastRED<Extra extends object = object> = NodeAPI<NodeAPISettingsWithData & Extra>;
