@@ -2,7 +2,7 @@
  * Typed bridges between lib/'s own types and Node-RED's, so the shells need no `as unknown as`.
  * Kept to what @types/node-red cannot say by itself.
  */
-import type { NodeAPI, NodeAPISettingsWithData, NodeMessage } from 'node-red';
+import type { Node, NodeAPI, NodeAPISettingsWithData, NodeDef, NodeMessage } from 'node-red';
 import type { GapMsg, LifecycleMsg, PlaylistMsg, SegmentMsg } from '../../lib/contracts';
 
 /** A msg of lib/contracts.ts. */
@@ -23,3 +23,23 @@ export function errorMsg(err: { code: string; message: string }): NodeMessage {
 
 /** The runtime with the settings a node reads beyond Node-RED's own (its settings hooks). */
 export type RelaycastRED<Extra extends object = object> = NodeAPI<NodeAPISettingsWithData & Extra>;
+
+/** A runtime setting a node type declares (a hook such as relaycastSignalingVerifyClient). */
+type SettingDeclaration = { value: unknown; exportable?: boolean };
+
+/**
+ * RED.nodes.registerType with the node's credentials typed once, by its constructor. Left to itself,
+ * TypeScript infers the credentials from the field list (`unknown` each) and then refuses the
+ * constructor that reads them as strings; this says which is meant.
+ */
+export function registerNodeType<TCreds extends object, TDef extends NodeDef>(
+  RED: Pick<NodeAPI, 'nodes'>,
+  type: string,
+  constructor: (this: Node<TCreds>, def: TDef) => void,
+  options: {
+    credentials?: { [K in keyof TCreds]-?: { type: 'text' | 'password' } };
+    settings?: Record<string, SettingDeclaration>;
+  } = {},
+): void {
+  RED.nodes.registerType<Node<TCreds>, TDef, Record<string, unknown>, TCreds>(type, constructor, options);
+}
