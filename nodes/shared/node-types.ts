@@ -28,18 +28,18 @@ export type RelaycastRED<Extra extends object = object> = NodeAPI<NodeAPISetting
 type SettingDeclaration = { value: unknown; exportable?: boolean };
 
 /**
- * RED.nodes.registerType with the node's credentials typed once, by its constructor. Left to itself,
- * TypeScript infers the credentials from the field list (`unknown` each) and then refuses the
- * constructor that reads them as strings; this says which is meant.
+ * RED.nodes.registerType with the node's credentials typed once, by its constructor's `this`. Left
+ * to itself, TypeScript infers them from the field list (`unknown` each) and then refuses the
+ * constructor that reads them as strings.
  */
-export function registerNodeType<TCreds extends object, TDef extends NodeDef>(
+export function registerNodeType<TNode extends Node<object>, TDef extends NodeDef>(
   RED: Pick<NodeAPI, 'nodes'>,
   type: string,
-  constructor: (this: Node<TCreds>, def: TDef) => void,
+  constructor: (this: TNode, def: TDef) => void,
   options: {
-    credentials?: { [K in keyof TCreds]-?: { type: 'text' | 'password' } };
+    credentials?: { [K in keyof TNode['credentials']]-?: { type: 'text' | 'password' } };
     settings?: Record<string, SettingDeclaration>;
   } = {},
 ): void {
-  RED.nodes.registerType<Node<TCreds>, TDef, Record<string, unknown>, TCreds>(type, constructor, options);
+  RED.nodes.registerType<TNode, TDef, Record<string, unknown>, TNode['credentials']>(type, constructor, options);
 }

@@ -5,7 +5,7 @@
  * msgs, and turns its callbacks into output msgs and a status. The protocol is docs/signaling-protocol.md.
  */
 import type { Server } from 'node:http';
-import type { Node, NodeDef, NodeMessage } from 'node-red';
+import type { NodeDef, NodeMessage } from 'node-red';
 import {
   iceServerProvider, parseTrustedProxies, sharedSwarmRegistry, SignalingServer, supporterVerifier,
   type IcePeer, type RedisSwarmRegistry, type SignalingServerOptions, type SupporterVerifier, type VerifyClient,
@@ -17,10 +17,11 @@ import type { RedisConfigNode } from '../redis/redis-api';
 import { httpNodeRoot, onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
 import { registerNodeType, type RelaycastRED } from '../shared/node-types';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
+import type { SignalingNodeApi } from './signaling-api';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import {
   iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds,
-  type SignalingConfig, type SignalingCredentials,
+  type SignalingConfig,
 } from './config';
 
 type SignalingNodeDef = NodeDef & SignalingConfig & {
@@ -43,7 +44,7 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
   /** Full paths in use by signaling nodes of this runtime (duplicate paths are a config error). */
   const pathsInUse = new Map<string, string>();
 
-  function SignalingNode(this: Node<SignalingCredentials>, config: SignalingNodeDef) {
+  function SignalingNode(this: SignalingNodeApi, config: SignalingNodeDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const settings = RED.settings;
@@ -82,13 +83,16 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       const turn = credentials.turnSecret ? { turnSecret: credentials.turnSecret, ttlSeconds } : undefined;
       const configured = iceServersFromConfig(config, credentials);
       if (!turn && configured.some((server) => server.credential !== undefined)) node.warn(RED._('signaling.errors.staticTurn'));
+      const verifySupporter = supporterVerifier(settings.relaycastSignalingVerifySupporter, credentials.supporterTokens);
+      // Offered to relaycast-payout (signaling-api.ts), which checks summary tokens against it.
+      node.verifySupporter = verifySupporter;
       options = {
         trustedProxies: parseTrustedProxies(config.trustedProxies),
         verifyClient: settings.relaycastSignalingVerifyClient,
         coordinator: {
           limits,
           iceServers: iceServerProvider({ configured, turn, hook: settings.relaycastSignalingIceServers, warn }),
-          verifySupporter: supporterVerifier(settings.relaycastSignalingVerifySupporter, credentials.supporterTokens),
+          verifySupporter,
           networkTagKey: credentials.networkTagKey || undefined,
           onSwarmEvent: (event) => { probe?.peers(event.stream, event.rendition, event.swarmPeers); emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
           onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
