@@ -122,7 +122,7 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       node.warn(RED._('manifest.errors.not-created'));
     } else {
       try {
-        const registration = registerRoutes(RED.httpNode as never, settings, {
+        const registration = registerRoutes(RED.httpNode, settings, {
           id: node.id,
           templates: paths.templates,
           streams: paths.streams,

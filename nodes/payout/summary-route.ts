@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
-import { registerRoutes, type HttpSettings } from '../../lib/manifest/http/dispatcher';
+import { registerRoutes, type ExpressLike, type HttpSettings } from '../../lib/manifest/http/dispatcher';
 import type { SupporterSummary } from '../../lib/payout';
 
 export type TokenCheck = (token: string) => Promise<string | null>;
@@ -52,7 +52,7 @@ function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-export function serveSummary(app: unknown, settings: HttpSettings, server: unknown, options: SummaryRouteOptions): () => void {
+export function serveSummary(app: ExpressLike, settings: HttpSettings, server: unknown, options: SummaryRouteOptions): () => void {
   const files = loadPage();
   const page = `${options.path}/`;
   const script = `${options.path}/me.js`;
@@ -74,7 +74,7 @@ export function serveSummary(app: unknown, settings: HttpSettings, server: unkno
       .catch(() => send(res, 503, 'application/json', '{"error":"the ledger is unavailable"}'));
     return true;
   };
-  return registerRoutes(app as never, settings, {
+  return registerRoutes(app, settings, {
     id: `payout:${options.nodeId}`,
     templates: [page, script, me],
     streams: [],

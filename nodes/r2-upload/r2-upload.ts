@@ -113,7 +113,7 @@ export = function (RED: RelaycastRED<{ nodeCloseTimeout?: unknown }>) {
         const pending = running.submit(job, (result) => {
           // Called in rendition order: sending here is what keeps the output ordered.
           const out = outputFor(msg, result);
-          if (out) send(out as never);
+          if (out) send(out);
           if (stream !== undefined && result.status !== 'passed') {
             const puts = result.report.attempts + (result.report.initUploaded ? 1 : 0);
             probe.released(stream, { attempts: puts, retries: result.report.retries, failed: result.status === 'failed', bytes: result.status === 'stored' ? bodyBytes + (result.report.initUploaded ? initBytes : 0) : 0 });

@@ -26,7 +26,7 @@ export interface RouteOwner {
   failed(err: unknown): void;
 }
 
-interface ExpressLike {
+export interface ExpressLike {
   use(handler: Middleware): unknown;
 }
 
