@@ -1,7 +1,7 @@
 // Build: transpile every TypeScript file of the core (lib/) and the node shells (nodes/) to
 // CommonJS in dist/, one output file per input (no bundling, so a stack trace names the real file),
 // then copy each node's editor .html (with shared rules inlined), locales and icons beside its
-// compiled .js, bundle the viewer, and publish flows/ as examples/ (Node-RED's Import ▸ Examples reads examples/ at the package root).
+// compiled .js, bundle the viewer and the supporter summary page, and publish flows/ as examples/ (Node-RED's Import ▸ Examples reads examples/ at the package root).
 // Type checking is `npm run typecheck`; transpiling per file keeps one broken file from blocking the rest.
 import { build } from 'esbuild';
 import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -119,6 +119,21 @@ async function bundleEditorSidebar() {
   await writeFile(html, template.replace('<!-- relaycast-sidebar-bundle -->', () => `<style>${css}</style>\n<script type="text/javascript">${js}</script>`));
 }
 
+/**
+ * The supporter summary page that relaycast-payout serves (viewer/summary): its .html copied, its
+ * script bundled beside it (served as `me.js`, since the page's CSP allows scripts from itself only).
+ */
+async function bundleSupporterSummary() {
+  const source = path.join(root, 'viewer', 'summary');
+  try { await stat(source); } catch { return; }
+  const out = path.join(dist, 'viewer', 'summary');
+  await build({
+    entryPoints: [path.join(source, 'summary.ts')], bundle: true, platform: 'browser', target: 'es2020', format: 'iife',
+    minify: true, outfile: path.join(out, 'summary.js'), logLevel: 'warning',
+  });
+  await cp(path.join(source, 'summary.html'), path.join(out, 'summary.html'));
+}
+
 async function publishExamples() {
   const examples = path.join(root, 'examples');
   await rm(examples, { recursive: true, force: true });
@@ -130,4 +145,5 @@ await transpileServerCode();
 await copyNodeAssets();
 await bundleViewer();
 await bundleEditorSidebar();
+await bundleSupporterSummary();
 await publishExamples();

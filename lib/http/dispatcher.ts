@@ -29,7 +29,7 @@ export interface RouteOwner {
   failed(err: unknown): void;
 }
 
-interface ExpressLike {
+export interface ExpressLike {
   use(handler: Middleware): unknown;
 }
 

@@ -8,3 +8,4 @@ export { DurableView } from './durable-view';
 export { playlistMsg } from './playlist-msg';
 export { restoreManifest, type SavedManifestState } from './restore';
 export { ManifestStateStore } from './state-store';
+export { ManifestPublisher, type Publication, type ConfirmDelivery } from './publisher';

@@ -50,3 +50,37 @@ export function validIceServers(value: unknown): value is IceServer[] {
       (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
   });
 }
+
+export interface IceProviderOptions {
+  /** The editor's list (static TURN credentials already attached where configured). */
+  configured: IceServer[];
+  turn?: TurnRestOptions;
+  /** The operator's own scheme (settings.relaycastSignalingIceServers), called at each join. */
+  hook?: (peer: IcePeer) => unknown;
+  warn(text: string): void;
+  now?: () => number;
+}
+
+/**
+ * What the coordinator hands each joining peer: the hook's answer when it gives a valid one (a hook
+ * that throws or answers nonsense falls back, with a warning, rather than leaving the peer without
+ * servers); else the configured list, with a fresh REST credential per peer when a TURN secret is set.
+ * A plain list when neither applies, so nothing is computed per join.
+ */
+export function iceServerProvider(options: IceProviderOptions): IceServer[] | IceServerProvider {
+  const { configured, turn, hook, warn } = options;
+  const now = options.now ?? Date.now;
+  if (typeof hook !== 'function' && !turn) return configured;
+  return (peer) => {
+    if (typeof hook === 'function') {
+      try {
+        const servers = hook(peer);
+        if (validIceServers(servers)) return servers;
+        warn('relaycastSignalingIceServers returned something other than an array of at most 8 {urls, username?, credential?}');
+      } catch (err) {
+        warn(`relaycastSignalingIceServers threw: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return iceServersForPeer(configured, turn, peer.peer, now());
+  };
+}

@@ -21,6 +21,7 @@ import type { Role } from './protocol';
 import type { RedisPair } from './redis-connection';
 import { registryScripts, type RegistryScripts } from './redis-scripts';
 import { InMemorySwarmRegistry, type InMemoryRegistryLimits, type PeerRecord, type SwarmInfo } from './registry';
+import { DEFAULT_LIMITS } from './limits';
 
 export const DEFAULT_LIVENESS_TTL_MS = 15_000;
 /** Peers per announcement frame when an instance re-announces its peers after a resync. */
@@ -488,4 +489,18 @@ function parse<T>(text: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The registry of a signaling node that shares its swarms through Redis, bounded by the node's own limits. */
+export function sharedSwarmRegistry(
+  pair: RedisPair,
+  options: Omit<RedisRegistryOptions, 'limits'> & { limits: Partial<InMemoryRegistryLimits> },
+): RedisSwarmRegistry {
+  return new RedisSwarmRegistry(pair, {
+    ...options,
+    limits: {
+      maxSwarms: options.limits.maxSwarms ?? DEFAULT_LIMITS.maxSwarms,
+      maxPeersPerSwarm: options.limits.maxPeersPerSwarm ?? DEFAULT_LIMITS.maxPeersPerSwarm,
+    },
+  });
 }

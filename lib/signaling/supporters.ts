@@ -48,3 +48,8 @@ export function tokenListVerifier(byDigest: Map<string, string>): SupporterVerif
     return found;
   };
 }
+
+/** The operator's verify hook (a settings function) when there is one, else the node's token list. */
+export function supporterVerifier(hook: unknown, tokens: string | undefined): SupporterVerifier {
+  return typeof hook === 'function' ? (hook as SupporterVerifier) : tokenListVerifier(parseSupporterTokens(tokens));
+}

@@ -5,13 +5,14 @@
  * (topic start / stop / rescan). Per-rendition progress is kept in a JSON file under the userDir,
  * so a redeploy or restart resumes exactly where it stopped.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
 import { StateFile } from '../../lib/fs/json-state-file';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config/config-number';
-import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
+import { asNodeMessage, errorMsg } from '../shared/node-types';
 import { joinPipeline, type PipelineLease } from '../shared/pipeline-bus';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { HLS_WATCH_NUMBERS } from './number-fields';
@@ -42,11 +43,11 @@ export = function (RED: NodeAPI) {
   function HlsWatchNode(this: Node, config: HlsWatchDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+    const userDir = RED.settings.userDir;
     let watcher: HlsWatcher | null = null;
     const store = stateStoreFor(userDir, node.id, (err) => {
       if (watcher) watcher.stateUnwritable(err);
-      else node.error(err, { topic: 'error', payload: { code: err.code, message: err.message } } as unknown as NodeMessage);
+      else node.error(err, errorMsg(err));
     });
     const telemetry = telemetryOf(RED);
     const probe = telemetry.watch(nodeRef(node, 'relaycast-hls-watch'));
@@ -104,10 +105,10 @@ export = function (RED: NodeAPI) {
           onMessage: (msg) => {
             const m = msg as { topic?: string; segment?: { stream: string; rendition: string; duration: number; byteLength: number; redelivered?: boolean } };
             if (m.topic === 'segment' && m.segment && !m.segment.redelivered) probe.segment(m.segment.stream, m.segment.rendition, m.segment.duration, m.segment.byteLength);
-            node.send(msg as unknown as NodeMessage);
+            node.send(asNodeMessage(msg));
           },
           // With a msg (the gap, or one carrying the code) so a Catch node gets msg.error.code.
-          onError: (err, msg) => node.error(err, (msg ?? { topic: 'error', payload: { code: err.code, message: err.message } }) as unknown as NodeMessage),
+          onError: (err, msg) => node.error(err, msg ? asNodeMessage(msg) : errorMsg(err)),
           onStatus: showStatus,
         },
       );
@@ -116,7 +117,6 @@ export = function (RED: NodeAPI) {
     // its and r2-upload's resend requests after a partial deploy.
     let stopReceipts: (() => void) | undefined;
     const start = async (): Promise<void> => {
-      if (configError) throw configError;
       if (watcher) return;
       const current = create();
       watcher = current;
@@ -135,31 +135,28 @@ export = function (RED: NodeAPI) {
       await current?.close();
     };
 
-    if (configError) {
-      const err = configError;
-      node.status({ fill: 'red', shape: 'ring', text: err.code });
-      node.error(err, { topic: 'error', payload: { code: err.code, message: err.message } } as unknown as NodeMessage);
-    } else {
-      start().catch((err: unknown) => node.error(err, { topic: 'error', payload: { code: 'E_INTERNAL', message: String(err) } } as unknown as NodeMessage));
+    // Checked once, at deploy: a node with a bad config refuses every msg, start included.
+    if (configError) refuseToStart(node, configError, { code: 'E_CONFIG' });
+    else {
+      start().catch((err: unknown) => node.error(err, errorMsg({ code: 'E_INTERNAL', message: String(err) })));
+      onInputAsync(node, async (msg) => {
+        switch (msg.topic) {
+          case 'start':
+            await start();
+            return;
+          case 'stop':
+            await stop();
+            showStatus({ state: 'stopped', segments: 0, renditions: 0 });
+            return;
+          case 'rescan':
+            if (!watcher) throw new RelaycastError('E_STOPPED', RED._('hls-watch.errors.stopped'));
+            await watcher.rescan();
+            return;
+          default:
+            throw new RelaycastError('E_BAD_COMMAND', RED._('hls-watch.errors.command', { topic: String(msg.topic) }));
+        }
+      });
     }
-
-    onInputAsync(node, async (msg) => {
-      switch (msg.topic) {
-        case 'start':
-          await start();
-          return;
-        case 'stop':
-          await stop();
-          showStatus({ state: 'stopped', segments: 0, renditions: 0 });
-          return;
-        case 'rescan':
-          if (!watcher) throw new RelaycastError('E_STOPPED', RED._('hls-watch.errors.stopped'));
-          await watcher.rescan();
-          return;
-        default:
-          throw new RelaycastError('E_BAD_COMMAND', RED._('hls-watch.errors.command', { topic: String(msg.topic) }));
-      }
-    });
 
     onCloseAsync(node, async (removed) => {
       telemetry.remove(node.id, probe);
@@ -174,5 +171,5 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('relaycast-hls-watch', HlsWatchNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('relaycast-hls-watch', HlsWatchNode);
 };

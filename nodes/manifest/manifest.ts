@@ -4,18 +4,19 @@
  * outputs every new playlist version as a `playlist` msg, and keeps the state in a file under
  * userDir so a redeploy or restart continues the sequences.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Node, NodeDef, NodeMessage } from 'node-red';
 import type { SegmentInfo } from '../../lib/contracts';
-import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { toRelaycastError } from '../../lib/errors';
 import {
-  DurableView, ManifestCore, ManifestStateStore, playlistMsg, restoreManifest,
-  type GapMode, type ManifestUpdate, type RenderedPlaylist,
+  ManifestCore, ManifestPublisher, ManifestStateStore, playlistMsg, restoreManifest,
+  type GapMode, type RenderedPlaylist,
 } from '../../lib/manifest';
 import { registerRoutes, type HttpSettings } from '../../lib/http';
 import { ManifestPaths, PlaylistEndpoints } from '../../lib/manifest/http';
 import { inBackground } from '../../lib/async/background';
 import { configNumber } from '../../lib/config/config-number';
-import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
+import { asNodeMessage, type RelaycastRED } from '../shared/node-types';
 import { joinPipeline, type PipelineLease } from '../shared/pipeline-bus';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import { MANIFEST_NUMBERS } from './number-fields';
@@ -46,8 +47,8 @@ const CODE = 'E_MANIFEST_CONFIG';
  */
 const RELEASE_HOLD_MS = 10 * 60_000;
 
-export = function (RED: NodeAPI) {
-  const settings = RED.settings as unknown as HttpSettings & { userDir?: string };
+export = function (RED: RelaycastRED<HttpSettings>) {
+  const settings = RED.settings;
 
   function ManifestNode(this: Node, config: ManifestNodeDef) {
     RED.nodes.createNode(this, config);
@@ -82,11 +83,7 @@ export = function (RED: NodeAPI) {
       });
     } catch (err) {
       pipeline?.release();
-      node.error(err instanceof Error ? err.message : String(err));
-      node.status({ fill: 'red', shape: 'ring', text: 'manifest.status.config' });
-      node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => {
-        done(new RelaycastError('E_MANIFEST_CONFIG', 'manifest node is not configured correctly'));
-      });
+      refuseToStart(node, err, { code: CODE, status: 'manifest.status.config', log: toRelaycastError(err).message });
       return;
     }
 
@@ -102,9 +99,6 @@ export = function (RED: NodeAPI) {
     } else {
       node.warn(RED._('manifest.errors.no-userdir'));
     }
-    // Only versions whose state is on disk are served and sent (see DurableView).
-    const durable = new DurableView(core);
-    durable.takeAll();
     const telemetry = telemetryOf(RED);
     const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
     // hls-watch journals what it sends to this stream until this node confirms it (lib/delivery-receipts.ts).
@@ -112,7 +106,15 @@ export = function (RED: NodeAPI) {
     const withdrawConfirmer = receipts.willConfirm(paths.streams[0]);
     // Restarted alone (a partial deploy), it missed what r2-upload released meanwhile: hls-watch sends it again.
     receipts.restarted(paths.streams[0]);
-    const persist = (): Promise<void> => (stateFile ? stateFile.saveDurably(core) : Promise.resolve());
+    const publisher = new ManifestPublisher({
+      core,
+      state: stateFile,
+      check: (stream, rendition) => paths.refuseShadowedRendition(stream, rendition),
+      served: (p) => endpoints.published(p),
+      confirm: (stream, rendition, session, sequence) => receipts.confirm(stream, rendition, session, sequence),
+    });
+    // Only versions whose state is on disk are served and sent (see DurableView).
+    const durable = publisher.durable;
 
     // ---- HTTP ----
     const endpoints = new PlaylistEndpoints({
@@ -128,7 +130,7 @@ export = function (RED: NodeAPI) {
       node.warn(RED._('manifest.errors.not-created'));
     } else {
       try {
-        const registration = registerRoutes(RED.httpNode as never, settings, {
+        const registration = registerRoutes(RED.httpNode, settings, {
           id: node.id,
           templates: paths.templates,
           streams: paths.streams,
@@ -147,18 +149,8 @@ export = function (RED: NodeAPI) {
     // ---- msgs ----
     const outputOf = (p: RenderedPlaylist, segment?: SegmentInfo): NodeMessage => {
       probe.rendered(p.stream, p.rendition, p.rendition !== null ? p.mediaSequence : undefined, p.ended);
-      return playlistMsg(p, paths.keyOf(p), segment) as unknown as NodeMessage;
+      return asNodeMessage(playlistMsg(p, paths.keyOf(p), segment));
     };
-
-    /** Tells hls-watch (lib/delivery-receipts.ts) that a segment or gap msg is handled and saved. */
-    function confirmDelivery(msg: unknown): void {
-      const m = msg as { topic?: unknown; segment?: { stream?: unknown; rendition?: unknown; session?: unknown; sequence?: unknown } };
-      if ((m.topic !== 'segment' && m.topic !== 'gap') || !m.segment) return;
-      const { stream, rendition, session, sequence } = m.segment;
-      if (typeof stream === 'string' && typeof rendition === 'string' && typeof session === 'string' && typeof sequence === 'number') {
-        receipts.confirm(stream, rendition, session, sequence);
-      }
-    }
 
     function showStatus(): void {
       const streams = core.streamIds();
@@ -174,30 +166,9 @@ export = function (RED: NodeAPI) {
     }
 
     onInputAsync(node, async (msg, send) => {
-      const { stream, rendition } = (msg as { segment?: { stream?: unknown; rendition?: unknown } }).segment ?? {};
-      paths.refuseShadowedRendition(stream, rendition);
-      let update: ManifestUpdate;
-      try {
-        update = core.apply(msg);
-      } catch (err) {
-        // Even a refused msg can move state (a refused over-long segment marks a discontinuity).
-        await persist();
-        // Handled for good, if refused: sending it again would not change that.
-        confirmDelivery(msg);
-        throw err;
-      }
-      // Not handled, so not confirmed: hls-watch sends it again, after the ones it skipped.
-      if (update.comesAgain) return;
-      // Served and sent only once on disk: a crash can then never hand its MSNs to other segments.
-      await persist();
-      durable.take(update);
-      confirmDelivery(msg);
-      const incoming = msg as unknown as { topic?: string; segment?: SegmentInfo };
-      const segment = incoming.topic === 'segment' ? incoming.segment : undefined;
-      const out: NodeMessage[] = update.media.map((p) => outputOf(p, segment));
-      if (update.master) out.push(outputOf(update.master, segment));
-      for (const p of update.media) endpoints.published(p);
-      if (out.length > 0) send([out]);
+      const { playlists, segment, comesAgain } = await publisher.apply(msg);
+      if (comesAgain) return;
+      if (playlists.length > 0) send([playlists.map((p) => outputOf(p, segment))]);
       showStatus();
     }, (err) => {
       node.status({ fill: 'red', shape: 'ring', text: err.code });
@@ -213,19 +184,9 @@ export = function (RED: NodeAPI) {
     idleTimer.unref();
 
     async function endStreams(): Promise<void> {
-      const updates = [...core.endDue(), ...(idleEndMs > 0 ? core.endIdle(idleEndMs) : [])];
-      if (updates.length === 0) return;
-      await persist();
-      const out: NodeMessage[] = [];
-      for (const update of updates) {
-        durable.take(update);
-        for (const p of update.media) {
-          endpoints.published(p);
-          out.push(outputOf(p));
-        }
-        if (update.master) out.push(outputOf(update.master));
-      }
-      node.send([out]);
+      const playlists = await publisher.endStreams(idleEndMs);
+      if (playlists.length === 0) return;
+      node.send([playlists.map((p) => outputOf(p))]);
       showStatus();
     }
 

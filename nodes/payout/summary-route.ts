@@ -6,9 +6,12 @@
  * Routes go through manifest's dispatcher (httpNodeCors and httpNodeMiddleware apply as to core
  * HTTP In, and removal touches no Express internals).
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerRoutes } from '../../lib/http';
-import type { SupporterSummary } from '../../lib/payout/store';
+import path from 'node:path';
+import { RelaycastError } from '../../lib/errors';
+import { registerRoutes, type ExpressLike, type HttpSettings } from '../../lib/http';
+import type { SupporterSummary } from '../../lib/payout';
 
 export type TokenCheck = (token: string) => Promise<string | null>;
 
@@ -16,30 +19,23 @@ export interface SummaryRouteOptions {
   nodeId: string;
   path: string;
   verify: TokenCheck;
-  summary(supporter: string): Promise<SupporterSummary | undefined>;
+  summary(supporter: string): Promise<SupporterSummary>;
   /** A request that failed (answered 500 by the dispatcher's error boundary). */
   failed(err: unknown): void;
 }
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>Relaycast supporter</title>
-<style>body{font:15px system-ui,sans-serif;max-width:40em;margin:2em auto;padding:0 1em}td,th{padding:.2em .6em;text-align:right}th:first-child,td:first-child{text-align:left}</style>
-<h1>Your support</h1><form id="f"><input id="t" type="password" placeholder="your supporter token" size="40" autocomplete="current-password"> <button>Show</button></form>
-<div id="out"></div><script src="me.js"></script>`;
-
-// Plain DOM, textContent only: nothing from the server is ever parsed as HTML.
-const SCRIPT = `document.getElementById('f').addEventListener('submit', async function (e) {
-  e.preventDefault();
-  var out = document.getElementById('out'); out.textContent = '';
-  var res = await fetch('me', { headers: { Authorization: 'Bearer ' + document.getElementById('t').value } });
-  if (!res.ok) { out.textContent = res.status === 401 ? 'Unknown token.' : 'Error ' + res.status; return; }
-  var s = await res.json();
-  function p(text) { var el = document.createElement('p'); el.textContent = text; out.appendChild(el); }
-  p(s.name + ': ' + s.verifiedBytes.toLocaleString() + ' verified bytes to ' + s.viewersHelped + ' viewers; pending ' + s.pending + ' ' + (s.currency || '') + ' (minor units), ' + s.unsettledBytes.toLocaleString() + ' bytes not yet settled.');
-  var table = document.createElement('table');
-  [['period', 'bytes', 'viewers', 'earned', 'paid', 'carried']].concat(s.statements.map(function (l) { return [l.period, l.bytes, l.viewers, l.earned, l.paid, l.carriedOut]; }))
-    .forEach(function (row, i) { var tr = table.insertRow(); row.forEach(function (v) { var c = document.createElement(i ? 'td' : 'th'); c.textContent = String(v); tr.appendChild(c); }); });
-  out.appendChild(table);
-});`;
+/** The page and its script, built from viewer/summary into dist/viewer/summary; read once per process. */
+let pageFiles: { html: string; script: string } | undefined;
+function loadPage(): { html: string; script: string } {
+  if (pageFiles) return pageFiles;
+  const dir = path.resolve(__dirname, '..', '..', 'viewer', 'summary');
+  try {
+    pageFiles = { html: readFileSync(path.join(dir, 'summary.html'), 'utf8'), script: readFileSync(path.join(dir, 'summary.js'), 'utf8') };
+  } catch {
+    throw new RelaycastError('E_PAYOUT_SUMMARY', `the supporter summary page is missing (${dir}); run npm run build`);
+  }
+  return pageFiles;
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
   res.statusCode = status;
@@ -56,31 +52,29 @@ function bearer(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
-export function serveSummary(app: unknown, settings: Record<string, unknown>, server: unknown, options: SummaryRouteOptions): () => void {
+export function serveSummary(app: ExpressLike, settings: HttpSettings, server: unknown, options: SummaryRouteOptions): () => void {
+  const files = loadPage();
   const page = `${options.path}/`;
   const script = `${options.path}/me.js`;
   const me = `${options.path}/me`;
   const handle = (pathname: string, req: IncomingMessage, res: ServerResponse): boolean => {
     if (pathname === page) {
-      send(res, 200, 'text/html; charset=utf-8', PAGE, { 'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'" });
+      send(res, 200, 'text/html; charset=utf-8', files.html, { 'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'" });
       return true;
     }
-    if (pathname === script) { send(res, 200, 'text/javascript; charset=utf-8', SCRIPT); return true; }
+    if (pathname === script) { send(res, 200, 'text/javascript; charset=utf-8', files.script); return true; }
     if (pathname !== me) return false;
     const token = bearer(req);
     if (!token) { send(res, 401, 'application/json', '{"error":"send your supporter token as Authorization: Bearer <token>"}', { 'WWW-Authenticate': 'Bearer' }); return true; }
     options.verify(token)
       .then(async (supporter) => {
         if (!supporter) { send(res, 401, 'application/json', '{"error":"unknown token"}', { 'WWW-Authenticate': 'Bearer' }); return; }
-        const summary = await options.summary(supporter);
-        send(res, 200, 'application/json; charset=utf-8', JSON.stringify(summary ?? {
-          supporter, name: supporter, currency: null, verifiedBytes: 0, unsettledBytes: 0, viewersHelped: 0, pending: 0, statements: [],
-        }));
+        send(res, 200, 'application/json; charset=utf-8', JSON.stringify(await options.summary(supporter)));
       })
       .catch(() => send(res, 503, 'application/json', '{"error":"the ledger is unavailable"}'));
     return true;
   };
-  return registerRoutes(app as never, settings as never, {
+  return registerRoutes(app, settings, {
     id: `payout:${options.nodeId}`,
     templates: [page, script, me],
     streams: [],

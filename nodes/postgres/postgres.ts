@@ -13,6 +13,7 @@ import { pgPool } from '../../lib/postgres/client';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { resolvePostgresSettings, type PostgresConfigInput, type PostgresCredentials, type PostgresSettings } from '../../lib/postgres/settings';
 import type { PostgresConfigNode } from './postgres-api';
+import { registerNodeType } from '../shared/node-types';
 
 interface PostgresDef extends NodeDef, PostgresConfigInput {}
 
@@ -20,7 +21,7 @@ interface PostgresDef extends NodeDef, PostgresConfigInput {}
 const CLOSE_WAIT_MS = 10_000;
 
 export = function (RED: NodeAPI) {
-  function PostgresNode(this: PostgresConfigNode, config: PostgresDef) {
+  function PostgresNode(this: PostgresConfigNode & Node<PostgresCredentials>, config: PostgresDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const users = new Set<Node>();
@@ -30,7 +31,7 @@ export = function (RED: NodeAPI) {
     let lastUserLeft: (() => void) | undefined;
 
     try {
-      settings = resolvePostgresSettings(config, (node.credentials ?? {}) as PostgresCredentials);
+      settings = resolvePostgresSettings(config, node.credentials ?? {});
     } catch (err) {
       settingsError = toRelaycastError(err, 'E_PG_CONFIG');
     }
@@ -76,7 +77,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('relaycast-postgres', PostgresNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+  registerNodeType(RED, 'relaycast-postgres', PostgresNode, {
     credentials: {
       password: { type: 'password' },
     },

@@ -14,6 +14,7 @@ import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { envReference, expandEnv } from '../../lib/config/env';
 import { createS3Client, makeRedactor, probeBucket, resolveBucketSettings, S3ObjectStore, type BucketConfigInput, type BucketSettings } from '../../lib/upload';
 import type { R2BucketConfigNode } from './bucket-api';
+import { registerNodeType } from '../shared/node-types';
 
 interface R2BucketDef extends NodeDef, BucketConfigInput {}
 
@@ -26,10 +27,10 @@ interface R2Credentials {
 const PASSWORD_PLACEHOLDER = '__PWRD__';
 
 export = function (RED: NodeAPI) {
-  function R2BucketNode(this: R2BucketConfigNode, config: R2BucketDef) {
+  function R2BucketNode(this: R2BucketConfigNode & Node<R2Credentials>, config: R2BucketDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const credentials = (node.credentials ?? {}) as R2Credentials;
+    const credentials = node.credentials ?? {};
     const users = new Set<Node>();
     let client: S3Client | undefined;
     let store: S3ObjectStore | undefined;
@@ -84,7 +85,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('relaycast-r2-bucket', R2BucketNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+  registerNodeType(RED, 'relaycast-r2-bucket', R2BucketNode, {
     credentials: {
       accessKeyId: { type: 'text' },
       secretAccessKey: { type: 'password' },

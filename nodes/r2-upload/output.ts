@@ -6,10 +6,11 @@
  * - a failed segment: a gap msg in its place (reason 'upload-failed'), never a URL;
  * - a failed file: nothing (the error goes to Catch).
  */
+import type { NodeMessage } from 'node-red';
 import type { GapMsg, SegmentInfo } from '../../lib/contracts';
 import type { UploadOutcome } from '../../lib/upload';
 
-type Msg = Record<string, unknown>;
+type Msg = NodeMessage;
 
 export function outputFor(msg: Msg, outcome: UploadOutcome): Msg | null {
   if (outcome.status === 'passed') return msg;
@@ -35,5 +36,6 @@ export function outputFor(msg: Msg, outcome: UploadOutcome): Msg | null {
     segment,
     upload: report,
   };
-  return gap as unknown as Msg;
+  // A spread: its object type has the index signature NodeMessage asks for (GapMsg, an interface, has none).
+  return { ...gap };
 }

@@ -4,12 +4,13 @@
  * is durably stored, in input order per rendition. All the logic is in lib/upload (Uploader); this
  * shell maps config and msgs onto it.
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { emptyCounters, parseUploadInput, Uploader } from '../../lib/upload';
 import { configNumber } from '../../lib/config/config-number';
 import { StateFile } from '../../lib/fs/json-state-file';
-import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
+import type { RelaycastRED } from '../shared/node-types';
 import { joinPipeline, type PipelineLease } from '../shared/pipeline-bus';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { R2BucketConfigNode } from '../r2-bucket/bucket-api';
@@ -39,20 +40,19 @@ const CODE = 'E_UPLOAD_CONFIG';
 /** How often due deletions are looked for (cheap: an in-memory scan, no request unless one is due). */
 const SWEEP_INTERVAL_MS = 1000;
 
-export = function (RED: NodeAPI) {
+export = function (RED: RelaycastRED<{ nodeCloseTimeout?: unknown }>) {
   function R2UploadNode(this: Node, config: R2UploadDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const bucketNode = RED.nodes.getNode(config.bucket) as R2BucketConfigNode | null;
     const redact = (text: string): string => (bucketNode ? bucketNode.redact(text) : text);
     let uploader: Uploader | undefined;
-    let setupError: RelaycastError | undefined;
     const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? emptyCounters());
     const telemetry = telemetryOf(RED);
     const probe = telemetry.upload(nodeRef(node, 'relaycast-r2-upload'), () => uploader?.counters ?? emptyCounters());
 
     // The index of what this node stored, kept across redeploys and restarts so cleanup goes on.
-    const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
+    const userDir = RED.settings.userDir;
     const retentionFile = userDir
       ? StateFile.forNode(userDir, 'r2-upload', node.id, { code: 'E_UPLOAD_STATE', what: 'the r2-upload index', onError: (err) => node.warn(err.message) })
       : undefined;
@@ -94,10 +94,10 @@ export = function (RED: NodeAPI) {
       pipeline.bus.receipts.restarted(undefined);
       status.render();
     } catch (err) {
-      const error = toRelaycastError(err, 'E_UPLOAD_CONFIG');
-      setupError = new RelaycastError(error.code, redact(error.message));
-      node.error(setupError.message);
-      status.failed(setupError.code);
+      const error = toRelaycastError(err, CODE);
+      // The reason may quote the bucket's settings: its credentials are scrubbed before anyone sees it.
+      const refused = new RelaycastError(error.code, redact(error.message));
+      refuseToStart(node, refused, { code: CODE, status: RED._('r2-upload.status.failed', { code: refused.code }), log: refused.message });
     }
 
     const sweepTimer = setInterval(() => {
@@ -106,32 +106,35 @@ export = function (RED: NodeAPI) {
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref?.();
 
-    onInputAsync(node, async (msg, send) => {
-      if (!uploader) throw setupError ?? new RelaycastError('E_UPLOAD_CONFIG', RED._('r2-upload.errors.no-bucket'));
-      const job = parseUploadInput(msg as unknown as Record<string, unknown>);
-      const stream = streamOf(msg as unknown as Record<string, unknown>);
-      const bodyBytes = job.kind === 'pass' ? 0 : job.body.length;
-      const initBytes = job.kind === 'segment' && job.init ? job.init.bytes.length : 0;
-      const pending = uploader.submit(job, (result) => {
-        // Called in rendition order: sending here is what keeps the output ordered.
-        const out = outputFor(msg as unknown as Record<string, unknown>, result);
-        if (out) send(out as never);
-        if (stream !== undefined && result.status !== 'passed') {
-          const puts = result.report.attempts + (result.report.initUploaded ? 1 : 0);
-          probe.released(stream, { attempts: puts, retries: result.report.retries, failed: result.status === 'failed', bytes: result.status === 'stored' ? bodyBytes + (result.report.initUploaded ? initBytes : 0) : 0 });
-        }
-        if (result.status === 'failed') status.failed(result.error.code);
-        else status.succeeded();
-      }, () => {
-        // Shed: only a gap leaves for it, so its bytes need not wait in memory for their turn.
-        const held = msg as unknown as { payload?: unknown; init?: { bytes?: unknown } };
-        held.payload = undefined;
-        if (held.init && typeof held.init === 'object') held.init.bytes = undefined;
-      });
-      status.changed(); // after submit, so the upload already counts as in flight
-      const outcome = await pending;
-      if (outcome.status === 'failed') throw outcome.error;
-    }, (err) => status.failed(err.code));
+    // Without an uploader, refuseToStart already answers every msg.
+    if (uploader) uploadOnInput(uploader);
+    function uploadOnInput(running: Uploader): void {
+      onInputAsync(node, async (msg, send) => {
+        const job = parseUploadInput(msg);
+        const stream = streamOf(msg);
+        const bodyBytes = job.kind === 'pass' ? 0 : job.body.length;
+        const initBytes = job.kind === 'segment' && job.init ? job.init.bytes.length : 0;
+        const pending = running.submit(job, (result) => {
+          // Called in rendition order: sending here is what keeps the output ordered.
+          const out = outputFor(msg, result);
+          if (out) send(out);
+          if (stream !== undefined && result.status !== 'passed') {
+            const puts = result.report.attempts + (result.report.initUploaded ? 1 : 0);
+            probe.released(stream, { attempts: puts, retries: result.report.retries, failed: result.status === 'failed', bytes: result.status === 'stored' ? bodyBytes + (result.report.initUploaded ? initBytes : 0) : 0 });
+          }
+          if (result.status === 'failed') status.failed(result.error.code);
+          else status.succeeded();
+        }, () => {
+          // Shed: only a gap leaves for it, so its bytes need not wait in memory for their turn.
+          msg.payload = undefined;
+          const init = msg.init as { bytes?: unknown } | undefined;
+          if (init && typeof init === 'object') init.bytes = undefined;
+        });
+        status.changed(); // after submit, so the upload already counts as in flight
+        const outcome = await pending;
+        if (outcome.status === 'failed') throw outcome.error;
+      }, (err) => status.failed(err.code));
+    }
 
     onCloseAsync(node, async (removed) => {
       clearInterval(sweepTimer);
@@ -139,7 +142,7 @@ export = function (RED: NodeAPI) {
       // Leave a margin inside Node-RED's own close timeout (15 s unless configured).
       let nodeCloseTimeout = 15_000;
       try {
-        nodeCloseTimeout = configNumber((RED.settings as unknown as { nodeCloseTimeout?: unknown }).nodeCloseTimeout, { field: 'nodeCloseTimeout', code: CODE, fallback: 15_000, min: 1, max: 3_600_000 });
+        nodeCloseTimeout = configNumber(RED.settings.nodeCloseTimeout, { field: 'nodeCloseTimeout', code: CODE, fallback: 15_000, min: 1, max: 3_600_000 });
       } catch { /* a setting, not this node's field: keep Node-RED's default */ }
       try {
         await uploader?.close(Math.max(1000, nodeCloseTimeout - 3000));
@@ -160,5 +163,5 @@ export = function (RED: NodeAPI) {
     return holder && typeof holder.stream === 'string' ? holder.stream : undefined;
   }
 
-  RED.nodes.registerType('relaycast-r2-upload', R2UploadNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  RED.nodes.registerType('relaycast-r2-upload', R2UploadNode);
 };

@@ -12,6 +12,7 @@ import { configNumber } from '../../lib/config/config-number';
 import { DEFAULT_LIVENESS_TTL_MS } from '../../lib/signaling/redis-registry';
 import { REDIS_NUMBERS } from './number-fields';
 import type { RedisConfigNode } from './redis-api';
+import { registerNodeType } from '../shared/node-types';
 
 interface RedisDef extends NodeDef {
   url?: string;
@@ -27,7 +28,7 @@ interface RedisCredentials {
 }
 
 export = function (RED: NodeAPI) {
-  function RedisNode(this: RedisConfigNode, config: RedisDef) {
+  function RedisNode(this: RedisConfigNode & Node<RedisCredentials>, config: RedisDef) {
     RED.nodes.createNode(this, config);
     const node = this;
     const users = new Set<Node>();
@@ -38,7 +39,7 @@ export = function (RED: NodeAPI) {
     try {
       // Both or neither: a bad TTL makes the whole configuration unusable.
       ttlMs = Math.round(configNumber(config.livenessTtl, { ...REDIS_NUMBERS.livenessTtl, code: 'E_REDIS_CONFIG' }) * 1000);
-      settings = redisSettings(config, (node.credentials ?? {}) as RedisCredentials);
+      settings = redisSettings(config, node.credentials ?? {});
     } catch (err) {
       settingsError = toRelaycastError(err, 'E_REDIS_CONFIG');
     }
@@ -80,7 +81,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  RED.nodes.registerType('relaycast-redis', RedisNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
+  registerNodeType(RED, 'relaycast-redis', RedisNode, {
     credentials: {
       username: { type: 'text' },
       password: { type: 'password' },

@@ -7,7 +7,6 @@ import type { NodeAPI } from 'node-red';
 import { telemetryOf } from '../shared/telemetry';
 
 export = function (RED: NodeAPI) {
-  const plugins = (RED as unknown as { plugins: { registerPlugin(id: string, definition: Record<string, unknown>): void } }).plugins;
-  plugins.registerPlugin('relaycast-sidebar', { type: 'relaycast-editor-sidebar' });
+  RED.plugins.registerPlugin('relaycast-sidebar', { type: 'relaycast-editor-sidebar' });
   telemetryOf(RED);
 };

@@ -3,7 +3,7 @@
  * Kept free of business logic: the shells map config and msgs onto lib/, nothing more.
  */
 import type { Node, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { toRelaycastError } from '../../lib/errors';
+import { toRelaycastError, type RelaycastError } from '../../lib/errors';
 
 type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
 type Done = (err?: Error) => void;
@@ -47,4 +47,26 @@ export function onCloseAsync(node: Node, handler: (removed: boolean) => Promise<
 export function httpNodeRoot(settings: { httpNodeRoot?: string | false }): string {
   const root = typeof settings.httpNodeRoot === 'string' ? settings.httpNodeRoot : '/';
   return root.endsWith('/') ? root.slice(0, -1) : root;
+}
+
+/**
+ * The one way a node that cannot start behaves, whatever stopped it (a bad number, a missing config
+ * node, a taken path, a ledger that will not open). Each node used to do this its own way; an
+ * operator and a Catch node now see the same thing from every node:
+ * - said once, at deploy: node.error (the log and the editor's debug tab) and a red ring;
+ * - every msg that still arrives ends in done(err) with the same coded error, so a flow can branch on
+ *   `msg.error.code` and nothing is dropped in silence.
+ * `log` and `status` keep a node's own catalog texts; by default the error and its code are shown.
+ * The caller still registers its close handler for whatever it had acquired before failing.
+ */
+export function refuseToStart(
+  node: Node,
+  err: unknown,
+  how: { code: string; status?: string; log?: string },
+): RelaycastError {
+  const error = toRelaycastError(err, how.code);
+  node.error(how.log ?? error);
+  node.status({ fill: 'red', shape: 'ring', text: how.status ?? error.code });
+  onInputAsync(node, async () => { throw error; });
+  return error;
 }

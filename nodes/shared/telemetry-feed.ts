@@ -17,7 +17,7 @@ export function startTelemetryFeed(RED: NodeAPI, registry: TelemetryRegistry, in
       // Nothing running: one empty snapshot tells the sidebar, then silence.
       if (registry.size === 0 && idle) return;
       idle = registry.size === 0;
-      RED.comms.publish(TELEMETRY_TOPIC, registry.snapshot() as unknown as object, true);
+      RED.comms.publish(TELEMETRY_TOPIC, registry.snapshot(), true);
     } catch (err) {
       // A timer that throws would take Node-RED down: log once per failure instead.
       RED.log.warn(`relaycast telemetry: ${err instanceof Error ? err.message : String(err)}`);

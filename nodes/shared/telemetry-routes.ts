@@ -6,6 +6,7 @@
  *   GET <httpAdminRoot>/relaycast/metrics    Prometheus text exposition (lib/telemetry/prometheus.ts)
  *   GET <httpAdminRoot>/relaycast/telemetry  the same snapshot as JSON (what the sidebar receives)
  */
+import type { Express, Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
 import type { TelemetryRegistry } from '../../lib/telemetry/registry';
 import { TelemetryMetrics } from '../../lib/telemetry/prometheus';
@@ -14,19 +15,13 @@ export const METRICS_PATH = '/relaycast/metrics';
 export const TELEMETRY_PATH = '/relaycast/telemetry';
 export const TELEMETRY_PERMISSION = 'relaycast.read';
 
-interface Res {
-  status(code: number): Res;
-  set(name: string, value: string): Res;
-  send(body: string): void;
-  json(body: unknown): void;
-}
-type AdminApp = { get(path: string, ...handlers: unknown[]): void };
 
 /** Admin app → the registry its routes read (the latest one, should a runtime make another). */
 const served = new WeakMap<object, { registry: TelemetryRegistry; metrics: TelemetryMetrics }>();
 
 export function installTelemetryRoutes(RED: NodeAPI, registry: TelemetryRegistry): void {
-  const app = RED.httpAdmin as unknown as AdminApp | undefined;
+  // Absent when an embedder turns the admin API off, whatever the types say.
+  const app: Express | undefined = RED.httpAdmin;
   if (!app || typeof app.get !== 'function') return;
   const existing = served.get(app);
   if (existing?.registry === registry) return;
@@ -34,18 +29,18 @@ export function installTelemetryRoutes(RED: NodeAPI, registry: TelemetryRegistry
   if (existing) return; // routes already there; they read the map
 
   const permission = RED.auth.needsPermission(TELEMETRY_PERMISSION);
-  const fail = (res: Res, err: unknown): void => {
+  const fail = (res: Response, err: unknown): void => {
     // A handler must never throw past Express: answer 500 with the reason, no stack.
     try { res.status(500).json({ error: err instanceof Error ? err.message : String(err) }); } catch { /* reply already under way */ }
   };
-  app.get(METRICS_PATH, permission, (_req: unknown, res: Res) => {
+  app.get(METRICS_PATH, permission, (_req: Request, res: Response) => {
     const entry = served.get(app)!;
     entry.metrics.render().then(
       (text) => res.set('Content-Type', entry.metrics.contentType).set('Cache-Control', 'no-store').send(text),
       (err: unknown) => fail(res, err),
     );
   });
-  app.get(TELEMETRY_PATH, permission, (_req: unknown, res: Res) => {
+  app.get(TELEMETRY_PATH, permission, (_req: Request, res: Response) => {
     try {
       res.set('Cache-Control', 'no-store').json(served.get(app)!.registry.snapshot());
     } catch (err) {

@@ -13,7 +13,8 @@ import { startTelemetryFeed } from './telemetry-feed';
 const registries = new WeakMap<object, TelemetryRegistry>();
 
 export function telemetryOf(RED: NodeAPI): TelemetryRegistry {
-  const key = (RED.events as unknown as object | undefined) ?? RED;
+  // Absent under some embedders, whatever the types say: then this RED is the key.
+  const key: object = RED.events ?? RED;
   let registry = registries.get(key);
   if (!registry) {
     registry = new TelemetryRegistry();
@@ -26,5 +27,5 @@ export function telemetryOf(RED: NodeAPI): TelemetryRegistry {
 
 /** How a figure names its node (the editor reveals the node by this id). */
 export function nodeRef(node: Node, type: string): NodeRef {
-  return { id: node.id, type, name: (node as unknown as { name?: string }).name ?? '' };
+  return { id: node.id, type, name: node.name ?? '' };
 }

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
 import { isMediaId } from '../../lib/signaling/protocol';
-import { registerRoutes } from '../../lib/http';
+import { registerRoutes, type ExpressLike, type HttpSettings } from '../../lib/http';
 import { normalizePath } from './config';
 
 export const ASSETS_PATH = '/relaycast/viewer';
@@ -76,7 +76,7 @@ export function normalizeViewerPath(value: string | undefined): string {
 }
 
 /** Registers the page and asset routes; returns the function that removes them. */
-export function serveViewerPage(app: unknown, settings: Record<string, unknown>, options: ViewerPageOptions): () => void {
+export function serveViewerPage(app: ExpressLike, settings: HttpSettings, options: ViewerPageOptions): () => void {
   const bundle = loadAssets();
   const prefix = `${options.viewerPath}/`;
   const streamOf = (pathname: string): string | undefined => {
@@ -112,7 +112,7 @@ export function serveViewerPage(app: unknown, settings: Record<string, unknown>,
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
-  return registerRoutes(app as never, settings, {
+  return registerRoutes(app, settings, {
     id: `${options.nodeId}:viewer`,
     templates: [`${prefix}{stream}/`, `${ASSETS_PATH}/{file}`],
     streams: [],

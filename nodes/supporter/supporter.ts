@@ -6,11 +6,12 @@
  * frame: no status, msg, log line or error carries it.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { toRelaycastError } from '../../lib/errors';
 import { loadWebRtc, nodePlatform } from '../../lib/supporter/node-platform';
 import { checkToken, parseSettings, supporterNumber, type RawSettings } from '../../lib/supporter/config';
 import { Supporter, type SupporterStats } from '../../lib/supporter/supporter';
-import { onCloseAsync, onInputAsync } from '../shared/node-runtime';
+import { onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
+import { registerNodeType } from '../shared/node-types';
 import { commandOf, formatBytes } from './command';
 
 interface SupporterConfig extends RawSettings {
@@ -25,17 +26,8 @@ export = function (RED: NodeAPI) {
   function SupporterNode(this: Node<SupporterCredentials>, config: NodeDef & SupporterConfig) {
     RED.nodes.createNode(this, config);
     const node = this;
-    let supporter: Supporter | undefined;
-    let statsTimer: NodeJS.Timeout | undefined;
-    let refreshTimer: NodeJS.Timeout | undefined;
-    let statsEveryMs = 0;
-
-    const fail = (err: unknown): void => {
-      const error = toRelaycastError(err);
-      node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.error', { code: error.code }) });
-      node.error(error);
-    };
-
+    let supporter: Supporter;
+    let statsEveryMs: number;
     try {
       const settings = parseSettings(config);
       statsEveryMs = supporterNumber(config.statsEvery, 'statsEvery') * 1000;
@@ -43,7 +35,10 @@ export = function (RED: NodeAPI) {
       loadWebRtc(); // fail at deploy, with E_SUPPORTER_WEBRTC, where the binary is missing
       supporter = new Supporter({ platform: nodePlatform(), settings, token });
     } catch (err) {
-      fail(err);
+      const error = toRelaycastError(err, 'E_SUPPORTER_CONFIG');
+      refuseToStart(node, error, { code: error.code, status: RED._('supporter.status.error', { code: error.code }) });
+      onCloseAsync(node, () => node.status({}));
+      return;
     }
 
     const showStatus = (s: SupporterStats): void => {
@@ -53,21 +48,17 @@ export = function (RED: NodeAPI) {
       const credit = s.verifiedBytes !== undefined ? ` ✔${formatBytes(s.verifiedBytes)}` : '';
       node.status({ fill: 'green', shape: 'dot', text: `${s.peers}p ↑${formatBytes(s.uploadedBytes)}${credit}` });
     };
-    const statsMsg = (): NodeMessage => ({ topic: 'stats', payload: supporter!.stats() } as NodeMessage);
+    const statsMsg = (): NodeMessage => ({ topic: 'stats', payload: supporter.stats() });
 
-    if (supporter) {
-      const sup = supporter;
-      sup.on('refused', (code, swarm) => node.warn(RED._('supporter.log.refused', { code, stream: swarm.stream, rendition: swarm.rendition })));
-      sup.on('joined', (swarm) => node.log(RED._('supporter.log.joined', { stream: swarm.stream, rendition: swarm.rendition })));
-      sup.on('error', (err) => node.debug(`supporter: ${toRelaycastError(err).message}`));
-      refreshTimer = setInterval(() => showStatus(sup.stats()), STATUS_REFRESH_MS);
-      statsTimer = setInterval(() => { if (sup.running) node.send(statsMsg()); }, statsEveryMs);
-      if (config.autoStart !== false && config.autoStart !== 'false') sup.start();
-      showStatus(sup.stats());
-    }
+    supporter.on('refused', (code, swarm) => node.warn(RED._('supporter.log.refused', { code, stream: swarm.stream, rendition: swarm.rendition })));
+    supporter.on('joined', (swarm) => node.log(RED._('supporter.log.joined', { stream: swarm.stream, rendition: swarm.rendition })));
+    supporter.on('error', (err) => node.debug(`supporter: ${toRelaycastError(err).message}`));
+    const refreshTimer = setInterval(() => showStatus(supporter.stats()), STATUS_REFRESH_MS);
+    const statsTimer = setInterval(() => { if (supporter.running) node.send(statsMsg()); }, statsEveryMs);
+    if (config.autoStart !== false && config.autoStart !== 'false') supporter.start();
+    showStatus(supporter.stats());
 
     onInputAsync(node, async (msg, send) => {
-      if (!supporter) throw new RelaycastError('E_SUPPORTER_CONFIG', 'the supporter is not configured (see its status)');
       const command = commandOf(msg);
       if (command === 'on') supporter.start();
       else if (command === 'off') supporter.stop();
@@ -77,14 +68,14 @@ export = function (RED: NodeAPI) {
     }, (err) => node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.error', { code: err.code }) }));
 
     onCloseAsync(node, () => {
-      if (statsTimer) clearInterval(statsTimer);
-      if (refreshTimer) clearInterval(refreshTimer);
-      supporter?.close();
+      clearInterval(statsTimer);
+      clearInterval(refreshTimer);
+      supporter.close();
       node.status({});
     });
   }
 
-  RED.nodes.registerType('relaycast-supporter', SupporterNode as never, {
+  registerNodeType(RED, 'relaycast-supporter', SupporterNode, {
     credentials: { token: { type: 'password' } },
   });
 };

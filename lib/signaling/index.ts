@@ -1,0 +1,12 @@
+/**
+ * The signaling core behind relaycast-signaling (no Node-RED imports): what its shell maps config,
+ * settings hooks, msgs and the shared Redis onto. The protocol is docs/signaling-protocol.md.
+ */
+export { SignalingServer, type SignalingServerOptions, type VerifyClient } from './server';
+export { SignalingCoordinator, type CoordinatorOptions } from './coordinator';
+export { parseTrustedProxies, type TrustedProxies } from './client-address';
+export { iceServerProvider, type IcePeer, type IceServerProvider } from './ice-servers';
+export { supporterVerifier, type SupporterVerifier } from './supporters';
+export { sharedSwarmRegistry, RedisSwarmRegistry } from './redis-registry';
+export { DEFAULT_LIMITS, type SignalingLimits } from './limits';
+export type { IceServer } from './protocol';
