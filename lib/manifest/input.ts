@@ -1,10 +1,10 @@
 /**
- * Turns the msgs of lib/contracts.ts into checked values. Anything that would put a wrong line into
+ * Turns the msgs of lib/protocol/msgs/ into checked values. Anything that would put a wrong line into
  * a playlist (a relative or multi-line URL, a NaN duration, an id unusable in a path) is refused
  * here with a RelaycastError whose code a Catch node can branch on.
  */
 import { RelaycastError } from '../errors';
-import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapReason, type LifecycleEvent, type LifecycleMsg, type VariantInfo } from '../contracts';
+import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapReason, type LifecycleEvent, type LifecycleMsg, type VariantInfo } from '../protocol/msgs';
 
 /** Where a segment or gap sits in the stream's timeline: the fields segment and gap msgs share. */
 interface TimelinePosition {

@@ -4,7 +4,7 @@
  * kept per swarm in a bounded window, which is both what a joining peer is sent and what receipts
  * are checked against.
  */
-import type { SegmentInfo } from '../contracts';
+import type { SegmentInfo } from '../protocol/msgs';
 import { RelaycastError } from '../errors';
 import { isMediaId, type SegmentAnnouncement } from './protocol';
 import { swarmKeyOf } from './registry';

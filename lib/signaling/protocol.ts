@@ -4,7 +4,7 @@
  * file; keep the two in step.
  */
 
-import { isId as isContractId } from '../contracts';
+import { isId as isContractId } from '../protocol/msgs';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -84,7 +84,7 @@ export type Role = 'viewer' | 'supporter';
 export const BOUNDS = {
   idChars: /^[A-Za-z0-9._~-]+$/,
   streamMaxChars: 64,
-  /** Stream and rendition ids follow the one id rule of lib/contracts.ts (isMediaId below). */
+  /** Stream and rendition ids follow the one id rule of lib/protocol/msgs/ids.ts (isMediaId below). */
   renditionMaxChars: 64,
   supporterIdMaxChars: 64,
   tokenMaxChars: 256,
@@ -108,7 +108,7 @@ export const BOUNDS = {
 } as const;
 
 /**
- * Stream and rendition ids: the one id rule every node applies (lib/contracts.ts), so a rendition
+ * Stream and rendition ids: the one id rule every node applies (lib/protocol/msgs/ids.ts), so a rendition
  * hls-watch and manifest accept is one a viewer can join.
  */
 export const isMediaId = isContractId;

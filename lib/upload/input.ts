@@ -1,6 +1,6 @@
 /**
  * Turns an incoming msg into an upload job, validating everything the uploader relies on. Three
- * shapes are accepted (lib/contracts.ts):
+ * shapes are accepted (lib/protocol/msgs/):
  * - a segment msg from hls-watch (msg.segment + Buffer payload, optional msg.init);
  * - a file msg (msg.key + Buffer or string payload, optional msg.contentType / msg.cacheControl),
  *   e.g. a playlist from manifest;
@@ -8,7 +8,7 @@
  *   in their rendition's order, so they travel through the same ordered lane.
  */
 import { sha256Hex } from '../hash';
-import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type InitSection, type SegmentInfo } from '../contracts';
+import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type InitSection, type SegmentInfo } from '../protocol/msgs';
 import { RelaycastError } from '../errors';
 
 export interface SegmentJob {

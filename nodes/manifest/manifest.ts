@@ -5,7 +5,7 @@
  * userDir so a redeploy or restart continues the sequences.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { SegmentInfo } from '../../lib/contracts';
+import type { SegmentInfo } from '../../lib/protocol/msgs';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import {
   DurableView, ManifestCore, ManifestStateStore, playlistMsg, restoreManifest,

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
-import { contentTypeFor, type InitSection, type SegmentMsg } from '../../../../lib/contracts';
+import { contentTypeFor } from '../../../../lib/content-types';
+import { type InitSection, type SegmentMsg } from '../../../../lib/protocol/msgs';
 
 export const FIXTURES_ROOT = path.resolve(__dirname, '../../../fixtures/hls');
 

@@ -1,0 +1,45 @@
+/**
+ * Runs a msg schema and turns its first issue into the receiving node's RelaycastError, so every
+ * node refuses bad input with its own code (a Catch node branches on it) and a message that names
+ * the field.
+ */
+import * as v from 'valibot';
+import { RelaycastError } from '../../errors';
+
+export interface MsgIssue {
+  /** Dotted path below the parsed value, e.g. "segment.url"; "" for the value itself. */
+  path: string;
+  /** The last key of the path (the field), when there is one. */
+  field: string | undefined;
+  input: unknown;
+  /** "<where>.<path> must be …, got …". */
+  message: string;
+}
+
+/** A fixed code, or one chosen per issue (manifest tells a missing URL from a bad id). */
+export type CodeFor = string | ((issue: MsgIssue) => string);
+
+export function describeIssue(issue: v.BaseIssue<unknown>, where: string): MsgIssue {
+  const keys = (issue.path ?? []).map((item) => String(item.key));
+  const path = keys.join('.');
+  const at = [where, path].filter(Boolean).join('.');
+  // An object's missing key is reported by the object, with the key's name as `expected`.
+  const missing = issue.kind === 'schema' && issue.input === undefined && /object$/.test(issue.type);
+  if (missing) return { path, field: keys.at(-1), input: undefined, message: `${at} is missing` };
+  const rule = issue.type === 'custom' ? issue.message : `must be ${issue.expected === 'Object' ? 'an object' : issue.expected ?? 'valid'}`;
+  return { path, field: keys.at(-1), input: issue.input, message: `${at} ${rule}, got ${shown(issue.input)}` };
+}
+
+/** The schema's output, or the first issue thrown as RelaycastError(code, message). */
+export function parseMsg<S extends v.GenericSchema>(schema: S, value: unknown, where: string, code: CodeFor): v.InferOutput<S> {
+  const result = v.safeParse(schema, value);
+  if (result.success) return result.output;
+  const issue = describeIssue(result.issues[0], where);
+  throw new RelaycastError(typeof code === 'string' ? code : code(issue), issue.message);
+}
+
+function shown(input: unknown): string {
+  if (typeof input === 'object' && input !== null && ArrayBuffer.isView(input)) return `${input.byteLength} bytes`;
+  const text = JSON.stringify(input) ?? String(input);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
