@@ -11,7 +11,8 @@
  *   - settle: at most one statement per period, ever (a unique key on the period), computed with
  *     settlement.settle over the accounts in the same transaction that records it.
  */
-import type { PayoutReceipt, PublishedSegment, SettleRequest, SupporterRecord } from './contract';
+import type { PayoutReceipt, PublishedSegment } from './msg-input';
+import type { SettleRequest, SupporterRecord } from './requests';
 import type { Decision, RuleSettings } from './rules';
 import type { Statement } from './settlement';
 

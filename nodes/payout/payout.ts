@@ -4,7 +4,8 @@
  * ledger committed it, and serves the supporter summary and the operator's admin view.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { parseReceipt, parseSettle, parseSupporter, publishedSegmentFromMsg } from '../../lib/payout/contract';
+import { parseReceipt, publishedSegmentFromMsg } from '../../lib/payout/msg-input';
+import { parseSettle, parseSupporter } from '../../lib/payout/requests';
 import { statementsCsv } from '../../lib/payout/csv';
 import { Ledger } from '../../lib/payout/ledger';
 import { UNTAGGED_NOTE } from '../../lib/payout/rules';

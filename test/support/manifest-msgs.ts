@@ -1,4 +1,4 @@
-// Builders for the msgs manifest consumes (lib/contracts.ts), as r2-upload emits them: segment.url
+// Builders for the msgs manifest consumes (lib/protocol/msgs/), as r2-upload emits them: segment.url
 // set to the public URL, init.url set for fMP4.
 import type { GapMsg, LifecycleMsg, SegmentMsg, VariantInfo } from '../../lib/protocol/msgs';
 

@@ -16,8 +16,8 @@ export interface MsgIssue {
   message: string;
 }
 
-/** A fixed code, or one chosen per issue (manifest tells a missing URL from a bad id). */
-export type CodeFor = string | ((issue: MsgIssue) => string);
+/** A fixed code, or one chosen per issue (manifest tells a missing URL from a bad id), with an optional hint for the operator. */
+export type CodeFor = string | ((issue: MsgIssue) => string | { code: string; hint: string });
 
 export function describeIssue(issue: v.BaseIssue<unknown>, where: string): MsgIssue {
   const keys = (issue.path ?? []).map((item) => String(item.key));
@@ -35,7 +35,9 @@ export function parseMsg<S extends v.GenericSchema>(schema: S, value: unknown, w
   const result = v.safeParse(schema, value);
   if (result.success) return result.output;
   const issue = describeIssue(result.issues[0], where);
-  throw new RelaycastError(typeof code === 'string' ? code : code(issue), issue.message);
+  const chosen = typeof code === 'string' ? code : code(issue);
+  if (typeof chosen === 'string') throw new RelaycastError(chosen, issue.message);
+  throw new RelaycastError(chosen.code, `${issue.message}: ${chosen.hint}`);
 }
 
 function shown(input: unknown): string {

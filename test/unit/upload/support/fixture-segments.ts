@@ -1,5 +1,5 @@
 /**
- * Segment msgs built from the committed HLS fixtures exactly as lib/contracts.ts describes them
+ * Segment msgs built from the committed HLS fixtures exactly as lib/protocol/msgs/segment.ts describes them
  * (what hls-watch emits), for driving r2-upload without hls-watch.
  */
 import { createHash } from 'node:crypto';
