@@ -23,9 +23,8 @@ export function describeIssue(issue: v.BaseIssue<unknown>, where: string): MsgIs
   const keys = (issue.path ?? []).map((item) => String(item.key));
   const path = keys.join('.');
   const at = [where, path].filter(Boolean).join('.');
-  // An object's missing key is reported by the object, with the key's name as `expected`.
-  const missing = issue.kind === 'schema' && issue.input === undefined && /object$/.test(issue.type);
-  if (missing) return { path, field: keys.at(-1), input: undefined, message: `${at} is missing` };
+  // Absent and undefined read the same (an object reports a missing key with the key as `expected`).
+  if (issue.input === undefined) return { path, field: keys.at(-1), input: undefined, message: `${at} is missing` };
   const rule = issue.type === 'custom' ? issue.message : `must be ${issue.expected === 'Object' ? 'an object' : issue.expected ?? 'valid'}`;
   return { path, field: keys.at(-1), input: issue.input, message: `${at} ${rule}, got ${shown(issue.input)}` };
 }
