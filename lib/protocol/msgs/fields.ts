@@ -46,3 +46,8 @@ export const DateTimeSchema = v.pipe(
 
 /** Bytes in a Node Buffer. Read through globalThis so this file stays loadable in a browser (which never sees segment bytes). */
 export const BytesSchema = v.custom<Buffer>((x) => (globalThis as { Buffer?: typeof Buffer }).Buffer?.isBuffer(x) === true, 'must be a Buffer');
+
+/** A msg whose topic names what its payload is (lifecycle, receipt, stats). */
+export function topicMsg<T extends string, S extends v.GenericSchema>(topic: T, payload: S) {
+  return v.object({ topic: v.literal(topic), payload });
+}

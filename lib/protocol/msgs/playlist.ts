@@ -18,6 +18,7 @@ export const PlaylistInfoSchema = v.object({
    */
   presentation: v.optional(WholeNumberSchema),
 });
+export type PlaylistInfo = v.InferOutput<typeof PlaylistInfoSchema>;
 
 export const PlaylistMsgSchema = v.object({
   topic: v.literal('playlist'),
@@ -31,6 +32,4 @@ export const PlaylistMsgSchema = v.object({
   /** The segment whose arrival produced this version (absent for master-only changes). */
   segment: v.optional(SegmentInfoSchema),
 });
-
-export type PlaylistInfo = v.InferOutput<typeof PlaylistInfoSchema>;
 export type PlaylistMsg = v.InferOutput<typeof PlaylistMsgSchema>;

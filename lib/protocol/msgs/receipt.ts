@@ -6,12 +6,13 @@
  * UNTAGGED rule). Unnamed fields are dropped, so a newer signaling node can add some.
  */
 import * as v from 'valibot';
-import { PositiveWholeNumberSchema, Sha256Schema, WholeNumberSchema } from './fields';
+import { PositiveWholeNumberSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
 import { IdSchema } from './ids';
 
 const text = (max: number) => v.custom<string>((x) => typeof x === 'string' && x.length > 0 && x.length <= max, `must be a string of 1–${max} characters`);
 
 export const RoleSchema = v.picklist(['viewer', 'supporter']);
+export type Role = v.InferOutput<typeof RoleSchema>;
 
 /** One end of a credited delivery. */
 export const ReceiptPartySchema = v.object({
@@ -22,6 +23,10 @@ export const ReceiptPartySchema = v.object({
   /** Keyed hash of the end's network prefix (IPv4 /24, IPv6 /48 by default): equal tags, same network. */
   network: v.optional(text(128)),
 });
+/** What signaling emits. */
+export type ReceiptParty = v.InferInput<typeof ReceiptPartySchema>;
+/** What payout books. */
+export type ReceiptEnd = v.InferOutput<typeof ReceiptPartySchema>;
 
 export const ReceiptPayloadSchema = v.object({
   /**
@@ -47,16 +52,9 @@ export const ReceiptPayloadSchema = v.object({
     v.transform(Date.parse),
   ),
 });
-
-export const ReceiptMsgSchema = v.object({
-  topic: v.literal('receipt'),
-  payload: ReceiptPayloadSchema,
-});
-
-export type Role = v.InferOutput<typeof RoleSchema>;
-/** What signaling emits. */
-export type ReceiptParty = v.InferInput<typeof ReceiptPartySchema>;
+/** What signaling emits (receivedAt an ISO string). */
 export type ReceiptPayload = v.InferInput<typeof ReceiptPayloadSchema>;
-/** What payout books. */
-export type ReceiptEnd = v.InferOutput<typeof ReceiptPartySchema>;
+/** What payout books (receivedAt in epoch ms). */
 export type PayoutReceipt = v.InferOutput<typeof ReceiptPayloadSchema>;
+
+export const ReceiptMsgSchema = topicMsg('receipt', ReceiptPayloadSchema);

@@ -7,7 +7,7 @@
 import * as v from 'valibot';
 import {
   BytesSchema, DateTimeSchema, MAX_SEGMENT_SECONDS, NonEmptyStringSchema, PositiveWholeNumberSchema, PublicUrlSchema,
-  SegmentDurationSchema, SessionSchema, Sha256Schema, WholeNumberSchema,
+  SegmentDurationSchema, SessionSchema, Sha256Schema, topicMsg, WholeNumberSchema,
 } from './fields';
 import { IdSchema, isId } from './ids';
 
@@ -43,6 +43,7 @@ export const VariantSchema = v.pipe(
   }),
   v.transform(withoutUndefined),
 );
+export type VariantInfo = v.InferOutput<typeof VariantSchema>;
 
 /** An fMP4 media initialization section (EXT-X-MAP). */
 export const InitSectionSchema = v.object({
@@ -58,6 +59,7 @@ export const InitSectionSchema = v.object({
   key: v.optional(v.string()),
   url: v.optional(PublicUrlSchema),
 });
+export type InitSection = v.InferOutput<typeof InitSectionSchema>;
 
 /** Most renditions a stream's layout hint may name (an encoder ladder has a handful). */
 const MAX_LAYOUT_RENDITIONS = 64;
@@ -117,6 +119,7 @@ export const SegmentInfoSchema = v.object({
   key: hint(v.string()),
   url: v.optional(PublicUrlSchema),
 });
+export type SegmentInfo = v.InferOutput<typeof SegmentInfoSchema>;
 
 /** msg.topic === 'segment': msg.payload is the segment bytes. */
 export const SegmentMsgSchema = v.object({
@@ -127,8 +130,10 @@ export const SegmentMsgSchema = v.object({
   init: v.optional(InitSectionSchema),
   _msgid: v.optional(v.string()),
 });
+export type SegmentMsg = v.InferOutput<typeof SegmentMsgSchema>;
 
 export const GapReasonSchema = v.picklist(['segment-lost', 'upload-failed']);
+export type GapReason = v.InferOutput<typeof GapReasonSchema>;
 
 /** A gap has no bytes: it may lack what only bytes give (length, hash). */
 export const GapSegmentSchema = v.object({
@@ -146,11 +151,10 @@ export const GapMsgSchema = v.object({
   payload: v.object({ reason: GapReasonSchema, code: v.string(), message: v.string() }),
   segment: GapSegmentSchema,
 });
-
-export const LifecycleEventSchema = v.picklist(['started', 'restarted', 'ended']);
+export type GapMsg = v.InferOutput<typeof GapMsgSchema>;
 
 export const LifecyclePayloadSchema = v.object({
-  event: LifecycleEventSchema,
+  event: v.picklist(['started', 'restarted', 'ended']),
   stream: IdSchema,
   rendition: IdSchema,
   session: SessionSchema,
@@ -160,16 +164,7 @@ export const LifecyclePayloadSchema = v.object({
 });
 
 /** msg.topic === 'lifecycle'. */
-export const LifecycleMsgSchema = v.object({
-  topic: v.literal('lifecycle'),
-  payload: LifecyclePayloadSchema,
-});
-
-export type VariantInfo = v.InferOutput<typeof VariantSchema>;
-export type InitSection = v.InferOutput<typeof InitSectionSchema>;
-export type SegmentInfo = v.InferOutput<typeof SegmentInfoSchema>;
-export type SegmentMsg = v.InferOutput<typeof SegmentMsgSchema>;
-export type GapReason = v.InferOutput<typeof GapReasonSchema>;
-export type GapMsg = v.InferOutput<typeof GapMsgSchema>;
-export type LifecycleEvent = v.InferOutput<typeof LifecycleEventSchema>;
+export const LifecycleMsgSchema = topicMsg('lifecycle', LifecyclePayloadSchema);
 export type LifecycleMsg = v.InferOutput<typeof LifecycleMsgSchema>;
+export type LifecycleEvent = LifecycleMsg['payload']['event'];
+

@@ -4,7 +4,7 @@
  * flows (dashboards, alerts) and keep the emitters honest in the specs.
  */
 import * as v from 'valibot';
-import { WholeNumberSchema } from './fields';
+import { topicMsg, WholeNumberSchema } from './fields';
 import { IdSchema } from './ids';
 
 const rate = v.custom<number>((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0, 'must be a number ≥ 0');
@@ -24,6 +24,7 @@ export const SwarmAudienceSchema = v.object({
   /** Mean of the reporting peers' latest latency figures, ms (null when none reported one). */
   latencyMs: v.nullable(rate),
 });
+export type SwarmAudience = v.InferOutput<typeof SwarmAudienceSchema>;
 
 export const SignalingStatsSchema = v.object({
   connections: WholeNumberSchema,
@@ -39,6 +40,7 @@ export const SignalingStatsSchema = v.object({
   violations: WholeNumberSchema,
   audience: v.array(SwarmAudienceSchema),
 });
+export type SignalingStats = v.InferOutput<typeof SignalingStatsSchema>;
 
 export const SupporterSwarmStatsSchema = v.object({
   stream: IdSchema,
@@ -50,6 +52,7 @@ export const SupporterSwarmStatsSchema = v.object({
   fetchedBytes: WholeNumberSchema,
   segments: WholeNumberSchema,
 });
+export type SupporterSwarmStats = v.InferOutput<typeof SupporterSwarmStatsSchema>;
 
 export const SupporterStatsSchema = v.object({
   running: v.boolean(),
@@ -63,11 +66,7 @@ export const SupporterStatsSchema = v.object({
   refused: v.optional(v.string()),
   swarms: v.array(SupporterSwarmStatsSchema),
 });
-
-export const SignalingStatsMsgSchema = v.object({ topic: v.literal('stats'), payload: SignalingStatsSchema });
-export const SupporterStatsMsgSchema = v.object({ topic: v.literal('stats'), payload: SupporterStatsSchema });
-
-export type SwarmAudience = v.InferOutput<typeof SwarmAudienceSchema>;
-export type SignalingStats = v.InferOutput<typeof SignalingStatsSchema>;
-export type SupporterSwarmStats = v.InferOutput<typeof SupporterSwarmStatsSchema>;
 export type SupporterStats = v.InferOutput<typeof SupporterStatsSchema>;
+
+export const SignalingStatsMsgSchema = topicMsg('stats', SignalingStatsSchema);
+export const SupporterStatsMsgSchema = topicMsg('stats', SupporterStatsSchema);
