@@ -24,8 +24,12 @@ export interface PublishedSegment {
 
 const PublishedSegmentSchema = v.pick(SegmentInfoSchema, ['stream', 'rendition', 'sequence', 'byteLength', 'sha256']);
 
-/** The segment a `segment` or `playlist` msg carries, or undefined (not such a msg, or a master playlist). */
-export function publishedSegmentFromMsg(msg: { topic?: unknown; segment?: unknown }): PublishedSegment | undefined {
+/**
+ * The segment a `segment` or `playlist` msg carries; null for a playlist msg without one (a master
+ * playlist change: nothing to record); undefined for any other msg.
+ */
+export function publishedSegmentFromMsg(msg: { topic?: unknown; segment?: unknown }): PublishedSegment | null | undefined {
+  if (msg.topic === 'playlist' && msg.segment === undefined) return null;
   if ((msg.topic !== 'segment' && msg.topic !== 'playlist') || typeof msg.segment !== 'object' || msg.segment === null || Array.isArray(msg.segment)) return undefined;
   const s = parseMsg(PublishedSegmentSchema, msg.segment, 'msg.segment', 'E_PAYOUT_SEGMENT');
   return { stream: s.stream, rendition: s.rendition, sequence: s.sequence, size: s.byteLength, sha256: s.sha256 };

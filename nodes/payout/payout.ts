@@ -176,9 +176,9 @@ export = function (RED: NodeAPI) {
         return;
       }
       const segment = publishedSegmentFromMsg(msg as { topic?: unknown; segment?: unknown });
-      if (segment) {
+      if (segment !== undefined) {
         // Only the published-segment rule needs them; otherwise a segment msg is simply not for us.
-        if (rules.segments === 'published') await ledger.publish(segment);
+        if (segment && rules.segments === 'published') await ledger.publish(segment);
         return;
       }
       throw new RelaycastError('E_PAYOUT_INPUT', `unknown topic '${topic}': expected receipt, settle, supporter, balance, statement or export`);

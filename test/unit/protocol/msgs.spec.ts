@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { build } from 'esbuild';
 import * as v from 'valibot';
 import { DemoEncoder } from '../../../devtools/demo-encoder';
 import { RelaycastError } from '../../../lib/errors';
@@ -195,5 +196,14 @@ describe('msg schemas: each receiver refuses a bad msg with its own code', () =>
     assert.throws(() => readSegmentMsg({ segment: { ...segment, url: undefined } }),
       { code: 'E_MANIFEST_NO_URL', message: 'msg.segment.url is missing: manifest lists only stored objects (wire it after r2-upload)' });
     assert.throws(() => parseReceipt({ ...receipt, uploader: { ...receipt.uploader, role: 'admin' } }), { code: 'E_PAYOUT_RECEIPT', message: /^receipt\.uploader\.role must be/ });
+  });
+});
+
+describe('msg schemas: browser-safe', () => {
+  it('bundle for the browser without Node built-ins', async () => {
+    // esbuild cannot resolve node:* modules on the browser platform: an import of one fails the build.
+    const result = await build({ entryPoints: [path.resolve(__dirname, '../../../lib/protocol/msgs/index.ts')], bundle: true, platform: 'browser', write: false, logLevel: 'silent' });
+    assert.equal(result.errors.length, 0);
+    assert.doesNotMatch(result.outputFiles[0].text, /require\("(node:)?(crypto|fs|path|buffer)"\)/);
   });
 });
