@@ -59,13 +59,17 @@ const GapLaneSchema = v.object({ segment: v.pick(GapMsgSchema.entries.segment, [
 const LifecycleLaneSchema = v.object({ payload: v.pick(LifecyclePayloadSchema, ['stream', 'rendition']) });
 
 /**
- * What r2-upload stores and derives the key from; the bytes are checked against byteLength and
- * sha256 below. Other segment fields travel on unread (manifest and signaling check what they use).
- * init.sha256 may be absent: it is computed from the bytes.
+ * What r2-upload stores and derives the key from (the bytes are checked against byteLength and
+ * sha256 below), and what manifest and signaling would refuse: refused here, before the bytes
+ * become public. The hints (variant, renditions) travel on unread. init.sha256 may be absent: it
+ * is computed from the bytes.
  */
 const UploadSegmentSchema = v.object({
   payload: SegmentMsgSchema.entries.payload,
-  segment: v.pick(SegmentMsgSchema.entries.segment, ['stream', 'rendition', 'session', 'uri', 'sequence', 'duration', 'byteLength', 'sha256']),
+  segment: v.pick(SegmentMsgSchema.entries.segment, [
+    'stream', 'rendition', 'session', 'uri', 'sequence', 'duration', 'byteLength', 'sha256',
+    'targetDuration', 'discontinuity', 'redelivered', 'programDateTime',
+  ]),
   init: v.nullish(v.object({ ...v.pick(InitSectionSchema, ['uri', 'bytes']).entries, sha256: v.optional(v.string()) })),
 });
 

@@ -54,6 +54,7 @@ describe('msg schemas: every receiver of a segment msg agrees on what it refuses
     ['a URL with a space (signaling announced it, manifest refused it)', { url: 'https://pub.example.test/a b.ts' }, ['manifest', 'signaling']],
     ['an empty segment (manifest and payout took it, signaling refused it)', { byteLength: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }, ['r2-upload', 'manifest', 'signaling', 'payout']],
     ['an upper-case SHA-256 (r2-upload stored it, signaling refused it)', { sha256: SHA_OF_X.toUpperCase() }, ['r2-upload', 'signaling', 'payout']],
+    ['a program date-time that is no date (r2-upload stored it, manifest refused it)', { programDateTime: 'yesterday' }, ['r2-upload', 'manifest']],
   ];
 
   it('the good segment passes every receiver', () => {
