@@ -11,7 +11,7 @@
  */
 import { AnnouncementStore } from './announcements';
 import { isShared, type ClusterMessage } from './cluster';
-import { AudienceStats, type SwarmAudience } from './audience-stats';
+import { AudienceStats } from './audience-stats';
 import { Connections, SWEEP_MS, type Admission } from './connections';
 import { FetcherRotation } from './fetchers';
 import type { IceServerProvider } from './ice-servers';
