@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { sha256Hex } from '../hash';
 import { RelaycastError } from '../errors';
 import {
-  GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, SegmentMsgSchema, type InitSection, type SegmentInfo,
+  FileMsgSchema, GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, SegmentMsgSchema, type InitSection, type SegmentInfo,
 } from '../protocol/msgs';
 
 export interface SegmentJob {
@@ -91,14 +91,9 @@ export function parseUploadInput(msg: Record<string, unknown>): UploadJob {
 }
 
 function parseObjectMsg(msg: Record<string, unknown>): ObjectJob {
-  const key = typeof msg.key === 'string' ? msg.key : fail('msg.key must be a string');
-  let body: Buffer;
-  if (Buffer.isBuffer(msg.payload)) body = msg.payload;
-  else if (typeof msg.payload === 'string') body = Buffer.from(msg.payload, 'utf8');
-  else fail('msg.payload must be a Buffer or a string when msg.key is set');
+  const { key, payload, contentType, cacheControl } = parseMsg(FileMsgSchema, msg, 'msg', code);
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   if (body.length > MAX_BODY_BYTES) fail(`msg.payload is larger than ${MAX_BODY_BYTES} bytes`);
-  const contentType = msg.contentType === undefined ? undefined : typeof msg.contentType === 'string' && msg.contentType ? msg.contentType : fail('msg.contentType must be a non-empty string');
-  const cacheControl = msg.cacheControl === undefined ? undefined : typeof msg.cacheControl === 'string' && msg.cacheControl ? msg.cacheControl : fail('msg.cacheControl must be a non-empty string');
   return { kind: 'object', lane: `object\u0000${key}`, key, body, contentType, cacheControl };
 }
 

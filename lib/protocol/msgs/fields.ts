@@ -44,8 +44,12 @@ export const DateTimeSchema = v.pipe(
   v.transform((x) => new Date(Date.parse(x)).toISOString()),
 );
 
-/** Bytes in a Node Buffer. Read through globalThis so this file stays loadable in a browser (which never sees segment bytes). */
-export const BytesSchema = v.custom<Buffer>((x) => (globalThis as { Buffer?: typeof Buffer }).Buffer?.isBuffer(x) === true, 'must be a Buffer');
+/** A Node Buffer. Read through globalThis so this file stays loadable in a browser (which never sees segment bytes). */
+export function isBuffer(x: unknown): x is Buffer {
+  return (globalThis as { Buffer?: typeof Buffer }).Buffer?.isBuffer(x) === true;
+}
+
+export const BytesSchema = v.custom<Buffer>(isBuffer, 'must be a Buffer');
 
 /** A msg whose topic names what its payload is (lifecycle, receipt, stats). */
 export function topicMsg<T extends string, S extends v.GenericSchema>(topic: T, payload: S) {

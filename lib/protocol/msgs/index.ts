@@ -7,6 +7,7 @@ export * from './ids';
 export * from './fields';
 export * from './segment';
 export * from './playlist';
+export * from './file';
 export * from './receipt';
 export * from './stats';
 export * from './parse';

@@ -1,6 +1,7 @@
 /** The 'playlist' msg manifest outputs for every new playlist version (to signaling, r2-upload, payout). */
 import * as v from 'valibot';
 import { WholeNumberSchema } from './fields';
+import { FileMsgSchema } from './file';
 import { IdSchema } from './ids';
 import { SegmentInfoSchema } from './segment';
 
@@ -25,9 +26,9 @@ export const PlaylistMsgSchema = v.object({
   /** The playlist text, exactly as served. */
   payload: v.custom<string>((x) => typeof x === 'string' && x.startsWith('#EXTM3U'), 'must be the playlist text (#EXTM3U…)'),
   /** Object key (relative to the bucket's prefix) a flow may publish it under through r2-upload. */
-  key: v.string(),
+  key: FileMsgSchema.entries.key,
   contentType: v.literal('application/vnd.apple.mpegurl'),
-  cacheControl: v.string(),
+  cacheControl: FileMsgSchema.entries.cacheControl.wrapped,
   playlist: PlaylistInfoSchema,
   /** The segment whose arrival produced this version (absent for master-only changes). */
   segment: v.optional(SegmentInfoSchema),

@@ -15,7 +15,7 @@ import { ManifestCore, playlistMsg } from '../../../lib/manifest';
 import { readSegmentMsg } from '../../../lib/manifest/input';
 import { parseReceipt, publishedSegmentFromMsg } from '../../../lib/payout/msg-input';
 import {
-  GapMsgSchema, LifecycleMsgSchema, PlaylistMsgSchema, ReceiptMsgSchema, SegmentMsgSchema, SignalingStatsMsgSchema,
+  FileMsgSchema, GapMsgSchema, LifecycleMsgSchema, PlaylistMsgSchema, ReceiptMsgSchema, SegmentMsgSchema, SignalingStatsMsgSchema,
   SupporterStatsMsgSchema,
 } from '../../../lib/protocol/msgs';
 import { announcementFromMsg } from '../../../lib/signaling/announcements';
@@ -108,6 +108,8 @@ describe('msg schemas: what the pipeline emits parses', function () {
       assert.ok(playlists.length > segments.length, 'a playlist msg per new version');
       for (const msg of playlists) {
         accepts(PlaylistMsgSchema, msg, 'manifest playlist msg');
+        accepts(FileMsgSchema, msg, 'a file r2-upload can publish');
+        assert.equal(parseUploadInput(msg as Record<string, unknown>).kind, 'object', 'r2-upload publishes it');
         assert.ok(playlistFromMsg(msg as never), 'signaling pushes it');
         assert.doesNotThrow(() => announcementFromMsg(msg as never));
         assert.doesNotThrow(() => publishedSegmentFromMsg(msg as never));
