@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import type { SegmentMsg } from '../lib/contracts';
+import type { SegmentMsg } from '../lib/protocol/msgs';
 import { DemoEncoder, type PlaylistWritten, type WriteOrder } from '../devtools/demo-encoder';
 import { distNode, helper } from '../test/support/node-red';
 

@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256Hex } from '../lib/hls/hash';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalS3 } from '../devtools/local-s3';
-import type { SegmentMsg } from '../lib/contracts';
+import type { SegmentMsg } from '../lib/protocol/msgs';
 import { createS3Client } from '../lib/upload';
 import { distNode, helper } from '../test/support/node-red';
 

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { sha256Hex } from '../lib/hls/hash';
 import { startFaultProxy } from '../devtools/fault-proxy';
 import { startLocalS3 } from '../devtools/local-s3';
-import type { SegmentMsg } from '../lib/contracts';
+import type { SegmentMsg } from '../lib/protocol/msgs';
 import { S3ObjectStore, Uploader, createS3Client, parseUploadInput } from '../lib/upload';
 
 const arg = (name: string, fallback: number): number => {

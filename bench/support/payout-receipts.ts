@@ -1,6 +1,6 @@
 // The receipts the payout benches ingest: realistic ids and peer ids as signaling makes them, 50
 // downloaders per segment, every downloader on its own network (so the cap never refuses one).
-import type { PayoutReceipt } from '../../lib/payout/contract';
+import type { PayoutReceipt } from '../../lib/payout/msg-input';
 import type { Ledger } from '../../lib/payout/ledger';
 
 export const BENCH_SEGMENT_SIZE = 1_200_000;

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { toId, type VariantInfo } from '../contracts';
+import { toId, type VariantInfo } from '../protocol/msgs';
 import { RelaycastError } from '../errors';
 import { parsePlaylist, readPlaylistText, type PlaylistInfo } from './playlist';
 import { isInside, isTemporaryName } from './segment-file';

@@ -5,7 +5,7 @@
  */
 import { open } from 'node:fs/promises';
 import * as HLS from 'hls-parser';
-import type { VariantInfo } from '../contracts';
+import type { VariantInfo } from '../protocol/msgs';
 import { RelaycastError } from '../errors';
 
 /** A media playlist is a few KB; anything this big is not an encoder's playlist. */

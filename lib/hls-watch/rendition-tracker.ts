@@ -4,7 +4,8 @@
  * becomes an error plus a `gap` msg). Detects encoder restarts and EXT-X-ENDLIST.
  */
 import path from 'node:path';
-import { contentTypeFor, isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../contracts';
+import { contentTypeFor } from '../content-types';
+import { isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../protocol/msgs';
 import { inBackground } from '../async/background';
 import { CoalescedRunner } from '../async/coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';

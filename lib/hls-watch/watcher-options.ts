@@ -4,7 +4,7 @@
  * the rest of hls-watch reads plain values.
  */
 import path from 'node:path';
-import { isId } from '../contracts';
+import { isId } from '../protocol/msgs';
 import { RelaycastError } from '../errors';
 import { DEFAULT_MAX_PLAYLIST_BYTES } from './playlist';
 import { DEFAULT_MAX_SEGMENT_BYTES } from './segment-file';

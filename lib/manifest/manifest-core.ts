@@ -1,5 +1,5 @@
 /**
- * The playlist engine: takes segment / gap / lifecycle msgs (lib/contracts.ts), keeps one sliding
+ * The playlist engine: takes segment / gap / lifecycle msgs (lib/protocol/msgs/), keeps one sliding
  * window per stream and rendition, and renders Media and Master Playlists. Knows nothing of
  * Node-RED or HTTP; the node shell serves what `mediaPlaylist()` / `masterPlaylist()` return.
  */

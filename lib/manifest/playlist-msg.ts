@@ -1,5 +1,5 @@
-/** The `playlist` msg manifest outputs for every new playlist version (lib/contracts.ts). */
-import type { PlaylistMsg, SegmentInfo } from '../contracts';
+/** The `playlist` msg manifest outputs for every new playlist version (lib/protocol/msgs/). */
+import type { PlaylistMsg, SegmentInfo } from '../protocol/msgs';
 import { playlistCacheControl } from './cache-policy';
 import { PLAYLIST_CONTENT_TYPE } from './http/playlist-response';
 import type { RenderedPlaylist } from './manifest-core';

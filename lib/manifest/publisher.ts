@@ -4,7 +4,7 @@
  * numbers to other segments; confirmed (to hls-watch, lib/delivery-receipts.ts) only once saved, so
  * a msg lost by a crash is delivered again. The node shell only turns what comes back into msgs.
  */
-import type { SegmentInfo } from '../contracts';
+import type { SegmentInfo } from '../protocol/msgs';
 import { DurableView } from './durable-view';
 import type { ManifestCore, ManifestUpdate, RenderedPlaylist } from './manifest-core';
 

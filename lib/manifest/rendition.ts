@@ -4,7 +4,7 @@
  * snapshot is just JSON.
  */
 import { RelaycastError } from '../errors';
-import type { VariantInfo } from '../contracts';
+import type { VariantInfo } from '../protocol/msgs';
 import { AppendedEntries } from './appended-entries';
 
 export interface PlaylistEntry {

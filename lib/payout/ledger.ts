@@ -6,7 +6,8 @@
  * receipts acknowledged before it, and close() drains everything before the store closes.
  */
 import { RelaycastError } from '../errors';
-import type { PayoutReceipt, PublishedSegment, SettleRequest, SupporterRecord } from './contract';
+import type { PayoutReceipt, PublishedSegment } from './msg-input';
+import type { SettleRequest, SupporterRecord } from './requests';
 import type { Decision, RuleSettings } from './rules';
 import type { LedgerStore, SettleResult } from './store';
 

@@ -4,7 +4,8 @@
  * resolves once the ledger committed it, which is when the shell calls done().
  */
 import { RelaycastError } from '../errors';
-import { parseReceipt, parseSettle, parseSupporter, publishedSegmentFromMsg } from './contract';
+import { parseReceipt, publishedSegmentFromMsg } from './msg-input';
+import { parseSettle, parseSupporter } from './requests';
 import { statementsCsv } from './csv';
 import type { Ledger } from './ledger';
 import { UNTAGGED_NOTE, type RuleSettings } from './rules';
@@ -75,9 +76,10 @@ export class PayoutDesk {
     const handler = Object.hasOwn(this.handlers, topic) ? this.handlers[topic] : undefined;
     if (handler) return handler(msg);
     const segment = publishedSegmentFromMsg(msg);
-    if (segment) {
-      // Only the published-segment rule needs them; otherwise a segment msg is simply not for us.
-      if (this.rules.segments === 'published') await this.ledger.publish(segment);
+    if (segment !== undefined) {
+      // Only the published-segment rule needs them; otherwise a segment msg is simply not for us
+      // (null: a master playlist msg, which carries no segment).
+      if (segment && this.rules.segments === 'published') await this.ledger.publish(segment);
       return { changed: false };
     }
     throw new RelaycastError('E_PAYOUT_INPUT', `unknown topic '${topic}': expected ${TOPICS}`);

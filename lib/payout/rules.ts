@@ -8,7 +8,7 @@
  * (uploading supporter, segment, downloader network). The sum of min(Σ bytes, size) over networks
  * is the same in any order, so balances do not depend on the order receipts arrive in.
  */
-import type { PayoutReceipt, PublishedSegment } from './contract';
+import type { PayoutReceipt, PublishedSegment } from './msg-input';
 
 export interface RuleSettings {
   /** Equal network tags on both ends: refuse as self-dealing (default), or credit anyway. */

@@ -9,7 +9,7 @@
  * (reported as `capped`).
  */
 import { largestRemainder } from './rounding';
-import type { SettleTerms } from './contract';
+import type { SettleTerms } from './requests';
 
 const NANO = 1_000_000_000n;
 

@@ -7,7 +7,8 @@
  * per supporter whatever the number of receipts.
  */
 import { RelaycastError } from '../errors';
-import type { PayoutReceipt, PublishedSegment, SettleRequest, SupporterRecord } from './contract';
+import type { PayoutReceipt, PublishedSegment } from './msg-input';
+import type { SettleRequest, SupporterRecord } from './requests';
 import { decideBatch, type Decision, type RuleFacts, type RuleSettings } from './rules';
 import { settle, type Account, type Statement } from './settlement';
 import { openSqlite, type SqlDatabase, type SqlStatement, type SqliteEngine } from './sqlite-driver';

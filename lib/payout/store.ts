@@ -11,9 +11,12 @@
  *   - settle: at most one statement per period, ever (a unique key on the period), computed with
  *     settlement.settle over the accounts in the same transaction that records it.
  */
-import type { PayoutReceipt, PublishedSegment, SettleRequest, SupporterRecord } from './contract';
+import type { PayoutReceipt, PublishedSegment } from './msg-input';
+import type { SettleRequest, SupporterRecord } from './requests';
 import type { Decision, RuleSettings } from './rules';
 import type { Statement } from './settlement';
+import type { SupporterSummary } from '../protocol/supporter-summary';
+export type { SupporterSummary };
 
 export interface AccountView {
   supporter: string;
@@ -30,17 +33,6 @@ export interface AccountView {
   pending: number;
 }
 
-export interface SupporterSummary {
-  supporter: string;
-  name: string;
-  currency: string | null;
-  verifiedBytes: number;
-  unsettledBytes: number;
-  viewersHelped: number;
-  pending: number;
-  /** This supporter's own lines of every statement, without the payout address. */
-  statements: Array<{ period: string; bytes: number; viewers: number; earned: number; paid: number; carriedOut: number; held?: string }>;
-}
 
 export interface SettleResult {
   statement: Statement;

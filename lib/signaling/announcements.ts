@@ -4,45 +4,34 @@
  * kept per swarm in a bounded window, which is both what a joining peer is sent and what receipts
  * are checked against.
  */
-import type { SegmentInfo } from '../contracts';
+import * as v from 'valibot';
 import { RelaycastError } from '../errors';
-import { isMediaId, type SegmentAnnouncement } from './protocol';
+import { parseMsg, SegmentInfoSchema } from '../protocol/msgs';
+import type { SegmentAnnouncement } from './protocol';
 import { swarmKeyOf } from './registry';
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** What an announcement needs: a stored segment (its public URL is set by r2-upload). */
+const AnnouncedSegmentSchema = v.required(
+  v.pick(SegmentInfoSchema, ['stream', 'rendition', 'session', 'sequence', 'url', 'byteLength', 'sha256', 'duration']),
+  ['url'],
+);
 
 /** Turns an input msg into an announcement; null for msgs that carry no segment (master playlists). */
 export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown }): SegmentAnnouncement | null {
-  const segment = msg.segment as Partial<SegmentInfo> | undefined;
-  if (segment === undefined || segment === null) {
+  if (msg.segment === undefined || msg.segment === null) {
     if (msg.topic === 'playlist') return null;
     throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload');
   }
-  if (typeof segment !== 'object') throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment must be an object');
-  const fail = (what: string): never => { throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${what}`); };
-  if (typeof segment.url !== 'string' || !/^https?:\/\//.test(segment.url) || segment.url.length > 2048) {
-    fail('url must be an http(s) URL (set by relaycast-r2-upload once the segment is stored)');
-  }
-  if (!isMediaId(segment.stream)) {
-    fail('stream must be an id of 1–64 characters from [A-Za-z0-9._~-]');
-  }
-  if (!isMediaId(segment.rendition)) {
-    fail('rendition must be an id of 1–32 characters from [A-Za-z0-9._~-]');
-  }
-  if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('sequence must be a non-negative integer');
-  if (!Number.isSafeInteger(segment.byteLength) || (segment.byteLength as number) <= 0) fail('byteLength must be a positive integer');
-  if (typeof segment.sha256 !== 'string' || !SHA256_HEX.test(segment.sha256)) fail('sha256 must be 64 lower-case hex digits');
-  if (typeof segment.duration !== 'number' || !Number.isFinite(segment.duration) || segment.duration <= 0) fail('duration must be a positive number of seconds');
-  const session = (segment as { session?: unknown }).session;
+  const segment = parseMsg(AnnouncedSegmentSchema, msg.segment, 'msg.segment', 'E_SIGNAL_INPUT');
   return {
-    stream: segment.stream as string,
-    rendition: segment.rendition as string,
-    ...(typeof session === 'string' && session.length > 0 && session.length <= 128 ? { session } : {}),
-    sequence: segment.sequence as number,
-    url: segment.url as string,
-    size: segment.byteLength as number,
-    sha256: segment.sha256 as string,
-    duration: segment.duration as number,
+    stream: segment.stream,
+    rendition: segment.rendition,
+    session: segment.session,
+    sequence: segment.sequence,
+    url: segment.url,
+    size: segment.byteLength,
+    sha256: segment.sha256,
+    duration: segment.duration,
   };
 }
 

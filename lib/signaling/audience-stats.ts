@@ -4,6 +4,7 @@
  * and stalls rather than a model of them. Reports are cumulative per join, so a lost report loses
  * nothing; totals of peers that left are kept until the swarm empties.
  */
+import type { SwarmAudience } from '../protocol/msgs';
 import type { StatsMessage } from './protocol';
 
 export interface AudienceTotals {
@@ -13,16 +14,8 @@ export interface AudienceTotals {
   stalls: number;
 }
 
-export interface SwarmAudience extends AudienceTotals {
-  stream: string;
-  rendition: string;
-  /** Peers whose latest report is counted. */
-  reporting: number;
-  /** Share of segment bytes that came from peers, 0–1 (null before any byte). */
-  p2pShare: number | null;
-  /** Mean of the reporting peers' latest latency figures, ms (null when none reported one). */
-  latencyMs: number | null;
-}
+/** Per swarm, in the stats msg: declared with its schema. */
+export type { SwarmAudience } from '../protocol/msgs';
 
 interface SwarmEntry {
   stream: string;

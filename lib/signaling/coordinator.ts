@@ -11,7 +11,7 @@
  */
 import { AnnouncementStore } from './announcements';
 import { isShared, type ClusterMessage } from './cluster';
-import { AudienceStats, type SwarmAudience } from './audience-stats';
+import { AudienceStats } from './audience-stats';
 import { Connections, SWEEP_MS, type Admission } from './connections';
 import { FetcherRotation } from './fetchers';
 import type { IceServerProvider } from './ice-servers';
@@ -23,6 +23,7 @@ import { PlaylistStore, type PlaylistVersion } from './playlists';
 import {
   CLOSE_CODES, type ClientMessage, type IceServer, type ReceiptPayload, type ReportMessage, type SegmentAnnouncement, type StatsMessage,
 } from './protocol';
+import type { SignalingStats } from '../protocol/msgs';
 import { ReceiptDesk } from './receipt-desk';
 import { InMemorySwarmRegistry, type PeerRecord, type SwarmRegistry } from './registry';
 import { Relay } from './relay';
@@ -33,21 +34,8 @@ import { parseClientMessage, ProtocolViolation } from './validate';
 
 export type { AuditEvent, Session, SwarmEvent, Transport } from './session';
 
-export interface CoordinatorStats {
-  connections: number;
-  peers: number;
-  swarms: number;
-  /** Client frames per second since the previous stats() call. */
-  messagesPerSecond: number;
-  messages: number;
-  relayed: number;
-  announcements: number;
-  receipts: number;
-  invalidReceipts: number;
-  violations: number;
-  /** Per swarm, what its viewers measured (their stats reports added up). */
-  audience: SwarmAudience[];
-}
+/** The payload of the stats msg (output 1): declared with its schema. */
+export type CoordinatorStats = SignalingStats;
 
 export interface CoordinatorOptions {
   limits?: Partial<SignalingLimits>;

@@ -5,8 +5,9 @@
  * origin for playlists. Playlists come from the operator's flow (manifest's output), never from
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
-import { RelaycastError } from '../errors';
-import { isMediaId, type PlaylistFrame } from './protocol';
+import * as v from 'valibot';
+import { parseMsg, PlaylistMsgSchema } from '../protocol/msgs';
+import type { PlaylistFrame } from './protocol';
 import { swarmKeyOf } from './registry';
 
 /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. */
@@ -71,23 +72,19 @@ function keyOf(stream: string, rendition: string | null): string {
   return rendition === null ? stream : swarmKeyOf(stream, rendition);
 }
 
+/** What the swarm is told of a playlist msg: its text, whose it is, and whether it ended. */
+const PushedPlaylistSchema = v.object({
+  payload: PlaylistMsgSchema.entries.payload,
+  playlist: v.pick(PlaylistMsgSchema.entries.playlist, ['stream', 'rendition', 'ended', 'presentation']),
+});
+
 /**
  * The playlist version carried by one of manifest's `playlist` msgs; null for any other msg.
  * A playlist msg that is not manifest's shape is an input error (Catch sees it).
  */
 export function playlistFromMsg(msg: { topic?: unknown; payload?: unknown; playlist?: unknown }): PlaylistVersion | null {
   if (msg.topic !== 'playlist') return null;
-  const info = msg.playlist as { stream?: unknown; rendition?: unknown; ended?: unknown; presentation?: unknown } | undefined;
-  const fail = (what: string): never => { throw new RelaycastError('E_SIGNAL_INPUT', `playlist msg: ${what}`); };
-  if (typeof msg.payload !== 'string' || !msg.payload.startsWith('#EXTM3U')) fail('msg.payload must be the playlist text (#EXTM3U…)');
-  if (!info || typeof info !== 'object') fail('msg.playlist is missing (expected a msg from relaycast-manifest)');
-  const { stream, rendition, ended, presentation } = info as { stream?: unknown; rendition?: unknown; ended?: unknown; presentation?: unknown };
-  if (!isMediaId(stream)) fail('msg.playlist.stream must be a stream id');
-  if (rendition !== null && !isMediaId(rendition)) {
-    fail('msg.playlist.rendition must be a rendition id or null (master)');
-  }
-  if (presentation !== undefined && !(Number.isSafeInteger(presentation) && (presentation as number) >= 0)) {
-    fail('msg.playlist.presentation must be a whole number ≥ 0 when present');
-  }
-  return { stream: stream as string, rendition: rendition as string | null, text: msg.payload as string, ended: ended === true, ...(presentation ? { presentation: presentation as number } : {}) };
+  const { payload, playlist } = parseMsg(PushedPlaylistSchema, msg, 'playlist msg: msg', 'E_SIGNAL_INPUT');
+  const { stream, rendition, ended, presentation } = playlist;
+  return { stream, rendition, text: payload, ended, ...(presentation ? { presentation } : {}) };
 }

@@ -4,7 +4,7 @@
  * file; keep the two in step.
  */
 
-import { isId as isContractId } from '../contracts';
+import { isId as isContractId } from '../protocol/msgs';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -84,7 +84,7 @@ export type Role = 'viewer' | 'supporter';
 export const BOUNDS = {
   idChars: /^[A-Za-z0-9._~-]+$/,
   streamMaxChars: 64,
-  /** Stream and rendition ids follow the one id rule of lib/contracts.ts (isMediaId below). */
+  /** Stream and rendition ids follow the one id rule of lib/protocol/msgs/ids.ts (isMediaId below). */
   renditionMaxChars: 64,
   supporterIdMaxChars: 64,
   tokenMaxChars: 256,
@@ -108,7 +108,7 @@ export const BOUNDS = {
 } as const;
 
 /**
- * Stream and rendition ids: the one id rule every node applies (lib/contracts.ts), so a rendition
+ * Stream and rendition ids: the one id rule every node applies (lib/protocol/msgs/ids.ts), so a rendition
  * hls-watch and manifest accept is one a viewer can join.
  */
 export const isMediaId = isContractId;
@@ -229,35 +229,5 @@ export interface WelcomeMessage {
 
 // ---- msgs the node emits ------------------------------------------------------------------------
 
-/** One end of a credited delivery. */
-export interface ReceiptParty {
-  peer: string;
-  role: Role;
-  /** Operator-issued supporter id (never the token). */
-  supporter?: string;
-  /** Keyed hash of the end's network prefix (IPv4 /24, IPv6 /48 by default): equal ends, same network. */
-  network: string;
-}
-
-/** Output 2: one msg per credited receipt, the input of relaycast-payout. */
-export interface ReceiptPayload {
-  /**
-   * Stable id for idempotent ledgers: stream/rendition/sequence/first 12 hex of the sha256/downloader
-   * source tag. One per segment per downloader source, whatever connection or peer id it came from.
-   */
-  id: string;
-  stream: string;
-  rendition: string;
-  sequence: number;
-  sha256: string;
-  segmentSize: number;
-  /** Credited bytes: the smaller of both claims, within the downloader source's budget for the period. */
-  bytes: number;
-  downloaderClaimed: number;
-  uploaderClaimed: number;
-  uploader: ReceiptParty;
-  /** `source`: keyed hash of the downloader's source prefix (IPv4 /32, IPv6 /64), the dedupe key. */
-  downloader: ReceiptParty & { source: string };
-  /** ISO 8601, server clock. */
-  receivedAt: string;
-}
+/** Output 2, one msg per credited receipt, the input of relaycast-payout: declared with its schema. */
+export type { ReceiptParty, ReceiptPayload } from '../protocol/msgs';

@@ -6,7 +6,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RelaycastError } from '../errors';
-import { BOUNDS, isId } from './protocol';
+import { ID_RULE, isId } from '../protocol/msgs';
+import { BOUNDS } from './protocol';
 
 export type SupporterVerifier = (token: string, swarm: { stream: string; rendition: string }) =>
   string | null | undefined | Promise<string | null | undefined>;
@@ -26,8 +27,9 @@ export function parseSupporterTokens(text: string | undefined): Map<string, stri
     const colon = line.indexOf(':');
     const id = colon > 0 ? line.slice(0, colon).trim() : '';
     const token = colon > 0 ? line.slice(colon + 1).trim() : '';
-    if (!isId(id, BOUNDS.supporterIdMaxChars)) {
-      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: expected 'supporterId:token' with an id from [A-Za-z0-9._~-]`);
+    // Supporter ids travel in receipts to payout, which keys its ledger on them: the one id rule.
+    if (!isId(id)) {
+      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: expected 'supporterId:token' with an id of ${ID_RULE}`);
     }
     if (token.length < 16 || token.length > BOUNDS.tokenMaxChars) {
       throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: the token must be 16–${BOUNDS.tokenMaxChars} characters`);

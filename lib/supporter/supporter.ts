@@ -12,29 +12,11 @@
 import { Emitter } from '../peer/emitter';
 import { PeerEngine, type EngineOptions } from '../peer/engine';
 import type { PeerPlatform } from '../peer/platform';
+import type { SupporterStats, SupporterSwarmStats as SwarmStats } from '../protocol/msgs';
 import type { SupporterSettings, Swarm } from './config';
 
-export interface SwarmStats extends Swarm {
-  joined: boolean;
-  peers: number;
-  uploadedBytes: number;
-  /** Verified segment bytes this supporter obtained (HTTP and peers): it relays, never plays. */
-  fetchedBytes: number;
-  segments: number;
-}
-
-export interface SupporterStats {
-  running: boolean;
-  peers: number;
-  /** Bytes uploaded to viewers since this supporter was created (across restarts by msg). */
-  uploadedBytes: number;
-  fetchedBytes: number;
-  /** Verified credit from payout's supporter summary; undefined until it was read once. */
-  verifiedBytes?: number;
-  /** Why signaling refused this supporter (e.g. E_SIGNAL_UNAUTHORIZED), until the next welcome. */
-  refused?: string;
-  swarms: SwarmStats[];
-}
+/** The supporter node's stats msg payload: declared with its schema. */
+export type { SupporterStats, SupporterSwarmStats as SwarmStats } from '../protocol/msgs';
 
 export interface SupporterOptions {
   platform: PeerPlatform;

@@ -1,15 +1,18 @@
 /**
  * Turns an incoming msg into an upload job, validating everything the uploader relies on. Three
- * shapes are accepted (lib/contracts.ts):
+ * shapes are accepted (lib/protocol/msgs/):
  * - a segment msg from hls-watch (msg.segment + Buffer payload, optional msg.init);
  * - a file msg (msg.key + Buffer or string payload, optional msg.contentType / msg.cacheControl),
  *   e.g. a playlist from manifest;
  * - gap and lifecycle msgs from hls-watch, which carry nothing to upload but must keep their place
  *   in their rendition's order, so they travel through the same ordered lane.
  */
+import * as v from 'valibot';
 import { sha256Hex } from '../hls/hash';
-import { isId, isSegmentDuration, MAX_SEGMENT_SECONDS, type InitSection, type SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
+import {
+  FileMsgSchema, GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, SegmentMsgSchema, type InitSection, type SegmentInfo,
+} from '../protocol/msgs';
 
 export interface SegmentJob {
   kind: 'segment';
@@ -51,28 +54,36 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function requireString(owner: Record<string, unknown>, field: string, where: string): string {
-  const value = owner[field];
-  if (typeof value !== 'string' || value.length === 0) fail(`${where}.${field} must be a non-empty string`);
-  return value;
-}
+/** Gap and lifecycle msgs only need their lane here: their stream and rendition, by the id rule. */
+const GapLaneSchema = v.object({ segment: v.pick(GapMsgSchema.entries.segment, ['stream', 'rendition']) });
+const LifecycleLaneSchema = v.object({ payload: v.pick(LifecyclePayloadSchema, ['stream', 'rendition']) });
 
-/** Stream and rendition follow the contract's id rule, checked here before anything is stored. */
-function requireId(segment: Record<string, unknown>, field: 'stream' | 'rendition'): string {
-  const value = segment[field];
-  return isId(value) ? value : fail(`msg.segment.${field} must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(value)}`);
-}
+/**
+ * What r2-upload stores and derives the key from (the bytes are checked against byteLength and
+ * sha256 below), and what manifest and signaling would refuse: refused here, before the bytes
+ * become public. The hints (variant, renditions) travel on unread. init.sha256 may be absent: it
+ * is computed from the bytes.
+ */
+const UploadSegmentSchema = v.object({
+  payload: SegmentMsgSchema.entries.payload,
+  segment: v.pick(SegmentMsgSchema.entries.segment, [
+    'stream', 'rendition', 'session', 'uri', 'sequence', 'duration', 'byteLength', 'sha256',
+    'targetDuration', 'discontinuity', 'redelivered', 'programDateTime',
+  ]),
+  init: v.nullish(v.object({ ...v.pick(InitSectionSchema, ['uri', 'bytes']).entries, sha256: v.optional(v.string()) })),
+});
 
+const code = 'E_UPLOAD_INPUT';
 
 export function parseUploadInput(msg: Record<string, unknown>): UploadJob {
   const topic = msg.topic;
   if (topic === 'gap') {
-    const segment = isObject(msg.segment) ? msg.segment : fail('a gap msg needs msg.segment');
-    return { kind: 'pass', lane: renditionLane(requireString(segment, 'stream', 'msg.segment'), requireString(segment, 'rendition', 'msg.segment')) };
+    const { segment } = parseMsg(GapLaneSchema, msg, 'msg', code);
+    return { kind: 'pass', lane: renditionLane(segment.stream, segment.rendition) };
   }
   if (topic === 'lifecycle') {
-    const payload = isObject(msg.payload) ? msg.payload : fail('a lifecycle msg needs msg.payload');
-    return { kind: 'pass', lane: renditionLane(requireString(payload, 'stream', 'msg.payload'), requireString(payload, 'rendition', 'msg.payload')) };
+    const { payload } = parseMsg(LifecycleLaneSchema, msg, 'msg', code);
+    return { kind: 'pass', lane: renditionLane(payload.stream, payload.rendition) };
   }
   if (msg.key !== undefined && topic !== 'segment') return parseObjectMsg(msg);
   if (isObject(msg.segment)) return parseSegmentMsg(msg);
@@ -80,40 +91,25 @@ export function parseUploadInput(msg: Record<string, unknown>): UploadJob {
 }
 
 function parseObjectMsg(msg: Record<string, unknown>): ObjectJob {
-  const key = typeof msg.key === 'string' ? msg.key : fail('msg.key must be a string');
-  let body: Buffer;
-  if (Buffer.isBuffer(msg.payload)) body = msg.payload;
-  else if (typeof msg.payload === 'string') body = Buffer.from(msg.payload, 'utf8');
-  else fail('msg.payload must be a Buffer or a string when msg.key is set');
+  const { key, payload, contentType, cacheControl } = parseMsg(FileMsgSchema, msg, 'msg', code);
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   if (body.length > MAX_BODY_BYTES) fail(`msg.payload is larger than ${MAX_BODY_BYTES} bytes`);
-  const contentType = msg.contentType === undefined ? undefined : typeof msg.contentType === 'string' && msg.contentType ? msg.contentType : fail('msg.contentType must be a non-empty string');
-  const cacheControl = msg.cacheControl === undefined ? undefined : typeof msg.cacheControl === 'string' && msg.cacheControl ? msg.cacheControl : fail('msg.cacheControl must be a non-empty string');
   return { kind: 'object', lane: `object\u0000${key}`, key, body, contentType, cacheControl };
 }
 
 function parseSegmentMsg(msg: Record<string, unknown>): SegmentJob {
-  const segment = msg.segment as Record<string, unknown>;
-  if (!Buffer.isBuffer(msg.payload)) fail('a segment msg needs the segment bytes as a Buffer in msg.payload');
-  const body = msg.payload;
-  const stream = requireId(segment, 'stream');
-  const rendition = requireId(segment, 'rendition');
-  requireString(segment, 'session', 'msg.segment');
-  requireString(segment, 'uri', 'msg.segment');
-  if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('msg.segment.sequence must be an integer ≥ 0');
-  if (!isSegmentDuration(segment.duration)) fail(`msg.segment.duration must be seconds > 0 and ≤ ${MAX_SEGMENT_SECONDS}`);
+  const { payload: body, segment, init } = parseMsg(UploadSegmentSchema, msg, 'msg', code);
   if (body.length > MAX_BODY_BYTES) fail(`segment larger than ${MAX_BODY_BYTES} bytes`);
-  if (segment.byteLength !== undefined && segment.byteLength !== body.length) fail(`msg.segment.byteLength (${String(segment.byteLength)}) differs from the payload length (${body.length})`);
+  if (segment.byteLength !== body.length) fail(`msg.segment.byteLength (${segment.byteLength}) differs from the payload length (${body.length})`);
   // The SHA-256 travels on to viewers, who reject peer data that does not match it: check it here,
   // before the bytes become public, rather than publish a segment nobody can verify.
-  if (typeof segment.sha256 === 'string' && segment.sha256.toLowerCase() !== sha256Hex(body)) fail('msg.segment.sha256 does not match the payload');
-  let init: InitSection | undefined;
-  if (msg.init !== undefined && msg.init !== null) {
-    const candidate = isObject(msg.init) ? msg.init : fail('msg.init must be an object');
-    if (!Buffer.isBuffer(candidate.bytes)) fail('msg.init.bytes must be a Buffer');
-    requireString(candidate, 'uri', 'msg.init');
-    const hash = sha256Hex(candidate.bytes);
-    if (typeof candidate.sha256 === 'string' && candidate.sha256.toLowerCase() !== hash) fail('msg.init.sha256 does not match msg.init.bytes');
-    init = { ...(candidate as unknown as InitSection), sha256: hash };
+  if (segment.sha256 !== sha256Hex(body)) fail('msg.segment.sha256 does not match the payload');
+  let checkedInit: InitSection | undefined;
+  if (init) {
+    const hash = sha256Hex(init.bytes);
+    if (init.sha256 !== undefined && init.sha256.toLowerCase() !== hash) fail('msg.init.sha256 does not match msg.init.bytes');
+    checkedInit = { ...(msg.init as InitSection), sha256: hash };
   }
-  return { kind: 'segment', lane: renditionLane(stream, rendition), segment: segment as unknown as SegmentInfo, body, init };
+  // The msg's own segment object travels on: r2-upload sets its key and url for the next node.
+  return { kind: 'segment', lane: renditionLane(segment.stream, segment.rendition), segment: msg.segment as SegmentInfo, body, init: checkedInit };
 }

@@ -21,7 +21,7 @@
  *   released as a failure, never as stored.
  */
 import { setMaxListeners } from 'node:events';
-import { contentTypeFor } from '../contracts';
+import { contentTypeFor } from '../content-types';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { emptyCounters, type UploadCounters } from './counters';

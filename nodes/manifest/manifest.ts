@@ -5,7 +5,7 @@
  * userDir so a redeploy or restart continues the sequences.
  */
 import type { Node, NodeDef, NodeMessage } from 'node-red';
-import type { SegmentInfo } from '../../lib/contracts';
+import type { SegmentInfo } from '../../lib/protocol/msgs';
 import { toRelaycastError } from '../../lib/errors';
 import {
   ManifestCore, ManifestPublisher, ManifestStateStore, playlistMsg, restoreManifest,

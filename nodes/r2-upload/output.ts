@@ -1,5 +1,5 @@
 /**
- * Shapes what leaves relaycast-r2-upload for each outcome (lib/contracts.ts):
+ * Shapes what leaves relaycast-r2-upload for each outcome (lib/protocol/msgs/):
  * - a stored segment: the input msg, with msg.segment.key/url, msg.init.key/url and msg.upload;
  * - a stored file: the input msg with msg.upload (key, url, …);
  * - a gap or lifecycle msg: passed on unchanged, in its rendition's order;
@@ -7,7 +7,7 @@
  * - a failed file: nothing (the error goes to Catch).
  */
 import type { NodeMessage } from 'node-red';
-import type { GapMsg, SegmentInfo } from '../../lib/contracts';
+import type { GapMsg, SegmentInfo } from '../../lib/protocol/msgs';
 import type { UploadOutcome } from '../../lib/upload';
 
 type Msg = NodeMessage;

@@ -3,7 +3,7 @@
  * Kept to what @types/node-red cannot say by itself.
  */
 import type { Node, NodeAPI, NodeAPISettingsWithData, NodeDef, NodeMessage } from 'node-red';
-import type { GapMsg, LifecycleMsg, PlaylistMsg, SegmentMsg } from '../../lib/contracts';
+import type { GapMsg, LifecycleMsg, PlaylistMsg, SegmentMsg } from '../../lib/protocol/msgs';
 
 /** A msg of lib/contracts.ts. */
 export type ContractMsg = SegmentMsg | GapMsg | LifecycleMsg | PlaylistMsg;

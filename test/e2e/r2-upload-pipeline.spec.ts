@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { startFaultProxy, type FaultProxy } from '../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
-import type { SegmentMsg } from '../../lib/contracts';
+import type { SegmentMsg } from '../../lib/protocol/msgs';
 import { distNode, helper } from '../support/node-red';
 import { fetchBytes, sha256 } from '../unit/upload/support/harness';
 import { until } from '../support/until';

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync,
 import os from 'node:os';
 import path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import type { GapMsg, LifecycleMsg, SegmentMsg } from '../../lib/contracts';
+import type { GapMsg, LifecycleMsg, SegmentMsg } from '../../lib/protocol/msgs';
 import { DemoEncoder, type WriteOrder } from '../../devtools/demo-encoder';
 import { distNode, helper } from '../support/node-red';
 import { until as untilHolds } from '../support/until';

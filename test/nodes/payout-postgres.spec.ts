@@ -19,7 +19,7 @@ const { Ledger } = require('../../dist/lib/payout/ledger.js') as typeof import('
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SqliteLedgerStore } = require('../../dist/lib/payout/sqlite-store.js') as typeof import('../../lib/payout/sqlite-store');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { parseReceipt } = require('../../dist/lib/payout/contract.js') as typeof import('../../lib/payout/contract');
+const { parseReceipt } = require('../../dist/lib/payout/msg-input.js') as typeof import('../../lib/payout/msg-input');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { DEFAULT_RULES } = require('../../dist/lib/payout/rules.js') as typeof import('../../lib/payout/rules');
 

@@ -89,6 +89,16 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     assert.match(String(exported.payload), /^period,currency,supporter,.*\r\n2026-11,EUR,alice,Alice,IBAN-A,4000,1,0,1000,0,1000,0,\r\n$/s);
   });
 
+  it('takes a master playlist msg from manifest (no segment) quietly: a valid playlist msg is no bad input', async () => {
+    await helper.load(payoutNode as never, flow());
+    const caught = next('caught');
+    helper.getNode('pay').receive({ topic: 'playlist', payload: '#EXTM3U\n', playlist: { stream: 'live', rendition: null, ended: false } });
+    helper.getNode('pay').receive({ topic: 'nonsense' });
+    const error = (await caught).error;
+    assert.equal(error?.code, 'E_PAYOUT_INPUT');
+    assert.match(error?.message ?? '', /'nonsense'/, 'the first error is the nonsense msg\'s, not the playlist\'s');
+  });
+
   it('sends refused receipts to the audit output with their reason, and bad input to Catch with a code', async () => {
     await helper.load(payoutNode as never, flow());
     const r = receipt({ uploader: { peer: 'someViewer00', role: 'viewer' } });

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, w
 import os from 'node:os';
 import path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import type { SegmentMsg } from '../../lib/contracts';
+import type { SegmentMsg } from '../../lib/protocol/msgs';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { distNode, helper } from '../support/node-red';
 import { segmentMsg } from '../support/manifest-msgs';

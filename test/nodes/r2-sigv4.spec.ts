@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
-import type { SegmentMsg } from '../../lib/contracts';
+import type { SegmentMsg } from '../../lib/protocol/msgs';
 import { startSigV4Proxy, type SigV4Proxy } from '../support/sigv4-proxy';
 import { distNode, helper } from '../support/node-red';
 import { until } from '../support/until';

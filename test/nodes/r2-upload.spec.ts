@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Node } from 'node-red';
 import { startFaultProxy } from '../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
-import type { SegmentMsg } from '../../lib/contracts';
+import type { SegmentMsg } from '../../lib/protocol/msgs';
 import { distNode, helper } from '../support/node-red';
 import { fixtureSegmentMsgs, syntheticSegmentMsg } from '../unit/upload/support/fixture-segments';
 import { fetchBytes, sha256 } from '../unit/upload/support/harness';

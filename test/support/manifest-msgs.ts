@@ -1,6 +1,6 @@
-// Builders for the msgs manifest consumes (lib/contracts.ts), as r2-upload emits them: segment.url
+// Builders for the msgs manifest consumes (lib/protocol/msgs/), as r2-upload emits them: segment.url
 // set to the public URL, init.url set for fMP4.
-import type { GapMsg, LifecycleMsg, SegmentMsg, VariantInfo } from '../../lib/contracts';
+import type { GapMsg, LifecycleMsg, SegmentMsg, VariantInfo } from '../../lib/protocol/msgs';
 
 export const PUBLIC_BASE = 'https://media.example.test/live';
 

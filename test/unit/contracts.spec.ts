@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { contentTypeFor, isId, isSegmentDuration, toId } from '../../lib/contracts';
+import { contentTypeFor } from '../../lib/content-types';
+import { isId, isSegmentDuration, toId } from '../../lib/protocol/msgs';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 
 describe('contracts', () => {

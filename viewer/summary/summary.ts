@@ -3,9 +3,7 @@
  * scripts/build.mjs): asks `me` for the figures of the token typed in, sent as a Bearer header so it
  * never lands in a URL. Plain DOM, textContent only: nothing from the server is ever parsed as HTML.
  */
-// Type only (erased from the bundle): the JSON shape payout's `me` route answers with.
-// eslint-disable-next-line import-x/no-restricted-paths
-import type { SupporterSummary } from '../../lib/payout/store';
+import type { SupporterSummary } from '../../lib/protocol/supporter-summary';
 
 const form = document.getElementById('f') as HTMLFormElement;
 const tokenInput = document.getElementById('t') as HTMLInputElement;

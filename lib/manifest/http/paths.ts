@@ -3,7 +3,7 @@
  * Everything that turns a stream and rendition into a path, or a request path back into them, goes
  * through here: the routes, the master's variant links and the key of each `playlist` msg.
  */
-import { isId } from '../../contracts';
+import { isId } from '../../protocol/msgs';
 import { RelaycastError } from '../../errors';
 import type { RenderedPlaylist } from '../manifest-core';
 import { compilePathTemplate, relativeUri, type PathTemplate } from '../path-template';

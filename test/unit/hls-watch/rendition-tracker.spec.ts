@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { GapMsg, LifecycleMsg, SegmentMsg } from '../../../lib/contracts';
+import type { GapMsg, LifecycleMsg, SegmentMsg } from '../../../lib/protocol/msgs';
 import type { RelaycastError } from '../../../lib/errors';
 import { MediaFiles } from '../../../lib/hls-watch/media-files';
 import { freshRenditionState, RenditionTracker, type WatchMsg } from '../../../lib/hls-watch/rendition-tracker';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SegmentMsg } from '../../../lib/contracts';
+import type { SegmentMsg } from '../../../lib/protocol/msgs';
 import { HlsWatcher, type WatcherStatus } from '../../../lib/hls-watch/watcher';
 import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { MemoryStateStore } from '../../../lib/hls-watch/state-store';

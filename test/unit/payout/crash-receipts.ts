@@ -1,5 +1,5 @@
 // The deterministic receipt log of the crash-loop spec: receipt i is always the same receipt.
-import type { PayoutReceipt } from '../../../lib/payout/contract';
+import type { PayoutReceipt } from '../../../lib/payout/msg-input';
 
 export const CRASH_SIZE = 5000;
 

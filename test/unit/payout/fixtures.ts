@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { PayoutReceipt, ReceiptEnd } from '../../../lib/payout/contract';
+import type { PayoutReceipt, ReceiptEnd } from '../../../lib/payout/msg-input';
 import { Ledger } from '../../../lib/payout/ledger';
 import { DEFAULT_RULES, type RuleSettings } from '../../../lib/payout/rules';
 import { PostgresLedgerStore } from '../../../lib/payout/postgres-store';

@@ -3,7 +3,7 @@
 // re-read and settled by the store.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { PayoutReceipt } from '../../../lib/payout/contract';
+import type { PayoutReceipt } from '../../../lib/payout/msg-input';
 import { DEFAULT_RULES } from '../../../lib/payout/rules';
 import { BACKENDS, tempLedgers } from './fixtures';
 

@@ -3,7 +3,7 @@
 // count once whichever instance gets them, caps hold across instances, a period is settled once,
 // and a settlement racing ingest neither loses nor double-settles a byte.
 import assert from 'node:assert/strict';
-import type { PayoutReceipt } from '../../../lib/payout/contract';
+import type { PayoutReceipt } from '../../../lib/payout/msg-input';
 import { Ledger } from '../../../lib/payout/ledger';
 import { PostgresLedgerStore } from '../../../lib/payout/postgres-store';
 import { DEFAULT_RULES } from '../../../lib/payout/rules';

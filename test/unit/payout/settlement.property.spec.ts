@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { largestRemainder } from '../../../lib/payout/rounding';
 import { settle, type Account } from '../../../lib/payout/settlement';
 import { decideBatch, DEFAULT_RULES, type RuleFacts } from '../../../lib/payout/rules';
-import type { PayoutReceipt } from '../../../lib/payout/contract';
+import type { PayoutReceipt } from '../../../lib/payout/msg-input';
 
 const weights = fc.uniqueArray(
   fc.record({ key: fc.stringMatching(/^[a-z]{1,6}$/), weight: fc.bigInt({ min: 0n, max: 10n ** 15n }) }),

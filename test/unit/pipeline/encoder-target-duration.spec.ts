@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { SegmentMsg } from '../../../lib/contracts';
+import type { SegmentMsg } from '../../../lib/protocol/msgs';
 import { HlsWatcher } from '../../../lib/hls-watch/watcher';
 import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { ManifestCore } from '../../../lib/manifest';

@@ -65,7 +65,7 @@ describe('upload core: input validation', () => {
       { ...good, segment: { ...good.segment, byteLength: 99 } },
       { ...good, segment: { ...good.segment, sequence: -1 } },
       { ...good, segment: { ...good.segment, duration: Number.NaN } },
-      // The contract's rules (lib/contracts.ts), the same ones hls-watch and manifest apply:
+      // The contract's rules (lib/protocol/msgs/), the same ones hls-watch and manifest apply:
       { ...good, segment: { ...good.segment, duration: 0 } },
       { ...good, segment: { ...good.segment, rendition: 'has space' } },
       { ...good, segment: { ...good.segment, stream: 'x'.repeat(65) } },

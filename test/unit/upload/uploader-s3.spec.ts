@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { startFaultProxy, type FaultProxy } from '../../../devtools/fault-proxy';
 import { startLocalS3, type LocalS3 } from '../../../devtools/local-s3';
-import type { SegmentMsg } from '../../../lib/contracts';
+import type { SegmentMsg } from '../../../lib/protocol/msgs';
 import { Uploader, probeBucket, type UploadOutcome } from '../../../lib/upload';
 import { ManifestCore } from '../../../lib/manifest';
 import { PlaylistListings } from '../../../lib/playlist-listings';

@@ -1,12 +1,13 @@
 /**
- * Segment msgs built from the committed HLS fixtures exactly as lib/contracts.ts describes them
+ * Segment msgs built from the committed HLS fixtures exactly as lib/protocol/msgs/segment.ts describes them
  * (what hls-watch emits), for driving r2-upload without hls-watch.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
-import { contentTypeFor, type InitSection, type SegmentMsg } from '../../../../lib/contracts';
+import { contentTypeFor } from '../../../../lib/content-types';
+import { type InitSection, type SegmentMsg } from '../../../../lib/protocol/msgs';
 
 export const FIXTURES_ROOT = path.resolve(__dirname, '../../../fixtures/hls');
 

@@ -1,0 +1,72 @@
+/**
+ * The 'stats' msgs: signaling's output 1 (swarm figures and what the audience measured) and the
+ * supporter node's output. No node reads them today; the schemas are their typed contract for
+ * flows (dashboards, alerts) and keep the emitters honest in the specs.
+ */
+import * as v from 'valibot';
+import { topicMsg, WholeNumberSchema } from './fields';
+import { IdSchema } from './ids';
+
+const rate = v.custom<number>((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0, 'must be a number ≥ 0');
+
+/** Per swarm, its viewers' stats reports added up. */
+export const SwarmAudienceSchema = v.object({
+  stream: IdSchema,
+  rendition: IdSchema,
+  /** Peers whose latest report is counted. */
+  reporting: WholeNumberSchema,
+  httpBytes: WholeNumberSchema,
+  p2pBytes: WholeNumberSchema,
+  uploadedBytes: WholeNumberSchema,
+  stalls: WholeNumberSchema,
+  /** Share of segment bytes that came from peers, 0–1 (null before any byte). */
+  p2pShare: v.nullable(v.pipe(rate, v.maxValue(1))),
+  /** Mean of the reporting peers' latest latency figures, ms (null when none reported one). */
+  latencyMs: v.nullable(rate),
+});
+export type SwarmAudience = v.InferOutput<typeof SwarmAudienceSchema>;
+
+export const SignalingStatsSchema = v.object({
+  connections: WholeNumberSchema,
+  peers: WholeNumberSchema,
+  swarms: WholeNumberSchema,
+  /** Client frames per second since the previous stats msg. */
+  messagesPerSecond: rate,
+  messages: WholeNumberSchema,
+  relayed: WholeNumberSchema,
+  announcements: WholeNumberSchema,
+  receipts: WholeNumberSchema,
+  invalidReceipts: WholeNumberSchema,
+  violations: WholeNumberSchema,
+  audience: v.array(SwarmAudienceSchema),
+});
+export type SignalingStats = v.InferOutput<typeof SignalingStatsSchema>;
+
+export const SupporterSwarmStatsSchema = v.object({
+  stream: IdSchema,
+  rendition: IdSchema,
+  joined: v.boolean(),
+  peers: WholeNumberSchema,
+  uploadedBytes: WholeNumberSchema,
+  /** Verified segment bytes this supporter obtained (HTTP and peers): it relays, never plays. */
+  fetchedBytes: WholeNumberSchema,
+  segments: WholeNumberSchema,
+});
+export type SupporterSwarmStats = v.InferOutput<typeof SupporterSwarmStatsSchema>;
+
+export const SupporterStatsSchema = v.object({
+  running: v.boolean(),
+  peers: WholeNumberSchema,
+  /** Bytes uploaded to viewers since this supporter was created (across restarts by msg). */
+  uploadedBytes: WholeNumberSchema,
+  fetchedBytes: WholeNumberSchema,
+  /** Verified credit from payout's supporter summary; undefined until it was read once. */
+  verifiedBytes: v.optional(WholeNumberSchema),
+  /** Why signaling refused this supporter (e.g. E_SIGNAL_UNAUTHORIZED), until the next welcome. */
+  refused: v.optional(v.string()),
+  swarms: v.array(SupporterSwarmStatsSchema),
+});
+export type SupporterStats = v.InferOutput<typeof SupporterStatsSchema>;
+
+export const SignalingStatsMsgSchema = topicMsg('stats', SignalingStatsSchema);
+export const SupporterStatsMsgSchema = topicMsg('stats', SupporterStatsSchema);
