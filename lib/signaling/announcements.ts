@@ -4,14 +4,20 @@
  * kept per swarm in a bounded window, which is both what a joining peer is sent and what receipts
  * are checked against.
  */
+import * as v from 'valibot';
 import type { SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
-import { isMediaId, type SegmentAnnouncement } from './protocol';
+import { AnnouncedSegmentSchema, BOUNDS, describeIssue, isMediaId, type SegmentAnnouncement } from '../protocol';
 import { swarmKeyOf } from './registry';
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** The input msg's names for the announcement's fields, for error messages the operator can act on. */
+const MSG_FIELD: Record<string, string> = { size: 'byteLength' };
 
-/** Turns an input msg into an announcement; null for msgs that carry no segment (master playlists). */
+/**
+ * Turns an input msg into an announcement; null for msgs that carry no segment (master playlists).
+ * What is announced is checked by the protocol's schema of an announced segment, so the node never
+ * tells a swarm something its clients would drop.
+ */
 export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown }): SegmentAnnouncement | null {
   const segment = msg.segment as Partial<SegmentInfo> | undefined;
   if (segment === undefined || segment === null) {
@@ -19,31 +25,20 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
     throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload');
   }
   if (typeof segment !== 'object') throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment must be an object');
-  const fail = (what: string): never => { throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${what}`); };
-  if (typeof segment.url !== 'string' || !/^https?:\/\//.test(segment.url) || segment.url.length > 2048) {
-    fail('url must be an http(s) URL (set by relaycast-r2-upload once the segment is stored)');
-  }
-  if (!isMediaId(segment.stream)) {
-    fail('stream must be an id of 1–64 characters from [A-Za-z0-9._~-]');
-  }
-  if (!isMediaId(segment.rendition)) {
-    fail('rendition must be an id of 1–32 characters from [A-Za-z0-9._~-]');
-  }
-  if (!Number.isSafeInteger(segment.sequence) || (segment.sequence as number) < 0) fail('sequence must be a non-negative integer');
-  if (!Number.isSafeInteger(segment.byteLength) || (segment.byteLength as number) <= 0) fail('byteLength must be a positive integer');
-  if (typeof segment.sha256 !== 'string' || !SHA256_HEX.test(segment.sha256)) fail('sha256 must be 64 lower-case hex digits');
-  if (typeof segment.duration !== 'number' || !Number.isFinite(segment.duration) || segment.duration <= 0) fail('duration must be a positive number of seconds');
+  if (!isMediaId(segment.stream)) throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment.stream must be an id of 1–64 characters from [A-Za-z0-9._~-]');
+  // A session id out of bounds is left out rather than refused: the segment itself is good.
   const session = (segment as { session?: unknown }).session;
-  return {
-    stream: segment.stream as string,
-    rendition: segment.rendition as string,
-    ...(typeof session === 'string' && session.length > 0 && session.length <= 128 ? { session } : {}),
-    sequence: segment.sequence as number,
-    url: segment.url as string,
-    size: segment.byteLength as number,
-    sha256: segment.sha256 as string,
-    duration: segment.duration as number,
-  };
+  const keepSession = typeof session === 'string' && session.length > 0 && session.length <= BOUNDS.sessionMaxChars;
+  const result = v.safeParse(AnnouncedSegmentSchema, {
+    sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.byteLength,
+    sha256: segment.sha256, duration: segment.duration, ...(keepSession ? { session } : {}),
+  }, { abortEarly: true });
+  if (!result.success) {
+    const { path, expected } = describeIssue(result.issues[0]);
+    const why = path === 'url' ? 'an http(s) URL (set by relaycast-r2-upload once the segment is stored)' : expected;
+    throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[path] ?? path} must be ${why}`);
+  }
+  return { stream: segment.stream, ...result.output };
 }
 
 /** An announcement as stored: with its place in the order of every announcement this server made. */

@@ -4,10 +4,12 @@
  * opens the URL. Where WebRTC or WebSocket is missing it is plain hls.js over HTTP.
  */
 import Hls from 'hls.js';
+import * as v from 'valibot';
 import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { TrafficChart } from './chart';
 import { formatBytes, formatUsd, savedUsd } from './costs';
 import { PRICES } from '../../lib/costs/prices';
+import { PushedPlaylistSchema, type PushedPlaylist } from '../../lib/protocol';
 
 export interface PageConfig {
   stream: string;
@@ -15,7 +17,7 @@ export interface PageConfig {
   master: string;
   startRendition?: string;
   /** The latest master and start-rendition playlists, inlined by the node. */
-  playlists?: Array<{ rendition: string | null; text: string; ended: boolean }>;
+  playlists?: PushedPlaylist[];
   /** Test and bench hook: keep only ICE candidates matching this regular expression. */
   candidatePattern?: string;
 }
@@ -25,6 +27,8 @@ function readConfig(): PageConfig {
   const parsed = JSON.parse(element?.textContent ?? '{}') as PageConfig;
   const query = new URLSearchParams(location.search);
   if (query.get('candidates')) parsed.candidatePattern = query.get('candidates')!;
+  // Inlined playlists are used before the socket joins: only copies of the protocol's shape are.
+  parsed.playlists = Array.isArray(parsed.playlists) ? parsed.playlists.filter((p) => v.is(PushedPlaylistSchema, p)) : undefined;
   return parsed;
 }
 
