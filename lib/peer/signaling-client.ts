@@ -1,7 +1,7 @@
 /**
  * The viewer's side of the signaling protocol (docs/signaling-protocol.md, v2): one WebSocket,
  * joined to one swarm (stream/rendition) at a time. It reconnects with capped, jittered backoff
- * when the server goes away (a redeploy closes with 4000) and re-joins, and it switches swarms with
+ * when the server goes away (a redeploy closes with CLOSE_CODES.NODE_CLOSED) and re-joins, and it switches swarms with
  * leave + join on the same socket when the player changes rendition.
  *
  * The server answers a join with a welcome or an error, and refuses a second join while one is in

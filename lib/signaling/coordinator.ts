@@ -242,7 +242,7 @@ export class SignalingCoordinator {
     };
   }
 
-  /** Closes every connection with `code` (4000 when the node stops). Emits no leave events. */
+  /** Closes every connection with `code` (CLOSE_CODES.NODE_CLOSED when the node stops). Emits no leave events. */
   closeAll(code: number = CLOSE_CODES.NODE_CLOSED, reason = 'node closed'): void {
     this.connections.closeAll(code, reason);
     this.membership.byPeer.clear();

@@ -188,7 +188,7 @@ export = function (RED: NodeAPI) {
     probe = telemetry.swarm(nodeRef(node, 'relaycast-signaling'), () => coordinator.audienceSummary());
 
     const limits = coordinator.limits;
-    // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
+    // maxPayload makes ws refuse an oversized frame from its header (close CLOSE_CODES.MESSAGE_TOO_BIG) before buffering it.
     const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     let statusStale = true;
 

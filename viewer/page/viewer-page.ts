@@ -9,7 +9,7 @@ import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { TrafficChart } from './chart';
 import { formatBytes, formatUsd, savedUsd } from './costs';
 import { PRICES } from '../../lib/costs/prices';
-import { PushedPlaylistSchema, type PushedPlaylist } from '../../lib/protocol';
+import { BOUNDS, PushedPlaylistSchema, type PushedPlaylist } from '../../lib/protocol';
 
 export interface PageConfig {
   stream: string;
@@ -37,7 +37,7 @@ function readConfig(): PageConfig {
  * never reaches a server log or a Referer), kept for this tab only and removed from the address bar.
  */
 function supporterToken(): string | undefined {
-  const match = /(?:^#|&)supporter=([^&]{16,256})/.exec(location.hash);
+  const match = new RegExp(`(?:^#|&)supporter=([^&]{${BOUNDS.tokenMinChars},${BOUNDS.tokenMaxChars}})`).exec(location.hash);
   if (match) {
     sessionStorage.setItem('relaycast.supporterToken', decodeURIComponent(match[1]));
     history.replaceState(null, '', location.pathname + location.search);
