@@ -31,14 +31,14 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   const keepSession = typeof session === 'string' && session.length > 0 && session.length <= BOUNDS.sessionMaxChars;
   const result = v.safeParse(AnnouncedSegmentSchema, {
     sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.byteLength,
-    sha256: segment.sha256, duration: segment.duration, ...(keepSession ? { session } : {}),
+    sha256: segment.sha256, duration: segment.duration,
   }, { abortEarly: true });
   if (!result.success) {
     const { path, expected } = describeIssue(result.issues[0]);
     const why = path === 'url' ? 'an http(s) URL (set by relaycast-r2-upload once the segment is stored)' : expected;
     throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[path] ?? path} must be ${why}`);
   }
-  return { stream: segment.stream, ...result.output };
+  return { stream: segment.stream, ...result.output, ...(keepSession ? { session } : {}) };
 }
 
 /** An announcement as stored: with its place in the order of every announcement this server made. */

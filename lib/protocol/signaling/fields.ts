@@ -50,13 +50,14 @@ export const AnnouncedSegmentSchema = v.object({
   size: PositiveBytes,
   sha256: v.pipe(v.string(), v.regex(BOUNDS.sha256Hex, '64 lower-case hex digits')),
   duration: v.pipe(v.number(), v.finite(), v.gtValue(0, 'a positive number of seconds')),
-  /** hls-watch's session id (new at every encoder start): a lower sequence in a new session is a restart. */
-  session: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(BOUNDS.sessionMaxChars))),
 });
 export type AnnouncedSegment = v.InferOutput<typeof AnnouncedSegmentSchema>;
 
-/** An announcement as the server keeps it: the announced segment and its stream. */
-export type SegmentAnnouncement = AnnouncedSegment & { stream: string };
+/**
+ * An announcement as the server keeps it: the announced segment, its stream, and hls-watch's session
+ * id (new at every encoder start: a lower sequence in a new session is a restart). Neither is sent.
+ */
+export type SegmentAnnouncement = AnnouncedSegment & { stream: string; session?: string };
 
 /** A UTF-8 length without allocating (the bound is in bytes: a multi-byte playlist must not slip past it). */
 export function utf8Bytes(text: string): number {
