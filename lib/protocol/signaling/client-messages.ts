@@ -90,6 +90,9 @@ const SENDER_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'peer']);
 
 export type ParsedClientFrame = { ok: true; message: ClientMessage } | { ok: false; code: SignalErrorCode; message: string };
 
+/** One issue is all a refusal reports; stopping there also keeps refusals cheap. */
+const FIRST_ISSUE_ONLY = { abortEarly: true } as const;
+
 const refuse = (code: SignalErrorCode, message: string): ParsedClientFrame => ({ ok: false, code, message });
 
 /**
@@ -110,7 +113,7 @@ export function parseClientFrame(text: string): ParsedClientFrame {
     return refuse('E_SIGNAL_UNKNOWN_TYPE', `unknown message type '${type.slice(0, 32)}'`);
   }
   const schema: v.GenericSchema = ClientMessageSchemas[type as ClientMessageType];
-  const result = v.safeParse(schema, value, { abortEarly: true });
+  const result = v.safeParse(schema, value, FIRST_ISSUE_ONLY);
   if (result.success) return { ok: true, message: result.output as ClientMessage };
   return explain(type as ClientMessageType, value as Record<string, unknown>, result.issues[0]);
 }

@@ -76,6 +76,8 @@ export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
 export type ServerFrameType = ServerFrame['type'];
 export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
 
+const FIRST_ISSUE_ONLY = { abortEarly: true } as const;
+
 /** One text frame from the server, typed; undefined for anything that is not a valid frame (dropped). */
 export function parseServerFrame(text: string): ServerFrame | undefined {
   let value: unknown;
@@ -84,6 +86,6 @@ export function parseServerFrame(text: string): ServerFrame | undefined {
   } catch {
     return undefined;
   }
-  const result = v.safeParse(ServerFrameSchema, value, { abortEarly: true });
+  const result = v.safeParse(ServerFrameSchema, value, FIRST_ISSUE_ONLY);
   return result.success ? result.output : undefined;
 }
