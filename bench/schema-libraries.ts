@@ -14,6 +14,7 @@ import { build } from 'esbuild';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import { parseClientFrame } from '../lib/protocol/signaling/client-messages';
+import { median, rateRounds } from './support/rate-rounds';
 import { TypeBoxMessages } from './support/typebox-signaling';
 
 const BASELINE_COMMIT = 'c1a610d';
@@ -47,22 +48,10 @@ type Validate = (type: string, text: string) => boolean;
 
 /** Frames validated per second: the median of ROUNDS rounds of ROUND_MS each. */
 function throughput(validate: Validate): number {
-  const rates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    let done = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ROUND_MS) {
-      for (let i = 0; i < 1000; i++) {
-        const frame = frames[i % frames.length];
-        if (!validate(frame.type, frame.text)) throw new Error(`refused a valid ${frame.type}`);
-      }
-      done += 1000;
-      now = performance.now();
-    }
-    rates.push(done / ((now - start) / 1000));
-  }
-  return rates.sort((a, b) => a - b)[Math.floor(rates.length / 2)];
+  return median(rateRounds(ROUNDS, ROUND_MS, () => {
+    for (const frame of frames) if (!validate(frame.type, frame.text)) throw new Error(`refused a valid ${frame.type}`);
+    return frames.length;
+  }));
 }
 
 async function gzippedBundle(contents: string): Promise<number> {

@@ -7,6 +7,7 @@
 //   npx tsx bench/signaling-relay-core.ts                       # this tree
 //   RELAYCAST_ROOT=/tmp/old npx tsx bench/signaling-relay-core.ts
 import path from 'node:path';
+import { median, rateRounds } from './support/rate-rounds';
 
 const root = process.env.RELAYCAST_ROOT ?? path.resolve(__dirname, '..');
 const PAIRS = Number(process.env.PAIRS ?? 100);
@@ -40,26 +41,17 @@ function swarm() {
 function main() {
   const { coordinator, pairs } = swarm();
   let offerId = 0;
-  const rates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    let frames = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ROUND_MS) {
-      for (const [a, b] of pairs) {
-        const id = `o${(offerId++).toString(36)}`;
-        coordinator.message(a.session, `{"type":"offer","to":"${b.id}","offerId":"${id}","sdp":"${SDP}"}`, false);
-        coordinator.message(b.session, `{"type":"answer","to":"${a.id}","offerId":"${id}","sdp":"${SDP}"}`, false);
-      }
-      frames += 2 * pairs.length;
-      now = performance.now();
+  const rates = rateRounds(ROUNDS, ROUND_MS, () => {
+    for (const [a, b] of pairs) {
+      const id = `o${(offerId++).toString(36)}`;
+      coordinator.message(a.session, `{"type":"offer","to":"${b.id}","offerId":"${id}","sdp":"${SDP}"}`, false);
+      coordinator.message(b.session, `{"type":"answer","to":"${a.id}","offerId":"${id}","sdp":"${SDP}"}`, false);
     }
-    rates.push(frames / ((now - start) / 1000));
-  }
+    return 2 * pairs.length;
+  });
   const last = JSON.parse(pairs[0][0].last!);
   if (last.type !== 'answer') throw new Error(`expected relayed answers, got ${pairs[0][0].last}`);
-  const sorted = [...rates].sort((x, y) => x - y);
-  console.log(`RESULT relay-core ${root}: median ${Math.round(sorted[Math.floor(sorted.length / 2)])} frames/s (rounds: ${rates.map((r) => Math.round(r)).join(', ')})`);
+  console.log(`RESULT relay-core ${root}: median ${Math.round(median(rates))} frames/s (rounds: ${rates.map((r) => Math.round(r)).join(', ')})`);
 }
 
 main();
