@@ -16,6 +16,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parseClientFrame } from '../lib/protocol/signaling/client-messages';
 import { median, rateRounds } from './support/rate-rounds';
 import { TypeBoxMessages } from './support/typebox-signaling';
+import { PROTOCOL_VERSION } from '../lib/protocol/signaling/constants';
 
 const BASELINE_COMMIT = 'c1a610d';
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
@@ -38,7 +39,7 @@ const frames = [
   { type: 'offer', to: PEER_A, offerId: 'o-17-Xy', sdp },
   { type: 'answer', to: PEER_A, offerId: 'o-17-Xy', sdp },
   { type: 'ice', to: PEER_A, offerId: 'o-17-Xy', candidate: { candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
-  { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer', have: [41, 42, 43] },
+  { type: 'join', v: PROTOCOL_VERSION, stream: 'live', rendition: '720p', role: 'viewer', have: [41, 42, 43] },
   { type: 'served', sequence: 42, to: PEER_A, bytes: 912_340 },
   { type: 'receipt', sequence: 42, from: PEER_A, bytes: 912_340 },
 ].map((frame) => ({ type: frame.type, text: JSON.stringify(frame) }));

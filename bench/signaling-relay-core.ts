@@ -8,6 +8,7 @@
 //   RELAYCAST_ROOT=/tmp/old npx tsx bench/signaling-relay-core.ts
 import path from 'node:path';
 import { median, rateRounds } from './support/rate-rounds';
+import { PROTOCOL_VERSION } from '../lib/protocol/signaling/constants';
 
 const root = process.env.RELAYCAST_ROOT ?? path.resolve(__dirname, '..');
 const PAIRS = Number(process.env.PAIRS ?? 100);
@@ -30,7 +31,7 @@ function swarm() {
     const peer = {} as Peer;
     ip++;
     peer.session = coordinator.connect({ send: (text) => { peer.last = text; }, close: () => undefined, bufferedAmount: () => 0 }, `10.1.${ip >> 8}.${ip & 255}`);
-    coordinator.message(peer.session, JSON.stringify({ type: 'join', v: 2, stream: 'bench', rendition: 'main', role: 'viewer' }), false);
+    coordinator.message(peer.session, JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream: 'bench', rendition: 'main', role: 'viewer' }), false);
     peer.id = JSON.parse(peer.last!).peer;
     return peer;
   };
