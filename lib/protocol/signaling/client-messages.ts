@@ -7,38 +7,31 @@
 import * as v from 'valibot';
 import { BOUNDS, PROTOCOL_VERSION, type SignalErrorCode } from './constants';
 import {
-  boundedInteger, boundedList, boundedString, describeIssue, MediaId, OfferId, PeerId, PositiveBytes, Sequence,
+  boundedInteger, boundedList, boundedString, describeIssue, IceCandidateSchema, MediaId, OfferId, PeerId, PositiveBytes, Sequence,
 } from './fields';
 
-const optionalNullableString = (maxChars: number) => v.nullish(v.pipe(v.string(), v.maxLength(maxChars, `a string of at most ${maxChars} characters or null`)));
-
-export const IceCandidateSchema = v.strictObject({
-  candidate: v.pipe(v.string(), v.maxLength(BOUNDS.candidateMaxChars, `a string of at most ${BOUNDS.candidateMaxChars} characters`)),
-  sdpMid: optionalNullableString(BOUNDS.sdpMidMaxChars),
-  sdpMLineIndex: v.nullish(boundedInteger(0, BOUNDS.maxSdpMLineIndex)),
-  usernameFragment: optionalNullableString(BOUNDS.ufragMaxChars),
-});
-export type IceCandidateInit = v.InferOutput<typeof IceCandidateSchema>;
-
-const joinCommon = {
-  type: v.literal('join'),
-  v: v.literal(PROTOCOL_VERSION),
-  stream: MediaId,
-  rendition: MediaId,
-};
-const joinTail = {
-  have: v.optional(boundedList(Sequence, 'sequence numbers')),
-  /** false: this peer uploads nothing (metered link), so the server never names it a fetcher. */
-  upload: v.optional(v.boolean()),
-};
+/* @__NO_SIDE_EFFECTS__ */
+function joinAs<R extends 'viewer' | 'supporter', E extends v.ObjectEntries>(role: R, entries: E) {
+  return v.strictObject({
+    type: v.literal('join'),
+    v: v.literal(PROTOCOL_VERSION),
+    stream: MediaId,
+    rendition: MediaId,
+    role: v.literal(role),
+    ...entries,
+    have: v.optional(boundedList(Sequence, 'sequence numbers')),
+    /** false: this peer uploads nothing (metered link): named a fetcher only when nobody in its swarm uploads. */
+    upload: v.optional(v.boolean()),
+  });
+}
 
 /** A token is required of supporters and forbidden to viewers. */
 export const JoinSchema = v.variant('role', [
-  v.strictObject({ ...joinCommon, role: v.literal('viewer'), ...joinTail }),
-  v.strictObject({ ...joinCommon, role: v.literal('supporter'), token: boundedString(1, BOUNDS.tokenMaxChars), ...joinTail }),
+  joinAs('viewer', {}),
+  joinAs('supporter', { token: boundedString(1, BOUNDS.tokenMaxChars) }),
 ], "'viewer' or 'supporter'");
 
-const sdpRelay = <T extends 'offer' | 'answer'>(type: T) => v.strictObject({
+const sdpRelay = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) => v.strictObject({
   type: v.literal(type), to: PeerId, offerId: OfferId, sdp: boundedString(1, BOUNDS.sdpMaxChars),
 });
 
@@ -86,7 +79,7 @@ export type StatsMessage = ClientMessageOf<'stats'>;
 export type ReportMessage = ClientMessageOf<'report'>;
 
 /** Fields only the server sets: a client that sends one is spoofing a sender. */
-const SENDER_FIELDS: ReadonlySet<string> = new Set(['from', 'sender', 'peer']);
+const SENDER_FIELDS: ReadonlySet<string> = /* @__PURE__ */ new Set(['from', 'sender', 'peer']);
 
 export type ParsedClientFrame = { ok: true; message: ClientMessage } | { ok: false; code: SignalErrorCode; message: string };
 
@@ -133,9 +126,8 @@ function explain(type: ClientMessageType, obj: Record<string, unknown>, issue: v
   return refuse('E_SIGNAL_BAD_FIELD', `${path} must be ${expected}`);
 }
 
-/** A join's keys are those of either role (a viewer's token is then a bad field, as the schema says). */
-const JOIN_KEYS: ReadonlySet<string> = new Set(JoinSchema.options.flatMap((option) => Object.keys(option.entries)));
-
+/** A join's keys are those of either role (a viewer's token is then a bad field, as the schema says). Failure path only. */
 function allowedKeys(type: ClientMessageType): ReadonlySet<string> {
-  return type === 'join' ? JOIN_KEYS : new Set(Object.keys(ClientMessageSchemas[type].entries));
+  if (type !== 'join') return new Set(Object.keys(ClientMessageSchemas[type].entries));
+  return new Set(JoinSchema.options.flatMap((option) => Object.keys(option.entries)));
 }

@@ -25,18 +25,35 @@ export const Sequence = v.pipe(v.number(), v.safeInteger('a non-negative integer
 export const PositiveBytes = v.pipe(v.number(), v.safeInteger('a positive integer'), v.minValue(1, 'a positive integer'));
 export const RoleField = v.picklist(['viewer', 'supporter'], "'viewer' or 'supporter'");
 
+/* @__NO_SIDE_EFFECTS__ */
 export function boundedString(minChars: number, maxChars: number) {
   return v.pipe(v.string(), v.minLength(minChars, `a string of ${minChars}–${maxChars} characters`), v.maxLength(maxChars, `a string of ${minChars}–${maxChars} characters`));
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function boundedInteger(min: number, max: number) {
   const message = `an integer from ${min} to ${max}`;
   return v.pipe(v.number(), v.safeInteger(message), v.minValue(min, message), v.maxValue(max, message));
 }
 
+/* @__NO_SIDE_EFFECTS__ */
 export function boundedList<T extends v.GenericSchema>(item: T, what: string) {
   return v.pipe(v.array(item), v.maxLength(BOUNDS.maxListItems, `an array of at most ${BOUNDS.maxListItems} ${what}`));
 }
+
+/* @__NO_SIDE_EFFECTS__ */
+function optionalNullableString(maxChars: number) {
+  return v.nullish(v.pipe(v.string(), v.maxLength(maxChars, `a string of at most ${maxChars} characters or null`)));
+}
+
+/** A trickle ICE candidate (RTCIceCandidateInit's fields), as a client sends it and the server relays it. */
+export const IceCandidateSchema = v.strictObject({
+  candidate: v.pipe(v.string(), v.maxLength(BOUNDS.candidateMaxChars, `a string of at most ${BOUNDS.candidateMaxChars} characters`)),
+  sdpMid: optionalNullableString(BOUNDS.sdpMidMaxChars),
+  sdpMLineIndex: v.nullish(boundedInteger(0, BOUNDS.maxSdpMLineIndex)),
+  usernameFragment: optionalNullableString(BOUNDS.ufragMaxChars),
+});
+export type IceCandidateInit = v.InferOutput<typeof IceCandidateSchema>;
 
 /**
  * A segment as the server announces it to its swarm (`segment` frames and welcome's `segments`):

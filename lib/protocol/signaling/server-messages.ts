@@ -7,8 +7,7 @@
  */
 import * as v from 'valibot';
 import { BOUNDS, PROTOCOL_VERSION } from './constants';
-import { IceCandidateSchema } from './client-messages';
-import { AnnouncedSegmentSchema, OfferId, PeerId, PushedPlaylistSchema, RoleField, Sequence, MediaId } from './fields';
+import { AnnouncedSegmentSchema, IceCandidateSchema, OfferId, PeerId, PushedPlaylistSchema, RoleField, Sequence, MediaId } from './fields';
 
 export const PeerSummarySchema = v.object({
   peer: PeerId,
@@ -55,7 +54,7 @@ export type SegmentFrame = v.InferOutput<typeof SegmentFrameSchema>;
 export const PlaylistFrameSchema = v.object({ ...PushedPlaylistSchema.entries, type: v.literal('playlist') });
 export type PlaylistFrame = v.InferOutput<typeof PlaylistFrameSchema>;
 
-const relayedSdp = <T extends 'offer' | 'answer'>(type: T) => v.object({
+const relayedSdp = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) => v.object({
   type: v.literal(type), from: PeerId, offerId: OfferId, sdp: v.pipe(v.string(), v.maxLength(BOUNDS.sdpMaxChars)),
 });
 
