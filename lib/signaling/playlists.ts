@@ -6,7 +6,7 @@
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
 import { RelaycastError } from '../errors';
-import { BOUNDS, isMediaId, utf8Bytes, type PlaylistFrame, type PushedPlaylist } from '../protocol';
+import { BOUNDS, encodeServerFrame, isMediaId, utf8Bytes, type PlaylistFrame, type PushedPlaylist } from '../protocol';
 import { swarmKeyOf } from './registry';
 
 /**
@@ -51,7 +51,7 @@ export class PlaylistStore {
 
 export function playlistFrame(version: PlaylistVersion): string {
   const frame: PlaylistFrame = { type: 'playlist', ...frameBody(version) };
-  return JSON.stringify(frame);
+  return encodeServerFrame(frame);
 }
 
 function frameBody(version: PlaylistVersion): PushedPlaylist {

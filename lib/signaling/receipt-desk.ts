@@ -12,6 +12,7 @@ import { receiptPayload, ReceiptValidator, type DeliveryEnd } from './receipts';
 import type { PeerRecord } from './registry';
 import type { Session, SignalingContext } from './session';
 import type { SourceBudgets } from './source-budgets';
+import { encodeServerFrame } from '../protocol';
 
 const MAX_SERVED_CLAIMS = 512;
 
@@ -187,7 +188,7 @@ export class ReceiptDesk {
       new Date(this.ctx.now()),
     );
     this.credited++;
-    this.ctx.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
+    this.ctx.send(session, encodeServerFrame({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
     this.onReceipt(receipt);
   }
 

@@ -75,6 +75,11 @@ export type ServerFrame = v.InferOutput<typeof ServerFrameSchema>;
 export type ServerFrameType = ServerFrame['type'];
 export type ServerFrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
 
+/** A frame as the server sends it: the type checks that what is sent is what clients parse. */
+export function encodeServerFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
 const FIRST_ISSUE_ONLY = { abortEarly: true } as const;
 
 /** One text frame from the server, typed; undefined for anything that is not a valid frame (dropped). */
