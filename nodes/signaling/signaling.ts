@@ -13,7 +13,7 @@ import { clientAddress, parseTrustedProxies, type TrustedProxies } from '../../l
 import { iceServersForPeer, validIceServers, type IcePeer, type IceServerProvider } from '../../lib/signaling/ice-servers';
 import { playlistFromMsg } from '../../lib/signaling/playlists';
 import { SignalingCoordinator, type Session, type Transport } from '../../lib/signaling/coordinator';
-import { CLOSE_CODES } from '../../lib/signaling/protocol';
+import { CLOSE_CODES } from '../../lib/protocol';
 import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { DEFAULT_LIMITS } from '../../lib/signaling/limits';
