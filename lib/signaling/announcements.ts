@@ -4,10 +4,9 @@
  * kept per swarm in a bounded window, which is both what a joining peer is sent and what receipts
  * are checked against.
  */
-import * as v from 'valibot';
 import type { SegmentInfo } from '../contracts';
 import { RelaycastError } from '../errors';
-import { AnnouncedSegmentSchema, BOUNDS, describeIssue, isMediaId, type SegmentAnnouncement } from '../protocol';
+import { BOUNDS, checkAnnouncedSegment, isMediaId, type SegmentAnnouncement } from '../protocol';
 import { swarmKeyOf } from './registry';
 
 /** The input msg's names for the announcement's fields, for error messages the operator can act on. */
@@ -29,16 +28,15 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
   // A session id out of bounds is left out rather than refused: the segment itself is good.
   const session = (segment as { session?: unknown }).session;
   const keepSession = typeof session === 'string' && session.length > 0 && session.length <= BOUNDS.sessionMaxChars;
-  const result = v.safeParse(AnnouncedSegmentSchema, {
+  const checked = checkAnnouncedSegment({
     sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.byteLength,
     sha256: segment.sha256, duration: segment.duration,
-  }, { abortEarly: true });
-  if (!result.success) {
-    const { path, expected } = describeIssue(result.issues[0]);
-    const why = path === 'url' ? 'an http(s) URL (set by relaycast-r2-upload once the segment is stored)' : expected;
-    throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[path] ?? path} must be ${why}`);
+  });
+  if (!checked.ok) {
+    const why = checked.path === 'url' ? 'an http(s) URL (set by relaycast-r2-upload once the segment is stored)' : checked.expected;
+    throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[checked.path] ?? checked.path} must be ${why}`);
   }
-  return { stream: segment.stream, ...result.output, ...(keepSession ? { session } : {}) };
+  return { stream: segment.stream, ...checked.segment, ...(keepSession ? { session } : {}) };
 }
 
 /** An announcement as stored: with its place in the order of every announcement this server made. */

@@ -4,12 +4,11 @@
  * opens the URL. Where WebRTC or WebSocket is missing it is plain hls.js over HTTP.
  */
 import Hls from 'hls.js';
-import * as v from 'valibot';
 import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { TrafficChart } from './chart';
 import { formatBytes, formatUsd, savedUsd } from './costs';
 import { PRICES } from '../../lib/costs/prices';
-import { BOUNDS, PushedPlaylistSchema, type PushedPlaylist } from '../../lib/protocol';
+import { BOUNDS, isPushedPlaylist, type PushedPlaylist } from '../../lib/protocol';
 
 export interface PageConfig {
   stream: string;
@@ -28,7 +27,7 @@ function readConfig(): PageConfig {
   const query = new URLSearchParams(location.search);
   if (query.get('candidates')) parsed.candidatePattern = query.get('candidates')!;
   // Inlined playlists are used before the socket joins: only copies of the protocol's shape are.
-  parsed.playlists = Array.isArray(parsed.playlists) ? parsed.playlists.filter((p) => v.is(PushedPlaylistSchema, p)) : undefined;
+  parsed.playlists = Array.isArray(parsed.playlists) ? parsed.playlists.filter(isPushedPlaylist) : undefined;
   return parsed;
 }
 

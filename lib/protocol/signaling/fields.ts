@@ -103,6 +103,16 @@ export const PushedPlaylistSchema = v.object({
 });
 export type PushedPlaylist = v.InferOutput<typeof PushedPlaylistSchema>;
 
+export function isPushedPlaylist(value: unknown): value is PushedPlaylist {
+  return v.is(PushedPlaylistSchema, value);
+}
+
+/** An announced segment checked against its schema: the segment, or the first field that is wrong. */
+export function checkAnnouncedSegment(value: unknown): { ok: true; segment: AnnouncedSegment } | { ok: false; path: string; expected: string } {
+  const result = v.safeParse(AnnouncedSegmentSchema, value, { abortEarly: true });
+  return result.success ? { ok: true, segment: result.output } : { ok: false, ...describeIssue(result.issues[0]) };
+}
+
 /** A playlist handed to a viewer with its page (the loader's `initialPlaylists`): `ended` may be left out (false). */
 export type SeededPlaylist = Omit<PushedPlaylist, 'ended'> & { ended?: boolean };
 
