@@ -17,6 +17,7 @@ import { DemoEncoder } from '../devtools/demo-encoder';
 import { startLocalS3 } from '../devtools/local-s3';
 import { swarmPushBytesPerViewerMinute } from './support/cost-model';
 import { startNodeRed } from '../test/support/node-red-process';
+import { PROTOCOL_VERSION } from '../lib/protocol/signaling/constants';
 
 const { values } = parseArgs({ options: { viewers: { type: 'string', default: '4' }, seconds: { type: 'string', default: '60' } } });
 const viewers = Number(values.viewers);
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < viewers; i++) {
       const ws = new WebSocket(`${nodeRed.base.replace(/^http/, 'ws')}/relaycast/signal`);
       await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
-      ws.send(JSON.stringify({ type: 'join', v: 2, stream: 'live', rendition: 'main', role: 'viewer', upload: false }));
+      ws.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream: 'live', rendition: 'main', role: 'viewer', upload: false }));
       const heartbeat = setInterval(() => ws.send(JSON.stringify({ type: 'heartbeat' })), 5000);
       ws.once('close', () => clearInterval(heartbeat));
       sockets.push(ws);

@@ -135,22 +135,32 @@ async function bundleSupporterSummary() {
 }
 
 /**
- * Valibot (the msg schemas, lib/protocol/) ships bundled once in dist/vendor/ rather than as a
- * runtime dependency, as uPlot is bundled into the sidebar: the Flow Library asks for at most six
- * (scorecard D01). The per-file transpile leaves `require("valibot")`, pointed here at the copy.
+ * Valibot (lib/protocol's schemas) ships inside dist/ rather than as a runtime dependency: the Flow
+ * Library's scorecard (D01, scripts/scorecard.mjs) allows six and the package already has six. Its
+ * own CommonJS build is copied with its licence, and the transpiled files that require it are pointed
+ * at the copy. The viewer bundles it like any other import.
  */
-async function vendorValibot() {
-  const vendored = path.join(dist, 'vendor', 'valibot.js');
-  await build({
-    stdin: { contents: "module.exports = require('valibot');", resolveDir: root, sourcefile: 'valibot-vendor.js' },
-    bundle: true, outfile: vendored, format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning',
-  });
-  await cp(path.join(root, 'node_modules', 'valibot', 'LICENSE.md'), path.join(dist, 'vendor', 'valibot.LICENSE.md'));
-  for (const file of await listFiles(dist, (f) => f.endsWith('.js') && f !== vendored && !f.startsWith(path.join(dist, 'viewer')))) {
+const VENDORED = { valibot: { file: path.join('node_modules', 'valibot', 'dist', 'index.cjs'), licence: path.join('node_modules', 'valibot', 'LICENSE.md') } };
+
+async function vendorDependencies() {
+  const vendor = path.join(dist, 'vendor');
+  await mkdir(vendor, { recursive: true });
+  for (const [name, { file, licence }] of Object.entries(VENDORED)) {
+    await cp(path.join(root, file), path.join(vendor, `${name}.cjs`));
+    await cp(path.join(root, licence), path.join(vendor, `${name}.LICENSE.md`));
+  }
+  const compiled = [
+    ...await listFiles(path.join(dist, 'lib'), (f) => f.endsWith('.js')),
+    ...await listFiles(path.join(dist, 'nodes'), (f) => f.endsWith('.js')),
+  ];
+  for (const file of compiled) {
     const code = await readFile(file, 'utf8');
-    if (!code.includes('require("valibot")')) continue;
-    const relative = path.relative(path.dirname(file), vendored).split(path.sep).join('/');
-    await writeFile(file, code.replaceAll('require("valibot")', `require(${JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)})`));
+    let out = code;
+    for (const name of Object.keys(VENDORED)) {
+      const target = path.relative(path.dirname(file), path.join(vendor, `${name}.cjs`)).split(path.sep).join('/');
+      out = out.split(`require("${name}")`).join(`require(${JSON.stringify(target.startsWith('.') ? target : `./${target}`)})`);
+    }
+    if (out !== code) await writeFile(file, out);
   }
 }
 
@@ -162,7 +172,7 @@ async function publishExamples() {
 }
 
 await transpileServerCode();
-await vendorValibot();
+await vendorDependencies();
 await copyNodeAssets();
 await bundleViewer();
 await bundleEditorSidebar();

@@ -5,6 +5,7 @@
 //   attack — runs one attack (`kind`) for `seconds` from the attacker's forwarded addresses.
 import net from 'node:net';
 import WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '../../lib/protocol/signaling/constants';
 
 type Req = { id: number; op: string; [k: string]: unknown };
 const reply = (id: number, result: unknown) => process.send!({ id, result });
@@ -27,7 +28,7 @@ function join(ws: WebSocket): Promise<{ peer: string; peers: Array<{ peer: strin
       else if (frame.type === 'error') { ws.off('message', onMessage); reject(new Error(frame.code)); }
     };
     ws.on('message', onMessage);
-    ws.send(JSON.stringify({ type: 'join', v: 2, stream: 'abuse', rendition: 'main', role: 'viewer' }));
+    ws.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream: 'abuse', rendition: 'main', role: 'viewer' }));
   });
 }
 

@@ -8,6 +8,7 @@
 //   probe    — `count` fresh joins, `concurrency` at a time; replies with join→welcome latencies.
 //   close    — closes everything.
 import WebSocket from 'ws';
+import { PROTOCOL_VERSION } from '../../lib/protocol/signaling/constants';
 
 type Req = { id: number; op: string; [k: string]: unknown };
 const sockets: WebSocket[] = [];
@@ -28,7 +29,7 @@ function joinOn(ws: WebSocket, stream: string, rendition: string): Promise<strin
       if (f.type === 'welcome') resolve(f.peer);
       else reject(new Error(JSON.stringify(f)));
     });
-    ws.send(JSON.stringify({ type: 'join', v: 2, stream, rendition, role: 'viewer' }));
+    ws.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream, rendition, role: 'viewer' }));
   });
 }
 

@@ -15,19 +15,18 @@ import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
 import { PlaylistCopies } from './playlist-copies';
 import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits } from './segment-store';
-import { SignalingClient, type ServerFrame, type Welcome } from './signaling-client';
+import { SignalingClient, type ServerFrameAfterWelcome } from './signaling-client';
 import { Uploads } from './uploads';
-import type { WireFrame } from './wire';
-
-/** A playlist as the server pushes it; absent presentation = 0. */
-type PushedPlaylist = { rendition: string | null; text: string; ended?: boolean; presentation?: number };
+import {
+  BOUNDS, type AnnouncedSegment, type IceServer, type Role, type SeededPlaylist, type ServerFrameOf, type StatsMessage, type WelcomeMessage, type WireFrame,
+} from '../protocol';
 
 export interface EngineOptions {
   signalingUrl: string;
   stream: string;
   /** The swarm (rendition) to join first. */
   rendition: string;
-  role?: 'viewer' | 'supporter';
+  role?: Role;
   /** Supporter token (role 'supporter' only). */
   token?: string;
   /** false: never upload (metered or mobile links). Default true. */
@@ -69,7 +68,7 @@ export interface EngineStats {
   latencyMs?: number;
   joined: boolean;
   rendition: string;
-  role: 'viewer' | 'supporter';
+  role: Role;
   peerId?: string;
 }
 
@@ -102,7 +101,7 @@ type Events = {
   'peer-dropped': (peer: string, reason: string) => void;
   /** A segment was verified and stored. */
   segment: (sequence: number, source: LoadedSegment['source']) => void;
-  welcome: (welcome: Welcome) => void;
+  welcome: (welcome: WelcomeMessage) => void;
   /** An unexpected failure inside the engine (a bug): reported, never thrown into the host. */
   error: (err: unknown) => void;
   /** The server rejected a frame (a supporter learns here that its token was refused). */
@@ -141,7 +140,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private readonly uploads: Uploads;
   private readonly maxPeers: number;
   private requestId = 0;
-  private iceServers: Welcome['iceServers'] = [];
+  private iceServers: IceServer[] = [];
   private statsTimer: unknown;
   private statsIntervalMs = 5000;
   private lastPeersRequest = 0;
@@ -219,13 +218,13 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    * Playlists the page was served with (the viewer page inlines the latest ones): the player's
    * first playlist requests are answered from them before the socket has even joined.
    */
-  seedPlaylists(playlists: ReadonlyArray<PushedPlaylist>): void {
+  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>): void {
     const now = this.platform.now();
     for (const p of playlists) this.keepCopy(p, now);
   }
 
   /** Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). */
-  private keepCopy(p: PushedPlaylist, now: number): void {
+  private keepCopy(p: SeededPlaylist, now: number): void {
     if (typeof p.text !== 'string') return;
     const presentation = Number.isSafeInteger(p.presentation) && p.presentation! > 0 ? p.presentation : 0;
     this.playlists.set(p.rendition, p.text, p.ended === true, now, presentation);
@@ -393,61 +392,60 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   // ---- signaling ----------------------------------------------------------------------------------
 
-  private onWelcome(welcome: Welcome): void {
-    this.iceServers = Array.isArray(welcome.iceServers) ? welcome.iceServers : [];
-    if (welcome.limits && Number.isFinite(welcome.limits.statsIntervalMs)) this.statsIntervalMs = Math.max(1000, welcome.limits.statsIntervalMs);
+  /** The welcome was parsed through the protocol's schema (signaling-client): every field is there and typed. */
+  private onWelcome(welcome: WelcomeMessage): void {
+    this.iceServers = welcome.iceServers;
+    this.statsIntervalMs = Math.max(1000, welcome.limits.statsIntervalMs);
     const now = this.platform.now();
-    for (const p of welcome.playlists ?? []) this.keepCopy(p, now);
-    for (const s of welcome.segments ?? []) this.store.announce(metaOf(s));
+    for (const p of welcome.playlists) this.keepCopy(p, now);
+    for (const s of welcome.segments) this.store.announce(metaOf(s));
     this.baseline = { httpBytes: this.counters.httpBytes, p2pBytes: this.counters.p2pBytes, uploadedBytes: this.uploads.uploadedBytes, stalls: this.counters.stalls };
     this.retireLinks();
-    for (const p of welcome.peers ?? []) this.connect(p.peer);
+    for (const p of welcome.peers) this.connect(p.peer);
     this.emit('welcome', welcome);
   }
 
-  private onServerFrame(frame: ServerFrame): void {
+  /** Frames the signaling client parsed through the protocol's schema; invalid ones never get here. */
+  private onServerFrame(frame: ServerFrameAfterWelcome): void {
     switch (frame.type) {
       case 'segment': this.onAnnouncement(frame); break;
-      case 'playlist':
-        this.keepCopy(frame as unknown as PushedPlaylist, this.platform.now());
-        break;
+      case 'playlist': this.keepCopy(frame, this.platform.now()); break;
       case 'peers':
-        for (const p of (frame.peers as Array<{ peer: string }>) ?? []) this.connect(p.peer);
+        for (const p of frame.peers) this.connect(p.peer);
         break;
       case 'peer-left': {
-        this.offerQueue.delete(String(frame.peer));
-        this.links.get(String(frame.peer))?.close('remote');
-        const replacement = frame.replacement as { peer: string } | undefined;
+        this.offerQueue.delete(frame.peer);
+        this.links.get(frame.peer)?.close('remote');
+        const replacement = frame.replacement;
         // Both neighbours are told about each other; the one whose id sorts first offers.
         if (replacement && (this.signaling.peerId ?? '') < replacement.peer) this.connect(replacement.peer);
         break;
       }
-      case 'offer': this.onOffer(String(frame.from), String(frame.offerId), String(frame.sdp)); break;
+      case 'offer': this.onOffer(frame.from, frame.offerId, frame.sdp); break;
       case 'answer': {
-        const link = this.links.get(String(frame.from));
-        if (link && link.offerId === frame.offerId) link.handleAnswer(String(frame.sdp));
+        const link = this.links.get(frame.from);
+        if (link && link.offerId === frame.offerId) link.handleAnswer(frame.sdp);
         break;
       }
       case 'ice': {
-        const link = this.links.get(String(frame.from));
-        if (link && link.offerId === frame.offerId) link.handleIce(frame.candidate as never);
+        const link = this.links.get(frame.from);
+        if (link && link.offerId === frame.offerId) link.handleIce(frame.candidate);
         break;
       }
-      case 'error': this.emit('server-error', String(frame.code), String(frame.message ?? '')); break;
-      default: break;
+      case 'error': this.emit('server-error', frame.code, frame.message); break;
+      case 'receipt-ack': break;
     }
   }
 
-  private onAnnouncement(frame: ServerFrame): void {
+  private onAnnouncement(frame: ServerFrameOf<'segment'>): void {
     if (frame.rendition !== this.signaling.currentRendition) return;
-    const meta = metaOf(frame as never);
+    const meta = metaOf(frame);
     if (!this.store.announce(meta)) return;
     this.announcedLive.add(meta.sequence);
-    if (this.announcedLive.size > 64) this.announcedLive.delete(this.announcedLive.values().next().value as number);
+    if (this.announcedLive.size > BOUNDS.receiptWindow) this.announcedLive.delete(this.announcedLive.values().next().value as number);
     const acquisition = this.acquire(meta.sequence);
     if (!acquisition) return;
-    const fetchers = Array.isArray(frame.fetchers) ? frame.fetchers : [];
-    if (this.signaling.peerId !== undefined && fetchers.includes(this.signaling.peerId)) acquisition.fromHttp();
+    if (this.signaling.peerId !== undefined && frame.fetchers.includes(this.signaling.peerId)) acquisition.fromHttp();
   }
 
   private onSignalingLost(): void {
@@ -652,15 +650,15 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   private reportStats(): void {
     if (!this.signaling.isJoined()) return;
-    const report: Record<string, unknown> = {
+    const report: StatsMessage = {
       type: 'stats',
       httpBytes: this.counters.httpBytes - this.baseline.httpBytes,
       p2pBytes: this.counters.p2pBytes - this.baseline.p2pBytes,
       uploadedBytes: this.uploads.uploadedBytes - this.baseline.uploadedBytes,
       stalls: Math.max(0, this.counters.stalls - this.baseline.stalls),
-      peers: Math.min(1024, this.stats().peers),
+      peers: Math.min(BOUNDS.maxPeersReported, this.stats().peers),
     };
-    if (this.latencyMs !== undefined) report.latencyMs = Math.min(3_600_000, this.latencyMs);
+    if (this.latencyMs !== undefined) report.latencyMs = Math.min(BOUNDS.maxLatencyMs, this.latencyMs);
     this.signaling.send(report);
   }
 
@@ -668,11 +666,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const now = this.platform.now();
     if (!this.signaling.isJoined() || this.links.size >= Math.min(this.maxPeers, 6) || now - this.lastPeersRequest < PEERS_REQUEST_EVERY_MS) return;
     this.lastPeersRequest = now;
-    this.signaling.send({ type: 'peers', exclude: [...this.links.keys()].slice(0, 64) });
+    this.signaling.send({ type: 'peers', exclude: [...this.links.keys()].slice(0, BOUNDS.maxListItems) });
   }
 }
 
-function metaOf(s: { sequence: number; url: string; size: number; sha256: string; duration: number }): SegmentMeta {
+function metaOf(s: AnnouncedSegment): SegmentMeta {
   return { sequence: s.sequence, url: s.url, size: s.size, sha256: s.sha256, duration: s.duration };
 }
 

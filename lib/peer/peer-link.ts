@@ -7,15 +7,16 @@
  */
 import { Emitter } from './emitter';
 import type { DataChannelLike, IceCandidate, PeerConnectionLike, PeerPlatform } from './platform';
-import { decode, encode, WIRE_VERSION, WireError, type WireFrame } from './wire';
+import { decode, encode, WIRE_VERSION, WireError, type WireFrame } from '../protocol/peer-wire';
+import type { AnswerMessage, IceMessage, IceServer, OfferMessage } from '../protocol';
 
 export interface PeerLinkOptions {
   remoteId: string;
   offerId: string;
   initiator: boolean;
-  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
+  iceServers: IceServer[];
   /** Sends a signaling frame (offer/answer/ice) addressed to the remote peer. */
-  signal(frame: Record<string, unknown>): void;
+  signal(frame: OfferMessage | AnswerMessage | IceMessage): void;
   /** Keeps only the candidates this returns true for (tests confine ICE to loopback with it). */
   candidateFilter?: (candidate: string) => boolean;
   uploads: boolean;
@@ -82,7 +83,7 @@ export class PeerLink extends Emitter<Events> {
       this.negotiate(async () => {
         const offer = await this.pc.createOffer();
         await this.pc.setLocalDescription(offer);
-        this.options.signal({ type: 'offer', to: this.remoteId, offerId: this.offerId, sdp: this.pc.localDescription?.sdp ?? offer.sdp });
+        this.options.signal({ type: 'offer', to: this.remoteId, offerId: this.offerId, sdp: this.pc.localDescription?.sdp ?? offer.sdp ?? '' });
       });
     }
   }
@@ -101,7 +102,7 @@ export class PeerLink extends Emitter<Events> {
       await this.remoteDescriptionSet();
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);
-      this.options.signal({ type: 'answer', to: this.remoteId, offerId: this.offerId, sdp: this.pc.localDescription?.sdp ?? answer.sdp });
+      this.options.signal({ type: 'answer', to: this.remoteId, offerId: this.offerId, sdp: this.pc.localDescription?.sdp ?? answer.sdp ?? '' });
     });
   }
 

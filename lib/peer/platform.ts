@@ -4,6 +4,7 @@
  * global fetch, node:crypto's webcrypto). The shapes are the standard ones, reduced to the members
  * the core uses, so the real objects fit them as they are.
  */
+import type { IceCandidateInit } from '../protocol';
 
 export interface WebSocketLike {
   readonly readyState: number;
@@ -30,12 +31,8 @@ export interface DataChannelLike {
 }
 
 export interface SessionDescription { type: string; sdp?: string }
-export interface IceCandidate {
-  candidate: string;
-  sdpMid?: string | null;
-  sdpMLineIndex?: number | null;
-  usernameFragment?: string | null;
-}
+/** An ICE candidate as the signaling protocol carries it (RTCIceCandidateInit's fields). */
+export type IceCandidate = IceCandidateInit;
 
 export interface PeerConnectionLike {
   readonly connectionState: string;

@@ -4,11 +4,11 @@
  * while it is younger than 1.5 target durations (RFC 8216 lets a server take that long to add a
  * segment) or once it has ended; past that, or with the socket down, the loader uses HTTP.
  */
+import type { PushedPlaylist } from '../protocol';
 
-export interface PlaylistCopy {
-  text: string;
+/** A pushed playlist as kept here: its text and end, when it came, and what the loader needs to judge it. */
+export interface PlaylistCopy extends Pick<PushedPlaylist, 'text' | 'ended'> {
   receivedAt: number;
-  ended: boolean;
   /** EXT-X-TARGETDURATION in seconds (media playlists). */
   targetDuration?: number;
   /** Media sequence number of the last listed segment (media playlists). */

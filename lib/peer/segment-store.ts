@@ -4,14 +4,10 @@
  * margin), and held bytes never exceed `maxBytes` (oldest dropped first). Bytes enter only after
  * their SHA-256 matched the announcement, so everything here may be played and shared.
  */
+import type { AnnouncedSegment } from '../protocol';
 
-export interface SegmentMeta {
-  sequence: number;
-  url: string;
-  size: number;
-  sha256: string;
-  duration: number;
-}
+/** What the store keeps of an announced segment. */
+export type SegmentMeta = Pick<AnnouncedSegment, 'sequence' | 'url' | 'size' | 'sha256' | 'duration'>;
 
 interface Entry extends SegmentMeta {
   bytes?: Uint8Array;

@@ -1,7 +1,7 @@
 /**
  * The viewer's side of the signaling protocol (docs/signaling-protocol.md, v2): one WebSocket,
  * joined to one swarm (stream/rendition) at a time. It reconnects with capped, jittered backoff
- * when the server goes away (a redeploy closes with 4000) and re-joins, and it switches swarms with
+ * when the server goes away (a redeploy closes with CLOSE_CODES.NODE_CLOSED) and re-joins, and it switches swarms with
  * leave + join on the same socket when the player changes rendition.
  *
  * The server answers a join with a welcome or an error, and refuses a second join while one is in
@@ -10,29 +10,21 @@
  * made once the answer arrives. Without that, a switch before the welcome sent a second join that
  * was refused, and the player sat in the previous rendition's swarm for the rest of the session.
  */
+import {
+  JOIN_REFUSALS, parseServerFrame, POLICY_CLOSE_CODES, PROTOCOL_VERSION,
+  type ClientMessage, type JoinMessage, type Role, type ServerFrame, type WelcomeMessage,
+} from '../protocol';
 import { Emitter } from './emitter';
 import type { PeerPlatform, WebSocketLike } from './platform';
 
-export const SIGNALING_VERSION = 2;
-
-export type ServerFrame = Record<string, unknown> & { type: string };
-
-export interface Welcome extends ServerFrame {
-  type: 'welcome';
-  peer: string;
-  rendition: string;
-  peers: Array<{ peer: string; role: string; latest: number }>;
-  iceServers: Array<{ urls: string | string[]; username?: string; credential?: string }>;
-  segments: Array<{ sequence: number; url: string; size: number; sha256: string; duration: number }>;
-  playlists: Array<{ rendition: string | null; text: string; ended: boolean; presentation?: number }>;
-  limits: { statsIntervalMs: number };
-}
+/** Every frame but the welcome, which the client handles itself. */
+export type ServerFrameAfterWelcome = Exclude<ServerFrame, WelcomeMessage>;
 
 export interface SignalingOptions {
   url: string;
   stream: string;
   rendition: string;
-  role?: 'viewer' | 'supporter';
+  role?: Role;
   token?: string;
   upload?: boolean;
   /** First reconnect delay (doubles per attempt up to maxBackoffMs). */
@@ -41,26 +33,17 @@ export interface SignalingOptions {
 }
 
 type Events = {
-  welcome: (welcome: Welcome) => void;
-  frame: (frame: ServerFrame) => void;
+  welcome: (welcome: WelcomeMessage) => void;
+  frame: (frame: ServerFrameAfterWelcome) => void;
   /** The socket went away (it will reconnect unless closed). */
   disconnected: (code: number) => void;
 };
 
 const OPEN = 1;
+/** A welcome with its playlists is the largest frame; anything past this is not the server's. */
+const MAX_SERVER_FRAME_CHARS = 1024 * 1024;
 /** Retry a join refused because the swarm has no segment yet (the stream has not started). */
 const UNKNOWN_SWARM_RETRY_MS = 2000;
-/** Close codes after which retrying at once would only repeat the refusal. */
-const POLICY_CODES = new Set([4001, 4002]);
-/**
- * Errors that answer a join (section 8 of the protocol). While a join is in flight the client sends
- * nothing else, so one of these then means the join was refused; the other codes answer relayed
- * frames or receipts sent earlier and say nothing about membership.
- */
-const JOIN_REFUSALS = new Set([
-  'E_SIGNAL_BAD_JSON', 'E_SIGNAL_BAD_MESSAGE', 'E_SIGNAL_UNKNOWN_TYPE', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_VERSION',
-  'E_SIGNAL_UNKNOWN_SWARM', 'E_SIGNAL_SWARM_FULL', 'E_SIGNAL_TOO_MANY_SWARMS', 'E_SIGNAL_UNAUTHORIZED', 'E_SIGNAL_RATE_LIMITED',
-]);
 
 /** Where the server has this socket: in no swarm, with a join on its way, or in a rendition's swarm. */
 type Membership = { state: 'out' } | { state: 'joining'; rendition: string } | { state: 'in'; rendition: string };
@@ -128,7 +111,7 @@ export class SignalingClient extends Emitter<Events> {
   }
 
   /** Sends a frame if joined; false when it could not be sent (the caller may drop or retry it). */
-  send(frame: Record<string, unknown>): boolean {
+  send(frame: ClientMessage): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN) return false;
     if (frame.type !== 'join' && frame.type !== 'leave' && !this.isJoined()) return false;
@@ -172,10 +155,10 @@ export class SignalingClient extends Emitter<Events> {
   private sendJoin(): void {
     this.platform.clearTimeout(this.timer);
     this.membership = { state: 'joining', rendition: this.rendition };
-    const join: Record<string, unknown> = {
-      type: 'join', v: SIGNALING_VERSION, stream: this.options.stream, rendition: this.rendition, role: this.options.role ?? 'viewer',
-    };
-    if (this.options.role === 'supporter') join.token = this.options.token;
+    const common = { type: 'join', v: PROTOCOL_VERSION, stream: this.options.stream, rendition: this.rendition } as const;
+    const join: JoinMessage = this.options.role === 'supporter'
+      ? { ...common, role: 'supporter', token: this.options.token ?? '' }
+      : { ...common, role: 'viewer' };
     if (this.options.upload === false) join.upload = false;
     try {
       this.ws?.send(JSON.stringify(join));
@@ -185,28 +168,23 @@ export class SignalingClient extends Emitter<Events> {
   }
 
   private receive(data: unknown): void {
-    if (typeof data !== 'string' || data.length > 1024 * 1024) return;
-    let frame: ServerFrame;
-    try {
-      const parsed = JSON.parse(data) as unknown;
-      if (!parsed || typeof parsed !== 'object' || typeof (parsed as ServerFrame).type !== 'string') return;
-      frame = parsed as ServerFrame;
-    } catch {
-      return;
-    }
+    if (typeof data !== 'string' || data.length > MAX_SERVER_FRAME_CHARS) return;
+    // Only frames of the protocol's shape reach the engine; anything else is dropped here.
+    const frame = parseServerFrame(data);
+    if (!frame) return;
     if (frame.type === 'welcome') {
       // A welcome is the server's word on where this socket is, whatever the client expected.
-      this.membership = { state: 'in', rendition: String(frame.rendition) };
+      this.membership = { state: 'in', rendition: frame.rendition };
       if (!this.isJoined()) {
         // The player switched while this join was in flight: move on to the rendition it plays.
         this.reconcile();
         return;
       }
-      this.peerId = String(frame.peer);
-      this.emit('welcome', frame as Welcome);
+      this.peerId = frame.peer;
+      this.emit('welcome', frame);
       return;
     }
-    if (frame.type === 'error' && this.membership.state !== 'in') this.joinAnswered(String(frame.code));
+    if (frame.type === 'error' && this.membership.state !== 'in') this.joinAnswered(frame.code);
     this.emit('frame', frame);
   }
 
@@ -232,7 +210,7 @@ export class SignalingClient extends Emitter<Events> {
     if (this.closed) return;
     const base = this.options.backoffMs ?? 500;
     const cap = this.options.maxBackoffMs ?? 15_000;
-    const delay = POLICY_CODES.has(code) ? cap * 2 : Math.min(cap, base * 2 ** this.attempt);
+    const delay = POLICY_CLOSE_CODES.has(code) ? cap * 2 : Math.min(cap, base * 2 ** this.attempt);
     this.attempt++;
     this.platform.clearTimeout(this.timer);
     this.timer = this.platform.setTimeout(() => this.start(), delay * (0.5 + this.platform.random() / 2));

@@ -8,7 +8,7 @@
 import type { PeerLink } from './peer-link';
 import type { PeerPlatform } from './platform';
 import type { SegmentStore } from './segment-store';
-import { CHUNK_BYTES } from './wire';
+import { CHUNK_BYTES } from '../protocol/peer-wire';
 
 export interface UploadPolicy {
   /** false: never upload (the peer also joins with upload:false). */

@@ -6,8 +6,8 @@
  */
 import * as v from 'valibot';
 import { RelaycastError } from '../errors';
+import { checkAnnouncedSegment, type SegmentAnnouncement } from '../protocol';
 import { parseMsg, SegmentInfoSchema } from '../protocol/msgs';
-import type { SegmentAnnouncement } from './protocol';
 import { swarmKeyOf } from './registry';
 
 /** What an announcement needs: a stored segment (its public URL is set by r2-upload). */
@@ -16,23 +16,27 @@ const AnnouncedSegmentSchema = v.required(
   ['url'],
 );
 
-/** Turns an input msg into an announcement; null for msgs that carry no segment (master playlists). */
+/** The input msg's names for the announcement's fields, for error messages the operator can act on. */
+const MSG_FIELD: Record<string, string> = { size: 'byteLength' };
+
+/**
+ * Turns an input msg into an announcement; null for msgs that carry no segment (master playlists).
+ * The msg is parsed by the segment msg's schema (the contract between nodes); what is announced is
+ * then checked by the protocol's schema of an announced segment (the wire contract), so the node
+ * never tells a swarm something its clients would drop.
+ */
 export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown }): SegmentAnnouncement | null {
   if (msg.segment === undefined || msg.segment === null) {
     if (msg.topic === 'playlist') return null;
     throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload');
   }
   const segment = parseMsg(AnnouncedSegmentSchema, msg.segment, 'msg.segment', 'E_SIGNAL_INPUT');
-  return {
-    stream: segment.stream,
-    rendition: segment.rendition,
-    session: segment.session,
-    sequence: segment.sequence,
-    url: segment.url,
-    size: segment.byteLength,
-    sha256: segment.sha256,
-    duration: segment.duration,
-  };
+  const checked = checkAnnouncedSegment({
+    sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.byteLength,
+    sha256: segment.sha256, duration: segment.duration,
+  });
+  if (!checked.ok) throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[checked.path] ?? checked.path} must be ${checked.expected}`);
+  return { stream: segment.stream, ...checked.segment, session: segment.session };
 }
 
 /** An announcement as stored: with its place in the order of every announcement this server made. */

@@ -12,6 +12,7 @@ import { RefusalAudit } from './refusal-audit';
 import type { AuditEvent, Session, Transport } from './session';
 import { SourceBudgets } from './source-budgets';
 import { ViolationPolicy } from './violations';
+import { encodeServerFrame } from '../protocol';
 
 export interface ConnectionHooks {
   /** The session leaves its swarm (it closed, or is being closed): drop it from the swarm now. */
@@ -136,7 +137,7 @@ export class Connections {
   }
 
   error(session: Session, code: SignalErrorCode, message: string): void {
-    this.send(session, JSON.stringify({ type: 'error', code, message }));
+    this.send(session, encodeServerFrame({ type: 'error', code, message }));
   }
 
   /** Closes from the server side: out of the swarm at once, so nobody relays to a closing peer. */

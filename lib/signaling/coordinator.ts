@@ -31,6 +31,7 @@ import type { AuditEvent, Session, SignalingContext, SwarmEvent, Transport } fro
 import type { SupporterVerifier } from './supporters';
 import { SwarmFeed } from './swarm-feed';
 import { parseClientMessage, ProtocolViolation } from './validate';
+import { encodeServerFrame } from '../protocol';
 
 export type { AuditEvent, Session, SwarmEvent, Transport } from './session';
 
@@ -169,7 +170,7 @@ export class SignalingCoordinator {
       case 'answer': return this.relay.answer(session, peer, msg);
       case 'ice': return this.relay.ice(session, peer, msg);
       case 'have': peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1; return;
-      case 'peers': return this.connections.send(session, JSON.stringify({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
+      case 'peers': return this.connections.send(session, encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
       case 'leave': return this.membership.leave(session, 'leave');
       case 'receipt': return this.receipts.receipt(session, peer, msg);
       case 'served': return this.receipts.served(session, peer, msg);
@@ -230,7 +231,7 @@ export class SignalingCoordinator {
     };
   }
 
-  /** Closes every connection with `code` (4000 when the node stops). Emits no leave events. */
+  /** Closes every connection with `code` (CLOSE_CODES.NODE_CLOSED when the node stops). Emits no leave events. */
   closeAll(code: number = CLOSE_CODES.NODE_CLOSED, reason = 'node closed'): void {
     this.connections.closeAll(code, reason);
     this.membership.byPeer.clear();

@@ -5,11 +5,12 @@
  * Supporters come first (they exist to take that fetch); otherwise the duty rotates through the
  * members that upload, so no viewer pays it more than its share.
  */
+import { BOUNDS } from '../protocol';
 import type { PeerRecord } from './registry';
 
 /** One fetcher per 32 members, at least one, at most four. */
 export function fetcherCount(members: number): number {
-  return Math.min(4, 1 + Math.floor(members / 32));
+  return Math.min(BOUNDS.maxFetchers, 1 + Math.floor(members / BOUNDS.membersPerFetcher));
 }
 
 export class FetcherRotation {
@@ -25,11 +26,17 @@ export class FetcherRotation {
     }
     if (members.length === 0) return chosen;
     let position = this.cursor.get(swarmKey) ?? 0;
-    // At most one lap: a swarm where nobody uploads names no fetcher (everyone fetches at its deadline).
+    // At most one lap over the members that upload.
     for (let looked = 0; looked < members.length && chosen.length < want; looked++) {
       const member = members[position % members.length];
       position = (position + 1) % members.length;
       if (member.uploads !== false && member.role !== 'supporter') chosen.push(member.id);
+    }
+    // Nobody uploads: still at least one, in rotation. Its bytes help nobody else, but without the
+    // name every member waits for peers that will never send and fetches only at its playback deadline.
+    if (chosen.length === 0) {
+      chosen.push(members[position % members.length].id);
+      position = (position + 1) % members.length;
     }
     this.cursor.set(swarmKey, position);
     return chosen;

@@ -1,6 +1,8 @@
+import { BOUNDS } from '../protocol';
+
 /** Every limit the coordinator enforces, with the defaults the node ships. */
 export interface SignalingLimits {
-  /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. */
+  /** Largest frame accepted, in bytes; a larger one closes the connection with CLOSE_CODES.MESSAGE_TOO_BIG. */
   maxMessageBytes: number;
   /** Sustained messages per second per connection … */
   ratePerSecond: number;
@@ -12,7 +14,7 @@ export interface SignalingLimits {
   maxConnectionsPerIp: number;
   /** Exact Origin header values; empty = any origin (and none) accepted. */
   allowedOrigins: string[];
-  /** Violations tolerated per connection before it is closed (4001, or 4002 for floods). */
+  /** Violations tolerated per connection before it is closed (CLOSE_CODES.POLICY_VIOLATION, or RATE_LIMITED for floods). */
   maxViolations: number;
   /** Most peers in a welcome or peers reply. */
   peersPerList: number;
@@ -86,7 +88,7 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   peersPerList: 20,
   selectionSample: 64,
   segmentsInWelcome: 5,
-  receiptWindow: 64,
+  receiptWindow: BOUNDS.receiptWindow,
   heartbeatMs: 15_000,
   peerTimeoutMs: 45_000,
   joinTimeoutMs: 10_000,

@@ -16,6 +16,7 @@ import { swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
 import type { Relay } from './relay';
 import type { Session, SignalingContext, SwarmEvent } from './session';
 import type { SupporterVerifier } from './supporters';
+import { encodeServerFrame } from '../protocol';
 
 export interface MembershipParts {
   registry: SwarmRegistry;
@@ -162,7 +163,7 @@ export class Membership {
       heartbeatMs: limits.heartbeatMs,
       limits: { maxMessageBytes: limits.maxMessageBytes, ratePerSecond: limits.ratePerSecond, burst: limits.burst, statsIntervalMs: limits.statsIntervalMs },
     };
-    this.ctx.send(session, JSON.stringify(welcome));
+    this.ctx.send(session, encodeServerFrame(welcome));
     this.emit('join', session, peer, undefined);
   }
 

@@ -9,6 +9,7 @@ import { selectPeers, summarize } from './peer-selection';
 import type { PeerSummary } from './protocol';
 import type { PeerRecord, SwarmRegistry } from './registry';
 import type { Session, SignalingContext } from './session';
+import { encodeServerFrame, type ServerFrameOf } from '../protocol';
 
 const MAX_NEIGHBOURS = 64;
 
@@ -55,12 +56,12 @@ export class Neighbourhood {
     for (let i = 0; i < alive.length; i++) {
       const neighbour = alive[i];
       const next = alive.length > 1 ? alive[(i + 1) % alive.length] : undefined;
-      const frame: Record<string, unknown> = { type: 'peer-left', peer: departed.id };
+      const frame: ServerFrameOf<'peer-left'> = { type: 'peer-left', peer: departed.id };
       if (next?.peer && neighbour.peer) {
         frame.replacement = summarize(next.peer);
         this.link(neighbour, neighbour.peer.id, next, next.peer.id);
       }
-      this.ctx.send(neighbour, JSON.stringify(frame));
+      this.ctx.send(neighbour, encodeServerFrame(frame));
     }
   }
 

@@ -6,26 +6,17 @@
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
 import * as v from 'valibot';
+import { BOUNDS, encodeServerFrame, utf8Bytes, type PlaylistFrame, type PushedPlaylist } from '../protocol';
 import { parseMsg, PlaylistMsgSchema } from '../protocol/msgs';
-import type { PlaylistFrame } from './protocol';
 import { swarmKeyOf } from './registry';
 
-/** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. */
-export const MAX_PUSHED_PLAYLIST_CHARS = 256 * 1024;
-
-export interface PlaylistVersion {
-  stream: string;
-  /** null for the master playlist. */
-  rendition: string | null;
-  text: string;
-  ended: boolean;
-  /**
-   * Media playlists: which presentation this is (0 = the first). After an ENDLIST, manifest serves
-   * the next session as a new playlist at `?presentation=N`; a copy of one must never answer a
-   * player asking for another, whose playlist may not change after its ENDLIST (RFC 8216 §6.2.1).
-   */
-  presentation?: number;
-}
+/**
+ * A playlist version of a stream (the protocol's pushed playlist plus its stream). `presentation`:
+ * after an ENDLIST, manifest serves the next session as a new playlist at `?presentation=N`; a copy
+ * of one must never answer a player asking for another, whose playlist may not change after its
+ * ENDLIST (RFC 8216 §6.2.1).
+ */
+export type PlaylistVersion = PushedPlaylist & { stream: string };
 
 export class PlaylistStore {
   /** `stream` (master) or `stream/rendition` (media) → latest version, least recently updated first. */
@@ -35,7 +26,8 @@ export class PlaylistStore {
 
   /** Records a version; false when it is too large to push or repeats the current one. */
   set(version: PlaylistVersion): boolean {
-    if (version.text.length > MAX_PUSHED_PLAYLIST_CHARS) {
+    // The bound is in UTF-8 bytes, what the frame costs on the wire (a character count let 300 KB through).
+    if (utf8Bytes(version.text) > BOUNDS.maxPushedPlaylistBytes) {
       this.latest.delete(keyOf(version.stream, version.rendition));
       return false;
     }
@@ -49,8 +41,8 @@ export class PlaylistStore {
   }
 
   /** What a peer joining stream/rendition is given: the master first, then its media playlist. */
-  forJoin(stream: string, rendition: string): Array<Omit<PlaylistFrame, 'type'>> {
-    const out: Array<Omit<PlaylistFrame, 'type'>> = [];
+  forJoin(stream: string, rendition: string): PushedPlaylist[] {
+    const out: PushedPlaylist[] = [];
     for (const version of [this.latest.get(keyOf(stream, null)), this.latest.get(keyOf(stream, rendition))]) {
       if (version) out.push(frameBody(version));
     }
@@ -60,10 +52,10 @@ export class PlaylistStore {
 
 export function playlistFrame(version: PlaylistVersion): string {
   const frame: PlaylistFrame = { type: 'playlist', ...frameBody(version) };
-  return JSON.stringify(frame);
+  return encodeServerFrame(frame);
 }
 
-function frameBody(version: PlaylistVersion): Omit<PlaylistFrame, 'type'> {
+function frameBody(version: PlaylistVersion): PushedPlaylist {
   // Presentation 0 is left out, as in manifest's msgs: the frames of a stream that never ended are unchanged.
   return { rendition: version.rendition, text: version.text, ended: version.ended, ...(version.presentation ? { presentation: version.presentation } : {}) };
 }

@@ -6,26 +6,16 @@
  */
 import type { AnnouncementStore, StoredAnnouncement } from './announcements';
 import type { NetworkTagger } from './network-tags';
-import type { ReceiptMessage, ReceiptPayload, ServedMessage, SignalErrorCode } from './protocol';
+import { HONEST_RECEIPT_REFUSALS, type ReceiptMessage, type ReceiptPayload, type ServedMessage, type SignalErrorCode } from './protocol';
 import { ReceiptBudget } from './receipt-budget';
 import { receiptPayload, ReceiptValidator, type DeliveryEnd } from './receipts';
 import type { PeerRecord } from './registry';
 import type { Session, SignalingContext } from './session';
 import type { SourceBudgets } from './source-budgets';
+import { encodeServerFrame } from '../protocol';
 
 const MAX_SERVED_CLAIMS = 512;
 
-/**
- * Rejections an honest client cannot avoid: viewers behind one NAT share an address (duplicate,
- * over budget), an uploader may have joined after the announcement or just left, a segment may have
- * an uploader's claim may never come. They are audited and refused, never counted
- * as violations; otherwise every household or office with several viewers would be disconnected.
- * What only a dishonest client sends (a segment never announced, a self-receipt, more bytes than the
- * segment has, a receipt for a pair that never negotiated) counts, past a few per source.
- */
-const HONEST_REJECTIONS: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
-  'E_RECEIPT_DUPLICATE', 'E_RECEIPT_OVER_BUDGET', 'E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_UNKNOWN_UPLOADER', 'E_RECEIPT_UNCONFIRMED',
-]);
 
 export class ReceiptDesk {
   credited = 0;
@@ -62,6 +52,8 @@ export class ReceiptDesk {
 
   /** The uploader's claim for one delivery; credits a receipt that was waiting for it, else waits for the receipt. */
   served(session: Session, peer: PeerRecord, msg: ServedMessage): void {
+    // Section 8: `to` = self is a bad field, as on every addressed message (a claim to oneself credits nothing).
+    if (msg.to === peer.id) return this.ctx.violation(session, 'E_SIGNAL_BAD_FIELD', 'to must be another peer');
     const claims = session.served ?? (session.served = new Map());
     const key = `${msg.sequence}\n${msg.to}`;
     claims.delete(key);
@@ -196,7 +188,7 @@ export class ReceiptDesk {
       new Date(this.ctx.now()),
     );
     this.credited++;
-    this.ctx.send(session, JSON.stringify({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
+    this.ctx.send(session, encodeServerFrame({ type: 'receipt-ack', sequence: msg.sequence, from: msg.from }));
     this.onReceipt(receipt);
   }
 
@@ -208,7 +200,8 @@ export class ReceiptDesk {
     });
     // A few impossible-for-honest rejections may be a bug; a stream of them is probing. Counted per
     // source, so reconnecting buys no fresh allowance.
-    if (HONEST_REJECTIONS.has(code) || this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
+    // Refusals an honest client cannot avoid (HONEST_RECEIPT_REFUSALS, NAT households above all) never count.
+    if (HONEST_RECEIPT_REFUSALS.has(code) || this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
     else this.ctx.violation(session, code, message);
   }
 }

@@ -9,6 +9,7 @@ import { newBucket, takeToken } from './rate-limiter';
 import type { PeerRecord } from './registry';
 import { ICE_PER_EXCHANGE, IceAllowance, PendingOffers } from './relay-policy';
 import type { Session, SignalingContext } from './session';
+import { encodeServerFrame, type ServerFrameOf } from '../protocol';
 
 const MAX_ICE_PEERS = 64;
 const MAX_NEGOTIATED = 128;
@@ -25,7 +26,7 @@ export class Relay {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
     const expires = this.ctx.now() + this.ctx.limits.offerTtlMs;
-    const frame = relayed('offer', peer.id, msg.offerId, { sdp: msg.sdp });
+    const frame = relayed({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
     if ('instance' in target) {
       // The receiver's instance holds its intake and pending offers: it checks them, and answers a refusal.
       if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame)) return;
@@ -53,7 +54,7 @@ export class Relay {
       this.ctx.violation(session, 'E_SIGNAL_NO_OFFER', 'no pending offer from that peer with that offerId (answers are relayed only for relayed offers)');
       return;
     }
-    const frame = relayed('answer', peer.id, msg.offerId, { sdp: msg.sdp });
+    const frame = relayed({ type: 'answer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
     if ('instance' in target) {
       if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame)) return;
     } else {
@@ -79,7 +80,7 @@ export class Relay {
       this.ctx.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${ICE_PER_EXCHANGE} ICE candidates for one offer or answer`, true);
       return;
     }
-    const frame = relayed('ice', peer.id, msg.offerId, { candidate: msg.candidate });
+    const frame = relayed({ type: 'ice', from: peer.id, offerId: msg.offerId, candidate: msg.candidate });
     if ('instance' in target) this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame);
     else this.forward(target.session, frame);
   }
@@ -182,8 +183,8 @@ export class Relay {
 }
 
 /** A relayed frame, serialized once whether it is delivered here or published to another instance. */
-function relayed(type: RelayedFrame['type'], from: string, offerId: string, body: { sdp: string } | { candidate: unknown }): RelayedFrame {
-  return { type, from, offerId, text: JSON.stringify({ type, from, offerId, ...body }) };
+function relayed(frame: ServerFrameOf<'offer' | 'answer' | 'ice'>): RelayedFrame {
+  return { type: frame.type, from: frame.from, offerId: frame.offerId, text: encodeServerFrame(frame) };
 }
 
 function markNegotiated(session: Session, other: string): void {

@@ -31,8 +31,8 @@ export function parseSupporterTokens(text: string | undefined): Map<string, stri
     if (!isId(id)) {
       throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: expected 'supporterId:token' with an id of ${ID_RULE}`);
     }
-    if (token.length < 16 || token.length > BOUNDS.tokenMaxChars) {
-      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: the token must be 16–${BOUNDS.tokenMaxChars} characters`);
+    if (token.length < BOUNDS.tokenMinChars || token.length > BOUNDS.tokenMaxChars) {
+      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: the token must be ${BOUNDS.tokenMinChars}–${BOUNDS.tokenMaxChars} characters`);
     }
     byDigest.set(digest(token).toString('hex'), id);
   });

@@ -9,6 +9,7 @@ import type { SegmentAnnouncement, SegmentFrame } from './protocol';
 import type { ReceiptDesk } from './receipt-desk';
 import { swarmKeyOf, type SwarmRegistry } from './registry';
 import type { SignalingContext } from './session';
+import { encodeServerFrame } from '../protocol';
 
 const MAX_RENDITIONS_PER_STREAM = 64;
 
@@ -53,7 +54,7 @@ export class SwarmFeed {
       type: 'segment', sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.size,
       sha256: segment.sha256, duration: segment.duration, fetchers,
     };
-    return this.broadcast(key, JSON.stringify(frame));
+    return this.broadcast(key, encodeServerFrame(frame));
   }
 
   /**

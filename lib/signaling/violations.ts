@@ -1,6 +1,6 @@
 /**
  * Violations: frames an honest client never sends. Each one is answered with an `error`, audited,
- * counted on the connection (the 11th closes it: 4001, or 4002 for a flood) and charged to the
+ * counted on the connection (the 11th closes it: POLICY_VIOLATION, or RATE_LIMITED for a flood) and charged to the
  * client's source, where a reconnect does not wipe it (source-budgets.ts). Codes an honest client can
  * hit in a race (protocol NOT_A_VIOLATION) are answered and nothing more.
  */

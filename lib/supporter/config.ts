@@ -7,7 +7,7 @@
  */
 import { configNumber } from '../config/config-number';
 import { RelaycastError } from '../errors';
-import { BOUNDS, isId } from '../signaling/protocol';
+import { isMediaId } from '../protocol';
 import { SUPPORTER_NUMBERS } from './number-fields';
 
 export interface Swarm { stream: string; rendition: string }
@@ -51,7 +51,7 @@ export function parseSwarms(value: unknown): Swarm[] {
   const swarms: Swarm[] = [];
   for (const entry of entries.map((e) => e.trim()).filter(Boolean)) {
     const [stream, rendition, extra] = entry.split('/');
-    if (extra !== undefined || !isId(stream, BOUNDS.streamMaxChars) || !isId(rendition, BOUNDS.renditionMaxChars)) {
+    if (extra !== undefined || !isMediaId(stream) || !isMediaId(rendition)) {
       fail(`"${entry.slice(0, 80)}" is not stream/rendition (ids of [A-Za-z0-9._~-])`);
     }
     if (!swarms.some((s) => s.stream === stream && s.rendition === rendition)) swarms.push({ stream, rendition });

@@ -9,6 +9,7 @@
  * The caps are the supporter's, not each swarm's: the upload cap and the memory cap are split
  * evenly across the swarms, so the sum never exceeds what the friend configured.
  */
+import type { SignalErrorCode } from '../protocol';
 import { Emitter } from '../peer/emitter';
 import { PeerEngine, type EngineOptions } from '../peer/engine';
 import type { PeerPlatform } from '../peer/platform';
@@ -37,7 +38,7 @@ type Events = {
 };
 
 /** Server errors that mean "this supporter is not welcome", as opposed to a dropped frame. */
-const REFUSALS = new Set(['E_SIGNAL_UNAUTHORIZED', 'E_SIGNAL_SWARM_FULL', 'E_SIGNAL_TOO_MANY_SWARMS']);
+const REFUSALS: ReadonlySet<string> = new Set<SignalErrorCode>(['E_SIGNAL_UNAUTHORIZED', 'E_SIGNAL_SWARM_FULL', 'E_SIGNAL_TOO_MANY_SWARMS']);
 const DEFAULT_CREDIT_EVERY_MS = 30_000;
 
 export class Supporter extends Emitter<Events> {

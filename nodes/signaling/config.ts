@@ -6,7 +6,7 @@
 import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import type { SignalingLimits } from '../../lib/signaling/limits';
-import type { IceServer } from '../../lib/signaling/protocol';
+import type { IceServer } from '../../lib/protocol';
 import { SIGNALING_NUMBERS } from './number-fields';
 
 export interface SignalingConfig {

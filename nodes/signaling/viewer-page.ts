@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
-import { isMediaId } from '../../lib/signaling/protocol';
+import { isMediaId, type PushedPlaylist } from '../../lib/protocol';
 import { registerRoutes, type ExpressLike, type HttpSettings } from '../../lib/http';
 import { normalizePath } from './config';
 
@@ -37,7 +37,7 @@ export interface ViewerPageOptions {
   /** First rendition announced for a stream (the swarm the page joins before hls.js picks). */
   firstRendition(stream: string): string | undefined;
   /** The latest master and media playlists of that swarm, inlined so the player starts without a request. */
-  playlists(stream: string, rendition: string): Array<{ rendition: string | null; text: string; ended: boolean }>;
+  playlists(stream: string, rendition: string): PushedPlaylist[];
   /** A request that failed (answered 500 by the dispatcher's error boundary). */
   failed(err: unknown): void;
 }

@@ -2,6 +2,7 @@
  * The loader's options, read once: what a page passes to relaycastHlsConfig() and the defaults a
  * viewer page served by relaycast-signaling fills in.
  */
+import type { SeededPlaylist } from '../../lib/protocol';
 
 export interface RelaycastOptions {
   /** ws(s):// URL of the relaycast-signaling node, or a path on the page's own host. */
@@ -30,7 +31,7 @@ export interface RelaycastOptions {
   /** Target distance behind live in target durations, set before hls.js picks its start (default 3). */
   liveSyncDurationCount?: number;
   /** Playlists the page was served with (the viewer page inlines them): the first loads need no request. */
-  initialPlaylists?: Array<{ rendition: string | null; text: string; ended?: boolean }>;
+  initialPlaylists?: SeededPlaylist[];
   /** Keep only ICE candidates this accepts (for example loopback only in tests). */
   candidateFilter?: (candidate: string) => boolean;
 }

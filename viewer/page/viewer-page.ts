@@ -8,6 +8,7 @@ import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { TrafficChart } from './chart';
 import { formatBytes, formatUsd, savedUsd } from './costs';
 import { PRICES } from '../../lib/costs/prices';
+import { BOUNDS, isPushedPlaylist, type PushedPlaylist } from '../../lib/protocol';
 
 export interface PageConfig {
   stream: string;
@@ -15,7 +16,7 @@ export interface PageConfig {
   master: string;
   startRendition?: string;
   /** The latest master and start-rendition playlists, inlined by the node. */
-  playlists?: Array<{ rendition: string | null; text: string; ended: boolean }>;
+  playlists?: PushedPlaylist[];
   /** Test and bench hook: keep only ICE candidates matching this regular expression. */
   candidatePattern?: string;
 }
@@ -25,6 +26,8 @@ function readConfig(): PageConfig {
   const parsed = JSON.parse(element?.textContent ?? '{}') as PageConfig;
   const query = new URLSearchParams(location.search);
   if (query.get('candidates')) parsed.candidatePattern = query.get('candidates')!;
+  // Inlined playlists are used before the socket joins: only copies of the protocol's shape are.
+  parsed.playlists = Array.isArray(parsed.playlists) ? parsed.playlists.filter(isPushedPlaylist) : undefined;
   return parsed;
 }
 
@@ -33,7 +36,7 @@ function readConfig(): PageConfig {
  * never reaches a server log or a Referer), kept for this tab only and removed from the address bar.
  */
 function supporterToken(): string | undefined {
-  const match = /(?:^#|&)supporter=([^&]{16,256})/.exec(location.hash);
+  const match = new RegExp(`(?:^#|&)supporter=([^&]{${BOUNDS.tokenMinChars},${BOUNDS.tokenMaxChars}})`).exec(location.hash);
   if (match) {
     sessionStorage.setItem('relaycast.supporterToken', decodeURIComponent(match[1]));
     history.replaceState(null, '', location.pathname + location.search);

@@ -31,8 +31,11 @@ export interface RelaycastOptions {
   maxStoreBytes?: number;
   /** Target distance behind live in target durations, set before hls.js picks its start (default 3). */
   liveSyncDurationCount?: number;
-  /** Playlists the page was served with (the viewer page inlines them): the first loads need no request. */
-  initialPlaylists?: Array<{ rendition: string | null; text: string; ended?: boolean }>;
+  /**
+   * Playlists the page was served with (the viewer page inlines them): the first loads need no request.
+   * `presentation`: a media playlist after an earlier one ended (served at `?presentation=N`); absent = the first.
+   */
+  initialPlaylists?: Array<{ rendition: string | null; text: string; ended?: boolean; presentation?: number }>;
   /** Keep only ICE candidates this accepts (for example loopback only in tests). */
   candidateFilter?: (candidate: string) => boolean;
 }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { PeerEngine, type EngineOptions } from '../../../lib/peer/engine';
-import { FRAME } from '../../../lib/peer/wire';
+import { FRAME } from '../../../lib/protocol/peer-wire';
 import { swarmKeyOf } from '../../../lib/signaling/registry';
 import { FakePlatform, FakeSignalingServer, FakeSocket, Origin, until } from './fakes';
 

@@ -5,7 +5,7 @@ import type { PeerLink } from '../../../lib/peer/peer-link';
 import type { PeerPlatform } from '../../../lib/peer/platform';
 import { SegmentStore } from '../../../lib/peer/segment-store';
 import { Uploads } from '../../../lib/peer/uploads';
-import { CHUNK_BYTES, type WireFrame } from '../../../lib/peer/wire';
+import { CHUNK_BYTES, type WireFrame } from '../../../lib/protocol/peer-wire';
 
 function setup(policy: { enabled: boolean; bytesPerSecond: number }) {
   let clock = 0;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CHUNK_BYTES, decode, encode, MAX_FRAME_BYTES, WireError, type WireFrame } from '../../../lib/peer/wire';
+import { CHUNK_BYTES, decode, encode, MAX_FRAME_BYTES, WireError, type WireFrame } from '../../../lib/protocol/peer-wire';
 import { SegmentStore } from '../../../lib/peer/segment-store';
 
 describe('peer wire protocol', () => {

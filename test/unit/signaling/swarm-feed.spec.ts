@@ -2,7 +2,8 @@
 // and bad-peer reports, driven through the coordinator with fake transports and clock.
 import assert from 'node:assert/strict';
 import { fetcherCount } from '../../../lib/signaling/fetchers';
-import { MAX_PUSHED_PLAYLIST_CHARS, playlistFrame, playlistFromMsg } from '../../../lib/signaling/playlists';
+import { playlistFrame, playlistFromMsg } from '../../../lib/signaling/playlists';
+import { BOUNDS } from '../../../lib/protocol';
 import { parseClientMessage } from '../../../lib/signaling/validate';
 import { harness } from './harness';
 
@@ -38,7 +39,7 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     const h = harness();
     h.announce(1);
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
-    const huge = media(2) + '#'.repeat(MAX_PUSHED_PLAYLIST_CHARS);
+    const huge = media(2) + '#'.repeat(BOUNDS.maxPushedPlaylistBytes);
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: huge, ended: false }), 0);
     const a = h.connect();
     h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
