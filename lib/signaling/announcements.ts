@@ -10,11 +10,15 @@ import { checkAnnouncedSegment, type SegmentAnnouncement } from '../protocol';
 import { parseMsg, SegmentInfoSchema } from '../protocol/msgs';
 import { swarmKeyOf } from './registry';
 
-/** What an announcement needs: a stored segment (its public URL is set by r2-upload). */
-const AnnouncedSegmentSchema = v.required(
-  v.pick(SegmentInfoSchema, ['stream', 'rendition', 'session', 'sequence', 'url', 'byteLength', 'sha256', 'duration']),
-  ['url'],
-);
+/**
+ * What an announcement needs: a stored segment (its public URL is set by r2-upload). The session is
+ * optional here, as in the announcement itself: a flow may announce segments it did not get from
+ * hls-watch, and a session only tells an encoder restart from a replay.
+ */
+const AnnouncedSegmentSchema = v.object({
+  ...v.required(v.pick(SegmentInfoSchema, ['stream', 'rendition', 'sequence', 'url', 'byteLength', 'sha256', 'duration']), ['url']).entries,
+  session: v.optional(SegmentInfoSchema.entries.session),
+});
 
 /** The input msg's names for the announcement's fields, for error messages the operator can act on. */
 const MSG_FIELD: Record<string, string> = { size: 'byteLength' };
@@ -36,7 +40,7 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
     sha256: segment.sha256, duration: segment.duration,
   });
   if (!checked.ok) throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[checked.path] ?? checked.path} must be ${checked.expected}`);
-  return { stream: segment.stream, ...checked.segment, session: segment.session };
+  return { stream: segment.stream, ...checked.segment, ...(segment.session !== undefined ? { session: segment.session } : {}) };
 }
 
 /** An announcement as stored: with its place in the order of every announcement this server made. */
