@@ -5,6 +5,7 @@
 // gathers 127.0.0.1 candidates (--allow-loopback-in-peer-connection, camera permission granted), the
 // page keeps only those, and every connected candidate pair is checked to be 127.0.0.1 ↔ 127.0.0.1.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
+import { until as untilHolds } from '../support/until';
 import { connectedCandidatePairs, figures, until, watchIntegrity } from '../support/viewer-pages';
 
 const STREAM = 'e2e';
@@ -270,6 +272,62 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     }
     assert.deepEqual(outcomes.plain, { fatal: ['manifestLoadError:404'], requests: 3 }, 'plain hls.js: the first request and two retries');
     assert.deepEqual(outcomes.loader, outcomes.plain, 'the loader retries and fails exactly as plain hls.js');
+  });
+
+  it('shares peer to peer from a page that is not a secure context (plain HTTP at a host name), verifying every peer byte without crypto.subtle', async () => {
+    // Chromium gives no crypto.subtle to http://relaycast.test (mapped to 127.0.0.1 here): the loader
+    // must verify with its pure-JS SHA-256 instead of giving up P2P. Fragments are hashed in Node.
+    const insecure = await launchChromium([...WEBRTC_LOOPBACK_ARGS, '--host-resolver-rules=MAP relaycast.test 127.0.0.1']);
+    try {
+      const base = pipeline.base.replace('127.0.0.1', 'relaycast.test');
+      const pages: Page[] = [];
+      const digests: Array<{ checked: number; bad: number }> = [];
+      for (let i = 0; i < 2; i++) {
+        const context = await insecure.newContext();
+        await context.grantPermissions(['camera', 'microphone']);
+        const page = await context.newPage();
+        const tally = { checked: 0, bad: 0 };
+        digests.push(tally);
+        await page.exposeFunction('sha256InNode', (base64: string, expected: string) => {
+          tally.checked++;
+          if (createHash('sha256').update(Buffer.from(base64, 'base64')).digest('hex') !== expected) tally.bad++;
+        });
+        await page.goto(viewerUrl(base, STREAM));
+        await page.waitForFunction(() => (window as any).relaycastViewer !== undefined);
+        await page.evaluate(`(() => {
+          const v = window.relaycastViewer;
+          v.hls.on('hlsFragLoaded', (_e, d) => {
+            const engine = v.session && v.session.peerEngine;
+            const sequence = engine && engine.store.sequenceOf(d.frag.url);
+            if (sequence === undefined) return;
+            const bytes = new Uint8Array(d.payload.slice(0));
+            let binary = '';
+            for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+            window.sha256InNode(btoa(binary), engine.store.meta(sequence).sha256);
+          });
+        })()`);
+        pages.push(page);
+      }
+      const context = await pages[0].evaluate(() => ({ secure: window.isSecureContext, subtle: typeof globalThis.crypto?.subtle }));
+      assert.deepEqual(context, { secure: false, subtle: 'undefined' }, 'the page is not a secure context and has no crypto.subtle');
+      let seen: unknown[] = [];
+      const state = (p: Page) => p.evaluate(() => {
+        const v = (window as any).relaycastViewer;
+        return { stats: v.stats() ?? null, time: (document.getElementById('video') as HTMLVideoElement).currentTime, mode: document.getElementById('mode')?.textContent };
+      });
+      await untilHolds(async () => {
+        seen = await Promise.all(pages.map(state));
+        return (seen as Array<{ stats: { p2pBytes: number } | null; time: number }>).every((f) => f.stats !== null && f.stats.p2pBytes > 0 && f.time > 8);
+      }, 'both insecure pages to play and receive peer bytes', 120_000, 250, () => JSON.stringify(seen));
+      for (const [i, page] of pages.entries()) {
+        const f = await page.evaluate(() => (window as any).relaycastViewer.stats());
+        assert.equal(f.droppedPeers, 0, `page ${i}: no peer dropped`);
+        assert.ok(digests[i].checked > 3, `page ${i}: fragments hashed in Node (${digests[i].checked})`);
+        assert.equal(digests[i].bad, 0, `page ${i}: a fragment that does not match its SHA-256 reached hls.js`);
+      }
+    } finally {
+      await insecure.close();
+    }
   });
 
   it('plays over HTTP on a page without RTCPeerConnection', async () => {
