@@ -4,7 +4,7 @@
  * becomes an error plus a `gap` msg). Detects encoder restarts and EXT-X-ENDLIST.
  */
 import path from 'node:path';
-import { contentTypeFor } from '../content-types';
+import { contentTypeFor } from '../hls/content-types';
 import { isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../protocol/msgs';
 import { inBackground } from '../async/background';
 import { CoalescedRunner } from '../async/coalesced-runner';
@@ -48,7 +48,7 @@ export interface TrackerContext {
   changed(): void;
   /** Stores the state now; resolves once it is stored (or its write failed and was reported). */
   journal(): Promise<void>;
-  /** A consumer that confirms deliveries is there (lib/delivery-receipts.ts): journal what is sent. */
+  /** A consumer that confirms deliveries is there (lib/pipeline/delivery-receipts.ts): journal what is sent. */
   receiptsExpected?: () => boolean;
   /** The playlist turned out to be a master playlist: the renditions must be discovered again. */
   layoutChanged(): void;
@@ -246,7 +246,7 @@ export class RenditionTracker {
 
   /**
    * A stage downstream restarted, or manifest misses what came before one delivery (a partial
-   * deploy; lib/delivery-receipts.ts): the unconfirmed go out again, in order, at the start of the
+   * deploy; lib/pipeline/delivery-receipts.ts): the unconfirmed go out again, in order, at the start of the
    * next pass (in the background: the caller may be a node not wired yet). With `wanted`, only if
    * that delivery is among them; returns whether they will go out.
    */

@@ -7,7 +7,7 @@
  * Events only say "look now": what is finished is decided by the encoder's playlist.
  */
 import path from 'node:path';
-import { CONTENT_TYPES } from '../content-types';
+import { CONTENT_TYPES } from '../hls/content-types';
 import { isInside, isTemporaryName } from './segment-file';
 
 /** What chokidar reports: its `all` events and its unthrottled `raw` ones (see routeRaw). */

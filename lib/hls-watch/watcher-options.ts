@@ -29,7 +29,7 @@ export interface HlsWatcherOptions {
   checkIntervalMs?: number;
   stateStore?: StateStore;
   /**
-   * Whether a consumer that confirms deliveries (manifest, through lib/delivery-receipts.ts) is
+   * Whether a consumer that confirms deliveries (manifest, through lib/pipeline/delivery-receipts.ts) is
    * there for this stream: from then on what is sent is journalled until confirmed, even before
    * the first confirmation arrives (a crash at the very start must not lose a segment either).
    */

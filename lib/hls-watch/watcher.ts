@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { inBackground } from '../async/background';
 import { CoalescedRunner } from '../async/coalesced-runner';
-import type { ResendRequest } from '../delivery-receipts';
+import type { ResendRequest } from '../pipeline/delivery-receipts';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { FolderPresence } from './folder-presence';
 import { discoverLayout, type RenditionSource } from './layout';
@@ -145,7 +145,7 @@ export class HlsWatcher {
   }
 
   /**
-   * lib/delivery-receipts.ts, after a partial deploy: without a request (a stage restarted) every
+   * lib/pipeline/delivery-receipts.ts, after a partial deploy: without a request (a stage restarted) every
    * followed rendition sends its unconfirmed deliveries again on its next pass; with one, only its
    * rendition, and only if that delivery is among them. Returns whether anything will be sent.
    */

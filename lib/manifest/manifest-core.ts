@@ -340,7 +340,7 @@ export class ManifestCore {
   /**
    * A first copy that skips sequences of the current session (they were dropped while a stage of
    * the path restarted) and that its deliverer will send again after them: listed now, it would
-   * leave them no place, since playlists only append (lib/delivery-receipts.ts).
+   * leave them no place, since playlists only append (lib/pipeline/delivery-receipts.ts).
    */
   private comesAgain(r: RenditionState, item: { stream: string; rendition: string; session: string; sequence: number; redelivered?: boolean }): boolean {
     if (item.redelivered === true || !this.options.resendRequest) return false;

@@ -1,7 +1,7 @@
 /** Configuration of the playlist core, with the defaults the node editor offers. */
 import { RelaycastError } from '../errors';
-import type { ResendRequest } from '../delivery-receipts';
-import type { ListingReporter } from '../playlist-listings';
+import type { ResendRequest } from '../pipeline/delivery-receipts';
+import type { ListingReporter } from '../pipeline/playlist-listings';
 
 export type GapMode = 'gap' | 'discontinuity';
 
@@ -39,7 +39,7 @@ export interface ManifestOptions {
   listings?: ListingReporter;
   /**
    * Asked before listing a first copy (not `redelivered`) that skips sequences of the current
-   * session: whether its deliverer will send the missing ones and it again (lib/delivery-receipts.ts,
+   * session: whether its deliverer will send the missing ones and it again (lib/pipeline/delivery-receipts.ts,
    * after a partial deploy). Absent: such a copy is listed at once, after a discontinuity.
    */
   resendRequest?: (stream: string, request: ResendRequest) => boolean;

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { RelaycastError } from '../errors';
+import { ID_BODY } from '../protocol/msgs/ids';
 
 export type Placeholder = 'stream' | 'rendition';
 
@@ -16,7 +17,8 @@ export interface PathTemplate {
 }
 
 const PLACEHOLDER = /\{(stream|rendition)\}/g;
-const ID_PATTERN = '([A-Za-z0-9._~-]{1,64})';
+/** A {stream} or {rendition} placeholder matches one id of the one id rule (lib/protocol/msgs/ids.ts). */
+const ID_PATTERN = `(${ID_BODY})`;
 const LITERAL_SAFE = /^[A-Za-z0-9._~\-/{}]+$/;
 
 export function compilePathTemplate(template: string, what: string, required: Placeholder[]): PathTemplate {

@@ -1,7 +1,7 @@
 /**
  * The one order every new playlist version follows: apply → persist → serve → confirm → send.
  * Served and sent only once its state is on disk, so a crash can never hand its media sequence
- * numbers to other segments; confirmed (to hls-watch, lib/delivery-receipts.ts) only once saved, so
+ * numbers to other segments; confirmed (to hls-watch, lib/pipeline/delivery-receipts.ts) only once saved, so
  * a msg lost by a crash is delivered again. The node shell only turns what comes back into msgs.
  */
 import type { SegmentInfo } from '../protocol/msgs';

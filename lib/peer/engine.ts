@@ -7,7 +7,7 @@
  * peers have not delivered by then is fetched over HTTP (resuming a partial transfer with Range).
  * Every byte is verified against the announced SHA-256 before it is stored, shared or played.
  */
-import { presentationOf } from '../playlist-query';
+import { presentationOf } from '../hls/playlist-query';
 import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
 import { Emitter } from './emitter';
 import { fetchWhole } from './http-fetch';

@@ -13,7 +13,7 @@ export interface PlaylistCopy extends Pick<PushedPlaylist, 'text' | 'ended'> {
   targetDuration?: number;
   /** Media sequence number of the last listed segment (media playlists). */
   lastSequence?: number;
-  /** Media playlists: which presentation of the rendition (0 = the first; see lib/playlist-query.ts). */
+  /** Media playlists: which presentation of the rendition (0 = the first; see lib/hls/playlist-query.ts). */
   presentation: number;
 }
 

@@ -65,7 +65,7 @@ export class SignalingServer {
 
   constructor(private readonly options: SignalingServerOptions) {
     const coordinator = this.coordinator = new SignalingCoordinator(options.coordinator);
-    // maxPayload makes ws refuse an oversized frame from its header (close 1009) before buffering it.
+    // maxPayload makes ws refuse an oversized frame from its header (close CLOSE_CODES.MESSAGE_TOO_BIG) before buffering it.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: coordinator.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.sweepTimer = setInterval(() => coordinator.sweep(), coordinator.sweepMs);
   }

@@ -15,7 +15,7 @@
  * restored, so a restart still deletes what the previous run stored.
  */
 import { RelaycastError } from '../errors';
-import type { PlaylistListings } from '../playlist-listings';
+import type { PlaylistListings } from '../pipeline/playlist-listings';
 export interface Clock {
   now(): number;
 }

@@ -21,7 +21,7 @@
  *   released as a failure, never as stored.
  */
 import { setMaxListeners } from 'node:events';
-import { contentTypeFor } from '../content-types';
+import { contentTypeFor } from '../hls/content-types';
 import { RelaycastError, toRelaycastError } from '../errors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { emptyCounters, type UploadCounters } from './counters';
@@ -335,7 +335,7 @@ export class Uploader {
 
   /**
    * hls-watch sent this segment again because manifest never confirmed it (a crash or a redeploy
-   * after the upload; lib/delivery-receipts.ts). If the index, persisted across runs, holds its key,
+   * after the upload; lib/pipeline/delivery-receipts.ts). If the index, persisted across runs, holds its key,
    * the object is there: it is released again with its URL, without a second PUT or index entry.
    * Not in the index (stored but not yet saved, or Keep all): PUT again under the same immutable
    * key, which stores the same bytes, not a new object.

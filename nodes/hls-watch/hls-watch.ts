@@ -81,7 +81,7 @@ export = function (RED: NodeAPI) {
       configError = toRelaycastError(err, 'E_CONFIG');
     }
     if (!configError && (!config.path || !config.stream)) configError = new RelaycastError('E_CONFIG', RED._('hls-watch.errors.config'));
-    // Manifest's receipts and resend requests come over the pipeline's bus (lib/delivery-receipts.ts).
+    // Manifest's receipts and resend requests come over the pipeline's bus (lib/pipeline/delivery-receipts.ts).
     let pipeline: PipelineLease | undefined;
     try {
       pipeline = joinPipeline(RED, node, config.pipeline, 'E_CONFIG');

@@ -57,7 +57,7 @@ export = function (RED: RelaycastRED<HttpSettings>) {
     let core: ManifestCore;
     let idleEndMs = 0;
     let paths: ManifestPaths;
-    // Receipts to hls-watch and listings to r2-upload go over the pipeline's bus (lib/pipeline-bus.ts).
+    // Receipts to hls-watch and listings to r2-upload go over the pipeline's bus (lib/pipeline/bus.ts).
     let pipeline: PipelineLease | undefined;
     try {
       pipeline = joinPipeline(RED, node, config.pipeline, CODE);
@@ -101,7 +101,7 @@ export = function (RED: RelaycastRED<HttpSettings>) {
     }
     const telemetry = telemetryOf(RED);
     const probe = telemetry.manifest(nodeRef(node, 'relaycast-manifest'));
-    // hls-watch journals what it sends to this stream until this node confirms it (lib/delivery-receipts.ts).
+    // hls-watch journals what it sends to this stream until this node confirms it (lib/pipeline/delivery-receipts.ts).
     const { receipts, listings } = pipeline.bus;
     const withdrawConfirmer = receipts.willConfirm(paths.streams[0]);
     // Restarted alone (a partial deploy), it missed what r2-upload released meanwhile: hls-watch sends it again.

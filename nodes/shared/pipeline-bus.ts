@@ -1,5 +1,5 @@
 /**
- * Which PipelineBus (lib/pipeline-bus.ts) a hls-watch, r2-upload or manifest node joins.
+ * Which PipelineBus (lib/pipeline/bus.ts) a hls-watch, r2-upload or manifest node joins.
  *
  * With its Pipeline property set: the bus of that relaycast-pipeline config node, which the editor
  * shows with its users. Node-RED restarts every user of a config node that changes, so a bus never
@@ -12,7 +12,7 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import { RelaycastError } from '../../lib/errors';
-import { PipelineBus } from '../../lib/pipeline-bus';
+import { PipelineBus } from '../../lib/pipeline/bus';
 
 /** What a relaycast-pipeline config node offers the nodes that name it. */
 export interface PipelineConfigNode extends Node {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { contentTypeFor } from '../../lib/content-types';
+import { contentTypeFor } from '../../lib/hls/content-types';
 import { isId, isSegmentDuration, toId } from '../../lib/protocol/msgs';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 

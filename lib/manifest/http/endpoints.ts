@@ -10,7 +10,7 @@ import type { RenderedPlaylist } from '../manifest-core';
 import { BlockingReloads } from './blocking-reload';
 import type { ManifestPaths } from './paths';
 import { sendJson, sendPlaylist, sendText } from './playlist-response';
-import { blockingReloadDirective, presentationOf } from '../../playlist-query';
+import { blockingReloadDirective, presentationOf } from '../../hls/playlist-query';
 
 export interface RequestCounters {
   master: number;

@@ -6,7 +6,10 @@
  */
 import * as v from 'valibot';
 
-export const ID_PATTERN = /^[A-Za-z0-9._~-]{1,64}$/;
+/** The characters and length of an id, for patterns that embed it (manifest's path templates). */
+export const ID_BODY = '[A-Za-z0-9._~-]{1,64}';
+
+export const ID_PATTERN = new RegExp(`^${ID_BODY}$`);
 
 export const ID_RULE = '1–64 characters of A–Z a–z 0–9 . _ ~ - (not . or ..)';
 

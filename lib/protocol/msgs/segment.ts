@@ -98,7 +98,7 @@ export const SegmentInfoSchema = v.object({
   /** True on the first segment after an encoder restart, an EXT-X-DISCONTINUITY, or a gap. */
   discontinuity: v.optional(v.boolean(), false),
   /**
-   * Sent again after a restart or redeploy because no consumer confirmed it (lib/delivery-receipts.ts):
+   * Sent again after a restart or redeploy because no consumer confirmed it (lib/pipeline/delivery-receipts.ts):
    * a consumer that already has it ignores it quietly.
    */
   redelivered: v.optional(v.boolean()),

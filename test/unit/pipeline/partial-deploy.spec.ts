@@ -10,7 +10,7 @@ import { realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import type { SegmentInfo } from '../../../lib/protocol/msgs';
-import { DeliveryReceipts } from '../../../lib/delivery-receipts';
+import { DeliveryReceipts } from '../../../lib/pipeline/delivery-receipts';
 import type { WatchMsg } from '../../../lib/hls-watch/rendition-tracker';
 import { HlsWatcher } from '../../../lib/hls-watch/watcher';
 import { ManifestCore } from '../../../lib/manifest';

@@ -6,7 +6,7 @@ import { startLocalS3, type LocalS3 } from '../../../devtools/local-s3';
 import type { SegmentMsg } from '../../../lib/protocol/msgs';
 import { Uploader, probeBucket, type UploadOutcome } from '../../../lib/upload';
 import { ManifestCore } from '../../../lib/manifest';
-import { PlaylistListings } from '../../../lib/playlist-listings';
+import { PlaylistListings } from '../../../lib/pipeline/playlist-listings';
 import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { parseUploadInput } from '../../../lib/upload/input';
 import { fixtureNames, fixtureSegmentMsgs, syntheticSegmentMsg } from './support/fixture-segments';

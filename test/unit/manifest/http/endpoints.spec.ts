@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { DurableView, ManifestCore } from '../../../../lib/manifest';
 import { registerRoutes } from '../../../../lib/http';
 import { ManifestPaths, PlaylistEndpoints } from '../../../../lib/manifest/http';
-import { blockingReloadDirective, presentationOf } from '../../../../lib/playlist-query';
+import { blockingReloadDirective, presentationOf } from '../../../../lib/hls/playlist-query';
 import { RelaycastError } from '../../../../lib/errors';
 import { request } from '../../../support/http-request';
 import { segmentMsg } from '../../../support/manifest-msgs';

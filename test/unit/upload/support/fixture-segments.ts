@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
-import { contentTypeFor } from '../../../../lib/content-types';
+import { contentTypeFor } from '../../../../lib/hls/content-types';
 import { type InitSection, type SegmentMsg } from '../../../../lib/protocol/msgs';
 
 export const FIXTURES_ROOT = path.resolve(__dirname, '../../../fixtures/hls');

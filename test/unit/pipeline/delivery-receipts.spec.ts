@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { DeliveryReceipts, type ResendRequest } from '../../lib/delivery-receipts';
-import { until } from '../support/until';
+import { DeliveryReceipts, type ResendRequest } from '../../../lib/pipeline/delivery-receipts';
+import { until } from '../../support/until';
 
 describe('delivery receipts: resends after a partial deploy', () => {
   it('tells the deliverers of the stream that a stage restarted, on a later turn, never inside the call', async () => {
