@@ -48,10 +48,13 @@ export default defineConfig(
     files: ['lib/**/*.ts', 'viewer/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', nodeRedImports],
-      'no-restricted-syntax': ['error', {
-        selector: "CallExpression[callee.name='require'][arguments.0.value=/^(node-red|@node-red\\u002F)/]",
-        message: 'lib/ and viewer/ never load Node-RED: it belongs in nodes/.',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name='require'][arguments.0.value=/^(node-red|@node-red\\u002F)/]",
+          message: 'lib/ and viewer/ never load Node-RED: it belongs in nodes/.',
+        },
+      ],
     },
   },
   {
@@ -66,17 +69,20 @@ export default defineConfig(
     rules: {
       'import-x/no-nodejs-modules': 'error',
       // The viewer is bundled for the browser: from lib/ it may take only the browser-safe files.
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          {
-            target: './viewer',
-            from: './lib',
-            except: ['./peer', './protocol', './costs/prices.ts', './costs/format.ts'],
-            message: 'viewer/ is browser code: import only lib/peer, lib/protocol and the browser-safe lib/ files.',
-          },
-          { target: './viewer', from: ['./nodes', './devtools', './demo'], message: 'viewer/ is browser code: no server code.' },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './viewer',
+              from: './lib',
+              except: ['./peer', './protocol', './costs/prices.ts', './costs/format.ts'],
+              message: 'viewer/ is browser code: import only lib/peer, lib/protocol and the browser-safe lib/ files.',
+            },
+            { target: './viewer', from: ['./nodes', './devtools', './demo'], message: 'viewer/ is browser code: no server code.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -86,6 +92,8 @@ export default defineConfig(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
   },
 );

@@ -51,7 +51,19 @@ async function run(fixture: string, order: WriteOrder, work: string): Promise<vo
   const perRendition = Math.ceil(SEGMENTS / description.renditions.length);
   const flow = [
     { id: 'tab', type: 'tab', label: 'bench' },
-    { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: description.master ? path.join(out, description.master) : out, stream: 'bench', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, wires: [['sink']] },
+    {
+      id: 'w1',
+      type: 'relaycast-hls-watch',
+      z: 'tab',
+      path: description.master ? path.join(out, description.master) : out,
+      stream: 'bench',
+      renditions: 'all',
+      usePolling: false,
+      pollInterval: 250,
+      maxSegmentMB: 64,
+      segmentWait: 3000,
+      wires: [['sink']],
+    },
     { id: 'sink', type: 'bench-sink', z: 'tab', wires: [] },
   ];
   await helper.load([distNode('hls-watch'), sinkModule] as never, flow as never);
@@ -105,12 +117,20 @@ async function run(fixture: string, order: WriteOrder, work: string): Promise<vo
       ` | leaves hls-watch: p50 ${fmt(percentile(leave, 50))}  p99 ${fmt(percentile(leave, 99))}  max ${fmt(leave[leave.length - 1])}` +
       ` | at next node: p50 ${fmt(percentile(deliver, 50))}  p99 ${fmt(percentile(deliver, 99))}  max ${fmt(deliver[deliver.length - 1])}`,
   );
-  if (process.argv.includes('--slowest')) console.log(`  slowest (rendition#sequence): ${slowest.slice(0, 5).map(([k, ms]) => `${k} ${fmt(ms)}`).join(', ')}`);
+  if (process.argv.includes('--slowest'))
+    console.log(
+      `  slowest (rendition#sequence): ${slowest
+        .slice(0, 5)
+        .map(([k, ms]) => `${k} ${fmt(ms)}`)
+        .join(', ')}`,
+    );
 }
 
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'hls-watch-bench-'));
-  console.log(`hls-watch detection latency: playlist rename → msg; demo encoder at ${SPEED}× real time, ≥ ${SEGMENTS} segments per run, Node ${process.version}`);
+  console.log(
+    `hls-watch detection latency: playlist rename → msg; demo encoder at ${SPEED}× real time, ≥ ${SEGMENTS} segments per run, Node ${process.version}`,
+  );
   try {
     const only = process.argv.includes('--fixture') ? [process.argv[process.argv.indexOf('--fixture') + 1]] : ['ts-single', 'ts-multi'];
     for (const fixture of only) {

@@ -43,21 +43,36 @@ const PERSISTED = arg('persist', 200);
 const dirArg = process.argv.indexOf('--dir');
 const DIR = dirArg > 0 ? process.argv[dirArg + 1]! : os.tmpdir();
 
-interface Figures { history: number; applyUs: number; fullRenderUs: number; snapshotUs: number; textKB: number }
+interface Figures {
+  history: number;
+  applyUs: number;
+  fullRenderUs: number;
+  snapshotUs: number;
+  textKB: number;
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 }
 
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 0.5);
+const median = (values: number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 const msg = (sequence: number) => segmentMsg({ sequence, byteLength: 250_000 + (sequence % 7) * 1000 });
 
 function dvrCore(history: number): { core: ManifestCore; tick: () => void } {
   let now = Date.parse('2026-01-01T00:00:00.000Z');
   const core = new ManifestCore({ dvr: true, clock: () => now });
-  const tick = () => { now += 2000; };
-  for (let i = 0; i < history; i++) { core.apply(msg(i)); tick(); }
+  const tick = () => {
+    now += 2000;
+  };
+  for (let i = 0; i < history; i++) {
+    core.apply(msg(i));
+    tick();
+  }
   return { core, tick };
 }
 
@@ -98,12 +113,21 @@ const rows = [measure(1000), measure(10_000)];
 console.log(`manifest DVR, median µs per segment over ${MEASURED} segments appended to a history of N (Node ${process.version})`);
 console.log('N        playlist KB   core apply (incremental)   full render + ETag (before)   snapshot+JSON (state file)');
 for (const r of rows) {
-  console.log(`${String(r.history).padEnd(8)} ${r.textKB.toFixed(0).padStart(11)}   ${r.applyUs.toFixed(1).padStart(24)}   ${r.fullRenderUs.toFixed(1).padStart(27)}   ${r.snapshotUs.toFixed(1).padStart(26)}`);
+  console.log(
+    `${String(r.history).padEnd(8)} ${r.textKB.toFixed(0).padStart(11)}   ${r.applyUs.toFixed(1).padStart(24)}   ${r.fullRenderUs.toFixed(1).padStart(27)}   ${r.snapshotUs.toFixed(1).padStart(26)}`,
+  );
 }
 const [small, large] = rows as [Figures, Figures];
-console.log(`RESULT core apply 10,000 / 1,000 = ${(large.applyUs / small.applyUs).toFixed(2)}× (full render: ${(large.fullRenderUs / small.fullRenderUs).toFixed(2)}×)`);
+console.log(
+  `RESULT core apply 10,000 / 1,000 = ${(large.applyUs / small.applyUs).toFixed(2)}× (full render: ${(large.fullRenderUs / small.fullRenderUs).toFixed(2)}×)`,
+);
 
-interface Persist { history: number; syncUs: number[]; durableMs: number[]; stateKB: number }
+interface Persist {
+  history: number;
+  syncUs: number[];
+  durableMs: number[];
+  stateKB: number;
+}
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 const ms = (from: bigint, to: bigint): number => Number(to - from) / 1e6;
 
@@ -148,15 +172,21 @@ async function persistTable(): Promise<void> {
   await measurePersist(200);
   const results = [await measurePersist(1000), await measurePersist(10_000)];
   console.log('');
-  console.log(`manifest DVR state persisted per version, ${PERSISTED} versions each way, files in ${DIR} (old = whole snapshot in one file; new = state file + history log)`);
+  console.log(
+    `manifest DVR state persisted per version, ${PERSISTED} versions each way, files in ${DIR} (old = whole snapshot in one file; new = state file + history log)`,
+  );
   console.log('N        state KB old/new   sync µs old / new (median)   durable ms old: median mean   new: median mean p99');
   for (const { old, neu } of results) {
     const o = [...old.durableMs].sort((a, b) => a - b);
     const n = [...neu.durableMs].sort((a, b) => a - b);
-    console.log(`${String(old.history).padEnd(8)} ${`${old.stateKB.toFixed(0)} / ${neu.stateKB.toFixed(1)}`.padStart(16)}   ${`${median(old.syncUs).toFixed(0)} / ${median(neu.syncUs).toFixed(0)}`.padStart(26)}   ${percentile(o, 0.5).toFixed(2).padStart(20)} ${mean(o).toFixed(2).padStart(5)}   ${percentile(n, 0.5).toFixed(2).padStart(11)} ${mean(n).toFixed(2).padStart(5)} ${percentile(n, 0.99).toFixed(2).padStart(5)}`);
+    console.log(
+      `${String(old.history).padEnd(8)} ${`${old.stateKB.toFixed(0)} / ${neu.stateKB.toFixed(1)}`.padStart(16)}   ${`${median(old.syncUs).toFixed(0)} / ${median(neu.syncUs).toFixed(0)}`.padStart(26)}   ${percentile(o, 0.5).toFixed(2).padStart(20)} ${mean(o).toFixed(2).padStart(5)}   ${percentile(n, 0.5).toFixed(2).padStart(11)} ${mean(n).toFixed(2).padStart(5)} ${percentile(n, 0.99).toFixed(2).padStart(5)}`,
+    );
   }
   const [a, b] = results as [{ old: Persist; neu: Persist }, { old: Persist; neu: Persist }];
-  console.log(`RESULT persist sync part 10,000 / 1,000: old ${(median(b.old.syncUs) / median(a.old.syncUs)).toFixed(2)}×, new ${(median(b.neu.syncUs) / median(a.neu.syncUs)).toFixed(2)}×; durable mean: old ${(mean(b.old.durableMs) / mean(a.old.durableMs)).toFixed(2)}×, new ${(mean(b.neu.durableMs) / mean(a.neu.durableMs)).toFixed(2)}×`);
+  console.log(
+    `RESULT persist sync part 10,000 / 1,000: old ${(median(b.old.syncUs) / median(a.old.syncUs)).toFixed(2)}×, new ${(median(b.neu.syncUs) / median(a.neu.syncUs)).toFixed(2)}×; durable mean: old ${(mean(b.old.durableMs) / mean(a.old.durableMs)).toFixed(2)}×, new ${(mean(b.neu.durableMs) / mean(a.neu.durableMs)).toFixed(2)}×`,
+  );
 }
 
 persistTable().catch((err: unknown) => {

@@ -60,11 +60,19 @@ async function measureNode(label: string, dvr: boolean, history: number): Promis
     helper.settings({ userDir, logging: { console: { level: 'off' } } } as never);
     let httpNode: http.RequestListener | undefined;
     const manifest = distNode('manifest') as (red: unknown) => unknown;
-    await helper.load([((red: { httpNode: http.RequestListener }) => { httpNode = red.httpNode; return manifest(red); }) as never], [
-      { id: 'tab', type: 'tab', label: 'bench' },
-      { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 2, dvr, wires: [['out']] },
-      { id: 'out', type: 'helper', z: 'tab' },
-    ] as never);
+    await helper.load(
+      [
+        ((red: { httpNode: http.RequestListener }) => {
+          httpNode = red.httpNode;
+          return manifest(red);
+        }) as never,
+      ],
+      [
+        { id: 'tab', type: 'tab', label: 'bench' },
+        { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 2, dvr, wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'tab' },
+      ] as never,
+    );
     server = http.createServer((req, res) => httpNode!(req, res));
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -75,7 +83,11 @@ async function measureNode(label: string, dvr: boolean, history: number): Promis
     const times: number[] = [];
     for (let i = 0; i < VERSIONS + 5; i++) {
       const sequence = history + i;
-      const sent = new Promise<void>((resolve) => { waiting = (msg) => { if (msg.playlist?.rendition === 'main') resolve(); }; });
+      const sent = new Promise<void>((resolve) => {
+        waiting = (msg) => {
+          if (msg.playlist?.rendition === 'main') resolve();
+        };
+      });
       const t0 = process.hrtime.bigint();
       node.receive(segmentMsg({ sequence }) as never);
       await sent;
@@ -95,11 +107,13 @@ async function measureNode(label: string, dvr: boolean, history: number): Promis
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      })
+      .on('error', reject);
   });
 }
 

@@ -30,27 +30,39 @@ const CONNECTIONS = arg('connections', 32);
 const ROUNDS = arg('rounds', 2);
 const NODE_ID = 'benchmanifest01';
 
-interface LoadResult { requests: number; seconds: number; rps: number; statuses: Record<string, number>; p50Ms: number | null; p99Ms: number | null }
-
+interface LoadResult {
+  requests: number;
+  seconds: number;
+  rps: number;
+  statuses: Record<string, number>;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    }).on('error', reject);
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
   });
 }
 
 function runLoad(url: string, headers: Record<string, string> = {}): Promise<LoadResult> {
   const options = JSON.stringify({ url, connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: 1, headers });
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'keepalive-load.ts'), options],
-      { cwd: repoRoot, timeout: (SECONDS + 30) * 1000 }, (err, stdout, stderr) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(__dirname, 'support', 'keepalive-load.ts'), options],
+      { cwd: repoRoot, timeout: (SECONDS + 30) * 1000 },
+      (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
         else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult);
-      });
+      },
+    );
   });
 }
 
@@ -71,15 +83,35 @@ async function startNodeRed(userDir: string, port: number, extraSettings: Record
   const flows = [
     { id: 'benchtab01', type: 'tab', label: 'bench' },
     {
-      id: NODE_ID, type: 'relaycast-manifest', z: 'benchtab01', name: '', stream: '', renditions: '',
-      masterPath: '/live/{stream}/master.m3u8', mediaPath: '/live/{stream}/{rendition}.m3u8', healthPath: '/live/{stream}/health.json',
-      windowSegments: 6, targetDuration: 0, dvr: false, gapMode: 'gap', blockingReload: false, x: 200, y: 100, wires: [[]],
+      id: NODE_ID,
+      type: 'relaycast-manifest',
+      z: 'benchtab01',
+      name: '',
+      stream: '',
+      renditions: '',
+      masterPath: '/live/{stream}/master.m3u8',
+      mediaPath: '/live/{stream}/{rendition}.m3u8',
+      healthPath: '/live/{stream}/health.json',
+      windowSegments: 6,
+      targetDuration: 0,
+      dvr: false,
+      gapMode: 'gap',
+      blockingReload: false,
+      x: 200,
+      y: 100,
+      wires: [[]],
     },
   ];
   writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const settings = {
-    uiPort: port, uiHost: '127.0.0.1', ...extraSettings, flowFile: 'flows.json', credentialSecret: false, nodesDir: [repoRoot],
-    telemetry: { enabled: false }, diagnostics: { enabled: false },
+    uiPort: port,
+    uiHost: '127.0.0.1',
+    ...extraSettings,
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    nodesDir: [repoRoot],
+    telemetry: { enabled: false },
+    diagnostics: { enabled: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     logging: { console: { level: 'warn', metrics: false, audit: false } },
     editorTheme: { tours: false, projects: { enabled: false } },
@@ -87,14 +119,18 @@ async function startNodeRed(userDir: string, port: number, extraSettings: Record
   const settingsFile = path.join(userDir, 'settings.js');
   writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings)};\n`);
   const profile = process.env.RELAYCAST_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.RELAYCAST_BENCH_PROFILE] : [];
-  const child = spawn(process.execPath, [...profile, require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited with ${child.exitCode}`);
     try {
       const res = await get(`http://127.0.0.1:${port}/live/bench/720p.m3u8`);
       if (res.status === 200) return child;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error('Node-RED did not serve the playlist within 30 s');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -170,7 +206,9 @@ async function main(): Promise<void> {
           const result = await runLoad(url, path304 ? { 'If-None-Match': etag } : {});
           const expected = path304 ? '304' : '200';
           const wrong = Object.entries(result.statuses).filter(([s]) => s !== expected);
-          console.log(`round ${round}  ${key.padEnd(20)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  ${wrong.length ? `UNEXPECTED ${JSON.stringify(result.statuses)}` : `(${result.requests} × ${expected})`}`);
+          console.log(
+            `round ${round}  ${key.padEnd(20)} ${String(result.rps).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  ${wrong.length ? `UNEXPECTED ${JSON.stringify(result.statuses)}` : `(${result.requests} × ${expected})`}`,
+          );
           if (!best[key] || result.rps > best[key].rps) best[key] = result;
         }
       }
@@ -182,13 +220,21 @@ async function main(): Promise<void> {
       const ratio200 = r200 / best['bare 200'].rps;
       const ratio304 = r304 / best['bare 304'].rps;
       const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
-      console.log(`  ${name}: 200 ${r200} req/s = ${ratio200.toFixed(2)}× bare (${best['bare 200'].rps}); 304 ${r304} req/s = ${ratio304.toFixed(2)}× bare (${best['bare 304'].rps}); 304/200 ${(r304 / r200).toFixed(2)}×`);
-      console.log(`    targets: ≥ 0.5× bare ${verdict(ratio200 >= 0.5)}; ≥ 10,000 req/s ${verdict(r200 >= 10_000)}; 304 faster than 200 ${verdict(r304 > r200)}`);
+      console.log(
+        `  ${name}: 200 ${r200} req/s = ${ratio200.toFixed(2)}× bare (${best['bare 200'].rps}); 304 ${r304} req/s = ${ratio304.toFixed(2)}× bare (${best['bare 304'].rps}); 304/200 ${(r304 / r200).toFixed(2)}×`,
+      );
+      console.log(
+        `    targets: ≥ 0.5× bare ${verdict(ratio200 >= 0.5)}; ≥ 10,000 req/s ${verdict(r200 >= 10_000)}; 304 faster than 200 ${verdict(r304 > r200)}`,
+      );
     }
   } finally {
     await new Promise<void>((resolve) => (bare ? bare.close(() => resolve()) : resolve()));
     for (const child of nodeReds) {
-      if (child.exitCode === null) await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGINT'); });
+      if (child.exitCode === null)
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGINT');
+        });
     }
     rmSync(userDir, { recursive: true, force: true });
   }

@@ -63,38 +63,153 @@ const SCENARIOS: Scenario[] = [
   { name: 'vargop', what: 'variable GOP (irregular -force_key_frames): EXTINF varies', profile: 'vargop', segmentSeconds: 2 },
   // The operator's way out of the row above (the node's help): a configured target duration of at
   // least the longest segment, -hls_time + the longest keyframe interval (2 + 1.8 s), rounded up.
-  { name: 'vargop-td4', what: 'variable GOP as above, manifest target duration configured to 4 s', profile: 'vargop', segmentSeconds: 2, manifest: { targetDuration: 4 } },
-  { name: 'restarts', what: 'MPEG-TS, encoder stopped gracefully (ENDLIST) every ~12 s and started again 2 s later', profile: 'ts', segmentSeconds: 2, restarts: true },
-  { name: 'faults', what: 'three renditions (MPEG-TS), 20 % of store requests faulted (503/429/reset before/after/stall)', profile: 'abr3', segmentSeconds: 2, proxy: { faultRate: 0.2, stallMs: 30_000 } },
-  { name: 'sigkill', what: 'MPEG-TS, Node-RED SIGKILLed every 5–12 s (half 5–20 ms after a listing), restarted at once', profile: 'ts', segmentSeconds: 2, kills: true },
+  {
+    name: 'vargop-td4',
+    what: 'variable GOP as above, manifest target duration configured to 4 s',
+    profile: 'vargop',
+    segmentSeconds: 2,
+    manifest: { targetDuration: 4 },
+  },
+  {
+    name: 'restarts',
+    what: 'MPEG-TS, encoder stopped gracefully (ENDLIST) every ~12 s and started again 2 s later',
+    profile: 'ts',
+    segmentSeconds: 2,
+    restarts: true,
+  },
+  {
+    name: 'faults',
+    what: 'three renditions (MPEG-TS), 20 % of store requests faulted (503/429/reset before/after/stall)',
+    profile: 'abr3',
+    segmentSeconds: 2,
+    proxy: { faultRate: 0.2, stallMs: 30_000 },
+  },
+  {
+    name: 'sigkill',
+    what: 'MPEG-TS, Node-RED SIGKILLed every 5–12 s (half 5–20 ms after a listing), restarted at once',
+    profile: 'ts',
+    segmentSeconds: 2,
+    kills: true,
+  },
   { name: 'slow', what: 'MPEG-TS, every store request delayed 0.6–1.6 s', profile: 'ts', segmentSeconds: 2, proxy: { latency: { minMs: 600, maxMs: 1600 } } },
   {
-    name: 'slow10x', what: 'MPEG-TS 1-s segments, every store request 10 s (10× slower than real time), 1 PUT at a time, backlog 3',
-    profile: 'ts', segmentSeconds: 1, proxy: { latency: { minMs: 10_000, maxMs: 10_000 } }, upload: { concurrency: 1, attemptTimeout: 60, maxQueue: 3 }, sheds: true,
+    name: 'slow10x',
+    what: 'MPEG-TS 1-s segments, every store request 10 s (10× slower than real time), 1 PUT at a time, backlog 3',
+    profile: 'ts',
+    segmentSeconds: 1,
+    proxy: { latency: { minMs: 10_000, maxMs: 10_000 } },
+    upload: { concurrency: 1, attemptTimeout: 60, maxQueue: 3 },
+    sheds: true,
   },
 ];
 
-function flows(hlsDir: string, endpoint: string, publicBaseUrl: string, upload: Record<string, unknown> = {}, manifest: Record<string, unknown> = {}): object[] {
+function flows(
+  hlsDir: string,
+  endpoint: string,
+  publicBaseUrl: string,
+  upload: Record<string, unknown> = {},
+  manifest: Record<string, unknown> = {},
+): object[] {
   return [
     { id: 'tab', type: 'tab', label: 'outside try' },
-    { id: 'watch', type: 'relaycast-hls-watch', z: 'tab', path: hlsDir, stream: STREAM, renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, x: 120, y: 60, wires: [['upload']] },
+    {
+      id: 'watch',
+      type: 'relaycast-hls-watch',
+      z: 'tab',
+      path: hlsDir,
+      stream: STREAM,
+      renditions: 'all',
+      usePolling: false,
+      pollInterval: 250,
+      maxSegmentMB: 64,
+      segmentWait: 3000,
+      x: 120,
+      y: 60,
+      wires: [['upload']],
+    },
     // The node's defaults except keep-all (the encoder keeps every segment, and so does the bucket).
-    { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', bucket: 'bucket', concurrency: 4, maxAttempts: 5, attemptTimeout: 10, maxQueue: 256, maxQueueMB: 256, keepAll: true, keepSegments: 12, ...upload, x: 320, y: 60, wires: [['manifest']] },
+    {
+      id: 'upload',
+      type: 'relaycast-r2-upload',
+      z: 'tab',
+      bucket: 'bucket',
+      concurrency: 4,
+      maxAttempts: 5,
+      attemptTimeout: 10,
+      maxQueue: 256,
+      maxQueueMB: 256,
+      keepAll: true,
+      keepSegments: 12,
+      ...upload,
+      x: 320,
+      y: 60,
+      wires: [['manifest']],
+    },
     // DVR: the served playlist lists the whole stream, so "listed exactly once" is checked on all of
     // it; the end grace is the default (3 × target duration).
-    { id: 'manifest', type: 'relaycast-manifest', z: 'tab', stream: STREAM, windowSegments: 6, targetDuration: 0, dvr: true, gapMode: 'gap', blockingReload: false, idleEndSeconds: 0, endGraceSeconds: '', ...manifest, x: 520, y: 60, wires: [[]] },
-    { id: 'bucket', type: 'relaycast-r2-bucket', provider: 's3', endpoint, region: 'auto', bucket: 'relaycast', publicBaseUrl, keyPrefix: 'live', forcePathStyle: true },
+    {
+      id: 'manifest',
+      type: 'relaycast-manifest',
+      z: 'tab',
+      stream: STREAM,
+      windowSegments: 6,
+      targetDuration: 0,
+      dvr: true,
+      gapMode: 'gap',
+      blockingReload: false,
+      idleEndSeconds: 0,
+      endGraceSeconds: '',
+      ...manifest,
+      x: 520,
+      y: 60,
+      wires: [[]],
+    },
+    {
+      id: 'bucket',
+      type: 'relaycast-r2-bucket',
+      provider: 's3',
+      endpoint,
+      region: 'auto',
+      bucket: 'relaycast',
+      publicBaseUrl,
+      keyPrefix: 'live',
+      forcePathStyle: true,
+    },
   ];
 }
 
 interface Row {
   scenario: Scenario;
-  written: number; stored: number; listed: number; lost: number; gaps: number; shedLogged: number;
-  twice: number; notStored: number; inOrder: boolean; conflicts: string[]; violations: string[];
-  badInits: number; ended: boolean;
-  stallMs: number; rawStallMs: number; targetDuration: number;
-  crashes: string[]; kills: number; restarts: number; rssMax: number; rssFirst: number; rssLast: number;
-  extinf: string; injected: string; problems: string[]; versions: number; masterVersions: number; errorLines: string[]; encoderTargets: string; discontinuities: number;
+  written: number;
+  stored: number;
+  listed: number;
+  lost: number;
+  gaps: number;
+  shedLogged: number;
+  twice: number;
+  notStored: number;
+  inOrder: boolean;
+  conflicts: string[];
+  violations: string[];
+  badInits: number;
+  ended: boolean;
+  stallMs: number;
+  rawStallMs: number;
+  targetDuration: number;
+  crashes: string[];
+  kills: number;
+  restarts: number;
+  rssMax: number;
+  rssFirst: number;
+  rssLast: number;
+  extinf: string;
+  injected: string;
+  problems: string[];
+  versions: number;
+  masterVersions: number;
+  errorLines: string[];
+  encoderTargets: string;
+  discontinuities: number;
   missed: string[];
 }
 
@@ -167,10 +282,38 @@ async function run(scenario: Scenario): Promise<Row> {
     // What the encoder wrote against what was served in the end.
     const writtenBy = encoder.written();
     const row: Row = {
-      scenario, written: 0, stored: 0, listed: 0, lost: 0, gaps: 0, shedLogged: 0, twice: 0, notStored: 0, inOrder: true,
-      conflicts: player.conflicts(), violations: [], badInits: 0, ended: endedAll(), stallMs: 0, rawStallMs: 0, targetDuration: 0,
-      crashes: supervisor.crashes, kills: supervisor.kills, restarts, rssMax: 0, rssFirst: 0, rssLast: 0, extinf: '', injected: '', problems: [], missed: [],
-      versions: [...player.renditions.values()].reduce((n, v) => n + v.history.versions.length, 0), masterVersions: player.masterVersions, errorLines: [], discontinuities: 0, encoderTargets: encoder.targetDurations.join('→') || '–',
+      scenario,
+      written: 0,
+      stored: 0,
+      listed: 0,
+      lost: 0,
+      gaps: 0,
+      shedLogged: 0,
+      twice: 0,
+      notStored: 0,
+      inOrder: true,
+      conflicts: player.conflicts(),
+      violations: [],
+      badInits: 0,
+      ended: endedAll(),
+      stallMs: 0,
+      rawStallMs: 0,
+      targetDuration: 0,
+      crashes: supervisor.crashes,
+      kills: supervisor.kills,
+      restarts,
+      rssMax: 0,
+      rssFirst: 0,
+      rssLast: 0,
+      extinf: '',
+      injected: '',
+      problems: [],
+      missed: [],
+      versions: [...player.renditions.values()].reduce((n, v) => n + v.history.versions.length, 0),
+      masterVersions: player.masterVersions,
+      errorLines: [],
+      discontinuities: 0,
+      encoderTargets: encoder.targetDurations.join('→') || '–',
     };
     const idle = encoder.idle.map((w) => ({ from: w.from, to: w.to ?? Number.POSITIVE_INFINITY }));
     const inits = encoder.inits();
@@ -181,7 +324,10 @@ async function run(scenario: Scenario): Promise<Row> {
       row.targetDuration = Math.max(row.targetDuration, served?.targetDuration ?? 0);
       row.gaps += segments.filter((s) => s.gap).length;
       row.discontinuities += segments.filter((s) => s.discontinuity).length;
-      const delivery = await checkDelivery(written, segments.filter((s) => !s.gap).map((s) => s.uri));
+      const delivery = await checkDelivery(
+        written,
+        segments.filter((s) => !s.gap).map((s) => s.uri),
+      );
       row.written += delivery.written;
       row.stored += delivery.stored;
       row.listed += delivery.listed;
@@ -192,7 +338,10 @@ async function run(scenario: Scenario): Promise<Row> {
       row.problems.push(...delivery.problems.map((p) => `${rendition}: ${p}`));
       for (const mapUri of new Set(segments.flatMap((s) => (s.mapUri ? [s.mapUri] : [])))) {
         const body = await fetchBody(mapUri);
-        if (!body || !inits.has(sha256(body))) { row.badInits += 1; row.problems.push(`${rendition}: init ${mapUri} not stored byte for byte`); }
+        if (!body || !inits.has(sha256(body))) {
+          row.badInits += 1;
+          row.problems.push(`${rendition}: init ${mapUri} not stored byte for byte`);
+        }
       }
       row.stallMs = Math.max(row.stallMs, longestWait(view.newSegmentAt, [...supervisor.down, ...idle], stopAt));
       row.rawStallMs = Math.max(row.rawStallMs, longestWait(view.newSegmentAt, [], stopAt));
@@ -201,7 +350,10 @@ async function run(scenario: Scenario): Promise<Row> {
     const out = supervisor.output();
     row.shedLogged = (out.match(/the store is not keeping up/g) ?? []).length;
     // Node-RED's own error lines (the last process's), for a row that misses: what the nodes said.
-    row.errorLines = out.split('\n').filter((l) => l.includes('[error]') && !l.includes('not keeping up')).slice(0, 3);
+    row.errorLines = out
+      .split('\n')
+      .filter((l) => l.includes('[error]') && !l.includes('not keeping up'))
+      .slice(0, 3);
     const rss = supervisor.rss.map((s) => s.mib);
     const third = Math.max(1, Math.floor(rss.length / 3));
     row.rssMax = Math.max(0, ...rss);
@@ -210,7 +362,10 @@ async function run(scenario: Scenario): Promise<Row> {
     const d = encoder.durations();
     row.extinf = d.length > 0 ? `${Math.min(...d).toFixed(2)}–${Math.max(...d).toFixed(2)} s` : '–';
     const injected = Object.entries(proxy.counts.injected).filter(([, v]) => v > 0);
-    row.injected = injected.length === 0 ? '' : `${injected.reduce((n, [, v]) => n + v, 0)} of ${proxy.counts.requests} requests (${injected.map(([k, v]) => `${k} ${v}`).join(', ')})`;
+    row.injected =
+      injected.length === 0
+        ? ''
+        : `${injected.reduce((n, [, v]) => n + v, 0)} of ${proxy.counts.requests} requests (${injected.map(([k, v]) => `${k} ${v}`).join(', ')})`;
     if (row.written === 0) row.problems.push(`the encoder wrote nothing: ${encoder.allStderr().slice(-800)}`);
     judge(row);
     return row;
@@ -225,7 +380,9 @@ async function run(scenario: Scenario): Promise<Row> {
 }
 
 function judge(row: Row): void {
-  const miss = (ok: boolean, what: string): void => { if (!ok) row.missed.push(what); };
+  const miss = (ok: boolean, what: string): void => {
+    if (!ok) row.missed.push(what);
+  };
   miss(row.written >= 10, 'too few segments to judge');
   if (row.scenario.sheds) {
     // Nothing lost in silence: what is not listed is a gap in its place, each shed by the backlog.
@@ -248,21 +405,61 @@ function judge(row: Row): void {
 }
 
 function printTable(rows: Row[]): void {
-  const head = ['scenario', 'written', 'stored', 'listed', 'lost', 'gaps', 'twice', 'MSN→2', 'RFC', 'stall s (raw)', 'limit s', 'crashes', 'kills', 'RSS MiB max', 'result'];
-  const lines = rows.map((r) => [
-    r.scenario.name, r.written, r.stored, r.listed, r.lost, r.gaps, r.twice, r.conflicts.length, r.violations.length,
-    `${(r.stallMs / 1000).toFixed(2)} (${(r.rawStallMs / 1000).toFixed(2)})`, r.scenario.sheds ? 'n/a' : (1.5 * r.targetDuration).toFixed(1),
-    r.crashes.length, r.kills, r.rssMax.toFixed(0), r.missed.length === 0 ? 'met' : 'MISSED',
-  ].map(String));
+  const head = [
+    'scenario',
+    'written',
+    'stored',
+    'listed',
+    'lost',
+    'gaps',
+    'twice',
+    'MSN→2',
+    'RFC',
+    'stall s (raw)',
+    'limit s',
+    'crashes',
+    'kills',
+    'RSS MiB max',
+    'result',
+  ];
+  const lines = rows.map((r) =>
+    [
+      r.scenario.name,
+      r.written,
+      r.stored,
+      r.listed,
+      r.lost,
+      r.gaps,
+      r.twice,
+      r.conflicts.length,
+      r.violations.length,
+      `${(r.stallMs / 1000).toFixed(2)} (${(r.rawStallMs / 1000).toFixed(2)})`,
+      r.scenario.sheds ? 'n/a' : (1.5 * r.targetDuration).toFixed(1),
+      r.crashes.length,
+      r.kills,
+      r.rssMax.toFixed(0),
+      r.missed.length === 0 ? 'met' : 'MISSED',
+    ].map(String),
+  );
   console.log(`| ${head.join(' | ')} |`);
   console.log(`|${head.map(() => '---').join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
   for (const r of rows) {
     const notes = [
-      r.scenario.what, `encoder EXT-X-TARGETDURATION ${r.encoderTargets}`, `${r.versions} media playlist versions and ${r.masterVersions} master versions seen`, `EXTINF ${r.extinf}`, `target duration ${r.targetDuration} s`,
-      r.restarts ? `${r.restarts} encoder restarts` : '', `${r.discontinuities} EXT-X-DISCONTINUITY in the served playlist(s)`, r.injected ? `injected: ${r.injected}` : '',
-      r.scenario.sheds ? `shed (E_UPLOAD_OVERLOADED logged) ${r.shedLogged}; RSS first third ${r.rssFirst.toFixed(0)} → last third ${r.rssLast.toFixed(0)} MiB` : '',
-    ].filter(Boolean).join('; ');
+      r.scenario.what,
+      `encoder EXT-X-TARGETDURATION ${r.encoderTargets}`,
+      `${r.versions} media playlist versions and ${r.masterVersions} master versions seen`,
+      `EXTINF ${r.extinf}`,
+      `target duration ${r.targetDuration} s`,
+      r.restarts ? `${r.restarts} encoder restarts` : '',
+      `${r.discontinuities} EXT-X-DISCONTINUITY in the served playlist(s)`,
+      r.injected ? `injected: ${r.injected}` : '',
+      r.scenario.sheds
+        ? `shed (E_UPLOAD_OVERLOADED logged) ${r.shedLogged}; RSS first third ${r.rssFirst.toFixed(0)} → last third ${r.rssLast.toFixed(0)} MiB`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     console.log(`\n${r.scenario.name}: ${notes}`);
     if (r.missed.length > 0) console.log(`  MISSED: ${r.missed.join('; ')}`);
     for (const p of r.problems.slice(0, 5)) console.log(`  ${p}`);
@@ -290,4 +487,7 @@ async function main(): Promise<void> {
   if (rows.some((r) => r.missed.length > 0)) process.exitCode = 1;
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

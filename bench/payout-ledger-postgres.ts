@@ -40,8 +40,10 @@ async function main() {
     const cpu0 = process.cpuUsage();
     await submitRange(one, 0, INGEST, IN_FLIGHT, (i) => benchReceipt(i, SUPPORTERS, 'one'));
     const cpu = process.cpuUsage(cpu0);
-    console.log(`ingest, one instance (durable, group commit 2 ms): ${rate(INGEST, t0)} (target ≥ 10,000); `
-      + `client CPU ${((cpu.user + cpu.system) / 1000 / (INGEST / 1000)).toFixed(1)} ms per 1,000 receipts`);
+    console.log(
+      `ingest, one instance (durable, group commit 2 ms): ${rate(INGEST, t0)} (target ≥ 10,000); ` +
+        `client CPU ${((cpu.user + cpu.system) / 1000 / (INGEST / 1000)).toFixed(1)} ms per 1,000 receipts`,
+    );
 
     // Two instances at once. Same stream: their batches queue on the stream's cap lock (the worst
     // case); different streams: they commit side by side.
@@ -64,16 +66,27 @@ async function main() {
     for (let i = 0; i < SUPPORTERS; i++) await two.putSupporter({ id: `supporter-${i}`, name: `Supporter ${i}`, address: `addr-${i}` });
     const s0 = process.hrtime.bigint();
     const { statement } = await two.settle({ period: 'bench', terms: { mode: 'pool', amount: 100_000_00, currency: 'EUR' } });
-    console.log(`settle ${total.toLocaleString('en')} receipts × ${statement.lines.length} supporters: ${(Number(process.hrtime.bigint() - s0) / 1e6).toFixed(0)} ms; paid ${statement.totals.paid} of 10000000`);
+    console.log(
+      `settle ${total.toLocaleString('en')} receipts × ${statement.lines.length} supporters: ${(Number(process.hrtime.bigint() - s0) / 1e6).toFixed(0)} ms; paid ${statement.totals.paid} of 10000000`,
+    );
     await Promise.all([one.close(), two.close()]);
-    const size = (await admin.query<{ b: string }>(
-      'SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = \'r\'', [schema])).rows[0]?.b;
+    const size = (
+      await admin.query<{ b: string }>(
+        "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) AS b FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
+        [schema],
+      )
+    ).rows[0]?.b;
     const bytes = Number(size);
-    console.log(`ledger size: ${(bytes / 1024 / 1024).toFixed(1)} MiB for ${total.toLocaleString('en')} receipts = ${(bytes / 1024 / 1024 / (total / 1e6)).toFixed(1)} MiB per million (tables + indexes)`);
+    console.log(
+      `ledger size: ${(bytes / 1024 / 1024).toFixed(1)} MiB for ${total.toLocaleString('en')} receipts = ${(bytes / 1024 / 1024 / (total / 1e6)).toFixed(1)} MiB per million (tables + indexes)`,
+    );
   } finally {
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
     await admin.end();
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

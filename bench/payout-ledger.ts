@@ -29,7 +29,9 @@ async function main() {
     await ingest(durable, 2_000, 2_000 + INGEST);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     await durable.close();
-    console.log(`ingest, durable (WAL, synchronous=FULL, group commit 2 ms): ${INGEST} receipts in ${seconds.toFixed(2)} s = ${Math.round(INGEST / seconds).toLocaleString('en')} receipts/s (target ≥ 20,000)`);
+    console.log(
+      `ingest, durable (WAL, synchronous=FULL, group commit 2 ms): ${INGEST} receipts in ${seconds.toFixed(2)} s = ${Math.round(INGEST / seconds).toLocaleString('en')} receipts/s (target ≥ 20,000)`,
+    );
 
     // The settlement ledger is filled faster (synchronous=NORMAL, big batches): its fill time is
     // not a figure, only its settle time and size are.
@@ -42,13 +44,20 @@ async function main() {
     const s0 = process.hrtime.bigint();
     const { statement } = await big.settle({ period: 'bench', terms: { mode: 'pool', amount: 100_000_00, currency: 'EUR' } });
     const settleMs = Number(process.hrtime.bigint() - s0) / 1e6;
-    console.log(`settle ${RECEIPTS.toLocaleString('en')} receipts × ${statement.lines.length} supporters: ${settleMs.toFixed(0)} ms (target ≤ 2,000 ms); paid ${statement.totals.paid} of 10000000`);
+    console.log(
+      `settle ${RECEIPTS.toLocaleString('en')} receipts × ${statement.lines.length} supporters: ${settleMs.toFixed(0)} ms (target ≤ 2,000 ms); paid ${statement.totals.paid} of 10000000`,
+    );
     await big.close(); // checkpoints the WAL into the main file
     const bytes = statSync(file).size;
-    console.log(`ledger size: ${(bytes / 1024 / 1024).toFixed(1)} MiB for ${RECEIPTS.toLocaleString('en')} receipts = ${(bytes / 1024 / 1024 / (RECEIPTS / 1e6)).toFixed(1)} MiB per million (${Math.round(bytes / RECEIPTS)} B/receipt)`);
+    console.log(
+      `ledger size: ${(bytes / 1024 / 1024).toFixed(1)} MiB for ${RECEIPTS.toLocaleString('en')} receipts = ${(bytes / 1024 / 1024 / (RECEIPTS / 1e6)).toFixed(1)} MiB per million (${Math.round(bytes / RECEIPTS)} B/receipt)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

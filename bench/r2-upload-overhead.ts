@@ -31,9 +31,18 @@ function segmentMsg(sequence: number, bytes: Buffer, session: string): SegmentMs
     topic: 'segment',
     payload: bytes,
     segment: {
-      stream: 'bench', rendition: 'main', session, encoderSequence: sequence, sequence, duration: 2,
-      byteLength: bytes.length, sha256: sha256Hex(bytes),
-      uri: `seg_${sequence}.ts`, path: `/bench/seg_${sequence}.ts`, contentType: 'video/mp2t', discontinuity: false,
+      stream: 'bench',
+      rendition: 'main',
+      session,
+      encoderSequence: sequence,
+      sequence,
+      duration: 2,
+      byteLength: bytes.length,
+      sha256: sha256Hex(bytes),
+      uri: `seg_${sequence}.ts`,
+      path: `/bench/seg_${sequence}.ts`,
+      contentType: 'video/mp2t',
+      discontinuity: false,
     },
   };
 }
@@ -53,27 +62,70 @@ async function main(): Promise<void> {
   const overheadSamples = argNumber('segments', 100);
   const throughputSegments = argNumber('throughput', 400);
   const s3 = await startLocalS3({ bucket: 'relaycast' });
-  const client = createS3Client({ endpoint: s3.endpoint, region: 'auto', forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  const client = createS3Client({
+    endpoint: s3.endpoint,
+    region: 'auto',
+    forcePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+  });
   try {
-    await helper.load([distNode('r2-bucket'), distNode('r2-upload')] as never, [
-      { id: 'tab', type: 'tab', label: 'bench' },
-      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'bench', forcePathStyle: true },
-      // Backlog bound above the throughput burst: this measures the pipeline, not its shedding.
-      { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 5, attemptTimeout: 10, maxQueue: Math.max(256, throughputSegments + 16), wires: [['out']] },
-      { id: 'out', type: 'helper', z: 'tab' },
-    ] as never, { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+    await helper.load(
+      [distNode('r2-bucket'), distNode('r2-upload')] as never,
+      [
+        { id: 'tab', type: 'tab', label: 'bench' },
+        {
+          id: 'b1',
+          type: 'relaycast-r2-bucket',
+          z: 'tab',
+          provider: 's3',
+          endpoint: s3.endpoint,
+          region: 'auto',
+          bucket: s3.bucket,
+          publicBaseUrl: s3.publicBaseUrl,
+          keyPrefix: 'bench',
+          forcePathStyle: true,
+        },
+        // Backlog bound above the throughput burst: this measures the pipeline, not its shedding.
+        {
+          id: 'u1',
+          type: 'relaycast-r2-upload',
+          z: 'tab',
+          bucket: 'b1',
+          concurrency: 4,
+          maxAttempts: 5,
+          attemptTimeout: 10,
+          maxQueue: Math.max(256, throughputSegments + 16),
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper', z: 'tab' },
+      ] as never,
+      { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } },
+    );
     const upload = helper.getNode('u1');
     const out = helper.getNode('out');
     const waiters = new Map<number, () => void>();
     out.on('input', ((msg: SegmentMsg) => waiters.get(msg.segment.sequence)?.()) as never);
-    const throughNode = (msg: SegmentMsg): Promise<void> => new Promise((resolve) => {
-      waiters.set(msg.segment.sequence, () => { waiters.delete(msg.segment.sequence); resolve(); });
-      upload.receive(msg as never);
-    });
-    const barePut = (key: string, bytes: Buffer): Promise<unknown> => client.send(new PutObjectCommand({
-      Bucket: s3.bucket, Key: key, Body: bytes, ContentLength: bytes.length, ContentType: 'video/mp2t',
-      CacheControl: 'public, max-age=31536000, immutable', ContentMD5: createHash('md5').update(bytes).digest('base64'),
-    }));
+    const throughNode = (msg: SegmentMsg): Promise<void> =>
+      new Promise((resolve) => {
+        waiters.set(msg.segment.sequence, () => {
+          waiters.delete(msg.segment.sequence);
+          resolve();
+        });
+        upload.receive(msg as never);
+      });
+    const barePut = (key: string, bytes: Buffer): Promise<unknown> =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: s3.bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ContentType: 'video/mp2t',
+          CacheControl: 'public, max-age=31536000, immutable',
+          ContentMD5: createHash('md5').update(bytes).digest('base64'),
+        }),
+      );
 
     // Warm up both paths (connections, JIT).
     for (let i = 0; i < 10; i += 1) {
@@ -88,10 +140,25 @@ async function main(): Promise<void> {
     for (let i = 0; i < overheadSamples; i += 1) {
       const bytes = randomBytes(SEGMENT_BYTES);
       // Alternate which goes first, so neither path always meets a warmer server.
-      const measureBare = async (): Promise<number> => { const t = performance.now(); await barePut(`bench/bare/${i}.ts`, bytes); return performance.now() - t; };
-      const measureNode = async (): Promise<number> => { const t = performance.now(); await throughNode(segmentMsg(i, bytes, 'overhead')); return performance.now() - t; };
-      let bare: number; let viaNode: number;
-      if (i % 2 === 0) { bare = await measureBare(); viaNode = await measureNode(); } else { viaNode = await measureNode(); bare = await measureBare(); }
+      const measureBare = async (): Promise<number> => {
+        const t = performance.now();
+        await barePut(`bench/bare/${i}.ts`, bytes);
+        return performance.now() - t;
+      };
+      const measureNode = async (): Promise<number> => {
+        const t = performance.now();
+        await throughNode(segmentMsg(i, bytes, 'overhead'));
+        return performance.now() - t;
+      };
+      let bare: number;
+      let viaNode: number;
+      if (i % 2 === 0) {
+        bare = await measureBare();
+        viaNode = await measureNode();
+      } else {
+        viaNode = await measureNode();
+        bare = await measureBare();
+      }
       bareMs.push(bare);
       nodeMs.push(viaNode);
       differences.push(viaNode - bare);
@@ -106,12 +173,14 @@ async function main(): Promise<void> {
 
     const bareStart = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      while (next < throughputSegments) {
-        const i = next++;
-        await barePut(`bench/bare-throughput/${i}.ts`, payloads[i % payloads.length]!);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (next < throughputSegments) {
+          const i = next++;
+          await barePut(`bench/bare-throughput/${i}.ts`, payloads[i % payloads.length]!);
+        }
+      }),
+    );
     const bareSeconds = (performance.now() - bareStart) / 1000;
 
     const f = (n: number): string => n.toFixed(2);
@@ -120,7 +189,9 @@ async function main(): Promise<void> {
     console.log(`  bare PutObject              : median ${f(median(bareMs))} ms   p90 ${f(percentile(bareMs, 0.9))} ms`);
     console.log(`  overhead (node − bare, paired): median ${f(median(differences))} ms   p90 ${f(percentile(differences, 0.9))} ms   (target ≤ 5 ms)`);
     console.log(`throughput (${throughputSegments} × ${SEGMENT_BYTES / 1024} KB, concurrency 4)`);
-    console.log(`  through relaycast-r2-upload : ${f(throughputSegments / nodeSeconds)} segments/s  (${f(throughputSegments * SEGMENT_BYTES / nodeSeconds / 1e6)} MB/s)   (target ≥ 50)`);
+    console.log(
+      `  through relaycast-r2-upload : ${f(throughputSegments / nodeSeconds)} segments/s  (${f((throughputSegments * SEGMENT_BYTES) / nodeSeconds / 1e6)} MB/s)   (target ≥ 50)`,
+    );
     console.log(`  bare PutObject ×4           : ${f(throughputSegments / bareSeconds)} segments/s`);
   } finally {
     await helper.unload();
@@ -129,4 +200,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -28,11 +28,21 @@ const SIZES = [600_000, 300_000, 120_000];
 
 function segmentMsg(rendition: string, sequence: number, bytes: Buffer, session: string): SegmentMsg {
   return {
-    topic: 'segment', payload: bytes,
+    topic: 'segment',
+    payload: bytes,
     segment: {
-      stream: 'bench', rendition, session, encoderSequence: sequence, sequence, duration: SEGMENT_SECONDS,
-      byteLength: bytes.length, sha256: sha256Hex(bytes),
-      uri: `seg_${sequence}.ts`, path: `/bench/seg_${sequence}.ts`, contentType: 'video/mp2t', discontinuity: false,
+      stream: 'bench',
+      rendition,
+      session,
+      encoderSequence: sequence,
+      sequence,
+      duration: SEGMENT_SECONDS,
+      byteLength: bytes.length,
+      sha256: sha256Hex(bytes),
+      uri: `seg_${sequence}.ts`,
+      path: `/bench/seg_${sequence}.ts`,
+      contentType: 'video/mp2t',
+      discontinuity: false,
     },
   };
 }
@@ -40,9 +50,24 @@ function segmentMsg(rendition: string, sequence: number, bytes: Buffer, session:
 async function run(label: string, deadlineAware: boolean): Promise<void> {
   const s3 = await startLocalS3({ bucket: 'bench' });
   const proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0.2, seed: SEED, stallMs: 30_000 });
-  const client = createS3Client({ endpoint: proxy.endpoint, region: 'auto', forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, maxSockets: 16 });
+  const client = createS3Client({
+    endpoint: proxy.endpoint,
+    region: 'auto',
+    forcePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    maxSockets: 16,
+  });
   // The node's defaults: 4 in parallel, 5 attempts, 10 s attempt timeout.
-  const uploader = new Uploader({ store: new S3ObjectStore(client, 'bench'), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'bench', concurrency: 4, maxAttempts: 5, attemptTimeoutMs: 10_000, deadlineAware });
+  const uploader = new Uploader({
+    store: new S3ObjectStore(client, 'bench'),
+    publicBaseUrl: s3.publicBaseUrl,
+    keyPrefix: 'bench',
+    concurrency: 4,
+    maxAttempts: 5,
+    attemptTimeoutMs: 10_000,
+    deadlineAware,
+  });
   const releases = new Map<string, number[]>(RENDITIONS.map((r) => [r, []]));
   let lost = 0;
   const pending: Array<Promise<unknown>> = [];
@@ -55,17 +80,23 @@ async function run(label: string, deadlineAware: boolean): Promise<void> {
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
       for (const [k, rendition] of RENDITIONS.entries()) {
         const msg = segmentMsg(rendition, i, randomBytes(SIZES[k]!), session);
-        pending.push(uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), (o) => {
-          releases.get(rendition)!.push(performance.now());
-          if (o.status !== 'stored') lost += 1;
-        }));
+        pending.push(
+          uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), (o) => {
+            releases.get(rendition)!.push(performance.now());
+            if (o.status !== 'stored') lost += 1;
+          }),
+        );
       }
     }
     await Promise.all(pending);
     let worst = 0;
     for (const times of releases.values()) for (let i = 1; i < times.length; i++) worst = Math.max(worst, times[i]! - times[i - 1]!);
-    const injected = Object.entries(proxy.counts.injected).map(([k, v]) => `${k} ${v}`).join(', ');
-    console.log(`${label.padEnd(34)} longest wait for a segment ${(worst / 1000).toFixed(2)} s (target ≤ ${(1.5 * SEGMENT_SECONDS).toFixed(1)} s: ${worst <= 1500 * SEGMENT_SECONDS ? 'met' : 'NOT met'}); lost ${lost}; PUTs ${uploader.counters.puts}, hedges ${uploader.counters.hedges}, retries ${uploader.counters.retries}; injected: ${injected}`);
+    const injected = Object.entries(proxy.counts.injected)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    console.log(
+      `${label.padEnd(34)} longest wait for a segment ${(worst / 1000).toFixed(2)} s (target ≤ ${(1.5 * SEGMENT_SECONDS).toFixed(1)} s: ${worst <= 1500 * SEGMENT_SECONDS ? 'met' : 'NOT met'}); lost ${lost}; PUTs ${uploader.counters.puts}, hedges ${uploader.counters.hedges}, retries ${uploader.counters.retries}; injected: ${injected}`,
+    );
   } finally {
     await uploader.close(1000);
     client.destroy();
@@ -75,9 +106,14 @@ async function run(label: string, deadlineAware: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`r2-upload under 20 % faults (seed ${SEED}): ${SEGMENTS} × ${SEGMENT_SECONDS}-s segments in real time, ${RENDITIONS.length} renditions, concurrency 4; Node ${process.version}`);
+  console.log(
+    `r2-upload under 20 % faults (seed ${SEED}): ${SEGMENTS} × ${SEGMENT_SECONDS}-s segments in real time, ${RENDITIONS.length} renditions, concurrency 4; Node ${process.version}`,
+  );
   await run('fixed 10 s attempt timeout', false);
   await run('deadline-aware (adaptive + hedged)', true);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

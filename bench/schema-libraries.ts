@@ -38,7 +38,12 @@ const sdp = `v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n${'a=candidate
 const frames = [
   { type: 'offer', to: PEER_A, offerId: 'o-17-Xy', sdp },
   { type: 'answer', to: PEER_A, offerId: 'o-17-Xy', sdp },
-  { type: 'ice', to: PEER_A, offerId: 'o-17-Xy', candidate: { candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
+  {
+    type: 'ice',
+    to: PEER_A,
+    offerId: 'o-17-Xy',
+    candidate: { candidate: 'candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+  },
   { type: 'join', v: PROTOCOL_VERSION, stream: 'live', rendition: '720p', role: 'viewer', have: [41, 42, 43] },
   { type: 'served', sequence: 42, to: PEER_A, bytes: 912_340 },
   { type: 'receipt', sequence: 42, from: PEER_A, bytes: 912_340 },
@@ -49,16 +54,24 @@ type Validate = (type: string, text: string) => boolean;
 
 /** Frames validated per second: the median of ROUNDS rounds of ROUND_MS each. */
 function throughput(validate: Validate): number {
-  return median(rateRounds(ROUNDS, ROUND_MS, () => {
-    for (const frame of frames) if (!validate(frame.type, frame.text)) throw new Error(`refused a valid ${frame.type}`);
-    return frames.length;
-  }));
+  return median(
+    rateRounds(ROUNDS, ROUND_MS, () => {
+      for (const frame of frames) if (!validate(frame.type, frame.text)) throw new Error(`refused a valid ${frame.type}`);
+      return frames.length;
+    }),
+  );
 }
 
 async function gzippedBundle(contents: string): Promise<number> {
   const result = await build({
-    stdin: { contents, resolveDir: root, loader: 'ts' }, bundle: true, minify: true, write: false,
-    platform: 'browser', target: 'es2020', format: 'esm', logLevel: 'silent',
+    stdin: { contents, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    write: false,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'esm',
+    logLevel: 'silent',
   });
   return gzipSync(result.outputFiles[0].contents, { level: 9 }).byteLength;
 }
@@ -70,29 +83,43 @@ async function main() {
   const compiled = Object.fromEntries(Object.entries(TypeBoxMessages).map(([type, schema]) => [type, TypeCompiler.Compile(schema)]));
   const candidates: Array<{ name: string; validate: Validate; bundle: string }> = [
     {
-      name: 'JSON.parse only (floor)', validate: (_t, text) => JSON.parse(text) !== null, bundle: '',
+      name: 'JSON.parse only (floor)',
+      validate: (_t, text) => JSON.parse(text) !== null,
+      bundle: '',
     },
     {
       name: `hand-written (${BASELINE_COMMIT})`,
-      validate: (_t, text) => { try { old.parseClientMessage(text); return true; } catch { return false; } },
+      validate: (_t, text) => {
+        try {
+          old.parseClientMessage(text);
+          return true;
+        } catch {
+          return false;
+        }
+      },
       bundle: `import { parseClientMessage } from ${JSON.stringify(path.join(baseline, 'lib/signaling/validate.ts'))}; export { parseClientMessage };`,
     },
     {
-      name: 'Valibot (lib/protocol)', validate: (_t, text) => parseClientFrame(text).ok,
+      name: 'Valibot (lib/protocol)',
+      validate: (_t, text) => parseClientFrame(text).ok,
       bundle: `export { parseClientFrame } from './lib/protocol/signaling/client-messages';`,
     },
     {
-      name: 'TypeBox compiled (new Function)', validate: (type, text) => compiled[type].Check(JSON.parse(text)),
+      name: 'TypeBox compiled (new Function)',
+      validate: (type, text) => compiled[type].Check(JSON.parse(text)),
       bundle: `import { TypeCompiler } from '@sinclair/typebox/compiler'; import { TypeBoxMessages } from './bench/support/typebox-signaling';
         export const checks = Object.fromEntries(Object.entries(TypeBoxMessages).map(([t, s]) => [t, TypeCompiler.Compile(s)]));`,
     },
     {
-      name: 'TypeBox Value.Check (CSP-safe)', validate: (type, text) => Value.Check(TypeBoxMessages[type], JSON.parse(text)),
+      name: 'TypeBox Value.Check (CSP-safe)',
+      validate: (type, text) => Value.Check(TypeBoxMessages[type], JSON.parse(text)),
       bundle: `import { Value } from '@sinclair/typebox/value'; import { TypeBoxMessages } from './bench/support/typebox-signaling';
         export const check = (t: string, x: unknown) => Value.Check(TypeBoxMessages[t], x);`,
     },
   ];
-  console.log(`schema libraries: ${frames.length} hot-path frame types (${sdp.length}-byte SDP), text → validated message, median of ${ROUNDS} × ${ROUND_MS} ms`);
+  console.log(
+    `schema libraries: ${frames.length} hot-path frame types (${sdp.length}-byte SDP), text → validated message, median of ${ROUNDS} × ${ROUND_MS} ms`,
+  );
   const base = throughput(candidates[1].validate);
   for (const c of candidates) {
     if (c.bundle && c.validate('offer', bad)) throw new Error(`${c.name} accepted an offer that names its sender`);
@@ -102,4 +129,7 @@ async function main() {
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

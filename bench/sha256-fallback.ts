@@ -29,10 +29,16 @@ async function main(): Promise<void> {
   console.log(`SHA-256 over ${TOTAL_MB} MB in ${SEGMENT_BYTES}-byte segments (Node ${process.version})`);
   console.log('| verifier | ms per MB | MB/s | ms per 2 s segment at 0.9 Mb/s |');
   console.log('|---|---|---|---|');
-  for (const [name, ms] of [['crypto.subtle (webcrypto)', subtle], ['@noble/hashes (pure JS fallback)', fallback]] as const) {
+  for (const [name, ms] of [
+    ['crypto.subtle (webcrypto)', subtle],
+    ['@noble/hashes (pure JS fallback)', fallback],
+  ] as const) {
     console.log(`| ${name} | ${ms.toFixed(2)} | ${(1000 / ms).toFixed(0)} | ${((ms * SEGMENT_BYTES) / 1e6).toFixed(2)} |`);
   }
   console.log(`fallback ÷ subtle = ${(fallback / subtle).toFixed(1)}×`);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -25,7 +25,9 @@ const seconds = Number(values.seconds);
 const root = path.resolve(__dirname, '..');
 
 function total(text: string, name: string, nodeId: string): number {
-  return text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(`node_id="${nodeId}"`))
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) && l.includes(`node_id="${nodeId}"`))
     .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
   const hlsDir = path.join(work, 'hls');
   for (const n of flows) {
     if (n.type === 'relaycast-hls-watch') n.path = hlsDir;
-    if (n.type === 'relaycast-r2-bucket') Object.assign(n, { provider: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl });
+    if (n.type === 'relaycast-r2-bucket')
+      Object.assign(n, { provider: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl });
   }
   const bucket = String(flows.find((n) => n.type === 'relaycast-r2-bucket')!.id);
   const signaling = String(flows.find((n) => n.type === 'relaycast-signaling')!.id);
@@ -48,7 +51,10 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 8000)); // a window of segments before the viewers come
     for (let i = 0; i < viewers; i++) {
       const ws = new WebSocket(`${nodeRed.base.replace(/^http/, 'ws')}/relaycast/signal`);
-      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
       ws.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream: 'live', rendition: 'main', role: 'viewer', upload: false }));
       const heartbeat = setInterval(() => ws.send(JSON.stringify({ type: 'heartbeat' })), 5000);
       ws.once('close', () => clearInterval(heartbeat));
@@ -73,4 +79,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

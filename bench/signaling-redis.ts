@@ -24,15 +24,31 @@ const PER_WORKER = 5_000;
 const SOURCES = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
 const INSTANCE = path.resolve(__dirname, '../test/support/signaling-instance.ts');
 const LIMITS = {
-  ratePerSecond: 1_000_000, burst: 1_000_000, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000,
-  upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 1_000_000, maxSwarms: 10, statsInterval: 1,
+  ratePerSecond: 1_000_000,
+  burst: 1_000_000,
+  sourceRatePerSecond: 10_000_000,
+  sourceBurst: 10_000_000,
+  upgradesPerSecond: 1_000_000,
+  upgradeBurst: 1_000_000,
+  maxConnectionsPerIp: 0,
+  maxPeersPerSwarm: 1_000_000,
+  maxSwarms: 10,
+  statsInterval: 1,
 };
 
-interface Instance { child: ChildProcess; url: string; synced: () => boolean; replicaPeers: () => number | undefined; rss: () => Promise<number>; announce: (stream: string, sequence: number) => void }
+interface Instance {
+  child: ChildProcess;
+  url: string;
+  synced: () => boolean;
+  replicaPeers: () => number | undefined;
+  rss: () => Promise<number>;
+  announce: (stream: string, sequence: number) => void;
+}
 
 function startInstance(keyPrefix: string): Promise<Instance> {
   const child = fork(INSTANCE, [JSON.stringify({ redisUrl: 'redis://127.0.0.1:6379', keyPrefix, livenessTtl: 15, signaling: LIMITS })], {
-    execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   raiseFileLimit(child.pid!);
   const waiting: Array<(mib: number) => void> = [];
@@ -47,8 +63,15 @@ function startInstance(keyPrefix: string): Promise<Instance> {
       if (m.status) fill = m.status.fill ?? '';
       if (m.ready) {
         resolve({
-          child, url: `ws://127.0.0.1:${m.ready}/signal`, synced: () => fill === 'green', replicaPeers: () => replica,
-          rss: () => new Promise((r) => { waiting.push(r); child.send({ cmd: 'rss' }); }),
+          child,
+          url: `ws://127.0.0.1:${m.ready}/signal`,
+          synced: () => fill === 'green',
+          replicaPeers: () => replica,
+          rss: () =>
+            new Promise((r) => {
+              waiting.push(r);
+              child.send({ cmd: 'rss' });
+            }),
           announce: (stream, sequence) => child.send({ cmd: 'announce', stream, rendition: 'main', sequence }),
         });
       }
@@ -62,9 +85,20 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function relayRate(workers: WorkerHandle[], url: string, answerUrl: string): Promise<number> {
-  const results = await Promise.all(workers.map((w) => w.request<{ received: number; seconds: number }>({
-    op: 'relay', url, answerUrl, pairs: PAIRS / workers.length, window: WINDOW, seconds: SECONDS, sdpBytes: 400, bare: false,
-  })));
+  const results = await Promise.all(
+    workers.map((w) =>
+      w.request<{ received: number; seconds: number }>({
+        op: 'relay',
+        url,
+        answerUrl,
+        pairs: PAIRS / workers.length,
+        window: WINDOW,
+        seconds: SECONDS,
+        sdpBytes: 400,
+        bare: false,
+      }),
+    ),
+  );
   return results.reduce((s, r) => s + r.received, 0) / Math.max(...results.map((r) => r.seconds));
 }
 
@@ -76,38 +110,68 @@ async function main() {
   const urls = instances.map((i) => i.url);
   // An announcement made before an instance is synced with Redis reaches only that instance.
   while (!instances.every((i) => i.synced())) await new Promise((r) => setTimeout(r, 50));
-  const stopAll = () => { for (const w of workers) w.child.kill(); for (const i of instances) i.child.kill(); };
+  const stopAll = () => {
+    for (const w of workers) w.child.kill();
+    for (const i of instances) i.child.kill();
+  };
 
   // 1. relay: the same offer/answer traffic, within one instance and across two.
   instances[0].announce('relay', 1);
   await new Promise((r) => setTimeout(r, 500)); // the announcement reaches the other instances
   const relayWorkers = workers.slice(0, 2);
-  console.log(`relay: ${PAIRS} offer/answer pairs, window ${WINDOW}, 400-byte SDP, ${SECONDS} s per run, ${relayWorkers.length} load processes, ${INSTANCES} instances`);
+  console.log(
+    `relay: ${PAIRS} offer/answer pairs, window ${WINDOW}, 400-byte SDP, ${SECONDS} s per run, ${relayWorkers.length} load processes, ${INSTANCES} instances`,
+  );
   const rounds: Array<{ same: number; cross: number }> = [];
   for (let round = 0; round < 2; round++) {
     const same = await relayRate(relayWorkers, urls[0], urls[0]);
     const cross = await relayRate(relayWorkers, urls[0], urls[1]);
     rounds.push({ same, cross });
-    console.log(`  round ${round + 1}: same instance ${Math.round(same)} msgs/s, across instances ${Math.round(cross)} msgs/s, ratio ${(cross / same).toFixed(2)}`);
+    console.log(
+      `  round ${round + 1}: same instance ${Math.round(same)} msgs/s, across instances ${Math.round(cross)} msgs/s, ratio ${(cross / same).toFixed(2)}`,
+    );
   }
   const same = Math.max(...rounds.map((r) => r.same));
   const cross = Math.max(...rounds.map((r) => r.cross));
-  console.log(`RESULT redis relay: across instances ${Math.round(cross)} msgs/s vs same instance ${Math.round(same)} msgs/s, ratio ${(cross / same).toFixed(2)} (target ≥ 0.5×)`);
+  console.log(
+    `RESULT redis relay: across instances ${Math.round(cross)} msgs/s vs same instance ${Math.round(same)} msgs/s, ratio ${(cross / same).toFixed(2)} (target ≥ 0.5×)`,
+  );
 
   // 2. join → welcome with PEERS peers spread over the instances.
   instances[0].announce('join', 1);
   await new Promise((r) => setTimeout(r, 500));
-  const background = await Promise.all(workers.map((w, n) => w.request<{ joined: number; failed: number; firstError?: string }>({
-    op: 'connect', url: urls[n % urls.length], count: Math.round(PEERS / workers.length), sources: SOURCES, stream: 'join', rendition: 'main',
-  })));
+  const background = await Promise.all(
+    workers.map((w, n) =>
+      w.request<{ joined: number; failed: number; firstError?: string }>({
+        op: 'connect',
+        url: urls[n % urls.length],
+        count: Math.round(PEERS / workers.length),
+        sources: SOURCES,
+        stream: 'join',
+        rendition: 'main',
+      }),
+    ),
+  );
   const joined = background.reduce((s, r) => s + r.joined, 0);
   console.log(`join: ${joined} background peers joined, a third on each instance (failed ${background.reduce((s, r) => s + r.failed, 0)})`);
-  const probes = await Promise.all(urls.map((url, n) => workers[n].request<{ latenciesMs: number[]; failed: number }>({
-    op: 'probe', url, count: Math.floor(PROBES / urls.length), concurrency: 7, sources: SOURCES, stream: 'join', rendition: 'main',
-  })));
+  const probes = await Promise.all(
+    urls.map((url, n) =>
+      workers[n].request<{ latenciesMs: number[]; failed: number }>({
+        op: 'probe',
+        url,
+        count: Math.floor(PROBES / urls.length),
+        concurrency: 7,
+        sources: SOURCES,
+        stream: 'join',
+        rendition: 'main',
+      }),
+    ),
+  );
   const sorted = probes.flatMap((p) => p.latenciesMs).sort((a, b) => a - b);
   const f = (ms: number) => ms.toFixed(2);
-  console.log(`RESULT redis join: ${sorted.length} joins (21 concurrent, spread over ${INSTANCES} instances) with ${joined} peers connected: p50 ${f(percentile(sorted, 50))} ms, p90 ${f(percentile(sorted, 90))} ms, p99 ${f(percentile(sorted, 99))} ms, max ${f(sorted[sorted.length - 1])} ms (target p99 ≤ 50 ms); failed ${probes.reduce((s, p) => s + p.failed, 0)}`);
+  console.log(
+    `RESULT redis join: ${sorted.length} joins (21 concurrent, spread over ${INSTANCES} instances) with ${joined} peers connected: p50 ${f(percentile(sorted, 50))} ms, p90 ${f(percentile(sorted, 90))} ms, p99 ${f(percentile(sorted, 99))} ms, max ${f(sorted[sorted.length - 1])} ms (target p99 ≤ 50 ms); failed ${probes.reduce((s, p) => s + p.failed, 0)}`,
+  );
   await Promise.all(workers.map((w) => w.request({ op: 'close' })));
 
   // 3. BIG_PEERS concurrent peers across the instances, RSS of each.
@@ -120,9 +184,18 @@ async function main() {
     const perInstance = Math.ceil(share / PER_WORKER);
     while (workers.length < perInstance * INSTANCES) workers.push(forkWorker());
     const started = Date.now();
-    const results = await Promise.all(workers.slice(0, perInstance * INSTANCES).map((w, n) => w.request<{ joined: number; failed: number; firstError?: string }>({
-      op: 'connect', url: urls[n % INSTANCES], count: Math.round(share / perInstance), sources: SOURCES, stream: 'big', rendition: 'main',
-    })));
+    const results = await Promise.all(
+      workers.slice(0, perInstance * INSTANCES).map((w, n) =>
+        w.request<{ joined: number; failed: number; firstError?: string }>({
+          op: 'connect',
+          url: urls[n % INSTANCES],
+          count: Math.round(share / perInstance),
+          sources: SOURCES,
+          stream: 'big',
+          rendition: 'main',
+        }),
+      ),
+    );
     const bigJoined = results.reduce((s, r) => s + r.joined, 0);
     for (const r of results) if (r.firstError) console.log(`  first failure: ${r.firstError}`);
     const seconds = (Date.now() - started) / 1000;
@@ -130,12 +203,19 @@ async function main() {
     const after = await Promise.all(instances.map((i) => i.rss()));
     console.log(`big: peers in each instance's replica (its stats msg): ${instances.map((i) => i.replicaPeers()).join(' / ')}`);
     const total = after.reduce((s, v) => s + v, 0);
-    console.log(`big: joined ${bigJoined} (failed ${results.reduce((s, r) => s + r.failed, 0)}) in ${seconds.toFixed(1)} s; RSS before ${before.join(' / ')} MiB`);
-    console.log(`RESULT redis peers: ${bigJoined} concurrent joined peers across ${INSTANCES} instances (each holding every peer in its replica), RSS per instance ${after.join(' / ')} MiB, total ${total} MiB (target < 1536 MiB in all)`);
+    console.log(
+      `big: joined ${bigJoined} (failed ${results.reduce((s, r) => s + r.failed, 0)}) in ${seconds.toFixed(1)} s; RSS before ${before.join(' / ')} MiB`,
+    );
+    console.log(
+      `RESULT redis peers: ${bigJoined} concurrent joined peers across ${INSTANCES} instances (each holding every peer in its replica), RSS per instance ${after.join(' / ')} MiB, total ${total} MiB (target < 1536 MiB in all)`,
+    );
   }
   stopAll();
   await deleteKeys(prefix);
   process.exit(0);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -19,18 +19,41 @@ const SDP = 'v=0 '.padEnd(400, 'x');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SignalingCoordinator } = require(path.join(root, 'lib/signaling/coordinator.ts')) as typeof import('../lib/signaling/coordinator');
 
-interface Peer { session: import('../lib/signaling/session').Session; id: string; last?: string }
+interface Peer {
+  session: import('../lib/signaling/session').Session;
+  id: string;
+  last?: string;
+}
 
 function swarm() {
   const big = 1_000_000_000;
   const coordinator = new SignalingCoordinator({
-    limits: { ratePerSecond: big, burst: big, sourceRatePerSecond: big, sourceBurst: big, upgradesPerSecond: big, upgradeBurst: big, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000, openSwarms: true },
+    limits: {
+      ratePerSecond: big,
+      burst: big,
+      sourceRatePerSecond: big,
+      sourceBurst: big,
+      upgradesPerSecond: big,
+      upgradeBurst: big,
+      maxConnectionsPerIp: 0,
+      maxPeersPerSwarm: 100_000,
+      openSwarms: true,
+    },
   });
   let ip = 0;
   const join = (): Peer => {
     const peer = {} as Peer;
     ip++;
-    peer.session = coordinator.connect({ send: (text) => { peer.last = text; }, close: () => undefined, bufferedAmount: () => 0 }, `10.1.${ip >> 8}.${ip & 255}`);
+    peer.session = coordinator.connect(
+      {
+        send: (text) => {
+          peer.last = text;
+        },
+        close: () => undefined,
+        bufferedAmount: () => 0,
+      },
+      `10.1.${ip >> 8}.${ip & 255}`,
+    );
     coordinator.message(peer.session, JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream: 'bench', rendition: 'main', role: 'viewer' }), false);
     peer.id = JSON.parse(peer.last!).peer;
     return peer;

@@ -19,26 +19,45 @@ async function bareRelay(): Promise<{ url: string; close: () => Promise<void> }>
   const server = createServer();
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
   const peers = new Map<string, WebSocket>();
-  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => {
-    const id = randomBytes(9).toString('base64url');
-    peers.set(id, ws);
-    ws.send(JSON.stringify({ type: 'welcome', peer: id }));
-    ws.on('message', (data) => {
-      const m = JSON.parse(String(data));
-      const target = peers.get(m.to);
-      if (target) target.send(JSON.stringify({ type: m.type, from: id, offerId: m.offerId, sdp: m.sdp }));
-    });
-    ws.on('close', () => peers.delete(id));
-  }));
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const id = randomBytes(9).toString('base64url');
+      peers.set(id, ws);
+      ws.send(JSON.stringify({ type: 'welcome', peer: id }));
+      ws.on('message', (data) => {
+        const m = JSON.parse(String(data));
+        const target = peers.get(m.to);
+        if (target) target.send(JSON.stringify({ type: m.type, from: id, offerId: m.offerId, sdp: m.sdp }));
+      });
+      ws.on('close', () => peers.delete(id));
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `ws://127.0.0.1:${port}/`, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+  return {
+    url: `ws://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 async function measure(workers: WorkerHandle[], url: string, bare: boolean): Promise<number> {
-  const results = await Promise.all(workers.map((w) => w.request<{ received: number; seconds: number }>({
-    op: 'relay', url, pairs: PAIRS / WORKERS, window: WINDOW, seconds: SECONDS, sdpBytes: SDP_BYTES, bare,
-  })));
+  const results = await Promise.all(
+    workers.map((w) =>
+      w.request<{ received: number; seconds: number }>({
+        op: 'relay',
+        url,
+        pairs: PAIRS / WORKERS,
+        window: WINDOW,
+        seconds: SECONDS,
+        sdpBytes: SDP_BYTES,
+        bare,
+      }),
+    ),
+  );
   const total = results.reduce((s, r) => s + r.received, 0);
   return total / Math.max(...results.map((r) => r.seconds));
 }
@@ -47,7 +66,16 @@ async function main() {
   const workers = [forkWorker(), forkWorker()];
   deadline(120, () => workers);
   const bare = await bareRelay();
-  const node = await startSignalingNode({ ratePerSecond: 1_000_000, burst: 1_000_000, sourceRatePerSecond: 10_000_000, sourceBurst: 10_000_000, upgradesPerSecond: 1_000_000, upgradeBurst: 1_000_000, maxConnectionsPerIp: 0, maxPeersPerSwarm: 100_000 });
+  const node = await startSignalingNode({
+    ratePerSecond: 1_000_000,
+    burst: 1_000_000,
+    sourceRatePerSecond: 10_000_000,
+    sourceBurst: 10_000_000,
+    upgradesPerSecond: 1_000_000,
+    upgradeBurst: 1_000_000,
+    maxConnectionsPerIp: 0,
+    maxPeersPerSwarm: 100_000,
+  });
   announce('relay', 'main', 1);
   console.log(`relay benchmark: ${PAIRS} offer/answer pairs, window ${WINDOW}, ${SDP_BYTES}-byte SDP, ${SECONDS} s per run, ${WORKERS} load processes`);
   const rounds: Array<{ bare: number; node: number }> = [];
@@ -59,11 +87,16 @@ async function main() {
   }
   const bareBest = Math.max(...rounds.map((r) => r.bare));
   const nodeBest = Math.max(...rounds.map((r) => r.node));
-  console.log(`RESULT relay: relaycast-signaling ${Math.round(nodeBest)} msgs/s, bare ws relay ${Math.round(bareBest)} msgs/s, ratio ${(nodeBest / bareBest).toFixed(2)} (targets: ≥ 40000 msgs/s, ≥ 0.70×)`);
+  console.log(
+    `RESULT relay: relaycast-signaling ${Math.round(nodeBest)} msgs/s, bare ws relay ${Math.round(bareBest)} msgs/s, ratio ${(nodeBest / bareBest).toFixed(2)} (targets: ≥ 40000 msgs/s, ≥ 0.70×)`,
+  );
   for (const w of workers) w.child.kill();
   await node.stop();
   await bare.close();
   process.exit(0);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -42,9 +42,17 @@ const SPREAD = args.get('spread') === '1';
 
 interface ViewerFigures {
   timeline: Record<string, number>;
-  http: number; p2p: number; httpSegments: number; stalls: number; firstFrameMs?: number; latency?: number; wallLatencyMs?: number; playing: boolean;
+  http: number;
+  p2p: number;
+  httpSegments: number;
+  stalls: number;
+  firstFrameMs?: number;
+  latency?: number;
+  wallLatencyMs?: number;
+  playing: boolean;
   /** Mean bitrate (bits/s) of the level playing, over the seconds it played; switches: LEVEL_SWITCHED count. */
-  playedBitrate?: number; switches: number;
+  playedBitrate?: number;
+  switches: number;
 }
 
 /**
@@ -82,32 +90,156 @@ function startEncoder(dir: string): { stop(): Promise<void>; kind: string } {
   const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
   if (LADDER) {
     if (!hasFfmpeg) throw new Error('--ladder needs ffmpeg (apt-get install -y ffmpeg)');
-    const ffmpeg: ChildProcess = spawn('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
-      '-filter_complex', '[0:v]split=3[v0][v1in][v2in];[v1in]scale=480:270[v1];[v2in]scale=320:180[v2]',
-      '-map', '[v0]', '-map', '[v1]', '-map', '[v2]', '-map', '1:a', '-map', '1:a', '-map', '1:a',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
-      '-b:v:0', '1400k', '-maxrate:v:0', '1500k', '-bufsize:v:0', '3000k',
-      '-b:v:1', '600k', '-maxrate:v:1', '650k', '-bufsize:v:1', '1300k',
-      '-b:v:2', '270k', '-maxrate:v:2', '300k', '-bufsize:v:2', '600k',
-      '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6', '-hls_flags', 'delete_segments+program_date_time+independent_segments',
-      '-master_pl_name', 'master.m3u8', '-var_stream_map', 'v:0,a:0 v:1,a:1 v:2,a:2',
-      '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', 'index.m3u8'),
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
-    return { kind: 'ffmpeg ladder 640x360/480x270/320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s', stop: () => new Promise((resolve) => { ffmpeg.once('exit', () => resolve()); ffmpeg.kill('SIGINT'); }) };
+    const ffmpeg: ChildProcess = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=30',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=1000:sample_rate=48000',
+        '-filter_complex',
+        '[0:v]split=3[v0][v1in][v2in];[v1in]scale=480:270[v1];[v2in]scale=320:180[v2]',
+        '-map',
+        '[v0]',
+        '-map',
+        '[v1]',
+        '-map',
+        '[v2]',
+        '-map',
+        '1:a',
+        '-map',
+        '1:a',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        '-g',
+        '60',
+        '-keyint_min',
+        '60',
+        '-sc_threshold',
+        '0',
+        '-b:v:0',
+        '1400k',
+        '-maxrate:v:0',
+        '1500k',
+        '-bufsize:v:0',
+        '3000k',
+        '-b:v:1',
+        '600k',
+        '-maxrate:v:1',
+        '650k',
+        '-bufsize:v:1',
+        '1300k',
+        '-b:v:2',
+        '270k',
+        '-maxrate:v:2',
+        '300k',
+        '-bufsize:v:2',
+        '600k',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '64k',
+        '-f',
+        'hls',
+        '-hls_time',
+        '2',
+        '-hls_list_size',
+        '6',
+        '-hls_flags',
+        'delete_segments+program_date_time+independent_segments',
+        '-master_pl_name',
+        'master.m3u8',
+        '-var_stream_map',
+        'v:0,a:0 v:1,a:1 v:2,a:2',
+        '-hls_segment_filename',
+        path.join(dir, '%v', 'seg_%05d.ts'),
+        path.join(dir, '%v', 'index.m3u8'),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return {
+      kind: 'ffmpeg ladder 640x360/480x270/320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s',
+      stop: () =>
+        new Promise((resolve) => {
+          ffmpeg.once('exit', () => resolve());
+          ffmpeg.kill('SIGINT');
+        }),
+    };
   }
   if (hasFfmpeg) {
-    const ffmpeg: ChildProcess = spawn('ffmpeg', [
-      '-hide_banner', '-loglevel', 'error', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=1000:sample_rate=48000',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '850k', '-maxrate', '900k', '-bufsize', '1800k',
-      '-g', '60', '-keyint_min', '60', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'hls', '-hls_time', '2', '-hls_list_size', '6', '-hls_flags', 'delete_segments+program_date_time+independent_segments',
-      '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8'),
-    ], { stdio: ['ignore', 'ignore', 'inherit'] });
-    return { kind: 'ffmpeg 640x360 ~0.9 Mb/s', stop: () => new Promise((resolve) => { ffmpeg.once('exit', () => resolve()); ffmpeg.kill('SIGINT'); }) };
+    const ffmpeg: ChildProcess = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=640x360:rate=30',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=1000:sample_rate=48000',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-b:v',
+        '850k',
+        '-maxrate',
+        '900k',
+        '-bufsize',
+        '1800k',
+        '-g',
+        '60',
+        '-keyint_min',
+        '60',
+        '-sc_threshold',
+        '0',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '64k',
+        '-f',
+        'hls',
+        '-hls_time',
+        '2',
+        '-hls_list_size',
+        '6',
+        '-hls_flags',
+        'delete_segments+program_date_time+independent_segments',
+        '-hls_segment_filename',
+        path.join(dir, 'seg_%05d.ts'),
+        path.join(dir, 'index.m3u8'),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    return {
+      kind: 'ffmpeg 640x360 ~0.9 Mb/s',
+      stop: () =>
+        new Promise((resolve) => {
+          ffmpeg.once('exit', () => resolve());
+          ffmpeg.kill('SIGINT');
+        }),
+    };
   }
   const encoder = new DemoEncoder({ fixture: path.resolve(__dirname, '../test/fixtures/hls/ts-single'), outDir: dir, speed: 1, loop: true });
   void encoder.start();
@@ -122,14 +254,24 @@ async function read(page: Page): Promise<ViewerFigures> {
     const video = document.getElementById('video') as HTMLVideoElement;
     return {
       timeline: v?.playback.timeline ?? {},
-      http: s?.httpBytes ?? 0, p2p: s?.p2pBytes ?? 0, httpSegments: s?.httpSegments ?? 0, stalls: v?.playback.stalls ?? 0, firstFrameMs: v?.playback.firstFrameMs,
-      latency: v?.playback.latencySeconds(), wallLatencyMs: v?.playback.wallLatencyMs(), playing: !video.paused && video.currentTime > 0,
-      playedBitrate: w.levelWatch.seconds > 0 ? w.levelWatch.sum / w.levelWatch.seconds : undefined, switches: w.levelWatch.switches,
+      http: s?.httpBytes ?? 0,
+      p2p: s?.p2pBytes ?? 0,
+      httpSegments: s?.httpSegments ?? 0,
+      stalls: v?.playback.stalls ?? 0,
+      firstFrameMs: v?.playback.firstFrameMs,
+      latency: v?.playback.latencySeconds(),
+      wallLatencyMs: v?.playback.wallLatencyMs(),
+      playing: !video.paused && video.currentTime > 0,
+      playedBitrate: w.levelWatch.seconds > 0 ? w.levelWatch.sum / w.levelWatch.seconds : undefined,
+      switches: w.levelWatch.switches,
     };
   });
 }
 
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** One browser context per viewer: its own HTTP cache and storage, as distinct viewers have. */
@@ -161,7 +303,9 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     if (SPREAD) {
       // hls.js's levels are sorted by bitrate: viewer i may climb no higher than rung i mod 3.
       await page.waitForFunction(() => (window as any).relaycastViewer?.hls.levels?.length > 0);
-      await page.evaluate((cap) => { (window as any).relaycastViewer.hls.autoLevelCapping = cap; }, i % 3);
+      await page.evaluate((cap) => {
+        (window as any).relaycastViewer.hls.autoLevelCapping = cap;
+      }, i % 3);
     }
     pages.push(page);
     await new Promise((r) => setTimeout(r, 1000));
@@ -169,7 +313,12 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   const cpu0 = cpuTimes();
   await new Promise((r) => setTimeout(r, STEADY_AFTER_S * 1000));
   const mid = await Promise.all(pages.map(read));
-  const steadyStart = { at: Date.now(), segmentGets: pipeline.segmentRequests(), announced: announcements(pipeline), supporter: supporter && { usage: processUsage(supporter.child.pid!), uploaded: latest(supporter)!.uploadedBytes as number } };
+  const steadyStart = {
+    at: Date.now(),
+    segmentGets: pipeline.segmentRequests(),
+    announced: announcements(pipeline),
+    supporter: supporter && { usage: processUsage(supporter.child.pid!), uploaded: latest(supporter)!.uploadedBytes as number },
+  };
   await new Promise((r) => setTimeout(r, (SECONDS - STEADY_AFTER_S) * 1000));
   const end = await Promise.all(pages.map(read));
   const cpu1 = cpuTimes();
@@ -194,8 +343,10 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   const steadyP2p = sum(end, 'p2p') - sum(mid, 'p2p');
   const steadyHttp = sum(end, 'http') - sum(mid, 'http');
   const result = {
-    mode, viewers: n,
-    p2pShareWhole: whole, p2pShareSteady: steadyP2p / Math.max(1, steadyP2p + steadyHttp),
+    mode,
+    viewers: n,
+    p2pShareWhole: whole,
+    p2pShareSteady: steadyP2p / Math.max(1, steadyP2p + steadyHttp),
     minViewerShare: Math.min(...end.map((f) => f.p2p / Math.max(1, f.p2p + f.http))),
     segmentRequestsPerViewerMinute: (pipeline.segmentRequests() - segmentsBefore) / (n * minutes),
     /** Steady state: origin segment GETs per new segment (per rendition with a ladder), and how many of them viewers made. */
@@ -212,8 +363,12 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     playedBitrateMean: end.reduce((a, f) => a + (f.playedBitrate ?? 0), 0) / Math.max(1, end.filter((f) => f.playedBitrate !== undefined).length),
     switches: end.reduce((a, f) => a + f.switches, 0),
     /** Median ms since navigation of each start-up step: where time to first frame goes. */
-    startup: Object.fromEntries(['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing']
-      .map((step) => [step, median(end.map((f) => f.timeline[step] ?? NaN).filter(Number.isFinite))])),
+    startup: Object.fromEntries(
+      ['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing'].map((step) => [
+        step,
+        median(end.map((f) => f.timeline[step] ?? NaN).filter(Number.isFinite)),
+      ]),
+    ),
   };
   for (const context of contexts) await context.close();
   return result;
@@ -222,7 +377,11 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
 async function main(): Promise<void> {
   if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
     // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
-    const child = spawn('bash', [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    const child = spawn(
+      'bash',
+      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
+      { stdio: 'inherit' },
+    );
     child.on('exit', (code) => process.exit(code ?? 1));
     return;
   }
@@ -237,7 +396,9 @@ async function main(): Promise<void> {
   pipeline.counts.playlists = 0;
   await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
-  console.log(`viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`);
+  console.log(
+    `viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`,
+  );
   const rows: Array<Record<string, unknown>> = [];
   try {
     for (const n of VIEWERS) {
@@ -254,10 +415,14 @@ async function main(): Promise<void> {
     await encoder.stop();
     await pipeline.stop();
   }
-  console.log('\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers\' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU |');
+  console.log(
+    "\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU |",
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows as any[]) {
-    console.log(`| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} |`);
+    console.log(
+      `| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} |`,
+    );
   }
   // The loader against plain hls.js, side by side in this run (the ABR issue's targets).
   for (const n of VIEWERS) {
@@ -265,11 +430,18 @@ async function main(): Promise<void> {
     const p2p = (rows as any[]).filter((r) => r.mode === 'p2p' && r.viewers === n);
     if (http.length === 0 || p2p.length === 0) continue;
     const mean = (xs: any[], k: string) => xs.reduce((a, r) => a + r[k], 0) / xs.length;
-    console.log(`N = ${n}: played bitrate loader ÷ plain hls.js = ${(mean(p2p, 'playedBitrateMean') / mean(http, 'playedBitrateMean')).toFixed(3)}; switches loader ${mean(p2p, 'switches').toFixed(1)} vs plain ${mean(http, 'switches').toFixed(1)}; TTFF p50 loader − plain = ${((mean(p2p, 'firstFrameMsMedian') - mean(http, 'firstFrameMsMedian')) / 1000).toFixed(2)} s`);
+    console.log(
+      `N = ${n}: played bitrate loader ÷ plain hls.js = ${(mean(p2p, 'playedBitrateMean') / mean(http, 'playedBitrateMean')).toFixed(3)}; switches loader ${mean(p2p, 'switches').toFixed(1)} vs plain ${mean(http, 'switches').toFixed(1)}; TTFF p50 loader − plain = ${((mean(p2p, 'firstFrameMsMedian') - mean(http, 'firstFrameMsMedian')) / 1000).toFixed(2)} s`,
+    );
   }
   for (const r of (rows as any[]).filter((x) => x.supporter)) {
-    console.log(`supporter, N = ${r.viewers}: upload ${r.supporter.uploadMBps.toFixed(2)} MB/s to ${r.supporter.peers} peers, ${r.supporter.cpuMsPerMB.toFixed(0)} ms CPU per MB relayed, RSS ${r.supporter.rssMB.toFixed(0)} MB`);
+    console.log(
+      `supporter, N = ${r.viewers}: upload ${r.supporter.uploadMBps.toFixed(2)} MB/s to ${r.supporter.peers} peers, ${r.supporter.cpuMsPerMB.toFixed(0)} ms CPU per MB relayed, RSS ${r.supporter.rssMB.toFixed(0)} MB`,
+    );
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -21,7 +21,11 @@ const FRAME = 32 * 1024 + 9;
 const HIGH = 1024 * 1024;
 const LOW = 256 * 1024;
 
-interface Lib { name: string; RTCPeerConnection: new (config: unknown) => any; config: Record<string, unknown> }
+interface Lib {
+  name: string;
+  RTCPeerConnection: new (config: unknown) => any;
+  config: Record<string, unknown>;
+}
 
 function log(text: string): void {
   if (process.env.BENCH_DEBUG) console.error(`[${new Date().toISOString()}] ${text}`);
@@ -44,7 +48,10 @@ function load(name: string, from: string): Lib | string {
 }
 
 function onceOpen(dc: any): Promise<void> {
-  return new Promise((resolve) => { if (dc.readyState === 'open') resolve(); else dc.onopen = () => resolve(); });
+  return new Promise((resolve) => {
+    if (dc.readyState === 'open') resolve();
+    else dc.onopen = () => resolve();
+  });
 }
 
 /** Writes `total` bytes in wire-sized frames, respecting the high/low water marks. */
@@ -55,12 +62,24 @@ function pump(dc: any, total: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // @roamhq/wrtc sometimes never fires bufferedamountlow once the buffer has drained (observed:
     // bufferedAmount 0, no event): a 5 ms poll stands in for it, as in lib/supporter/node-platform.ts.
-    const poll = setInterval(() => { if (dc.bufferedAmount <= LOW) write(); }, 5);
+    const poll = setInterval(() => {
+      if (dc.bufferedAmount <= LOW) write();
+    }, 5);
     const write = (): void => {
       try {
-        while (sent < total && dc.bufferedAmount < HIGH) { dc.send(frame); sent += FRAME; }
-      } catch (err) { clearInterval(poll); reject(err); return; }
-      if (sent >= total) { clearInterval(poll); resolve(); }
+        while (sent < total && dc.bufferedAmount < HIGH) {
+          dc.send(frame);
+          sent += FRAME;
+        }
+      } catch (err) {
+        clearInterval(poll);
+        reject(err);
+        return;
+      }
+      if (sent >= total) {
+        clearInterval(poll);
+        resolve();
+      }
     };
     // werift has no onbufferedamountlow; it signals the same through an Event it calls bufferedAmountLow.
     if (dc.bufferedAmountLow?.subscribe) dc.bufferedAmountLow.subscribe(write);
@@ -92,10 +111,16 @@ function measure<T>(fn: () => Promise<T>): Promise<{ seconds: number; cpuMs: num
 async function nodeToNode(lib: Lib, total: number): Promise<string> {
   const a = new lib.RTCPeerConnection({ iceServers: [], ...lib.config });
   const b = new lib.RTCPeerConnection({ iceServers: [], ...lib.config });
-  a.onicecandidate = (e: any) => { if (e.candidate) b.addIceCandidate(e.candidate).catch(() => {}); };
-  b.onicecandidate = (e: any) => { if (e.candidate) a.addIceCandidate(e.candidate).catch(() => {}); };
+  a.onicecandidate = (e: any) => {
+    if (e.candidate) b.addIceCandidate(e.candidate).catch(() => {});
+  };
+  b.onicecandidate = (e: any) => {
+    if (e.candidate) a.addIceCandidate(e.candidate).catch(() => {});
+  };
   const dcA = a.createDataChannel('relaycast', { ordered: true });
-  const dcBReady = new Promise<any>((resolve) => { b.ondatachannel = (e: any) => resolve(e.channel); });
+  const dcBReady = new Promise<any>((resolve) => {
+    b.ondatachannel = (e: any) => resolve(e.channel);
+  });
   await a.setLocalDescription(await a.createOffer());
   await b.setRemoteDescription(a.localDescription);
   await b.setLocalDescription(await b.createAnswer());
@@ -105,9 +130,13 @@ async function nodeToNode(lib: Lib, total: number): Promise<string> {
   const dcB = await dcBReady;
   const rss0 = process.memoryUsage().rss;
   const got = counter(dcB, total);
-  const r = await measure(async () => { await pump(dcA, total); await got; });
+  const r = await measure(async () => {
+    await pump(dcA, total);
+    await got;
+  });
   const rss = process.memoryUsage().rss;
-  a.close(); b.close();
+  a.close();
+  b.close();
   const mb = total / 1e6;
   return `node↔node ${(mb / r.seconds).toFixed(1)} MB/s, ${(r.cpuMs / mb).toFixed(1)} ms CPU/MB (both ends), RSS ${(rss / 2 ** 20).toFixed(0)} MiB (+${((rss - rss0) / 2 ** 20).toFixed(0)})`;
 }
@@ -117,21 +146,42 @@ async function withChromium(lib: Lib, total: number, page: any): Promise<string>
   const pc = new lib.RTCPeerConnection({ iceServers: [], ...lib.config });
   const dc = pc.createDataChannel('relaycast', { ordered: true });
   const gathered = new Promise<void>((resolve) => {
-    pc.onicecandidate = (e: any) => { if (!e.candidate) resolve(); };
+    pc.onicecandidate = (e: any) => {
+      if (!e.candidate) resolve();
+    };
   });
   await pc.setLocalDescription(await pc.createOffer());
   await gathered;
-  const answer = await page.evaluate(async (offer: { type: string; sdp: string }) => {
-    const w = window as any;
-    const remote = new RTCPeerConnection({ iceServers: [] });
-    w.remote = remote;
-    w.channel = new Promise((resolve) => { remote.ondatachannel = (e) => { e.channel.binaryType = 'arraybuffer'; resolve(e.channel); }; });
-    await remote.setRemoteDescription(offer as RTCSessionDescriptionInit);
-    await remote.setLocalDescription(await remote.createAnswer());
-    await new Promise<void>((resolve) => { if (remote.iceGatheringState === 'complete') resolve(); else remote.onicegatheringstatechange = () => { if (remote.iceGatheringState === 'complete') resolve(); }; });
-    return { type: remote.localDescription!.type, sdp: remote.localDescription!.sdp };
-  }, { type: pc.localDescription.type, sdp: pc.localDescription.sdp });
-  log(`chromium answer candidates: ${answer.sdp.split('\n').filter((l: string) => l.startsWith('a=candidate')).join(' | ')}`);
+  const answer = await page.evaluate(
+    async (offer: { type: string; sdp: string }) => {
+      const w = window as any;
+      const remote = new RTCPeerConnection({ iceServers: [] });
+      w.remote = remote;
+      w.channel = new Promise((resolve) => {
+        remote.ondatachannel = (e) => {
+          e.channel.binaryType = 'arraybuffer';
+          resolve(e.channel);
+        };
+      });
+      await remote.setRemoteDescription(offer as RTCSessionDescriptionInit);
+      await remote.setLocalDescription(await remote.createAnswer());
+      await new Promise<void>((resolve) => {
+        if (remote.iceGatheringState === 'complete') resolve();
+        else
+          remote.onicegatheringstatechange = () => {
+            if (remote.iceGatheringState === 'complete') resolve();
+          };
+      });
+      return { type: remote.localDescription!.type, sdp: remote.localDescription!.sdp };
+    },
+    { type: pc.localDescription.type, sdp: pc.localDescription.sdp },
+  );
+  log(
+    `chromium answer candidates: ${answer.sdp
+      .split('\n')
+      .filter((l: string) => l.startsWith('a=candidate'))
+      .join(' | ')}`,
+  );
   await pc.setRemoteDescription(answer);
   await onceOpen(dc);
   log('chromium channel open');
@@ -139,24 +189,41 @@ async function withChromium(lib: Lib, total: number, page: any): Promise<string>
   const received = page.evaluate(async (n: number) => {
     const ch = await (window as any).channel;
     let got = 0;
-    await new Promise<void>((resolve) => { ch.onmessage = (e: MessageEvent) => { got += (e.data as ArrayBuffer).byteLength; if (got >= n) resolve(); }; });
+    await new Promise<void>((resolve) => {
+      ch.onmessage = (e: MessageEvent) => {
+        got += (e.data as ArrayBuffer).byteLength;
+        if (got >= n) resolve();
+      };
+    });
     return got;
   }, total);
-  const up = await measure(async () => { await pump(dc, total); await received; });
+  const up = await measure(async () => {
+    await pump(dc, total);
+    await received;
+  });
   // Chromium → Node.
   const got = counter(dc, total);
   const down = await measure(async () => {
-    await page.evaluate(async (args: { n: number; frame: number; high: number; low: number }) => {
-      const ch = await (window as any).channel;
-      const frame = new Uint8Array(args.frame);
-      ch.bufferedAmountLowThreshold = args.low;
-      let sent = 0;
-      await new Promise<void>((resolve) => {
-        const write = () => { while (sent < args.n && ch.bufferedAmount < args.high) { ch.send(frame); sent += args.frame; } if (sent >= args.n) resolve(); };
-        ch.onbufferedamountlow = write;
-        write();
-      });
-    }, { n: total, frame: FRAME, high: HIGH, low: LOW });
+    await page.evaluate(
+      async (args: { n: number; frame: number; high: number; low: number }) => {
+        const ch = await (window as any).channel;
+        const frame = new Uint8Array(args.frame);
+        ch.bufferedAmountLowThreshold = args.low;
+        let sent = 0;
+        await new Promise<void>((resolve) => {
+          const write = () => {
+            while (sent < args.n && ch.bufferedAmount < args.high) {
+              ch.send(frame);
+              sent += args.frame;
+            }
+            if (sent >= args.n) resolve();
+          };
+          ch.onbufferedamountlow = write;
+          write();
+        });
+      },
+      { n: total, frame: FRAME, high: HIGH, low: LOW },
+    );
     await got;
   });
   await page.evaluate(() => (window as any).remote.close());
@@ -167,7 +234,11 @@ async function withChromium(lib: Lib, total: number, page: any): Promise<string>
 
 async function main(): Promise<void> {
   if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
-    const child = spawn('bash', [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+    const child = spawn(
+      'bash',
+      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
+      { stdio: 'inherit' },
+    );
     child.on('exit', (code) => process.exit(code ?? 1));
     return;
   }
@@ -180,12 +251,17 @@ async function main(): Promise<void> {
   console.log(`WebRTC libraries, Node ${process.version}, ${total / 2 ** 20} MiB per direction, loopback only`);
   for (const name of arg('libs', 'wrtc,werift').split(',')) {
     const lib = load(name, from);
-    if (typeof lib === 'string') { console.log(`${name}: ${lib}`); continue; }
+    if (typeof lib === 'string') {
+      console.log(`${name}: ${lib}`);
+      continue;
+    }
     try {
       console.log(`${lib.name}: ${await nodeToNode(lib, total)}`);
       const interop = withChromium(lib, Math.min(total, 32 * 2 ** 20), page);
       let timer: NodeJS.Timeout | undefined;
-      const limit = new Promise<string>((resolve) => { timer = setTimeout(() => resolve('chromium interop: no transfer within 60 s'), 60_000); });
+      const limit = new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('chromium interop: no transfer within 60 s'), 60_000);
+      });
       console.log(`${lib.name}: ${await Promise.race([interop, limit])}`);
       clearTimeout(timer);
     } catch (err) {
@@ -196,5 +272,7 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

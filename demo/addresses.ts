@@ -43,10 +43,14 @@ export function demoAddresses(input: DemoAddressInput): DemoAddresses {
   const override = (input.publicHost ?? '').trim();
   if (override) return { bindHost, publicHost: override, loopbackOnly };
   if (!WILDCARDS.has(bindHost)) return { bindHost, publicHost: bindHost, loopbackOnly };
-  const lan = Object.values(input.interfaces).flat()
+  const lan = Object.values(input.interfaces)
+    .flat()
     .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal);
   if (!lan) {
-    throw new RelaycastError('E_DEMO_HOST', `HOST=${bindHost} listens on every interface, but this machine has no LAN IPv4 address to print; set PUBLIC_HOST to the name or address other devices reach it at`);
+    throw new RelaycastError(
+      'E_DEMO_HOST',
+      `HOST=${bindHost} listens on every interface, but this machine has no LAN IPv4 address to print; set PUBLIC_HOST to the name or address other devices reach it at`,
+    );
   }
   return { bindHost, publicHost: lan.address, loopbackOnly };
 }

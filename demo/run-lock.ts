@@ -32,7 +32,9 @@ export function lockRunDir(runDir: string, port: number): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(file, 'utf8'));
       if (Number.isSafeInteger(owner) && owner > 0 && running(owner)) {
-        throw new DemoRefusal(`another relaycast demo (pid ${owner}) is running from ${runDir}; nothing was changed. Stop it with Ctrl-C, or start another on a free port: PORT=${port + 1} npm start`);
+        throw new DemoRefusal(
+          `another relaycast demo (pid ${owner}) is running from ${runDir}; nothing was changed. Stop it with Ctrl-C, or start another on a free port: PORT=${port + 1} npm start`,
+        );
       }
       rmSync(file, { force: true }); // a stale lock: its owner is gone
     }
@@ -45,7 +47,12 @@ export async function ensurePortFree(host: string, port: number): Promise<void> 
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new DemoRefusal(`port ${port} on ${host} is already in use (another npm start, or another program); nothing was changed. Start on a free port: PORT=${port + 1} npm start`));
+      if (err.code === 'EADDRINUSE')
+        reject(
+          new DemoRefusal(
+            `port ${port} on ${host} is already in use (another npm start, or another program); nothing was changed. Start on a free port: PORT=${port + 1} npm start`,
+          ),
+        );
       else reject(err);
     });
     probe.listen(port, host, () => probe.close(() => resolve()));

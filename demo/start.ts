@@ -77,7 +77,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     for (const stop of stoppers.reverse()) {
-      try { await stop(); } catch (err) { console.error('stop:', err instanceof Error ? err.message : err); }
+      try {
+        await stop();
+      } catch (err) {
+        console.error('stop:', err instanceof Error ? err.message : err);
+      }
     }
     process.exit(code);
   };
@@ -127,17 +131,21 @@ async function main(): Promise<void> {
   const settingsFile = path.join(userDir, 'settings.js');
   writeFileSync(settingsFile, demoSettingsFile({ repoRoot, port, host: addresses.bindHost, loopbackOnly: addresses.loopbackOnly, adminPassword }));
 
-  const nodeRed: ChildProcess = spawn(
-    process.execPath,
-    [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile],
-    { env: nodeRedEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+  const nodeRed: ChildProcess = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {
+    env: nodeRedEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  stoppers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if (nodeRed.exitCode !== null) return resolve();
+        nodeRed.once('exit', () => resolve());
+        nodeRed.kill('SIGINT');
+      }),
   );
-  stoppers.push(() => new Promise<void>((resolve) => {
-    if (nodeRed.exitCode !== null) return resolve();
-    nodeRed.once('exit', () => resolve());
-    nodeRed.kill('SIGINT');
-  }));
-  nodeRed.on('exit', (code) => { if (!stopping) void stopAll(code ?? 1); });
+  nodeRed.on('exit', (code) => {
+    if (!stopping) void stopAll(code ?? 1);
+  });
 
   let announced = false;
   nodeRed.stdout?.setEncoding('utf8');
@@ -148,7 +156,10 @@ async function main(): Promise<void> {
       console.log('');
       if (addresses.loopbackOnly) console.log(`  Node-RED editor : ${urls.editor}`);
       else if (adminPassword) console.log(`  Node-RED editor : ${urls.editor}  (login admin, the password in ${ADMIN_PASSWORD_ENV})`);
-      else console.log(`  Node-RED editor : off, since HOST=${addresses.bindHost} is reachable from other machines (set ${ADMIN_PASSWORD_ENV} to turn it on with a login)`);
+      else
+        console.log(
+          `  Node-RED editor : off, since HOST=${addresses.bindHost} is reachable from other machines (set ${ADMIN_PASSWORD_ENV} to turn it on with a login)`,
+        );
       console.log(`  Viewer page     : ${urls.viewer}  (open it in two tabs: they share the stream peer to peer)`);
       console.log(`  Live playlist   : ${urls.master}  (open it in any HLS player)`);
       console.log(`  Playlist health : ${urls.health}`);

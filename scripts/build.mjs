@@ -14,10 +14,14 @@ const dist = path.join(root, 'dist');
 async function listFiles(dir, accept) {
   const out = [];
   let entries;
-  try { entries = await readdir(dir, { withFileTypes: true }); } catch { return out; }
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...await listFiles(full, accept));
+    if (entry.isDirectory()) out.push(...(await listFiles(full, accept)));
     else if (accept(full)) out.push(full);
   }
   return out;
@@ -26,10 +30,7 @@ async function listFiles(dir, accept) {
 const isTs = (f) => f.endsWith('.ts') && !f.endsWith('.d.ts');
 
 async function transpileServerCode() {
-  const entryPoints = [
-    ...await listFiles(path.join(root, 'lib'), isTs),
-    ...await listFiles(path.join(root, 'nodes'), isTs),
-  ];
+  const entryPoints = [...(await listFiles(path.join(root, 'lib'), isTs)), ...(await listFiles(path.join(root, 'nodes'), isTs))];
   await build({
     entryPoints,
     outdir: dist,
@@ -53,12 +54,20 @@ async function inlineEditorCode(html, file) {
   for (const match of html.matchAll(INLINE_MARKER)) {
     const [marker, source, globalName] = match;
     // A marker naming a file that moved (lib/ is organised in area folders) stops the build here, by name.
-    try { await stat(path.join(root, source)); } catch {
+    try {
+      await stat(path.join(root, source));
+    } catch {
       throw new Error(`${path.relative(root, file)} inlines ${source}, which does not exist (moved? lib/config/number-rule.ts is the number rule)`);
     }
     const result = await build({
-      entryPoints: [path.join(root, source)], bundle: true, write: false, format: 'iife', globalName,
-      platform: 'browser', target: 'es2017', logLevel: 'warning',
+      entryPoints: [path.join(root, source)],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      globalName,
+      platform: 'browser',
+      target: 'es2017',
+      logLevel: 'warning',
     });
     // Without its "use strict": that would turn the rest of the editor's <script> strict too.
     out += html.slice(last, match.index) + `// ${source}, inlined by scripts/build.mjs\n` + result.outputFiles[0].text.replace(/^"use strict";\n/, '').trim();
@@ -85,7 +94,12 @@ async function bundleViewer() {
     // and the loader alone (window.Relaycast) for any hls.js page.
     await build({ ...common, entryPoints: entries, outdir: path.join(dist, 'viewer'), format: 'iife' });
     // The loader as an ES module for bundlers and <script type=module>; hls.js stays the page's own.
-    await build({ ...common, entryPoints: [path.join(root, 'viewer', 'loader', 'index.ts')], outfile: path.join(dist, 'viewer', 'relaycast-hls.mjs'), format: 'esm' });
+    await build({
+      ...common,
+      entryPoints: [path.join(root, 'viewer', 'loader', 'index.ts')],
+      outfile: path.join(dist, 'viewer', 'relaycast-hls.mjs'),
+      format: 'esm',
+    });
     // The published declarations (hand-written, checked against the code by viewer/types/check.ts):
     // .d.mts beside the module build, .d.ts (window.Relaycast) beside the classic one.
     for (const file of ['relaycast-hls.d.mts', 'relaycast-hls.d.ts']) await cp(path.join(root, 'viewer', 'types', file), path.join(dist, 'viewer', file));
@@ -104,10 +118,21 @@ async function bundleViewer() {
  */
 async function bundleEditorSidebar() {
   const entry = path.join(root, 'editor', 'sidebar', 'index.ts');
-  try { await stat(entry); } catch { return; }
+  try {
+    await stat(entry);
+  } catch {
+    return;
+  }
   const result = await build({
-    entryPoints: [entry], bundle: true, platform: 'browser', target: 'es2020', format: 'iife', minify: true,
-    write: false, outdir: path.join(dist, 'editor'), logLevel: 'warning',
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'iife',
+    minify: true,
+    write: false,
+    outdir: path.join(dist, 'editor'),
+    logLevel: 'warning',
   });
   const file = (ext) => result.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
   // A literal "</script" or "</style" inside the code would end the element early.
@@ -116,7 +141,10 @@ async function bundleEditorSidebar() {
   const html = path.join(dist, 'nodes', 'relaycast-sidebar', 'relaycast-sidebar.html');
   const template = await readFile(html, 'utf8');
   // A function replacement: a string one would read "$&", "$'" … in the minified code as patterns.
-  await writeFile(html, template.replace('<!-- relaycast-sidebar-bundle -->', () => `<style>${css}</style>\n<script type="text/javascript">${js}</script>`));
+  await writeFile(
+    html,
+    template.replace('<!-- relaycast-sidebar-bundle -->', () => `<style>${css}</style>\n<script type="text/javascript">${js}</script>`),
+  );
 }
 
 /**
@@ -125,11 +153,21 @@ async function bundleEditorSidebar() {
  */
 async function bundleSupporterSummary() {
   const source = path.join(root, 'viewer', 'summary');
-  try { await stat(source); } catch { return; }
+  try {
+    await stat(source);
+  } catch {
+    return;
+  }
   const out = path.join(dist, 'viewer', 'summary');
   await build({
-    entryPoints: [path.join(source, 'summary.ts')], bundle: true, platform: 'browser', target: 'es2020', format: 'iife',
-    minify: true, outfile: path.join(out, 'summary.js'), logLevel: 'warning',
+    entryPoints: [path.join(source, 'summary.ts')],
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'iife',
+    minify: true,
+    outfile: path.join(out, 'summary.js'),
+    logLevel: 'warning',
   });
   await cp(path.join(source, 'summary.html'), path.join(out, 'summary.html'));
 }
@@ -150,14 +188,17 @@ async function vendorDependencies() {
     await cp(path.join(root, licence), path.join(vendor, `${name}.LICENSE.md`));
   }
   const compiled = [
-    ...await listFiles(path.join(dist, 'lib'), (f) => f.endsWith('.js')),
-    ...await listFiles(path.join(dist, 'nodes'), (f) => f.endsWith('.js')),
+    ...(await listFiles(path.join(dist, 'lib'), (f) => f.endsWith('.js'))),
+    ...(await listFiles(path.join(dist, 'nodes'), (f) => f.endsWith('.js'))),
   ];
   for (const file of compiled) {
     const code = await readFile(file, 'utf8');
     let out = code;
     for (const name of Object.keys(VENDORED)) {
-      const target = path.relative(path.dirname(file), path.join(vendor, `${name}.cjs`)).split(path.sep).join('/');
+      const target = path
+        .relative(path.dirname(file), path.join(vendor, `${name}.cjs`))
+        .split(path.sep)
+        .join('/');
       out = out.split(`require("${name}")`).join(`require(${JSON.stringify(target.startsWith('.') ? target : `./${target}`)})`);
     }
     if (out !== code) await writeFile(file, out);
@@ -167,7 +208,11 @@ async function vendorDependencies() {
 async function publishExamples() {
   const examples = path.join(root, 'examples');
   await rm(examples, { recursive: true, force: true });
-  try { await stat(path.join(root, 'flows')); } catch { return; }
+  try {
+    await stat(path.join(root, 'flows'));
+  } catch {
+    return;
+  }
   await cp(path.join(root, 'flows'), examples, { recursive: true });
 }
 

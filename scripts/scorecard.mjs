@@ -24,9 +24,17 @@ for (const kw of ['hls', 'r2', 's3', 'webrtc', 'p2p', 'live-streaming']) {
   check('P05', pkg.keywords?.includes(kw), `keywords contain '${kw}'`);
 }
 const nrVersion = pkg['node-red']?.version;
-check('P06', Boolean(nrVersion) && semver.satisfies('4.1.0', nrVersion) && semver.satisfies('5.0.0', nrVersion), `node-red.version ${nrVersion} covers 4.x and 5.x`);
+check(
+  'P06',
+  Boolean(nrVersion) && semver.satisfies('4.1.0', nrVersion) && semver.satisfies('5.0.0', nrVersion),
+  `node-red.version ${nrVersion} covers 4.x and 5.x`,
+);
 const enginesNode = pkg.engines?.node;
-check('P07', Boolean(enginesNode) && semver.satisfies('22.9.0', enginesNode) && semver.satisfies('20.20.0', enginesNode), `engines.node ${enginesNode} admits Node 20.20 and 22.9`);
+check(
+  'P07',
+  Boolean(enginesNode) && semver.satisfies('22.9.0', enginesNode) && semver.satisfies('20.20.0', enginesNode),
+  `engines.node ${enginesNode} admits Node 20.20 and 22.9`,
+);
 const deps = Object.keys(pkg.dependencies ?? {});
 check('D01', deps.length <= 6, `${deps.length} runtime dependencies (≤ 6)`);
 check('D01', !deps.includes('node-red'), 'node-red is not a runtime dependency');
@@ -40,8 +48,11 @@ function registeredTypes(htmlFile) {
     walk.simple(ast, {
       CallExpression(node) {
         const callee = node.callee;
-        const isRegister = callee.type === 'MemberExpression' && callee.property.name === 'registerType'
-          && callee.object.type === 'MemberExpression' && callee.object.property.name === 'nodes';
+        const isRegister =
+          callee.type === 'MemberExpression' &&
+          callee.property.name === 'registerType' &&
+          callee.object.type === 'MemberExpression' &&
+          callee.object.property.name === 'nodes';
         if (!isRegister) return;
         const [typeArg, defArg] = node.arguments;
         if (typeArg?.type !== 'Literal' || defArg?.type !== 'ObjectExpression') {
@@ -68,7 +79,10 @@ for (const [set, jsPath] of Object.entries(pkg['node-red']?.nodes ?? {})) {
   const js = path.join(root, jsPath);
   const html = js.replace(/\.c?js$/, '.html');
   check('N00', existsSync(js), `${set}: ${jsPath} built`);
-  if (!existsSync(html)) { check('N00', false, `${set}: sibling .html of ${jsPath}`); continue; }
+  if (!existsSync(html)) {
+    check('N00', false, `${set}: sibling .html of ${jsPath}`);
+    continue;
+  }
   const types = registeredTypes(html);
   check('N00', types.length > 0, `${set}: .html registers at least one type`);
   for (const t of types) {

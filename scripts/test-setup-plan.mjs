@@ -21,7 +21,10 @@ export function planSetup(machine) {
   if (missing.length === 0) return { action: 'none' };
   if (machine.chromiumPathOverride && missing.some((n) => n.tool === 'chromium')) {
     // A package would not put Chromium where the operator said it is: only they can fix that.
-    return { action: 'stop', message: `CHROMIUM_PATH is set to ${machine.chromiumPathOverride}, which does not exist. Point it at a Chromium binary, or unset it to use Debian's /usr/bin/chromium.` };
+    return {
+      action: 'stop',
+      message: `CHROMIUM_PATH is set to ${machine.chromiumPathOverride}, which does not exist. Point it at a Chromium binary, or unset it to use Debian's /usr/bin/chromium.`,
+    };
   }
   const packages = missing.map((n) => n.package);
   const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...packages];
@@ -29,12 +32,25 @@ export function planSetup(machine) {
   if (machine.hasApt && machine.isRoot) {
     // Waits for another apt (an unattended upgrade, a second test run) instead of failing at once.
     const waiting = ['-o', 'DPkg::Lock::Timeout=300'];
-    return { action: 'install', packages, commands: [['apt-get', ...waiting, 'update'], ['apt-get', ...waiting, ...install.slice(1)]] };
+    return {
+      action: 'install',
+      packages,
+      commands: [
+        ['apt-get', ...waiting, 'update'],
+        ['apt-get', ...waiting, ...install.slice(1)],
+      ],
+    };
   }
   if (machine.hasApt) {
-    return { action: 'stop', message: `The tests need:\n${list}\nInstall them, then run npm test again:\n\n  sudo apt-get update && sudo ${install.join(' ')}\n` };
+    return {
+      action: 'stop',
+      message: `The tests need:\n${list}\nInstall them, then run npm test again:\n\n  sudo apt-get update && sudo ${install.join(' ')}\n`,
+    };
   }
-  return { action: 'stop', message: `The tests need:\n${list}\nThis machine has no apt-get. Install ${packages.join(' and ')} with its package manager (on Debian: apt-get install ${packages.join(' ')}), then run npm test again.\n` };
+  return {
+    action: 'stop',
+    message: `The tests need:\n${list}\nThis machine has no apt-get. Install ${packages.join(' and ')} with its package manager (on Debian: apt-get install ${packages.join(' ')}), then run npm test again.\n`,
+  };
 }
 
 /** The one command that starts the machine's PostgreSQL cluster (what the environment notes give). */
@@ -51,10 +67,14 @@ export function planPostgres(machine) {
   if (machine.hasPgCtlcluster && machine.isRoot && machine.versions.length === 1) {
     return { action: 'start', command: ['pg_ctlcluster', '--skip-systemctl-redirect', machine.versions[0], 'main', 'start'] };
   }
-  const why = !machine.hasPgCtlcluster || machine.versions.length === 0
-    ? 'PostgreSQL does not seem to be installed (no pg_ctlcluster, or nothing in /etc/postgresql): install Debian\'s postgresql package, then'
-    : 'Start it';
-  return { action: 'stop', message: `The PostgreSQL ledger specs need PostgreSQL on 127.0.0.1:5432 (trust auth, database test), and nothing listens there. ${why} run:\n\n  ${PG_START_COMMAND}\n` };
+  const why =
+    !machine.hasPgCtlcluster || machine.versions.length === 0
+      ? "PostgreSQL does not seem to be installed (no pg_ctlcluster, or nothing in /etc/postgresql): install Debian's postgresql package, then"
+      : 'Start it';
+  return {
+    action: 'stop',
+    message: `The PostgreSQL ledger specs need PostgreSQL on 127.0.0.1:5432 (trust auth, database test), and nothing listens there. ${why} run:\n\n  ${PG_START_COMMAND}\n`,
+  };
 }
 
 /** The command that starts the local Redis the specs use (what the environment notes give, minus its log file). */
@@ -69,7 +89,13 @@ export const REDIS_START_COMMAND = 'redis-server --daemonize yes --bind 127.0.0.
 export function planRedis(machine) {
   if (machine.listening) return { action: 'none' };
   if (machine.hasRedisServer) {
-    return { action: 'start', command: ['redis-server', '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no'] };
+    return {
+      action: 'start',
+      command: ['redis-server', '--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no'],
+    };
   }
-  return { action: 'stop', message: `The Redis registry specs need Redis on 127.0.0.1:6379, and nothing listens there. Install Debian's redis-server package, then run:\n\n  ${REDIS_START_COMMAND}\n` };
+  return {
+    action: 'stop',
+    message: `The Redis registry specs need Redis on 127.0.0.1:6379, and nothing listens there. Install Debian's redis-server package, then run:\n\n  ${REDIS_START_COMMAND}\n`,
+  };
 }

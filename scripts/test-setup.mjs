@@ -12,14 +12,29 @@ import { spawnSync } from 'node:child_process';
 import { NEEDED, PG_START_COMMAND, REDIS_START_COMMAND, planPostgres, planRedis, planSetup } from './test-setup-plan.mjs';
 
 const isExecutable = (file) => {
-  try { accessSync(file, constants.X_OK); return true; } catch { return false; }
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 };
-const onPath = (tool) => (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).some((dir) => isExecutable(path.join(dir, tool)));
+const onPath = (tool) =>
+  (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(Boolean)
+    .some((dir) => isExecutable(path.join(dir, tool)));
 
 function look() {
   // The specs launch CHROMIUM_PATH, else /usr/bin/chromium (test/support/chromium.ts).
   const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  const present = { chromium: isExecutable(chromiumPath), ffmpeg: onPath('ffmpeg'), ip: onPath('ip'), unshare: onPath('unshare'), 'redis-server': onPath('redis-server') };
+  const present = {
+    chromium: isExecutable(chromiumPath),
+    ffmpeg: onPath('ffmpeg'),
+    ip: onPath('ip'),
+    unshare: onPath('unshare'),
+    'redis-server': onPath('redis-server'),
+  };
   return {
     missing: NEEDED.map((n) => n.tool).filter((tool) => !present[tool]),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
@@ -28,16 +43,27 @@ function look() {
   };
 }
 
-const listening = (port) => new Promise((resolve) => {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  socket.setTimeout(2000, () => { socket.destroy(); resolve(false); });
-  socket.once('connect', () => { socket.end(); resolve(true); });
-  socket.once('error', () => resolve(false));
-});
+const listening = (port) =>
+  new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.setTimeout(2000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 
 async function lookPostgres() {
   let versions = [];
-  try { versions = readdirSync('/etc/postgresql'); } catch { /* not installed */ }
+  try {
+    versions = readdirSync('/etc/postgresql');
+  } catch {
+    /* not installed */
+  }
   return {
     listening: await listening(5432),
     isRoot: typeof process.getuid === 'function' && process.getuid() === 0,
@@ -50,7 +76,7 @@ async function lookPostgres() {
 async function startService(name, command, port, manual) {
   console.log(`test set-up: starting ${name} (${command.join(' ')})`);
   const started = spawnSync(command[0], command.slice(1), { stdio: 'inherit' });
-  let up = started.status === 0 && await listening(port);
+  let up = started.status === 0 && (await listening(port));
   for (let i = 0; i < 60 && started.status === 0 && !up; i++) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     up = await listening(port);

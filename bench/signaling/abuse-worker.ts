@@ -24,8 +24,13 @@ function join(ws: WebSocket): Promise<{ peer: string; peers: Array<{ peer: strin
   return new Promise((resolve, reject) => {
     const onMessage = (data: WebSocket.RawData) => {
       const frame = JSON.parse(String(data));
-      if (frame.type === 'welcome') { ws.off('message', onMessage); resolve(frame); }
-      else if (frame.type === 'error') { ws.off('message', onMessage); reject(new Error(frame.code)); }
+      if (frame.type === 'welcome') {
+        ws.off('message', onMessage);
+        resolve(frame);
+      } else if (frame.type === 'error') {
+        ws.off('message', onMessage);
+        reject(new Error(frame.code));
+      }
     };
     ws.on('message', onMessage);
     ws.send(JSON.stringify({ type: 'join', v: PROTOCOL_VERSION, stream: 'abuse', rendition: 'main', role: 'viewer' }));
@@ -54,7 +59,10 @@ async function honest(req: Req): Promise<{ rttMs: number[]; lost: number; closed
         const frame = JSON.parse(String(data));
         if (frame.type === 'error') honestErrors.set(frame.code, (honestErrors.get(frame.code) ?? 0) + 1);
       });
-      ws.on('close', (code) => { if (code !== 1006 || honestPeers.length > 0) honestClosed++; console.log(`honest peer closed by the server: ${code}`); });
+      ws.on('close', (code) => {
+        if (code !== 1006 || honestPeers.length > 0) honestClosed++;
+        console.log(`honest peer closed by the server: ${code}`);
+      });
       const welcome = await join(ws);
       honestPeers.push({ ws, id: welcome.peer });
     }
@@ -64,32 +72,43 @@ async function honest(req: Req): Promise<{ rttMs: number[]; lost: number; closed
   const until = Date.now() + seconds * 1000;
   const loops = [];
   for (let p = 0; p < pairs; p++) {
-    const offerer = honestPeers[2 * p]; const answerer = honestPeers[2 * p + 1];
+    const offerer = honestPeers[2 * p];
+    const answerer = honestPeers[2 * p + 1];
     const onOffer = (data: WebSocket.RawData) => {
       const frame = JSON.parse(String(data));
-      if (frame.type === 'offer' && frame.from === offerer.id) answerer.ws.send(JSON.stringify({ type: 'answer', to: offerer.id, offerId: frame.offerId, sdp: 'v=0 answer' }));
+      if (frame.type === 'offer' && frame.from === offerer.id)
+        answerer.ws.send(JSON.stringify({ type: 'answer', to: offerer.id, offerId: frame.offerId, sdp: 'v=0 answer' }));
     };
     answerer.ws.on('message', onOffer);
-    loops.push((async () => {
-      let n = 0;
-      while (Date.now() < until) {
-        const offerId = `rt${p}x${n++}`;
-        const started = process.hrtime.bigint();
-        const answered = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => { offerer.ws.off('message', onAnswer); resolve(false); }, 5000);
-          function onAnswer(data: WebSocket.RawData) {
-            const frame = JSON.parse(String(data));
-            if (frame.type === 'answer' && frame.offerId === offerId) { clearTimeout(timer); offerer.ws.off('message', onAnswer); resolve(true); }
-          }
-          offerer.ws.on('message', onAnswer);
-          offerer.ws.send(JSON.stringify({ type: 'offer', to: answerer.id, offerId, sdp: 'v=0 offer' }));
-        });
-        if (answered) rttMs.push(Number(process.hrtime.bigint() - started) / 1e6);
-        else lost++;
-        await sleep(gapMs);
-      }
-      answerer.ws.off('message', onOffer);
-    })());
+    loops.push(
+      (async () => {
+        let n = 0;
+        while (Date.now() < until) {
+          const offerId = `rt${p}x${n++}`;
+          const started = process.hrtime.bigint();
+          const answered = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => {
+              offerer.ws.off('message', onAnswer);
+              resolve(false);
+            }, 5000);
+            function onAnswer(data: WebSocket.RawData) {
+              const frame = JSON.parse(String(data));
+              if (frame.type === 'answer' && frame.offerId === offerId) {
+                clearTimeout(timer);
+                offerer.ws.off('message', onAnswer);
+                resolve(true);
+              }
+            }
+            offerer.ws.on('message', onAnswer);
+            offerer.ws.send(JSON.stringify({ type: 'offer', to: answerer.id, offerId, sdp: 'v=0 offer' }));
+          });
+          if (answered) rttMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+          else lost++;
+          await sleep(gapMs);
+        }
+        answerer.ws.off('message', onOffer);
+      })(),
+    );
   }
   await Promise.all(loops);
   const errors = Object.fromEntries(honestErrors);
@@ -98,22 +117,30 @@ async function honest(req: Req): Promise<{ rttMs: number[]; lost: number; closed
 }
 
 /** Opens (and keeps re-opening) `count` attacker connections running `each` until the deadline. */
-async function swarmOf(url: string, count: number, address: (i: number) => string, until: number, each: (ws: WebSocket, i: number) => Promise<void>): Promise<number> {
+async function swarmOf(
+  url: string,
+  count: number,
+  address: (i: number) => string,
+  until: number,
+  each: (ws: WebSocket, i: number) => Promise<void>,
+): Promise<number> {
   let opened = 0;
-  await Promise.all(Array.from({ length: count }, async (_, i) => {
-    while (Date.now() < until) {
-      try {
-        const ws = await open(url, address(i));
-        opened++;
-        ws.on('error', () => {});
-        const closed = new Promise((r) => ws.once('close', r));
-        await Promise.race([each(ws, i), closed, sleep(Math.max(0, until - Date.now()))]);
-        ws.terminate();
-      } catch {
-        await sleep(20); // refused: try again shortly, like a storm would
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      while (Date.now() < until) {
+        try {
+          const ws = await open(url, address(i));
+          opened++;
+          ws.on('error', () => {});
+          const closed = new Promise((r) => ws.once('close', r));
+          await Promise.race([each(ws, i), closed, sleep(Math.max(0, until - Date.now()))]);
+          ws.terminate();
+        } catch {
+          await sleep(20); // refused: try again shortly, like a storm would
+        }
       }
-    }
-  }));
+    }),
+  );
   return opened;
 }
 
@@ -137,36 +164,93 @@ async function attack(req: Req): Promise<{ opened: number }> {
       return { opened: spins > 0 ? 0 : 0 };
     }
     case 'message flood':
-      return { opened: await swarmOf(url, 20, () => '203.0.113.1', until, (ws) => flood(ws, () => '{"type":"heartbeat"}')) };
+      return {
+        opened: await swarmOf(
+          url,
+          20,
+          () => '203.0.113.1',
+          until,
+          (ws) => flood(ws, () => '{"type":"heartbeat"}'),
+        ),
+      };
     case 'malformed and spoofed frames':
-      return { opened: await swarmOf(url, 20, (i) => `203.0.113.${10 + i}`, until, async (ws) => {
-        const welcome = await join(ws);
-        const victim = welcome.peers[0]?.peer ?? 'AAAAAAAAAAAA';
-        let n = 0;
-        await flood(ws, () => (n++ % 2 === 0 ? '{nope' : JSON.stringify({ type: 'offer', to: victim, offerId: 'x', sdp: 'v=0', from: victim })));
-      }) };
+      return {
+        opened: await swarmOf(
+          url,
+          20,
+          (i) => `203.0.113.${10 + i}`,
+          until,
+          async (ws) => {
+            const welcome = await join(ws);
+            const victim = welcome.peers[0]?.peer ?? 'AAAAAAAAAAAA';
+            let n = 0;
+            await flood(ws, () => (n++ % 2 === 0 ? '{nope' : JSON.stringify({ type: 'offer', to: victim, offerId: 'x', sdp: 'v=0', from: victim })));
+          },
+        ),
+      };
     case 'reconnect storm':
-      return { opened: await swarmOf(url, 40, () => '203.0.113.2', until, async () => { /* connect, then drop at once */ }) };
+      return {
+        opened: await swarmOf(
+          url,
+          40,
+          () => '203.0.113.2',
+          until,
+          async () => {
+            /* connect, then drop at once */
+          },
+        ),
+      };
     case 'offer flood on honest peers':
-      return { opened: await swarmOf(url, 20, (i) => `203.0.113.${40 + i}`, until, async (ws) => {
-        const welcome = await join(ws);
-        const victims = welcome.peers.map((p) => p.peer);
-        let n = 0;
-        await flood(ws, () => JSON.stringify({ type: 'offer', to: victims[n % Math.max(1, victims.length)] ?? 'AAAAAAAAAAAA', offerId: `f${n++}`, sdp: 'v=0 '.padEnd(2000, 'x') }));
-      }) };
+      return {
+        opened: await swarmOf(
+          url,
+          20,
+          (i) => `203.0.113.${40 + i}`,
+          until,
+          async (ws) => {
+            const welcome = await join(ws);
+            const victims = welcome.peers.map((p) => p.peer);
+            let n = 0;
+            await flood(ws, () =>
+              JSON.stringify({
+                type: 'offer',
+                to: victims[n % Math.max(1, victims.length)] ?? 'AAAAAAAAAAAA',
+                offerId: `f${n++}`,
+                sdp: 'v=0 '.padEnd(2000, 'x'),
+              }),
+            );
+          },
+        ),
+      };
     case 'receipt probing':
-      return { opened: await swarmOf(url, 20, (i) => `203.0.113.${70 + i}`, until, async (ws) => {
-        const welcome = await join(ws);
-        const target = welcome.peers[0]?.peer ?? 'AAAAAAAAAAAA';
-        let n = 0;
-        await flood(ws, () => JSON.stringify({ type: 'receipt', sequence: n++ % 100, from: target, bytes: 1000 }));
-      }) };
+      return {
+        opened: await swarmOf(
+          url,
+          20,
+          (i) => `203.0.113.${70 + i}`,
+          until,
+          async (ws) => {
+            const welcome = await join(ws);
+            const target = welcome.peers[0]?.peer ?? 'AAAAAAAAAAAA';
+            let n = 0;
+            await flood(ws, () => JSON.stringify({ type: 'receipt', sequence: n++ % 100, from: target, bytes: 1000 }));
+          },
+        ),
+      };
     case 'slow readers':
-      return { opened: await swarmOf(url, 20, (i) => `203.0.113.${100 + i}`, until, async (ws) => {
-        await join(ws);
-        (ws as unknown as { _socket: net.Socket })._socket.pause();
-        await new Promise((r) => ws.once('close', r));
-      }) };
+      return {
+        opened: await swarmOf(
+          url,
+          20,
+          (i) => `203.0.113.${100 + i}`,
+          until,
+          async (ws) => {
+            await join(ws);
+            (ws as unknown as { _socket: net.Socket })._socket.pause();
+            await new Promise((r) => ws.once('close', r));
+          },
+        ),
+      };
     case 'half-open upgrades': {
       const sockets: net.Socket[] = [];
       for (let i = 0; i < 500; i++) {
@@ -187,11 +271,17 @@ async function attack(req: Req): Promise<{ opened: number }> {
 process.on('message', (req: Req) => {
   const run = async () => {
     switch (req.op) {
-      case 'honest': return honest(req);
-      case 'attack': return attack(req);
-      default: return { error: `unknown op ${req.op}` };
+      case 'honest':
+        return honest(req);
+      case 'attack':
+        return attack(req);
+      default:
+        return { error: `unknown op ${req.op}` };
     }
   };
-  run().then((result) => reply(req.id, result), (err) => reply(req.id, { error: String(err) }));
+  run().then(
+    (result) => reply(req.id, result),
+    (err) => reply(req.id, { error: String(err) }),
+  );
 });
 process.on('disconnect', () => process.exit(0));

@@ -35,7 +35,10 @@ function joinOn(ws: WebSocket, stream: string, rendition: string): Promise<strin
 
 async function connect(req: Req): Promise<{ joined: number; failed: number; firstError?: string }> {
   const { url, count, sources, stream, rendition } = req as unknown as { url: string; count: number; sources: string[]; stream: string; rendition: string };
-  let next = 0; let joined = 0; let failed = 0; let firstError: string | undefined;
+  let next = 0;
+  let joined = 0;
+  let failed = 0;
+  let firstError: string | undefined;
   const one = async () => {
     while (next < count) {
       const i = next++;
@@ -56,9 +59,19 @@ async function connect(req: Req): Promise<{ joined: number; failed: number; firs
 }
 
 async function relay(req: Req): Promise<{ received: number; seconds: number }> {
-  const { url, pairs, window, seconds, sdpBytes, bare, answerUrl } = req as unknown as { url: string; pairs: number; window: number; seconds: number; sdpBytes: number; bare: boolean; answerUrl?: string };
+  const { url, pairs, window, seconds, sdpBytes, bare, answerUrl } = req as unknown as {
+    url: string;
+    pairs: number;
+    window: number;
+    seconds: number;
+    sdpBytes: number;
+    bare: boolean;
+    answerUrl?: string;
+  };
   const sdp = 'v=0 ' + 'a'.repeat(sdpBytes);
-  let received = 0; let counting = false; let stopped = false;
+  let received = 0;
+  let counting = false;
+  let stopped = false;
   const peers: Array<{ ws: WebSocket; id: string }> = [];
   for (let i = 0; i < pairs * 2; i++) {
     let ws: WebSocket;
@@ -78,7 +91,8 @@ async function relay(req: Req): Promise<{ received: number; seconds: number }> {
   // A peer joined on another instance reaches this one's replica through Redis a moment later.
   if (answerUrl) await new Promise((r) => setTimeout(r, 1000));
   for (let p = 0; p < pairs; p++) {
-    const offerer = peers[2 * p]; const answerer = peers[2 * p + 1];
+    const offerer = peers[2 * p];
+    const answerer = peers[2 * p + 1];
     let n = 0;
     const offer = () => {
       if (stopped) return;
@@ -111,8 +125,17 @@ async function relay(req: Req): Promise<{ received: number; seconds: number }> {
 }
 
 async function probe(req: Req): Promise<{ latenciesMs: number[]; failed: number }> {
-  const { url, count, concurrency, sources, stream, rendition } = req as unknown as { url: string; count: number; concurrency: number; sources: string[]; stream: string; rendition: string };
-  const latenciesMs: number[] = []; let failed = 0; let next = 0;
+  const { url, count, concurrency, sources, stream, rendition } = req as unknown as {
+    url: string;
+    count: number;
+    concurrency: number;
+    sources: string[];
+    stream: string;
+    rendition: string;
+  };
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  let next = 0;
   const one = async () => {
     while (next < count) {
       const i = next++;
@@ -122,7 +145,9 @@ async function probe(req: Req): Promise<{ latenciesMs: number[]; failed: number 
         const t0 = process.hrtime.bigint();
         await joinOn(ws, stream, rendition);
         latenciesMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      } catch { failed++; }
+      } catch {
+        failed++;
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, one));
@@ -132,13 +157,22 @@ async function probe(req: Req): Promise<{ latenciesMs: number[]; failed: number 
 process.on('message', (req: Req) => {
   const run = async () => {
     switch (req.op) {
-      case 'connect': return connect(req);
-      case 'relay': return relay(req);
-      case 'probe': return probe(req);
-      case 'close': for (const ws of sockets.splice(0)) ws.terminate(); return { closed: true };
-      default: return { error: `unknown op ${req.op}` };
+      case 'connect':
+        return connect(req);
+      case 'relay':
+        return relay(req);
+      case 'probe':
+        return probe(req);
+      case 'close':
+        for (const ws of sockets.splice(0)) ws.terminate();
+        return { closed: true };
+      default:
+        return { error: `unknown op ${req.op}` };
     }
   };
-  run().then((result) => reply(req.id, result), (err) => reply(req.id, { error: String(err) }));
+  run().then(
+    (result) => reply(req.id, result),
+    (err) => reply(req.id, { error: String(err) }),
+  );
 });
 process.on('disconnect', () => process.exit(0));

@@ -38,7 +38,10 @@ export async function startSignalingNode(config: Record<string, unknown>): Promi
   return {
     url: `${helper.url().replace(/^http/, 'ws')}/signal`,
     stats: () => last,
-    stop: async () => { await helper.unload(); await helper.stopServer(); },
+    stop: async () => {
+      await helper.unload();
+      await helper.stopServer();
+    },
   };
 }
 
@@ -47,9 +50,19 @@ export function announce(stream: string, rendition: string, sequence: number): v
   helper.getNode('sig').receive({
     topic: 'segment',
     segment: {
-      stream, rendition, session: 'bench', encoderSequence: sequence, sequence, duration: 2, byteLength: 500_000,
-      sha256: 'e'.repeat(64), uri: `s${sequence}.ts`, path: `/tmp/s${sequence}.ts`, contentType: 'video/mp2t',
-      discontinuity: false, url: `https://media.example/${stream}/${rendition}/${sequence}.ts`,
+      stream,
+      rendition,
+      session: 'bench',
+      encoderSequence: sequence,
+      sequence,
+      duration: 2,
+      byteLength: 500_000,
+      sha256: 'e'.repeat(64),
+      uri: `s${sequence}.ts`,
+      path: `/tmp/s${sequence}.ts`,
+      contentType: 'video/mp2t',
+      discontinuity: false,
+      url: `https://media.example/${stream}/${rendition}/${sequence}.ts`,
     },
   } as never);
 }
@@ -65,14 +78,18 @@ export function forkWorker(script = 'load-worker.ts'): WorkerHandle {
   raiseFileLimit(child.pid!);
   let seq = 0;
   const waiting = new Map<number, (v: unknown) => void>();
-  child.on('message', (m: { id: number; result: unknown }) => { waiting.get(m.id)?.(m.result); waiting.delete(m.id); });
+  child.on('message', (m: { id: number; result: unknown }) => {
+    waiting.get(m.id)?.(m.result);
+    waiting.delete(m.id);
+  });
   return {
     child,
-    request: <T>(msg: Record<string, unknown>) => new Promise<T>((resolve) => {
-      const id = ++seq;
-      waiting.set(id, resolve as (v: unknown) => void);
-      child.send({ ...msg, id });
-    }),
+    request: <T>(msg: Record<string, unknown>) =>
+      new Promise<T>((resolve) => {
+        const id = ++seq;
+        waiting.set(id, resolve as (v: unknown) => void);
+        child.send({ ...msg, id });
+      }),
   };
 }
 

@@ -55,7 +55,13 @@ export interface CostBreakdown {
 export interface Comparison {
   relaycast: CostBreakdown;
   allFromOrigin: { bytes: number; requests: number; dollars: number };
-  earlierDesign: { claimedDollars: number; forgottenPlaylistRequests: number; forgottenPlaylistBytes: number; forgottenDollars: number; correctedDollars: number };
+  earlierDesign: {
+    claimedDollars: number;
+    forgottenPlaylistRequests: number;
+    forgottenPlaylistBytes: number;
+    forgottenDollars: number;
+    correctedDollars: number;
+  };
 }
 
 /**
@@ -65,7 +71,7 @@ export interface Comparison {
  * URL, PROGRAM-DATE-TIME written twice) is an estimate from that playlist's shape.
  */
 export const EARLIER_DESIGN = {
-  claimDollars: 0.10,
+  claimDollars: 0.1,
   claimViewers: 600,
   claimMinutes: 40,
   targetDurationSeconds: 6,
@@ -90,7 +96,7 @@ export function costOf(inputs: CostInputs): CostBreakdown {
   const renditions = inputs.renditions ?? 1;
   const viewerMinutes = inputs.viewers * inputs.minutes;
   const segmentsPerMinute = 60 / inputs.segmentSeconds;
-  const playedBytes = viewerMinutes * 60 * inputs.bitrateMbps * 1e6 / 8;
+  const playedBytes = (viewerMinutes * 60 * inputs.bitrateMbps * 1e6) / 8;
   const segmentRequests = viewerMinutes * (inputs.segmentRequestsPerViewerMinute ?? segmentsPerMinute * (1 - inputs.p2pShare));
   const playlistRequests = viewerMinutes * inputs.playlistRequestsPerViewerMinute;
   const playlistBytes = playlistRequests * (inputs.playlistBytes ?? DEFAULT_PLAYLIST_BYTES);
@@ -98,17 +104,33 @@ export function costOf(inputs: CostInputs): CostBreakdown {
 
   // One PUT per segment per rendition; what the bucket holds is the kept window, for the stream's length.
   const classA = renditions * Math.ceil(inputs.minutes * segmentsPerMinute);
-  const segmentBytes = inputs.bitrateMbps * 1e6 / 8 * inputs.segmentSeconds;
+  const segmentBytes = ((inputs.bitrateMbps * 1e6) / 8) * inputs.segmentSeconds;
   const heldBytes = renditions * (inputs.keptSegments ?? 12) * segmentBytes;
   const storageGBMonth = (heldBytes / BYTES_PER_GB) * (inputs.minutes / 60 / HOURS_PER_MONTH);
   const classADollars = r2Dollars(classA, 0, 0);
   const classBDollars = r2Dollars(0, segmentRequests, 0);
   const storageDollars = r2Dollars(0, 0, storageGBMonth);
   const originDollars = originEgressDollars(playlistBytes + signalingBytes);
-  const r2 = { classA, classB: segmentRequests, storageGBMonth, classADollars, classBDollars, storageDollars, dollars: classADollars + classBDollars + storageDollars };
+  const r2 = {
+    classA,
+    classB: segmentRequests,
+    storageGBMonth,
+    classADollars,
+    classBDollars,
+    storageDollars,
+    dollars: classADollars + classBDollars + storageDollars,
+  };
   return {
-    viewerMinutes, playedBytes, segmentRequests, segmentHttpBytes: playedBytes * (1 - inputs.p2pShare),
-    playlistRequests, playlistBytes, signalingBytes, r2, originDollars, dollars: r2.dollars + originDollars,
+    viewerMinutes,
+    playedBytes,
+    segmentRequests,
+    segmentHttpBytes: playedBytes * (1 - inputs.p2pShare),
+    playlistRequests,
+    playlistBytes,
+    signalingBytes,
+    r2,
+    originDollars,
+    dollars: r2.dollars + originDollars,
   };
 }
 
@@ -128,7 +150,13 @@ export function compare(inputs: CostInputs): Comparison {
   return {
     relaycast,
     allFromOrigin: { bytes: allBytes, requests: allRequests, dollars: originEgressDollars(allBytes) },
-    earlierDesign: { claimedDollars: claimed, forgottenPlaylistRequests: forgottenRequests, forgottenPlaylistBytes: forgottenBytes, forgottenDollars: forgotten, correctedDollars: claimed + forgotten },
+    earlierDesign: {
+      claimedDollars: claimed,
+      forgottenPlaylistRequests: forgottenRequests,
+      forgottenPlaylistBytes: forgottenBytes,
+      forgottenDollars: forgotten,
+      correctedDollars: claimed + forgotten,
+    },
   };
 }
 
@@ -138,9 +166,17 @@ function validate(inputs: CostInputs): void {
     if (!Number.isFinite(inputs[name]) || inputs[name] <= 0) throw Object.assign(new RangeError(`${name} must be a positive number`), { code: 'E_COST_INPUT' });
   }
   if (!(inputs.p2pShare >= 0 && inputs.p2pShare <= 1)) throw Object.assign(new RangeError('p2pShare must be between 0 and 1'), { code: 'E_COST_INPUT' });
-  for (const name of ['playlistRequestsPerViewerMinute', 'segmentRequestsPerViewerMinute', 'renditions', 'playlistBytes', 'keptSegments', 'signalingBytesPerViewerMinute'] as const) {
+  for (const name of [
+    'playlistRequestsPerViewerMinute',
+    'segmentRequestsPerViewerMinute',
+    'renditions',
+    'playlistBytes',
+    'keptSegments',
+    'signalingBytesPerViewerMinute',
+  ] as const) {
     const value = inputs[name];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw Object.assign(new RangeError(`${name} must be a number ≥ 0`), { code: 'E_COST_INPUT' });
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      throw Object.assign(new RangeError(`${name} must be a number ≥ 0`), { code: 'E_COST_INPUT' });
   }
 }
 

@@ -58,18 +58,64 @@ function ffmpegArgs(o: EncoderOptions, run: number, tsOffset: number, out: strin
     case 'ts':
       return [...input, ...x264, ...fixedGop, ...hls, '-hls_segment_filename', path.join(out, `${prefix}%05d.ts`), path.join(out, 'index.m3u8')];
     case 'fmp4':
-      return [...input, ...x264, ...fixedGop, ...hls, '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', `${prefix}init.mp4`,
-        '-hls_segment_filename', path.join(out, `${prefix}%05d.m4s`), path.join(out, 'index.m3u8')];
+      return [
+        ...input,
+        ...x264,
+        ...fixedGop,
+        ...hls,
+        '-hls_segment_type',
+        'fmp4',
+        '-hls_fmp4_init_filename',
+        `${prefix}init.mp4`,
+        '-hls_segment_filename',
+        path.join(out, `${prefix}%05d.m4s`),
+        path.join(out, 'index.m3u8'),
+      ];
     case 'vargop':
-      return [...input, ...x264, '-g', '250', '-keyint_min', '1', '-sc_threshold', '0',
-        '-force_key_frames', irregularKeyframes(600, (o.seed ?? 14) + run), ...hls,
-        '-hls_segment_filename', path.join(out, `${prefix}%05d.ts`), path.join(out, 'index.m3u8')];
+      return [
+        ...input,
+        ...x264,
+        '-g',
+        '250',
+        '-keyint_min',
+        '1',
+        '-sc_threshold',
+        '0',
+        '-force_key_frames',
+        irregularKeyframes(600, (o.seed ?? 14) + run),
+        ...hls,
+        '-hls_segment_filename',
+        path.join(out, `${prefix}%05d.ts`),
+        path.join(out, 'index.m3u8'),
+      ];
     case 'abr3':
-      return [...input, '-filter_complex', '[0:v]split=3[a][b][c];[a]null[v0];[b]scale=256:144[v1];[c]scale=160:90[v2]',
-        '-map', '[v0]', '-map', '[v1]', '-map', '[v2]', ...x264, ...fixedGop,
-        '-b:v:0', '400k', '-b:v:1', '250k', '-b:v:2', '120k', ...hls,
-        '-var_stream_map', 'v:0 v:1 v:2', '-master_pl_name', 'master.m3u8',
-        '-hls_segment_filename', path.join(out, '%v', `${prefix}%05d.ts`), path.join(out, '%v', 'index.m3u8')];
+      return [
+        ...input,
+        '-filter_complex',
+        '[0:v]split=3[a][b][c];[a]null[v0];[b]scale=256:144[v1];[c]scale=160:90[v2]',
+        '-map',
+        '[v0]',
+        '-map',
+        '[v1]',
+        '-map',
+        '[v2]',
+        ...x264,
+        ...fixedGop,
+        '-b:v:0',
+        '400k',
+        '-b:v:1',
+        '250k',
+        '-b:v:2',
+        '120k',
+        ...hls,
+        '-var_stream_map',
+        'v:0 v:1 v:2',
+        '-master_pl_name',
+        'master.m3u8',
+        '-hls_segment_filename',
+        path.join(out, '%v', `${prefix}%05d.ts`),
+        path.join(out, '%v', 'index.m3u8'),
+      ];
   }
 }
 
@@ -101,11 +147,16 @@ export class FfmpegEncoder {
     const tsOffset = (Date.now() - this.started) / 1000;
     const child = spawn('ffmpeg', ffmpegArgs(this.options, index, tsOffset, this.options.outDir), { stdio: ['pipe', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => { err = (err + c).slice(-20_000); });
+    child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      err = (err + c).slice(-20_000);
+    });
     child.stdin!.on('error', () => undefined);
     const exited = new Promise<number | null>((resolve) => {
       child.once('exit', (code) => resolve(code));
-      child.once('error', (e) => { err += String(e); resolve(-1); });
+      child.once('error', (e) => {
+        err += String(e);
+        resolve(-1);
+      });
     });
     const run: EncoderRun = { index, child, exited, stderr: () => err };
     this.runs.push(run);
@@ -137,7 +188,12 @@ export class FfmpegEncoder {
       for (const run of this.runs) {
         const names = this.segmentsOfRun(dir, run.index);
         for (const name of names) {
-          list.push({ name: `${rendition}/${name}`, sha256: createHash('sha256').update(readFileSync(path.join(dir, name))).digest('hex') });
+          list.push({
+            name: `${rendition}/${name}`,
+            sha256: createHash('sha256')
+              .update(readFileSync(path.join(dir, name)))
+              .digest('hex'),
+          });
         }
       }
       out.set(rendition, list);
@@ -184,7 +240,9 @@ export class FfmpegEncoder {
           if (td !== undefined && this.targetDurations[this.targetDurations.length - 1] !== td) this.targetDurations.push(td);
           const uris = playlist.segments.map((s) => s.uri).filter((u) => u.startsWith(`r${run.index}_`));
           if (uris.length > 0) this.runPlaylists.set(`${dir}#${run.index}`, uris);
-        } catch { /* between ffmpeg's temp file and its rename */ }
+        } catch {
+          /* between ffmpeg's temp file and its rename */
+        }
       };
       const watcher = watch(dir, (_event, name) => {
         if (!name || !String(name).startsWith('index.m3u8')) return;

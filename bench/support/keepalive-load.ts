@@ -19,9 +19,11 @@ interface LoadOptions {
 const options = JSON.parse(process.argv[2]) as LoadOptions;
 const target = new URL(options.url);
 const requestBytes = Buffer.from(
-  `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: keep-alive\r\n`
-  + Object.entries(options.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('')
-  + '\r\n',
+  `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: keep-alive\r\n` +
+    Object.entries(options.headers ?? {})
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
+    '\r\n',
 );
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -38,7 +40,10 @@ function connection(): Promise<void> {
     let buffer: Buffer = Buffer.alloc(0);
     let sentAt = 0n;
     const send = () => {
-      if (stopping) { socket.end(); return; }
+      if (stopping) {
+        socket.end();
+        return;
+      }
       sentAt = process.hrtime.bigint();
       socket.write(requestBytes);
     };

@@ -5,7 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { startNodeRed, type NodeRedProcess, type NodeRedProcessOptions } from '../../test/support/node-red-process';
 
-export interface RssSample { at: number; mib: number }
+export interface RssSample {
+  at: number;
+  mib: number;
+}
 
 function rssMib(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
@@ -79,8 +82,14 @@ export class NodeRedSupervisor {
       const from = performance.now();
       this.crashes.push(`exit ${proc.child.exitCode ?? proc.child.signalCode}: ${proc.output().slice(-1500)}`);
       this.current = undefined;
-      this.restarting = this.launch(false).then(() => { this.down.push({ from, to: performance.now() }); },
-        (err: unknown) => { this.crashes.push(`could not start again: ${String(err)}`); });
+      this.restarting = this.launch(false).then(
+        () => {
+          this.down.push({ from, to: performance.now() });
+        },
+        (err: unknown) => {
+          this.crashes.push(`could not start again: ${String(err)}`);
+        },
+      );
     });
   }
 }

@@ -9,8 +9,13 @@ export function benchReceipt(i: number, supporters: number, stream = 'live'): Pa
   const supporter = `supporter-${i % supporters}`;
   const sequence = Math.floor(i / 50);
   return {
-    id: `${stream}/720p/${sequence}/${(i * 2654435761 >>> 0).toString(36).padStart(12, '0')}`,
-    stream, rendition: '720p', sequence, sha256: 'f'.repeat(64), segmentSize: BENCH_SEGMENT_SIZE, bytes: BENCH_SEGMENT_SIZE - (i % 1000),
+    id: `${stream}/720p/${sequence}/${((i * 2654435761) >>> 0).toString(36).padStart(12, '0')}`,
+    stream,
+    rendition: '720p',
+    sequence,
+    sha256: 'f'.repeat(64),
+    segmentSize: BENCH_SEGMENT_SIZE,
+    bytes: BENCH_SEGMENT_SIZE - (i % 1000),
     receivedAt: 1_700_000_000_000 + i,
     uploader: { peer: `up${String(i % supporters).padStart(10, '0')}`, role: 'supporter', supporter, network: `u${i % supporters}` },
     downloader: { peer: `dn${String(i).padStart(10, '0')}`, role: 'viewer', network: `d${i}` },
@@ -20,6 +25,8 @@ export function benchReceipt(i: number, supporters: number, stream = 'live'): Pa
 /** Submits receipts [from, to) with `inFlight` outstanding, like msgs arriving while earlier ones commit. */
 export async function submitRange(ledger: Ledger, from: number, to: number, inFlight: number, make: (i: number) => PayoutReceipt): Promise<void> {
   let next = from;
-  const worker = async () => { while (next < to) await ledger.submit(make(next++)); };
+  const worker = async () => {
+    while (next < to) await ledger.submit(make(next++));
+  };
   await Promise.all(Array.from({ length: inFlight }, worker));
 }

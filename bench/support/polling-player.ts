@@ -24,8 +24,12 @@ export class PollingPlayer {
   private running = true;
   private loop?: Promise<void>;
 
-  constructor(private readonly base: () => string | undefined, private readonly stream: string, renditions: string[],
-    private readonly everyMs = 500) {
+  constructor(
+    private readonly base: () => string | undefined,
+    private readonly stream: string,
+    renditions: string[],
+    private readonly everyMs = 500,
+  ) {
     for (const r of renditions) {
       this.renditions.set(r, { history: new PlaylistHistory({ requireAbsoluteUris: true }), msnUris: new MsnUris(), newSegmentAt: [], lastMsn: -1 });
     }
@@ -66,19 +70,21 @@ export class PollingPlayer {
         this.masterVersions += 1;
         this.masterViolations.push(...errorsOf(validateMasterPlaylist(text)));
       }),
-      ...[...this.renditions.entries()].map(([r, view]) => this.get(`${base}/live/${this.stream}/${r}.m3u8`).then((text) => {
-        if (text === undefined) return;
-        const at = performance.now();
-        view.history.push(text);
-        view.latest = text;
-        const parsed = parseMediaPlaylist(text);
-        view.msnUris.observe(parsed.segments);
-        const last = parsed.segments.length > 0 ? parsed.segments[parsed.segments.length - 1].msn : -1;
-        if (last > view.lastMsn) {
-          view.lastMsn = last;
-          view.newSegmentAt.push(at);
-        }
-      })),
+      ...[...this.renditions.entries()].map(([r, view]) =>
+        this.get(`${base}/live/${this.stream}/${r}.m3u8`).then((text) => {
+          if (text === undefined) return;
+          const at = performance.now();
+          view.history.push(text);
+          view.latest = text;
+          const parsed = parseMediaPlaylist(text);
+          view.msnUris.observe(parsed.segments);
+          const last = parsed.segments.length > 0 ? parsed.segments[parsed.segments.length - 1].msn : -1;
+          if (last > view.lastMsn) {
+            view.lastMsn = last;
+            view.newSegmentAt.push(at);
+          }
+        }),
+      ),
     ]);
   }
 

@@ -126,7 +126,10 @@ function checkOptions(options: DemoEncoderOptions): Required<Omit<DemoEncoderOpt
   if (!(speed > 0)) throw new RelaycastError('E_DEMO_OPTIONS', `speed must be > 0 (got ${options.speed})`);
   const listSize = options.listSize ?? 5;
   const deleteThreshold = options.deleteThreshold ?? 1;
-  for (const [name, value] of [['listSize', listSize], ['deleteThreshold', deleteThreshold]] as const) {
+  for (const [name, value] of [
+    ['listSize', listSize],
+    ['deleteThreshold', deleteThreshold],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0) throw new RelaycastError('E_DEMO_OPTIONS', `${name} must be an integer ≥ 0 (got ${value})`);
   }
   if (options.segments !== undefined && (!Number.isInteger(options.segments) || options.segments < 1)) {
@@ -136,7 +139,8 @@ function checkOptions(options: DemoEncoderOptions): Required<Omit<DemoEncoderOpt
   if (!['ffmpeg', 'srs', 'playlist-first'].includes(writeOrder)) throw new RelaycastError('E_DEMO_OPTIONS', `unknown writeOrder ${writeOrder}`);
   if (!options.fixture || !options.outDir) throw new RelaycastError('E_DEMO_OPTIONS', 'fixture and outDir are required');
   const masterWrittenAt = options.masterWrittenAt ?? 'start';
-  if (masterWrittenAt !== 'start' && masterWrittenAt !== 'first-segment') throw new RelaycastError('E_DEMO_OPTIONS', `unknown masterWrittenAt ${masterWrittenAt}`);
+  if (masterWrittenAt !== 'start' && masterWrittenAt !== 'first-segment')
+    throw new RelaycastError('E_DEMO_OPTIONS', `unknown masterWrittenAt ${masterWrittenAt}`);
   return {
     fixture: options.fixture,
     outDir: path.resolve(options.outDir),

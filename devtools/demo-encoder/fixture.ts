@@ -116,8 +116,6 @@ export async function loadFixture(folder: string): Promise<LoadedFixture> {
   const description = checkDescription(absolute, raw);
   const renditions: FixtureRendition[] = [];
   for (const r of description.renditions) renditions.push(await loadRendition(absolute, description.kind, r));
-  const master = description.master
-    ? { path: description.master, text: await readFile(insideFolder(absolute, description.master), 'utf8') }
-    : null;
+  const master = description.master ? { path: description.master, text: await readFile(insideFolder(absolute, description.master), 'utf8') } : null;
   return { folder: absolute, kind: description.kind, master, renditions };
 }

@@ -98,7 +98,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   const later = (ms: number, fn: () => void): void => {
-    const timer = setTimeout(() => { timers.delete(timer); fn(); }, ms);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
     timers.add(timer);
   };
 
@@ -117,19 +120,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const forward = (req: http.IncomingMessage, body: Buffer, onResponse: (res: http.IncomingMessage, body: Buffer) => void, onError: () => void): void => {
     counts.forwarded += 1;
-    const upstream = http.request({
-      host: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: req.url,
-      headers: req.headers,
-      agent,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => onResponse(res, Buffer.concat(chunks)));
-      res.on('error', onError);
-    });
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => onResponse(res, Buffer.concat(chunks)));
+        res.on('error', onError);
+      },
+    );
     upstream.on('error', onError);
     upstream.end(body);
   };
@@ -137,7 +143,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const server = http.createServer((req, res) => {
     counts.requests += 1;
     counts.open += 1;
-    res.on('close', () => { counts.open -= 1; });
+    res.on('close', () => {
+      counts.open -= 1;
+    });
     const { fault, delayMs } = decide(req.method ?? 'GET', req.url ?? '/');
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -164,21 +172,28 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         default:
           break;
       }
-      later(delayMs, () => forward(req, body, (upRes, upBody) => {
-        if (fault === 'reset-after') {
-          // The server has stored the object, but the client never learns it: a retry must be safe.
-          req.socket.destroy();
-          return;
-        }
-        if (res.destroyed) return;
-        const headers = { ...upRes.headers };
-        if (options.opaqueEtags && req.method === 'PUT' && typeof headers.etag === 'string') {
-          // Deterministic per upstream ETag, 32 hex digits like a real one, never the MD5 itself.
-          headers.etag = `"${sha256Hex(Buffer.from(headers.etag)).slice(0, 32)}"`;
-        }
-        res.writeHead(upRes.statusCode ?? 502, headers);
-        res.end(upBody);
-      }, () => req.socket.destroy()));
+      later(delayMs, () =>
+        forward(
+          req,
+          body,
+          (upRes, upBody) => {
+            if (fault === 'reset-after') {
+              // The server has stored the object, but the client never learns it: a retry must be safe.
+              req.socket.destroy();
+              return;
+            }
+            if (res.destroyed) return;
+            const headers = { ...upRes.headers };
+            if (options.opaqueEtags && req.method === 'PUT' && typeof headers.etag === 'string') {
+              // Deterministic per upstream ETag, 32 hex digits like a real one, never the MD5 itself.
+              headers.etag = `"${sha256Hex(Buffer.from(headers.etag)).slice(0, 32)}"`;
+            }
+            res.writeHead(upRes.statusCode ?? 502, headers);
+            res.end(upBody);
+          },
+          () => req.socket.destroy(),
+        ),
+      );
     });
   });
   server.on('connection', (socket: Socket) => {
@@ -192,7 +207,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     port,
     counts,
     requests,
-    setFaultRate(rate: number) { faultRate = rate; },
+    setFaultRate(rate: number) {
+      faultRate = rate;
+    },
     async stop() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

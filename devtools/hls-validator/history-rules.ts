@@ -14,8 +14,8 @@ function describeSegment(s: ParsedSegment): string {
 export function checkMediaHistory(previous: ParsedMediaPlaylist, current: ParsedMediaPlaylist): Violation[] {
   const out = new ViolationList();
   if (previous.endList) {
-    const sameSegments = previous.segments.length === current.segments.length
-      && previous.segments.every((s, i) => describeSegment(s) === describeSegment(current.segments[i]));
+    const sameSegments =
+      previous.segments.length === current.segments.length && previous.segments.every((s, i) => describeSegment(s) === describeSegment(current.segments[i]));
     if (!current.endList) out.error('history.endlist-removed', 'EXT-X-ENDLIST was removed from a finished playlist');
     if (!sameSegments || previous.mediaSequence !== current.mediaSequence) {
       out.error('history.changed-after-endlist', 'a playlist carrying EXT-X-ENDLIST changed');
@@ -25,8 +25,10 @@ export function checkMediaHistory(previous: ParsedMediaPlaylist, current: Parsed
     out.error('history.mediasequence-decreased', `EXT-X-MEDIA-SEQUENCE went from ${previous.mediaSequence} to ${current.mediaSequence}`);
   }
   if (current.discontinuitySequence < previous.discontinuitySequence) {
-    out.error('history.discontinuitysequence-decreased',
-      `EXT-X-DISCONTINUITY-SEQUENCE went from ${previous.discontinuitySequence} to ${current.discontinuitySequence}`);
+    out.error(
+      'history.discontinuitysequence-decreased',
+      `EXT-X-DISCONTINUITY-SEQUENCE went from ${previous.discontinuitySequence} to ${current.discontinuitySequence}`,
+    );
   }
   if (previous.targetDuration !== current.targetDuration) {
     out.error('history.targetduration-changed', `EXT-X-TARGETDURATION went from ${previous.targetDuration} to ${current.targetDuration}`);
@@ -43,10 +45,17 @@ export function checkMediaHistory(previous: ParsedMediaPlaylist, current: Parsed
     const before = previousByMsn.get(segment.msn);
     if (!before) continue;
     if (describeSegment(before) !== describeSegment(segment)) {
-      out.error('history.segment-changed', `segment ${segment.msn} changed between versions (${describeSegment(before)} → ${describeSegment(segment)})`, segment.uriLine);
+      out.error(
+        'history.segment-changed',
+        `segment ${segment.msn} changed between versions (${describeSegment(before)} → ${describeSegment(segment)})`,
+        segment.uriLine,
+      );
     } else if (before.discontinuityNumber !== segment.discontinuityNumber) {
-      out.error('history.discontinuity-number-changed',
-        `segment ${segment.msn} moved from discontinuity ${before.discontinuityNumber} to ${segment.discontinuityNumber}: EXT-X-DISCONTINUITY-SEQUENCE does not match the removed tags`, segment.uriLine);
+      out.error(
+        'history.discontinuity-number-changed',
+        `segment ${segment.msn} moved from discontinuity ${before.discontinuityNumber} to ${segment.discontinuityNumber}: EXT-X-DISCONTINUITY-SEQUENCE does not match the removed tags`,
+        segment.uriLine,
+      );
     }
   }
   // A previously listed segment that is still "in range" (msn ≥ the new first) must still be listed:

@@ -12,8 +12,18 @@ export interface ParsedVariant {
   attributes: Map<string, string>;
 }
 
-const MEDIA_ONLY_TAGS = new Set(['EXTINF', 'EXT-X-TARGETDURATION', 'EXT-X-MEDIA-SEQUENCE', 'EXT-X-DISCONTINUITY-SEQUENCE',
-  'EXT-X-ENDLIST', 'EXT-X-PLAYLIST-TYPE', 'EXT-X-MAP', 'EXT-X-DISCONTINUITY', 'EXT-X-PROGRAM-DATE-TIME', 'EXT-X-GAP']);
+const MEDIA_ONLY_TAGS = new Set([
+  'EXTINF',
+  'EXT-X-TARGETDURATION',
+  'EXT-X-MEDIA-SEQUENCE',
+  'EXT-X-DISCONTINUITY-SEQUENCE',
+  'EXT-X-ENDLIST',
+  'EXT-X-PLAYLIST-TYPE',
+  'EXT-X-MAP',
+  'EXT-X-DISCONTINUITY',
+  'EXT-X-PROGRAM-DATE-TIME',
+  'EXT-X-GAP',
+]);
 
 export function parseMasterPlaylist(text: string, out: ViolationList): ParsedVariant[] {
   const lines = splitLines(text);
@@ -50,7 +60,8 @@ export function parseMasterPlaylist(text: string, out: ViolationList): ParsedVar
 function checkVariant(v: ParsedVariant, out: ViolationList): void {
   const bandwidth = v.attributes.get('BANDWIDTH');
   if (bandwidth === undefined) out.error('streaminf.bandwidth-missing', `variant ${v.uri} has no BANDWIDTH`, v.line);
-  else if (!/^\d+$/.test(bandwidth) || Number(bandwidth) === 0) out.error('streaminf.bandwidth-invalid', `BANDWIDTH ${bandwidth} is not a positive decimal-integer`, v.line);
+  else if (!/^\d+$/.test(bandwidth) || Number(bandwidth) === 0)
+    out.error('streaminf.bandwidth-invalid', `BANDWIDTH ${bandwidth} is not a positive decimal-integer`, v.line);
   const average = v.attributes.get('AVERAGE-BANDWIDTH');
   if (average !== undefined) {
     if (!/^\d+$/.test(average)) out.error('streaminf.average-bandwidth-invalid', `AVERAGE-BANDWIDTH ${average} is not a decimal-integer`, v.line);
@@ -64,7 +75,8 @@ function checkVariant(v: ParsedVariant, out: ViolationList): void {
   const resolution = v.attributes.get('RESOLUTION');
   if (resolution !== undefined && !/^\d+x\d+$/.test(resolution)) out.error('streaminf.resolution-invalid', `RESOLUTION ${resolution} is not WxH`, v.line);
   const frameRate = v.attributes.get('FRAME-RATE');
-  if (frameRate !== undefined && !/^\d+(\.\d+)?$/.test(frameRate)) out.error('streaminf.frame-rate-invalid', `FRAME-RATE ${frameRate} is not a decimal number`, v.line);
+  if (frameRate !== undefined && !/^\d+(\.\d+)?$/.test(frameRate))
+    out.error('streaminf.frame-rate-invalid', `FRAME-RATE ${frameRate} is not a decimal number`, v.line);
 }
 
 /** Rules that bind the Media Playlists of one presentation together (rfc8216bis §6.2.4). */
@@ -82,8 +94,10 @@ function checkVariantSet(mediaTexts: Record<string, string>, out: ViolationList)
       const seen = numberByMsn.get(segment.msn);
       if (!seen) numberByMsn.set(segment.msn, { uri, number: segment.discontinuityNumber });
       else if (seen.number !== segment.discontinuityNumber) {
-        out.error('variants.discontinuity-mismatch',
-          `segment ${segment.msn} has discontinuity number ${seen.number} in ${seen.uri} but ${segment.discontinuityNumber} in ${uri}`);
+        out.error(
+          'variants.discontinuity-mismatch',
+          `segment ${segment.msn} has discontinuity number ${seen.number} in ${seen.uri} but ${segment.discontinuityNumber} in ${uri}`,
+        );
       }
     }
   }

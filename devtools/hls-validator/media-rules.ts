@@ -10,8 +10,15 @@ export interface MediaValidationOptions {
   requireAbsoluteUris?: boolean;
 }
 
-const SINGLE_USE_TAGS = ['EXT-X-VERSION', 'EXT-X-TARGETDURATION', 'EXT-X-MEDIA-SEQUENCE',
-  'EXT-X-DISCONTINUITY-SEQUENCE', 'EXT-X-PLAYLIST-TYPE', 'EXT-X-ENDLIST', 'EXT-X-INDEPENDENT-SEGMENTS'];
+const SINGLE_USE_TAGS = [
+  'EXT-X-VERSION',
+  'EXT-X-TARGETDURATION',
+  'EXT-X-MEDIA-SEQUENCE',
+  'EXT-X-DISCONTINUITY-SEQUENCE',
+  'EXT-X-PLAYLIST-TYPE',
+  'EXT-X-ENDLIST',
+  'EXT-X-INDEPENDENT-SEGMENTS',
+];
 const MASTER_ONLY_TAGS = new Set(['EXT-X-STREAM-INF', 'EXT-X-I-FRAME-STREAM-INF', 'EXT-X-MEDIA', 'EXT-X-SESSION-DATA', 'EXT-X-SESSION-KEY']);
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 /** "sub-second overlaps allowed" (rfc8216bis §6.2.1): tolerance for PDT vs accumulated EXTINF. */
@@ -69,8 +76,11 @@ function checkSequences(p: ParsedMediaPlaylist, out: ViolationList): void {
     if (!tag) continue;
     if (!/^\d+$/.test(tag.value)) out.error('sequence.invalid', `${name} must be a decimal-integer, got ${tag.value}`, tag.line);
     if (tag.line > p.firstSegmentLine) {
-      out.error(name === 'EXT-X-MEDIA-SEQUENCE' ? 'mediasequence.position' : 'discontinuitysequence.position',
-        `${name} must appear before the first Media Segment`, tag.line);
+      out.error(
+        name === 'EXT-X-MEDIA-SEQUENCE' ? 'mediasequence.position' : 'discontinuitysequence.position',
+        `${name} must appear before the first Media Segment`,
+        tag.line,
+      );
     }
   }
 }

@@ -50,8 +50,16 @@ export interface ParsedMediaPlaylist {
 
 /** Tags that belong to the next Media Segment (RFC 8216 §4.3.2 plus EXT-X-GAP from rfc8216bis). */
 export const SEGMENT_TAGS = new Set([
-  'EXTINF', 'EXT-X-BYTERANGE', 'EXT-X-DISCONTINUITY', 'EXT-X-KEY', 'EXT-X-MAP',
-  'EXT-X-PROGRAM-DATE-TIME', 'EXT-X-DATERANGE', 'EXT-X-GAP', 'EXT-X-BITRATE', 'EXT-X-PART',
+  'EXTINF',
+  'EXT-X-BYTERANGE',
+  'EXT-X-DISCONTINUITY',
+  'EXT-X-KEY',
+  'EXT-X-MAP',
+  'EXT-X-PROGRAM-DATE-TIME',
+  'EXT-X-DATERANGE',
+  'EXT-X-GAP',
+  'EXT-X-BITRATE',
+  'EXT-X-PART',
 ]);
 
 export function splitLines(text: string): string[] {
@@ -60,9 +68,7 @@ export function splitLines(text: string): string[] {
 
 export function parseTag(line: string, lineNumber: number): ParsedTag {
   const colon = line.indexOf(':');
-  return colon < 0
-    ? { name: line.slice(1), value: '', line: lineNumber }
-    : { name: line.slice(1, colon), value: line.slice(colon + 1), line: lineNumber };
+  return colon < 0 ? { name: line.slice(1), value: '', line: lineNumber } : { name: line.slice(1, colon), value: line.slice(colon + 1), line: lineNumber };
 }
 
 /** Parses an attribute list (KEY=VALUE,KEY="quoted, value",…); returns undefined when malformed. */
@@ -87,8 +93,14 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
   const lines = splitLines(text);
   const result: ParsedMediaPlaylist = {
     headerOk: lines[0] === '#EXTM3U',
-    tags: [], segments: [], danglingTags: [], strayUris: [],
-    mediaSequence: 0, discontinuitySequence: 0, endList: false, firstSegmentLine: Infinity,
+    tags: [],
+    segments: [],
+    danglingTags: [],
+    strayUris: [],
+    mediaSequence: 0,
+    discontinuitySequence: 0,
+    endList: false,
+    firstSegmentLine: Infinity,
   };
   let pending: ParsedTag[] = [];
   let mapUri: string | undefined;
@@ -107,13 +119,26 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
       }
       result.tags.push(tag);
       switch (tag.name) {
-        case 'EXT-X-VERSION': result.version ??= Number(tag.value); break;
-        case 'EXT-X-TARGETDURATION': result.targetDuration ??= Number(tag.value); break;
-        case 'EXT-X-MEDIA-SEQUENCE': result.mediaSequence = Number(tag.value); break;
-        case 'EXT-X-DISCONTINUITY-SEQUENCE': result.discontinuitySequence = Number(tag.value); break;
-        case 'EXT-X-PLAYLIST-TYPE': result.playlistType = tag.value; break;
-        case 'EXT-X-ENDLIST': result.endList = true; break;
-        default: break;
+        case 'EXT-X-VERSION':
+          result.version ??= Number(tag.value);
+          break;
+        case 'EXT-X-TARGETDURATION':
+          result.targetDuration ??= Number(tag.value);
+          break;
+        case 'EXT-X-MEDIA-SEQUENCE':
+          result.mediaSequence = Number(tag.value);
+          break;
+        case 'EXT-X-DISCONTINUITY-SEQUENCE':
+          result.discontinuitySequence = Number(tag.value);
+          break;
+        case 'EXT-X-PLAYLIST-TYPE':
+          result.playlistType = tag.value;
+          break;
+        case 'EXT-X-ENDLIST':
+          result.endList = true;
+          break;
+        default:
+          break;
       }
       continue;
     }

@@ -19,9 +19,14 @@ async function main(): Promise<void> {
   console.log(`bucket              ${s3.bucket}`);
   console.log(`public base URL     ${s3.publicBaseUrl}`);
   console.log(`access key / secret ${s3.accessKeyId} / ${s3.secretAccessKey}  (s3rver's fixed test account)`);
-  const shutdown = (): void => { void s3.stop().then(() => process.exit(0)); };
+  const shutdown = (): void => {
+    void s3.stop().then(() => process.exit(0));
+  };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -59,7 +59,7 @@ const STARTUP_TIMEOUT_MS = 20_000;
 
 export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const ownsDataDir = !options.dataDir;
-  const directory = options.dataDir ?? await mkdtemp(path.join(os.tmpdir(), 'relaycast-s3-'));
+  const directory = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'relaycast-s3-')));
   const childOptions = {
     bucket: options.bucket,
     port: options.port ?? 0,
@@ -108,10 +108,19 @@ function waitForReady(child: ChildProcess): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('local S3 server did not start in time')), STARTUP_TIMEOUT_MS);
     child.on('message', (message: { type?: string; port?: number; message?: string }) => {
-      if (message.type === 'ready' && typeof message.port === 'number') { clearTimeout(timer); resolve(message.port); }
-      if (message.type === 'error') { clearTimeout(timer); reject(new Error(`local S3 server failed: ${message.message}`)); }
+      if (message.type === 'ready' && typeof message.port === 'number') {
+        clearTimeout(timer);
+        resolve(message.port);
+      }
+      if (message.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`local S3 server failed: ${message.message}`));
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`local S3 server exited early (code ${code})`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local S3 server exited early (code ${code})`));
+    });
   });
 }
 
@@ -120,7 +129,10 @@ function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     // A server that ignores the polite request is killed: tests must not leave processes behind.
     const killTimer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => { clearTimeout(killTimer); resolve(); });
+    child.once('exit', () => {
+      clearTimeout(killTimer);
+      resolve();
+    });
     if (child.connected) child.send({ type: 'stop' });
     else child.kill('SIGTERM');
   });

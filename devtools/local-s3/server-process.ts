@@ -42,10 +42,16 @@ async function main(): Promise<void> {
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    try { await server.close(); } catch { /* exiting anyway */ }
+    try {
+      await server.close();
+    } catch {
+      /* exiting anyway */
+    }
     process.exit(0);
   };
-  process.on('message', (message: { type?: string }) => { if (message?.type === 'stop') void stop(); });
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'stop') void stop();
+  });
   process.on('disconnect', () => void stop());
   process.send?.({ type: 'ready', port: address.port });
 }

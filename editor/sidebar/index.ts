@@ -39,14 +39,25 @@ class StreamView {
     this.headline.className = 'relaycast-headline';
     this.rows.className = 'relaycast-figures';
     this.root.append(title, this.headline, this.rows);
-    this.addChart('viewers · P2P %', [
-      { label: 'viewers', stroke: '#2563eb', width: 2, scale: 'n' },
-      { label: 'P2P %', stroke: '#16a34a', width: 2, scale: '%' },
-    ], { n: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(2, max * 1.2)] }, '%': { range: [0, 100] } });
-    this.addChart('upload queue · segment age s', [
-      { label: 'queue', stroke: '#d97706', width: 2, scale: 'n' },
-      { label: 'age s', stroke: '#dc2626', width: 2, scale: 's' },
-    ], { n: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(2, max * 1.2)] }, s: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(5, max * 1.2)] } });
+    this.addChart(
+      'viewers · P2P %',
+      [
+        { label: 'viewers', stroke: '#2563eb', width: 2, scale: 'n' },
+        { label: 'P2P %', stroke: '#16a34a', width: 2, scale: '%' },
+      ],
+      { n: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(2, max * 1.2)] }, '%': { range: [0, 100] } },
+    );
+    this.addChart(
+      'upload queue · segment age s',
+      [
+        { label: 'queue', stroke: '#d97706', width: 2, scale: 'n' },
+        { label: 'age s', stroke: '#dc2626', width: 2, scale: 's' },
+      ],
+      {
+        n: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(2, max * 1.2)] },
+        s: { range: (_u: uPlot, _min: number, max: number) => [0, Math.max(5, max * 1.2)] },
+      },
+    );
   }
 
   private addChart(title: string, series: uPlot.Series[], scales: uPlot.Scales): void {
@@ -55,12 +66,23 @@ class StreamView {
     holder.title = title;
     this.root.append(holder);
     const width = Math.max(200, this.root.clientWidth || 260);
-    const plot = new uPlot({
-      width, height: CHART_HEIGHT, legend: { show: true, live: false }, cursor: { show: false },
-      scales: { x: { time: true }, ...scales },
-      axes: [{ space: 60, size: 24, font: '10px sans-serif' }, { scale: series[0].scale, size: 30, font: '10px sans-serif' }, { scale: series[1].scale, side: 1, size: 30, font: '10px sans-serif', grid: { show: false } }],
-      series: [{}, ...series],
-    }, [[], [], []], holder);
+    const plot = new uPlot(
+      {
+        width,
+        height: CHART_HEIGHT,
+        legend: { show: true, live: false },
+        cursor: { show: false },
+        scales: { x: { time: true }, ...scales },
+        axes: [
+          { space: 60, size: 24, font: '10px sans-serif' },
+          { scale: series[0].scale, size: 30, font: '10px sans-serif' },
+          { scale: series[1].scale, side: 1, size: 30, font: '10px sans-serif', grid: { show: false } },
+        ],
+        series: [{}, ...series],
+      },
+      [[], [], []],
+      holder,
+    );
     this.charts.push({ plot, holder });
   }
 
@@ -82,7 +104,10 @@ function renderRows(table: HTMLTableElement, rows: FigureRow[]): void {
   while (table.rows.length > rows.length) table.deleteRow(-1);
   rows.forEach((row, i) => {
     const tr = table.rows[i] ?? table.insertRow();
-    if (tr.cells.length === 0) { tr.insertCell(); tr.insertCell(); }
+    if (tr.cells.length === 0) {
+      tr.insertCell();
+      tr.insertCell();
+    }
     tr.className = `relaycast-figure${row.warn ? ' relaycast-warn' : ''}`;
     tr.dataset.node = row.node.id;
     tr.dataset.label = row.label;
@@ -119,12 +144,21 @@ function mount(): void {
   });
 
   RED.sidebar.addTab({
-    id: 'relaycast', label: 'Relaycast', name: 'Relaycast', iconClass: 'fa fa-signal',
-    content, enableOnEdit: true, action: 'relaycast:show-sidebar',
-    onchange: () => { for (const view of views.values()) view.resize(content.clientWidth); },
+    id: 'relaycast',
+    label: 'Relaycast',
+    name: 'Relaycast',
+    iconClass: 'fa fa-signal',
+    content,
+    enableOnEdit: true,
+    action: 'relaycast:show-sidebar',
+    onchange: () => {
+      for (const view of views.values()) view.resize(content.clientWidth);
+    },
   });
   RED.actions.add('relaycast:show-sidebar', () => RED.sidebar.show('relaycast'));
-  new ResizeObserver(() => { for (const view of views.values()) view.resize(content.clientWidth); }).observe(content);
+  new ResizeObserver(() => {
+    for (const view of views.values()) view.resize(content.clientWidth);
+  }).observe(content);
 
   RED.comms.subscribe(TOPIC, (_topic, data) => {
     const snapshot = data as TelemetrySnapshot;
@@ -142,7 +176,10 @@ function mount(): void {
       view.render(streamCard(s), history.series(s.stream));
     }
     for (const [stream, view] of views) {
-      if (!snapshot.streams.some((s) => s.stream === stream)) { view.root.remove(); views.delete(stream); }
+      if (!snapshot.streams.some((s) => s.stream === stream)) {
+        view.root.remove();
+        views.delete(stream);
+      }
     }
     renderRows(payoutsEl, payoutRows(snapshot));
   });

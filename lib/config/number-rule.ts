@@ -34,5 +34,5 @@ export function numberProblem(value: unknown, rule: FieldNumberRule): string | u
  * two (validate.length === 2, its 3.x form); from one of one it coerces the string to true, valid.
  */
 export function editorNumberValidator(rule: FieldNumberRule): (value: unknown, options?: unknown) => true | string {
-  return (value: unknown, _options?: unknown) => (isBlank(value) ? true : numberProblem(value, rule) ?? true);
+  return (value: unknown, _options?: unknown) => (isBlank(value) ? true : (numberProblem(value, rule) ?? true));
 }

@@ -32,8 +32,15 @@ export const PRICES = {
 
 /** Where each price comes from (shown by the cost script, listed in docs/costs.md). */
 export const PRICE_SOURCES: ReadonlyArray<{ price: string; source: string }> = [
-  { price: 'R2 Class A $4.50/M, Class B $0.36/M, storage $0.015/GB-month, egress free, free tier 1 M / 10 M / 10 GB-month', source: 'https://developers.cloudflare.com/r2/pricing/ (cloudflare-docs src/content/docs/r2/pricing.mdx)' },
-  { price: 'EC2 data transfer out $0.09/GB after the first 100 GB/month (us-east-1, first 10 TB)', source: 'https://aws.amazon.com/ec2/pricing/on-demand/ (Data Transfer section); 100 GB free tier: AWS re:Post, "Data Transfer from AWS Regions to the Internet is now free for up to 100 GB"' },
+  {
+    price: 'R2 Class A $4.50/M, Class B $0.36/M, storage $0.015/GB-month, egress free, free tier 1 M / 10 M / 10 GB-month',
+    source: 'https://developers.cloudflare.com/r2/pricing/ (cloudflare-docs src/content/docs/r2/pricing.mdx)',
+  },
+  {
+    price: 'EC2 data transfer out $0.09/GB after the first 100 GB/month (us-east-1, first 10 TB)',
+    source:
+      'https://aws.amazon.com/ec2/pricing/on-demand/ (Data Transfer section); 100 GB free tier: AWS re:Post, "Data Transfer from AWS Regions to the Internet is now free for up to 100 GB"',
+  },
 ];
 
 /** Dollars for R2 operations and storage, without the free tier (a live view cannot know the month's other usage). */

@@ -38,5 +38,7 @@ async function syncFolder(dir: string): Promise<void> {
     } finally {
       await handle.close();
     }
-  } catch { /* not supported here */ }
+  } catch {
+    /* not supported here */
+  }
 }

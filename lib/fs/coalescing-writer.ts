@@ -56,7 +56,11 @@ export class CoalescingWriter<T> {
 
   private report(err: unknown): void {
     // A reporter that throws must not turn into an unhandled rejection.
-    try { this.onError(err); } catch { /* nothing left to report to */ }
+    try {
+      this.onError(err);
+    } catch {
+      /* nothing left to report to */
+    }
   }
 
   /** Resolves the waiters whose value is written, oldest first (callers rely on that order). */

@@ -194,7 +194,9 @@ export class JsonLinesLog {
     for (const file of this.files()) {
       try {
         renameSync(path.join(this.dir, file), path.join(this.dir, `${file}.bad-${stamp}`));
-      } catch { /* nothing to keep */ }
+      } catch {
+        /* nothing to keep */
+      }
     }
     this.forget();
   }

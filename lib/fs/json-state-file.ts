@@ -32,14 +32,19 @@ export interface StateFileOptions {
 export class StateFile {
   private readonly writer: CoalescingWriter<string>;
 
-  constructor(readonly file: string, private readonly options: StateFileOptions) {
-    this.writer = new CoalescingWriter(async (text) => {
-      await options.beforeWrite?.();
-      await writeFileAtomic(file, text);
-      await options.afterWrite?.();
-    }, (err) => options.onError?.(
-      new RelaycastError(`${options.code}_WRITE`, `cannot save ${options.what} to ${file}: ${(err as Error).message}`, { cause: err }),
-    ));
+  constructor(
+    readonly file: string,
+    private readonly options: StateFileOptions,
+  ) {
+    this.writer = new CoalescingWriter(
+      async (text) => {
+        await options.beforeWrite?.();
+        await writeFileAtomic(file, text);
+        await options.afterWrite?.();
+      },
+      (err) =>
+        options.onError?.(new RelaycastError(`${options.code}_WRITE`, `cannot save ${options.what} to ${file}: ${(err as Error).message}`, { cause: err })),
+    );
   }
 
   /** `<userDir>/relaycast/<area>/<node id>.json` */
@@ -80,7 +85,9 @@ export class StateFile {
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
       renameSync(this.file, `${this.file}.bad-${Date.now()}`);
-    } catch { /* nothing to keep */ }
+    } catch {
+      /* nothing to keep */
+    }
   }
 
   save(value: unknown): void {

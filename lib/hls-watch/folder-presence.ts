@@ -46,7 +46,10 @@ export class FolderPresence {
   private ancestorWatcher: AncestorWatcher | null = null;
   private attaching: Promise<void> | null = null;
 
-  constructor(private readonly options: FolderPresenceOptions, private readonly handlers: FolderPresenceHandlers) {}
+  constructor(
+    private readonly options: FolderPresenceOptions,
+    private readonly handlers: FolderPresenceHandlers,
+  ) {}
 
   /** Whether the folder is being watched (chokidar started on it and it was not let go). */
   get attached(): boolean {
@@ -102,7 +105,9 @@ export class FolderPresence {
         this.watchForRoot(true);
         return;
       }
-      this.handlers.unusable(err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${root}: ${(err as Error).message}`, { cause: err }));
+      this.handlers.unusable(
+        err instanceof RelaycastError ? err : new RelaycastError('E_FOLDER_UNREADABLE', `cannot read ${root}: ${(err as Error).message}`, { cause: err }),
+      );
       // Recover as soon as the folder is fixed (replaced, chmod-ed): that shows in its parent.
       this.watchForRoot(false);
       return;
@@ -119,7 +124,9 @@ export class FolderPresence {
       ignored: (p: string) => isTemporaryName(p),
     });
     this.chokidarWatcher = watcher;
-    watcher.on('raw', (_event, p, details) => this.handlers.event({ kind: 'raw', path: p, watchedPath: (details as { watchedPath?: string } | undefined)?.watchedPath }));
+    watcher.on('raw', (_event, p, details) =>
+      this.handlers.event({ kind: 'raw', path: p, watchedPath: (details as { watchedPath?: string } | undefined)?.watchedPath }),
+    );
     watcher.on('all', (event, p: string) => this.handlers.event({ kind: event as Exclude<FileEvent['kind'], 'raw'>, path: path.resolve(p) }));
     watcher.on('error', (err: unknown) => this.handlers.watchFailed(err));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));

@@ -82,7 +82,10 @@ async function playlistsIn(folder: string): Promise<string[]> {
 
 async function subfolders(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory()).map((e) => path.join(folder, e.name)).sort();
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(folder, e.name))
+    .sort();
 }
 
 /**

@@ -93,7 +93,10 @@ export class MediaFiles {
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new RelaycastError('E_SEGMENT_LOST', `${filePath} is listed by the encoder's playlist but could not be read within ${this.options.segmentWaitMs} ms`);
+        throw new RelaycastError(
+          'E_SEGMENT_LOST',
+          `${filePath} is listed by the encoder's playlist but could not be read within ${this.options.segmentWaitMs} ms`,
+        );
       }
       await this.waitForEvent(filePath, Math.min(left, this.options.pollMs ?? 25));
     }

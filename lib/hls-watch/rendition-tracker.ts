@@ -5,7 +5,17 @@
  */
 import path from 'node:path';
 import { contentTypeFor } from '../hls/content-types';
-import { isSegmentDuration, MAX_SEGMENT_SECONDS, type GapMsg, type InitSection, type LifecycleEvent, type LifecycleMsg, type SegmentInfo, type SegmentMsg, type VariantInfo } from '../protocol/msgs';
+import {
+  isSegmentDuration,
+  MAX_SEGMENT_SECONDS,
+  type GapMsg,
+  type InitSection,
+  type LifecycleEvent,
+  type LifecycleMsg,
+  type SegmentInfo,
+  type SegmentMsg,
+  type VariantInfo,
+} from '../protocol/msgs';
 import { inBackground } from '../async/background';
 import { CoalescedRunner } from '../async/coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
@@ -99,7 +109,10 @@ export async function restartReason(state: RenditionState, playlist: MediaPlayli
 }
 
 export class RenditionTracker {
-  private readonly syncs = new CoalescedRunner(() => this.syncOnce(), () => this.ctx.isClosed());
+  private readonly syncs = new CoalescedRunner(
+    () => this.syncOnce(),
+    () => this.ctx.isClosed(),
+  );
   private suspectText: string | null = null;
   /** The playlist's read or parse problem, reported once until a good playlist follows. */
   private readonly problems = new ProblemBook();
@@ -107,7 +120,10 @@ export class RenditionTracker {
   private readonly playlistDir: string;
   /** Relaycast sequence of the last segment msg (for `ended`). */
 
-  constructor(private readonly ctx: TrackerContext, readonly state: RenditionState) {
+  constructor(
+    private readonly ctx: TrackerContext,
+    readonly state: RenditionState,
+  ) {
     this.playlistDir = path.dirname(ctx.playlistPath);
   }
 
@@ -148,10 +164,12 @@ export class RenditionTracker {
       // They left the playlist before we saw them (the node was stopped or Node-RED was down):
       // their names and durations are unknown, so there is nothing to put in a gap msg.
       state.pendingDiscontinuity = true;
-      ctx.error(new RelaycastError(
-        'E_SEGMENTS_MISSED',
-        `${ctx.stream}/${ctx.rendition}: encoder segments ${state.lastEncoderSequence + 1}–${fresh[0].sequence - 1} left the playlist before they could be read`,
-      ));
+      ctx.error(
+        new RelaycastError(
+          'E_SEGMENTS_MISSED',
+          `${ctx.stream}/${ctx.rendition}: encoder segments ${state.lastEncoderSequence + 1}–${fresh[0].sequence - 1} left the playlist before they could be read`,
+        ),
+      );
     }
     for (const entry of fresh) {
       if (ctx.isClosed()) return;
@@ -256,7 +274,10 @@ export class RenditionTracker {
     // Only the current session's go out again (deliverUnconfirmed): an older one is no promise.
     if (wanted && (wanted.session !== this.state.session || !list.some((d) => d.session === wanted.session && d.sequence === wanted.sequence))) return false;
     this.ctx.resuming = true;
-    inBackground(() => this.trigger(), (err) => this.ctx.error(toRelaycastError(err, 'E_WATCH_INTERNAL')));
+    inBackground(
+      () => this.trigger(),
+      (err) => this.ctx.error(toRelaycastError(err, 'E_WATCH_INTERNAL')),
+    );
     return true;
   }
 
@@ -339,8 +360,12 @@ export class RenditionTracker {
     state.lastUri = entry.uri;
     state.lastFile = null;
     state.pendingDiscontinuity = true;
-    ctx.error(new RelaycastError('E_SEGMENT_BAD_DURATION',
-      `${ctx.stream}/${ctx.rendition}: ${entry.uri} is listed with EXTINF ${entry.duration}, outside (0, ${MAX_SEGMENT_SECONDS}] s; not delivered`));
+    ctx.error(
+      new RelaycastError(
+        'E_SEGMENT_BAD_DURATION',
+        `${ctx.stream}/${ctx.rendition}: ${entry.uri} is listed with EXTINF ${entry.duration}, outside (0, ${MAX_SEGMENT_SECONDS}] s; not delivered`,
+      ),
+    );
   }
 
   private recordUnconfirmed(entry: MediaEntry, sequence: number, discontinuity: boolean): void {
@@ -399,7 +424,10 @@ export class RenditionTracker {
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
           // Nothing awaits this re-read: its failure goes to the error path, never unhandled.
-          inBackground(() => this.trigger(), (failure) => this.ctx.error(toRelaycastError(failure, 'E_WATCH_INTERNAL')));
+          inBackground(
+            () => this.trigger(),
+            (failure) => this.ctx.error(toRelaycastError(failure, 'E_WATCH_INTERNAL')),
+          );
         }, MALFORMED_RECHECK_MS);
         return;
       }

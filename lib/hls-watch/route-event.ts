@@ -11,9 +11,7 @@ import { CONTENT_TYPES } from '../hls/content-types';
 import { isInside, isTemporaryName } from './segment-file';
 
 /** What chokidar reports: its `all` events and its unthrottled `raw` ones (see routeRaw). */
-export type FileEvent =
-  | { kind: 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'; path: string }
-  | { kind: 'raw'; path: string; watchedPath?: string };
+export type FileEvent = { kind: 'add' | 'change' | 'unlink' | 'addDir' | 'unlinkDir'; path: string } | { kind: 'raw'; path: string; watchedPath?: string };
 
 export interface RouteContext {
   /** The watched folder (absolute). */

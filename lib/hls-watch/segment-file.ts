@@ -29,7 +29,6 @@ export function sameIdentity(a: FileIdentity | null | undefined, b: FileIdentity
   return !!a && !!b && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
-
 /** True when `candidate` is `folder` itself or lies below it (both absolute and normalised). */
 export function isInside(folder: string, candidate: string): boolean {
   const relative = path.relative(folder, candidate);

@@ -58,7 +58,8 @@ export function watcherSettings(options: HlsWatcherOptions): WatcherSettings {
   if (!options.path) throw new RelaycastError('E_CONFIG', 'hls-watch needs the path of an encoder output folder or master playlist');
   if (!options.stream) throw new RelaycastError('E_CONFIG', 'hls-watch needs a stream id');
   // The contract's id rule: manifest and r2-upload would refuse every msg of this stream.
-  if (!isId(options.stream)) throw new RelaycastError('E_CONFIG', `stream id must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(options.stream)}`);
+  if (!isId(options.stream))
+    throw new RelaycastError('E_CONFIG', `stream id must be 1–64 characters of A–Z a–z 0–9 . _ ~ -, got ${JSON.stringify(options.stream)}`);
   const target = path.resolve(options.path);
   return {
     target,

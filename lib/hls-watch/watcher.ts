@@ -74,7 +74,10 @@ export class HlsWatcher {
   private followedIds: readonly string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly discovery = new CoalescedRunner(() => this.discoverOnce(), () => this.closed);
+  private readonly discovery = new CoalescedRunner(
+    () => this.discoverOnce(),
+    () => this.closed,
+  );
   private readonly problems = new ProblemBook();
   private segments = 0;
   private lastStatus = '';
@@ -84,28 +87,34 @@ export class HlsWatcher {
   /** Failed state writes so far (a journal write that follows one without failing clears the status). */
   private stateFailures = 0;
 
-  constructor(options: HlsWatcherOptions, private readonly handlers: WatcherHandlers) {
+  constructor(
+    options: HlsWatcherOptions,
+    private readonly handlers: WatcherHandlers,
+  ) {
     this.options = watcherSettings(options);
     this.target = this.options.target;
     this.root = this.options.root;
     this.store = this.options.store;
-    this.folder = new FolderPresence({ root: this.root, usePolling: this.options.usePolling, pollInterval: this.options.pollInterval }, {
-      missing: () => {
-        this.clearProblem('folder');
-        this.publishStatus();
+    this.folder = new FolderPresence(
+      { root: this.root, usePolling: this.options.usePolling, pollInterval: this.options.pollInterval },
+      {
+        missing: () => {
+          this.clearProblem('folder');
+          this.publishStatus();
+        },
+        unusable: (err) => this.raiseProblem('folder', err),
+        found: (realRoot) => {
+          this.clearProblem('folder');
+          this.files = new MediaFiles({ realRoot, maxSegmentBytes: this.options.maxSegmentBytes, segmentWaitMs: this.options.segmentWaitMs });
+        },
+        ready: () => this.discover(),
+        event: (event) => this.onEvent(event),
+        watchFailed: (err) => this.raiseProblem('watch', toRelaycastError(err, 'E_WATCH_FAILED')),
+        background: (work) => this.background(work),
+        later: (ms, fn) => this.later(ms, fn),
+        isClosed: () => this.closed,
       },
-      unusable: (err) => this.raiseProblem('folder', err),
-      found: (realRoot) => {
-        this.clearProblem('folder');
-        this.files = new MediaFiles({ realRoot, maxSegmentBytes: this.options.maxSegmentBytes, segmentWaitMs: this.options.segmentWaitMs });
-      },
-      ready: () => this.discover(),
-      event: (event) => this.onEvent(event),
-      watchFailed: (err) => this.raiseProblem('watch', toRelaycastError(err, 'E_WATCH_FAILED')),
-      background: (work) => this.background(work),
-      later: (ms, fn) => this.later(ms, fn),
-      isClosed: () => this.closed,
-    });
+    );
   }
 
   get status(): WatcherStatus {
@@ -239,7 +248,12 @@ export class HlsWatcher {
 
   private onEvent(event: FileEvent): void {
     if (this.closed) return;
-    const actions = routeEvent(event, { root: this.root, masterPath: this.masterPath, playlists: this.byPlaylist, filtered: this.options.renditions.length > 0 });
+    const actions = routeEvent(event, {
+      root: this.root,
+      masterPath: this.masterPath,
+      playlists: this.byPlaylist,
+      filtered: this.options.renditions.length > 0,
+    });
     for (const action of actions) this.carryOut(action);
   }
 
@@ -290,7 +304,14 @@ export class HlsWatcher {
       layout = await discoverLayout(this.root, this.target, this.options.maxPlaylistBytes);
     } catch (err) {
       const code = (err as { code?: string }).code;
-      this.raiseProblem('layout', err instanceof RelaycastError ? err : new RelaycastError(code === 'ENOENT' ? 'E_FOLDER_MISSING' : 'E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, { cause: err }));
+      this.raiseProblem(
+        'layout',
+        err instanceof RelaycastError
+          ? err
+          : new RelaycastError(code === 'ENOENT' ? 'E_FOLDER_MISSING' : 'E_FOLDER_UNREADABLE', `cannot read ${this.root}: ${(err as Error).message}`, {
+              cause: err,
+            }),
+      );
       return;
     }
     if (this.closed || !this.folder.attached) return;
@@ -402,9 +423,11 @@ export class HlsWatcher {
 
   /** Runs work nothing awaits (event and timer triggers): a failure is reported, never left unhandled. */
   private background(work: () => unknown): void {
-    inBackground(work, (err) => this.handlers.onError(err instanceof RelaycastError
-      ? err
-      : new RelaycastError('E_WATCH_INTERNAL', err instanceof Error ? err.message : String(err), { cause: err })));
+    inBackground(work, (err) =>
+      this.handlers.onError(
+        err instanceof RelaycastError ? err : new RelaycastError('E_WATCH_INTERNAL', err instanceof Error ? err.message : String(err), { cause: err }),
+      ),
+    );
   }
 
   /** Reports a problem (by key: folder, layout, watch, state) once until it clears: a tick every second must not repeat it. */

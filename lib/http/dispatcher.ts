@@ -75,7 +75,10 @@ class Dispatcher {
     }
     let owner: RouteOwner | undefined;
     for (const candidate of this.owners.values()) {
-      if (candidate.matches(pathname)) { owner = candidate; break; }
+      if (candidate.matches(pathname)) {
+        owner = candidate;
+        break;
+      }
     }
     if (!owner) {
       next();
@@ -83,16 +86,18 @@ class Dispatcher {
     }
     const target = owner;
     const fail = (err: unknown) => answerFailure((failure) => target.failed(failure), res, err);
-    guarded(fail, () => this.runChain(req, res, fail, 0, () => {
-      if (req.method === 'OPTIONS') {
-        // Preflight without CORS configured: answer it rather than let it fall through to a 404.
-        res.statusCode = 204;
-        res.setHeader('Allow', 'GET, HEAD, OPTIONS');
-        res.end();
-        return;
-      }
-      if (!target.handle(pathname, req, res)) next();
-    }));
+    guarded(fail, () =>
+      this.runChain(req, res, fail, 0, () => {
+        if (req.method === 'OPTIONS') {
+          // Preflight without CORS configured: answer it rather than let it fall through to a 404.
+          res.statusCode = 204;
+          res.setHeader('Allow', 'GET, HEAD, OPTIONS');
+          res.end();
+          return;
+        }
+        if (!target.handle(pathname, req, res)) next();
+      }),
+    );
   }
 
   /**
@@ -179,7 +184,9 @@ function installFastPath(server: ServerLike, settings: HttpSettings, dispatcher:
     root,
     downstream,
     listener: (req, res) => {
-      const passOn = () => { for (const listener of downstream) listener.call(server, req, res); };
+      const passOn = () => {
+        for (const listener of downstream) listener.call(server, req, res);
+      };
       const url = req.url ?? '/';
       if (fast.root && !url.startsWith(fast.root + '/')) {
         passOn();
@@ -235,8 +242,8 @@ export function registerRoutes(app: ExpressLike, settings: HttpSettings, owner: 
   }
   dispatcher.owners.set(owner.id, owner);
   const target = server as ServerLike | undefined;
-  const wanted = settings.relaycastManifestFastPath === true && settings.httpNodeRoot !== false
-    && target !== undefined && typeof target.listeners === 'function';
+  const wanted =
+    settings.relaycastManifestFastPath === true && settings.httpNodeRoot !== false && target !== undefined && typeof target.listeners === 'function';
   const fastPathRefused = wanted ? fastPathRefusal(settings) : undefined;
   if (wanted && !fastPathRefused) installFastPath(target, settings, dispatcher);
   return {

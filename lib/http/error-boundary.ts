@@ -16,7 +16,11 @@ export function guarded(fail: (err: unknown) => void, step: () => void): void {
 
 /** Reports a failed request (to its route's owner) and answers 500, or drops the socket if a reply was under way. */
 export function answerFailure(report: (err: unknown) => void, res: ServerResponse, err: unknown): void {
-  try { report(err); } catch { /* reporting must not turn into a second failure */ }
+  try {
+    report(err);
+  } catch {
+    /* reporting must not turn into a second failure */
+  }
   if (res.writableEnded) return;
   if (res.headersSent) {
     res.destroy();

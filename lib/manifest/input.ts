@@ -4,9 +4,7 @@
  * here with a RelaycastError whose code a Catch node can branch on.
  */
 import * as v from 'valibot';
-import {
-  GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, PublicUrlSchema, SegmentInfoSchema, type MsgIssue,
-} from '../protocol/msgs';
+import { GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, PublicUrlSchema, SegmentInfoSchema, type MsgIssue } from '../protocol/msgs';
 
 /** Flows often write null or "" for "no URL": both mean absent. */
 const emptyAsAbsent = v.transform((x: unknown) => (x === '' || x === null ? undefined : x));
@@ -39,7 +37,13 @@ const GapReadSchema = v.pipe(
       uri: v.fallback(GapMsgSchema.entries.segment.entries.uri, ''),
     }),
     // A gap's init matters only for its URL: anything but an object is ignored.
-    init: v.optional(v.pipe(v.unknown(), v.transform((x) => (typeof x === 'object' && x !== null ? x : undefined)), v.optional(v.object({ url: optionalUrl })))),
+    init: v.optional(
+      v.pipe(
+        v.unknown(),
+        v.transform((x) => (typeof x === 'object' && x !== null ? x : undefined)),
+        v.optional(v.object({ url: optionalUrl })),
+      ),
+    ),
   }),
   v.transform(({ segment, init }) => ({ ...segment, initUrl: init?.url })),
 );

@@ -12,8 +12,17 @@ import { formatDuration } from './media-renderer';
 import { DEFAULT_END_GRACE_TARGET_DURATIONS, resolveOptions, type ManifestOptions } from './options';
 import { chooseProgramDateTime } from './program-date-time';
 import {
-  appendEntry, checkOrder, enterSession, hasHistory, lastEntry, ListedUrls, newRendition, slideWindow, windowDuration,
-  type PlaylistEntry, type RenditionState,
+  appendEntry,
+  checkOrder,
+  enterSession,
+  hasHistory,
+  lastEntry,
+  ListedUrls,
+  newRendition,
+  slideWindow,
+  windowDuration,
+  type PlaylistEntry,
+  type RenditionState,
 } from './rendition';
 import { BandwidthMeter, measureBandwidth } from './bandwidth';
 import { SNAPSHOT_FORMAT, readSnapshot, type ManifestSnapshot } from './snapshot';
@@ -90,9 +99,12 @@ export class ManifestCore {
     if (msg === null || typeof msg !== 'object') throw new RelaycastError('E_MANIFEST_BAD_MSG', 'msg must be an object');
     const m = msg as Record<string, unknown>;
     switch (m.topic) {
-      case 'segment': return this.applySegment(readSegmentMsg(m));
-      case 'gap': return this.applyGap(readGapMsg(m));
-      case 'lifecycle': return this.applyLifecycle(readLifecycleMsg(m));
+      case 'segment':
+        return this.applySegment(readSegmentMsg(m));
+      case 'gap':
+        return this.applyGap(readGapMsg(m));
+      case 'lifecycle':
+        return this.applyLifecycle(readLifecycleMsg(m));
       default:
         throw new RelaycastError('E_MANIFEST_BAD_TOPIC', `msg.topic must be 'segment', 'gap' or 'lifecycle', got ${JSON.stringify(m.topic)}`);
     }
@@ -112,20 +124,31 @@ export class ManifestCore {
       // not change. Leave it out, mark the break in the timeline, and say so.
       r.lastSourceSequence = s.sequence;
       r.pendingDiscontinuity = hasHistory(r);
-      throw new RelaycastError('E_MANIFEST_SEGMENT_TOO_LONG',
-        `${s.stream}/${s.rendition}: segment ${s.sequence} lasts ${s.duration} s, above the stream's target duration of ${targetDuration} s; left out. `
-        + `Set Target duration to at least ${Math.max(Math.round(s.duration), s.targetDuration ?? 0)}, or to the longest segment the encoder can write (see the help): an automatic one is fixed at the stream's start and cannot grow`);
+      throw new RelaycastError(
+        'E_MANIFEST_SEGMENT_TOO_LONG',
+        `${s.stream}/${s.rendition}: segment ${s.sequence} lasts ${s.duration} s, above the stream's target duration of ${targetDuration} s; left out. ` +
+          `Set Target duration to at least ${Math.max(Math.round(s.duration), s.targetDuration ?? 0)}, or to the longest segment the encoder can write (see the help): an automatic one is fixed at the stream's start and cannot grow`,
+      );
     }
     const previous = lastEntry(r);
     const initChanged = s.initUrl !== undefined && previous?.initUrl !== undefined && previous.initUrl !== s.initUrl;
     const discontinuity = hasHistory(r) && (r.pendingDiscontinuity || s.discontinuity || skipped || initChanged);
-    appendEntry(r, {
-      url: s.url, duration: s.duration, discontinuity, gap: false,
-      programDateTime: chooseProgramDateTime(previous, s.programDateTime, discontinuity, this.options.clock()),
-      initUrl: s.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
-      byteLength: s.byteLength, session: s.session, sourceSequence: s.sequence,
-      ...(s.key !== undefined ? { key: s.key } : {}),
-    }, this.options.clock());
+    appendEntry(
+      r,
+      {
+        url: s.url,
+        duration: s.duration,
+        discontinuity,
+        gap: false,
+        programDateTime: chooseProgramDateTime(previous, s.programDateTime, discontinuity, this.options.clock()),
+        initUrl: s.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
+        byteLength: s.byteLength,
+        session: s.session,
+        sourceSequence: s.sequence,
+        ...(s.key !== undefined ? { key: s.key } : {}),
+      },
+      this.options.clock(),
+    );
     if (s.key !== undefined) this.options.listings?.list(s.key);
     return this.afterAppend(stream, r, targetDuration);
   }
@@ -146,12 +169,20 @@ export class ManifestCore {
       return { stream: g.stream, media: [] };
     }
     const discontinuity = hasHistory(r) && (r.pendingDiscontinuity || g.discontinuity || skipped);
-    appendEntry(r, {
-      url, duration: g.duration, discontinuity, gap: true,
-      programDateTime: chooseProgramDateTime(previous, g.programDateTime, discontinuity, this.options.clock()),
-      initUrl: g.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
-      session: g.session, sourceSequence: g.sequence,
-    }, this.options.clock());
+    appendEntry(
+      r,
+      {
+        url,
+        duration: g.duration,
+        discontinuity,
+        gap: true,
+        programDateTime: chooseProgramDateTime(previous, g.programDateTime, discontinuity, this.options.clock()),
+        initUrl: g.initUrl ?? (previous && !discontinuity ? previous.initUrl : undefined),
+        session: g.session,
+        sourceSequence: g.sequence,
+      },
+      this.options.clock(),
+    );
     return this.afterAppend(stream, r, targetDuration);
   }
 
@@ -240,8 +271,16 @@ export class ManifestCore {
     if (finished?.presentation !== presentation && s.targetDuration !== undefined) {
       const f = r.finished;
       finished = {
-        text: f.text, etag: etagOf(f.text), stream, rendition, targetDuration: s.targetDuration, mediaSequence: f.mediaSequence,
-        discontinuitySequence: f.discontinuitySequence, lastMsn: f.lastMsn, presentation: f.presentation, ended: true,
+        text: f.text,
+        etag: etagOf(f.text),
+        stream,
+        rendition,
+        targetDuration: s.targetDuration,
+        mediaSequence: f.mediaSequence,
+        discontinuitySequence: f.discontinuitySequence,
+        lastMsn: f.lastMsn,
+        presentation: f.presentation,
+        ended: true,
       };
       s.finishedCache.set(rendition, finished);
     }
@@ -298,7 +337,14 @@ export class ManifestCore {
     const parsed = readSnapshot(snapshot);
     this.streams.clear();
     for (const s of parsed.streams) {
-      const state: StreamState = { stream: s.stream, targetDuration: s.targetDuration, renditions: new Map(), mediaCache: new Map(), derived: new Map(), finishedCache: new Map() };
+      const state: StreamState = {
+        stream: s.stream,
+        targetDuration: s.targetDuration,
+        renditions: new Map(),
+        mediaCache: new Map(),
+        derived: new Map(),
+        finishedCache: new Map(),
+      };
       for (const r of s.renditions) {
         state.renditions.set(r.rendition, r);
         // What a restored playlist serves is listed again at once, before r2-upload's next sweep.
@@ -375,15 +421,17 @@ export class ManifestCore {
    * ceiling. The first segment alone is not enough: with a varying GOP it may be the shortest.
    */
   private targetDurationFor(stream: StreamState, firstDuration: number, encoderTarget: number | undefined): number {
-    stream.targetDuration ??= this.options.targetDuration > 0
-      ? this.options.targetDuration
-      : Math.max(1, encoderTarget ?? 0, Math.ceil(Number(formatDuration(firstDuration))));
+    stream.targetDuration ??=
+      this.options.targetDuration > 0 ? this.options.targetDuration : Math.max(1, encoderTarget ?? 0, Math.ceil(Number(formatDuration(firstDuration))));
     return stream.targetDuration;
   }
 
   private prepareForItem(stream: StreamState, r: RenditionState, session: string, sequence: number, url: string | undefined): void {
     if ((r.ended || r.endRequestedAt !== undefined) && r.endedSession === session) {
-      throw new RelaycastError('E_MANIFEST_ENDED', `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`);
+      throw new RelaycastError(
+        'E_MANIFEST_ENDED',
+        `${r.stream}/${r.rendition}: session ${session} already ended; segment ${sequence} (${url ?? 'gap'}) is not listed`,
+      );
     }
     // Another session inside the grace: a restart, so the playlist goes on (with a discontinuity).
     r.endRequestedAt = undefined;
@@ -403,9 +451,13 @@ export class ManifestCore {
     if (served) {
       // Its segments stay listed while it is served; the one it replaces lets go of its own.
       r.finished = {
-        presentation: r.presentation, text: served.text, mediaSequence: served.mediaSequence ?? 0,
-        discontinuitySequence: served.discontinuitySequence ?? 0, lastMsn: served.lastMsn ?? 0,
-        keys: r.entries.flatMap((e) => (e.key !== undefined ? [e.key] : [])), durationSec: windowDuration(r.entries),
+        presentation: r.presentation,
+        text: served.text,
+        mediaSequence: served.mediaSequence ?? 0,
+        discontinuitySequence: served.discontinuitySequence ?? 0,
+        lastMsn: served.lastMsn ?? 0,
+        keys: r.entries.flatMap((e) => (e.key !== undefined ? [e.key] : [])),
+        durationSec: windowDuration(r.entries),
       };
     }
     if (previous?.keys && previous !== r.finished) {
@@ -449,9 +501,16 @@ export class ManifestCore {
     if (stream.mediaCache.has(r.rendition) && !changed) return [];
     const last: PlaylistEntry = r.entries[r.entries.length - 1];
     const rendered: RenderedPlaylist = {
-      text, etag, stream: stream.stream, rendition: r.rendition, targetDuration: stream.targetDuration,
-      mediaSequence: r.entries[0].msn, discontinuitySequence: r.discontinuitySequence, lastMsn: last.msn,
-      presentation: r.presentation, ended: r.ended,
+      text,
+      etag,
+      stream: stream.stream,
+      rendition: r.rendition,
+      targetDuration: stream.targetDuration,
+      mediaSequence: r.entries[0].msn,
+      discontinuitySequence: r.discontinuitySequence,
+      lastMsn: last.msn,
+      presentation: r.presentation,
+      ended: r.ended,
     };
     stream.mediaCache.set(r.rendition, rendered);
     return [rendered];
@@ -485,13 +544,21 @@ export class ManifestCore {
   private rerenderMaster(stream: StreamState): RenderedPlaylist | undefined {
     if (this.masterMustWait(stream)) return undefined;
     stream.masterHeldSince = undefined;
-    const text = renderMasterPlaylist([...stream.renditions.values()], (r) => {
-      const uri = this.options.variantUri(stream.stream, r.rendition);
-      return r.presentation > 0 ? `${uri}${uri.includes('?') ? '&' : '?'}presentation=${r.presentation}` : uri;
-    }, (r) => derivedFor(stream, r.rendition).bandwidth.measure(r.entries));
+    const text = renderMasterPlaylist(
+      [...stream.renditions.values()],
+      (r) => {
+        const uri = this.options.variantUri(stream.stream, r.rendition);
+        return r.presentation > 0 ? `${uri}${uri.includes('?') ? '&' : '?'}presentation=${r.presentation}` : uri;
+      },
+      (r) => derivedFor(stream, r.rendition).bandwidth.measure(r.entries),
+    );
     if (text === undefined || stream.masterCache?.text === text || stream.targetDuration === undefined) return undefined;
     stream.masterCache = {
-      text, etag: etagOf(text), stream: stream.stream, rendition: null, targetDuration: stream.targetDuration,
+      text,
+      etag: etagOf(text),
+      stream: stream.stream,
+      rendition: null,
+      targetDuration: stream.targetDuration,
       ended: [...stream.renditions.values()].every((r) => r.ended),
     };
     return stream.masterCache;

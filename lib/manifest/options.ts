@@ -76,7 +76,10 @@ export function resolveOptions(partial: Partial<ManifestOptions> = {}): Manifest
     throw new RelaycastError('E_MANIFEST_CONFIG', `target duration must be 0 (auto) or whole seconds up to 60, got ${options.targetDuration}`);
   }
   if (options.endGraceSeconds !== undefined && !(Number.isFinite(options.endGraceSeconds) && options.endGraceSeconds >= 0 && options.endGraceSeconds <= 3600)) {
-    throw new RelaycastError('E_MANIFEST_CONFIG', `end grace must be seconds between 0 and 3600 (or empty for 3 × target duration), got ${options.endGraceSeconds}`);
+    throw new RelaycastError(
+      'E_MANIFEST_CONFIG',
+      `end grace must be seconds between 0 and 3600 (or empty for 3 × target duration), got ${options.endGraceSeconds}`,
+    );
   }
   if (options.gapMode !== 'gap' && options.gapMode !== 'discontinuity') {
     throw new RelaycastError('E_MANIFEST_CONFIG', `gap mode must be 'gap' or 'discontinuity', got ${String(options.gapMode)}`);

@@ -22,8 +22,18 @@ const ID_PATTERN = `(${ID_BODY})`;
 const LITERAL_SAFE = /^[A-Za-z0-9._~\-/{}]+$/;
 
 export function compilePathTemplate(template: string, what: string, required: Placeholder[]): PathTemplate {
-  if (typeof template !== 'string' || !template.startsWith('/') || !LITERAL_SAFE.test(template) || template.includes('//') || template.includes('/../') || template.endsWith('/')) {
-    throw new RelaycastError('E_MANIFEST_CONFIG', `${what} path must start with / and use only A–Z a–z 0–9 . _ ~ - / and {stream} {rendition}, got ${JSON.stringify(template)}`);
+  if (
+    typeof template !== 'string' ||
+    !template.startsWith('/') ||
+    !LITERAL_SAFE.test(template) ||
+    template.includes('//') ||
+    template.includes('/../') ||
+    template.endsWith('/')
+  ) {
+    throw new RelaycastError(
+      'E_MANIFEST_CONFIG',
+      `${what} path must start with / and use only A–Z a–z 0–9 . _ ~ - / and {stream} {rendition}, got ${JSON.stringify(template)}`,
+    );
   }
   const placeholders = [...template.matchAll(PLACEHOLDER)].map((m) => m[1] as Placeholder);
   for (const name of required) {
@@ -31,10 +41,13 @@ export function compilePathTemplate(template: string, what: string, required: Pl
   }
   if (new Set(placeholders).size !== placeholders.length) throw new RelaycastError('E_MANIFEST_CONFIG', `${what} path ${template} repeats a placeholder`);
   let source = '';
-  template.replace(PLACEHOLDER, '\u0000').split('\u0000').forEach((part, i, all) => {
-    source += part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-    if (i < all.length - 1) source += ID_PATTERN;
-  });
+  template
+    .replace(PLACEHOLDER, '\u0000')
+    .split('\u0000')
+    .forEach((part, i, all) => {
+      source += part.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      if (i < all.length - 1) source += ID_PATTERN;
+    });
   const regex = new RegExp(`^${source}$`);
   return {
     template,
@@ -43,7 +56,9 @@ export function compilePathTemplate(template: string, what: string, required: Pl
       const m = regex.exec(requestPath);
       if (!m) return undefined;
       const values: Partial<Record<Placeholder, string>> = {};
-      placeholders.forEach((name, i) => { values[name] = m[i + 1]; });
+      placeholders.forEach((name, i) => {
+        values[name] = m[i + 1];
+      });
       return values;
     },
     fill(values) {

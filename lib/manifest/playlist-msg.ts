@@ -13,7 +13,8 @@ export function playlistMsg(p: RenderedPlaylist, key: string, segment?: SegmentI
     contentType: PLAYLIST_CONTENT_TYPE,
     cacheControl: playlistCacheControl(p.targetDuration, p.ended),
     playlist: {
-      stream: p.stream, rendition: p.rendition,
+      stream: p.stream,
+      rendition: p.rendition,
       ...(p.rendition !== null ? { mediaSequence: p.mediaSequence, discontinuitySequence: p.discontinuitySequence } : {}),
       ended: p.ended,
       // A later presentation (after an ENDLIST was served) is served at ?presentation=N.

@@ -8,12 +8,7 @@ import type { PlaylistEntry } from './rendition';
 /** rfc8216bis §6.2.1 allows sub-second overlaps; anything more would map one date to two segments. */
 const OVERLAP_TOLERANCE_MS = 500;
 
-export function chooseProgramDateTime(
-  previous: PlaylistEntry | undefined,
-  fromEncoder: string | undefined,
-  discontinuity: boolean,
-  now: number,
-): string {
+export function chooseProgramDateTime(previous: PlaylistEntry | undefined, fromEncoder: string | undefined, discontinuity: boolean, now: number): string {
   const previousEnd = previous ? Date.parse(previous.programDateTime) + Math.round(previous.duration * 1000) : undefined;
   if (fromEncoder !== undefined) {
     const encoderTime = Date.parse(fromEncoder);

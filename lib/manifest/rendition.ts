@@ -80,8 +80,17 @@ const PAST_SESSIONS_KEPT = 32;
 
 export function newRendition(stream: string, rendition: string, order: number): RenditionState {
   return {
-    stream, rendition, entries: [], nextMsn: 0, discontinuitySequence: 0, ended: false, version: 3,
-    pendingDiscontinuity: false, pastSessions: [], order, presentation: 0,
+    stream,
+    rendition,
+    entries: [],
+    nextMsn: 0,
+    discontinuitySequence: 0,
+    ended: false,
+    version: 3,
+    pendingDiscontinuity: false,
+    pastSessions: [],
+    order,
+    presentation: 0,
   };
 }
 
@@ -97,8 +106,10 @@ export function hasHistory(r: RenditionState): boolean {
 export function enterSession(r: RenditionState, session: string): boolean {
   if (r.currentSession === session) return false;
   if (r.pastSessions.includes(session)) {
-    throw new RelaycastError('E_MANIFEST_STALE_SESSION',
-      `${r.stream}/${r.rendition}: session ${session} already ended (now ${r.currentSession}); a late segment of an old session is not listed`);
+    throw new RelaycastError(
+      'E_MANIFEST_STALE_SESSION',
+      `${r.stream}/${r.rendition}: session ${session} already ended (now ${r.currentSession}); a late segment of an old session is not listed`,
+    );
   }
   if (r.currentSession !== undefined) {
     r.pastSessions.push(r.currentSession);
@@ -120,8 +131,7 @@ export function checkOrder(r: RenditionState, sourceSequence: number, url: strin
     throw new RelaycastError('E_MANIFEST_DUPLICATE', `${r.stream}/${r.rendition}: sequence ${sourceSequence} of session ${r.currentSession} is already listed`);
   }
   if (last !== undefined && sourceSequence < last) {
-    throw new RelaycastError('E_MANIFEST_OUT_OF_ORDER',
-      `${r.stream}/${r.rendition}: sequence ${sourceSequence} arrived after ${last}; playlists only append`);
+    throw new RelaycastError('E_MANIFEST_OUT_OF_ORDER', `${r.stream}/${r.rendition}: sequence ${sourceSequence} arrived after ${last}; playlists only append`);
   }
   if (url !== undefined && listed.has(r.entries, url)) {
     throw new RelaycastError('E_MANIFEST_DUPLICATE', `${r.stream}/${r.rendition}: ${url} is already listed`);

@@ -24,7 +24,8 @@ export const isCount = (v: unknown): v is number => typeof v === 'number' && Num
 function readRendition(value: unknown, stream: string): RenditionState {
   const r = value as RenditionState;
   if (!r || typeof r !== 'object' || r.stream !== stream || typeof r.rendition !== 'string') stateUnusable('rendition without ids');
-  if (!Array.isArray(r.entries) || !isCount(r.nextMsn) || !isCount(r.discontinuitySequence) || !isCount(r.version)) stateUnusable(`${stream}/${r.rendition}: bad counters`);
+  if (!Array.isArray(r.entries) || !isCount(r.nextMsn) || !isCount(r.discontinuitySequence) || !isCount(r.version))
+    stateUnusable(`${stream}/${r.rendition}: bad counters`);
   // A null first entry is damage like any other (the loop below says so), not a TypeError.
   let expected = r.entries.length > 0 ? ((r.entries[0] as PlaylistEntry | null)?.msn ?? -1) : r.nextMsn;
   for (const e of r.entries) {
@@ -52,12 +53,14 @@ function readRendition(value: unknown, stream: string): RenditionState {
 
 export function readSnapshot(value: unknown): ManifestSnapshot {
   const s = value as ManifestSnapshot;
-  if (!s || typeof s !== 'object' || s.format !== SNAPSHOT_FORMAT || !Array.isArray(s.streams)) stateUnusable(`unknown format ${JSON.stringify((s as { format?: unknown })?.format)}`);
+  if (!s || typeof s !== 'object' || s.format !== SNAPSHOT_FORMAT || !Array.isArray(s.streams))
+    stateUnusable(`unknown format ${JSON.stringify((s as { format?: unknown })?.format)}`);
   return {
     format: SNAPSHOT_FORMAT,
     streams: s.streams.map((stream) => {
       if (!stream || typeof stream.stream !== 'string' || !Array.isArray(stream.renditions)) stateUnusable('stream without id');
-      if (stream.targetDuration !== undefined && (!Number.isInteger(stream.targetDuration) || stream.targetDuration < 1)) stateUnusable(`${stream.stream}: bad target duration`);
+      if (stream.targetDuration !== undefined && (!Number.isInteger(stream.targetDuration) || stream.targetDuration < 1))
+        stateUnusable(`${stream.stream}: bad target duration`);
       return { stream: stream.stream, targetDuration: stream.targetDuration, renditions: stream.renditions.map((r) => readRendition(r, stream.stream)) };
     }),
   };

@@ -39,7 +39,11 @@ export interface ManifestStateStoreOptions {
   onError?: (err: Error) => void;
 }
 
-interface Part { stream: string; r: RenditionState; archived: number }
+interface Part {
+  stream: string;
+  r: RenditionState;
+  archived: number;
+}
 
 export class ManifestStateStore {
   readonly file: StateFile;
@@ -52,7 +56,9 @@ export class ManifestStateStore {
   constructor(file: string, options: ManifestStateStoreOptions = {}) {
     this.history = new JsonLinesLog(path.dirname(file), path.basename(file, '.json'), CODE, 'manifest state');
     this.file = new StateFile(file, {
-      code: CODE, what: 'manifest state', onError: options.onError,
+      code: CODE,
+      what: 'manifest state',
+      onError: options.onError,
       beforeWrite: () => this.history.flush(),
       afterWrite: () => this.history.afterWrite(),
     });
@@ -69,7 +75,8 @@ export class ManifestStateStore {
     if (saved === undefined) {
       // A state existed (its history is there) and is gone: starting from 0 could reuse MSNs.
       const left = this.history.files();
-      if (left.length > 0) throw new RelaycastError(CODE, `saved manifest state is unusable: ${this.file.file} is missing but its history is there (${left.join(', ')})`);
+      if (left.length > 0)
+        throw new RelaycastError(CODE, `saved manifest state is unusable: ${this.file.file} is missing but its history is there (${left.join(', ')})`);
       return undefined;
     }
     const { snapshot, archived } = joinState(saved, (ref) => this.history.read(ref));
@@ -122,9 +129,8 @@ export class ManifestStateStore {
       }),
     }));
     const dead = this.history.lineCount() + lines.length - live;
-    const history: LogRef | undefined = this.history.wantsReplace() || dead > Math.max(live, COMPACT_MIN_LINES)
-      ? this.history.replace(liveLines(parts))
-      : this.history.append(lines);
+    const history: LogRef | undefined =
+      this.history.wantsReplace() || dead > Math.max(live, COMPACT_MIN_LINES) ? this.history.replace(liveLines(parts)) : this.history.append(lines);
     return { format: STATE_FORMAT, ...(history ? { history } : {}), streams };
   }
 

@@ -45,10 +45,15 @@ export const renditionKey = (stream: string, rendition: string): string => `${st
 /** History lines: `e`, one listed entry of a presentation; `f`, a finished presentation. */
 export const entryLine = (stream: string, rendition: string, presentation: number, e: PlaylistEntry): string =>
   JSON.stringify({ s: stream, r: rendition, p: presentation, e });
-export const finishedLine = (stream: string, rendition: string, f: FinishedPresentation): string =>
-  JSON.stringify({ s: stream, r: rendition, f });
+export const finishedLine = (stream: string, rendition: string, f: FinishedPresentation): string => JSON.stringify({ s: stream, r: rendition, f });
 
-interface HistoryLine { s?: unknown; r?: unknown; p?: unknown; e?: PlaylistEntry; f?: FinishedPresentation }
+interface HistoryLine {
+  s?: unknown;
+  r?: unknown;
+  p?: unknown;
+  e?: PlaylistEntry;
+  f?: FinishedPresentation;
+}
 
 /**
  * A saved value as core.restore() takes it, with what each rendition has in the history. `read`
@@ -89,7 +94,7 @@ export function joinState(value: unknown, read: (ref: LogRef) => unknown[]): { s
         const key = renditionKey(stream.stream, r.rendition);
         const { archived: count, finishedRef, entries: tail, ...rest } = r;
         // The archived entries are the `count` MSNs just below the first kept one (or nextMsn).
-        const first = (r.entries.length > 0 ? (tail[0] as PlaylistEntry | null)?.msn : r.nextMsn) as number - count;
+        const first = ((r.entries.length > 0 ? (tail[0] as PlaylistEntry | null)?.msn : r.nextMsn) as number) - count;
         if (!isCount(first)) stateUnusable(`${name}: bad first media sequence`);
         const earlier = count === 0 ? [] : (entries.get(`${key}\u0000${r.presentation}`) ?? []).filter((e) => e && e.msn >= first && e.msn < first + count);
         if (earlier.length !== count) stateUnusable(`${name}: the history holds ${earlier.length} of its ${count} earlier entries`);

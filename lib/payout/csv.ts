@@ -18,8 +18,11 @@ export function statementsCsv(statements: Statement[]): string {
   const rows = [COLUMNS.join(',')];
   for (const s of statements) {
     for (const l of s.lines) {
-      rows.push([s.period, s.currency, l.supporter, l.name, l.address, l.bytes, l.viewers, l.carriedIn, l.earned, l.capped, l.paid, l.carriedOut, l.held]
-        .map(cell).join(','));
+      rows.push(
+        [s.period, s.currency, l.supporter, l.name, l.address, l.bytes, l.viewers, l.carriedIn, l.earned, l.capped, l.paid, l.carriedOut, l.held]
+          .map(cell)
+          .join(','),
+      );
     }
   }
   return `${rows.join('\r\n')}\r\n`;

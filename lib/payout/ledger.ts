@@ -35,7 +35,10 @@ export class Ledger {
   private readonly batchMs: number;
   private readonly maxBatch: number;
 
-  constructor(readonly store: LedgerStore, private readonly options: LedgerOptions) {
+  constructor(
+    readonly store: LedgerStore,
+    private readonly options: LedgerOptions,
+  ) {
     this.batchMs = options.batchMs ?? 2;
     this.maxBatch = options.maxBatch ?? 2000;
   }
@@ -58,13 +61,19 @@ export class Ledger {
   }
 
   private flush(): void {
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
     if (this.waiting.length === 0) return;
     const batch = this.waiting;
     this.waiting = [];
     void this.serial(async () => {
       try {
-        const decisions = await this.store.ingest(batch.map((w) => w.receipt), this.options.rules);
+        const decisions = await this.store.ingest(
+          batch.map((w) => w.receipt),
+          this.options.rules,
+        );
         batch.forEach((w, i) => w.resolve(decisions[i] as Decision));
       } catch (err) {
         for (const w of batch) w.reject(err);

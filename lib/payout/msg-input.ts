@@ -30,7 +30,8 @@ const PublishedSegmentSchema = v.pick(SegmentInfoSchema, ['stream', 'rendition',
  */
 export function publishedSegmentFromMsg(msg: { topic?: unknown; segment?: unknown }): PublishedSegment | null | undefined {
   if (msg.topic === 'playlist' && msg.segment === undefined) return null;
-  if ((msg.topic !== 'segment' && msg.topic !== 'playlist') || typeof msg.segment !== 'object' || msg.segment === null || Array.isArray(msg.segment)) return undefined;
+  if ((msg.topic !== 'segment' && msg.topic !== 'playlist') || typeof msg.segment !== 'object' || msg.segment === null || Array.isArray(msg.segment))
+    return undefined;
   const s = parseMsg(PublishedSegmentSchema, msg.segment, 'msg.segment', 'E_PAYOUT_SEGMENT');
   return { stream: s.stream, rendition: s.rendition, sequence: s.sequence, size: s.byteLength, sha256: s.sha256 };
 }

@@ -68,7 +68,10 @@ export class PayoutDesk {
     },
   };
 
-  constructor(readonly ledger: Ledger, private readonly rules: RuleSettings) {}
+  constructor(
+    readonly ledger: Ledger,
+    private readonly rules: RuleSettings,
+  ) {}
 
   /** One input msg, routed by topic; a published segment (any topic) feeds the published-segment rule. */
   async handle(msg: PayoutMsg): Promise<PayoutOutcome> {
@@ -116,7 +119,10 @@ export class PayoutDesk {
     }
     if (decision.untagged && !this.toldUntagged) {
       this.toldUntagged = true;
-      return { audit: { kind: 'notice', code: 'UNTAGGED', reason: `${UNTAGGED_NOTE}; each downloader connection counts as its own network`, receipt: msg.payload }, changed: true };
+      return {
+        audit: { kind: 'notice', code: 'UNTAGGED', reason: `${UNTAGGED_NOTE}; each downloader connection counts as its own network`, receipt: msg.payload },
+        changed: true,
+      };
     }
     return { changed: true };
   }

@@ -56,7 +56,14 @@ const segmentKey = (stream: string, rendition: string, sequence: number) => `${s
 /** Every cap key a batch can consult: decideBatch with nothing yet recorded sees the most keys. */
 function capKeysOf(receipts: PayoutReceipt[], rules: RuleSettings): Set<string> {
   const keys = new Set<string>();
-  const record: RuleFacts = { hasReceipt: () => false, creditedFor: (key) => { keys.add(key); return 0; }, published: () => undefined };
+  const record: RuleFacts = {
+    hasReceipt: () => false,
+    creditedFor: (key) => {
+      keys.add(key);
+      return 0;
+    },
+    published: () => undefined,
+  };
   // The published-segment rule only refuses more; skipping it here makes the key set a superset.
   decideBatch(receipts, record, { ...rules, segments: 'signaling' });
   return keys;
@@ -76,7 +83,10 @@ export class PostgresLedgerStore implements LedgerStore {
   private migrated: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly pool: Pool, private readonly options: PostgresStoreOptions) {
+  constructor(
+    private readonly pool: Pool,
+    private readonly options: PostgresStoreOptions,
+  ) {
     const names = { schema: checkSchemaName(options.schema), prefix: checkTablePrefix(options.prefix) };
     this.t = Object.fromEntries(TABLES.map((name) => [name, qualifiedTable(names, name)])) as Record<Table, string>;
     this.gate = `relaycast-payout:${names.schema}.${names.prefix}`;
@@ -88,11 +98,16 @@ export class PostgresLedgerStore implements LedgerStore {
   /** Resolves once the tables are at the current schema version (migrating them if needed). */
   ready(): Promise<void> {
     if (!this.migrated) {
-      const attempt = migrate(this.pool, this.options, LEDGER_MIGRATIONS).then(() => undefined, (err: unknown) => {
-        throw storeError(err, `cannot prepare the ledger ${this.options.schema}.${this.options.prefix}*`);
-      });
+      const attempt = migrate(this.pool, this.options, LEDGER_MIGRATIONS).then(
+        () => undefined,
+        (err: unknown) => {
+          throw storeError(err, `cannot prepare the ledger ${this.options.schema}.${this.options.prefix}*`);
+        },
+      );
       this.migrated = attempt;
-      attempt.catch(() => { if (this.migrated === attempt) this.migrated = undefined; });
+      attempt.catch(() => {
+        if (this.migrated === attempt) this.migrated = undefined;
+      });
     }
     return this.migrated;
   }
@@ -131,20 +146,35 @@ export class PostgresLedgerStore implements LedgerStore {
     return this.write(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock_shared(hashtext($1), 0)', [this.gate]);
       // OFFSET 0 keeps the sort below the lock calls, so the locks are taken in stream order.
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext(s)) FROM (SELECT s FROM unnest($2::text[]) AS s ORDER BY s OFFSET 0) AS sorted', [this.streamLocks, streams]);
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext(s)) FROM (SELECT s FROM unnest($2::text[]) AS s ORDER BY s OFFSET 0) AS sorted', [
+        this.streamLocks,
+        streams,
+      ]);
       const epoch = await this.epoch(c);
       const seen = new Set((await c.query<{ id: string }>(`SELECT id FROM ${t.receipts} WHERE id = ANY($1::text[])`, [ids])).rows.map((r) => r.id));
-      const caps = new Map((await c.query<{ key: string; bytes: string }>(`SELECT key, bytes FROM ${t.caps} WHERE key = ANY($1::text[])`, [keys])).rows.map((r) => [r.key, Number(r.bytes)]));
+      const caps = new Map(
+        (await c.query<{ key: string; bytes: string }>(`SELECT key, bytes FROM ${t.caps} WHERE key = ANY($1::text[])`, [keys])).rows.map((r) => [
+          r.key,
+          Number(r.bytes),
+        ]),
+      );
       const probed = new Set(keys);
       const segments = new Map<string, PublishedSegment>();
       if (rules.segments === 'published') {
         const { rows } = await c.query<{ stream: string; rendition: string; sequence: string; size: string; sha256: string }>(
           `SELECT s.stream, s.rendition, s.sequence, s.size, s.sha256 FROM ${t.segments} s
            JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS u(stream, rendition, sequence) USING (stream, rendition, sequence)`,
-          [receipts.map((r) => r.stream), receipts.map((r) => r.rendition), receipts.map((r) => r.sequence)]);
+          [receipts.map((r) => r.stream), receipts.map((r) => r.rendition), receipts.map((r) => r.sequence)],
+        );
         for (const row of rows) {
           const sequence = Number(row.sequence);
-          segments.set(segmentKey(row.stream, row.rendition, sequence), { stream: row.stream, rendition: row.rendition, sequence, size: Number(row.size), sha256: row.sha256 });
+          segments.set(segmentKey(row.stream, row.rendition, sequence), {
+            stream: row.stream,
+            rendition: row.rendition,
+            sequence,
+            size: Number(row.size),
+            sha256: row.sha256,
+          });
         }
       }
       const facts: RuleFacts = {
@@ -158,7 +188,13 @@ export class PostgresLedgerStore implements LedgerStore {
       };
       const decisions = decideBatch(receipts, facts, rules);
 
-      const rows = { id: [] as string[], supporter: [] as Array<string | null>, credited: [] as number[], code: [] as Array<string | null>, at: [] as number[] };
+      const rows = {
+        id: [] as string[],
+        supporter: [] as Array<string | null>,
+        credited: [] as number[],
+        code: [] as Array<string | null>,
+        at: [] as number[],
+      };
       const creditedIds = new Set<string>();
       const capAdd = new Map<string, number>();
       const accountAdd = new Map<string, { bytes: number; receipts: number }>();
@@ -171,23 +207,30 @@ export class PostgresLedgerStore implements LedgerStore {
         rows.at.push(r.receivedAt);
         if (d.status === 'credited') {
           creditedIds.add(id);
-          rows.supporter.push(d.supporter); rows.credited.push(d.credited); rows.code.push(null);
+          rows.supporter.push(d.supporter);
+          rows.credited.push(d.credited);
+          rows.code.push(null);
           const key = encodePgText(d.capKey);
           capAdd.set(key, (capAdd.get(key) ?? 0) + d.credited);
           const a = accountAdd.get(d.supporter) ?? { bytes: 0, receipts: 0 };
-          a.bytes += d.credited; a.receipts += 1;
+          a.bytes += d.credited;
+          a.receipts += 1;
           accountAdd.set(d.supporter, a);
           const network = encodePgText(d.network);
           helped.set(`${d.supporter}\u0000${network}`, [d.supporter, network]);
         } else {
-          rows.supporter.push(r.uploader.supporter ?? null); rows.credited.push(0); rows.code.push(d.code);
+          rows.supporter.push(r.uploader.supporter ?? null);
+          rows.credited.push(0);
+          rows.code.push(d.code);
         }
       }
       if (rows.id.length > 0) {
         const inserted = await c.query<{ id: string }>(
           `INSERT INTO ${t.receipts} (id, supporter, credited, code, received_at)
            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[])
-           ON CONFLICT (id) DO NOTHING RETURNING id`, [rows.id, rows.supporter, rows.credited, rows.code, rows.at]);
+           ON CONFLICT (id) DO NOTHING RETURNING id`,
+          [rows.id, rows.supporter, rows.credited, rows.code, rows.at],
+        );
         if (inserted.rowCount !== rows.id.length) {
           const got = new Set(inserted.rows.map((r) => r.id));
           if ([...creditedIds].some((id) => !got.has(id))) throw new RetryTransaction('another instance recorded one of these receipt ids first');
@@ -195,21 +238,29 @@ export class PostgresLedgerStore implements LedgerStore {
       }
       if (capAdd.size > 0) {
         const sorted = [...capAdd].sort(([a], [b]) => (a < b ? -1 : 1));
-        await c.query(`INSERT INTO ${t.caps} AS c (key, bytes) SELECT * FROM unnest($1::text[], $2::bigint[])
-                       ON CONFLICT (key) DO UPDATE SET bytes = c.bytes + excluded.bytes`, [sorted.map(([k]) => k), sorted.map(([, v]) => v)]);
+        await c.query(
+          `INSERT INTO ${t.caps} AS c (key, bytes) SELECT * FROM unnest($1::text[], $2::bigint[])
+                       ON CONFLICT (key) DO UPDATE SET bytes = c.bytes + excluded.bytes`,
+          [sorted.map(([k]) => k), sorted.map(([, v]) => v)],
+        );
       }
       if (accountAdd.size > 0) {
         // Sorted, so two instances updating the same supporters' rows take the row locks in one order.
         const sorted = [...accountAdd].sort(([a], [b]) => (a < b ? -1 : 1));
-        await c.query(`INSERT INTO ${t.accounts} AS a (supporter, credited, receipts)
+        await c.query(
+          `INSERT INTO ${t.accounts} AS a (supporter, credited, receipts)
                        SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ORDER BY 1
                        ON CONFLICT (supporter) DO UPDATE SET credited = a.credited + excluded.credited, receipts = a.receipts + excluded.receipts`,
-        [sorted.map(([s]) => s), sorted.map(([, v]) => v.bytes), sorted.map(([, v]) => v.receipts)]);
+          [sorted.map(([s]) => s), sorted.map(([, v]) => v.bytes), sorted.map(([, v]) => v.receipts)],
+        );
       }
       if (helped.size > 0) {
         const pairs = [...helped.values()];
-        await c.query(`INSERT INTO ${t.helped} (supporter, epoch, network) SELECT s, $3::int, n FROM unnest($1::text[], $2::text[]) AS u(s, n)
-                       ON CONFLICT DO NOTHING`, [pairs.map(([s]) => s), pairs.map(([, n]) => n), epoch + 1]);
+        await c.query(
+          `INSERT INTO ${t.helped} (supporter, epoch, network) SELECT s, $3::int, n FROM unnest($1::text[], $2::text[]) AS u(s, n)
+                       ON CONFLICT DO NOTHING`,
+          [pairs.map(([s]) => s), pairs.map(([, n]) => n), epoch + 1],
+        );
       }
       return decisions;
     });
@@ -218,19 +269,29 @@ export class PostgresLedgerStore implements LedgerStore {
   async publish(segments: PublishedSegment[]): Promise<void> {
     if (segments.length === 0) return;
     await this.write(async (c) => {
-      await c.query(`INSERT INTO ${this.t.segments} AS s (stream, rendition, sequence, size, sha256)
+      await c.query(
+        `INSERT INTO ${this.t.segments} AS s (stream, rendition, sequence, size, sha256)
                      SELECT DISTINCT ON (stream, rendition, sequence) * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])
                        AS u(stream, rendition, sequence, size, sha256)
                      ON CONFLICT (stream, rendition, sequence) DO UPDATE SET size = excluded.size, sha256 = excluded.sha256`,
-      [segments.map((s) => s.stream), segments.map((s) => s.rendition), segments.map((s) => s.sequence), segments.map((s) => s.size), segments.map((s) => s.sha256)]);
+        [
+          segments.map((s) => s.stream),
+          segments.map((s) => s.rendition),
+          segments.map((s) => s.sequence),
+          segments.map((s) => s.size),
+          segments.map((s) => s.sha256),
+        ],
+      );
     });
   }
 
   async putSupporter(record: SupporterRecord): Promise<void> {
     await this.write(async (c) => {
-      await c.query(`INSERT INTO ${this.t.supporters} (id, name, address) VALUES ($1, $2, $3)
+      await c.query(
+        `INSERT INTO ${this.t.supporters} (id, name, address) VALUES ($1, $2, $3)
                      ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address`,
-      [record.id, encodePgText(record.name), encodePgText(record.address)]);
+        [record.id, encodePgText(record.name), encodePgText(record.address)],
+      );
     });
   }
 
@@ -250,16 +311,25 @@ export class PostgresLedgerStore implements LedgerStore {
                 a.credited - a.settled AS bytes, a.carried, a.carried_nano,
                 (SELECT COUNT(*) FROM ${t.helped} h WHERE h.supporter = a.supporter AND h.epoch = $1) AS viewers
          FROM ${t.accounts} a LEFT JOIN ${t.supporters} s ON s.id = a.supporter
-         WHERE a.credited > a.settled OR a.carried > 0`, [epoch + 1]);
+         WHERE a.credited > a.settled OR a.carried > 0`,
+        [epoch + 1],
+      );
       const accounts: Account[] = due.rows.map((row) => ({
-        supporter: row.supporter as string, name: decodePgText(row.name as string), address: decodePgText(row.address as string),
-        bytes: num(row.bytes), viewers: num(row.viewers), carried: num(row.carried), carriedNano: num(row.carried_nano),
+        supporter: row.supporter as string,
+        name: decodePgText(row.name as string),
+        address: decodePgText(row.address as string),
+        bytes: num(row.bytes),
+        viewers: num(row.viewers),
+        carried: num(row.carried),
+        carriedNano: num(row.carried_nano),
       }));
       const result = settle(request.period, request.terms, request.threshold ?? defaultThreshold, accounts);
       if (result.accounts.length > 0) {
-        await c.query(`UPDATE ${t.accounts} AS a SET settled = a.credited, carried = u.carried, carried_nano = u.nano
+        await c.query(
+          `UPDATE ${t.accounts} AS a SET settled = a.credited, carried = u.carried, carried_nano = u.nano
                        FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS u(supporter, carried, nano) WHERE a.supporter = u.supporter`,
-        [result.accounts.map((a) => a.supporter), result.accounts.map((a) => a.carried), result.accounts.map((a) => a.carriedNano)]);
+          [result.accounts.map((a) => a.supporter), result.accounts.map((a) => a.carried), result.accounts.map((a) => a.carriedNano)],
+        );
       }
       if (currency === undefined) await c.query(`INSERT INTO ${t.meta} (key, value) VALUES ('currency', $1)`, [request.terms.currency]);
       await c.query(`INSERT INTO ${t.periods} (epoch, period, statement) VALUES ($1, $2, $3)`, [epoch + 1, request.period, JSON.stringify(result.statement)]);
@@ -273,7 +343,9 @@ export class PostgresLedgerStore implements LedgerStore {
   }
 
   async statements(): Promise<Statement[]> {
-    return (await this.query<{ statement: string }>(`SELECT statement FROM ${this.t.periods} ORDER BY epoch`)).map((row) => JSON.parse(row.statement) as Statement);
+    return (await this.query<{ statement: string }>(`SELECT statement FROM ${this.t.periods} ORDER BY epoch`)).map(
+      (row) => JSON.parse(row.statement) as Statement,
+    );
   }
 
   async accounts(): Promise<AccountView[]> {
@@ -282,11 +354,17 @@ export class PostgresLedgerStore implements LedgerStore {
       `SELECT a.supporter, COALESCE(s.name, a.supporter) AS name, COALESCE(s.address, '') AS address,
               a.credited, a.credited - a.settled AS unsettled, a.receipts, a.carried,
               (SELECT COUNT(DISTINCT network) FROM ${t.helped} h WHERE h.supporter = a.supporter) AS viewers
-       FROM ${t.accounts} a LEFT JOIN ${t.supporters} s ON s.id = a.supporter ORDER BY a.supporter COLLATE "C"`);
+       FROM ${t.accounts} a LEFT JOIN ${t.supporters} s ON s.id = a.supporter ORDER BY a.supporter COLLATE "C"`,
+    );
     return rows.map((row) => ({
-      supporter: row.supporter as string, name: decodePgText(row.name as string), address: decodePgText(row.address as string),
-      verifiedBytes: num(row.credited), unsettledBytes: num(row.unsettled), viewersHelped: num(row.viewers),
-      receipts: num(row.receipts), pending: num(row.carried),
+      supporter: row.supporter as string,
+      name: decodePgText(row.name as string),
+      address: decodePgText(row.address as string),
+      verifiedBytes: num(row.credited),
+      unsettledBytes: num(row.unsettled),
+      viewersHelped: num(row.viewers),
+      receipts: num(row.receipts),
+      pending: num(row.carried),
     }));
   }
 
@@ -295,16 +373,22 @@ export class PostgresLedgerStore implements LedgerStore {
     const [row] = await this.query<Record<string, string>>(
       `SELECT COALESCE(s.name, a.supporter) AS name, a.credited, a.credited - a.settled AS unsettled, a.carried,
               (SELECT COUNT(DISTINCT network) FROM ${t.helped} h WHERE h.supporter = a.supporter) AS viewers
-       FROM ${t.accounts} a LEFT JOIN ${t.supporters} s ON s.id = a.supporter WHERE a.supporter = $1`, [supporter]);
+       FROM ${t.accounts} a LEFT JOIN ${t.supporters} s ON s.id = a.supporter WHERE a.supporter = $1`,
+      [supporter],
+    );
     const [known] = row ? [row] : await this.query<Record<string, string>>(`SELECT name FROM ${t.supporters} WHERE id = $1`, [supporter]);
     if (!known) return undefined;
     const statements = supporterLines(await this.statements(), supporter);
     const [currency] = await this.query<{ value: string }>(`SELECT value FROM ${t.meta} WHERE key = 'currency'`);
     return {
-      supporter, name: decodePgText((known.name as string | undefined) ?? supporter),
+      supporter,
+      name: decodePgText((known.name as string | undefined) ?? supporter),
       currency: currency?.value ?? null,
-      verifiedBytes: num(row?.credited), unsettledBytes: num(row?.unsettled),
-      viewersHelped: num(row?.viewers), pending: num(row?.carried), statements,
+      verifiedBytes: num(row?.credited),
+      unsettledBytes: num(row?.unsettled),
+      viewersHelped: num(row?.viewers),
+      pending: num(row?.carried),
+      statements,
     };
   }
 

@@ -12,9 +12,7 @@ export interface SupporterRecord {
   address: string;
 }
 
-export type SettleTerms =
-  | { mode: 'pool'; amount: number; currency: string }
-  | { mode: 'rate'; perGB: number; cap: number; currency: string };
+export type SettleTerms = { mode: 'pool'; amount: number; currency: string } | { mode: 'rate'; perGB: number; cap: number; currency: string };
 
 export interface SettleRequest {
   period: string;

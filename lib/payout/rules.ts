@@ -34,8 +34,16 @@ export interface RuleFacts {
 }
 
 export type Refusal =
-  | 'DUPLICATE' | 'UNKNOWN_SEGMENT' | 'SEGMENT_MISMATCH' | 'INFLATED_BYTES' | 'NOT_SUPPORTER'
-  | 'SELF_RECEIPT' | 'SELF_DEALING' | 'SAME_NETWORK' | 'UNTAGGED' | 'NETWORK_CAP';
+  | 'DUPLICATE'
+  | 'UNKNOWN_SEGMENT'
+  | 'SEGMENT_MISMATCH'
+  | 'INFLATED_BYTES'
+  | 'NOT_SUPPORTER'
+  | 'SELF_RECEIPT'
+  | 'SELF_DEALING'
+  | 'SAME_NETWORK'
+  | 'UNTAGGED'
+  | 'NETWORK_CAP';
 
 export interface Credited {
   status: 'credited';
@@ -77,7 +85,11 @@ function checkAlone(r: PayoutReceipt, settings: RuleSettings, facts: RuleFacts):
     const seg = facts.published(r.stream, r.rendition, r.sequence);
     if (!seg) return refuse(r, 'UNKNOWN_SEGMENT', `segment ${r.stream}/${r.rendition}/${r.sequence} was never published to this node`);
     if (seg.size !== r.segmentSize || seg.sha256 !== r.sha256) {
-      return refuse(r, 'SEGMENT_MISMATCH', `receipt names size ${r.segmentSize} and hash ${r.sha256.slice(0, 12)}…, the published segment has ${seg.size} and ${seg.sha256.slice(0, 12)}…`);
+      return refuse(
+        r,
+        'SEGMENT_MISMATCH',
+        `receipt names size ${r.segmentSize} and hash ${r.sha256.slice(0, 12)}…, the published segment has ${seg.size} and ${seg.sha256.slice(0, 12)}…`,
+      );
     }
   }
   if (r.bytes === 0 || r.bytes > r.segmentSize) return refuse(r, 'INFLATED_BYTES', `${r.bytes} bytes claimed for a segment of ${r.segmentSize}`);
@@ -91,7 +103,7 @@ function checkAlone(r: PayoutReceipt, settings: RuleSettings, facts: RuleFacts):
   const tagged = r.uploader.network !== undefined && r.downloader.network !== undefined;
   if (!tagged && settings.untagged === 'refuse') return refuse(r, 'UNTAGGED', `${UNTAGGED_NOTE}; refused by the Untagged setting`);
   if (tagged && r.uploader.network === r.downloader.network && settings.sameNetwork === 'refuse') {
-    return refuse(r, 'SAME_NETWORK', 'the downloader is on the uploader\'s own network (equal network tags): self-dealing');
+    return refuse(r, 'SAME_NETWORK', "the downloader is on the uploader's own network (equal network tags): self-dealing");
   }
   return undefined;
 }
@@ -116,9 +128,13 @@ export function decideBatch(receipts: PayoutReceipt[], facts: RuleFacts, setting
     const already = pending.get(key) ?? facts.creditedFor(key);
     const room = Math.max(0, r.segmentSize - already);
     if (room === 0) {
-      return refuse(r, 'NETWORK_CAP', untagged
-        ? `this downloader connection already confirmed the whole segment from ${supporter} (${UNTAGGED_NOTE})`
-        : `this downloader network already confirmed the whole segment from ${supporter}: many viewers on one network earn what one would`);
+      return refuse(
+        r,
+        'NETWORK_CAP',
+        untagged
+          ? `this downloader connection already confirmed the whole segment from ${supporter} (${UNTAGGED_NOTE})`
+          : `this downloader network already confirmed the whole segment from ${supporter}: many viewers on one network earn what one would`,
+      );
     }
     const credited = Math.min(r.bytes, room);
     pending.set(key, already + credited);

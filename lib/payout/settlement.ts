@@ -66,7 +66,10 @@ export interface Settlement {
 function earnings(terms: SettleTerms, accounts: Account[]): Map<string, { earned: bigint; capped: bigint; nano: bigint }> {
   const out = new Map<string, { earned: bigint; capped: bigint; nano: bigint }>();
   if (terms.mode === 'pool') {
-    const shares = largestRemainder(BigInt(terms.amount), accounts.map((a) => ({ key: a.supporter, weight: BigInt(a.bytes) })));
+    const shares = largestRemainder(
+      BigInt(terms.amount),
+      accounts.map((a) => ({ key: a.supporter, weight: BigInt(a.bytes) })),
+    );
     for (const a of accounts) out.set(a.supporter, { earned: shares.get(a.supporter) ?? 0n, capped: 0n, nano: BigInt(a.carriedNano) });
     return out;
   }
@@ -78,7 +81,10 @@ function earnings(terms: SettleTerms, accounts: Account[]): Map<string, { earned
     let earned = value / NANO;
     const nano = value % NANO;
     let capped = 0n;
-    if (earned > cap) { capped = earned - cap; earned = cap; }
+    if (earned > cap) {
+      capped = earned - cap;
+      earned = cap;
+    }
     out.set(a.supporter, { earned, capped, nano });
   }
   return out;
@@ -99,14 +105,26 @@ export function settle(period: string, terms: SettleTerms, threshold: number, ac
     else if (balance > 0n && a.address === '') held = 'no-address';
     const paid = held || balance === 0n ? 0n : balance;
     const line: StatementLine = {
-      supporter: a.supporter, name: a.name, address: a.address, bytes: a.bytes, viewers: a.viewers,
-      carriedIn: a.carried, earned: Number(e.earned), capped: Number(e.capped), paid: Number(paid), carriedOut: Number(balance - paid),
+      supporter: a.supporter,
+      name: a.name,
+      address: a.address,
+      bytes: a.bytes,
+      viewers: a.viewers,
+      carriedIn: a.carried,
+      earned: Number(e.earned),
+      capped: Number(e.capped),
+      paid: Number(paid),
+      carriedOut: Number(balance - paid),
     };
     if (held) line.held = held;
     lines.push(line);
     after.push({ supporter: a.supporter, carried: line.carriedOut, carriedNano: Number(e.nano) });
-    totals.bytes += line.bytes; totals.earned += line.earned; totals.paid += line.paid;
-    totals.carriedIn += line.carriedIn; totals.carriedOut += line.carriedOut; totals.capped += line.capped;
+    totals.bytes += line.bytes;
+    totals.earned += line.earned;
+    totals.paid += line.paid;
+    totals.carriedIn += line.carriedIn;
+    totals.carriedOut += line.carriedOut;
+    totals.capped += line.capped;
   }
   if (terms.mode === 'pool') totals.undistributed = terms.amount - totals.earned;
   return { statement: { period, currency: terms.currency, terms, threshold, lines, totals }, accounts: after };

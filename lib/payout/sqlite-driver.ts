@@ -42,9 +42,12 @@ function addon(): Ctor {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('better-sqlite3') as Ctor;
   } catch (err) {
-    throw new RelaycastError('E_PAYOUT_STORE',
-      `no SQLite engine: this Node.js (${process.version}) has no node:sqlite and better-sqlite3@12 could not be loaded `
-      + `(${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
+    throw new RelaycastError(
+      'E_PAYOUT_STORE',
+      `no SQLite engine: this Node.js (${process.version}) has no node:sqlite and better-sqlite3@12 could not be loaded ` +
+        `(${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      { cause: err },
+    );
   }
 }
 

@@ -52,7 +52,10 @@ export class SqliteLedgerStore implements LedgerStore {
   private epoch: number;
   private closed = false;
 
-  constructor(readonly file: string, options: SqliteStoreOptions = {}) {
+  constructor(
+    readonly file: string,
+    options: SqliteStoreOptions = {},
+  ) {
     this.db = openSqlite(file, options.engine);
     this.kind = `sqlite (${options.engine ?? 'auto'})`;
     try {
@@ -65,10 +68,13 @@ export class SqliteLedgerStore implements LedgerStore {
       this.db.exec(SCHEMA);
       this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA_VERSION);
       const schema = this.db.prepare("SELECT value FROM meta WHERE key = 'schema'").get()?.value;
-      if (schema !== SCHEMA_VERSION) throw new RelaycastError('E_PAYOUT_STORE', `ledger ${file} has schema ${String(schema)}, this node reads ${SCHEMA_VERSION}`);
+      if (schema !== SCHEMA_VERSION)
+        throw new RelaycastError('E_PAYOUT_STORE', `ledger ${file} has schema ${String(schema)}, this node reads ${SCHEMA_VERSION}`);
     } catch (err) {
       this.db.close();
-      throw err instanceof RelaycastError ? err : new RelaycastError('E_PAYOUT_STORE', `cannot prepare the ledger ${file}: ${(err as Error).message}`, { cause: err });
+      throw err instanceof RelaycastError
+        ? err
+        : new RelaycastError('E_PAYOUT_STORE', `cannot prepare the ledger ${file}: ${(err as Error).message}`, { cause: err });
     }
     const p = (sql: string) => this.db.prepare(sql);
     this.q = {
@@ -77,10 +83,14 @@ export class SqliteLedgerStore implements LedgerStore {
       segment: p('SELECT size, sha256 FROM segments WHERE stream = ? AND rendition = ? AND sequence = ?'),
       insertReceipt: p('INSERT INTO receipts (id, supporter, credited, code, received_at) VALUES (?, ?, ?, ?, ?)'),
       addCap: p('INSERT INTO caps (key, bytes) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET bytes = bytes + excluded.bytes'),
-      addCredit: p('INSERT INTO accounts (supporter, credited, receipts) VALUES (?, ?, 1) ON CONFLICT (supporter) DO UPDATE SET credited = credited + excluded.credited, receipts = receipts + 1'),
+      addCredit: p(
+        'INSERT INTO accounts (supporter, credited, receipts) VALUES (?, ?, 1) ON CONFLICT (supporter) DO UPDATE SET credited = credited + excluded.credited, receipts = receipts + 1',
+      ),
       helped: p('INSERT OR IGNORE INTO helped (supporter, epoch, network) VALUES (?, ?, ?)'),
       publish: p('INSERT OR REPLACE INTO segments (stream, rendition, sequence, size, sha256) VALUES (?, ?, ?, ?, ?)'),
-      putSupporter: p('INSERT INTO supporters (id, name, address) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address'),
+      putSupporter: p(
+        'INSERT INTO supporters (id, name, address) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address',
+      ),
       period: p('SELECT statement FROM periods WHERE period = ?'),
       periods: p('SELECT statement FROM periods ORDER BY epoch'),
       insertPeriod: p('INSERT INTO periods (epoch, period, statement) VALUES (?, ?, ?)'),
@@ -114,7 +124,11 @@ export class SqliteLedgerStore implements LedgerStore {
       this.db.exec('COMMIT');
       return out;
     } catch (err) {
-      try { this.db.exec('ROLLBACK'); } catch { /* the original error matters more */ }
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        /* the original error matters more */
+      }
       throw err instanceof RelaycastError ? err : new RelaycastError('E_PAYOUT_STORE', `ledger write failed: ${(err as Error).message}`, { cause: err });
     }
   }
@@ -165,8 +179,13 @@ export class SqliteLedgerStore implements LedgerStore {
         throw new RelaycastError('E_PAYOUT_CURRENCY', `this ledger settles in ${currency}; carried balances cannot be paid in ${request.terms.currency}`);
       }
       const accounts: Account[] = this.q.due.all(this.epoch + 1).map((row) => ({
-        supporter: row.supporter as string, name: row.name as string, address: row.address as string,
-        bytes: num(row.bytes), viewers: num(row.viewers), carried: num(row.carried), carriedNano: num(row.carried_nano),
+        supporter: row.supporter as string,
+        name: row.name as string,
+        address: row.address as string,
+        bytes: num(row.bytes),
+        viewers: num(row.viewers),
+        carried: num(row.carried),
+        carriedNano: num(row.carried_nano),
       }));
       const result = settle(request.period, request.terms, request.threshold ?? defaultThreshold, accounts);
       for (const a of result.accounts) this.q.settleAccount.run(a.carried, a.carriedNano, a.supporter);
@@ -188,9 +207,14 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async accounts(): Promise<AccountView[]> {
     return this.q.accounts.all().map((row) => ({
-      supporter: row.supporter as string, name: row.name as string, address: row.address as string,
-      verifiedBytes: num(row.credited), unsettledBytes: num(row.unsettled), viewersHelped: num(row.viewers),
-      receipts: num(row.receipts), pending: num(row.carried),
+      supporter: row.supporter as string,
+      name: row.name as string,
+      address: row.address as string,
+      verifiedBytes: num(row.credited),
+      unsettledBytes: num(row.unsettled),
+      viewersHelped: num(row.viewers),
+      receipts: num(row.receipts),
+      pending: num(row.carried),
     }));
   }
 
@@ -200,10 +224,14 @@ export class SqliteLedgerStore implements LedgerStore {
     if (!known) return undefined;
     const statements = supporterLines(await this.statements(), supporter);
     return {
-      supporter, name: (row?.name ?? known.name ?? supporter) as string,
+      supporter,
+      name: (row?.name ?? known.name ?? supporter) as string,
       currency: (this.q.meta.get('currency')?.value as string | undefined) ?? null,
-      verifiedBytes: num(row?.credited ?? 0), unsettledBytes: num(row?.unsettled ?? 0),
-      viewersHelped: num(row?.viewers ?? 0), pending: num(row?.carried ?? 0), statements,
+      verifiedBytes: num(row?.credited ?? 0),
+      unsettledBytes: num(row?.unsettled ?? 0),
+      viewersHelped: num(row?.viewers ?? 0),
+      pending: num(row?.carried ?? 0),
+      statements,
     };
   }
 
@@ -211,7 +239,11 @@ export class SqliteLedgerStore implements LedgerStore {
     if (this.closed) return;
     this.closed = true;
     // A checkpoint folds the WAL back into the main file, so a closed ledger is one file to back up.
-    try { this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)'); } catch { /* still closing */ }
+    try {
+      this.db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      /* still closing */
+    }
     this.db.close();
   }
 }

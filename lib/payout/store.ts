@@ -33,7 +33,6 @@ export interface AccountView {
   pending: number;
 }
 
-
 export interface SettleResult {
   statement: Statement;
   /** True when this period had been settled before: the stored statement, nothing paid again. */
@@ -61,7 +60,12 @@ export function supporterLines(statements: Statement[], supporter: string): Supp
     const line = s.lines.find((l) => l.supporter === supporter);
     if (!line) continue;
     const entry: SupporterSummary['statements'][number] = {
-      period: s.period, bytes: line.bytes, viewers: line.viewers, earned: line.earned, paid: line.paid, carriedOut: line.carriedOut,
+      period: s.period,
+      bytes: line.bytes,
+      viewers: line.viewers,
+      earned: line.earned,
+      paid: line.paid,
+      carriedOut: line.carriedOut,
     };
     if (line.held) entry.held = line.held;
     out.push(entry);

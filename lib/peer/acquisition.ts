@@ -36,7 +36,11 @@ export interface Completed {
 }
 
 export class AcquisitionError extends Error {
-  constructor(readonly code: string, message: string, readonly status?: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -68,10 +72,16 @@ export class Acquisition {
   private firstByteAt = 0;
   private readonly progressListeners = new Set<(filled: number) => void>();
 
-  constructor(readonly meta: SegmentMeta, private readonly host: AcquisitionHost) {
+  constructor(
+    readonly meta: SegmentMeta,
+    private readonly host: AcquisitionHost,
+  ) {
     this.buffer = new Uint8Array(meta.size);
     this.startedAt = host.platform.now();
-    this.done = new Promise<Completed>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    this.done = new Promise<Completed>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
     // Consumers attach later (or never, for a prefetch); the rejection must never be unhandled.
     this.done.catch(() => undefined);
   }
@@ -113,10 +123,18 @@ export class Acquisition {
     this.http = controller;
     const start = this.filled;
     fetchRange(this.host.platform.fetch, {
-      url: this.meta.url, buffer: this.buffer, start, signal: controller.signal,
+      url: this.meta.url,
+      buffer: this.buffer,
+      start,
+      signal: controller.signal,
       onProgress: (filledTo) => this.advance(undefined, filledTo - this.filled),
     }).then(
-      () => { if (this.http === controller) { this.http = undefined; this.complete(); } },
+      () => {
+        if (this.http === controller) {
+          this.http = undefined;
+          this.complete();
+        }
+      },
       (err: unknown) => {
         if (this.http !== controller) return;
         this.http = undefined;
@@ -264,7 +282,10 @@ export class Acquisition {
           const liars = new Set<PeerLink>();
           for (const r of peerRanges) {
             for (let i = r.start; i < r.end; i++) {
-              if (suspect[i] !== this.buffer[i]) { liars.add(r.peer!); break; }
+              if (suspect[i] !== this.buffer[i]) {
+                liars.add(r.peer!);
+                break;
+              }
             }
           }
           for (const liar of liars) this.host.peerMisbehaved(liar, 'hash');
@@ -291,8 +312,12 @@ export class Acquisition {
     for (const count of fromPeers.values()) this.host.countBytes('peer', count);
     if (httpBytes > 0) this.host.countBytes('http', httpBytes);
     this.resolve({
-      bytes, fromPeers, httpBytes,
-      startedAt: this.startedAt, firstByteAt: this.firstByteAt || this.host.platform.now(), finishedAt: this.host.platform.now(),
+      bytes,
+      fromPeers,
+      httpBytes,
+      startedAt: this.startedAt,
+      firstByteAt: this.firstByteAt || this.host.platform.now(),
+      finishedAt: this.host.platform.now(),
     });
     this.progressListeners.clear();
   }

@@ -17,7 +17,11 @@ export class Emitter<Events extends { [K in keyof Events]: (...args: never[]) =>
     if (!set) return;
     for (const listener of [...set]) {
       // A page's listener that throws must not break the engine that called it.
-      try { (listener as (...a: Parameters<Events[K]>) => void)(...args); } catch { /* the listener's own bug */ }
+      try {
+        (listener as (...a: Parameters<Events[K]>) => void)(...args);
+      } catch {
+        /* the listener's own bug */
+      }
     }
   }
 

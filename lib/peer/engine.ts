@@ -18,7 +18,15 @@ import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits 
 import { SignalingClient, type ServerFrameAfterWelcome } from './signaling-client';
 import { Uploads } from './uploads';
 import {
-  BOUNDS, type AnnouncedSegment, type IceServer, type Role, type SeededPlaylist, type ServerFrameOf, type StatsMessage, type WelcomeMessage, type WireFrame,
+  BOUNDS,
+  type AnnouncedSegment,
+  type IceServer,
+  type Role,
+  type SeededPlaylist,
+  type ServerFrameOf,
+  type StatsMessage,
+  type WelcomeMessage,
+  type WireFrame,
 } from '../protocol';
 
 export interface EngineOptions {
@@ -146,25 +154,44 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private lastPeersRequest = 0;
   private closed = false;
   private readonly counters = {
-    httpBytes: 0, p2pBytes: 0, httpSegments: 0, p2pSegments: 0, deadlineMisses: 0, droppedPeers: 0,
-    playlistsFromSwarm: 0, playlistsFromHttp: 0, stalls: 0,
+    httpBytes: 0,
+    p2pBytes: 0,
+    httpSegments: 0,
+    p2pSegments: 0,
+    deadlineMisses: 0,
+    droppedPeers: 0,
+    playlistsFromSwarm: 0,
+    playlistsFromHttp: 0,
+    stalls: 0,
   };
   private latencyMs: number | undefined;
   /** Counters at the last welcome: stats reports carry totals since joining the swarm. */
   private baseline = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 };
 
-  constructor(readonly platform: PeerPlatform, private readonly options: EngineOptions) {
+  constructor(
+    readonly platform: PeerPlatform,
+    private readonly options: EngineOptions,
+  ) {
     super();
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     this.offersHeld = options.holdOffersMs !== undefined;
     this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
-    this.uploads = new Uploads(platform, this.store, {
-      enabled: options.upload !== false,
-      bytesPerSecond: options.uploadBytesPerSecond ?? 0,
-    }, (link, sequence, bytes) => this.signaling.send({ type: 'served', sequence, to: link.remoteId, bytes }));
+    this.uploads = new Uploads(
+      platform,
+      this.store,
+      {
+        enabled: options.upload !== false,
+        bytesPerSecond: options.uploadBytesPerSecond ?? 0,
+      },
+      (link, sequence, bytes) => this.signaling.send({ type: 'served', sequence, to: link.remoteId, bytes }),
+    );
     this.signaling = new SignalingClient(platform, {
-      url: options.signalingUrl, stream: options.stream, rendition: options.rendition,
-      role: options.role, token: options.token, upload: options.upload,
+      url: options.signalingUrl,
+      stream: options.stream,
+      rendition: options.rendition,
+      role: options.role,
+      token: options.token,
+      upload: options.upload,
     });
     this.signaling.on('welcome', (w) => this.onWelcome(w));
     this.signaling.on('frame', (f) => this.onServerFrame(f));
@@ -241,8 +268,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     for (const link of this.links.values()) if (link.open) open++;
     for (const link of this.staleLinks) if (link.open) open++;
     const out: EngineStats = {
-      ...this.counters, uploadedBytes: this.uploads.uploadedBytes, peers: open,
-      joined: this.signaling.isJoined(), rendition: this.signaling.currentRendition, role: this.options.role ?? 'viewer',
+      ...this.counters,
+      uploadedBytes: this.uploads.uploadedBytes,
+      peers: open,
+      joined: this.signaling.isJoined(),
+      rendition: this.signaling.currentRendition,
+      role: this.options.role ?? 'viewer',
     };
     if (this.latencyMs !== undefined) out.latencyMs = this.latencyMs;
     if (this.signaling.peerId) out.peerId = this.signaling.peerId;
@@ -322,12 +353,15 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       }
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
-      const waitUntil = request.msn !== undefined && media?.targetDuration && this.signaling.isJoined()
-        ? media.receivedAt + 3 * media.targetDuration * 1000
-        : deadline;
+      const waitUntil =
+        request.msn !== undefined && media?.targetDuration && this.signaling.isJoined() ? media.receivedAt + 3 * media.targetDuration * 1000 : deadline;
       const left = waitUntil - this.platform.now();
       if (left <= 0 || this.closed || request.signal?.aborted) return undefined;
-      await this.playlists.nextChange(left, (fn, ms) => this.platform.setTimeout(fn, ms), (h) => this.platform.clearTimeout(h));
+      await this.playlists.nextChange(
+        left,
+        (fn, ms) => this.platform.setTimeout(fn, ms),
+        (h) => this.platform.clearTimeout(h),
+      );
     }
   }
 
@@ -399,7 +433,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const now = this.platform.now();
     for (const p of welcome.playlists) this.keepCopy(p, now);
     for (const s of welcome.segments) this.store.announce(metaOf(s));
-    this.baseline = { httpBytes: this.counters.httpBytes, p2pBytes: this.counters.p2pBytes, uploadedBytes: this.uploads.uploadedBytes, stalls: this.counters.stalls };
+    this.baseline = {
+      httpBytes: this.counters.httpBytes,
+      p2pBytes: this.counters.p2pBytes,
+      uploadedBytes: this.uploads.uploadedBytes,
+      stalls: this.counters.stalls,
+    };
     this.retireLinks();
     for (const p of welcome.peers) this.connect(p.peer);
     this.emit('welcome', welcome);
@@ -408,8 +447,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** Frames the signaling client parsed through the protocol's schema; invalid ones never get here. */
   private onServerFrame(frame: ServerFrameAfterWelcome): void {
     switch (frame.type) {
-      case 'segment': this.onAnnouncement(frame); break;
-      case 'playlist': this.keepCopy(frame, this.platform.now()); break;
+      case 'segment':
+        this.onAnnouncement(frame);
+        break;
+      case 'playlist':
+        this.keepCopy(frame, this.platform.now());
+        break;
       case 'peers':
         for (const p of frame.peers) this.connect(p.peer);
         break;
@@ -421,7 +464,9 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         if (replacement && (this.signaling.peerId ?? '') < replacement.peer) this.connect(replacement.peer);
         break;
       }
-      case 'offer': this.onOffer(frame.from, frame.offerId, frame.sdp); break;
+      case 'offer':
+        this.onOffer(frame.from, frame.offerId, frame.sdp);
+        break;
       case 'answer': {
         const link = this.links.get(frame.from);
         if (link && link.offerId === frame.offerId) link.handleAnswer(frame.sdp);
@@ -432,8 +477,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         if (link && link.offerId === frame.offerId) link.handleIce(frame.candidate);
         break;
       }
-      case 'error': this.emit('server-error', frame.code, frame.message); break;
-      case 'receipt-ack': break;
+      case 'error':
+        this.emit('server-error', frame.code, frame.message);
+        break;
+      case 'receipt-ack':
+        break;
     }
   }
 
@@ -462,7 +510,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.offerQueue.clear();
     if (this.links.size === 0) return;
     for (const link of this.links.values()) {
-      if (!link.open) { link.close('closed'); continue; }
+      if (!link.open) {
+        link.close('closed');
+        continue;
+      }
       this.staleLinks.add(link);
       this.platform.setTimeout(() => link.close('closed'), STALE_LINK_MS);
     }
@@ -512,9 +563,15 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   private addLink(peer: string, offerId: string, initiator: boolean): PeerLink {
     const link = new PeerLink(this.platform, {
-      remoteId: peer, offerId, initiator, iceServers: this.iceServers, uploads: this.options.upload !== false,
+      remoteId: peer,
+      offerId,
+      initiator,
+      iceServers: this.iceServers,
+      uploads: this.options.upload !== false,
       candidateFilter: this.options.candidateFilter,
-      signal: (frame) => { this.signaling.send(frame); },
+      signal: (frame) => {
+        this.signaling.send(frame);
+      },
     });
     this.links.set(peer, link);
     this.remoteHave.set(link, new Set());
@@ -549,15 +606,20 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         }
         break;
       }
-      case 'request': this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end); break;
-      case 'cancel': this.uploads.cancel(link, frame.id); break;
+      case 'request':
+        this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end);
+        break;
+      case 'cancel':
+        this.uploads.cancel(link, frame.id);
+        break;
       case 'data':
         for (const acquisition of this.acquisitions.values()) acquisition.onData(link, frame.id, frame.offset, frame.payload);
         break;
       case 'absent':
         for (const acquisition of this.acquisitions.values()) acquisition.onAbsent(link, frame.id);
         break;
-      case 'hello': break;
+      case 'hello':
+        break;
     }
   }
 
@@ -571,10 +633,14 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     if (!meta || this.store.has(sequence)) return undefined;
     const acquisition = new Acquisition(meta, this);
     this.acquisitions.set(sequence, acquisition);
-    acquisition.done.then(
-      (completed) => this.onAcquired(acquisition, completed),
-      () => { if (this.acquisitions.get(sequence) === acquisition) this.acquisitions.delete(sequence); },
-    ).catch((err: unknown) => this.emit('error', err));
+    acquisition.done
+      .then(
+        (completed) => this.onAcquired(acquisition, completed),
+        () => {
+          if (this.acquisitions.get(sequence) === acquisition) this.acquisitions.delete(sequence);
+        },
+      )
+      .catch((err: unknown) => this.emit('error', err));
     this.tryPeers(acquisition);
     this.pruneAcquisitions();
     return acquisition;
@@ -591,7 +657,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       for (const other of this.acquisitions.values()) if (other.currentPeer() === link) load++;
       // Prefer the least busy; break ties at random so a swarm does not pile onto one uploader.
       const score = load + this.platform.random() * 0.5;
-      if (score < bestLoad) { best = link; bestLoad = score; }
+      if (score < bestLoad) {
+        best = link;
+        bestLoad = score;
+      }
     }
     if (best) acquisition.fromPeer(best);
   }

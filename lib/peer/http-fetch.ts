@@ -7,7 +7,11 @@
 import type { FetchLike } from './platform';
 
 export class HttpFetchError extends Error {
-  constructor(readonly code: 'E_HTTP_STATUS' | 'E_HTTP_SIZE' | 'E_HTTP_NETWORK' | 'E_HTTP_ABORTED', message: string, readonly status?: number) {
+  constructor(
+    readonly code: 'E_HTTP_STATUS' | 'E_HTTP_SIZE' | 'E_HTTP_NETWORK' | 'E_HTTP_ABORTED',
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }

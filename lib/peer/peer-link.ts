@@ -52,7 +52,10 @@ export class PeerLink extends Emitter<Events> {
   private done = false;
   private readonly connectTimer: unknown;
 
-  constructor(private readonly platform: PeerPlatform, private readonly options: PeerLinkOptions) {
+  constructor(
+    private readonly platform: PeerPlatform,
+    private readonly options: PeerLinkOptions,
+  ) {
     super();
     this.remoteId = options.remoteId;
     this.offerId = options.offerId;
@@ -67,17 +70,23 @@ export class PeerLink extends Emitter<Events> {
       if (!this.accepts(candidate.candidate)) return;
       const json = typeof candidate.toJSON === 'function' ? candidate.toJSON() : candidate;
       this.options.signal({
-        type: 'ice', to: this.remoteId, offerId: this.offerId,
+        type: 'ice',
+        to: this.remoteId,
+        offerId: this.offerId,
         candidate: { candidate: json.candidate, sdpMid: json.sdpMid ?? null, sdpMLineIndex: json.sdpMLineIndex ?? null },
       });
     };
-    this.pc.ondatachannel = (event) => { if (!options.initiator) this.useChannel(event.channel); };
+    this.pc.ondatachannel = (event) => {
+      if (!options.initiator) this.useChannel(event.channel);
+    };
     this.pc.onconnectionstatechange = () => {
       const state = this.pc.connectionState;
       if (state === 'failed') this.close('failed');
       else if (state === 'closed') this.close('remote');
     };
-    this.connectTimer = platform.setTimeout(() => { if (!this.isOpen) this.close('timeout'); }, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+    this.connectTimer = platform.setTimeout(() => {
+      if (!this.isOpen) this.close('timeout');
+    }, options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
     if (options.initiator) {
       this.useChannel(this.pc.createDataChannel('relaycast', { ordered: true }));
       this.negotiate(async () => {
@@ -121,7 +130,9 @@ export class PeerLink extends Emitter<Events> {
       if (this.pendingCandidates.length < 64) this.pendingCandidates.push(candidate);
       return;
     }
-    this.pc.addIceCandidate(candidate).catch(() => { /* a stale or unusable candidate is not fatal */ });
+    this.pc.addIceCandidate(candidate).catch(() => {
+      /* a stale or unusable candidate is not fatal */
+    });
   }
 
   /** Room in the channel's buffer for another frame. */
@@ -152,11 +163,24 @@ export class PeerLink extends Emitter<Events> {
     this.platform.clearTimeout(this.connectTimer);
     const channel = this.channel;
     if (channel) {
-      channel.onmessage = null; channel.onclose = null; channel.onbufferedamountlow = null; channel.onopen = null;
-      try { channel.close(); } catch { /* already closed */ }
+      channel.onmessage = null;
+      channel.onclose = null;
+      channel.onbufferedamountlow = null;
+      channel.onopen = null;
+      try {
+        channel.close();
+      } catch {
+        /* already closed */
+      }
     }
-    this.pc.onicecandidate = null; this.pc.ondatachannel = null; this.pc.onconnectionstatechange = null;
-    try { this.pc.close(); } catch { /* already closed */ }
+    this.pc.onicecandidate = null;
+    this.pc.ondatachannel = null;
+    this.pc.onconnectionstatechange = null;
+    try {
+      this.pc.close();
+    } catch {
+      /* already closed */
+    }
     this.emit('close', reason);
     this.removeAllListeners();
   }
@@ -207,7 +231,9 @@ export class PeerLink extends Emitter<Events> {
   private async remoteDescriptionSet(): Promise<void> {
     this.remoteDescribed = true;
     for (const candidate of this.pendingCandidates.splice(0)) {
-      await this.pc.addIceCandidate(candidate).catch(() => { /* not fatal */ });
+      await this.pc.addIceCandidate(candidate).catch(() => {
+        /* not fatal */
+      });
     }
   }
 

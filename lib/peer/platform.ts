@@ -30,7 +30,10 @@ export interface DataChannelLike {
   onbufferedamountlow: ((event: unknown) => void) | null;
 }
 
-export interface SessionDescription { type: string; sdp?: string }
+export interface SessionDescription {
+  type: string;
+  sdp?: string;
+}
 /** An ICE candidate as the signaling protocol carries it (RTCIceCandidateInit's fields). */
 export type IceCandidate = IceCandidateInit;
 

@@ -11,8 +11,15 @@
  * was refused, and the player sat in the previous rendition's swarm for the rest of the session.
  */
 import {
-  JOIN_REFUSALS, parseServerFrame, POLICY_CLOSE_CODES, PROTOCOL_VERSION,
-  type ClientMessage, type JoinMessage, type Role, type ServerFrame, type WelcomeMessage,
+  JOIN_REFUSALS,
+  parseServerFrame,
+  POLICY_CLOSE_CODES,
+  PROTOCOL_VERSION,
+  type ClientMessage,
+  type JoinMessage,
+  type Role,
+  type ServerFrame,
+  type WelcomeMessage,
 } from '../protocol';
 import { Emitter } from './emitter';
 import type { PeerPlatform, WebSocketLike } from './platform';
@@ -59,7 +66,10 @@ export class SignalingClient extends Emitter<Events> {
   private timer: unknown;
   peerId: string | undefined;
 
-  constructor(private readonly platform: PeerPlatform, private readonly options: SignalingOptions) {
+  constructor(
+    private readonly platform: PeerPlatform,
+    private readonly options: SignalingOptions,
+  ) {
     super();
     this.rendition = options.rendition;
   }
@@ -79,7 +89,9 @@ export class SignalingClient extends Emitter<Events> {
       this.sendJoin();
     };
     ws.onmessage = (event) => this.receive(event.data);
-    ws.onerror = () => { /* onclose follows */ };
+    ws.onerror = () => {
+      /* onclose follows */
+    };
     ws.onclose = (event) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
@@ -131,7 +143,11 @@ export class SignalingClient extends Emitter<Events> {
     this.membership = OUT;
     if (ws) {
       ws.onclose = null;
-      try { ws.close(1000, 'bye'); } catch { /* already closed */ }
+      try {
+        ws.close(1000, 'bye');
+      } catch {
+        /* already closed */
+      }
     }
     this.removeAllListeners();
   }
@@ -156,9 +172,8 @@ export class SignalingClient extends Emitter<Events> {
     this.platform.clearTimeout(this.timer);
     this.membership = { state: 'joining', rendition: this.rendition };
     const common = { type: 'join', v: PROTOCOL_VERSION, stream: this.options.stream, rendition: this.rendition } as const;
-    const join: JoinMessage = this.options.role === 'supporter'
-      ? { ...common, role: 'supporter', token: this.options.token ?? '' }
-      : { ...common, role: 'viewer' };
+    const join: JoinMessage =
+      this.options.role === 'supporter' ? { ...common, role: 'supporter', token: this.options.token ?? '' } : { ...common, role: 'viewer' };
     if (this.options.upload === false) join.upload = false;
     try {
       this.ws?.send(JSON.stringify(join));
@@ -202,7 +217,9 @@ export class SignalingClient extends Emitter<Events> {
     // Refused for a rendition the player has since left: the wanted one may be fine.
     if (refused !== this.rendition) return this.reconcile();
     if (code === 'E_SIGNAL_UNKNOWN_SWARM') {
-      this.timer = this.platform.setTimeout(() => { if (this.membership.state === 'out') this.reconcile(); }, UNKNOWN_SWARM_RETRY_MS);
+      this.timer = this.platform.setTimeout(() => {
+        if (this.membership.state === 'out') this.reconcile();
+      }, UNKNOWN_SWARM_RETRY_MS);
     }
   }
 

@@ -79,7 +79,11 @@ export class DeliveryReceipts {
 
   confirm(stream: string, rendition: string, session: string, sequence: number): void {
     for (const listener of this.listeners.get(stream) ?? []) {
-      try { listener(rendition, session, sequence); } catch { /* one listener's failure must not stop the others */ }
+      try {
+        listener(rendition, session, sequence);
+      } catch {
+        /* one listener's failure must not stop the others */
+      }
     }
   }
 
@@ -98,7 +102,11 @@ export class DeliveryReceipts {
       for (const [key, set] of this.deliverers) {
         if (stream !== undefined && key !== stream) continue;
         for (const listener of [...set]) {
-          try { listener(); } catch { /* one deliverer's failure must not stop the others */ }
+          try {
+            listener();
+          } catch {
+            /* one deliverer's failure must not stop the others */
+          }
         }
       }
     });
@@ -112,7 +120,11 @@ export class DeliveryReceipts {
   requestResend(stream: string, request: ResendRequest): boolean {
     let promised = false;
     for (const listener of [...(this.deliverers.get(stream) ?? [])]) {
-      try { promised = listener(request) || promised; } catch { /* as if it had said no */ }
+      try {
+        promised = listener(request) || promised;
+      } catch {
+        /* as if it had said no */
+      }
     }
     return promised;
   }

@@ -45,7 +45,10 @@ export async function migrate(pool: Pool, names: TableNames, migrations: readonl
       const { rows } = await client.query<{ v: number }>(`SELECT COALESCE(MAX(version), 0)::int AS v FROM ${history}`);
       const current = rows[0]?.v ?? 0;
       if (current > latest) {
-        throw new RelaycastError('E_PG_SCHEMA', `tables ${names.schema}.${names.prefix}* are at schema version ${current}; this node knows versions up to ${latest} (a newer Relaycast created them)`);
+        throw new RelaycastError(
+          'E_PG_SCHEMA',
+          `tables ${names.schema}.${names.prefix}* are at schema version ${current}; this node knows versions up to ${latest} (a newer Relaycast created them)`,
+        );
       }
       const next = migrations[current];
       if (!next) return current;

@@ -54,11 +54,20 @@ const text = (v: string | undefined): string => (v ?? '').trim();
 
 const number = (value: unknown, field: keyof typeof POSTGRES_NUMBERS): number => configNumber(value, { ...POSTGRES_NUMBERS[field], code: 'E_PG_CONFIG' });
 
-interface Endpoint { host: string; port: number; database: string; user: string }
+interface Endpoint {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
 
 function fromUrl(raw: string): Endpoint {
   let url: URL;
-  try { url = new URL(raw); } catch { bad('URL must look like postgres://user@host:5432/database'); }
+  try {
+    url = new URL(raw);
+  } catch {
+    bad('URL must look like postgres://user@host:5432/database');
+  }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') bad('URL must start with postgres:// or postgresql://');
   if (url.password) bad('the URL must not carry a password: put it in the Password field (it is kept in Node-RED credentials)');
   if (url.search) bad('the URL must not carry options (?…): use the TLS setting and the other fields');
@@ -74,12 +83,14 @@ function fromUrl(raw: string): Endpoint {
 
 export function resolvePostgresSettings(config: PostgresConfigInput, credentials: PostgresCredentials = {}): PostgresSettings {
   const url = text(config.url);
-  const endpoint: Endpoint = url ? fromUrl(url) : {
-    host: text(config.host) || '127.0.0.1',
-    port: number(config.port, 'port'),
-    database: text(config.database),
-    user: text(config.user),
-  };
+  const endpoint: Endpoint = url
+    ? fromUrl(url)
+    : {
+        host: text(config.host) || '127.0.0.1',
+        port: number(config.port, 'port'),
+        database: text(config.database),
+        user: text(config.user),
+      };
   if (!endpoint.database) bad('database is required');
   if (!endpoint.user) bad('user is required');
   const tls = (text(config.tls) || 'disable') as TlsMode;
@@ -97,9 +108,7 @@ export function resolvePostgresSettings(config: PostgresConfigInput, credentials
     database: endpoint.database,
     user: endpoint.user,
     ...(password ? { password } : {}),
-    ssl: tls === 'disable' ? false
-      : tls === 'require' ? { rejectUnauthorized: false }
-        : { rejectUnauthorized: true, ...(ca ? { ca } : {}) },
+    ssl: tls === 'disable' ? false : tls === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) },
     max: number(config.poolSize, 'poolSize'),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'relaycast',

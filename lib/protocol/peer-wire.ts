@@ -44,7 +44,9 @@ export function encode(frame: WireFrame): Uint8Array {
   switch (frame.type) {
     case 'hello': {
       const out = new Uint8Array(3);
-      out[0] = FRAME.HELLO; out[1] = frame.version; out[2] = frame.uploads ? 1 : 0;
+      out[0] = FRAME.HELLO;
+      out[1] = frame.version;
+      out[2] = frame.uploads ? 1 : 0;
       return out;
     }
     case 'have': {
@@ -60,14 +62,18 @@ export function encode(frame: WireFrame): Uint8Array {
       const out = new Uint8Array(21);
       const view = new DataView(out.buffer);
       out[0] = FRAME.REQUEST;
-      view.setUint32(1, frame.id); view.setFloat64(5, frame.sequence); view.setUint32(13, frame.start); view.setUint32(17, frame.end);
+      view.setUint32(1, frame.id);
+      view.setFloat64(5, frame.sequence);
+      view.setUint32(13, frame.start);
+      view.setUint32(17, frame.end);
       return out;
     }
     case 'data': {
       const out = new Uint8Array(9 + frame.payload.byteLength);
       const view = new DataView(out.buffer);
       out[0] = FRAME.DATA;
-      view.setUint32(1, frame.id); view.setUint32(5, frame.offset);
+      view.setUint32(1, frame.id);
+      view.setUint32(5, frame.offset);
       out.set(frame.payload, 9);
       return out;
     }

@@ -40,7 +40,10 @@ function ipv6Bytes(address: string): Uint8Array {
   const back = gap >= 0 ? parse(text.slice(gap + 2)) : [];
   const groups = [...front, ...new Array(8 - front.length - back.length).fill(0), ...back];
   const bytes = new Uint8Array(16);
-  groups.forEach((g, i) => { bytes[2 * i] = g >> 8; bytes[2 * i + 1] = g & 0xff; });
+  groups.forEach((g, i) => {
+    bytes[2 * i] = g >> 8;
+    bytes[2 * i + 1] = g & 0xff;
+  });
   return bytes;
 }
 

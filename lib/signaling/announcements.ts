@@ -32,12 +32,19 @@ const MSG_FIELD: Record<string, string> = { size: 'byteLength' };
 export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown }): SegmentAnnouncement | null {
   if (msg.segment === undefined || msg.segment === null) {
     if (msg.topic === 'playlist') return null;
-    throw new RelaycastError('E_SIGNAL_INPUT', 'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload');
+    throw new RelaycastError(
+      'E_SIGNAL_INPUT',
+      'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload',
+    );
   }
   const segment = parseMsg(AnnouncedSegmentSchema, msg.segment, 'msg.segment', 'E_SIGNAL_INPUT');
   const checked = checkAnnouncedSegment({
-    sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.byteLength,
-    sha256: segment.sha256, duration: segment.duration,
+    sequence: segment.sequence,
+    rendition: segment.rendition,
+    url: segment.url,
+    size: segment.byteLength,
+    sha256: segment.sha256,
+    duration: segment.duration,
   });
   if (!checked.ok) throw new RelaycastError('E_SIGNAL_INPUT', `msg.segment.${MSG_FIELD[checked.path] ?? checked.path} must be ${checked.expected}`);
   return { stream: segment.stream, ...checked.segment, ...(segment.session !== undefined ? { session: segment.session } : {}) };
@@ -75,7 +82,10 @@ export class AnnouncementStore {
   /** Announcements made so far; a peer's join records it, so receipts can tell what came after. */
   private announced = 0;
 
-  constructor(private readonly capacity: number, private readonly maxSwarms: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly maxSwarms: number,
+  ) {}
 
   /**
    * Records an announcement. A replay of a playlist msg (not newer than the latest) is ignored, so

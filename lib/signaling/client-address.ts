@@ -46,7 +46,10 @@ function forwardedFor(header: string): string[] {
     for (const pair of element.split(';')) {
       const eq = pair.indexOf('=');
       if (eq < 0 || pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
-      let value = pair.slice(eq + 1).trim().replace(/^"|"$/g, '');
+      let value = pair
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, '');
       if (value.startsWith('[')) value = value.slice(1, value.indexOf(']'));
       else if (/^[\d.]+:\d+$/.test(value)) value = value.slice(0, value.indexOf(':'));
       out.push(value);
@@ -67,7 +70,13 @@ function forwardedClient(remote: string, headers: Record<string, string | string
   if (trusted.empty || !isTrusted(remote, trusted)) return remote;
   const forwarded = headerText(headers.forwarded);
   const xff = headerText(headers['x-forwarded-for']);
-  const chain = forwarded !== undefined ? forwardedFor(forwarded) : (xff ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
+  const chain =
+    forwarded !== undefined
+      ? forwardedFor(forwarded)
+      : (xff ?? '')
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== '');
   let client = remote;
   for (let i = chain.length - 1; i >= 0; i--) {
     // An obfuscated or unknown hop ends what can be believed: the last proxy stands for the client.

@@ -44,11 +44,16 @@ export class Connections {
     private readonly audit: (event: AuditEvent) => void,
   ) {
     this.sources = new SourceBudgets(limits);
-    this.violations = new ViolationPolicy(limits, this.sources, {
-      error: (session, code, message) => this.error(session, code, message),
-      close: (session, code, reason) => this.close(session, code, reason),
-      audit,
-    }, now);
+    this.violations = new ViolationPolicy(
+      limits,
+      this.sources,
+      {
+        error: (session, code, message) => this.error(session, code, message),
+        close: (session, code, reason) => this.close(session, code, reason),
+        audit,
+      },
+      now,
+    );
     this.lastHeartbeatAt = now();
   }
 
@@ -69,10 +74,14 @@ export class Connections {
     }
     const source = this.sourceOf(ip);
     switch (this.sources.attemptUpgrade(source, this.now())) {
-      case 'too-many-attempts': return { ok: false, status: 429, reason: 'too many connection attempts from this address' };
-      case 'too-many-violations': return { ok: false, status: 429, reason: 'too many violations from this address' };
-      case 'table-full': return { ok: false, status: 503, reason: 'too many client addresses' };
-      case 'ok': break;
+      case 'too-many-attempts':
+        return { ok: false, status: 429, reason: 'too many connection attempts from this address' };
+      case 'too-many-violations':
+        return { ok: false, status: 429, reason: 'too many violations from this address' };
+      case 'table-full':
+        return { ok: false, status: 503, reason: 'too many client addresses' };
+      case 'ok':
+        break;
     }
     const max = this.limits.maxConnectionsPerIp;
     if (max > 0 && (this.sources.get(source)?.connections ?? 0) >= max) {
@@ -94,9 +103,17 @@ export class Connections {
     const now = this.now();
     const source = this.sourceOf(ip);
     const session: Session = {
-      transport, ip, source, budget: this.sources.open(source, now), network: this.tagger.network(ip),
-      connectedAt: now, lastSeen: now, bucket: newBucket(this.limits, now),
-      violations: 0, joining: false, closed: false,
+      transport,
+      ip,
+      source,
+      budget: this.sources.open(source, now),
+      network: this.tagger.network(ip),
+      connectedAt: now,
+      lastSeen: now,
+      bucket: newBucket(this.limits, now),
+      violations: 0,
+      joining: false,
+      closed: false,
     };
     this.sessions.add(session);
     const max = this.limits.maxConnectionsPerIp;
@@ -117,11 +134,21 @@ export class Connections {
   /** Takes one frame from the connection's and the source's budgets; a refusal is a flood violation. */
   takeFrame(session: Session, now: number): boolean {
     if (!takeToken(session.bucket, this.limits, now)) {
-      this.violations.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${this.limits.ratePerSecond} messages/s (burst ${this.limits.burst}); message dropped`, true);
+      this.violations.violation(
+        session,
+        'E_SIGNAL_RATE_LIMITED',
+        `more than ${this.limits.ratePerSecond} messages/s (burst ${this.limits.burst}); message dropped`,
+        true,
+      );
       return false;
     }
     if (!this.sources.takeMessage(session.budget, now)) {
-      this.violations.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${this.limits.sourceRatePerSecond} messages/s from this address (burst ${this.limits.sourceBurst}); message dropped`, true);
+      this.violations.violation(
+        session,
+        'E_SIGNAL_RATE_LIMITED',
+        `more than ${this.limits.sourceRatePerSecond} messages/s from this address (burst ${this.limits.sourceBurst}); message dropped`,
+        true,
+      );
       return false;
     }
     return true;
@@ -145,7 +172,11 @@ export class Connections {
     if (session.closed) return;
     session.closed = true;
     this.hooks.leave(session, reason);
-    try { session.transport.close(code, reason); } catch { /* already gone */ }
+    try {
+      session.transport.close(code, reason);
+    } catch {
+      /* already gone */
+    }
     this.disconnect(session, reason);
   }
 
@@ -178,7 +209,11 @@ export class Connections {
     this.closing = true;
     for (const session of [...this.sessions]) {
       session.closed = true;
-      try { session.transport.close(code, reason); } catch { /* already gone */ }
+      try {
+        session.transport.close(code, reason);
+      } catch {
+        /* already gone */
+      }
     }
     this.sessions.clear();
     this.sources.clear();

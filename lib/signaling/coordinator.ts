@@ -21,7 +21,13 @@ import { Neighbourhood } from './neighbourhood';
 import { NetworkTagger } from './network-tags';
 import { PlaylistStore, type PlaylistVersion } from './playlists';
 import {
-  CLOSE_CODES, type ClientMessage, type IceServer, type ReceiptPayload, type ReportMessage, type SegmentAnnouncement, type StatsMessage,
+  CLOSE_CODES,
+  type ClientMessage,
+  type IceServer,
+  type ReceiptPayload,
+  type ReportMessage,
+  type SegmentAnnouncement,
+  type StatsMessage,
 } from './protocol';
 import type { SignalingStats } from '../protocol/msgs';
 import { ReceiptDesk } from './receipt-desk';
@@ -73,15 +79,17 @@ export class SignalingCoordinator {
   private lastStats: { at: number; messages: number };
 
   constructor(options: CoordinatorOptions = {}) {
-    const limits = this.limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const now = this.now = options.now ?? Date.now;
-    const audit = this.audit = (event: AuditEvent) => options.onAudit?.(event);
-    const registry = this.registry = options.registry ?? new InMemorySwarmRegistry(limits);
+    const limits = (this.limits = { ...DEFAULT_LIMITS, ...options.limits });
+    const now = (this.now = options.now ?? Date.now);
+    const audit = (this.audit = (event: AuditEvent) => options.onAudit?.(event));
+    const registry = (this.registry = options.registry ?? new InMemorySwarmRegistry(limits));
     const cluster = isShared(registry) ? registry : undefined;
     const tagger = new NetworkTagger(options.networkTagKey, { v4: limits.networkPrefixV4, v6: limits.networkPrefixV6 });
-    const connections = this.connections = new Connections(limits, tagger, now, audit);
+    const connections = (this.connections = new Connections(limits, tagger, now, audit));
     const ctx: SignalingContext = {
-      limits, now, audit,
+      limits,
+      now,
+      audit,
       sessionOf: (peerId) => this.membership.byPeer.get(peerId),
       send: (session, frame) => connections.send(session, frame),
       error: (session, code, message) => connections.error(session, code, message),
@@ -91,15 +99,23 @@ export class SignalingCoordinator {
     // Announcements come from the operator's flow, not from clients; the bounds only guard against a
     // flow that cycles through stream names forever.
     const announcements = new AnnouncementStore(limits.receiptWindow, Math.max(limits.maxSwarms, 1024));
-    const playlists = this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024));
+    const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024)));
     this.relay = new Relay(ctx);
     this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
     this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
     this.feed = new SwarmFeed(ctx, registry, announcements, playlists, this.fetchers, this.receipts);
     this.membership = new Membership(ctx, {
-      registry, announcements, playlists, relay: this.relay, receipts: this.receipts, fetchers: this.fetchers, audience: this.audience,
+      registry,
+      announcements,
+      playlists,
+      relay: this.relay,
+      receipts: this.receipts,
+      fetchers: this.fetchers,
+      audience: this.audience,
       neighbourhood: this.neighbourhood,
-      iceServers: options.iceServers, verifySupporter: options.verifySupporter, onSwarmEvent: options.onSwarmEvent,
+      iceServers: options.iceServers,
+      verifySupporter: options.verifySupporter,
+      onSwarmEvent: options.onSwarmEvent,
       closing: () => connections.isClosing,
     });
     connections.hooks = {
@@ -114,36 +130,66 @@ export class SignalingCoordinator {
   /** What another instance sent this one (several instances share a registry: cluster.ts). */
   private fromInstance(message: ClusterMessage): void {
     switch (message.kind) {
-      case 'relay': return this.relay.fromInstance(message);
+      case 'relay':
+        return this.relay.fromInstance(message);
       case 'error': {
         const session = this.membership.byPeer.get(message.to);
         if (session) this.connections.error(session, message.code, message.message);
         return;
       }
-      case 'served': return this.receipts.servedFromInstance(message);
-      case 'segment': this.feed.announce(message.segment, message.fetchers); return;
-      case 'playlist': this.feed.pushPlaylist(message.version, true); return;
+      case 'served':
+        return this.receipts.servedFromInstance(message);
+      case 'segment':
+        this.feed.announce(message.segment, message.fetchers);
+        return;
+      case 'playlist':
+        this.feed.pushPlaylist(message.version, true);
+        return;
     }
   }
 
-  admit(ip: string, origin: string | undefined): Admission { return this.connections.admit(ip, origin); }
-  auditRefusal(ip: string, status: number, message: string): void { this.connections.auditRefusal(ip, status, message); }
-  connect(transport: Transport, ip: string): Session { return this.connections.connect(transport, ip); }
+  admit(ip: string, origin: string | undefined): Admission {
+    return this.connections.admit(ip, origin);
+  }
+  auditRefusal(ip: string, status: number, message: string): void {
+    this.connections.auditRefusal(ip, status, message);
+  }
+  connect(transport: Transport, ip: string): Session {
+    return this.connections.connect(transport, ip);
+  }
   /** The transport closed (either side): forget the session. Idempotent. */
-  disconnect(session: Session, reason = 'disconnect'): void { this.connections.disconnect(session, reason); }
+  disconnect(session: Session, reason = 'disconnect'): void {
+    this.connections.disconnect(session, reason);
+  }
   /** Any sign of life (a pong) from the client. */
-  touch(session: Session): void { session.lastSeen = this.now(); }
+  touch(session: Session): void {
+    session.lastSeen = this.now();
+  }
   /** Call every `sweepMs`: deadlines, and once per heartbeat pings and expiry. */
-  sweep(): void { this.connections.sweep(); }
-  announce(segment: SegmentAnnouncement): number { return this.feed.announce(segment); }
-  pushPlaylist(version: PlaylistVersion): number { return this.feed.pushPlaylist(version); }
+  sweep(): void {
+    this.connections.sweep();
+  }
+  announce(segment: SegmentAnnouncement): number {
+    return this.feed.announce(segment);
+  }
+  pushPlaylist(version: PlaylistVersion): number {
+    return this.feed.pushPlaylist(version);
+  }
   /** Renditions announced for a stream, first announced first (the viewer page joins the first). */
-  renditionsOf(stream: string): string[] { return this.feed.renditionsOf(stream); }
+  renditionsOf(stream: string): string[] {
+    return this.feed.renditionsOf(stream);
+  }
   /** The latest master and media playlist a peer joining stream/rendition would be welcomed with. */
-  playlistsFor(stream: string, rendition: string) { return this.playlists.forJoin(stream, rendition); }
-  peerCount(): number { return this.registry.totalPeers(); }
+  playlistsFor(stream: string, rendition: string) {
+    return this.playlists.forJoin(stream, rendition);
+  }
+  peerCount(): number {
+    return this.registry.totalPeers();
+  }
   /** Per swarm, its viewers' stats reports added up (the same as stats().audience, without resetting stats()'s rate window). */
-  audienceSummary() { return this.audience.summary(); }
+  audienceSummary() {
+    return this.audience.summary();
+  }
 
   /** One frame from a client: budgets, validation, then the part that handles its type. */
   message(session: Session, data: string | Buffer, isBinary: boolean): void {
@@ -166,16 +212,27 @@ export class SignalingCoordinator {
     const peer = session.peer;
     if (!peer) return violation.violation(session, 'E_SIGNAL_NOT_JOINED', `'${msg.type}' before a successful join`);
     switch (msg.type) {
-      case 'offer': return this.relay.offer(session, peer, msg);
-      case 'answer': return this.relay.answer(session, peer, msg);
-      case 'ice': return this.relay.ice(session, peer, msg);
-      case 'have': peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1; return;
-      case 'peers': return this.connections.send(session, encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
-      case 'leave': return this.membership.leave(session, 'leave');
-      case 'receipt': return this.receipts.receipt(session, peer, msg);
-      case 'served': return this.receipts.served(session, peer, msg);
-      case 'stats': return this.viewerStats(session, peer, msg);
-      case 'report': return this.report(session, peer, msg);
+      case 'offer':
+        return this.relay.offer(session, peer, msg);
+      case 'answer':
+        return this.relay.answer(session, peer, msg);
+      case 'ice':
+        return this.relay.ice(session, peer, msg);
+      case 'have':
+        peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1;
+        return;
+      case 'peers':
+        return this.connections.send(session, encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
+      case 'leave':
+        return this.membership.leave(session, 'leave');
+      case 'receipt':
+        return this.receipts.receipt(session, peer, msg);
+      case 'served':
+        return this.receipts.served(session, peer, msg);
+      case 'stats':
+        return this.viewerStats(session, peer, msg);
+      case 'report':
+        return this.report(session, peer, msg);
     }
   }
 
@@ -191,10 +248,15 @@ export class SignalingCoordinator {
 
   private report(session: Session, peer: PeerRecord, msg: ReportMessage): void {
     this.audit({
-      kind: 'report', code: `PEER_BAD_${msg.reason.toUpperCase()}`,
+      kind: 'report',
+      code: `PEER_BAD_${msg.reason.toUpperCase()}`,
       message: `peer ${msg.peer} sent data for segment ${msg.sequence} that failed the ${msg.reason} check`,
-      ip: session.ip, peer: peer.id, stream: session.stream, rendition: session.rendition,
-      accused: msg.peer, sequence: msg.sequence,
+      ip: session.ip,
+      peer: peer.id,
+      stream: session.stream,
+      rendition: session.rendition,
+      accused: msg.peer,
+      sequence: msg.sequence,
     });
   }
 

@@ -46,8 +46,12 @@ export function validIceServers(value: unknown): value is IceServer[] {
     if (typeof entry !== 'object' || entry === null) return false;
     const { urls, username, credential } = entry as Record<string, unknown>;
     const list = Array.isArray(urls) ? urls : [urls];
-    return list.length > 0 && list.every((u) => typeof u === 'string' && /^(stun|stuns|turn|turns):/.test(u)) &&
-      (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+    return (
+      list.length > 0 &&
+      list.every((u) => typeof u === 'string' && /^(stun|stuns|turn|turns):/.test(u)) &&
+      (username === undefined || typeof username === 'string') &&
+      (credential === undefined || typeof credential === 'string')
+    );
   });
 }
 

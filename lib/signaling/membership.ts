@@ -38,7 +38,10 @@ export class Membership {
   /** Joined peers by id. */
   readonly byPeer = new Map<string, Session>();
 
-  constructor(private readonly ctx: SignalingContext, private readonly parts: MembershipParts) {}
+  constructor(
+    private readonly ctx: SignalingContext,
+    private readonly parts: MembershipParts,
+  ) {}
 
   join(session: Session, msg: JoinMessage): void {
     if (session.peer || session.joining) {
@@ -107,7 +110,12 @@ export class Membership {
     let id = newPeerId();
     while (this.byPeer.has(id)) id = newPeerId();
     const peer: PeerRecord = {
-      id, role: msg.role, swarmKey: key, introductions: 0, joinedAt: this.ctx.now(), joinMark: announcements.mark(),
+      id,
+      role: msg.role,
+      swarmKey: key,
+      introductions: 0,
+      joinedAt: this.ctx.now(),
+      joinMark: announcements.mark(),
       latest: msg.have && msg.have.length > 0 ? Math.max(...msg.have) : -1,
     };
     if (supporter !== undefined) peer.supporter = supporter;
@@ -155,7 +163,12 @@ export class Membership {
     session.rendition = msg.rendition;
     this.byPeer.set(id, session);
     const welcome: WelcomeMessage = {
-      type: 'welcome', v: PROTOCOL_VERSION, peer: id, stream: msg.stream, rendition: msg.rendition, role: msg.role,
+      type: 'welcome',
+      v: PROTOCOL_VERSION,
+      peer: id,
+      stream: msg.stream,
+      rendition: msg.rendition,
+      role: msg.role,
       peers: this.parts.neighbourhood.introduce(session, peer, new Set()),
       iceServers: this.iceServersFor(id, msg, peer.supporter),
       segments: announcements.latest(key, limits.segmentsInWelcome).map(withoutStream),
@@ -177,8 +190,14 @@ export class Membership {
     if (this.parts.closing() || !this.parts.onSwarmEvent) return;
     const { registry } = this.parts;
     const swarmEvent: SwarmEvent = {
-      event, stream: session.stream!, rendition: session.rendition!, peer: peer.id, role: peer.role,
-      swarmPeers: remaining ?? registry.peerCount(peer.swarmKey), totalPeers: registry.totalPeers(), swarms: registry.swarmCount(),
+      event,
+      stream: session.stream!,
+      rendition: session.rendition!,
+      peer: peer.id,
+      role: peer.role,
+      swarmPeers: remaining ?? registry.peerCount(peer.swarmKey),
+      totalPeers: registry.totalPeers(),
+      swarms: registry.swarmCount(),
     };
     if (peer.supporter !== undefined) swarmEvent.supporter = peer.supporter;
     if (reason !== undefined) swarmEvent.reason = reason;

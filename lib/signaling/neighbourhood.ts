@@ -73,9 +73,14 @@ export class Neighbourhood {
   private link(first: Session, firstId: string, second: Session, secondId: string): void {
     const firstSet = first.neighbours ?? (first.neighbours = new Set());
     const secondSet = second.neighbours ?? (second.neighbours = new Set());
-    firstSet.delete(secondId); firstSet.add(secondId);
-    secondSet.delete(firstId); secondSet.add(firstId);
-    for (const [set, ownId] of [[firstSet, firstId], [secondSet, secondId]] as const) {
+    firstSet.delete(secondId);
+    firstSet.add(secondId);
+    secondSet.delete(firstId);
+    secondSet.add(firstId);
+    for (const [set, ownId] of [
+      [firstSet, firstId],
+      [secondSet, secondId],
+    ] as const) {
       while (set.size > MAX_NEIGHBOURS) {
         const oldest = set.values().next().value as string;
         set.delete(oldest);

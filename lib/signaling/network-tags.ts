@@ -14,7 +14,10 @@ const TAG_HEX_CHARS = 16;
 export class NetworkTagger {
   private readonly key: Buffer;
 
-  constructor(key: string | Buffer | undefined, private readonly networkBits: PrefixBits) {
+  constructor(
+    key: string | Buffer | undefined,
+    private readonly networkBits: PrefixBits,
+  ) {
     this.key = key === undefined || key.length === 0 ? randomBytes(32) : Buffer.from(key);
   }
 

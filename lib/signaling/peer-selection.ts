@@ -39,13 +39,7 @@ export function scorePeer(peer: PeerRecord, latestSequence: number): number {
   return score;
 }
 
-export function selectPeers(
-  registry: SwarmRegistry,
-  swarmKey: string,
-  self: string,
-  exclude: ReadonlySet<string>,
-  options: SelectionOptions,
-): PeerRecord[] {
+export function selectPeers(registry: SwarmRegistry, swarmKey: string, self: string, exclude: ReadonlySet<string>, options: SelectionOptions): PeerRecord[] {
   const seen = new Set<string>();
   const candidates: Array<{ peer: PeerRecord; score: number }> = [];
   const consider = (peer: PeerRecord): void => {

@@ -9,7 +9,11 @@ export class ReceiptBudget {
   /** source → bytes credited in the current period. */
   private readonly credited = new Map<string, number>();
 
-  constructor(private readonly bytesPerPeriod: number, private readonly periodMs: number, private readonly maxSources = 1_000_000) {}
+  constructor(
+    private readonly bytesPerPeriod: number,
+    private readonly periodMs: number,
+    private readonly maxSources = 1_000_000,
+  ) {}
 
   /** Takes up to `bytes` from the source's budget; returns what was granted (0 = exhausted). */
   take(source: string, bytes: number, now: number): number {

@@ -16,7 +16,6 @@ import { encodeServerFrame } from '../protocol';
 
 const MAX_SERVED_CLAIMS = 512;
 
-
 export class ReceiptDesk {
   credited = 0;
   rejected = 0;
@@ -45,7 +44,13 @@ export class ReceiptDesk {
     if (claim !== undefined) return this.credit(session, peer, claim.end, msg, claim.bytes);
     const held = session.heldReceipts ?? (session.heldReceipts = new Map());
     if (held.size >= this.ctx.limits.maxHeldReceipts) {
-      return this.reject(session, peer, msg, 'E_RECEIPT_UNCONFIRMED', `more than ${this.ctx.limits.maxHeldReceipts} receipts are waiting for their uploader's served claim`);
+      return this.reject(
+        session,
+        peer,
+        msg,
+        'E_RECEIPT_UNCONFIRMED',
+        `more than ${this.ctx.limits.maxHeldReceipts} receipts are waiting for their uploader's served claim`,
+      );
     }
     held.set(`${msg.from}\n${msg.sequence}`, { receipt: { ...msg }, until: this.ctx.now() + this.ctx.limits.receiptHoldMs });
   }
@@ -65,8 +70,14 @@ export class ReceiptDesk {
       const owner = this.ctx.cluster?.remoteOwner(msg.to);
       if (owner !== undefined && this.ctx.cluster!.getPeer(peer.swarmKey, msg.to)) {
         this.ctx.cluster!.sendTo(owner, {
-          kind: 'served', to: msg.to, swarmKey: peer.swarmKey, from: peer.id, sequence: msg.sequence, bytes: msg.bytes,
-          source: session.source, network: session.network,
+          kind: 'served',
+          to: msg.to,
+          swarmKey: peer.swarmKey,
+          from: peer.id,
+          sequence: msg.sequence,
+          bytes: msg.bytes,
+          source: session.source,
+          network: session.network,
         });
       }
       return;
@@ -84,7 +95,11 @@ export class ReceiptDesk {
     claims.delete(key);
     claims.set(key, { bytes: message.bytes, source: message.source, network: message.network });
     if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
-    this.claimArrived(downloader, message.swarmKey, message.from, message.sequence, message.bytes, { peer: uploader, source: message.source, network: message.network });
+    this.claimArrived(downloader, message.swarmKey, message.from, message.sequence, message.bytes, {
+      peer: uploader,
+      source: message.source,
+      network: message.network,
+    });
   }
 
   /** Refuses receipts whose uploader never sent its served claim in time (each sweep). */
@@ -94,7 +109,13 @@ export class ReceiptDesk {
     for (const [key, entry] of held) {
       if (entry.until > now) continue;
       held.delete(key);
-      this.reject(session, session.peer, entry.receipt, 'E_RECEIPT_UNCONFIRMED', `the uploader did not confirm serving segment ${entry.receipt.sequence} within ${this.ctx.limits.receiptHoldMs} ms`);
+      this.reject(
+        session,
+        session.peer,
+        entry.receipt,
+        'E_RECEIPT_UNCONFIRMED',
+        `the uploader did not confirm serving segment ${entry.receipt.sequence} within ${this.ctx.limits.receiptHoldMs} ms`,
+      );
       if (session.closed) return;
     }
   }
@@ -133,7 +154,10 @@ export class ReceiptDesk {
    * The uploader of a receipt, if it is a member of the downloader's swarm: a peer of this instance
    * (its claims are on its session) or of another one (its claims were relayed to the downloader).
    */
-  private uploaderOf(downloader: PeerRecord, uploaderId: string): { peer: PeerRecord; claim: (sequence: number, session: Session) => { bytes: number; end: DeliveryEnd } | undefined } | undefined {
+  private uploaderOf(
+    downloader: PeerRecord,
+    uploaderId: string,
+  ): { peer: PeerRecord; claim: (sequence: number, session: Session) => { bytes: number; end: DeliveryEnd } | undefined } | undefined {
     const local = this.ctx.sessionOf(uploaderId);
     if (local) {
       const peer = local.peer?.swarmKey === downloader.swarmKey ? local.peer : undefined;
@@ -169,21 +193,59 @@ export class ReceiptDesk {
     const cluster = this.ctx.cluster;
     if (!cluster) return this.grant(session, peer, uploader, msg, segment, claim, this.budget.take(session.source, wanted, this.ctx.now()));
     const now = this.ctx.now();
-    cluster.claimReceipt({ swarmKey: peer.swarmKey, sequence: msg.sequence, sha256: segment.sha256, source: session.source, bytes: wanted, now }, limits.receiptBytesPerPeriod, limits.receiptPeriodMs)
+    cluster
+      .claimReceipt(
+        { swarmKey: peer.swarmKey, sequence: msg.sequence, sha256: segment.sha256, source: session.source, bytes: wanted, now },
+        limits.receiptBytesPerPeriod,
+        limits.receiptPeriodMs,
+      )
       .then((granted) => {
-        if (granted === 'duplicate') return this.reject(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
-        if (granted === 'unavailable') return this.reject(session, peer, msg, 'E_RECEIPT_UNCONFIRMED', 'the shared receipt ledger (Redis) cannot be reached; receipts are refused until it is back');
+        if (granted === 'duplicate')
+          return this.reject(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
+        if (granted === 'unavailable')
+          return this.reject(
+            session,
+            peer,
+            msg,
+            'E_RECEIPT_UNCONFIRMED',
+            'the shared receipt ledger (Redis) cannot be reached; receipts are refused until it is back',
+          );
         this.grant(session, peer, uploader, msg, segment, claim, granted);
       })
-      .catch((err: unknown) => this.ctx.audit({ kind: 'receipt', code: 'E_RECEIPT_UNCONFIRMED', message: `receipt crediting failed: ${err instanceof Error ? err.message : String(err)}`, peer: peer.id }));
+      .catch((err: unknown) =>
+        this.ctx.audit({
+          kind: 'receipt',
+          code: 'E_RECEIPT_UNCONFIRMED',
+          message: `receipt crediting failed: ${err instanceof Error ? err.message : String(err)}`,
+          peer: peer.id,
+        }),
+      );
   }
 
-  private grant(session: Session, peer: PeerRecord, uploader: DeliveryEnd, msg: ReceiptMessage, segment: StoredAnnouncement, claim: number, credited: number): void {
+  private grant(
+    session: Session,
+    peer: PeerRecord,
+    uploader: DeliveryEnd,
+    msg: ReceiptMessage,
+    segment: StoredAnnouncement,
+    claim: number,
+    credited: number,
+  ): void {
     if (credited === 0) {
-      return this.reject(session, peer, msg, 'E_RECEIPT_OVER_BUDGET', `this address was credited its ${this.ctx.limits.receiptBytesPerPeriod} bytes for the period`);
+      return this.reject(
+        session,
+        peer,
+        msg,
+        'E_RECEIPT_OVER_BUDGET',
+        `this address was credited its ${this.ctx.limits.receiptBytesPerPeriod} bytes for the period`,
+      );
     }
     const receipt = receiptPayload(
-      segment, msg, claim, credited, uploader,
+      segment,
+      msg,
+      claim,
+      credited,
+      uploader,
       { peer, source: session.source, network: session.network, sourceTag: this.tagger.tag(`src:${session.source}`) },
       new Date(this.ctx.now()),
     );
@@ -195,8 +257,14 @@ export class ReceiptDesk {
   private reject(session: Session, peer: PeerRecord, msg: ReceiptMessage, code: SignalErrorCode, message: string): void {
     this.rejected++;
     this.ctx.audit({
-      kind: 'receipt', code, message, ip: session.ip,
-      peer: peer.id, stream: session.stream, rendition: session.rendition, receipt: { ...msg },
+      kind: 'receipt',
+      code,
+      message,
+      ip: session.ip,
+      peer: peer.id,
+      stream: session.stream,
+      rendition: session.rendition,
+      receipt: { ...msg },
     });
     // A few impossible-for-honest rejections may be a bug; a stream of them is probing. Counted per
     // source, so reconnecting buys no fresh allowance.

@@ -18,9 +18,7 @@ import type { AnnouncementStore, StoredAnnouncement } from './announcements';
 import type { PeerRecord } from './registry';
 import type { ReceiptMessage, ReceiptParty, ReceiptPayload, SignalErrorCode } from './protocol';
 
-export type ReceiptCheck =
-  | { ok: true; segment: StoredAnnouncement }
-  | { ok: false; code: SignalErrorCode; message: string };
+export type ReceiptCheck = { ok: true; segment: StoredAnnouncement } | { ok: false; code: SignalErrorCode; message: string };
 
 /** What the coordinator knows of one end of a delivery. */
 export interface DeliveryEnd {
@@ -41,7 +39,11 @@ export class ReceiptValidator {
   check(downloader: PeerRecord, uploader: PeerRecord | undefined, negotiated: boolean, receipt: ReceiptMessage): ReceiptCheck {
     const segment = this.announcements.find(downloader.swarmKey, receipt.sequence);
     if (!segment) {
-      return { ok: false, code: 'E_RECEIPT_UNKNOWN_SEGMENT', message: `segment ${receipt.sequence} was not announced in this swarm (or left the receipt window)` };
+      return {
+        ok: false,
+        code: 'E_RECEIPT_UNKNOWN_SEGMENT',
+        message: `segment ${receipt.sequence} was not announced in this swarm (or left the receipt window)`,
+      };
     }
     if (receipt.from === downloader.id) {
       return { ok: false, code: 'E_RECEIPT_SELF', message: 'a peer cannot file a receipt for bytes it sent itself' };
@@ -102,8 +104,13 @@ export class ReceiptValidator {
 }
 
 export function receiptPayload(
-  segment: StoredAnnouncement, receipt: ReceiptMessage, uploaderClaimed: number, credited: number,
-  uploader: DeliveryEnd, downloader: DeliveryEnd & { sourceTag: string }, now: Date,
+  segment: StoredAnnouncement,
+  receipt: ReceiptMessage,
+  uploaderClaimed: number,
+  credited: number,
+  uploader: DeliveryEnd,
+  downloader: DeliveryEnd & { sourceTag: string },
+  now: Date,
 ): ReceiptPayload {
   return {
     id: `${segment.stream}/${segment.rendition}/${segment.sequence}/${segment.sha256.slice(0, 12)}/${downloader.sourceTag}`,

@@ -81,7 +81,12 @@ export function redisSettings(
   if (db !== '' && !/^\d{1,2}$/.test(db)) throw new RelaycastError('E_REDIS_CONFIG', `the Redis database must be a number, not '${db}'`);
   const keyPrefix = typeof input.keyPrefix === 'string' && input.keyPrefix !== '' ? input.keyPrefix : DEFAULT_KEY_PREFIX;
   if (keyPrefix.length > 64 || /\s/.test(keyPrefix)) throw new RelaycastError('E_REDIS_CONFIG', 'the key prefix must be at most 64 characters without spaces');
-  const settings: RedisSettings = { url, keyPrefix, tls: input.tls === true || input.tls === 'true', tlsVerify: input.tlsVerify !== false && input.tlsVerify !== 'false' };
+  const settings: RedisSettings = {
+    url,
+    keyPrefix,
+    tls: input.tls === true || input.tls === 'true',
+    tlsVerify: input.tlsVerify !== false && input.tlsVerify !== 'false',
+  };
   const username = expandEnv(credentials.username, env);
   const password = expandEnv(credentials.password, env);
   if (username) settings.username = username;
@@ -136,7 +141,9 @@ export class RedisPair extends EventEmitter {
     for (const client of [this.publisher, this.subscriber]) {
       client.on('ready', () => this.checkUp());
       client.on('close', () => this.markDown());
-      client.on('error', (err: Error) => { if (this.listenerCount('error') > 0) this.emit('error', err); });
+      client.on('error', (err: Error) => {
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+      });
     }
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) {
@@ -148,8 +155,12 @@ export class RedisPair extends EventEmitter {
       }
     });
     // lazyConnect: connect here, so that a failed first attempt is a rejected promise we catch (then ioredis retries).
-    this.publisher.connect().catch(() => { /* retried with backoff; 'error' reported it */ });
-    this.subscriber.connect().catch(() => { /* same */ });
+    this.publisher.connect().catch(() => {
+      /* retried with backoff; 'error' reported it */
+    });
+    this.subscriber.connect().catch(() => {
+      /* same */
+    });
   }
 
   get up(): boolean {
@@ -161,7 +172,9 @@ export class RedisPair extends EventEmitter {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      this.subscriber.subscribe(channel).catch(() => { /* re-subscribed on reconnect (autoResubscribe) */ });
+      this.subscriber.subscribe(channel).catch(() => {
+        /* re-subscribed on reconnect (autoResubscribe) */
+      });
     }
     set.add(handler);
   }
@@ -172,7 +185,10 @@ export class RedisPair extends EventEmitter {
     set.delete(handler);
     if (set.size > 0) return;
     this.handlers.delete(channel);
-    if (!this.closed && this.subscriber.status === 'ready') this.subscriber.unsubscribe(channel).catch(() => { /* gone anyway */ });
+    if (!this.closed && this.subscriber.status === 'ready')
+      this.subscriber.unsubscribe(channel).catch(() => {
+        /* gone anyway */
+      });
   }
 
   async close(): Promise<void> {
@@ -180,8 +196,11 @@ export class RedisPair extends EventEmitter {
     this.closed = true;
     this.handlers.clear();
     this.upNow = false;
-    await Promise.all([this.publisher, this.subscriber].map((client) =>
-      (client.status === 'ready' ? client.quit().then(() => undefined) : Promise.resolve(client.disconnect())).catch(() => client.disconnect())));
+    await Promise.all(
+      [this.publisher, this.subscriber].map((client) =>
+        (client.status === 'ready' ? client.quit().then(() => undefined) : Promise.resolve(client.disconnect())).catch(() => client.disconnect()),
+      ),
+    );
   }
 
   private checkUp(): void {

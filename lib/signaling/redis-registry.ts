@@ -84,7 +84,10 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
   private readonly onEvent = (text: string) => this.event(text);
   private readonly onDirect = (text: string) => this.direct(text);
 
-  constructor(private readonly pair: RedisPair, private readonly options: RedisRegistryOptions) {
+  constructor(
+    private readonly pair: RedisPair,
+    private readonly options: RedisRegistryOptions,
+  ) {
     this.instanceId = options.instanceId ?? randomBytes(8).toString('hex');
     this.ttlMs = options.livenessTtlMs ?? DEFAULT_LIVENESS_TTL_MS;
     const ns = `${pair.keyPrefix}${options.namespace}:`;
@@ -123,17 +126,35 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     return this.replica.ensureSwarm(info);
   }
 
-  hasSwarm(key: string): boolean { return this.replica.hasSwarm(key); }
-  getPeer(swarmKey: string, peerId: string): PeerRecord | undefined { return this.replica.getPeer(swarmKey, peerId); }
-  peerCount(swarmKey: string): number { return this.replica.peerCount(swarmKey); }
-  supporters(swarmKey: string): readonly PeerRecord[] { return this.replica.supporters(swarmKey); }
-  sample(swarmKey: string, count: number, random: () => number): PeerRecord[] { return this.replica.sample(swarmKey, count, random); }
-  members(swarmKey: string): readonly PeerRecord[] { return this.replica.members(swarmKey); }
-  swarmCount(): number { return this.replica.swarmCount(); }
-  totalPeers(): number { return this.replica.totalPeers(); }
+  hasSwarm(key: string): boolean {
+    return this.replica.hasSwarm(key);
+  }
+  getPeer(swarmKey: string, peerId: string): PeerRecord | undefined {
+    return this.replica.getPeer(swarmKey, peerId);
+  }
+  peerCount(swarmKey: string): number {
+    return this.replica.peerCount(swarmKey);
+  }
+  supporters(swarmKey: string): readonly PeerRecord[] {
+    return this.replica.supporters(swarmKey);
+  }
+  sample(swarmKey: string, count: number, random: () => number): PeerRecord[] {
+    return this.replica.sample(swarmKey, count, random);
+  }
+  members(swarmKey: string): readonly PeerRecord[] {
+    return this.replica.members(swarmKey);
+  }
+  swarmCount(): number {
+    return this.replica.swarmCount();
+  }
+  totalPeers(): number {
+    return this.replica.totalPeers();
+  }
 
   /** Peers of this instance only (the node status; the bench's per-instance counts). */
-  localPeers(): number { return this.local.size; }
+  localPeers(): number {
+    return this.local.size;
+  }
 
   remoteOwner(peerId: string): string | undefined {
     return this.remote.get(peerId)?.instance;
@@ -146,8 +167,17 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     if (this.synced) {
       try {
         const event: EventFrame = { op: 'add', i: this.instanceId, p: [this.wire(peer)] };
-        const outcome = await this.scripts.reserve(this.keys.swarms, this.keys.peers(info.key), info.key, peer.id, JSON.stringify(event.p[0]),
-          maxSwarms, maxPeersPerSwarm, this.keys.events, JSON.stringify(event));
+        const outcome = await this.scripts.reserve(
+          this.keys.swarms,
+          this.keys.peers(info.key),
+          info.key,
+          peer.id,
+          JSON.stringify(event.p[0]),
+          maxSwarms,
+          maxPeersPerSwarm,
+          this.keys.events,
+          JSON.stringify(event),
+        );
         if (outcome === 'ok' || outcome === 'swarm-full' || outcome === 'too-many-swarms') return outcome;
       } catch {
         // Redis went away mid-join: decide locally; resync() writes the peer once Redis is back.
@@ -182,14 +212,18 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
 
   sendTo(instance: string, message: ClusterMessage): boolean {
     if (!this.synced) return false;
-    this.pair.publisher.publish(`${this.keys.ns}inst:${instance}`, encodeDirect(message)).catch(() => { /* the pair reports the outage */ });
+    this.pair.publisher.publish(`${this.keys.ns}inst:${instance}`, encodeDirect(message)).catch(() => {
+      /* the pair reports the outage */
+    });
     return true;
   }
 
   broadcast(message: ClusterMessage): void {
     if (!this.synced) return;
     const event: EventFrame = { op: 'msg', i: this.instanceId, m: message };
-    this.pair.publisher.publish(this.keys.events, JSON.stringify(event)).catch(() => { /* the pair reports the outage */ });
+    this.pair.publisher.publish(this.keys.events, JSON.stringify(event)).catch(() => {
+      /* the pair reports the outage */
+    });
   }
 
   async claimReceipt(claim: ReceiptClaim, bytesPerPeriod: number, periodMs: number): Promise<number | 'duplicate' | 'unavailable'> {
@@ -201,7 +235,10 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       const granted = await this.scripts.claimReceipt(
         `${this.keys.ns}rcpt:${claim.swarmKey}:${claim.sequence}:${claim.sha256.slice(0, 16)}:${source}`,
         `${this.keys.ns}budget:${period}:${source}`,
-        periodMs, bytesPerPeriod, claim.bytes, 2 * periodMs,
+        periodMs,
+        bytesPerPeriod,
+        claim.bytes,
+        2 * periodMs,
       );
       return granted < 0 ? 'duplicate' : granted;
     } catch {
@@ -226,7 +263,9 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
         ...[...bySwarm].map(([swarm, ids]) => this.scripts.leave(this.keys.swarms, this.keys.peers(swarm), swarm, this.keys.events, '', ...ids)),
         this.pair.publisher.del(this.keys.alive(this.instanceId)),
         this.pair.publisher.publish(this.keys.events, JSON.stringify(gone)),
-      ]).catch(() => { /* the keys expire with the ttl anyway */ });
+      ]).catch(() => {
+        /* the keys expire with the ttl anyway */
+      });
     }
     this.synced = false;
     this.local.clear();
@@ -243,7 +282,9 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
 
   private leaveInRedis(swarmKey: string, ids: string[], event: string): void {
     if (!this.synced) return; // resync() writes the state as it is then
-    this.scripts.leave(this.keys.swarms, this.keys.peers(swarmKey), swarmKey, this.keys.events, event, ...ids).catch(() => { /* resync() reconciles */ });
+    this.scripts.leave(this.keys.swarms, this.keys.peers(swarmKey), swarmKey, this.keys.events, event, ...ids).catch(() => {
+      /* resync() reconciles */
+    });
   }
 
   private addRemote(wire: WireRecord): void {
@@ -252,7 +293,12 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     if (slash < 0) return;
     this.replica.ensureSwarm({ key: wire.s, stream: wire.s.slice(0, slash), rendition: wire.s.slice(slash + 1) });
     const record: PeerRecord = {
-      id: wire.id, role: wire.role, swarmKey: wire.s, latest: wire.l, introductions: 0, joinedAt: wire.j,
+      id: wire.id,
+      role: wire.role,
+      swarmKey: wire.s,
+      latest: wire.l,
+      introductions: 0,
+      joinedAt: wire.j,
       joinMark: this.hooks?.mark() ?? 0,
     };
     if (wire.su !== undefined) record.supporter = wire.su;
@@ -283,15 +329,21 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     const frame = parse<EventFrame>(text);
     if (!frame || frame.i === this.instanceId || this.closed) return;
     switch (frame.op) {
-      case 'add': for (const wire of frame.p) this.addRemote(wire); return;
+      case 'add':
+        for (const wire of frame.p) this.addRemote(wire);
+        return;
       case 'remove':
         for (const id of frame.ids) {
           this.removedWhileReading?.add(id);
           if (this.remote.get(id)?.instance === frame.i) this.removeRemote(id);
         }
         return;
-      case 'gone': this.dropInstance(frame.i); return;
-      case 'msg': this.deliver(frame.m); return;
+      case 'gone':
+        this.dropInstance(frame.i);
+        return;
+      case 'msg':
+        this.deliver(frame.m);
+        return;
     }
   }
 
@@ -368,7 +420,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     if (this.removedWhileReading) return; // one read at a time
     // Events keep arriving while the read is under way: a peer removed meanwhile must not come back
     // from the snapshot, and one added meanwhile must not be dropped for missing from it.
-    const removed = this.removedWhileReading = new Set<string>();
+    const removed = (this.removedWhileReading = new Set<string>());
     const known = new Set(this.remote.keys());
     try {
       await this.readOthers(known, removed);
@@ -386,17 +438,20 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     const records: WireRecord[] = [];
     /** Ours in Redis but no longer here: peers that left while Redis was unreachable. */
     const stale: WireRecord[] = [];
-    for (const hash of hashes) for (const text of Object.values(hash)) {
-      const wire = parse<WireRecord>(text);
-      if (!wire) continue;
-      if (wire.i !== this.instanceId) records.push(wire);
-      else if (!this.local.has(wire.id)) stale.push(wire);
-    }
+    for (const hash of hashes)
+      for (const text of Object.values(hash)) {
+        const wire = parse<WireRecord>(text);
+        if (!wire) continue;
+        if (wire.i !== this.instanceId) records.push(wire);
+        else if (!this.local.has(wire.id)) stale.push(wire);
+      }
     const instances = [...new Set(records.map((r) => r.i))];
     const alive = new Set<string>();
     if (instances.length > 0) {
       const values = await redis.mget(...instances.map((i) => this.keys.alive(i)));
-      instances.forEach((instance, n) => { if (values[n] !== null) alive.add(instance); });
+      instances.forEach((instance, n) => {
+        if (values[n] !== null) alive.add(instance);
+      });
     }
     const present = new Set<string>();
     for (const wire of records) {
@@ -422,27 +477,41 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     const redis = this.pair.publisher;
     if (this.reloadPending) {
       this.reloadPending = false;
-      this.reloadOthers().catch(() => { /* the pair reports the outage; the next resync reloads */ });
+      this.reloadOthers().catch(() => {
+        /* the pair reports the outage; the next resync reloads */
+      });
     }
     // SET … GET: a missing old value means our key expired (a stall, a Redis restart): the others
     // may have dropped our peers, so write them again.
     (redis.call('SET', this.keys.alive(this.instanceId), String(Date.now()), 'PX', String(this.aliveMs()), 'GET') as Promise<string | null>)
-      .then((previous) => { if (previous === null && !this.closed) { this.synced = false; this.resync(); } })
-      .catch(() => { /* the pair reports the outage */ });
+      .then((previous) => {
+        if (previous === null && !this.closed) {
+          this.synced = false;
+          this.resync();
+        }
+      })
+      .catch(() => {
+        /* the pair reports the outage */
+      });
     const instances = [...this.byInstance.keys()];
     if (instances.length === 0) return;
-    redis.mget(...instances.map((i) => this.keys.alive(i))).then((values) => {
-      const dead: WireRecord[] = [];
-      instances.forEach((instance, n) => {
-        if (values[n] !== null) return;
-        for (const id of this.byInstance.get(instance) ?? []) {
-          const entry = this.remote.get(id);
-          if (entry) dead.push({ id, role: entry.record.role, s: entry.record.swarmKey, i: instance, j: 0, l: -1 });
-        }
-        this.dropInstance(instance);
+    redis
+      .mget(...instances.map((i) => this.keys.alive(i)))
+      .then((values) => {
+        const dead: WireRecord[] = [];
+        instances.forEach((instance, n) => {
+          if (values[n] !== null) return;
+          for (const id of this.byInstance.get(instance) ?? []) {
+            const entry = this.remote.get(id);
+            if (entry) dead.push({ id, role: entry.record.role, s: entry.record.swarmKey, i: instance, j: 0, l: -1 });
+          }
+          this.dropInstance(instance);
+        });
+        this.purge(dead);
+      })
+      .catch(() => {
+        /* the pair reports the outage */
       });
-      this.purge(dead);
-    }).catch(() => { /* the pair reports the outage */ });
   }
 
   /** Removes dead instances' peers from Redis too (any instance may; HDEL is idempotent). */
@@ -451,7 +520,9 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     for (const wire of dead) (bySwarm.get(wire.s) ?? bySwarm.set(wire.s, []).get(wire.s)!).push(wire.id);
     for (const [swarm, ids] of bySwarm) {
       if (!this.synced && !duringResync) continue;
-      this.scripts.leave(this.keys.swarms, this.keys.peers(swarm), swarm, this.keys.events, '', ...ids).catch(() => { /* the next resync reconciles */ });
+      this.scripts.leave(this.keys.swarms, this.keys.peers(swarm), swarm, this.keys.events, '', ...ids).catch(() => {
+        /* the next resync reconciles */
+      });
     }
   }
 }
@@ -485,7 +556,7 @@ function decodeDirect(text: string): ClusterMessage | undefined {
 function parse<T>(text: string): T | undefined {
   try {
     const value = JSON.parse(text) as unknown;
-    return value !== null && typeof value === 'object' ? value as T : undefined;
+    return value !== null && typeof value === 'object' ? (value as T) : undefined;
   } catch {
     return undefined;
   }

@@ -36,7 +36,17 @@ redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return give`;
 
 export interface RegistryScripts {
-  reserve(swarms: string, peers: string, swarmKey: string, peerId: string, record: string, maxSwarms: number, maxPeers: number, channel: string, event: string): Promise<string>;
+  reserve(
+    swarms: string,
+    peers: string,
+    swarmKey: string,
+    peerId: string,
+    record: string,
+    maxSwarms: number,
+    maxPeers: number,
+    channel: string,
+    event: string,
+  ): Promise<string>;
   leave(swarms: string, peers: string, swarmKey: string, channel: string, event: string, ...peerIds: string[]): Promise<number>;
   claimReceipt(dedupe: string, budget: string, dedupeTtlMs: number, bytesPerPeriod: number, bytes: number, budgetTtlMs: number): Promise<number>;
 }

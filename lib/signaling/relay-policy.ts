@@ -14,7 +14,10 @@ export class PendingOffers {
   /** `${offerer}\n${offerId}` of offers that expired or were displaced lately: answering one is a race, not a forgery. */
   private readonly stale = new Set<string>();
 
-  constructor(private readonly perPair: number, private readonly perReceiver: number) {}
+  constructor(
+    private readonly perPair: number,
+    private readonly perReceiver: number,
+  ) {}
 
   /**
    * Records an offer; 'busy' when the pair already has perPair pending, or the receiver is full and
@@ -118,7 +121,10 @@ export class IceAllowance {
    */
   private readonly entries = new Map<string, { until: number; candidates: number }>();
 
-  constructor(private readonly max: number, private readonly graceMs: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly graceMs: number,
+  ) {}
 
   allow(peer: string, until: number): void {
     const left = this.entries.get(peer)?.candidates ?? 0;

@@ -38,7 +38,10 @@ export interface SignalingServerOptions {
 class WsTransport implements Transport {
   /** Set once connected: what the peer joined decides which stream the sent bytes count for. */
   session: Session | undefined;
-  constructor(private readonly ws: WebSocket, private readonly sent?: (session: Session | undefined, bytes: number) => void) {}
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly sent?: (session: Session | undefined, bytes: number) => void,
+  ) {}
   send(text: string): void {
     this.ws.send(text);
     this.sent?.(this.session, Buffer.byteLength(text));
@@ -48,12 +51,18 @@ class WsTransport implements Transport {
     if (code === CLOSE_CODES.HEARTBEAT_TIMEOUT) this.ws.terminate();
     else this.ws.close(code, reason);
   }
-  ping(): void { this.ws.ping(); }
-  bufferedAmount(): number { return this.ws.bufferedAmount; }
+  ping(): void {
+    this.ws.ping();
+  }
+  bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
 }
 
 function refuseUpgrade(socket: Duplex, status: number, message: string, headers: Record<string, string> = {}): void {
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   socket.end(`HTTP/1.1 ${status} ${message.replace(/[\r\n]/g, ' ')}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
   socket.destroy();
 }
@@ -64,7 +73,7 @@ export class SignalingServer {
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(private readonly options: SignalingServerOptions) {
-    const coordinator = this.coordinator = new SignalingCoordinator(options.coordinator);
+    const coordinator = (this.coordinator = new SignalingCoordinator(options.coordinator));
     // maxPayload makes ws refuse an oversized frame from its header (close CLOSE_CODES.MESSAGE_TOO_BIG) before buffering it.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: coordinator.limits.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.sweepTimer = setInterval(() => coordinator.sweep(), coordinator.sweepMs);
@@ -134,10 +143,15 @@ export class SignalingServer {
       transport.session = session;
       ws.on('message', (data, isBinary) => this.coordinator.message(session, data as Buffer, isBinary));
       ws.on('pong', () => this.coordinator.touch(session));
-      ws.on('close', () => { this.coordinator.disconnect(session); this.options.disconnected?.(); });
+      ws.on('close', () => {
+        this.coordinator.disconnect(session);
+        this.options.disconnected?.();
+      });
       // ws reports protocol errors (an oversized frame, a bad opcode) here and closes the socket
       // itself with the matching code; the listener keeps the error from crashing Node-RED.
-      ws.on('error', () => { /* the close event follows */ });
+      ws.on('error', () => {
+        /* the close event follows */
+      });
     });
   }
 }

@@ -38,10 +38,18 @@ export class SourceBudgets {
 
   constructor(private readonly limits: SourceBudgetLimits) {}
 
-  private upgradeConfig() { return { ratePerSecond: this.limits.upgradesPerSecond, burst: this.limits.upgradeBurst }; }
-  private messageConfig() { return { ratePerSecond: this.limits.sourceRatePerSecond, burst: this.limits.sourceBurst }; }
-  private violationConfig() { return { ratePerSecond: this.limits.violationRefillPerMinute / 60, burst: this.limits.maxSourceViolations }; }
-  private rejectConfig() { return { ratePerSecond: this.limits.receiptRejectsAllowed / 600, burst: this.limits.receiptRejectsAllowed }; }
+  private upgradeConfig() {
+    return { ratePerSecond: this.limits.upgradesPerSecond, burst: this.limits.upgradeBurst };
+  }
+  private messageConfig() {
+    return { ratePerSecond: this.limits.sourceRatePerSecond, burst: this.limits.sourceBurst };
+  }
+  private violationConfig() {
+    return { ratePerSecond: this.limits.violationRefillPerMinute / 60, burst: this.limits.maxSourceViolations };
+  }
+  private rejectConfig() {
+    return { ratePerSecond: this.limits.receiptRejectsAllowed / 600, burst: this.limits.receiptRejectsAllowed };
+  }
 
   get(source: string): SourceEntry | undefined {
     return this.entries.get(source);
@@ -101,8 +109,12 @@ export class SourceBudgets {
   prune(now: number): void {
     for (const [source, entry] of this.entries) {
       if (entry.connections > 0) continue;
-      if (isFull(entry.upgrades, this.upgradeConfig(), now) && isFull(entry.messages, this.messageConfig(), now) &&
-          isFull(entry.violations, this.violationConfig(), now) && isFull(entry.receiptRejects, this.rejectConfig(), now)) {
+      if (
+        isFull(entry.upgrades, this.upgradeConfig(), now) &&
+        isFull(entry.messages, this.messageConfig(), now) &&
+        isFull(entry.violations, this.violationConfig(), now) &&
+        isFull(entry.receiptRejects, this.rejectConfig(), now)
+      ) {
         this.entries.delete(source);
       }
     }

@@ -9,8 +9,7 @@ import { RelaycastError } from '../errors';
 import { ID_RULE, isId } from '../protocol/msgs';
 import { BOUNDS } from './protocol';
 
-export type SupporterVerifier = (token: string, swarm: { stream: string; rendition: string }) =>
-  string | null | undefined | Promise<string | null | undefined>;
+export type SupporterVerifier = (token: string, swarm: { stream: string; rendition: string }) => string | null | undefined | Promise<string | null | undefined>;
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
@@ -32,7 +31,10 @@ export function parseSupporterTokens(text: string | undefined): Map<string, stri
       throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: expected 'supporterId:token' with an id of ${ID_RULE}`);
     }
     if (token.length < BOUNDS.tokenMinChars || token.length > BOUNDS.tokenMaxChars) {
-      throw new RelaycastError('E_SIGNAL_CONFIG', `supporter tokens line ${i + 1}: the token must be ${BOUNDS.tokenMinChars}–${BOUNDS.tokenMaxChars} characters`);
+      throw new RelaycastError(
+        'E_SIGNAL_CONFIG',
+        `supporter tokens line ${i + 1}: the token must be ${BOUNDS.tokenMinChars}–${BOUNDS.tokenMaxChars} characters`,
+      );
     }
     byDigest.set(digest(token).toString('hex'), id);
   });

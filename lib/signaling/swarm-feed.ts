@@ -43,16 +43,32 @@ export class SwarmFeed {
     if (added === 'session-restarted') {
       // Sequence numbers start over: receipts for the old numbers must not be taken for the new ones.
       this.receipts.forgetSwarm(key);
-      this.ctx.audit({ kind: 'session', code: 'SESSION_RESTARTED', ...where, message: `hls-watch session ${segment.session} restarted the sequence at ${segment.sequence}; the previous window was dropped` });
+      this.ctx.audit({
+        kind: 'session',
+        code: 'SESSION_RESTARTED',
+        ...where,
+        message: `hls-watch session ${segment.session} restarted the sequence at ${segment.sequence}; the previous window was dropped`,
+      });
     } else if (added === 'session-changed') {
-      this.ctx.audit({ kind: 'session', code: 'SESSION_CHANGED', ...where, message: `hls-watch session ${segment.session} continues at sequence ${segment.sequence}` });
+      this.ctx.audit({
+        kind: 'session',
+        code: 'SESSION_CHANGED',
+        ...where,
+        message: `hls-watch session ${segment.session} continues at sequence ${segment.sequence}`,
+      });
     }
     this.receipts.prune(key);
     const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key));
     if (!chosen) this.ctx.cluster?.broadcast({ kind: 'segment', segment, fetchers });
     const frame: SegmentFrame = {
-      type: 'segment', sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.size,
-      sha256: segment.sha256, duration: segment.duration, fetchers,
+      type: 'segment',
+      sequence: segment.sequence,
+      rendition: segment.rendition,
+      url: segment.url,
+      size: segment.size,
+      sha256: segment.sha256,
+      duration: segment.duration,
+      fetchers,
     };
     return this.broadcast(key, encodeServerFrame(frame));
   }

@@ -6,7 +6,10 @@ import { parseClientFrame, type ClientMessage } from '../protocol/signaling/clie
 import type { SignalErrorCode } from '../protocol/signaling/constants';
 
 export class ProtocolViolation extends Error {
-  constructor(readonly code: SignalErrorCode, message: string) {
+  constructor(
+    readonly code: SignalErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ProtocolViolation';
   }

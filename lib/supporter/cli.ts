@@ -20,11 +20,20 @@ export const USAGE = `usage: relaycast-supporter --signaling <ws(s)://…> (--st
        [--token-file <path>] [--upload-kbps <n>] [--memory-mb <n>] [--max-peers <n>] [--credit-url <https://…/me>] [--stats-every <s>]
 The token is read from --token-file, else from the environment variable RELAYCAST_SUPPORTER_TOKEN.`;
 
-export interface CliArgs { settings: RawSettings; tokenFile?: string; statsEverySeconds: number; help: boolean }
+export interface CliArgs {
+  settings: RawSettings;
+  tokenFile?: string;
+  statsEverySeconds: number;
+  help: boolean;
+}
 
 const FLAGS: Record<string, string> = {
-  '--signaling': 'signalingUrl', '--carry': 'swarms', '--upload-kbps': 'uploadKBps', '--memory-mb': 'memoryMB',
-  '--max-peers': 'maxPeers', '--credit-url': 'creditUrl',
+  '--signaling': 'signalingUrl',
+  '--carry': 'swarms',
+  '--upload-kbps': 'uploadKBps',
+  '--memory-mb': 'memoryMB',
+  '--max-peers': 'maxPeers',
+  '--credit-url': 'creditUrl',
 };
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -37,7 +46,8 @@ export function parseArgs(argv: string[]): CliArgs {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') return { settings, statsEverySeconds: SUPPORTER_NUMBERS.statsEvery.fallback, help: true };
-    if (flag === '--token') throw new RelaycastError('E_SUPPORTER_TOKEN', 'never pass the token on the command line: use --token-file or RELAYCAST_SUPPORTER_TOKEN');
+    if (flag === '--token')
+      throw new RelaycastError('E_SUPPORTER_TOKEN', 'never pass the token on the command line: use --token-file or RELAYCAST_SUPPORTER_TOKEN');
     const value = argv[i + 1];
     if (value === undefined || value.startsWith('--')) throw new RelaycastError('E_SUPPORTER_CONFIG', `${flag} needs a value\n${USAGE}`);
     i++;
@@ -69,7 +79,10 @@ export function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv)
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
-  if (args.help) { console.log(USAGE); return; }
+  if (args.help) {
+    console.log(USAGE);
+    return;
+  }
   const settings = parseSettings(args.settings);
   const token = readToken(args.tokenFile, process.env);
   loadWebRtc();

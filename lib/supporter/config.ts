@@ -10,7 +10,10 @@ import { RelaycastError } from '../errors';
 import { isMediaId } from '../protocol';
 import { SUPPORTER_NUMBERS } from './number-fields';
 
-export interface Swarm { stream: string; rendition: string }
+export interface Swarm {
+  stream: string;
+  rendition: string;
+}
 
 export interface SupporterSettings {
   signalingUrl: string;

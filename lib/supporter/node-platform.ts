@@ -29,8 +29,10 @@ export function loadWebRtc(load: (name: string) => unknown = require): RtcModule
   } catch {
     // fall through to the error below
   }
-  throw new RelaycastError('E_SUPPORTER_WEBRTC',
-    `WebRTC for Node (@roamhq/wrtc) is not available for ${process.platform}-${process.arch} on Node ${process.version}: install it with "npm install @roamhq/wrtc"`);
+  throw new RelaycastError(
+    'E_SUPPORTER_WEBRTC',
+    `WebRTC for Node (@roamhq/wrtc) is not available for ${process.platform}-${process.arch} on Node ${process.version}: install it with "npm install @roamhq/wrtc"`,
+  );
 }
 
 /**
@@ -48,7 +50,10 @@ export function withDrainWatch(channel: DataChannelLike, timers: Pick<PeerPlatfo
   const watch = (): void => {
     if (timer !== undefined || channel.readyState !== 'open') return;
     timer = timers.setTimeout(function check() {
-      if (channel.readyState !== 'open') { timer = undefined; return; }
+      if (channel.readyState !== 'open') {
+        timer = undefined;
+        return;
+      }
       if (channel.bufferedAmount <= channel.bufferedAmountLowThreshold) fire();
       else timer = timers.setTimeout(check, DRAIN_POLL_MS);
     }, DRAIN_POLL_MS);
@@ -57,7 +62,10 @@ export function withDrainWatch(channel: DataChannelLike, timers: Pick<PeerPlatfo
     if (timer !== undefined) timers.clearTimeout(timer);
     timer = undefined;
   };
-  channel.onbufferedamountlow = () => { stop(); handler?.(undefined); };
+  channel.onbufferedamountlow = () => {
+    stop();
+    handler?.(undefined);
+  };
   return new Proxy(channel, {
     get(target, key) {
       if (key === 'onbufferedamountlow') return handler;
@@ -67,7 +75,11 @@ export function withDrainWatch(channel: DataChannelLike, timers: Pick<PeerPlatfo
           if (target.bufferedAmount > target.bufferedAmountLowThreshold) watch();
         };
       }
-      if (key === 'close') return () => { stop(); target.close(); };
+      if (key === 'close')
+        return () => {
+          stop();
+          target.close();
+        };
       const value = Reflect.get(target, key, target) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
@@ -89,12 +101,16 @@ function wrapPeerConnection(pc: PeerConnectionLike, timers: Pick<PeerPlatform, '
   return new Proxy(pc, {
     get(target, key) {
       if (key === 'ondatachannel') return onData;
-      if (key === 'createDataChannel') return (label: string, options?: { ordered?: boolean }) => withDrainWatch(target.createDataChannel(label, options), timers);
+      if (key === 'createDataChannel')
+        return (label: string, options?: { ordered?: boolean }) => withDrainWatch(target.createDataChannel(label, options), timers);
       const value = Reflect.get(target, key, target) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
     set(target, key, value) {
-      if (key === 'ondatachannel') { onData = value as PeerConnectionLike['ondatachannel']; return true; }
+      if (key === 'ondatachannel') {
+        onData = value as PeerConnectionLike['ondatachannel'];
+        return true;
+      }
       return Reflect.set(target, key, value, target);
     },
   });
@@ -119,9 +135,16 @@ export function nodePlatform(options: NodePlatformOptions = {}): PeerPlatform {
     createWebSocket: (url) => {
       const ws = new WebSocket(url, { maxPayload: 1024 * 1024 });
       let handler: ((e: { data: unknown }) => void) | null = null;
-      Object.defineProperty(ws, 'onmessage', { get: () => handler, set: (fn: typeof handler) => { handler = fn; } });
+      Object.defineProperty(ws, 'onmessage', {
+        get: () => handler,
+        set: (fn: typeof handler) => {
+          handler = fn;
+        },
+      });
       ws.on('message', (data, isBinary) => handler?.({ data: isBinary ? data : data.toString() }));
-      ws.on('error', () => { /* onerror/onclose report it; an unhandled 'error' would throw */ });
+      ws.on('error', () => {
+        /* onerror/onclose report it; an unhandled 'error' would throw */
+      });
       return ws as never;
     },
     createPeerConnection: (config) => {

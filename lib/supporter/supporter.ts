@@ -67,9 +67,16 @@ export class Supporter extends Emitter<Events> {
     const store = Math.floor(settings.maxStoreBytes / n);
     for (const swarm of settings.swarms) {
       const engine = new PeerEngine(platform, {
-        signalingUrl: settings.signalingUrl, stream: swarm.stream, rendition: swarm.rendition,
-        role: 'supporter', token, upload: true, uploadBytesPerSecond: upload, maxPeers: settings.maxPeers,
-        store: { maxBytes: store }, ...this.options.engine,
+        signalingUrl: settings.signalingUrl,
+        stream: swarm.stream,
+        rendition: swarm.rendition,
+        role: 'supporter',
+        token,
+        upload: true,
+        uploadBytesPerSecond: upload,
+        maxPeers: settings.maxPeers,
+        store: { maxBytes: store },
+        ...this.options.engine,
       });
       engine.on('server-error', (code) => {
         if (!REFUSALS.has(code)) return;
@@ -110,8 +117,12 @@ export class Supporter extends Emitter<Events> {
     const swarms: SwarmStats[] = this.engines.map(({ swarm, engine }) => {
       const s = engine.stats();
       return {
-        ...swarm, joined: s.joined, peers: s.peers, uploadedBytes: s.uploadedBytes,
-        fetchedBytes: s.httpBytes + s.p2pBytes, segments: s.httpSegments + s.p2pSegments,
+        ...swarm,
+        joined: s.joined,
+        peers: s.peers,
+        uploadedBytes: s.uploadedBytes,
+        fetchedBytes: s.httpBytes + s.p2pBytes,
+        segments: s.httpSegments + s.p2pSegments,
       };
     });
     const out: SupporterStats = {
@@ -140,10 +151,12 @@ export class Supporter extends Emitter<Events> {
 
   private pollCredit(): void {
     if (this.options.settings.creditUrl === '' || !this.running) return;
-    this.readCredit().catch((err: unknown) => this.emit('error', err)).finally(() => {
-      if (!this.running) return;
-      this.options.platform.clearTimeout(this.creditTimer);
-      this.creditTimer = this.options.platform.setTimeout(() => this.pollCredit(), this.options.creditEveryMs ?? DEFAULT_CREDIT_EVERY_MS);
-    });
+    this.readCredit()
+      .catch((err: unknown) => this.emit('error', err))
+      .finally(() => {
+        if (!this.running) return;
+        this.options.platform.clearTimeout(this.creditTimer);
+        this.creditTimer = this.options.platform.setTimeout(() => this.pollCredit(), this.options.creditEveryMs ?? DEFAULT_CREDIT_EVERY_MS);
+      });
   }
 }

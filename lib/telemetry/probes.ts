@@ -28,7 +28,9 @@ export class TimeIntegral {
     this.since = at;
   }
 
-  current(): number { return this.level; }
+  current(): number {
+    return this.level;
+  }
 
   /** Level × ms accumulated up to `at`. */
   valueAt(at: number): number {
@@ -36,13 +38,21 @@ export class TimeIntegral {
   }
 }
 
-export interface RenditionTotals { segments: number; bytes: number; seconds: number; lastSegmentAt: number }
+export interface RenditionTotals {
+  segments: number;
+  bytes: number;
+  seconds: number;
+  lastSegmentAt: number;
+}
 
 export class WatchProbe {
   readonly kind = 'hls-watch';
   /** stream → rendition → totals. */
   readonly streams = new Map<string, Map<string, RenditionTotals>>();
-  constructor(readonly node: NodeRef, private readonly now: () => number) {}
+  constructor(
+    readonly node: NodeRef,
+    private readonly now: () => number,
+  ) {}
 
   segment(stream: string, rendition: string, durationSeconds: number, byteLength: number): void {
     let renditions = this.streams.get(stream);
@@ -56,12 +66,23 @@ export class WatchProbe {
   }
 }
 
-export interface StreamUploads { puts: number; retries: number; failures: number; objects: number; bytes: number; storedBytes: TimeIntegral }
+export interface StreamUploads {
+  puts: number;
+  retries: number;
+  failures: number;
+  objects: number;
+  bytes: number;
+  storedBytes: TimeIntegral;
+}
 
 export class UploadProbe {
   readonly kind = 'r2-upload';
   readonly streams = new Map<string, StreamUploads>();
-  constructor(readonly node: NodeRef, readonly counters: () => UploadCounters, private readonly now: () => number) {}
+  constructor(
+    readonly node: NodeRef,
+    readonly counters: () => UploadCounters,
+    private readonly now: () => number,
+  ) {}
 
   /**
    * One released upload of `stream`. `attempts` PUTs were billed for it (retries included); `bytes`
@@ -73,7 +94,10 @@ export class UploadProbe {
     totals.puts += outcome.attempts;
     totals.retries += outcome.retries;
     if (outcome.failed) totals.failures += 1;
-    else { totals.objects += 1; totals.bytes += outcome.bytes; }
+    else {
+      totals.objects += 1;
+      totals.bytes += outcome.bytes;
+    }
     this.streams.set(stream, totals);
     this.refreshHeld();
   }
@@ -87,8 +111,16 @@ export class UploadProbe {
   }
 }
 
-export interface PlaylistState { version: number; mediaSequence: number | null; ended: boolean }
-export interface StreamPlaylists { playlists: Map<string, PlaylistState>; requests: number; bytes: number }
+export interface PlaylistState {
+  version: number;
+  mediaSequence: number | null;
+  ended: boolean;
+}
+export interface StreamPlaylists {
+  playlists: Map<string, PlaylistState>;
+  requests: number;
+  bytes: number;
+}
 
 /** Key of the master playlist among a stream's playlists (rendition ids never contain '/'). */
 export const MASTER = '/master';
@@ -123,11 +155,23 @@ export class ManifestProbe {
   }
 }
 
-export interface AudienceFigures { httpBytes: number; p2pBytes: number; uploadedBytes: number; stalls: number }
-export interface SwarmFigures extends AudienceFigures { peers: TimeIntegral; reporting: number }
+export interface AudienceFigures {
+  httpBytes: number;
+  p2pBytes: number;
+  uploadedBytes: number;
+  stalls: number;
+}
+export interface SwarmFigures extends AudienceFigures {
+  peers: TimeIntegral;
+  reporting: number;
+}
 
 /** What the signaling coordinator reports per swarm: its viewers' stats frames, added up. */
-export interface AudienceReport extends AudienceFigures { stream: string; rendition: string; reporting: number }
+export interface AudienceReport extends AudienceFigures {
+  stream: string;
+  rendition: string;
+  reporting: number;
+}
 
 export class SwarmProbe {
   readonly kind = 'signaling';
@@ -135,7 +179,11 @@ export class SwarmProbe {
   readonly swarms = new Map<string, SwarmFigures & { stream: string; rendition: string }>();
   /** Last totals seen per swarm: the coordinator forgets a swarm's totals when it empties. */
   private readonly last = new Map<string, AudienceFigures>();
-  constructor(readonly node: NodeRef, private readonly audience: () => AudienceReport[], private readonly now: () => number) {}
+  constructor(
+    readonly node: NodeRef,
+    private readonly audience: () => AudienceReport[],
+    private readonly now: () => number,
+  ) {}
 
   private entry(stream: string, rendition: string) {
     const key = `${stream}/${rendition}`;
@@ -182,13 +230,21 @@ export class SwarmProbe {
       this.last.set(key, { httpBytes: report.httpBytes, p2pBytes: report.p2pBytes, uploadedBytes: report.uploadedBytes, stalls: report.stalls });
     }
     for (const [key, entry] of this.swarms) {
-      if (!live.has(key)) { entry.reporting = 0; this.last.delete(key); }
+      if (!live.has(key)) {
+        entry.reporting = 0;
+        this.last.delete(key);
+      }
     }
   }
 }
 
 /** pendingMinor: minor units carried forward (in the currency of the settlements that earned them). */
-export interface PayoutFigures { supporters: number; pendingMinor: number; unsettledBytes: number; verifiedBytes: number }
+export interface PayoutFigures {
+  supporters: number;
+  pendingMinor: number;
+  unsettledBytes: number;
+  verifiedBytes: number;
+}
 
 export class PayoutProbe {
   readonly kind = 'payout';

@@ -8,10 +8,7 @@
  */
 import { BYTES_PER_GB, HOURS_PER_MONTH, originEgressDollars, r2Dollars } from '../costs/prices';
 import type { UploadCounters } from '../upload/counters';
-import {
-  ManifestProbe, MASTER, PayoutProbe, SwarmProbe, UploadProbe, WatchProbe,
-  type AudienceReport, type NodeRef, type Probe,
-} from './probes';
+import { ManifestProbe, MASTER, PayoutProbe, SwarmProbe, UploadProbe, WatchProbe, type AudienceReport, type NodeRef, type Probe } from './probes';
 import type { PayoutSnapshot, StreamSnapshot, TelemetrySnapshot } from './snapshot';
 
 export class TelemetryRegistry {
@@ -19,11 +16,21 @@ export class TelemetryRegistry {
 
   constructor(readonly now: () => number = Date.now) {}
 
-  watch(node: NodeRef): WatchProbe { return this.add(new WatchProbe(node, this.now)); }
-  upload(node: NodeRef, counters: () => UploadCounters): UploadProbe { return this.add(new UploadProbe(node, counters, this.now)); }
-  manifest(node: NodeRef): ManifestProbe { return this.add(new ManifestProbe(node)); }
-  swarm(node: NodeRef, audience: () => AudienceReport[]): SwarmProbe { return this.add(new SwarmProbe(node, audience, this.now)); }
-  payout(node: NodeRef): PayoutProbe { return this.add(new PayoutProbe(node)); }
+  watch(node: NodeRef): WatchProbe {
+    return this.add(new WatchProbe(node, this.now));
+  }
+  upload(node: NodeRef, counters: () => UploadCounters): UploadProbe {
+    return this.add(new UploadProbe(node, counters, this.now));
+  }
+  manifest(node: NodeRef): ManifestProbe {
+    return this.add(new ManifestProbe(node));
+  }
+  swarm(node: NodeRef, audience: () => AudienceReport[]): SwarmProbe {
+    return this.add(new SwarmProbe(node, audience, this.now));
+  }
+  payout(node: NodeRef): PayoutProbe {
+    return this.add(new PayoutProbe(node));
+  }
 
   /**
    * The node closed: its figures leave the view (a redeployed node starts a new probe). With the
@@ -33,7 +40,9 @@ export class TelemetryRegistry {
     if (probe === undefined || this.probes.get(nodeId) === probe) this.probes.delete(nodeId);
   }
 
-  get size(): number { return this.probes.size; }
+  get size(): number {
+    return this.probes.size;
+  }
 
   private add<P extends Probe>(probe: P): P {
     this.probes.set(probe.node.id, probe);
@@ -58,7 +67,11 @@ export class TelemetryRegistry {
         for (const [id, renditions] of probe.streams) {
           for (const [rendition, t] of renditions) {
             stream(id).renditions.push({
-              node, rendition, segments: t.segments, bytes: t.bytes, mediaSeconds: t.seconds,
+              node,
+              rendition,
+              segments: t.segments,
+              bytes: t.bytes,
+              mediaSeconds: t.seconds,
               lastSegmentAgeSeconds: Math.max(0, (at - t.lastSegmentAt) / 1000),
             });
             const mean = segmentBytes.get(`${id}/${rendition}`) ?? { bytes: 0, segments: 0 };
@@ -71,9 +84,18 @@ export class TelemetryRegistry {
         const c = probe.counters();
         for (const [id, t] of probe.streams) {
           stream(id).uploads.push({
-            node, puts: t.puts, retries: t.retries, failures: t.failures, objects: t.objects, bytes: t.bytes,
-            storedBytes: t.storedBytes.current(), storedByteHours: t.storedBytes.valueAt(at) / 3_600_000,
-            queued: c.queued, queuedBytes: c.queuedBytes, inFlight: c.inFlight, shed: c.shed,
+            node,
+            puts: t.puts,
+            retries: t.retries,
+            failures: t.failures,
+            objects: t.objects,
+            bytes: t.bytes,
+            storedBytes: t.storedBytes.current(),
+            storedByteHours: t.storedBytes.valueAt(at) / 3_600_000,
+            queued: c.queued,
+            queuedBytes: c.queuedBytes,
+            inFlight: c.inFlight,
+            shed: c.shed,
           });
         }
       } else if (probe instanceof ManifestProbe) {
@@ -94,9 +116,16 @@ export class TelemetryRegistry {
         for (const swarm of probe.swarms.values()) {
           const share = swarm.httpBytes + swarm.p2pBytes > 0 ? swarm.p2pBytes / (swarm.httpBytes + swarm.p2pBytes) : null;
           stream(swarm.stream).swarms.push({
-            node, rendition: swarm.rendition, peers: swarm.peers.current(), reporting: swarm.reporting,
+            node,
+            rendition: swarm.rendition,
+            peers: swarm.peers.current(),
+            reporting: swarm.reporting,
             viewerMinutes: swarm.peers.valueAt(at) / 60_000,
-            httpBytes: swarm.httpBytes, p2pBytes: swarm.p2pBytes, uploadedBytes: swarm.uploadedBytes, stalls: swarm.stalls, p2pShare: share,
+            httpBytes: swarm.httpBytes,
+            p2pBytes: swarm.p2pBytes,
+            uploadedBytes: swarm.uploadedBytes,
+            stalls: swarm.stalls,
+            p2pShare: share,
           });
         }
       } else if (probe instanceof PayoutProbe) {
@@ -112,7 +141,11 @@ export class TelemetryRegistry {
 
 function emptyStream(stream: string): StreamSnapshot {
   return {
-    stream, renditions: [], uploads: [], playlists: [], swarms: [],
+    stream,
+    renditions: [],
+    uploads: [],
+    playlists: [],
+    swarms: [],
     audience: { viewers: 0, viewerMinutes: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, p2pShare: null },
     origin: { servers: [], signaling: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
     cost: { classA: 0, classB: 0, storageGBMonth: 0, r2Dollars: 0, originDollars: 0, relaycastDollars: 0, allFromOriginBytes: 0, allFromOriginDollars: 0 },
@@ -136,9 +169,14 @@ function derive(s: StreamSnapshot, segmentBytes: Map<string, { bytes: number; se
   }
   a.p2pShare = a.httpBytes + a.p2pBytes > 0 ? a.p2pBytes / (a.httpBytes + a.p2pBytes) : null;
   const o = s.origin;
-  o.perViewerMinute = a.viewerMinutes > 0
-    ? { playlist: o.playlistRequests / a.viewerMinutes, segment: o.segmentRequests / a.viewerMinutes, total: (o.playlistRequests + o.segmentRequests) / a.viewerMinutes }
-    : null;
+  o.perViewerMinute =
+    a.viewerMinutes > 0
+      ? {
+          playlist: o.playlistRequests / a.viewerMinutes,
+          segment: o.segmentRequests / a.viewerMinutes,
+          total: (o.playlistRequests + o.segmentRequests) / a.viewerMinutes,
+        }
+      : null;
 
   const c = s.cost;
   c.classA = s.uploads.reduce((n, u) => n + u.puts, 0);

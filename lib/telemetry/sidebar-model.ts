@@ -32,7 +32,9 @@ export function streamCard(s: StreamSnapshot): StreamCard {
   const rows: FigureRow[] = [];
   for (const r of s.renditions) {
     rows.push({
-      label: `${r.rendition} last segment`, node: r.node, warn: r.lastSegmentAgeSeconds > STALE_SEGMENT_SECONDS,
+      label: `${r.rendition} last segment`,
+      node: r.node,
+      warn: r.lastSegmentAgeSeconds > STALE_SEGMENT_SECONDS,
       value: `${r.lastSegmentAgeSeconds.toFixed(1)} s ago · ${r.segments} segments`,
     });
   }
@@ -42,7 +44,8 @@ export function streamCard(s: StreamSnapshot): StreamCard {
   }
   for (const p of s.playlists) {
     rows.push({
-      label: `${p.rendition ?? 'master'} playlist`, node: p.node,
+      label: `${p.rendition ?? 'master'} playlist`,
+      node: p.node,
       value: `v${p.version}${p.mediaSequence !== null ? ` · MSN ${p.mediaSequence}` : ''}${p.ended ? ' · ended' : ''}`,
     });
   }
@@ -54,15 +57,26 @@ export function streamCard(s: StreamSnapshot): StreamCard {
   const perVm = s.origin.perViewerMinute;
   if (server) {
     rows.push({
-      label: 'origin req / viewer-min', node: server.node,
-      value: perVm ? `${perVm.total.toFixed(2)} (playlists ${perVm.playlist.toFixed(2)}, segments ${perVm.segment.toFixed(2)})` : `– (${server.requests} playlist requests, no viewers yet)`,
+      label: 'origin req / viewer-min',
+      node: server.node,
+      value: perVm
+        ? `${perVm.total.toFixed(2)} (playlists ${perVm.playlist.toFixed(2)}, segments ${perVm.segment.toFixed(2)})`
+        : `– (${server.requests} playlist requests, no viewers yet)`,
     });
   }
   for (const x of s.origin.signaling) rows.push({ label: 'signaling sent', node: x.node, value: formatBytes(x.bytes) });
   const uploader = s.uploads[0];
   if (uploader) {
-    rows.push({ label: 'R2 operations', node: uploader.node, value: `${Math.round(s.cost.classA)} Class A · ${Math.round(s.cost.classB)} Class B · ${formatBytes(uploader.storedBytes)} stored` });
-    rows.push({ label: 'cost vs all from origin', node: uploader.node, value: `${formatUsd(s.cost.relaycastDollars)} vs ${formatUsd(s.cost.allFromOriginDollars)}` });
+    rows.push({
+      label: 'R2 operations',
+      node: uploader.node,
+      value: `${Math.round(s.cost.classA)} Class A · ${Math.round(s.cost.classB)} Class B · ${formatBytes(uploader.storedBytes)} stored`,
+    });
+    rows.push({
+      label: 'cost vs all from origin',
+      node: uploader.node,
+      value: `${formatUsd(s.cost.relaycastDollars)} vs ${formatUsd(s.cost.allFromOriginDollars)}`,
+    });
   }
   const a = s.audience;
   return { stream: s.stream, headline: `${a.viewers} viewers · P2P ${percent(a.p2pShare)} · ${a.stalls} stalls`, rows };
@@ -70,7 +84,8 @@ export function streamCard(s: StreamSnapshot): StreamCard {
 
 export function payoutRows(snapshot: TelemetrySnapshot): FigureRow[] {
   return snapshot.payouts.map((p) => ({
-    label: 'supporters owed', node: p.node,
+    label: 'supporters owed',
+    node: p.node,
     value: `${p.pendingMinor} minor units pending · ${p.supporters} supporters · ${formatBytes(p.unsettledBytes)} unsettled`,
   }));
 }

@@ -5,7 +5,14 @@
  */
 import type { NodeRef, PayoutFigures } from './probes';
 
-export interface RenditionSnapshot { node: NodeRef; rendition: string; segments: number; bytes: number; mediaSeconds: number; lastSegmentAgeSeconds: number }
+export interface RenditionSnapshot {
+  node: NodeRef;
+  rendition: string;
+  segments: number;
+  bytes: number;
+  mediaSeconds: number;
+  lastSegmentAgeSeconds: number;
+}
 
 export interface UploadSnapshot {
   node: NodeRef;
@@ -25,7 +32,13 @@ export interface UploadSnapshot {
   shed: number;
 }
 
-export interface PlaylistSnapshot { node: NodeRef; rendition: string | null; version: number; mediaSequence: number | null; ended: boolean }
+export interface PlaylistSnapshot {
+  node: NodeRef;
+  rendition: string | null;
+  version: number;
+  mediaSequence: number | null;
+  ended: boolean;
+}
 
 export interface SwarmSnapshot {
   node: NodeRef;
@@ -74,7 +87,9 @@ export interface StreamSnapshot {
   };
 }
 
-export interface PayoutSnapshot extends PayoutFigures { node: NodeRef }
+export interface PayoutSnapshot extends PayoutFigures {
+  node: NodeRef;
+}
 
 export interface TelemetrySnapshot {
   /** ms since the epoch. */

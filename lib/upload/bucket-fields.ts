@@ -41,17 +41,26 @@ export function bucketFieldProblem(field: BucketField, values: BucketFieldValues
       return (BUCKET_PROVIDERS as readonly string[]).includes(provider) ? undefined : `unknown provider '${String(values.provider)}'`;
     case 'accountId':
       if (provider === 's3') return undefined;
-      return /^[A-Za-z0-9]{1,64}$/.test(text(values.accountId)) ? undefined : 'R2 account id must be letters and digits (Cloudflare dashboard ▸ R2 ▸ Account ID)';
+      return /^[A-Za-z0-9]{1,64}$/.test(text(values.accountId))
+        ? undefined
+        : 'R2 account id must be letters and digits (Cloudflare dashboard ▸ R2 ▸ Account ID)';
     case 'endpoint':
       if (provider !== 's3') return undefined;
       return isHttpUrl(text(values.endpoint).replace(/\/+$/, '')) ? undefined : 'endpoint must be an http(s) URL';
     case 'bucket':
       // S3 bucket naming rules (R2 uses the same character set).
-      return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(text(values.bucket)) ? undefined : 'bucket name must be 3–63 lower-case letters, digits, dots or hyphens';
+      return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(text(values.bucket))
+        ? undefined
+        : 'bucket name must be 3–63 lower-case letters, digits, dots or hyphens';
     case 'publicBaseUrl':
-      return isHttpUrl(text(values.publicBaseUrl).replace(/\/+$/, '')) ? undefined : 'public base URL must be an http(s) URL (custom domain or r2.dev URL of the bucket)';
+      return isHttpUrl(text(values.publicBaseUrl).replace(/\/+$/, ''))
+        ? undefined
+        : 'public base URL must be an http(s) URL (custom domain or r2.dev URL of the bucket)';
     case 'keyPrefix': {
-      const bad = text(values.keyPrefix).split('/').map((p) => p.trim()).find((p) => p === '.' || p === '..');
+      const bad = text(values.keyPrefix)
+        .split('/')
+        .map((p) => p.trim())
+        .find((p) => p === '.' || p === '..');
       return bad === undefined ? undefined : `key prefix may not contain '${bad}'`;
     }
     default:

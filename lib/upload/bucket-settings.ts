@@ -45,9 +45,8 @@ export function resolveBucketSettings(input: BucketConfigInput): BucketSettings 
     if (problem !== undefined) throw configError(problem);
   }
   const provider = (input.provider || 'r2') as BucketProvider;
-  const endpoint = provider === 's3'
-    ? (input.endpoint ?? '').trim().replace(/\/+$/, '')
-    : r2Endpoint((input.accountId ?? '').trim(), provider === 'r2-eu' ? 'eu' : 'default');
+  const endpoint =
+    provider === 's3' ? (input.endpoint ?? '').trim().replace(/\/+$/, '') : r2Endpoint((input.accountId ?? '').trim(), provider === 'r2-eu' ? 'eu' : 'default');
   const forcePathStyle = input.forcePathStyle === undefined ? true : input.forcePathStyle === true || input.forcePathStyle === 'true';
   return {
     provider,

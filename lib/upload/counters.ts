@@ -29,5 +29,19 @@ export interface UploadCounters {
 }
 
 export function emptyCounters(): UploadCounters {
-  return { puts: 0, deletes: 0, bytes: 0, stored: 0, failedAttempts: 0, retries: 0, hedges: 0, failures: 0, deleteFailures: 0, inFlight: 0, queued: 0, queuedBytes: 0, shed: 0 };
+  return {
+    puts: 0,
+    deletes: 0,
+    bytes: 0,
+    stored: 0,
+    failedAttempts: 0,
+    retries: 0,
+    hedges: 0,
+    failures: 0,
+    deleteFailures: 0,
+    inFlight: 0,
+    queued: 0,
+    queuedBytes: 0,
+    shed: 0,
+  };
 }

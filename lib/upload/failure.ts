@@ -14,10 +14,29 @@ export interface Failure {
   status?: number;
 }
 
-const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'UND_ERR_SOCKET']);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+]);
 const THROTTLE_NAMES = new Set(['SlowDown', 'TooManyRequests', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded']);
 // AuthorizationHeaderMalformed is what S3 answers (400) to a signature scoped to the wrong region.
-const AUTH_NAMES = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AuthorizationHeaderMalformed', 'InvalidToken', 'ExpiredToken', 'Unauthorized']);
+const AUTH_NAMES = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AuthorizationHeaderMalformed',
+  'InvalidToken',
+  'ExpiredToken',
+  'Unauthorized',
+]);
 const TRANSIENT_4XX_NAMES = new Set(['RequestTimeout', 'BadDigest', 'IncompleteBody', 'RequestTimeTooSkewed']);
 
 interface StoreErrorShape {
@@ -39,7 +58,7 @@ export function classifyStoreError(err: unknown, context: { timedOut: boolean; c
   if (e.code === 'E_UPLOAD_VERIFY') return { retryable: false, code: 'E_UPLOAD_VERIFY', reason: e.message ?? 'stored object does not match' };
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const name = e.Code ?? e.name ?? '';
-  const reason = status ? `${name || 'HTTP error'} (HTTP ${status})` : (name && name !== 'Error' ? name : e.code ?? 'network error');
+  const reason = status ? `${name || 'HTTP error'} (HTTP ${status})` : name && name !== 'Error' ? name : (e.code ?? 'network error');
   if (status === 429 || THROTTLE_NAMES.has(name)) return { retryable: true, code: 'E_UPLOAD_THROTTLED', reason, status };
   if (status !== undefined && status >= 500) return { retryable: true, code: 'E_UPLOAD_SERVER', reason, status };
   if (TRANSIENT_4XX_NAMES.has(name)) return { retryable: true, code: 'E_UPLOAD_TRANSIENT', reason, status };

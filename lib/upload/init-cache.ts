@@ -23,7 +23,9 @@ export class InitCache {
     const upload = put();
     this.uploads.set(key, upload);
     // Only this upload is forgotten: the key may have been evicted and started again meanwhile.
-    upload.catch(() => { if (this.uploads.get(key) === upload) this.uploads.delete(key); });
+    upload.catch(() => {
+      if (this.uploads.get(key) === upload) this.uploads.delete(key);
+    });
     while (this.uploads.size > this.max) this.uploads.delete(this.uploads.keys().next().value as string);
     return { upload, started: true };
   }

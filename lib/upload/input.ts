@@ -11,7 +11,14 @@ import * as v from 'valibot';
 import { sha256Hex } from '../hls/hash';
 import { RelaycastError } from '../errors';
 import {
-  FileMsgSchema, GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, SegmentMsgSchema, type InitSection, type SegmentInfo,
+  FileMsgSchema,
+  GapMsgSchema,
+  InitSectionSchema,
+  LifecyclePayloadSchema,
+  parseMsg,
+  SegmentMsgSchema,
+  type InitSection,
+  type SegmentInfo,
 } from '../protocol/msgs';
 
 export interface SegmentJob {
@@ -67,8 +74,18 @@ const LifecycleLaneSchema = v.object({ payload: v.pick(LifecyclePayloadSchema, [
 const UploadSegmentSchema = v.object({
   payload: SegmentMsgSchema.entries.payload,
   segment: v.pick(SegmentMsgSchema.entries.segment, [
-    'stream', 'rendition', 'session', 'uri', 'sequence', 'duration', 'byteLength', 'sha256',
-    'targetDuration', 'discontinuity', 'redelivered', 'programDateTime',
+    'stream',
+    'rendition',
+    'session',
+    'uri',
+    'sequence',
+    'duration',
+    'byteLength',
+    'sha256',
+    'targetDuration',
+    'discontinuity',
+    'redelivered',
+    'programDateTime',
   ]),
   init: v.nullish(v.object({ ...v.pick(InitSectionSchema, ['uri', 'bytes']).entries, sha256: v.optional(v.string()) })),
 });

@@ -10,7 +10,10 @@ export const MAX_KEY_BYTES = 1024;
 
 /** 'live//a/' → 'live/a/'; '' → ''. The prefix ends with '/' whenever it is not empty. */
 export function normalizeKeyPrefix(prefix: string | undefined): string {
-  const parts = (prefix ?? '').split('/').map((p) => p.trim()).filter((p) => p.length > 0);
+  const parts = (prefix ?? '')
+    .split('/')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   for (const part of parts) {
     if (part === '.' || part === '..') throw new RelaycastError('E_UPLOAD_CONFIG', `key prefix may not contain '${part}'`);
   }

@@ -64,19 +64,25 @@ export function createS3Client(settings: S3ConnectionSettings): S3Client {
 }
 
 export class S3ObjectStore implements ObjectStore {
-  constructor(private readonly client: S3Client, readonly bucket: string) {}
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+  ) {}
 
   async put(request: PutRequest, signal: AbortSignal): Promise<PutResult> {
-    const result = await this.client.send(new PutObjectCommand({
-      Bucket: this.bucket,
-      Key: request.key,
-      Body: request.body,
-      ContentLength: request.body.length,
-      ContentType: request.contentType,
-      CacheControl: request.cacheControl,
-      ContentMD5: request.contentMd5,
-      // No ACL: R2 does not implement x-amz-acl; public reads come from the bucket's public URL.
-    }), { abortSignal: signal });
+    const result = await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: request.key,
+        Body: request.body,
+        ContentLength: request.body.length,
+        ContentType: request.contentType,
+        CacheControl: request.cacheControl,
+        ContentMD5: request.contentMd5,
+        // No ACL: R2 does not implement x-amz-acl; public reads come from the bucket's public URL.
+      }),
+      { abortSignal: signal },
+    );
     return { etag: result.ETag?.replace(/"/g, '').toLowerCase() };
   }
 

@@ -39,11 +39,15 @@ export interface ProbeOptions {
 function problemForPut(err: unknown): { problem: ProbeProblem; detail: string } {
   const failure = classifyStoreError(err, { timedOut: false, closing: false });
   switch (failure.code) {
-    case 'E_UPLOAD_AUTH': return { problem: 'credentials', detail: failure.reason };
-    case 'E_UPLOAD_NO_BUCKET': return { problem: 'bucket', detail: failure.reason };
+    case 'E_UPLOAD_AUTH':
+      return { problem: 'credentials', detail: failure.reason };
+    case 'E_UPLOAD_NO_BUCKET':
+      return { problem: 'bucket', detail: failure.reason };
     case 'E_UPLOAD_NETWORK':
-    case 'E_UPLOAD_ENDPOINT': return { problem: 'endpoint', detail: failure.reason };
-    default: return { problem: 'write', detail: failure.reason };
+    case 'E_UPLOAD_ENDPOINT':
+      return { problem: 'endpoint', detail: failure.reason };
+    default:
+      return { problem: 'write', detail: failure.reason };
   }
 }
 
@@ -57,19 +61,28 @@ export async function probeBucket(options: ProbeOptions): Promise<ProbeReport> {
   const report = (): ProbeReport => ({ ok: steps.every((s) => s.ok), key, url, steps, ...(etagIsMd5 === undefined ? {} : { etagIsMd5 }) });
 
   try {
-    const result = await options.store.put({
-      key,
-      body,
-      contentType: 'application/octet-stream',
-      cacheControl: 'no-store',
-      contentMd5: createHash('md5').update(body).digest('base64'),
-    }, AbortSignal.timeout(timeoutMs));
+    const result = await options.store.put(
+      {
+        key,
+        body,
+        contentType: 'application/octet-stream',
+        cacheControl: 'no-store',
+        contentMd5: createHash('md5').update(body).digest('base64'),
+      },
+      AbortSignal.timeout(timeoutMs),
+    );
     const expected = createHash('md5').update(body).digest('hex');
     steps.push({ step: 'put', ok: true });
     // Detected once here, so the operator learns it before every segment fails its check.
     etagIsMd5 = result.etag === expected;
     if (!etagIsMd5) {
-      steps.push({ step: 'etag', ok: false, problem: 'etag', detail: 'the store\'s ETag is not the MD5 of the body (SSE-KMS or an encrypted MinIO): turn off "Verify ETag" in relaycast-r2-upload; Content-MD5 still guards the body' });
+      steps.push({
+        step: 'etag',
+        ok: false,
+        problem: 'etag',
+        detail:
+          'the store\'s ETag is not the MD5 of the body (SSE-KMS or an encrypted MinIO): turn off "Verify ETag" in relaycast-r2-upload; Content-MD5 still guards the body',
+      });
     }
   } catch (err) {
     steps.push({ step: 'put', ok: false, ...problemForPut(err) });
@@ -93,9 +106,16 @@ export async function probeBucket(options: ProbeOptions): Promise<ProbeReport> {
     } else {
       steps.push({ step: 'public-get', ok: true });
       const allowed = response.headers.get('access-control-allow-origin');
-      steps.push(allowed === '*' || allowed === (options.origin ?? 'https://relaycast-probe.invalid')
-        ? { step: 'cors', ok: true }
-        : { step: 'cors', ok: false, problem: 'cors', detail: 'no Access-Control-Allow-Origin on the public URL: browsers on another origin cannot fetch segments' });
+      steps.push(
+        allowed === '*' || allowed === (options.origin ?? 'https://relaycast-probe.invalid')
+          ? { step: 'cors', ok: true }
+          : {
+              step: 'cors',
+              ok: false,
+              problem: 'cors',
+              detail: 'no Access-Control-Allow-Origin on the public URL: browsers on another origin cannot fetch segments',
+            },
+      );
     }
   } catch (err) {
     steps.push({ step: 'public-get', ok: false, problem: 'public-url', detail: `public URL not reachable (${(err as Error).name})` });

@@ -16,7 +16,10 @@ export class PutTimings {
   private readonly samples: number[] = [];
 
   /** Keeps the last `size` samples; p95 is known once `minSamples` were seen. */
-  constructor(private readonly size = 64, private readonly minSamples = 10) {}
+  constructor(
+    private readonly size = 64,
+    private readonly minSamples = 10,
+  ) {}
 
   record(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) return;

@@ -41,7 +41,9 @@ export class ReleaseLanes {
     lane.releaseTail = released.then(noop, noop);
     this.unreleased.add(released);
     // then(f, f), not finally(): finally() would pass a rejection on to a promise nobody handles.
-    const forget = (): void => { this.unreleased.delete(released); };
+    const forget = (): void => {
+      this.unreleased.delete(released);
+    };
     released.then(forget, forget);
     return released;
   }

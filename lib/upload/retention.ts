@@ -64,7 +64,10 @@ export class RetentionIndex {
 
   private readonly listings: PlaylistListings | undefined;
 
-  constructor(options: RetentionOptions, private readonly clock: Clock) {
+  constructor(
+    options: RetentionOptions,
+    private readonly clock: Clock,
+  ) {
     this.listings = options.listings;
     this.keepAll = options.keepAll ?? false;
     this.keepSegments = Math.max(1, Math.floor(options.keepSegments ?? 12));
@@ -84,7 +87,10 @@ export class RetentionIndex {
   recordSegment(lane: string, entry: LaneEntry): void {
     if (this.keepAll || this.holds(entry.key)) return;
     let entries = this.lanes.get(lane);
-    if (!entries) { entries = []; this.lanes.set(lane, entries); }
+    if (!entries) {
+      entries = [];
+      this.lanes.set(lane, entries);
+    }
     entries.push(entry);
     if (entry.initKey) this.initUsers.set(entry.initKey, (this.initUsers.get(entry.initKey) ?? 0) + 1);
     const now = this.clock.now();
@@ -109,8 +115,7 @@ export class RetentionIndex {
     const now = this.clock.now();
     const keys: string[] = [];
     for (const expiry of this.expiring) {
-      if (expiry.deleteAt <= now && !this.pendingDeletes.has(expiry.key) && !skip?.has(expiry.key)
-        && !this.listings?.holds(expiry.key, now - this.graceMs)) {
+      if (expiry.deleteAt <= now && !this.pendingDeletes.has(expiry.key) && !skip?.has(expiry.key) && !this.listings?.holds(expiry.key, now - this.graceMs)) {
         this.pendingDeletes.add(expiry.key);
         keys.push(expiry.key);
       }
@@ -134,7 +139,10 @@ export class RetentionIndex {
 
   private releaseInit(initKey: string): void {
     const users = (this.initUsers.get(initKey) ?? 1) - 1;
-    if (users > 0) { this.initUsers.set(initKey, users); return; }
+    if (users > 0) {
+      this.initUsers.set(initKey, users);
+      return;
+    }
     this.initUsers.delete(initKey);
     // Its last segment has just served out its availability period, so the init has too.
     this.expiring.push({ key: initKey, deleteAt: this.clock.now(), isInit: true });
@@ -154,10 +162,18 @@ export class RetentionIndex {
   restore(value: unknown): void {
     const s = value as RetentionSnapshot;
     const isKey = (k: unknown): k is string => typeof k === 'string' && k.length > 0 && k.length <= 1024;
-    const ok = s && typeof s === 'object' && s.format === 1 && Array.isArray(s.lanes) && Array.isArray(s.initUsers) && Array.isArray(s.expiring)
-      && s.lanes.every((l) => Array.isArray(l) && typeof l[0] === 'string' && Array.isArray(l[1]) && l[1].every((e) => e && isKey(e.key) && Number.isFinite(e.durationSec)))
-      && s.initUsers.every((u) => Array.isArray(u) && isKey(u[0]) && Number.isSafeInteger(u[1]))
-      && s.expiring.every((e) => e && isKey(e.key) && Number.isFinite(e.deleteAt));
+    const ok =
+      s &&
+      typeof s === 'object' &&
+      s.format === 1 &&
+      Array.isArray(s.lanes) &&
+      Array.isArray(s.initUsers) &&
+      Array.isArray(s.expiring) &&
+      s.lanes.every(
+        (l) => Array.isArray(l) && typeof l[0] === 'string' && Array.isArray(l[1]) && l[1].every((e) => e && isKey(e.key) && Number.isFinite(e.durationSec)),
+      ) &&
+      s.initUsers.every((u) => Array.isArray(u) && isKey(u[0]) && Number.isSafeInteger(u[1])) &&
+      s.expiring.every((e) => e && isKey(e.key) && Number.isFinite(e.deleteAt));
     if (!ok) throw new RelaycastError('E_UPLOAD_STATE', 'saved r2-upload index is unusable');
     for (const [lane, entries] of s.lanes) this.lanes.set(lane, [...entries, ...(this.lanes.get(lane) ?? [])]);
     for (const [key, users] of s.initUsers) this.initUsers.set(key, (this.initUsers.get(key) ?? 0) + users);

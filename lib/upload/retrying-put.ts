@@ -70,7 +70,10 @@ export class RetryingPut {
       if (attempt > 1) {
         this.options.counters.retries += 1;
         const waited = await this.sleep(backoffDelayMs(attempt - 1, this.options.backoff, this.options.random));
-        if (!waited) { lastFailure = classifyStoreError(undefined, { timedOut: false, closing: true }); break; }
+        if (!waited) {
+          lastFailure = classifyStoreError(undefined, { timedOut: false, closing: true });
+          break;
+        }
       }
       try {
         await this.options.slots.acquire(priority, this.options.signal);
@@ -80,7 +83,10 @@ export class RetryingPut {
       }
       const attemptController = new AbortController();
       let timedOut = false;
-      const timer = setTimeout(() => { timedOut = true; attemptController.abort(); }, this.attemptTimeoutMsNow);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        attemptController.abort();
+      }, this.attemptTimeoutMsNow);
       const onClose = (): void => attemptController.abort();
       this.options.signal.addEventListener('abort', onClose, { once: true });
       attemptsUsed = attempt;
@@ -88,8 +94,13 @@ export class RetryingPut {
         this.options.counters.puts += 1;
         const result = await this.putHedged(put, attemptController.signal);
         if (this.options.verifyEtag && result.etag !== expectedEtag) {
-          throw Object.assign(new Error(`stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body `
-            + '(an encrypted store, e.g. SSE-KMS, does this: turn off "Verify ETag"; Content-MD5 still guards the body)'), { code: 'E_UPLOAD_VERIFY' });
+          throw Object.assign(
+            new Error(
+              `stored object's ETag ${result.etag ?? '(none)'} is not the MD5 of the body ` +
+                '(an encrypted store, e.g. SSE-KMS, does this: turn off "Verify ETag"; Content-MD5 still guards the body)',
+            ),
+            { code: 'E_UPLOAD_VERIFY' },
+          );
         }
         this.options.counters.bytes += put.body.length;
         this.options.counters.stored += 1;
@@ -140,36 +151,45 @@ export class RetryingPut {
         signal.addEventListener('abort', onAbort, { once: true });
         running += 1;
         const started = performance.now();
-        this.options.store.put(put, controller.signal).then((result) => {
-          if (settled) return;
-          finish();
-          this.timings.record(performance.now() - started);
-          for (const other of controllers) if (other !== controller) other.abort();
-          resolve(result);
-        }, (err: unknown) => {
-          running -= 1;
-          firstError ??= err;
-          if (settled) return;
-          // A twin failed while another still runs late (a stall): send the next twin at once,
-          // rather than wait for the stalled one's deadline. A failure before any hedge goes to
-          // the retry path at once.
-          if (running > 0 && controllers.length >= 2 && controllers.length < MAX_REQUESTS_PER_ATTEMPT && !signal.aborted) {
-            this.options.counters.hedges += 1;
-            this.options.counters.puts += 1;
-            launch();
-            return;
-          }
-          if (running > 0) return;
-          finish();
-          reject(firstError);
-        }).then(() => signal.removeEventListener('abort', onAbort), (err: unknown) => {
-          // A throw inside the handlers above (a bug) still settles this attempt, and never
-          // becomes an unhandled rejection (finally() would pass it on to nobody).
-          signal.removeEventListener('abort', onAbort);
-          if (settled) return;
-          finish();
-          reject(err);
-        });
+        this.options.store
+          .put(put, controller.signal)
+          .then(
+            (result) => {
+              if (settled) return;
+              finish();
+              this.timings.record(performance.now() - started);
+              for (const other of controllers) if (other !== controller) other.abort();
+              resolve(result);
+            },
+            (err: unknown) => {
+              running -= 1;
+              firstError ??= err;
+              if (settled) return;
+              // A twin failed while another still runs late (a stall): send the next twin at once,
+              // rather than wait for the stalled one's deadline. A failure before any hedge goes to
+              // the retry path at once.
+              if (running > 0 && controllers.length >= 2 && controllers.length < MAX_REQUESTS_PER_ATTEMPT && !signal.aborted) {
+                this.options.counters.hedges += 1;
+                this.options.counters.puts += 1;
+                launch();
+                return;
+              }
+              if (running > 0) return;
+              finish();
+              reject(firstError);
+            },
+          )
+          .then(
+            () => signal.removeEventListener('abort', onAbort),
+            (err: unknown) => {
+              // A throw inside the handlers above (a bug) still settles this attempt, and never
+              // becomes an unhandled rejection (finally() would pass it on to nobody).
+              signal.removeEventListener('abort', onAbort);
+              if (settled) return;
+              finish();
+              reject(err);
+            },
+          );
       };
       launch();
       if (hedgeAfter === undefined) return;
@@ -188,8 +208,14 @@ export class RetryingPut {
     const signal = this.options.signal;
     if (signal.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(true); }, ms);
-      const onAbort = (): void => { clearTimeout(timer); resolve(false); };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -19,9 +19,13 @@ export class PrioritySlots {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RelaycastError('E_UPLOAD_CONFIG', 'concurrency must be an integer ≥ 1');
   }
 
-  get inUse(): number { return this.active; }
+  get inUse(): number {
+    return this.active;
+  }
 
-  get waiting(): number { return this.waiters.length; }
+  get waiting(): number {
+    return this.waiters.length;
+  }
 
   acquire(priority: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(new RelaycastError('E_UPLOAD_ABORTED', 'aborted'));
@@ -38,7 +42,10 @@ export class PrioritySlots {
       // The listener is removed once the slot is granted: a long stream must not pile them up.
       const waiter: Waiter = {
         priority,
-        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); },
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
         reject,
       };
       let index = this.waiters.findIndex((w) => w.priority > priority);
@@ -50,7 +57,8 @@ export class PrioritySlots {
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next.resolve(); // the slot passes straight to the next waiter
+    if (next)
+      next.resolve(); // the slot passes straight to the next waiter
     else this.active -= 1;
   }
 }

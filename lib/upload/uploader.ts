@@ -110,8 +110,12 @@ export type UploadOutcome =
   | { status: 'failed'; error: RelaycastError; report: UploadReport };
 
 /** An outcome before its report is attached (Omit over each member of the union). */
-type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, 'report'> : never) : never)
-  & { attempts: number; retries: number; initUploaded?: boolean; alreadyStored?: boolean };
+type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, 'report'> : never) : never) & {
+  attempts: number;
+  retries: number;
+  initUploaded?: boolean;
+  alreadyStored?: boolean;
+};
 
 const NO_BYTES = Buffer.alloc(0);
 
@@ -225,7 +229,11 @@ export class Uploader {
       this.counters.shed += 1;
       const result: RunResult = { status: 'failed', error: this.overloaded(), attempts: 0, retries: 0 };
       work = () => Promise.resolve(result);
-      try { onShed?.(); } catch { /* the caller's problem must not break the lane */ }
+      try {
+        onShed?.();
+      } catch {
+        /* the caller's problem must not break the lane */
+      }
     } else {
       if (job.kind !== 'pass') {
         this.counters.queued += 1;
@@ -255,7 +263,11 @@ export class Uploader {
           this.reportError(toRelaycastError(err, 'E_UPLOAD_INTERNAL'));
         }
       }
-      try { release(outcome); } catch { /* the caller's problem must not break the lane */ }
+      try {
+        release(outcome);
+      } catch {
+        /* the caller's problem must not break the lane */
+      }
       return outcome;
     });
   }
@@ -267,8 +279,11 @@ export class Uploader {
   }
 
   private overloaded(): RelaycastError {
-    return new RelaycastError('E_UPLOAD_OVERLOADED', `the store is not keeping up: ${this.counters.queued} uploads `
-      + `(${(this.counters.queuedBytes / 1e6).toFixed(1)} MB) already wait, so this one was dropped`);
+    return new RelaycastError(
+      'E_UPLOAD_OVERLOADED',
+      `the store is not keeping up: ${this.counters.queued} uploads ` +
+        `(${(this.counters.queuedBytes / 1e6).toFixed(1)} MB) already wait, so this one was dropped`,
+    );
   }
 
   private async run(job: UploadJob, priority: number): Promise<RunResult> {
@@ -297,12 +312,17 @@ export class Uploader {
         const iKey = initKey(this.prefix, segment, job.init);
         const initBytes = job.init;
         // Just ahead of its segment in the slot queue: the segment cannot be stored usefully before it.
-        const { upload, started } = this.inits.once(iKey, () => this.putter.put({
-          key: iKey,
-          body: initBytes.bytes,
-          contentType: initBytes.contentType || contentTypeFor(initBytes.uri),
-          cacheControl: this.segmentCacheControl,
-        }, priority - 0.5));
+        const { upload, started } = this.inits.once(iKey, () =>
+          this.putter.put(
+            {
+              key: iKey,
+              body: initBytes.bytes,
+              contentType: initBytes.contentType || contentTypeFor(initBytes.uri),
+              cacheControl: this.segmentCacheControl,
+            },
+            priority - 0.5,
+          ),
+        );
         initUploaded = started;
         const stored = await upload;
         init = { key: iKey, url: publicUrl(this.publicBaseUrl, iKey), attempts: stored.attempts };
@@ -312,12 +332,15 @@ export class Uploader {
       return { status: 'failed' as const, error: this.wrapInitError(error), attempts: 0, retries: 0, initUploaded };
     }
     try {
-      const stored = await this.putter.put({
-        key,
-        body: job.body,
-        contentType: segment.contentType || contentTypeFor(segment.uri),
-        cacheControl: this.segmentCacheControl,
-      }, priority);
+      const stored = await this.putter.put(
+        {
+          key,
+          body: job.body,
+          contentType: segment.contentType || contentTypeFor(segment.uri),
+          cacheControl: this.segmentCacheControl,
+        },
+        priority,
+      );
       return {
         status: 'stored' as const,
         kind: 'segment' as const,
@@ -361,12 +384,15 @@ export class Uploader {
   private async runObject(job: ObjectJob, priority: number): Promise<RunResult> {
     try {
       const key = objectKey(this.prefix, job.key);
-      const stored = await this.putter.put({
-        key,
-        body: job.body,
-        contentType: job.contentType || contentTypeFor(key),
-        cacheControl: job.cacheControl || this.objectCacheControl,
-      }, priority);
+      const stored = await this.putter.put(
+        {
+          key,
+          body: job.body,
+          contentType: job.contentType || contentTypeFor(key),
+          cacheControl: job.cacheControl || this.objectCacheControl,
+        },
+        priority,
+      );
       return {
         status: 'stored' as const,
         kind: 'object' as const,
@@ -385,7 +411,9 @@ export class Uploader {
    * lists the bucket. Concurrent calls share one sweep.
    */
   sweep(): Promise<void> {
-    this.sweeping ??= this.runSweep().finally(() => { this.sweeping = undefined; });
+    this.sweeping ??= this.runSweep().finally(() => {
+      this.sweeping = undefined;
+    });
     return this.sweeping;
   }
 
@@ -399,11 +427,16 @@ export class Uploader {
     for (let keys = this.retention.due(); keys.length > 0; keys = this.retention.due(tried)) {
       if (!this.retention.guardedByPlaylists && !this.warnedUnguarded) {
         this.warnedUnguarded = true;
-        this.warnUnguardedCleanup?.(`cleanup deletes by its Keep count alone: no relaycast-manifest in this pipeline reports what its playlists list. If a manifest in another pipeline or Node-RED serves this stream with a window or DVR longer than Keep, its players get 404s: turn on Keep all, or raise Keep above that window.`);
+        this.warnUnguardedCleanup?.(
+          `cleanup deletes by its Keep count alone: no relaycast-manifest in this pipeline reports what its playlists list. If a manifest in another pipeline or Node-RED serves this stream with a window or DVR longer than Keep, its players get 404s: turn on Keep all, or raise Keep above that window.`,
+        );
       }
       for (const key of keys) {
         tried.add(key);
-        if (this.closeController.signal.aborted) { this.retention.deleteFailed(key); continue; }
+        if (this.closeController.signal.aborted) {
+          this.retention.deleteFailed(key);
+          continue;
+        }
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), this.attemptTimeoutMs);
         try {
@@ -429,7 +462,9 @@ export class Uploader {
     this.closing = true;
     const pending = this.lanes.whenReleased();
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.max(0, timeoutMs)); });
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, timeoutMs));
+    });
     await Promise.race([pending, timedOut]);
     clearTimeout(timer);
     this.closeController.abort();

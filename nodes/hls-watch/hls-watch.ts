@@ -33,7 +33,12 @@ interface HlsWatchDef extends NodeDef {
 const memoryStores = new Map<string, MemoryStateStore>();
 
 function stateStoreFor(userDir: string | undefined, nodeId: string, onError: (err: RelaycastError) => void): StateStore {
-  if (userDir) return StateFile.forNode(userDir, 'hls-watch', nodeId, { code: 'E_WATCH_STATE', what: 'hls-watch progress', onError: (err) => onError(toRelaycastError(err, 'E_WATCH_STATE_WRITE')) });
+  if (userDir)
+    return StateFile.forNode(userDir, 'hls-watch', nodeId, {
+      code: 'E_WATCH_STATE',
+      what: 'hls-watch progress',
+      onError: (err) => onError(toRelaycastError(err, 'E_WATCH_STATE_WRITE')),
+    });
   let store = memoryStores.get(nodeId);
   if (!store) memoryStores.set(nodeId, (store = new MemoryStateStore()));
   return store;
@@ -104,7 +109,8 @@ export = function (RED: NodeAPI) {
         {
           onMessage: (msg) => {
             const m = msg as { topic?: string; segment?: { stream: string; rendition: string; duration: number; byteLength: number; redelivered?: boolean } };
-            if (m.topic === 'segment' && m.segment && !m.segment.redelivered) probe.segment(m.segment.stream, m.segment.rendition, m.segment.duration, m.segment.byteLength);
+            if (m.topic === 'segment' && m.segment && !m.segment.redelivered)
+              probe.segment(m.segment.stream, m.segment.rendition, m.segment.duration, m.segment.byteLength);
             node.send(asNodeMessage(msg));
           },
           // With a msg (the gap, or one carrying the code) so a Catch node gets msg.error.code.
@@ -123,7 +129,10 @@ export = function (RED: NodeAPI) {
       const stopConfirms = receipts!.subscribe(config.stream, (rendition, session, sequence) => current.confirm(rendition, session, sequence));
       // A partial deploy restarted manifest or r2-upload alone: what they missed goes out again.
       const stopResends = receipts!.onResend(config.stream, (request) => current.resendUnconfirmed(request));
-      stopReceipts = () => { stopConfirms(); stopResends(); };
+      stopReceipts = () => {
+        stopConfirms();
+        stopResends();
+      };
       await current.start();
     };
 

@@ -7,10 +7,7 @@
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import type { SegmentInfo } from '../../lib/protocol/msgs';
 import { toRelaycastError } from '../../lib/errors';
-import {
-  ManifestCore, ManifestPublisher, ManifestStateStore, playlistMsg, restoreManifest,
-  type GapMode, type RenderedPlaylist,
-} from '../../lib/manifest';
+import { ManifestCore, ManifestPublisher, ManifestStateStore, playlistMsg, restoreManifest, type GapMode, type RenderedPlaylist } from '../../lib/manifest';
 import { registerRoutes, type HttpSettings } from '../../lib/http';
 import { ManifestPaths, PlaylistEndpoints } from '../../lib/manifest/http';
 import { inBackground } from '../../lib/async/background';
@@ -39,7 +36,11 @@ interface ManifestNodeDef extends NodeDef {
   pipeline?: string;
 }
 
-const splitList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const splitList = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const CODE = 'E_MANIFEST_CONFIG';
 /**
  * How long the segments of a closed manifest node stay protected from r2-upload's cleanup: far
@@ -71,9 +72,10 @@ export = function (RED: RelaycastRED<HttpSettings>) {
         gapMode: config.gapMode === 'discontinuity' ? 'discontinuity' : 'gap',
         blockingReload: config.blockingReload === true,
         // Empty = 3 × target duration (the core's default), so no fallback number here.
-        endGraceSeconds: config.endGraceSeconds === undefined || config.endGraceSeconds === ''
-          ? undefined
-          : configNumber(config.endGraceSeconds, { ...MANIFEST_NUMBERS.endGraceSeconds, code: CODE }),
+        endGraceSeconds:
+          config.endGraceSeconds === undefined || config.endGraceSeconds === ''
+            ? undefined
+            : configNumber(config.endGraceSeconds, { ...MANIFEST_NUMBERS.endGraceSeconds, code: CODE }),
         streams: paths.streams,
         renditions: splitList(config.renditions),
         listings: listings.forOwner(node.id),
@@ -89,9 +91,7 @@ export = function (RED: RelaycastRED<HttpSettings>) {
 
     // ---- state: restore before serving anything, so no client ever sees a reset ----
     // State file and DVR history log (lib/manifest/state-store.ts): a save costs the same at any DVR length.
-    const stateFile = settings.userDir
-      ? ManifestStateStore.forNode(settings.userDir, node.id, { onError: (err) => node.warn(err.message) })
-      : undefined;
+    const stateFile = settings.userDir ? ManifestStateStore.forNode(settings.userDir, node.id, { onError: (err) => node.warn(err.message) }) : undefined;
     if (stateFile) {
       // Starting empty (numbered from the wall clock) must be said loudly.
       const lost = restoreManifest(core, stateFile);
@@ -130,14 +130,19 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       node.warn(RED._('manifest.errors.not-created'));
     } else {
       try {
-        const registration = registerRoutes(RED.httpNode, settings, {
-          id: node.id,
-          templates: paths.templates,
-          streams: paths.streams,
-          matches: (pathname) => endpoints.matches(pathname),
-          handle: (pathname, req, res) => endpoints.handle(pathname, req, res),
-          failed: (err) => node.error(RED._('manifest.errors.request-failed', { message: err instanceof Error ? err.message : String(err) })),
-        }, RED.server);
+        const registration = registerRoutes(
+          RED.httpNode,
+          settings,
+          {
+            id: node.id,
+            templates: paths.templates,
+            streams: paths.streams,
+            matches: (pathname) => endpoints.matches(pathname),
+            handle: (pathname, req, res) => endpoints.handle(pathname, req, res),
+            failed: (err) => node.error(RED._('manifest.errors.request-failed', { message: err instanceof Error ? err.message : String(err) })),
+          },
+          RED.server,
+        );
         unregister = registration.unregister;
         if (registration.fastPathRefused) node.warn(RED._('manifest.errors.fast-path-refused', { setting: registration.fastPathRefused }));
       } catch (err) {
@@ -160,19 +165,25 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       }
       const renditions = streams.reduce((n, s) => n + core.renditionIds(s).length, 0);
       const ended = streams.every((s) => core.renditionIds(s).every((r) => durable.mediaPlaylist(s, r)?.ended));
-      node.status(ended
-        ? { fill: 'grey', shape: 'dot', text: 'manifest.status.ended' }
-        : { fill: 'green', shape: 'dot', text: RED._('manifest.status.live', { renditions }) });
+      node.status(
+        ended
+          ? { fill: 'grey', shape: 'dot', text: 'manifest.status.ended' }
+          : { fill: 'green', shape: 'dot', text: RED._('manifest.status.live', { renditions }) },
+      );
     }
 
-    onInputAsync(node, async (msg, send) => {
-      const { playlists, segment, comesAgain } = await publisher.apply(msg);
-      if (comesAgain) return;
-      if (playlists.length > 0) send([playlists.map((p) => outputOf(p, segment))]);
-      showStatus();
-    }, (err) => {
-      node.status({ fill: 'red', shape: 'ring', text: err.code });
-    });
+    onInputAsync(
+      node,
+      async (msg, send) => {
+        const { playlists, segment, comesAgain } = await publisher.apply(msg);
+        if (comesAgain) return;
+        if (playlists.length > 0) send([playlists.map((p) => outputOf(p, segment))]);
+        showStatus();
+      },
+      (err) => {
+        node.status({ fill: 'red', shape: 'ring', text: err.code });
+      },
+    );
 
     showStatus();
 

@@ -60,7 +60,7 @@ export function ledgerPath(config: PayoutConfig, userDir: string | undefined): s
   const name = (config.ledger ?? '').trim() || DEFAULT_LEDGER;
   if (name.includes('\0')) throw new RelaycastError('E_PAYOUT_CONFIG', 'ledger file name must not contain NUL');
   if (path.isAbsolute(name)) return name;
-  if (!userDir) throw new RelaycastError('E_PAYOUT_CONFIG', 'a relative ledger file needs Node-RED\'s userDir; give an absolute path');
+  if (!userDir) throw new RelaycastError('E_PAYOUT_CONFIG', "a relative ledger file needs Node-RED's userDir; give an absolute path");
   return path.join(userDir, name);
 }
 

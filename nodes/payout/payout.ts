@@ -14,8 +14,13 @@ import { httpNodeRoot, onCloseAsync, onInputAsync, refuseToStart } from '../shar
 import { registerNodeType, type RelaycastRED } from '../shared/node-types';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import {
-  batchMsFromConfig, ledgerPath, rulesFromConfig, summaryPathFromConfig, thresholdFromConfig,
-  type PayoutConfig, type PayoutCredentials,
+  batchMsFromConfig,
+  ledgerPath,
+  rulesFromConfig,
+  summaryPathFromConfig,
+  thresholdFromConfig,
+  type PayoutConfig,
+  type PayoutCredentials,
 } from './config';
 import { serveSummary } from './summary-route';
 import type { PostgresConfigNode } from '../postgres/postgres-api';
@@ -35,16 +40,23 @@ export = function (RED: RelaycastRED<HttpSettings>) {
   // The operator's view (everything, payout addresses included), from the editor only.
   const withDesk = (req: Request, res: Response, fn: (desk: PayoutDesk) => Promise<void>): void => {
     const desk = desks.get(String(req.params.id));
-    if (!desk) { res.status(404).json({ error: 'no running relaycast-payout node with this id' }); return; }
+    if (!desk) {
+      res.status(404).json({ error: 'no running relaycast-payout node with this id' });
+      return;
+    }
     fn(desk).catch((err: unknown) => res.status(503).json({ error: toRelaycastError(err).message }));
   };
   RED.httpAdmin.get('/relaycast-payout/:id/accounts', RED.auth.needsPermission('relaycast-payout.read'), (req: Request, res: Response) =>
-    withDesk(req, res, async (desk) => { res.json(await desk.operatorView()); }));
+    withDesk(req, res, async (desk) => {
+      res.json(await desk.operatorView());
+    }),
+  );
   RED.httpAdmin.get('/relaycast-payout/:id/export.csv', RED.auth.needsPermission('relaycast-payout.read'), (req: Request, res: Response) =>
     withDesk(req, res, async (desk) => {
       const csv = await desk.csv();
       res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="relaycast-payout.csv"').send(csv);
-    }));
+    }),
+  );
 
   function PayoutNode(this: Node<PayoutCredentials>, config: PayoutNodeDef) {
     RED.nodes.createNode(this, config);
@@ -104,15 +116,24 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       }
     };
 
-    onInputAsync(node, async (msg, send) => {
-      let outcome: PayoutOutcome;
-      try { outcome = await desk.handle(msg); } catch (err) { storeFailed(err); throw err; }
-      if (outcome.changed) dirty = true;
-      sendOutcome(msg, send, outcome);
-    }, (err) => {
-      if (err.code !== 'E_PAYOUT_STORE') node.status({ fill: 'red', shape: 'ring', text: 'payout.status.badInput' });
-      dirty = true; // the counts come back at the next refresh
-    });
+    onInputAsync(
+      node,
+      async (msg, send) => {
+        let outcome: PayoutOutcome;
+        try {
+          outcome = await desk.handle(msg);
+        } catch (err) {
+          storeFailed(err);
+          throw err;
+        }
+        if (outcome.changed) dirty = true;
+        sendOutcome(msg, send, outcome);
+      },
+      (err) => {
+        if (err.code !== 'E_PAYOUT_STORE') node.status({ fill: 'red', shape: 'ring', text: 'payout.status.badInput' });
+        dirty = true; // the counts come back at the next refresh
+      },
+    );
 
     // Supporter tokens: this node's own list, else the check of the signaling node it names, asked
     // through that node's API (signaling-api.ts) at each request, whichever node started first.
@@ -125,11 +146,14 @@ export = function (RED: RelaycastRED<HttpSettings>) {
         config.signaling ? (RED.nodes.getNode(config.signaling) as SignalingNodeApi | null)?.verifySupporter : undefined;
       const verify = async (token: string): Promise<string | null> => {
         const check = ownList ?? signalingCheck();
-        return check ? (await check(token, { stream: '', rendition: '' })) ?? null : null;
+        return check ? ((await check(token, { stream: '', rendition: '' })) ?? null) : null;
       };
       if (summaryPath !== '' && settings.httpNodeRoot !== false) {
         removeSummary = serveSummary(RED.httpNode, settings, RED.server, {
-          nodeId: node.id, path: summaryPath, verify, summary: (supporter) => desk.summary(supporter),
+          nodeId: node.id,
+          path: summaryPath,
+          verify,
+          summary: (supporter) => desk.summary(supporter),
           failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
         });
         node.log(RED._('payout.log.summary', { path: httpNodeRoot(settings) + summaryPath }));
@@ -142,16 +166,19 @@ export = function (RED: RelaycastRED<HttpSettings>) {
     const refresh = (): void => {
       if (!dirty) return;
       dirty = false;
-      desk.accounts().then((accounts) => {
-        failed = false;
-        probe.accounts(accounts);
-        const pending = accounts.reduce((sum, a) => sum + a.pending, 0);
-        node.status({ fill: 'green', shape: 'dot', text: RED._('payout.status.counts', { supporters: accounts.length, pending }) });
-      }, (err: unknown) => {
-        if (toRelaycastError(err).code === 'E_PAYOUT_CLOSED') return;
-        storeFailed(err);
-        if (!failed) node.status({ fill: 'red', shape: 'ring', text: 'payout.status.storeError' });
-      });
+      desk.accounts().then(
+        (accounts) => {
+          failed = false;
+          probe.accounts(accounts);
+          const pending = accounts.reduce((sum, a) => sum + a.pending, 0);
+          node.status({ fill: 'green', shape: 'dot', text: RED._('payout.status.counts', { supporters: accounts.length, pending }) });
+        },
+        (err: unknown) => {
+          if (toRelaycastError(err).code === 'E_PAYOUT_CLOSED') return;
+          storeFailed(err);
+          if (!failed) node.status({ fill: 'red', shape: 'ring', text: 'payout.status.storeError' });
+        },
+      );
     };
     const statusTimer = setInterval(refresh, STATUS_REFRESH_MS);
     refresh();

@@ -59,27 +59,44 @@ export function serveSummary(app: ExpressLike, settings: HttpSettings, server: u
   const me = `${options.path}/me`;
   const handle = (pathname: string, req: IncomingMessage, res: ServerResponse): boolean => {
     if (pathname === page) {
-      send(res, 200, 'text/html; charset=utf-8', files.html, { 'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'" });
+      send(res, 200, 'text/html; charset=utf-8', files.html, {
+        'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'",
+      });
       return true;
     }
-    if (pathname === script) { send(res, 200, 'text/javascript; charset=utf-8', files.script); return true; }
+    if (pathname === script) {
+      send(res, 200, 'text/javascript; charset=utf-8', files.script);
+      return true;
+    }
     if (pathname !== me) return false;
     const token = bearer(req);
-    if (!token) { send(res, 401, 'application/json', '{"error":"send your supporter token as Authorization: Bearer <token>"}', { 'WWW-Authenticate': 'Bearer' }); return true; }
-    options.verify(token)
+    if (!token) {
+      send(res, 401, 'application/json', '{"error":"send your supporter token as Authorization: Bearer <token>"}', { 'WWW-Authenticate': 'Bearer' });
+      return true;
+    }
+    options
+      .verify(token)
       .then(async (supporter) => {
-        if (!supporter) { send(res, 401, 'application/json', '{"error":"unknown token"}', { 'WWW-Authenticate': 'Bearer' }); return; }
+        if (!supporter) {
+          send(res, 401, 'application/json', '{"error":"unknown token"}', { 'WWW-Authenticate': 'Bearer' });
+          return;
+        }
         send(res, 200, 'application/json; charset=utf-8', JSON.stringify(await options.summary(supporter)));
       })
       .catch(() => send(res, 503, 'application/json', '{"error":"the ledger is unavailable"}'));
     return true;
   };
-  return registerRoutes(app, settings, {
-    id: `payout:${options.nodeId}`,
-    templates: [page, script, me],
-    streams: [],
-    matches: (pathname) => pathname === page || pathname === script || pathname === me,
-    handle,
-    failed: options.failed,
-  }, server).unregister;
+  return registerRoutes(
+    app,
+    settings,
+    {
+      id: `payout:${options.nodeId}`,
+      templates: [page, script, me],
+      streams: [],
+      matches: (pathname) => pathname === page || pathname === script || pathname === me,
+      handle,
+      failed: options.failed,
+    },
+    server,
+  ).unregister;
 }

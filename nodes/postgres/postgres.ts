@@ -68,11 +68,20 @@ export = function (RED: NodeAPI) {
     node.on('close', function (done: () => void) {
       // Node-RED closes all nodes at once: let the users flush their last writes through the pool
       // (they deregister in their own close handlers) before it is ended.
-      const waitForUsers = users.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, CLOSE_WAIT_MS);
-        lastUserLeft = () => { clearTimeout(timer); resolve(); };
-      });
-      const finish = (): void => { users.clear(); done(); };
+      const waitForUsers =
+        users.size === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+              lastUserLeft = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+      const finish = (): void => {
+        users.clear();
+        done();
+      };
       waitForUsers.then(endPool).then(finish, finish);
     });
   }

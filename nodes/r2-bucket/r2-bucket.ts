@@ -55,10 +55,16 @@ export = function (RED: NodeAPI) {
       }
       // Still `${NAME}` after Node-RED's expansion: NAME is not set. Signing with the literal text
       // would only fail later, as a refused signature that names nothing.
-      for (const [field, value] of [['access key ID', credentials.accessKeyId], ['secret key', credentials.secretAccessKey]] as const) {
+      for (const [field, value] of [
+        ['access key ID', credentials.accessKeyId],
+        ['secret key', credentials.secretAccessKey],
+      ] as const) {
         const variable = envReference(value);
         if (variable !== undefined) {
-          throw new RelaycastError('E_R2_CREDENTIALS', `the bucket's ${field} is \${${variable}}, but the environment variable ${variable} is not set where Node-RED runs`);
+          throw new RelaycastError(
+            'E_R2_CREDENTIALS',
+            `the bucket's ${field} is \${${variable}}, but the environment variable ${variable} is not set where Node-RED runs`,
+          );
         }
       }
       users.add(user);
@@ -114,7 +120,11 @@ export = function (RED: NodeAPI) {
     }
     const client = createS3Client({ ...settings, accessKeyId, secretAccessKey, maxSockets: 2 });
     try {
-      const report = await probeBucket({ store: new S3ObjectStore(client, settings.bucket), publicBaseUrl: settings.publicBaseUrl, keyPrefix: settings.keyPrefix });
+      const report = await probeBucket({
+        store: new S3ObjectStore(client, settings.bucket),
+        publicBaseUrl: settings.publicBaseUrl,
+        keyPrefix: settings.keyPrefix,
+      });
       res.json({
         ok: report.ok,
         url: redact(report.url),
@@ -135,7 +145,9 @@ export = function (RED: NodeAPI) {
       if (res.headersSent) return;
       // Only our own refusal is echoed; anything else may quote input, so it stays in the log.
       const refused = error.code === 'E_R2_CREDENTIALS';
-      res.status(refused ? 400 : 500).json({ ok: false, error: { code: error.code, message: refused ? error.message : 'the connection test failed: see the Node-RED log' } });
+      res
+        .status(refused ? 400 : 500)
+        .json({ ok: false, error: { code: error.code, message: refused ? error.message : 'the connection test failed: see the Node-RED log' } });
     });
   });
 };

@@ -47,7 +47,11 @@ export = function (RED: RelaycastRED<{ nodeCloseTimeout?: unknown }>) {
     const bucketNode = RED.nodes.getNode(config.bucket) as R2BucketConfigNode | null;
     const redact = (text: string): string => (bucketNode ? bucketNode.redact(text) : text);
     let uploader: Uploader | undefined;
-    const status = new StatusReporter(node, (key, subs) => RED._(key, subs), () => uploader?.counters ?? emptyCounters());
+    const status = new StatusReporter(
+      node,
+      (key, subs) => RED._(key, subs),
+      () => uploader?.counters ?? emptyCounters(),
+    );
     const telemetry = telemetryOf(RED);
     const probe = telemetry.upload(nodeRef(node, 'relaycast-r2-upload'), () => uploader?.counters ?? emptyCounters());
 
@@ -102,38 +106,57 @@ export = function (RED: RelaycastRED<{ nodeCloseTimeout?: unknown }>) {
 
     const sweepTimer = setInterval(() => {
       // A failed sweep is retried on the next tick; it is reported, never left unhandled.
-      uploader?.sweep().then(() => { status.changed(); probe.refreshHeld(); }, (err: unknown) => node.error(toRelaycastError(err, 'E_UPLOAD_INTERNAL')));
+      uploader?.sweep().then(
+        () => {
+          status.changed();
+          probe.refreshHeld();
+        },
+        (err: unknown) => node.error(toRelaycastError(err, 'E_UPLOAD_INTERNAL')),
+      );
     }, SWEEP_INTERVAL_MS);
     sweepTimer.unref?.();
 
     // Without an uploader, refuseToStart already answers every msg.
     if (uploader) uploadOnInput(uploader);
     function uploadOnInput(running: Uploader): void {
-      onInputAsync(node, async (msg, send) => {
-        const job = parseUploadInput(msg);
-        const stream = streamOf(msg);
-        const bodyBytes = job.kind === 'pass' ? 0 : job.body.length;
-        const initBytes = job.kind === 'segment' && job.init ? job.init.bytes.length : 0;
-        const pending = running.submit(job, (result) => {
-          // Called in rendition order: sending here is what keeps the output ordered.
-          const out = outputFor(msg, result);
-          if (out) send(out);
-          if (stream !== undefined && result.status !== 'passed') {
-            const puts = result.report.attempts + (result.report.initUploaded ? 1 : 0);
-            probe.released(stream, { attempts: puts, retries: result.report.retries, failed: result.status === 'failed', bytes: result.status === 'stored' ? bodyBytes + (result.report.initUploaded ? initBytes : 0) : 0 });
-          }
-          if (result.status === 'failed') status.failed(result.error.code);
-          else status.succeeded();
-        }, () => {
-          // Shed: only a gap leaves for it, so its bytes need not wait in memory for their turn.
-          msg.payload = undefined;
-          const init = msg.init as { bytes?: unknown } | undefined;
-          if (init && typeof init === 'object') init.bytes = undefined;
-        });
-        status.changed(); // after submit, so the upload already counts as in flight
-        const outcome = await pending;
-        if (outcome.status === 'failed') throw outcome.error;
-      }, (err) => status.failed(err.code));
+      onInputAsync(
+        node,
+        async (msg, send) => {
+          const job = parseUploadInput(msg);
+          const stream = streamOf(msg);
+          const bodyBytes = job.kind === 'pass' ? 0 : job.body.length;
+          const initBytes = job.kind === 'segment' && job.init ? job.init.bytes.length : 0;
+          const pending = running.submit(
+            job,
+            (result) => {
+              // Called in rendition order: sending here is what keeps the output ordered.
+              const out = outputFor(msg, result);
+              if (out) send(out);
+              if (stream !== undefined && result.status !== 'passed') {
+                const puts = result.report.attempts + (result.report.initUploaded ? 1 : 0);
+                probe.released(stream, {
+                  attempts: puts,
+                  retries: result.report.retries,
+                  failed: result.status === 'failed',
+                  bytes: result.status === 'stored' ? bodyBytes + (result.report.initUploaded ? initBytes : 0) : 0,
+                });
+              }
+              if (result.status === 'failed') status.failed(result.error.code);
+              else status.succeeded();
+            },
+            () => {
+              // Shed: only a gap leaves for it, so its bytes need not wait in memory for their turn.
+              msg.payload = undefined;
+              const init = msg.init as { bytes?: unknown } | undefined;
+              if (init && typeof init === 'object') init.bytes = undefined;
+            },
+          );
+          status.changed(); // after submit, so the upload already counts as in flight
+          const outcome = await pending;
+          if (outcome.status === 'failed') throw outcome.error;
+        },
+        (err) => status.failed(err.code),
+      );
     }
 
     onCloseAsync(node, async (removed) => {
@@ -143,7 +166,9 @@ export = function (RED: RelaycastRED<{ nodeCloseTimeout?: unknown }>) {
       let nodeCloseTimeout = 15_000;
       try {
         nodeCloseTimeout = configNumber(RED.settings.nodeCloseTimeout, { field: 'nodeCloseTimeout', code: CODE, fallback: 15_000, min: 1, max: 3_600_000 });
-      } catch { /* a setting, not this node's field: keep Node-RED's default */ }
+      } catch {
+        /* a setting, not this node's field: keep Node-RED's default */
+      }
       try {
         await uploader?.close(Math.max(1000, nodeCloseTimeout - 3000));
       } finally {

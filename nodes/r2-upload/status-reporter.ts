@@ -15,15 +15,26 @@ export class StatusReporter {
   private closed = false;
   private lastFill: string | undefined;
 
-  constructor(private readonly node: Node, private readonly translate: Translate, private readonly counters: () => UploadCounters, private readonly intervalMs = 250) {}
+  constructor(
+    private readonly node: Node,
+    private readonly translate: Translate,
+    private readonly counters: () => UploadCounters,
+    private readonly intervalMs = 250,
+  ) {}
 
   /** Something changed; refresh soon. */
   changed(): void {
     if (this.closed) return;
     // Going busy shows at once (blue); everything else is throttled.
-    if (this.counters().queued > 0 && this.lastFill !== 'blue' && !this.failedCode) { this.render(); return; }
+    if (this.counters().queued > 0 && this.lastFill !== 'blue' && !this.failedCode) {
+      this.render();
+      return;
+    }
     if (this.timer) return;
-    this.timer = setTimeout(() => { this.timer = undefined; this.render(); }, this.intervalMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.render();
+    }, this.intervalMs);
   }
 
   succeeded(): void {
@@ -43,7 +54,11 @@ export class StatusReporter {
     if (this.failedCode) {
       this.node.status({ fill: 'red', shape: 'ring', text: this.translate('r2-upload.status.failed', { code: this.failedCode }) });
     } else if (c.queued > 0) {
-      this.node.status({ fill: 'blue', shape: 'dot', text: this.translate('r2-upload.status.uploading', { count: c.queued, mb: (c.queuedBytes / 1e6).toFixed(1) }) });
+      this.node.status({
+        fill: 'blue',
+        shape: 'dot',
+        text: this.translate('r2-upload.status.uploading', { count: c.queued, mb: (c.queuedBytes / 1e6).toFixed(1) }),
+      });
     } else {
       this.node.status({ fill: 'green', shape: 'dot', text: this.translate('r2-upload.status.stored', { count: c.stored, mb: (c.bytes / 1e6).toFixed(1) }) });
     }

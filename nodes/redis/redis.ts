@@ -57,7 +57,10 @@ export = function (RED: NodeAPI) {
           lastError = err.message;
           node.warn(RED._('redis.errors.connection', { message: err.message }));
         });
-        pair.on('up', () => { lastError = ''; node.log(RED._('redis.log.up', { url: settings!.url })); });
+        pair.on('up', () => {
+          lastError = '';
+          node.log(RED._('redis.log.up', { url: settings!.url }));
+        });
         pair.on('down', () => node.warn(RED._('redis.log.down', { url: settings!.url })));
       }
       return pair;
@@ -77,7 +80,11 @@ export = function (RED: NodeAPI) {
     node.on('close', function (done: () => void) {
       // Users deregister in their own close handlers; this covers a config node closed on its own.
       users.clear();
-      closePair().catch(() => { /* closing anyway */ }).finally(() => done());
+      closePair()
+        .catch(() => {
+          /* closing anyway */
+        })
+        .finally(() => done());
     });
   }
 

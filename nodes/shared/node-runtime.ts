@@ -23,7 +23,11 @@ export function onInputAsync(
       () => done(),
       (err: unknown) => {
         const error = toRelaycastError(err);
-        try { onError?.(error, msg); } catch { /* status reporting must never mask the original error */ }
+        try {
+          onError?.(error, msg);
+        } catch {
+          /* status reporting must never mask the original error */
+        }
         done(error);
       },
     );
@@ -59,14 +63,12 @@ export function httpNodeRoot(settings: { httpNodeRoot?: string | false }): strin
  * `log` and `status` keep a node's own catalog texts; by default the error and its code are shown.
  * The caller still registers its close handler for whatever it had acquired before failing.
  */
-export function refuseToStart(
-  node: Node,
-  err: unknown,
-  how: { code: string; status?: string; log?: string },
-): RelaycastError {
+export function refuseToStart(node: Node, err: unknown, how: { code: string; status?: string; log?: string }): RelaycastError {
   const error = toRelaycastError(err, how.code);
   node.error(how.log ?? error);
   node.status({ fill: 'red', shape: 'ring', text: how.status ?? error.code });
-  onInputAsync(node, async () => { throw error; });
+  onInputAsync(node, async () => {
+    throw error;
+  });
   return error;
 }

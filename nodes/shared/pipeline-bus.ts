@@ -35,7 +35,8 @@ const defaultBuses = new WeakMap<object, Map<string, { bus: PipelineBus; users: 
 export function joinPipeline(RED: NodeAPI, node: Node, pipelineId: string | undefined, code: string): PipelineLease {
   if (pipelineId) {
     const pipeline = RED.nodes.getNode(pipelineId) as PipelineConfigNode | null;
-    if (!pipeline?.bus) throw new RelaycastError(code, `the pipeline config node ${pipelineId} is not deployed (deleted or disabled): choose a pipeline or none`);
+    if (!pipeline?.bus)
+      throw new RelaycastError(code, `the pipeline config node ${pipelineId} is not deployed (deleted or disabled): choose a pipeline or none`);
     return { bus: pipeline.bus, release: () => undefined };
   }
   const key = (RED.events as unknown as object | undefined) ?? RED;

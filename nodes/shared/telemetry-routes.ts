@@ -15,7 +15,6 @@ export const METRICS_PATH = '/relaycast/metrics';
 export const TELEMETRY_PATH = '/relaycast/telemetry';
 export const TELEMETRY_PERMISSION = 'relaycast.read';
 
-
 /** Admin app → the registry its routes read (the latest one, should a runtime make another). */
 const served = new WeakMap<object, { registry: TelemetryRegistry; metrics: TelemetryMetrics }>();
 
@@ -31,7 +30,11 @@ export function installTelemetryRoutes(RED: NodeAPI, registry: TelemetryRegistry
   const permission = RED.auth.needsPermission(TELEMETRY_PERMISSION);
   const fail = (res: Response, err: unknown): void => {
     // A handler must never throw past Express: answer 500 with the reason, no stack.
-    try { res.status(500).json({ error: err instanceof Error ? err.message : String(err) }); } catch { /* reply already under way */ }
+    try {
+      res.status(500).json({ error: err instanceof Error ? err.message : String(err) });
+    } catch {
+      /* reply already under way */
+    }
   };
   app.get(METRICS_PATH, permission, (_req: Request, res: Response) => {
     const entry = served.get(app)!;

@@ -107,7 +107,9 @@ export function iceServersFromConfig(config: SignalingConfig, credentials: Signa
   const text = (config.iceServers ?? '').trim();
   if (text === '') return [];
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch {
+  try {
+    parsed = JSON.parse(text);
+  } catch {
     throw new RelaycastError('E_SIGNAL_CONFIG', 'ICE servers must be a JSON array like [{"urls":"stun:stun.example.org:3478"}]');
   }
   if (!Array.isArray(parsed) || parsed.length > 8) throw new RelaycastError('E_SIGNAL_CONFIG', 'ICE servers must be a JSON array of at most 8 entries');

@@ -7,8 +7,16 @@
 import type { Server } from 'node:http';
 import type { NodeDef, NodeMessage } from 'node-red';
 import {
-  iceServerProvider, parseTrustedProxies, sharedSwarmRegistry, SignalingServer, supporterVerifier,
-  type IcePeer, type RedisSwarmRegistry, type SignalingServerOptions, type SupporterVerifier, type VerifyClient,
+  iceServerProvider,
+  parseTrustedProxies,
+  sharedSwarmRegistry,
+  SignalingServer,
+  supporterVerifier,
+  type IcePeer,
+  type RedisSwarmRegistry,
+  type SignalingServerOptions,
+  type SupporterVerifier,
+  type VerifyClient,
 } from '../../lib/signaling';
 import { RelaycastError } from '../../lib/errors';
 import type { HttpSettings } from '../../lib/http';
@@ -19,15 +27,13 @@ import { registerNodeType, type RelaycastRED } from '../shared/node-types';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { SignalingNodeApi } from './signaling-api';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
-import {
-  iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds,
-  type SignalingConfig,
-} from './config';
+import { iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds, type SignalingConfig } from './config';
 
-type SignalingNodeDef = NodeDef & SignalingConfig & {
-  /** id of a relaycast-redis config node: share swarms with other instances through it. */
-  redis?: string;
-};
+type SignalingNodeDef = NodeDef &
+  SignalingConfig & {
+    /** id of a relaycast-redis config node: share swarms with other instances through it. */
+    redis?: string;
+  };
 
 /** The runtime settings this node reads beyond Node-RED's own: the operator's hooks. */
 interface SignalingSettings {
@@ -94,12 +100,18 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
           iceServers: iceServerProvider({ configured, turn, hook: settings.relaycastSignalingIceServers, warn }),
           verifySupporter,
           networkTagKey: credentials.networkTagKey || undefined,
-          onSwarmEvent: (event) => { probe?.peers(event.stream, event.rendition, event.swarmPeers); emit(0, { topic: 'swarm', payload: event }); statusStale = true; },
+          onSwarmEvent: (event) => {
+            probe?.peers(event.stream, event.rendition, event.swarmPeers);
+            emit(0, { topic: 'swarm', payload: event });
+            statusStale = true;
+          },
           onReceipt: (receipt) => emit(1, { topic: 'receipt', payload: receipt }),
           onAudit: (event) => emit(2, { topic: 'audit', payload: event }),
         },
         sent: (stream, bytes) => probe?.sent(stream, bytes),
-        disconnected: () => { statusStale = true; },
+        disconnected: () => {
+          statusStale = true;
+        },
         warn,
       };
     } catch (err) {
@@ -107,26 +119,34 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       return;
     }
     if (!httpServer) {
-      cannotStart(new RelaycastError('E_SIGNAL_NO_SERVER', 'Node-RED has no HTTP server to share'), 'signaling.status.noServer', () => RED._('signaling.errors.noServer'));
+      cannotStart(new RelaycastError('E_SIGNAL_NO_SERVER', 'Node-RED has no HTTP server to share'), 'signaling.status.noServer', () =>
+        RED._('signaling.errors.noServer'),
+      );
       return;
     }
     if (pathsInUse.has(fullPath)) {
-      cannotStart(new RelaycastError('E_SIGNAL_DUPLICATE_PATH', `another relaycast-signaling node already listens on ${fullPath}`),
-        'signaling.status.duplicate', () => RED._('signaling.errors.duplicatePath', { path: fullPath }));
+      cannotStart(
+        new RelaycastError('E_SIGNAL_DUPLICATE_PATH', `another relaycast-signaling node already listens on ${fullPath}`),
+        'signaling.status.duplicate',
+        () => RED._('signaling.errors.duplicatePath', { path: fullPath }),
+      );
       return;
     }
     let server: SignalingServer;
     try {
       if (config.redis) {
         const configNode = RED.nodes.getNode(config.redis) as RedisConfigNode | null;
-        if (!configNode || typeof configNode.register !== 'function') throw new RelaycastError(CONFIG_CODE, 'the selected relaycast-redis configuration does not exist');
+        if (!configNode || typeof configNode.register !== 'function')
+          throw new RelaycastError(CONFIG_CODE, 'the selected relaycast-redis configuration does not exist');
         const pair = configNode.register(node);
         redisNode = configNode;
         registry = sharedSwarmRegistry(pair, {
           namespace: fullPath,
           limits: options.coordinator.limits ?? {},
           livenessTtlMs: configNode.livenessTtlMs,
-          onState: () => { statusStale = true; },
+          onState: () => {
+            statusStale = true;
+          },
           onError: (err) => node.warn(RED._('signaling.errors.redis', { message: err.message })),
         });
       }
@@ -155,7 +175,11 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       const master = (config.viewerMaster ?? '').trim() || 'master.m3u8';
       if (viewerPath !== '' && settings.httpNodeRoot !== false) {
         removeViewerPage = serveViewerPage(RED.httpNode, settings, {
-          nodeId: node.id, viewerPath, signalingPath: fullPath, root: httpNodeRoot(settings), master,
+          nodeId: node.id,
+          viewerPath,
+          signalingPath: fullPath,
+          root: httpNodeRoot(settings),
+          master,
           firstRendition: (stream) => coordinator.renditionsOf(stream)[0],
           playlists: (stream, rendition) => coordinator.playlistsFor(stream, rendition),
           failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
@@ -170,7 +194,11 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       if (!registry) {
         node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
       } else if (registry.connected) {
-        node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peersHere', { count: coordinator.peerCount(), local: registry.localPeers() }) });
+        node.status({
+          fill: 'green',
+          shape: 'dot',
+          text: RED._('signaling.status.peersHere', { count: coordinator.peerCount(), local: registry.localPeers() }),
+        });
       } else {
         // Redis is out: this instance serves its own peers only, and says so.
         node.status({ fill: 'yellow', shape: 'ring', text: RED._('signaling.status.redisDown', { count: registry.localPeers() }) });
@@ -185,10 +213,14 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     const statsTimer = statsEvery > 0 ? setInterval(() => emit(0, { topic: 'stats', payload: coordinator.stats() }), statsEvery) : undefined;
     showStatus();
 
-    onInputAsync(node, async (msg) => server.input(msg), () => {
-      node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.badInput' });
-      statusStale = true; // the peer count returns at the next refresh
-    });
+    onInputAsync(
+      node,
+      async (msg) => server.input(msg),
+      () => {
+        node.status({ fill: 'red', shape: 'ring', text: 'signaling.status.badInput' });
+        statusStale = true; // the peer count returns at the next refresh
+      },
+    );
 
     onCloseAsync(node, async () => {
       telemetry.remove(node.id, probe);

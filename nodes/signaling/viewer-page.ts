@@ -17,12 +17,16 @@ import { normalizePath } from './config';
 export const ASSETS_PATH = '/relaycast/viewer';
 const ASSET_NAME = /^[a-z0-9][a-z0-9.-]{0,63}$/;
 const CONTENT_TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json; charset=utf-8', '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
 };
 // Inline config is JSON data, not script; segment URLs live on R2 (any https origin); hls.js's
 // transmuxer runs in a blob: worker and plays through MediaSource blob: URLs.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self' ws: wss: http: https:";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self' ws: wss: http: https:";
 
 export interface ViewerPageOptions {
   nodeId: string;
@@ -90,15 +94,21 @@ export function serveViewerPage(app: ExpressLike, settings: HttpSettings, option
   function page(res: ServerResponse, req: IncomingMessage, stream: string): void {
     const startRendition = options.firstRendition(stream);
     const config = {
-      stream, signalingPath: options.signalingPath, master: options.master.replace(/\{stream\}/g, stream),
+      stream,
+      signalingPath: options.signalingPath,
+      master: options.master.replace(/\{stream\}/g, stream),
       ...(startRendition ? { startRendition, playlists: options.playlists(stream, startRendition) } : {}),
     };
     // `<` escaped so no value can close the script element that carries the config.
     const json = JSON.stringify(config).replace(/</g, '\\u003c');
     const body = Buffer.from(bundle.template.replace(/\{\{assets\}\}/g, `${options.root}${ASSETS_PATH}`).replace('{{config}}', json));
     res.writeHead(200, {
-      'Content-Type': 'text/html; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-cache',
-      'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer',
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': body.length,
+      'Cache-Control': 'no-cache',
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -106,7 +116,9 @@ export function serveViewerPage(app: ExpressLike, settings: HttpSettings, option
   function asset(res: ServerResponse, req: IncomingMessage, name: string): void {
     const file = bundle.files.get(name)!;
     res.writeHead(200, {
-      'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'public, max-age=300',
+      'Content-Type': file.type,
+      'Content-Length': file.body.length,
+      'Cache-Control': 'public, max-age=300',
       'X-Content-Type-Options': 'nosniff',
     });
     res.end(req.method === 'HEAD' ? undefined : file.body);
@@ -119,9 +131,15 @@ export function serveViewerPage(app: ExpressLike, settings: HttpSettings, option
     matches: (pathname) => streamOf(pathname) !== undefined || assetOf(pathname) !== undefined,
     handle: (pathname, req, res) => {
       const stream = streamOf(pathname);
-      if (stream !== undefined) { page(res, req, stream); return true; }
+      if (stream !== undefined) {
+        page(res, req, stream);
+        return true;
+      }
       const name = assetOf(pathname);
-      if (name !== undefined) { asset(res, req, name); return true; }
+      if (name !== undefined) {
+        asset(res, req, name);
+        return true;
+      }
       return false;
     },
     failed: options.failed,

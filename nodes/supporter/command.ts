@@ -4,9 +4,16 @@ import { RelaycastError } from '../../lib/errors';
 export type Command = 'on' | 'off' | 'stats' | 'credit';
 
 const WORDS: Record<string, Command> = {
-  on: 'on', start: 'on', true: 'on', '1': 'on',
-  off: 'off', stop: 'off', false: 'off', '0': 'off',
-  stats: 'stats', credit: 'credit',
+  on: 'on',
+  start: 'on',
+  true: 'on',
+  '1': 'on',
+  off: 'off',
+  stop: 'off',
+  false: 'off',
+  '0': 'off',
+  stats: 'stats',
+  credit: 'credit',
 };
 
 /** `msg.payload` true/false/"on"/"off"/"start"/"stop", or `msg.topic` "stats"/"credit". */

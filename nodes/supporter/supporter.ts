@@ -18,7 +18,9 @@ interface SupporterConfig extends RawSettings {
   statsEvery?: unknown;
   autoStart?: unknown;
 }
-interface SupporterCredentials { token?: string }
+interface SupporterCredentials {
+  token?: string;
+}
 
 const STATUS_REFRESH_MS = 1000;
 
@@ -42,9 +44,18 @@ export = function (RED: NodeAPI) {
     }
 
     const showStatus = (s: SupporterStats): void => {
-      if (!s.running) { node.status({ fill: 'grey', shape: 'ring', text: RED._('supporter.status.off') }); return; }
-      if (s.refused) { node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.refused') }); return; }
-      if (!s.swarms.some((w) => w.joined)) { node.status({ fill: 'yellow', shape: 'ring', text: RED._('supporter.status.connecting') }); return; }
+      if (!s.running) {
+        node.status({ fill: 'grey', shape: 'ring', text: RED._('supporter.status.off') });
+        return;
+      }
+      if (s.refused) {
+        node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.refused') });
+        return;
+      }
+      if (!s.swarms.some((w) => w.joined)) {
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._('supporter.status.connecting') });
+        return;
+      }
       const credit = s.verifiedBytes !== undefined ? ` ✔${formatBytes(s.verifiedBytes)}` : '';
       node.status({ fill: 'green', shape: 'dot', text: `${s.peers}p ↑${formatBytes(s.uploadedBytes)}${credit}` });
     };
@@ -54,18 +65,24 @@ export = function (RED: NodeAPI) {
     supporter.on('joined', (swarm) => node.log(RED._('supporter.log.joined', { stream: swarm.stream, rendition: swarm.rendition })));
     supporter.on('error', (err) => node.debug(`supporter: ${toRelaycastError(err).message}`));
     const refreshTimer = setInterval(() => showStatus(supporter.stats()), STATUS_REFRESH_MS);
-    const statsTimer = setInterval(() => { if (supporter.running) node.send(statsMsg()); }, statsEveryMs);
+    const statsTimer = setInterval(() => {
+      if (supporter.running) node.send(statsMsg());
+    }, statsEveryMs);
     if (config.autoStart !== false && config.autoStart !== 'false') supporter.start();
     showStatus(supporter.stats());
 
-    onInputAsync(node, async (msg, send) => {
-      const command = commandOf(msg);
-      if (command === 'on') supporter.start();
-      else if (command === 'off') supporter.stop();
-      else if (command === 'credit') await supporter.readCredit();
-      showStatus(supporter.stats());
-      if (command === 'stats' || command === 'credit') send(statsMsg());
-    }, (err) => node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.error', { code: err.code }) }));
+    onInputAsync(
+      node,
+      async (msg, send) => {
+        const command = commandOf(msg);
+        if (command === 'on') supporter.start();
+        else if (command === 'off') supporter.stop();
+        else if (command === 'credit') await supporter.readCredit();
+        showStatus(supporter.stats());
+        if (command === 'stats' || command === 'credit') send(statsMsg());
+      },
+      (err) => node.status({ fill: 'red', shape: 'ring', text: RED._('supporter.status.error', { code: err.code }) }),
+    );
 
     onCloseAsync(node, () => {
       clearInterval(statsTimer);

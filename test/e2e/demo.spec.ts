@@ -17,7 +17,6 @@ import { freePort } from '../support/free-port';
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
 
-
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -49,10 +48,16 @@ describe('npm start (demo)', function () {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir };
     for (const name of Object.keys(env)) if (name.startsWith('R2_')) delete env[name];
     demo = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
-      cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    demo.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    demo.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    demo.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    demo.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     await untilValue(async () => (output.includes('Node-RED editor') ? true : undefined), 'the editor URL to be printed', 30_000, 250);
   });
 
@@ -71,28 +76,59 @@ describe('npm start (demo)', function () {
   });
 
   it('loads the package as a Node-RED module with every node and its examples', async () => {
-    const nodes = await (await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).json() as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
+    const nodes = (await (await fetch(`${base}/nodes`, { headers: { Accept: 'application/json' } })).json()) as Array<{
+      module: string;
+      types: string[];
+      enabled: boolean;
+      err?: string;
+    }>;
     const ours = nodes.filter((set) => set.module === '@relaycast/node-red-relaycast');
     // One node set per entry of package.json's node-red section, every one loaded without error.
-    const declared = Object.keys((JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes);
+    const declared = Object.keys(
+      (JSON.parse(readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes,
+    );
     assert.equal(ours.length, declared.length, `${declared.length} node sets`);
-    assert.deepEqual(ours.filter((set) => !set.enabled || set.err).map((set) => set.err), []);
+    assert.deepEqual(
+      ours.filter((set) => !set.enabled || set.err).map((set) => set.err),
+      [],
+    );
     const types = ours.flatMap((set) => set.types).sort();
-    for (const type of ['relaycast-hls-watch', 'relaycast-manifest', 'relaycast-r2-bucket', 'relaycast-r2-upload', 'relaycast-signaling', 'relaycast-payout', 'relaycast-supporter']) {
+    for (const type of [
+      'relaycast-hls-watch',
+      'relaycast-manifest',
+      'relaycast-r2-bucket',
+      'relaycast-r2-upload',
+      'relaycast-signaling',
+      'relaycast-payout',
+      'relaycast-supporter',
+    ]) {
       assert.ok(types.includes(type), `${type} registered`);
     }
-    const modules = await (await fetch(`${base}/library/examples/flows/`)).json() as string[];
+    const modules = (await (await fetch(`${base}/library/examples/flows/`)).json()) as string[];
     assert.ok(modules.includes('@relaycast/node-red-relaycast'), 'Import ▸ Examples lists the package');
-    const example = await (await fetch(`${base}/library/examples/flows/@relaycast/node-red-relaycast/${encodeURIComponent('01 - Watch an encoder folder')}`)).json() as Array<{ type: string }>;
-    assert.ok(example.some((node) => node.type === 'relaycast-hls-watch'), 'the example flow imports with its hls-watch node');
+    const example = (await (
+      await fetch(`${base}/library/examples/flows/@relaycast/node-red-relaycast/${encodeURIComponent('01 - Watch an encoder folder')}`)
+    ).json()) as Array<{ type: string }>;
+    assert.ok(
+      example.some((node) => node.type === 'relaycast-hls-watch'),
+      'the example flow imports with its hls-watch node',
+    );
   });
 
   it('serves a live playlist whose segment URLs return exactly the encoder bytes', async () => {
-    const media = await untilValue(async () => {
-      // Until Node-RED listens, fetch fails: keep waiting.
-      const text = await fetch(`${base}/live/demo/0.m3u8`).then((r) => r.text(), () => '');
-      return /^http.*\.ts$/m.test(text) ? text : undefined;
-    }, 'a media playlist with segments', 30_000, 250);
+    const media = await untilValue(
+      async () => {
+        // Until Node-RED listens, fetch fails: keep waiting.
+        const text = await fetch(`${base}/live/demo/0.m3u8`).then(
+          (r) => r.text(),
+          () => '',
+        );
+        return /^http.*\.ts$/m.test(text) ? text : undefined;
+      },
+      'a media playlist with segments',
+      30_000,
+      250,
+    );
     const urls = media.split('\n').filter((line) => line.startsWith('http'));
     const known = fixtureSegmentHashes();
     for (const url of urls) {
@@ -106,22 +142,32 @@ describe('npm start (demo)', function () {
     const port = new URL(base).port;
     const before = readdirSync(path.join(runDir, 'hls'), { recursive: true }).length;
     const second = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
-      cwd: repoRoot, env: { ...process.env, PORT: port, RELAYCAST_DEMO_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repoRoot,
+      env: { ...process.env, PORT: port, RELAYCAST_DEMO_RUN_DIR: runDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let said = '';
-    second.stdout?.on('data', (chunk: Buffer) => { said += chunk.toString(); });
-    second.stderr?.on('data', (chunk: Buffer) => { said += chunk.toString(); });
+    second.stdout?.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
+    second.stderr?.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+    });
     const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
     assert.equal(code, 1, said);
     assert.match(said, /PORT=\d+ npm start/, 'the refusal names what to do instead');
     assert.match(said, /nothing was changed/);
-    assert.ok(readdirSync(path.join(runDir, 'hls'), { recursive: true }).length >= before, 'the first demo\'s encoder output is still there');
+    assert.ok(readdirSync(path.join(runDir, 'hls'), { recursive: true }).length >= before, "the first demo's encoder output is still there");
     // The same run folder but another port: refused by the run folder's lock, before touching it.
     const third = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
-      cwd: repoRoot, env: { ...process.env, PORT: String(await freePort()), RELAYCAST_DEMO_RUN_DIR: runDir }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(await freePort()), RELAYCAST_DEMO_RUN_DIR: runDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let thirdSaid = '';
-    third.stderr?.on('data', (chunk: Buffer) => { thirdSaid += chunk.toString(); });
+    third.stderr?.on('data', (chunk: Buffer) => {
+      thirdSaid += chunk.toString();
+    });
     assert.equal(await new Promise<number | null>((resolve) => third.once('exit', resolve)), 1);
     assert.match(thirdSaid, /another relaycast demo \(pid \d+\) is running/);
     const master = await fetch(`${base}/live/demo/master.m3u8`);
@@ -129,10 +175,15 @@ describe('npm start (demo)', function () {
   });
 
   it('runs payout too: its supporter summary answers, and refuses a request without a token', async () => {
-    const page = await untilValue(async () => {
-      const res = await fetch(`${base}/relaycast/payout/`).catch(() => undefined);
-      return res?.status === 200 ? res.text() : undefined;
-    }, 'the payout summary page', 30_000, 250);
+    const page = await untilValue(
+      async () => {
+        const res = await fetch(`${base}/relaycast/payout/`).catch(() => undefined);
+        return res?.status === 200 ? res.text() : undefined;
+      },
+      'the payout summary page',
+      30_000,
+      250,
+    );
     assert.match(page, /<title>Relaycast supporter<\/title>/);
     const me = await fetch(`${base}/relaycast/payout/me`);
     assert.equal(me.status, 401);
@@ -165,10 +216,15 @@ describe('npm start (demo)', function () {
         await page.goto(viewerUrl(base, 'demo'));
         pages.push(page);
       }
-      const shares = async () => Promise.all(pages.map((page) => page.evaluate(() => ({
-        p2p: (window as any).relaycastViewer?.stats()?.p2pBytes ?? 0,
-        shown: document.getElementById('share')?.textContent ?? '',
-      }))));
+      const shares = async () =>
+        Promise.all(
+          pages.map((page) =>
+            page.evaluate(() => ({
+              p2p: (window as any).relaycastViewer?.stats()?.p2pBytes ?? 0,
+              shown: document.getElementById('share')?.textContent ?? '',
+            })),
+          ),
+        );
       const started = Date.now();
       let last = await shares();
       while (!last.every((s) => s.p2p > 0 && s.shown !== '0%')) {
@@ -211,7 +267,8 @@ describe('npm start (demo)', function () {
       // Three loader pages, so that fragments also wait on peers (the case that pinned the estimate).
       const loaders = [await open(''), await open(''), await open('')];
       const plain = await open('?relaycast=0');
-      const climb = (page: Page) => page.evaluate(`(() => {
+      const climb = (page: Page) =>
+        page.evaluate(`(() => {
         const hls = window.relaycastViewer.hls;
         const top = hls.levels.length - 1;
         return {
@@ -219,30 +276,51 @@ describe('npm start (demo)', function () {
           estimate: hls.bandwidthEstimate, defaultEstimate: hls.config.abrEwmaDefaultEstimate, topBitrate: hls.levels[top].bitrate,
         };
       })()`) as Promise<{ top: number; before: number; levels: number[]; estimate: number; defaultEstimate: number; topBitrate: number }>;
-      const climbs = await untilValue(async () => {
-        const all = await Promise.all([...loaders, plain].map(climb));
-        return all.every((c) => c.before >= 0) ? all : undefined;
-      }, 'every viewer to buffer a segment of the top rung', 60_000, 250);
+      const climbs = await untilValue(
+        async () => {
+          const all = await Promise.all([...loaders, plain].map(climb));
+          return all.every((c) => c.before >= 0) ? all : undefined;
+        },
+        'every viewer to buffer a segment of the top rung',
+        60_000,
+        250,
+      );
       const plainClimb = climbs.at(-1)!;
       assert.equal(plainClimb.top, 2, 'the demo ladder has three rungs');
       for (const loaderClimb of climbs.slice(0, -1)) {
-        assert.ok(loaderClimb.before <= plainClimb.before + 1,
-          `segments before the top rung: loader ${loaderClimb.before} (${loaderClimb.levels}), plain hls.js ${plainClimb.before} (${plainClimb.levels})`);
+        assert.ok(
+          loaderClimb.before <= plainClimb.before + 1,
+          `segments before the top rung: loader ${loaderClimb.before} (${loaderClimb.levels}), plain hls.js ${plainClimb.before} (${plainClimb.levels})`,
+        );
         // The demo's top rung is below hls.js's default estimate, so the climb alone could come from
         // the default: the estimate must come from samples of the loader's own transfers.
-        assert.notEqual(loaderClimb.estimate, loaderClimb.defaultEstimate, 'the loader\'s estimate moved from its default: hls.js sampled its transfers');
-        assert.ok(loaderClimb.estimate > loaderClimb.topBitrate, `the loader's estimate (${loaderClimb.estimate}) is above the top rung (${loaderClimb.topBitrate})`);
+        assert.notEqual(loaderClimb.estimate, loaderClimb.defaultEstimate, "the loader's estimate moved from its default: hls.js sampled its transfers");
+        assert.ok(
+          loaderClimb.estimate > loaderClimb.topBitrate,
+          `the loader's estimate (${loaderClimb.estimate}) is above the top rung (${loaderClimb.topBitrate})`,
+        );
       }
       // With a ladder, every loader page still gets peer bytes and its playlists from the socket.
-      const swarm = () => Promise.all(loaders.map((page) => page.evaluate(() => {
-        const s = (window as any).relaycastViewer.stats() ?? {};
-        return { p2p: s.p2pBytes ?? 0, fromSwarm: s.playlistsFromSwarm ?? 0, fromHttp: s.playlistsFromHttp ?? 0, rendition: s.rendition };
-      })));
+      const swarm = () =>
+        Promise.all(
+          loaders.map((page) =>
+            page.evaluate(() => {
+              const s = (window as any).relaycastViewer.stats() ?? {};
+              return { p2p: s.p2pBytes ?? 0, fromSwarm: s.playlistsFromSwarm ?? 0, fromHttp: s.playlistsFromHttp ?? 0, rendition: s.rendition };
+            }),
+          ),
+        );
       let last: Awaited<ReturnType<typeof swarm>> = [];
-      const shared = await untilValue(async () => {
-        last = await swarm();
-        return last.every((f) => f.p2p > 0 && f.fromSwarm > 5) ? last : undefined;
-      }, 'every loader page to get peer bytes and take its playlists from the socket', 60_000, 250, () => JSON.stringify(last));
+      const shared = await untilValue(
+        async () => {
+          last = await swarm();
+          return last.every((f) => f.p2p > 0 && f.fromSwarm > 5) ? last : undefined;
+        },
+        'every loader page to get peer bytes and take its playlists from the socket',
+        60_000,
+        250,
+        () => JSON.stringify(last),
+      );
       for (const f of shared) assert.ok(f.fromHttp < f.fromSwarm, `playlists mostly from the socket: ${JSON.stringify(f)}`);
     } finally {
       await viewerBrowser.close();

@@ -12,7 +12,9 @@ import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FLOW_FILES = [
-  ...readdirSync(path.join(ROOT, 'flows')).filter((f) => f.endsWith('.json')).map((f) => path.join('flows', f)),
+  ...readdirSync(path.join(ROOT, 'flows'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join('flows', f)),
   path.join('demo', 'flows.json'),
 ];
 
@@ -34,12 +36,16 @@ declare const RED: any;
 async function importAndRead(page: Page, flow: object[]): Promise<{ nodes: DrawnNode[]; configs: DrawnNode[] }> {
   const tab = await page.evaluate((nodes) => {
     const before = new Set<string>();
-    RED.nodes.eachNode((n: any) => { before.add(n.id); });
+    RED.nodes.eachNode((n: any) => {
+      before.add(n.id);
+    });
     // A file without its own tab lands on the active one: give it an empty tab first.
     RED.workspaces.show(RED.workspaces.add().id);
     RED.view.importNodes(nodes, { generateIds: true });
     const tabs = new Set<string>();
-    RED.nodes.eachNode((n: any) => { if (!before.has(n.id)) tabs.add(n.z); });
+    RED.nodes.eachNode((n: any) => {
+      if (!before.has(n.id)) tabs.add(n.z);
+    });
     if (tabs.size !== 1) throw new Error(`the import put nodes on ${tabs.size} tabs`);
     const added = [...tabs][0];
     RED.workspaces.show(added);
@@ -49,27 +55,43 @@ async function importAndRead(page: Page, flow: object[]): Promise<{ nodes: Drawn
   // Sizes are set when the view draws a node (its label decides the width).
   await page.waitForFunction((z) => {
     let drawn = true;
-    RED.nodes.eachNode((n: any) => { if (n.z === z && !(n.w > 0 && n.h > 0)) drawn = false; });
+    RED.nodes.eachNode((n: any) => {
+      if (n.z === z && !(n.w > 0 && n.h > 0)) drawn = false;
+    });
     return drawn;
   }, tab);
-  return page.evaluate((z) => {
-    // No named function in here: tsx would wrap it in a helper (__name) the page does not have.
-    const raw: any[] = [];
-    const configs: any[] = [];
-    RED.nodes.eachNode((n: any) => { if (n.z === z) raw.push(n); });
-    const used = new Set<string>();
-    for (const n of raw) {
-      for (const [key, prop] of Object.entries<any>(RED.nodes.getType(n.type)?.defaults ?? {})) {
-        if (prop.type && n[key]) used.add(n[key]);
+  return page
+    .evaluate((z) => {
+      // No named function in here: tsx would wrap it in a helper (__name) the page does not have.
+      const raw: any[] = [];
+      const configs: any[] = [];
+      RED.nodes.eachNode((n: any) => {
+        if (n.z === z) raw.push(n);
+      });
+      const used = new Set<string>();
+      for (const n of raw) {
+        for (const [key, prop] of Object.entries<any>(RED.nodes.getType(n.type)?.defaults ?? {})) {
+          if (prop.type && n[key]) used.add(n[key]);
+        }
       }
-    }
-    RED.nodes.eachConfig((c: any) => { if (used.has(c.id)) configs.push(c); });
-    return [raw, configs].map((list) => list.map((n: any) => ({
-      id: n.id, type: n.type, label: String(RED.utils.getNodeLabel(n, n.type)),
-      valid: n.valid !== false, errors: Array.isArray(n.validationErrors) ? n.validationErrors.map(String) : [],
-      x: n.x, y: n.y, w: n.w, h: n.h,
-    })));
-  }, tab).then(([nodes, configs]) => ({ nodes, configs }));
+      RED.nodes.eachConfig((c: any) => {
+        if (used.has(c.id)) configs.push(c);
+      });
+      return [raw, configs].map((list) =>
+        list.map((n: any) => ({
+          id: n.id,
+          type: n.type,
+          label: String(RED.utils.getNodeLabel(n, n.type)),
+          valid: n.valid !== false,
+          errors: Array.isArray(n.validationErrors) ? n.validationErrors.map(String) : [],
+          x: n.x,
+          y: n.y,
+          w: n.w,
+          h: n.h,
+        })),
+      );
+    }, tab)
+    .then(([nodes, configs]) => ({ nodes, configs }));
 }
 
 /** Pairs of nodes whose drawn boxes (centred on x, y) intersect. */
@@ -103,7 +125,12 @@ describe('example and demo flows in the real editor (Chromium)', function () {
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(`${nodeRed.base}/`);
     // The editor is ready once it has loaded every node definition, Relaycast's among them.
-    await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes?.getType?.('relaycast-hls-watch') && RED.nodes.getType('relaycast-supporter') && RED.workspaces?.count?.() > 0, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () =>
+        typeof RED !== 'undefined' && RED.nodes?.getType?.('relaycast-hls-watch') && RED.nodes.getType('relaycast-supporter') && RED.workspaces?.count?.() > 0,
+      undefined,
+      { timeout: 60_000 },
+    );
   });
 
   after(async () => {
@@ -115,7 +142,17 @@ describe('example and demo flows in the real editor (Chromium)', function () {
   it('a bad number is marked invalid with the message the deploy would refuse it with (signaling, supporter, payout)', async () => {
     const { nodes } = await importAndRead(page, [
       { id: 'bad-sig', type: 'relaycast-signaling', x: 200, y: 80, path: '/bad', maxSwarms: '-3', burst: '2.5', wires: [[], [], []] },
-      { id: 'bad-sup', type: 'relaycast-supporter', x: 200, y: 160, signalingUrl: 'ws://127.0.0.1/s', swarms: 'a/b', creditUrl: '', maxPeers: '2.5', wires: [[]] },
+      {
+        id: 'bad-sup',
+        type: 'relaycast-supporter',
+        x: 200,
+        y: 160,
+        signalingUrl: 'ws://127.0.0.1/s',
+        swarms: 'a/b',
+        creditUrl: '',
+        maxPeers: '2.5',
+        wires: [[]],
+      },
       { id: 'bad-pay', type: 'relaycast-payout', x: 200, y: 240, threshold: '-3', batchMs: '1001', wires: [[], []] },
       { id: 'good-sig', type: 'relaycast-signaling', x: 500, y: 80, path: '/good', maxSwarms: '7', burst: ' 25 ', wires: [[], [], []] },
     ]);
@@ -123,7 +160,10 @@ describe('example and demo flows in the real editor (Chromium)', function () {
     assert.deepEqual(errors, {
       'relaycast-signaling': ['Burst must be a whole number from 1 to 1000000, got "2.5"', 'Swarms must be a whole number from 1 to 100000, got "-3"'],
       'relaycast-supporter': ['Most peers must be a whole number from 1 to 64, got "2.5"'],
-      'relaycast-payout': ['Threshold must be a whole number from 0 to 9007199254740991, got "-3"', 'Group commit (ms) must be a whole number from 0 to 1000, got "1001"'],
+      'relaycast-payout': [
+        'Threshold must be a whole number from 0 to 9007199254740991, got "-3"',
+        'Group commit (ms) must be a whole number from 0 to 1000, got "1001"',
+      ],
       'relaycast-signaling (valid)': [],
     });
     assert.deepEqual(pageErrors, [], 'the editor threw while importing');
@@ -131,12 +171,24 @@ describe('example and demo flows in the real editor (Chromium)', function () {
 
   it('a bad r2-bucket field is marked invalid with its reason (the validator of two parameters Node-RED reads a reason from)', async () => {
     const { configs } = await importAndRead(page, [
-      { id: 'bad-bucket', type: 'relaycast-r2-bucket', provider: 's3', accountId: '', endpoint: 'not a url', region: 'auto', bucket: 'UPPER', publicBaseUrl: 'https://media.example.com', keyPrefix: 'live', forcePathStyle: true },
+      {
+        id: 'bad-bucket',
+        type: 'relaycast-r2-bucket',
+        provider: 's3',
+        accountId: '',
+        endpoint: 'not a url',
+        region: 'auto',
+        bucket: 'UPPER',
+        publicBaseUrl: 'https://media.example.com',
+        keyPrefix: 'live',
+        forcePathStyle: true,
+      },
       { id: 'bad-bucket-user', type: 'relaycast-r2-upload', x: 200, y: 80, bucket: 'bad-bucket', wires: [[]] },
     ]);
-    assert.deepEqual(configs.map((c) => [c.type, c.valid, c.errors]), [
-      ['relaycast-r2-bucket', false, ['endpoint must be an http(s) URL', 'bucket name must be 3–63 lower-case letters, digits, dots or hyphens']],
-    ]);
+    assert.deepEqual(
+      configs.map((c) => [c.type, c.valid, c.errors]),
+      [['relaycast-r2-bucket', false, ['endpoint must be an http(s) URL', 'bucket name must be 3–63 lower-case letters, digits, dots or hyphens']]],
+    );
   });
 
   for (const file of FLOW_FILES) {

@@ -98,7 +98,9 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     for (const [i, type] of TYPES.entries()) await dragIn(page, type, 120 + i * 180, 140 + (i % 2) * 90);
     const ids = await page.evaluate(() => {
       const out: Record<string, string> = {};
-      (window as any).RED.nodes.eachNode((n: { id: string; type: string }) => { out[n.type] = n.id; });
+      (window as any).RED.nodes.eachNode((n: { id: string; type: string }) => {
+        out[n.type] = n.id;
+      });
       return out;
     });
     for (const type of TYPES) assert.ok(ids[type], `${type} dropped into the workspace`);
@@ -109,12 +111,16 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     await wire(page, ids['relaycast-signaling'], 1, ids['relaycast-payout']); // receipts
     const links = await page.evaluate(() => {
       const out: string[] = [];
-      (window as any).RED.nodes.eachLink((l: { source: { type: string }; sourcePort: number; target: { type: string } }) => out.push(`${l.source.type}:${l.sourcePort}>${l.target.type}`));
+      (window as any).RED.nodes.eachLink((l: { source: { type: string }; sourcePort: number; target: { type: string } }) =>
+        out.push(`${l.source.type}:${l.sourcePort}>${l.target.type}`),
+      );
       return out.sort();
     });
     assert.deepEqual(links, [
-      'relaycast-hls-watch:0>relaycast-r2-upload', 'relaycast-manifest:0>relaycast-signaling',
-      'relaycast-r2-upload:0>relaycast-manifest', 'relaycast-signaling:1>relaycast-payout',
+      'relaycast-hls-watch:0>relaycast-r2-upload',
+      'relaycast-manifest:0>relaycast-signaling',
+      'relaycast-r2-upload:0>relaycast-manifest',
+      'relaycast-signaling:1>relaycast-payout',
     ]);
 
     await edit(page, ids['relaycast-hls-watch'], async () => {
@@ -135,25 +141,42 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
       await page.click('#node-config-dialog-ok');
       await page.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
     });
-    await edit(page, ids['relaycast-manifest'], async () => { await page.fill('#node-input-stream', 'live'); });
+    await edit(page, ids['relaycast-manifest'], async () => {
+      await page.fill('#node-input-stream', 'live');
+    });
     const invalid = await page.evaluate(() => {
       const out: string[] = [];
-      (window as any).RED.nodes.eachNode((n: { type: string; valid: boolean }) => { if (!n.valid) out.push(n.type); });
+      (window as any).RED.nodes.eachNode((n: { type: string; valid: boolean }) => {
+        if (!n.valid) out.push(n.type);
+      });
       return out;
     });
     assert.deepEqual(invalid, [], 'every node valid before deploy');
 
     await page.click('#red-ui-header-button-deploy');
-    const deployed = await untilValue(async () => {
-      const flows = await (await fetch(`${nodeRed.base}/flows`)).json() as Array<Record<string, unknown>>;
-      return flows.some((n) => n.type === 'relaycast-payout') ? flows : undefined;
-    }, 'the flow on the runtime', 30_000, 200);
+    const deployed = await untilValue(
+      async () => {
+        const flows = (await (await fetch(`${nodeRed.base}/flows`)).json()) as Array<Record<string, unknown>>;
+        return flows.some((n) => n.type === 'relaycast-payout') ? flows : undefined;
+      },
+      'the flow on the runtime',
+      30_000,
+      200,
+    );
     // The keys went to the runtime as credentials, never into the flow.
     assert.ok(!JSON.stringify(deployed).includes(s3.secretAccessKey), 'no secret in the flow');
-    await untilValue(async () => {
-      const text = await page.locator(`.red-ui-flow-node-group[id="${ids['relaycast-r2-upload']}"] .red-ui-flow-node-status-label`).textContent().catch(() => '');
-      return text && /\d/.test(text) ? true : undefined;
-    }, 'r2-upload to show stored segments', 30_000, 200);
+    await untilValue(
+      async () => {
+        const text = await page
+          .locator(`.red-ui-flow-node-group[id="${ids['relaycast-r2-upload']}"] .red-ui-flow-node-status-label`)
+          .textContent()
+          .catch(() => '');
+        return text && /\d/.test(text) ? true : undefined;
+      },
+      'r2-upload to show stored segments',
+      30_000,
+      200,
+    );
     await screenshot(page, 'editor-wired.png', 20_000);
 
     // The viewer page plays the stream.
@@ -162,7 +185,7 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     const played = async () => viewer.evaluate(() => (document.getElementById('video') as HTMLVideoElement | null)?.currentTime ?? 0);
     const first = await untilValue(async () => ((await played()) > 0.5 ? played() : undefined), 'the viewer to play', 60_000, 200);
     await untilValue(async () => ((await played()) > first + 1 ? true : undefined), 'playback to go on', 30_000, 200);
-    assert.match(await viewer.locator('.note').textContent() ?? '', /\$0\.09\/GB .*\$0\.36 per million/, 'the savings note shows the prices');
+    assert.match((await viewer.locator('.note').textContent()) ?? '', /\$0\.09\/GB .*\$0\.36 per million/, 'the savings note shows the prices');
     await screenshot(viewer, 'viewer-playing.png', 20_000);
 
     // The sidebar: the viewer counted, the segment count moving.
@@ -170,10 +193,15 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     const segments = () => sidebarSegments(page, 'live', 'main');
     const shown = await untilValue(async () => (await segments()) || undefined, 'segments in the sidebar', 30_000, 200);
     await untilValue(async () => ((await segments())! > shown ? true : undefined), 'the sidebar to move', 30_000, 200);
-    const headline = await untilValue(async () => {
-      const text = await page.locator('.relaycast-stream[data-stream="live"] .relaycast-headline').textContent();
-      return text && /^1 viewers/.test(text) ? text : undefined;
-    }, 'the viewer in the sidebar', 30_000, 200);
+    const headline = await untilValue(
+      async () => {
+        const text = await page.locator('.relaycast-stream[data-stream="live"] .relaycast-headline').textContent();
+        return text && /^1 viewers/.test(text) ? text : undefined;
+      },
+      'the viewer in the sidebar',
+      30_000,
+      200,
+    );
     assert.match(headline, /^1 viewers · P2P/);
     await screenshot(page, 'editor-sidebar.png', 20_000);
     await viewer.close();

@@ -21,7 +21,11 @@ const FLOWS = path.join(repoRoot, 'flows');
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-single');
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
-interface Status { fill?: string; shape?: string; text?: string }
+interface Status {
+  fill?: string;
+  shape?: string;
+  text?: string;
+}
 
 /**
  * What Import ▸ Examples does with a flow that has no tab of its own (core's examples are flat
@@ -41,11 +45,22 @@ function filledIn(flow: FlowNode[], context: { hlsDir: string; s3: LocalS3; base
         return { ...node, path: context.hlsDir, pollInterval: 100 };
       case 'relaycast-r2-bucket':
         return {
-          ...node, provider: 's3', endpoint: context.s3.endpoint, region: context.s3.region, bucket: context.s3.bucket, publicBaseUrl: context.s3.publicBaseUrl,
+          ...node,
+          provider: 's3',
+          endpoint: context.s3.endpoint,
+          region: context.s3.region,
+          bucket: context.s3.bucket,
+          publicBaseUrl: context.s3.publicBaseUrl,
           credentials: { accessKeyId: context.s3.accessKeyId, secretAccessKey: context.s3.secretAccessKey },
         };
       case 'relaycast-supporter':
-        return { ...node, signalingUrl: String(node.signalingUrl).replace('http://127.0.0.1:1880', context.base).replace('ws://127.0.0.1:1880', context.base.replace(/^http/, 'ws')), credentials: { token: 'example-token' } };
+        return {
+          ...node,
+          signalingUrl: String(node.signalingUrl)
+            .replace('http://127.0.0.1:1880', context.base)
+            .replace('ws://127.0.0.1:1880', context.base.replace(/^http/, 'ws')),
+          credentials: { token: 'example-token' },
+        };
       default:
         return node;
     }
@@ -78,7 +93,10 @@ describe('every example flow loads and runs in Node-RED', function () {
         if (frame.topic?.startsWith('status/')) statuses.set(frame.topic.slice('status/'.length), frame.data ?? {});
       }
     });
-    await new Promise((resolve, reject) => { comms.once('open', resolve); comms.once('error', reject); });
+    await new Promise((resolve, reject) => {
+      comms.once('open', resolve);
+      comms.once('error', reject);
+    });
   });
 
   after(async () => {
@@ -89,7 +107,9 @@ describe('every example flow loads and runs in Node-RED', function () {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  const files = readdirSync(FLOWS).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(FLOWS)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
 
   it('finds the examples', () => {
     assert.ok(files.length >= 7, files.join(', '));
@@ -102,7 +122,9 @@ describe('every example flow loads and runs in Node-RED', function () {
       statuses.clear();
       const logFrom = nodeRed.output().length;
       const deployed = await fetch(`${nodeRed.base}/flows`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flow),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify(flow),
       });
       assert.equal(deployed.status, 204, await deployed.text());
       const log = () => nodeRed.output().slice(logFrom);
@@ -110,7 +132,7 @@ describe('every example flow loads and runs in Node-RED', function () {
       assert.doesNotMatch(log(), /Waiting for missing types|unknown type/i);
 
       // Every node of the example is in the running flow, as written.
-      const running = await (await fetch(`${nodeRed.base}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } })).json() as FlowNode[];
+      const running = (await (await fetch(`${nodeRed.base}/flows`, { headers: { 'Node-RED-API-Version': 'v1' } })).json()) as FlowNode[];
       assert.deepEqual(running.map((n) => n.id).sort(), flow.map((n) => n.id).sort());
 
       // Config nodes (bucket, pipeline) show no status.
@@ -119,7 +141,10 @@ describe('every example flow loads and runs in Node-RED', function () {
       const seen = () => JSON.stringify(Object.fromEntries(statuses)) + `\n${log()}`;
       await until(
         () => relaycast.every((n) => statuses.get(n.id)?.fill) && fed.every((n) => statuses.get(n.id)?.fill === 'green'),
-        'a status from every Relaycast node, green where the encoder feeds it', 30_000, 100, seen,
+        'a status from every Relaycast node, green where the encoder feeds it',
+        30_000,
+        100,
+        seen,
       );
       for (const node of relaycast) assert.notEqual(statuses.get(node.id)?.fill, 'red', `${node.type} ${node.id}: ${JSON.stringify(statuses.get(node.id))}`);
       assert.doesNotMatch(log(), /\[error\]/, log());

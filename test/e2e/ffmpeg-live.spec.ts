@@ -53,8 +53,30 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     const flow = [
       { id: 'tab', type: 'tab', label: 'ffmpeg' },
       // Deployed first: the watcher waits for a folder ffmpeg has not made yet.
-      { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: watchPath, stream, renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
-      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: stream, forcePathStyle: true },
+      {
+        id: 'w1',
+        type: 'relaycast-hls-watch',
+        z: 'tab',
+        path: watchPath,
+        stream,
+        renditions: 'all',
+        usePolling: false,
+        pollInterval: 100,
+        maxSegmentMB: 64,
+        wires: [['u1']],
+      },
+      {
+        id: 'b1',
+        type: 'relaycast-r2-bucket',
+        z: 'tab',
+        provider: 's3',
+        endpoint: s3.endpoint,
+        region: 'auto',
+        bucket: s3.bucket,
+        publicBaseUrl: s3.publicBaseUrl,
+        keyPrefix: stream,
+        forcePathStyle: true,
+      },
       { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 3, attemptTimeout: 5, keepAll: true, wires: [['m1']] },
       // DVR keeps every segment listed; the encoder's ENDLIST is published at once (no grace).
       { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration, dvr: true, gapMode: 'gap', endGraceSeconds: 0, wires: [['pl']] },
@@ -63,7 +85,11 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
       { id: 'caught', type: 'helper', z: 'tab' },
     ];
     const credentials = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
-    await helper.load([distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), httpNode.capture(distNode('manifest'))] as never, flow as never, credentials as never);
+    await helper.load(
+      [distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), httpNode.capture(distNode('manifest'))] as never,
+      flow as never,
+      credentials as never,
+    );
   }
 
   /** Runs ffmpeg to its end; it must exit 0. */
@@ -96,10 +122,35 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     // not create the folder: it appears now, while the watcher already waits for it.
     const playlist = path.join(out, 'index.m3u8');
     mkdirSync(out);
-    await runFfmpeg(['-readrate', '4',
-      '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25', '-t', '10',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-keyint_min', '25', '-sc_threshold', '0',
-      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_filename', path.join(out, 'seg_%03d.ts'), playlist]);
+    await runFfmpeg([
+      '-readrate',
+      '4',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x90:rate=25',
+      '-t',
+      '10',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '25',
+      '-keyint_min',
+      '25',
+      '-sc_threshold',
+      '0',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '0',
+      '-hls_segment_filename',
+      path.join(out, 'seg_%03d.ts'),
+      playlist,
+    ]);
     await until(() => ended, 'the served playlist to end (EXT-X-ENDLIST)', 30_000);
 
     // What ffmpeg wrote: its final playlist and the files it names.
@@ -112,7 +163,11 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     assert.equal(res.status, 200);
     const served = parseMediaPlaylist(await res.text());
     assert.ok(served.endList);
-    assert.deepEqual(served.segments.map((s) => s.duration), written.segments.map((s) => s.duration), 'each segment once, in ffmpeg\'s order, with its EXTINF');
+    assert.deepEqual(
+      served.segments.map((s) => s.duration),
+      written.segments.map((s) => s.duration),
+      "each segment once, in ffmpeg's order, with its EXTINF",
+    );
     for (const [i, segment] of served.segments.entries()) {
       const stored = await fetchBytes(segment.uri);
       assert.equal(stored.status, 200, segment.uri);
@@ -139,7 +194,10 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     const ended = new Set<string>();
     helper.getNode('pl').on('input', (msg: Msg) => {
       // While every rendition is live (at the end, one that has ended leaves the master).
-      if (msg.playlist.rendition === null) { if (ended.size === 0) masters.push(msg.payload); return; }
+      if (msg.playlist.rendition === null) {
+        if (ended.size === 0) masters.push(msg.payload);
+        return;
+      }
       const found = errorsOf(histories.get(msg.playlist.rendition)!.push(msg.payload));
       if (found.length > 0) violations.push(`${msg.playlist.rendition}:\n${msg.payload}\n${formatViolations(found)}`);
       if (msg.playlist.ended) ended.add(msg.playlist.rendition);
@@ -147,17 +205,69 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     helper.getNode('caught').on('input', (msg: Msg) => errors.push(msg.error));
 
     mkdirSync(out);
-    await runFfmpeg(['-readrate', '4',
-      '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25', '-t', '12',
-      '-filter_complex', '[0:v]split=3[a][b][c];[b]scale=240:136[b1];[c]scale=160:90[c1]',
-      '-map', '[a]', '-map', '[b1]', '-map', '[c1]', '-pix_fmt', 'yuv420p',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v:0', '600k', '-b:v:1', '300k', '-b:v:2', '150k',
+    await runFfmpeg([
+      '-readrate',
+      '4',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x180:rate=25',
+      '-t',
+      '12',
+      '-filter_complex',
+      '[0:v]split=3[a][b][c];[b]scale=240:136[b1];[c]scale=160:90[c1]',
+      '-map',
+      '[a]',
+      '-map',
+      '[b1]',
+      '-map',
+      '[c1]',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-b:v:0',
+      '600k',
+      '-b:v:1',
+      '300k',
+      '-b:v:2',
+      '150k',
       // Keyframes only where forced: segments of 1, 2, 0.5, 2.5, 1, 2.5, 0.5, 1 and 1 s.
-      '-g', '1000', '-keyint_min', '1', '-sc_threshold', '0', '-force_key_frames', '0,1,3,3.5,6,7,9.5,10,11',
-      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_type', 'fmp4', '-hls_fmp4_init_filename', 'init.mp4',
-      '-var_stream_map', 'v:0 v:1 v:2', '-master_pl_name', 'master.m3u8',
-      '-hls_segment_filename', path.join(out, '%v', 'seg_%03d.m4s'), path.join(out, '%v', 'index.m3u8')]);
-    await until(() => ended.size === renditions.length, 'every served rendition to end (EXT-X-ENDLIST)', 30_000, 10, () => JSON.stringify({ ended: [...ended], errors }));
+      '-g',
+      '1000',
+      '-keyint_min',
+      '1',
+      '-sc_threshold',
+      '0',
+      '-force_key_frames',
+      '0,1,3,3.5,6,7,9.5,10,11',
+      '-f',
+      'hls',
+      '-hls_time',
+      '1',
+      '-hls_list_size',
+      '0',
+      '-hls_segment_type',
+      'fmp4',
+      '-hls_fmp4_init_filename',
+      'init.mp4',
+      '-var_stream_map',
+      'v:0 v:1 v:2',
+      '-master_pl_name',
+      'master.m3u8',
+      '-hls_segment_filename',
+      path.join(out, '%v', 'seg_%03d.m4s'),
+      path.join(out, '%v', 'index.m3u8'),
+    ]);
+    await until(
+      () => ended.size === renditions.length,
+      'every served rendition to end (EXT-X-ENDLIST)',
+      30_000,
+      10,
+      () => JSON.stringify({ ended: [...ended], errors }),
+    );
 
     for (const rendition of renditions) {
       const folder = path.join(out, rendition);
@@ -169,11 +279,19 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
       const text = await res.text();
       const served = parseMediaPlaylist(text);
       assert.ok(served.endList, rendition);
-      assert.deepEqual(served.segments.map((s) => s.duration), durations, `${rendition}: each segment once, in ffmpeg's order, with its EXTINF`);
+      assert.deepEqual(
+        served.segments.map((s) => s.duration),
+        durations,
+        `${rendition}: each segment once, in ffmpeg's order, with its EXTINF`,
+      );
       for (const [i, segment] of served.segments.entries()) {
         const stored = await fetchBytes(segment.uri);
         assert.equal(stored.status, 200, segment.uri);
-        assert.equal(sha256(stored.bytes), sha256(readFileSync(path.join(folder, written.segments[i]!.uri))), `${rendition}/${written.segments[i]!.uri}: bytes`);
+        assert.equal(
+          sha256(stored.bytes),
+          sha256(readFileSync(path.join(folder, written.segments[i]!.uri))),
+          `${rendition}/${written.segments[i]!.uri}: bytes`,
+        );
       }
       // The init section (EXT-X-MAP), stored byte for byte too.
       const mapUri = /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
@@ -187,7 +305,12 @@ describe('e2e: a live ffmpeg -f hls encoder → hls-watch → r2-upload → mani
     for (const master of masters) {
       const variants = master.split('\n').filter((line) => line.startsWith('#EXT-X-STREAM-INF:'));
       assert.equal(variants.length, renditions.length, master);
-      for (const variant of variants) assert.match(variant, /RESOLUTION=\d+x\d+.*CODECS="avc1\.[0-9a-f]{6}"|CODECS="avc1\.[0-9a-f]{6}".*RESOLUTION=\d+x\d+/, `every master version names CODECS and RESOLUTION:\n${master}`);
+      for (const variant of variants)
+        assert.match(
+          variant,
+          /RESOLUTION=\d+x\d+.*CODECS="avc1\.[0-9a-f]{6}"|CODECS="avc1\.[0-9a-f]{6}".*RESOLUTION=\d+x\d+/,
+          `every master version names CODECS and RESOLUTION:\n${master}`,
+        );
     }
     assert.deepEqual(violations, [], 'every playlist version manifest produced is valid RFC 8216');
     assert.deepEqual(errors, []);

@@ -46,11 +46,19 @@ function pipelineFlow(hlsDir: string, s3: LocalS3): { flows: Array<Record<string
   const idOf = (type: string) => String(flows.find((n) => n.type === type)!.id);
   for (const node of flows) {
     if (node.type === 'relaycast-hls-watch') Object.assign(node, { path: hlsDir, pollInterval: 100 });
-    if (node.type === 'relaycast-r2-bucket') Object.assign(node, { provider: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl });
+    if (node.type === 'relaycast-r2-bucket')
+      Object.assign(node, { provider: 's3', endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl });
   }
   return {
     flows,
-    ids: { watch: idOf('relaycast-hls-watch'), upload: idOf('relaycast-r2-upload'), manifest: idOf('relaycast-manifest'), signaling: idOf('relaycast-signaling'), payout: idOf('relaycast-payout'), bucket: idOf('relaycast-r2-bucket') },
+    ids: {
+      watch: idOf('relaycast-hls-watch'),
+      upload: idOf('relaycast-r2-upload'),
+      manifest: idOf('relaycast-manifest'),
+      signaling: idOf('relaycast-signaling'),
+      payout: idOf('relaycast-payout'),
+      bucket: idOf('relaycast-r2-bucket'),
+    },
   };
 }
 
@@ -78,10 +86,16 @@ class CommsClient {
         if (f.topic === 'relaycast/telemetry' && f.data) this.snapshots.push(f.data);
       }
     });
-    this.ws.on('close', () => { this.closed = true; });
-    this.ws.on('error', () => { /* seen as closed */ });
+    this.ws.on('close', () => {
+      this.closed = true;
+    });
+    this.ws.on('error', () => {
+      /* seen as closed */
+    });
   }
-  close(): void { this.ws.close(); }
+  close(): void {
+    this.ws.close();
+  }
 }
 
 describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor comms)', function () {
@@ -143,11 +157,16 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
   });
 
   it('exports every figure, and they move as the flow runs, each labelled with its node', async () => {
-    const first = await untilValue(async () => {
-      const { status, text } = await scrape(SCRAPE_TOKEN);
-      assert.equal(status, 200);
-      return (sample(text, 'relaycast_playlist_versions_total', { node_id: ids.manifest }) ?? 0) > 0 ? text : undefined;
-    }, 'segments stored and listed', 30_000, 100);
+    const first = await untilValue(
+      async () => {
+        const { status, text } = await scrape(SCRAPE_TOKEN);
+        assert.equal(status, 200);
+        return (sample(text, 'relaycast_playlist_versions_total', { node_id: ids.manifest }) ?? 0) > 0 ? text : undefined;
+      },
+      'segments stored and listed',
+      30_000,
+      100,
+    );
     const segments = sample(first, 'relaycast_segments_total', { node_id: ids.watch, stream: 'live', rendition: 'main' })!;
     const puts = sample(first, 'relaycast_upload_puts_total', { node_id: ids.upload, stream: 'live' })!;
     assert.ok(segments > 0 && puts >= segments - 1, `${segments} segments, ${puts} PUTs`);
@@ -160,17 +179,28 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     for (let i = 0; i < 2; i++) assert.equal((await fetch(`${nodeRed.base}/live/live/main.m3u8`)).status, 200);
 
     let last = '';
-    const later = await untilValue(async () => {
-      const { text } = await scrape(SCRAPE_TOKEN);
-      last = text;
-      const moved = sample(text, 'relaycast_segments_total', { node_id: ids.watch })! > segments
-        && sample(text, 'relaycast_upload_puts_total', { node_id: ids.upload })! > puts
-        && sample(text, 'relaycast_audience_p2p_bytes_total', { node_id: ids.signaling, rendition: 'main' }) === 300_000
-        && (sample(text, 'relaycast_origin_playlist_requests_total', { node_id: ids.manifest }) ?? 0) >= 2
-        // The viewer's welcome and every later announcement and playlist push leave the origin too.
-        && (sample(text, 'relaycast_origin_signaling_bytes_total', { node_id: ids.signaling, stream: 'live' }) ?? 0) > 0;
-      return moved ? text : undefined;
-    }, 'the figures to move', 30_000, 100, () => last.split('\n').filter((l) => /^relaycast_(segments_total|audience_p2p_bytes|origin_playlist_requests_total|payout_supporters|swarm_peers)/.test(l)).join('\n') + `\n${nodeRed.output().slice(-3000)}`);
+    const later = await untilValue(
+      async () => {
+        const { text } = await scrape(SCRAPE_TOKEN);
+        last = text;
+        const moved =
+          sample(text, 'relaycast_segments_total', { node_id: ids.watch })! > segments &&
+          sample(text, 'relaycast_upload_puts_total', { node_id: ids.upload })! > puts &&
+          sample(text, 'relaycast_audience_p2p_bytes_total', { node_id: ids.signaling, rendition: 'main' }) === 300_000 &&
+          (sample(text, 'relaycast_origin_playlist_requests_total', { node_id: ids.manifest }) ?? 0) >= 2 &&
+          // The viewer's welcome and every later announcement and playlist push leave the origin too.
+          (sample(text, 'relaycast_origin_signaling_bytes_total', { node_id: ids.signaling, stream: 'live' }) ?? 0) > 0;
+        return moved ? text : undefined;
+      },
+      'the figures to move',
+      30_000,
+      100,
+      () =>
+        last
+          .split('\n')
+          .filter((l) => /^relaycast_(segments_total|audience_p2p_bytes|origin_playlist_requests_total|payout_supporters|swarm_peers)/.test(l))
+          .join('\n') + `\n${nodeRed.output().slice(-3000)}`,
+    );
     // No receipt was credited (that needs two real WebRTC peers: test/e2e/viewer-swarm.spec.ts), so
     // the ledger owes nothing yet; the series is there, traced to the payout node.
     assert.equal(sample(later, 'relaycast_payout_pending_minor_units', { node_id: ids.payout }), 0);
@@ -186,10 +216,16 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     const anonymous = new CommsClient(nodeRed.base);
     const editor = new CommsClient(nodeRed.base, EDITOR_TOKEN);
     try {
-      const snapshots = await untilValue(() => {
-        const withStream = editor.snapshots.filter((s) => s.streams.some((st) => st.stream === 'live' && st.renditions.length > 0));
-        return withStream.length >= 2 ? withStream : undefined;
-      }, 'two telemetry snapshots with the stream', 30_000, 100, () => JSON.stringify(editor.frames.slice(-3)).slice(0, 2000));
+      const snapshots = await untilValue(
+        () => {
+          const withStream = editor.snapshots.filter((s) => s.streams.some((st) => st.stream === 'live' && st.renditions.length > 0));
+          return withStream.length >= 2 ? withStream : undefined;
+        },
+        'two telemetry snapshots with the stream',
+        30_000,
+        100,
+        () => JSON.stringify(editor.frames.slice(-3)).slice(0, 2000),
+      );
       const stream = snapshots.at(-1)!.streams.find((s) => s.stream === 'live')!;
       assert.equal(stream.renditions[0].node.id, ids.watch);
       assert.equal(stream.uploads[0].node.id, ids.upload);
@@ -199,7 +235,12 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       const count = (s: TelemetrySnapshot) => s.streams.find((st) => st.stream === 'live')!.renditions[0].segments;
       await untilValue(() => (count(editor.snapshots.at(-1)!) > count(snapshots[0]) ? true : undefined), 'segment count to move on the feed', 30_000, 100);
       // The anonymous socket is told auth failed and closed, having seen no figures.
-      await untilValue(() => (anonymous.closed || anonymous.frames.some((f) => (f as { auth?: string }).auth === 'fail') ? true : undefined), 'the anonymous socket to be refused', 30_000, 100);
+      await untilValue(
+        () => (anonymous.closed || anonymous.frames.some((f) => (f as { auth?: string }).auth === 'fail') ? true : undefined),
+        'the anonymous socket to be refused',
+        30_000,
+        100,
+      );
       assert.equal(anonymous.snapshots.length, 0);
     } finally {
       anonymous.close();
@@ -207,7 +248,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     }
   });
 
-  it('shows the figures moving in the editor\'s Relaycast sidebar; a click on one selects its node (screenshot)', async () => {
+  it("shows the figures moving in the editor's Relaycast sidebar; a click on one selects its node (screenshot)", async () => {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -221,7 +262,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       await openRelaycastSidebar(page);
       const segmentsShown = () => sidebarSegments(page, 'live', 'main');
       const first = await untilValue(async () => (await segmentsShown()) || undefined, 'the live stream in the sidebar', 30_000, 100);
-      await untilValue(async () => ((await segmentsShown())! > first ? true : undefined), 'the sidebar\'s segment count to move', 30_000, 100);
+      await untilValue(async () => ((await segmentsShown())! > first ? true : undefined), "the sidebar's segment count to move", 30_000, 100);
       const shown = await page.evaluate(() => ({
         headline: document.querySelector('.relaycast-stream[data-stream="live"] .relaycast-headline')?.textContent ?? '',
         labels: Array.from(document.querySelectorAll('.relaycast-stream[data-stream="live"] tr[data-label]')).map((r) => (r as HTMLElement).dataset.label),
@@ -229,17 +270,32 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
         payout: document.querySelector('.relaycast-payouts tr')?.getAttribute('data-node'),
       }));
       assert.match(shown.headline, /^1 viewers · P2P 75\.0 % · 1 stalls$/);
-      for (const label of ['upload queue', 'upload retries / failures', 'main playlist', 'main swarm', 'main P2P share / stalls', 'origin req / viewer-min', 'R2 operations', 'cost vs all from origin']) {
+      for (const label of [
+        'upload queue',
+        'upload retries / failures',
+        'main playlist',
+        'main swarm',
+        'main P2P share / stalls',
+        'origin req / viewer-min',
+        'R2 operations',
+        'cost vs all from origin',
+      ]) {
         assert.ok(shown.labels.includes(label), `${label} shown (${shown.labels.join(', ')})`);
       }
       assert.equal(shown.charts, 2, 'two charts drawn');
       assert.equal(shown.payout, ids.payout);
 
       await page.click('.relaycast-stream[data-stream="live"] tr[data-label="upload queue"]');
-      const selected = await untilValue(() => page.evaluate(() => {
-        const ids = ((window as any).RED.view.selection().nodes ?? []).map((n: { id: string }) => n.id);
-        return ids.length > 0 ? ids : undefined;
-      }), 'the upload node to be selected', 30_000, 100);
+      const selected = await untilValue(
+        () =>
+          page.evaluate(() => {
+            const ids = ((window as any).RED.view.selection().nodes ?? []).map((n: { id: string }) => n.id);
+            return ids.length > 0 ? ids : undefined;
+          }),
+        'the upload node to be selected',
+        30_000,
+        100,
+      );
       assert.deepEqual(selected, [ids.upload]);
 
       await screenshot(page, 'relaycast-sidebar.png', 30_000);

@@ -32,13 +32,22 @@ describe('relaycast-payout supporter summary page (headless Chromium)', function
   });
 
   it('shows a supporter their own figures for their token, and says so for an unknown one', async () => {
-    await helper.load(web.capture(distNode('payout')) as never, payoutFlow({ ledger: path.join(dir, 'ledger.sqlite') }), { pay: { supporterTokens: `alice:${TOKEN}` } });
+    await helper.load(web.capture(distNode('payout')) as never, payoutFlow({ ledger: path.join(dir, 'ledger.sqlite') }), {
+      pay: { supporterTokens: `alice:${TOKEN}` },
+    });
     await sendToPayout({ topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'IBAN-SECRET-A' } });
     await sendToPayout({
       topic: 'receipt',
       payload: {
-        id: 'live/720p/1/viewer1', stream: 'live', rendition: '720p', sequence: 1, sha256: 'd'.repeat(64), segmentSize: 4000, bytes: 4000,
-        uploader: { peer: 'aliceSupport', role: 'supporter', supporter: 'alice' }, downloader: { peer: 'viewer000001', role: 'viewer' },
+        id: 'live/720p/1/viewer1',
+        stream: 'live',
+        rendition: '720p',
+        sequence: 1,
+        sha256: 'd'.repeat(64),
+        segmentSize: 4000,
+        bytes: 4000,
+        uploader: { peer: 'aliceSupport', role: 'supporter', supporter: 'alice' },
+        downloader: { peer: 'viewer000001', role: 'viewer' },
         receivedAt: new Date(1_700_000_000_000).toISOString(),
       },
     });
@@ -46,7 +55,9 @@ describe('relaycast-payout supporter summary page (headless Chromium)', function
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     // The unknown token's 401 is logged by Chromium too; a CSP refusal or script error is a problem.
-    page.on('console', (msg) => { if (msg.type() === 'error' && !/status of 401/.test(msg.text())) problems.push(msg.text()); });
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !/status of 401/.test(msg.text())) problems.push(msg.text());
+    });
     await page.goto(`${web.base}/relaycast/payout/`);
 
     await page.fill('#t', 'not-a-real-token-at-all');

@@ -48,12 +48,16 @@ const PAGE = `<!doctype html><html><body>
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -72,9 +76,20 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
     proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0.1, seed: 777, stallMs: 3000 });
     browser = await launchChromium();
     server = http.createServer((req, res) => {
-      if (req.url === '/') { res.setHeader('Content-Type', 'text/html'); res.end(PAGE); return; }
-      if (req.url === '/hls.min.js') { res.setHeader('Content-Type', 'text/javascript'); res.end(HLS_JS); return; }
-      if (httpNode) { httpNode(req, res); return; }
+      if (req.url === '/') {
+        res.setHeader('Content-Type', 'text/html');
+        res.end(PAGE);
+        return;
+      }
+      if (req.url === '/hls.min.js') {
+        res.setHeader('Content-Type', 'text/javascript');
+        res.end(HLS_JS);
+        return;
+      }
+      if (httpNode) {
+        httpNode(req, res);
+        return;
+      }
       res.statusCode = 503;
       res.end();
     });
@@ -101,8 +116,30 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
     mkdirSync(out);
     const flow = [
       { id: 'tab', type: 'tab', label: 'e2e' },
-      { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: out, stream: 'e2e', renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
-      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: proxy.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'e2e', forcePathStyle: true },
+      {
+        id: 'w1',
+        type: 'relaycast-hls-watch',
+        z: 'tab',
+        path: out,
+        stream: 'e2e',
+        renditions: 'all',
+        usePolling: false,
+        pollInterval: 100,
+        maxSegmentMB: 64,
+        wires: [['u1']],
+      },
+      {
+        id: 'b1',
+        type: 'relaycast-r2-bucket',
+        z: 'tab',
+        provider: 's3',
+        endpoint: proxy.endpoint,
+        region: 'auto',
+        bucket: s3.bucket,
+        publicBaseUrl: s3.publicBaseUrl,
+        keyPrefix: 'e2e',
+        forcePathStyle: true,
+      },
       { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 8, attemptTimeout: 1, keepAll: true, wires: [['m1']] },
       { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 0, dvr: false, gapMode: 'gap', wires: [['pl']] },
       { id: 'pl', type: 'helper', z: 'tab' },
@@ -144,7 +181,9 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
 
     // ffmpeg follows the live playlist from here until EXT-X-ENDLIST.
     const ffmpegLog: string[] = [];
-    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'info', '-i', `${base}/live/e2e/0.m3u8`, '-c', 'copy', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'info', '-i', `${base}/live/e2e/0.m3u8`, '-c', 'copy', '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     ffmpeg.stderr.setEncoding('utf8');
     ffmpeg.stderr.on('data', (c: string) => ffmpegLog.push(c));
     const ffmpegExit = new Promise<number | null>((resolve) => ffmpeg.on('exit', (code) => resolve(code)));
@@ -156,7 +195,12 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
       await page.goto(base + '/');
       const supported = await page.evaluate(() => (window as any).MediaSource?.isTypeSupported('video/mp4; codecs="avc1.42c01e,mp4a.40.2"'));
       assert.equal(supported, true, 'this Chromium cannot play H.264/AAC through MSE');
-      await until(async () => (await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime)) > 0, 'playback to start', 30_000, 100);
+      await until(
+        async () => (await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime)) > 0,
+        'playback to start',
+        30_000,
+        100,
+      );
 
       let previous = await page.evaluate(() => (document.getElementById('v') as HTMLVideoElement).currentTime);
       let played = 0;
@@ -195,7 +239,11 @@ describe('e2e: hls.js and ffmpeg play the live stream served by relaycast-manife
       assert.ok(played - playedAtRedeploy >= 10, `only ${played - playedAtRedeploy} s played after the redeploy`);
       const report = await page.evaluate(() => (window as any).report);
       assert.equal(report.levels, 3);
-      assert.deepEqual(report.errors.filter((e: { fatal: boolean }) => e.fatal), [], JSON.stringify(report.errors));
+      assert.deepEqual(
+        report.errors.filter((e: { fatal: boolean }) => e.fatal),
+        [],
+        JSON.stringify(report.errors),
+      );
       assert.ok(report.switched.includes(switchTarget), `level switch to ${switchTarget} not seen: ${JSON.stringify(report.switched)}`);
     } finally {
       await page.close();

@@ -20,7 +20,11 @@ const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
 const TOKEN = 'bob-supporter-token-abcdefghijklmnop';
 const VIEWERS = 4;
 
-const share = (fs: PageFigures[]) => { const p2p = fs.reduce((a, f) => a + f.p2p, 0); const http = fs.reduce((a, f) => a + f.http, 0); return p2p / Math.max(1, p2p + http); };
+const share = (fs: PageFigures[]) => {
+  const p2p = fs.reduce((a, f) => a + f.p2p, 0);
+  const http = fs.reduce((a, f) => a + f.http, 0);
+  return p2p / Math.max(1, p2p + http);
+};
 
 describe('e2e: the headless supporter command relays to Chromium viewers', function () {
   this.timeout(600_000);
@@ -84,7 +88,7 @@ describe('e2e: the headless supporter command relays to Chromium viewers', funct
     await until(async () => (await all()).every((f, i) => f.currentTime - t0[i].currentTime >= 10), '10 s of playback');
     const start = await all();
     const segmentGets = pipeline.segmentRequests();
-    const announcedAt = (pipeline.stats[pipeline.stats.length - 1].announcements as number);
+    const announcedAt = pipeline.stats[pipeline.stats.length - 1].announcements as number;
     await until(async () => (await all()).every((f, i) => f.currentTime - start[i].currentTime >= 40), '40 s more playback', 120_000);
     const end = await all();
     const steady = end.map((f, i) => ({ ...f, p2p: f.p2p - start[i].p2p, http: f.http - start[i].http }));
@@ -118,7 +122,11 @@ describe('e2e: the headless supporter command relays to Chromium viewers', funct
     await until(() => pipeline.statements.length > statementAt, 'the statement');
     const after = credited();
     const { lines } = pipeline.statements[statementAt] as { lines: Array<Record<string, unknown>> };
-    assert.deepEqual(lines.map((l) => [l.supporter, l.paid]), [['bob', 500]], 'only the supporter is paid');
+    assert.deepEqual(
+      lines.map((l) => [l.supporter, l.paid]),
+      [['bob', 500]],
+      'only the supporter is paid',
+    );
     const paidBytes = lines[0].bytes as number;
     assert.ok(paidBytes >= before && paidBytes <= after, `paid for ${paidBytes} bytes, signaling credited ${before}–${after}`);
     const everything = JSON.stringify([pipeline.receipts, pipeline.audit, pipeline.stats, pipeline.statements, pipeline.payoutAudit, bob.lines, bob.stderr]);

@@ -21,7 +21,11 @@ const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
 const SUPPORTER_TOKEN = 'alice-supporter-token-0123456789';
 const HLS_JS = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
 
-interface Viewer { context: BrowserContext; page: Page; name: string }
+interface Viewer {
+  context: BrowserContext;
+  page: Page;
+  name: string;
+}
 
 describe('e2e: the viewer page and its P2P swarm in headless Chromium', function () {
   this.timeout(600_000);
@@ -66,7 +70,11 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     await until(async () => (await Promise.all(viewers.map((v) => figures(v.page)))).every((f) => f.currentTime > 0), 'every viewer to start playing');
     const startTimes = await Promise.all(viewers.map(async (v) => (await figures(v.page)).currentTime));
     // Play on for 90 s of media on every viewer: the condition is media time, not a sleep.
-    await until(async () => (await Promise.all(viewers.map((v) => figures(v.page)))).every((f, i) => f.currentTime - startTimes[i] >= 90), '90 s of playback on every viewer', 180_000);
+    await until(
+      async () => (await Promise.all(viewers.map((v) => figures(v.page)))).every((f, i) => f.currentTime - startTimes[i] >= 90),
+      '90 s of playback on every viewer',
+      180_000,
+    );
     const all = await Promise.all(viewers.map((v) => figures(v.page)));
     const viewerMinutes = (6 * (Date.now() - startedAt)) / 60_000;
     for (const [i, f] of all.entries()) {
@@ -82,8 +90,11 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     assert.ok(p2p / (p2p + http) > 0.5, `P2P share ${(p2p / (p2p + http)).toFixed(3)}`);
     const playlistRate = (pipeline.counts.playlists - playlistsBefore) / viewerMinutes;
     assert.ok(playlistRate <= 0.5, `origin playlist requests per viewer-minute: ${playlistRate.toFixed(2)} (plain hls.js polls ~30)`);
-    assert.ok(all.every((f) => f.fromSwarm > 30), 'playlists were served from the swarm socket');
-    assert.ok(pipeline.receipts.length > 0, 'receipts reached the signaling node\'s receipt output');
+    assert.ok(
+      all.every((f) => f.fromSwarm > 30),
+      'playlists were served from the swarm socket',
+    );
+    assert.ok(pipeline.receipts.length > 0, "receipts reached the signaling node's receipt output");
     for (const r of pipeline.receipts) {
       assert.ok((r.bytes as number) > 0 && (r.bytes as number) <= (r.segmentSize as number));
       assert.notEqual((r.uploader as { peer: string }).peer, (r.downloader as { peer: string }).peer);
@@ -141,9 +152,17 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     for (const v of viewers.splice(4, 2)) await v.context.close();
     await pipeline.redeploy();
     const remaining = viewers.slice(0, 4);
-    await until(async () => (await Promise.all(remaining.map((v) => figures(v.page)))).every((f, i) => f.joined && f.peerId !== before[i].peerId), 'every viewer to rejoin the new signaling node', 60_000);
+    await until(
+      async () => (await Promise.all(remaining.map((v) => figures(v.page)))).every((f, i) => f.joined && f.peerId !== before[i].peerId),
+      'every viewer to rejoin the new signaling node',
+      60_000,
+    );
     const rejoined = await Promise.all(remaining.map((v) => figures(v.page)));
-    await until(async () => (await Promise.all(remaining.map((v) => figures(v.page)))).every((f, i) => f.currentTime - rejoined[i].currentTime >= 20), '20 s more playback', 90_000);
+    await until(
+      async () => (await Promise.all(remaining.map((v) => figures(v.page)))).every((f, i) => f.currentTime - rejoined[i].currentTime >= 20),
+      '20 s more playback',
+      90_000,
+    );
     const after = await Promise.all(remaining.map((v) => figures(v.page)));
     for (const [i, f] of after.entries()) {
       assert.equal(f.stalls, 0, `viewer${i} stalled`);
@@ -155,19 +174,25 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
 
   it('detects and drops a corrupting peer; no corrupt segment reaches hls.js', async () => {
     // The liar's page flips one byte in the middle of every DATA frame (type 3) it sends.
-    const liar = await openViewer('liar', `
+    const liar = await openViewer(
+      'liar',
+      `
       const send = RTCDataChannel.prototype.send;
       RTCDataChannel.prototype.send = function (data) {
         if (data instanceof Uint8Array && data[0] === 3 && data.byteLength > 100) { data = data.slice(); data[data.byteLength >> 1] ^= 0xff; }
         return send.call(this, data);
-      };`);
+      };`,
+    );
     await until(async () => (await figures(liar.page)).joined, 'the liar to join');
     const liarId = (await figures(liar.page)).peerId!;
     await until(() => pipeline.audit.some((a) => a.kind === 'report' && a.accused === liarId), 'an honest viewer to report the liar', 120_000);
     const report = pipeline.audit.find((a) => a.kind === 'report' && a.accused === liarId)!;
     assert.equal(report.code, 'PEER_BAD_HASH');
     const honest = await Promise.all(viewers.filter((v) => v !== liar).map((v) => figures(v.page)));
-    assert.ok(honest.some((f) => f.dropped.includes(`${liarId}:hash`)), 'the receiving viewer dropped the liar');
+    assert.ok(
+      honest.some((f) => f.dropped.includes(`${liarId}:hash`)),
+      'the receiving viewer dropped the liar',
+    );
     for (const f of honest) {
       assert.equal(f.bad, 0, 'no fragment that fails its SHA-256 reached hls.js');
       assert.equal(f.stalls, 0);
@@ -178,26 +203,36 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     viewers.splice(viewers.indexOf(liar), 1);
   });
 
-  it('a supporter\'s viewer page relays the stream and is paid exactly for the bytes viewers confirmed', async () => {
+  it("a supporter's viewer page relays the stream and is paid exactly for the bytes viewers confirmed", async () => {
     pipeline.receive('pay', { topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'alice@example.org' } });
     const fromAlice = () => pipeline.receipts.filter((r) => (r.uploader as { supporter?: string }).supporter === 'alice');
     const alice = await openViewer('alice', undefined, `#supporter=${SUPPORTER_TOKEN}`);
     await until(async () => (await figures(alice.page)).joined, 'the supporter to join');
     assert.equal(new URL(alice.page.url()).hash, '', 'the token left the address bar');
     // The panel refreshes once a second.
-    await until(async () => (await alice.page.evaluate(() => document.getElementById('mode')!.textContent)) === 'P2P · supporter', 'the panel to show the supporter role');
+    await until(
+      async () => (await alice.page.evaluate(() => document.getElementById('mode')!.textContent)) === 'P2P · supporter',
+      'the panel to show the supporter role',
+    );
     // Supporters are named first fetchers: the swarm's segments now come from alice.
     await until(() => fromAlice().length >= 8, 'viewers to confirm eight deliveries from the supporter', 120_000);
     const credited = (list: Array<Record<string, unknown>>) => list.reduce((n, r) => n + (r.bytes as number), 0);
     const before = credited(fromAlice());
     const statement = new Promise<Record<string, unknown>>((resolve) => {
-      const check = () => { if (pipeline.statements.length > 0) resolve(pipeline.statements[0]); else setTimeout(check, 100); };
+      const check = () => {
+        if (pipeline.statements.length > 0) resolve(pipeline.statements[0]);
+        else setTimeout(check, 100);
+      };
       check();
     });
     pipeline.receive('pay', { topic: 'settle', payload: { period: 'browsers', pool: { amount: 1000, currency: 'EUR' } } });
     const { lines, totals } = (await statement) as { lines: Array<Record<string, unknown>>; totals: Record<string, number> };
     const after = credited(fromAlice());
-    assert.deepEqual(lines.map((l) => [l.supporter, l.paid, l.address]), [['alice', 1000, 'alice@example.org']], 'only the supporter is paid; viewers never are');
+    assert.deepEqual(
+      lines.map((l) => [l.supporter, l.paid, l.address]),
+      [['alice', 1000, 'alice@example.org']],
+      'only the supporter is paid; viewers never are',
+    );
     const paidBytes = lines[0].bytes as number;
     assert.ok(paidBytes >= before && paidBytes <= after, `paid for ${paidBytes} bytes, signaling credited ${before}–${after}`);
     assert.equal(totals.paid, 1000);
@@ -230,17 +265,25 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     pipeline.serve('/custom.html', 'text/html', html);
     pipeline.serve('/vendor/hls.min.js', 'text/javascript', HLS_JS);
     await page.goto(`${pipeline.base}/custom.html`);
-    const read = () => page.evaluate(`(() => {
+    const read = () =>
+      page.evaluate(`(() => {
       const s = window.custom.session.stats();
       return { p2p: s ? s.p2pBytes : 0, time: document.getElementById('v').currentTime, fromSwarm: s ? s.playlistsFromSwarm : 0 };
     })()`) as Promise<{ p2p: number; time: number; fromSwarm: number }>;
-    await until(async () => { const f = await read(); return f.time > 10 && f.p2p > 0; }, 'the custom page to play and take bytes from peers', 90_000);
+    await until(
+      async () => {
+        const f = await read();
+        return f.time > 10 && f.p2p > 0;
+      },
+      'the custom page to play and take bytes from peers',
+      90_000,
+    );
     const f = await read();
     assert.ok(f.fromSwarm > 0, 'its playlists came over the socket too');
     await context.close();
   });
 
-  it('a master playlist that answers 404 is retried exactly as plain hls.js retries it (hls.js\'s own loader and policy)', async () => {
+  it("a master playlist that answers 404 is retried exactly as plain hls.js retries it (hls.js's own loader and policy)", async () => {
     // A viewer who opens the page before the stream starts: the master answers 404. The page's
     // policy retries 4xx twice; the loader's HTTP is hls.js's own loader, so it must do the same.
     const page = (relaycast: boolean, stream: string) => `<!doctype html><html><body><video id="v" muted></video>
@@ -260,7 +303,10 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
       </script></body></html>`;
     pipeline.serve('/vendor/hls.min.js', 'text/javascript', HLS_JS);
     const outcomes: Record<string, { fatal: string[]; requests: number }> = {};
-    for (const [name, relaycast] of [['plain', false], ['loader', true]] as const) {
+    for (const [name, relaycast] of [
+      ['plain', false],
+      ['loader', true],
+    ] as const) {
       const stream = `not-started-${name}`;
       pipeline.serve(`/${name}-404.html`, 'text/html', page(relaycast, stream));
       const context = await browser.newContext();
@@ -311,14 +357,25 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
       const context = await pages[0].evaluate(() => ({ secure: window.isSecureContext, subtle: typeof globalThis.crypto?.subtle }));
       assert.deepEqual(context, { secure: false, subtle: 'undefined' }, 'the page is not a secure context and has no crypto.subtle');
       let seen: unknown[] = [];
-      const state = (p: Page) => p.evaluate(() => {
-        const v = (window as any).relaycastViewer;
-        return { stats: v.stats() ?? null, time: (document.getElementById('video') as HTMLVideoElement).currentTime, mode: document.getElementById('mode')?.textContent };
-      });
-      await untilHolds(async () => {
-        seen = await Promise.all(pages.map(state));
-        return (seen as Array<{ stats: { p2pBytes: number } | null; time: number }>).every((f) => f.stats !== null && f.stats.p2pBytes > 0 && f.time > 8);
-      }, 'both insecure pages to play and receive peer bytes', 120_000, 250, () => JSON.stringify(seen));
+      const state = (p: Page) =>
+        p.evaluate(() => {
+          const v = (window as any).relaycastViewer;
+          return {
+            stats: v.stats() ?? null,
+            time: (document.getElementById('video') as HTMLVideoElement).currentTime,
+            mode: document.getElementById('mode')?.textContent,
+          };
+        });
+      await untilHolds(
+        async () => {
+          seen = await Promise.all(pages.map(state));
+          return (seen as Array<{ stats: { p2pBytes: number } | null; time: number }>).every((f) => f.stats !== null && f.stats.p2pBytes > 0 && f.time > 8);
+        },
+        'both insecure pages to play and receive peer bytes',
+        120_000,
+        250,
+        () => JSON.stringify(seen),
+      );
       for (const [i, page] of pages.entries()) {
         const f = await page.evaluate(() => (window as any).relaycastViewer.stats());
         assert.equal(f.droppedPeers, 0, `page ${i}: no peer dropped`);

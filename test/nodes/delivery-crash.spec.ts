@@ -19,7 +19,9 @@ const REDEPLOYS = 2;
 /** Segments hls-watch's state file (<userDir>/relaycast/hls-watch/watch.json) records as sent. */
 function sentOnDisk(userDir: string): number {
   try {
-    const state = JSON.parse(readFileSync(path.join(userDir, 'relaycast', 'hls-watch', 'watch.json'), 'utf8')) as { renditions: Record<string, { nextSequence: number }> };
+    const state = JSON.parse(readFileSync(path.join(userDir, 'relaycast', 'hls-watch', 'watch.json'), 'utf8')) as {
+      renditions: Record<string, { nextSequence: number }>;
+    };
     return state.renditions.main?.nextSequence ?? 0;
   } catch {
     return 0; // not written yet, or caught between the temp file and the rename
@@ -35,9 +37,15 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
   let encoder: DemoEncoder | undefined;
   let nodeRed: NodeRedProcess | undefined;
 
-  before(async () => { store = await startSlowStore(); });
-  after(async () => { await store?.stop(); });
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-delivery-crash-')); });
+  before(async () => {
+    store = await startSlowStore();
+  });
+  after(async () => {
+    await store?.stop();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-delivery-crash-'));
+  });
   afterEach(async () => {
     await nodeRed?.kill();
     await encoder?.stop();
@@ -51,11 +59,14 @@ describe('hls-watch → r2-upload → manifest across SIGKILLs and full redeploy
     // listSize 0: the encoder keeps every segment listed and on disk, so all of them must arrive.
     encoder = new DemoEncoder({ fixture: FIXTURE, outDir: hlsDir, speed: 8, loop: true, listSize: 0 });
     let lastListedAt = 0;
-    encoder.on('playlist', () => { lastListedAt = performance.now(); });
-    const start = (withFlows: boolean): Promise<NodeRedProcess> => startNodeRed({
-      userDir,
-      ...(withFlows ? store.nodeRed(hlsDir) : {}),
+    encoder.on('playlist', () => {
+      lastListedAt = performance.now();
     });
+    const start = (withFlows: boolean): Promise<NodeRedProcess> =>
+      startNodeRed({
+        userDir,
+        ...(withFlows ? store.nodeRed(hlsDir) : {}),
+      });
 
     // A player polling the playlist all along: every MSN → URI it is ever told.
     const watch = new PlaylistWatch(() => nodeRed?.base);

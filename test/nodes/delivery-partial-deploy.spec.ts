@@ -46,8 +46,12 @@ describe('hls-watch → r2-upload → manifest across partial deploys mid-upload
       return undefined; // the drawn outcome: no fault at rate 0
     });
   });
-  after(async () => { await store?.stop(); });
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-delivery-partial-')); });
+  after(async () => {
+    await store?.stop();
+  });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-delivery-partial-'));
+  });
   afterEach(async () => {
     await nodeRed?.kill();
     await encoder?.stop();
@@ -60,7 +64,9 @@ describe('hls-watch → r2-upload → manifest across partial deploys mid-upload
     // listSize 0: the encoder keeps every segment listed and on disk, so all of them must arrive.
     encoder = new DemoEncoder({ fixture: FIXTURE, outDir: hlsDir, speed: 8, loop: true, listSize: 0 });
     let listings = 0;
-    encoder.on('playlist', () => { listings += 1; });
+    encoder.on('playlist', () => {
+      listings += 1;
+    });
     nodeRed = await startNodeRed({
       userDir: path.join(dir, 'userdir'),
       ...store.nodeRed(hlsDir),

@@ -37,8 +37,7 @@ function sinkModule(RED: NodeAPI): void {
       if (config.kind === 'statuses') {
         const { fill, shape, text } = msg.status as Collected['statuses'][number];
         sinks.statuses.push({ fill, shape, text });
-      }
-      else (sinks[config.kind] as unknown[]).push(msg);
+      } else (sinks[config.kind] as unknown[]).push(msg);
       done();
     }) as never);
   }
@@ -49,8 +48,18 @@ function flowFor(config: Record<string, unknown>): Record<string, unknown>[] {
   return [
     { id: 'tab1', type: 'tab', label: 'hls-watch' },
     {
-      id: 'w1', type: 'relaycast-hls-watch', z: 'tab1', name: '', stream: 'cam', renditions: 'all', usePolling: false,
-      pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, ...config, wires: [['sink-out']],
+      id: 'w1',
+      type: 'relaycast-hls-watch',
+      z: 'tab1',
+      name: '',
+      stream: 'cam',
+      renditions: 'all',
+      usePolling: false,
+      pollInterval: 250,
+      maxSegmentMB: 64,
+      segmentWait: 3000,
+      ...config,
+      wires: [['sink-out']],
     },
     { id: 'sink-out', type: 'test-sink', z: 'tab1', kind: 'out', wires: [] },
     { id: 'c1', type: 'catch', z: 'tab1', scope: null, uncaught: false, wires: [['sink-errors']] },
@@ -66,7 +75,20 @@ function flowFor(config: Record<string, unknown>): Record<string, unknown>[] {
 function witnessFlow(watchPath: string): Record<string, unknown>[] {
   return [
     { id: 'tab2', type: 'tab', label: 'witness' },
-    { id: 'w2', type: 'relaycast-hls-watch', z: 'tab2', name: 'witness', stream: 'cam', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, path: watchPath, wires: [['sink-witness']] },
+    {
+      id: 'w2',
+      type: 'relaycast-hls-watch',
+      z: 'tab2',
+      name: 'witness',
+      stream: 'cam',
+      renditions: 'all',
+      usePolling: false,
+      pollInterval: 250,
+      maxSegmentMB: 64,
+      segmentWait: 3000,
+      path: watchPath,
+      wires: [['sink-witness']],
+    },
     { id: 'sink-witness', type: 'test-sink', z: 'tab2', kind: 'witness', wires: [] },
   ];
 }
@@ -75,7 +97,9 @@ const until = (predicate: () => boolean, what: string, ms = 15000): Promise<void
 
 function summary(): unknown {
   return {
-    out: sinks.out.map((m) => (m.topic === 'lifecycle' ? `${m.payload.rendition}:${m.payload.event}` : `${m.segment.rendition}:${m.topic}:${m.segment.encoderSequence}`)),
+    out: sinks.out.map((m) =>
+      m.topic === 'lifecycle' ? `${m.payload.rendition}:${m.payload.event}` : `${m.segment.rendition}:${m.topic}:${m.segment.encoderSequence}`,
+    ),
     errors: sinks.errors.map((e) => e.error.code),
     status: sinks.statuses.slice(-3),
   };
@@ -88,7 +112,11 @@ const lifecycles = (rendition: string): string[] =>
 const lastStatus = (): Collected['statuses'][number] | undefined => sinks.statuses[sinks.statuses.length - 1];
 const errorCodes = (): (string | undefined)[] => sinks.errors.map((e) => e.error.code);
 
-interface FixtureJson { kind: 'ts' | 'fmp4'; master: string | null; renditions: { id: string; playlist: string; init: string | null }[] }
+interface FixtureJson {
+  kind: 'ts' | 'fmp4';
+  master: string | null;
+  renditions: { id: string; playlist: string; init: string | null }[];
+}
 const fixtureJson = (name: string): FixtureJson => JSON.parse(readFileSync(path.join(FIXTURES, name, 'fixture.json'), 'utf8')) as FixtureJson;
 
 function mediaPlaylist(sequence: number, entries: Array<[string, number]>, ended = false): string {
@@ -155,14 +183,43 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
             const got = segmentsOf(r.id);
             assert.equal(written.length, 8);
             assert.deepEqual(lifecycles(r.id), ['started', 'ended']);
-            assert.deepEqual(got.map((m) => m.segment.encoderSequence), written.map((w) => w.sequence), 'order');
-            assert.deepEqual(got.map((m) => m.segment.sequence), written.map((_, i) => i), 'relaycast sequence');
-            assert.deepEqual(got.map((m) => m.segment.uri), written.map((w) => w.uri));
-            assert.deepEqual(got.map((m) => m.segment.duration), written.map((w) => w.duration), 'EXTINF durations');
-            assert.deepEqual(got.map((m) => m.segment.sha256), written.map((w) => w.sha256), 'SHA-256');
-            assert.deepEqual(got.map((m) => sha(m.payload)), written.map((w) => w.sha256), 'payload bytes');
-            assert.deepEqual(got.map((m) => m.segment.byteLength), written.map((w) => w.byteLength));
-            assert.deepEqual(got.map((m) => m.segment.discontinuity), written.map((w) => w.discontinuity));
+            assert.deepEqual(
+              got.map((m) => m.segment.encoderSequence),
+              written.map((w) => w.sequence),
+              'order',
+            );
+            assert.deepEqual(
+              got.map((m) => m.segment.sequence),
+              written.map((_, i) => i),
+              'relaycast sequence',
+            );
+            assert.deepEqual(
+              got.map((m) => m.segment.uri),
+              written.map((w) => w.uri),
+            );
+            assert.deepEqual(
+              got.map((m) => m.segment.duration),
+              written.map((w) => w.duration),
+              'EXTINF durations',
+            );
+            assert.deepEqual(
+              got.map((m) => m.segment.sha256),
+              written.map((w) => w.sha256),
+              'SHA-256',
+            );
+            assert.deepEqual(
+              got.map((m) => sha(m.payload)),
+              written.map((w) => w.sha256),
+              'payload bytes',
+            );
+            assert.deepEqual(
+              got.map((m) => m.segment.byteLength),
+              written.map((w) => w.byteLength),
+            );
+            assert.deepEqual(
+              got.map((m) => m.segment.discontinuity),
+              written.map((w) => w.discontinuity),
+            );
             assert.equal(new Set(got.map((m) => m.segment.session)).size, 1);
             if (description.kind === 'fmp4') {
               const init = readFileSync(path.join(FIXTURES, fixture, path.dirname(r.playlist), r.init as string));
@@ -170,7 +227,11 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
             } else {
               assert.ok(got.every((m) => m.init === undefined));
             }
-            if (description.master) assert.ok(got.every((m) => typeof m.segment.variant?.bandwidth === 'number'), 'variant from master');
+            if (description.master)
+              assert.ok(
+                got.every((m) => typeof m.segment.variant?.bandwidth === 'number'),
+                'variant from master',
+              );
           }
           // Same session for all renditions of one encoder run.
           assert.equal(new Set(segmentsOf().map((m) => m.segment.session)).size, 1);
@@ -188,7 +249,10 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       await enc.finished();
       await until(() => ['0', '1', '2'].every((id) => lifecycles(id).includes('ended')), 'ended');
       for (const id of ['0', '1', '2']) {
-        assert.deepEqual(segmentsOf(id).map((m) => m.segment.sha256), enc.written.filter((w) => w.rendition === id).map((w) => w.sha256));
+        assert.deepEqual(
+          segmentsOf(id).map((m) => m.segment.sha256),
+          enc.written.filter((w) => w.rendition === id).map((w) => w.sha256),
+        );
       }
       assert.deepEqual(errorCodes(), []);
     });
@@ -202,7 +266,10 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       await enc.finished();
       await until(() => ['0', '1'].every((id) => lifecycles(id).includes('ended')), 'ended');
       for (const id of ['0', '1']) {
-        assert.deepEqual(segmentsOf(id).map((m) => m.segment.sha256), enc.written.filter((w) => w.rendition === id).map((w) => w.sha256));
+        assert.deepEqual(
+          segmentsOf(id).map((m) => m.segment.sha256),
+          enc.written.filter((w) => w.rendition === id).map((w) => w.sha256),
+        );
       }
     });
   });
@@ -215,8 +282,14 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     await enc.start();
     await enc.finished();
     await until(() => lifecycles('main').includes('ended'), 'ended');
-    assert.deepEqual(segmentsOf().map((m) => m.segment.sha256), enc.written.map((w) => w.sha256));
-    assert.deepEqual(segmentsOf().map((m) => m.segment.duration), enc.written.map((w) => w.duration));
+    assert.deepEqual(
+      segmentsOf().map((m) => m.segment.sha256),
+      enc.written.map((w) => w.sha256),
+    );
+    assert.deepEqual(
+      segmentsOf().map((m) => m.segment.duration),
+      enc.written.map((w) => w.duration),
+    );
     assert.deepEqual(errorCodes(), []);
   });
 
@@ -231,10 +304,19 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     await enc.stop();
     await until(() => lifecycles('main').includes('ended'), 'ended');
     const got = segmentsOf();
-    assert.deepEqual(got.map((m) => m.segment.sha256), enc.written.map((w) => w.sha256));
-    assert.deepEqual(got.map((m) => m.segment.sequence), enc.written.map((_, i) => i));
+    assert.deepEqual(
+      got.map((m) => m.segment.sha256),
+      enc.written.map((w) => w.sha256),
+    );
+    assert.deepEqual(
+      got.map((m) => m.segment.sequence),
+      enc.written.map((_, i) => i),
+    );
     const firstAfter = enc.written.findIndex((w) => w.session === 2);
-    assert.deepEqual(got.map((m) => m.segment.discontinuity), enc.written.map((_, i) => i === firstAfter));
+    assert.deepEqual(
+      got.map((m) => m.segment.discontinuity),
+      enc.written.map((_, i) => i === firstAfter),
+    );
     assert.equal(got[firstAfter].segment.encoderSequence, 0);
     assert.notEqual(got[firstAfter].segment.session, got[firstAfter - 1].segment.session);
     assert.deepEqual(lifecycles('main'), ['started', 'restarted', 'ended']);
@@ -302,9 +384,25 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       await until(() => lastStatus()?.fill === 'red', 'red');
       assert.equal(lastStatus()?.text, 'E_PLAYLIST_MALFORMED');
       writeFileSync(path.join(out, 'b.ts'), Buffer.alloc(1000, 2));
-      writePlaylist(out, mediaPlaylist(0, [['a.ts', 2], ['b.ts', 1.5]], true));
+      writePlaylist(
+        out,
+        mediaPlaylist(
+          0,
+          [
+            ['a.ts', 2],
+            ['b.ts', 1.5],
+          ],
+          true,
+        ),
+      );
       await until(() => lifecycles('main').includes('ended'), 'ended');
-      assert.deepEqual(segmentsOf().map((m) => [m.segment.uri, m.segment.sequence, m.segment.duration]), [['a.ts', 0, 2], ['b.ts', 1, 1.5]]);
+      assert.deepEqual(
+        segmentsOf().map((m) => [m.segment.uri, m.segment.sequence, m.segment.duration]),
+        [
+          ['a.ts', 0, 2],
+          ['b.ts', 1, 1.5],
+        ],
+      );
       assert.equal(lastStatus()?.fill, 'green');
       assert.deepEqual(errorCodes(), ['E_PLAYLIST_MALFORMED']);
     });
@@ -326,16 +424,32 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       mkdirSync(out);
       await load({ path: out, segmentWait: 150 });
       writeFileSync(path.join(out, 'a.ts'), Buffer.alloc(1000, 1));
-      writePlaylist(out, mediaPlaylist(0, [['a.ts', 2], ['ghost.ts', 1.9]]));
+      writePlaylist(
+        out,
+        mediaPlaylist(0, [
+          ['a.ts', 2],
+          ['ghost.ts', 1.9],
+        ]),
+      );
       await until(() => errorCodes().includes('E_SEGMENT_LOST'), 'E_SEGMENT_LOST');
       const caught = sinks.errors[0];
       assert.equal(caught.topic, 'gap');
       assert.equal((caught as unknown as GapMsg).segment.uri, 'ghost.ts');
       assert.equal(lastStatus()?.fill, 'red');
       const gap = sinks.out.find((m): m is GapMsg => m.topic === 'gap')!;
-      assert.deepEqual([gap.payload.reason, gap.payload.code, gap.segment.sequence, gap.segment.encoderSequence, gap.segment.duration], ['segment-lost', 'E_SEGMENT_LOST', 1, 1, 1.9]);
+      assert.deepEqual(
+        [gap.payload.reason, gap.payload.code, gap.segment.sequence, gap.segment.encoderSequence, gap.segment.duration],
+        ['segment-lost', 'E_SEGMENT_LOST', 1, 1, 1.9],
+      );
       writeFileSync(path.join(out, 'c.ts'), Buffer.alloc(1000, 3));
-      writePlaylist(out, mediaPlaylist(0, [['a.ts', 2], ['ghost.ts', 1.9], ['c.ts', 2]]));
+      writePlaylist(
+        out,
+        mediaPlaylist(0, [
+          ['a.ts', 2],
+          ['ghost.ts', 1.9],
+          ['c.ts', 2],
+        ]),
+      );
       await until(() => segmentsOf().length === 2, 'segment after the gap');
       const c = segmentsOf()[1];
       assert.deepEqual([c.segment.uri, c.segment.sequence, c.segment.discontinuity], ['c.ts', 2, true]);
@@ -354,7 +468,13 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       await until(() => errorCodes().includes('E_PLAYLIST_TOO_LARGE'), 'E_PLAYLIST_TOO_LARGE');
       assert.equal(lastStatus()?.text, 'E_PLAYLIST_TOO_LARGE');
       writeFileSync(path.join(out, 'ok.ts'), Buffer.alloc(4000, 9));
-      writePlaylist(out, mediaPlaylist(0, [['huge.ts', 2], ['ok.ts', 2]]));
+      writePlaylist(
+        out,
+        mediaPlaylist(0, [
+          ['huge.ts', 2],
+          ['ok.ts', 2],
+        ]),
+      );
       await until(() => segmentsOf().length === 1, 'segment after recovery');
       assert.deepEqual([segmentsOf()[0].segment.uri, segmentsOf()[0].segment.sequence], ['ok.ts', 1]);
       assert.equal(lastStatus()?.fill, 'green');
@@ -373,7 +493,13 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       assert.equal(segmentsOf().length, 0);
       assert.equal(lastStatus()?.fill, 'red');
       writeFileSync(path.join(out, 'b.ts'), Buffer.alloc(100, 1));
-      writePlaylist(out, mediaPlaylist(0, [['a.ts', 2], ['b.ts', 2]]));
+      writePlaylist(
+        out,
+        mediaPlaylist(0, [
+          ['a.ts', 2],
+          ['b.ts', 2],
+        ]),
+      );
       await until(() => segmentsOf().length === 1, 'segment after recovery');
       assert.equal(segmentsOf()[0].segment.sequence, 1);
       assert.equal(lastStatus()?.fill, 'green');
@@ -383,7 +509,10 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
       // Before #14 a poll interval of -5 silently ran at 250 ms.
       await load({ path: path.join(work, 'badnum'), pollInterval: -5 });
       // Raised while the flow starts, before the Catch and Status nodes exist: seen on the node itself.
-      const node = helper.getNode('w1') as unknown as { status: { getCalls(): Array<{ args: Array<{ fill?: string; text?: string }> }> }; error: { getCalls(): Array<{ args: unknown[] }> } };
+      const node = helper.getNode('w1') as unknown as {
+        status: { getCalls(): Array<{ args: Array<{ fill?: string; text?: string }> }> };
+        error: { getCalls(): Array<{ args: unknown[] }> };
+      };
       assert.deepEqual(node.status.getCalls().at(-1)?.args[0], { fill: 'red', shape: 'ring', text: 'E_CONFIG' });
       assert.match(String((node.error.getCalls()[0]?.args[0] as Error | undefined)?.message), /Poll interval/);
       helper.getNode('w1').receive({ topic: 'start' } as never);
@@ -415,7 +544,13 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     await until(() => handled('stop') === 1, 'stop handled');
     assert.equal(lastStatus()?.text, 'hls-watch.status.stopped');
     writeFileSync(path.join(out, 'b.ts'), Buffer.alloc(100, 2));
-    writePlaylist(out, mediaPlaylist(0, [['a.ts', 2], ['b.ts', 2]]));
+    writePlaylist(
+      out,
+      mediaPlaylist(0, [
+        ['a.ts', 2],
+        ['b.ts', 2],
+      ]),
+    );
     await until(() => witnessed('b.ts'), 'the witness to see b.ts');
     assert.equal(segmentsOf().length, 1, 'nothing while stopped');
     w1.receive({ topic: 'start' } as never);
@@ -423,7 +558,13 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     w1.receive({ topic: 'rescan' } as never);
     // done() of the rescan: every playlist has been read again and applied.
     await until(() => handled('rescan') === 1, 'rescan handled');
-    assert.deepEqual(segmentsOf().map((m) => [m.segment.uri, m.segment.sequence]), [['a.ts', 0], ['b.ts', 1]]);
+    assert.deepEqual(
+      segmentsOf().map((m) => [m.segment.uri, m.segment.sequence]),
+      [
+        ['a.ts', 0],
+        ['b.ts', 1],
+      ],
+    );
     assert.deepEqual(errorCodes(), []);
   });
 
@@ -444,10 +585,24 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     for (const id of ['0', '1', '2']) {
       const written = enc.written.filter((w) => w.rendition === id);
       const got = segmentsOf(id);
-      assert.deepEqual(got.map((m) => m.segment.encoderSequence), written.map((w) => w.sequence), `rendition ${id} order`);
-      assert.deepEqual(got.map((m) => m.segment.sha256), written.map((w) => w.sha256));
-      assert.deepEqual(got.map((m) => m.segment.sequence), written.map((_, i) => i));
-      assert.deepEqual(got.map((m) => m.segment.discontinuity), written.map((w) => w.discontinuity), 'only the fixture wraps, no redeploy discontinuity');
+      assert.deepEqual(
+        got.map((m) => m.segment.encoderSequence),
+        written.map((w) => w.sequence),
+        `rendition ${id} order`,
+      );
+      assert.deepEqual(
+        got.map((m) => m.segment.sha256),
+        written.map((w) => w.sha256),
+      );
+      assert.deepEqual(
+        got.map((m) => m.segment.sequence),
+        written.map((_, i) => i),
+      );
+      assert.deepEqual(
+        got.map((m) => m.segment.discontinuity),
+        written.map((w) => w.discontinuity),
+        'only the fixture wraps, no redeploy discontinuity',
+      );
       assert.deepEqual(lifecycles(id), ['started', 'ended']);
     }
     assert.deepEqual(errorCodes(), []);
@@ -472,8 +627,8 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     // A new watcher of the same folder sees segments the encoder wrote after the close; the closed
     // node, had anything of it survived, would have sent those too.
     await helper.setFlows(witnessFlow(path.join(out, 'master.m3u8')) as never, 'full');
-    const writtenAfterClose = (m: SegmentMsg | GapMsg | LifecycleMsg): boolean => m.topic === 'segment'
-      && enc.written.findIndex((w) => w.rendition === m.segment.rendition && w.sequence === m.segment.encoderSequence) >= writtenAtClose;
+    const writtenAfterClose = (m: SegmentMsg | GapMsg | LifecycleMsg): boolean =>
+      m.topic === 'segment' && enc.written.findIndex((w) => w.rendition === m.segment.rendition && w.sequence === m.segment.encoderSequence) >= writtenAtClose;
     await until(() => sinks.witness.filter(writtenAfterClose).length >= 3, 'the witness to see segments written after the close');
     assert.equal(sinks.out.length, count, 'no msgs after close');
     assert.ok(sinks.statuses.length <= statusCount + 1);
@@ -484,8 +639,10 @@ describe('relaycast-hls-watch in a Node-RED runtime', function () {
     const flow = JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/01 - Watch an encoder folder.json'), 'utf8')) as Record<string, unknown>[];
     const watchNode = flow.find((n) => n.type === 'relaycast-hls-watch')!;
     watchNode.path = path.join(work, 'example');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const core = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js'].map((f) => require(require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve('node-red'))] })));
+    const core = ['common/20-inject.js', 'common/21-debug.js', 'common/90-comment.js'].map((f) =>
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- Node-RED's core nodes are CommonJS files found at run time
+      require(require.resolve(`@node-red/nodes/core/${f}`, { paths: [path.dirname(require.resolve('node-red'))] })),
+    );
     await helper.load([distNode('pipeline'), hlsWatch, ...core] as never, flow as never);
     assert.ok(helper.getNode(watchNode.id as string));
   });

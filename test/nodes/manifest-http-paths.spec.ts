@@ -14,7 +14,10 @@ import { segmentMsg } from '../support/manifest-msgs';
 
 type AnyNode = { id: string; receive(msg: unknown): void; on(event: string, fn: (arg: any) => void): void };
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, next: (err?: unknown) => void) => void;
-interface HelperInternals { _app: { use(path: string, handler: Handler): void }; _server: http.Server }
+interface HelperInternals {
+  _app: { use(path: string, handler: Handler): void };
+  _server: http.Server;
+}
 
 const manifestModule = distNode('manifest') as (red: unknown) => unknown;
 let httpNode: Handler | undefined;
@@ -25,8 +28,17 @@ function manifestWithRed(red: unknown): unknown {
 
 const PLAYLIST = '/live/demo/main.m3u8';
 /** Headers a player or browser acts on; both paths must send exactly these. */
-const COMPARED = ['content-type', 'cache-control', 'etag', 'vary', 'content-encoding', 'content-length',
-  'access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-credentials'];
+const COMPARED = [
+  'content-type',
+  'cache-control',
+  'etag',
+  'vary',
+  'content-encoding',
+  'content-length',
+  'access-control-allow-origin',
+  'access-control-allow-methods',
+  'access-control-allow-credentials',
+];
 const picked = (res: RawResponse) => Object.fromEntries(COMPARED.filter((h) => res.headers[h] !== undefined).map((h) => [h, res.headers[h]]));
 
 const modes: Array<[string, Record<string, unknown>]> = [
@@ -63,7 +75,8 @@ for (const [mode, modeSettings] of modes) {
       const internals = helper as unknown as HelperInternals;
       internals._app.use('/', (req, res, next) => {
         viaExpress += 1;
-        if (httpNode) httpNode(req, res, next); else next();
+        if (httpNode) httpNode(req, res, next);
+        else next();
       });
       const listenersBefore = internals._server.listeners('request');
       await helper.load([manifestWithRed as never], [
@@ -72,7 +85,10 @@ for (const [mode, modeSettings] of modes) {
       ] as never);
       const node = helper.getNode('m1') as unknown as AnyNode & { error(...args: unknown[]): void };
       const original = node.error.bind(node);
-      node.error = (err: unknown, ...rest: unknown[]) => { errors.push(err instanceof Error ? err.message : String(err)); original(err, ...rest); };
+      node.error = (err: unknown, ...rest: unknown[]) => {
+        errors.push(err instanceof Error ? err.message : String(err));
+        original(err, ...rest);
+      };
       for (let i = 0; i < 2; i++) node.receive(segmentMsg({ sequence: i }));
       const base = helper.url();
       // Wait until both segments are listed (the playlist is served only once there is one).
@@ -99,9 +115,13 @@ for (const [mode, modeSettings] of modes) {
       const plain = await request(base, PLAYLIST, { headers: { Origin: 'https://viewer.test' } });
       const etag = String(plain.headers.etag);
       assert.deepEqual(picked(plain), {
-        'content-type': 'application/vnd.apple.mpegurl', 'cache-control': 'public, max-age=1', etag,
-        vary: 'Origin, Accept-Encoding', 'content-length': String(plain.body.length),
-        'access-control-allow-origin': 'https://viewer.test', 'access-control-allow-credentials': 'true',
+        'content-type': 'application/vnd.apple.mpegurl',
+        'cache-control': 'public, max-age=1',
+        etag,
+        vary: 'Origin, Accept-Encoding',
+        'content-length': String(plain.body.length),
+        'access-control-allow-origin': 'https://viewer.test',
+        'access-control-allow-credentials': 'true',
       });
       const gz = await request(base, PLAYLIST, { headers: { Origin: 'https://viewer.test', 'Accept-Encoding': 'gzip' } });
       assert.equal(gz.headers['content-encoding'], 'gzip');
@@ -109,18 +129,29 @@ for (const [mode, modeSettings] of modes) {
       const cached = await request(base, PLAYLIST, { headers: { 'If-None-Match': etag } });
       assert.equal(cached.status, 304);
       assert.equal(cached.headers.etag, etag);
-      const preflight = await request(base, PLAYLIST, { method: 'OPTIONS', headers: { Origin: 'https://viewer.test', 'Access-Control-Request-Method': 'GET' } });
+      const preflight = await request(base, PLAYLIST, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://viewer.test', 'Access-Control-Request-Method': 'GET' },
+      });
       assert.equal(preflight.status, 204);
       assert.deepEqual(picked(preflight), {
-        'access-control-allow-origin': 'https://viewer.test', 'access-control-allow-methods': 'GET,HEAD',
-        'access-control-allow-credentials': 'true', vary: 'Origin, Access-Control-Request-Headers', 'content-length': '0',
+        'access-control-allow-origin': 'https://viewer.test',
+        'access-control-allow-methods': 'GET,HEAD',
+        'access-control-allow-credentials': 'true',
+        vary: 'Origin, Access-Control-Request-Headers',
+        'content-length': '0',
       });
     });
 
     it('supports httpNodeCors.origin as a function (the cors package callback form), as core HTTP In does', async () => {
       const asked: Array<string | undefined> = [];
       const { base } = await start({
-        httpNodeCors: { origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => { asked.push(origin); cb(null, origin === 'https://ok.test'); } },
+        httpNodeCors: {
+          origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => {
+            asked.push(origin);
+            cb(null, origin === 'https://ok.test');
+          },
+        },
       });
       asked.length = 0;
       const allowed = await request(base, PLAYLIST, { headers: { Origin: 'https://ok.test' } });
@@ -134,9 +165,13 @@ for (const [mode, modeSettings] of modes) {
 
     it('supports httpNodeCors as a function of the request (cors options callback form)', async () => {
       const { base } = await start({
-        httpNodeCors: (req: http.IncomingMessage, cb: (err: Error | null, options?: object) => void) => cb(null, { origin: req.headers['x-tenant'] === 'a' ? 'https://a.test' : false }),
+        httpNodeCors: (req: http.IncomingMessage, cb: (err: Error | null, options?: object) => void) =>
+          cb(null, { origin: req.headers['x-tenant'] === 'a' ? 'https://a.test' : false }),
       });
-      assert.equal((await request(base, PLAYLIST, { headers: { Origin: 'https://a.test', 'X-Tenant': 'a' } })).headers['access-control-allow-origin'], 'https://a.test');
+      assert.equal(
+        (await request(base, PLAYLIST, { headers: { Origin: 'https://a.test', 'X-Tenant': 'a' } })).headers['access-control-allow-origin'],
+        'https://a.test',
+      );
       const other = await request(base, PLAYLIST, { headers: { Origin: 'https://a.test', 'X-Tenant': 'b' } });
       assert.equal(other.status, 200);
       assert.equal(other.headers['access-control-allow-origin'], undefined);
@@ -147,7 +182,10 @@ for (const [mode, modeSettings] of modes) {
         httpNodeCors: {
           origin: (origin: string | undefined, cb: (err: Error | null, allow?: boolean) => void) => {
             if (origin === 'https://throws.test') throw new Error('origin check threw');
-            if (origin === 'https://fails.test') { cb(new Error('origin check failed')); return; }
+            if (origin === 'https://fails.test') {
+              cb(new Error('origin check failed'));
+              return;
+            }
             cb(null, true);
           },
         },
@@ -165,19 +203,22 @@ for (const [mode, modeSettings] of modes) {
       assert.equal(after.headers['access-control-allow-origin'], 'https://fine.test');
     });
 
-    it(fast
-      ? 'replaces the server\'s request listener only while a manifest node runs, and restores the same listeners on close'
-      : 'leaves the server\'s request listeners alone', async () => {
-      const { listenersBefore } = await start();
-      const server = (helper as unknown as HelperInternals)._server;
-      if (fast) assert.notDeepEqual(server.listeners('request'), listenersBefore);
-      else assert.deepEqual(server.listeners('request'), listenersBefore);
-      await helper.clearFlows();
-      assert.deepEqual(server.listeners('request'), listenersBefore);
-      const closed = await request(helper.url(), PLAYLIST);
-      assert.equal(closed.status, 404);
-      assert.match(closed.body.toString(), /Cannot GET/, 'after close the path falls through to Express');
-    });
+    it(
+      fast
+        ? "replaces the server's request listener only while a manifest node runs, and restores the same listeners on close"
+        : "leaves the server's request listeners alone",
+      async () => {
+        const { listenersBefore } = await start();
+        const server = (helper as unknown as HelperInternals)._server;
+        if (fast) assert.notDeepEqual(server.listeners('request'), listenersBefore);
+        else assert.deepEqual(server.listeners('request'), listenersBefore);
+        await helper.clearFlows();
+        assert.deepEqual(server.listeners('request'), listenersBefore);
+        const closed = await request(helper.url(), PLAYLIST);
+        assert.equal(closed.status, 404);
+        assert.match(closed.body.toString(), /Cannot GET/, 'after close the path falls through to Express');
+      },
+    );
 
     if (fast) {
       for (const [name, extra] of [

@@ -46,7 +46,11 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
 
   before(async () => {
     server = http.createServer((req, res) => {
-      if (!RED) { res.statusCode = 503; res.end(); return; }
+      if (!RED) {
+        res.statusCode = 503;
+        res.end();
+        return;
+      }
       RED.httpNode(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -95,7 +99,9 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
       assert.deepEqual(errorsOf(violations), [], `${msg.payload}\n${formatViolations(violations)}`);
     });
     (helper.getNode('caught') as unknown as AnyNode).on('input', (msg: any) => caught.push(msg));
-    (helper.getNode('completed') as unknown as AnyNode).on('input', () => { completed += 1; });
+    (helper.getNode('completed') as unknown as AnyNode).on('input', () => {
+      completed += 1;
+    });
     return helper.getNode('m1') as unknown as AnyNode;
   }
 
@@ -174,7 +180,11 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
       httpNodeCors: { origin: '*', methods: 'GET,HEAD' },
       httpNodeMiddleware: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
         seen.push(req.url ?? '');
-        if (req.headers['x-block'] === 'yes') { res.statusCode = 401; res.end('blocked'); return; }
+        if (req.headers['x-block'] === 'yes') {
+          res.statusCode = 401;
+          res.end('blocked');
+          return;
+        }
         next();
       },
     });
@@ -183,7 +193,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     const res = await request(base, '/live/demo/main.m3u8', { headers: { Origin: 'https://viewer.test' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers['access-control-allow-origin'], '*');
-    const preflight = await request(base, '/live/demo/main.m3u8', { method: 'OPTIONS', headers: { Origin: 'https://viewer.test', 'Access-Control-Request-Method': 'GET' } });
+    const preflight = await request(base, '/live/demo/main.m3u8', {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://viewer.test', 'Access-Control-Request-Method': 'GET' },
+    });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers['access-control-allow-methods'], 'GET,HEAD');
     assert.equal((await request(base, '/live/demo/main.m3u8', { headers: { 'X-Block': 'yes' } })).status, 401);
@@ -259,7 +272,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     await feed(node, [lifecycleMsg('started', { session: 's9' }), ...segs(0, 2, { session: 's9' })]);
     const after = (await request(base, '/live/demo/main.m3u8')).body.toString();
     assert.match(after, /#EXT-X-MEDIA-SEQUENCE:3\n/);
-    assert.match(after, /#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\nhttps:\/\/media.example.test\/live\/demo\/s9\/main\/seg_00000.ts\n/);
+    assert.match(
+      after,
+      /#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\nhttps:\/\/media.example.test\/live\/demo\/s9\/main\/seg_00000.ts\n/,
+    );
     const history = new PlaylistHistory({ requireAbsoluteUris: true });
     assert.deepEqual(errorsOf(history.push(before)), []);
     assert.deepEqual(errorsOf(history.push(after)), []);
@@ -333,7 +349,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     const text = (await request(base, '/live/demo/main.m3u8')).body.toString();
     const msn = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)![1]);
     assert.ok(msn >= Math.floor(before / 100), `MEDIA-SEQUENCE ${msn} starts from the wall clock`);
-    assert.ok(readdirSync(dir).some((f) => f.startsWith('m1.json.bad-')), 'the bad file is kept aside');
+    assert.ok(
+      readdirSync(dir).some((f) => f.startsWith('m1.json.bad-')),
+      'the bad file is kept aside',
+    );
   });
 
   it('refuses a second manifest node on the same path, and still serves the first', async () => {
@@ -345,10 +364,19 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     // The health endpoint no longer names its node (#14); that it is m1's shows in what it lists.
     const health = JSON.parse((await request(base, '/live/demo/health.json')).body.toString());
     assert.equal(health.streams.demo.renditions.main.segments, 1, 'served by m1, the node that was fed');
-    const statuses = (helper as any)._NodePrototype.status.getCalls().filter((c: any) => c.thisValue.id === 'm2').map((c: any) => c.args[0]);
+    const statuses = (helper as any)._NodePrototype.status
+      .getCalls()
+      .filter((c: any) => c.thisValue.id === 'm2')
+      .map((c: any) => c.args[0]);
     assert.deepEqual(statuses, [{ fill: 'red', shape: 'ring', text: 'manifest.status.duplicate-path' }]);
-    const logged = helper.log().args.filter((a: any[]) => a[0]?.id === 'm2' && a[0]?.level === 20).map((a: any[]) => a[0].msg);
-    assert.ok(logged.some((m: string) => /already served by manifest node m1/.test(m)), JSON.stringify(logged));
+    const logged = helper
+      .log()
+      .args.filter((a: any[]) => a[0]?.id === 'm2' && a[0]?.level === 20)
+      .map((a: any[]) => a[0].msg);
+    assert.ok(
+      logged.some((m: string) => /already served by manifest node m1/.test(m)),
+      JSON.stringify(logged),
+    );
   });
 
   it('lists failed uploads as EXT-X-GAP and ends with ENDLIST (DVR: a complete VOD with a long Cache-Control)', async () => {
@@ -365,13 +393,21 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal(outputs.at(-1).playlist.ended, true);
   });
 
-  it('holds the encoder\'s ENDLIST for the grace: a restart inside it continues the playlist with no ENDLIST ever served', async () => {
+  it("holds the encoder's ENDLIST for the grace: a restart inside it continues the playlist with no ENDLIST ever served", async () => {
     const node = await load({ endGraceSeconds: 30 });
-    await feed(node, [...segs(0, 3), lifecycleMsg('ended', { sequence: 2 }), lifecycleMsg('started', { session: 's2' }), segmentMsg({ session: 's2', sequence: 0 })]);
+    await feed(node, [
+      ...segs(0, 3),
+      lifecycleMsg('ended', { sequence: 2 }),
+      lifecycleMsg('started', { session: 's2' }),
+      segmentMsg({ session: 's2', sequence: 0 }),
+    ]);
     const text = (await request(base, '/live/demo/main.m3u8')).body.toString();
     assert.ok(!text.includes('#EXT-X-ENDLIST'));
     assert.match(text, /#EXT-X-DISCONTINUITY\n#EXTINF:2\.000,\n#EXT-X-PROGRAM-DATE-TIME:[^\n]+\n[^\n]+\/s2\/main\/seg_00000\.ts\n$/);
-    assert.ok(outputs.every((m) => !m.playlist.ended), 'no version with ENDLIST was ever output');
+    assert.ok(
+      outputs.every((m) => !m.playlist.ended),
+      'no version with ENDLIST was ever output',
+    );
   });
 
   it('once ENDLIST is served (grace over) that URL never changes; a later session is a new presentation the master points to', async () => {
@@ -403,7 +439,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.equal((await request(base, '/live/demo/main.m3u8?_HLS_msn=4')).status, 400);
     assert.equal((await request(base, '/live/demo/main.m3u8?_HLS_part=0')).status, 400);
     let answered = false;
-    const held = request(base, '/live/demo/main.m3u8?_HLS_msn=2').then((r) => { answered = true; return r; });
+    const held = request(base, '/live/demo/main.m3u8?_HLS_msn=2').then((r) => {
+      answered = true;
+      return r;
+    });
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(answered, false, 'held while segment 2 is not listed');
     await feed(node, segs(2, 3));
@@ -437,7 +476,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     const fixture = path.resolve(__dirname, '../fixtures/hls/fmp4-single');
     const durations = [...readFileSync(path.join(fixture, 'index.m3u8'), 'utf8').matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]));
     const variant = { codecs: 'avc1.42c01e,mp4a.40.2', resolution: { width: 640, height: 360 } };
-    await feed(node, durations.map((duration, i) => segmentMsg({ sequence: i, duration, fmp4: true, variant })));
+    await feed(
+      node,
+      durations.map((duration, i) => segmentMsg({ sequence: i, duration, fmp4: true, variant })),
+    );
     const media = (await request(base, '/hls/demo/main/index.m3u8')).body.toString();
     assert.match(media, /^#EXTM3U\n#EXT-X-VERSION:6\n/);
     assert.ok(media.includes(`#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s1/main/init.mp4"\n`));
@@ -448,7 +490,7 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
     assert.deepEqual(Object.keys(health.streams), ['demo']);
   });
 
-  it('answers from its fast path (opted in) on Node-RED\'s own server ahead of Express, and leaves every other request to Express', async () => {
+  it("answers from its fast path (opted in) on Node-RED's own server ahead of Express, and leaves every other request to Express", async () => {
     helper.settings({ userDir, relaycastManifestFastPath: true } as Record<string, unknown>);
     await helper.startServer();
     try {
@@ -474,7 +516,13 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
   });
 
   it('keeps to Express (no fast path) when httpNodeMiddleware is set, so Express-style middleware still works', async () => {
-    helper.settings({ userDir, httpNodeMiddleware: (_req: unknown, res: any, next: () => void) => { res.set('X-Through', 'express'); next(); } });
+    helper.settings({
+      userDir,
+      httpNodeMiddleware: (_req: unknown, res: any, next: () => void) => {
+        res.set('X-Through', 'express');
+        next();
+      },
+    });
     await helper.startServer();
     try {
       const node = await load();
@@ -493,8 +541,10 @@ describe('relaycast-manifest node (Node-RED runtime)', function () {
       .filter((n) => n.type !== 'comment' && n.type !== 'tab')
       .map((n): Record<string, unknown> => ({ ...n, ...(n.z ? { z: 'tab' } : {}), type: n.type === 'debug' ? 'helper' : n.type }));
     // The watched folder of the example does not exist here; hls-watch reports that on its own.
-    await helper.load([distNode('pipeline'), distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never,
-      [{ id: 'tab', type: 'tab', label: 'example' }, ...example] as never);
+    await helper.load(
+      [distNode('pipeline'), distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed] as never,
+      [{ id: 'tab', type: 'tab', label: 'example' }, ...example] as never,
+    );
     for (const n of example) assert.ok(helper.getNode(n.id as string), `${String(n.type)} ${String(n.id)} not created`);
     const manifest = example.find((n) => n.type === 'relaycast-manifest')!;
     assert.equal((await request(base, '/live/live/master.m3u8')).status, 404, 'nothing listed yet');

@@ -12,7 +12,11 @@ import { until } from '../support/until';
 // The helper spies on Node's prototype: one spy for every node, each call with its node as `this`.
 type Spy = { getCalls(): Array<{ args: unknown[]; thisValue: { id: string } }> };
 const prototypeSpies = (helper as unknown as { _NodePrototype: { status: Spy; error: Spy } })._NodePrototype;
-const callsOf = (spy: Spy, id: string): unknown[][] => spy.getCalls().filter((c) => c.thisValue.id === id).map((c) => c.args);
+const callsOf = (spy: Spy, id: string): unknown[][] =>
+  spy
+    .getCalls()
+    .filter((c) => c.thisValue.id === id)
+    .map((c) => c.args);
 const receive = (id: string, msg: unknown): void => (helper.getNode(id) as unknown as { receive(m: unknown): void }).receive(msg);
 type Caught = { error: { code?: string; message: string; source: { id: string } } };
 
@@ -23,7 +27,12 @@ const CASES: Array<{ id: string; node: Record<string, unknown>; code: string; st
   { id: 'watch', node: { type: 'relaycast-hls-watch', path: '/nowhere', stream: 'demo', pollInterval: -5 }, code: 'E_CONFIG', status: 'E_CONFIG' },
   { id: 'manifest', node: { type: 'relaycast-manifest', windowSegments: 2 }, code: 'E_MANIFEST_CONFIG', status: 'manifest.status.config' },
   { id: 'upload', node: { type: 'relaycast-r2-upload', bucket: 'no-such-bucket' }, code: 'E_UPLOAD_CONFIG' },
-  { id: 'signal', node: { type: 'relaycast-signaling', path: '/start-rule', maxSwarms: -3, viewerPath: '' }, code: 'E_SIGNAL_CONFIG', status: 'signaling.status.config' },
+  {
+    id: 'signal',
+    node: { type: 'relaycast-signaling', path: '/start-rule', maxSwarms: -3, viewerPath: '' },
+    code: 'E_SIGNAL_CONFIG',
+    status: 'signaling.status.config',
+  },
   { id: 'pay', node: { type: 'relaycast-payout', threshold: -3 }, code: 'E_PAYOUT_CONFIG', status: 'payout.status.config' },
 ];
 
@@ -31,7 +40,9 @@ describe('the one start rule (refuseToStart) across node types', function () {
   let dir: string;
   before(() => helper.startServer());
   after(() => helper.stopServer());
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-start-rule-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-start-rule-'));
+  });
   afterEach(async () => {
     await helper.unload();
     rmSync(dir, { recursive: true, force: true });
@@ -59,9 +70,19 @@ describe('the one start rule (refuseToStart) across node types', function () {
     for (let round = 0; round < 2; round += 1) {
       for (const { id } of CASES) receive(id, { topic: 'start', payload: round });
     }
-    await until(() => caught.length === 2 * CASES.length, `${2 * CASES.length} caught errors`, 20_000, 10, () => JSON.stringify(caught.map((c) => [c.error.source.id, c.error.code])));
+    await until(
+      () => caught.length === 2 * CASES.length,
+      `${2 * CASES.length} caught errors`,
+      20_000,
+      10,
+      () => JSON.stringify(caught.map((c) => [c.error.source.id, c.error.code])),
+    );
     for (const { id, code } of CASES) {
-      assert.deepEqual(caught.filter((c) => c.error.source.id === id).map((c) => c.error.code), [code, code], id);
+      assert.deepEqual(
+        caught.filter((c) => c.error.source.id === id).map((c) => c.error.code),
+        [code, code],
+        id,
+      );
       const statuses = callsOf(prototypeSpies.status, id).map((args) => (args[0] as { fill?: string }).fill);
       assert.ok(!statuses.includes('green'), `${id} never went green: ${JSON.stringify(statuses)}`);
     }

@@ -19,11 +19,22 @@ const BOB = 'bob-token-0123456789xyz';
 
 function segmentMsg(sequence: number) {
   return {
-    topic: 'segment', payload: Buffer.from('x'),
+    topic: 'segment',
+    payload: Buffer.from('x'),
     segment: {
-      stream: 'live', rendition: '720p', session: 's1', encoderSequence: sequence, sequence, duration: 2,
-      byteLength: SIZE, sha256: SHA, uri: `seg${sequence}.ts`, path: `/tmp/seg${sequence}.ts`, contentType: 'video/mp2t',
-      discontinuity: false, url: `https://media.example/live/720p/${sequence}.ts`,
+      stream: 'live',
+      rendition: '720p',
+      session: 's1',
+      encoderSequence: sequence,
+      sequence,
+      duration: 2,
+      byteLength: SIZE,
+      sha256: SHA,
+      uri: `seg${sequence}.ts`,
+      path: `/tmp/seg${sequence}.ts`,
+      contentType: 'video/mp2t',
+      discontinuity: false,
+      url: `https://media.example/live/720p/${sequence}.ts`,
     },
   };
 }
@@ -61,10 +72,27 @@ describe('signaling → payout end to end (real Node-RED, real ws clients)', fun
     dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-payout-e2e-'));
     const flow = [
       { id: 'f1', type: 'tab' },
-      { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', statsInterval: 0, maxConnectionsPerIp: 0, viewerPath: '', wires: [[], ['pay'], ['sigAudit']] },
+      {
+        id: 'sig',
+        z: 'f1',
+        type: 'relaycast-signaling',
+        path: '/signal',
+        statsInterval: 0,
+        maxConnectionsPerIp: 0,
+        viewerPath: '',
+        wires: [[], ['pay'], ['sigAudit']],
+      },
       // Every test client is on 127.0.0.1: with network tags (signaling hardening) both ends would
       // look like one network, so this test allows that, as the setting's help says for tests.
-      { id: 'pay', z: 'f1', type: 'relaycast-payout', ledger: path.join(dir, 'ledger.sqlite'), sameNetwork: 'allow', signaling: 'sig', wires: [['out'], ['audit']] },
+      {
+        id: 'pay',
+        z: 'f1',
+        type: 'relaycast-payout',
+        ledger: path.join(dir, 'ledger.sqlite'),
+        sameNetwork: 'allow',
+        signaling: 'sig',
+        wires: [['out'], ['audit']],
+      },
       { id: 'out', z: 'f1', type: 'helper' },
       { id: 'audit', z: 'f1', type: 'helper' },
       { id: 'sigAudit', z: 'f1', type: 'helper' },
@@ -88,7 +116,9 @@ describe('signaling → payout end to end (real Node-RED, real ws clients)', fun
     };
     const alice = await join({ role: 'supporter', token: ALICE });
     const bob = await join({ role: 'supporter', token: BOB });
-    const v1 = await join(); const v2 = await join(); const v3 = await join();
+    const v1 = await join();
+    const v2 = await join();
+    const v3 = await join();
     await pay.receive({ topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'alice@example.org' } });
     await pay.receive({ topic: 'supporter', payload: { id: 'bob', name: 'Bob', address: 'bob@example.org' } });
     for (let s = 2; s <= 7; s++) sig.receive(segmentMsg(s));
@@ -109,27 +139,36 @@ describe('signaling → payout end to end (real Node-RED, real ws clients)', fun
       return until(to, 'receipt-ack');
     }
 
-    await deliver(alice, v1, 2, SIZE, SIZE);         // alice earns 4000
-    await deliver(alice, v2, 3, 3000, SIZE);         // the smaller claim counts: 3000
-    await deliver(v3, v1, 4, SIZE, SIZE);            // a viewer uploading earns nothing
-    await deliver(alice, bob, 5, SIZE, SIZE);        // alice earns 4000; bob's download earns bob nothing
-    await deliver(bob, v1, 6, 2000, 2000);           // bob earns 2000
+    await deliver(alice, v1, 2, SIZE, SIZE); // alice earns 4000
+    await deliver(alice, v2, 3, 3000, SIZE); // the smaller claim counts: 3000
+    await deliver(v3, v1, 4, SIZE, SIZE); // a viewer uploading earns nothing
+    await deliver(alice, bob, 5, SIZE, SIZE); // alice earns 4000; bob's download earns bob nothing
+    await deliver(bob, v1, 6, 2000, 2000); // bob earns 2000
     // Cheats signaling itself refuses, so they never reach payout: an unknown segment, a replay.
     v2.send({ type: 'receipt', sequence: 99, from: alice.id, bytes: SIZE });
     v1.send({ type: 'receipt', sequence: 2, from: alice.id, bytes: SIZE });
-    await v1.sync(); await v2.sync();
+    await v1.sync();
+    await v2.sync();
 
     // Five credited receipts left signaling; wait until payout has committed all of them.
     while (completions.length < 7) await new Promise((r) => helper.getNode('completed').once('input', r));
-    assert.deepEqual(audit.map((a) => a.code).filter((c) => c !== 'UNTAGGED'), ['NOT_SUPPORTER']);
+    assert.deepEqual(
+      audit.map((a) => a.code).filter((c) => c !== 'UNTAGGED'),
+      ['NOT_SUPPORTER'],
+    );
 
-    const statement = new Promise<{ payload: { lines: Array<Record<string, unknown>>; totals: Record<string, number> } }>((r) => helper.getNode('out').once('input', r));
+    const statement = new Promise<{ payload: { lines: Array<Record<string, unknown>>; totals: Record<string, number> } }>((r) =>
+      helper.getNode('out').once('input', r),
+    );
     pay.receive({ topic: 'settle', payload: { period: 'e2e', pool: { amount: 1300, currency: 'EUR' } } });
     const { payload } = await statement;
-    assert.deepEqual(payload.lines.map((l) => [l.supporter, l.bytes, l.earned, l.paid, l.address]), [
-      ['alice', 11000, 1100, 1100, 'alice@example.org'],
-      ['bob', 2000, 200, 200, 'bob@example.org'],
-    ]);
+    assert.deepEqual(
+      payload.lines.map((l) => [l.supporter, l.bytes, l.earned, l.paid, l.address]),
+      [
+        ['alice', 11000, 1100, 1100, 'alice@example.org'],
+        ['bob', 2000, 200, 200, 'bob@example.org'],
+      ],
+    );
     assert.equal(payload.totals.paid, 1300);
 
     // Alice reads her own summary with the token signaling knows her by.

@@ -28,25 +28,31 @@ const payoutNode = distNode('payout');
 const CHILD = path.resolve(__dirname, '../support/payout-instance-child.ts');
 const SHA = 'e'.repeat(64);
 
-
 let n = 0;
 function receipt(extra: { supporter?: string; network?: string; sequence?: number; bytes?: number } = {}) {
   n += 1;
   const supporter = extra.supporter ?? 'alice';
   return {
-    id: `live/720p/${n}/viewer${n}`, stream: 'live', rendition: '720p', sequence: extra.sequence ?? n, sha256: SHA, segmentSize: 4000, bytes: extra.bytes ?? 4000,
+    id: `live/720p/${n}/viewer${n}`,
+    stream: 'live',
+    rendition: '720p',
+    sequence: extra.sequence ?? n,
+    sha256: SHA,
+    segmentSize: 4000,
+    bytes: extra.bytes ?? 4000,
     uploader: { peer: `up-${supporter}`.padEnd(12, '0'), role: 'supporter', supporter, network: `home-${supporter}` },
     downloader: { peer: `viewer${String(n).padStart(6, '0')}`, role: 'viewer', network: extra.network ?? `viewer-net-${n}` },
     receivedAt: new Date(1_700_000_000_000 + n).toISOString(),
   };
 }
 
-
 describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function () {
   this.timeout(60_000);
   let schema: string;
   before(() => requirePostgres());
-  beforeEach(() => { schema = uniqueSchema('node'); });
+  beforeEach(() => {
+    schema = uniqueSchema('node');
+  });
   afterEach(() => dropSchema(schema));
 
   describe('in one runtime', () => {
@@ -55,7 +61,15 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
     afterEach(() => helper.unload());
 
     const pgConfig = (extra: Record<string, unknown> = {}) => ({
-      id: 'pg', type: 'relaycast-postgres', host: TEST_PG.host, port: TEST_PG.port, database: TEST_PG.database, user: TEST_PG.user, schema, prefix: 'ledger_', ...extra,
+      id: 'pg',
+      type: 'relaycast-postgres',
+      host: TEST_PG.host,
+      port: TEST_PG.port,
+      database: TEST_PG.database,
+      user: TEST_PG.user,
+      schema,
+      prefix: 'ledger_',
+      ...extra,
     });
     const flow = (pg: Record<string, unknown> | undefined, payout: Record<string, unknown> = {}) =>
       payoutFlow({ postgres: 'pg', summaryPath: '', threshold: 0, ...payout }, pg ? [pg] : []);
@@ -73,12 +87,17 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
       try {
         const { rows } = await pool.query(`SELECT credited FROM "${schema}"."ledger_receipts" WHERE id = $1`, [r.id]);
         assert.deepEqual(rows, [{ credited: '4000' }], 'committed before done()');
-      } finally { await pool.end(); }
+      } finally {
+        await pool.end();
+      }
       const statement = next('out');
       helper.getNode('pay').receive({ topic: 'settle', payload: { period: '2026-12', pool: { amount: 900, currency: 'EUR' } } });
       const s = await statement;
       assert.equal(s.replayed, false);
-      assert.deepEqual((s.payload as { lines: Array<{ supporter: string; paid: number }> }).lines.map((l) => [l.supporter, l.paid]), [['alice', 900]]);
+      assert.deepEqual(
+        (s.payload as { lines: Array<{ supporter: string; paid: number }> }).lines.map((l) => [l.supporter, l.paid]),
+        [['alice', 900]],
+      );
       await helper.unload();
       assert.deepEqual([config.userCount, config.hasPool], [0, false], 'the pool ended with its last user');
     });
@@ -103,20 +122,32 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
       helper.getNode('pay').receive({ topic: 'receipt', payload: receipt() });
       assert.equal((await caught).error?.code, 'E_PAYOUT_STORE');
       const calls = (helper.getNode('pay') as unknown as { status: { args: Array<[{ fill?: string; text?: string }]> } }).status.args;
-      assert.ok(calls.some(([st]) => st.fill === 'red' && st.text === 'payout.status.storeError'), JSON.stringify(calls));
+      assert.ok(
+        calls.some(([st]) => st.fill === 'red' && st.text === 'payout.status.storeError'),
+        JSON.stringify(calls),
+      );
     });
   });
 
   describe('two Node-RED processes on one ledger', () => {
-    interface Instance { child: ChildProcess; send(topic: string, payload: unknown): Promise<Record<string, unknown>>; stop(): Promise<void> }
+    interface Instance {
+      child: ChildProcess;
+      send(topic: string, payload: unknown): Promise<Record<string, unknown>>;
+      stop(): Promise<void>;
+    }
 
     const children: ChildProcess[] = [];
     // A failed test must not leave a runtime behind: whatever still runs is killed.
-    afterEach(() => { for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL'); });
+    afterEach(() => {
+      for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
 
     /** Starts a child runtime; send() resolves with the line that answers msg n (done/error, or the statement). */
     function start(): Promise<Instance> {
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, schema], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PGUSER: TEST_PG.user } });
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, schema], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+        env: { ...process.env, PGUSER: TEST_PG.user },
+      });
       children.push(child);
       const waiting = new Map<number, { want: 'done' | 'statement'; resolve(line: Record<string, unknown>): void }>();
       let seq = 0;
@@ -136,7 +167,11 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
                   child.stdin!.write(`${JSON.stringify({ n: id, topic, payload })}\n`);
                 });
               },
-              stop: () => new Promise((done) => { child.once('exit', () => done()); child.stdin!.end(); }),
+              stop: () =>
+                new Promise((done) => {
+                  child.once('exit', () => done());
+                  child.stdin!.end();
+                }),
             });
             return;
           }
@@ -157,19 +192,30 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
       const reference = new Ledger(new SqliteLedgerStore(path.join(dir, 'ledger.sqlite')), { rules: DEFAULT_RULES, threshold: 0, batchMs: 1 });
       try {
         const supporters = ['alice', 'bob', 'carol'];
-        const receipts = Array.from({ length: 300 }, (_, i) => receipt({
-          supporter: supporters[i % 3], sequence: i % 20, bytes: 1 + ((i * 53) % 4000),
-          // Every fifth downloader shares a network, so the per-network cap matters across instances.
-          network: i % 5 === 0 ? 'shared-net' : undefined,
-        }));
+        const receipts = Array.from({ length: 300 }, (_, i) =>
+          receipt({
+            supporter: supporters[i % 3],
+            sequence: i % 20,
+            bytes: 1 + ((i * 53) % 4000),
+            // Every fifth downloader shares a network, so the per-network cap matters across instances.
+            network: i % 5 === 0 ? 'shared-net' : undefined,
+          }),
+        );
         await Promise.all([a, b].map((inst) => inst.send('supporter', { id: 'alice', name: 'Alice', address: 'IBAN-A' })));
         await b.send('supporter', { id: 'bob', name: 'Bob', address: 'IBAN-B' });
         // a gets receipts 0–199, b gets 100–299 in reverse: the middle hundred reach both instances.
         const acks = await Promise.all([
           ...receipts.slice(0, 200).map((r) => a.send('receipt', r)),
-          ...receipts.slice(100).reverse().map((r) => b.send('receipt', r)),
+          ...receipts
+            .slice(100)
+            .reverse()
+            .map((r) => b.send('receipt', r)),
         ]);
-        assert.deepEqual(acks.filter((l) => l.error !== undefined), [], 'every receipt was acknowledged');
+        assert.deepEqual(
+          acks.filter((l) => l.error !== undefined),
+          [],
+          'every receipt was acknowledged',
+        );
         for (const r of receipts) void reference.submit(parseReceipt(r));
         await reference.putSupporter({ id: 'alice', name: 'Alice', address: 'IBAN-A' });
         await reference.putSupporter({ id: 'bob', name: 'Bob', address: 'IBAN-B' });
@@ -179,7 +225,7 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
         assert.deepEqual([sa.replayed, sb.replayed].sort(), [false, true], 'one instance settled, the other returned the stored statement');
         assert.deepEqual(sa.payload, sb.payload);
         const expected = (await reference.settle({ period: '2026-12', terms: { mode: 'pool', amount: 10_000, currency: 'EUR' } })).statement;
-        assert.deepEqual(sa.payload, expected, 'the statement equals the single SQLite ledger\'s');
+        assert.deepEqual(sa.payload, expected, "the statement equals the single SQLite ledger's");
         assert.ok(expected.totals.bytes > 0 && expected.lines.length === 3);
         // And a later settle of the same period, on either instance, pays nothing again.
         const again = await a.send('settle', { ...settle, pool: { amount: 1, currency: 'EUR' } });

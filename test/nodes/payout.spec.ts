@@ -22,13 +22,19 @@ let n = 0;
 function receipt(extra: Record<string, unknown> = {}) {
   n += 1;
   return {
-    id: `live/720p/${n}/viewer${n}`, stream: 'live', rendition: '720p', sequence: n, sha256: SHA, segmentSize: 4000, bytes: 4000,
+    id: `live/720p/${n}/viewer${n}`,
+    stream: 'live',
+    rendition: '720p',
+    sequence: n,
+    sha256: SHA,
+    segmentSize: 4000,
+    bytes: 4000,
     uploader: { peer: 'aliceSupport', role: 'supporter', supporter: 'alice' },
     downloader: { peer: `viewer${String(n).padStart(6, '0')}`, role: 'viewer' },
-    receivedAt: new Date(1_700_000_000_000).toISOString(), ...extra,
+    receivedAt: new Date(1_700_000_000_000).toISOString(),
+    ...extra,
   };
 }
-
 
 describe('relaycast-payout node (real Node-RED runtime)', function () {
   let dir: string;
@@ -66,7 +72,9 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     const db = openSqlite(ledgerFile);
     try {
       assert.equal(db.prepare('SELECT credited FROM receipts WHERE id = ?').get(r.id)?.credited, 4000, 'committed before done()');
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
 
     const statement = next('out');
     helper.getNode('pay').receive({ topic: 'settle', payload: { period: '2026-11', pool: { amount: 1000, currency: 'EUR' } } });
@@ -74,7 +82,10 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     assert.equal(s.topic, 'statement');
     assert.equal(s.replayed, false);
     const payload = s.payload as { lines: Array<{ supporter: string; paid: number; address: string }>; totals: { paid: number } };
-    assert.deepEqual(payload.lines.map((l) => [l.supporter, l.paid, l.address]), [['alice', 1000, 'IBAN-A']]);
+    assert.deepEqual(
+      payload.lines.map((l) => [l.supporter, l.paid, l.address]),
+      [['alice', 1000, 'IBAN-A']],
+    );
 
     const again = next('out');
     helper.getNode('pay').receive({ topic: 'settle', payload: { period: '2026-11', pool: { amount: 1000, currency: 'EUR' } } });
@@ -96,7 +107,7 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     helper.getNode('pay').receive({ topic: 'nonsense' });
     const error = (await caught).error;
     assert.equal(error?.code, 'E_PAYOUT_INPUT');
-    assert.match(error?.message ?? '', /'nonsense'/, 'the first error is the nonsense msg\'s, not the playlist\'s');
+    assert.match(error?.message ?? '', /'nonsense'/, "the first error is the nonsense msg's, not the playlist's");
   });
 
   it('sends refused receipts to the audit output with their reason, and bad input to Catch with a code', async () => {
@@ -186,7 +197,14 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     const mine = await httpRequest(url, { headers: { Authorization: `Bearer ${TOKEN}` } });
     assert.equal(mine.status, 200);
     assert.deepEqual(JSON.parse(mine.body), {
-      supporter: 'alice', name: 'Alice', currency: null, verifiedBytes: 4000, unsettledBytes: 4000, viewersHelped: 1, pending: 0, statements: [],
+      supporter: 'alice',
+      name: 'Alice',
+      currency: null,
+      verifiedBytes: 4000,
+      unsettledBytes: 4000,
+      viewersHelped: 1,
+      pending: 0,
+      statements: [],
     });
     assert.doesNotMatch(mine.body, /IBAN|bob/i);
     const page = await httpRequest(`${web.base}/relaycast/payout/`);
@@ -194,8 +212,13 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     assert.match(page.body, /supporter token/);
 
     const admin = await helper.request().get('/relaycast-payout/pay/accounts').expect(200);
-    assert.deepEqual((admin.body as { accounts: Array<{ supporter: string; address: string }> }).accounts.map((a) => [a.supporter, a.address]),
-      [['alice', 'IBAN-SECRET-A'], ['bob', 'IBAN-SECRET-B']]);
+    assert.deepEqual(
+      (admin.body as { accounts: Array<{ supporter: string; address: string }> }).accounts.map((a) => [a.supporter, a.address]),
+      [
+        ['alice', 'IBAN-SECRET-A'],
+        ['bob', 'IBAN-SECRET-B'],
+      ],
+    );
     await helper.request().get('/relaycast-payout/nope/accounts').expect(404);
 
     await helper.unload();
@@ -207,10 +230,15 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
   it('goes green once it has counted the ledger, and red with E_PAYOUT_STORE when the ledger cannot be opened', async () => {
     await helper.load(payoutNode as never, flow());
     await send({ topic: 'receipt', payload: receipt() });
-    const statusOf = (id: string, text: string) => new Promise<{ text?: string; fill?: string }>((resolve) => {
-      (helper.getNode(id) as unknown as { on(e: string, f: (call: { args: Array<{ text?: string; fill?: string }> }) => void): void })
-        .on('call:status', (call) => { if (call.args[0]?.text === text) resolve(call.args[0]); });
-    });
+    const statusOf = (id: string, text: string) =>
+      new Promise<{ text?: string; fill?: string }>((resolve) => {
+        (helper.getNode(id) as unknown as { on(e: string, f: (call: { args: Array<{ text?: string; fill?: string }> }) => void): void }).on(
+          'call:status',
+          (call) => {
+            if (call.args[0]?.text === text) resolve(call.args[0]);
+          },
+        );
+      });
     assert.equal((await statusOf('pay', 'payout.status.counts')).fill, 'green');
     await helper.unload();
     ledgerFile = path.join(dir, 'missing-dir', 'ledger.sqlite');
@@ -220,7 +248,10 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     helper.getNode('pay').receive({ topic: 'receipt', payload: receipt() });
     assert.equal((await caught).error?.code, 'E_PAYOUT_STORE');
     const calls = (helper.getNode('pay') as unknown as { status: { args: Array<[{ fill?: string; text?: string }]> } }).status.args;
-    assert.ok(calls.some(([st]) => st.fill === 'red' && st.text === 'payout.status.storeError'), JSON.stringify(calls));
+    assert.ok(
+      calls.some(([st]) => st.fill === 'red' && st.text === 'payout.status.storeError'),
+      JSON.stringify(calls),
+    );
   });
 
   it('opens the ledger with node:sqlite on Node ≥ 22 and with better-sqlite3 on Node 20 (CI runs both)', () => {
@@ -231,11 +262,15 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     const db = openSqlite(path.join(dir, 'probe.sqlite'));
     try {
       assert.equal(db.prepare('PRAGMA journal_mode = WAL').get()?.journal_mode, 'wal');
-    } finally { db.close(); }
+    } finally {
+      db.close();
+    }
   });
 
   it('loads the example flow (signaling → payout → statement to a file)', async () => {
-    const example = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'flows', '05 - Reward supporters.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const example = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'flows', '05 - Reward supporters.json'), 'utf8')) as Array<
+      Record<string, unknown>
+    >;
     assert.ok(example.some((node) => node.type === 'relaycast-payout'));
     assert.ok(example.some((node) => node.type === 'relaycast-signaling'));
     assert.ok(example.some((node) => node.type === 'file'));

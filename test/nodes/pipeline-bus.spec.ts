@@ -41,12 +41,36 @@ function sinkModule(RED: NodeAPI): void {
 }
 
 const watchNode = (z: string, folder: string, pipeline?: string) => ({
-  id: 'watch', type: 'relaycast-hls-watch', z, stream: 'cam', path: folder, renditions: 'all', usePolling: false,
-  pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, ...(pipeline ? { pipeline } : {}), x: 100, y: 40, wires: [['out-sink']],
+  id: 'watch',
+  type: 'relaycast-hls-watch',
+  z,
+  stream: 'cam',
+  path: folder,
+  renditions: 'all',
+  usePolling: false,
+  pollInterval: 250,
+  maxSegmentMB: 64,
+  segmentWait: 3000,
+  ...(pipeline ? { pipeline } : {}),
+  x: 100,
+  y: 40,
+  wires: [['out-sink']],
 });
 const manifestNode = (z: string, pipeline?: string) => ({
-  id: 'manifest', type: 'relaycast-manifest', z, stream: 'cam', windowSegments: 6, targetDuration: 0, dvr: false, gapMode: 'gap',
-  blockingReload: false, idleEndSeconds: 0, ...(pipeline ? { pipeline } : {}), x: 100, y: 100, wires: [[]],
+  id: 'manifest',
+  type: 'relaycast-manifest',
+  z,
+  stream: 'cam',
+  windowSegments: 6,
+  targetDuration: 0,
+  dvr: false,
+  gapMode: 'gap',
+  blockingReload: false,
+  idleEndSeconds: 0,
+  ...(pipeline ? { pipeline } : {}),
+  x: 100,
+  y: 100,
+  wires: [[]],
 });
 const sinks = (z: string) => [
   { id: 'out-sink', type: 'test-sink', z, kind: 'out', x: 300, y: 40, wires: [] },
@@ -94,60 +118,76 @@ describe('pipelines: receipts and listings stay within one pipeline', function (
    */
   async function restartWatch(): Promise<string[]> {
     writePlaylist(folder, 3);
-    await until(() => received.length === 3, 'the first three segments', 20_000, 10, () => JSON.stringify(received.map((m) => m.segment.sequence)));
+    await until(
+      () => received.length === 3,
+      'the first three segments',
+      20_000,
+      10,
+      () => JSON.stringify(received.map((m) => m.segment.sequence)),
+    );
     const watch = helper.getNode('watch');
     watch.receive({ topic: 'stop' } as never);
     await until(() => handled.includes('stop'), 'hls-watch stopped');
     writePlaylist(folder, 4);
     watch.receive({ topic: 'start' } as never);
     await until(() => received.some((m) => m.segment.sequence === 3), 'the fourth segment after the start');
-    assert.deepEqual(errors.map((e) => e.error.code), []);
+    assert.deepEqual(
+      errors.map((e) => e.error.code),
+      [],
+    );
     return received.map((m) => `${m.segment.sequence}${m.segment.redelivered ? 'r' : ''}`);
   }
 
-  it('one tab, two relaycast-pipeline nodes: the manifest of one does not make the other\'s hls-watch send again', async () => {
-    await helper.load([...modules, sinkModule] as never, [
-      { id: 'tab', type: 'tab', label: 'two pipelines' },
-      { id: 'recording-pipeline', type: 'relaycast-pipeline', name: 'recording' },
-      { id: 'stage-pipeline', type: 'relaycast-pipeline', name: 'stage' },
-      watchNode('tab', folder, 'recording-pipeline'),
-      manifestNode('tab', 'stage-pipeline'),
-      ...sinks('tab'),
-    ] as never);
+  it("one tab, two relaycast-pipeline nodes: the manifest of one does not make the other's hls-watch send again", async () => {
+    await helper.load(
+      [...modules, sinkModule] as never,
+      [
+        { id: 'tab', type: 'tab', label: 'two pipelines' },
+        { id: 'recording-pipeline', type: 'relaycast-pipeline', name: 'recording' },
+        { id: 'stage-pipeline', type: 'relaycast-pipeline', name: 'stage' },
+        watchNode('tab', folder, 'recording-pipeline'),
+        manifestNode('tab', 'stage-pipeline'),
+        ...sinks('tab'),
+      ] as never,
+    );
     assert.deepEqual(await restartWatch(), ['0', '1', '2', '3']);
   });
 
-  it('two tabs without a pipeline: the manifest of one tab does not make the other tab\'s hls-watch send again', async () => {
-    await helper.load([...modules, sinkModule] as never, [
-      { id: 'recording-tab', type: 'tab', label: 'recording' },
-      { id: 'stage-tab', type: 'tab', label: 'stage' },
-      watchNode('recording-tab', folder),
-      manifestNode('stage-tab'),
-      ...sinks('recording-tab'),
-    ] as never);
+  it("two tabs without a pipeline: the manifest of one tab does not make the other tab's hls-watch send again", async () => {
+    await helper.load(
+      [...modules, sinkModule] as never,
+      [
+        { id: 'recording-tab', type: 'tab', label: 'recording' },
+        { id: 'stage-tab', type: 'tab', label: 'stage' },
+        watchNode('recording-tab', folder),
+        manifestNode('stage-tab'),
+        ...sinks('recording-tab'),
+      ] as never,
+    );
     assert.deepEqual(await restartWatch(), ['0', '1', '2', '3']);
   });
 
   // The controls: the same flows with hls-watch and manifest in one pipeline. Never confirmed, every
   // segment goes out again after the restart, which shows the cases above would have seen it.
   it('hls-watch and manifest naming the same relaycast-pipeline share its receipts', async () => {
-    await helper.load([...modules, sinkModule] as never, [
-      { id: 'tab', type: 'tab', label: 'one pipeline' },
-      { id: 'stage-pipeline', type: 'relaycast-pipeline', name: 'stage' },
-      watchNode('tab', folder, 'stage-pipeline'),
-      manifestNode('tab', 'stage-pipeline'),
-      ...sinks('tab'),
-    ] as never);
+    await helper.load(
+      [...modules, sinkModule] as never,
+      [
+        { id: 'tab', type: 'tab', label: 'one pipeline' },
+        { id: 'stage-pipeline', type: 'relaycast-pipeline', name: 'stage' },
+        watchNode('tab', folder, 'stage-pipeline'),
+        manifestNode('tab', 'stage-pipeline'),
+        ...sinks('tab'),
+      ] as never,
+    );
     assert.deepEqual(await restartWatch(), ['0', '1', '2', '0r', '1r', '2r', '3']);
   });
 
   it('without a pipeline, hls-watch and manifest of one tab share its default pipeline', async () => {
-    await helper.load([...modules, sinkModule] as never, [
-      { id: 'tab', type: 'tab', label: 'legacy flow' },
-      watchNode('tab', folder),
-      manifestNode('tab'),
-      ...sinks('tab'),
-    ] as never);
+    await helper.load(
+      [...modules, sinkModule] as never,
+      [{ id: 'tab', type: 'tab', label: 'legacy flow' }, watchNode('tab', folder), manifestNode('tab'), ...sinks('tab')] as never,
+    );
     assert.deepEqual(await restartWatch(), ['0', '1', '2', '0r', '1r', '2r', '3']);
   });
 
@@ -166,35 +206,52 @@ describe('pipelines: receipts and listings stay within one pipeline', function (
       writePlaylist(folder, 3);
       await until(() => received.length === 3, 'the first three segments');
       await helper.setFlows(flow('restarted') as never, 'nodes');
-      await until(() => received.length === 6, 'the three unconfirmed sent again', 20_000, 10, () => JSON.stringify(received.map((m) => m.segment.sequence)));
-      assert.deepEqual(received.map((m) => `${m.segment.sequence}${m.segment.redelivered ? 'r' : ''}`), ['0', '1', '2', '0r', '1r', '2r']);
+      await until(
+        () => received.length === 6,
+        'the three unconfirmed sent again',
+        20_000,
+        10,
+        () => JSON.stringify(received.map((m) => m.segment.sequence)),
+      );
+      assert.deepEqual(
+        received.map((m) => `${m.segment.sequence}${m.segment.redelivered ? 'r' : ''}`),
+        ['0', '1', '2', '0r', '1r', '2r'],
+      );
     });
   }
 
   it('a pipeline that is not deployed stops hls-watch and manifest at deploy with their config codes', async () => {
-    await helper.load([...modules, sinkModule] as never, [
-      { id: 'tab', type: 'tab', label: 'missing pipeline' },
-      watchNode('tab', folder, 'gone'),
-      manifestNode('tab', 'gone'),
-      ...sinks('tab'),
-    ] as never);
+    await helper.load(
+      [...modules, sinkModule] as never,
+      [{ id: 'tab', type: 'tab', label: 'missing pipeline' }, watchNode('tab', folder, 'gone'), manifestNode('tab', 'gone'), ...sinks('tab')] as never,
+    );
     // Both refuse what they are sent with their config code (hls-watch also reports it at deploy,
     // before the Catch node may be wired).
     helper.getNode('watch').receive({ topic: 'start' } as never);
     helper.getNode('manifest').receive({ topic: 'segment' } as never);
     const refused = (): string[] => [...new Set(errors.map((e) => `${e.error.source.id} ${e.error.code}`))].sort();
-    await until(() => refused().length >= 2, 'both nodes refusing a msg', 20_000, 10, () => refused().join());
+    await until(
+      () => refused().length >= 2,
+      'both nodes refusing a msg',
+      20_000,
+      10,
+      () => refused().join(),
+    );
     assert.deepEqual(refused(), ['manifest E_MANIFEST_CONFIG', 'watch E_CONFIG']);
   });
 });
 
-describe('pipelines: r2-upload\'s cleanup is guarded only by a manifest of its own pipeline', function () {
+describe("pipelines: r2-upload's cleanup is guarded only by a manifest of its own pipeline", function () {
   this.timeout(60_000);
   let s3: LocalS3;
   let work: string;
 
-  before(async () => { s3 = await startLocalS3({ bucket: 'relaycast' }); });
-  after(async () => { await s3?.stop(); });
+  before(async () => {
+    s3 = await startLocalS3({ bucket: 'relaycast' });
+  });
+  after(async () => {
+    await s3?.stop();
+  });
   beforeEach(() => {
     work = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'relaycast-pipeline-cleanup-')));
     helper.settings({ userDir: work });
@@ -210,16 +267,52 @@ describe('pipelines: r2-upload\'s cleanup is guarded only by a manifest of its o
    * Returns whether r2-upload warned, before that deletion, that no manifest guards its cleanup.
    */
   async function cleanupWarned(uploadPipeline: string, manifestPipeline: string): Promise<boolean> {
-    await helper.load([distNode('r2-bucket'), distNode('r2-upload'), distNode('manifest'), distNode('pipeline')] as never, [
-      { id: 'tab', type: 'tab', label: 'cleanup' },
-      { id: 'upload-pipeline', type: 'relaycast-pipeline', name: 'upload' },
-      { id: 'manifest-pipeline', type: 'relaycast-pipeline', name: 'playlists' },
-      { id: 'bucket', type: 'relaycast-r2-bucket', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true },
-      { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', bucket: 'bucket', pipeline: uploadPipeline, keepAll: false, keepSegments: 1, x: 100, y: 40, wires: [['stored']] },
-      { id: 'stored', type: 'helper', z: 'tab', x: 300, y: 40 },
-      { id: 'manifest', type: 'relaycast-manifest', z: 'tab', stream: 'cam', pipeline: manifestPipeline, windowSegments: 6, targetDuration: 0, x: 100, y: 100, wires: [['listed']] },
-      { id: 'listed', type: 'helper', z: 'tab', x: 300, y: 100 },
-    ] as never, { bucket: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } as never);
+    await helper.load(
+      [distNode('r2-bucket'), distNode('r2-upload'), distNode('manifest'), distNode('pipeline')] as never,
+      [
+        { id: 'tab', type: 'tab', label: 'cleanup' },
+        { id: 'upload-pipeline', type: 'relaycast-pipeline', name: 'upload' },
+        { id: 'manifest-pipeline', type: 'relaycast-pipeline', name: 'playlists' },
+        {
+          id: 'bucket',
+          type: 'relaycast-r2-bucket',
+          provider: 's3',
+          endpoint: s3.endpoint,
+          region: 'auto',
+          bucket: s3.bucket,
+          publicBaseUrl: s3.publicBaseUrl,
+          keyPrefix: 'live',
+          forcePathStyle: true,
+        },
+        {
+          id: 'upload',
+          type: 'relaycast-r2-upload',
+          z: 'tab',
+          bucket: 'bucket',
+          pipeline: uploadPipeline,
+          keepAll: false,
+          keepSegments: 1,
+          x: 100,
+          y: 40,
+          wires: [['stored']],
+        },
+        { id: 'stored', type: 'helper', z: 'tab', x: 300, y: 40 },
+        {
+          id: 'manifest',
+          type: 'relaycast-manifest',
+          z: 'tab',
+          stream: 'cam',
+          pipeline: manifestPipeline,
+          windowSegments: 6,
+          targetDuration: 0,
+          x: 100,
+          y: 100,
+          wires: [['listed']],
+        },
+        { id: 'listed', type: 'helper', z: 'tab', x: 300, y: 100 },
+      ] as never,
+      { bucket: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } as never,
+    );
     const listed: unknown[] = [];
     helper.getNode('listed').on('input', (msg: unknown) => listed.push(msg));
     helper.getNode('manifest').receive(segmentMsg({ stream: 'cam', sequence: 0 }) as never);

@@ -21,7 +21,9 @@ const SECRET = 'SigV4-Checked/Secret+Key=7c1d02';
 const REGION = 'auto';
 
 type Msg = Record<string, unknown>;
-interface StatusSpy { getCalls(): Array<{ thisValue: { id: string }; args: Array<{ fill?: string; text?: string }> }> }
+interface StatusSpy {
+  getCalls(): Array<{ thisValue: { id: string }; args: Array<{ fill?: string; text?: string }> }>;
+}
 
 describe('SigV4: r2-bucket / r2-upload against a signature-checking S3 endpoint (Node-RED runtime)', function () {
   this.timeout(30_000);
@@ -44,21 +46,40 @@ describe('SigV4: r2-bucket / r2-upload against a signature-checking S3 endpoint 
   async function deploy(bucket: Record<string, unknown>, credentials: Record<string, string>): Promise<{ out: Msg[]; caught: Msg[] }> {
     const out: Msg[] = [];
     const caught: Msg[] = [];
-    await helper.load([bucketNode, uploadNode] as never, [
-      { id: 'tab', type: 'tab', label: 'sigv4' },
-      { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: proxy.endpoint, region: REGION, bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'signed', forcePathStyle: true, ...bucket },
-      { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 2, maxAttempts: 3, attemptTimeout: 5, wires: [['out']] },
-      { id: 'out', type: 'helper', z: 'tab' },
-      { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 'tab' },
-    ] as never, { b1: credentials } as never);
+    await helper.load(
+      [bucketNode, uploadNode] as never,
+      [
+        { id: 'tab', type: 'tab', label: 'sigv4' },
+        {
+          id: 'b1',
+          type: 'relaycast-r2-bucket',
+          z: 'tab',
+          provider: 's3',
+          endpoint: proxy.endpoint,
+          region: REGION,
+          bucket: s3.bucket,
+          publicBaseUrl: s3.publicBaseUrl,
+          keyPrefix: 'signed',
+          forcePathStyle: true,
+          ...bucket,
+        },
+        { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 2, maxAttempts: 3, attemptTimeout: 5, wires: [['out']] },
+        { id: 'out', type: 'helper', z: 'tab' },
+        { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+        { id: 'caught', type: 'helper', z: 'tab' },
+      ] as never,
+      { b1: credentials } as never,
+    );
     helper.getNode('out').on('input', (msg: Msg) => out.push(msg));
     helper.getNode('caught').on('input', (msg: Msg) => caught.push(msg));
     return { out, caught };
   }
 
   const lastStatus = (): { fill?: string; text?: string } | undefined =>
-    (helper.getNode('u1').status as unknown as StatusSpy).getCalls().filter((c) => c.thisValue.id === 'u1').at(-1)?.args[0];
+    (helper.getNode('u1').status as unknown as StatusSpy)
+      .getCalls()
+      .filter((c) => c.thisValue.id === 'u1')
+      .at(-1)?.args[0];
   const decisionsFor = (session: string) => proxy.decisions.filter((d) => d.url.includes(`/${session}/`));
 
   it('a correct config: every PUT is verified by its signature and stored; the public URL serves the exact bytes', async () => {
@@ -75,7 +96,11 @@ describe('SigV4: r2-bucket / r2-upload against a signature-checking S3 endpoint 
     }
     const puts = decisionsFor('sigv4-ok').filter((d) => d.method === 'PUT');
     assert.equal(puts.length, 3);
-    assert.deepEqual(puts.map((d) => d.refused), [null, null, null], 'each PUT passed the signature check');
+    assert.deepEqual(
+      puts.map((d) => d.refused),
+      [null, null, null],
+      'each PUT passed the signature check',
+    );
     // What the SDK signs the body with: its SHA-256, or UNSIGNED-PAYLOAD; both are checked above.
     for (const d of puts) assert.match(d.payloadHash ?? '', /^([0-9a-f]{64}|UNSIGNED-PAYLOAD)$/);
     // The status is throttled: wait for it to settle on green.
@@ -97,7 +122,11 @@ describe('SigV4: r2-bucket / r2-upload against a signature-checking S3 endpoint 
       assert.equal(error.code, 'E_UPLOAD_AUTH');
       assert.match(error.message, new RegExp(refusedAs), 'the message names what the store said');
       assert.ok(!error.message.includes(SECRET), 'and never the secret');
-      assert.deepEqual(decisionsFor(session).map((d) => `${d.method}:${d.refused}`), [`PUT:${refusedAs}`], 'refused by the signature check, not retried');
+      assert.deepEqual(
+        decisionsFor(session).map((d) => `${d.method}:${d.refused}`),
+        [`PUT:${refusedAs}`],
+        'refused by the signature check, not retried',
+      );
       assert.equal(lastStatus()?.fill, 'red');
       const key = `signed/synthetic/${session}/main/seg-00000000.ts`;
       assert.equal((await fetchBytes(`${s3.publicBaseUrl}/${key}`)).status, 404);
@@ -125,7 +154,10 @@ describe('SigV4: r2-bucket / r2-upload against a signature-checking S3 endpoint 
     helper.getNode('u1').receive(syntheticSegmentMsg(0, 2000, { session: 'sigv4-env' }) as never);
     await until(() => out.length === 1, 'the stored segment', 15_000);
     assert.equal(out[0]!.topic, 'segment');
-    assert.deepEqual(decisionsFor('sigv4-env').map((d) => d.refused), [null]);
+    assert.deepEqual(
+      decisionsFor('sigv4-env').map((d) => d.refused),
+      [null],
+    );
   });
 
   describe('the checking proxy itself refuses what is not signed right (so the specs above can fail)', () => {
@@ -162,8 +194,17 @@ describe('SigV4: r2-bucket / r2-upload against a signature-checking S3 endpoint 
       assert.deepEqual([otherType.status, codeOf(otherType.text)], [403, 'SignatureDoesNotMatch']);
       // One second later: inside the allowed skew, but not what was signed.
       const date = String(signed.headers['x-amz-date']);
-      const later = new Date(Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15)) + 1000);
-      const otherDate = await replay({ headers: { 'x-amz-date': later.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '') } });
+      const later = new Date(
+        Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15)) + 1000,
+      );
+      const otherDate = await replay({
+        headers: {
+          'x-amz-date': later
+            .toISOString()
+            .replace(/[-:]/g, '')
+            .replace(/\.\d{3}/, ''),
+        },
+      });
       assert.deepEqual([otherDate.status, codeOf(otherDate.text)], [403, 'SignatureDoesNotMatch']);
       const flipped = Buffer.from(signed.body);
       flipped[0] = (flipped[0] ?? 0) ^ 0xff;

@@ -18,12 +18,27 @@ const uploadNode = distNode('r2-upload');
 const ACCESS_KEY_ID = 'AKIDRELAYCASTLEAKCHECK';
 const SECRET = 'Relaycast-Secret/Leak+Check=9f3a61';
 
-interface BucketTestNode extends Node { userCount: number; hasClient: boolean }
+interface BucketTestNode extends Node {
+  userCount: number;
+  hasClient: boolean;
+}
 
 function flow(s3: LocalS3, overrides: Record<string, unknown> = {}, uploadOverrides: Record<string, unknown> = {}) {
   return [
     { id: 'tab', type: 'tab', label: 'r2' },
-    { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true, ...overrides },
+    {
+      id: 'b1',
+      type: 'relaycast-r2-bucket',
+      z: 'tab',
+      provider: 's3',
+      endpoint: s3.endpoint,
+      region: 'auto',
+      bucket: s3.bucket,
+      publicBaseUrl: s3.publicBaseUrl,
+      keyPrefix: 'live',
+      forcePathStyle: true,
+      ...overrides,
+    },
     { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 3, attemptTimeout: 5, wires: [['out']], ...uploadOverrides },
     { id: 'out', type: 'helper', z: 'tab' },
     { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
@@ -50,8 +65,12 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
   before(async () => {
     s3 = await startLocalS3({ bucket: 'relaycast', accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET });
   });
-  after(async () => { await s3.stop(); });
-  afterEach(async () => { await helper.unload(); });
+  after(async () => {
+    await s3.stop();
+  });
+  afterEach(async () => {
+    await helper.unload();
+  });
 
   it('publishes fMP4 segments and their init, and passes each msg on with public URLs, in order', async () => {
     await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
@@ -59,7 +78,10 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     const outputs = collect('out', msgs.length);
     for (const msg of msgs) helper.getNode('u1').receive(msg as never);
     const received = await outputs;
-    assert.deepEqual(received.map((m) => (m.segment as SegmentMsg['segment']).sequence), msgs.map((m) => m.segment.sequence));
+    assert.deepEqual(
+      received.map((m) => (m.segment as SegmentMsg['segment']).sequence),
+      msgs.map((m) => m.segment.sequence),
+    );
     for (const [i, out] of received.entries()) {
       const segment = out.segment as SegmentMsg['segment'];
       assert.equal(segment.url, `${s3.publicBaseUrl}/${segment.key}`);
@@ -76,17 +98,34 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     assert.equal((received[1].upload as { initUploaded: boolean }).initUploaded, false);
     assert.equal((received.at(-1)!.upload as { counters: { puts: number } }).counters.puts, msgs.length + 1);
     // Status: blue dot while uploading, then green with the totals (throttled, so wait for it).
-    const statusSpy = helper.getNode('u1').status as unknown as { getCalls(): Array<{ thisValue: { id: string }; args: Array<{ fill?: string; text?: string }> }> };
-    const own = () => statusSpy.getCalls().filter((c) => c.thisValue.id === 'u1').map((c) => c.args[0]);
+    const statusSpy = helper.getNode('u1').status as unknown as {
+      getCalls(): Array<{ thisValue: { id: string }; args: Array<{ fill?: string; text?: string }> }>;
+    };
+    const own = () =>
+      statusSpy
+        .getCalls()
+        .filter((c) => c.thisValue.id === 'u1')
+        .map((c) => c.args[0]);
     for (let i = 0; i < 50 && own().at(-1)?.fill !== 'green'; i += 1) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(own().some((st) => st.fill === 'blue' && st.text === 'r2-upload.status.uploading'), JSON.stringify(own()));
+    assert.ok(
+      own().some((st) => st.fill === 'blue' && st.text === 'r2-upload.status.uploading'),
+      JSON.stringify(own()),
+    );
     assert.deepEqual(own().at(-1), { fill: 'green', shape: 'dot', text: 'r2-upload.status.stored' });
   });
 
   it('publishes a file msg (playlist) under msg.key with its content type', async () => {
     await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
     const outputs = collect('out', 1);
-    helper.getNode('u1').receive({ topic: 'playlist', key: 'cam/index.m3u8', payload: '#EXTM3U\n', contentType: 'application/vnd.apple.mpegurl', cacheControl: 'max-age=1' } as never);
+    helper
+      .getNode('u1')
+      .receive({
+        topic: 'playlist',
+        key: 'cam/index.m3u8',
+        payload: '#EXTM3U\n',
+        contentType: 'application/vnd.apple.mpegurl',
+        cacheControl: 'max-age=1',
+      } as never);
     const [out] = await outputs;
     const upload = out.upload as { url: string; key: string };
     assert.equal(upload.key, 'live/cam/index.m3u8');
@@ -122,7 +161,7 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     }
   });
 
-  it('sheds what exceeds its backlog: a gap and E_UPLOAD_OVERLOADED in the segment\'s place, in order, without a PUT', async () => {
+  it("sheds what exceeds its backlog: a gap and E_UPLOAD_OVERLOADED in the segment's place, in order, without a PUT", async () => {
     const slow = await startFaultProxy({ target: s3.endpoint, faultRate: 0, latency: { minMs: 300, maxMs: 300 }, record: true });
     try {
       await helper.load([bucketNode, uploadNode] as never, flow(s3, { endpoint: slow.endpoint }, { concurrency: 1, maxQueue: 2, maxQueueMB: 64 }), credentials);
@@ -131,9 +170,18 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
       const caught = collect('caught', 3);
       for (const msg of msgs) helper.getNode('u1').receive(msg as never);
       const [received, errors] = await Promise.all([outputs, caught]);
-      assert.deepEqual(received.map((m) => `${m.topic}:${(m.segment as { sequence: number }).sequence}`), ['segment:0', 'segment:1', 'gap:2', 'gap:3', 'gap:4']);
-      assert.deepEqual(received.filter((m) => m.topic === 'gap').map((m) => (m.payload as { code: string }).code), ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED']);
-      assert.deepEqual(errors.map((m) => (m.error as { code: string }).code), ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED']);
+      assert.deepEqual(
+        received.map((m) => `${m.topic}:${(m.segment as { sequence: number }).sequence}`),
+        ['segment:0', 'segment:1', 'gap:2', 'gap:3', 'gap:4'],
+      );
+      assert.deepEqual(
+        received.filter((m) => m.topic === 'gap').map((m) => (m.payload as { code: string }).code),
+        ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED'],
+      );
+      assert.deepEqual(
+        errors.map((m) => (m.error as { code: string }).code),
+        ['E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED', 'E_UPLOAD_OVERLOADED'],
+      );
       assert.equal(slow.requests.filter((r) => r.method === 'PUT').length, 2, 'a shed segment costs no PUT');
       const counters = (received[1].upload as { counters: { shed: number } }).counters;
       assert.equal(counters.shed, 3);
@@ -192,7 +240,10 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     assert.equal((gap.segment as { url?: string }).url, undefined, 'a gap never carries a URL');
     assert.equal((error.error as { code: string }).code, 'E_UPLOAD_NO_BUCKET');
     const statuses = (helper.getNode('u1').status as unknown as { args: Array<[{ fill?: string; text?: string }]> }).args.map((a) => a[0]);
-    assert.ok(statuses.some((s) => s.fill === 'red' && s.text === 'r2-upload.status.failed'), 'red status on failure');
+    assert.ok(
+      statuses.some((s) => s.fill === 'red' && s.text === 'r2-upload.status.failed'),
+      'red status on failure',
+    );
   });
 
   it('rejects a msg that is neither a segment nor a file with E_UPLOAD_INPUT', async () => {
@@ -203,14 +254,19 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     bad.segment.sha256 = '0'.repeat(64);
     helper.getNode('u1').receive(bad as never);
     const errors = await caught;
-    assert.deepEqual(errors.map((m) => (m.error as { code: string }).code), ['E_UPLOAD_INPUT', 'E_UPLOAD_INPUT']);
+    assert.deepEqual(
+      errors.map((m) => (m.error as { code: string }).code),
+      ['E_UPLOAD_INPUT', 'E_UPLOAD_INPUT'],
+    );
   });
 
   it('reads credentials given as ${ENV} references', async () => {
     process.env.RELAYCAST_TEST_R2_KEY = ACCESS_KEY_ID;
     process.env.RELAYCAST_TEST_R2_SECRET = SECRET;
     try {
-      await helper.load([bucketNode, uploadNode] as never, flow(s3), { b1: { accessKeyId: '${RELAYCAST_TEST_R2_KEY}', secretAccessKey: '${RELAYCAST_TEST_R2_SECRET}' } });
+      await helper.load([bucketNode, uploadNode] as never, flow(s3), {
+        b1: { accessKeyId: '${RELAYCAST_TEST_R2_KEY}', secretAccessKey: '${RELAYCAST_TEST_R2_SECRET}' },
+      });
       const outputs = collect('out', 1);
       helper.getNode('u1').receive(syntheticSegmentMsg(0, 500, { session: 'env' }) as never);
       const [out] = await outputs;
@@ -244,7 +300,10 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     // whatever the timing, not one timing's outcome.
     const STALLED = [6, 13];
     const proxy = await startFaultProxy({
-      target: s3.endpoint, faultRate: 0, stallMs: 20_000, latency: { minMs: 300, maxMs: 600 },
+      target: s3.endpoint,
+      faultRate: 0,
+      stallMs: 20_000,
+      latency: { minMs: 300, maxMs: 600 },
       rule: (method, url) => {
         const sequence = /\/seg-0*(\d+)\.ts(?:\?|$)/.exec(url)?.[1];
         return method === 'PUT' && sequence !== undefined && STALLED.includes(Number(sequence)) ? 'stall' : null;
@@ -278,7 +337,11 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
       // Nothing lost silently: each of the 8 left the old node exactly once, in input order, either
       // stored (a segment msg with its URL) or as a gap in its place that says why (never a URL).
       const first = received.filter((r) => r.phase === 'running' || r.phase === 'closing');
-      assert.deepEqual(first.map((r) => segmentOf(r.msg).sequence), [0, 1, 2, 3, 4, 5, 6, 7], 'every segment sent before the redeploy, once, in order');
+      assert.deepEqual(
+        first.map((r) => segmentOf(r.msg).sequence),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+        'every segment sent before the redeploy, once, in order',
+      );
       for (const { msg } of first) assert.match(outcome(msg), /^(stored|gap E_UPLOAD_[A-Z_]+)$/, `segment ${segmentOf(msg).sequence}`);
       // The stalled PUT cannot finish: close aborted it and said so.
       assert.equal(outcome(first[6]!.msg), 'gap E_UPLOAD_ABORTED');
@@ -298,7 +361,11 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
       // until every one the proxy saw has ended (answered or aborted), then one more turn.
       await until(() => proxy.counts.open === 0, 'every proxied connection to close', 10_000);
       await new Promise((r) => setImmediate(r));
-      assert.deepEqual(received.filter((r) => r.phase === 'cleared'), [], 'nothing leaves once close has completed');
+      assert.deepEqual(
+        received.filter((r) => r.phase === 'cleared'),
+        [],
+        'nothing leaves once close has completed',
+      );
 
       for (const { msg } of received) {
         const segment = segmentOf(msg);
@@ -310,7 +377,11 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
         assert.equal(sha256(got.bytes), sha256Of.get(segment.sequence), `bytes of segment ${segment.sequence}`);
       }
       const sequences = received.map((r) => segmentOf(r.msg).sequence);
-      assert.deepEqual(sequences, [...sequences].sort((a, b) => a - b), `in input order, each at most once: ${sequences.join(' ')}`);
+      assert.deepEqual(
+        sequences,
+        [...sequences].sort((a, b) => a - b),
+        `in input order, each at most once: ${sequences.join(' ')}`,
+      );
       assert.equal(new Set(sequences).size, sequences.length);
       for (const sequence of STALLED) {
         const key = `live/synthetic/close/main/seg-${String(sequence).padStart(8, '0')}.ts`;
@@ -324,18 +395,25 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
 
   it('never puts credentials in a msg, a log line, an error or the exported flow', async () => {
     // A failing store too, so the error paths are exercised (bad bucket → errors, status, gap).
-    const both = [...flow(s3), ...flow(s3, { bucket: 'missing-bucket' }).filter((n) => n.id === 'b1').map((n) => ({ ...n, id: 'b2' })),
-      { id: 'u2', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b2', wires: [['out']] }];
+    const both = [
+      ...flow(s3),
+      ...flow(s3, { bucket: 'missing-bucket' })
+        .filter((n) => n.id === 'b1')
+        .map((n) => ({ ...n, id: 'b2' })),
+      { id: 'u2', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b2', wires: [['out']] },
+    ];
     await helper.load([bucketNode, uploadNode] as never, both, { ...credentials, b2: credentials.b1 });
     const outputs = collect('out', 2);
     const caught = collect('caught', 1);
     helper.getNode('u1').receive(syntheticSegmentMsg(0, 500, { session: 'leak' }) as never);
     helper.getNode('u2').receive(syntheticSegmentMsg(0, 500, { session: 'leak' }) as never);
-    const texts = [...await outputs, ...await caught].map((m) => JSON.stringify(m));
+    const texts = [...(await outputs), ...(await caught)].map((m) => JSON.stringify(m));
     const spies = ['log', 'warn', 'error', 'debug', 'trace', 'status'] as const;
     for (const id of ['u1', 'u2', 'b1', 'b2']) {
       const node = helper.getNode(id) as unknown as Record<string, { args: unknown[][] }>;
-      for (const spy of spies) for (const args of node[spy]?.args ?? []) texts.push(JSON.stringify(args, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v)));
+      for (const spy of spies)
+        for (const args of node[spy]?.args ?? [])
+          texts.push(JSON.stringify(args, (_k, v) => (v instanceof Error ? { message: v.message, stack: v.stack } : v)));
     }
     for (const args of (helper.log() as unknown as { args: unknown[][] }).args) texts.push(JSON.stringify(args));
     const exported = JSON.stringify((helper as unknown as { _redNodes: { getFlows(): unknown } })._redNodes.getFlows());
@@ -352,7 +430,9 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
 
   it('loads the example flow; an unconfigured bucket is a clear E_R2_CONFIG, not a crash', async () => {
     // Comment nodes are left out (core node not loaded by the helper); debug becomes helper.
-    const example = (JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/02 - Publish segments to R2.json'), 'utf8')) as Array<Record<string, unknown>>).filter((n) => n.type !== 'comment');
+    const example = (
+      JSON.parse(readFileSync(path.resolve(__dirname, '../../flows/02 - Publish segments to R2.json'), 'utf8')) as Array<Record<string, unknown>>
+    ).filter((n) => n.type !== 'comment');
     const nodes = [{ id: 'tab', type: 'tab', label: 'example' }, ...example.map((n) => ({ ...n, z: 'tab', type: n.type === 'debug' ? 'helper' : n.type }))];
     await helper.load([distNode('pipeline'), distNode('hls-watch'), bucketNode, uploadNode] as never, nodes as never);
     for (const n of example) assert.ok(helper.getNode(n.id as string), `${String(n.type)} ${String(n.id)} not created`);
@@ -365,8 +445,16 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
 
   describe('test-connection admin route', () => {
     const body = (s3x: LocalS3, extra: Record<string, unknown> = {}) => ({
-      id: 'b1', provider: 's3', endpoint: s3x.endpoint, region: 'auto', bucket: s3x.bucket, publicBaseUrl: s3x.publicBaseUrl, keyPrefix: 'live', forcePathStyle: true,
-      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET }, ...extra,
+      id: 'b1',
+      provider: 's3',
+      endpoint: s3x.endpoint,
+      region: 'auto',
+      bucket: s3x.bucket,
+      publicBaseUrl: s3x.publicBaseUrl,
+      keyPrefix: 'live',
+      forcePathStyle: true,
+      credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET },
+      ...extra,
     });
 
     beforeEach(async () => {
@@ -376,29 +464,64 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     it('writes, reads back (S3 API and public URL), checks CORS and deletes the probe', async () => {
       const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3)).expect(200);
       assert.equal(res.body.ok, true, JSON.stringify(res.body));
-      assert.deepEqual(res.body.steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`), ['put:true', 'get:true', 'public-get:true', 'cors:true', 'delete:true']);
+      assert.deepEqual(
+        res.body.steps.map((s: { step: string; ok: boolean }) => `${s.step}:${s.ok}`),
+        ['put:true', 'get:true', 'public-get:true', 'cors:true', 'delete:true'],
+      );
       assert.equal((await fetchBytes(res.body.url)).status, 404, 'the probe object was deleted');
       assert.ok(!JSON.stringify(res.body).includes(SECRET));
     });
 
     it('uses the deployed credentials when the editor sends the password placeholder', async () => {
-      const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: '', secretAccessKey: '__PWRD__' } })).expect(200);
+      const res = await helper
+        .request()
+        .post('/relaycast-r2-bucket/test')
+        .send(body(s3, { credentials: { accessKeyId: '', secretAccessKey: '__PWRD__' } }))
+        .expect(200);
       assert.equal(res.body.ok, true, JSON.stringify(res.body));
     });
 
     it('names the failure: credentials, bucket, public URL, CORS', async () => {
-      const wrongKey = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: SECRET } })).expect(200);
-      assert.deepEqual(wrongKey.body.steps.map((s: { problem?: string }) => s.problem), ['credentials']);
+      const wrongKey = await helper
+        .request()
+        .post('/relaycast-r2-bucket/test')
+        .send(body(s3, { credentials: { accessKeyId: 'AKIDUNKNOWN', secretAccessKey: SECRET } }))
+        .expect(200);
+      assert.deepEqual(
+        wrongKey.body.steps.map((s: { problem?: string }) => s.problem),
+        ['credentials'],
+      );
       assert.ok(!JSON.stringify(wrongKey.body).includes(SECRET));
-      const noBucket = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { bucket: 'missing-bucket' })).expect(200);
-      assert.deepEqual(noBucket.body.steps.map((s: { problem?: string }) => s.problem), ['bucket']);
-      const badPublic = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { publicBaseUrl: `${s3.endpoint}/not-the-bucket` })).expect(200);
+      const noBucket = await helper
+        .request()
+        .post('/relaycast-r2-bucket/test')
+        .send(body(s3, { bucket: 'missing-bucket' }))
+        .expect(200);
+      assert.deepEqual(
+        noBucket.body.steps.map((s: { problem?: string }) => s.problem),
+        ['bucket'],
+      );
+      const badPublic = await helper
+        .request()
+        .post('/relaycast-r2-bucket/test')
+        .send(body(s3, { publicBaseUrl: `${s3.endpoint}/not-the-bucket` }))
+        .expect(200);
       assert.equal(badPublic.body.ok, false);
-      assert.deepEqual(badPublic.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem), ['public-url']);
+      assert.deepEqual(
+        badPublic.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem),
+        ['public-url'],
+      );
       const noCors = await startLocalS3({ bucket: 'nocors', cors: false });
       try {
-        const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(noCors, { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } })).expect(200);
-        assert.deepEqual(res.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem), ['cors']);
+        const res = await helper
+          .request()
+          .post('/relaycast-r2-bucket/test')
+          .send(body(noCors, { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }))
+          .expect(200);
+        assert.deepEqual(
+          res.body.steps.filter((s: { ok: boolean }) => !s.ok).map((s: { problem: string }) => s.problem),
+          ['cors'],
+        );
       } finally {
         await noCors.stop();
       }
@@ -406,10 +529,16 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
 
     it('answers a malformed request (credentials that are not text) with a code instead of hanging or crashing', async () => {
       const rejections: unknown[] = [];
-      const onRejection = (reason: unknown): void => { rejections.push(reason); };
+      const onRejection = (reason: unknown): void => {
+        rejections.push(reason);
+      };
       process.on('unhandledRejection', onRejection);
       try {
-        const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { credentials: { accessKeyId: 12345, secretAccessKey: SECRET } })).timeout(5000);
+        const res = await helper
+          .request()
+          .post('/relaycast-r2-bucket/test')
+          .send(body(s3, { credentials: { accessKeyId: 12345, secretAccessKey: SECRET } }))
+          .timeout(5000);
         assert.equal(res.status, 400);
         assert.equal(res.body.ok, false);
         assert.equal(res.body.error.code, 'E_R2_CREDENTIALS');
@@ -421,7 +550,11 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
     });
 
     it('answers 400 with a code for an invalid configuration', async () => {
-      const res = await helper.request().post('/relaycast-r2-bucket/test').send(body(s3, { publicBaseUrl: 'not a url' })).expect(400);
+      const res = await helper
+        .request()
+        .post('/relaycast-r2-bucket/test')
+        .send(body(s3, { publicBaseUrl: 'not a url' }))
+        .expect(400);
       assert.equal(res.body.error.code, 'E_R2_CONFIG');
     });
   });

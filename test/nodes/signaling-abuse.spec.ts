@@ -16,8 +16,18 @@ function segmentMsg(sequence: number, rendition = '720p') {
   return {
     topic: 'segment',
     segment: {
-      stream: 'live', rendition, session: 'abuse', encoderSequence: sequence, sequence, duration: 2, byteLength: 4000, sha256: SHA,
-      uri: `seg${sequence}.ts`, path: `/tmp/seg${sequence}.ts`, contentType: 'video/mp2t', discontinuity: false,
+      stream: 'live',
+      rendition,
+      session: 'abuse',
+      encoderSequence: sequence,
+      sequence,
+      duration: 2,
+      byteLength: 4000,
+      sha256: SHA,
+      uri: `seg${sequence}.ts`,
+      path: `/tmp/seg${sequence}.ts`,
+      contentType: 'video/mp2t',
+      discontinuity: false,
       url: `https://media.example/live/${rendition}/${sequence}.ts`,
     },
   };
@@ -36,10 +46,11 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     clients.push(c);
     return c;
   };
-  const until = (port: Port, ready: (msgs: Frame[]) => boolean) => new Promise<Frame[]>((resolve) => {
-    const check = () => (ready(out[port]) ? (resolve(out[port]), true) : false);
-    if (!check()) waiters.push(check);
-  });
+  const until = (port: Port, ready: (msgs: Frame[]) => boolean) =>
+    new Promise<Frame[]>((resolve) => {
+      const check = () => (ready(out[port]) ? (resolve(out[port]), true) : false);
+      if (!check()) waiters.push(check);
+    });
   let sequence = 1;
   const announce = (rendition = '720p') => {
     sequence++;
@@ -57,7 +68,16 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
   async function start(config: Record<string, unknown> = {}) {
     await helper.load(signalingNode as never, <never>[
       { id: 'f1', type: 'tab' },
-      { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', statsInterval: 0, trustedProxies: '127.0.0.1', ...config, wires: [['events'], ['receipts'], ['audit']] },
+      {
+        id: 'sig',
+        z: 'f1',
+        type: 'relaycast-signaling',
+        path: '/signal',
+        statsInterval: 0,
+        trustedProxies: '127.0.0.1',
+        ...config,
+        wires: [['events'], ['receipts'], ['audit']],
+      },
       { id: 'events', z: 'f1', type: 'helper' },
       { id: 'receipts', z: 'f1', type: 'helper' },
       { id: 'audit', z: 'f1', type: 'helper' },
@@ -85,8 +105,10 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
 
   /** An honest pair on two addresses of their own, negotiated with each other. */
   async function honestPair() {
-    const a = client(from('198.51.100.1')); const b = client(from('198.51.100.2'));
-    await a.join(); await b.join();
+    const a = client(from('198.51.100.1'));
+    const b = client(from('198.51.100.2'));
+    await a.join();
+    await b.join();
     await negotiate(b, a, 'honest');
     return { a, b };
   }
@@ -122,7 +144,10 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     }
     assert.deepEqual(replies, ['E_SIGNAL_SPOOFED_SENDER', 'E_SIGNAL_NO_OFFER', 'E_SIGNAL_NO_SESSION', 'E_RECEIPT_SELF']);
     const seen = [...(await a.sync()), ...(await b.sync())];
-    assert.ok(seen.every((f) => f.from !== mallory.id && f.from !== a.id || f.type === 'peer-left'), JSON.stringify(seen));
+    assert.ok(
+      seen.every((f) => (f.from !== mallory.id && f.from !== a.id) || f.type === 'peer-left'),
+      JSON.stringify(seen),
+    );
     await assertHonestUnaffected(a, b, 'after-spoof');
   });
 
@@ -130,7 +155,8 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     await start();
     const { a, b } = await honestPair();
     const seq = announce();
-    await nextOf(a, 'segment'); await nextOf(b, 'segment');
+    await nextOf(a, 'segment');
+    await nextOf(b, 'segment');
     a.send({ type: 'served', sequence: seq, to: b.id, bytes: 4000 });
     b.send({ type: 'receipt', sequence: seq, from: a.id, bytes: 4000 });
     assert.equal((await nextOf(b, 'receipt-ack')).sequence, seq);
@@ -140,7 +166,11 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
       assert.equal((await nextOf(b, 'error')).code, 'E_RECEIPT_DUPLICATE');
     }
     helper.getNode('sig').receive(segmentMsg(seq));
-    assert.deepEqual((await b.sync()).filter((f) => f.type === 'segment'), [], 'a replayed announcement is not pushed again');
+    assert.deepEqual(
+      (await b.sync()).filter((f) => f.type === 'segment'),
+      [],
+      'a replayed announcement is not pushed again',
+    );
     await until('audit', (msgs) => msgs.filter((e) => e.code === 'E_RECEIPT_DUPLICATE').length >= 3);
     assert.equal(out.receipts.length, 1);
     await assertHonestUnaffected(a, b, 'after-replay');
@@ -182,7 +212,7 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
       a.send({ type: 'served', sequence: seq, to: sybil.id, bytes: 4000 });
       sybil.send({ type: 'receipt', sequence: seq, from: a.id, bytes: 4000 });
       const reply = await sybil.next();
-      replies.push(reply.type === 'receipt-ack' ? 'ack' : reply.code as string);
+      replies.push(reply.type === 'receipt-ack' ? 'ack' : (reply.code as string));
     }
     assert.deepEqual(replies, ['ack', ...Array(9).fill('E_RECEIPT_DUPLICATE')]);
     await until('receipts', (msgs) => msgs.length >= 1);
@@ -207,10 +237,12 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
   it('reconnect storm: one address is refused (429, audited) once its attempt budget is spent; others connect', async () => {
     await start({ maxConnectionsPerIp: 0 });
     const { a, b } = await honestPair();
-    const results = await Promise.allSettled(Array.from({ length: 60 }, () => {
-      const c = client(from('203.0.113.9'));
-      return c.opened.then(() => c.close());
-    }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, () => {
+        const c = client(from('203.0.113.9'));
+        return c.opened.then(() => c.close());
+      }),
+    );
     const refused = results.filter((r) => r.status === 'rejected' && (r.reason as { status?: number }).status === 429).length;
     assert.ok(refused >= 30 - 5 && refused < 60, `refused ${refused} of 60 (burst 30)`);
     await client(from('198.51.100.3')).opened;
@@ -240,7 +272,10 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     await client({ headers: { 'x-forwarded-for': '198.51.100.1, 198.51.100.60' } }).opened;
     await assert.rejects(client({ headers: { 'x-forwarded-for': '198.51.100.99, 198.51.100.60' } }).opened, { status: 429 });
     await until('audit', (msgs) => msgs.filter((e) => e.code === 'HTTP_429').length >= 2);
-    assert.deepEqual(out.audit.filter((e) => e.code === 'HTTP_429').map((e) => e.ip), ['127.0.0.5', '198.51.100.60']);
+    assert.deepEqual(
+      out.audit.filter((e) => e.code === 'HTTP_429').map((e) => e.ip),
+      ['127.0.0.5', '198.51.100.60'],
+    );
     await assertHonestUnaffected(a, b, 'after-proxy');
   });
 
@@ -267,10 +302,14 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     (slow.ws as unknown as { _socket: net.Socket })._socket.pause();
     const left = until('events', (msgs) => msgs.some((e) => e.event === 'leave' && e.peer === slow.id));
     let stopped = false;
-    void left.then(() => { stopped = true; });
+    void left.then(() => {
+      stopped = true;
+    });
     for (let version = 0; version < 400 && !stopped; version++) {
       helper.getNode('sig').receive({
-        topic: 'playlist', payload: `#EXTM3U\n#${version}\n${'#'.repeat(200_000)}\n`, playlist: { stream: 'live', rendition: '360p', ended: false },
+        topic: 'playlist',
+        payload: `#EXTM3U\n#${version}\n${'#'.repeat(200_000)}\n`,
+        playlist: { stream: 'live', rendition: '360p', ended: false },
       });
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -295,8 +334,15 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     let refusedAt = -1;
     for (let attempt = 0; attempt < 5; attempt++) {
       const guesser = client(from('203.0.113.22'));
-      try { await guesser.opened; } catch (err) { refusedAt = attempt; assert.equal((err as { status: number }).status, 429); break; }
-      for (let i = 0; i < 11; i++) guesser.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
+      try {
+        await guesser.opened;
+      } catch (err) {
+        refusedAt = attempt;
+        assert.equal((err as { status: number }).status, 429);
+        break;
+      }
+      for (let i = 0; i < 11; i++)
+        guesser.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
       assert.equal((await guesser.closed).code, 4001);
     }
     assert.equal(refusedAt, 3);
@@ -307,13 +353,21 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     await start();
     const { a, b } = await honestPair();
     const port = Number(new URL(helper.url()).port);
-    const raw = await Promise.all(Array.from({ length: 30 }, () => new Promise<net.Socket>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write('GET /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n');
-        resolve(socket);
-      });
-      socket.on('error', () => { /* closed by the server */ });
-    })));
+    const raw = await Promise.all(
+      Array.from(
+        { length: 30 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const socket = net.connect(port, '127.0.0.1', () => {
+              socket.write('GET /signal HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n');
+              resolve(socket);
+            });
+            socket.on('error', () => {
+              /* closed by the server */
+            });
+          }),
+      ),
+    );
     const idle = Array.from({ length: 10 }, (_, i) => client(from(`203.0.113.${100 + i}`)));
     await Promise.all(idle.map((c) => c.opened));
     try {

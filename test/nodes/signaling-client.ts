@@ -19,7 +19,9 @@ export class SignalClient {
       this.ws.once('error', reject);
     });
     this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.ws.on('error', () => { /* surfaced through opened/closed */ });
+    this.ws.on('error', () => {
+      /* surfaced through opened/closed */
+    });
     this.ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as Frame;
       const waiter = this.waiters.shift();

@@ -38,8 +38,14 @@ describe('relaycast-signaling with relaycast-redis: configuration and an unreach
   this.timeout(30_000);
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown) => rejections.push(reason);
-  before(async () => { process.on('unhandledRejection', onRejection); await helper.startServer(); });
-  after(async () => { process.off('unhandledRejection', onRejection); await helper.stopServer(); });
+  before(async () => {
+    process.on('unhandledRejection', onRejection);
+    await helper.startServer();
+  });
+  after(async () => {
+    process.off('unhandledRejection', onRejection);
+    await helper.stopServer();
+  });
   afterEach(() => helper.unload());
 
   it('refuses a Redis URL that is not redis:// (deploy error, red status, coded input errors, password nowhere)', async () => {
@@ -69,16 +75,32 @@ describe('relaycast-signaling with relaycast-redis: configuration and an unreach
     await helper.load(nodes as never, flow({ url: `redis://127.0.0.1:${port}` }));
     const sig = helper.getNode('sig');
     await until(() => statuses().some((s) => s.fill === 'yellow'), 'a yellow status');
-    sig.receive({ segment: {
-      stream: 'live', rendition: '720p', session: 's', encoderSequence: 1, sequence: 1, duration: 2, byteLength: 1000,
-      sha256: 'a'.repeat(64), uri: 's1.ts', path: '/tmp/s1.ts', contentType: 'video/mp2t', discontinuity: false, url: 'https://media.example/1.ts',
-    } } as never);
+    sig.receive({
+      segment: {
+        stream: 'live',
+        rendition: '720p',
+        session: 's',
+        encoderSequence: 1,
+        sequence: 1,
+        duration: 2,
+        byteLength: 1000,
+        sha256: 'a'.repeat(64),
+        uri: 's1.ts',
+        path: '/tmp/s1.ts',
+        contentType: 'video/mp2t',
+        discontinuity: false,
+        url: 'https://media.example/1.ts',
+      },
+    } as never);
     const url = `${helper.url().replace(/^http/, 'ws')}/signal`;
     const [one, two] = [new SignalClient(url), new SignalClient(url)];
     try {
       await one.join();
       const welcome = await two.join();
-      assert.deepEqual((welcome.peers as Array<{ peer: string }>).map((p) => p.peer), [one.id]);
+      assert.deepEqual(
+        (welcome.peers as Array<{ peer: string }>).map((p) => p.peer),
+        [one.id],
+      );
       one.send({ type: 'offer', to: two.id, offerId: 'o', sdp: 'v=0' });
       assert.equal((await two.next()).from, one.id);
       // Still saying so with peers joined (the test runtime shows the message key, not its text).

@@ -26,11 +26,19 @@ interface Instance {
 }
 
 function startInstance(redisUrl: string, keyPrefix: string): Promise<Instance> {
-  const child = fork(INSTANCE, [JSON.stringify({ redisUrl, keyPrefix, livenessTtl: TTL_SECONDS })], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(INSTANCE, [JSON.stringify({ redisUrl, keyPrefix, livenessTtl: TTL_SECONDS })], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return new Promise((resolve, reject) => {
     const instance: Instance = {
-      child, url: '', receipts: [], audits: [], status: {}, exited,
+      child,
+      url: '',
+      receipts: [],
+      audits: [],
+      status: {},
+      exited,
       announce: (sequence) => child.send({ cmd: 'announce', sequence }),
     };
     child.on('message', (m: { ready?: number; receipt?: Frame; audit?: Frame; status?: Instance['status'] }) => {
@@ -47,10 +55,12 @@ function startInstance(redisUrl: string, keyPrefix: string): Promise<Instance> {
 }
 
 async function stopAll(instances: Instance[]): Promise<void> {
-  await Promise.all(instances.map(async (instance) => {
-    if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
-    await instance.exited;
-  }));
+  await Promise.all(
+    instances.map(async (instance) => {
+      if (instance.child.exitCode === null && instance.child.signalCode === null) instance.child.kill('SIGKILL');
+      await instance.exited;
+    }),
+  );
 }
 
 /** Frames a client has received so far, kept (next() takes them from the client's queue). */
@@ -71,7 +81,9 @@ class Peer {
     this.id = welcome.peer as string;
     return welcome;
   }
-  send(msg: Frame): void { this.client.send(msg); }
+  send(msg: Frame): void {
+    this.client.send(msg);
+  }
   /** The peers the server lists for this one now. */
   async peers(): Promise<string[]> {
     const before = this.frames.length;
@@ -83,14 +95,24 @@ class Peer {
     await until(() => this.frames.some(match), what);
     return this.frames.find(match)!;
   }
-  close(): void { this.client.close(); }
+  close(): void {
+    this.client.close();
+  }
 }
 
 /** Polls a peer's list every 200 ms: well inside the per-connection message rate (20/s). */
 const LIST_POLL_MS = 200;
 
 async function sees(peer: Peer, others: Peer[]): Promise<void> {
-  await until(async () => { const listed = await peer.peers(); return others.every((o) => listed.includes(o.id)); }, `${peer.id} listing ${others.map((o) => o.id).join(', ')}`, 30_000, LIST_POLL_MS);
+  await until(
+    async () => {
+      const listed = await peer.peers();
+      return others.every((o) => listed.includes(o.id));
+    },
+    `${peer.id} listing ${others.map((o) => o.id).join(', ')}`,
+    30_000,
+    LIST_POLL_MS,
+  );
 }
 
 /** An offer, answer and one ICE candidate each way between two peers (on any instances). */
@@ -103,13 +125,14 @@ async function negotiate(offerer: Peer, answerer: Peer, offerId: string): Promis
   assert.equal(answer.from, answerer.id);
   offerer.send({ type: 'ice', to: answerer.id, offerId, candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0' } });
   answerer.send({ type: 'ice', to: offerer.id, offerId, candidate: { candidate: 'candidate:2 1 udp 1 127.0.0.1 5001 typ host', sdpMid: '0' } });
-  await answerer.frame((f) => f.type === 'ice' && f.offerId === offerId && f.from === offerer.id, 'the offerer\'s candidate');
-  await offerer.frame((f) => f.type === 'ice' && f.offerId === offerId && f.from === answerer.id, 'the answerer\'s candidate');
+  await answerer.frame((f) => f.type === 'ice' && f.offerId === offerId && f.from === offerer.id, "the offerer's candidate");
+  await offerer.frame((f) => f.type === 'ice' && f.offerId === offerId && f.from === answerer.id, "the answerer's candidate");
 }
 
-
 function startRedis(port: number): { child: ChildProcess; exited: Promise<unknown> } {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+    stdio: 'ignore',
+  });
   return { child, exited: new Promise((resolve) => child.once('exit', resolve)) };
 }
 
@@ -117,7 +140,10 @@ async function redisAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => { socket.destroy(); resolve(String(data).startsWith('+PONG')); });
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(String(data).startsWith('+PONG'));
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -133,7 +159,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     if (prefix) await deleteKeys(prefix);
   });
 
-  it('shares one swarm across three instances: discovery, relays, announcements, one receipt, and a SIGKILLed instance\'s peers vanish', async () => {
+  it("shares one swarm across three instances: discovery, relays, announcements, one receipt, and a SIGKILLed instance's peers vanish", async () => {
     prefix = `relaycast-spec-${randomBytes(6).toString('hex')}:`;
     const [a, b, c] = await Promise.all([0, 1, 2].map(() => startInstance('redis://127.0.0.1:6379', prefix)));
     instances.push(a, b, c);
@@ -141,17 +167,24 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
 
     // An announcement fed into A opens the swarm on B and C too (swarms are closed until announced).
     a.announce(1);
-    const pa = new Peer(a.url); const pb = new Peer(b.url); const pc = new Peer(c.url);
+    const pa = new Peer(a.url);
+    const pb = new Peer(b.url);
+    const pc = new Peer(c.url);
     peers.push(pa, pb, pc);
     await pa.join();
-    await until(async () => {
-      const probe = new Peer(c.url);
-      await probe.client.opened;
-      probe.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
-      await until(() => probe.frames.length > 0, 'an answer to the probe join');
-      probe.close();
-      return probe.frames[0].type === 'welcome';
-    }, 'the swarm announced on C', 20_000, LIST_POLL_MS);
+    await until(
+      async () => {
+        const probe = new Peer(c.url);
+        await probe.client.opened;
+        probe.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+        await until(() => probe.frames.length > 0, 'an answer to the probe join');
+        probe.close();
+        return probe.frames[0].type === 'welcome';
+      },
+      'the swarm announced on C',
+      20_000,
+      LIST_POLL_MS,
+    );
     await pb.join();
     await pc.join();
 
@@ -180,20 +213,25 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     pc.send({ type: 'receipt', sequence: 2, from: pa.id, bytes: 1000 });
     const duplicate = await pc.frame((f) => f.type === 'error' && f.code === 'E_RECEIPT_DUPLICATE', 'the duplicate refused');
     assert.ok(duplicate);
-    assert.equal(a.receipts.length + c.receipts.length, 0, 'only the downloader\'s instance emits receipts');
+    assert.equal(a.receipts.length + c.receipts.length, 0, "only the downloader's instance emits receipts");
 
     // SIGKILL C: its peer leaves A's and B's replicas within the liveness TTL, and cannot be receipted.
     c.child.kill('SIGKILL');
     await c.exited;
     const killedAt = Date.now();
-    await until(async () => !(await pa.peers()).includes(pc.id) && !(await pb.peers()).includes(pc.id), 'C\'s peer gone from A and B', 10 * TTL_SECONDS * 1000, LIST_POLL_MS);
+    await until(
+      async () => !(await pa.peers()).includes(pc.id) && !(await pb.peers()).includes(pc.id),
+      "C's peer gone from A and B",
+      10 * TTL_SECONDS * 1000,
+      LIST_POLL_MS,
+    );
     console.log(`      C's peer vanished from A and B ${Date.now() - killedAt} ms after the SIGKILL (TTL ${TTL_SECONDS * 1000} ms)`);
     a.announce(3);
     await pa.frame((f) => f.type === 'segment' && f.sequence === 3, 'segment 3');
     pa.send({ type: 'receipt', sequence: 3, from: pc.id, bytes: 500 });
-    await pa.frame((f) => f.type === 'error' && f.code === 'E_RECEIPT_UNKNOWN_UPLOADER', 'the receipt naming C\'s peer refused');
+    await pa.frame((f) => f.type === 'error' && f.code === 'E_RECEIPT_UNKNOWN_UPLOADER', "the receipt naming C's peer refused");
     pa.send({ type: 'offer', to: pc.id, offerId: 'late', sdp: 'v=0' });
-    await pa.frame((f) => f.type === 'error' && f.code === 'E_SIGNAL_UNKNOWN_PEER', 'an offer to C\'s peer refused');
+    await pa.frame((f) => f.type === 'error' && f.code === 'E_SIGNAL_UNKNOWN_PEER', "an offer to C's peer refused");
     assert.equal(a.receipts.length, 0);
   });
 
@@ -208,17 +246,23 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       instances.push(a, b);
       await until(() => [a, b].every((i) => i.status.fill === 'green'), 'both instances connected');
       a.announce(1);
-      const pa = new Peer(a.url); const pb = new Peer(b.url);
+      const pa = new Peer(a.url);
+      const pb = new Peer(b.url);
       peers.push(pa, pb);
       await pa.join();
-      await until(async () => {
-        const probe = new Peer(b.url);
-        await probe.client.opened;
-        probe.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
-        await until(() => probe.frames.length > 0, 'an answer to the probe join');
-        probe.close();
-        return probe.frames[0].type === 'welcome';
-      }, 'the swarm announced on B', 20_000, LIST_POLL_MS);
+      await until(
+        async () => {
+          const probe = new Peer(b.url);
+          await probe.client.opened;
+          probe.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+          await until(() => probe.frames.length > 0, 'an answer to the probe join');
+          probe.close();
+          return probe.frames[0].type === 'welcome';
+        },
+        'the swarm announced on B',
+        20_000,
+        LIST_POLL_MS,
+      );
       await pb.join();
       await sees(pb, [pa]);
 

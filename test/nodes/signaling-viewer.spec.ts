@@ -9,7 +9,9 @@ function get(base: string, path: string, method = 'GET'): Promise<{ status: numb
     const req = http.request(`${base}${path}`, { method, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { body += c; });
+      res.on('data', (c: string) => {
+        body += c;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -35,27 +37,45 @@ describe('relaycast-signaling: the viewer page', function () {
   });
   afterEach(() => helper.unload());
 
-  const load = (config: Record<string, unknown> = {}) => helper.load(signalingWithRed as never, [
-    { id: 'f1', type: 'tab' },
-    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', statsInterval: 0, ...config, wires: [[], [], []] },
-  ] as never);
+  const load = (config: Record<string, unknown> = {}) =>
+    helper.load(
+      signalingWithRed as never,
+      [
+        { id: 'f1', type: 'tab' },
+        { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', statsInterval: 0, ...config, wires: [[], [], []] },
+      ] as never,
+    );
 
   it('serves /live/<stream>/ with its config inline: stream, signaling path, master, first announced rendition', async () => {
     await load();
     helper.getNode('sig').receive({
-      topic: 'segment', payload: Buffer.from('x'),
+      topic: 'segment',
+      payload: Buffer.from('x'),
       segment: { stream: 'show', rendition: '720p', sequence: 1, byteLength: 10, sha256: 'a'.repeat(64), duration: 2, url: 'https://r2.example/1.ts' },
     });
-    helper.getNode('sig').receive({ topic: 'playlist', payload: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', playlist: { stream: 'show', rendition: null, ended: false } });
+    helper
+      .getNode('sig')
+      .receive({
+        topic: 'playlist',
+        payload: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n',
+        playlist: { stream: 'show', rendition: null, ended: false },
+      });
     const page = await get(base, '/live/show/');
     assert.equal(page.status, 200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
     const json = /<script id="relaycast-config" type="application\/json">([^<]*)<\/script>/.exec(page.body)?.[1];
-    assert.deepEqual(JSON.parse(json!), {
-      stream: 'show', signalingPath: '/signal', master: 'master.m3u8', startRendition: '720p',
-      playlists: [{ rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false }],
-    }, 'the latest playlists ride along, so the player starts without a playlist request');
+    assert.deepEqual(
+      JSON.parse(json!),
+      {
+        stream: 'show',
+        signalingPath: '/signal',
+        master: 'master.m3u8',
+        startRendition: '720p',
+        playlists: [{ rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false }],
+      },
+      'the latest playlists ride along, so the player starts without a playlist request',
+    );
     assert.match(page.body, /<script src="\/relaycast\/viewer\/viewer\.js" defer>/);
     const script = await get(base, '/relaycast/viewer/viewer.js');
     assert.equal(script.status, 200);
@@ -69,7 +89,14 @@ describe('relaycast-signaling: the viewer page', function () {
 
   it('serves nothing it was not built with, and refuses odd stream ids', async () => {
     await load();
-    for (const path of ['/relaycast/viewer/../../package.json', '/relaycast/viewer/index.html', '/relaycast/viewer/nope.js', '/live/bad%20id/', '/live/a/b/', '/live/' + 'x'.repeat(65) + '/']) {
+    for (const path of [
+      '/relaycast/viewer/../../package.json',
+      '/relaycast/viewer/index.html',
+      '/relaycast/viewer/nope.js',
+      '/live/bad%20id/',
+      '/live/a/b/',
+      '/live/' + 'x'.repeat(65) + '/',
+    ]) {
       assert.equal((await get(base, path)).status, 404, path);
     }
   });

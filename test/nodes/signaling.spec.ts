@@ -22,9 +22,19 @@ function segmentMsg(sequence: number, rendition = '720p', byteLength = 4000) {
     payload: '#EXTM3U\n',
     playlist: { stream: 'live', rendition, ended: false },
     segment: {
-      stream: 'live', rendition, session: 's1', encoderSequence: sequence, sequence, duration: 2,
-      byteLength, sha256: SHA, uri: `seg${sequence}.ts`, path: `/tmp/seg${sequence}.ts`, contentType: 'video/mp2t',
-      discontinuity: false, url: `https://media.example/live/${rendition}/${sequence}.ts`,
+      stream: 'live',
+      rendition,
+      session: 's1',
+      encoderSequence: sequence,
+      sequence,
+      duration: 2,
+      byteLength,
+      sha256: SHA,
+      uri: `seg${sequence}.ts`,
+      path: `/tmp/seg${sequence}.ts`,
+      contentType: 'video/mp2t',
+      discontinuity: false,
+      url: `https://media.example/live/${rendition}/${sequence}.ts`,
     },
   };
 }
@@ -38,7 +48,16 @@ interface Outputs extends Record<Port, Frame[]> {
 function flow(config: Record<string, unknown> = {}) {
   return [
     { id: 'f1', type: 'tab' },
-    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', statsInterval: 0, maxConnectionsPerIp: 0, ...config, wires: [['events'], ['receipts'], ['audit']] },
+    {
+      id: 'sig',
+      z: 'f1',
+      type: 'relaycast-signaling',
+      path: '/signal',
+      statsInterval: 0,
+      maxConnectionsPerIp: 0,
+      ...config,
+      wires: [['events'], ['receipts'], ['audit']],
+    },
     { id: 'events', z: 'f1', type: 'helper' },
     { id: 'receipts', z: 'f1', type: 'helper' },
     { id: 'audit', z: 'f1', type: 'helper' },
@@ -50,11 +69,14 @@ function flow(config: Record<string, unknown> = {}) {
 function collect(): Outputs {
   const waiters: Array<() => boolean> = [];
   const out: Outputs = {
-    events: [], receipts: [], audit: [],
-    until: (port, ready) => new Promise((resolve) => {
-      const check = () => (ready(out[port]) ? (resolve(out[port]), true) : false);
-      if (!check()) waiters.push(check);
-    }),
+    events: [],
+    receipts: [],
+    audit: [],
+    until: (port, ready) =>
+      new Promise((resolve) => {
+        const check = () => (ready(out[port]) ? (resolve(out[port]), true) : false);
+        if (!check()) waiters.push(check);
+      }),
   };
   for (const key of ['events', 'receipts', 'audit'] as const) {
     helper.getNode(key).on('input', (msg: unknown) => {
@@ -104,7 +126,8 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
 
   it('joins, relays offer/answer/ICE, announces segments and turns a receipt into a payout msg', async () => {
     const out = await start({ iceServers: '[{"urls":"stun:stun.example.org:3478"}]' });
-    const a = client(); const b = client();
+    const a = client();
+    const b = client();
     const wa = await a.join();
     assert.deepEqual(wa.peers, []);
     assert.deepEqual(wa.iceServers, [{ urls: 'stun:stun.example.org:3478' }]);
@@ -117,8 +140,18 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(await a.next(), { type: 'offer', from: b.id, offerId: 'x1', sdp: 'v=0 offer' });
     a.send({ type: 'answer', to: b.id, offerId: 'x1', sdp: 'v=0 answer' });
     assert.deepEqual(await b.next(), { type: 'answer', from: a.id, offerId: 'x1', sdp: 'v=0 answer' });
-    a.send({ type: 'ice', to: b.id, offerId: 'x1', candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
-    assert.deepEqual(await b.next(), { type: 'ice', from: a.id, offerId: 'x1', candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 } });
+    a.send({
+      type: 'ice',
+      to: b.id,
+      offerId: 'x1',
+      candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+    });
+    assert.deepEqual(await b.next(), {
+      type: 'ice',
+      from: a.id,
+      offerId: 'x1',
+      candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+    });
 
     // A plain segment msg from r2-upload announces too.
     helper.getNode('sig').receive({ ...segmentMsg(2), topic: 'segment', payload: Buffer.from('x') });
@@ -139,16 +172,34 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const r = out.receipts[0];
     assert.deepEqual(
       [r.id, r.stream, r.rendition, r.sequence, r.bytes, r.segmentSize, r.sha256, r.uploader, r.downloader],
-      [`live/720p/2/${SHA.slice(0, 12)}/${(r.downloader as Frame).source}`, 'live', '720p', 2, 3900, 4000, SHA,
-        { peer: a.id, role: 'viewer', network: (r.uploader as Frame).network }, { peer: b.id, role: 'viewer', network: (r.uploader as Frame).network, source: (r.downloader as Frame).source }],
+      [
+        `live/720p/2/${SHA.slice(0, 12)}/${(r.downloader as Frame).source}`,
+        'live',
+        '720p',
+        2,
+        3900,
+        4000,
+        SHA,
+        { peer: a.id, role: 'viewer', network: (r.uploader as Frame).network },
+        { peer: b.id, role: 'viewer', network: (r.uploader as Frame).network, source: (r.downloader as Frame).source },
+      ],
     );
     assert.match((r.uploader as Frame).network as string, /^[0-9a-f]{16}$/, 'both ends on 127.0.0.1: one network tag');
-    assert.deepEqual(out.events.map((e) => [e.event, e.peer, e.swarmPeers, e.totalPeers]), [['join', a.id, 1, 1], ['join', b.id, 2, 2]]);
+    assert.deepEqual(
+      out.events.map((e) => [e.event, e.peer, e.swarmPeers, e.totalPeers]),
+      [
+        ['join', a.id, 1, 1],
+        ['join', b.id, 2, 2],
+      ],
+    );
 
     a.send({ type: 'leave' });
     assert.deepEqual(await b.next(), { type: 'peer-left', peer: a.id });
     await out.until('events', atLeast(3));
-    assert.deepEqual(out.events.slice(-1).map((e) => [e.event, e.peer, e.reason, e.swarmPeers]), [['leave', a.id, 'leave', 1]]);
+    assert.deepEqual(
+      out.events.slice(-1).map((e) => [e.event, e.peer, e.reason, e.swarmPeers]),
+      [['leave', a.id, 'leave', 1]],
+    );
   });
 
   it('shares the port: the editor comms socket and a core websocket-in node work beside it', async () => {
@@ -166,16 +217,27 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const core = new WebSocket(`${helper.url().replace(/^http/, 'ws')}/ws/core`);
     try {
       const commsFrame = new Promise<string>((resolve) => comms.once('message', (d) => resolve(String(d))));
-      await new Promise((resolve, reject) => { comms.once('open', resolve); comms.once('error', reject); });
-      await new Promise((resolve, reject) => { core.once('open', resolve); core.once('error', reject); });
-      const a = client(); const b = client();
-      await a.join(); await b.join();
+      await new Promise((resolve, reject) => {
+        comms.once('open', resolve);
+        comms.once('error', reject);
+      });
+      await new Promise((resolve, reject) => {
+        core.once('open', resolve);
+        core.once('error', reject);
+      });
+      const a = client();
+      const b = client();
+      await a.join();
+      await b.join();
       core.send('hello core');
       assert.equal((await got).payload, 'hello core');
       // The editor's socket delivers retained node status to a subscriber.
       comms.send(JSON.stringify({ subscribe: 'status/#' }));
       const status = JSON.parse(await commsFrame) as Array<{ topic: string }>;
-      assert.ok(status.some((m) => m.topic.startsWith('status/')), JSON.stringify(status));
+      assert.ok(
+        status.some((m) => m.topic.startsWith('status/')),
+        JSON.stringify(status),
+      );
       await assertRelayWorks(a, b, 'beside-core');
     } finally {
       comms.terminate();
@@ -185,8 +247,14 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
 
   it('answers malformed input with documented errors and keeps serving the other peers', async () => {
     const out = await start();
-    const a = client(); const b = client(); const bad = client(); const other = client();
-    await a.join(); await b.join(); await bad.join(); await other.join('live', '360p');
+    const a = client();
+    const b = client();
+    const bad = client();
+    const other = client();
+    await a.join();
+    await b.join();
+    await bad.join();
+    await other.join('live', '360p');
 
     const cases: Array<[unknown, string]> = [
       ['{"type": "offer", ', 'E_SIGNAL_BAD_JSON'],
@@ -213,10 +281,21 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(await other.sync(), []);
     await assertRelayWorks(a, b, 'after-malformed');
     await out.until('audit', atLeast(10));
-    assert.deepEqual(out.audit.map((e) => e.code), [
-      'E_SIGNAL_BAD_JSON', 'E_SIGNAL_BAD_MESSAGE', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_UNKNOWN_TYPE',
-      'E_SIGNAL_SPOOFED_SENDER', 'E_SIGNAL_NO_OFFER', 'E_SIGNAL_NO_SESSION', 'E_SIGNAL_ALREADY_JOINED', 'E_SIGNAL_BINARY',
-    ]);
+    assert.deepEqual(
+      out.audit.map((e) => e.code),
+      [
+        'E_SIGNAL_BAD_JSON',
+        'E_SIGNAL_BAD_MESSAGE',
+        'E_SIGNAL_BAD_FIELD',
+        'E_SIGNAL_BAD_FIELD',
+        'E_SIGNAL_UNKNOWN_TYPE',
+        'E_SIGNAL_SPOOFED_SENDER',
+        'E_SIGNAL_NO_OFFER',
+        'E_SIGNAL_NO_SESSION',
+        'E_SIGNAL_ALREADY_JOINED',
+        'E_SIGNAL_BINARY',
+      ],
+    );
     // One more violation passes the limit of 10: closed with 4001.
     bad.send('nope');
     assert.equal((await bad.closed).code, 4001);
@@ -225,25 +304,42 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
 
   it('closes a 1 MB frame with 1009 and a flood with 4002; the other peers never notice', async () => {
     const out = await start({ ratePerSecond: 50, burst: 50 });
-    const a = client(); const b = client(); const big = client(); const flood = client();
-    await a.join(); await b.join(); await big.join(); await flood.join();
+    const a = client();
+    const b = client();
+    const big = client();
+    const flood = client();
+    await a.join();
+    await b.join();
+    await big.join();
+    await flood.join();
     big.send('x'.repeat(1024 * 1024));
     assert.equal((await big.closed).code, 1009);
     for (let i = 0; i < 5000; i++) flood.send({ type: 'heartbeat' });
     assert.equal((await flood.closed).code, 4002);
     await assertRelayWorks(a, b, 'after-flood');
     // All a heard in the meantime is that the two abusers left.
-    assert.deepEqual((await a.sync()).map((f) => [f.type, f.peer]).sort(), [['peer-left', big.id], ['peer-left', flood.id]].sort());
+    assert.deepEqual(
+      (await a.sync()).map((f) => [f.type, f.peer]).sort(),
+      [
+        ['peer-left', big.id],
+        ['peer-left', flood.id],
+      ].sort(),
+    );
     await out.until('audit', (msgs) => msgs.some((e) => e.kind === 'closed'));
-    assert.deepEqual(out.audit.filter((e) => e.kind === 'closed').map((e) => e.code), ['4002']);
+    assert.deepEqual(
+      out.audit.filter((e) => e.kind === 'closed').map((e) => e.code),
+      ['4002'],
+    );
     assert.equal(out.audit.filter((e) => e.code === 'E_SIGNAL_RATE_LIMITED').length, 11);
   });
 
   it('enforces peers per swarm, swarms, message size, connections per IP and allowed origins', async () => {
     const out = await start({ maxPeersPerSwarm: 2, maxSwarms: 1, maxMessageBytes: 2048, maxConnectionsPerIp: 4, allowedOrigins: 'https://watch.example' });
     const origin = { origin: 'https://watch.example' };
-    const a = client('/signal', origin); const b = client('/signal', origin);
-    await a.join(); await b.join();
+    const a = client('/signal', origin);
+    const b = client('/signal', origin);
+    await a.join();
+    await b.join();
     const c = client('/signal', origin);
     await c.opened;
     c.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
@@ -263,7 +359,10 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.equal((await c.closed).code, 1009);
     await assertRelayWorks(a, b, 'after-limits');
     await out.until('audit', atLeast(3));
-    assert.deepEqual(out.audit.map((e) => e.code), ['HTTP_429', 'HTTP_403', 'HTTP_403']);
+    assert.deepEqual(
+      out.audit.map((e) => e.code),
+      ['HTTP_429', 'HTTP_403', 'HTTP_403'],
+    );
   });
 
   it('reads the client address from Forwarded / X-Forwarded-For only when the connection comes from a trusted proxy', async () => {
@@ -282,8 +381,11 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
 
   it('admits supporters by operator-issued token only and credits them by identity', async () => {
     const out = await start({}, { supporterTokens: 'alice:alice-token-0123456789\nbob:bob-token-0123456789' });
-    const s = client(); const v = client(); const intruder = client();
-    await s.opened; await intruder.opened;
+    const s = client();
+    const v = client();
+    const intruder = client();
+    await s.opened;
+    await intruder.opened;
     intruder.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
     assert.equal((await intruder.next()).code, 'E_SIGNAL_UNAUTHORIZED');
     const ws = await s.join('live', '720p', { role: 'supporter', token: 'alice-token-0123456789' });
@@ -309,8 +411,14 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.equal((await s.next()).code, 'E_RECEIPT_TOO_MANY_BYTES');
     await out.until('audit', (msgs) => msgs.filter((e) => e.kind === 'receipt').length >= 3);
     await out.until('receipts', atLeast(1));
-    assert.deepEqual(out.receipts.map((r) => [r.bytes, (r.uploader as Frame).supporter, (r.uploader as Frame).role]), [[1200, 'alice', 'supporter']]);
-    assert.deepEqual(out.audit.filter((e) => e.kind === 'receipt').map((e) => e.code), ['E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_DUPLICATE', 'E_RECEIPT_TOO_MANY_BYTES']);
+    assert.deepEqual(
+      out.receipts.map((r) => [r.bytes, (r.uploader as Frame).supporter, (r.uploader as Frame).role]),
+      [[1200, 'alice', 'supporter']],
+    );
+    assert.deepEqual(
+      out.audit.filter((e) => e.kind === 'receipt').map((e) => e.code),
+      ['E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_DUPLICATE', 'E_RECEIPT_TOO_MANY_BYTES'],
+    );
     assert.equal(out.events[0].supporter, 'alice');
   });
 
@@ -330,16 +438,24 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const ok = client('/signal', { headers: { 'x-relaycast-key': 'k1' } });
     await ok.join();
     await out.until('audit', atLeast(3));
-    assert.deepEqual(out.audit.map((e) => [e.kind, e.code, e.ip]), [
-      ['violation', 'HTTP_401', '127.0.0.1'], ['violation', 'HTTP_451', '127.0.0.1'], ['violation', 'HTTP_500', '127.0.0.1'],
-    ]);
+    assert.deepEqual(
+      out.audit.map((e) => [e.kind, e.code, e.ip]),
+      [
+        ['violation', 'HTTP_401', '127.0.0.1'],
+        ['violation', 'HTTP_451', '127.0.0.1'],
+        ['violation', 'HTTP_500', '127.0.0.1'],
+      ],
+    );
   });
 
   it('hands each viewer its own expiring TURN REST credential from the secret in credentials, never a static one', async () => {
-    await start({ iceServers: '[{"urls":"turn:turn.example.org:3478"}]', turnTtl: 600 },
-      { turnSecret: 'coturn-static-auth-secret', turnUsername: 'static', turnCredential: 'static-password' });
+    await start(
+      { iceServers: '[{"urls":"turn:turn.example.org:3478"}]', turnTtl: 600 },
+      { turnSecret: 'coturn-static-auth-secret', turnUsername: 'static', turnCredential: 'static-password' },
+    );
     const before = Math.floor(Date.now() / 1000);
-    const a = client(); const b = client();
+    const a = client();
+    const b = client();
     const [wa, wb] = [await a.join(), await b.join()];
     const after = Math.floor(Date.now() / 1000);
     for (const w of [wa, wb]) {
@@ -386,15 +502,22 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await helper.load(signalingNode as never, twice);
     helper.getNode('sig').receive(segmentMsg(1));
     // The second node logs the clash while it is created, inside load().
-    const errors = helper.log().args.filter((args: unknown[]) => (args[0] as { level?: number; msg?: unknown })?.level === 20)
+    const errors = helper
+      .log()
+      .args.filter((args: unknown[]) => (args[0] as { level?: number; msg?: unknown })?.level === 20)
       .map((args: unknown[]) => String((args[0] as { msg: unknown }).msg));
-    assert.ok(errors.some((m: string) => m.includes('signaling.errors.duplicatePath')), JSON.stringify(errors));
+    assert.ok(
+      errors.some((m: string) => m.includes('signaling.errors.duplicatePath')),
+      JSON.stringify(errors),
+    );
     const caught = new Promise<{ error: { code: string; source: { id: string } } }>((resolve) => helper.getNode('caught').once('input', resolve));
     helper.getNode('sig2').receive(segmentMsg(2));
     const { error } = await caught;
     assert.deepEqual([error.code, error.source.id], ['E_SIGNAL_DUPLICATE_PATH', 'sig2']);
-    const a = client(); const b = client();
-    await a.join(); await b.join();
+    const a = client();
+    const b = client();
+    await a.join();
+    await b.join();
     await assertRelayWorks(a, b, 'first-node');
   });
 
@@ -402,8 +525,10 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const before = server().listeners('upgrade').length;
     await start();
     assert.equal(server().listeners('upgrade').length, before + 1);
-    const a = client(); const b = client();
-    await a.join(); await b.opened;
+    const a = client();
+    const b = client();
+    await a.join();
+    await b.opened;
     await helper.unload();
     assert.deepEqual((await a.closed).code, 4000);
     assert.deepEqual((await b.closed).code, 4000);
@@ -421,9 +546,14 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
   });
 
   it('runs the example flow: an injected segment is in the welcome of a viewer', async () => {
-    const example = JSON.parse(readFileSync(path.join(__dirname, '../../flows/04 - Coordinate the viewer swarm.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const example = JSON.parse(readFileSync(path.join(__dirname, '../../flows/04 - Coordinate the viewer swarm.json'), 'utf8')) as Array<
+      Record<string, unknown>
+    >;
     // Imported examples get a tab from the editor; debug nodes become helpers to observe the outputs.
-    const testFlow = [{ id: 'f1', type: 'tab' }, ...example.map((n) => (n.type === 'debug' ? { id: n.id, z: 'f1', type: 'helper', wires: [] } : { ...n, z: 'f1' }))];
+    const testFlow = [
+      { id: 'f1', type: 'tab' },
+      ...example.map((n) => (n.type === 'debug' ? { id: n.id, z: 'f1', type: 'helper', wires: [] } : { ...n, z: 'f1' })),
+    ];
     await helper.load([injectNode, commentNode, signalingNode] as never, testFlow as never);
     const events = new Promise<{ payload: Frame }>((resolve) => helper.getNode('rc04debug1').once('input', resolve));
     // The node announces synchronously in its own input listener, registered before this one.
@@ -432,7 +562,9 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await announced;
     const viewer = client('/relaycast/signal');
     const welcome = await viewer.join('demo', 'main');
-    assert.deepEqual(welcome.segments, [{ sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 }]);
+    assert.deepEqual(welcome.segments, [
+      { sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 },
+    ]);
     assert.deepEqual(welcome.iceServers, [], 'no public STUN server sees the viewers by default');
     assert.equal((await events).payload.event, 'join');
   });

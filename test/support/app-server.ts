@@ -18,7 +18,11 @@ export interface AppServer {
 export async function appServer(): Promise<AppServer> {
   const handlers: Middleware[] = [];
   const result = {
-    app: { use: (handler: Middleware) => { handlers.push(handler); } },
+    app: {
+      use: (handler: Middleware) => {
+        handlers.push(handler);
+      },
+    },
     viaApp: 0,
   } as AppServer;
   result.server = http.createServer((req, res) => {

@@ -61,15 +61,20 @@ async function fetchOrUndefined(url: string): Promise<Buffer | undefined> {
 /**
  * Fetches every listed URL and matches its bytes to what the encoder wrote, in order.
  */
-export async function checkDelivery(written: readonly WrittenSegment[], listedUrls: readonly string[],
-  get: (url: string) => Promise<Buffer | undefined> = fetchOrUndefined): Promise<DeliveryFigures> {
+export async function checkDelivery(
+  written: readonly WrittenSegment[],
+  listedUrls: readonly string[],
+  get: (url: string) => Promise<Buffer | undefined> = fetchOrUndefined,
+): Promise<DeliveryFigures> {
   // Bytes can repeat (a looping demo encoder): a listing is matched to the first unmatched written
   // segment with its bytes after the last match, in the encoder's order.
   const indicesOf = new Map<string, number[]>();
   written.forEach((w, i) => indicesOf.set(w.sha256, [...(indicesOf.get(w.sha256) ?? []), i]));
   const counts = new Array<number>(written.length).fill(0);
   const problems: string[] = [];
-  const note = (text: string): void => { if (problems.length < 5) problems.push(text); };
+  const note = (text: string): void => {
+    if (problems.length < 5) problems.push(text);
+  };
   let notStored = 0;
   let listedTwice = listedUrls.length - new Set(listedUrls).size;
   if (listedTwice > 0) note(`${listedTwice} URL(s) listed more than once`);
@@ -89,12 +94,15 @@ export async function checkDelivery(written: readonly WrittenSegment[], listedUr
     matched.push(index);
   });
   for (const [i, n] of counts.entries()) {
-    if (n > 1) { listedTwice += n - 1; note(`${written[i].name} listed ${n} times`); }
+    if (n > 1) {
+      listedTwice += n - 1;
+      note(`${written[i].name} listed ${n} times`);
+    }
   }
   const lostNames = written.filter((_, i) => counts[i] === 0).map((w) => w.name);
   if (lostNames.length > 0) note(`lost: ${lostNames.slice(0, 8).join(', ')}${lostNames.length > 8 ? ' …' : ''}`);
   const inOrder = matched.every((index, k) => k === 0 || index > matched[k - 1]);
-  if (!inOrder) note('listed out of the encoder\'s order');
+  if (!inOrder) note("listed out of the encoder's order");
   const stored = counts.filter((n) => n > 0).length;
   return { written: written.length, stored, listed: new Set(listedUrls).size, lost: written.length - stored, listedTwice, notStored, inOrder, problems };
 }

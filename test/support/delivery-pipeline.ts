@@ -14,11 +14,65 @@ export function deliveryFlows(hlsDir: string, s3Endpoint: string, publicBaseUrl:
     // One relaycast-pipeline carries the receipts and listings between the three (a partial deploy
     // leaves it running; a full one restarts it with them).
     { id: 'pipeline', type: 'relaycast-pipeline', name: 'delivery' },
-    { id: 'watch', type: 'relaycast-hls-watch', z: 'tab', pipeline: 'pipeline', path: hlsDir, stream: 'demo', renditions: 'all', usePolling: false, pollInterval: 250, maxSegmentMB: 64, segmentWait: 3000, x: 120, y: 60, wires: [['upload']] },
-    { id: 'upload', type: 'relaycast-r2-upload', z: 'tab', pipeline: 'pipeline', bucket: 'bucket', concurrency: 4, maxAttempts: 5, attemptTimeout: 10, keepAll: false, keepSegments: 12, x: 320, y: 60, wires: [['manifest']] },
+    {
+      id: 'watch',
+      type: 'relaycast-hls-watch',
+      z: 'tab',
+      pipeline: 'pipeline',
+      path: hlsDir,
+      stream: 'demo',
+      renditions: 'all',
+      usePolling: false,
+      pollInterval: 250,
+      maxSegmentMB: 64,
+      segmentWait: 3000,
+      x: 120,
+      y: 60,
+      wires: [['upload']],
+    },
+    {
+      id: 'upload',
+      type: 'relaycast-r2-upload',
+      z: 'tab',
+      pipeline: 'pipeline',
+      bucket: 'bucket',
+      concurrency: 4,
+      maxAttempts: 5,
+      attemptTimeout: 10,
+      keepAll: false,
+      keepSegments: 12,
+      x: 320,
+      y: 60,
+      wires: [['manifest']],
+    },
     // DVR: the playlist lists the whole stream, so "listed exactly once" is checked on all of it.
-    { id: 'manifest', type: 'relaycast-manifest', z: 'tab', pipeline: 'pipeline', stream: 'demo', windowSegments: 6, targetDuration: 0, dvr: true, gapMode: 'gap', blockingReload: false, idleEndSeconds: 0, x: 520, y: 60, wires: [[]] },
-    { id: 'bucket', type: 'relaycast-r2-bucket', provider: 's3', endpoint: s3Endpoint, region: 'auto', bucket: 'relaycast', publicBaseUrl, keyPrefix: 'live', forcePathStyle: true },
+    {
+      id: 'manifest',
+      type: 'relaycast-manifest',
+      z: 'tab',
+      pipeline: 'pipeline',
+      stream: 'demo',
+      windowSegments: 6,
+      targetDuration: 0,
+      dvr: true,
+      gapMode: 'gap',
+      blockingReload: false,
+      idleEndSeconds: 0,
+      x: 520,
+      y: 60,
+      wires: [[]],
+    },
+    {
+      id: 'bucket',
+      type: 'relaycast-r2-bucket',
+      provider: 's3',
+      endpoint: s3Endpoint,
+      region: 'auto',
+      bucket: 'relaycast',
+      publicBaseUrl,
+      keyPrefix: 'live',
+      forcePathStyle: true,
+    },
   ];
 }
 
@@ -94,7 +148,11 @@ export class PlaylistWatch {
  * Keys are live/<stream>/<session>/<rendition>/seg-<Relaycast sequence>.ts; the encoder kept every
  * segment listed, so its sequence and hls-watch's are the same numbers.
  */
-export async function assertDeliveredOnce(watch: PlaylistWatch, written: readonly { sequence: number; sha256: string; uri: string }[], output: string): Promise<void> {
+export async function assertDeliveredOnce(
+  watch: PlaylistWatch,
+  written: readonly { sequence: number; sha256: string; uri: string }[],
+  output: string,
+): Promise<void> {
   const { listed, seen } = watch;
   const { conflicts } = seen;
   const keyed = listed.map((url) => {
@@ -105,11 +163,19 @@ export async function assertDeliveredOnce(watch: PlaylistWatch, written: readonl
   assert.deepEqual(conflicts.slice(0, 5), [], `${conflicts.length} MSNs named two segments`);
   assert.equal(new Set(listed).size, listed.length, 'a URL is listed twice');
   assert.deepEqual(new Set(keyed.map((k) => k.session)).size, 1, 'one hls-watch session across every crash and deploy');
-  assert.deepEqual(keyed.map((k) => k.sequence), written.map((w) => w.sequence),
-    `every segment the encoder wrote, listed once and in order\n${output.slice(-3000)}`);
-  const delivery = await checkDelivery(written.map((w) => ({ name: `${w.uri} (encoder sequence ${w.sequence})`, sha256: w.sha256 })), listed);
+  assert.deepEqual(
+    keyed.map((k) => k.sequence),
+    written.map((w) => w.sequence),
+    `every segment the encoder wrote, listed once and in order\n${output.slice(-3000)}`,
+  );
+  const delivery = await checkDelivery(
+    written.map((w) => ({ name: `${w.uri} (encoder sequence ${w.sequence})`, sha256: w.sha256 })),
+    listed,
+  );
   assert.deepEqual(delivery.problems, [], 'every listed URL serves, byte for byte, a segment the encoder wrote');
-  assert.deepEqual({ stored: delivery.stored, lost: delivery.lost, listedTwice: delivery.listedTwice, notStored: delivery.notStored, inOrder: delivery.inOrder },
-    { stored: written.length, lost: 0, listedTwice: 0, notStored: 0, inOrder: true });
+  assert.deepEqual(
+    { stored: delivery.stored, lost: delivery.lost, listedTwice: delivery.listedTwice, notStored: delivery.notStored, inOrder: delivery.inOrder },
+    { stored: written.length, lost: 0, listedTwice: 0, notStored: 0, inOrder: true },
+  );
   assert.ok(written.length >= 20 && seen.size >= 20, `too little to prove anything (${written.length} written, ${seen.size} MSNs seen)`);
 }

@@ -16,7 +16,10 @@ export async function startHttpNodeServer(): Promise<HttpNodeServer> {
   let httpNode: http.RequestListener | undefined;
   const server = http.createServer((req, res) => {
     if (httpNode) httpNode(req, res);
-    else { res.statusCode = 503; res.end(); }
+    else {
+      res.statusCode = 503;
+      res.end();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

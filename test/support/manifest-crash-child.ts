@@ -17,10 +17,18 @@ async function main(): Promise<void> {
   helper.settings({ userDir, logging: { console: { level: 'off' } } } as never);
   let httpNode: http.RequestListener | undefined;
   const manifest = distNode('manifest') as (red: unknown) => unknown;
-  await helper.load([((red: { httpNode: http.RequestListener }) => { httpNode = red.httpNode; return manifest(red); }) as never], [
-    { id: 'tab', type: 'tab', label: 'crash' },
-    { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 2, dvr: mode === 'dvr', wires: [[]] },
-  ] as never);
+  await helper.load(
+    [
+      ((red: { httpNode: http.RequestListener }) => {
+        httpNode = red.httpNode;
+        return manifest(red);
+      }) as never,
+    ],
+    [
+      { id: 'tab', type: 'tab', label: 'crash' },
+      { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 2, dvr: mode === 'dvr', wires: [[]] },
+    ] as never,
+  );
   const server = http.createServer((req, res) => httpNode!(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
@@ -34,4 +42,7 @@ async function main(): Promise<void> {
   }, 1);
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

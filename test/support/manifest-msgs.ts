@@ -31,22 +31,35 @@ export function segmentMsg(spec: SegmentSpec): SegmentMsg {
     topic: 'segment',
     payload: Buffer.alloc(0),
     segment: {
-      stream, rendition, session,
-      encoderSequence: spec.sequence, sequence: spec.sequence,
-      duration: spec.duration ?? 2, byteLength, sha256: '0'.repeat(64),
-      uri, path: `/tmp/${uri}`, contentType: spec.fmp4 ? 'video/iso.segment' : 'video/mp2t',
+      stream,
+      rendition,
+      session,
+      encoderSequence: spec.sequence,
+      sequence: spec.sequence,
+      duration: spec.duration ?? 2,
+      byteLength,
+      sha256: '0'.repeat(64),
+      uri,
+      path: `/tmp/${uri}`,
+      contentType: spec.fmp4 ? 'video/iso.segment' : 'video/mp2t',
       discontinuity: spec.discontinuity ?? false,
       programDateTime: spec.programDateTime,
       variant: spec.variant,
       key,
-      url: spec.url === null ? undefined : spec.url ?? `${PUBLIC_BASE}/${key}`,
+      url: spec.url === null ? undefined : (spec.url ?? `${PUBLIC_BASE}/${key}`),
     },
   };
   if (spec.fmp4) {
     const initName = spec.initName ?? 'init.mp4';
     msg.init = {
-      uri: initName, path: `/tmp/${initName}`, bytes: Buffer.alloc(0), byteLength: 800, sha256: '1'.repeat(64),
-      contentType: 'video/mp4', key: `${stream}/${session}/${rendition}/${initName}`, url: `${PUBLIC_BASE}/${stream}/${session}/${rendition}/${initName}`,
+      uri: initName,
+      path: `/tmp/${initName}`,
+      bytes: Buffer.alloc(0),
+      byteLength: 800,
+      sha256: '1'.repeat(64),
+      contentType: 'video/mp4',
+      key: `${stream}/${session}/${rendition}/${initName}`,
+      url: `${PUBLIC_BASE}/${stream}/${session}/${rendition}/${initName}`,
     };
   }
   return msg;
@@ -57,7 +70,10 @@ export function gapMsg(spec: SegmentSpec, reason: 'segment-lost' | 'upload-faile
   return { topic: 'gap', payload: { reason, code: 'E_UPLOAD', message: 'upload failed' }, segment };
 }
 
-export function lifecycleMsg(event: 'started' | 'restarted' | 'ended', spec: { stream?: string; rendition?: string; session?: string; sequence?: number } = {}): LifecycleMsg {
+export function lifecycleMsg(
+  event: 'started' | 'restarted' | 'ended',
+  spec: { stream?: string; rendition?: string; session?: string; sequence?: number } = {},
+): LifecycleMsg {
   return {
     topic: 'lifecycle',
     payload: { event, stream: spec.stream ?? 'demo', rendition: spec.rendition ?? 'main', session: spec.session ?? 's1', sequence: spec.sequence ?? 0 },

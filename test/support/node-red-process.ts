@@ -55,7 +55,6 @@ function redJs(): string {
   return prefix ? require.resolve('node-red/red.js', { paths: [prefix] }) : require.resolve('node-red/red.js');
 }
 
-
 /**
  * Starts Node-RED on a free port and resolves once its flows run; should another process take
  * that port between the probe and Node-RED's listen (other specs run on this machine too), tries
@@ -112,7 +111,9 @@ async function startOnce(options: NodeRedProcessOptions): Promise<NodeRedProcess
   child.stdout!.setEncoding('utf8').on('data', collect);
   child.stderr!.setEncoding('utf8').on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const cleanUp = (): void => { if (ownsUserDir) rmSync(userDir, { recursive: true, force: true }); };
+  const cleanUp = (): void => {
+    if (ownsUserDir) rmSync(userDir, { recursive: true, force: true });
+  };
   const handle: NodeRedProcess = {
     child,
     base: `http://127.0.0.1:${port}`,
@@ -144,7 +145,9 @@ async function startOnce(options: NodeRedProcessOptions): Promise<NodeRedProcess
 async function waitForFlows(nodeRed: NodeRedProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  void nodeRed.exited.then(() => { exited = true; });
+  void nodeRed.exited.then(() => {
+    exited = true;
+  });
   while (Date.now() < deadline) {
     if (exited) throw new Error('Node-RED exited before its flows started');
     if (nodeRed.started() > 0) {
@@ -161,7 +164,11 @@ async function waitForFlows(nodeRed: NodeRedProcess, timeoutMs: number): Promise
  * runtime has started again what it stopped. `full` stops and starts every node; `nodes` only the
  * nodes `edit` changed (x and y do not count, a name does); `flows` those and every node wired to them.
  */
-export async function redeploy(nodeRed: NodeRedProcess, type: DeployType, edit: (flows: Record<string, unknown>[]) => Record<string, unknown>[] = (f) => f): Promise<void> {
+export async function redeploy(
+  nodeRed: NodeRedProcess,
+  type: DeployType,
+  edit: (flows: Record<string, unknown>[]) => Record<string, unknown>[] = (f) => f,
+): Promise<void> {
   const startsBefore = nodeRed.started(type);
   const current = await fetch(`${nodeRed.base}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
   if (!current.ok) throw new Error(`GET /flows: ${current.status}`);

@@ -18,28 +18,48 @@ const write = (line: Record<string, unknown>) => process.stdout.write(`${JSON.st
 
 async function main(): Promise<void> {
   helper.settings({ userDir: mkdtempSync(path.join(os.tmpdir(), 'relaycast-payout-instance-')), logging: { console: { level: 'off' } } } as never);
-  await helper.load([distNode('postgres'), distNode('payout')] as never, [
-    { id: 'tab', type: 'tab', label: 'payout instance' },
-    { id: 'pg', type: 'relaycast-postgres', host: TEST_PG.host, port: TEST_PG.port, database: TEST_PG.database, user: TEST_PG.user, schema, prefix: 'relaycast_' },
-    { id: 'pay', z: 'tab', type: 'relaycast-payout', postgres: 'pg', summaryPath: '', threshold: 0, wires: [['out'], []] },
-    { id: 'out', z: 'tab', type: 'helper' },
-    { id: 'completer', z: 'tab', type: 'complete', scope: ['pay'], uncaught: false, wires: [['completed']] },
-    { id: 'completed', z: 'tab', type: 'helper' },
-    { id: 'catcher', z: 'tab', type: 'catch', scope: ['pay'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', z: 'tab', type: 'helper' },
-  ] as never);
+  await helper.load(
+    [distNode('postgres'), distNode('payout')] as never,
+    [
+      { id: 'tab', type: 'tab', label: 'payout instance' },
+      {
+        id: 'pg',
+        type: 'relaycast-postgres',
+        host: TEST_PG.host,
+        port: TEST_PG.port,
+        database: TEST_PG.database,
+        user: TEST_PG.user,
+        schema,
+        prefix: 'relaycast_',
+      },
+      { id: 'pay', z: 'tab', type: 'relaycast-payout', postgres: 'pg', summaryPath: '', threshold: 0, wires: [['out'], []] },
+      { id: 'out', z: 'tab', type: 'helper' },
+      { id: 'completer', z: 'tab', type: 'complete', scope: ['pay'], uncaught: false, wires: [['completed']] },
+      { id: 'completed', z: 'tab', type: 'helper' },
+      { id: 'catcher', z: 'tab', type: 'catch', scope: ['pay'], uncaught: false, wires: [['caught']] },
+      { id: 'caught', z: 'tab', type: 'helper' },
+    ] as never,
+  );
   helper.getNode('out').on('input', (msg: Msg) => write({ n: msg._n, topic: msg.topic, payload: msg.payload, replayed: msg.replayed }));
   helper.getNode('completed').on('input', (msg: Msg) => write({ n: msg._n, done: true }));
   helper.getNode('caught').on('input', (msg: Msg) => write({ n: msg._n, error: msg.error?.code ?? msg.error?.message }));
   const pay = helper.getNode('pay');
-  createInterface({ input: process.stdin }).on('line', (line) => {
-    const { n, topic, payload } = JSON.parse(line) as { n: number; topic: string; payload: unknown };
-    pay.receive({ _n: n, topic, payload } as never);
-  }).on('close', () => {
-    // The parent closed our stdin: stop like a redeploy would (flushes and releases the pool).
-    helper.unload().then(() => process.exit(0), () => process.exit(1));
-  });
+  createInterface({ input: process.stdin })
+    .on('line', (line) => {
+      const { n, topic, payload } = JSON.parse(line) as { n: number; topic: string; payload: unknown };
+      pay.receive({ _n: n, topic, payload } as never);
+    })
+    .on('close', () => {
+      // The parent closed our stdin: stop like a redeploy would (flushes and releases the pool).
+      helper.unload().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
   write({ ready: true });
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

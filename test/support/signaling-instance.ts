@@ -10,10 +10,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { distNode, helper } from './node-red';
 
-interface Options { redisUrl: string; keyPrefix: string; livenessTtl: number; signaling?: Record<string, unknown> }
+interface Options {
+  redisUrl: string;
+  keyPrefix: string;
+  livenessTtl: number;
+  signaling?: Record<string, unknown>;
+}
 
 const options = JSON.parse(process.argv[2]) as Options;
-const report = (msg: Record<string, unknown>): void => { if (process.connected) process.send!(msg); };
+const report = (msg: Record<string, unknown>): void => {
+  if (process.connected) process.send!(msg);
+};
 
 async function main(): Promise<void> {
   helper.settings({ userDir: mkdtempSync(path.join(os.tmpdir(), 'relaycast-instance-')), logging: { console: { level: 'off' } } } as never);
@@ -21,7 +28,17 @@ async function main(): Promise<void> {
   const flow = [
     { id: 'f1', type: 'tab' },
     { id: 'redis', type: 'relaycast-redis', url: options.redisUrl, keyPrefix: options.keyPrefix, livenessTtl: options.livenessTtl },
-    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', redis: 'redis', statsInterval: 0, viewerPath: '', ...options.signaling, wires: [['events'], ['receipts'], ['audit']] },
+    {
+      id: 'sig',
+      z: 'f1',
+      type: 'relaycast-signaling',
+      path: '/signal',
+      redis: 'redis',
+      statsInterval: 0,
+      viewerPath: '',
+      ...options.signaling,
+      wires: [['events'], ['receipts'], ['audit']],
+    },
     { id: 'events', z: 'f1', type: 'helper' },
     { id: 'receipts', z: 'f1', type: 'helper' },
     { id: 'audit', z: 'f1', type: 'helper' },
@@ -32,17 +49,27 @@ async function main(): Promise<void> {
   const sig = helper.getNode('sig') as unknown as { status: (s: unknown) => void; receive: (msg: unknown) => void };
   const status = sig.status.bind(sig);
   let lastStatus: unknown;
-  sig.status = (s: unknown) => { lastStatus = s; report({ status: s }); status(s); };
+  sig.status = (s: unknown) => {
+    lastStatus = s;
+    report({ status: s });
+    status(s);
+  };
   // With statsInterval set (the benches), the last stats msg: peers in this instance's replica.
   let lastStats: unknown;
-  helper.getNode('events').on('input', (msg: unknown) => { if ((msg as { topic?: string }).topic === 'stats') lastStats = (msg as { payload: unknown }).payload; });
+  helper.getNode('events').on('input', (msg: unknown) => {
+    if ((msg as { topic?: string }).topic === 'stats') lastStats = (msg as { payload: unknown }).payload;
+  });
   helper.getNode('receipts').on('input', (msg: unknown) => report({ receipt: (msg as { payload: unknown }).payload }));
   helper.getNode('audit').on('input', (msg: unknown) => report({ audit: (msg as { payload: unknown }).payload }));
   process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number }) => {
     if (m.cmd === 'rss') {
       global.gc?.();
       let rss = -1;
-      try { rss = Math.round(process.memoryUsage.rss() / 1024 / 1024); } catch { /* out of file descriptors: say -1 */ }
+      try {
+        rss = Math.round(process.memoryUsage.rss() / 1024 / 1024);
+      } catch {
+        /* out of file descriptors: say -1 */
+      }
       report({ rss, status: lastStatus, stats: lastStats });
       return;
     }
@@ -52,13 +79,26 @@ async function main(): Promise<void> {
     sig.receive({
       topic: 'segment',
       segment: {
-        stream, rendition, session: 'spec', encoderSequence: m.sequence, sequence: m.sequence, duration: 2, byteLength: m.size ?? 1000,
-        sha256: m.sequence.toString(16).padStart(64, '0'), uri: `s${m.sequence}.ts`, path: `/tmp/s${m.sequence}.ts`, contentType: 'video/mp2t',
-        discontinuity: false, url: `https://media.example/${stream}/${rendition}/${m.sequence}.ts`,
+        stream,
+        rendition,
+        session: 'spec',
+        encoderSequence: m.sequence,
+        sequence: m.sequence,
+        duration: 2,
+        byteLength: m.size ?? 1000,
+        sha256: m.sequence.toString(16).padStart(64, '0'),
+        uri: `s${m.sequence}.ts`,
+        path: `/tmp/s${m.sequence}.ts`,
+        contentType: 'video/mp2t',
+        discontinuity: false,
+        url: `https://media.example/${stream}/${rendition}/${m.sequence}.ts`,
       },
     });
   });
   report({ ready: Number(new URL(helper.url()).port) });
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -2,7 +2,13 @@
 // StateFile as fast as it can, until the parent SIGKILLs it at a random moment.
 import { StateFile } from '../../lib/fs/json-state-file';
 
-const file = new StateFile(process.argv[2], { code: 'E_TEST_STATE', what: 'test state', onError: (err) => { process.stderr.write(`${err.message}\n`); } });
+const file = new StateFile(process.argv[2], {
+  code: 'E_TEST_STATE',
+  what: 'test state',
+  onError: (err) => {
+    process.stderr.write(`${err.message}\n`);
+  },
+});
 let n = 0;
 async function loop(): Promise<void> {
   for (;;) {
@@ -13,4 +19,7 @@ async function loop(): Promise<void> {
     if (n === 3) process.stdout.write('saving\n');
   }
 }
-loop().catch((err: unknown) => { process.stderr.write(`${String(err)}\n`); process.exit(1); });
+loop().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});

@@ -24,10 +24,29 @@ export function startSupporter(base: string, stream: string, rendition: string, 
   const tokenFile = path.join(dir, 'token');
   writeFileSync(tokenFile, token, { mode: 0o600 });
   const node = process.env.RELAYCAST_SUPPORTER_NODE || process.execPath;
-  const child = spawn(node, [
-    CLI, '--signaling', `${base.replace(/^http/, 'ws')}/relaycast/signal`, '--stream', stream, '--rendition', rendition,
-    '--token-file', tokenFile, '--upload-kbps', '4000', '--memory-mb', '64', '--max-peers', String(maxPeers), '--stats-every', '1',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    node,
+    [
+      CLI,
+      '--signaling',
+      `${base.replace(/^http/, 'ws')}/relaycast/signal`,
+      '--stream',
+      stream,
+      '--rendition',
+      rendition,
+      '--token-file',
+      tokenFile,
+      '--upload-kbps',
+      '4000',
+      '--memory-mb',
+      '64',
+      '--max-peers',
+      String(maxPeers),
+      '--stats-every',
+      '1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const proc: SupporterProcess = { child, lines: [], stderr: [], exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -35,11 +54,18 @@ export function startSupporter(base: string, stream: string, rendition: string, 
     for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n')) {
       const line = out.slice(0, i);
       out = out.slice(i + 1);
-      try { proc.lines.push(JSON.parse(line)); } catch { /* not a figures line */ }
+      try {
+        proc.lines.push(JSON.parse(line));
+      } catch {
+        /* not a figures line */
+      }
     }
   });
   child.stderr!.on('data', (chunk: Buffer) => proc.stderr.push(chunk.toString()));
-  if (process.env.RELAYCAST_DEBUG_SUPPORTER) { child.stderr!.pipe(process.stderr); child.stdout!.pipe(process.stderr); }
+  if (process.env.RELAYCAST_DEBUG_SUPPORTER) {
+    child.stderr!.pipe(process.stderr);
+    child.stdout!.pipe(process.stderr);
+  }
   return proc;
 }
 

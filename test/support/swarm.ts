@@ -71,7 +71,10 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
-    upstream.on('error', () => { res.statusCode = 502; res.end(); });
+    upstream.on('error', () => {
+      res.statusCode = 502;
+      res.end();
+    });
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => segmentProxy.listen(0, '127.0.0.1', resolve));
@@ -97,7 +100,10 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
     else if (url.startsWith('/relaycast/viewer/') || /\/live\/[^/]+\/(\?|$)/.test(url)) counts.viewerAssets++;
     else counts.other++;
     if (httpNode) httpNode(req, res);
-    else { res.statusCode = 503; res.end(); }
+    else {
+      res.statusCode = 503;
+      res.end();
+    }
   });
   server.on('upgrade', (req, socket, head) => redServer.emit('upgrade', req, socket, head));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -105,20 +111,74 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
 
   const flow = [
     { id: 'tab', type: 'tab', label: 'swarm' },
-    { id: 'w1', type: 'relaycast-hls-watch', z: 'tab', path: hlsDir, stream: options.stream, renditions: 'all', usePolling: false, pollInterval: 100, maxSegmentMB: 64, wires: [['u1']] },
-    { id: 'b1', type: 'relaycast-r2-bucket', z: 'tab', provider: 's3', endpoint: s3.endpoint, region: 'auto', bucket: s3.bucket, publicBaseUrl: publicBase, keyPrefix: 'swarm', forcePathStyle: true },
-    { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 8, attemptTimeout: 5, keepAll: true, wires: [['m1']] },
-    { id: 'm1', type: 'relaycast-manifest', z: 'tab', windowSegments: 6, targetDuration: 0, dvr: false, gapMode: 'gap', blockingReload: true, wires: [['sig']] },
     {
-      id: 'sig', type: 'relaycast-signaling', z: 'tab', path: '/relaycast/signal', iceServers: '[]', maxConnectionsPerIp: 0,
-      statsInterval: options.statsInterval ?? 5, viewerPath: '/live', wires: [['sigStats'], ['receipts', ...(options.supporters ? ['pay'] : [])], ['audit']],
+      id: 'w1',
+      type: 'relaycast-hls-watch',
+      z: 'tab',
+      path: hlsDir,
+      stream: options.stream,
+      renditions: 'all',
+      usePolling: false,
+      pollInterval: 100,
+      maxSegmentMB: 64,
+      wires: [['u1']],
+    },
+    {
+      id: 'b1',
+      type: 'relaycast-r2-bucket',
+      z: 'tab',
+      provider: 's3',
+      endpoint: s3.endpoint,
+      region: 'auto',
+      bucket: s3.bucket,
+      publicBaseUrl: publicBase,
+      keyPrefix: 'swarm',
+      forcePathStyle: true,
+    },
+    { id: 'u1', type: 'relaycast-r2-upload', z: 'tab', bucket: 'b1', concurrency: 4, maxAttempts: 8, attemptTimeout: 5, keepAll: true, wires: [['m1']] },
+    {
+      id: 'm1',
+      type: 'relaycast-manifest',
+      z: 'tab',
+      windowSegments: 6,
+      targetDuration: 0,
+      dvr: false,
+      gapMode: 'gap',
+      blockingReload: true,
+      wires: [['sig']],
+    },
+    {
+      id: 'sig',
+      type: 'relaycast-signaling',
+      z: 'tab',
+      path: '/relaycast/signal',
+      iceServers: '[]',
+      maxConnectionsPerIp: 0,
+      statsInterval: options.statsInterval ?? 5,
+      viewerPath: '/live',
+      wires: [['sigStats'], ['receipts', ...(options.supporters ? ['pay'] : [])], ['audit']],
     },
     // Every browser is on 127.0.0.1 here: the same-network rule would refuse them all (payout's help).
-    ...(options.supporters ? [
-      { id: 'pay', type: 'relaycast-payout', z: 'tab', ledger: path.join(dir, 'ledger.sqlite'), threshold: 0, sameNetwork: 'allow', untagged: 'credit', segments: 'signaling', batchMs: 2, summaryPath: '', signaling: 'sig', wires: [['statements'], ['payAudit']] },
-      { id: 'statements', type: 'helper', z: 'tab' },
-      { id: 'payAudit', type: 'helper', z: 'tab' },
-    ] : []),
+    ...(options.supporters
+      ? [
+          {
+            id: 'pay',
+            type: 'relaycast-payout',
+            z: 'tab',
+            ledger: path.join(dir, 'ledger.sqlite'),
+            threshold: 0,
+            sameNetwork: 'allow',
+            untagged: 'credit',
+            segments: 'signaling',
+            batchMs: 2,
+            summaryPath: '',
+            signaling: 'sig',
+            wires: [['statements'], ['payAudit']],
+          },
+          { id: 'statements', type: 'helper', z: 'tab' },
+          { id: 'payAudit', type: 'helper', z: 'tab' },
+        ]
+      : []),
     { id: 'sigStats', type: 'helper', z: 'tab' },
     { id: 'receipts', type: 'helper', z: 'tab' },
     { id: 'audit', type: 'helper', z: 'tab' },
@@ -126,7 +186,12 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
     { id: 'caught', type: 'helper', z: 'tab' },
   ];
   const credentials: Record<string, Record<string, string>> = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
-  if (options.supporters) credentials.sig = { supporterTokens: Object.entries(options.supporters).map(([id, token]) => `${id}:${token}`).join('\n') };
+  if (options.supporters)
+    credentials.sig = {
+      supporterTokens: Object.entries(options.supporters)
+        .map(([id, token]) => `${id}:${token}`)
+        .join('\n'),
+    };
   const receipts: Array<Record<string, unknown>> = [];
   const audit: Array<Record<string, unknown>> = [];
   const stats: Array<Record<string, unknown>> = [];
@@ -135,10 +200,13 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
   const payoutAudit: Array<Record<string, unknown>> = [];
   const modules = [distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), manifestWithRed, distNode('signaling'), distNode('payout')];
   const listen = (): void => {
-    const on = (id: string, listener: (msg: any) => void) => (helper.getNode(id) as unknown as { on(e: string, l: (msg: any) => void): void }).on('input', listener);
+    const on = (id: string, listener: (msg: any) => void) =>
+      (helper.getNode(id) as unknown as { on(e: string, l: (msg: any) => void): void }).on('input', listener);
     on('receipts', (msg) => receipts.push(msg.payload));
     on('audit', (msg) => audit.push(msg.payload));
-    on('sigStats', (msg) => { if (msg.topic === 'stats') stats.push(msg.payload); });
+    on('sigStats', (msg) => {
+      if (msg.topic === 'stats') stats.push(msg.payload);
+    });
     on('caught', (msg) => caught.push(msg.error));
     if (options.supporters) {
       on('statements', (msg) => statements.push(msg.payload));
@@ -148,10 +216,21 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
   await helper.load(modules as never, flow as never, credentials as never);
   listen();
   return {
-    base, hlsDir, s3, counts, receipts, audit, stats, caught, statements, payoutAudit,
+    base,
+    hlsDir,
+    s3,
+    counts,
+    receipts,
+    audit,
+    stats,
+    caught,
+    statements,
+    payoutAudit,
     receive: (nodeId, msg) => (helper.getNode(nodeId) as unknown as { receive(m: unknown): void }).receive(msg),
     segmentRequests: () => segmentGets,
-    serve: (path, contentType, body) => { statics.set(path, { contentType, body }); },
+    serve: (path, contentType, body) => {
+      statics.set(path, { contentType, body });
+    },
     requestsFor: (path) => requestsByPath.get(path) ?? 0,
     // A full deploy, as the editor's Deploy button does: every node closes and starts again.
     async redeploy() {

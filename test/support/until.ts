@@ -7,7 +7,13 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
 }
 
 /** Polls `probe` until it gives a value (anything but undefined) and returns that value. */
-export async function untilValue<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000, everyMs = 10, seen?: () => string): Promise<T> {
+export async function untilValue<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+  everyMs = 10,
+  seen?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

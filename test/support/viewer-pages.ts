@@ -5,8 +5,22 @@ import type { Page } from 'playwright-core';
 import { until as untilHolds } from './until';
 
 export interface PageFigures {
-  http: number; p2p: number; httpSegments: number; uploaded: number; peers: number; stalls: number; currentTime: number; peerId?: string;
-  webrtc: boolean; joined: boolean; fromSwarm: number; fromHttp: number; checked: number; bad: number; fatal: string[]; dropped: string[];
+  http: number;
+  p2p: number;
+  httpSegments: number;
+  uploaded: number;
+  peers: number;
+  stalls: number;
+  currentTime: number;
+  peerId?: string;
+  webrtc: boolean;
+  joined: boolean;
+  fromSwarm: number;
+  fromHttp: number;
+  checked: number;
+  bad: number;
+  fatal: string[];
+  dropped: string[];
 }
 
 /** Browser figures move slowly and cost a page round trip to read: poll every 250 ms, for up to a minute. */
@@ -48,10 +62,22 @@ export async function figures(page: Page): Promise<PageFigures> {
     const w = window as any;
     const s = w.relaycastViewer.stats() ?? {};
     return {
-      http: s.httpBytes ?? 0, p2p: s.p2pBytes ?? 0, httpSegments: s.httpSegments ?? 0, uploaded: s.uploadedBytes ?? 0, peers: s.peers ?? 0, peerId: s.peerId,
-      stalls: w.relaycastViewer.playback.stalls, currentTime: (document.getElementById('video') as HTMLVideoElement).currentTime,
-      webrtc: s.webrtc ?? false, joined: s.joined ?? false, fromSwarm: s.playlistsFromSwarm ?? 0, fromHttp: s.playlistsFromHttp ?? 0,
-      checked: w.integrity.checked, bad: w.integrity.bad, fatal: w.integrity.fatal, dropped: w.integrity.dropped,
+      http: s.httpBytes ?? 0,
+      p2p: s.p2pBytes ?? 0,
+      httpSegments: s.httpSegments ?? 0,
+      uploaded: s.uploadedBytes ?? 0,
+      peers: s.peers ?? 0,
+      peerId: s.peerId,
+      stalls: w.relaycastViewer.playback.stalls,
+      currentTime: (document.getElementById('video') as HTMLVideoElement).currentTime,
+      webrtc: s.webrtc ?? false,
+      joined: s.joined ?? false,
+      fromSwarm: s.playlistsFromSwarm ?? 0,
+      fromHttp: s.playlistsFromHttp ?? 0,
+      checked: w.integrity.checked,
+      bad: w.integrity.bad,
+      fatal: w.integrity.fatal,
+      dropped: w.integrity.dropped,
     };
   });
 }

@@ -7,8 +7,10 @@ import { longestWait } from '../../bench/support/polling-player';
 import { checkDelivery, MsnUris } from '../support/delivery-check';
 
 const hash = (text: string): string => createHash('sha256').update(text).digest('hex');
-const store = (objects: Record<string, string>) => async (url: string): Promise<Buffer | undefined> =>
-  (objects[url] === undefined ? undefined : Buffer.from(objects[url]));
+const store =
+  (objects: Record<string, string>) =>
+  async (url: string): Promise<Buffer | undefined> =>
+    objects[url] === undefined ? undefined : Buffer.from(objects[url]);
 
 describe('delivery check: written segments against what was listed and stored', () => {
   const written = ['a', 'b', 'c'].map((bytes) => ({ name: bytes, sha256: hash(bytes) }));
@@ -19,13 +21,15 @@ describe('delivery check: written segments against what was listed and stored', 
   });
 
   it('counts a lost segment, one listed twice, a URL that is not stored and one with other bytes', async () => {
-    const figures = await checkDelivery(written, ['u/a', 'u/a2', 'u/gone', 'u/x', 'u/c'],
-      store({ 'u/a': 'a', 'u/a2': 'a', 'u/x': 'x', 'u/c': 'c' }));
+    const figures = await checkDelivery(written, ['u/a', 'u/a2', 'u/gone', 'u/x', 'u/c'], store({ 'u/a': 'a', 'u/a2': 'a', 'u/x': 'x', 'u/c': 'c' }));
     assert.equal(figures.stored, 2);
     assert.equal(figures.lost, 1);
     assert.equal(figures.listedTwice, 1);
     assert.equal(figures.notStored, 2);
-    assert.ok(figures.problems.some((p) => p.includes('lost: b')), figures.problems.join('\n'));
+    assert.ok(
+      figures.problems.some((p) => p.includes('lost: b')),
+      figures.problems.join('\n'),
+    );
   });
 
   it('matches repeated bytes (a looping encoder) in order, and sees the order broken', async () => {
@@ -39,8 +43,14 @@ describe('delivery check: written segments against what was listed and stored', 
 
   it('MsnUris: a second URI for a seen MSN is a conflict; the same one again is not', () => {
     const seen = new MsnUris();
-    seen.observe([{ msn: 0, uri: 'a' }, { msn: 1, uri: 'b' }]);
-    seen.observe([{ msn: 1, uri: 'b' }, { msn: 2, uri: 'c' }]);
+    seen.observe([
+      { msn: 0, uri: 'a' },
+      { msn: 1, uri: 'b' },
+    ]);
+    seen.observe([
+      { msn: 1, uri: 'b' },
+      { msn: 2, uri: 'c' },
+    ]);
     assert.deepEqual(seen.conflicts, []);
     seen.observe([{ msn: 2, uri: 'd' }]);
     assert.deepEqual(seen.conflicts, ['MSN 2: c then d']);

@@ -7,7 +7,8 @@ import { demoAddresses, demoUrls, isLoopbackHost } from '../../demo/addresses';
 import { demoSettingsFile } from '../../demo/settings';
 import { resolveSignalingUrl } from '../../viewer/loader/options';
 
-const iface = (address: string, internal: boolean, family: 'IPv4' | 'IPv6' = 'IPv4') => ({ address, internal, family, netmask: '', mac: '', cidr: null }) as unknown as os.NetworkInterfaceInfo;
+const iface = (address: string, internal: boolean, family: 'IPv4' | 'IPv6' = 'IPv4') =>
+  ({ address, internal, family, netmask: '', mac: '', cidr: null }) as unknown as os.NetworkInterfaceInfo;
 const LAPTOP = {
   lo: [iface('127.0.0.1', true), iface('::1', true, 'IPv6')],
   wlan0: [iface('fe80::1', false, 'IPv6'), iface('192.168.1.20', false)],
@@ -47,15 +48,21 @@ describe('demo addresses (npm start, HOST=0.0.0.0 npm start)', () => {
 
   it('PUBLIC_HOST wins over the guess; a specific address is used as it is; IPv6 goes in brackets', () => {
     assert.equal(demoAddresses({ host: '0.0.0.0', publicHost: 'laptop.local', interfaces: LAPTOP }).publicHost, 'laptop.local');
-    assert.deepEqual(demoAddresses({ host: '192.168.1.20', interfaces: LAPTOP }), { bindHost: '192.168.1.20', publicHost: '192.168.1.20', loopbackOnly: false });
+    assert.deepEqual(demoAddresses({ host: '192.168.1.20', interfaces: LAPTOP }), {
+      bindHost: '192.168.1.20',
+      publicHost: '192.168.1.20',
+      loopbackOnly: false,
+    });
     const v6 = demoUrls(demoAddresses({ host: '::', publicHost: 'fd00::20', interfaces: LAPTOP }), PORTS, 'relaycast');
     assert.equal(v6.viewer, 'http://[fd00::20]:1880/live/demo/');
     assert.equal(v6.signaling, 'ws://[fd00::20]:1880/relaycast/signal');
   });
 
   it('a wildcard HOST on a machine without a LAN address stops with E_DEMO_HOST and says to set PUBLIC_HOST', () => {
-    assert.throws(() => demoAddresses({ host: '0.0.0.0', interfaces: { lo: LAPTOP.lo } }),
-      (err: { code?: string; message: string }) => err.code === 'E_DEMO_HOST' && /PUBLIC_HOST/.test(err.message));
+    assert.throws(
+      () => demoAddresses({ host: '0.0.0.0', interfaces: { lo: LAPTOP.lo } }),
+      (err: { code?: string; message: string }) => err.code === 'E_DEMO_HOST' && /PUBLIC_HOST/.test(err.message),
+    );
   });
 
   it('knows loopback hosts', () => {
@@ -73,7 +80,11 @@ describe('demo addresses (npm start, HOST=0.0.0.0 npm start)', () => {
     const auth = lan.adminAuth as { authenticate(u: string, p: string): Promise<unknown> };
     assert.ok(auth, 'a login');
     assert.deepEqual(lan.adminAuth && Object.keys(lan.adminAuth).sort(), ['authenticate', 'type', 'users']);
-    assert.equal(demoSettingsFile({ repoRoot: '/r', port: 1880, host: '0.0.0.0', loopbackOnly: false, adminPassword: true }).includes('"pw"'), false, 'the password is read from the environment, never written');
+    assert.equal(
+      demoSettingsFile({ repoRoot: '/r', port: 1880, host: '0.0.0.0', loopbackOnly: false, adminPassword: true }).includes('"pw"'),
+      false,
+      'the password is read from the environment, never written',
+    );
     const off = settingsOf(demoSettingsFile({ repoRoot: '/r', port: 1880, host: '0.0.0.0', loopbackOnly: false, adminPassword: false }));
     assert.equal(off.httpAdminRoot, false);
   });

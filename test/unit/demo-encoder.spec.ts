@@ -153,15 +153,25 @@ describe('demo encoder (devtools/demo-encoder)', () => {
         // Names, durations and hashes are the fixture's, per rendition, in order.
         for (const rendition of expected.renditions) {
           const mine = enc.written.filter((s) => s.rendition === rendition.id);
-          assert.deepEqual(mine.map((s) => [s.uri, s.duration, s.sha256, s.discontinuity, s.session]), rendition.segments.map((s) => [s.uri, s.duration, s.sha256, false, 1]));
+          assert.deepEqual(
+            mine.map((s) => [s.uri, s.duration, s.sha256, s.discontinuity, s.session]),
+            rendition.segments.map((s) => [s.uri, s.duration, s.sha256, false, 1]),
+          );
           const finalPlaylist = parseMedia(path.join(outDir, rendition.playlist));
           assert.equal(finalPlaylist.endlist, true);
-          assert.deepEqual(finalPlaylist.segments.map((s) => s.uri), rendition.segments.slice(total - 5).map((s) => s.uri));
+          assert.deepEqual(
+            finalPlaylist.segments.map((s) => s.uri),
+            rendition.segments.slice(total - 5).map((s) => s.uri),
+          );
           // One rename per segment plus the ENDLIST rewrite.
           assert.equal(playlistsSeen.filter((p) => p.rendition === rendition.id).length, total + 1);
           if (rendition.initBytes) assert.ok(readFileSync(path.join(outDir, path.dirname(rendition.playlist), rendition.init!)).equals(rendition.initBytes));
         }
-        assert.deepEqual(allFiles(outDir).filter((f) => /\.(tmp|temp)$/.test(f)), [], 'no temp files left behind');
+        assert.deepEqual(
+          allFiles(outDir).filter((f) => /\.(tmp|temp)$/.test(f)),
+          [],
+          'no temp files left behind',
+        );
         if (expected.master) {
           assert.ok(readFileSync(path.join(outDir, expected.master)).equals(readFileSync(path.join(FIXTURES_ROOT, fixtureName, expected.master))));
         }
@@ -175,7 +185,14 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     await enc.finished();
     const text = readFileSync(path.join(outDir, 'index.m3u8'), 'utf8');
     const lines = text.split('\n');
-    assert.deepEqual(lines.slice(0, 6), ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-INDEPENDENT-SEGMENTS', '#EXT-X-MAP:URI="init.mp4"']);
+    assert.deepEqual(lines.slice(0, 6), [
+      '#EXTM3U',
+      '#EXT-X-VERSION:7',
+      '#EXT-X-TARGETDURATION:2',
+      '#EXT-X-MEDIA-SEQUENCE:0',
+      '#EXT-X-INDEPENDENT-SEGMENTS',
+      '#EXT-X-MAP:URI="init.mp4"',
+    ]);
     assert.equal(lines[6], '#EXTINF:2.000000,');
     assert.match(lines[7], /^#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
     assert.equal(lines[8], 'seg_00000.m4s');
@@ -199,9 +216,15 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     const enc = (encoder = new DemoEncoder({ fixture: fixtureCopy, outDir: path.join(outDir, 'out'), speed: Infinity, listSize: 0 }));
     await enc.start();
     await enc.finished();
-    assert.deepEqual(enc.written.map((s) => s.duration), durations.map(Number));
+    assert.deepEqual(
+      enc.written.map((s) => s.duration),
+      durations.map(Number),
+    );
     const text = readFileSync(path.join(outDir, 'out', 'index.m3u8'), 'utf8');
-    assert.deepEqual(text.match(/#EXTINF:[^\n]*/g), durations.map((d) => `#EXTINF:${d},`));
+    assert.deepEqual(
+      text.match(/#EXTINF:[^\n]*/g),
+      durations.map((d) => `#EXTINF:${d},`),
+    );
     assert.match(text, /^#EXT-X-TARGETDURATION:3$/m);
   });
 
@@ -211,7 +234,13 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir, speed: Infinity, listSize, deleteThreshold }));
     const onDiskAtEachSegment: string[][] = [];
     const deleted: SegmentDeleted[] = [];
-    enc.on('segment', () => onDiskAtEachSegment.push(readdirSync(outDir).filter((f) => f.endsWith('.ts')).sort()));
+    enc.on('segment', () =>
+      onDiskAtEachSegment.push(
+        readdirSync(outDir)
+          .filter((f) => f.endsWith('.ts'))
+          .sort(),
+      ),
+    );
     enc.on('deleted', (d: SegmentDeleted) => deleted.push(d));
     await enc.start();
     await enc.finished();
@@ -219,19 +248,37 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     // When segment n lands, segments n-3 .. n are on disk (n-3 is unreferenced, kept by the threshold).
     assert.deepEqual(
       onDiskAtEachSegment,
-      [0, 1, 2, 3, 4, 5].map((n) => Array.from({ length: n - Math.max(0, n - listSize - deleteThreshold) + 1 }, (_, i) => name(Math.max(0, n - listSize - deleteThreshold) + i))),
+      [0, 1, 2, 3, 4, 5].map((n) =>
+        Array.from({ length: n - Math.max(0, n - listSize - deleteThreshold) + 1 }, (_, i) => name(Math.max(0, n - listSize - deleteThreshold) + i)),
+      ),
     );
-    assert.deepEqual(deleted.map((d) => d.sequence), [0, 1, 2]);
-    assert.deepEqual(readdirSync(outDir).filter((f) => f.endsWith('.ts')).sort(), [name(3), name(4), name(5)]);
+    assert.deepEqual(
+      deleted.map((d) => d.sequence),
+      [0, 1, 2],
+    );
+    assert.deepEqual(
+      readdirSync(outDir)
+        .filter((f) => f.endsWith('.ts'))
+        .sort(),
+      [name(3), name(4), name(5)],
+    );
   });
 
   it('keeps more unreferenced segments with a higher deleteThreshold, and all of them with listSize 0', async () => {
     const first = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir, speed: Infinity, listSize: 1, deleteThreshold: 3 }));
     await first.start();
     await first.finished();
-    assert.deepEqual(readdirSync(outDir).filter((f) => f.endsWith('.ts')).sort(), ['seg_00002.ts', 'seg_00003.ts', 'seg_00004.ts', 'seg_00005.ts']);
+    assert.deepEqual(
+      readdirSync(outDir)
+        .filter((f) => f.endsWith('.ts'))
+        .sort(),
+      ['seg_00002.ts', 'seg_00003.ts', 'seg_00004.ts', 'seg_00005.ts'],
+    );
     const media = parseMedia(path.join(outDir, 'index.m3u8'));
-    assert.deepEqual(media.segments.map((s) => s.uri), ['seg_00005.ts']);
+    assert.deepEqual(
+      media.segments.map((s) => s.uri),
+      ['seg_00005.ts'],
+    );
 
     const allDir = path.join(outDir, 'all');
     const second = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir: allDir, speed: Infinity, listSize: 0 }));
@@ -260,7 +307,13 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     await enc.stop();
 
     const quietDir = path.join(outDir, 'no-endlist');
-    const quiet = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir: quietDir, speed: Infinity, loop: true, endList: false }));
+    const quiet = (encoder = new DemoEncoder({
+      fixture: path.join(FIXTURES_ROOT, 'ts-single'),
+      outDir: quietDir,
+      speed: Infinity,
+      loop: true,
+      endList: false,
+    }));
     await quiet.start();
     await nextEvent<WrittenSegment>(quiet, 'segment', (s) => s.sequence === 1);
     await quiet.stop();
@@ -293,7 +346,10 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     const playlistAfterRestart = await firstOfNewSession;
     const media = parseMedia(playlistAfterRestart.path);
     assert.equal(media.mediaSequenceBase, 0);
-    assert.deepEqual(media.segments.map((s) => s.uri), ['seg_00000.ts']);
+    assert.deepEqual(
+      media.segments.map((s) => s.uri),
+      ['seg_00000.ts'],
+    );
     assert.equal(media.endlist, false);
     await nextEvent<WrittenSegment>(enc, 'segment', (s) => s.session === 2 && s.sequence === 1);
     await enc.stop();
@@ -301,8 +357,17 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     assert.equal(playlists.filter((p) => p.endList).length, 1, 'only the final stop writes ENDLIST');
     const sessionOne = enc.written.filter((s) => s.session === 1);
     const sessionTwo = enc.written.filter((s) => s.session === 2);
-    assert.deepEqual(sessionOne.slice(0, 4).map((s) => s.sequence), [0, 1, 2, 3]);
-    assert.deepEqual(sessionTwo.slice(0, 2).map((s) => [s.sequence, s.uri, s.discontinuity]), [[0, 'seg_00000.ts', false], [1, 'seg_00001.ts', false]]);
+    assert.deepEqual(
+      sessionOne.slice(0, 4).map((s) => s.sequence),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(
+      sessionTwo.slice(0, 2).map((s) => [s.sequence, s.uri, s.discontinuity]),
+      [
+        [0, 'seg_00000.ts', false],
+        [1, 'seg_00001.ts', false],
+      ],
+    );
     const fixtureFirst = readFileSync(path.join(FIXTURES_ROOT, 'ts-single', 'seg_00000.ts'));
     assert.ok(readFileSync(path.join(outDir, 'seg_00000.ts')).equals(fixtureFirst));
     assert.equal(sessionTwo[0].sha256, sha256(fixtureFirst));
@@ -317,17 +382,35 @@ describe('demo encoder (devtools/demo-encoder)', () => {
     await enc.start();
     await enc.finished();
     const renditionZero = enc.written.filter((s) => s.rendition === '0');
-    assert.deepEqual(renditionZero.map((s) => s.uri), Array.from({ length: 9 }, (_, n) => `stream-Kq7vX2mB-${n}.ts`));
-    assert.deepEqual(renditionZero.map((s) => s.discontinuity), [false, false, false, false, false, false, true, false, false]);
+    assert.deepEqual(
+      renditionZero.map((s) => s.uri),
+      Array.from({ length: 9 }, (_, n) => `stream-Kq7vX2mB-${n}.ts`),
+    );
+    assert.deepEqual(
+      renditionZero.map((s) => s.discontinuity),
+      [false, false, false, false, false, false, true, false, false],
+    );
     const fixture = expectedFixture('owncast').renditions[0];
-    assert.deepEqual(renditionZero.map((s) => s.sha256), [0, 1, 2, 3, 4, 5, 0, 1, 2].map((i) => fixture.segments[i].sha256));
+    assert.deepEqual(
+      renditionZero.map((s) => s.sha256),
+      [0, 1, 2, 3, 4, 5, 0, 1, 2].map((i) => fixture.segments[i].sha256),
+    );
     const atWrap = byLast.get(6)!;
-    assert.deepEqual(atWrap.segments.map((s) => [s.uri, s.discontinuity === true]), [['stream-Kq7vX2mB-5.ts', false], ['stream-Kq7vX2mB-6.ts', true]]);
+    assert.deepEqual(
+      atWrap.segments.map((s) => [s.uri, s.discontinuity === true]),
+      [
+        ['stream-Kq7vX2mB-5.ts', false],
+        ['stream-Kq7vX2mB-6.ts', true],
+      ],
+    );
     assert.equal(atWrap.discontinuitySequenceBase ?? 0, 0);
     // Once the discontinuity slid out of the window, EXT-X-DISCONTINUITY-SEQUENCE counts it (RFC 8216 §4.3.3.3).
     const afterSlide = byLast.get(8)!;
     assert.equal(afterSlide.discontinuitySequenceBase, 1);
-    assert.deepEqual(afterSlide.segments.map((s) => s.uri), ['stream-Kq7vX2mB-7.ts', 'stream-Kq7vX2mB-8.ts']);
+    assert.deepEqual(
+      afterSlide.segments.map((s) => s.uri),
+      ['stream-Kq7vX2mB-7.ts', 'stream-Kq7vX2mB-8.ts'],
+    );
   });
 
   for (const writeOrder of WRITE_ORDERS) {
@@ -356,7 +439,13 @@ describe('demo encoder (devtools/demo-encoder)', () => {
   });
 
   it('masterWrittenAt first-segment: the master appears only after the first media playlists, as ffmpeg does', async () => {
-    const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-multi'), outDir, speed: Infinity, segments: 2, masterWrittenAt: 'first-segment' }));
+    const enc = (encoder = new DemoEncoder({
+      fixture: path.join(FIXTURES_ROOT, 'ts-multi'),
+      outDir,
+      speed: Infinity,
+      segments: 2,
+      masterWrittenAt: 'first-segment',
+    }));
     const masterPath = path.join(outDir, 'master.m3u8');
     const masterSeenAtPlaylist: boolean[] = [];
     enc.on('playlist', () => masterSeenAtPlaylist.push(existsSync(masterPath)));
@@ -405,7 +494,12 @@ describe('demo encoder (devtools/demo-encoder)', () => {
         child.stdout!.on('data', (chunk: Buffer) => {
           const before = stdout;
           stdout += chunk.toString();
-          if (onLine) for (const line of stdout.slice(before.lastIndexOf('\n') + 1).split('\n').slice(0, -1)) onLine(line, child);
+          if (onLine)
+            for (const line of stdout
+              .slice(before.lastIndexOf('\n') + 1)
+              .split('\n')
+              .slice(0, -1))
+              onLine(line, child);
         });
         child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
         child.on('error', reject);

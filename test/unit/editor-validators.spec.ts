@@ -42,7 +42,16 @@ function editorDefaults(node: string, built = false): Record<string, Record<stri
     number: (blankAllowed?: boolean) => (v: unknown) => (blankAllowed && (v === '' || v === undefined)) || (v !== '' && !Number.isNaN(Number(v))),
     regex: (re: RegExp) => (v: unknown) => re.test(String(v)),
   };
-  const RED = { nodes: { registerType: (type: string, def: { defaults: Record<string, { value?: unknown; validate?: Validate }> }) => { types[type] = def.defaults; } }, validators, settings: {}, _: (k: string) => k };
+  const RED = {
+    nodes: {
+      registerType: (type: string, def: { defaults: Record<string, { value?: unknown; validate?: Validate }> }) => {
+        types[type] = def.defaults;
+      },
+    },
+    validators,
+    settings: {},
+    _: (k: string) => k,
+  };
   for (const [, code] of html.matchAll(/<script[^>]*type=["']text\/javascript["'][^>]*>([\s\S]*?)<\/script>/g)) {
     vm.runInNewContext(code, { RED, URL, $: () => ({ on: () => undefined, toggle: () => undefined, is: () => false }) });
   }
@@ -75,10 +84,19 @@ describe('editor validators follow the runtime rules for number fields', () => {
         if (rule.integer) samples.push(rule.min + 0.5, 2.5, '2.5');
         for (const sample of samples) {
           let runtime: true | string;
-          try { configNumber(sample, { ...rule, code: 'E_X' }); runtime = true; } catch (err) { runtime = (err as Error).message; }
+          try {
+            configNumber(sample, { ...rule, code: 'E_X' });
+            runtime = true;
+          } catch (err) {
+            runtime = (err as Error).message;
+          }
           const verdict = verdictOf(validate!, {}, sample);
           const accepts = runtime === true;
-          assert.equal(verdict === true, accepts, `${type}.${name} = ${JSON.stringify(sample)}: editor ${accepts ? 'refuses' : 'accepts'} what the runtime ${accepts ? 'accepts' : 'refuses'}`);
+          assert.equal(
+            verdict === true,
+            accepts,
+            `${type}.${name} = ${JSON.stringify(sample)}: editor ${accepts ? 'refuses' : 'accepts'} what the runtime ${accepts ? 'accepts' : 'refuses'}`,
+          );
           // A refusal the editor explains is the deploy's own message.
           if (typeof verdict === 'string') assert.equal(verdict, runtime, `${type}.${name} = ${JSON.stringify(sample)}`);
         }
@@ -94,14 +112,24 @@ describe('editor validators follow the runtime rules for number fields', () => {
       assert.doesNotMatch(source, /RED\.validators\.number\(/, 'no bare number validator is left');
       const defaults = editorDefaults(node, true)[type]!;
       for (const [name, rule] of Object.entries(rules)) {
-        assert.equal(verdictOf(defaults[name]!.validate!, {}, -3), `${rule.field} must be ${rule.integer ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}, got -3`);
+        assert.equal(
+          verdictOf(defaults[name]!.validate!, {}, -3),
+          `${rule.field} must be ${rule.integer ? 'a whole number' : 'a number'} from ${rule.min} to ${rule.max}, got -3`,
+        );
       }
     });
   }
 });
 
 describe('editor validators follow the runtime rules for r2-bucket fields', () => {
-  const valid = { provider: 's3', accountId: '', endpoint: 'http://127.0.0.1:9000', bucket: 'media', publicBaseUrl: 'https://media.example.com', keyPrefix: 'live' };
+  const valid = {
+    provider: 's3',
+    accountId: '',
+    endpoint: 'http://127.0.0.1:9000',
+    bucket: 'media',
+    publicBaseUrl: 'https://media.example.com',
+    keyPrefix: 'live',
+  };
   const samples: Record<string, unknown[]> = {
     provider: ['r2', 'r2-eu', 's3', 'gcs'],
     accountId: ['0123456789abcdef0123456789abcdef', '', 'has space', 'a'.repeat(65), 'dash-ed'],
@@ -155,7 +183,12 @@ describe('editor validators follow the runtime rules for r2-bucket fields', () =
         for (const value of values) {
           const config = { ...base, [field]: value };
           let runtime: string | true;
-          try { resolveBucketSettings(config); runtime = true; } catch (err) { runtime = (err as Error).message; }
+          try {
+            resolveBucketSettings(config);
+            runtime = true;
+          } catch (err) {
+            runtime = (err as Error).message;
+          }
           assert.equal(editorVerdict(config), runtime, `${field} = ${JSON.stringify(value)} (provider ${provider})`);
           compared += 1;
         }

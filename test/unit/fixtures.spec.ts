@@ -43,7 +43,10 @@ describe('HLS fixtures (test/fixtures/hls)', () => {
         const description = readDescription(fixture);
         assert.equal(description.kind, expected.kind);
         assert.equal(description.master, expected.master);
-        assert.deepEqual(description.renditions.map((r) => r.id), expected.renditionIds);
+        assert.deepEqual(
+          description.renditions.map((r) => r.id),
+          expected.renditionIds,
+        );
         for (const rendition of description.renditions) {
           assert.equal(rendition.init === null, expected.kind === 'ts', `init only for fMP4 (${rendition.id})`);
         }
@@ -109,20 +112,26 @@ describe('HLS fixtures (test/fixtures/hls)', () => {
           assert.equal(master.isMasterPlaylist, true);
           const variants = (master as HLS.types.MasterPlaylist).variants;
           const resolved = variants.map((v) => path.relative(fixtureDir, path.join(path.dirname(masterPath), v.uri)));
-          assert.deepEqual(resolved, description.renditions.map((r) => r.playlist));
+          assert.deepEqual(
+            resolved,
+            description.renditions.map((r) => r.playlist),
+          );
           for (const variant of variants) {
             assert.ok(variant.bandwidth > 0);
             assert.ok(variant.resolution && variant.resolution.width > 0);
           }
           // Renditions are ordered from the highest to the lowest bitrate, like the ladders encode them.
           const bandwidths = variants.map((v) => v.bandwidth);
-          assert.deepEqual([...bandwidths].sort((a, b) => b - a), bandwidths);
+          assert.deepEqual(
+            [...bandwidths].sort((a, b) => b - a),
+            bandwidths,
+          );
         });
       }
     });
   }
 
-  it('keeps Owncast\'s naming: stream-<shortid>-<n>.ts with one shortid per session', () => {
+  it("keeps Owncast's naming: stream-<shortid>-<n>.ts with one shortid per session", () => {
     const description = readDescription('owncast');
     const ids = new Set<string>();
     for (const rendition of description.renditions) {

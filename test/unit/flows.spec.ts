@@ -14,7 +14,11 @@ function requiredFields(): Map<string, string[]> {
   const required = new Map<string, string[]>();
   for (const name of readdirSync(path.join(root, 'nodes'))) {
     let html: string;
-    try { html = readFileSync(path.join(root, 'nodes', name, `${name}.html`), 'utf8'); } catch { continue; }
+    try {
+      html = readFileSync(path.join(root, 'nodes', name, `${name}.html`), 'utf8');
+    } catch {
+      continue;
+    }
     for (const [, code] of html.matchAll(/<script[^>]*type=["']text\/javascript["'][^>]*>([\s\S]*?)<\/script>/g)) {
       walk.simple(acorn.parse(code, { ecmaVersion: 'latest' }), {
         CallExpression(node: any) {
@@ -22,9 +26,12 @@ function requiredFields(): Map<string, string[]> {
           const [type, def] = node.arguments;
           const defaults = def?.properties?.find((p: any) => p.key?.name === 'defaults')?.value;
           if (!defaults) return;
-          required.set(type.value, defaults.properties
-            .filter((p: any) => p.value.properties?.some((q: any) => q.key?.name === 'required' && q.value.value === true))
-            .map((p: any) => p.key.name ?? p.key.value));
+          required.set(
+            type.value,
+            defaults.properties
+              .filter((p: any) => p.value.properties?.some((q: any) => q.key?.name === 'required' && q.value.value === true))
+              .map((p: any) => p.key.name ?? p.key.value),
+          );
         },
       });
     }
@@ -35,7 +42,9 @@ function requiredFields(): Map<string, string[]> {
 describe('example and demo flows', () => {
   const required = requiredFields();
   const files = [
-    ...readdirSync(path.join(root, 'flows')).filter((f) => f.endsWith('.json')).map((f) => path.join(root, 'flows', f)),
+    ...readdirSync(path.join(root, 'flows'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(root, 'flows', f)),
     path.join(root, 'demo', 'flows.json'),
   ];
 
@@ -47,9 +56,9 @@ describe('example and demo flows', () => {
   for (const file of files) {
     it(`${path.relative(root, file)} sets every required field of each Relaycast node`, () => {
       const nodes = JSON.parse(readFileSync(file, 'utf8')) as Array<Record<string, unknown>>;
-      const missing = nodes.flatMap((n) => (required.get(String(n.type)) ?? [])
-        .filter((field) => n[field] === undefined)
-        .map((field) => `${String(n.type)} ${String(n.id)}: ${field}`));
+      const missing = nodes.flatMap((n) =>
+        (required.get(String(n.type)) ?? []).filter((field) => n[field] === undefined).map((field) => `${String(n.type)} ${String(n.id)}: ${field}`),
+      );
       assert.deepEqual(missing, []);
     });
   }

@@ -42,42 +42,57 @@ describe('package.json', () => {
       mkdirSync(path.join(dir, 'node_modules', path.dirname(pkg.name)), { recursive: true });
       symlinkSync(root, path.join(dir, 'node_modules', pkg.name), 'dir');
       symlinkSync(path.join(root, 'node_modules', 'hls.js'), path.join(dir, 'node_modules', 'hls.js'), 'dir');
-      writeFileSync(path.join(dir, 'page.mts'), [
-        "import Hls from 'hls.js';",
-        `import { relaycastHlsConfig, type RelaycastStats } from '${pkg.name}/viewer';`,
-        "const { config, session } = relaycastHlsConfig({ signalingUrl: '/relaycast/signal', maxPeers: 4 }, { lowLatencyMode: true });",
-        'const hls = new Hls(config);',
-        'session.attach(hls);',
-        "const off = session.engine?.on('segment', (sequence: number, source: 'peer' | 'http' | 'mixed') => console.log(sequence, source));",
-        'off?.();',
-        'const stats: RelaycastStats | undefined = session.stats();',
-        'console.log(stats?.p2pShare, config.liveSyncDurationCount);',
-        '// @ts-expect-error the engine\'s internal callbacks are not part of the API',
-        "session.engine?.countBytes('http', 1);",
-        '// @ts-expect-error hls.js config keys are type-checked',
-        "relaycastHlsConfig({ signalingUrl: '/s' }, { lowLatencyMode: 'yes' });",
-        '// @ts-expect-error deep imports are not exported',
-        `await import('${pkg.name}/dist/lib/errors.js');`,
-        '',
-      ].join('\n'));
-      writeFileSync(path.join(dir, 'classic.ts'), [
-        `import '${pkg.name}/viewer/classic';`,
-        "const { config, session } = window.Relaycast.relaycastHlsConfig({ signalingUrl: '/relaycast/signal' });",
-        'console.log(config.fLoader, session.stats()?.peers);',
-        '',
-      ].join('\n'));
+      writeFileSync(
+        path.join(dir, 'page.mts'),
+        [
+          "import Hls from 'hls.js';",
+          `import { relaycastHlsConfig, type RelaycastStats } from '${pkg.name}/viewer';`,
+          "const { config, session } = relaycastHlsConfig({ signalingUrl: '/relaycast/signal', maxPeers: 4 }, { lowLatencyMode: true });",
+          'const hls = new Hls(config);',
+          'session.attach(hls);',
+          "const off = session.engine?.on('segment', (sequence: number, source: 'peer' | 'http' | 'mixed') => console.log(sequence, source));",
+          'off?.();',
+          'const stats: RelaycastStats | undefined = session.stats();',
+          'console.log(stats?.p2pShare, config.liveSyncDurationCount);',
+          "// @ts-expect-error the engine's internal callbacks are not part of the API",
+          "session.engine?.countBytes('http', 1);",
+          '// @ts-expect-error hls.js config keys are type-checked',
+          "relaycastHlsConfig({ signalingUrl: '/s' }, { lowLatencyMode: 'yes' });",
+          '// @ts-expect-error deep imports are not exported',
+          `await import('${pkg.name}/dist/lib/errors.js');`,
+          '',
+        ].join('\n'),
+      );
+      writeFileSync(
+        path.join(dir, 'classic.ts'),
+        [
+          `import '${pkg.name}/viewer/classic';`,
+          "const { config, session } = window.Relaycast.relaycastHlsConfig({ signalingUrl: '/relaycast/signal' });",
+          'console.log(config.fLoader, session.stats()?.peers);',
+          '',
+        ].join('\n'),
+      );
     });
-    after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+    after(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
     for (const resolution of ['NodeNext', 'Bundler'] as const) {
       it(`compiles with moduleResolution ${resolution}, library declarations checked too`, () => {
         const program = ts.createProgram([path.join(dir, 'page.mts'), path.join(dir, 'classic.ts')], {
           module: ts.ModuleKind[resolution === 'NodeNext' ? 'NodeNext' : 'ESNext'],
           moduleResolution: ts.ModuleResolutionKind[resolution],
-          target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [],
-          strict: true, noEmit: true, skipLibCheck: false, preserveSymlinks: true,
+          target: ts.ScriptTarget.ES2022,
+          lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          preserveSymlinks: true,
         });
-        const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${path.basename(d.file.fileName)})` : ''));
+        const problems = ts
+          .getPreEmitDiagnostics(program)
+          .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${path.basename(d.file.fileName)})` : ''));
         assert.deepEqual(problems, []);
       });
     }

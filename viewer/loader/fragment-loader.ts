@@ -49,40 +49,42 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
         callbacks.onTimeout(stats, context, null);
       }, maxLoadMs);
 
-      engine.loadSegment(context.url, {
-        budgetMs,
-        signal: controller.signal,
-        onProgress: (loaded, total) => {
-          if (stats.loading.first === 0) stats.loading.first = performance.now();
-          stats.loaded = loaded;
-          stats.total = total;
-        },
-      }).then(
-        (result) => {
-          if (this.callbacks !== callbacks) return;
-          clearTimeout(this.timer);
-          const now = performance.now();
-          stats.loading.start = Math.min(stats.loading.start, result.startedAt);
-          stats.loading.first = Math.max(stats.loading.start, Math.min(result.firstByteAt, now));
-          stats.loading.end = now;
-          stats.loaded = stats.total = result.bytes.byteLength;
-          stats.chunkCount = 1;
-          callbacks.onProgress?.(stats, context, result.bytes, null);
-          // onProgress may have aborted or destroyed us.
-          if (this.callbacks === callbacks) callbacks.onSuccess({ url: context.url, data: result.bytes }, stats, context, null);
-        },
-        (err: unknown) => {
-          if (this.callbacks !== callbacks || controller.signal.aborted) return;
-          clearTimeout(this.timer);
-          // The engine left this segment's swarm (the player switched rendition) or dropped it from
-          // its window: the player still wants the bytes, so load them as plain hls.js would.
-          const code = (err as { code?: string }).code;
-          if (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT') return this.overHttp(context, config, callbacks);
-          this.callbacks = null;
-          const status = (err as { status?: number }).status;
-          callbacks.onError({ code: status ?? 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
-        },
-      );
+      engine
+        .loadSegment(context.url, {
+          budgetMs,
+          signal: controller.signal,
+          onProgress: (loaded, total) => {
+            if (stats.loading.first === 0) stats.loading.first = performance.now();
+            stats.loaded = loaded;
+            stats.total = total;
+          },
+        })
+        .then(
+          (result) => {
+            if (this.callbacks !== callbacks) return;
+            clearTimeout(this.timer);
+            const now = performance.now();
+            stats.loading.start = Math.min(stats.loading.start, result.startedAt);
+            stats.loading.first = Math.max(stats.loading.start, Math.min(result.firstByteAt, now));
+            stats.loading.end = now;
+            stats.loaded = stats.total = result.bytes.byteLength;
+            stats.chunkCount = 1;
+            callbacks.onProgress?.(stats, context, result.bytes, null);
+            // onProgress may have aborted or destroyed us.
+            if (this.callbacks === callbacks) callbacks.onSuccess({ url: context.url, data: result.bytes }, stats, context, null);
+          },
+          (err: unknown) => {
+            if (this.callbacks !== callbacks || controller.signal.aborted) return;
+            clearTimeout(this.timer);
+            // The engine left this segment's swarm (the player switched rendition) or dropped it from
+            // its window: the player still wants the bytes, so load them as plain hls.js would.
+            const code = (err as { code?: string }).code;
+            if (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT') return this.overHttp(context, config, callbacks);
+            this.callbacks = null;
+            const status = (err as { status?: number }).status;
+            callbacks.onError({ code: status ?? 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
+          },
+        );
     }
 
     abort(): void {

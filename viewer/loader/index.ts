@@ -22,7 +22,10 @@ export { RelaycastSession };
  * hls.js's own config type in and out (type-only: hls.js stays the page's). The published
  * declarations (viewer/types/) state the same signature; viewer/types/check.ts keeps them in step.
  */
-export function relaycastHlsConfig(options: RelaycastOptions, hlsConfig: Partial<HlsConfig> = {}): {
+export function relaycastHlsConfig(
+  options: RelaycastOptions,
+  hlsConfig: Partial<HlsConfig> = {},
+): {
   config: Partial<HlsConfig>;
   session: RelaycastSession;
 } {

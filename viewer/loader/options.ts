@@ -43,7 +43,10 @@ export function defaultRenditionFromUrl(url: string): string {
 }
 
 export function defaultStreamFromUrl(url: string): string {
-  const parts = url.split(/[?#]/)[0].split('/').filter((p) => p !== '');
+  const parts = url
+    .split(/[?#]/)[0]
+    .split('/')
+    .filter((p) => p !== '');
   return parts.length >= 2 ? parts[parts.length - 2] : 'live';
 }
 

@@ -53,7 +53,10 @@ export class RelaycastSession {
   private figuresTimer: ReturnType<typeof setInterval> | undefined;
   readonly renditionFromUrl: (url: string) => string;
 
-  constructor(readonly options: RelaycastOptions, platform: PeerPlatform | null = browserPlatform()) {
+  constructor(
+    readonly options: RelaycastOptions,
+    platform: PeerPlatform | null = browserPlatform(),
+  ) {
     this.platform = platform;
     this.p2p = options.p2p !== false && hasWebRtc();
     this.renditionFromUrl = options.renditionFromUrl ?? defaultRenditionFromUrl;
@@ -173,9 +176,13 @@ export class RelaycastSession {
   private watchMedia(media: HTMLMediaElement | null): void {
     if (!media || media === this.media) return;
     this.media = media;
-    media.addEventListener('playing', () => { this.playing = true; });
+    media.addEventListener('playing', () => {
+      this.playing = true;
+    });
     // A 'waiting' after playback began is a stall (the first one, at start, is not).
-    media.addEventListener('waiting', () => { if (this.playing && !media.seeking) this.stalls++; });
+    media.addEventListener('waiting', () => {
+      if (this.playing && !media.seeking) this.stalls++;
+    });
   }
 
   private reportFigures(): void {

@@ -15,25 +15,39 @@ export class TrafficChart {
   private readonly samples: Array<{ at: number; p2p: number; http: number }> = [];
 
   constructor(container: HTMLElement) {
-    this.plot = new uPlot({
-      width: container.clientWidth || 320,
-      height: 140,
-      legend: { show: true, live: false },
-      cursor: { show: false },
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] } },
-      axes: [
-        {
-          stroke: '#9aa4b2', grid: { stroke: '#2a3240' }, ticks: { stroke: '#2a3240' }, space: 70,
-          values: (_u, splits) => splits.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })),
-        },
-        { stroke: '#9aa4b2', grid: { stroke: '#2a3240' }, ticks: { stroke: '#2a3240' }, size: 50, values: (_u, v) => v.map((x) => `${x.toFixed(0)}`) , label: 'KB/s' },
-      ],
-      series: [
-        {},
-        { label: 'peers', stroke: '#3ddc97', fill: 'rgba(61,220,151,0.25)', width: 2 },
-        { label: 'HTTP', stroke: '#f59e0b', fill: 'rgba(245,158,11,0.15)', width: 2 },
-      ],
-    }, this.data, container);
+    this.plot = new uPlot(
+      {
+        width: container.clientWidth || 320,
+        height: 140,
+        legend: { show: true, live: false },
+        cursor: { show: false },
+        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(10, max * 1.1)] } },
+        axes: [
+          {
+            stroke: '#9aa4b2',
+            grid: { stroke: '#2a3240' },
+            ticks: { stroke: '#2a3240' },
+            space: 70,
+            values: (_u, splits) => splits.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })),
+          },
+          {
+            stroke: '#9aa4b2',
+            grid: { stroke: '#2a3240' },
+            ticks: { stroke: '#2a3240' },
+            size: 50,
+            values: (_u, v) => v.map((x) => `${x.toFixed(0)}`),
+            label: 'KB/s',
+          },
+        ],
+        series: [
+          {},
+          { label: 'peers', stroke: '#3ddc97', fill: 'rgba(61,220,151,0.25)', width: 2 },
+          { label: 'HTTP', stroke: '#f59e0b', fill: 'rgba(245,158,11,0.15)', width: 2 },
+        ],
+      },
+      this.data,
+      container,
+    );
     new ResizeObserver(() => this.plot.setSize({ width: container.clientWidth || 320, height: 140 })).observe(container);
   }
 

@@ -63,14 +63,16 @@ export function startViewer(): void {
   const pattern = config.candidatePattern ? new RegExp(config.candidatePattern) : undefined;
   // ?relaycast=0 plays with plain hls.js over HTTP (the baseline the swarm benchmark compares with).
   const plain = new URLSearchParams(location.search).get('relaycast') === '0';
-  const relaycast = plain ? undefined : relaycastHlsConfig({
-    signalingUrl: config.signalingPath,
-    stream: config.stream,
-    startRendition: config.startRendition,
-    initialPlaylists: config.playlists,
-    supporterToken: supporterToken(),
-    candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
-  });
+  const relaycast = plain
+    ? undefined
+    : relaycastHlsConfig({
+        signalingUrl: config.signalingPath,
+        stream: config.stream,
+        startRendition: config.startRendition,
+        initialPlaylists: config.playlists,
+        supporterToken: supporterToken(),
+        candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
+      });
   const session = relaycast?.session;
   const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });
   session?.attach(hls as never);
@@ -78,7 +80,11 @@ export function startViewer(): void {
   hls.loadSource(masterUrl);
   hls.attachMedia(video);
   video.muted = true;
-  hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => { /* autoplay refused: the controls remain */ }); });
+  hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    video.play().catch(() => {
+      /* autoplay refused: the controls remain */
+    });
+  });
   // Opened before the stream started (no playlist yet), or the origin was briefly away: try again.
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
@@ -119,7 +125,9 @@ export function startViewer(): void {
 function watchPlayback(video: HTMLVideoElement, hls: Hls) {
   /** When each start-up step first happened (ms since navigation): where time to first frame goes. */
   const timeline: Record<string, number> = {};
-  const mark = (name: string) => () => { timeline[name] ??= Math.round(performance.now()); };
+  const mark = (name: string) => () => {
+    timeline[name] ??= Math.round(performance.now());
+  };
   hls.on(Hls.Events.MANIFEST_LOADED, mark('master'));
   hls.on(Hls.Events.LEVEL_LOADED, mark('media'));
   hls.on(Hls.Events.FRAG_LOADING, mark('fragRequested'));
@@ -139,6 +147,8 @@ function watchPlayback(video: HTMLVideoElement, hls: Hls) {
     if (figures.firstFrameMs === undefined) figures.firstFrameMs = performance.now();
     playing = true;
   });
-  video.addEventListener('waiting', () => { if (playing && !video.seeking) figures.stalls++; });
+  video.addEventListener('waiting', () => {
+    if (playing && !video.seeking) figures.stalls++;
+  });
   return figures;
 }

@@ -32,11 +32,18 @@ form.addEventListener('submit', async (event) => {
   event.preventDefault();
   out.textContent = '';
   const res = await fetch('me', { headers: { Authorization: `Bearer ${tokenInput.value}` } });
-  if (!res.ok) { out.textContent = res.status === 401 ? 'Unknown token.' : `Error ${res.status}`; return; }
-  const s = await res.json() as SupporterSummary;
-  paragraph(`${s.name}: ${s.verifiedBytes.toLocaleString()} verified bytes to ${s.viewersHelped} viewers; pending ${s.pending} ${s.currency ?? ''} (minor units), ${s.unsettledBytes.toLocaleString()} bytes not yet settled.`);
-  out.appendChild(table([
-    ['period', 'bytes', 'viewers', 'earned', 'paid', 'carried'],
-    ...s.statements.map((l) => [l.period, l.bytes, l.viewers, l.earned, l.paid, l.carriedOut]),
-  ]));
+  if (!res.ok) {
+    out.textContent = res.status === 401 ? 'Unknown token.' : `Error ${res.status}`;
+    return;
+  }
+  const s = (await res.json()) as SupporterSummary;
+  paragraph(
+    `${s.name}: ${s.verifiedBytes.toLocaleString()} verified bytes to ${s.viewersHelped} viewers; pending ${s.pending} ${s.currency ?? ''} (minor units), ${s.unsettledBytes.toLocaleString()} bytes not yet settled.`,
+  );
+  out.appendChild(
+    table([
+      ['period', 'bytes', 'viewers', 'earned', 'paid', 'carried'],
+      ...s.statements.map((l) => [l.period, l.bytes, l.viewers, l.earned, l.paid, l.carriedOut]),
+    ]),
+  );
 });

@@ -91,7 +91,10 @@ export interface RelaycastSession {
  * hls.js config with Relaycast's loaders (`fLoader`, `pLoader`) and live sync distance; keys of
  * `hlsConfig` win, except the two loaders.
  */
-export declare function relaycastHlsConfig(options: RelaycastOptions, hlsConfig?: Partial<HlsConfig>): {
+export declare function relaycastHlsConfig(
+  options: RelaycastOptions,
+  hlsConfig?: Partial<HlsConfig>,
+): {
   config: Partial<HlsConfig>;
   session: RelaycastSession;
 };

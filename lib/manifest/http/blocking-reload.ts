@@ -69,7 +69,12 @@ export class BlockingReloads {
     }
     onBlock();
     const waiter: Waiter = {
-      stream: current.stream, rendition: current.rendition!, presentation: current.presentation ?? 0, msn, res, deliver,
+      stream: current.stream,
+      rendition: current.rendition!,
+      presentation: current.presentation ?? 0,
+      msn,
+      res,
+      deliver,
       timer: setTimeout(() => {
         this.waiters.delete(waiter);
         sendText(res, 503, `segment ${msn} did not appear within 3 × target duration\n`);

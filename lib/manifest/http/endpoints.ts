@@ -67,7 +67,15 @@ export class PlaylistEndpoints {
       if (!playlist) return this.notFound(res);
       const directive = blockingReloadDirective(req.url);
       if (this.options.blockingReload && directive) {
-        this.blocking.answer(directive, playlist, res, (p) => this.respond(req, res, p), () => { this.counters.blocked += 1; });
+        this.blocking.answer(
+          directive,
+          playlist,
+          res,
+          (p) => this.respond(req, res, p),
+          () => {
+            this.counters.blocked += 1;
+          },
+        );
         return true;
       }
       this.respond(req, res, playlist);

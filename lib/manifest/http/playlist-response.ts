@@ -66,7 +66,11 @@ export function sendPlaylist(req: IncomingMessage, res: ServerResponse, playlist
   if (gzip) b.gzip ??= gzipSync(b.plain);
   const body = gzip ? b.gzip! : b.plain;
   const headers: Record<string, string | number> = {
-    'Content-Type': PLAYLIST_CONTENT_TYPE, 'Content-Length': body.length, 'Cache-Control': cacheControl, ETag: playlist.etag, Vary: vary,
+    'Content-Type': PLAYLIST_CONTENT_TYPE,
+    'Content-Length': body.length,
+    'Cache-Control': cacheControl,
+    ETag: playlist.etag,
+    Vary: vary,
   };
   if (gzip) headers['Content-Encoding'] = 'gzip';
   res.writeHead(200, headers);

@@ -35,8 +35,10 @@ export const SessionSchema = v.custom<string>((x) => typeof x === 'string' && x.
  * attribute, and a viewer can fetch it as announced.
  */
 const SAFE_URL = /^https?:\/\/[^\s"<>\\^`{|}\x00-\x1f\x7f]+$/i;
-export const PublicUrlSchema = v.custom<string>((x) => typeof x === 'string' && x.length <= 2048 && SAFE_URL.test(x),
-  'must be an absolute http(s) URL of at most 2048 characters without spaces or quotes');
+export const PublicUrlSchema = v.custom<string>(
+  (x) => typeof x === 'string' && x.length <= 2048 && SAFE_URL.test(x),
+  'must be an absolute http(s) URL of at most 2048 characters without spaces or quotes',
+);
 
 /** ISO 8601 date-time (EXT-X-PROGRAM-DATE-TIME), normalised to UTC with milliseconds. */
 export const DateTimeSchema = v.pipe(

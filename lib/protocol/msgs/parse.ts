@@ -25,7 +25,7 @@ export function describeIssue(issue: v.BaseIssue<unknown>, where: string): MsgIs
   const at = [where, path].filter(Boolean).join('.');
   // Absent and undefined read the same (an object reports a missing key with the key as `expected`).
   if (issue.input === undefined) return { path, field: keys.at(-1), input: undefined, message: `${at} is missing` };
-  const rule = issue.type === 'custom' ? issue.message : `must be ${issue.expected === 'Object' ? 'an object' : issue.expected ?? 'valid'}`;
+  const rule = issue.type === 'custom' ? issue.message : `must be ${issue.expected === 'Object' ? 'an object' : (issue.expected ?? 'valid')}`;
   return { path, field: keys.at(-1), input: issue.input, message: `${at} ${rule}, got ${shown(issue.input)}` };
 }
 

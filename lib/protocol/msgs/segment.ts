@@ -6,14 +6,26 @@
  */
 import * as v from 'valibot';
 import {
-  BytesSchema, DateTimeSchema, MAX_SEGMENT_SECONDS, NonEmptyStringSchema, PositiveWholeNumberSchema, PublicUrlSchema,
-  SegmentDurationSchema, SessionSchema, Sha256Schema, topicMsg, WholeNumberSchema,
+  BytesSchema,
+  DateTimeSchema,
+  MAX_SEGMENT_SECONDS,
+  NonEmptyStringSchema,
+  PositiveWholeNumberSchema,
+  PublicUrlSchema,
+  SegmentDurationSchema,
+  SessionSchema,
+  Sha256Schema,
+  topicMsg,
+  WholeNumberSchema,
 } from './fields';
 import { IdSchema, isId } from './ids';
 
 /** Optional and null both mean absent (flows often write null). */
 function absent<S extends v.GenericSchema>(schema: S) {
-  return v.pipe(v.nullish(schema), v.transform((x) => x ?? undefined));
+  return v.pipe(
+    v.nullish(schema),
+    v.transform((x) => x ?? undefined),
+  );
 }
 
 /** A hint: used when well-formed, ignored (not refused) otherwise, since it only refines output. */
@@ -85,7 +97,9 @@ export const SegmentInfoSchema = v.object({
    * encoder's own bound on its segment lengths (manifest fixes its target from it). Optional, so
    * msgs built by other flows stay valid.
    */
-  targetDuration: v.optional(v.custom<number>((x) => Number.isInteger(x) && (x as number) > 0 && (x as number) <= MAX_SEGMENT_SECONDS, 'must be whole seconds > 0')),
+  targetDuration: v.optional(
+    v.custom<number>((x) => Number.isInteger(x) && (x as number) > 0 && (x as number) <= MAX_SEGMENT_SECONDS, 'must be whole seconds > 0'),
+  ),
   /** A segment of no bytes cannot be played, announced or credited. */
   byteLength: PositiveWholeNumberSchema,
   /** Lower-case hex SHA-256 of the segment bytes: viewers verify peer data against it. */
@@ -103,7 +117,13 @@ export const SegmentInfoSchema = v.object({
    */
   redelivered: v.optional(v.boolean()),
   /** ISO 8601 with milliseconds, from EXT-X-PROGRAM-DATE-TIME when the encoder writes it. */
-  programDateTime: absent(v.pipe(v.string(), v.transform((x) => x || undefined), v.optional(DateTimeSchema))),
+  programDateTime: absent(
+    v.pipe(
+      v.string(),
+      v.transform((x) => x || undefined),
+      v.optional(DateTimeSchema),
+    ),
+  ),
   variant: absent(VariantSchema),
   /**
    * Every rendition of this stream hls-watch follows when it sent this segment (the encoder's
@@ -111,10 +131,12 @@ export const SegmentInfoSchema = v.object({
    * until each has a segment (at most 2 target durations): a player loads the master once, so one
    * served before the other renditions' first segments would hide them for the whole session.
    */
-  renditions: hint(v.pipe(
-    v.custom<string[]>((x) => Array.isArray(x) && x.length > 0 && x.length <= MAX_LAYOUT_RENDITIONS && x.every(isId)),
-    v.transform((ids) => [...new Set(ids)]),
-  )),
+  renditions: hint(
+    v.pipe(
+      v.custom<string[]>((x) => Array.isArray(x) && x.length > 0 && x.length <= MAX_LAYOUT_RENDITIONS && x.every(isId)),
+      v.transform((ids) => [...new Set(ids)]),
+    ),
+  ),
   /** Set by r2-upload once the object is durably stored. */
   key: hint(v.string()),
   url: v.optional(PublicUrlSchema),
@@ -167,4 +189,3 @@ export const LifecyclePayloadSchema = v.object({
 export const LifecycleMsgSchema = topicMsg('lifecycle', LifecyclePayloadSchema);
 export type LifecycleMsg = v.InferOutput<typeof LifecycleMsgSchema>;
 export type LifecycleEvent = LifecycleMsg['payload']['event'];
-

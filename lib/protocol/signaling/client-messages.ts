@@ -6,9 +6,7 @@
  */
 import * as v from 'valibot';
 import { BOUNDS, PROTOCOL_VERSION, type SignalErrorCode } from './constants';
-import {
-  boundedInteger, boundedList, boundedString, describeIssue, IceCandidateSchema, MediaId, OfferId, PeerId, PositiveBytes, Sequence,
-} from './fields';
+import { boundedInteger, boundedList, boundedString, describeIssue, IceCandidateSchema, MediaId, OfferId, PeerId, PositiveBytes, Sequence } from './fields';
 
 /* @__NO_SIDE_EFFECTS__ */
 function joinAs<R extends 'viewer' | 'supporter', E extends v.ObjectEntries>(role: R, entries: E) {
@@ -26,14 +24,19 @@ function joinAs<R extends 'viewer' | 'supporter', E extends v.ObjectEntries>(rol
 }
 
 /** A token is required of supporters and forbidden to viewers. */
-export const JoinSchema = v.variant('role', [
-  joinAs('viewer', {}),
-  joinAs('supporter', { token: boundedString(1, BOUNDS.tokenMaxChars) }),
-], "'viewer' or 'supporter'");
+export const JoinSchema = v.variant(
+  'role',
+  [joinAs('viewer', {}), joinAs('supporter', { token: boundedString(1, BOUNDS.tokenMaxChars) })],
+  "'viewer' or 'supporter'",
+);
 
-const sdpRelay = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) => v.strictObject({
-  type: v.literal(type), to: PeerId, offerId: OfferId, sdp: boundedString(1, BOUNDS.sdpMaxChars),
-});
+const sdpRelay = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) =>
+  v.strictObject({
+    type: v.literal(type),
+    to: PeerId,
+    offerId: OfferId,
+    sdp: boundedString(1, BOUNDS.sdpMaxChars),
+  });
 
 export const ClientMessageSchemas = {
   join: JoinSchema,

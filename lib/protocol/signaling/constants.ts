@@ -91,7 +91,11 @@ export const NOT_A_VIOLATION: ReadonlySet<SignalErrorCode> = new Set<SignalError
  * refusals are what only a dishonest client sends; they count past `receiptRejectsAllowed` per source.
  */
 export const HONEST_RECEIPT_REFUSALS: ReadonlySet<SignalErrorCode> = new Set<SignalErrorCode>([
-  'E_RECEIPT_DUPLICATE', 'E_RECEIPT_OVER_BUDGET', 'E_RECEIPT_BEFORE_JOIN', 'E_RECEIPT_UNKNOWN_UPLOADER', 'E_RECEIPT_UNCONFIRMED',
+  'E_RECEIPT_DUPLICATE',
+  'E_RECEIPT_OVER_BUDGET',
+  'E_RECEIPT_BEFORE_JOIN',
+  'E_RECEIPT_UNKNOWN_UPLOADER',
+  'E_RECEIPT_UNCONFIRMED',
 ]);
 
 /**
@@ -99,8 +103,16 @@ export const HONEST_RECEIPT_REFUSALS: ReadonlySet<SignalErrorCode> = new Set<Sig
  * of these then means the join was refused; other codes answer earlier frames.
  */
 export const JOIN_REFUSALS: ReadonlySet<string> = new Set<SignalErrorCode>([
-  'E_SIGNAL_BAD_JSON', 'E_SIGNAL_BAD_MESSAGE', 'E_SIGNAL_UNKNOWN_TYPE', 'E_SIGNAL_BAD_FIELD', 'E_SIGNAL_VERSION',
-  'E_SIGNAL_UNKNOWN_SWARM', 'E_SIGNAL_SWARM_FULL', 'E_SIGNAL_TOO_MANY_SWARMS', 'E_SIGNAL_UNAUTHORIZED', 'E_SIGNAL_RATE_LIMITED',
+  'E_SIGNAL_BAD_JSON',
+  'E_SIGNAL_BAD_MESSAGE',
+  'E_SIGNAL_UNKNOWN_TYPE',
+  'E_SIGNAL_BAD_FIELD',
+  'E_SIGNAL_VERSION',
+  'E_SIGNAL_UNKNOWN_SWARM',
+  'E_SIGNAL_SWARM_FULL',
+  'E_SIGNAL_TOO_MANY_SWARMS',
+  'E_SIGNAL_UNAUTHORIZED',
+  'E_SIGNAL_RATE_LIMITED',
 ]);
 
 export type Role = 'viewer' | 'supporter';

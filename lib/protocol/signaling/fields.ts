@@ -27,7 +27,11 @@ export const RoleField = v.picklist(['viewer', 'supporter'], "'viewer' or 'suppo
 
 /* @__NO_SIDE_EFFECTS__ */
 export function boundedString(minChars: number, maxChars: number) {
-  return v.pipe(v.string(), v.minLength(minChars, `a string of ${minChars}–${maxChars} characters`), v.maxLength(maxChars, `a string of ${minChars}–${maxChars} characters`));
+  return v.pipe(
+    v.string(),
+    v.minLength(minChars, `a string of ${minChars}–${maxChars} characters`),
+    v.maxLength(maxChars, `a string of ${minChars}–${maxChars} characters`),
+  );
 }
 
 /* @__NO_SIDE_EFFECTS__ */
@@ -83,8 +87,10 @@ export function utf8Bytes(text: string): number {
     const code = text.charCodeAt(i);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 4; i++; }
-    else bytes += 3;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
   }
   return bytes;
 }
@@ -97,7 +103,10 @@ export function utf8Bytes(text: string): number {
  */
 export const PushedPlaylistSchema = v.object({
   rendition: v.nullable(MediaId),
-  text: v.pipe(v.string(), v.check((text) => utf8Bytes(text) <= BOUNDS.maxPushedPlaylistBytes, `at most ${BOUNDS.maxPushedPlaylistBytes} UTF-8 bytes`)),
+  text: v.pipe(
+    v.string(),
+    v.check((text) => utf8Bytes(text) <= BOUNDS.maxPushedPlaylistBytes, `at most ${BOUNDS.maxPushedPlaylistBytes} UTF-8 bytes`),
+  ),
   ended: v.boolean(),
   presentation: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
 });
@@ -123,8 +132,16 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * be. Schema issues (a wrong type) name the expected type; validation issues carry the bound's message.
  */
 export function describeIssue(issue: v.BaseIssue<unknown>): { path: string; expected: string } {
-  const path = issue.path?.map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`)).join('').slice(1) || 'frame';
-  const expected = issue.type === 'strict_object' ? 'absent (unknown field)'
-    : issue.kind === 'validation' || issue.type === 'custom' || !issue.expected ? issue.message : issue.expected;
+  const path =
+    issue.path
+      ?.map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
+      .join('')
+      .slice(1) || 'frame';
+  const expected =
+    issue.type === 'strict_object'
+      ? 'absent (unknown field)'
+      : issue.kind === 'validation' || issue.type === 'custom' || !issue.expected
+        ? issue.message
+        : issue.expected;
   return { path, expected };
 }

@@ -54,9 +54,13 @@ export type SegmentFrame = v.InferOutput<typeof SegmentFrameSchema>;
 export const PlaylistFrameSchema = v.object({ ...PushedPlaylistSchema.entries, type: v.literal('playlist') });
 export type PlaylistFrame = v.InferOutput<typeof PlaylistFrameSchema>;
 
-const relayedSdp = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) => v.object({
-  type: v.literal(type), from: PeerId, offerId: OfferId, sdp: v.pipe(v.string(), v.maxLength(BOUNDS.sdpMaxChars)),
-});
+const relayedSdp = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) =>
+  v.object({
+    type: v.literal(type),
+    from: PeerId,
+    offerId: OfferId,
+    sdp: v.pipe(v.string(), v.maxLength(BOUNDS.sdpMaxChars)),
+  });
 
 /** Every frame a server sends, by type. */
 export const ServerFrameSchema = v.variant('type', [

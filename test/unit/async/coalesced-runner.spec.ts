@@ -11,7 +11,10 @@ describe('CoalescedRunner', () => {
       passes++;
       active++;
       maxActive = Math.max(maxActive, active);
-      if (passes === 1) await new Promise<void>((r) => { release = r; });
+      if (passes === 1)
+        await new Promise<void>((r) => {
+          release = r;
+        });
       active--;
     });
     const first = runner.run();
@@ -28,10 +31,15 @@ describe('CoalescedRunner', () => {
     let passes = 0;
     let stopped = false;
     let release!: () => void;
-    const runner = new CoalescedRunner(async () => {
-      passes++;
-      await new Promise<void>((r) => { release = r; });
-    }, () => stopped);
+    const runner = new CoalescedRunner(
+      async () => {
+        passes++;
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      },
+      () => stopped,
+    );
     const first = runner.run();
     void runner.run();
     stopped = true;
@@ -41,7 +49,9 @@ describe('CoalescedRunner', () => {
   });
 
   it('passes a failing pass to its callers, while whenIdle still resolves', async () => {
-    const runner = new CoalescedRunner(async () => { throw new Error('pass failed'); });
+    const runner = new CoalescedRunner(async () => {
+      throw new Error('pass failed');
+    });
     await assert.rejects(runner.run(), /pass failed/);
     await runner.whenIdle();
   });

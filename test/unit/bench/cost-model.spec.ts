@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { compare, costOf, EARLIER_DESIGN, swarmPushBytesPerViewerMinute } from '../../../bench/support/cost-model';
 import { BYTES_PER_GB, PRICES } from '../../../lib/costs/prices';
 
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
 
 describe('cost model', () => {
   const base = { viewers: 600, minutes: 40, bitrateMbps: 0.9, segmentSeconds: 2 };
@@ -26,13 +27,24 @@ describe('cost model', () => {
   it('prices the origin’s playlists and signaling pushes as EC2 egress', () => {
     const push = swarmPushBytesPerViewerMinute(2, 1000);
     assert.equal(push, 30 * 1400);
-    const c = costOf({ ...base, p2pShare: 0.856, playlistRequestsPerViewerMinute: 0, segmentRequestsPerViewerMinute: 4.31, signalingBytesPerViewerMinute: push });
-    close(c.originDollars, (24_000 * push / BYTES_PER_GB) * PRICES.ec2.egressPerGB, 'origin dollars');
+    const c = costOf({
+      ...base,
+      p2pShare: 0.856,
+      playlistRequestsPerViewerMinute: 0,
+      segmentRequestsPerViewerMinute: 4.31,
+      signalingBytesPerViewerMinute: push,
+    });
+    close(c.originDollars, ((24_000 * push) / BYTES_PER_GB) * PRICES.ec2.egressPerGB, 'origin dollars');
     close(c.dollars, c.r2.dollars + c.originDollars, 'total');
   });
 
   it('compares with every byte from an EC2 origin and with the earlier claim plus the polling it forgot', () => {
-    const { relaycast, allFromOrigin, earlierDesign } = compare({ ...base, p2pShare: 0.856, playlistRequestsPerViewerMinute: 0, segmentRequestsPerViewerMinute: 4.31 });
+    const { relaycast, allFromOrigin, earlierDesign } = compare({
+      ...base,
+      p2pShare: 0.856,
+      playlistRequestsPerViewerMinute: 0,
+      segmentRequestsPerViewerMinute: 4.31,
+    });
     close(allFromOrigin.dollars, ((relaycast.playedBytes + 720_000 * 1000) / BYTES_PER_GB) * 0.09, 'all from origin');
     assert.ok(allFromOrigin.dollars > 13 && allFromOrigin.dollars < 14, String(allFromOrigin.dollars));
     assert.equal(earlierDesign.claimedDollars, EARLIER_DESIGN.claimDollars); // the claim's own case

@@ -15,9 +15,13 @@ describe('config numbers (lib/config/config-number.ts)', () => {
     assert.equal(configNumber('2.5', { ...rule, integer: false }), 2.5);
   });
 
-  it('refuses, with the node\'s code and the field named, what the editor could have let through: negative, fractional, out of range, not a number', () => {
+  it("refuses, with the node's code and the field named, what the editor could have let through: negative, fractional, out of range, not a number", () => {
     for (const bad of [-3, '-3', 0, 1.5, 65, 'four', '4x', Number.NaN, Number.POSITIVE_INFINITY, true, {}]) {
-      assert.throws(() => configNumber(bad, rule), (err: unknown) => err instanceof RelaycastError && err.code === 'E_UPLOAD_CONFIG' && err.message.includes('Parallel'), String(bad));
+      assert.throws(
+        () => configNumber(bad, rule),
+        (err: unknown) => err instanceof RelaycastError && err.code === 'E_UPLOAD_CONFIG' && err.message.includes('Parallel'),
+        String(bad),
+      );
     }
   });
 });

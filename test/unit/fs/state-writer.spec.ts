@@ -27,8 +27,12 @@ function readWhole(file: string): { n: number } | undefined {
 
 describe('JSON state writer', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-state-writer-')); });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-state-writer-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('a reader sees only whole states while another process writes, and after it is SIGKILLed mid-write', async function () {
     this.timeout(30_000);
@@ -36,7 +40,9 @@ describe('JSON state writer', () => {
     for (let round = 0; round < 3; round++) {
       const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, file], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
-      child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
       await new Promise<void>((resolve, reject) => {
         child.stdout.on('data', () => resolve());
@@ -61,16 +67,21 @@ describe('JSON state writer', () => {
     const writes: number[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const writer = new CoalescingWriter<number>(async (n) => {
-      writes.push(n);
-      if (writes.length === 1) await gate;
-    }, () => undefined);
+    const writer = new CoalescingWriter<number>(
+      async (n) => {
+        writes.push(n);
+        if (writes.length === 1) await gate;
+      },
+      () => undefined,
+    );
     const resolved: number[] = [];
-    const requests = [1, 2, 3, 4, 5].map((n) => writer.request(n).then(() => {
-      resolved.push(n);
-      // Resolved only once a value at least this new was written.
-      assert.ok(writes[writes.length - 1] >= n);
-    }));
+    const requests = [1, 2, 3, 4, 5].map((n) =>
+      writer.request(n).then(() => {
+        resolved.push(n);
+        // Resolved only once a value at least this new was written.
+        assert.ok(writes[writes.length - 1] >= n);
+      }),
+    );
     release();
     await Promise.all(requests);
     await writer.flush();
@@ -92,9 +103,16 @@ describe('JSON state writer', () => {
     const blocker = path.join(dir, 'not-a-folder');
     writeFileSync(blocker, '');
     const errors: Array<{ code?: string }> = [];
-    const file = new StateFile(path.join(blocker, 'node.json'), { code: 'E_TEST_STATE', what: 'test state', onError: (err) => errors.push(err as { code?: string }) });
+    const file = new StateFile(path.join(blocker, 'node.json'), {
+      code: 'E_TEST_STATE',
+      what: 'test state',
+      onError: (err) => errors.push(err as { code?: string }),
+    });
     await file.saveDurably({ n: 1 });
-    assert.deepEqual(errors.map((e) => e.code), ['E_TEST_STATE_WRITE']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['E_TEST_STATE_WRITE'],
+    );
     rmSync(blocker);
     await file.saveDurably({ n: 2 });
     assert.deepEqual(file.load(), { n: 2 });

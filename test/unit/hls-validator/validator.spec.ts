@@ -7,16 +7,23 @@ const rules = (violations: Violation[]) => violations.map((v) => `${v.severity}:
 
 /** A correct live playlist: segments 10..13 after removals, one discontinuity, fMP4. */
 function live(overrides: { head?: string[]; segments?: string[]; tail?: string[] } = {}): string {
-  const head = overrides.head ?? [
-    '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:10', '#EXT-X-DISCONTINUITY-SEQUENCE:1',
-  ];
+  const head = overrides.head ?? ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:10', '#EXT-X-DISCONTINUITY-SEQUENCE:1'];
   const segments = overrides.segments ?? [
     '#EXT-X-MAP:URI="https://cdn.test/s/init-a.mp4"',
-    '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z', 'https://cdn.test/s/10.m4s',
-    '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z', 'https://cdn.test/s/11.m4s',
-    '#EXT-X-DISCONTINUITY', '#EXT-X-MAP:URI="https://cdn.test/s/init-b.mp4"',
-    '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:00.000Z', 'https://cdn.test/s/12.m4s',
-    '#EXTINF:1.900,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z', 'https://cdn.test/s/13.m4s',
+    '#EXTINF:2.000,',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+    'https://cdn.test/s/10.m4s',
+    '#EXTINF:2.000,',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z',
+    'https://cdn.test/s/11.m4s',
+    '#EXT-X-DISCONTINUITY',
+    '#EXT-X-MAP:URI="https://cdn.test/s/init-b.mp4"',
+    '#EXTINF:2.000,',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:00.000Z',
+    'https://cdn.test/s/12.m4s',
+    '#EXTINF:1.900,',
+    '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z',
+    'https://cdn.test/s/13.m4s',
   ];
   return [...head, ...segments, ...(overrides.tail ?? [])].join('\n') + '\n';
 }
@@ -32,10 +39,18 @@ describe('hls-validator: media playlist rules', () => {
     ['error:targetduration.invalid', 'fractional target duration', live().replace('TARGETDURATION:2', 'TARGETDURATION:2.5')],
     ['error:targetduration.exceeded', 'EXTINF 2.6 rounds to 3 > 2', live().replace('#EXTINF:1.900,', '#EXTINF:2.600,')],
     ['error:tag.duplicate', 'two target durations', live().replace('#EXT-X-MEDIA-SEQUENCE:10', '#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:10')],
-    ['error:mediasequence.position', 'media sequence after the first segment',
-      live().replace('#EXT-X-MEDIA-SEQUENCE:10\n', '').replace('https://cdn.test/s/10.m4s', 'https://cdn.test/s/10.m4s\n#EXT-X-MEDIA-SEQUENCE:10')],
-    ['error:discontinuitysequence.position', 'discontinuity sequence after the first segment',
-      live().replace('#EXT-X-DISCONTINUITY-SEQUENCE:1\n', '').replace('https://cdn.test/s/11.m4s', 'https://cdn.test/s/11.m4s\n#EXT-X-DISCONTINUITY-SEQUENCE:1')],
+    [
+      'error:mediasequence.position',
+      'media sequence after the first segment',
+      live().replace('#EXT-X-MEDIA-SEQUENCE:10\n', '').replace('https://cdn.test/s/10.m4s', 'https://cdn.test/s/10.m4s\n#EXT-X-MEDIA-SEQUENCE:10'),
+    ],
+    [
+      'error:discontinuitysequence.position',
+      'discontinuity sequence after the first segment',
+      live()
+        .replace('#EXT-X-DISCONTINUITY-SEQUENCE:1\n', '')
+        .replace('https://cdn.test/s/11.m4s', 'https://cdn.test/s/11.m4s\n#EXT-X-DISCONTINUITY-SEQUENCE:1'),
+    ],
     ['error:sequence.invalid', 'negative media sequence', live().replace('MEDIA-SEQUENCE:10', 'MEDIA-SEQUENCE:-1')],
     ['error:extinf.missing', 'a URI without EXTINF', live().replace('#EXTINF:1.900,\n', '')],
     ['error:extinf.invalid', 'an unreadable duration', live().replace('#EXTINF:1.900,', '#EXTINF:abc,')],
@@ -48,15 +63,21 @@ describe('hls-validator: media playlist rules', () => {
     ['error:playlisttype.invalid', 'an unknown playlist type', live({ tail: ['#EXT-X-PLAYLIST-TYPE:LIVE'] })],
     ['error:playlisttype.vod-without-endlist', 'VOD while live', live({ tail: ['#EXT-X-PLAYLIST-TYPE:VOD'] })],
     ['error:playlisttype.event-removed', 'an EVENT playlist that slides', live({ tail: ['#EXT-X-PLAYLIST-TYPE:EVENT'] })],
-    ['error:endlist.not-last', 'a segment after ENDLIST',
-      live().replace('#EXTINF:1.900,', '#EXT-X-ENDLIST\n#EXTINF:1.900,')],
-    ['error:window.too-short', 'a sliding window under 3 × TD',
-      live().replace(/#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\nhttps:\/\/cdn.test\/s\/10.m4s\n/, '')
-        .replace(/#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z\nhttps:\/\/cdn.test\/s\/11.m4s\n/, '')],
+    ['error:endlist.not-last', 'a segment after ENDLIST', live().replace('#EXTINF:1.900,', '#EXT-X-ENDLIST\n#EXTINF:1.900,')],
+    [
+      'error:window.too-short',
+      'a sliding window under 3 × TD',
+      live()
+        .replace(/#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z\nhttps:\/\/cdn.test\/s\/10.m4s\n/, '')
+        .replace(/#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z\nhttps:\/\/cdn.test\/s\/11.m4s\n/, ''),
+    ],
     ['error:pdt.format', 'a date without a time zone', live().replace('2026-01-01T00:00:02.000Z', '2026-01-01T00:00:02.000')],
     ['error:pdt.overlap', 'a date that goes backwards', live().replace('2026-01-01T00:00:02.000Z', '2025-12-31T23:59:59.000Z')],
-    ['warning:pdt.discontinuity', 'a discontinuity without a date',
-      live().replace('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:00.000Z\n', '').replace('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z\n', '')],
+    [
+      'warning:pdt.discontinuity',
+      'a discontinuity without a date',
+      live().replace('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:00.000Z\n', '').replace('#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z\n', ''),
+    ],
   ];
   for (const [expected, what, text] of broken) {
     it(`reports ${expected} for ${what}`, () => {
@@ -67,7 +88,10 @@ describe('hls-validator: media playlist rules', () => {
 
   it('needs version 8 for EXT-X-GAP and 3 for a decimal EXTINF', () => {
     const gap = live().replace('#EXTINF:1.900,', '#EXT-X-GAP\n#EXTINF:1.900,');
-    assert.deepEqual(rules(validateMediaPlaylist(gap)).filter((r) => r.includes('version')), ['error:version.too-low']);
+    assert.deepEqual(
+      rules(validateMediaPlaylist(gap)).filter((r) => r.includes('version')),
+      ['error:version.too-low'],
+    );
     assert.deepEqual(rules(validateMediaPlaylist(gap.replace('VERSION:6', 'VERSION:8'))), []);
     const decimal = '#EXTM3U\n#EXT-X-VERSION:2\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\na.ts\n';
     assert.deepEqual(rules(validateMediaPlaylist(decimal)), ['error:version.too-low']);
@@ -77,7 +101,8 @@ describe('hls-validator: media playlist rules', () => {
   it('accepts a short playlist at the start of a stream (nothing removed yet) and a finished one', () => {
     const start = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:6\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:6.000,\na.ts\n';
     assert.deepEqual(validateMediaPlaylist(start), []);
-    const ended = live({ tail: ['#EXT-X-ENDLIST'] }).replace(/#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:0[02].000Z\nhttps:\/\/cdn.test\/s\/1[01].m4s\n/g, '')
+    const ended = live({ tail: ['#EXT-X-ENDLIST'] })
+      .replace(/#EXTINF:2.000,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:0[02].000Z\nhttps:\/\/cdn.test\/s\/1[01].m4s\n/g, '')
       .replace('#EXT-X-DISCONTINUITY\n#EXT-X-MAP', '#EXT-X-MAP');
     assert.deepEqual(validateMediaPlaylist(ended), []);
   });
@@ -89,11 +114,20 @@ describe('hls-validator: successive versions (PlaylistHistory)', () => {
     head: ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:11', '#EXT-X-DISCONTINUITY-SEQUENCE:1'],
     segments: [
       '#EXT-X-MAP:URI="https://cdn.test/s/init-a.mp4"',
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z', 'https://cdn.test/s/11.m4s',
-      '#EXT-X-DISCONTINUITY', '#EXT-X-MAP:URI="https://cdn.test/s/init-b.mp4"',
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:00.000Z', 'https://cdn.test/s/12.m4s',
-      '#EXTINF:1.900,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z', 'https://cdn.test/s/13.m4s',
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:03.900Z', 'https://cdn.test/s/14.m4s',
+      '#EXTINF:2.000,',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z',
+      'https://cdn.test/s/11.m4s',
+      '#EXT-X-DISCONTINUITY',
+      '#EXT-X-MAP:URI="https://cdn.test/s/init-b.mp4"',
+      '#EXTINF:2.000,',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:00.000Z',
+      'https://cdn.test/s/12.m4s',
+      '#EXTINF:1.900,',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z',
+      'https://cdn.test/s/13.m4s',
+      '#EXTINF:2.000,',
+      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:03.900Z',
+      'https://cdn.test/s/14.m4s',
     ],
   });
 
@@ -111,10 +145,17 @@ describe('hls-validator: successive versions (PlaylistHistory)', () => {
     ['history.version-decreased', 'version going down', next.replace('VERSION:6', 'VERSION:5')],
     ['history.playlisttype-changed', 'a playlist type appearing', next + '#EXT-X-PLAYLIST-TYPE:EVENT\n'],
     ['history.segment-changed', 'a listed segment rewritten', next.replace('#EXTINF:1.900,', '#EXTINF:1.800,')],
-    ['history.segment-removed-from-end', 'a segment removed from the end',
-      base.replace(/#EXTINF:1.900,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z\nhttps:\/\/cdn.test\/s\/13.m4s\n/, '')],
+    [
+      'history.segment-removed-from-end',
+      'a segment removed from the end',
+      base.replace(/#EXTINF:1.900,\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:01:02.000Z\nhttps:\/\/cdn.test\/s\/13.m4s\n/, ''),
+    ],
     ['history.discontinuitysequence-decreased', 'discontinuity sequence going back', next.replace('DISCONTINUITY-SEQUENCE:1', 'DISCONTINUITY-SEQUENCE:0')],
-    ['history.discontinuity-number-changed', 'discontinuity sequence raised without removing a tag', next.replace('DISCONTINUITY-SEQUENCE:1', 'DISCONTINUITY-SEQUENCE:2')],
+    [
+      'history.discontinuity-number-changed',
+      'discontinuity sequence raised without removing a tag',
+      next.replace('DISCONTINUITY-SEQUENCE:1', 'DISCONTINUITY-SEQUENCE:2'),
+    ],
     ['history.duplicate-uri', 'an old segment appended again', next.replace('https://cdn.test/s/14.m4s', 'https://cdn.test/s/11.m4s')],
   ];
   for (const [expected, what, text] of broken) {
@@ -142,11 +183,13 @@ describe('hls-validator: successive versions (PlaylistHistory)', () => {
 
 describe('hls-validator: master playlist rules', () => {
   const master = [
-    '#EXTM3U', '#EXT-X-INDEPENDENT-SEGMENTS',
+    '#EXTM3U',
+    '#EXT-X-INDEPENDENT-SEGMENTS',
     '#EXT-X-STREAM-INF:BANDWIDTH=500000,AVERAGE-BANDWIDTH=400000,CODECS="avc1.42c01e,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000',
     '0.m3u8',
     '#EXT-X-STREAM-INF:BANDWIDTH=200000,CODECS="avc1.42c00d,mp4a.40.2",RESOLUTION=320x180',
-    '1.m3u8', '',
+    '1.m3u8',
+    '',
   ].join('\n');
 
   it('accepts a correct master playlist', () => {
@@ -178,10 +221,18 @@ describe('hls-validator: master playlist rules', () => {
   }
 
   it('checks that the variants agree: target duration, discontinuity numbers, PDT, presence', () => {
-    const media = (td: number, dseq: number, pdt: boolean) => [
-      '#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${td}`, '#EXT-X-MEDIA-SEQUENCE:4', `#EXT-X-DISCONTINUITY-SEQUENCE:${dseq}`,
-      '#EXTINF:2.000,', ...(pdt ? ['#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z'] : []), 'https://cdn.test/4.ts', '',
-    ].join('\n');
+    const media = (td: number, dseq: number, pdt: boolean) =>
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:3',
+        `#EXT-X-TARGETDURATION:${td}`,
+        '#EXT-X-MEDIA-SEQUENCE:4',
+        `#EXT-X-DISCONTINUITY-SEQUENCE:${dseq}`,
+        '#EXTINF:2.000,',
+        ...(pdt ? ['#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z'] : []),
+        'https://cdn.test/4.ts',
+        '',
+      ].join('\n');
     assert.deepEqual(validateMasterPlaylist(master, { '0.m3u8': media(2, 0, true), '1.m3u8': media(2, 0, true) }), []);
     const found = rules(validateMasterPlaylist(master, { '0.m3u8': media(2, 0, true), '1.m3u8': media(3, 1, false) }));
     assert.deepEqual(found.sort(), ['error:variants.discontinuity-mismatch', 'error:variants.pdt-inconsistent', 'error:variants.targetduration-mismatch']);
@@ -192,7 +243,11 @@ describe('hls-validator: master playlist rules', () => {
 describe('hls-validator: coverage of its own rules', () => {
   it('shows every rule id the validator can report failing somewhere in this spec', () => {
     const dir = path.resolve(__dirname, '../../../devtools/hls-validator');
-    const source = fs.readdirSync(dir).filter((f: string) => f.endsWith('.ts')).map((f: string) => fs.readFileSync(`${dir}/${f}`, 'utf8')).join('\n');
+    const source = fs
+      .readdirSync(dir)
+      .filter((f: string) => f.endsWith('.ts'))
+      .map((f: string) => fs.readFileSync(`${dir}/${f}`, 'utf8'))
+      .join('\n');
     const ruleIds = [...new Set([...source.matchAll(/out\.(?:error|warning)\('([a-z0-9.-]+)'/g)].map((m) => m[1]))];
     const spec = fs.readFileSync(__filename, 'utf8');
     assert.ok(ruleIds.length >= 40, `found only ${ruleIds.length} rule ids`);

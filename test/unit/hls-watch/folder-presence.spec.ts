@@ -14,17 +14,42 @@ function presence(root: string, usePolling = false) {
   const seen = { missing: 0, unusable: [] as string[], found: [] as string[], ready: 0, events: [] as FileEvent[], failures: [] as unknown[] };
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
-  const folder = new FolderPresence({ root, usePolling, pollInterval: 20 }, {
-    missing: () => { seen.missing += 1; },
-    unusable: (err: RelaycastError) => { seen.unusable.push(err.code); },
-    found: (realRoot) => { seen.found.push(realRoot); },
-    ready: async () => { seen.ready += 1; },
-    event: (event) => { seen.events.push(event); },
-    watchFailed: (err) => { seen.failures.push(err); },
-    background: (work) => { Promise.resolve().then(work).catch((err: unknown) => seen.failures.push(err)); },
-    later: (ms, fn) => { const t = setTimeout(() => { timers.delete(t); fn(); }, ms); timers.add(t); },
-    isClosed: () => closed,
-  });
+  const folder = new FolderPresence(
+    { root, usePolling, pollInterval: 20 },
+    {
+      missing: () => {
+        seen.missing += 1;
+      },
+      unusable: (err: RelaycastError) => {
+        seen.unusable.push(err.code);
+      },
+      found: (realRoot) => {
+        seen.found.push(realRoot);
+      },
+      ready: async () => {
+        seen.ready += 1;
+      },
+      event: (event) => {
+        seen.events.push(event);
+      },
+      watchFailed: (err) => {
+        seen.failures.push(err);
+      },
+      background: (work) => {
+        Promise.resolve()
+          .then(work)
+          .catch((err: unknown) => seen.failures.push(err));
+      },
+      later: (ms, fn) => {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          fn();
+        }, ms);
+        timers.add(t);
+      },
+      isClosed: () => closed,
+    },
+  );
   const close = async (): Promise<void> => {
     closed = true;
     for (const t of timers) clearTimeout(t);
@@ -45,7 +70,10 @@ describe('hls-watch folder presence', () => {
     assert.deepEqual([p.seen.found, p.seen.ready, p.folder.attached], [[tmp.dir], 1, true]);
     writeFileSync(path.join(tmp.dir, 'index.m3u8'), '#EXTM3U\n');
     await until(() => p.seen.events.some((e) => e.kind === 'add' && e.path === path.join(tmp.dir, 'index.m3u8')), 'the add event');
-    assert.ok(p.seen.events.some((e) => e.kind === 'raw'), 'raw events too');
+    assert.ok(
+      p.seen.events.some((e) => e.kind === 'raw'),
+      'raw events too',
+    );
     assert.equal(p.seen.missing, 0);
   });
 
@@ -73,7 +101,7 @@ describe('hls-watch folder presence', () => {
     await until(() => p.folder.attached, 'attached once the folder is fixed');
   });
 
-  it('polling: no ancestor watch, a missing folder is found by the next attach() (the watcher\'s safety tick)', async () => {
+  it("polling: no ancestor watch, a missing folder is found by the next attach() (the watcher's safety tick)", async () => {
     const root = path.join(tmp.dir, 'out');
     const p = presence(root, true);
     open.push(p.close);
@@ -91,7 +119,7 @@ describe('hls-watch folder presence', () => {
     assert.equal(p.seen.found.length, 1);
   });
 
-  it('the folder going away shows in isPresent(); detach lets go at once and runs the owner\'s release before closing the watch', async () => {
+  it("the folder going away shows in isPresent(); detach lets go at once and runs the owner's release before closing the watch", async () => {
     const root = path.join(tmp.dir, 'out');
     mkdirSync(root);
     const p = presence(root);
@@ -101,7 +129,9 @@ describe('hls-watch folder presence', () => {
     rmSync(root, { recursive: true });
     assert.equal(await p.folder.isPresent(), false);
     let attachedDuringRelease: boolean | undefined;
-    await p.folder.detach(async () => { attachedDuringRelease = p.folder.attached; });
+    await p.folder.detach(async () => {
+      attachedDuringRelease = p.folder.attached;
+    });
     assert.deepEqual([attachedDuringRelease, p.folder.attached], [false, false]);
   });
 });

@@ -26,7 +26,7 @@ describe('hls-watch layout discovery', () => {
     assert.deepEqual(['0/stream.m3u8', 'hls/720p/index.m3u8', '720p.m3u8', 'out_1.m3u8?x=1'].map(renditionIdFor), ['0', '720p', '720p', 'out_1']);
   });
 
-  it('turns folder and file names into ids that follow the contract\'s id rule (what manifest and r2-upload accept)', () => {
+  it("turns folder and file names into ids that follow the contract's id rule (what manifest and r2-upload accept)", () => {
     assert.deepEqual(['720p high/index.m3u8', `${'v'.repeat(80)}.m3u8`, '../index.m3u8'].map(renditionIdFor), ['720p_high', 'v'.repeat(64), '_']);
   });
 
@@ -40,31 +40,43 @@ describe('hls-watch layout discovery', () => {
     write('master.m3u8', master(['0/index.m3u8', '1/index.m3u8']));
     const layout = await discoverLayout(dir, dir, 1 << 20);
     assert.equal(layout.masterPath, path.join(dir, 'master.m3u8'));
-    assert.deepEqual(layout.renditions.map((r) => [r.id, r.playlistPath, r.variant?.bandwidth]), [
-      ['0', path.join(dir, '0/index.m3u8'), 100000],
-      ['1', path.join(dir, '1/index.m3u8'), 200000],
-    ]);
+    assert.deepEqual(
+      layout.renditions.map((r) => [r.id, r.playlistPath, r.variant?.bandwidth]),
+      [
+        ['0', path.join(dir, '0/index.m3u8'), 100000],
+        ['1', path.join(dir, '1/index.m3u8'), 200000],
+      ],
+    );
   });
 
   it('Owncast tree pointed at its parent folder → the master one level down', async () => {
     write('hls/stream.m3u8', master(['0/stream.m3u8', '1/stream.m3u8']));
     const layout = await discoverLayout(dir, dir, 1 << 20);
-    assert.deepEqual(layout.renditions.map((r) => [r.id, r.playlistPath]), [
-      ['0', path.join(dir, 'hls/0/stream.m3u8')],
-      ['1', path.join(dir, 'hls/1/stream.m3u8')],
-    ]);
+    assert.deepEqual(
+      layout.renditions.map((r) => [r.id, r.playlistPath]),
+      [
+        ['0', path.join(dir, 'hls/0/stream.m3u8')],
+        ['1', path.join(dir, 'hls/1/stream.m3u8')],
+      ],
+    );
   });
 
   it('per-rendition folders without a master → folder names', async () => {
     write('0/index.m3u8', MEDIA);
     write('1/index.m3u8', MEDIA);
     const layout = await discoverLayout(dir, dir, 1 << 20);
-    assert.deepEqual(layout.renditions.map((r) => r.id), ['0', '1']);
+    assert.deepEqual(
+      layout.renditions.map((r) => r.id),
+      ['0', '1'],
+    );
   });
 
   it('a master playlist given as the path; a variant outside the folder is E_PATH_OUTSIDE', async () => {
     write('master.m3u8', master(['0/index.m3u8']));
-    assert.deepEqual((await discoverLayout(dir, path.join(dir, 'master.m3u8'), 1 << 20)).renditions.map((r) => r.id), ['0']);
+    assert.deepEqual(
+      (await discoverLayout(dir, path.join(dir, 'master.m3u8'), 1 << 20)).renditions.map((r) => r.id),
+      ['0'],
+    );
     write('evil.m3u8', master(['../../etc/index.m3u8']));
     await assert.rejects(discoverLayout(dir, path.join(dir, 'evil.m3u8'), 1 << 20), { code: 'E_PATH_OUTSIDE' });
   });
@@ -86,7 +98,18 @@ describe('hls-watch state store (StateFile, the one JSON state writer)', () => {
     version: 1,
     source: '/x|cam',
     session: 's1',
-    renditions: { main: { session: 's1', nextSequence: n, lastEncoderSequence: n - 1, lastUri: `s${n - 1}.ts`, lastFile: null, pendingDiscontinuity: false, started: true, ended: false } },
+    renditions: {
+      main: {
+        session: 's1',
+        nextSequence: n,
+        lastEncoderSequence: n - 1,
+        lastUri: `s${n - 1}.ts`,
+        lastFile: null,
+        pendingDiscontinuity: false,
+        started: true,
+        ended: false,
+      },
+    },
   });
   const fileStore = (): StateStore => StateFile.forNode(dir, 'hls-watch', 'node 1', { code: 'E_WATCH_STATE', what: 'hls-watch progress' });
 
@@ -121,7 +144,10 @@ describe('hls-watch state store (StateFile, the one JSON state writer)', () => {
     await watcher.start();
     await watcher.close();
     assert.deepEqual(errors, ['E_WATCH_STATE']);
-    assert.ok(readdirSync(path.join(dir, 'relaycast', 'hls-watch')).some((f) => f.startsWith('node_1.json.bad-')), 'the bad file is kept aside');
+    assert.ok(
+      readdirSync(path.join(dir, 'relaycast', 'hls-watch')).some((f) => f.startsWith('node_1.json.bad-')),
+      'the bad file is kept aside',
+    );
     assert.ok(isWatchState(store.load()), 'a fresh state was saved in its place');
   });
 });

@@ -37,9 +37,21 @@ describe('hls-watch playlist reading', () => {
   });
 
   it('reads EXT-X-MAP for every fMP4 segment and a live playlist without ENDLIST', () => {
-    const p = parsePlaylist(mediaPlaylist({ sequence: 0, map: 'init_0.mp4', entries: [{ uri: 'a.m4s', duration: 2 }, { uri: 'b.m4s', duration: 2 }] }));
+    const p = parsePlaylist(
+      mediaPlaylist({
+        sequence: 0,
+        map: 'init_0.mp4',
+        entries: [
+          { uri: 'a.m4s', duration: 2 },
+          { uri: 'b.m4s', duration: 2 },
+        ],
+      }),
+    );
     assert.ok(p.kind === 'media');
-    assert.deepEqual(p.entries.map((e) => e.initUri), ['init_0.mp4', 'init_0.mp4']);
+    assert.deepEqual(
+      p.entries.map((e) => e.initUri),
+      ['init_0.mp4', 'init_0.mp4'],
+    );
     assert.equal(p.ended, false);
   });
 
@@ -57,7 +69,10 @@ describe('hls-watch playlist reading', () => {
     const p = parsePlaylist(text);
     assert.ok(p.kind === 'master');
     assert.deepEqual(p.variants, [
-      { uri: '0/stream.m3u8', variant: { bandwidth: 455400, averageBandwidth: 400000, codecs: 'avc1.42c01e,mp4a.40.2', resolution: { width: 640, height: 360 }, frameRate: 30 } },
+      {
+        uri: '0/stream.m3u8',
+        variant: { bandwidth: 455400, averageBandwidth: 400000, codecs: 'avc1.42c01e,mp4a.40.2', resolution: { width: 640, height: 360 }, frameRate: 30 },
+      },
       { uri: '1/stream.m3u8', variant: { bandwidth: 202400, codecs: 'avc1.42c00d,mp4a.40.2', resolution: { width: 320, height: 180 } } },
     ]);
   });
@@ -65,8 +80,8 @@ describe('hls-watch playlist reading', () => {
   it('rejects what is not a usable playlist with E_PLAYLIST_MALFORMED', () => {
     const good = mediaPlaylist({ sequence: 0, entries: [{ uri: 'a.ts', duration: 2 }] });
     const cases: Record<string, string> = {
-      'garbage': 'not a playlist at all',
-      'empty': '',
+      garbage: 'not a playlist at all',
+      empty: '',
       'binary junk': '\u0000\u0001\u0002\u0003',
       'no EXTM3U': good.replace('#EXTM3U\n', ''),
       'bad duration': good.replace('#EXTINF:2.000000,', '#EXTINF:abc,'),
@@ -74,7 +89,11 @@ describe('hls-watch playlist reading', () => {
       'no target duration': good.replace('#EXT-X-TARGETDURATION:2\n', ''),
     };
     for (const [name, text] of Object.entries(cases)) {
-      assert.equal(codeOf(() => parsePlaylist(text)), 'E_PLAYLIST_MALFORMED', name);
+      assert.equal(
+        codeOf(() => parsePlaylist(text)),
+        'E_PLAYLIST_MALFORMED',
+        name,
+      );
     }
   });
 

@@ -23,7 +23,11 @@ class Harness {
   session = 's1';
   closed = false;
 
-  constructor(readonly dir: string, state?: RenditionState, segmentWaitMs = 80) {
+  constructor(
+    readonly dir: string,
+    state?: RenditionState,
+    segmentWaitMs = 80,
+  ) {
     this.playlist = path.join(dir, 'index.m3u8');
     this.files = new MediaFiles({ realRoot: dir, maxSegmentBytes: 1 << 20, segmentWaitMs, pollMs: 5, settleMs: 5 });
     this.tracker = new RenditionTracker(
@@ -79,8 +83,17 @@ describe('hls-watch rendition tracking', () => {
     h.segment('seg_00001.ts');
     h.segment('seg_00002.ts');
     await h.publish(0, [e('seg_00000.ts', 2), e('seg_00001.ts', 0), e('seg_00002.ts', 2)]);
-    assert.deepEqual(h.segments().map((m) => [m.segment.uri, m.segment.sequence, m.segment.discontinuity]), [['seg_00000.ts', 0, false], ['seg_00002.ts', 1, true]]);
-    assert.deepEqual(h.errors.map((x) => x.err.code), ['E_SEGMENT_BAD_DURATION']);
+    assert.deepEqual(
+      h.segments().map((m) => [m.segment.uri, m.segment.sequence, m.segment.discontinuity]),
+      [
+        ['seg_00000.ts', 0, false],
+        ['seg_00002.ts', 1, true],
+      ],
+    );
+    assert.deepEqual(
+      h.errors.map((x) => x.err.code),
+      ['E_SEGMENT_BAD_DURATION'],
+    );
   });
 
   it('emits started, then each listed segment once, in order, with exact durations, bytes and SHA-256', async () => {
@@ -94,9 +107,20 @@ describe('hls-watch rendition tracking', () => {
     const [s0, s1] = h.segments();
     assert.ok(s0.payload.equals(a) && s1.payload.equals(b));
     assert.deepEqual(s0.segment, {
-      stream: 'cam', rendition: 'main', session: 's1', encoderSequence: 0, sequence: 0, duration: 2.002, targetDuration: 2,
-      uri: 'seg_00000.ts', path: path.join(tmp.dir, 'seg_00000.ts'), contentType: 'video/mp2t',
-      byteLength: a.length, sha256: sha(a), discontinuity: false, programDateTime: '2026-11-23T09:37:27.302Z',
+      stream: 'cam',
+      rendition: 'main',
+      session: 's1',
+      encoderSequence: 0,
+      sequence: 0,
+      duration: 2.002,
+      targetDuration: 2,
+      uri: 'seg_00000.ts',
+      path: path.join(tmp.dir, 'seg_00000.ts'),
+      contentType: 'video/mp2t',
+      byteLength: a.length,
+      sha256: sha(a),
+      discontinuity: false,
+      programDateTime: '2026-11-23T09:37:27.302Z',
     });
     assert.equal(s1.segment.sequence, 1);
     assert.equal(s1.segment.encoderSequence, 1);
@@ -108,10 +132,19 @@ describe('hls-watch rendition tracking', () => {
     const h = new Harness(tmp.dir);
     const names = ['a.ts', 'b.ts', 'c.ts', 'd.ts'];
     names.forEach((n) => h.segment(n));
-    await h.publish(7, names.map((n) => e(n)));
-    assert.deepEqual(h.segments().map((s) => [s.segment.uri, s.segment.encoderSequence, s.segment.sequence]), [
-      ['a.ts', 7, 0], ['b.ts', 8, 1], ['c.ts', 9, 2], ['d.ts', 10, 3],
-    ]);
+    await h.publish(
+      7,
+      names.map((n) => e(n)),
+    );
+    assert.deepEqual(
+      h.segments().map((s) => [s.segment.uri, s.segment.encoderSequence, s.segment.sequence]),
+      [
+        ['a.ts', 7, 0],
+        ['b.ts', 8, 1],
+        ['c.ts', 9, 2],
+        ['d.ts', 10, 3],
+      ],
+    );
   });
 
   it('carries EXT-X-DISCONTINUITY onto the segment and the fMP4 init section onto every msg', async () => {
@@ -126,7 +159,10 @@ describe('hls-watch rendition tracking', () => {
     assert.equal(a.segment.contentType, 'video/iso.segment');
     for (const s of [a, b]) {
       assert.ok(s.init && s.init.bytes.equals(init));
-      assert.deepEqual({ ...s.init, bytes: undefined }, { uri: 'init.mp4', path: path.join(tmp.dir, 'init.mp4'), bytes: undefined, byteLength: 1356, sha256: sha(init), contentType: 'video/mp4' });
+      assert.deepEqual(
+        { ...s.init, bytes: undefined },
+        { uri: 'init.mp4', path: path.join(tmp.dir, 'init.mp4'), bytes: undefined, byteLength: 1356, sha256: sha(init), contentType: 'video/mp4' },
+      );
     }
   });
 
@@ -152,10 +188,22 @@ describe('hls-watch rendition tracking', () => {
     await h.publish(0, [e('seg_00000.ts', 1.5), e('seg_00001.ts')]);
     assert.deepEqual(h.topics(), ['lifecycle:started', 'segment', 'segment', 'lifecycle:restarted', 'segment', 'segment']);
     const segs = h.segments();
-    assert.deepEqual(segs.map((s) => s.segment.sequence), [0, 1, 2, 3]);
-    assert.deepEqual(segs.map((s) => s.segment.encoderSequence), [0, 1, 0, 1]);
-    assert.deepEqual(segs.map((s) => s.segment.discontinuity), [false, false, true, false]);
-    assert.deepEqual(segs.map((s) => s.segment.session), ['s1', 's1', 's2', 's2']);
+    assert.deepEqual(
+      segs.map((s) => s.segment.sequence),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(
+      segs.map((s) => s.segment.encoderSequence),
+      [0, 1, 0, 1],
+    );
+    assert.deepEqual(
+      segs.map((s) => s.segment.discontinuity),
+      [false, false, true, false],
+    );
+    assert.deepEqual(
+      segs.map((s) => s.segment.session),
+      ['s1', 's1', 's2', 's2'],
+    );
     assert.ok(segs[2].payload.equals(fresh));
     const restarted = h.msgs[3] as LifecycleMsg;
     assert.deepEqual(restarted.payload, { event: 'restarted', stream: 'cam', rendition: 'main', session: 's2', sequence: 2 });
@@ -170,10 +218,16 @@ describe('hls-watch rendition tracking', () => {
     h.segment('stream-B-1.ts');
     h.segment('stream-B-2.ts');
     await h.publish(0, [e('stream-B-0.ts'), e('stream-B-1.ts'), e('stream-B-2.ts')]);
-    assert.deepEqual(h.segments().map((s) => [s.segment.uri, s.segment.sequence, s.segment.discontinuity]), [
-      ['stream-A-0.ts', 0, false], ['stream-A-1.ts', 1, false],
-      ['stream-B-0.ts', 2, true], ['stream-B-1.ts', 3, false], ['stream-B-2.ts', 4, false],
-    ]);
+    assert.deepEqual(
+      h.segments().map((s) => [s.segment.uri, s.segment.sequence, s.segment.discontinuity]),
+      [
+        ['stream-A-0.ts', 0, false],
+        ['stream-A-1.ts', 1, false],
+        ['stream-B-0.ts', 2, true],
+        ['stream-B-1.ts', 3, false],
+        ['stream-B-2.ts', 4, false],
+      ],
+    );
   });
 
   it('restart detected when the sequence is the same but the bytes on disk were rewritten', async () => {
@@ -186,9 +240,16 @@ describe('hls-watch rendition tracking', () => {
     h.segment('seg_00001.ts', 3000);
     h.segment('seg_00002.ts', 3000);
     await h.publish(0, [e('seg_00000.ts'), e('seg_00001.ts'), e('seg_00002.ts')]);
-    assert.deepEqual(h.segments().map((s) => [s.segment.encoderSequence, s.segment.sequence, s.segment.session]), [
-      [0, 0, 's1'], [1, 1, 's1'], [0, 2, 's2'], [1, 3, 's2'], [2, 4, 's2'],
-    ]);
+    assert.deepEqual(
+      h.segments().map((s) => [s.segment.encoderSequence, s.segment.sequence, s.segment.session]),
+      [
+        [0, 0, 's1'],
+        [1, 1, 's1'],
+        [0, 2, 's2'],
+        [1, 3, 's2'],
+        [2, 4, 's2'],
+      ],
+    );
   });
 
   it('a new playlist after EXT-X-ENDLIST is a restart', async () => {
@@ -231,7 +292,10 @@ describe('hls-watch rendition tracking', () => {
       h.segment('ok.ts');
       await h.publish(0, [e('huge.ts'), e('link.ts'), e('../escape.ts'), e('ok.ts')]);
       assert.deepEqual(h.topics(), ['lifecycle:started', 'gap', 'gap', 'gap', 'segment']);
-      assert.deepEqual(h.errors.map((x) => x.err.code), ['E_SEGMENT_TOO_LARGE', 'E_PATH_OUTSIDE', 'E_PATH_OUTSIDE']);
+      assert.deepEqual(
+        h.errors.map((x) => x.err.code),
+        ['E_SEGMENT_TOO_LARGE', 'E_PATH_OUTSIDE', 'E_PATH_OUTSIDE'],
+      );
       assert.equal(h.segments()[0].segment.sequence, 3);
     } finally {
       outside.cleanup();
@@ -244,7 +308,10 @@ describe('hls-watch rendition tracking', () => {
     await h.publish(0, [e('s0.ts')]);
     h.segment('s5.ts');
     await h.publish(5, [e('s5.ts')]);
-    assert.deepEqual(h.errors.map((x) => x.err.code), ['E_SEGMENTS_MISSED']);
+    assert.deepEqual(
+      h.errors.map((x) => x.err.code),
+      ['E_SEGMENTS_MISSED'],
+    );
     const s5 = h.segments()[1];
     assert.deepEqual([s5.segment.encoderSequence, s5.segment.sequence, s5.segment.discontinuity], [5, 1, true]);
   });
@@ -273,7 +340,10 @@ describe('hls-watch rendition tracking', () => {
     // again and report it, so this times out if that timer never fires.
     await until(() => h.errors.length > 0, 'the re-read timer to report the malformed playlist');
     await h.tracker.whenIdle();
-    assert.deepEqual(h.errors.map((x) => x.err.code), ['E_PLAYLIST_MALFORMED']);
+    assert.deepEqual(
+      h.errors.map((x) => x.err.code),
+      ['E_PLAYLIST_MALFORMED'],
+    );
     h.segment('a.ts');
     await h.publish(0, [e('a.ts')]);
     assert.deepEqual(h.topics(), ['lifecycle:started', 'segment']);
@@ -285,7 +355,10 @@ describe('hls-watch rendition tracking', () => {
     writeFileSync(h.playlist, Buffer.alloc(3 << 20, 0x20));
     await h.tracker.trigger();
     await h.tracker.trigger();
-    assert.deepEqual(h.errors.map((x) => x.err.code), ['E_PLAYLIST_TOO_LARGE']);
+    assert.deepEqual(
+      h.errors.map((x) => x.err.code),
+      ['E_PLAYLIST_TOO_LARGE'],
+    );
   });
 
   it('close mid-wait stops without emitting and without advancing state', async () => {

@@ -12,7 +12,10 @@ function context(extra: Partial<RouteContext> = {}): RouteContext {
   return {
     root,
     masterPath: at('master.m3u8'),
-    playlists: new Map([[at('0', 'index.m3u8'), '0'], [at('1', 'index.m3u8'), '1']]),
+    playlists: new Map([
+      [at('0', 'index.m3u8'), '0'],
+      [at('1', 'index.m3u8'), '1'],
+    ]),
     filtered: false,
     ...extra,
   };
@@ -56,7 +59,7 @@ describe('hls-watch event routing', () => {
   });
 
   describe('folders', () => {
-    it('the watched folder itself: ignored (its appearing and going are the folder watch\'s business)', () => {
+    it("the watched folder itself: ignored (its appearing and going are the folder watch's business)", () => {
       assert.deepEqual(route({ kind: 'addDir', path: root }), [{ do: 'ignore', why: 'root' }]);
       assert.deepEqual(route({ kind: 'unlinkDir', path: root }), [{ do: 'ignore', why: 'root' }]);
     });
@@ -70,7 +73,13 @@ describe('hls-watch event routing', () => {
     });
 
     it('a new folder above followed playlists: each of them is looked at', () => {
-      const ctx = context({ playlists: new Map([[at('hls', '0', 'index.m3u8'), '0'], [at('hls', '1', 'index.m3u8'), '1'], [at('other', 'index.m3u8'), 'x']]) });
+      const ctx = context({
+        playlists: new Map([
+          [at('hls', '0', 'index.m3u8'), '0'],
+          [at('hls', '1', 'index.m3u8'), '1'],
+          [at('other', 'index.m3u8'), 'x'],
+        ]),
+      });
       assert.deepEqual(route({ kind: 'addDir', path: at('hls') }, ctx), [
         { do: 'discover' },
         { do: 'sync', playlist: at('hls', '0', 'index.m3u8'), againAfterMs: NEW_FOLDER_RECHECKS_MS },
@@ -132,7 +141,7 @@ describe('hls-watch event routing', () => {
       assert.deepEqual(route({ kind: 'unlink', path: at('0', 'seg_00000.ts') }), [{ do: 'ignore', why: 'nothing-to-do' }]);
     });
 
-    it('with a rendition filter: only files in (or below) a followed rendition\'s folder are read ahead', () => {
+    it("with a rendition filter: only files in (or below) a followed rendition's folder are read ahead", () => {
       const ctx = context({ filtered: true, playlists: new Map([[at('0', 'index.m3u8'), '0']]) });
       assert.deepEqual(route({ kind: 'add', path: at('0', 'seg_1.ts') }, ctx), [{ do: 'prefetch', file: at('0', 'seg_1.ts') }]);
       assert.deepEqual(route({ kind: 'add', path: at('0', 'parts', 'seg_1.ts') }, ctx), [{ do: 'prefetch', file: at('0', 'parts', 'seg_1.ts') }]);
@@ -153,7 +162,11 @@ describe('hls-watch event routing', () => {
   describe('everything else', () => {
     it('a file outside the watched folder: ignored', () => {
       assert.deepEqual(route({ kind: 'add', path: path.resolve('/srv/hls/other/seg_1.ts') }), [{ do: 'ignore', why: 'outside' }]);
-      assert.deepEqual(route({ kind: 'add', path: path.resolve('/srv/hls/cam-2/index.m3u8') }), [{ do: 'ignore', why: 'outside' }], 'a sibling whose name starts like the folder');
+      assert.deepEqual(
+        route({ kind: 'add', path: path.resolve('/srv/hls/cam-2/index.m3u8') }),
+        [{ do: 'ignore', why: 'outside' }],
+        'a sibling whose name starts like the folder',
+      );
     });
 
     it('a file that is neither playlist nor media (unknown extension, no extension, a temp name): nothing to do', () => {

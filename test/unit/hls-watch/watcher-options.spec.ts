@@ -20,24 +20,56 @@ describe('hls-watch watcher options', () => {
 
   it('fills in the defaults, and trims the rendition filter (blank entries dropped: empty = all)', () => {
     const s = watcherSettings({ path: '/srv/hls', stream: 'cam', renditions: [' 720p ', '', '  '] });
-    assert.deepEqual({ ...s, store: undefined, receiptsExpected: undefined }, {
-      target: path.resolve('/srv/hls'), root: path.resolve('/srv/hls'), stream: 'cam', renditions: ['720p'],
-      usePolling: false, pollInterval: 250, maxSegmentBytes: DEFAULT_MAX_SEGMENT_BYTES, maxPlaylistBytes: DEFAULT_MAX_PLAYLIST_BYTES,
-      segmentWaitMs: 3000, checkIntervalMs: 1000, store: undefined, receiptsExpected: undefined,
-    });
+    assert.deepEqual(
+      { ...s, store: undefined, receiptsExpected: undefined },
+      {
+        target: path.resolve('/srv/hls'),
+        root: path.resolve('/srv/hls'),
+        stream: 'cam',
+        renditions: ['720p'],
+        usePolling: false,
+        pollInterval: 250,
+        maxSegmentBytes: DEFAULT_MAX_SEGMENT_BYTES,
+        maxPlaylistBytes: DEFAULT_MAX_PLAYLIST_BYTES,
+        segmentWaitMs: 3000,
+        checkIntervalMs: 1000,
+        store: undefined,
+        receiptsExpected: undefined,
+      },
+    );
     assert.ok(s.store instanceof MemoryStateStore);
     assert.equal(s.receiptsExpected(), false);
   });
 
   it('keeps what is given', () => {
     const store = new MemoryStateStore();
-    const s = watcherSettings({ path: '/srv/hls', stream: 'cam', usePolling: true, pollInterval: 100, segmentWaitMs: 50, checkIntervalMs: 20, stateStore: store, receiptsExpected: () => true });
-    assert.deepEqual([s.usePolling, s.pollInterval, s.segmentWaitMs, s.checkIntervalMs, s.store === store, s.receiptsExpected()], [true, 100, 50, 20, true, true]);
+    const s = watcherSettings({
+      path: '/srv/hls',
+      stream: 'cam',
+      usePolling: true,
+      pollInterval: 100,
+      segmentWaitMs: 50,
+      checkIntervalMs: 20,
+      stateStore: store,
+      receiptsExpected: () => true,
+    });
+    assert.deepEqual(
+      [s.usePolling, s.pollInterval, s.segmentWaitMs, s.checkIntervalMs, s.store === store, s.receiptsExpected()],
+      [true, 100, 50, 20, true, true],
+    );
   });
 
-  it('refuses a missing path or stream, and a stream id outside the contract\'s id rule (E_CONFIG)', () => {
-    for (const options of [{ path: '', stream: 'cam' }, { path: '/srv/hls', stream: '' }, { path: '/srv/hls', stream: 'has space' }]) {
-      assert.throws(() => watcherSettings(options), (err: { code?: string }) => err.code === 'E_CONFIG', JSON.stringify(options));
+  it("refuses a missing path or stream, and a stream id outside the contract's id rule (E_CONFIG)", () => {
+    for (const options of [
+      { path: '', stream: 'cam' },
+      { path: '/srv/hls', stream: '' },
+      { path: '/srv/hls', stream: 'has space' },
+    ]) {
+      assert.throws(
+        () => watcherSettings(options),
+        (err: { code?: string }) => err.code === 'E_CONFIG',
+        JSON.stringify(options),
+      );
     }
   });
 });

@@ -19,7 +19,9 @@ function owner(id: string, over: Partial<RouteOwner> = {}): RouteOwner & { failu
       res.end(`${id} ${pathname}\n`);
       return true;
     },
-    failed: (err) => { failures.push(err); },
+    failed: (err) => {
+      failures.push(err);
+    },
     failures,
     ...over,
   };
@@ -27,8 +29,12 @@ function owner(id: string, over: Partial<RouteOwner> = {}): RouteOwner & { failu
 
 describe('manifest HTTP dispatcher', () => {
   let s: AppServer;
-  beforeEach(async () => { s = await appServer(); });
-  afterEach(async () => { await s.close(); });
+  beforeEach(async () => {
+    s = await appServer();
+  });
+  afterEach(async () => {
+    await s.close();
+  });
 
   it('runs the route that matches a GET or HEAD; anything else goes on to the app', async () => {
     registerRoutes(s.app, {}, owner('a'));
@@ -64,7 +70,10 @@ describe('manifest HTTP dispatcher', () => {
     assert.equal(broken.body.toString(), 'internal error\n');
     const refused = await request(s.base, '/live/bad/master.m3u8');
     assert.equal(refused.status, 500);
-    assert.deepEqual(failing.failures.map((e) => (e as Error).message), ['route broke', 'middleware refused']);
+    assert.deepEqual(
+      failing.failures.map((e) => (e as Error).message),
+      ['route broke', 'middleware refused'],
+    );
     assert.equal((await request(s.base, '/live/demo/master.m3u8')).body.toString(), 'fine\n');
   });
 
@@ -80,7 +89,10 @@ describe('manifest HTTP dispatcher', () => {
 
   it('refuses a second owner of the same path for the same streams, allows it for other streams or once freed', () => {
     const first = registerRoutes(s.app, {}, owner('a', { streams: ['one'] }));
-    assert.throws(() => registerRoutes(s.app, {}, owner('b')), (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_DUPLICATE_PATH');
+    assert.throws(
+      () => registerRoutes(s.app, {}, owner('b')),
+      (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_DUPLICATE_PATH',
+    );
     registerRoutes(s.app, {}, owner('c', { streams: ['two'] }));
     first.unregister();
     registerRoutes(s.app, {}, owner('d', { streams: ['one'] }));
@@ -101,7 +113,10 @@ describe('manifest HTTP dispatcher', () => {
 
   it('keeps off the fast path when a setting Express must apply is set, and says which', () => {
     const before = s.server.listeners('request');
-    for (const [name, settings] of [['httpNodeAuth', { httpNodeAuth: { user: 'u', pass: 'p' } }], ['requireHttps', { requireHttps: true }]] as const) {
+    for (const [name, settings] of [
+      ['httpNodeAuth', { httpNodeAuth: { user: 'u', pass: 'p' } }],
+      ['requireHttps', { requireHttps: true }],
+    ] as const) {
       const registration = registerRoutes(s.app, { relaycastManifestFastPath: true, ...settings }, owner(`n-${name}`, { streams: [name] }), s.server);
       assert.equal(registration.fastPathRefused, name);
       assert.deepEqual(s.server.listeners('request'), before);

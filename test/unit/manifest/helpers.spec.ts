@@ -12,7 +12,11 @@ describe('manifest core: path templates, cache policy, bandwidth rounding', () =
     assert.equal(media.match('/live/demo/720p.m3u8x'), undefined);
     assert.equal(media.fill({ stream: 's', rendition: 'r' }), '/live/s/r.m3u8');
     for (const bad of ['live/x.m3u8', '/live/{stream}/x.m3u8', '/a//b', '/a/../b', '/a/b/', '/a b']) {
-      assert.throws(() => compilePathTemplate(bad, 'media', ['rendition']), (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_CONFIG', bad);
+      assert.throws(
+        () => compilePathTemplate(bad, 'media', ['rendition']),
+        (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_CONFIG',
+        bad,
+      );
     }
     assert.equal(relativeUri('/live/demo/master.m3u8', '/live/demo/0.m3u8'), '0.m3u8');
     assert.equal(relativeUri('/hls/demo/master.m3u8', '/hls/demo/0/index.m3u8'), '0/index.m3u8');
@@ -31,11 +35,14 @@ describe('manifest core: path templates, cache policy, bandwidth rounding', () =
     assert.equal(roundUpSignificant(999.2), 1000);
     assert.equal(roundUpSignificant(12), 12);
     const base = { msn: 0, url: 'https://x.test/a', discontinuity: false, programDateTime: '2026-01-01T00:00:00.000Z', session: 's', sourceSequence: 0 };
-    assert.deepEqual(measureBandwidth([
-      { ...base, duration: 2, gap: false, byteLength: 100_000 },
-      { ...base, duration: 1, gap: false, byteLength: 100_000 },
-      { ...base, duration: 2, gap: true },
-    ]), { peak: 800_000, average: 534_000 });
+    assert.deepEqual(
+      measureBandwidth([
+        { ...base, duration: 2, gap: false, byteLength: 100_000 },
+        { ...base, duration: 1, gap: false, byteLength: 100_000 },
+        { ...base, duration: 2, gap: true },
+      ]),
+      { peak: 800_000, average: 534_000 },
+    );
     assert.equal(measureBandwidth([{ ...base, duration: 2, gap: true }]), undefined);
   });
 });

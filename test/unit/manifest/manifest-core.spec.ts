@@ -58,20 +58,23 @@ describe('manifest core: media playlists', () => {
     h.apply(segmentMsg({ sequence: 0, duration: 2 }));
     h.now += 2000;
     h.apply(segmentMsg({ sequence: 1, duration: 1.96 }));
-    assert.equal(h.text(), [
-      '#EXTM3U',
-      '#EXT-X-VERSION:3',
-      '#EXT-X-TARGETDURATION:2',
-      '#EXT-X-MEDIA-SEQUENCE:0',
-      '#EXT-X-DISCONTINUITY-SEQUENCE:0',
-      '#EXTINF:2.000,',
-      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
-      url('s1', 0),
-      '#EXTINF:1.960,',
-      '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z',
-      url('s1', 1),
-      '',
-    ].join('\n'));
+    assert.equal(
+      h.text(),
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:3',
+        '#EXT-X-TARGETDURATION:2',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-DISCONTINUITY-SEQUENCE:0',
+        '#EXTINF:2.000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+        url('s1', 0),
+        '#EXTINF:1.960,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z',
+        url('s1', 1),
+        '',
+      ].join('\n'),
+    );
     assert.equal(h.versions(), 2);
   });
 
@@ -80,7 +83,10 @@ describe('manifest core: media playlists', () => {
     for (let i = 0; i < 10; i++) h.apply(segmentMsg({ sequence: i }));
     const p = parseMediaPlaylist(h.text());
     assert.equal(p.mediaSequence, 4);
-    assert.deepEqual(p.segments.map((s) => s.uri), [4, 5, 6, 7, 8, 9].map((i) => url('s1', i)));
+    assert.deepEqual(
+      p.segments.map((s) => s.uri),
+      [4, 5, 6, 7, 8, 9].map((i) => url('s1', i)),
+    );
     assert.equal(h.versions(), 10);
   });
 
@@ -102,7 +108,7 @@ describe('manifest core: media playlists', () => {
     assert.match(h.text('hi'), /#EXT-X-TARGETDURATION:3\n/);
   });
 
-  it('takes the larger of the encoder\'s EXT-X-TARGETDURATION (segment.targetDuration) and the first segment\'s ceiling', () => {
+  it("takes the larger of the encoder's EXT-X-TARGETDURATION (segment.targetDuration) and the first segment's ceiling", () => {
     const fromEncoder = new Harness();
     fromEncoder.apply({ ...segmentMsg({ sequence: 0, duration: 1 }), segment: { ...segmentMsg({ sequence: 0, duration: 1 }).segment, targetDuration: 4 } });
     assert.equal(fromEncoder.core.targetDuration('demo'), 4);
@@ -111,8 +117,10 @@ describe('manifest core: media playlists', () => {
     const fromSegment = new Harness();
     fromSegment.apply({ ...segmentMsg({ sequence: 0, duration: 2.5 }), segment: { ...segmentMsg({ sequence: 0, duration: 2.5 }).segment, targetDuration: 1 } });
     assert.equal(fromSegment.core.targetDuration('demo'), 3, 'an encoder target below its own segment does not shrink it');
-    assert.throws(() => new Harness().apply({ ...segmentMsg({ sequence: 0 }), segment: { ...segmentMsg({ sequence: 0 }).segment, targetDuration: 2.5 } }),
-      (err: RelaycastError) => err.code === 'E_MANIFEST_BAD_SEGMENT' || /targetDuration/.test(err.message));
+    assert.throws(
+      () => new Harness().apply({ ...segmentMsg({ sequence: 0 }), segment: { ...segmentMsg({ sequence: 0 }).segment, targetDuration: 2.5 } }),
+      (err: RelaycastError) => err.code === 'E_MANIFEST_BAD_SEGMENT' || /targetDuration/.test(err.message),
+    );
   });
 
   it('refuses a segment longer than the target duration with a code, and marks the hole with a discontinuity', () => {
@@ -123,7 +131,13 @@ describe('manifest core: media playlists', () => {
     assert.equal(h.text(), before, 'nothing listed');
     h.apply(segmentMsg({ sequence: 2, duration: 2.4 }));
     const p = parseMediaPlaylist(h.text());
-    assert.deepEqual(p.segments.map((s) => [s.uri, s.discontinuity]), [[url('s1', 0), false], [url('s1', 2), true]]);
+    assert.deepEqual(
+      p.segments.map((s) => [s.uri, s.discontinuity]),
+      [
+        [url('s1', 0), false],
+        [url('s1', 2), true],
+      ],
+    );
   });
 
   it('continues both sequences through encoder restarts: DISCONTINUITY, then DISCONTINUITY-SEQUENCE as it slides out', () => {
@@ -134,7 +148,10 @@ describe('manifest core: media playlists', () => {
     let p = parseMediaPlaylist(h.text());
     assert.equal(p.mediaSequence, 3);
     assert.equal(p.discontinuitySequence, 0);
-    assert.deepEqual(p.segments.map((s) => s.discontinuity), [false, false, false, true, false, false]);
+    assert.deepEqual(
+      p.segments.map((s) => s.discontinuity),
+      [false, false, false, true, false, false],
+    );
     // A restart announced only by a new session id in the segment itself works the same way.
     for (let i = 0; i < 4; i++) h.apply(segmentMsg({ session: 's3', sequence: i }));
     for (let i = 0; i < 6; i++) h.apply(segmentMsg({ session: 's3', sequence: 4 + i }));
@@ -149,7 +166,10 @@ describe('manifest core: media playlists', () => {
     const h = new Harness();
     h.apply(segmentMsg({ sequence: 0 }));
     h.apply(segmentMsg({ sequence: 3 }));
-    assert.deepEqual(parseMediaPlaylist(h.text()).segments.map((s) => s.discontinuity), [false, true]);
+    assert.deepEqual(
+      parseMediaPlaylist(h.text()).segments.map((s) => s.discontinuity),
+      [false, true],
+    );
   });
 
   it('lists a failed upload as EXT-X-GAP (version 8) at the URL it would have had, keeping numbering aligned', () => {
@@ -160,7 +180,14 @@ describe('manifest core: media playlists', () => {
     const text = h.text();
     assert.match(text, /#EXT-X-VERSION:8\n/);
     assert.ok(text.includes(`#EXTINF:2.000,\n#EXT-X-GAP\n#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z\n${url('s1', 1)}\n`), text);
-    assert.deepEqual(parseMediaPlaylist(text).segments.map((s) => [s.msn, s.gap, s.discontinuity]), [[0, false, false], [1, true, false], [2, false, false]]);
+    assert.deepEqual(
+      parseMediaPlaylist(text).segments.map((s) => [s.msn, s.gap, s.discontinuity]),
+      [
+        [0, false, false],
+        [1, true, false],
+        [2, false, false],
+      ],
+    );
   });
 
   it("in 'discontinuity' gap mode leaves the failed segment out and puts EXT-X-DISCONTINUITY on the next", () => {
@@ -170,7 +197,13 @@ describe('manifest core: media playlists', () => {
     h.apply(segmentMsg({ sequence: 2 }));
     const p = parseMediaPlaylist(h.text());
     assert.equal(p.version, 3);
-    assert.deepEqual(p.segments.map((s) => [s.msn, s.uri, s.discontinuity]), [[0, url('s1', 0), false], [1, url('s1', 2), true]]);
+    assert.deepEqual(
+      p.segments.map((s) => [s.msn, s.uri, s.discontinuity]),
+      [
+        [0, url('s1', 0), false],
+        [1, url('s1', 2), true],
+      ],
+    );
   });
 
   it('keeps every segment with DVR and ends with EXT-X-ENDLIST as a complete VOD (no PLAYLIST-TYPE)', () => {
@@ -192,11 +225,18 @@ describe('manifest core: media playlists', () => {
 
   it('ends a rendition that listed nothing for the idle time (a crashed encoder writes no ENDLIST)', () => {
     const h = new Harness();
-    for (let i = 0; i < 3; i++) { h.apply(segmentMsg({ sequence: i })); h.apply(segmentMsg({ sequence: i, rendition: 'lo' })); h.now += 2000; }
+    for (let i = 0; i < 3; i++) {
+      h.apply(segmentMsg({ sequence: i }));
+      h.apply(segmentMsg({ sequence: i, rendition: 'lo' }));
+      h.now += 2000;
+    }
     h.apply(segmentMsg({ sequence: 3 }));
     h.now += 9000;
     const updates = h.core.endIdle(10_000);
-    assert.deepEqual(updates.map((u) => u.media.map((m) => [m.rendition, m.ended])), [[['lo', true]]]);
+    assert.deepEqual(
+      updates.map((u) => u.media.map((m) => [m.rendition, m.ended])),
+      [[['lo', true]]],
+    );
     for (const u of updates) h.record(u);
     assert.ok(h.text('lo').endsWith('#EXT-X-ENDLIST\n'));
     assert.ok(!h.text('main').includes('ENDLIST'));
@@ -222,17 +262,32 @@ describe('manifest core: media playlists', () => {
     h.apply(lifecycleMsg('restarted', { session: 's2' }));
     h.apply(segmentMsg({ session: 's2', sequence: 0, fmp4: true }));
     h.apply(segmentMsg({ session: 's2', sequence: 1, fmp4: true }));
-    assert.equal(h.text(), [
-      '#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-DISCONTINUITY-SEQUENCE:0',
-      `#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s1/main/init.mp4"`,
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z', url('s1', 0, 'main', 'm4s'),
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z', url('s1', 1, 'main', 'm4s'),
-      '#EXT-X-DISCONTINUITY',
-      `#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s2/main/init.mp4"`,
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:04.000Z', url('s2', 0, 'main', 'm4s'),
-      '#EXTINF:2.000,', '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:06.000Z', url('s2', 1, 'main', 'm4s'),
-      '',
-    ].join('\n'));
+    assert.equal(
+      h.text(),
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:6',
+        '#EXT-X-TARGETDURATION:2',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-DISCONTINUITY-SEQUENCE:0',
+        `#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s1/main/init.mp4"`,
+        '#EXTINF:2.000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:00.000Z',
+        url('s1', 0, 'main', 'm4s'),
+        '#EXTINF:2.000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:02.000Z',
+        url('s1', 1, 'main', 'm4s'),
+        '#EXT-X-DISCONTINUITY',
+        `#EXT-X-MAP:URI="${PUBLIC_BASE}/demo/s2/main/init.mp4"`,
+        '#EXTINF:2.000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:04.000Z',
+        url('s2', 0, 'main', 'm4s'),
+        '#EXTINF:2.000,',
+        '#EXT-X-PROGRAM-DATE-TIME:2026-01-01T00:00:06.000Z',
+        url('s2', 1, 'main', 'm4s'),
+        '',
+      ].join('\n'),
+    );
   });
 
   it("uses the encoder's PROGRAM-DATE-TIME, but never one that would map a date to two segments", () => {
@@ -240,8 +295,10 @@ describe('manifest core: media playlists', () => {
     h.apply(segmentMsg({ sequence: 0, programDateTime: '2026-11-23T09:37:27.950+0000' }));
     h.apply(segmentMsg({ sequence: 1, programDateTime: '2026-11-23T09:37:29.950+0000' }));
     h.apply(segmentMsg({ sequence: 2, programDateTime: '2026-11-23T09:37:20.000+0000' }));
-    assert.deepEqual(parseMediaPlaylist(h.text()).segments.map((s) => s.programDateTime),
-      ['2026-11-23T09:37:27.950Z', '2026-11-23T09:37:29.950Z', '2026-11-23T09:37:31.950Z']);
+    assert.deepEqual(
+      parseMediaPlaylist(h.text()).segments.map((s) => s.programDateTime),
+      ['2026-11-23T09:37:27.950Z', '2026-11-23T09:37:29.950Z', '2026-11-23T09:37:31.950Z'],
+    );
   });
 });
 
@@ -255,8 +312,20 @@ describe('manifest core: bad input is refused with a code and changes nothing', 
     ['a url with a line break', segmentMsg({ sequence: 5, url: 'https://x.test/a\n#EXT-X-ENDLIST' }), 'E_MANIFEST_BAD_URL'],
     ['a NaN duration', segmentMsg({ sequence: 5, duration: Number.NaN }), 'E_MANIFEST_BAD_MSG'],
     ['a rendition id unusable in a path', segmentMsg({ sequence: 5, rendition: '../x' }), 'E_MANIFEST_BAD_ID'],
-    ['an fMP4 init without url', (() => { const m = segmentMsg({ sequence: 5, fmp4: true }); delete m.init!.url; return m; })(), 'E_MANIFEST_NO_INIT_URL'],
-    ['an unknown lifecycle event', { topic: 'lifecycle', payload: { event: 'paused', stream: 'demo', rendition: 'main', session: 's1' } }, 'E_MANIFEST_BAD_MSG'],
+    [
+      'an fMP4 init without url',
+      (() => {
+        const m = segmentMsg({ sequence: 5, fmp4: true });
+        delete m.init!.url;
+        return m;
+      })(),
+      'E_MANIFEST_NO_INIT_URL',
+    ],
+    [
+      'an unknown lifecycle event',
+      { topic: 'lifecycle', payload: { event: 'paused', stream: 'demo', rendition: 'main', session: 's1' } },
+      'E_MANIFEST_BAD_MSG',
+    ],
     ['a duplicate', segmentMsg({ sequence: 4 }), 'E_MANIFEST_DUPLICATE'],
     ['an out-of-order segment', segmentMsg({ sequence: 2 }), 'E_MANIFEST_OUT_OF_ORDER'],
   ];
@@ -362,10 +431,13 @@ describe('manifest core: master playlist from the ts-multi fixture', () => {
   });
 });
 
-describe('manifest core: the encoder\'s ENDLIST, held for a grace period', () => {
+describe("manifest core: the encoder's ENDLIST, held for a grace period", () => {
   it('holds ENDLIST for the grace (default 3 × target duration): a restart inside it continues the same playlist with a discontinuity, never an ENDLIST', () => {
     const h = new Harness();
-    for (let i = 0; i < 4; i++) { h.apply(segmentMsg({ sequence: i })); h.now += 2000; }
+    for (let i = 0; i < 4; i++) {
+      h.apply(segmentMsg({ sequence: i }));
+      h.now += 2000;
+    }
     assert.deepEqual(h.apply(lifecycleMsg('ended', { sequence: 3 })).media, [], 'nothing published when the encoder stops');
     h.now += 5000;
     assert.deepEqual(h.core.endDue(), [], 'still inside 3 × 2 s');
@@ -374,7 +446,13 @@ describe('manifest core: the encoder\'s ENDLIST, held for a grace period', () =>
     assert.equal(update.media[0].presentation, 0, 'the same playlist, at the same URL');
     const p = parseMediaPlaylist(h.text());
     assert.equal(p.endList, false);
-    assert.deepEqual(p.segments.slice(-2).map((e) => [e.msn, e.discontinuity]), [[3, false], [4, true]]);
+    assert.deepEqual(
+      p.segments.slice(-2).map((e) => [e.msn, e.discontinuity]),
+      [
+        [3, false],
+        [4, true],
+      ],
+    );
     h.now += 60_000;
     assert.deepEqual(h.core.endDue(), [], 'the held end was cancelled by the restart');
     assert.ok(!h.text().includes('ENDLIST'));
@@ -382,14 +460,20 @@ describe('manifest core: the encoder\'s ENDLIST, held for a grace period', () =>
 
   it('publishes ENDLIST once the grace has passed; that playlist never changes again, and a later session is a new presentation the master points to', () => {
     const h = new Harness({ endGraceSeconds: 4 });
-    for (let i = 0; i < 4; i++) { h.apply(segmentMsg({ sequence: i })); h.now += 2000; }
+    for (let i = 0; i < 4; i++) {
+      h.apply(segmentMsg({ sequence: i }));
+      h.now += 2000;
+    }
     h.apply(lifecycleMsg('ended', { sequence: 3 }));
     h.now += 3999;
     assert.deepEqual(h.core.endDue(), []);
     h.now += 1;
     const ended = h.core.endDue();
     for (const u of ended) h.record(u);
-    assert.deepEqual(ended.map((u) => u.media.map((m) => [m.rendition, m.ended, m.presentation])), [[['main', true, 0]]]);
+    assert.deepEqual(
+      ended.map((u) => u.media.map((m) => [m.rendition, m.ended, m.presentation])),
+      [[['main', true, 0]]],
+    );
     const finished = h.core.mediaPlaylist('demo', 'main', 0)!;
     assert.ok(finished.text.endsWith('#EXT-X-ENDLIST\n'));
 
@@ -398,7 +482,11 @@ describe('manifest core: the encoder\'s ENDLIST, held for a grace period', () =>
     assert.equal(update.media[0].presentation, 1);
     assert.equal(update.media[0].ended, false);
     const next = parseMediaPlaylist(update.media[0].text);
-    assert.deepEqual(next.segments.map((e) => [e.msn, e.uri, e.discontinuity]), [[0, url('s2', 0), false]], 'a new playlist: only the new session, numbered from 0');
+    assert.deepEqual(
+      next.segments.map((e) => [e.msn, e.uri, e.discontinuity]),
+      [[0, url('s2', 0), false]],
+      'a new playlist: only the new session, numbered from 0',
+    );
     assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.text, finished.text, 'the finished playlist is unchanged');
     assert.equal(h.core.mediaPlaylist('demo', 'main', 0)!.etag, finished.etag);
     assert.equal(h.core.mediaPlaylist('demo', 'main', 1)!.text, update.media[0].text);
@@ -544,7 +632,11 @@ describe('manifest core: segments hls-watch sends again after a restart', () => 
   it('ignores quietly a redelivered segment it already handled, lists one it never got, and still refuses other repeats', () => {
     const h = new Harness();
     for (let i = 0; i < 3; i++) h.apply(segmentMsg({ sequence: i }));
-    const again = (sequence: number) => { const m = segmentMsg({ sequence }); m.segment.redelivered = true; return m; };
+    const again = (sequence: number) => {
+      const m = segmentMsg({ sequence });
+      m.segment.redelivered = true;
+      return m;
+    };
     const before = h.text();
     assert.deepEqual(h.apply(again(2)).media, [], 'already listed: no new version, no error');
     assert.deepEqual(h.apply(again(1)).media, []);
@@ -557,9 +649,17 @@ describe('manifest core: segments hls-watch sends again after a restart', () => 
   it('after a partial deploy, leaves unlisted a first copy that skips sequences its deliverer will send again, and lists it when it comes, in order', () => {
     const asked: unknown[] = [];
     let willResend = true;
-    const h = new Harness({ resendRequest: (stream, request) => { asked.push({ stream, ...request }); return willResend; } });
+    const h = new Harness({
+      resendRequest: (stream, request) => {
+        asked.push({ stream, ...request });
+        return willResend;
+      },
+    });
     for (let i = 0; i < 2; i++) h.apply(segmentMsg({ sequence: i }));
-    const again = (m: ReturnType<typeof segmentMsg>) => { m.segment.redelivered = true; return m; };
+    const again = (m: ReturnType<typeof segmentMsg>) => {
+      m.segment.redelivered = true;
+      return m;
+    };
     // 2 was dropped while manifest (or r2-upload) restarted; 3 overtook its resend.
     const before = h.text();
     const overtaking = h.apply(segmentMsg({ sequence: 3 }));
@@ -567,9 +667,15 @@ describe('manifest core: segments hls-watch sends again after a restart', () => 
     assert.deepEqual(overtaking.media, []);
     assert.equal(h.text(), before, 'nothing listed');
     assert.equal(h.apply(gapMsg({ sequence: 4 })).comesAgain, true, 'a gap that skips is held back the same way');
-    assert.deepEqual(asked, [{ stream: 'demo', rendition: 'main', session: 's1', sequence: 3 }, { stream: 'demo', rendition: 'main', session: 's1', sequence: 4 }]);
+    assert.deepEqual(asked, [
+      { stream: 'demo', rendition: 'main', session: 's1', sequence: 3 },
+      { stream: 'demo', rendition: 'main', session: 's1', sequence: 4 },
+    ]);
     for (const i of [2, 3]) assert.equal(h.apply(again(segmentMsg({ sequence: i }))).media.length, 1, `resent ${i}: listed`);
-    assert.deepEqual(parseMediaPlaylist(h.text()).segments.map((s) => s.uri), [0, 1, 2, 3].map((i) => segmentMsg({ sequence: i }).segment.url));
+    assert.deepEqual(
+      parseMediaPlaylist(h.text()).segments.map((s) => s.uri),
+      [0, 1, 2, 3].map((i) => segmentMsg({ sequence: i }).segment.url),
+    );
     assert.equal(asked.length, 2, 'a copy in order, or one sent again, is never held back');
     // Nobody will send 6 again (another producer, or it left the encoder's playlist): listed at once, after a discontinuity.
     willResend = false;
@@ -578,4 +684,3 @@ describe('manifest core: segments hls-watch sends again after a restart', () => 
     assert.match(h.text(), /#EXT-X-DISCONTINUITY\n(#[^\n]*\n)*#EXTINF[^\n]*\n[^\n]*6/);
   });
 });
-

@@ -22,9 +22,25 @@ type Step =
 
 const renditionArb = fc.constantFrom('a', 'b');
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 12, arbitrary: fc.record({ kind: fc.constant('segment' as const), rendition: renditionArb, duration: fc.constantFrom(1.5, 2, 1.966), init: fc.integer({ min: 0, max: 2 }), fmp4: fc.boolean(), bytes: fc.integer({ min: 1000, max: 2_000_000 }) }) },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant('segment' as const),
+      rendition: renditionArb,
+      duration: fc.constantFrom(1.5, 2, 1.966),
+      init: fc.integer({ min: 0, max: 2 }),
+      fmp4: fc.boolean(),
+      bytes: fc.integer({ min: 1000, max: 2_000_000 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('gap' as const), rendition: renditionArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('restart' as const, 'end' as const, 'idle' as const, 'due' as const, 'restore' as const), rendition: renditionArb }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('restart' as const, 'end' as const, 'idle' as const, 'due' as const, 'restore' as const),
+      rendition: renditionArb,
+    }),
+  },
 );
 
 /** The spec's own measure of a whole window: peak segment bit rate, and bits over seconds. */
@@ -34,7 +50,10 @@ function bandwidthAtOnce(entries: RenditionState['entries']): { peak: number; av
   const peak = Math.max(...measured.map((e) => (e.byteLength! * 8) / e.duration));
   let bits = 0;
   let seconds = 0;
-  for (const e of measured) { bits += e.byteLength! * 8; seconds += e.duration; }
+  for (const e of measured) {
+    bits += e.byteLength! * 8;
+    seconds += e.duration;
+  }
   return { peak: roundUpSignificant(peak), average: roundUpSignificant(bits / seconds) };
 }
 
@@ -77,7 +96,19 @@ function play(options: Partial<ManifestOptions>, steps: Step[]): number {
       switch (step.kind) {
         case 'segment':
           sequence.set(id, next + 1);
-          check(core.apply(segmentMsg({ rendition: id, session: s, sequence: next, duration: step.duration, byteLength: step.bytes, fmp4: step.fmp4, initName: `init-${step.init}.mp4` })));
+          check(
+            core.apply(
+              segmentMsg({
+                rendition: id,
+                session: s,
+                sequence: next,
+                duration: step.duration,
+                byteLength: step.bytes,
+                fmp4: step.fmp4,
+                initName: `init-${step.init}.mp4`,
+              }),
+            ),
+          );
           break;
         case 'gap':
           sequence.set(id, next + 1);
@@ -122,12 +153,17 @@ describe('manifest core: incremental media playlists (DVR written once, appended
   ] as Array<[string, Partial<ManifestOptions>]>) {
     it(`${name}: every version is byte for byte a full render of the same state, with its ETag`, () => {
       let checked = 0;
-      fc.assert(fc.property(fc.array(stepArb, { minLength: 20, maxLength: 80, size: 'max' }), (steps) => { checked += play(options, steps); }), { numRuns: 40, seed: 14 });
+      fc.assert(
+        fc.property(fc.array(stepArb, { minLength: 20, maxLength: 80, size: 'max' }), (steps) => {
+          checked += play(options, steps);
+        }),
+        { numRuns: 40, seed: 14 },
+      );
       assert.ok(checked > 1000, `only ${checked} versions checked`);
     });
   }
 
-  it('a long DVR history: appending the 5,001st segment gives the full render\'s bytes', () => {
+  it("a long DVR history: appending the 5,001st segment gives the full render's bytes", () => {
     const core = new ManifestCore({ dvr: true });
     for (let i = 0; i < 5000; i++) core.apply(segmentMsg({ sequence: i, fmp4: true, discontinuity: i % 700 === 0 }));
     const update = core.apply(segmentMsg({ sequence: 5000, fmp4: true, initName: 'init-2.mp4' }));
@@ -138,7 +174,16 @@ describe('manifest core: incremental media playlists (DVR written once, appended
   });
 
   it('the URLs the duplicate check knows: appended ones at once, none that left a sliding window', () => {
-    const entry = (msn: number, gap = false) => ({ msn, url: `https://media.example.test/${msn}.ts`, duration: 2, discontinuity: false, gap, programDateTime: '2026-01-01T00:00:00.000Z', session: 's1', sourceSequence: msn });
+    const entry = (msn: number, gap = false) => ({
+      msn,
+      url: `https://media.example.test/${msn}.ts`,
+      duration: 2,
+      discontinuity: false,
+      gap,
+      programDateTime: '2026-01-01T00:00:00.000Z',
+      session: 's1',
+      sourceSequence: msn,
+    });
     const listed = new ListedUrls();
     const entries = [entry(0), entry(1)];
     assert.equal(listed.has(entries, entries[1]!.url), true);
@@ -151,15 +196,44 @@ describe('manifest core: incremental media playlists (DVR written once, appended
   });
 
   it('writes each entry once: a body that is only appended to renders no earlier entry again', () => {
-    const r = { stream: 'demo', rendition: 'main', entries: [] as RenditionState['entries'], nextMsn: 0, discontinuitySequence: 0, ended: false, version: 3, pendingDiscontinuity: false, pastSessions: [], order: 0, presentation: 0 } satisfies RenditionState;
+    const r = {
+      stream: 'demo',
+      rendition: 'main',
+      entries: [] as RenditionState['entries'],
+      nextMsn: 0,
+      discontinuitySequence: 0,
+      ended: false,
+      version: 3,
+      pendingDiscontinuity: false,
+      pastSessions: [],
+      order: 0,
+      presentation: 0,
+    } satisfies RenditionState;
     const body = new MediaBody();
     const reads = new Map<number, number>();
     for (let msn = 0; msn < 50; msn++) {
-      const entry = { msn, url: `https://media.example.test/${msn}.ts`, duration: 2, discontinuity: false, gap: false, programDateTime: new Date(msn * 2000).toISOString(), session: 's1', sourceSequence: msn };
+      const entry = {
+        msn,
+        url: `https://media.example.test/${msn}.ts`,
+        duration: 2,
+        discontinuity: false,
+        gap: false,
+        programDateTime: new Date(msn * 2000).toISOString(),
+        session: 's1',
+        sourceSequence: msn,
+      };
       // Count every read of an entry's URL: a full render would read all of them each time.
-      r.entries.push(Object.defineProperty(entry, 'url', { get: () => { reads.set(msn, (reads.get(msn) ?? 0) + 1); return `https://media.example.test/${msn}.ts`; }, enumerable: true }));
+      r.entries.push(
+        Object.defineProperty(entry, 'url', {
+          get: () => {
+            reads.set(msn, (reads.get(msn) ?? 0) + 1);
+            return `https://media.example.test/${msn}.ts`;
+          },
+          enumerable: true,
+        }),
+      );
       const version = body.render(r, 2, false);
-      assert.equal(version.text, renderMediaPlaylist(r, 2) , `version ${msn}`);
+      assert.equal(version.text, renderMediaPlaylist(r, 2), `version ${msn}`);
     }
     // renderMediaPlaylist above reads each URL once per version; the body reads it once in all.
     for (const [msn, count] of reads) assert.equal(count - (50 - msn), 1, `entry ${msn} written ${count - (50 - msn)} times by the body`);

@@ -26,19 +26,34 @@ function setup(options: Partial<ManifestOptions> = {}) {
     confirm: (stream, rendition, session, sequence) => events.push(`confirm ${stream}/${rendition}/${session}/${sequence}`),
   });
   return {
-    core, publisher, events,
-    hold: () => { holdSaves = true; },
-    release: () => { const waiting = pending; pending = []; holdSaves = false; for (const resolve of waiting) resolve(); },
-    advance: (ms: number) => { now += ms; },
+    core,
+    publisher,
+    events,
+    hold: () => {
+      holdSaves = true;
+    },
+    release: () => {
+      const waiting = pending;
+      pending = [];
+      holdSaves = false;
+      for (const resolve of waiting) resolve();
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
   };
 }
 
 describe('ManifestPublisher (apply → persist → serve → confirm → send)', () => {
-  it('saves a segment\'s state before it serves the new version, and confirms the segment after both', async () => {
+  it("saves a segment's state before it serves the new version, and confirms the segment after both", async () => {
     const { publisher, events } = setup();
     const { playlists, segment } = await publisher.apply(segmentMsg({ sequence: 0 }));
     assert.deepEqual(events, ['save', 'served main#0', 'confirm demo/main/s1/0']);
-    assert.deepEqual(playlists.map((p) => p.rendition), ['main', null], 'the media playlist, then the master');
+    assert.deepEqual(
+      playlists.map((p) => p.rendition),
+      ['main', null],
+      'the media playlist, then the master',
+    );
     assert.equal(segment?.sequence, 0, 'the segment that made them goes with them');
   });
 
@@ -54,11 +69,14 @@ describe('ManifestPublisher (apply → persist → serve → confirm → send)',
     assert.match(publisher.durable.mediaPlaylist('demo', 'main')!.text, /seg_00001\.ts\n$/);
   });
 
-  it('saves and confirms a refused msg (handled for good), serves nothing, and rethrows the core\'s coded error', async () => {
+  it("saves and confirms a refused msg (handled for good), serves nothing, and rethrows the core's coded error", async () => {
     const { publisher, events } = setup();
     await publisher.apply(segmentMsg({ sequence: 3 }));
     events.length = 0;
-    await assert.rejects(publisher.apply(segmentMsg({ sequence: 1 })), (err: unknown) => err instanceof RelaycastError && err.code === 'E_MANIFEST_OUT_OF_ORDER');
+    await assert.rejects(
+      publisher.apply(segmentMsg({ sequence: 1 })),
+      (err: unknown) => err instanceof RelaycastError && err.code === 'E_MANIFEST_OUT_OF_ORDER',
+    );
     assert.deepEqual(events, ['save', 'confirm demo/main/s1/1']);
   });
 
@@ -77,7 +95,10 @@ describe('ManifestPublisher (apply → persist → serve → confirm → send)',
     events.length = 0;
     const { playlists, segment } = await publisher.apply(lifecycleMsg('ended', { sequence: 0 }));
     assert.equal(segment, undefined);
-    assert.ok(playlists.some((p) => p.ended), 'the ENDLIST version');
+    assert.ok(
+      playlists.some((p) => p.ended),
+      'the ENDLIST version',
+    );
     assert.ok(!events.some((e) => e.startsWith('confirm')), JSON.stringify(events));
     assert.equal(events[0], 'save');
   });
@@ -92,7 +113,10 @@ describe('ManifestPublisher (apply → persist → serve → confirm → send)',
     const ended = await publisher.endStreams(60_000);
     assert.ok(ended.length > 0 && ended.every((p) => p.ended));
     assert.equal(events[0], 'save');
-    assert.ok(events.slice(1).every((e) => e.startsWith('served')), JSON.stringify(events));
+    assert.ok(
+      events.slice(1).every((e) => e.startsWith('served')),
+      JSON.stringify(events),
+    );
     assert.deepEqual(await publisher.endStreams(0), [], 'idle end off (0): nothing more');
   });
 
@@ -101,8 +125,14 @@ describe('ManifestPublisher (apply → persist → serve → confirm → send)',
     const core = new ManifestCore({});
     const publisher = new ManifestPublisher({
       core,
-      state: { saveDurably: async () => { events.push('save'); } },
-      check: (_stream, rendition) => { if (rendition === 'master') throw new RelaycastError('E_MANIFEST_SHADOWED', 'shadowed'); },
+      state: {
+        saveDurably: async () => {
+          events.push('save');
+        },
+      },
+      check: (_stream, rendition) => {
+        if (rendition === 'master') throw new RelaycastError('E_MANIFEST_SHADOWED', 'shadowed');
+      },
       served: () => events.push('served'),
       confirm: () => events.push('confirm'),
     });

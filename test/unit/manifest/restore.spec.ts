@@ -11,8 +11,12 @@ import { segmentMsg } from '../../support/manifest-msgs';
 describe('manifest state restore', () => {
   let dir: string;
   const fileIn = (d: string) => StateFile.forNode(d, 'manifest', 'n1', { code: 'E_MANIFEST_STATE', what: 'manifest state' });
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-restore-')); });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-restore-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('continues the sequences of a saved state; nothing saved is no error', async () => {
     const file = fileIn(dir);
@@ -28,7 +32,10 @@ describe('manifest state restore', () => {
     assert.equal(after.mediaPlaylist('demo', 'main')!.lastMsn, 3);
   });
 
-  for (const [name, text] of [['not JSON', '{"format": 1, "streams": ['], ['JSON of another shape', '{"format": 99}']] as const) {
+  for (const [name, text] of [
+    ['not JSON', '{"format": 1, "streams": ['],
+    ['JSON of another shape', '{"format": 99}'],
+  ] as const) {
     it(`a state file that is ${name}: returns the error, keeps the file aside, numbers from the wall clock`, () => {
       const file = fileIn(dir);
       const now = Date.parse('2026-06-01T00:00:00Z');
@@ -38,7 +45,10 @@ describe('manifest state restore', () => {
       const lost = restoreManifest(core, file, now);
       assert.ok(lost instanceof Error);
       assert.equal((lost as { code?: string }).code, 'E_MANIFEST_STATE');
-      assert.ok(readdirSync(path.join(dir, 'relaycast', 'manifest')).some((f) => f.startsWith('n1.json.bad-')), 'bad file kept');
+      assert.ok(
+        readdirSync(path.join(dir, 'relaycast', 'manifest')).some((f) => f.startsWith('n1.json.bad-')),
+        'bad file kept',
+      );
       core.apply(segmentMsg({ sequence: 0 }));
       assert.ok(core.mediaPlaylist('demo', 'main')!.lastMsn! >= wallClockMediaSequence(now));
     });

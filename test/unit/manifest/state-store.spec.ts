@@ -20,7 +20,9 @@ describe('manifest state store: state file + DVR history log', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-state-store-'));
     t = Date.parse('2026-06-01T00:00:00Z');
   });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const folder = (userDir = dir) => path.join(userDir, 'relaycast', 'manifest');
   const storeIn = (userDir = dir) => ManifestStateStore.forNode(userDir, 'n1');
@@ -61,7 +63,11 @@ describe('manifest state store: state file + DVR history log', () => {
     after.apply(segmentMsg({ sequence: 500 }));
     assert.equal(after.mediaPlaylist('demo', 'main')!.lastMsn, 500);
     await again.saveDurably(after);
-    assert.equal(restoredCore().core.mediaPlaylist('demo', 'main')!.text, after.mediaPlaylist('demo', 'main')!.text, 'and again after appending to the restored history');
+    assert.equal(
+      restoredCore().core.mediaPlaylist('demo', 'main')!.text,
+      after.mediaPlaylist('demo', 'main')!.text,
+      'and again after appending to the restored history',
+    );
   });
 
   it('the state file does not grow with the DVR history', async () => {
@@ -76,7 +82,10 @@ describe('manifest state store: state file + DVR history log', () => {
 
   it('restores a SNAPSHOT_FORMAT 1 file (written before the history log) and then saves it in format 2', async () => {
     const core = newCore();
-    for (let sequence = 0; sequence < 150; sequence++) { core.apply(segmentMsg({ sequence })); t += 2000; }
+    for (let sequence = 0; sequence < 150; sequence++) {
+      core.apply(segmentMsg({ sequence }));
+      t += 2000;
+    }
     await StateFile.forNode(dir, 'manifest', 'n1', { code: 'E_MANIFEST_STATE', what: 'manifest state' }).saveDurably(core.snapshot());
     assert.equal(saved().format, 1);
     const { core: after, lost, store } = restoredCore();
@@ -156,7 +165,11 @@ describe('manifest state store: state file + DVR history log', () => {
     assert.equal(errors.length, 1, errors.map((e) => e.message).join('; '));
     assert.equal((errors[0] as { code?: string }).code, 'E_MANIFEST_STATE_WRITE');
     assert.notEqual(saved().history.file, first, 'a new generation');
-    assert.deepEqual(readdirSync(folder()).filter((f) => f.includes('.history-')), [saved().history.file], 'the old one is gone');
+    assert.deepEqual(
+      readdirSync(folder()).filter((f) => f.includes('.history-')),
+      [saved().history.file],
+      'the old one is gone',
+    );
     assert.equal(restoredCore().core.mediaPlaylist('demo', 'main')!.text, core.mediaPlaylist('demo', 'main')!.text);
   });
 
@@ -167,40 +180,55 @@ describe('manifest state store: state file + DVR history log', () => {
     writeFileSync(path.join(folder(), 'n1.history-7.jsonl'), 'an orphan of a crash during a compaction\n');
     writeFileSync(path.join(folder(), 'n2.json'), '{}');
     await store.remove();
-    assert.deepEqual(readdirSync(folder()), ['n2.json'], 'another node\'s file stays');
+    assert.deepEqual(readdirSync(folder()), ['n2.json'], "another node's file stays");
   });
 
   describe('damage: E_MANIFEST_STATE, the files kept aside, numbering from the wall clock', () => {
     const damages: Array<[string, () => void]> = [
       ['the history file is missing', () => unlinkSync(historyPath())],
       ['the history is shorter than its state counts', () => truncateSync(historyPath(), statSync(historyPath()).size - 10)],
-      ['a counted history line is not JSON', () => {
-        const lines = readFileSync(historyPath(), 'utf8').split('\n');
-        lines[5] = '#'.repeat(lines[5]!.length);
-        writeFileSync(historyPath(), lines.join('\n'));
-      }],
-      ['a counted history line names another MSN', () => {
-        const text = readFileSync(historyPath(), 'utf8');
-        assert.match(text, /"msn":7[,}]/);
-        writeFileSync(historyPath(), text.replace(/"msn":7([,}])/, '"msn":8$1'));
-      }],
-      ['a counted history line was dropped', () => {
-        // In its place, a line of another rendition of the same length: every counted byte is JSON.
-        const lines = readFileSync(historyPath(), 'utf8').split('\n');
-        const filler = (pad: string) => JSON.stringify({ s: 'demo', r: 'other', p: 0, e: { msn: 3, pad } });
-        lines[3] = filler('x'.repeat(lines[3]!.length - filler('').length));
-        writeFileSync(historyPath(), lines.join('\n'));
-      }],
-      ['the state names a history file elsewhere', () => {
-        const state = saved();
-        state.history.file = '../../x.history-1.jsonl';
-        writeFileSync(statePath(), JSON.stringify(state));
-      }],
-      ['the state counts more archived entries than the history has', () => {
-        const state = saved();
-        state.streams[0].renditions[0].archived += 1;
-        writeFileSync(statePath(), JSON.stringify(state));
-      }],
+      [
+        'a counted history line is not JSON',
+        () => {
+          const lines = readFileSync(historyPath(), 'utf8').split('\n');
+          lines[5] = '#'.repeat(lines[5]!.length);
+          writeFileSync(historyPath(), lines.join('\n'));
+        },
+      ],
+      [
+        'a counted history line names another MSN',
+        () => {
+          const text = readFileSync(historyPath(), 'utf8');
+          assert.match(text, /"msn":7[,}]/);
+          writeFileSync(historyPath(), text.replace(/"msn":7([,}])/, '"msn":8$1'));
+        },
+      ],
+      [
+        'a counted history line was dropped',
+        () => {
+          // In its place, a line of another rendition of the same length: every counted byte is JSON.
+          const lines = readFileSync(historyPath(), 'utf8').split('\n');
+          const filler = (pad: string) => JSON.stringify({ s: 'demo', r: 'other', p: 0, e: { msn: 3, pad } });
+          lines[3] = filler('x'.repeat(lines[3]!.length - filler('').length));
+          writeFileSync(historyPath(), lines.join('\n'));
+        },
+      ],
+      [
+        'the state names a history file elsewhere',
+        () => {
+          const state = saved();
+          state.history.file = '../../x.history-1.jsonl';
+          writeFileSync(statePath(), JSON.stringify(state));
+        },
+      ],
+      [
+        'the state counts more archived entries than the history has',
+        () => {
+          const state = saved();
+          state.streams[0].renditions[0].archived += 1;
+          writeFileSync(statePath(), JSON.stringify(state));
+        },
+      ],
       ['the state file is gone but its history is there', () => unlinkSync(statePath())],
       ['the state file is not JSON', () => writeFileSync(statePath(), '{"format": 2, "streams": [')],
     ];
@@ -214,7 +242,10 @@ describe('manifest state store: state file + DVR history log', () => {
         const { core: after, lost, store: again } = restoredCore();
         assert.ok(lost instanceof Error, 'the loss is reported');
         assert.equal((lost as { code?: string }).code, 'E_MANIFEST_STATE', lost.message);
-        assert.ok(readdirSync(folder()).some((f) => f.includes('.bad-')), 'the damaged files are kept aside');
+        assert.ok(
+          readdirSync(folder()).some((f) => f.includes('.bad-')),
+          'the damaged files are kept aside',
+        );
         assert.ok(!readdirSync(folder()).some((f) => /\.history-\d+\.jsonl$/.test(f)), 'no history of the lost state is left to append to');
         after.apply(segmentMsg({ sequence: 200 }));
         assert.ok(after.mediaPlaylist('demo', 'main')!.lastMsn! >= wallClockMediaSequence(t), 'numbered above anything the lost state gave out');
@@ -231,11 +262,14 @@ describe('manifest state store: state file + DVR history log', () => {
     const check = (core: ManifestCore, what: string) => {
       const p = core.mediaPlaylist('demo', 'main');
       if (!p) return;
-      p.text.split('\n').filter((l) => l.startsWith('https://')).forEach((uri, i) => {
-        const msn = p.mediaSequence! + i;
-        const before = served.get(msn);
-        assert.ok(before === undefined || before === uri, `${what}: MSN ${msn} was ${before}, now ${uri}`);
-      });
+      p.text
+        .split('\n')
+        .filter((l) => l.startsWith('https://'))
+        .forEach((uri, i) => {
+          const msn = p.mediaSequence! + i;
+          const before = served.get(msn);
+          assert.ok(before === undefined || before === uri, `${what}: MSN ${msn} was ${before}, now ${uri}`);
+        });
     };
     let userDir = dir;
     let sequence = 0;
@@ -279,7 +313,10 @@ describe('manifest state store: state file + DVR history log', () => {
           }
           // Served only now, as DurableView does.
           const p = core.mediaPlaylist('demo', 'main')!;
-          p.text.split('\n').filter((l) => l.startsWith('https://')).forEach((uri, k) => served.set(p.mediaSequence! + k, uri));
+          p.text
+            .split('\n')
+            .filter((l) => l.startsWith('https://'))
+            .forEach((uri, k) => served.set(p.mediaSequence! + k, uri));
           if (armed) {
             takeImage();
             break;
@@ -321,9 +358,13 @@ async function afterEveryFileStep(after: () => void): Promise<() => void> {
       after();
       return result;
     };
-    undo.push(() => { target[name] = original; });
+    undo.push(() => {
+      target[name] = original;
+    });
   };
   for (const name of ['write', 'writeFile', 'truncate', 'sync', 'datasync']) wrap(handleProto, name);
   for (const name of ['rename', 'rm', 'unlink', 'writeFile', 'appendFile', 'truncate']) wrap(fsp, name);
-  return () => { for (const u of undo.reverse()) u(); };
+  return () => {
+    for (const u of undo.reverse()) u();
+  };
 }

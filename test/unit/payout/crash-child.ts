@@ -28,4 +28,10 @@ async function main() {
   await ledger.close();
 }
 
-main().then(() => process.exit(0), (err) => { process.stderr.write(String(err?.stack ?? err)); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(String(err?.stack ?? err));
+    process.exit(1);
+  },
+);

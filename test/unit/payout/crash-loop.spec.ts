@@ -17,10 +17,14 @@ const ROUNDS = 10;
 
 /** Runs the child over [start, end); kills it after `killAfter` acks (if it gets that far). */
 function run(backend: LedgerBackend, where: string, start: number, end: number, killAfter: number | undefined, acked: Set<number>): Promise<number | null> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, backend.name, where, String(start), String(end)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', CHILD, backend.name, where, String(start), String(end)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let seen = 0;
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += String(d); });
+  child.stderr.on('data', (d) => {
+    stderr += String(d);
+  });
   createInterface({ input: child.stdout }).on('line', (line) => {
     const m = /^ack (\d+)$/.exec(line);
     if (!m) return;
@@ -39,13 +43,17 @@ function run(backend: LedgerBackend, where: string, start: number, end: number, 
 
 type Totals = Record<string, { credited: number; receipts: number }>;
 
-async function ledgerState(backend: LedgerBackend, where: string): Promise<{ ids: Set<string>; rows: number; accounts: Totals; fromRows: Totals; caps: number }> {
+async function ledgerState(
+  backend: LedgerBackend,
+  where: string,
+): Promise<{ ids: Set<string>; rows: number; accounts: Totals; fromRows: Totals; caps: number }> {
   const db = backend.inspect(where);
   const t = db.table;
   try {
     const ids = (await db.all(`SELECT id FROM ${t('receipts')}`)).map((r) => r.id as string);
     const accounts: Totals = {};
-    for (const r of await db.all(`SELECT supporter, credited, receipts FROM ${t('accounts')}`)) accounts[r.supporter as string] = { credited: Number(r.credited), receipts: Number(r.receipts) };
+    for (const r of await db.all(`SELECT supporter, credited, receipts FROM ${t('accounts')}`))
+      accounts[r.supporter as string] = { credited: Number(r.credited), receipts: Number(r.receipts) };
     const fromRows: Totals = {};
     for (const r of await db.all(`SELECT supporter, SUM(credited) AS c, COUNT(*) AS n FROM ${t('receipts')} WHERE code IS NULL GROUP BY supporter`)) {
       fromRows[r.supporter as string] = { credited: Number(r.c), receipts: Number(r.n) };
@@ -59,47 +67,54 @@ async function ledgerState(backend: LedgerBackend, where: string): Promise<{ ids
 
 const sum = (t: Totals) => Object.values(t).reduce((a, v) => a + v.credited, 0);
 
-for (const backend of BACKENDS) describe(`payout ledger on ${backend.name} under kill -9 (child process, SIGKILL at random moments)`, function () {
-  this.timeout(180_000);
-  let where: string;
-  before(async () => { await backend.ready(); where = backend.fresh(); });
-  after(() => backend.remove(where));
+for (const backend of BACKENDS)
+  describe(`payout ledger on ${backend.name} under kill -9 (child process, SIGKILL at random moments)`, function () {
+    this.timeout(180_000);
+    let where: string;
+    before(async () => {
+      await backend.ready();
+      where = backend.fresh();
+    });
+    after(() => backend.remove(where));
 
-  it(`keeps every acknowledged receipt exactly once over ${ROUNDS} kills, and totals equal a replay of the log`, async () => {
-    const acked = new Set<number>();
-    const plan = fc.sample(fc.record({ replayFrom: fc.double({ min: 0, max: 1, noNaN: true }), killAfter: fc.integer({ min: 1, max: 600 }) }), { numRuns: ROUNDS, seed: 10 });
-    let kills = 0;
-    for (const step of plan) {
-      const highest = acked.size === 0 ? 0 : Math.max(...acked) + 1;
-      // Start somewhere at or before the highest acknowledged receipt, so runs replay earlier ones.
-      const start = Math.floor(step.replayFrom * highest);
-      const exit = await run(backend, where, start, TOTAL, step.killAfter, acked);
-      if (exit === null) kills += 1;
-      const state = await ledgerState(backend, where);
-      for (const i of acked) assert.ok(state.ids.has(crashReceipt(i).id), `acknowledged receipt ${i} is in the ledger`);
-      assert.deepEqual(state.accounts, state.fromRows, 'running totals agree with the receipt rows (no torn transaction)');
-      assert.equal(state.caps, sum(state.accounts), 'cap table agrees with the credited bytes');
-    }
-    assert.ok(kills >= ROUNDS / 2, `most rounds ended in SIGKILL (${kills}/${ROUNDS})`);
+    it(`keeps every acknowledged receipt exactly once over ${ROUNDS} kills, and totals equal a replay of the log`, async () => {
+      const acked = new Set<number>();
+      const plan = fc.sample(fc.record({ replayFrom: fc.double({ min: 0, max: 1, noNaN: true }), killAfter: fc.integer({ min: 1, max: 600 }) }), {
+        numRuns: ROUNDS,
+        seed: 10,
+      });
+      let kills = 0;
+      for (const step of plan) {
+        const highest = acked.size === 0 ? 0 : Math.max(...acked) + 1;
+        // Start somewhere at or before the highest acknowledged receipt, so runs replay earlier ones.
+        const start = Math.floor(step.replayFrom * highest);
+        const exit = await run(backend, where, start, TOTAL, step.killAfter, acked);
+        if (exit === null) kills += 1;
+        const state = await ledgerState(backend, where);
+        for (const i of acked) assert.ok(state.ids.has(crashReceipt(i).id), `acknowledged receipt ${i} is in the ledger`);
+        assert.deepEqual(state.accounts, state.fromRows, 'running totals agree with the receipt rows (no torn transaction)');
+        assert.equal(state.caps, sum(state.accounts), 'cap table agrees with the credited bytes');
+      }
+      assert.ok(kills >= ROUNDS / 2, `most rounds ended in SIGKILL (${kills}/${ROUNDS})`);
 
-    // A last run without a kill submits the whole log again: every receipt acknowledged once more,
-    // none counted twice.
-    assert.equal(await run(backend, where, 0, TOTAL, undefined, acked), 0);
-    assert.equal(acked.size, TOTAL);
-    const final = await ledgerState(backend, where);
-    assert.equal(final.rows, TOTAL, 'each receipt is in the ledger exactly once');
+      // A last run without a kill submits the whole log again: every receipt acknowledged once more,
+      // none counted twice.
+      assert.equal(await run(backend, where, 0, TOTAL, undefined, acked), 0);
+      assert.equal(acked.size, TOTAL);
+      const final = await ledgerState(backend, where);
+      assert.equal(final.rows, TOTAL, 'each receipt is in the ledger exactly once');
 
-    // The reference replay is always the embedded SQLite ledger, so PostgreSQL is also checked against it.
-    const clean = tempLedger();
-    try {
-      for (let i = 0; i < TOTAL; i++) void clean.ledger.submit(crashReceipt(i));
-      await clean.ledger.read(async () => undefined);
-      const replay: Totals = {};
-      for (const a of await clean.store.accounts()) replay[a.supporter] = { credited: a.verifiedBytes, receipts: a.receipts };
-      assert.deepEqual(final.accounts, replay);
-      assert.ok(sum(replay) > 0);
-    } finally {
-      await clean.dispose();
-    }
+      // The reference replay is always the embedded SQLite ledger, so PostgreSQL is also checked against it.
+      const clean = tempLedger();
+      try {
+        for (let i = 0; i < TOTAL; i++) void clean.ledger.submit(crashReceipt(i));
+        await clean.ledger.read(async () => undefined);
+        const replay: Totals = {};
+        for (const a of await clean.store.accounts()) replay[a.supporter] = { credited: a.verifiedBytes, receipts: a.receipts };
+        assert.deepEqual(final.accounts, replay);
+        assert.ok(sum(replay) > 0);
+      } finally {
+        await clean.dispose();
+      }
+    });
   });
-});

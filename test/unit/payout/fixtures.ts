@@ -17,12 +17,20 @@ export const SHA = 'a'.repeat(64);
 let counter = 0;
 
 /** A supporter → viewer delivery of a whole segment, each end on its own network unless told. */
-export function receipt(overrides: Partial<Omit<PayoutReceipt, 'uploader' | 'downloader'>> & { uploader?: Partial<ReceiptEnd>; downloader?: Partial<ReceiptEnd> } = {}): PayoutReceipt {
+export function receipt(
+  overrides: Partial<Omit<PayoutReceipt, 'uploader' | 'downloader'>> & { uploader?: Partial<ReceiptEnd>; downloader?: Partial<ReceiptEnd> } = {},
+): PayoutReceipt {
   counter += 1;
   const { uploader, downloader, ...rest } = overrides;
   return {
     id: `live/720p/${rest.sequence ?? 1}/peer${counter}`,
-    stream: 'live', rendition: '720p', sequence: 1, sha256: SHA, segmentSize: SIZE, bytes: SIZE, receivedAt: 1_700_000_000_000,
+    stream: 'live',
+    rendition: '720p',
+    sequence: 1,
+    sha256: SHA,
+    segmentSize: SIZE,
+    bytes: SIZE,
+    receivedAt: 1_700_000_000_000,
     ...rest,
     uploader: { peer: 'upAlice00000', role: 'supporter', supporter: 'alice', network: 'net-alice', ...uploader },
     downloader: { peer: `dn${String(counter).padStart(10, '0')}`, role: 'viewer', network: `net-viewer-${counter}`, ...downloader },
@@ -97,9 +105,17 @@ export function tempLedgers(backend: LedgerBackend): TempLedgerFactory {
     const store = backend.open(where);
     const ledger = new Ledger(store, { rules: { ...DEFAULT_RULES, ...rules }, threshold, batchMs: 1 });
     return {
-      where, ledger, store,
-      async reopen() { await ledger.close(); return make(rules, threshold, where); },
-      async dispose() { await ledger.close(); await backend.remove(where); },
+      where,
+      ledger,
+      store,
+      async reopen() {
+        await ledger.close();
+        return make(rules, threshold, where);
+      },
+      async dispose() {
+        await ledger.close();
+        await backend.remove(where);
+      },
     };
   };
   return make;

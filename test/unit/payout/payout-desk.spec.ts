@@ -79,7 +79,10 @@ describe('PayoutDesk (topic routing and queries over one ledger)', () => {
       open({ segments });
       const published: unknown[] = [];
       const publish = t.ledger.publish.bind(t.ledger);
-      t.ledger.publish = (segment) => { published.push(segment); return publish(segment); };
+      t.ledger.publish = (segment) => {
+        published.push(segment);
+        return publish(segment);
+      };
       assert.deepEqual(await desk.handle(segmentMsg), { changed: false });
       assert.equal(published.length, segments === 'published' ? 1 : 0, segments);
       await t.dispose();
@@ -92,12 +95,22 @@ describe('PayoutDesk (topic routing and queries over one ledger)', () => {
     await desk.handle({ topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'IBAN-A' } });
     await desk.handle({ topic: 'receipt', payload: payload() });
     const view = await desk.operatorView();
-    assert.deepEqual(view.accounts.map((a) => [a.supporter, a.address]), [['alice', 'IBAN-A']]);
+    assert.deepEqual(
+      view.accounts.map((a) => [a.supporter, a.address]),
+      [['alice', 'IBAN-A']],
+    );
     const mine = await desk.summary('alice');
     assert.equal(mine.verifiedBytes, 1000);
     assert.ok(!JSON.stringify(mine).includes('IBAN'));
     assert.deepEqual(await desk.summary('nobody'), {
-      supporter: 'nobody', name: 'nobody', currency: null, verifiedBytes: 0, unsettledBytes: 0, viewersHelped: 0, pending: 0, statements: [],
+      supporter: 'nobody',
+      name: 'nobody',
+      currency: null,
+      verifiedBytes: 0,
+      unsettledBytes: 0,
+      viewersHelped: 0,
+      pending: 0,
+      statements: [],
     });
   });
 });

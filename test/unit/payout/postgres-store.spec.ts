@@ -26,7 +26,9 @@ describe('PostgreSQL ledger store: several instances on one ledger (real server)
   const byId = async (store: LedgerStore) => Object.fromEntries((await store.accounts()).map((a) => [a.supporter, a.verifiedBytes]));
 
   before(() => requirePostgres());
-  beforeEach(() => { schema = uniqueSchema('store'); });
+  beforeEach(() => {
+    schema = uniqueSchema('store');
+  });
   afterEach(async () => {
     await Promise.all(stores.map((s) => s.close()));
     stores = [];
@@ -40,38 +42,54 @@ describe('PostgreSQL ledger store: several instances on one ledger (real server)
     try {
       const { rows } = await p.query(`SELECT version, name FROM "${schema}"."${PG_PREFIX}migrations"`);
       assert.deepEqual(rows, [{ version: 1, name: 'ledger tables' }]);
-    } finally { await p.end(); }
+    } finally {
+      await p.end();
+    }
   });
 
   it('credits a receipt once when two instances ingest overlapping batches at the same moment, and totals match one SQLite ledger', async () => {
     const [a, b] = [instance(), instance()];
     const supporters = ['alice', 'bob', 'carol'];
-    const all = Array.from({ length: 600 }, (_, i) => receipt({
-      sequence: i % 25, bytes: 1 + ((i * 37) % SIZE),
-      uploader: { supporter: supporters[i % 3], peer: `up-${supporters[i % 3]}`.padEnd(12, '0'), network: `home-${i % 3}` },
-      downloader: { network: `viewer-net-${i % 9}` },
-    }));
+    const all = Array.from({ length: 600 }, (_, i) =>
+      receipt({
+        sequence: i % 25,
+        bytes: 1 + ((i * 37) % SIZE),
+        uploader: { supporter: supporters[i % 3], peer: `up-${supporters[i % 3]}`.padEnd(12, '0'), network: `home-${i % 3}` },
+        downloader: { network: `viewer-net-${i % 9}` },
+      }),
+    );
     // Each instance gets two thirds: the middle third reaches both, in different orders and batches.
     const toA = all.slice(0, 400);
     const toB = [...all.slice(200)].reverse();
-    const batches = (list: PayoutReceipt[], size: number) => Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
+    const batches = (list: PayoutReceipt[], size: number) =>
+      Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, (i + 1) * size));
     await Promise.all([
-      (async () => { for (const batch of batches(toA, 37)) await a.ingest(batch, DEFAULT_RULES); })(),
-      (async () => { for (const batch of batches(toB, 53)) await b.ingest(batch, DEFAULT_RULES); })(),
+      (async () => {
+        for (const batch of batches(toA, 37)) await a.ingest(batch, DEFAULT_RULES);
+      })(),
+      (async () => {
+        for (const batch of batches(toB, 53)) await b.ingest(batch, DEFAULT_RULES);
+      })(),
     ]);
     const reference = tempLedger();
     try {
       await reference.store.ingest(all, DEFAULT_RULES);
       // Bytes and viewers helped do not depend on arrival order; which receipts the cap cut does,
       // so the count of credited receipts is not compared.
-      const order = (list: Awaited<ReturnType<LedgerStore['accounts']>>) => list.map(({ receipts, ...rest }) => { assert.ok(receipts > 0); return rest; });
+      const order = (list: Awaited<ReturnType<LedgerStore['accounts']>>) =>
+        list.map(({ receipts, ...rest }) => {
+          assert.ok(receipts > 0);
+          return rest;
+        });
       const expected = order(await reference.store.accounts());
       assert.deepEqual(order(await a.accounts()), expected);
       assert.deepEqual(order(await b.accounts()), expected, 'both instances read the one ledger');
       assert.ok(expected.every((x) => x.verifiedBytes > 10 * SIZE));
       const ids = (await a.accounts()).reduce((n, x) => n + x.receipts, 0);
       assert.ok(ids <= all.length);
-    } finally { await reference.dispose(); }
+    } finally {
+      await reference.dispose();
+    }
   });
 
   it('holds the per-network cap across instances: viewers on one network, split over two instances, earn one segment each time', async () => {
@@ -109,8 +127,15 @@ describe('PostgreSQL ledger store: several instances on one ledger (real server)
       assert.equal(x.statement.totals.bytes, 2 * SIZE);
     }
     const statements = await b.statements();
-    assert.deepEqual(statements.map((s) => s.period), Array.from({ length: 12 }, (_, p) => `p${p}`));
-    assert.equal(statements.reduce((n, s) => n + s.totals.paid, 0), 12 * 1000 - 12 * 500, 'bob has no address: his half is carried, alice is paid');
+    assert.deepEqual(
+      statements.map((s) => s.period),
+      Array.from({ length: 12 }, (_, p) => `p${p}`),
+    );
+    assert.equal(
+      statements.reduce((n, s) => n + s.totals.paid, 0),
+      12 * 1000 - 12 * 500,
+      'bob has no address: his half is carried, alice is paid',
+    );
     assert.equal((await a.accounts()).find((x) => x.supporter === 'bob')?.pending, 12 * 500);
   });
 
@@ -137,8 +162,15 @@ describe('PostgreSQL ledger store: several instances on one ledger (real server)
     settled.push((await b.settle(pool('final'), 0)).statement.totals.bytes);
     const credited = (await b.accounts()).reduce((n, x) => n + x.verifiedBytes, 0);
     assert.ok(sent > 200, `receipts were flowing (${sent})`);
-    assert.equal(settled.reduce((n, x) => n + x, 0), credited, 'every credited byte is on exactly one statement');
-    assert.equal((await b.accounts()).reduce((n, x) => n + x.unsettledBytes, 0), 0);
+    assert.equal(
+      settled.reduce((n, x) => n + x, 0),
+      credited,
+      'every credited byte is on exactly one statement',
+    );
+    assert.equal(
+      (await b.accounts()).reduce((n, x) => n + x.unsettledBytes, 0),
+      0,
+    );
     const statements = await b.statements();
     assert.ok(statements.filter((s) => s.totals.bytes > 0).length >= 3, 'the settlements really interleaved with ingest');
   });
@@ -146,13 +178,28 @@ describe('PostgreSQL ledger store: several instances on one ledger (real server)
   it('stores NUL, lone surrogates and backslashes in ids, tags and names, reads them back exactly, and keeps distinct ids distinct', async () => {
     const store = instance();
     const odd = ['nul\u0000id', 'nul\\u0000id', 'lone\uD800', 'lone\uFFFD', 'back\\slash'];
-    const decisions = await store.ingest(odd.map((id, i) => receipt({ id, sequence: 100 + i, downloader: { network: `tag\u0000${i}` } })), DEFAULT_RULES);
-    assert.deepEqual(decisions.map((d) => d.status), odd.map(() => 'credited'));
-    const replay = await store.ingest(odd.map((id) => receipt({ id })), DEFAULT_RULES);
-    assert.deepEqual(replay.map((d) => (d.status === 'refused' ? d.code : d.status)), odd.map(() => 'DUPLICATE'));
+    const decisions = await store.ingest(
+      odd.map((id, i) => receipt({ id, sequence: 100 + i, downloader: { network: `tag\u0000${i}` } })),
+      DEFAULT_RULES,
+    );
+    assert.deepEqual(
+      decisions.map((d) => d.status),
+      odd.map(() => 'credited'),
+    );
+    const replay = await store.ingest(
+      odd.map((id) => receipt({ id })),
+      DEFAULT_RULES,
+    );
+    assert.deepEqual(
+      replay.map((d) => (d.status === 'refused' ? d.code : d.status)),
+      odd.map(() => 'DUPLICATE'),
+    );
     await store.putSupporter({ id: 'alice', name: 'A\u0000l\\ice \uDC00', address: 'addr\u0000' });
     const [account] = await store.accounts();
-    assert.deepEqual([account?.name, account?.address, account?.verifiedBytes, account?.viewersHelped], ['A\u0000l\\ice \uDC00', 'addr\u0000', odd.length * SIZE, odd.length]);
+    assert.deepEqual(
+      [account?.name, account?.address, account?.verifiedBytes, account?.viewersHelped],
+      ['A\u0000l\\ice \uDC00', 'addr\u0000', odd.length * SIZE, odd.length],
+    );
   });
 
   it('keeps two ledgers apart in one schema by table prefix', async () => {

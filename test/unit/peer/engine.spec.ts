@@ -35,11 +35,14 @@ describe('peer engine: a swarm in one process', function () {
     server = new FakeSignalingServer();
     origin = new Origin();
   });
-  afterEach(() => { for (const e of engines.splice(0)) e.close(); });
+  afterEach(() => {
+    for (const e of engines.splice(0)) e.close();
+  });
 
   async function twoPeers() {
     server.coordinator.announce(segment(origin, 0));
-    const a = engine(); const b = engine();
+    const a = engine();
+    const b = engine();
     await until(() => a.e.joined && b.e.joined && a.e.stats().peers === 1 && b.e.stats().peers === 1, 'a link between two peers');
     return { a, b };
   }
@@ -73,7 +76,9 @@ describe('peer engine: a swarm in one process', function () {
     await until(() => others.every((o) => o.e.stats().peers === 4), 'the five linked to each other');
     const platform = new FakePlatform(server, origin);
     let release!: () => void;
-    const held = new Promise<void>((resolve) => { release = resolve; });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     platform.answerGate = () => held;
     const newcomer = engine({}, platform);
     await until(() => newcomer.e.joined && platform.connections.length === 2, 'two offers made');
@@ -184,7 +189,7 @@ describe('peer engine: a swarm in one process', function () {
     assert.equal(origin.requests.length, 1);
   });
 
-  it('answers a playlist URL only from a copy of that presentation: after an ENDLIST, the next session\'s copy never stands in for the ended playlist', async () => {
+  it("answers a playlist URL only from a copy of that presentation: after an ENDLIST, the next session's copy never stands in for the ended playlist", async () => {
     const finished = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1,\nhttps://r2.example/0.ts\n#EXT-X-ENDLIST\n';
     const next = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1,\nhttps://r2.example/s2/0.ts\n';
     server.coordinator.announce(segment(origin, 0));
@@ -195,7 +200,10 @@ describe('peer engine: a swarm in one process', function () {
     // The encoder came back after the grace: manifest opened presentation 1, at its own URL.
     server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: next, ended: false, presentation: 1 });
     // (The loader waits briefly for a push that brings the copy it lacks; the origin has no such URL.)
-    assert.deepEqual(await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8?presentation=1', rendition: RENDITION }), { text: next, source: 'swarm' });
+    assert.deepEqual(await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8?presentation=1', rendition: RENDITION }), {
+      text: next,
+      source: 'swarm',
+    });
     const old = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION });
     assert.deepEqual(old, { text: finished, source: 'http' }, 'the ended playlist comes from the origin, unchanged');
     const garbled = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8?presentation=x', rendition: RENDITION }).catch((err: Error) => err);
@@ -223,7 +231,11 @@ describe('peer engine: a swarm in one process', function () {
     const before = [a.e.stats().peerId, b.e.stats().peerId];
     server.restart();
     server.coordinator.announce(segment(origin, 5));
-    await until(() => a.e.joined && b.e.joined && a.e.stats().peerId !== before[0] && b.e.stats().peerId !== before[1], 'both to rejoin after the restart', 8000);
+    await until(
+      () => a.e.joined && b.e.joined && a.e.stats().peerId !== before[0] && b.e.stats().peerId !== before[1],
+      'both to rejoin after the restart',
+      8000,
+    );
     const s6 = segment(origin, 6);
     server.coordinator.announce(s6);
     await until(() => a.e.store.has(6) && b.e.store.has(6), 'segment 6 everywhere after the restart');
@@ -239,8 +251,8 @@ describe('peer engine: a swarm in one process', function () {
     await until(() => a.e.store.has(1), 'segment 1 of main');
     a.e.setRendition('low');
     await until(() => a.e.joined && a.e.rendition === 'low', 'a to join the low swarm');
-    assert.equal(a.e.store.has(1), false, 'the old swarm\'s segments are gone');
-    assert.equal(a.e.store.meta(1)?.url, low.url, 'the new swarm\'s announcements came with the welcome');
+    assert.equal(a.e.store.has(1), false, "the old swarm's segments are gone");
+    assert.equal(a.e.store.meta(1)?.url, low.url, "the new swarm's announcements came with the welcome");
     await until(() => b.e.stats().peers === 0, 'the old neighbour to see the link close');
     const loaded = await a.e.loadSegment(low.url, { budgetMs: 0 });
     assert.deepEqual(Buffer.from(loaded.bytes), low.bytes);
@@ -280,24 +292,33 @@ describe('peer engine: a swarm in one process', function () {
       const session = sockets.at(-1)!.session!;
       assert.equal(session.peer?.swarmKey, swarmKeyOf(STREAM, rendition), 'the server has the peer in the swarm of the level it plays');
       assert.equal(server.coordinator.stats().peers, 1, 'one peer on the server, in one swarm');
-      assert.deepEqual(server.audit.filter((a) => a.code === 'E_SIGNAL_ALREADY_JOINED'), [], 'no join was refused');
+      assert.deepEqual(
+        server.audit.filter((a) => a.code === 'E_SIGNAL_ALREADY_JOINED'),
+        [],
+        'no join was refused',
+      );
       assert.equal(sockets.length, 1, 'no reconnect was needed');
     }
 
     it('a switch before the welcome ends in the swarm of the new level', async () => {
       announceLadder(0);
       let e!: PeerEngine;
-      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => { if (joins === 1) e.setRendition('low'); });
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
+        if (joins === 1) e.setRendition('low');
+      });
       e = engine({}, platform).e;
       await inSwarmOf(e, sockets, 'low');
-      assert.equal(e.store.meta(0)?.url, 'https://r2.example/live/low/0.ts', 'the announcements are the new level\'s');
+      assert.equal(e.store.meta(0)?.url, 'https://r2.example/live/low/0.ts', "the announcements are the new level's");
     });
 
     it('two switches in a row before the welcome end in the swarm of the last one', async () => {
       announceLadder(0);
       let e!: PeerEngine;
       const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
-        if (joins === 1) { e.setRendition('low'); e.setRendition('mid'); }
+        if (joins === 1) {
+          e.setRendition('low');
+          e.setRendition('mid');
+        }
       });
       e = engine({}, platform).e;
       await inSwarmOf(e, sockets, 'mid');
@@ -307,7 +328,9 @@ describe('peer engine: a swarm in one process', function () {
       // The sequence signaling recorded from real pages: joined, switched (leave + join), switched again before that welcome.
       announceLadder(0);
       let e!: PeerEngine;
-      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => { if (joins === 2) e.setRendition('mid'); });
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
+        if (joins === 2) e.setRendition('mid');
+      });
       e = engine({}, platform).e;
       await until(() => e.joined, 'the first join');
       e.setRendition('low');
@@ -320,7 +343,10 @@ describe('peer engine: a swarm in one process', function () {
       announceLadder(0);
       let e!: PeerEngine;
       const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
-        if (joins === 1) { e.setRendition('low'); e.setRendition(RENDITION); }
+        if (joins === 1) {
+          e.setRendition('low');
+          e.setRendition(RENDITION);
+        }
       });
       e = engine({}, platform).e;
       await inSwarmOf(e, sockets, RENDITION);
@@ -332,7 +358,9 @@ describe('peer engine: a swarm in one process', function () {
       server.coordinator.announce(only);
       let e!: PeerEngine;
       // 'none' has no announcement: the server refuses it with E_SIGNAL_UNKNOWN_SWARM.
-      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => { if (joins === 1) e.setRendition('only-low'); });
+      const { platform, sockets } = joinWatchingPlatform((rendition, joins) => {
+        if (joins === 1) e.setRendition('only-low');
+      });
       e = engine({ rendition: 'none' }, platform).e;
       await inSwarmOf(e, sockets, 'only-low');
     });

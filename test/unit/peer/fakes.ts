@@ -3,9 +3,7 @@
 // model bufferedAmount, an HTTP origin with Range support that counts requests, and webcrypto.
 import { webcrypto } from 'node:crypto';
 import { SignalingCoordinator, type Session } from '../../../lib/signaling/coordinator';
-import type {
-  DataChannelLike, FetchLike, PeerConnectionLike, PeerPlatform, SessionDescription, WebSocketLike,
-} from '../../../lib/peer/platform';
+import type { DataChannelLike, FetchLike, PeerConnectionLike, PeerPlatform, SessionDescription, WebSocketLike } from '../../../lib/peer/platform';
 import { subtleSha256 } from '../../../lib/peer/platform';
 
 export class FakeSocket implements WebSocketLike {
@@ -60,11 +58,17 @@ export class FakeSignalingServer {
     socket.readyState = 1;
     this.sockets.add(socket);
     socket.coordinator = this.coordinator;
-    socket.session = this.coordinator.connect({
-      send: (text) => setImmediate(() => { if (socket.readyState === 1) socket.onmessage?.({ data: text }); }),
-      close: (code) => socket.serverClose(code),
-      bufferedAmount: () => 0,
-    }, '127.0.0.1');
+    socket.session = this.coordinator.connect(
+      {
+        send: (text) =>
+          setImmediate(() => {
+            if (socket.readyState === 1) socket.onmessage?.({ data: text });
+          }),
+        close: (code) => socket.serverClose(code),
+        bufferedAmount: () => 0,
+      },
+      '127.0.0.1',
+    );
     socket.onopen?.({});
   }
   /** A redeploy: every socket closes with 4000 and a fresh coordinator (no memory) takes over. */
@@ -146,8 +150,12 @@ export class FakePeerConnection implements PeerConnectionLike {
     this.channel.faults = this.owner.faults;
     return this.channel;
   }
-  async createOffer(): Promise<SessionDescription> { return { type: 'offer', sdp: `fake-offer ${this.name}` }; }
-  async createAnswer(): Promise<SessionDescription> { return { type: 'answer', sdp: `fake-answer ${this.name}` }; }
+  async createOffer(): Promise<SessionDescription> {
+    return { type: 'offer', sdp: `fake-offer ${this.name}` };
+  }
+  async createAnswer(): Promise<SessionDescription> {
+    return { type: 'answer', sdp: `fake-answer ${this.name}` };
+  }
   async setLocalDescription(d: SessionDescription): Promise<void> {
     this.localDescription = d;
     // Two host candidates, one of them not on loopback, to exercise the candidate filter.
@@ -167,13 +175,15 @@ export class FakePeerConnection implements PeerConnectionLike {
       const mine = this.channel!;
       const theirs = new FakeDataChannel();
       theirs.faults = remote.owner.faults;
-      mine.remote = theirs; theirs.remote = mine;
+      mine.remote = theirs;
+      theirs.remote = mine;
       remote.channel = theirs;
       setImmediate(() => {
         if (this.connectionState === 'closed' || remote.connectionState === 'closed') return;
         this.connectionState = remote.connectionState = 'connected';
         remote.ondatachannel?.({ channel: theirs });
-        mine.open(); theirs.open();
+        mine.open();
+        theirs.open();
       });
     }
   }
@@ -218,15 +228,32 @@ export class FakePlatform implements PeerPlatform {
   faults: ChannelFaults = {};
   /** Holds each answer this platform's offers receive until it resolves (negotiations in flight). */
   answerGate: (() => Promise<void>) | undefined;
-  constructor(private readonly server: FakeSignalingServer, private readonly origin: Origin) {}
-  createWebSocket(): WebSocketLike { return new FakeSocket(this.server); }
-  createPeerConnection(): PeerConnectionLike { return new FakePeerConnection(this); }
-  get fetch(): FetchLike { return this.origin.fetch; }
+  constructor(
+    private readonly server: FakeSignalingServer,
+    private readonly origin: Origin,
+  ) {}
+  createWebSocket(): WebSocketLike {
+    return new FakeSocket(this.server);
+  }
+  createPeerConnection(): PeerConnectionLike {
+    return new FakePeerConnection(this);
+  }
+  get fetch(): FetchLike {
+    return this.origin.fetch;
+  }
   sha256 = subtleSha256(webcrypto.subtle as never);
-  now(): number { return Date.now(); }
-  random(): number { return Math.random(); }
-  setTimeout(fn: () => void, ms: number): unknown { return setTimeout(fn, ms); }
-  clearTimeout(handle: unknown): void { clearTimeout(handle as NodeJS.Timeout); }
+  now(): number {
+    return Date.now();
+  }
+  random(): number {
+    return Math.random();
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    return setTimeout(fn, ms);
+  }
+  clearTimeout(handle: unknown): void {
+    clearTimeout(handle as NodeJS.Timeout);
+  }
 }
 
 /** Polls a condition on the event loop (no fixed sleep decides the outcome). */

@@ -12,16 +12,25 @@ class ScriptedSocket implements WebSocketLike {
   onmessage: ((e: { data: unknown }) => void) | null = null;
   onclose: ((e: { code: number; reason?: string }) => void) | null = null;
   onerror: ((e: unknown) => void) | null = null;
-  send(data: string): void { this.sent.push(JSON.parse(data)); }
-  close(): void { this.readyState = 3; }
-  receive(frame: unknown): void { this.onmessage?.({ data: JSON.stringify(frame) }); }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data));
+  }
+  close(): void {
+    this.readyState = 3;
+  }
+  receive(frame: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
 }
 
 function started() {
   const socket = new ScriptedSocket();
   const platform = {
-    createWebSocket: () => socket, now: () => 0, random: () => 0.5,
-    setTimeout: () => 0, clearTimeout: () => undefined,
+    createWebSocket: () => socket,
+    now: () => 0,
+    random: () => 0.5,
+    setTimeout: () => 0,
+    clearTimeout: () => undefined,
   } as unknown as PeerPlatform;
   const client = new SignalingClient(platform, { url: 'ws://x', stream: 'live', rendition: '720p' });
   const frames: Array<Record<string, unknown>> = [];
@@ -36,11 +45,29 @@ function started() {
 const PEER = 'AAAAAAAAAAAA';
 const OTHER = 'BBBBBBBBBBBB';
 const welcome = {
-  type: 'welcome', v: PROTOCOL_VERSION, peer: PEER, stream: 'live', rendition: '720p', role: 'viewer', peers: [],
-  iceServers: [], segments: [], playlists: [], heartbeatMs: 15000,
+  type: 'welcome',
+  v: PROTOCOL_VERSION,
+  peer: PEER,
+  stream: 'live',
+  rendition: '720p',
+  role: 'viewer',
+  peers: [],
+  iceServers: [],
+  segments: [],
+  playlists: [],
+  heartbeatMs: 15000,
   limits: { maxMessageBytes: 16384, ratePerSecond: 20, burst: 100, statsIntervalMs: 5000 },
 };
-const segment = { type: 'segment', sequence: 3, rendition: '720p', url: 'https://cdn.example/3.ts', size: 10, sha256: 'a'.repeat(64), duration: 2, fetchers: [PEER] };
+const segment = {
+  type: 'segment',
+  sequence: 3,
+  rendition: '720p',
+  url: 'https://cdn.example/3.ts',
+  size: 10,
+  sha256: 'a'.repeat(64),
+  duration: 2,
+  fetchers: [PEER],
+};
 
 describe('peer signaling client: server frames through the protocol schema', () => {
   it('joins with the protocol version and hands on well-formed frames', () => {
@@ -51,7 +78,10 @@ describe('peer signaling client: server frames through the protocol schema', () 
     assert.equal(client.peerId, PEER);
     socket.receive(segment);
     socket.receive({ type: 'offer', from: OTHER, offerId: 'o1', sdp: 'v=0' });
-    assert.deepEqual(frames.map((f) => f.type), ['segment', 'offer']);
+    assert.deepEqual(
+      frames.map((f) => f.type),
+      ['segment', 'offer'],
+    );
   });
 
   it('drops frames of the wrong shape instead of passing them on', () => {

@@ -12,14 +12,32 @@ function setup(policy: { enabled: boolean; bytesPerSecond: number }) {
   const timers: Array<{ at: number; fn: () => void }> = [];
   const platform = {
     now: () => clock,
-    setTimeout: (fn: () => void, ms: number) => { const t = { at: clock + ms, fn }; timers.push(t); return t; },
-    clearTimeout: (t: unknown) => { const i = timers.indexOf(t as never); if (i >= 0) timers.splice(i, 1); },
+    setTimeout: (fn: () => void, ms: number) => {
+      const t = { at: clock + ms, fn };
+      timers.push(t);
+      return t;
+    },
+    clearTimeout: (t: unknown) => {
+      const i = timers.indexOf(t as never);
+      if (i >= 0) timers.splice(i, 1);
+    },
   } as unknown as PeerPlatform;
   const store = new SegmentStore({ windowSegments: 8, maxBytes: 10_000_000 });
   store.announce({ sequence: 1, url: 'u1', size: 200_000, sha256: 'x', duration: 2 });
-  store.put(1, new Uint8Array(200_000).map((_, i) => i % 251), 10);
+  store.put(
+    1,
+    new Uint8Array(200_000).map((_, i) => i % 251),
+    10,
+  );
   const sent: WireFrame[] = [];
-  const link = { remoteId: 'AAAAAAAAAAAA', canSend: () => true, send: (f: WireFrame) => { sent.push(f); return true; } } as unknown as PeerLink;
+  const link = {
+    remoteId: 'AAAAAAAAAAAA',
+    canSend: () => true,
+    send: (f: WireFrame) => {
+      sent.push(f);
+      return true;
+    },
+  } as unknown as PeerLink;
   const served: Array<[number, number]> = [];
   const uploads = new Uploads(platform, store, policy, (_l, sequence, bytes) => served.push([sequence, bytes]));
   const advance = (ms: number) => {
@@ -47,7 +65,10 @@ describe('peer uploads', () => {
     assert.ok(elapsed >= ((200_000 - rate) / rate) * 1000, 'it took as long as the cap requires');
     // The bytes went out in order and whole.
     const data = t.sent.filter((f): f is Extract<WireFrame, { type: 'data' }> => f.type === 'data');
-    assert.deepEqual(data.map((f) => f.offset), data.map((_, i) => i * CHUNK_BYTES));
+    assert.deepEqual(
+      data.map((f) => f.offset),
+      data.map((_, i) => i * CHUNK_BYTES),
+    );
     assert.deepEqual(Buffer.concat(data.map((f) => Buffer.from(f.payload))), Buffer.from(t.store.bytes(1)!));
   });
 
@@ -58,7 +79,10 @@ describe('peer uploads', () => {
     on.uploads.request(on.link, 2, 9, 0, 10);
     on.uploads.request(on.link, 3, 1, 0, 200_001);
     assert.deepEqual(off.sent, [{ type: 'absent', id: 1 }]);
-    assert.deepEqual(on.sent, [{ type: 'absent', id: 2 }, { type: 'absent', id: 3 }]);
+    assert.deepEqual(on.sent, [
+      { type: 'absent', id: 2 },
+      { type: 'absent', id: 3 },
+    ]);
   });
 
   it('on cancel stops, and claims only the bytes it actually sent', () => {

@@ -28,11 +28,28 @@ describe('peer wire protocol', () => {
 
   it('rejects malformed frames with WireError, never anything else', () => {
     const bad: unknown[] = [
-      'text', new Uint8Array(0), new Uint8Array([99]), new Uint8Array([0, 1]), new Uint8Array([0, 1, 2]),
-      new Uint8Array([1, 0, 65]), new Uint8Array([1, 0, 1, 0, 0]),
-      (() => { const f = encode({ type: 'have', sequences: [1] }); new DataView(f.buffer).setFloat64(3, 1.5); return f; })(),
-      (() => { const f = encode({ type: 'have', sequences: [1] }); new DataView(f.buffer).setFloat64(3, -1); return f; })(),
-      (() => { const f = encode({ type: 'request', id: 1, sequence: 1, start: 0, end: 10 }); new DataView(f.buffer).setUint32(17, 0); return f; })(),
+      'text',
+      new Uint8Array(0),
+      new Uint8Array([99]),
+      new Uint8Array([0, 1]),
+      new Uint8Array([0, 1, 2]),
+      new Uint8Array([1, 0, 65]),
+      new Uint8Array([1, 0, 1, 0, 0]),
+      (() => {
+        const f = encode({ type: 'have', sequences: [1] });
+        new DataView(f.buffer).setFloat64(3, 1.5);
+        return f;
+      })(),
+      (() => {
+        const f = encode({ type: 'have', sequences: [1] });
+        new DataView(f.buffer).setFloat64(3, -1);
+        return f;
+      })(),
+      (() => {
+        const f = encode({ type: 'request', id: 1, sequence: 1, start: 0, end: 10 });
+        new DataView(f.buffer).setUint32(17, 0);
+        return f;
+      })(),
       new Uint8Array([3, 0, 0, 0, 1, 0, 0, 0, 0]),
       new Uint8Array(MAX_FRAME_BYTES + 1).fill(3),
       new Uint8Array([5, 0, 0]),
@@ -42,7 +59,11 @@ describe('peer wire protocol', () => {
     for (let i = 0; i < 2000; i++) {
       const junk = new Uint8Array(randomBytes(1 + (i % 40)));
       junk[0] = i % 7;
-      try { decode(junk); } catch (err) { assert.ok(err instanceof WireError, String(err)); }
+      try {
+        decode(junk);
+      } catch (err) {
+        assert.ok(err instanceof WireError, String(err));
+      }
     }
   });
 });
@@ -53,7 +74,10 @@ describe('segment store', () => {
   it('keeps only the newest announcements of the window and never holds more than its byte cap', () => {
     const store = new SegmentStore({ windowSegments: 3, maxBytes: 25 });
     for (let i = 0; i < 5; i++) store.announce(meta(i));
-    assert.deepEqual(store.known().map((m) => m.sequence), [2, 3, 4]);
+    assert.deepEqual(
+      store.known().map((m) => m.sequence),
+      [2, 3, 4],
+    );
     assert.equal(store.announce(meta(1)), false, 'older than the window');
     assert.equal(store.put(2, new Uint8Array(10), 1), true);
     assert.equal(store.put(3, new Uint8Array(10), 1), true);
@@ -62,7 +86,9 @@ describe('segment store', () => {
     assert.ok(store.bytesHeld() <= 25);
     assert.equal(store.put(4, new Uint8Array(10), 1), false, 'held once');
     assert.equal(store.put(3, new Uint8Array(9), 1), false);
-    store.announce(meta(5)); store.announce(meta(6)); store.announce(meta(7));
+    store.announce(meta(5));
+    store.announce(meta(6));
+    store.announce(meta(7));
     assert.deepEqual(store.held(), [], 'bytes leave with their announcements');
     assert.equal(store.bytesHeld(), 0);
     assert.equal(store.sequenceOf('u3'), undefined);

@@ -6,8 +6,14 @@ describe('delivery receipts: resends after a partial deploy', () => {
   it('tells the deliverers of the stream that a stage restarted, on a later turn, never inside the call', async () => {
     const receipts = new DeliveryReceipts();
     const told: string[] = [];
-    receipts.onResend('demo', (request) => { told.push(`demo ${request === undefined ? 'all' : 'one'}`); return true; });
-    receipts.onResend('other', () => { told.push('other'); return true; });
+    receipts.onResend('demo', (request) => {
+      told.push(`demo ${request === undefined ? 'all' : 'one'}`);
+      return true;
+    });
+    receipts.onResend('other', () => {
+      told.push('other');
+      return true;
+    });
     receipts.restarted('demo');
     assert.deepEqual(told, [], 'synchronously: the announcing node is not wired yet');
     await until(() => told.length > 0, 'the deliverer told');
@@ -18,9 +24,17 @@ describe('delivery receipts: resends after a partial deploy', () => {
   it('a stage of every stream (r2-upload) restarting tells every deliverer; one that throws does not stop the others', async () => {
     const receipts = new DeliveryReceipts();
     const told: string[] = [];
-    receipts.onResend('a', () => { throw new Error('broken'); });
-    receipts.onResend('a', () => { told.push('a'); return true; });
-    receipts.onResend('b', () => { told.push('b'); return false; });
+    receipts.onResend('a', () => {
+      throw new Error('broken');
+    });
+    receipts.onResend('a', () => {
+      told.push('a');
+      return true;
+    });
+    receipts.onResend('b', () => {
+      told.push('b');
+      return false;
+    });
     receipts.restarted(undefined);
     await until(() => told.length === 2, 'both deliverers told');
     assert.deepEqual(told.sort(), ['a', 'b']);
@@ -31,8 +45,13 @@ describe('delivery receipts: resends after a partial deploy', () => {
     const request: ResendRequest = { rendition: 'main', session: 's1', sequence: 7 };
     assert.equal(receipts.requestResend('demo', request), false, 'no deliverer: nobody will');
     const asked: (ResendRequest | undefined)[] = [];
-    const stopNo = receipts.onResend('demo', (r) => { asked.push(r); return false; });
-    receipts.onResend('demo', () => { throw new Error('broken'); });
+    const stopNo = receipts.onResend('demo', (r) => {
+      asked.push(r);
+      return false;
+    });
+    receipts.onResend('demo', () => {
+      throw new Error('broken');
+    });
     assert.equal(receipts.requestResend('demo', request), false, 'a refusal and a failure are no promise');
     const stopYes = receipts.onResend('demo', () => true);
     assert.equal(receipts.requestResend('demo', request), true);

@@ -34,22 +34,60 @@ describe('encoder target duration: hls-watch carries it, manifest keeps to it (r
     cleanup();
   });
 
-  it('lists every segment of a stream whose first segment is shorter than the encoder\'s target duration', async () => {
+  it("lists every segment of a stream whose first segment is shorter than the encoder's target duration", async () => {
     const playlist = path.join(dir, 'index.m3u8');
     // Keyframes at 0, 1, 3.5, 4.5, 7, 8 …: with -hls_time 1 ffmpeg cuts 1 s, 2.5 s, 1 s, 2.5 s, ….
-    const keyframes = Array.from({ length: 8 }, (_, i) => [i * 3.5, i * 3.5 + 1]).flat().join(',');
+    const keyframes = Array.from({ length: 8 }, (_, i) => [i * 3.5, i * 3.5 + 1])
+      .flat()
+      .join(',');
     const stderr: string[] = [];
-    encoder = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-readrate', '4',
-      '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25', '-t', '14',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '1000', '-sc_threshold', '0', '-force_key_frames', keyframes,
-      '-f', 'hls', '-hls_time', '1', '-hls_list_size', '0', '-hls_segment_filename', path.join(dir, 'seg_%03d.ts'), playlist],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+    encoder = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-nostdin',
+        '-loglevel',
+        'error',
+        '-readrate',
+        '4',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=160x90:rate=25',
+        '-t',
+        '14',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '1000',
+        '-sc_threshold',
+        '0',
+        '-force_key_frames',
+        keyframes,
+        '-f',
+        'hls',
+        '-hls_time',
+        '1',
+        '-hls_list_size',
+        '0',
+        '-hls_segment_filename',
+        path.join(dir, 'seg_%03d.ts'),
+        playlist,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     encoder.stderr!.setEncoding('utf8');
     encoder.stderr!.on('data', (c: string) => stderr.push(c));
     encoder.on('error', (err) => stderr.push(String(err)));
     const encoderExit = new Promise<number | null>((resolve) => encoder!.once('exit', resolve));
     // Mid-stream: the encoder has written its 1 s and its 2.5 s segment.
-    await until(() => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2, `two segments from ffmpeg (${stderr.join('')})`, 30_000);
+    await until(
+      () => existsSync(playlist) && (readFileSync(playlist, 'utf8').match(/#EXTINF/g) ?? []).length >= 2,
+      `two segments from ffmpeg (${stderr.join('')})`,
+      30_000,
+    );
 
     // No ENDLIST grace: the encoder's end is published with it (the grace has its own specs).
     const core = new ManifestCore({ dvr: true, endGraceSeconds: 0 });
@@ -57,35 +95,41 @@ describe('encoder target duration: hls-watch carries it, manifest keeps to it (r
     const refused: string[] = [];
     const segments: SegmentMsg[] = [];
     let ended = false;
-    const watcher = new HlsWatcher({ path: dir, stream: 'cam', checkIntervalMs: 100 }, {
-      onMessage: (m: WatchMsg) => {
-        if (m.topic === 'segment') {
-          segments.push(m);
-          m.segment.url = `https://media.example.test/cam/${m.segment.uri}`;
-        }
-        if (m.topic === 'lifecycle' && m.payload.event === 'ended') ended = true;
-        try {
-          for (const media of core.apply(m).media) {
-            const violations = history.push(media.text);
-            assert.deepEqual(errorsOf(violations), [], `${media.text}\n${formatViolations(violations)}`);
+    const watcher = new HlsWatcher(
+      { path: dir, stream: 'cam', checkIntervalMs: 100 },
+      {
+        onMessage: (m: WatchMsg) => {
+          if (m.topic === 'segment') {
+            segments.push(m);
+            m.segment.url = `https://media.example.test/cam/${m.segment.uri}`;
           }
-        } catch (err) {
-          refused.push(`${(err as { code?: string }).code}: ${(err as Error).message}`);
-        }
+          if (m.topic === 'lifecycle' && m.payload.event === 'ended') ended = true;
+          try {
+            for (const media of core.apply(m).media) {
+              const violations = history.push(media.text);
+              assert.deepEqual(errorsOf(violations), [], `${media.text}\n${formatViolations(violations)}`);
+            }
+          } catch (err) {
+            refused.push(`${(err as { code?: string }).code}: ${(err as Error).message}`);
+          }
+        },
+        onError: (err) => refused.push(`${err.code}: ${err.message}`),
       },
-      onError: (err) => refused.push(`${err.code}: ${err.message}`),
-    });
+    );
     try {
       await watcher.start();
       assert.equal(await encoderExit, 0, stderr.join(''));
-      await until(() => ended, 'the encoder\'s ENDLIST', 30_000);
+      await until(() => ended, "the encoder's ENDLIST", 30_000);
     } finally {
       await watcher.close();
     }
     assert.deepEqual(refused, []);
     assert.equal(segments[0].segment.duration, 1, 'the first segment is the short one');
-    assert.equal(segments[0].segment.targetDuration, 3, 'and carries the encoder\'s EXT-X-TARGETDURATION');
-    assert.ok(segments.some((s) => s.segment.duration > 2), 'a longer segment follows');
+    assert.equal(segments[0].segment.targetDuration, 3, "and carries the encoder's EXT-X-TARGETDURATION");
+    assert.ok(
+      segments.some((s) => s.segment.duration > 2),
+      'a longer segment follows',
+    );
     assert.equal(core.targetDuration('cam'), 3, 'max(encoder target, ceil of the first segment)');
     const served = core.mediaPlaylist('cam', 'main')!.text;
     assert.match(served, /#EXT-X-TARGETDURATION:3\n/);

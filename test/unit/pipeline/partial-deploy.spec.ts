@@ -34,7 +34,9 @@ function memoryStore(): ObjectStore & { puts: string[]; objects: Map<string, Buf
       return { etag: createHash('md5').update(request.body).digest('hex') };
     },
     get: async (key) => objects.get(key) ?? Buffer.alloc(0),
-    delete: async (key) => { objects.delete(key); },
+    delete: async (key) => {
+      objects.delete(key);
+    },
   };
 }
 
@@ -86,16 +88,25 @@ describe('hls-watch → r2-upload → manifest: a partial deploy restarts manife
     };
 
     const sent: WatchMsg[] = [];
-    const watcher = new HlsWatcher({ path: dir, stream: 'demo', checkIntervalMs: 50, receiptsExpected: () => true }, {
-      onMessage: (m) => { sent.push(m); toUpload(m); },
-      onError: () => undefined,
-    });
+    const watcher = new HlsWatcher(
+      { path: dir, stream: 'demo', checkIntervalMs: 50, receiptsExpected: () => true },
+      {
+        onMessage: (m) => {
+          sent.push(m);
+          toUpload(m);
+        },
+        onError: () => undefined,
+      },
+    );
     receipts.subscribe('demo', (rendition, session, sequence) => watcher.confirm(rendition, session, sequence));
     receipts.onResend('demo', (request) => watcher.resendUnconfirmed(request));
     let written = 0;
     const write = (count: number): void => {
       for (let i = written; i < count; i++) writeFileSync(path.join(dir, `seg_0000${i}.ts`), segmentBytes(`seg-${i}`));
-      writeAtomically(path.join(dir, 'index.m3u8'), mediaPlaylist({ sequence: 0, entries: Array.from({ length: count }, (_, i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }));
+      writeAtomically(
+        path.join(dir, 'index.m3u8'),
+        mediaPlaylist({ sequence: 0, entries: Array.from({ length: count }, (_, i) => ({ uri: `seg_0000${i}.ts`, duration: 2 })) }),
+      );
       written = count;
     };
     try {
@@ -113,8 +124,11 @@ describe('hls-watch → r2-upload → manifest: a partial deploy restarts manife
     const segments = sent.flatMap((m) => (m.topic === 'segment' ? [m.segment] : []));
     const redelivered = segments.filter((s) => s.redelivered).map((s) => s.sequence);
     assert.ok(redelivered.includes(1) && redelivered.includes(2), `1 and 2 sent again (sent again: ${redelivered.join(', ')})`);
-    assert.deepEqual(listedBy(manifest), [0, 1, 2, 3].map((i) => `https://media.example.test/live/demo/${segments[0].session}/main/seg-0000000${i}.ts`),
-      'each listed once, in order');
+    assert.deepEqual(
+      listedBy(manifest),
+      [0, 1, 2, 3].map((i) => `https://media.example.test/live/demo/${segments[0].session}/main/seg-0000000${i}.ts`),
+      'each listed once, in order',
+    );
     assert.deepEqual(refused, [], 'the repeats are ignored quietly');
     for (const key of new Set(store.puts)) assert.ok(store.objects.has(key));
   });

@@ -20,9 +20,15 @@ function logged(count: number, slowVersion?: number): Migration[] {
 describe('PostgreSQL schema migrations (real server)', () => {
   let schema: string;
   const pools: Pool[] = [];
-  const pool = () => { const p = testPool(); pools.push(p); return p; };
+  const pool = () => {
+    const p = testPool();
+    pools.push(p);
+    return p;
+  };
   before(() => requirePostgres());
-  beforeEach(() => { schema = uniqueSchema('migrate'); });
+  beforeEach(() => {
+    schema = uniqueSchema('migrate');
+  });
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => p.end()));
     await dropSchema(schema);
@@ -37,7 +43,11 @@ describe('PostgreSQL schema migrations (real server)', () => {
     const p = pool();
     assert.equal(await migrate(p, { schema, prefix: 'a_' }, logged(3)), 3);
     assert.deepEqual(await log(p, 'a_'), [1, 2, 3]);
-    assert.deepEqual(await history(p, 'a_'), [{ version: 1, name: 'step 1' }, { version: 2, name: 'step 2' }, { version: 3, name: 'step 3' }]);
+    assert.deepEqual(await history(p, 'a_'), [
+      { version: 1, name: 'step 1' },
+      { version: 2, name: 'step 2' },
+      { version: 3, name: 'step 3' },
+    ]);
     assert.equal(await migrate(p, { schema, prefix: 'a_' }, logged(3)), 3);
     assert.deepEqual(await log(p, 'a_'), [1, 2, 3], 'nothing ran twice');
     // A later release adds migration 4: only it runs.
@@ -67,7 +77,10 @@ describe('PostgreSQL schema migrations (real server)', () => {
     broken[2] = { ...broken[2]!, sql: (t) => `INSERT INTO ${t('log')} (version) VALUES (3); SELECT no_such_function();` };
     await assert.rejects(migrate(p, { schema, prefix: 'f_' }, broken), /no_such_function/);
     assert.deepEqual(await log(p, 'f_'), [1, 2], 'the half of migration 3 that ran was rolled back');
-    assert.deepEqual((await history(p, 'f_')).map((h) => h.version), [1, 2]);
+    assert.deepEqual(
+      (await history(p, 'f_')).map((h) => h.version),
+      [1, 2],
+    );
     assert.equal(await migrate(p, { schema, prefix: 'f_' }, logged(3)), 3);
     assert.deepEqual(await log(p, 'f_'), [1, 2, 3]);
   });

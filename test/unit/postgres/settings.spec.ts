@@ -6,10 +6,19 @@ import { resolvePostgresSettings } from '../../../lib/postgres/settings';
 describe('relaycast-postgres settings', () => {
   it('fills the documented defaults from host, database and user', () => {
     const s = resolvePostgresSettings({ database: 'test', user: 'postgres' });
-    assert.deepEqual({ ...s.pool, ssl: s.pool.ssl }, {
-      host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres', ssl: false, max: 5,
-      connectionTimeoutMillis: 10_000, application_name: 'relaycast',
-    });
+    assert.deepEqual(
+      { ...s.pool, ssl: s.pool.ssl },
+      {
+        host: '127.0.0.1',
+        port: 5432,
+        database: 'test',
+        user: 'postgres',
+        ssl: false,
+        max: 5,
+        connectionTimeoutMillis: 10_000,
+        application_name: 'relaycast',
+      },
+    );
     assert.deepEqual(s.tables, { schema: 'public', prefix: 'relaycast_' });
     assert.equal(s.label, 'postgres@127.0.0.1:5432/test');
   });
@@ -23,7 +32,9 @@ describe('relaycast-postgres settings', () => {
     process.env.RELAYCAST_TEST_PGPASSWORD = 'from-env';
     try {
       assert.equal(resolvePostgresSettings({ database: 'd', user: 'u' }, { password: '${RELAYCAST_TEST_PGPASSWORD}' }).pool.password, 'from-env');
-    } finally { delete process.env.RELAYCAST_TEST_PGPASSWORD; }
+    } finally {
+      delete process.env.RELAYCAST_TEST_PGPASSWORD;
+    }
   });
 
   it('maps the TLS modes onto node TLS options: require encrypts, verify-full also checks the certificate', () => {
@@ -50,12 +61,15 @@ describe('relaycast-postgres settings', () => {
       [{ database: 'd', user: 'u', poolSize: 0 }, /Pool size/],
     ];
     for (const [config, message] of refused) {
-      assert.throws(() => resolvePostgresSettings(config), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'E_PG_CONFIG', `${JSON.stringify(config)}: ${err.message}`);
-        assert.match(err.message, message);
-        assert.doesNotMatch(err.message, /secret/);
-        return true;
-      });
+      assert.throws(
+        () => resolvePostgresSettings(config),
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'E_PG_CONFIG', `${JSON.stringify(config)}: ${err.message}`);
+          assert.match(err.message, message);
+          assert.doesNotMatch(err.message, /secret/);
+          return true;
+        },
+      );
     }
   });
 });

@@ -9,8 +9,13 @@ describe('lib/protocol is browser-safe', () => {
     this.timeout(20_000);
     const root = path.resolve(__dirname, '..', '..', '..');
     const result = await build({
-      entryPoints: [path.join(root, 'lib', 'protocol', 'index.ts')], bundle: true, write: false, metafile: true,
-      platform: 'browser', format: 'esm', logLevel: 'silent',
+      entryPoints: [path.join(root, 'lib', 'protocol', 'index.ts')],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: 'browser',
+      format: 'esm',
+      logLevel: 'silent',
     });
     const inputs = Object.keys(result.metafile.inputs);
     assert.ok(inputs.some((i) => i.startsWith('lib/protocol/')));

@@ -4,8 +4,20 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  BOUNDS, CHUNK_BYTES, ClientMessageSchemas, CLOSE_CODES, ERROR_CODES, FRAME, HONEST_RECEIPT_REFUSALS, MAX_FRAME_BYTES, MAX_HAVE,
-  MAX_SEGMENT_BYTES, NOT_A_VIOLATION, PROTOCOL_VERSION, ServerFrameSchema, WIRE_VERSION,
+  BOUNDS,
+  CHUNK_BYTES,
+  ClientMessageSchemas,
+  CLOSE_CODES,
+  ERROR_CODES,
+  FRAME,
+  HONEST_RECEIPT_REFUSALS,
+  MAX_FRAME_BYTES,
+  MAX_HAVE,
+  MAX_SEGMENT_BYTES,
+  NOT_A_VIOLATION,
+  PROTOCOL_VERSION,
+  ServerFrameSchema,
+  WIRE_VERSION,
 } from '../../../lib/protocol';
 
 const read = (name: string) => readFileSync(path.join(__dirname, '..', '..', '..', 'docs', name), 'utf8');
@@ -25,14 +37,22 @@ function rows(text: string): string[][] {
   const out: string[][] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith('|') || /^\|[-| ]+\|$/.test(line)) continue;
-    out.push(line.slice(1, -1).split(/(?<!\\)\|/).map((cell) => cell.trim()));
+    out.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((cell) => cell.trim()),
+    );
   }
   return out.filter((row) => !['type', 'code', 'limit'].includes(row[0]));
 }
 
 const backticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 /** `name`, `name?` or `name: …` at the start of each backticked span: the field names a cell lists. */
-const fieldNames = (cell: string) => backticked(cell).map((span) => /^([A-Za-z][A-Za-z0-9]*)\??(:|$)/.exec(span)?.[1]).filter((n): n is string => !!n && n !== 'null');
+const fieldNames = (cell: string) =>
+  backticked(cell)
+    .map((span) => /^([A-Za-z][A-Za-z0-9]*)\??(:|$)/.exec(span)?.[1])
+    .filter((n): n is string => !!n && n !== 'null');
 const numbersIn = (text: string) => [...text.matchAll(/\d[\d,]*/g)].map((m) => Number(m[0].replace(/,/g, ''))).filter((n) => Number.isFinite(n));
 
 function entriesOf(schema: unknown): string[] {
@@ -71,8 +91,16 @@ describe('protocol documents agree with lib/protocol', () => {
     }
     // The shapes nested in the welcome: its playlists are pushed playlists, field for field.
     const welcome = table.find((r) => r[0] === '`welcome`')![1];
-    const playlistFields = /`playlists: \{([^}]*)\}\[\]`/.exec(welcome)![1].split(',').map((f) => f.trim().replace('?', ''));
-    assert.deepEqual(playlistFields.sort(), entriesOf(serverSchemas.get('playlist')).filter((f) => f !== 'type').sort());
+    const playlistFields = /`playlists: \{([^}]*)\}\[\]`/
+      .exec(welcome)![1]
+      .split(',')
+      .map((f) => f.trim().replace('?', ''));
+    assert.deepEqual(
+      playlistFields.sort(),
+      entriesOf(serverSchemas.get('playlist'))
+        .filter((f) => f !== 'type')
+        .sort(),
+    );
   });
 
   it('signaling section 3: every number in the client message table and its id rules is a bound of BOUNDS (or the version)', () => {
@@ -83,7 +111,9 @@ describe('protocol documents agree with lib/protocol', () => {
     }
     const s3 = section(signaling, 3);
     const rules = s3.slice(0, s3.indexOf('\n|'));
-    const fieldCells = rows(s3).map((r) => r[1]).join(' ');
+    const fieldCells = rows(s3)
+      .map((r) => r[1])
+      .join(' ');
     const documented = [...numbersIn(fieldCells.replace(/A-Za-z0-9|v: \d/g, '')), ...numbersIn(rules.replace(/A-Za-z0-9|## \d+\./g, ''))];
     assert.ok(documented.length > 10);
     for (const n of documented) assert.ok(known.has(n), `documented bound ${n} is a constant of lib/protocol`);
@@ -94,7 +124,9 @@ describe('protocol documents agree with lib/protocol', () => {
   it('signaling section 8: the close codes are CLOSE_CODES, and every error code is in ERROR_CODES', () => {
     const s8 = section(signaling, 8);
     const closeTable = s8.slice(s8.indexOf('Close codes:'));
-    const documented = rows(closeTable).map((r) => Number(r[0])).filter((n) => Number.isInteger(n) && n > 999);
+    const documented = rows(closeTable)
+      .map((r) => Number(r[0]))
+      .filter((n) => Number.isInteger(n) && n > 999);
     assert.deepEqual(documented.sort(), Object.values(CLOSE_CODES).sort());
     const codes = [...(section(signaling, 6) + s8).matchAll(/`(E_(?:SIGNAL|RECEIPT)_[A-Z_]+)`/g)].map((m) => m[1]);
     for (const code of codes) assert.ok((ERROR_CODES as readonly string[]).includes(code), `${code} is in ERROR_CODES`);

@@ -15,7 +15,13 @@ import { ManifestCore, playlistMsg } from '../../../lib/manifest';
 import { readSegmentMsg } from '../../../lib/manifest/input';
 import { parseReceipt, publishedSegmentFromMsg } from '../../../lib/payout/msg-input';
 import {
-  FileMsgSchema, GapMsgSchema, LifecycleMsgSchema, PlaylistMsgSchema, ReceiptMsgSchema, SegmentMsgSchema, SignalingStatsMsgSchema,
+  FileMsgSchema,
+  GapMsgSchema,
+  LifecycleMsgSchema,
+  PlaylistMsgSchema,
+  ReceiptMsgSchema,
+  SegmentMsgSchema,
+  SignalingStatsMsgSchema,
   SupporterStatsMsgSchema,
 } from '../../../lib/protocol/msgs';
 import { announcementFromMsg } from '../../../lib/signaling/announcements';
@@ -41,18 +47,29 @@ const accepts = (schema: v.GenericSchema, value: unknown, what: string): void =>
 };
 
 const codeOf = (fn: () => unknown): string | undefined => {
-  try { fn(); } catch (err) { return err instanceof RelaycastError ? err.code : `not a RelaycastError: ${String(err)}`; }
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof RelaycastError ? err.code : `not a RelaycastError: ${String(err)}`;
+  }
   return undefined;
 };
 
 /** A copy as Node-RED makes one for a second wire (RED.util.cloneMessage keeps Buffers). */
-const copy = (msg: WatchMsg & { topic: 'segment' }): Record<string, unknown> => ({ ...msg, segment: { ...msg.segment }, ...(msg.init ? { init: { ...msg.init } } : {}) });
+const copy = (msg: WatchMsg & { topic: 'segment' }): Record<string, unknown> => ({
+  ...msg,
+  segment: { ...msg.segment },
+  ...(msg.init ? { init: { ...msg.init } } : {}),
+});
 
 /** What r2-upload sends on once a segment msg is stored: the same msg, with key and url. */
 function stored(msg: WatchMsg & { topic: 'segment' }): Record<string, unknown> {
   const key = segmentKey('', { ...msg.segment });
   const outcome: UploadOutcome = {
-    status: 'stored', kind: 'segment', object: { key, url: publicUrl(BASE, key), attempts: 1 }, report: REPORT,
+    status: 'stored',
+    kind: 'segment',
+    object: { key, url: publicUrl(BASE, key), attempts: 1 },
+    report: REPORT,
     ...(msg.init ? { init: { key: initKey('', msg.segment, msg.init), url: publicUrl(BASE, initKey('', msg.segment, msg.init)), attempts: 1 } } : {}),
   };
   return outputFor(copy(msg), outcome)!;
@@ -67,8 +84,10 @@ describe('msg schemas: what the pipeline emits parses', function () {
   async function hlsWatchMsgs(fixture: string): Promise<WatchMsg[]> {
     const out = path.join(tmp.dir, fixture);
     const msgs: WatchMsg[] = [];
-    const watcher = new HlsWatcher({ path: out, stream: 'cam', stateStore: new MemoryStateStore(), checkIntervalMs: 100 },
-      { onMessage: (m) => msgs.push(m), onError: () => undefined });
+    const watcher = new HlsWatcher(
+      { path: out, stream: 'cam', stateStore: new MemoryStateStore(), checkIntervalMs: 100 },
+      { onMessage: (m) => msgs.push(m), onError: () => undefined },
+    );
     open.push(watcher);
     await watcher.start();
     const encoder = new DemoEncoder({ fixture: path.join(FIXTURES, fixture), outDir: out, speed: 40 });
@@ -84,8 +103,16 @@ describe('msg schemas: what the pipeline emits parses', function () {
       const msgs = await hlsWatchMsgs(fixture);
       const segments = msgs.filter((m): m is WatchMsg & { topic: 'segment' } => m.topic === 'segment');
       assert.ok(segments.length > 3 && msgs.some((m) => m.topic === 'lifecycle'), 'segments and lifecycle msgs');
-      if (fixture === 'fmp4-single') assert.ok(segments.every((m) => m.init), 'fMP4 segments carry their init');
-      if (fixture === 'ts-multi') assert.ok(segments.every((m) => m.segment.variant && m.segment.renditions?.length === 3), 'variants and layout');
+      if (fixture === 'fmp4-single')
+        assert.ok(
+          segments.every((m) => m.init),
+          'fMP4 segments carry their init',
+        );
+      if (fixture === 'ts-multi')
+        assert.ok(
+          segments.every((m) => m.segment.variant && m.segment.renditions?.length === 3),
+          'variants and layout',
+        );
 
       const core = new ManifestCore({});
       const playlists: unknown[] = [];
@@ -98,11 +125,21 @@ describe('msg schemas: what the pipeline emits parses', function () {
           assert.ok(announcementFromMsg(forward), 'signaling announces it');
           assert.ok(publishedSegmentFromMsg(forward), 'payout records it');
           // A failed upload: r2-upload's gap msg in the segment's place.
-          accepts(GapMsgSchema, outputFor(copy(msg), { status: 'failed', error: new RelaycastError('E_UPLOAD', 'refused'), report: REPORT }), 'r2-upload gap output');
+          accepts(
+            GapMsgSchema,
+            outputFor(copy(msg), { status: 'failed', error: new RelaycastError('E_UPLOAD', 'refused'), report: REPORT }),
+            'r2-upload gap output',
+          );
         }
         const update = core.apply(forward);
         for (const p of [...update.media, ...(update.master ? [update.master] : [])]) {
-          playlists.push(playlistMsg(p, `cam/${p.rendition ?? 'master'}.m3u8`, p.rendition !== null && msg.topic === 'segment' ? ((forward as Record<string, unknown>).segment as never) : undefined));
+          playlists.push(
+            playlistMsg(
+              p,
+              `cam/${p.rendition ?? 'master'}.m3u8`,
+              p.rendition !== null && msg.topic === 'segment' ? ((forward as Record<string, unknown>).segment as never) : undefined,
+            ),
+          );
         }
       }
       assert.ok(playlists.length > segments.length, 'a playlist msg per new version');
@@ -120,7 +157,7 @@ describe('msg schemas: what the pipeline emits parses', function () {
     });
   }
 
-  it('signaling\'s receipt msgs parse in payout, and its stats msgs in their schema', () => {
+  it("signaling's receipt msgs parse in payout, and its stats msgs in their schema", () => {
     const h = harness({ networkTagKey: 'k' });
     h.announce(1, 'live', '720p', 5000);
     const up = h.join('live', '720p', '192.0.2.10');
@@ -139,11 +176,23 @@ describe('msg schemas: what the pipeline emits parses', function () {
     accepts(SignalingStatsMsgSchema, { topic: 'stats', payload: stats }, 'signaling stats msg');
   });
 
-  it('the supporter\'s stats msgs parse in their schema, idle and refused', async () => {
+  it("the supporter's stats msgs parse in their schema, idle and refused", async () => {
     const server = new FakeSignalingServer();
     const origin = new Origin();
-    server.coordinator.announce({ stream: 'live', rendition: 'main', sequence: 0, url: 'https://r2.example/0.ts', size: 10, sha256: '0'.repeat(64), duration: 2 });
-    const s = new Supporter({ platform: new FakePlatform(server, origin), token: 'not-a-valid-token-xxxxxx', settings: parseSettings({ signalingUrl: 'ws://test/signal', swarms: 'live/main' }) });
+    server.coordinator.announce({
+      stream: 'live',
+      rendition: 'main',
+      sequence: 0,
+      url: 'https://r2.example/0.ts',
+      size: 10,
+      sha256: '0'.repeat(64),
+      duration: 2,
+    });
+    const s = new Supporter({
+      platform: new FakePlatform(server, origin),
+      token: 'not-a-valid-token-xxxxxx',
+      settings: parseSettings({ signalingUrl: 'ws://test/signal', swarms: 'live/main' }),
+    });
     try {
       accepts(SupporterStatsMsgSchema, { topic: 'stats', payload: s.stats() }, 'idle supporter');
       s.start();
@@ -157,25 +206,53 @@ describe('msg schemas: what the pipeline emits parses', function () {
 
 describe('msg schemas: each receiver refuses a bad msg with its own code', () => {
   const segment = {
-    stream: 'live', rendition: '720p', session: 's1', encoderSequence: 4, sequence: 104, duration: 2, byteLength: 1,
-    sha256: '0'.repeat(64), uri: 'seg4.ts', path: '/tmp/seg4.ts', contentType: 'video/mp2t', discontinuity: false,
+    stream: 'live',
+    rendition: '720p',
+    session: 's1',
+    encoderSequence: 4,
+    sequence: 104,
+    duration: 2,
+    byteLength: 1,
+    sha256: '0'.repeat(64),
+    uri: 'seg4.ts',
+    path: '/tmp/seg4.ts',
+    contentType: 'video/mp2t',
+    discontinuity: false,
     url: 'https://pub.example.test/live/720p/s1/104.ts',
   };
   const receipt = {
-    id: 'live/720p/104/x', stream: 'live', rendition: '720p', sequence: 104, sha256: '0'.repeat(64), segmentSize: 1, bytes: 1,
-    uploader: { peer: 'up', role: 'supporter', supporter: 'alice' }, downloader: { peer: 'down', role: 'viewer' }, receivedAt: '2026-12-01T00:00:00Z',
+    id: 'live/720p/104/x',
+    stream: 'live',
+    rendition: '720p',
+    sequence: 104,
+    sha256: '0'.repeat(64),
+    segmentSize: 1,
+    bytes: 1,
+    uploader: { peer: 'up', role: 'supporter', supporter: 'alice' },
+    downloader: { peer: 'down', role: 'viewer' },
+    receivedAt: '2026-12-01T00:00:00Z',
   };
   const receivers = (s: Record<string, unknown>) => ({
-    'r2-upload': () => parseUploadInput({ topic: 'segment', payload: Buffer.from('x'), segment: { ...s, sha256: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' } }),
+    'r2-upload': () =>
+      parseUploadInput({
+        topic: 'segment',
+        payload: Buffer.from('x'),
+        segment: { ...s, sha256: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881' },
+      }),
     manifest: () => readSegmentMsg({ topic: 'segment', segment: s }),
     signaling: () => announcementFromMsg({ topic: 'segment', segment: s }),
-    'signaling playlist': () => playlistFromMsg({ topic: 'playlist', payload: '#EXTM3U\n', playlist: { stream: s.stream, rendition: s.rendition, ended: false } }),
+    'signaling playlist': () =>
+      playlistFromMsg({ topic: 'playlist', payload: '#EXTM3U\n', playlist: { stream: s.stream, rendition: s.rendition, ended: false } }),
     'payout segment': () => publishedSegmentFromMsg({ topic: 'segment', segment: s }),
     'payout receipt': () => parseReceipt({ ...receipt, stream: s.stream, rendition: s.rendition }),
   });
   const CODES = {
-    'r2-upload': 'E_UPLOAD_INPUT', manifest: 'E_MANIFEST_BAD_ID', signaling: 'E_SIGNAL_INPUT', 'signaling playlist': 'E_SIGNAL_INPUT',
-    'payout segment': 'E_PAYOUT_SEGMENT', 'payout receipt': 'E_PAYOUT_RECEIPT',
+    'r2-upload': 'E_UPLOAD_INPUT',
+    manifest: 'E_MANIFEST_BAD_ID',
+    signaling: 'E_SIGNAL_INPUT',
+    'signaling playlist': 'E_SIGNAL_INPUT',
+    'payout segment': 'E_PAYOUT_SEGMENT',
+    'payout receipt': 'E_PAYOUT_RECEIPT',
   };
 
   it('a good segment passes them all', () => {
@@ -193,18 +270,31 @@ describe('msg schemas: each receiver refuses a bad msg with its own code', () =>
   }
 
   it('names the field and what it got in the message', () => {
-    assert.throws(() => readSegmentMsg({ segment: { ...segment, duration: 7200 } }),
-      { code: 'E_MANIFEST_BAD_MSG', message: 'msg.segment.duration must be seconds > 0 and ≤ 3600, got 7200' });
-    assert.throws(() => readSegmentMsg({ segment: { ...segment, url: undefined } }),
-      { code: 'E_MANIFEST_NO_URL', message: 'msg.segment.url is missing: manifest lists only stored objects (wire it after r2-upload)' });
-    assert.throws(() => parseReceipt({ ...receipt, uploader: { ...receipt.uploader, role: 'admin' } }), { code: 'E_PAYOUT_RECEIPT', message: /^receipt\.uploader\.role must be/ });
+    assert.throws(() => readSegmentMsg({ segment: { ...segment, duration: 7200 } }), {
+      code: 'E_MANIFEST_BAD_MSG',
+      message: 'msg.segment.duration must be seconds > 0 and ≤ 3600, got 7200',
+    });
+    assert.throws(() => readSegmentMsg({ segment: { ...segment, url: undefined } }), {
+      code: 'E_MANIFEST_NO_URL',
+      message: 'msg.segment.url is missing: manifest lists only stored objects (wire it after r2-upload)',
+    });
+    assert.throws(() => parseReceipt({ ...receipt, uploader: { ...receipt.uploader, role: 'admin' } }), {
+      code: 'E_PAYOUT_RECEIPT',
+      message: /^receipt\.uploader\.role must be/,
+    });
   });
 });
 
 describe('msg schemas: browser-safe', () => {
   it('bundle for the browser without Node built-ins', async () => {
     // esbuild cannot resolve node:* modules on the browser platform: an import of one fails the build.
-    const result = await build({ entryPoints: [path.resolve(__dirname, '../../../lib/protocol/msgs/index.ts')], bundle: true, platform: 'browser', write: false, logLevel: 'silent' });
+    const result = await build({
+      entryPoints: [path.resolve(__dirname, '../../../lib/protocol/msgs/index.ts')],
+      bundle: true,
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
     assert.equal(result.errors.length, 0);
     assert.doesNotMatch(result.outputFiles[0].text, /require\("(node:)?(crypto|fs|path|buffer)"\)/);
   });

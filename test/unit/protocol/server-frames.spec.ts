@@ -9,11 +9,17 @@ describe('protocol: what the server sends is what clients accept', () => {
   it('every frame of a busy swarm parses through ServerFrameSchema', () => {
     const h = harness();
     const sent: FakeTransport[] = [];
-    const join = () => { const c = h.join(); sent.push(c.t); return c; };
+    const join = () => {
+      const c = h.join();
+      sent.push(c.t);
+      return c;
+    };
     h.announce(1);
     h.c.pushPlaylist({ stream: 'live', rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false });
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: '#EXTM3U\n#EXT-X-TARGETDURATION:2\n', ended: false, presentation: 2 });
-    const a = join(); const b = join(); const c = join();
+    const a = join();
+    const b = join();
+    const c = join();
     const seen = new Set<string>();
     const check = (t: FakeTransport) => {
       for (const frame of t.take()) {

@@ -3,14 +3,33 @@ import { announcementFromMsg } from '../../../lib/signaling/announcements';
 import { parseSupporterTokens, tokenListVerifier } from '../../../lib/signaling/supporters';
 
 const segment = {
-  stream: 'live', rendition: '720p', session: 's1', encoderSequence: 4, sequence: 104, duration: 2.002,
-  byteLength: 123456, sha256: 'a'.repeat(64), uri: 'seg4.ts', path: '/tmp/seg4.ts', contentType: 'video/mp2t',
-  discontinuity: false, url: 'https://pub.r2.dev/live/720p/s1/104.ts',
+  stream: 'live',
+  rendition: '720p',
+  session: 's1',
+  encoderSequence: 4,
+  sequence: 104,
+  duration: 2.002,
+  byteLength: 123456,
+  sha256: 'a'.repeat(64),
+  uri: 'seg4.ts',
+  path: '/tmp/seg4.ts',
+  contentType: 'video/mp2t',
+  discontinuity: false,
+  url: 'https://pub.r2.dev/live/720p/s1/104.ts',
 };
 
 describe('signaling announcements from input msgs', () => {
   it('takes a manifest playlist msg that carries its segment, and a plain segment msg', () => {
-    const expected = { stream: 'live', rendition: '720p', session: 's1', sequence: 104, url: segment.url, size: 123456, sha256: 'a'.repeat(64), duration: 2.002 };
+    const expected = {
+      stream: 'live',
+      rendition: '720p',
+      session: 's1',
+      sequence: 104,
+      url: segment.url,
+      size: 123456,
+      sha256: 'a'.repeat(64),
+      duration: 2.002,
+    };
     assert.deepEqual(announcementFromMsg({ topic: 'playlist', segment }), expected);
     assert.deepEqual(announcementFromMsg({ topic: 'segment', segment }), expected);
   });
@@ -21,9 +40,14 @@ describe('signaling announcements from input msgs', () => {
 
   it('rejects a segment without a public URL or with bad fields (E_SIGNAL_INPUT)', () => {
     const bad = [
-      {}, { segment: 'x' }, { segment: { ...segment, url: undefined } }, { segment: { ...segment, url: 'file:///x' } },
-      { segment: { ...segment, sha256: 'XYZ' } }, { segment: { ...segment, byteLength: 0 } },
-      { segment: { ...segment, duration: -1 } }, { segment: { ...segment, stream: 'a/b' } },
+      {},
+      { segment: 'x' },
+      { segment: { ...segment, url: undefined } },
+      { segment: { ...segment, url: 'file:///x' } },
+      { segment: { ...segment, sha256: 'XYZ' } },
+      { segment: { ...segment, byteLength: 0 } },
+      { segment: { ...segment, duration: -1 } },
+      { segment: { ...segment, stream: 'a/b' } },
     ];
     for (const msg of bad) assert.throws(() => announcementFromMsg(msg as never), { code: 'E_SIGNAL_INPUT' }, JSON.stringify(msg));
   });

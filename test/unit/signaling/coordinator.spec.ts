@@ -7,8 +7,13 @@ describe('signaling coordinator: join and welcome', () => {
     const h = harness({ iceServers: [{ urls: 'stun:stun.example:3478' }], limits: { segmentsInWelcome: 2 } });
     const early = h.connect();
     h.send(early, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
-    assert.deepEqual(early.t.take().map((f) => f.code), ['E_SIGNAL_UNKNOWN_SWARM']);
-    h.announce(1); h.announce(2); const a3 = h.announce(3);
+    assert.deepEqual(
+      early.t.take().map((f) => f.code),
+      ['E_SIGNAL_UNKNOWN_SWARM'],
+    );
+    h.announce(1);
+    h.announce(2);
+    const a3 = h.announce(3);
     const first = h.join();
     const second = h.connect();
     h.send(second, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer', have: [2, 3] });
@@ -19,16 +24,27 @@ describe('signaling coordinator: join and welcome', () => {
     assert.notEqual(welcome.peer, first.id);
     assert.deepEqual(welcome.peers, [{ peer: first.id, role: 'viewer', latest: -1 }]);
     assert.deepEqual(welcome.iceServers, [{ urls: 'stun:stun.example:3478' }]);
-    assert.deepEqual((welcome.segments as unknown[]).map((s) => (s as { sequence: number }).sequence), [2, 3]);
+    assert.deepEqual(
+      (welcome.segments as unknown[]).map((s) => (s as { sequence: number }).sequence),
+      [2, 3],
+    );
     assert.deepEqual((welcome.segments as unknown[])[1], { sequence: 3, rendition: '720p', url: a3.url, size: 1000, sha256: a3.sha256, duration: 2 });
     assert.deepEqual(welcome.limits, { maxMessageBytes: 16384, ratePerSecond: 20, burst: 100, statsIntervalMs: 5000 });
-    assert.deepEqual(h.swarm.map((e) => [e.event, e.swarmPeers, e.totalPeers, e.swarms]), [['join', 1, 1, 1], ['join', 2, 2, 1]]);
+    assert.deepEqual(
+      h.swarm.map((e) => [e.event, e.swarmPeers, e.totalPeers, e.swarms]),
+      [
+        ['join', 1, 1, 1],
+        ['join', 2, 2, 1],
+      ],
+    );
   });
 
   it('enforces peers per swarm and the swarm count', () => {
     const h = harness({ limits: { maxPeersPerSwarm: 2, maxSwarms: 1 } });
-    h.announce(1); h.announce(1, 'other');
-    h.join(); h.join();
+    h.announce(1);
+    h.announce(1, 'other');
+    h.join();
+    h.join();
     const third = h.connect();
     h.send(third, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal(third.t.take()[0].code, 'E_SIGNAL_SWARM_FULL');
@@ -43,7 +59,10 @@ describe('signaling coordinator: join and welcome', () => {
     const bad = h.connect();
     h.send(bad, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'guess' });
     await new Promise((r) => setImmediate(r));
-    assert.deepEqual(bad.t.take().map((f) => f.code), ['E_SIGNAL_UNAUTHORIZED']);
+    assert.deepEqual(
+      bad.t.take().map((f) => f.code),
+      ['E_SIGNAL_UNAUTHORIZED'],
+    );
     const good = h.connect();
     h.send(good, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((r) => setImmediate(r));
@@ -51,7 +70,8 @@ describe('signaling coordinator: join and welcome', () => {
     assert.equal(good.t.last().role, 'supporter');
     assert.equal(h.swarm[0].supporter, 'alice');
     // A viewer joining now is pointed at the supporter first.
-    h.join(); h.join();
+    h.join();
+    h.join();
     const v = h.connect();
     h.send(v, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((v.t.last().peers as Array<{ role: string }>)[0].role, 'supporter');
@@ -61,8 +81,11 @@ describe('signaling coordinator: join and welcome', () => {
 describe('signaling coordinator: relay rules', () => {
   function trio() {
     const h = harness();
-    h.announce(1); h.announce(1, 'live', '360p');
-    const a = h.join(); const b = h.join(); const elsewhere = h.join('live', '360p');
+    h.announce(1);
+    h.announce(1, 'live', '360p');
+    const a = h.join();
+    const b = h.join();
+    const elsewhere = h.join('live', '360p');
     return { h, a, b, elsewhere };
   }
 
@@ -86,7 +109,10 @@ describe('signaling coordinator: relay rules', () => {
     b.t.take();
     h.send(b, { type: 'answer', to: a.id, offerId: 'o1', sdp: 'v=0' });
     h.send(b, { type: 'answer', to: a.id, offerId: 'o1', sdp: 'v=0 again' });
-    assert.deepEqual(a.t.take().map((f) => f.sdp), ['v=0']);
+    assert.deepEqual(
+      a.t.take().map((f) => f.sdp),
+      ['v=0'],
+    );
     assert.equal(b.t.take()[0].code, 'E_SIGNAL_NO_OFFER');
     h.send(a, { type: 'offer', to: b.id, offerId: 'o2', sdp: 'v=0' });
     h.advance(30_001);
@@ -128,7 +154,10 @@ describe('signaling coordinator: relay rules', () => {
     assert.deepEqual(b.t.take(), []);
     h.send(c, { type: 'offer', to: b.id, offerId: 'o1', sdp: 'v=0' });
     assert.deepEqual(b.t.take(), [{ type: 'offer', from: c.id, offerId: 'o1', sdp: 'v=0' }]);
-    assert.deepEqual(h.audit.map((e) => [e.kind, e.code, e.peer]), [['violation', 'E_SIGNAL_SPOOFED_SENDER', c.id]]);
+    assert.deepEqual(
+      h.audit.map((e) => [e.kind, e.code, e.peer]),
+      [['violation', 'E_SIGNAL_SPOOFED_SENDER', c.id]],
+    );
   });
 
   it('closes with 4001 after too many violations and 4002 for a flood; others are unaffected', () => {
@@ -142,8 +171,17 @@ describe('signaling coordinator: relay rules', () => {
     assert.equal(flood.t.closed?.code, CLOSE_CODES.RATE_LIMITED);
     assert.equal(flood.t.frames.filter((f) => f.code === 'E_SIGNAL_RATE_LIMITED').length, 10);
     h.send(a, { type: 'offer', to: b.id, offerId: 'after', sdp: 'v=0' });
-    assert.deepEqual(b.t.take().filter((f) => f.type === 'offer').map((f) => f.offerId), ['after']);
-    assert.deepEqual(h.audit.filter((e) => e.kind === 'closed').map((e) => e.code), ['4001', '4002']);
+    assert.deepEqual(
+      b.t
+        .take()
+        .filter((f) => f.type === 'offer')
+        .map((f) => f.offerId),
+      ['after'],
+    );
+    assert.deepEqual(
+      h.audit.filter((e) => e.kind === 'closed').map((e) => e.code),
+      ['4001', '4002'],
+    );
   });
 
   it('rejects binary frames and messages before join', () => {
@@ -151,25 +189,35 @@ describe('signaling coordinator: relay rules', () => {
     const x = h.connect();
     h.c.message(x.s, Buffer.from('{"type":"leave"}'), true);
     h.send(x, { type: 'offer', to: 'AAAAAAAAAAAA', offerId: 'o', sdp: 'v' });
-    assert.deepEqual(x.t.take().map((f) => f.code), ['E_SIGNAL_BINARY', 'E_SIGNAL_NOT_JOINED']);
+    assert.deepEqual(
+      x.t.take().map((f) => f.code),
+      ['E_SIGNAL_BINARY', 'E_SIGNAL_NOT_JOINED'],
+    );
   });
 });
 
 describe('signaling coordinator: announcements, receipts, liveness', () => {
   it('pushes each new segment once to its own swarm only', () => {
     const h = harness();
-    h.announce(1); h.announce(1, 'live', '360p');
-    const a = h.join(); const other = h.join('live', '360p');
+    h.announce(1);
+    h.announce(1, 'live', '360p');
+    const a = h.join();
+    const other = h.join('live', '360p');
     const seg = h.announce(2);
     h.announce(2); // a replayed playlist msg
-    assert.deepEqual(a.t.take(), [{ type: 'segment', sequence: 2, rendition: '720p', url: seg.url, size: 1000, sha256: seg.sha256, duration: 2, fetchers: [a.id] }]);
+    assert.deepEqual(a.t.take(), [
+      { type: 'segment', sequence: 2, rendition: '720p', url: seg.url, size: 1000, sha256: seg.sha256, duration: 2, fetchers: [a.id] },
+    ]);
     assert.deepEqual(other.t.take(), []);
   });
 
   it('credits a corroborated receipt once and audits every inconsistent one', () => {
     const h = harness({ limits: { receiptWindow: 3 } });
-    h.announce(1, 'live', '720p', 5000); h.announce(1, 'live', '360p');
-    const up = h.join(); const down = h.join(); const elsewhere = h.join('live', '360p');
+    h.announce(1, 'live', '720p', 5000);
+    h.announce(1, 'live', '360p');
+    const up = h.join();
+    const down = h.join();
+    const elsewhere = h.join('live', '360p');
     h.negotiate(down, up);
     h.announce(2, 'live', '720p', 5000);
     down.t.take();
@@ -177,7 +225,10 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     assert.deepEqual(down.t.take(), [{ type: 'receipt-ack', sequence: 2, from: up.id }]);
     assert.equal(h.receipts.length, 1);
     const r = h.receipts[0];
-    assert.deepEqual([r.sequence, r.bytes, r.segmentSize, r.uploader.peer, r.downloader.peer, r.sha256], [2, 5000, 5000, up.id, down.id, '2'.padStart(64, '0')]);
+    assert.deepEqual(
+      [r.sequence, r.bytes, r.segmentSize, r.uploader.peer, r.downloader.peer, r.sha256],
+      [2, 5000, 5000, up.id, down.id, '2'.padStart(64, '0')],
+    );
     const attempts: Array<[Record<string, unknown>, string]> = [
       [{ type: 'receipt', sequence: 2, from: up.id, bytes: 10 }, 'E_RECEIPT_DUPLICATE'],
       [{ type: 'receipt', sequence: 9, from: up.id, bytes: 10 }, 'E_RECEIPT_UNKNOWN_SEGMENT'],
@@ -190,15 +241,23 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     // bytes > size, from a third peer who has not filed for segment 2 yet
     const third = h.join();
     h.send(third, { type: 'receipt', sequence: 2, from: up.id, bytes: 5001 });
-    assert.deepEqual(down.t.take().map((f) => f.code), attempts.map(([, code]) => code));
+    assert.deepEqual(
+      down.t.take().map((f) => f.code),
+      attempts.map(([, code]) => code),
+    );
     assert.equal(third.t.take()[0].code, 'E_RECEIPT_TOO_MANY_BYTES');
-    assert.deepEqual(h.audit.map((a) => a.code), [...attempts.map(([, code]) => code), 'E_RECEIPT_TOO_MANY_BYTES']);
+    assert.deepEqual(
+      h.audit.map((a) => a.code),
+      [...attempts.map(([, code]) => code), 'E_RECEIPT_TOO_MANY_BYTES'],
+    );
     assert.equal(h.receipts.length, 1);
     // A few rejected receipts are not violations (an uploader may just have left): still connected.
     assert.equal(down.t.closed, undefined);
     assert.equal(h.audit.filter((a) => a.kind === 'violation').length, 0);
     // Segment 2 leaves the 3-segment window: no longer receiptable.
-    h.announce(3, 'live', '720p'); h.announce(4, 'live', '720p'); h.announce(5, 'live', '720p');
+    h.announce(3, 'live', '720p');
+    h.announce(4, 'live', '720p');
+    h.announce(5, 'live', '720p');
     down.t.take();
     h.send(down, { type: 'receipt', sequence: 2, from: up.id, bytes: 1 });
     assert.equal(down.t.take()[0].code, 'E_RECEIPT_UNKNOWN_SEGMENT');
@@ -225,18 +284,25 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     assert.equal(a.t.closed?.code, 4004);
     assert.equal(b.t.closed, undefined);
     assert.deepEqual(b.t.take(), [{ type: 'peer-left', peer: a.id }]);
-    assert.deepEqual(h.swarm.slice(-1).map((e) => [e.event, e.peer, e.reason, e.swarmPeers]), [['leave', a.id, 'heartbeat timeout', 1]]);
+    assert.deepEqual(
+      h.swarm.slice(-1).map((e) => [e.event, e.peer, e.reason, e.swarmPeers]),
+      [['leave', a.id, 'heartbeat timeout', 1]],
+    );
   });
 
   it('closes a slow consumer (4007) instead of buffering without bound', () => {
     const h = harness();
     h.announce(1);
-    const slow = h.join(); const ok = h.join();
+    const slow = h.join();
+    const ok = h.join();
     slow.t.buffered = 2 * 1024 * 1024;
     assert.equal(h.announce(2) && h.c.peerCount(), 1);
     assert.equal(slow.t.closed?.code, 4007);
     // ok was given slow in its welcome, so it hears that slow left, then gets the segment.
-    assert.deepEqual(ok.t.take().map((f) => f.type), ['peer-left', 'segment']);
+    assert.deepEqual(
+      ok.t.take().map((f) => f.type),
+      ['peer-left', 'segment'],
+    );
   });
 
   it('limits connections per IP and checks the origin allow-list', () => {
@@ -244,7 +310,8 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     assert.deepEqual(h.c.admit('1.2.3.4', 'https://evil.example'), { ok: false, status: 403, reason: 'origin not allowed' });
     assert.deepEqual(h.c.admit('1.2.3.4', undefined), { ok: false, status: 403, reason: 'origin not allowed' });
     assert.deepEqual(h.c.admit('1.2.3.4', 'https://watch.example'), { ok: true });
-    const one = h.connect('1.2.3.4'); h.connect('1.2.3.4');
+    const one = h.connect('1.2.3.4');
+    h.connect('1.2.3.4');
     assert.equal(h.c.admit('1.2.3.4', 'https://watch.example').ok, false);
     assert.equal(h.c.admit('5.6.7.8', 'https://watch.example').ok, true);
     h.c.disconnect(one.s);
@@ -254,7 +321,8 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
   it('reports stats: peers, swarms, messages per second', () => {
     const h = harness();
     h.announce(1);
-    const a = h.join(); h.join();
+    const a = h.join();
+    h.join();
     for (let i = 0; i < 8; i++) h.send(a, { type: 'heartbeat' });
     h.advance(2000);
     const s = h.c.stats();

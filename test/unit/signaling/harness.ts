@@ -1,5 +1,12 @@
 // A coordinator with a fake clock and in-memory transports, for driving the core without sockets.
-import { SignalingCoordinator, type AuditEvent, type CoordinatorOptions, type Session, type SwarmEvent, type Transport } from '../../../lib/signaling/coordinator';
+import {
+  SignalingCoordinator,
+  type AuditEvent,
+  type CoordinatorOptions,
+  type Session,
+  type SwarmEvent,
+  type Transport,
+} from '../../../lib/signaling/coordinator';
 import type { ReceiptPayload, SegmentAnnouncement } from '../../../lib/signaling/protocol';
 import { seededRandom } from '../../../devtools/fault-proxy/seeded-random';
 
@@ -8,18 +15,34 @@ export class FakeTransport implements Transport {
   closed: { code: number; reason: string } | undefined;
   pings = 0;
   buffered = 0;
-  send(text: string): void { this.frames.push(JSON.parse(text)); }
-  close(code: number, reason: string): void { this.closed ??= { code, reason }; }
-  ping(): void { this.pings++; }
-  bufferedAmount(): number { return this.buffered; }
-  last(): Record<string, unknown> { return this.frames[this.frames.length - 1]; }
-  take(): Array<Record<string, unknown>> { return this.frames.splice(0); }
+  send(text: string): void {
+    this.frames.push(JSON.parse(text));
+  }
+  close(code: number, reason: string): void {
+    this.closed ??= { code, reason };
+  }
+  ping(): void {
+    this.pings++;
+  }
+  bufferedAmount(): number {
+    return this.buffered;
+  }
+  last(): Record<string, unknown> {
+    return this.frames[this.frames.length - 1];
+  }
+  take(): Array<Record<string, unknown>> {
+    return this.frames.splice(0);
+  }
 }
 
 /** Deterministic PRNG so selection tests repeat exactly (the fault proxy's own). */
 export const seeded = seededRandom;
 
-export interface Client { t: FakeTransport; s: Session; id: string }
+export interface Client {
+  t: FakeTransport;
+  s: Session;
+  id: string;
+}
 
 export function harness(options: Partial<CoordinatorOptions> = {}) {
   let clock = 1_000_000;
@@ -37,7 +60,10 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
   // Each connection comes from its own address unless a test names one: one source per client is
   // what a real swarm looks like, and receipts are deduplicated per source.
   let connections = 0;
-  const nextIp = (): string => { connections++; return `10.0.${connections >> 8}.${connections & 255}`; };
+  const nextIp = (): string => {
+    connections++;
+    return `10.0.${connections >> 8}.${connections & 255}`;
+  };
   const connect = (ip = nextIp()): { t: FakeTransport; s: Session } => {
     const t = new FakeTransport();
     return { t, s: c.connect(t, ip) };
@@ -53,8 +79,13 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
   };
   const announce = (sequence: number, stream = 'live', rendition = '720p', size = 1000): SegmentAnnouncement => {
     const a: SegmentAnnouncement = {
-      stream, rendition, sequence, url: `https://cdn.example/${stream}/${rendition}/${sequence}.ts`,
-      size, sha256: sequence.toString(16).padStart(64, '0'), duration: 2,
+      stream,
+      rendition,
+      sequence,
+      url: `https://cdn.example/${stream}/${rendition}/${sequence}.ts`,
+      size,
+      sha256: sequence.toString(16).padStart(64, '0'),
+      duration: 2,
     };
     c.announce(a);
     return a;
@@ -63,7 +94,8 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
   const negotiate = (offerer: Client, answerer: Client, offerId = `o-${offerer.id}-${answerer.id}`): void => {
     send(offerer, { type: 'offer', to: answerer.id, offerId, sdp: 'v=0 offer' });
     send(answerer, { type: 'answer', to: offerer.id, offerId, sdp: 'v=0 answer' });
-    offerer.t.take(); answerer.t.take();
+    offerer.t.take();
+    answerer.t.take();
   };
   /** Both sides of one delivery: the uploader's served claim, then the downloader's receipt. */
   const deliver = (uploader: Client, downloader: Client, sequence: number, bytes: number, served = bytes): void => {
@@ -71,8 +103,19 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     send(downloader, { type: 'receipt', sequence, from: uploader.id, bytes });
   };
   return {
-    c, swarm, receipts, audit, connect, send, join, announce, negotiate, deliver,
-    advance: (ms: number) => { clock += ms; },
+    c,
+    swarm,
+    receipts,
+    audit,
+    connect,
+    send,
+    join,
+    announce,
+    negotiate,
+    deliver,
+    advance: (ms: number) => {
+      clock += ms;
+    },
     now: () => clock,
   };
 }

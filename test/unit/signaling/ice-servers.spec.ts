@@ -16,17 +16,27 @@ describe('signaling ICE servers', () => {
 
   it('gives each joining peer its own expiring TURN credential and leaves STUN entries bare', () => {
     const h = harness({
-      iceServers: (peer) => iceServersForPeer([{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org:3478', 'turns:turn.example.org:5349'] }],
-        { turnSecret: SECRET, ttlSeconds: 3600 }, peer.peer, h.now()),
+      iceServers: (peer) =>
+        iceServersForPeer(
+          [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org:3478', 'turns:turn.example.org:5349'] }],
+          { turnSecret: SECRET, ttlSeconds: 3600 },
+          peer.peer,
+          h.now(),
+        ),
     });
     h.announce(1);
-    const a = h.connect(); const b = h.connect();
+    const a = h.connect();
+    const b = h.connect();
     for (const c of [a, b]) h.send(c, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
     const [wa, wb] = [a.t.take()[0], b.t.take()[0]];
     const expiry = Math.floor(h.now() / 1000) + 3600;
     assert.deepEqual(wa.iceServers, [
       { urls: 'stun:stun.example.org:3478' },
-      { urls: ['turn:turn.example.org:3478', 'turns:turn.example.org:5349'], username: `${expiry}:${wa.peer}`, credential: turnRestCredential(SECRET, wa.peer as string, 3600, h.now()).credential },
+      {
+        urls: ['turn:turn.example.org:3478', 'turns:turn.example.org:5349'],
+        username: `${expiry}:${wa.peer}`,
+        credential: turnRestCredential(SECRET, wa.peer as string, 3600, h.now()).credential,
+      },
     ]);
     assert.notEqual((wa.iceServers as Array<{ credential?: string }>)[1].credential, (wb.iceServers as Array<{ credential?: string }>)[1].credential);
   });

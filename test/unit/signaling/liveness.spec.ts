@@ -42,8 +42,13 @@ describe('signaling audit of refused upgrades', () => {
     h.c.auditRefusal('192.0.2.2', 403, 'origin not allowed');
     h.advance(1000);
     h.c.auditRefusal('192.0.2.1', 429, 'too many connection attempts from this address');
-    assert.deepEqual(h.audit.map((a) => [a.code, a.ip, a.repeated]), [
-      ['HTTP_429', '192.0.2.1', undefined], ['HTTP_403', '192.0.2.2', undefined], ['HTTP_429', '192.0.2.1', 100],
-    ]);
+    assert.deepEqual(
+      h.audit.map((a) => [a.code, a.ip, a.repeated]),
+      [
+        ['HTTP_429', '192.0.2.1', undefined],
+        ['HTTP_403', '192.0.2.2', undefined],
+        ['HTTP_429', '192.0.2.1', 100],
+      ],
+    );
   });
 });

@@ -17,7 +17,8 @@ function deliveryReady(options: Parameters<typeof harness>[0] = {}) {
   const down = h.join('live', '720p', '198.51.100.20');
   h.negotiate(down, up);
   h.announce(2, 'live', '720p', 5000);
-  up.t.take(); down.t.take();
+  up.t.take();
+  down.t.take();
   return { h, up, down };
 }
 
@@ -41,10 +42,15 @@ describe('signaling receipts: only real deliveries are credited', () => {
   it('refuses a receipt between peers that never had a relayed offer and answer', () => {
     const h = harness();
     h.announce(1);
-    const up = h.join(); const down = h.join(); const offerOnly = h.join();
+    const up = h.join();
+    const down = h.join();
+    const offerOnly = h.join();
     h.send(offerOnly, { type: 'offer', to: up.id, offerId: 'x', sdp: 'v=0' });
     h.announce(2);
-    for (const d of [down, offerOnly]) { d.t.take(); h.deliver(up, d, 2, 500); }
+    for (const d of [down, offerOnly]) {
+      d.t.take();
+      h.deliver(up, d, 2, 500);
+    }
     assert.deepEqual([...codes(down.t.take()), ...codes(offerOnly.t.take())], ['E_RECEIPT_NOT_NEGOTIATED', 'E_RECEIPT_NOT_NEGOTIATED']);
     assert.equal(h.receipts.length, 0);
   });
@@ -80,12 +86,16 @@ describe('signaling receipts: only real deliveries are credited', () => {
     assert.equal(h.receipts.length, 1);
   });
 
-  it('requires the uploader\'s served claim: a receipt waits for it, bounded in time', () => {
+  it("requires the uploader's served claim: a receipt waits for it, bounded in time", () => {
     const { h, up, down } = deliveryReady({ limits: { receiptHoldMs: 2000 } });
     h.announce(3, 'live', '720p', 5000);
     h.send(down, { type: 'receipt', sequence: 2, from: up.id, bytes: 3000 });
     h.send(down, { type: 'receipt', sequence: 3, from: up.id, bytes: 3000 });
-    assert.deepEqual(down.t.take().filter((f) => f.type !== 'segment'), [], 'held, neither acked nor refused yet');
+    assert.deepEqual(
+      down.t.take().filter((f) => f.type !== 'segment'),
+      [],
+      'held, neither acked nor refused yet',
+    );
     h.advance(1000);
     h.send(up, { type: 'served', sequence: 2, to: down.id, bytes: 2500 });
     assert.deepEqual(down.t.take(), [{ type: 'receipt-ack', sequence: 2, from: up.id }]);
@@ -93,22 +103,36 @@ describe('signaling receipts: only real deliveries are credited', () => {
     h.c.sweep();
     assert.deepEqual(codes(down.t.take()), ['E_RECEIPT_UNCONFIRMED']);
     h.send(up, { type: 'served', sequence: 3, to: down.id, bytes: 3000 });
-    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes]), [[2, 2500]]);
-    assert.deepEqual(h.audit.filter((a) => a.kind === 'receipt').map((a) => a.code), ['E_RECEIPT_UNCONFIRMED']);
+    assert.deepEqual(
+      h.receipts.map((r) => [r.sequence, r.bytes]),
+      [[2, 2500]],
+    );
+    assert.deepEqual(
+      h.audit.filter((a) => a.kind === 'receipt').map((a) => a.code),
+      ['E_RECEIPT_UNCONFIRMED'],
+    );
   });
 
   it('caps the bytes credited to one downloader source per period', () => {
     const { h, up, down } = deliveryReady({ limits: { receiptBytesPerPeriod: 6000, receiptPeriodMs: 60_000 } });
-    h.announce(3, 'live', '720p', 5000); h.announce(4, 'live', '720p', 5000);
+    h.announce(3, 'live', '720p', 5000);
+    h.announce(4, 'live', '720p', 5000);
     h.deliver(up, down, 2, 5000);
     h.deliver(up, down, 3, 5000);
     h.deliver(up, down, 4, 5000);
-    assert.deepEqual(h.receipts.map((r) => r.bytes), [5000, 1000]);
+    assert.deepEqual(
+      h.receipts.map((r) => r.bytes),
+      [5000, 1000],
+    );
     assert.deepEqual(codes(down.t.take()), ['E_RECEIPT_OVER_BUDGET']);
     h.advance(60_000);
     h.announce(5, 'live', '720p', 5000);
     h.deliver(up, down, 5, 5000);
-    assert.deepEqual(h.receipts.map((r) => r.bytes), [5000, 1000, 5000], 'a new period, a new budget');
+    assert.deepEqual(
+      h.receipts.map((r) => r.bytes),
+      [5000, 1000, 5000],
+      'a new period, a new budget',
+    );
   });
 
   it('tags networks by a configurable prefix: same /24 by default, apart at /32', () => {
@@ -116,7 +140,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
     const fine = harness({ networkTagKey: KEY, limits: { networkPrefixV4: 32 } });
     for (const h of [coarse, fine]) {
       h.announce(1);
-      const up = h.join('live', '720p', '192.0.2.10'); const down = h.join('live', '720p', '192.0.2.11');
+      const up = h.join('live', '720p', '192.0.2.10');
+      const down = h.join('live', '720p', '192.0.2.11');
       h.negotiate(down, up);
       h.announce(2);
       h.deliver(up, down, 2, 100);
@@ -134,7 +159,10 @@ describe('signaling receipts: only real deliveries are credited', () => {
     h.c.disconnect(down.s);
     const again = h.join('live', '720p', '198.51.100.20');
     h.send(again, { type: 'receipt', sequence: 200, from: up.id, bytes: 1 });
-    assert.deepEqual(h.audit.filter((a) => a.kind === 'violation').map((a) => [a.code, a.peer]), [['E_RECEIPT_UNKNOWN_SEGMENT', again.id]]);
+    assert.deepEqual(
+      h.audit.filter((a) => a.kind === 'violation').map((a) => [a.code, a.peer]),
+      [['E_RECEIPT_UNKNOWN_SEGMENT', again.id]],
+    );
   });
 
   it('counts repeated rejected receipts as violations after a threshold, then closes the prober', () => {
@@ -159,7 +187,10 @@ describe('signaling receipts: only real deliveries are credited', () => {
     }
     assert.equal(h.receipts.length, 20, 'one credit per segment for the address');
     assert.ok(codes(housemate.t.take()).includes('E_RECEIPT_DUPLICATE'));
-    assert.deepEqual(h.audit.filter((a) => a.kind === 'violation'), []);
+    assert.deepEqual(
+      h.audit.filter((a) => a.kind === 'violation'),
+      [],
+    );
     assert.equal(housemate.t.closed, undefined, 'the housemate stays connected');
   });
 });

@@ -12,8 +12,18 @@ import { deleteKeys } from '../../support/redis-keys';
 import { until } from '../../support/until';
 import { FakeTransport } from './harness';
 
-interface Instance { c: SignalingCoordinator; registry: RedisSwarmRegistry; pair: RedisPair; receipts: ReceiptPayload[] }
-interface Peer { t: FakeTransport; s: Session; id: string; on: Instance }
+interface Instance {
+  c: SignalingCoordinator;
+  registry: RedisSwarmRegistry;
+  pair: RedisPair;
+  receipts: ReceiptPayload[];
+}
+interface Peer {
+  t: FakeTransport;
+  s: Session;
+  id: string;
+  on: Instance;
+}
 
 const LIMITS = { maxSwarms: 4, maxPeersPerSwarm: 3 };
 
@@ -21,7 +31,9 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
   this.timeout(30_000);
   let prefix: string;
   const open: Instance[] = [];
-  beforeEach(() => { prefix = `relaycast-unit-${randomBytes(6).toString('hex')}:`; });
+  beforeEach(() => {
+    prefix = `relaycast-unit-${randomBytes(6).toString('hex')}:`;
+  });
   afterEach(async () => {
     for (const instance of open.splice(0)) {
       await instance.registry.close();
@@ -57,7 +69,13 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     return p.t.frames.find(match)!;
   };
   const segment = (sequence: number): SegmentAnnouncement => ({
-    stream: 'live', rendition: '720p', sequence, url: `https://cdn.example/${sequence}.ts`, size: 1000, sha256: sequence.toString(16).padStart(64, '0'), duration: 2,
+    stream: 'live',
+    rendition: '720p',
+    sequence,
+    url: `https://cdn.example/${sequence}.ts`,
+    size: 1000,
+    sha256: sequence.toString(16).padStart(64, '0'),
+    duration: 2,
   });
 
   it('relays offers, answers and ICE to a peer of the other instance, and shares announcements', async () => {
@@ -84,7 +102,7 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     assert.deepEqual(fromA.fetchers, fromB.fetchers);
   });
 
-  it('holds the swarm limit over both instances, credits a receipt once per source, and drops a vanished instance\'s peers', async () => {
+  it("holds the swarm limit over both instances, credits a receipt once per source, and drops a vanished instance's peers", async () => {
     const [a, b] = [await instance(), await instance()];
     a.c.announce(segment(1));
     await until(() => b.c.renditionsOf('live').length === 1, 'the announcement on B');
@@ -94,7 +112,10 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     const pb2 = await join(a, '10.2.0.2');
     await assert.rejects(join(b), (err: { frame?: { code?: string } }) => err.frame?.code === 'E_SIGNAL_SWARM_FULL');
     // pa uploads segment 2 to pb and to pb2: one address, two peers: credited once.
-    for (const [p, offerId] of [[pb, 'x'], [pb2, 'y']] as const) {
+    for (const [p, offerId] of [
+      [pb, 'x'],
+      [pb2, 'y'],
+    ] as const) {
       send(pa, { type: 'offer', to: p.id, offerId, sdp: 'v=0' });
       await frame(p, (f) => f.type === 'offer' && f.offerId === offerId, 'the offer');
       send(p, { type: 'answer', to: pa.id, offerId, sdp: 'v=0' });
@@ -106,7 +127,7 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     send(pb, { type: 'receipt', sequence: 2, from: pa.id, bytes: 900 });
     await frame(pb, (f) => f.type === 'receipt-ack', 'the ack');
     assert.equal(b.receipts.length, 1);
-    assert.equal(b.receipts[0].bytes, 800, 'the smaller claim, relayed from the uploader\'s instance');
+    assert.equal(b.receipts[0].bytes, 800, "the smaller claim, relayed from the uploader's instance");
     assert.equal(b.receipts[0].uploader.peer, pa.id);
     send(pa, { type: 'served', sequence: 2, to: pb2.id, bytes: 800 });
     send(pb2, { type: 'receipt', sequence: 2, from: pa.id, bytes: 800 });
@@ -121,9 +142,18 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
 
   it('checks the relaycast-redis settings and backs off with jitter', () => {
     assert.throws(() => redisSettings({ url: 'http://x' }), /redis:\/\/ or rediss:\/\//);
-    assert.throws(() => redisSettings({ url: 'redis://u:secret@h:6379' }), (err: Error & { code?: string }) => err.code === 'E_REDIS_CONFIG' && !err.message.includes('secret'));
+    assert.throws(
+      () => redisSettings({ url: 'redis://u:secret@h:6379' }),
+      (err: Error & { code?: string }) => err.code === 'E_REDIS_CONFIG' && !err.message.includes('secret'),
+    );
     assert.throws(() => redisSettings({ url: 'redis://h/abc' }), /database/);
-    assert.deepEqual(redisSettings({ url: '', keyPrefix: '' }, { password: 'p' }), { url: 'redis://127.0.0.1:6379', keyPrefix: 'relaycast:', tls: false, tlsVerify: true, password: 'p' });
+    assert.deepEqual(redisSettings({ url: '', keyPrefix: '' }, { password: 'p' }), {
+      url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'relaycast:',
+      tls: false,
+      tlsVerify: true,
+      password: 'p',
+    });
     assert.ok(reconnectDelay(0, () => 0) >= 50 && reconnectDelay(0, () => 0.999) <= 100);
     assert.ok(reconnectDelay(30, () => 0.999) <= 5000 && reconnectDelay(30, () => 0) >= 2500);
   });

@@ -14,7 +14,14 @@ describe('relaycast-redis settings', () => {
       { username: '${RELAYCAST_REDIS_USER}', password: '${RELAYCAST_REDIS_PASSWORD}' },
       env,
     );
-    assert.deepEqual(settings, { url: 'rediss://cache.internal:6380/2', keyPrefix: 'live:', tls: false, tlsVerify: true, username: 'relay', password: 'hunter2-secret' });
+    assert.deepEqual(settings, {
+      url: 'rediss://cache.internal:6380/2',
+      keyPrefix: 'live:',
+      tls: false,
+      tlsVerify: true,
+      username: 'relay',
+      password: 'hunter2-secret',
+    });
   });
 
   it('reads process.env when no environment is given', () => {
@@ -29,12 +36,21 @@ describe('relaycast-redis settings', () => {
   });
 
   it('keeps typed values as they are', () => {
-    assert.deepEqual(redisSettings({ url: 'redis://h:6379/1' }, { username: 'u', password: 'p' }, env), { url: 'redis://h:6379/1', keyPrefix: 'relaycast:', tls: false, tlsVerify: true, username: 'u', password: 'p' });
+    assert.deepEqual(redisSettings({ url: 'redis://h:6379/1' }, { username: 'u', password: 'p' }, env), {
+      url: 'redis://h:6379/1',
+      keyPrefix: 'relaycast:',
+      tls: false,
+      tlsVerify: true,
+      username: 'u',
+      password: 'p',
+    });
   });
 
   it('refuses a URL that names an unset variable (no silent default), and leaves unset credentials out', () => {
-    assert.throws(() => redisSettings({ url: '${RELAYCAST_REDIS_NOWHERE}' }, {}, env),
-      (err: Error & { code?: string }) => err.code === 'E_REDIS_CONFIG' && err.message.includes('RELAYCAST_REDIS_NOWHERE'));
+    assert.throws(
+      () => redisSettings({ url: '${RELAYCAST_REDIS_NOWHERE}' }, {}, env),
+      (err: Error & { code?: string }) => err.code === 'E_REDIS_CONFIG' && err.message.includes('RELAYCAST_REDIS_NOWHERE'),
+    );
     const settings = redisSettings({ url: '' }, { username: '${RELAYCAST_REDIS_NOWHERE}', password: '${RELAYCAST_REDIS_NOWHERE}' }, env);
     assert.equal(settings.url, 'redis://127.0.0.1:6379');
     assert.equal('username' in settings, false);
@@ -43,6 +59,9 @@ describe('relaycast-redis settings', () => {
 
   it('applies the URL checks to the expanded value, never echoing a secret', () => {
     assert.throws(() => redisSettings({ url: '${U}' }, {}, { U: 'http://x' }), /redis:\/\/ or rediss:\/\//);
-    assert.throws(() => redisSettings({ url: '${U}' }, {}, { U: 'redis://u:secret@h:6379' }), (err: Error & { code?: string }) => err.code === 'E_REDIS_CONFIG' && !err.message.includes('secret'));
+    assert.throws(
+      () => redisSettings({ url: '${U}' }, {}, { U: 'redis://u:secret@h:6379' }),
+      (err: Error & { code?: string }) => err.code === 'E_REDIS_CONFIG' && !err.message.includes('secret'),
+    );
   });
 });

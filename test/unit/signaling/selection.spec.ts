@@ -15,9 +15,16 @@ describe('signaling registry and peer selection', () => {
     const [p1, p2, p3, p4] = ['p1', 'p2', 'p3', 'p4'].map((id) => peer(id));
     assert.deepEqual([reg.addPeer(p1), reg.addPeer(p2), reg.addPeer(p3), reg.addPeer(p4)], [true, true, true, false]);
     assert.equal(reg.removePeer(p1), 2);
-    assert.deepEqual(reg.members('s/r').map((p) => p.id).sort(), ['p2', 'p3']);
+    assert.deepEqual(
+      reg
+        .members('s/r')
+        .map((p) => p.id)
+        .sort(),
+      ['p2', 'p3'],
+    );
     assert.equal(reg.getPeer('s/r', 'p3'), p3);
-    reg.removePeer(p2); reg.removePeer(p3);
+    reg.removePeer(p2);
+    reg.removePeer(p3);
     assert.equal(reg.hasSwarm('s/r'), false);
     assert.equal(reg.totalPeers(), 0);
   });
@@ -31,7 +38,10 @@ describe('signaling registry and peer selection', () => {
     reg.addPeer(peer('sup', { role: 'supporter' }));
     reg.addPeer(peer('none'));
     const chosen = selectPeers(reg, 's/r', 'me', new Set(['none']), { max: 4, sampleSize: 64, latestSequence: 10, random: seeded(1) });
-    assert.deepEqual(chosen.map((p) => p.id), ['sup', 'fresh', 'busy', 'old']);
+    assert.deepEqual(
+      chosen.map((p) => p.id),
+      ['sup', 'fresh', 'busy', 'old'],
+    );
   });
 
   it('samples a bounded number of members in a large swarm', () => {
@@ -50,17 +60,22 @@ describe('signaling registry and peer selection', () => {
    * checked after every round. Returns the rounds in which the mesh was split.
    */
   function churn(seed: number, bridging: boolean): { splitRounds: number[]; maxDegree: number } {
-    const TARGET = 4; const CAP = 6; const PEERS = 40; const ROUNDS = 300;
+    const TARGET = 4;
+    const CAP = 6;
+    const PEERS = 40;
+    const ROUNDS = 300;
     const h = harness({ limits: { peersPerList: 8, maxConnectionsPerIp: 0 }, random: seeded(seed) });
     h.announce(1);
     const rnd = seeded(seed + 1);
     const clients = new Map<string, Client>();
     const edges = new Map<string, Set<string>>();
     const link = (a: string, b: string, offering: boolean) => {
-      const ea = edges.get(a); const eb = edges.get(b);
+      const ea = edges.get(a);
+      const eb = edges.get(b);
       if (!ea || !eb || a === b || ea.has(b)) return;
       if ((offering && ea.size >= TARGET) || ea.size >= CAP || eb.size >= CAP) return;
-      ea.add(b); eb.add(a);
+      ea.add(b);
+      eb.add(a);
     };
     const absorb = (c: Client) => {
       for (const f of c.t.take()) {
@@ -76,14 +91,20 @@ describe('signaling registry and peer selection', () => {
       const { t, s } = h.connect();
       h.send({ s }, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
       const c = { t, s, id: t.frames[0].peer as string };
-      clients.set(c.id, c); edges.set(c.id, new Set());
+      clients.set(c.id, c);
+      edges.set(c.id, new Set());
       absorb(c);
     };
     const connected = () => {
       const start = clients.keys().next().value as string;
       const seen = new Set([start]);
       const queue = [start];
-      while (queue.length) for (const n of edges.get(queue.shift()!)!) if (!seen.has(n)) { seen.add(n); queue.push(n); }
+      while (queue.length)
+        for (const n of edges.get(queue.shift()!)!)
+          if (!seen.has(n)) {
+            seen.add(n);
+            queue.push(n);
+          }
       return seen.size === clients.size;
     };
     for (let i = 0; i < PEERS; i++) add();
@@ -99,7 +120,10 @@ describe('signaling registry and peer selection', () => {
       for (const c of clients.values()) absorb(c);
       add();
       for (const c of clients.values()) {
-        if (edges.get(c.id)!.size === 0) { h.send(c, { type: 'peers', exclude: [] }); absorb(c); }
+        if (edges.get(c.id)!.size === 0) {
+          h.send(c, { type: 'peers', exclude: [] });
+          absorb(c);
+        }
       }
       assert.equal(clients.size, PEERS);
       for (const e of edges.values()) maxDegree = Math.max(maxDegree, e.size);

@@ -13,7 +13,8 @@ const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000\n720p.m3u8\n#EXT-X-S
 describe('signaling coordinator: playlists over the swarm socket', () => {
   it('welcomes with the latest master and media playlist, byte for byte, and pushes each new version once', () => {
     const h = harness();
-    h.announce(1); h.announce(1, 'live', '360p');
+    h.announce(1);
+    h.announce(1, 'live', '360p');
     h.c.pushPlaylist({ stream: 'live', rendition: null, text: master, ended: false });
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
     const a = h.connect();
@@ -47,9 +48,12 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
   });
 
   it('reads manifest playlist msgs and refuses malformed ones with E_SIGNAL_INPUT', () => {
-    assert.deepEqual(
-      playlistFromMsg({ topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: null, ended: false } }),
-      { stream: 'live', rendition: null, text: master, ended: false });
+    assert.deepEqual(playlistFromMsg({ topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: null, ended: false } }), {
+      stream: 'live',
+      rendition: null,
+      text: master,
+      ended: false,
+    });
     assert.equal(playlistFromMsg({ topic: 'segment', payload: 'x' }), null);
     // A later presentation (the encoder came back after an ENDLIST) is carried to the frame, so a
     // viewer never answers the ended playlist's URL with the new one.
@@ -65,7 +69,11 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
       { topic: 'playlist', payload: master, playlist: { stream: 'li ve', rendition: null } },
       { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 7 } },
     ]) {
-      assert.throws(() => playlistFromMsg(bad), (err: Error & { code?: string }) => err.code === 'E_SIGNAL_INPUT', JSON.stringify(bad));
+      assert.throws(
+        () => playlistFromMsg(bad),
+        (err: Error & { code?: string }) => err.code === 'E_SIGNAL_INPUT',
+        JSON.stringify(bad),
+      );
     }
   });
 });
@@ -103,10 +111,11 @@ describe('signaling coordinator: fetchers named in announcements', () => {
 });
 
 describe('signaling coordinator: audience stats, uploader claims, reports', () => {
-  it('adds up viewers\' running totals per swarm, keeps a departed viewer\'s figures, and rate-limits reports', () => {
+  it("adds up viewers' running totals per swarm, keeps a departed viewer's figures, and rate-limits reports", () => {
     const h = harness();
     h.announce(1);
-    const a = h.join(); const b = h.join();
+    const a = h.join();
+    const b = h.join();
     h.send(a, { type: 'stats', httpBytes: 100, p2pBytes: 300, uploadedBytes: 50, stalls: 0, peers: 1, latencyMs: 6000 });
     h.send(b, { type: 'stats', httpBytes: 0, p2pBytes: 400, uploadedBytes: 0, stalls: 1, peers: 1, latencyMs: 8000 });
     h.advance(5000);
@@ -115,8 +124,15 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
     assert.equal(a.t.take()[0].code, 'E_SIGNAL_RATE_LIMITED', 'a second report inside the interval is refused');
     let [swarm] = h.c.stats().audience;
     assert.deepEqual(swarm, {
-      stream: 'live', rendition: '720p', reporting: 2, httpBytes: 200, p2pBytes: 1000, uploadedBytes: 80, stalls: 1,
-      p2pShare: 1000 / 1200, latencyMs: 7000,
+      stream: 'live',
+      rendition: '720p',
+      reporting: 2,
+      httpBytes: 200,
+      p2pBytes: 1000,
+      uploadedBytes: 80,
+      stalls: 1,
+      p2pShare: 1000 / 1200,
+      latencyMs: 7000,
     });
     h.send(b, { type: 'leave' });
     [swarm] = h.c.stats().audience;
@@ -125,26 +141,42 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
     assert.deepEqual(h.c.stats().audience, [], 'an emptied swarm is forgotten');
   });
 
-  it('credits the smaller of the downloader\'s and the uploader\'s claims, whichever arrives first', () => {
+  it("credits the smaller of the downloader's and the uploader's claims, whichever arrives first", () => {
     const h = harness();
     h.announce(1, 'live', '720p', 5000);
-    const up = h.join(); const down = h.join();
+    const up = h.join();
+    const down = h.join();
     h.negotiate(down, up);
-    h.announce(2, 'live', '720p', 5000); h.announce(3, 'live', '720p', 5000);
+    h.announce(2, 'live', '720p', 5000);
+    h.announce(3, 'live', '720p', 5000);
     h.send(up, { type: 'served', sequence: 2, to: down.id, bytes: 3000 });
     h.send(down, { type: 'receipt', sequence: 2, from: up.id, bytes: 5000 });
     h.send(down, { type: 'receipt', sequence: 3, from: up.id, bytes: 4000 });
-    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes]), [[2, 3000]], 'segment 3 waits for its served claim');
+    assert.deepEqual(
+      h.receipts.map((r) => [r.sequence, r.bytes]),
+      [[2, 3000]],
+      'segment 3 waits for its served claim',
+    );
     h.send(up, { type: 'served', sequence: 3, to: down.id, bytes: 4500 });
-    assert.deepEqual(h.receipts.map((r) => [r.sequence, r.bytes, r.downloaderClaimed, r.uploaderClaimed]), [[2, 3000, 5000, 3000], [3, 4000, 4000, 4500]]);
+    assert.deepEqual(
+      h.receipts.map((r) => [r.sequence, r.bytes, r.downloaderClaimed, r.uploaderClaimed]),
+      [
+        [2, 3000, 5000, 3000],
+        [3, 4000, 4000, 4500],
+      ],
+    );
   });
 
   it('audits a report of a peer that sent bad data, naming both', () => {
     const h = harness();
     h.announce(1);
-    const honest = h.join(); const liar = h.join();
+    const honest = h.join();
+    const liar = h.join();
     h.send(honest, { type: 'report', peer: liar.id, sequence: 1, reason: 'hash' });
-    assert.deepEqual(h.audit.map((a) => [a.kind, a.code, a.peer, a.accused, a.sequence]), [['report', 'PEER_BAD_HASH', honest.id, liar.id, 1]]);
+    assert.deepEqual(
+      h.audit.map((a) => [a.kind, a.code, a.peer, a.accused, a.sequence]),
+      [['report', 'PEER_BAD_HASH', honest.id, liar.id, 1]],
+    );
   });
 
   it('validates the v2 frames field by field', () => {
@@ -166,7 +198,11 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       { type: 'join', v: 2, stream: 'live', rendition: '0', role: 'viewer', upload: 'no' },
     ];
     for (const msg of bad) {
-      assert.throws(() => parseClientMessage(JSON.stringify(msg)), (err: Error & { code?: string }) => err.code === 'E_SIGNAL_BAD_FIELD', JSON.stringify(msg));
+      assert.throws(
+        () => parseClientMessage(JSON.stringify(msg)),
+        (err: Error & { code?: string }) => err.code === 'E_SIGNAL_BAD_FIELD',
+        JSON.stringify(msg),
+      );
     }
   });
 });

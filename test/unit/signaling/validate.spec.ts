@@ -85,8 +85,17 @@ describe('signaling validate', () => {
   it('applies the one id rule of the other nodes to stream and rendition ids', () => {
     const join = (stream: string, rendition: string) => JSON.stringify({ type: 'join', v: 2, stream, rendition, role: 'viewer' });
     assert.doesNotThrow(() => parseClientMessage(join('live', 'r'.repeat(64))), 'a 64-character rendition, as hls-watch and manifest allow');
-    for (const [stream, rendition] of [['live', 'r'.repeat(65)], ['..', 'main'], ['live', '.'], ['li/ve', 'main']]) {
-      assert.throws(() => parseClientMessage(join(stream, rendition)), (err: Error & { code?: string }) => err.code === 'E_SIGNAL_BAD_FIELD', `${stream}/${rendition}`);
+    for (const [stream, rendition] of [
+      ['live', 'r'.repeat(65)],
+      ['..', 'main'],
+      ['live', '.'],
+      ['li/ve', 'main'],
+    ]) {
+      assert.throws(
+        () => parseClientMessage(join(stream, rendition)),
+        (err: Error & { code?: string }) => err.code === 'E_SIGNAL_BAD_FIELD',
+        `${stream}/${rendition}`,
+      );
     }
   });
 });

@@ -7,7 +7,10 @@ const code = (c: string) => (err: unknown) => (err as { code?: string }).code ==
 
 describe('supporter settings, commands and command line', () => {
   it('parses stream/rendition lists, deduplicated', () => {
-    assert.deepEqual(parseSwarms('demo/main, demo/low\ndemo/main'), [{ stream: 'demo', rendition: 'main' }, { stream: 'demo', rendition: 'low' }]);
+    assert.deepEqual(parseSwarms('demo/main, demo/low\ndemo/main'), [
+      { stream: 'demo', rendition: 'main' },
+      { stream: 'demo', rendition: 'low' },
+    ]);
   });
   it('refuses bad settings with E_SUPPORTER_CONFIG', () => {
     assert.throws(() => parseSwarms(''), code('E_SUPPORTER_CONFIG'));
@@ -25,12 +28,16 @@ describe('supporter settings, commands and command line', () => {
     const s = parseSettings({ signalingUrl: 'ws://x/s', swarms: 'a/b', uploadKBps: '0.5', memoryMB: 8.5 });
     assert.deepEqual([s.uploadBytesPerSecond, s.maxStoreBytes], [500, 8.5 * 1024 * 1024]);
   });
-  it('reads --stats-every by the node\'s rule for Stats every', () => {
+  it("reads --stats-every by the node's rule for Stats every", () => {
     const base = ['--signaling', 'ws://h/s', '--carry', 'a/b'];
     assert.equal(parseArgs(base).statsEverySeconds, 10);
     assert.equal(parseArgs([...base, '--stats-every', '2.5']).statsEverySeconds, 2.5);
     for (const bad of ['0', '-3', 'often', '3601']) {
-      assert.throws(() => parseArgs([...base, '--stats-every', bad]), (err: unknown) => code('E_SUPPORTER_CONFIG')(err) && /^--stats-every must be a number from 1 to 3600/.test((err as Error).message), bad);
+      assert.throws(
+        () => parseArgs([...base, '--stats-every', bad]),
+        (err: unknown) => code('E_SUPPORTER_CONFIG')(err) && /^--stats-every must be a number from 1 to 3600/.test((err as Error).message),
+        bad,
+      );
     }
   });
   it('turns the caps into bytes', () => {
@@ -43,7 +50,10 @@ describe('supporter settings, commands and command line', () => {
     assert.throws(() => checkToken('has space'), code('E_SUPPORTER_TOKEN'));
     assert.throws(() => parseArgs(['--token', 'secret-secret-secret']), code('E_SUPPORTER_TOKEN'));
     assert.equal(readToken(undefined, { RELAYCAST_SUPPORTER_TOKEN: ' tok-123 \n' }), 'tok-123');
-    assert.throws(() => readToken('/nonexistent/token', {}), (err: unknown) => code('E_SUPPORTER_TOKEN')(err) && !String((err as Error).message).includes('/nonexistent'));
+    assert.throws(
+      () => readToken('/nonexistent/token', {}),
+      (err: unknown) => code('E_SUPPORTER_TOKEN')(err) && !String((err as Error).message).includes('/nonexistent'),
+    );
   });
   it('maps command-line options onto the same settings as the node', () => {
     const args = parseArgs(['--signaling', 'ws://h/s', '--stream', 'demo', '--rendition', 'main', '--upload-kbps', '10']);

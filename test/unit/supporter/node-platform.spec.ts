@@ -10,10 +10,23 @@ type FakeChannel = { -readonly [K in keyof DataChannelLike]: DataChannelLike[K] 
 
 function channel(): FakeChannel {
   return {
-    readyState: 'open', bufferedAmount: 0, bufferedAmountLowThreshold: 100, binaryType: 'arraybuffer', sent: 0,
-    send(data: ArrayBuffer | Uint8Array) { this.sent++; this.bufferedAmount += data.byteLength; },
-    close() { this.readyState = 'closed'; },
-    onopen: null, onclose: null, onerror: null, onmessage: null, onbufferedamountlow: null,
+    readyState: 'open',
+    bufferedAmount: 0,
+    bufferedAmountLowThreshold: 100,
+    binaryType: 'arraybuffer',
+    sent: 0,
+    send(data: ArrayBuffer | Uint8Array) {
+      this.sent++;
+      this.bufferedAmount += data.byteLength;
+    },
+    close() {
+      this.readyState = 'closed';
+    },
+    onopen: null,
+    onclose: null,
+    onerror: null,
+    onmessage: null,
+    onbufferedamountlow: null,
   };
 }
 
@@ -22,7 +35,9 @@ describe('node platform adapter', () => {
     const raw = channel();
     const wrapped = withDrainWatch(raw, { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
     let drains = 0;
-    wrapped.onbufferedamountlow = () => { drains++; };
+    wrapped.onbufferedamountlow = () => {
+      drains++;
+    };
     wrapped.send(new Uint8Array(500));
     assert.equal(raw.sent, 1);
     raw.bufferedAmount = 50; // drained below the threshold, and the library stays silent
@@ -35,7 +50,9 @@ describe('node platform adapter', () => {
     const raw = channel();
     const wrapped = withDrainWatch(raw, { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
     let drains = 0;
-    wrapped.onbufferedamountlow = () => { drains++; };
+    wrapped.onbufferedamountlow = () => {
+      drains++;
+    };
     wrapped.send(new Uint8Array(500));
     wrapped.close();
     raw.bufferedAmount = 0;
@@ -43,7 +60,9 @@ describe('node platform adapter', () => {
     const other = channel();
     const otherWrapped = withDrainWatch(other, { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) });
     let otherDrains = 0;
-    otherWrapped.onbufferedamountlow = () => { otherDrains++; };
+    otherWrapped.onbufferedamountlow = () => {
+      otherDrains++;
+    };
     otherWrapped.send(new Uint8Array(500));
     other.bufferedAmount = 0;
     await until(() => otherDrains === 1, 'the other channel drained');
@@ -51,8 +70,17 @@ describe('node platform adapter', () => {
   });
 
   it('says E_SUPPORTER_WEBRTC when the WebRTC library cannot be loaded', () => {
-    assert.throws(() => loadWebRtc(() => { throw new Error('Cannot find module'); }), (err: unknown) => (err as { code?: string }).code === 'E_SUPPORTER_WEBRTC');
-    assert.throws(() => loadWebRtc(() => ({})), (err: unknown) => (err as { code?: string }).code === 'E_SUPPORTER_WEBRTC');
+    assert.throws(
+      () =>
+        loadWebRtc(() => {
+          throw new Error('Cannot find module');
+        }),
+      (err: unknown) => (err as { code?: string }).code === 'E_SUPPORTER_WEBRTC',
+    );
+    assert.throws(
+      () => loadWebRtc(() => ({})),
+      (err: unknown) => (err as { code?: string }).code === 'E_SUPPORTER_WEBRTC',
+    );
   });
 
   it('hands text frames to the engine as strings, as a browser does', async () => {

@@ -42,11 +42,15 @@ describe('supporter (lib/supporter) over the peer engine', function () {
     origin = new Origin();
     server.coordinator.announce(segment(origin, 0)); // the swarm exists once a segment was announced
   });
-  afterEach(() => { for (const close of closers.splice(0)) close(); });
+  afterEach(() => {
+    for (const close of closers.splice(0)) close();
+  });
 
   function supporter(token = TOKEN, raw: Record<string, unknown> = {}) {
     const s = new Supporter({
-      platform: new FakePlatform(server, origin), token, engine: { candidateFilter: loopbackOnly },
+      platform: new FakePlatform(server, origin),
+      token,
+      engine: { candidateFilter: loopbackOnly },
       settings: parseSettings({ signalingUrl: 'ws://test/signal', swarms: 'live/main', ...raw }),
     });
     closers.push(() => s.close());
@@ -57,7 +61,12 @@ describe('supporter (lib/supporter) over the peer engine', function () {
     const s = supporter();
     s.start();
     await until(() => s.stats().swarms[0].joined, 'supporter joined');
-    const viewer = new PeerEngine(new FakePlatform(server, origin), { signalingUrl: 'ws://test/signal', stream: 'live', rendition: 'main', candidateFilter: loopbackOnly });
+    const viewer = new PeerEngine(new FakePlatform(server, origin), {
+      signalingUrl: 'ws://test/signal',
+      stream: 'live',
+      rendition: 'main',
+      candidateFilter: loopbackOnly,
+    });
     closers.push(() => viewer.close());
     viewer.start();
     await until(() => viewer.joined && s.stats().peers === 1, 'viewer linked to the supporter');
@@ -121,12 +130,17 @@ describe('supporter (lib/supporter) over the peer engine', function () {
     const s = new Supporter({ platform: new FakePlatform(server, origin), token: TOKEN, settings });
     closers.push(() => s.close());
     s.start();
-    for (const w of (s as unknown as { engines: Array<{ engine: { uploads: { policy: { bytesPerSecond: number } }; store: { limits: { maxBytes: number } } } }> }).engines) {
+    for (const w of (
+      s as unknown as { engines: Array<{ engine: { uploads: { policy: { bytesPerSecond: number } }; store: { limits: { maxBytes: number } } } }> }
+    ).engines) {
       made.push({ up: w.engine.uploads.policy.bytesPerSecond, store: w.engine.store.limits.maxBytes });
     }
     assert.equal(made.length, 3);
     assert.ok(made.reduce((a, m) => a + m.up, 0) <= 100_000);
     assert.ok(made.reduce((a, m) => a + m.store, 0) <= 30 * 1024 * 1024);
-    assert.ok(made.every((m) => m.up > 0), 'a capped supporter never becomes uncapped per swarm');
+    assert.ok(
+      made.every((m) => m.up > 0),
+      'a capped supporter never becomes uncapped per swarm',
+    );
   });
 });

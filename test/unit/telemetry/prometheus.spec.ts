@@ -20,7 +20,8 @@ describe('telemetry as Prometheus metrics', () => {
   before(() => {
     const watch = registry.watch(ref('w1', 'relaycast-hls-watch'));
     watch.segment('live', 'main', 2, 1000);
-    registry.upload(ref('u1', 'relaycast-r2-upload'), () => ({ ...emptyCounters(), stored: 1, queued: 1 }))
+    registry
+      .upload(ref('u1', 'relaycast-r2-upload'), () => ({ ...emptyCounters(), stored: 1, queued: 1 }))
       .released('live', { attempts: 2, retries: 1, failed: false, bytes: 1000 });
     const manifest = registry.manifest(ref('m1', 'relaycast-manifest'));
     manifest.rendered('live', 'main', 7, false);

@@ -59,7 +59,13 @@ describe('telemetry registry', () => {
     manifest.rendered('live', null, undefined, false);
     manifest.rendered('live', '720p', 11, true);
     const playlists = registry.snapshot().streams[0].playlists;
-    assert.deepEqual(playlists.map((p) => [p.rendition, p.version, p.mediaSequence, p.ended]), [['720p', 3, 11, true], [null, 1, null, false]]);
+    assert.deepEqual(
+      playlists.map((p) => [p.rendition, p.version, p.mediaSequence, p.ended]),
+      [
+        ['720p', 3, 11, true],
+        [null, 1, null, false],
+      ],
+    );
   });
 
   it('takes the real P2P share and stalls from the viewers’ reports and never lets the totals go back when a swarm empties', () => {
@@ -96,7 +102,10 @@ describe('telemetry registry', () => {
     assert.equal(s.audience.viewerMinutes, 4);
     assert.equal(s.origin.segmentRequests, 12);
     assert.deepEqual(s.origin.perViewerMinute, { playlist: 2, segment: 3, total: 5 });
-    assert.deepEqual(s.origin.servers.map((x) => [x.node.id, x.requests, x.bytes]), [['m1', 8, 4000]]);
+    assert.deepEqual(
+      s.origin.servers.map((x) => [x.node.id, x.requests, x.bytes]),
+      [['m1', 8, 4000]],
+    );
   });
 
   it('prices R2 operations and the origin’s playlists against serving every byte from an origin', () => {
@@ -110,7 +119,10 @@ describe('telemetry registry', () => {
     swarm.sent('live', 1000);
     swarm.sent(undefined, 50); // before a join: no stream to charge
     const [{ cost, origin }] = registry.snapshot().streams;
-    assert.deepEqual(origin.signaling.map((x) => [x.node.id, x.bytes]), [['s1', 1000]]);
+    assert.deepEqual(
+      origin.signaling.map((x) => [x.node.id, x.bytes]),
+      [['s1', 1000]],
+    );
     assert.equal(cost.classA, 2);
     assert.equal(cost.classB, 3);
     const r2 = (2 * PRICES.r2.classAPerMillion + 3 * PRICES.r2.classBPerMillion) / 1e6;
@@ -123,8 +135,13 @@ describe('telemetry registry', () => {
 
   it('lists pending supporter payouts per payout node, and forgets a node once it is removed', () => {
     const payout = registry.payout(ref('p1', 'relaycast-payout'));
-    payout.accounts([{ pending: 120, unsettledBytes: 5000, verifiedBytes: 9000 }, { pending: 30, unsettledBytes: 0, verifiedBytes: 100 }]);
-    assert.deepEqual(registry.snapshot().payouts, [{ node: ref('p1', 'relaycast-payout'), supporters: 2, pendingMinor: 150, unsettledBytes: 5000, verifiedBytes: 9100 }]);
+    payout.accounts([
+      { pending: 120, unsettledBytes: 5000, verifiedBytes: 9000 },
+      { pending: 30, unsettledBytes: 0, verifiedBytes: 100 },
+    ]);
+    assert.deepEqual(registry.snapshot().payouts, [
+      { node: ref('p1', 'relaycast-payout'), supporters: 2, pendingMinor: 150, unsettledBytes: 5000, verifiedBytes: 9100 },
+    ]);
     registry.remove('p1');
     assert.deepEqual(registry.snapshot().payouts, []);
     assert.equal(registry.size, 0);

@@ -8,7 +8,8 @@ describe('sidebar model', () => {
   const registry = new TelemetryRegistry(() => clock);
   const ref = (id: string, type: string) => ({ id, type, name: '' });
   const watch = registry.watch(ref('w1', 'relaycast-hls-watch'));
-  registry.upload(ref('u1', 'relaycast-r2-upload'), () => ({ ...emptyCounters(), stored: 1, queued: 2, queuedBytes: 2048 }))
+  registry
+    .upload(ref('u1', 'relaycast-r2-upload'), () => ({ ...emptyCounters(), stored: 1, queued: 2, queuedBytes: 2048 }))
     .released('live', { attempts: 3, retries: 2, failed: true, bytes: 0 });
   registry.manifest(ref('m1', 'relaycast-manifest')).rendered('live', 'main', 42, false);
   const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 250, p2pBytes: 750, uploadedBytes: 0, stalls: 2 }];
@@ -23,14 +24,20 @@ describe('sidebar model', () => {
     const row = (label: string) => card.rows.find((r) => r.label === label)!;
     assert.deepEqual([row('main last segment').node.id, row('main last segment').warn], ['w1', true]);
     assert.match(row('main last segment').value, /^12\.0 s ago · 1 segments$/);
-    assert.deepEqual([row('upload retries / failures').value, row('upload retries / failures').node.id, row('upload retries / failures').warn], ['2 / 1', 'u1', true]);
+    assert.deepEqual(
+      [row('upload retries / failures').value, row('upload retries / failures').node.id, row('upload retries / failures').warn],
+      ['2 / 1', 'u1', true],
+    );
     assert.equal(row('upload queue').value, '2 (2 KB) · 0 in flight');
     assert.deepEqual([row('main playlist').value, row('main playlist').node.id], ['v1 · MSN 42', 'm1']);
     assert.deepEqual([row('main swarm').value, row('main swarm').node.id], ['3 peers · 3 reporting', 's1']);
     assert.equal(row('main P2P share / stalls').value, '75.0 % / 2');
     assert.match(row('R2 operations').value, /^3 Class A · 0 Class B/);
     assert.equal(row('cost vs all from origin').node.id, 'u1');
-    assert.deepEqual(payoutRows(registry.snapshot()).map((r) => [r.node.id, r.value]), [['p1', '99 minor units pending · 1 supporters · 2 KB unsettled']]);
+    assert.deepEqual(
+      payoutRows(registry.snapshot()).map((r) => [r.node.id, r.value]),
+      [['p1', '99 minor units pending · 1 supporters · 2 KB unsettled']],
+    );
   });
 
   it('keeps chart points for the last minutes only, and drops a stream that is gone', () => {

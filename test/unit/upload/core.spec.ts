@@ -3,14 +3,31 @@
 import assert from 'node:assert/strict';
 import { RelaycastError } from '../../../lib/errors';
 import {
-  backoffDelayMs, classifyStoreError, extensionOf, initKey, makeRedactor, normalizeKeyPrefix, objectKey,
-  parseUploadInput, PrioritySlots, publicUrl, r2Endpoint, resolveBucketSettings, RetentionIndex, segmentKey,
+  backoffDelayMs,
+  classifyStoreError,
+  extensionOf,
+  initKey,
+  makeRedactor,
+  normalizeKeyPrefix,
+  objectKey,
+  parseUploadInput,
+  PrioritySlots,
+  publicUrl,
+  r2Endpoint,
+  resolveBucketSettings,
+  RetentionIndex,
+  segmentKey,
 } from '../../../lib/upload';
 import { syntheticSegmentMsg } from './support/fixture-segments';
 import { FakeClock } from './support/harness';
 
 const codeOf = (fn: () => unknown): string | undefined => {
-  try { fn(); return undefined; } catch (err) { return (err as RelaycastError).code; }
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return (err as RelaycastError).code;
+  }
 };
 
 describe('upload core: keys and URLs', () => {
@@ -18,7 +35,10 @@ describe('upload core: keys and URLs', () => {
     assert.equal(normalizeKeyPrefix(''), '');
     assert.equal(normalizeKeyPrefix(undefined), '');
     assert.equal(normalizeKeyPrefix('/live//a/'), 'live/a/');
-    assert.equal(codeOf(() => normalizeKeyPrefix('live/../x')), 'E_UPLOAD_CONFIG');
+    assert.equal(
+      codeOf(() => normalizeKeyPrefix('live/../x')),
+      'E_UPLOAD_CONFIG',
+    );
   });
 
   it('derives unique, safe segment and init keys from stream, session, rendition and sequence', () => {
@@ -34,7 +54,11 @@ describe('upload core: keys and URLs', () => {
   it('accepts file keys under the prefix and refuses ones that could escape it', () => {
     assert.equal(objectKey('live/', 'cam/index.m3u8'), 'live/cam/index.m3u8');
     for (const bad of ['', '/abs', 'a/../b', 'a//b', 'a\\b', 'a\u0000b', 'x'.repeat(1025), 42]) {
-      assert.equal(codeOf(() => objectKey('live/', bad)), 'E_UPLOAD_INPUT', String(bad).slice(0, 20));
+      assert.equal(
+        codeOf(() => objectKey('live/', bad)),
+        'E_UPLOAD_INPUT',
+        String(bad).slice(0, 20),
+      );
     }
   });
 
@@ -76,7 +100,12 @@ describe('upload core: input validation', () => {
       { key: 'a', payload: 'x', contentType: '' },
       { topic: 'gap' },
     ];
-    for (const msg of cases) assert.equal(codeOf(() => parseUploadInput(msg)), 'E_UPLOAD_INPUT', JSON.stringify(msg).slice(0, 80));
+    for (const msg of cases)
+      assert.equal(
+        codeOf(() => parseUploadInput(msg)),
+        'E_UPLOAD_INPUT',
+        JSON.stringify(msg).slice(0, 80),
+      );
   });
 });
 
@@ -85,13 +114,25 @@ describe('upload core: failure classification and backoff', () => {
   const classify = (err: unknown) => classifyStoreError(err, { timedOut: false, closing: false });
 
   it('retries what a later attempt can fix, and nothing else', () => {
-    assert.deepEqual([503, 500, 429].map((s) => classify(status(s)).retryable), [true, true, true]);
+    assert.deepEqual(
+      [503, 500, 429].map((s) => classify(status(s)).retryable),
+      [true, true, true],
+    );
     assert.equal(classify(status(400, 'BadDigest')).retryable, true);
     assert.equal(classify(Object.assign(new Error('reset'), { code: 'ECONNRESET' })).retryable, true);
     assert.equal(classifyStoreError(new Error('aborted'), { timedOut: true, closing: false }).code, 'E_UPLOAD_TIMEOUT');
-    assert.deepEqual(classify(status(403, 'SignatureDoesNotMatch')), { retryable: false, code: 'E_UPLOAD_AUTH', reason: 'SignatureDoesNotMatch (HTTP 403)', status: 403 });
+    assert.deepEqual(classify(status(403, 'SignatureDoesNotMatch')), {
+      retryable: false,
+      code: 'E_UPLOAD_AUTH',
+      reason: 'SignatureDoesNotMatch (HTTP 403)',
+      status: 403,
+    });
     assert.equal(classify(status(404, 'NoSuchBucket')).code, 'E_UPLOAD_NO_BUCKET');
-    assert.deepEqual(classify(status(400, 'AuthorizationHeaderMalformed')), { retryable: false, code: 'E_UPLOAD_AUTH', reason: 'AuthorizationHeaderMalformed (HTTP 400)', status: 400 }, 'signed for the wrong region');
+    assert.deepEqual(
+      classify(status(400, 'AuthorizationHeaderMalformed')),
+      { retryable: false, code: 'E_UPLOAD_AUTH', reason: 'AuthorizationHeaderMalformed (HTTP 400)', status: 400 },
+      'signed for the wrong region',
+    );
     assert.equal(classify(status(400, 'InvalidArgument')).code, 'E_UPLOAD_REJECTED');
     assert.equal(classify(Object.assign(new Error('dns'), { code: 'ENOTFOUND' })).retryable, false);
     assert.equal(classifyStoreError(status(503), { timedOut: false, closing: true }).code, 'E_UPLOAD_ABORTED', 'closing wins');
@@ -99,8 +140,14 @@ describe('upload core: failure classification and backoff', () => {
 
   it('backs off exponentially with full jitter, capped', () => {
     const options = { baseMs: 100, maxMs: 1000 };
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, options, () => 0.999999)), [99, 199, 399, 799, 999]);
-    assert.equal(backoffDelayMs(3, options, () => 0), 0);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => backoffDelayMs(n, options, () => 0.999999)),
+      [99, 199, 399, 799, 999],
+    );
+    assert.equal(
+      backoffDelayMs(3, options, () => 0),
+      0,
+    );
   });
 });
 
@@ -110,9 +157,15 @@ describe('upload core: priority slots', () => {
     await slots.acquire(10);
     await slots.acquire(11);
     const order: number[] = [];
-    const waiting = [30, 20, 25].map((p) => slots.acquire(p).then(() => { order.push(p); }));
+    const waiting = [30, 20, 25].map((p) =>
+      slots.acquire(p).then(() => {
+        order.push(p);
+      }),
+    );
     assert.equal(slots.waiting, 3);
-    slots.release(); slots.release(); slots.release();
+    slots.release();
+    slots.release();
+    slots.release();
     await Promise.all(waiting);
     assert.deepEqual(order, [20, 25, 30]);
     assert.equal(slots.inUse, 2);
@@ -167,16 +220,40 @@ describe('upload core: bucket settings and redaction', () => {
   it('derives R2 endpoints from the account id, EU jurisdiction included', () => {
     assert.equal(r2Endpoint('abc123', 'default'), 'https://abc123.r2.cloudflarestorage.com');
     const eu = resolveBucketSettings({ provider: 'r2-eu', accountId: 'abc123', bucket: 'media', publicBaseUrl: 'https://m.example.com/', keyPrefix: '/live/' });
-    assert.deepEqual(eu, { provider: 'r2-eu', endpoint: 'https://abc123.eu.r2.cloudflarestorage.com', region: 'auto', bucket: 'media', publicBaseUrl: 'https://m.example.com', keyPrefix: 'live/', forcePathStyle: true });
-    const custom = resolveBucketSettings({ provider: 's3', endpoint: 'http://127.0.0.1:9000/', bucket: 'relaycast', publicBaseUrl: 'http://127.0.0.1:9000/relaycast', forcePathStyle: 'false' });
+    assert.deepEqual(eu, {
+      provider: 'r2-eu',
+      endpoint: 'https://abc123.eu.r2.cloudflarestorage.com',
+      region: 'auto',
+      bucket: 'media',
+      publicBaseUrl: 'https://m.example.com',
+      keyPrefix: 'live/',
+      forcePathStyle: true,
+    });
+    const custom = resolveBucketSettings({
+      provider: 's3',
+      endpoint: 'http://127.0.0.1:9000/',
+      bucket: 'relaycast',
+      publicBaseUrl: 'http://127.0.0.1:9000/relaycast',
+      forcePathStyle: 'false',
+    });
     assert.equal(custom.endpoint, 'http://127.0.0.1:9000');
     assert.equal(custom.forcePathStyle, false);
   });
 
   it('refuses invalid settings with E_R2_CONFIG', () => {
     const base = { provider: 'r2', accountId: 'abc', bucket: 'media', publicBaseUrl: 'https://m.example.com' };
-    for (const bad of [{ provider: 'gcs' }, { accountId: 'x/y' }, { bucket: 'Bad_Bucket' }, { publicBaseUrl: 'ftp://x' }, { provider: 's3', endpoint: 'nope' }]) {
-      assert.equal(codeOf(() => resolveBucketSettings({ ...base, ...bad })), 'E_R2_CONFIG', JSON.stringify(bad));
+    for (const bad of [
+      { provider: 'gcs' },
+      { accountId: 'x/y' },
+      { bucket: 'Bad_Bucket' },
+      { publicBaseUrl: 'ftp://x' },
+      { provider: 's3', endpoint: 'nope' },
+    ]) {
+      assert.equal(
+        codeOf(() => resolveBucketSettings({ ...base, ...bad })),
+        'E_R2_CONFIG',
+        JSON.stringify(bad),
+      );
     }
   });
 

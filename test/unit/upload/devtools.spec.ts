@@ -8,7 +8,12 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../lib/upload';
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 describe('devtools/local-s3 and devtools/fault-proxy', function () {
@@ -18,17 +23,35 @@ describe('devtools/local-s3 and devtools/fault-proxy', function () {
     const s3 = await startLocalS3({ bucket: 'relaycast' });
     assert.notEqual(s3.pid, process.pid);
     assert.equal(alive(s3.pid), true);
-    const client = createS3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+    const client = createS3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      forcePathStyle: true,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    });
     try {
       const body = Buffer.from('hello relaycast');
-      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: 'a/seg.ts', Body: body, ContentType: 'video/mp2t', CacheControl: 'public, max-age=31536000, immutable', ContentMD5: createHash('md5').update(body).digest('base64') }));
+      await client.send(
+        new PutObjectCommand({
+          Bucket: s3.bucket,
+          Key: 'a/seg.ts',
+          Body: body,
+          ContentType: 'video/mp2t',
+          CacheControl: 'public, max-age=31536000, immutable',
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+        }),
+      );
       const res = await fetch(`${s3.publicBaseUrl}/a/seg.ts`, { headers: { Origin: 'http://viewer.example' } });
       assert.equal(res.status, 200);
       assert.deepEqual(Buffer.from(await res.arrayBuffer()), body);
       assert.equal(res.headers.get('content-type'), 'video/mp2t');
       assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
       assert.equal(res.headers.get('access-control-allow-origin'), '*');
-      const preflight = await fetch(`${s3.publicBaseUrl}/a/seg.ts`, { method: 'OPTIONS', headers: { Origin: 'http://viewer.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' } });
+      const preflight = await fetch(`${s3.publicBaseUrl}/a/seg.ts`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'http://viewer.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'range' },
+      });
       assert.equal(preflight.status, 200);
       assert.equal(preflight.headers.get('access-control-allow-headers'), 'range');
     } finally {
@@ -72,9 +95,13 @@ describe('devtools/local-s3 and devtools/fault-proxy', function () {
   });
 
   it('seededRandom is deterministic and uniform enough', () => {
-    const a = seededRandom(5); const b = seededRandom(5);
+    const a = seededRandom(5);
+    const b = seededRandom(5);
     const xs = Array.from({ length: 10_000 }, () => a());
-    assert.deepEqual(Array.from({ length: 10_000 }, () => b()), xs);
+    assert.deepEqual(
+      Array.from({ length: 10_000 }, () => b()),
+      xs,
+    );
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     assert.ok(mean > 0.48 && mean < 0.52);
     assert.ok(xs.every((x) => x >= 0 && x < 1));

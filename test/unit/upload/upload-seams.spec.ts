@@ -14,7 +14,10 @@ import { StoreFactory, fetchBytes } from './support/harness';
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 const tick = () => new Promise((r) => setImmediate(r));
@@ -26,8 +29,25 @@ describe('upload seams: ordered release lanes', () => {
     const other = deferred<string>();
     const released: string[] = [];
     const all = [
-      ...work.map((w, i) => lanes.add('a', () => w.promise, false, (n) => { released.push(`a${n}`); return i; })),
-      lanes.add('b', () => other.promise, false, (s) => { released.push(s); }),
+      ...work.map((w, i) =>
+        lanes.add(
+          'a',
+          () => w.promise,
+          false,
+          (n) => {
+            released.push(`a${n}`);
+            return i;
+          },
+        ),
+      ),
+      lanes.add(
+        'b',
+        () => other.promise,
+        false,
+        (s) => {
+          released.push(s);
+        },
+      ),
     ];
     work[2].resolve(2);
     other.resolve('b0');
@@ -46,10 +66,24 @@ describe('upload seams: ordered release lanes', () => {
     const lanes = new ReleaseLanes();
     const first = deferred<void>();
     let secondStarted = false;
-    lanes.add('k', () => first.promise, true, () => undefined);
-    lanes.add('k', async () => { secondStarted = true; }, true, () => undefined);
+    lanes.add(
+      'k',
+      () => first.promise,
+      true,
+      () => undefined,
+    );
+    lanes.add(
+      'k',
+      async () => {
+        secondStarted = true;
+      },
+      true,
+      () => undefined,
+    );
     let idle = false;
-    const waiting = lanes.whenReleased().then(() => { idle = true; });
+    const waiting = lanes.whenReleased().then(() => {
+      idle = true;
+    });
     await tick();
     assert.equal(secondStarted, false, 'a later version never starts before the earlier one is done');
     assert.equal(idle, false);
@@ -84,17 +118,37 @@ describe('upload seams: the retrying put against a real local S3 server', functi
   let s3: LocalS3;
   const stores = new StoreFactory();
   let proxy: FaultProxy | undefined;
-  before(async () => { s3 = await startLocalS3({ bucket: 'seams' }); });
-  after(async () => { await s3.stop(); });
-  afterEach(async () => { stores.destroyAll(); await proxy?.stop(); proxy = undefined; });
+  before(async () => {
+    s3 = await startLocalS3({ bucket: 'seams' });
+  });
+  after(async () => {
+    await s3.stop();
+  });
+  afterEach(async () => {
+    stores.destroyAll();
+    await proxy?.stop();
+    proxy = undefined;
+  });
 
-  function putterFor(endpoint: string, over: Partial<RetryingPutOptions> = {}): { putter: RetryingPut; counters: ReturnType<typeof emptyCounters>; close: AbortController } {
+  function putterFor(
+    endpoint: string,
+    over: Partial<RetryingPutOptions> = {},
+  ): { putter: RetryingPut; counters: ReturnType<typeof emptyCounters>; close: AbortController } {
     const counters = emptyCounters();
     const close = new AbortController();
     const putter = new RetryingPut({
-      store: stores.make(endpoint, 'seams'), slots: new PrioritySlots(2), counters, signal: close.signal,
-      maxAttempts: 4, attemptTimeoutMs: 5000, deadlineAware: false, backoff: { baseMs: 1, maxMs: 5 }, verifyEtag: true,
-      random: () => 0.5, redact: (t) => t, ...over,
+      store: stores.make(endpoint, 'seams'),
+      slots: new PrioritySlots(2),
+      counters,
+      signal: close.signal,
+      maxAttempts: 4,
+      attemptTimeoutMs: 5000,
+      deadlineAware: false,
+      backoff: { baseMs: 1, maxMs: 5 },
+      verifyEtag: true,
+      random: () => 0.5,
+      redact: (t) => t,
+      ...over,
     });
     return { putter, counters, close };
   }
@@ -114,36 +168,55 @@ describe('upload seams: the retrying put against a real local S3 server', functi
   it('gives up after its budget with E_UPLOAD and the attempts used; a closed signal stops it at once', async () => {
     proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0, rule: (method) => (method === 'PUT' ? '5xx' : undefined) });
     const { putter, close } = putterFor(proxy.endpoint, { maxAttempts: 2 });
-    await assert.rejects(putter.put(request('b/seg.ts', Buffer.from('x')), 0), (e: unknown) => e instanceof RelaycastError && e.code === 'E_UPLOAD' && (e as { attempts?: number }).attempts === 2);
+    await assert.rejects(
+      putter.put(request('b/seg.ts', Buffer.from('x')), 0),
+      (e: unknown) => e instanceof RelaycastError && e.code === 'E_UPLOAD' && (e as { attempts?: number }).attempts === 2,
+    );
     close.abort();
-    await assert.rejects(putter.put(request('c/seg.ts', Buffer.from('x')), 0), (e: unknown) => e instanceof RelaycastError && (e as { attempts?: number }).attempts === 0);
+    await assert.rejects(
+      putter.put(request('c/seg.ts', Buffer.from('x')), 0),
+      (e: unknown) => e instanceof RelaycastError && (e as { attempts?: number }).attempts === 0,
+    );
   });
 
   it('fails at once with E_UPLOAD_VERIFY when the ETag is not the MD5, and stores with the check off', async () => {
     proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0, opaqueEtags: true });
     const checked = putterFor(proxy.endpoint);
-    await assert.rejects(checked.putter.put(request('d/seg.ts', Buffer.from('y')), 0), (e: unknown) => e instanceof RelaycastError && e.code === 'E_UPLOAD_VERIFY');
+    await assert.rejects(
+      checked.putter.put(request('d/seg.ts', Buffer.from('y')), 0),
+      (e: unknown) => e instanceof RelaycastError && e.code === 'E_UPLOAD_VERIFY',
+    );
     assert.equal(checked.counters.puts, 1);
     const unchecked = putterFor(proxy.endpoint, { verifyEtag: false });
     assert.deepEqual(await unchecked.putter.put(request('d/seg.ts', Buffer.from('y')), 0), { attempts: 1 });
   });
 
-  it('settles the attempt when a throw happens inside a hedged request\'s handler, never an unhandled rejection (#14 defect 10)', async () => {
+  it("settles the attempt when a throw happens inside a hedged request's handler, never an unhandled rejection (#14 defect 10)", async () => {
     // A few fast PUTs give the deadline-aware put its timings (so it hedges); then the first request
     // stalls, its hedge fails, and relaunching the next twin hits a throw (here: the counters).
     const WARM = 10; // PutTimings knows a p95 after ten PUTs
     let puts = 0;
-    proxy = await startFaultProxy({ target: s3.endpoint, faultRate: 0, stallMs: 2000, rule: (method) => (method !== 'PUT' ? undefined : ++puts === WARM + 1 ? 'stall' : puts === WARM + 2 ? '5xx' : undefined) });
+    proxy = await startFaultProxy({
+      target: s3.endpoint,
+      faultRate: 0,
+      stallMs: 2000,
+      rule: (method) => (method !== 'PUT' ? undefined : ++puts === WARM + 1 ? 'stall' : puts === WARM + 2 ? '5xx' : undefined),
+    });
     const counters = emptyCounters();
     let hedges = 0;
     Object.defineProperty(counters, 'hedges', {
       get: () => hedges,
-      set: (v: number) => { if (v >= 2) throw new Error('bookkeeping bug'); hedges = v; },
+      set: (v: number) => {
+        if (v >= 2) throw new Error('bookkeeping bug');
+        hedges = v;
+      },
     });
     const { putter } = putterFor(proxy.endpoint, { counters, deadlineAware: true, maxAttempts: 1 });
     for (let i = 0; i < WARM; i++) await putter.put(request(`h/warm-${i}.ts`, Buffer.from('w')), 0);
     const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
     process.on('unhandledRejection', onUnhandled);
     try {
       // The retry path classifies the throw like any failure: the put settles, with a code.

@@ -32,8 +32,12 @@ describe('upload core against a real local S3 server', function () {
     return started;
   };
 
-  before(async () => { s3 = await startLocalS3({ bucket: BUCKET }); });
-  after(async () => { await s3.stop(); });
+  before(async () => {
+    s3 = await startLocalS3({ bucket: BUCKET });
+  });
+  after(async () => {
+    await s3.stop();
+  });
   afterEach(async () => {
     stores.destroyAll();
     await Promise.all(proxies.splice(0).map((p) => p.stop()));
@@ -117,9 +121,17 @@ describe('upload core against a real local S3 server', function () {
   it('honours msg.contentType and msg.cacheControl on file msgs, and uploads one key strictly in order', async () => {
     const slow = await proxy({ faultRate: 0, latency: { minMs: 0, maxMs: 60 }, seed: 7 });
     const uploader = uploaderFor(slow.endpoint);
-    const versions = Array.from({ length: 8 }, (_, i) => ({ key: 'cam/latest.txt', payload: `version ${i}`, contentType: 'text/plain', cacheControl: 'max-age=1' }));
+    const versions = Array.from({ length: 8 }, (_, i) => ({
+      key: 'cam/latest.txt',
+      payload: `version ${i}`,
+      contentType: 'text/plain',
+      cacheControl: 'max-age=1',
+    }));
     const released = await submitAll(uploader, versions);
-    assert.deepEqual(released.map((r) => r.msg.payload), versions.map((v) => v.payload));
+    assert.deepEqual(
+      released.map((r) => r.msg.payload),
+      versions.map((v) => v.payload),
+    );
     const { bytes, headers } = await fetchBytes(storedUrl(released[7].outcome));
     assert.equal(bytes.toString(), 'version 7', 'the newest version is what stays stored');
     assert.equal(headers.get('content-type'), 'text/plain');
@@ -133,18 +145,30 @@ describe('upload core against a real local S3 server', function () {
     const completed: string[] = [];
     // Records the order in which PUTs really completed on the wire (the real store does the work).
     const recordingStore = {
-      put: async (request: Parameters<typeof real.put>[0], signal: AbortSignal) => { const r = await real.put(request, signal); completed.push(request.key); return r; },
+      put: async (request: Parameters<typeof real.put>[0], signal: AbortSignal) => {
+        const r = await real.put(request, signal);
+        completed.push(request.key);
+        return r;
+      },
       get: real.get.bind(real),
       delete: real.delete.bind(real),
     };
     const uploader = new Uploader({ store: recordingStore, publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live', concurrency: 4 });
-    const msgs = [...Array.from({ length: 20 }, (_, i) => syntheticSegmentMsg(i, 20_000, { rendition: 'a', session: 'order' })),
-      ...Array.from({ length: 20 }, (_, i) => syntheticSegmentMsg(i, 20_000, { rendition: 'b', session: 'order' }))];
+    const msgs = [
+      ...Array.from({ length: 20 }, (_, i) => syntheticSegmentMsg(i, 20_000, { rendition: 'a', session: 'order' })),
+      ...Array.from({ length: 20 }, (_, i) => syntheticSegmentMsg(i, 20_000, { rendition: 'b', session: 'order' })),
+    ];
     const interleaved = msgs.map((m, i) => msgs[(i % 2) * 20 + Math.floor(i / 2)]);
     const released = await submitAll(uploader, interleaved);
     for (const rendition of ['a', 'b']) {
-      const sequences = released.filter((r) => (r.msg as unknown as SegmentMsg).segment.rendition === rendition).map((r) => (r.msg as unknown as SegmentMsg).segment.sequence);
-      assert.deepEqual(sequences, Array.from({ length: 20 }, (_, i) => i), `rendition ${rendition} out of order`);
+      const sequences = released
+        .filter((r) => (r.msg as unknown as SegmentMsg).segment.rendition === rendition)
+        .map((r) => (r.msg as unknown as SegmentMsg).segment.sequence);
+      assert.deepEqual(
+        sequences,
+        Array.from({ length: 20 }, (_, i) => i),
+        `rendition ${rendition} out of order`,
+      );
     }
     // Only meaningful if the network really finished them out of order.
     const completedA = completed.filter((k) => k.includes('/a/'));
@@ -172,8 +196,14 @@ describe('upload core against a real local S3 server', function () {
     }
     assert.equal(released.filter((r) => r.outcome.status !== 'stored').length, 0, 'segments lost');
     for (const rendition of ['0', '1', '2']) {
-      const order = released.map((r) => (r.msg as unknown as SegmentMsg).segment).filter((s) => s.rendition === rendition).map((s) => s.sequence);
-      assert.deepEqual(order, Array.from({ length: 25 }, (_, i) => i));
+      const order = released
+        .map((r) => (r.msg as unknown as SegmentMsg).segment)
+        .filter((s) => s.rendition === rendition)
+        .map((s) => s.sequence);
+      assert.deepEqual(
+        order,
+        Array.from({ length: 25 }, (_, i) => i),
+      );
     }
     for (const r of released) {
       const { status, bytes } = await fetchBytes(storedUrl(r.outcome));
@@ -193,8 +223,14 @@ describe('upload core against a real local S3 server', function () {
     const uploader = uploaderFor(broken.endpoint, { maxAttempts: 3, backoff: { baseMs: 5, maxMs: 20 } });
     const msgs = Array.from({ length: 7 }, (_, i) => syntheticSegmentMsg(i, 10_000, { session: 'budget' }));
     const released = await submitAll(uploader, msgs);
-    assert.deepEqual(released.map((r) => (r.msg as unknown as SegmentMsg).segment.sequence), [0, 1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(released.map((r) => r.outcome.status), ['stored', 'stored', 'stored', 'failed', 'stored', 'stored', 'stored']);
+    assert.deepEqual(
+      released.map((r) => (r.msg as unknown as SegmentMsg).segment.sequence),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
+    assert.deepEqual(
+      released.map((r) => r.outcome.status),
+      ['stored', 'stored', 'stored', 'failed', 'stored', 'stored', 'stored'],
+    );
     const failed = released[3].outcome as Extract<UploadOutcome, { status: 'failed' }>;
     assert.equal(failed.error.code, 'E_UPLOAD');
     assert.equal(failed.report.attempts, 3);
@@ -220,7 +256,11 @@ describe('upload core against a real local S3 server', function () {
   it('fails at once, without retrying, when the store refuses the credentials (403 SignatureDoesNotMatch)', async () => {
     const forbidden = await startForbiddenS3();
     try {
-      const uploader = new Uploader({ store: stores.make(forbidden.endpoint, BUCKET, { accessKeyId: 'AKIAWRONGWRONG', secretAccessKey: 'wrong-secret-value' }), publicBaseUrl: s3.publicBaseUrl, maxAttempts: 5 });
+      const uploader = new Uploader({
+        store: stores.make(forbidden.endpoint, BUCKET, { accessKeyId: 'AKIAWRONGWRONG', secretAccessKey: 'wrong-secret-value' }),
+        publicBaseUrl: s3.publicBaseUrl,
+        maxAttempts: 5,
+      });
       const released = await submitAll(uploader, [syntheticSegmentMsg(0, 1000), syntheticSegmentMsg(1, 1000)]);
       for (const r of released) {
         assert.equal(r.outcome.status, 'failed');
@@ -263,25 +303,37 @@ describe('upload core against a real local S3 server', function () {
     }
     const puts = encrypted.requests.filter((r) => r.method === 'PUT');
     assert.equal(puts.length, 3);
-    assert.ok(puts.every((r) => typeof r.headers['content-md5'] === 'string'), 'Content-MD5 still guards the body in transit');
+    assert.ok(
+      puts.every((r) => typeof r.headers['content-md5'] === 'string'),
+      'Content-MD5 still guards the body in transit',
+    );
     await uploader.close(1000);
   });
 
   it('the connection probe detects a store whose ETag is not the MD5, and names the setting to change', async () => {
     const plain = await probeBucket({ store: stores.make(s3.endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live/' });
     assert.equal(plain.etagIsMd5, true);
-    assert.ok(plain.steps.every((st) => st.step !== 'etag'), 'no etag step when the ETag is the MD5');
+    assert.ok(
+      plain.steps.every((st) => st.step !== 'etag'),
+      'no etag step when the ETag is the MD5',
+    );
     const encrypted = await proxy({ faultRate: 0, opaqueEtags: true });
     const report = await probeBucket({ store: stores.make(encrypted.endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live/' });
     assert.equal(report.etagIsMd5, false);
-    assert.deepEqual(report.steps.map((st) => `${st.step}:${st.ok}`), ['put:true', 'etag:false', 'get:true', 'public-get:true', 'cors:true', 'delete:true']);
+    assert.deepEqual(
+      report.steps.map((st) => `${st.step}:${st.ok}`),
+      ['put:true', 'etag:false', 'get:true', 'public-get:true', 'cors:true', 'delete:true'],
+    );
     const etag = report.steps.find((st) => st.step === 'etag')!;
     assert.equal(etag.problem, 'etag');
     assert.match(etag.detail ?? '', /Verify ETag/);
   });
 
   it('fails at once on an unknown access key id (s3rver: 403 InvalidAccessKeyId) and on a missing bucket (NoSuchBucket)', async () => {
-    const badKey = new Uploader({ store: stores.make(s3.endpoint, BUCKET, { accessKeyId: 'UNKNOWNKEY', secretAccessKey: 'x-secret' }), publicBaseUrl: s3.publicBaseUrl });
+    const badKey = new Uploader({
+      store: stores.make(s3.endpoint, BUCKET, { accessKeyId: 'UNKNOWNKEY', secretAccessKey: 'x-secret' }),
+      publicBaseUrl: s3.publicBaseUrl,
+    });
     const [keyResult] = await submitAll(badKey, [syntheticSegmentMsg(0, 1000)]);
     assert.equal(keyResult.outcome.status === 'failed' && keyResult.outcome.error.code, 'E_UPLOAD_AUTH');
     assert.equal(badKey.counters.puts, 1);
@@ -297,7 +349,14 @@ describe('upload core against a real local S3 server', function () {
     const recorder = await proxy({ faultRate: 0, record: true });
     const clock = new FakeClock();
     const uploader = uploaderFor(recorder.endpoint, { clock, retention: { keepSegments: 3, graceMs: 1000 } });
-    const initA = { uri: 'init.mp4', path: '/x/init.mp4', bytes: Buffer.from('init-A'.repeat(50)), byteLength: 300, sha256: sha256(Buffer.from('init-A'.repeat(50))), contentType: 'video/mp4' };
+    const initA = {
+      uri: 'init.mp4',
+      path: '/x/init.mp4',
+      bytes: Buffer.from('init-A'.repeat(50)),
+      byteLength: 300,
+      sha256: sha256(Buffer.from('init-A'.repeat(50))),
+      contentType: 'video/mp4',
+    };
     const initB = { ...initA, bytes: Buffer.from('init-B'.repeat(50)), sha256: sha256(Buffer.from('init-B'.repeat(50))) };
     const urls: string[] = [];
     const initUrls: string[] = [];
@@ -339,7 +398,10 @@ describe('upload core against a real local S3 server', function () {
   it('keeps everything in DVR/VOD mode', async () => {
     const clock = new FakeClock();
     const uploader = uploaderFor(s3.endpoint, { clock, retention: { keepAll: true, keepSegments: 1, graceMs: 0 } });
-    const released = await submitAll(uploader, Array.from({ length: 5 }, (_, i) => syntheticSegmentMsg(i, 1000, { session: 'dvr' })));
+    const released = await submitAll(
+      uploader,
+      Array.from({ length: 5 }, (_, i) => syntheticSegmentMsg(i, 1000, { session: 'dvr' })),
+    );
     clock.advance(24 * 3600 * 1000);
     await uploader.sweep();
     assert.equal(uploader.counters.deletes, 0);
@@ -351,7 +413,9 @@ describe('upload core against a real local S3 server', function () {
     const slow = await proxy({ faultRate: 0, latency: { minMs: 200, maxMs: 200 } });
     const uploader = uploaderFor(slow.endpoint);
     const released: UploadOutcome[] = [];
-    const pending = uploader.submit(parseUploadInput(syntheticSegmentMsg(0, 1000, { session: 'close-ok' }) as unknown as Record<string, unknown>), (o) => released.push(o));
+    const pending = uploader.submit(parseUploadInput(syntheticSegmentMsg(0, 1000, { session: 'close-ok' }) as unknown as Record<string, unknown>), (o) =>
+      released.push(o),
+    );
     await new Promise((r) => setTimeout(r, 20));
     await uploader.close(5000);
     await pending;
@@ -363,31 +427,50 @@ describe('upload core against a real local S3 server', function () {
     const staller = await proxy({ faultRate: 1, kinds: ['stall'], stallMs: 30_000 });
     const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 20_000 });
     const released: UploadOutcome[] = [];
-    const jobs = [0, 1].map((i) => uploader.submit(parseUploadInput(syntheticSegmentMsg(i, 1000, { session: 'close-abort' }) as unknown as Record<string, unknown>), (o) => released.push(o)));
+    const jobs = [0, 1].map((i) =>
+      uploader.submit(parseUploadInput(syntheticSegmentMsg(i, 1000, { session: 'close-abort' }) as unknown as Record<string, unknown>), (o) =>
+        released.push(o),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 50));
     await uploader.close(100);
     await Promise.all(jobs);
-    assert.deepEqual(released.map((o) => o.status === 'failed' && o.error.code), ['E_UPLOAD_ABORTED', 'E_UPLOAD_ABORTED']);
+    assert.deepEqual(
+      released.map((o) => o.status === 'failed' && o.error.code),
+      ['E_UPLOAD_ABORTED', 'E_UPLOAD_ABORTED'],
+    );
     assert.equal(uploader.counters.stored, 0);
-    const late = await uploader.submit(parseUploadInput(syntheticSegmentMsg(2, 1000, { session: 'close-abort' }) as unknown as Record<string, unknown>), () => undefined);
+    const late = await uploader.submit(
+      parseUploadInput(syntheticSegmentMsg(2, 1000, { session: 'close-abort' }) as unknown as Record<string, unknown>),
+      () => undefined,
+    );
     assert.equal(late.status === 'failed' && late.error.code, 'E_UPLOAD_CLOSED');
     assert.equal((await fetchBytes(`${s3.publicBaseUrl}/live/synthetic/close-abort/main/seg-00000000.ts`)).status, 404);
   });
 
   it('a throw in the release bookkeeping is reported, the outcome is still released in order, and nothing is left unhandled', async () => {
     const rejections: unknown[] = [];
-    const onRejection = (reason: unknown): void => { rejections.push(reason); };
+    const onRejection = (reason: unknown): void => {
+      rejections.push(reason);
+    };
     process.on('unhandledRejection', onRejection);
     try {
       const reported: string[] = [];
       // A clock that throws stands in for any unexpected bug in what runs after the PUT.
       const uploader = uploaderFor(s3.endpoint, {
-        clock: { now: () => { throw new Error('clock broke'); } },
+        clock: {
+          now: () => {
+            throw new Error('clock broke');
+          },
+        },
         reportError: (err) => reported.push(err.message),
       });
       const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'bookkeeping' }));
       const released = await submitAll(uploader, msgs);
-      assert.deepEqual(released.map((r) => r.outcome.status), ['stored', 'stored']);
+      assert.deepEqual(
+        released.map((r) => r.outcome.status),
+        ['stored', 'stored'],
+      );
       assert.deepEqual(reported, ['clock broke', 'clock broke']);
       await uploader.close(1000);
       await new Promise((r) => setImmediate(r));
@@ -420,15 +503,28 @@ describe('upload core against a real local S3 server', function () {
       const feed = setInterval(() => {
         const msg = syntheticSegmentMsg(next, SIZE, { session: 'slow-store', duration: SEGMENT_MS / 1000 });
         const sequence = next;
-        pending.push(uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), (o) => { released.push(o); order.push(sequence); sample(); }));
+        pending.push(
+          uploader.submit(parseUploadInput(msg as unknown as Record<string, unknown>), (o) => {
+            released.push(o);
+            order.push(sequence);
+            sample();
+          }),
+        );
         sample();
         next += 1;
-        if (next === total) { clearInterval(feed); resolve(); }
+        if (next === total) {
+          clearInterval(feed);
+          resolve();
+        }
       }, SEGMENT_MS);
     });
     await Promise.all(pending);
     assert.equal(released.length, total, 'every segment is released: stored or shed, none lost in silence');
-    assert.deepEqual(order, Array.from({ length: total }, (_, i) => i), 'released in input order, shed ones in their place');
+    assert.deepEqual(
+      order,
+      Array.from({ length: total }, (_, i) => i),
+      'released in input order, shed ones in their place',
+    );
     assert.ok(peakBytes <= MAX_BYTES, `queued bytes peaked at ${peakBytes} > ${MAX_BYTES}`);
     assert.ok(peakBytes >= 5 * SIZE, `the queue really filled (peak ${peakBytes})`);
     assert.ok(peakJobs <= 8, `queued jobs peaked at ${peakJobs}`);
@@ -441,7 +537,10 @@ describe('upload core against a real local S3 server', function () {
     assert.equal(uploader.counters.queuedBytes, 0, 'nothing left queued once everything is released');
     assert.equal(uploader.counters.queued, 0);
     // Once the backlog has drained, segments are taken again.
-    const after = await uploader.submit(parseUploadInput(syntheticSegmentMsg(total, SIZE, { session: 'slow-store' }) as unknown as Record<string, unknown>), () => undefined);
+    const after = await uploader.submit(
+      parseUploadInput(syntheticSegmentMsg(total, SIZE, { session: 'slow-store' }) as unknown as Record<string, unknown>),
+      () => undefined,
+    );
     assert.equal(after.status, 'stored');
     await uploader.close(1000);
   });
@@ -475,7 +574,10 @@ describe('upload core against a real local S3 server', function () {
       const clock = new FakeClock();
       const warnings: string[] = [];
       const uploader = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0, listings }, warnUnguardedCleanup: (m) => warnings.push(m) });
-      await submitAll(uploader, [0, 1, 2, 3].map((i) => syntheticSegmentMsg(i, 1000, { session, duration: 2 })));
+      await submitAll(
+        uploader,
+        [0, 1, 2, 3].map((i) => syntheticSegmentMsg(i, 1000, { session, duration: 2 })),
+      );
       assert.equal(warnings.length, 0, 'nothing deleted yet, nothing to warn about');
       clock.advance(60_000);
       await uploader.sweep();
@@ -496,7 +598,12 @@ describe('upload core against a real local S3 server', function () {
   it('keeps its index of stored objects across a restart, so the next run deletes what the previous one stored', async () => {
     const clock = new FakeClock();
     let saved: unknown;
-    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const state = {
+      load: () => saved,
+      save: (value: unknown) => {
+        saved = JSON.parse(JSON.stringify(value));
+      },
+    };
     const first = uploaderFor(s3.endpoint, { clock, retention: { keepSegments: 1, graceMs: 0 }, retentionState: state });
     const msgs = [0, 1, 2, 3].map((i) => syntheticSegmentMsg(i, 1000, { session: 'restart-index', duration: 2 }));
     const released = await submitAll(first, msgs);
@@ -512,7 +619,12 @@ describe('upload core against a real local S3 server', function () {
 
   it('releases a redelivered segment its persisted index already holds with its URL and no second PUT; one it does not hold is stored again under the same key', async () => {
     let saved: unknown;
-    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const state = {
+      load: () => saved,
+      save: (value: unknown) => {
+        saved = JSON.parse(JSON.stringify(value));
+      },
+    };
     const first = uploaderFor(s3.endpoint, { retentionState: state });
     const msgs = [0, 1].map((i) => syntheticSegmentMsg(i, 1000, { session: 'redelivered-index' }));
     const firstUrls = (await submitAll(first, msgs)).map((r) => storedUrl(r.outcome));
@@ -523,7 +635,11 @@ describe('upload core against a real local S3 server', function () {
     const stranger = again(syntheticSegmentMsg(2, 1000, { session: 'redelivered-index' }));
     const released = await submitAll(second, [again(msgs[0] as SegmentMsg), again(msgs[1] as SegmentMsg), stranger]);
     assert.deepEqual(released.map((r) => storedUrl(r.outcome)).slice(0, 2), firstUrls, 'the same immutable URLs');
-    assert.deepEqual(released.map((r) => r.outcome.report.attempts), [0, 0, 1], 'PUT only for the one the index does not hold');
+    assert.deepEqual(
+      released.map((r) => r.outcome.report.attempts),
+      [0, 0, 1],
+      'PUT only for the one the index does not hold',
+    );
     assert.equal(second.counters.puts, 1);
     const { status, bytes } = await fetchBytes(storedUrl(released[2].outcome));
     assert.equal(status, 200);
@@ -537,13 +653,22 @@ describe('upload core against a real local S3 server', function () {
 
   it('a repeat that arrives while the first copy is still in flight (a partial deploy) is PUT again, same key, same bytes, released after it; manifest lists it once', async () => {
     let saved: unknown;
-    const state = { load: () => saved, save: (value: unknown) => { saved = JSON.parse(JSON.stringify(value)); } };
+    const state = {
+      load: () => saved,
+      save: (value: unknown) => {
+        saved = JSON.parse(JSON.stringify(value));
+      },
+    };
     const uploader = uploaderFor(s3.endpoint, { retentionState: state });
     const first = syntheticSegmentMsg(0, 1000, { session: 'repeat-in-flight', duration: 2 }) as SegmentMsg;
     const repeat: SegmentMsg = { ...first, segment: { ...first.segment, redelivered: true } };
     // Both taken before either is stored: the index cannot vouch for the key yet.
     const released = await submitAll(uploader, [first, repeat]);
-    assert.deepEqual(released.map((r) => r.msg), [first, repeat], 'in input order');
+    assert.deepEqual(
+      released.map((r) => r.msg),
+      [first, repeat],
+      'in input order',
+    );
     const urls = released.map((r) => storedUrl(r.outcome));
     assert.equal(urls[0], urls[1], 'one immutable key');
     assert.equal(uploader.counters.puts, 2, 'a second, identical PUT: accepted, it stores the same object');
@@ -552,21 +677,33 @@ describe('upload core against a real local S3 server', function () {
     assert.equal(keys.length, 1, 'indexed once');
     const core = new ManifestCore({ windowSegments: 10 });
     for (const r of released) core.apply({ ...r.msg, segment: { ...(r.msg as unknown as SegmentMsg).segment, url: storedUrl(r.outcome) } });
-    assert.deepEqual(parseMediaPlaylist(core.mediaPlaylist(first.segment.stream, first.segment.rendition)!.text).segments.map((e) => e.uri), [urls[0]], 'listed once');
+    assert.deepEqual(
+      parseMediaPlaylist(core.mediaPlaylist(first.segment.stream, first.segment.rendition)!.text).segments.map((e) => e.uri),
+      [urls[0]],
+      'listed once',
+    );
     await uploader.close(1000);
   });
 
   describe('deadline-aware attempts (timeouts that follow recent PUT times, hedged attempts)', function () {
     this.timeout(20_000);
     const warmUp = async (uploader: Uploader, session: string): Promise<void> => {
-      await submitAll(uploader, Array.from({ length: 12 }, (_, i) => syntheticSegmentMsg(i, 1000, { session })));
+      await submitAll(
+        uploader,
+        Array.from({ length: 12 }, (_, i) => syntheticSegmentMsg(i, 1000, { session })),
+      );
     };
 
     it('starts a second, hedged attempt when one runs late, and the first answer wins (a stalled PUT no longer holds its rendition for the whole timeout)', async () => {
       // The first PUT of segment 100 stalls for 60 s; the configured timeout is 30 s: only a hedge
       // can store it before this spec's own 20 s limit.
       let stalled = 0;
-      const staller = await proxy({ faultRate: 0, stallMs: 60_000, record: true, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000100') && stalled++ === 0 ? 'stall' : null) });
+      const staller = await proxy({
+        faultRate: 0,
+        stallMs: 60_000,
+        record: true,
+        rule: (method, url) => (method === 'PUT' && url.includes('seg-00000100') && stalled++ === 0 ? 'stall' : null),
+      });
       const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true });
       await warmUp(uploader, 'hedge');
       assert.ok(uploader.hedgeAfterMs !== undefined && uploader.hedgeAfterMs < 30_000, `a hedge delay is known after the warm-up (${uploader.hedgeAfterMs})`);
@@ -581,7 +718,11 @@ describe('upload core against a real local S3 server', function () {
     it('sends the next twin at once when a hedge fails while the first request is still stalled', async () => {
       let n = 0;
       const faults = ['stall', '5xx'] as const;
-      const proxied = await proxy({ faultRate: 0, stallMs: 60_000, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000300') ? faults[n++] ?? null : null) });
+      const proxied = await proxy({
+        faultRate: 0,
+        stallMs: 60_000,
+        rule: (method, url) => (method === 'PUT' && url.includes('seg-00000300') ? (faults[n++] ?? null) : null),
+      });
       const uploader = uploaderFor(proxied.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true });
       await warmUp(uploader, 'rehedge');
       const [r] = await submitAll(uploader, [syntheticSegmentMsg(300, 1000, { session: 'rehedge' })]);
@@ -594,7 +735,11 @@ describe('upload core against a real local S3 server', function () {
     it('bounds each attempt by a small multiple of the recent PUT times (with a floor), not the configured maximum', async () => {
       // The first two PUTs of segment 200 (the attempt and its hedge) stall; the retry is stored.
       let stalled = 0;
-      const staller = await proxy({ faultRate: 0, stallMs: 60_000, rule: (method, url) => (method === 'PUT' && url.includes('seg-00000200') && stalled++ < 2 ? 'stall' : null) });
+      const staller = await proxy({
+        faultRate: 0,
+        stallMs: 60_000,
+        rule: (method, url) => (method === 'PUT' && url.includes('seg-00000200') && stalled++ < 2 ? 'stall' : null),
+      });
       const uploader = uploaderFor(staller.endpoint, { attemptTimeoutMs: 30_000, deadlineAware: true, backoff: { baseMs: 10, maxMs: 20 } });
       assert.equal(uploader.attemptTimeoutMsNow, 30_000, 'no PUT times yet: the configured maximum');
       await warmUp(uploader, 'adaptive');
@@ -627,4 +772,3 @@ describe('upload core against a real local S3 server', function () {
     await uploader.close(1000);
   });
 });
-

@@ -12,9 +12,14 @@ describe('viewer: SHA-256 with and without crypto.subtle', () => {
     for (const bytes of inputs) assert.equal(await fallback(bytes), createHash('sha256').update(bytes).digest('hex'), `${bytes.byteLength} bytes`);
   });
 
-  it('with crypto.subtle, the browser\'s own digest is used and agrees', async () => {
+  it("with crypto.subtle, the browser's own digest is used and agrees", async () => {
     let calls = 0;
-    const subtle = { digest: (algorithm: string, data: Uint8Array) => { calls++; return webcrypto.subtle.digest(algorithm, data); } };
+    const subtle = {
+      digest: (algorithm: string, data: Uint8Array) => {
+        calls++;
+        return webcrypto.subtle.digest(algorithm, data);
+      },
+    };
     const own = browserSha256(subtle as never);
     for (const bytes of inputs) assert.equal(await own(bytes), createHash('sha256').update(bytes).digest('hex'));
     assert.equal(calls, inputs.length, 'crypto.subtle did the hashing');

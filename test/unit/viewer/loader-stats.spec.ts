@@ -16,8 +16,12 @@ function callbacksInto<C extends LoaderContext>(results: Array<{ stats: LoaderSt
       const data = response.data as ArrayBuffer | string;
       results.push({ stats, bytes: typeof data === 'string' ? data.length : data.byteLength });
     },
-    onError: (error) => { throw new Error(`unexpected error ${error.text}`); },
-    onTimeout: () => { throw new Error('unexpected timeout'); },
+    onError: (error) => {
+      throw new Error(`unexpected error ${error.text}`);
+    },
+    onTimeout: () => {
+      throw new Error('unexpected timeout');
+    },
   };
 }
 
@@ -26,7 +30,17 @@ class HlsOwnLoader implements Loader<LoaderContext> {
   context: LoaderContext | null = null;
   static loads: Array<{ url: string; retry: number }> = [];
   static status = 200;
-  stats: LoaderStats = { aborted: false, loaded: 0, retry: 0, total: 0, chunkCount: 0, bwEstimate: 0, loading: { start: 0, first: 0, end: 0 }, parsing: { start: 0, end: 0 }, buffering: { start: 0, first: 0, end: 0 } };
+  stats: LoaderStats = {
+    aborted: false,
+    loaded: 0,
+    retry: 0,
+    total: 0,
+    chunkCount: 0,
+    bwEstimate: 0,
+    loading: { start: 0, first: 0, end: 0 },
+    parsing: { start: 0, end: 0 },
+    buffering: { start: 0, first: 0, end: 0 },
+  };
   constructor(readonly config: unknown) {}
   load(context: LoaderContext, _config: LoaderConfiguration, callbacks: LoaderCallbacks<LoaderContext>): void {
     if (this.stats.loading.start) throw new Error('Loader can only be used once.');
@@ -43,14 +57,22 @@ class HlsOwnLoader implements Loader<LoaderContext> {
   }
   abort(): void {}
   destroy(): void {}
-  getCacheAge(): null { return null; }
-  getResponseHeader(): null { return null; }
+  getCacheAge(): null {
+    return null;
+  }
+  getResponseHeader(): null {
+    return null;
+  }
 }
 
 describe('viewer loaders: the stats object hls.js reads', () => {
   const saved = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection;
-  before(() => { (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class {}; });
-  after(() => { (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = saved; });
+  before(() => {
+    (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class {};
+  });
+  after(() => {
+    (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = saved;
+  });
 
   function session(engine: object): RelaycastSession {
     const s = new RelaycastSession({ signalingUrl: 'ws://test/signal', stream: 'live', startRendition: 'high' }, null);
@@ -75,9 +97,18 @@ describe('viewer loaders: the stats object hls.js reads', () => {
       for (const sn of [7, 8]) {
         fragStats.retry = 1;
         const results: Array<{ stats: LoaderStats; bytes: number }> = [];
-        const context = { url: `https://r2.example/live/high/${sn}.ts`, frag: { sn, duration: 2 }, rangeStart: 0, rangeEnd: 0, responseType: 'arraybuffer' } as unknown as FragmentLoaderContext;
+        const context = {
+          url: `https://r2.example/live/high/${sn}.ts`,
+          frag: { sn, duration: 2 },
+          rangeStart: 0,
+          rangeEnd: 0,
+          responseType: 'arraybuffer',
+        } as unknown as FragmentLoaderContext;
         loader.load(context, config, callbacksInto(results));
-        await new Promise<void>((resolve) => { const poll = () => (results.length ? resolve() : setImmediate(poll)); poll(); });
+        await new Promise<void>((resolve) => {
+          const poll = () => (results.length ? resolve() : setImmediate(poll));
+          poll();
+        });
         assert.equal(results[0].stats, fragStats, 'onSuccess reports the object hls.js holds');
         assert.equal(fragStats.loaded, bytes.byteLength, 'loaded: what a bandwidth sample counts (0 takes none)');
         assert.equal(fragStats.retry, 1, 'the retry count hls.js set is kept');
@@ -96,19 +127,37 @@ describe('viewer loaders: the stats object hls.js reads', () => {
     const results: Array<{ stats: LoaderStats; bytes: number }> = [];
     const context = { url: 'https://origin.example/live/live/high.m3u8', type: 'level', responseType: 'text' } as unknown as PlaylistLoaderContext;
     loader.load(context, config, callbacksInto(results));
-    await new Promise<void>((resolve) => { const poll = () => (results.length ? resolve() : setImmediate(poll)); poll(); });
+    await new Promise<void>((resolve) => {
+      const poll = () => (results.length ? resolve() : setImmediate(poll));
+      poll();
+    });
     assert.equal(results[0].stats, held);
     assert.equal(held.loaded, text.length);
     assert.ok(held.loading.start > 0 && held.loading.end >= held.loading.start);
   });
 
-  describe('HTTP goes through hls.js\'s own loader', () => {
-    beforeEach(() => { HlsOwnLoader.loads = []; HlsOwnLoader.status = 200; });
-    const until = (results: unknown[]) => new Promise<void>((resolve) => { const poll = () => (results.length ? resolve() : setImmediate(poll)); poll(); });
+  describe("HTTP goes through hls.js's own loader", () => {
+    beforeEach(() => {
+      HlsOwnLoader.loads = [];
+      HlsOwnLoader.status = 200;
+    });
+    const until = (results: unknown[]) =>
+      new Promise<void>((resolve) => {
+        const poll = () => (results.length ? resolve() : setImmediate(poll));
+        poll();
+      });
 
-    it('an init segment, a byte range and an unannounced segment: hls.js\'s loader, writing the stats object hls.js holds', async () => {
+    it("an init segment, a byte range and an unannounced segment: hls.js's loader, writing the stats object hls.js holds", async () => {
       let httpBytes = 0;
-      const s = session({ store: { sequenceOf: () => undefined }, countBytes: (_: string, n: number) => { httpBytes += n; }, loadSegment: async () => { throw new Error('not the engine'); } });
+      const s = session({
+        store: { sequenceOf: () => undefined },
+        countBytes: (_: string, n: number) => {
+          httpBytes += n;
+        },
+        loadSegment: async () => {
+          throw new Error('not the engine');
+        },
+      });
       const contexts = [
         { url: 'https://r2.example/live/high/init.mp4', frag: { sn: 'initSegment', duration: 0 }, rangeStart: 0, rangeEnd: 0 },
         { url: 'https://r2.example/live/high/all.mp4', frag: { sn: 3, duration: 2 }, rangeStart: 100, rangeEnd: 1100 },
@@ -123,23 +172,39 @@ describe('viewer loaders: the stats object hls.js reads', () => {
         await until(results);
         assert.equal(results[0].stats, held, `${context.url}: the stats hls.js holds`);
         assert.equal(held.loaded, 1000);
-        assert.equal(HlsOwnLoader.loads.at(-1)?.retry, 2, 'hls.js\'s retry count reaches its loader');
+        assert.equal(HlsOwnLoader.loads.at(-1)?.retry, 2, "hls.js's retry count reaches its loader");
       }
-      assert.deepEqual(HlsOwnLoader.loads.map((l) => l.url), contexts.map((c) => c.url));
-      assert.equal(httpBytes, 3000, 'counted as HTTP bytes in the page\'s figures');
+      assert.deepEqual(
+        HlsOwnLoader.loads.map((l) => l.url),
+        contexts.map((c) => c.url),
+      );
+      assert.equal(httpBytes, 3000, "counted as HTTP bytes in the page's figures");
     });
 
-    it('a playlist the socket has no copy of: hls.js\'s loader, and its error reaches hls.js as its own', async () => {
+    it("a playlist the socket has no copy of: hls.js's loader, and its error reaches hls.js as its own", async () => {
       let fromHttp = 0;
-      const s = session({ playlistCopy: async () => undefined, notePlaylistFromHttp: () => { fromHttp++; } });
+      const s = session({
+        playlistCopy: async () => undefined,
+        notePlaylistFromHttp: () => {
+          fromHttp++;
+        },
+      });
       HlsOwnLoader.status = 404;
       const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
       const errors: number[] = [];
       const context = { url: 'https://origin.example/live/live/master.m3u8', type: 'manifest', responseType: 'text' } as unknown as PlaylistLoaderContext;
-      loader.load(context, config, { ...callbacksInto([]), onError: (error) => { errors.push(error.code); } });
+      loader.load(context, config, {
+        ...callbacksInto([]),
+        onError: (error) => {
+          errors.push(error.code);
+        },
+      });
       await until(errors);
       assert.deepEqual(errors, [404]);
-      assert.deepEqual(HlsOwnLoader.loads.map((l) => l.url), [context.url]);
+      assert.deepEqual(
+        HlsOwnLoader.loads.map((l) => l.url),
+        [context.url],
+      );
       assert.equal(fromHttp, 1);
     });
   });

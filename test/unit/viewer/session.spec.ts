@@ -5,13 +5,23 @@ import { RelaycastSession } from '../../../viewer/loader/session';
 
 describe('viewer loader session: peer budgets', () => {
   const saved = (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection;
-  before(() => { (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class {}; });
-  after(() => { (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = saved; });
+  before(() => {
+    (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = class {};
+  });
+  after(() => {
+    (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection = saved;
+  });
 
   let linkingStarted = 0;
   function session(holding: number) {
     const s = new RelaycastSession({ signalingUrl: 'ws://test/signal', stream: 'live' }, null);
-    s.peerEngine = { peersHolding: () => holding, linking: () => 0, startLinking: () => { linkingStarted++; } } as never;
+    s.peerEngine = {
+      peersHolding: () => holding,
+      linking: () => 0,
+      startLinking: () => {
+        linkingStarted++;
+      },
+    } as never;
     return s;
   }
 

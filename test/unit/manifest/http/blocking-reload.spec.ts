@@ -6,14 +6,33 @@ import { BlockingReloads } from '../../../../lib/manifest/http/blocking-reload';
 import type { RenderedPlaylist } from '../../../../lib/manifest';
 import { request } from '../../../support/http-request';
 
-const live: RenderedPlaylist = { text: '#EXTM3U\n', etag: '"x"', stream: 'demo', rendition: 'main', targetDuration: 2, lastMsn: 5, presentation: 0, ended: false };
+const live: RenderedPlaylist = {
+  text: '#EXTM3U\n',
+  etag: '"x"',
+  stream: 'demo',
+  rendition: 'main',
+  targetDuration: 2,
+  lastMsn: 5,
+  presentation: 0,
+  ended: false,
+};
 
 describe('manifest blocking reloads', () => {
   it('holds at most its cap of requests; the next one gets 503 with Retry-After at once, and closing answers the held ones', async () => {
     const blocking = new BlockingReloads(3);
     let blocked = 0;
     const server = http.createServer((req, res) => {
-      blocking.answer({ msn: '6' }, live, res, (p) => { res.end(p.text); }, () => { blocked += 1; });
+      blocking.answer(
+        { msn: '6' },
+        live,
+        res,
+        (p) => {
+          res.end(p.text);
+        },
+        () => {
+          blocked += 1;
+        },
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -30,7 +49,10 @@ describe('manifest blocking reloads', () => {
       assert.equal(blocking.size, 3);
       assert.equal(blocked, 3);
       blocking.closeAll();
-      assert.deepEqual((await Promise.all(held)).map((r) => r.status), [503, 503, 503]);
+      assert.deepEqual(
+        (await Promise.all(held)).map((r) => r.status),
+        [503, 503, 503],
+      );
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

@@ -23,7 +23,18 @@ describe('manifest playlist endpoints', () => {
     core = new ManifestCore({ blockingReload, variantUri: (stream, rendition) => paths.variantUri(stream, rendition) });
     durable = new DurableView(core);
     endpoints = new PlaylistEndpoints({ paths, playlists: durable, health: () => core.health() as Record<string, unknown>, blockingReload });
-    registerRoutes(s.app, {}, { id: 'm', templates: paths.templates, streams: [], matches: (p) => endpoints.matches(p), handle: (p, req, res) => endpoints.handle(p, req, res), failed: () => undefined });
+    registerRoutes(
+      s.app,
+      {},
+      {
+        id: 'm',
+        templates: paths.templates,
+        streams: [],
+        matches: (p) => endpoints.matches(p),
+        handle: (p, req, res) => endpoints.handle(p, req, res),
+        failed: () => undefined,
+      },
+    );
   }
 
   /** Applies a segment and, as the node does once its state is on disk, serves the new versions. */
@@ -33,8 +44,13 @@ describe('manifest playlist endpoints', () => {
     for (const p of update.media) endpoints.published(p);
   }
 
-  beforeEach(async () => { s = await appServer(); });
-  afterEach(async () => { endpoints.close(); await s.close(); });
+  beforeEach(async () => {
+    s = await appServer();
+  });
+  afterEach(async () => {
+    endpoints.close();
+    await s.close();
+  });
 
   it('answers 404 until a version is on disk, then serves master and media with ETag, 304 and gzip', async () => {
     start(false);
@@ -109,9 +125,15 @@ describe('manifest paths and query', () => {
     assert.equal(paths.keyOf({ stream: 'demo', rendition: '720p' } as never), 'tv/720p.m3u8');
     assert.equal(paths.keyOf({ stream: 'demo', rendition: null } as never), 'tv/master.m3u8');
     assert.equal(paths.variantUri('demo', '720p'), '720p.m3u8');
-    assert.throws(() => paths.refuseShadowedRendition('demo', 'master'), (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_BAD_ID');
+    assert.throws(
+      () => paths.refuseShadowedRendition('demo', 'master'),
+      (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_BAD_ID',
+    );
     paths.refuseShadowedRendition('demo', '720p');
-    assert.throws(() => new ManifestPaths({ master: '/x.m3u8' }), (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_CONFIG');
+    assert.throws(
+      () => new ManifestPaths({ master: '/x.m3u8' }),
+      (e: unknown) => e instanceof RelaycastError && e.code === 'E_MANIFEST_CONFIG',
+    );
   });
 
   it('reads presentation and blocking-reload directives from the query', () => {

@@ -64,7 +64,11 @@ export function fixtureSegmentMsgs(fixture: string, options: { stream?: string; 
 }
 
 /** A synthetic segment msg of `size` bytes (deterministic content) for order and load tests. */
-export function syntheticSegmentMsg(sequence: number, size: number, options: { stream?: string; rendition?: string; session?: string; duration?: number } = {}): SegmentMsg {
+export function syntheticSegmentMsg(
+  sequence: number,
+  size: number,
+  options: { stream?: string; rendition?: string; session?: string; duration?: number } = {},
+): SegmentMsg {
   const bytes = Buffer.alloc(size);
   for (let i = 0; i < size; i += 4) bytes.writeUInt32LE((sequence * 2654435761 + i) >>> 0, Math.min(i, size - 4));
   return {

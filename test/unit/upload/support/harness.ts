@@ -26,10 +26,12 @@ export interface Released {
 /** Submits every msg at once (as Node-RED would deliver them) and returns the outcomes in release order. */
 export async function submitAll(uploader: Uploader, msgs: object[]): Promise<Released[]> {
   const released: Released[] = [];
-  await Promise.all(msgs.map((msg) => {
-    const job: UploadJob = parseUploadInput(msg as Record<string, unknown>);
-    return uploader.submit(job, (outcome) => released.push({ msg: msg as Record<string, unknown>, outcome }));
-  }));
+  await Promise.all(
+    msgs.map((msg) => {
+      const job: UploadJob = parseUploadInput(msg as Record<string, unknown>);
+      return uploader.submit(job, (outcome) => released.push({ msg: msg as Record<string, unknown>, outcome }));
+    }),
+  );
   return released;
 }
 
@@ -43,6 +45,10 @@ export const sha256 = (bytes: Buffer): string => createHash('sha256').update(byt
 /** A clock the test moves by hand. */
 export class FakeClock {
   constructor(public time = 1_000_000) {}
-  now(): number { return this.time; }
-  advance(ms: number): void { this.time += ms; }
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
 }
