@@ -117,15 +117,13 @@ describe('relaycast-r2-upload node (Node-RED runtime, local S3 server)', functio
   it('publishes a file msg (playlist) under msg.key with its content type', async () => {
     await helper.load([bucketNode, uploadNode] as never, flow(s3), credentials);
     const outputs = collect('out', 1);
-    helper
-      .getNode('u1')
-      .receive({
-        topic: 'playlist',
-        key: 'cam/index.m3u8',
-        payload: '#EXTM3U\n',
-        contentType: 'application/vnd.apple.mpegurl',
-        cacheControl: 'max-age=1',
-      } as never);
+    helper.getNode('u1').receive({
+      topic: 'playlist',
+      key: 'cam/index.m3u8',
+      payload: '#EXTM3U\n',
+      contentType: 'application/vnd.apple.mpegurl',
+      cacheControl: 'max-age=1',
+    } as never);
     const [out] = await outputs;
     const upload = out.upload as { url: string; key: string };
     assert.equal(upload.key, 'live/cam/index.m3u8');

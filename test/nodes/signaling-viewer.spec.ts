@@ -53,13 +53,11 @@ describe('relaycast-signaling: the viewer page', function () {
       payload: Buffer.from('x'),
       segment: { stream: 'show', rendition: '720p', sequence: 1, byteLength: 10, sha256: 'a'.repeat(64), duration: 2, url: 'https://r2.example/1.ts' },
     });
-    helper
-      .getNode('sig')
-      .receive({
-        topic: 'playlist',
-        payload: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n',
-        playlist: { stream: 'show', rendition: null, ended: false },
-      });
+    helper.getNode('sig').receive({
+      topic: 'playlist',
+      payload: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n',
+      playlist: { stream: 'show', rendition: null, ended: false },
+    });
     const page = await get(base, '/live/show/');
     assert.equal(page.status, 200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
