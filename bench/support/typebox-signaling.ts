@@ -2,13 +2,14 @@
 // the Valibot schemas of lib/protocol (the project's one declaration). Not used by the product.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { BOUNDS, PROTOCOL_VERSION } from '../../lib/protocol/signaling/constants';
+import { ID_PATTERN } from '../../lib/protocol/msgs/ids';
 
 const PeerId = Type.String({ pattern: BOUNDS.peerId.source });
 const OfferId = Type.String({ pattern: BOUNDS.offerId.source });
 const Sequence = Type.Integer({ minimum: 0, maximum: BOUNDS.maxCounter });
 const Bytes = Type.Integer({ minimum: 1, maximum: BOUNDS.maxCounter });
 // The media id rule's `.`/`..` exclusion is left out: a pattern cannot say it cheaply.
-const MediaId = Type.String({ pattern: BOUNDS.idChars.source });
+const MediaId = Type.String({ pattern: ID_PATTERN.source });
 const closed = { additionalProperties: false };
 const sdp = (type: 'offer' | 'answer') =>
   Type.Object(

@@ -408,6 +408,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     else this.counters.httpBytes += bytes;
   }
 
+  /** A media segment the player loaded over HTTP outside the engine (hls.js's own loader). */
+  countHttpSegment(bytes: number): void {
+    this.counters.httpBytes += bytes;
+    this.counters.httpSegments++;
+  }
+
   peerMisbehaved(link: PeerLink, reason: 'hash' | 'size' | 'protocol'): void {
     const sequence = [...this.acquisitions.values()].find((a) => a.currentPeer() === link)?.meta.sequence ?? this.store.latest()?.sequence ?? 0;
     this.signaling.send({ type: 'report', peer: link.remoteId, sequence, reason });

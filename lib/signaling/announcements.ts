@@ -15,7 +15,7 @@ import { swarmKeyOf } from './registry';
  * optional here, as in the announcement itself: a flow may announce segments it did not get from
  * hls-watch, and a session only tells an encoder restart from a replay.
  */
-const AnnouncedSegmentSchema = v.object({
+const SegmentInputSchema = v.object({
   ...v.required(v.pick(SegmentInfoSchema, ['stream', 'rendition', 'sequence', 'url', 'byteLength', 'sha256', 'duration']), ['url']).entries,
   session: v.optional(SegmentInfoSchema.entries.session),
 });
@@ -37,7 +37,7 @@ export function announcementFromMsg(msg: { topic?: unknown; segment?: unknown })
       'msg.segment is missing: expected a playlist msg from relaycast-manifest or a segment msg from relaycast-r2-upload',
     );
   }
-  const segment = parseMsg(AnnouncedSegmentSchema, msg.segment, 'msg.segment', 'E_SIGNAL_INPUT');
+  const segment = parseMsg(SegmentInputSchema, msg.segment, 'msg.segment', 'E_SIGNAL_INPUT');
   const checked = checkAnnouncedSegment({
     sequence: segment.sequence,
     rendition: segment.rendition,

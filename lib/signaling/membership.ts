@@ -17,6 +17,7 @@ import type { Relay } from './relay';
 import type { Session, SignalingContext, SwarmEvent } from './session';
 import type { SupporterVerifier } from './supporters';
 import { encodeServerFrame } from '../protocol';
+import { ID_RULE, isId } from '../protocol/msgs/ids';
 
 export interface MembershipParts {
   registry: SwarmRegistry;
@@ -71,6 +72,12 @@ export class Membership {
           if (session.closed) return;
           if (typeof supporter !== 'string' || supporter === '') {
             this.ctx.violation(session, 'E_SIGNAL_UNAUTHORIZED', 'supporter token not accepted');
+            return;
+          }
+          // The id goes into every receipt, which payout refuses unless it follows the one id rule:
+          // a hook that returns such an id is refused here, where the operator's audit shows why.
+          if (!isId(supporter)) {
+            this.ctx.violation(session, 'E_SIGNAL_UNAUTHORIZED', `the supporter verifier returned an id that breaks the id rule (${ID_RULE})`);
             return;
           }
           this.admit(session, msg, key, supporter);

@@ -65,7 +65,7 @@ function keyOf(stream: string, rendition: string | null): string {
 }
 
 /** What the swarm is told of a playlist msg: its text, whose it is, and whether it ended. */
-const PushedPlaylistSchema = v.object({
+const PlaylistInputSchema = v.object({
   payload: PlaylistMsgSchema.entries.payload,
   playlist: v.pick(PlaylistMsgSchema.entries.playlist, ['stream', 'rendition', 'ended', 'presentation']),
 });
@@ -76,7 +76,7 @@ const PushedPlaylistSchema = v.object({
  */
 export function playlistFromMsg(msg: { topic?: unknown; payload?: unknown; playlist?: unknown }): PlaylistVersion | null {
   if (msg.topic !== 'playlist') return null;
-  const { payload, playlist } = parseMsg(PushedPlaylistSchema, msg, 'playlist msg: msg', 'E_SIGNAL_INPUT');
+  const { payload, playlist } = parseMsg(PlaylistInputSchema, msg, 'playlist msg: msg', 'E_SIGNAL_INPUT');
   const { stream, rendition, ended, presentation } = playlist;
   return { stream, rendition, text: payload, ended, ...(presentation ? { presentation } : {}) };
 }

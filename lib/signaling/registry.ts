@@ -53,7 +53,7 @@ export interface SwarmRegistry {
 }
 
 export function swarmKeyOf(stream: string, rendition: string): string {
-  // '/' cannot occur in either id (BOUNDS.idChars), so the key is unambiguous.
+  // '/' cannot occur in either id (the one id rule, lib/protocol/msgs/ids.ts), so the key is unambiguous.
   return `${stream}/${rendition}`;
 }
 

@@ -8,6 +8,7 @@
 import { configNumber } from '../config/config-number';
 import { RelaycastError } from '../errors';
 import { isMediaId } from '../protocol';
+import { ID_RULE } from '../protocol/msgs/ids';
 import { SUPPORTER_NUMBERS } from './number-fields';
 
 export interface Swarm {
@@ -55,7 +56,7 @@ export function parseSwarms(value: unknown): Swarm[] {
   for (const entry of entries.map((e) => e.trim()).filter(Boolean)) {
     const [stream, rendition, extra] = entry.split('/');
     if (extra !== undefined || !isMediaId(stream) || !isMediaId(rendition)) {
-      fail(`"${entry.slice(0, 80)}" is not stream/rendition (ids of [A-Za-z0-9._~-])`);
+      fail(`"${entry.slice(0, 80)}" is not stream/rendition (ids of ${ID_RULE})`);
     }
     if (!swarms.some((s) => s.stream === stream && s.rendition === rendition)) swarms.push({ stream, rendition });
   }

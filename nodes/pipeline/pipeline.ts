@@ -7,6 +7,7 @@
  */
 import type { NodeAPI, NodeDef } from 'node-red';
 import { PipelineBus } from '../../lib/pipeline/bus';
+import { registerNodeType } from '../shared/node-types';
 import type { PipelineConfigNode } from '../shared/pipeline-bus';
 
 export = function (RED: NodeAPI) {
@@ -15,5 +16,5 @@ export = function (RED: NodeAPI) {
     this.bus = new PipelineBus();
   }
 
-  RED.nodes.registerType('relaycast-pipeline', PipelineNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1]);
+  registerNodeType(RED, 'relaycast-pipeline', PipelineNode);
 };

@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeAPISettingsWithData, NodeDef, NodeMessage } from 'node-red';
 import type { GapMsg, LifecycleMsg, PlaylistMsg, SegmentMsg } from '../../lib/protocol/msgs';
 
-/** A msg of lib/contracts.ts. */
+/** A msg between nodes (lib/protocol/msgs). */
 export type ContractMsg = SegmentMsg | GapMsg | LifecycleMsg | PlaylistMsg;
 
 /**

@@ -39,7 +39,7 @@ export function joinPipeline(RED: NodeAPI, node: Node, pipelineId: string | unde
       throw new RelaycastError(code, `the pipeline config node ${pipelineId} is not deployed (deleted or disabled): choose a pipeline or none`);
     return { bus: pipeline.bus, release: () => undefined };
   }
-  const key = (RED.events as unknown as object | undefined) ?? RED;
+  const key: object = RED.events ?? RED;
   let tabs = defaultBuses.get(key);
   if (!tabs) defaultBuses.set(key, (tabs = new Map()));
   const tab = node.z ?? '';

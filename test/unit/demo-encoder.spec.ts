@@ -321,18 +321,50 @@ describe('demo encoder (devtools/demo-encoder)', () => {
   });
 
   it('clears its timers on stop (no handle keeps the process alive)', async () => {
-    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'Immediate').length;
-    // Mocha arms its own timeout timer once the test's promise is pending: count from there.
-    await new Promise((resolve) => setImmediate(resolve));
-    const baseline = timers();
-    const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir, speed: 1 }));
-    await enc.start();
-    assert.equal(timers(), baseline + 1, 'one pending timer for the next segment');
-    await enc.stop();
-    assert.equal(timers(), baseline);
-    assert.equal(enc.written.length, 0);
-    // Nothing written yet, so there is no media playlist to end.
-    assert.equal(existsSync(path.join(outDir, 'index.m3u8')), false);
+    // The encoder's own pending timers and immediates, tracked by wrapping the globals during this
+    // test and keeping those created from devtools/demo-encoder: a process-wide count also saw other
+    // specs' leftover timers fire or re-arm meanwhile (a flake on a loaded machine).
+    const g = globalThis as unknown as Record<'setTimeout' | 'clearTimeout' | 'setImmediate' | 'clearImmediate', (...args: unknown[]) => unknown>;
+    const real = { setTimeout: g.setTimeout, clearTimeout: g.clearTimeout, setImmediate: g.setImmediate, clearImmediate: g.clearImmediate };
+    const pending = new Set<unknown>();
+    const fromEncoder = (): boolean => (new Error().stack ?? '').includes(path.join('devtools', 'demo-encoder'));
+    const track =
+      (create: (...args: unknown[]) => unknown) =>
+      (fn: (...a: unknown[]) => void, ...rest: unknown[]) => {
+        const handle: unknown = create(
+          (...a: unknown[]) => {
+            pending.delete(handle);
+            fn(...a);
+          },
+          ...rest,
+        );
+        if (fromEncoder()) pending.add(handle);
+        return handle;
+      };
+    const untrack = (clear: (handle: unknown) => unknown) => (handle: unknown) => {
+      pending.delete(handle);
+      return clear(handle);
+    };
+    Object.assign(g, {
+      setTimeout: track(real.setTimeout),
+      setImmediate: track(real.setImmediate),
+      clearTimeout: untrack(real.clearTimeout),
+      clearImmediate: untrack(real.clearImmediate),
+    });
+    try {
+      const timers = (): number => pending.size;
+      const baseline = timers();
+      const enc = (encoder = new DemoEncoder({ fixture: path.join(FIXTURES_ROOT, 'ts-single'), outDir, speed: 1 }));
+      await enc.start();
+      assert.equal(timers(), baseline + 1, 'one pending timer for the next segment');
+      await enc.stop();
+      assert.equal(timers(), baseline);
+      assert.equal(enc.written.length, 0);
+      // Nothing written yet, so there is no media playlist to end.
+      assert.equal(existsSync(path.join(outDir, 'index.m3u8')), false);
+    } finally {
+      Object.assign(g, real);
+    }
   });
 
   it('restart: no ENDLIST, media sequence and file names back to 0 (overwriting), a new session', async () => {

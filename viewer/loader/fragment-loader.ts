@@ -113,7 +113,10 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {
           const data = response.data;
-          session.peerEngine?.countBytes('http', typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : 0);
+          const size = typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : 0;
+          // Init segments count as bytes only, as before; a media segment is one of the page's HTTP segments.
+          if (context.frag.sn === 'initSegment') session.peerEngine?.countBytes('http', size);
+          else session.peerEngine?.countHttpSegment(size);
           callbacks.onSuccess(response, stats, ctx, details);
         },
       });

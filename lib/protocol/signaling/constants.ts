@@ -119,10 +119,6 @@ export type Role = 'viewer' | 'supporter';
 
 /** Field bounds. Every string, number and list a client sends is checked against one of these. */
 export const BOUNDS = {
-  /** Characters of every id (stream and rendition ids add lib/contracts.ts's rule: 1–64, not . or ..). */
-  idChars: /^[A-Za-z0-9._~-]+$/,
-  /** Supporter ids (operator-issued). */
-  supporterIdMaxChars: 64,
   tokenMinChars: 16,
   tokenMaxChars: 256,
   /** Server-assigned peer ids: 12 base64url characters (72 random bits). */
@@ -144,8 +140,6 @@ export const BOUNDS = {
   reportReasons: ['hash', 'size', 'protocol'] as const,
   /** Announced segment URLs. */
   urlMaxChars: 2048,
-  /** hls-watch session ids carried by announcements. */
-  sessionMaxChars: 128,
   sha256Hex: /^[0-9a-f]{64}$/,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,

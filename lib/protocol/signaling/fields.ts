@@ -13,11 +13,6 @@ import { BOUNDS } from './constants';
  */
 export const isMediaId = isContractId;
 
-/** Other ids of the signaling side (supporter ids): 1–`maxChars` characters from [A-Za-z0-9._~-]. */
-export function isId(value: unknown, maxChars: number): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxChars && BOUNDS.idChars.test(value);
-}
-
 export const MediaId = v.custom<string>(isMediaId, 'an id of 1–64 characters from [A-Za-z0-9._~-] (not . or ..)');
 export const PeerId = v.pipe(v.string(), v.regex(BOUNDS.peerId, 'a peer id (12 base64url characters)'));
 export const OfferId = v.pipe(v.string(), v.regex(BOUNDS.offerId, 'a string of 1–64 characters from [A-Za-z0-9_-]'));

@@ -328,4 +328,19 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     const s = h.c.stats();
     assert.deepEqual([s.connections, s.peers, s.swarms, s.messages, s.messagesPerSecond], [2, 2, 1, 10, 5]);
   });
+
+  it('refuses a supporter whose verifier returns an id that breaks the id rule (payout would refuse every receipt of it)', async () => {
+    const h = harness({ verifySupporter: async () => '..' });
+    h.announce(1);
+    const c = h.connect();
+    h.send(c, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    await new Promise((r) => setImmediate(r));
+    const frames = c.t.take();
+    assert.deepEqual(
+      frames.map((f) => f.code),
+      ['E_SIGNAL_UNAUTHORIZED'],
+    );
+    assert.match(String(frames[0].message), /id rule/);
+    assert.equal(h.swarm.length, 0, 'not admitted');
+  });
 });

@@ -149,10 +149,15 @@ describe('viewer loaders: the stats object hls.js reads', () => {
 
     it("an init segment, a byte range and an unannounced segment: hls.js's loader, writing the stats object hls.js holds", async () => {
       let httpBytes = 0;
+      let httpSegments = 0;
       const s = session({
         store: { sequenceOf: () => undefined },
         countBytes: (_: string, n: number) => {
           httpBytes += n;
+        },
+        countHttpSegment: (n: number) => {
+          httpBytes += n;
+          httpSegments++;
         },
         loadSegment: async () => {
           throw new Error('not the engine');
@@ -179,6 +184,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
         contexts.map((c) => c.url),
       );
       assert.equal(httpBytes, 3000, "counted as HTTP bytes in the page's figures");
+      assert.equal(httpSegments, 2, 'the two media segments count as HTTP segments, the init segment does not');
     });
 
     it("a playlist the socket has no copy of: hls.js's loader, and its error reaches hls.js as its own", async () => {
