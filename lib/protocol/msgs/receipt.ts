@@ -8,11 +8,13 @@
 import * as v from 'valibot';
 import { PositiveWholeNumberSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
 import { IdSchema } from './ids';
+import type { Role } from '../signaling/constants';
+import { RoleField } from '../signaling/fields';
 
 const text = (max: number) => v.custom<string>((x) => typeof x === 'string' && x.length > 0 && x.length <= max, `must be a string of 1–${max} characters`);
 
-export const RoleSchema = v.picklist(['viewer', 'supporter']);
-export type Role = v.InferOutput<typeof RoleSchema>;
+export const RoleSchema = RoleField;
+export type { Role };
 
 /** One end of a credited delivery. */
 export const ReceiptPartySchema = v.object({

@@ -6,7 +6,7 @@
  */
 import * as v from 'valibot';
 import { BOUNDS, PROTOCOL_VERSION, type SignalErrorCode } from './constants';
-import { boundedInteger, boundedList, boundedString, describeIssue, IceCandidateSchema, MediaId, OfferId, PeerId, PositiveBytes, Sequence } from './fields';
+import { boundedInteger, boundedList, boundedString, wireIssue, IceCandidateSchema, MediaId, OfferId, PeerId, PositiveBytes, Sequence } from './fields';
 
 /* @__NO_SIDE_EFFECTS__ */
 function joinAs<R extends 'viewer' | 'supporter', E extends v.ObjectEntries>(role: R, entries: E) {
@@ -125,7 +125,7 @@ function explain(type: ClientMessageType, obj: Record<string, unknown>, issue: v
   if (type === 'join' && obj.v !== PROTOCOL_VERSION) {
     return refuse('E_SIGNAL_VERSION', `unsupported protocol version; this server speaks v=${PROTOCOL_VERSION}`);
   }
-  const { path, expected } = describeIssue(issue);
+  const { path, expected } = wireIssue(issue);
   return refuse('E_SIGNAL_BAD_FIELD', `${path} must be ${expected}`);
 }
 

@@ -115,7 +115,9 @@ export const JOIN_REFUSALS: ReadonlySet<string> = new Set<SignalErrorCode>([
   'E_SIGNAL_RATE_LIMITED',
 ]);
 
-export type Role = 'viewer' | 'supporter';
+/** A peer's role in a swarm; also carried by the receipt msg's parties (lib/protocol/msgs/receipt.ts). */
+export const ROLES = ['viewer', 'supporter'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Field bounds. Every string, number and list a client sends is checked against one of these. */
 export const BOUNDS = {

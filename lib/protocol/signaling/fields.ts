@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { isId as isContractId } from '../msgs/ids';
-import { BOUNDS } from './constants';
+import { BOUNDS, ROLES } from './constants';
 
 /**
  * Stream and rendition ids: the one id rule every node applies (lib/protocol/msgs/ids.ts), so a rendition
@@ -18,7 +18,7 @@ export const PeerId = v.pipe(v.string(), v.regex(BOUNDS.peerId, 'a peer id (12 b
 export const OfferId = v.pipe(v.string(), v.regex(BOUNDS.offerId, 'a string of 1–64 characters from [A-Za-z0-9_-]'));
 export const Sequence = v.pipe(v.number(), v.safeInteger('a non-negative integer'), v.minValue(0, 'a non-negative integer'));
 export const PositiveBytes = v.pipe(v.number(), v.safeInteger('a positive integer'), v.minValue(1, 'a positive integer'));
-export const RoleField = v.picklist(['viewer', 'supporter'], "'viewer' or 'supporter'");
+export const RoleField = v.picklist(ROLES, "'viewer' or 'supporter'");
 
 /* @__NO_SIDE_EFFECTS__ */
 export function boundedString(minChars: number, maxChars: number) {
@@ -114,7 +114,7 @@ export function isPushedPlaylist(value: unknown): value is PushedPlaylist {
 /** An announced segment checked against its schema: the segment, or the first field that is wrong. */
 export function checkAnnouncedSegment(value: unknown): { ok: true; segment: AnnouncedSegment } | { ok: false; path: string; expected: string } {
   const result = v.safeParse(AnnouncedSegmentSchema, value, { abortEarly: true });
-  return result.success ? { ok: true, segment: result.output } : { ok: false, ...describeIssue(result.issues[0]) };
+  return result.success ? { ok: true, segment: result.output } : { ok: false, ...wireIssue(result.issues[0]) };
 }
 
 /** A playlist handed to a viewer with its page (the loader's `initialPlaylists`): `ended` may be left out (false). */
@@ -126,7 +126,7 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * A refusal in the protocol's words: the field's path (`candidate.sdpMid`, `have[3]`) and what it must
  * be. Schema issues (a wrong type) name the expected type; validation issues carry the bound's message.
  */
-export function describeIssue(issue: v.BaseIssue<unknown>): { path: string; expected: string } {
+export function wireIssue(issue: v.BaseIssue<unknown>): { path: string; expected: string } {
   const path =
     issue.path
       ?.map((item) => (typeof item.key === 'number' ? `[${item.key}]` : `.${String(item.key)}`))
