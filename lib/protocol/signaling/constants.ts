@@ -140,9 +140,6 @@ export const BOUNDS = {
   maxStalls: 1_000_000,
   maxPeersReported: 1024,
   reportReasons: ['hash', 'size', 'protocol'] as const,
-  /** Announced segment URLs. */
-  urlMaxChars: 2048,
-  sha256Hex: /^[0-9a-f]{64}$/,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,
   /** Fetchers named per announcement: one per `membersPerFetcher` members, at least one, at most this. */

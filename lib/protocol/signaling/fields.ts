@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { isId as isContractId } from '../msgs/ids';
 import { BOUNDS, ROLES } from './constants';
+import { isPublicUrl, isSegmentDuration, isSha256Hex, MAX_SEGMENT_SECONDS, MAX_URL_CHARS } from '../segment-rules';
 
 /**
  * Stream and rendition ids: the one id rule every node applies (lib/protocol/msgs/ids.ts), so a rendition
@@ -62,10 +63,20 @@ export type IceCandidateInit = v.InferOutput<typeof IceCandidateSchema>;
 export const AnnouncedSegmentSchema = v.object({
   sequence: Sequence,
   rendition: MediaId,
-  url: v.pipe(v.string(), v.maxLength(BOUNDS.urlMaxChars), v.regex(/^https?:\/\//, 'an http(s) URL')),
+  // The field rules of a stored segment, shared with the segment msg (lib/protocol/segment-rules.ts).
+  url: v.pipe(
+    v.string(),
+    v.check((url: string) => isPublicUrl(url), `an http(s) URL of at most ${MAX_URL_CHARS} characters without spaces or quotes`),
+  ),
   size: PositiveBytes,
-  sha256: v.pipe(v.string(), v.regex(BOUNDS.sha256Hex, '64 lower-case hex digits')),
-  duration: v.pipe(v.number(), v.finite(), v.gtValue(0, 'a positive number of seconds')),
+  sha256: v.pipe(
+    v.string(),
+    v.check((hex: string) => isSha256Hex(hex), '64 lower-case hex digits'),
+  ),
+  duration: v.pipe(
+    v.number(),
+    v.check((seconds: number) => isSegmentDuration(seconds), `a positive number of seconds, at most ${MAX_SEGMENT_SECONDS}`),
+  ),
 });
 export type AnnouncedSegment = v.InferOutput<typeof AnnouncedSegmentSchema>;
 
