@@ -64,7 +64,13 @@ describe('npm start (demo)', function () {
   after(async () => {
     await browser?.close();
     if (demo.exitCode === null) {
-      demo.kill('SIGKILL');
+      // Ctrl-C first: demo/start.ts then stops the Node-RED, encoder and S3 server it started, which
+      // a SIGKILL of it would leave running (a run with --grep skips the Ctrl-C spec). The wait only
+      // bounds a demo that does not stop.
+      const exited = new Promise((resolve) => demo.once('exit', resolve));
+      demo.kill('SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      if (demo.exitCode === null) demo.kill('SIGKILL');
     }
     rmSync(runDir, { recursive: true, force: true });
   });
