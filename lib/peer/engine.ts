@@ -10,6 +10,7 @@
 import { presentationOf } from '../hls/playlist-query';
 import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
 import { Emitter } from './emitter';
+import { IceOutcomeCounter } from './ice-outcome';
 import { fetchWhole } from './http-fetch';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
@@ -150,6 +151,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private requestId = 0;
   private iceServers: IceServer[] = [];
   private statsTimer: unknown;
+  /** This peer's links' ICE outcome since its join, in each stats report. */
+  private readonly iceOutcome = new IceOutcomeCounter();
   private statsIntervalMs = 5000;
   private lastPeersRequest = 0;
   private closed = false;
@@ -436,6 +439,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private onWelcome(welcome: WelcomeMessage): void {
     this.iceServers = welcome.iceServers;
     this.statsIntervalMs = Math.max(1000, welcome.limits.statsIntervalMs);
+    this.iceOutcome.reset();
     const now = this.platform.now();
     for (const p of welcome.playlists) this.keepCopy(p, now);
     for (const s of welcome.segments) this.store.announce(metaOf(s));
@@ -575,6 +579,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       iceServers: this.iceServers,
       uploads: this.options.upload !== false,
       candidateFilter: this.options.candidateFilter,
+      ice: this.iceOutcome,
       signal: (frame) => {
         this.signaling.send(frame);
       },
@@ -732,6 +737,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       uploadedBytes: this.uploads.uploadedBytes - this.baseline.uploadedBytes,
       stalls: Math.max(0, this.counters.stalls - this.baseline.stalls),
       peers: Math.min(BOUNDS.maxPeersReported, this.stats().peers),
+      ice: this.iceOutcome.report(),
     };
     if (this.latencyMs !== undefined) report.latencyMs = Math.min(BOUNDS.maxLatencyMs, this.latencyMs);
     this.signaling.send(report);

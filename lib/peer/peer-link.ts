@@ -6,6 +6,7 @@
  * buffer: callers check canSend() and wait for 'drain'.
  */
 import { Emitter } from './emitter';
+import { observeOpened, type IceObserver } from './ice-outcome';
 import type { DataChannelLike, IceCandidate, PeerConnectionLike, PeerPlatform } from './platform';
 import { decode, encode, WIRE_VERSION, WireError, type WireFrame } from '../protocol/peer-wire';
 import type { AnswerMessage, IceMessage, IceServer, OfferMessage } from '../protocol';
@@ -21,6 +22,8 @@ export interface PeerLinkOptions {
   candidateFilter?: (candidate: string) => boolean;
   uploads: boolean;
   connectTimeoutMs?: number;
+  /** Told of gathered candidates and of whether this link opened or failed (ice-outcome.ts). */
+  ice?: IceObserver;
 }
 
 export type CloseReason = 'closed' | 'timeout' | 'failed' | 'protocol' | 'version' | 'remote';
@@ -49,6 +52,7 @@ export class PeerLink extends Emitter<Events> {
   private readonly pendingCandidates: IceCandidate[] = [];
   private remoteDescribed = false;
   private isOpen = false;
+  private everOpened = false;
   private done = false;
   private readonly connectTimer: unknown;
 
@@ -67,6 +71,7 @@ export class PeerLink extends Emitter<Events> {
         this.options.signal({ type: 'ice', to: this.remoteId, offerId: this.offerId, candidate: null });
         return;
       }
+      this.options.ice?.candidate(candidate.candidate);
       if (!this.accepts(candidate.candidate)) return;
       const json = typeof candidate.toJSON === 'function' ? candidate.toJSON() : candidate;
       this.options.signal({
@@ -161,6 +166,8 @@ export class PeerLink extends Emitter<Events> {
     this.done = true;
     this.isOpen = false;
     this.platform.clearTimeout(this.connectTimer);
+    // A link that never opened failed to connect (ICE failed or timed out); other reasons are not ICE's.
+    if (!this.everOpened && (reason === 'failed' || reason === 'timeout')) this.options.ice?.failed();
     const channel = this.channel;
     if (channel) {
       channel.onmessage = null;
@@ -195,6 +202,8 @@ export class PeerLink extends Emitter<Events> {
     channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
     channel.onopen = () => {
       this.isOpen = true;
+      this.everOpened = true;
+      if (this.options.ice) observeOpened(this.pc, this.options.ice);
       this.platform.clearTimeout(this.connectTimer);
       this.send({ type: 'hello', version: WIRE_VERSION, uploads: this.options.uploads });
       this.emit('open');

@@ -5,6 +5,7 @@
  * the core uses, so the real objects fit them as they are.
  */
 import type { IceCandidateInit } from '../protocol';
+import type { StatsReportLike } from './ice-outcome';
 
 export interface WebSocketLike {
   readonly readyState: number;
@@ -50,6 +51,8 @@ export interface PeerConnectionLike {
   onicecandidate: ((event: { candidate: (IceCandidate & { toJSON?: () => IceCandidate }) | null }) => void) | null;
   ondatachannel: ((event: { channel: DataChannelLike }) => void) | null;
   onconnectionstatechange: ((event: unknown) => void) | null;
+  /** Where the platform has it (browsers, @roamhq/wrtc): the selected candidate pair's type, for the ICE outcome. */
+  getStats?(): Promise<StatsReportLike>;
 }
 
 export interface FetchResponseLike {

@@ -5,6 +5,7 @@
  * stream. Probes keep running totals only, never msgs or bytes, so memory stays a few numbers per
  * stream and rendition. Times are ms from the registry's clock.
  */
+import type { IceOutcome } from '../protocol';
 import type { UploadCounters } from '../upload/counters';
 
 export type SourceKind = 'hls-watch' | 'r2-upload' | 'manifest' | 'signaling' | 'payout';
@@ -164,13 +165,23 @@ export interface AudienceFigures {
 export interface SwarmFigures extends AudienceFigures {
   peers: TimeIntegral;
   reporting: number;
+  /** The latest ICE outcome of the live swarm; null once it empties or before any report. */
+  ice: IceFigures | null;
 }
+
+/**
+ * The viewers' ICE outcome in one swarm (the stats msg's audience[].ice, lib/protocol/msgs/stats.ts):
+ * their reports added up, `srflx` counting viewers. A current figure, not a counter. Declared from the
+ * browser-safe client schema because the sidebar's browser code reads it too.
+ */
+export type IceFigures = Omit<IceOutcome, 'srflx'> & { reporting: number; srflx: number };
 
 /** What the signaling coordinator reports per swarm: its viewers' stats frames, added up. */
 export interface AudienceReport extends AudienceFigures {
   stream: string;
   rendition: string;
   reporting: number;
+  ice?: IceFigures;
 }
 
 export class SwarmProbe {
@@ -189,7 +200,7 @@ export class SwarmProbe {
     const key = `${stream}/${rendition}`;
     let entry = this.swarms.get(key);
     if (!entry) {
-      entry = { stream, rendition, peers: new TimeIntegral(), reporting: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 };
+      entry = { stream, rendition, peers: new TimeIntegral(), reporting: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, ice: null };
       this.swarms.set(key, entry);
     }
     return entry;
@@ -227,11 +238,13 @@ export class SwarmProbe {
         entry[field] += now >= before[field] ? now - before[field] : now;
       }
       entry.reporting = report.reporting;
+      entry.ice = report.ice ?? null;
       this.last.set(key, { httpBytes: report.httpBytes, p2pBytes: report.p2pBytes, uploadedBytes: report.uploadedBytes, stalls: report.stalls });
     }
     for (const [key, entry] of this.swarms) {
       if (!live.has(key)) {
         entry.reporting = 0;
+        entry.ice = null;
         this.last.delete(key);
       }
     }

@@ -126,6 +126,7 @@ export class TelemetryRegistry {
             uploadedBytes: swarm.uploadedBytes,
             stalls: swarm.stalls,
             p2pShare: share,
+            ice: swarm.ice,
           });
         }
       } else if (probe instanceof PayoutProbe) {

@@ -6,7 +6,7 @@
  */
 import { formatBytes, formatUsd } from '../costs/format';
 import type { NodeRef } from './probes';
-import type { StreamSnapshot, TelemetrySnapshot } from './snapshot';
+import type { StreamSnapshot, SwarmSnapshot, TelemetrySnapshot } from './snapshot';
 
 export interface FigureRow {
   /** Short label, e.g. "720p segments". */
@@ -52,6 +52,7 @@ export function streamCard(s: StreamSnapshot): StreamCard {
   for (const w of s.swarms) {
     rows.push({ label: `${w.rendition} swarm`, node: w.node, value: `${w.peers} peers · ${w.reporting} reporting` });
     rows.push({ label: `${w.rendition} P2P share / stalls`, node: w.node, warn: w.stalls > 0, value: `${percent(w.p2pShare)} / ${w.stalls}` });
+    if (w.ice && w.ice.reporting > 0) rows.push(iceRow(w));
   }
   const server = s.origin.servers[0];
   const perVm = s.origin.perViewerMinute;
@@ -127,4 +128,20 @@ export class ChartHistory {
   series(stream: string): ChartSeries | undefined {
     return this.streams.get(stream);
   }
+}
+
+/**
+ * The viewers' ICE outcome: how many got a STUN answer (a server-reflexive candidate) and how their
+ * links fared. Marked when links fail and nobody got a STUN answer: the STUN server (its UDP port)
+ * is the first suspect.
+ */
+function iceRow(w: SwarmSnapshot): FigureRow {
+  const ice = w.ice!;
+  const pairs = (['host', 'srflx', 'prflx', 'relay'] as const).map((t) => `${t} ${ice.pairs[t]}`).join(', ');
+  return {
+    label: `${w.rendition} ICE`,
+    node: w.node,
+    warn: ice.failed > 0 && ice.srflx === 0,
+    value: `${ice.srflx}/${ice.reporting} viewers got a STUN answer · links ${ice.connected} ok, ${ice.failed} failed · ${pairs}`,
+  };
 }

@@ -3,6 +3,7 @@
  * JSON route returns and what the Prometheus collector (lib/telemetry/prometheus.ts) exports.
  * Every figure carries the node it came from. Times in seconds, sizes in bytes, money in USD.
  */
+import type { IceFigures } from './probes';
 import type { NodeRef, PayoutFigures } from './probes';
 
 export interface RenditionSnapshot {
@@ -52,6 +53,8 @@ export interface SwarmSnapshot {
   uploadedBytes: number;
   stalls: number;
   p2pShare: number | null;
+  /** The viewers' ICE outcome now (stats msg audience[].ice); null before any report. */
+  ice: IceFigures | null;
 }
 
 export interface StreamSnapshot {

@@ -23,6 +23,19 @@ export const SwarmAudienceSchema = v.object({
   p2pShare: v.nullable(v.pipe(rate, v.maxValue(1))),
   /** Mean of the reporting peers' latest latency figures, ms (null when none reported one). */
   latencyMs: v.nullable(rate),
+  /**
+   * The viewers' WebRTC links (counting those that left, like the byte totals): `reporting` viewers
+   * told their ICE outcome, `srflx` of them gathered a server-reflexive candidate (their STUN server
+   * answered: 0 with viewers behind NAT means its UDP port is closed); links `connected` and `failed`,
+   * and the connected ones by selected pair type (its less direct end).
+   */
+  ice: v.object({
+    reporting: WholeNumberSchema,
+    srflx: WholeNumberSchema,
+    connected: WholeNumberSchema,
+    failed: WholeNumberSchema,
+    pairs: v.object({ host: WholeNumberSchema, srflx: WholeNumberSchema, prflx: WholeNumberSchema, relay: WholeNumberSchema }),
+  }),
 });
 export type SwarmAudience = v.InferOutput<typeof SwarmAudienceSchema>;
 

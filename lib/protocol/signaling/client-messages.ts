@@ -38,6 +38,19 @@ const sdpRelay = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type:
     sdp: boundedString(1, BOUNDS.sdpMaxChars),
   });
 
+const linkCount = boundedInteger(0, BOUNDS.maxLinksReported);
+
+/**
+ * A viewer's ICE outcome: whether it ever gathered a server-reflexive candidate (its STUN server
+ * answered), how many links opened and failed, and the type of each opened link's selected pair.
+ */
+export const IceOutcomeSchema = v.strictObject({
+  srflx: v.boolean(),
+  connected: linkCount,
+  failed: linkCount,
+  pairs: v.strictObject({ host: linkCount, srflx: linkCount, prflx: linkCount, relay: linkCount }),
+});
+
 export const ClientMessageSchemas = {
   join: JoinSchema,
   offer: sdpRelay('offer'),
@@ -61,6 +74,8 @@ export const ClientMessageSchemas = {
     stalls: boundedInteger(0, BOUNDS.maxStalls),
     peers: boundedInteger(0, BOUNDS.maxPeersReported),
     latencyMs: v.optional(boundedInteger(0, BOUNDS.maxLatencyMs)),
+    /** How this viewer's WebRTC links fared since it joined (lib/peer/ice-outcome.ts): what shows the operator a closed STUN port. */
+    ice: v.optional(IceOutcomeSchema),
   }),
   /** "Peer `peer` sent me bytes that failed verification": the reporter has already dropped it. */
   report: v.strictObject({ type: v.literal('report'), peer: PeerId, sequence: Sequence, reason: v.picklist(BOUNDS.reportReasons) }),
@@ -80,6 +95,7 @@ export type PeersRequestMessage = ClientMessageOf<'peers'>;
 export type ServedMessage = ClientMessageOf<'served'>;
 export type StatsMessage = ClientMessageOf<'stats'>;
 export type ReportMessage = ClientMessageOf<'report'>;
+export type IceOutcome = v.InferOutput<typeof IceOutcomeSchema>;
 
 /** Fields only the server sets: a client that sends one is spoofing a sender. */
 const SENDER_FIELDS: ReadonlySet<string> = /* @__PURE__ */ new Set(['from', 'sender', 'peer']);

@@ -139,6 +139,10 @@ export const BOUNDS = {
   maxLatencyMs: 3_600_000,
   maxStalls: 1_000_000,
   maxPeersReported: 1024,
+  /** Peer links a stats report's ICE outcome may count (connected, failed, per pair type) since the join. */
+  maxLinksReported: 1_000_000,
+  /** Candidate types, as RTCIceCandidate.type names them; a selected pair is counted by its less direct end. */
+  candidateTypes: ['host', 'srflx', 'prflx', 'relay'] as const,
   reportReasons: ['hash', 'size', 'protocol'] as const,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,

@@ -117,9 +117,11 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
     const a = h.join();
     const b = h.join();
     h.send(a, { type: 'stats', httpBytes: 100, p2pBytes: 300, uploadedBytes: 50, stalls: 0, peers: 1, latencyMs: 6000 });
-    h.send(b, { type: 'stats', httpBytes: 0, p2pBytes: 400, uploadedBytes: 0, stalls: 1, peers: 1, latencyMs: 8000 });
+    const iceB = { srflx: true, connected: 2, failed: 1, pairs: { host: 0, srflx: 1, prflx: 1, relay: 0 } };
+    h.send(b, { type: 'stats', httpBytes: 0, p2pBytes: 400, uploadedBytes: 0, stalls: 1, peers: 1, latencyMs: 8000, ice: iceB });
     h.advance(5000);
-    h.send(a, { type: 'stats', httpBytes: 200, p2pBytes: 600, uploadedBytes: 80, stalls: 0, peers: 1, latencyMs: 6000 });
+    const iceA = { srflx: false, connected: 1, failed: 3, pairs: { host: 1, srflx: 0, prflx: 0, relay: 0 } };
+    h.send(a, { type: 'stats', httpBytes: 200, p2pBytes: 600, uploadedBytes: 80, stalls: 0, peers: 1, latencyMs: 6000, ice: iceA });
     h.send(a, { type: 'stats', httpBytes: 999, p2pBytes: 999, uploadedBytes: 999, stalls: 9, peers: 1 });
     assert.equal(a.t.take()[0].code, 'E_SIGNAL_RATE_LIMITED', 'a second report inside the interval is refused');
     let [swarm] = h.c.stats().audience;
@@ -133,10 +135,16 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       stalls: 1,
       p2pShare: 1000 / 1200,
       latencyMs: 7000,
+      ice: { reporting: 2, srflx: 1, connected: 3, failed: 4, pairs: { host: 1, srflx: 1, prflx: 1, relay: 0 } },
     });
     h.send(b, { type: 'leave' });
     [swarm] = h.c.stats().audience;
     assert.deepEqual([swarm.reporting, swarm.p2pBytes, swarm.stalls, swarm.latencyMs], [1, 1000, 1, 6000]);
+    assert.deepEqual(
+      swarm.ice,
+      { reporting: 2, srflx: 1, connected: 3, failed: 4, pairs: { host: 1, srflx: 1, prflx: 1, relay: 0 } },
+      "a departed viewer's links still count",
+    );
     h.send(a, { type: 'leave' });
     assert.deepEqual(h.c.stats().audience, [], 'an emptied swarm is forgotten');
   });
