@@ -12,7 +12,8 @@ describe('sidebar model', () => {
     .upload(ref('u1', 'relaycast-r2-upload'), () => ({ ...emptyCounters(), stored: 1, queued: 2, queuedBytes: 2048 }))
     .released('live', { attempts: 3, retries: 2, failed: true, bytes: 0 });
   registry.manifest(ref('m1', 'relaycast-manifest')).rendered('live', 'main', 42, false);
-  const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 250, p2pBytes: 750, uploadedBytes: 0, stalls: 2 }];
+  const ice = { reporting: 3, srflx: 0, connected: 1, failed: 4, pairs: { host: 1, srflx: 0, prflx: 0, relay: 0 } };
+  const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 250, p2pBytes: 750, uploadedBytes: 0, stalls: 2, ice }];
   registry.swarm(ref('s1', 'relaycast-signaling'), () => reports).peers('live', 'main', 3);
   registry.payout(ref('p1', 'relaycast-payout')).accounts([{ pending: 99, unsettledBytes: 2048, verifiedBytes: 4096 }]);
   watch.segment('live', 'main', 2, 1000);
@@ -32,6 +33,11 @@ describe('sidebar model', () => {
     assert.deepEqual([row('main playlist').value, row('main playlist').node.id], ['v1 · MSN 42', 'm1']);
     assert.deepEqual([row('main swarm').value, row('main swarm').node.id], ['3 peers · 3 reporting', 's1']);
     assert.equal(row('main P2P share / stalls').value, '75.0 % / 2');
+    // Links failing while no viewer got a STUN answer: the STUN port is the first suspect.
+    assert.deepEqual(
+      [row('main ICE').value, row('main ICE').node.id, row('main ICE').warn],
+      ['0/3 viewers got a STUN answer · links 1 ok, 4 failed · host 1, srflx 0, prflx 0, relay 0', 's1', true],
+    );
     assert.match(row('R2 operations').value, /^3 Class A · 0 Class B/);
     assert.equal(row('cost vs all from origin').node.id, 'u1');
     assert.deepEqual(
