@@ -10,7 +10,9 @@
 import { presentationOf } from '../hls/playlist-query';
 import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
 import { Emitter } from './emitter';
+import { HolderScores } from './holder-choice';
 import { fetchWhole } from './http-fetch';
+import { ownPlaybackNeedsUplink } from './own-playback';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
 import { PlaylistCopies } from './playlist-copies';
@@ -146,6 +148,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** Segments announced while this peer was joined (receipts are filed for these only). */
   private readonly announcedLive = new Set<number>();
   private readonly uploads: Uploads;
+  /** How fast each linked holder has delivered to this peer lately: whom to ask (holder-choice.ts). */
+  private readonly holders: HolderScores;
   private readonly maxPeers: number;
   private requestId = 0;
   private iceServers: IceServer[] = [];
@@ -176,6 +180,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     this.offersHeld = options.holdOffersMs !== undefined;
     this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
+    this.holders = new HolderScores(() => platform.now());
     this.uploads = new Uploads(
       platform,
       this.store,
@@ -184,6 +189,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         bytesPerSecond: options.uploadBytesPerSecond ?? 0,
       },
       (link, sequence, bytes) => this.signaling.send({ type: 'served', sequence, to: link.remoteId, bytes }),
+      { ownPlaybackFirst: () => ownPlaybackNeedsUplink(this.acquisitions.values(), platform.now(), this.uploads.uplinkState()) },
     );
     this.signaling = new SignalingClient(platform, {
       url: options.signalingUrl,
@@ -430,6 +436,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.counters.deadlineMisses++;
   }
 
+  transferEnded(link: PeerLink, bytes: number, ms: number, refused: boolean): void {
+    if (refused) this.holders.refused(link.remoteId);
+    else this.holders.delivered(link.remoteId, bytes, ms);
+  }
+
   // ---- signaling ----------------------------------------------------------------------------------
 
   /** The welcome was parsed through the protocol's schema (signaling-client): every field is there and typed. */
@@ -595,6 +606,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     if (this.links.get(link.remoteId) === link) this.links.delete(link.remoteId);
     this.staleLinks.delete(link);
     this.remoteHave.delete(link);
+    this.holders.forget(link.remoteId);
     this.uploads.linkClosed(link);
     for (const acquisition of this.acquisitions.values()) acquisition.onLinkClosed(link);
     if (link.initiator) this.offerNext();
@@ -613,7 +625,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         break;
       }
       case 'request':
-        this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end);
+        this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end, frame.budgetMs);
         break;
       case 'cancel':
         this.uploads.cancel(link, frame.id);
@@ -652,23 +664,18 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return acquisition;
   }
 
-  /** Asks the best linked peer that holds the segment; leaves it idle (waiting) when none does. */
+  /** Asks the linked holder expected to deliver soonest (holder-choice.ts); leaves it idle (waiting) when none holds it. */
   private tryPeers(acquisition: Acquisition): void {
     if (acquisition.state !== 'idle') return;
-    let best: PeerLink | undefined;
-    let bestLoad = Infinity;
+    const candidates: Array<{ id: string; link: PeerLink; load: number }> = [];
     for (const [link, have] of this.remoteHave) {
       if (!link.open || !link.remoteUploads || !have.has(acquisition.meta.sequence) || acquisition.avoided.has(link.remoteId)) continue;
       let load = 0;
       for (const other of this.acquisitions.values()) if (other.currentPeer() === link) load++;
-      // Prefer the least busy; break ties at random so a swarm does not pile onto one uploader.
-      const score = load + this.platform.random() * 0.5;
-      if (score < bestLoad) {
-        best = link;
-        bestLoad = score;
-      }
+      candidates.push({ id: link.remoteId, link, load });
     }
-    if (best) acquisition.fromPeer(best);
+    const best = this.holders.choose(candidates, acquisition.meta.size - acquisition.filled, () => this.platform.random());
+    if (best) acquisition.fromPeer(best.link);
   }
 
   private onAcquired(acquisition: Acquisition, completed: Completed): void {
@@ -734,6 +741,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       peers: Math.min(BOUNDS.maxPeersReported, this.stats().peers),
     };
     if (this.latencyMs !== undefined) report.latencyMs = Math.min(BOUNDS.maxLatencyMs, this.latencyMs);
+    const spare = this.uploads.spareReport();
+    if (spare !== undefined) report.spareUpload = spare;
     this.signaling.send(report);
   }
 

@@ -61,6 +61,8 @@ export const ClientMessageSchemas = {
     stalls: boundedInteger(0, BOUNDS.maxStalls),
     peers: boundedInteger(0, BOUNDS.maxPeersReported),
     latencyMs: v.optional(boundedInteger(0, BOUNDS.maxLatencyMs)),
+    /** Upload capacity measured but not in use, bytes/s: the server names fetchers by it. Absent until measured. */
+    spareUpload: v.optional(boundedInteger(0, BOUNDS.maxSpareUploadBytesPerSecond)),
   }),
   /** "Peer `peer` sent me bytes that failed verification": the reporter has already dropped it. */
   report: v.strictObject({ type: v.literal('report'), peer: PeerId, sequence: Sequence, reason: v.picklist(BOUNDS.reportReasons) }),

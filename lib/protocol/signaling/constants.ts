@@ -139,6 +139,8 @@ export const BOUNDS = {
   maxLatencyMs: 3_600_000,
   maxStalls: 1_000_000,
   maxPeersReported: 1024,
+  /** Largest spare upload a stats report may claim, bytes/s (125,000,000 = 1 Gb/s: more is not a home uplink). */
+  maxSpareUploadBytesPerSecond: 125_000_000,
   reportReasons: ['hash', 'size', 'protocol'] as const,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,
