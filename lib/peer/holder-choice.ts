@@ -6,7 +6,7 @@
  * once is asked again later (its uplink may be free now).
  */
 
-/** Assumed delivery rate of a holder never measured, when no holder has been (bytes/s; ~8 Mb/s). */
+/** A holder never measured is assumed at least this fast (bytes/s; ~8 Mb/s), so it gets tried. */
 export const UNKNOWN_HOLDER_BYTES_PER_SECOND = 1_000_000;
 /** What a holder's record is worth after this long falls to 1/e: it drifts back to the prior. */
 const FORGET_MS = 20_000;
@@ -73,10 +73,10 @@ export class HolderScores {
     return best;
   }
 
-  /** The best rate measured lately: an unmeasured holder is assumed that good. */
+  /** An unmeasured holder is assumed as good as the best measured lately (and no worse than 8 Mb/s). */
   private prior(): number {
-    let best = 0;
+    let best = UNKNOWN_HOLDER_BYTES_PER_SECOND;
     for (const record of this.records.values()) best = Math.max(best, record.bytesPerSecond);
-    return best > 0 ? best : UNKNOWN_HOLDER_BYTES_PER_SECOND;
+    return best;
   }
 }

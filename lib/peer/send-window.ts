@@ -13,8 +13,8 @@ export const SEND_WINDOW = {
   floorBytes: 2 * CHUNK_BYTES,
   /** Fast links (loopback, LAN) queue no more than the old fixed window. */
   ceilingBytes: 1024 * 1024,
-  /** Before anything was measured: a quarter second of a 8 Mb/s uplink. */
-  unmeasuredBytes: 256 * 1024,
+  /** Before anything was measured (the first samples come within 50 ms): 1 s of a 1 Mb/s uplink. */
+  unmeasuredBytes: 128 * 1024,
 } as const;
 
 /** The high-water mark for a link that carries `bytesPerSecond` (undefined: not measured yet). */
