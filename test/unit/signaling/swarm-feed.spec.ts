@@ -105,6 +105,35 @@ describe('signaling coordinator: fetchers named in announcements', () => {
     assert.deepEqual(viewers[1].t.take().find((f) => f.type === 'segment')!.fetchers, [supporterId]);
   });
 
+  it('names fetchers by the spare upload they report: most first, unmeasured ones in turn before those short of the stream rate, none with no spare', () => {
+    const h = harness();
+    h.announce(1);
+    const [slow, fast, full, fresh] = [h.join(), h.join(), h.join(), h.join()];
+    const stats = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 3 };
+    // The segments are 225 kB per 2 s: a first holder must pass on 112.5 kB/s at least.
+    h.send(slow, { type: 'stats', ...stats, spareUpload: 1e12 });
+    assert.equal(slow.t.take()[0].code, 'E_SIGNAL_BAD_FIELD', 'a claim beyond 1 Gb/s is refused by the schema');
+    h.send(slow, { type: 'stats', ...stats, spareUpload: 20_000 });
+    h.send(fast, { type: 'stats', ...stats, spareUpload: 2_000_000 });
+    h.send(full, { type: 'stats', ...stats, spareUpload: 0 });
+    const namedFor = (seq: number): string[] => {
+      h.announce(seq, 'live', '720p', 225_000);
+      return fresh.t.take().find((f) => f.type === 'segment')!.fetchers as string[];
+    };
+    for (let seq = 2; seq <= 5; seq++) assert.deepEqual(namedFor(seq), [fast.id], 'the member with most spare upload, every time');
+    h.advance(5000);
+    h.send(fast, { type: 'stats', ...stats, spareUpload: 0 });
+    // The fast one is busy now: the one that has not measured yet is tried before the slow one.
+    assert.deepEqual(namedFor(6), [fresh.id]);
+    h.advance(5000);
+    h.send(fresh, { type: 'stats', ...stats, spareUpload: 0 });
+    assert.deepEqual(namedFor(7), [slow.id], 'short of the stream rate, but the only one with any spare');
+    h.advance(5000);
+    h.send(slow, { type: 'stats', ...stats, spareUpload: 0 });
+    // Nobody has spare upload: still one, in turn.
+    assert.equal(namedFor(8).length, 1);
+  });
+
   it('names more fetchers as a swarm grows, within bounds', () => {
     assert.deepEqual([1, 31, 32, 64, 1000, 50_000].map(fetcherCount), [1, 1, 2, 3, 4, 4]);
   });
