@@ -48,7 +48,8 @@ export class FakeSignalingServer {
   }
   newCoordinator(): SignalingCoordinator {
     return new SignalingCoordinator({
-      limits: { openSwarms: false, maxConnectionsPerIp: 0, statsIntervalMs: 1000 },
+      // Two engines link (the specs' swarms are small on purpose; the default needs three).
+      limits: { openSwarms: false, maxConnectionsPerIp: 0, statsIntervalMs: 1000, minSwarmForLinks: 2 },
       onReceipt: (r) => this.receipts.push(r),
       onAudit: (a) => this.audit.push(a as unknown as Record<string, unknown>),
     });

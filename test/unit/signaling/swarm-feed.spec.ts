@@ -2,6 +2,7 @@
 // and bad-peer reports, driven through the coordinator with fake transports and clock.
 import assert from 'node:assert/strict';
 import { fetcherCount } from '../../../lib/signaling/fetchers';
+import { DEFAULT_LIMITS } from '../../../lib/signaling/limits';
 import { playlistFrame, playlistFromMsg } from '../../../lib/signaling/playlists';
 import { BOUNDS } from '../../../lib/protocol';
 import { parseClientMessage } from '../../../lib/signaling/validate';
@@ -233,5 +234,36 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
         JSON.stringify(msg),
       );
     }
+  });
+});
+
+describe('signaling coordinator: a swarm too small to help makes no links', () => {
+  it('introduces nobody in a swarm of two viewers (the default), links the third to both, and asks a supporter in at once', async () => {
+    assert.equal(DEFAULT_LIMITS.minSwarmForLinks, 3);
+    const h = harness({
+      limits: { minSwarmForLinks: DEFAULT_LIMITS.minSwarmForLinks },
+      verifySupporter: (token) => (token === 'good-token-0123456789' ? 'friend' : null),
+    });
+    h.announce(1);
+    const first = h.connect();
+    h.send(first, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(first.t.take()[0].peers, []);
+    const second = h.connect();
+    h.send(second, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(second.t.take()[0].peers, [], 'two viewers: no introduction, so no WebRTC link');
+    h.send(second, { type: 'peers' });
+    assert.deepEqual(second.t.take()[0], { type: 'peers', peers: [] }, 'asking again changes nothing');
+    const third = h.connect();
+    h.send(third, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.equal((third.t.take()[0].peers as unknown[]).length, 2, 'three: the newcomer is introduced to both');
+    // In another swarm, a supporter and one viewer link: the supporter is there to serve.
+    h.announce(1, 'live', '360p');
+    const supporter = h.connect();
+    h.send(supporter, { type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
+    await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
+    supporter.t.take();
+    const viewer = h.connect();
+    h.send(viewer, { type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'viewer' });
+    assert.equal((viewer.t.take()[0].peers as unknown[]).length, 1);
   });
 });
