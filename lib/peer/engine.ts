@@ -12,6 +12,7 @@ import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, ty
 import { Emitter } from './emitter';
 import { HolderScores } from './holder-choice';
 import { fetchWhole } from './http-fetch';
+import { LinkAttempts } from './link-attempts';
 import { ownPlaybackNeedsUplink } from './own-playback';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
@@ -150,6 +151,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private readonly uploads: Uploads;
   /** How fast each linked holder has delivered to this peer lately: whom to ask (holder-choice.ts). */
   private readonly holders: HolderScores;
+  /** Failed link attempts per peer: backed off, then given up (link-attempts.ts). */
+  private readonly attempts = new LinkAttempts();
   private readonly maxPeers: number;
   private requestId = 0;
   private iceServers: IceServer[] = [];
@@ -457,6 +460,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       stalls: this.counters.stalls,
     };
     this.retireLinks();
+    this.attempts.clear(); // every peer id is new after a (re)join
     for (const p of welcome.peers) this.connect(p.peer);
     this.emit('welcome', welcome);
   }
@@ -538,7 +542,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   private connect(peer: string): void {
-    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId) return;
+    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId || !this.attempts.mayTry(peer, this.platform.now())) return;
     if (this.links.size + this.offerQueue.size >= this.maxPeers) return;
     this.offerQueue.add(peer);
     this.offerNext();
@@ -593,6 +597,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.links.set(peer, link);
     this.remoteHave.set(link, new Set());
     link.on('open', () => {
+      this.attempts.succeeded(peer);
       link.send({ type: 'have', sequences: this.store.held() });
       if (initiator) this.offerNext();
     });
@@ -602,7 +607,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return link;
   }
 
-  private onLinkClosed(link: PeerLink, _reason: CloseReason): void {
+  private onLinkClosed(link: PeerLink, reason: CloseReason): void {
+    if (reason === 'failed' || reason === 'timeout') this.attempts.failed(link.remoteId, this.platform.now());
     if (this.links.get(link.remoteId) === link) this.links.delete(link.remoteId);
     this.staleLinks.delete(link);
     this.remoteHave.delete(link);
@@ -750,7 +756,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const now = this.platform.now();
     if (!this.signaling.isJoined() || this.links.size >= Math.min(this.maxPeers, 6) || now - this.lastPeersRequest < PEERS_REQUEST_EVERY_MS) return;
     this.lastPeersRequest = now;
-    this.signaling.send({ type: 'peers', exclude: [...this.links.keys()].slice(0, BOUNDS.maxListItems) });
+    this.signaling.send({ type: 'peers', exclude: [...this.links.keys(), ...this.attempts.waiting(now)].slice(0, BOUNDS.maxListItems) });
   }
 }
 
