@@ -23,6 +23,8 @@ export interface AcquisitionHost {
   sourceLost(acquisition: Acquisition, link: PeerLink | undefined): void;
   /** The playback deadline passed with a peer transfer unfinished: the rest comes over HTTP. */
   deadlineMissed(acquisition: Acquisition): void;
+  /** A transfer from `link` ended (finished, refused, stalled, cancelled): `bytes` came in `ms`. */
+  transferEnded?(link: PeerLink, bytes: number, ms: number, refused: boolean): void;
 }
 
 export interface Completed {
@@ -48,7 +50,9 @@ export class AcquisitionError extends Error {
 interface PeerTransfer {
   link: PeerLink;
   id: number;
+  startedAt: number;
   lastByteAt: number;
+  bytes: number;
 }
 
 /** A peer that delivered nothing for this long is abandoned for this segment. */
@@ -66,6 +70,7 @@ export class Acquisition {
   private http: AbortController | undefined;
   private stallTimer: unknown;
   private deadlineTimer: unknown;
+  private deadlineAt: number | undefined;
   private resolve!: (c: Completed) => void;
   private reject!: (e: Error) => void;
   private readonly startedAt: number;
@@ -94,6 +99,11 @@ export class Acquisition {
     return this.state === 'done' || this.state === 'failed';
   }
 
+  /** When the player needs the bytes (undefined until it asks: a prefetch). */
+  get deadline(): number | undefined {
+    return this.deadlineAt;
+  }
+
   currentPeer(): PeerLink | undefined {
     return this.transfer?.link;
   }
@@ -103,13 +113,19 @@ export class Acquisition {
     return () => this.progressListeners.delete(listener);
   }
 
-  /** Asks `link` for the rest of the segment. */
+  /**
+   * Asks `link` for the rest of the segment, saying how long it may take: until the player's
+   * deadline, or for a prefetch one segment duration (a holder that cannot send a live segment
+   * within its own duration cannot keep up with the stream, and had better refuse at once).
+   */
   fromPeer(link: PeerLink): boolean {
     if (this.busy || this.finished) return false;
     const id = this.host.nextRequestId();
-    if (!link.send({ type: 'request', id, sequence: this.meta.sequence, start: this.filled, end: this.meta.size })) return false;
+    const now = this.host.platform.now();
+    const budgetMs = this.deadlineAt !== undefined ? Math.max(0, this.deadlineAt - now) : this.meta.duration * 1000;
+    if (!link.send({ type: 'request', id, sequence: this.meta.sequence, start: this.filled, end: this.meta.size, budgetMs })) return false;
     this.state = 'peer';
-    this.transfer = { link, id, lastByteAt: this.host.platform.now() };
+    this.transfer = { link, id, startedAt: now, lastByteAt: now, bytes: 0 };
     this.armStallTimer();
     return true;
   }
@@ -148,6 +164,7 @@ export class Acquisition {
   setDeadline(at: number): void {
     if (this.finished || this.state === 'http') return;
     this.host.platform.clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
     const wait = Math.max(0, at - this.host.platform.now());
     const fallBack = (): void => {
       if (this.finished || this.state === 'verifying' || this.state === 'http') return;
@@ -168,9 +185,11 @@ export class Acquisition {
     }
     this.buffer.set(payload, offset);
     transfer.lastByteAt = this.host.platform.now();
+    transfer.bytes += payload.byteLength;
     this.advance(link, payload.byteLength);
     if (this.filled === this.meta.size) {
       this.transfer = undefined;
+      this.reportTransfer(transfer, false);
       this.host.platform.clearTimeout(this.stallTimer);
       this.complete();
     }
@@ -178,6 +197,7 @@ export class Acquisition {
 
   onAbsent(link: PeerLink, id: number): void {
     if (this.transfer?.link !== link || this.transfer.id !== id) return;
+    this.reportTransfer(this.transfer, true);
     this.releasePeer(link);
   }
 
@@ -204,6 +224,10 @@ export class Acquisition {
     for (const listener of this.progressListeners) listener(this.filled);
   }
 
+  private reportTransfer(transfer: PeerTransfer, refused: boolean): void {
+    this.host.transferEnded?.(transfer.link, transfer.bytes, this.host.platform.now() - transfer.startedAt, refused);
+  }
+
   private releasePeer(link: PeerLink): void {
     this.host.platform.clearTimeout(this.stallTimer);
     this.transfer = undefined;
@@ -216,6 +240,7 @@ export class Acquisition {
     const transfer = this.transfer;
     if (!transfer) return;
     transfer.link.send({ type: 'cancel', id: transfer.id });
+    this.reportTransfer(transfer, false);
     this.host.platform.clearTimeout(this.stallTimer);
     this.transfer = undefined;
     this.state = 'idle';
@@ -233,6 +258,7 @@ export class Acquisition {
       if (!transfer || this.state !== 'peer') return;
       if (this.host.platform.now() - transfer.lastByteAt >= PEER_STALL_MS) {
         transfer.link.send({ type: 'cancel', id: transfer.id });
+        this.reportTransfer(transfer, false);
         this.releasePeer(transfer.link);
       } else {
         this.armStallTimer();

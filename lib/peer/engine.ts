@@ -11,7 +11,10 @@ import { presentationOf } from '../hls/playlist-query';
 import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
 import { Emitter } from './emitter';
 import { IceOutcomeCounter } from './ice-outcome';
+import { HolderScores } from './holder-choice';
 import { fetchWhole } from './http-fetch';
+import { LinkAttempts } from './link-attempts';
+import { ownPlaybackNeedsUplink } from './own-playback';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
 import { PlaylistCopies } from './playlist-copies';
@@ -147,6 +150,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** Segments announced while this peer was joined (receipts are filed for these only). */
   private readonly announcedLive = new Set<number>();
   private readonly uploads: Uploads;
+  /** How fast each linked holder has delivered to this peer lately: whom to ask (holder-choice.ts). */
+  private readonly holders: HolderScores;
+  /** Failed link attempts per peer: backed off, then given up (link-attempts.ts). */
+  private readonly attempts = new LinkAttempts();
   private readonly maxPeers: number;
   private requestId = 0;
   private iceServers: IceServer[] = [];
@@ -179,6 +186,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
     this.offersHeld = options.holdOffersMs !== undefined;
     this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
+    this.holders = new HolderScores(() => platform.now());
     this.uploads = new Uploads(
       platform,
       this.store,
@@ -187,6 +195,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         bytesPerSecond: options.uploadBytesPerSecond ?? 0,
       },
       (link, sequence, bytes) => this.signaling.send({ type: 'served', sequence, to: link.remoteId, bytes }),
+      { ownPlaybackFirst: () => ownPlaybackNeedsUplink(this.acquisitions.values(), platform.now(), this.uploads.uplinkState()) },
     );
     this.signaling = new SignalingClient(platform, {
       url: options.signalingUrl,
@@ -433,6 +442,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.counters.deadlineMisses++;
   }
 
+  transferEnded(link: PeerLink, bytes: number, ms: number, refused: boolean): void {
+    if (refused) this.holders.refused(link.remoteId);
+    else this.holders.delivered(link.remoteId, bytes, ms);
+  }
+
   // ---- signaling ----------------------------------------------------------------------------------
 
   /** The welcome was parsed through the protocol's schema (signaling-client): every field is there and typed. */
@@ -450,6 +464,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       stalls: this.counters.stalls,
     };
     this.retireLinks();
+    this.attempts.clear(); // every peer id is new after a (re)join
     for (const p of welcome.peers) this.connect(p.peer);
     this.emit('welcome', welcome);
   }
@@ -531,7 +546,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   private connect(peer: string): void {
-    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId) return;
+    if (this.closed || this.links.has(peer) || peer === this.signaling.peerId || !this.attempts.mayTry(peer, this.platform.now())) return;
     if (this.links.size + this.offerQueue.size >= this.maxPeers) return;
     this.offerQueue.add(peer);
     this.offerNext();
@@ -587,6 +602,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.links.set(peer, link);
     this.remoteHave.set(link, new Set());
     link.on('open', () => {
+      this.attempts.succeeded(peer);
       link.send({ type: 'have', sequences: this.store.held() });
       if (initiator) this.offerNext();
     });
@@ -596,10 +612,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return link;
   }
 
-  private onLinkClosed(link: PeerLink, _reason: CloseReason): void {
+  private onLinkClosed(link: PeerLink, reason: CloseReason): void {
+    if (reason === 'failed' || reason === 'timeout') this.attempts.failed(link.remoteId, this.platform.now());
     if (this.links.get(link.remoteId) === link) this.links.delete(link.remoteId);
     this.staleLinks.delete(link);
     this.remoteHave.delete(link);
+    this.holders.forget(link.remoteId);
     this.uploads.linkClosed(link);
     for (const acquisition of this.acquisitions.values()) acquisition.onLinkClosed(link);
     if (link.initiator) this.offerNext();
@@ -618,7 +636,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         break;
       }
       case 'request':
-        this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end);
+        this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end, frame.budgetMs);
         break;
       case 'cancel':
         this.uploads.cancel(link, frame.id);
@@ -657,23 +675,18 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return acquisition;
   }
 
-  /** Asks the best linked peer that holds the segment; leaves it idle (waiting) when none does. */
+  /** Asks the linked holder expected to deliver soonest (holder-choice.ts); leaves it idle (waiting) when none holds it. */
   private tryPeers(acquisition: Acquisition): void {
     if (acquisition.state !== 'idle') return;
-    let best: PeerLink | undefined;
-    let bestLoad = Infinity;
+    const candidates: Array<{ id: string; link: PeerLink; load: number }> = [];
     for (const [link, have] of this.remoteHave) {
       if (!link.open || !link.remoteUploads || !have.has(acquisition.meta.sequence) || acquisition.avoided.has(link.remoteId)) continue;
       let load = 0;
       for (const other of this.acquisitions.values()) if (other.currentPeer() === link) load++;
-      // Prefer the least busy; break ties at random so a swarm does not pile onto one uploader.
-      const score = load + this.platform.random() * 0.5;
-      if (score < bestLoad) {
-        best = link;
-        bestLoad = score;
-      }
+      candidates.push({ id: link.remoteId, link, load });
     }
-    if (best) acquisition.fromPeer(best);
+    const best = this.holders.choose(candidates, acquisition.meta.size - acquisition.filled, () => this.platform.random());
+    if (best) acquisition.fromPeer(best.link);
   }
 
   private onAcquired(acquisition: Acquisition, completed: Completed): void {
@@ -740,6 +753,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       ice: this.iceOutcome.report(),
     };
     if (this.latencyMs !== undefined) report.latencyMs = Math.min(BOUNDS.maxLatencyMs, this.latencyMs);
+    const spare = this.uploads.spareReport();
+    if (spare !== undefined) report.spareUpload = spare;
     this.signaling.send(report);
   }
 
@@ -747,7 +762,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const now = this.platform.now();
     if (!this.signaling.isJoined() || this.links.size >= Math.min(this.maxPeers, 6) || now - this.lastPeersRequest < PEERS_REQUEST_EVERY_MS) return;
     this.lastPeersRequest = now;
-    this.signaling.send({ type: 'peers', exclude: [...this.links.keys()].slice(0, BOUNDS.maxListItems) });
+    this.signaling.send({ type: 'peers', exclude: [...this.links.keys(), ...this.attempts.waiting(now)].slice(0, BOUNDS.maxListItems) });
   }
 }
 

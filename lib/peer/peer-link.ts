@@ -3,10 +3,13 @@
  * reliable DataChannel, negotiated through the signaling server (offer/answer/ICE relayed by it).
  * It speaks the peer wire protocol: frames in are decoded and validated here, so a peer that
  * sends anything malformed is closed before the engine sees it. Sending respects the channel's
- * buffer: callers check canSend() and wait for 'drain'.
+ * buffer: callers check canSend() and wait for 'drain'. The buffer's size is set by the upload side
+ * from the link's measured rate (send-window.ts); bytes sent and still buffered are counted so that
+ * what actually left the buffer can be measured.
  */
 import { Emitter } from './emitter';
 import { observeOpened, type IceObserver } from './ice-outcome';
+import { lowWaterBytes, SEND_WINDOW } from './send-window';
 import type { DataChannelLike, IceCandidate, PeerConnectionLike, PeerPlatform } from './platform';
 import { decode, encode, WIRE_VERSION, WireError, type WireFrame } from '../protocol/peer-wire';
 import type { AnswerMessage, IceMessage, IceServer, OfferMessage } from '../protocol';
@@ -35,9 +38,6 @@ type Events = {
   close: (reason: CloseReason) => void;
 };
 
-/** Above this many queued bytes the sender waits for 'bufferedamountlow'. */
-export const HIGH_WATER_BYTES = 1024 * 1024;
-export const LOW_WATER_BYTES = 256 * 1024;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export class PeerLink extends Emitter<Events> {
@@ -55,6 +55,9 @@ export class PeerLink extends Emitter<Events> {
   private everOpened = false;
   private done = false;
   private readonly connectTimer: unknown;
+  /** Above this many queued bytes the sender waits for 'drain' (see setSendWindow). */
+  private highWater: number = SEND_WINDOW.unmeasuredBytes;
+  private sentBytes = 0;
 
   constructor(
     private readonly platform: PeerPlatform,
@@ -142,7 +145,22 @@ export class PeerLink extends Emitter<Events> {
 
   /** Room in the channel's buffer for another frame. */
   canSend(): boolean {
-    return this.isOpen && this.channel !== undefined && this.channel.bufferedAmount < HIGH_WATER_BYTES;
+    return this.isOpen && this.channel !== undefined && this.channel.bufferedAmount < this.highWater;
+  }
+
+  /** Sizes the channel's buffer: canSend() is false above `highWaterBytes`, 'drain' fires at half. */
+  setSendWindow(highWaterBytes: number): void {
+    this.highWater = highWaterBytes;
+    if (this.channel) this.channel.bufferedAmountLowThreshold = lowWaterBytes(highWaterBytes);
+  }
+
+  sendWindow(): number {
+    return this.highWater;
+  }
+
+  /** Bytes that have left the channel's buffer (sent minus still buffered). */
+  delivered(): number {
+    return this.sentBytes - this.bufferedAmount();
   }
 
   bufferedAmount(): number {
@@ -153,7 +171,9 @@ export class PeerLink extends Emitter<Events> {
     const channel = this.channel;
     if (!this.isOpen || !channel) return false;
     try {
-      channel.send(encode(frame));
+      const bytes = encode(frame);
+      channel.send(bytes);
+      this.sentBytes += bytes.byteLength;
       return true;
     } catch {
       this.close('failed');
@@ -199,7 +219,7 @@ export class PeerLink extends Emitter<Events> {
     }
     this.channel = channel;
     channel.binaryType = 'arraybuffer';
-    channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
+    channel.bufferedAmountLowThreshold = lowWaterBytes(this.highWater);
     channel.onopen = () => {
       this.isOpen = true;
       this.everOpened = true;

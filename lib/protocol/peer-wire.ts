@@ -27,8 +27,11 @@ export const FRAME = {
 export type WireFrame =
   | { type: 'hello'; version: number; uploads: boolean }
   | { type: 'have'; sequences: number[] }
-  /** Bytes [start, end) of segment `sequence`. */
-  | { type: 'request'; id: number; sequence: number; start: number; end: number }
+  /**
+   * Bytes [start, end) of segment `sequence`. `budgetMs`: how long the requester can wait for them
+   * (a holder that cannot deliver them in time answers ABSENT at once); absent from older peers.
+   */
+  | { type: 'request'; id: number; sequence: number; start: number; end: number; budgetMs?: number }
   | { type: 'data'; id: number; offset: number; payload: Uint8Array }
   | { type: 'absent'; id: number }
   | { type: 'cancel'; id: number };
@@ -39,6 +42,8 @@ export class WireError extends Error {
 
 const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
 const MAX_REQUEST_ID = 0xffffffff;
+/** A request's time budget is carried as a u32 of ms; longer than a minute means "no hurry". */
+export const MAX_BUDGET_MS = 60_000;
 
 export function encode(frame: WireFrame): Uint8Array {
   switch (frame.type) {
@@ -59,13 +64,15 @@ export function encode(frame: WireFrame): Uint8Array {
       return out;
     }
     case 'request': {
-      const out = new Uint8Array(21);
+      const withBudget = frame.budgetMs !== undefined;
+      const out = new Uint8Array(withBudget ? 25 : 21);
       const view = new DataView(out.buffer);
       out[0] = FRAME.REQUEST;
       view.setUint32(1, frame.id);
       view.setFloat64(5, frame.sequence);
       view.setUint32(13, frame.start);
       view.setUint32(17, frame.end);
+      if (withBudget) view.setUint32(21, Math.min(MAX_BUDGET_MS, Math.max(0, Math.round(frame.budgetMs!))));
       return out;
     }
     case 'data': {
@@ -111,11 +118,18 @@ export function decode(data: unknown): WireFrame {
       return { type: 'have', sequences };
     }
     case FRAME.REQUEST: {
-      need(21);
+      // 21 bytes, or 25 with the time budget (peers of before the budget still send 21).
+      if (bytes.byteLength !== 25) need(21);
       const start = view.getUint32(13);
       const end = view.getUint32(17);
       if (end <= start || end > MAX_SEGMENT_BYTES) throw new WireError('request range must be non-empty and within a segment');
-      return { type: 'request', id: view.getUint32(1), sequence: sequenceAt(view, 5), start, end };
+      const request: WireFrame = { type: 'request', id: view.getUint32(1), sequence: sequenceAt(view, 5), start, end };
+      if (bytes.byteLength === 25) {
+        const budgetMs = view.getUint32(21);
+        if (budgetMs > MAX_BUDGET_MS) throw new WireError(`request budget must be at most ${MAX_BUDGET_MS} ms`);
+        request.budgetMs = budgetMs;
+      }
+      return request;
     }
     case FRAME.DATA:
       if (bytes.byteLength < 10) throw new WireError('data frame without payload');

@@ -13,7 +13,7 @@ import { AnnouncementStore } from './announcements';
 import { isShared, type ClusterMessage } from './cluster';
 import { AudienceStats } from './audience-stats';
 import { Connections, SWEEP_MS, type Admission } from './connections';
-import { FetcherRotation } from './fetchers';
+import { FetcherChoice } from './fetchers';
 import type { IceServerProvider } from './ice-servers';
 import { DEFAULT_LIMITS, type SignalingLimits } from './limits';
 import { Membership } from './membership';
@@ -72,7 +72,7 @@ export class SignalingCoordinator {
   private readonly receipts: ReceiptDesk;
   private readonly feed: SwarmFeed;
   private readonly playlists: PlaylistStore;
-  private readonly fetchers = new FetcherRotation();
+  private readonly fetchers = new FetcherChoice();
   private readonly audience = new AudienceStats();
   private readonly now: () => number;
   private messages = 0;
@@ -244,6 +244,7 @@ export class SignalingCoordinator {
       return;
     }
     session.lastStatsAt = now;
+    if (msg.spareUpload !== undefined) peer.spareUpload = msg.spareUpload;
     this.audience.record(peer.swarmKey, session.stream!, session.rendition!, peer.id, msg);
   }
 

@@ -2,8 +2,14 @@
  * Who fetches a new segment over HTTP first. Naming the fetchers in the announcement is what lets a
  * swarm pull each segment from the origin about once: the named peers fetch at once, everyone else
  * waits for the bytes to spread peer to peer (and falls back to HTTP only at its own deadline).
- * Supporters come first (they exist to take that fetch); otherwise the duty rotates through the
- * members that upload, so no viewer pays it more than its share.
+ *
+ * The first holder of a segment is the one everybody else asks, so the duty goes by upload
+ * capacity, not by turns: on home uplinks a 1 Mb/s viewer named in rotation spent its uplink on
+ * others and stalled, while a 20 Mb/s one sat idle. Supporters come first (they exist to take that
+ * fetch). Then members by the spare upload they last reported (stats `spareUpload`), most first,
+ * when it covers the stream's rate; then members that have not measured theirs yet, in rotation
+ * (being named is how they get measured); then those with too little. A member with no spare
+ * capacity, or that uploads nothing, is named only when nobody in the swarm can upload.
  */
 import { BOUNDS } from '../protocol';
 import type { PeerRecord } from './registry';
@@ -13,26 +19,32 @@ export function fetcherCount(members: number): number {
   return Math.min(BOUNDS.maxFetchers, 1 + Math.floor(members / BOUNDS.membersPerFetcher));
 }
 
-export class FetcherRotation {
-  /** swarmKey → position of the next member to take the duty. Freed with the swarm. */
+export class FetcherChoice {
+  /** swarmKey → position of the next unmeasured member to take the duty. Freed with the swarm. */
   private readonly cursor = new Map<string, number>();
 
-  choose(swarmKey: string, supporters: readonly PeerRecord[], members: readonly PeerRecord[]): string[] {
+  /** `streamBytesPerSecond`: the segment's size over its duration (what a first holder must pass on). */
+  choose(swarmKey: string, supporters: readonly PeerRecord[], members: readonly PeerRecord[], streamBytesPerSecond = 0): string[] {
     const want = fetcherCount(members.length);
     const chosen: string[] = [];
-    for (const supporter of supporters) {
+    for (const supporter of [...supporters].sort(bySpare)) {
       if (chosen.length >= want) return chosen;
-      if (supporter.uploads !== false) chosen.push(supporter.id);
+      if (supporter.uploads !== false && supporter.spareUpload !== 0) chosen.push(supporter.id);
     }
     if (members.length === 0) return chosen;
+    const viewers = members.filter((m) => m.role !== 'supporter' && m.uploads !== false && m.spareUpload !== 0);
+    const ample = viewers.filter((m) => m.spareUpload !== undefined && m.spareUpload >= streamBytesPerSecond).sort(bySpare);
+    const short = viewers.filter((m) => m.spareUpload !== undefined && m.spareUpload < streamBytesPerSecond).sort(bySpare);
+    for (const member of ample) if (chosen.length < want) chosen.push(member.id);
     let position = this.cursor.get(swarmKey) ?? 0;
-    // At most one lap over the members that upload.
+    // Unmeasured members take turns: at most one lap over the members.
     for (let looked = 0; looked < members.length && chosen.length < want; looked++) {
       const member = members[position % members.length];
       position = (position + 1) % members.length;
-      if (member.uploads !== false && member.role !== 'supporter') chosen.push(member.id);
+      if (member.role !== 'supporter' && member.uploads !== false && member.spareUpload === undefined) chosen.push(member.id);
     }
-    // Nobody uploads: still at least one, in rotation. Its bytes help nobody else, but without the
+    for (const member of short) if (chosen.length < want) chosen.push(member.id);
+    // Nobody can upload: still at least one, in rotation. Its bytes help nobody else, but without the
     // name every member waits for peers that will never send and fetches only at its playback deadline.
     if (chosen.length === 0) {
       chosen.push(members[position % members.length].id);
@@ -49,4 +61,9 @@ export class FetcherRotation {
   trackedSwarms(): number {
     return this.cursor.size;
   }
+}
+
+/** Most spare upload first; unmeasured ones after every measured one. */
+function bySpare(a: PeerRecord, b: PeerRecord): number {
+  return (b.spareUpload ?? -1) - (a.spareUpload ?? -1);
 }

@@ -20,6 +20,11 @@ export interface SignalingLimits {
   peersPerList: number;
   /** Members sampled before scoring when choosing peers (bounds join cost in large swarms). */
   selectionSample: number;
+  /**
+   * Members a swarm needs before its peers are introduced to each other (a supporter in the swarm
+   * lifts it). Below it nobody links: each viewer plays over HTTP with no WebRTC set-up at all.
+   */
+  minSwarmForLinks: number;
   /** Latest announcements sent in a welcome. */
   segmentsInWelcome: number;
   /** Announcements kept per swarm (receipts are accepted for these). */
@@ -87,6 +92,10 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   maxViolations: 10,
   peersPerList: 20,
   selectionSample: 64,
+  // Three: with two viewers one uploads the whole stream to the other, which a home uplink of 1-2 Mb/s
+  // cannot spare for a 2-3 Mb/s stream, for a saving of one stream's HTTP. A LAN or one machine (the
+  // demo's two tabs) sets 2.
+  minSwarmForLinks: 3,
   segmentsInWelcome: 5,
   receiptWindow: BOUNDS.receiptWindow,
   heartbeatMs: 15_000,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AnnouncementStore } from './announcements';
 import type { AudienceStats } from './audience-stats';
-import type { FetcherRotation } from './fetchers';
+import type { FetcherChoice } from './fetchers';
 import type { IceServerProvider } from './ice-servers';
 import type { Neighbourhood } from './neighbourhood';
 import type { PlaylistStore } from './playlists';
@@ -26,7 +26,7 @@ export interface MembershipParts {
   neighbourhood: Neighbourhood;
   relay: Relay;
   receipts: ReceiptDesk;
-  fetchers: FetcherRotation;
+  fetchers: FetcherChoice;
   audience: AudienceStats;
   iceServers?: IceServer[] | IceServerProvider;
   verifySupporter?: SupporterVerifier;

@@ -23,6 +23,7 @@ export class Neighbourhood {
 
   /** Picks peers for `peer`, records who now knows whom, and returns their summaries. */
   introduce(session: Session, peer: PeerRecord, exclude: ReadonlySet<string>): PeerSummary[] {
+    if (!this.linksHelp(peer.swarmKey)) return [];
     const chosen = selectPeers(this.registry, peer.swarmKey, peer.id, exclude, {
       max: this.ctx.limits.peersPerList,
       sampleSize: this.ctx.limits.selectionSample,
@@ -57,12 +58,17 @@ export class Neighbourhood {
       const neighbour = alive[i];
       const next = alive.length > 1 ? alive[(i + 1) % alive.length] : undefined;
       const frame: ServerFrameOf<'peer-left'> = { type: 'peer-left', peer: departed.id };
-      if (next?.peer && neighbour.peer) {
+      if (next?.peer && neighbour.peer && this.linksHelp(departed.swarmKey)) {
         frame.replacement = summarize(next.peer);
         this.link(neighbour, neighbour.peer.id, next, next.peer.id);
       }
       this.ctx.send(neighbour, encodeServerFrame(frame));
     }
+  }
+
+  /** Whether the swarm is large enough for links (limits.minSwarmForLinks), or has a supporter to link to. */
+  private linksHelp(swarmKey: string): boolean {
+    return this.registry.peerCount(swarmKey) >= this.ctx.limits.minSwarmForLinks || this.registry.supporters(swarmKey).length > 0;
   }
 
   /**

@@ -24,6 +24,11 @@ export interface PeerRecord {
   joinMark: number;
   /** false when the peer said it uploads nothing (join `upload: false`): never named a fetcher. */
   uploads?: boolean;
+  /**
+   * Upload capacity (bytes/s) measured but unused, from the peer's last stats report; undefined
+   * until it reports one (and for peers on other instances: it is not replicated).
+   */
+  spareUpload?: number;
 }
 
 export interface SwarmInfo {

@@ -3,7 +3,7 @@
  * fetches it first) and each new playlist version. Follows hls-watch session changes, auditing them.
  */
 import type { AnnouncementStore } from './announcements';
-import type { FetcherRotation } from './fetchers';
+import type { FetcherChoice } from './fetchers';
 import { playlistFrame, type PlaylistStore, type PlaylistVersion } from './playlists';
 import type { SegmentAnnouncement, SegmentFrame } from './protocol';
 import type { ReceiptDesk } from './receipt-desk';
@@ -24,7 +24,7 @@ export class SwarmFeed {
     private readonly registry: SwarmRegistry,
     private readonly announcements: AnnouncementStore,
     private readonly playlists: PlaylistStore,
-    private readonly fetchers: FetcherRotation,
+    private readonly fetchers: FetcherChoice,
     private readonly receipts: ReceiptDesk,
   ) {}
 
@@ -58,7 +58,8 @@ export class SwarmFeed {
       });
     }
     this.receipts.prune(key);
-    const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key));
+    const rate = segment.duration > 0 ? segment.size / segment.duration : 0;
+    const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key), rate);
     if (!chosen) this.ctx.cluster?.broadcast({ kind: 'segment', segment, fetchers });
     const frame: SegmentFrame = {
       type: 'segment',

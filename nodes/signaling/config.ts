@@ -17,6 +17,7 @@ export interface SignalingConfig {
   ratePerSecond?: string | number;
   burst?: string | number;
   maxPeersPerSwarm?: string | number;
+  minSwarmForLinks?: string | number;
   maxSwarms?: string | number;
   maxConnectionsPerIp?: string | number;
   allowedOrigins?: string;
@@ -87,6 +88,7 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     ratePerSecond: number(config, 'ratePerSecond'),
     burst: number(config, 'burst'),
     maxPeersPerSwarm: number(config, 'maxPeersPerSwarm'),
+    minSwarmForLinks: number(config, 'minSwarmForLinks'),
     maxSwarms: number(config, 'maxSwarms'),
     maxConnectionsPerIp: number(config, 'maxConnectionsPerIp'),
     allowedOrigins: origins,

@@ -20,6 +20,8 @@ export const SIGNALING_NUMBERS = {
   burst: { field: 'Burst', fallback: DEFAULT_LIMITS.burst, min: 1, max: 1_000_000, integer: true },
   // Two: a swarm of one has nobody to share with.
   maxPeersPerSwarm: { field: 'Peers/swarm', fallback: DEFAULT_LIMITS.maxPeersPerSwarm, min: 2, max: 1_000_000, integer: true },
+  // Two at least: a lone viewer never links anyway.
+  minSwarmForLinks: { field: 'Link from', fallback: DEFAULT_LIMITS.minSwarmForLinks, min: 2, max: 1_000_000, integer: true },
   maxSwarms: { field: 'Swarms', fallback: DEFAULT_LIMITS.maxSwarms, min: 1, max: 100_000, integer: true },
   // 0 = unlimited.
   maxConnectionsPerIp: { field: 'Conns/IP', fallback: DEFAULT_LIMITS.maxConnectionsPerIp, min: 0, max: 1_000_000, integer: true },

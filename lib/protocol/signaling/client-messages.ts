@@ -76,6 +76,8 @@ export const ClientMessageSchemas = {
     latencyMs: v.optional(boundedInteger(0, BOUNDS.maxLatencyMs)),
     /** How this viewer's WebRTC links fared since it joined (lib/peer/ice-outcome.ts): what shows the operator a closed STUN port. */
     ice: v.optional(IceOutcomeSchema),
+    /** Upload capacity measured but not in use, bytes/s: the server names fetchers by it. Absent until measured. */
+    spareUpload: v.optional(boundedInteger(0, BOUNDS.maxSpareUploadBytesPerSecond)),
   }),
   /** "Peer `peer` sent me bytes that failed verification": the reporter has already dropped it. */
   report: v.strictObject({ type: v.literal('report'), peer: PeerId, sequence: Sequence, reason: v.picklist(BOUNDS.reportReasons) }),

@@ -143,6 +143,8 @@ export const BOUNDS = {
   maxLinksReported: 1_000_000,
   /** Candidate types, as RTCIceCandidate.type names them; a selected pair is counted by its less direct end. */
   candidateTypes: ['host', 'srflx', 'prflx', 'relay'] as const,
+  /** Largest spare upload a stats report may claim, bytes/s (125,000,000 = 1 Gb/s: more is not a home uplink). */
+  maxSpareUploadBytesPerSecond: 125_000_000,
   reportReasons: ['hash', 'size', 'protocol'] as const,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,

@@ -105,6 +105,32 @@ describe('peer engine: a swarm in one process', function () {
     await until(() => player.e.stats().peers === 2, 'the player linked to both');
   });
 
+  it('does not retry a link whose ICE failed in a loop: it backs off per neighbour, then gives up', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const unreachable = new FakePlatform(server, origin);
+    unreachable.failConnections = true;
+    const a = engine({}, unreachable);
+    await until(() => a.e.joined, 'a joined');
+    const offerer = new FakePlatform(server, origin);
+    const b = engine({}, offerer);
+    await until(() => b.e.joined && offerer.connections.length === 1, 'b offered to a');
+    await until(() => offerer.connections[0].connectionState === 'closed' && b.e.linking() === 0, 'the attempt failed');
+    const aId = a.e.stats().peerId!;
+    // The server introduces a again (a `peers` reply, a replacement): within the back-off, no new offer.
+    const connect = (b.e as unknown as { connect(peer: string): void }).connect.bind(b.e);
+    connect(aId);
+    assert.equal(offerer.connections.length, 1, 'no second attempt at once');
+    const attempts: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      offerer.skewMs += 60_000;
+      connect(aId);
+      await until(() => b.e.linking() === 0, 'the attempt ended');
+      attempts.push(offerer.connections.length);
+    }
+    assert.deepEqual(attempts, [2, 3, 3, 3, 3, 3], 'after three failures the neighbour is given up');
+    assert.equal(b.e.stats().peers, 0);
+  });
+
   it('confines ICE to the candidates the filter accepts', async () => {
     const { a } = await twoPeers();
     const added = a.platform.connections.flatMap((c) => c.candidatesAdded);

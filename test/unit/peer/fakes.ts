@@ -48,7 +48,8 @@ export class FakeSignalingServer {
   }
   newCoordinator(): SignalingCoordinator {
     return new SignalingCoordinator({
-      limits: { openSwarms: false, maxConnectionsPerIp: 0, statsIntervalMs: 1000 },
+      // Two engines link (the specs' swarms are small on purpose; the default needs three).
+      limits: { openSwarms: false, maxConnectionsPerIp: 0, statsIntervalMs: 1000, minSwarmForLinks: 2 },
       onReceipt: (r) => this.receipts.push(r),
       onAudit: (a) => this.audit.push(a as unknown as Record<string, unknown>),
     });
@@ -171,6 +172,17 @@ export class FakePeerConnection implements PeerConnectionLike {
     this.remote = remote;
     if (d.type === 'answer') {
       if (this.owner.answerGate) await this.owner.answerGate();
+      if (this.owner.failConnections || remote.owner.failConnections) {
+        // ICE found no working pair (symmetric NATs on both sides): both ends see 'failed'.
+        setImmediate(() => {
+          for (const pc of [this, remote]) {
+            if (pc.connectionState === 'closed') continue;
+            pc.connectionState = 'failed';
+            pc.onconnectionstatechange?.({});
+          }
+        });
+        return;
+      }
       // The offerer learns the answer: connect the channel pair.
       const mine = this.channel!;
       const theirs = new FakeDataChannel();
@@ -228,6 +240,10 @@ export class FakePlatform implements PeerPlatform {
   faults: ChannelFaults = {};
   /** Holds each answer this platform's offers receive until it resolves (negotiations in flight). */
   answerGate: (() => Promise<void>) | undefined;
+  /** Every connection this platform takes part in fails ICE. */
+  failConnections = false;
+  /** Added to the clock (a spec moves time past a back-off without waiting for it). */
+  skewMs = 0;
   constructor(
     private readonly server: FakeSignalingServer,
     private readonly origin: Origin,
@@ -243,7 +259,7 @@ export class FakePlatform implements PeerPlatform {
   }
   sha256 = subtleSha256(webcrypto.subtle as never);
   now(): number {
-    return Date.now();
+    return Date.now() + this.skewMs;
   }
   random(): number {
     return Math.random();

@@ -33,6 +33,9 @@ function setup(policy: { enabled: boolean; bytesPerSecond: number }) {
   const link = {
     remoteId: 'AAAAAAAAAAAA',
     canSend: () => true,
+    delivered: () => 0,
+    bufferedAmount: () => 0,
+    setSendWindow: () => undefined,
     send: (f: WireFrame) => {
       sent.push(f);
       return true;

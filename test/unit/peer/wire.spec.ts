@@ -11,6 +11,7 @@ describe('peer wire protocol', () => {
       { type: 'have', sequences: [0, 1, 2 ** 40, Number.MAX_SAFE_INTEGER] },
       { type: 'have', sequences: [] },
       { type: 'request', id: 0xffffffff, sequence: 123456, start: 65536, end: 200000 },
+      { type: 'request', id: 3, sequence: 7, start: 0, end: 200000, budgetMs: 1850 },
       { type: 'data', id: 7, offset: 32768, payload: new Uint8Array(randomBytes(CHUNK_BYTES)) },
       { type: 'absent', id: 9 },
       { type: 'cancel', id: 10 },
@@ -50,6 +51,12 @@ describe('peer wire protocol', () => {
         new DataView(f.buffer).setUint32(17, 0);
         return f;
       })(),
+      (() => {
+        const f = encode({ type: 'request', id: 1, sequence: 1, start: 0, end: 10, budgetMs: 1 });
+        new DataView(f.buffer).setUint32(21, 60_001);
+        return f;
+      })(),
+      encode({ type: 'request', id: 1, sequence: 1, start: 0, end: 10, budgetMs: 1 }).subarray(0, 23),
       new Uint8Array([3, 0, 0, 0, 1, 0, 0, 0, 0]),
       new Uint8Array(MAX_FRAME_BYTES + 1).fill(3),
       new Uint8Array([5, 0, 0]),

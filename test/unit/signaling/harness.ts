@@ -56,6 +56,8 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     onReceipt: (r) => receipts.push(r),
     onAudit: (a) => audit.push(a),
     ...options,
+    // Most specs here check linking with two peers: a swarm of two links unless a spec says otherwise.
+    limits: { minSwarmForLinks: 2, ...options.limits },
   });
   // Each connection comes from its own address unless a test names one: one source per client is
   // what a real swarm looks like, and receipts are deduplicated per source.

@@ -25,7 +25,7 @@ interface Peer {
   on: Instance;
 }
 
-const LIMITS = { maxSwarms: 4, maxPeersPerSwarm: 3 };
+const LIMITS = { maxSwarms: 4, maxPeersPerSwarm: 3, minSwarmForLinks: 2 };
 
 describe('Redis swarm registry (two coordinators, real Redis)', function () {
   this.timeout(30_000);

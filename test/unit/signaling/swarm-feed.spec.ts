@@ -2,6 +2,7 @@
 // and bad-peer reports, driven through the coordinator with fake transports and clock.
 import assert from 'node:assert/strict';
 import { fetcherCount } from '../../../lib/signaling/fetchers';
+import { DEFAULT_LIMITS } from '../../../lib/signaling/limits';
 import { playlistFrame, playlistFromMsg } from '../../../lib/signaling/playlists';
 import { BOUNDS } from '../../../lib/protocol';
 import { parseClientMessage } from '../../../lib/signaling/validate';
@@ -103,6 +104,35 @@ describe('signaling coordinator: fetchers named in announcements', () => {
     viewers[1].t.take();
     h.announce(8);
     assert.deepEqual(viewers[1].t.take().find((f) => f.type === 'segment')!.fetchers, [supporterId]);
+  });
+
+  it('names fetchers by the spare upload they report: most first, unmeasured ones in turn before those short of the stream rate, none with no spare', () => {
+    const h = harness();
+    h.announce(1);
+    const [slow, fast, full, fresh] = [h.join(), h.join(), h.join(), h.join()];
+    const stats = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 3 };
+    // The segments are 225 kB per 2 s: a first holder must pass on 112.5 kB/s at least.
+    h.send(slow, { type: 'stats', ...stats, spareUpload: 1e12 });
+    assert.equal(slow.t.take()[0].code, 'E_SIGNAL_BAD_FIELD', 'a claim beyond 1 Gb/s is refused by the schema');
+    h.send(slow, { type: 'stats', ...stats, spareUpload: 20_000 });
+    h.send(fast, { type: 'stats', ...stats, spareUpload: 2_000_000 });
+    h.send(full, { type: 'stats', ...stats, spareUpload: 0 });
+    const namedFor = (seq: number): string[] => {
+      h.announce(seq, 'live', '720p', 225_000);
+      return fresh.t.take().find((f) => f.type === 'segment')!.fetchers as string[];
+    };
+    for (let seq = 2; seq <= 5; seq++) assert.deepEqual(namedFor(seq), [fast.id], 'the member with most spare upload, every time');
+    h.advance(5000);
+    h.send(fast, { type: 'stats', ...stats, spareUpload: 0 });
+    // The fast one is busy now: the one that has not measured yet is tried before the slow one.
+    assert.deepEqual(namedFor(6), [fresh.id]);
+    h.advance(5000);
+    h.send(fresh, { type: 'stats', ...stats, spareUpload: 0 });
+    assert.deepEqual(namedFor(7), [slow.id], 'short of the stream rate, but the only one with any spare');
+    h.advance(5000);
+    h.send(slow, { type: 'stats', ...stats, spareUpload: 0 });
+    // Nobody has spare upload: still one, in turn.
+    assert.equal(namedFor(8).length, 1);
   });
 
   it('names more fetchers as a swarm grows, within bounds', () => {
@@ -212,5 +242,36 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
         JSON.stringify(msg),
       );
     }
+  });
+});
+
+describe('signaling coordinator: a swarm too small to help makes no links', () => {
+  it('introduces nobody in a swarm of two viewers (the default), links the third to both, and asks a supporter in at once', async () => {
+    assert.equal(DEFAULT_LIMITS.minSwarmForLinks, 3);
+    const h = harness({
+      limits: { minSwarmForLinks: DEFAULT_LIMITS.minSwarmForLinks },
+      verifySupporter: (token) => (token === 'good-token-0123456789' ? 'friend' : null),
+    });
+    h.announce(1);
+    const first = h.connect();
+    h.send(first, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(first.t.take()[0].peers, []);
+    const second = h.connect();
+    h.send(second, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(second.t.take()[0].peers, [], 'two viewers: no introduction, so no WebRTC link');
+    h.send(second, { type: 'peers' });
+    assert.deepEqual(second.t.take()[0], { type: 'peers', peers: [] }, 'asking again changes nothing');
+    const third = h.connect();
+    h.send(third, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.equal((third.t.take()[0].peers as unknown[]).length, 2, 'three: the newcomer is introduced to both');
+    // In another swarm, a supporter and one viewer link: the supporter is there to serve.
+    h.announce(1, 'live', '360p');
+    const supporter = h.connect();
+    h.send(supporter, { type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
+    await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
+    supporter.t.take();
+    const viewer = h.connect();
+    h.send(viewer, { type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'viewer' });
+    assert.equal((viewer.t.take()[0].peers as unknown[]).length, 1);
   });
 });
