@@ -19,7 +19,8 @@ type Parsed = SyntheticSwarmOptions & { seconds: number };
 
 function number(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new RelaycastError('E_SYNTHETIC_CONFIG', `${flag} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}\n${USAGE}`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new RelaycastError('E_SYNTHETIC_CONFIG', `${flag} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}\n${USAGE}`);
   return n;
 }
 

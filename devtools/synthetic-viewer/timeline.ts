@@ -43,7 +43,12 @@ export class LiveTimeline {
       if (this.segments.has(s.msn) || !Number.isFinite(s.duration)) continue;
       const previous = this.segments.get(s.msn - 1);
       const pdt = s.programDateTime !== undefined ? Date.parse(s.programDateTime) : NaN;
-      const segment: TimelineSegment = { msn: s.msn, url: new URL(s.uri, url).toString(), start: previous ? previous.start + previous.duration : this.edge(), duration: s.duration };
+      const segment: TimelineSegment = {
+        msn: s.msn,
+        url: new URL(s.uri, url).toString(),
+        start: previous ? previous.start + previous.duration : this.edge(),
+        duration: s.duration,
+      };
       if (Number.isFinite(pdt)) segment.pdtMs = pdt;
       this.segments.set(s.msn, segment);
     }

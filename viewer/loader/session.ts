@@ -17,7 +17,6 @@ export interface RelaycastStats extends EngineStats {
   webrtc: boolean;
 }
 
-
 /**
  * What a page may do with the engine (docs/viewer.md): listen for verified segments and for peers
  * dropped for bad data. The engine itself stays internal: its other public members are callbacks
