@@ -111,8 +111,11 @@ export interface LoadOptions {
 type Events = {
   /** A peer was dropped for bad data (the server was told). */
   'peer-dropped': (peer: string, reason: string) => void;
-  /** A segment was verified and stored. */
-  segment: (sequence: number, source: LoadedSegment['source']) => void;
+  /**
+   * A segment was verified and stored. `peerBytes`: how many of its bytes came from peers (the
+   * rest over HTTP), so that a player integration can count the media played from peers.
+   */
+  segment: (sequence: number, source: LoadedSegment['source'], peerBytes: number) => void;
   welcome: (welcome: WelcomeMessage) => void;
   /** An unexpected failure inside the engine (a bug): reported, never thrown into the host. */
   error: (err: unknown) => void;
@@ -704,7 +707,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const have: WireFrame = { type: 'have', sequences: this.store.held() };
     for (const link of this.links.values()) if (link.open) link.send(have);
     for (const link of this.staleLinks) if (link.open) link.send(have);
-    this.emit('segment', sequence, peerBytes === 0 ? 'http' : completed.httpBytes === 0 ? 'peer' : 'mixed');
+    this.emit('segment', sequence, peerBytes === 0 ? 'http' : completed.httpBytes === 0 ? 'peer' : 'mixed', peerBytes);
   }
 
   /** Acquisitions of segments that left the window are abandoned (their bytes could not be stored). */

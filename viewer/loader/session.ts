@@ -4,6 +4,7 @@
  * how much buffer is left (the deadline for peers), stalls and latency (for the stats report).
  */
 import { PeerEngine, type EngineStats } from '../../lib/peer/engine';
+import { LINKS_AT_THE_LATEST_MS, peerBudgetMs } from '../../lib/peer/playback-budget';
 import type { PeerPlatform } from '../../lib/peer/platform';
 import { browserPlatform, hasWebRtc } from './browser-platform';
 import { defaultRenditionFromUrl, defaultStreamFromUrl, resolveSignalingUrl, type RelaycastOptions } from './options';
@@ -15,13 +16,6 @@ export interface RelaycastStats extends EngineStats {
   /** Whether this page can do WebRTC at all. */
   webrtc: boolean;
 }
-
-/** Seconds of buffer kept in reserve: peers get what is left beyond it. */
-const SAFETY_SECONDS = 1.5;
-/** With no buffer yet, a peer that holds the segment gets this long (loopback/LAN peers answer in ms). */
-const STARTUP_PEER_BUDGET_MS = 200;
-/** Offers to peers start with the first fragment request, or this long after joining at the latest. */
-const LINKS_AT_THE_LATEST_MS = 2000;
 
 /**
  * What a page may do with the engine (docs/viewer.md): listen for verified segments and for peers
@@ -126,25 +120,21 @@ export class RelaycastSession {
   budgetMs(url: string, durationSeconds: number, maxMs: number): number {
     const engine = this.peerEngine;
     if (!engine || !this.p2p) return 0;
-    if (!this.firstFragmentRequested) {
+    const first = !this.firstFragmentRequested;
+    if (first) {
       // Its request is on its way to the origin: WebRTC links may now be set up alongside.
       engine.startLinking();
-      // The first fragment decides the time to first frame: never make it wait for a peer, not
-      // even one that holds it (hls.js may ask before the session has seen the media element,
-      // and a DataChannel that has just opened is slower than the origin on its first transfer).
       this.firstFragmentRequested = true;
-      return 0;
     }
-    const ahead = this.bufferAhead();
-    if (ahead === undefined) return Math.min(maxMs, engine.peersHolding(url) > 0 ? durationSeconds * 1000 : 0);
-    // Little buffer (start-up, or after a seek): a peer that holds the segment gets a short chance;
-    // while links are still being set up, only once the first frame is out (time to first frame
-    // must not wait for WebRTC); otherwise HTTP at once.
-    if (ahead < SAFETY_SECONDS) {
-      const soon = engine.peersHolding(url) > 0 || (this.playing && engine.linking() > 0);
-      return soon ? STARTUP_PEER_BUDGET_MS : 0;
-    }
-    return Math.min(maxMs, (ahead - SAFETY_SECONDS) * 1000);
+    return peerBudgetMs({
+      first,
+      aheadSeconds: this.bufferAhead(),
+      playing: this.playing,
+      peersHolding: engine.peersHolding(url),
+      linking: engine.linking(),
+      durationSeconds,
+      maxMs,
+    });
   }
 
   stats(): RelaycastStats | undefined {

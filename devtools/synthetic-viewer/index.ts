@@ -1,0 +1,164 @@
+/**
+ * Synthetic viewers for scale: N SyntheticViewers (the real peer engine, a simulated player) in
+ * this one Node process, one event loop, so that 50 fit a 2-core machine. A bench or the network
+ * lab starts them in-process (startSyntheticViewers / runSyntheticViewers), or spawns the CLI
+ * inside a namespace (syntheticCommand) and reads its JSON report (readSyntheticReport).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { nodePlatform } from '../../lib/supporter/node-platform';
+import type { PeerPlatform } from '../../lib/peer/platform';
+import { defaultRenditionFromUrl, defaultStreamFromUrl } from '../../viewer/loader/options';
+import { swarmFigures, type SyntheticReport } from './figures';
+import { SyntheticViewer, type SyntheticViewerOptions } from './viewer';
+
+export type { SwarmFigures, SyntheticReport, ViewerFigures } from './figures';
+export { SyntheticViewer } from './viewer';
+
+export interface SyntheticSwarmOptions {
+  masterUrl: string;
+  /** ws(s):// URL of the signaling node. */
+  signalingUrl: string;
+  viewers: number;
+  /** Share of viewers (0–1) that never upload, spread evenly through the join order. */
+  uploadOffShare?: number;
+  /** Upload cap of each uploading viewer, bytes per second (0 = uncapped). */
+  uploadBytesPerSecond?: number;
+  maxPeers?: number;
+  /** ms between two viewers' joins (default 200). */
+  joinEveryMs?: number;
+  candidateFilter?: (candidate: string) => boolean;
+  onSegment?: (viewer: string, ...args: Parameters<NonNullable<SyntheticViewerOptions['onSegment']>>) => void;
+  platform?: PeerPlatform;
+}
+
+export interface SyntheticSwarm {
+  viewers: SyntheticViewer[];
+  /** Resolves once every viewer has been started (joins are spread over joinEveryMs). */
+  joined: Promise<void>;
+  report(): SyntheticReport;
+  stop(): void;
+}
+
+/** Whether viewer `i` has upload off: `share` of them, spread evenly through the join order. */
+export function uploadOff(i: number, share: number): boolean {
+  return Math.floor((i + 1) * share + 1e-9) > Math.floor(i * share + 1e-9);
+}
+
+/** The stream, the first variant's rendition and its media playlist URL, from the master playlist. */
+export async function resolveMaster(masterUrl: string): Promise<{ stream: string; rendition: string; mediaUrl: string }> {
+  const res = await fetch(masterUrl);
+  if (!res.ok) throw new Error(`GET ${masterUrl}: HTTP ${res.status}`);
+  const text = await res.text();
+  const variant = text.split(/\r?\n/).find((line) => line.trim() !== '' && !line.startsWith('#'));
+  if (!variant) throw new Error(`no variant in the master playlist at ${masterUrl}`);
+  const mediaUrl = new URL(variant.trim(), masterUrl).toString();
+  return { stream: defaultStreamFromUrl(new URL(masterUrl).pathname), rendition: defaultRenditionFromUrl(variant.trim()), mediaUrl };
+}
+
+function machineCpu(): { busy: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - fields[3] - (fields[4] ?? 0), total };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startSyntheticViewers(options: SyntheticSwarmOptions): Promise<SyntheticSwarm> {
+  const { stream, rendition, mediaUrl } = await resolveMaster(options.masterUrl);
+  const platform = options.platform ?? nodePlatform();
+  const startedAt = performance.now();
+  const cpu0 = process.cpuUsage();
+  const machine0 = machineCpu();
+  let rssPeak = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 1000);
+  const viewers: SyntheticViewer[] = [];
+  let stopped = false;
+  const joined = (async () => {
+    for (let i = 0; i < options.viewers && !stopped; i++) {
+      const id = `s${i}`;
+      const viewer = new SyntheticViewer(id, {
+        platform,
+        masterUrl: options.masterUrl,
+        mediaUrl,
+        signalingUrl: options.signalingUrl,
+        stream,
+        rendition,
+        upload: !uploadOff(i, options.uploadOffShare ?? 0),
+        uploadBytesPerSecond: options.uploadBytesPerSecond,
+        maxPeers: options.maxPeers,
+        candidateFilter: options.candidateFilter,
+        onSegment: options.onSegment && ((segment, bytes) => options.onSegment!(id, segment, bytes)),
+      });
+      viewers.push(viewer);
+      viewer.start();
+      if (i + 1 < options.viewers) await new Promise((resolve) => setTimeout(resolve, options.joinEveryMs ?? 200));
+    }
+  })();
+  return {
+    viewers,
+    joined,
+    report() {
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000;
+      const seconds = (performance.now() - startedAt) / 1000;
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      const machine1 = machineCpu();
+      const figures = viewers.map((v) => v.figures());
+      return {
+        swarm: swarmFigures(figures, seconds, {
+          process: { cpuMs, cpuOfOneCore: cpuMs / Math.max(1, seconds * 1000), rssPeakMB: rssPeak / 1e6 },
+          ...(machine0 && machine1 ? { machineCpuBusy: (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total) } : {}),
+        }),
+        viewers: figures,
+      };
+    },
+    stop() {
+      stopped = true;
+      clearInterval(rssTimer);
+      for (const v of viewers) v.close();
+    },
+  };
+}
+
+/** Starts the viewers, lets them play `seconds` (from the last join), reports and stops them. */
+export async function runSyntheticViewers(options: SyntheticSwarmOptions & { seconds: number }): Promise<SyntheticReport> {
+  const swarm = await startSyntheticViewers(options);
+  try {
+    await swarm.joined;
+    await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+    return swarm.report();
+  } finally {
+    swarm.stop();
+  }
+}
+
+/**
+ * The command that runs synthetic viewers in their own process, for a bench that places them in a
+ * network namespace (`ip netns exec <home> …syntheticCommand(o)`): its stdout's last line is the
+ * JSON report (readSyntheticReport).
+ */
+export function syntheticCommand(options: {
+  masterUrl: string;
+  signalingUrl: string;
+  viewers: number;
+  seconds: number;
+  uploadOffShare?: number;
+  uploadKbps?: number;
+}): string[] {
+  const cli = path.join(__dirname, 'cli.ts');
+  const args = ['--master', options.masterUrl, '--signal', options.signalingUrl, '--viewers', String(options.viewers), '--seconds', String(options.seconds)];
+  if (options.uploadOffShare !== undefined) args.push('--upload-off-share', String(options.uploadOffShare));
+  if (options.uploadKbps !== undefined) args.push('--upload-kbps', String(options.uploadKbps));
+  return [process.execPath, '--import', 'tsx', cli, ...args];
+}
+
+export function readSyntheticReport(stdout: string): SyntheticReport {
+  const lines = stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as SyntheticReport;
+}
+
+/** The entry the network lab's mode table takes under the name `synthetic`. */
+export const syntheticMode = { name: 'synthetic', command: syntheticCommand, read: readSyntheticReport, run: runSyntheticViewers } as const;

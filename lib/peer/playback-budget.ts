@@ -1,0 +1,46 @@
+/**
+ * How long peers may take for a segment the player asks for, from what the player has buffered:
+ * one rule for the browser loader (viewer/loader/session.ts, reading the video element) and the
+ * synthetic viewer (devtools/synthetic-viewer, reading its simulated buffer), so a synthetic
+ * viewer meets the same deadlines as a real one.
+ */
+
+/** Seconds of buffer kept in reserve: peers get what is left beyond it. */
+export const SAFETY_SECONDS = 1.5;
+/** With no buffer yet, a peer that holds the segment gets this long (loopback/LAN peers answer in ms). */
+export const STARTUP_PEER_BUDGET_MS = 200;
+/** Offers to peers start with the first fragment request, or this long after joining at the latest. */
+export const LINKS_AT_THE_LATEST_MS = 2000;
+
+export interface BudgetInput {
+  /** The player's first fragment request (it decides the time to first frame). */
+  first: boolean;
+  /** Seconds buffered ahead of the playhead; undefined when the player cannot be read. */
+  aheadSeconds: number | undefined;
+  /** Playback has begun (the first frame is out). */
+  playing: boolean;
+  /** Linked peers that hold the segment now. */
+  peersHolding: number;
+  /** Links still negotiating. */
+  linking: number;
+  durationSeconds: number;
+  /** The most the player's own load policy allows. */
+  maxMs: number;
+}
+
+/** ms the peers may take before HTTP must take over (0: HTTP at once). */
+export function peerBudgetMs(input: BudgetInput): number {
+  // The first fragment is never made to wait for a peer, not even one that holds it: a DataChannel
+  // that has just opened is slower than the origin on its first transfer.
+  if (input.first) return 0;
+  const ahead = input.aheadSeconds;
+  if (ahead === undefined) return Math.min(input.maxMs, input.peersHolding > 0 ? input.durationSeconds * 1000 : 0);
+  // Little buffer (start-up, or after a seek): a peer that holds the segment gets a short chance;
+  // while links are still being set up, only once the first frame is out (time to first frame
+  // must not wait for WebRTC); otherwise HTTP at once.
+  if (ahead < SAFETY_SECONDS) {
+    const soon = input.peersHolding > 0 || (input.playing && input.linking > 0);
+    return soon ? STARTUP_PEER_BUDGET_MS : 0;
+  }
+  return Math.min(input.maxMs, (ahead - SAFETY_SECONDS) * 1000);
+}
