@@ -14,7 +14,7 @@ const nodeRedImports = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'examples/', 'node_modules/', 'test/fixtures/', '.ci/', 'coverage/'] },
+  { ignores: ['dist/', 'examples/', 'node_modules/', 'test/fixtures/', '.ci/', 'coverage/', 'bench/.baselines/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

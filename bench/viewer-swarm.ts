@@ -3,11 +3,12 @@
  * against a real pipeline (live encoder → hls-watch → r2-upload → local S3 → manifest → signaling).
  * For each N it runs plain hls.js over HTTP and the Relaycast P2P loader in the same run, and prints
  * per mode (`supporter` is P2P with one headless supporter, the relaycast-supporter command, in
- * the swarm) per mode: P2P share of segment bytes (whole run and steady state), origin segment and playlist
+ * the swarm; `p2pml` is p2p-media-loader 2.x with its own tracker, bench/support/p2pml-baseline.ts,
+ * installed on demand into bench/.baselines and skipped with the reason when it cannot be): P2P share of segment bytes (whole run and steady state), origin segment and playlist
  * requests per viewer-minute, stalls, time to first frame, hls.js latency and wall-clock latency
  * (from PROGRAM-DATE-TIME), and machine CPU.
  *
- *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter] [--ladder 1] [--spread 1]
+ *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter,p2pml] [--ladder 1] [--spread 1]
  *
  * The encoder is a real ffmpeg (640x360, ~0.9 Mb/s, 2 s segments) when ffmpeg is installed, else
  * the demo encoder replaying the ts-single fixture (~0.4 Mb/s). `--ladder 1`: ffmpeg writes a
@@ -26,13 +27,15 @@ import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support
 import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
 import { firstRendition, startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { until } from '../test/support/until';
+import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from './support/p2pml-baseline';
+import { ensureP2pmlInstalled } from './support/p2pml-install';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
 const VIEWERS = (args.get('viewers') ?? '4,8').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 120);
 const REPEATS = Number(args.get('repeats') ?? 1);
-type Mode = 'http' | 'p2p' | 'supporter';
+type Mode = 'http' | 'p2p' | 'supporter' | 'p2pml';
 const MODES = (args.get('modes') ?? 'http,p2p').split(',') as Mode[];
 const SUPPORTER_TOKEN = 'bench-supporter-token-0123456789abcdef';
 const STEADY_AFTER_S = 30;
@@ -125,7 +128,30 @@ async function newViewer(browser: Browser): Promise<{ context: BrowserContext; p
 
 const announcements = (pipeline: SwarmPipeline): number => Number(pipeline.stats[pipeline.stats.length - 1]?.announcements ?? 0);
 
-async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: number) {
+/** Each mode's viewer page: every mode is measured by the same figures, read the same way. */
+type ModePages = Partial<Record<Mode, (viewerIndex: number) => string>>;
+
+function relaycastPages(base: string): ModePages {
+  return {
+    http: () => `${viewerUrl(base, STREAM)}&relaycast=0`,
+    p2p: () => viewerUrl(base, STREAM),
+    supporter: () => viewerUrl(base, STREAM),
+  };
+}
+
+/** Starts p2p-media-loader's tracker and page when asked for; on loopback no STUN server is needed. */
+async function startBaselines(pipeline: SwarmPipeline): Promise<P2pmlBaseline | undefined> {
+  if (!MODES.includes('p2pml')) return undefined;
+  try {
+    return await startP2pmlBaseline({ host: '127.0.0.1', port: 0, trackerPort: 0, stunUrls: [], masterUrl: `${pipeline.base}/live/${STREAM}/master.m3u8` });
+  } catch (err) {
+    if (!(err instanceof P2pmlUnavailableError)) throw err;
+    console.log(`p2pml mode skipped: ${err.message}`);
+    return undefined;
+  }
+}
+
+async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: number, pageUrl: (viewerIndex: number) => string) {
   let supporter: SupporterProcess | undefined;
   if (mode === 'supporter') {
     supporter = startSupporter(pipeline.base, STREAM, await firstRendition(pipeline.base, STREAM), SUPPORTER_TOKEN);
@@ -139,7 +165,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   for (let i = 0; i < n; i++) {
     const { context, page } = await newViewer(browser);
     contexts.push(context);
-    await page.goto(viewerUrl(pipeline.base, STREAM) + (mode === 'http' ? '&relaycast=0' : ''));
+    await page.goto(pageUrl(i));
     if (SPREAD) {
       // hls.js's levels are sorted by bitrate: viewer i may climb no higher than rung i mod 3.
       await page.waitForFunction(() => (window as any).relaycastViewer?.hls.levels?.length > 0);
@@ -216,6 +242,11 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
 
 async function main(): Promise<void> {
   if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
+    // Inside the namespace the registry is out of reach: install the baseline first (or skip it, with why).
+    if (MODES.includes('p2pml')) {
+      const outcome = await ensureP2pmlInstalled();
+      if (!outcome.ok) console.log(`p2pml mode will be skipped: ${outcome.reason}`);
+    }
     // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
     const child = spawn(
       'bash',
@@ -235,6 +266,8 @@ async function main(): Promise<void> {
   }
   pipeline.counts.playlists = 0;
   await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
+  const p2pml = await startBaselines(pipeline);
+  const pages: ModePages = { ...relaycastPages(pipeline.base), ...(p2pml ? { p2pml: (i: number) => p2pml.pageUrl(i) } : {}) };
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
   console.log(
     `viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`,
@@ -244,7 +277,9 @@ async function main(): Promise<void> {
     for (const n of VIEWERS) {
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         for (const mode of MODES) {
-          const r = await run(pipeline, browser, mode, n);
+          const pageUrl = pages[mode];
+          if (!pageUrl) continue;
+          const r = await run(pipeline, browser, mode, n, pageUrl);
           rows.push(r);
           console.log(JSON.stringify({ ...r, repeat }));
         }
@@ -252,6 +287,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await browser.close();
+    await p2pml?.close();
     await encoder.stop();
     await pipeline.stop();
   }
@@ -272,6 +308,16 @@ async function main(): Promise<void> {
     const mean = (xs: any[], k: string) => xs.reduce((a, r) => a + r[k], 0) / xs.length;
     console.log(
       `N = ${n}: played bitrate loader ÷ plain hls.js = ${(mean(p2p, 'playedBitrateMean') / mean(http, 'playedBitrateMean')).toFixed(3)}; switches loader ${mean(p2p, 'switches').toFixed(1)} vs plain ${mean(http, 'switches').toFixed(1)}; TTFF p50 loader − plain = ${((mean(p2p, 'firstFrameMsMedian') - mean(http, 'firstFrameMsMedian')) / 1000).toFixed(2)} s`,
+    );
+  }
+  // Relaycast against p2p-media-loader, side by side in this run (issue 20: Relaycast ahead on offload and on stalls).
+  for (const n of VIEWERS) {
+    const p2p = (rows as any[]).filter((r) => r.mode === 'p2p' && r.viewers === n);
+    const p2pml = (rows as any[]).filter((r) => r.mode === 'p2pml' && r.viewers === n);
+    if (p2p.length === 0 || p2pml.length === 0) continue;
+    const mean = (xs: any[], k: string) => xs.reduce((a, r) => a + r[k], 0) / xs.length;
+    console.log(
+      `N = ${n}: P2P share steady Relaycast ${pct(mean(p2p, 'p2pShareSteady'))} vs p2p-media-loader ${pct(mean(p2pml, 'p2pShareSteady'))} (ceiling ${pct(1 - 1 / n)}); stalls ${mean(p2p, 'stalls').toFixed(1)} vs ${mean(p2pml, 'stalls').toFixed(1)}; hls.js latency ${mean(p2p, 'latencySecondsMedian').toFixed(1)} s vs ${mean(p2pml, 'latencySecondsMedian').toFixed(1)} s`,
     );
   }
   for (const r of (rows as any[]).filter((x) => x.supporter)) {

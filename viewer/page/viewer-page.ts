@@ -6,6 +6,7 @@
 import Hls from 'hls.js';
 import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { TrafficChart } from './chart';
+import { playLive, watchPlayback } from './playback';
 import { formatBytes, formatUsd, savedUsd } from './costs';
 import { PRICES } from '../../lib/costs/prices';
 import { BOUNDS, isPushedPlaylist, type PushedPlaylist } from '../../lib/protocol';
@@ -77,24 +78,7 @@ export function startViewer(): void {
   const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });
   session?.attach(hls as never);
   const playback = watchPlayback(video, hls);
-  hls.loadSource(masterUrl);
-  hls.attachMedia(video);
-  video.muted = true;
-  hls.on(Hls.Events.MANIFEST_PARSED, () => {
-    video.play().catch(() => {
-      /* autoplay refused: the controls remain */
-    });
-  });
-  // Opened before the stream started (no playlist yet), or the origin was briefly away: try again.
-  hls.on(Hls.Events.ERROR, (_event, data) => {
-    if (!data.fatal) return;
-    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-      text('mode', 'waiting for the stream…');
-      setTimeout(() => hls.loadSource(masterUrl), 2000);
-    } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
-      hls.recoverMediaError();
-    }
-  });
+  playLive(hls, video, masterUrl, () => text('mode', 'waiting for the stream…'));
 
   // The prices in the note come from the one place that holds them (lib/costs/prices.ts).
   text('price-egress', `$${PRICES.ec2.egressPerGB}/GB`);
@@ -119,36 +103,4 @@ export function startViewer(): void {
   setInterval(render, 1000);
   render();
   (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, session, chart, playback, stats: () => session?.stats() };
-}
-
-/** What a viewer experiences, whatever the loader: time to first frame, stalls, latency behind live. */
-function watchPlayback(video: HTMLVideoElement, hls: Hls) {
-  /** When each start-up step first happened (ms since navigation): where time to first frame goes. */
-  const timeline: Record<string, number> = {};
-  const mark = (name: string) => () => {
-    timeline[name] ??= Math.round(performance.now());
-  };
-  hls.on(Hls.Events.MANIFEST_LOADED, mark('master'));
-  hls.on(Hls.Events.LEVEL_LOADED, mark('media'));
-  hls.on(Hls.Events.FRAG_LOADING, mark('fragRequested'));
-  hls.on(Hls.Events.FRAG_LOADED, mark('fragLoaded'));
-  hls.on(Hls.Events.FRAG_BUFFERED, mark('fragBuffered'));
-  video.addEventListener('playing', mark('playing'));
-  const figures = {
-    timeline,
-    firstFrameMs: undefined as number | undefined,
-    stalls: 0,
-    latencySeconds: () => hls.latency,
-    /** Wall-clock latency from EXT-X-PROGRAM-DATE-TIME: now minus the date of the frame on screen. */
-    wallLatencyMs: () => (hls.playingDate ? Date.now() - hls.playingDate.getTime() : undefined),
-  };
-  let playing = false;
-  video.addEventListener('playing', () => {
-    if (figures.firstFrameMs === undefined) figures.firstFrameMs = performance.now();
-    playing = true;
-  });
-  video.addEventListener('waiting', () => {
-    if (playing && !video.seeking) figures.stalls++;
-  });
-  return figures;
 }
