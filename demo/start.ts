@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole system on embedded defaults, no camera, ffmpeg or cloud account needed.
  *
- * - a demo encoder replays a real HLS fixture into demo/.run/hls exactly as a live encoder writes it;
+ * - a demo encoder replays a real HLS fixture into demo/.run/hls exactly as a live encoder writes it
+ *   (or, with `npm start -- --ingest`, a relaycast-ingest node receives OBS there: demo/ingest-mode.ts);
  * - a local S3-compatible server process stands in for R2 (unless R2_* variables are set, see README);
  * - Node-RED (the real CLI, red.js) starts on port 1880 with this package loaded through `nodesDir`,
  *   no telemetry prompt, and a userDir kept between starts (demo/.run/<port>/userdir): the demo flow
@@ -14,19 +15,23 @@
  * Ctrl-C stops everything it started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DemoEncoder } from '../devtools/demo-encoder';
 import { startLocalS3 } from '../devtools/local-s3';
 import { demoAddresses, demoUrls } from './addresses';
+import { demoStreamKey, obsInstructions, withIngest } from './ingest-mode';
 import { DemoRefusal, ensurePortFree, lockRunDir } from './run-lock';
 import { ADMIN_PASSWORD_ENV, demoSettingsFile } from './settings';
 
 const repoRoot = path.resolve(__dirname, '..');
 const port = Number(process.env.PORT ?? 1880);
 const runDir = process.env.RELAYCAST_DEMO_RUN_DIR ?? path.join(__dirname, '.run', String(port));
-const userDir = path.join(runDir, 'userdir');
+/** `npm start -- --ingest` (or RELAYCAST_DEMO_INGEST=1): OBS instead of the demo encoder (demo/ingest-mode.ts). */
+const ingestMode = process.argv.includes('--ingest') || process.env.RELAYCAST_DEMO_INGEST === '1';
+const ingestPort = Number(process.env.INGEST_PORT ?? 1935);
+const userDir = path.join(runDir, ingestMode ? 'userdir-ingest' : 'userdir');
 const hlsDir = path.join(runDir, 'hls');
 /** `npm start -- --fresh` (or RELAYCAST_DEMO_FRESH=1): the demo flow again, and a new userDir. */
 const fresh = process.argv.includes('--fresh') || process.env.RELAYCAST_DEMO_FRESH === '1';
@@ -59,6 +64,12 @@ async function main(): Promise<void> {
   const addresses = demoAddresses({ host: process.env.HOST, publicHost: process.env.PUBLIC_HOST, interfaces: os.networkInterfaces() });
   // Refuse before touching anything of a demo that already runs here.
   await ensurePortFree(addresses.bindHost, port);
+  if (ingestMode)
+    await ensurePortFree(addresses.bindHost, ingestPort).catch((err: unknown) => {
+      throw err instanceof DemoRefusal
+        ? new DemoRefusal(`the RTMP port ${ingestPort} is in use; choose another: INGEST_PORT=${ingestPort + 1} npm start -- --ingest`)
+        : err;
+    });
   const unlock = lockRunDir(runDir, port);
   process.on('exit', unlock);
   // The encoder replays from its first segment, into an empty folder, as an encoder that starts does.
@@ -103,11 +114,15 @@ async function main(): Promise<void> {
   const urls = demoUrls(addresses, { nodeRed: port, s3: s3Port }, bucket.bucket);
   const adminPassword = Boolean(process.env[ADMIN_PASSWORD_ENV]);
 
-  const encoder = new DemoEncoder({ fixture, outDir: hlsDir, speed: 1, writeOrder: 'ffmpeg', loop: true });
-  encoder.on('error', (err: Error) => console.error('demo encoder:', err.message));
-  await encoder.start();
-  stoppers.push(() => encoder.stop());
-  console.log(`relaycast demo: encoder writing ${path.basename(fixture)} into ${hlsDir}`);
+  const streamKey = ingestMode ? demoStreamKey(runDir, process.env.RELAYCAST_DEMO_STREAM_KEY) : '';
+  if (ingestMode) console.log(`relaycast demo: OBS mode, the ingest node writes into ${hlsDir} (no demo encoder)`);
+  else {
+    const encoder = new DemoEncoder({ fixture, outDir: hlsDir, speed: 1, writeOrder: 'ffmpeg', loop: true });
+    encoder.on('error', (err: Error) => console.error('demo encoder:', err.message));
+    await encoder.start();
+    stoppers.push(() => encoder.stop());
+    console.log(`relaycast demo: encoder writing ${path.basename(fixture)} into ${hlsDir}`);
+  }
 
   // The flow references these through ${…} so no secret is ever written into a flow file.
   const nodeRedEnv = {
@@ -120,12 +135,24 @@ async function main(): Promise<void> {
     RELAYCAST_S3_FORCE_PATH_STYLE: r2FromEnvironment() ? 'false' : 'true',
     RELAYCAST_S3_ACCESS_KEY_ID: bucket.accessKeyId,
     RELAYCAST_S3_SECRET_ACCESS_KEY: bucket.secretAccessKey,
+    RELAYCAST_DEMO_INGEST_BIND: addresses.bindHost,
+    RELAYCAST_DEMO_INGEST_PORT: String(ingestPort),
+    RELAYCAST_DEMO_STREAM_KEY: streamKey,
   };
   if (keptFlow) {
     console.log(`relaycast demo: keeping your flow and state in ${userDir} (npm start -- --fresh starts over with the demo flow)`);
   } else {
-    cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
-    cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
+    if (ingestMode) {
+      const demo = withIngest(
+        JSON.parse(readFileSync(path.join(__dirname, 'flows.json'), 'utf8')),
+        JSON.parse(readFileSync(path.join(__dirname, 'flows_cred.json'), 'utf8')),
+      );
+      writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demo.flow, null, 2));
+      writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(demo.credentials, null, 2));
+    } else {
+      cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
+      cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
+    }
     console.log(`relaycast demo: a new userDir with the demo flow in ${userDir}`);
   }
   const settingsFile = path.join(userDir, 'settings.js');
@@ -160,7 +187,8 @@ async function main(): Promise<void> {
         console.log(
           `  Node-RED editor : off, since HOST=${addresses.bindHost} is reachable from other machines (set ${ADMIN_PASSWORD_ENV} to turn it on with a login)`,
         );
-      console.log(`  Viewer page     : ${urls.viewer}  (open it in two tabs: they share the stream peer to peer)`);
+      if (ingestMode) for (const line of obsInstructions(`rtmp://${addresses.publicHost}:${ingestPort}/live`, streamKey, urls.viewer)) console.log(line);
+      else console.log(`  Viewer page     : ${urls.viewer}  (open it in two tabs: they share the stream peer to peer)`);
       console.log(`  Live playlist   : ${urls.master}  (open it in any HLS player)`);
       console.log(`  Playlist health : ${urls.health}`);
       console.log(`  Swarm signaling : ${urls.signaling}`);

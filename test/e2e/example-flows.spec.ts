@@ -13,6 +13,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
+import { freePort } from '../support/free-port';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 import { until } from '../support/until';
 
@@ -38,11 +39,14 @@ function onATab(flow: FlowNode[]): FlowNode[] {
 }
 
 /** What the operator fills in before deploying an example, as its comments say. */
-function filledIn(flow: FlowNode[], context: { hlsDir: string; s3: LocalS3; base: string }): FlowNode[] {
+function filledIn(flow: FlowNode[], context: { hlsDir: string; s3: LocalS3; base: string; ingestPort: number }): FlowNode[] {
   return onATab(flow).map((node) => {
     switch (node.type) {
       case 'relaycast-hls-watch':
         return { ...node, path: context.hlsDir, pollInterval: 100 };
+      // Nothing publishes here: it listens (on loopback, a free port) and writes nothing.
+      case 'relaycast-ingest':
+        return { ...node, path: context.hlsDir, bind: '127.0.0.1', port: context.ingestPort, credentials: { streamKey: 'example-stream-key-0123' } };
       case 'relaycast-r2-bucket':
         return {
           ...node,
@@ -118,7 +122,7 @@ describe('every example flow loads and runs in Node-RED', function () {
   for (const file of files) {
     it(`${file}: deploys with every node known and runs without a red status or an error`, async () => {
       const example = JSON.parse(readFileSync(path.join(FLOWS, file), 'utf8')) as FlowNode[];
-      const flow = filledIn(example, { hlsDir, s3, base: nodeRed.base });
+      const flow = filledIn(example, { hlsDir, s3, base: nodeRed.base, ingestPort: await freePort() });
       statuses.clear();
       const logFrom = nodeRed.output().length;
       const deployed = await fetch(`${nodeRed.base}/flows`, {

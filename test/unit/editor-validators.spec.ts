@@ -8,6 +8,7 @@ import vm from 'node:vm';
 import { configNumber } from '../../lib/config/config-number';
 import { resolveBucketSettings } from '../../lib/upload/bucket-settings';
 import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
+import { INGEST_NUMBERS } from '../../nodes/ingest/number-fields';
 import { MANIFEST_NUMBERS } from '../../nodes/manifest/number-fields';
 import { R2_UPLOAD_NUMBERS } from '../../nodes/r2-upload/number-fields';
 import { REDIS_NUMBERS } from '../../nodes/redis/number-fields';
@@ -63,6 +64,7 @@ type Rules = Record<string, { field: string; fallback: number; min: number; max:
 const cases: Array<[string, string, Rules, string?]> = [
   ['r2-upload', 'relaycast-r2-upload', R2_UPLOAD_NUMBERS, 'nodes/r2-upload/number-fields.ts'],
   ['hls-watch', 'relaycast-hls-watch', HLS_WATCH_NUMBERS, 'nodes/hls-watch/number-fields.ts'],
+  ['ingest', 'relaycast-ingest', INGEST_NUMBERS, 'nodes/ingest/number-fields.ts'],
   ['manifest', 'relaycast-manifest', MANIFEST_NUMBERS, 'nodes/manifest/number-fields.ts'],
   ['redis', 'relaycast-redis', REDIS_NUMBERS, 'nodes/redis/number-fields.ts'],
   ['postgres', 'relaycast-postgres', POSTGRES_NUMBERS, 'lib/postgres/number-fields.ts'],

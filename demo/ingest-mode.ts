@@ -1,0 +1,67 @@
+/**
+ * `npm start -- --ingest` (or RELAYCAST_DEMO_INGEST=1): the demo as a real stream. Instead of the
+ * demo encoder, a relaycast-ingest node receives OBS and writes into the folder the demo's
+ * hls-watch already watches, so the rest of the flow is the demo's own.
+ *
+ * The ingest demo keeps a userDir of its own (userdir-ingest), so switching modes never mixes an
+ * encoder-fed flow with an OBS-fed one. Its stream key is made once per run folder and kept there
+ * (0600), so OBS's settings stay valid between starts; RELAYCAST_DEMO_STREAM_KEY overrides it. The
+ * flow reads it through ${…}, as the demo's other secrets, so it is never written into a flow file.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkStreamKey } from '../lib/ingest/stream-key';
+
+export const INGEST_NODE_ID = 'd0000000000000b0';
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** The demo flow with an ingest node writing into the folder hls-watch watches. */
+export function withIngest(flow: FlowNode[], credentials: Record<string, unknown>): { flow: FlowNode[]; credentials: Record<string, unknown> } {
+  const tab = flow.find((n) => n.type === 'tab')!;
+  const ingest: FlowNode = {
+    id: INGEST_NODE_ID,
+    type: 'relaycast-ingest',
+    z: tab.id,
+    name: 'OBS',
+    path: '${RELAYCAST_DEMO_HLS_DIR}',
+    bind: '${RELAYCAST_DEMO_INGEST_BIND}',
+    port: '${RELAYCAST_DEMO_INGEST_PORT}',
+    mode: 'copy',
+    ladder: '720:2800,480:1200,360:600',
+    segmentSeconds: 2,
+    listSize: 6,
+    ffmpegPath: 'ffmpeg',
+    x: 140,
+    y: 200,
+    wires: [[]],
+  };
+  return {
+    flow: [...flow.map((n) => (n.type === 'relaycast-hls-watch' ? { ...n, name: 'OBS folder' } : n)), ingest],
+    credentials: { ...credentials, [INGEST_NODE_ID]: { streamKey: '${RELAYCAST_DEMO_STREAM_KEY}' } },
+  };
+}
+
+/** RELAYCAST_DEMO_STREAM_KEY, else the key kept in the run folder, else a new one kept there. */
+export function demoStreamKey(runDir: string, fromEnv: string | undefined): string {
+  if (fromEnv) return checkStreamKey(fromEnv);
+  const file = path.join(runDir, 'stream-key');
+  if (existsSync(file)) return checkStreamKey(readFileSync(file, 'utf8').trim());
+  const key = `live_${randomBytes(18).toString('base64url')}`;
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/** What to type into OBS, printed once Node-RED runs. */
+export function obsInstructions(server: string, key: string, viewer: string): string[] {
+  return [
+    '  Stream from OBS:',
+    '    Settings ▸ Stream    : Service "Custom…"',
+    `                           Server     ${server}`,
+    `                           Stream Key ${key}`,
+    '    Settings ▸ Output    : Output Mode "Advanced", Encoder x264, Rate Control CBR, Bitrate 2500 Kbps,',
+    '                           Keyframe Interval 2 s (the segment length), then Start Streaming',
+    `  Viewer page     : ${viewer}  (live once OBS streams; a few seconds behind)`,
+  ];
+}

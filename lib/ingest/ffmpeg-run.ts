@@ -1,0 +1,115 @@
+/**
+ * One ffmpeg process serving one publish: started listening on a loopback port, connected to by
+ * the gate (retried until ffmpeg listens), its progress read from stdout and the tail of its stderr
+ * kept for an error message. Stopped with SIGTERM (ffmpeg then ends its playlists), SIGKILL if it
+ * does not exit in time.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { RelaycastError } from '../errors';
+import { reapOnExit } from './child-reaper';
+import { ProgressReader, StderrTail, type FfmpegProgress } from './ffmpeg-progress';
+
+export interface FfmpegExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The last stderr lines, secrets removed. */
+  stderr: string;
+}
+
+const STOP_GRACE_MS = 3000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+export class FfmpegRun {
+  private readonly child: ChildProcess;
+  private readonly tail = new StderrTail();
+  readonly exited: Promise<FfmpegExit>;
+  private exitInfo: FfmpegExit | undefined;
+
+  constructor(
+    ffmpegPath: string,
+    args: string[],
+    private readonly listenPort: number,
+    onProgress: (progress: FfmpegProgress) => void,
+    redact: (text: string) => string,
+  ) {
+    const progress = new ProgressReader(onProgress);
+    this.child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    reapOnExit(this.child);
+    this.child.stdout!.setEncoding('utf8');
+    this.child.stdout!.on('data', (text: string) => progress.lines.push(text));
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (text: string) => this.tail.lines.push(redact(text)));
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (err) => {
+        this.exitInfo = { code: null, signal: null, stderr: err.message };
+        resolve(this.exitInfo);
+      });
+      this.child.once('exit', (code, signal) => {
+        this.exitInfo ??= { code, signal, stderr: this.tail.text() };
+        resolve(this.exitInfo);
+      });
+    });
+  }
+
+  get running(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  /** Connects to ffmpeg's listening socket: the one connection it will serve. */
+  async connect(): Promise<net.Socket> {
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    for (;;) {
+      if (!this.running) throw new RelaycastError('E_INGEST_FFMPEG', `ffmpeg exited before it listened: ${this.exitInfo!.stderr}`);
+      try {
+        return await new Promise<net.Socket>((resolve, reject) => {
+          const socket = net.connect(this.listenPort, '127.0.0.1');
+          socket.once('connect', () => {
+            socket.removeListener('error', reject);
+            resolve(socket);
+          });
+          socket.once('error', reject);
+        });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED' || Date.now() > deadline)
+          throw new RelaycastError('E_INGEST_FFMPEG', `cannot reach ffmpeg on 127.0.0.1:${this.listenPort}: ${String(err)}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }
+  }
+
+  async stop(): Promise<FfmpegExit> {
+    if (this.running) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    return this.exited;
+  }
+}
+
+/** A loopback port free right now, for one ffmpeg to listen on. */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether `ffmpegPath -version` runs: E_FFMPEG_MISSING when it does not. */
+export function checkFfmpeg(ffmpegPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpegPath, ['-hide_banner', '-version'], { stdio: 'ignore' });
+    child.once('error', (err) =>
+      reject(new RelaycastError('E_FFMPEG_MISSING', `ffmpeg (${ffmpegPath}) cannot be run: ${err.message}; install it (apt install ffmpeg)`)),
+    );
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new RelaycastError('E_FFMPEG_MISSING', `${ffmpegPath} -version exited with ${code}; is it ffmpeg?`)),
+    );
+  });
+}

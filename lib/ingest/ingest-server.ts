@@ -1,0 +1,224 @@
+/**
+ * The RTMP ingest: a gate on the public port that lets one publisher at a time through to an
+ * ffmpeg started for that publish, which writes live HLS into the output folder (an hls-watch node
+ * turns it into segment msgs).
+ *
+ * Why ffmpeg's own listen mode behind a gate, not an RTMP server library: ffmpeg is already the one
+ * system requirement, node-media-server would be a seventh runtime dependency, and ffmpeg does the
+ * packaging anyway. ffmpeg's listen mode serves one connection and only warns on a wrong stream
+ * name, so the gate adds what it lacks: the key check (constant time, before publish reaches
+ * ffmpeg), one publisher at a time, bounded pre-publish input, a per-source refusal limit, and a
+ * fresh ffmpeg per publish (a reconnect is a new launch: hls-watch marks a discontinuity).
+ *
+ * Lifecycle of a connection: refused at once when its source is blocked or another publisher is
+ * live; otherwise wait for the previous ffmpeg to finish, wait out the crash backoff, start ffmpeg,
+ * relay while sniffing, and on a wrong key kill ffmpeg before it opened any output.
+ */
+import net from 'node:net';
+import { RelaycastError, toRelaycastError } from '../errors';
+import { backoffDelayMs } from '../upload/backoff';
+import { makeRedactor } from '../upload/redact';
+import { ffmpegArgs } from './ffmpeg-args';
+import type { FfmpegProgress } from './ffmpeg-progress';
+import { checkFfmpeg, FfmpegRun, freeLoopbackPort } from './ffmpeg-run';
+import type { Rung } from './ladder';
+import { newLaunchId, prepareLaunch } from './output-folder';
+import { PublishSession } from './publish-session';
+import { RefusalLimiter } from './refusal-limiter';
+import { streamKeyMatcher } from './stream-key';
+
+export interface IngestOptions {
+  bind: string;
+  /** 0 picks a free port (tests); see `port` once started. */
+  port: number;
+  streamKey: string;
+  outDir: string;
+  ffmpegPath: string;
+  /** Empty: copy mode. */
+  ladder: readonly Rung[];
+  segmentSeconds: number;
+  listSize: number;
+}
+
+export type IngestState = 'starting' | 'listening' | 'publishing' | 'restarting' | 'error' | 'stopped';
+
+export interface IngestStatus {
+  state: IngestState;
+  /** Publisher → ingest, measured at the gate. */
+  kbps?: number;
+  fps?: number;
+  /** ffmpeg's media seconds per wall second (under 1: it falls behind live). */
+  speed?: number;
+  /** restarting: when the next publish is served. */
+  retryInMs?: number;
+  code?: string;
+}
+
+export type IngestEvent =
+  | { event: 'publishing'; remote: string; launch: string }
+  | { event: 'ended'; remote: string; launch: string; seconds: number }
+  | { event: 'refused'; remote: string; code: string };
+
+export interface IngestHandlers {
+  onStatus(status: IngestStatus): void;
+  onEvent(event: IngestEvent): void;
+  /** Refusals and ffmpeg failures, coded; never thrown. */
+  onError(err: RelaycastError): void;
+}
+
+/** A publish that ran this long without ffmpeg failing resets the crash backoff. */
+const HEALTHY_PUBLISH_MS = 10_000;
+const BACKOFF = { baseMs: 500, maxMs: 10_000 };
+
+export class IngestServer {
+  private readonly server = net.createServer((socket) => this.onConnection(socket));
+  private readonly keyMatches: (given: string) => boolean;
+  private readonly redact: (text: string) => string;
+  private readonly limiter = new RefusalLimiter();
+  /** The publisher being set up or live: while there is one, another is refused. */
+  private session: PublishSession | undefined;
+  private run: FfmpegRun | undefined;
+  private crashes = 0;
+  private closed = false;
+  private previousLaunch: string | undefined;
+  private idle: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly options: IngestOptions,
+    private readonly handlers: IngestHandlers,
+  ) {
+    this.keyMatches = streamKeyMatcher(options.streamKey);
+    this.redact = makeRedactor([options.streamKey]);
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address ? address.port : this.options.port;
+  }
+
+  async start(): Promise<void> {
+    this.handlers.onStatus({ state: 'starting' });
+    await checkFfmpeg(this.options.ffmpegPath);
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new RelaycastError('E_INGEST_LISTEN', `cannot listen on ${this.options.bind}:${this.options.port}: ${err.code ?? err.message}`)),
+      );
+      this.server.listen(this.options.port, this.options.bind, () => resolve());
+    });
+    // Later server errors (none are expected once listening) must not become uncaught.
+    this.server.on('error', (err) => this.handlers.onError(toRelaycastError(err, 'E_INGEST_LISTEN')));
+    if (!this.closed) this.handlers.onStatus({ state: 'listening' });
+  }
+
+  private onConnection(socket: net.Socket): void {
+    socket.on('error', () => socket.destroy());
+    const remote = socket.remoteAddress ?? 'unknown';
+    // Turned away in silence: its refusals were reported already.
+    if (this.closed || this.limiter.blocked(remote, Date.now())) {
+      socket.destroy();
+      return;
+    }
+    if (this.session) {
+      // Not counted against the source: OBS reconnecting while its old connection lingers is no guesser.
+      socket.destroy();
+      this.handlers.onEvent({ event: 'refused', remote, code: 'E_INGEST_BUSY' });
+      this.handlers.onError(new RelaycastError('E_INGEST_BUSY', `a second publisher was refused: a stream is already being published (from ${remote})`));
+      return;
+    }
+    const session = new PublishSession(socket, this.keyMatches);
+    this.session = session;
+    const previous = this.idle;
+    const served = this.serve(session, previous)
+      .catch((err: unknown) => this.handlers.onError(toRelaycastError(err, 'E_INGEST_INTERNAL')))
+      .finally(() => this.release(session));
+    this.idle = served;
+  }
+
+  /** The gate is free for the next publisher once this one has gone (its ffmpeg may still finish). */
+  private release(session: PublishSession): void {
+    if (this.session !== session) return;
+    this.session = undefined;
+    if (!this.closed) this.handlers.onStatus({ state: 'listening' });
+  }
+
+  private async serve(session: PublishSession, previous: Promise<unknown>): Promise<void> {
+    // One ffmpeg writes the folder at a time: the last publish's must have finished its playlists.
+    await previous;
+    if (this.crashes > 0) {
+      const wait = Math.max(BACKOFF.baseMs, backoffDelayMs(this.crashes, BACKOFF, Math.random));
+      this.handlers.onStatus({ state: 'restarting', retryInMs: wait });
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    if (this.closed) return session.close();
+    const launch = newLaunchId();
+    await prepareLaunch(this.options.outDir, this.options.ladder, new Set([launch, ...(this.previousLaunch ? [this.previousLaunch] : [])]));
+    const listenPort = await freeLoopbackPort();
+    if (this.closed) return session.close();
+    let lastBytes = 0;
+    let lastAt = Date.now();
+    const onProgress = (progress: FfmpegProgress): void => {
+      const now = Date.now();
+      const kbps = Math.round(((session.bytesIn - lastBytes) * 8) / Math.max(1, now - lastAt));
+      lastBytes = session.bytesIn;
+      lastAt = now;
+      // Only while this publisher is the current one (ffmpeg reports a last time after it left).
+      if (!this.closed && this.session === session) this.handlers.onStatus({ state: 'publishing', kbps, fps: progress.fps, speed: progress.speed });
+    };
+    const args = ffmpegArgs({
+      listenPort,
+      outDir: this.options.outDir,
+      launchId: launch,
+      segmentSeconds: this.options.segmentSeconds,
+      listSize: this.options.listSize,
+      ladder: this.options.ladder,
+    });
+    const run = new FfmpegRun(this.options.ffmpegPath, args, listenPort, onProgress, this.redact);
+    this.run = run;
+    try {
+      session.attach(await run.connect());
+    } catch (err) {
+      session.close();
+      await run.stop();
+      this.crashes += 1;
+      throw err;
+    }
+    try {
+      await session.published;
+    } catch (err) {
+      // Refused before publish reached ffmpeg: it never opened an output, and is killed now.
+      await run.stop();
+      const error = toRelaycastError(err, 'E_INGEST_PROTOCOL');
+      // A publisher that just went away is no refusal worth an audit line.
+      if (error.code === 'E_INGEST_CLOSED') return;
+      this.limiter.refused(session.remote, Date.now());
+      this.handlers.onEvent({ event: 'refused', remote: session.remote, code: error.code });
+      this.handlers.onError(new RelaycastError(error.code, `${error.message} (from ${session.remote})`));
+      return;
+    }
+    const startedAt = Date.now();
+    this.previousLaunch = launch;
+    this.handlers.onEvent({ event: 'publishing', remote: session.remote, launch });
+    this.handlers.onStatus({ state: 'publishing' });
+    // ffmpeg ends on its own once the publisher is gone (its input reaches EOF); if it dies first, the
+    // relay closes the publisher, who reconnects (OBS does so by itself) into a fresh launch.
+    const first = await Promise.race([session.ended.then(() => 'publisher' as const), run.exited.then(() => 'ffmpeg' as const)]);
+    session.close();
+    this.release(session);
+    const exit = first === 'ffmpeg' ? await run.exited : await Promise.race([run.exited, new Promise((r) => setTimeout(r, 5000)).then(() => run.stop())]);
+    const seconds = (Date.now() - startedAt) / 1000;
+    this.handlers.onEvent({ event: 'ended', remote: session.remote, launch, seconds });
+    if (first === 'ffmpeg' && !this.closed) {
+      this.crashes += 1;
+      this.handlers.onError(new RelaycastError('E_INGEST_FFMPEG', `ffmpeg stopped while publishing (exit ${exit.code ?? exit.signal}): ${exit.stderr}`));
+    } else if (Date.now() - startedAt >= HEALTHY_PUBLISH_MS) this.crashes = 0;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.session?.close();
+    await this.run?.stop();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.idle;
+    this.handlers.onStatus({ state: 'stopped' });
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * relaycast-ingest: OBS (or any RTMP publisher) streams straight into Node-RED. Maps its config onto
+ * lib/ingest's IngestServer, which writes live HLS into a folder; an hls-watch node on that folder
+ * sends the segment msgs, so the whole hls-watch rule set (finished segments, restarts,
+ * exactly-once delivery) applies unchanged. The stream key lives in the node's credentials and is
+ * never put in a msg, a status or a log line.
+ * Output: one msg per publish event (publishing, ended, refused). Refusals and ffmpeg failures go
+ * through node.error with a code, so a Catch node can audit them.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { configNumber } from '../../lib/config/config-number';
+import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { IngestServer, type IngestStatus } from '../../lib/ingest/ingest-server';
+import { DEFAULT_LADDER, parseLadder } from '../../lib/ingest/ladder';
+import { checkStreamKey } from '../../lib/ingest/stream-key';
+import { onCloseAsync, refuseToStart } from '../shared/node-runtime';
+import { registerNodeType } from '../shared/node-types';
+import { INGEST_NUMBERS } from './number-fields';
+
+interface IngestDef extends NodeDef {
+  path: string;
+  bind: string;
+  port: number | string;
+  mode: 'copy' | 'ladder';
+  ladder: string;
+  segmentSeconds: number | string;
+  listSize: number | string;
+  ffmpegPath: string;
+}
+
+type IngestNode = Node<{ streamKey?: string }>;
+
+export = function (RED: NodeAPI) {
+  function IngestNodeCtor(this: IngestNode, config: IngestDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let server: IngestServer | undefined;
+    let lastRefusal = '';
+
+    const showStatus = (status: IngestStatus): void => {
+      switch (status.state) {
+        case 'listening':
+          node.status({
+            fill: 'yellow',
+            shape: 'ring',
+            text:
+              RED._('ingest.status.listening', { port: server?.port ?? config.port }) +
+              (lastRefusal ? ` · ${RED._('ingest.status.refused', { code: lastRefusal })}` : ''),
+          });
+          break;
+        case 'publishing': {
+          const parts = [RED._('ingest.status.live')];
+          if (status.kbps !== undefined) parts.push(`${(status.kbps / 1000).toFixed(1)} Mb/s`);
+          if (status.fps !== undefined) parts.push(`${Math.round(status.fps)} fps`);
+          // ffmpeg slower than the media: the stream falls behind live (a ladder too heavy for this CPU).
+          const behind = status.speed !== undefined && status.speed > 0 && status.speed < 0.9;
+          if (behind) parts.push(RED._('ingest.status.behind', { speed: status.speed!.toFixed(2) }));
+          node.status({ fill: behind ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') });
+          break;
+        }
+        case 'restarting':
+          node.status({ fill: 'yellow', shape: 'ring', text: RED._('ingest.status.restarting', { seconds: Math.ceil((status.retryInMs ?? 0) / 1000) }) });
+          break;
+        case 'starting':
+          node.status({ fill: 'grey', shape: 'ring', text: RED._('ingest.status.starting') });
+          break;
+        case 'error':
+          node.status({ fill: 'red', shape: 'ring', text: status.code ?? 'error' });
+          break;
+        default:
+          node.status({});
+      }
+    };
+
+    let options: ConstructorParameters<typeof IngestServer>[0] | undefined;
+    try {
+      if (!config.path) throw new RelaycastError('E_CONFIG', RED._('ingest.errors.path'));
+      options = {
+        outDir: config.path,
+        bind: (config.bind ?? '').trim() || '0.0.0.0',
+        port: configNumber(config.port, { ...INGEST_NUMBERS.port, code: 'E_CONFIG' }),
+        segmentSeconds: configNumber(config.segmentSeconds, { ...INGEST_NUMBERS.segmentSeconds, code: 'E_CONFIG' }),
+        listSize: configNumber(config.listSize, { ...INGEST_NUMBERS.listSize, code: 'E_CONFIG' }),
+        ladder: config.mode === 'ladder' ? parseLadder(config.ladder || DEFAULT_LADDER) : [],
+        ffmpegPath: (config.ffmpegPath ?? '').trim() || 'ffmpeg',
+        streamKey: checkStreamKey(node.credentials?.streamKey),
+      };
+    } catch (err) {
+      refuseToStart(node, err, { code: 'E_CONFIG' });
+    }
+
+    if (options) {
+      const current = new IngestServer(options, {
+        onStatus: showStatus,
+        onEvent: (event) => {
+          if (event.event === 'publishing') lastRefusal = '';
+          if (event.event === 'refused') lastRefusal = event.code;
+          node.send({ topic: 'ingest', payload: event });
+        },
+        onError: (err) => node.error(err, { topic: 'ingest', payload: { code: err.code, message: err.message } }),
+      });
+      server = current;
+      // ffmpeg missing or the port taken: the node cannot serve, said once with its code.
+      current.start().catch((err: unknown) => {
+        const error = toRelaycastError(err, 'E_INGEST_LISTEN');
+        node.error(error, { topic: 'ingest', payload: { code: error.code, message: error.message } });
+        node.status({ fill: 'red', shape: 'ring', text: error.code });
+      });
+    }
+
+    onCloseAsync(node, async () => {
+      await server?.close();
+      node.status({});
+    });
+  }
+
+  registerNodeType<IngestNode, IngestDef>(RED, 'relaycast-ingest', IngestNodeCtor, { credentials: { streamKey: { type: 'password' } } });
+};

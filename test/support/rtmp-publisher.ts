@@ -1,0 +1,39 @@
+// ffmpeg as OBS publishes: RTMP with FLV, H.264 (a keyframe every 2 s) and AAC, in real time.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface Publisher {
+  process: ChildProcess;
+  /** The exit code once ffmpeg ends (null: killed). */
+  exited: Promise<number | null>;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+export function publishRtmp(url: string, seconds: number): Publisher {
+  const err: string[] = [];
+  // prettier-ignore
+  const child = spawn('ffmpeg', [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+    '-c:a', 'aac', '-b:a', '64k',
+    '-f', 'flv', url,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (c: string) => err.push(c));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.once('error', () => resolve(null));
+  });
+  return {
+    process: child,
+    exited,
+    stderr: () => err.join(''),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
