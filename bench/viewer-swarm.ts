@@ -214,6 +214,8 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     p2pShareWhole: whole,
     p2pShareSteady: steadyP2p / Math.max(1, steadyP2p + steadyHttp),
     minViewerShare: Math.min(...end.map((f) => f.p2p / Math.max(1, f.p2p + f.http))),
+    /** Each viewer's P2P share, in join order (a baseline's swarm may leave one viewer on HTTP). */
+    viewerShares: end.map((f) => Number((f.p2p / Math.max(1, f.p2p + f.http)).toFixed(3))),
     segmentRequestsPerViewerMinute: (pipeline.segmentRequests() - segmentsBefore) / (n * minutes),
     /** Steady state: origin segment GETs per new segment (per rendition with a ladder), and how many of them viewers made. */
     originRequestsPerSegment: (pipeline.segmentRequests() - steadyStart.segmentGets) / steadyAnnounced,
