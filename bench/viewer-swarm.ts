@@ -17,15 +17,15 @@
  * `--spread 1` caps viewer i at rung i mod 3 (hls.js autoLevelCapping), so that on loopback the
  * viewers sit on every rung as capped downlinks would put them; without it every viewer may climb.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DemoEncoder } from '../devtools/demo-encoder';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
 import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
 import { firstRendition, startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { until } from '../test/support/until';
+import { startLiveEncoder } from './support/live-encoder';
+import { cpuTimes, median, pct, waitForStream } from './support/swarm-figures';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -79,62 +79,6 @@ const LEVEL_WATCH = `(() => {
   });
 })()`;
 
-function cpuTimes(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = line[3] + (line[4] ?? 0);
-  const total = line.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
-/** ffmpeg's live test pattern and tone, in real time: the input of both encoder profiles. */
-const TEST_SOURCE = '-hide_banner -loglevel error -re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=1000:sample_rate=48000'.split(' ');
-/** x264 with a 2 s GOP (keyframes aligned across renditions), AAC, and a 6-segment live HLS window. */
-const X264 = '-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 60 -keyint_min 60 -sc_threshold 0'.split(' ');
-const LIVE_HLS = '-c:a aac -b:a 64k -f hls -hls_time 2 -hls_list_size 6 -hls_flags delete_segments+program_date_time+independent_segments'.split(' ');
-
-function spawnFfmpeg(args: string[], kind: string): { stop(): Promise<void>; kind: string } {
-  const ffmpeg: ChildProcess = spawn('ffmpeg', [...TEST_SOURCE, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return {
-    kind,
-    stop: () =>
-      new Promise((resolve) => {
-        ffmpeg.once('exit', () => resolve());
-        ffmpeg.kill('SIGINT');
-      }),
-  };
-}
-
-function startEncoder(dir: string): { stop(): Promise<void>; kind: string } {
-  const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-  if (LADDER) {
-    if (!hasFfmpeg) throw new Error('--ladder needs ffmpeg (apt-get install -y ffmpeg)');
-    const ladder = [
-      ...['-filter_complex', '[0:v]split=3[v0][v1in][v2in];[v1in]scale=480:270[v1];[v2in]scale=320:180[v2]'],
-      ...'-map [v0] -map [v1] -map [v2] -map 1:a -map 1:a -map 1:a'.split(' '),
-      ...X264,
-      ...'-b:v:0 1400k -maxrate:v:0 1500k -bufsize:v:0 3000k'.split(' '),
-      ...'-b:v:1 600k -maxrate:v:1 650k -bufsize:v:1 1300k'.split(' '),
-      ...'-b:v:2 270k -maxrate:v:2 300k -bufsize:v:2 600k'.split(' '),
-      ...LIVE_HLS,
-      ...['-master_pl_name', 'master.m3u8', '-var_stream_map', 'v:0,a:0 v:1,a:1 v:2,a:2'],
-      ...['-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', 'index.m3u8')],
-    ];
-    return spawnFfmpeg(ladder, 'ffmpeg ladder 640x360/480x270/320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s');
-  }
-  if (hasFfmpeg) {
-    const single = [
-      ...X264,
-      ...'-b:v 850k -maxrate 900k -bufsize 1800k'.split(' '),
-      ...LIVE_HLS,
-      ...['-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8')],
-    ];
-    return spawnFfmpeg(single, 'ffmpeg 640x360 ~0.9 Mb/s');
-  }
-  const encoder = new DemoEncoder({ fixture: path.resolve(__dirname, '../test/fixtures/hls/ts-single'), outDir: dir, speed: 1, loop: true });
-  void encoder.start();
-  return { kind: 'demo encoder ts-single ~0.4 Mb/s', stop: () => encoder.stop() };
-}
-
 async function read(page: Page): Promise<ViewerFigures> {
   return page.evaluate(() => {
     const w = window as any;
@@ -156,12 +100,6 @@ async function read(page: Page): Promise<ViewerFigures> {
     };
   });
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** One browser context per viewer: its own HTTP cache and storage, as distinct viewers have. */
 async function newViewer(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
@@ -275,13 +213,9 @@ async function main(): Promise<void> {
     return;
   }
   const pipeline = await startSwarmPipeline({ stream: STREAM, ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}) });
-  const encoder = startEncoder(pipeline.hlsDir);
+  const encoder = startLiveEncoder(pipeline.hlsDir, LADDER ? 'ladder' : '360p');
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
-  for (let i = 0; i < 120; i++) {
-    const res = await fetch(`${pipeline.base}/live/${STREAM}/master.m3u8`).catch(() => undefined);
-    if (res?.ok) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitForStream(pipeline.base, STREAM);
   pipeline.counts.playlists = 0;
   await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);

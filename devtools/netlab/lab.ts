@@ -7,12 +7,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runQuietly } from './command';
 import type { HomeSpec } from './home-spec';
-import { hostNamespace, internetNamespace, routerNamespace, runPrefix } from './names';
+import { internetNamespace, runPrefix } from './names';
 import { requireLab } from './preflight';
 import { removeRun } from './teardown';
-import { addHome, createInternet, ORIGIN_ADDRESS, type Home } from './topology';
+import { addHome, createInternet, ORIGIN_ADDRESS, removeHome, type Home } from './topology';
 
 /** Set in the inner process: the run's prefix (its internet namespace is the one it runs in). */
 export const LAB_ENV = 'RELAYCAST_NETLAB_PREFIX';
@@ -102,7 +101,6 @@ export class Lab {
   }
 
   private dropNamespaces(index: number): void {
-    runQuietly('ip', ['netns', 'delete', hostNamespace(this.prefix, index)]);
-    runQuietly('ip', ['netns', 'delete', routerNamespace(this.prefix, index)]);
+    removeHome(this.prefix, index);
   }
 }

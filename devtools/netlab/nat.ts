@@ -9,7 +9,9 @@ export const LAN = 'lan';
 export function routerRuleset(home: HomeSpec): string {
   if (home.nat === 'none') {
     // The lab profile: a plain router, so the lab reproduces loopback.
-    return home.udpBlocked ? `table inet home {\n chain forward { type filter hook forward priority filter; policy accept;\n  meta l4proto udp drop\n }\n}\n` : '';
+    return home.udpBlocked
+      ? `table inet home {\n chain forward { type filter hook forward priority filter; policy accept;\n  meta l4proto udp drop\n }\n}\n`
+      : '';
   }
   // plain masquerade keeps the source port (endpoint-independent mapping); fully-random draws a new
   // port for every new flow, so each destination sees another mapping (symmetric NAT).

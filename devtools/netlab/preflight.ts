@@ -17,7 +17,10 @@ const TOOLS: Array<{ cmd: string; args: string[]; fix: string }> = [
 
 export function preflight(): Preflight {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    return { ok: false, reason: 'the network lab creates network namespaces, NAT and shaping, which needs root: run it with sudo (for example `sudo npx tsx bench/netlab.ts …`)' };
+    return {
+      ok: false,
+      reason: 'the network lab creates network namespaces, NAT and shaping, which needs root: run it with sudo (for example `sudo npx tsx bench/netlab.ts …`)',
+    };
   }
   for (const tool of TOOLS) {
     if (spawnSync(tool.cmd, tool.args, { stdio: 'ignore' }).status !== 0) return { ok: false, reason: `the network lab needs \`${tool.cmd}\`: ${tool.fix}` };

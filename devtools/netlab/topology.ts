@@ -2,7 +2,7 @@
 // 198.18.0.0/15 and the origin's address; each home is a router namespace (WAN on the bridge, LAN
 // 10.<home>.0.0/24) and a host namespace behind it. Nothing has a default route off the lab: a
 // packet to any other address is dropped where it starts, so no test traffic leaves the lab.
-import { inNamespace, run } from './command';
+import { inNamespace, run, runQuietly } from './command';
 import type { HomeSpec } from './home-spec';
 import { hostNamespace, internetNamespace, routerNamespace } from './names';
 import { LAN, routerRuleset, WAN } from './nat';
@@ -47,6 +47,15 @@ export function createInternet(prefix: string): string {
   return ns;
 }
 
+const homeSubnet = (index: number): string => `10.${index}.0.0/24`;
+
+/** A home's namespaces go, and the route to it (the bridge it used stays). */
+export function removeHome(prefix: string, index: number): void {
+  runQuietly('ip', ['netns', 'delete', hostNamespace(prefix, index)]);
+  runQuietly('ip', ['netns', 'delete', routerNamespace(prefix, index)]);
+  runQuietly('ip', ['-n', internetNamespace(prefix), 'route', 'del', homeSubnet(index)]);
+}
+
 export function addHome(prefix: string, spec: HomeSpec): Home {
   const i = spec.index;
   if (!Number.isInteger(i) || i < 1 || i > 250) throw Object.assign(new Error(`netlab: home index ${i} is outside 1–250`), { code: 'E_NETLAB_HOME' });
@@ -66,7 +75,7 @@ export function addHome(prefix: string, spec: HomeSpec): Home {
   const rules = routerRuleset(spec);
   if (rules) inNamespace(router, 'nft', ['-f', '-'], rules);
   // Without NAT the home's private range is routed, as on a LAN (the lab profile).
-  if (spec.nat === 'none') run('ip', ['-n', internet, 'route', 'add', `10.${i}.0.0/24`, 'via', wanAddress]);
+  if (spec.nat === 'none') run('ip', ['-n', internet, 'route', 'replace', homeSubnet(i), 'via', wanAddress]);
   shapeEgress(router, WAN, spec.uplinkMbit);
   shapeEgress(router, LAN, spec.downlinkMbit);
   return { ...spec, router, host, wanAddress, hostAddress };
