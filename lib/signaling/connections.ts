@@ -99,12 +99,13 @@ export class Connections {
     this.audit(event);
   }
 
-  connect(transport: Transport, ip: string): Session {
+  connect(transport: Transport, ip: string, host?: string): Session {
     const now = this.now();
     const source = this.sourceOf(ip);
     const session: Session = {
       transport,
       ip,
+      ...(host === undefined ? {} : { host }),
       source,
       budget: this.sources.open(source, now),
       network: this.tagger.network(ip),

@@ -154,8 +154,9 @@ export class SignalingCoordinator {
   auditRefusal(ip: string, status: number, message: string): void {
     this.connections.auditRefusal(ip, status, message);
   }
-  connect(transport: Transport, ip: string): Session {
-    return this.connections.connect(transport, ip);
+  /** `host`: the host the client used (checked, built-in-stun.ts), where the built-in STUN entry points. */
+  connect(transport: Transport, ip: string, host?: string): Session {
+    return this.connections.connect(transport, ip, host);
   }
   /** The transport closed (either side): forget the session. Idempotent. */
   disconnect(session: Session, reason = 'disconnect'): void {

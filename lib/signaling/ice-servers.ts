@@ -7,7 +7,16 @@
  * leaked credential is worth one user until it expires. Other schemes plug in as a provider function.
  */
 import { createHmac } from 'node:crypto';
+import { builtInStunServers, type BuiltInStun } from './built-in-stun';
 import type { IceServer, Role } from './protocol';
+
+/**
+ * Where viewers learn their public address: `relaycast`, the node's own STUN responder (nobody else
+ * sees the viewers); `custom`, the operator's list (with TURN REST credentials); `none`, host
+ * candidates only (one local network).
+ */
+export const ICE_MODES = ['relaycast', 'custom', 'none'] as const;
+export type IceMode = (typeof ICE_MODES)[number];
 
 /** Who the servers are for (what a provider may key its credentials on). */
 export interface IcePeer {
@@ -16,6 +25,8 @@ export interface IcePeer {
   rendition: string;
   role: Role;
   supporter?: string;
+  /** The host the peer reached the server at (its checked Host header, lib/signaling/built-in-stun.ts). */
+  host?: string;
 }
 
 export type IceServerProvider = (peer: IcePeer) => IceServer[];
@@ -56,6 +67,10 @@ export function validIceServers(value: unknown): value is IceServer[] {
 }
 
 export interface IceProviderOptions {
+  /** Default `custom`: the configured list. */
+  mode?: IceMode;
+  /** The node's own responder (mode `relaycast`). */
+  builtIn?: BuiltInStun;
   /** The editor's list (static TURN credentials already attached where configured). */
   configured: IceServer[];
   turn?: TurnRestOptions;
@@ -66,15 +81,20 @@ export interface IceProviderOptions {
 }
 
 /**
- * What the coordinator hands each joining peer: the hook's answer when it gives a valid one (a hook
+ * What the coordinator hands each joining peer. Mode `none`: nothing, whatever else is set (the
+ * dialog promises one local network). Otherwise the hook's answer when it gives a valid one (a hook
  * that throws or answers nonsense falls back, with a warning, rather than leaving the peer without
- * servers); else the configured list, with a fresh REST credential per peer when a TURN secret is set.
- * A plain list when neither applies, so nothing is computed per join.
+ * servers); else, in mode `relaycast`, the built-in responder at the host the peer used; in mode
+ * `custom`, the configured list, with a fresh REST credential per peer when a TURN secret is set.
+ * A plain list when nothing varies per peer, so nothing is computed per join.
  */
 export function iceServerProvider(options: IceProviderOptions): IceServer[] | IceServerProvider {
-  const { configured, turn, hook, warn } = options;
+  const { configured, turn, hook, warn, mode = 'custom', builtIn } = options;
   const now = options.now ?? Date.now;
-  if (typeof hook !== 'function' && !turn) return configured;
+  if (mode === 'none') return [];
+  const fallback: IceServerProvider =
+    mode === 'relaycast' ? (peer) => (builtIn ? builtInStunServers(builtIn, peer.host) : []) : (peer) => iceServersForPeer(configured, turn, peer.peer, now());
+  if (typeof hook !== 'function' && !turn && mode === 'custom') return configured;
   return (peer) => {
     if (typeof hook === 'function') {
       try {
@@ -85,6 +105,6 @@ export function iceServerProvider(options: IceProviderOptions): IceServer[] | Ic
         warn(`relaycastSignalingIceServers threw: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    return iceServersForPeer(configured, turn, peer.peer, now());
+    return fallback(peer);
   };
 }

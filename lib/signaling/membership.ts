@@ -177,7 +177,7 @@ export class Membership {
       rendition: msg.rendition,
       role: msg.role,
       peers: this.parts.neighbourhood.introduce(session, peer, new Set()),
-      iceServers: this.iceServersFor(id, msg, peer.supporter),
+      iceServers: this.iceServersFor(id, msg, peer.supporter, session.host),
       segments: announcements.latest(key, limits.segmentsInWelcome).map(withoutStream),
       playlists: this.parts.playlists.forJoin(msg.stream, msg.rendition),
       heartbeatMs: limits.heartbeatMs,
@@ -187,10 +187,17 @@ export class Membership {
     this.emit('join', session, peer, undefined);
   }
 
-  private iceServersFor(peer: string, msg: JoinMessage, supporter: string | undefined): IceServer[] {
+  private iceServersFor(peer: string, msg: JoinMessage, supporter: string | undefined, host: string | undefined): IceServer[] {
     const configured = this.parts.iceServers ?? [];
     if (typeof configured !== 'function') return configured;
-    return configured({ peer, stream: msg.stream, rendition: msg.rendition, role: msg.role, ...(supporter === undefined ? {} : { supporter }) });
+    return configured({
+      peer,
+      stream: msg.stream,
+      rendition: msg.rendition,
+      role: msg.role,
+      ...(supporter === undefined ? {} : { supporter }),
+      ...(host === undefined ? {} : { host }),
+    });
   }
 
   private emit(event: 'join' | 'leave', session: Session, peer: PeerRecord, reason: string | undefined, remaining?: number): void {

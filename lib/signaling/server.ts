@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { announcementFromMsg } from './announcements';
+import { stunHost } from './built-in-stun';
 import { clientAddress, type TrustedProxies } from './client-address';
 import { SignalingCoordinator, type CoordinatorOptions, type Session, type Transport } from './coordinator';
 import { playlistFromMsg } from './playlists';
@@ -139,7 +140,8 @@ export class SignalingServer {
   private accept(req: IncomingMessage, socket: Duplex, head: Buffer, ip: string): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const transport = new WsTransport(ws, (s, bytes) => this.options.sent?.(s?.stream, bytes));
-      const session: Session = this.coordinator.connect(transport, ip);
+      // The host the viewer used; a reverse proxy that rewrites Host needs the node's Public host instead.
+      const session: Session = this.coordinator.connect(transport, ip, stunHost(req.headers.host));
       transport.session = session;
       ws.on('message', (data, isBinary) => this.coordinator.message(session, data as Buffer, isBinary));
       ws.on('pong', () => this.coordinator.touch(session));

@@ -60,6 +60,8 @@ export interface Session {
   readonly budget: SourceEntry;
   /** Keyed hash of the client's network prefix, carried on its receipts. */
   readonly network: string;
+  /** The host the client reached the server at (its checked Host header), for the built-in STUN entry. */
+  readonly host?: string;
   readonly connectedAt: number;
   lastSeen: number;
   bucket: TokenBucketState;

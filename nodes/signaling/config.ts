@@ -7,6 +7,7 @@ import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import type { SignalingLimits } from '../../lib/signaling/limits';
 import type { IceServer } from '../../lib/protocol';
+import { ICE_MODES, stunHost, type IceMode } from '../../lib/signaling';
 import { SIGNALING_NUMBERS } from './number-fields';
 
 export interface SignalingConfig {
@@ -36,6 +37,12 @@ export interface SignalingConfig {
   trustedProxies?: string;
   /** Lifetime of the ephemeral TURN credentials, seconds. */
   turnTtl?: string | number;
+  /** 'relaycast' | 'custom' | 'none'; empty = decided by the list (ice-mode below). */
+  iceMode?: string;
+  /** UDP port of the built-in STUN responder. */
+  stunPort?: string | number;
+  /** The host viewers are told to send STUN to; empty = the host each viewer reached Node-RED at. */
+  publicHost?: string;
 }
 
 export interface SignalingCredentials {
@@ -127,4 +134,37 @@ export function iceServersFromConfig(config: SignalingConfig, credentials: Signa
     }
     return server;
   });
+}
+
+/**
+ * Where viewers get their ICE servers. An empty mode is a flow from before the setting (or a node
+ * never edited): with a non-empty ICE list it keeps that list (`custom`), else it takes the node's
+ * own STUN responder (`relaycast`), the default.
+ */
+export function iceModeFromConfig(config: SignalingConfig, configured: readonly IceServer[]): IceMode {
+  const mode = (config.iceMode ?? '').trim();
+  if (mode === '') return configured.length > 0 ? 'custom' : 'relaycast';
+  if (!(ICE_MODES as readonly string[]).includes(mode))
+    throw new RelaycastError('E_SIGNAL_CONFIG', `ICE mode must be one of ${ICE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  return mode as IceMode;
+}
+
+export function stunPortFromConfig(config: SignalingConfig): number {
+  return number(config, 'stunPort');
+}
+
+/** The configured public host as a stun: URI host, or undefined when empty; a bad one is E_SIGNAL_CONFIG. */
+export function publicHostFromConfig(config: SignalingConfig): string | undefined {
+  const text = (config.publicHost ?? '').trim();
+  if (text === '') return undefined;
+  if (/^\[.*\]:\d+$/.test(text) || /^[^:]+:\d+$/.test(text)) {
+    throw new RelaycastError(
+      'E_SIGNAL_CONFIG',
+      `Public host is a host name or address without a port (the STUN port is its own field), got ${JSON.stringify(text)}`,
+    );
+  }
+  const host = stunHost(text);
+  if (host === undefined)
+    throw new RelaycastError('E_SIGNAL_CONFIG', `Public host must be a DNS name, an IPv4 or an IPv6 address, got ${JSON.stringify(text)}`);
+  return host;
 }

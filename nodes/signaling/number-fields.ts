@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS } from '../../lib/signaling/limits';
 /** Long enough for a viewing session: a TURN allocation refreshes with the credential it was made with. */
 export const DEFAULT_TURN_TTL_SECONDS = 6 * 3600;
 export const DEFAULT_STATS_SECONDS = 10;
+export const DEFAULT_STUN_PORT = 3478;
 
 export const SIGNALING_NUMBERS = {
   // Seconds.
@@ -31,4 +32,6 @@ export const SIGNALING_NUMBERS = {
   sourceBurst: { field: 'Burst per address', fallback: DEFAULT_LIMITS.sourceBurst, min: 1, max: 10_000_000, integer: true },
   upgradesPerSecond: { field: 'Connects', fallback: DEFAULT_LIMITS.upgradesPerSecond, min: 1, max: 1_000_000, integer: true },
   upgradeBurst: { field: 'Connect burst', fallback: DEFAULT_LIMITS.upgradeBurst, min: 1, max: 1_000_000, integer: true },
+  // UDP, of the built-in STUN responder (iceMode 'relaycast'); 3478 is STUN's registered port.
+  stunPort: { field: 'STUN port', fallback: DEFAULT_STUN_PORT, min: 1, max: 65_535, integer: true },
 } satisfies Record<string, FieldNumberRule>;

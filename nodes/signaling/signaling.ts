@@ -12,6 +12,7 @@ import {
   sharedSwarmRegistry,
   SignalingServer,
   supporterVerifier,
+  type BuiltInStun,
   type IcePeer,
   type RedisSwarmRegistry,
   type SignalingServerOptions,
@@ -27,7 +28,18 @@ import { registerNodeType, type RelaycastRED } from '../shared/node-types';
 import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { SignalingNodeApi } from './signaling-api';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
-import { iceServersFromConfig, limitsFromConfig, normalizePath, statsIntervalMs, turnTtlSeconds, type SignalingConfig } from './config';
+import { acquireStun, type StunHandle } from '../../lib/stun';
+import {
+  iceModeFromConfig,
+  iceServersFromConfig,
+  limitsFromConfig,
+  normalizePath,
+  publicHostFromConfig,
+  statsIntervalMs,
+  stunPortFromConfig,
+  turnTtlSeconds,
+  type SignalingConfig,
+} from './config';
 
 type SignalingNodeDef = NodeDef &
   SignalingConfig & {
@@ -77,6 +89,10 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
 
     let statusStale = true;
     let probe: SwarmProbe | undefined;
+    /** The built-in STUN responder (iceMode 'relaycast'), shared with other nodes on its port. */
+    let stun: StunHandle | undefined;
+    let stunProblem: RelaycastError | undefined;
+    let builtIn: BuiltInStun | undefined;
     let fullPath: string;
     let statsEvery: number;
     let options: Omit<SignalingServerOptions, 'path'>;
@@ -89,6 +105,11 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       const turn = credentials.turnSecret ? { turnSecret: credentials.turnSecret, ttlSeconds } : undefined;
       const configured = iceServersFromConfig(config, credentials);
       if (!turn && configured.some((server) => server.credential !== undefined)) node.warn(RED._('signaling.errors.staticTurn'));
+      const iceMode = iceModeFromConfig(config, configured);
+      // Checked in every mode, as the editor marks them in every mode.
+      const stunPort = stunPortFromConfig(config);
+      const publicHost = publicHostFromConfig(config);
+      if (iceMode === 'relaycast') builtIn = { port: stunPort, publicHost, listening: () => stun?.listening() ?? false };
       const verifySupporter = supporterVerifier(settings.relaycastSignalingVerifySupporter, credentials.supporterTokens);
       // Offered to relaycast-payout (signaling-api.ts), which checks summary tokens against it.
       node.verifySupporter = verifySupporter;
@@ -97,7 +118,7 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
         verifyClient: settings.relaycastSignalingVerifyClient,
         coordinator: {
           limits,
-          iceServers: iceServerProvider({ configured, turn, hook: settings.relaycastSignalingIceServers, warn }),
+          iceServers: iceServerProvider({ mode: iceMode, builtIn, configured, turn, hook: settings.relaycastSignalingIceServers, warn }),
           verifySupporter,
           networkTagKey: credentials.networkTagKey || undefined,
           onSwarmEvent: (event) => {
@@ -157,6 +178,16 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     }
 
     pathsInUse.set(fullPath, node.id);
+    if (builtIn) {
+      // A port that cannot be bound costs the viewers their STUN entry, not the swarm: logged once, shown in the status.
+      stun = acquireStun(builtIn.port, (err) => {
+        statusStale = true;
+        if (stunProblem) return;
+        stunProblem = err;
+        // A warning, as for Redis down: the node serves on, with less.
+        node.warn(`${err.code}: ${RED._('signaling.errors.stunPort', { message: err.message })}`);
+      });
+    }
     const coordinator = server.coordinator;
     const telemetry = telemetryOf(RED);
     probe = telemetry.swarm(nodeRef(node, 'relaycast-signaling'), () => coordinator.audienceSummary());
@@ -191,7 +222,9 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     }
 
     const showStatus = (): void => {
-      if (!registry) {
+      if (stunProblem && (!registry || registry.connected)) {
+        node.status({ fill: 'yellow', shape: 'ring', text: RED._('signaling.status.stunDown', { count: coordinator.peerCount(), port: builtIn?.port ?? '' }) });
+      } else if (!registry) {
         node.status({ fill: 'green', shape: 'dot', text: RED._('signaling.status.peers', { count: coordinator.peerCount() }) });
       } else if (registry.connected) {
         node.status({
@@ -231,6 +264,7 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       server.close();
       if (pathsInUse.get(fullPath) === node.id) pathsInUse.delete(fullPath);
       node.status({});
+      await stun?.release();
       // This instance's peers leave Redis at once (the others drop them without waiting for the TTL).
       await dropRegistry();
     });

@@ -468,9 +468,10 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.ok(!JSON.stringify([wa, wb]).includes('static-password'));
   });
 
-  it('offers no ICE server by default, in the editor as in the runtime', () => {
+  it('offers no outside ICE server by default, in the editor as in the runtime', () => {
     const html = readFileSync(path.join(__dirname, '../../nodes/signaling/signaling.html'), 'utf8');
     assert.match(html, /iceServers: \{ value: '' \}/);
+    assert.match(html, /iceMode: \{ value: ''/, 'an empty mode with an empty list is the built-in STUN responder (config.ts iceModeFromConfig)');
     assert.ok(!html.includes('stun.l.google.com'));
   });
 
@@ -565,7 +566,9 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(welcome.segments, [
       { sequence: 0, rendition: 'main', url: 'https://media.example.org/demo/main/example/0.ts', size: 188000, sha256: '0'.repeat(64), duration: 2 },
     ]);
-    assert.deepEqual(welcome.iceServers, [], 'no public STUN server sees the viewers by default');
+    // By default the node's own STUN responder, at the host the viewer used (none if 3478 is taken on this machine).
+    for (const server of welcome.iceServers as Array<{ urls: string }>)
+      assert.equal(server.urls, 'stun:127.0.0.1:3478', 'no outside STUN server sees the viewers');
     assert.equal((await events).payload.event, 'join');
   });
 });

@@ -12,3 +12,24 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A UDP port free right now on 127.0.0.1 and ::1 (for a STUN responder), taken and released at once. */
+export async function freeUdpPort(): Promise<number> {
+  const dgram = await import('node:dgram');
+  const bind = (type: 'udp4' | 'udp6', port: number, address: string) =>
+    new Promise<import('node:dgram').Socket>((resolve, reject) => {
+      const socket = dgram.createSocket(type === 'udp6' ? { type, ipv6Only: true } : { type });
+      socket.once('error', reject);
+      socket.bind(port, address, () => resolve(socket));
+    });
+  for (;;) {
+    const v4 = await bind('udp4', 0, '0.0.0.0');
+    const port = v4.address().port;
+    const v6 = await bind('udp6', port, '::').catch(() => undefined);
+    v4.close();
+    if (v6) {
+      v6.close();
+      return port;
+    }
+  }
+}

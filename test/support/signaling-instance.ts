@@ -8,6 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freeUdpPort } from './free-port';
 import { distNode, helper } from './node-red';
 
 interface Options {
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
       redis: 'redis',
       statsInterval: 0,
       viewerPath: '',
+      // Its own STUN port: instances on one host would otherwise contend for 3478 (only the first binds it).
+      stunPort: await freeUdpPort(),
       ...options.signaling,
       wires: [['events'], ['receipts'], ['audit']],
     },
