@@ -20,6 +20,23 @@ import { figures, until, watchIntegrity } from '../support/viewer-pages';
 
 const STREAM = 'nat';
 const FIXTURE = path.resolve(__dirname, '../fixtures/hls/ts-single');
+/** Segments this page holds that peers delivered (every byte from a peer), with their bytes, base64. */
+async function peerDeliveredSegments(page: Page): Promise<Array<{ url: string; base64: string }>> {
+  return page.evaluate(`(() => {
+    const engine = window.relaycastViewer.session.peerEngine;
+    const out = [];
+    window.mediaWatch.peerBySequence.forEach((peer, sequence) => {
+      const meta = engine.store.meta(sequence);
+      const bytes = engine.store.bytes(sequence);
+      if (!meta || !bytes || peer !== meta.size) return;
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+      out.push({ url: meta.url, base64: btoa(binary) });
+    });
+    return out;
+  })()`) as Promise<Array<{ url: string; base64: string }>>;
+}
+
 const home = (index: number): HomeSpec => ({ index, nat: 'endpoint-independent', udpBlocked: false, uploadOff: false });
 
 interface Swarm {
@@ -84,12 +101,20 @@ describe('e2e: two viewers behind home NATs link only through the built-in STUN'
   it('with the built-in STUN: both viewers link through their NATs and play peer bytes that match the origin', async () => {
     const s = await startSwarm({ iceMode: 'relaycast', publicHost: ORIGIN_ADDRESS });
     await until(async () => (await read(s)).every((f) => f.playedFromPeers > 0 && f.pairs.length > 0), 'both viewers to play bytes from the other', 180_000);
+    console.log(`      selected pairs: ${(await read(s)).map((f, i) => `viewer ${i + 1} ${f.pairs.join(' ')}`).join('; ')}`);
     for (const [i, f] of (await read(s)).entries()) {
       assert.ok(f.peerReceived > 0, `viewer ${i + 1} received peer bytes`);
       for (const pair of f.pairs) {
         const [local, remote] = pair.split('-');
         assert.ok(remote === 'srflx' || remote === 'prflx', `viewer ${i + 1}: the remote end of ${pair} is the other home's NAT mapping`);
         assert.notEqual(`${local}-${remote}`, 'host-host', `viewer ${i + 1}: a host-to-host pair cannot cross two NATs`);
+      }
+      // Byte for byte: what peers delivered is what the origin serves at the same URL.
+      const delivered = await peerDeliveredSegments(s.pages[i]);
+      assert.ok(delivered.length > 0, `viewer ${i + 1} holds segments that peers delivered`);
+      for (const segment of delivered) {
+        const origin = Buffer.from(await (await fetch(new URL(segment.url, s.pipeline.base))).arrayBuffer());
+        assert.ok(origin.equals(Buffer.from(segment.base64, 'base64')), `viewer ${i + 1}: ${segment.url} from a peer differs from the origin's bytes`);
       }
       const page = await figures(s.pages[i]);
       assert.ok(page.checked > 0, `viewer ${i + 1}: fragments were hashed`);
