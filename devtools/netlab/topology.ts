@@ -44,6 +44,8 @@ export function createInternet(prefix: string): string {
   run('ip', ['-n', ns, 'link', 'add', BRIDGE, 'type', 'bridge']);
   run('ip', ['-n', ns, 'addr', 'add', `${ORIGIN_ADDRESS}/${PREFIX_LEN}`, 'dev', BRIDGE]);
   run('ip', ['-n', ns, 'link', 'set', BRIDGE, 'up']);
+  // Routes between un-NATed homes (the lab profile); the namespace has no other interface to reach.
+  inNamespace(ns, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   return ns;
 }
 
@@ -74,8 +76,12 @@ export function addHome(prefix: string, spec: HomeSpec): Home {
   inNamespace(router, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
   const rules = routerRuleset(spec);
   if (rules) inNamespace(router, 'nft', ['-f', '-'], rules);
-  // Without NAT the home's private range is routed, as on a LAN (the lab profile).
-  if (spec.nat === 'none') run('ip', ['-n', internet, 'route', 'replace', homeSubnet(i), 'via', wanAddress]);
+  // Without NAT the homes' private ranges are routed through the internet namespace, as one big
+  // LAN would route them (the lab profile): host candidates and STUN mappings are the hosts' own.
+  if (spec.nat === 'none') {
+    run('ip', ['-n', internet, 'route', 'replace', homeSubnet(i), 'via', wanAddress]);
+    run('ip', ['-n', router, 'route', 'add', '10.0.0.0/8', 'via', ORIGIN_ADDRESS]);
+  }
   shapeEgress(router, WAN, spec.uplinkMbit);
   shapeEgress(router, LAN, spec.downlinkMbit);
   return { ...spec, router, host, wanAddress, hostAddress };
