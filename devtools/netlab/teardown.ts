@@ -2,6 +2,7 @@
 // qdiscs with it, so the namespaces are the whole inventory.
 import { spawnSync } from 'node:child_process';
 import { runQuietly } from './command';
+import { processRunning } from '../process-running';
 import { ownerOf } from './names';
 
 export function labNamespaces(): string[] {
@@ -10,15 +11,6 @@ export function labNamespaces(): string[] {
     .split('\n')
     .map((line) => line.split(' ')[0])
     .filter((name) => name !== '' && ownerOf(name) !== undefined);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Deletes every namespace of this run's prefix. Returns the names deleted. */
@@ -30,7 +22,7 @@ export function removeRun(prefix: string): string[] {
 
 /** Deletes the namespaces of lab runs whose owning process is gone (`--cleanup`). */
 export function removeLeftovers(): string[] {
-  const stale = labNamespaces().filter((name) => !alive(ownerOf(name)!));
+  const stale = labNamespaces().filter((name) => !processRunning(ownerOf(name)!));
   for (const name of stale) runQuietly('ip', ['netns', 'delete', name]);
   return stale;
 }
