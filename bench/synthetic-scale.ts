@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     return;
   }
   const pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2 });
-  const encoder = startLiveEncoder(pipeline.hlsDir);
+  const encoder = startLiveEncoder(pipeline.hlsDir, '360p');
   const rows: Array<Record<string, any>> = [];
   try {
     for (let i = 0; i < 120; i++) {

@@ -19,16 +19,16 @@
  * viewers sit on every rung as capped downlinks would put them; without it every viewer may climb.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLiveEncoder } from './support/live-encoder';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
 import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
 import { firstRendition, startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { until } from '../test/support/until';
 import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from './support/p2pml-baseline';
 import { ensureP2pmlInstalled } from './support/p2pml-install';
+import { startLiveEncoder } from './support/live-encoder';
+import { cpuTimes, median, pct, waitForStream } from './support/swarm-figures';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -82,13 +82,6 @@ const LEVEL_WATCH = `(() => {
   });
 })()`;
 
-function cpuTimes(): { busy: number; total: number } {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = line[3] + (line[4] ?? 0);
-  const total = line.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
-}
-
 async function read(page: Page): Promise<ViewerFigures> {
   return page.evaluate(() => {
     const w = window as any;
@@ -110,12 +103,6 @@ async function read(page: Page): Promise<ViewerFigures> {
     };
   });
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** One browser context per viewer: its own HTTP cache and storage, as distinct viewers have. */
 async function newViewer(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
@@ -259,13 +246,9 @@ async function main(): Promise<void> {
     return;
   }
   const pipeline = await startSwarmPipeline({ stream: STREAM, ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}) });
-  const encoder = startLiveEncoder(pipeline.hlsDir, LADDER);
+  const encoder = startLiveEncoder(pipeline.hlsDir, LADDER ? 'ladder' : '360p');
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
-  for (let i = 0; i < 120; i++) {
-    const res = await fetch(`${pipeline.base}/live/${STREAM}/master.m3u8`).catch(() => undefined);
-    if (res?.ok) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await waitForStream(pipeline.base, STREAM);
   pipeline.counts.playlists = 0;
   await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
   const p2pml = await startBaselines(pipeline);

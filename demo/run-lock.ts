@@ -7,18 +7,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { processRunning as running } from '../devtools/process-running';
 
 export class DemoRefusal extends Error {}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the run folder's lock, or throws DemoRefusal naming the process that holds it. Returns the release. */
 export function lockRunDir(runDir: string, port: number): () => void {

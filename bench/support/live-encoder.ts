@@ -1,37 +1,52 @@
-// The live encoder of the swarm benches (viewer-swarm, synthetic-scale): a real ffmpeg in real time
-// (640x360, ~0.9 Mb/s, 2 s segments; or a three-rung ladder), else the demo encoder replaying the
-// ts-single fixture (~0.4 Mb/s) when ffmpeg is not installed.
+// The live encoders of the swarm benches: a real ffmpeg writing live HLS in real time from its
+// test pattern (2 s segments, 6-segment window), or the demo encoder replaying a fixture where
+// ffmpeg is missing. Shared by bench/viewer-swarm.ts, bench/netlab.ts and bench/synthetic-scale.ts.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
 
 export interface LiveEncoder {
   kind: string;
+  /** Nominal media bitrate in bits per second (video + audio), for ceilings. */
+  bitrate: number;
   stop(): Promise<void>;
 }
 
-/** ffmpeg's live test pattern and tone, in real time: the input of both encoder profiles. */
-const TEST_SOURCE = '-hide_banner -loglevel error -re -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i sine=frequency=1000:sample_rate=48000'.split(' ');
+/** '360p': the demo-like 0.9 Mb/s; '720p': 2.7 Mb/s, where uplinks matter; 'ladder': three rungs. */
+export type EncoderProfile = '360p' | '720p' | 'ladder';
+
+/** ffmpeg's live test pattern and tone, in real time: the input of every profile. */
+const testSource = (size: string): string[] =>
+  `-hide_banner -loglevel error -re -f lavfi -i testsrc2=size=${size}:rate=30 -f lavfi -i sine=frequency=1000:sample_rate=48000`.split(' ');
 /** x264 with a 2 s GOP (keyframes aligned across renditions), AAC, and a 6-segment live HLS window. */
 const X264 = '-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 60 -keyint_min 60 -sc_threshold 0'.split(' ');
 const LIVE_HLS = '-c:a aac -b:a 64k -f hls -hls_time 2 -hls_list_size 6 -hls_flags delete_segments+program_date_time+independent_segments'.split(' ');
 
-function spawnFfmpeg(args: string[], kind: string): LiveEncoder {
-  const ffmpeg: ChildProcess = spawn('ffmpeg', [...TEST_SOURCE, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+function spawnFfmpeg(size: string, args: string[], kind: string, bitrate: number): LiveEncoder {
+  const ffmpeg: ChildProcess = spawn('ffmpeg', [...testSource(size), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   return {
     kind,
+    bitrate,
     stop: () =>
       new Promise((resolve) => {
+        if (ffmpeg.exitCode !== null || ffmpeg.signalCode !== null) return resolve();
         ffmpeg.once('exit', () => resolve());
         ffmpeg.kill('SIGINT');
       }),
   };
 }
 
-export function startLiveEncoder(dir: string, ladder = false): LiveEncoder {
+const single = (dir: string, rate: string): string[] => [
+  ...X264,
+  ...rate.split(' '),
+  ...LIVE_HLS,
+  ...['-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8')],
+];
+
+export function startLiveEncoder(dir: string, profile: EncoderProfile): LiveEncoder {
   const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-  if (ladder) {
-    if (!hasFfmpeg) throw new Error('--ladder needs ffmpeg (apt-get install -y ffmpeg)');
+  if (profile === 'ladder') {
+    if (!hasFfmpeg) throw new Error('the ladder needs ffmpeg (apt-get install -y ffmpeg)');
     const ladder = [
       ...['-filter_complex', '[0:v]split=3[v0][v1in][v2in];[v1in]scale=480:270[v1];[v2in]scale=320:180[v2]'],
       ...'-map [v0] -map [v1] -map [v2] -map 1:a -map 1:a -map 1:a'.split(' '),
@@ -43,18 +58,14 @@ export function startLiveEncoder(dir: string, ladder = false): LiveEncoder {
       ...['-master_pl_name', 'master.m3u8', '-var_stream_map', 'v:0,a:0 v:1,a:1 v:2,a:2'],
       ...['-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', 'index.m3u8')],
     ];
-    return spawnFfmpeg(ladder, 'ffmpeg ladder 640x360/480x270/320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s');
+    return spawnFfmpeg('640x360', ladder, 'ffmpeg ladder 640x360/480x270/320x180 at 1.4 Mb/s / 600 kb/s / 270 kb/s', 1_464_000);
   }
-  if (hasFfmpeg) {
-    const single = [
-      ...X264,
-      ...'-b:v 850k -maxrate 900k -bufsize 1800k'.split(' '),
-      ...LIVE_HLS,
-      ...['-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8')],
-    ];
-    return spawnFfmpeg(single, 'ffmpeg 640x360 ~0.9 Mb/s');
+  if (hasFfmpeg && profile === '720p') {
+    return spawnFfmpeg('1280x720', single(dir, '-b:v 2600k -maxrate 2700k -bufsize 5400k'), 'ffmpeg 1280x720 ~2.7 Mb/s', 2_700_000);
   }
+  if (hasFfmpeg) return spawnFfmpeg('640x360', single(dir, '-b:v 850k -maxrate 900k -bufsize 1800k'), 'ffmpeg 640x360 ~0.9 Mb/s', 914_000);
+  if (profile === '720p') throw new Error('the 720p stream needs ffmpeg (apt-get install -y ffmpeg)');
   const encoder = new DemoEncoder({ fixture: path.resolve(__dirname, '../../test/fixtures/hls/ts-single'), outDir: dir, speed: 1, loop: true });
   void encoder.start();
-  return { kind: 'demo encoder ts-single ~0.4 Mb/s', stop: () => encoder.stop() };
+  return { kind: 'demo encoder ts-single ~0.4 Mb/s', bitrate: 400_000, stop: () => encoder.stop() };
 }

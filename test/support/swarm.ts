@@ -55,6 +55,10 @@ export interface SwarmPipelineOptions {
   statsInterval?: number;
   /** supporter id → token: signaling admits them, and a relaycast-payout node rewards them. */
   supporters?: Record<string, string>;
+  /** Address the origin listens at (default 127.0.0.1; the network lab's public 198.18.0.1). */
+  host?: string;
+  /** Extra relaycast-signaling config (for example its ICE choice). */
+  signaling?: Record<string, unknown>;
 }
 
 export async function startSwarmPipeline(options: SwarmPipelineOptions = { stream: 'e2e' }): Promise<SwarmPipeline> {
@@ -77,8 +81,9 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
     });
     req.pipe(upstream);
   });
-  await new Promise<void>((resolve) => segmentProxy.listen(0, '127.0.0.1', resolve));
-  const publicBase = `http://127.0.0.1:${(segmentProxy.address() as AddressInfo).port}${s3Url.pathname.replace(/\/$/, '')}`;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => segmentProxy.listen(0, host, resolve));
+  const publicBase = `http://${host}:${(segmentProxy.address() as AddressInfo).port}${s3Url.pathname.replace(/\/$/, '')}`;
 
   helper.settings({ userDir: path.join(dir, 'userdir') });
   await helper.startServer();
@@ -106,8 +111,8 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
     }
   });
   server.on('upgrade', (req, socket, head) => redServer.emit('upgrade', req, socket, head));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  const base = `http://${host}:${(server.address() as AddressInfo).port}`;
 
   const flow = [
     { id: 'tab', type: 'tab', label: 'swarm' },
@@ -156,6 +161,7 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
       maxConnectionsPerIp: 0,
       statsInterval: options.statsInterval ?? 5,
       viewerPath: '/live',
+      ...options.signaling,
       wires: [['sigStats'], ['receipts', ...(options.supporters ? ['pay'] : [])], ['audit']],
     },
     // Every browser is on 127.0.0.1 here: the same-network rule would refuse them all (payout's help).

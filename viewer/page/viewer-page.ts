@@ -64,6 +64,8 @@ export function startViewer(): void {
   const pattern = config.candidatePattern ? new RegExp(config.candidatePattern) : undefined;
   // ?relaycast=0 plays with plain hls.js over HTTP (the baseline the swarm benchmark compares with).
   const plain = new URLSearchParams(location.search).get('relaycast') === '0';
+  // ?upload=0: this viewer never uploads (a metered or phone link; the network lab's homes use it).
+  const uploadOff = new URLSearchParams(location.search).get('upload') === '0';
   const relaycast = plain
     ? undefined
     : relaycastHlsConfig({
@@ -73,6 +75,7 @@ export function startViewer(): void {
         initialPlaylists: config.playlists,
         supporterToken: supporterToken(),
         candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
+        ...(uploadOff ? { upload: false } : {}),
       });
   const session = relaycast?.session;
   const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });

@@ -1,0 +1,32 @@
+// Small measuring helpers of the swarm benches (bench/viewer-swarm.ts, bench/netlab.ts).
+import { readFileSync } from 'node:fs';
+
+/** Machine-wide CPU jiffies from /proc/stat: busy = everything but idle and iowait. */
+export function cpuTimes(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = line[3] + (line[4] ?? 0);
+  const total = line.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+export const cpuBusyBetween = (a: { busy: number; total: number }, b: { busy: number; total: number }): number =>
+  (b.busy - a.busy) / Math.max(1, b.total - a.total);
+
+export const median = (xs: number[]): number => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '–');
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** hls-watch names the stream once the encoder's first playlist is there: wait for the master. */
+export async function waitForStream(base: string, stream: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    const res = await fetch(`${base}/live/${stream}/master.m3u8`).catch(() => undefined);
+    if (res?.ok) return;
+    await sleep(500);
+  }
+  throw new Error(`the stream ${stream} never appeared at ${base}`);
+}
