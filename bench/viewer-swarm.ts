@@ -229,6 +229,21 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   return result;
 }
 
+/** For each N where both modes ran: the mean of a figure over each mode's rows (its repeats). */
+function sideBySide(rows: Array<Record<string, unknown>>, a: Mode, b: Mode, print: (n: number, a: MeanOf, b: MeanOf) => void): void {
+  const of = (mode: Mode, n: number): MeanOf | undefined => {
+    const xs = rows.filter((r) => r.mode === mode && r.viewers === n);
+    return xs.length === 0 ? undefined : { mean: (k) => xs.reduce((sum, r) => sum + Number(r[k]), 0) / xs.length };
+  };
+  for (const n of VIEWERS) {
+    const [left, right] = [of(a, n), of(b, n)];
+    if (left && right) print(n, left, right);
+  }
+}
+interface MeanOf {
+  mean(figure: string): number;
+}
+
 async function main(): Promise<void> {
   if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
     // Inside the namespace the registry is out of reach: install the baseline first (or skip it, with why).
@@ -285,26 +300,18 @@ async function main(): Promise<void> {
       `| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} |`,
     );
   }
-  // The loader against plain hls.js, side by side in this run (the ABR issue's targets).
-  for (const n of VIEWERS) {
-    const http = (rows as any[]).filter((r) => r.mode === 'http' && r.viewers === n);
-    const p2p = (rows as any[]).filter((r) => r.mode === 'p2p' && r.viewers === n);
-    if (http.length === 0 || p2p.length === 0) continue;
-    const mean = (xs: any[], k: string) => xs.reduce((a, r) => a + r[k], 0) / xs.length;
+  // The loader against plain hls.js (the ABR issue's targets), and against p2p-media-loader (issue 20:
+  // Relaycast ahead on offload and on stalls), side by side in this run.
+  sideBySide(rows, 'http', 'p2p', (n, http, p2p) =>
     console.log(
-      `N = ${n}: played bitrate loader ÷ plain hls.js = ${(mean(p2p, 'playedBitrateMean') / mean(http, 'playedBitrateMean')).toFixed(3)}; switches loader ${mean(p2p, 'switches').toFixed(1)} vs plain ${mean(http, 'switches').toFixed(1)}; TTFF p50 loader − plain = ${((mean(p2p, 'firstFrameMsMedian') - mean(http, 'firstFrameMsMedian')) / 1000).toFixed(2)} s`,
-    );
-  }
-  // Relaycast against p2p-media-loader, side by side in this run (issue 20: Relaycast ahead on offload and on stalls).
-  for (const n of VIEWERS) {
-    const p2p = (rows as any[]).filter((r) => r.mode === 'p2p' && r.viewers === n);
-    const p2pml = (rows as any[]).filter((r) => r.mode === 'p2pml' && r.viewers === n);
-    if (p2p.length === 0 || p2pml.length === 0) continue;
-    const mean = (xs: any[], k: string) => xs.reduce((a, r) => a + r[k], 0) / xs.length;
+      `N = ${n}: played bitrate loader ÷ plain hls.js = ${(p2p.mean('playedBitrateMean') / http.mean('playedBitrateMean')).toFixed(3)}; switches loader ${p2p.mean('switches').toFixed(1)} vs plain ${http.mean('switches').toFixed(1)}; TTFF p50 loader − plain = ${((p2p.mean('firstFrameMsMedian') - http.mean('firstFrameMsMedian')) / 1000).toFixed(2)} s`,
+    ),
+  );
+  sideBySide(rows, 'p2p', 'p2pml', (n, p2p, p2pml) =>
     console.log(
-      `N = ${n}: P2P share steady Relaycast ${pct(mean(p2p, 'p2pShareSteady'))} vs p2p-media-loader ${pct(mean(p2pml, 'p2pShareSteady'))} (ceiling ${pct(1 - 1 / n)}); stalls ${mean(p2p, 'stalls').toFixed(1)} vs ${mean(p2pml, 'stalls').toFixed(1)}; hls.js latency ${mean(p2p, 'latencySecondsMedian').toFixed(1)} s vs ${mean(p2pml, 'latencySecondsMedian').toFixed(1)} s`,
-    );
-  }
+      `N = ${n}: P2P share steady Relaycast ${pct(p2p.mean('p2pShareSteady'))} vs p2p-media-loader ${pct(p2pml.mean('p2pShareSteady'))} (ceiling ${pct(1 - 1 / n)}); stalls ${p2p.mean('stalls').toFixed(1)} vs ${p2pml.mean('stalls').toFixed(1)}; hls.js latency ${p2p.mean('latencySecondsMedian').toFixed(1)} s vs ${p2pml.mean('latencySecondsMedian').toFixed(1)} s`,
+    ),
+  );
   for (const r of (rows as any[]).filter((x) => x.supporter)) {
     console.log(
       `supporter, N = ${r.viewers}: upload ${r.supporter.uploadMBps.toFixed(2)} MB/s to ${r.supporter.peers} peers, ${r.supporter.cpuMsPerMB.toFixed(0)} ms CPU per MB relayed, RSS ${r.supporter.rssMB.toFixed(0)} MB`,

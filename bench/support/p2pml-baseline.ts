@@ -156,6 +156,9 @@ export async function startP2pmlBaseline(options: P2pmlBaselineOptions): Promise
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, resolve);
+  }).catch(async (err: unknown) => {
+    await tracker.close(); // a page port already taken leaves no tracker behind
+    throw err;
   });
   const pageBase = `http://${hostForUrl(options.host)}:${(server.address() as AddressInfo).port}`;
   return {
