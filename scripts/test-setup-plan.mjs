@@ -8,6 +8,7 @@ export const NEEDED = [
   { tool: 'ffmpeg', package: 'ffmpeg', why: 'the playback and live-encoder specs' },
   { tool: 'ip', package: 'iproute2', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
   { tool: 'unshare', package: 'util-linux', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
+  { tool: 'nft', package: 'nftables', why: 'the NAT spec, which runs two homes behind nftables NAT in a network lab (devtools/netlab)' },
   { tool: 'redis-server', package: 'redis-server', why: 'the multi-instance signaling specs (they start a private redis-server too)' },
 ];
 

@@ -33,6 +33,7 @@ function look() {
     ffmpeg: onPath('ffmpeg'),
     ip: onPath('ip'),
     unshare: onPath('unshare'),
+    nft: onPath('nft'),
     'redis-server': onPath('redis-server'),
   };
   return {
