@@ -131,6 +131,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
       fakeTool('ffmpeg');
       fakeTool('ip');
       fakeTool('unshare');
+      fakeTool('nft');
       fakeTool('redis-server');
       const out = run({ CHROMIUM_PATH: path.join(bin, 'no-chromium') });
       assert.equal(out.plan.action, 'stop');
@@ -143,6 +144,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     assert.match(pkg.scripts.test, /^node scripts\/test-setup\.mjs && /);
     const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
     assert.match(ci, /command -v ffmpeg .*\|\| need_apt\+=\(ffmpeg\)/);
+    assert.match(ci, /command -v nft .*\|\| need_apt\+=\(nftables\)/);
     assert.ok(
       ci.includes('pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'),
       'CI starts the PostgreSQL cluster with the same command',
