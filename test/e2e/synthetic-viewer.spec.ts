@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
-import { startSyntheticViewers, type SyntheticSwarm } from '../../devtools/synthetic-viewer';
+import { loopbackSource, startSyntheticViewers, type SyntheticSwarm } from '../../devtools/synthetic-viewer';
 import { requireLoopbackOnlyNetwork } from '../support/chromium';
 import { startSwarmPipeline, type SwarmPipeline } from '../support/swarm';
 import { until } from '../support/until';
@@ -44,6 +44,8 @@ describe('e2e: synthetic viewers play a live stream through the peer engine', fu
       signalingUrl: `${pipeline.base.replace(/^http/, 'ws')}/relaycast/signal`,
       viewers: VIEWERS,
       joinEveryMs: 500,
+      // Each its own address, as distinct homes (signaling dedupes receipts per address).
+      localAddress: loopbackSource,
       onSegment: (viewer, segment, bytes) => {
         const list = played.get(viewer) ?? [];
         list.push({ url: segment.url, bytes: bytes.slice() });
