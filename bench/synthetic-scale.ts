@@ -13,10 +13,10 @@
  * alone; both processes are inside the same loopback-only namespace.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { readSyntheticReport, syntheticCommand, type SyntheticReport } from '../devtools/synthetic-viewer';
 import { startLiveEncoder } from './support/live-encoder';
 import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
+import { confinedToLoopback } from './support/loopback-only';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -50,16 +50,7 @@ function runViewers(pipeline: SwarmPipeline, n: number): Promise<SyntheticReport
 }
 
 async function main(): Promise<void> {
-  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
-    // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
-    const child = spawn(
-      'bash',
-      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
-    );
-    child.on('exit', (code) => process.exit(code ?? 1));
-    return;
-  }
+  if (!confinedToLoopback(__filename)) return;
   const pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2 });
   const encoder = startLiveEncoder(pipeline.hlsDir);
   const rows: Array<Record<string, any>> = [];

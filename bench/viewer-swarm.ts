@@ -17,15 +17,14 @@
  * `--spread 1` caps viewer i at rung i mod 3 (hls.js autoLevelCapping), so that on loopback the
  * viewers sit on every rung as capped downlinks would put them; without it every viewer may climb.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startLiveEncoder } from './support/live-encoder';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
 import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
 import { firstRendition, startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { until } from '../test/support/until';
+import { confinedToLoopback } from './support/loopback-only';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -215,16 +214,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
 }
 
 async function main(): Promise<void> {
-  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
-    // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
-    const child = spawn(
-      'bash',
-      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
-    );
-    child.on('exit', (code) => process.exit(code ?? 1));
-    return;
-  }
+  if (!confinedToLoopback(__filename)) return;
   const pipeline = await startSwarmPipeline({ stream: STREAM, ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}) });
   const encoder = startLiveEncoder(pipeline.hlsDir, LADDER);
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
