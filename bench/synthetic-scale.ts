@@ -9,14 +9,14 @@
  *
  *   npx tsx bench/synthetic-scale.ts [--viewers 10,25,50] [--seconds 90] [--upload-off-share 0] [--upload-kbps 0]
  *
- * The viewers run in a child process (the synthetic viewer's CLI) so that its CPU and RSS are theirs
+ * `--per-viewer 1` also prints one line per viewer. The viewers run in a child process (the synthetic viewer's CLI) so that its CPU and RSS are theirs
  * alone; both processes are inside the same loopback-only namespace.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { readSyntheticReport, syntheticCommand, type SyntheticReport } from '../devtools/synthetic-viewer';
 import { startLiveEncoder } from './support/live-encoder';
 import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
+import { confinedToLoopback } from './support/loopback-only';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -24,6 +24,7 @@ const VIEWERS = (args.get('viewers') ?? '10,25,50').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 90);
 const UPLOAD_OFF_SHARE = Number(args.get('upload-off-share') ?? 0);
 const UPLOAD_KBPS = Number(args.get('upload-kbps') ?? 0);
+const PER_VIEWER = args.get('per-viewer') === '1';
 const STREAM = 'synth';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -37,6 +38,7 @@ function runViewers(pipeline: SwarmPipeline, n: number): Promise<SyntheticReport
     seconds: SECONDS,
     uploadOffShare: UPLOAD_OFF_SHARE,
     uploadKbps: UPLOAD_KBPS,
+    loopbackSources: true,
   });
   const child = spawn(node, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -48,16 +50,7 @@ function runViewers(pipeline: SwarmPipeline, n: number): Promise<SyntheticReport
 }
 
 async function main(): Promise<void> {
-  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
-    // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
-    const child = spawn(
-      'bash',
-      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
-    );
-    child.on('exit', (code) => process.exit(code ?? 1));
-    return;
-  }
+  if (!confinedToLoopback(__filename)) return;
   const pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2 });
   const encoder = startLiveEncoder(pipeline.hlsDir, '360p');
   const rows: Array<Record<string, any>> = [];
@@ -83,6 +76,11 @@ async function main(): Promise<void> {
         errors: report.viewers.flatMap((v) => v.errors).slice(0, 5),
       };
       rows.push(row);
+      if (PER_VIEWER)
+        for (const v of report.viewers)
+          console.log(
+            `${v.id} upload=${v.upload} peers=${v.peers} played=${v.segmentsPlayed} fromPeers=${pct(v.playedPeerBytes / Math.max(1, v.playedBytes))} httpSeg=${v.httpSegments} p2pSeg=${v.p2pSegments} misses=${v.deadlineMisses} up=${(v.uploadedBytes / 1e6).toFixed(1)}MB stalls=${v.stalls} ttff=${v.ttffMs?.toFixed(0)} ${v.errors.join('; ')}`,
+          );
       console.log(JSON.stringify(row));
     }
   } finally {

@@ -18,8 +18,6 @@
  * `--spread 1` caps viewer i at rung i mod 3 (hls.js autoLevelCapping), so that on loopback the
  * viewers sit on every rung as capped downlinks would put them; without it every viewer may climb.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
 import { latest, processUsage, startSupporter, type SupporterProcess } from '../test/support/supporter-process';
@@ -29,6 +27,7 @@ import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from '.
 import { ensureP2pmlInstalled } from './support/p2pml-install';
 import { startLiveEncoder } from './support/live-encoder';
 import { cpuTimes, median, pct, waitForStream } from './support/swarm-figures';
+import { confinedToLoopback } from './support/loopback-only';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -245,21 +244,12 @@ interface MeanOf {
 }
 
 async function main(): Promise<void> {
-  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
-    // Inside the namespace the registry is out of reach: install the baseline first (or skip it, with why).
-    if (MODES.includes('p2pml')) {
-      const outcome = await ensureP2pmlInstalled();
-      if (!outcome.ok) console.log(`p2pml mode will be skipped: ${outcome.reason}`);
-    }
-    // WebRTC must reach nothing but loopback: run again inside a namespace that has only `lo`.
-    const child = spawn(
-      'bash',
-      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
-    );
-    child.on('exit', (code) => process.exit(code ?? 1));
-    return;
+  // Inside the namespace the registry is out of reach: install the baseline first (or skip it, with why).
+  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1' && MODES.includes('p2pml')) {
+    const outcome = await ensureP2pmlInstalled();
+    if (!outcome.ok) console.log(`p2pml mode will be skipped: ${outcome.reason}`);
   }
+  if (!confinedToLoopback(__filename)) return;
   const pipeline = await startSwarmPipeline({ stream: STREAM, ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}) });
   const encoder = startLiveEncoder(pipeline.hlsDir, LADDER ? 'ladder' : '360p');
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.

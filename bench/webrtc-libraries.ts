@@ -12,10 +12,10 @@
  * A library that is not installed is reported as such (werift is not a dependency of the package;
  * `npm install --no-save werift@0.24.4` adds it for this comparison: 0.25 requires Node ≥ 22).
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { launchChromium, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
+import { confinedToLoopback } from './support/loopback-only';
 
 const FRAME = 32 * 1024 + 9;
 const HIGH = 1024 * 1024;
@@ -233,15 +233,7 @@ async function withChromium(lib: Lib, total: number, page: any): Promise<string>
 }
 
 async function main(): Promise<void> {
-  if (process.env.RELAYCAST_LOOPBACK_ONLY !== '1') {
-    const child = spawn(
-      'bash',
-      [path.resolve(__dirname, '../scripts/loopback-only.sh'), process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)],
-      { stdio: 'inherit' },
-    );
-    child.on('exit', (code) => process.exit(code ?? 1));
-    return;
-  }
+  if (!confinedToLoopback(__filename)) return;
   const total = Number(arg('mb', '64')) * 2 ** 20;
   const from = path.resolve(arg('from', path.resolve(__dirname, '..')));
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);

@@ -4,16 +4,19 @@
  *
  *   npx tsx devtools/synthetic-viewer/cli.ts --master http://host/live/demo/master.m3u8 \
  *     --signal ws://host/relaycast/signal --viewers 25 --seconds 120 [--upload-off-share 0.3]
- *     [--upload-kbps 250] [--max-peers 10] [--join-every-ms 200]
+ *     [--upload-kbps 250] [--max-peers 10] [--join-every-ms 200] [--loopback-sources 1]
+ *
+ * --loopback-sources 1: each viewer's signaling socket binds its own 127.0.x.y, so that signaling's
+ * per-address budgets see N homes rather than one (on loopback only).
  *
  * WebRTC gathers candidates on every interface: run it where that is allowed (a lab namespace, or
  * `bash scripts/loopback-only.sh` for loopback).
  */
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { runSyntheticViewers, type SyntheticSwarmOptions } from './index';
+import { loopbackSource, runSyntheticViewers, type SyntheticSwarmOptions } from './index';
 
 export const USAGE =
-  'usage: cli.ts --master <url> --signal <ws(s)://…> --viewers <n> --seconds <s> [--upload-off-share <0–1>] [--upload-kbps <n>] [--max-peers <n>] [--join-every-ms <ms>]';
+  'usage: cli.ts --master <url> --signal <ws(s)://…> --viewers <n> --seconds <s> [--upload-off-share <0–1>] [--upload-kbps <n>] [--max-peers <n>] [--join-every-ms <ms>] [--loopback-sources 1]';
 
 type Parsed = SyntheticSwarmOptions & { seconds: number };
 
@@ -31,7 +34,17 @@ export function parseArgs(argv: string[]): Parsed {
     if (!argv[i].startsWith('--') || value === undefined) throw new RelaycastError('E_SYNTHETIC_CONFIG', `${argv[i]} needs a value\n${USAGE}`);
     values.set(argv[i], value);
   }
-  const known = ['--master', '--signal', '--viewers', '--seconds', '--upload-off-share', '--upload-kbps', '--max-peers', '--join-every-ms'];
+  const known = [
+    '--master',
+    '--signal',
+    '--viewers',
+    '--seconds',
+    '--upload-off-share',
+    '--upload-kbps',
+    '--max-peers',
+    '--join-every-ms',
+    '--loopback-sources',
+  ];
   for (const flag of values.keys()) if (!known.includes(flag)) throw new RelaycastError('E_SYNTHETIC_CONFIG', `unknown option ${flag}\n${USAGE}`);
   const master = values.get('--master');
   const signal = values.get('--signal');
@@ -47,6 +60,7 @@ export function parseArgs(argv: string[]): Parsed {
     uploadBytesPerSecond: Math.round((number('--upload-kbps', get('--upload-kbps', '0'), 0, 10_000_000) * 1000) / 8),
     maxPeers: values.has('--max-peers') ? number('--max-peers', values.get('--max-peers')!, 0, 50) : undefined,
     joinEveryMs: number('--join-every-ms', get('--join-every-ms', '200'), 0, 60_000),
+    localAddress: number('--loopback-sources', get('--loopback-sources', '0'), 0, 1) === 1 ? loopbackSource : undefined,
   };
 }
 

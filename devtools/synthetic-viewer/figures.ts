@@ -20,6 +20,9 @@ export interface ViewerFigures extends BufferFigures {
   /** Peer bytes received and never played. */
   unusedPeerBytes: number;
   uploadedBytes: number;
+  /** Segments the engine completed over HTTP (whole or finished with a Range) and wholly from peers. */
+  httpSegments: number;
+  p2pSegments: number;
   deadlineMisses: number;
   peers: number;
   /** Times the player fell out of the live window and jumped back to the live start position. */

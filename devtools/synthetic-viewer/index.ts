@@ -28,6 +28,12 @@ export interface SyntheticSwarmOptions {
   /** ms between two viewers' joins (default 200). */
   joinEveryMs?: number;
   candidateFilter?: (candidate: string) => boolean;
+  /**
+   * The address viewer i's signaling socket binds to. Signaling budgets messages (and dedupes
+   * receipts) per client address, so N viewers on one address look like one flooding home; on
+   * loopback, loopbackSource gives each its own 127.0.x.y, as distinct homes have.
+   */
+  localAddress?: (i: number) => string | undefined;
   onSegment?: (viewer: string, ...args: Parameters<NonNullable<SyntheticViewerOptions['onSegment']>>) => void;
   platform?: PeerPlatform;
 }
@@ -66,6 +72,11 @@ function machineCpu(): { busy: number; total: number } | undefined {
   }
 }
 
+/** Viewer i's own loopback address: 127.0.1.1, 127.0.1.2, … (all of 127/8 is local on Linux). */
+export function loopbackSource(i: number): string {
+  return `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+}
+
 export async function startSyntheticViewers(options: SyntheticSwarmOptions): Promise<SyntheticSwarm> {
   const { stream, rendition, mediaUrl } = await resolveMaster(options.masterUrl);
   const platform = options.platform ?? nodePlatform();
@@ -79,8 +90,9 @@ export async function startSyntheticViewers(options: SyntheticSwarmOptions): Pro
   const joined = (async () => {
     for (let i = 0; i < options.viewers && !stopped; i++) {
       const id = `s${i}`;
+      const localAddress = options.localAddress?.(i);
       const viewer = new SyntheticViewer(id, {
-        platform,
+        platform: localAddress ? nodePlatform({ localAddress }) : platform,
         masterUrl: options.masterUrl,
         mediaUrl,
         signalingUrl: options.signalingUrl,
@@ -147,11 +159,14 @@ export function syntheticCommand(options: {
   seconds: number;
   uploadOffShare?: number;
   uploadKbps?: number;
+  /** Each viewer on its own 127.0.x.y (see loopbackSource). */
+  loopbackSources?: boolean;
 }): string[] {
   const cli = path.join(__dirname, 'cli.ts');
   const args = ['--master', options.masterUrl, '--signal', options.signalingUrl, '--viewers', String(options.viewers), '--seconds', String(options.seconds)];
   if (options.uploadOffShare !== undefined) args.push('--upload-off-share', String(options.uploadOffShare));
   if (options.uploadKbps !== undefined) args.push('--upload-kbps', String(options.uploadKbps));
+  if (options.loopbackSources) args.push('--loopback-sources', '1');
   return [process.execPath, '--import', 'tsx', cli, ...args];
 }
 

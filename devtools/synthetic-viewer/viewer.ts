@@ -83,6 +83,8 @@ export class SyntheticViewer {
       if (this.peerBytesOf.size > PEER_BYTES_KEPT) this.peerBytesOf.delete(this.peerBytesOf.keys().next().value as number);
     });
     this.engine.on('error', (err) => this.note(err));
+    // A frame the server refused (rate limits, a full swarm): the links it carried never form.
+    this.engine.on('server-error', (code, message) => this.note(`${code}: ${message}`));
   }
 
   start(): void {
@@ -115,6 +117,8 @@ export class SyntheticViewer {
       httpBytes: s.httpBytes,
       unusedPeerBytes: Math.max(0, s.p2pBytes - this.played.peerBytes),
       uploadedBytes: s.uploadedBytes,
+      httpSegments: s.httpSegments,
+      p2pSegments: s.p2pSegments,
       deadlineMisses: s.deadlineMisses,
       peers: s.peers,
       skips: this.skips,

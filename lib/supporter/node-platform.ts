@@ -120,6 +120,11 @@ export interface NodePlatformOptions {
   /** The WebRTC library (tests pass a fake); loaded lazily on the first connection otherwise. */
   rtc?: RtcModule;
   fetch?: typeof fetch;
+  /**
+   * Local address the signaling socket binds to. Signaling budgets messages per client address, so
+   * synthetic viewers sharing one machine each take their own (127.0.x.y on loopback), as homes would.
+   */
+  localAddress?: string;
 }
 
 export function nodePlatform(options: NodePlatformOptions = {}): PeerPlatform {
@@ -133,7 +138,7 @@ export function nodePlatform(options: NodePlatformOptions = {}): PeerPlatform {
     // ws's client has the browser's onopen/onclose/onerror shape, but its onmessage hands text
     // frames over as Buffers: the engine expects strings, as a browser gives them.
     createWebSocket: (url) => {
-      const ws = new WebSocket(url, { maxPayload: 1024 * 1024 });
+      const ws = new WebSocket(url, { maxPayload: 1024 * 1024, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
       let handler: ((e: { data: unknown }) => void) | null = null;
       Object.defineProperty(ws, 'onmessage', {
         get: () => handler,

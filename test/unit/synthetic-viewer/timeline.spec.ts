@@ -65,6 +65,8 @@ describe('synthetic viewer: swarm figures', () => {
       httpBytes: http,
       unusedPeerBytes: receivedPeer - playedPeer,
       uploadedBytes: 0,
+      httpSegments: 0,
+      p2pSegments: 0,
       deadlineMisses: 0,
       peers: 1,
       skips: 0,
