@@ -6,10 +6,12 @@
  * The first holder of a segment is the one everybody else asks, so the duty goes by upload
  * capacity, not by turns: on home uplinks a 1 Mb/s viewer named in rotation spent its uplink on
  * others and stalled, while a 20 Mb/s one sat idle. Supporters come first (they exist to take that
- * fetch). Then members by the spare upload they last reported (stats `spareUpload`), most first,
- * when it covers the stream's rate; then members that have not measured theirs yet, in rotation
- * (being named is how they get measured); then those with too little. A member with no spare
- * capacity, or that uploads nothing, is named only when nobody in the swarm can upload.
+ * fetch). Then members that have not measured their upload yet, in rotation: being named is how
+ * they get measured (the others then ask them, and they refuse what they cannot deliver in time),
+ * and until it is measured nobody knows a newcomer is not the fastest. Then members by the spare
+ * upload they last reported (stats `spareUpload`), most first, when it covers the stream's rate;
+ * then those with too little. A member with no spare capacity, or that uploads nothing, is named
+ * only when nobody in the swarm can upload.
  */
 import { BOUNDS } from '../protocol';
 import type { PeerRecord } from './registry';
@@ -35,7 +37,6 @@ export class FetcherChoice {
     const viewers = members.filter((m) => m.role !== 'supporter' && m.uploads !== false && m.spareUpload !== 0);
     const ample = viewers.filter((m) => m.spareUpload !== undefined && m.spareUpload >= streamBytesPerSecond).sort(bySpare);
     const short = viewers.filter((m) => m.spareUpload !== undefined && m.spareUpload < streamBytesPerSecond).sort(bySpare);
-    for (const member of ample) if (chosen.length < want) chosen.push(member.id);
     let position = this.cursor.get(swarmKey) ?? 0;
     // Unmeasured members take turns: at most one lap over the members.
     for (let looked = 0; looked < members.length && chosen.length < want; looked++) {
@@ -43,7 +44,7 @@ export class FetcherChoice {
       position = (position + 1) % members.length;
       if (member.role !== 'supporter' && member.uploads !== false && member.spareUpload === undefined) chosen.push(member.id);
     }
-    for (const member of short) if (chosen.length < want) chosen.push(member.id);
+    for (const member of [...ample, ...short]) if (chosen.length < want) chosen.push(member.id);
     // Nobody can upload: still at least one, in rotation. Its bytes help nobody else, but without the
     // name every member waits for peers that will never send and fetches only at its playback deadline.
     if (chosen.length === 0) {
