@@ -31,7 +31,8 @@ export class FetcherChoice {
     const chosen: string[] = [];
     for (const supporter of [...supporters].sort(bySpare)) {
       if (chosen.length >= want) return chosen;
-      if (supporter.uploads !== false && supporter.spareUpload !== 0) chosen.push(supporter.id);
+      // A supporter is there to serve: named even when busy (its report may lag its uplink).
+      if (supporter.uploads !== false) chosen.push(supporter.id);
     }
     if (members.length === 0) return chosen;
     const viewers = members.filter((m) => m.role !== 'supporter' && m.uploads !== false && m.spareUpload !== 0);
