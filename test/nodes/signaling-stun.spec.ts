@@ -59,6 +59,8 @@ describe('relaycast-signaling ICE modes and its built-in STUN responder (real No
       statsInterval: 0,
       maxConnectionsPerIp: 0,
       viewerPath: '',
+      // Two peers are introduced to each other here; by default a swarm links from three members.
+      minSwarmForLinks: 2,
       ...config,
       wires: [],
     }));

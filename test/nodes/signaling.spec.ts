@@ -55,6 +55,8 @@ function flow(config: Record<string, unknown> = {}) {
       path: '/signal',
       statsInterval: 0,
       maxConnectionsPerIp: 0,
+      // Two peers are introduced to each other here; by default a swarm links from three members.
+      minSwarmForLinks: 2,
       ...config,
       wires: [['events'], ['receipts'], ['audit']],
     },

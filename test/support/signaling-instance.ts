@@ -39,6 +39,8 @@ async function main(): Promise<void> {
       viewerPath: '',
       // Its own STUN port: instances on one host would otherwise contend for 3478 (only the first binds it).
       stunPort: await freeUdpPort(),
+      // Two peers are introduced to each other here; by default a swarm links from three members.
+      minSwarmForLinks: 2,
       ...options.signaling,
       wires: [['events'], ['receipts'], ['audit']],
     },
