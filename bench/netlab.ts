@@ -313,15 +313,15 @@ async function insideLab(lab: Lab): Promise<void> {
   const profiles = PROFILES.map((p) => loadProfile(p));
   const pipeline = await startSwarmPipeline({ stream: STREAM, host: ORIGIN_ADDRESS, signaling: signalingConfig() });
   const encoder = startLiveEncoder(pipeline.hlsDir, STREAM_MBIT === '2.7' ? '720p' : '360p');
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await p2pml?.close().catch(() => undefined);
-    await encoder.stop().catch(() => undefined);
-    await pipeline.stop().catch(() => undefined);
-    lab.close();
-  };
+  // One stop, however many ask: a signal during the end of a run waits for the same one.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await p2pml?.close().catch(() => undefined);
+      await encoder.stop().catch(() => undefined);
+      await pipeline.stop().catch(() => undefined);
+      lab.close();
+    })());
   const onSignal = (): void => {
     void stop().then(() => process.exit(130));
   };
