@@ -1,11 +1,19 @@
 /**
  * Relaycast on home networks (issue 20): viewers in a network lab (devtools/netlab), each in its
  * own home behind its own router, NAT and line, against the origin pipeline (real Node-RED,
- * local S3, counting proxies) at the lab's public address 198.18.0.1. One Chromium process per
- * home. Needs root (it stops at once with the reason otherwise).
+ * local S3, counting proxies) at the lab's public address 198.18.0.1. Needs root (it stops at once
+ * with the reason otherwise). --viewers is the number of homes. Modes (--modes, in this order):
+ *   http       plain hls.js, one Chromium per home;
+ *   p2p        the Relaycast loader, one Chromium per home; with --pair-synthetic 1 one synthetic
+ *              viewer beside it in each home, and both shares printed per home (issue 20: within 3 points);
+ *   p2pml      p2p-media-loader 2.3.1 (bench/support/p2pml-baseline.ts), one Chromium per home, given
+ *              the signaling node's own STUN server and no other; installed before the lab starts;
+ *   synthetic  --synthetic-per-home K (default 1) synthetic viewers (devtools/synthetic-viewer) in one
+ *              process inside each home's namespace.
  *
  *   flock /tmp/heavy.flock npx tsx bench/netlab.ts --profile residential --viewers 6 --seconds 120 \
- *     --repeats 1 --stream 0.9 --modes http,p2p
+ *     --repeats 1 --stream 0.9 --modes http,p2p,p2pml [--pair-synthetic 1]
+ *   flock /tmp/heavy.flock npx tsx bench/netlab.ts --profile residential --viewers 10 --modes synthetic --synthetic-per-home 2
  *   npx tsx bench/netlab.ts --cleanup      (removes what a killed run left behind)
  *
  * Per profile and mode it prints: offload by the MEDIA PLAYED (bytes peers delivered that the
@@ -15,26 +23,16 @@
  * TTFF; latency; origin requests per viewer-minute; machine CPU (a saturated run is not judged);
  * and per home its bytes up and down against its caps and its selected ICE pair types.
  */
-import type { Page } from 'playwright-core';
-import {
-  describeHome,
-  homeBytes,
-  homeChromium,
-  homesFor,
-  Lab,
-  loadProfile,
-  ORIGIN_ADDRESS,
-  preflight,
-  removeLeftovers,
-  runInsideLab,
-} from '../devtools/netlab';
+import { describeHome, homeBytes, homesFor, Lab, loadProfile, ORIGIN_ADDRESS, preflight, removeLeftovers, runInsideLab } from '../devtools/netlab';
 import type { Home, HomeSpec, Profile } from '../devtools/netlab';
 import { seededRandom } from '../devtools/fault-proxy/seeded-random';
-import { launchChromium } from '../test/support/chromium';
 import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { startLiveEncoder, type LiveEncoder } from './support/live-encoder';
-import { MEDIA_WATCH, readMedia, type MediaFigures } from './support/media-watch';
+import type { MediaFigures } from './support/media-watch';
 import { ceiling, reachableCeiling } from './support/netlab-ceiling';
+import { chromiumViewer, syntheticViewers, together, type HomeViewers, type Viewed } from './support/netlab-viewers';
+import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from './support/p2pml-baseline';
+import { ensureP2pmlInstalled } from './support/p2pml-install';
 import { cpuBusyBetween, cpuTimes, median, pct, sleep, waitForStream } from './support/swarm-figures';
 
 const args = new Map<string, string>();
@@ -52,17 +50,18 @@ const STREAM_MBIT = args.get('stream') ?? '0.9';
 const MODE_NAMES = (args.get('modes') ?? 'http,p2p').split(',');
 /** relaycast-signaling's ICE choice for the run (the built-in STUN on the origin by default). */
 const ICE = args.get('ice') ?? 'relaycast';
+/** The signaling node's built-in STUN port; the p2p-media-loader baseline is given the same server. */
+const STUN_PORT = 3478;
+/** Synthetic viewers per home in the `synthetic` mode. */
+const SYNTHETIC_PER_HOME = Number(args.get('synthetic-per-home') ?? 1);
+/** 1: in the `p2p` mode each home also holds one synthetic viewer, and both shares are printed per home. */
+const PAIR_SYNTHETIC = args.get('pair-synthetic') === '1';
 const STEADY_AFTER_S = 30;
 const STREAM = 'lab';
 /** Above this machine CPU share the figures say more about the machine than about the swarm. */
 const SATURATED = 0.9;
 
 // ---- viewers and modes -------------------------------------------------------------------------
-
-interface ViewerHandle {
-  read(): Promise<MediaFigures>;
-  close(): Promise<void>;
-}
 
 interface ModeContext {
   lab: Lab;
@@ -72,28 +71,40 @@ interface ModeContext {
 
 interface ModeDefinition {
   describe: string;
-  start(context: ModeContext): Promise<ViewerHandle>;
+  /** Viewers in each home (the ceiling counts viewers and shares a home's uplink among its own). */
+  perHome: number;
+  start(context: ModeContext): Promise<HomeViewers>;
 }
 
-/** The bundled viewer page in its own Chromium process inside the home, no camera permission. */
-async function chromiumViewer({ lab, home, base }: ModeContext, query: string): Promise<ViewerHandle> {
-  const launch = homeChromium(lab.dir, home, base);
-  const browser = await launchChromium(launch.args, launch.executablePath);
-  const context = await browser.newContext();
-  const page: Page = await context.newPage();
-  await page.addInitScript(MEDIA_WATCH);
-  await page.goto(`${base}/live/${STREAM}/${query}`);
-  return { read: () => readMedia(page), close: () => browser.close() };
-}
+/** Synthetic viewers outlive the run by this much; the bench stops them when their home leaves. */
+const SYNTHETIC_SPARE_S = 300;
+const synthetic = (c: ModeContext, count: number): HomeViewers =>
+  syntheticViewers(c.home, { base: c.base, stream: STREAM, count, seconds: SECONDS + SYNTHETIC_SPARE_S });
+const relaycastPage = (c: ModeContext, query: string): string => `${c.base}/live/${STREAM}/${query}`;
+/** The p2p-media-loader baseline's server (page, origin pass-through, tracker), while a run needs it. */
+let p2pml: P2pmlBaseline | undefined;
 
-/**
- * The modes a run compares, keyed by name. Two more plug in here as other work lands: the
- * p2p-media-loader baseline page (a Chromium viewer of another page) and the synthetic Node viewer
- * (the peer core in Node with a simulated player; its read() returns the same MediaFigures).
- */
+/** The modes a run compares, keyed by name. */
 const MODES: Record<string, ModeDefinition> = {
-  http: { describe: 'plain hls.js over HTTP', start: (c) => chromiumViewer(c, '?relaycast=0') },
-  p2p: { describe: 'the Relaycast loader', start: (c) => chromiumViewer(c, c.home.uploadOff ? '?upload=0' : '') },
+  http: { describe: 'plain hls.js over HTTP', perHome: 1, start: (c) => chromiumViewer(c.lab, c.home, relaycastPage(c, '?relaycast=0')) },
+  p2p: {
+    describe: PAIR_SYNTHETIC ? 'the Relaycast loader in Chromium, beside a synthetic viewer in each home' : 'the Relaycast loader',
+    perHome: PAIR_SYNTHETIC ? 2 : 1,
+    async start(c) {
+      const page = await chromiumViewer(c.lab, c.home, relaycastPage(c, c.home.uploadOff ? '?upload=0' : ''));
+      return PAIR_SYNTHETIC ? together([page, synthetic(c, 1)]) : page;
+    },
+  },
+  p2pml: {
+    describe: 'p2p-media-loader 2.3.1 with its own tracker and the same STUN',
+    perHome: 1,
+    start: (c) => chromiumViewer(c.lab, c.home, p2pml!.pageUrl(c.home.index, { upload: !c.home.uploadOff })),
+  },
+  synthetic: {
+    describe: `synthetic viewers (the peer engine on @roamhq/wrtc, a simulated player), ${SYNTHETIC_PER_HOME} per home`,
+    perHome: SYNTHETIC_PER_HOME,
+    start: (c) => Promise.resolve(synthetic(c, SYNTHETIC_PER_HOME)),
+  },
 };
 
 // ---- one run -------------------------------------------------------------------------------------
@@ -101,13 +112,13 @@ const MODES: Record<string, ModeDefinition> = {
 interface Watched {
   spec: HomeSpec;
   home: Home;
-  viewer: ViewerHandle;
+  viewer: HomeViewers;
   joinedAt: number;
 }
 
 interface Departed {
   spec: HomeSpec;
-  figures: MediaFigures;
+  figures: Viewed[];
   bytes: { up: number; down: number };
   seconds: number;
   stayed: boolean;
@@ -139,15 +150,11 @@ interface RunResult {
 }
 
 async function leave(lab: Lab, w: Watched, stayed: boolean): Promise<Departed> {
-  const figures = await w.viewer.read().catch(() => emptyFigures());
+  const figures = await w.viewer.read().catch((): Viewed[] => []);
   const bytes = homeBytes(w.home);
   await w.viewer.close().catch(() => undefined);
   lab.removeHome(w.spec.index);
   return { spec: w.spec, figures, bytes, seconds: (Date.now() - w.joinedAt) / 1000, stayed };
-}
-
-function emptyFigures(): MediaFigures {
-  return { played: 0, playedFromPeers: 0, peerReceived: 0, httpReceived: 0, uploaded: 0, stalls: 0, playing: false, pairs: [] };
 }
 
 async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, profile: Profile, modeName: string): Promise<RunResult> {
@@ -170,7 +177,7 @@ async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, 
     const cpu0 = cpuTimes();
     const random = seededRandom((profile.seed ?? 20) + 1);
     let nextIndex = VIEWERS + 1;
-    let mid: Map<number, MediaFigures> | undefined;
+    let mid: Map<number, Viewed[]> | undefined;
     const steadyAt = startedAt + STEADY_AFTER_S * 1000;
     const endAt = startedAt + SECONDS * 1000;
     const churnMs = profile.churn ? profile.churn.everySeconds * 1000 : Infinity;
@@ -197,31 +204,32 @@ async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, 
     const end = new Map(await Promise.all(watched.map(async (w) => [w.spec.index, await w.viewer.read()] as const)));
     for (const w of watched.splice(0)) done.push(await leave(lab, w, true));
     const minutes = (Date.now() - startedAt) / 60_000;
-    const all = done.map((d) => d.figures);
-    const sum = (xs: MediaFigures[], k: 'played' | 'playedFromPeers' | 'peerReceived'): number => xs.reduce((a, f) => a + f[k], 0);
-    const steadyPeers = stayers.reduce((a, i) => a + (end.get(i)!.playedFromPeers - (mid?.get(i)?.playedFromPeers ?? 0)), 0);
-    const steadyPlayed = stayers.reduce((a, i) => a + (end.get(i)!.played - (mid?.get(i)?.played ?? 0)), 0);
+    const all = done.flatMap((d) => d.figures);
+    const stayed = done.filter((d) => d.stayed).flatMap((d) => d.figures);
+    const steadyPeers = stayers.reduce((a, i) => a + sum(end.get(i)!, 'playedFromPeers') - sum(mid?.get(i) ?? [], 'playedFromPeers'), 0);
+    const steadyPlayed = stayers.reduce((a, i) => a + sum(end.get(i)!, 'played') - sum(mid?.get(i) ?? [], 'played'), 0);
+    const viewers = VIEWERS * mode.perHome;
     const pairs: Record<string, number> = {};
     for (const f of all) for (const p of f.pairs) pairs[p] = (pairs[p] ?? 0) + 1;
     return {
       profile: profile.name,
       mode: modeName,
-      viewers: VIEWERS,
+      viewers,
       offloadWhole: sum(all, 'playedFromPeers') / Math.max(1, sum(all, 'played')),
       offloadSteady: steadyPeers / Math.max(1, steadyPlayed),
       peerReceivedMB: sum(all, 'peerReceived') / 1e6,
       playedMB: sum(all, 'played') / 1e6,
       wasted: sum(all, 'peerReceived') > 0 ? Math.max(0, 1 - sum(all, 'playedFromPeers') / sum(all, 'peerReceived')) : 0,
-      ceiling: ceiling(specs, encoder.bitrate),
-      reachable: reachableCeiling(specs, encoder.bitrate),
+      ceiling: ceiling(specs, encoder.bitrate, mode.perHome),
+      reachable: reachableCeiling(specs, encoder.bitrate, mode.perHome),
       stalls: all.reduce((a, f) => a + f.stalls, 0),
-      stallsStayers: done.filter((d) => d.stayed).reduce((a, d) => a + d.figures.stalls, 0),
-      notPlaying: done.filter((d) => d.stayed && !d.figures.playing).length,
+      stallsStayers: stayed.reduce((a, f) => a + f.stalls, 0),
+      notPlaying: stayed.filter((f) => !f.playing).length + done.filter((d) => d.stayed).reduce((a, d) => a + Math.max(0, mode.perHome - d.figures.length), 0),
       ttffMs: median(all.map((f) => f.firstFrameMs ?? NaN)),
       latencyS: median(all.map((f) => f.latencySeconds ?? NaN)),
       wallLatencyS: median(all.map((f) => (f.wallLatencyMs ?? NaN) / 1000)),
-      segmentReqPerViewerMin: (pipeline.segmentRequests() - segmentsBefore) / (VIEWERS * minutes),
-      playlistReqPerViewerMin: (pipeline.counts.playlists - playlistsBefore) / (VIEWERS * minutes),
+      segmentReqPerViewerMin: (pipeline.segmentRequests() - segmentsBefore) / (viewers * minutes),
+      playlistReqPerViewerMin: (pipeline.counts.playlists - playlistsBefore) / (viewers * minutes),
       cpu: cpuBusyBetween(cpu0, cpu1),
       pairs,
       homes: done,
@@ -235,6 +243,9 @@ async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, 
 
 // ---- printing ------------------------------------------------------------------------------------
 
+const sum = (xs: MediaFigures[], k: 'played' | 'playedFromPeers' | 'peerReceived'): number => xs.reduce((a, f) => a + f[k], 0);
+/** A figure a mode cannot measure is NaN and prints as – (the README says why per mode). */
+const seconds = (x: number, digits: number): string => (Number.isFinite(x) ? `${x.toFixed(digits)} s` : '–');
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
 
 function printRun(r: RunResult): void {
@@ -247,11 +258,29 @@ function printRun(r: RunResult): void {
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const h of r.homes) {
-    const f = h.figures;
+    const f = { played: sum(h.figures, 'played'), playedFromPeers: sum(h.figures, 'playedFromPeers'), peerReceived: sum(h.figures, 'peerReceived') };
+    const stalls = h.figures.reduce((a, v) => a + v.stalls, 0);
+    const pairs = h.figures.flatMap((v) => v.pairs);
     const rate = (bytes: number): string => ((bytes * 8) / 1e6 / Math.max(1, h.seconds)).toFixed(2);
     console.log(
-      `| ${h.spec.index}${h.stayed ? '' : ' (left)'} | ${h.spec.uplinkMbit ?? '∞'}/${h.spec.downlinkMbit ?? '∞'} | ${h.spec.nat}${h.spec.udpBlocked ? ', UDP blocked' : ''} | ${h.spec.uploadOff ? 'off' : 'on'} | ${mb(h.bytes.up)} (${rate(h.bytes.up)}) | ${mb(h.bytes.down)} (${rate(h.bytes.down)}) | ${mb(f.played)} | ${pct(f.playedFromPeers / Math.max(1, f.played))} | ${mb(f.peerReceived)} | ${f.stalls} | ${f.pairs.join(' ') || '–'} |`,
+      `| ${h.spec.index}${h.stayed ? '' : ' (left)'} | ${h.spec.uplinkMbit ?? '∞'}/${h.spec.downlinkMbit ?? '∞'} | ${h.spec.nat}${h.spec.udpBlocked ? ', UDP blocked' : ''} | ${h.spec.uploadOff ? 'off' : 'on'} | ${mb(h.bytes.up)} (${rate(h.bytes.up)}) | ${mb(h.bytes.down)} (${rate(h.bytes.down)}) | ${mb(f.played)} | ${pct(f.playedFromPeers / Math.max(1, f.played))} | ${mb(f.peerReceived)} | ${stalls} | ${pairs.join(' ') || '–'} |`,
     );
+  }
+  if (r.mode === 'p2p' && PAIR_SYNTHETIC) printPairs(r);
+}
+
+/** The issue's check: a synthetic and a Chromium viewer in the same home get the same share (±3 points). */
+function printPairs(r: RunResult): void {
+  console.log('\n| home | Chromium from peers (played) | synthetic from peers (played) | difference (points) |');
+  console.log('|---|---|---|---|');
+  for (const h of r.homes) {
+    const share = (kind: string): number => {
+      const of = h.figures.filter((v) => v.kind === kind);
+      return sum(of, 'played') > 0 ? sum(of, 'playedFromPeers') / sum(of, 'played') : NaN;
+    };
+    const [c, s] = [share('chromium'), share('synthetic')];
+    const diff = Math.abs(c - s) * 100;
+    console.log(`| ${h.spec.index} | ${pct(c)} | ${pct(s)} | ${Number.isFinite(diff) ? `${diff.toFixed(1)}${diff > 3 ? ' (over 3)' : ''}` : '–'} |`);
   }
 }
 
@@ -265,7 +294,7 @@ function printSummary(rows: RunResult[]): void {
       .map(([k, n]) => `${k}×${n}`)
       .join(' ');
     console.log(
-      `| ${r.profile} | ${r.mode} | ${r.viewers} | ${pct(r.offloadWhole)} / ${pct(r.offloadSteady)} | ${pct(r.ceiling)} | ${pct(r.reachable)} | ${r.ceiling > 0 ? (r.offloadWhole / r.ceiling).toFixed(2) : '–'} (${r.reachable > 0 ? (r.offloadWhole / r.reachable).toFixed(2) : '–'}) | ${r.peerReceivedMB.toFixed(1)} / ${r.playedMB.toFixed(1)} | ${pct(r.wasted)} | ${r.stalls} (${r.stallsStayers})${r.notPlaying ? `, ${r.notPlaying} not playing` : ''} | ${(r.ttffMs / 1000).toFixed(2)} s | ${r.latencyS.toFixed(1)} s (${r.wallLatencyS.toFixed(1)} s) | ${r.segmentReqPerViewerMin.toFixed(2)} | ${r.playlistReqPerViewerMin.toFixed(2)} | ${pairs || '–'} | ${pct(r.cpu)}${r.cpu >= SATURATED ? ' SATURATED' : ''} |`,
+      `| ${r.profile} | ${r.mode} | ${r.viewers} | ${pct(r.offloadWhole)} / ${pct(r.offloadSteady)} | ${pct(r.ceiling)} | ${pct(r.reachable)} | ${r.ceiling > 0 ? (r.offloadWhole / r.ceiling).toFixed(2) : '–'} (${r.reachable > 0 ? (r.offloadWhole / r.reachable).toFixed(2) : '–'}) | ${r.peerReceivedMB.toFixed(1)} / ${r.playedMB.toFixed(1)} | ${pct(r.wasted)} | ${r.stalls} (${r.stallsStayers})${r.notPlaying ? `, ${r.notPlaying} not playing` : ''} | ${seconds(r.ttffMs / 1000, 2)} | ${seconds(r.latencyS, 1)} (${seconds(r.wallLatencyS, 1)}) | ${r.segmentReqPerViewerMin.toFixed(2)} | ${r.playlistReqPerViewerMin.toFixed(2)} | ${pairs || '–'} | ${pct(r.cpu)}${r.cpu >= SATURATED ? ' SATURATED' : ''} |`,
     );
   }
 }
@@ -274,23 +303,25 @@ function printSummary(rows: RunResult[]): void {
 
 function signalingConfig(): Record<string, unknown> {
   if (ICE === 'none') return { iceMode: 'none' };
-  return { iceMode: 'relaycast', publicHost: ORIGIN_ADDRESS };
+  return { iceMode: 'relaycast', publicHost: ORIGIN_ADDRESS, stunPort: STUN_PORT };
 }
 
 async function insideLab(lab: Lab): Promise<void> {
   for (const m of MODE_NAMES) if (!MODES[m]) throw new Error(`unknown mode ${m}; modes: ${Object.keys(MODES).join(', ')}`);
   if (STREAM_MBIT !== '0.9' && STREAM_MBIT !== '2.7') throw new Error('--stream is 0.9 or 2.7');
+  if (!Number.isInteger(SYNTHETIC_PER_HOME) || SYNTHETIC_PER_HOME < 1 || SYNTHETIC_PER_HOME > 50) throw new Error('--synthetic-per-home is 1–50');
   const profiles = PROFILES.map((p) => loadProfile(p));
   const pipeline = await startSwarmPipeline({ stream: STREAM, host: ORIGIN_ADDRESS, signaling: signalingConfig() });
   const encoder = startLiveEncoder(pipeline.hlsDir, STREAM_MBIT === '2.7' ? '720p' : '360p');
-  let stopping = false;
-  const stop = async (): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await encoder.stop().catch(() => undefined);
-    await pipeline.stop().catch(() => undefined);
-    lab.close();
-  };
+  // One stop, however many ask: a signal during the end of a run waits for the same one.
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await p2pml?.close().catch(() => undefined);
+      await encoder.stop().catch(() => undefined);
+      await pipeline.stop().catch(() => undefined);
+      lab.close();
+    })());
   const onSignal = (): void => {
     void stop().then(() => process.exit(130));
   };
@@ -298,6 +329,7 @@ async function insideLab(lab: Lab): Promise<void> {
   process.once('SIGTERM', onSignal);
   const rows: RunResult[] = [];
   try {
+    if (MODE_NAMES.includes('p2pml')) p2pml = await startBaseline(pipeline);
     await waitForStream(pipeline.base, STREAM);
     await sleep(8000); // a few segments in the window before the first viewer
     console.log(
@@ -305,9 +337,11 @@ async function insideLab(lab: Lab): Promise<void> {
     );
     for (const profile of profiles) {
       console.log(`\nprofile ${profile.name}: ${profile.description}`);
+      for (const mode of MODE_NAMES) console.log(`  mode ${mode}: ${MODES[mode].describe}`);
       for (const h of homesFor(profile, VIEWERS)) console.log(`  ${describeHome(h)}`);
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         for (const mode of MODE_NAMES) {
+          if (mode === 'p2pml' && !p2pml) continue;
           const r = await runOnce(lab, pipeline, encoder, profile, mode);
           rows.push(r);
           printRun(r);
@@ -318,6 +352,19 @@ async function insideLab(lab: Lab): Promise<void> {
     await stop();
   }
   printSummary(rows);
+}
+
+/** The baseline at the origin's address, told the signaling node's own STUN and no other. */
+async function startBaseline(pipeline: SwarmPipeline): Promise<P2pmlBaseline | undefined> {
+  const stunUrls = ICE === 'none' ? [] : [`stun:${ORIGIN_ADDRESS}:${STUN_PORT}`];
+  const masterUrl = `${pipeline.base}/live/${STREAM}/master.m3u8`;
+  try {
+    return await startP2pmlBaseline({ host: ORIGIN_ADDRESS, port: 0, trackerPort: 0, stunUrls, masterUrl });
+  } catch (err) {
+    if (!(err instanceof P2pmlUnavailableError)) throw err;
+    console.log(`p2pml mode skipped: ${err.message}`);
+    return undefined;
+  }
 }
 
 async function main(): Promise<number> {
@@ -335,6 +382,11 @@ async function main(): Promise<number> {
   if (!check.ok) {
     console.error(`netlab bench: ${check.reason}`);
     return 1;
+  }
+  // Installed out here: inside the lab the registry is out of reach (the mode is skipped if this fails).
+  if (MODE_NAMES.includes('p2pml')) {
+    const outcome = await ensureP2pmlInstalled();
+    if (!outcome.ok) console.log(`p2pml mode will be skipped: ${outcome.reason}`);
   }
   return runInsideLab([process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)]);
 }

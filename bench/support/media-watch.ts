@@ -1,7 +1,8 @@
 // What a bench reads from a viewer page to judge offload by the media played: every fragment hls.js
 // loaded, with how many of its bytes came from peers, weighed by how much of it the video has
 // played. Peer bytes received but never played are the waste. Also the page's own figures and the
-// type of every selected ICE candidate pair.
+// type of every selected ICE candidate pair. The p2p-media-loader page (p2pml-page.ts) has no such
+// engine; it publishes peerBytesOf(segment URL) instead.
 import type { Page } from 'playwright-core';
 
 /**
@@ -35,8 +36,9 @@ export const MEDIA_WATCH = `(() => {
         const bytes = Math.max(d.frag.stats.loaded || 0, d.payload ? d.payload.byteLength : 0);
         const engine = v.session && v.session.peerEngine;
         const sequence = engine ? engine.store.sequenceOf(d.frag.url) : undefined;
-        const peer = sequence === undefined ? 0 : Math.min(bytes, watch.peerBySequence.get(sequence) || 0);
-        watch.frags.push({ start: d.frag.start, end: d.frag.start + d.frag.duration, bytes, peer });
+        // Without Relaycast's engine the peer bytes are looked up when read (the p2p-media-loader page).
+        const peer = sequence === undefined ? (engine ? 0 : undefined) : Math.min(bytes, watch.peerBySequence.get(sequence) || 0);
+        watch.frags.push({ start: d.frag.start, end: d.frag.start + d.frag.duration, bytes, peer, url: d.frag.url });
       });
     },
   });
@@ -68,9 +70,10 @@ export async function readMedia(page: Page): Promise<MediaFigures> {
     const now = video ? video.currentTime : 0;
     let played = 0, playedFromPeers = 0;
     for (const f of watch.frags) {
+      const peer = f.peer !== undefined ? f.peer : v && v.peerBytesOf ? Math.min(f.bytes, v.peerBytesOf(f.url)) : 0;
       const share = Math.max(0, Math.min(1, (now - f.start) / Math.max(0.001, f.end - f.start)));
       played += f.bytes * share;
-      playedFromPeers += f.peer * share;
+      playedFromPeers += peer * share;
     }
     const s = (v && v.stats && v.stats()) || {};
     const pairs = [];

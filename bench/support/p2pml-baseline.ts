@@ -83,9 +83,20 @@ async function startTracker(host: string, port: number, intervalMs: number): Pro
   });
   return {
     url: `ws://${hostForUrl(host)}:${tracker.ws.address().port}`,
-    close: () => new Promise<void>((resolve) => tracker.close(() => resolve())),
+    // The WebSocket server calls back only once its last connection is gone, and a viewer whose
+    // network vanished (a lab home removed) never closes its socket: closing is bounded.
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, TRACKER_CLOSE_MS);
+        tracker.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
   };
 }
+
+const TRACKER_CLOSE_MS = 3000;
 
 const hostForUrl = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 

@@ -3,11 +3,13 @@
  * with the project's hls.js). It plays the master with p2p-media-loader's hls.js engine, loaded at
  * run time from its own browser bundle, and publishes the figures the benches read from Relaycast's
  * viewer page under the same name and shape (`window.relaycastViewer`: hls, playback, stats()), so
- * a bench treats it as one more mode.
+ * a bench treats it as one more mode; and peerBytesOf(segment URL), for the played-media figures.
  */
 import Hls, { type HlsConfig } from 'hls.js';
 import { playLive, watchPlayback } from '../../viewer/page/playback';
 import type { HlsWithP2p, P2pmlCoreConfig, P2pmlHlsjsModule } from './p2pml-types';
+
+const PEER_BYTES_KEPT = 256;
 
 /** Inlined by the baseline server as JSON in #p2pml-config. */
 export interface P2pmlPageConfig {
@@ -28,9 +30,14 @@ function countTraffic(hls: HlsWithP2p) {
     if (source === 'p2p') totals.p2pBytes += bytes;
     else totals.httpBytes += bytes;
   });
+  /** Segment URL → bytes peers delivered, for the played-media figures (the last PEER_BYTES_KEPT). */
+  const peerBytes = new Map<string, number>();
   engine.addEventListener('onSegmentLoaded', (details) => {
     if (details.downloadSource === 'p2p') totals.p2pSegments++;
     else totals.httpSegments++;
+    // p2p-media-loader 2.x reports one source per segment: a P2P download that fails is loaded again whole over HTTP.
+    peerBytes.set(details.segmentUrl, details.downloadSource === 'p2p' ? details.bytesLength : 0);
+    if (peerBytes.size > PEER_BYTES_KEPT) peerBytes.delete(peerBytes.keys().next().value!);
   });
   engine.addEventListener('onChunkUploaded', (bytes) => {
     totals.uploadedBytes += bytes;
@@ -42,7 +49,10 @@ function countTraffic(hls: HlsWithP2p) {
     totals.peers--;
   });
   setInterval(() => samples.push([Math.round(performance.now()), totals.httpBytes, totals.p2pBytes]), 1000);
-  return () => ({ ...totals, p2pShare: totals.p2pBytes / Math.max(1, totals.p2pBytes + totals.httpBytes), samples });
+  return {
+    stats: () => ({ ...totals, p2pShare: totals.p2pBytes / Math.max(1, totals.p2pBytes + totals.httpBytes), samples }),
+    peerBytesOf: (segmentUrl: string) => peerBytes.get(segmentUrl) ?? 0,
+  };
 }
 
 async function start(): Promise<void> {
@@ -52,10 +62,10 @@ async function start(): Promise<void> {
   const { HlsJsP2PEngine } = (await import(config.engineModule)) as P2pmlHlsjsModule;
   const HlsWithP2p = HlsJsP2PEngine.injectMixin(Hls);
   const hls = new HlsWithP2p({ ...config.hls, p2p: { core: config.core } });
-  const stats = countTraffic(hls);
+  const { stats, peerBytesOf } = countTraffic(hls);
   const playback = watchPlayback(video, hls);
   playLive(hls, video, config.masterUrl, () => (status.textContent = 'waiting for the stream…'));
-  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, playback, stats };
+  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, playback, stats, peerBytesOf };
 }
 
 start().catch((err: unknown) => {

@@ -5,20 +5,25 @@
  *   npx tsx devtools/synthetic-viewer/cli.ts --master http://host/live/demo/master.m3u8 \
  *     --signal ws://host/relaycast/signal --viewers 25 --seconds 120 [--upload-off-share 0.3]
  *     [--upload-kbps 250] [--max-peers 10] [--join-every-ms 200] [--loopback-sources 1]
+ *     [--report-every-ms 2000]
  *
  * --loopback-sources 1: each viewer's signaling socket binds its own 127.0.x.y, so that signaling's
  * per-address budgets see N homes rather than one (on loopback only).
+ *
+ * --report-every-ms: a report line every so often while the viewers play, so that a bench running
+ * the viewers in another namespace can read them mid-run (its steady-state figures) and at the end
+ * from the last line, then stop the process.
  *
  * WebRTC gathers candidates on every interface: run it where that is allowed (a lab namespace, or
  * `bash scripts/loopback-only.sh` for loopback).
  */
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
-import { loopbackSource, runSyntheticViewers, type SyntheticSwarmOptions } from './index';
+import { loopbackSource, runSyntheticViewers, startSyntheticViewers, type SyntheticSwarmOptions } from './index';
 
 export const USAGE =
-  'usage: cli.ts --master <url> --signal <ws(s)://…> --viewers <n> --seconds <s> [--upload-off-share <0–1>] [--upload-kbps <n>] [--max-peers <n>] [--join-every-ms <ms>] [--loopback-sources 1]';
+  'usage: cli.ts --master <url> --signal <ws(s)://…> --viewers <n> --seconds <s> [--upload-off-share <0–1>] [--upload-kbps <n>] [--max-peers <n>] [--join-every-ms <ms>] [--loopback-sources 1] [--report-every-ms <ms>]';
 
-type Parsed = SyntheticSwarmOptions & { seconds: number };
+type Parsed = SyntheticSwarmOptions & { seconds: number; reportEveryMs: number };
 
 function number(flag: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -44,6 +49,7 @@ export function parseArgs(argv: string[]): Parsed {
     '--max-peers',
     '--join-every-ms',
     '--loopback-sources',
+    '--report-every-ms',
   ];
   for (const flag of values.keys()) if (!known.includes(flag)) throw new RelaycastError('E_SYNTHETIC_CONFIG', `unknown option ${flag}\n${USAGE}`);
   const master = values.get('--master');
@@ -60,14 +66,24 @@ export function parseArgs(argv: string[]): Parsed {
     uploadBytesPerSecond: Math.round((number('--upload-kbps', get('--upload-kbps', '0'), 0, 10_000_000) * 1000) / 8),
     maxPeers: values.has('--max-peers') ? number('--max-peers', values.get('--max-peers')!, 0, 50) : undefined,
     joinEveryMs: number('--join-every-ms', get('--join-every-ms', '200'), 0, 60_000),
+    reportEveryMs: number('--report-every-ms', get('--report-every-ms', '0'), 0, 3_600_000),
     localAddress: number('--loopback-sources', get('--loopback-sources', '0'), 0, 1) === 1 ? loopbackSource : undefined,
   };
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const report = await runSyntheticViewers(options);
-  console.log(JSON.stringify(report));
+  if (options.reportEveryMs === 0) {
+    console.log(JSON.stringify(await runSyntheticViewers(options)));
+    return;
+  }
+  const swarm = await startSyntheticViewers(options);
+  const timer = setInterval(() => console.log(JSON.stringify(swarm.report())), options.reportEveryMs);
+  await swarm.joined;
+  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  clearInterval(timer);
+  console.log(JSON.stringify(swarm.report()));
+  swarm.stop();
 }
 
 if (require.main === module) {

@@ -161,12 +161,15 @@ export function syntheticCommand(options: {
   uploadKbps?: number;
   /** Each viewer on its own 127.0.x.y (see loopbackSource). */
   loopbackSources?: boolean;
+  /** A report line this often while playing (cli.ts --report-every-ms); the last line is the latest. */
+  reportEveryMs?: number;
 }): string[] {
   const cli = path.join(__dirname, 'cli.ts');
   const args = ['--master', options.masterUrl, '--signal', options.signalingUrl, '--viewers', String(options.viewers), '--seconds', String(options.seconds)];
   if (options.uploadOffShare !== undefined) args.push('--upload-off-share', String(options.uploadOffShare));
   if (options.uploadKbps !== undefined) args.push('--upload-kbps', String(options.uploadKbps));
   if (options.loopbackSources) args.push('--loopback-sources', '1');
+  if (options.reportEveryMs !== undefined) args.push('--report-every-ms', String(options.reportEveryMs));
   return [process.execPath, '--import', 'tsx', cli, ...args];
 }
 

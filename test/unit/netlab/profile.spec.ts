@@ -70,4 +70,10 @@ describe('netlab ceilings', () => {
     assert.equal(reachableCeiling(homes, 1e6), 0.25);
     assert.equal(ceiling(homes, 1e6), 0.75);
   });
+  it('shares one uplink among the viewers of a home', () => {
+    // 2 homes × 2 viewers: 1 − 1/4 by the count, but 2 Mb/s of uplinks over 4 × 1 Mb/s.
+    assert.equal(ceiling([h(1), h(1)], 1e6, 2), 0.5);
+    assert.equal(ceiling([h(undefined), h(undefined)], 1e6, 2), 0.75);
+    assert.equal(reachableCeiling([h(undefined), h(undefined, { nat: 'symmetric' })], 1e6, 2), 0.25);
+  });
 });
