@@ -15,7 +15,17 @@ function flow(redis: Record<string, unknown>) {
   return [
     { id: 'f1', type: 'tab' },
     { id: 'redis', type: 'relaycast-redis', keyPrefix: 'relaycast-config-spec:', livenessTtl: 2, ...redis },
-    { id: 'sig', z: 'f1', type: 'relaycast-signaling', path: '/signal', statsInterval: 0, viewerPath: '', redis: 'redis', minSwarmForLinks: 2, wires: [[], [], []] },
+    {
+      id: 'sig',
+      z: 'f1',
+      type: 'relaycast-signaling',
+      path: '/signal',
+      statsInterval: 0,
+      viewerPath: '',
+      redis: 'redis',
+      minSwarmForLinks: 2,
+      wires: [[], [], []],
+    },
     { id: 'catcher', z: 'f1', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', z: 'f1', type: 'helper' },
   ];
