@@ -12,4 +12,14 @@ export function savedUsd(p2pBytes: number, p2pSegments: number): { egress: numbe
   };
 }
 
-export { formatBytes, formatUsd } from '../../lib/costs/format';
+/**
+ * One viewer saves fractions of a cent per minute: the panel shows whole cents ("< $0.01" until
+ * the first one), never "$0.00006"; the exact figure is in the element's tooltip.
+ */
+export function formatSavedUsd(usd: number): string {
+  if (usd <= 0) return '$0';
+  if (usd < 0.01) return '< $0.01';
+  return `$${usd.toFixed(2)}`;
+}
+
+export { formatBytes } from '../../lib/costs/format';

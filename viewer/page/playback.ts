@@ -4,6 +4,7 @@
  * this one definition, so their figures compare.
  */
 import Hls from 'hls.js';
+import { retryDelayMs } from './stream-state';
 
 export interface PlaybackFigures {
   /** When each start-up step first happened (ms since navigation): where time to first frame goes. */
@@ -46,14 +47,21 @@ export function watchPlayback(video: HTMLVideoElement, hls: Hls): PlaybackFigure
 
 /**
  * Keeps a live player going: plays once the master is parsed (muted, so autoplay is allowed), loads
- * the master again 2 s after a fatal network error (opened before the stream started, or the origin
- * was briefly away), and recovers fatal media errors.
+ * the master again after a fatal network error, and recovers fatal media errors. hls.js's own
+ * loader has already retried by then (its manifestLoadPolicy / playlistLoadPolicy); the page's
+ * re-start waits longer each time (retryDelayMs: 2 s doubling up to a minute, jittered) and starts
+ * over from 2 s once the master loads again, so a viewer who opened a link before the stream began,
+ * or one whose stream is gone, costs the origin a few requests a minute, not one every 2 s.
+ * `onWaitingForStream(delayMs, attempt)` is told each scheduled re-start.
  */
-export function playLive(hls: Hls, video: HTMLVideoElement, masterUrl: string, onWaitingForStream: () => void): void {
+export function playLive(hls: Hls, video: HTMLVideoElement, masterUrl: string, onWaitingForStream: (delayMs: number, attempt: number) => void): void {
+  let attempt = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   hls.loadSource(masterUrl);
   hls.attachMedia(video);
   video.muted = true;
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    attempt = 0;
     video.play().catch(() => {
       /* autoplay refused: the controls remain */
     });
@@ -61,8 +69,14 @@ export function playLive(hls: Hls, video: HTMLVideoElement, masterUrl: string, o
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-      onWaitingForStream();
-      setTimeout(() => hls.loadSource(masterUrl), 2000);
+      if (timer !== undefined) return;
+      const delay = retryDelayMs(attempt);
+      onWaitingForStream(delay, attempt);
+      attempt++;
+      timer = setTimeout(() => {
+        timer = undefined;
+        hls.loadSource(masterUrl);
+      }, delay);
     } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
       hls.recoverMediaError();
     }

@@ -5,9 +5,12 @@
  */
 import Hls from 'hls.js';
 import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
+import { hasWebRtc } from '../loader/browser-platform';
 import { TrafficChart } from './chart';
 import { playLive, watchPlayback } from './playback';
-import { formatBytes, formatUsd, savedUsd } from './costs';
+import { formatBytes, formatSavedUsd, savedUsd } from './costs';
+import { modeText, p2pChosen, remember } from './p2p-choice';
+import { StreamStateTracker, type StreamState } from './stream-state';
 import { PRICES } from '../../lib/costs/prices';
 import { BOUNDS, isPushedPlaylist, type PushedPlaylist } from '../../lib/protocol';
 
@@ -50,6 +53,38 @@ function text(id: string, value: string): void {
   if (element && element.textContent !== value) element.textContent = value;
 }
 
+/** localStorage, or nothing where the page may not use it (a sandboxed frame throws on access). */
+function pageStorage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The badge and the line beside it, per state: red LIVE only while the stream really plays. */
+const STATE_WORDS: Record<StreamState, { badge: string; status: string }> = {
+  starting: { badge: 'starting', status: 'Starting…' },
+  offline: { badge: 'offline', status: 'Not started yet, or offline. This page keeps checking and starts by itself.' },
+  live: { badge: 'live', status: '' },
+  stalled: { badge: 'stalled', status: 'Stalled: waiting for the next part of the video…' },
+  ended: { badge: 'ended', status: 'The stream has ended.' },
+};
+const STOPPED_STATUS = 'The stream stopped. This page picks it up again if it comes back.';
+
+/** The sharing toggle: the choice is remembered and the page reloads without any ?p2p= in its address. */
+function wireToggle(chosen: boolean, storage: Storage | undefined): void {
+  const toggle = document.getElementById('p2p-toggle') as HTMLInputElement | null;
+  if (!toggle) return;
+  toggle.checked = chosen;
+  toggle.addEventListener('change', () => {
+    remember(storage, toggle.checked);
+    const url = new URL(location.href);
+    url.searchParams.delete('p2p');
+    location.replace(url.toString());
+  });
+}
+
 export function startViewer(): void {
   const config = readConfig();
   const video = document.getElementById('video') as HTMLVideoElement;
@@ -62,10 +97,14 @@ export function startViewer(): void {
     return;
   }
   const pattern = config.candidatePattern ? new RegExp(config.candidatePattern) : undefined;
+  const query = new URLSearchParams(location.search);
   // ?relaycast=0 plays with plain hls.js over HTTP (the baseline the swarm benchmark compares with).
-  const plain = new URLSearchParams(location.search).get('relaycast') === '0';
+  const plain = query.get('relaycast') === '0';
   // ?upload=0: this viewer never uploads (a metered or phone link; the network lab's homes use it).
-  const uploadOff = new URLSearchParams(location.search).get('upload') === '0';
+  const uploadOff = query.get('upload') === '0';
+  const storage = pageStorage();
+  const chosen = p2pChosen(location.search, storage);
+  wireToggle(chosen, storage);
   const relaycast = plain
     ? undefined
     : relaycastHlsConfig({
@@ -76,34 +115,83 @@ export function startViewer(): void {
         supporterToken: supporterToken(),
         candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
         ...(uploadOff ? { upload: false } : {}),
+        ...(chosen ? {} : { p2p: false }),
       });
   const session = relaycast?.session;
   const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });
   session?.attach(hls as never);
   const playback = watchPlayback(video, hls);
-  playLive(hls, video, masterUrl, () => text('mode', 'waiting for the stream…'));
+  const tracker = new StreamStateTracker();
+  let restarts = 0;
+  hls.on(Hls.Events.MANIFEST_PARSED, () => tracker.manifestLoaded());
+  hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => tracker.playlist(data.details, performance.now()));
+  playLive(hls, video, masterUrl, () => {
+    restarts++;
+    tracker.networkLost();
+    render();
+  });
 
   // The prices in the note come from the one place that holds them (lib/costs/prices.ts).
   text('price-egress', `$${PRICES.ec2.egressPerGB}/GB`);
   text('price-class-b', `$${PRICES.r2.classBPerMillion} per million`);
   const chart = new TrafficChart(document.getElementById('chart')!);
-  const render = (): void => {
+  const badge = document.getElementById('badge')!;
+  const shareBar = document.getElementById('share-bar')!;
+  const saved = document.getElementById('saved')!;
+  let shownShare = -1;
+  let alonePlayingMs = 0;
+  let lastRenderAt = performance.now();
+
+  const renderState = (state: StreamState): void => {
+    if (badge.dataset.state !== state) badge.dataset.state = state;
+    text('badge', STATE_WORDS[state].badge);
+    text('status', tracker.endedBy === 'stopped' ? STOPPED_STATUS : STATE_WORDS[state].status);
+  };
+
+  // Once a second; only what changed is written, and nothing while the tab is hidden.
+  function render(): void {
+    const now = performance.now();
+    const state = tracker.tick(video.currentTime, video.paused, now);
     const s: RelaycastStats | undefined = session?.stats();
-    text('mode', s ? (s.webrtc ? (s.joined ? (s.role === 'supporter' ? 'P2P · supporter' : 'P2P') : 'connecting…') : 'HTTP only (no WebRTC)') : 'HTTP');
+    alonePlayingMs = s && s.joined && s.peers === 0 && state === 'live' ? alonePlayingMs + (now - lastRenderAt) : 0;
+    lastRenderAt = now;
+    if (s) chart.add(now, s.p2pBytes, s.httpBytes);
+    if (document.visibilityState === 'hidden') return;
+    renderState(state);
+    text(
+      'mode',
+      modeText({
+        relaycast: !plain,
+        chosen,
+        webrtc: s ? s.webrtc : hasWebRtc(),
+        joined: s?.joined ?? false,
+        supporter: s?.role === 'supporter',
+        peers: s?.peers ?? 0,
+        alonePlayingMs,
+      }),
+    );
+    // "Behind live" only means something while the stream plays live.
+    text('latency', state === 'live' && s?.latencyMs !== undefined ? `${(s.latencyMs / 1000).toFixed(1)} s` : '–');
     if (!s) return;
-    text('share', `${Math.round(s.p2pShare * 100)}%`);
-    (document.getElementById('share-bar') as HTMLElement).style.width = `${Math.round(s.p2pShare * 100)}%`;
+    const share = Math.round(s.p2pShare * 100);
+    text('share', `${share}%`);
+    if (share !== shownShare) {
+      shownShare = share;
+      shareBar.style.transform = `scaleX(${share / 100})`;
+    }
     text('from-peers', formatBytes(s.p2pBytes));
     text('from-http', formatBytes(s.httpBytes));
     text('peers', String(s.peers));
     text('uploaded', formatBytes(s.uploadedBytes));
     text('stalls', String(s.stalls));
-    text('latency', s.latencyMs !== undefined ? `${(s.latencyMs / 1000).toFixed(1)} s` : '–');
-    const saved = savedUsd(s.p2pBytes, s.p2pSegments);
-    text('saved', formatUsd(saved.egress + saved.reads));
-    chart.add(performance.now(), s.p2pBytes, s.httpBytes);
-  };
+    const usd = savedUsd(s.p2pBytes, s.p2pSegments);
+    const total = usd.egress + usd.reads;
+    text('saved', formatSavedUsd(total));
+    const exact = `$${total.toPrecision(2)} so far`;
+    if (saved.title !== exact) saved.title = exact;
+  }
   setInterval(render, 1000);
   render();
-  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, session, chart, playback, stats: () => session?.stats() };
+  const status = () => ({ state: tracker.state, endedBy: tracker.endedBy, restarts, p2pChosen: chosen });
+  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, session, chart, playback, status, stats: () => session?.stats() };
 }
