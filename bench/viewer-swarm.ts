@@ -8,7 +8,12 @@
  * requests per viewer-minute, stalls, time to first frame, hls.js latency and wall-clock latency
  * (from PROGRAM-DATE-TIME), and machine CPU.
  *
- *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter,p2pml] [--ladder 1] [--spread 1]
+ * `bare` is hls.js with the Relaycast loader on a page without the panel, `hlsjs` plain hls.js on
+ * the same panel-less page (bench/support/bare-page.ts): with `p2p` (the bundled page) they give
+ * Chromium's CPU per viewer for the page, the bare loader and plain hls.js (issue 21's target: the
+ * bundled page ≤ 10 % above plain hls.js), summed over Chromium's processes in the steady state.
+ *
+ *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter,p2pml,bare,hlsjs] [--ladder 1] [--spread 1]
  *
  * The encoder is a real ffmpeg (640x360, ~0.9 Mb/s, 2 s segments) when ffmpeg is installed, else
  * the demo encoder replaying the ts-single fixture (~0.4 Mb/s). `--ladder 1`: ffmpeg writes a
@@ -26,7 +31,8 @@ import { until } from '../test/support/until';
 import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from './support/p2pml-baseline';
 import { ensureP2pmlInstalled } from './support/p2pml-install';
 import { startLiveEncoder } from './support/live-encoder';
-import { cpuTimes, median, pct, waitForStream } from './support/swarm-figures';
+import { cpuTimes, descendantCpuMs, median, pct, waitForStream } from './support/swarm-figures';
+import { serveBarePages } from './support/bare-pages';
 import { confinedToLoopback } from './support/loopback-only';
 
 const args = new Map<string, string>();
@@ -34,7 +40,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replac
 const VIEWERS = (args.get('viewers') ?? '4,8').split(',').map(Number);
 const SECONDS = Number(args.get('seconds') ?? 120);
 const REPEATS = Number(args.get('repeats') ?? 1);
-type Mode = 'http' | 'p2p' | 'supporter' | 'p2pml';
+type Mode = 'http' | 'p2p' | 'supporter' | 'p2pml' | 'bare' | 'hlsjs';
 const MODES = (args.get('modes') ?? 'http,p2p').split(',') as Mode[];
 const SUPPORTER_TOKEN = 'bench-supporter-token-0123456789abcdef';
 const STEADY_AFTER_S = 30;
@@ -112,6 +118,9 @@ async function newViewer(browser: Browser): Promise<{ context: BrowserContext; p
   return { context, page };
 }
 
+/** Chromium's processes are this bench's children (playwright starts them). */
+const chromiumCpuMs = (): number => descendantCpuMs(process.pid, /^chrom/);
+
 const announcements = (pipeline: SwarmPipeline): number => Number(pipeline.stats[pipeline.stats.length - 1]?.announcements ?? 0);
 
 /** Each mode's viewer page: every mode is measured by the same figures, read the same way. */
@@ -164,6 +173,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   }
   const cpu0 = cpuTimes();
   await new Promise((r) => setTimeout(r, STEADY_AFTER_S * 1000));
+  const chromium0 = { at: Date.now(), ms: chromiumCpuMs() };
   const mid = await Promise.all(pages.map(read));
   const steadyStart = {
     at: Date.now(),
@@ -174,6 +184,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   await new Promise((r) => setTimeout(r, (SECONDS - STEADY_AFTER_S) * 1000));
   const end = await Promise.all(pages.map(read));
   const cpu1 = cpuTimes();
+  const chromiumCores = (chromiumCpuMs() - chromium0.ms) / (Date.now() - chromium0.at);
   const steadyAnnounced = Math.max(1, announcements(pipeline) - steadyStart.announced);
   let supporterFigures: Record<string, number> | undefined;
   if (supporter && steadyStart.supporter) {
@@ -214,6 +225,8 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
     wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
     cpuBusy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+    /** Steady state: Chromium's CPU (all its processes) per viewer, in cores. */
+    chromiumCoresPerViewer: chromiumCores / n,
     playedBitrateMean: end.reduce((a, f) => a + (f.playedBitrate ?? 0), 0) / Math.max(1, end.filter((f) => f.playedBitrate !== undefined).length),
     switches: end.reduce((a, f) => a + f.switches, 0),
     /** Median ms since navigation of each start-up step: where time to first frame goes. */
@@ -257,7 +270,13 @@ async function main(): Promise<void> {
   pipeline.counts.playlists = 0;
   await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
   const p2pml = await startBaselines(pipeline);
-  const pages: ModePages = { ...relaycastPages(pipeline.base), ...(p2pml ? { p2pml: (i: number) => p2pml.pageUrl(i) } : {}) };
+  const bare = await serveBarePages(pipeline, STREAM, ' 127\\.0\\.0\\.1 ');
+  const pages: ModePages = {
+    ...relaycastPages(pipeline.base),
+    bare: () => bare.bare,
+    hlsjs: () => bare.hlsjs,
+    ...(p2pml ? { p2pml: (i: number) => p2pml.pageUrl(i) } : {}),
+  };
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
   console.log(
     `viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`,
@@ -282,12 +301,12 @@ async function main(): Promise<void> {
     await pipeline.stop();
   }
   console.log(
-    "\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU |",
+    "\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU | Chromium CPU/viewer |",
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows as any[]) {
     console.log(
-      `| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} |`,
+      `| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} | ${pct(r.chromiumCoresPerViewer)} of a core |`,
     );
   }
   // The loader against plain hls.js (the ABR issue's targets), and against p2p-media-loader (issue 20:
@@ -297,6 +316,13 @@ async function main(): Promise<void> {
       `N = ${n}: played bitrate loader ÷ plain hls.js = ${(p2p.mean('playedBitrateMean') / http.mean('playedBitrateMean')).toFixed(3)}; switches loader ${p2p.mean('switches').toFixed(1)} vs plain ${http.mean('switches').toFixed(1)}; TTFF p50 loader − plain = ${((p2p.mean('firstFrameMsMedian') - http.mean('firstFrameMsMedian')) / 1000).toFixed(2)} s`,
     ),
   );
+  // What the page costs: the bundled page and the bare loader against plain hls.js (target: page ≤ 1.10×).
+  for (const mode of ['p2p', 'bare', 'http'] as const)
+    sideBySide(rows, mode, 'hlsjs', (n, page, plain) =>
+      console.log(
+        `N = ${n}: Chromium CPU per viewer ${mode === 'p2p' ? 'bundled page' : mode === 'bare' ? 'bare loader' : 'bundled page, plain hls.js (?relaycast=0)'} ÷ plain hls.js = ${(page.mean('chromiumCoresPerViewer') / plain.mean('chromiumCoresPerViewer')).toFixed(2)} (${pct(page.mean('chromiumCoresPerViewer'))} vs ${pct(plain.mean('chromiumCoresPerViewer'))} of a core)`,
+      ),
+    );
   sideBySide(rows, 'p2p', 'p2pml', (n, p2p, p2pml) =>
     console.log(
       `N = ${n}: P2P share steady Relaycast ${pct(p2p.mean('p2pShareSteady'))} vs p2p-media-loader ${pct(p2pml.mean('p2pShareSteady'))} (ceiling ${pct(1 - 1 / n)}); stalls ${p2p.mean('stalls').toFixed(1)} vs ${p2pml.mean('stalls').toFixed(1)}; hls.js latency ${p2p.mean('latencySecondsMedian').toFixed(1)} s vs ${p2pml.mean('latencySecondsMedian').toFixed(1)} s`,

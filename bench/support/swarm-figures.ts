@@ -1,5 +1,5 @@
 // Small measuring helpers of the swarm benches (bench/viewer-swarm.ts, bench/netlab.ts).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Machine-wide CPU jiffies from /proc/stat: busy = everything but idle and iowait. */
 export function cpuTimes(): { busy: number; total: number } {
@@ -30,3 +30,33 @@ export async function waitForStream(base: string, stream: string): Promise<void>
   }
   throw new Error(`the stream ${stream} never appeared at ${base}`);
 }
+
+/**
+ * CPU ms used so far by the live processes under `rootPid` whose command name matches `name`
+ * (Chromium's browser, renderer, GPU and utility processes under the bench): per-process utime +
+ * stime from /proc, so a mode's pages can be charged what their browser spent.
+ */
+export function descendantCpuMs(rootPid: number, name: RegExp): number {
+  const parents = new Map<number, { ppid: number; comm: string; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), { ppid: Number(fields[1]), comm, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process exited while the list was read.
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parents.get(pid)?.ppid; p !== undefined && p > 0; p = parents.get(p)?.ppid) if (p === rootPid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, p] of parents) if (name.test(p.comm) && under(pid)) ticks += p.ticks;
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Linux's USER_HZ, which /proc/<pid>/stat counts in (100 on every mainstream build). */
+const CLOCK_TICKS_PER_SECOND = 100;
