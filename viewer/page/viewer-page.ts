@@ -187,7 +187,7 @@ export function startViewer(): void {
     const usd = savedUsd(s.p2pBytes, s.p2pSegments);
     const total = usd.egress + usd.reads;
     text('saved', formatSavedUsd(total));
-    const exact = `$${total.toPrecision(2)} so far`;
+    const exact = `$${total.toLocaleString('en-US', { maximumSignificantDigits: 2 })} saved so far`;
     if (saved.title !== exact) saved.title = exact;
   }
   setInterval(render, 1000);
