@@ -446,8 +446,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   transferEnded(link: PeerLink, bytes: number, ms: number, refused: boolean): void {
-    if (refused) this.holders.refused(link.remoteId);
-    else this.holders.delivered(link.remoteId, bytes, ms);
+    this.holders.transferEnded(link.remoteId, bytes, ms, refused);
   }
 
   // ---- signaling ----------------------------------------------------------------------------------
@@ -681,15 +680,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** Asks the linked holder expected to deliver soonest (holder-choice.ts); leaves it idle (waiting) when none holds it. */
   private tryPeers(acquisition: Acquisition): void {
     if (acquisition.state !== 'idle') return;
-    const candidates: Array<{ id: string; link: PeerLink; load: number }> = [];
-    for (const [link, have] of this.remoteHave) {
-      if (!link.open || !link.remoteUploads || !have.has(acquisition.meta.sequence) || acquisition.avoided.has(link.remoteId)) continue;
-      let load = 0;
-      for (const other of this.acquisitions.values()) if (other.currentPeer() === link) load++;
-      candidates.push({ id: link.remoteId, link, load });
-    }
-    const best = this.holders.choose(candidates, acquisition.meta.size - acquisition.filled, () => this.platform.random());
-    if (best) acquisition.fromPeer(best.link);
+    const holders: PeerLink[] = [];
+    for (const [link, have] of this.remoteHave) if (link.open && link.remoteUploads && have.has(acquisition.meta.sequence)) holders.push(link);
+    const best = this.holders.pick(acquisition, holders, this.acquisitions.values(), () => this.platform.random());
+    if (best) acquisition.fromPeer(best);
   }
 
   private onAcquired(acquisition: Acquisition, completed: Completed): void {
