@@ -119,7 +119,7 @@ export function decode(data: unknown): WireFrame {
     }
     case FRAME.REQUEST: {
       // 21 bytes, or 25 with the time budget (peers of before the budget still send 21).
-      if (bytes.byteLength !== 25) need(21);
+      if (bytes.byteLength !== 21 && bytes.byteLength !== 25) throw new WireError(`request frame must be 21 or 25 bytes, got ${bytes.byteLength}`);
       const start = view.getUint32(13);
       const end = view.getUint32(17);
       if (end <= start || end > MAX_SEGMENT_BYTES) throw new WireError('request range must be non-empty and within a segment');

@@ -62,6 +62,8 @@ describe('peer wire protocol', () => {
       new Uint8Array([5, 0, 0]),
     ];
     for (const frame of bad) assert.throws(() => decode(frame), WireError, String(frame));
+    // A request of the wrong length names both lengths a request may have.
+    assert.throws(() => decode(encode({ type: 'request', id: 1, sequence: 1, start: 0, end: 10, budgetMs: 1 }).subarray(0, 23)), /21 or 25 bytes, got 23/);
     // Random garbage: decoded or refused, never a crash of another kind.
     for (let i = 0; i < 2000; i++) {
       const junk = new Uint8Array(randomBytes(1 + (i % 40)));
