@@ -26,7 +26,7 @@ import { until } from '../test/support/until';
 import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from './support/p2pml-baseline';
 import { ensureP2pmlInstalled } from './support/p2pml-install';
 import { startLiveEncoder } from './support/live-encoder';
-import { cpuTimes, median, pct, waitForStream } from './support/swarm-figures';
+import { cpuBusyBetween, cpuTimes, median, pct, peerShareCeiling, sleep, waitForStream } from './support/swarm-figures';
 import { confinedToLoopback } from './support/loopback-only';
 
 const args = new Map<string, string>();
@@ -160,10 +160,10 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
       }, i % 3);
     }
     pages.push(page);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   const cpu0 = cpuTimes();
-  await new Promise((r) => setTimeout(r, STEADY_AFTER_S * 1000));
+  await sleep(STEADY_AFTER_S * 1000);
   const mid = await Promise.all(pages.map(read));
   const steadyStart = {
     at: Date.now(),
@@ -171,7 +171,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     announced: announcements(pipeline),
     supporter: supporter && { usage: processUsage(supporter.child.pid!), uploaded: latest(supporter)!.uploadedBytes as number },
   };
-  await new Promise((r) => setTimeout(r, (SECONDS - STEADY_AFTER_S) * 1000));
+  await sleep((SECONDS - STEADY_AFTER_S) * 1000);
   const end = await Promise.all(pages.map(read));
   const cpu1 = cpuTimes();
   const steadyAnnounced = Math.max(1, announcements(pipeline) - steadyStart.announced);
@@ -210,18 +210,15 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     playlistRequestsPerViewerMinute: (pipeline.counts.playlists - playlistsBefore) / (n * minutes),
     stalls: end.reduce((a, f) => a + f.stalls, 0),
     notPlaying: end.filter((f) => !f.playing).length,
-    firstFrameMsMedian: median(end.map((f) => f.firstFrameMs ?? NaN).filter(Number.isFinite)),
-    latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
-    wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
-    cpuBusy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+    firstFrameMsMedian: median(end.map((f) => f.firstFrameMs ?? NaN)),
+    latencySecondsMedian: median(end.map((f) => f.latency ?? NaN)),
+    wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000)),
+    cpuBusy: cpuBusyBetween(cpu0, cpu1),
     playedBitrateMean: end.reduce((a, f) => a + (f.playedBitrate ?? 0), 0) / Math.max(1, end.filter((f) => f.playedBitrate !== undefined).length),
     switches: end.reduce((a, f) => a + f.switches, 0),
     /** Median ms since navigation of each start-up step: where time to first frame goes. */
     startup: Object.fromEntries(
-      ['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing'].map((step) => [
-        step,
-        median(end.map((f) => f.timeline[step] ?? NaN).filter(Number.isFinite)),
-      ]),
+      ['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing'].map((step) => [step, median(end.map((f) => f.timeline[step] ?? NaN))]),
     ),
   };
   for (const context of contexts) await context.close();
@@ -255,7 +252,7 @@ async function main(): Promise<void> {
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
   await waitForStream(pipeline.base, STREAM);
   pipeline.counts.playlists = 0;
-  await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
+  await sleep(8000); // a few segments in the window before the first viewer
   const p2pml = await startBaselines(pipeline);
   const pages: ModePages = { ...relaycastPages(pipeline.base), ...(p2pml ? { p2pml: (i: number) => p2pml.pageUrl(i) } : {}) };
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
@@ -299,7 +296,7 @@ async function main(): Promise<void> {
   );
   sideBySide(rows, 'p2p', 'p2pml', (n, p2p, p2pml) =>
     console.log(
-      `N = ${n}: P2P share steady Relaycast ${pct(p2p.mean('p2pShareSteady'))} vs p2p-media-loader ${pct(p2pml.mean('p2pShareSteady'))} (ceiling ${pct(1 - 1 / n)}); stalls ${p2p.mean('stalls').toFixed(1)} vs ${p2pml.mean('stalls').toFixed(1)}; hls.js latency ${p2p.mean('latencySecondsMedian').toFixed(1)} s vs ${p2pml.mean('latencySecondsMedian').toFixed(1)} s`,
+      `N = ${n}: P2P share steady Relaycast ${pct(p2p.mean('p2pShareSteady'))} vs p2p-media-loader ${pct(p2pml.mean('p2pShareSteady'))} (ceiling ${pct(peerShareCeiling(n))}); stalls ${p2p.mean('stalls').toFixed(1)} vs ${p2pml.mean('stalls').toFixed(1)}; hls.js latency ${p2p.mean('latencySecondsMedian').toFixed(1)} s vs ${p2pml.mean('latencySecondsMedian').toFixed(1)} s`,
     ),
   );
   for (const r of (rows as any[]).filter((x) => x.supporter)) {
