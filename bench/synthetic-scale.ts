@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     await pipeline.stop();
   }
   console.log(
-    '\n| N | offload by media played | ceiling 1 − 1/N | of ceiling | by bytes received | peer bytes never played | stalls (s) | TTFF p50 / max | latency p50 | origin req per segment | viewers process CPU (of one core) | RSS peak (per viewer) | machine CPU |',
+    '\n| N | offload by media played | ceiling 1 − 1/N | of ceiling | by bytes received | peer bytes never played | stalls (s) | TTFF p50 / max | latency p50 | origin req per segment | viewers process CPU (of one core) | RSS peak (÷ N, derived) | machine CPU |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
