@@ -106,7 +106,11 @@ export class HolderScores {
     return this.choose(candidates, wanted.meta.size - wanted.filled, random)?.link;
   }
 
-  /** An unmeasured holder is assumed as good as the best measured lately (and no worse than 8 Mb/s). */
+  /**
+   * An unmeasured holder is assumed as good as the best record held (no worse than 8 Mb/s). Records
+   * are of linked holders only (forgotten when a link closes) and are taken at face value here, not
+   * faded: one fast holder seen once keeps newcomers worth trying.
+   */
   private prior(): number {
     let best = UNKNOWN_HOLDER_BYTES_PER_SECOND;
     for (const record of this.records.values()) best = Math.max(best, record.bytesPerSecond);
