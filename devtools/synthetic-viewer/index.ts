@@ -8,7 +8,7 @@ import path from 'node:path';
 import { nodePlatform } from '../../lib/supporter/node-platform';
 import type { PeerPlatform } from '../../lib/peer/platform';
 import { defaultRenditionFromUrl, defaultStreamFromUrl } from '../../viewer/loader/options';
-import { cpuBusyBetween, cpuTimes, type CpuTimes } from '../../bench/support/swarm-figures';
+import { cpuBusyBetween, cpuTimes, sleep, type CpuTimes } from '../../bench/support/swarm-figures';
 import { swarmFigures, type SyntheticReport } from './figures';
 import { SyntheticViewer, type SyntheticViewerOptions } from './viewer';
 
@@ -105,7 +105,7 @@ export async function startSyntheticViewers(options: SyntheticSwarmOptions): Pro
       });
       viewers.push(viewer);
       viewer.start();
-      if (i + 1 < options.viewers) await new Promise((resolve) => setTimeout(resolve, options.joinEveryMs ?? 200));
+      if (i + 1 < options.viewers) await sleep(options.joinEveryMs ?? 200);
     }
   })();
   return {
@@ -139,7 +139,7 @@ export async function runSyntheticViewers(options: SyntheticSwarmOptions & { sec
   const swarm = await startSyntheticViewers(options);
   try {
     await swarm.joined;
-    await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+    await sleep(options.seconds * 1000);
     return swarm.report();
   } finally {
     swarm.stop();
