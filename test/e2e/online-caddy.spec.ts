@@ -143,7 +143,10 @@ describe('e2e: Caddy (docs/deploy/Caddyfile) in front of Node-RED, viewers on ht
   it('two viewers on https:// share peer to peer through it, every peer byte verified', async () => {
     const second = await openViewer();
     const pair = viewers.slice(0, 2);
-    await until(async () => (await Promise.all(pair.map((v) => figures(v.page)))).every((f) => f.p2p > 0 && f.checked > 3), 'both viewers to receive peer bytes');
+    await until(
+      async () => (await Promise.all(pair.map((v) => figures(v.page)))).every((f) => f.p2p > 0 && f.checked > 3),
+      'both viewers to receive peer bytes',
+    );
     for (const [i, v] of pair.entries()) {
       const f = await figures(v.page);
       assert.ok(f.p2p > 0, `viewer ${i + 1} received peer bytes`);

@@ -50,9 +50,7 @@ export function caddyfileFromDocs(options: { httpsPort: number; httpPort: number
     '\tskip_install_trust',
     '}',
   ].join('\n');
-  const site = docs
-    .replace(DOCS_SITE, `https://127.0.0.1:${options.httpsPort} {\n\ttls internal`)
-    .replace(DOCS_UPSTREAM, `reverse_proxy ${options.upstream}`);
+  const site = docs.replace(DOCS_SITE, `https://127.0.0.1:${options.httpsPort} {\n\ttls internal`).replace(DOCS_UPSTREAM, `reverse_proxy ${options.upstream}`);
   return `${global}\n\n${site}\n${options.extraSites ?? ''}`;
 }
 
@@ -105,7 +103,9 @@ export async function startCaddy(caddyfile: string, readyUrl: string): Promise<C
     const rootCaPem = await untilValue(
       () => {
         if (gone) throw new Error('caddy exited');
-        return existsSync(path.join(ca, 'root.crt')) && existsSync(path.join(ca, 'intermediate.crt')) ? readFileSync(path.join(ca, 'root.crt'), 'utf8') : undefined;
+        return existsSync(path.join(ca, 'root.crt')) && existsSync(path.join(ca, 'intermediate.crt'))
+          ? readFileSync(path.join(ca, 'root.crt'), 'utf8')
+          : undefined;
       },
       "caddy's local CA",
       30_000,
