@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { untilValue } from './until';
 
-export const CADDY_PATH = process.env.CADDY_PATH ?? 'caddy';
 export const DOCS_CADDYFILE = path.resolve(__dirname, '../../docs/deploy/Caddyfile');
 /** What the docs' Caddyfile names, and the spec replaces. */
 const DOCS_SITE = 'live.example.com {';
@@ -76,7 +75,7 @@ export async function startCaddy(caddyfile: string, readyUrl: string): Promise<C
   const dir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-caddy-'));
   const file = path.join(dir, 'Caddyfile');
   writeFileSync(file, caddyfile);
-  const child = spawn(CADDY_PATH, ['run', '--adapter', 'caddyfile', '--config', file], {
+  const child = spawn('caddy', ['run', '--adapter', 'caddyfile', '--config', file], {
     // Caddy keeps its CA and certificates under $XDG_DATA_HOME/caddy, its autosaved config under
     // $XDG_CONFIG_HOME/caddy.
     env: { ...process.env, HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_HOME: path.join(dir, 'config') },
