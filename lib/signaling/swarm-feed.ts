@@ -62,8 +62,7 @@ export class SwarmFeed {
     const rate = segment.duration > 0 ? segment.size / segment.duration : 0;
     // Fetchers are named among the peers playing this rendition: the first holder of a segment must be one that wants it.
     const playing = (member: PeerRecord) => member.rendition === segment.rendition;
-    const fetchers =
-      chosen ?? this.fetchers.choose(key, this.registry.supporters(swarm).filter(playing), this.registry.members(swarm).filter(playing), rate);
+    const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(swarm).filter(playing), this.registry.members(swarm).filter(playing), rate);
     if (!chosen) this.ctx.cluster?.broadcast({ kind: 'segment', segment, fetchers });
     const frame: SegmentFrame = {
       type: 'segment',

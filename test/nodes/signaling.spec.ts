@@ -268,7 +268,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
       [{ type: 'answer', to: a.id, offerId: 'never-offered', sdp: 'v=0' }, 'E_SIGNAL_NO_OFFER'],
       [{ type: 'offer', to: other.id, offerId: 'cross', sdp: 'v=0' }, 'E_SIGNAL_UNKNOWN_PEER'],
       [{ type: 'ice', to: a.id, offerId: 'o', candidate: null }, 'E_SIGNAL_NO_SESSION'],
-      [{ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' }, 'E_SIGNAL_ALREADY_JOINED'],
+      [{ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' }, 'E_SIGNAL_ALREADY_JOINED'],
     ];
     for (const [msg, code] of cases) {
       bad.send(msg);
@@ -344,9 +344,9 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await b.join();
     const c = client('/signal', origin);
     await c.opened;
-    c.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    c.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((await c.next()).code, 'E_SIGNAL_SWARM_FULL');
-    c.send({ type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'viewer' });
+    c.send({ type: 'join', v: 3, stream: 'live', rendition: '360p', role: 'viewer' });
     assert.equal((await c.next()).code, 'E_SIGNAL_TOO_MANY_SWARMS');
     const d = client('/signal', origin);
     await d.opened;
@@ -388,7 +388,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const intruder = client();
     await s.opened;
     await intruder.opened;
-    intruder.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
+    intruder.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
     assert.equal((await intruder.next()).code, 'E_SIGNAL_UNAUTHORIZED');
     const ws = await s.join('live', '720p', { role: 'supporter', token: 'alice-token-0123456789' });
     assert.equal(ws.role, 'supporter');

@@ -4,14 +4,14 @@ import { InMemorySwarmRegistry, type PeerRecord } from '../../../lib/signaling/r
 import { harness, seeded, type Client } from './harness';
 
 function peer(id: string, extra: Partial<PeerRecord> = {}): PeerRecord {
-  return { id, role: 'viewer', swarmKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, joinMark: 0, ...extra };
+  return { id, role: 'viewer', swarmKey: 's/r', rendition: 'r', renditionKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, joinMark: 0, ...extra };
 }
 
 describe('signaling registry and peer selection', () => {
   it('keeps a dense member array through removals', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 3 });
-    assert.equal(reg.ensureSwarm({ key: 's/r', stream: 's', rendition: 'r' }), true);
-    assert.equal(reg.ensureSwarm({ key: 'x/r', stream: 'x', rendition: 'r' }), false);
+    assert.equal(reg.ensureSwarm({ key: 's/r', stream: 's' }), true);
+    assert.equal(reg.ensureSwarm({ key: 'x/r', stream: 'x' }), false);
     const [p1, p2, p3, p4] = ['p1', 'p2', 'p3', 'p4'].map((id) => peer(id));
     assert.deepEqual([reg.addPeer(p1), reg.addPeer(p2), reg.addPeer(p3), reg.addPeer(p4)], [true, true, true, false]);
     assert.equal(reg.removePeer(p1), 2);
@@ -31,7 +31,7 @@ describe('signaling registry and peer selection', () => {
 
   it('prefers supporters, then holders of recent segments, then the least introduced', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 100 });
-    reg.ensureSwarm({ key: 's/r', stream: 's', rendition: 'r' });
+    reg.ensureSwarm({ key: 's/r', stream: 's' });
     reg.addPeer(peer('old', { latest: 3 }));
     reg.addPeer(peer('busy', { latest: 10, introductions: 9 }));
     reg.addPeer(peer('fresh', { latest: 10 }));
@@ -46,7 +46,7 @@ describe('signaling registry and peer selection', () => {
 
   it('samples a bounded number of members in a large swarm', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 10_000 });
-    reg.ensureSwarm({ key: 's/r', stream: 's', rendition: 'r' });
+    reg.ensureSwarm({ key: 's/r', stream: 's' });
     for (let i = 0; i < 10_000; i++) reg.addPeer(peer(`p${i}`));
     const sample = reg.sample('s/r', 50, seeded(3));
     assert.equal(new Set(sample.map((p) => p.id)).size, 50);
@@ -89,7 +89,7 @@ describe('signaling registry and peer selection', () => {
     };
     const add = () => {
       const { t, s } = h.connect();
-      h.send({ s }, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+      h.send({ s }, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
       const c = { t, s, id: t.frames[0].peer as string };
       clients.set(c.id, c);
       edges.set(c.id, new Set());
