@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { CLOSE_CODES } from '../../../lib/signaling/protocol';
+import { CLOSE_CODES, PROTOCOL_VERSION } from '../../../lib/signaling/protocol';
 import { harness } from './harness';
 
 describe('signaling coordinator: join and welcome', () => {
@@ -19,7 +19,7 @@ describe('signaling coordinator: join and welcome', () => {
     h.send(second, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer', have: [2, 3] });
     const welcome = second.t.take()[0];
     assert.equal(welcome.type, 'welcome');
-    assert.equal(welcome.v, 2);
+    assert.equal(welcome.v, PROTOCOL_VERSION);
     assert.match(welcome.peer as string, /^[A-Za-z0-9_-]{12}$/);
     assert.notEqual(welcome.peer, first.id);
     assert.deepEqual(welcome.peers, [{ peer: first.id, role: 'viewer', latest: -1 }]);
@@ -82,10 +82,11 @@ describe('signaling coordinator: relay rules', () => {
   function trio() {
     const h = harness();
     h.announce(1);
-    h.announce(1, 'live', '360p');
+    h.announce(1, 'other', '720p');
     const a = h.join();
     const b = h.join();
-    const elsewhere = h.join('live', '360p');
+    // Another stream: another swarm (the renditions of one stream share one).
+    const elsewhere = h.join('other', '720p');
     return { h, a, b, elsewhere };
   }
 
@@ -197,7 +198,7 @@ describe('signaling coordinator: relay rules', () => {
 });
 
 describe('signaling coordinator: announcements, receipts, liveness', () => {
-  it('pushes each new segment once to its own swarm only', () => {
+  it('pushes each new segment once, to the peers of its rendition only', () => {
     const h = harness();
     h.announce(1);
     h.announce(1, 'live', '360p');
@@ -214,10 +215,10 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
   it('credits a corroborated receipt once and audits every inconsistent one', () => {
     const h = harness({ limits: { receiptWindow: 3 } });
     h.announce(1, 'live', '720p', 5000);
-    h.announce(1, 'live', '360p');
+    h.announce(1, 'other', '720p');
     const up = h.join();
     const down = h.join();
-    const elsewhere = h.join('live', '360p');
+    const elsewhere = h.join('other', '720p');
     h.negotiate(down, up);
     h.announce(2, 'live', '720p', 5000);
     down.t.take();

@@ -263,14 +263,14 @@ describe('signaling coordinator: a swarm too small to help makes no links', () =
     const third = h.connect();
     h.send(third, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((third.t.take()[0].peers as unknown[]).length, 2, 'three: the newcomer is introduced to both');
-    // In another swarm, a supporter and one viewer link: the supporter is there to serve.
-    h.announce(1, 'live', '360p');
+    // In another swarm (another stream), a supporter and one viewer link: the supporter is there to serve.
+    h.announce(1, 'other', '360p');
     const supporter = h.connect();
-    h.send(supporter, { type: 'join', v: 3, stream: 'live', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(supporter, { type: 'join', v: 3, stream: 'other', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
     supporter.t.take();
     const viewer = h.connect();
-    h.send(viewer, { type: 'join', v: 3, stream: 'live', rendition: '360p', role: 'viewer' });
+    h.send(viewer, { type: 'join', v: 3, stream: 'other', rendition: '360p', role: 'viewer' });
     assert.equal((viewer.t.take()[0].peers as unknown[]).length, 1);
   });
 });
