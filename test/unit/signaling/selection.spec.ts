@@ -44,6 +44,23 @@ describe('signaling registry and peer selection', () => {
     );
   });
 
+  it("prefers peers on the asker's rendition, but gives every fourth place to a peer on another one", () => {
+    const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 100 });
+    reg.ensureSwarm({ key: 's', stream: 's' });
+    const on = (id: string, rendition: string, latest = -1) => reg.addPeer(peer(id, { swarmKey: 's', rendition, renditionKey: `s/${rendition}`, latest }));
+    for (let i = 0; i < 8; i++) on(`same${i}`, 'low');
+    // High has recent segments (by its own numbers): that says nothing to a low viewer.
+    for (let i = 0; i < 8; i++) on(`other${i}`, 'high', 10);
+    const chosen = selectPeers(reg, 's', 'me', new Set(), { max: 8, sampleSize: 64, latestSequence: 10, rendition: 'low', random: seeded(2) });
+    assert.deepEqual(
+      chosen.map((p) => p.rendition),
+      ['low', 'low', 'low', 'high', 'low', 'low', 'low', 'high'],
+    );
+    // With nobody on its rendition, the list is filled from the others.
+    const alone = selectPeers(reg, 's', 'me', new Set(), { max: 4, sampleSize: 64, latestSequence: 10, rendition: 'mid', random: seeded(2) });
+    assert.equal(alone.length, 4);
+  });
+
   it('samples a bounded number of members in a large swarm', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 10_000 });
     reg.ensureSwarm({ key: 's/r', stream: 's' });
