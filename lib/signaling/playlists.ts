@@ -8,7 +8,7 @@
 import * as v from 'valibot';
 import { BOUNDS, encodeServerFrame, utf8Bytes, type PlaylistFrame, type PushedPlaylist } from '../protocol';
 import { parseMsg, PlaylistMsgSchema } from '../protocol/msgs';
-import { swarmKeyOf } from './registry';
+import { renditionKeyOf } from './registry';
 
 /**
  * A playlist version of a stream (the protocol's pushed playlist plus its stream). `presentation`:
@@ -61,7 +61,7 @@ function frameBody(version: PlaylistVersion): PushedPlaylist {
 }
 
 function keyOf(stream: string, rendition: string | null): string {
-  return rendition === null ? stream : swarmKeyOf(stream, rendition);
+  return rendition === null ? stream : renditionKeyOf(stream, rendition);
 }
 
 /** What the swarm is told of a playlist msg: its text, whose it is, and whether it ended. */

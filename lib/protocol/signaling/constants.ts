@@ -5,7 +5,7 @@
  * fails when the two drift apart.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /**
  * WebSocket close codes. 4000–4999 is the range RFC 6455 leaves to applications. 1009 (message too
