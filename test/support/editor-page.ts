@@ -17,7 +17,7 @@ export async function openRelaycastSidebar(page: Page): Promise<void> {
 export function sidebarSegments(page: Page, stream: string, rendition: string): Promise<number | undefined> {
   return page.evaluate(
     ([s, r]) => {
-      const row = document.querySelector(`.relaycast-stream[data-stream="${s}"] tr[data-label="${r} last segment"]`);
+      const row = document.querySelector(`.relaycast-stream[data-stream="${s}"] tr[data-label="${s}/${r} · last segment"]`);
       return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
     },
     [stream, rendition],
