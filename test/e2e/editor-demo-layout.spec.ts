@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
-import { screenshot } from '../support/editor-page';
+import { importFlowTab, screenshot } from '../support/editor-page';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -27,29 +27,7 @@ interface Box {
 
 /** Imports the flow (it has its own tab) as the Import dialog does, shows that tab and returns the drawn nodes' boxes. */
 async function importAndMeasure(page: Page, flow: object[]): Promise<{ tab: string; boxes: Box[] }> {
-  const tab = await page.evaluate((nodes) => {
-    const before = new Set<string>();
-    RED.nodes.eachNode((n: any) => {
-      before.add(n.id);
-    });
-    RED.view.importNodes(nodes, { generateIds: true });
-    const tabs = new Set<string>();
-    RED.nodes.eachNode((n: any) => {
-      if (!before.has(n.id)) tabs.add(n.z);
-    });
-    if (tabs.size !== 1) throw new Error(`the import put nodes on ${tabs.size} tabs`);
-    const added = [...tabs][0];
-    RED.workspaces.show(added);
-    RED.view.redraw(true);
-    return added;
-  }, flow);
-  await page.waitForFunction((z) => {
-    let drawn = true;
-    RED.nodes.eachNode((n: any) => {
-      if (n.z === z && !(n.w > 0 && n.h > 0)) drawn = false;
-    });
-    return drawn;
-  }, tab);
+  const tab = await importFlowTab(page, flow);
   const boxes = await page.evaluate((z) => {
     const out: any[] = [];
     RED.nodes.eachNode((n: any) => {
