@@ -105,7 +105,7 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       const turn = credentials.turnSecret ? { turnSecret: credentials.turnSecret, ttlSeconds } : undefined;
       const configured = iceServersFromConfig(config, credentials);
       if (!turn && configured.some((server) => server.credential !== undefined)) node.warn(RED._('signaling.errors.staticTurn'));
-      const iceMode = iceModeFromConfig(config, configured);
+      const iceMode = iceModeFromConfig(config);
       // Checked in every mode, as the editor marks them in every mode.
       const stunPort = stunPortFromConfig(config);
       const publicHost = publicHostFromConfig(config);
