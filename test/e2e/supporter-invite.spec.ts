@@ -3,15 +3,20 @@
  * POST /relaycast-payout/<id>/invite needs the relaycast-payout.write permission, refuses bad input
  * with a code, and issues a token that signaling admits as that supporter at once and payout's
  * summary knows, that survives a deploy and a restart (it is one more line of the signaling node's
- * token list, in flows_cred.json), and that Node-RED never logs.
+ * token list, in flows_cred.json), and that Node-RED never logs. In the editor (headless Chromium),
+ * payout's dialog issues one with its button and shows the link and the command.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SignalClient } from '../nodes/signaling-client';
+import { launchChromium } from '../support/chromium';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 import { until } from '../support/until';
+
+// The editor's global, inside page.evaluate.
+declare const RED: any;
 
 const OPERATOR_TOKEN = 'invite-spec-operator-token';
 const READER_TOKEN = 'invite-spec-reader-token';
@@ -156,6 +161,36 @@ describe('e2e: the supporter invite endpoint (real Node-RED with adminAuth)', fu
     assert.ok(!nodeRed.output().includes(issued.token), 'Node-RED logged nothing of the token');
   });
 
+  it("payout's dialog in the editor issues a token and shows the link and the command", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      // Signed in with the operator's token, as Node-RED's own login redirect does.
+      await page.goto(`${nodeRed.base}/?access_token=${OPERATOR_TOKEN}`);
+      await page.waitForFunction(() => typeof RED !== 'undefined' && RED.nodes?.node?.('pay') !== undefined, undefined, { timeout: 60_000 });
+      await page.evaluate(() => RED.editor.edit(RED.nodes.node('pay')));
+      await page.locator('#relaycast-invite-supporter').fill('dave');
+      await page.locator('#relaycast-invite-stream').fill('demo');
+      await page.locator('#relaycast-invite-issue').click();
+      await page.waitForFunction(() => (document.getElementById('relaycast-invite-link') as HTMLInputElement | null)?.value !== '', undefined, {
+        timeout: 20_000,
+      });
+      const link = await page.locator('#relaycast-invite-link').inputValue();
+      const command = await page.locator('#relaycast-invite-command').inputValue();
+      const token = /#supporter=([A-Za-z0-9_-]{43})$/.exec(link)?.[1] ?? '';
+      assert.equal(link, `${nodeRed.base}/live/demo/#supporter=${token}`);
+      assert.ok(command.startsWith(`RELAYCAST_SUPPORTER_TOKEN=${token} npx relaycast-supporter --signaling `), command);
+      assert.match(await page.locator('#relaycast-invite-message').innerText(), /dave/);
+      assert.equal(await page.evaluate(() => RED.nodes.dirty()), true, 'Deploy is lit, so the next deploy stores the token');
+      assert.equal(await joinAs(token), 'supporter', 'the token from the dialog is admitted');
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('keeps the token through a deploy and a restart: it is a line of the signaling node’s credentials', async () => {
     const headers = { Authorization: `Bearer ${OPERATOR_TOKEN}`, 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2' };
     const current = (await (await fetch(`${nodeRed.base}/flows`, { headers })).json()) as { flows: unknown[]; rev: string };
@@ -168,7 +203,7 @@ describe('e2e: the supporter invite endpoint (real Node-RED with adminAuth)', fu
     assert.equal(deployed.status, 200);
     await until(() => nodeRed.started('full') > before, 'the deploy to restart the flows');
     const stored = JSON.parse(readFileSync(path.join(userDir, 'flows_cred.json'), 'utf8')) as Record<string, { supporterTokens?: string }>;
-    assert.equal(stored.sig.supporterTokens, `bob:${BOB_TOKEN}\nalice:${issued.token}`);
+    assert.match(stored.sig.supporterTokens ?? '', new RegExp(`^bob:${BOB_TOKEN}\nalice:${issued.token}\ndave:[A-Za-z0-9_-]{43}$`));
     assert.equal(await joinAs(issued.token), 'supporter', 'admitted after the deploy');
 
     await nodeRed.stop();
