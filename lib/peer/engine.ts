@@ -17,7 +17,7 @@ import { LinkAttempts } from './link-attempts';
 import { ownPlaybackNeedsUplink } from './own-playback';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
-import { PlaylistCopies } from './playlist-copies';
+import { PlaylistCopies, type PlaylistCopy } from './playlist-copies';
 import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits } from './segment-store';
 import { SignalingClient, type ServerFrameAfterWelcome } from './signaling-client';
 import { Uploads } from './uploads';
@@ -258,18 +258,25 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   /**
    * Playlists the page was served with (the viewer page inlines the latest ones): the player's
-   * first playlist requests are answered from them before the socket has even joined.
+   * first playlist requests are answered from them before the socket has even joined. `heldForMs`:
+   * how long the page has had them (its own load), which adds to the age the server gave them.
    */
-  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>): void {
-    const now = this.platform.now();
-    for (const p of playlists) this.keepCopy(p, now);
+  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>, heldForMs = 0): void {
+    const arrivedAt = this.platform.now() - Math.max(0, heldForMs);
+    for (const p of playlists) this.keepCopy(p, arrivedAt);
   }
 
-  /** Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). */
-  private keepCopy(p: SeededPlaylist, now: number): void {
+  /**
+   * Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). A media playlist
+   * is dated by when the server got it (`ageMs` before it arrived here): a welcome's copy may be a
+   * segment old, and its age places the live edge. A master is dated by its arrival: it may be hours
+   * old and still current, and only the arrival matters for trusting a seeded one before the join.
+   */
+  private keepCopy(p: SeededPlaylist, arrivedAt: number): void {
     if (typeof p.text !== 'string') return;
     const presentation = Number.isSafeInteger(p.presentation) && p.presentation! > 0 ? p.presentation : 0;
-    this.playlists.set(p.rendition, p.text, p.ended === true, now, presentation);
+    const ageMs = p.rendition !== null && Number.isSafeInteger(p.ageMs) && p.ageMs! > 0 ? p.ageMs! : 0;
+    this.playlists.set(p.rendition, p.text, p.ended === true, arrivedAt - ageMs, presentation);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -345,7 +352,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    */
   async loadPlaylist(request: PlaylistRequest): Promise<{ text: string; source: 'swarm' | 'http' }> {
     const copy = await this.playlistCopy(request);
-    if (copy !== undefined) return { text: copy, source: 'swarm' };
+    if (copy !== undefined) return { text: copy.text, source: 'swarm' };
     const text = new TextDecoder().decode(await fetchWhole(this.platform.fetch, request.url, request.signal));
     this.notePlaylistFromHttp();
     return { text, source: 'http' };
@@ -354,9 +361,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /**
    * The socket's copy of a playlist, waiting briefly for the welcome that brings it; undefined when
    * none is usable in time. `msn` asks for a version that lists that media sequence number (a
-   * blocking reload): the engine waits for the push that brings it.
+   * blocking reload): the engine waits for the push that brings it. `ageMs`: how old the copy is
+   * (since the server got it), which the player must know to place the live edge.
    */
-  async playlistCopy(request: PlaylistRequest): Promise<string | undefined> {
+  async playlistCopy(request: PlaylistRequest): Promise<{ text: string; ageMs: number } | undefined> {
     const wait = this.options.playlistWaitMs ?? 800;
     if (request.rendition !== null) this.setRendition(request.rendition);
     const deadline = this.platform.now() + wait;
@@ -364,7 +372,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       const copy = this.usableCopy(request.rendition, request.msn, presentationOf(request.url));
       if (copy !== undefined) {
         this.counters.playlistsFromSwarm++;
-        return copy;
+        return { text: copy.text, ageMs: Math.max(0, this.platform.now() - copy.receivedAt) };
       }
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
@@ -386,19 +394,19 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   /** The socket's copy, if the player may be given it now (joined, fresh, of that presentation, listing `msn`). */
-  private usableCopy(rendition: string | null, msn: number | undefined, presentation: number | undefined): string | undefined {
+  private usableCopy(rendition: string | null, msn: number | undefined, presentation: number | undefined): PlaylistCopy | undefined {
     const now = this.platform.now();
     if (rendition === null) {
       // The master changes rarely and every change is pushed while joined; before the join, only a
       // copy the page was just given (seeded) is trusted.
       const master = this.playlists.master();
-      return master && (this.signaling.isJoined() || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master.text : undefined;
+      return master && (this.signaling.isJoined() || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master : undefined;
     }
     if (rendition !== this.signaling.currentRendition || presentation === undefined) return undefined;
     const copy = this.playlists.freshMedia(rendition, now, presentation);
     if (!copy) return undefined;
     if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
-    return copy.text;
+    return copy;
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { LINKS_AT_THE_LATEST_MS, peerBudgetMs } from '../../lib/peer/playback-bu
 import type { PeerPlatform } from '../../lib/peer/platform';
 import { browserPlatform, hasWebRtc } from './browser-platform';
 import { defaultRenditionFromUrl, defaultStreamFromUrl, resolveSignalingUrl, type RelaycastOptions } from './options';
+import { markStartup } from './startup-marks';
 
 /** What the stats panel and any page can read (documented in docs/viewer.md). */
 export interface RelaycastStats extends EngineStats {
@@ -98,7 +99,9 @@ export class RelaycastSession {
       // Links wait for the first fragment request (budgetMs), or 2 s: start-up comes first.
       holdOffersMs: LINKS_AT_THE_LATEST_MS,
     });
-    if (this.options.initialPlaylists) this.peerEngine.seedPlaylists(this.options.initialPlaylists);
+    if (this.options.initialPlaylists) this.peerEngine.seedPlaylists(this.options.initialPlaylists, sincePageArrivedMs());
+    markStartup('engine-start');
+    this.peerEngine.on('welcome', () => markStartup('welcome'));
     this.peerEngine.start();
     this.figuresTimer = setInterval(() => this.reportFigures(), 1000);
     return this.peerEngine;
@@ -182,4 +185,15 @@ export class RelaycastSession {
       latencyMs: typeof latency === 'number' && Number.isFinite(latency) && latency > 0 ? latency * 1000 : undefined,
     });
   }
+}
+
+/**
+ * How long ago the page's own document arrived: playlists inlined in it have aged that much on top of
+ * the age the server gave them. 0 outside a page (or without navigation timing).
+ */
+function sincePageArrivedMs(): number {
+  if (typeof performance === 'undefined' || typeof performance.getEntriesByType !== 'function') return 0;
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const arrived = navigation?.responseStart;
+  return arrived && arrived > 0 ? Math.max(0, performance.now() - arrived) : 0;
 }
