@@ -50,7 +50,7 @@ export interface EngineOptions {
   store?: Partial<StoreLimits>;
   /** Keeps only ICE candidates this accepts (tests confine WebRTC to loopback). */
   candidateFilter?: (candidate: string) => boolean;
-  /** How long a playlist request waits for the socket's copy before using HTTP. */
+  /** How long a playlist request waits, while joined, for a push that brings a usable copy before using HTTP. */
   playlistWaitMs?: number;
   /**
    * Hold this peer's own offers until startLinking() (or this many ms after start). A player
@@ -359,8 +359,9 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   /**
-   * The socket's copy of a playlist, waiting briefly for the welcome that brings it; undefined when
-   * none is usable in time. `msn` asks for a version that lists that media sequence number (a
+   * The socket's copy of a playlist; undefined when none is usable (HTTP then). Before the join only
+   * the page's own copies can answer; once joined, a request waits briefly for a push that brings a
+   * usable one. `msn` asks for a version that lists that media sequence number (a
    * blocking reload): the engine waits for the push that brings it. `ageMs`: how old the copy is
    * (since the server got it), which the player must know to place the live edge.
    */
@@ -374,6 +375,9 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         this.counters.playlistsFromSwarm++;
         return { text: copy.text, ageMs: Math.max(0, this.platform.now() - copy.receivedAt) };
       }
+      // Not in the swarm (yet): the welcome is a join handshake away, the origin a request. Start-up
+      // (or a level switch) never waits on the socket; the copies serve the reloads once joined.
+      if (!this.signaling.isJoined()) return undefined;
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
       const waitUntil =

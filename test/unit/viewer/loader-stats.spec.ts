@@ -8,7 +8,7 @@ import { fragmentLoaderClass } from '../../../viewer/loader/fragment-loader';
 import { playlistLoaderClass } from '../../../viewer/loader/playlist-loader';
 import { RelaycastSession } from '../../../viewer/loader/session';
 import { BOUNDS, type SeededPlaylist } from '../../../lib/protocol';
-import { FakePlatform, FakeSignalingServer, Origin } from '../peer/fakes';
+import { FakePlatform, FakeSignalingServer, Origin, until } from '../peer/fakes';
 
 const config = { loadPolicy: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000 } } as unknown as LoaderConfiguration;
 
@@ -275,6 +275,8 @@ describe('viewer loaders: the stats object hls.js reads', () => {
       serverSkewMs = 1_500; // the server has held this version 1.5 s when the viewer joins
       const before = performance.now();
       const s = realSession();
+      s.engineFor(MASTER_URL, null);
+      await until(() => s.peerEngine!.joined, 'the welcome');
       await load(s, MASTER_URL, 'manifest');
       const stats = await load(s, MEDIA_URL, 'level');
       const upTo = performance.now() - before;
@@ -289,6 +291,8 @@ describe('viewer loaders: the stats object hls.js reads', () => {
       server.coordinator.pushPlaylist({ stream: 'live', rendition: 'main', text: MEDIA, ended: false });
       serverSkewMs = 3_500; // 1.75 target durations: the encoder stalled, or manifest stopped pushing
       const s = realSession();
+      s.engineFor(MASTER_URL, null);
+      await until(() => s.peerEngine!.joined, 'the welcome');
       await load(s, MASTER_URL, 'manifest');
       await load(s, MEDIA_URL, 'level');
       assert.deepEqual(
