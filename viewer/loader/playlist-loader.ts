@@ -61,7 +61,7 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: Hls
           // places the live edge, the start position and its latency by that date. A socket copy is
           // as old as the server says (a welcome's or the page's copy, up to a segment): dated at
           // delivery it put a late joiner that much further behind live for the whole session.
-          stats.loading.first = Math.min(now, now - copy.ageMs);
+          stats.loading.first = now - copy.ageMs;
           stats.loading.start = Math.min(stats.loading.start, stats.loading.first);
           stats.loading.end = now;
           stats.loaded = stats.total = copy.text.length;
