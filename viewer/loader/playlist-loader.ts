@@ -61,8 +61,10 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: Hls
           // places the live edge, the start position and its latency by that date. A socket copy is
           // as old as the server says (a welcome's or the page's copy, up to a segment): dated at
           // delivery it put a late joiner that much further behind live for the whole session.
+          // loading.start stays the request's time: hls.js schedules the next reload from it, and
+          // dated back by the age it reloaded at once, over HTTP before the welcome (for playlists
+          // hls.js reads first and start separately, never first − start).
           stats.loading.first = now - copy.ageMs;
-          stats.loading.start = Math.min(stats.loading.start, stats.loading.first);
           stats.loading.end = now;
           stats.loaded = stats.total = copy.text.length;
           callbacks.onSuccess({ url: context.url, data: copy.text }, stats, context, null);
