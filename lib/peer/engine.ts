@@ -375,9 +375,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         this.counters.playlistsFromSwarm++;
         return { text: copy.text, ageMs: Math.max(0, this.platform.now() - copy.receivedAt) };
       }
-      // Not in the swarm (yet): the welcome is a join handshake away, the origin a request. Start-up
-      // (or a level switch) never waits on the socket; the copies serve the reloads once joined.
-      if (!this.signaling.isJoined()) return undefined;
+      // Not in the swarm (yet): the welcome is a join handshake away, the origin a request. A first
+      // load (start-up, a level switch) never waits on the socket. A blocking reload (`msn`) is no
+      // start-up step: the player has a playlist, and the origin would hold the request as long.
+      if (!this.signaling.isJoined() && request.msn === undefined) return undefined;
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
       const waitUntil =

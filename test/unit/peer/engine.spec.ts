@@ -232,6 +232,12 @@ describe('peer engine: a swarm in one process', function () {
       'swarm',
       'reloads come from the socket',
     );
+    // A blocking reload asked before the welcome is no start-up step: it waits for the socket.
+    const { e: other } = engine();
+    const blocked = other.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION, msn: 0 });
+    assert.equal(other.joined, false, 'asked before the welcome');
+    assert.equal((await blocked).source, 'swarm', 'answered by the welcome, not the origin');
+    assert.equal(origin.requests.length, 1, 'only the first load reached the origin');
   });
 
   it("answers a playlist URL only from a copy of that presentation: after an ENDLIST, the next session's copy never stands in for the ended playlist", async () => {
