@@ -52,7 +52,7 @@ export interface EngineOptions {
   store?: Partial<StoreLimits>;
   /** Keeps only ICE candidates this accepts (tests confine WebRTC to loopback). */
   candidateFilter?: (candidate: string) => boolean;
-  /** How long a playlist request waits for the socket's copy before using HTTP. */
+  /** How long a playlist request waits, while joined, for a push that brings a usable copy before using HTTP. */
   playlistWaitMs?: number;
   /**
    * Hold this peer's own offers until startLinking() (or this many ms after start). A player
@@ -258,18 +258,25 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   /**
    * Playlists the page was served with (the viewer page inlines the latest ones): the player's
-   * first playlist requests are answered from them before the socket has even joined.
+   * first playlist requests are answered from them before the socket has even joined. `heldForMs`:
+   * how long the page has had them (its own load), which adds to the age the server gave them.
    */
-  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>): void {
-    const now = this.platform.now();
-    for (const p of playlists) this.keepCopy(p, now);
+  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>, heldForMs = 0): void {
+    const arrivedAt = this.platform.now() - Math.max(0, heldForMs);
+    for (const p of playlists) this.keepCopy(p, arrivedAt);
   }
 
-  /** Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). */
-  private keepCopy(p: SeededPlaylist, now: number): void {
+  /**
+   * Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). A media playlist
+   * is dated by when the server got it (`ageMs` before it arrived here): a welcome's copy may be a
+   * segment old, and its age places the live edge. A master is dated by its arrival: it may be hours
+   * old and still current, and only the arrival matters for trusting a seeded one before the join.
+   */
+  private keepCopy(p: SeededPlaylist, arrivedAt: number): void {
     if (typeof p.text !== 'string') return;
     const presentation = Number.isSafeInteger(p.presentation) && p.presentation! > 0 ? p.presentation : 0;
-    this.playlists.set(p.rendition, p.text, p.ended === true, now, presentation);
+    const ageMs = p.rendition !== null && Number.isSafeInteger(p.ageMs) && p.ageMs! > 0 ? p.ageMs! : 0;
+    this.playlists.set(p.rendition, p.text, p.ended === true, arrivedAt - ageMs, presentation);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -345,18 +352,20 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    */
   async loadPlaylist(request: PlaylistRequest): Promise<{ text: string; source: 'swarm' | 'http' }> {
     const copy = await this.playlistCopy(request);
-    if (copy !== undefined) return { text: copy, source: 'swarm' };
+    if (copy !== undefined) return { text: copy.text, source: 'swarm' };
     const text = new TextDecoder().decode(await fetchWhole(this.platform.fetch, request.url, request.signal));
     this.notePlaylistFromHttp();
     return { text, source: 'http' };
   }
 
   /**
-   * The socket's copy of a playlist, waiting briefly for the welcome that brings it; undefined when
-   * none is usable in time. `msn` asks for a version that lists that media sequence number (a
-   * blocking reload): the engine waits for the push that brings it.
+   * The socket's copy of a playlist; undefined when none is usable (HTTP then). Before the join only
+   * the page's own copies can answer; once joined, a request waits briefly for a push that brings a
+   * usable one. `msn` asks for a version that lists that media sequence number (a
+   * blocking reload): the engine waits for the push that brings it. `ageMs`: how old the copy is
+   * (since the server got it), which the player must know to place the live edge.
    */
-  async playlistCopy(request: PlaylistRequest): Promise<string | undefined> {
+  async playlistCopy(request: PlaylistRequest): Promise<{ text: string; ageMs: number } | undefined> {
     const wait = this.options.playlistWaitMs ?? 800;
     if (request.rendition !== null) this.setRendition(request.rendition);
     const deadline = this.platform.now() + wait;
@@ -367,8 +376,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       });
       if (copy !== undefined) {
         this.counters.playlistsFromSwarm++;
-        return copy;
+        return { text: copy.text, ageMs: Math.max(0, this.platform.now() - copy.receivedAt) };
       }
+      // Not in the swarm (yet): the welcome is a join handshake away, the origin a request. A first
+      // load (start-up, a level switch) never waits on the socket. A blocking reload (`msn`) is no
+      // start-up step: the player has a playlist, and the origin would hold the request as long.
+      if (!this.signaling.isJoined() && request.msn === undefined) return undefined;
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
       const waitUntil =

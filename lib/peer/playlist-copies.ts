@@ -36,17 +36,17 @@ export class PlaylistCopies {
     presentation: number | undefined,
     now: number,
     playing: { joined: boolean; rendition: string },
-  ): string | undefined {
+  ): PlaylistCopy | undefined {
     if (rendition === null) {
       // The master changes rarely and every change is pushed while joined.
       const master = this.master();
-      return master && (playing.joined || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master.text : undefined;
+      return master && (playing.joined || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master : undefined;
     }
     if (rendition !== playing.rendition || presentation === undefined) return undefined;
     const copy = this.freshMedia(rendition, now, presentation);
     if (!copy) return undefined;
     if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
-    return copy.text;
+    return copy;
   }
 
   set(rendition: string | null, text: string, ended: boolean, receivedAt: number, presentation = 0): void {

@@ -102,7 +102,7 @@ export class SignalingCoordinator {
     // Announcements come from the operator's flow, not from clients; the bounds only guard against a
     // flow that cycles through stream names forever.
     const announcements = new AnnouncementStore(limits.receiptWindow, Math.max(limits.maxSwarms, 1024));
-    const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024)));
+    const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024), now));
     this.relay = new Relay(ctx);
     this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
     this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));

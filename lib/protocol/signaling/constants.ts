@@ -148,6 +148,8 @@ export const BOUNDS = {
   reportReasons: ['hash', 'size', 'protocol'] as const,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,
+  /** Largest `ageMs` a pushed playlist may carry (an hour: a copy that old is stale anyway). */
+  maxPlaylistAgeMs: 3_600_000,
   /** Fetchers named per announcement: one per `membersPerFetcher` members, at least one, at most this. */
   maxFetchers: 4,
   membersPerFetcher: 32,

@@ -199,6 +199,8 @@ describe('peer engine: a swarm in one process', function () {
     server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: playlist(0), ended: false });
     origin.objects.set('https://origin.example/live/main.m3u8', new TextEncoder().encode(playlist(0)));
     const { e } = engine();
+    // (Before the welcome a playlist the page did not bring goes to HTTP: see the next spec.)
+    await until(() => e.joined, 'the welcome');
     const master = await e.loadPlaylist({ url: 'https://origin.example/live/master.m3u8', rendition: null });
     assert.equal(master.source, 'swarm');
     const media = await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION });
@@ -215,6 +217,29 @@ describe('peer engine: a swarm in one process', function () {
     assert.equal(origin.requests.length, 1);
   });
 
+  it('never waits on the socket before the welcome: a playlist the page did not bring comes over HTTP at once', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: '#EXTM3U\n#EXT-X-TARGETDURATION:2\n', ended: false });
+    const origin0 = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n';
+    origin.objects.set('https://origin.example/live/main.m3u8', new TextEncoder().encode(origin0));
+    const { e } = engine();
+    const loaded = e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION });
+    assert.equal(e.joined, false, 'asked before the welcome');
+    assert.deepEqual(await loaded, { text: origin0, source: 'http' }, 'the origin answered; no wait for the welcome');
+    await until(() => e.joined, 'the welcome');
+    assert.equal(
+      (await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION })).source,
+      'swarm',
+      'reloads come from the socket',
+    );
+    // A blocking reload asked before the welcome is no start-up step: it waits for the socket.
+    const { e: other } = engine();
+    const blocked = other.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION, msn: 0 });
+    assert.equal(other.joined, false, 'asked before the welcome');
+    assert.equal((await blocked).source, 'swarm', 'answered by the welcome, not the origin');
+    assert.equal(origin.requests.length, 1, 'only the first load reached the origin');
+  });
+
   it("answers a playlist URL only from a copy of that presentation: after an ENDLIST, the next session's copy never stands in for the ended playlist", async () => {
     const finished = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1,\nhttps://r2.example/0.ts\n#EXT-X-ENDLIST\n';
     const next = '#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1,\nhttps://r2.example/s2/0.ts\n';
@@ -222,6 +247,7 @@ describe('peer engine: a swarm in one process', function () {
     server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: finished, ended: true });
     origin.objects.set('https://origin.example/live/main.m3u8', new TextEncoder().encode(finished));
     const { e } = engine();
+    await until(() => e.joined, 'the welcome');
     assert.deepEqual(await e.loadPlaylist({ url: 'https://origin.example/live/main.m3u8', rendition: RENDITION }), { text: finished, source: 'swarm' });
     // The encoder came back after the grace: manifest opened presentation 1, at its own URL.
     server.coordinator.pushPlaylist({ stream: STREAM, rendition: RENDITION, text: next, ended: false, presentation: 1 });

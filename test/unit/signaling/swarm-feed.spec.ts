@@ -22,8 +22,8 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     const welcome = a.t.take()[0];
     assert.deepEqual(welcome.playlists, [
-      { rendition: null, text: master, ended: false },
-      { rendition: '720p', text: media(1), ended: false },
+      { rendition: null, text: master, ended: false, ageMs: 0 },
+      { rendition: '720p', text: media(1), ended: false, ageMs: 0 },
     ]);
     const low = h.join('live', '360p');
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false }), 1);
@@ -35,6 +35,34 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: null, text: master2, ended: false }), 2);
     assert.equal(low.t.take()[0].text, master2);
     assert.equal(a.t.take()[0].text, master2);
+  });
+
+  it('tells a joiner how old each welcome copy is (pushes carry none: they are sent as the version arrives)', () => {
+    const h = harness();
+    h.announce(1);
+    h.c.pushPlaylist({ stream: 'live', rendition: null, text: master, ended: false });
+    h.advance(5_000);
+    h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
+    h.advance(1_700);
+    const a = h.connect();
+    h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(
+      (a.t.take()[0].playlists as Array<{ ageMs?: number }>).map((p) => p.ageMs),
+      [6_700, 1_700],
+    );
+    // What the viewer page inlines is the same copy, with the same age.
+    assert.deepEqual(
+      h.c.playlistsFor('live', '720p').map((p) => p.ageMs),
+      [6_700, 1_700],
+    );
+    h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false });
+    assert.equal(a.t.take()[0].ageMs, undefined);
+    // An ended playlist kept for hours is still within the protocol's bound.
+    h.advance(10 * BOUNDS.maxPlaylistAgeMs);
+    assert.deepEqual(
+      h.c.playlistsFor('live', '720p').map((p) => p.ageMs),
+      [BOUNDS.maxPlaylistAgeMs, BOUNDS.maxPlaylistAgeMs],
+    );
   });
 
   it('does not push a playlist too large for the socket, and forgets the older copy so nobody serves it stale', () => {
