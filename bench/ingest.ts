@@ -1,7 +1,8 @@
 /**
  * What relaycast-ingest adds, measured on lib/ingest's IngestServer with a real ffmpeg publishing
- * as OBS does (720p30 H.264 at 2500 kbit/s with a keyframe every 2 s, AAC), in three runs: RTMP
- * copy, SRT copy and RTMP into the three-rung ladder (720:2800,480:1200,360:600).
+ * as OBS does (720p30 H.264 at 2500 kbit/s with a keyframe every 2 s, AAC), in five runs: RTMP
+ * copy, SRT copy, and RTMP into a ladder of one, two and three rungs (720:2800,480:1200,360:600),
+ * so the CPU each rung adds shows.
  *
  * - Latency, per segment: the moment its file appears in the folder (ffmpeg renames it from .tmp
  *   once complete; seen through fs.watch) − the wall-clock time of its last sample, which is its
@@ -48,6 +49,9 @@ interface Run {
 const RUNS: Run[] = [
   { name: 'RTMP, copy', protocol: 'rtmp', ladder: undefined },
   { name: 'SRT, copy', protocol: 'srt', ladder: undefined },
+  // The ladder grown a rung at a time: the CPU each rung adds is the difference.
+  { name: 'RTMP, ladder 720:2800', protocol: 'rtmp', ladder: '720:2800' },
+  { name: 'RTMP, ladder 720:2800,480:1200', protocol: 'rtmp', ladder: '720:2800,480:1200' },
   { name: `RTMP, ladder ${DEFAULT_LADDER}`, protocol: 'rtmp', ladder: DEFAULT_LADDER },
 ];
 

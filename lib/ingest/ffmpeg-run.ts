@@ -5,7 +5,7 @@
  * passphrase, kept off the command line), and is closed at once otherwise. Stopped with SIGTERM
  * (ffmpeg then ends its playlists), SIGKILL if it does not exit in time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { RelaycastError } from '../errors';
 import { reapOnExit } from './child-reaper';
@@ -110,6 +110,18 @@ export class FfmpegRun {
     clearTimeout(timer);
     return first === 'late' ? this.stop() : first;
   }
+}
+
+/** Whether this ffmpeg can read `protocol` as an input (SRT needs a build with libsrt, as Debian's). */
+export function checkFfmpegProtocol(ffmpegPath: string, protocol: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(ffmpegPath, ['-hide_banner', '-protocols'], { maxBuffer: 64 * 1024 }, (err, stdout) => {
+      // The input protocols are listed between "Input:" and "Output:".
+      const inputs = stdout.split(/^Output:/m)[0] ?? '';
+      if (!err && inputs.split(/\s+/).includes(protocol)) resolve();
+      else reject(new RelaycastError('E_FFMPEG_MISSING', `${ffmpegPath} cannot read ${protocol} (install Debian's ffmpeg, built with lib${protocol})`));
+    });
+  });
 }
 
 /** Whether `ffmpegPath -version` runs: E_FFMPEG_MISSING when it does not. */

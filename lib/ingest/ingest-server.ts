@@ -28,7 +28,7 @@ import { makeRedactor } from '../upload/redact';
 import { backoffDelayMs } from '../upload/backoff';
 import { ffmpegArgs } from './ffmpeg-args';
 import type { FfmpegProgress } from './ffmpeg-progress';
-import { checkFfmpeg, FfmpegRun } from './ffmpeg-run';
+import { checkFfmpeg, checkFfmpegProtocol, FfmpegRun } from './ffmpeg-run';
 import type { Rung } from './ladder';
 import { newLaunchId, prepareLaunch } from './output-folder';
 import { PublishSession } from './publish-session';
@@ -132,6 +132,7 @@ export class IngestServer {
   async start(): Promise<void> {
     this.handlers.onStatus({ state: 'starting' });
     await checkFfmpeg(this.options.ffmpegPath);
+    if (this.options.srt) await checkFfmpegProtocol(this.options.ffmpegPath, 'srt');
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new RelaycastError('E_INGEST_LISTEN', `cannot listen on ${this.options.bind}:${this.options.port}: ${err.code ?? err.message}`)),
@@ -263,14 +264,24 @@ export class IngestServer {
       this.crashes += 1;
       throw err;
     }
+    // ffmpeg failing before the publish was let through (say, a build without libsrt) is its fault, not the publisher's.
+    const ffmpegGone = run.exited.then((exit) => {
+      throw new RelaycastError('E_INGEST_FFMPEG', `ffmpeg exited before the publish started (exit ${exit.code ?? exit.signal}): ${exit.stderr}`);
+    });
+    ffmpegGone.catch(() => undefined);
     try {
-      await session.published;
+      await Promise.race([session.published, ffmpegGone]);
     } catch (err) {
       // Refused before publish reached ffmpeg: it never opened an output, and is killed now.
+      session.close();
       await run.stop();
       const error = toRelaycastError(err, 'E_INGEST_PROTOCOL');
       // A publisher that just went away is no refusal worth an audit line.
       if (error.code === 'E_INGEST_CLOSED') return;
+      if (error.code === 'E_INGEST_FFMPEG') {
+        this.crashes += 1;
+        throw error;
+      }
       this.limiter.refused(session.remote, Date.now());
       this.handlers.onEvent({ event: 'refused', remote: session.remote, code: error.code });
       this.handlers.onError(new RelaycastError(error.code, `${error.message} (from ${session.remote})`));
