@@ -5,11 +5,14 @@
  * so the CPU each rung adds shows.
  *
  * - Latency, per segment: the moment its file appears in the folder (ffmpeg renames it from .tmp
- *   once complete; seen through fs.watch) − the wall-clock time of its last sample, which is its
- *   EXT-X-PROGRAM-DATE-TIME + EXTINF. ffmpeg sets PROGRAM-DATE-TIME from its wall clock when it
- *   opens the output, after it connected and read the first packets; so "publisher start → first
- *   PROGRAM-DATE-TIME" is printed too, the part of the delay before the first segment (connect,
- *   handshake, probing) that a segment's own figure does not include.
+ *   once complete; seen through fs.watch) − the moment the publisher sent its last sample. The
+ *   media timeline comes from the ingest's playlist: segment i ends at (PROGRAM-DATE-TIME_i −
+ *   PROGRAM-DATE-TIME_0) + EXTINF_i after the first sample. The first sample's send time is taken
+ *   as the publisher's spawn (it publishes with -re, in real time), so the figure includes the
+ *   publisher's own start-up and is an upper bound. ffmpeg anchors PROGRAM-DATE-TIME itself on its
+ *   wall clock when it opens the output, after connecting and probing the first packets: that
+ *   offset (publisher start → first PROGRAM-DATE-TIME) is printed too; PROGRAM-DATE-TIME + EXTINF
+ *   alone would leave it out, and then a segment looks stored before it was sent.
  * - CPU: the ingest's ffmpeg (user + system time from /proc, over its lifetime up to the sample,
  *   as a share of one core) and the Node gate (process.cpuUsage over the publish), for each run.
  *   The publisher's own CPU is not counted.
@@ -139,23 +142,24 @@ async function measure(run: Run): Promise<void> {
 
   const playlist = parseMediaPlaylist(readFileSync(path.join(watched, 'index.m3u8'), 'utf8'));
   const latencies: number[] = [];
-  let firstPdt: number | undefined;
-  for (const segment of playlist.segments) {
-    const pdt = segment.programDateTime ? Date.parse(segment.programDateTime) : NaN;
-    const at = appeared.get(path.basename(segment.uri));
-    if (Number.isNaN(pdt) || at === undefined) continue;
-    firstPdt ??= pdt;
-    latencies.push(at - (pdt + segment.duration * 1000));
-  }
+  const firstPdt = Date.parse(playlist.segments[0]?.programDateTime ?? '');
+  if (playlist.segments[0]?.uri.endsWith('-00000.ts') !== true) console.log('  (the playlist no longer lists the first segment: figures skipped)');
+  else
+    for (const segment of playlist.segments) {
+      const pdt = segment.programDateTime ? Date.parse(segment.programDateTime) : NaN;
+      const at = appeared.get(path.basename(segment.uri));
+      if (Number.isNaN(pdt) || at === undefined) continue;
+      latencies.push(at - (startedAt + (pdt - firstPdt) + segment.duration * 1000));
+    }
   latencies.sort((a, b) => a - b);
   const cpuShare = ffmpegCpu ? `${((100 * ffmpegCpu.cpu) / ffmpegCpu.age).toFixed(1)} % of one core` : 'not sampled';
   console.log(`${run.name} (${SECONDS} s published, exit ${publisherExit})`);
   console.log(`  segments measured         : ${latencies.length}`);
   if (latencies.length > 0)
     console.log(
-      `  segment end → stored      : p50 ${percentile(latencies, 50)} ms, p90 ${percentile(latencies, 90)} ms, max ${latencies[latencies.length - 1]} ms`,
+      `  publish → stored          : p50 ${percentile(latencies, 50)} ms, p90 ${percentile(latencies, 90)} ms, max ${latencies[latencies.length - 1]} ms`,
     );
-  if (firstPdt !== undefined) console.log(`  publisher start → 1st PDT : ${firstPdt - startedAt} ms`);
+  if (!Number.isNaN(firstPdt)) console.log(`  publisher start → 1st PDT : ${firstPdt - startedAt} ms`);
   console.log(`  ingest ffmpeg CPU         : ${cpuShare}`);
   console.log(`  Node gate CPU             : ${((100 * (gateCpu.user + gateCpu.system)) / 1e6 / gateSeconds).toFixed(1)} % of one core`);
   if (speeds.length > 0) console.log(`  ffmpeg speed              : min ×${Math.min(...speeds).toFixed(2)}, last ×${speeds[speeds.length - 1]!.toFixed(2)}`);

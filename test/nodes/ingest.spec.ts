@@ -220,10 +220,20 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     rendition: string,
     minSegments: number,
   ): Promise<ReturnType<typeof parseMediaPlaylist>> {
-    const res = await fetch(`${httpNode.base}/live/${stream}/${rendition}.m3u8`);
-    assert.equal(res.status, 200, `${stream}/${rendition}.m3u8`);
-    const served = parseMediaPlaylist(await res.text());
-    assert.ok(served.segments.length >= minSegments, `${stream}/${rendition}: ${served.segments.length} segments`);
+    // Manifest lists a segment once r2-upload stored it, a moment after hls-watch sent it.
+    let text = '';
+    await until(
+      async () => {
+        const res = await fetch(`${httpNode.base}/live/${stream}/${rendition}.m3u8`);
+        text = res.status === 200 ? await res.text() : '';
+        return text !== '' && parseMediaPlaylist(text).segments.length >= minSegments;
+      },
+      `${stream}/${rendition}.m3u8 to list ${minSegments} segments`,
+      20_000,
+      100,
+      () => text,
+    );
+    const served = parseMediaPlaylist(text);
     let comparedWithFile = 0;
     for (const segment of served.segments) {
       const stored = await fetchBytes(segment.uri);
