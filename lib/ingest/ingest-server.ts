@@ -126,7 +126,11 @@ export class IngestServer {
 
   /** The SRT port once listening (undefined without SRT). */
   get srtPort(): number | undefined {
-    return this.srtGate?.address().port ?? this.options.srt?.port;
+    try {
+      return this.srtGate?.address().port ?? this.options.srt?.port;
+    } catch {
+      return this.options.srt?.port; // not bound yet, or closed
+    }
   }
 
   async start(): Promise<void> {
@@ -311,7 +315,13 @@ export class IngestServer {
     this.session?.close();
     await this.run?.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
-    await new Promise<void>((resolve) => (this.srtGate ? this.srtGate.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      try {
+        this.srtGate!.close(() => resolve());
+      } catch {
+        resolve(); // none, never bound, or closed already
+      }
+    });
     await this.idle;
     this.handlers.onStatus({ state: 'stopped' });
   }
