@@ -45,7 +45,7 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
     h.advance(1_700);
     const a = h.connect();
-    h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(
       (a.t.take()[0].playlists as Array<{ ageMs?: number }>).map((p) => p.ageMs),
       [6_700, 1_700],
