@@ -17,6 +17,7 @@ import { readSyntheticReport, syntheticCommand, type SyntheticReport } from '../
 import { startLiveEncoder } from './support/live-encoder';
 import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { confinedToLoopback } from './support/loopback-only';
+import { pct, sleep, waitForStream } from './support/swarm-figures';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -27,7 +28,6 @@ const UPLOAD_KBPS = Number(args.get('upload-kbps') ?? 0);
 const PER_VIEWER = args.get('per-viewer') === '1';
 const STREAM = 'synth';
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const announcements = (pipeline: SwarmPipeline): number => Number(pipeline.stats[pipeline.stats.length - 1]?.announcements ?? 0);
 
 function runViewers(pipeline: SwarmPipeline, n: number): Promise<SyntheticReport> {
@@ -55,12 +55,8 @@ async function main(): Promise<void> {
   const encoder = startLiveEncoder(pipeline.hlsDir, '360p');
   const rows: Array<Record<string, any>> = [];
   try {
-    for (let i = 0; i < 120; i++) {
-      const res = await fetch(`${pipeline.base}/live/${STREAM}/master.m3u8`).catch(() => undefined);
-      if (res?.ok) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
+    await waitForStream(pipeline.base, STREAM);
+    await sleep(8000); // a few segments in the window before the first viewer
     console.log(
       `synthetic scale bench: ${encoder.kind}; ${SECONDS} s of play after the last join (joins 200 ms apart); upload off for ${pct(UPLOAD_OFF_SHARE)}; upload cap ${UPLOAD_KBPS || 'none'} kb/s`,
     );
@@ -88,7 +84,7 @@ async function main(): Promise<void> {
     await pipeline.stop();
   }
   console.log(
-    '\n| N | offload by media played | ceiling 1 − 1/N | of ceiling | by bytes received | peer bytes never played | stalls (s) | TTFF p50 / max | latency p50 | origin req per segment | viewers process CPU (of one core) | RSS peak (per viewer) | machine CPU |',
+    '\n| N | offload by media played | ceiling 1 − 1/N | of ceiling | by bytes received | peer bytes never played | stalls (s) | TTFF p50 / max | latency p50 | origin req per segment | viewers process CPU (of one core) | RSS peak (÷ N, derived) | machine CPU |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {

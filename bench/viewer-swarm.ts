@@ -22,6 +22,17 @@
  * bitrate of the level playing, sampled each second of playback) and hls.js's level switches.
  * `--spread 1` caps viewer i at rung i mod 3 (hls.js autoLevelCapping), so that on loopback the
  * viewers sit on every rung as capped downlinks would put them; without it every viewer may climb.
+ *
+ * Every row prints time to first frame at the median and for the slowest viewer, and the median
+ * start-up timeline (ms since navigation: the page's HTML, hls.js's steps, and the loader's
+ * `relaycast:*` performance marks: engine start, signaling welcome, playlists from the socket or
+ * HTTP, the first segment's source), so a slower start shows which step it is in.
+ *
+ * `--churn S`: a churn run instead (the late-joiner target). N viewers join 1 s apart; the first
+ * half stay for the whole run, and every S seconds the longest-present of the others leaves and a
+ * new viewer joins. It prints, by join order, each viewer's time to first frame and its median
+ * latency behind live (wall clock, from PROGRAM-DATE-TIME, and hls.js's own figure) over its
+ * playing seconds after the first 5, then the late joiners' median against the first N's.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
@@ -31,7 +42,7 @@ import { until } from '../test/support/until';
 import { P2pmlUnavailableError, startP2pmlBaseline, type P2pmlBaseline } from './support/p2pml-baseline';
 import { ensureP2pmlInstalled } from './support/p2pml-install';
 import { startLiveEncoder } from './support/live-encoder';
-import { cpuTimes, descendantCpuMs, median, pct, waitForStream } from './support/swarm-figures';
+import { cpuBusyBetween, cpuTimes, descendantCpuMs, median, pct, peerShareCeiling, sleep, waitForStream } from './support/swarm-figures';
 import { serveBarePages } from './support/bare-pages';
 import { confinedToLoopback } from './support/loopback-only';
 
@@ -47,6 +58,9 @@ const STEADY_AFTER_S = 30;
 const STREAM = 'bench';
 const LADDER = args.get('ladder') === '1';
 const SPREAD = args.get('spread') === '1';
+const CHURN_S = Number(args.get('churn') ?? 0);
+/** Latency samples of a viewer's first seconds of playback are left out (hls.js is still settling). */
+const SETTLE_MS = 5000;
 
 interface ViewerFigures {
   timeline: Record<string, number>;
@@ -61,6 +75,11 @@ interface ViewerFigures {
   /** Mean bitrate (bits/s) of the level playing, over the seconds it played; switches: LEVEL_SWITCHED count. */
   playedBitrate?: number;
   switches: number;
+  /** Start-up steps, ms since navigation: the page, hls.js's events, the loader's marks. */
+  steps: Record<string, number>;
+  /** Median wall-clock and hls.js latency (s) over the playing seconds after SETTLE_MS. */
+  settledWallLatency?: number;
+  settledHlsLatency?: number;
 }
 
 /**
@@ -69,19 +88,33 @@ interface ViewerFigures {
  */
 const LEVEL_WATCH = `(() => {
   let viewer;
-  window.levelWatch = { sum: 0, seconds: 0, switches: 0 };
+  window.levelWatch = { sum: 0, seconds: 0, switches: 0, latency: [], firstFrameAt: 0, longTaskMs: 0 };
+  // Main-thread time in long tasks (> 50 ms) before the first frame: a busy page starts late.
+  try {
+    new PerformanceObserver((list) => {
+      if (window.levelWatch.firstFrameAt) return;
+      for (const e of list.getEntries()) window.levelWatch.longTaskMs += e.duration;
+    }).observe({ type: 'longtask', buffered: true });
+  } catch (e) { /* no long task timing */ }
   Object.defineProperty(window, 'relaycastViewer', {
     configurable: true,
     get() { return viewer; },
     set(v) {
       viewer = v;
       v.hls.on('hlsLevelSwitched', () => { window.levelWatch.switches++; });
+      v.hls.on('hlsMediaAttached', () => { window.levelWatch.mediaAttached ??= Math.round(performance.now()); });
       setInterval(() => {
         const video = document.getElementById('video');
+        if (!video || video.paused || video.readyState < 3) return;
+        const w = window.levelWatch;
+        w.firstFrameAt ||= performance.now();
+        if (performance.now() - w.firstFrameAt >= ${SETTLE_MS} && v.hls.playingDate) {
+          w.latency.push({ wall: (Date.now() - v.hls.playingDate.getTime()) / 1000, hls: v.hls.latency });
+        }
         const level = v.hls.levels && v.hls.levels[v.hls.currentLevel];
-        if (!level || !video || video.paused || video.readyState < 3) return;
-        window.levelWatch.sum += level.bitrate;
-        window.levelWatch.seconds++;
+        if (!level) return;
+        w.sum += level.bitrate;
+        w.seconds++;
       }, 1000);
     },
   });
@@ -93,7 +126,26 @@ async function read(page: Page): Promise<ViewerFigures> {
     const v = w.relaycastViewer;
     const s = v?.stats?.();
     const video = document.getElementById('video') as HTMLVideoElement;
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+    const steps: Record<string, number> = { ...(v?.playback.timeline ?? {}) };
+    if (nav) Object.assign(steps, { html: Math.round(nav.responseStart), domReady: Math.round(nav.domContentLoadedEventEnd) });
+    if (w.levelWatch.mediaAttached) steps.mediaAttached = w.levelWatch.mediaAttached;
+    steps.longTaskMsBeforeFirstFrame = Math.round(w.levelWatch.longTaskMs);
+    for (const r of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
+      if (r.initiatorType === 'script') steps.scriptLoaded = Math.round(r.responseEnd);
+    }
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('relaycast:')) steps[m.name.slice(10)] = Math.round(m.startTime);
+    // (No named helper in here: the bench's transpiler would wrap it in a function the page lacks.)
+    const samples = w.levelWatch.latency as Array<{ wall: number; hls: number }>;
+    const walls = samples.map((x) => x.wall).sort((a, b) => a - b);
+    const hlsFigures = samples
+      .map((x) => x.hls)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
     return {
+      steps,
+      settledWallLatency: walls.length ? walls[Math.floor((walls.length - 1) / 2)] : undefined,
+      settledHlsLatency: hlsFigures.length ? hlsFigures[Math.floor((hlsFigures.length - 1) / 2)] : undefined,
       timeline: v?.playback.timeline ?? {},
       http: s?.httpBytes ?? 0,
       p2p: s?.p2pBytes ?? 0,
@@ -169,10 +221,10 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
       }, i % 3);
     }
     pages.push(page);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
   }
   const cpu0 = cpuTimes();
-  await new Promise((r) => setTimeout(r, STEADY_AFTER_S * 1000));
+  await sleep(STEADY_AFTER_S * 1000);
   const chromium0 = { at: Date.now(), ms: chromiumCpuMs() };
   const mid = await Promise.all(pages.map(read));
   const steadyStart = {
@@ -181,7 +233,7 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     announced: announcements(pipeline),
     supporter: supporter && { usage: processUsage(supporter.child.pid!), uploaded: latest(supporter)!.uploadedBytes as number },
   };
-  await new Promise((r) => setTimeout(r, (SECONDS - STEADY_AFTER_S) * 1000));
+  await sleep((SECONDS - STEADY_AFTER_S) * 1000);
   const end = await Promise.all(pages.map(read));
   const cpu1 = cpuTimes();
   const chromiumCores = (chromiumCpuMs() - chromium0.ms) / (Date.now() - chromium0.at);
@@ -222,23 +274,108 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     stalls: end.reduce((a, f) => a + f.stalls, 0),
     notPlaying: end.filter((f) => !f.playing).length,
     firstFrameMsMedian: median(end.map((f) => f.firstFrameMs ?? NaN).filter(Number.isFinite)),
+    firstFrameMsMax: Math.max(...end.map((f) => f.firstFrameMs ?? Infinity)),
     latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
     wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
-    cpuBusy: (cpu1.busy - cpu0.busy) / Math.max(1, cpu1.total - cpu0.total),
+    cpuBusy: cpuBusyBetween(cpu0, cpu1),
     /** Steady state: Chromium's CPU (all its processes) per viewer, in cores. */
     chromiumCoresPerViewer: chromiumCores / n,
     playedBitrateMean: end.reduce((a, f) => a + (f.playedBitrate ?? 0), 0) / Math.max(1, end.filter((f) => f.playedBitrate !== undefined).length),
     switches: end.reduce((a, f) => a + f.switches, 0),
-    /** Median ms since navigation of each start-up step: where time to first frame goes. */
-    startup: Object.fromEntries(
-      ['master', 'media', 'fragRequested', 'fragLoaded', 'fragBuffered', 'playing'].map((step) => [
-        step,
-        median(end.map((f) => f.timeline[step] ?? NaN).filter(Number.isFinite)),
-      ]),
-    ),
+    /** Median ms since navigation of each start-up step, in time order: where time to first frame goes. */
+    startup: startupSteps(end),
+    /** Each viewer's own start-up steps, in join order (medians mix viewers). */
+    startupByViewer: end.map((f) => Object.fromEntries(Object.entries(f.steps).sort((a, b) => a[1] - b[1]))),
   };
   for (const context of contexts) await context.close();
   return result;
+}
+
+/** Median ms since navigation of every start-up step any viewer recorded, earliest first. */
+function startupSteps(figures: ViewerFigures[]): Record<string, number> {
+  const names = new Set(figures.flatMap((f) => Object.keys(f.steps)));
+  const medians = [...names].map((name) => [name, median(figures.map((f) => f.steps[name] ?? NaN))] as const);
+  return Object.fromEntries(medians.filter(([, ms]) => Number.isFinite(ms)).sort((a, b) => a[1] - b[1]));
+}
+
+interface ChurnViewer {
+  order: number;
+  joinedAtS: number;
+  context: BrowserContext;
+  page: Page;
+  figures?: ViewerFigures;
+}
+
+/**
+ * The churn run (`--churn S`): N viewers, the first half stay, and every S s the longest-present of
+ * the others is replaced. Each viewer's figures are read just before it leaves (or at the end).
+ */
+async function runChurn(browser: Browser, mode: Mode, n: number, pageUrl: (viewerIndex: number) => string) {
+  const startedAt = Date.now();
+  const present: ChurnViewer[] = [];
+  const gone: ChurnViewer[] = [];
+  let order = 0;
+  const join = async (): Promise<void> => {
+    const { context, page } = await newViewer(browser);
+    const viewer: ChurnViewer = { order: order++, joinedAtS: (Date.now() - startedAt) / 1000, context, page };
+    await page.goto(pageUrl(viewer.order));
+    present.push(viewer);
+  };
+  const stay = Math.ceil(n / 2);
+  for (let i = 0; i < n; i++) {
+    await join();
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  while (Date.now() - startedAt + CHURN_S * 1000 <= SECONDS * 1000) {
+    await new Promise((r) => setTimeout(r, CHURN_S * 1000));
+    const leaving = present.find((v) => v.order >= stay)!;
+    leaving.figures = await read(leaving.page);
+    await leaving.context.close();
+    present.splice(present.indexOf(leaving), 1);
+    gone.push(leaving);
+    await join();
+  }
+  await new Promise((r) => setTimeout(r, Math.max(0, SECONDS * 1000 - (Date.now() - startedAt))));
+  for (const viewer of present) {
+    viewer.figures = await read(viewer.page);
+    await viewer.context.close();
+  }
+  const viewers = [...gone, ...present].sort((a, b) => a.order - b.order);
+  const byOrder = viewers.map((v) => ({
+    order: v.order,
+    joinedAtS: Number(v.joinedAtS.toFixed(1)),
+    firstFrameMs: v.figures?.firstFrameMs !== undefined ? Math.round(v.figures.firstFrameMs) : undefined,
+    wallLatencyS: v.figures?.settledWallLatency,
+    hlsLatencyS: v.figures?.settledHlsLatency,
+    stalls: v.figures?.stalls ?? 0,
+  }));
+  const latencyOf = (xs: typeof byOrder) => median(xs.map((x) => x.wallLatencyS ?? NaN));
+  return {
+    mode,
+    viewers: n,
+    churnS: CHURN_S,
+    byOrder,
+    earlyWallLatencyMedian: latencyOf(byOrder.filter((x) => x.order < n)),
+    lateWallLatencyMedian: latencyOf(byOrder.filter((x) => x.order >= n)),
+    earlyHlsLatencyMedian: median(byOrder.filter((x) => x.order < n).map((x) => x.hlsLatencyS ?? NaN)),
+    lateHlsLatencyMedian: median(byOrder.filter((x) => x.order >= n).map((x) => x.hlsLatencyS ?? NaN)),
+    startup: startupSteps(viewers.flatMap((v) => (v.figures ? [v.figures] : []))),
+  };
+}
+
+function printChurn(r: Awaited<ReturnType<typeof runChurn>>): void {
+  const s = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
+  console.log(`\nchurn, ${r.mode}, N = ${r.viewers}, one viewer replaced every ${r.churnS} s: latency by join order`);
+  console.log('| join # | joined at | TTFF | wall latency | hls.js latency | stalls |');
+  console.log('|---|---|---|---|---|---|');
+  for (const v of r.byOrder) {
+    console.log(
+      `| ${v.order}${v.order >= r.viewers ? ' (late)' : ''} | ${v.joinedAtS.toFixed(1)} s | ${s(v.firstFrameMs === undefined ? undefined : v.firstFrameMs / 1000)} | ${s(v.wallLatencyS)} | ${s(v.hlsLatencyS)} | ${v.stalls} |`,
+    );
+  }
+  console.log(
+    `${r.mode}: late joiners' median wall latency ${s(r.lateWallLatencyMedian)} vs the first ${r.viewers}' ${s(r.earlyWallLatencyMedian)} (late − early ${s(r.lateWallLatencyMedian - r.earlyWallLatencyMedian)}); hls.js latency ${s(r.lateHlsLatencyMedian)} vs ${s(r.earlyHlsLatencyMedian)}`,
+  );
 }
 
 /** For each N where both modes ran: the mean of a figure over each mode's rows (its repeats). */
@@ -268,7 +405,7 @@ async function main(): Promise<void> {
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
   await waitForStream(pipeline.base, STREAM);
   pipeline.counts.playlists = 0;
-  await new Promise((r) => setTimeout(r, 8000)); // a few segments in the window before the first viewer
+  await sleep(8000); // a few segments in the window before the first viewer
   const p2pml = await startBaselines(pipeline);
   const bare = await serveBarePages(pipeline, STREAM, ' 127\\.0\\.0\\.1 ');
   const pages: ModePages = {
@@ -282,12 +419,19 @@ async function main(): Promise<void> {
     `viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`,
   );
   const rows: Array<Record<string, unknown>> = [];
+  const churnRows: Array<Awaited<ReturnType<typeof runChurn>>> = [];
   try {
     for (const n of VIEWERS) {
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         for (const mode of MODES) {
           const pageUrl = pages[mode];
           if (!pageUrl) continue;
+          if (CHURN_S > 0) {
+            const churn = await runChurn(browser, mode, n, pageUrl);
+            console.log(JSON.stringify({ ...churn, repeat }));
+            churnRows.push(churn);
+            continue;
+          }
           const r = await run(pipeline, browser, mode, n, pageUrl);
           rows.push(r);
           console.log(JSON.stringify({ ...r, repeat }));
@@ -300,6 +444,8 @@ async function main(): Promise<void> {
     await encoder.stop();
     await pipeline.stop();
   }
+  for (const r of churnRows) printChurn(r);
+  if (CHURN_S > 0) return;
   console.log(
     "\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU | Chromium CPU/viewer |",
   );
@@ -313,7 +459,7 @@ async function main(): Promise<void> {
   // Relaycast ahead on offload and on stalls), side by side in this run.
   sideBySide(rows, 'http', 'p2p', (n, http, p2p) =>
     console.log(
-      `N = ${n}: played bitrate loader ÷ plain hls.js = ${(p2p.mean('playedBitrateMean') / http.mean('playedBitrateMean')).toFixed(3)}; switches loader ${p2p.mean('switches').toFixed(1)} vs plain ${http.mean('switches').toFixed(1)}; TTFF p50 loader − plain = ${((p2p.mean('firstFrameMsMedian') - http.mean('firstFrameMsMedian')) / 1000).toFixed(2)} s`,
+      `N = ${n}: played bitrate loader ÷ plain hls.js = ${(p2p.mean('playedBitrateMean') / http.mean('playedBitrateMean')).toFixed(3)}; switches loader ${p2p.mean('switches').toFixed(1)} vs plain ${http.mean('switches').toFixed(1)}; TTFF p50 loader − plain = ${((p2p.mean('firstFrameMsMedian') - http.mean('firstFrameMsMedian')) / 1000).toFixed(2)} s, slowest loader − plain = ${((p2p.mean('firstFrameMsMax') - http.mean('firstFrameMsMax')) / 1000).toFixed(2)} s`,
     ),
   );
   // What the page costs: the bundled page and the bare loader against plain hls.js (target: page ≤ 1.10×).
@@ -323,9 +469,19 @@ async function main(): Promise<void> {
         `N = ${n}: Chromium CPU per viewer ${mode === 'p2p' ? 'bundled page' : mode === 'bare' ? 'bare loader' : 'bundled page, plain hls.js (?relaycast=0)'} ÷ plain hls.js = ${(page.mean('chromiumCoresPerViewer') / plain.mean('chromiumCoresPerViewer')).toFixed(2)} (${pct(page.mean('chromiumCoresPerViewer'))} vs ${pct(plain.mean('chromiumCoresPerViewer'))} of a core)`,
       ),
     );
+  // Where start-up time goes, per row: the median start-up timeline (ms since navigation).
+  for (const r of rows as any[]) {
+    console.log(
+      `start-up ${r.mode}, N = ${r.viewers}: TTFF p50 ${(r.firstFrameMsMedian / 1000).toFixed(2)} s, slowest ${(r.firstFrameMsMax / 1000).toFixed(2)} s; ${Object.entries(
+        r.startup as Record<string, number>,
+      )
+        .map(([step, ms]) => `${step} ${ms}`)
+        .join(', ')}`,
+    );
+  }
   sideBySide(rows, 'p2p', 'p2pml', (n, p2p, p2pml) =>
     console.log(
-      `N = ${n}: P2P share steady Relaycast ${pct(p2p.mean('p2pShareSteady'))} vs p2p-media-loader ${pct(p2pml.mean('p2pShareSteady'))} (ceiling ${pct(1 - 1 / n)}); stalls ${p2p.mean('stalls').toFixed(1)} vs ${p2pml.mean('stalls').toFixed(1)}; hls.js latency ${p2p.mean('latencySecondsMedian').toFixed(1)} s vs ${p2pml.mean('latencySecondsMedian').toFixed(1)} s`,
+      `N = ${n}: P2P share steady Relaycast ${pct(p2p.mean('p2pShareSteady'))} vs p2p-media-loader ${pct(p2pml.mean('p2pShareSteady'))} (ceiling ${pct(peerShareCeiling(n))}); stalls ${p2p.mean('stalls').toFixed(1)} vs ${p2pml.mean('stalls').toFixed(1)}; hls.js latency ${p2p.mean('latencySecondsMedian').toFixed(1)} s vs ${p2pml.mean('latencySecondsMedian').toFixed(1)} s`,
     ),
   );
   for (const r of (rows as any[]).filter((x) => x.supporter)) {

@@ -15,6 +15,12 @@ import { checkStreamKey } from '../lib/ingest/stream-key';
 
 export const INGEST_NODE_ID = 'd0000000000000b0';
 
+/**
+ * The ingest's segment length, and so the keyframe interval OBS must be set to: copy mode cuts
+ * segments at OBS's keyframes, so the two must agree (the flow and the printed settings use this).
+ */
+export const KEYFRAME_SECONDS = 2;
+
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 /** The demo flow with an ingest node writing into the folder hls-watch watches. */
@@ -30,7 +36,7 @@ export function withIngest(flow: FlowNode[], credentials: Record<string, unknown
     port: '${RELAYCAST_DEMO_INGEST_PORT}',
     mode: 'copy',
     ladder: '720:2800,480:1200,360:600',
-    segmentSeconds: 2,
+    segmentSeconds: KEYFRAME_SECONDS,
     listSize: 6,
     ffmpegPath: 'ffmpeg',
     x: 140,
@@ -61,7 +67,7 @@ export function obsInstructions(server: string, key: string, viewer: string): st
     `                           Server     ${server}`,
     `                           Stream Key ${key}`,
     '    Settings ▸ Output    : Output Mode "Advanced", Encoder x264, Rate Control CBR, Bitrate 2500 Kbps,',
-    '                           Keyframe Interval 2 s (the segment length), then Start Streaming',
-    `  Viewer page     : ${viewer}  (live once OBS streams; a few seconds behind)`,
+    `                           Keyframe Interval ${KEYFRAME_SECONDS} s (the segment length), then Start Streaming`,
+    `  Viewer page     : ${viewer}  (live once OBS streams)`,
   ];
 }

@@ -40,7 +40,8 @@ export function demoSettingsFile(options: DemoSettingsOptions): string {
     uiHost: options.host ?? '127.0.0.1',
     flowFile: 'flows.json',
     flowFilePretty: true,
-    // The demo's credentials are ${ENV} placeholders only, so plain text storage exposes nothing.
+    // The demo's credentials are ${ENV} placeholders, plus the supporter tokens of this local demo
+    // (demo/supporter.ts, the editor's invites) in its own run folder, written 0600.
     credentialSecret: false,
     nodesDir: [options.repoRoot],
     telemetry: { enabled: false },

@@ -23,6 +23,7 @@ import { startLocalS3 } from '../devtools/local-s3';
 import { demoAddresses, demoUrls } from './addresses';
 import { demoStreamKey, obsInstructions, withIngest } from './ingest-mode';
 import { DemoRefusal, ensurePortFree, lockRunDir } from './run-lock';
+import { DEMO_SUPPORTER, demoSupporterLink, demoSupporterToken, userDirAdmits, withDemoSupporter } from './supporter';
 import { ADMIN_PASSWORD_ENV, demoSettingsFile } from './settings';
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -139,22 +140,23 @@ async function main(): Promise<void> {
     RELAYCAST_DEMO_INGEST_PORT: String(ingestPort),
     RELAYCAST_DEMO_STREAM_KEY: streamKey,
   };
+  // The demo's one supporter (demo/supporter.ts): its token goes into the new userDir's credentials.
+  const supporterToken = demoSupporterToken(runDir);
   if (keptFlow) {
     console.log(`relaycast demo: keeping your flow and state in ${userDir} (npm start -- --fresh starts over with the demo flow)`);
   } else {
+    const credentials = withDemoSupporter(JSON.parse(readFileSync(path.join(__dirname, 'flows_cred.json'), 'utf8')), supporterToken);
     if (ingestMode) {
-      const demo = withIngest(
-        JSON.parse(readFileSync(path.join(__dirname, 'flows.json'), 'utf8')),
-        JSON.parse(readFileSync(path.join(__dirname, 'flows_cred.json'), 'utf8')),
-      );
+      const demo = withIngest(JSON.parse(readFileSync(path.join(__dirname, 'flows.json'), 'utf8')), credentials);
       writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demo.flow, null, 2));
-      writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(demo.credentials, null, 2));
+      writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(demo.credentials, null, 2), { mode: 0o600 });
     } else {
       cpSync(path.join(__dirname, 'flows.json'), path.join(userDir, 'flows.json'));
-      cpSync(path.join(__dirname, 'flows_cred.json'), path.join(userDir, 'flows_cred.json'));
+      writeFileSync(path.join(userDir, 'flows_cred.json'), JSON.stringify(credentials, null, 2), { mode: 0o600 });
     }
     console.log(`relaycast demo: a new userDir with the demo flow in ${userDir}`);
   }
+  const supporterLink = userDirAdmits(userDir, supporterToken) ? demoSupporterLink(urls.viewer, supporterToken) : undefined;
   const settingsFile = path.join(userDir, 'settings.js');
   writeFileSync(settingsFile, demoSettingsFile({ repoRoot, port, host: addresses.bindHost, loopbackOnly: addresses.loopbackOnly, adminPassword }));
 
@@ -189,6 +191,12 @@ async function main(): Promise<void> {
         );
       if (ingestMode) for (const line of obsInstructions(`rtmp://${addresses.publicHost}:${ingestPort}/live`, streamKey, urls.viewer)) console.log(line);
       else console.log(`  Viewer page     : ${urls.viewer}  (open it in two tabs: they share the stream peer to peer)`);
+      if (supporterLink) {
+        console.log(`  Supporter link  : ${supporterLink}`);
+        console.log(
+          `                    (a tab on it relays to the other tabs as ${DEMO_SUPPORTER}; "settle now" in the editor pays it: see the statement in the debug sidebar)`,
+        );
+      }
       console.log(`  Live playlist   : ${urls.master}  (open it in any HLS player)`);
       console.log(`  Playlist health : ${urls.health}`);
       console.log(`  Swarm signaling : ${urls.signaling}`);

@@ -10,6 +10,7 @@ export const NEEDED = [
   { tool: 'unshare', package: 'util-linux', why: 'the WebRTC specs, which run in a loopback-only network namespace' },
   { tool: 'nft', package: 'nftables', why: 'the NAT spec, which runs two homes behind nftables NAT in a network lab (devtools/netlab)' },
   { tool: 'redis-server', package: 'redis-server', why: 'the multi-instance signaling specs (they start a private redis-server too)' },
+  { tool: 'caddy', package: 'caddy', why: "the Caddy spec, which runs the README's Caddyfile in front of Node-RED (test/e2e/online-caddy.spec.ts)" },
 ];
 
 /**

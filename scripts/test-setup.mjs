@@ -35,6 +35,7 @@ function look() {
     unshare: onPath('unshare'),
     nft: onPath('nft'),
     'redis-server': onPath('redis-server'),
+    caddy: onPath('caddy'),
   };
   return {
     missing: NEEDED.map((n) => n.tool).filter((tool) => !present[tool]),

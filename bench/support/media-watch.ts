@@ -8,11 +8,12 @@ import type { Page } from 'playwright-core';
 /**
  * Installed before the page runs (a string: the runner's transpiler would add helpers the page
  * lacks). Once the page publishes its player, records each loaded fragment; in P2P mode it wraps
- * the engine's acquisition hook to note how many bytes of each segment peers delivered.
+ * the engine's acquisition hook to note how many bytes of each segment peers delivered, and counts
+ * the signaling frames it receives by type (mediaWatch.signals: did an offer or answer get through).
  */
 export const MEDIA_WATCH = `(() => {
   let viewer;
-  const watch = { frags: [], peerBySequence: new Map() };
+  const watch = { frags: [], peerBySequence: new Map(), signals: {} };
   window.mediaWatch = watch;
   Object.defineProperty(window, 'relaycastViewer', {
     configurable: true,
@@ -23,6 +24,7 @@ export const MEDIA_WATCH = `(() => {
         if (!v.session) return;
         const engine = v.session.peerEngine;
         if (!engine) { setTimeout(hookEngine, 50); return; }
+        engine.signaling.on('frame', (f) => { watch.signals[f.type] = (watch.signals[f.type] || 0) + 1; });
         const acquired = engine.onAcquired;
         engine.onAcquired = function (acquisition, completed) {
           let peer = 0;

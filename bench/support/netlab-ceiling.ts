@@ -6,13 +6,13 @@
 // (`perHome`): they share its one uplink. (Viewers inside one symmetric home could still link with
 // each other on their LAN; the reachable ceiling leaves that out, so it errs low there.)
 import type { HomeSpec } from '../../devtools/netlab';
+import { peerShareCeiling } from './swarm-figures';
 
 const uplinkBits = (h: HomeSpec): number => (h.uploadOff ? 0 : h.uplinkMbit === undefined ? Infinity : h.uplinkMbit * 1e6);
 
 export function ceiling(homes: HomeSpec[], bitrate: number, perHome = 1): number {
   const n = homes.length * perHome;
-  if (n < 2) return 0;
-  return Math.min(1 - 1 / n, homes.reduce((a, h) => a + uplinkBits(h), 0) / (n * bitrate));
+  return Math.min(peerShareCeiling(n), homes.reduce((a, h) => a + uplinkBits(h), 0) / (n * bitrate));
 }
 
 /** Can this home link with others of the lab? (Every NAT'ed router filters by address and port.) */

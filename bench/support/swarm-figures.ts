@@ -1,21 +1,32 @@
-// Small measuring helpers of the swarm benches (bench/viewer-swarm.ts, bench/netlab.ts).
+// Small measuring helpers of the swarm benches (bench/viewer-swarm.ts, bench/netlab.ts,
+// bench/synthetic-scale.ts) and of the synthetic viewers' report (devtools/synthetic-viewer).
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Machine-wide CPU jiffies from /proc/stat: busy = everything but idle and iowait. */
-export function cpuTimes(): { busy: number; total: number } {
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/** Machine-wide CPU jiffies from /proc/stat: busy = everything but idle and iowait. Throws off Linux. */
+export function cpuTimes(): CpuTimes {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = line[3] + (line[4] ?? 0);
   const total = line.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
 }
 
-export const cpuBusyBetween = (a: { busy: number; total: number }, b: { busy: number; total: number }): number =>
-  (b.busy - a.busy) / Math.max(1, b.total - a.total);
+export const cpuBusyBetween = (a: CpuTimes, b: CpuTimes): number => (b.busy - a.busy) / Math.max(1, b.total - a.total);
 
 export const median = (xs: number[]): number => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
 };
+
+/**
+ * The most of the media played that can come from peers in a swarm of `viewers`: every segment is
+ * fetched over HTTP at least once, so 1 − 1/N (0 for a lone viewer).
+ */
+export const peerShareCeiling = (viewers: number): number => (viewers >= 2 ? 1 - 1 / viewers : 0);
 
 export const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '–');
 

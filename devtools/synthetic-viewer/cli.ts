@@ -18,6 +18,7 @@
  * `bash scripts/loopback-only.sh` for loopback).
  */
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
+import { sleep } from '../../bench/support/swarm-figures';
 import { loopbackSource, runSyntheticViewers, startSyntheticViewers, type SyntheticSwarmOptions } from './index';
 
 export const USAGE =
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   const swarm = await startSyntheticViewers(options);
   const timer = setInterval(() => console.log(JSON.stringify(swarm.report())), options.reportEveryMs);
   await swarm.joined;
-  await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+  await sleep(options.seconds * 1000);
   clearInterval(timer);
   console.log(JSON.stringify(swarm.report()));
   swarm.stop();

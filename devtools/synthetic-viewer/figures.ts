@@ -3,6 +3,7 @@
  * played (peer bytes that reached the player against all bytes it played), never by bytes
  * received: peer bytes received and never played are reported beside it as waste.
  */
+import { median, peerShareCeiling } from '../../bench/support/swarm-figures';
 import type { BufferFigures } from './buffer';
 
 export interface ViewerFigures extends BufferFigures {
@@ -65,9 +66,10 @@ export interface SyntheticReport {
   viewers: ViewerFigures[];
 }
 
-function median(xs: number[]): number | undefined {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : undefined;
+/** The median of the finite values; undefined when there is none (the report is JSON: no NaN). */
+function medianOrNone(xs: number[]): number | undefined {
+  const m = median(xs);
+  return Number.isFinite(m) ? m : undefined;
 }
 
 const sum = (vs: ViewerFigures[], pick: (v: ViewerFigures) => number): number => vs.reduce((a, v) => a + pick(v), 0);
@@ -78,7 +80,7 @@ export function swarmFigures(viewers: ViewerFigures[], seconds: number, usage: P
   const playedPeer = sum(viewers, (v) => v.playedPeerBytes);
   const received = sum(viewers, (v) => v.receivedPeerBytes + v.httpBytes);
   const receivedPeer = sum(viewers, (v) => v.receivedPeerBytes);
-  const ceiling = n > 0 ? 1 - 1 / n : 0;
+  const ceiling = peerShareCeiling(n);
   const offloadPlayed = played > 0 ? playedPeer / played : 0;
   const ttffs = viewers.map((v) => v.ttffMs ?? NaN);
   return {
@@ -94,9 +96,9 @@ export function swarmFigures(viewers: ViewerFigures[], seconds: number, usage: P
     stallSeconds: sum(viewers, (v) => v.stallMs) / 1000,
     viewersStalled: viewers.filter((v) => v.stalls > 0).length,
     notPlaying: viewers.filter((v) => v.ttffMs === undefined).length,
-    ttffMsMedian: median(ttffs),
+    ttffMsMedian: medianOrNone(ttffs),
     ttffMsMax: ttffs.some(Number.isFinite) ? Math.max(...ttffs.filter(Number.isFinite)) : undefined,
-    latencyMsMedian: median(viewers.map((v) => v.latencyMs ?? NaN)),
+    latencyMsMedian: medianOrNone(viewers.map((v) => v.latencyMs ?? NaN)),
     playedSeconds: sum(viewers, (v) => v.playedSeconds),
     uploadedBytes: sum(viewers, (v) => v.uploadedBytes),
     deadlineMisses: sum(viewers, (v) => v.deadlineMisses),

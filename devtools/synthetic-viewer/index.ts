@@ -4,11 +4,11 @@
  * lab starts them in-process (startSyntheticViewers / runSyntheticViewers), or spawns the CLI
  * inside a namespace (syntheticCommand) and reads its JSON report (readSyntheticReport).
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nodePlatform } from '../../lib/supporter/node-platform';
 import type { PeerPlatform } from '../../lib/peer/platform';
 import { defaultRenditionFromUrl, defaultStreamFromUrl } from '../../viewer/loader/options';
+import { cpuBusyBetween, cpuTimes, sleep, type CpuTimes } from '../../bench/support/swarm-figures';
 import { swarmFigures, type SyntheticReport } from './figures';
 import { SyntheticViewer, type SyntheticViewerOptions } from './viewer';
 
@@ -62,11 +62,10 @@ export async function resolveMaster(masterUrl: string): Promise<{ stream: string
   return { stream: defaultStreamFromUrl(new URL(masterUrl).pathname), rendition: defaultRenditionFromUrl(variant.trim()), mediaUrl };
 }
 
-function machineCpu(): { busy: number; total: number } | undefined {
+/** The machine's CPU jiffies, when /proc/stat is readable (Linux). */
+function machineCpu(): CpuTimes | undefined {
   try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const total = fields.reduce((a, b) => a + b, 0);
-    return { busy: total - fields[3] - (fields[4] ?? 0), total };
+    return cpuTimes();
   } catch {
     return undefined;
   }
@@ -106,7 +105,7 @@ export async function startSyntheticViewers(options: SyntheticSwarmOptions): Pro
       });
       viewers.push(viewer);
       viewer.start();
-      if (i + 1 < options.viewers) await new Promise((resolve) => setTimeout(resolve, options.joinEveryMs ?? 200));
+      if (i + 1 < options.viewers) await sleep(options.joinEveryMs ?? 200);
     }
   })();
   return {
@@ -122,7 +121,7 @@ export async function startSyntheticViewers(options: SyntheticSwarmOptions): Pro
       return {
         swarm: swarmFigures(figures, seconds, {
           process: { cpuMs, cpuOfOneCore: cpuMs / Math.max(1, seconds * 1000), rssPeakMB: rssPeak / 1e6 },
-          ...(machine0 && machine1 ? { machineCpuBusy: (machine1.busy - machine0.busy) / Math.max(1, machine1.total - machine0.total) } : {}),
+          ...(machine0 && machine1 ? { machineCpuBusy: cpuBusyBetween(machine0, machine1) } : {}),
         }),
         viewers: figures,
       };
@@ -140,7 +139,7 @@ export async function runSyntheticViewers(options: SyntheticSwarmOptions & { sec
   const swarm = await startSyntheticViewers(options);
   try {
     await swarm.joined;
-    await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+    await sleep(options.seconds * 1000);
     return swarm.report();
   } finally {
     swarm.stop();

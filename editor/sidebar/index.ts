@@ -23,6 +23,10 @@ declare const RED: EditorRED;
 
 const TOPIC = 'relaycast/telemetry';
 const CHART_HEIGHT = 90;
+const CHART_MIN_WIDTH = 160;
+const WINDOW_SECONDS = 300;
+const AXIS_FONT = '10px sans-serif';
+const Y_AXIS_SIZE = 36;
 
 class StreamView {
   readonly root = document.createElement('div');
@@ -65,18 +69,28 @@ class StreamView {
     holder.className = 'relaycast-chart';
     holder.title = title;
     this.root.append(holder);
-    const width = Math.max(200, this.root.clientWidth || 260);
     const plot = new uPlot(
       {
-        width,
+        width: CHART_MIN_WIDTH,
         height: CHART_HEIGHT,
         legend: { show: true, live: false },
         cursor: { show: false },
-        scales: { x: { time: true }, ...scales },
+        // Always the last five minutes, labelled by how long ago: the chart does not rescale as
+        // points arrive, and clock times of a few seconds apart ("':00', ':01'") said nothing.
+        scales: { x: { time: false, range: (_u: uPlot, _min: number, max: number) => [max - WINDOW_SECONDS, max] }, ...scales },
         axes: [
-          { space: 60, size: 24, font: '10px sans-serif' },
-          { scale: series[0].scale, size: 30, font: '10px sans-serif' },
-          { scale: series[1].scale, side: 1, size: 30, font: '10px sans-serif', grid: { show: false } },
+          {
+            font: AXIS_FONT,
+            size: 22,
+            splits: (u: uPlot) => {
+              const max = u.scales.x.max ?? 0;
+              return [5, 4, 3, 2, 1, 0].map((minutes) => max - minutes * 60);
+            },
+            values: (_u: uPlot, splits: number[]) => splits.map((_t, i) => (i === splits.length - 1 ? 'now' : `−${splits.length - 1 - i} min`)),
+          },
+          // Wide enough for "100" and a tick at AXIS_FONT, so the labels are not cut at the edge.
+          { scale: series[0].scale, size: Y_AXIS_SIZE, font: AXIS_FONT },
+          { scale: series[1].scale, side: 1, size: Y_AXIS_SIZE, font: AXIS_FONT, grid: { show: false } },
         ],
         series: [{}, ...series],
       },
@@ -94,8 +108,10 @@ class StreamView {
     this.charts[1].plot.setData([series.t, series.uploadQueue, series.segmentAge]);
   }
 
-  resize(width: number): void {
-    for (const { plot } of this.charts) plot.setSize({ width: Math.max(200, width - 16), height: CHART_HEIGHT });
+  /** Fits the charts to the card's own width (which leaves out the sidebar's padding and scrollbar), so their right axis is not cut off. */
+  resize(): void {
+    const width = Math.max(CHART_MIN_WIDTH, this.root.clientWidth);
+    for (const { plot } of this.charts) plot.setSize({ width, height: CHART_HEIGHT });
   }
 }
 
@@ -136,7 +152,7 @@ function mount(): void {
   content.append(empty, streamsEl, payoutsEl);
 
   const views = new Map<string, StreamView>();
-  const history = new ChartHistory(300);
+  const history = new ChartHistory(WINDOW_SECONDS);
 
   content.addEventListener('click', (event) => {
     const row = (event.target as HTMLElement).closest('tr[data-node]') as HTMLElement | null;
@@ -152,12 +168,12 @@ function mount(): void {
     enableOnEdit: true,
     action: 'relaycast:show-sidebar',
     onchange: () => {
-      for (const view of views.values()) view.resize(content.clientWidth);
+      for (const view of views.values()) view.resize();
     },
   });
   RED.actions.add('relaycast:show-sidebar', () => RED.sidebar.show('relaycast'));
   new ResizeObserver(() => {
-    for (const view of views.values()) view.resize(content.clientWidth);
+    for (const view of views.values()) view.resize();
   }).observe(content);
 
   RED.comms.subscribe(TOPIC, (_topic, data) => {
@@ -171,7 +187,7 @@ function mount(): void {
         view = new StreamView(s.stream);
         views.set(s.stream, view);
         streamsEl.append(view.root);
-        view.resize(content.clientWidth);
+        view.resize();
       }
       view.render(streamCard(s), history.series(s.stream));
     }

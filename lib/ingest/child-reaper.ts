@@ -27,8 +27,3 @@ export function reapOnExit(child: ChildProcess): void {
   children.add(child);
   child.once('exit', () => children.delete(child));
 }
-
-/** How many are alive (tests). */
-export function liveChildren(): number {
-  return children.size;
-}

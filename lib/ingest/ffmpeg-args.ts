@@ -1,7 +1,11 @@
 /**
- * The ffmpeg command line of one publish: listen for one RTMP connection on a loopback port (the
- * gate relays the publisher to it) and write a live HLS stream into the output folder that an
- * hls-watch node watches.
+ * The ffmpeg command line of one publish: listen for one connection on a loopback port (the gate
+ * relays the publisher to it) and write a live HLS stream into the output folder that an hls-watch
+ * node watches.
+ *
+ * - RTMP: `-listen 1 -i rtmp://…` (the stream key is checked by the gate, never given to ffmpeg).
+ * - SRT: the input is an ffconcat script read from stdin (lib/ingest/srt-passphrase.ts), so the
+ *   passphrase libsrt checks is never on this command line.
  *
  * - copy (the default): the publisher's H.264/AAC as they are, cut at its keyframes: no transcode,
  *   near-zero CPU; one media playlist, `index.m3u8`, rendition `main` for hls-watch.
@@ -16,7 +20,8 @@ import path from 'node:path';
 import type { Rung } from './ladder';
 
 export interface FfmpegPlan {
-  /** The loopback port ffmpeg listens on for the relayed publisher. */
+  protocol: 'rtmp' | 'srt';
+  /** The loopback port ffmpeg listens on for the relayed publisher (TCP for RTMP, UDP for SRT). */
   listenPort: number;
   outDir: string;
   /** Unique per launch, [a-z0-9]. */
@@ -32,9 +37,25 @@ export interface FfmpegPlan {
 export const MEDIA_PLAYLIST = 'index.m3u8';
 export const MASTER_PLAYLIST = 'master.m3u8';
 
+function inputArgs(plan: FfmpegPlan): string[] {
+  if (plan.protocol === 'srt')
+    // -safe 0: the script names a URL; the whitelist lets the script (pipe) open srt over udp only.
+    return ['-f', 'concat', '-safe', '0', '-protocol_whitelist', 'pipe,srt,udp', '-i', 'pipe:0'];
+  return [
+    '-listen',
+    '1',
+    // Generous: OBS's first packets can be late after a slow connect.
+    '-rw_timeout',
+    '15000000',
+    '-i',
+    `rtmp://127.0.0.1:${plan.listenPort}/live/relaycast`,
+  ];
+}
+
 export function ffmpegArgs(plan: FfmpegPlan): string[] {
   const input = [
     '-hide_banner',
+    // No keyboard commands: stdin carries the SRT input script, or nothing.
     '-nostdin',
     // Warnings would echo the publish name (the stream key) into stderr.
     '-loglevel',
@@ -43,13 +64,7 @@ export function ffmpegArgs(plan: FfmpegPlan): string[] {
     'pipe:1',
     '-stats_period',
     '1',
-    '-listen',
-    '1',
-    // Generous: OBS's first packets can be late after a slow connect.
-    '-rw_timeout',
-    '15000000',
-    '-i',
-    `rtmp://127.0.0.1:${plan.listenPort}/live/relaycast`,
+    ...inputArgs(plan),
   ];
   const hls = [
     '-f',

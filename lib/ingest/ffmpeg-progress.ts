@@ -5,8 +5,6 @@
 export interface FfmpegProgress {
   /** Frames per second ffmpeg is encoding or copying. */
   fps: number | undefined;
-  /** Media time written so far, in seconds. */
-  outSeconds: number | undefined;
   /** Media seconds per wall second (1 keeps up with a live source). */
   speed: number | undefined;
 }
@@ -48,10 +46,8 @@ export class ProgressReader {
       if (this.fields.size < 64 || this.fields.has(key)) this.fields.set(key, value);
       return;
     }
-    const outUs = numberOf(this.fields.get('out_time_us') ?? this.fields.get('out_time_ms'));
     this.onProgress({
       fps: numberOf(this.fields.get('fps')),
-      outSeconds: outUs === undefined ? undefined : outUs / 1e6,
       speed: numberOf(this.fields.get('speed')?.replace(/x$/, '')),
     });
     this.fields = new Map();

@@ -1,10 +1,11 @@
 /**
  * One ffmpeg process serving one publish: started listening on a loopback port, connected to by
  * the gate (retried until ffmpeg listens), its progress read from stdout and the tail of its stderr
- * kept for an error message. Stopped with SIGTERM (ffmpeg then ends its playlists), SIGKILL if it
- * does not exit in time.
+ * kept for an error message. Its stdin carries a script when the input needs one (SRT: the
+ * passphrase, kept off the command line), and is closed at once otherwise. Stopped with SIGTERM
+ * (ffmpeg then ends its playlists), SIGKILL if it does not exit in time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { RelaycastError } from '../errors';
 import { reapOnExit } from './child-reaper';
@@ -20,22 +21,35 @@ export interface FfmpegExit {
 const STOP_GRACE_MS = 3000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
+export interface FfmpegLaunch {
+  ffmpegPath: string;
+  args: string[];
+  /** The loopback port the args make ffmpeg listen on. */
+  listenPort: number;
+  /** Written to ffmpeg's stdin, which is then closed. */
+  stdin?: string;
+  onProgress: (progress: FfmpegProgress) => void;
+  /** Removes secrets from ffmpeg's stderr before it is kept. */
+  redact: (text: string) => string;
+}
+
 export class FfmpegRun {
   private readonly child: ChildProcess;
   private readonly tail = new StderrTail();
   readonly exited: Promise<FfmpegExit>;
   private exitInfo: FfmpegExit | undefined;
 
-  constructor(
-    ffmpegPath: string,
-    args: string[],
-    private readonly listenPort: number,
-    onProgress: (progress: FfmpegProgress) => void,
-    redact: (text: string) => string,
-  ) {
-    const progress = new ProgressReader(onProgress);
-    this.child = spawn(ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  private readonly listenPort: number;
+
+  constructor(launch: FfmpegLaunch) {
+    const { redact } = launch;
+    this.listenPort = launch.listenPort;
+    const progress = new ProgressReader(launch.onProgress);
+    this.child = spawn(launch.ffmpegPath, launch.args, { stdio: ['pipe', 'pipe', 'pipe'] });
     reapOnExit(this.child);
+    // EPIPE when ffmpeg dies before reading its script: its exit is what reports that.
+    this.child.stdin!.on('error', () => undefined);
+    this.child.stdin!.end(launch.stdin ?? '');
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (text: string) => progress.lines.push(text));
     this.child.stderr!.setEncoding('utf8');
@@ -87,16 +101,25 @@ export class FfmpegRun {
     }
     return this.exited;
   }
+
+  /** Lets ffmpeg end by itself (its input is gone) within graceMs, then stops it. */
+  async finish(graceMs: number): Promise<FfmpegExit> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    const first = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    return first === 'late' ? this.stop() : first;
+  }
 }
 
-/** A loopback port free right now, for one ffmpeg to listen on. */
-export function freeLoopbackPort(): Promise<number> {
+/** Whether this ffmpeg can read `protocol` as an input (SRT needs a build with libsrt, as Debian's). */
+export function checkFfmpegProtocol(ffmpegPath: string, protocol: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    execFile(ffmpegPath, ['-hide_banner', '-protocols'], { maxBuffer: 64 * 1024 }, (err, stdout) => {
+      // The input protocols are listed between "Input:" and "Output:".
+      const inputs = stdout.split(/^Output:/m)[0] ?? '';
+      if (!err && inputs.split(/\s+/).includes(protocol)) resolve();
+      else reject(new RelaycastError('E_FFMPEG_MISSING', `${ffmpegPath} cannot read ${protocol} (install Debian's ffmpeg, built with lib${protocol})`));
     });
   });
 }

@@ -1,7 +1,8 @@
 /**
- * The RTMP ingest: a gate on the public port that lets one publisher at a time through to an
- * ffmpeg started for that publish, which writes live HLS into the output folder (an hls-watch node
- * turns it into segment msgs).
+ * The ingest: a gate on the public RTMP port (TCP) and, when configured, on the SRT port (UDP),
+ * that lets one publisher at a time through to an ffmpeg started for that publish, which writes
+ * live HLS into the output folder (an hls-watch node turns it into segment msgs). RTMP and SRT
+ * share the one-publisher rule, the refusal limit, the crash backoff and the folder.
  *
  * Why ffmpeg's own listen mode behind a gate, not an RTMP server library: ffmpeg is already the one
  * system requirement, node-media-server would be a seventh runtime dependency, and ffmpeg does the
@@ -10,22 +11,40 @@
  * ffmpeg), one publisher at a time, bounded pre-publish input, a per-source refusal limit, and a
  * fresh ffmpeg per publish (a reconnect is a new launch: hls-watch marks a discontinuity).
  *
- * Lifecycle of a connection: refused at once when its source is blocked or another publisher is
+ * SRT is checked by ffmpeg's own libsrt (the passphrase is part of SRT's handshake and encryption,
+ * not something a relay can read); the gate relays the handshake to a fresh ffmpeg, reads the
+ * listener's answer, and refuses, audits and counts a rejected caller as it does a wrong RTMP key
+ * (lib/ingest/srt-session.ts).
+ *
+ * Lifecycle of a publisher: refused at once when its source is blocked or another publisher is
  * live; otherwise wait for the previous ffmpeg to finish, wait out the crash backoff, start ffmpeg,
- * relay while sniffing, and on a wrong key kill ffmpeg before it opened any output.
+ * relay while checking, and on a wrong key or passphrase kill ffmpeg before it opened any output.
  */
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { RelaycastError, toRelaycastError } from '../errors';
-import { backoffDelayMs } from '../upload/backoff';
+import { freePort, freeUdpPort } from '../net/free-port';
 import { makeRedactor } from '../upload/redact';
+import { backoffDelayMs } from '../upload/backoff';
 import { ffmpegArgs } from './ffmpeg-args';
 import type { FfmpegProgress } from './ffmpeg-progress';
-import { checkFfmpeg, FfmpegRun, freeLoopbackPort } from './ffmpeg-run';
+import { checkFfmpeg, checkFfmpegProtocol, FfmpegRun } from './ffmpeg-run';
 import type { Rung } from './ladder';
 import { newLaunchId, prepareLaunch } from './output-folder';
 import { PublishSession } from './publish-session';
 import { RefusalLimiter } from './refusal-limiter';
+import { MAX_SRT_PACKET, readSrtPacket } from './srt-packet';
+import { srtInputScript } from './srt-passphrase';
+import { SrtSession } from './srt-session';
 import { streamKeyMatcher } from './stream-key';
+
+export interface SrtOptions {
+  /** UDP; 0 picks a free port (tests); see `srtPort` once started. */
+  port: number;
+  passphrase: string;
+  /** SRT's receive latency: how long libsrt waits for a lost packet's retransmission. */
+  latencyMs: number;
+}
 
 export interface IngestOptions {
   bind: string;
@@ -38,9 +57,11 @@ export interface IngestOptions {
   ladder: readonly Rung[];
   segmentSeconds: number;
   listSize: number;
+  /** Absent: RTMP only. */
+  srt?: SrtOptions;
 }
 
-export type IngestState = 'starting' | 'listening' | 'publishing' | 'restarting' | 'error' | 'stopped';
+export type IngestState = 'starting' | 'listening' | 'publishing' | 'restarting' | 'stopped';
 
 export interface IngestStatus {
   state: IngestState;
@@ -51,11 +72,10 @@ export interface IngestStatus {
   speed?: number;
   /** restarting: when the next publish is served. */
   retryInMs?: number;
-  code?: string;
 }
 
 export type IngestEvent =
-  | { event: 'publishing'; remote: string; launch: string }
+  | { event: 'publishing'; remote: string; launch: string; protocol: 'rtmp' | 'srt' }
   | { event: 'ended'; remote: string; launch: string; seconds: number }
   | { event: 'refused'; remote: string; code: string };
 
@@ -69,14 +89,22 @@ export interface IngestHandlers {
 /** A publish that ran this long without ffmpeg failing resets the crash backoff. */
 const HEALTHY_PUBLISH_MS = 10_000;
 const BACKOFF = { baseMs: 500, maxMs: 10_000 };
+/** After the publisher left, ffmpeg has this long to finish its last segment and playlists. */
+const FINISH_GRACE_MS = 5000;
+/** Callers told they are busy, kept per publish so a caller's repeated handshakes audit once. */
+const MAX_BUSY_NOTED = 64;
+
+type Session = PublishSession | SrtSession;
 
 export class IngestServer {
   private readonly server = net.createServer((socket) => this.onConnection(socket));
+  private srtGate: dgram.Socket | undefined;
+  private readonly busyNoted = new Set<string>();
   private readonly keyMatches: (given: string) => boolean;
   private readonly redact: (text: string) => string;
   private readonly limiter = new RefusalLimiter();
   /** The publisher being set up or live: while there is one, another is refused. */
-  private session: PublishSession | undefined;
+  private session: Session | undefined;
   private run: FfmpegRun | undefined;
   private crashes = 0;
   private closed = false;
@@ -88,7 +116,7 @@ export class IngestServer {
     private readonly handlers: IngestHandlers,
   ) {
     this.keyMatches = streamKeyMatcher(options.streamKey);
-    this.redact = makeRedactor([options.streamKey]);
+    this.redact = makeRedactor([options.streamKey, ...(options.srt ? [options.srt.passphrase] : [])]);
   }
 
   get port(): number {
@@ -96,9 +124,19 @@ export class IngestServer {
     return typeof address === 'object' && address ? address.port : this.options.port;
   }
 
+  /** The SRT port once listening (undefined without SRT). */
+  get srtPort(): number | undefined {
+    try {
+      return this.srtGate?.address().port ?? this.options.srt?.port;
+    } catch {
+      return this.options.srt?.port; // not bound yet, or closed
+    }
+  }
+
   async start(): Promise<void> {
     this.handlers.onStatus({ state: 'starting' });
     await checkFfmpeg(this.options.ffmpegPath);
+    if (this.options.srt) await checkFfmpegProtocol(this.options.ffmpegPath, 'srt');
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new RelaycastError('E_INGEST_LISTEN', `cannot listen on ${this.options.bind}:${this.options.port}: ${err.code ?? err.message}`)),
@@ -107,25 +145,62 @@ export class IngestServer {
     });
     // Later server errors (none are expected once listening) must not become uncaught.
     this.server.on('error', (err) => this.handlers.onError(toRelaycastError(err, 'E_INGEST_LISTEN')));
+    if (this.options.srt) await this.listenSrt(this.options.srt.port);
     if (!this.closed) this.handlers.onStatus({ state: 'listening' });
+  }
+
+  private async listenSrt(port: number): Promise<void> {
+    const gate = dgram.createSocket(net.isIPv6(this.options.bind) ? 'udp6' : 'udp4');
+    this.srtGate = gate;
+    await new Promise<void>((resolve, reject) => {
+      gate.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new RelaycastError('E_INGEST_LISTEN', `cannot listen for SRT on ${this.options.bind}:${port}/udp: ${err.code ?? err.message}`)),
+      );
+      gate.bind(port, this.options.bind, () => resolve());
+    });
+    gate.on('error', (err) => this.handlers.onError(toRelaycastError(err, 'E_INGEST_LISTEN')));
+    gate.on('message', (packet, from) => this.onSrtPacket(gate, packet, from));
+  }
+
+  /** Every datagram on the SRT port: the live caller's are relayed, a new caller's first handshake starts a publish. */
+  private onSrtPacket(gate: dgram.Socket, packet: Buffer, from: dgram.RemoteInfo): void {
+    const session = this.session;
+    if (session instanceof SrtSession && session.owns(from.address, from.port)) {
+      session.fromPublisher(packet);
+      return;
+    }
+    // Strays (a caller's late packets, scans) are dropped unread; only an opening handshake counts.
+    if (packet.length > MAX_SRT_PACKET || readSrtPacket(packet).kind !== 'induction') return;
+    if (this.turnedAway(from.address, `${from.address}:${from.port}`)) return;
+    const srt = new SrtSession(gate, from.address, from.port);
+    srt.fromPublisher(packet);
+    this.begin(srt);
+  }
+
+  /** Whether a new publisher from this source is turned away: blocked (in silence) or busy (audited once per caller). */
+  private turnedAway(remote: string, caller: string): boolean {
+    // Turned away in silence: its refusals were reported already.
+    if (this.closed || this.limiter.blocked(remote, Date.now())) return true;
+    if (!this.session) return false;
+    if (this.busyNoted.has(caller) || this.busyNoted.size >= MAX_BUSY_NOTED) return true;
+    this.busyNoted.add(caller);
+    // Not counted against the source: OBS reconnecting while its old connection lingers is no guesser.
+    this.handlers.onEvent({ event: 'refused', remote, code: 'E_INGEST_BUSY' });
+    this.handlers.onError(new RelaycastError('E_INGEST_BUSY', `a second publisher was refused: a stream is already being published (from ${remote})`));
+    return true;
   }
 
   private onConnection(socket: net.Socket): void {
     socket.on('error', () => socket.destroy());
     const remote = socket.remoteAddress ?? 'unknown';
-    // Turned away in silence: its refusals were reported already.
-    if (this.closed || this.limiter.blocked(remote, Date.now())) {
+    if (this.turnedAway(remote, `${remote}:${socket.remotePort}`)) {
       socket.destroy();
       return;
     }
-    if (this.session) {
-      // Not counted against the source: OBS reconnecting while its old connection lingers is no guesser.
-      socket.destroy();
-      this.handlers.onEvent({ event: 'refused', remote, code: 'E_INGEST_BUSY' });
-      this.handlers.onError(new RelaycastError('E_INGEST_BUSY', `a second publisher was refused: a stream is already being published (from ${remote})`));
-      return;
-    }
-    const session = new PublishSession(socket, this.keyMatches);
+    this.begin(new PublishSession(socket, this.keyMatches));
+  }
+
+  private begin(session: Session): void {
     this.session = session;
     const previous = this.idle;
     const served = this.serve(session, previous)
@@ -135,13 +210,14 @@ export class IngestServer {
   }
 
   /** The gate is free for the next publisher once this one has gone (its ffmpeg may still finish). */
-  private release(session: PublishSession): void {
+  private release(session: Session): void {
     if (this.session !== session) return;
     this.session = undefined;
+    this.busyNoted.clear();
     if (!this.closed) this.handlers.onStatus({ state: 'listening' });
   }
 
-  private async serve(session: PublishSession, previous: Promise<unknown>): Promise<void> {
+  private async serve(session: Session, previous: Promise<unknown>): Promise<void> {
     // One ffmpeg writes the folder at a time: the last publish's must have finished its playlists.
     await previous;
     if (this.crashes > 0) {
@@ -152,7 +228,8 @@ export class IngestServer {
     if (this.closed) return session.close();
     const launch = newLaunchId();
     await prepareLaunch(this.options.outDir, this.options.ladder, new Set([launch, ...(this.previousLaunch ? [this.previousLaunch] : [])]));
-    const listenPort = await freeLoopbackPort();
+    const srt = session instanceof SrtSession ? this.options.srt : undefined;
+    const listenPort = srt ? await freeUdpPort() : await freePort();
     if (this.closed) return session.close();
     let lastBytes = 0;
     let lastAt = Date.now();
@@ -165,6 +242,7 @@ export class IngestServer {
       if (!this.closed && this.session === session) this.handlers.onStatus({ state: 'publishing', kbps, fps: progress.fps, speed: progress.speed });
     };
     const args = ffmpegArgs({
+      protocol: srt ? 'srt' : 'rtmp',
       listenPort,
       outDir: this.options.outDir,
       launchId: launch,
@@ -172,24 +250,42 @@ export class IngestServer {
       listSize: this.options.listSize,
       ladder: this.options.ladder,
     });
-    const run = new FfmpegRun(this.options.ffmpegPath, args, listenPort, onProgress, this.redact);
+    const run = new FfmpegRun({
+      ffmpegPath: this.options.ffmpegPath,
+      args,
+      listenPort,
+      stdin: srt ? srtInputScript(listenPort, srt.passphrase, srt.latencyMs) : undefined,
+      onProgress,
+      redact: this.redact,
+    });
     this.run = run;
     try {
-      session.attach(await run.connect());
+      if (session instanceof SrtSession) await session.attach(listenPort);
+      else session.attach(await run.connect());
     } catch (err) {
       session.close();
       await run.stop();
       this.crashes += 1;
       throw err;
     }
+    // ffmpeg failing before the publish was let through (say, a build without libsrt) is its fault, not the publisher's.
+    const ffmpegGone = run.exited.then((exit) => {
+      throw new RelaycastError('E_INGEST_FFMPEG', `ffmpeg exited before the publish started (exit ${exit.code ?? exit.signal}): ${exit.stderr}`);
+    });
+    ffmpegGone.catch(() => undefined);
     try {
-      await session.published;
+      await Promise.race([session.published, ffmpegGone]);
     } catch (err) {
       // Refused before publish reached ffmpeg: it never opened an output, and is killed now.
+      session.close();
       await run.stop();
       const error = toRelaycastError(err, 'E_INGEST_PROTOCOL');
       // A publisher that just went away is no refusal worth an audit line.
       if (error.code === 'E_INGEST_CLOSED') return;
+      if (error.code === 'E_INGEST_FFMPEG') {
+        this.crashes += 1;
+        throw error;
+      }
       this.limiter.refused(session.remote, Date.now());
       this.handlers.onEvent({ event: 'refused', remote: session.remote, code: error.code });
       this.handlers.onError(new RelaycastError(error.code, `${error.message} (from ${session.remote})`));
@@ -197,17 +293,18 @@ export class IngestServer {
     }
     const startedAt = Date.now();
     this.previousLaunch = launch;
-    this.handlers.onEvent({ event: 'publishing', remote: session.remote, launch });
+    this.handlers.onEvent({ event: 'publishing', remote: session.remote, launch, protocol: srt ? 'srt' : 'rtmp' });
     this.handlers.onStatus({ state: 'publishing' });
     // ffmpeg ends on its own once the publisher is gone (its input reaches EOF); if it dies first, the
     // relay closes the publisher, who reconnects (OBS does so by itself) into a fresh launch.
     const first = await Promise.race([session.ended.then(() => 'publisher' as const), run.exited.then(() => 'ffmpeg' as const)]);
     session.close();
     this.release(session);
-    const exit = first === 'ffmpeg' ? await run.exited : await Promise.race([run.exited, new Promise((r) => setTimeout(r, 5000)).then(() => run.stop())]);
+    const exit = first === 'ffmpeg' ? await run.exited : await run.finish(FINISH_GRACE_MS);
     const seconds = (Date.now() - startedAt) / 1000;
     this.handlers.onEvent({ event: 'ended', remote: session.remote, launch, seconds });
-    if (first === 'ffmpeg' && !this.closed) {
+    // ffmpeg ends with 0 when its input ended (an SRT shutdown can reach it before the gate sees it go).
+    if (first === 'ffmpeg' && exit.code !== 0 && !this.closed) {
       this.crashes += 1;
       this.handlers.onError(new RelaycastError('E_INGEST_FFMPEG', `ffmpeg stopped while publishing (exit ${exit.code ?? exit.signal}): ${exit.stderr}`));
     } else if (Date.now() - startedAt >= HEALTHY_PUBLISH_MS) this.crashes = 0;
@@ -218,6 +315,13 @@ export class IngestServer {
     this.session?.close();
     await this.run?.stop();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      try {
+        this.srtGate!.close(() => resolve());
+      } catch {
+        resolve(); // none, never bound, or closed already
+      }
+    });
     await this.idle;
     this.handlers.onStatus({ state: 'stopped' });
   }

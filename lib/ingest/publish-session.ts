@@ -6,21 +6,17 @@
  */
 import type net from 'node:net';
 import { RelaycastError } from '../errors';
+import { PublishVerdict } from './publish-verdict';
 import { RtmpPublishSniffer } from './rtmp-publish-sniffer';
-
-/** From connect to a publish command: OBS takes well under a second. */
-export const PUBLISH_DEADLINE_MS = 10_000;
 
 export class PublishSession {
   private readonly sniffer = new RtmpPublishSniffer();
   private queue: Buffer[] = [];
   private upstream: net.Socket | undefined;
-  private authorized = false;
   private finished = false;
-  private settle!: { resolve: () => void; reject: (err: RelaycastError) => void };
-  private readonly deadline: NodeJS.Timeout;
+  private readonly verdict = new PublishVerdict('publish command', () => this.close());
   /** Resolves on a publish with the right key; rejects (coded) on a refusal or a close before it. */
-  readonly published: Promise<void>;
+  readonly published = this.verdict.published;
   /** Resolves once the publisher's connection is closed, whatever closed it. */
   readonly ended: Promise<void>;
   /** Bytes received from the publisher. */
@@ -30,39 +26,29 @@ export class PublishSession {
     private readonly client: net.Socket,
     keyMatches: (given: string) => boolean,
   ) {
-    this.published = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
-    // A refusal is also reported through the caller's await; this keeps it from going unhandled.
-    this.published.catch(() => undefined);
     this.ended = new Promise((resolve) => client.once('close', () => resolve()));
-    this.deadline = setTimeout(
-      () => this.refuse(new RelaycastError('E_INGEST_TIMEOUT', `no publish command within ${PUBLISH_DEADLINE_MS / 1000} s`)),
-      PUBLISH_DEADLINE_MS,
-    );
     client.on('error', () => this.close());
     client.on('close', () => {
-      clearTimeout(this.deadline);
-      if (!this.authorized) this.refuse(new RelaycastError('E_INGEST_CLOSED', 'the publisher closed the connection before publishing'));
+      this.verdict.closed('the publisher closed the connection before publishing');
       this.upstream?.end();
     });
     client.on('data', (chunk: Buffer) => {
       if (this.finished) return;
       this.bytesIn += chunk.length;
-      if (!this.authorized) {
+      if (!this.verdict.accepted) {
         let result;
         try {
           result = this.sniffer.feed(chunk);
         } catch (err) {
-          this.refuse(err as RelaycastError);
+          this.verdict.refuse(err as RelaycastError);
           return;
         }
         if (result.kind === 'publish') {
           if (!keyMatches(result.streamName)) {
-            this.refuse(new RelaycastError('E_INGEST_KEY', 'publish refused: wrong stream key'));
+            this.verdict.refuse(new RelaycastError('E_INGEST_KEY', 'publish refused: wrong stream key'));
             return;
           }
-          this.authorized = true;
-          clearTimeout(this.deadline);
-          this.settle.resolve();
+          this.verdict.accept();
         }
       }
       this.forward(chunk);
@@ -100,18 +86,11 @@ export class PublishSession {
     if (!this.upstream.write(chunk)) this.client.pause();
   }
 
-  private refuse(err: RelaycastError): void {
-    if (this.authorized || this.finished) return;
-    this.settle.reject(err);
-    this.close();
-  }
-
   /** Ends both sides at once. */
   close(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.deadline);
-    if (!this.authorized) this.settle.reject(new RelaycastError('E_INGEST_CLOSED', 'the connection closed before a publish'));
+    this.verdict.closed('the connection closed before a publish');
     this.client.destroy();
     this.upstream?.destroy();
   }

@@ -18,6 +18,8 @@ import { ownPlaybackNeedsUplink } from './own-playback';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
 import { PlaylistCopies } from './playlist-copies';
+import { RemoteHoldings } from './remote-holdings';
+import { StatsSince, type Totals } from './stats-since';
 import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits } from './segment-store';
 import { SignalingClient, type ServerFrameAfterWelcome } from './signaling-client';
 import { Uploads } from './uploads';
@@ -25,10 +27,10 @@ import {
   BOUNDS,
   type AnnouncedSegment,
   type IceServer,
+  type RenditionFrame,
   type Role,
   type SeededPlaylist,
   type ServerFrameOf,
-  type StatsMessage,
   type WelcomeMessage,
   type WireFrame,
 } from '../protocol';
@@ -50,7 +52,7 @@ export interface EngineOptions {
   store?: Partial<StoreLimits>;
   /** Keeps only ICE candidates this accepts (tests confine WebRTC to loopback). */
   candidateFilter?: (candidate: string) => boolean;
-  /** How long a playlist request waits for the socket's copy before using HTTP. */
+  /** How long a playlist request waits, while joined, for a push that brings a usable copy before using HTTP. */
   playlistWaitMs?: number;
   /**
    * Hold this peer's own offers until startLinking() (or this many ms after start). A player
@@ -125,8 +127,6 @@ type Events = {
 
 const DEFAULT_MAX_PEERS = 10;
 const PEERS_REQUEST_EVERY_MS = 5000;
-/** A master playlist handed over with the page (before the socket joined) is used this long. */
-const SEEDED_MASTER_MAX_AGE_MS = 10_000;
 const STALE_LINK_MS = 15_000;
 /**
  * Outgoing offers negotiated at once. A newcomer learns of up to `maxPeers` peers in its welcome;
@@ -148,7 +148,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    * still work, so they keep serving until the new links are up, then close.
    */
   private readonly staleLinks = new Set<PeerLink>();
-  private readonly remoteHave = new Map<PeerLink, Set<number>>();
+  private readonly remoteHave = new RemoteHoldings();
   private readonly acquisitions = new Map<number, Acquisition>();
   /** Segments announced while this peer was joined (receipts are filed for these only). */
   private readonly announcedLive = new Set<number>();
@@ -178,8 +178,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     stalls: 0,
   };
   private latencyMs: number | undefined;
-  /** Counters at the last welcome: stats reports carry totals since joining the swarm. */
-  private baseline = { httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 };
+  private readonly statsSince = new StatsSince();
 
   constructor(
     readonly platform: PeerPlatform,
@@ -227,11 +226,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return this.signaling.isJoined();
   }
 
-  /** Moves to another rendition's swarm: links and held segments of the old one are dropped. */
+  /** The player plays another rendition: the links stay (one swarm per stream); what is per rendition starts over. */
   setRendition(rendition: string): void {
     if (rendition === this.signaling.currentRendition) return;
-    this.leaveSwarmState();
+    this.dropRenditionState();
     this.signaling.switchRendition(rendition);
+    this.sendHave();
   }
 
   /** How many linked peers say they hold the segment at `url` (0 when it is unknown). */
@@ -239,7 +239,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     const sequence = this.store.sequenceOf(url);
     if (sequence === undefined) return 0;
     let count = 0;
-    for (const [link, have] of this.remoteHave) if (link.open && link.remoteUploads && have.has(sequence)) count++;
+    for (const link of this.remoteHave.links()) if (link.open && link.remoteUploads && this.remoteHave.holds(link, this.rendition, sequence)) count++;
     return count;
   }
 
@@ -258,18 +258,25 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   /**
    * Playlists the page was served with (the viewer page inlines the latest ones): the player's
-   * first playlist requests are answered from them before the socket has even joined.
+   * first playlist requests are answered from them before the socket has even joined. `heldForMs`:
+   * how long the page has had them (its own load), which adds to the age the server gave them.
    */
-  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>): void {
-    const now = this.platform.now();
-    for (const p of playlists) this.keepCopy(p, now);
+  seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>, heldForMs = 0): void {
+    const arrivedAt = this.platform.now() - Math.max(0, heldForMs);
+    for (const p of playlists) this.keepCopy(p, arrivedAt);
   }
 
-  /** Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). */
-  private keepCopy(p: SeededPlaylist, now: number): void {
+  /**
+   * Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). A media playlist
+   * is dated by when the server got it (`ageMs` before it arrived here): a welcome's copy may be a
+   * segment old, and its age places the live edge. A master is dated by its arrival: it may be hours
+   * old and still current, and only the arrival matters for trusting a seeded one before the join.
+   */
+  private keepCopy(p: SeededPlaylist, arrivedAt: number): void {
     if (typeof p.text !== 'string') return;
     const presentation = Number.isSafeInteger(p.presentation) && p.presentation! > 0 ? p.presentation : 0;
-    this.playlists.set(p.rendition, p.text, p.ended === true, now, presentation);
+    const ageMs = p.rendition !== null && Number.isSafeInteger(p.ageMs) && p.ageMs! > 0 ? p.ageMs! : 0;
+    this.playlists.set(p.rendition, p.text, p.ended === true, arrivedAt - ageMs, presentation);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -345,27 +352,36 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    */
   async loadPlaylist(request: PlaylistRequest): Promise<{ text: string; source: 'swarm' | 'http' }> {
     const copy = await this.playlistCopy(request);
-    if (copy !== undefined) return { text: copy, source: 'swarm' };
+    if (copy !== undefined) return { text: copy.text, source: 'swarm' };
     const text = new TextDecoder().decode(await fetchWhole(this.platform.fetch, request.url, request.signal));
     this.notePlaylistFromHttp();
     return { text, source: 'http' };
   }
 
   /**
-   * The socket's copy of a playlist, waiting briefly for the welcome that brings it; undefined when
-   * none is usable in time. `msn` asks for a version that lists that media sequence number (a
-   * blocking reload): the engine waits for the push that brings it.
+   * The socket's copy of a playlist; undefined when none is usable (HTTP then). Before the join only
+   * the page's own copies can answer; once joined, a request waits briefly for a push that brings a
+   * usable one. `msn` asks for a version that lists that media sequence number (a
+   * blocking reload): the engine waits for the push that brings it. `ageMs`: how old the copy is
+   * (since the server got it), which the player must know to place the live edge.
    */
-  async playlistCopy(request: PlaylistRequest): Promise<string | undefined> {
+  async playlistCopy(request: PlaylistRequest): Promise<{ text: string; ageMs: number } | undefined> {
     const wait = this.options.playlistWaitMs ?? 800;
     if (request.rendition !== null) this.setRendition(request.rendition);
     const deadline = this.platform.now() + wait;
     for (;;) {
-      const copy = this.usableCopy(request.rendition, request.msn, presentationOf(request.url));
+      const copy = this.playlists.usable(request.rendition, request.msn, presentationOf(request.url), this.platform.now(), {
+        joined: this.signaling.isJoined(),
+        rendition: this.signaling.currentRendition,
+      });
       if (copy !== undefined) {
         this.counters.playlistsFromSwarm++;
-        return copy;
+        return { text: copy.text, ageMs: Math.max(0, this.platform.now() - copy.receivedAt) };
       }
+      // Not in the swarm (yet): the welcome is a join handshake away, the origin a request. A first
+      // load (start-up, a level switch) never waits on the socket. A blocking reload (`msn`) is no
+      // start-up step: the player has a playlist, and the origin would hold the request as long.
+      if (!this.signaling.isJoined() && request.msn === undefined) return undefined;
       const media = request.rendition !== null ? this.playlists.media(request.rendition) : undefined;
       // A blocking reload may wait up to three target durations for the version it asks for.
       const waitUntil =
@@ -383,22 +399,6 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** A playlist the player got over HTTP after all (counted in the stats). */
   notePlaylistFromHttp(): void {
     this.counters.playlistsFromHttp++;
-  }
-
-  /** The socket's copy, if the player may be given it now (joined, fresh, of that presentation, listing `msn`). */
-  private usableCopy(rendition: string | null, msn: number | undefined, presentation: number | undefined): string | undefined {
-    const now = this.platform.now();
-    if (rendition === null) {
-      // The master changes rarely and every change is pushed while joined; before the join, only a
-      // copy the page was just given (seeded) is trusted.
-      const master = this.playlists.master();
-      return master && (this.signaling.isJoined() || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master.text : undefined;
-    }
-    if (rendition !== this.signaling.currentRendition || presentation === undefined) return undefined;
-    const copy = this.playlists.freshMedia(rendition, now, presentation);
-    if (!copy) return undefined;
-    if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
-    return copy.text;
   }
 
   close(): void {
@@ -446,8 +446,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   transferEnded(link: PeerLink, bytes: number, ms: number, refused: boolean): void {
-    if (refused) this.holders.refused(link.remoteId);
-    else this.holders.delivered(link.remoteId, bytes, ms);
+    this.holders.transferEnded(link.remoteId, bytes, ms, refused);
   }
 
   // ---- signaling ----------------------------------------------------------------------------------
@@ -457,15 +456,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.iceServers = welcome.iceServers;
     this.statsIntervalMs = Math.max(1000, welcome.limits.statsIntervalMs);
     this.iceOutcome.reset();
-    const now = this.platform.now();
-    for (const p of welcome.playlists) this.keepCopy(p, now);
-    for (const s of welcome.segments) this.store.announce(metaOf(s));
-    this.baseline = {
-      httpBytes: this.counters.httpBytes,
-      p2pBytes: this.counters.p2pBytes,
-      uploadedBytes: this.uploads.uploadedBytes,
-      stalls: this.counters.stalls,
-    };
+    this.takeRendition(welcome);
     this.retireLinks();
     this.attempts.clear(); // every peer id is new after a (re)join
     for (const p of welcome.peers) this.connect(p.peer);
@@ -508,9 +499,29 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       case 'error':
         this.emit('server-error', frame.code, frame.message);
         break;
+      case 'rendition':
+        this.takeRendition(frame);
+        break;
       case 'receipt-ack':
         break;
     }
+  }
+
+  /**
+   * The latest announcements and playlists of a rendition (a welcome, or the answer to a switch),
+   * taken when it is the one the player plays; stats reports count from here (they are per rendition).
+   */
+  private takeRendition(frame: Pick<RenditionFrame, 'rendition' | 'segments' | 'playlists'>): void {
+    const now = this.platform.now();
+    const playing = frame.rendition === this.rendition;
+    for (const p of frame.playlists) if (p.rendition === null || playing) this.keepCopy(p, now);
+    if (!playing) return;
+    for (const s of frame.segments) this.store.announce(metaOf(s));
+    this.statsSince.restart(this.totals());
+  }
+
+  private totals(): Totals {
+    return { ...this.counters, uploadedBytes: this.uploads.uploadedBytes };
   }
 
   private onAnnouncement(frame: ServerFrameOf<'segment'>): void {
@@ -536,14 +547,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** After a rejoin: keep the old links as sources for a while, but make room for the new ones. */
   private retireLinks(): void {
     this.offerQueue.clear();
-    if (this.links.size === 0) return;
     for (const link of this.links.values()) {
-      if (!link.open) {
-        link.close('closed');
-        continue;
-      }
-      this.staleLinks.add(link);
-      this.platform.setTimeout(() => link.close('closed'), STALE_LINK_MS);
+      if (link.open) {
+        this.staleLinks.add(link);
+        this.platform.setTimeout(() => link.close('closed'), STALE_LINK_MS);
+      } else link.close('closed');
     }
     this.links.clear();
   }
@@ -603,10 +611,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       },
     });
     this.links.set(peer, link);
-    this.remoteHave.set(link, new Set());
+    this.remoteHave.add(link);
     link.on('open', () => {
       this.attempts.succeeded(peer);
-      link.send({ type: 'have', sequences: this.store.held() });
+      link.send(this.haveFrame());
       if (initiator) this.offerNext();
     });
     link.on('frame', (frame) => this.onPeerFrame(link, frame));
@@ -619,7 +627,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     if (reason === 'failed' || reason === 'timeout') this.attempts.failed(link.remoteId, this.platform.now());
     if (this.links.get(link.remoteId) === link) this.links.delete(link.remoteId);
     this.staleLinks.delete(link);
-    this.remoteHave.delete(link);
+    this.remoteHave.forget(link);
     this.holders.forget(link.remoteId);
     this.uploads.linkClosed(link);
     for (const acquisition of this.acquisitions.values()) acquisition.onLinkClosed(link);
@@ -629,17 +637,18 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private onPeerFrame(link: PeerLink, frame: WireFrame): void {
     switch (frame.type) {
       case 'have': {
-        const set = new Set(frame.sequences);
-        this.remoteHave.set(link, set);
-        if (!link.remoteUploads) return;
-        for (const sequence of set) {
+        this.remoteHave.set(link, frame.rendition, frame.sequences);
+        if (!link.remoteUploads || frame.rendition !== this.rendition) return;
+        for (const sequence of frame.sequences) {
           const acquisition = this.acquisitions.get(sequence);
           if (acquisition && acquisition.state === 'idle' && !acquisition.avoided.has(link.remoteId)) acquisition.fromPeer(link);
         }
         break;
       }
       case 'request':
-        this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end, frame.budgetMs);
+        // A request is for the rendition the requester last named; this store holds the one played here.
+        if (this.remoteHave.renditionOf(link) !== this.rendition) link.send({ type: 'absent', id: frame.id });
+        else this.uploads.request(link, frame.id, frame.sequence, frame.start, frame.end, frame.budgetMs);
         break;
       case 'cancel':
         this.uploads.cancel(link, frame.id);
@@ -681,15 +690,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** Asks the linked holder expected to deliver soonest (holder-choice.ts); leaves it idle (waiting) when none holds it. */
   private tryPeers(acquisition: Acquisition): void {
     if (acquisition.state !== 'idle') return;
-    const candidates: Array<{ id: string; link: PeerLink; load: number }> = [];
-    for (const [link, have] of this.remoteHave) {
-      if (!link.open || !link.remoteUploads || !have.has(acquisition.meta.sequence) || acquisition.avoided.has(link.remoteId)) continue;
-      let load = 0;
-      for (const other of this.acquisitions.values()) if (other.currentPeer() === link) load++;
-      candidates.push({ id: link.remoteId, link, load });
+    const holders: PeerLink[] = [];
+    for (const link of this.remoteHave.links()) {
+      if (link.open && link.remoteUploads && this.remoteHave.holds(link, this.rendition, acquisition.meta.sequence)) holders.push(link);
     }
-    const best = this.holders.choose(candidates, acquisition.meta.size - acquisition.filled, () => this.platform.random());
-    if (best) acquisition.fromPeer(best.link);
+    const best = this.holders.pick(acquisition, holders, this.acquisitions.values(), () => this.platform.random());
+    if (best) acquisition.fromPeer(best);
   }
 
   private onAcquired(acquisition: Acquisition, completed: Completed): void {
@@ -704,9 +710,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       for (const [from, bytes] of completed.fromPeers) if (this.links.has(from)) this.signaling.send({ type: 'receipt', sequence, from, bytes });
     }
     if (!this.store.put(sequence, completed.bytes, completed.finishedAt - completed.startedAt)) return;
-    const have: WireFrame = { type: 'have', sequences: this.store.held() };
-    for (const link of this.links.values()) if (link.open) link.send(have);
-    for (const link of this.staleLinks) if (link.open) link.send(have);
+    this.sendHave();
     this.emit('segment', sequence, peerBytes === 0 ? 'http' : completed.httpBytes === 0 ? 'peer' : 'mixed', peerBytes);
   }
 
@@ -720,14 +724,29 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     }
   }
 
+  private haveFrame(): WireFrame {
+    return { type: 'have', rendition: this.rendition, sequences: this.store.held() };
+  }
+
+  /** Tells every open link what this peer holds now, and of which rendition. */
+  private sendHave(): void {
+    const have = this.haveFrame();
+    for (const link of [...this.links.values(), ...this.staleLinks]) if (link.open) link.send(have);
+  }
+
   private leaveSwarmState(): void {
     this.offerQueue.clear();
-    for (const acquisition of this.acquisitions.values()) acquisition.abort();
-    this.acquisitions.clear();
+    this.dropRenditionState();
     for (const link of [...this.links.values(), ...this.staleLinks]) link.close('closed');
     this.links.clear();
     this.staleLinks.clear();
     this.remoteHave.clear();
+  }
+
+  /** What is per rendition: the segments, their transfers, the receipts they would earn, the media playlists. */
+  private dropRenditionState(): void {
+    for (const acquisition of this.acquisitions.values()) acquisition.abort();
+    this.acquisitions.clear();
     this.store.clear();
     this.announcedLive.clear();
     this.playlists.clearMedia();
@@ -746,19 +765,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   private reportStats(): void {
     if (!this.signaling.isJoined()) return;
-    const report: StatsMessage = {
-      type: 'stats',
-      httpBytes: this.counters.httpBytes - this.baseline.httpBytes,
-      p2pBytes: this.counters.p2pBytes - this.baseline.p2pBytes,
-      uploadedBytes: this.uploads.uploadedBytes - this.baseline.uploadedBytes,
-      stalls: Math.max(0, this.counters.stalls - this.baseline.stalls),
-      peers: Math.min(BOUNDS.maxPeersReported, this.stats().peers),
-      ice: this.iceOutcome.report(),
-    };
-    if (this.latencyMs !== undefined) report.latencyMs = Math.min(BOUNDS.maxLatencyMs, this.latencyMs);
-    const spare = this.uploads.spareReport();
-    if (spare !== undefined) report.spareUpload = spare;
-    this.signaling.send(report);
+    const extra = { peers: this.stats().peers, ice: this.iceOutcome.report(), latencyMs: this.latencyMs, spareUpload: this.uploads.spareReport() };
+    this.signaling.send(this.statsSince.report(this.totals(), extra));
   }
 
   private askForPeers(): void {

@@ -24,6 +24,19 @@ export interface HolderCandidate {
   load: number;
 }
 
+/** A linked holder as the choice sees it (a PeerLink, or a test's stand-in). */
+export interface Holder {
+  readonly remoteId: string;
+}
+
+/** What a segment's acquisition tells the choice: what is left to fetch and whom it avoids. */
+export interface Wanted<L> {
+  readonly meta: { readonly size: number };
+  readonly filled: number;
+  readonly avoided: ReadonlySet<string>;
+  currentPeer(): L | undefined;
+}
+
 export class HolderScores {
   private readonly records = new Map<string, Record>();
 
@@ -36,6 +49,12 @@ export class HolderScores {
     const known = this.records.has(id);
     // One transfer says much about a holder: it moves the estimate most of the way.
     this.records.set(id, { bytesPerSecond: known ? previous + 0.6 * (sample - previous) : sample, at: this.now() });
+  }
+
+  /** A transfer asked of `id` ended: what it delivered, or a refusal (Acquisition's transferEnded). */
+  transferEnded(id: string, bytes: number, ms: number, refused: boolean): void {
+    if (refused) this.refused(id);
+    else this.delivered(id, bytes, ms);
   }
 
   /** `id` answered ABSENT (busy, late, or not uploading now). */
@@ -73,7 +92,25 @@ export class HolderScores {
     return best;
   }
 
-  /** An unmeasured holder is assumed as good as the best measured lately (and no worse than 8 Mb/s). */
+  /**
+   * Which of `holders` (linked, uploading, holding the segment) to ask for the rest of `wanted`: the
+   * ones it avoids are skipped, and each one's load is the acquisitions (`running`) it serves me now.
+   */
+  pick<L extends Holder>(wanted: Wanted<L>, holders: Iterable<L>, running: Iterable<Wanted<L>>, random: () => number): L | undefined {
+    const busy = [...running];
+    const candidates: Array<HolderCandidate & { link: L }> = [];
+    for (const link of holders) {
+      if (wanted.avoided.has(link.remoteId)) continue;
+      candidates.push({ id: link.remoteId, link, load: busy.filter((other) => other.currentPeer() === link).length });
+    }
+    return this.choose(candidates, wanted.meta.size - wanted.filled, random)?.link;
+  }
+
+  /**
+   * An unmeasured holder is assumed as good as the best record held (no worse than 8 Mb/s). Records
+   * are of linked holders only (forgotten when a link closes) and are taken at face value here, not
+   * faded: one fast holder seen once keeps newcomers worth trying.
+   */
   private prior(): number {
     let best = UNKNOWN_HOLDER_BYTES_PER_SECOND;
     for (const record of this.records.values()) best = Math.max(best, record.bytesPerSecond);

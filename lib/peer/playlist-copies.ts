@@ -18,10 +18,36 @@ export interface PlaylistCopy extends Pick<PushedPlaylist, 'text' | 'ended'> {
 }
 
 const MASTER = '\u0000master';
+/** A master playlist handed over with the page (before the socket joined) is used this long. */
+const SEEDED_MASTER_MAX_AGE_MS = 10_000;
 
 export class PlaylistCopies {
   private readonly copies = new Map<string, PlaylistCopy>();
   private readonly waiters = new Set<() => void>();
+
+  /**
+   * The copy the player may be given now: the master when joined, or else a copy the page was just
+   * given (seeded); a media playlist of the rendition played, fresh, of that presentation, listing
+   * `msn` when one is asked for.
+   */
+  usable(
+    rendition: string | null,
+    msn: number | undefined,
+    presentation: number | undefined,
+    now: number,
+    playing: { joined: boolean; rendition: string },
+  ): PlaylistCopy | undefined {
+    if (rendition === null) {
+      // The master changes rarely and every change is pushed while joined.
+      const master = this.master();
+      return master && (playing.joined || now - master.receivedAt <= SEEDED_MASTER_MAX_AGE_MS) ? master : undefined;
+    }
+    if (rendition !== playing.rendition || presentation === undefined) return undefined;
+    const copy = this.freshMedia(rendition, now, presentation);
+    if (!copy) return undefined;
+    if (msn !== undefined && !copy.ended && copy.lastSequence !== undefined && copy.lastSequence < msn) return undefined;
+    return copy;
+  }
 
   set(rendition: string | null, text: string, ended: boolean, receivedAt: number, presentation = 0): void {
     const copy: PlaylistCopy = { text, receivedAt, ended, presentation };

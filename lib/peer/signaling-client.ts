@@ -1,13 +1,14 @@
 /**
- * The viewer's side of the signaling protocol (docs/signaling-protocol.md, v2): one WebSocket,
- * joined to one swarm (stream/rendition) at a time. It reconnects with capped, jittered backoff
- * when the server goes away (a redeploy closes with CLOSE_CODES.NODE_CLOSED) and re-joins, and it switches swarms with
- * leave + join on the same socket when the player changes rendition.
+ * The viewer's side of the signaling protocol (docs/signaling-protocol.md, v3): one WebSocket,
+ * joined to its stream's swarm, playing one rendition at a time. It reconnects with capped,
+ * jittered backoff when the server goes away (a redeploy closes with CLOSE_CODES.NODE_CLOSED) and
+ * re-joins. When the player changes rendition it stays in the swarm and says so (`rendition`): its
+ * links stay, and the server answers with the new rendition's announcements.
  *
  * The server answers a join with a welcome or an error, and refuses a second join while one is in
  * flight or joined (E_SIGNAL_ALREADY_JOINED). So the client keeps one join in flight at most and
  * tracks where the server has it (`membership`); a switch during the handshake is remembered and
- * made once the answer arrives. Without that, a switch before the welcome sent a second join that
+ * told once the welcome arrives. Without that, a switch before the welcome sent a second join that
  * was refused, and the player sat in the previous rendition's swarm for the rest of the session.
  */
 import {
@@ -52,7 +53,7 @@ const MAX_SERVER_FRAME_CHARS = 1024 * 1024;
 /** Retry a join refused because the swarm has no segment yet (the stream has not started). */
 const UNKNOWN_SWARM_RETRY_MS = 2000;
 
-/** Where the server has this socket: in no swarm, with a join on its way, or in a rendition's swarm. */
+/** Where the server has this socket: in no swarm, with a join on its way, or in the swarm playing `rendition` (the server's last word). */
 type Membership = { state: 'out' } | { state: 'joining'; rendition: string } | { state: 'in'; rendition: string };
 const OUT: Membership = { state: 'out' };
 
@@ -61,6 +62,8 @@ export class SignalingClient extends Emitter<Events> {
   /** The rendition the player wants to be in; `membership` catches up with it. */
   private rendition: string;
   private membership: Membership = OUT;
+  /** The rendition last told to the server while in the swarm (its answer is on its way until membership says it). */
+  private told: string | undefined;
   private closed = false;
   private attempt = 0;
   private timer: unknown;
@@ -106,27 +109,29 @@ export class SignalingClient extends Emitter<Events> {
     return this.rendition;
   }
 
-  /** In the swarm of the rendition the player wants (a welcome for it arrived). */
+  /** In the swarm, and the server has it playing the rendition the player wants (its welcome or switch answer said so). */
   isJoined(): boolean {
     return this.membership.state === 'in' && this.membership.rendition === this.rendition;
   }
 
   /**
-   * Moves to another rendition's swarm (leave + join on the same socket). During a join handshake
-   * the switch waits for the server's answer: see `reconcile`.
+   * The player plays another rendition: tells the server (same swarm, same links). During a join
+   * handshake the switch waits for the welcome: see `reconcile`.
    */
   switchRendition(rendition: string): void {
     if (rendition === this.rendition) return;
     this.rendition = rendition;
-    this.peerId = undefined;
     this.reconcile();
   }
 
-  /** Sends a frame if joined; false when it could not be sent (the caller may drop or retry it). */
+  /**
+   * Sends a frame while in the swarm (links keep negotiating through a switch); false when it could
+   * not be sent (the caller may drop or retry it).
+   */
   send(frame: ClientMessage): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== OPEN) return false;
-    if (frame.type !== 'join' && frame.type !== 'leave' && !this.isJoined()) return false;
+    if (frame.type !== 'join' && frame.type !== 'leave' && this.membership.state !== 'in') return false;
     try {
       ws.send(JSON.stringify(frame));
       return true;
@@ -153,19 +158,17 @@ export class SignalingClient extends Emitter<Events> {
   }
 
   /**
-   * Brings the server's membership to the wanted rendition with one step: nothing while a join is in
-   * flight (its answer calls this again), leave from another swarm, join when out.
+   * Brings the server to the wanted rendition with one step: nothing while a join is in flight (its
+   * welcome calls this again), a `rendition` message when in the swarm, a join when out.
    */
   private reconcile(): void {
     if (!this.ws || this.ws.readyState !== OPEN) return; // onopen joins the wanted rendition
     const membership = this.membership;
     if (membership.state === 'joining') return;
-    if (membership.state === 'in') {
-      if (membership.rendition === this.rendition) return;
-      this.send({ type: 'leave' });
-      this.membership = OUT;
-    }
-    this.sendJoin();
+    if (membership.state === 'out') return this.sendJoin();
+    if (membership.rendition === this.rendition || this.told === this.rendition) return;
+    this.told = this.rendition;
+    this.send({ type: 'rendition', rendition: this.rendition });
   }
 
   private sendJoin(): void {
@@ -190,24 +193,41 @@ export class SignalingClient extends Emitter<Events> {
     if (frame.type === 'welcome') {
       // A welcome is the server's word on where this socket is, whatever the client expected.
       this.membership = { state: 'in', rendition: frame.rendition };
-      if (!this.isJoined()) {
-        // The player switched while this join was in flight: move on to the rendition it plays.
-        this.reconcile();
-        return;
-      }
+      this.told = frame.rendition;
       this.peerId = frame.peer;
+      // The swarm's peers and ICE servers are the engine's whatever the rendition; its
+      // announcements only if the player still plays it (isJoined).
       this.emit('welcome', frame);
+      // The player switched while this join was in flight: tell the rendition it plays.
+      this.reconcile();
       return;
     }
-    if (frame.type === 'error' && this.membership.state !== 'in') this.joinAnswered(frame.code);
+    if (frame.type === 'rendition') {
+      if (this.membership.state !== 'in') return;
+      this.membership = { state: 'in', rendition: frame.rendition };
+      // The answer to an earlier switch is not the engine's: the answer to the latest is on its way.
+      if (frame.rendition !== this.rendition) return;
+    }
+    if (frame.type === 'error') this.errorAnswered(frame.code);
     this.emit('frame', frame);
+  }
+
+  /** An error frame: the answer to a join, or to a switch the server refused (the rendition has no segment yet). */
+  private errorAnswered(code: string): void {
+    if (this.membership.state !== 'in') return this.joinAnswered(code);
+    if (code !== 'E_SIGNAL_UNKNOWN_SWARM' || this.told !== this.rendition || this.isJoined()) return;
+    // Still playing the previous rendition as far as the server knows: tell it again later.
+    this.told = this.membership.rendition;
+    this.platform.clearTimeout(this.timer);
+    this.timer = this.platform.setTimeout(() => this.reconcile(), UNKNOWN_SWARM_RETRY_MS);
   }
 
   /** An error while not in a swarm: a refused join, or (ALREADY_JOINED) a server that has us in one. */
   private joinAnswered(code: string): void {
     if (code === 'E_SIGNAL_ALREADY_JOINED') {
-      // Out of step with the server: leave whatever swarm it has us in, then join the wanted one.
+      // Out of step with the server: it has us in the swarm; tell it the rendition we play.
       this.membership = { state: 'in', rendition: '' };
+      this.told = undefined;
       this.reconcile();
       return;
     }

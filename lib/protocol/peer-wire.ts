@@ -5,7 +5,10 @@
  * bounds. A frame that fails to decode closes that peer, never the page.
  */
 
-export const WIRE_VERSION = 1;
+import { isId } from './msgs/ids';
+
+/** 2: HAVE names the rendition its sequences are of (one swarm per stream: links span renditions). */
+export const WIRE_VERSION = 2;
 /** Payload bytes per DATA frame: 32 KiB keeps each DataChannel message well under 64 KiB. */
 export const CHUNK_BYTES = 32 * 1024;
 /** Largest frame either side accepts. */
@@ -26,7 +29,11 @@ export const FRAME = {
 
 export type WireFrame =
   | { type: 'hello'; version: number; uploads: boolean }
-  | { type: 'have'; sequences: number[] }
+  /**
+   * The segments of `rendition` this peer holds, and the rendition it plays: the requests it sends
+   * on this channel after it are for segments of that rendition (the channel is ordered).
+   */
+  | { type: 'have'; rendition: string; sequences: number[] }
   /**
    * Bytes [start, end) of segment `sequence`. `budgetMs`: how long the requester can wait for them
    * (a holder that cannot deliver them in time answers ABSENT at once); absent from older peers.
@@ -56,11 +63,15 @@ export function encode(frame: WireFrame): Uint8Array {
     }
     case 'have': {
       const count = Math.min(frame.sequences.length, MAX_HAVE);
-      const out = new Uint8Array(3 + 8 * count);
+      // An id is ASCII (the one id rule): one byte per character.
+      const rendition = Uint8Array.from(frame.rendition, (c) => c.charCodeAt(0));
+      const out = new Uint8Array(3 + 8 * count + 1 + rendition.byteLength);
       const view = new DataView(out.buffer);
       out[0] = FRAME.HAVE;
       view.setUint16(1, count);
       for (let i = 0; i < count; i++) view.setFloat64(3 + 8 * i, frame.sequences[frame.sequences.length - count + i]);
+      out[3 + 8 * count] = rendition.byteLength;
+      out.set(rendition, 4 + 8 * count);
       return out;
     }
     case 'request': {
@@ -112,14 +123,17 @@ export function decode(data: unknown): WireFrame {
       if (bytes.byteLength < 3) throw new WireError('short have frame');
       const count = view.getUint16(1);
       if (count > MAX_HAVE) throw new WireError(`have lists at most ${MAX_HAVE} sequences`);
-      need(3 + 8 * count);
+      if (bytes.byteLength < 4 + 8 * count) throw new WireError('have frame without its rendition');
+      need(4 + 8 * count + bytes[3 + 8 * count]);
       const sequences: number[] = [];
       for (let i = 0; i < count; i++) sequences.push(sequenceAt(view, 3 + 8 * i));
-      return { type: 'have', sequences };
+      const rendition = String.fromCharCode(...bytes.subarray(4 + 8 * count));
+      if (!isId(rendition)) throw new WireError('have rendition must follow the id rule');
+      return { type: 'have', rendition, sequences };
     }
     case FRAME.REQUEST: {
       // 21 bytes, or 25 with the time budget (peers of before the budget still send 21).
-      if (bytes.byteLength !== 25) need(21);
+      if (bytes.byteLength !== 21 && bytes.byteLength !== 25) throw new WireError(`request frame must be 21 or 25 bytes, got ${bytes.byteLength}`);
       const start = view.getUint32(13);
       const end = view.getUint32(17);
       if (end <= start || end > MAX_SEGMENT_BYTES) throw new WireError('request range must be non-empty and within a segment');

@@ -79,3 +79,14 @@ export function addressPrefix(text: string, bits: PrefixBits): string {
   for (let i = 0; i < 16; i += 2) groups.push(((masked[i] << 8) | masked[i + 1]).toString(16));
   return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${keep}`;
 }
+
+/** The prefix lengths that make one client source (SignalingLimits.sourcePrefixV4/V6). */
+export interface SourcePrefixes {
+  sourcePrefixV4: number;
+  sourcePrefixV6: number;
+}
+
+/** A client's source as every per-source limit keys it: its address by the source prefixes (IPv4 /32, IPv6 /64 by default). */
+export function sourceOf(address: string, prefixes: SourcePrefixes): string {
+  return addressPrefix(address, { v4: prefixes.sourcePrefixV4, v6: prefixes.sourcePrefixV6 });
+}

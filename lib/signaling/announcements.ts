@@ -8,7 +8,7 @@ import * as v from 'valibot';
 import { RelaycastError } from '../errors';
 import { checkAnnouncedSegment, type SegmentAnnouncement } from '../protocol';
 import { parseMsg, SegmentInfoSchema } from '../protocol/msgs';
-import { swarmKeyOf } from './registry';
+import { renditionKeyOf } from './registry';
 
 /**
  * What an announcement needs: a stored segment (its public URL is set by r2-upload). The session is
@@ -93,7 +93,7 @@ export class AnnouncementStore {
    * again at sequence 0) is followed, as manifest does: its segments replace the old window.
    */
   add(segment: SegmentAnnouncement): AddResult {
-    const key = swarmKeyOf(segment.stream, segment.rendition);
+    const key = renditionKeyOf(segment.stream, segment.rendition);
     let window = this.windows.get(key);
     if (!window) {
       if (this.windows.size >= this.maxSwarms) {

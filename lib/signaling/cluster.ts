@@ -27,7 +27,7 @@ export type ClusterMessage =
   /** A refusal of a relayed frame, for its sender on the instance that relayed it in. */
   | { kind: 'error'; to: string; code: SignalErrorCode; message: string }
   /** An uploader's served claim, for the downloader's instance (which validates the receipt). */
-  | { kind: 'served'; to: string; swarmKey: string; from: string; sequence: number; bytes: number; source: string; network: string }
+  | { kind: 'served'; to: string; swarmKey: string; rendition: string; from: string; sequence: number; bytes: number; source: string; network: string }
   | { kind: 'segment'; segment: SegmentAnnouncement; fetchers: string[] }
   | { kind: 'playlist'; version: PlaylistVersion };
 
@@ -44,6 +44,7 @@ export interface ClusterHooks {
 }
 
 export interface ReceiptClaim {
+  /** The rendition's key (renditionKeyOf): sequences are per rendition. */
   swarmKey: string;
   sequence: number;
   sha256: string;

@@ -3,7 +3,7 @@
  * the slow-consumer bound), closing, and the deadlines that evict silent connections. What happens
  * to a connection's swarm membership when it goes is the coordinator's (the `leave` hook).
  */
-import { addressPrefix } from './addresses';
+import { sourceOf } from './addresses';
 import type { SignalingLimits } from './limits';
 import type { NetworkTagger } from './network-tags';
 import { CLOSE_CODES, type SignalErrorCode } from './protocol';
@@ -59,7 +59,7 @@ export class Connections {
 
   /** A client's source: its address by the configured prefix (IPv4 /32, IPv6 /64 by default). */
   sourceOf(ip: string): string {
-    return addressPrefix(ip, { v4: this.limits.sourcePrefixV4, v6: this.limits.sourcePrefixV6 });
+    return sourceOf(ip, this.limits);
   }
 
   /**

@@ -33,6 +33,7 @@ import type { SignalingStats } from '../protocol/msgs';
 import { ReceiptDesk } from './receipt-desk';
 import { InMemorySwarmRegistry, type PeerRecord, type SwarmRegistry } from './registry';
 import { Relay } from './relay';
+import { switchRendition, type RenditionSwitchParts } from './rendition-switch';
 import type { AuditEvent, Session, SignalingContext, SwarmEvent, Transport } from './session';
 import type { SupporterVerifier } from './supporters';
 import { SwarmFeed } from './swarm-feed';
@@ -75,6 +76,8 @@ export class SignalingCoordinator {
   private readonly fetchers = new FetcherChoice();
   private readonly audience = new AudienceStats();
   private readonly now: () => number;
+  private readonly ctx: SignalingContext;
+  private readonly switchParts: RenditionSwitchParts;
   private messages = 0;
   private lastStats: { at: number; messages: number };
 
@@ -86,7 +89,7 @@ export class SignalingCoordinator {
     const cluster = isShared(registry) ? registry : undefined;
     const tagger = new NetworkTagger(options.networkTagKey, { v4: limits.networkPrefixV4, v6: limits.networkPrefixV6 });
     const connections = (this.connections = new Connections(limits, tagger, now, audit));
-    const ctx: SignalingContext = {
+    const ctx: SignalingContext = (this.ctx = {
       limits,
       now,
       audit,
@@ -95,11 +98,11 @@ export class SignalingCoordinator {
       error: (session, code, message) => connections.error(session, code, message),
       violation: (session, code, message, flood) => connections.violations.violation(session, code, message, flood),
       cluster,
-    };
+    });
     // Announcements come from the operator's flow, not from clients; the bounds only guard against a
     // flow that cycles through stream names forever.
     const announcements = new AnnouncementStore(limits.receiptWindow, Math.max(limits.maxSwarms, 1024));
-    const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024)));
+    const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024), now));
     this.relay = new Relay(ctx);
     this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
     this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
@@ -113,11 +116,13 @@ export class SignalingCoordinator {
       fetchers: this.fetchers,
       audience: this.audience,
       neighbourhood: this.neighbourhood,
+      renditionsOf: (stream) => this.feed.renditionsOf(stream),
       iceServers: options.iceServers,
       verifySupporter: options.verifySupporter,
       onSwarmEvent: options.onSwarmEvent,
       closing: () => connections.isClosing,
     });
+    this.switchParts = { registry, announcements, playlists, receipts: this.receipts, audience: this.audience };
     connections.hooks = {
       leave: (session, reason) => this.membership.leave(session, reason),
       deadlines: (session, at) => this.receipts.expireHeld(session, at),
@@ -224,6 +229,8 @@ export class SignalingCoordinator {
         return;
       case 'peers':
         return this.connections.send(session, encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
+      case 'rendition':
+        return switchRendition(this.ctx, this.switchParts, session, peer, msg);
       case 'leave':
         return this.membership.leave(session, 'leave');
       case 'receipt':
@@ -245,7 +252,7 @@ export class SignalingCoordinator {
     }
     session.lastStatsAt = now;
     if (msg.spareUpload !== undefined) peer.spareUpload = msg.spareUpload;
-    this.audience.record(peer.swarmKey, session.stream!, session.rendition!, peer.id, msg);
+    this.audience.record(peer.renditionKey, session.stream!, peer.rendition, peer.id, msg);
   }
 
   private report(session: Session, peer: PeerRecord, msg: ReportMessage): void {

@@ -8,15 +8,11 @@
  */
 import { createHmac } from 'node:crypto';
 import { builtInStunServers, type BuiltInStun } from './built-in-stun';
+import type { IceMode } from './ice-mode';
 import type { IceServer, Role } from './protocol';
 
-/**
- * Where viewers learn their public address: `relaycast`, the node's own STUN responder (nobody else
- * sees the viewers); `custom`, the operator's list (with TURN REST credentials); `none`, host
- * candidates only (one local network).
- */
-export const ICE_MODES = ['relaycast', 'custom', 'none'] as const;
-export type IceMode = (typeof ICE_MODES)[number];
+// The three modes and the rule that picks one live in ice-mode.ts, which the editor shares.
+export { ICE_MODES, type IceMode } from './ice-mode';
 
 /** Who the servers are for (what a provider may key its credentials on). */
 export interface IcePeer {

@@ -12,7 +12,7 @@ import type { Neighbourhood } from './neighbourhood';
 import type { PlaylistStore } from './playlists';
 import { PROTOCOL_VERSION, type IceServer, type JoinMessage, type SegmentAnnouncement, type WelcomeMessage } from './protocol';
 import type { ReceiptDesk } from './receipt-desk';
-import { swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
+import { renditionKeyOf, swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
 import type { Relay } from './relay';
 import type { Session, SignalingContext, SwarmEvent } from './session';
 import type { SupporterVerifier } from './supporters';
@@ -31,6 +31,8 @@ export interface MembershipParts {
   iceServers?: IceServer[] | IceServerProvider;
   verifySupporter?: SupporterVerifier;
   onSwarmEvent?: (event: SwarmEvent) => void;
+  /** Renditions announced for a stream (their per-rendition state is freed with the stream's swarm). */
+  renditionsOf: (stream: string) => string[];
   /** True once the node is closing: no more swarm events. */
   closing: () => boolean;
 }
@@ -49,8 +51,8 @@ export class Membership {
       this.ctx.violation(session, 'E_SIGNAL_ALREADY_JOINED', 'already in a swarm: send leave first');
       return;
     }
-    const key = swarmKeyOf(msg.stream, msg.rendition);
-    if (!this.ctx.limits.openSwarms && !this.parts.announcements.has(key)) {
+    const key = swarmKeyOf(msg.stream);
+    if (!this.ctx.limits.openSwarms && !this.parts.announcements.has(renditionKeyOf(msg.stream, msg.rendition))) {
       this.ctx.error(session, 'E_SIGNAL_UNKNOWN_SWARM', 'no segment has been announced for this stream and rendition yet; retry later');
       return;
     }
@@ -99,12 +101,15 @@ export class Membership {
     this.parts.receipts.forget(session);
     const remaining = this.parts.registry.removePeer(peer);
     this.byPeer.delete(peer.id);
-    this.parts.audience.peerLeft(peer.swarmKey, peer.id);
+    this.parts.audience.peerLeft(peer.renditionKey, peer.id);
     if (remaining === 0) {
       // Nothing of an empty swarm is worth keeping: every later joiner joins after its segments.
-      this.parts.audience.swarmEmptied(peer.swarmKey);
-      this.parts.fetchers.forget(peer.swarmKey);
-      this.parts.receipts.forgetSwarm(peer.swarmKey);
+      for (const rendition of new Set([peer.rendition, ...this.parts.renditionsOf(session.stream!)])) {
+        const renditionKey = renditionKeyOf(session.stream!, rendition);
+        this.parts.audience.swarmEmptied(renditionKey);
+        this.parts.fetchers.forget(renditionKey);
+        this.parts.receipts.forgetSwarm(renditionKey);
+      }
     }
     this.parts.neighbourhood.bridge(session, peer);
     this.emit('leave', session, peer, reason, remaining);
@@ -112,7 +117,7 @@ export class Membership {
 
   private admit(session: Session, msg: JoinMessage, key: string, supporter: string | undefined): void {
     const { registry, announcements } = this.parts;
-    const info = { key, stream: msg.stream, rendition: msg.rendition };
+    const info = { key, stream: msg.stream };
     if (!registry.ensureSwarm(info)) return this.tooManySwarms(session);
     let id = newPeerId();
     while (this.byPeer.has(id)) id = newPeerId();
@@ -120,6 +125,8 @@ export class Membership {
       id,
       role: msg.role,
       swarmKey: key,
+      rendition: msg.rendition,
+      renditionKey: renditionKeyOf(msg.stream, msg.rendition),
       introductions: 0,
       joinedAt: this.ctx.now(),
       joinMark: announcements.mark(),
@@ -163,7 +170,6 @@ export class Membership {
     const { registry, announcements } = this.parts;
     const limits = this.ctx.limits;
     const id = peer.id;
-    const key = peer.swarmKey;
     if (!registry.addPeer(peer)) return this.swarmFull(session);
     session.peer = peer;
     session.stream = msg.stream;
@@ -178,7 +184,7 @@ export class Membership {
       role: msg.role,
       peers: this.parts.neighbourhood.introduce(session, peer, new Set()),
       iceServers: this.iceServersFor(id, msg, peer.supporter, session.host),
-      segments: announcements.latest(key, limits.segmentsInWelcome).map(withoutStream),
+      segments: announcements.latest(peer.renditionKey, limits.segmentsInWelcome).map(withoutStream),
       playlists: this.parts.playlists.forJoin(msg.stream, msg.rendition),
       heartbeatMs: limits.heartbeatMs,
       limits: { maxMessageBytes: limits.maxMessageBytes, ratePerSecond: limits.ratePerSecond, burst: limits.burst, statsIntervalMs: limits.statsIntervalMs },
@@ -223,6 +229,6 @@ function newPeerId(): string {
   return randomBytes(9).toString('base64url');
 }
 
-function withoutStream(segment: SegmentAnnouncement): Omit<SegmentAnnouncement, 'stream'> {
+export function withoutStream(segment: SegmentAnnouncement): Omit<SegmentAnnouncement, 'stream'> {
   return { sequence: segment.sequence, rendition: segment.rendition, url: segment.url, size: segment.size, sha256: segment.sha256, duration: segment.duration };
 }

@@ -27,7 +27,8 @@ export class Neighbourhood {
     const chosen = selectPeers(this.registry, peer.swarmKey, peer.id, exclude, {
       max: this.ctx.limits.peersPerList,
       sampleSize: this.ctx.limits.selectionSample,
-      latestSequence: this.announcements.latestSequence(peer.swarmKey),
+      latestSequence: this.announcements.latestSequence(peer.renditionKey),
+      rendition: peer.rendition,
       random: this.random,
     });
     for (const other of chosen) {

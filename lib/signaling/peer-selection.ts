@@ -7,6 +7,13 @@
  * Spreading introductions is what keeps the swarm connected under churn: no peer becomes a hub
  * whose departure splits the graph, and everyone who knew a departed peer is told to ask for more.
  *
+ * One swarm per stream: its members play different renditions, and a peer can only serve segments
+ * of the rendition it plays. So peers on the asker's rendition come first (they hold what it is
+ * about to play), but every fourth place of a list goes to a peer on another rendition when there
+ * is one: after a level switch, the links it kept across are its sources at once, and the swarm
+ * does not split into one mesh per rendition. Recency counts only within the asker's rendition
+ * (sequence numbers of different renditions say nothing of each other).
+ *
  * Large swarms are not scanned: a bounded random sample plus all supporters (bounded too) is
  * scored, so a join costs the same at 50 peers and at 50,000.
  */
@@ -18,18 +25,26 @@ export interface SelectionOptions {
   max: number;
   /** Members sampled at random before scoring (bounds the cost in large swarms). */
   sampleSize: number;
-  /** Latest announced sequence in the swarm, or -1. */
+  /** Latest announced sequence of the asker's rendition, or -1. */
   latestSequence: number;
+  /** The rendition the asker plays (undefined: the peer's own rendition is not considered). */
+  rendition?: string;
   random: () => number;
 }
 
 const SUPPORTER_BONUS = 100;
+/** Above holding recent segments (20), below being a supporter. */
+const SAME_RENDITION_BONUS = 30;
+/** Every ACROSS_EVERY-th place of a list goes to a peer on another rendition, when there is one. */
+const ACROSS_EVERY = 4;
 const MAX_SUPPORTERS_SCORED = 64;
 
 /** Higher is better. */
-export function scorePeer(peer: PeerRecord, latestSequence: number): number {
+export function scorePeer(peer: PeerRecord, latestSequence: number, rendition?: string): number {
   let score = peer.role === 'supporter' ? SUPPORTER_BONUS : 0;
-  if (latestSequence >= 0 && peer.latest >= 0) {
+  const same = rendition === undefined || peer.rendition === rendition;
+  if (same && rendition !== undefined) score += SAME_RENDITION_BONUS;
+  if (same && latestSequence >= 0 && peer.latest >= 0) {
     const behind = latestSequence - peer.latest;
     if (behind <= 2) score += 20;
     else if (behind <= 5) score += 10;
@@ -46,14 +61,22 @@ export function selectPeers(registry: SwarmRegistry, swarmKey: string, self: str
     if (peer.id === self || exclude.has(peer.id) || seen.has(peer.id)) return;
     seen.add(peer.id);
     // The random tiebreak (< 1) keeps equal peers from always being returned in the same order.
-    candidates.push({ peer, score: scorePeer(peer, options.latestSequence) + options.random() });
+    candidates.push({ peer, score: scorePeer(peer, options.latestSequence, options.rendition) + options.random() });
   };
   const supporters = registry.supporters(swarmKey);
   for (let i = 0; i < supporters.length && i < MAX_SUPPORTERS_SCORED; i++) consider(supporters[i]);
   for (const peer of registry.sample(swarmKey, options.sampleSize, options.random)) consider(peer);
   candidates.sort((a, b) => b.score - a.score);
+  const rendition = options.rendition;
+  if (rendition === undefined) return candidates.slice(0, options.max).map((c) => c.peer);
+  const same = candidates.filter((c) => c.peer.rendition === rendition);
+  const across = candidates.filter((c) => c.peer.rendition !== rendition);
   const out: PeerRecord[] = [];
-  for (let i = 0; i < candidates.length && out.length < options.max; i++) out.push(candidates[i].peer);
+  while (out.length < options.max && (same.length > 0 || across.length > 0)) {
+    const acrossTurn = out.length % ACROSS_EVERY === ACROSS_EVERY - 1;
+    const next = (acrossTurn ? across.shift() : same.shift()) ?? (same.shift() ?? across.shift())!;
+    out.push(next.peer);
+  }
   return out;
 }
 

@@ -8,7 +8,7 @@
 import * as v from 'valibot';
 import { BOUNDS, encodeServerFrame, utf8Bytes, type PlaylistFrame, type PushedPlaylist } from '../protocol';
 import { parseMsg, PlaylistMsgSchema } from '../protocol/msgs';
-import { swarmKeyOf } from './registry';
+import { renditionKeyOf } from './registry';
 
 /**
  * A playlist version of a stream (the protocol's pushed playlist plus its stream). `presentation`:
@@ -18,11 +18,17 @@ import { swarmKeyOf } from './registry';
  */
 export type PlaylistVersion = PushedPlaylist & { stream: string };
 
+/** A version as stored: with when it arrived, so a joiner learns how old its copy is. */
+type StoredVersion = PlaylistVersion & { storedAt: number };
+
 export class PlaylistStore {
   /** `stream` (master) or `stream/rendition` (media) → latest version, least recently updated first. */
-  private readonly latest = new Map<string, PlaylistVersion>();
+  private readonly latest = new Map<string, StoredVersion>();
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Records a version; false when it is too large to push or repeats the current one. */
   set(version: PlaylistVersion): boolean {
@@ -35,16 +41,24 @@ export class PlaylistStore {
     const current = this.latest.get(key);
     if (current && current.text === version.text && current.ended === version.ended) return false;
     this.latest.delete(key);
-    this.latest.set(key, version);
+    this.latest.set(key, { ...version, storedAt: this.now() });
     if (this.latest.size > this.maxEntries) this.latest.delete(this.latest.keys().next().value as string);
     return true;
   }
 
-  /** What a peer joining stream/rendition is given: the master first, then its media playlist. */
+  /**
+   * What a peer joining stream/rendition is given (in its welcome, or inlined in the viewer page):
+   * the master first, then its media playlist, each with its age. A media playlist is up to a
+   * segment old when a viewer joins; a player that took it as fresh started that much further
+   * behind live than one that loaded it over HTTP.
+   */
   forJoin(stream: string, rendition: string): PushedPlaylist[] {
     const out: PushedPlaylist[] = [];
+    const now = this.now();
     for (const version of [this.latest.get(keyOf(stream, null)), this.latest.get(keyOf(stream, rendition))]) {
-      if (version) out.push(frameBody(version));
+      if (!version) continue;
+      const ageMs = Math.min(BOUNDS.maxPlaylistAgeMs, Math.max(0, Math.round(now - version.storedAt)));
+      out.push({ ...frameBody(version), ageMs });
     }
     return out;
   }
@@ -61,7 +75,7 @@ function frameBody(version: PlaylistVersion): PushedPlaylist {
 }
 
 function keyOf(stream: string, rendition: string | null): string {
-  return rendition === null ? stream : swarmKeyOf(stream, rendition);
+  return rendition === null ? stream : renditionKeyOf(stream, rendition);
 }
 
 /** What the swarm is told of a playlist msg: its text, whose it is, and whether it ended. */

@@ -37,7 +37,7 @@ export class ReceiptDesk {
     const uploader = this.uploaderOf(peer, msg.from);
     const check = this.validator.check(peer, uploader?.peer, session.negotiated?.has(msg.from) === true, msg);
     if (!check.ok) return this.reject(session, peer, msg, check.code, check.message);
-    if (!this.validator.firstFromSource(peer.swarmKey, msg.sequence, session.source)) {
+    if (!this.validator.firstFromSource(peer.renditionKey, msg.sequence, session.source)) {
       return this.reject(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
     }
     const claim = uploader!.claim(msg.sequence, session);
@@ -60,7 +60,9 @@ export class ReceiptDesk {
     // Section 8: `to` = self is a bad field, as on every addressed message (a claim to oneself credits nothing).
     if (msg.to === peer.id) return this.ctx.violation(session, 'E_SIGNAL_BAD_FIELD', 'to must be another peer');
     const claims = session.served ?? (session.served = new Map());
-    const key = `${msg.sequence}\n${msg.to}`;
+    // A claim is bound to the rendition the uploader plays when it sends it (ordered socket: the
+    // same one it served from); a receipt pairs with it only within that rendition.
+    const key = `${peer.rendition}\n${msg.sequence}\n${msg.to}`;
     claims.delete(key);
     claims.set(key, msg.bytes);
     if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
@@ -73,6 +75,7 @@ export class ReceiptDesk {
           kind: 'served',
           to: msg.to,
           swarmKey: peer.swarmKey,
+          rendition: peer.rendition,
           from: peer.id,
           sequence: msg.sequence,
           bytes: msg.bytes,
@@ -82,20 +85,29 @@ export class ReceiptDesk {
       }
       return;
     }
-    this.claimArrived(downloader, peer.swarmKey, peer.id, msg.sequence, msg.bytes, { peer, source: session.source, network: session.network });
+    this.claimArrived(downloader, peer.rendition, peer.id, msg.sequence, msg.bytes, { peer, source: session.source, network: session.network });
   }
 
   /** A served claim relayed from the uploader's instance, for a downloader of this one. */
-  servedFromInstance(message: { to: string; swarmKey: string; from: string; sequence: number; bytes: number; source: string; network: string }): void {
+  servedFromInstance(message: {
+    to: string;
+    swarmKey: string;
+    rendition: string;
+    from: string;
+    sequence: number;
+    bytes: number;
+    source: string;
+    network: string;
+  }): void {
     const downloader = this.ctx.sessionOf(message.to);
     const uploader = this.ctx.cluster?.getPeer(message.swarmKey, message.from);
     if (!downloader?.peer || downloader.peer.swarmKey !== message.swarmKey || !uploader) return;
     const claims = downloader.remoteClaims ?? (downloader.remoteClaims = new Map());
-    const key = `${message.from}\n${message.sequence}`;
+    const key = `${message.rendition}\n${message.from}\n${message.sequence}`;
     claims.delete(key);
     claims.set(key, { bytes: message.bytes, source: message.source, network: message.network });
     if (claims.size > MAX_SERVED_CLAIMS) claims.delete(claims.keys().next().value as string);
-    this.claimArrived(downloader, message.swarmKey, message.from, message.sequence, message.bytes, {
+    this.claimArrived(downloader, message.rendition, message.from, message.sequence, message.bytes, {
       peer: uploader,
       source: message.source,
       network: message.network,
@@ -142,10 +154,11 @@ export class ReceiptDesk {
   }
 
   /** Credits a receipt that was waiting for this claim, if one was. */
-  private claimArrived(downloader: Session, swarmKey: string, uploaderId: string, sequence: number, bytes: number, uploader: DeliveryEnd): void {
+  private claimArrived(downloader: Session, rendition: string, uploaderId: string, sequence: number, bytes: number, uploader: DeliveryEnd): void {
     const heldKey = `${uploaderId}\n${sequence}`;
     const held = downloader.heldReceipts?.get(heldKey);
-    if (!downloader.peer || !held || downloader.peer.swarmKey !== swarmKey) return;
+    // Held receipts are of the rendition the downloader plays (a switch drops them): a claim of another rendition is for another segment.
+    if (!downloader.peer || !held || downloader.peer.rendition !== rendition) return;
     downloader.heldReceipts!.delete(heldKey);
     this.credit(downloader, downloader.peer, uploader, held.receipt, bytes);
   }
@@ -165,7 +178,7 @@ export class ReceiptDesk {
       return {
         peer,
         claim: (sequence) => {
-          const bytes = local.served?.get(`${sequence}\n${downloader.id}`);
+          const bytes = local.served?.get(`${downloader.rendition}\n${sequence}\n${downloader.id}`);
           return bytes === undefined ? undefined : { bytes, end: { peer, source: local.source, network: local.network } };
         },
       };
@@ -175,7 +188,7 @@ export class ReceiptDesk {
     return {
       peer,
       claim: (sequence, session) => {
-        const claim = session.remoteClaims?.get(`${uploaderId}\n${sequence}`);
+        const claim = session.remoteClaims?.get(`${downloader.rendition}\n${uploaderId}\n${sequence}`);
         return claim === undefined ? undefined : { bytes: claim.bytes, end: { peer, source: claim.source, network: claim.network } };
       },
     };
@@ -186,7 +199,7 @@ export class ReceiptDesk {
    * shared registry the dedupe and budget are cluster-wide (one source may reach several instances).
    */
   private credit(session: Session, peer: PeerRecord, uploader: DeliveryEnd, msg: ReceiptMessage, claim: number): void {
-    const segment = this.announcements.find(peer.swarmKey, msg.sequence);
+    const segment = this.announcements.find(peer.renditionKey, msg.sequence);
     if (!segment) return this.reject(session, peer, msg, 'E_RECEIPT_UNKNOWN_SEGMENT', `segment ${msg.sequence} left the receipt window`);
     const wanted = Math.min(msg.bytes, claim);
     const limits = this.ctx.limits;
@@ -195,7 +208,7 @@ export class ReceiptDesk {
     const now = this.ctx.now();
     cluster
       .claimReceipt(
-        { swarmKey: peer.swarmKey, sequence: msg.sequence, sha256: segment.sha256, source: session.source, bytes: wanted, now },
+        { swarmKey: peer.renditionKey, sequence: msg.sequence, sha256: segment.sha256, source: session.source, bytes: wanted, now },
         limits.receiptBytesPerPeriod,
         limits.receiptPeriodMs,
       )

@@ -30,19 +30,19 @@ export interface DeliveryEnd {
 }
 
 export class ReceiptValidator {
-  /** swarmKey → sequence → downloader sources that already filed a receipt. Freed with the window and the swarm. */
+  /** renditionKey → sequence → downloader sources that already filed a receipt. Freed with the window and the swarm. */
   private readonly seen = new Map<string, Map<number, Set<string>>>();
 
   constructor(private readonly announcements: AnnouncementStore) {}
 
   /** Rules 1–5. `uploader` is undefined when `receipt.from` is not in the downloader's swarm. */
   check(downloader: PeerRecord, uploader: PeerRecord | undefined, negotiated: boolean, receipt: ReceiptMessage): ReceiptCheck {
-    const segment = this.announcements.find(downloader.swarmKey, receipt.sequence);
+    const segment = this.announcements.find(downloader.renditionKey, receipt.sequence);
     if (!segment) {
       return {
         ok: false,
         code: 'E_RECEIPT_UNKNOWN_SEGMENT',
-        message: `segment ${receipt.sequence} was not announced in this swarm (or left the receipt window)`,
+        message: `segment ${receipt.sequence} was not announced in the rendition this peer plays (or left the receipt window)`,
       };
     }
     if (receipt.from === downloader.id) {

@@ -20,7 +20,7 @@ import type { ClusterHooks, ClusterMessage, ReceiptClaim, Reservation, SharedSwa
 import type { Role } from './protocol';
 import type { RedisPair } from './redis-connection';
 import { registryScripts, type RegistryScripts } from './redis-scripts';
-import { InMemorySwarmRegistry, type InMemoryRegistryLimits, type PeerRecord, type SwarmInfo } from './registry';
+import { InMemorySwarmRegistry, renditionKeyOf, type InMemoryRegistryLimits, type PeerRecord, type SwarmInfo } from './registry';
 import { DEFAULT_LIMITS } from './limits';
 
 export const DEFAULT_LIVENESS_TTL_MS = 15_000;
@@ -42,7 +42,10 @@ export interface RedisRegistryOptions {
 interface WireRecord {
   id: string;
   role: Role;
+  /** The swarm: the stream (protocol v3: one swarm per stream). */
   s: string;
+  /** The rendition the peer plays now. */
+  r: string;
   i: string;
   j: number;
   l: number;
@@ -54,6 +57,8 @@ type EventFrame =
   | { op: 'add'; i: string; p: WireRecord[] }
   | { op: 'remove'; i: string; s: string; ids: string[] }
   | { op: 'gone'; i: string }
+  /** A peer of instance `i` switched rendition (its swarm and links stay). */
+  | { op: 'rendition'; i: string; id: string; r: string }
   | { op: 'msg'; i: string; m: ClusterMessage };
 
 export class RedisSwarmRegistry implements SharedSwarmRegistry {
@@ -200,6 +205,18 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     return true;
   }
 
+  renditionChanged(peer: PeerRecord): void {
+    if (!this.local.has(peer.id)) return;
+    if (!this.synced) {
+      this.changedUnsynced = true; // resync() writes the record as it is then
+      return;
+    }
+    const event: EventFrame = { op: 'rendition', i: this.instanceId, id: peer.id, r: peer.rendition };
+    this.scripts.update(this.keys.peers(peer.swarmKey), peer.id, JSON.stringify(this.wire(peer)), this.keys.events, JSON.stringify(event)).catch(() => {
+      /* the pair reports the outage; resync() writes the record again */
+    });
+  }
+
   removePeer(peer: PeerRecord): number {
     const remaining = this.replica.removePeer(peer);
     if (this.local.delete(peer.id)) {
@@ -274,7 +291,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
   // ---- keeping the replica current ----
 
   private wire(peer: PeerRecord): WireRecord {
-    const out: WireRecord = { id: peer.id, role: peer.role, s: peer.swarmKey, i: this.instanceId, j: peer.joinedAt, l: peer.latest };
+    const out: WireRecord = { id: peer.id, role: peer.role, s: peer.swarmKey, r: peer.rendition, i: this.instanceId, j: peer.joinedAt, l: peer.latest };
     if (peer.supporter !== undefined) out.su = peer.supporter;
     if (peer.uploads === false) out.up = false;
     return out;
@@ -289,13 +306,15 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
 
   private addRemote(wire: WireRecord): void {
     if (wire.i === this.instanceId || this.remote.has(wire.id) || this.local.has(wire.id)) return;
-    const slash = wire.s.indexOf('/');
-    if (slash < 0) return;
-    this.replica.ensureSwarm({ key: wire.s, stream: wire.s.slice(0, slash), rendition: wire.s.slice(slash + 1) });
+    // A record without a rendition is of an instance on protocol v2 (one swarm per rendition): not one of our swarms.
+    if (typeof wire.s !== 'string' || typeof wire.r !== 'string') return;
+    this.replica.ensureSwarm({ key: wire.s, stream: wire.s });
     const record: PeerRecord = {
       id: wire.id,
       role: wire.role,
       swarmKey: wire.s,
+      rendition: wire.r,
+      renditionKey: renditionKeyOf(wire.s, wire.r),
       latest: wire.l,
       introductions: 0,
       joinedAt: wire.j,
@@ -341,6 +360,16 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       case 'gone':
         this.dropInstance(frame.i);
         return;
+      case 'rendition': {
+        const entry = this.remote.get(frame.id);
+        if (entry?.instance !== frame.i || typeof frame.r !== 'string') return;
+        entry.record.rendition = frame.r;
+        entry.record.renditionKey = renditionKeyOf(entry.record.swarmKey, frame.r);
+        entry.record.latest = -1;
+        // As for a peer learned from another instance: receipts only for what is announced from now on.
+        entry.record.joinMark = this.hooks?.mark() ?? 0;
+        return;
+      }
       case 'msg':
         this.deliver(frame.m);
         return;
@@ -503,7 +532,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
           if (values[n] !== null) return;
           for (const id of this.byInstance.get(instance) ?? []) {
             const entry = this.remote.get(id);
-            if (entry) dead.push({ id, role: entry.record.role, s: entry.record.swarmKey, i: instance, j: 0, l: -1 });
+            if (entry) dead.push({ id, role: entry.record.role, s: entry.record.swarmKey, r: entry.record.rendition, i: instance, j: 0, l: -1 });
           }
           this.dropInstance(instance);
         });

@@ -23,6 +23,16 @@ if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return 1`;
 
 /**
+ * KEYS: swarm's peer hash. ARGV: peerId, record, channel, event. A level switch rewrites the peer's
+ * record only while it is still there: a switch racing the peer's leave must not bring it back.
+ */
+const UPDATE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1`;
+
+/**
  * KEYS: dedupe key, budget key. ARGV: dedupe ttl ms, bytes per period, bytes wanted, budget ttl ms.
  * Returns -1 for a duplicate, else the bytes granted (0 = the period's budget is spent).
  */
@@ -48,10 +58,11 @@ export interface RegistryScripts {
     event: string,
   ): Promise<string>;
   leave(swarms: string, peers: string, swarmKey: string, channel: string, event: string, ...peerIds: string[]): Promise<number>;
+  update(peers: string, peerId: string, record: string, channel: string, event: string): Promise<number>;
   claimReceipt(dedupe: string, budget: string, dedupeTtlMs: number, bytesPerPeriod: number, bytes: number, budgetTtlMs: number): Promise<number>;
 }
 
-const NAMES = { reserve: 'relaycastReserve', leave: 'relaycastLeave', claimReceipt: 'relaycastClaimReceipt' } as const;
+const NAMES = { reserve: 'relaycastReserve', leave: 'relaycastLeave', update: 'relaycastUpdate', claimReceipt: 'relaycastClaimReceipt' } as const;
 
 /** Defines the scripts on a client (idempotent) and returns typed callers. */
 export function registryScripts(redis: Redis): RegistryScripts {
@@ -61,10 +72,12 @@ export function registryScripts(redis: Redis): RegistryScripts {
     redis.defineCommand(NAMES.leave, { numberOfKeys: 2, lua: LEAVE });
     redis.defineCommand(NAMES.claimReceipt, { numberOfKeys: 2, lua: CLAIM_RECEIPT });
   }
+  if (!commands[NAMES.update]) redis.defineCommand(NAMES.update, { numberOfKeys: 1, lua: UPDATE });
   const call = (name: string, args: unknown[]) => (commands[name] as (...a: unknown[]) => Promise<unknown>).apply(redis, args);
   return {
     reserve: (...args) => call(NAMES.reserve, args) as Promise<string>,
     leave: (...args) => call(NAMES.leave, args) as Promise<number>,
+    update: (...args) => call(NAMES.update, args) as Promise<number>,
     claimReceipt: (...args) => call(NAMES.claimReceipt, args) as Promise<number>,
   };
 }

@@ -11,15 +11,24 @@ export interface PeerRecord {
   role: Role;
   /** Supporter identity issued by the operator (never the token itself). */
   supporter?: string;
+  /** The swarm: one per stream (swarmKeyOf), whatever rendition each member plays. */
   swarmKey: string;
-  /** Highest segment sequence the peer reported holding; -1 when none. */
+  /** The rendition the peer plays now; it changes on a level switch, the swarm does not. */
+  rendition: string;
+  /**
+   * renditionKeyOf(stream, rendition): what the per-rendition state is keyed by (announcements,
+   * fetchers, receipt dedupe, audience figures). Kept with `rendition`.
+   */
+  renditionKey: string;
+  /** Highest segment sequence of its rendition the peer reported holding; -1 when none. */
   latest: number;
   /** How many peers have been given this peer in a list (load spreading for peer selection). */
   introductions: number;
   joinedAt: number;
   /**
-   * The announcement counter when the peer joined: only segments announced later can be receipted
-   * by or for it (a fresh join earns nothing for segments it could not have helped spread).
+   * The announcement counter when the peer joined or last switched rendition: only segments
+   * announced later can be receipted by or for it (a fresh join, or a peer new to a rendition, earns
+   * nothing for segments it could not have helped spread).
    */
   joinMark: number;
   /** false when the peer said it uploads nothing (join `upload: false`): never named a fetcher. */
@@ -34,7 +43,6 @@ export interface PeerRecord {
 export interface SwarmInfo {
   key: string;
   stream: string;
-  rendition: string;
 }
 
 export interface SwarmRegistry {
@@ -43,6 +51,8 @@ export interface SwarmRegistry {
   hasSwarm(key: string): boolean;
   /** Adds a peer to an existing swarm; false when the swarm is full. */
   addPeer(peer: PeerRecord): boolean;
+  /** The peer (a member) switched rendition: its record already says so; a shared registry tells the others. */
+  renditionChanged(peer: PeerRecord): void;
   /** Removes a peer; an emptied swarm is dropped. Returns the remaining peer count of its swarm. */
   removePeer(peer: PeerRecord): number;
   getPeer(swarmKey: string, peerId: string): PeerRecord | undefined;
@@ -57,7 +67,12 @@ export interface SwarmRegistry {
   totalPeers(): number;
 }
 
-export function swarmKeyOf(stream: string, rendition: string): string {
+/** One swarm per stream: a level switch keeps the peer's links, and a ladder does not split a small audience. */
+export function swarmKeyOf(stream: string): string {
+  return stream;
+}
+
+export function renditionKeyOf(stream: string, rendition: string): string {
   // '/' cannot occur in either id (the one id rule, lib/protocol/msgs/ids.ts), so the key is unambiguous.
   return `${stream}/${rendition}`;
 }
@@ -102,6 +117,10 @@ export class InMemorySwarmRegistry implements SwarmRegistry {
     if (peer.role === 'supporter') swarm.supporters.push(peer);
     this.total++;
     return true;
+  }
+
+  renditionChanged(): void {
+    // The record is the registry's own object: nothing else to update in one process.
   }
 
   removePeer(peer: PeerRecord): number {

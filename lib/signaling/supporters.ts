@@ -2,9 +2,10 @@
  * Supporter identities. The operator issues each supporter a token (never the publish key) and
  * lists them in the node's credentials as `supporterId:token` lines, or supplies a verify hook.
  * Tokens are compared by their SHA-256 digest, so lookup time does not depend on how many leading
- * characters of a guess are right.
+ * characters of a guess are right. The editor's invite (nodes/payout/invite-route.ts) issues a token
+ * by adding one such line, so an issued token is just another entry of the list.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { RelaycastError } from '../errors';
 import { ID_RULE, isId } from '../protocol/msgs';
 import { BOUNDS } from './protocol';
@@ -53,7 +54,55 @@ export function tokenListVerifier(byDigest: Map<string, string>): SupporterVerif
   };
 }
 
+/** The node's token list, unless the operator's verify hook (a settings function) checks tokens instead. */
+export function supporterTokenList(hook: unknown, tokens: string | undefined): SupporterTokenList | undefined {
+  return typeof hook === 'function' ? undefined : new SupporterTokenList(tokens);
+}
+
 /** The operator's verify hook (a settings function) when there is one, else the node's token list. */
 export function supporterVerifier(hook: unknown, tokens: string | undefined): SupporterVerifier {
-  return typeof hook === 'function' ? (hook as SupporterVerifier) : tokenListVerifier(parseSupporterTokens(tokens));
+  return supporterTokenList(hook, tokens)?.verify ?? (hook as SupporterVerifier);
+}
+
+/** Bytes of randomness in an issued token: 256 bits, as many as the digest it is looked up by. */
+const ISSUED_TOKEN_BYTES = 32;
+
+/**
+ * A token list that can grow while it runs: an issued token is admitted at once, without a
+ * redeploy. `verify` always checks against the current list.
+ */
+export class SupporterTokenList {
+  private check: SupporterVerifier;
+
+  constructor(private text = '') {
+    this.check = tokenListVerifier(parseSupporterTokens(text));
+  }
+
+  readonly verify: SupporterVerifier = (token, swarm) => this.check(token, swarm);
+
+  /**
+   * A fresh token for `supporterId`, added as one more `supporterId:token` line. Base64url, so it
+   * needs no escaping in a URL fragment or a shell command, and 43 characters, within the protocol's
+   * bounds. Returns the token and the line (for the shell to keep in the node's credentials).
+   */
+  issue(supporterId: string): { token: string; line: string } {
+    if (!isId(supporterId)) throw new RelaycastError('E_INVITE_INPUT', `the supporter id must be ${ID_RULE}`);
+    const token = randomBytes(ISSUED_TOKEN_BYTES).toString('base64url');
+    const line = `${supporterId}:${token}`;
+    this.add(line);
+    return { token, line };
+  }
+
+  /** Adds a `supporterId:token` line, read by the same rule as the configured list. */
+  add(line: string): void {
+    const text = withLine(this.text, line);
+    this.check = tokenListVerifier(parseSupporterTokens(text));
+    this.text = text;
+  }
+}
+
+/** `text` with `line` appended as a line of its own. */
+export function withLine(text: string | undefined, line: string): string {
+  const kept = (text ?? '').replace(/\s+$/, '');
+  return kept === '' ? line : `${kept}\n${line}`;
 }

@@ -7,7 +7,7 @@ import type { FetcherChoice } from './fetchers';
 import { playlistFrame, type PlaylistStore, type PlaylistVersion } from './playlists';
 import type { SegmentAnnouncement, SegmentFrame } from './protocol';
 import type { ReceiptDesk } from './receipt-desk';
-import { swarmKeyOf, type SwarmRegistry } from './registry';
+import { renditionKeyOf, swarmKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
 import type { SignalingContext } from './session';
 import { encodeServerFrame } from '../protocol';
 
@@ -16,7 +16,7 @@ const MAX_RENDITIONS_PER_STREAM = 64;
 export class SwarmFeed {
   /** Segments announced since start (the stats output). */
   announced = 0;
-  /** stream → renditions announced for it: where a new master playlist is pushed. Operator input. */
+  /** stream → renditions announced for it (the viewer page's first rendition; freed state). Operator input. */
   private readonly renditionsByStream = new Map<string, Set<string>>();
 
   constructor(
@@ -38,7 +38,8 @@ export class SwarmFeed {
     if (added === 'ignored') return 0;
     this.announced++;
     this.rememberRendition(segment.stream, segment.rendition);
-    const key = swarmKeyOf(segment.stream, segment.rendition);
+    const key = renditionKeyOf(segment.stream, segment.rendition);
+    const swarm = swarmKeyOf(segment.stream);
     const where = { stream: segment.stream, rendition: segment.rendition };
     if (added === 'session-restarted') {
       // Sequence numbers start over: receipts for the old numbers must not be taken for the new ones.
@@ -59,7 +60,9 @@ export class SwarmFeed {
     }
     this.receipts.prune(key);
     const rate = segment.duration > 0 ? segment.size / segment.duration : 0;
-    const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(key), this.registry.members(key), rate);
+    // Fetchers are named among the peers playing this rendition: the first holder of a segment must be one that wants it.
+    const playing = (member: PeerRecord) => member.rendition === segment.rendition;
+    const fetchers = chosen ?? this.fetchers.choose(key, this.registry.supporters(swarm).filter(playing), this.registry.members(swarm).filter(playing), rate);
     if (!chosen) this.ctx.cluster?.broadcast({ kind: 'segment', segment, fetchers });
     const frame: SegmentFrame = {
       type: 'segment',
@@ -71,27 +74,27 @@ export class SwarmFeed {
       duration: segment.duration,
       fetchers,
     };
-    return this.broadcast(key, encodeServerFrame(frame));
+    return this.broadcast(swarm, encodeServerFrame(frame), segment.rendition);
   }
 
   /**
-   * Pushes a playlist version to the peers that play it: a media playlist to its swarm, a master
-   * playlist to every swarm of its stream. Returns the peers told (0 when it did not change).
+   * Pushes a playlist version to the peers that play it: a media playlist to the peers of the
+   * stream's swarm on that rendition, a master playlist to all of them. Returns the peers told (0
+   * when it did not change).
    */
   pushPlaylist(version: PlaylistVersion, fromInstance = false): number {
     if (!this.playlists.set(version)) return 0;
     if (!fromInstance) this.ctx.cluster?.broadcast({ kind: 'playlist', version });
     const frame = playlistFrame(version);
-    if (version.rendition !== null) return this.broadcast(swarmKeyOf(version.stream, version.rendition), frame);
-    let told = 0;
-    for (const rendition of this.renditionsByStream.get(version.stream) ?? []) told += this.broadcast(swarmKeyOf(version.stream, rendition), frame);
-    return told;
+    return this.broadcast(swarmKeyOf(version.stream), frame, version.rendition ?? undefined);
   }
 
-  private broadcast(swarmKey: string, frame: string): number {
+  /** To the swarm's members, or to those playing `rendition` (announcements and media playlists are per rendition). */
+  private broadcast(swarmKey: string, frame: string, rendition?: string): number {
     let told = 0;
     // Copy: a send can close a slow consumer, which removes it from the member array mid-loop.
     for (const member of this.registry.members(swarmKey).slice()) {
+      if (rendition !== undefined && member.rendition !== rendition) continue;
       const target = this.ctx.sessionOf(member.id);
       if (target) {
         this.ctx.send(target, frame);

@@ -9,7 +9,8 @@
  * sources can therefore only push others out, which gives the pushed-out ones a fresh (full) bucket —
  * more lenient, never a denial — while the global bucket still caps the sum.
  */
-import { addressPrefix } from '../signaling/addresses';
+import { sourceOf } from '../signaling/addresses';
+import { DEFAULT_LIMITS } from '../signaling/limits';
 import { newBucket, takeToken, type TokenBucketConfig, type TokenBucketState } from '../signaling/rate-limiter';
 
 export interface AnswerLimits {
@@ -31,9 +32,6 @@ export const DEFAULT_ANSWER_LIMITS: AnswerLimits = {
   maxSources: 10_000,
 };
 
-/** One client as the limits see it: its IPv4 address or its IPv6 /64 (lib/signaling/addresses.ts). */
-const SOURCE_PREFIX = { v4: 32, v6: 64 };
-
 export class AnswerBudget {
   private readonly sources = new Map<string, TokenBucketState>();
   private readonly global: TokenBucketState;
@@ -47,7 +45,9 @@ export class AnswerBudget {
 
   /** Takes one answer from the source's bucket and the global one; false = do not answer. */
   take(address: string, now: number): boolean {
-    const key = addressPrefix(address, SOURCE_PREFIX);
+    // One client as the signaling's defaults see it (IPv4 address, IPv6 /64): the responder is shared
+    // by every signaling node on its port, whatever prefixes each of them was given.
+    const key = sourceOf(address, DEFAULT_LIMITS);
     let bucket = this.sources.get(key);
     if (bucket) {
       // Re-inserted so that the Map's order is least recently active first.

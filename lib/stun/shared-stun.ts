@@ -33,18 +33,18 @@ const servers = new Map<number, Entry>();
 export function acquireStun(port: number, onProblem: (err: RelaycastError) => void, addresses?: { v4?: string; v6?: string }): StunHandle {
   let entry = servers.get(port);
   if (!entry) {
-    const created: Entry = { holders: new Set(), problems: [], server: undefined as unknown as StunServer, ready: Promise.resolve() };
-    created.server = new StunServer({
+    const holders: Entry['holders'] = new Set();
+    const problems: RelaycastError[] = [];
+    const server = new StunServer({
       port,
       addresses,
       onError: (err) => {
-        created.problems.push(err);
-        for (const holder of created.holders) holder.notify(err);
+        problems.push(err);
+        for (const holder of holders) holder.notify(err);
       },
     });
-    created.ready = created.server.start();
-    servers.set(port, created);
-    entry = created;
+    entry = { server, ready: server.start(), holders, problems };
+    servers.set(port, entry);
   } else {
     // A holder that arrives late hears of the failures it missed, as asynchronously as the first did.
     const missed = [...entry.problems];

@@ -6,7 +6,8 @@
  */
 import { formatBytes, formatUsd } from '../costs/format';
 import type { NodeRef } from './probes';
-import type { StreamSnapshot, SwarmSnapshot, TelemetrySnapshot } from './snapshot';
+import { r2Dollars } from '../costs/prices';
+import type { PlaylistSnapshot, StreamSnapshot, SwarmSnapshot, TelemetrySnapshot } from './snapshot';
 
 export interface FigureRow {
   /** Short label, e.g. "720p segments". */
@@ -28,31 +29,47 @@ const STALE_SEGMENT_SECONDS = 10;
 
 const percent = (share: number | null) => (share === null ? '–' : `${(share * 100).toFixed(1)} %`);
 
+/** Rendition ids in reading order: "2" before "10", "360p" before "720p" (ids are folder or file names). */
+const byRendition = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+
+/**
+ * The label of a figure of one rendition: the swarm's own name, `stream/rendition`, as the
+ * signaling protocol and the viewer page write it, so "0" reads as a rendition and not a count.
+ */
+const renditionLabel = (stream: string, rendition: string, figure: string) => `${stream}/${rendition} · ${figure}`;
+
 export function streamCard(s: StreamSnapshot): StreamCard {
   const rows: FigureRow[] = [];
-  for (const r of s.renditions) {
-    rows.push({
-      label: `${r.rendition} last segment`,
-      node: r.node,
-      warn: r.lastSegmentAgeSeconds > STALE_SEGMENT_SECONDS,
-      value: `${r.lastSegmentAgeSeconds.toFixed(1)} s ago · ${r.segments} segments`,
-    });
+  // One group of rows per rendition, in rendition order: the producers report in whatever order
+  // their renditions first appeared.
+  const renditions = [
+    ...new Set([
+      ...s.renditions.map((r) => r.rendition),
+      ...s.playlists.flatMap((p) => (p.rendition === null ? [] : [p.rendition])),
+      ...s.swarms.map((w) => w.rendition),
+    ]),
+  ].sort(byRendition);
+  for (const id of renditions) {
+    const label = (figure: string) => renditionLabel(s.stream, id, figure);
+    for (const r of s.renditions.filter((x) => x.rendition === id)) {
+      rows.push({
+        label: label('last segment'),
+        node: r.node,
+        warn: r.lastSegmentAgeSeconds > STALE_SEGMENT_SECONDS,
+        value: `${r.lastSegmentAgeSeconds.toFixed(1)} s ago · ${r.segments} segments`,
+      });
+    }
+    for (const p of s.playlists.filter((x) => x.rendition === id)) rows.push(playlistRow(label('playlist'), p));
+    for (const w of s.swarms.filter((x) => x.rendition === id)) {
+      rows.push({ label: label('swarm'), node: w.node, value: `${w.peers} peers · ${w.reporting} reporting` });
+      rows.push({ label: label('P2P share / stalls'), node: w.node, warn: w.stalls > 0, value: `${percent(w.p2pShare)} / ${w.stalls}` });
+      if (w.ice && w.ice.reporting > 0) rows.push(iceRow(label('ICE'), w));
+    }
   }
+  for (const p of s.playlists.filter((x) => x.rendition === null)) rows.push(playlistRow(`${s.stream} · master playlist`, p));
   for (const u of s.uploads) {
     rows.push({ label: 'upload queue', node: u.node, warn: u.shed > 0, value: `${u.queued} (${formatBytes(u.queuedBytes)}) · ${u.inFlight} in flight` });
     rows.push({ label: 'upload retries / failures', node: u.node, warn: u.failures > 0, value: `${u.retries} / ${u.failures}` });
-  }
-  for (const p of s.playlists) {
-    rows.push({
-      label: `${p.rendition ?? 'master'} playlist`,
-      node: p.node,
-      value: `v${p.version}${p.mediaSequence !== null ? ` · MSN ${p.mediaSequence}` : ''}${p.ended ? ' · ended' : ''}`,
-    });
-  }
-  for (const w of s.swarms) {
-    rows.push({ label: `${w.rendition} swarm`, node: w.node, value: `${w.peers} peers · ${w.reporting} reporting` });
-    rows.push({ label: `${w.rendition} P2P share / stalls`, node: w.node, warn: w.stalls > 0, value: `${percent(w.p2pShare)} / ${w.stalls}` });
-    if (w.ice && w.ice.reporting > 0) rows.push(iceRow(w));
   }
   const server = s.origin.servers[0];
   const perVm = s.origin.perViewerMinute;
@@ -73,14 +90,68 @@ export function streamCard(s: StreamSnapshot): StreamCard {
       node: uploader.node,
       value: `${Math.round(s.cost.classA)} Class A · ${Math.round(s.cost.classB)} Class B · ${formatBytes(uploader.storedBytes)} stored`,
     });
-    rows.push({
-      label: 'cost vs all from origin',
-      node: uploader.node,
-      value: `${formatUsd(s.cost.relaycastDollars)} vs ${formatUsd(s.cost.allFromOriginDollars)}`,
-    });
+    rows.push(...costRows(s, uploader.node));
   }
   const a = s.audience;
   return { stream: s.stream, headline: `${a.viewers} viewers · P2P ${percent(a.p2pShare)} · ${a.stalls} stalls`, rows };
+}
+
+function playlistRow(label: string, p: PlaylistSnapshot): FigureRow {
+  return { label, node: p.node, value: `v${p.version}${p.mediaSequence !== null ? ` · MSN ${p.mediaSequence}` : ''}${p.ended ? ' · ended' : ''}` };
+}
+
+/** What the cost rows are made of (docs/costs.md): split so a small audience's figures explain themselves. */
+export interface CostSplit {
+  /** R2 writes (a PUT per segment per rendition) and storage: the same for one viewer or a thousand. */
+  writesDollars: number;
+  /** What grows with the audience: R2 reads (segments over HTTP) and Node-RED's playlist and signaling egress. */
+  readsDollars: number;
+  viewerHours: number;
+  /** Per viewer-hour, null before any viewer-minute. */
+  readsPerViewerHour: number | null;
+  allFromOriginPerViewerHour: number | null;
+  /**
+   * Concurrent viewers from which Relaycast costs less than serving every byte from an origin: the
+   * writes of an hour of stream over what each viewer-hour saves. Null when not yet known.
+   */
+  breakEvenViewers: number | null;
+}
+
+export function costSplit(s: StreamSnapshot): CostSplit {
+  const writesDollars = r2Dollars(s.cost.classA, 0, s.cost.storageGBMonth);
+  const readsDollars = r2Dollars(0, s.cost.classB, 0) + s.cost.originDollars;
+  const viewerHours = s.audience.viewerMinutes / 60;
+  const perViewerHour = (dollars: number) => (viewerHours > 0 ? dollars / viewerHours : null);
+  const readsPerViewerHour = perViewerHour(readsDollars);
+  const allFromOriginPerViewerHour = perViewerHour(s.cost.allFromOriginDollars);
+  const streamHours = s.renditions.reduce((h, r) => Math.max(h, r.mediaSeconds / 3600), 0);
+  const saving = readsPerViewerHour === null || allFromOriginPerViewerHour === null ? 0 : allFromOriginPerViewerHour - readsPerViewerHour;
+  const breakEvenViewers = saving > 0 && streamHours > 0 ? Math.max(1, Math.ceil(writesDollars / streamHours / saving)) : null;
+  return { writesDollars, readsDollars, viewerHours, readsPerViewerHour, allFromOriginPerViewerHour, breakEvenViewers };
+}
+
+/**
+ * The cost as three rows that explain themselves: the writes, fixed per stream, apart from what each
+ * viewer-hour costs with Relaycast and from an origin, then the total with the audience from which
+ * Relaycast is the cheaper one. A bare "$0.00063 vs $0.00024" made Relaycast look dearer for a
+ * small audience, where the fixed writes are most of its cost.
+ */
+function costRows(s: StreamSnapshot, node: NodeRef): FigureRow[] {
+  const c = costSplit(s);
+  const perHour =
+    c.readsPerViewerHour === null || c.allFromOriginPerViewerHour === null
+      ? '– (no viewer-hours yet)'
+      : `${formatUsd(c.readsPerViewerHour)} with Relaycast (R2 reads, playlists, signaling) vs ${formatUsd(c.allFromOriginPerViewerHour)} all from an origin`;
+  const breakEven = c.breakEvenViewers === null ? '' : ` · Relaycast is cheaper from ${c.breakEvenViewers} viewer${c.breakEvenViewers === 1 ? '' : 's'}`;
+  return [
+    { label: 'cost: R2 writes + storage', node, value: `${formatUsd(c.writesDollars)} · fixed per stream, whatever the audience` },
+    { label: 'cost per viewer-hour', node, value: perHour },
+    {
+      label: 'cost so far',
+      node,
+      value: `${formatUsd(s.cost.relaycastDollars)} (writes + reads over ${c.viewerHours.toFixed(2)} viewer-h) vs ${formatUsd(s.cost.allFromOriginDollars)} all from an origin${breakEven}`,
+    },
+  ];
 }
 
 export function payoutRows(snapshot: TelemetrySnapshot): FigureRow[] {
@@ -135,11 +206,11 @@ export class ChartHistory {
  * links fared. Marked when links fail and nobody got a STUN answer: the STUN server (its UDP port)
  * is the first suspect.
  */
-function iceRow(w: SwarmSnapshot): FigureRow {
+function iceRow(label: string, w: SwarmSnapshot): FigureRow {
   const ice = w.ice!;
   const pairs = (['host', 'srflx', 'prflx', 'relay'] as const).map((t) => `${t} ${ice.pairs[t]}`).join(', ');
   return {
-    label: `${w.rendition} ICE`,
+    label,
     node: w.node,
     warn: ice.failed > 0 && ice.srflx === 0,
     value: `${ice.srflx}/${ice.reporting} viewers got a STUN answer · links ${ice.connected} ok, ${ice.failed} failed · ${pairs}`,

@@ -3,8 +3,7 @@
  * JSON route returns and what the Prometheus collector (lib/telemetry/prometheus.ts) exports.
  * Every figure carries the node it came from. Times in seconds, sizes in bytes, money in USD.
  */
-import type { IceFigures } from './probes';
-import type { NodeRef, PayoutFigures } from './probes';
+import type { IceFigures, NodeRef, PayoutFigures } from './probes';
 
 export interface RenditionSnapshot {
   node: NodeRef;

@@ -1,9 +1,9 @@
 /**
- * relaycast-ingest: OBS (or any RTMP publisher) streams straight into Node-RED. Maps its config onto
+ * relaycast-ingest: OBS (or any RTMP or SRT publisher) streams straight into Node-RED. Maps its config onto
  * lib/ingest's IngestServer, which writes live HLS into a folder; an hls-watch node on that folder
  * sends the segment msgs, so the whole hls-watch rule set (finished segments, restarts,
- * exactly-once delivery) applies unchanged. The stream key lives in the node's credentials and is
- * never put in a msg, a status or a log line.
+ * exactly-once delivery) applies unchanged. The stream key and the SRT passphrase live in the
+ * node's credentials and are never put in a msg, a status or a log line.
  * Output: one msg per publish event (publishing, ended, refused). Refusals and ffmpeg failures go
  * through node.error with a code, so a Catch node can audit them.
  */
@@ -12,6 +12,7 @@ import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { IngestServer, type IngestStatus } from '../../lib/ingest/ingest-server';
 import { DEFAULT_LADDER, parseLadder } from '../../lib/ingest/ladder';
+import { checkSrtPassphrase } from '../../lib/ingest/srt-passphrase';
 import { checkStreamKey } from '../../lib/ingest/stream-key';
 import { onCloseAsync, refuseToStart } from '../shared/node-runtime';
 import { registerNodeType } from '../shared/node-types';
@@ -26,9 +27,13 @@ interface IngestDef extends NodeDef {
   segmentSeconds: number | string;
   listSize: number | string;
   ffmpegPath: string;
+  /** Also accept SRT (listener mode, with the passphrase in credentials). */
+  srt?: boolean;
+  srtPort?: number | string;
+  srtLatency?: number | string;
 }
 
-type IngestNode = Node<{ streamKey?: string }>;
+type IngestNode = Node<{ streamKey?: string; srtPassphrase?: string }>;
 
 export = function (RED: NodeAPI) {
   function IngestNodeCtor(this: IngestNode, config: IngestDef) {
@@ -45,6 +50,7 @@ export = function (RED: NodeAPI) {
             shape: 'ring',
             text:
               RED._('ingest.status.listening', { port: server?.port ?? config.port }) +
+              (server?.srtPort !== undefined ? ` · ${RED._('ingest.status.srt', { port: server.srtPort })}` : '') +
               (lastRefusal ? ` · ${RED._('ingest.status.refused', { code: lastRefusal })}` : ''),
           });
           break;
@@ -64,9 +70,6 @@ export = function (RED: NodeAPI) {
         case 'starting':
           node.status({ fill: 'grey', shape: 'ring', text: RED._('ingest.status.starting') });
           break;
-        case 'error':
-          node.status({ fill: 'red', shape: 'ring', text: status.code ?? 'error' });
-          break;
         default:
           node.status({});
       }
@@ -84,6 +87,13 @@ export = function (RED: NodeAPI) {
         ladder: config.mode === 'ladder' ? parseLadder(config.ladder || DEFAULT_LADDER) : [],
         ffmpegPath: (config.ffmpegPath ?? '').trim() || 'ffmpeg',
         streamKey: checkStreamKey(node.credentials?.streamKey),
+        srt: config.srt
+          ? {
+              port: configNumber(config.srtPort, { ...INGEST_NUMBERS.srtPort, code: 'E_CONFIG' }),
+              latencyMs: configNumber(config.srtLatency, { ...INGEST_NUMBERS.srtLatency, code: 'E_CONFIG' }),
+              passphrase: checkSrtPassphrase(node.credentials?.srtPassphrase),
+            }
+          : undefined,
       };
     } catch (err) {
       refuseToStart(node, err, { code: 'E_CONFIG' });
@@ -114,5 +124,7 @@ export = function (RED: NodeAPI) {
     });
   }
 
-  registerNodeType<IngestNode, IngestDef>(RED, 'relaycast-ingest', IngestNodeCtor, { credentials: { streamKey: { type: 'password' } } });
+  registerNodeType<IngestNode, IngestDef>(RED, 'relaycast-ingest', IngestNodeCtor, {
+    credentials: { streamKey: { type: 'password' }, srtPassphrase: { type: 'password' } },
+  });
 };

@@ -7,7 +7,7 @@
 import type { Request, Response } from 'express';
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ledgerEngine, ledgerName, openLedger, PayoutDesk, type LedgerPlace, type PayoutOutcome } from '../../lib/payout';
-import { parseSupporterTokens, tokenListVerifier, type SupporterVerifier } from '../../lib/signaling/supporters';
+import { SupporterTokenList, type SupporterVerifier } from '../../lib/signaling/supporters';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import type { HttpSettings } from '../../lib/http';
 import { httpNodeRoot, onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
@@ -23,6 +23,7 @@ import {
   type PayoutCredentials,
 } from './config';
 import { serveSummary } from './summary-route';
+import { serveInvites, type InviteSource } from './invite-route';
 import type { PostgresConfigNode } from '../postgres/postgres-api';
 import type { SignalingNodeApi } from '../signaling/signaling-api';
 
@@ -57,6 +58,10 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       res.type('text/csv; charset=utf-8').set('Content-Disposition', 'attachment; filename="relaycast-payout.csv"').send(csv);
     }),
   );
+
+  // The editor's "Invite a supporter" (invite-route.ts): issues a token through the signaling node a payout names.
+  const inviteSources = new Map<string, InviteSource>();
+  serveInvites(RED, inviteSources);
 
   function PayoutNode(this: Node<PayoutCredentials>, config: PayoutNodeDef) {
     RED.nodes.createNode(this, config);
@@ -141,14 +146,16 @@ export = function (RED: RelaycastRED<HttpSettings>) {
     try {
       const summaryPath = summaryPathFromConfig(config);
       const own = node.credentials?.supporterTokens;
-      const ownList = own ? tokenListVerifier(parseSupporterTokens(own)) : undefined;
+      const ownList = own ? new SupporterTokenList(own) : undefined;
       const signalingCheck = (): SupporterVerifier | undefined =>
         config.signaling ? (RED.nodes.getNode(config.signaling) as SignalingNodeApi | null)?.verifySupporter : undefined;
       const verify = async (token: string): Promise<string | null> => {
-        const check = ownList ?? signalingCheck();
+        const check = ownList?.verify ?? signalingCheck();
         return check ? ((await check(token, { stream: '', rendition: '' })) ?? null) : null;
       };
-      if (summaryPath !== '' && settings.httpNodeRoot !== false) {
+      const serving = summaryPath !== '' && settings.httpNodeRoot !== false;
+      inviteSources.set(node.id, { signalingId: config.signaling ?? '', summaryPath: serving ? httpNodeRoot(settings) + summaryPath : '', ownList });
+      if (serving) {
         removeSummary = serveSummary(RED.httpNode, settings, RED.server, {
           nodeId: node.id,
           path: summaryPath,
@@ -188,6 +195,7 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       telemetry.remove(node.id, probe);
       removeSummary?.();
       desks.delete(node.id);
+      inviteSources.delete(node.id);
       try {
         await desk.ledger.close(); // flushes queued receipts; SQLite: checkpoints the WAL and closes the file
       } finally {

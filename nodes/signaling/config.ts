@@ -7,7 +7,8 @@ import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import type { SignalingLimits } from '../../lib/signaling/limits';
 import type { IceServer } from '../../lib/protocol';
-import { ICE_MODES, stunHost, type IceMode } from '../../lib/signaling';
+import { effectiveIceMode, iceModeProblem, type IceMode } from '../../lib/signaling/ice-mode';
+import { publicHostOf, publicHostProblem } from '../../lib/signaling/stun-host';
 import { SIGNALING_NUMBERS } from './number-fields';
 
 export interface SignalingConfig {
@@ -139,34 +140,23 @@ export function iceServersFromConfig(config: SignalingConfig, credentials: Signa
 }
 
 /**
- * Where viewers get their ICE servers. An empty mode is a flow from before the setting (or a node
- * never edited): with a non-empty ICE list it keeps that list (`custom`), else it takes the node's
- * own STUN responder (`relaycast`), the default.
+ * Where viewers get their ICE servers, by the rule the editor shares (lib/signaling/ice-mode.ts): an
+ * empty mode keeps a flow's ICE list (`custom`) when it has one, else takes the node's own STUN
+ * responder (`relaycast`). Call after iceServersFromConfig, which refuses a list that is no list.
  */
-export function iceModeFromConfig(config: SignalingConfig, configured: readonly IceServer[]): IceMode {
-  const mode = (config.iceMode ?? '').trim();
-  if (mode === '') return configured.length > 0 ? 'custom' : 'relaycast';
-  if (!(ICE_MODES as readonly string[]).includes(mode))
-    throw new RelaycastError('E_SIGNAL_CONFIG', `ICE mode must be one of ${ICE_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
-  return mode as IceMode;
+export function iceModeFromConfig(config: SignalingConfig): IceMode {
+  const problem = iceModeProblem(config.iceMode);
+  if (problem !== undefined) throw new RelaycastError('E_SIGNAL_CONFIG', problem);
+  return effectiveIceMode(config.iceMode, config.iceServers)!;
 }
 
 export function stunPortFromConfig(config: SignalingConfig): number {
   return number(config, 'stunPort');
 }
 
-/** The configured public host as a stun: URI host, or undefined when empty; a bad one is E_SIGNAL_CONFIG. */
+/** The configured public host as a stun: URI host, or undefined when empty; a bad one is E_SIGNAL_CONFIG (lib/signaling/stun-host.ts, the editor's rule too). */
 export function publicHostFromConfig(config: SignalingConfig): string | undefined {
-  const text = (config.publicHost ?? '').trim();
-  if (text === '') return undefined;
-  if (/^\[.*\]:\d+$/.test(text) || /^[^:]+:\d+$/.test(text)) {
-    throw new RelaycastError(
-      'E_SIGNAL_CONFIG',
-      `Public host is a host name or address without a port (the STUN port is its own field), got ${JSON.stringify(text)}`,
-    );
-  }
-  const host = stunHost(text);
-  if (host === undefined)
-    throw new RelaycastError('E_SIGNAL_CONFIG', `Public host must be a DNS name, an IPv4 or an IPv6 address, got ${JSON.stringify(text)}`);
-  return host;
+  const problem = publicHostProblem(config.publicHost);
+  if (problem !== undefined) throw new RelaycastError('E_SIGNAL_CONFIG', problem);
+  return publicHostOf(config.publicHost);
 }

@@ -11,7 +11,6 @@ import {
   parseTrustedProxies,
   sharedSwarmRegistry,
   SignalingServer,
-  supporterVerifier,
   type BuiltInStun,
   type IcePeer,
   type RedisSwarmRegistry,
@@ -29,6 +28,8 @@ import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { SignalingNodeApi } from './signaling-api';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import { acquireStun, type StunHandle } from '../../lib/stun';
+import { supporterTokenList } from '../../lib/signaling/supporters';
+import { appendCredentialLine, assertLinesEditable } from '../shared/credential-lines';
 import {
   iceModeFromConfig,
   iceServersFromConfig,
@@ -105,14 +106,25 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       const turn = credentials.turnSecret ? { turnSecret: credentials.turnSecret, ttlSeconds } : undefined;
       const configured = iceServersFromConfig(config, credentials);
       if (!turn && configured.some((server) => server.credential !== undefined)) node.warn(RED._('signaling.errors.staticTurn'));
-      const iceMode = iceModeFromConfig(config, configured);
+      const iceMode = iceModeFromConfig(config);
       // Checked in every mode, as the editor marks them in every mode.
       const stunPort = stunPortFromConfig(config);
       const publicHost = publicHostFromConfig(config);
       if (iceMode === 'relaycast') builtIn = { port: stunPort, publicHost, listening: () => stun?.listening() ?? false };
-      const verifySupporter = supporterVerifier(settings.relaycastSignalingVerifySupporter, credentials.supporterTokens);
+      // The operator's verify hook when there is one, else the node's token list, which the editor's
+      // invite can add to while it runs (issueSupporterToken, through relaycast-payout).
+      const hook = settings.relaycastSignalingVerifySupporter;
+      const tokenList = supporterTokenList(hook, credentials.supporterTokens);
+      const verifySupporter = tokenList?.verify ?? (hook as SupporterVerifier);
       // Offered to relaycast-payout (signaling-api.ts), which checks summary tokens against it.
       node.verifySupporter = verifySupporter;
+      if (tokenList)
+        node.issueSupporterToken = async (supporterId) => {
+          assertLinesEditable(RED.nodes, node.id, 'supporterTokens');
+          const issued = tokenList.issue(supporterId);
+          await appendCredentialLine(RED.nodes, node.id, 'supporterTokens', issued.line);
+          return issued.token;
+        };
       options = {
         trustedProxies: parseTrustedProxies(config.trustedProxies),
         verifyClient: settings.relaycastSignalingVerifyClient,
@@ -201,6 +213,8 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     httpServer.on('upgrade', server.upgrade);
 
     let removeViewerPage: (() => void) | undefined;
+    /** Where the viewer page is served ('' for none): what an invite's link names. */
+    let viewerRoute = '';
     try {
       const viewerPath = normalizeViewerPath(config.viewerPath);
       const master = (config.viewerMaster ?? '').trim() || 'master.m3u8';
@@ -215,11 +229,14 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
           playlists: (stream, rendition) => coordinator.playlistsFor(stream, rendition),
           failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
         });
+        viewerRoute = httpNodeRoot(settings) + viewerPath;
       }
     } catch (err) {
       // The swarm works without the page; say why there is none.
       node.warn(RED._('signaling.errors.viewer', { message: err instanceof Error ? err.message : String(err) }));
     }
+
+    node.inviteTarget = { signalingPath: fullPath, viewerPath: viewerRoute, renditions: (stream) => coordinator.renditionsOf(stream) };
 
     const showStatus = (): void => {
       if (stunProblem && (!registry || registry.connected)) {

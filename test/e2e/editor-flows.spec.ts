@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
+import { importFlowTab } from '../support/editor-page';
 import { startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -34,32 +35,7 @@ declare const RED: any;
 
 /** Imports a flow the way the Import dialog does, shows its tab, and reads what the editor drew. */
 async function importAndRead(page: Page, flow: object[]): Promise<{ nodes: DrawnNode[]; configs: DrawnNode[] }> {
-  const tab = await page.evaluate((nodes) => {
-    const before = new Set<string>();
-    RED.nodes.eachNode((n: any) => {
-      before.add(n.id);
-    });
-    // A file without its own tab lands on the active one: give it an empty tab first.
-    RED.workspaces.show(RED.workspaces.add().id);
-    RED.view.importNodes(nodes, { generateIds: true });
-    const tabs = new Set<string>();
-    RED.nodes.eachNode((n: any) => {
-      if (!before.has(n.id)) tabs.add(n.z);
-    });
-    if (tabs.size !== 1) throw new Error(`the import put nodes on ${tabs.size} tabs`);
-    const added = [...tabs][0];
-    RED.workspaces.show(added);
-    RED.view.redraw(true);
-    return added;
-  }, flow);
-  // Sizes are set when the view draws a node (its label decides the width).
-  await page.waitForFunction((z) => {
-    let drawn = true;
-    RED.nodes.eachNode((n: any) => {
-      if (n.z === z && !(n.w > 0 && n.h > 0)) drawn = false;
-    });
-    return drawn;
-  }, tab);
+  const tab = await importFlowTab(page, flow);
   return page
     .evaluate((z) => {
       // No named function in here: tsx would wrap it in a helper (__name) the page does not have.

@@ -134,6 +134,11 @@ describe('e2e: two viewers behind home NATs link only through the built-in STUN'
       '30 s of playback on both viewers',
       180_000,
     );
+    // Signaling did its part: one viewer's offer reached the other and the answer came back, so the
+    // missing link is for want of a path through the NATs, not for want of an exchange.
+    const signals = (await Promise.all(s.pages.map((p) => p.evaluate('window.mediaWatch.signals')))) as Array<Record<string, number>>;
+    const exchanged = signals.some((r, i) => (r.offer ?? 0) > 0 && (signals[1 - i].answer ?? 0) > 0);
+    assert.ok(exchanged, `an offer to one viewer and its answer to the other, by frames received: ${JSON.stringify(signals)}`);
     for (const [i, f] of (await read(s)).entries()) {
       assert.equal(f.peerReceived, 0, `viewer ${i + 1} received no peer bytes`);
       assert.deepEqual(f.pairs, [], `viewer ${i + 1} has no connected pair`);

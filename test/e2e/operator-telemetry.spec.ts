@@ -273,12 +273,14 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       for (const label of [
         'upload queue',
         'upload retries / failures',
-        'main playlist',
-        'main swarm',
-        'main P2P share / stalls',
+        'live/main · playlist',
+        'live/main · swarm',
+        'live/main · P2P share / stalls',
         'origin req / viewer-min',
         'R2 operations',
-        'cost vs all from origin',
+        'cost: R2 writes + storage',
+        'cost per viewer-hour',
+        'cost so far',
       ]) {
         assert.ok(shown.labels.includes(label), `${label} shown (${shown.labels.join(', ')})`);
       }

@@ -114,16 +114,19 @@ describe('e2e: the viewer page says what the stream is doing and whether it shar
     await encoder.start();
   }
 
-  before(async () => {
+  // Each case gets its own pipeline: the first ends its stream (ENDLIST), and a stream restarted on
+  // the same pipeline after an end is not what the second case is about.
+  beforeEach(async () => {
     requireLoopbackOnlyNetwork('test/e2e/viewer-page.spec.ts');
     pipeline = await startSwarmPipeline({ stream: STREAM, statsInterval: 2, signaling: { minSwarmForLinks: 2 } });
     browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
   });
 
-  after(async () => {
+  afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
     await browser?.close();
     await encoder?.stop().catch(() => undefined);
+    encoder = undefined;
     await pipeline?.stop();
   });
 

@@ -1,10 +1,11 @@
-// relaycast-ingest in a real Node-RED runtime, with a real ffmpeg publishing as OBS does (RTMP,
-// FLV, H.264 with 2 s keyframes, AAC): ingest writes live HLS into a folder, hls-watch turns it
-// into segment msgs, r2-upload stores them in a real local S3 server and manifest serves them.
-// Every served playlist version must pass the RFC 8216 validator and every stored segment must be
-// byte-identical to what the ingest's ffmpeg wrote. A wrong key is refused (coded, on the output
-// and to a Catch node) with nothing written; a reconnect continues the stream with a
-// discontinuity; closing the flow kills the ingest's ffmpeg.
+// relaycast-ingest in a real Node-RED runtime, with a real ffmpeg publishing as OBS does (RTMP
+// with FLV, or SRT with MPEG-TS and a passphrase; H.264 with 2 s keyframes, AAC): ingest writes
+// live HLS into a folder, hls-watch turns it into segment msgs, r2-upload stores them in a real
+// local S3 server and manifest serves them. Every served playlist version must pass the RFC 8216
+// validator and every stored segment must be byte-identical to what the ingest's ffmpeg wrote. A
+// wrong key or passphrase is refused (coded, on the output and to a Catch node) with nothing
+// written; a reconnect continues the stream with a discontinuity; two streams run at once; the
+// ladder's master lists three renditions with measured BANDWIDTH; closing the flow kills ffmpeg.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
@@ -12,15 +13,47 @@ import os from 'node:os';
 import path from 'node:path';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
 import { PlaylistHistory, errorsOf, formatViolations, parseMediaPlaylist } from '../../devtools/hls-validator';
-import { freePort } from '../support/free-port';
+import { roundUpSignificant } from '../../lib/manifest/bandwidth';
+import { freePort, freeUdpPort } from '../support/free-port';
 import { startHttpNodeServer, type HttpNodeServer } from '../support/http-node';
 import { distNode, helper } from '../support/node-red';
-import { publishRtmp, type Publisher } from '../support/rtmp-publisher';
+import { publishRtmp, publishSrt, type Publisher } from '../support/rtmp-publisher';
 import { until } from '../support/until';
 import { fetchBytes, sha256 } from '../unit/upload/support/harness';
 
 type Msg = Record<string, any>;
 const KEY = 'spec-stream-key-0123456789';
+const PASSPHRASE = 'spec-srt-passphrase-9876';
+
+/** One ingest node of the flow, with the hls-watch on its folder. */
+interface IngestCase {
+  id: string;
+  out: string;
+  port: number;
+  stream: string;
+  srtPort?: number;
+  mode?: 'copy' | 'ladder';
+  ladder?: string;
+}
+
+/** The command lines of this process's children (the ingest's ffmpeg runs, the publishers). */
+function childCmdlines(): string[] {
+  let pids: string[];
+  try {
+    pids = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+  return pids.flatMap((pid) => {
+    try {
+      return [readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')];
+    } catch {
+      return []; // exited meanwhile
+    }
+  });
+}
 
 /** The ingest's ffmpeg processes (children of this process listening for RTMP). */
 function ingestFfmpegPids(): number[] {
@@ -64,22 +97,43 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function load(): Promise<{ events: Msg[]; caught: Msg[]; segments: Msg[]; lifecycle: Msg[]; history: PlaylistHistory; violations: string[] }> {
-    const flow = [
-      { id: 'tab', type: 'tab', label: 'ingest' },
-      { id: 'in1', type: 'relaycast-ingest', z: 'tab', path: out, bind: '127.0.0.1', port, mode: 'copy', segmentSeconds: 2, listSize: 10, wires: [['ev']] },
-      { id: 'ev', type: 'helper', z: 'tab' },
-      {
-        id: 'w1',
-        type: 'relaycast-hls-watch',
-        z: 'tab',
-        path: out,
-        stream: 'obs',
-        renditions: 'all',
-        pollInterval: 100,
-        maxSegmentMB: 64,
-        wires: [['u1', 'seg']],
-      },
+  /** The default case: one RTMP ingest, stream "obs". */
+  const single = (): IngestCase[] => [{ id: 'in1', out, port, stream: 'obs' }];
+
+  async function load(ingests: IngestCase[] = single()) {
+    const flow: Array<Record<string, unknown>> = [{ id: 'tab', type: 'tab', label: 'ingest' }];
+    for (const c of ingests)
+      flow.push(
+        {
+          id: c.id,
+          type: 'relaycast-ingest',
+          z: 'tab',
+          path: c.out,
+          bind: '127.0.0.1',
+          port: c.port,
+          srt: c.srtPort !== undefined,
+          srtPort: c.srtPort ?? '',
+          srtLatency: 120,
+          mode: c.mode ?? 'copy',
+          ladder: c.ladder ?? '',
+          segmentSeconds: 2,
+          listSize: 10,
+          wires: [[`ev-${c.id}`]],
+        },
+        { id: `ev-${c.id}`, type: 'helper', z: 'tab' },
+        {
+          id: `w-${c.id}`,
+          type: 'relaycast-hls-watch',
+          z: 'tab',
+          path: c.out,
+          stream: c.stream,
+          renditions: 'all',
+          pollInterval: 100,
+          maxSegmentMB: 64,
+          wires: [['u1', 'seg']],
+        },
+      );
+    flow.push(
       { id: 'seg', type: 'helper', z: 'tab' },
       {
         id: 'b1',
@@ -99,50 +153,101 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
       { id: 'pl', type: 'helper', z: 'tab' },
       { id: 'c1', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'tab' },
-    ];
-    const credentials = { in1: { streamKey: KEY }, b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+    );
+    const credentials: Record<string, unknown> = { b1: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } };
+    for (const c of ingests) credentials[c.id] = { streamKey: KEY, ...(c.srtPort !== undefined ? { srtPassphrase: PASSPHRASE } : {}) };
     await helper.load(
       [distNode('ingest'), distNode('hls-watch'), distNode('r2-bucket'), distNode('r2-upload'), httpNode.capture(distNode('manifest'))] as never,
       flow as never,
       credentials as never,
     );
     const seen = {
+      /** Publish events, each with the id of the ingest node that sent it. */
       events: [] as Msg[],
       caught: [] as Msg[],
       segments: [] as Msg[],
       lifecycle: [] as Msg[],
-      history: new PlaylistHistory({ requireAbsoluteUris: true }),
+      /** Every playlist version manifest produced, one history per stream and rendition. */
+      histories: new Map<string, PlaylistHistory>(),
       violations: [] as string[],
+      statuses: new Map<string, string[]>(),
     };
-    helper.getNode('ev').on('input', (msg: Msg) => seen.events.push(msg.payload));
+    for (const c of ingests) {
+      helper.getNode(`ev-${c.id}`).on('input', (msg: Msg) => seen.events.push({ ...msg.payload, node: c.id }));
+      const statuses: string[] = [];
+      seen.statuses.set(c.id, statuses);
+      (helper.getNode(c.id) as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: Array<{ text?: string }> }) =>
+        statuses.push(String(call.args[0]?.text)),
+      );
+    }
     helper.getNode('caught').on('input', (msg: Msg) => seen.caught.push(msg.error));
     helper
       .getNode('seg')
       .on('input', (msg: Msg) => (msg.topic === 'segment' ? seen.segments : seen.lifecycle).push(msg.topic === 'segment' ? msg.segment : msg.payload));
     helper.getNode('pl').on('input', (msg: Msg) => {
       if (msg.playlist.rendition === null) return;
-      const found = errorsOf(seen.history.push(msg.payload));
-      if (found.length > 0) seen.violations.push(`${msg.payload}\n${formatViolations(found)}`);
+      const key = `${msg.playlist.stream}/${msg.playlist.rendition}`;
+      if (!seen.histories.has(key)) seen.histories.set(key, new PlaylistHistory({ requireAbsoluteUris: true }));
+      const found = errorsOf(seen.histories.get(key)!.push(msg.payload));
+      if (found.length > 0) seen.violations.push(`${key}\n${msg.payload}\n${formatViolations(found)}`);
     });
     return seen;
   }
 
-  /** Loads the flow and waits until the ingest listens (its status says so once its port is bound). */
-  async function loadListening(): Promise<Awaited<ReturnType<typeof load>>> {
-    const statuses: string[] = [];
-    const loading = load();
-    const seen = await loading;
-    (helper.getNode('in1') as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: Array<{ text?: string }> }) =>
-      statuses.push(String(call.args[0]?.text)),
-    );
-    await until(
-      () => statuses.some((t) => /listening|waiting for OBS/.test(t)),
-      'the ingest to listen',
-      20_000,
-      20,
-      () => statuses.join(', '),
-    );
+  /** Loads the flow and waits until every ingest listens (its status says so once its ports are bound). */
+  async function loadListening(ingests: IngestCase[] = single()): Promise<Awaited<ReturnType<typeof load>>> {
+    const seen = await load(ingests);
+    for (const c of ingests) {
+      const statuses = seen.statuses.get(c.id)!;
+      await until(
+        () => statuses.some((t) => /listening|waiting for OBS/.test(t)),
+        `${c.id} to listen`,
+        20_000,
+        20,
+        () => statuses.join(', '),
+      );
+    }
     return seen;
+  }
+
+  /**
+   * The served media playlist of a stream's rendition lists only segments hls-watch read, stored
+   * byte for byte as the ingest's ffmpeg wrote them (compared with the file while ffmpeg keeps it).
+   */
+  async function assertStoredAsWritten(
+    seen: { segments: Msg[] },
+    stream: string,
+    rendition: string,
+    minSegments: number,
+  ): Promise<ReturnType<typeof parseMediaPlaylist>> {
+    // Manifest lists a segment once r2-upload stored it, a moment after hls-watch sent it.
+    let text = '';
+    await until(
+      async () => {
+        const res = await fetch(`${httpNode.base}/live/${stream}/${rendition}.m3u8`);
+        text = res.status === 200 ? await res.text() : '';
+        return text !== '' && parseMediaPlaylist(text).segments.length >= minSegments;
+      },
+      `${stream}/${rendition}.m3u8 to list ${minSegments} segments`,
+      20_000,
+      100,
+      () => text,
+    );
+    const served = parseMediaPlaylist(text);
+    let comparedWithFile = 0;
+    for (const segment of served.segments) {
+      const stored = await fetchBytes(segment.uri);
+      assert.equal(stored.status, 200, segment.uri);
+      const match = seen.segments.find((s) => s.stream === stream && s.rendition === rendition && sha256(stored.bytes) === s.sha256);
+      assert.ok(match, `${segment.uri} is a segment hls-watch read`);
+      assert.equal(stored.bytes.length, match.byteLength);
+      if (existsSync(match.path)) {
+        assert.equal(sha256(readFileSync(match.path)), sha256(stored.bytes), `${match.path}: bytes`);
+        comparedWithFile += 1;
+      }
+    }
+    assert.ok(comparedWithFile > 0, `${stream}/${rendition}: some stored segment compared with ffmpeg's file`);
+    return served;
   }
 
   it('a wrong key is refused, coded and audited, and nothing is written', async () => {
@@ -187,17 +292,7 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
 
     // While live: the served playlist lists what ffmpeg wrote, byte for byte.
     await until(() => seen.segments.filter((s) => s.session === resumed.session).length >= 2, 'two segments after the reconnect', 30_000, 50);
-    const res = await fetch(`${httpNode.base}/live/obs/main.m3u8`);
-    assert.equal(res.status, 200);
-    const served = parseMediaPlaylist(await res.text());
-    assert.ok(served.segments.length >= 3);
-    for (const segment of served.segments) {
-      const stored = await fetchBytes(segment.uri);
-      assert.equal(stored.status, 200, segment.uri);
-      const match = seen.segments.find((s) => sha256(stored.bytes) === s.sha256);
-      assert.ok(match, `${segment.uri} is a segment hls-watch read`);
-      if (existsSync(match.path)) assert.equal(sha256(readFileSync(match.path)), sha256(stored.bytes), `${match.path}: bytes`);
-    }
+    const served = await assertStoredAsWritten(seen, 'obs', 'main', 3);
     assert.ok(
       served.segments.some((s) => s.discontinuity),
       'the served playlist marks the discontinuity',
@@ -218,5 +313,98 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     assert.equal(pids.length, 1, 'one ffmpeg serving the publish');
     await helper.unload();
     await until(() => ingestFfmpegPids().length === 0, 'the ingest ffmpeg to be gone');
+  });
+
+  it('SRT with a passphrase: a wrong one and none are refused and audited with nothing written; the right one is stored byte for byte; the passphrase is on no command line', async () => {
+    const srtPort = await freeUdpPort();
+    const seen = await loadListening([{ id: 'in1', out, port, stream: 'obs', srtPort }]);
+    const url = `srt://127.0.0.1:${srtPort}`;
+
+    for (const [query, count] of [
+      ['?passphrase=not-the-right-passphrase', 1],
+      ['', 2],
+    ] as const) {
+      const refused = publishSrt(`${url}${query}`, 4);
+      publishers.push(refused);
+      await until(
+        () => seen.events.filter((e) => e.event === 'refused' && e.code === 'E_INGEST_PASSPHRASE').length >= count,
+        `refusal ${count} (E_INGEST_PASSPHRASE)`,
+      );
+      await until(() => seen.caught.filter((e) => e.code === 'E_INGEST_PASSPHRASE').length >= count, `refusal ${count} at the Catch node`);
+      assert.notEqual(await refused.exited, 0, 'the caller saw its connection refused');
+    }
+    assert.deepEqual(existsSync(out) ? readdirSync(out, { recursive: true }) : [], [], 'no playlist and no segment for a refused caller');
+
+    const good = publishSrt(`${url}?passphrase=${PASSPHRASE}`, 9);
+    publishers.push(good);
+    await until(() => seen.events.some((e) => e.event === 'publishing' && e.protocol === 'srt'), 'the SRT publish to start');
+    // The ingest's ffmpeg (the publisher's own command line holds the passphrase, as OBS's settings do).
+    const ingestRuns = childCmdlines().filter((c) => c.includes('-f concat'));
+    assert.equal(ingestRuns.length, 1, 'one ffmpeg serves the SRT publish');
+    assert.ok(!ingestRuns[0]!.includes(PASSPHRASE), `the passphrase is not on its command line: ${ingestRuns[0]}`);
+    await until(() => seen.segments.length >= 3, 'three segments from hls-watch', 30_000, 50);
+    await assertStoredAsWritten(seen, 'obs', 'main', 3);
+    assert.equal(await good.exited, 0, good.stderr());
+    await until(() => seen.events.some((e) => e.event === 'ended'), 'the publish to end');
+    assert.deepEqual(seen.violations, [], 'every playlist version manifest produced is valid RFC 8216');
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      ['E_INGEST_PASSPHRASE', 'E_INGEST_PASSPHRASE'],
+      'nothing failed but the two refusals',
+    );
+    const said = JSON.stringify([seen.caught, seen.events, [...seen.statuses.values()]]);
+    assert.ok(!said.includes(PASSPHRASE) && !said.includes(KEY), 'the passphrase and the key are in no msg and no status');
+  });
+
+  it('two streams at once: an RTMP and an SRT publisher into two ingest nodes, both live together, both stored byte for byte', async () => {
+    const out2 = path.join(dir, 'cam');
+    const [port2, srtPort] = [await freePort(), await freeUdpPort()];
+    const seen = await loadListening([
+      { id: 'in1', out, port, stream: 'obs' },
+      { id: 'in2', out: out2, port: port2, stream: 'cam', srtPort },
+    ]);
+    publishers.push(publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 10), publishSrt(`srt://127.0.0.1:${srtPort}?passphrase=${PASSPHRASE}`, 10));
+    const live = (node: string) => seen.events.some((e) => e.node === node && e.event === 'publishing');
+    await until(() => live('in1') && live('in2'), 'both publishes to start', 30_000);
+    assert.ok(!seen.events.some((e) => e.event === 'ended'), 'both were live at the same time');
+    const of = (stream: string) => seen.segments.filter((s) => s.stream === stream);
+    await until(() => of('obs').length >= 3 && of('cam').length >= 3, 'three segments of each stream', 30_000, 50);
+    assert.notEqual(of('obs')[0]!.session, of('cam')[0]!.session);
+    await assertStoredAsWritten(seen, 'obs', 'main', 3);
+    await assertStoredAsWritten(seen, 'cam', 'main', 3);
+    assert.deepEqual(seen.violations, []);
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      [],
+    );
+  });
+
+  it('ladder mode: the master lists three renditions, each with the BANDWIDTH measured from its stored segments', async () => {
+    const rungs = ['180p', '144p', '108p'];
+    const seen = await loadListening([{ id: 'in1', out, port, stream: 'obs', mode: 'ladder', ladder: '180:400,144:250,108:150' }]);
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 9);
+    publishers.push(publisher);
+    const of = (rendition: string) => seen.segments.filter((s) => s.rendition === rendition);
+    await until(() => rungs.every((r) => of(r).length >= 3), 'three segments of every rendition', 45_000, 50);
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    await until(() => seen.events.some((e) => e.event === 'ended'), 'the publish to end');
+    // The peak segment bit rate of everything hls-watch delivered, rounded up as the master declares it.
+    const measured = (rendition: string) => roundUpSignificant(Math.max(...of(rendition).map((s) => (s.byteLength * 8) / s.duration)));
+    let master = '';
+    const declared = () => [...master.matchAll(/#EXT-X-STREAM-INF:[^\n]*?BANDWIDTH=(\d+)[^\n]*\n(\S+)/g)].map((m) => ({ bandwidth: Number(m[1]), uri: m[2]! }));
+    await until(
+      async () => {
+        const res = await fetch(`${httpNode.base}/live/obs/master.m3u8`);
+        master = res.status === 200 ? await res.text() : '';
+        const listed = declared();
+        return listed.length === 3 && rungs.every((r) => listed.some((l) => l.uri.includes(r) && l.bandwidth === measured(r)));
+      },
+      "the master to declare every rendition's measured BANDWIDTH",
+      30_000,
+      100,
+      () => `${master}\nmeasured: ${rungs.map((r) => `${r} ${measured(r)}`).join(', ')}`,
+    );
+    for (const r of rungs) await assertStoredAsWritten(seen, 'obs', r, 3);
+    assert.deepEqual(seen.violations, []);
   });
 });

@@ -323,7 +323,7 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     const { a, b } = await honestPair();
     const squatter = client(from('203.0.113.20'));
     await squatter.opened;
-    squatter.send({ type: 'join', v: 2, stream: 'not-announced', rendition: 'x', role: 'viewer' });
+    squatter.send({ type: 'join', v: 3, stream: 'not-announced', rendition: 'x', role: 'viewer' });
     assert.equal((await squatter.next()).code, 'E_SIGNAL_UNKNOWN_SWARM');
     const big = client(from('203.0.113.21'));
     await big.opened;
@@ -342,7 +342,7 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
         break;
       }
       for (let i = 0; i < 11; i++)
-        guesser.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
+        guesser.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
       assert.equal((await guesser.closed).code, 4001);
     }
     assert.equal(refusedAt, 3);

@@ -74,7 +74,7 @@ class Peer {
   }
   async join(): Promise<Frame> {
     await this.client.opened;
-    this.client.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    this.client.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     await until(() => this.frames.some((f) => f.type === 'welcome' || f.type === 'error'), 'a welcome');
     const welcome = this.frames.find((f) => f.type === 'welcome' || f.type === 'error')!;
     assert.equal(welcome.type, 'welcome', JSON.stringify(welcome));
@@ -176,7 +176,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       async () => {
         const probe = new Peer(c.url);
         await probe.client.opened;
-        probe.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+        probe.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
         await until(() => probe.frames.length > 0, 'an answer to the probe join');
         probe.close();
         return probe.frames[0].type === 'welcome';
@@ -254,7 +254,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
         async () => {
           const probe = new Peer(b.url);
           await probe.client.opened;
-          probe.send({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+          probe.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
           await until(() => probe.frames.length > 0, 'an answer to the probe join');
           probe.close();
           return probe.frames[0].type === 'welcome';

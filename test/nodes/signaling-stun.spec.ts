@@ -3,6 +3,7 @@
 // cannot be bound costs the viewers their STUN entry, never the signaling.
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { segmentMsg } from '../support/manifest-msgs';
 import { distNode, helper } from '../support/node-red';
 import { freeUdpPort } from '../support/free-port';
 import { bindingRequest, UdpClient, xorMappedAddress } from '../support/stun-client';
@@ -10,25 +11,7 @@ import { until } from '../support/until';
 import { SignalClient, type Frame } from './signaling-client';
 
 const signalingNode = distNode('signaling');
-const SHA = 'c'.repeat(64);
-const segment = {
-  topic: 'segment',
-  segment: {
-    stream: 'live',
-    rendition: '720p',
-    session: 's1',
-    encoderSequence: 1,
-    sequence: 1,
-    duration: 2,
-    byteLength: 4000,
-    sha256: SHA,
-    uri: 'seg1.ts',
-    path: '/tmp/seg1.ts',
-    contentType: 'video/mp2t',
-    discontinuity: false,
-    url: 'https://media.example/live/720p/1.ts',
-  },
-};
+const segment = segmentMsg({ stream: 'live', rendition: '720p', sequence: 1 });
 
 type SpyNode = { status: { getCalls(): Array<{ args: [unknown] }> }; warn: { getCalls(): Array<{ args: [unknown] }> }; receive(msg: unknown): void };
 

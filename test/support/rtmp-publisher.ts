@@ -1,4 +1,5 @@
-// ffmpeg as OBS publishes: RTMP with FLV, H.264 (a keyframe every 2 s) and AAC, in real time.
+// ffmpeg as OBS publishes: H.264 (a keyframe every 2 s) and AAC, in real time; RTMP carries FLV,
+// SRT carries MPEG-TS (the passphrase, if any, in the srt:// URL as OBS takes it).
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface Publisher {
@@ -9,17 +10,34 @@ export interface Publisher {
   stop(): Promise<void>;
 }
 
-export function publishRtmp(url: string, seconds: number): Publisher {
+/** The picture published: small by default (specs); a bench publishes what OBS would. */
+export interface PublishedVideo {
+  size: string;
+  kbps?: number;
+}
+
+const SPEC_VIDEO: PublishedVideo = { size: '320x180' };
+
+export function publishRtmp(url: string, seconds: number, video = SPEC_VIDEO): Publisher {
+  return publish(url, seconds, 'flv', video);
+}
+
+export function publishSrt(url: string, seconds: number, video = SPEC_VIDEO): Publisher {
+  return publish(url, seconds, 'mpegts', video);
+}
+
+function publish(url: string, seconds: number, format: 'flv' | 'mpegts', video: PublishedVideo): Publisher {
   const err: string[] = [];
   // prettier-ignore
   const child = spawn('ffmpeg', [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=30',
+    '-f', 'lavfi', '-i', `testsrc=size=${video.size}:rate=30`,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', String(seconds),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+    ...(video.kbps ? ['-b:v', `${video.kbps}k`, '-maxrate', `${video.kbps}k`, '-bufsize', `${video.kbps * 2}k`] : []),
     '-c:a', 'aac', '-b:a', '64k',
-    '-f', 'flv', url,
+    '-f', format, url,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (c: string) => err.push(c));

@@ -25,6 +25,8 @@ export interface SwarmPipeline {
   counts: OriginCounts;
   /** Segment GETs that reached the S3 server's public read path (through the counting proxy). */
   segmentRequests: () => number;
+  /** The counting proxy's own origin (http://host:port), for a proxy put in front of it (mediaOrigin). */
+  segmentOrigin: string;
   receipts: Array<Record<string, unknown>>;
   audit: Array<Record<string, unknown>>;
   stats: Array<Record<string, unknown>>;
@@ -59,6 +61,12 @@ export interface SwarmPipelineOptions {
   host?: string;
   /** Extra relaycast-signaling config (for example its ICE choice). */
   signaling?: Record<string, unknown>;
+  /**
+   * The origin the playlists name for segments, instead of the counting proxy's own http one: an
+   * HTTPS proxy in front of it, as R2's public https URL is in production (a page served over
+   * https cannot fetch http segments).
+   */
+  mediaOrigin?: string;
 }
 
 export async function startSwarmPipeline(options: SwarmPipelineOptions = { stream: 'e2e' }): Promise<SwarmPipeline> {
@@ -83,7 +91,8 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => segmentProxy.listen(0, host, resolve));
-  const publicBase = `http://${host}:${(segmentProxy.address() as AddressInfo).port}${s3Url.pathname.replace(/\/$/, '')}`;
+  const segmentOrigin = `http://${host}:${(segmentProxy.address() as AddressInfo).port}`;
+  const publicBase = `${options.mediaOrigin ?? segmentOrigin}${s3Url.pathname.replace(/\/$/, '')}`;
 
   helper.settings({ userDir: path.join(dir, 'userdir') });
   await helper.startServer();
@@ -234,6 +243,7 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
     payoutAudit,
     receive: (nodeId, msg) => (helper.getNode(nodeId) as unknown as { receive(m: unknown): void }).receive(msg),
     segmentRequests: () => segmentGets,
+    segmentOrigin,
     serve: (path, contentType, body) => {
       statics.set(path, { contentType, body });
     },

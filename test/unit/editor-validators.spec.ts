@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
 import { configNumber } from '../../lib/config/config-number';
+import { iceModeFromConfig, iceServersFromConfig, publicHostFromConfig } from '../../nodes/signaling/config';
 import { resolveBucketSettings } from '../../lib/upload/bucket-settings';
 import { HLS_WATCH_NUMBERS } from '../../nodes/hls-watch/number-fields';
 import { INGEST_NUMBERS } from '../../nodes/ingest/number-fields';
@@ -31,13 +32,19 @@ function verdictOf(validate: Validate, node: unknown, value: unknown): boolean |
   return Boolean(answer);
 }
 
+interface EditorDefinition {
+  defaults: Record<string, { value?: unknown; validate?: Validate }>;
+  oneditprepare?: (this: unknown) => void;
+}
+
 /**
- * Runs an editor .html's scripts against a stand-in RED and returns each type's defaults. `built`:
- * the file as the package ships it (dist/, after the build inlined shared rules into it).
+ * Runs an editor .html's scripts against a stand-in RED and returns each type's definition. `built`:
+ * the file as the package ships it (dist/, after the build inlined shared rules into it). `$` is a
+ * stand-in jQuery that records the values the dialog code sets (`$('#x').val(v)` → vals['#x']).
  */
-function editorDefaults(node: string, built = false): Record<string, Record<string, { value?: unknown; validate?: Validate }>> {
+function editorDefinitions(node: string, built = false, vals: Record<string, unknown> = {}): Record<string, EditorDefinition> {
   const html = readFileSync(path.resolve(__dirname, '../..', built ? 'dist/nodes' : 'nodes', node, `${node}.html`), 'utf8');
-  const types: Record<string, Record<string, { value?: unknown; validate?: Validate }>> = {};
+  const types: Record<string, EditorDefinition> = {};
   // Node-RED's own validators, as the editor defines them (editor-client/src/js/validators.js).
   const validators = {
     number: (blankAllowed?: boolean) => (v: unknown) => (blankAllowed && (v === '' || v === undefined)) || (v !== '' && !Number.isNaN(Number(v))),
@@ -45,18 +52,38 @@ function editorDefaults(node: string, built = false): Record<string, Record<stri
   };
   const RED = {
     nodes: {
-      registerType: (type: string, def: { defaults: Record<string, { value?: unknown; validate?: Validate }> }) => {
-        types[type] = def.defaults;
+      registerType: (type: string, def: EditorDefinition) => {
+        types[type] = def;
       },
     },
     validators,
     settings: {},
     _: (k: string) => k,
   };
+  const $ = (selector: string) => {
+    const element = {
+      on: () => element,
+      toggle: () => element,
+      is: () => false,
+      attr: () => element,
+      map: () => ({ get: () => [] }),
+      val: (value?: unknown) => {
+        if (value === undefined) return vals[selector];
+        vals[selector] = value;
+        return element;
+      },
+    };
+    return element;
+  };
   for (const [, code] of html.matchAll(/<script[^>]*type=["']text\/javascript["'][^>]*>([\s\S]*?)<\/script>/g)) {
-    vm.runInNewContext(code, { RED, URL, $: () => ({ on: () => undefined, toggle: () => undefined, is: () => false }) });
+    vm.runInNewContext(code, { RED, URL, $ });
   }
   return types;
+}
+
+/** Each type's defaults, as editorDefinitions runs them. */
+function editorDefaults(node: string, built = false): Record<string, Record<string, { value?: unknown; validate?: Validate }>> {
+  return Object.fromEntries(Object.entries(editorDefinitions(node, built)).map(([type, def]) => [type, def.defaults]));
 }
 
 type Rules = Record<string, { field: string; fallback: number; min: number; max: number; integer?: boolean }>;
@@ -198,4 +225,101 @@ describe('editor validators follow the runtime rules for r2-bucket fields', () =
       assert.ok(compared > 25);
     });
   }
+});
+
+describe('editor validators follow the runtime rules for the signaling ICE fields', () => {
+  /** What the deploy makes of a config: its value, or the message it refuses with. */
+  function runtime<T>(apply: () => T): T | { refused: string } {
+    try {
+      return apply();
+    } catch (err) {
+      return { refused: (err as Error).message };
+    }
+  }
+
+  it('the rules come from lib/signaling/ice-mode.ts and stun-host.ts, inlined by the build: no copy in the source', () => {
+    const source = readFileSync(path.resolve(__dirname, '../../nodes/signaling/signaling.html'), 'utf8');
+    assert.ok(source.includes('relaycast:inline lib/signaling/ice-mode.ts as RelaycastIceMode'));
+    assert.ok(source.includes('relaycast:inline lib/signaling/stun-host.ts as RelaycastStunHost'));
+    assert.doesNotMatch(source, /v === 'relaycast'|'\[\]'/, 'no hand-written mode rule is left in the dialog');
+  });
+
+  it('ICE mode: the editor accepts exactly the modes the deploy accepts, and the dialog preselects the mode the runtime runs', () => {
+    const modes: unknown[] = ['', undefined, 'relaycast', 'custom', 'none', ' custom ', 'google', 'Relaycast', 3];
+    const lists = ['', '   ', '[]', ' [ \n ] ', '[{"urls":"stun:stun.example.org:3478"}]', '[{"urls":["turn:relay.example.org"]}]'];
+    let compared = 0;
+    for (const iceMode of modes) {
+      for (const iceServers of lists) {
+        const config = { iceMode: iceMode as string, iceServers };
+        const deploy = runtime(() => {
+          iceServersFromConfig(config, {});
+          return iceModeFromConfig(config);
+        });
+        const vals: Record<string, unknown> = {};
+        const def = editorDefinitions('signaling', true, vals)['relaycast-signaling']!;
+        const verdict = verdictOf(def.defaults.iceMode!.validate!, config, iceMode);
+        const what = `iceMode ${JSON.stringify(iceMode)}, iceServers ${JSON.stringify(iceServers)}`;
+        if (typeof deploy === 'object') {
+          assert.equal(verdict, deploy.refused, `${what}: the editor refuses with the deploy's message`);
+        } else {
+          assert.equal(verdict, true, `${what}: the editor accepts what the deploy runs as ${deploy}`);
+          def.oneditprepare!.call({ ...config, _def: def });
+          assert.equal(vals['#node-input-iceMode'], deploy, `${what}: the dialog shows the mode the runtime runs`);
+        }
+        compared += 1;
+      }
+    }
+    assert.equal(compared, modes.length * lists.length);
+  });
+
+  it('a flow saved with an ICE list and no mode keeps its list, in the dialog as at deploy', () => {
+    const config = { iceMode: '', iceServers: '[{"urls":"turn:relay.example.org"}]' };
+    assert.equal(iceModeFromConfig(config), 'custom');
+    const vals: Record<string, unknown> = {};
+    const def = editorDefinitions('signaling', true, vals)['relaycast-signaling']!;
+    def.oneditprepare!.call({ ...config, _def: def });
+    assert.equal(vals['#node-input-iceMode'], 'custom');
+  });
+
+  it('Public host: the editor accepts exactly what the deploy accepts (a host name, IPv4 or IPv6 literal, no scheme, no port), and says why not', () => {
+    const def = editorDefinitions('signaling', true)['relaycast-signaling']!;
+    const validate = def.defaults.publicHost?.validate;
+    assert.equal(typeof validate, 'function', 'publicHost has a validator');
+    const samples: unknown[] = [
+      '',
+      '  ',
+      undefined,
+      'stun.example.org',
+      'Media.Example.ORG.',
+      'localhost',
+      '192.0.2.10',
+      '2001:db8::1',
+      '[2001:db8::1]',
+      '::ffff:192.0.2.1',
+      'stun.example.org:3478',
+      '192.0.2.10:3478',
+      '[2001:db8::1]:3478',
+      'stun:stun.example.org',
+      'https://stun.example.org',
+      'stun.example.org/path',
+      'not a host',
+      'fe80::1%eth0',
+      '999.1.1.1',
+      '01.2.3.4',
+      '1.2.3',
+      '-bad.example',
+      'a'.repeat(64) + '.example',
+      '2001:db8::1::2',
+      '[2001:db8::g]',
+      42,
+    ];
+    for (const publicHost of samples) {
+      const deploy = runtime(() => publicHostFromConfig({ publicHost: publicHost as string }));
+      const verdict = verdictOf(validate!, { publicHost }, publicHost);
+      if (typeof deploy === 'object') assert.equal(verdict, deploy.refused, `publicHost ${JSON.stringify(publicHost)}`);
+      else assert.equal(verdict, true, `publicHost ${JSON.stringify(publicHost)}: the deploy runs it as ${String(deploy)}`);
+    }
+    assert.match(String(verdictOf(validate!, {}, 'stun.example.org:3478')), /without a port/);
+    assert.match(String(verdictOf(validate!, {}, 'https://stun.example.org')), /DNS name, an IPv4 or an IPv6 address/);
+  });
 });

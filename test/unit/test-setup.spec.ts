@@ -133,6 +133,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
       fakeTool('unshare');
       fakeTool('nft');
       fakeTool('redis-server');
+      fakeTool('caddy');
       const out = run({ CHROMIUM_PATH: path.join(bin, 'no-chromium') });
       assert.equal(out.plan.action, 'stop');
       assert.deepEqual(out.machine.missing, ['chromium']);
@@ -145,6 +146,7 @@ describe('test set-up (scripts/test-setup.mjs)', () => {
     const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
     assert.match(ci, /command -v ffmpeg .*\|\| need_apt\+=\(ffmpeg\)/);
     assert.match(ci, /command -v nft .*\|\| need_apt\+=\(nftables\)/);
+    assert.match(ci, /command -v caddy .*\|\| need_apt\+=\(caddy\)/);
     assert.ok(
       ci.includes('pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'),
       'CI starts the PostgreSQL cluster with the same command',

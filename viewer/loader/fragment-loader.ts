@@ -12,6 +12,7 @@ import type { FragmentLoaderContext, Loader, LoaderCallbacks, LoaderConfiguratio
 import { loadWithHlsLoader, type HlsLoaderConfig } from './hls-http';
 import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
+import { markStartup } from './startup-marks';
 
 export function fragmentLoaderClass(session: RelaycastSession): new (config: HlsLoaderConfig) => Loader<FragmentLoaderContext> {
   return class RelaycastFragmentLoader implements Loader<FragmentLoaderContext> {
@@ -36,6 +37,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
       const budgetMs = session.budgetMs(context.url, context.frag.duration, (policy?.maxTimeToFirstByteMs ?? 10_000) - 500);
       // A segment the swarm never announced (not joined yet, or older than its window).
       if (engine.store.sequenceOf(context.url) === undefined) return this.overHttp(context, config, callbacks);
+      markStartup('frag-engine');
       const stats = resetLoaderStats(this.stats);
       stats.loading.start = performance.now();
       const controller = new AbortController();
@@ -69,6 +71,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
             stats.loading.end = now;
             stats.loaded = stats.total = result.bytes.byteLength;
             stats.chunkCount = 1;
+            markStartup(`frag-${result.source}`);
             callbacks.onProgress?.(stats, context, result.bytes, null);
             // onProgress may have aborted or destroyed us.
             if (this.callbacks === callbacks) callbacks.onSuccess({ url: context.url, data: result.bytes }, stats, context, null);
@@ -109,6 +112,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
 
     /** hls.js's own loader takes the load; its bytes count as HTTP in the page's figures. */
     private overHttp(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+      if (context.frag.sn !== 'initSegment') markStartup('frag-hls-http');
       this.http = loadWithHlsLoader(this.hlsConfig, this.stats, context, config, {
         ...callbacks,
         onSuccess: (response, stats, ctx, details) => {

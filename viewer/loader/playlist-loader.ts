@@ -9,6 +9,7 @@ import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats, Playlis
 import { loadWithHlsLoader, type HlsLoaderConfig } from './hls-http';
 import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
+import { markStartup } from './startup-marks';
 
 export function playlistLoaderClass(session: RelaycastSession): new (config: HlsLoaderConfig) => Loader<PlaylistLoaderContext> {
   return class RelaycastPlaylistLoader implements Loader<PlaylistLoaderContext> {
@@ -28,7 +29,9 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: Hls
       const isMedia = context.type === 'level';
       const rendition = isMedia ? session.renditionFromUrl(context.url) : null;
       const engine = isMaster || isMedia ? session.engineFor(context.url, rendition) : undefined;
+      const step = isMaster ? 'master' : 'media';
       if (!engine) {
+        markStartup(`${step}-http`);
         this.http = loadWithHlsLoader(this.hlsConfig, this.stats, context, config, callbacks);
         return;
       }
@@ -43,18 +46,28 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: Hls
         callbacks.onTimeout(stats, context, null);
       }, config.loadPolicy?.maxLoadTimeMs ?? 20_000);
       engine.playlistCopy({ url: context.url, rendition, msn: context.deliveryDirectives?.msn, signal: controller.signal }).then(
-        (text) => {
+        (copy) => {
           clearTimeout(timeout);
           if (this.callbacks !== callbacks) return;
-          if (text === undefined) {
+          if (copy === undefined) {
+            markStartup(`${step}-http`);
             engine.notePlaylistFromHttp();
             this.http = loadWithHlsLoader(this.hlsConfig, stats, context, config, callbacks);
             return;
           }
+          markStartup(`${step}-socket`);
           const now = performance.now();
-          stats.loading.first = stats.loading.end = now;
-          stats.loaded = stats.total = text.length;
-          callbacks.onSuccess({ url: context.url, data: text }, stats, context, null);
+          // hls.js dates a live playlist by its first byte (advancedDateTime = now − (now − first)) and
+          // places the live edge, the start position and its latency by that date. A socket copy is
+          // as old as the server says (a welcome's or the page's copy, up to a segment): dated at
+          // delivery it put a late joiner that much further behind live for the whole session.
+          // loading.start stays the request's time: hls.js schedules the next reload from it, and
+          // dated back by the age it reloaded at once, over HTTP before the welcome (for playlists
+          // hls.js reads first and start separately, never first − start).
+          stats.loading.first = now - copy.ageMs;
+          stats.loading.end = now;
+          stats.loaded = stats.total = copy.text.length;
+          callbacks.onSuccess({ url: context.url, data: copy.text }, stats, context, null);
         },
         (err: unknown) => {
           clearTimeout(timeout);

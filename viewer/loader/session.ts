@@ -8,6 +8,7 @@ import { LINKS_AT_THE_LATEST_MS, peerBudgetMs } from '../../lib/peer/playback-bu
 import type { PeerPlatform } from '../../lib/peer/platform';
 import { browserPlatform, hasWebRtc } from './browser-platform';
 import { defaultRenditionFromUrl, defaultStreamFromUrl, resolveSignalingUrl, type RelaycastOptions } from './options';
+import { markStartup } from './startup-marks';
 
 /** What the stats panel and any page can read (documented in docs/viewer.md). */
 export interface RelaycastStats extends EngineStats {
@@ -27,6 +28,12 @@ export interface RelaycastEngine {
   on(event: 'peer-dropped', listener: (peer: string, reason: string) => void): () => void;
 }
 
+/**
+ * The engine's own backstop for holding offers: a page whose player never asks for a fragment (or
+ * never shows a frame) still links, and serves, after this. The normal trigger is the first frame.
+ */
+const LINKS_BACKSTOP_MS = 10_000;
+
 interface HlsLike {
   media: HTMLMediaElement | null;
   latency?: number;
@@ -44,6 +51,7 @@ export class RelaycastSession {
   private stalls = 0;
   private playing = false;
   private firstFragmentRequested = false;
+  private linkTimer: ReturnType<typeof setTimeout> | undefined;
   private figuresTimer: ReturnType<typeof setInterval> | undefined;
   readonly renditionFromUrl: (url: string) => string;
 
@@ -95,10 +103,12 @@ export class RelaycastSession {
       maxPeers: this.p2p ? this.options.maxPeers : 0,
       store: this.options.maxStoreBytes ? { maxBytes: this.options.maxStoreBytes } : undefined,
       candidateFilter: this.options.candidateFilter,
-      // Links wait for the first fragment request (budgetMs), or 2 s: start-up comes first.
-      holdOffersMs: LINKS_AT_THE_LATEST_MS,
+      // Links wait for the first frame (see linkAfterFirstFrame): start-up comes first.
+      holdOffersMs: LINKS_BACKSTOP_MS,
     });
-    if (this.options.initialPlaylists) this.peerEngine.seedPlaylists(this.options.initialPlaylists);
+    if (this.options.initialPlaylists) this.peerEngine.seedPlaylists(this.options.initialPlaylists, sincePageArrivedMs());
+    markStartup('engine-start');
+    this.peerEngine.on('welcome', () => markStartup('welcome'));
     this.peerEngine.start();
     this.figuresTimer = setInterval(() => this.reportFigures(), 1000);
     return this.peerEngine;
@@ -122,9 +132,8 @@ export class RelaycastSession {
     if (!engine || !this.p2p) return 0;
     const first = !this.firstFragmentRequested;
     if (first) {
-      // Its request is on its way to the origin: WebRTC links may now be set up alongside.
-      engine.startLinking();
       this.firstFragmentRequested = true;
+      this.linkAfterFirstFrame(engine);
     }
     return peerBudgetMs({
       first,
@@ -147,9 +156,21 @@ export class RelaycastSession {
 
   destroy(): void {
     if (this.figuresTimer) clearInterval(this.figuresTimer);
+    clearTimeout(this.linkTimer);
     this.peerEngine?.close();
     this.peerEngine = undefined;
     this.publicEngine = undefined;
+  }
+
+  /**
+   * WebRTC links start once the first frame is out, or LINKS_AT_THE_LATEST_MS after the first
+   * fragment request. Set-up (ICE, DTLS, SCTP, on this page and on each peer's) costs CPU that the
+   * first segment's transmux and append need; the first segments come over HTTP anyway. Without a
+   * media element to watch, the first fragment request starts them.
+   */
+  private linkAfterFirstFrame(engine: PeerEngine): void {
+    if (!this.media || this.playing) return engine.startLinking();
+    this.linkTimer = setTimeout(() => engine.startLinking(), LINKS_AT_THE_LATEST_MS);
   }
 
   private bufferAhead(): number | undefined {
@@ -168,6 +189,7 @@ export class RelaycastSession {
     this.media = media;
     media.addEventListener('playing', () => {
       this.playing = true;
+      if (this.firstFragmentRequested) this.peerEngine?.startLinking();
     });
     // A 'waiting' after playback began is a stall (the first one, at start, is not).
     media.addEventListener('waiting', () => {
@@ -182,4 +204,15 @@ export class RelaycastSession {
       latencyMs: typeof latency === 'number' && Number.isFinite(latency) && latency > 0 ? latency * 1000 : undefined,
     });
   }
+}
+
+/**
+ * How long ago the page's own document arrived: playlists inlined in it have aged that much on top of
+ * the age the server gave them. 0 outside a page (or without navigation timing).
+ */
+function sincePageArrivedMs(): number {
+  if (typeof performance === 'undefined' || typeof performance.getEntriesByType !== 'function') return 0;
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const arrived = navigation?.responseStart;
+  return arrived && arrived > 0 ? Math.max(0, performance.now() - arrived) : 0;
 }

@@ -61,6 +61,11 @@ export const ClientMessageSchemas = {
   /** "Peer `from` sent me `bytes` of segment `sequence`". */
   receipt: v.strictObject({ type: v.literal('receipt'), sequence: Sequence, from: PeerId, bytes: PositiveBytes }),
   peers: v.strictObject({ type: v.literal('peers'), exclude: v.optional(boundedList(PeerId, 'peer ids')) }),
+  /**
+   * "I now play `rendition` of my stream" (v3): the peer stays in the stream's swarm and keeps its
+   * links; announcements, playlists and receipts follow it to the new rendition.
+   */
+  rendition: v.strictObject({ type: v.literal('rendition'), rendition: MediaId }),
   leave: v.strictObject({ type: v.literal('leave') }),
   heartbeat: v.strictObject({ type: v.literal('heartbeat') }),
   /** The uploader's side of a delivery: "I sent `bytes` of segment `sequence` to peer `to`". */
@@ -94,6 +99,7 @@ export type IceMessage = ClientMessageOf<'ice'>;
 export type HaveMessage = ClientMessageOf<'have'>;
 export type ReceiptMessage = ClientMessageOf<'receipt'>;
 export type PeersRequestMessage = ClientMessageOf<'peers'>;
+export type RenditionMessage = ClientMessageOf<'rendition'>;
 export type ServedMessage = ClientMessageOf<'served'>;
 export type StatsMessage = ClientMessageOf<'stats'>;
 export type ReportMessage = ClientMessageOf<'report'>;

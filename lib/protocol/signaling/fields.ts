@@ -106,6 +106,10 @@ export function utf8Bytes(text: string): number {
  * `playlists`, the viewer page's inlined copies). rendition null = the master playlist.
  * `presentation`: media playlists after an earlier one ended are served at `?presentation=N`
  * (a copy of one must never answer a player asking for another); absent = 0.
+ * `ageMs`: how long the server had held this version when it sent it (a welcome or page copy may be
+ * up to a segment old); absent = 0 (a push, sent as the version arrives). A player takes a copy's
+ * age as its own, or it would start one copy-age further behind live (hls.js dates a playlist by
+ * when its load finished).
  */
 export const PushedPlaylistSchema = v.object({
   rendition: v.nullable(MediaId),
@@ -115,6 +119,7 @@ export const PushedPlaylistSchema = v.object({
   ),
   ended: v.boolean(),
   presentation: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+  ageMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(BOUNDS.maxPlaylistAgeMs))),
 });
 export type PushedPlaylist = v.InferOutput<typeof PushedPlaylistSchema>;
 

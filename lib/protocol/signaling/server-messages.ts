@@ -51,6 +51,18 @@ export const SegmentFrameSchema = v.object({
 });
 export type SegmentFrame = v.InferOutput<typeof SegmentFrameSchema>;
 
+/**
+ * The answer to a client's `rendition`: the peer now plays `rendition` (same swarm, same links), with
+ * that rendition's latest announcements and media playlist, as a welcome would carry them.
+ */
+export const RenditionFrameSchema = v.object({
+  type: v.literal('rendition'),
+  rendition: MediaId,
+  segments: v.array(AnnouncedSegmentSchema),
+  playlists: v.array(PushedPlaylistSchema),
+});
+export type RenditionFrame = v.InferOutput<typeof RenditionFrameSchema>;
+
 export const PlaylistFrameSchema = v.object({ ...PushedPlaylistSchema.entries, type: v.literal('playlist') });
 export type PlaylistFrame = v.InferOutput<typeof PlaylistFrameSchema>;
 
@@ -72,6 +84,7 @@ export const ServerFrameSchema = v.variant('type', [
   v.object({ type: v.literal('ice'), from: PeerId, offerId: OfferId, candidate: v.nullable(IceCandidateSchema) }),
   SegmentFrameSchema,
   PlaylistFrameSchema,
+  RenditionFrameSchema,
   v.object({ type: v.literal('receipt-ack'), sequence: Sequence, from: PeerId }),
   v.object({ type: v.literal('error'), code: v.string(), message: v.string() }),
 ]);

@@ -43,11 +43,13 @@ export class FakeSignalingServer {
   coordinator: SignalingCoordinator;
   readonly receipts: unknown[] = [];
   readonly audit: Array<Record<string, unknown>> = [];
-  constructor() {
+  /** `now`: the server's clock (a spec ages what the server holds without waiting). */
+  constructor(private readonly now?: () => number) {
     this.coordinator = this.newCoordinator();
   }
   newCoordinator(): SignalingCoordinator {
     return new SignalingCoordinator({
+      now: this.now,
       // Two engines link (the specs' swarms are small on purpose; the default needs three).
       limits: { openSwarms: false, maxConnectionsPerIp: 0, statsIntervalMs: 1000, minSwarmForLinks: 2 },
       onReceipt: (r) => this.receipts.push(r),

@@ -40,6 +40,38 @@ describe('holder choice', () => {
     now = 60_000;
     assert.ok(scores.rate('SLOW') > 0.8 * scores.rate('FAST'), `${scores.rate('SLOW')} vs ${scores.rate('FAST')}`);
   });
+
+  it('picks among linked holders, skipping the ones the acquisition avoids and counting what each serves me already', () => {
+    const scores = new HolderScores(() => 0);
+    const [a, b] = [{ remoteId: 'A' }, { remoteId: 'B' }];
+    const wanting = (avoided: string[], peer?: { remoteId: string }) => ({
+      meta: { size: 100_000 },
+      filled: 0,
+      avoided: new Set(avoided),
+      currentPeer: () => peer,
+    });
+    scores.delivered('A', 100_000, 100);
+    scores.delivered('B', 100_000, 150);
+    assert.equal(
+      scores.pick(wanting([]), [a, b], [], () => 0),
+      a,
+      'the faster one',
+    );
+    assert.equal(
+      scores.pick(wanting(['A']), [a, b], [], () => 0),
+      b,
+      'unless it is avoided',
+    );
+    assert.equal(
+      scores.pick(wanting([]), [a, b], [wanting([], a)], () => 0),
+      b,
+      'or already busy for me',
+    );
+    assert.equal(
+      scores.pick(wanting(['A', 'B']), [a, b], [], () => 0),
+      undefined,
+    );
+  });
 });
 
 describe('own playback first', () => {

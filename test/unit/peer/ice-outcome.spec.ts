@@ -1,7 +1,7 @@
 // A viewer's ICE outcome for its stats reports: srflx gathered, links opened and failed, selected pair types.
 import assert from 'node:assert/strict';
 import { candidateType, IceOutcomeCounter, observeOpened, selectedPairType } from '../../../lib/peer/ice-outcome';
-import { parseClientFrame } from '../../../lib/protocol';
+import { BOUNDS, parseClientFrame } from '../../../lib/protocol';
 import { until } from '../../support/until';
 
 const report = (...stats: Array<Record<string, unknown>>) => new Map(stats.map((s) => [s.id as string, s]));
@@ -55,6 +55,11 @@ describe('peer ICE outcome', () => {
       const parsed = parseClientFrame(JSON.stringify({ ...frame, ice: bad }));
       assert.equal(parsed.ok ? 'accepted' : parsed.code, 'E_SIGNAL_BAD_FIELD', JSON.stringify(bad));
     }
+    // Bounded: a count stops at what the stats schema accepts, so a long-lived viewer's report stays valid.
+    const many = new IceOutcomeCounter();
+    for (let i = 0; i <= BOUNDS.maxLinksReported; i++) many.failed();
+    assert.equal(many.report().failed, BOUNDS.maxLinksReported);
+    assert.ok(parseClientFrame(JSON.stringify({ ...frame, ice: many.report() })).ok);
     outcome.reset();
     assert.deepEqual(outcome.report(), { srflx: false, connected: 0, failed: 0, pairs: { host: 0, srflx: 0, prflx: 0, relay: 0 } });
   });

@@ -161,18 +161,12 @@ describe('uploads that fit the uplink (simulated clock)', () => {
     };
     // The slow holder is listed first, so that it wins the first tie between two unmeasured holders.
     const holders = [holder(clock, 'SLOWHOLDER00', HOME_UPLINK, receive), holder(clock, 'FASTHOLDER00', FAST_UPLINK, receive)];
-    // The engine's choice (engine.ts tryPeers): the holder expected to deliver soonest.
+    // The engine's rule (holder-choice.ts, as engine.ts tryPeers applies it) over the holders of the segment.
     const tryPeers = (a: Acquisition) => {
       if (a.state !== 'idle') return;
-      const candidates = holders
-        .filter((h) => !a.avoided.has(h.id) && h.store.has(a.meta.sequence))
-        .map((h) => ({
-          id: h.id,
-          link: h.toHolder.asPeerLink(),
-          load: [...acquisitions.values()].filter((o) => o.currentPeer() === h.toHolder.asPeerLink()).length,
-        }));
-      const best = scores.choose(candidates, a.meta.size - a.filled, () => 0.5);
-      if (best) a.fromPeer(best.link);
+      const holding = holders.filter((h) => h.store.has(a.meta.sequence)).map((h) => h.toHolder.asPeerLink());
+      const best = scores.pick(a, holding, acquisitions.values(), () => 0.5);
+      if (best) a.fromPeer(best);
     };
     const host: AcquisitionHost = {
       platform: clock.platform(fetch) as PeerPlatform,
@@ -181,7 +175,7 @@ describe('uploads that fit the uplink (simulated clock)', () => {
       peerMisbehaved: () => assert.fail('no holder lies here'),
       sourceLost: (a) => tryPeers(a),
       deadlineMissed: () => misses++,
-      transferEnded: (link: PeerLink, bytes, ms, refused) => (refused ? scores.refused(link.remoteId) : scores.delivered(link.remoteId, bytes, ms)),
+      transferEnded: (link: PeerLink, bytes, ms, refused) => scores.transferEnded(link.remoteId, bytes, ms, refused),
     };
     // A 0.9 Mb/s stream of 2 s segments (225 kB); the player asks for each one as it is announced,
     // with 3 s of buffer left. The slow holder needs 1.8 s per segment, the fast one 0.09 s.

@@ -8,8 +8,8 @@ describe('peer wire protocol', () => {
     const frames: WireFrame[] = [
       { type: 'hello', version: 1, uploads: true },
       { type: 'hello', version: 1, uploads: false },
-      { type: 'have', sequences: [0, 1, 2 ** 40, Number.MAX_SAFE_INTEGER] },
-      { type: 'have', sequences: [] },
+      { type: 'have', rendition: '720p', sequences: [0, 1, 2 ** 40, Number.MAX_SAFE_INTEGER] },
+      { type: 'have', rendition: 'a', sequences: [] },
       { type: 'request', id: 0xffffffff, sequence: 123456, start: 65536, end: 200000 },
       { type: 'request', id: 3, sequence: 7, start: 0, end: 200000, budgetMs: 1850 },
       { type: 'data', id: 7, offset: 32768, payload: new Uint8Array(randomBytes(CHUNK_BYTES)) },
@@ -36,13 +36,17 @@ describe('peer wire protocol', () => {
       new Uint8Array([0, 1, 2]),
       new Uint8Array([1, 0, 65]),
       new Uint8Array([1, 0, 1, 0, 0]),
+      new Uint8Array([1, 0, 0]), // a HAVE of wire v1: no rendition
+      new Uint8Array([1, 0, 0, 0]), // an empty rendition
+      new Uint8Array([1, 0, 0, 2, 46, 46]), // '..' breaks the id rule
+      new Uint8Array([1, 0, 0, 3, 97, 98]), // a rendition shorter than its length byte
       (() => {
-        const f = encode({ type: 'have', sequences: [1] });
+        const f = encode({ type: 'have', rendition: 'r', sequences: [1] });
         new DataView(f.buffer).setFloat64(3, 1.5);
         return f;
       })(),
       (() => {
-        const f = encode({ type: 'have', sequences: [1] });
+        const f = encode({ type: 'have', rendition: 'r', sequences: [1] });
         new DataView(f.buffer).setFloat64(3, -1);
         return f;
       })(),
@@ -62,6 +66,8 @@ describe('peer wire protocol', () => {
       new Uint8Array([5, 0, 0]),
     ];
     for (const frame of bad) assert.throws(() => decode(frame), WireError, String(frame));
+    // A request of the wrong length names both lengths a request may have.
+    assert.throws(() => decode(encode({ type: 'request', id: 1, sequence: 1, start: 0, end: 10, budgetMs: 1 }).subarray(0, 23)), /21 or 25 bytes, got 23/);
     // Random garbage: decoded or refused, never a crash of another kind.
     for (let i = 0; i < 2000; i++) {
       const junk = new Uint8Array(randomBytes(1 + (i % 40)));

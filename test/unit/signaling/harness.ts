@@ -73,7 +73,7 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
   const send = (client: { s: Session }, msg: unknown): void => c.message(client.s, JSON.stringify(msg), false);
   const join = (stream = 'live', rendition = '720p', ip = nextIp()): Client => {
     const { t, s } = connect(ip);
-    send({ s }, { type: 'join', v: 2, stream, rendition, role: 'viewer' });
+    send({ s }, { type: 'join', v: 3, stream, rendition, role: 'viewer' });
     const welcome = t.frames.find((f) => f.type === 'welcome');
     if (!welcome) throw new Error(`join failed: ${JSON.stringify(t.frames)}`);
     t.take();

@@ -57,7 +57,7 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
   async function join(on: Instance, ip = `10.1.0.${++ips}`): Promise<Peer> {
     const t = new FakeTransport();
     const s = on.c.connect(t, ip);
-    on.c.message(s, JSON.stringify({ type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' }), false);
+    on.c.message(s, JSON.stringify({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' }), false);
     await until(() => t.frames.length > 0, 'an answer to the join');
     const welcome = t.take()[0];
     if (welcome.type !== 'welcome') throw Object.assign(new Error(JSON.stringify(welcome)), { frame: welcome });
@@ -138,6 +138,30 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     await until(() => b.registry.getPeer(pa.s.peer!.swarmKey, pa.id) === undefined, 'pa gone from B', 5_000);
     send(pb, { type: 'receipt', sequence: 2, from: pa.id, bytes: 100 });
     assert.equal((await frame(pb, (f) => f.type === 'error' && f.code !== 'E_RECEIPT_DUPLICATE', 'the refusal')).code, 'E_RECEIPT_UNKNOWN_UPLOADER');
+  });
+
+  it("carries a level switch to every instance: the replicas, Redis's record, and who is named a fetcher", async () => {
+    const [a, b] = [await instance(), await instance()];
+    a.c.announce(segment(1));
+    a.c.announce({ ...segment(1), rendition: '360p', url: 'https://cdn.example/360p/1.ts' });
+    await until(() => b.c.renditionsOf('live').length === 2, 'both renditions on B');
+    const pa = await join(a);
+    const pb = await join(b);
+    await until(() => b.registry.getPeer('live', pa.id) !== undefined, 'pa on B');
+    send(pa, { type: 'rendition', rendition: '360p' });
+    assert.equal((await frame(pa, (f) => f.type === 'rendition', 'the switch answer')).rendition, '360p');
+    await until(() => b.registry.getPeer('live', pa.id)?.rendition === '360p', "B's replica to follow the switch");
+    // Announced on B: the 360p segment names pa (the only peer playing 360p) and reaches it on A.
+    b.c.announce({ ...segment(2), rendition: '360p', url: 'https://cdn.example/360p/2.ts' });
+    const announced = await frame(pa, (f) => f.type === 'segment' && f.sequence === 2, 'segment 2 of 360p on A');
+    assert.deepEqual(announced.fetchers, [pa.id]);
+    b.c.announce(segment(2));
+    assert.deepEqual((await frame(pb, (f) => f.type === 'segment' && f.sequence === 2, 'segment 2 of 720p on B')).fetchers, [pb.id]);
+    assert.equal(pa.t.frames.filter((f) => f.type === 'segment' && f.rendition === '720p').length, 0, 'pa plays 360p: no 720p announcement');
+    // An instance that starts now reads the record as Redis holds it.
+    const c = await instance();
+    await until(() => c.registry.getPeer('live', pa.id) !== undefined, 'pa on C');
+    assert.equal(c.registry.getPeer('live', pa.id)?.rendition, '360p');
   });
 
   it('checks the relaycast-redis settings and backs off with jitter', () => {

@@ -4,14 +4,14 @@ import { InMemorySwarmRegistry, type PeerRecord } from '../../../lib/signaling/r
 import { harness, seeded, type Client } from './harness';
 
 function peer(id: string, extra: Partial<PeerRecord> = {}): PeerRecord {
-  return { id, role: 'viewer', swarmKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, joinMark: 0, ...extra };
+  return { id, role: 'viewer', swarmKey: 's/r', rendition: 'r', renditionKey: 's/r', latest: -1, introductions: 0, joinedAt: 0, joinMark: 0, ...extra };
 }
 
 describe('signaling registry and peer selection', () => {
   it('keeps a dense member array through removals', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 3 });
-    assert.equal(reg.ensureSwarm({ key: 's/r', stream: 's', rendition: 'r' }), true);
-    assert.equal(reg.ensureSwarm({ key: 'x/r', stream: 'x', rendition: 'r' }), false);
+    assert.equal(reg.ensureSwarm({ key: 's/r', stream: 's' }), true);
+    assert.equal(reg.ensureSwarm({ key: 'x/r', stream: 'x' }), false);
     const [p1, p2, p3, p4] = ['p1', 'p2', 'p3', 'p4'].map((id) => peer(id));
     assert.deepEqual([reg.addPeer(p1), reg.addPeer(p2), reg.addPeer(p3), reg.addPeer(p4)], [true, true, true, false]);
     assert.equal(reg.removePeer(p1), 2);
@@ -31,7 +31,7 @@ describe('signaling registry and peer selection', () => {
 
   it('prefers supporters, then holders of recent segments, then the least introduced', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 100 });
-    reg.ensureSwarm({ key: 's/r', stream: 's', rendition: 'r' });
+    reg.ensureSwarm({ key: 's/r', stream: 's' });
     reg.addPeer(peer('old', { latest: 3 }));
     reg.addPeer(peer('busy', { latest: 10, introductions: 9 }));
     reg.addPeer(peer('fresh', { latest: 10 }));
@@ -44,9 +44,26 @@ describe('signaling registry and peer selection', () => {
     );
   });
 
+  it("prefers peers on the asker's rendition, but gives every fourth place to a peer on another one", () => {
+    const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 100 });
+    reg.ensureSwarm({ key: 's', stream: 's' });
+    const on = (id: string, rendition: string, latest = -1) => reg.addPeer(peer(id, { swarmKey: 's', rendition, renditionKey: `s/${rendition}`, latest }));
+    for (let i = 0; i < 8; i++) on(`same${i}`, 'low');
+    // High has recent segments (by its own numbers): that says nothing to a low viewer.
+    for (let i = 0; i < 8; i++) on(`other${i}`, 'high', 10);
+    const chosen = selectPeers(reg, 's', 'me', new Set(), { max: 8, sampleSize: 64, latestSequence: 10, rendition: 'low', random: seeded(2) });
+    assert.deepEqual(
+      chosen.map((p) => p.rendition),
+      ['low', 'low', 'low', 'high', 'low', 'low', 'low', 'high'],
+    );
+    // With nobody on its rendition, the list is filled from the others.
+    const alone = selectPeers(reg, 's', 'me', new Set(), { max: 4, sampleSize: 64, latestSequence: 10, rendition: 'mid', random: seeded(2) });
+    assert.equal(alone.length, 4);
+  });
+
   it('samples a bounded number of members in a large swarm', () => {
     const reg = new InMemorySwarmRegistry({ maxSwarms: 1, maxPeersPerSwarm: 10_000 });
-    reg.ensureSwarm({ key: 's/r', stream: 's', rendition: 'r' });
+    reg.ensureSwarm({ key: 's/r', stream: 's' });
     for (let i = 0; i < 10_000; i++) reg.addPeer(peer(`p${i}`));
     const sample = reg.sample('s/r', 50, seeded(3));
     assert.equal(new Set(sample.map((p) => p.id)).size, 50);
@@ -89,7 +106,7 @@ describe('signaling registry and peer selection', () => {
     };
     const add = () => {
       const { t, s } = h.connect();
-      h.send({ s }, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+      h.send({ s }, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
       const c = { t, s, id: t.frames[0].peer as string };
       clients.set(c.id, c);
       edges.set(c.id, new Set());

@@ -19,11 +19,11 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     h.c.pushPlaylist({ stream: 'live', rendition: null, text: master, ended: false });
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
     const a = h.connect();
-    h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     const welcome = a.t.take()[0];
     assert.deepEqual(welcome.playlists, [
-      { rendition: null, text: master, ended: false },
-      { rendition: '720p', text: media(1), ended: false },
+      { rendition: null, text: master, ended: false, ageMs: 0 },
+      { rendition: '720p', text: media(1), ended: false, ageMs: 0 },
     ]);
     const low = h.join('live', '360p');
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false }), 1);
@@ -37,6 +37,34 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     assert.equal(a.t.take()[0].text, master2);
   });
 
+  it('tells a joiner how old each welcome copy is (pushes carry none: they are sent as the version arrives)', () => {
+    const h = harness();
+    h.announce(1);
+    h.c.pushPlaylist({ stream: 'live', rendition: null, text: master, ended: false });
+    h.advance(5_000);
+    h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
+    h.advance(1_700);
+    const a = h.connect();
+    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    assert.deepEqual(
+      (a.t.take()[0].playlists as Array<{ ageMs?: number }>).map((p) => p.ageMs),
+      [6_700, 1_700],
+    );
+    // What the viewer page inlines is the same copy, with the same age.
+    assert.deepEqual(
+      h.c.playlistsFor('live', '720p').map((p) => p.ageMs),
+      [6_700, 1_700],
+    );
+    h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false });
+    assert.equal(a.t.take()[0].ageMs, undefined);
+    // An ended playlist kept for hours is still within the protocol's bound.
+    h.advance(10 * BOUNDS.maxPlaylistAgeMs);
+    assert.deepEqual(
+      h.c.playlistsFor('live', '720p').map((p) => p.ageMs),
+      [BOUNDS.maxPlaylistAgeMs, BOUNDS.maxPlaylistAgeMs],
+    );
+  });
+
   it('does not push a playlist too large for the socket, and forgets the older copy so nobody serves it stale', () => {
     const h = harness();
     h.announce(1);
@@ -44,7 +72,7 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     const huge = media(2) + '#'.repeat(BOUNDS.maxPushedPlaylistBytes);
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: huge, ended: false }), 0);
     const a = h.connect();
-    h.send(a, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(a.t.take()[0].playlists, []);
   });
 
@@ -85,7 +113,7 @@ describe('signaling coordinator: fetchers named in announcements', () => {
     h.announce(1);
     const viewers = [h.join(), h.join(), h.join()];
     const metered = h.connect();
-    h.send(metered, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
+    h.send(metered, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
     const meteredId = metered.t.take()[0].peer as string;
     const named: string[] = [];
     for (let seq = 2; seq <= 7; seq++) {
@@ -98,7 +126,7 @@ describe('signaling coordinator: fetchers named in announcements', () => {
     assert.deepEqual(new Set(named), new Set(viewers.map((v) => v.id)), 'every uploading viewer takes a turn');
     assert.deepEqual(named.slice(0, 3), named.slice(3, 6), 'in rotation');
     const supporter = h.connect();
-    h.send(supporter, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(supporter, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
     const supporterId = supporter.t.take().find((f) => f.type === 'welcome')!.peer;
     viewers[1].t.take();
@@ -221,7 +249,7 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       { type: 'served', sequence: 1, to: 'AAAAAAAAAAAA', bytes: 10 },
       { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0 },
       { type: 'report', peer: 'AAAAAAAAAAAA', sequence: 0, reason: 'size' },
-      { type: 'join', v: 2, stream: 'live', rendition: '0', role: 'viewer', upload: false },
+      { type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', upload: false },
     ];
     for (const msg of ok) assert.doesNotThrow(() => parseClientMessage(JSON.stringify(msg)), JSON.stringify(msg));
     const bad = [
@@ -232,7 +260,7 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0, latencyMs: 1e12 },
       { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 },
       { type: 'report', peer: 'AAAAAAAAAAAA', sequence: 0, reason: 'boredom' },
-      { type: 'join', v: 2, stream: 'live', rendition: '0', role: 'viewer', upload: 'no' },
+      { type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', upload: 'no' },
     ];
     for (const msg of bad) {
       assert.throws(
@@ -253,24 +281,24 @@ describe('signaling coordinator: a swarm too small to help makes no links', () =
     });
     h.announce(1);
     const first = h.connect();
-    h.send(first, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(first, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(first.t.take()[0].peers, []);
     const second = h.connect();
-    h.send(second, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(second, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(second.t.take()[0].peers, [], 'two viewers: no introduction, so no WebRTC link');
     h.send(second, { type: 'peers' });
     assert.deepEqual(second.t.take()[0], { type: 'peers', peers: [] }, 'asking again changes nothing');
     const third = h.connect();
-    h.send(third, { type: 'join', v: 2, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(third, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((third.t.take()[0].peers as unknown[]).length, 2, 'three: the newcomer is introduced to both');
-    // In another swarm, a supporter and one viewer link: the supporter is there to serve.
-    h.announce(1, 'live', '360p');
+    // In another swarm (another stream), a supporter and one viewer link: the supporter is there to serve.
+    h.announce(1, 'other', '360p');
     const supporter = h.connect();
-    h.send(supporter, { type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(supporter, { type: 'join', v: 3, stream: 'other', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
     supporter.t.take();
     const viewer = h.connect();
-    h.send(viewer, { type: 'join', v: 2, stream: 'live', rendition: '360p', role: 'viewer' });
+    h.send(viewer, { type: 'join', v: 3, stream: 'other', rendition: '360p', role: 'viewer' });
     assert.equal((viewer.t.take()[0].peers as unknown[]).length, 1);
   });
 });

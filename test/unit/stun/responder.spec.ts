@@ -165,6 +165,15 @@ describe('STUN answer budget', () => {
   it('remembers a bounded number of sources, forgetting the least recently active', () => {
     const responder = new StunResponder({ ...limits, global: { ratePerSecond: 1e6, burst: 1e6 } }, () => 0);
     const request = bindingRequest().bytes;
+    const answered = (ip: string) => responder.answer(request, ip, 1) !== undefined;
+    // A, B and C spend their bursts (the clock stands still: no refill), then A is heard from again.
+    for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) while (answered(ip));
+    assert.equal(answered('192.0.2.1'), false);
+    // D fills the table past its three: B, the least recently active, is forgotten, not A.
+    assert.ok(answered('192.0.2.4'));
+    assert.equal(responder.trackedSources(), 3);
+    assert.equal(answered('192.0.2.1'), false, 'A is remembered: still out of tokens');
+    assert.ok(answered('192.0.2.2'), 'B was forgotten: a fresh bucket');
     for (let i = 0; i < 100; i++) responder.answer(request, `198.51.100.${i}`, 1);
     assert.equal(responder.trackedSources(), 3);
   });

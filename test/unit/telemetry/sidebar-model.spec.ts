@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { emptyCounters } from '../../../lib/upload/counters';
 import { TelemetryRegistry } from '../../../lib/telemetry/registry';
-import { ChartHistory, payoutRows, streamCard } from '../../../lib/telemetry/sidebar-model';
+import { ChartHistory, costSplit, payoutRows, streamCard } from '../../../lib/telemetry/sidebar-model';
+import type { StreamSnapshot } from '../../../lib/telemetry/snapshot';
 
 describe('sidebar model', () => {
   let clock = 1_000_000;
@@ -23,27 +24,96 @@ describe('sidebar model', () => {
     const card = streamCard(registry.snapshot().streams[0]);
     assert.equal(card.headline, '3 viewers · P2P 75.0 % · 2 stalls');
     const row = (label: string) => card.rows.find((r) => r.label === label)!;
-    assert.deepEqual([row('main last segment').node.id, row('main last segment').warn], ['w1', true]);
-    assert.match(row('main last segment').value, /^12\.0 s ago · 1 segments$/);
+    assert.deepEqual([row('live/main · last segment').node.id, row('live/main · last segment').warn], ['w1', true]);
+    assert.match(row('live/main · last segment').value, /^12\.0 s ago · 1 segments$/);
     assert.deepEqual(
       [row('upload retries / failures').value, row('upload retries / failures').node.id, row('upload retries / failures').warn],
       ['2 / 1', 'u1', true],
     );
     assert.equal(row('upload queue').value, '2 (2 KB) · 0 in flight');
-    assert.deepEqual([row('main playlist').value, row('main playlist').node.id], ['v1 · MSN 42', 'm1']);
-    assert.deepEqual([row('main swarm').value, row('main swarm').node.id], ['3 peers · 3 reporting', 's1']);
-    assert.equal(row('main P2P share / stalls').value, '75.0 % / 2');
+    assert.deepEqual([row('live/main · playlist').value, row('live/main · playlist').node.id], ['v1 · MSN 42', 'm1']);
+    assert.deepEqual([row('live/main · swarm').value, row('live/main · swarm').node.id], ['3 peers · 3 reporting', 's1']);
+    assert.equal(row('live/main · P2P share / stalls').value, '75.0 % / 2');
     // Links failing while no viewer got a STUN answer: the STUN port is the first suspect.
     assert.deepEqual(
-      [row('main ICE').value, row('main ICE').node.id, row('main ICE').warn],
+      [row('live/main · ICE').value, row('live/main · ICE').node.id, row('live/main · ICE').warn],
       ['0/3 viewers got a STUN answer · links 1 ok, 4 failed · host 1, srflx 0, prflx 0, relay 0', 's1', true],
     );
     assert.match(row('R2 operations').value, /^3 Class A · 0 Class B/);
-    assert.equal(row('cost vs all from origin').node.id, 'u1');
+    assert.equal(row('cost so far').node.id, 'u1');
     assert.deepEqual(
       payoutRows(registry.snapshot()).map((r) => [r.node.id, r.value]),
       [['p1', '99 minor units pending · 1 supporters · 2 KB unsettled']],
     );
+  });
+
+  it('labels rows by stream and rendition and groups them in rendition order, the master playlist after the renditions', () => {
+    const r = new TelemetryRegistry(() => clock);
+    const w = r.watch(ref('w2', 'relaycast-hls-watch'));
+    for (const id of ['10', '2', '0']) w.segment('demo', id, 2, 1000);
+    const m = r.manifest(ref('m2', 'relaycast-manifest'));
+    for (const id of ['2', null, '10', '0']) m.rendered('demo', id, 7, false);
+    const labels = streamCard(r.snapshot().streams[0]).rows.map((row) => row.label);
+    assert.deepEqual(labels, [
+      'demo/0 · last segment',
+      'demo/0 · playlist',
+      'demo/2 · last segment',
+      'demo/2 · playlist',
+      'demo/10 · last segment',
+      'demo/10 · playlist',
+      'demo · master playlist',
+      'origin req / viewer-min',
+    ]);
+  });
+
+  it('splits the cost into fixed writes and reads per viewer-hour, and says from how many viewers Relaycast is the cheaper', () => {
+    // Six viewer-minutes of a one-hour stream: 1000 PUTs ($0.0045) dwarf the reads, so the total
+    // is above "all from an origin" although every viewer-hour costs a hundredth of it.
+    const stream = {
+      stream: 'live',
+      renditions: [{ node: ref('w1', 'relaycast-hls-watch'), rendition: 'main', segments: 1800, bytes: 0, mediaSeconds: 3600, lastSegmentAgeSeconds: 1 }],
+      uploads: [
+        {
+          node: ref('u1', 'relaycast-r2-upload'),
+          puts: 1000,
+          retries: 0,
+          failures: 0,
+          objects: 1000,
+          bytes: 0,
+          storedBytes: 0,
+          storedByteHours: 0,
+          queued: 0,
+          queuedBytes: 0,
+          inFlight: 0,
+          shed: 0,
+        },
+      ],
+      playlists: [],
+      swarms: [],
+      audience: { viewers: 1, viewerMinutes: 6, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, p2pShare: null },
+      origin: { servers: [], signaling: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
+      cost: {
+        classA: 1000,
+        classB: 100,
+        storageGBMonth: 0,
+        r2Dollars: 0.004536,
+        originDollars: 0.000004,
+        relaycastDollars: 0.00454,
+        allFromOriginBytes: 0,
+        allFromOriginDollars: 0.004,
+      },
+    } satisfies StreamSnapshot;
+    const split = costSplit(stream);
+    assert.ok(Math.abs(split.writesDollars - 0.0045) < 1e-12, String(split.writesDollars));
+    assert.ok(Math.abs(split.readsDollars - 0.00004) < 1e-12, String(split.readsDollars));
+    assert.ok(Math.abs(split.writesDollars + split.readsDollars - stream.cost.relaycastDollars) < 1e-12, 'writes + reads is the total');
+    assert.equal(split.breakEvenViewers, 1);
+    const rows = Object.fromEntries(streamCard(stream).rows.map((row) => [row.label, row.value]));
+    assert.equal(rows['cost: R2 writes + storage'], '$0.00450 · fixed per stream, whatever the audience');
+    assert.equal(rows['cost per viewer-hour'], '$0.00040 with Relaycast (R2 reads, playlists, signaling) vs $0.04 all from an origin');
+    assert.equal(rows['cost so far'], '$0.00454 (writes + reads over 0.10 viewer-h) vs $0.00400 all from an origin · Relaycast is cheaper from 1 viewer');
+    const none = streamCard({ ...stream, audience: { ...stream.audience, viewerMinutes: 0 } }).rows;
+    assert.equal(none.find((row) => row.label === 'cost per viewer-hour')?.value, '– (no viewer-hours yet)');
   });
 
   it('keeps chart points for the last minutes only, and drops a stream that is gone', () => {

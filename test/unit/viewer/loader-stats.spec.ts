@@ -7,6 +7,8 @@ import type { FragmentLoaderContext, HlsConfig, Loader, LoaderCallbacks, LoaderC
 import { fragmentLoaderClass } from '../../../viewer/loader/fragment-loader';
 import { playlistLoaderClass } from '../../../viewer/loader/playlist-loader';
 import { RelaycastSession } from '../../../viewer/loader/session';
+import { BOUNDS, type SeededPlaylist } from '../../../lib/protocol';
+import { FakePlatform, FakeSignalingServer, Origin, until } from '../peer/fakes';
 
 const config = { loadPolicy: { maxTimeToFirstByteMs: 10_000, maxLoadTimeMs: 20_000 } } as unknown as LoaderConfiguration;
 
@@ -121,7 +123,7 @@ describe('viewer loaders: the stats object hls.js reads', () => {
 
   it('a playlist from the socket: fills the object hls.js took', async () => {
     const text = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n';
-    const s = session({ playlistCopy: async () => text });
+    const s = session({ playlistCopy: async () => ({ text, ageMs: 0 }) });
     const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
     const held = loader.stats;
     const results: Array<{ stats: LoaderStats; bytes: number }> = [];
@@ -212,6 +214,107 @@ describe('viewer loaders: the stats object hls.js reads', () => {
         [context.url],
       );
       assert.equal(fromHttp, 1);
+    });
+  });
+
+  /**
+   * hls.js dates a live playlist by `loading.first` (advancedDateTime) and places the live edge, the
+   * start position and its latency by it. A copy from the socket is as old as the server says: dated
+   * at delivery, a viewer joining a segment after the last playlist started a segment behind live.
+   */
+  describe('a playlist from the socket is dated by its age', () => {
+    const MASTER = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000\nmain.m3u8\n';
+    const MEDIA = '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:5\n#EXTINF:2,\nhttps://r2.example/live/main/5.ts\n';
+    const MASTER_URL = 'https://origin.example/live/live/master.m3u8';
+    const MEDIA_URL = 'https://origin.example/live/live/main.m3u8';
+    let serverSkewMs = 0;
+    let server: FakeSignalingServer;
+    const sessions: RelaycastSession[] = [];
+    beforeEach(() => {
+      HlsOwnLoader.loads = [];
+      HlsOwnLoader.status = 200;
+      serverSkewMs = 0;
+      server = new FakeSignalingServer(() => Date.now() + serverSkewMs);
+      server.coordinator.announce({
+        stream: 'live',
+        rendition: 'main',
+        sequence: 5,
+        url: 'https://r2.example/live/main/5.ts',
+        size: 10,
+        sha256: 'a'.repeat(64),
+        duration: 2,
+      });
+    });
+    afterEach(() => {
+      for (const s of sessions.splice(0)) s.destroy();
+    });
+
+    function realSession(initialPlaylists?: SeededPlaylist[]): RelaycastSession {
+      const s = new RelaycastSession(
+        { signalingUrl: 'ws://test/signal', stream: 'live', startRendition: 'main', ...(initialPlaylists ? { initialPlaylists } : {}) },
+        new FakePlatform(server, new Origin()),
+      );
+      sessions.push(s);
+      return s;
+    }
+
+    async function load(s: RelaycastSession, url: string, type: 'manifest' | 'level') {
+      const loader = new (playlistLoaderClass(s))({ loader: HlsOwnLoader } as unknown as HlsConfig);
+      const results: Array<{ stats: LoaderStats; bytes: number }> = [];
+      loader.load({ url, type, responseType: 'text' } as unknown as PlaylistLoaderContext, config, callbacksInto(results));
+      await new Promise<void>((resolve) => {
+        const poll = () => (results.length ? resolve() : setImmediate(poll));
+        poll();
+      });
+      return results[0].stats;
+    }
+
+    it('a copy from the welcome: loading.first is as far back as the server held it', async () => {
+      const before = performance.now();
+      server.coordinator.pushPlaylist({ stream: 'live', rendition: null, text: MASTER, ended: false });
+      server.coordinator.pushPlaylist({ stream: 'live', rendition: 'main', text: MEDIA, ended: false });
+      serverSkewMs = 1_500; // the server has held this version 1.5 s when the viewer joins
+      const s = realSession();
+      s.engineFor(MASTER_URL, null);
+      await until(() => s.peerEngine!.joined, 'the welcome');
+      await load(s, MASTER_URL, 'manifest');
+      const stats = await load(s, MEDIA_URL, 'level');
+      const upTo = performance.now() - before;
+      assert.equal(HlsOwnLoader.loads.length, 0, 'both playlists came from the socket');
+      const age = stats.loading.end - stats.loading.first;
+      // (+ 1: the server rounds the age to whole ms.)
+      assert.ok(age >= 1_500 && age <= 1_500 + upTo + 1, `the copy's age: ${age} ms (≥ 1500, ≤ 1500 + ${upTo} + 1)`);
+      assert.ok(stats.loading.start >= before, "start stays the request's time (hls.js schedules the next reload from it)");
+    });
+
+    it('a copy from the welcome older than 1.5 target durations is not served: the origin has a newer one', async () => {
+      server.coordinator.pushPlaylist({ stream: 'live', rendition: null, text: MASTER, ended: false });
+      server.coordinator.pushPlaylist({ stream: 'live', rendition: 'main', text: MEDIA, ended: false });
+      serverSkewMs = 3_500; // 1.75 target durations: the encoder stalled, or manifest stopped pushing
+      const s = realSession();
+      s.engineFor(MASTER_URL, null);
+      await until(() => s.peerEngine!.joined, 'the welcome');
+      await load(s, MASTER_URL, 'manifest');
+      await load(s, MEDIA_URL, 'level');
+      assert.deepEqual(
+        HlsOwnLoader.loads.map((l) => l.url),
+        [MEDIA_URL],
+        "the stale media copy went to hls.js's own loader",
+      );
+    });
+
+    it("a copy inlined in the page: its age counts the server's and is served before the welcome; a master hours old still is", async () => {
+      const before = performance.now();
+      const s = realSession([
+        { rendition: null, text: MASTER, ended: false, ageMs: BOUNDS.maxPlaylistAgeMs },
+        { rendition: 'main', text: MEDIA, ended: false, ageMs: 1_200 },
+      ]);
+      await load(s, MASTER_URL, 'manifest');
+      const stats = await load(s, MEDIA_URL, 'level');
+      const upTo = performance.now() - before;
+      assert.equal(HlsOwnLoader.loads.length, 0, 'both playlists came from the page');
+      const age = stats.loading.end - stats.loading.first;
+      assert.ok(age >= 1_200 && age <= 1_200 + upTo + 1, `the copy's age: ${age} ms (≥ 1200, ≤ 1200 + ${upTo} + 1)`);
     });
   });
 });

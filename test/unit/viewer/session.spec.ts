@@ -21,6 +21,7 @@ describe('viewer loader session: peer budgets', () => {
       startLinking: () => {
         linkingStarted++;
       },
+      close: () => undefined,
     } as never;
     return s;
   }
@@ -36,6 +37,23 @@ describe('viewer loader session: peer budgets', () => {
     assert.equal(s.budgetMs('a.ts', 2, 10_000), 0, 'the first fragment goes to HTTP at once');
     assert.equal(linkingStarted, 1, 'and lets the engine start its WebRTC links');
     assert.equal(s.budgetMs('b.ts', 2, 10_000), 2000, 'later ones, with no media to read, get one segment duration');
+  });
+
+  it('with a media element: WebRTC links wait for the first frame, so their set-up does not compete with it', () => {
+    const s = session(0);
+    const listeners = new Map<string, () => void>();
+    const media = {
+      currentTime: 0,
+      buffered: { length: 0, start: () => 0, end: () => 0 },
+      addEventListener: (type: string, fn: () => void) => listeners.set(type, fn),
+    };
+    s.attach({ media: media as never, on: () => undefined });
+    linkingStarted = 0;
+    assert.equal(s.budgetMs('a.ts', 2, 10_000), 0, 'the first fragment goes to HTTP at once');
+    assert.equal(linkingStarted, 0, 'no links while the first segment is loaded, transmuxed and appended');
+    listeners.get('playing')!();
+    assert.equal(linkingStarted, 1, 'the first frame is out: links start');
+    s.destroy();
   });
 
   it('with media: what is buffered beyond 1.5 s, or a short chance at start-up when a peer holds it', () => {
