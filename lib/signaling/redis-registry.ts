@@ -325,7 +325,9 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     this.spareWrites.wrote(peer.id, peer.spareUpload, Date.now());
     const event: EventFrame = { op: 'spare', i: this.instanceId, id: peer.id, sp: peer.spareUpload };
     this.scripts.update(this.keys.peers(peer.swarmKey), peer.id, JSON.stringify(this.wire(peer)), this.keys.events, JSON.stringify(event)).catch(() => {
-      /* the pair reports the outage; resync() writes the record again */
+      // The pair reports the outage; resync() writes the record, and (nothing counted as written)
+      // publishes the figure to the instances that kept the peer meanwhile.
+      this.spareWrites.forget(peer.id);
     });
   }
 
