@@ -251,7 +251,10 @@ export class SignalingCoordinator {
       return;
     }
     session.lastStatsAt = now;
-    if (msg.spareUpload !== undefined) peer.spareUpload = msg.spareUpload;
+    if (msg.spareUpload !== undefined && msg.spareUpload !== peer.spareUpload) {
+      peer.spareUpload = msg.spareUpload;
+      this.registry.spareChanged(peer);
+    }
     this.audience.record(peer.renditionKey, session.stream!, peer.rendition, peer.id, msg);
   }
 

@@ -9,7 +9,7 @@
  * fetch). Then members that have not measured their upload yet, in rotation: being named is how
  * they get measured (the others then ask them, and they refuse what they cannot deliver in time),
  * and until it is measured nobody knows a newcomer is not the fastest. Then members by the spare
- * upload they last reported (stats `spareUpload`), most first, when it covers the stream's rate;
+ * upload they last reported (stats `spareUpload`, passed between instances by a shared registry), most first, when it covers the stream's rate;
  * then those with too little. A member with no spare capacity, or that uploads nothing, is named
  * only when nobody in the swarm can upload.
  */

@@ -21,7 +21,9 @@ import type { Role } from './protocol';
 import type { RedisPair } from './redis-connection';
 import { registryScripts, type RegistryScripts } from './redis-scripts';
 import { InMemorySwarmRegistry, renditionKeyOf, type InMemoryRegistryLimits, type PeerRecord, type SwarmInfo } from './registry';
-import { DEFAULT_LIMITS } from './limits';
+import { DEFAULT_LIMITS, type SignalingLimits } from './limits';
+import { SpareWrites } from './spare-writes';
+import { isSpareUpload } from '../protocol';
 
 export const DEFAULT_LIVENESS_TTL_MS = 15_000;
 /** Peers per announcement frame when an instance re-announces its peers after a resync. */
@@ -30,7 +32,8 @@ const RESYNC_BATCH = 500;
 export interface RedisRegistryOptions {
   /** Separates the swarms of different signaling paths sharing one Redis and key prefix. */
   namespace: string;
-  limits: InMemoryRegistryLimits;
+  /** statsIntervalMs paces the spare upload writes (spare-writes.ts); the default is the coordinator's. */
+  limits: InMemoryRegistryLimits & Partial<Pick<SignalingLimits, 'statsIntervalMs'>>;
   livenessTtlMs?: number;
   instanceId?: string;
   /** Redis became reachable and resynced (true), or unreachable (false). */
@@ -51,6 +54,8 @@ interface WireRecord {
   l: number;
   su?: string;
   up?: false;
+  /** Spare upload, bytes/s, as last written (stats `spareUpload`); absent until measured. */
+  sp?: number;
 }
 
 type EventFrame =
@@ -59,6 +64,8 @@ type EventFrame =
   | { op: 'gone'; i: string }
   /** A peer of instance `i` switched rendition (its swarm and links stay). */
   | { op: 'rendition'; i: string; id: string; r: string }
+  /** A peer of instance `i` has a new spare upload figure (fetcher choice on every instance reads it). */
+  | { op: 'spare'; i: string; id: string; sp: number }
   | { op: 'msg'; i: string; m: ClusterMessage };
 
 export class RedisSwarmRegistry implements SharedSwarmRegistry {
@@ -70,6 +77,8 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
   private readonly remote = new Map<string, { record: PeerRecord; instance: string }>();
   private readonly byInstance = new Map<string, Set<string>>();
   private readonly scripts: RegistryScripts;
+  /** What of the local peers' spare upload figures reached Redis, and which changes wait for their turn. */
+  private readonly spareWrites: SpareWrites;
   private readonly ttlMs: number;
   private readonly keys: { swarms: string; events: string; own: string; alive: (instance: string) => string; peers: (swarm: string) => string; ns: string };
   private hooks?: ClusterHooks;
@@ -105,6 +114,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       peers: (swarm) => `${ns}peers:${swarm}`,
     };
     this.scripts = registryScripts(pair.publisher);
+    this.spareWrites = new SpareWrites(options.limits.statsIntervalMs ?? DEFAULT_LIMITS.statsIntervalMs);
     pair.subscribe(this.keys.events, this.onEvent);
     pair.subscribe(this.keys.own, this.onDirect);
     pair.on('up', this.onUp);
@@ -217,8 +227,15 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     });
   }
 
+  spareChanged(peer: PeerRecord): void {
+    // Unsynced: resync() writes the record, figure included, as it is then.
+    if (!this.local.has(peer.id) || !this.synced) return;
+    if (this.spareWrites.changed(peer.id, peer.spareUpload, Date.now())) this.writeSpare(peer);
+  }
+
   removePeer(peer: PeerRecord): number {
     const remaining = this.replica.removePeer(peer);
+    this.spareWrites.forget(peer.id);
     if (this.local.delete(peer.id)) {
       if (!this.synced) this.changedUnsynced = true;
       const event: EventFrame = { op: 'remove', i: this.instanceId, s: peer.swarmKey, ids: [peer.id] };
@@ -286,6 +303,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     }
     this.synced = false;
     this.local.clear();
+    this.spareWrites.clear();
   }
 
   // ---- keeping the replica current ----
@@ -294,7 +312,33 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     const out: WireRecord = { id: peer.id, role: peer.role, s: peer.swarmKey, r: peer.rendition, i: this.instanceId, j: peer.joinedAt, l: peer.latest };
     if (peer.supporter !== undefined) out.su = peer.supporter;
     if (peer.uploads === false) out.up = false;
+    if (peer.spareUpload !== undefined) out.sp = peer.spareUpload;
     return out;
+  }
+
+  /**
+   * The peer's record rewritten with its figure, through the same script as a level switch: only
+   * while the record is there, so a write racing the peer's leave cannot bring it back.
+   */
+  private writeSpare(peer: PeerRecord): void {
+    if (peer.spareUpload === undefined) return; // a figure is never withdrawn, only replaced
+    this.spareWrites.wrote(peer.id, peer.spareUpload, Date.now());
+    const event: EventFrame = { op: 'spare', i: this.instanceId, id: peer.id, sp: peer.spareUpload };
+    this.scripts.update(this.keys.peers(peer.swarmKey), peer.id, JSON.stringify(this.wire(peer)), this.keys.events, JSON.stringify(event)).catch(() => {
+      // The pair reports the outage; resync() writes the record, and (nothing counted as written)
+      // publishes the figure to the instances that kept the peer meanwhile.
+      this.spareWrites.forget(peer.id);
+    });
+  }
+
+  /** Spare upload changes that came too soon after the last write and are due now. */
+  private flushSpare(): void {
+    const now = Date.now();
+    for (const id of this.spareWrites.due(now)) {
+      const peer = this.local.get(id);
+      if (!peer) this.spareWrites.forget(id);
+      else if (this.spareWrites.changed(id, peer.spareUpload, now)) this.writeSpare(peer);
+    }
   }
 
   private leaveInRedis(swarmKey: string, ids: string[], event: string): void {
@@ -322,6 +366,8 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     };
     if (wire.su !== undefined) record.supporter = wire.su;
     if (wire.up === false) record.uploads = false;
+    // Read back from Redis like any network input: a figure out of bounds counts as unmeasured.
+    if (isSpareUpload(wire.sp)) record.spareUpload = wire.sp;
     this.replica.addPeer(record);
     this.remote.set(wire.id, { record, instance: wire.i });
     (this.byInstance.get(wire.i) ?? this.byInstance.set(wire.i, new Set()).get(wire.i)!).add(wire.id);
@@ -370,6 +416,11 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
         entry.record.joinMark = this.hooks?.mark() ?? 0;
         return;
       }
+      case 'spare': {
+        const entry = this.remote.get(frame.id);
+        if (entry?.instance === frame.i && isSpareUpload(frame.sp)) entry.record.spareUpload = frame.sp;
+        return;
+      }
       case 'msg':
         this.deliver(frame.m);
         return;
@@ -413,6 +464,9 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
         }
         this.synced = true;
         this.options.onState?.(true);
+        // Instances that kept our peers meanwhile ignore their re-announcement: figures that moved
+        // while unsynced reach them as spare events.
+        for (const peer of this.local.values()) this.spareChanged(peer);
       },
       (err: unknown) => {
         this.resyncing = false;
@@ -504,6 +558,7 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
       return;
     }
     const redis = this.pair.publisher;
+    this.flushSpare();
     if (this.reloadPending) {
       this.reloadPending = false;
       this.reloadOthers().catch(() => {
@@ -594,13 +649,14 @@ function parse<T>(text: string): T | undefined {
 /** The registry of a signaling node that shares its swarms through Redis, bounded by the node's own limits. */
 export function sharedSwarmRegistry(
   pair: RedisPair,
-  options: Omit<RedisRegistryOptions, 'limits'> & { limits: Partial<InMemoryRegistryLimits> },
+  options: Omit<RedisRegistryOptions, 'limits'> & { limits: Partial<InMemoryRegistryLimits & Pick<SignalingLimits, 'statsIntervalMs'>> },
 ): RedisSwarmRegistry {
   return new RedisSwarmRegistry(pair, {
     ...options,
     limits: {
       maxSwarms: options.limits.maxSwarms ?? DEFAULT_LIMITS.maxSwarms,
       maxPeersPerSwarm: options.limits.maxPeersPerSwarm ?? DEFAULT_LIMITS.maxPeersPerSwarm,
+      statsIntervalMs: options.limits.statsIntervalMs ?? DEFAULT_LIMITS.statsIntervalMs,
     },
   });
 }

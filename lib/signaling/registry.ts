@@ -35,7 +35,8 @@ export interface PeerRecord {
   uploads?: boolean;
   /**
    * Upload capacity (bytes/s) measured but unused, from the peer's last stats report; undefined
-   * until it reports one (and for peers on other instances: it is not replicated).
+   * until it reports one. A shared registry passes it on to the other instances (spare-writes.ts:
+   * on a change that matters, at most once per statsIntervalMs).
    */
   spareUpload?: number;
 }
@@ -53,6 +54,8 @@ export interface SwarmRegistry {
   addPeer(peer: PeerRecord): boolean;
   /** The peer (a member) switched rendition: its record already says so; a shared registry tells the others. */
   renditionChanged(peer: PeerRecord): void;
+  /** The peer (a member) reported a new spare upload figure: its record already says so. */
+  spareChanged(peer: PeerRecord): void;
   /** Removes a peer; an emptied swarm is dropped. Returns the remaining peer count of its swarm. */
   removePeer(peer: PeerRecord): number;
   getPeer(swarmKey: string, peerId: string): PeerRecord | undefined;
@@ -121,6 +124,10 @@ export class InMemorySwarmRegistry implements SwarmRegistry {
 
   renditionChanged(): void {
     // The record is the registry's own object: nothing else to update in one process.
+  }
+
+  spareChanged(): void {
+    // As renditionChanged: the record is the one fetcher choice reads.
   }
 
   removePeer(peer: PeerRecord): number {

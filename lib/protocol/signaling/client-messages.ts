@@ -6,7 +6,19 @@
  */
 import * as v from 'valibot';
 import { BOUNDS, PROTOCOL_VERSION, type SignalErrorCode } from './constants';
-import { boundedInteger, boundedList, boundedString, wireIssue, IceCandidateSchema, MediaId, OfferId, PeerId, PositiveBytes, Sequence } from './fields';
+import {
+  boundedInteger,
+  boundedList,
+  boundedString,
+  wireIssue,
+  IceCandidateSchema,
+  MediaId,
+  OfferId,
+  PeerId,
+  PositiveBytes,
+  Sequence,
+  SpareUpload,
+} from './fields';
 
 /* @__NO_SIDE_EFFECTS__ */
 function joinAs<R extends 'viewer' | 'supporter', E extends v.ObjectEntries>(role: R, entries: E) {
@@ -82,7 +94,7 @@ export const ClientMessageSchemas = {
     /** How this viewer's WebRTC links fared since it joined (lib/peer/ice-outcome.ts): what shows the operator a closed STUN port. */
     ice: v.optional(IceOutcomeSchema),
     /** Upload capacity measured but not in use, bytes/s: the server names fetchers by it. Absent until measured. */
-    spareUpload: v.optional(boundedInteger(0, BOUNDS.maxSpareUploadBytesPerSecond)),
+    spareUpload: v.optional(SpareUpload),
   }),
   /** "Peer `peer` sent me bytes that failed verification": the reporter has already dropped it. */
   report: v.strictObject({ type: v.literal('report'), peer: PeerId, sequence: Sequence, reason: v.picklist(BOUNDS.reportReasons) }),

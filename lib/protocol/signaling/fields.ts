@@ -36,6 +36,16 @@ export function boundedInteger(min: number, max: number) {
   return v.pipe(v.number(), v.safeInteger(message), v.minValue(min, message), v.maxValue(max, message));
 }
 
+/**
+ * Spare upload capacity, bytes/s: what a viewer's stats report claims and what instances sharing
+ * swarms through Redis pass on for it (read back from Redis like any network input).
+ */
+export const SpareUpload = boundedInteger(0, BOUNDS.maxSpareUploadBytesPerSecond);
+
+export function isSpareUpload(value: unknown): value is number {
+  return v.is(SpareUpload, value);
+}
+
 /* @__NO_SIDE_EFFECTS__ */
 export function boundedList<T extends v.GenericSchema>(item: T, what: string) {
   return v.pipe(v.array(item), v.maxLength(BOUNDS.maxListItems, `an array of at most ${BOUNDS.maxListItems} ${what}`));

@@ -25,7 +25,7 @@ interface Peer {
   on: Instance;
 }
 
-const LIMITS = { maxSwarms: 4, maxPeersPerSwarm: 3, minSwarmForLinks: 2 };
+const LIMITS = { maxSwarms: 4, maxPeersPerSwarm: 3, minSwarmForLinks: 2, statsIntervalMs: 200 };
 
 describe('Redis swarm registry (two coordinators, real Redis)', function () {
   this.timeout(30_000);
@@ -42,9 +42,11 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     await deleteKeys(prefix);
   });
 
-  async function instance(ttlMs = 1000): Promise<Instance> {
+  /** `spareWriteMs`: how often the registry may write one peer's spare upload (else as often as stats come). */
+  async function instance(ttlMs = 1000, spareWriteMs = LIMITS.statsIntervalMs): Promise<Instance> {
     const pair = new RedisPair(redisSettings({ url: 'redis://127.0.0.1:6379', keyPrefix: prefix }));
-    const registry = new RedisSwarmRegistry(pair, { namespace: '/signal', limits: LIMITS, livenessTtlMs: ttlMs });
+    const limits = { ...LIMITS, statsIntervalMs: spareWriteMs };
+    const registry = new RedisSwarmRegistry(pair, { namespace: '/signal', limits, livenessTtlMs: ttlMs });
     const receipts: ReceiptPayload[] = [];
     const c = new SignalingCoordinator({ registry, limits: LIMITS, onReceipt: (r) => receipts.push(r) });
     const made = { c, registry, pair, receipts };
@@ -162,6 +164,43 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     const c = await instance();
     await until(() => c.registry.getPeer('live', pa.id) !== undefined, 'pa on C');
     assert.equal(c.registry.getPeer('live', pa.id)?.rendition, '360p');
+  });
+
+  it("passes each peer's spare upload to the other instances, whose fetcher choice goes by it", async () => {
+    // A's registry writes a peer's figure at most once a minute: pc's second report must wait.
+    const a = await instance(1000, 60_000);
+    const b = await instance();
+    a.c.announce(segment(1)); // 1000 bytes over 2 s: the stream needs 500 B/s from a first holder
+    await until(() => b.c.renditionsOf('live').length === 1, 'the announcement on B');
+    const pa = await join(a);
+    const pb = await join(b);
+    const pc = await join(a);
+    await until(() => b.c.peerCount() === 3, "B's replica holding all three");
+    const stats = (p: Peer, spareUpload: number) => send(p, { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 2, spareUpload });
+    stats(pa, 100); // on A, too little to pass the stream on
+    stats(pb, 400); // on B, too little as well, but more than pa
+    stats(pc, 2_000_000); // on A, ample
+    await until(() => b.registry.getPeer('live', pc.id)?.spareUpload === 2_000_000, "pc's figure on B");
+    await until(() => b.registry.getPeer('live', pa.id)?.spareUpload === 100, "pa's figure on B");
+    // Without the figures B would take pa and pc for unmeasured and name pa (unmeasured go first, in turn).
+    b.c.announce(segment(2));
+    assert.deepEqual((await frame(pb, (f) => f.type === 'segment' && f.sequence === 2, 'segment 2 on B')).fetchers, [pc.id]);
+    // pc's uplink fills up: reported after half an interval (the coordinator allows it) but written
+    // only a minute after the last write. A's next announcement travels the same channel after it.
+    await until(() => Date.now() - (pc.s.lastStatsAt ?? 0) >= 100, 'half an interval since pc reported');
+    stats(pc, 0);
+    a.c.announce(segment(3));
+    await frame(pb, (f) => f.type === 'segment' && f.sequence === 3, 'segment 3 on B');
+    assert.equal(b.registry.getPeer('live', pc.id)?.spareUpload, 2_000_000, "pc's change waits its turn");
+    // An instance that starts now reads the figures from Redis, and refuses one out of bounds there.
+    const key = `${prefix}/signal:peers:live`;
+    const record = JSON.parse((await a.pair.publisher.hget(key, pb.id))!) as Record<string, unknown>;
+    assert.equal(record.sp, 400);
+    await a.pair.publisher.hset(key, pb.id, JSON.stringify({ ...record, sp: 1e12 }));
+    const c = await instance();
+    await until(() => c.c.peerCount() === 3, "C's replica holding all three");
+    assert.equal(c.registry.getPeer('live', pa.id)?.spareUpload, 100);
+    assert.equal(c.registry.getPeer('live', pb.id)?.spareUpload, undefined, 'a figure past maxSpareUploadBytesPerSecond counts as unmeasured');
   });
 
   it('checks the relaycast-redis settings and backs off with jitter', () => {
