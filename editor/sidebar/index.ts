@@ -130,6 +130,7 @@ function renderRows(table: HTMLTableElement, rows: FigureRow[]): void {
     tr.title = `from ${row.node.type}${row.node.name ? ` "${row.node.name}"` : ''} (${row.node.id}): click to show it`;
     tr.cells[0].textContent = row.label;
     tr.cells[1].textContent = row.value;
+    tr.cells[1].title = row.exact ?? '';
   });
 }
 

@@ -4,7 +4,7 @@
  * one-line ffconcat script that names the SRT input (`option passphrase …`), never on ffmpeg's
  * command line, which any local user can read in /proc/<pid>/cmdline.
  */
-import { RelaycastError } from '../errors';
+import { checkPublisherSecret } from './publisher-secret';
 
 /** libsrt accepts 10–79 characters and ffmpeg passes up to 64; 16 makes online guessing hopeless. */
 export const MIN_SRT_PASSPHRASE_CHARS = 16;
@@ -12,13 +12,15 @@ export const MAX_SRT_PASSPHRASE_CHARS = 64;
 
 /** Throws E_CONFIG for a passphrase an operator should not use or the script could not quote. */
 export function checkSrtPassphrase(passphrase: string | undefined): string {
-  if (!passphrase) throw new RelaycastError('E_CONFIG', 'SRT needs a passphrase (in the node’s credentials)');
-  if (passphrase.length < MIN_SRT_PASSPHRASE_CHARS || passphrase.length > MAX_SRT_PASSPHRASE_CHARS)
-    throw new RelaycastError('E_CONFIG', `the SRT passphrase must be ${MIN_SRT_PASSPHRASE_CHARS}–${MAX_SRT_PASSPHRASE_CHARS} characters`);
-  // Printable ASCII without spaces, quotes or backslashes: it goes between single quotes in the script.
-  if (!/^[\x21-\x26\x28-\x5b\x5d-\x7e]+$/.test(passphrase))
-    throw new RelaycastError('E_CONFIG', "the SRT passphrase may hold printable ASCII only, without spaces, ' or \\");
-  return passphrase;
+  return checkPublisherSecret(passphrase, {
+    name: 'the SRT passphrase',
+    missing: 'SRT needs a passphrase (in the node’s credentials)',
+    minChars: MIN_SRT_PASSPHRASE_CHARS,
+    maxChars: MAX_SRT_PASSPHRASE_CHARS,
+    // Printable ASCII without spaces, quotes or backslashes: it goes between single quotes in the script.
+    chars: /^[\x21-\x26\x28-\x5b\x5d-\x7e]+$/,
+    excluded: "spaces, ' or \\",
+  });
 }
 
 /** The ffconcat script, written to ffmpeg's stdin, that opens the SRT listener with the passphrase. */

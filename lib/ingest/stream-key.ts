@@ -3,7 +3,7 @@
  * time, so neither its length nor a matching prefix shows in how long a refusal takes.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { RelaycastError } from '../errors';
+import { checkPublisherSecret } from './publisher-secret';
 
 /** Long enough that guessing it over the network is hopeless at the refusal rate the ingest allows. */
 export const MIN_STREAM_KEY_CHARS = 16;
@@ -13,13 +13,15 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 
 /** Throws E_CONFIG for a key an operator should not use. */
 export function checkStreamKey(key: string | undefined): string {
-  if (!key) throw new RelaycastError('E_CONFIG', 'the ingest needs a stream key (in the node’s credentials)');
-  if (key.length < MIN_STREAM_KEY_CHARS || key.length > MAX_STREAM_KEY_CHARS)
-    throw new RelaycastError('E_CONFIG', `the stream key must be ${MIN_STREAM_KEY_CHARS}–${MAX_STREAM_KEY_CHARS} characters`);
-  // A key goes into OBS and into RTMP commands: printable ASCII without spaces, / or ?.
-  if (!/^[\x21-\x2e\x30-\x3e\x40-\x7e]+$/.test(key))
-    throw new RelaycastError('E_CONFIG', 'the stream key may hold printable ASCII only, without spaces, / or ?');
-  return key;
+  return checkPublisherSecret(key, {
+    name: 'the stream key',
+    missing: 'the ingest needs a stream key (in the node’s credentials)',
+    minChars: MIN_STREAM_KEY_CHARS,
+    maxChars: MAX_STREAM_KEY_CHARS,
+    // A key goes into OBS and into RTMP commands: printable ASCII without spaces, / or ?.
+    chars: /^[\x21-\x2e\x30-\x3e\x40-\x7e]+$/,
+    excluded: 'spaces, / or ?',
+  });
 }
 
 export function streamKeyMatcher(expected: string): (given: string) => boolean {

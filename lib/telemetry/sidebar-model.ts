@@ -4,7 +4,7 @@
  * that node), plus the points of its small charts, kept for the last minutes. Pure, so it is
  * unit-tested here; editor/sidebar/ only draws it.
  */
-import { formatBytes, formatUsd } from '../costs/format';
+import { formatBytes, formatUsd, formatUsdShort } from '../costs/format';
 import type { NodeRef } from './probes';
 import { r2Dollars } from '../costs/prices';
 import type { PlaylistSnapshot, StreamSnapshot, SwarmSnapshot, TelemetrySnapshot } from './snapshot';
@@ -16,6 +16,8 @@ export interface FigureRow {
   node: NodeRef;
   /** Something the operator should look at (a stale rendition, failures, stalls). */
   warn?: boolean;
+  /** The exact figures behind a rounded value (money in whole cents), for the value's tooltip. */
+  exact?: string;
 }
 
 export interface StreamCard {
@@ -134,7 +136,9 @@ export function costSplit(s: StreamSnapshot): CostSplit {
  * The cost as three rows that explain themselves: the writes, fixed per stream, apart from what each
  * viewer-hour costs with Relaycast and from an origin, then the total with the audience from which
  * Relaycast is the cheaper one. A bare "$0.00063 vs $0.00024" made Relaycast look dearer for a
- * small audience, where the fixed writes are most of its cost.
+ * small audience, where the fixed writes are most of its cost. Amounts are in whole cents (the
+ * exact figures in the tooltip); the per-viewer-hour rates keep their small digits, since comparing
+ * them is what the row is for (lib/costs/format.ts).
  */
 function costRows(s: StreamSnapshot, node: NodeRef): FigureRow[] {
   const c = costSplit(s);
@@ -143,13 +147,20 @@ function costRows(s: StreamSnapshot, node: NodeRef): FigureRow[] {
       ? '– (no viewer-hours yet)'
       : `${formatUsd(c.readsPerViewerHour)} with Relaycast (R2 reads, playlists, signaling) vs ${formatUsd(c.allFromOriginPerViewerHour)} all from an origin`;
   const breakEven = c.breakEvenViewers === null ? '' : ` · Relaycast is cheaper from ${c.breakEvenViewers} viewer${c.breakEvenViewers === 1 ? '' : 's'}`;
+  const [relaycast, origin] = [s.cost.relaycastDollars, s.cost.allFromOriginDollars];
   return [
-    { label: 'cost: R2 writes + storage', node, value: `${formatUsd(c.writesDollars)} · fixed per stream, whatever the audience` },
+    {
+      label: 'cost: R2 writes + storage',
+      node,
+      value: `${formatUsdShort(c.writesDollars)} · fixed per stream, whatever the audience`,
+      exact: formatUsd(c.writesDollars),
+    },
     { label: 'cost per viewer-hour', node, value: perHour },
     {
       label: 'cost so far',
       node,
-      value: `${formatUsd(s.cost.relaycastDollars)} (writes + reads over ${c.viewerHours.toFixed(2)} viewer-h) vs ${formatUsd(s.cost.allFromOriginDollars)} all from an origin${breakEven}`,
+      value: `${formatUsdShort(relaycast)} (writes + reads over ${c.viewerHours.toFixed(2)} viewer-h) vs ${formatUsdShort(origin)} all from an origin${breakEven}`,
+      exact: `${formatUsd(relaycast)} with Relaycast vs ${formatUsd(origin)} all from an origin`,
     },
   ];
 }

@@ -13,13 +13,8 @@ export function savedUsd(p2pBytes: number, p2pSegments: number): { egress: numbe
 }
 
 /**
- * One viewer saves fractions of a cent per minute: the panel shows whole cents ("< $0.01" until
- * the first one), never "$0.00006"; the exact figure is in the element's tooltip.
+ * One viewer saves fractions of a cent per minute: the panel shows whole cents ("< $0.01" until the
+ * first one), never "$0.00006" (formatUsdShort, the sidebar's rule too); the exact figure
+ * (formatUsd) goes in the element's tooltip.
  */
-export function formatSavedUsd(usd: number): string {
-  if (usd <= 0) return '$0';
-  if (usd < 0.01) return '< $0.01';
-  return `$${usd.toFixed(2)}`;
-}
-
-export { formatBytes } from '../../lib/costs/format';
+export { formatBytes, formatUsd, formatUsdShort as formatSavedUsd } from '../../lib/costs/format';

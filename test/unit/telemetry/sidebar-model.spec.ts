@@ -108,10 +108,19 @@ describe('sidebar model', () => {
     assert.ok(Math.abs(split.readsDollars - 0.00004) < 1e-12, String(split.readsDollars));
     assert.ok(Math.abs(split.writesDollars + split.readsDollars - stream.cost.relaycastDollars) < 1e-12, 'writes + reads is the total');
     assert.equal(split.breakEvenViewers, 1);
-    const rows = Object.fromEntries(streamCard(stream).rows.map((row) => [row.label, row.value]));
-    assert.equal(rows['cost: R2 writes + storage'], '$0.00450 · fixed per stream, whatever the audience');
-    assert.equal(rows['cost per viewer-hour'], '$0.00040 with Relaycast (R2 reads, playlists, signaling) vs $0.04 all from an origin');
-    assert.equal(rows['cost so far'], '$0.00454 (writes + reads over 0.10 viewer-h) vs $0.00400 all from an origin · Relaycast is cheaper from 1 viewer');
+    const card = streamCard(stream).rows;
+    const rows = Object.fromEntries(card.map((row) => [row.label, row.value]));
+    const exact = Object.fromEntries(card.map((row) => [row.label, row.exact]));
+    // Amounts in whole cents, exact in the tooltip; the rates keep the digits that compare them.
+    assert.equal(rows['cost: R2 writes + storage'], '< $0.01 · fixed per stream, whatever the audience');
+    assert.equal(exact['cost: R2 writes + storage'], '$0.0045');
+    assert.equal(rows['cost per viewer-hour'], '$0.0004 with Relaycast (R2 reads, playlists, signaling) vs $0.04 all from an origin');
+    assert.equal(exact['cost per viewer-hour'], undefined);
+    assert.equal(rows['cost so far'], '< $0.01 (writes + reads over 0.10 viewer-h) vs < $0.01 all from an origin · Relaycast is cheaper from 1 viewer');
+    assert.equal(exact['cost so far'], '$0.0045 with Relaycast vs $0.004 all from an origin');
+    // A grown audience: whole dollars and cents.
+    const big = { ...stream, cost: { ...stream.cost, relaycastDollars: 12.3, allFromOriginDollars: 151.456 } };
+    assert.match(streamCard(big).rows.find((row) => row.label === 'cost so far')!.value, /^\$12\.30 \(.*\) vs \$151\.46 all from an origin/);
     const none = streamCard({ ...stream, audience: { ...stream.audience, viewerMinutes: 0 } }).rows;
     assert.equal(none.find((row) => row.label === 'cost per viewer-hour')?.value, '– (no viewer-hours yet)');
   });
