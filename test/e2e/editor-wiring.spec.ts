@@ -185,7 +185,11 @@ describe('editor: an operator wires the pipeline by hand, deploys, watches it pl
     const played = async () => viewer.evaluate(() => (document.getElementById('video') as HTMLVideoElement | null)?.currentTime ?? 0);
     const first = await untilValue(async () => ((await played()) > 0.5 ? played() : undefined), 'the viewer to play', 60_000, 200);
     await untilValue(async () => ((await played()) > first + 1 ? true : undefined), 'playback to go on', 30_000, 200);
-    assert.match((await viewer.locator('.note').textContent()) ?? '', /\$0\.09\/GB .*\$0\.36 per million/, 'the savings note shows the prices');
+    assert.match(
+      (await viewer.locator('.note:has(#price-egress)').textContent()) ?? '',
+      /\$0\.09\/GB .*\$0\.36 per million/,
+      'the savings note shows the prices',
+    );
     await screenshot(viewer, 'viewer-playing.png', 20_000);
 
     // The sidebar: the viewer counted, the segment count moving.
