@@ -28,12 +28,6 @@ export interface RelaycastEngine {
   on(event: 'peer-dropped', listener: (peer: string, reason: string) => void): () => void;
 }
 
-/**
- * The engine's own backstop for holding offers: a page whose player never asks for a fragment (or
- * never shows a frame) still links, and serves, after this. The normal trigger is the first frame.
- */
-const LINKS_BACKSTOP_MS = 10_000;
-
 interface HlsLike {
   media: HTMLMediaElement | null;
   latency?: number;
@@ -51,7 +45,6 @@ export class RelaycastSession {
   private stalls = 0;
   private playing = false;
   private firstFragmentRequested = false;
-  private linkTimer: ReturnType<typeof setTimeout> | undefined;
   private figuresTimer: ReturnType<typeof setInterval> | undefined;
   readonly renditionFromUrl: (url: string) => string;
 
@@ -103,8 +96,8 @@ export class RelaycastSession {
       maxPeers: this.p2p ? this.options.maxPeers : 0,
       store: this.options.maxStoreBytes ? { maxBytes: this.options.maxStoreBytes } : undefined,
       candidateFilter: this.options.candidateFilter,
-      // Links wait for the first frame (see linkAfterFirstFrame): start-up comes first.
-      holdOffersMs: LINKS_BACKSTOP_MS,
+      // Links wait for the first fragment request (budgetMs), or 2 s: start-up comes first.
+      holdOffersMs: LINKS_AT_THE_LATEST_MS,
     });
     if (this.options.initialPlaylists) this.peerEngine.seedPlaylists(this.options.initialPlaylists, sincePageArrivedMs());
     markStartup('engine-start');
@@ -132,8 +125,11 @@ export class RelaycastSession {
     if (!engine || !this.p2p) return 0;
     const first = !this.firstFragmentRequested;
     if (first) {
+      // Its request is on its way to the origin: WebRTC links may now be set up alongside.
+      // (Holding links until the first frame left viewers with less buffer when links formed, and
+      // a six-viewer swarm on two cores stalled once in CI; this is the timing CI has passed with.)
+      engine.startLinking();
       this.firstFragmentRequested = true;
-      this.linkAfterFirstFrame(engine);
     }
     return peerBudgetMs({
       first,
@@ -156,21 +152,9 @@ export class RelaycastSession {
 
   destroy(): void {
     if (this.figuresTimer) clearInterval(this.figuresTimer);
-    clearTimeout(this.linkTimer);
     this.peerEngine?.close();
     this.peerEngine = undefined;
     this.publicEngine = undefined;
-  }
-
-  /**
-   * WebRTC links start once the first frame is out, or LINKS_AT_THE_LATEST_MS after the first
-   * fragment request. Set-up (ICE, DTLS, SCTP, on this page and on each peer's) costs CPU that the
-   * first segment's transmux and append need; the first segments come over HTTP anyway. Without a
-   * media element to watch, the first fragment request starts them.
-   */
-  private linkAfterFirstFrame(engine: PeerEngine): void {
-    if (!this.media || this.playing) return engine.startLinking();
-    this.linkTimer = setTimeout(() => engine.startLinking(), LINKS_AT_THE_LATEST_MS);
   }
 
   private bufferAhead(): number | undefined {
@@ -189,7 +173,6 @@ export class RelaycastSession {
     this.media = media;
     media.addEventListener('playing', () => {
       this.playing = true;
-      if (this.firstFragmentRequested) this.peerEngine?.startLinking();
     });
     // A 'waiting' after playback began is a stall (the first one, at start, is not).
     media.addEventListener('waiting', () => {
