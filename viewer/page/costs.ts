@@ -14,7 +14,7 @@ export function savedUsd(p2pBytes: number, p2pSegments: number): { egress: numbe
 
 /**
  * One viewer saves fractions of a cent per minute: the panel shows whole cents ("< $0.01" until the
- * first one), never "$0.00006" (formatUsdShort, the sidebar's rule too); the exact figure
+ * first one), never "$0.00006" (formatUsdShort, the same rule as the sidebar); the exact figure
  * (formatUsd) goes in the element's tooltip.
  */
-export { formatBytes, formatUsd, formatUsdShort as formatSavedUsd } from '../../lib/costs/format';
+export { formatBytes, formatUsd, formatUsdShort } from '../../lib/costs/format';

@@ -8,7 +8,7 @@ import { relaycastHlsConfig, type RelaycastStats } from '../loader/index';
 import { hasWebRtc } from '../loader/browser-platform';
 import { TrafficChart } from './chart';
 import { playLive, watchPlayback } from './playback';
-import { formatBytes, formatSavedUsd, formatUsd, savedUsd } from './costs';
+import { formatBytes, formatUsdShort, formatUsd, savedUsd } from './costs';
 import { modeText, p2pChosen, remember } from './p2p-choice';
 import { StreamStateTracker, type StreamState } from './stream-state';
 import { PRICES } from '../../lib/costs/prices';
@@ -186,7 +186,7 @@ export function startViewer(): void {
     text('stalls', String(s.stalls));
     const usd = savedUsd(s.p2pBytes, s.p2pSegments);
     const total = usd.egress + usd.reads;
-    text('saved', formatSavedUsd(total));
+    text('saved', formatUsdShort(total));
     const exact = `${formatUsd(total)} saved so far`;
     if (saved.title !== exact) saved.title = exact;
   }

@@ -2,7 +2,7 @@
 // backoff, the sharing choice and why P2P is off, the chart's scale and the money it shows.
 import assert from 'node:assert/strict';
 import { scaleTop } from '../../../viewer/page/chart-scale';
-import { formatSavedUsd } from '../../../viewer/page/costs';
+import { formatUsdShort } from '../../../viewer/page/costs';
 import { modeText, NO_PEERS_AFTER_MS, P2P_CHOICE_KEY, p2pChosen, type ModeInput } from '../../../viewer/page/p2p-choice';
 import { RETRY_CAP_MS, retryDelayMs, STALL_AFTER_MS, StreamStateTracker } from '../../../viewer/page/stream-state';
 
@@ -185,9 +185,9 @@ describe('viewer page: chart scale and money', () => {
   });
 
   it('money in whole cents, never five decimals', () => {
-    assert.equal(formatSavedUsd(0), '$0');
-    assert.equal(formatSavedUsd(0.00006), '< $0.01');
-    assert.equal(formatSavedUsd(0.0123), '$0.01');
-    assert.equal(formatSavedUsd(1.499), '$1.50');
+    assert.equal(formatUsdShort(0), '$0');
+    assert.equal(formatUsdShort(0.00006), '< $0.01');
+    assert.equal(formatUsdShort(0.0123), '$0.01');
+    assert.equal(formatUsdShort(1.499), '$1.50');
   });
 });
