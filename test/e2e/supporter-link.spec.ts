@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 import { freePort } from '../support/free-port';
-import { untilValue } from '../support/until';
+import { until as untilHolds, untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -81,6 +81,20 @@ describe('e2e: supporters one link away (the demo, Chromium)', function () {
     demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     demo.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await untilValue(async () => (output.includes('Supporter link') ? true : undefined), 'the supporter link to be printed', 60_000, 250);
+    // Tabs open on a live stream: one opened before the first segment waits out the page's backoff.
+    await untilValue(
+      async () => {
+        const media = await fetch(`${base}/live/demo/0.m3u8`).then(
+          (r) => (r.ok ? r.text() : ''),
+          () => '',
+        );
+        return /^http.*\.ts$/m.test(media) ? true : undefined;
+      },
+      'the demo stream to be live',
+      60_000,
+      250,
+      () => output.slice(-2000),
+    );
     // The editor's comms socket, as the debug sidebar reads it (no adminAuth on the loopback demo).
     comms = new WebSocket(`${base.replace(/^http/, 'ws')}/comms`);
     comms.on('open', () => comms.send(JSON.stringify({ subscribe: 'debug' })));
@@ -117,7 +131,13 @@ describe('e2e: supporters one link away (the demo, Chromium)', function () {
 
     const carol = await open(link.replace('#', `${CANDIDATES}#`));
     const viewer = await open(viewerUrl(base, 'demo'));
-    await until(async () => (await figures(carol)).joined && (await figures(viewer)).joined, 'both tabs to join the swarm');
+    await untilHolds(
+      async () => (await figures(carol)).joined && (await figures(viewer)).joined,
+      'both tabs to join the swarm',
+      60_000,
+      250,
+      () => output.slice(-2000),
+    );
     await until(
       async () => (await carol.evaluate(() => document.getElementById('mode')?.textContent)) === 'P2P · supporter',
       'the tab to show the supporter role',
@@ -139,7 +159,13 @@ describe('e2e: supporters one link away (the demo, Chromium)', function () {
     assert.ok(printed.startsWith(`${base}/live/demo/#supporter=`), output);
     const opened = Date.now();
     const tab = await open(printed.replace('#', `${CANDIDATES}#`));
-    await until(async () => (await figures(tab)).joined, 'the demo supporter to join');
+    await untilHolds(
+      async () => (await figures(tab)).joined,
+      'the demo supporter to join',
+      60_000,
+      250,
+      () => output.slice(-2000),
+    );
     await until(async () => (await verifiedBytes('demo-supporter')) > 0, 'bytes confirmed from the demo supporter', 120_000);
     const statement = await settle();
     const line = statement.lines.find((l) => l.supporter === 'demo-supporter');

@@ -93,7 +93,7 @@ describe('e2e: the headless supporter command relays to Chromium viewers', funct
     const end = await all();
     const steady = end.map((f, i) => ({ ...f, p2p: f.p2p - start[i].p2p, http: f.http - start[i].http }));
     for (const [i, f] of end.entries()) {
-      assert.equal(f.stalls, 0, `viewer${i} stalled`);
+      assert.equal(f.stalls, 0, `viewer${i} stalled: ${JSON.stringify(f.stallLog)}`);
       assert.deepEqual(f.fatal, [], `viewer${i} had a fatal hls.js error`);
       assert.equal(f.bad, 0, `viewer${i}: a fragment did not match its SHA-256`);
       assert.ok(steady[i].p2p > 0, `viewer${i} got peer bytes`);
@@ -146,7 +146,7 @@ describe('e2e: the headless supporter command relays to Chromium viewers', funct
     await until(async () => (await all()).every((f, i) => f.currentTime - beforeKill[i].currentTime >= 20), '20 s of playback without the supporter', 90_000);
     const afterKill = await all();
     for (const [i, f] of afterKill.entries()) {
-      assert.equal(f.stalls, 0, `viewer${i} stalled`);
+      assert.equal(f.stalls, 0, `viewer${i} stalled: ${JSON.stringify(f.stallLog)}`);
       assert.deepEqual(f.fatal, []);
       assert.equal(f.bad, 0);
     }

@@ -80,7 +80,7 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     const all = await Promise.all(viewers.map((v) => figures(v.page)));
     const viewerMinutes = (6 * (Date.now() - startedAt)) / 60_000;
     for (const [i, f] of all.entries()) {
-      assert.equal(f.stalls, 0, `viewer${i} stalled`);
+      assert.equal(f.stalls, 0, `viewer${i} stalled: ${JSON.stringify(f.stallLog)}`);
       assert.deepEqual(f.fatal, [], `viewer${i} had a fatal hls.js error`);
       assert.ok(f.p2p > 0, `viewer${i} received peer bytes (${JSON.stringify(f)})`);
       assert.ok(f.checked > 40, `viewer${i}: every fragment hls.js got was hashed (${f.checked})`);
@@ -167,7 +167,7 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
     );
     const after = await Promise.all(remaining.map((v) => figures(v.page)));
     for (const [i, f] of after.entries()) {
-      assert.equal(f.stalls, 0, `viewer${i} stalled`);
+      assert.equal(f.stalls, 0, `viewer${i} stalled: ${JSON.stringify(f.stallLog)}`);
       assert.deepEqual(f.fatal, []);
       assert.equal(f.bad, 0);
     }

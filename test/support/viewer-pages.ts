@@ -11,6 +11,8 @@ export interface PageFigures {
   uploaded: number;
   peers: number;
   stalls: number;
+  /** Each stall's context (viewer/page/playback.ts StallRecord), for failure messages. */
+  stallLog: unknown[];
   currentTime: number;
   peerId?: string;
   webrtc: boolean;
@@ -69,6 +71,7 @@ export async function figures(page: Page): Promise<PageFigures> {
       peers: s.peers ?? 0,
       peerId: s.peerId,
       stalls: w.relaycastViewer.playback.stalls,
+      stallLog: w.relaycastViewer.playback.stallLog,
       currentTime: (document.getElementById('video') as HTMLVideoElement).currentTime,
       webrtc: s.webrtc ?? false,
       joined: s.joined ?? false,

@@ -11,10 +11,27 @@ export interface PlaybackFigures {
   timeline: Record<string, number>;
   firstFrameMs: number | undefined;
   stalls: number;
+  /** What each stall looked like (the first few): so a failing run says why, not only that. */
+  stallLog: StallRecord[];
   latencySeconds: () => number;
   /** Wall-clock latency from EXT-X-PROGRAM-DATE-TIME: now minus the date of the frame on screen. */
   wallLatencyMs: () => number | undefined;
 }
+
+export interface StallRecord {
+  /** ms since navigation. */
+  atMs: number;
+  position: number;
+  /** The buffered ranges then, as "start-end" seconds. */
+  buffered: string[];
+  latency: number | null;
+  /** The last fragments loaded before it: sequence number, ms from request to loaded, bytes. */
+  recentFragments: Array<{ sn: number | string; loadMs: number; bytes: number; loadedAtMs: number }>;
+}
+
+/** Stalls recorded in detail: a handful tells the story, and the log stays bounded. */
+const STALL_LOG_MAX = 5;
+const RECENT_FRAGMENTS = 4;
 
 export function watchPlayback(video: HTMLVideoElement, hls: Hls): PlaybackFigures {
   const timeline: Record<string, number> = {};
@@ -31,16 +48,34 @@ export function watchPlayback(video: HTMLVideoElement, hls: Hls): PlaybackFigure
     timeline,
     firstFrameMs: undefined,
     stalls: 0,
+    stallLog: [],
     latencySeconds: () => hls.latency,
     wallLatencyMs: () => (hls.playingDate ? Date.now() - hls.playingDate.getTime() : undefined),
   };
   let playing = false;
+  const recentFragments: StallRecord['recentFragments'] = [];
+  hls.on(Hls.Events.FRAG_LOADED, (_event, data) => {
+    const { loading, loaded } = data.frag.stats;
+    recentFragments.push({ sn: data.frag.sn, loadMs: Math.round(loading.end - loading.start), bytes: loaded, loadedAtMs: Math.round(loading.end) });
+    if (recentFragments.length > RECENT_FRAGMENTS) recentFragments.shift();
+  });
   video.addEventListener('playing', () => {
     if (figures.firstFrameMs === undefined) figures.firstFrameMs = performance.now();
     playing = true;
   });
   video.addEventListener('waiting', () => {
-    if (playing && !video.seeking) figures.stalls++;
+    if (!playing || video.seeking) return;
+    figures.stalls++;
+    if (figures.stallLog.length >= STALL_LOG_MAX) return;
+    const buffered: string[] = [];
+    for (let i = 0; i < video.buffered.length; i++) buffered.push(`${video.buffered.start(i).toFixed(2)}-${video.buffered.end(i).toFixed(2)}`);
+    figures.stallLog.push({
+      atMs: Math.round(performance.now()),
+      position: video.currentTime,
+      buffered,
+      latency: hls.latency,
+      recentFragments: [...recentFragments],
+    });
   });
   return figures;
 }
