@@ -29,6 +29,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
     load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
       this.context = context;
       this.callbacks = callbacks;
+      session.noteFragmentRequest();
       const engine = session.peerEngine;
       // hls.js always sets rangeStart/rangeEnd; a byte range is meant only when rangeEnd is non-zero.
       if (!engine || context.frag.sn === 'initSegment' || !!context.rangeEnd) return this.overHttp(context, config, callbacks);

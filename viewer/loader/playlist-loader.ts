@@ -9,6 +9,7 @@ import type { Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats, Playlis
 import { loadWithHlsLoader, type HlsLoaderConfig } from './hls-http';
 import { newLoaderStats, resetLoaderStats } from './loader-stats';
 import type { RelaycastSession } from './session';
+import { startAlignedAgeMs } from '../../lib/peer/start-aligned-age';
 import { markStartup } from './startup-marks';
 
 export function playlistLoaderClass(session: RelaycastSession): new (config: HlsLoaderConfig) => Loader<PlaylistLoaderContext> {
@@ -57,14 +58,16 @@ export function playlistLoaderClass(session: RelaycastSession): new (config: Hls
           }
           markStartup(`${step}-socket`);
           const now = performance.now();
-          // hls.js dates a live playlist by its first byte (advancedDateTime = now − (now − first)) and
-          // places the live edge, the start position and its latency by that date. A socket copy is
-          // as old as the server says (a welcome's or the page's copy, up to a segment): dated at
-          // delivery it put a late joiner that much further behind live for the whole session.
+          // hls.js dates a live playlist by its first byte (advancedDateTime) and places the live edge
+          // and its latency by that date. A socket copy is as old as the server says (a welcome's or
+          // the page's copy, up to a segment): dated at delivery, a late joiner's hls.js took itself
+          // for closer to live than it was and never caught up. Before hls.js picks its start, the age
+          // counts in whole segments, so it starts on a segment boundary (lib/peer/start-aligned-age.ts).
           // loading.start stays the request's time: hls.js schedules the next reload from it, and
           // dated back by the age it reloaded at once, over HTTP before the welcome (for playlists
           // hls.js reads first and start separately, never first − start).
-          stats.loading.first = now - copy.ageMs;
+          const ageMs = isMedia && session.choosingStart ? startAlignedAgeMs(copy.ageMs, copy.text) : copy.ageMs;
+          stats.loading.first = now - ageMs;
           stats.loading.end = now;
           stats.loaded = stats.total = copy.text.length;
           callbacks.onSuccess({ url: context.url, data: copy.text }, stats, context, null);

@@ -45,6 +45,8 @@ export class RelaycastSession {
   private stalls = 0;
   private playing = false;
   private firstFragmentRequested = false;
+  /** hls.js asked for a fragment: its start position is chosen. */
+  private fragmentsRequested = false;
   private figuresTimer: ReturnType<typeof setInterval> | undefined;
   readonly renditionFromUrl: (url: string) => string;
 
@@ -117,6 +119,16 @@ export class RelaycastSession {
     hls.on('hlsMediaAttaching', (_event, data) => this.watchMedia((data as { media?: HTMLMediaElement } | undefined)?.media ?? hls.media));
     hls.on('hlsMediaAttached', () => this.watchMedia(hls.media));
     if (hls.media) this.watchMedia(hls.media);
+  }
+
+  /** @internal The fragment loader saw a request: hls.js has chosen where playback starts. */
+  noteFragmentRequest(): void {
+    this.fragmentsRequested = true;
+  }
+
+  /** @internal hls.js has not yet chosen its start position (the next media playlist decides it). */
+  get choosingStart(): boolean {
+    return !this.fragmentsRequested;
   }
 
   /** @internal ms the peers may take for a fragment of `durationSeconds` before HTTP must take over. */

@@ -269,21 +269,25 @@ describe('viewer loaders: the stats object hls.js reads', () => {
       return results[0].stats;
     }
 
-    it('a copy from the welcome: loading.first is as far back as the server held it', async () => {
+    it('a copy from the welcome: loading.first is as far back as the server held it, in whole segments until hls.js picks its start', async () => {
       const before = performance.now();
       server.coordinator.pushPlaylist({ stream: 'live', rendition: null, text: MASTER, ended: false });
       server.coordinator.pushPlaylist({ stream: 'live', rendition: 'main', text: MEDIA, ended: false });
-      serverSkewMs = 1_500; // the server has held this version 1.5 s when the viewer joins
+      serverSkewMs = 2_500; // the server has held this version 2.5 s (1.25 segments) when the viewer joins
       const s = realSession();
       s.engineFor(MASTER_URL, null);
       await until(() => s.peerEngine!.joined, 'the welcome');
       await load(s, MASTER_URL, 'manifest');
+      const first = await load(s, MEDIA_URL, 'level');
+      assert.equal(first.loading.end - first.loading.first, 2_000, 'one whole segment: hls.js starts on a segment boundary');
+      // hls.js asked for a fragment: its start is chosen, and the next copy carries its whole age.
+      s.noteFragmentRequest();
       const stats = await load(s, MEDIA_URL, 'level');
       const upTo = performance.now() - before;
-      assert.equal(HlsOwnLoader.loads.length, 0, 'both playlists came from the socket');
+      assert.equal(HlsOwnLoader.loads.length, 0, 'every playlist came from the socket');
       const age = stats.loading.end - stats.loading.first;
       // (+ 1: the server rounds the age to whole ms.)
-      assert.ok(age >= 1_500 && age <= 1_500 + upTo + 1, `the copy's age: ${age} ms (≥ 1500, ≤ 1500 + ${upTo} + 1)`);
+      assert.ok(age >= 2_500 && age <= 2_500 + upTo + 1, `the copy's age: ${age} ms (≥ 2500, ≤ 2500 + ${upTo} + 1)`);
       assert.ok(stats.loading.start >= before, "start stays the request's time (hls.js schedules the next reload from it)");
     });
 
@@ -310,6 +314,9 @@ describe('viewer loaders: the stats object hls.js reads', () => {
         { rendition: 'main', text: MEDIA, ended: false, ageMs: 1_200 },
       ]);
       await load(s, MASTER_URL, 'manifest');
+      const first = await load(s, MEDIA_URL, 'level');
+      assert.equal(first.loading.end - first.loading.first, 0, 'within its last segment: dated as new until hls.js picks its start');
+      s.noteFragmentRequest();
       const stats = await load(s, MEDIA_URL, 'level');
       const upTo = performance.now() - before;
       assert.equal(HlsOwnLoader.loads.length, 0, 'both playlists came from the page');
