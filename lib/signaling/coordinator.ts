@@ -199,7 +199,7 @@ export class SignalingCoordinator {
   peerCount(): number {
     return this.registry.totalPeers();
   }
-  /** Per swarm, its viewers' stats reports added up (the same as stats().audience, without resetting stats()'s rate window). */
+  /** Per swarm, what its viewers reported, bounded and voted (the same as stats().audience, without resetting stats()'s rate window). */
   audienceSummary() {
     return this.audience.summary();
   }

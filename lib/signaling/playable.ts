@@ -1,7 +1,8 @@
 /**
  * What one viewer could have played: the bound on a connection's stats report. A viewer plays one
  * rendition in real time, so its segment bytes grow no faster than the stream's fastest announced
- * rendition (bytes per second of media), plus the few segments a player fetches at once on arrival.
+ * rendition (bytes per second of media), plus what a player fetches at once on arrival or after a
+ * seek (its forward buffer).
  * Slack covers retries, a segment fetched from both a peer and HTTP in a race, and level switches.
  * A report above the bound is held to it (audience-stats.ts): the figures of one liar then weigh
  * what one viewer's could.
@@ -19,8 +20,10 @@ export interface PlayRate {
 
 /** How much faster than real time a connection's figures may grow. */
 export const PLAY_SLACK = 2;
-/** Segments a player may fetch at once on arrival (hls.js starts three segments from the live edge). */
+/** Segments a player may fetch at once on arrival (hls.js starts three segments from the live edge)… */
 export const START_SEGMENTS = 5;
+/** …or media seconds, whichever is more (hls.js buffers 30 s ahead: a viewer that seeks back in a DVR window). */
+export const START_SECONDS = 30;
 /**
  * The rate assumed before any segment of the stream was announced (open swarms only; a closed swarm
  * has one by then): 100 Mb/s of 2-second segments, more than any home plays.
@@ -43,10 +46,11 @@ export function playRateOf(segments: Iterable<Pick<SegmentAnnouncement, 'size' |
 
 /** Segment bytes (HTTP and peers together) a viewer could have played in `ms` joined. */
 export function playableBytes(rate: PlayRate, ms: number): number {
-  return Math.floor(START_SEGMENTS * rate.segmentBytes + (PLAY_SLACK * rate.bytesPerSecond * Math.max(0, ms)) / 1000);
+  const start = Math.max(START_SEGMENTS * rate.segmentBytes, START_SECONDS * rate.bytesPerSecond);
+  return Math.floor(start + (PLAY_SLACK * rate.bytesPerSecond * Math.max(0, ms)) / 1000);
 }
 
-/** Stalls a viewer could have had in `ms` joined: one per segment played (a stall waits for the next one). */
+/** Stalls a viewer could have had in `ms` joined: one per segment it could have played (a stall waits for the next one). */
 export function playableStalls(rate: PlayRate, ms: number): number {
   return Math.floor(START_SEGMENTS + (PLAY_SLACK * Math.max(0, ms)) / rate.segmentMs);
 }

@@ -51,7 +51,15 @@ export interface SwarmSnapshot {
   p2pBytes: number;
   uploadedBytes: number;
   stalls: number;
+  /**
+   * The live swarm's P2P share voted by its viewers (stats msg audience[].p2pShare: one voice per
+   * address, extremes trimmed) and how many viewers it rests on; null and 0 once the swarm empties.
+   */
   p2pShare: number | null;
+  p2pShareViewers: number;
+  /** The viewers' median latency now, ms, and how many it rests on (null and 0 when none reported one). */
+  latencyMs: number | null;
+  latencyViewers: number;
   /** The viewers' ICE outcome now (stats msg audience[].ice); null before any report. */
   ice: IceFigures | null;
 }
@@ -62,8 +70,20 @@ export interface StreamSnapshot {
   uploads: UploadSnapshot[];
   playlists: PlaylistSnapshot[];
   swarms: SwarmSnapshot[];
-  /** The viewers' own stats reports, added up over the stream's swarms. */
-  audience: { viewers: number; viewerMinutes: number; httpBytes: number; p2pBytes: number; uploadedBytes: number; stalls: number; p2pShare: number | null };
+  /**
+   * The viewers' own stats reports over the stream's swarms: the totals added up; the P2P share is
+   * the live swarms' voted shares, weighted by the viewers each rests on (`p2pShareViewers` in all).
+   */
+  audience: {
+    viewers: number;
+    viewerMinutes: number;
+    httpBytes: number;
+    p2pBytes: number;
+    uploadedBytes: number;
+    stalls: number;
+    p2pShare: number | null;
+    p2pShareViewers: number;
+  };
   origin: {
     /** The manifest nodes serving this stream's playlists, with what each answered. */
     servers: Array<{ node: NodeRef; requests: number; bytes: number }>;
