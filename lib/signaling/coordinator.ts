@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, type SignalingLimits } from './limits';
 import { Membership } from './membership';
 import { Neighbourhood } from './neighbourhood';
 import { NetworkTagger } from './network-tags';
+import { playRateOf } from './playable';
 import { PlaylistStore, type PlaylistVersion } from './playlists';
 import {
   CLOSE_CODES,
@@ -31,7 +32,7 @@ import {
 } from './protocol';
 import type { SignalingStats } from '../protocol/msgs';
 import { ReceiptDesk } from './receipt-desk';
-import { InMemorySwarmRegistry, type PeerRecord, type SwarmRegistry } from './registry';
+import { InMemorySwarmRegistry, renditionKeyOf, type PeerRecord, type SwarmRegistry } from './registry';
 import { Relay } from './relay';
 import { switchRendition, type RenditionSwitchParts } from './rendition-switch';
 import type { AuditEvent, Session, SignalingContext, SwarmEvent, Transport } from './session';
@@ -74,7 +75,9 @@ export class SignalingCoordinator {
   private readonly feed: SwarmFeed;
   private readonly playlists: PlaylistStore;
   private readonly fetchers = new FetcherChoice();
-  private readonly audience = new AudienceStats();
+  private readonly audience: AudienceStats;
+  /** `report` frames refused (the stats output). */
+  private refusedReports = 0;
   private readonly now: () => number;
   private readonly ctx: SignalingContext;
   private readonly switchParts: RenditionSwitchParts;
@@ -103,6 +106,10 @@ export class SignalingCoordinator {
     // flow that cycles through stream names forever.
     const announcements = new AnnouncementStore(limits.receiptWindow, Math.max(limits.maxSwarms, 1024));
     const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024), now));
+    // What a viewer could have played bounds its stats report: every rendition of its stream counts (it may switch level).
+    const announcedOf = (stream: string) =>
+      this.feed.renditionsOf(stream).flatMap((r) => announcements.latest(renditionKeyOf(stream, r), limits.receiptWindow));
+    this.audience = new AudienceStats((stream) => playRateOf(announcedOf(stream)), now, limits.peersPerList);
     this.relay = new Relay(ctx);
     this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
     this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
@@ -192,7 +199,7 @@ export class SignalingCoordinator {
   peerCount(): number {
     return this.registry.totalPeers();
   }
-  /** Per swarm, its viewers' stats reports added up (the same as stats().audience, without resetting stats()'s rate window). */
+  /** Per swarm, what its viewers reported, bounded and voted (the same as stats().audience, without resetting stats()'s rate window). */
   audienceSummary() {
     return this.audience.summary();
   }
@@ -255,10 +262,21 @@ export class SignalingCoordinator {
       peer.spareUpload = msg.spareUpload;
       this.registry.spareChanged(peer);
     }
-    this.audience.record(peer.renditionKey, session.stream!, peer.rendition, peer.id, msg);
+    const viewer = { peer: peer.id, source: session.source, since: session.playingSince ?? peer.joinedAt };
+    this.audience.record(peer.renditionKey, session.stream!, peer.rendition, viewer, msg);
   }
 
+  /** A report of bad data names a peer the reporter could have had data from: another member of its swarm. */
   private report(session: Session, peer: PeerRecord, msg: ReportMessage): void {
+    if (msg.peer === peer.id) {
+      this.refusedReports++;
+      return this.connections.violations.violation(session, 'E_SIGNAL_BAD_FIELD', 'a report cannot name its sender');
+    }
+    if (!this.registry.getPeer(peer.swarmKey, msg.peer)) {
+      // Not a violation: the accused may have left before the reporter finished checking its data.
+      this.refusedReports++;
+      return this.connections.violations.violation(session, 'E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
+    }
     this.audit({
       kind: 'report',
       code: `PEER_BAD_${msg.reason.toUpperCase()}`,
@@ -288,6 +306,7 @@ export class SignalingCoordinator {
       receipts: this.receipts.credited,
       invalidReceipts: this.receipts.rejected,
       violations: this.connections.violations.total,
+      refusedReports: this.refusedReports,
       audience: this.audience.summary(),
     };
   }

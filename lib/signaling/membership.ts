@@ -96,6 +96,7 @@ export class Membership {
     if (!peer) return;
     session.peer = undefined;
     session.lastStatsAt = undefined;
+    session.playingSince = undefined;
     session.offerIntake = undefined;
     this.parts.relay.forget(session, peer.id);
     this.parts.receipts.forget(session);
@@ -174,6 +175,7 @@ export class Membership {
     session.peer = peer;
     session.stream = msg.stream;
     session.rendition = msg.rendition;
+    session.playingSince = peer.joinedAt;
     this.byPeer.set(id, session);
     const welcome: WelcomeMessage = {
       type: 'welcome',

@@ -41,6 +41,7 @@ export function switchRendition(ctx: SignalingContext, parts: RenditionSwitchPar
     parts.audience.peerLeft(peer.renditionKey, peer.id);
     parts.receipts.forget(session);
     session.lastStatsAt = undefined;
+    session.playingSince = ctx.now();
     peer.rendition = msg.rendition;
     peer.renditionKey = renditionKey;
     peer.latest = -1;

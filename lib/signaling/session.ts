@@ -87,6 +87,8 @@ export interface Session {
    * neighbours, told when it leaves and bridged to each other. Lazy, bounded, always two-way.
    */
   neighbours?: Set<string>;
+  /** When the peer joined or last switched rendition: its stats reports count what it played since. */
+  playingSince?: number;
   /** When this peer's last stats report was accepted. */
   lastStatsAt?: number;
   /** Uploader claims (`served`) of this peer, `${sequence}\n${downloader}` → bytes. Lazy, bounded. */

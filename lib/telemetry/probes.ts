@@ -167,6 +167,19 @@ export interface SwarmFigures extends AudienceFigures {
   reporting: number;
   /** The latest ICE outcome of the live swarm; null once it empties or before any report. */
   ice: IceFigures | null;
+  /** The live swarm's voted figures, each with the viewers it rests on; null once it empties. */
+  voted: VotedFigures | null;
+}
+
+/**
+ * What the coordinator votes over a swarm's viewers, one voice per address (lib/signaling/audience-stats.ts):
+ * current figures, not counters, so no one viewer bends them.
+ */
+export interface VotedFigures {
+  p2pShare: number | null;
+  p2pShareViewers: number;
+  latencyMs: number | null;
+  latencyViewers: number;
 }
 
 /**
@@ -176,8 +189,8 @@ export interface SwarmFigures extends AudienceFigures {
  */
 export type IceFigures = Omit<IceOutcome, 'srflx'> & { reporting: number; srflx: number };
 
-/** What the signaling coordinator reports per swarm: its viewers' stats frames, added up. */
-export interface AudienceReport extends AudienceFigures {
+/** What the signaling coordinator reports per swarm: its viewers' stats frames, added up (each held to a bound) and voted. */
+export interface AudienceReport extends AudienceFigures, VotedFigures {
   stream: string;
   rendition: string;
   reporting: number;
@@ -200,7 +213,7 @@ export class SwarmProbe {
     const key = `${stream}/${rendition}`;
     let entry = this.swarms.get(key);
     if (!entry) {
-      entry = { stream, rendition, peers: new TimeIntegral(), reporting: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, ice: null };
+      entry = { stream, rendition, peers: new TimeIntegral(), reporting: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, ice: null, voted: null };
       this.swarms.set(key, entry);
     }
     return entry;
@@ -239,12 +252,14 @@ export class SwarmProbe {
       }
       entry.reporting = report.reporting;
       entry.ice = report.ice ?? null;
+      entry.voted = { p2pShare: report.p2pShare, p2pShareViewers: report.p2pShareViewers, latencyMs: report.latencyMs, latencyViewers: report.latencyViewers };
       this.last.set(key, { httpBytes: report.httpBytes, p2pBytes: report.p2pBytes, uploadedBytes: report.uploadedBytes, stalls: report.stalls });
     }
     for (const [key, entry] of this.swarms) {
       if (!live.has(key)) {
         entry.reporting = 0;
         entry.ice = null;
+        entry.voted = null;
         this.last.delete(key);
       }
     }

@@ -114,7 +114,7 @@ export class TelemetryRegistry {
           if (id !== '') stream(id).origin.signaling.push({ node, bytes });
         }
         for (const swarm of probe.swarms.values()) {
-          const share = swarm.httpBytes + swarm.p2pBytes > 0 ? swarm.p2pBytes / (swarm.httpBytes + swarm.p2pBytes) : null;
+          const voted = swarm.voted;
           stream(swarm.stream).swarms.push({
             node,
             rendition: swarm.rendition,
@@ -125,7 +125,10 @@ export class TelemetryRegistry {
             p2pBytes: swarm.p2pBytes,
             uploadedBytes: swarm.uploadedBytes,
             stalls: swarm.stalls,
-            p2pShare: share,
+            p2pShare: voted?.p2pShare ?? null,
+            p2pShareViewers: voted?.p2pShareViewers ?? 0,
+            latencyMs: voted?.latencyMs ?? null,
+            latencyViewers: voted?.latencyViewers ?? 0,
             ice: swarm.ice,
           });
         }
@@ -147,7 +150,7 @@ function emptyStream(stream: string): StreamSnapshot {
     uploads: [],
     playlists: [],
     swarms: [],
-    audience: { viewers: 0, viewerMinutes: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, p2pShare: null },
+    audience: { viewers: 0, viewerMinutes: 0, httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, p2pShare: null, p2pShareViewers: 0 },
     origin: { servers: [], signaling: [], playlistRequests: 0, playlistBytes: 0, segmentRequests: 0, perViewerMinute: null },
     cost: { classA: 0, classB: 0, storageGBMonth: 0, r2Dollars: 0, originDollars: 0, relaycastDollars: 0, allFromOriginBytes: 0, allFromOriginDollars: 0 },
   };
@@ -156,6 +159,7 @@ function emptyStream(stream: string): StreamSnapshot {
 /** The per-stream figures computed from the others. */
 function derive(s: StreamSnapshot, segmentBytes: Map<string, { bytes: number; segments: number }>): void {
   const a = s.audience;
+  let votes = 0;
   for (const swarm of s.swarms) {
     a.viewers += swarm.peers;
     a.viewerMinutes += swarm.viewerMinutes;
@@ -163,12 +167,15 @@ function derive(s: StreamSnapshot, segmentBytes: Map<string, { bytes: number; se
     a.p2pBytes += swarm.p2pBytes;
     a.uploadedBytes += swarm.uploadedBytes;
     a.stalls += swarm.stalls;
+    if (swarm.p2pShare !== null) votes += swarm.p2pShare * swarm.p2pShareViewers;
+    a.p2pShareViewers += swarm.p2pShareViewers;
     // Segment fetches from the bucket: viewers report bytes, not requests; a segment's mean size
     // (from what hls-watch published for that rendition) turns one into the other.
     const mean = segmentBytes.get(`${s.stream}/${swarm.rendition}`);
     if (mean && mean.segments > 0 && mean.bytes > 0) s.origin.segmentRequests += swarm.httpBytes / (mean.bytes / mean.segments);
   }
-  a.p2pShare = a.httpBytes + a.p2pBytes > 0 ? a.p2pBytes / (a.httpBytes + a.p2pBytes) : null;
+  // Voted figures, not the byte totals: one viewer's claims, even held to the bound, would weigh more in a ratio of sums.
+  a.p2pShare = a.p2pShareViewers > 0 ? votes / a.p2pShareViewers : null;
   const o = s.origin;
   o.perViewerMinute =
     a.viewerMinutes > 0

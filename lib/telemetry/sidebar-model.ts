@@ -64,7 +64,16 @@ export function streamCard(s: StreamSnapshot): StreamCard {
     for (const p of s.playlists.filter((x) => x.rendition === id)) rows.push(playlistRow(label('playlist'), p));
     for (const w of s.swarms.filter((x) => x.rendition === id)) {
       rows.push({ label: label('swarm'), node: w.node, value: `${w.peers} peers · ${w.reporting} reporting` });
-      rows.push({ label: label('P2P share / stalls'), node: w.node, warn: w.stalls > 0, value: `${percent(w.p2pShare)} / ${w.stalls}` });
+      // The share is voted by the viewers (one voice per address): the row says how many it rests on.
+      rows.push({
+        label: label('P2P share / stalls'),
+        node: w.node,
+        warn: w.stalls > 0,
+        value: `${percent(w.p2pShare)} of ${w.p2pShareViewers} viewers / ${w.stalls}`,
+      });
+      if (w.latencyMs !== null) {
+        rows.push({ label: label('latency'), node: w.node, value: `${(w.latencyMs / 1000).toFixed(1)} s · median of ${w.latencyViewers} viewers` });
+      }
       if (w.ice && w.ice.reporting > 0) rows.push(iceRow(label('ICE'), w));
     }
   }

@@ -3,7 +3,7 @@
  * JSON route returns and what the Prometheus collector (lib/telemetry/prometheus.ts) exports.
  * Every figure carries the node it came from. Times in seconds, sizes in bytes, money in USD.
  */
-import type { IceFigures, NodeRef, PayoutFigures } from './probes';
+import type { AudienceFigures, IceFigures, NodeRef, PayoutFigures, VotedFigures } from './probes';
 
 export interface RenditionSnapshot {
   node: NodeRef;
@@ -40,18 +40,18 @@ export interface PlaylistSnapshot {
   ended: boolean;
 }
 
-export interface SwarmSnapshot {
+/**
+ * One swarm: its byte and stall totals (bounded sums) and what its viewers voted now (stats msg
+ * audience[]: one voice per address, extremes trimmed), each voted figure with the viewers it rests
+ * on; no vote (null, 0) once the swarm empties.
+ */
+export interface SwarmSnapshot extends AudienceFigures, VotedFigures {
   node: NodeRef;
   rendition: string;
   peers: number;
   /** Peers whose stats report is counted now. */
   reporting: number;
   viewerMinutes: number;
-  httpBytes: number;
-  p2pBytes: number;
-  uploadedBytes: number;
-  stalls: number;
-  p2pShare: number | null;
   /** The viewers' ICE outcome now (stats msg audience[].ice); null before any report. */
   ice: IceFigures | null;
 }
@@ -62,8 +62,11 @@ export interface StreamSnapshot {
   uploads: UploadSnapshot[];
   playlists: PlaylistSnapshot[];
   swarms: SwarmSnapshot[];
-  /** The viewers' own stats reports, added up over the stream's swarms. */
-  audience: { viewers: number; viewerMinutes: number; httpBytes: number; p2pBytes: number; uploadedBytes: number; stalls: number; p2pShare: number | null };
+  /**
+   * The viewers' own stats reports over the stream's swarms: the totals added up; the P2P share is
+   * the live swarms' voted shares, weighted by the viewers each rests on (`p2pShareViewers` in all).
+   */
+  audience: AudienceFigures & Pick<VotedFigures, 'p2pShare' | 'p2pShareViewers'> & { viewers: number; viewerMinutes: number };
   origin: {
     /** The manifest nodes serving this stream's playlists, with what each answered. */
     servers: Array<{ node: NodeRef; requests: number; bytes: number }>;

@@ -9,7 +9,11 @@ import { IdSchema } from './ids';
 
 const rate = v.custom<number>((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0, 'must be a number ≥ 0');
 
-/** Per swarm, its viewers' stats reports added up. */
+/**
+ * Per swarm, what its viewers reported: each report held to what its connection could have played,
+ * the totals added up, the share and latency voted with one voice per viewer address
+ * (lib/signaling/audience-stats.ts), so that no one viewer bends them.
+ */
 export const SwarmAudienceSchema = v.object({
   stream: IdSchema,
   rendition: IdSchema,
@@ -19,10 +23,19 @@ export const SwarmAudienceSchema = v.object({
   p2pBytes: WholeNumberSchema,
   uploadedBytes: WholeNumberSchema,
   stalls: WholeNumberSchema,
-  /** Share of segment bytes that came from peers, 0–1 (null before any byte). */
+  /**
+   * Share of segment bytes that came from peers, 0–1 (null before any byte): the viewers' own shares,
+   * the highest and lowest tenth trimmed, weighted by bytes played up to the median viewer's.
+   */
   p2pShare: v.nullable(v.pipe(rate, v.maxValue(1))),
-  /** Mean of the reporting peers' latest latency figures, ms (null when none reported one). */
+  /** Viewers (addresses, counting those that left) that p2pShare rests on. */
+  p2pShareViewers: WholeNumberSchema,
+  /** Median of the reporting viewers' latest latency figures, ms (null when none reported one). */
   latencyMs: v.nullable(rate),
+  /** Viewers (addresses) that latencyMs rests on. */
+  latencyViewers: WholeNumberSchema,
+  /** Reporting peers whose report claimed more than their connection could have played: held to that. */
+  capped: WholeNumberSchema,
   /**
    * The viewers' WebRTC links (counting those that left, like the byte totals): `reporting` viewers
    * told their ICE outcome, `srflx` of them gathered a server-reflexive candidate (their STUN server
@@ -51,6 +64,8 @@ export const SignalingStatsSchema = v.object({
   receipts: WholeNumberSchema,
   invalidReceipts: WholeNumberSchema,
   violations: WholeNumberSchema,
+  /** `report` frames refused: naming the reporter itself, or no peer of its swarm. */
+  refusedReports: WholeNumberSchema,
   audience: v.array(SwarmAudienceSchema),
 });
 export type SignalingStats = v.InferOutput<typeof SignalingStatsSchema>;

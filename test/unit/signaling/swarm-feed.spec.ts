@@ -190,8 +190,12 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       p2pBytes: 1000,
       uploadedBytes: 80,
       stalls: 1,
-      p2pShare: 1000 / 1200,
+      // Each viewer's own share (600/800 and 400/400), weighted by what it played up to the median viewer's (600).
+      p2pShare: (0.75 * 600 + 1 * 400) / 1000,
+      p2pShareViewers: 2,
       latencyMs: 7000,
+      latencyViewers: 2,
+      capped: 0,
       ice: { reporting: 2, srflx: 1, connected: 3, failed: 4, pairs: { host: 1, srflx: 1, prflx: 1, relay: 0 } },
     });
     h.send(b, { type: 'leave' });

@@ -5,6 +5,8 @@ import type { AudienceReport } from '../../../lib/telemetry/probes';
 import { BYTES_PER_GB, PRICES } from '../../../lib/costs/prices';
 
 const ref = (id: string, type: string) => ({ id, type, name: '' });
+/** The voted figures of a swarm no viewer has reported a byte or a latency to (for specs about the totals). */
+const NO_VOTE = { p2pShare: null, p2pShareViewers: 0, latencyMs: null, latencyViewers: 0 };
 
 describe('telemetry registry', () => {
   let clock = 0;
@@ -69,19 +71,25 @@ describe('telemetry registry', () => {
   });
 
   it('takes the real P2P share and stalls from the viewers’ reports and never lets the totals go back when a swarm empties', () => {
-    let reports: AudienceReport[] = [{ stream: 'live', rendition: '720p', reporting: 2, httpBytes: 100, p2pBytes: 900, uploadedBytes: 900, stalls: 1 }];
+    // The share is the one the viewers voted (0.85 of 2 viewers), not the ratio of the byte totals (0.9).
+    const voted = { p2pShare: 0.85, p2pShareViewers: 2, latencyMs: 4000, latencyViewers: 2 };
+    let reports: AudienceReport[] = [
+      { stream: 'live', rendition: '720p', reporting: 2, httpBytes: 100, p2pBytes: 900, uploadedBytes: 900, stalls: 1, ...voted },
+    ];
     const swarm = registry.swarm(ref('s1', 'relaycast-signaling'), () => reports);
     swarm.peers('live', '720p', 2);
     let s = registry.snapshot().streams[0];
-    assert.equal(s.audience.p2pShare, 0.9);
+    assert.deepEqual([s.audience.p2pShare, s.audience.p2pShareViewers], [0.85, 2]);
+    assert.deepEqual([s.swarms[0].latencyMs, s.swarms[0].latencyViewers], [4000, 2]);
     assert.equal(s.audience.stalls, 1);
     assert.equal(s.swarms[0].peers, 2);
     assert.equal(s.swarms[0].node.id, 's1');
     // The swarm empties (the coordinator forgets it), then a new viewer reports from zero.
     swarm.peers('live', '720p', 0);
     reports = [];
-    registry.snapshot();
-    reports = [{ stream: 'live', rendition: '720p', reporting: 1, httpBytes: 50, p2pBytes: 0, uploadedBytes: 0, stalls: 0 }];
+    s = registry.snapshot().streams[0];
+    assert.deepEqual([s.audience.p2pShare, s.audience.p2pShareViewers], [null, 0], 'no live swarm, no vote');
+    reports = [{ stream: 'live', rendition: '720p', reporting: 1, httpBytes: 50, p2pBytes: 0, uploadedBytes: 0, stalls: 0, ...voted }];
     s = registry.snapshot().streams[0];
     assert.deepEqual([s.audience.httpBytes, s.audience.p2pBytes, s.audience.stalls], [150, 900, 1]);
   });
@@ -97,7 +105,7 @@ describe('telemetry registry', () => {
     swarm.peers('live', '720p', 4);
     clock += 30_000; // + 4 viewers × 0.5 minute = 4 viewer-minutes
     for (let i = 0; i < 8; i++) manifest.served('live', 500);
-    reports = [{ stream: 'live', rendition: '720p', reporting: 4, httpBytes: 12_000, p2pBytes: 36_000, uploadedBytes: 0, stalls: 0 }];
+    reports = [{ stream: 'live', rendition: '720p', reporting: 4, httpBytes: 12_000, p2pBytes: 36_000, uploadedBytes: 0, stalls: 0, ...NO_VOTE }];
     const s = registry.snapshot().streams[0];
     assert.equal(s.audience.viewerMinutes, 4);
     assert.equal(s.origin.segmentRequests, 12);
@@ -114,7 +122,7 @@ describe('telemetry registry', () => {
     const counters = { ...emptyCounters(), stored: 1 };
     registry.upload(ref('u1', 'relaycast-r2-upload'), () => counters).released('live', { attempts: 2, retries: 1, failed: false, bytes: 1_000_000 });
     registry.manifest(ref('m1', 'relaycast-manifest')).served('live', 2000);
-    const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 3_000_000, p2pBytes: 7_000_000, uploadedBytes: 0, stalls: 0 }];
+    const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 3_000_000, p2pBytes: 7_000_000, uploadedBytes: 0, stalls: 0, ...NO_VOTE }];
     const swarm = registry.swarm(ref('s1', 'relaycast-signaling'), () => reports);
     swarm.sent('live', 1000);
     swarm.sent(undefined, 50); // before a join: no stream to charge
