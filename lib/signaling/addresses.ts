@@ -2,7 +2,8 @@
  * Client addresses as the limits and receipts see them. One person rarely holds one IPv6 address:
  * a home or a phone gets a whole /64 and may pick any of its 2^64 addresses, so counting /128s would
  * give an abuser unlimited "addresses". Everything keyed on a client (connections, budgets, receipt
- * dedupe) therefore uses a prefix: the full IPv4 address, the IPv6 /64 by default.
+ * dedupe) therefore uses a prefix: the full IPv4 address, the IPv6 /64 by default. An IPv6 address
+ * that only carries an IPv4 one (6to4, Teredo, NAT64) is keyed as that IPv4 address.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 
@@ -47,6 +48,31 @@ function ipv6Bytes(address: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * The IPv4 address an IPv6 transition address carries, which is where its traffic really comes from:
+ * one IPv4 address would otherwise stand for a whole IPv6 /48 of "networks" (6to4 gives each IPv4
+ * address 2002:V4V4:V4V4::/48) or, behind Teredo, for as many addresses as the client has ports.
+ * - 6to4, 2002::/16: the IPv4 address is bits 16–47 (RFC 3056).
+ * - Teredo, 2001:0::/32: the client's public IPv4 address is the last 32 bits, inverted (RFC 4380).
+ * - NAT64/DNS64, 64:ff9b::/96 and the local-use 64:ff9b:1::/48: the last 32 bits (RFC 6052's /96
+ *   form, the one a translator in front of a server shows, RFC 7755; RFC 8215 for the local use).
+ * Undefined for any other address.
+ */
+export function embeddedIPv4(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length !== 16) return undefined;
+  const starts = (...prefix: number[]) => prefix.every((b, i) => bytes[i] === b);
+  if (starts(0x20, 0x02)) return bytes.slice(2, 6);
+  if (starts(0x20, 0x01, 0x00, 0x00)) return bytes.slice(12).map((b) => b ^ 0xff);
+  if (starts(0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0) || starts(0x00, 0x64, 0xff, 0x9b, 0x00, 0x01)) return bytes.slice(12);
+  return undefined;
+}
+
+/** An IPv6 address that carries an IPv4 address (embeddedIPv4) counted as that IPv4 address. */
+function throughEmbedding(parsed: ParsedAddress | undefined): ParsedAddress | undefined {
+  const embedded = parsed?.family === 6 ? embeddedIPv4(parsed.bytes) : undefined;
+  return embedded ? { family: 4, bytes: embedded } : parsed;
+}
+
 /** The address as one canonical text for IPv4 (an IPv4-mapped IPv6 address becomes dotted); others unchanged. */
 export function normalizeAddress(text: string): string {
   const parsed = parseAddress(text);
@@ -65,7 +91,7 @@ export interface PrefixBits {
  * (or `unknown`) when it does not parse, so that an odd transport never merges unrelated clients.
  */
 export function addressPrefix(text: string, bits: PrefixBits): string {
-  const parsed = parseAddress(text);
+  const parsed = throughEmbedding(parseAddress(text));
   if (!parsed) return text === '' ? 'unknown' : text;
   const keep = parsed.family === 4 ? bits.v4 : bits.v6;
   const masked = parsed.bytes.map((b, i) => {

@@ -181,6 +181,7 @@ export class SignalingCoordinator {
   /** Call every `sweepMs`: deadlines, and once per heartbeat pings and expiry. */
   sweep(): void {
     this.connections.sweep();
+    this.receipts.flushAudit();
   }
   announce(segment: SegmentAnnouncement): number {
     return this.feed.announce(segment);

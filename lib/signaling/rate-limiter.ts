@@ -31,3 +31,13 @@ export function takeToken(bucket: TokenBucketState, config: TokenBucketConfig, n
   }
   return false;
 }
+
+/** After a refused take: milliseconds until the bucket holds one token again (what a Retry-After says). */
+export function msUntilToken(bucket: TokenBucketState, config: TokenBucketConfig): number {
+  return Math.max(0, Math.ceil(((1 - bucket.tokens) * 1000) / config.ratePerSecond));
+}
+
+/** Milliseconds an untouched bucket takes to fill from empty: after that, forgetting it changes nothing. */
+export function msToFill(config: TokenBucketConfig): number {
+  return Math.ceil((config.burst * 1000) / config.ratePerSecond);
+}

@@ -1,26 +1,43 @@
 /**
  * The receipt desk: pairs each downloader's `receipt` with its uploader's `served` claim, whichever
  * comes first, and credits the smaller one within the downloader source's budget (rules in
- * receipts.ts). A receipt without its claim waits, bounded in number and time; rejections are audited
- * and, past a few per connection, count as violations (probing is not free).
+ * receipts.ts). A receipt without its claim waits, bounded in number and time. A refusal only a
+ * dishonest or buggy client earns is audited and answered, and past a few per source counts as a
+ * violation (probing is not free). A refusal an honest client cannot avoid (a household behind one NAT
+ * files every segment's receipt once per viewer, and all but the first are refused) gets no answer —
+ * there is nothing the client could do about it — and is audited in aggregate: one record per source
+ * and code at once, then one per minute with the count, however many viewers share the source.
  */
 import type { AnnouncementStore, StoredAnnouncement } from './announcements';
 import type { NetworkTagger } from './network-tags';
 import { HONEST_RECEIPT_REFUSALS, type ReceiptMessage, type ReceiptPayload, type ServedMessage, type SignalErrorCode } from './protocol';
 import { ReceiptBudget } from './receipt-budget';
 import { receiptPayload, ReceiptValidator, type DeliveryEnd } from './receipts';
+import { RefusalAudit } from './refusal-audit';
 import type { PeerRecord } from './registry';
-import type { Session, SignalingContext } from './session';
+import type { AuditEvent, Session, SignalingContext } from './session';
 import type { SourceBudgets } from './source-budgets';
 import { encodeServerFrame } from '../protocol';
 
 const MAX_SERVED_CLAIMS = 512;
+/** Honest refusals of one source and code are audited as one record per this much time, with a count. */
+export const HONEST_REFUSAL_AUDIT_MS = 60_000;
+
+/** What an aggregated record of honest refusals says: the last one's words and where it came from. */
+interface HonestRefusal {
+  code: SignalErrorCode;
+  message: string;
+  ip: string;
+  stream?: string;
+  rendition?: string;
+}
 
 export class ReceiptDesk {
   credited = 0;
   rejected = 0;
   private readonly validator: ReceiptValidator;
   private readonly budget: ReceiptBudget;
+  private readonly honestRefusals = new RefusalAudit<HonestRefusal>(HONEST_REFUSAL_AUDIT_MS);
 
   constructor(
     private readonly ctx: SignalingContext,
@@ -149,6 +166,15 @@ export class ReceiptDesk {
     this.validator.forget(swarmKey);
   }
 
+  /** Each sweep: one audit record per source and code whose minute of honest refusals ended, with their count. */
+  flushAudit(): void {
+    for (const { repeated, detail } of this.honestRefusals.flush(this.ctx.now())) {
+      const { code, message, ...where } = detail;
+      const seconds = HONEST_REFUSAL_AUDIT_MS / 1000;
+      this.ctx.audit({ kind: 'receipt', code, message: `${repeated} more in ${seconds} s from this source (last: ${message})`, repeated, ...where });
+    }
+  }
+
   trackedSwarms(): number {
     return this.validator.trackedSwarms();
   }
@@ -269,6 +295,7 @@ export class ReceiptDesk {
 
   private reject(session: Session, peer: PeerRecord, msg: ReceiptMessage, code: SignalErrorCode, message: string): void {
     this.rejected++;
+    if (HONEST_RECEIPT_REFUSALS.has(code)) return this.honestRefusal(session, peer, msg, code, message);
     this.ctx.audit({
       kind: 'receipt',
       code,
@@ -281,8 +308,17 @@ export class ReceiptDesk {
     });
     // A few impossible-for-honest rejections may be a bug; a stream of them is probing. Counted per
     // source, so reconnecting buys no fresh allowance.
-    // Refusals an honest client cannot avoid (HONEST_RECEIPT_REFUSALS, NAT households above all) never count.
-    if (HONEST_RECEIPT_REFUSALS.has(code) || this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
+    if (this.sources.receiptRejected(session.budget, this.ctx.now())) this.ctx.error(session, code, message);
     else this.ctx.violation(session, code, message);
+  }
+
+  /** A refusal an honest client cannot avoid (HONEST_RECEIPT_REFUSALS): never a violation, never answered, audited in aggregate. */
+  private honestRefusal(session: Session, peer: PeerRecord, msg: ReceiptMessage, code: SignalErrorCode, message: string): void {
+    const where = { ip: session.ip, stream: session.stream, rendition: session.rendition };
+    const verdict = this.honestRefusals.note(session.source, code, this.ctx.now(), { code, message, ...where });
+    if (!verdict.record) return;
+    const event: AuditEvent = { kind: 'receipt', code, message, ...where, peer: peer.id, receipt: { ...msg } };
+    if (verdict.repeated > 1) event.repeated = verdict.repeated;
+    this.ctx.audit(event);
   }
 }

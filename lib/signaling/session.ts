@@ -44,7 +44,10 @@ export interface AuditEvent {
   stream?: string;
   rendition?: string;
   receipt?: ReceiptMessage;
-  /** A throttled refused-upgrade record: how many refusals it stands for (the ones of the last second). */
+  /**
+   * A throttled record: how many refusals it stands for (a refused upgrade: the ones of the last
+   * second; honest receipt refusals: the ones of the last minute from this source, refusal-audit.ts).
+   */
   repeated?: number;
   /** kind 'report': the peer accused of sending bad data, and the segment. */
   accused?: string;

@@ -19,6 +19,10 @@ export interface PayoutConfig {
   signaling?: string;
   /** A relaycast-postgres config node: the ledger lives there instead of in the SQLite file. */
   postgres?: string;
+  /** A relaycast-redis config node: the summary's per-source limit is shared with other instances through it. */
+  redis?: string;
+  /** Proxies trusted to name the client of a summary request (as signaling's field of the same name). */
+  trustedProxies?: string;
 }
 
 export interface PayoutCredentials {

@@ -25,6 +25,11 @@ import {
 import { serveSummary } from './summary-route';
 import { serveInvites, type InviteSource } from './invite-route';
 import type { PostgresConfigNode } from '../postgres/postgres-api';
+import type { RedisConfigNode } from '../redis/redis-api';
+import { SUMMARY_RATE } from '../../lib/payout/summary-door';
+import { parseTrustedProxies } from '../../lib/signaling/client-address';
+import { RedisSourceLimiter } from '../../lib/signaling/redis-source-limiter';
+import { LocalSourceLimiter, type SourceLimiter } from '../../lib/signaling/source-limiter';
 import type { SignalingNodeApi } from '../signaling/signaling-api';
 
 type PayoutNodeDef = NodeDef & PayoutConfig;
@@ -143,6 +148,8 @@ export = function (RED: RelaycastRED<HttpSettings>) {
     // Supporter tokens: this node's own list, else the check of the signaling node it names, asked
     // through that node's API (signaling-api.ts) at each request, whichever node started first.
     let removeSummary: (() => void) | undefined;
+    /** With a relaycast-redis config: where the summary's per-source buckets live, shared with other instances. */
+    let limiterRedis: RedisConfigNode | undefined;
     try {
       const summaryPath = summaryPathFromConfig(config);
       const own = node.credentials?.supporterTokens;
@@ -156,9 +163,13 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       const serving = summaryPath !== '' && settings.httpNodeRoot !== false;
       inviteSources.set(node.id, { signalingId: config.signaling ?? '', summaryPath: serving ? httpNodeRoot(settings) + summaryPath : '', ownList });
       if (serving) {
+        const trustedProxies = parseTrustedProxies(config.trustedProxies);
+        const limiter = summaryLimiter(config.redis, httpNodeRoot(settings) + summaryPath);
         removeSummary = serveSummary(RED.httpNode, settings, RED.server, {
           nodeId: node.id,
           path: summaryPath,
+          trustedProxies,
+          limiter,
           verify,
           summary: (supporter) => desk.summary(supporter),
           failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
@@ -168,6 +179,17 @@ export = function (RED: RelaycastRED<HttpSettings>) {
     } catch (err) {
       // The ledger works without the page; say why there is none.
       node.warn(RED._('payout.errors.summary', { message: err instanceof Error ? err.message : String(err) }));
+    }
+
+    /** The summary's per-source limiter: in Redis (keyed by the route's full path) when a relaycast-redis is chosen. */
+    function summaryLimiter(redisId: string | undefined, fullPath: string): SourceLimiter {
+      if (!redisId) return new LocalSourceLimiter(SUMMARY_RATE);
+      const configNode = RED.nodes.getNode(redisId) as RedisConfigNode | null;
+      if (!configNode || typeof configNode.register !== 'function')
+        throw new RelaycastError(CONFIG_CODE, 'the selected relaycast-redis configuration does not exist');
+      const pair = configNode.register(node);
+      limiterRedis = configNode;
+      return new RedisSourceLimiter(pair, { namespace: `payout-summary:${fullPath}`, config: SUMMARY_RATE });
     }
 
     const refresh = (): void => {
@@ -194,6 +216,7 @@ export = function (RED: RelaycastRED<HttpSettings>) {
       clearInterval(statusTimer);
       telemetry.remove(node.id, probe);
       removeSummary?.();
+      await limiterRedis?.deregister(node);
       desks.delete(node.id);
       inviteSources.delete(node.id);
       try {

@@ -3,6 +3,8 @@
  * for the supporter whose token is in `Authorization: Bearer …` (their own figures, no payout
  * address, nobody else's data); `<path>/` is a small page that asks for the token and shows it.
  * The token travels in a header, never in the URL, so it does not land in proxy or access logs.
+ * What `me` answers is decided in lib/payout/summary-door.ts: each source's requests are limited
+ * before any token is checked (429 with Retry-After), and every token is checked alike.
  * Routes go through manifest's dispatcher (httpNodeCors and httpNodeMiddleware apply as to core
  * HTTP In, and removal touches no Express internals).
  */
@@ -11,15 +13,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
 import { registerRoutes, type ExpressLike, type HttpSettings } from '../../lib/http';
-import type { SupporterSummary } from '../../lib/payout';
+import { answerSummary, type SummaryDoorParts } from '../../lib/payout/summary-door';
+import { sourceOf } from '../../lib/signaling/addresses';
+import { clientAddress, type TrustedProxies } from '../../lib/signaling/client-address';
+import { DEFAULT_LIMITS } from '../../lib/signaling/limits';
 
-export type TokenCheck = (token: string) => Promise<string | null>;
-
-export interface SummaryRouteOptions {
+export interface SummaryRouteOptions extends SummaryDoorParts {
   nodeId: string;
   path: string;
-  verify: TokenCheck;
-  summary(supporter: string): Promise<SupporterSummary>;
+  /** Proxies whose Forwarded / X-Forwarded-For name the client (the source the limiter charges). */
+  trustedProxies: TrustedProxies;
   /** A request that failed (answered 500 by the dispatcher's error boundary). */
   failed(err: unknown): void;
 }
@@ -46,12 +49,6 @@ function send(res: ServerResponse, status: number, type: string, body: string, e
   res.end(body);
 }
 
-function bearer(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const m = typeof header === 'string' ? /^Bearer\s+(\S{1,256})$/i.exec(header) : null;
-  return m?.[1];
-}
-
 export function serveSummary(app: ExpressLike, settings: HttpSettings, server: unknown, options: SummaryRouteOptions): () => void {
   const files = loadPage();
   const page = `${options.path}/`;
@@ -69,21 +66,18 @@ export function serveSummary(app: ExpressLike, settings: HttpSettings, server: u
       return true;
     }
     if (pathname !== me) return false;
-    const token = bearer(req);
-    if (!token) {
-      send(res, 401, 'application/json', '{"error":"send your supporter token as Authorization: Bearer <token>"}', { 'WWW-Authenticate': 'Bearer' });
-      return true;
-    }
-    options
-      .verify(token)
-      .then(async (supporter) => {
-        if (!supporter) {
-          send(res, 401, 'application/json', '{"error":"unknown token"}', { 'WWW-Authenticate': 'Bearer' });
-          return;
-        }
-        send(res, 200, 'application/json; charset=utf-8', JSON.stringify(await options.summary(supporter)));
-      })
-      .catch(() => send(res, 503, 'application/json', '{"error":"the ledger is unavailable"}'));
+    // The source by signaling's rule (IPv4 /32, IPv6 /64), so one address cannot pose as many.
+    const source = sourceOf(clientAddress(req.socket.remoteAddress ?? 'unknown', req.headers, options.trustedProxies), DEFAULT_LIMITS);
+    answerSummary(options, source, req.headers.authorization).then(
+      (answer) => {
+        const { 'Content-Type': type, ...headers } = answer.headers;
+        send(res, answer.status, type, answer.body, headers);
+      },
+      (err: unknown) => {
+        send(res, 503, 'application/json', '{"error":"the summary is unavailable"}');
+        options.failed(err);
+      },
+    );
     return true;
   };
   return registerRoutes(

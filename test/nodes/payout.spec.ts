@@ -227,6 +227,31 @@ describe('relaycast-payout node (real Node-RED runtime)', function () {
     await helper.load(payoutNode as never, flow()); // afterEach unloads again
   });
 
+  it('limits token guesses per client address: 429 with Retry-After before any token is checked, other addresses unaffected', async () => {
+    const creds = { pay: { supporterTokens: `alice:${TOKEN}` } };
+    // The test client is the proxy: it names each client in X-Forwarded-For.
+    await helper.load(payoutWithHttp as never, flow({ trustedProxies: '127.0.0.1, ::1' }), creds);
+    await send({ topic: 'supporter', payload: { id: 'alice', name: 'Alice', address: 'IBAN-A' } });
+    const url = `${web.base}/relaycast/payout/me`;
+    const ask = (client: string, token: string) => request(url, '', { headers: { 'X-Forwarded-For': client, Authorization: `Bearer ${token}` } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await ask('203.0.113.5', `guess-${i}-0123456789`)).status);
+    const answered = statuses.indexOf(429);
+    assert.ok(answered >= 20 && answered < 25, `a burst of guesses is answered, then refused: ${statuses.join(' ')}`);
+    assert.ok(
+      statuses.slice(answered).every((st) => st === 429),
+      statuses.join(' '),
+    );
+    const refused = await ask('203.0.113.5', TOKEN);
+    assert.equal(refused.status, 429, 'the good token from the guessing address is refused alike');
+    assert.ok(Number(refused.headers['retry-after']) >= 1, `Retry-After: ${refused.headers['retry-after']}`);
+    // 6to4 of the same IPv4 address is the same source (addresses.ts).
+    assert.equal((await ask('2002:cb00:7105:1::1', TOKEN)).status, 429);
+    const honest = await ask('198.51.100.9', TOKEN);
+    assert.equal(honest.status, 200, 'another address is answered');
+    assert.equal(JSON.parse(honest.body.toString('utf8')).supporter, 'alice');
+  });
+
   it('goes green once it has counted the ledger, and red with E_PAYOUT_STORE when the ledger cannot be opened', async () => {
     await helper.load(payoutNode as never, flow());
     await send({ topic: 'receipt', payload: receipt() });

@@ -103,6 +103,10 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     }
   }
 
+  /** What answered a receipt among frames: its ack, or the code of an error. */
+  const replies = (frames: Frame[]) =>
+    frames.filter((f) => f.type === 'receipt-ack' || f.type === 'error').map((f) => (f.type === 'error' ? (f.code as string) : 'receipt-ack'));
+
   /** An honest pair on two addresses of their own, negotiated with each other. */
   async function honestPair() {
     const a = client(from('198.51.100.1'));
@@ -163,15 +167,16 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     for (let i = 0; i < 3; i++) {
       a.send({ type: 'served', sequence: seq, to: b.id, bytes: 4000 });
       b.send({ type: 'receipt', sequence: seq, from: a.id, bytes: 4000 });
-      assert.equal((await nextOf(b, 'error')).code, 'E_RECEIPT_DUPLICATE');
     }
+    assert.deepEqual(replies(await b.sync()), [], 'replays are neither credited nor answered (a NAT household sends such duplicates honestly)');
     helper.getNode('sig').receive(segmentMsg(seq));
     assert.deepEqual(
       (await b.sync()).filter((f) => f.type === 'segment'),
       [],
       'a replayed announcement is not pushed again',
     );
-    await until('audit', (msgs) => msgs.filter((e) => e.code === 'E_RECEIPT_DUPLICATE').length >= 3);
+    await until('audit', (msgs) => msgs.some((e) => e.code === 'E_RECEIPT_DUPLICATE'));
+    assert.equal(out.audit.filter((e) => e.code === 'E_RECEIPT_DUPLICATE').length, 1, 'the first audited at once, the others counted into its minute');
     assert.equal(out.receipts.length, 1);
     await assertHonestUnaffected(a, b, 'after-replay');
   });
@@ -192,9 +197,9 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
       await negotiate(rejoined, a, `re-${rejoined.id}`);
       a.send({ type: 'served', sequence: seq, to: rejoined.id, bytes: 4000 });
       rejoined.send({ type: 'receipt', sequence: seq, from: a.id, bytes: 4000 });
-      assert.equal((await nextOf(rejoined, 'error')).code, 'E_RECEIPT_BEFORE_JOIN');
+      assert.deepEqual(replies(await rejoined.sync()), [], 'refused without an answer');
     }
-    await until('audit', (msgs) => msgs.filter((e) => e.kind === 'receipt').length >= 2);
+    await until('audit', (msgs) => msgs.some((e) => e.kind === 'receipt' && e.code === 'E_RECEIPT_BEFORE_JOIN'));
     assert.equal(out.receipts.length, 1);
     await assertHonestUnaffected(a, b, 'after-rejoin');
   });
@@ -206,15 +211,16 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     for (const sybil of sybils) await sybil.join();
     for (const [i, sybil] of sybils.entries()) await negotiate(sybil, a, `sybil${i}`);
     const seq = announce();
-    const replies: string[] = [];
+    const answers: string[] = [];
     for (const sybil of sybils) {
       await nextOf(sybil, 'segment');
       a.send({ type: 'served', sequence: seq, to: sybil.id, bytes: 4000 });
       sybil.send({ type: 'receipt', sequence: seq, from: a.id, bytes: 4000 });
-      const reply = await sybil.next();
-      replies.push(reply.type === 'receipt-ack' ? 'ack' : (reply.code as string));
+      answers.push(replies(await sybil.sync()).join(',') || 'none');
     }
-    assert.deepEqual(replies, ['ack', ...Array(9).fill('E_RECEIPT_DUPLICATE')]);
+    assert.deepEqual(answers, ['receipt-ack', ...Array(9).fill('none')]);
+    await until('audit', (msgs) => msgs.some((e) => e.code === 'E_RECEIPT_DUPLICATE'));
+    assert.equal(out.audit.filter((e) => e.code === 'E_RECEIPT_DUPLICATE').length, 1, 'nine refusals, one record at once');
     await until('receipts', (msgs) => msgs.length >= 1);
     assert.equal(out.receipts.length, 1);
     await assertHonestUnaffected(a, b, 'after-sybil');

@@ -211,8 +211,8 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     // The same segment from the same address through another instance is a duplicate (shared dedupe).
     pa.send({ type: 'served', sequence: 2, to: pc.id, bytes: 1000 });
     pc.send({ type: 'receipt', sequence: 2, from: pa.id, bytes: 1000 });
-    const duplicate = await pc.frame((f) => f.type === 'error' && f.code === 'E_RECEIPT_DUPLICATE', 'the duplicate refused');
-    assert.ok(duplicate);
+    // Refused (and audited by C) without an answer: viewers behind one NAT send such duplicates honestly.
+    await until(() => c.audits.some((e) => e.code === 'E_RECEIPT_DUPLICATE' && e.peer === pc.id), 'the duplicate refused');
     assert.equal(a.receipts.length + c.receipts.length, 0, "only the downloader's instance emits receipts");
 
     // SIGKILL C: its peer leaves A's and B's replicas within the liveness TTL, and cannot be receipted.
@@ -229,7 +229,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     a.announce(3);
     await pa.frame((f) => f.type === 'segment' && f.sequence === 3, 'segment 3');
     pa.send({ type: 'receipt', sequence: 3, from: pc.id, bytes: 500 });
-    await pa.frame((f) => f.type === 'error' && f.code === 'E_RECEIPT_UNKNOWN_UPLOADER', "the receipt naming C's peer refused");
+    await until(() => a.audits.some((e) => e.code === 'E_RECEIPT_UNKNOWN_UPLOADER' && e.peer === pa.id), "the receipt naming C's peer refused");
     pa.send({ type: 'offer', to: pc.id, offerId: 'late', sdp: 'v=0' });
     await pa.frame((f) => f.type === 'error' && f.code === 'E_SIGNAL_UNKNOWN_PEER', "an offer to C's peer refused");
     assert.equal(a.receipts.length, 0);

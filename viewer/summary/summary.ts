@@ -33,7 +33,9 @@ form.addEventListener('submit', async (event) => {
   out.textContent = '';
   const res = await fetch('me', { headers: { Authorization: `Bearer ${tokenInput.value}` } });
   if (!res.ok) {
-    out.textContent = res.status === 401 ? 'Unknown token.' : `Error ${res.status}`;
+    // 429: this address asked too often (the route's per-address limit); Retry-After says for how long.
+    if (res.status === 429) out.textContent = `Too many attempts: try again in ${res.headers.get('Retry-After') ?? 'a few'} s.`;
+    else out.textContent = res.status === 401 ? 'Unknown token.' : `Error ${res.status}`;
     return;
   }
   const s = (await res.json()) as SupporterSummary;

@@ -23,6 +23,8 @@ function deliveryReady(options: Parameters<typeof harness>[0] = {}) {
 }
 
 const codes = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f.type === 'error').map((f) => f.code);
+/** Audited receipt refusals of one peer (refusals an honest client cannot avoid are audited, not answered). */
+const refused = (h: ReturnType<typeof harness>, peer: { id: string }) => h.audit.filter((a) => a.kind === 'receipt' && a.peer === peer.id).map((a) => a.code);
 
 describe('signaling receipts: only real deliveries are credited', () => {
   it('credits the smaller of both claims, with network tags for both ends and an id that names no address', () => {
@@ -60,7 +62,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
     const late = h.join('live', '720p', '203.0.113.5');
     h.negotiate(late, up);
     h.deliver(up, late, 2, 100);
-    assert.deepEqual(codes(late.t.take()), ['E_RECEIPT_BEFORE_JOIN']);
+    assert.deepEqual(refused(h, late), ['E_RECEIPT_BEFORE_JOIN']);
+    assert.deepEqual(codes(late.t.take()), [], 'unanswered: the downloader cannot see when its uploader joined');
     h.deliver(up, down, 2, 100);
     assert.equal(h.receipts.length, 1);
     // leave → join on the same socket: a new peer id, and the same segment again.
@@ -69,7 +72,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
     const again = { ...down, id: down.t.take().find((f) => f.type === 'welcome')!.peer as string };
     h.negotiate(again, up);
     h.deliver(up, again, 2, 100);
-    assert.deepEqual(codes(again.t.take()), ['E_RECEIPT_BEFORE_JOIN']);
+    assert.deepEqual(refused(h, again), ['E_RECEIPT_BEFORE_JOIN']);
+    assert.deepEqual(codes(again.t.take()), []);
     assert.equal(h.receipts.length, 1);
   });
 
@@ -82,7 +86,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
     h.deliver(up, down, 3, 1000);
     h.c.disconnect(down.s);
     h.deliver(up, twin, 3, 1000);
-    assert.deepEqual(codes(twin.t.take()), ['E_RECEIPT_DUPLICATE']);
+    assert.deepEqual(refused(h, twin), ['E_RECEIPT_DUPLICATE']);
+    assert.deepEqual(codes(twin.t.take()), []);
     assert.equal(h.receipts.length, 1);
   });
 
@@ -101,7 +106,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
     assert.deepEqual(down.t.take(), [{ type: 'receipt-ack', sequence: 2, from: up.id }]);
     h.advance(1500);
     h.c.sweep();
-    assert.deepEqual(codes(down.t.take()), ['E_RECEIPT_UNCONFIRMED']);
+    assert.deepEqual(refused(h, down), ['E_RECEIPT_UNCONFIRMED']);
+    assert.deepEqual(codes(down.t.take()), [], 'unanswered: the client cannot make its uploader confirm');
     h.send(up, { type: 'served', sequence: 3, to: down.id, bytes: 3000 });
     assert.deepEqual(
       h.receipts.map((r) => [r.sequence, r.bytes]),
@@ -124,7 +130,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
       h.receipts.map((r) => r.bytes),
       [5000, 1000],
     );
-    assert.deepEqual(codes(down.t.take()), ['E_RECEIPT_OVER_BUDGET']);
+    assert.deepEqual(refused(h, down), ['E_RECEIPT_OVER_BUDGET']);
+    assert.deepEqual(codes(down.t.take()), []);
     h.advance(60_000);
     h.announce(5, 'live', '720p', 5000);
     h.deliver(up, down, 5, 5000);
@@ -186,7 +193,8 @@ describe('signaling receipts: only real deliveries are credited', () => {
       h.deliver(up, housemate, sequence, 5000, 5000);
     }
     assert.equal(h.receipts.length, 20, 'one credit per segment for the address');
-    assert.ok(codes(housemate.t.take()).includes('E_RECEIPT_DUPLICATE'));
+    assert.deepEqual(refused(h, housemate), ['E_RECEIPT_DUPLICATE'], 'audited: the first at once, the rest counted');
+    assert.deepEqual(codes(housemate.t.take()), [], 'and never answered');
     assert.deepEqual(
       h.audit.filter((a) => a.kind === 'violation'),
       [],

@@ -112,20 +112,23 @@ describe('signaling coordinator: one swarm per stream, level switches', () => {
     h.advance(10_500); // past receiptHoldMs (10 s), within the heartbeat timeout
     h.c.sweep();
     assert.deepEqual(
-      down.t
-        .take()
-        .filter((f) => f.type === 'error')
-        .map((f) => f.code),
+      h.audit.filter((a) => a.kind === 'receipt').map((a) => a.code),
       ['E_RECEIPT_UNCONFIRMED'],
+    );
+    assert.deepEqual(
+      down.t.take().filter((f) => f.type === 'error'),
+      [],
+      'a refusal the client cannot avoid is not answered',
     );
     // Both on 360p now; segment 3 was announced before the downloader arrived on 360p: not credited.
     h.send(down, { type: 'rendition', rendition: '360p' });
     down.t.take();
     h.deliver(up, down, 3, 5000);
     assert.deepEqual(
-      down.t.take().map((f) => f.code),
-      ['E_RECEIPT_BEFORE_JOIN'],
+      h.audit.filter((a) => a.kind === 'receipt').map((a) => a.code),
+      ['E_RECEIPT_UNCONFIRMED', 'E_RECEIPT_BEFORE_JOIN'],
     );
+    assert.deepEqual(down.t.take(), []);
     // A segment announced after both arrived is credited, as the 360p segment it is.
     ladder(h, 4, 5000);
     up.t.take();
