@@ -67,7 +67,7 @@ export function obsInstructions(server: string, key: string, viewer: string): st
     `                           Server     ${server}`,
     `                           Stream Key ${key}`,
     '    Settings ▸ Output    : Output Mode "Advanced", Encoder x264, Rate Control CBR, Bitrate 2500 Kbps,',
-    `                           Keyframe Interval ${KEYFRAME_SECONDS} s (the segment length), then Start Streaming`,
+    `                           Keyframe Interval ${KEYFRAME_SECONDS} s (the segment length), Audio AAC, then Start Streaming`,
     `  Viewer page     : ${viewer}  (live once OBS streams)`,
   ];
 }
