@@ -6,7 +6,7 @@
  * UNTAGGED rule). Unnamed fields are dropped, so a newer signaling node can add some.
  */
 import * as v from 'valibot';
-import { PositiveWholeNumberSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
+import { PositiveWholeNumberSchema, SessionSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
 import { IdSchema } from './ids';
 import type { Role } from '../signaling/constants';
 import { RoleField } from '../signaling/fields';
@@ -38,6 +38,12 @@ export const ReceiptPayloadSchema = v.object({
   id: text(256),
   stream: IdSchema,
   rendition: IdSchema,
+  /**
+   * The hls-watch session the segment belongs to (new at every encoder start), when its announcement
+   * named one. A session's renditions are numbered together, so (stream, session, sequence) names one
+   * media time slot whatever the rendition: payout's per-network cap is kept per slot.
+   */
+  session: v.optional(SessionSchema),
   sequence: WholeNumberSchema,
   sha256: Sha256Schema,
   segmentSize: PositiveWholeNumberSchema,
