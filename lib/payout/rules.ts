@@ -77,11 +77,12 @@ export type Decision = Credited | Refused;
  * slot across renditions: hls-watch numbers a session's renditions from its start and an encoder
  * ladder cuts them together; a new session (an encoder restart that reuses numbers) is a new slot.
  * A receipt without one (a signaling node from before receipts named it, or an announcement that
- * named none) is keyed on its segment's hash instead, so a reused number is still a new segment,
- * but each rendition is then its own slot.
+ * named none) is keyed on its segment's hash instead (64 bits of it, as receipt ids use 48: the
+ * segments are the operator's, nobody chooses their hashes), so a reused number is still a new
+ * segment, but each rendition is then its own slot.
  */
 export function slotOf(r: PayoutReceipt): string {
-  return r.session !== undefined ? `${r.stream}\u0000s:${r.session}\u0000${r.sequence}` : `${r.stream}\u0000h:${r.sha256}\u0000${r.sequence}`;
+  return r.session !== undefined ? `${r.stream}\u0000s:${r.session}\u0000${r.sequence}` : `${r.stream}\u0000h:${r.sha256.slice(0, 16)}\u0000${r.sequence}`;
 }
 
 /**

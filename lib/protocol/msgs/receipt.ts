@@ -1,9 +1,11 @@
 /**
  * The 'receipt' msg: signaling's output 2, one per credited delivery, the input of payout. One
  * declaration for both ends: signaling builds the input type, payout parses to the output type
- * (receivedAt as epoch ms). The network tags, `source` and both claims are optional: payout also
- * takes receipts of signaling nodes from before the signaling hardening (it then applies its
- * UNTAGGED rule). Unnamed fields are dropped, so a newer signaling node can add some.
+ * (receivedAt as epoch ms). The network tags, `source`, `session` and both claims are optional:
+ * payout also takes receipts of signaling nodes from before the signaling hardening (it then applies
+ * its UNTAGGED rule) and from before receipts named their session (it then keys its cap on the
+ * segment's hash, rendition by rendition). Unnamed fields are dropped, so a newer signaling node can
+ * add some.
  */
 import * as v from 'valibot';
 import { PositiveWholeNumberSchema, SessionSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
