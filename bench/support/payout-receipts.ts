@@ -12,6 +12,8 @@ export function benchReceipt(i: number, supporters: number, stream = 'live'): Pa
     id: `${stream}/720p/${sequence}/${((i * 2654435761) >>> 0).toString(36).padStart(12, '0')}`,
     stream,
     rendition: '720p',
+    // As signaling emits them: the hls-watch session keys the per-network cap's media time slot.
+    session: 'mie3xk9q-5f0c2a91',
     sequence,
     sha256: 'f'.repeat(64),
     segmentSize: BENCH_SEGMENT_SIZE,

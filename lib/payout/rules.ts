@@ -3,10 +3,14 @@
  * PostgreSQL) gathers the committed facts a batch needs, calls decideBatch inside its
  * transaction and writes the decisions; the rules never touch a database themselves.
  *
+ * The one stateful rule, the per-network cap, credits at most one segment's bytes per (media time
+ * slot, downloader network): a network watches one rendition at a time, so claims for other
+ * renditions of the slot, and deliveries of it by other supporter accounts, share that one
+ * segment's worth instead of multiplying it (docs/payout-threat-model.md states the bound).
+ *
  * Order independence: every refusal depends only on the receipt itself and on whether its id was
- * seen; the one stateful rule, the per-network cap, credits at most `segmentSize` per
- * (uploading supporter, segment, downloader network). The sum of min(Σ bytes, size) over networks
- * is the same in any order, so balances do not depend on the order receipts arrive in.
+ * seen. Within one rendition the bytes credited to a slot and network are min(Σ bytes, size) in any
+ * order; which supporter gets them is first come, first served (the network had the slot once).
  */
 import type { PayoutReceipt, PublishedSegment } from './msg-input';
 
@@ -68,9 +72,25 @@ export interface Refused {
 
 export type Decision = Credited | Refused;
 
-/** The cap is per uploading supporter, segment and downloader network, never per connection. */
-export function capKey(supporter: string, r: PayoutReceipt, network: string): string {
-  return `${supporter}\u0000${r.stream}\u0000${r.rendition}\u0000${r.sequence}\u0000${network}`;
+/**
+ * The media time slot a receipt's segment fills. With a session, (stream, session, sequence) is the
+ * slot across renditions: hls-watch numbers a session's renditions from its start and an encoder
+ * ladder cuts them together; a new session (an encoder restart that reuses numbers) is a new slot.
+ * A receipt without one (a signaling node from before receipts named it, or an announcement that
+ * named none) is keyed on its segment's hash instead (64 bits of it, as receipt ids use 48: the
+ * segments are the operator's, nobody chooses their hashes), so a reused number is still a new
+ * segment, but each rendition is then its own slot.
+ */
+export function slotOf(r: PayoutReceipt): string {
+  return r.session !== undefined ? `${r.stream}\u0000s:${r.session}\u0000${r.sequence}` : `${r.stream}\u0000h:${r.sha256.slice(0, 16)}\u0000${r.sequence}`;
+}
+
+/**
+ * The cap is per media time slot and downloader network: never per connection, rendition or
+ * uploading supporter (each of those a cheater can multiply).
+ */
+export function capKey(r: PayoutReceipt, network: string): string {
+  return `${slotOf(r)}\u0000${network}`;
 }
 
 const UNTAGGED_NOTE = 'no network tags on this receipt: the same-network rule and the per-network cap were not applied';
@@ -124,7 +144,7 @@ export function decideBatch(receipts: PayoutReceipt[], facts: RuleFacts, setting
     const untagged = r.downloader.network === undefined || r.uploader.network === undefined;
     // Without tags the best available stand-in for a network is the downloader's connection.
     const network = untagged ? `peer:${r.downloader.peer}` : `net:${r.downloader.network}`;
-    const key = capKey(supporter, r, network);
+    const key = capKey(r, network);
     const already = pending.get(key) ?? facts.creditedFor(key);
     const room = Math.max(0, r.segmentSize - already);
     if (room === 0) {
@@ -132,8 +152,8 @@ export function decideBatch(receipts: PayoutReceipt[], facts: RuleFacts, setting
         r,
         'NETWORK_CAP',
         untagged
-          ? `this downloader connection already confirmed the whole segment from ${supporter} (${UNTAGGED_NOTE})`
-          : `this downloader network already confirmed the whole segment from ${supporter}: many viewers on one network earn what one would`,
+          ? `this downloader connection was already credited a whole segment for this media time slot (${UNTAGGED_NOTE})`
+          : 'this downloader network was already credited a whole segment for this media time slot: many viewers, renditions or supporters on one network earn what one delivery would',
       );
     }
     const credited = Math.min(r.bytes, room);

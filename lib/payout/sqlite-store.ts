@@ -2,7 +2,7 @@
  * The embedded ledger: one SQLite file in WAL mode with synchronous=FULL, so a committed
  * transaction has been fsynced before its promise resolves (a receipt acknowledged after commit
  * survives kill -9 and power loss alike). Kept compact: a receipt row is its id, the supporter it
- * credited, the bytes and the refusal code; the cap table holds one row per (supporter, segment,
+ * credited, the bytes and the refusal code; the cap table holds one row per (media time slot,
  * downloader network), and per-supporter totals are kept incrementally, so settling costs one row
  * per supporter whatever the number of receipts.
  */

@@ -116,6 +116,8 @@ export function receiptPayload(
     id: `${segment.stream}/${segment.rendition}/${segment.sequence}/${segment.sha256.slice(0, 12)}/${downloader.sourceTag}`,
     stream: segment.stream,
     rendition: segment.rendition,
+    // Payout's per-network cap is per media time slot: (stream, session, sequence) across renditions.
+    ...(segment.session !== undefined ? { session: segment.session } : {}),
     sequence: segment.sequence,
     sha256: segment.sha256,
     segmentSize: segment.size,

@@ -197,8 +197,11 @@ describe('relaycast-payout on PostgreSQL (real Node-RED, real server)', function
             supporter: supporters[i % 3],
             sequence: i % 20,
             bytes: 1 + ((i * 53) % 4000),
-            // Every fifth downloader shares a network, so the per-network cap matters across instances.
-            network: i % 5 === 0 ? 'shared-net' : undefined,
+            // Every fifth downloader shares a network with others its supporter serves, so the
+            // per-network cap matters across instances. One supporter per shared network: which of
+            // several supporters is credited a slot they share is first come, so it may differ
+            // between two instances and one ledger fed in another order (the slot's total does not).
+            network: i % 5 === 0 ? `shared-net-${supporters[i % 3]}` : undefined,
           }),
         );
         await Promise.all([a, b].map((inst) => inst.send('supporter', { id: 'alice', name: 'Alice', address: 'IBAN-A' })));

@@ -1,12 +1,14 @@
 /**
  * The 'receipt' msg: signaling's output 2, one per credited delivery, the input of payout. One
  * declaration for both ends: signaling builds the input type, payout parses to the output type
- * (receivedAt as epoch ms). The network tags, `source` and both claims are optional: payout also
- * takes receipts of signaling nodes from before the signaling hardening (it then applies its
- * UNTAGGED rule). Unnamed fields are dropped, so a newer signaling node can add some.
+ * (receivedAt as epoch ms). The network tags, `source`, `session` and both claims are optional:
+ * payout also takes receipts of signaling nodes from before the signaling hardening (it then applies
+ * its UNTAGGED rule) and from before receipts named their session (it then keys its cap on the
+ * segment's hash, rendition by rendition). Unnamed fields are dropped, so a newer signaling node can
+ * add some.
  */
 import * as v from 'valibot';
-import { PositiveWholeNumberSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
+import { PositiveWholeNumberSchema, SessionSchema, Sha256Schema, topicMsg, WholeNumberSchema } from './fields';
 import { IdSchema } from './ids';
 import type { Role } from '../signaling/constants';
 import { RoleField } from '../signaling/fields';
@@ -38,6 +40,12 @@ export const ReceiptPayloadSchema = v.object({
   id: text(256),
   stream: IdSchema,
   rendition: IdSchema,
+  /**
+   * The hls-watch session the segment belongs to (new at every encoder start), when its announcement
+   * named one. A session's renditions are numbered together, so (stream, session, sequence) names one
+   * media time slot whatever the rendition: payout's per-network cap is kept per slot.
+   */
+  session: v.optional(SessionSchema),
   sequence: WholeNumberSchema,
   sha256: Sha256Schema,
   segmentSize: PositiveWholeNumberSchema,

@@ -67,7 +67,7 @@ describe('payout settlement properties (fast-check)', () => {
     );
   });
 
-  it('credited bytes do not depend on receipt order (shuffled receipts, same balances)', () => {
+  it('credited bytes do not depend on receipt order (shuffled receipts, same credit per slot and network)', () => {
     const receipt = fc.record({
       sup: fc.constantFrom('alice', 'bob', 'carol'),
       seq: fc.integer({ min: 0, max: 4 }),
@@ -94,9 +94,11 @@ describe('payout settlement properties (fast-check)', () => {
           numRuns: 1,
         })[0] as PayoutReceipt[];
         const none: RuleFacts = { hasReceipt: () => false, creditedFor: () => 0, published: () => undefined };
+        // Per cap key (media time slot and downloader network): which supporter is credited a shared
+        // slot is first come, first served, what the slot and network are credited is not.
         const totals = (list: PayoutReceipt[]) => {
           const out: Record<string, number> = {};
-          for (const d of decideBatch(list, none, DEFAULT_RULES)) if (d.status === 'credited') out[d.supporter] = (out[d.supporter] ?? 0) + d.credited;
+          for (const d of decideBatch(list, none, DEFAULT_RULES)) if (d.status === 'credited') out[d.capKey] = (out[d.capKey] ?? 0) + d.credited;
           return out;
         };
         assert.deepEqual(totals(shuffled), totals(receipts));
