@@ -21,6 +21,7 @@ import { freePort } from '../support/free-port';
 import { publishRtmp, type Publisher } from '../support/rtmp-publisher';
 import { untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
+import { stopDemo } from '../support/demo-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 /** The ingest's segment length (demo/ingest-mode.ts KEYFRAME_SECONDS, as the publisher's keyframes). */
@@ -100,13 +101,7 @@ describe('e2e: OBS (ffmpeg over RTMP) → npm start -- --ingest → a Chromium v
     written?.stop();
     await publisher?.stop();
     await browser?.close();
-    if (demo && demo.exitCode === null) {
-      // Ctrl-C: demo/start.ts stops Node-RED (and with it the ingest's ffmpeg) and the S3 server.
-      const exited = new Promise((resolve) => demo.once('exit', resolve));
-      demo.kill('SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (demo.exitCode === null) demo.kill('SIGKILL');
-    }
+    await stopDemo(demo);
     rmSync(runDir, { recursive: true, force: true });
   });
 
