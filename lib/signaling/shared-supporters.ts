@@ -1,14 +1,19 @@
 /**
- * Issued supporter tokens across the instances sharing one Redis. The editor's invite issues a
- * token on one instance (supporters.ts: a line in that signaling node's list); behind a load
- * balancer the supporter's socket may land on any other, which must admit it too. So the issuing
- * instance writes the token's SHA-256 digest and the supporter id into one Redis hash and
- * announces it on a channel; every instance keeps a replica of that hash, loaded whenever its
- * Redis connection comes up and grown by the announcements, and checks tokens against it as it
- * does against its own list. Only the digest leaves the instance: Redis and its channel never
- * hold a token, and a digest cannot be presented as one.
+ * Supporter tokens across the instances sharing one Redis. The editor's invite issues a token on
+ * one instance (supporters.ts: a line in that signaling node's list); behind a load balancer the
+ * supporter's socket may land on any other, which must admit it too. So the issuing instance
+ * writes the token's SHA-256 digest and the supporter id into one Redis hash and announces it on a
+ * channel; every instance keeps a replica of that hash, loaded whenever its Redis connection comes
+ * up and grown by the announcements, and checks tokens against it as it does against its own list.
+ * Only the digest leaves the instance: Redis and its channel never hold a token, and a digest
+ * cannot be presented as one.
  *
- * An issue made while Redis is down is kept and written when it is back. What Redis sends is a
+ * Each time its connection comes up an instance writes its whole list (configured and issued
+ * lines alike), so a Redis that kept nothing (the README allows `--save ''`) learns every token
+ * again from the instances that list it, and an issue made while Redis was down is written then.
+ * The cluster thus admits the tokens any instance lists. A replica only grows: revoking a token
+ * means removing its line from every instance's list and its field from the hash, then redeploying.
+ * What Redis sends is a
  * network input: entries are checked (lib/protocol/issued-supporter.ts) and bounded in number.
  */
 import { parseIssuedSupporter } from '../protocol/issued-supporter';
@@ -31,9 +36,11 @@ export class SharedSupporters {
   private readonly onAnnounce = (text: string) => this.announced(text);
   private closed = false;
 
+  /** `own`: this instance's list as digest → supporter id (SupporterTokenList.digests). */
   constructor(
     private readonly pair: RedisPair,
     namespace: string,
+    private readonly own: () => ReadonlyMap<string, string>,
     private readonly onError: (err: Error) => void = () => undefined,
   ) {
     const ns = `${pair.keyPrefix}${namespace}:`;
@@ -68,8 +75,9 @@ export class SharedSupporters {
     this.pair.unsubscribe(this.keys.channel, this.onAnnounce);
   }
 
-  /** Writes what was issued here meanwhile, then reads every instance's entries. */
+  /** Writes this instance's list (what Redis may have lost, what was issued meanwhile), then reads every instance's entries. */
   private async sync(): Promise<void> {
+    for (const [digest, id] of this.own()) this.unwritten.set(digest, id);
     await this.write();
     try {
       const all = await this.pair.publisher.hgetall(this.keys.hash);

@@ -109,6 +109,11 @@ export class SupporterTokenList {
     return { token, line };
   }
 
+  /** Every token of the list as digest (hex) → supporter id: what the instances sharing Redis exchange. */
+  digests(): Map<string, string> {
+    return parseSupporterTokens(this.text);
+  }
+
   /** Adds a `supporterId:token` line, read by the same rule as the configured list. */
   add(line: string): void {
     const text = withLine(this.text, line);

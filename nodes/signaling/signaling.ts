@@ -185,7 +185,14 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
           throw new RelaycastError(CONFIG_CODE, 'the selected relaycast-redis configuration does not exist');
         const pair = configNode.register(node);
         redisNode = configNode;
-        if (tokenList) issuedElsewhere = new SharedSupporters(pair, fullPath, (err) => node.warn(RED._('signaling.errors.redis', { message: err.message })));
+        const list = tokenList;
+        if (list)
+          issuedElsewhere = new SharedSupporters(
+            pair,
+            fullPath,
+            () => list.digests(),
+            (err) => node.warn(RED._('signaling.errors.redis', { message: err.message })),
+          );
         registry = sharedSwarmRegistry(pair, {
           namespace: fullPath,
           limits: options.coordinator.limits ?? {},

@@ -167,6 +167,14 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
   const instances: Instance[] = [];
   const peers: Peer[] = [];
   let prefix = '';
+  /** The first answer to a supporter join with `token` at `instance`. */
+  const joinAsSupporter = async (instance: Instance, token: string): Promise<Frame> => {
+    const peer = new Peer(instance.url);
+    peers.push(peer);
+    await peer.client.opened;
+    peer.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token });
+    return peer.frame((f) => f.type === 'welcome' || f.type === 'error', 'an answer to the supporter join');
+  };
   afterEach(async () => {
     for (const peer of peers.splice(0)) peer.close();
     await stopAll(instances.splice(0));
@@ -256,15 +264,6 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     await until(() => [a, b].every((i) => i.status.fill === 'green'), 'both instances connected to Redis');
     a.announce(1);
     b.announce(1);
-    /** The first answer to a supporter join with `token` at `instance`. */
-    const joinAsSupporter = async (instance: Instance, token: string): Promise<Frame> => {
-      const peer = new Peer(instance.url);
-      peers.push(peer);
-      await peer.client.opened;
-      peer.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token });
-      return peer.frame((f) => f.type === 'welcome' || f.type === 'error', 'an answer to the supporter join');
-    };
-
     // The operator issues carol's token in the editor of instance A; her socket lands on B.
     const token = await a.issue('carol');
     const admitted = await joinAsSupporter(b, token);
@@ -304,7 +303,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     }
   });
 
-  it('keeps serving local peers while Redis is down, and resyncs when it is back', async () => {
+  it('keeps serving local peers while Redis is down, and resyncs when it is back (supporter tokens included)', async () => {
     const port = await freePort();
     let redis = startRedis(port);
     try {
@@ -334,6 +333,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       );
       await pb.join();
       await sees(pb, [pa]);
+      const dave = await a.issue('dave');
 
       // Redis goes away: both say so, and A still welcomes and relays between its own peers.
       redis.child.kill('SIGKILL');
@@ -343,6 +343,8 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       peers.push(pa2);
       await pa2.join();
       await negotiate(pa, pa2, 'local');
+      // A token issued meanwhile is admitted on A at once, and shared once Redis is back.
+      const erin = await a.issue('erin');
 
       // Redis is back (empty: it kept nothing): both resync, and B learns of the peer that joined A meanwhile.
       redis = startRedis(port);
@@ -351,6 +353,15 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       await sees(pb, [pa, pa2]);
       await sees(pa2, [pb]);
       await negotiate(pb, pa2, 'after-restart');
+
+      // The restarted Redis kept no supporter digests: A wrote its list again, so an instance that
+      // starts now admits dave (issued before the outage) and erin (issued during it).
+      const c = await startInstance(url, 'relaycast-restart:');
+      instances.push(c);
+      await until(() => c.status.fill === 'green', 'C connected');
+      c.announce(1);
+      assert.equal((await joinAsSupporter(c, dave)).type, 'welcome', 'dave admitted on C');
+      assert.equal((await joinAsSupporter(c, erin)).type, 'welcome', 'erin admitted on C');
     } finally {
       redis.child.kill('SIGKILL');
       await redis.exited;
