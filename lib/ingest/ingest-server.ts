@@ -27,6 +27,7 @@ import { freePort, freeUdpPort } from '../net/free-port';
 import { makeRedactor } from '../upload/redact';
 import { backoffDelayMs } from '../upload/backoff';
 import { ffmpegArgs } from './ffmpeg-args';
+import { launchKeyframeFit, type KeyframeFit } from './keyframe-fit';
 import type { FfmpegProgress } from './ffmpeg-progress';
 import { checkFfmpeg, checkFfmpegProtocol, FfmpegRun } from './ffmpeg-run';
 import type { Rung } from './ladder';
@@ -72,6 +73,8 @@ export interface IngestStatus {
   speed?: number;
   /** restarting: when the next publish is served. */
   retryInMs?: number;
+  /** publishing in copy mode, once a segment is written: whether OBS's keyframe interval fits the segment length. */
+  keyframes?: KeyframeFit;
 }
 
 export type IngestEvent =
@@ -233,13 +236,28 @@ export class IngestServer {
     if (this.closed) return session.close();
     let lastBytes = 0;
     let lastAt = Date.now();
+    // Copy mode cuts at the publisher's keyframes: read back how that fits (ladder mode forces them).
+    let keyframes: KeyframeFit | undefined;
+    let readingFit = false;
+    const readFit = (): void => {
+      if (this.options.ladder.length > 0 || readingFit) return;
+      readingFit = true;
+      launchKeyframeFit(this.options.outDir, launch, this.options.segmentSeconds)
+        .then(
+          (fit) => (keyframes = fit ?? keyframes),
+          () => undefined,
+        )
+        .finally(() => (readingFit = false));
+    };
     const onProgress = (progress: FfmpegProgress): void => {
       const now = Date.now();
       const kbps = Math.round(((session.bytesIn - lastBytes) * 8) / Math.max(1, now - lastAt));
       lastBytes = session.bytesIn;
       lastAt = now;
+      readFit();
       // Only while this publisher is the current one (ffmpeg reports a last time after it left).
-      if (!this.closed && this.session === session) this.handlers.onStatus({ state: 'publishing', kbps, fps: progress.fps, speed: progress.speed });
+      if (!this.closed && this.session === session)
+        this.handlers.onStatus({ state: 'publishing', kbps, fps: progress.fps, speed: progress.speed, ...(keyframes ? { keyframes } : {}) });
     };
     const args = ffmpegArgs({
       protocol: srt ? 'srt' : 'rtmp',

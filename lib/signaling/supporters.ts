@@ -16,6 +16,11 @@ function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
+/** The digest a token is looked up by, in hex (as lists and the instances sharing Redis key it). */
+export function tokenDigest(token: string): string {
+  return digest(token).toString('hex');
+}
+
 /** Parses `supporterId:token` lines (blank lines and `#` comments ignored). */
 export function parseSupporterTokens(text: string | undefined): Map<string, string> {
   const byDigest = new Map<string, string>();
@@ -37,7 +42,7 @@ export function parseSupporterTokens(text: string | undefined): Map<string, stri
         `supporter tokens line ${i + 1}: the token must be ${BOUNDS.tokenMinChars}–${BOUNDS.tokenMaxChars} characters`,
       );
     }
-    byDigest.set(digest(token).toString('hex'), id);
+    byDigest.set(tokenDigest(token), id);
   });
   return byDigest;
 }
@@ -57,6 +62,17 @@ export function tokenListVerifier(byDigest: Map<string, string>): SupporterVerif
 /** The node's token list, unless the operator's verify hook (a settings function) checks tokens instead. */
 export function supporterTokenList(hook: unknown, tokens: string | undefined): SupporterTokenList | undefined {
   return typeof hook === 'function' ? undefined : new SupporterTokenList(tokens);
+}
+
+/**
+ * A token admitted by any of `verifiers` (the node's own list, the tokens the other instances
+ * issued): each is asked, so the time taken does not say which list holds it.
+ */
+export function anyVerifier(...verifiers: SupporterVerifier[]): SupporterVerifier {
+  return async (token, swarm) => {
+    const found = await Promise.all(verifiers.map((verify) => verify(token, swarm)));
+    return found.find((id) => typeof id === 'string') ?? null;
+  };
 }
 
 /** The operator's verify hook (a settings function) when there is one, else the node's token list. */
@@ -91,6 +107,11 @@ export class SupporterTokenList {
     const line = `${supporterId}:${token}`;
     this.add(line);
     return { token, line };
+  }
+
+  /** Every token of the list as digest (hex) → supporter id: what the instances sharing Redis exchange. */
+  digests(): Map<string, string> {
+    return parseSupporterTokens(this.text);
   }
 
   /** Adds a `supporterId:token` line, read by the same rule as the configured list. */

@@ -44,6 +44,8 @@ export interface RenditionTotals {
   bytes: number;
   seconds: number;
   lastSegmentAt: number;
+  /** The picture height the encoder's master playlist declares (RESOLUTION), when it does: names the rendition in the sidebar. */
+  height?: number;
 }
 
 export class WatchProbe {
@@ -55,7 +57,7 @@ export class WatchProbe {
     private readonly now: () => number,
   ) {}
 
-  segment(stream: string, rendition: string, durationSeconds: number, byteLength: number): void {
+  segment(stream: string, rendition: string, durationSeconds: number, byteLength: number, height?: number): void {
     let renditions = this.streams.get(stream);
     if (!renditions) this.streams.set(stream, (renditions = new Map()));
     const totals = renditions.get(rendition) ?? { segments: 0, bytes: 0, seconds: 0, lastSegmentAt: 0 };
@@ -63,6 +65,7 @@ export class WatchProbe {
     totals.bytes += byteLength;
     totals.seconds += durationSeconds;
     totals.lastSegmentAt = this.now();
+    if (height !== undefined) totals.height = height;
     renditions.set(rendition, totals);
   }
 }

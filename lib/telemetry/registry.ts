@@ -73,6 +73,7 @@ export class TelemetryRegistry {
               bytes: t.bytes,
               mediaSeconds: t.seconds,
               lastSegmentAgeSeconds: Math.max(0, (at - t.lastSegmentAt) / 1000),
+              ...(t.height !== undefined ? { height: t.height } : {}),
             });
             const mean = segmentBytes.get(`${id}/${rendition}`) ?? { bytes: 0, segments: 0 };
             mean.bytes += t.bytes;

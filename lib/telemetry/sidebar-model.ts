@@ -35,10 +35,22 @@ const percent = (share: number | null) => (share === null ? '–' : `${(share * 
 const byRendition = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
 
 /**
- * The label of a figure of one rendition: the swarm's own name, `stream/rendition`, as the
- * signaling protocol and the viewer page write it, so "0" reads as a rendition and not a count.
+ * What the sidebar calls each rendition of a stream. Encoders (ffmpeg's var_stream_map) often name
+ * their renditions by index, "0", "1", "2", which read as counts beside a figure: a rendition whose
+ * encoder master declares a RESOLUTION is named by its picture height ("360p"), as the ingest
+ * ladder names its rungs; one without is "rendition 0" when its id is a bare number, else its id
+ * ("main", "720p"). Two renditions of one height (a bitrate ladder) keep their id beside it.
  */
-const renditionLabel = (stream: string, rendition: string, figure: string) => `${stream}/${rendition} · ${figure}`;
+export function renditionNames(s: Pick<StreamSnapshot, 'renditions'>, ids: readonly string[]): Map<string, string> {
+  const heights = new Map(s.renditions.flatMap((r) => (r.height === undefined ? [] : [[r.rendition, r.height] as const])));
+  const base = new Map(ids.map((id) => [id, heights.has(id) ? `${heights.get(id)}p` : /^\d+$/.test(id) ? `rendition ${id}` : id]));
+  const uses = new Map<string, number>();
+  for (const name of base.values()) uses.set(name, (uses.get(name) ?? 0) + 1);
+  return new Map([...base].map(([id, name]) => [id, (uses.get(name) ?? 0) > 1 && name !== id ? `${name} (${id})` : name]));
+}
+
+/** The label of a figure of one rendition: the stream, then the rendition's name (as the master playlist's row is labelled). */
+const renditionLabel = (stream: string, name: string, figure: string) => `${stream} · ${name} · ${figure}`;
 
 export function streamCard(s: StreamSnapshot): StreamCard {
   const rows: FigureRow[] = [];
@@ -51,8 +63,9 @@ export function streamCard(s: StreamSnapshot): StreamCard {
       ...s.swarms.map((w) => w.rendition),
     ]),
   ].sort(byRendition);
+  const names = renditionNames(s, renditions);
   for (const id of renditions) {
-    const label = (figure: string) => renditionLabel(s.stream, id, figure);
+    const label = (figure: string) => renditionLabel(s.stream, names.get(id)!, figure);
     for (const r of s.renditions.filter((x) => x.rendition === id)) {
       rows.push({
         label: label('last segment'),

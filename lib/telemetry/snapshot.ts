@@ -12,6 +12,8 @@ export interface RenditionSnapshot {
   bytes: number;
   mediaSeconds: number;
   lastSegmentAgeSeconds: number;
+  /** Picture height from the encoder's master playlist, when it declares one. */
+  height?: number;
 }
 
 export interface UploadSnapshot {

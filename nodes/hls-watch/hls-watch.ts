@@ -8,6 +8,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { RelaycastError, toRelaycastError } from '../../lib/errors';
 import { MemoryStateStore, type StateStore } from '../../lib/hls-watch/state-store';
+import type { SegmentInfo } from '../../lib/protocol/msgs';
 import { StateFile } from '../../lib/fs/json-state-file';
 import { HlsWatcher, type WatcherStatus } from '../../lib/hls-watch/watcher';
 import { configNumber } from '../../lib/config/config-number';
@@ -108,9 +109,9 @@ export = function (RED: NodeAPI) {
         },
         {
           onMessage: (msg) => {
-            const m = msg as { topic?: string; segment?: { stream: string; rendition: string; duration: number; byteLength: number; redelivered?: boolean } };
+            const m = msg as { topic?: string; segment?: Pick<SegmentInfo, 'stream' | 'rendition' | 'duration' | 'byteLength' | 'redelivered' | 'variant'> };
             if (m.topic === 'segment' && m.segment && !m.segment.redelivered)
-              probe.segment(m.segment.stream, m.segment.rendition, m.segment.duration, m.segment.byteLength);
+              probe.segment(m.segment.stream, m.segment.rendition, m.segment.duration, m.segment.byteLength, m.segment.variant?.resolution?.height);
             node.send(asNodeMessage(msg));
           },
           // With a msg (the gap, or one carrying the code) so a Catch node gets msg.error.code.

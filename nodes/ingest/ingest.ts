@@ -41,16 +41,21 @@ export = function (RED: NodeAPI) {
     const node = this;
     let server: IngestServer | undefined;
     let lastRefusal = '';
+    /** ffmpeg died under the last publish: said while waiting, until a publish is live again. */
+    let ffmpegFailed = false;
+    let shownState: IngestStatus['state'] | undefined;
 
     const showStatus = (status: IngestStatus): void => {
+      shownState = status.state;
       switch (status.state) {
         case 'listening':
           node.status({
-            fill: 'yellow',
+            fill: ffmpegFailed ? 'red' : 'yellow',
             shape: 'ring',
             text:
               RED._('ingest.status.listening', { port: server?.port ?? config.port }) +
               (server?.srtPort !== undefined ? ` · ${RED._('ingest.status.srt', { port: server.srtPort })}` : '') +
+              (ffmpegFailed ? ` · ${RED._('ingest.status.failed')}` : '') +
               (lastRefusal ? ` · ${RED._('ingest.status.refused', { code: lastRefusal })}` : ''),
           });
           break;
@@ -61,7 +66,16 @@ export = function (RED: NodeAPI) {
           // ffmpeg slower than the media: the stream falls behind live (a ladder too heavy for this CPU).
           const behind = status.speed !== undefined && status.speed > 0 && status.speed < 0.9;
           if (behind) parts.push(RED._('ingest.status.behind', { speed: status.speed!.toFixed(2) }));
-          node.status({ fill: behind ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') });
+          // Copy mode: OBS's keyframe interval sets the segment length, so a mismatch is said with what to set.
+          const keyframes = status.keyframes;
+          const misfit = keyframes !== undefined && !keyframes.fits;
+          if (keyframes)
+            parts.push(
+              misfit
+                ? RED._('ingest.status.keyframesMisfit', { seconds: keyframes.longestSeconds.toFixed(1), segment: options!.segmentSeconds })
+                : RED._('ingest.status.keyframesFit', { segment: options!.segmentSeconds }),
+            );
+          node.status({ fill: behind || misfit ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') });
           break;
         }
         case 'restarting':
@@ -103,11 +117,18 @@ export = function (RED: NodeAPI) {
       const current = new IngestServer(options, {
         onStatus: showStatus,
         onEvent: (event) => {
-          if (event.event === 'publishing') lastRefusal = '';
+          if (event.event === 'publishing') [lastRefusal, ffmpegFailed] = ['', false];
           if (event.event === 'refused') lastRefusal = event.code;
           node.send({ topic: 'ingest', payload: event });
         },
-        onError: (err) => node.error(err, { topic: 'ingest', payload: { code: err.code, message: err.message } }),
+        onError: (err) => {
+          node.error(err, { topic: 'ingest', payload: { code: err.code, message: err.message } });
+          // The gate showed "waiting" as the publish ended; the crash that ended it is said there too.
+          if (err.code === 'E_INGEST_FFMPEG') {
+            ffmpegFailed = true;
+            if (shownState === 'listening') showStatus({ state: 'listening' });
+          }
+        },
       });
       server = current;
       // ffmpeg missing or the port taken: the node cannot serve, said once with its code.

@@ -28,7 +28,8 @@ import { nodeRef, telemetryOf } from '../shared/telemetry';
 import type { SignalingNodeApi } from './signaling-api';
 import { normalizeViewerPath, serveViewerPage } from './viewer-page';
 import { acquireStun, type StunHandle } from '../../lib/stun';
-import { supporterTokenList } from '../../lib/signaling/supporters';
+import { SharedSupporters } from '../../lib/signaling/shared-supporters';
+import { anyVerifier, supporterTokenList, tokenDigest, type SupporterTokenList } from '../../lib/signaling/supporters';
 import { appendCredentialLine, assertLinesEditable } from '../shared/credential-lines';
 import {
   iceModeFromConfig,
@@ -75,10 +76,14 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     /** With a relaycast-redis config: the registry shared with the other instances. */
     let registry: RedisSwarmRegistry | undefined;
     let redisNode: RedisConfigNode | undefined;
+    /** With a relaycast-redis config and a token list: the tokens every instance issued, by digest. */
+    let issuedElsewhere: SharedSupporters | undefined;
     const dropRegistry = async (): Promise<void> => {
       const [shared, owner] = [registry, redisNode];
       registry = undefined;
       redisNode = undefined;
+      issuedElsewhere?.close();
+      issuedElsewhere = undefined;
       await shared?.close();
       await owner?.deregister(node);
     };
@@ -95,6 +100,8 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     let stunProblem: RelaycastError | undefined;
     let builtIn: BuiltInStun | undefined;
     let fullPath: string;
+    /** The node's own supporter tokens, unless the operator's verify hook checks them. */
+    let tokenList: SupporterTokenList | undefined;
     let statsEvery: number;
     let options: Omit<SignalingServerOptions, 'path'>;
     try {
@@ -114,15 +121,20 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
       // The operator's verify hook when there is one, else the node's token list, which the editor's
       // invite can add to while it runs (issueSupporterToken, through relaycast-payout).
       const hook = settings.relaycastSignalingVerifySupporter;
-      const tokenList = supporterTokenList(hook, credentials.supporterTokens);
-      const verifySupporter = tokenList?.verify ?? (hook as SupporterVerifier);
+      tokenList = supporterTokenList(hook, credentials.supporterTokens);
+      // Clustered over Redis, a token issued on another instance is admitted here too (shared-supporters.ts).
+      const verifySupporter = tokenList
+        ? anyVerifier(tokenList.verify, (token, swarm) => issuedElsewhere?.verify(token, swarm) ?? null)
+        : (hook as SupporterVerifier);
       // Offered to relaycast-payout (signaling-api.ts), which checks summary tokens against it.
       node.verifySupporter = verifySupporter;
-      if (tokenList)
+      const list = tokenList;
+      if (list)
         node.issueSupporterToken = async (supporterId) => {
           assertLinesEditable(RED.nodes, node.id, 'supporterTokens');
-          const issued = tokenList.issue(supporterId);
+          const issued = list.issue(supporterId);
           await appendCredentialLine(RED.nodes, node.id, 'supporterTokens', issued.line);
+          await issuedElsewhere?.share(tokenDigest(issued.token), supporterId);
           return issued.token;
         };
       options = {
@@ -173,6 +185,14 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
           throw new RelaycastError(CONFIG_CODE, 'the selected relaycast-redis configuration does not exist');
         const pair = configNode.register(node);
         redisNode = configNode;
+        const list = tokenList;
+        if (list)
+          issuedElsewhere = new SharedSupporters(
+            pair,
+            fullPath,
+            () => list.digests(),
+            (err) => node.warn(RED._('signaling.errors.redis', { message: err.message })),
+          );
         registry = sharedSwarmRegistry(pair, {
           namespace: fullPath,
           limits: options.coordinator.limits ?? {},

@@ -13,6 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 import { untilValue } from '../support/until';
 import { freePort } from '../support/free-port';
+import { stopDemo } from '../support/demo-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
@@ -63,15 +64,8 @@ describe('npm start (demo)', function () {
 
   after(async () => {
     await browser?.close();
-    if (demo.exitCode === null) {
-      // Ctrl-C first: demo/start.ts then stops the Node-RED, encoder and S3 server it started, which
-      // a SIGKILL of it would leave running (a run with --grep skips the Ctrl-C spec). The wait only
-      // bounds a demo that does not stop.
-      const exited = new Promise((resolve) => demo.once('exit', resolve));
-      demo.kill('SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (demo.exitCode === null) demo.kill('SIGKILL');
-    }
+    // Also when a run with --grep skipped the Ctrl-C spec.
+    await stopDemo(demo);
     rmSync(runDir, { recursive: true, force: true });
   });
 

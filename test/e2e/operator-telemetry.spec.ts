@@ -26,7 +26,9 @@ import { untilValue } from '../support/until';
 import { openRelaycastSidebar, screenshot, sidebarSegments } from '../support/editor-page';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
-const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-single');
+// Three renditions as ffmpeg's var_stream_map names them, 0, 1 and 2, with RESOLUTION 640x360, 480x270
+// and 320x180 in the encoder's master: the sidebar names them by height.
+const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
 const SCRAPE_TOKEN = 'prometheus-scrape-token';
 const EDITOR_TOKEN = 'editor-read-token';
 const OTHER_TOKEN = 'flows-only-token';
@@ -167,16 +169,16 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       30_000,
       100,
     );
-    const segments = sample(first, 'relaycast_segments_total', { node_id: ids.watch, stream: 'live', rendition: 'main' })!;
+    const segments = sample(first, 'relaycast_segments_total', { node_id: ids.watch, stream: 'live', rendition: '0' })!;
     const puts = sample(first, 'relaycast_upload_puts_total', { node_id: ids.upload, stream: 'live' })!;
     assert.ok(segments > 0 && puts >= segments - 1, `${segments} segments, ${puts} PUTs`);
     assert.ok(sample(first, 'relaycast_rendition_last_segment_age_seconds', { node_id: ids.watch })! >= 0);
 
     // A viewer joins and reports its stats; two playlist requests reach the origin.
     viewer = new SignalClient(`${nodeRed.base.replace(/^http/, 'ws')}/relaycast/signal`);
-    await viewer.join('live', 'main');
+    await viewer.join('live', '0');
     viewer.send({ type: 'stats', httpBytes: 100_000, p2pBytes: 300_000, uploadedBytes: 50_000, stalls: 1, peers: 0 });
-    for (let i = 0; i < 2; i++) assert.equal((await fetch(`${nodeRed.base}/live/live/main.m3u8`)).status, 200);
+    for (let i = 0; i < 2; i++) assert.equal((await fetch(`${nodeRed.base}/live/live/0.m3u8`)).status, 200);
 
     let last = '';
     const later = await untilValue(
@@ -186,7 +188,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
         const moved =
           sample(text, 'relaycast_segments_total', { node_id: ids.watch })! > segments &&
           sample(text, 'relaycast_upload_puts_total', { node_id: ids.upload })! > puts &&
-          sample(text, 'relaycast_audience_p2p_bytes_total', { node_id: ids.signaling, rendition: 'main' }) === 300_000 &&
+          sample(text, 'relaycast_audience_p2p_bytes_total', { node_id: ids.signaling, rendition: '0' }) === 300_000 &&
           (sample(text, 'relaycast_origin_playlist_requests_total', { node_id: ids.manifest }) ?? 0) >= 2 &&
           // The viewer's welcome and every later announcement and playlist push leave the origin too.
           (sample(text, 'relaycast_origin_signaling_bytes_total', { node_id: ids.signaling, stream: 'live' }) ?? 0) > 0;
@@ -204,7 +206,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     // No receipt was credited (that needs two real WebRTC peers: test/e2e/viewer-swarm.spec.ts), so
     // the ledger owes nothing yet; the series is there, traced to the payout node.
     assert.equal(sample(later, 'relaycast_payout_pending_minor_units', { node_id: ids.payout }), 0);
-    assert.equal(sample(later, 'relaycast_swarm_peers', { node_id: ids.signaling, stream: 'live', rendition: 'main' }), 1);
+    assert.equal(sample(later, 'relaycast_swarm_peers', { node_id: ids.signaling, stream: 'live', rendition: '0' }), 1);
     assert.equal(sample(later, 'relaycast_audience_p2p_ratio', { stream: 'live' }), 0.75);
     assert.equal(sample(later, 'relaycast_audience_stalls_total', { node_id: ids.signaling }), 1);
     assert.ok(sample(later, 'relaycast_r2_class_a_operations_total', { stream: 'live' })! > 0);
@@ -230,7 +232,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       assert.equal(stream.renditions[0].node.id, ids.watch);
       assert.equal(stream.uploads[0].node.id, ids.upload);
       assert.equal(stream.swarms[0].node.id, ids.signaling);
-      assert.ok(stream.playlists.some((p) => p.node.id === ids.manifest && p.rendition === 'main' && p.mediaSequence !== null));
+      assert.ok(stream.playlists.some((p) => p.node.id === ids.manifest && p.rendition === '0' && p.mediaSequence !== null));
       assert.equal(snapshots.at(-1)!.payouts[0].node.id, ids.payout);
       const count = (s: TelemetrySnapshot) => s.streams.find((st) => st.stream === 'live')!.renditions[0].segments;
       await untilValue(() => (count(editor.snapshots.at(-1)!) > count(snapshots[0]) ? true : undefined), 'segment count to move on the feed', 30_000, 100);
@@ -260,7 +262,7 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       // Once the flow is drawn: while it loads, the editor itself opens the Info tab.
       await page.waitForSelector(`.red-ui-flow-node-group[id="${ids.upload}"]`, { timeout: 30_000 });
       await openRelaycastSidebar(page);
-      const segmentsShown = () => sidebarSegments(page, 'live', 'main');
+      const segmentsShown = () => sidebarSegments(page, 'live', '360p');
       const first = await untilValue(async () => (await segmentsShown()) || undefined, 'the live stream in the sidebar', 30_000, 100);
       await untilValue(async () => ((await segmentsShown())! > first ? true : undefined), "the sidebar's segment count to move", 30_000, 100);
       const shown = await page.evaluate(() => ({
@@ -273,9 +275,12 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       for (const label of [
         'upload queue',
         'upload retries / failures',
-        'live/main · playlist',
-        'live/main · swarm',
-        'live/main · P2P share / stalls',
+        'live · 360p · last segment',
+        'live · 360p · playlist',
+        'live · 360p · swarm',
+        'live · 360p · P2P share / stalls',
+        'live · 270p · last segment',
+        'live · 180p · last segment',
         'origin req / viewer-min',
         'R2 operations',
         'cost: R2 writes + storage',
@@ -284,6 +289,10 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
       ]) {
         assert.ok(shown.labels.includes(label), `${label} shown (${shown.labels.join(', ')})`);
       }
+      // Renditions by name, in the encoder's order, none by its bare index ("0 · last segment" read as a count).
+      const renditionRows = shown.labels.filter((label) => /^live · [^·]+ · last segment$/.test(label ?? ''));
+      assert.deepEqual(renditionRows, ['live · 360p · last segment', 'live · 270p · last segment', 'live · 180p · last segment']);
+      assert.ok(!shown.labels.some((label) => /(^|[ /])[0-9]+ · /.test(label ?? '')), `no row labelled by an index: ${shown.labels.join(', ')}`);
       assert.equal(shown.charts, 2, 'two charts drawn');
       assert.equal(shown.payout, ids.payout);
 

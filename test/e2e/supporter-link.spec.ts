@@ -17,6 +17,7 @@ import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_
 import { freePort } from '../support/free-port';
 import { until as untilHolds, untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
+import { stopDemo } from '../support/demo-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 /** The demo flow's payout node and its "settle now" inject (demo/flows.json). */
@@ -110,12 +111,7 @@ describe('e2e: supporters one link away (the demo, Chromium)', function () {
     comms?.close();
     for (const t of tabs.splice(0)) await t.close().catch(() => undefined);
     await browser?.close();
-    if (demo && demo.exitCode === null) {
-      const exited = new Promise((resolve) => demo.once('exit', resolve));
-      demo.kill('SIGINT');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      if (demo.exitCode === null) demo.kill('SIGKILL');
-    }
+    await stopDemo(demo);
     rmSync(runDir, { recursive: true, force: true });
   });
 

@@ -8,7 +8,9 @@
 // ladder's master lists three renditions with measured BANDWIDTH; closing the flow kills ffmpeg.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
@@ -303,6 +305,12 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
       [],
     );
 
+    // OBS set as the README says (2 s keyframes): the status says they fit the segment length.
+    assert.ok(
+      seen.statuses.get('in1')!.some((t) => t.includes('ingest.status.keyframesFit')),
+      seen.statuses.get('in1')!.join(', '),
+    );
+
     // A second publisher while one is live is refused.
     const intruder = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 3);
     publishers.push(intruder);
@@ -313,6 +321,113 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     assert.equal(pids.length, 1, 'one ffmpeg serving the publish');
     await helper.unload();
     await until(() => ingestFfmpegPids().length === 0, 'the ingest ffmpeg to be gone');
+  });
+
+  it("OBS's keyframe interval longer than the segment length: the status turns yellow and says what to set", async () => {
+    const seen = await loadListening();
+    const statuses = seen.statuses.get('in1')!;
+    const calls: Array<{ fill?: string; text?: string }> = [];
+    (helper.getNode('in1') as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) =>
+      calls.push(call.args[0] ?? {}),
+    );
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 14, { size: '320x180', keyframeSeconds: 4 });
+    publishers.push(publisher);
+    // The test runtime shows catalog keys, not their text (the text: "segments of 4.0 s, not 2: set OBS's keyframe interval to 2 s").
+    const misfit = /ingest\.status\.keyframesMisfit/;
+    await until(
+      () => statuses.some((t) => misfit.test(t)),
+      'the status to say the keyframes do not fit',
+      30_000,
+      50,
+      () => statuses.join(', '),
+    );
+    assert.equal(calls.find((c) => misfit.test(c.text ?? ''))?.fill, 'yellow');
+    assert.ok(!statuses.some((t) => t.includes('ingest.status.keyframesFit')), 'never said to fit');
+    // What ffmpeg cut: segments at the publisher's keyframes, 4 s each.
+    await until(() => seen.segments.length >= 1, 'a segment from hls-watch', 30_000, 50);
+    assert.ok(Math.abs(seen.segments[0]!.duration - 4) < 0.1, `segment of ${seen.segments[0]!.duration} s`);
+  });
+
+  it('ffmpeg killed mid-publish: a coded error, the status says so, and the next publish starts a fresh ffmpeg that continues the stream', async () => {
+    const seen = await loadListening();
+    const statuses = seen.statuses.get('in1')!;
+    const first = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 30);
+    publishers.push(first);
+    await until(() => seen.segments.length >= 1, 'a segment of the first publish', 30_000, 50);
+    const [pid] = ingestFfmpegPids();
+    assert.ok(pid, 'the ingest ffmpeg runs');
+    process.kill(pid, 'SIGKILL');
+    await until(() => seen.caught.some((e) => e.code === 'E_INGEST_FFMPEG'), 'E_INGEST_FFMPEG at the Catch node');
+    await until(
+      () => statuses.some((t) => t.includes('ingest.status.failed')),
+      'the status to say ffmpeg failed',
+      10_000,
+      20,
+      () => statuses.join(', '),
+    );
+    assert.notEqual(await first.exited, 0, "the publisher's connection was closed");
+    const firstSession = seen.segments[0]!.session;
+
+    // OBS reconnects by itself: after the crash backoff, a fresh ffmpeg, the same stream carrying on.
+    const again = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 30);
+    publishers.push(again);
+    await until(
+      () => statuses.some((t) => t.includes('ingest.status.restarting')),
+      'the restart backoff in the status',
+      10_000,
+      20,
+      () => statuses.join(', '),
+    );
+    await until(() => seen.segments.some((s) => s.session !== firstSession), 'a segment of the new ffmpeg', 30_000, 50);
+    assert.equal(seen.segments.find((s) => s.session !== firstSession)!.discontinuity, true);
+    assert.equal(ingestFfmpegPids().length, 1, 'one ffmpeg again');
+    const sequences = seen.segments.map((s) => s.sequence);
+    assert.deepEqual(
+      sequences,
+      sequences.map((_, i) => sequences[0] + i),
+      'the sequence keeps rising by one',
+    );
+    await assertStoredAsWritten(seen, 'obs', 'main', 2);
+    assert.deepEqual(seen.violations, [], 'every playlist version manifest produced is valid RFC 8216');
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      ['E_INGEST_FFMPEG'],
+    );
+  });
+
+  it('garbage on the RTMP port is refused, coded and audited; a publisher cut off mid-stream ends cleanly with its segments stored valid', async () => {
+    const seen = await loadListening();
+    const statuses = seen.statuses.get('in1')!;
+    // Not RTMP at all: refused before anything reaches ffmpeg.
+    const junk = net.connect(port, '127.0.0.1');
+    junk.on('error', () => undefined);
+    junk.write(randomBytes(4096));
+    await until(() => seen.events.some((e) => e.event === 'refused' && e.code === 'E_INGEST_PROTOCOL'), 'a refused event with E_INGEST_PROTOCOL');
+    await until(() => seen.caught.some((e) => e.code === 'E_INGEST_PROTOCOL'), 'E_INGEST_PROTOCOL at the Catch node');
+    await until(
+      () => statuses.some((t) => t.includes('ingest.status.refused')),
+      'the refusal in the status',
+      10_000,
+      20,
+      () => statuses.join(', '),
+    );
+    await until(() => junk.destroyed || junk.closed, 'the junk connection closed');
+    assert.deepEqual(existsSync(out) ? readdirSync(out, { recursive: true }) : [], [], 'nothing written for it');
+
+    // A publisher killed mid-stream (OBS crashing, a cable pulled): its truncated FLV ends the publish.
+    const cut = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 30);
+    publishers.push(cut);
+    await until(() => seen.segments.length >= 2, 'two segments', 30_000, 50);
+    cut.process.kill('SIGKILL');
+    await until(() => seen.events.some((e) => e.event === 'ended'), 'the publish to end');
+    await assertStoredAsWritten(seen, 'obs', 'main', 2);
+    assert.deepEqual(seen.violations, [], 'every playlist version manifest produced is valid RFC 8216');
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      ['E_INGEST_PROTOCOL'],
+      'nothing failed but the refusal',
+    );
+    await until(() => ingestFfmpegPids().length === 0, 'no ffmpeg left once the publish ended');
   });
 
   it('SRT with a passphrase: a wrong one and none are refused and audited with nothing written; the right one is stored byte for byte; the passphrase is on no command line', async () => {

@@ -4,7 +4,8 @@
 // test, a private redis-server on a random port so that the shared one is never restarted.
 import assert from 'node:assert/strict';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 import net from 'node:net';
 import path from 'node:path';
 import { deleteKeys } from '../support/redis-keys';
@@ -23,6 +24,8 @@ interface Instance {
   status: { fill?: string; shape?: string; text?: string };
   exited: Promise<unknown>;
   announce(sequence: number): void;
+  /** Issues a supporter token as the editor's invite does (through the signaling node's token list). */
+  issue(supporter: string): Promise<string>;
 }
 
 function startInstance(redisUrl: string, keyPrefix: string): Promise<Instance> {
@@ -40,6 +43,17 @@ function startInstance(redisUrl: string, keyPrefix: string): Promise<Instance> {
       status: {},
       exited,
       announce: (sequence) => child.send({ cmd: 'announce', sequence }),
+      issue: (supporter) =>
+        new Promise<string>((resolveIssue, rejectIssue) => {
+          const answer = (m: { issued?: string; issueFailed?: string }) => {
+            if (m.issued === undefined && m.issueFailed === undefined) return;
+            child.off('message', answer);
+            if (m.issued !== undefined) resolveIssue(m.issued);
+            else rejectIssue(new Error(m.issueFailed));
+          };
+          child.on('message', answer);
+          child.send({ cmd: 'issue', supporter });
+        }),
     };
     child.on('message', (m: { ready?: number; receipt?: Frame; audit?: Frame; status?: Instance['status'] }) => {
       if (m.receipt) instance.receipts.push(m.receipt);
@@ -153,6 +167,14 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
   const instances: Instance[] = [];
   const peers: Peer[] = [];
   let prefix = '';
+  /** The first answer to a supporter join with `token` at `instance`. */
+  const joinAsSupporter = async (instance: Instance, token: string): Promise<Frame> => {
+    const peer = new Peer(instance.url);
+    peers.push(peer);
+    await peer.client.opened;
+    peer.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token });
+    return peer.frame((f) => f.type === 'welcome' || f.type === 'error', 'an answer to the supporter join');
+  };
   afterEach(async () => {
     for (const peer of peers.splice(0)) peer.close();
     await stopAll(instances.splice(0));
@@ -235,7 +257,53 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     assert.equal(a.receipts.length, 0);
   });
 
-  it('keeps serving local peers while Redis is down, and resyncs when it is back', async () => {
+  it('admits a supporter token issued on one instance on every other, by its digest: Redis never holds the token', async () => {
+    prefix = `relaycast-spec-${randomBytes(6).toString('hex')}:`;
+    const [a, b] = await Promise.all([0, 1].map(() => startInstance('redis://127.0.0.1:6379', prefix)));
+    instances.push(a, b);
+    await until(() => [a, b].every((i) => i.status.fill === 'green'), 'both instances connected to Redis');
+    a.announce(1);
+    b.announce(1);
+    // The operator issues carol's token in the editor of instance A; her socket lands on B.
+    const token = await a.issue('carol');
+    const admitted = await joinAsSupporter(b, token);
+    assert.equal(admitted.type, 'welcome', JSON.stringify(admitted));
+    // Not any token: a wrong one is still refused there.
+    const refused = await joinAsSupporter(b, `${token.slice(0, -4)}AAAA`);
+    assert.deepEqual([refused.type, refused.code], ['error', 'E_SIGNAL_UNAUTHORIZED']);
+
+    // An instance started after the issue reads it from Redis.
+    const c = await startInstance('redis://127.0.0.1:6379', prefix);
+    instances.push(c);
+    await until(() => c.status.fill === 'green', 'C connected to Redis');
+    c.announce(1);
+    assert.equal((await joinAsSupporter(c, token)).type, 'welcome', 'C admits the token issued on A before it started');
+
+    // What Redis holds under the prefix: carol by the token's digest, and the token nowhere.
+    const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const keys = await redis.keys(`${prefix}*`);
+      const held: string[] = [];
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === 'hash') held.push(key, ...Object.entries(await redis.hgetall(key)).flat());
+        else if (type === 'string') held.push(key, (await redis.get(key)) ?? '');
+        else if (type === 'set') held.push(key, ...(await redis.smembers(key)));
+        else if (type === 'zset') held.push(key, ...(await redis.zrange(key, 0, -1)));
+        else held.push(key);
+      }
+      const digest = createHash('sha256').update(token).digest('hex');
+      const issued = keys.find((k) => k.endsWith(':supporters'));
+      assert.ok(issued, `a supporters hash among ${keys.join(', ')}`);
+      assert.deepEqual(await redis.hgetall(issued), { [digest]: 'carol' });
+      assert.ok(!held.some((text) => text.includes(token)), 'the token is in no Redis key or value');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps serving local peers while Redis is down, and resyncs when it is back (supporter tokens included)', async () => {
     const port = await freePort();
     let redis = startRedis(port);
     try {
@@ -265,6 +333,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       );
       await pb.join();
       await sees(pb, [pa]);
+      const dave = await a.issue('dave');
 
       // Redis goes away: both say so, and A still welcomes and relays between its own peers.
       redis.child.kill('SIGKILL');
@@ -274,6 +343,8 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       peers.push(pa2);
       await pa2.join();
       await negotiate(pa, pa2, 'local');
+      // A token issued meanwhile is admitted on A at once, and shared once Redis is back.
+      const erin = await a.issue('erin');
 
       // Redis is back (empty: it kept nothing): both resync, and B learns of the peer that joined A meanwhile.
       redis = startRedis(port);
@@ -282,6 +353,15 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       await sees(pb, [pa, pa2]);
       await sees(pa2, [pb]);
       await negotiate(pb, pa2, 'after-restart');
+
+      // The restarted Redis kept no supporter digests: A wrote its list again, so an instance that
+      // starts now admits dave (issued before the outage) and erin (issued during it).
+      const c = await startInstance(url, 'relaycast-restart:');
+      instances.push(c);
+      await until(() => c.status.fill === 'green', 'C connected');
+      c.announce(1);
+      assert.equal((await joinAsSupporter(c, dave)).type, 'welcome', 'dave admitted on C');
+      assert.equal((await joinAsSupporter(c, erin)).type, 'welcome', 'erin admitted on C');
     } finally {
       redis.child.kill('SIGKILL');
       await redis.exited;

@@ -14,13 +14,13 @@ export async function openRelaycastSidebar(page: Page): Promise<void> {
 }
 
 /** The segment count the sidebar shows for a stream's rendition, undefined while it shows none. */
-export function sidebarSegments(page: Page, stream: string, rendition: string): Promise<number | undefined> {
+export function sidebarSegments(page: Page, stream: string, renditionName: string): Promise<number | undefined> {
   return page.evaluate(
     ([s, r]) => {
-      const row = document.querySelector(`.relaycast-stream[data-stream="${s}"] tr[data-label="${s}/${r} · last segment"]`);
+      const row = document.querySelector(`.relaycast-stream[data-stream="${s}"] tr[data-label="${s} · ${r} · last segment"]`);
       return row ? Number(/(\d+) segments/.exec(row.textContent ?? '')?.[1]) : undefined;
     },
-    [stream, rendition],
+    [stream, renditionName],
   );
 }
 

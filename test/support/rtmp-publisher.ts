@@ -14,6 +14,8 @@ export interface Publisher {
 export interface PublishedVideo {
   size: string;
   kbps?: number;
+  /** Seconds between keyframes (OBS's "Keyframe Interval"); 2 by default, the ingest's segment length. */
+  keyframeSeconds?: number;
 }
 
 const SPEC_VIDEO: PublishedVideo = { size: '320x180' };
@@ -28,13 +30,14 @@ export function publishSrt(url: string, seconds: number, video = SPEC_VIDEO): Pu
 
 function publish(url: string, seconds: number, format: 'flv' | 'mpegts', video: PublishedVideo): Publisher {
   const err: string[] = [];
+  const gop = String(Math.round(30 * (video.keyframeSeconds ?? 2)));
   // prettier-ignore
   const child = spawn('ffmpeg', [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
     '-f', 'lavfi', '-i', `testsrc=size=${video.size}:rate=30`,
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
     '-t', String(seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
     ...(video.kbps ? ['-b:v', `${video.kbps}k`, '-maxrate', `${video.kbps}k`, '-bufsize', `${video.kbps * 2}k`] : []),
     '-c:a', 'aac', '-b:a', '64k',
     '-f', format, url,

@@ -3,8 +3,9 @@
 // relaycast-redis config node and a relaycast-signaling node using it.
 // The benches (bench/signaling-redis.ts) run the same instance with their own limits.
 //   fork('test/support/signaling-instance.ts', [JSON {redisUrl, keyPrefix, livenessTtl, signaling?}], { execArgv: ['--import', 'tsx'] })
-// Parent → child: {cmd: 'announce', sequence, stream?, rendition?, size?}, {cmd: 'rss'}. Child → parent:
-// {ready: port}, {receipt}, {audit}, {status}, {rss: MiB, status, stats}.
+// Parent → child: {cmd: 'announce', sequence, stream?, rendition?, size?}, {cmd: 'rss'}, {cmd: 'issue', supporter}
+// (the editor's invite: a token issued through the node's token list). Child → parent: {ready: port},
+// {receipt}, {audit}, {status}, {rss: MiB, status, stats}, {issued: token} or {issueFailed: message}.
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +52,11 @@ async function main(): Promise<void> {
   await helper.load([distNode('redis'), distNode('signaling')] as never, flow);
   // The test helper's sinon spies would record every msg and status of a long run: not wanted here.
   (helper as unknown as { _sandbox: { restore(): void } })._sandbox.restore();
-  const sig = helper.getNode('sig') as unknown as { status: (s: unknown) => void; receive: (msg: unknown) => void };
+  const sig = helper.getNode('sig') as unknown as {
+    status: (s: unknown) => void;
+    receive: (msg: unknown) => void;
+    issueSupporterToken?: (supporter: string) => Promise<string>;
+  };
   const status = sig.status.bind(sig);
   let lastStatus: unknown;
   sig.status = (s: unknown) => {
@@ -66,7 +71,14 @@ async function main(): Promise<void> {
   });
   helper.getNode('receipts').on('input', (msg: unknown) => report({ receipt: (msg as { payload: unknown }).payload }));
   helper.getNode('audit').on('input', (msg: unknown) => report({ audit: (msg as { payload: unknown }).payload }));
-  process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number }) => {
+  process.on('message', (m: { cmd: string; sequence: number; stream?: string; rendition?: string; size?: number; supporter?: string }) => {
+    if (m.cmd === 'issue') {
+      sig.issueSupporterToken!(m.supporter!).then(
+        (token) => report({ issued: token }),
+        (err: Error) => report({ issueFailed: err.message }),
+      );
+      return;
+    }
     if (m.cmd === 'rss') {
       global.gc?.();
       let rss = -1;

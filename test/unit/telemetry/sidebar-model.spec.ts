@@ -25,20 +25,20 @@ describe('sidebar model', () => {
     const card = streamCard(registry.snapshot().streams[0]);
     assert.equal(card.headline, '3 viewers · P2P 75.0 % · 2 stalls');
     const row = (label: string) => card.rows.find((r) => r.label === label)!;
-    assert.deepEqual([row('live/main · last segment').node.id, row('live/main · last segment').warn], ['w1', true]);
-    assert.match(row('live/main · last segment').value, /^12\.0 s ago · 1 segments$/);
+    assert.deepEqual([row('live · main · last segment').node.id, row('live · main · last segment').warn], ['w1', true]);
+    assert.match(row('live · main · last segment').value, /^12\.0 s ago · 1 segments$/);
     assert.deepEqual(
       [row('upload retries / failures').value, row('upload retries / failures').node.id, row('upload retries / failures').warn],
       ['2 / 1', 'u1', true],
     );
     assert.equal(row('upload queue').value, '2 (2 KB) · 0 in flight');
-    assert.deepEqual([row('live/main · playlist').value, row('live/main · playlist').node.id], ['v1 · MSN 42', 'm1']);
-    assert.deepEqual([row('live/main · swarm').value, row('live/main · swarm').node.id], ['3 peers · 3 reporting', 's1']);
-    assert.equal(row('live/main · P2P share / stalls').value, '75.0 % of 3 viewers / 2', 'the share says how many viewers it rests on');
-    assert.equal(row('live/main · latency').value, '5.2 s · median of 2 viewers');
+    assert.deepEqual([row('live · main · playlist').value, row('live · main · playlist').node.id], ['v1 · MSN 42', 'm1']);
+    assert.deepEqual([row('live · main · swarm').value, row('live · main · swarm').node.id], ['3 peers · 3 reporting', 's1']);
+    assert.equal(row('live · main · P2P share / stalls').value, '75.0 % of 3 viewers / 2', 'the share says how many viewers it rests on');
+    assert.equal(row('live · main · latency').value, '5.2 s · median of 2 viewers');
     // Links failing while no viewer got a STUN answer: the STUN port is the first suspect.
     assert.deepEqual(
-      [row('live/main · ICE').value, row('live/main · ICE').node.id, row('live/main · ICE').warn],
+      [row('live · main · ICE').value, row('live · main · ICE').node.id, row('live · main · ICE').warn],
       ['0/3 viewers got a STUN answer · links 1 ok, 4 failed · host 1, srflx 0, prflx 0, relay 0', 's1', true],
     );
     assert.match(row('R2 operations').value, /^3 Class A · 0 Class B/);
@@ -57,15 +57,39 @@ describe('sidebar model', () => {
     for (const id of ['2', null, '10', '0']) m.rendered('demo', id, 7, false);
     const labels = streamCard(r.snapshot().streams[0]).rows.map((row) => row.label);
     assert.deepEqual(labels, [
-      'demo/0 · last segment',
-      'demo/0 · playlist',
-      'demo/2 · last segment',
-      'demo/2 · playlist',
-      'demo/10 · last segment',
-      'demo/10 · playlist',
+      'demo · rendition 0 · last segment',
+      'demo · rendition 0 · playlist',
+      'demo · rendition 2 · last segment',
+      'demo · rendition 2 · playlist',
+      'demo · rendition 10 · last segment',
+      'demo · rendition 10 · playlist',
       'demo · master playlist',
       'origin req / viewer-min',
     ]);
+  });
+
+  it("names a rendition by the picture height its encoder's master declares, not by its index; one height twice keeps the id beside it", () => {
+    const r = new TelemetryRegistry(() => clock);
+    const w = r.watch(ref('w3', 'relaycast-hls-watch'));
+    // ffmpeg's var_stream_map folders 0, 1, 2 with RESOLUTION 640x360, 480x270, 480x270; "main" without one.
+    for (const [id, height] of [
+      ['2', 270],
+      ['0', 360],
+      ['1', 270],
+    ] as const)
+      w.segment('demo', id, 2, 1000, height);
+    w.segment('demo', 'main', 2, 1000);
+    r.swarm(ref('s3', 'relaycast-signaling'), () => []).peers('demo', '0', 2);
+    const labels = streamCard(r.snapshot().streams[0]).rows.map((row) => row.label);
+    assert.deepEqual(labels.slice(0, 6), [
+      'demo · 360p · last segment',
+      'demo · 360p · swarm',
+      'demo · 360p · P2P share / stalls',
+      'demo · 270p (1) · last segment',
+      'demo · 270p (2) · last segment',
+      'demo · main · last segment',
+    ]);
+    assert.ok(!labels.some((label) => /\b[012] · /.test(label)), `no row labelled by a bare index: ${labels.join(', ')}`);
   });
 
   it('splits the cost into fixed writes and reads per viewer-hour, and says from how many viewers Relaycast is the cheaper', () => {
