@@ -12,6 +12,7 @@
 import { AnnouncementStore } from './announcements';
 import { isShared, type ClusterMessage } from './cluster';
 import { AudienceStats } from './audience-stats';
+import { ExposureLedger } from './exposure';
 import { Connections, SWEEP_MS, type Admission } from './connections';
 import { FetcherChoice } from './fetchers';
 import type { IceServerProvider } from './ice-servers';
@@ -104,7 +105,7 @@ export class SignalingCoordinator {
     const announcements = new AnnouncementStore(limits.receiptWindow, Math.max(limits.maxSwarms, 1024));
     const playlists = (this.playlists = new PlaylistStore(2 * Math.max(limits.maxSwarms, 1024), now));
     this.relay = new Relay(ctx);
-    this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
+    this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random, new ExposureLedger(limits));
     this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
     this.feed = new SwarmFeed(ctx, registry, announcements, playlists, this.fetchers, this.receipts);
     this.membership = new Membership(ctx, {
@@ -121,6 +122,7 @@ export class SignalingCoordinator {
       verifySupporter: options.verifySupporter,
       onSwarmEvent: options.onSwarmEvent,
       closing: () => connections.isClosing,
+      takeJoin: (session) => connections.sources.takeJoin(session.network, now()),
     });
     this.switchParts = { registry, announcements, playlists, receipts: this.receipts, audience: this.audience };
     connections.hooks = {
@@ -228,7 +230,10 @@ export class SignalingCoordinator {
         peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1;
         return;
       case 'peers':
-        return this.connections.send(session, encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
+        return this.connections.send(
+          session,
+          encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude), true) }),
+        );
       case 'rendition':
         return switchRendition(this.ctx, this.switchParts, session, peer, msg);
       case 'leave':

@@ -54,6 +54,10 @@ interface WireRecord {
   l: number;
   su?: string;
   up?: false;
+  /** Opted out of P2P: never introduced. */
+  p2p?: false;
+  /** Network tag (exposure ledger). */
+  n?: string;
   /** Spare upload, bytes/s, as last written (stats `spareUpload`); absent until measured. */
   sp?: number;
 }
@@ -312,6 +316,8 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     const out: WireRecord = { id: peer.id, role: peer.role, s: peer.swarmKey, r: peer.rendition, i: this.instanceId, j: peer.joinedAt, l: peer.latest };
     if (peer.supporter !== undefined) out.su = peer.supporter;
     if (peer.uploads === false) out.up = false;
+    if (peer.p2p === false) out.p2p = false;
+    if (peer.network !== undefined) out.n = peer.network;
     if (peer.spareUpload !== undefined) out.sp = peer.spareUpload;
     return out;
   }
@@ -366,6 +372,8 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     };
     if (wire.su !== undefined) record.supporter = wire.su;
     if (wire.up === false) record.uploads = false;
+    if (wire.p2p === false) record.p2p = false;
+    if (typeof wire.n === 'string') record.network = wire.n;
     // Read back from Redis like any network input: a figure out of bounds counts as unmeasured.
     if (isSpareUpload(wire.sp)) record.spareUpload = wire.sp;
     this.replica.addPeer(record);

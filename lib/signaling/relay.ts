@@ -1,5 +1,6 @@
 /**
- * Relaying offers, answers and ICE between peers of one swarm, with the sender stamped by the server.
+ * Relaying offers, answers and ICE between neighbours in one swarm (neighbourhood.ts), with the
+ * sender stamped by the server.
  * The policy of what may pass (relay-policy.ts) is applied here; a pair whose offer was answered is
  * recorded as negotiated, which is what makes receipts between the two creditable.
  */
@@ -25,6 +26,12 @@ export class Relay {
   offer(session: Session, peer: PeerRecord, msg: OfferMessage): void {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
+    // Offers, and so the answers and ICE that follow them, pass only between neighbours: a peer
+    // learns the addresses of those it was introduced to, not of every peer whose id it holds.
+    if (!session.neighbours?.has(msg.to)) {
+      this.ctx.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'that peer is not one of your neighbours (offers go only to peers you were introduced to)');
+      return;
+    }
     const expires = this.ctx.now() + this.ctx.limits.offerTtlMs;
     const frame = relayed({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
     if ('instance' in target) {
