@@ -212,8 +212,15 @@ function run(scenario: Scenario): Figures {
     // Frames cause frames: deliver until the swarm is quiet.
     for (let round = 0; round < 8; round++) {
       let any = false;
-      for (const v of honest) if (v.t.inbox.length) ((any = true), handleHonest(v));
-      if (harvester?.t.inbox.length) ((any = true), handleHarvester(harvester));
+      for (const v of honest) {
+        if (v.t.inbox.length === 0) continue;
+        any = true;
+        handleHonest(v);
+      }
+      if (harvester?.t.inbox.length) {
+        any = true;
+        handleHarvester(harvester);
+      }
       if (!any) break;
     }
     for (const v of honest) {
