@@ -24,6 +24,11 @@ export interface SignalingLimits {
    */
   maxNeighbours: number;
   /**
+   * Most neighbours one viewer has from any one other network: a client holding many connections
+   * from one network takes this many places in another viewer's set, not all of them.
+   */
+  neighboursPerNetwork: number;
+  /**
    * Distinct networks (networkPrefixV4/V6) the peers of one network may be introduced to in one
    * stream within exposureWindowMs: what one client learns by leaving and rejoining (exposure.ts).
    */
@@ -111,6 +116,8 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   // keeps up to ten, and ten an hour is what issue 24 asks one client can learn; the two spare let a
   // viewer replace neighbours that leave.
   maxNeighbours: 8,
+  // Two: a household's two screens may both link to one viewer; a harvester takes two places of eight.
+  neighboursPerNetwork: 2,
   exposureNetworks: 10,
   exposureWindowMs: 3_600_000,
   // A network is a /24 or /48: room for a household or an office (and a mobile carrier's NAT) to

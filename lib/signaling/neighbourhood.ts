@@ -5,9 +5,9 @@
  * a departed peer that was the only path between parts of the swarm does not split it.
  *
  * Neighbours are also the only peers a peer may send offers to (relay.ts), so they are what bounds
- * whose address it can learn: at most limits.maxNeighbours at a time, at most one per other network
- * (a client holding many connections from one network takes one place in a victim's set; peers of
- * one's own network are not limited so, or a LAN would link in pairs), and over
+ * whose address it can learn: at most limits.maxNeighbours at a time, at most neighboursPerNetwork
+ * from any other network (a client holding many connections from one network takes that many places
+ * in a victim's set; peers of one's own network are not limited so, or a LAN would barely link), and over
  * time no more networks than the exposure ledger allows. Viewers that opted out (join `p2p: false`)
  * and viewers of a stream with P2P off are introduced to no one.
  */
@@ -112,15 +112,15 @@ export class Neighbourhood {
   }
 
   /**
-   * Whether `other` may be introduced to `peer`: not opted out, not already a neighbour, no neighbour
-   * of either from the other's network yet (unless both are of one network), and (between viewers) the
-   * exposure ledger has room.
+   * Whether `other` may be introduced to `peer`: not opted out, not already a neighbour, neither holding
+   * limits.neighboursPerNetwork neighbours from the other's network yet (unless both are of one
+   * network), and (between viewers) the exposure ledger has room.
    * `otherSession` is undefined for a peer of another instance: its own set is that instance's.
    */
   private mayMeet(session: Session, peer: PeerRecord, otherSession: Session | undefined, other: PeerRecord, now: number): boolean {
     if (other.p2p === false || session.neighbours?.has(other.id)) return false;
     if (peer.role === 'supporter' || other.role === 'supporter') return true;
-    // Within one network (a LAN, one machine's tabs) the one-per-network rule would leave one link each.
+    // Within one network (a LAN, one machine's tabs) the per-network rule would leave a link or two each.
     if (networkOf(other) !== networkOf(peer)) {
       if (this.hasNeighbourFrom(session, networkOf(other))) return false;
       if (otherSession && this.hasNeighbourFrom(otherSession, networkOf(peer))) return false;
@@ -128,12 +128,14 @@ export class Neighbourhood {
     return this.exposure.mayMeet(peer.swarmKey, networkOf(peer), networkOf(other), now);
   }
 
+  /** Whether the session already has limits.neighboursPerNetwork viewer neighbours from `network`. */
   private hasNeighbourFrom(session: Session, network: string): boolean {
+    let count = 0;
     for (const id of session.neighbours ?? []) {
       const neighbour = this.ctx.sessionOf(id)?.peer ?? (session.peer && this.registry.getPeer(session.peer.swarmKey, id));
-      if (neighbour && neighbour.role !== 'supporter' && networkOf(neighbour) === network) return true;
+      if (neighbour && neighbour.role !== 'supporter' && networkOf(neighbour) === network) count++;
     }
-    return false;
+    return count >= this.ctx.limits.neighboursPerNetwork;
   }
 
   /**

@@ -16,7 +16,7 @@
  * instance's peers, re-announces them and reloads everyone else's.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ClusterHooks, ClusterMessage, ReceiptClaim, Reservation, SharedSwarmRegistry } from './cluster';
+import type { ClusterHooks, ClusterMessage, ReceiptClaim, RelayedFrame, Reservation, SharedSwarmRegistry } from './cluster';
 import type { Role } from './protocol';
 import type { RedisPair } from './redis-connection';
 import { registryScripts, type RegistryScripts } from './redis-scripts';
@@ -620,18 +620,19 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
 }
 
 /**
- * Relays — the bulk of what crosses instances — travel as tab-separated fields followed by the
- * frame text the addressee gets, so the receiving instance neither parses nor re-serializes it (ids
+ * Relays — the bulk of what crosses instances — travel as tab-separated fields (after R, or U for an
+ * unintroduced offer) followed by the frame text the addressee gets, so the receiving instance neither parses nor re-serializes it (ids
  * and offer ids cannot contain a tab: protocol BOUNDS). Everything else is JSON.
  */
 function encodeDirect(message: ClusterMessage): string {
   if (message.kind !== 'relay') return JSON.stringify(message);
   const { frame } = message;
-  return `R\t${message.to}\t${message.swarmKey}\t${frame.type}\t${frame.from}\t${frame.offerId}\t${frame.text}`;
+  return `${message.unintroduced ? 'U' : 'R'}\t${message.to}\t${message.swarmKey}\t${frame.type}\t${frame.from}\t${frame.offerId}\t${frame.text}`;
 }
 
 function decodeDirect(text: string): ClusterMessage | undefined {
-  if (!text.startsWith('R\t')) return parse<ClusterMessage>(text);
+  const unintroduced = text.startsWith('U\t');
+  if (!text.startsWith('R\t') && !unintroduced) return parse<ClusterMessage>(text);
   const fields: string[] = [];
   let at = 2;
   for (let n = 0; n < 5; n++) {
@@ -642,7 +643,8 @@ function decodeDirect(text: string): ClusterMessage | undefined {
   }
   const [to, swarmKey, type, from, offerId] = fields;
   if (type !== 'offer' && type !== 'answer' && type !== 'ice') return undefined;
-  return { kind: 'relay', to, swarmKey, frame: { type, from, offerId, text: text.slice(at) } };
+  const frame: RelayedFrame = { type, from, offerId, text: text.slice(at) };
+  return unintroduced ? { kind: 'relay', to, swarmKey, frame, unintroduced } : { kind: 'relay', to, swarmKey, frame };
 }
 
 function parse<T>(text: string): T | undefined {

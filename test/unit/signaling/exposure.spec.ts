@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { harness, type Client } from './harness';
 
 /** The product's bounds (the harness lifts them for specs of other rules). */
-const BOUNDED = { maxNeighbours: 8, exposureNetworks: 10, exposureWindowMs: 3_600_000, maxConnectionsPerIp: 0 };
+const BOUNDED = { maxNeighbours: 8, neighboursPerNetwork: 2, exposureNetworks: 10, exposureWindowMs: 3_600_000, maxConnectionsPerIp: 0 };
 const viewerJoin = { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' } as const;
 
 type H = ReturnType<typeof harness>;
@@ -65,7 +65,7 @@ describe('signaling: bounded address exposure', () => {
     assert.equal(neighbour.t.frames.filter((f) => f.type === 'offer').length, 1, 'an offer to a neighbour is relayed');
   });
 
-  it('gives many connections from one network one place in a viewer’s neighbours', () => {
+  it('gives many connections from one network two places in a viewer’s neighbours', () => {
     const h = harness({ limits: { ...BOUNDED, exposureNetworks: 1000 } });
     h.announce(1);
     const [victim] = swarm(h, 1);
@@ -75,7 +75,7 @@ describe('signaling: bounded address exposure', () => {
       const { ids } = harvest(h, `203.0.113.${10 + i}`, 0);
       if (ids.includes(victim.id)) introducedToVictim++;
     }
-    assert.equal(introducedToVictim, 1, 'six connections of 203.0.113.0/24 each got a list; one of them holds the victim');
+    assert.equal(introducedToVictim, 2, 'six connections of 203.0.113.0/24 each got a list; two of them hold the victim');
   });
 
   it('gives a network that leaves and rejoins its neighbourhood back, not a fresh sample', () => {

@@ -59,7 +59,7 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     // Most specs here check linking with two peers: a swarm of two links unless a spec says otherwise.
     // The bounds on address exposure (K neighbours, networks met per hour) are exposure.spec.ts's:
     // specs of other rules introduce as before unless they set them.
-    limits: { minSwarmForLinks: 2, maxNeighbours: 64, exposureNetworks: 1_000_000, ...options.limits },
+    limits: { minSwarmForLinks: 2, maxNeighbours: 64, neighboursPerNetwork: 64, exposureNetworks: 1_000_000, ...options.limits },
   });
   // Each connection comes from its own address, in its own /24, unless a test names one: one source
   // and one network per client is what a real swarm looks like; receipts are deduplicated per source,
