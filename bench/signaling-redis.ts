@@ -30,6 +30,9 @@ const LIMITS = {
   sourceBurst: 10_000_000,
   upgradesPerSecond: 1_000_000,
   upgradeBurst: 1_000_000,
+  // Every load connection comes from 127.0.0.x, one network: its join budget must not be what is measured.
+  joinsPerNetworkPerMinute: 10_000_000,
+  joinBurstPerNetwork: 10_000_000,
   maxConnectionsPerIp: 0,
   maxPeersPerSwarm: 1_000_000,
   maxSwarms: 10,

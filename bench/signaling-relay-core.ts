@@ -38,6 +38,12 @@ function swarm() {
       maxConnectionsPerIp: 0,
       maxPeersPerSwarm: 100_000,
       openSwarms: true,
+      // Each pair is introduced at its join; later joiners must not push a partner out of a full
+      // neighbour set, or a pair's offers would be refused (offers pass only between neighbours).
+      maxNeighbours: big,
+      exposureNetworks: big,
+      joinsPerNetworkPerMinute: big,
+      joinBurstPerNetwork: big,
     },
   });
   let ip = 0;

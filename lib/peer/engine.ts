@@ -49,6 +49,11 @@ export interface EngineOptions {
   uploadBytesPerSecond?: number;
   /** Most WebRTC links kept at once. */
   maxPeers?: number;
+  /**
+   * false: the viewer opted out of P2P. No links (maxPeers is taken as 0), and the join tells the
+   * server, which then gives this viewer's address to no one.
+   */
+  p2p?: boolean;
   store?: Partial<StoreLimits>;
   /** Keeps only ICE candidates this accepts (tests confine WebRTC to loopback). */
   candidateFilter?: (candidate: string) => boolean;
@@ -185,7 +190,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     private readonly options: EngineOptions,
   ) {
     super();
-    this.maxPeers = options.maxPeers ?? DEFAULT_MAX_PEERS;
+    this.maxPeers = options.p2p === false ? 0 : (options.maxPeers ?? DEFAULT_MAX_PEERS);
     this.offersHeld = options.holdOffersMs !== undefined;
     this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
     this.holders = new HolderScores(() => platform.now());
@@ -206,6 +211,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
       role: options.role,
       token: options.token,
       upload: options.upload,
+      ...(options.p2p === false ? { p2p: false } : {}),
     });
     this.signaling.on('welcome', (w) => this.onWelcome(w));
     this.signaling.on('frame', (f) => this.onServerFrame(f));

@@ -35,6 +35,8 @@ export interface SignalingOptions {
   role?: Role;
   token?: string;
   upload?: boolean;
+  /** false: the viewer opted out of P2P; the join says so, and the server introduces it to no one. */
+  p2p?: boolean;
   /** First reconnect delay (doubles per attempt up to maxBackoffMs). */
   backoffMs?: number;
   maxBackoffMs?: number;
@@ -178,6 +180,7 @@ export class SignalingClient extends Emitter<Events> {
     const join: JoinMessage =
       this.options.role === 'supporter' ? { ...common, role: 'supporter', token: this.options.token ?? '' } : { ...common, role: 'viewer' };
     if (this.options.upload === false) join.upload = false;
+    if (this.options.p2p === false) join.p2p = false;
     try {
       this.ws?.send(JSON.stringify(join));
     } catch {

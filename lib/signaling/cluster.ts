@@ -23,7 +23,11 @@ export interface RelayedFrame {
 
 /** What one instance tells another (kind relay/error/served) or all (segment/playlist). */
 export type ClusterMessage =
-  | { kind: 'relay'; to: string; swarmKey: string; frame: RelayedFrame }
+  /**
+   * `unintroduced`: an offer whose sender's instance holds no introduction of the pair (the
+   * introduction was made on the addressee's instance): that instance relays it only between neighbours.
+   */
+  | { kind: 'relay'; to: string; swarmKey: string; frame: RelayedFrame; unintroduced?: true }
   /** A refusal of a relayed frame, for its sender on the instance that relayed it in. */
   | { kind: 'error'; to: string; code: SignalErrorCode; message: string }
   /** An uploader's served claim, for the downloader's instance (which validates the receipt). */

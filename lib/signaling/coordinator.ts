@@ -12,6 +12,7 @@
 import { AnnouncementStore } from './announcements';
 import { isShared, type ClusterMessage } from './cluster';
 import { AudienceStats } from './audience-stats';
+import { ExposureLedger } from './exposure';
 import { Connections, SWEEP_MS, type Admission } from './connections';
 import { FetcherChoice } from './fetchers';
 import type { IceServerProvider } from './ice-servers';
@@ -111,7 +112,7 @@ export class SignalingCoordinator {
       this.feed.renditionsOf(stream).flatMap((r) => announcements.latest(renditionKeyOf(stream, r), limits.receiptWindow));
     this.audience = new AudienceStats((stream) => playRateOf(announcedOf(stream)), now, limits.peersPerList);
     this.relay = new Relay(ctx);
-    this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random);
+    this.neighbourhood = new Neighbourhood(ctx, registry, announcements, options.random ?? Math.random, new ExposureLedger(limits));
     this.receipts = new ReceiptDesk(ctx, announcements, tagger, connections.sources, (receipt) => options.onReceipt?.(receipt));
     this.feed = new SwarmFeed(ctx, registry, announcements, playlists, this.fetchers, this.receipts);
     this.membership = new Membership(ctx, {
@@ -128,6 +129,7 @@ export class SignalingCoordinator {
       verifySupporter: options.verifySupporter,
       onSwarmEvent: options.onSwarmEvent,
       closing: () => connections.isClosing,
+      takeJoin: (session) => connections.sources.takeJoin(session.network, now()),
     });
     this.switchParts = { registry, announcements, playlists, receipts: this.receipts, audience: this.audience };
     connections.hooks = {
@@ -236,7 +238,10 @@ export class SignalingCoordinator {
         peer.latest = msg.sequences.length > 0 ? Math.max(...msg.sequences) : -1;
         return;
       case 'peers':
-        return this.connections.send(session, encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude)) }));
+        return this.connections.send(
+          session,
+          encodeServerFrame({ type: 'peers', peers: this.neighbourhood.introduce(session, peer, new Set(msg.exclude), true) }),
+        );
       case 'rendition':
         return switchRendition(this.ctx, this.switchParts, session, peer, msg);
       case 'leave':

@@ -18,6 +18,27 @@ export interface SignalingLimits {
   maxViolations: number;
   /** Most peers in a welcome or peers reply. */
   peersPerList: number;
+  /**
+   * K: most neighbours one peer has at a time (peers introduced to it or it to them). Offers are
+   * relayed only between neighbours, so no peer learns the address of more than K others at once.
+   */
+  maxNeighbours: number;
+  /**
+   * Most neighbours one viewer has from any one other network: a client holding many connections
+   * from one network takes this many places in another viewer's set, not all of them.
+   */
+  neighboursPerNetwork: number;
+  /**
+   * Distinct networks (networkPrefixV4/V6) the peers of one network may be introduced to in one
+   * stream within exposureWindowMs: what one client learns by leaving and rejoining (exposure.ts).
+   */
+  exposureNetworks: number;
+  exposureWindowMs: number;
+  /** Joins per network (networkPrefixV4/V6), over all its addresses and connections: sustained per minute, and burst. */
+  joinsPerNetworkPerMinute: number;
+  joinBurstPerNetwork: number;
+  /** Streams whose viewers are never introduced to each other (P2P off: everyone plays over HTTP). */
+  p2pOffStreams: string[];
   /** Members sampled before scoring when choosing peers (bounds join cost in large swarms). */
   selectionSample: number;
   /**
@@ -91,6 +112,19 @@ export const DEFAULT_LIMITS: Readonly<SignalingLimits> = Object.freeze({
   allowedOrigins: [],
   maxViolations: 10,
   peersPerList: 20,
+  // Eight at a time, of at most ten networks per stream per hour: the peer engine wants six links and
+  // keeps up to ten, and ten an hour is what issue 24 asks one client can learn; the two spare let a
+  // viewer replace neighbours that leave.
+  maxNeighbours: 8,
+  // Two: a household's two screens may both link to one viewer; a harvester takes two places of eight.
+  neighboursPerNetwork: 2,
+  exposureNetworks: 10,
+  exposureWindowMs: 3_600_000,
+  // A network is a /24 or /48: room for a household or an office (and a mobile carrier's NAT) to
+  // rejoin after a network change, far below a reconnect loop.
+  joinsPerNetworkPerMinute: 60,
+  joinBurstPerNetwork: 120,
+  p2pOffStreams: [],
   selectionSample: 64,
   // Three: with two viewers one uploads the whole stream to the other, which a home uplink of 1-2 Mb/s
   // cannot spare for a 2-3 Mb/s stream, for a saving of one stream's HTTP. A LAN or one machine (the

@@ -35,6 +35,8 @@ export interface MembershipParts {
   renditionsOf: (stream: string) => string[];
   /** True once the node is closing: no more swarm events. */
   closing: () => boolean;
+  /** Takes one join from the budget of the session's network (source-budgets.ts); false when spent. */
+  takeJoin: (session: Session) => boolean;
 }
 
 export class Membership {
@@ -49,6 +51,15 @@ export class Membership {
   join(session: Session, msg: JoinMessage): void {
     if (session.peer || session.joining) {
       this.ctx.violation(session, 'E_SIGNAL_ALREADY_JOINED', 'already in a swarm: send leave first');
+      return;
+    }
+    if (!this.parts.takeJoin(session)) {
+      const limits = this.ctx.limits;
+      this.ctx.error(
+        session,
+        'E_SIGNAL_RATE_LIMITED',
+        `more than ${limits.joinsPerNetworkPerMinute} joins a minute (burst ${limits.joinBurstPerNetwork}) from your network; retry later`,
+      );
       return;
     }
     const key = swarmKeyOf(msg.stream);
@@ -135,6 +146,12 @@ export class Membership {
     };
     if (supporter !== undefined) peer.supporter = supporter;
     if (msg.upload === false) peer.uploads = false;
+    // Opted out: nothing to share, and nobody is ever given its address (neighbourhood.ts).
+    if (msg.p2p === false) {
+      peer.p2p = false;
+      peer.uploads = false;
+    }
+    peer.network = session.network;
     const cluster = this.ctx.cluster;
     if (!cluster) return this.enter(session, msg, peer);
     // Several instances: the place is reserved in Redis first (atomic with the limits), then taken here.

@@ -16,6 +16,10 @@
  *
  * Large swarms are not scanned: a bounded random sample plus all supporters (bounded too) is
  * scored, so a join costs the same at 50 peers and at 50,000.
+ *
+ * Above all of these come the peers the asker's network met lately (`remembered`): a client that
+ * leaves and rejoins gets its neighbourhood back rather than a fresh sample (exposure.ts). Peers the
+ * caller rules out (`eligible`) are never returned.
  */
 import type { PeerRecord, SwarmRegistry } from './registry';
 import type { PeerSummary } from './protocol';
@@ -30,6 +34,10 @@ export interface SelectionOptions {
   /** The rendition the asker plays (undefined: the peer's own rendition is not considered). */
   rendition?: string;
   random: () => number;
+  /** Peers the asker's network met lately: considered first, whatever the sample holds. */
+  remembered?: readonly PeerRecord[];
+  /** false: this peer may not be introduced to the asker. */
+  eligible?: (peer: PeerRecord) => boolean;
 }
 
 const SUPPORTER_BONUS = 100;
@@ -38,6 +46,8 @@ const SAME_RENDITION_BONUS = 30;
 /** Every ACROSS_EVERY-th place of a list goes to a peer on another rendition, when there is one. */
 const ACROSS_EVERY = 4;
 const MAX_SUPPORTERS_SCORED = 64;
+/** Above everything else: meeting a remembered peer again costs no new exposure. */
+const REMEMBERED_BONUS = 1000;
 
 /** Higher is better. */
 export function scorePeer(peer: PeerRecord, latestSequence: number, rendition?: string): number {
@@ -57,12 +67,14 @@ export function scorePeer(peer: PeerRecord, latestSequence: number, rendition?: 
 export function selectPeers(registry: SwarmRegistry, swarmKey: string, self: string, exclude: ReadonlySet<string>, options: SelectionOptions): PeerRecord[] {
   const seen = new Set<string>();
   const candidates: Array<{ peer: PeerRecord; score: number }> = [];
-  const consider = (peer: PeerRecord): void => {
+  const consider = (peer: PeerRecord, bonus = 0): void => {
     if (peer.id === self || exclude.has(peer.id) || seen.has(peer.id)) return;
     seen.add(peer.id);
+    if (options.eligible && !options.eligible(peer)) return;
     // The random tiebreak (< 1) keeps equal peers from always being returned in the same order.
-    candidates.push({ peer, score: scorePeer(peer, options.latestSequence, options.rendition) + options.random() });
+    candidates.push({ peer, score: bonus + scorePeer(peer, options.latestSequence, options.rendition) + options.random() });
   };
+  for (const peer of options.remembered ?? []) if (peer.swarmKey === swarmKey) consider(peer, REMEMBERED_BONUS);
   const supporters = registry.supporters(swarmKey);
   for (let i = 0; i < supporters.length && i < MAX_SUPPORTERS_SCORED; i++) consider(supporters[i]);
   for (const peer of registry.sample(swarmKey, options.sampleSize, options.random)) consider(peer);

@@ -16,7 +16,7 @@
  * instance's peers, re-announces them and reloads everyone else's.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { ClusterHooks, ClusterMessage, ReceiptClaim, Reservation, SharedSwarmRegistry } from './cluster';
+import type { ClusterHooks, ClusterMessage, ReceiptClaim, RelayedFrame, Reservation, SharedSwarmRegistry } from './cluster';
 import type { Role } from './protocol';
 import type { RedisPair } from './redis-connection';
 import { registryScripts, type RegistryScripts } from './redis-scripts';
@@ -54,6 +54,10 @@ interface WireRecord {
   l: number;
   su?: string;
   up?: false;
+  /** Opted out of P2P: never introduced. */
+  p2p?: false;
+  /** Network tag (exposure ledger). */
+  n?: string;
   /** Spare upload, bytes/s, as last written (stats `spareUpload`); absent until measured. */
   sp?: number;
 }
@@ -312,6 +316,8 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     const out: WireRecord = { id: peer.id, role: peer.role, s: peer.swarmKey, r: peer.rendition, i: this.instanceId, j: peer.joinedAt, l: peer.latest };
     if (peer.supporter !== undefined) out.su = peer.supporter;
     if (peer.uploads === false) out.up = false;
+    if (peer.p2p === false) out.p2p = false;
+    if (peer.network !== undefined) out.n = peer.network;
     if (peer.spareUpload !== undefined) out.sp = peer.spareUpload;
     return out;
   }
@@ -366,6 +372,8 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
     };
     if (wire.su !== undefined) record.supporter = wire.su;
     if (wire.up === false) record.uploads = false;
+    if (wire.p2p === false) record.p2p = false;
+    if (typeof wire.n === 'string') record.network = wire.n;
     // Read back from Redis like any network input: a figure out of bounds counts as unmeasured.
     if (isSpareUpload(wire.sp)) record.spareUpload = wire.sp;
     this.replica.addPeer(record);
@@ -612,18 +620,19 @@ export class RedisSwarmRegistry implements SharedSwarmRegistry {
 }
 
 /**
- * Relays — the bulk of what crosses instances — travel as tab-separated fields followed by the
- * frame text the addressee gets, so the receiving instance neither parses nor re-serializes it (ids
+ * Relays — the bulk of what crosses instances — travel as tab-separated fields (after R, or U for an
+ * unintroduced offer) followed by the frame text the addressee gets, so the receiving instance neither parses nor re-serializes it (ids
  * and offer ids cannot contain a tab: protocol BOUNDS). Everything else is JSON.
  */
 function encodeDirect(message: ClusterMessage): string {
   if (message.kind !== 'relay') return JSON.stringify(message);
   const { frame } = message;
-  return `R\t${message.to}\t${message.swarmKey}\t${frame.type}\t${frame.from}\t${frame.offerId}\t${frame.text}`;
+  return `${message.unintroduced ? 'U' : 'R'}\t${message.to}\t${message.swarmKey}\t${frame.type}\t${frame.from}\t${frame.offerId}\t${frame.text}`;
 }
 
 function decodeDirect(text: string): ClusterMessage | undefined {
-  if (!text.startsWith('R\t')) return parse<ClusterMessage>(text);
+  const unintroduced = text.startsWith('U\t');
+  if (!text.startsWith('R\t') && !unintroduced) return parse<ClusterMessage>(text);
   const fields: string[] = [];
   let at = 2;
   for (let n = 0; n < 5; n++) {
@@ -634,7 +643,8 @@ function decodeDirect(text: string): ClusterMessage | undefined {
   }
   const [to, swarmKey, type, from, offerId] = fields;
   if (type !== 'offer' && type !== 'answer' && type !== 'ice') return undefined;
-  return { kind: 'relay', to, swarmKey, frame: { type, from, offerId, text: text.slice(at) } };
+  const frame: RelayedFrame = { type, from, offerId, text: text.slice(at) };
+  return unintroduced ? { kind: 'relay', to, swarmKey, frame, unintroduced } : { kind: 'relay', to, swarmKey, frame };
 }
 
 function parse<T>(text: string): T | undefined {

@@ -33,6 +33,10 @@ export interface PeerRecord {
   joinMark: number;
   /** false when the peer said it uploads nothing (join `upload: false`): never named a fetcher. */
   uploads?: boolean;
+  /** false when the viewer opted out of P2P (join `p2p: false`): introduced to no one, its address given to no one. */
+  p2p?: false;
+  /** Network tag of the peer's address (network-tags.ts): what the exposure ledger counts it by. */
+  network?: string;
   /**
    * Upload capacity (bytes/s) measured but unused, from the peer's last stats report; undefined
    * until it reports one. A shared registry passes it on to the other instances (spare-writes.ts:

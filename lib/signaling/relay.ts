@@ -1,5 +1,6 @@
 /**
- * Relaying offers, answers and ICE between peers of one swarm, with the sender stamped by the server.
+ * Relaying offers, answers and ICE between neighbours in one swarm (neighbourhood.ts), with the
+ * sender stamped by the server.
  * The policy of what may pass (relay-policy.ts) is applied here; a pair whose offer was answered is
  * recorded as negotiated, which is what makes receipts between the two creditable.
  */
@@ -12,6 +13,7 @@ import type { Session, SignalingContext } from './session';
 import { encodeServerFrame, type ServerFrameOf } from '../protocol';
 
 const MAX_ICE_PEERS = 64;
+const NOT_A_NEIGHBOUR = 'that peer is not one of your neighbours (offers go only to peers you were introduced to)';
 const MAX_NEGOTIATED = 128;
 /** Receivers a sender's pending offers are remembered at (freed when it leaves); bounded like its rate. */
 const MAX_OFFER_TARGETS = 256;
@@ -25,11 +27,16 @@ export class Relay {
   offer(session: Session, peer: PeerRecord, msg: OfferMessage): void {
     const target = this.addressee(session, peer, msg.to);
     if (!target) return;
+    // Offers, and so the answers and ICE that follow them, pass only between neighbours: a peer
+    // learns the addresses of those it was introduced to, not of every peer whose id it holds. An
+    // introduction made on another instance is known there only: that instance checks.
+    const introduced = session.neighbours?.has(msg.to) === true;
+    if (!introduced && !('instance' in target)) return this.notANeighbour(session);
     const expires = this.ctx.now() + this.ctx.limits.offerTtlMs;
     const frame = relayed({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
     if ('instance' in target) {
       // The receiver's instance holds its intake and pending offers: it checks them, and answers a refusal.
-      if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame)) return;
+      if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame, !introduced)) return;
     } else {
       if (!this.acceptOffer(target.session, peer.id, msg.offerId, (code, message) => this.ctx.error(session, code, message))) return;
       this.forward(target.session, frame);
@@ -90,7 +97,7 @@ export class Relay {
    * there; here only what this instance holds is checked (the receiver's offer intake and pending
    * offers), and a refusal goes back to the sender through its instance.
    */
-  fromInstance(message: { to: string; swarmKey: string; frame: RelayedFrame }): void {
+  fromInstance(message: { to: string; swarmKey: string; frame: RelayedFrame; unintroduced?: true }): void {
     const { frame } = message;
     const refuse = (code: SignalErrorCode, text: string): void => {
       const owner = this.ctx.cluster?.remoteOwner(frame.from);
@@ -98,6 +105,7 @@ export class Relay {
     };
     const target = this.ctx.sessionOf(message.to);
     if (!target?.peer || target.peer.swarmKey !== message.swarmKey) return refuse('E_SIGNAL_UNKNOWN_PEER', 'no such peer in your swarm');
+    if (frame.type === 'offer' && message.unintroduced && !target.neighbours?.has(frame.from)) return refuse('E_SIGNAL_UNKNOWN_PEER', NOT_A_NEIGHBOUR);
     if (frame.type === 'offer' && !this.acceptOffer(target, frame.from, frame.offerId, refuse)) return;
     if (frame.type === 'answer') this.answered(target, frame.from, this.ctx.now());
     this.forward(target, frame);
@@ -161,9 +169,13 @@ export class Relay {
     markNegotiated(session, other);
   }
 
+  private notANeighbour(session: Session): void {
+    this.ctx.error(session, 'E_SIGNAL_UNKNOWN_PEER', NOT_A_NEIGHBOUR);
+  }
+
   /** Publishes a frame for a peer of another instance; false (and the sender told) when Redis is unreachable. */
-  private toInstance(session: Session, instance: string, to: string, swarmKey: string, frame: RelayedFrame): boolean {
-    if (!this.ctx.cluster!.sendTo(instance, { kind: 'relay', to, swarmKey, frame })) {
+  private toInstance(session: Session, instance: string, to: string, swarmKey: string, frame: RelayedFrame, unintroduced = false): boolean {
+    if (!this.ctx.cluster!.sendTo(instance, { kind: 'relay', to, swarmKey, frame, ...(unintroduced ? { unintroduced: true as const } : {}) })) {
       this.ctx.error(session, 'E_SIGNAL_UNKNOWN_PEER', 'that peer is on another instance, which cannot be reached now');
       return false;
     }

@@ -3,7 +3,8 @@
  * alone are reset by reconnecting — a fresh token bucket, a fresh violation count — so what an address
  * may do is also counted here, where a reconnect changes nothing: connection attempts, messages over
  * all its connections, and violations (which refill slowly; a source in debt is refused at the
- * upgrade until it has paid it off). Idle entries are dropped once their buckets would be full again,
+ * upgrade until it has paid it off). Joins are budgeted per network (IPv4 /24, IPv6 /48), wider
+ * than a source. Idle entries are dropped once their buckets would be full again,
  * so the table holds only sources that are connected or recently active.
  */
 import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
@@ -19,6 +20,9 @@ export interface SourceBudgetLimits {
   /** Rejected receipts a source may file before each further one is a violation; refilled over 10 minutes. */
   receiptRejectsAllowed: number;
   maxSources: number;
+  /** Joins per network (a /24 or /48, not a source): over all its addresses and connections. */
+  joinsPerNetworkPerMinute: number;
+  joinBurstPerNetwork: number;
 }
 
 export interface SourceEntry {
@@ -35,6 +39,11 @@ export type UpgradeVerdict = 'ok' | 'too-many-attempts' | 'too-many-violations' 
 
 export class SourceBudgets {
   private readonly entries = new Map<string, SourceEntry>();
+  /**
+   * Joins by network tag. Keyed wider than a source: a client cycling through the addresses of its
+   * /24 or /48 to rejoin faster still draws on one bucket. Bounded and pruned like the sources.
+   */
+  private readonly joins = new Map<string, TokenBucketState>();
 
   constructor(private readonly limits: SourceBudgetLimits) {}
 
@@ -46,6 +55,9 @@ export class SourceBudgets {
   }
   private violationConfig() {
     return { ratePerSecond: this.limits.violationRefillPerMinute / 60, burst: this.limits.maxSourceViolations };
+  }
+  private joinConfig() {
+    return { ratePerSecond: this.limits.joinsPerNetworkPerMinute / 60, burst: this.limits.joinBurstPerNetwork };
   }
   private rejectConfig() {
     return { ratePerSecond: this.limits.receiptRejectsAllowed / 600, burst: this.limits.receiptRejectsAllowed };
@@ -105,8 +117,20 @@ export class SourceBudgets {
     return takeToken(entry.receiptRejects, this.rejectConfig(), now);
   }
 
+  /** Takes one join from the network's budget; false when it is spent (or the table is full of busy networks). */
+  takeJoin(network: string, now: number): boolean {
+    let bucket = this.joins.get(network);
+    if (!bucket) {
+      if (this.joins.size >= this.limits.maxSources) this.prune(now);
+      if (this.joins.size >= this.limits.maxSources) return false;
+      this.joins.set(network, (bucket = newBucket(this.joinConfig(), now)));
+    }
+    return takeToken(bucket, this.joinConfig(), now);
+  }
+
   /** Drops entries with no connection whose buckets have refilled: they hold nothing worth remembering. */
   prune(now: number): void {
+    for (const [network, bucket] of this.joins) if (isFull(bucket, this.joinConfig(), now)) this.joins.delete(network);
     for (const [source, entry] of this.entries) {
       if (entry.connections > 0) continue;
       if (
@@ -126,6 +150,7 @@ export class SourceBudgets {
 
   clear(): void {
     this.entries.clear();
+    this.joins.clear();
   }
 }
 

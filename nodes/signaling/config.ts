@@ -6,7 +6,7 @@
 import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import type { SignalingLimits } from '../../lib/signaling/limits';
-import type { IceServer } from '../../lib/protocol';
+import { isMediaId, type IceServer } from '../../lib/protocol';
 import { effectiveIceMode, iceModeProblem, type IceMode } from '../../lib/signaling/ice-mode';
 import { publicHostOf, publicHostProblem } from '../../lib/signaling/stun-host';
 import { SIGNALING_NUMBERS } from './number-fields';
@@ -23,6 +23,8 @@ export interface SignalingConfig {
   maxConnectionsPerIp?: string | number;
   allowedOrigins?: string;
   openSwarms?: boolean;
+  /** Streams (comma- or space-separated) whose viewers are never introduced to each other. */
+  p2pOffStreams?: string;
   statsInterval?: string | number;
   /** Where the viewer page is served (relative to httpNodeRoot): <viewerPath>/<stream>/; empty = no page. */
   viewerPath?: string;
@@ -35,6 +37,8 @@ export interface SignalingConfig {
   sourceBurst?: string | number;
   upgradesPerSecond?: string | number;
   upgradeBurst?: string | number;
+  joinsPerNetworkPerMinute?: string | number;
+  joinBurstPerNetwork?: string | number;
   /** Addresses or CIDR ranges of reverse proxies whose Forwarded / X-Forwarded-For headers are believed. */
   trustedProxies?: string;
   /** Lifetime of the ephemeral TURN credentials, seconds. */
@@ -84,7 +88,13 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new RelaycastError('E_SIGNAL_CONFIG', `allowed origin '${origin}' must look like https://host[:port]`);
   }
+  const p2pOff = (config.p2pOffStreams ?? '').split(/[\s,]+/).filter((o) => o !== '');
+  const notAStream = p2pOff.find((stream): boolean => !isMediaId(stream));
+  if (notAStream !== undefined) {
+    throw new RelaycastError('E_SIGNAL_CONFIG', `P2P off: '${notAStream.slice(0, 64)}' is not a stream id ([A-Za-z0-9._~-], 1–64 characters)`);
+  }
   return {
+    p2pOffStreams: p2pOff,
     maxMessageBytes: number(config, 'maxMessageBytes'),
     ratePerSecond: number(config, 'ratePerSecond'),
     burst: number(config, 'burst'),
@@ -101,6 +111,8 @@ export function limitsFromConfig(config: SignalingConfig): Partial<SignalingLimi
     sourceBurst: number(config, 'sourceBurst'),
     upgradesPerSecond: number(config, 'upgradesPerSecond'),
     upgradeBurst: number(config, 'upgradeBurst'),
+    joinsPerNetworkPerMinute: number(config, 'joinsPerNetworkPerMinute'),
+    joinBurstPerNetwork: number(config, 'joinBurstPerNetwork'),
   };
 }
 

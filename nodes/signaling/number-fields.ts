@@ -34,6 +34,8 @@ export const SIGNALING_NUMBERS = {
   sourceBurst: { field: 'Burst per address', fallback: DEFAULT_LIMITS.sourceBurst, min: 1, max: 10_000_000, integer: true },
   upgradesPerSecond: { field: 'Connects', fallback: DEFAULT_LIMITS.upgradesPerSecond, min: 1, max: 1_000_000, integer: true },
   upgradeBurst: { field: 'Connect burst', fallback: DEFAULT_LIMITS.upgradeBurst, min: 1, max: 1_000_000, integer: true },
+  joinsPerNetworkPerMinute: { field: 'Joins/network', fallback: DEFAULT_LIMITS.joinsPerNetworkPerMinute, min: 1, max: 10_000_000, integer: true },
+  joinBurstPerNetwork: { field: 'Join burst per network', fallback: DEFAULT_LIMITS.joinBurstPerNetwork, min: 1, max: 10_000_000, integer: true },
   // UDP, of the built-in STUN responder (iceMode 'relaycast'); 3478 is STUN's registered port.
   stunPort: { field: 'STUN port', fallback: DEFAULT_STUN_PORT, min: 1, max: 65_535, integer: true },
 } satisfies Record<string, FieldNumberRule>;

@@ -96,6 +96,8 @@ export class RelaycastSession {
       upload: this.p2p && this.options.upload !== false,
       uploadBytesPerSecond: this.options.uploadBytesPerSecond,
       maxPeers: this.p2p ? this.options.maxPeers : 0,
+      // Opted out (or no WebRTC): the server is told, and introduces this viewer to no one.
+      ...(this.p2p ? {} : { p2p: false }),
       store: this.options.maxStoreBytes ? { maxBytes: this.options.maxStoreBytes } : undefined,
       candidateFilter: this.options.candidateFilter,
       // Links wait for the first fragment request (budgetMs), or 2 s: start-up comes first.

@@ -32,6 +32,11 @@ function joinAs<R extends 'viewer' | 'supporter', E extends v.ObjectEntries>(rol
     have: v.optional(boundedList(Sequence, 'sequence numbers')),
     /** false: this peer uploads nothing (metered link): named a fetcher only when nobody in its swarm uploads. */
     upload: v.optional(v.boolean()),
+    /**
+     * false: this viewer opted out of P2P. It gets no peers, is introduced to no one and uploads
+     * nothing: its address is given to no other peer. It still gets announcements and playlists.
+     */
+    p2p: v.optional(v.boolean()),
   });
 }
 

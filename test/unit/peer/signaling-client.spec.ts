@@ -23,7 +23,7 @@ class ScriptedSocket implements WebSocketLike {
   }
 }
 
-function started() {
+function started(options: { p2p?: boolean } = {}) {
   const socket = new ScriptedSocket();
   const platform = {
     createWebSocket: () => socket,
@@ -32,7 +32,7 @@ function started() {
     setTimeout: () => 0,
     clearTimeout: () => undefined,
   } as unknown as PeerPlatform;
-  const client = new SignalingClient(platform, { url: 'ws://x', stream: 'live', rendition: '720p' });
+  const client = new SignalingClient(platform, { url: 'ws://x', stream: 'live', rendition: '720p', ...options });
   const frames: Array<Record<string, unknown>> = [];
   const welcomes: unknown[] = [];
   client.on('frame', (f) => frames.push(f));
@@ -82,6 +82,13 @@ describe('peer signaling client: server frames through the protocol schema', () 
       frames.map((f) => f.type),
       ['segment', 'offer'],
     );
+  });
+
+  it('says p2p:false in its join when the viewer opted out, and nothing of it otherwise', () => {
+    const optedOut = started({ p2p: false });
+    assert.equal(optedOut.socket.sent[0].type, 'join');
+    assert.equal(optedOut.socket.sent[0].p2p, false, 'the server must know, or it introduces the viewer');
+    assert.equal('p2p' in started().socket.sent[0], false);
   });
 
   it('drops frames of the wrong shape instead of passing them on', () => {

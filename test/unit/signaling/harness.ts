@@ -57,14 +57,17 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     onAudit: (a) => audit.push(a),
     ...options,
     // Most specs here check linking with two peers: a swarm of two links unless a spec says otherwise.
-    limits: { minSwarmForLinks: 2, ...options.limits },
+    // The bounds on address exposure (K neighbours, networks met per hour) are exposure.spec.ts's:
+    // specs of other rules introduce as before unless they set them.
+    limits: { minSwarmForLinks: 2, maxNeighbours: 64, neighboursPerNetwork: 64, exposureNetworks: 1_000_000, ...options.limits },
   });
-  // Each connection comes from its own address unless a test names one: one source per client is
-  // what a real swarm looks like, and receipts are deduplicated per source.
+  // Each connection comes from its own address, in its own /24, unless a test names one: one source
+  // and one network per client is what a real swarm looks like; receipts are deduplicated per source,
+  // and joins and introductions are budgeted per network.
   let connections = 0;
   const nextIp = (): string => {
     connections++;
-    return `10.0.${connections >> 8}.${connections & 255}`;
+    return `10.${connections >> 8}.${connections & 255}.1`;
   };
   const connect = (ip = nextIp()): { t: FakeTransport; s: Session } => {
     const t = new FakeTransport();

@@ -155,7 +155,8 @@ describe('signaling limits: offers cannot be used against an honest peer', () =>
   });
 
   it('bounds the offers relayed to one peer per second, however many senders there are', () => {
-    const h = harness({ limits: { offersPerSecondToPeer: 5, offerBurstToPeer: 10, maxPendingOffers: 1000 } });
+    // Lists long enough that every sender is introduced to the victim: offers pass only between neighbours.
+    const h = harness({ limits: { offersPerSecondToPeer: 5, offerBurstToPeer: 10, maxPendingOffers: 1000, peersPerList: 64 } });
     h.announce(1);
     const victim = h.join();
     const partner = h.join();
@@ -242,7 +243,8 @@ describe('signaling limits: state is bounded and freed', () => {
     const h = harness({ limits: { peersPerList: 20, maxConnectionsPerIp: 0 } });
     h.announce(1);
     const peers = Array.from({ length: 150 }, () => h.join());
-    for (let i = 0; i < 50; i++) h.send(peers[i], { type: 'peers' });
+    // Each keeps the neighbours it has (a `peers` request drops those it does not list) and asks for more.
+    for (let i = 0; i < 50; i++) h.send(peers[i], { type: 'peers', exclude: [...(peers[i].s.neighbours ?? [])].slice(0, 64) });
     const byId = new Map(peers.map((p) => [p.id, p.s]));
     let oneWay = 0;
     let full = 0;
