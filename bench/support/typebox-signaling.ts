@@ -59,6 +59,7 @@ export const TypeBoxMessages: Record<string, TSchema> = {
       token: Type.Optional(Type.String({ minLength: 1, maxLength: BOUNDS.tokenMaxChars })),
       have: Type.Optional(Type.Array(Sequence, { maxItems: BOUNDS.maxListItems })),
       upload: Type.Optional(Type.Boolean()),
+      p2p: Type.Optional(Type.Boolean()),
     },
     closed,
   ),

@@ -38,6 +38,8 @@ export class FfmpegRun {
   private readonly tail = new StderrTail();
   readonly exited: Promise<FfmpegExit>;
   private exitInfo: FfmpegExit | undefined;
+  /** stop() was called (a signal in the exit is ours). */
+  private stopping = false;
 
   private readonly listenPort: number;
 
@@ -92,7 +94,13 @@ export class FfmpegRun {
     }
   }
 
+  /** stop() was called: a signal in the exit is then ours, not a crash. */
+  get stopRequested(): boolean {
+    return this.stopping;
+  }
+
   async stop(): Promise<FfmpegExit> {
+    this.stopping = true;
     if (this.running) {
       this.child.kill('SIGTERM');
       const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);

@@ -322,7 +322,10 @@ export class IngestServer {
     const seconds = (Date.now() - startedAt) / 1000;
     this.handlers.onEvent({ event: 'ended', remote: session.remote, launch, seconds });
     // ffmpeg ends with 0 when its input ended (an SRT shutdown can reach it before the gate sees it go).
-    if (first === 'ffmpeg' && exit.code !== 0 && !this.closed) {
+    // Killed by a signal this process did not send, it crashed, even when the relay's socket closing
+    // reached the gate before ffmpeg's exit did.
+    const killedFromOutside = exit.signal !== null && !run.stopRequested;
+    if (((first === 'ffmpeg' && exit.code !== 0) || killedFromOutside) && !this.closed) {
       this.crashes += 1;
       this.handlers.onError(new RelaycastError('E_INGEST_FFMPEG', `ffmpeg stopped while publishing (exit ${exit.code ?? exit.signal}): ${exit.stderr}`));
     } else if (Date.now() - startedAt >= HEALTHY_PUBLISH_MS) this.crashes = 0;

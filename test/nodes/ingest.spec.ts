@@ -58,12 +58,17 @@ function childCmdlines(): string[] {
 }
 
 /** The ingest's ffmpeg processes (children of this process listening for RTMP). */
-function ingestFfmpegPids(): number[] {
+/**
+ * The ingest ffmpeg processes of this runtime (children of this process listening for RTMP); with
+ * `writingTo`, only those writing into that folder: a previous case's ffmpeg may still be exiting
+ * after its node closed, and must not be taken for this case's.
+ */
+function ingestFfmpegPids(writingTo?: string): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg .*-listen 1'], { encoding: 'utf8' })
+    return execFileSync('pgrep', ['-a', '-P', String(process.pid), '-f', 'ffmpeg .*-listen 1'], { encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean)
-      .map(Number);
+      .filter((line) => line && (writingTo === undefined || line.includes(writingTo)))
+      .map((line) => Number(line.split(' ')[0]));
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -354,7 +359,7 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     const first = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 30);
     publishers.push(first);
     await until(() => seen.segments.length >= 1, 'a segment of the first publish', 30_000, 50);
-    const [pid] = ingestFfmpegPids();
+    const [pid] = ingestFfmpegPids(out);
     assert.ok(pid, 'the ingest ffmpeg runs');
     process.kill(pid, 'SIGKILL');
     await until(() => seen.caught.some((e) => e.code === 'E_INGEST_FFMPEG'), 'E_INGEST_FFMPEG at the Catch node');
@@ -380,7 +385,7 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     );
     await until(() => seen.segments.some((s) => s.session !== firstSession), 'a segment of the new ffmpeg', 30_000, 50);
     assert.equal(seen.segments.find((s) => s.session !== firstSession)!.discontinuity, true);
-    assert.equal(ingestFfmpegPids().length, 1, 'one ffmpeg again');
+    assert.equal(ingestFfmpegPids(out).length, 1, 'one ffmpeg again');
     const sequences = seen.segments.map((s) => s.sequence);
     assert.deepEqual(
       sequences,
