@@ -4,7 +4,7 @@
  * the live playlist points at objects that hold exactly the encoder's bytes, and Ctrl-C stops it all.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../support/chromium';
 import { untilValue } from '../support/until';
 import { freePort } from '../support/free-port';
-import { stopDemo } from '../support/demo-process';
+import { spawnDemo, stopDemo } from '../support/demo-process';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
@@ -46,19 +46,7 @@ describe('npm start (demo)', function () {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     runDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-demo-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir };
-    for (const name of Object.keys(env)) if (name.startsWith('R2_')) delete env[name];
-    demo = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    demo.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    demo.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
+    demo = spawnDemo([], { PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir }, (text) => (output += text));
     await untilValue(async () => (output.includes('Node-RED editor') ? true : undefined), 'the editor URL to be printed', 30_000, 250);
   });
 
@@ -141,33 +129,16 @@ describe('npm start (demo)', function () {
   it('a second npm start on the same port refuses at once, names PORT=…, and leaves the first serving', async () => {
     const port = new URL(base).port;
     const before = readdirSync(path.join(runDir, 'hls'), { recursive: true }).length;
-    const second = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, PORT: port, RELAYCAST_DEMO_RUN_DIR: runDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let said = '';
-    second.stdout?.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-    });
-    second.stderr?.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-    });
+    const second = spawnDemo([], { PORT: port, RELAYCAST_DEMO_RUN_DIR: runDir }, (text) => (said += text));
     const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
     assert.equal(code, 1, said);
     assert.match(said, /PORT=\d+ npm start/, 'the refusal names what to do instead');
     assert.match(said, /nothing was changed/);
     assert.ok(readdirSync(path.join(runDir, 'hls'), { recursive: true }).length >= before, "the first demo's encoder output is still there");
     // The same run folder but another port: refused by the run folder's lock, before touching it.
-    const third = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, PORT: String(await freePort()), RELAYCAST_DEMO_RUN_DIR: runDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
     let thirdSaid = '';
-    third.stderr?.on('data', (chunk: Buffer) => {
-      thirdSaid += chunk.toString();
-    });
+    const third = spawnDemo([], { PORT: String(await freePort()), RELAYCAST_DEMO_RUN_DIR: runDir }, (text) => (thirdSaid += text));
     assert.equal(await new Promise<number | null>((resolve) => third.once('exit', resolve)), 1);
     assert.match(thirdSaid, /another relaycast demo \(pid \d+\) is running/);
     const master = await fetch(`${base}/live/demo/master.m3u8`);

@@ -9,7 +9,7 @@
  * joins the swarm over WebRTC.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,9 +21,8 @@ import { freePort } from '../support/free-port';
 import { publishRtmp, type Publisher } from '../support/rtmp-publisher';
 import { untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
-import { stopDemo } from '../support/demo-process';
+import { spawnDemo, stopDemo } from '../support/demo-process';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 /** The ingest's segment length (demo/ingest-mode.ts KEYFRAME_SECONDS, as the publisher's keyframes). */
 const SEGMENT_SECONDS = 2;
 /** Media published: enough for start-up and several segments of playback, well under a minute. */
@@ -81,11 +80,14 @@ describe('e2e: OBS (ffmpeg over RTMP) → npm start -- --ingest → a Chromium v
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     runDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-obs-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), INGEST_PORT: String(await freePort()), RELAYCAST_DEMO_RUN_DIR: runDir };
-    for (const name of Object.keys(env)) if (name.startsWith('R2_') || name === 'RELAYCAST_DEMO_STREAM_KEY') delete env[name];
-    demo = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts', '--ingest'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    demo.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // No key from the environment: the demo makes one and prints it, as for a new operator.
+    const env: NodeJS.ProcessEnv = {
+      PORT: String(port),
+      INGEST_PORT: String(await freePort()),
+      RELAYCAST_DEMO_RUN_DIR: runDir,
+      RELAYCAST_DEMO_STREAM_KEY: undefined,
+    };
+    demo = spawnDemo(['--ingest'], env, (text) => (output += text));
     await untilValue(
       async () => (output.includes('Press Ctrl-C') ? true : undefined),
       'the OBS settings to be printed',

@@ -7,7 +7,7 @@
  * the editor's comms socket. Runs in the loopback-only namespace (npm run test:webrtc).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +17,8 @@ import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_
 import { freePort } from '../support/free-port';
 import { until as untilHolds, untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
-import { stopDemo } from '../support/demo-process';
+import { spawnDemo, stopDemo } from '../support/demo-process';
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 /** The demo flow's payout node and its "settle now" inject (demo/flows.json). */
 const PAYOUT_ID = 'd0000000000000b5';
 const SETTLE_ID = 'd0000000000000f2';
@@ -76,11 +75,7 @@ describe('e2e: supporters one link away (the demo, Chromium)', function () {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     runDir = mkdtempSync(path.join(os.tmpdir(), 'relaycast-link-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir };
-    for (const name of Object.keys(env)) if (name.startsWith('R2_')) delete env[name];
-    demo = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    demo.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    demo.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    demo = spawnDemo([], { PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir }, (text) => (output += text));
     await untilValue(async () => (output.includes('Supporter link') ? true : undefined), 'the supporter link to be printed', 60_000, 250);
     // Tabs open on a live stream: one opened before the first segment waits out the page's backoff.
     await untilValue(

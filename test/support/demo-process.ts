@@ -1,5 +1,26 @@
-// Stopping a demo (`npm start`, demo/start.ts) that an e2e spec started in a child process.
-import type { ChildProcess } from 'node:child_process';
+// Starting and stopping a demo (`npm start`, demo/start.ts) in a child process of an e2e spec.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+/**
+ * demo/start.ts with `args` (`--ingest`), as `npm start` runs it after its build, with `env` on top
+ * of this process's environment less any `R2_` variable (the demo's local S3 server stands in for
+ * R2, and a developer's real credentials must not reach a test). Both output streams go to `onOutput`.
+ */
+export function spawnDemo(args: string[], env: NodeJS.ProcessEnv, onOutput: (text: string) => void): ChildProcess {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const name of Object.keys(childEnv)) if (name.startsWith('R2_')) delete childEnv[name];
+  const demo = spawn(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['demo/start.ts', ...args], {
+    cwd: repoRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  demo.stdout?.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+  demo.stderr?.on('data', (chunk: Buffer) => onOutput(chunk.toString()));
+  return demo;
+}
 
 /**
  * Ctrl-C, as a user stops it: demo/start.ts then stops the Node-RED, encoder or ingest ffmpeg, and
