@@ -21,7 +21,7 @@ import { freePort } from '../support/free-port';
 import { publishRtmp, type Publisher } from '../support/rtmp-publisher';
 import { untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
-import { spawnDemo, stopDemo } from '../support/demo-process';
+import { spawnDemo, stopDemo, untilPlaylistLists } from '../support/demo-process';
 
 /** The ingest's segment length (demo/ingest-mode.ts KEYFRAME_SECONDS, as the publisher's keyframes). */
 const SEGMENT_SECONDS = 2;
@@ -119,19 +119,7 @@ describe('e2e: OBS (ffmpeg over RTMP) → npm start -- --ingest → a Chromium v
     publisher = publishRtmp(`${server}/${key}`, PUBLISH_SECONDS);
     // The page opens on a stream that lists segments (one opened earlier waits out the offline backoff: viewer-page.spec).
     const media = `${base}/live/demo/main.m3u8`;
-    await untilValue(
-      async () => {
-        const text = await fetch(media).then(
-          (r) => (r.ok ? r.text() : ''),
-          () => '',
-        );
-        return parseMediaPlaylist(text).segments.length >= 2 ? true : undefined;
-      },
-      'the ingested stream to list two segments',
-      60_000,
-      250,
-      () => `${publisher?.stderr()}\n${output.slice(-2000)}`,
-    );
+    await untilPlaylistLists(media, 2, 'the ingested stream to list two segments', () => `${publisher?.stderr()}\n${output.slice(-2000)}`);
 
     const page: Page = await (await browser!.newContext()).newPage();
     await page.goto(viewerUrl(base, 'demo'));

@@ -17,7 +17,7 @@ import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_
 import { freePort } from '../support/free-port';
 import { until as untilHolds, untilValue } from '../support/until';
 import { figures, until, watchIntegrity } from '../support/viewer-pages';
-import { spawnDemo, stopDemo } from '../support/demo-process';
+import { spawnDemo, stopDemo, untilPlaylistLists } from '../support/demo-process';
 
 /** The demo flow's payout node and its "settle now" inject (demo/flows.json). */
 const PAYOUT_ID = 'd0000000000000b5';
@@ -78,19 +78,7 @@ describe('e2e: supporters one link away (the demo, Chromium)', function () {
     demo = spawnDemo([], { PORT: String(port), RELAYCAST_DEMO_RUN_DIR: runDir }, (text) => (output += text));
     await untilValue(async () => (output.includes('Supporter link') ? true : undefined), 'the supporter link to be printed', 60_000, 250);
     // Tabs open on a live stream: one opened before the first segment waits out the page's backoff.
-    await untilValue(
-      async () => {
-        const media = await fetch(`${base}/live/demo/0.m3u8`).then(
-          (r) => (r.ok ? r.text() : ''),
-          () => '',
-        );
-        return /^http.*\.ts$/m.test(media) ? true : undefined;
-      },
-      'the demo stream to be live',
-      60_000,
-      250,
-      () => output.slice(-2000),
-    );
+    await untilPlaylistLists(`${base}/live/demo/0.m3u8`, 1, 'the demo stream to be live', () => output.slice(-2000));
     // The editor's comms socket, as the debug sidebar reads it (no adminAuth on the loopback demo).
     comms = new WebSocket(`${base.replace(/^http/, 'ws')}/comms`);
     comms.on('open', () => comms.send(JSON.stringify({ subscribe: 'debug' })));

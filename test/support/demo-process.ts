@@ -1,6 +1,8 @@
 // Starting and stopping a demo (`npm start`, demo/start.ts) in a child process of an e2e spec.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { parseMediaPlaylist } from '../../devtools/hls-validator';
+import { untilValue } from './until';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -33,4 +35,25 @@ export async function stopDemo(demo: ChildProcess | undefined): Promise<void> {
   demo.kill('SIGINT');
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
   if (demo.exitCode === null && demo.signalCode === null) demo.kill('SIGKILL');
+}
+
+/**
+ * Waits until the media playlist at `url` lists at least `segments` segments: a viewer page opened
+ * before the stream is live waits out its offline backoff (viewer-page.spec), so specs open tabs after.
+ * `seen` says what went wrong on a timeout (the demo's output, the publisher's).
+ */
+export async function untilPlaylistLists(url: string, segments: number, what: string, seen: () => string): Promise<void> {
+  await untilValue(
+    async () => {
+      const text = await fetch(url).then(
+        (r) => (r.ok ? r.text() : ''),
+        () => '',
+      );
+      return parseMediaPlaylist(text).segments.length >= segments ? true : undefined;
+    },
+    what,
+    60_000,
+    250,
+    seen,
+  );
 }
