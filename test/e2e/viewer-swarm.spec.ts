@@ -375,9 +375,9 @@ describe('e2e: the viewer page and its P2P swarm in headless Chromium', function
           // Each page shares (receives or uploads: the swarm picks one fetcher per segment by spare
           // upload, and a page picked for every segment uploads all and receives nothing), and at
           // least one received peer bytes, every one of them verified without crypto.subtle.
-          const figures = seen as Array<{ stats: { p2pBytes: number; uploadedBytes: number } | null; time: number }>;
-          const sharing = figures.every((f) => f.stats !== null && f.stats.p2pBytes + f.stats.uploadedBytes > 0 && f.time > 8);
-          const received = figures.some((f) => f.stats !== null && f.stats.p2pBytes > 0);
+          const pageStates = seen as Array<{ stats: { p2pBytes: number; uploadedBytes: number } | null; time: number }>;
+          const sharing = pageStates.every((f) => f.stats !== null && f.stats.p2pBytes + f.stats.uploadedBytes > 0 && f.time > 8);
+          const received = pageStates.some((f) => f.stats !== null && f.stats.p2pBytes > 0);
           return sharing && received && digests.length === pages.length && digests.every((d) => d.checked > 3);
         },
         'both insecure pages to play and share, one to receive peer bytes, and each to have more than 3 fragments hashed in Node',

@@ -44,8 +44,9 @@ export class RelaycastSession {
   private hls: HlsLike | undefined;
   private stalls = 0;
   private playing = false;
-  private firstFragmentRequested = false;
-  /** hls.js asked for a fragment: its start position is chosen. */
+  /** The first fragment request through the engine went out, and WebRTC linking with it. */
+  private linkingStarted = false;
+  /** hls.js asked for any fragment (init segments too): its start position is chosen. */
   private fragmentsRequested = false;
   private figuresTimer: ReturnType<typeof setInterval> | undefined;
   readonly renditionFromUrl: (url: string) => string;
@@ -137,13 +138,13 @@ export class RelaycastSession {
   budgetMs(url: string, durationSeconds: number, maxMs: number): number {
     const engine = this.peerEngine;
     if (!engine || !this.p2p) return 0;
-    const first = !this.firstFragmentRequested;
+    const first = !this.linkingStarted;
     if (first) {
       // Its request is on its way to the origin: WebRTC links may now be set up alongside.
       // (Holding links until the first frame left viewers with less buffer when links formed, and
       // a six-viewer swarm on two cores stalled once in CI; this is the timing CI has passed with.)
       engine.startLinking();
-      this.firstFragmentRequested = true;
+      this.linkingStarted = true;
     }
     return peerBudgetMs({
       first,
