@@ -74,6 +74,17 @@ function ingestFfmpegPids(writingTo?: string): number[] {
   }
 }
 
+/** Waits until the node's status texts (catalog keys in the test runtime) include `key`. */
+function untilStatus(statuses: string[], key: string, what: string): Promise<void> {
+  return until(
+    () => statuses.some((t) => t.includes(key)),
+    what,
+    10_000,
+    20,
+    () => statuses.join(', '),
+  );
+}
+
 describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-upload → manifest (Node-RED runtime, real ffmpeg)', function () {
   this.timeout(120_000);
   let s3: LocalS3;
@@ -363,26 +374,14 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     assert.ok(pid, 'the ingest ffmpeg runs');
     process.kill(pid, 'SIGKILL');
     await until(() => seen.caught.some((e) => e.code === 'E_INGEST_FFMPEG'), 'E_INGEST_FFMPEG at the Catch node');
-    await until(
-      () => statuses.some((t) => t.includes('ingest.status.failed')),
-      'the status to say ffmpeg failed',
-      10_000,
-      20,
-      () => statuses.join(', '),
-    );
+    await untilStatus(statuses, 'ingest.status.failed', 'the status to say ffmpeg failed');
     assert.notEqual(await first.exited, 0, "the publisher's connection was closed");
     const firstSession = seen.segments[0]!.session;
 
     // OBS reconnects by itself: after the crash backoff, a fresh ffmpeg, the same stream carrying on.
     const again = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 30);
     publishers.push(again);
-    await until(
-      () => statuses.some((t) => t.includes('ingest.status.restarting')),
-      'the restart backoff in the status',
-      10_000,
-      20,
-      () => statuses.join(', '),
-    );
+    await untilStatus(statuses, 'ingest.status.restarting', 'the restart backoff in the status');
     await until(() => seen.segments.some((s) => s.session !== firstSession), 'a segment of the new ffmpeg', 30_000, 50);
     assert.equal(seen.segments.find((s) => s.session !== firstSession)!.discontinuity, true);
     assert.equal(ingestFfmpegPids(out).length, 1, 'one ffmpeg again');
@@ -409,13 +408,7 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     junk.write(randomBytes(4096));
     await until(() => seen.events.some((e) => e.event === 'refused' && e.code === 'E_INGEST_PROTOCOL'), 'a refused event with E_INGEST_PROTOCOL');
     await until(() => seen.caught.some((e) => e.code === 'E_INGEST_PROTOCOL'), 'E_INGEST_PROTOCOL at the Catch node');
-    await until(
-      () => statuses.some((t) => t.includes('ingest.status.refused')),
-      'the refusal in the status',
-      10_000,
-      20,
-      () => statuses.join(', '),
-    );
+    await untilStatus(statuses, 'ingest.status.refused', 'the refusal in the status');
     await until(() => junk.destroyed || junk.closed, 'the junk connection closed');
     assert.deepEqual(existsSync(out) ? readdirSync(out, { recursive: true }) : [], [], 'nothing written for it');
 
