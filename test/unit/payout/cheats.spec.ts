@@ -1,8 +1,7 @@
 // Every cheat the issue names earns 0, through the real ledger on each store (SQLite and PostgreSQL);
 // each case also shows the honest receipt next to it earning, so a rule that refused everything would fail too.
 import assert from 'node:assert/strict';
-import type { Decision } from '../../../lib/payout/rules';
-import { BACKENDS, receipt, SIZE, tempLedgers, type TempLedger } from './fixtures';
+import { BACKENDS, receipt, refusedWith, SIZE, tempLedgers, verifiedBySupporter, type TempLedger } from './fixtures';
 
 for (const backend of BACKENDS)
   describe(`payout cheats earn nothing (real ${backend.name} ledger)`, () => {
@@ -11,11 +10,7 @@ for (const backend of BACKENDS)
     let t: TempLedger;
     afterEach(() => t.dispose());
 
-    const credited = async () => Object.fromEntries((await t.store.accounts()).map((a) => [a.supporter, a.verifiedBytes]));
-    const refusedWith = (d: Decision, code: string) => {
-      assert.equal(d.status, 'refused', JSON.stringify(d));
-      assert.equal((d as { code: string }).code, code);
-    };
+    const credited = () => verifiedBySupporter(t.store);
 
     it('inflated bytes (more than the segment holds, or zero)', async () => {
       t = tempLedger();

@@ -6,11 +6,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { parseReceipt, type PayoutReceipt } from '../../../lib/payout/msg-input';
-import type { Decision } from '../../../lib/payout/rules';
 import type { SegmentAnnouncement } from '../../../lib/signaling/protocol';
 import { until } from '../../support/until';
 import { harness, type Client } from '../signaling/harness';
-import { BACKENDS, receipt, SIZE, tempLedgers, type TempLedger } from './fixtures';
+import { BACKENDS, receipt, refusedWith, SIZE, tempLedgers, verifiedBySupporter, type TempLedger } from './fixtures';
 
 const TOKENS: Record<string, string> = { 'alice-token-0123456789': 'alice', 'bob-token-0123456789xy': 'bob' };
 const KB100 = 100_000;
@@ -54,11 +53,7 @@ for (const backend of BACKENDS)
     afterEach(() => t.dispose());
 
     const submitAll = (receipts: PayoutReceipt[]) => Promise.all(receipts.map((r) => t.ledger.submit(r)));
-    const credited = async () => Object.fromEntries((await t.store.accounts()).map((a) => [a.supporter, a.verifiedBytes]));
-    const refusedWith = (d: Decision, code: string) => {
-      assert.equal(d.status, 'refused', JSON.stringify(d));
-      assert.equal((d as { code: string }).code, code);
-    };
+    const credited = () => verifiedBySupporter(t.store);
 
     it('an encoder restart that reuses sequence numbers pays the honest supporter for every delivery; replays across it stay refused', async () => {
       t = tempLedger();

@@ -1,10 +1,11 @@
 // Receipt and ledger builders for the payout specs.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PayoutReceipt, ReceiptEnd } from '../../../lib/payout/msg-input';
 import { Ledger } from '../../../lib/payout/ledger';
-import { DEFAULT_RULES, type RuleSettings } from '../../../lib/payout/rules';
+import { DEFAULT_RULES, type Decision, type RuleSettings } from '../../../lib/payout/rules';
 import { PostgresLedgerStore } from '../../../lib/payout/postgres-store';
 import { openSqlite } from '../../../lib/payout/sqlite-driver';
 import { SqliteLedgerStore } from '../../../lib/payout/sqlite-store';
@@ -123,3 +124,14 @@ export function tempLedgers(backend: LedgerBackend): TempLedgerFactory {
 
 /** The embedded default, for specs that are about the ledger, not the store. */
 export const tempLedger = tempLedgers(sqliteBackend);
+
+/** Each supporter's verified bytes in `store`, by supporter id. */
+export async function verifiedBySupporter(store: LedgerStore): Promise<Record<string, number>> {
+  return Object.fromEntries((await store.accounts()).map((a) => [a.supporter, a.verifiedBytes]));
+}
+
+/** The ledger refused the receipt, with `code`. */
+export function refusedWith(d: Decision, code: string): void {
+  assert.equal(d.status, 'refused', JSON.stringify(d));
+  assert.equal((d as { code: string }).code, code);
+}
