@@ -436,15 +436,25 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   peerMisbehaved(link: PeerLink, reason: 'hash' | 'size' | 'protocol'): void {
-    const sequence = [...this.acquisitions.values()].find((a) => a.currentPeer() === link)?.meta.sequence ?? this.store.latest()?.sequence ?? 0;
+    const sequence = [...this.acquisitions.values()].find((a) => a.usesPeer(link))?.meta.sequence ?? this.store.latest()?.sequence ?? 0;
     this.signaling.send({ type: 'report', peer: link.remoteId, sequence, reason });
     this.counters.droppedPeers++;
     this.emit('peer-dropped', link.remoteId, reason);
     link.close('protocol');
   }
 
-  sourceLost(acquisition: Acquisition): void {
+  holdersWanted(acquisition: Acquisition): void {
     this.tryPeers(acquisition);
+  }
+
+  holderRate(link: PeerLink): number {
+    return this.holders.rate(link.remoteId);
+  }
+
+  queuedFrom(link: PeerLink): number {
+    let bytes = 0;
+    for (const acquisition of this.acquisitions.values()) bytes += acquisition.bytesAskedOf(link);
+    return bytes;
   }
 
   deadlineMissed(): void {
@@ -647,7 +657,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         if (!link.remoteUploads || frame.rendition !== this.rendition) return;
         for (const sequence of frame.sequences) {
           const acquisition = this.acquisitions.get(sequence);
-          if (acquisition && acquisition.state === 'idle' && !acquisition.avoided.has(link.remoteId)) acquisition.fromPeer(link);
+          if (acquisition && !acquisition.avoids(link.remoteId)) this.tryPeers(acquisition);
         }
         break;
       }
@@ -693,15 +703,14 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return acquisition;
   }
 
-  /** Asks the linked holder expected to deliver soonest (holder-choice.ts); leaves it idle (waiting) when none holds it. */
+  /** Offers the segment's linked holders to its acquisition (piece-plan.ts picks); it waits when none holds it. */
   private tryPeers(acquisition: Acquisition): void {
-    if (acquisition.state !== 'idle') return;
+    if (acquisition.state === 'http' || acquisition.finished || acquisition.state === 'verifying') return;
     const holders: PeerLink[] = [];
     for (const link of this.remoteHave.links()) {
       if (link.open && link.remoteUploads && this.remoteHave.holds(link, this.rendition, acquisition.meta.sequence)) holders.push(link);
     }
-    const best = this.holders.pick(acquisition, holders, this.acquisitions.values(), () => this.platform.random());
-    if (best) acquisition.fromPeer(best);
+    acquisition.plan(holders);
   }
 
   private onAcquired(acquisition: Acquisition, completed: Completed): void {

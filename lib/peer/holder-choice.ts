@@ -1,14 +1,14 @@
 /**
- * Which linked holder of a segment to ask: the one expected to deliver it soonest, judged by how
- * fast each holder has delivered to this peer lately. A holder that was slow for me, refused me or
- * stalled gets fewer requests; one I know nothing of is assumed as good as the best I know, so new
- * links get tried; and what I learnt fades over a few tens of seconds, so a holder that was busy
- * once is asked again later (its uplink may be free now).
+ * How fast each linked holder is expected to deliver to this peer, judged by how fast it delivered
+ * lately: piece-plan.ts asks the holder expected to finish a piece soonest. A holder that was slow
+ * for me, refused me or stalled gets fewer pieces; one I know nothing of is assumed as good as the
+ * best I know, so new links get tried; and what I learnt fades over a few tens of seconds, so a
+ * holder that was busy once is asked again later (its uplink may be free now).
  */
 
 /** A holder never measured is assumed at least this fast (bytes/s; ~8 Mb/s), so it gets tried. */
 export const UNKNOWN_HOLDER_BYTES_PER_SECOND = 1_000_000;
-/** What a holder's record is worth after this long falls to 1/e: it drifts back to the prior. */
+/** What a holder's record is worth after this long falls to 1/e: it drifts back to UNKNOWN_HOLDER_BYTES_PER_SECOND. */
 const FORGET_MS = 20_000;
 /** A refusal (ABSENT) counts as a transfer at this fraction of the holder's rate. */
 const REFUSAL_FACTOR = 0.5;
@@ -16,25 +16,6 @@ const REFUSAL_FACTOR = 0.5;
 interface Record {
   bytesPerSecond: number;
   at: number;
-}
-
-export interface HolderCandidate {
-  id: string;
-  /** Transfers already running from this holder to me. */
-  load: number;
-}
-
-/** A linked holder as the choice sees it (a PeerLink, or a test's stand-in). */
-export interface Holder {
-  readonly remoteId: string;
-}
-
-/** What a segment's acquisition tells the choice: what is left to fetch and whom it avoids. */
-export interface Wanted<L> {
-  readonly meta: { readonly size: number };
-  readonly filled: number;
-  readonly avoided: ReadonlySet<string>;
-  currentPeer(): L | undefined;
 }
 
 export class HolderScores {
@@ -68,42 +49,12 @@ export class HolderScores {
 
   /** Delivery rate expected from `id` now (bytes/s). */
   rate(id: string): number {
-    const prior = this.prior();
     const record = this.records.get(id);
-    if (!record) return prior;
+    if (!record) return this.prior();
+    // A record drifts back to what an unknown holder is at least assumed, not to the best record: a
+    // holder slow for me then earns a retry after tens of seconds, not after every segment.
     const kept = Math.exp(-Math.max(0, this.now() - record.at) / FORGET_MS);
-    return record.bytesPerSecond * kept + prior * (1 - kept);
-  }
-
-  /**
-   * The candidate expected to deliver `bytes` soonest, behind the transfers it already runs for
-   * me; `random` ∈ [0,1) breaks near-ties so a swarm does not pile onto one uploader.
-   */
-  choose<C extends HolderCandidate>(candidates: readonly C[], bytes: number, random: () => number): C | undefined {
-    let best: C | undefined;
-    let bestMs = Infinity;
-    for (const candidate of candidates) {
-      const ms = (((candidate.load + 1) * bytes) / Math.max(1, this.rate(candidate.id))) * 1000 * (1 + 0.2 * random());
-      if (ms < bestMs) {
-        best = candidate;
-        bestMs = ms;
-      }
-    }
-    return best;
-  }
-
-  /**
-   * Which of `holders` (linked, uploading, holding the segment) to ask for the rest of `wanted`: the
-   * ones it avoids are skipped, and each one's load is the acquisitions (`running`) it serves me now.
-   */
-  pick<L extends Holder>(wanted: Wanted<L>, holders: Iterable<L>, running: Iterable<Wanted<L>>, random: () => number): L | undefined {
-    const busy = [...running];
-    const candidates: Array<HolderCandidate & { link: L }> = [];
-    for (const link of holders) {
-      if (wanted.avoided.has(link.remoteId)) continue;
-      candidates.push({ id: link.remoteId, link, load: busy.filter((other) => other.currentPeer() === link).length });
-    }
-    return this.choose(candidates, wanted.meta.size - wanted.filled, random)?.link;
+    return record.bytesPerSecond * kept + UNKNOWN_HOLDER_BYTES_PER_SECOND * (1 - kept);
   }
 
   /**

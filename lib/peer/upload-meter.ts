@@ -17,6 +17,8 @@ export interface MeteredLink {
 interface Entry {
   meter: ThroughputMeter;
   lastDelivered: number;
+  /** Bytes queued at the last sample: until a sample sees the buffer empty, the link is sampled again. */
+  lastBacklog: number;
 }
 
 export class UploadMeter {
@@ -30,14 +32,15 @@ export class UploadMeter {
   sample(link: MeteredLink): void {
     let entry = this.links.get(link);
     if (!entry) {
-      entry = { meter: new ThroughputMeter(), lastDelivered: 0 };
+      entry = { meter: new ThroughputMeter(), lastDelivered: 0, lastBacklog: 0 };
       this.links.set(link, entry);
     }
     const at = this.now();
     const delivered = link.delivered();
     this.totalDelivered += Math.max(0, delivered - entry.lastDelivered);
     entry.lastDelivered = delivered;
-    entry.meter.sample(at, delivered, link.bufferedAmount());
+    entry.lastBacklog = link.bufferedAmount();
+    entry.meter.sample(at, delivered, entry.lastBacklog);
     this.total.sample(at, this.totalDelivered, this.backlog());
     link.setSendWindow(sendWindowBytes(entry.meter.capacity()));
   }
@@ -49,9 +52,13 @@ export class UploadMeter {
     return bytes;
   }
 
-  /** Links whose buffers still hold bytes (sampled until they empty). */
-  linksWithBacklog(): MeteredLink[] {
-    return [...this.links.keys()].filter((link) => link.bufferedAmount() > 0);
+  /**
+   * Links to sample again: those whose buffer held bytes at their last sample. A fast link empties
+   * its buffer between two samples; the sample that finds it empty closes the busy interval (a
+   * lower bound on its capacity). Left unsampled until its next send, idle time would count in it.
+   */
+  linksToSample(): MeteredLink[] {
+    return [...this.links].filter(([link, entry]) => entry.lastBacklog > 0 || link.bufferedAmount() > 0).map(([link]) => link);
   }
 
   link(link: MeteredLink): ThroughputMeter | undefined {

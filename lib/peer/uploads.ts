@@ -2,8 +2,8 @@
  * The upload side: serving other peers' requests from the store. Each link has a short queue of
  * requests, served in order, one DataChannel-sized chunk at a time while the channel's buffer has
  * room (it resumes on 'bufferedamountlow'). A byte budget per second caps the whole upload; an
- * upload of 0 (metered links) answers every request with ABSENT. When a request has been sent in
- * full, the uploader files its `served` claim with the signaling server.
+ * upload of 0 (metered links) answers every request with ABSENT. What was sent is claimed with the
+ * signaling server (`served`), one claim per segment and downloader (served-claims.ts).
  *
  * It uploads no more than its link carries: what leaves the buffers is measured (UploadMeter), each
  * link's buffer is sized to its rate, and a request that could not be delivered before the
@@ -14,6 +14,7 @@
 import type { PeerLink } from './peer-link';
 import type { PeerPlatform } from './platform';
 import type { SegmentStore } from './segment-store';
+import { ServedClaims } from './served-claims';
 import { UploadMeter } from './upload-meter';
 import { BOUNDS } from '../protocol';
 import { CHUNK_BYTES } from '../protocol/peer-wire';
@@ -47,6 +48,7 @@ export const SAMPLE_EVERY_MS = 50;
 export class Uploads {
   private readonly queues = new Map<PeerLink, Pending[]>();
   readonly meter: UploadMeter;
+  private readonly claims: ServedClaims<PeerLink>;
   private allowance: number;
   private refilledAt: number;
   private refillTimer: unknown;
@@ -59,9 +61,10 @@ export class Uploads {
     private readonly platform: PeerPlatform,
     private readonly store: SegmentStore,
     private readonly policy: UploadPolicy,
-    private readonly onServed: (link: PeerLink, sequence: number, bytes: number) => void,
+    onServed: (link: PeerLink, sequence: number, bytes: number) => void,
     private readonly hooks: UploadHooks = {},
   ) {
+    this.claims = new ServedClaims(platform, onServed);
     this.allowance = this.capacity();
     this.refilledAt = platform.now();
     this.meter = new UploadMeter(() => platform.now());
@@ -92,13 +95,14 @@ export class Uploads {
     if (index >= 0) {
       const [cancelled] = queue.splice(index, 1);
       // Bytes already sent were delivered (the channel is reliable): they still count for the claim.
-      if (cancelled.sent > 0) this.onServed(link, cancelled.sequence, cancelled.sent);
+      this.claims.add(link, cancelled.sequence, cancelled.sent);
     }
   }
 
   linkClosed(link: PeerLink): void {
     this.queues.delete(link);
     this.meter.forget(link);
+    this.claims.linkClosed(link);
   }
 
   /** Sends as much as the link's buffer and the upload budget allow. Called again on 'drain'. */
@@ -129,7 +133,7 @@ export class Uploads {
       this.uploadedBytes += length;
       if (head.next >= head.end) {
         queue.shift();
-        this.onServed(link, head.sequence, head.sent);
+        this.claims.add(link, head.sequence, head.sent);
       }
     }
     if (queue && queue.length === 0) this.queues.delete(link);
@@ -168,6 +172,7 @@ export class Uploads {
     this.platform.clearTimeout(this.sampleTimer);
     this.sampleTimer = undefined;
     this.queues.clear();
+    this.claims.close();
   }
 
   /**
@@ -193,10 +198,10 @@ export class Uploads {
   /** Samples every link with queued bytes until all buffers are empty (and retries paused queues). */
   private keepSampling(): void {
     if (this.sampleTimer !== undefined) return;
-    if (this.meter.backlog() === 0 && this.queues.size === 0) return;
+    if (this.meter.linksToSample().length === 0 && this.queues.size === 0) return;
     this.sampleTimer = this.platform.setTimeout(() => {
       this.sampleTimer = undefined;
-      for (const link of this.meter.linksWithBacklog()) if (!this.queues.has(link as PeerLink)) this.meter.sample(link);
+      for (const link of this.meter.linksToSample()) if (!this.queues.has(link as PeerLink)) this.meter.sample(link);
       for (const link of [...this.queues.keys()]) this.pump(link);
       this.keepSampling();
     }, SAMPLE_EVERY_MS);
