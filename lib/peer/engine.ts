@@ -780,7 +780,12 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   private reportStats(): void {
     if (!this.signaling.isJoined()) return;
-    const extra = { peers: this.stats().peers, ice: this.iceOutcome.report(), latencyMs: this.latencyMs, spareUpload: this.uploads.spareReport() };
+    const peers = this.stats().peers;
+    // With no open link, nothing this peer uploads can reach anyone (symmetric NAT, UDP blocked, all
+    // links gone): it says it has no spare upload, so signaling does not name it the first fetcher of
+    // a segment that would then reach no one but over HTTP (fetchers.ts).
+    const spareUpload = peers === 0 ? 0 : this.uploads.spareReport();
+    const extra = { peers, ice: this.iceOutcome.report(), latencyMs: this.latencyMs, spareUpload };
     this.signaling.send(this.statsSince.report(this.totals(), extra));
   }
 

@@ -264,6 +264,15 @@ describe('peer engine: a swarm in one process', function () {
     assert.ok(garbled instanceof Error || garbled.source === 'http', 'a presentation that is not a number is never answered from a copy');
   });
 
+  it('with no open link, reports no spare upload, so signaling does not name it a fetcher whose bytes reach no one', async () => {
+    server.coordinator.announce(segment(origin, 0));
+    const lone = engine();
+    await until(() => lone.e.joined, 'the join');
+    const record = () => [...server.sockets].find((socket) => socket.session?.peer?.id === lone.e.stats().peerId)?.session?.peer;
+    await until(() => record()?.spareUpload === 0, 'a stats report with spareUpload 0', 5000);
+    assert.equal(lone.e.stats().peers, 0);
+  });
+
   it('never uploads with upload:false: it is never named a fetcher and answers requests with ABSENT', async () => {
     server.coordinator.announce(segment(origin, 0));
     const metered = engine({ upload: false });
