@@ -1,7 +1,8 @@
 /**
  * `npm start -- --ingest` (or RELAYCAST_DEMO_INGEST=1): the demo as a real stream. Instead of the
- * demo encoder, a relaycast-ingest node receives OBS and writes into the folder the demo's
- * hls-watch already watches, so the rest of the flow is the demo's own.
+ * demo encoder and its hls-watch, a relaycast-ingest node receives OBS into the same folder and
+ * sends the segment msgs itself (its output 1 is hls-watch's), so the flow reads
+ * ingest → r2-upload → manifest → signaling → payout and the rest of it is the demo's own.
  *
  * The ingest demo keeps a userDir of its own (userdir-ingest), so switching modes never mixes an
  * encoder-fed flow with an OBS-fed one. Its stream key is made once per run folder and kept there
@@ -23,15 +24,21 @@ export const KEYFRAME_SECONDS = 2;
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
-/** The demo flow with an ingest node writing into the folder hls-watch watches. */
+/**
+ * The demo flow with the ingest node in hls-watch's place: the same folder, stream id, pipeline,
+ * position and segment wires; its publish events (output 2) go nowhere, as the demo's debug tabs
+ * already show the segments.
+ */
 export function withIngest(flow: FlowNode[], credentials: Record<string, unknown>): { flow: FlowNode[]; credentials: Record<string, unknown> } {
-  const tab = flow.find((n) => n.type === 'tab')!;
+  const watch = flow.find((n) => n.type === 'relaycast-hls-watch')!;
   const ingest: FlowNode = {
     id: INGEST_NODE_ID,
     type: 'relaycast-ingest',
-    z: tab.id,
+    z: watch.z,
     name: 'OBS',
-    path: '${RELAYCAST_DEMO_HLS_DIR}',
+    path: watch.path,
+    stream: watch.stream,
+    pipeline: watch.pipeline,
     bind: '${RELAYCAST_DEMO_INGEST_BIND}',
     port: '${RELAYCAST_DEMO_INGEST_PORT}',
     mode: 'copy',
@@ -39,15 +46,19 @@ export function withIngest(flow: FlowNode[], credentials: Record<string, unknown
     segmentSeconds: KEYFRAME_SECONDS,
     listSize: 6,
     ffmpegPath: 'ffmpeg',
-    x: 140,
-    y: 200,
-    wires: [[]],
+    x: watch.x,
+    y: watch.y,
+    wires: [(watch.wires as string[][])[0] ?? [], []],
   };
   return {
-    flow: [...flow.map((n) => (n.type === 'relaycast-hls-watch' ? { ...n, name: 'OBS folder' } : n)), ingest],
+    flow: [...flow.filter((n) => n !== watch).map((n) => (n.type === 'comment' && n.name === DEMO_TITLE ? { ...n, name: INGEST_TITLE } : n)), ingest],
     credentials: { ...credentials, [INGEST_NODE_ID]: { streamKey: '${RELAYCAST_DEMO_STREAM_KEY}' } },
   };
 }
+
+/** The demo tab's heading, and what it reads with OBS in the encoder's place. */
+const DEMO_TITLE = 'encoder folder → R2 → live playlists → swarm → payout';
+const INGEST_TITLE = 'OBS → ingest → R2 → live playlists → swarm → payout';
 
 /** RELAYCAST_DEMO_STREAM_KEY, else the key kept in the run folder, else a new one kept there. */
 export function demoStreamKey(runDir: string, fromEnv: string | undefined): string {

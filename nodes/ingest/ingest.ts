@@ -1,11 +1,13 @@
 /**
  * relaycast-ingest: OBS (or any RTMP or SRT publisher) streams straight into Node-RED. Maps its config onto
- * lib/ingest's IngestServer, which writes live HLS into a folder; an hls-watch node on that folder
- * sends the segment msgs, so the whole hls-watch rule set (finished segments, restarts,
- * exactly-once delivery) applies unchanged. The stream key and the SRT passphrase live in the
- * node's credentials and are never put in a msg, a status or a log line.
- * Output: one msg per publish event (publishing, ended, refused). Refusals and ffmpeg failures go
- * through node.error with a code, so a Catch node can audit them.
+ * lib/ingest's IngestServer, which writes live HLS into a folder, and runs the hls-watch core on
+ * that folder (nodes/shared/watch-feed.ts, as relaycast-hls-watch does), so output 1 sends the very
+ * segment, gap and lifecycle msgs hls-watch would, under its rules (finished segments, restarts,
+ * exactly-once delivery). Without a stream id (flows saved before it existed) the folder is left
+ * to a separate hls-watch node, as those flows have, and output 1 stays silent.
+ * Output 2: one msg per publish event (publishing, ended, refused). Refusals and ffmpeg failures go
+ * through node.error with a code, so a Catch node can audit them. The stream key and the SRT
+ * passphrase live in the node's credentials and are never put in a msg, a status or a log line.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { configNumber } from '../../lib/config/config-number';
@@ -16,6 +18,7 @@ import { checkSrtPassphrase } from '../../lib/ingest/srt-passphrase';
 import { checkStreamKey } from '../../lib/ingest/stream-key';
 import { onCloseAsync, refuseToStart } from '../shared/node-runtime';
 import { registerNodeType } from '../shared/node-types';
+import { openWatchFeed, type WatchFeed } from '../shared/watch-feed';
 import { INGEST_NUMBERS } from './number-fields';
 
 interface IngestDef extends NodeDef {
@@ -31,6 +34,10 @@ interface IngestDef extends NodeDef {
   srt?: boolean;
   srtPort?: number | string;
   srtLatency?: number | string;
+  /** The stream id of the segment msgs on output 1; empty: no segment msgs (a separate hls-watch reads the folder). */
+  stream?: string;
+  /** The relaycast-pipeline config node; empty: the flow tab's default pipeline. */
+  pipeline?: string;
 }
 
 type IngestNode = Node<{ streamKey?: string; srtPassphrase?: string }>;
@@ -44,12 +51,18 @@ export = function (RED: NodeAPI) {
     /** ffmpeg died under the last publish: said while waiting, until a publish is live again. */
     let ffmpegFailed = false;
     let shownState: IngestStatus['state'] | undefined;
+    let lastStatus: IngestStatus = { state: 'starting' };
+    /** The code of the segment feed's newest unresolved problem (E_SEGMENT_GAP…), said beside the publish state. */
+    let feedProblem: string | undefined;
 
     const showStatus = (status: IngestStatus): void => {
       shownState = status.state;
+      lastStatus = status;
+      const withFeed = (shown: { fill: 'red' | 'yellow' | 'green' | 'grey'; shape: 'ring' | 'dot'; text: string }) =>
+        node.status(feedProblem ? { fill: 'red', shape: shown.shape, text: `${shown.text} · ${feedProblem}` } : shown);
       switch (status.state) {
         case 'listening':
-          node.status({
+          withFeed({
             fill: ffmpegFailed ? 'red' : 'yellow',
             shape: 'ring',
             text:
@@ -75,14 +88,14 @@ export = function (RED: NodeAPI) {
                 ? RED._('ingest.status.keyframesMisfit', { seconds: keyframes.longestSeconds.toFixed(1), segment: options!.segmentSeconds })
                 : RED._('ingest.status.keyframesFit', { segment: options!.segmentSeconds }),
             );
-          node.status({ fill: behind || misfit ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') });
+          withFeed({ fill: behind || misfit ? 'yellow' : 'green', shape: 'dot', text: parts.join(' · ') });
           break;
         }
         case 'restarting':
-          node.status({ fill: 'yellow', shape: 'ring', text: RED._('ingest.status.restarting', { seconds: Math.ceil((status.retryInMs ?? 0) / 1000) }) });
+          withFeed({ fill: 'yellow', shape: 'ring', text: RED._('ingest.status.restarting', { seconds: Math.ceil((status.retryInMs ?? 0) / 1000) }) });
           break;
         case 'starting':
-          node.status({ fill: 'grey', shape: 'ring', text: RED._('ingest.status.starting') });
+          withFeed({ fill: 'grey', shape: 'ring', text: RED._('ingest.status.starting') });
           break;
         default:
           node.status({});
@@ -90,9 +103,10 @@ export = function (RED: NodeAPI) {
     };
 
     let options: ConstructorParameters<typeof IngestServer>[0] | undefined;
+    let feed: WatchFeed | undefined;
     try {
       if (!config.path) throw new RelaycastError('E_CONFIG', RED._('ingest.errors.path'));
-      options = {
+      const checked = {
         outDir: config.path,
         bind: (config.bind ?? '').trim() || '0.0.0.0',
         port: configNumber(config.port, { ...INGEST_NUMBERS.port, code: 'E_CONFIG' }),
@@ -109,6 +123,25 @@ export = function (RED: NodeAPI) {
             }
           : undefined,
       };
+      const stream = (config.stream ?? '').trim();
+      if (stream)
+        // Every rendition the ingest writes (copy: one, ladder: each rung), with hls-watch's defaults.
+        feed = openWatchFeed(
+          RED,
+          node,
+          { path: checked.outDir, stream, pipeline: config.pipeline },
+          {
+            type: 'relaycast-ingest',
+            send: (msg) => node.send([msg, null]),
+            onStatus: (status) => {
+              const problem = status.state === 'error' ? status.code : undefined;
+              if (problem === feedProblem) return;
+              feedProblem = problem;
+              showStatus(lastStatus);
+            },
+          },
+        );
+      options = checked;
     } catch (err) {
       refuseToStart(node, err, { code: 'E_CONFIG' });
     }
@@ -119,7 +152,7 @@ export = function (RED: NodeAPI) {
         onEvent: (event) => {
           if (event.event === 'publishing') [lastRefusal, ffmpegFailed] = ['', false];
           if (event.event === 'refused') lastRefusal = event.code;
-          node.send({ topic: 'ingest', payload: event });
+          node.send([null, { topic: 'ingest', payload: event }]);
         },
         onError: (err) => {
           node.error(err, { topic: 'ingest', payload: { code: err.code, message: err.message } });
@@ -131,6 +164,8 @@ export = function (RED: NodeAPI) {
         },
       });
       server = current;
+      // The watcher waits for the folder and its playlist until the first publish writes them.
+      feed?.start().catch((err: unknown) => node.error(toRelaycastError(err, 'E_INTERNAL')));
       // ffmpeg missing or the port taken: the node cannot serve, said once with its code.
       current.start().catch((err: unknown) => {
         const error = toRelaycastError(err, 'E_INGEST_LISTEN');
@@ -139,8 +174,10 @@ export = function (RED: NodeAPI) {
       });
     }
 
-    onCloseAsync(node, async () => {
+    onCloseAsync(node, async (removed) => {
       await server?.close();
+      // The watcher's progress is saved per node: the next deploy resumes where this one stopped.
+      await feed?.close(removed);
       node.status({});
     });
   }

@@ -1,5 +1,5 @@
 /**
- * Which PipelineBus (lib/pipeline/bus.ts) a hls-watch, r2-upload or manifest node joins.
+ * Which PipelineBus (lib/pipeline/bus.ts) a hls-watch (or ingest), r2-upload or manifest node joins.
  *
  * With its Pipeline property set: the bus of that relaycast-pipeline config node, which the editor
  * shows with its users. Node-RED restarts every user of a config node that changes, so a bus never

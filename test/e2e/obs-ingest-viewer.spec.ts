@@ -1,6 +1,7 @@
 /**
  * From OBS to a viewer, as a new operator does it: `npm start -- --ingest` (real Node-RED, the
- * relaycast-ingest node instead of the demo encoder, a local S3 server) prints an RTMP server and
+ * relaycast-ingest node in place of the demo encoder and its hls-watch, so the flow reads
+ * ingest → r2-upload → manifest → signaling; a local S3 server) prints an RTMP server and
  * a stream key; ffmpeg publishes to them as OBS does (FLV over RTMP, H.264 with 2 s keyframes, AAC);
  * a Chromium tab on the printed viewer page plays. Checked: playback moves past several segments
  * with no fatal hls.js error, every fragment hls.js receives hashes to the digest the pipeline
@@ -115,6 +116,13 @@ describe('e2e: OBS (ffmpeg over RTMP) → npm start -- --ingest → a Chromium v
     assert.ok(server && key && viewer, output);
     assert.equal(viewer, `${base}/live/demo/`);
     assert.match(server, /^rtmp:\/\/127\.0\.0\.1:\d+\/live$/);
+
+    // The flow it runs: the ingest's output 1 feeds r2-upload, and no hls-watch watches the folder.
+    const flow = JSON.parse(readFileSync(path.join(runDir, 'userdir-ingest', 'flows.json'), 'utf8')) as Array<{ id: string; type: string; wires?: string[][] }>;
+    const ingest = flow.find((n) => n.type === 'relaycast-ingest');
+    const upload = flow.find((n) => n.type === 'relaycast-r2-upload');
+    assert.ok(ingest && upload && ingest.wires?.[0]?.includes(upload.id), 'ingest → r2-upload');
+    assert.ok(!flow.some((n) => n.type === 'relaycast-hls-watch'), 'no hls-watch in the flow');
 
     publisher = publishRtmp(`${server}/${key}`, PUBLISH_SECONDS);
     // The page opens on a stream that lists segments (one opened earlier waits out the offline backoff: viewer-page.spec).

@@ -1,7 +1,10 @@
 // relaycast-ingest in a real Node-RED runtime, with a real ffmpeg publishing as OBS does (RTMP
 // with FLV, or SRT with MPEG-TS and a passphrase; H.264 with 2 s keyframes, AAC): ingest writes
-// live HLS into a folder, hls-watch turns it into segment msgs, r2-upload stores them in a real
-// local S3 server and manifest serves them. Every served playlist version must pass the RFC 8216
+// live HLS into a folder and sends hls-watch's segment msgs on its output 1 (publish events on
+// output 2), r2-upload stores them in a real local S3 server and manifest serves them. Each
+// segment msg's bytes are those of the file ffmpeg wrote, and the msgs are those an hls-watch on
+// the same folder sends. A flow saved before the ingest had a stream id (ingest wired to an
+// hls-watch on its folder) keeps working, and SRT garbage leaves the node serving. Every served playlist version must pass the RFC 8216
 // validator and every stored segment must be byte-identical to what the ingest's ffmpeg wrote. A
 // wrong key or passphrase is refused (coded, on the output and to a Catch node) with nothing
 // written; a reconnect continues the stream with a discontinuity; two streams run at once; the
@@ -9,7 +12,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,12 +31,19 @@ type Msg = Record<string, any>;
 const KEY = 'spec-stream-key-0123456789';
 const PASSPHRASE = 'spec-srt-passphrase-9876';
 
-/** One ingest node of the flow, with the hls-watch on its folder. */
+/** One ingest node of the flow. */
 interface IngestCase {
   id: string;
   out: string;
   port: number;
   stream: string;
+  /**
+   * As saved before the ingest had a stream id: one output, wired to an hls-watch on its folder
+   * (with `stream`), which feeds r2-upload instead.
+   */
+  legacy?: boolean;
+  /** Also an hls-watch on the same folder, under this stream id, feeding only the `twin` helper. */
+  twin?: string;
   srtPort?: number;
   mode?: 'copy' | 'ladder';
   ladder?: string;
@@ -85,7 +96,7 @@ function untilStatus(statuses: string[], key: string, what: string): Promise<voi
   );
 }
 
-describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-upload → manifest (Node-RED runtime, real ffmpeg)', function () {
+describe('relaycast-ingest: OBS over RTMP or SRT → ingest (HLS folder and the hls-watch core) → r2-upload → manifest (Node-RED runtime, real ffmpeg)', function () {
   this.timeout(120_000);
   let s3: LocalS3;
   let httpNode: HttpNodeServer;
@@ -120,13 +131,25 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
 
   async function load(ingests: IngestCase[] = single()) {
     const flow: Array<Record<string, unknown>> = [{ id: 'tab', type: 'tab', label: 'ingest' }];
-    for (const c of ingests)
+    const watch = (id: string, c: IngestCase, stream: string, wires: string[]) => ({
+      id,
+      type: 'relaycast-hls-watch',
+      z: 'tab',
+      path: c.out,
+      stream,
+      renditions: 'all',
+      pollInterval: 100,
+      maxSegmentMB: 64,
+      wires: [wires],
+    });
+    for (const c of ingests) {
       flow.push(
         {
           id: c.id,
           type: 'relaycast-ingest',
           z: 'tab',
           path: c.out,
+          ...(c.legacy ? {} : { stream: c.stream }),
           bind: '127.0.0.1',
           port: c.port,
           srt: c.srtPort !== undefined,
@@ -136,23 +159,17 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
           ladder: c.ladder ?? '',
           segmentSeconds: 2,
           listSize: 10,
-          wires: [[`ev-${c.id}`]],
+          // Output 1: segment msgs into r2-upload; output 2: publish events.
+          wires: c.legacy ? [[`w-${c.id}`]] : [['u1', 'seg'], [`ev-${c.id}`]],
         },
         { id: `ev-${c.id}`, type: 'helper', z: 'tab' },
-        {
-          id: `w-${c.id}`,
-          type: 'relaycast-hls-watch',
-          z: 'tab',
-          path: c.out,
-          stream: c.stream,
-          renditions: 'all',
-          pollInterval: 100,
-          maxSegmentMB: 64,
-          wires: [['u1', 'seg']],
-        },
       );
+      if (c.legacy) flow.push(watch(`w-${c.id}`, c, c.stream, ['u1', 'seg']));
+      if (c.twin) flow.push(watch(`t-${c.id}`, c, c.twin, ['twin']));
+    }
     flow.push(
       { id: 'seg', type: 'helper', z: 'tab' },
+      { id: 'twin', type: 'helper', z: 'tab' },
       {
         id: 'b1',
         type: 'relaycast-r2-bucket',
@@ -185,6 +202,12 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
       caught: [] as Msg[],
       segments: [] as Msg[],
       lifecycle: [] as Msg[],
+      /** The topic of every msg the segment output sent, in order. */
+      topics: [] as string[],
+      /** Per segment msg as it arrived: SHA-256 of its payload and of the file at segment.path (null: gone). */
+      bytes: [] as Array<{ path: string; payload: string; file: string | null; declared: string; length: number }>,
+      /** The twin hls-watch's segment msgs, with their payloads. */
+      twin: [] as Msg[],
       /** Every playlist version manifest produced, one history per stream and rendition. */
       histories: new Map<string, PlaylistHistory>(),
       violations: [] as string[],
@@ -199,9 +222,22 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
       );
     }
     helper.getNode('caught').on('input', (msg: Msg) => seen.caught.push(msg.error));
-    helper
-      .getNode('seg')
-      .on('input', (msg: Msg) => (msg.topic === 'segment' ? seen.segments : seen.lifecycle).push(msg.topic === 'segment' ? msg.segment : msg.payload));
+    helper.getNode('seg').on('input', (msg: Msg) => {
+      seen.topics.push(msg.topic);
+      if (msg.topic !== 'segment') return void seen.lifecycle.push(msg.payload);
+      seen.segments.push(msg.segment);
+      // Read as it arrives, while ffmpeg still lists (and keeps) the file.
+      let file: string | null = null;
+      try {
+        file = sha256(readFileSync(msg.segment.path));
+      } catch {
+        // deleted by ffmpeg meanwhile
+      }
+      seen.bytes.push({ path: msg.segment.path, payload: sha256(msg.payload), file, declared: msg.segment.sha256, length: msg.payload.length });
+    });
+    helper.getNode('twin').on('input', (msg: Msg) => {
+      if (msg.topic === 'segment') seen.twin.push({ ...msg.segment, payload: sha256(msg.payload) });
+    });
     helper.getNode('pl').on('input', (msg: Msg) => {
       if (msg.playlist.rendition === null) return;
       const key = `${msg.playlist.stream}/${msg.playlist.rendition}`;
@@ -279,6 +315,144 @@ describe('relaycast-ingest: OBS over RTMP → HLS folder → hls-watch → r2-up
     assert.deepEqual(written, [], 'no playlist and no segment for a wrong key');
     assert.ok(!JSON.stringify(seen.caught).includes(KEY) && !JSON.stringify(seen.events).includes(KEY), 'the key is in no msg');
     assert.deepEqual(seen.segments, []);
+  });
+
+  it("output 1 sends hls-watch's segment msgs, each payload the bytes ffmpeg wrote; output 2 the publish events", async () => {
+    // The twin: an hls-watch on the same folder, as flows had it before, to compare msg for msg.
+    const seen = await loadListening([{ id: 'in1', out, port, stream: 'obs', twin: 'twin' }]);
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 9);
+    publishers.push(publisher);
+    await until(() => seen.events.some((e) => e.event === 'publishing'), 'the publishing event on output 2');
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    await until(() => seen.events.some((e) => e.event === 'ended'), 'the ended event on output 2');
+    // ffmpeg ends its playlist (EXT-X-ENDLIST) when the publish ends: the last segment and `ended` follow.
+    await until(() => seen.lifecycle.some((l) => l.event === 'ended'), 'the lifecycle ended msg on output 1', 20_000, 50);
+    assert.ok(seen.segments.length >= 3, `${seen.segments.length} segments`);
+
+    // Output 1: hls-watch's msgs only, in its order; output 2: publish events only.
+    assert.deepEqual([seen.topics[0], seen.topics.at(-1)], ['lifecycle', 'lifecycle']);
+    assert.deepEqual(new Set(seen.topics), new Set(['lifecycle', 'segment']));
+    assert.deepEqual(
+      seen.events.map((e) => e.event),
+      ['publishing', 'ended'],
+    );
+    assert.deepEqual(
+      seen.segments.map((s) => s.sequence),
+      seen.segments.map((_, i) => i),
+    );
+
+    // Byte for byte: each msg's payload is the file ffmpeg wrote, read from disk as the msg arrived.
+    for (const b of seen.bytes) {
+      assert.notEqual(b.file, null, `${b.path} still on disk when its msg arrived`);
+      assert.equal(b.payload, b.file, `${b.path}: payload = file`);
+      assert.equal(b.payload, b.declared, `${b.path}: segment.sha256`);
+    }
+    assert.equal(seen.bytes.length, seen.segments.length);
+
+    // The same msgs as hls-watch on that folder sends (but for the stream id and the session id).
+    await until(() => seen.twin.length >= seen.segments.length, "the twin hls-watch's segments", 20_000, 50);
+    const comparable = (s: Msg) => {
+      const { stream: _stream, session: _session, ...rest } = s;
+      return rest;
+    };
+    assert.deepEqual(
+      seen.segments.map((s, i) => ({ ...comparable(s), payload: seen.bytes[i]!.payload })),
+      seen.twin.slice(0, seen.segments.length).map(comparable),
+    );
+    assert.ok(seen.segments.every((s) => s.stream === 'obs'));
+    await assertStoredAsWritten(seen, 'obs', 'main', 3);
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      [],
+    );
+  });
+
+  it('a flow saved before the stream id (ingest wired to an hls-watch on its folder) keeps working: the hls-watch sends the segments, the ingest none', async () => {
+    const seen = await loadListening([{ id: 'in1', out, port, stream: 'obs', legacy: true }]);
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 7);
+    publishers.push(publisher);
+    await until(() => seen.segments.length >= 2, 'two segments from the hls-watch', 30_000, 50);
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    await until(() => seen.lifecycle.some((l) => l.event === 'ended'), "the hls-watch's ended msg", 20_000, 50);
+    await assertStoredAsWritten(seen, 'obs', 'main', 2);
+    // Anything the ingest sent on the wire to the hls-watch would be refused there (E_BAD_COMMAND) and caught.
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      [],
+    );
+    assert.deepEqual(seen.events, [], 'publish events leave output 2, unwired in such a flow');
+    assert.ok(
+      seen.bytes.every((b) => b.payload === b.file),
+      'byte for byte',
+    );
+  });
+
+  it("a problem of the segment output (its saved progress damaged) is said in the ingest's status with its code, beside the publish state", async () => {
+    // The ingest keeps its hls-watch progress where hls-watch does: <userDir>/relaycast/hls-watch/<node id>.json.
+    const stateFile = path.join(dir, 'userdir', 'relaycast', 'hls-watch', 'in1.json');
+    mkdirSync(path.dirname(stateFile), { recursive: true });
+    writeFileSync(stateFile, '{ not json');
+    const seen = await load();
+    const statuses = seen.statuses.get('in1')!;
+    // Raised while the flow starts, before Catch nodes listen (as for hls-watch): the log and the status say it.
+    assert.ok(
+      readdirSync(path.dirname(stateFile)).some((f) => f.startsWith('in1.json.bad-')),
+      'the damaged file moved aside',
+    );
+    await until(
+      () => statuses.some((t) => /waiting for OBS|listening/.test(t) && t.includes('E_WATCH_STATE')),
+      'the status to say both',
+      10_000,
+      20,
+      () => statuses.join(', '),
+    );
+  });
+
+  it('SRT garbage (random datagrams, strays, a truncated handshake) leaves the node serving: a good RTMP publish is then live', async () => {
+    const srtPort = await freeUdpPort();
+    const seen = await loadListening([{ id: 'in1', out, port, stream: 'obs', srtPort }]);
+    const statuses = seen.statuses.get('in1')!;
+    const socket = dgram.createSocket('udp4');
+    const send = (packet: Buffer) =>
+      new Promise<void>((resolve, reject) => socket.send(packet, srtPort, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+    const controlHandshake = (length: number, type: number) => {
+      const packet = randomBytes(length);
+      packet.writeUInt16BE(0x8000, 0); // a control packet, type handshake
+      if (length >= 40) packet.writeInt32BE(type, 36);
+      return packet;
+    };
+    try {
+      for (let i = 0; i < 200; i += 1) await send(randomBytes(1 + ((i * 37) % 1400)));
+      await send(randomBytes(4000)); // larger than any SRT packet
+      await send(controlHandshake(20, 0)); // cut off before the handshake type
+      await send(controlHandshake(64, 7)); // a handshake of no type SRT defines
+      await send(controlHandshake(64, -1)); // a conclusion with no induction before it
+      await send(Buffer.from([0x80, 0x05, 0, 0])); // a shutdown shorter than a header
+    } finally {
+      socket.close();
+    }
+    // The good publish is let through, so everything before it was read and dropped, none of it published.
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${port}/live/${KEY}`, 7);
+    publishers.push(publisher);
+    await until(() => seen.events.some((e) => e.event === 'publishing' && e.protocol === 'rtmp'), 'the RTMP publish to start');
+    await until(() => seen.segments.length >= 2, 'two segments', 30_000, 50);
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    await until(() => seen.events.some((e) => e.event === 'ended'), 'the publish to end');
+    await assertStoredAsWritten(seen, 'obs', 'main', 2);
+    assert.deepEqual(
+      seen.events.map((e) => e.event),
+      ['publishing', 'ended'],
+      'no publish, refusal or error for the garbage: strays are dropped unread',
+    );
+    assert.deepEqual(
+      seen.caught.map((e) => e.code),
+      [],
+    );
+    assert.ok(!statuses.some((t) => /E_/.test(t)), statuses.join(', '));
+    assert.ok(
+      seen.bytes.every((b) => b.payload === b.file),
+      'byte for byte',
+    );
   });
 
   it('a publish becomes a live stream: segments stored byte for byte, valid playlists; a reconnect continues with a discontinuity; close kills ffmpeg', async () => {

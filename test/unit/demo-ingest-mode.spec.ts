@@ -1,5 +1,6 @@
-// `npm start -- --ingest`: the demo flow with an ingest node that writes into the folder the demo's
-// hls-watch watches, its key only as an ${ENV} reference, and a key kept per run folder.
+// `npm start -- --ingest`: the demo flow with an ingest node in the place of the demo's hls-watch
+// (its folder, stream, pipeline and segment wires), its key only as an ${ENV} reference, and a key
+// kept per run folder.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -9,16 +10,21 @@ import { demoStreamKey, INGEST_NODE_ID, obsInstructions, withIngest } from '../.
 const demoDir = path.resolve(__dirname, '../../demo');
 
 describe('demo ingest mode', () => {
-  it('adds an ingest node on the folder hls-watch watches, with the key as an environment reference only', () => {
+  it("puts an ingest node in hls-watch's place (ingest → r2-upload → manifest), with the key as an environment reference only", () => {
     const flow = JSON.parse(readFileSync(path.join(demoDir, 'flows.json'), 'utf8'));
     const creds = JSON.parse(readFileSync(path.join(demoDir, 'flows_cred.json'), 'utf8'));
+    const watch = flow.find((n: { type: string }) => n.type === 'relaycast-hls-watch');
     const result = withIngest(flow, creds);
     const ingest = result.flow.find((n) => n.id === INGEST_NODE_ID)!;
-    const watch = result.flow.find((n) => n.type === 'relaycast-hls-watch')!;
     assert.equal(ingest.type, 'relaycast-ingest');
-    assert.equal(ingest.path, watch.path);
+    assert.deepEqual([ingest.path, ingest.stream, ingest.pipeline], [watch.path, watch.stream, watch.pipeline]);
+    assert.deepEqual(ingest.wires, [watch.wires[0], []], 'output 1 feeds what hls-watch fed (r2-upload first); output 2, publish events, nothing');
+    const upload = result.flow.find((n) => n.type === 'relaycast-r2-upload')!;
+    assert.ok((ingest.wires as string[][])[0]!.includes(upload.id));
+    assert.ok(!result.flow.some((n) => n.type === 'relaycast-hls-watch'), 'no second watcher on the folder');
+    assert.ok(!JSON.stringify(result.flow).includes(watch.id), 'nothing refers to the removed hls-watch');
     assert.deepEqual(result.credentials[INGEST_NODE_ID], { streamKey: '${RELAYCAST_DEMO_STREAM_KEY}' });
-    assert.equal(result.flow.length, flow.length + 1);
+    assert.equal(result.flow.length, flow.length);
   });
 
   it('makes a strong key once per run folder, keeps it private, and lets the environment override it', () => {
