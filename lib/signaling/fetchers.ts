@@ -10,8 +10,9 @@
  * they get measured (the others then ask them, and they refuse what they cannot deliver in time),
  * and until it is measured nobody knows a newcomer is not the fastest. Then members by the spare
  * upload they last reported (stats `spareUpload`, passed between instances by a shared registry), most first, when it covers the stream's rate;
- * then those with too little. A member with no spare capacity, or that uploads nothing, is named
- * only when nobody in the swarm can upload.
+ * then those with too little. A member with no spare capacity (a peer with no open link reports 0:
+ * what it fetched first would reach no one but over HTTP), or that uploads nothing, is named only
+ * when nobody in the swarm can upload.
  */
 import { BOUNDS } from '../protocol';
 import type { PeerRecord } from './registry';
