@@ -18,7 +18,8 @@
  *
  * Per profile and mode it prints: offload by the MEDIA PLAYED (bytes peers delivered that the
  * video played ÷ bytes it played), whole run and steady state; bytes received from peers and the
- * share of them never played; the ceiling min(1 − 1/N, Σ usable uplinks ÷ (N × stream bitrate))
+ * share of them wasted (neither played nor waiting in the player's buffer or the engine's store
+ * when the run ends); the ceiling min(1 − 1/N, Σ usable uplinks ÷ (N × stream bitrate))
  * and the reachable ceiling (over the homes whose NAT lets them link); offload ÷ ceiling; stalls;
  * TTFF; latency; origin requests per viewer-minute; machine CPU (a saturated run is not judged);
  * and per home its bytes up and down against its caps and its selected ICE pair types.
@@ -219,7 +220,8 @@ async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, 
       offloadSteady: steadyPeers / Math.max(1, steadyPlayed),
       peerReceivedMB: sum(all, 'peerReceived') / 1e6,
       playedMB: sum(all, 'played') / 1e6,
-      wasted: sum(all, 'peerReceived') > 0 ? Math.max(0, 1 - sum(all, 'playedFromPeers') / sum(all, 'peerReceived')) : 0,
+      // Peer bytes neither played nor waiting to be (in the video's buffer, or held ahead of what the player loaded).
+      wasted: sum(all, 'peerReceived') > 0 ? Math.max(0, 1 - (sum(all, 'playedFromPeers') + sum(all, 'aheadFromPeers')) / sum(all, 'peerReceived')) : 0,
       ceiling: ceiling(specs, encoder.bitrate, mode.perHome),
       reachable: reachableCeiling(specs, encoder.bitrate, mode.perHome),
       stalls: all.reduce((a, f) => a + f.stalls, 0),
@@ -243,7 +245,7 @@ async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, 
 
 // ---- printing ------------------------------------------------------------------------------------
 
-const sum = (xs: MediaFigures[], k: 'played' | 'playedFromPeers' | 'peerReceived'): number => xs.reduce((a, f) => a + f[k], 0);
+const sum = (xs: MediaFigures[], k: 'played' | 'playedFromPeers' | 'aheadFromPeers' | 'peerReceived'): number => xs.reduce((a, f) => a + f[k], 0);
 /** A figure a mode cannot measure is NaN and prints as – (the README says why per mode). */
 const seconds = (x: number, digits: number): string => (Number.isFinite(x) ? `${x.toFixed(digits)} s` : '–');
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);

@@ -40,7 +40,7 @@ export const MEDIA_WATCH = `(() => {
         const sequence = engine ? engine.store.sequenceOf(d.frag.url) : undefined;
         // Without Relaycast's engine the peer bytes are looked up when read (the p2p-media-loader page).
         const peer = sequence === undefined ? (engine ? 0 : undefined) : Math.min(bytes, watch.peerBySequence.get(sequence) || 0);
-        watch.frags.push({ start: d.frag.start, end: d.frag.start + d.frag.duration, bytes, peer, url: d.frag.url });
+        watch.frags.push({ start: d.frag.start, end: d.frag.start + d.frag.duration, bytes, peer, url: d.frag.url, sequence });
       });
     },
   });
@@ -51,6 +51,12 @@ export interface MediaFigures {
   played: number;
   /** Of those, bytes that peers delivered. */
   playedFromPeers: number;
+  /**
+   * Peer bytes not played yet but waiting to be: the unplayed part of fragments in the video's
+   * buffer, and segments the engine holds ahead of the last fragment hls.js loaded. Not waste: a run
+   * that ends stops the player, not the stream.
+   */
+  aheadFromPeers: number;
   /** Bytes received from peers and over HTTP (the loader's counters; HTTP only in plain mode). */
   peerReceived: number;
   httpReceived: number;
@@ -70,13 +76,16 @@ export async function readMedia(page: Page): Promise<MediaFigures> {
     const watch = window.mediaWatch;
     const video = document.getElementById('video');
     const now = video ? video.currentTime : 0;
-    let played = 0, playedFromPeers = 0;
+    let played = 0, playedFromPeers = 0, aheadFromPeers = 0, lastLoaded = -1;
     for (const f of watch.frags) {
       const peer = f.peer !== undefined ? f.peer : v && v.peerBytesOf ? Math.min(f.bytes, v.peerBytesOf(f.url)) : 0;
       const share = Math.max(0, Math.min(1, (now - f.start) / Math.max(0.001, f.end - f.start)));
       played += f.bytes * share;
       playedFromPeers += peer * share;
+      aheadFromPeers += peer * (1 - share);
+      if (f.sequence !== undefined) lastLoaded = Math.max(lastLoaded, f.sequence);
     }
+    watch.peerBySequence.forEach((bytes, sequence) => { if (lastLoaded >= 0 && sequence > lastLoaded) aheadFromPeers += bytes; });
     const s = (v && v.stats && v.stats()) || {};
     const pairs = [];
     const engine = v && v.session && v.session.peerEngine;
@@ -94,7 +103,7 @@ export async function readMedia(page: Page): Promise<MediaFigures> {
       }
     }
     return {
-      played, playedFromPeers,
+      played, playedFromPeers, aheadFromPeers,
       peerReceived: s.p2pBytes || 0,
       httpReceived: s.httpBytes || 0,
       uploaded: s.uploadedBytes || 0,

@@ -35,6 +35,8 @@ function asMedia(v: ViewerFigures): Viewed {
     kind: 'synthetic',
     played: v.playedBytes,
     playedFromPeers: v.playedPeerBytes,
+    // A synthetic viewer counts a segment as played when it enters its simulated buffer.
+    aheadFromPeers: 0,
     peerReceived: v.receivedPeerBytes,
     httpReceived: v.httpBytes,
     uploaded: v.uploadedBytes,
