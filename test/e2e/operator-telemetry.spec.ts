@@ -175,8 +175,24 @@ describe('operator telemetry in a real Node-RED (Prometheus endpoint and editor 
     assert.ok(sample(first, 'relaycast_rendition_last_segment_age_seconds', { node_id: ids.watch })! >= 0);
 
     // A viewer joins and reports its stats; two playlist requests reach the origin.
-    viewer = new SignalClient(`${nodeRed.base.replace(/^http/, 'ws')}/relaycast/signal`);
-    await viewer.join('live', '0');
+    // Manifest listing segments does not mean signaling has had rendition 0's first announcement
+    // yet: until then a join is answered E_SIGNAL_UNKNOWN_SWARM ("retry later"), and is retried.
+    viewer = await untilValue(
+      async () => {
+        const client = new SignalClient(`${nodeRed.base.replace(/^http/, 'ws')}/relaycast/signal`);
+        try {
+          await client.join('live', '0');
+          return client;
+        } catch (err) {
+          client.close();
+          if (String(err).includes('E_SIGNAL_UNKNOWN_SWARM')) return undefined;
+          throw err;
+        }
+      },
+      "signaling to know rendition 0's first segment",
+      30_000,
+      100,
+    );
     viewer.send({ type: 'stats', httpBytes: 100_000, p2pBytes: 300_000, uploadedBytes: 50_000, stalls: 1, peers: 0 });
     for (let i = 0; i < 2; i++) assert.equal((await fetch(`${nodeRed.base}/live/live/0.m3u8`)).status, 200);
 
