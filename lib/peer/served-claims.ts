@@ -55,8 +55,9 @@ export class ServedClaims<L> {
     this.totals.delete(link);
   }
 
+  /** The peer is leaving: what it served is claimed now, while its socket is still open. */
   close(): void {
-    for (const claims of this.totals.values()) for (const claim of claims.values()) this.platform.clearTimeout(claim.timer);
+    for (const [link, claims] of this.totals) for (const [sequence, claim] of claims) this.flush(link, sequence, claim);
     this.totals.clear();
   }
 
