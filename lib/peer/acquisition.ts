@@ -113,18 +113,8 @@ export class Acquisition {
     return this.transfers.size > 0 ? 'peer' : 'idle';
   }
 
-  get busy(): boolean {
-    const state = this.state;
-    return state === 'peer' || state === 'http' || state === 'verifying';
-  }
-
   get finished(): boolean {
     return this.phase === 'done' || this.phase === 'failed';
-  }
-
-  /** Bytes held from the start without a gap. */
-  get filled(): number {
-    return this.pieces.prefix();
   }
 
   /** When the player needs the bytes (undefined until it asks: a prefetch). */
@@ -147,7 +137,7 @@ export class Acquisition {
   /** Bytes asked of `link` for this segment and not yet received. */
   bytesAskedOf(link: PeerLink): number {
     let bytes = 0;
-    for (const transfer of this.transfers.values()) if (transfer.link === link) bytes += transfer.piece.end - SegmentPieces.next(transfer.piece);
+    for (const transfer of this.transfers.values()) if (transfer.link === link) bytes += SegmentPieces.remaining(transfer.piece);
     return bytes;
   }
 
@@ -162,20 +152,19 @@ export class Acquisition {
    */
   plan(holders: readonly PeerLink[]): void {
     if (this.phase !== 'fetching' || this.http) return;
-    const candidates = holders.filter((link) => !this.avoids(link.remoteId));
-    if (candidates.length === 0) return;
     const now = this.host.platform.now();
     // Each step changes the transfers the next one sees; the bound only guards against a loop.
     for (let steps = 0; steps < this.pieces.pieces.length * 2; steps++) {
       const step = nextStep({
         pieces: this.pieces.pieces,
         transfers: [...this.transfers.values()],
-        holders: candidates.filter((link) => !this.avoids(link.remoteId)),
+        // A holder a failed ask just avoided drops out at the next step.
+        holders: holders.filter((link) => !this.avoids(link.remoteId)),
         rate: (link) => this.rateOf(link, now),
         queued: (link) => this.host.queuedFrom(link),
         random: () => this.host.platform.random(),
         now,
-        deadline: this.deadlineAt ?? this.startedAt + this.meta.duration * 1000,
+        deadline: this.needBy(),
       });
       if (!step) return;
       if (step.kind === 'move') {
@@ -292,13 +281,20 @@ export class Acquisition {
   private ask(link: PeerLink, piece: Piece): boolean {
     const id = this.host.nextRequestId();
     const now = this.host.platform.now();
-    // Until the player asks, a prefetch may take one segment duration: a holder that cannot send a
-    // live segment within its own duration cannot keep up with the stream, and had better refuse.
-    const budgetMs = Math.max(0, (this.deadlineAt ?? this.startedAt + this.meta.duration * 1000) - now);
+    const budgetMs = Math.max(0, this.needBy() - now);
     if (!link.send({ type: 'request', id, sequence: this.meta.sequence, start: SegmentPieces.next(piece), end: piece.end, budgetMs })) return false;
     this.transfers.set(id, { link, piece, id, startedAt: now, lastByteAt: now, bytes: 0 });
     this.watch();
     return true;
+  }
+
+  /**
+   * When the bytes are needed: the player's deadline, or until the player asks, one segment duration
+   * from the start (a holder that cannot send a live segment within its own duration cannot keep up
+   * with the stream, and had better refuse).
+   */
+  private needBy(): number {
+    return this.deadlineAt ?? this.startedAt + this.meta.duration * 1000;
   }
 
   /** Expected bytes/s from `link`: what its running transfer shows, else its record. */

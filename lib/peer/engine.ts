@@ -705,7 +705,6 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   /** Offers the segment's linked holders to its acquisition (piece-plan.ts picks); it waits when none holds it. */
   private tryPeers(acquisition: Acquisition): void {
-    if (acquisition.state === 'http' || acquisition.finished || acquisition.state === 'verifying') return;
     const holders: PeerLink[] = [];
     for (const link of this.remoteHave.links()) {
       if (link.open && link.remoteUploads && this.remoteHave.holds(link, this.rendition, acquisition.meta.sequence)) holders.push(link);

@@ -44,7 +44,7 @@ export function nextStep<L>(input: PlanInput<L>): PlanStep<L> | undefined {
   const open = input.pieces.filter((piece) => !SegmentPieces.done(piece) && !input.transfers.some((t) => t.piece === piece));
   if (open.length > 0) {
     const piece = open[0];
-    const best = soonest(input, input.holders, remaining(piece));
+    const best = soonest(input, input.holders, SegmentPieces.remaining(piece));
     if (best === undefined || asked(input, best) >= PIPELINE) return undefined;
     return { kind: 'ask', link: best, piece };
   }
@@ -61,7 +61,7 @@ function lateMove<L>(input: PlanInput<L>): PlanStep<L> | undefined {
   }
   if (!latest || latest.at < input.deadline - MOVE_MARGIN_MS) return undefined;
   const idle = input.holders.filter((link) => link !== latest.transfer.link && asked(input, link) === 0);
-  const bytes = remaining(latest.transfer.piece);
+  const bytes = SegmentPieces.remaining(latest.transfer.piece);
   const best = soonest(input, idle, bytes);
   if (best === undefined || input.now + finishMs(input, best, bytes) >= latest.at) return undefined;
   return { kind: 'move', transfer: latest.transfer, link: best };
@@ -87,8 +87,4 @@ function finishMs<L>(input: PlanInput<L>, link: L, bytes: number): number {
 
 function asked<L>(input: PlanInput<L>, link: L): number {
   return input.transfers.filter((t) => t.link === link).length;
-}
-
-function remaining(piece: Piece): number {
-  return piece.end - SegmentPieces.next(piece);
 }

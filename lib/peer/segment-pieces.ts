@@ -5,17 +5,18 @@
  * peers that delivered and, when the finished segment fails its hash, the liar can be named.
  */
 
-/** No piece is smaller than this (a request per 64 KiB keeps the overhead of asking negligible)… */
-export const MIN_PIECE_BYTES = 64 * 1024;
+/** One piece per 64 KiB begun (a request per 64 KiB keeps the overhead of asking negligible)… */
+export const PIECE_TARGET_BYTES = 64 * 1024;
 /** …and no segment has more pieces than this (each one is a request to plan and to serve). */
 export const MAX_PIECES = 8;
 
 /**
- * The piece length for a segment of `size` bytes: the segment in equal pieces. Equal, because a
+ * The piece length for a segment of `size` bytes: the segment in equal pieces, one per 64 KiB begun
+ * (so 32–64 KiB each up to 512 KiB, larger beyond it as the count stops at eight). Equal, because a
  * short last piece is a small job a slow holder looks quick at, and the segment would then wait on it.
  */
 export function pieceBytes(size: number): number {
-  const count = Math.min(MAX_PIECES, Math.max(1, Math.ceil(size / MIN_PIECE_BYTES)));
+  const count = Math.min(MAX_PIECES, Math.max(1, Math.ceil(size / PIECE_TARGET_BYTES)));
   return Math.max(1, Math.ceil(size / count));
 }
 
@@ -58,6 +59,11 @@ export class SegmentPieces<S> {
     return piece.start + piece.filled === piece.end;
   }
 
+  /** Bytes of the piece not written yet. */
+  static remaining(piece: Piece): number {
+    return piece.end - SegmentPieces.next(piece);
+  }
+
   get complete(): boolean {
     return this.pieces.every(SegmentPieces.done);
   }
@@ -79,7 +85,7 @@ export class SegmentPieces<S> {
     return { start: SegmentPieces.next(open[0]), end: open[open.length - 1].end };
   }
 
-  /** `bytes` from `source` continue the piece exactly (the only writes a peer transfer may make). */
+  /** `length` bytes at `offset` continue the piece exactly (the only writes a peer transfer may make). */
   fits(piece: Piece, offset: number, length: number): boolean {
     return offset === SegmentPieces.next(piece) && offset + length <= piece.end;
   }

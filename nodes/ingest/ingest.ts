@@ -50,13 +50,11 @@ export = function (RED: NodeAPI) {
     let lastRefusal = '';
     /** ffmpeg died under the last publish: said while waiting, until a publish is live again. */
     let ffmpegFailed = false;
-    let shownState: IngestStatus['state'] | undefined;
     let lastStatus: IngestStatus = { state: 'starting' };
     /** The code of the segment feed's newest unresolved problem (E_SEGMENT_GAP…), said beside the publish state. */
     let feedProblem: string | undefined;
 
     const showStatus = (status: IngestStatus): void => {
-      shownState = status.state;
       lastStatus = status;
       const withFeed = (shown: { fill: 'red' | 'yellow' | 'green' | 'grey'; shape: 'ring' | 'dot'; text: string }) =>
         node.status(feedProblem ? { fill: 'red', shape: shown.shape, text: `${shown.text} · ${feedProblem}` } : shown);
@@ -159,7 +157,7 @@ export = function (RED: NodeAPI) {
           // The gate showed "waiting" as the publish ended; the crash that ended it is said there too.
           if (err.code === 'E_INGEST_FFMPEG') {
             ffmpegFailed = true;
-            if (shownState === 'listening') showStatus({ state: 'listening' });
+            if (lastStatus.state === 'listening') showStatus(lastStatus);
           }
         },
       });

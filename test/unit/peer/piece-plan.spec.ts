@@ -13,7 +13,7 @@ function input(pieces: SegmentPieces<Holder>, holders: Holder[], transfers: Arra
     transfers,
     holders,
     rate: (h) => h.rate,
-    queued: (h) => h.queued + transfers.filter((t) => t.link === h).reduce((n, t) => n + t.piece.end - SegmentPieces.next(t.piece), 0),
+    queued: (h) => h.queued + transfers.filter((t) => t.link === h).reduce((n, t) => n + SegmentPieces.remaining(t.piece), 0),
     random: () => 0,
     now: 0,
     deadline,

@@ -2,10 +2,10 @@
 // streaming player can use, the one Range request that covers every gap, and who wrote what.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { MAX_PIECES, MIN_PIECE_BYTES, pieceBytes, SegmentPieces } from '../../../lib/peer/segment-pieces';
+import { MAX_PIECES, PIECE_TARGET_BYTES, pieceBytes, SegmentPieces } from '../../../lib/peer/segment-pieces';
 
 describe('segment pieces', () => {
-  it('cuts a segment into equal pieces of at least 64 KiB and at most eight', () => {
+  it('cuts a segment into equal pieces, one per 64 KiB begun and at most eight', () => {
     assert.equal(new SegmentPieces(1000).pieces.length, 1, 'a small segment is one piece');
     assert.equal(new SegmentPieces(0).pieces.length, 1, 'an empty one too');
     const demo = new SegmentPieces<string>(225_000);
@@ -19,7 +19,7 @@ describe('segment pieces', () => {
       assert.equal(pieces[0].start, 0);
       assert.equal(pieces[pieces.length - 1].end, size);
       for (let i = 1; i < pieces.length; i++) assert.equal(pieces[i].start, pieces[i - 1].end, `contiguous at ${size}`);
-      if (pieces.length > 1) assert.ok(pieceBytes(size) >= MIN_PIECE_BYTES / 2, `${size}: ${pieceBytes(size)}`);
+      if (pieces.length > 1) assert.ok(pieceBytes(size) >= PIECE_TARGET_BYTES / 2, `${size}: ${pieceBytes(size)}`);
     }
   });
 
