@@ -93,7 +93,7 @@ function run(scenario: Scenario): Figures {
     return { ip, t, s: c.connect(t, ip), links: new Set(), pending: new Set(), leavesAt: Infinity, lastPeersAt: clock };
   };
   const join = (v: Viewer): boolean => {
-    send(v, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    send(v, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     const welcome = v.t.inbox.find((f) => f.type === 'welcome');
     if (!welcome) return false;
     v.id = welcome.peer as string;

@@ -173,12 +173,17 @@ async function bundleSupporterSummary() {
 }
 
 /**
- * Valibot (lib/protocol's schemas) ships inside dist/ rather than as a runtime dependency: the Flow
- * Library's scorecard (D01, scripts/scorecard.mjs) allows six and the package already has six. Its
- * own CommonJS build is copied with its licence, and the transpiled files that require it are pointed
- * at the copy. The viewer bundles it like any other import.
+ * Valibot (lib/protocol's schemas) and jsdiff (lib/signaling/playlist-delta.ts) ship inside dist/
+ * rather than as runtime dependencies: the Flow Library's scorecard (D01, scripts/scorecard.mjs)
+ * allows six and the package already has six. Each one's own CommonJS build is copied with its
+ * licence, and the transpiled files that require it are pointed at the copy. The viewer bundles
+ * what it imports like any other import.
  */
-const VENDORED = { valibot: { file: path.join('node_modules', 'valibot', 'dist', 'index.cjs'), licence: path.join('node_modules', 'valibot', 'LICENSE.md') } };
+const VENDORED = {
+  valibot: { file: path.join('node_modules', 'valibot', 'dist', 'index.cjs'), licence: path.join('node_modules', 'valibot', 'LICENSE.md') },
+  // jsdiff's one-file UMD build (it loads as CommonJS): the line diff behind signaling's playlist deltas.
+  diff: { file: path.join('node_modules', 'diff', 'dist', 'diff.js'), licence: path.join('node_modules', 'diff', 'LICENSE') },
+};
 
 async function vendorDependencies() {
   const vendor = path.join(dist, 'vendor');

@@ -82,13 +82,17 @@ export const EARLIER_DESIGN = {
 export const DEFAULT_PLAYLIST_BYTES = 1000;
 
 /**
- * Estimated bytes a viewer in a swarm receives from the origin per minute over the signaling
- * socket: per segment one announcement (URL, size, SHA-256, fetchers: about 400 bytes as JSON) and
- * one pushed playlist version (the whole playlist text). WebRTC offer/answer/ICE relaying happens
- * once per peer link and is left out.
+ * Bytes on the wire per segment a swarm viewer is pushed over the signaling socket (protocol v4):
+ * the announcement, the media playlist's delta and the master's, compressed by permessage-deflate.
+ * bench/signaling-push.ts measured 5,647 bytes per viewer-minute at 2 s segments (188 per segment);
+ * before v4 (whole playlists, uncompressed) it was about 1,400. WebRTC offer/answer/ICE relaying
+ * happens once per peer link and is left out.
  */
-export function swarmPushBytesPerViewerMinute(segmentSeconds: number, playlistBytes = DEFAULT_PLAYLIST_BYTES): number {
-  return (60 / segmentSeconds) * (400 + playlistBytes);
+export const PUSH_WIRE_BYTES_PER_SEGMENT = 200;
+
+/** Estimated bytes a viewer in a swarm receives from the origin per minute over the signaling socket. */
+export function swarmPushBytesPerViewerMinute(segmentSeconds: number): number {
+  return (60 / segmentSeconds) * PUSH_WIRE_BYTES_PER_SEGMENT;
 }
 
 export function costOf(inputs: CostInputs): CostBreakdown {

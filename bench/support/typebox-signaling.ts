@@ -85,6 +85,7 @@ const pushedPlaylist = {
   ended: Type.Boolean(),
   presentation: Type.Optional(Type.Integer({ minimum: 1 })),
   ageMs: Type.Optional(Type.Integer({ minimum: 0, maximum: BOUNDS.maxPlaylistAgeMs })),
+  version: Type.Optional(Type.Integer({ minimum: 1 })),
 };
 
 export const TypeBoxServerFrames: Record<string, TSchema> = {

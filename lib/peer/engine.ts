@@ -18,6 +18,7 @@ import { ownPlaybackNeedsUplink } from './own-playback';
 import { PeerLink, type CloseReason } from './peer-link';
 import type { PeerPlatform } from './platform';
 import { PlaylistCopies } from './playlist-copies';
+import { PlaylistReceiver } from './playlist-receiver';
 import { RemoteHoldings } from './remote-holdings';
 import { StatsSince, type Totals } from './stats-since';
 import { DEFAULT_STORE_LIMITS, SegmentStore, type SegmentMeta, type StoreLimits } from './segment-store';
@@ -143,6 +144,12 @@ const MAX_NEGOTIATING_OFFERS = 2;
 export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   readonly store: SegmentStore;
   readonly playlists = new PlaylistCopies();
+  /** Whole and delta playlist frames into `playlists`. */
+  readonly playlistFeed = new PlaylistReceiver(this.playlists, {
+    sha256: (bytes) => this.platform.sha256(bytes),
+    now: () => this.platform.now(),
+    askResync: () => this.signaling.isJoined() && this.signaling.send({ type: 'resync' }),
+  });
   private readonly signaling: SignalingClient;
   private readonly links = new Map<string, PeerLink>();
   /** Peers to offer to once fewer than MAX_NEGOTIATING_OFFERS of our offers are in flight. */
@@ -272,17 +279,9 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     for (const p of playlists) this.keepCopy(p, arrivedAt);
   }
 
-  /**
-   * Keeps a playlist the server pushed (seeded, in the welcome, or a later frame). A media playlist
-   * is dated by when the server got it (`ageMs` before it arrived here): a welcome's copy may be a
-   * segment old, and its age places the live edge. A master is dated by its arrival: it may be hours
-   * old and still current, and only the arrival matters for trusting a seeded one before the join.
-   */
+  /** Keeps a whole playlist the server pushed (seeded, in the welcome, or a later frame). */
   private keepCopy(p: SeededPlaylist, arrivedAt: number): void {
-    if (typeof p.text !== 'string') return;
-    const presentation = Number.isSafeInteger(p.presentation) && p.presentation! > 0 ? p.presentation : 0;
-    const ageMs = p.rendition !== null && Number.isSafeInteger(p.ageMs) && p.ageMs! > 0 ? p.ageMs! : 0;
-    this.playlists.set(p.rendition, p.text, p.ended === true, arrivedAt - ageMs, presentation);
+    this.playlistFeed.whole(p, arrivedAt);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -487,6 +486,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         break;
       case 'playlist':
         this.keepCopy(frame, this.platform.now());
+        break;
+      case 'playlist-delta':
+        // A media playlist's delta for a rendition this peer has switched away from has no base here.
+        if (frame.rendition === null || frame.rendition === this.rendition) this.playlistFeed.delta(frame, this.platform.now());
         break;
       case 'peers':
         for (const p of frame.peers) this.connect(p.peer);
@@ -764,6 +767,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.store.clear();
     this.announcedLive.clear();
     this.playlists.clearMedia();
+    this.playlistFeed.clearMedia();
   }
 
   // ---- periodic -------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ export interface PlaylistCopy extends Pick<PushedPlaylist, 'text' | 'ended'> {
   lastSequence?: number;
   /** Media playlists: which presentation of the rendition (0 = the first; see lib/hls/playlist-query.ts). */
   presentation: number;
+  /** The server's number for this version (protocol v4), when it gave one. */
+  version?: number;
 }
 
 const MASTER = '\u0000master';
@@ -49,8 +51,8 @@ export class PlaylistCopies {
     return copy;
   }
 
-  set(rendition: string | null, text: string, ended: boolean, receivedAt: number, presentation = 0): void {
-    const copy: PlaylistCopy = { text, receivedAt, ended, presentation };
+  set(rendition: string | null, text: string, ended: boolean, receivedAt: number, presentation = 0, version?: number): void {
+    const copy: PlaylistCopy = { text, receivedAt, ended, presentation, ...(version !== undefined ? { version } : {}) };
     if (rendition !== null) Object.assign(copy, describeMedia(text));
     this.copies.set(rendition ?? MASTER, copy);
     for (const wake of [...this.waiters]) wake();
@@ -74,6 +76,11 @@ export class PlaylistCopies {
     if (copy.ended) return copy;
     const maxAgeMs = 1.5 * (copy.targetDuration ?? 6) * 1000;
     return now - copy.receivedAt <= maxAgeMs ? copy : undefined;
+  }
+
+  /** Forgets one copy (it no longer follows the server's versions): the loader uses HTTP for it. */
+  drop(rendition: string | null): void {
+    this.copies.delete(rendition ?? MASTER);
   }
 
   /** Forgets media copies (the peer left their swarm); the master stays. */

@@ -9,3 +9,4 @@ export * from './signaling/fields';
 export * from './signaling/client-messages';
 export * from './signaling/server-messages';
 export * from './peer-wire';
+export * from './playlist-edits';

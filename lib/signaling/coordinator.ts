@@ -62,6 +62,8 @@ export interface CoordinatorOptions {
   random?: () => number;
 }
 
+/** A viewer's copy goes wrong only by a lost frame or a bug: once a second is plenty, and bounds what a client can pull. */
+const RESYNC_INTERVAL_MS = 1000;
 export class SignalingCoordinator {
   readonly limits: SignalingLimits;
   /** The sweep period: the bound by which each deadline may be overshot. */
@@ -244,6 +246,8 @@ export class SignalingCoordinator {
         );
       case 'rendition':
         return switchRendition(this.ctx, this.switchParts, session, peer, msg);
+      case 'resync':
+        return this.resync(session, peer);
       case 'leave':
         return this.membership.leave(session, 'leave');
       case 'receipt':
@@ -255,6 +259,22 @@ export class SignalingCoordinator {
       case 'report':
         return this.report(session, peer, msg);
     }
+  }
+
+  /**
+   * Whole copies of the playlists a peer plays, after its copy missed a version or failed a delta's
+   * digest. Bounded like stats: a client asking more often than once per RESYNC_INTERVAL_MS is
+   * flooding (each answer costs up to two whole playlists).
+   */
+  private resync(session: Session, peer: PeerRecord): void {
+    const now = this.now();
+    if (session.lastResyncAt !== undefined && now - session.lastResyncAt < RESYNC_INTERVAL_MS) {
+      this.connections.violations.violation(session, 'E_SIGNAL_RATE_LIMITED', `resync at most once per ${RESYNC_INTERVAL_MS} ms`, true);
+      return;
+    }
+    session.lastResyncAt = now;
+    for (const playlist of this.playlists.forJoin(session.stream!, peer.rendition))
+      this.connections.send(session, encodeServerFrame({ type: 'playlist', ...playlist }));
   }
 
   private viewerStats(session: Session, peer: PeerRecord, msg: StatsMessage): void {

@@ -2,12 +2,14 @@
  * The latest playlist versions the swarm is told about: the master playlist of each stream and the
  * media playlist of each swarm, exactly as manifest rendered them. A joining peer gets both in its
  * welcome, and every new version is pushed to the swarm, so viewers in a swarm need not poll the
- * origin for playlists. Playlists come from the operator's flow (manifest's output), never from
+ * origin for playlists. A pushed version is the delta from the one before it when the viewers hold
+ * that one (each version is numbered), else the whole text. Playlists come from the operator's flow (manifest's output), never from
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
 import * as v from 'valibot';
-import { BOUNDS, encodeServerFrame, utf8Bytes, type PlaylistFrame, type PushedPlaylist } from '../protocol';
+import { BOUNDS, encodeServerFrame, utf8Bytes, type PlaylistDeltaFrame, type PlaylistFrame, type PushedPlaylist } from '../protocol';
 import { parseMsg, PlaylistMsgSchema } from '../protocol/msgs';
+import { playlistDigest, playlistEdits } from './playlist-delta';
 import { renditionKeyOf } from './registry';
 
 /**
@@ -16,34 +18,45 @@ import { renditionKeyOf } from './registry';
  * of one must never answer a player asking for another, whose playlist may not change after its
  * ENDLIST (RFC 8216 §6.2.1).
  */
-export type PlaylistVersion = PushedPlaylist & { stream: string };
+export type PlaylistVersion = Omit<PushedPlaylist, 'version' | 'ageMs'> & { stream: string };
 
-/** A version as stored: with when it arrived, so a joiner learns how old its copy is. */
-type StoredVersion = PlaylistVersion & { storedAt: number };
+/**
+ * A version as stored: with when it arrived, so a joiner learns how old its copy is, and its number
+ * (counted across the store, so a number names one version of one playlist on this server).
+ */
+export type StoredVersion = PlaylistVersion & { storedAt: number; version: number };
+
+/** What set() stored, and the version it replaced (the base of a delta). */
+export interface StoredChange {
+  current: StoredVersion;
+  previous?: StoredVersion;
+}
 
 export class PlaylistStore {
   /** `stream` (master) or `stream/rendition` (media) → latest version, least recently updated first. */
   private readonly latest = new Map<string, StoredVersion>();
+  private versions = 0;
 
   constructor(
     private readonly maxEntries: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records a version; false when it is too large to push or repeats the current one. */
-  set(version: PlaylistVersion): boolean {
+  /** Records a version; undefined when it is too large to push or repeats the current one. */
+  set(version: PlaylistVersion): StoredChange | undefined {
     // The bound is in UTF-8 bytes, what the frame costs on the wire (a character count let 300 KB through).
     if (utf8Bytes(version.text) > BOUNDS.maxPushedPlaylistBytes) {
       this.latest.delete(keyOf(version.stream, version.rendition));
-      return false;
+      return undefined;
     }
     const key = keyOf(version.stream, version.rendition);
-    const current = this.latest.get(key);
-    if (current && current.text === version.text && current.ended === version.ended) return false;
+    const previous = this.latest.get(key);
+    if (previous && previous.text === version.text && previous.ended === version.ended) return undefined;
     this.latest.delete(key);
-    this.latest.set(key, { ...version, storedAt: this.now() });
+    const current: StoredVersion = { ...version, storedAt: this.now(), version: ++this.versions };
+    this.latest.set(key, current);
     if (this.latest.size > this.maxEntries) this.latest.delete(this.latest.keys().next().value as string);
-    return true;
+    return previous ? { current, previous } : { current };
   }
 
   /**
@@ -64,14 +77,39 @@ export class PlaylistStore {
   }
 }
 
-export function playlistFrame(version: PlaylistVersion): string {
-  const frame: PlaylistFrame = { type: 'playlist', ...frameBody(version) };
-  return encodeServerFrame(frame);
+/**
+ * The frame that pushes a stored change to the peers holding the version before it: the delta from
+ * that version when it is of the same presentation and smaller, else the whole text. A peer holding
+ * another version finds the delta's `from` is not its own and asks for the whole text (`resync`).
+ */
+export function playlistFrame({ current, previous }: StoredChange): string {
+  const whole = encodeServerFrame({ type: 'playlist', ...frameBody(current) } satisfies PlaylistFrame);
+  if (!previous || previous.presentation !== current.presentation) return whole;
+  const edits = playlistEdits(previous.text, current.text);
+  if (!edits) return whole;
+  const delta: PlaylistDeltaFrame = {
+    type: 'playlist-delta',
+    rendition: current.rendition,
+    ended: current.ended,
+    ...(current.presentation ? { presentation: current.presentation } : {}),
+    from: previous.version,
+    version: current.version,
+    edits,
+    digest: playlistDigest(current.text),
+  };
+  const frame = encodeServerFrame(delta);
+  return frame.length < whole.length ? frame : whole;
 }
 
-function frameBody(version: PlaylistVersion): PushedPlaylist {
+function frameBody(version: StoredVersion): PushedPlaylist {
   // Presentation 0 is left out, as in manifest's msgs: the frames of a stream that never ended are unchanged.
-  return { rendition: version.rendition, text: version.text, ended: version.ended, ...(version.presentation ? { presentation: version.presentation } : {}) };
+  return {
+    rendition: version.rendition,
+    text: version.text,
+    ended: version.ended,
+    ...(version.presentation ? { presentation: version.presentation } : {}),
+    version: version.version,
+  };
 }
 
 function keyOf(stream: string, rendition: string | null): string {

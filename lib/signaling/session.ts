@@ -94,6 +94,8 @@ export interface Session {
   playingSince?: number;
   /** When this peer's last stats report was accepted. */
   lastStatsAt?: number;
+  /** When this peer last asked for whole playlists (`resync`). */
+  lastResyncAt?: number;
   /** Uploader claims (`served`) of this peer, `${sequence}\n${downloader}` → bytes. Lazy, bounded. */
   served?: Map<string, number>;
   /**

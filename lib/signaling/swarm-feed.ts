@@ -83,9 +83,10 @@ export class SwarmFeed {
    * when it did not change).
    */
   pushPlaylist(version: PlaylistVersion, fromInstance = false): number {
-    if (!this.playlists.set(version)) return 0;
+    const change = this.playlists.set(version);
+    if (!change) return 0;
     if (!fromInstance) this.ctx.cluster?.broadcast({ kind: 'playlist', version });
-    const frame = playlistFrame(version);
+    const frame = playlistFrame(change);
     return this.broadcast(swarmKeyOf(version.stream), frame, version.rendition ?? undefined);
   }
 

@@ -327,7 +327,8 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     for (let version = 0; version < 400 && !stopped; version++) {
       helper.getNode('sig').receive({
         topic: 'playlist',
-        payload: `#EXTM3U\n#${version}\n${'#'.repeat(200_000)}\n`,
+        // Every line new, so each version costs ~200 kB whole or as a delta (protocol v4 sends the smaller).
+        payload: `#EXTM3U\n#${version}\n${`#${version}`.repeat(50_000)}\n`,
         playlist: { stream: 'live', rendition: '360p', ended: false },
       });
       await new Promise((resolve) => setImmediate(resolve));
@@ -342,7 +343,7 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
     const { a, b } = await honestPair();
     const squatter = client(from('203.0.113.20'));
     await squatter.opened;
-    squatter.send({ type: 'join', v: 3, stream: 'not-announced', rendition: 'x', role: 'viewer' });
+    squatter.send({ type: 'join', v: 4, stream: 'not-announced', rendition: 'x', role: 'viewer' });
     assert.equal((await squatter.next()).code, 'E_SIGNAL_UNKNOWN_SWARM');
     const big = client(from('203.0.113.21'));
     await big.opened;
@@ -361,7 +362,7 @@ describe('relaycast-signaling abuse suite (real Node-RED, real ws clients)', fun
         break;
       }
       for (let i = 0; i < 11; i++)
-        guesser.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
+        guesser.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: `guess-${attempt}-${i}-0123456789` });
       assert.equal((await guesser.closed).code, 4001);
     }
     assert.equal(refusedAt, 3);

@@ -47,7 +47,7 @@ export class SignalClient {
 
   async join(stream = 'live', rendition = '720p', extra: Frame = {}): Promise<Frame> {
     await this.opened;
-    this.send({ type: 'join', v: 3, stream, rendition, role: 'viewer', ...extra });
+    this.send({ type: 'join', v: 4, stream, rendition, role: 'viewer', ...extra });
     const welcome = await this.next();
     if (welcome.type !== 'welcome') throw new Error(`expected welcome, got ${JSON.stringify(welcome)}`);
     this.id = welcome.peer as string;

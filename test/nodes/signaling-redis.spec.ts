@@ -88,7 +88,7 @@ class Peer {
   }
   async join(): Promise<Frame> {
     await this.client.opened;
-    this.client.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    this.client.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     await until(() => this.frames.some((f) => f.type === 'welcome' || f.type === 'error'), 'a welcome');
     const welcome = this.frames.find((f) => f.type === 'welcome' || f.type === 'error')!;
     assert.equal(welcome.type, 'welcome', JSON.stringify(welcome));
@@ -172,7 +172,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
     const peer = new Peer(instance.url);
     peers.push(peer);
     await peer.client.opened;
-    peer.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token });
+    peer.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token });
     return peer.frame((f) => f.type === 'welcome' || f.type === 'error', 'an answer to the supporter join');
   };
   afterEach(async () => {
@@ -198,7 +198,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
       async () => {
         const probe = new Peer(c.url);
         await probe.client.opened;
-        probe.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+        probe.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
         await until(() => probe.frames.length > 0, 'an answer to the probe join');
         probe.close();
         return probe.frames[0].type === 'welcome';
@@ -322,7 +322,7 @@ describe('relaycast-signaling on several Node-RED instances sharing Redis', func
         async () => {
           const probe = new Peer(b.url);
           await probe.client.opened;
-          probe.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+          probe.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
           await until(() => probe.frames.length > 0, 'an answer to the probe join');
           probe.close();
           return probe.frames[0].type === 'welcome';

@@ -78,7 +78,7 @@ describe('relaycast-signaling: the viewer page', function () {
         signalingPath: '/signal',
         master: 'master.m3u8',
         startRendition: '720p',
-        playlists: [{ rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false }],
+        playlists: [{ rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false, version: 1 }],
       },
       'the latest playlists ride along, so the player starts without a playlist request',
     );

@@ -136,7 +136,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     assert.deepEqual(wa.iceServers, [{ urls: 'stun:stun.example.org:3478' }]);
     assert.deepEqual(wa.segments, [{ sequence: 1, rendition: '720p', url: 'https://media.example/live/720p/1.ts', size: 4000, sha256: SHA, duration: 2 }]);
     const [{ ageMs, ...copy }] = wa.playlists as Array<{ ageMs: number }>;
-    assert.deepEqual([copy], [{ rendition: '720p', text: '#EXTM3U\n', ended: false }], 'the media playlist from the input, byte for byte');
+    assert.deepEqual([copy], [{ rendition: '720p', text: '#EXTM3U\n', ended: false, version: 1 }], 'the media playlist from the input, byte for byte');
     assert.ok(Number.isSafeInteger(ageMs) && ageMs >= 0, `with how long the server has held it (${ageMs})`);
     const wb = await b.join();
     assert.deepEqual(wb.peers, [{ peer: a.id, role: 'viewer', latest: -1 }]);
@@ -271,7 +271,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
       [{ type: 'answer', to: a.id, offerId: 'never-offered', sdp: 'v=0' }, 'E_SIGNAL_NO_OFFER'],
       [{ type: 'offer', to: other.id, offerId: 'cross', sdp: 'v=0' }, 'E_SIGNAL_UNKNOWN_PEER'],
       [{ type: 'ice', to: a.id, offerId: 'o', candidate: null }, 'E_SIGNAL_NO_SESSION'],
-      [{ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' }, 'E_SIGNAL_ALREADY_JOINED'],
+      [{ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' }, 'E_SIGNAL_ALREADY_JOINED'],
     ];
     for (const [msg, code] of cases) {
       bad.send(msg);
@@ -347,9 +347,9 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     await b.join();
     const c = client('/signal', origin);
     await c.opened;
-    c.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    c.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((await c.next()).code, 'E_SIGNAL_SWARM_FULL');
-    c.send({ type: 'join', v: 3, stream: 'other', rendition: '720p', role: 'viewer' });
+    c.send({ type: 'join', v: 4, stream: 'other', rendition: '720p', role: 'viewer' });
     assert.equal((await c.next()).code, 'E_SIGNAL_TOO_MANY_SWARMS');
     const d = client('/signal', origin);
     await d.opened;
@@ -391,7 +391,7 @@ describe('relaycast-signaling node (real Node-RED runtime, real ws clients)', fu
     const intruder = client();
     await s.opened;
     await intruder.opened;
-    intruder.send({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
+    intruder.send({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: 'publish-key-guess-123' });
     assert.equal((await intruder.next()).code, 'E_SIGNAL_UNAUTHORIZED');
     const ws = await s.join('live', '720p', { role: 'supporter', token: 'alice-token-0123456789' });
     assert.equal(ws.role, 'supporter');

@@ -35,8 +35,9 @@ export interface RelaycastOptions {
    * Playlists the page was served with (the viewer page inlines them): the first loads need no request.
    * `presentation`: a media playlist after an earlier one ended (served at `?presentation=N`); absent = the first.
    * `ageMs`: how long the server had held the copy when it rendered the page (hls.js places the live edge by it).
+   * `version`: the server's number for the copy (signaling protocol v4); a later delta names it.
    */
-  initialPlaylists?: Array<{ rendition: string | null; text: string; ended?: boolean; presentation?: number; ageMs?: number }>;
+  initialPlaylists?: Array<{ rendition: string | null; text: string; ended?: boolean; presentation?: number; ageMs?: number; version?: number }>;
   /** Keep only ICE candidates this accepts (for example loopback only in tests). */
   candidateFilter?: (candidate: string) => boolean;
 }

@@ -84,6 +84,11 @@ export const ClientMessageSchemas = {
    */
   rendition: v.strictObject({ type: v.literal('rendition'), rendition: MediaId }),
   leave: v.strictObject({ type: v.literal('leave') }),
+  /**
+   * "Send me my playlists whole" (v4): the viewer's copy missed a version or did not match a
+   * `playlist-delta`'s digest. The answer is `playlist` frames, as a welcome would carry them.
+   */
+  resync: v.strictObject({ type: v.literal('resync') }),
   heartbeat: v.strictObject({ type: v.literal('heartbeat') }),
   /** The uploader's side of a delivery: "I sent `bytes` of segment `sequence` to peer `to`". */
   served: v.strictObject({ type: v.literal('served'), sequence: Sequence, to: PeerId, bytes: PositiveBytes }),

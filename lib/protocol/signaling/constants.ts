@@ -5,7 +5,7 @@
  * fails when the two drift apart.
  */
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /**
  * WebSocket close codes. 4000–4999 is the range RFC 6455 leaves to applications. 1009 (message too
@@ -148,6 +148,8 @@ export const BOUNDS = {
   reportReasons: ['hash', 'size', 'protocol'] as const,
   /** Larger playlists (long DVR windows) are not pushed: clients load those over HTTP. UTF-8 bytes. */
   maxPushedPlaylistBytes: 256 * 1024,
+  /** Edits a `playlist-delta` may carry (runs kept, runs dropped, lines inserted); a bigger change is sent whole. */
+  maxPlaylistEdits: 256,
   /** Largest `ageMs` a pushed playlist may carry (an hour: a copy that old is stale anyway). */
   maxPlaylistAgeMs: 3_600_000,
   /** Fetchers named per announcement: one per `membersPerFetcher` members, at least one, at most this. */

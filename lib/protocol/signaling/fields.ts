@@ -120,7 +120,13 @@ export function utf8Bytes(text: string): number {
  * up to a segment old); absent = 0 (a push, sent as the version arrives). A player takes a copy's
  * age as its own, or it would start one copy-age further behind live (hls.js dates a playlist by
  * when its load finished).
+ * `version`: the server's number for this version (v4), which a later `playlist-delta` names as the
+ * version it edits. A server sends it with every copy; it is optional so that a page's seeded copies
+ * from elsewhere still parse (a delta never applies to a copy without one).
  */
+/** A playlist version's number on the server that pushed it (`playlist` and `playlist-delta` frames). */
+export const PlaylistVersionNumber = v.pipe(v.number(), v.safeInteger(), v.minValue(1));
+
 export const PushedPlaylistSchema = v.object({
   rendition: v.nullable(MediaId),
   text: v.pipe(
@@ -130,6 +136,7 @@ export const PushedPlaylistSchema = v.object({
   ended: v.boolean(),
   presentation: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
   ageMs: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(0), v.maxValue(BOUNDS.maxPlaylistAgeMs))),
+  version: v.optional(PlaylistVersionNumber),
 });
 export type PushedPlaylist = v.InferOutput<typeof PushedPlaylistSchema>;
 

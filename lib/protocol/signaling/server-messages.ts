@@ -7,7 +7,18 @@
  */
 import * as v from 'valibot';
 import { BOUNDS, PROTOCOL_VERSION } from './constants';
-import { AnnouncedSegmentSchema, IceCandidateSchema, OfferId, PeerId, PushedPlaylistSchema, RoleField, Sequence, MediaId } from './fields';
+import {
+  AnnouncedSegmentSchema,
+  IceCandidateSchema,
+  OfferId,
+  PeerId,
+  PlaylistVersionNumber,
+  PushedPlaylistSchema,
+  RoleField,
+  Sequence,
+  MediaId,
+} from './fields';
+import { PLAYLIST_DIGEST_HEX_CHARS } from '../playlist-edits';
 
 export const PeerSummarySchema = v.object({
   peer: PeerId,
@@ -66,6 +77,24 @@ export type RenditionFrame = v.InferOutput<typeof RenditionFrameSchema>;
 export const PlaylistFrameSchema = v.object({ ...PushedPlaylistSchema.entries, type: v.literal('playlist') });
 export type PlaylistFrame = v.InferOutput<typeof PlaylistFrameSchema>;
 
+/**
+ * A new playlist version as the edits that turn version `from` into `version` (v4; the edit list is
+ * lib/protocol/playlist-edits.ts). Sent instead of a whole `playlist` frame to the peers that hold
+ * `from`. `digest`: the first 16 bytes (hex) of the SHA-256 of the resulting text's UTF-8 bytes; a
+ * viewer whose result differs, or that holds another version, drops its copy and sends `resync`.
+ */
+export const PlaylistDeltaFrameSchema = v.object({
+  type: v.literal('playlist-delta'),
+  rendition: v.nullable(MediaId),
+  ended: v.boolean(),
+  presentation: v.optional(v.pipe(v.number(), v.safeInteger(), v.minValue(1))),
+  from: PlaylistVersionNumber,
+  version: PlaylistVersionNumber,
+  edits: v.pipe(v.array(v.union([v.pipe(v.number(), v.safeInteger(), v.notValue(0)), v.string()])), v.minLength(1), v.maxLength(BOUNDS.maxPlaylistEdits)),
+  digest: v.pipe(v.string(), v.regex(new RegExp(`^[0-9a-f]{${PLAYLIST_DIGEST_HEX_CHARS}}$`))),
+});
+export type PlaylistDeltaFrame = v.InferOutput<typeof PlaylistDeltaFrameSchema>;
+
 const relayedSdp = /* @__NO_SIDE_EFFECTS__ */ <T extends 'offer' | 'answer'>(type: T) =>
   v.object({
     type: v.literal(type),
@@ -84,6 +113,7 @@ export const ServerFrameSchema = v.variant('type', [
   v.object({ type: v.literal('ice'), from: PeerId, offerId: OfferId, candidate: v.nullable(IceCandidateSchema) }),
   SegmentFrameSchema,
   PlaylistFrameSchema,
+  PlaylistDeltaFrameSchema,
   RenditionFrameSchema,
   v.object({ type: v.literal('receipt-ack'), sequence: Sequence, from: PeerId }),
   v.object({ type: v.literal('error'), code: v.string(), message: v.string() }),

@@ -25,8 +25,8 @@ describe('cost model', () => {
   });
 
   it('prices the origin’s playlists and signaling pushes as EC2 egress', () => {
-    const push = swarmPushBytesPerViewerMinute(2, 1000);
-    assert.equal(push, 30 * 1400);
+    const push = swarmPushBytesPerViewerMinute(2);
+    assert.equal(push, 30 * 200);
     const c = costOf({
       ...base,
       p2pShare: 0.856,

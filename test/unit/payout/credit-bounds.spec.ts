@@ -29,7 +29,7 @@ function announce(h: Harness, session: string, rendition: string, sequence: numb
 
 async function supporter(h: Harness, token: string, ip: string, rendition = '720p'): Promise<Client> {
   const { t, s } = h.connect(ip);
-  h.send({ s }, { type: 'join', v: 3, stream: 'live', rendition, role: 'supporter', token });
+  h.send({ s }, { type: 'join', v: 4, stream: 'live', rendition, role: 'supporter', token });
   await until(() => s.peer !== undefined, `${token} joined as a supporter`);
   t.take();
   return { t, s, id: s.peer!.id };

@@ -6,7 +6,7 @@ describe('signaling coordinator: join and welcome', () => {
   it('refuses a swarm nobody announced, then welcomes with id, peers, ICE servers and latest segments', () => {
     const h = harness({ iceServers: [{ urls: 'stun:stun.example:3478' }], limits: { segmentsInWelcome: 2 } });
     const early = h.connect();
-    h.send(early, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(early, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(
       early.t.take().map((f) => f.code),
       ['E_SIGNAL_UNKNOWN_SWARM'],
@@ -16,7 +16,7 @@ describe('signaling coordinator: join and welcome', () => {
     const a3 = h.announce(3);
     const first = h.join();
     const second = h.connect();
-    h.send(second, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer', have: [2, 3] });
+    h.send(second, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer', have: [2, 3] });
     const welcome = second.t.take()[0];
     assert.equal(welcome.type, 'welcome');
     assert.equal(welcome.v, PROTOCOL_VERSION);
@@ -46,9 +46,9 @@ describe('signaling coordinator: join and welcome', () => {
     h.join();
     h.join();
     const third = h.connect();
-    h.send(third, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(third, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal(third.t.take()[0].code, 'E_SIGNAL_SWARM_FULL');
-    h.send(third, { type: 'join', v: 3, stream: 'other', rendition: '720p', role: 'viewer' });
+    h.send(third, { type: 'join', v: 4, stream: 'other', rendition: '720p', role: 'viewer' });
     assert.equal(third.t.take()[0].code, 'E_SIGNAL_TOO_MANY_SWARMS');
     assert.equal(third.t.closed, undefined);
   });
@@ -57,14 +57,14 @@ describe('signaling coordinator: join and welcome', () => {
     const h = harness({ verifySupporter: async (token) => (token === 'good-token-0123456789' ? 'alice' : null) });
     h.announce(1);
     const bad = h.connect();
-    h.send(bad, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'guess' });
+    h.send(bad, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: 'guess' });
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(
       bad.t.take().map((f) => f.code),
       ['E_SIGNAL_UNAUTHORIZED'],
     );
     const good = h.connect();
-    h.send(good, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(good, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((r) => setImmediate(r));
     assert.equal(good.t.last().type, 'welcome');
     assert.equal(good.t.last().role, 'supporter');
@@ -73,7 +73,7 @@ describe('signaling coordinator: join and welcome', () => {
     h.join();
     h.join();
     const v = h.connect();
-    h.send(v, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(v, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((v.t.last().peers as Array<{ role: string }>)[0].role, 'supporter');
   });
 });
@@ -336,7 +336,7 @@ describe('signaling coordinator: announcements, receipts, liveness', () => {
     const h = harness({ verifySupporter: async () => '..' });
     h.announce(1);
     const c = h.connect();
-    h.send(c, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(c, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((r) => setImmediate(r));
     const frames = c.t.take();
     assert.deepEqual(

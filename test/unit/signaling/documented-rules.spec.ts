@@ -43,7 +43,7 @@ describe('signaling: code and document agree', () => {
     assert.ok(text.length < BOUNDS.maxPushedPlaylistBytes && Buffer.byteLength(text) > BOUNDS.maxPushedPlaylistBytes);
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text, ended: false }), 0, 'not pushed');
     const a = h.connect();
-    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(a.t.take()[0].playlists, []);
   });
 
@@ -52,7 +52,7 @@ describe('signaling: code and document agree', () => {
     h.announce(1);
     const metered = [h.connect(), h.connect()];
     const ids = metered.map((m) => {
-      h.send(m, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
+      h.send(m, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
       return m.t.take()[0].peer as string;
     });
     const named: string[] = [];

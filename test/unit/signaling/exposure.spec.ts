@@ -7,7 +7,7 @@ import { harness, type Client } from './harness';
 
 /** The product's bounds (the harness lifts them for specs of other rules). */
 const BOUNDED = { maxNeighbours: 8, neighboursPerNetwork: 2, exposureNetworks: 10, exposureWindowMs: 3_600_000, maxConnectionsPerIp: 0 };
-const viewerJoin = { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' } as const;
+const viewerJoin = { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' } as const;
 
 type H = ReturnType<typeof harness>;
 

@@ -9,13 +9,19 @@ import {
 } from '../../../lib/signaling/coordinator';
 import type { ReceiptPayload, SegmentAnnouncement } from '../../../lib/signaling/protocol';
 import { seededRandom } from '../../../devtools/fault-proxy/seeded-random';
+import assert from 'node:assert/strict';
+import { applyPlaylistEdits, type PlaylistDeltaFrame } from '../../../lib/protocol';
+import { playlistDigest } from '../../../lib/signaling/playlist-delta';
 
 export class FakeTransport implements Transport {
   readonly frames: Array<Record<string, unknown>> = [];
+  /** Every frame's text as sent (its bytes on the wire). */
+  readonly sent: string[] = [];
   closed: { code: number; reason: string } | undefined;
   pings = 0;
   buffered = 0;
   send(text: string): void {
+    this.sent.push(text);
     this.frames.push(JSON.parse(text));
   }
   close(code: number, reason: string): void {
@@ -31,6 +37,7 @@ export class FakeTransport implements Transport {
     return this.frames[this.frames.length - 1];
   }
   take(): Array<Record<string, unknown>> {
+    this.sent.length = 0;
     return this.frames.splice(0);
   }
 }
@@ -76,7 +83,7 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
   const send = (client: { s: Session }, msg: unknown): void => c.message(client.s, JSON.stringify(msg), false);
   const join = (stream = 'live', rendition = '720p', ip = nextIp()): Client => {
     const { t, s } = connect(ip);
-    send({ s }, { type: 'join', v: 3, stream, rendition, role: 'viewer' });
+    send({ s }, { type: 'join', v: 4, stream, rendition, role: 'viewer' });
     const welcome = t.frames.find((f) => f.type === 'welcome');
     if (!welcome) throw new Error(`join failed: ${JSON.stringify(t.frames)}`);
     t.take();
@@ -123,4 +130,45 @@ export function harness(options: Partial<CoordinatorOptions> = {}) {
     },
     now: () => clock,
   };
+}
+
+/** A playlist copy as a viewer holds it: what the welcome, a `playlist` or a resync gave, or a delta made. */
+export interface HeldCopy {
+  rendition: string | null;
+  text: string;
+  version?: number;
+}
+
+/**
+ * A viewer's playlist copies, kept from the frames a FakeTransport took, the way the peer engine
+ * keeps them (lib/peer/playlist-receiver.ts), but checked strictly: a delta must name the version
+ * held and its result must match its digest, or the spec fails.
+ */
+export class HeldCopies {
+  private readonly copies = new Map<string | null, HeldCopy>();
+
+  constructor(initial: HeldCopy[] = []) {
+    this.takeAll(initial);
+  }
+
+  takeAll(copies: HeldCopy[]): void {
+    for (const c of copies) this.copies.set(c.rendition, { rendition: c.rendition, text: c.text, version: c.version });
+  }
+
+  take(frame: Record<string, unknown>): void {
+    if (frame.type === 'playlist') return this.takeAll([frame as unknown as HeldCopy]);
+    assert.equal(frame.type, 'playlist-delta', `a playlist frame, not ${String(frame.type)}`);
+    const delta = frame as unknown as PlaylistDeltaFrame;
+    const held = this.copies.get(delta.rendition);
+    assert.ok(held, `a delta of ${String(delta.rendition)} for a viewer that holds none`);
+    assert.equal(delta.from, held.version, 'the delta edits the version the viewer holds');
+    const text = applyPlaylistEdits(held.text, delta.edits);
+    assert.ok(text !== undefined, 'the edits fit the version held');
+    assert.equal(playlistDigest(text), delta.digest, "the result matches the delta's digest");
+    this.copies.set(delta.rendition, { rendition: delta.rendition, text, version: delta.version });
+  }
+
+  text(rendition: string | null): string | undefined {
+    return this.copies.get(rendition)?.text;
+  }
 }

@@ -27,7 +27,7 @@ describe('signaling ICE servers', () => {
     h.announce(1);
     const a = h.connect();
     const b = h.connect();
-    for (const c of [a, b]) h.send(c, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    for (const c of [a, b]) h.send(c, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     const [wa, wb] = [a.t.take()[0], b.t.take()[0]];
     const expiry = Math.floor(h.now() / 1000) + 3600;
     assert.deepEqual(wa.iceServers, [
@@ -45,7 +45,7 @@ describe('signaling ICE servers', () => {
     const h = harness();
     h.announce(1);
     const a = h.connect();
-    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(a.t.take()[0].iceServers, []);
   });
 });

@@ -5,7 +5,7 @@ import { clientAddress, parseTrustedProxies } from '../../../lib/signaling/clien
 import { CLOSE_CODES } from '../../../lib/signaling/protocol';
 import { harness } from './harness';
 
-const viewerJoin = { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' };
+const viewerJoin = { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' };
 
 describe('signaling limits: per-source budgets that survive reconnects', () => {
   it('refuses a reconnect storm from one address once its upgrade budget is spent, not another address', () => {

@@ -68,7 +68,7 @@ describe('signaling receipts: only real deliveries are credited', () => {
     assert.equal(h.receipts.length, 1);
     // leave → join on the same socket: a new peer id, and the same segment again.
     h.send(down, { type: 'leave' });
-    h.send(down, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(down, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     const again = { ...down, id: down.t.take().find((f) => f.type === 'welcome')!.peer as string };
     h.negotiate(again, up);
     h.deliver(up, again, 2, 100);

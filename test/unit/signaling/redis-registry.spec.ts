@@ -61,7 +61,7 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
   async function join(on: Instance, ip = `10.1.0.${++ips}`): Promise<Peer> {
     const t = new FakeTransport();
     const s = on.c.connect(t, ip);
-    on.c.message(s, JSON.stringify({ type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' }), false);
+    on.c.message(s, JSON.stringify({ type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' }), false);
     await until(() => t.frames.length > 0, 'an answer to the join');
     const welcome = t.take()[0];
     if (welcome.type !== 'welcome') throw Object.assign(new Error(JSON.stringify(welcome)), { frame: welcome });

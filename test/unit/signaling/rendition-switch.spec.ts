@@ -85,7 +85,7 @@ describe('signaling coordinator: one swarm per stream, level switches', () => {
     h.send(unjoined, { type: 'rendition', rendition: '360p' });
     assert.equal(unjoined.t.last().code, 'E_SIGNAL_NOT_JOINED');
     const supporter = h.connect();
-    h.send(supporter, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(supporter, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await until(() => supporter.s.peer !== undefined);
     h.send(supporter, { type: 'rendition', rendition: '360p' });
     assert.equal(supporter.t.last().code, 'E_SIGNAL_UNAUTHORIZED', "a supporter's token was checked for one rendition");

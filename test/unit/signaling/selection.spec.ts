@@ -106,7 +106,7 @@ describe('signaling registry and peer selection', () => {
     };
     const add = () => {
       const { t, s } = h.connect();
-      h.send({ s }, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+      h.send({ s }, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
       const c = { t, s, id: t.frames[0].peer as string };
       clients.set(c.id, c);
       edges.set(c.id, new Set());

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS } from '../../../lib/signaling/limits';
 import { playlistFrame, playlistFromMsg } from '../../../lib/signaling/playlists';
 import { BOUNDS } from '../../../lib/protocol';
 import { parseClientMessage } from '../../../lib/signaling/validate';
-import { harness } from './harness';
+import { harness, HeldCopies, type HeldCopy } from './harness';
 
 const media = (n: number): string => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:${n}\n#EXTINF:2,\nseg${n}.ts\n`;
 const master = '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000\n720p.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=400000\n360p.m3u8\n';
@@ -19,22 +19,28 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     h.c.pushPlaylist({ stream: 'live', rendition: null, text: master, ended: false });
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
     const a = h.connect();
-    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     const welcome = a.t.take()[0];
     assert.deepEqual(welcome.playlists, [
-      { rendition: null, text: master, ended: false, ageMs: 0 },
-      { rendition: '720p', text: media(1), ended: false, ageMs: 0 },
+      { rendition: null, text: master, ended: false, ageMs: 0, version: 1 },
+      { rendition: '720p', text: media(1), ended: false, ageMs: 0, version: 2 },
     ]);
     const low = h.join('live', '360p');
+    const held = new HeldCopies(welcome.playlists as HeldCopy[]);
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false }), 1);
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false }), 0, 'an unchanged version is not pushed again');
-    assert.deepEqual(a.t.take(), [{ type: 'playlist', rendition: '720p', text: media(2), ended: false }]);
+    const pushed = a.t.take();
+    assert.equal(pushed.length, 1);
+    held.take(pushed[0]);
+    assert.equal(held.text('720p'), media(2));
     assert.deepEqual(low.t.take(), [], 'a media playlist reaches only its own swarm');
     // A new master reaches every swarm of the stream.
     const master2 = master.replace('900000', '950000');
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: null, text: master2, ended: false }), 2);
-    assert.equal(low.t.take()[0].text, master2);
-    assert.equal(a.t.take()[0].text, master2);
+    const lowMaster = low.t.take()[0];
+    assert.deepEqual(a.t.take()[0], lowMaster, 'one frame for every peer');
+    held.take(lowMaster);
+    assert.equal(held.text(null), master2);
   });
 
   it('tells a joiner how old each welcome copy is (pushes carry none: they are sent as the version arrives)', () => {
@@ -45,7 +51,7 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(1), ended: false });
     h.advance(1_700);
     const a = h.connect();
-    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(
       (a.t.take()[0].playlists as Array<{ ageMs?: number }>).map((p) => p.ageMs),
       [6_700, 1_700],
@@ -57,6 +63,15 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     );
     h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: media(2), ended: false });
     assert.equal(a.t.take()[0].ageMs, undefined);
+    // A resync's whole copies are dated like a welcome's.
+    h.send(a, { type: 'resync' });
+    assert.deepEqual(
+      a.t.take().map((f) => [f.type, f.ageMs]),
+      [
+        ['playlist', 6_700],
+        ['playlist', 0],
+      ],
+    );
     // An ended playlist kept for hours is still within the protocol's bound.
     h.advance(10 * BOUNDS.maxPlaylistAgeMs);
     assert.deepEqual(
@@ -72,7 +87,7 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     const huge = media(2) + '#'.repeat(BOUNDS.maxPushedPlaylistBytes);
     assert.equal(h.c.pushPlaylist({ stream: 'live', rendition: '720p', text: huge, ended: false }), 0);
     const a = h.connect();
-    h.send(a, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(a, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(a.t.take()[0].playlists, []);
   });
 
@@ -88,7 +103,14 @@ describe('signaling coordinator: playlists over the swarm socket', () => {
     // viewer never answers the ended playlist's URL with the new one.
     const later = playlistFromMsg({ topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', ended: false, presentation: 2 } })!;
     assert.deepEqual(later, { stream: 'live', rendition: 'main', text: master, ended: false, presentation: 2 });
-    assert.deepEqual(JSON.parse(playlistFrame(later)), { type: 'playlist', rendition: 'main', text: master, ended: false, presentation: 2 });
+    assert.deepEqual(JSON.parse(playlistFrame({ current: { ...later, storedAt: 0, version: 7 } })), {
+      type: 'playlist',
+      rendition: 'main',
+      text: master,
+      ended: false,
+      presentation: 2,
+      version: 7,
+    });
     for (const bad of [
       { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', presentation: -1 } },
       { topic: 'playlist', payload: master, playlist: { stream: 'live', rendition: 'main', presentation: 1.5 } },
@@ -113,7 +135,7 @@ describe('signaling coordinator: fetchers named in announcements', () => {
     h.announce(1);
     const viewers = [h.join(), h.join(), h.join()];
     const metered = h.connect();
-    h.send(metered, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
+    h.send(metered, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer', upload: false });
     const meteredId = metered.t.take()[0].peer as string;
     const named: string[] = [];
     for (let seq = 2; seq <= 7; seq++) {
@@ -126,7 +148,7 @@ describe('signaling coordinator: fetchers named in announcements', () => {
     assert.deepEqual(new Set(named), new Set(viewers.map((v) => v.id)), 'every uploading viewer takes a turn');
     assert.deepEqual(named.slice(0, 3), named.slice(3, 6), 'in rotation');
     const supporter = h.connect();
-    h.send(supporter, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(supporter, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
     const supporterId = supporter.t.take().find((f) => f.type === 'welcome')!.peer;
     viewers[1].t.take();
@@ -253,7 +275,7 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       { type: 'served', sequence: 1, to: 'AAAAAAAAAAAA', bytes: 10 },
       { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0 },
       { type: 'report', peer: 'AAAAAAAAAAAA', sequence: 0, reason: 'size' },
-      { type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', upload: false },
+      { type: 'join', v: 4, stream: 'live', rendition: '0', role: 'viewer', upload: false },
     ];
     for (const msg of ok) assert.doesNotThrow(() => parseClientMessage(JSON.stringify(msg)), JSON.stringify(msg));
     const bad = [
@@ -264,7 +286,7 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0, peers: 0, latencyMs: 1e12 },
       { type: 'stats', httpBytes: 0, p2pBytes: 0, uploadedBytes: 0, stalls: 0 },
       { type: 'report', peer: 'AAAAAAAAAAAA', sequence: 0, reason: 'boredom' },
-      { type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', upload: 'no' },
+      { type: 'join', v: 4, stream: 'live', rendition: '0', role: 'viewer', upload: 'no' },
     ];
     for (const msg of bad) {
       assert.throws(
@@ -285,24 +307,24 @@ describe('signaling coordinator: a swarm too small to help makes no links', () =
     });
     h.announce(1);
     const first = h.connect();
-    h.send(first, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(first, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(first.t.take()[0].peers, []);
     const second = h.connect();
-    h.send(second, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(second, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.deepEqual(second.t.take()[0].peers, [], 'two viewers: no introduction, so no WebRTC link');
     h.send(second, { type: 'peers' });
     assert.deepEqual(second.t.take()[0], { type: 'peers', peers: [] }, 'asking again changes nothing');
     const third = h.connect();
-    h.send(third, { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' });
+    h.send(third, { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' });
     assert.equal((third.t.take()[0].peers as unknown[]).length, 2, 'three: the newcomer is introduced to both');
     // In another swarm (another stream), a supporter and one viewer link: the supporter is there to serve.
     h.announce(1, 'other', '360p');
     const supporter = h.connect();
-    h.send(supporter, { type: 'join', v: 3, stream: 'other', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
+    h.send(supporter, { type: 'join', v: 4, stream: 'other', rendition: '360p', role: 'supporter', token: 'good-token-0123456789' });
     await new Promise((resolve) => setImmediate(resolve)); // token verification is asynchronous by contract
     supporter.t.take();
     const viewer = h.connect();
-    h.send(viewer, { type: 'join', v: 3, stream: 'other', rendition: '360p', role: 'viewer' });
+    h.send(viewer, { type: 'join', v: 4, stream: 'other', rendition: '360p', role: 'viewer' });
     assert.equal((viewer.t.take()[0].peers as unknown[]).length, 1);
   });
 });

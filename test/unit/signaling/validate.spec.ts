@@ -16,9 +16,9 @@ const PEER = 'AAAAAAAAAAAA';
 describe('signaling validate', () => {
   it('accepts every v1 message type in its documented shape', () => {
     const ok = [
-      { type: 'join', v: 3, stream: 'live', rendition: '720p', role: 'viewer' },
-      { type: 'join', v: 3, stream: 'live', rendition: 'main', role: 'viewer', have: [1, 2, 3] },
-      { type: 'join', v: 3, stream: 'live', rendition: '0', role: 'supporter', token: 'x'.repeat(32) },
+      { type: 'join', v: 4, stream: 'live', rendition: '720p', role: 'viewer' },
+      { type: 'join', v: 4, stream: 'live', rendition: 'main', role: 'viewer', have: [1, 2, 3] },
+      { type: 'join', v: 4, stream: 'live', rendition: '0', role: 'supporter', token: 'x'.repeat(32) },
       { type: 'offer', to: PEER, offerId: 'o-1', sdp: 'v=0' },
       { type: 'answer', to: PEER, offerId: 'o_1', sdp: 'v=0' },
       { type: 'ice', to: PEER, offerId: 'o1', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
@@ -48,15 +48,15 @@ describe('signaling validate', () => {
       [j({ type: 'segment', url: 'x' }), 'E_SIGNAL_UNKNOWN_TYPE'],
       [j({ type: 'join', v: 1, stream: 'live', rendition: '0', role: 'viewer' }), 'E_SIGNAL_VERSION'],
       [j({ type: 'join', stream: 'live', rendition: '0', role: 'viewer' }), 'E_SIGNAL_VERSION'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: '0', role: 'broadcaster' }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'li ve', rendition: '0', role: 'viewer' }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'x'.repeat(65), rendition: '0', role: 'viewer' }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: 0, role: 'viewer' }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: '0', role: 'supporter' }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', token: 'abc' }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', have: new Array(65).fill(1) }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', have: [-1] }), 'E_SIGNAL_BAD_FIELD'],
-      [j({ type: 'join', v: 3, stream: 'live', rendition: '0', role: 'viewer', extra: 1 }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: '0', role: 'broadcaster' }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'li ve', rendition: '0', role: 'viewer' }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'x'.repeat(65), rendition: '0', role: 'viewer' }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: 0, role: 'viewer' }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: '0', role: 'supporter' }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: '0', role: 'viewer', token: 'abc' }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: '0', role: 'viewer', have: new Array(65).fill(1) }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: '0', role: 'viewer', have: [-1] }), 'E_SIGNAL_BAD_FIELD'],
+      [j({ type: 'join', v: 4, stream: 'live', rendition: '0', role: 'viewer', extra: 1 }), 'E_SIGNAL_BAD_FIELD'],
       [j({ type: 'offer', to: PEER, offerId: 'o', sdp: 'v=0', from: 'BBBBBBBBBBBB' }), 'E_SIGNAL_SPOOFED_SENDER'],
       [j({ type: 'answer', to: PEER, offerId: 'o', sdp: 'v=0', sender: 'x' }), 'E_SIGNAL_SPOOFED_SENDER'],
       [j({ type: 'ice', to: PEER, offerId: 'o', candidate: null, peer: 'x' }), 'E_SIGNAL_SPOOFED_SENDER'],
@@ -83,7 +83,7 @@ describe('signaling validate', () => {
   });
 
   it('applies the one id rule of the other nodes to stream and rendition ids', () => {
-    const join = (stream: string, rendition: string) => JSON.stringify({ type: 'join', v: 3, stream, rendition, role: 'viewer' });
+    const join = (stream: string, rendition: string) => JSON.stringify({ type: 'join', v: 4, stream, rendition, role: 'viewer' });
     assert.doesNotThrow(() => parseClientMessage(join('live', 'r'.repeat(64))), 'a 64-character rendition, as hls-watch and manifest allow');
     for (const [stream, rendition] of [
       ['live', 'r'.repeat(65)],
