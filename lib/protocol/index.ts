@@ -10,3 +10,4 @@ export * from './signaling/client-messages';
 export * from './signaling/server-messages';
 export * from './peer-wire';
 export * from './playlist-edits';
+export * from './latency-mode';

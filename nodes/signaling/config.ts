@@ -6,7 +6,7 @@
 import { configNumber } from '../../lib/config/config-number';
 import { RelaycastError } from '../../lib/errors';
 import type { SignalingLimits } from '../../lib/signaling/limits';
-import { isMediaId, type IceServer } from '../../lib/protocol';
+import { isLatencyMode, isMediaId, LATENCY_MODES, type IceServer, type LatencyMode } from '../../lib/protocol';
 import { effectiveIceMode, iceModeProblem, type IceMode } from '../../lib/signaling/ice-mode';
 import { publicHostOf, publicHostProblem } from '../../lib/signaling/stun-host';
 import { SIGNALING_NUMBERS } from './number-fields';
@@ -45,6 +45,7 @@ export interface SignalingConfig {
   turnTtl?: string | number;
   /** 'relaycast' | 'custom' | 'none'; empty = decided by the list (ice-mode below). */
   iceMode?: string;
+  latency?: string;
   /** UDP port of the built-in STUN responder. */
   stunPort?: string | number;
   /** The host viewers are told to send STUN to; empty = the host each viewer reached Node-RED at. */
@@ -149,6 +150,14 @@ export function iceServersFromConfig(config: SignalingConfig, credentials: Signa
     }
     return server;
   });
+}
+
+/** The stream's latency mode (lib/protocol/latency-mode.ts); empty (a flow from before the setting) is standard. */
+export function latencyFromConfig(config: SignalingConfig): LatencyMode {
+  if (config.latency === undefined || config.latency === '') return 'standard';
+  if (!isLatencyMode(config.latency))
+    throw new RelaycastError('E_SIGNAL_CONFIG', `latency must be one of ${LATENCY_MODES.join(', ')}, got ${JSON.stringify(config.latency)}`);
+  return config.latency;
 }
 
 /**

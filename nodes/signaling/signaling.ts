@@ -20,6 +20,7 @@ import {
 } from '../../lib/signaling';
 import { RelaycastError } from '../../lib/errors';
 import type { HttpSettings } from '../../lib/http';
+import type { LatencyMode } from '../../lib/protocol';
 import type { SwarmProbe } from '../../lib/telemetry/probes';
 import type { RedisConfigNode } from '../redis/redis-api';
 import { httpNodeRoot, onCloseAsync, onInputAsync, refuseToStart } from '../shared/node-runtime';
@@ -33,6 +34,7 @@ import { anyVerifier, supporterTokenList, tokenDigest, type SupporterTokenList }
 import { appendCredentialLine, assertLinesEditable } from '../shared/credential-lines';
 import {
   iceModeFromConfig,
+  latencyFromConfig,
   iceServersFromConfig,
   limitsFromConfig,
   normalizePath,
@@ -103,10 +105,12 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
     /** The node's own supporter tokens, unless the operator's verify hook checks them. */
     let tokenList: SupporterTokenList | undefined;
     let statsEvery: number;
+    let latency: LatencyMode;
     let options: Omit<SignalingServerOptions, 'path'>;
     try {
       fullPath = httpNodeRoot(settings) + normalizePath(config.path);
       statsEvery = statsIntervalMs(config);
+      latency = latencyFromConfig(config);
       const limits = limitsFromConfig(config);
       // Checked even without a secret: the editor marks a bad TTL either way, so the deploy refuses it too.
       const ttlSeconds = turnTtlSeconds(config);
@@ -245,6 +249,7 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
           signalingPath: fullPath,
           root: httpNodeRoot(settings),
           master,
+          latency,
           firstRendition: (stream) => coordinator.renditionsOf(stream)[0],
           playlists: (stream, rendition) => coordinator.playlistsFor(stream, rendition),
           failed: (err) => node.error(err instanceof Error ? err.message : String(err)),

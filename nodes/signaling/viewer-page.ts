@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { RelaycastError } from '../../lib/errors';
-import { isMediaId, type PushedPlaylist } from '../../lib/protocol';
+import { isMediaId, type LatencyMode, type PushedPlaylist } from '../../lib/protocol';
 import { registerRoutes, type ExpressLike, type HttpSettings } from '../../lib/http';
 import { normalizePath } from './config';
 
@@ -38,6 +38,8 @@ export interface ViewerPageOptions {
   root: string;
   /** Master playlist URL, relative to the page or absolute; `{stream}` is replaced by the stream id. */
   master: string;
+  /** The stream's latency mode: how far behind live the page's player sits. */
+  latency: LatencyMode;
   /** First rendition announced for a stream (the swarm the page joins before hls.js picks). */
   firstRendition(stream: string): string | undefined;
   /** The latest master and media playlists of that swarm, inlined so the player starts without a request. */
@@ -97,6 +99,7 @@ export function serveViewerPage(app: ExpressLike, settings: HttpSettings, option
       stream,
       signalingPath: options.signalingPath,
       master: options.master.replace(/\{stream\}/g, stream),
+      latency: options.latency,
       ...(startRendition ? { startRendition, playlists: options.playlists(stream, startRendition) } : {}),
     };
     // `<` escaped so no value can close the script element that carries the config.

@@ -124,8 +124,15 @@ describe('relaycast-signaling ICE modes and its built-in STUN responder (real No
     assert.equal((wb.peers as unknown[]).length, 1, 'signaling works: b is introduced to a');
   });
 
-  it('refuses a bad STUN port, ICE mode or public host at deploy (E_SIGNAL_CONFIG)', async () => {
-    for (const config of [{ stunPort: 0 }, { stunPort: 70000 }, { iceMode: 'google' }, { publicHost: 'host:3478' }, { publicHost: 'not a host' }]) {
+  it('refuses a bad STUN port, ICE mode, public host or latency mode at deploy (E_SIGNAL_CONFIG)', async () => {
+    for (const config of [
+      { stunPort: 0 },
+      { stunPort: 70000 },
+      { iceMode: 'google' },
+      { publicHost: 'host:3478' },
+      { publicHost: 'not a host' },
+      { latency: 'ultra' },
+    ]) {
       const [sig] = await start(config);
       assert.deepEqual(sig.status.getCalls().at(-1)?.args[0], { fill: 'red', shape: 'ring', text: 'signaling.status.config' }, JSON.stringify(config));
       await helper.unload();

@@ -78,6 +78,7 @@ describe('relaycast-signaling: the viewer page', function () {
         signalingPath: '/signal',
         master: 'master.m3u8',
         startRendition: '720p',
+        latency: 'standard',
         playlists: [{ rendition: null, text: '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p.m3u8\n', ended: false, version: 1 }],
       },
       'the latest playlists ride along, so the player starts without a playlist request',
@@ -116,6 +117,15 @@ describe('relaycast-signaling: the viewer page', function () {
     await helper.unload();
     await load({ viewerPath: '' });
     assert.equal((await get(base, '/live/show/')).status, 404);
+  });
+
+  it('tells the page its latency mode: standard by default and for flows from before the setting, low when set', async () => {
+    const latencyOf = async () => /"latency":"([a-z]+)"/.exec((await get(base, '/live/show/')).body)?.[1];
+    await load({ latency: 'low' });
+    assert.equal(await latencyOf(), 'low');
+    await helper.unload();
+    await load({ latency: '' });
+    assert.equal(await latencyOf(), 'standard');
   });
 
   it('escapes the inline config so no value can end its script element', async () => {

@@ -13,6 +13,7 @@ import { fragmentLoaderClass } from './fragment-loader';
 import type { RelaycastOptions } from './options';
 import { playlistLoaderClass } from './playlist-loader';
 import { RelaycastSession } from './session';
+import { liveSyncConfig } from '../../lib/protocol/latency-mode';
 
 export type { RelaycastOptions } from './options';
 export type { RelaycastStats, RelaycastEngine } from './session';
@@ -32,10 +33,8 @@ export function relaycastHlsConfig(
   const session = new RelaycastSession(options);
   if (typeof location !== 'undefined') session.startEarly(location.href);
   const config: Partial<HlsConfig> = {
-    liveSyncDurationCount: options.liveSyncDurationCount ?? 3,
-    // A viewer that fell behind (a slow start, a tab in the background) drifts back to the target
-    // latency at up to 5 % speed instead of staying behind for the whole session.
-    maxLiveSyncPlaybackRate: 1.05,
+    ...liveSyncConfig(options.latency),
+    ...(options.liveSyncDurationCount !== undefined ? { liveSyncDurationCount: options.liveSyncDurationCount } : {}),
     ...hlsConfig,
     fLoader: fragmentLoaderClass(session),
     pLoader: playlistLoaderClass(session),

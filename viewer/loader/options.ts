@@ -28,7 +28,9 @@ export interface RelaycastOptions {
   maxPeers?: number;
   /** Byte cap of the segment store (default 100 MB). */
   maxStoreBytes?: number;
-  /** Target distance behind live in target durations, set before hls.js picks its start (default 3). */
+  /** The stream's latency mode (lib/protocol/latency-mode.ts): how far behind live hls.js sits. Default standard. */
+  latency?: 'standard' | 'low';
+  /** Target distance behind live in target durations, set before hls.js picks its start (default: the latency mode's, 3 or 2). */
   liveSyncDurationCount?: number;
   /** Playlists the page was served with (the viewer page inlines them): the first loads need no request. */
   initialPlaylists?: SeededPlaylist[];

@@ -12,7 +12,7 @@ import { formatBytes, formatUsdShort, formatUsd, savedUsd } from './costs';
 import { modeText, p2pChosen, remember } from './p2p-choice';
 import { StreamStateTracker, type StreamState } from './stream-state';
 import { PRICES } from '../../lib/costs/prices';
-import { BOUNDS, isPushedPlaylist, type PushedPlaylist } from '../../lib/protocol';
+import { BOUNDS, isLatencyMode, isPushedPlaylist, liveSyncConfig, type LatencyMode, type PushedPlaylist } from '../../lib/protocol';
 
 export interface PageConfig {
   stream: string;
@@ -23,6 +23,8 @@ export interface PageConfig {
   playlists?: PushedPlaylist[];
   /** Test and bench hook: keep only ICE candidates matching this regular expression. */
   candidatePattern?: string;
+  /** The stream's latency mode (the signaling node's setting); absent = standard. */
+  latency?: LatencyMode;
 }
 
 function readConfig(): PageConfig {
@@ -32,6 +34,7 @@ function readConfig(): PageConfig {
   if (query.get('candidates')) parsed.candidatePattern = query.get('candidates')!;
   // Inlined playlists are used before the socket joins: only copies of the protocol's shape are.
   parsed.playlists = Array.isArray(parsed.playlists) ? parsed.playlists.filter(isPushedPlaylist) : undefined;
+  if (!isLatencyMode(parsed.latency)) parsed.latency = 'standard';
   return parsed;
 }
 
@@ -112,13 +115,15 @@ export function startViewer(): void {
         stream: config.stream,
         startRendition: config.startRendition,
         initialPlaylists: config.playlists,
+        latency: config.latency,
         supporterToken: supporterToken(),
         candidateFilter: pattern ? (c) => pattern.test(c) : undefined,
         ...(uploadOff ? { upload: false } : {}),
         ...(chosen ? {} : { p2p: false }),
       });
   const session = relaycast?.session;
-  const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });
+  // The plain player (?relaycast=0, the benchmark's baseline) sits as far behind live as the loader.
+  const hls = new Hls(relaycast ? relaycast.config : liveSyncConfig(config.latency));
   session?.attach(hls as never);
   const playback = watchPlayback(video, hls);
   const tracker = new StreamStateTracker();
@@ -133,6 +138,7 @@ export function startViewer(): void {
 
   // The prices in the note come from the one place that holds them (lib/costs/prices.ts).
   text('price-egress', `$${PRICES.ec2.egressPerGB}/GB`);
+  text('latency-mode', config.latency === 'low' ? 'low (1 s segments)' : 'standard');
   text('price-class-b', `$${PRICES.r2.classBPerMillion} per million`);
   const chart = new TrafficChart(document.getElementById('chart')!);
   const badge = document.getElementById('badge')!;
