@@ -13,7 +13,13 @@
  * Chromium's CPU per viewer for the page, the bare loader and plain hls.js (issue 21's target: the
  * bundled page ≤ 10 % above plain hls.js), summed over Chromium's processes in the steady state.
  *
- *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter,p2pml,bare,hlsjs] [--ladder 1] [--spread 1]
+ *   npx tsx bench/viewer-swarm.ts [--viewers 4,8,12] [--seconds 120] [--repeats 1] [--modes http,p2p,supporter,p2pml,bare,hlsjs] [--ladder 1] [--spread 1] [--latency standard,low]
+ *
+ * `--latency standard,low` runs everything once per latency mode (lib/protocol/latency-mode.ts), each
+ * on its own pipeline: the encoder's segment length and the signaling node's Latency setting (the
+ * bundled page's distance to live; the bare pages and plain hls.js get the same). It prints, per
+ * mode, the wall-clock latency's median and p95 over every viewer's settled samples and the R2
+ * Class A writes an hour the segment length costs.
  *
  * The encoder is a real ffmpeg (640x360, ~0.9 Mb/s, 2 s segments) when ffmpeg is installed, else
  * the demo encoder replaying the ts-single fixture (~0.4 Mb/s). `--ladder 1`: ffmpeg writes a
@@ -45,6 +51,8 @@ import { startLiveEncoder } from './support/live-encoder';
 import { cpuBusyBetween, cpuTimes, descendantCpuMs, median, pct, peerShareCeiling, sleep, waitForStream } from './support/swarm-figures';
 import { serveBarePages } from './support/bare-pages';
 import { confinedToLoopback } from './support/loopback-only';
+import { isLatencyMode, LATENCY_RULES, type LatencyMode } from '../lib/protocol/latency-mode';
+import { PRICES } from '../lib/costs/prices';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -59,6 +67,8 @@ const STREAM = 'bench';
 const LADDER = args.get('ladder') === '1';
 const SPREAD = args.get('spread') === '1';
 const CHURN_S = Number(args.get('churn') ?? 0);
+/** `--latency standard,low`: each mode on its own pipeline (segment length and distance to live), one after the other in this run. */
+const LATENCIES = (args.get('latency') ?? 'standard').split(',').filter(isLatencyMode);
 /** Latency samples of a viewer's first seconds of playback are left out (hls.js is still settling). */
 const SETTLE_MS = 5000;
 
@@ -80,6 +90,8 @@ interface ViewerFigures {
   /** Median wall-clock and hls.js latency (s) over the playing seconds after SETTLE_MS. */
   settledWallLatency?: number;
   settledHlsLatency?: number;
+  /** Those wall-clock samples, sorted (s). */
+  wallSamples: number[];
 }
 
 /**
@@ -145,6 +157,7 @@ async function read(page: Page): Promise<ViewerFigures> {
     return {
       steps,
       settledWallLatency: walls.length ? walls[Math.floor((walls.length - 1) / 2)] : undefined,
+      wallSamples: walls,
       settledHlsLatency: hlsFigures.length ? hlsFigures[Math.floor((hlsFigures.length - 1) / 2)] : undefined,
       timeline: v?.playback.timeline ?? {},
       http: s?.httpBytes ?? 0,
@@ -277,6 +290,15 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     firstFrameMsMax: Math.max(...end.map((f) => f.firstFrameMs ?? Infinity)),
     latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
     wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
+    /** Every viewer's wall-clock latency samples once settled (s), pooled: the median and p95 the low-latency targets name. */
+    wallLatencyP50: quantile(
+      end.flatMap((f) => f.wallSamples),
+      0.5,
+    ),
+    wallLatencyP95: quantile(
+      end.flatMap((f) => f.wallSamples),
+      0.95,
+    ),
     cpuBusy: cpuBusyBetween(cpu0, cpu1),
     /** Steady state: Chromium's CPU (all its processes) per viewer, in cores. */
     chromiumCoresPerViewer: chromiumCores / n,
@@ -289,6 +311,13 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   };
   for (const context of contexts) await context.close();
   return result;
+}
+
+/** The q-quantile of samples (nearest rank); NaN for none. */
+function quantile(samples: number[], q: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 /** Median ms since navigation of every start-up step any viewer recorded, earliest first. */
@@ -400,14 +429,28 @@ async function main(): Promise<void> {
     if (!outcome.ok) console.log(`p2pml mode will be skipped: ${outcome.reason}`);
   }
   if (!confinedToLoopback(__filename)) return;
-  const pipeline = await startSwarmPipeline({ stream: STREAM, ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}) });
-  const encoder = startLiveEncoder(pipeline.hlsDir, LADDER ? 'ladder' : '360p');
+  const rows: Array<Record<string, unknown>> = [];
+  const churnRows: Array<Awaited<ReturnType<typeof runChurn>>> = [];
+  for (const latency of LATENCIES) await runLatency(latency, rows, churnRows);
+  for (const r of churnRows) printChurn(r);
+  if (CHURN_S > 0) return;
+  printRows(rows);
+}
+
+/** Every N, repeat and mode on one pipeline and encoder set up for `latency` (its segment length, the pages' distance to live). */
+async function runLatency(latency: LatencyMode, rows: Array<Record<string, unknown>>, churnRows: Array<Awaited<ReturnType<typeof runChurn>>>): Promise<void> {
+  const pipeline = await startSwarmPipeline({
+    stream: STREAM,
+    signaling: { latency },
+    ...(MODES.includes('supporter') ? { supporters: { bench: SUPPORTER_TOKEN } } : {}),
+  });
+  const encoder = startLiveEncoder(pipeline.hlsDir, LADDER ? 'ladder' : '360p', LATENCY_RULES[latency].segmentSeconds);
   // hls-watch takes the folder name as the rendition of a single-variant stream; wait for the stream.
   await waitForStream(pipeline.base, STREAM);
   pipeline.counts.playlists = 0;
   await sleep(8000); // a few segments in the window before the first viewer
   const p2pml = await startBaselines(pipeline);
-  const bare = await serveBarePages(pipeline, STREAM, ' 127\\.0\\.0\\.1 ');
+  const bare = await serveBarePages(pipeline, STREAM, ' 127\\.0\\.0\\.1 ', latency);
   const pages: ModePages = {
     ...relaycastPages(pipeline.base),
     bare: () => bare.bare,
@@ -416,10 +459,8 @@ async function main(): Promise<void> {
   };
   const browser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
   console.log(
-    `viewer swarm bench: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`,
+    `viewer swarm bench, ${latency} latency: ${encoder.kind}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; Chromium ${browser.version()}`,
   );
-  const rows: Array<Record<string, unknown>> = [];
-  const churnRows: Array<Awaited<ReturnType<typeof runChurn>>> = [];
   try {
     for (const n of VIEWERS) {
       for (let repeat = 0; repeat < REPEATS; repeat++) {
@@ -427,12 +468,12 @@ async function main(): Promise<void> {
           const pageUrl = pages[mode];
           if (!pageUrl) continue;
           if (CHURN_S > 0) {
-            const churn = await runChurn(browser, mode, n, pageUrl);
+            const churn = { latency, ...(await runChurn(browser, mode, n, pageUrl)) };
             console.log(JSON.stringify({ ...churn, repeat }));
             churnRows.push(churn);
             continue;
           }
-          const r = await run(pipeline, browser, mode, n, pageUrl);
+          const r = { latency, ...(await run(pipeline, browser, mode, n, pageUrl)), classAWritesPerHour: classAWritesPerHour(latency) };
           rows.push(r);
           console.log(JSON.stringify({ ...r, repeat }));
         }
@@ -444,15 +485,35 @@ async function main(): Promise<void> {
     await encoder.stop();
     await pipeline.stop();
   }
-  for (const r of churnRows) printChurn(r);
-  if (CHURN_S > 0) return;
+}
+
+/**
+ * R2 Class A operations an hour for the bench's stream: one PUT per segment per rendition (manifest
+ * serves the playlists itself; deletes are free). Shorter segments cost proportionally more.
+ */
+function classAWritesPerHour(latency: LatencyMode): number {
+  return (3600 / LATENCY_RULES[latency].segmentSeconds) * (LADDER ? 3 : 1);
+}
+
+function printRows(allRows: Array<Record<string, unknown>>): void {
+  for (const latency of LATENCIES) {
+    const rows = allRows.filter((r) => r.latency === latency);
+    if (rows.length > 0) printLatencyRows(latency, rows);
+  }
+}
+
+function printLatencyRows(latency: LatencyMode, rows: Array<Record<string, unknown>>): void {
+  const writes = classAWritesPerHour(latency);
   console.log(
-    "\n| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency | played bitrate | switches | CPU | Chromium CPU/viewer |",
+    `\n${latency} latency (${LATENCY_RULES[latency].segmentSeconds} s segments, ${LATENCY_RULES[latency].liveSyncSegments} behind live): R2 Class A writes ${writes} an hour, $${((writes / 1e6) * PRICES.r2.classAPerMillion).toFixed(4)} an hour ($${(((writes * 24 * 30) / 1e6) * PRICES.r2.classAPerMillion).toFixed(2)} a 30-day month of 24 h streaming, before the free tier)`,
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    "| mode | N | P2P share (whole / steady) | min viewer | origin segment req/viewer-min | origin req per segment (viewers' part) | playlist req/viewer-min | stalls | TTFF p50 | hls.js latency | wall latency (end) | wall latency p50 / p95 (settled samples) | played bitrate | switches | CPU | Chromium CPU/viewer |",
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows as any[]) {
     console.log(
-      `| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} | ${pct(r.chromiumCoresPerViewer)} of a core |`,
+      `| ${r.mode} | ${r.viewers} | ${pct(r.p2pShareWhole)} / ${pct(r.p2pShareSteady)} | ${pct(r.minViewerShare)} | ${r.segmentRequestsPerViewerMinute.toFixed(2)} | ${r.originRequestsPerSegment.toFixed(2)} (${r.viewerHttpSegmentsPerSegment.toFixed(2)}) | ${r.playlistRequestsPerViewerMinute.toFixed(2)} | ${r.stalls}${r.notPlaying ? ` (${r.notPlaying} not playing)` : ''} | ${(r.firstFrameMsMedian / 1000).toFixed(2)} s | ${r.latencySecondsMedian.toFixed(1)} s | ${r.wallLatencySecondsMedian.toFixed(1)} s | ${r.wallLatencyP50.toFixed(2)} / ${r.wallLatencyP95.toFixed(2)} s | ${(r.playedBitrateMean / 1000).toFixed(0)} kb/s | ${r.switches} | ${pct(r.cpuBusy)} | ${pct(r.chromiumCoresPerViewer)} of a core |`,
     );
   }
   // The loader against plain hls.js (the ABR issue's targets), and against p2p-media-loader (issue 20:

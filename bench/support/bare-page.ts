@@ -6,6 +6,7 @@
  */
 import Hls from 'hls.js';
 import { relaycastHlsConfig } from '../../viewer/loader/index';
+import { liveSyncConfig, type LatencyMode } from '../../lib/protocol/latency-mode';
 import { playLive, watchPlayback } from '../../viewer/page/playback';
 
 export interface BarePageConfig {
@@ -14,15 +15,16 @@ export interface BarePageConfig {
   stream: string;
   signalingPath: string;
   candidatePattern: string;
+  latency: LatencyMode;
 }
 
 const config = JSON.parse(document.getElementById('bare-config')!.textContent!) as BarePageConfig;
 const video = document.getElementById('video') as HTMLVideoElement;
 const pattern = new RegExp(config.candidatePattern);
 const relaycast = config.loader
-  ? relaycastHlsConfig({ signalingUrl: config.signalingPath, stream: config.stream, candidateFilter: (c) => pattern.test(c) })
+  ? relaycastHlsConfig({ signalingUrl: config.signalingPath, stream: config.stream, latency: config.latency, candidateFilter: (c) => pattern.test(c) })
   : undefined;
-const hls = new Hls(relaycast ? relaycast.config : { liveSyncDurationCount: 3, maxLiveSyncPlaybackRate: 1.05 });
+const hls = new Hls(relaycast ? relaycast.config : liveSyncConfig(config.latency));
 relaycast?.session.attach(hls as never);
 const playback = watchPlayback(video, hls);
 playLive(hls, video, config.masterUrl, () => undefined);

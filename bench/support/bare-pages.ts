@@ -4,8 +4,14 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import type { SwarmPipeline } from '../../test/support/swarm';
 import type { BarePageConfig } from './bare-page';
+import type { LatencyMode } from '../../lib/protocol/latency-mode';
 
-export async function serveBarePages(pipeline: SwarmPipeline, stream: string, candidatePattern: string): Promise<{ bare: string; hlsjs: string }> {
+export async function serveBarePages(
+  pipeline: SwarmPipeline,
+  stream: string,
+  candidatePattern: string,
+  latency: LatencyMode = 'standard',
+): Promise<{ bare: string; hlsjs: string }> {
   const out = await build({
     entryPoints: [path.join(__dirname, 'bare-page.ts')],
     bundle: true,
@@ -17,7 +23,7 @@ export async function serveBarePages(pipeline: SwarmPipeline, stream: string, ca
   });
   pipeline.serve('/bench/bare-page.js', 'text/javascript', out.outputFiles[0].text);
   const html = (loader: boolean) => {
-    const config: BarePageConfig = { loader, masterUrl: `/live/${stream}/master.m3u8`, stream, signalingPath: '/relaycast/signal', candidatePattern };
+    const config: BarePageConfig = { loader, masterUrl: `/live/${stream}/master.m3u8`, stream, signalingPath: '/relaycast/signal', candidatePattern, latency };
     return `<!doctype html><html><head><meta charset="utf-8"><script id="bare-config" type="application/json">${JSON.stringify(config)}</script></head>
 <body><video id="video" controls muted playsinline autoplay style="width:100%;max-width:960px"></video><script src="/bench/bare-page.js"></script></body></html>`;
   };
