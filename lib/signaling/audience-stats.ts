@@ -15,7 +15,7 @@
 import type { SwarmAudience } from '../protocol/msgs';
 import { playableBytes, playableStalls, type PlayRate } from './playable';
 import { BOUNDS, type StatsMessage } from './protocol';
-import { median, trimmedShare, type ShareVoice } from './robust-figures';
+import { median, quantile, trimmedShare, type ShareVoice } from './robust-figures';
 
 export interface AudienceTotals {
   httpBytes: number;
@@ -161,6 +161,7 @@ export class AudienceStats {
       if (latency !== null) latencies.push(latency);
     }
     const latency = median(latencies);
+    const latencyP90 = quantile(latencies, 0.9);
     return {
       stream: entry.stream,
       rendition: entry.rendition,
@@ -169,6 +170,7 @@ export class AudienceStats {
       p2pShare: trimmedShare(shares),
       p2pShareViewers: shares.length,
       latencyMs: latency === null ? null : Math.round(latency),
+      latencyP90Ms: latencyP90 === null ? null : Math.round(latencyP90),
       latencyViewers: latencies.length,
       capped,
       ice,

@@ -12,6 +12,16 @@ export function median(values: readonly number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * The q-quantile by nearest rank (the smallest value with at least q of the values at or below it);
+ * null for none. Like the median, one voice moves it at most to a neighbouring value.
+ */
+export function quantile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
 /** Share of the voices trimmed from each end: a tenth, at least one once there are three, never all. */
 export function trimCount(voices: number): number {
   if (voices < 3) return 0;

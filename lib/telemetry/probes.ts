@@ -182,6 +182,7 @@ export interface VotedFigures {
   p2pShare: number | null;
   p2pShareViewers: number;
   latencyMs: number | null;
+  latencyP90Ms: number | null;
   latencyViewers: number;
 }
 
@@ -255,7 +256,13 @@ export class SwarmProbe {
       }
       entry.reporting = report.reporting;
       entry.ice = report.ice ?? null;
-      entry.voted = { p2pShare: report.p2pShare, p2pShareViewers: report.p2pShareViewers, latencyMs: report.latencyMs, latencyViewers: report.latencyViewers };
+      entry.voted = {
+        p2pShare: report.p2pShare,
+        p2pShareViewers: report.p2pShareViewers,
+        latencyMs: report.latencyMs,
+        latencyP90Ms: report.latencyP90Ms,
+        latencyViewers: report.latencyViewers,
+      };
       this.last.set(key, { httpBytes: report.httpBytes, p2pBytes: report.p2pBytes, uploadedBytes: report.uploadedBytes, stalls: report.stalls });
     }
     for (const [key, entry] of this.swarms) {

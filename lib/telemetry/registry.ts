@@ -129,6 +129,7 @@ export class TelemetryRegistry {
             p2pShare: voted?.p2pShare ?? null,
             p2pShareViewers: voted?.p2pShareViewers ?? 0,
             latencyMs: voted?.latencyMs ?? null,
+            latencyP90Ms: voted?.latencyP90Ms ?? null,
             latencyViewers: voted?.latencyViewers ?? 0,
             ice: swarm.ice,
           });

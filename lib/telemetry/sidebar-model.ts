@@ -85,7 +85,8 @@ export function streamCard(s: StreamSnapshot): StreamCard {
         value: `${percent(w.p2pShare)} of ${w.p2pShareViewers} viewers / ${w.stalls}`,
       });
       if (w.latencyMs !== null) {
-        rows.push({ label: label('latency'), node: w.node, value: `${(w.latencyMs / 1000).toFixed(1)} s · median of ${w.latencyViewers} viewers` });
+        const p90 = w.latencyP90Ms !== null && w.latencyViewers >= 2 ? ` · ${(w.latencyP90Ms / 1000).toFixed(1)} s p90` : '';
+        rows.push({ label: label('latency'), node: w.node, value: `${(w.latencyMs / 1000).toFixed(1)} s median${p90} · ${w.latencyViewers} viewers` });
       }
       if (w.ice && w.ice.reporting > 0) rows.push(iceRow(label('ICE'), w));
     }

@@ -32,6 +32,8 @@ export const SwarmAudienceSchema = v.object({
   p2pShareViewers: WholeNumberSchema,
   /** Median of the reporting viewers' latest latency figures, ms (null when none reported one). */
   latencyMs: v.nullable(rate),
+  /** The 90th percentile (nearest rank) of the same figures, ms: how far behind live the audience's slow tail sits. */
+  latencyP90Ms: v.nullable(rate),
   /** Viewers (addresses) that latencyMs rests on. */
   latencyViewers: WholeNumberSchema,
   /** Reporting peers whose report claimed more than their connection could have played: held to that. */

@@ -216,6 +216,8 @@ describe('signaling coordinator: audience stats, uploader claims, reports', () =
       p2pShare: (0.75 * 600 + 1 * 400) / 1000,
       p2pShareViewers: 2,
       latencyMs: 7000,
+      // Nearest rank over the two viewers' latencies (6000 and 8000 ms): the higher one.
+      latencyP90Ms: 8000,
       latencyViewers: 2,
       capped: 0,
       ice: { reporting: 2, srflx: 1, connected: 3, failed: 4, pairs: { host: 1, srflx: 1, prflx: 1, relay: 0 } },

@@ -15,7 +15,7 @@ describe('telemetry as Prometheus metrics', () => {
   const registry = new TelemetryRegistry(() => clock);
   const metrics = new TelemetryMetrics(() => registry.snapshot());
   const ref = (id: string, type: string) => ({ id, type, name: '' });
-  const voted = { p2pShare: 0.75, p2pShareViewers: 2, latencyMs: null, latencyViewers: 0 };
+  const voted = { p2pShare: 0.75, p2pShareViewers: 2, latencyMs: null, latencyP90Ms: null, latencyViewers: 0 };
   let reports = [{ stream: 'live', rendition: 'main', reporting: 2, httpBytes: 1000, p2pBytes: 3000, uploadedBytes: 3000, stalls: 0, ...voted }];
 
   before(() => {

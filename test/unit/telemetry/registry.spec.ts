@@ -6,7 +6,7 @@ import { BYTES_PER_GB, PRICES } from '../../../lib/costs/prices';
 
 const ref = (id: string, type: string) => ({ id, type, name: '' });
 /** The voted figures of a swarm no viewer has reported a byte or a latency to (for specs about the totals). */
-const NO_VOTE = { p2pShare: null, p2pShareViewers: 0, latencyMs: null, latencyViewers: 0 };
+const NO_VOTE = { p2pShare: null, p2pShareViewers: 0, latencyMs: null, latencyP90Ms: null, latencyViewers: 0 };
 
 describe('telemetry registry', () => {
   let clock = 0;
@@ -72,7 +72,7 @@ describe('telemetry registry', () => {
 
   it('takes the real P2P share and stalls from the viewers’ reports and never lets the totals go back when a swarm empties', () => {
     // The share is the one the viewers voted (0.85 of 2 viewers), not the ratio of the byte totals (0.9).
-    const voted = { p2pShare: 0.85, p2pShareViewers: 2, latencyMs: 4000, latencyViewers: 2 };
+    const voted = { p2pShare: 0.85, p2pShareViewers: 2, latencyMs: 4000, latencyP90Ms: 4500, latencyViewers: 2 };
     let reports: AudienceReport[] = [
       { stream: 'live', rendition: '720p', reporting: 2, httpBytes: 100, p2pBytes: 900, uploadedBytes: 900, stalls: 1, ...voted },
     ];

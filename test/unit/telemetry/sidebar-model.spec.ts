@@ -14,7 +14,7 @@ describe('sidebar model', () => {
     .released('live', { attempts: 3, retries: 2, failed: true, bytes: 0 });
   registry.manifest(ref('m1', 'relaycast-manifest')).rendered('live', 'main', 42, false);
   const ice = { reporting: 3, srflx: 0, connected: 1, failed: 4, pairs: { host: 1, srflx: 0, prflx: 0, relay: 0 } };
-  const voted = { p2pShare: 0.75, p2pShareViewers: 3, latencyMs: 5200, latencyViewers: 2 };
+  const voted = { p2pShare: 0.75, p2pShareViewers: 3, latencyMs: 5200, latencyP90Ms: 6100, latencyViewers: 2 };
   const reports = [{ stream: 'live', rendition: 'main', reporting: 3, httpBytes: 250, p2pBytes: 750, uploadedBytes: 0, stalls: 2, ice, ...voted }];
   registry.swarm(ref('s1', 'relaycast-signaling'), () => reports).peers('live', 'main', 3);
   registry.payout(ref('p1', 'relaycast-payout')).accounts([{ pending: 99, unsettledBytes: 2048, verifiedBytes: 4096 }]);
@@ -35,7 +35,7 @@ describe('sidebar model', () => {
     assert.deepEqual([row('live · main · playlist').value, row('live · main · playlist').node.id], ['v1 · MSN 42', 'm1']);
     assert.deepEqual([row('live · main · swarm').value, row('live · main · swarm').node.id], ['3 peers · 3 reporting', 's1']);
     assert.equal(row('live · main · P2P share / stalls').value, '75.0 % of 3 viewers / 2', 'the share says how many viewers it rests on');
-    assert.equal(row('live · main · latency').value, '5.2 s · median of 2 viewers');
+    assert.equal(row('live · main · latency').value, '5.2 s median · 6.1 s p90 · 2 viewers');
     // Links failing while no viewer got a STUN answer: the STUN port is the first suspect.
     assert.deepEqual(
       [row('live · main · ICE').value, row('live · main · ICE').node.id, row('live · main · ICE').warn],
