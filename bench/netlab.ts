@@ -12,7 +12,7 @@
  *              process inside each home's namespace.
  *
  *   flock /tmp/heavy.flock npx tsx bench/netlab.ts --profile residential --viewers 6 --seconds 120 \
- *     --repeats 1 --stream 0.9 --modes http,p2p,p2pml [--pair-synthetic 1]
+ *     --repeats 1 --stream 0.9 --modes http,p2p,p2pml [--pair-synthetic 1] [--latency standard,low]
  *   flock /tmp/heavy.flock npx tsx bench/netlab.ts --profile residential --viewers 10 --modes synthetic --synthetic-per-home 2
  *   npx tsx bench/netlab.ts --cleanup      (removes what a killed run left behind)
  *
@@ -21,14 +21,18 @@
  * share of them wasted (neither played nor waiting in the player's buffer or the engine's store
  * when the run ends); the ceiling min(1 − 1/N, Σ usable uplinks ÷ (N × stream bitrate))
  * and the reachable ceiling (over the homes whose NAT lets them link); offload ÷ ceiling; stalls;
- * TTFF; latency; origin requests per viewer-minute; machine CPU (a saturated run is not judged);
+ * TTFF; latency (hls.js's, and wall-clock from PROGRAM-DATE-TIME: median and p95); origin requests per viewer-minute; machine CPU (a saturated run is not judged);
  * and per home its bytes up and down against its caps and its selected ICE pair types.
+ * `--latency standard,low` runs it all once per latency mode, each on its own pipeline (1 s segments
+ * and two behind live for low; lib/protocol/latency-mode.ts).
  */
 import { describeHome, homeBytes, homesFor, Lab, loadProfile, ORIGIN_ADDRESS, preflight, removeLeftovers, runInsideLab } from '../devtools/netlab';
 import type { Home, HomeSpec, Profile } from '../devtools/netlab';
 import { seededRandom } from '../devtools/fault-proxy/seeded-random';
 import { startSwarmPipeline, type SwarmPipeline } from '../test/support/swarm';
 import { startLiveEncoder, type LiveEncoder } from './support/live-encoder';
+import { isLatencyMode, LATENCY_RULES, type LatencyMode } from '../lib/protocol/latency-mode';
+import { quantile } from '../lib/signaling/robust-figures';
 import type { MediaFigures } from './support/media-watch';
 import { ceiling, reachableCeiling } from './support/netlab-ceiling';
 import { chromiumViewer, syntheticViewers, together, type HomeViewers, type Viewed } from './support/netlab-viewers';
@@ -51,6 +55,8 @@ const STREAM_MBIT = args.get('stream') ?? '0.9';
 const MODE_NAMES = (args.get('modes') ?? 'http,p2p').split(',');
 /** relaycast-signaling's ICE choice for the run (the built-in STUN on the origin by default). */
 const ICE = args.get('ice') ?? 'relaycast';
+/** `--latency standard,low`: each latency mode on its own pipeline (segment length, distance to live), one after the other in this run. */
+const LATENCIES = (args.get('latency') ?? 'standard').split(',').filter(isLatencyMode);
 /** The signaling node's built-in STUN port; the p2p-media-loader baseline is given the same server. */
 const STUN_PORT = 3478;
 /** Synthetic viewers per home in the `synthetic` mode. */
@@ -126,6 +132,7 @@ interface Departed {
 }
 
 interface RunResult {
+  latency?: LatencyMode;
   profile: string;
   mode: string;
   viewers: number;
@@ -142,6 +149,8 @@ interface RunResult {
   ttffMs: number;
   latencyS: number;
   wallLatencyS: number;
+  /** 95th percentile (nearest rank) of the viewers' wall-clock latencies at the end. */
+  wallLatencyP95S: number;
   segmentReqPerViewerMin: number;
   playlistReqPerViewerMin: number;
   cpu: number;
@@ -230,6 +239,7 @@ async function runOnce(lab: Lab, pipeline: SwarmPipeline, encoder: LiveEncoder, 
       ttffMs: median(all.map((f) => f.firstFrameMs ?? NaN)),
       latencyS: median(all.map((f) => f.latencySeconds ?? NaN)),
       wallLatencyS: median(all.map((f) => (f.wallLatencyMs ?? NaN) / 1000)),
+      wallLatencyP95S: quantile(all.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite), 0.95) ?? NaN,
       segmentReqPerViewerMin: (pipeline.segmentRequests() - segmentsBefore) / (viewers * minutes),
       playlistReqPerViewerMin: (pipeline.counts.playlists - playlistsBefore) / (viewers * minutes),
       cpu: cpuBusyBetween(cpu0, cpu1),
@@ -288,15 +298,15 @@ function printPairs(r: RunResult): void {
 
 function printSummary(rows: RunResult[]): void {
   console.log(
-    '\n| profile | mode | N | offload played (whole / steady) | ceiling | reachable ceiling | offload ÷ ceiling (÷ reachable) | peer MB received / played MB | wasted | stalls (stayers) | TTFF p50 | latency p50 (wall) | origin seg req/viewer-min | playlist req/viewer-min | ICE pairs | CPU |',
+    '\n| latency | profile | mode | N | offload played (whole / steady) | ceiling | reachable ceiling | offload ÷ ceiling (÷ reachable) | peer MB received / played MB | wasted | stalls (stayers) | TTFF p50 | latency p50 (wall p50 / p95) | origin seg req/viewer-min | playlist req/viewer-min | ICE pairs | CPU |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const pairs = Object.entries(r.pairs)
       .map(([k, n]) => `${k}×${n}`)
       .join(' ');
     console.log(
-      `| ${r.profile} | ${r.mode} | ${r.viewers} | ${pct(r.offloadWhole)} / ${pct(r.offloadSteady)} | ${pct(r.ceiling)} | ${pct(r.reachable)} | ${r.ceiling > 0 ? (r.offloadWhole / r.ceiling).toFixed(2) : '–'} (${r.reachable > 0 ? (r.offloadWhole / r.reachable).toFixed(2) : '–'}) | ${r.peerReceivedMB.toFixed(1)} / ${r.playedMB.toFixed(1)} | ${pct(r.wasted)} | ${r.stalls} (${r.stallsStayers})${r.notPlaying ? `, ${r.notPlaying} not playing` : ''} | ${seconds(r.ttffMs / 1000, 2)} | ${seconds(r.latencyS, 1)} (${seconds(r.wallLatencyS, 1)}) | ${r.segmentReqPerViewerMin.toFixed(2)} | ${r.playlistReqPerViewerMin.toFixed(2)} | ${pairs || '–'} | ${pct(r.cpu)}${r.cpu >= SATURATED ? ' SATURATED' : ''} |`,
+      `| ${r.latency ?? 'standard'} | ${r.profile} | ${r.mode} | ${r.viewers} | ${pct(r.offloadWhole)} / ${pct(r.offloadSteady)} | ${pct(r.ceiling)} | ${pct(r.reachable)} | ${r.ceiling > 0 ? (r.offloadWhole / r.ceiling).toFixed(2) : '–'} (${r.reachable > 0 ? (r.offloadWhole / r.reachable).toFixed(2) : '–'}) | ${r.peerReceivedMB.toFixed(1)} / ${r.playedMB.toFixed(1)} | ${pct(r.wasted)} | ${r.stalls} (${r.stallsStayers})${r.notPlaying ? `, ${r.notPlaying} not playing` : ''} | ${seconds(r.ttffMs / 1000, 2)} | ${seconds(r.latencyS, 1)} (${seconds(r.wallLatencyS, 1)} / ${seconds(r.wallLatencyP95S, 1)}) | ${r.segmentReqPerViewerMin.toFixed(2)} | ${r.playlistReqPerViewerMin.toFixed(2)} | ${pairs || '–'} | ${pct(r.cpu)}${r.cpu >= SATURATED ? ' SATURATED' : ''} |`,
     );
   }
 }
@@ -313,8 +323,19 @@ async function insideLab(lab: Lab): Promise<void> {
   if (STREAM_MBIT !== '0.9' && STREAM_MBIT !== '2.7') throw new Error('--stream is 0.9 or 2.7');
   if (!Number.isInteger(SYNTHETIC_PER_HOME) || SYNTHETIC_PER_HOME < 1 || SYNTHETIC_PER_HOME > 50) throw new Error('--synthetic-per-home is 1–50');
   const profiles = PROFILES.map((p) => loadProfile(p));
-  const pipeline = await startSwarmPipeline({ stream: STREAM, host: ORIGIN_ADDRESS, signaling: signalingConfig() });
-  const encoder = startLiveEncoder(pipeline.hlsDir, STREAM_MBIT === '2.7' ? '720p' : '360p');
+  const rows: RunResult[] = [];
+  try {
+    for (const latency of LATENCIES) await runLatency(lab, profiles, latency, rows);
+  } finally {
+    lab.close();
+  }
+  printSummary(rows);
+}
+
+/** Every profile, repeat and mode on one pipeline and encoder set up for `latency` (segment length, the pages' distance to live). */
+async function runLatency(lab: Lab, profiles: ReturnType<typeof loadProfile>[], latency: LatencyMode, rows: RunResult[]): Promise<void> {
+  const pipeline = await startSwarmPipeline({ stream: STREAM, host: ORIGIN_ADDRESS, signaling: { ...signalingConfig(), latency } });
+  const encoder = startLiveEncoder(pipeline.hlsDir, STREAM_MBIT === '2.7' ? '720p' : '360p', LATENCY_RULES[latency].segmentSeconds);
   // One stop, however many ask: a signal during the end of a run waits for the same one.
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -322,20 +343,21 @@ async function insideLab(lab: Lab): Promise<void> {
       await p2pml?.close().catch(() => undefined);
       await encoder.stop().catch(() => undefined);
       await pipeline.stop().catch(() => undefined);
-      lab.close();
     })());
   const onSignal = (): void => {
-    void stop().then(() => process.exit(130));
+    void stop().then(() => {
+      lab.close();
+      process.exit(130);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const rows: RunResult[] = [];
   try {
     if (MODE_NAMES.includes('p2pml')) p2pml = await startBaseline(pipeline);
     await waitForStream(pipeline.base, STREAM);
     await sleep(8000); // a few segments in the window before the first viewer
     console.log(
-      `netlab bench: ${encoder.kind}; origin ${pipeline.base}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; signaling ICE ${ICE}`,
+      `netlab bench, ${latency} latency: ${encoder.kind}; origin ${pipeline.base}; ${SECONDS} s per run, steady state after ${STEADY_AFTER_S} s; viewers join 1 s apart; signaling ICE ${ICE}`,
     );
     for (const profile of profiles) {
       console.log(`\nprofile ${profile.name}: ${profile.description}`);
@@ -344,16 +366,17 @@ async function insideLab(lab: Lab): Promise<void> {
       for (let repeat = 0; repeat < REPEATS; repeat++) {
         for (const mode of MODE_NAMES) {
           if (mode === 'p2pml' && !p2pml) continue;
-          const r = await runOnce(lab, pipeline, encoder, profile, mode);
+          const r = { ...(await runOnce(lab, pipeline, encoder, profile, mode)), latency };
           rows.push(r);
           printRun(r);
         }
       }
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await stop();
   }
-  printSummary(rows);
 }
 
 /** The baseline at the origin's address, told the signaling node's own STUN and no other. */
