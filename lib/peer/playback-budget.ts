@@ -5,8 +5,18 @@
  * viewer meets the same deadlines as a real one.
  */
 
-/** Seconds of buffer kept in reserve: peers get what is left beyond it. */
-export const SAFETY_SECONDS = 1.5;
+/**
+ * Seconds of buffer kept in reserve for the HTTP fallback, per second of segment: peers get what is
+ * left beyond it. A 2 s segment keeps 1.5 s (what standard latency was tuned with); a 1 s segment
+ * (low latency, two segments behind live, so 1–2 s buffered when the next one is listed) keeps
+ * 0.75 s, as its HTTP fetch is half as long. With a fixed 1.5 s, low latency's requests always
+ * found less than the reserve and went to HTTP at once: 0–3 % from peers at N = 4 on loopback.
+ */
+export const SAFETY_PER_SEGMENT_SECOND = 0.75;
+/** The reserve for a segment of `durationSeconds`: 0.75 s per second of it, at least 0.5 s, at most 1.5 s. */
+export function safetySeconds(durationSeconds: number): number {
+  return Math.min(1.5, Math.max(0.5, SAFETY_PER_SEGMENT_SECOND * durationSeconds));
+}
 /** With no buffer yet, a peer that holds the segment gets this long (loopback/LAN peers answer in ms). */
 export const STARTUP_PEER_BUDGET_MS = 200;
 /** Offers to peers start with the first fragment request, or this long after joining at the latest. */
@@ -38,9 +48,10 @@ export function peerBudgetMs(input: BudgetInput): number {
   // Little buffer (start-up, or after a seek): a peer that holds the segment gets a short chance;
   // while links are still being set up, only once the first frame is out (time to first frame
   // must not wait for WebRTC); otherwise HTTP at once.
-  if (ahead < SAFETY_SECONDS) {
+  const safety = safetySeconds(input.durationSeconds);
+  if (ahead < safety) {
     const soon = input.peersHolding > 0 || (input.playing && input.linking > 0);
     return soon ? STARTUP_PEER_BUDGET_MS : 0;
   }
-  return Math.min(input.maxMs, (ahead - SAFETY_SECONDS) * 1000);
+  return Math.min(input.maxMs, (ahead - safety) * 1000);
 }

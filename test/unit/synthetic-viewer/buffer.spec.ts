@@ -3,7 +3,9 @@
 // time it runs empty while playing, and the deadline the engine is given comes from what is left.
 import assert from 'node:assert/strict';
 import { SimulatedBuffer } from '../../../devtools/synthetic-viewer/buffer';
-import { peerBudgetMs, SAFETY_SECONDS } from '../../../lib/peer/playback-budget';
+import { peerBudgetMs, safetySeconds } from '../../../lib/peer/playback-budget';
+
+const SAFETY_SECONDS = safetySeconds(2);
 
 function clocked(): { buffer: SimulatedBuffer; advance(ms: number): void } {
   let now = 1_000;
