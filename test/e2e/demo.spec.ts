@@ -14,6 +14,7 @@ import { launchChromium, requireLoopbackOnlyNetwork, viewerUrl, WEBRTC_LOOPBACK_
 import { untilValue } from '../support/until';
 import { freePort } from '../support/free-port';
 import { spawnDemo, stopDemo } from '../support/demo-process';
+import { ABR_LOG, abrWatch, LINKED_TO_HOLDERS, WARM_STATE, type AbrLog } from '../support/abr-watch';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const fixtureDir = path.join(repoRoot, 'test', 'fixtures', 'hls', 'ts-multi');
@@ -293,6 +294,116 @@ describe('npm start (demo)', function () {
         () => JSON.stringify(last),
       );
       for (const f of shared) assert.ok(f.fromHttp < f.fromSwarm, `playlists mostly from the socket: ${JSON.stringify(f)}`);
+    } finally {
+      await viewerBrowser.close();
+    }
+  });
+
+  it('a cold loader viewer joining a warm swarm on the ladder takes its start-up segments from peers, hls.js samples their real transfer, and the estimate keeps it on the top rung', async () => {
+    // hls.js's ABR samples what the loader reports (LoaderStats loading.start/first/end and loaded,
+    // on FRAG_BUFFERED). Peer segments reported as instant transfers would inflate the estimate past
+    // what the link gives; reported at the lowest variant's rate, they would drop the viewer to the
+    // lowest rung (both checked: the first fails the transfer-time check, the second the estimate).
+    requireLoopbackOnlyNetwork('test/e2e/demo.spec.ts');
+    const viewerBrowser = await launchChromium(WEBRTC_LOOPBACK_ARGS);
+    try {
+      const open = async (holdStart = false) => {
+        const context = await viewerBrowser.newContext();
+        await context.grantPermissions(['camera', 'microphone']);
+        const page = await context.newPage();
+        await page.addInitScript(abrWatch({ holdStart }));
+        await page.goto(viewerUrl(base, 'demo'));
+        return page;
+      };
+      // The warm swarm: two loader viewers on the top rung, linked, each holding some of its segments.
+      const warm = [await open(), await open()];
+      let warmSeen: unknown[] = [];
+      await untilValue(
+        async () => {
+          warmSeen = await Promise.all(warm.map((page) => page.evaluate(WARM_STATE)));
+          return (warmSeen as Array<{ onTop: boolean; held: number; peers: number }>).every((s) => s.onTop && s.held >= 3 && s.peers > 0) ? true : undefined;
+        },
+        'the warm viewers to play the top rung, be linked, and hold three of its segments',
+        60_000,
+        250,
+        () => JSON.stringify(warmSeen),
+      );
+      // The cold viewer's player starts loading once its engine has joined and linked to a holder.
+      // Left to itself, whether its start-up fragments can come from peers depends on whether the
+      // welcome beats hls.js's first requests, which varies with the machine's load (seen: the welcome
+      // after the second request, both fragments over HTTP). Its first fragment comes over HTTP
+      // either way: that request is never made to wait for a peer (lib/peer/playback-budget.ts).
+      const cold = await open(true);
+      let linked: unknown;
+      await untilValue(
+        async () => {
+          linked = await cold.evaluate(LINKED_TO_HOLDERS);
+          return (linked as { holders?: number }).holders ? true : undefined;
+        },
+        'the cold viewer to join, take the swarm of its start level, and link to a peer that holds the newest segment',
+        30_000,
+        100,
+        () => JSON.stringify(linked),
+      );
+      await cold.evaluate('window.relaycastViewer.hls.startLoad()');
+      const buffered = (log: AbrLog) => log.frags.filter((f) => !f.bitrateTest && f.bufferedAt !== undefined);
+      let coldSeen: AbrLog | undefined;
+      const log = await untilValue(
+        async () => {
+          coldSeen = (await cold.evaluate(ABR_LOG)) as AbrLog;
+          return buffered(coldSeen).length >= 6 ? coldSeen : undefined;
+        },
+        'the cold viewer to buffer six fragments',
+        60_000,
+        250,
+        () => JSON.stringify(coldSeen),
+      );
+      const seen = JSON.stringify(log);
+      assert.equal(log.top, 2, 'the demo ladder has three rungs');
+      const frags = buffered(log);
+      const first = frags.slice(0, 3);
+
+      // What hls.js sampled is the transfer: every fragment that went through an engine (the cold
+      // viewer's and the warm ones') reports at least the time from when its bytes were asked for
+      // to when the last one arrived. Asked for: when hls.js asked, or, for bytes already held when
+      // it asked, when the engine began fetching them (they are reported with that transfer's time).
+      const warmLogs = (await Promise.all(warm.map((page) => page.evaluate(ABR_LOG)))) as AbrLog[];
+      const everyFrag = [...frags.map((f) => ['cold', f] as const), ...warmLogs.flatMap((w, i) => buffered(w).map((f) => [`warm ${i}`, f] as const))];
+      for (const [who, f] of everyFrag) {
+        if (!f.transfer) continue;
+        const reported = f.end! - f.start!;
+        const held = f.transfer.finishedAt <= f.loadingAt;
+        const took = f.transfer.finishedAt - (held ? f.transfer.startedAt : Math.max(f.transfer.startedAt, f.loadingAt));
+        assert.ok(f.start! <= f.first! && f.first! <= f.end!, `${who} sn ${f.sn}: loading.start <= first <= end: ${JSON.stringify(f)}`);
+        assert.ok(reported >= took - 0.5, `${who} sn ${f.sn}: reported ${reported} ms for a transfer of ${took} ms: ${JSON.stringify(f)}`);
+      }
+
+      // The estimate after its first three fragments would let hls.js climb to the top rung (above
+      // the top bitrate with hls.js's up-switch margin), and it came from samples. On this ladder
+      // hls.js starts on the top rung (its default estimate is the first variant's, the top one's):
+      // the player never goes below where it started, and plays the top rung.
+      const startLevel = first[0].level;
+      const estimate = first[2].estimateAfter!;
+      const topBitrate = log.bitrates[log.top];
+      assert.notEqual(estimate, log.defaultEstimate, `the estimate came from samples: ${seen}`);
+      assert.ok(
+        estimate * log.upFactor > topBitrate,
+        `the estimate after three fragments (${estimate}) lets hls.js climb to the top rung (${topBitrate} at an up-switch factor of ${log.upFactor}): ${seen}`,
+      );
+      assert.deepEqual(log.emergencies, [], `no emergency down-switch: ${seen}`);
+      assert.ok(
+        frags.every((f) => f.level >= startLevel) && log.switches.every((s) => s.level >= startLevel),
+        `no fragment or switch below the start level ${startLevel}: fragments ${frags.map((f) => f.level)}, switches ${JSON.stringify(log.switches)}`,
+      );
+      assert.ok(
+        frags.some((f) => f.level === log.top),
+        `the cold viewer plays the top rung: ${frags.map((f) => f.level)}`,
+      );
+
+      // Its start-up fragments came from peers, but for the first (see above).
+      for (const [i, f] of first.entries()) {
+        if (i > 0) assert.ok((f.peer ?? 0) > 0, `fragment ${i} (sn ${f.sn}, level ${f.level}) came from peers (${f.peer} of ${f.loaded} bytes): ${seen}`);
+      }
     } finally {
       await viewerBrowser.close();
     }
