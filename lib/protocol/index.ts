@@ -11,3 +11,4 @@ export * from './signaling/server-messages';
 export * from './peer-wire';
 export * from './playlist-edits';
 export * from './latency-mode';
+export * from './rendition-url';

@@ -193,9 +193,19 @@ export class SignalingCoordinator {
   pushPlaylist(version: PlaylistVersion): number {
     return this.feed.pushPlaylist(version);
   }
-  /** Renditions announced for a stream, first announced first (the viewer page joins the first). */
+  /** Renditions announced for a stream, first announced first. */
   renditionsOf(stream: string): string[] {
     return this.feed.renditionsOf(stream);
+  }
+  /**
+   * The swarm a viewer page joins first: the master playlist's first variant, where hls.js starts
+   * (joining another meant a switch during start-up, and the page inlined the wrong media playlist),
+   * when segments of it were announced; else the first rendition announced.
+   */
+  startRendition(stream: string): string | undefined {
+    const announced = this.feed.renditionsOf(stream);
+    const first = this.playlists.firstVariant(stream);
+    return first !== undefined && announced.includes(first) ? first : announced[0];
   }
   /** The latest master and media playlist a peer joining stream/rendition would be welcomed with. */
   playlistsFor(stream: string, rendition: string) {

@@ -7,7 +7,7 @@
  * clients; the bounds only guard against a flow that cycles through stream names forever.
  */
 import * as v from 'valibot';
-import { BOUNDS, encodeServerFrame, utf8Bytes, type PlaylistDeltaFrame, type PlaylistFrame, type PushedPlaylist } from '../protocol';
+import { BOUNDS, encodeServerFrame, firstVariantRendition, utf8Bytes, type PlaylistDeltaFrame, type PlaylistFrame, type PushedPlaylist } from '../protocol';
 import { parseMsg, PlaylistMsgSchema } from '../protocol/msgs';
 import { playlistDigest, playlistEdits } from './playlist-delta';
 import { renditionKeyOf } from './registry';
@@ -57,6 +57,12 @@ export class PlaylistStore {
     this.latest.set(key, current);
     if (this.latest.size > this.maxEntries) this.latest.delete(this.latest.keys().next().value as string);
     return previous ? { current, previous } : { current };
+  }
+
+  /** The rendition of the stream's latest master playlist's first variant, when one is known. */
+  firstVariant(stream: string): string | undefined {
+    const master = this.latest.get(keyOf(stream, null));
+    return master ? firstVariantRendition(master.text) : undefined;
   }
 
   /**

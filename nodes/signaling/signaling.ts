@@ -250,7 +250,7 @@ export = function (RED: RelaycastRED<SignalingSettings & HttpSettings>) {
           root: httpNodeRoot(settings),
           master,
           latency,
-          firstRendition: (stream) => coordinator.renditionsOf(stream)[0],
+          startRendition: (stream) => coordinator.startRendition(stream),
           playlists: (stream, rendition) => coordinator.playlistsFor(stream, rendition),
           failed: (err) => node.error(err instanceof Error ? err.message : String(err)),
         });

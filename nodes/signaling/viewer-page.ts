@@ -40,8 +40,8 @@ export interface ViewerPageOptions {
   master: string;
   /** The stream's latency mode: how far behind live the page's player sits. */
   latency: LatencyMode;
-  /** First rendition announced for a stream (the swarm the page joins before hls.js picks). */
-  firstRendition(stream: string): string | undefined;
+  /** The swarm the page joins before hls.js picks: the master's first variant (coordinator.startRendition). */
+  startRendition(stream: string): string | undefined;
   /** The latest master and media playlists of that swarm, inlined so the player starts without a request. */
   playlists(stream: string, rendition: string): PushedPlaylist[];
   /** A request that failed (answered 500 by the dispatcher's error boundary). */
@@ -94,7 +94,7 @@ export function serveViewerPage(app: ExpressLike, settings: HttpSettings, option
     pathname.startsWith(`${ASSETS_PATH}/`) && bundle.files.has(pathname.slice(ASSETS_PATH.length + 1)) ? pathname.slice(ASSETS_PATH.length + 1) : undefined;
 
   function page(res: ServerResponse, req: IncomingMessage, stream: string): void {
-    const startRendition = options.firstRendition(stream);
+    const startRendition = options.startRendition(stream);
     const config = {
       stream,
       signalingPath: options.signalingPath,

@@ -119,6 +119,24 @@ describe('relaycast-signaling: the viewer page', function () {
     assert.equal((await get(base, '/live/show/')).status, 404);
   });
 
+  it("starts the page in the master's first variant (where hls.js starts), whichever rendition was announced first", async () => {
+    await load();
+    const sig = helper.getNode('sig');
+    for (const rendition of ['360p', '720p'])
+      sig.receive({
+        topic: 'segment',
+        payload: Buffer.from('x'),
+        segment: { stream: 'show', rendition, sequence: 1, byteLength: 10, sha256: 'a'.repeat(64), duration: 2, url: `https://r2.example/${rendition}/1.ts` },
+      });
+    const start = async () => /"startRendition":"([^"]+)"/.exec((await get(base, '/live/show/')).body)?.[1];
+    assert.equal(await start(), '360p', 'no master yet: the first announced');
+    const master = (first: string, second: string) => `#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2\n${first}.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1\n${second}.m3u8\n`;
+    sig.receive({ topic: 'playlist', payload: master('720p', '360p'), playlist: { stream: 'show', rendition: null, ended: false } });
+    assert.equal(await start(), '720p');
+    sig.receive({ topic: 'playlist', payload: master('1080p', '720p'), playlist: { stream: 'show', rendition: null, ended: false } });
+    assert.equal(await start(), '360p', 'a first variant with nothing announced yet is not joined');
+  });
+
   it('tells the page its latency mode: standard by default and for flows from before the setting, low when set', async () => {
     const latencyOf = async () => /"latency":"([a-z]+)"/.exec((await get(base, '/live/show/')).body)?.[1];
     await load({ latency: 'low' });

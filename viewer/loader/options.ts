@@ -2,7 +2,7 @@
  * The loader's options, read once: what a page passes to relaycastHlsConfig() and the defaults a
  * viewer page served by relaycast-signaling fills in.
  */
-import type { SeededPlaylist } from '../../lib/protocol';
+import { renditionOfPlaylistUrl, type SeededPlaylist } from '../../lib/protocol';
 
 export interface RelaycastOptions {
   /** ws(s):// URL of the relaycast-signaling node, or a path on the page's own host. */
@@ -38,11 +38,8 @@ export interface RelaycastOptions {
   candidateFilter?: (candidate: string) => boolean;
 }
 
-export function defaultRenditionFromUrl(url: string): string {
-  const path = url.split(/[?#]/)[0];
-  const file = path.slice(path.lastIndexOf('/') + 1);
-  return file.replace(/\.m3u8$/i, '');
-}
+/** The file name without `.m3u8` (lib/protocol/rendition-url.ts: signaling reads the master by the same rule). */
+export const defaultRenditionFromUrl = renditionOfPlaylistUrl;
 
 export function defaultStreamFromUrl(url: string): string {
   const parts = url
