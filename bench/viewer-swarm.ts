@@ -92,6 +92,8 @@ interface ViewerFigures {
   settledHlsLatency?: number;
   /** Those wall-clock samples, sorted (s). */
   wallSamples: number[];
+  /** The page's first stalls in detail (viewer/page/playback.ts StallRecord): when, where, the fragments before. */
+  stallLog: unknown[];
 }
 
 /**
@@ -164,6 +166,7 @@ async function read(page: Page): Promise<ViewerFigures> {
       p2p: s?.p2pBytes ?? 0,
       httpSegments: s?.httpSegments ?? 0,
       stalls: v?.playback.stalls ?? 0,
+      stallLog: v?.playback.stallLog ?? [],
       firstFrameMs: v?.playback.firstFrameMs,
       latency: v?.playback.latencySeconds(),
       wallLatencyMs: v?.playback.wallLatencyMs(),
@@ -285,6 +288,8 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     supporter: supporterFigures,
     playlistRequestsPerViewerMinute: (pipeline.counts.playlists - playlistsBefore) / (n * minutes),
     stalls: end.reduce((a, f) => a + f.stalls, 0),
+    /** Each viewer's stalls and their first records, in join order (for a run that stalled). */
+    stallsByViewer: end.map((f) => ({ stalls: f.stalls, firstFrameMs: f.firstFrameMs, log: f.stallLog })),
     notPlaying: end.filter((f) => !f.playing).length,
     firstFrameMsMedian: median(end.map((f) => f.firstFrameMs ?? NaN).filter(Number.isFinite)),
     firstFrameMsMax: Math.max(...end.map((f) => f.firstFrameMs ?? Infinity)),
