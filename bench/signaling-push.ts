@@ -8,7 +8,10 @@
  * WebSocket viewers that join and stay. The cost model's estimate (swarmPushBytesPerViewerMinute)
  * is printed beside it.
  *
- *   npx tsx bench/signaling-push.ts [--viewers 4] [--seconds 60]
+ *   npx tsx bench/signaling-push.ts [--viewers 4] [--seconds 60] [--speed 1]
+ *
+ * `--speed 2` replays the 2 s fixture twice as fast: a segment a second, the push rate of the
+ * low-latency mode's 1 s segments (lib/protocol/latency-mode.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -22,7 +25,10 @@ import { swarmPushBytesPerViewerMinute } from './support/cost-model';
 import { startNodeRed } from '../test/support/node-red-process';
 import { PROTOCOL_VERSION } from '../lib/protocol/signaling/constants';
 
-const { values } = parseArgs({ options: { viewers: { type: 'string', default: '4' }, seconds: { type: 'string', default: '60' } } });
+const { values } = parseArgs({
+  options: { viewers: { type: 'string', default: '4' }, seconds: { type: 'string', default: '60' }, speed: { type: 'string', default: '1' } },
+});
+const speed = Number(values.speed);
 const viewers = Number(values.viewers);
 const seconds = Number(values.seconds);
 const root = path.resolve(__dirname, '..');
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
   const bucket = String(flows.find((n) => n.type === 'relaycast-r2-bucket')!.id);
   const signaling = String(flows.find((n) => n.type === 'relaycast-signaling')!.id);
   const nodeRed = await startNodeRed({ flows, credentials: { [bucket]: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } });
-  const encoder = new DemoEncoder({ fixture: path.join(root, 'test', 'fixtures', 'hls', 'ts-single'), outDir: hlsDir, speed: 1, loop: true });
+  const encoder = new DemoEncoder({ fixture: path.join(root, 'test', 'fixtures', 'hls', 'ts-single'), outDir: hlsDir, speed, loop: true });
   const sockets: WebSocket[] = [];
   const proxy = await countingProxy(Number(new URL(nodeRed.base).port), () => counting);
   /** Bytes the viewers received while measuring, by frame type (where the per-viewer cost goes). */
@@ -115,7 +121,7 @@ async function main(): Promise<void> {
     );
     console.log(`|---|---|---|---|---|---|---|`);
     console.log(
-      `| ${viewers} | ${seconds} | ${viewerMinutes.toFixed(2)} | ${Math.round(measured)} | **${perViewerMinute(proxy.bytes.down)}** | ${perViewerMinute(proxy.bytes.up)} | ${swarmPushBytesPerViewerMinute(2)} |`,
+      `| ${viewers} | ${seconds} | ${viewerMinutes.toFixed(2)} | ${Math.round(measured)} | **${perViewerMinute(proxy.bytes.down)}** | ${perViewerMinute(proxy.bytes.up)} | ${swarmPushBytesPerViewerMinute(2 / speed)} |`,
     );
     console.log(`\n| frame type | bytes per viewer-minute (received) |\n|---|---|`);
     for (const [type, n] of [...byType].sort((a, b) => b[1] - a[1])) console.log(`| ${type} | ${Math.round(n / viewerMinutes)} |`);
