@@ -1,7 +1,11 @@
 /**
  * The receipt desk: pairs each downloader's `receipt` with its uploader's `served` claim, whichever
  * comes first, and credits the smaller one within the downloader source's budget (rules in
- * receipts.ts). A receipt without its claim waits, bounded in number and time. A refusal only a
+ * receipts.ts). A receipt without its claim waits, bounded in number and time; so does one whose
+ * claim is still smaller. An uploader claims its running total for a segment after a quiet spell
+ * (lib/peer/served-claims.ts), so when its pieces to one downloader come more than that apart (a slow
+ * uplink, several holders) a partial total arrives first; crediting it at once lost the rest, about a
+ * quarter of a segment in a loaded run. At the end of the wait the latest claim is credited. A refusal only a
  * dishonest or buggy client earns is audited and answered, and past a few per source counts as a
  * violation (probing is not free). A refusal an honest client cannot avoid (a household behind one NAT
  * files every segment's receipt once per viewer, and all but the first are refused) gets no answer —
@@ -58,7 +62,7 @@ export class ReceiptDesk {
       return this.reject(session, peer, msg, 'E_RECEIPT_DUPLICATE', `a receipt for segment ${msg.sequence} was already filed from this address`);
     }
     const claim = uploader!.claim(msg.sequence, session);
-    if (claim !== undefined) return this.credit(session, peer, claim.end, msg, claim.bytes);
+    if (claim !== undefined && claim.bytes >= msg.bytes) return this.credit(session, peer, claim.end, msg, claim.bytes);
     const held = session.heldReceipts ?? (session.heldReceipts = new Map());
     if (held.size >= this.ctx.limits.maxHeldReceipts) {
       return this.reject(
@@ -138,6 +142,13 @@ export class ReceiptDesk {
     for (const [key, entry] of held) {
       if (entry.until > now) continue;
       held.delete(key);
+      // A smaller claim came in while it waited: the smaller figure is what both ends agree on.
+      const partial = this.uploaderOf(session.peer, entry.receipt.from)?.claim(entry.receipt.sequence, session);
+      if (partial !== undefined) {
+        this.credit(session, session.peer, partial.end, entry.receipt, partial.bytes);
+        if (session.closed) return;
+        continue;
+      }
       this.reject(
         session,
         session.peer,
@@ -185,6 +196,8 @@ export class ReceiptDesk {
     const held = downloader.heldReceipts?.get(heldKey);
     // Held receipts are of the rendition the downloader plays (a switch drops them): a claim of another rendition is for another segment.
     if (!downloader.peer || !held || downloader.peer.rendition !== rendition) return;
+    // A running total short of the receipt: the uploader's next claim will say more (or the wait ends).
+    if (bytes < held.receipt.bytes) return;
     downloader.heldReceipts!.delete(heldKey);
     this.credit(downloader, downloader.peer, uploader, held.receipt, bytes);
   }

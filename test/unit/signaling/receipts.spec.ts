@@ -27,9 +27,12 @@ const codes = (frames: Array<Record<string, unknown>>) => frames.filter((f) => f
 const refused = (h: ReturnType<typeof harness>, peer: { id: string }) => h.audit.filter((a) => a.kind === 'receipt' && a.peer === peer.id).map((a) => a.code);
 
 describe('signaling receipts: only real deliveries are credited', () => {
-  it('credits the smaller of both claims, with network tags for both ends and an id that names no address', () => {
-    const { h, up, down } = deliveryReady();
+  it('credits the smaller of both claims (once the receipt has waited for a larger one), with network tags for both ends and an id that names no address', () => {
+    const { h, up, down } = deliveryReady({ limits: { receiptHoldMs: 2000 } });
     h.deliver(up, down, 2, 5000, 4200);
+    assert.deepEqual(down.t.take(), [], 'the claim may still grow: an uploader claims its running total after a quiet spell');
+    h.advance(2000);
+    h.c.sweep();
     assert.deepEqual(down.t.take(), [{ type: 'receipt-ack', sequence: 2, from: up.id }]);
     assert.equal(h.receipts.length, 1);
     const r = h.receipts[0];
@@ -103,9 +106,10 @@ describe('signaling receipts: only real deliveries are credited', () => {
     );
     h.advance(1000);
     h.send(up, { type: 'served', sequence: 2, to: down.id, bytes: 2500 });
-    assert.deepEqual(down.t.take(), [{ type: 'receipt-ack', sequence: 2, from: up.id }]);
+    assert.deepEqual(down.t.take(), [], 'a claim short of the receipt waits for the rest, within the same bound');
     h.advance(1500);
     h.c.sweep();
+    assert.deepEqual(down.t.take(), [{ type: 'receipt-ack', sequence: 2, from: up.id }], 'at the end of the wait, the smaller figure is credited');
     assert.deepEqual(refused(h, down), ['E_RECEIPT_UNCONFIRMED']);
     assert.deepEqual(codes(down.t.take()), [], 'unanswered: the client cannot make its uploader confirm');
     h.send(up, { type: 'served', sequence: 3, to: down.id, bytes: 3000 });

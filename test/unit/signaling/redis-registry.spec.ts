@@ -138,9 +138,11 @@ describe('Redis swarm registry (two coordinators, real Redis)', function () {
     await frame(pb, (f) => f.type === 'segment' && f.sequence === 2, 'segment 2 on B');
     send(pa, { type: 'served', sequence: 2, to: pb.id, bytes: 800 });
     send(pb, { type: 'receipt', sequence: 2, from: pa.id, bytes: 900 });
+    // The uploader's running total grows past the receipt (its last piece after a quiet spell).
+    send(pa, { type: 'served', sequence: 2, to: pb.id, bytes: 1000 });
     await frame(pb, (f) => f.type === 'receipt-ack', 'the ack');
     assert.equal(b.receipts.length, 1);
-    assert.equal(b.receipts[0].bytes, 800, "the smaller claim, relayed from the uploader's instance");
+    assert.equal(b.receipts[0].bytes, 900, "the smaller claim, with the uploader's total relayed from its instance");
     assert.equal(b.receipts[0].uploader.peer, pa.id);
     send(pa, { type: 'served', sequence: 2, to: pb2.id, bytes: 800 });
     send(pb2, { type: 'receipt', sequence: 2, from: pa.id, bytes: 800 });
