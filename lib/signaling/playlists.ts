@@ -2,9 +2,10 @@
  * The latest playlist versions the swarm is told about: the master playlist of each stream and the
  * media playlist of each swarm, exactly as manifest rendered them. A joining peer gets both in its
  * welcome, and every new version is pushed to the swarm, so viewers in a swarm need not poll the
- * origin for playlists. A pushed version is the delta from the one before it when the viewers hold
- * that one (each version is numbered), else the whole text. Playlists come from the operator's flow (manifest's output), never from
- * clients; the bounds only guard against a flow that cycles through stream names forever.
+ * origin for playlists. A pushed version is the delta from the one before it when that is smaller
+ * (each version is numbered), else the whole text. Playlists come from the operator's flow
+ * (manifest's output), never from clients; the bounds only guard against a flow that cycles through
+ * stream names forever.
  */
 import * as v from 'valibot';
 import { BOUNDS, encodeServerFrame, firstVariantRendition, utf8Bytes, type PlaylistDeltaFrame, type PlaylistFrame, type PushedPlaylist } from '../protocol';
