@@ -9,7 +9,10 @@
 import { applyPlaylistEdits, PLAYLIST_DIGEST_HEX_CHARS, type PlaylistDeltaFrame, type SeededPlaylist } from '../protocol';
 import type { PlaylistCopies } from './playlist-copies';
 
-/** A resync not answered within this long may be asked again (its answer can be lost to a reconnect). */
+/**
+ * Resyncs are at least this far apart: one answer restores every copy, and the server takes at most
+ * one a second (more counts against the connection as flooding), so a second loss soon after waits.
+ */
 const RESYNC_RETRY_MS = 5000;
 
 /** The newest version of one playlist, verified or not: the base the next delta applies to. */
@@ -51,7 +54,6 @@ export class PlaylistReceiver {
     const ageMs = p.rendition !== null && Number.isSafeInteger(p.ageMs) && p.ageMs! > 0 ? p.ageMs! : 0;
     if (p.version !== undefined) this.chain.set(p.rendition, { version: p.version, text: p.text, presentation });
     else this.chain.delete(p.rendition);
-    this.resyncAskedAt = undefined;
     this.copies.set(p.rendition, p.text, p.ended === true, arrivedAt - ageMs, presentation, p.version);
   }
 

@@ -65,6 +65,9 @@ describe('peer: playlist deltas into the player’s copies', () => {
     t.receiver.delta(delta(8, media(4), media(5)), 2100);
     await t.settle();
     assert.equal(t.copies.media('main')!.text, media(5));
+    // Another loss right after: no second ask within 5 s (signaling takes one a second, more is flooding).
+    t.receiver.delta(delta(3, media(0), media(1)), 2200);
+    assert.equal(t.resyncs(), 2);
   });
 
   it('a result whose digest differs is never shown, and neither is any version built on it', async () => {
