@@ -164,7 +164,7 @@ describe('msg schemas: what the pipeline emits parses', function () {
     const down = h.join('live', '720p', '198.51.100.20');
     h.negotiate(down, up);
     h.announce(2, 'live', '720p', 5000);
-    h.deliver(up, down, 2, 5000, 4200);
+    h.deliver(up, down, 2, 4200);
     h.send(down, { type: 'stats', httpBytes: 10, p2pBytes: 5000, uploadedBytes: 0, stalls: 0, peers: 1, latencyMs: 900 });
     assert.equal(h.receipts.length, 1);
     const msg = { topic: 'receipt', payload: h.receipts[0] };
