@@ -53,6 +53,7 @@ import { serveBarePages } from './support/bare-pages';
 import { confinedToLoopback } from './support/loopback-only';
 import { isLatencyMode, LATENCY_RULES, type LatencyMode } from '../lib/protocol/latency-mode';
 import { PRICES } from '../lib/costs/prices';
+import { quantile } from '../lib/signaling/robust-figures';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -296,14 +297,16 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
     latencySecondsMedian: median(end.map((f) => f.latency ?? NaN).filter(Number.isFinite)),
     wallLatencySecondsMedian: median(end.map((f) => (f.wallLatencyMs ?? NaN) / 1000).filter(Number.isFinite)),
     /** Every viewer's wall-clock latency samples once settled (s), pooled: the median and p95 the low-latency targets name. */
-    wallLatencyP50: quantile(
-      end.flatMap((f) => f.wallSamples),
-      0.5,
-    ),
-    wallLatencyP95: quantile(
-      end.flatMap((f) => f.wallSamples),
-      0.95,
-    ),
+    wallLatencyP50:
+      quantile(
+        end.flatMap((f) => f.wallSamples),
+        0.5,
+      ) ?? NaN,
+    wallLatencyP95:
+      quantile(
+        end.flatMap((f) => f.wallSamples),
+        0.95,
+      ) ?? NaN,
     cpuBusy: cpuBusyBetween(cpu0, cpu1),
     /** Steady state: Chromium's CPU (all its processes) per viewer, in cores. */
     chromiumCoresPerViewer: chromiumCores / n,
@@ -316,13 +319,6 @@ async function run(pipeline: SwarmPipeline, browser: Browser, mode: Mode, n: num
   };
   for (const context of contexts) await context.close();
   return result;
-}
-
-/** The q-quantile of samples (nearest rank); NaN for none. */
-function quantile(samples: number[], q: number): number {
-  if (samples.length === 0) return NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
 /** Median ms since navigation of every start-up step any viewer recorded, earliest first. */

@@ -276,12 +276,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
    */
   seedPlaylists(playlists: ReadonlyArray<SeededPlaylist>, heldForMs = 0): void {
     const arrivedAt = this.platform.now() - Math.max(0, heldForMs);
-    for (const p of playlists) this.keepCopy(p, arrivedAt);
-  }
-
-  /** Keeps a whole playlist the server pushed (seeded, in the welcome, or a later frame). */
-  private keepCopy(p: SeededPlaylist, arrivedAt: number): void {
-    this.playlistFeed.whole(p, arrivedAt);
+    for (const p of playlists) this.playlistFeed.whole(p, arrivedAt);
   }
 
   /** The player's figures (stalls so far, latency behind live), included in stats reports. */
@@ -485,7 +480,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         this.onAnnouncement(frame);
         break;
       case 'playlist':
-        this.keepCopy(frame, this.platform.now());
+        this.playlistFeed.whole(frame, this.platform.now());
         break;
       case 'playlist-delta':
         // A media playlist's delta for a rendition this peer has switched away from has no base here.
@@ -533,7 +528,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   private takeRendition(frame: Pick<RenditionFrame, 'rendition' | 'segments' | 'playlists'>): void {
     const now = this.platform.now();
     const playing = frame.rendition === this.rendition;
-    for (const p of frame.playlists) if (p.rendition === null || playing) this.keepCopy(p, now);
+    for (const p of frame.playlists) if (p.rendition === null || playing) this.playlistFeed.whole(p, now);
     if (!playing) return;
     for (const s of frame.segments) this.store.announce(metaOf(s));
     this.statsSince.restart(this.totals());

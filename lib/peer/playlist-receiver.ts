@@ -31,7 +31,7 @@ export interface PlaylistReceiverHost {
 }
 
 export class PlaylistReceiver {
-  /** rendition (or null for the master, as MASTER) → the newest version taken. */
+  /** rendition (null: the master) → the newest version taken. */
   private readonly chain = new Map<string | null, ChainLink>();
   private resyncAskedAt: number | undefined;
   /** Deltas whose digest did not match (the stats a test or the console can read). */

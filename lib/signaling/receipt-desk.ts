@@ -5,9 +5,10 @@
  * claim is still smaller. An uploader claims its running total for a segment after a quiet spell
  * (lib/peer/served-claims.ts), so when its pieces to one downloader come more than that apart (a slow
  * uplink, several holders) a partial total arrives first; crediting it at once lost the rest, about a
- * quarter of a segment in a loaded run. At the end of the wait the latest claim is credited. A refusal only a
- * dishonest or buggy client earns is audited and answered, and past a few per source counts as a
- * violation (probing is not free). A refusal an honest client cannot avoid (a household behind one NAT
+ * quarter of a segment in a loaded run. At the end of the wait the latest claim is credited.
+ *
+ * A refusal only a dishonest or buggy client earns is audited and answered, and past a few per
+ * source counts as a violation (probing is not free). A refusal an honest client cannot avoid (a household behind one NAT
  * files every segment's receipt once per viewer, and all but the first are refused) gets no answer —
  * there is nothing the client could do about it — and is audited in aggregate: one record per source
  * and code at once, then one per minute with the count, however many viewers share the source.

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startLocalS3, type LocalS3 } from '../../devtools/local-s3';
-import { defaultRenditionFromUrl } from '../../viewer/loader/options';
+import { firstVariantRendition } from '../../lib/protocol';
 import { distNode, helper } from './node-red';
 
 export interface OriginCounts {
@@ -268,10 +268,10 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
   };
 }
 
-/** The first rendition a stream's master playlist lists, read by the viewer loader's own rule. */
+/** The first rendition a stream's master playlist lists, by the rule the loader and signaling share. */
 export async function firstRendition(base: string, stream: string): Promise<string> {
   const master = await (await fetch(`${base}/live/${stream}/master.m3u8`)).text();
-  const variant = master.split('\n').find((line) => line !== '' && !line.startsWith('#'));
-  if (!variant) throw new Error(`no variant in the master playlist:\n${master}`);
-  return defaultRenditionFromUrl(variant);
+  const rendition = firstVariantRendition(master);
+  if (rendition === undefined) throw new Error(`no variant in the master playlist:\n${master}`);
+  return rendition;
 }
