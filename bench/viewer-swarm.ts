@@ -86,6 +86,8 @@ interface ViewerFigures {
   /** Mean bitrate (bits/s) of the level playing, over the seconds it played; switches: LEVEL_SWITCHED count. */
   playedBitrate?: number;
   switches: number;
+  /** Forward skips to the target latency in the first seconds of playback (viewer/page/join-skip.ts). */
+  joinSkips: number;
   /** Start-up steps, ms since navigation: the page, hls.js's events, the loader's marks. */
   steps: Record<string, number>;
   /** Median wall-clock and hls.js latency (s) over the playing seconds after SETTLE_MS. */
@@ -174,6 +176,7 @@ async function read(page: Page): Promise<ViewerFigures> {
       playing: !video.paused && video.currentTime > 0,
       playedBitrate: w.levelWatch.seconds > 0 ? w.levelWatch.sum / w.levelWatch.seconds : undefined,
       switches: w.levelWatch.switches,
+      joinSkips: v?.joinSkips?.() ?? 0,
     };
   });
 }
@@ -378,6 +381,7 @@ async function runChurn(browser: Browser, mode: Mode, n: number, pageUrl: (viewe
     wallLatencyS: v.figures?.settledWallLatency,
     hlsLatencyS: v.figures?.settledHlsLatency,
     stalls: v.figures?.stalls ?? 0,
+    joinSkips: v.figures?.joinSkips ?? 0,
   }));
   const latencyOf = (xs: typeof byOrder) => median(xs.map((x) => x.wallLatencyS ?? NaN));
   return {
@@ -396,11 +400,11 @@ async function runChurn(browser: Browser, mode: Mode, n: number, pageUrl: (viewe
 function printChurn(r: Awaited<ReturnType<typeof runChurn>>): void {
   const s = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
   console.log(`\nchurn, ${r.mode}, N = ${r.viewers}, one viewer replaced every ${r.churnS} s: latency by join order`);
-  console.log('| join # | joined at | TTFF | wall latency | hls.js latency | stalls |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| join # | joined at | TTFF | wall latency | hls.js latency | stalls | join skips |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const v of r.byOrder) {
     console.log(
-      `| ${v.order}${v.order >= r.viewers ? ' (late)' : ''} | ${v.joinedAtS.toFixed(1)} s | ${s(v.firstFrameMs === undefined ? undefined : v.firstFrameMs / 1000)} | ${s(v.wallLatencyS)} | ${s(v.hlsLatencyS)} | ${v.stalls} |`,
+      `| ${v.order}${v.order >= r.viewers ? ' (late)' : ''} | ${v.joinedAtS.toFixed(1)} s | ${s(v.firstFrameMs === undefined ? undefined : v.firstFrameMs / 1000)} | ${s(v.wallLatencyS)} | ${s(v.hlsLatencyS)} | ${v.stalls} | ${v.joinSkips} |`,
     );
   }
   console.log(

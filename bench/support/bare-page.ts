@@ -27,5 +27,11 @@ const relaycast = config.loader
 const hls = new Hls(relaycast ? relaycast.config : liveSyncConfig(config.latency));
 relaycast?.session.attach(hls as never);
 const playback = watchPlayback(video, hls);
-playLive(hls, video, config.masterUrl, () => undefined);
-(window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, session: relaycast?.session, playback, stats: () => relaycast?.session.stats() };
+const live = playLive(hls, video, config.masterUrl, () => undefined);
+(window as unknown as { relaycastViewer: unknown }).relaycastViewer = {
+  hls,
+  session: relaycast?.session,
+  playback,
+  joinSkips: live.joinSkips,
+  stats: () => relaycast?.session.stats(),
+};

@@ -64,8 +64,8 @@ async function start(): Promise<void> {
   const hls = new HlsWithP2p({ ...config.hls, p2p: { core: config.core } });
   const { stats, peerBytesOf } = countTraffic(hls);
   const playback = watchPlayback(video, hls);
-  playLive(hls, video, config.masterUrl, () => (status.textContent = 'waiting for the stream…'));
-  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, playback, stats, peerBytesOf };
+  const live = playLive(hls, video, config.masterUrl, () => (status.textContent = 'waiting for the stream…'));
+  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, playback, stats, peerBytesOf, joinSkips: live.joinSkips };
 }
 
 start().catch((err: unknown) => {

@@ -5,6 +5,7 @@
  */
 import Hls from 'hls.js';
 import { retryDelayMs } from './stream-state';
+import { joinSkipSeconds } from './join-skip';
 
 export interface PlaybackFigures {
   /** When each start-up step first happened (ms since navigation): where time to first frame goes. */
@@ -87,9 +88,16 @@ export function watchPlayback(video: HTMLVideoElement, hls: Hls): PlaybackFigure
  * re-start waits longer each time (retryDelayMs: 2 s doubling up to a minute, jittered) and starts
  * over from 2 s once the master loads again, so a viewer who opened a link before the stream began,
  * or one whose stream is gone, costs the origin a few requests a minute, not one every 2 s.
- * `onWaitingForStream(delayMs, attempt)` is told each scheduled re-start.
+ * `onWaitingForStream(delayMs, attempt)` is told each scheduled re-start. A viewer that starts behind
+ * the target latency skips forward to it in its first seconds (joinAtTargetLatency).
  */
-export function playLive(hls: Hls, video: HTMLVideoElement, masterUrl: string, onWaitingForStream: (delayMs: number, attempt: number) => void): void {
+export function playLive(
+  hls: Hls,
+  video: HTMLVideoElement,
+  masterUrl: string,
+  onWaitingForStream: (delayMs: number, attempt: number) => void,
+): { joinSkips: () => number } {
+  const join = joinAtTargetLatency(hls, video);
   let attempt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   hls.loadSource(masterUrl);
@@ -116,4 +124,38 @@ export function playLive(hls: Hls, video: HTMLVideoElement, masterUrl: string, o
       hls.recoverMediaError();
     }
   });
+  return { joinSkips: join.skips };
+}
+
+/**
+ * In the first seconds of playback, skips forward inside the buffer to hls.js's live-sync position
+ * when start-up left the viewer behind it (join-skip.ts says when and how far). Checked when a
+ * fragment is buffered, which is when a skip can first keep a segment ahead. Returns how many
+ * skips it made (the benches read it through the page's figures).
+ */
+export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement): { skips: () => number } {
+  let firstFrameAt: number | undefined;
+  let skips = 0;
+  const check = (): void => {
+    if (firstFrameAt === undefined || video.seeking || video.paused) return;
+    const at = video.currentTime;
+    let bufferedEnd = at;
+    for (let i = 0; i < video.buffered.length; i++) if (video.buffered.start(i) <= at && at <= video.buffered.end(i)) bufferedEnd = video.buffered.end(i);
+    const skip = joinSkipSeconds({
+      playingForMs: performance.now() - firstFrameAt,
+      liveSyncPosition: hls.liveSyncPosition,
+      currentTime: at,
+      bufferedEnd,
+      targetDuration: hls.latestLevelDetails?.targetduration ?? 0,
+    });
+    if (skip <= 0) return;
+    skips++;
+    video.currentTime = at + skip;
+  };
+  video.addEventListener('playing', () => {
+    firstFrameAt ??= performance.now();
+    check();
+  });
+  hls.on(Hls.Events.FRAG_BUFFERED, check);
+  return { skips: () => skips };
 }

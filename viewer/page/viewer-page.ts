@@ -130,7 +130,7 @@ export function startViewer(): void {
   let restarts = 0;
   hls.on(Hls.Events.MANIFEST_PARSED, () => tracker.manifestLoaded());
   hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => tracker.playlist(data.details, performance.now()));
-  playLive(hls, video, masterUrl, () => {
+  const live = playLive(hls, video, masterUrl, () => {
     restarts++;
     tracker.networkLost();
     render();
@@ -199,5 +199,13 @@ export function startViewer(): void {
   setInterval(render, 1000);
   render();
   const status = () => ({ state: tracker.state, endedBy: tracker.endedBy, restarts, p2pChosen: chosen });
-  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = { hls, session, chart, playback, status, stats: () => session?.stats() };
+  (window as unknown as { relaycastViewer: unknown }).relaycastViewer = {
+    hls,
+    session,
+    chart,
+    playback,
+    status,
+    joinSkips: live.joinSkips,
+    stats: () => session?.stats(),
+  };
 }
