@@ -133,7 +133,7 @@ export function playLive(
  * fragment is buffered, which is when a skip can first keep a segment ahead. Returns how many
  * skips it made (the benches read it through the page's figures).
  */
-export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement): { skips: () => number } {
+export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement, now: () => number = () => performance.now()): { skips: () => number } {
   let firstFrameAt: number | undefined;
   let skips = 0;
   const check = (): void => {
@@ -142,7 +142,7 @@ export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement): { skips:
     let bufferedEnd = at;
     for (let i = 0; i < video.buffered.length; i++) if (video.buffered.start(i) <= at && at <= video.buffered.end(i)) bufferedEnd = video.buffered.end(i);
     const skip = joinSkipSeconds({
-      playingForMs: performance.now() - firstFrameAt,
+      playingForMs: now() - firstFrameAt,
       liveSyncPosition: hls.liveSyncPosition,
       currentTime: at,
       bufferedEnd,
@@ -153,7 +153,7 @@ export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement): { skips:
     video.currentTime = at + skip;
   };
   video.addEventListener('playing', () => {
-    firstFrameAt ??= performance.now();
+    firstFrameAt ??= now();
     check();
   });
   hls.on(Hls.Events.FRAG_BUFFERED, check);
