@@ -266,16 +266,20 @@ function printRun(r: RunResult): void {
     `\n### ${r.profile} · ${r.mode} · ${r.viewers} viewers${r.left ? ` (${r.left} left, as many joined)` : ''}${judged ? '' : ' · CPU SATURATED: not judged'}`,
   );
   console.log(
-    '| home | line (up/down Mb/s) | NAT | upload | up MB (avg Mb/s) | down MB (avg Mb/s) | played MB | from peers (played) | peer MB received | stalls | pairs |',
+    '| home | line (up/down Mb/s) | NAT | upload | up MB (avg Mb/s) | down MB (avg Mb/s) | played MB | from peers (played) | peer MB received | segments peer / HTTP (at once, deadline misses) | stalls | pairs |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const h of r.homes) {
     const f = { played: sum(h.figures, 'played'), playedFromPeers: sum(h.figures, 'playedFromPeers'), peerReceived: sum(h.figures, 'peerReceived') };
     const stalls = h.figures.reduce((a, v) => a + v.stalls, 0);
     const pairs = h.figures.flatMap((v) => v.pairs);
     const rate = (bytes: number): string => ((bytes * 8) / 1e6 / Math.max(1, h.seconds)).toFixed(2);
+    const counted = h.figures.flatMap((v) => (v.segments ? [v.segments] : []));
+    const segments = counted.length
+      ? `${counted.reduce((a, c) => a + c.peer, 0)} / ${counted.reduce((a, c) => a + c.http, 0)} (${counted.reduce((a, c) => a + c.atOnce, 0)}, ${counted.reduce((a, c) => a + c.misses, 0)})`
+      : '–';
     console.log(
-      `| ${h.spec.index}${h.stayed ? '' : ' (left)'} | ${h.spec.uplinkMbit ?? '∞'}/${h.spec.downlinkMbit ?? '∞'} | ${h.spec.nat}${h.spec.udpBlocked ? ', UDP blocked' : ''} | ${h.spec.uploadOff ? 'off' : 'on'} | ${mb(h.bytes.up)} (${rate(h.bytes.up)}) | ${mb(h.bytes.down)} (${rate(h.bytes.down)}) | ${mb(f.played)} | ${pct(f.playedFromPeers / Math.max(1, f.played))} | ${mb(f.peerReceived)} | ${stalls} | ${pairs.join(' ') || '–'} |`,
+      `| ${h.spec.index}${h.stayed ? '' : ' (left)'} | ${h.spec.uplinkMbit ?? '∞'}/${h.spec.downlinkMbit ?? '∞'} | ${h.spec.nat}${h.spec.udpBlocked ? ', UDP blocked' : ''} | ${h.spec.uploadOff ? 'off' : 'on'} | ${mb(h.bytes.up)} (${rate(h.bytes.up)}) | ${mb(h.bytes.down)} (${rate(h.bytes.down)}) | ${mb(f.played)} | ${pct(f.playedFromPeers / Math.max(1, f.played))} | ${mb(f.peerReceived)} | ${segments} | ${stalls} | ${pairs.join(' ') || '–'} |`,
     );
   }
   if (r.mode === 'p2p' && PAIR_SYNTHETIC) printPairs(r);

@@ -382,6 +382,9 @@ async function runChurn(browser: Browser, mode: Mode, n: number, pageUrl: (viewe
     hlsLatencyS: v.figures?.settledHlsLatency,
     stalls: v.figures?.stalls ?? 0,
     joinSkips: v.figures?.joinSkips ?? 0,
+    // When each stall began, in the run's seconds: stalls of several viewers at one moment are the
+    // live edge's (the encoder's), a viewer's own stall soon after its join is its start's.
+    stallsAtS: (v.figures?.stallLog ?? []).map((r) => Number((v.joinedAtS + (r as { atMs: number }).atMs / 1000).toFixed(1))),
   }));
   const latencyOf = (xs: typeof byOrder) => median(xs.map((x) => x.wallLatencyS ?? NaN));
   return {
@@ -400,11 +403,11 @@ async function runChurn(browser: Browser, mode: Mode, n: number, pageUrl: (viewe
 function printChurn(r: Awaited<ReturnType<typeof runChurn>>): void {
   const s = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? `${x.toFixed(2)} s` : '–');
   console.log(`\nchurn, ${r.mode}, N = ${r.viewers}, one viewer replaced every ${r.churnS} s: latency by join order`);
-  console.log('| join # | joined at | TTFF | wall latency | hls.js latency | stalls | join skips |');
+  console.log('| join # | joined at | TTFF | wall latency | hls.js latency | stalls (at) | join skips |');
   console.log('|---|---|---|---|---|---|---|');
   for (const v of r.byOrder) {
     console.log(
-      `| ${v.order}${v.order >= r.viewers ? ' (late)' : ''} | ${v.joinedAtS.toFixed(1)} s | ${s(v.firstFrameMs === undefined ? undefined : v.firstFrameMs / 1000)} | ${s(v.wallLatencyS)} | ${s(v.hlsLatencyS)} | ${v.stalls} | ${v.joinSkips} |`,
+      `| ${v.order}${v.order >= r.viewers ? ' (late)' : ''} | ${v.joinedAtS.toFixed(1)} s | ${s(v.firstFrameMs === undefined ? undefined : v.firstFrameMs / 1000)} | ${s(v.wallLatencyS)} | ${s(v.hlsLatencyS)} | ${v.stalls}${v.stallsAtS.length ? ` (${v.stallsAtS.join(', ')} s)` : ''} | ${v.joinSkips} |`,
     );
   }
   console.log(

@@ -68,6 +68,8 @@ export interface MediaFigures {
   playing: boolean;
   /** "local-remote" candidate types of each link's selected pair, e.g. "srflx-prflx". */
   pairs: string[];
+  /** The engine's segments whole from peers, and those HTTP finished (`atOnce`: asked with no time for peers; `misses`: a peer transfer missed the deadline); the loader only. */
+  segments?: { peer: number; http: number; misses: number; atOnce: number };
 }
 
 export async function readMedia(page: Page): Promise<MediaFigures> {
@@ -113,6 +115,7 @@ export async function readMedia(page: Page): Promise<MediaFigures> {
       wallLatencyMs: v ? v.playback.wallLatencyMs() : undefined,
       playing: !!video && !video.paused && video.currentTime > 0,
       pairs,
+      segments: engine ? { peer: s.p2pSegments || 0, http: s.httpSegments || 0, misses: s.deadlineMisses || 0, atOnce: s.httpAtOnce || 0 } : undefined,
     };
   })()`) as Promise<MediaFigures>;
 }

@@ -79,6 +79,8 @@ export interface EngineStats {
   peers: number;
   /** Peer transfers that missed their playback deadline (the rest came over HTTP). */
   deadlineMisses: number;
+  /** Segments not held when the player asked with no time for peers (budget 0: HTTP at once). */
+  httpAtOnce: number;
   /** Peers dropped for sending bad data. */
   droppedPeers: number;
   playlistsFromSwarm: number;
@@ -184,6 +186,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     httpSegments: 0,
     p2pSegments: 0,
     deadlineMisses: 0,
+    httpAtOnce: 0,
     droppedPeers: 0,
     playlistsFromSwarm: 0,
     playlistsFromHttp: 0,
@@ -327,6 +330,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     }
     const acquisition = this.acquire(sequence);
     if (!acquisition) throw new AcquisitionError('E_UNKNOWN_SEGMENT', `segment ${sequence} is no longer in the window`);
+    if (options.budgetMs <= 0) this.counters.httpAtOnce++;
     const stop = options.onProgress ? acquisition.onProgress((filled) => options.onProgress!(filled, acquisition.meta.size)) : undefined;
     options.signal?.addEventListener('abort', () => stop?.());
     acquisition.setDeadline(startedAt + Math.max(0, options.budgetMs));

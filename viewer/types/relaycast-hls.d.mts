@@ -55,6 +55,8 @@ export interface RelaycastStats {
   peers: number;
   /** Peer transfers that missed their playback deadline (the rest came over HTTP). */
   deadlineMisses: number;
+  /** Segments not held when the player asked with no time for peers (budget 0: HTTP at once). */
+  httpAtOnce: number;
   /** Peers dropped for sending bad data. */
   droppedPeers: number;
   playlistsFromSwarm: number;
