@@ -266,7 +266,7 @@ function printRun(r: RunResult): void {
     `\n### ${r.profile} · ${r.mode} · ${r.viewers} viewers${r.left ? ` (${r.left} left, as many joined)` : ''}${judged ? '' : ' · CPU SATURATED: not judged'}`,
   );
   console.log(
-    '| home | line (up/down Mb/s) | NAT | upload | up MB (avg Mb/s) | down MB (avg Mb/s) | played MB | from peers (played) | peer MB received | segments peer / HTTP (at once, deadline misses) | stalls | pairs |',
+    '| home | line (up/down Mb/s) | NAT | upload | up MB (avg Mb/s) | down MB (avg Mb/s) | played MB | from peers (played) | peer MB received | segments peer / HTTP (why: at once, missed, no holder, unannounced) | stalls | pairs |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const h of r.homes) {
@@ -276,11 +276,18 @@ function printRun(r: RunResult): void {
     const rate = (bytes: number): string => ((bytes * 8) / 1e6 / Math.max(1, h.seconds)).toFixed(2);
     const counted = h.figures.flatMap((v) => (v.segments ? [v.segments] : []));
     const segments = counted.length
-      ? `${counted.reduce((a, c) => a + c.peer, 0)} / ${counted.reduce((a, c) => a + c.http, 0)} (${counted.reduce((a, c) => a + c.atOnce, 0)}, ${counted.reduce((a, c) => a + c.misses, 0)})`
+      ? `${counted.reduce((a, c) => a + c.peer, 0)} / ${counted.reduce((a, c) => a + c.http, 0)} (${(['atOnce', 'misses', 'noHolder', 'unannounced'] as const).map((k) => counted.reduce((a, c) => a + c[k], 0)).join(', ')})`
       : '–';
     console.log(
       `| ${h.spec.index}${h.stayed ? '' : ' (left)'} | ${h.spec.uplinkMbit ?? '∞'}/${h.spec.downlinkMbit ?? '∞'} | ${h.spec.nat}${h.spec.udpBlocked ? ', UDP blocked' : ''} | ${h.spec.uploadOff ? 'off' : 'on'} | ${mb(h.bytes.up)} (${rate(h.bytes.up)}) | ${mb(h.bytes.down)} (${rate(h.bytes.down)}) | ${mb(f.played)} | ${pct(f.playedFromPeers / Math.max(1, f.played))} | ${mb(f.peerReceived)} | ${segments} | ${stalls} | ${pairs.join(' ') || '–'} |`,
     );
+  }
+  for (const h of r.homes) {
+    for (const [i, v] of h.figures.entries()) {
+      // What each stall looked like: a buffer that ended where the next segment should begin, in several
+      // homes at one moment, is the live edge's; one home's, after a slow fragment, is its own.
+      for (const record of v.stallLog ?? []) console.log(`stall, home ${h.spec.index}${h.figures.length > 1 ? ` viewer ${i}` : ''}: ${JSON.stringify(record)}`);
+    }
   }
   if (r.mode === 'p2p' && PAIR_SYNTHETIC) printPairs(r);
 }

@@ -69,7 +69,9 @@ export interface MediaFigures {
   /** "local-remote" candidate types of each link's selected pair, e.g. "srflx-prflx". */
   pairs: string[];
   /** The engine's segments whole from peers, and those HTTP finished (`atOnce`: asked with no time for peers; `misses`: a peer transfer missed the deadline); the loader only. */
-  segments?: { peer: number; http: number; misses: number; atOnce: number };
+  /** The player's first stall records (viewer/page/playback.ts StallRecord): when, where, what was buffered, the fragments before. */
+  stallLog?: unknown[];
+  segments?: { peer: number; http: number; misses: number; atOnce: number; noHolder: number; unannounced: number };
 }
 
 export async function readMedia(page: Page): Promise<MediaFigures> {
@@ -110,12 +112,13 @@ export async function readMedia(page: Page): Promise<MediaFigures> {
       httpReceived: s.httpBytes || 0,
       uploaded: s.uploadedBytes || 0,
       stalls: v ? v.playback.stalls : 0,
+      stallLog: v ? v.playback.stallLog : [],
       firstFrameMs: v ? v.playback.firstFrameMs : undefined,
       latencySeconds: v ? v.playback.latencySeconds() : undefined,
       wallLatencyMs: v ? v.playback.wallLatencyMs() : undefined,
       playing: !!video && !video.paused && video.currentTime > 0,
       pairs,
-      segments: engine ? { peer: s.p2pSegments || 0, http: s.httpSegments || 0, misses: s.deadlineMisses || 0, atOnce: s.httpAtOnce || 0 } : undefined,
+      segments: engine ? { peer: s.p2pSegments || 0, http: s.httpSegments || 0, misses: s.deadlineMisses || 0, atOnce: s.httpAtOnce || 0, noHolder: s.deadlineWithoutHolder || 0, unannounced: s.httpUnannounced || 0 } : undefined,
     };
   })()`) as Promise<MediaFigures>;
 }

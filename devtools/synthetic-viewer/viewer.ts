@@ -170,6 +170,7 @@ export class SyntheticViewer {
       aheadSeconds: this.buffer.aheadSeconds(),
       playing: this.buffer.started,
       peersHolding: engine.peersHolding(segment.url),
+      openLinks: engine.openLinks(),
       linking: engine.linking(),
       durationSeconds: segment.duration,
       maxMs: MAX_TIME_TO_FIRST_BYTE_MS - 500,

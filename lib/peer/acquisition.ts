@@ -27,6 +27,8 @@ export interface AcquisitionHost {
   holdersWanted(acquisition: Acquisition): void;
   /** The playback deadline passed with a peer transfer unfinished: the rest comes over HTTP. */
   deadlineMissed(acquisition: Acquisition): void;
+  /** The playback deadline passed with no peer transfer running (no linked holder had it in time, or all refused). */
+  deadlineWithoutHolder?(acquisition: Acquisition): void;
   /** A transfer from `link` ended (finished, refused, stalled, cancelled): `bytes` came in `ms`. */
   transferEnded?(link: PeerLink, bytes: number, ms: number, refused: boolean): void;
   /** Bytes/s expected from `link` to me (its record of past transfers). */
@@ -219,6 +221,7 @@ export class Acquisition {
     const fallBack = (): void => {
       if (this.phase !== 'fetching' || this.http) return;
       if (this.transfers.size > 0) this.host.deadlineMissed(this);
+      else if (wait > 0) this.host.deadlineWithoutHolder?.(this);
       this.fromHttp();
     };
     if (wait === 0) fallBack();

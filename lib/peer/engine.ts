@@ -81,6 +81,10 @@ export interface EngineStats {
   deadlineMisses: number;
   /** Segments not held when the player asked with no time for peers (budget 0: HTTP at once). */
   httpAtOnce: number;
+  /** Deadlines that came with no peer transfer running: no linked holder had the segment in time, or all refused. */
+  deadlineWithoutHolder: number;
+  /** Media segments the player loaded before this peer knew them (not announced to it yet, or out of its window). */
+  httpUnannounced: number;
   /** Peers dropped for sending bad data. */
   droppedPeers: number;
   playlistsFromSwarm: number;
@@ -187,6 +191,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     p2pSegments: 0,
     deadlineMisses: 0,
     httpAtOnce: 0,
+    deadlineWithoutHolder: 0,
+    httpUnannounced: 0,
     droppedPeers: 0,
     playlistsFromSwarm: 0,
     playlistsFromHttp: 0,
@@ -259,6 +265,14 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     return count;
   }
 
+  /** Open peer links (the stale ones of a previous signaling session too: they still serve). */
+  openLinks(): number {
+    let open = 0;
+    for (const link of this.links.values()) if (link.open) open++;
+    for (const link of this.staleLinks) if (link.open) open++;
+    return open;
+  }
+
   /** Links still negotiating: peers that may hold the segment within a few hundred ms. */
   linking(): number {
     let count = 0;
@@ -289,9 +303,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   }
 
   stats(): EngineStats {
-    let open = 0;
-    for (const link of this.links.values()) if (link.open) open++;
-    for (const link of this.staleLinks) if (link.open) open++;
+    const open = this.openLinks();
     const out: EngineStats = {
       ...this.counters,
       uploadedBytes: this.uploads.uploadedBytes,
@@ -427,10 +439,11 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     else this.counters.httpBytes += bytes;
   }
 
-  /** A media segment the player loaded over HTTP outside the engine (hls.js's own loader). */
-  countHttpSegment(bytes: number): void {
+  /** A media segment the player loaded over HTTP outside the engine (hls.js's own loader); `unannounced`: this peer did not know it. */
+  countHttpSegment(bytes: number, unannounced = false): void {
     this.counters.httpBytes += bytes;
     this.counters.httpSegments++;
+    if (unannounced) this.counters.httpUnannounced++;
   }
 
   peerMisbehaved(link: PeerLink, reason: 'hash' | 'size' | 'protocol'): void {
@@ -457,6 +470,10 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
 
   deadlineMissed(): void {
     this.counters.deadlineMisses++;
+  }
+
+  deadlineWithoutHolder(): void {
+    this.counters.deadlineWithoutHolder++;
   }
 
   transferEnded(link: PeerLink, bytes: number, ms: number, refused: boolean): void {

@@ -31,6 +31,8 @@ export interface BudgetInput {
   playing: boolean;
   /** Linked peers that hold the segment now. */
   peersHolding: number;
+  /** Open peer links, holding the segment or not. */
+  openLinks: number;
   /** Links still negotiating. */
   linking: number;
   durationSeconds: number;
@@ -43,6 +45,17 @@ export function peerBudgetMs(input: BudgetInput): number {
   // The first fragment is never made to wait for a peer, not even one that holds it: a DataChannel
   // that has just opened is slower than the origin on its first transfer.
   if (input.first) return 0;
+  const budget = bufferBudgetMs(input);
+  // No open link (a symmetric NAT, UDP blocked, everyone gone): nothing can come from a peer unless
+  // a link being set up opens and its holder sends at once, so a longer wait only spends the buffer.
+  // In the home-network lab two such homes, forever trying links that could not form, waited out
+  // every budget (118–138 deadlines without a holder in a 90 s run) and stalled.
+  if (input.openLinks === 0) return input.linking > 0 ? Math.min(STARTUP_PEER_BUDGET_MS, budget) : 0;
+  return budget;
+}
+
+/** What the buffer leaves peers, beyond the reserve the HTTP fallback needs. */
+function bufferBudgetMs(input: BudgetInput): number {
   const ahead = input.aheadSeconds;
   if (ahead === undefined) return Math.min(input.maxMs, input.peersHolding > 0 ? input.durationSeconds * 1000 : 0);
   // Little buffer (start-up, or after a seek): a peer that holds the segment gets a short chance;

@@ -37,7 +37,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
       // Asked first: the session learns here that playback wants fragments (it starts linking).
       const budgetMs = session.budgetMs(context.url, context.frag.duration, (policy?.maxTimeToFirstByteMs ?? 10_000) - 500);
       // A segment the swarm never announced (not joined yet, or older than its window).
-      if (engine.store.sequenceOf(context.url) === undefined) return this.overHttp(context, config, callbacks);
+      if (engine.store.sequenceOf(context.url) === undefined) return this.overHttp(context, config, callbacks, true);
       markStartup('frag-engine');
       const stats = resetLoaderStats(this.stats);
       stats.loading.start = performance.now();
@@ -83,7 +83,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
             // The engine left this segment's swarm (the player switched rendition) or dropped it from
             // its window: the player still wants the bytes, so load them as plain hls.js would.
             const code = (err as { code?: string }).code;
-            if (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT') return this.overHttp(context, config, callbacks);
+            if (code === 'E_ABORTED' || code === 'E_UNKNOWN_SEGMENT') return this.overHttp(context, config, callbacks, code === 'E_UNKNOWN_SEGMENT');
             this.callbacks = null;
             const status = (err as { status?: number }).status;
             callbacks.onError({ code: status ?? 0, text: err instanceof Error ? err.message : String(err) }, context, null, stats);
@@ -111,8 +111,13 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
       this.context = null;
     }
 
-    /** hls.js's own loader takes the load; its bytes count as HTTP in the page's figures. */
-    private overHttp(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+    /** hls.js's own loader takes the load; its bytes count as HTTP in the page's figures (`unannounced`: the engine did not know it). */
+    private overHttp(
+      context: FragmentLoaderContext,
+      config: LoaderConfiguration,
+      callbacks: LoaderCallbacks<FragmentLoaderContext>,
+      unannounced = false,
+    ): void {
       if (context.frag.sn !== 'initSegment') markStartup('frag-hls-http');
       this.http = loadWithHlsLoader(this.hlsConfig, this.stats, context, config, {
         ...callbacks,
@@ -121,7 +126,7 @@ export function fragmentLoaderClass(session: RelaycastSession): new (config: Hls
           const size = typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : 0;
           // Init segments count as bytes only, as before; a media segment is one of the page's HTTP segments.
           if (context.frag.sn === 'initSegment') session.peerEngine?.countBytes('http', size);
-          else session.peerEngine?.countHttpSegment(size);
+          else session.peerEngine?.countHttpSegment(size, unannounced);
           callbacks.onSuccess(response, stats, ctx, details);
         },
       });

@@ -151,6 +151,7 @@ export class RelaycastSession {
       aheadSeconds: this.bufferAhead(),
       playing: this.playing,
       peersHolding: engine.peersHolding(url),
+      openLinks: engine.openLinks(),
       linking: engine.linking(),
       durationSeconds,
       maxMs,

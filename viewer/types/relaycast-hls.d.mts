@@ -57,6 +57,10 @@ export interface RelaycastStats {
   deadlineMisses: number;
   /** Segments not held when the player asked with no time for peers (budget 0: HTTP at once). */
   httpAtOnce: number;
+  /** Deadlines that came with no peer transfer running: no linked holder had the segment in time, or all refused. */
+  deadlineWithoutHolder: number;
+  /** Media segments the player loaded before this peer knew them (not announced to it yet, or out of its window). */
+  httpUnannounced: number;
   /** Peers dropped for sending bad data. */
   droppedPeers: number;
   playlistsFromSwarm: number;

@@ -192,6 +192,7 @@ describe('peer engine: a swarm in one process', function () {
     assert.ok(fromPeer > 0);
     assert.equal(range[1], `bytes=${fromPeer}-199999`, 'the resume starts where the peer stopped');
     assert.equal(viewer.e.stats().deadlineMisses, 1);
+    assert.equal(viewer.e.stats().httpAtOnce, 0, 'peers had a budget');
   });
 
   it('serves playlists from the pushed copy, and uses HTTP once the copy is older than 1.5 target durations', async () => {

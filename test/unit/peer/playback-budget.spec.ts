@@ -3,11 +3,24 @@
 import assert from 'node:assert/strict';
 import { peerBudgetMs, safetySeconds, STARTUP_PEER_BUDGET_MS } from '../../../lib/peer/playback-budget';
 
-const playing = { first: false, playing: true, peersHolding: 0, linking: 0, maxMs: 9_500 };
+const playing = { first: false, playing: true, peersHolding: 0, openLinks: 1, linking: 0, maxMs: 9_500 };
 
 describe('peer: the playback budget for peers', () => {
   it('keeps 0.75 s of reserve per second of segment, between 0.5 s and 1.5 s', () => {
-    assert.deepEqual([0.5, 1, 2, 4, 6].map(safetySeconds), [0.5, 0.75, 1.5, 1.5, 1.5]);
+    assert.deepEqual(
+      [0.5, 1, 2, 4, 6].map((d) => safetySeconds(d)),
+      [0.5, 0.75, 1.5, 1.5, 1.5],
+    );
+  });
+
+  it('with no open link, nothing can come from a peer: HTTP at once, or a short chance while a link is being set up', () => {
+    assert.equal(peerBudgetMs({ ...playing, openLinks: 0, aheadSeconds: 5, durationSeconds: 2 }), 0);
+    assert.equal(
+      peerBudgetMs({ ...playing, openLinks: 0, linking: 1, aheadSeconds: 5, durationSeconds: 2 }),
+      STARTUP_PEER_BUDGET_MS,
+      'a link on its way gets the short chance only: links that never form must not cost the buffer',
+    );
+    assert.ok(peerBudgetMs({ ...playing, openLinks: 1, aheadSeconds: 5, durationSeconds: 2 }) > 0);
   });
 
   it('standard latency: a 2 s segment with 3.5 s buffered gives peers 2 s', () => {

@@ -14,7 +14,16 @@ function clocked(): { buffer: SimulatedBuffer; advance(ms: number): void } {
 }
 
 const budget = (buffer: SimulatedBuffer) =>
-  peerBudgetMs({ first: false, aheadSeconds: buffer.aheadSeconds(), playing: buffer.started, peersHolding: 1, linking: 0, durationSeconds: 2, maxMs: 9_500 });
+  peerBudgetMs({
+    first: false,
+    aheadSeconds: buffer.aheadSeconds(),
+    playing: buffer.started,
+    peersHolding: 1,
+    openLinks: 1,
+    linking: 0,
+    durationSeconds: 2,
+    maxMs: 9_500,
+  });
 
 describe('synthetic viewer: the simulated buffer', () => {
   it('fills from delivered segments and starts at the first one (TTFF = join → first segment buffered)', () => {

@@ -78,7 +78,13 @@ describe('viewer loaders: the stats object hls.js reads', () => {
 
   function session(engine: object): RelaycastSession {
     const s = new RelaycastSession({ signalingUrl: 'ws://test/signal', stream: 'live', startRendition: 'high' }, null);
-    s.peerEngine = { peersHolding: () => 0, linking: () => 0, startLinking: () => undefined, ...engine } as never;
+    s.peerEngine = {
+      peersHolding: () => 0,
+      linking: () => 0,
+      openLinks: () => 1,
+      startLinking: () => undefined,
+      ...engine,
+    } as never;
     return s;
   }
 

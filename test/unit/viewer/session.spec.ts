@@ -18,6 +18,7 @@ describe('viewer loader session: peer budgets', () => {
     s.peerEngine = {
       peersHolding: () => holding,
       linking: () => 0,
+      openLinks: () => (holding > 0 ? holding : 1),
       startLinking: () => {
         linkingStarted++;
       },
