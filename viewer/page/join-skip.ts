@@ -14,6 +14,14 @@
 export const JOIN_WINDOW_MS = 10_000;
 /** Closer than this to the target, hls.js's live-sync rate closes the rest unnoticed. */
 export const MIN_SKIP_SECONDS = 0.3;
+/**
+ * Target durations a skip must leave buffered ahead. Two: at three segments behind live (standard)
+ * a viewer at the target has 4–5.5 s buffered when a fragment lands, so the skip happens; at two
+ * behind (low latency) it never has two, so low-latency joiners are left to the live-sync rate
+ * (10 % there). In the home-network lab, low-latency players put at the target at once stalled in
+ * their first seconds, plain hls.js too: the live edge's jitter at start-up leaves them no margin.
+ */
+export const SEGMENTS_KEPT_AHEAD = 2;
 
 export interface JoinPosition {
   /** ms since the first frame. */
@@ -23,7 +31,7 @@ export interface JoinPosition {
   currentTime: number;
   /** End of the buffered range that holds the playhead. */
   bufferedEnd: number;
-  /** The playlist's target duration: a skip leaves at least this much buffered ahead. */
+  /** The playlist's target duration: a skip leaves at least SEGMENTS_KEPT_AHEAD of them buffered ahead. */
   targetDuration: number;
 }
 
@@ -33,7 +41,7 @@ export function joinSkipSeconds(p: JoinPosition): number {
   if (p.liveSyncPosition === null || !Number.isFinite(p.liveSyncPosition) || !(p.targetDuration > 0)) return 0;
   const distance = p.liveSyncPosition - p.currentTime;
   if (!(distance >= MIN_SKIP_SECONDS)) return 0;
-  // A skip that would leave less than a segment ahead trades the join's latency for a stall.
-  if (p.bufferedEnd - (p.currentTime + distance) < p.targetDuration) return 0;
+  // A skip that would leave less than two segments ahead trades the join's latency for a stall.
+  if (p.bufferedEnd - (p.currentTime + distance) < SEGMENTS_KEPT_AHEAD * p.targetDuration) return 0;
   return distance;
 }

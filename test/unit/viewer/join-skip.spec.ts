@@ -13,9 +13,13 @@ describe('viewer page: join skip', () => {
     assert.ok(Math.abs(joinSkipSeconds(behind) - 1.8) < 1e-9);
   });
 
-  it('does not skip when that would leave less than a target duration buffered ahead', () => {
-    assert.equal(joinSkipSeconds({ ...behind, bufferedEnd: 23.7 }), 0);
-    assert.ok(joinSkipSeconds({ ...behind, bufferedEnd: 23.8 }) > 0);
+  it('does not skip when that would leave less than two target durations buffered ahead', () => {
+    assert.equal(joinSkipSeconds({ ...behind, bufferedEnd: 25.7 }), 0);
+    assert.ok(joinSkipSeconds({ ...behind, bufferedEnd: 25.8 }) > 0);
+  });
+
+  it('low latency (two 1 s segments behind live) is never skipped: it never has two segments ahead of the target', () => {
+    assert.equal(joinSkipSeconds({ playingForMs: 500, liveSyncPosition: 21.5, currentTime: 20, bufferedEnd: 22.9, targetDuration: 1 }), 0);
   });
 
   it('leaves small distances to the live-sync rate', () => {
@@ -72,11 +76,11 @@ describe('viewer page: joinAtTargetLatency (the skip wired to hls.js and the vid
 
   it('waits for the buffer: a fragment buffered later lets the skip happen, inside the join window only', () => {
     let clock = 0;
-    const p = player({ currentTime: 20, bufferedEnd: 22, liveSyncPosition: 21.5 });
+    const p = player({ currentTime: 20, bufferedEnd: 24, liveSyncPosition: 21.5 });
     const join = joinAtTargetLatency(p.hls as never, p.video as never, () => clock);
     p.video.dispatchEvent(new Event('playing'));
-    assert.equal(join.skips(), 0, 'only half a second would stay buffered');
-    p.video.buffered = { length: 1, start: () => 0, end: () => 24 };
+    assert.equal(join.skips(), 0, 'only 2.5 s would stay buffered');
+    p.video.buffered = { length: 1, start: () => 0, end: () => 26 };
     clock = 2000;
     p.fragBuffered();
     assert.equal(p.video.currentTime, 21.5);
@@ -85,7 +89,7 @@ describe('viewer page: joinAtTargetLatency (the skip wired to hls.js and the vid
     clock = 0;
     const lateJoin = joinAtTargetLatency(late.hls as never, late.video as never, () => clock);
     late.video.dispatchEvent(new Event('playing'));
-    late.video.buffered = { length: 1, start: () => 0, end: () => 24 };
+    late.video.buffered = { length: 1, start: () => 0, end: () => 26 };
     clock = JOIN_WINDOW_MS + 1;
     late.fragBuffered();
     assert.equal(lateJoin.skips(), 0, 'after the join window the live-sync rate closes the distance');
