@@ -19,7 +19,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { launchChromium, viewerUrl, WEBRTC_LOOPBACK_ARGS } from '../test/support/chromium';
 import { startSwarmPipeline } from '../test/support/swarm';
 import { startLiveEncoder } from './support/live-encoder';
-import { descendantCpuMs, sleep, waitForStream } from './support/swarm-figures';
+import { CLOCK_TICKS_PER_SECOND, descendantCpuMs, descendants, sleep, waitForStream } from './support/swarm-figures';
 import { serveBarePages } from './support/bare-pages';
 import { confinedToLoopback } from './support/loopback-only';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -62,24 +62,8 @@ async function processCpu(cdp: CDPSession): Promise<Record<string, number>> {
  * (CrRendererMain, Compositor, VizCompositorThread, Media, WebRTC_*…): where a variant's CPU goes.
  */
 function threadCpuMs(): Map<string, number> {
-  const ppid = new Map<number, number>();
-  const chromium: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      ppid.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      if (/^\(chrom/.test(stat.slice(stat.indexOf('(')))) chromium.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const under = (pid: number): boolean => {
-    for (let p = ppid.get(pid); p !== undefined && p > 0; p = ppid.get(p)) if (p === process.pid) return true;
-    return false;
-  };
   const byName = new Map<string, number>();
-  for (const pid of chromium.filter(under)) {
+  for (const { pid } of descendants(process.pid, /^chrom/)) {
     let tasks: string[];
     try {
       tasks = readdirSync(`/proc/${pid}/task`);
@@ -91,7 +75,7 @@ function threadCpuMs(): Map<string, number> {
         const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
         const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        byName.set(name, (byName.get(name) ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / 100);
+        byName.set(name, (byName.get(name) ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND);
       } catch {
         // gone meanwhile
       }

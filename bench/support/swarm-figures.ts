@@ -48,6 +48,12 @@ export async function waitForStream(base: string, stream: string): Promise<void>
  * stime from /proc, so a mode's pages can be charged what their browser spent.
  */
 export function descendantCpuMs(rootPid: number, name: RegExp): number {
+  const ticks = descendants(rootPid, name).reduce((sum, p) => sum + p.ticks, 0);
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Processes below `rootPid` whose name matches, with the CPU ticks (user + system) each has used. */
+export function descendants(rootPid: number, name: RegExp): Array<{ pid: number; ticks: number }> {
   const parents = new Map<number, { ppid: number; comm: string; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -64,10 +70,10 @@ export function descendantCpuMs(rootPid: number, name: RegExp): number {
     for (let p = parents.get(pid)?.ppid; p !== undefined && p > 0; p = parents.get(p)?.ppid) if (p === rootPid) return true;
     return false;
   };
-  let ticks = 0;
-  for (const [pid, p] of parents) if (name.test(p.comm) && under(pid)) ticks += p.ticks;
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+  const found: Array<{ pid: number; ticks: number }> = [];
+  for (const [pid, p] of parents) if (name.test(p.comm) && under(pid)) found.push({ pid, ticks: p.ticks });
+  return found;
 }
 
 /** Linux's USER_HZ, which /proc/<pid>/stat counts in (100 on every mainstream build). */
-const CLOCK_TICKS_PER_SECOND = 100;
+export const CLOCK_TICKS_PER_SECOND = 100;

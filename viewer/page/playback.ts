@@ -5,7 +5,7 @@
  */
 import Hls from 'hls.js';
 import { retryDelayMs } from './stream-state';
-import { joinSkipSeconds } from './join-skip';
+import { JOIN_WINDOW_MS, joinSkipSeconds } from './join-skip';
 
 export interface PlaybackFigures {
   /** When each start-up step first happened (ms since navigation): where time to first frame goes. */
@@ -130,8 +130,8 @@ export function playLive(
 /**
  * In the first seconds of playback, skips forward inside the buffer to hls.js's live-sync position
  * when start-up left the viewer behind it (join-skip.ts says when and how far). Checked when a
- * fragment is buffered, which is when a skip can first keep a segment ahead. Returns how many
- * skips it made (the benches read it through the page's figures).
+ * fragment is buffered, which is when a skip can first keep two segments ahead, and no longer once
+ * the join window has passed. Returns how many skips it made (the benches read it).
  */
 export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement, now: () => number = () => performance.now()): { skips: () => number } {
   let firstFrameAt: number | undefined;
@@ -141,8 +141,10 @@ export function joinAtTargetLatency(hls: Hls, video: HTMLVideoElement, now: () =
     const at = video.currentTime;
     let bufferedEnd = at;
     for (let i = 0; i < video.buffered.length; i++) if (video.buffered.start(i) <= at && at <= video.buffered.end(i)) bufferedEnd = video.buffered.end(i);
+    const playingForMs = now() - firstFrameAt;
+    if (playingForMs > JOIN_WINDOW_MS) return void hls.off(Hls.Events.FRAG_BUFFERED, check);
     const skip = joinSkipSeconds({
-      playingForMs: now() - firstFrameAt,
+      playingForMs,
       liveSyncPosition: hls.liveSyncPosition,
       currentTime: at,
       bufferedEnd,

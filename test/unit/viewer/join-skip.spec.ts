@@ -58,8 +58,9 @@ describe('viewer page: joinAtTargetLatency (the skip wired to hls.js and the vid
       liveSyncPosition: at.liveSyncPosition,
       latestLevelDetails: { targetduration: 2 },
       on: (event: string, handler: () => void) => handlers.set(event, handler),
+      off: (event: string) => handlers.delete(event),
     };
-    return { video, hls, fragBuffered: () => handlers.get(Hls.Events.FRAG_BUFFERED)!() };
+    return { video, hls, fragBuffered: () => handlers.get(Hls.Events.FRAG_BUFFERED)!(), listening: () => handlers.has(Hls.Events.FRAG_BUFFERED) };
   }
 
   it('skips at the first frame, not before, and says how many times', () => {
@@ -94,5 +95,6 @@ describe('viewer page: joinAtTargetLatency (the skip wired to hls.js and the vid
     late.fragBuffered();
     assert.equal(lateJoin.skips(), 0, 'after the join window the live-sync rate closes the distance');
     assert.equal(late.video.currentTime, 20);
+    assert.equal(late.listening(), false, 'and it stops listening to hls.js');
   });
 });
