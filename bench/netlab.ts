@@ -286,7 +286,9 @@ function printRun(r: RunResult): void {
     for (const [i, v] of h.figures.entries()) {
       // What each stall looked like: a buffer that ended where the next segment should begin, in several
       // homes at one moment, is the live edge's; one home's, after a slow fragment, is its own.
-      for (const record of v.stallLog ?? []) console.log(`stall, home ${h.spec.index}${h.figures.length > 1 ? ` viewer ${i}` : ''}: ${JSON.stringify(record)}`);
+      const who = `home ${h.spec.index}${h.figures.length > 1 ? ` viewer ${i}` : ''}`;
+      for (const record of v.stallLog ?? []) console.log(`stall, ${who}: ${JSON.stringify(record)}`);
+      if (v.errors?.length) console.log(`errors, ${who}: ${JSON.stringify(v.errors)}`);
     }
   }
   if (r.mode === 'p2p' && PAIR_SYNTHETIC) printPairs(r);

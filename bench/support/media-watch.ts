@@ -68,9 +68,11 @@ export interface MediaFigures {
   playing: boolean;
   /** "local-remote" candidate types of each link's selected pair, e.g. "srflx-prflx". */
   pairs: string[];
-  /** The engine's segments whole from peers, and those HTTP finished (`atOnce`: asked with no time for peers; `misses`: a peer transfer missed the deadline); the loader only. */
   /** The player's first stall records (viewer/page/playback.ts StallRecord): when, where, what was buffered, the fragments before. */
   stallLog?: unknown[];
+  /** The first errors the viewer noted (a synthetic viewer's refused frames, failed loads). */
+  errors?: string[];
+  /** The engine's segments whole from peers, and those HTTP finished (`atOnce`: asked with no time for peers; `misses`: a peer transfer missed the deadline); the loader only. */
   segments?: { peer: number; http: number; misses: number; atOnce: number; noHolder: number; unannounced: number };
 }
 

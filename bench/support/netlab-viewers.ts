@@ -46,6 +46,16 @@ function asMedia(v: ViewerFigures): Viewed {
     playing: v.ttffMs !== undefined,
     // The Node peer (@roamhq/wrtc) is not asked for its selected pairs: the home's bytes show the links.
     pairs: [],
+    stallLog: v.stallLog,
+    errors: v.errors,
+    segments: {
+      peer: v.p2pSegments,
+      http: v.httpSegments,
+      misses: v.deadlineMisses,
+      atOnce: v.httpAtOnce,
+      noHolder: v.deadlineWithoutHolder,
+      unannounced: v.httpUnannounced,
+    },
   };
 }
 

@@ -64,7 +64,9 @@ export function addHome(prefix: string, spec: HomeSpec): Home {
   const internet = internetNamespace(prefix);
   const router = routerNamespace(prefix, i);
   const host = hostNamespace(prefix, i);
-  const wanAddress = `198.18.1.${i}`;
+  // Each home in a /24 of its own, as real homes are: signaling groups viewers into networks by /24
+  // (limits.networkPrefixV4), and with every home in one /24 it took the whole lab for one household.
+  const wanAddress = `198.19.${i}.1`;
   const hostAddress = `10.${i}.0.2`;
   addNamespace(router);
   addNamespace(host);

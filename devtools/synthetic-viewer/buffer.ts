@@ -26,6 +26,7 @@ export class SimulatedBuffer {
   private end = 0;
   private stalledAt: number | undefined;
   private stalls = 0;
+  private lastStallAt: number | undefined;
   private stalledMs = 0;
   private played = 0;
 
@@ -76,6 +77,12 @@ export class SimulatedBuffer {
     return this.end;
   }
 
+  /** When the latest stall began (clock ms), undefined before any: a stall log places it by this. */
+  latestStallAt(): number | undefined {
+    this.settle();
+    return this.lastStallAt;
+  }
+
   figures(): BufferFigures {
     const now = this.settle();
     const out: BufferFigures = {
@@ -102,6 +109,7 @@ export class SimulatedBuffer {
     this.played += Math.max(0, left);
     this.anchorPosition = this.end;
     this.stalledAt = this.anchorAt + Math.max(0, left) * 1000;
+    this.lastStallAt = this.stalledAt;
     this.anchorAt = this.stalledAt;
     this.stalls++;
     return now;

@@ -25,10 +25,35 @@ export interface ViewerFigures extends BufferFigures {
   httpSegments: number;
   p2pSegments: number;
   deadlineMisses: number;
+  /** Why segments came over HTTP, as the engine counts them (RelaycastStats). */
+  httpAtOnce: number;
+  deadlineWithoutHolder: number;
+  httpUnannounced: number;
   peers: number;
+  /** One record per stall: the segment the player was waiting for and how its load went. */
+  stallLog: StallRecord[];
   /** Times the player fell out of the live window and jumped back to the live start position. */
   skips: number;
   errors: string[];
+}
+
+/**
+ * A stall as the player saw it. `waitingFor`: 'playlist' (the next segment was not listed yet: the
+ * live edge's) or 'segment' (listed, its load still running: this viewer's own). Times are ms since
+ * the viewer started; `source` and `loadMs` are filled in when the load ends.
+ */
+export interface StallRecord {
+  atMs: number;
+  waitingFor: 'playlist' | 'segment';
+  msn: number;
+  /** Buffered seconds ahead of the playhead when the load began, and the peer budget it got. */
+  aheadAtRequestS?: number;
+  budgetMs?: number;
+  requestedAtMs?: number;
+  loadMs?: number;
+  source?: string;
+  openLinks?: number;
+  peersHolding?: number;
 }
 
 export interface SwarmFigures {

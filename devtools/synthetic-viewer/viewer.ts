@@ -13,7 +13,7 @@ import { fetchWhole } from '../../lib/peer/http-fetch';
 import { LINKS_AT_THE_LATEST_MS, peerBudgetMs } from '../../lib/peer/playback-budget';
 import type { PeerPlatform } from '../../lib/peer/platform';
 import { SimulatedBuffer } from './buffer';
-import type { ViewerFigures } from './figures';
+import type { StallRecord, ViewerFigures } from './figures';
 import { LiveTimeline, type TimelineSegment } from './timeline';
 
 export interface SyntheticViewerOptions {
@@ -46,6 +46,8 @@ const MAX_TIME_TO_FIRST_BYTE_MS = 10_000;
 const RETRY_MS = 1000;
 /** Peer byte counts of stored segments kept for the played-media figures. */
 const PEER_BYTES_KEPT = 64;
+/** Stall records kept per viewer (a bench prints them; a broken run must not grow them forever). */
+const STALLS_LOGGED = 20;
 
 export class SyntheticViewer {
   readonly engine: PeerEngine;
@@ -55,6 +57,8 @@ export class SyntheticViewer {
   private readonly latencies: number[] = [];
   private readonly played = { bytes: 0, peerBytes: 0, segments: 0 };
   private readonly errors: string[] = [];
+  private readonly stallLog: StallRecord[] = [];
+  private readonly startedAt: number;
   private playlistListeners = new Set<() => void>();
   private tick: unknown;
   private firstRequested = false;
@@ -66,6 +70,7 @@ export class SyntheticViewer {
     private readonly options: SyntheticViewerOptions,
   ) {
     const platform = options.platform;
+    this.startedAt = platform.now();
     this.buffer = new SimulatedBuffer(() => platform.now());
     this.engine = new PeerEngine(platform, {
       signalingUrl: options.signalingUrl,
@@ -120,7 +125,11 @@ export class SyntheticViewer {
       httpSegments: s.httpSegments,
       p2pSegments: s.p2pSegments,
       deadlineMisses: s.deadlineMisses,
+      httpAtOnce: s.httpAtOnce,
+      deadlineWithoutHolder: s.deadlineWithoutHolder,
+      httpUnannounced: s.httpUnannounced,
       peers: s.peers,
+      stallLog: this.stallLog.slice(),
       skips: this.skips,
       errors: this.errors.slice(0, 5),
     };
@@ -141,7 +150,9 @@ export class SyntheticViewer {
         next = this.timeline.startMsn(this.options.liveSyncDurationCount ?? 3);
         this.skips++;
       }
+      const stallsBefore = this.buffer.figures().stalls;
       const segment = await this.listed(next);
+      this.noteStall(stallsBefore, { waitingFor: 'playlist', msn: next });
       if (!segment) {
         if (this.timeline.ended && next > this.timeline.lastMsn) return;
         continue;
@@ -176,11 +187,24 @@ export class SyntheticViewer {
       maxMs: MAX_TIME_TO_FIRST_BYTE_MS - 500,
     });
     const sequence = engine.store.sequenceOf(segment.url);
+    const requestedAt = this.options.platform.now();
+    const stallsBefore = this.buffer.figures().stalls;
+    const request = {
+      waitingFor: 'segment' as const,
+      msn: segment.msn,
+      aheadAtRequestS: round(this.buffer.aheadSeconds(), 2),
+      budgetMs: Math.round(budgetMs),
+      requestedAtMs: Math.round(requestedAt - this.startedAt),
+      openLinks: engine.openLinks(),
+      peersHolding: engine.peersHolding(segment.url),
+    };
     let bytes: ArrayBuffer;
     let peerBytes = 0;
+    let source = 'http';
     try {
       const loaded = await engine.loadSegment(segment.url, { budgetMs });
       bytes = loaded.bytes;
+      source = loaded.source;
       if (sequence !== undefined && loaded.source !== 'http') peerBytes = this.peerBytesOf.get(sequence) ?? 0;
     } catch (err) {
       // The engine dropped it from its window: the player still wants it, over HTTP as hls.js would.
@@ -190,6 +214,7 @@ export class SyntheticViewer {
       engine.countHttpSegment(bytes.byteLength);
     }
     if (this.closed) return;
+    this.noteStall(stallsBefore, { ...request, loadMs: Math.round(this.options.platform.now() - requestedAt), source });
     this.played.segments++;
     this.played.bytes += bytes.byteLength;
     this.played.peerBytes += Math.min(peerBytes, bytes.byteLength);
@@ -263,6 +288,13 @@ export class SyntheticViewer {
     this.tick = platform.setTimeout(() => this.everySecond(), 1000);
   }
 
+  /** Logs the stall that began since `stallsBefore` was read, if one did (at most one per wait: the buffer refills only on append). */
+  private noteStall(stallsBefore: number, record: Omit<StallRecord, 'atMs'>): void {
+    const at = this.buffer.latestStallAt();
+    if (this.buffer.figures().stalls === stallsBefore || at === undefined || this.stallLog.length >= STALLS_LOGGED) return;
+    this.stallLog.push({ atMs: Math.round(at - this.startedAt), ...record });
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.options.platform.setTimeout(resolve, ms));
   }
@@ -271,4 +303,9 @@ export class SyntheticViewer {
     const message = err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err);
     if (this.errors.length < 20) this.errors.push(message);
   }
+}
+
+function round(x: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(x * scale) / scale;
 }

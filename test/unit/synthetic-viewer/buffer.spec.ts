@@ -57,8 +57,10 @@ describe('synthetic viewer: the simulated buffer', () => {
   it('counts a stall when it runs empty while playing, dated when it ran out, and its length until data comes', () => {
     const { buffer, advance } = clocked();
     buffer.append(0, 2);
+    assert.equal(buffer.latestStallAt(), undefined);
     advance(5_000); // ran out at 2 s: stalled for 3 s so far
     assert.equal(buffer.aheadSeconds(), 0);
+    assert.equal(buffer.latestStallAt(), 3_000, 'the stall log dates it when the buffer ran out, not when asked');
     assert.deepEqual(buffer.figures(), { ttffMs: 0, stalls: 1, stallMs: 3_000, playedSeconds: 2 });
     advance(1_000);
     assert.equal(buffer.figures().stalls, 1, 'one stall, however often it is asked');
@@ -69,6 +71,7 @@ describe('synthetic viewer: the simulated buffer', () => {
     assert.equal(buffer.figures().stallMs, 4_000, 'the stall ended with the data');
     advance(2_000);
     assert.equal(buffer.figures().stalls, 2, 'running empty again is a second stall');
+    assert.equal(buffer.latestStallAt(), 9_000);
   });
 
   it('jumps a gap when the data after a stall starts later (hls.js gap controller)', () => {
