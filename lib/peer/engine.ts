@@ -9,6 +9,7 @@
  */
 import { presentationOf } from '../hls/playlist-query';
 import { Acquisition, AcquisitionError, type AcquisitionHost, type Completed, type Source } from './acquisition';
+import { DeliveryBatch } from './delivery-batch';
 import { Emitter } from './emitter';
 import { IceOutcomeCounter } from './ice-outcome';
 import { HolderScores } from './holder-choice';
@@ -171,6 +172,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
   /** Segments announced while this peer was joined (receipts are filed for these only). */
   private readonly announcedLive = new Set<number>();
   private readonly uploads: Uploads;
+  /** Receipts and served claims, sent to signaling a batch at a time (delivery-batch.ts). */
+  private readonly deliveries: DeliveryBatch;
   /** How fast each linked holder has delivered to this peer lately: whom to ask (holder-choice.ts). */
   private readonly holders: HolderScores;
   /** Failed link attempts per peer: backed off, then given up (link-attempts.ts). */
@@ -209,6 +212,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.maxPeers = options.p2p === false ? 0 : (options.maxPeers ?? DEFAULT_MAX_PEERS);
     this.offersHeld = options.holdOffersMs !== undefined;
     this.store = new SegmentStore({ ...DEFAULT_STORE_LIMITS, ...options.store });
+    this.deliveries = new DeliveryBatch(platform, (frame) => this.signaling.send(frame));
     this.holders = new HolderScores(() => platform.now());
     this.uploads = new Uploads(
       platform,
@@ -217,7 +221,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
         enabled: options.upload !== false,
         bytesPerSecond: options.uploadBytesPerSecond ?? 0,
       },
-      (link, sequence, bytes) => this.signaling.send({ type: 'served', sequence, to: link.remoteId, bytes }),
+      (link, sequence, bytes) => this.deliveries.claim(sequence, link.remoteId, bytes),
       { ownPlaybackFirst: () => ownPlaybackNeedsUplink(this.acquisitions.values(), platform.now(), this.uploads.uplinkState()) },
     );
     this.signaling = new SignalingClient(platform, {
@@ -423,6 +427,8 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     this.platform.clearTimeout(this.statsTimer);
     this.leaveSwarmState();
     this.uploads.close();
+    // What the closing links and uploads just claimed goes while the socket is still open.
+    this.deliveries.flush();
     this.signaling.close();
     this.removeAllListeners();
   }
@@ -740,7 +746,7 @@ export class PeerEngine extends Emitter<Events> implements AcquisitionHost {
     // Receipts only for current links (a stale link's peer id died with the old signaling session)
     // and for segments announced after this peer joined (the server credits no others).
     if (this.announcedLive.has(sequence)) {
-      for (const [from, bytes] of completed.fromPeers) if (this.links.has(from)) this.signaling.send({ type: 'receipt', sequence, from, bytes });
+      for (const [from, bytes] of completed.fromPeers) if (this.links.has(from)) this.deliveries.receipt(sequence, from, bytes);
     }
     if (!this.store.put(sequence, completed.bytes, completed.finishedAt - completed.startedAt)) return;
     this.sendHave();

@@ -264,6 +264,11 @@ export class SignalingCoordinator {
         return this.receipts.receipt(session, peer, msg);
       case 'served':
         return this.receipts.served(session, peer, msg);
+      case 'deliveries':
+        // Each entry as its own frame would be: one budget token for the frame, the receipt desk's own bounds per entry.
+        for (const r of msg.receipts ?? []) if (!session.closed) this.receipts.receipt(session, peer, { type: 'receipt', ...r });
+        for (const c of msg.served ?? []) if (!session.closed) this.receipts.served(session, peer, { type: 'served', ...c });
+        return;
       case 'stats':
         return this.viewerStats(session, peer, msg);
       case 'report':

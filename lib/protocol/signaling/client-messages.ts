@@ -92,6 +92,17 @@ export const ClientMessageSchemas = {
   heartbeat: v.strictObject({ type: v.literal('heartbeat') }),
   /** The uploader's side of a delivery: "I sent `bytes` of segment `sequence` to peer `to`". */
   served: v.strictObject({ type: v.literal('served'), sequence: Sequence, to: PeerId, bytes: PositiveBytes }),
+  /**
+   * Receipts and served claims of the last moments in one frame (lib/peer/delivery-batch.ts), each
+   * entry handled exactly as its own `receipt` or `served` frame would be. A viewer serving many
+   * peers sent a claim per segment and downloader: a household behind one address met the
+   * per-address message budget with them, and the drops then cost it its links.
+   */
+  deliveries: v.strictObject({
+    type: v.literal('deliveries'),
+    receipts: v.optional(boundedList(v.strictObject({ sequence: Sequence, from: PeerId, bytes: PositiveBytes }), 'receipts')),
+    served: v.optional(boundedList(v.strictObject({ sequence: Sequence, to: PeerId, bytes: PositiveBytes }), 'served claims')),
+  }),
   /** A viewer's running totals since it joined this swarm (at most one per statsIntervalMs). */
   stats: v.strictObject({
     type: v.literal('stats'),
@@ -123,6 +134,7 @@ export type ReceiptMessage = ClientMessageOf<'receipt'>;
 export type PeersRequestMessage = ClientMessageOf<'peers'>;
 export type RenditionMessage = ClientMessageOf<'rendition'>;
 export type ServedMessage = ClientMessageOf<'served'>;
+export type DeliveriesMessage = ClientMessageOf<'deliveries'>;
 export type StatsMessage = ClientMessageOf<'stats'>;
 export type ReportMessage = ClientMessageOf<'report'>;
 export type IceOutcome = v.InferOutput<typeof IceOutcomeSchema>;

@@ -205,4 +205,40 @@ describe('signaling receipts: only real deliveries are credited', () => {
     );
     assert.equal(housemate.t.closed, undefined, 'the housemate stays connected');
   });
+
+  it('credits receipts and served claims batched in deliveries frames as it credits them one frame each, at one budget token a frame', () => {
+    const { h, up, down } = deliveryReady({ limits: { ratePerSecond: 1, burst: 2 } });
+    const downloaders = [down];
+    for (let i = 0; i < 3; i++) {
+      h.advance(3000); // the uploader's budget refills between answers
+      const d = h.join('live', '720p', `198.51.100.${30 + i}`);
+      h.negotiate(d, up);
+      downloaders.push(d);
+    }
+    h.advance(3000);
+    h.announce(3, 'live', '720p', 5000);
+    // One frame with four claims from the uploader, one frame with a receipt from each downloader.
+    h.send(up, { type: 'deliveries', served: downloaders.map((d) => ({ sequence: 3, to: d.id, bytes: 5000 })) });
+    for (const d of downloaders) {
+      h.advance(1000);
+      h.send(d, { type: 'deliveries', receipts: [{ sequence: 3, from: up.id, bytes: 5000 }] });
+    }
+    assert.equal(h.receipts.length, 4, 'every downloader credited');
+    assert.deepEqual(codes(up.t.take()), [], 'four claims in one frame stay within a budget of two messages');
+    for (const d of downloaders) assert.deepEqual(codes(d.t.take()), [], d.id);
+    // An entry is checked as its own frame is: a claim to oneself is refused, the rest still credited.
+    h.announce(4, 'live', '720p', 5000);
+    h.advance(1000);
+    h.send(up, {
+      type: 'deliveries',
+      served: [
+        { sequence: 4, to: up.id, bytes: 5000 },
+        { sequence: 4, to: down.id, bytes: 5000 },
+      ],
+    });
+    h.advance(1000);
+    h.send(down, { type: 'deliveries', receipts: [{ sequence: 4, from: up.id, bytes: 5000 }] });
+    assert.deepEqual(codes(up.t.take()), ['E_SIGNAL_BAD_FIELD']);
+    assert.equal(h.receipts.length, 5);
+  });
 });
