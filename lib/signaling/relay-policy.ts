@@ -119,7 +119,7 @@ export class IceAllowance {
    * peer → until when ICE may flow, and how many candidates are left. Expired entries are kept for
    * one more TTL to recognise late trickle.
    */
-  private readonly entries = new Map<string, { until: number; candidates: number }>();
+  private readonly entries = new Map<string, { until: number; candidates: number; refused?: true }>();
 
   constructor(
     private readonly max: number,
@@ -127,20 +127,38 @@ export class IceAllowance {
   ) {}
 
   allow(peer: string, until: number): void {
-    const left = this.entries.get(peer)?.candidates ?? 0;
-    this.entries.delete(peer);
-    this.entries.set(peer, { until, candidates: Math.min(left + ICE_PER_EXCHANGE, 4 * ICE_PER_EXCHANGE) });
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+    const entry = this.entries.get(peer);
+    const left = entry && !entry.refused ? entry.candidates : 0;
+    this.set(peer, { until, candidates: Math.min(left + ICE_PER_EXCHANGE, 4 * ICE_PER_EXCHANGE) });
   }
 
-  /** Takes one candidate: 'spent' when the exchange's candidates are used up. */
-  take(peer: string, now: number): 'ok' | 'expired' | 'none' | 'spent' {
+  /**
+   * An offer to `peer` was refused. A trickle-ICE client sends its candidates right behind its offer,
+   * before the refusal can reach it: up to one exchange's worth of them are dropped quietly, not
+   * counted as violations. (In the lab, neighbour sets churning in a 50-viewer swarm refused offers,
+   * and the candidates behind them closed honest viewers' connections.) An exchange in progress
+   * with that peer keeps its allowance.
+   */
+  refuse(peer: string, until: number, now: number): void {
+    const entry = this.entries.get(peer);
+    if (entry && !entry.refused && entry.until >= now) return;
+    this.set(peer, { until, candidates: ICE_PER_EXCHANGE, refused: true });
+  }
+
+  /** Takes one candidate: 'spent' when the exchange's candidates are used up, 'refused' to drop it quietly. */
+  take(peer: string, now: number): 'ok' | 'expired' | 'none' | 'spent' | 'refused' {
     const entry = this.entries.get(peer);
     if (!entry) return 'none';
     if (entry.until < now) return 'expired';
     if (entry.candidates <= 0) return 'spent';
     entry.candidates--;
-    return 'ok';
+    return entry.refused ? 'refused' : 'ok';
+  }
+
+  private set(peer: string, entry: { until: number; candidates: number; refused?: true }): void {
+    this.entries.delete(peer);
+    this.entries.set(peer, entry);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
   }
 
   expire(now: number): void {

@@ -31,14 +31,20 @@ export class Relay {
     // learns the addresses of those it was introduced to, not of every peer whose id it holds. An
     // introduction made on another instance is known there only: that instance checks.
     const introduced = session.neighbours?.has(msg.to) === true;
-    if (!introduced && !('instance' in target)) return this.notANeighbour(session);
+    if (!introduced && !('instance' in target)) {
+      this.refused(session, msg.to);
+      return this.notANeighbour(session);
+    }
     const expires = this.ctx.now() + this.ctx.limits.offerTtlMs;
     const frame = relayed({ type: 'offer', from: peer.id, offerId: msg.offerId, sdp: msg.sdp });
     if ('instance' in target) {
       // The receiver's instance holds its intake and pending offers: it checks them, and answers a refusal.
       if (!this.toInstance(session, target.instance, msg.to, peer.swarmKey, frame, !introduced)) return;
     } else {
-      if (!this.acceptOffer(target.session, peer.id, msg.offerId, (code, message) => this.ctx.error(session, code, message))) return;
+      if (!this.acceptOffer(target.session, peer.id, msg.offerId, (code, message) => this.ctx.error(session, code, message))) {
+        this.refused(session, msg.to);
+        return;
+      }
       this.forward(target.session, frame);
     }
     const sentTo = session.offersSentTo ?? (session.offersSentTo = new Set());
@@ -83,6 +89,8 @@ export class Relay {
       this.ctx.violation(session, 'E_SIGNAL_NO_SESSION', 'ICE candidates flow only between peers with an offer or answer in progress');
       return;
     }
+    // Candidates behind an offer that was refused: the sender has been told (it could not know yet).
+    if (allowed === 'refused') return;
     if (allowed === 'spent') {
       this.ctx.violation(session, 'E_SIGNAL_RATE_LIMITED', `more than ${ICE_PER_EXCHANGE} ICE candidates for one offer or answer`, true);
       return;
@@ -183,9 +191,18 @@ export class Relay {
     return true;
   }
 
+  /** The sender's offer to `other` was refused: the ICE it trickles behind it is dropped quietly (relay-policy.ts). */
+  private refused(session: Session, other: string): void {
+    const now = this.ctx.now();
+    this.iceAllowance(session).refuse(other, now + this.ctx.limits.offerTtlMs, now);
+  }
+
   private allowIce(session: Session, other: string, until: number): void {
-    const allowance = session.iceAllowed ?? (session.iceAllowed = new IceAllowance(MAX_ICE_PEERS, this.ctx.limits.offerTtlMs));
-    allowance.allow(other, until);
+    this.iceAllowance(session).allow(other, until);
+  }
+
+  private iceAllowance(session: Session): IceAllowance {
+    return session.iceAllowed ?? (session.iceAllowed = new IceAllowance(MAX_ICE_PEERS, this.ctx.limits.offerTtlMs));
   }
 
   private forward(target: Session, frame: RelayedFrame): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { CLOSE_CODES, HONEST_RECEIPT_REFUSALS, PROTOCOL_VERSION, type SignalErrorCode } from '../../../lib/signaling/protocol';
+import { ICE_PER_EXCHANGE } from '../../../lib/signaling/relay-policy';
 import { harness } from './harness';
 
 describe('signaling coordinator: join and welcome', () => {
@@ -138,6 +139,29 @@ describe('signaling coordinator: relay rules', () => {
     h.send(a, { type: 'ice', to: b.id, offerId: 'o1', candidate: null });
     assert.equal(a.t.last().code, 'E_SIGNAL_NO_SESSION');
     assert.deepEqual(b.t.take(), []);
+  });
+
+  it("drops quietly the ICE that trails a refused offer (its sender could not know yet), one exchange's worth, and calls more a flood", () => {
+    // A swarm too small for links: every offer is refused as not to a neighbour.
+    const h = harness({ limits: { minSwarmForLinks: 100 } });
+    h.announce(1);
+    const a = h.join();
+    const b = h.join();
+    h.send(a, { type: 'offer', to: b.id, offerId: 'o1', sdp: 'v=0' });
+    assert.equal(a.t.last().code, 'E_SIGNAL_UNKNOWN_PEER');
+    a.t.take();
+    const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
+    for (let i = 0; i < ICE_PER_EXCHANGE; i++) h.send(a, { type: 'ice', to: b.id, offerId: 'o1', candidate });
+    assert.deepEqual(a.t.take(), [], 'no answer: the refusal of the offer was the answer');
+    assert.equal(a.s.violations, 0, 'trickle behind a refused offer is no violation (ten closed an honest viewer)');
+    assert.deepEqual(b.t.take(), [], 'and nothing reached the other peer');
+    h.send(a, { type: 'ice', to: b.id, offerId: 'o1', candidate });
+    assert.equal(a.t.last().code, 'E_SIGNAL_RATE_LIMITED');
+    assert.equal(a.s.violations, 1);
+    // ICE to a peer never offered to is still refused as before.
+    const c = h.join();
+    h.send(a, { type: 'ice', to: c.id, offerId: 'o2', candidate: null });
+    assert.equal(a.t.last().code, 'E_SIGNAL_NO_SESSION');
   });
 
   it('treats a peer of another swarm as unknown and never relays across swarms', () => {
