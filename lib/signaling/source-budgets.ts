@@ -10,6 +10,9 @@
 import { newBucket, takeToken, type TokenBucketState } from './rate-limiter';
 
 export interface SourceBudgetLimits {
+  /** One connection's message budget: a source holding k connections may send k connections' worth. */
+  ratePerSecond: number;
+  burst: number;
   upgradesPerSecond: number;
   upgradeBurst: number;
   sourceRatePerSecond: number;
@@ -50,8 +53,21 @@ export class SourceBudgets {
   private upgradeConfig() {
     return { ratePerSecond: this.limits.upgradesPerSecond, burst: this.limits.upgradeBurst };
   }
-  private messageConfig() {
-    return { ratePerSecond: this.limits.sourceRatePerSecond, burst: this.limits.sourceBurst };
+  /**
+   * The source's message budget: the configured one, plus one connection's budget for each further
+   * connection it holds open at once. What the source budget is for is that reconnecting buys no
+   * fresh burst, and one connection at a time still gets exactly the configured budget. But a
+   * household or an office behind one address holds several connections at once, each within its
+   * own limit: in the lab, ten viewers behind one home address met the fixed 100 messages/s, and
+   * lost frames (and, as violations, connections) to it. Open connections are bounded
+   * (maxConnectionsPerIp), and so is this.
+   */
+  private messageConfig(connections = 1) {
+    const further = Math.max(0, connections - 1);
+    return {
+      ratePerSecond: this.limits.sourceRatePerSecond + this.limits.ratePerSecond * further,
+      burst: this.limits.sourceBurst + this.limits.burst * further,
+    };
   }
   private violationConfig() {
     return { ratePerSecond: this.limits.violationRefillPerMinute / 60, burst: this.limits.maxSourceViolations };
@@ -104,7 +120,7 @@ export class SourceBudgets {
   }
 
   takeMessage(entry: SourceEntry, now: number): boolean {
-    return takeToken(entry.messages, this.messageConfig(), now);
+    return takeToken(entry.messages, this.messageConfig(entry.connections), now);
   }
 
   violation(entry: SourceEntry, now: number): void {

@@ -35,6 +35,22 @@ describe('signaling limits: per-source budgets that survive reconnects', () => {
     assert.equal(accepted, 30, 'the source burst, not 6 fresh per-connection bursts');
   });
 
+  it("gives a household its connections' own budgets: each further connection open at once adds one connection's worth", () => {
+    const h = harness({ limits: { ratePerSecond: 20, burst: 40, sourceRatePerSecond: 10, sourceBurst: 30, maxConnectionsPerIp: 0 } });
+    h.announce(1);
+    const housemates = Array.from({ length: 5 }, () => h.connect('192.0.2.10'));
+    // Opening connections adds no tokens at once (or closing and opening one would buy a burst): the
+    // address's bucket fills at the higher rate, 10 + 4 × 20 per second, to 30 + 4 × 40 = 190.
+    h.advance(2_000);
+    // Each sends 38 (< its own 40): 190 in all, the address's whole budget.
+    const refusedOf = () => housemates.reduce((a, { t }) => a + t.frames.filter((f) => f.code === 'E_SIGNAL_RATE_LIMITED').length, 0);
+    for (const { s } of housemates) for (let i = 0; i < 38; i++) h.c.message(s, JSON.stringify({ type: 'heartbeat' }), false);
+    assert.equal(refusedOf(), 0, 'five viewers behind one address, each within its own limit, lose nothing');
+    // The address's budget still binds: one more message each (within each connection's own) is refused.
+    for (const { s } of housemates) h.c.message(s, JSON.stringify({ type: 'heartbeat' }), false);
+    assert.equal(refusedOf(), 5);
+  });
+
   it('carries violations across reconnects: a source that keeps violating is refused at the upgrade', () => {
     const h = harness({ limits: { maxSourceViolations: 25, maxConnectionsPerIp: 0 } });
     let refusedAt = -1;
