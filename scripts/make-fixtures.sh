@@ -88,3 +88,16 @@ clean_media "$OUT/owncast"
 
 log "sizes"
 du -sh "$OUT"/*/ "$OUT"
+
+# LL-HLS parts (test/fixtures/ll-parts): ffmpeg cutting 1/3 s MPEG-TS parts by time (split_by_time),
+# a keyframe forced every second and no B-frames (so every part lasts exactly 10 frames), as the
+# low-latency live encoder writes them (bench/support/live-encoder.ts). 2.4 s: two whole segments
+# and the first part of a third. lib/ll-hls's packager specs group these real parts.
+log "ll-parts: 1/3 s MPEG-TS parts, a keyframe every second"
+PARTS="$ROOT/test/fixtures/ll-parts"
+clean_media "$PARTS"
+(cd "$PARTS" && run_ffmpeg -f lavfi -i "testsrc2=size=160x90:rate=${FPS}" -f lavfi -i "sine=frequency=1000:sample_rate=48000" -t 2.4 \
+  -c:v libx264 -preset veryfast -bf 0 -pix_fmt yuv420p -g "$FPS" -keyint_min "$FPS" -sc_threshold 0 \
+  -force_key_frames 'expr:gte(t,n_forced*1)' -b:v 100k "${AAC[@]}" \
+  -f hls -hls_time 0.333333 -hls_list_size 0 -hls_playlist_type vod -hls_flags split_by_time+program_date_time+independent_segments \
+  -hls_segment_filename 'part_%05d.ts' parts.m3u8)

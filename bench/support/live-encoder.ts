@@ -1,9 +1,13 @@
 // The live encoders of the swarm benches: a real ffmpeg writing live HLS in real time from its
 // test pattern (2 s segments by default, 1 s for the low-latency mode; 6-segment window), or the demo encoder replaying a fixture where
-// ffmpeg is missing. Shared by bench/viewer-swarm.ts, bench/netlab.ts and bench/synthetic-scale.ts.
+// ffmpeg is missing; and the LL-HLS one, ffmpeg's 1/3 s parts packaged into 1 s segments.
+// Shared by bench/viewer-swarm.ts, bench/netlab.ts and bench/synthetic-scale.ts, and the LL-HLS spec.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DemoEncoder } from '../../devtools/demo-encoder';
+import { PartPackaging } from '../../lib/ll-hls/part-packaging';
 
 export interface LiveEncoder {
   kind: string;
@@ -37,6 +41,43 @@ function spawnFfmpeg(size: string, args: string[], kind: string, bitrate: number
         ffmpeg.once('exit', () => resolve());
         ffmpeg.kill('SIGINT');
       }),
+  };
+}
+
+/** LL-HLS parts: a third of a second, ten frames at 30 fps (PART-TARGET). */
+export const PART_SECONDS = 1 / 3;
+
+/**
+ * LL-HLS from ffmpeg: 1/3 s MPEG-TS parts cut by time (split_by_time) into a staging folder, a
+ * keyframe forced every second and no B-frames (a B-frame delays the cut: parts came out 0.4 /
+ * 0.267 / 0.333 s with them), packaged into 1 s segments in `dir` by lib/ll-hls/part-packaging.ts.
+ */
+export function startPartEncoder(dir: string): LiveEncoder {
+  if (spawnSync('ffmpeg', ['-version']).status !== 0) throw new Error('LL-HLS parts need ffmpeg (apt-get install -y ffmpeg)');
+  const staging = mkdtempSync(path.join(os.tmpdir(), 'relaycast-parts-'));
+  const args = [
+    ...'-c:v libx264 -preset veryfast -tune zerolatency -bf 0 -pix_fmt yuv420p -g 30 -keyint_min 30 -sc_threshold 0'.split(' '),
+    ...['-force_key_frames', 'expr:gte(t,n_forced*1)'],
+    ...'-b:v 850k -maxrate 900k -bufsize 900k -c:a aac -b:a 64k -f hls -hls_time 0.333333 -hls_list_size 30'.split(' '),
+    ...['-hls_flags', 'delete_segments+program_date_time+split_by_time+temp_file'],
+    ...['-hls_segment_filename', path.join(staging, 'part_%05d.ts'), path.join(staging, 'parts.m3u8')],
+  ];
+  const ffmpeg = spawnFfmpeg('640x360', args, 'ffmpeg 640x360 ~0.9 Mb/s, LL-HLS 1/3 s parts in 1 s segments', 914_000);
+  const packaging = new PartPackaging({
+    stagingPlaylist: path.join(staging, 'parts.m3u8'),
+    outDir: dir,
+    partTarget: PART_SECONDS,
+    targetDuration: 1,
+    onError: (err) => console.error(`part packaging: ${err.message}`),
+  });
+  packaging.start();
+  return {
+    ...ffmpeg,
+    stop: async () => {
+      await ffmpeg.stop();
+      await packaging.stop();
+      rmSync(staging, { recursive: true, force: true });
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * RFC 8216 / rfc8216bis playlist validator used by every Relaycast test that produces playlists.
+ * RFC 8216 / rfc8216bis playlist validator (with the LL-HLS tags, ll-rules.ts) used by every Relaycast test that produces playlists.
  * Each violation carries a rule id; 'error' means a MUST was broken, 'warning' a SHOULD.
  *
  *   validateMediaPlaylist(text, previous?)  one version (and its change from the previous one)

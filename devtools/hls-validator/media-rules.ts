@@ -1,9 +1,10 @@
 /**
  * Checks on one version of a Media Playlist (RFC 8216 §4.3, §6.2; rfc8216bis §4.4, §6.2).
- * Rules that need the previous version live in history-rules.ts.
+ * Rules that need the previous version live in history-rules.ts; the LL-HLS ones in ll-rules.ts.
  */
 import { parseAttributes, parseMediaPlaylist, unquote, type ParsedMediaPlaylist } from './parse';
 import { ViolationList, type Violation } from './violations';
+import { checkLowLatency } from './ll-rules';
 
 export interface MediaValidationOptions {
   /** Require every segment and MAP URI to be absolute (http/https). Relaycast serves absolute public URLs. */
@@ -166,7 +167,7 @@ export function checkMediaPlaylist(p: ParsedMediaPlaylist, options: MediaValidat
   checkVersion(p, out);
   checkPlaylistTypeAndWindow(p, out);
   checkProgramDateTime(p, out);
-  return out.items;
+  return [...out.items, ...checkLowLatency(p, options)];
 }
 
 export function parseAndCheckMediaPlaylist(text: string, options: MediaValidationOptions = {}): { parsed: ParsedMediaPlaylist; violations: Violation[] } {

@@ -27,6 +27,8 @@ export interface ParsedSegment {
   mapUri?: string;
   /** Every tag that applied to this segment (in order). */
   tags: ParsedTag[];
+  /** Its EXT-X-PART tags (LL-HLS), in order. */
+  parts: ParsedTag[];
 }
 
 export interface ParsedMediaPlaylist {
@@ -36,6 +38,11 @@ export interface ParsedMediaPlaylist {
   segments: ParsedSegment[];
   /** Segment tags written after the last URI (a DISCONTINUITY or EXTINF with no segment). */
   danglingTags: ParsedTag[];
+  /**
+   * LL-HLS: the tags after the last URI when they list parts (EXT-X-PART) of the segment in
+   * progress, which has no URI yet (rfc8216bis §4.4.4.9); they are not dangling.
+   */
+  openTags: ParsedTag[];
   /** Lines that are neither tags, comments nor URIs where one was expected. */
   strayUris: { uri: string; line: number }[];
   version?: number;
@@ -96,6 +103,7 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
     tags: [],
     segments: [],
     danglingTags: [],
+    openTags: [],
     strayUris: [],
     mediaSequence: 0,
     discontinuitySequence: 0,
@@ -165,9 +173,12 @@ export function parseMediaPlaylist(text: string): ParsedMediaPlaylist {
       programDateTime: pending.find((t) => t.name === 'EXT-X-PROGRAM-DATE-TIME')?.value,
       mapUri,
       tags: pending,
+      parts: pending.filter((t) => t.name === 'EXT-X-PART'),
     });
     pending = [];
   }
-  result.danglingTags = pending;
+  const inProgress = pending.some((t) => t.name === 'EXT-X-PART') && !pending.some((t) => t.name === 'EXTINF');
+  if (inProgress) result.openTags = pending;
+  else result.danglingTags = pending;
   return result;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 let temps = 0;
 
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, text: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   // Unique per call, so two writers of one file (a closing node and its redeployed successor) never share a temp file.
   const temp = `${file}.tmp-${process.pid}-${(temps += 1)}`;

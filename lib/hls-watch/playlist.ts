@@ -23,6 +23,22 @@ export interface MediaEntry {
   programDateTime?: string;
   /** EXT-X-MAP URI in force for this segment (fMP4). */
   initUri?: string;
+  /** Its LL-HLS parts (EXT-X-PART before its URI), when the encoder lists them. */
+  parts?: MediaPart[];
+}
+
+/** One EXT-X-PART of an encoder's LL-HLS playlist. */
+export interface MediaPart {
+  uri: string;
+  duration: number;
+  independent: boolean;
+}
+
+/** The parts after the last whole segment: of the segment the encoder is still writing. */
+export interface OpenSegment {
+  sequence: number;
+  parts: MediaPart[];
+  programDateTime?: string;
 }
 
 export interface MediaPlaylistInfo {
@@ -31,6 +47,9 @@ export interface MediaPlaylistInfo {
   targetDuration: number;
   entries: MediaEntry[];
   ended: boolean;
+  /** EXT-X-PART-INF PART-TARGET, seconds, when the encoder writes LL-HLS parts. */
+  partTarget?: number;
+  open?: OpenSegment;
 }
 
 export interface MasterVariant {
@@ -149,6 +168,10 @@ export function parsePlaylist(text: string): PlaylistInfo {
   const media = parsed as HLS.types.MediaPlaylist;
   if (!/^#EXT-X-TARGETDURATION:/m.test(text)) throw malformed('no #EXT-X-TARGETDURATION');
   const mediaSequence = media.mediaSequenceBase ?? 0;
+  const partTarget = media.partTargetDuration !== undefined && Number.isFinite(media.partTargetDuration) ? media.partTargetDuration : undefined;
+  // hls-parser puts the parts after the last URI in a segment of their own, without a URI.
+  const trailing = media.segments.at(-1);
+  const open = partTarget !== undefined && trailing && !trailing.uri ? media.segments.pop() : undefined;
   const entries: MediaEntry[] = media.segments.map((s, index) => {
     if (!s.uri) throw malformed(`segment ${index} has no URI`);
     if (!Number.isFinite(s.duration) || s.duration < 0) throw malformed(`segment ${s.uri} has no valid EXTINF duration`);
@@ -160,7 +183,28 @@ export function parsePlaylist(text: string): PlaylistInfo {
     };
     if (s.programDateTime instanceof Date && !Number.isNaN(s.programDateTime.getTime())) entry.programDateTime = s.programDateTime.toISOString();
     if (s.map?.uri) entry.initUri = s.map.uri;
+    if (partTarget !== undefined && s.parts.length > 0) entry.parts = listedParts(s.parts);
     return entry;
   });
-  return { kind: 'media', mediaSequence, targetDuration: media.targetDuration, entries, ended: media.endlist === true };
+  const info: MediaPlaylistInfo = { kind: 'media', mediaSequence, targetDuration: media.targetDuration, entries, ended: media.endlist === true };
+  if (partTarget !== undefined) info.partTarget = partTarget;
+  if (open) {
+    info.open = { sequence: mediaSequence + entries.length, parts: listedParts(open.parts) };
+    if (open.programDateTime instanceof Date && !Number.isNaN(open.programDateTime.getTime())) info.open.programDateTime = open.programDateTime.toISOString();
+  }
+  return info;
+}
+
+/**
+ * The parts an encoder wrote (a preload hint names one it has not written yet). Parts that are byte
+ * ranges of one file are not followed (none of that segment's): a part is read as a whole file.
+ */
+function listedParts(parts: readonly HLS.types.PartialSegment[]): MediaPart[] {
+  if (parts.some((p) => !p.hint && p.byterange !== undefined)) return [];
+  const written: MediaPart[] = [];
+  for (const p of parts) {
+    if (p.hint || !p.uri || p.duration === undefined || !Number.isFinite(p.duration) || p.duration <= 0) continue;
+    written.push({ uri: p.uri, duration: p.duration, independent: p.independent === true });
+  }
+  return written;
 }

@@ -12,6 +12,7 @@ import {
   type InitSection,
   type LifecycleEvent,
   type LifecycleMsg,
+  type PartMsg,
   type SegmentInfo,
   type SegmentMsg,
   type VariantInfo,
@@ -20,7 +21,8 @@ import { inBackground } from '../async/background';
 import { CoalescedRunner } from '../async/coalesced-runner';
 import { RelaycastError, toRelaycastError } from '../errors';
 import type { MediaFiles } from './media-files';
-import { parsePlaylist, readPlaylistText, type MediaEntry, type MediaPlaylistInfo } from './playlist';
+import { parsePlaylist, readPlaylistText, type MediaEntry, type MediaPart, type MediaPlaylistInfo } from './playlist';
+import { PartSender } from './part-sender';
 import { ProblemBook } from './problem-book';
 import { currentIdentity, isInside, sameIdentity, type FileBytes } from './segment-file';
 import type { RenditionState } from './state-store';
@@ -31,7 +33,7 @@ const MALFORMED_RECHECK_MS = 100;
 /** The one key of a tracker's ProblemBook: its playlist could not be read or parsed. */
 const PLAYLIST_PROBLEM = 'playlist';
 
-export type WatchMsg = SegmentMsg | GapMsg | LifecycleMsg;
+export type WatchMsg = SegmentMsg | GapMsg | LifecycleMsg | PartMsg;
 
 export interface TrackerContext {
   stream: string;
@@ -118,13 +120,18 @@ export class RenditionTracker {
   private readonly problems = new ProblemBook();
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly playlistDir: string;
-  /** Relaycast sequence of the last segment msg (for `ended`). */
+  private readonly parts: PartSender;
 
   constructor(
     private readonly ctx: TrackerContext,
     readonly state: RenditionState,
   ) {
     this.playlistDir = path.dirname(ctx.playlistPath);
+    this.parts = new PartSender({
+      read: (uri) => ctx.files.take(this.resolveListed(uri), () => ctx.isClosed()),
+      emit: (msg) => ctx.emit(msg),
+      isClosed: () => ctx.isClosed(),
+    });
   }
 
   get rendition(): string {
@@ -183,9 +190,14 @@ export class RenditionTracker {
         ctx.changed();
         continue;
       }
+      if (entry.parts && playlist.partTarget !== undefined) await this.sendParts(entry.sequence, entry.parts, playlist.partTarget, entry.programDateTime);
       const delivered = await this.deliver(entry, playlist.targetDuration);
       if (delivered === 'closed') return;
       ctx.changed();
+    }
+    const open = playlist.open;
+    if (open && playlist.partTarget !== undefined && state.started && (state.lastEncoderSequence === null || open.sequence === state.lastEncoderSequence + 1)) {
+      await this.sendParts(open.sequence, open.parts, playlist.partTarget, open.programDateTime);
     }
     if (playlist.ended && state.started && !ctx.isClosed()) {
       state.ended = true;
@@ -203,6 +215,13 @@ export class RenditionTracker {
     this.state.ended = true;
     this.lifecycle('ended');
     this.ctx.changed();
+  }
+
+  /** The parts of the segment that gets Relaycast's next sequence, those not sent yet. */
+  private sendParts(encoderSequence: number, parts: readonly MediaPart[], partTarget: number, programDateTime: string | undefined): Promise<void> {
+    const { state, ctx } = this;
+    const owner = { stream: ctx.stream, rendition: ctx.rendition, session: state.session, encoderSequence, sequence: state.nextSequence, partTarget };
+    return this.parts.send(programDateTime ? { ...owner, programDateTime } : owner, parts);
   }
 
   private lifecycle(event: LifecycleEvent): void {

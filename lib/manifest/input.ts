@@ -4,7 +4,16 @@
  * here with a RelaycastError whose code a Catch node can branch on.
  */
 import * as v from 'valibot';
-import { GapMsgSchema, InitSectionSchema, LifecyclePayloadSchema, parseMsg, PublicUrlSchema, SegmentInfoSchema, type MsgIssue } from '../protocol/msgs';
+import {
+  GapMsgSchema,
+  InitSectionSchema,
+  LifecyclePayloadSchema,
+  parseMsg,
+  PartInfoSchema,
+  PublicUrlSchema,
+  SegmentInfoSchema,
+  type MsgIssue,
+} from '../protocol/msgs';
 
 /** Flows often write null or "" for "no URL": both mean absent. */
 const emptyAsAbsent = v.transform((x: unknown) => (x === '' || x === null ? undefined : x));
@@ -50,15 +59,28 @@ const GapReadSchema = v.pipe(
 
 const LifecycleReadSchema = v.object({ payload: LifecyclePayloadSchema });
 
+/** An LL-HLS part manifest may list: stored by r2-upload, so with its public URL. */
+const PartReadSchema = v.pipe(
+  v.object({
+    part: v.object({
+      ...v.pick(PartInfoSchema, ['stream', 'rendition', 'session', 'sequence', 'index', 'duration', 'independent', 'partTarget', 'key']).entries,
+      url: storedUrl,
+    }),
+  }),
+  v.transform(({ part }) => part),
+);
+
 export type SegmentInput = v.InferOutput<typeof SegmentReadSchema>;
 export type GapInput = v.InferOutput<typeof GapReadSchema>;
 export type LifecycleInput = v.InferOutput<typeof LifecycleReadSchema>['payload'];
+export type PartInput = v.InferOutput<typeof PartReadSchema>;
 
 /** Manifest's codes: a bad id, a missing or bad URL are told apart for the operator's Catch node. */
 function manifestCode(issue: MsgIssue): string | { code: string; hint: string } {
   const empty = issue.input === undefined || issue.input === null || issue.input === '';
   if (issue.field === 'stream' || issue.field === 'rendition') return 'E_MANIFEST_BAD_ID';
-  if (issue.path === 'segment.url' && empty) return { code: 'E_MANIFEST_NO_URL', hint: 'manifest lists only stored objects (wire it after r2-upload)' };
+  if ((issue.path === 'segment.url' || issue.path === 'part.url') && empty)
+    return { code: 'E_MANIFEST_NO_URL', hint: 'manifest lists only stored objects (wire it after r2-upload)' };
   if (issue.path === 'init.url' && empty) return { code: 'E_MANIFEST_NO_INIT_URL', hint: 'manifest lists only stored objects (wire it after r2-upload)' };
   if (issue.field === 'url') return 'E_MANIFEST_BAD_URL';
   return 'E_MANIFEST_BAD_MSG';
@@ -70,6 +92,10 @@ export function readSegmentMsg(msg: Record<string, unknown>): SegmentInput {
 
 export function readGapMsg(msg: Record<string, unknown>): GapInput {
   return parseMsg(GapReadSchema, msg, 'msg', manifestCode);
+}
+
+export function readPartMsg(msg: Record<string, unknown>): PartInput {
+  return parseMsg(PartReadSchema, msg, 'msg', manifestCode);
 }
 
 export function readLifecycleMsg(msg: Record<string, unknown>): LifecycleInput {

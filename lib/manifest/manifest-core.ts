@@ -4,11 +4,11 @@
  * Node-RED or HTTP; the node shell serves what `mediaPlaylist()` / `masterPlaylist()` return.
  */
 import { RelaycastError } from '../errors';
-import { readGapMsg, readLifecycleMsg, readSegmentMsg, type GapInput, type SegmentInput } from './input';
+import { readGapMsg, readLifecycleMsg, readPartMsg, readSegmentMsg, type GapInput, type PartInput, type SegmentInput } from './input';
 import { renderMasterPlaylist } from './master-renderer';
 import { etagOf } from './etag';
 import { MediaBody } from './media-body';
-import { formatDuration } from './media-renderer';
+import { formatDuration, type LowLatencyView } from './media-renderer';
 import { DEFAULT_END_GRACE_TARGET_DURATIONS, resolveOptions, type ManifestOptions } from './options';
 import { chooseProgramDateTime } from './program-date-time';
 import {
@@ -26,6 +26,7 @@ import {
 } from './rendition';
 import { BandwidthMeter, measureBandwidth } from './bandwidth';
 import { SNAPSHOT_FORMAT, readSnapshot, type ManifestSnapshot } from './snapshot';
+import { addPart, lastListedPart, listableOpen, nextPartUrl, PARTS_LISTED_SEGMENTS, partTargetOf, takeOpenParts } from './parts';
 
 export interface RenderedPlaylist {
   text: string;
@@ -39,6 +40,8 @@ export interface RenderedPlaylist {
   discontinuitySequence?: number;
   /** MSN of the last listed entry (media playlists). */
   lastMsn?: number;
+  /** LL-HLS: the last part listed (of the segment in progress, or of the last entry). */
+  lastPart?: { msn: number; index: number };
   /** Media playlists: which presentation (0 = the first; a later one is served at ?presentation=N). */
   presentation?: number;
   ended: boolean;
@@ -57,6 +60,10 @@ interface StreamState {
   stream: string;
   /** Chosen once per stream (first segment or configuration) and never changed. */
   targetDuration?: number;
+  /** LL-HLS PART-TARGET, fixed by the first part msg (the encoder's, rounded up to the ms). */
+  partTarget?: number;
+  /** Parts arrived without blocking reload, which LL-HLS needs: said once, then ignored. */
+  partsRefused?: boolean;
   renditions: Map<string, RenditionState>;
   mediaCache: Map<string, RenderedPlaylist>;
   /** What each rendition's versions are derived from, extended as entries are appended. */
@@ -105,8 +112,10 @@ export class ManifestCore {
         return this.applyGap(readGapMsg(m));
       case 'lifecycle':
         return this.applyLifecycle(readLifecycleMsg(m));
+      case 'part':
+        return this.applyPart(readPartMsg(m));
       default:
-        throw new RelaycastError('E_MANIFEST_BAD_TOPIC', `msg.topic must be 'segment', 'gap' or 'lifecycle', got ${JSON.stringify(m.topic)}`);
+        throw new RelaycastError('E_MANIFEST_BAD_TOPIC', `msg.topic must be 'segment', 'part', 'gap' or 'lifecycle', got ${JSON.stringify(m.topic)}`);
     }
   }
 
@@ -131,6 +140,10 @@ export class ManifestCore {
       );
     }
     const previous = lastEntry(r);
+    const open = r.open;
+    const parts = takeOpenParts(r, s.sequence, s.duration);
+    // Parts left out (one was lost, or they do not add up to the segment) are no longer listed anywhere.
+    if (!parts) this.unlistParts(open?.parts, this.options.clock() + 2 * s.duration * 1000);
     const initChanged = s.initUrl !== undefined && previous?.initUrl !== undefined && previous.initUrl !== s.initUrl;
     const discontinuity = hasHistory(r) && (r.pendingDiscontinuity || s.discontinuity || skipped || initChanged);
     appendEntry(
@@ -146,6 +159,7 @@ export class ManifestCore {
         session: s.session,
         sourceSequence: s.sequence,
         ...(s.key !== undefined ? { key: s.key } : {}),
+        ...(parts ? { parts } : {}),
       },
       this.options.clock(),
     );
@@ -184,6 +198,27 @@ export class ManifestCore {
       this.options.clock(),
     );
     return this.afterAppend(stream, r, targetDuration);
+  }
+
+  /**
+   * An LL-HLS part of the segment in progress (lib/manifest/parts.ts): listed after the last entry
+   * at once, in a new version, when it continues what is listed.
+   */
+  applyPart(p: PartInput): ManifestUpdate {
+    const { stream, r } = this.renditionFor(p.stream, p.rendition);
+    const none = { stream: p.stream, media: [] };
+    if (!this.options.blockingReload) {
+      if (stream.partsRefused) return none;
+      stream.partsRefused = true;
+      throw new RelaycastError(
+        'E_MANIFEST_PARTS_NEED_BLOCKING_RELOAD',
+        `${p.stream}/${p.rendition}: LL-HLS parts arrive, but blocking reload is off; LL-HLS needs it (rfc8216bis §4.4.3.8): turn on Blocking reload, or the parts are not listed`,
+      );
+    }
+    stream.partTarget ??= partTargetOf(p.partTarget);
+    if (r.ended || stream.targetDuration === undefined || !addPart(r, p, stream.partTarget)) return none;
+    if (p.key !== undefined) this.options.listings?.list(p.key);
+    return { stream: p.stream, media: this.rerenderMedia(stream, r) };
   }
 
   applyLifecycle(event: ReturnType<typeof readLifecycleMsg>): ManifestUpdate {
@@ -349,6 +384,8 @@ export class ManifestCore {
         state.renditions.set(r.rendition, r);
         // What a restored playlist serves is listed again at once, before r2-upload's next sweep.
         for (const e of r.entries) if (e.key !== undefined) this.options.listings?.list(e.key);
+        for (const part of [...r.entries.flatMap((e) => e.parts ?? []), ...(r.open?.parts ?? [])])
+          if (part.key !== undefined) this.options.listings?.list(part.key);
         for (const key of r.finished?.keys ?? []) this.options.listings?.list(key);
       }
       this.streams.set(s.stream, state);
@@ -487,16 +524,31 @@ export class ManifestCore {
       // RFC 8216 §6.2.2: available for its duration plus that of the playlist that held it.
       const heldMs = windowDuration(r.entries) * 1000;
       const now = this.options.clock();
-      for (const e of left) if (e.key !== undefined) this.options.listings?.unlist(e.key, now + heldMs + 2 * e.duration * 1000);
+      for (const e of left) {
+        if (e.key !== undefined) this.options.listings?.unlist(e.key, now + heldMs + 2 * e.duration * 1000);
+        this.unlistParts(e.parts, now + heldMs + 2 * e.duration * 1000);
+      }
     }
     const media = this.rerenderMedia(stream, r);
     const master = this.rerenderMaster(stream);
     return { stream: stream.stream, media, master };
   }
 
+  private unlistParts(parts: readonly { key?: string }[] | undefined, until: number): void {
+    for (const part of parts ?? []) if (part.key !== undefined) this.options.listings?.unlist(part.key, until);
+  }
+
+  /** What LL-HLS adds to the rendition's playlist, once the stream has parts. */
+  private lowLatency(stream: StreamState, r: RenditionState): LowLatencyView | undefined {
+    if (stream.partTarget === undefined || stream.targetDuration === undefined) return undefined;
+    const hintUrl = r.ended ? undefined : nextPartUrl(r, stream.partTarget, stream.targetDuration);
+    return { partTarget: stream.partTarget, partsListedSegments: PARTS_LISTED_SEGMENTS, open: listableOpen(r)?.parts ?? [], ...(hintUrl ? { hintUrl } : {}) };
+  }
+
   private rerenderMedia(stream: StreamState, r: RenditionState): RenderedPlaylist[] {
     if (r.entries.length === 0 || stream.targetDuration === undefined) return [];
-    const { text, etag, changed } = derivedFor(stream, r.rendition).body.render(r, stream.targetDuration, this.options.blockingReload);
+    const ll = this.lowLatency(stream, r);
+    const { text, etag, changed } = derivedFor(stream, r.rendition).body.render(r, stream.targetDuration, this.options.blockingReload, ll);
     // Every changed version is cached below, so an unchanged one is the cached one.
     if (stream.mediaCache.has(r.rendition) && !changed) return [];
     const last: PlaylistEntry = r.entries[r.entries.length - 1];
@@ -512,6 +564,8 @@ export class ManifestCore {
       presentation: r.presentation,
       ended: r.ended,
     };
+    const lastPart = ll ? lastListedPart(r) : undefined;
+    if (lastPart) rendered.lastPart = lastPart;
     stream.mediaCache.set(r.rendition, rendered);
     return [rendered];
   }

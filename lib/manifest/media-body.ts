@@ -8,11 +8,14 @@
  *
  * The result is byte for byte renderMediaPlaylist()'s, and the ETag is the same SHA-1 of the whole
  * text, carried forward over the appended blocks instead of computed again from the start.
+ *
+ * In LL-HLS the last few entries list their parts, and lose them as newer ones arrive: those are
+ * rendered with the trailer, for each version, and join the kept body once their parts are gone.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { AppendedEntries } from './appended-entries';
 import { etagOfHash } from './etag';
-import { renderEntry, renderHeader, renderTrailer, requiredVersion } from './media-renderer';
+import { firstWithParts, renderEntry, renderHeader, renderTrailer, requiredVersion, type LowLatencyView } from './media-renderer';
 import type { PlaylistEntry, RenditionState } from './rendition';
 
 export interface MediaVersion {
@@ -35,20 +38,30 @@ export class MediaBody {
    * The playlist for `r` as it is now. Folds what the appended entries require into r.version
    * (which never goes down), before the header is written with it.
    */
-  render(r: RenditionState, targetDuration: number, blockingReload: boolean): MediaVersion {
-    const appended = this.appended.since(r.entries);
+  render(r: RenditionState, targetDuration: number, blockingReload: boolean, ll?: LowLatencyView): MediaVersion {
+    const split = firstWithParts(r.entries, ll);
+    const kept = split === r.entries.length ? r.entries : r.entries.slice(0, split);
+    const withParts = r.entries.slice(split);
+    const appended = this.appended.since(kept);
     let blocks: string[] = [];
     if (appended === undefined) {
       this.body = '';
       this.mapInForce = undefined;
-      for (const e of r.entries) this.append(e);
+      for (const e of kept) this.append(e);
     } else {
       blocks = appended.map((e) => this.append(e));
     }
     const rewritten = appended === undefined;
-    r.version = Math.max(r.version, requiredVersion(appended ?? r.entries));
-    const header = renderHeader(r, targetDuration, blockingReload);
-    const trailer = renderTrailer(r);
+    r.version = Math.max(r.version, requiredVersion(appended ?? kept), requiredVersion(withParts));
+    const header = renderHeader(r, targetDuration, blockingReload, ll);
+    let mapInForce = this.mapInForce;
+    let trailer = '';
+    for (const e of withParts) {
+      const block = renderEntry(e, mapInForce, true);
+      trailer += block.text;
+      mapInForce = block.mapInForce;
+    }
+    trailer += renderTrailer(r, ll);
     const changed = rewritten || blocks.length > 0 || header !== this.header || trailer !== this.trailer;
     if (rewritten || header !== this.header || !this.hash) {
       this.hash = createHash('sha1').update(header).update(this.body);

@@ -34,7 +34,8 @@ export interface Publication {
   comesAgain?: true;
 }
 
-type IncomingMsg = { topic?: unknown; segment?: { stream?: unknown; rendition?: unknown; session?: unknown; sequence?: unknown } };
+type Ids = { stream?: unknown; rendition?: unknown; session?: unknown; sequence?: unknown };
+type IncomingMsg = { topic?: unknown; segment?: Ids; part?: Ids };
 
 export class ManifestPublisher {
   /** What is served: only versions whose state is on disk. */
@@ -49,7 +50,8 @@ export class ManifestPublisher {
   /** One input msg. Throws the core's refusal (with its code) after saving any state it moved. */
   async apply(msg: unknown): Promise<Publication> {
     const incoming = (msg ?? {}) as IncomingMsg;
-    this.options.check?.(incoming.segment?.stream, incoming.segment?.rendition);
+    const ids = incoming.segment ?? incoming.part;
+    this.options.check?.(ids?.stream, ids?.rendition);
     let update: ManifestUpdate;
     try {
       update = this.options.core.apply(msg);

@@ -27,6 +27,25 @@ export interface PlaylistEntry {
   sourceSequence: number;
   /** Object key of the stored segment (r2-upload sets it), reported to PlaylistListings. */
   key?: string;
+  /** Its LL-HLS parts, when every one of them was listed before it (lib/manifest/parts.ts). */
+  parts?: ListedPart[];
+}
+
+/** One EXT-X-PART. */
+export interface ListedPart {
+  url: string;
+  duration: number;
+  independent: boolean;
+  key?: string;
+}
+
+/** The parts of the segment the encoder is still writing, listed after the last entry. */
+export interface OpenSegment {
+  /** The source sequence its segment msg will carry. */
+  sourceSequence: number;
+  parts: ListedPart[];
+  /** A part was lost or refused: none of this segment's parts is listed any more. */
+  broken?: boolean;
 }
 
 export interface RenditionState {
@@ -63,6 +82,8 @@ export interface RenditionState {
   endedSession?: string;
   /** The last finished presentation, exactly as it was served, so its URL keeps serving it. */
   finished?: FinishedPresentation;
+  /** LL-HLS: the parts of the segment in progress (lib/manifest/parts.ts). */
+  open?: OpenSegment;
 }
 
 export interface FinishedPresentation {

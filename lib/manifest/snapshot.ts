@@ -48,6 +48,8 @@ function readRendition(value: unknown, stream: string): RenditionState {
     // Saved before presentations existed: the one and only presentation.
     presentation: r.presentation ?? 0,
     endRequestedAt: typeof r.endRequestedAt === 'number' && Number.isFinite(r.endRequestedAt) ? r.endRequestedAt : undefined,
+    // The parts of a segment in progress only refine the live edge: damaged, they are dropped, not fatal.
+    open: r.open && isCount(r.open.sourceSequence) && Array.isArray(r.open.parts) ? r.open : undefined,
   };
 }
 

@@ -10,7 +10,10 @@
  *   costs is a tighter deadline for each transfer and twice the segment writes to R2.
  *
  * A player may sit closer than three target durations (RFC 8216 §6.3.3 says it SHOULD NOT; the
- * playlist's HOLD-BACK, which MUST be at least three, is not written: LL-HLS parts are not built).
+ * playlist's HOLD-BACK, which MUST be at least three, is not written). LL-HLS parts are another
+ * way, not yet a mode here: an encoder that writes parts (lib/ll-hls) makes manifest's playlists
+ * LL-HLS (lib/manifest/parts.ts), played over HTTP by hls.js's lowLatencyMode; peers do not share
+ * parts yet.
  */
 export const LATENCY_MODES = ['standard', 'low'] as const;
 export type LatencyMode = (typeof LATENCY_MODES)[number];

@@ -4,6 +4,7 @@
  * - a segment msg from hls-watch (msg.segment + Buffer payload, optional msg.init);
  * - a file msg (msg.key + Buffer or string payload, optional msg.contentType / msg.cacheControl),
  *   e.g. a playlist from manifest;
+ * - a part msg from hls-watch (msg.part + Buffer payload): an LL-HLS part, in its rendition's lane;
  * - gap and lifecycle msgs from hls-watch, which carry nothing to upload but must keep their place
  *   in their rendition's order, so they travel through the same ordered lane.
  */
@@ -16,6 +17,8 @@ import {
   InitSectionSchema,
   LifecyclePayloadSchema,
   parseMsg,
+  PartMsgSchema,
+  type PartInfo,
   SegmentMsgSchema,
   type InitSection,
   type SegmentInfo,
@@ -27,6 +30,13 @@ export interface SegmentJob {
   segment: SegmentInfo;
   body: Buffer;
   init?: InitSection;
+}
+
+export interface PartJob {
+  kind: 'part';
+  lane: string;
+  part: PartInfo;
+  body: Buffer;
 }
 
 export interface ObjectJob {
@@ -44,7 +54,7 @@ export interface PassJob {
   lane: string;
 }
 
-export type UploadJob = SegmentJob | ObjectJob | PassJob;
+export type UploadJob = SegmentJob | PartJob | ObjectJob | PassJob;
 
 /** Largest body accepted for one PUT (S3 single-part limit is 5 GiB; a live segment is far smaller). */
 export const MAX_BODY_BYTES = 512 * 1024 * 1024;
@@ -102,6 +112,7 @@ export function parseUploadInput(msg: Record<string, unknown>): UploadJob {
     const { payload } = parseMsg(LifecycleLaneSchema, msg, 'msg', code);
     return { kind: 'pass', lane: renditionLane(payload.stream, payload.rendition) };
   }
+  if (topic === 'part') return parsePartMsg(msg);
   if (msg.key !== undefined && topic !== 'segment') return parseObjectMsg(msg);
   if (isObject(msg.segment)) return parseSegmentMsg(msg);
   return fail('expected a segment msg (msg.segment + Buffer payload) or a file msg (msg.key + payload)');
@@ -112,6 +123,20 @@ function parseObjectMsg(msg: Record<string, unknown>): ObjectJob {
   const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
   if (body.length > MAX_BODY_BYTES) fail(`msg.payload is larger than ${MAX_BODY_BYTES} bytes`);
   return { kind: 'object', lane: `object\u0000${key}`, key, body, contentType, cacheControl };
+}
+
+/** What r2-upload stores a part under and checks its bytes against (as for a segment). */
+const UploadPartSchema = v.object({
+  payload: PartMsgSchema.entries.payload,
+  part: PartMsgSchema.entries.part,
+});
+
+function parsePartMsg(msg: Record<string, unknown>): PartJob {
+  const { payload: body, part } = parseMsg(UploadPartSchema, msg, 'msg', code);
+  if (part.byteLength !== body.length) fail(`msg.part.byteLength (${part.byteLength}) differs from the payload length (${body.length})`);
+  if (part.sha256 !== sha256Hex(body)) fail('msg.part.sha256 does not match the payload');
+  // The msg's own part object travels on: r2-upload sets its key and url for manifest.
+  return { kind: 'part', lane: renditionLane(part.stream, part.rendition), part: msg.part as PartInfo, body };
 }
 
 function parseSegmentMsg(msg: Record<string, unknown>): SegmentJob {

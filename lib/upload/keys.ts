@@ -56,6 +56,19 @@ export function segmentKey(prefix: string, segment: SegmentKeyInput): string {
 }
 
 /**
+ * A part's object name beside its segment's: 'seg-00000042.part3.ts'. One rule for r2-upload (the
+ * key) and manifest (EXT-X-PRELOAD-HINT names the next part's URL before it is stored).
+ */
+export function partObjectName(sequence: number, index: number, extension: string): string {
+  return `seg-${String(sequence).padStart(8, '0')}.part${index}${extension}`;
+}
+
+/** e.g. 'live/cam1/s-20261123T0937-ab12/720p/seg-00000042.part3.ts': unique per part, never reused. */
+export function partKey(prefix: string, part: SegmentKeyInput & { index: number }): string {
+  return checkKeyLength(`${renditionFolder(prefix, part)}${partObjectName(part.sequence, part.index, extensionOf(part.uri) || '.bin')}`);
+}
+
+/**
  * Init sections are keyed by their content hash: one object per session, rendition and distinct
  * init (a codec change mid-session gets a new key instead of overwriting the old one).
  */

@@ -26,8 +26,8 @@ import { RelaycastError, toRelaycastError } from '../errors';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { emptyCounters, type UploadCounters } from './counters';
 import { InitCache } from './init-cache';
-import type { ObjectJob, SegmentJob, UploadJob } from './input';
-import { initKey, normalizeKeyPrefix, objectKey, publicUrl, segmentKey } from './keys';
+import type { ObjectJob, PartJob, SegmentJob, UploadJob } from './input';
+import { initKey, normalizeKeyPrefix, objectKey, partKey, publicUrl, segmentKey } from './keys';
 import type { ObjectStore } from './object-store';
 import { ReleaseLanes } from './release-lanes';
 import { RetentionIndex, systemClock, type Clock, type RetentionOptions } from './retention';
@@ -106,6 +106,7 @@ export interface UploadReport {
 export type UploadOutcome =
   | { status: 'stored'; kind: 'segment'; object: StoredObjectInfo; init?: StoredObjectInfo; report: UploadReport }
   | { status: 'stored'; kind: 'object'; object: StoredObjectInfo; report: UploadReport }
+  | { status: 'stored'; kind: 'part'; object: StoredObjectInfo; report: UploadReport }
   | { status: 'passed'; report: UploadReport }
   | { status: 'failed'; error: RelaycastError; report: UploadReport };
 
@@ -119,6 +120,11 @@ type RunResult = (UploadOutcome extends infer O ? (O extends unknown ? Omit<O, '
 
 const NO_BYTES = Buffer.alloc(0);
 
+/** The retention lane of a rendition's parts. */
+function partsLane(lane: string): string {
+  return `${lane}\u0000parts`;
+}
+
 /** Bytes a job keeps in memory until it is released: its body and its init section. */
 function bytesHeldBy(job: UploadJob): number {
   if (job.kind === 'pass') return 0;
@@ -127,7 +133,7 @@ function bytesHeldBy(job: UploadJob): number {
 
 function withoutBytes(job: UploadJob): UploadJob {
   if (job.kind === 'pass') return job;
-  if (job.kind === 'object') return { ...job, body: NO_BYTES };
+  if (job.kind === 'object' || job.kind === 'part') return { ...job, body: NO_BYTES };
   return { ...job, body: NO_BYTES, init: undefined };
 }
 
@@ -254,6 +260,15 @@ export class Uploader {
         counters: { ...this.counters },
       };
       const outcome = { ...result, report } as UploadOutcome;
+      if (outcome.status === 'stored' && outcome.kind === 'part' && job.kind === 'part') {
+        // Parts age out in a lane of their own: counted with the segments, they would shorten the segments' Keep.
+        try {
+          this.retention.recordSegment(partsLane(job.lane), { key: outcome.object.key, durationSec: job.part.duration });
+          this.saveRetention();
+        } catch (err) {
+          this.reportError(toRelaycastError(err, 'E_UPLOAD_INTERNAL'));
+        }
+      }
       if (outcome.status === 'stored' && outcome.kind === 'segment' && job.kind === 'segment' && !result.alreadyStored) {
         // The object is stored whatever happens here; a bookkeeping bug must not hold the release.
         try {
@@ -293,6 +308,7 @@ export class Uploader {
     }
     this.counters.inFlight += 1;
     try {
+      if (job.kind === 'part') return await this.runPart(job, priority);
       return job.kind === 'segment' ? await this.runSegment(job, priority) : await this.runObject(job, priority);
     } finally {
       this.counters.inFlight -= 1;
@@ -381,21 +397,39 @@ export class Uploader {
     return new RelaycastError(error.code, this.redact(`init section not stored, segment skipped: ${error.message}`), { cause: error });
   }
 
-  private async runObject(job: ObjectJob, priority: number): Promise<RunResult> {
+  /** A part: stored once under its own immutable key, like a segment (no init: parts are MPEG-TS here). */
+  private runPart(job: PartJob, priority: number): Promise<RunResult> {
+    const contentType = job.part.contentType || contentTypeFor(job.part.uri);
+    return this.putOne(
+      'part',
+      () => partKey(this.prefix, job.part),
+      job.body,
+      () => contentType,
+      this.segmentCacheControl,
+      priority,
+    );
+  }
+
+  private runObject(job: ObjectJob, priority: number): Promise<RunResult> {
+    const contentTypeOf = (key: string) => job.contentType || contentTypeFor(key);
+    return this.putOne('object', () => objectKey(this.prefix, job.key), job.body, contentTypeOf, job.cacheControl || this.objectCacheControl, priority);
+  }
+
+  /** One PUT under the key `keyOf` derives (it may refuse the key: that fails the job, not the lane). */
+  private async putOne(
+    kind: 'part' | 'object',
+    keyOf: () => string,
+    body: Buffer,
+    contentTypeOf: (key: string) => string,
+    cacheControl: string,
+    priority: number,
+  ): Promise<RunResult> {
     try {
-      const key = objectKey(this.prefix, job.key);
-      const stored = await this.putter.put(
-        {
-          key,
-          body: job.body,
-          contentType: job.contentType || contentTypeFor(key),
-          cacheControl: job.cacheControl || this.objectCacheControl,
-        },
-        priority,
-      );
+      const key = keyOf();
+      const stored = await this.putter.put({ key, body, contentType: contentTypeOf(key), cacheControl }, priority);
       return {
         status: 'stored' as const,
-        kind: 'object' as const,
+        kind,
         object: { key, url: publicUrl(this.publicBaseUrl, key), attempts: stored.attempts },
         attempts: stored.attempts,
         retries: stored.attempts - 1,

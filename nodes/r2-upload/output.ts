@@ -1,13 +1,14 @@
 /**
  * Shapes what leaves relaycast-r2-upload for each outcome (lib/protocol/msgs/):
  * - a stored segment: the input msg, with msg.segment.key/url, msg.init.key/url and msg.upload;
+ * - a stored part: the input msg, with msg.part.key/url;
  * - a stored file: the input msg with msg.upload (key, url, …);
  * - a gap or lifecycle msg: passed on unchanged, in its rendition's order;
  * - a failed segment: a gap msg in its place (reason 'upload-failed'), never a URL;
- * - a failed file: nothing (the error goes to Catch).
+ * - a failed file or part: nothing (the error goes to Catch; a part's whole segment still follows).
  */
 import type { NodeMessage } from 'node-red';
-import type { GapMsg, SegmentInfo } from '../../lib/protocol/msgs';
+import type { GapMsg, PartInfo, SegmentInfo } from '../../lib/protocol/msgs';
 import type { UploadOutcome } from '../../lib/upload';
 
 type Msg = NodeMessage;
@@ -25,6 +26,7 @@ export function outputFor(msg: Msg, outcome: UploadOutcome): Msg | null {
         Object.assign(msg.init as object, { key: outcome.init.key, url: outcome.init.url });
       }
     }
+    if (outcome.kind === 'part') Object.assign(msg.part as PartInfo, { key: outcome.object.key, url: outcome.object.url });
     return msg;
   }
   if (!msg.segment || typeof msg.segment !== 'object' || msg.topic === 'playlist' || typeof msg.key === 'string') return null;

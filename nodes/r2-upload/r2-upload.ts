@@ -184,7 +184,7 @@ export = function (RED: RelaycastRED<{ nodeCloseTimeout?: unknown }>) {
 
   /** The stream a msg belongs to (segment, gap or playlist msg), for the telemetry of its stream. */
   function streamOf(msg: Record<string, unknown>): string | undefined {
-    const holder = (msg.segment ?? msg.playlist) as { stream?: unknown } | undefined;
+    const holder = (msg.segment ?? msg.part ?? msg.playlist) as { stream?: unknown } | undefined;
     return holder && typeof holder.stream === 'string' ? holder.stream : undefined;
   }
 

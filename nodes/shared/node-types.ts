@@ -3,10 +3,10 @@
  * Kept to what @types/node-red cannot say by itself.
  */
 import type { Node, NodeAPI, NodeAPISettingsWithData, NodeDef, NodeMessage } from 'node-red';
-import type { GapMsg, LifecycleMsg, PlaylistMsg, SegmentMsg } from '../../lib/protocol/msgs';
+import type { GapMsg, LifecycleMsg, PartMsg, PlaylistMsg, SegmentMsg } from '../../lib/protocol/msgs';
 
 /** A msg between nodes (lib/protocol/msgs). */
-export type ContractMsg = SegmentMsg | GapMsg | LifecycleMsg | PlaylistMsg;
+export type ContractMsg = SegmentMsg | PartMsg | GapMsg | LifecycleMsg | PlaylistMsg;
 
 /**
  * A contract msg as Node-RED's NodeMessage. A shallow copy: TypeScript gives an interface no index

@@ -1,6 +1,7 @@
 // Builders for the msgs manifest consumes (lib/protocol/msgs/), as r2-upload emits them: segment.url
 // set to the public URL, init.url set for fMP4.
-import type { GapMsg, LifecycleMsg, SegmentMsg, VariantInfo } from '../../lib/protocol/msgs';
+import type { GapMsg, LifecycleMsg, PartMsg, SegmentMsg, VariantInfo } from '../../lib/protocol/msgs';
+import { partObjectName } from '../../lib/upload/keys';
 
 export const PUBLIC_BASE = 'https://media.example.test/live';
 
@@ -77,5 +78,45 @@ export function lifecycleMsg(
   return {
     topic: 'lifecycle',
     payload: { event, stream: spec.stream ?? 'demo', rendition: spec.rendition ?? 'main', session: spec.session ?? 's1', sequence: spec.sequence ?? 0 },
+  };
+}
+
+export interface PartSpec {
+  stream?: string;
+  rendition?: string;
+  session?: string;
+  /** The sequence of the segment it belongs to. */
+  sequence: number;
+  index: number;
+  duration?: number;
+  independent?: boolean;
+  partTarget?: number;
+}
+
+/** A part as r2-upload emits it: stored under partKey(), so with the URL manifest's preload hint predicts. */
+export function partMsg(spec: PartSpec): PartMsg {
+  const stream = spec.stream ?? 'demo';
+  const rendition = spec.rendition ?? 'main';
+  const session = spec.session ?? 's1';
+  const key = `${stream}/${session}/${rendition}/${partObjectName(spec.sequence, spec.index, '.ts')}`;
+  return {
+    topic: 'part',
+    payload: Buffer.alloc(0),
+    part: {
+      stream,
+      rendition,
+      session,
+      sequence: spec.sequence,
+      index: spec.index,
+      duration: spec.duration ?? 1 / 3,
+      independent: spec.independent ?? spec.index === 0,
+      partTarget: spec.partTarget ?? 1 / 3,
+      byteLength: 30_000,
+      sha256: '0'.repeat(64),
+      uri: `part_${spec.sequence}_${spec.index}.ts`,
+      contentType: 'video/mp2t',
+      key,
+      url: `${PUBLIC_BASE}/${key}`,
+    },
   };
 }

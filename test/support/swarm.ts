@@ -67,6 +67,8 @@ export interface SwarmPipelineOptions {
    * https cannot fetch http segments).
    */
   mediaOrigin?: string;
+  /** Told every playlist msg manifest sends (each version it serves, in order). */
+  onPlaylist?: (msg: { payload: string; playlist: { rendition: string | null } }) => void;
 }
 
 export async function startSwarmPipeline(options: SwarmPipelineOptions = { stream: 'e2e' }): Promise<SwarmPipeline> {
@@ -159,8 +161,9 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
       dvr: false,
       gapMode: 'gap',
       blockingReload: true,
-      wires: [['sig']],
+      wires: [['sig', ...(options.onPlaylist ? ['playlists'] : [])]],
     },
+    ...(options.onPlaylist ? [{ id: 'playlists', type: 'helper', z: 'tab' }] : []),
     {
       id: 'sig',
       type: 'relaycast-signaling',
@@ -223,6 +226,7 @@ export async function startSwarmPipeline(options: SwarmPipelineOptions = { strea
       if (msg.topic === 'stats') stats.push(msg.payload);
     });
     on('caught', (msg) => caught.push(msg.error));
+    if (options.onPlaylist) on('playlists', options.onPlaylist);
     if (options.supporters) {
       on('statements', (msg) => statements.push(msg.payload));
       on('payAudit', (msg) => payoutAudit.push(msg.payload));

@@ -2,8 +2,9 @@
  * Blocking playlist reload (rfc8216bis §6.2.5.2): a request carrying `_HLS_msn=M` is held until
  * segment M is listed, then answered with the full playlist. `_HLS_part` without `_HLS_msn` → 400;
  * M more than two beyond the last listed segment → 400 at once; a wait longer than 3 × target
- * duration → 503; once ENDLIST is present the directives are ignored. This playlist has no parts,
- * so `_HLS_part` with `_HLS_msn` waits for the whole segment M. At most `maxHeld` requests are held
+ * duration → 503; once ENDLIST is present the directives are ignored. `_HLS_part=P` with it waits
+ * for part P of segment M (LL-HLS), or for the whole segment M, whichever comes first; a playlist
+ * without parts has only the latter. At most `maxHeld` requests are held
  * (each is an open socket and a timer): past that a request gets 503 with Retry-After at once.
  */
 import type { ServerResponse } from 'node:http';
@@ -16,9 +17,16 @@ interface Waiter {
   /** A later presentation is another playlist: its versions never answer this request. */
   presentation: number;
   msn: number;
+  part?: number;
   res: ServerResponse;
   timer: NodeJS.Timeout;
   deliver: (p: RenderedPlaylist) => void;
+}
+
+/** Whether `p` holds segment `msn` whole, or (LL-HLS) its part `part`, or anything later. */
+function satisfies(p: RenderedPlaylist, msn: number, part: number | undefined): boolean {
+  if ((p.lastMsn ?? -1) >= msn) return true;
+  return part !== undefined && p.lastPart !== undefined && (p.lastPart.msn > msn || (p.lastPart.msn === msn && p.lastPart.index >= part));
 }
 
 /** Held requests per manifest node, by default: far above one per viewer and rendition of a live audience on one Node-RED. */
@@ -53,8 +61,9 @@ export class BlockingReloads {
       return;
     }
     const msn = Number(directive.msn);
+    const part = directive.part === undefined ? undefined : Number(directive.part);
     const last = current.lastMsn ?? -1;
-    if (msn <= last) {
+    if (satisfies(current, msn, part)) {
       deliver(current);
       return;
     }
@@ -73,6 +82,7 @@ export class BlockingReloads {
       rendition: current.rendition!,
       presentation: current.presentation ?? 0,
       msn,
+      ...(part !== undefined ? { part } : {}),
       res,
       deliver,
       timer: setTimeout(() => {
@@ -91,7 +101,7 @@ export class BlockingReloads {
   published(p: RenderedPlaylist): void {
     for (const w of this.waiters) {
       if (w.stream !== p.stream || w.rendition !== p.rendition || w.presentation !== (p.presentation ?? 0)) continue;
-      if (!p.ended && (p.lastMsn ?? -1) < w.msn) continue;
+      if (!p.ended && !satisfies(p, w.msn, w.part)) continue;
       clearTimeout(w.timer);
       this.waiters.delete(w);
       w.deliver(p);

@@ -6,6 +6,7 @@
 export * from './ids';
 export * from './fields';
 export * from './segment';
+export * from './part';
 export * from './playlist';
 export * from './file';
 export * from './receipt';

@@ -11,6 +11,7 @@ import {
   normalizeKeyPrefix,
   objectKey,
   parseUploadInput,
+  partKey,
   PrioritySlots,
   publicUrl,
   r2Endpoint,
@@ -18,7 +19,7 @@ import {
   RetentionIndex,
   segmentKey,
 } from '../../../lib/upload';
-import { syntheticSegmentMsg } from './support/fixture-segments';
+import { fixturePartMsg, syntheticSegmentMsg } from './support/fixture-segments';
 import { FakeClock } from './support/harness';
 
 const codeOf = (fn: () => unknown): string | undefined => {
@@ -47,6 +48,9 @@ describe('upload core: keys and URLs', () => {
     assert.notEqual(segmentKey('live/', s), segmentKey('live/', { ...s, session: 's-2' }), 'a new session never reuses a key');
     assert.equal(segmentKey('', { ...s, stream: '..', uri: 'noext' }), '_/s-1/720p/seg-00000042.bin');
     assert.equal(initKey('', s, { uri: 'init.mp4', sha256: 'ab'.repeat(32) }), `cam_1/s-1/720p/init-${'ab'.repeat(8)}.mp4`);
+    // A part sits beside its segment, named by the segment's sequence and its own index.
+    assert.equal(partKey('live/', { ...s, index: 2 }), 'live/cam_1/s-1/720p/seg-00000042.part2.ts');
+    assert.notEqual(partKey('live/', { ...s, index: 0 }), segmentKey('live/', s));
     assert.equal(extensionOf('a/b/c.m4s#frag'), '.m4s');
     assert.equal(extensionOf('.hidden'), '');
   });
@@ -75,6 +79,13 @@ describe('upload core: input validation', () => {
     assert.deepEqual(gap, { kind: 'pass', lane: seg.lane }, 'a gap keeps its place in its rendition');
     const life = parseUploadInput({ topic: 'lifecycle', payload: { event: 'ended', stream: 'synthetic', rendition: 'r1' } });
     assert.equal(life.lane, seg.lane);
+    const part = parseUploadInput(fixturePartMsg('part_00000.ts', { sequence: 3, index: 0 }) as never);
+    assert.equal(part.kind, 'part');
+    assert.equal(
+      part.lane,
+      parseUploadInput({ topic: 'gap', payload: {}, segment: { stream: 'parts', rendition: 'main' } }).lane,
+      'a part keeps its place in its rendition',
+    );
     const file = parseUploadInput({ topic: 'playlist', key: 'a.m3u8', payload: '#EXTM3U', segment: { stream: 'x' } });
     assert.equal(file.kind, 'object');
     assert.equal(file.kind === 'object' && file.body.toString(), '#EXTM3U');
@@ -99,6 +110,12 @@ describe('upload core: input validation', () => {
       { key: 'a', payload: 42 },
       { key: 'a', payload: 'x', contentType: '' },
       { topic: 'gap' },
+      // A part is checked as a segment is: its bytes against its length and hash, its fields by the contract.
+      { ...fixturePartMsg('part_00001.ts', { sequence: 0, index: 1 }), payload: Buffer.from('other bytes') },
+      (() => {
+        const msg = fixturePartMsg('part_00001.ts', { sequence: 0, index: 1 });
+        return { ...msg, part: { ...msg.part, duration: 0 } };
+      })(),
     ];
     for (const msg of cases)
       assert.equal(

@@ -9,7 +9,7 @@ import { ManifestCore } from '../../../lib/manifest';
 import { PlaylistListings } from '../../../lib/pipeline/playlist-listings';
 import { parseMediaPlaylist } from '../../../devtools/hls-validator';
 import { parseUploadInput } from '../../../lib/upload/input';
-import { fixtureNames, fixtureSegmentMsgs, syntheticSegmentMsg } from './support/fixture-segments';
+import { fixtureNames, fixturePartMsg, fixtureSegmentMsgs, syntheticSegmentMsg } from './support/fixture-segments';
 import { startForbiddenS3 } from './support/forbidden-s3';
 import { FakeClock, StoreFactory, fetchBytes, sha256, submitAll } from './support/harness';
 
@@ -45,6 +45,30 @@ describe('upload core against a real local S3 server', function () {
 
   const uploaderFor = (endpoint: string, options: Partial<ConstructorParameters<typeof Uploader>[0]> = {}): Uploader =>
     new Uploader({ store: stores.make(endpoint, BUCKET), publicBaseUrl: s3.publicBaseUrl, keyPrefix: 'live', ...options });
+
+  it("stores LL-HLS parts under their own keys, byte-identical, in their rendition's order with its segments", async () => {
+    const uploader = uploaderFor(s3.endpoint);
+    const parts = ['part_00000.ts', 'part_00001.ts', 'part_00002.ts'].map((file, index) => fixturePartMsg(file, { sequence: 0, index }));
+    const segment = syntheticSegmentMsg(0, 1000, { stream: 'parts', rendition: 'main' });
+    const released = await submitAll(uploader, [...parts, segment]);
+    assert.deepEqual(
+      released.map((r) => (r.outcome.status === 'stored' ? `${r.outcome.kind} ${r.outcome.object.key}` : r.outcome.status)),
+      [
+        'part live/parts/session-1/main/seg-00000000.part0.ts',
+        'part live/parts/session-1/main/seg-00000000.part1.ts',
+        'part live/parts/session-1/main/seg-00000000.part2.ts',
+        'segment live/parts/session-1/main/seg-00000000.ts',
+      ],
+    );
+    for (const [i, part] of parts.entries()) {
+      const { status, bytes, headers } = await fetchBytes(storedUrl(released[i].outcome));
+      assert.equal(status, 200);
+      assert.equal(sha256(bytes), part.part.sha256);
+      assert.equal(headers.get('content-type'), 'video/mp2t');
+    }
+    assert.equal(uploader.counters.puts, 4, 'one PUT (one R2 Class A write) per part and per segment');
+    await uploader.close(1000);
+  });
 
   for (const fixture of fixtureNames()) {
     it(`stores every ${fixture} segment and init byte-identical (SHA-256 of the public GET)`, async () => {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as HLS from 'hls-parser';
 import { contentTypeFor } from '../../../../lib/hls/content-types';
-import { type InitSection, type SegmentMsg } from '../../../../lib/protocol/msgs';
+import { type InitSection, type PartMsg, type SegmentMsg } from '../../../../lib/protocol/msgs';
 
 export const FIXTURES_ROOT = path.resolve(__dirname, '../../../fixtures/hls');
 
@@ -92,3 +92,26 @@ export function syntheticSegmentMsg(
 }
 
 export { sha256 };
+
+/** An LL-HLS part msg (what hls-watch emits for an EXT-X-PART) of a real ffmpeg part file (test/fixtures/ll-parts). */
+export function fixturePartMsg(file: string, part: { sequence: number; index: number; rendition?: string; session?: string }): PartMsg {
+  const bytes = readFileSync(path.resolve(FIXTURES_ROOT, '../ll-parts', file));
+  return {
+    topic: 'part',
+    payload: bytes,
+    part: {
+      stream: 'parts',
+      rendition: part.rendition ?? 'main',
+      session: part.session ?? 'session-1',
+      sequence: part.sequence,
+      index: part.index,
+      duration: 1 / 3,
+      independent: part.index === 0,
+      partTarget: 1 / 3,
+      byteLength: bytes.length,
+      sha256: sha256(bytes),
+      uri: file,
+      contentType: contentTypeFor(file),
+    },
+  };
+}
