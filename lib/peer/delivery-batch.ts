@@ -1,8 +1,9 @@
 /**
  * Receipts and served claims leave in `deliveries` frames, a batch at most every BATCH_MS, instead
- * of a frame each. A viewer that serves many peers claims once per segment and downloader; in the
- * home-network lab ten viewers behind one home address sent over 100 such frames a second between
- * them, met signaling's per-address budget, and the dropped frames (each a violation) cost them
+ * of a frame each. A viewer that serves many peers claims once per segment and downloader, and
+ * files a receipt per segment and holder; in the home-network lab ten viewers behind one home
+ * address met signaling's per-address budget with these frames and their links' ICE (the two were
+ * not counted apart before this batching), and the dropped frames (each a violation) cost them
  * their connections and links. Nothing here is urgent: signaling pairs receipts with claims within
  * seconds (receiptHoldMs), so a quarter of a second's delay changes no credit.
  */

@@ -95,8 +95,8 @@ export const ClientMessageSchemas = {
   /**
    * Receipts and served claims of the last moments in one frame (lib/peer/delivery-batch.ts), each
    * entry handled exactly as its own `receipt` or `served` frame would be. A viewer serving many
-   * peers sent a claim per segment and downloader: a household behind one address met the
-   * per-address message budget with them, and the drops then cost it its links.
+   * peers sent a claim per segment and downloader: with them and its links' ICE, a household behind
+   * one address met the per-address message budget, and the drops then cost it its links.
    */
   deliveries: v.strictObject({
     type: v.literal('deliveries'),
